@@ -1,0 +1,134 @@
+package io.caucus.core;
+
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The byte form of a {@link ClusterConfiguration}, as stored in CONFIGURATION log entries and snapshot
+ * metadata: a version byte, then three sets, each a count followed by length-prefixed ASCII node ids
+ * ({@link NodeId} admits ASCII only). Hand-rolled so the core stays free of I/O classes.
+ */
+public final class ConfigurationCodec {
+
+    private static final int VERSION = 1;
+
+    private ConfigurationCodec() {
+    }
+
+    public static byte[] encode(ClusterConfiguration configuration) {
+        Bytes out = new Bytes();
+        out.writeByte(VERSION);
+        writeSet(out, configuration.voters());
+        writeSet(out, configuration.outgoingVoters());
+        writeSet(out, configuration.learners());
+        return out.toArray();
+    }
+
+    /** @throws IllegalArgumentException if the bytes are not a configuration this version understands */
+    public static ClusterConfiguration decode(byte[] bytes) {
+        Reader in = new Reader(bytes);
+        int version = in.readByte();
+        if (version != VERSION) {
+            throw new IllegalArgumentException("unknown configuration encoding version " + version);
+        }
+        Set<NodeId> voters = readSet(in);
+        Set<NodeId> outgoing = readSet(in);
+        Set<NodeId> learners = readSet(in);
+        if (in.remaining() != 0) {
+            throw new IllegalArgumentException(in.remaining() + " trailing bytes after configuration");
+        }
+        return new ClusterConfiguration(voters, outgoing, learners);
+    }
+
+    private static void writeSet(Bytes out, Set<NodeId> ids) {
+        out.writeShort(ids.size());
+        for (NodeId id : ids) {
+            String value = id.value();
+            out.writeShort(value.length());
+            for (int i = 0; i < value.length(); i++) {
+                out.writeByte(value.charAt(i));
+            }
+        }
+    }
+
+    private static Set<NodeId> readSet(Reader in) {
+        int count = in.readShort();
+        Set<NodeId> ids = new TreeSet<>();
+        for (int i = 0; i < count; i++) {
+            int length = in.readShort();
+            byte[] ascii = in.read(length);
+            char[] chars = new char[length];
+            for (int c = 0; c < length; c++) {
+                if (ascii[c] < 0) {
+                    throw new IllegalArgumentException("non-ASCII byte in a node id");
+                }
+                chars[c] = (char) ascii[c];
+            }
+            ids.add(NodeId.of(new String(chars)));
+        }
+        return ids;
+    }
+
+    private static final class Bytes {
+        private byte[] buffer = new byte[64];
+        private int size;
+
+        void writeByte(int value) {
+            ensure(1);
+            buffer[size++] = (byte) value;
+        }
+
+        void writeShort(int value) {
+            if (value < 0 || value > 0xFFFF) {
+                throw new IllegalArgumentException("value does not fit in two bytes: " + value);
+            }
+            writeByte(value >>> 8);
+            writeByte(value);
+        }
+
+        private void ensure(int more) {
+            if (size + more > buffer.length) {
+                buffer = java.util.Arrays.copyOf(buffer, Math.max(buffer.length * 2, size + more));
+            }
+        }
+
+        byte[] toArray() {
+            return java.util.Arrays.copyOf(buffer, size);
+        }
+    }
+
+    private static final class Reader {
+        private final byte[] bytes;
+        private int position;
+
+        Reader(byte[] bytes) {
+            this.bytes = bytes;
+        }
+
+        int readByte() {
+            require(1);
+            return bytes[position++] & 0xFF;
+        }
+
+        int readShort() {
+            return (readByte() << 8) | readByte();
+        }
+
+        byte[] read(int length) {
+            require(length);
+            byte[] out = java.util.Arrays.copyOfRange(bytes, position, position + length);
+            position += length;
+            return out;
+        }
+
+        int remaining() {
+            return bytes.length - position;
+        }
+
+        private void require(int length) {
+            if (bytes.length - position < length) {
+                throw new IllegalArgumentException("configuration truncated at byte " + position);
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package io.caucus.core;
+
+/**
+ * Tunables of the algorithm, in ticks and bytes. Pre-Vote, CheckQuorum and leader stickiness are always on:
+ * they are part of what makes Caucus correct and available, not options.
+ *
+ * @param electionTimeoutTicks    minimum election timeout; the randomized timeout is drawn from
+ *                                [electionTimeoutTicks, 2 * electionTimeoutTicks)
+ * @param heartbeatIntervalTicks  ticks between a leader's heartbeats; less than electionTimeoutTicks
+ * @param maxBatchBytes           the most entry bytes one AppendEntries carries (at least one entry is sent)
+ * @param maxInflightMessages     AppendEntries in flight to one follower before the leader waits for acks
+ * @param maxInflightBytes        entry bytes in flight to one follower before the leader waits for acks
+ * @param maxUncommittedBytes     proposals refused while the leader's uncommitted entries exceed this
+ * @param maxApplyBytes           committed entry bytes handed out to apply in one Ready
+ */
+public record RaftOptions(int electionTimeoutTicks, int heartbeatIntervalTicks, long maxBatchBytes,
+                          int maxInflightMessages, long maxInflightBytes, long maxUncommittedBytes,
+                          long maxApplyBytes) {
+
+    public static final RaftOptions DEFAULTS = new RaftOptions(10, 1, 1 << 20, 256, 32L << 20, 64L << 20, 4L << 20);
+
+    public RaftOptions {
+        require(electionTimeoutTicks >= 2, "electionTimeoutTicks must be at least 2");
+        require(heartbeatIntervalTicks >= 1 && heartbeatIntervalTicks < electionTimeoutTicks,
+                "heartbeatIntervalTicks must be at least 1 and less than electionTimeoutTicks");
+        require(maxBatchBytes > 0, "maxBatchBytes must be positive");
+        require(maxInflightMessages > 0, "maxInflightMessages must be positive");
+        require(maxInflightBytes > 0, "maxInflightBytes must be positive");
+        require(maxUncommittedBytes > 0, "maxUncommittedBytes must be positive");
+        require(maxApplyBytes > 0, "maxApplyBytes must be positive");
+    }
+
+    public RaftOptions withElectionTimeoutTicks(int ticks) {
+        return new RaftOptions(ticks, heartbeatIntervalTicks, maxBatchBytes, maxInflightMessages, maxInflightBytes,
+                maxUncommittedBytes, maxApplyBytes);
+    }
+
+    public RaftOptions withHeartbeatIntervalTicks(int ticks) {
+        return new RaftOptions(electionTimeoutTicks, ticks, maxBatchBytes, maxInflightMessages, maxInflightBytes,
+                maxUncommittedBytes, maxApplyBytes);
+    }
+
+    public RaftOptions withMaxBatchBytes(long bytes) {
+        return new RaftOptions(electionTimeoutTicks, heartbeatIntervalTicks, bytes, maxInflightMessages,
+                maxInflightBytes, maxUncommittedBytes, maxApplyBytes);
+    }
+
+    public RaftOptions withMaxInflightMessages(int messages) {
+        return new RaftOptions(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchBytes, messages,
+                maxInflightBytes, maxUncommittedBytes, maxApplyBytes);
+    }
+
+    public RaftOptions withMaxUncommittedBytes(long bytes) {
+        return new RaftOptions(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchBytes, maxInflightMessages,
+                maxInflightBytes, bytes, maxApplyBytes);
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

@@ -80,6 +80,14 @@ public final class RaftNode {
         throw new UnsupportedOperationException("not yet");
     }
 
+    /**
+     * The log as this node sees it: the durable log plus entries handed out for persistence and not yet
+     * reported durable. Read-only; for status, tests and invariant checkers.
+     */
+    public LogView log() {
+        throw new UnsupportedOperationException("not yet");
+    }
+
     public NodeStatus status() {
         throw new UnsupportedOperationException("not yet");
     }

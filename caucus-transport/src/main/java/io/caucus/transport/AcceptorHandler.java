@@ -40,7 +40,7 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         handshakeTimer = ctx.executor().schedule(() -> {
             LOG.log(System.Logger.Level.WARNING, "{0}: {1} sent no Hello within {2} ms; closing", self,
-                    ctx.channel().remoteAddress(), options.handshakeTimeoutMillis());
+                    ctx.channel().remoteAddress(), String.valueOf(options.handshakeTimeoutMillis()));
             ctx.close();
         }, options.handshakeTimeoutMillis(), TimeUnit.MILLISECONDS);
         ctx.fireChannelActive();

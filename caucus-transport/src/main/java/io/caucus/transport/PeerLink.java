@@ -14,7 +14,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.Queue;
@@ -167,9 +166,9 @@ final class PeerLink {
             Wire.Frame frame = WireCodec.toFrame(message);
             if (frame.getSerializedSize() > options.maxFrameBytes()) {
                 counters.droppedOversize.increment();
-                LOG.log(System.Logger.Level.ERROR, "dropping {0} to {1}: it encodes to {2} bytes, over "
-                        + "maxFrameBytes={3}", message.getClass().getSimpleName(), peer,
-                        frame.getSerializedSize(), options.maxFrameBytes());
+                LOG.log(System.Logger.Level.ERROR, "{0}: dropping {1} to {2}: it encodes to {3} bytes, over "
+                        + "maxFrameBytes={4}", self, message.getClass().getSimpleName(), peer,
+                        String.valueOf(frame.getSerializedSize()), String.valueOf(options.maxFrameBytes()));
                 continue;
             }
             ch.write(frame, ch.voidPromise());
@@ -202,8 +201,7 @@ final class PeerLink {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast(
-                                new LengthFieldBasedFrameDecoder(options.maxFrameBytes(), 0,
-                                        WireProtocol.LENGTH_PREFIX_BYTES, 0, WireProtocol.LENGTH_PREFIX_BYTES),
+                                FrameParser.lengthDecoder(options.maxFrameBytes()),
                                 FrameParser.INSTANCE,
                                 FrameEncoder.INSTANCE,
                                 new DialerHandler());
@@ -275,7 +273,7 @@ final class PeerLink {
                     .setTo(peer.value())).build(), ctx.voidPromise());
             handshakeTimer = ctx.executor().schedule(() -> {
                 LOG.log(System.Logger.Level.WARNING, "{0}: {1} at {2} did not answer the handshake within {3} ms; "
-                        + "closing", self, peer, address, options.handshakeTimeoutMillis());
+                        + "closing", self, peer, address, String.valueOf(options.handshakeTimeoutMillis()));
                 ctx.close();
             }, options.handshakeTimeoutMillis(), TimeUnit.MILLISECONDS);
             ctx.fireChannelActive();

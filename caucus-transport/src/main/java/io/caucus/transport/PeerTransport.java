@@ -11,7 +11,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
@@ -87,8 +86,7 @@ public final class PeerTransport implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast(
-                                new LengthFieldBasedFrameDecoder(options.maxFrameBytes(), 0,
-                                        WireProtocol.LENGTH_PREFIX_BYTES, 0, WireProtocol.LENGTH_PREFIX_BYTES),
+                                FrameParser.lengthDecoder(options.maxFrameBytes()),
                                 FrameParser.INSTANCE,
                                 FrameEncoder.INSTANCE,
                                 new AcceptorHandler(self, options, counters, inbound));
@@ -222,7 +220,7 @@ public final class PeerTransport implements AutoCloseable {
                 .awaitUninterruptibly(options.shutdownTimeoutMillis());
         if (!stopped) {
             LOG.log(System.Logger.Level.WARNING, "{0}: event loops did not stop within {1} ms", self,
-                    options.shutdownTimeoutMillis());
+                    String.valueOf(options.shutdownTimeoutMillis()));
         }
     }
 

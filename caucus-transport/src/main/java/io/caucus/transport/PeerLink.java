@@ -5,6 +5,7 @@ import io.caucus.core.message.RaftMessage;
 import io.caucus.transport.proto.Wire;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -57,6 +58,8 @@ final class PeerLink {
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile boolean closed;
+    /** Mirrors handshakeDone for readers on other threads (metrics, status). */
+    private volatile boolean connected;
 
     // Confined to loop.
     private Channel channel;
@@ -80,6 +83,10 @@ final class PeerLink {
 
     InetSocketAddress address() {
         return address;
+    }
+
+    boolean connected() {
+        return connected;
     }
 
     int queuedMessages() {
@@ -207,7 +214,17 @@ final class PeerLink {
                                 new DialerHandler());
                     }
                 });
-        Channel ch = bootstrap.connect(address).channel();
+        ChannelFuture connecting = bootstrap.connect(address);
+        connecting.addListener((ChannelFutureListener) future -> {
+            if (!future.isSuccess() && !closed) {
+                // Loud once per outage, then quiet: the peer may be down for a long time.
+                System.Logger.Level level = consecutiveFailures == 0
+                        ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG;
+                LOG.log(level, "{0}: cannot reach {1} at {2} ({3}); retrying with backoff up to {4} ms", self, peer,
+                        address, String.valueOf(future.cause()), String.valueOf(options.reconnectMaxMillis()));
+            }
+        });
+        Channel ch = connecting.channel();
         channel = ch;
         handshakeDone = false;
         // The close future is the single path to a reconnect, whether the dial failed or a live connection broke.
@@ -221,6 +238,7 @@ final class PeerLink {
         boolean wasEstablished = handshakeDone;
         channel = null;
         handshakeDone = false;
+        connected = false;
         if (closed) {
             return;
         }
@@ -329,6 +347,7 @@ final class PeerLink {
             return;
         }
         handshakeDone = true;
+        connected = true;
         consecutiveFailures = 0;
         counters.connectionsEstablished.increment();
         LOG.log(System.Logger.Level.INFO, "{0}: connected to {1} at {2}", self, peer, address);

@@ -12,6 +12,7 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -187,6 +188,12 @@ public final class PeerTransport implements AutoCloseable {
         return link == null ? 0 : link.queuedMessages();
     }
 
+    /** True while the outbound connection to the peer is established (handshake accepted). */
+    public boolean isConnected(NodeId peer) {
+        PeerLink link = links.get(peer);
+        return link != null && link.connected();
+    }
+
     public NodeId self() {
         return self;
     }
@@ -198,7 +205,8 @@ public final class PeerTransport implements AutoCloseable {
     /**
      * Closes every connection and stops the event loops, waiting at most
      * {@link TransportOptions#shutdownTimeoutMillis()}. Messages still queued are dropped and counted.
-     * Idempotent.
+     * Idempotent. Called from the inbound handler (an event loop thread) it starts the shutdown without
+     * waiting, since a loop cannot wait for its own end.
      */
     @Override
     public void close() {
@@ -216,6 +224,12 @@ public final class PeerTransport implements AutoCloseable {
     }
 
     private void shutdownGroup() {
+        for (EventExecutor loop : group) {
+            if (loop.inEventLoop()) {
+                group.shutdownGracefully(0, options.shutdownTimeoutMillis(), TimeUnit.MILLISECONDS);
+                return;
+            }
+        }
         boolean stopped = group.shutdownGracefully(0, options.shutdownTimeoutMillis(), TimeUnit.MILLISECONDS)
                 .awaitUninterruptibly(options.shutdownTimeoutMillis());
         if (!stopped) {

@@ -45,6 +45,30 @@ class PeerTransportTest {
         assertThat(a.transport().metrics().messagesSent()).isEqualTo(aToB.size());
         assertThat(b.transport().metrics().messagesReceived()).isEqualTo(aToB.size());
         assertThat(a.transport().metrics().droppedOutbound()).isZero();
+        assertThat(a.transport().isConnected(b.id())).isTrue();
+        assertThat(a.transport().isConnected(NodeId.of("nobody"))).isFalse();
+    }
+
+    @Test
+    void closingFromTheInboundHandlerDoesNotDeadlock() {
+        Node a = fixture.start("a", FAST);
+        PeerTransport[] self = new PeerTransport[1];
+        PeerTransport b = PeerTransport.builder(NodeId.of("b"))
+                .listenAddress(new InetSocketAddress("127.0.0.1", 0))
+                .peer(a.id(), a.address())
+                .options(FAST)
+                .inboundHandler(m -> self[0].close())
+                .build();
+        self[0] = b;
+        try {
+            b.start();
+            a.transport().addPeer(b.self(), b.localAddress());
+            a.transport().send(Messages.heartbeat(a.id(), b.self(), 1));
+            await("b has closed itself", () -> !b.send(Messages.heartbeat(b.self(), a.id(), 1)), b::metrics);
+            assertThat(b.metrics().droppedClosed()).isGreaterThanOrEqualTo(1);
+        } finally {
+            b.close();
+        }
     }
 
     @Test

@@ -183,6 +183,7 @@ final class PeerLink {
         }
         if (written > 0) {
             ch.flush();
+            counters.flushes.increment();
             counters.messagesSent.add(written);
         }
         if (written == MAX_WRITES_PER_DRAIN) {

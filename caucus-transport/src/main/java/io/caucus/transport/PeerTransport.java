@@ -21,7 +21,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 
 /**
  * Messaging between Raft servers over TCP. This node listens for connections from its peers and keeps one
@@ -44,7 +43,7 @@ public final class PeerTransport implements AutoCloseable {
     private final NodeId self;
     private final InetSocketAddress listenAddress;
     private final TransportOptions options;
-    private final Consumer<RaftMessage> inbound;
+    private final InboundHandler inbound;
     private final Counters counters = new Counters();
     private final EventLoopGroup group;
     private final Map<NodeId, PeerLink> links = new ConcurrentHashMap<>();
@@ -248,7 +247,7 @@ public final class PeerTransport implements AutoCloseable {
         private InetSocketAddress listenAddress;
         private final Map<NodeId, InetSocketAddress> peers = new LinkedHashMap<>();
         private TransportOptions options = TransportOptions.defaults();
-        private Consumer<RaftMessage> inbound;
+        private InboundHandler inbound;
 
         private Builder(NodeId self) {
             this.self = Objects.requireNonNull(self, "self");
@@ -284,7 +283,7 @@ public final class PeerTransport implements AutoCloseable {
         }
 
         /** Receives every valid inbound message addressed to this node, on an event loop; must not block. */
-        public Builder inboundHandler(Consumer<RaftMessage> handler) {
+        public Builder inboundHandler(InboundHandler handler) {
             this.inbound = handler;
             return this;
         }

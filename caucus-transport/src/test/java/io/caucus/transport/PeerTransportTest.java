@@ -165,6 +165,47 @@ class PeerTransportTest {
     }
 
     @Test
+    void queuedBurstIsWrittenWithFewFlushesAndReadCompletionsAreSignalled() {
+        int count = 20_000;
+        TransportOptions roomy = FAST.withQueueBounds(count, 64L * 1024 * 1024);
+        int port = TransportFixture.freePort();
+        Node a = fixture.start("a", roomy);
+        a.transport().addPeer(NodeId.of("b"), new InetSocketAddress("127.0.0.1", port));
+        for (int i = 1; i <= count; i++) {
+            a.transport().send(Messages.heartbeat(a.id(), NodeId.of("b"), i));
+        }
+        java.util.concurrent.atomic.AtomicLong messages = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
+        PeerTransport b = PeerTransport.builder(NodeId.of("b"))
+                .listenAddress(new InetSocketAddress("127.0.0.1", port))
+                .options(roomy)
+                .inboundHandler(new InboundHandler() {
+                    @Override
+                    public void onMessage(RaftMessage message) {
+                        messages.incrementAndGet();
+                    }
+
+                    @Override
+                    public void onReadComplete() {
+                        reads.incrementAndGet();
+                    }
+                })
+                .build();
+        try {
+            b.start();
+            await("all arrive", () -> messages.get() == count, a.transport()::metrics);
+            // The whole queue is there when the connection comes up: each drain writes up to 4096 messages
+            // (fewer only if the socket buffer fills) and flushes once.
+            assertThat(a.transport().metrics().messagesSent()).isEqualTo(count);
+            assertThat(a.transport().metrics().flushes()).isPositive().isLessThan(count / 100);
+            await("reads signalled", () -> reads.get() >= 1, reads::get);
+            assertThat(reads.get()).isLessThanOrEqualTo(count);
+        } finally {
+            b.close();
+        }
+    }
+
+    @Test
     void inboundHandlerFailureIsCountedAndTheConnectionSurvives() {
         Node a = fixture.start("a", FAST);
         List<RaftMessage> delivered = new java.util.concurrent.CopyOnWriteArrayList<>();

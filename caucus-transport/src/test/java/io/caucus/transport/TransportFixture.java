@@ -17,7 +17,7 @@ import java.util.function.Supplier;
 /** Starts transports on loopback with ephemeral ports and closes them all after a test. */
 final class TransportFixture implements AutoCloseable {
 
-    static final Duration DEADLINE = Duration.ofSeconds(20);
+    static final Duration DEADLINE = Duration.ofSeconds(60); // generous: the build machine is shared
 
     static final TransportOptions FAST = TransportOptions.defaults()
             .withReconnectBackoff(10, 200)

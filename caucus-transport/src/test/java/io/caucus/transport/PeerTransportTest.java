@@ -206,6 +206,34 @@ class PeerTransportTest {
     }
 
     @Test
+    void peerMovedToANewAddressIsRedialledThere() {
+        Node a = fixture.start("a", FAST);
+        Node b = fixture.start("b", FAST);
+        a.transport().addPeer(b.id(), new InetSocketAddress("127.0.0.1", TransportFixture.freePort()));
+        a.transport().send(Messages.heartbeat(a.id(), b.id(), 1)); // queued for the old address
+        a.transport().addPeer(b.id(), b.address());
+        assertThat(a.transport().metrics().droppedClosed()).isEqualTo(1);
+        a.transport().send(Messages.heartbeat(a.id(), b.id(), 2));
+        await("b receives at its real address", () -> b.received().size() == 1, a.transport()::metrics);
+        assertThat(b.received()).containsExactly(Messages.heartbeat(a.id(), b.id(), 2));
+        a.transport().addPeer(b.id(), b.address()); // same address again: keeps the connection
+        assertThat(a.transport().isConnected(b.id())).isTrue();
+    }
+
+    @Test
+    void misconfiguredAddressIsRefusedByTheNodeFoundThere() {
+        Node a = fixture.start("a", FAST);
+        Node b = fixture.start("b", FAST);
+        NodeId c = NodeId.of("c");
+        a.transport().addPeer(c, b.address()); // a believes c lives at b's address
+        a.transport().send(Messages.heartbeat(a.id(), c, 1));
+        await("b refuses a's connection meant for c",
+                () -> a.transport().metrics().handshakesRefusedByPeer() >= 1, a.transport()::metrics);
+        assertThat(b.received()).isEmpty();
+        assertThat(a.transport().queuedMessages(c)).isEqualTo(1);
+    }
+
+    @Test
     void inboundHandlerFailureIsCountedAndTheConnectionSurvives() {
         Node a = fixture.start("a", FAST);
         List<RaftMessage> delivered = new java.util.concurrent.CopyOnWriteArrayList<>();

@@ -1,21 +1,76 @@
 package io.caucus.core;
 
+import io.caucus.core.message.AppendEntries;
+import io.caucus.core.message.AppendEntriesResponse;
+import io.caucus.core.message.Heartbeat;
+import io.caucus.core.message.HeartbeatResponse;
 import io.caucus.core.message.RaftMessage;
+import io.caucus.core.message.RequestVote;
+import io.caucus.core.message.RequestVoteResponse;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.random.RandomGenerator;
 
 /**
  * One Raft server's algorithm, as a deterministic state machine. Not thread-safe: one thread owns it.
  * Inputs: {@link #tick()}, {@link #step(RaftMessage)}, {@link #propose}, {@link #readIndex(long)}, and the
  * runtime's reports {@link #persisted(long)} and {@link #applied(long)}. Output: {@link #ready()}.
+ *
+ * <p>Section numbers cite the extended Raft paper (§) and Ongaro's thesis (thesis §).
  */
 public final class RaftNode {
 
-    private RaftNode() {
+    private final NodeId id;
+    private final RaftOptions options;
+    private final RandomGenerator random;
+    private final ClusterConfiguration configuration;
+    private final RaftLog log;
+
+    /** Persistent state (Figure 2): made durable through {@link Persist} before anything depends on it. */
+    private long term;
+    private NodeId votedFor;
+
+    private Role role = Role.FOLLOWER;
+    private NodeId leader;
+    private int electionElapsedTicks;
+    private int heartbeatElapsedTicks;
+    private int randomizedElectionTimeoutTicks;
+
+    private final Set<NodeId> votesGranted = new HashSet<>();
+    private final Set<NodeId> votesRefused = new HashSet<>();
+    /** The leader's view of every other member; empty unless leading. */
+    private final Map<NodeId, Progress> followers = new TreeMap<>();
+    private final ReadIndexRounds reads = new ReadIndexRounds();
+    /** (index, bytes) of this leader's entries not yet committed, for back-pressure on proposals. */
+    private final ArrayDeque<long[]> uncommittedEntries = new ArrayDeque<>();
+    private long uncommittedBytes;
+
+    private final List<RaftMessage> outbox = new ArrayList<>();
+    private final List<ReadResult> readResults = new ArrayList<>();
+    private final Durability durability = new Durability();
+
+    private RaftNode(NodeId id, ClusterConfiguration configuration, RaftOptions options, HardState hardState,
+                     LogView durableLog, long appliedIndex, RandomGenerator random) {
+        this.id = Objects.requireNonNull(id, "id");
+        this.configuration = Objects.requireNonNull(configuration, "configuration");
+        this.options = Objects.requireNonNull(options, "options");
+        this.random = Objects.requireNonNull(random, "random");
+        this.log = new RaftLog(durableLog, hardState.commitIndex(), appliedIndex);
+        this.term = hardState.term();
+        this.votedFor = hardState.votedFor();
+        this.durability.handedOut = hardState;
+        resetElectionTimer();
     }
 
     /**
-     * Starts (or restarts) a node from its durable state.
+     * Starts (or restarts) a node from its durable state. Every role restarts as a follower (Figure 2).
      *
      * @param configuration the cluster configuration in force (fixed membership for now)
      * @param hardState     the durable hard state ({@link HardState#INITIAL} for a new node)
@@ -25,70 +80,646 @@ public final class RaftNode {
      */
     public static RaftNode start(NodeId id, ClusterConfiguration configuration, RaftOptions options,
                                  HardState hardState, LogView log, long appliedIndex, RandomGenerator random) {
-        throw new UnsupportedOperationException("not yet");
+        return new RaftNode(id, configuration, options, hardState, log, appliedIndex, random);
     }
+
+    // ---------------------------------------------------------------- inputs
 
     /** Advances logical time by one tick. */
     public void tick() {
-        throw new UnsupportedOperationException("not yet");
+        electionElapsedTicks++;
+        if (role == Role.LEADER) {
+            tickLeader();
+        } else if (electionElapsedTicks >= randomizedElectionTimeoutTicks && configuration.isVoter(id)) {
+            becomePreCandidate();
+        }
     }
 
-    /** Handles a message from a peer. Messages not addressed to this node are ignored. */
-    public void step(RaftMessage message) {
-        throw new UnsupportedOperationException("not yet");
+    private void tickLeader() {
+        if (electionElapsedTicks >= options.electionTimeoutTicks()) {
+            electionElapsedTicks = 0;
+            if (!hasQuorumOfActiveFollowers()) {
+                // CheckQuorum (thesis §6.2): a leader cut off from a majority steps down rather than linger.
+                becomeFollower(term, null);
+                return;
+            }
+        }
+        if (++heartbeatElapsedTicks >= options.heartbeatIntervalTicks()) {
+            heartbeatElapsedTicks = 0;
+            for (Progress progress : followers.values()) {
+                progress.heartbeatIntervalElapsed(log.lastIndex());
+            }
+            broadcastHeartbeat();
+        }
     }
+
+    /** Starts an election now, as if the election timeout had passed (tests and operators). */
+    public void campaign() {
+        if (role != Role.LEADER && configuration.isVoter(id)) {
+            becomePreCandidate();
+        }
+    }
+
+    /** Handles a message from a peer. Messages not addressed to this node, or from non-members, are ignored. */
+    public void step(RaftMessage message) {
+        if (!message.to().equals(id) || !configuration.isMember(message.from())) {
+            return;
+        }
+        if (message instanceof RequestVoteResponse response && response.preVote()) {
+            handlePreVoteResponse(response);
+            return;
+        }
+        if (message.term() > term) {
+            if (!adoptHigherTerm(message)) {
+                return;
+            }
+        } else if (message.term() < term) {
+            answerStaleMessage(message);
+            return;
+        }
+        switch (message) {
+            case RequestVote request -> handleRequestVote(request);
+            case RequestVoteResponse response -> handleVoteResponse(response);
+            case AppendEntries append -> handleAppendEntries(append);
+            case AppendEntriesResponse response -> handleAppendEntriesResponse(response);
+            case Heartbeat heartbeat -> handleHeartbeat(heartbeat);
+            case HeartbeatResponse response -> handleHeartbeatResponse(response);
+        }
+    }
+
+    /**
+     * A message from a higher term (§5.1: a server that sees a higher term adopts it and becomes a follower).
+     * Returns false if the message is to be dropped instead.
+     */
+    private boolean adoptHigherTerm(RaftMessage message) {
+        if (message instanceof RequestVote request) {
+            if (inLeaderLease() && !request.leadershipTransfer()) {
+                // Leader stickiness (§6, thesis §4.2.3): a server that heard from a live leader within the
+                // minimum election timeout neither grants a vote nor raises its term.
+                return false;
+            }
+            if (request.preVote()) {
+                return true; // a pre-vote changes no one's term (thesis §9.6)
+            }
+            becomeFollower(message.term(), null);
+            return true;
+        }
+        NodeId newLeader = message instanceof AppendEntries || message instanceof Heartbeat ? message.from() : null;
+        becomeFollower(message.term(), newLeader);
+        return true;
+    }
+
+    /**
+     * A message from an older term. A deposed leader or a lagging pre-candidate is told the current term so it
+     * catches up; with Pre-Vote and CheckQuorum it might otherwise never hear of it (thesis §9.6).
+     */
+    private void answerStaleMessage(RaftMessage message) {
+        switch (message) {
+            case AppendEntries append -> send(new HeartbeatResponse(id, append.from(), term, 0));
+            case Heartbeat heartbeat -> send(new HeartbeatResponse(id, heartbeat.from(), term, 0));
+            case RequestVote request when request.preVote() ->
+                    send(new RequestVoteResponse(id, request.from(), term, false, true));
+            default -> {
+                // Stale answers to our own old requests carry nothing we still need.
+            }
+        }
+    }
+
+    private boolean inLeaderLease() {
+        return leader != null && electionElapsedTicks < options.electionTimeoutTicks();
+    }
+
+    // ---------------------------------------------------------------- elections (§5.2, thesis §9.6)
+
+    private void becomeFollower(long newTerm, NodeId newLeader) {
+        Invariants.check(newTerm >= term, "term went backwards from " + term + " to " + newTerm);
+        if (role == Role.LEADER) {
+            followers.clear();
+            uncommittedEntries.clear();
+            uncommittedBytes = 0;
+        }
+        reads.rejectAll(newLeader, readResults);
+        if (newTerm > term) {
+            term = newTerm;
+            votedFor = null;
+        }
+        role = Role.FOLLOWER;
+        leader = newLeader;
+        resetElectionTimer();
+    }
+
+    private void becomePreCandidate() {
+        role = Role.PRE_CANDIDATE;
+        leader = null;
+        resetElectionTimer();
+        startVoting();
+        if (configuration.hasQuorum(votesGranted)) {
+            becomeCandidate();
+            return;
+        }
+        for (NodeId voter : otherVoters()) {
+            send(new RequestVote(id, voter, term + 1, log.lastIndex(), log.lastTerm(), true, false));
+        }
+    }
+
+    private void becomeCandidate() {
+        term++;
+        votedFor = id;
+        role = Role.CANDIDATE;
+        leader = null;
+        resetElectionTimer();
+        startVoting();
+        if (configuration.hasQuorum(votesGranted)) {
+            becomeLeader();
+            return;
+        }
+        for (NodeId voter : otherVoters()) {
+            // Sent only once our new term and self-vote are durable: a candidate that forgot them on a crash
+            // could otherwise vote again in the same term.
+            sendWhenDurable(new RequestVote(id, voter, term, log.lastIndex(), log.lastTerm(), false, false));
+        }
+    }
+
+    private void startVoting() {
+        votesGranted.clear();
+        votesRefused.clear();
+        votesGranted.add(id);
+    }
+
+    private void handleRequestVote(RequestVote request) {
+        boolean canVote = Objects.equals(votedFor, request.from())
+                || (votedFor == null && leader == null)
+                || (request.preVote() && request.term() > term);
+        // §5.4.1: vote only for a candidate whose log is at least as up-to-date as ours.
+        boolean grant = canVote && log.isUpToDate(request.lastLogIndex(), request.lastLogTerm());
+        if (request.preVote()) {
+            send(new RequestVoteResponse(id, request.from(), grant ? request.term() : term, grant, true));
+            return;
+        }
+        if (grant) {
+            votedFor = request.from(); // §5.2: at most one vote per term, durable before the answer leaves
+            resetElectionTimer();
+        }
+        sendWhenDurable(new RequestVoteResponse(id, request.from(), term, grant, false));
+    }
+
+    private void handlePreVoteResponse(RequestVoteResponse response) {
+        if (!response.granted() && response.term() > term) {
+            becomeFollower(response.term(), null);
+            return;
+        }
+        boolean answersThisRound = response.granted() ? response.term() == term + 1 : response.term() <= term;
+        if (role == Role.PRE_CANDIDATE && answersThisRound) {
+            countVote(response.from(), response.granted());
+        }
+    }
+
+    private void handleVoteResponse(RequestVoteResponse response) {
+        if (role == Role.CANDIDATE) {
+            countVote(response.from(), response.granted());
+        }
+    }
+
+    private void countVote(NodeId voter, boolean granted) {
+        (granted ? votesGranted : votesRefused).add(voter);
+        if (configuration.hasQuorum(votesGranted)) {
+            if (role == Role.PRE_CANDIDATE) {
+                becomeCandidate();
+            } else {
+                becomeLeader();
+            }
+        } else if (isElectionLost()) {
+            becomeFollower(term, null);
+        }
+    }
+
+    private boolean isElectionLost() {
+        return Quorum.isLost(configuration.voters(), votesRefused)
+                || (configuration.isJoint() && Quorum.isLost(configuration.outgoingVoters(), votesRefused));
+    }
+
+    private void becomeLeader() {
+        role = Role.LEADER;
+        leader = id;
+        electionElapsedTicks = 0;
+        heartbeatElapsedTicks = 0;
+        followers.clear();
+        for (NodeId member : configuration.members()) {
+            if (!member.equals(id)) {
+                Progress progress = new Progress(log.lastIndex() + 1, options.maxInflightMessages(),
+                        options.maxInflightBytes());
+                progress.markActive();
+                followers.put(member, progress);
+            }
+        }
+        // §8 / thesis §6.4: a no-op of the new term lets the leader learn what is committed, and lets it
+        // commit earlier terms' entries by Figure 8's rule.
+        appendAsLeader(List.of(LogEntry.noOp(term, log.lastIndex() + 1)));
+    }
+
+    private void resetElectionTimer() {
+        electionElapsedTicks = 0;
+        int timeout = options.electionTimeoutTicks();
+        randomizedElectionTimeoutTicks = timeout + random.nextInt(timeout);
+    }
+
+    private List<NodeId> otherVoters() {
+        List<NodeId> others = new ArrayList<>();
+        for (NodeId member : configuration.members()) {
+            if (configuration.isVoter(member) && !member.equals(id)) {
+                others.add(member);
+            }
+        }
+        return others;
+    }
+
+    // ---------------------------------------------------------------- replication, follower side (§5.3)
+
+    private void handleAppendEntries(AppendEntries append) {
+        followLeader(append.from());
+        if (append.prevLogIndex() < log.committed()) {
+            // Everything up to our commit index already agrees with every leader (§5.4): say where we are.
+            sendWhenDurable(AppendEntriesResponse.accepted(id, append.from(), term, log.committed()));
+            return;
+        }
+        if (!log.matchesTerm(append.prevLogIndex(), append.prevLogTerm())) {
+            send(rejection(append));
+            return;
+        }
+        appendNewEntries(append.entries());
+        long lastNewIndex = append.lastIndex();
+        // §5.3: commit up to the leader's commit index, but no further than what this message proved we hold.
+        log.commitTo(Math.min(append.leaderCommit(), lastNewIndex));
+        sendWhenDurable(AppendEntriesResponse.accepted(id, append.from(), term, lastNewIndex));
+    }
+
+    private void followLeader(NodeId from) {
+        Invariants.check(role != Role.LEADER, "two leaders in term " + term + ": " + id + " and " + from);
+        if (role != Role.FOLLOWER || !from.equals(leader)) {
+            becomeFollower(term, from);
+        }
+        electionElapsedTicks = 0;
+    }
+
+    /** Appends the entries we lack, truncating from the first one that conflicts with ours (§5.3 step 3). */
+    private void appendNewEntries(List<LogEntry> entries) {
+        for (int i = 0; i < entries.size(); i++) {
+            LogEntry entry = entries.get(i);
+            if (!log.matchesTerm(entry.index(), entry.term())) {
+                log.append(entries.subList(i, entries.size()));
+                return;
+            }
+        }
+    }
+
+    /** A refusal with a hint that lets the leader skip a whole term of entries per round trip (§5.3, end). */
+    private AppendEntriesResponse rejection(AppendEntries append) {
+        long prevIndex = append.prevLogIndex();
+        if (prevIndex > log.lastIndex()) {
+            return AppendEntriesResponse.rejected(id, append.from(), term, prevIndex, 0, log.lastIndex() + 1);
+        }
+        long conflictTerm = log.term(prevIndex);
+        long conflictIndex = log.firstIndexOfTermAt(prevIndex, log.committed() + 1);
+        return AppendEntriesResponse.rejected(id, append.from(), term, prevIndex, conflictTerm, conflictIndex);
+    }
+
+    private void handleHeartbeat(Heartbeat heartbeat) {
+        followLeader(heartbeat.from());
+        // The leader caps the commit index at what it knows we hold, so it is safe to adopt.
+        log.commitTo(Math.min(heartbeat.commitIndex(), log.lastIndex()));
+        send(new HeartbeatResponse(id, heartbeat.from(), term, heartbeat.readRound()));
+    }
+
+    // ---------------------------------------------------------------- replication, leader side (§5.3, §5.4)
+
+    private void appendAsLeader(List<LogEntry> entries) {
+        log.append(entries);
+        for (LogEntry entry : entries) {
+            uncommittedEntries.addLast(new long[] {entry.index(), entry.sizeBytes()});
+            uncommittedBytes += entry.sizeBytes();
+        }
+        for (Map.Entry<NodeId, Progress> follower : followers.entrySet()) {
+            sendAppend(follower.getKey(), follower.getValue());
+        }
+        maybeCommit();
+    }
+
+    /** Sends the follower what it lacks, as far as its progress state and window allow. */
+    private void sendAppend(NodeId to, Progress progress) {
+        do {
+            long prevIndex = progress.nextIndex() - 1;
+            List<LogEntry> entries = progress.nextIndex() <= log.lastIndex()
+                    ? log.entries(progress.nextIndex(), log.lastIndex() + 1, options.maxBatchBytes())
+                    : List.of();
+            send(new AppendEntries(id, to, term, prevIndex, log.term(prevIndex), entries, log.committed()));
+            if (entries.isEmpty()) {
+                progress.sentProbe();
+                return;
+            }
+            long bytes = 0;
+            for (LogEntry entry : entries) {
+                bytes += entry.sizeBytes();
+            }
+            progress.sentEntries(entries.get(entries.size() - 1).index(), bytes);
+        } while (!progress.isPaused() && progress.nextIndex() <= log.lastIndex());
+    }
+
+    private void sendAppendIfUnpaused(NodeId to, Progress progress) {
+        if (!progress.isPaused() && progress.nextIndex() <= log.lastIndex()) {
+            sendAppend(to, progress);
+        }
+    }
+
+    private void handleAppendEntriesResponse(AppendEntriesResponse response) {
+        if (role != Role.LEADER) {
+            return;
+        }
+        Progress progress = followers.get(response.from());
+        if (progress == null) {
+            return;
+        }
+        progress.markActive();
+        if (response.success()) {
+            Invariants.check(response.matchIndex() <= log.lastIndex(),
+                    response.from() + " acknowledged " + response.matchIndex() + " beyond our last index");
+            if (progress.acknowledge(response.matchIndex())) {
+                maybeCommit();
+            }
+            sendAppendIfUnpaused(response.from(), progress);
+        } else if (progress.rejected(response.rejectedIndex(), nextIndexAfterRejection(response))) {
+            sendAppend(response.from(), progress);
+        }
+    }
+
+    /**
+     * Where to probe next after a rejection. If we hold entries of the follower's conflicting term, the logs
+     * may agree up to our last entry of that term; otherwise the follower's whole run of that term is suspect.
+     */
+    private long nextIndexAfterRejection(AppendEntriesResponse response) {
+        if (response.conflictTerm() == 0) {
+            return response.conflictIndex();
+        }
+        long ourLast = log.lastIndexOfTerm(response.conflictTerm(), response.rejectedIndex());
+        return ourLast > 0 ? ourLast + 1 : response.conflictIndex();
+    }
+
+    private void handleHeartbeatResponse(HeartbeatResponse response) {
+        if (role != Role.LEADER) {
+            return;
+        }
+        Progress progress = followers.get(response.from());
+        if (progress == null) {
+            return;
+        }
+        progress.markActive();
+        if (response.readRound() > 0 && configuration.isVoter(response.from())) {
+            reads.acknowledge(response.from(), response.readRound(), configuration, readResults);
+        }
+        // A follower behind us that made no progress for a heartbeat interval may have lost a message: retry.
+        if (progress.heardHeartbeatResponse(log.lastIndex())) {
+            sendAppend(response.from(), progress);
+        }
+    }
+
+    private void broadcastHeartbeat() {
+        for (Map.Entry<NodeId, Progress> follower : followers.entrySet()) {
+            long commit = Math.min(follower.getValue().matchIndex(), log.committed());
+            send(new Heartbeat(id, follower.getKey(), term, commit, reads.latestRound()));
+        }
+    }
+
+    /**
+     * Advances the commit index to the highest index held by a quorum, counting this leader only for what it
+     * has made durable. Only an entry of the current term is committed by counting replicas (§5.4.2, Figure 8);
+     * earlier entries commit with it.
+     */
+    private void maybeCommit() {
+        long quorumIndex = configuration.quorumIndex(
+                member -> member.equals(id) ? log.durableLastIndex() : matchIndexOf(member));
+        if (quorumIndex > log.committed() && log.term(quorumIndex) == term && log.commitTo(quorumIndex)) {
+            releaseCommittedProposals();
+        }
+    }
+
+    private long matchIndexOf(NodeId member) {
+        Progress progress = followers.get(member);
+        return progress == null ? 0 : progress.matchIndex();
+    }
+
+    private void releaseCommittedProposals() {
+        while (!uncommittedEntries.isEmpty() && uncommittedEntries.peekFirst()[0] <= log.committed()) {
+            uncommittedBytes -= uncommittedEntries.pollFirst()[1];
+        }
+    }
+
+    private boolean hasQuorumOfActiveFollowers() {
+        Set<NodeId> active = new HashSet<>();
+        active.add(id);
+        for (Map.Entry<NodeId, Progress> follower : followers.entrySet()) {
+            if (follower.getValue().recentlyActive()) {
+                active.add(follower.getKey());
+            }
+            follower.getValue().resetActive();
+        }
+        return configuration.hasQuorum(active);
+    }
+
+    // ---------------------------------------------------------------- client requests
 
     /** Proposes one command; see {@link #propose(List)}. */
     public ProposeResult propose(byte[] command) {
         return propose(List.of(command));
     }
 
-    /** Proposes commands as consecutive log entries, on the leader only. */
+    /**
+     * Proposes commands as consecutive log entries, on the leader only. A rejected proposal was appended
+     * nowhere; an accepted one takes effect only if its entry commits (see {@link ProposeResult.Accepted}).
+     */
     public ProposeResult propose(List<byte[]> commands) {
-        throw new UnsupportedOperationException("not yet");
+        if (role != Role.LEADER) {
+            return new ProposeResult.Rejected(ProposeResult.Reason.NOT_LEADER, leader);
+        }
+        long bytes = 0;
+        for (byte[] command : commands) {
+            bytes += command.length + LogEntry.OVERHEAD_BYTES;
+        }
+        if (uncommittedBytes > 0 && uncommittedBytes + bytes > options.maxUncommittedBytes()) {
+            return new ProposeResult.Rejected(ProposeResult.Reason.TOO_MANY_UNCOMMITTED, id);
+        }
+        long firstIndex = log.lastIndex() + 1;
+        List<LogEntry> entries = new ArrayList<>(commands.size());
+        for (byte[] command : commands) {
+            entries.add(LogEntry.command(term, firstIndex + entries.size(), command));
+        }
+        appendAsLeader(entries);
+        return new ProposeResult.Accepted(term, firstIndex);
     }
 
     /**
      * Asks for a linearizable read point (thesis §6.4). The outcome arrives in a later {@link Ready#reads()}:
-     * confirmed with a read index once a majority has acknowledged this leader after the request, or rejected.
+     * confirmed with a read index once a quorum has acknowledged this leader after the request, or rejected.
      */
     public void readIndex(long requestId) {
-        throw new UnsupportedOperationException("not yet");
+        if (role != Role.LEADER) {
+            readResults.add(new ReadResult.Rejected(requestId, leader));
+            return;
+        }
+        reads.enqueue(requestId);
     }
 
-    /** Starts an election now, as if the election timeout had passed (tests and operators). */
-    public void campaign() {
-        throw new UnsupportedOperationException("not yet");
+    /**
+     * Starts a confirmation round for the reads waiting, once this leader has committed an entry of its own
+     * term: before that, its commit index may lag what earlier leaders committed (thesis §6.4 step 1).
+     */
+    private void startReadRound() {
+        if (role != Role.LEADER || !reads.hasWaiting() || log.term(log.committed()) != term) {
+            return;
+        }
+        reads.startRound(log.committed(), id);
+        reads.confirmReady(configuration, readResults);
+        broadcastHeartbeat();
     }
+
+    // ---------------------------------------------------------------- output and the runtime's reports
 
     public boolean hasReady() {
-        throw new UnsupportedOperationException("not yet");
+        return !outbox.isEmpty() || !readResults.isEmpty() || log.hasEntriesToApply()
+                || log.hasUnpersisted() || durability.hardStateChanged(hardState())
+                || durability.hasMessagesToRelease()
+                || (role == Role.LEADER && reads.hasWaiting() && log.term(log.committed()) == term);
     }
 
     /** Takes everything the runtime must do now; see {@link Ready}. */
     public Ready ready() {
-        throw new UnsupportedOperationException("not yet");
+        startReadRound();
+        Persist persist = durability.nextPersist(log, hardState(), outbox);
+        List<LogEntry> toApply = log.takeEntriesToApply(options.maxApplyBytes());
+        Ready ready = new Ready(outbox, persist, toApply, readResults);
+        outbox.clear();
+        readResults.clear();
+        return ready;
     }
 
     /** The runtime has made the {@link Persist} with this sequence (and every earlier one) durable. */
     public void persisted(long sequence) {
-        throw new UnsupportedOperationException("not yet");
+        durability.persisted(sequence, log, outbox);
+        if (role == Role.LEADER) {
+            maybeCommit();
+        }
     }
 
     /** The state machine has applied every committed entry up to {@code index}. */
     public void applied(long index) {
-        throw new UnsupportedOperationException("not yet");
+        log.appliedTo(index);
     }
+
+    private HardState hardState() {
+        return new HardState(term, votedFor, log.committed());
+    }
+
+    private void send(RaftMessage message) {
+        outbox.add(message);
+    }
+
+    private void sendWhenDurable(RaftMessage message) {
+        durability.awaiting.add(message);
+    }
+
+    // ---------------------------------------------------------------- status
 
     /**
      * The log as this node sees it: the durable log plus entries handed out for persistence and not yet
      * reported durable. Read-only; for status, tests and invariant checkers.
      */
     public LogView log() {
-        throw new UnsupportedOperationException("not yet");
+        return log;
     }
 
     public NodeStatus status() {
-        throw new UnsupportedOperationException("not yet");
+        Map<NodeId, NodeStatus.FollowerStatus> view = new LinkedHashMap<>();
+        for (Map.Entry<NodeId, Progress> follower : followers.entrySet()) {
+            view.put(follower.getKey(), follower.getValue().status());
+        }
+        return new NodeStatus(id, role, term, leader, log.committed(), log.applied(), log.lastIndex(),
+                configuration, view);
+    }
+
+    public NodeId id() {
+        return id;
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    public long term() {
+        return term;
+    }
+
+    /** The leader of the current term as far as this node knows, or {@code null}. */
+    public NodeId leader() {
+        return leader;
+    }
+
+    /**
+     * What is handed out for persistence and not yet reported durable, and the messages that wait for it.
+     * A message that waits is attached to the newest persist instruction at the moment it was produced, so it
+     * leaves only when everything it depends on is durable; with nothing pending it leaves at once.
+     */
+    private static final class Durability {
+
+        private record Pending(long sequence, long lastIndex, long lastTerm, List<RaftMessage> messages) {
+        }
+
+        private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+        private List<RaftMessage> awaiting = new ArrayList<>();
+        private HardState handedOut;
+        private long lastSequence;
+
+        boolean hardStateChanged(HardState current) {
+            return current.term() != handedOut.term() || !Objects.equals(current.votedFor(), handedOut.votedFor());
+        }
+
+        boolean hasMessagesToRelease() {
+            return !awaiting.isEmpty();
+        }
+
+        /**
+         * The next instruction, or null if nothing needs to become durable. A change of commit index alone does
+         * not call for one: it rides along with the next instruction (the durable commit index is a lower bound).
+         */
+        Persist nextPersist(RaftLog log, HardState current, List<RaftMessage> outbox) {
+            List<LogEntry> entries = log.takeUnpersisted();
+            if (entries.isEmpty() && !hardStateChanged(current)) {
+                if (!awaiting.isEmpty()) {
+                    if (pending.isEmpty()) {
+                        outbox.addAll(awaiting);
+                    } else {
+                        pending.peekLast().messages().addAll(awaiting);
+                    }
+                    awaiting = new ArrayList<>();
+                }
+                return null;
+            }
+            HardState changed = current.equals(handedOut) ? null : current;
+            handedOut = current;
+            LogEntry last = entries.isEmpty() ? null : entries.get(entries.size() - 1);
+            pending.addLast(new Pending(++lastSequence, last == null ? 0 : last.index(),
+                    last == null ? 0 : last.term(), awaiting));
+            awaiting = new ArrayList<>();
+            return new Persist(lastSequence, changed, entries);
+        }
+
+        void persisted(long sequence, RaftLog log, List<RaftMessage> outbox) {
+            Invariants.check(sequence <= lastSequence,
+                    "persisted(" + sequence + ") reported, but only " + lastSequence + " was handed out");
+            while (!pending.isEmpty() && pending.peekFirst().sequence() <= sequence) {
+                Pending done = pending.pollFirst();
+                if (done.lastIndex() > 0) {
+                    log.stableTo(done.lastIndex(), done.lastTerm());
+                }
+                outbox.addAll(done.messages());
+            }
+        }
     }
 }

@@ -1,0 +1,76 @@
+package io.caucus.server;
+
+import io.caucus.core.NodeId;
+import io.caucus.core.NodeStatus;
+import io.caucus.core.RaftOptions;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One Caucus server embedded in a Java service: it replicates the service's {@link StateMachine} with its
+ * peers. Futures complete exceptionally with a {@link CaucusException} subtype that says whether the outcome
+ * is known.
+ *
+ * <pre>{@code
+ * CaucusNode node = CaucusNode.builder()
+ *         .id("n1")
+ *         .peers(Map.of(NodeId.of("n1"), addr1, NodeId.of("n2"), addr2, NodeId.of("n3"), addr3))
+ *         .dataDirectory(Path.of("data/n1"))
+ *         .stateMachine(myStateMachine)
+ *         .start();
+ * byte[] result = node.submit(command).join();
+ * }</pre>
+ */
+public interface CaucusNode extends AutoCloseable {
+
+    /** Replicates and applies {@code command}; completes with the state machine's result. Leader only. */
+    CompletableFuture<byte[]> submit(byte[] command);
+
+    /** A linearizable read (thesis §6.4, ReadIndex): completes with the state machine's answer. Leader only. */
+    CompletableFuture<byte[]> read(byte[] query);
+
+    /** This node's view of the cluster right now. */
+    NodeStatus status();
+
+    NodeId id();
+
+    /** Stops the node: pending requests fail with {@link ShutdownException} or {@link OutcomeUnknownException}. */
+    @Override
+    void close();
+
+    static Builder builder() {
+        throw new UnsupportedOperationException("the runtime is not built yet");
+    }
+
+    /** Options with documented defaults; see each setter. */
+    interface Builder {
+        /** This node's id; must be a key of {@link #peers}. Required. */
+        Builder id(String id);
+
+        /** Every voter's peer (Raft) address, this node's included. Required. */
+        Builder peers(Map<NodeId, InetSocketAddress> raftAddresses);
+
+        /** Where the log, hard state and snapshots live. Required. */
+        Builder dataDirectory(Path directory);
+
+        /** The user's state machine. Required. */
+        Builder stateMachine(StateMachine stateMachine);
+
+        /** Duration of one core tick (default 50 ms); with the default options: elections after 0.5-1 s. */
+        Builder tickInterval(Duration tick);
+
+        /** The core's tunables (default {@link RaftOptions#DEFAULTS}). */
+        Builder raftOptions(RaftOptions options);
+
+        /** fsync the log before acknowledging (default true). Off only for tests and benchmarks. */
+        Builder fsync(boolean fsync);
+
+        /** How long submit and read wait before failing with outcome unknown (default 10 s). */
+        Builder requestTimeout(Duration timeout);
+
+        CaucusNode start();
+    }
+}

@@ -58,6 +58,7 @@ final class InvariantChecker {
     private final Map<IndexTerm, Registered> entries = new HashMap<>();
     private final List<Committed> committed = new ArrayList<>();
     private final Map<NodeId, Progress> progress = new HashMap<>();
+    private final Map<NodeId, Long> durableTerms = new HashMap<>();
     private long highestTermSeen;
     private long checks;
 
@@ -79,9 +80,10 @@ final class InvariantChecker {
     }
 
     void onStarted(SimNode node) {
-        Progress previous = progress.get(node.id());
+        // A term reached in memory but never made durable is legitimately forgotten by a crash (nothing that
+        // depends on it was sent); the durable term is the floor.
         Progress fresh = new Progress();
-        fresh.term = previous == null ? 0 : previous.term;
+        fresh.term = node.disk().hardState().term();
         progress.put(node.id(), fresh);
     }
 
@@ -113,6 +115,14 @@ final class InvariantChecker {
         LogView log = node.disk().log();
         for (LogEntry entry : persist.entries()) {
             register(node.id(), entry, log.term(entry.index() - 1));
+        }
+        Long durableTerm = durableTerms.get(node.id());
+        if (persist.hardState() != null && durableTerm != null && persist.hardState().term() < durableTerm) {
+            failer.fail("Monotonic durable term", node + " persisted term " + persist.hardState().term()
+                    + " after term " + durableTerm);
+        }
+        if (persist.hardState() != null) {
+            durableTerms.put(node.id(), persist.hardState().term());
         }
         if (persist.hardState() != null && persist.hardState().commitIndex() > log.lastIndex()) {
             failer.fail("Durable commit index within durable log", node + " persisted commit index "

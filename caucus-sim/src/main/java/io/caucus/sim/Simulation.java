@@ -359,6 +359,28 @@ public final class Simulation {
         return leader().orElseThrow();
     }
 
+    /** True once every live node has applied {@code index}. */
+    public boolean allUpNodesApplied(long index) {
+        for (SimNode node : nodes.values()) {
+            if (node.isUp() && node.status().appliedIndex() < index) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Runs until every live node has applied {@code index}; fails the run if that takes over {@code maxTicks}. */
+    public void awaitAllApplied(long index, long maxTicks) {
+        if (!runUntil(() -> allUpNodesApplied(index), maxTicks)) {
+            StringBuilder lag = new StringBuilder();
+            for (NodeId id : upNodes()) {
+                lag.append(' ').append(id).append(" applied=").append(status(id).appliedIndex());
+            }
+            fail("Liveness: replication", "index " + index + " not applied everywhere within " + maxTicks
+                    + " ticks:" + lag);
+        }
+    }
+
     /** Throws a {@link SimulationFailure} naming the seed, the invariant and the recent events. */
     public void fail(String invariant, String detail) {
         trace.record(events.now(), "-", "VIOLATION", invariant + ": " + detail);

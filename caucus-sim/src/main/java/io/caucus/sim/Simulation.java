@@ -359,6 +359,16 @@ public final class Simulation {
         return leader().orElseThrow();
     }
 
+    /** Runs until one of {@code candidates} leads (in a term no other live node has passed); returns it. */
+    public NodeId awaitLeaderAmong(Collection<NodeId> candidates, long maxTicks) {
+        BooleanSupplier found = () -> leader().filter(candidates::contains).isPresent();
+        if (!runUntil(found, maxTicks)) {
+            fail("Liveness: leader election", "no leader among " + candidates + " within " + maxTicks
+                    + " ticks; leaders " + leaders() + ", network " + connectivity);
+        }
+        return leader().orElseThrow();
+    }
+
     /** True once every live node has applied {@code index}. */
     public boolean allUpNodesApplied(long index) {
         for (SimNode node : nodes.values()) {

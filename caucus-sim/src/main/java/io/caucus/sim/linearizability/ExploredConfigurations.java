@@ -1,48 +1,65 @@
 package io.caucus.sim.linearizability;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.Objects;
 
 /**
- * Lowe's memo: the set of configurations (set of linearized operations, model value) already explored. A
- * configuration reached a second time by a different order leads to the same futures, so it is pruned.
+ * Lowe's memo, extended with dominance for optional operations: the configurations (linearized operations,
+ * model value) already explored. Once a configuration has been explored, any configuration reached later is
+ * pruned if it has the same acknowledged operations linearized, the same value, and at least the same UNKNOWN
+ * operations linearized: it offers a subset of the same futures (an UNKNOWN operation left out can always be
+ * left out for good), so it cannot succeed where the explored one failed, and if the explored one is still
+ * in progress on the search stack, that one will find any success. With no UNKNOWN operations this is exactly
+ * Lowe's equality memo.
  *
- * <p>An open-addressing table keyed by an incrementally maintained Zobrist hash of the set, so a lookup costs
- * O(1) plus a full comparison only on a hash match; the bitset is copied only when a configuration is new.
+ * <p>An open-addressing table keyed by an incrementally maintained Zobrist hash of the acknowledged set and the
+ * value, so a lookup costs O(1) plus full comparisons only on a hash match; bitsets are copied only when a
+ * configuration is new. Per key, the UNKNOWN sets kept form an antichain (none contains another).
  */
 final class ExploredConfigurations {
 
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
+    private static final int INITIAL_CAPACITY = 1024;
 
-    private long[] hashes = new long[1024];
-    private String[] values = new String[1024];
-    /** Invariant: sets[i] == null exactly when slot i is empty. */
-    private long[][] sets = new long[1024][];
+    private long[] hashes = new long[INITIAL_CAPACITY];
+    private String[] values = new String[INITIAL_CAPACITY];
+    /** Invariant: knownSets[i] == null exactly when slot i is empty. */
+    private long[][] knownSets = new long[INITIAL_CAPACITY][];
+    /** Non-empty antichain of UNKNOWN sets explored with the slot's acknowledged set and value. */
+    private List<List<long[]>> unknownSets = new ArrayList<>(Collections.nCopies(INITIAL_CAPACITY,
+            (List<long[]>) null));
     private int size;
 
     /**
-     * Adds the configuration unless already present.
+     * Records the configuration unless an explored one dominates it.
      *
-     * @param setHash   the Zobrist hash of {@code set}
+     * @param knownHash the Zobrist hash of {@code known}
+     * @param known     the linearized acknowledged operations; copied if stored
+     * @param unknown   the linearized UNKNOWN operations; copied if stored
      * @param value     the model value (null = absent)
-     * @param set       the linearized operations as a bitset; copied if added
-     * @return true if the configuration was new
+     * @return true if the configuration is new and must be explored
      */
-    boolean add(long setHash, String value, long[] set) {
-        long hash = mix(setHash ^ (Objects.hashCode(value) * GOLDEN));
-        int mask = sets.length - 1;
+    boolean add(long knownHash, long[] known, long[] unknown, String value) {
+        long hash = mix(knownHash ^ (Objects.hashCode(value) * GOLDEN));
+        int mask = knownSets.length - 1;
         for (int slot = (int) hash & mask; ; slot = (slot + 1) & mask) {
-            if (sets[slot] == null) {
+            if (knownSets[slot] == null) {
                 hashes[slot] = hash;
                 values[slot] = value;
-                sets[slot] = set.clone();
-                if (++size * 2 > sets.length) {
+                knownSets[slot] = known.clone();
+                List<long[]> explored = new ArrayList<>(1);
+                explored.add(unknown.clone());
+                unknownSets.set(slot, explored);
+                if (++size * 2 > knownSets.length) {
                     grow();
                 }
                 return true;
             }
-            if (hashes[slot] == hash && Objects.equals(values[slot], value) && Arrays.equals(sets[slot], set)) {
-                return false;
+            if (hashes[slot] == hash && Objects.equals(values[slot], value) && Arrays.equals(knownSets[slot], known)) {
+                return addUnlessDominated(unknownSets.get(slot), unknown);
             }
         }
     }
@@ -51,26 +68,49 @@ final class ExploredConfigurations {
         return size;
     }
 
+    private static boolean addUnlessDominated(List<long[]> explored, long[] unknown) {
+        for (long[] earlier : explored) {
+            if (isSubset(earlier, unknown)) {
+                return false;
+            }
+        }
+        explored.removeIf(earlier -> isSubset(unknown, earlier));
+        explored.add(unknown.clone());
+        return true;
+    }
+
+    private static boolean isSubset(long[] small, long[] large) {
+        for (int i = 0; i < small.length; i++) {
+            if ((small[i] & ~large[i]) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private void grow() {
         long[] oldHashes = hashes;
         String[] oldValues = values;
-        long[][] oldSets = sets;
-        int capacity = oldSets.length * 2;
+        long[][] oldKnownSets = knownSets;
+        List<List<long[]>> oldUnknownSets = unknownSets;
+        int capacity = oldKnownSets.length * 2;
         hashes = new long[capacity];
         values = new String[capacity];
-        sets = new long[capacity][];
+        knownSets = new long[capacity][];
+        unknownSets = new ArrayList<>(Collections.nCopies(capacity, (List<long[]>) null));
         int mask = capacity - 1;
-        for (int i = 0; i < oldSets.length; i++) {
-            if (oldSets[i] == null) {
+        for (int i = 0; i < oldKnownSets.length; i++) {
+            if (oldKnownSets[i] == null) {
                 continue;
             }
             int slot = (int) oldHashes[i] & mask;
-            while (sets[slot] != null) {
+            while (knownSets[slot] != null) {
                 slot = (slot + 1) & mask;
             }
             hashes[slot] = oldHashes[i];
             values[slot] = oldValues[i];
-            sets[slot] = oldSets[i];
+            knownSets[slot] = oldKnownSets[i];
+            unknownSets.set(slot, oldUnknownSets.get(i));
         }
     }
 

@@ -12,12 +12,16 @@ import java.util.SplittableRandom;
  * "Testing for linearizability", 2017). Single use, single threaded, iterative: the explicit stack holds at
  * most one frame per operation, so 10k-operation histories cannot overflow the Java stack.
  *
- * <p>Operations become a list of call and return events sorted by time. The search walks the list from the
- * head: at a call it tries to linearize the operation now (the model accepts it and the resulting
- * configuration is new), and if so removes its call and return from the list and restarts from the head. Reaching
- * a return means an acknowledged operation completed without being linearized, so the last choice is undone
- * and the walk resumes after it. UNKNOWN operations have no return event (completion = +infinity) and need not
- * be linearized at all: success is "every OK operation linearized".
+ * <p>Acknowledged (OK) operations become a list of call and return events sorted by time. A configuration's
+ * candidates are the calls before the first remaining return R, then the UNKNOWN operations (kept in a second
+ * list, sorted by invocation; they have no return, completion being +infinity) invoked no later than R. The
+ * search tries candidates in that order: one that the model accepts and that leads to an unexplored
+ * configuration is linearized (its events lifted out of the lists) and the search restarts at the head. When
+ * the candidates run out, R's operation completed without being linearizable here, so the last choice is undone
+ * and the next candidate after it is tried. Success is "every acknowledged operation linearized": UNKNOWN
+ * operations never placed simply did not take effect. Trying acknowledged candidates first means the memo
+ * mostly meets configurations with few UNKNOWN operations first, which then dominate (see
+ * {@link ExploredConfigurations}).
  */
 final class KeyHistorySearch {
 
@@ -33,15 +37,15 @@ final class KeyHistorySearch {
     }
 
     /**
-     * No linearization exists. Describes the deepest point reached (most OK operations linearized).
+     * No linearization exists. Describes the deepest point reached (most acknowledged operations linearized).
      *
-     * @param prefix       operation indices of the longest linearizable prefix, in linearization order
-     * @param valueAfter   the model value after that prefix
-     * @param stuck        the operation whose completion was reached without it being linearized
-     * @param candidates   operations invoked but not linearized at that point (includes {@code stuck})
-     * @param stuckValues  distinct values on which {@code stuck} was tried and refused, at most
-     *                     {@link #MAX_RECORDED_VALUES}
-     * @param moreValues   true if {@code stuck} was refused on more values than recorded
+     * @param prefix      operation indices of the longest linearizable prefix, in linearization order
+     * @param valueAfter  the model value after that prefix
+     * @param stuck       the operation whose completion was reached without it being linearized
+     * @param candidates  operations invoked but not linearized at that point (includes {@code stuck})
+     * @param stuckValues distinct values on which {@code stuck} was tried and refused, at most
+     *                    {@link #MAX_RECORDED_VALUES}
+     * @param moreValues  true if {@code stuck} was refused on more values than recorded
      */
     record Stuck(long steps, int[] prefix, String valueAfter, int stuck, int[] candidates, List<String> stuckValues,
                  boolean moreValues) implements Result {
@@ -53,18 +57,24 @@ final class KeyHistorySearch {
     private static final long ZOBRIST_SEED = 0x5EED_CA0C05L;
 
     private final List<Operation> ops;
-    private final boolean[] acknowledged;
     private final int acknowledgedCount;
+    /** Per op: its index among the acknowledged ops, or among the UNKNOWN ops (see {@link #acknowledged}). */
+    private final int[] compactIndex;
+    private final boolean[] acknowledged;
     private final long[] zobrist;
 
-    // Event list: events in time order, call/return, owning op, the call's return (or END); doubly linked so
-    // that lifting an operation out and putting it back are O(1) (dancing links, undone in LIFO order).
+    // Events: [0, knownEvents) are calls and returns of acknowledged ops in time order, then one call per UNKNOWN
+    // op in invocation order. Two doubly linked lists over them, so that lifting an operation out and putting it
+    // back are O(1) (dancing links, undone in LIFO order).
+    private final int knownEvents;
     private final int[] eventOp;
     private final boolean[] eventIsCall;
+    private final long[] eventTime;
     private final int[] returnOfCall;
     private final int[] next;
     private final int[] prev;
-    private int first;
+    private int firstKnown;
+    private int firstUnknown;
 
     // Values on which each acknowledged op was refused; feeds the explanation of a violation.
     private final String[][] refusedValues;
@@ -74,138 +84,177 @@ final class KeyHistorySearch {
         this.ops = List.copyOf(ops);
         int n = this.ops.size();
         acknowledged = new boolean[n];
-        int count = 0;
+        compactIndex = new int[n];
+        int known = 0;
+        int unknown = 0;
         for (int i = 0; i < n; i++) {
-            Outcome outcome = this.ops.get(i).outcome();
-            if (outcome == Outcome.FAILED || (outcome == Outcome.UNKNOWN && this.ops.get(i).kind() == OpKind.GET)) {
-                throw new IllegalArgumentException("the search takes no FAILED operations or UNKNOWN reads: "
-                        + this.ops.get(i));
+            Operation op = this.ops.get(i);
+            if (op.outcome() == Outcome.FAILED || (op.outcome() == Outcome.UNKNOWN && op.kind() == OpKind.GET)) {
+                throw new IllegalArgumentException("the search takes no FAILED operations or UNKNOWN reads: " + op);
             }
-            acknowledged[i] = outcome == Outcome.OK;
-            count += acknowledged[i] ? 1 : 0;
+            acknowledged[i] = op.outcome() == Outcome.OK;
+            compactIndex[i] = acknowledged[i] ? known++ : unknown++;
         }
-        acknowledgedCount = count;
-        zobrist = new SplittableRandom(ZOBRIST_SEED).longs(n).toArray();
-        int events = n + count;
+        acknowledgedCount = known;
+        zobrist = new SplittableRandom(ZOBRIST_SEED).longs(known).toArray();
+        knownEvents = 2 * known;
+        int events = knownEvents + unknown;
         eventOp = new int[events];
         eventIsCall = new boolean[events];
+        eventTime = new long[events];
         returnOfCall = new int[events];
         next = new int[events];
         prev = new int[events];
-        buildEventList();
+        buildEventLists();
         refusedValues = new String[n][];
         refusedCount = new int[n];
     }
 
     /** Sorted by time; at equal times calls come first, so touching operations count as concurrent. */
-    private void buildEventList() {
-        int n = ops.size();
-        List<long[]> events = new ArrayList<>(eventOp.length); // {time, 0 = call / 1 = return, op}
-        for (int i = 0; i < n; i++) {
-            events.add(new long[] {ops.get(i).invokedAt(), 0, i});
+    private void buildEventLists() {
+        List<long[]> known = new ArrayList<>(knownEvents); // {time, 0 = call / 1 = return, op}
+        List<long[]> unknown = new ArrayList<>(eventOp.length - knownEvents);
+        for (int i = 0; i < ops.size(); i++) {
+            long[] call = {ops.get(i).invokedAt(), 0, i};
+            (acknowledged[i] ? known : unknown).add(call);
             if (acknowledged[i]) {
-                events.add(new long[] {ops.get(i).completedAt(), 1, i});
+                known.add(new long[] {ops.get(i).completedAt(), 1, i});
             }
         }
-        events.sort(Comparator.<long[]>comparingLong(e -> e[0]).thenComparingLong(e -> e[1])
-                .thenComparingLong(e -> e[2]));
-        int[] callEventOfOp = new int[n];
-        for (int e = 0; e < events.size(); e++) {
-            eventOp[e] = (int) events.get(e)[2];
-            eventIsCall[e] = events.get(e)[1] == 0;
+        Comparator<long[]> order = Comparator.<long[]>comparingLong(e -> e[0]).thenComparingLong(e -> e[1])
+                .thenComparingLong(e -> e[2]);
+        known.sort(order);
+        unknown.sort(order);
+        firstKnown = link(known, 0);
+        firstUnknown = link(unknown, knownEvents);
+    }
+
+    private int link(List<long[]> sorted, int base) {
+        int[] callEventOfOp = new int[ops.size()];
+        for (int i = 0; i < sorted.size(); i++) {
+            int e = base + i;
+            eventTime[e] = sorted.get(i)[0];
+            eventIsCall[e] = sorted.get(i)[1] == 0;
+            eventOp[e] = (int) sorted.get(i)[2];
             returnOfCall[e] = END;
             if (eventIsCall[e]) {
                 callEventOfOp[eventOp[e]] = e;
             } else {
                 returnOfCall[callEventOfOp[eventOp[e]]] = e;
             }
-            next[e] = e + 1 < events.size() ? e + 1 : END;
-            prev[e] = e == 0 ? HEAD : e - 1;
+            next[e] = i + 1 < sorted.size() ? e + 1 : END;
+            prev[e] = i == 0 ? HEAD : e - 1;
         }
-        first = events.isEmpty() ? END : 0;
+        return sorted.isEmpty() ? END : base;
     }
 
     /** Runs the search, giving up after {@code maxSteps} steps (one step = one event visited). */
     Result run(long maxSteps) {
-        int n = ops.size();
-        long[] linearized = new long[(n + 63) / 64];
-        long linearizedHash = 0;
+        long[] knownLinearized = new long[(acknowledgedCount + 63) / 64];
+        long[] unknownLinearized = new long[(ops.size() - acknowledgedCount + 63) / 64];
+        long knownHash = 0;
         String value = null;
+        int n = ops.size();
         int[] stackCall = new int[n];
         String[] stackValue = new String[n];
+        int[] stackFirstReturn = new int[n];
         int depth = 0;
         int acknowledgedDone = 0;
         ExploredConfigurations explored = new ExploredConfigurations();
         Stuck deepest = null;
         int deepestDone = -1;
         long steps = 0;
-        int event = first;
+        // Invariant: while some acknowledged op is not linearized, its return lies ahead in the known list, so
+        // the walk over the known list meets a return (firstReturn) before END.
+        int event = firstKnown;
+        int firstReturn = END; // the first return of the known list, once the walk has reached it
         while (acknowledgedDone < acknowledgedCount) {
             if (++steps > maxSteps) {
                 return new OutOfSteps(maxSteps);
             }
-            // Invariant: some acknowledged op is not linearized, so its return event lies ahead: event != END.
-            int op = eventOp[event];
-            if (eventIsCall[event]) {
+            boolean candidate;
+            if (firstReturn == END) {
+                candidate = eventIsCall[event];
+                if (!candidate) {
+                    firstReturn = event;
+                    event = firstUnknown;
+                    continue;
+                }
+            } else {
+                candidate = event != END && eventTime[event] <= eventTime[firstReturn];
+            }
+            if (candidate) {
+                int op = eventOp[event];
                 String after = KvModel.apply(ops.get(op), value);
                 if (after == KvModel.ILLEGAL) {
                     noteRefused(op, value);
                 } else {
-                    long hashAfter = linearizedHash ^ zobrist[op];
-                    linearized[op >>> 6] |= 1L << op;
-                    if (explored.add(hashAfter, after, linearized)) {
+                    long[] bits = acknowledged[op] ? knownLinearized : unknownLinearized;
+                    int bit = compactIndex[op];
+                    long hashAfter = acknowledged[op] ? knownHash ^ zobrist[bit] : knownHash;
+                    bits[bit >>> 6] |= 1L << bit;
+                    if (explored.add(hashAfter, knownLinearized, unknownLinearized, after)) {
                         stackCall[depth] = event;
                         stackValue[depth] = value;
+                        stackFirstReturn[depth] = firstReturn;
                         depth++;
-                        linearizedHash = hashAfter;
+                        knownHash = hashAfter;
                         value = after;
                         acknowledgedDone += acknowledged[op] ? 1 : 0;
                         lift(event);
-                        event = first;
+                        event = firstKnown;
+                        firstReturn = END;
                         continue;
                     }
-                    linearized[op >>> 6] &= ~(1L << op);
+                    bits[bit >>> 6] &= ~(1L << bit);
                 }
                 event = next[event];
-            } else {
-                if (acknowledgedDone > deepestDone) {
-                    deepestDone = acknowledgedDone;
-                    deepest = describe(steps, stackCall, depth, value, event);
-                }
-                if (depth == 0) {
-                    return withSteps(deepest, steps);
-                }
-                depth--;
-                int call = stackCall[depth];
-                int undone = eventOp[call];
-                value = stackValue[depth];
-                linearized[undone >>> 6] &= ~(1L << undone);
-                linearizedHash ^= zobrist[undone];
-                acknowledgedDone -= acknowledged[undone] ? 1 : 0;
-                unlift(call);
-                event = next[call];
+                continue;
             }
+            // Candidates exhausted: firstReturn's operation cannot be linearized after this prefix.
+            if (acknowledgedDone > deepestDone) {
+                deepestDone = acknowledgedDone;
+                deepest = describe(stackCall, depth, value, firstReturn);
+            }
+            if (depth == 0) {
+                return withRefusals(deepest, steps);
+            }
+            depth--;
+            int call = stackCall[depth];
+            int undone = eventOp[call];
+            value = stackValue[depth];
+            firstReturn = stackFirstReturn[depth];
+            int bit = compactIndex[undone];
+            if (acknowledged[undone]) {
+                knownLinearized[bit >>> 6] &= ~(1L << bit);
+                knownHash ^= zobrist[bit];
+                acknowledgedDone--;
+            } else {
+                unknownLinearized[bit >>> 6] &= ~(1L << bit);
+            }
+            unlift(call);
+            event = next[call];
         }
         return new Linearizable(steps);
     }
 
-    private Stuck describe(long steps, int[] stackCall, int depth, String value, int returnEvent) {
+    private Stuck describe(int[] stackCall, int depth, String value, int firstReturn) {
         int[] prefix = new int[depth];
         for (int i = 0; i < depth; i++) {
             prefix[i] = eventOp[stackCall[i]];
         }
         List<Integer> candidates = new ArrayList<>();
-        for (int e = first; e != returnEvent; e = next[e]) {
-            if (eventIsCall[e]) {
-                candidates.add(eventOp[e]);
-            }
+        for (int e = firstKnown; e != firstReturn; e = next[e]) {
+            candidates.add(eventOp[e]);
         }
-        int stuck = eventOp[returnEvent];
-        return new Stuck(steps, prefix, value, stuck, candidates.stream().mapToInt(Integer::intValue).toArray(),
-                List.of(), false);
+        for (int e = firstUnknown; e != END && eventTime[e] <= eventTime[firstReturn]; e = next[e]) {
+            candidates.add(eventOp[e]);
+        }
+        return new Stuck(0, prefix, value, eventOp[firstReturn],
+                candidates.stream().mapToInt(Integer::intValue).toArray(), List.of(), false);
     }
 
-    private Stuck withSteps(Stuck deepest, long steps) {
+    private Stuck withRefusals(Stuck deepest, long steps) {
         int stuck = deepest.stuck();
         List<String> values = refusedValues[stuck] == null ? List.of()
                 : Arrays.asList(Arrays.copyOf(refusedValues[stuck], Math.min(refusedCount[stuck],
@@ -220,7 +269,8 @@ final class KeyHistorySearch {
         }
         String[] seen = refusedValues[op];
         if (seen == null) {
-            seen = refusedValues[op] = new String[MAX_RECORDED_VALUES];
+            seen = new String[MAX_RECORDED_VALUES];
+            refusedValues[op] = seen;
         }
         int known = Math.min(refusedCount[op], MAX_RECORDED_VALUES);
         for (int i = 0; i < known; i++) {
@@ -231,10 +281,10 @@ final class KeyHistorySearch {
         if (known < MAX_RECORDED_VALUES) {
             seen[known] = value;
         }
-        refusedCount[op]++; // counts distinct values up to the cap, then marks "more"
+        refusedCount[op]++; // distinct values, exact up to the cap; beyond it only "more" matters
     }
 
-    /** Removes a call event and its return event from the list. */
+    /** Removes a call event and its return event (if any) from their list. */
     private void lift(int call) {
         unlink(call);
         if (returnOfCall[call] != END) {
@@ -252,7 +302,7 @@ final class KeyHistorySearch {
 
     private void unlink(int event) {
         if (prev[event] == HEAD) {
-            first = next[event];
+            setFirst(event, next[event]);
         } else {
             next[prev[event]] = next[event];
         }
@@ -263,12 +313,20 @@ final class KeyHistorySearch {
 
     private void relink(int event) {
         if (prev[event] == HEAD) {
-            first = event;
+            setFirst(event, event);
         } else {
             next[prev[event]] = event;
         }
         if (next[event] != END) {
             prev[next[event]] = event;
+        }
+    }
+
+    private void setFirst(int eventOfList, int first) {
+        if (eventOfList < knownEvents) {
+            firstKnown = first;
+        } else {
+            firstUnknown = first;
         }
     }
 }

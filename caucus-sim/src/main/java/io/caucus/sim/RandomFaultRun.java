@@ -37,7 +37,13 @@ public final class RandomFaultRun {
     }
 
     public static Result run(long seed, long faultTicks) {
-        Simulation sim = new Simulation(SimConfig.of(seed, clusterSizeOf(seed)));
+        return run(SimConfig.of(seed, clusterSizeOf(seed)), faultTicks);
+    }
+
+    /** Runs with an explicit configuration (its seed and size are used as given). */
+    public static Result run(SimConfig config, long faultTicks) {
+        long seed = config.seed();
+        Simulation sim = new Simulation(config);
         Random random = sim.random();
         NetworkProfile profile = new NetworkProfile(50, 200 + random.nextLong(2000),
                 random.nextDouble() * 0.08, random.nextDouble() * 0.05, random.nextDouble() * 0.08);

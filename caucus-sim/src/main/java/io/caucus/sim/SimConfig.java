@@ -13,9 +13,11 @@ import io.caucus.core.RaftOptions;
  * @param minDiskDelayMicros  the least time a persist takes to become durable
  * @param maxDiskDelayMicros  the greatest time a persist takes to become durable
  * @param traceCapacity       how many recent events a failure report shows
+ * @param lyingDisk           a deliberately broken runtime whose fsync lies: a crash loses the last write it
+ *                            reported durable. Only for showing that the checkers catch what that breaks.
  */
 public record SimConfig(long seed, int clusterSize, RaftOptions options, long tickMicros, NetworkProfile network,
-                        long minDiskDelayMicros, long maxDiskDelayMicros, int traceCapacity) {
+                        long minDiskDelayMicros, long maxDiskDelayMicros, int traceCapacity, boolean lyingDisk) {
 
     /** Options tuned for simulation: short timeouts, small batches so that backtracking shows. */
     public static final RaftOptions SIM_OPTIONS = RaftOptions.DEFAULTS
@@ -45,20 +47,27 @@ public record SimConfig(long seed, int clusterSize, RaftOptions options, long ti
 
     /** A reliable cluster of {@code clusterSize} nodes: the starting point of scripted scenarios. */
     public static SimConfig of(long seed, int clusterSize) {
-        return new SimConfig(seed, clusterSize, SIM_OPTIONS, 1000, NetworkProfile.RELIABLE, 50, 300, 200);
+        return new SimConfig(seed, clusterSize, SIM_OPTIONS, 1000, NetworkProfile.RELIABLE, 50, 300, 200, false);
     }
 
     public SimConfig withNetwork(NetworkProfile profile) {
         return new SimConfig(seed, clusterSize, options, tickMicros, profile, minDiskDelayMicros,
-                maxDiskDelayMicros, traceCapacity);
+                maxDiskDelayMicros, traceCapacity, lyingDisk);
     }
 
     public SimConfig withOptions(RaftOptions raftOptions) {
         return new SimConfig(seed, clusterSize, raftOptions, tickMicros, network, minDiskDelayMicros,
-                maxDiskDelayMicros, traceCapacity);
+                maxDiskDelayMicros, traceCapacity, lyingDisk);
     }
 
     public SimConfig withDiskDelays(long minMicros, long maxMicros) {
-        return new SimConfig(seed, clusterSize, options, tickMicros, network, minMicros, maxMicros, traceCapacity);
+        return new SimConfig(seed, clusterSize, options, tickMicros, network, minMicros, maxMicros, traceCapacity,
+                lyingDisk);
+    }
+
+    /** See {@code lyingDisk}: a broken runtime, for tests of the checkers themselves. */
+    public SimConfig withLyingDisk() {
+        return new SimConfig(seed, clusterSize, options, tickMicros, network, minDiskDelayMicros,
+                maxDiskDelayMicros, traceCapacity, true);
     }
 }

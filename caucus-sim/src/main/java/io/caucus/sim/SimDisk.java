@@ -15,6 +15,7 @@ public final class SimDisk {
 
     private final InMemoryLog log;
     private HardState hardState = HardState.INITIAL;
+    private HardState previousHardState = HardState.INITIAL;
     private final Deque<Persist> pending = new ArrayDeque<>();
     private long lastCompletionMicros;
     private long persistsCompleted;
@@ -56,6 +57,7 @@ public final class SimDisk {
         Persist persist = pending.removeFirst();
         log.append(persist.entries());
         if (persist.hardState() != null) {
+            previousHardState = hardState;
             hardState = persist.hardState();
         }
         persistsCompleted++;
@@ -65,5 +67,20 @@ public final class SimDisk {
     /** A crash: writes not yet durable are lost. */
     void crash() {
         pending.clear();
+    }
+
+    /**
+     * A crash of a disk whose fsync lied: besides pending writes, the last hard state and the last log entry
+     * it reported durable are lost too. The commit index is kept within the log so the node can start.
+     */
+    void crashLosingAcknowledgedWrites() {
+        pending.clear();
+        hardState = previousHardState;
+        if (log.lastIndex() >= log.firstIndex()) {
+            log.truncateSuffix(log.lastIndex());
+        }
+        if (hardState.commitIndex() > log.lastIndex()) {
+            hardState = new HardState(hardState.term(), hardState.votedFor(), log.lastIndex());
+        }
     }
 }

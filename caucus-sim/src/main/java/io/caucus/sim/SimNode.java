@@ -64,11 +64,15 @@ public final class SimNode {
         stateMachine = new KvStateMachine();
     }
 
-    void crashed() {
+    void crashed(boolean lyingDisk) {
         incarnation++;
         raft = null;
         stateMachine = null;
-        disk.crash();
+        if (lyingDisk) {
+            disk.crashLosingAcknowledgedWrites();
+        } else {
+            disk.crash();
+        }
     }
 
     @Override

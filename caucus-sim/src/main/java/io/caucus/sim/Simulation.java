@@ -274,7 +274,7 @@ public final class Simulation {
         if (!node.isUp()) {
             throw new IllegalStateException(id + " is already down");
         }
-        node.crashed();
+        node.crashed(config.lyingDisk());
         trace.record(events.now(), id, "crash", "durable: " + node.disk().hardState() + " log to "
                 + node.disk().log().lastIndex());
         for (NodeObserver observer : observers) {

@@ -18,6 +18,8 @@ public final class Nemesis {
     private final long minGapTicks;
     private final long maxGapTicks;
     private boolean running;
+    /** The network profile to restore when a storm ends; null while calm. */
+    private NetworkProfile calm;
     private long faults;
 
     public Nemesis(Simulation sim, long minGapTicks, long maxGapTicks) {
@@ -44,6 +46,10 @@ public final class Nemesis {
     /** Heals the network and restarts every crashed node. */
     public void repairAll() {
         sim.heal();
+        if (calm != null) {
+            sim.setNetwork(calm);
+            calm = null;
+        }
         for (NodeId id : sim.nodeIds()) {
             if (!sim.isUp(id)) {
                 sim.restart(id);
@@ -77,8 +83,23 @@ public final class Nemesis {
             restartOneDown();
         } else if (roll < 92) {
             crashMajority();
-        } else {
+        } else if (roll < 96) {
             restartWholeCluster();
+        } else {
+            stormOrCalm();
+        }
+    }
+
+    /** A burst of heavy loss and duplication on top of the seed's profile, or the end of one. */
+    private void stormOrCalm() {
+        if (calm == null) {
+            calm = sim.network();
+            sim.setNetwork(calm.withLoss(Math.max(calm.lossProbability(), 0.3))
+                    .withDuplication(Math.max(calm.duplicateProbability(), 0.2))
+                    .withReordering(Math.max(calm.reorderProbability(), 0.3)));
+        } else {
+            sim.setNetwork(calm);
+            calm = null;
         }
     }
 

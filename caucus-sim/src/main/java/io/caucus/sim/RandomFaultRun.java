@@ -48,6 +48,8 @@ public final class RandomFaultRun {
         NetworkProfile profile = new NetworkProfile(50, 200 + random.nextLong(2000),
                 random.nextDouble() * 0.08, random.nextDouble() * 0.05, random.nextDouble() * 0.08);
         sim.setNetwork(profile);
+        long slowestDiskMicros = 100 + random.nextLong(3 * sim.config().tickMicros());
+        sim.setDiskDelays(10 + random.nextLong(100), slowestDiskMicros);
         ClientWorkload clients = new ClientWorkload(sim, 2 + random.nextInt(4), KEYS, 50);
         Nemesis nemesis = new Nemesis(sim, 5, 60);
         clients.start();

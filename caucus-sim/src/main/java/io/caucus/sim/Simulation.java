@@ -49,12 +49,16 @@ public final class Simulation {
     private final Map<MessageKind, long[]> dropped = new EnumMap<>(MessageKind.class);
     private Predicate<RaftMessage> dropRule = message -> false;
     private NetworkProfile network;
+    private long minDiskDelayMicros;
+    private long maxDiskDelayMicros;
 
     public Simulation(SimConfig config) {
         this.config = config;
         this.random = new Random(config.seed());
         this.trace = new Trace(config.traceCapacity());
         this.network = config.network();
+        this.minDiskDelayMicros = config.minDiskDelayMicros();
+        this.maxDiskDelayMicros = config.maxDiskDelayMicros();
         Set<NodeId> ids = new TreeSet<>();
         for (int i = 1; i <= config.clusterSize(); i++) {
             ids.add(NodeId.of("n" + i));
@@ -222,6 +226,20 @@ public final class Simulation {
     public void setNetwork(NetworkProfile profile) {
         trace.record(events.now(), "-", "network", profile);
         this.network = profile;
+    }
+
+    public NetworkProfile network() {
+        return network;
+    }
+
+    /** Changes how long persists take to become durable, from now on. */
+    public void setDiskDelays(long minMicros, long maxMicros) {
+        if (minMicros < 0 || maxMicros < minMicros) {
+            throw new IllegalArgumentException("need 0 <= minMicros <= maxMicros, got " + minMicros + ", " + maxMicros);
+        }
+        trace.record(events.now(), "-", "disk", "delays " + minMicros + ".." + maxMicros + "us");
+        this.minDiskDelayMicros = minMicros;
+        this.maxDiskDelayMicros = maxMicros;
     }
 
     /** Drops every message matching {@code rule} from now on (replacing any earlier rule). */
@@ -490,8 +508,7 @@ public final class Simulation {
     }
 
     private void persist(SimNode node, Persist persist) {
-        long delay = config.minDiskDelayMicros()
-                + random.nextLong(config.maxDiskDelayMicros() - config.minDiskDelayMicros() + 1);
+        long delay = minDiskDelayMicros + random.nextLong(maxDiskDelayMicros - minDiskDelayMicros + 1);
         long at = node.disk().enqueue(persist, events.now(), delay);
         int incarnation = node.incarnation();
         events.at(at, () -> completePersist(node, incarnation));

@@ -5,8 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.Test;
 
 /**
- * Many seeds of random faults against the real core. {@code -Dcaucus.sim.seeds=N} runs seeds 1..N (default
- * 300, set in the parent pom); {@code -Dcaucus.sim.seed=X} runs only seed X, reproducing a failure exactly.
+ * Many seeds of random faults against the real core. {@code -Dcaucus.sim.seeds=N} runs N seeds (default 300,
+ * set in the parent pom) starting at {@code -Dcaucus.sim.firstSeed} (default 1); {@code -Dcaucus.sim.seed=X}
+ * runs only seed X, reproducing a failure exactly. {@code -Dcaucus.sim.faultTicks} sets each seed's length.
  */
 class RandomFaultsTest {
 
@@ -16,7 +17,7 @@ class RandomFaultsTest {
     @Test
     void safetyLivenessAndLinearizabilityHoldUnderRandomFaults() {
         String single = System.getProperty("caucus.sim.seed");
-        long first = single == null ? 1 : Long.parseLong(single.trim());
+        long first = single == null ? Long.getLong("caucus.sim.firstSeed", 1) : Long.parseLong(single.trim());
         long count = single == null ? Long.getLong("caucus.sim.seeds", 300) : 1;
         long events = 0;
         long messages = 0;

@@ -225,8 +225,10 @@ final class InvariantChecker {
             }
             long index = c.entry().index();
             if (index > log.lastIndex() || index < log.firstIndex() || log.term(index) != c.entry().term()) {
+                String held = index > log.lastIndex() || index < log.firstIndex() ? "its log ends at " + log.lastIndex()
+                        : "it holds a term-" + log.term(index) + " entry there";
                 failer.fail("Leader Completeness", node + " became leader of term " + term + " without committed "
-                        + c.entry() + " (its log ends at " + log.lastIndex() + ")");
+                        + c.entry() + " (" + held + ")");
             }
         }
     }

@@ -37,6 +37,7 @@ class BrokenRuntimeIsCaughtTest {
         }
 
         SimulationFailure first = failures.get(0);
+        System.out.println(first.getMessage().lines().limit(12).reduce((a, b) -> a + "\n" + b).orElse(""));
         SimConfig again = SimConfig.of(first.seed(), RandomFaultRun.clusterSizeOf(first.seed())).withLyingDisk();
         SimulationFailure replay = null;
         try {

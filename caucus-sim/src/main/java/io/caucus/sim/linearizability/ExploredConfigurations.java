@@ -16,8 +16,8 @@ import java.util.Objects;
  * Lowe's equality memo.
  *
  * <p>An open-addressing table keyed by an incrementally maintained Zobrist hash of the acknowledged set and the
- * value, so a lookup costs O(1) plus full comparisons only on a hash match; bitsets are copied only when a
- * configuration is new. Per key, the UNKNOWN sets kept form an antichain (none contains another).
+ * value, so a lookup costs O(1) plus full comparisons only on a hash match; bitsets are copied (compressed)
+ * only when a configuration is new. Per key, the UNKNOWN sets kept form an antichain (none contains another).
  */
 final class ExploredConfigurations {
 
@@ -26,8 +26,13 @@ final class ExploredConfigurations {
 
     private long[] hashes = new long[INITIAL_CAPACITY];
     private String[] values = new String[INITIAL_CAPACITY];
-    /** Invariant: knownSets[i] == null exactly when slot i is empty. */
+    /**
+     * The acknowledged set of slot i, compressed: knownFullWords[i] leading words that are all ones (the search
+     * linearizes roughly in time order, so long histories have long full prefixes), then knownSets[i] holds the
+     * remaining words up to the last non-zero one. Invariant: knownSets[i] == null exactly when slot i is empty.
+     */
     private long[][] knownSets = new long[INITIAL_CAPACITY][];
+    private int[] knownFullWords = new int[INITIAL_CAPACITY];
     /** Non-empty antichain of UNKNOWN sets explored with the slot's acknowledged set and value. */
     private List<List<long[]>> unknownSets = new ArrayList<>(Collections.nCopies(INITIAL_CAPACITY,
             (List<long[]>) null));
@@ -44,12 +49,21 @@ final class ExploredConfigurations {
      */
     boolean add(long knownHash, long[] known, long[] unknown, String value) {
         long hash = mix(knownHash ^ (Objects.hashCode(value) * GOLDEN));
+        int fullWords = 0;
+        while (fullWords < known.length && known[fullWords] == -1L) {
+            fullWords++;
+        }
+        int end = known.length;
+        while (end > fullWords && known[end - 1] == 0) {
+            end--;
+        }
         int mask = knownSets.length - 1;
         for (int slot = (int) hash & mask; ; slot = (slot + 1) & mask) {
             if (knownSets[slot] == null) {
                 hashes[slot] = hash;
                 values[slot] = value;
-                knownSets[slot] = known.clone();
+                knownFullWords[slot] = fullWords;
+                knownSets[slot] = Arrays.copyOfRange(known, fullWords, end);
                 List<long[]> explored = new ArrayList<>(1);
                 explored.add(unknown.clone());
                 unknownSets.set(slot, explored);
@@ -58,7 +72,8 @@ final class ExploredConfigurations {
                 }
                 return true;
             }
-            if (hashes[slot] == hash && Objects.equals(values[slot], value) && Arrays.equals(knownSets[slot], known)) {
+            if (hashes[slot] == hash && knownFullWords[slot] == fullWords && Objects.equals(values[slot], value)
+                    && Arrays.equals(knownSets[slot], 0, knownSets[slot].length, known, fullWords, end)) {
                 return addUnlessDominated(unknownSets.get(slot), unknown);
             }
         }
@@ -92,11 +107,13 @@ final class ExploredConfigurations {
         long[] oldHashes = hashes;
         String[] oldValues = values;
         long[][] oldKnownSets = knownSets;
+        int[] oldKnownFullWords = knownFullWords;
         List<List<long[]>> oldUnknownSets = unknownSets;
         int capacity = oldKnownSets.length * 2;
         hashes = new long[capacity];
         values = new String[capacity];
         knownSets = new long[capacity][];
+        knownFullWords = new int[capacity];
         unknownSets = new ArrayList<>(Collections.nCopies(capacity, (List<long[]>) null));
         int mask = capacity - 1;
         for (int i = 0; i < oldKnownSets.length; i++) {
@@ -110,6 +127,7 @@ final class ExploredConfigurations {
             hashes[slot] = oldHashes[i];
             values[slot] = oldValues[i];
             knownSets[slot] = oldKnownSets[i];
+            knownFullWords[slot] = oldKnownFullWords[i];
             unknownSets.set(slot, oldUnknownSets.get(i));
         }
     }

@@ -77,6 +77,7 @@ final class KeyHistorySearch {
     private int firstUnknown;
 
     // Values on which each acknowledged op was refused; feeds the explanation of a violation.
+    private final ObservedValues observedValues;
     private final String[][] refusedValues;
     private final int[] refusedCount;
 
@@ -106,6 +107,7 @@ final class KeyHistorySearch {
         next = new int[events];
         prev = new int[events];
         buildEventLists();
+        observedValues = new ObservedValues(this.ops);
         refusedValues = new String[n][];
         refusedCount = new int[n];
     }
@@ -188,7 +190,7 @@ final class KeyHistorySearch {
                 String after = KvModel.apply(ops.get(op), value);
                 if (after == KvModel.ILLEGAL) {
                     noteRefused(op, value);
-                } else {
+                } else if (!isUseless(op, after, depth == 0 ? END : eventOp[stackCall[depth - 1]])) {
                     long[] bits = acknowledged[op] ? knownLinearized : unknownLinearized;
                     int bit = compactIndex[op];
                     long hashAfter = acknowledged[op] ? knownHash ^ zobrist[bit] : knownHash;
@@ -236,6 +238,22 @@ final class KeyHistorySearch {
             event = next[call];
         }
         return new Linearizable(steps);
+    }
+
+    /**
+     * Placing {@code op} now is pointless (some other branch covers it) if it is UNKNOWN and nobody could observe
+     * its effect ({@link ObservedValues}), or if it is a blind write (PUT/DELETE) right after an UNKNOWN blind
+     * write: that one would be overwritten unseen, and leaving it out (allowed, as it is UNKNOWN) reaches the same
+     * value with more options, a branch the search tries from the parent configuration anyway.
+     */
+    private boolean isUseless(int op, String after, int lastPlaced) {
+        boolean overwritesUnseenUnknown = lastPlaced != END && !acknowledged[lastPlaced]
+                && isBlindWrite(ops.get(lastPlaced)) && isBlindWrite(ops.get(op));
+        return overwritesUnseenUnknown || (!acknowledged[op] && !observedValues.mayBeObserved(after));
+    }
+
+    private static boolean isBlindWrite(Operation op) {
+        return op.kind() == OpKind.PUT || op.kind() == OpKind.DELETE;
     }
 
     private Stuck describe(int[] stackCall, int depth, String value, int firstReturn) {

@@ -56,17 +56,30 @@ final class ViolationReport {
         return new CheckResult(Verdict.NOT_LINEARIZABLE, key, witness, explain(stuckOp, needed, failedWriters));
     }
 
+    /**
+     * The window starts at the earliest invocation among the acknowledged operations left unplaced; UNKNOWN ones
+     * invoked long before (they stay candidates forever) join only if they wrote the needed value.
+     */
     private TreeSet<Integer> witnessIndices(String needed) {
-        TreeSet<Integer> chosen = new TreeSet<>();
         long windowStart = Long.MAX_VALUE;
         for (int candidate : stuck.candidates()) {
-            chosen.add(candidate);
-            windowStart = Math.min(windowStart, searched.get(candidate).invokedAt());
+            if (searched.get(candidate).outcome() == Outcome.OK) {
+                windowStart = Math.min(windowStart, searched.get(candidate).invokedAt());
+            }
+        }
+        TreeSet<Integer> chosen = new TreeSet<>();
+        for (int candidate : stuck.candidates()) {
+            Operation op = searched.get(candidate);
+            if (op.outcome() == Outcome.OK || op.invokedAt() >= windowStart
+                    || (needed != null && writes(op, needed))) {
+                chosen.add(candidate);
+            }
         }
         int lastWrite = -1;
         for (int placed : stuck.prefix()) {
             Operation op = searched.get(placed);
-            if (op.outcome() != Outcome.OK || op.completedAt() >= windowStart) {
+            long end = op.outcome() == Outcome.OK ? op.completedAt() : op.invokedAt();
+            if (end >= windowStart) {
                 chosen.add(placed);
             }
             if (op.isWrite()) {

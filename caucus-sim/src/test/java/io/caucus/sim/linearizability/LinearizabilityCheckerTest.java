@@ -136,6 +136,34 @@ class LinearizabilityCheckerTest {
         }
 
         @Test
+        void unknownWriteObservedOnlyThroughARefusedCompareAndSet() {
+            assertLinearizable(put(1, "k", "a", 0, 1), putUnknown(2, "k", "b", 2), cas(3, "k", "a", "c", false, 5, 6));
+        }
+
+        @Test
+        void unknownDeleteObservedOnlyThroughALaterAppend() {
+            assertLinearizable(put(1, "k", "a", 0, 1), new Operation(2, OpKind.DELETE, "k", null, null, 2,
+                    Long.MAX_VALUE, Outcome.UNKNOWN, null), append(3, "k", "x", 5, 6), get(3, "k", "x", 7, 8));
+        }
+
+        @Test
+        void unknownAppendsTakeEffectInEitherOrder() {
+            Operation[] base = {put(1, "k", "a", 0, 1), appendUnknown(2, "k", "b", 2), appendUnknown(3, "k", "c", 3)};
+            for (String read : List.of("a", "ab", "ac", "abc", "acb")) {
+                assertLinearizable(base[0], base[1], base[2], get(4, "k", read, 10, 11));
+            }
+            assertViolation("k", base[0], base[1], base[2], get(4, "k", "abcb", 10, 11));
+        }
+
+        @Test
+        void unknownWritesChainedBeforeARead() {
+            assertLinearizable(put(1, "k", "a", 0, 1), putUnknown(2, "k", "b", 2), putUnknown(3, "k", "c", 3),
+                    get(4, "k", "b", 10, 11), get(4, "k", "c", 12, 13));
+            assertViolation("k", put(1, "k", "a", 0, 1), putUnknown(2, "k", "b", 2), putUnknown(3, "k", "c", 3),
+                    get(4, "k", "b", 10, 11), get(4, "k", "c", 12, 13), get(4, "k", "b", 14, 15));
+        }
+
+        @Test
         void unknownReadIsIgnored() {
             assertLinearizable(put(1, "k", "a", 0, 1), getUnknown(2, "k", 2), get(3, "k", "a", 5, 6));
         }

@@ -23,7 +23,7 @@ class BrokenRuntimeIsCaughtTest {
     void aDiskThatLosesAcknowledgedWritesIsCaughtAndTheFailureReproduces() {
         List<SimulationFailure> failures = new ArrayList<>();
         for (long seed = 1; seed <= 60 && failures.size() < 3; seed++) {
-            SimConfig lying = SimConfig.of(seed, RandomFaultRun.clusterSizeOf(seed)).withLyingDisk();
+            SimConfig lying = RandomFaultRun.configOf(seed).withLyingDisk();
             try {
                 RandomFaultRun.run(lying, 600);
             } catch (SimulationFailure failure) {
@@ -38,7 +38,7 @@ class BrokenRuntimeIsCaughtTest {
 
         SimulationFailure first = failures.get(0);
         System.out.println(first.getMessage().lines().limit(12).reduce((a, b) -> a + "\n" + b).orElse(""));
-        SimConfig again = SimConfig.of(first.seed(), RandomFaultRun.clusterSizeOf(first.seed())).withLyingDisk();
+        SimConfig again = RandomFaultRun.configOf(first.seed()).withLyingDisk();
         SimulationFailure replay = null;
         try {
             RandomFaultRun.run(again, 600);

@@ -224,7 +224,9 @@ public final class ClientWorkload implements NodeObserver {
             List<NodeId> nodes = sim.nodeIds();
             client.target = nodes.get(sim.random().nextInt(nodes.size()));
         }
-        sim.schedule(1 + sim.random().nextLong(sim.config().tickMicros()), () -> attempt(client));
+        // Without a hint nobody may be leading yet: back off a little longer than with one.
+        long backoffMicros = (hint == null ? 3 : 1) * sim.config().tickMicros();
+        sim.schedule(1 + sim.random().nextLong(backoffMicros), () -> attempt(client));
     }
 
     // ---------------------------------------------------------------- learning outcomes

@@ -1,0 +1,33 @@
+package io.caucus.sim;
+
+import io.caucus.core.message.AppendEntries;
+import io.caucus.core.message.AppendEntriesResponse;
+import io.caucus.core.message.Heartbeat;
+import io.caucus.core.message.HeartbeatResponse;
+import io.caucus.core.message.RaftMessage;
+import io.caucus.core.message.RequestVote;
+import io.caucus.core.message.RequestVoteResponse;
+
+/** Message classes the simulator counts separately (pre-votes apart from votes, rejections apart from acks). */
+public enum MessageKind {
+    PRE_VOTE,
+    PRE_VOTE_RESPONSE,
+    REQUEST_VOTE,
+    REQUEST_VOTE_RESPONSE,
+    APPEND_ENTRIES,
+    APPEND_ENTRIES_ACK,
+    APPEND_ENTRIES_REJECT,
+    HEARTBEAT,
+    HEARTBEAT_RESPONSE;
+
+    public static MessageKind of(RaftMessage message) {
+        return switch (message) {
+            case RequestVote m -> m.preVote() ? PRE_VOTE : REQUEST_VOTE;
+            case RequestVoteResponse m -> m.preVote() ? PRE_VOTE_RESPONSE : REQUEST_VOTE_RESPONSE;
+            case AppendEntries m -> APPEND_ENTRIES;
+            case AppendEntriesResponse m -> m.success() ? APPEND_ENTRIES_ACK : APPEND_ENTRIES_REJECT;
+            case Heartbeat m -> HEARTBEAT;
+            case HeartbeatResponse m -> HEARTBEAT_RESPONSE;
+        };
+    }
+}

@@ -1,0 +1,132 @@
+package io.caucus.sim;
+
+import io.caucus.core.NodeId;
+import io.caucus.core.NodeStatus;
+import io.caucus.sim.client.ClientWorkload;
+import io.caucus.sim.linearizability.CheckResult;
+import io.caucus.sim.linearizability.LinearizabilityChecker;
+import io.caucus.sim.linearizability.Verdict;
+import java.util.List;
+import io.caucus.core.RaftOptions;
+import java.util.Random;
+import java.util.SplittableRandom;
+
+/**
+ * One seed's run under random faults, from start to verdict: a cluster (3, 5 or 7 nodes, chosen by the seed)
+ * with a random network profile, clients, and a nemesis for {@code faultTicks}; then every fault is repaired
+ * and liveness is required (a leader within a bound, every acknowledged write committed on every node); last,
+ * the client history must be linearizable. Safety invariants are checked after every event throughout.
+ */
+public final class RandomFaultRun {
+
+    /** What one seed's run did, for totals. */
+    public record Result(long seed, int clusterSize, long events, long messages, long clientOperations,
+                         long ok, long failed, long unknown, long faults, Verdict verdict) {
+    }
+
+    private static final int[] CLUSTER_SIZES = {3, 5, 7};
+    private static final List<String> KEYS = List.of("x", "y", "z");
+    /** Generous: under loss and after a full restart Pre-Vote needs a few rounds. */
+    private static final long LEADER_BOUND_TICKS = 300;
+    private static final long SETTLE_BOUND_TICKS = 300;
+    private static final long LINEARIZABILITY_STEPS = 5_000_000;
+
+    private RandomFaultRun() {
+    }
+
+    public static int clusterSizeOf(long seed) {
+        return CLUSTER_SIZES[(int) Math.floorMod(seed, (long) CLUSTER_SIZES.length)];
+    }
+
+    public static Result run(long seed, long faultTicks) {
+        return run(configOf(seed), faultTicks);
+    }
+
+    /**
+     * The configuration seed {@code seed} runs with: its cluster size, and core tunables drawn from the seed
+     * so that many seeds cover small batches, tiny in-flight windows, back-pressure and several timeouts.
+     */
+    public static SimConfig configOf(long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        int electionTimeoutTicks = 8 + random.nextInt(13);
+        RaftOptions options = new RaftOptions(electionTimeoutTicks,
+                1 + random.nextInt(Math.max(1, electionTimeoutTicks / 4)),
+                64L << random.nextInt(8),
+                1 + random.nextInt(16),
+                1L << (10 + random.nextInt(10)),
+                1L << (9 + random.nextInt(10)),
+                64L << random.nextInt(8));
+        return SimConfig.of(seed, clusterSizeOf(seed)).withOptions(options);
+    }
+
+    /** Runs with an explicit configuration (its seed and size are used as given). */
+    public static Result run(SimConfig config, long faultTicks) {
+        long seed = config.seed();
+        Simulation sim = new Simulation(config);
+        Random random = sim.random();
+        NetworkProfile profile = new NetworkProfile(50, 200 + random.nextLong(2000),
+                random.nextDouble() * 0.08, random.nextDouble() * 0.05, random.nextDouble() * 0.08);
+        sim.setNetwork(profile);
+        long slowestDiskMicros = 100 + random.nextLong(3 * sim.config().tickMicros());
+        sim.setDiskDelays(10 + random.nextLong(100), slowestDiskMicros);
+        ClientWorkload clients = new ClientWorkload(sim, 2 + random.nextInt(4), KEYS, 50);
+        Nemesis nemesis = new Nemesis(sim, 5, 60);
+        clients.start();
+        nemesis.start();
+        sim.runFor(faultTicks);
+
+        nemesis.stop();
+        nemesis.repairAll();
+        // Liveness needs only a connected majority: half the seeds leave a minority crashed.
+        int leftDown = random.nextBoolean() ? random.nextInt((sim.config().clusterSize() - 1) / 2 + 1) : 0;
+        for (int i = 0; i < leftDown; i++) {
+            List<NodeId> up = sim.upNodes();
+            sim.crash(up.get(random.nextInt(up.size())));
+        }
+        sim.note("-", "phase", "faults repaired (" + leftDown + " left down); liveness required from here");
+        sim.awaitLeader(LEADER_BOUND_TICKS + 20L * config.options().electionTimeoutTicks());
+        clients.stop();
+        if (!sim.runUntil(() -> clients.isIdle() && acknowledgedEverywhere(sim, clients), SETTLE_BOUND_TICKS)) {
+            sim.fail("Liveness: acknowledged writes committed everywhere", describeLag(sim, clients));
+        }
+
+        CheckResult check = LinearizabilityChecker.check(clients.history(), LINEARIZABILITY_STEPS);
+        if (check.verdict() == Verdict.NOT_LINEARIZABLE) {
+            sim.fail("Linearizability", check.report());
+        }
+        return new Result(seed, sim.config().clusterSize(), sim.eventsRun(), sim.totalSent(),
+                clients.history().size(), clients.okCount(), clients.failedCount(), clients.unknownCount(),
+                nemesis.faultsInjected(), check.verdict());
+    }
+
+    /** Every write a client was told is OK is in the committed log of every live node. */
+    static boolean acknowledgedEverywhere(Simulation sim, ClientWorkload clients) {
+        List<ClientWorkload.AcknowledgedWrite> acked = clients.acknowledgedWrites();
+        for (NodeId id : sim.upNodes()) {
+            NodeStatus status = sim.status(id);
+            for (ClientWorkload.AcknowledgedWrite write : acked) {
+                if (status.commitIndex() < write.index() || status.lastIndex() < write.index()
+                        || sim.node(id).raft().log().term(write.index()) != write.term()) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static String describeLag(Simulation sim, ClientWorkload clients) {
+        StringBuilder out = new StringBuilder("after " + SETTLE_BOUND_TICKS + " ticks; clients idle: "
+                + clients.isIdle());
+        long highest = 0;
+        for (ClientWorkload.AcknowledgedWrite write : clients.acknowledgedWrites()) {
+            highest = Math.max(highest, write.index());
+        }
+        out.append("; highest acknowledged index ").append(highest);
+        for (NodeId id : sim.upNodes()) {
+            NodeStatus status = sim.status(id);
+            out.append("; ").append(id).append(' ').append(status.role()).append("/t").append(status.term())
+                    .append(" commit=").append(status.commitIndex()).append(" last=").append(status.lastIndex());
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,73 @@
+package io.caucus.sim;
+
+import io.caucus.core.RaftOptions;
+
+/**
+ * Everything that shapes one simulated run besides the seed's random choices.
+ *
+ * @param seed                the one seed every random choice of the run derives from
+ * @param clusterSize         number of voters, named n1..nN
+ * @param options             the core's tunables
+ * @param tickMicros          virtual microseconds between two ticks of one node
+ * @param network             delays, loss, duplication and reordering of messages
+ * @param minDiskDelayMicros  the least time a persist takes to become durable
+ * @param maxDiskDelayMicros  the greatest time a persist takes to become durable
+ * @param traceCapacity       how many recent events a failure report shows
+ * @param lyingDisk           a deliberately broken runtime whose fsync lies: a crash loses the last write it
+ *                            reported durable. Only for showing that the checkers catch what that breaks.
+ */
+public record SimConfig(long seed, int clusterSize, RaftOptions options, long tickMicros, NetworkProfile network,
+                        long minDiskDelayMicros, long maxDiskDelayMicros, int traceCapacity, boolean lyingDisk) {
+
+    /** Options tuned for simulation: short timeouts, small batches so that backtracking shows. */
+    public static final RaftOptions SIM_OPTIONS = RaftOptions.DEFAULTS
+            .withElectionTimeoutTicks(10)
+            .withHeartbeatIntervalTicks(1)
+            .withMaxBatchBytes(4 << 10)
+            .withMaxInflightMessages(8);
+
+    public SimConfig {
+        if (clusterSize < 1 || clusterSize > 99) {
+            throw new IllegalArgumentException("clusterSize must be within 1..99, got " + clusterSize);
+        }
+        if (options == null || network == null) {
+            throw new IllegalArgumentException("options and network must not be null");
+        }
+        if (tickMicros < 1) {
+            throw new IllegalArgumentException("tickMicros must be positive, got " + tickMicros);
+        }
+        if (minDiskDelayMicros < 0 || maxDiskDelayMicros < minDiskDelayMicros) {
+            throw new IllegalArgumentException("need 0 <= minDiskDelayMicros <= maxDiskDelayMicros, got "
+                    + minDiskDelayMicros + ", " + maxDiskDelayMicros);
+        }
+        if (traceCapacity < 1) {
+            throw new IllegalArgumentException("traceCapacity must be positive, got " + traceCapacity);
+        }
+    }
+
+    /** A reliable cluster of {@code clusterSize} nodes: the starting point of scripted scenarios. */
+    public static SimConfig of(long seed, int clusterSize) {
+        return new SimConfig(seed, clusterSize, SIM_OPTIONS, 1000, NetworkProfile.RELIABLE, 50, 300, 200, false);
+    }
+
+    public SimConfig withNetwork(NetworkProfile profile) {
+        return new SimConfig(seed, clusterSize, options, tickMicros, profile, minDiskDelayMicros,
+                maxDiskDelayMicros, traceCapacity, lyingDisk);
+    }
+
+    public SimConfig withOptions(RaftOptions raftOptions) {
+        return new SimConfig(seed, clusterSize, raftOptions, tickMicros, network, minDiskDelayMicros,
+                maxDiskDelayMicros, traceCapacity, lyingDisk);
+    }
+
+    public SimConfig withDiskDelays(long minMicros, long maxMicros) {
+        return new SimConfig(seed, clusterSize, options, tickMicros, network, minMicros, maxMicros, traceCapacity,
+                lyingDisk);
+    }
+
+    /** See {@code lyingDisk}: a broken runtime, for tests of the checkers themselves. */
+    public SimConfig withLyingDisk() {
+        return new SimConfig(seed, clusterSize, options, tickMicros, network, minDiskDelayMicros,
+                maxDiskDelayMicros, traceCapacity, true);
+    }
+}

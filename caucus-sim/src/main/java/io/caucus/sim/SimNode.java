@@ -1,0 +1,82 @@
+package io.caucus.sim;
+
+import io.caucus.core.NodeId;
+import io.caucus.core.NodeStatus;
+import io.caucus.core.RaftNode;
+import io.caucus.sim.kv.KvStateMachine;
+
+/**
+ * One server slot of the simulated cluster: its disk lives across crashes; the running node and its state
+ * machine exist only while it is up. Each start is a new incarnation; events addressed to an earlier
+ * incarnation (ticks, persist completions, messages in flight) are dropped.
+ */
+public final class SimNode {
+
+    private final NodeId id;
+    private final SimDisk disk;
+    private RaftNode raft;
+    private KvStateMachine stateMachine;
+    private int incarnation;
+
+    SimNode(NodeId id, SimDisk disk) {
+        this.id = id;
+        this.disk = disk;
+    }
+
+    public NodeId id() {
+        return id;
+    }
+
+    public SimDisk disk() {
+        return disk;
+    }
+
+    public boolean isUp() {
+        return raft != null;
+    }
+
+    /** The running core; fails if the node is down. */
+    public RaftNode raft() {
+        if (raft == null) {
+            throw new IllegalStateException(id + " is down");
+        }
+        return raft;
+    }
+
+    public KvStateMachine stateMachine() {
+        if (stateMachine == null) {
+            throw new IllegalStateException(id + " is down");
+        }
+        return stateMachine;
+    }
+
+    public NodeStatus status() {
+        return raft().status();
+    }
+
+    public int incarnation() {
+        return incarnation;
+    }
+
+    void started(RaftNode node) {
+        incarnation++;
+        raft = node;
+        stateMachine = new KvStateMachine();
+    }
+
+    void crashed(boolean lyingDisk) {
+        incarnation++;
+        raft = null;
+        stateMachine = null;
+        if (lyingDisk) {
+            disk.crashLosingAcknowledgedWrites();
+        } else {
+            disk.crash();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return id.toString();
+    }
+}

@@ -1,0 +1,603 @@
+package io.caucus.sim;
+
+import io.caucus.core.ClusterConfiguration;
+import io.caucus.core.LogEntry;
+import io.caucus.core.NodeId;
+import io.caucus.core.NodeStatus;
+import io.caucus.core.Persist;
+import io.caucus.core.ProposeResult;
+import io.caucus.core.RaftNode;
+import io.caucus.core.ReadResult;
+import io.caucus.core.Ready;
+import io.caucus.core.Role;
+import io.caucus.core.message.RaftMessage;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * A deterministic simulated cluster of real {@link RaftNode}s: virtual clock, network, disks, crashes and
+ * partitions, all driven by one seed. It drives each node exactly as a server runtime must (see {@link Ready})
+ * and checks Raft's safety invariants after every event, failing fast with the seed and a trace.
+ *
+ * <p>Single-threaded; every random choice comes from one {@link Random} seeded from the config, and every
+ * collection iterated is ordered, so a seed reproduces a run exactly.
+ */
+public final class Simulation {
+
+    private final SimConfig config;
+    private final Random random;
+    private final EventQueue events = new EventQueue();
+    private final Trace trace;
+    private final ClusterConfiguration clusterConfiguration;
+    private final Map<NodeId, SimNode> nodes = new LinkedHashMap<>();
+    private final Connectivity connectivity;
+    private final InvariantChecker checker;
+    private final List<NodeObserver> observers = new ArrayList<>();
+    private final Map<MessageKind, long[]> sent = new EnumMap<>(MessageKind.class);
+    private final Map<MessageKind, long[]> delivered = new EnumMap<>(MessageKind.class);
+    private final Map<MessageKind, long[]> dropped = new EnumMap<>(MessageKind.class);
+    private Predicate<RaftMessage> dropRule = message -> false;
+    private NetworkProfile network;
+    private long minDiskDelayMicros;
+    private long maxDiskDelayMicros;
+
+    public Simulation(SimConfig config) {
+        this.config = config;
+        this.random = new Random(config.seed());
+        this.trace = new Trace(config.traceCapacity());
+        this.network = config.network();
+        this.minDiskDelayMicros = config.minDiskDelayMicros();
+        this.maxDiskDelayMicros = config.maxDiskDelayMicros();
+        Set<NodeId> ids = new TreeSet<>();
+        for (int i = 1; i <= config.clusterSize(); i++) {
+            ids.add(NodeId.of("n" + i));
+        }
+        this.clusterConfiguration = ClusterConfiguration.ofVoters(ids);
+        for (int i = 1; i <= config.clusterSize(); i++) {
+            NodeId id = NodeId.of("n" + i);
+            nodes.put(id, new SimNode(id, new SimDisk(clusterConfiguration)));
+        }
+        this.connectivity = new Connectivity(List.copyOf(nodes.keySet()));
+        this.checker = new InvariantChecker(this::fail);
+        for (MessageKind kind : MessageKind.values()) {
+            sent.put(kind, new long[1]);
+            delivered.put(kind, new long[1]);
+            dropped.put(kind, new long[1]);
+        }
+        for (SimNode node : nodes.values()) {
+            start(node);
+        }
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    public SimConfig config() {
+        return config;
+    }
+
+    public Random random() {
+        return random;
+    }
+
+    public long nowMicros() {
+        return events.now();
+    }
+
+    /** Virtual time in ticks of {@link SimConfig#tickMicros()}. */
+    public long nowTicks() {
+        return events.now() / config.tickMicros();
+    }
+
+    public long eventsRun() {
+        return events.executed();
+    }
+
+    public Trace trace() {
+        return trace;
+    }
+
+    public List<NodeId> nodeIds() {
+        return List.copyOf(nodes.keySet());
+    }
+
+    public SimNode node(NodeId id) {
+        SimNode node = nodes.get(id);
+        if (node == null) {
+            throw new IllegalArgumentException("unknown node " + id + "; cluster is " + nodes.keySet());
+        }
+        return node;
+    }
+
+    public SimNode node(String id) {
+        return node(NodeId.of(id));
+    }
+
+    public NodeStatus status(NodeId id) {
+        return node(id).status();
+    }
+
+    public boolean isUp(NodeId id) {
+        return node(id).isUp();
+    }
+
+    public List<NodeId> upNodes() {
+        List<NodeId> up = new ArrayList<>();
+        for (SimNode node : nodes.values()) {
+            if (node.isUp()) {
+                up.add(node.id());
+            }
+        }
+        return up;
+    }
+
+    public Connectivity connectivity() {
+        return connectivity;
+    }
+
+    public ClusterConfiguration clusterConfiguration() {
+        return clusterConfiguration;
+    }
+
+    /** The leader of the highest term among live nodes that believe they lead, if any. */
+    public Optional<NodeId> leader() {
+        NodeId best = null;
+        long bestTerm = -1;
+        for (SimNode node : nodes.values()) {
+            if (node.isUp()) {
+                NodeStatus status = node.status();
+                if (status.role() == Role.LEADER && status.term() > bestTerm) {
+                    best = node.id();
+                    bestTerm = status.term();
+                }
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    /** Live nodes that believe they lead (more than one only while a deposed leader has not heard yet). */
+    public List<NodeId> leaders() {
+        List<NodeId> leaders = new ArrayList<>();
+        for (SimNode node : nodes.values()) {
+            if (node.isUp() && node.status().role() == Role.LEADER) {
+                leaders.add(node.id());
+            }
+        }
+        return leaders;
+    }
+
+    /** The entry applied at {@code index} by some node (so committed), or null if none has applied it. */
+    public LogEntry committedEntry(long index) {
+        return checker.committedAt(index);
+    }
+
+    /** The highest index some node has applied. */
+    public long highestCommittedIndex() {
+        return checker.highestCommittedIndex();
+    }
+
+    public long invariantChecks() {
+        return checker.checks();
+    }
+
+    public long sent(MessageKind kind) {
+        return sent.get(kind)[0];
+    }
+
+    public long delivered(MessageKind kind) {
+        return delivered.get(kind)[0];
+    }
+
+    public long dropped(MessageKind kind) {
+        return dropped.get(kind)[0];
+    }
+
+    public long totalSent() {
+        long total = 0;
+        for (long[] count : sent.values()) {
+            total += count[0];
+        }
+        return total;
+    }
+
+    /** Messages sent so far, by kind (a copy). */
+    public Map<MessageKind, Long> sentCounts() {
+        Map<MessageKind, Long> copy = new EnumMap<>(MessageKind.class);
+        sent.forEach((kind, count) -> copy.put(kind, count[0]));
+        return copy;
+    }
+
+    // ---------------------------------------------------------------- control
+
+    public void addObserver(NodeObserver observer) {
+        observers.add(observer);
+    }
+
+    public void setNetwork(NetworkProfile profile) {
+        trace.record(events.now(), "-", "network", profile);
+        this.network = profile;
+    }
+
+    public NetworkProfile network() {
+        return network;
+    }
+
+    /** Changes how long persists take to become durable, from now on. */
+    public void setDiskDelays(long minMicros, long maxMicros) {
+        if (minMicros < 0 || maxMicros < minMicros) {
+            throw new IllegalArgumentException("need 0 <= minMicros <= maxMicros, got " + minMicros + ", " + maxMicros);
+        }
+        trace.record(events.now(), "-", "disk", "delays " + minMicros + ".." + maxMicros + "us");
+        this.minDiskDelayMicros = minMicros;
+        this.maxDiskDelayMicros = maxMicros;
+    }
+
+    /** Drops every message matching {@code rule} from now on (replacing any earlier rule). */
+    public void dropMessages(Predicate<RaftMessage> rule) {
+        this.dropRule = rule;
+    }
+
+    public void stopDroppingMessages() {
+        this.dropRule = message -> false;
+    }
+
+    public void isolate(NodeId node) {
+        connectivity.isolate(node);
+        tracePartition("isolate " + node);
+    }
+
+    @SafeVarargs
+    public final void partition(Collection<NodeId>... groups) {
+        connectivity.partition(List.of(groups));
+        tracePartition("partition " + List.of(groups));
+    }
+
+    public void blockOneWay(NodeId from, NodeId to) {
+        connectivity.blockOneWay(from, to);
+        tracePartition("block " + from + "->" + to);
+    }
+
+    public void ring(List<NodeId> order) {
+        connectivity.ring(order);
+        tracePartition("ring " + order);
+    }
+
+    public void bridge(Collection<NodeId> left, NodeId bridge, Collection<NodeId> right) {
+        connectivity.bridge(left, bridge, right);
+        tracePartition("bridge " + left + " <" + bridge + "> " + right);
+    }
+
+    public void heal() {
+        connectivity.heal();
+        tracePartition("heal");
+    }
+
+    private void tracePartition(String what) {
+        trace.record(events.now(), "-", "partition", what + " => " + connectivity);
+    }
+
+    /** Crashes {@code id}: its running state, unsynced persists and messages in flight to it are lost. */
+    public void crash(NodeId id) {
+        SimNode node = node(id);
+        if (!node.isUp()) {
+            throw new IllegalStateException(id + " is already down");
+        }
+        node.crashed(config.lyingDisk());
+        trace.record(events.now(), id, "crash", "durable: " + node.disk().hardState() + " log to "
+                + node.disk().log().lastIndex());
+        for (NodeObserver observer : observers) {
+            observer.onCrashed(node);
+        }
+    }
+
+    /** Restarts a crashed node from its durable hard state and log, with an empty state machine. */
+    public void restart(NodeId id) {
+        SimNode node = node(id);
+        if (node.isUp()) {
+            throw new IllegalStateException(id + " is already up");
+        }
+        start(node);
+    }
+
+    public void campaign(NodeId id) {
+        drive(node(id), RaftNode::campaign);
+    }
+
+    /** Proposes {@code commands} at {@code id} and returns the core's answer. */
+    public ProposeResult propose(NodeId id, List<byte[]> commands) {
+        ProposeResult[] result = new ProposeResult[1];
+        SimNode node = node(id);
+        drive(node, raft -> result[0] = raft.propose(commands));
+        trace.record(events.now(), id, "propose", commands.size() + " cmd(s) -> " + result[0]);
+        return result[0];
+    }
+
+    public ProposeResult propose(NodeId id, byte[] command) {
+        return propose(id, List.of(command));
+    }
+
+    public void readIndex(NodeId id, long requestId) {
+        trace.record(events.now(), id, "readIndex", "request " + requestId);
+        drive(node(id), raft -> raft.readIndex(requestId));
+    }
+
+    /** Runs {@code action} after {@code delayMicros} of virtual time. */
+    public void schedule(long delayMicros, Runnable action) {
+        events.at(events.now() + delayMicros, action);
+    }
+
+    /** Adds a line to the trace (client operations, test steps). */
+    public void note(Object node, String event, Object detail) {
+        trace.record(events.now(), node, event, detail);
+    }
+
+    // ---------------------------------------------------------------- running
+
+    /** Runs events for {@code ticks} ticks of virtual time. */
+    public void runFor(long ticks) {
+        long until = events.now() + ticks * config.tickMicros();
+        while (events.nextTime() <= until) {
+            events.runNext();
+        }
+        events.advanceTo(until);
+    }
+
+    /**
+     * Runs events until {@code condition} holds (checked before each event) or {@code maxTicks} of virtual
+     * time pass. Returns whether the condition holds.
+     */
+    public boolean runUntil(BooleanSupplier condition, long maxTicks) {
+        long until = events.now() + maxTicks * config.tickMicros();
+        while (!condition.getAsBoolean()) {
+            if (events.nextTime() > until) {
+                events.advanceTo(until);
+                return condition.getAsBoolean();
+            }
+            events.runNext();
+        }
+        return true;
+    }
+
+    /** Runs until some live node leads, and returns it; fails the run if none does within {@code maxTicks}. */
+    public NodeId awaitLeader(long maxTicks) {
+        if (!runUntil(() -> leader().isPresent(), maxTicks)) {
+            fail("Liveness: leader election", "no leader within " + maxTicks + " ticks; up: " + upNodes()
+                    + ", network " + connectivity);
+        }
+        return leader().orElseThrow();
+    }
+
+    /** Runs until one of {@code candidates} leads (in a term no other live node has passed); returns it. */
+    public NodeId awaitLeaderAmong(Collection<NodeId> candidates, long maxTicks) {
+        BooleanSupplier found = () -> leader().filter(candidates::contains).isPresent();
+        if (!runUntil(found, maxTicks)) {
+            fail("Liveness: leader election", "no leader among " + candidates + " within " + maxTicks
+                    + " ticks; leaders " + leaders() + ", network " + connectivity);
+        }
+        return leader().orElseThrow();
+    }
+
+    /** True once every live node has applied {@code index}. */
+    public boolean allUpNodesApplied(long index) {
+        for (SimNode node : nodes.values()) {
+            if (node.isUp() && node.status().appliedIndex() < index) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Runs until every live node has applied {@code index}; fails the run if that takes over {@code maxTicks}. */
+    public void awaitAllApplied(long index, long maxTicks) {
+        if (!runUntil(() -> allUpNodesApplied(index), maxTicks)) {
+            StringBuilder lag = new StringBuilder();
+            for (NodeId id : upNodes()) {
+                lag.append(' ').append(id).append(" applied=").append(status(id).appliedIndex());
+            }
+            fail("Liveness: replication", "index " + index + " not applied everywhere within " + maxTicks
+                    + " ticks:" + lag);
+        }
+    }
+
+    /** Throws a {@link SimulationFailure} naming the seed, the invariant and the recent events. */
+    public void fail(String invariant, String detail) {
+        trace.record(events.now(), "-", "VIOLATION", invariant + ": " + detail);
+        throw new SimulationFailure(config.seed(), config.clusterSize(), invariant, detail, trace.render());
+    }
+
+    // ---------------------------------------------------------------- driving the nodes
+
+    private void start(SimNode node) {
+        RaftNode raft;
+        try {
+            raft = RaftNode.start(node.id(), clusterConfiguration, config.options(), node.disk().hardState(),
+                    node.disk().log(), 0, random);
+        } catch (RuntimeException e) {
+            fail("Core start", node + " failed to start: " + e);
+            return;
+        }
+        node.started(raft);
+        checker.onStarted(node);
+        trace.record(events.now(), node, "start", "incarnation " + node.incarnation() + " from "
+                + node.disk().hardState() + ", log to " + node.disk().log().lastIndex());
+        int incarnation = node.incarnation();
+        events.at(events.now() + 1 + random.nextLong(config.tickMicros()), () -> tick(node, incarnation));
+        drive(node, raftNode -> { });
+    }
+
+    private void tick(SimNode node, int incarnation) {
+        if (node.incarnation() != incarnation) {
+            return;
+        }
+        drive(node, RaftNode::tick);
+        events.at(events.now() + config.tickMicros(), () -> tick(node, incarnation));
+    }
+
+    /** Feeds one input to a node, carries out everything it asks, then checks the invariants. */
+    private void drive(SimNode node, Consumer<RaftNode> input) {
+        RaftNode raft = node.raft();
+        Role before = null;
+        long termBefore = 0;
+        try {
+            NodeStatus status = raft.status();
+            before = status.role();
+            termBefore = status.term();
+            input.accept(raft);
+            while (raft.hasReady()) {
+                carryOut(node, raft.ready());
+            }
+        } catch (SimulationFailure failure) {
+            throw failure;
+        } catch (RuntimeException e) {
+            fail("Core threw", node + ": " + e + stackTop(e));
+        }
+        NodeStatus after = raft.status();
+        if (after.role() != before || after.term() != termBefore) {
+            trace.record(events.now(), node, "role", before + "/t" + termBefore + " -> " + after.role() + "/t"
+                    + after.term() + " commit=" + after.commitIndex() + " last=" + after.lastIndex());
+        }
+        checker.afterEvent(node);
+    }
+
+    private void carryOut(SimNode node, Ready ready) {
+        for (RaftMessage message : ready.messages()) {
+            send(node, message);
+        }
+        if (ready.persist() != null) {
+            persist(node, ready.persist());
+        }
+        if (!ready.committedEntries().isEmpty()) {
+            apply(node, ready.committedEntries());
+        }
+        for (ReadResult read : ready.reads()) {
+            trace.record(events.now(), node, "read", read);
+            for (NodeObserver observer : observers) {
+                observer.onRead(node, read);
+            }
+        }
+    }
+
+    private void apply(SimNode node, List<LogEntry> entries) {
+        for (LogEntry entry : entries) {
+            String result;
+            try {
+                result = node.stateMachine().apply(entry);
+            } catch (IllegalStateException e) {
+                fail("Apply order", node + ": " + e.getMessage());
+                return;
+            }
+            checker.onApplied(node, entry);
+            for (NodeObserver observer : observers) {
+                observer.onApplied(node, entry, result);
+            }
+        }
+        LogEntry last = entries.get(entries.size() - 1);
+        trace.record(events.now(), node, "apply", entries.size() == 1 ? last.toString()
+                : entries.get(0) + ".." + last);
+        node.raft().applied(last.index());
+    }
+
+    private void persist(SimNode node, Persist persist) {
+        long delay = minDiskDelayMicros + random.nextLong(maxDiskDelayMicros - minDiskDelayMicros + 1);
+        long at = node.disk().enqueue(persist, events.now(), delay);
+        int incarnation = node.incarnation();
+        events.at(at, () -> completePersist(node, incarnation));
+    }
+
+    private void completePersist(SimNode node, int incarnation) {
+        if (node.incarnation() != incarnation) {
+            return; // crashed meanwhile: the write never became durable
+        }
+        Persist persist;
+        try {
+            persist = node.disk().completeOldest();
+        } catch (IllegalArgumentException e) {
+            fail("Persist contract", node + ": " + e.getMessage());
+            return;
+        }
+        trace.record(events.now(), node, "durable", "seq " + persist.sequence()
+                + (persist.hardState() == null ? "" : " " + persist.hardState())
+                + (persist.entries().isEmpty() ? "" : " entries " + persist.firstIndex() + ".." + persist.lastIndex()));
+        checker.onPersisted(node, persist);
+        drive(node, raft -> raft.persisted(persist.sequence()));
+    }
+
+    private void send(SimNode from, RaftMessage message) {
+        MessageKind kind = MessageKind.of(message);
+        sent.get(kind)[0]++;
+        checker.onSent(message);
+        SimNode target = nodes.get(message.to());
+        String reason = dropReason(message, target);
+        if (reason != null) {
+            dropped.get(kind)[0]++;
+            trace.record(events.now(), from, "drop", reason + " " + message);
+            return;
+        }
+        trace.record(events.now(), from, "send", message);
+        int copies = random.nextDouble() < network.duplicateProbability() ? 2 : 1;
+        int incarnation = target.incarnation();
+        for (int i = 0; i < copies; i++) {
+            long delay = network.minDelayMicros()
+                    + random.nextLong(network.maxDelayMicros() - network.minDelayMicros() + 1);
+            if (random.nextDouble() < network.reorderProbability()) {
+                delay += random.nextLong(10 * network.maxDelayMicros());
+            }
+            events.at(events.now() + delay, () -> deliver(message, target, incarnation));
+        }
+    }
+
+    private String dropReason(RaftMessage message, SimNode target) {
+        if (target == null) {
+            return "unknown-target";
+        }
+        if (!target.isUp()) {
+            return "target-down";
+        }
+        if (!connectivity.canSend(message.from(), message.to())) {
+            return "partitioned";
+        }
+        if (dropRule.test(message)) {
+            return "rule";
+        }
+        if (random.nextDouble() < network.lossProbability()) {
+            return "lost";
+        }
+        return null;
+    }
+
+    private void deliver(RaftMessage message, SimNode target, int incarnation) {
+        MessageKind kind = MessageKind.of(message);
+        if (target.incarnation() != incarnation || !target.isUp()) {
+            dropped.get(kind)[0]++;
+            trace.record(events.now(), target, "drop", "target-restarted " + message);
+            return;
+        }
+        if (!connectivity.canSend(message.from(), message.to()) || dropRule.test(message)) {
+            dropped.get(kind)[0]++;
+            trace.record(events.now(), target, "drop", "partitioned-in-flight " + message);
+            return;
+        }
+        delivered.get(kind)[0]++;
+        trace.record(events.now(), target, "deliver", message);
+        drive(target, raft -> raft.step(message));
+    }
+
+    private static String stackTop(RuntimeException e) {
+        StringBuilder out = new StringBuilder();
+        StackTraceElement[] stack = e.getStackTrace();
+        for (int i = 0; i < Math.min(6, stack.length); i++) {
+            out.append("\n      at ").append(stack[i]);
+        }
+        return out.toString();
+    }
+}

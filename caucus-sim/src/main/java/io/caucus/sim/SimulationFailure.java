@@ -1,0 +1,29 @@
+package io.caucus.sim;
+
+/**
+ * A violated invariant (or broken runtime contract) found by the simulator. The message names the seed and
+ * cluster size (re-run with {@code -Dcaucus.sim.seed=<seed>} to reproduce it exactly), the invariant, and
+ * the trace of the events that led to it.
+ */
+public final class SimulationFailure extends AssertionError {
+
+    private final long seed;
+    private final String invariant;
+
+    public SimulationFailure(long seed, int clusterSize, String invariant, String detail, String trace) {
+        super("Simulation failed: seed=" + seed + " clusterSize=" + clusterSize + " invariant=" + invariant
+                + "\n  " + detail
+                + "\n  reproduce: -Dcaucus.sim.seed=" + seed
+                + "\n--- last events ---\n" + trace);
+        this.seed = seed;
+        this.invariant = invariant;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public String invariant() {
+        return invariant;
+    }
+}

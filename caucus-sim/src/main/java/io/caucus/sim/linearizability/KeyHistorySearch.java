@@ -1,0 +1,350 @@
+package io.caucus.sim.linearizability;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+
+/**
+ * Wing &amp; Gong's search for a linearization of one key's sub-history, with Lowe's memoisation (G. Lowe,
+ * "Testing for linearizability", 2017). Single use, single threaded, iterative: the explicit stack holds at
+ * most one frame per operation, so 10k-operation histories cannot overflow the Java stack.
+ *
+ * <p>Acknowledged (OK) operations become a list of call and return events sorted by time. A configuration's
+ * candidates are the calls before the first remaining return R, then the UNKNOWN operations (kept in a second
+ * list, sorted by invocation; they have no return, completion being +infinity) invoked no later than R. The
+ * search tries candidates in that order: one that the model accepts and that leads to an unexplored
+ * configuration is linearized (its events lifted out of the lists) and the search restarts at the head. When
+ * the candidates run out, R's operation completed without being linearizable here, so the last choice is undone
+ * and the next candidate after it is tried. Success is "every acknowledged operation linearized": UNKNOWN
+ * operations never placed simply did not take effect. Trying acknowledged candidates first means the memo
+ * mostly meets configurations with few UNKNOWN operations first, which then dominate (see
+ * {@link ExploredConfigurations}).
+ */
+final class KeyHistorySearch {
+
+    /** How the search ended. */
+    sealed interface Result permits Linearizable, Stuck, OutOfSteps {
+        long steps();
+    }
+
+    record Linearizable(long steps) implements Result {
+    }
+
+    record OutOfSteps(long steps) implements Result {
+    }
+
+    /**
+     * No linearization exists. Describes the deepest point reached (most acknowledged operations linearized).
+     *
+     * @param prefix      operation indices of the longest linearizable prefix, in linearization order
+     * @param valueAfter  the model value after that prefix
+     * @param stuck       the operation whose completion was reached without it being linearized
+     * @param candidates  operations invoked but not linearized at that point (includes {@code stuck})
+     * @param stuckValues distinct values on which {@code stuck} was tried and refused, at most
+     *                    {@link #MAX_RECORDED_VALUES}
+     * @param moreValues  true if {@code stuck} was refused on more values than recorded
+     */
+    record Stuck(long steps, int[] prefix, String valueAfter, int stuck, int[] candidates, List<String> stuckValues,
+                 boolean moreValues) implements Result {
+    }
+
+    static final int MAX_RECORDED_VALUES = 6;
+    private static final int HEAD = -2;
+    private static final int END = -1;
+    private static final long ZOBRIST_SEED = 0x5EED_CA0C05L;
+
+    private final List<Operation> ops;
+    private final int acknowledgedCount;
+    /** Per op: its index among the acknowledged ops, or among the UNKNOWN ops (see {@link #acknowledged}). */
+    private final int[] compactIndex;
+    private final boolean[] acknowledged;
+    private final long[] zobrist;
+
+    // Events: [0, knownEvents) are calls and returns of acknowledged ops in time order, then one call per UNKNOWN
+    // op in invocation order. Two doubly linked lists over them, so that lifting an operation out and putting it
+    // back are O(1) (dancing links, undone in LIFO order).
+    private final int knownEvents;
+    private final int[] eventOp;
+    private final boolean[] eventIsCall;
+    private final long[] eventTime;
+    private final int[] returnOfCall;
+    private final int[] next;
+    private final int[] prev;
+    private int firstKnown;
+    private int firstUnknown;
+
+    // Values on which each acknowledged op was refused; feeds the explanation of a violation.
+    private final ObservedValues observedValues;
+    private final String[][] refusedValues;
+    private final int[] refusedCount;
+
+    KeyHistorySearch(List<Operation> ops) {
+        this.ops = List.copyOf(ops);
+        int n = this.ops.size();
+        acknowledged = new boolean[n];
+        compactIndex = new int[n];
+        int known = 0;
+        int unknown = 0;
+        for (int i = 0; i < n; i++) {
+            Operation op = this.ops.get(i);
+            if (op.outcome() == Outcome.FAILED || (op.outcome() == Outcome.UNKNOWN && op.kind() == OpKind.GET)) {
+                throw new IllegalArgumentException("the search takes no FAILED operations or UNKNOWN reads: " + op);
+            }
+            acknowledged[i] = op.outcome() == Outcome.OK;
+            compactIndex[i] = acknowledged[i] ? known++ : unknown++;
+        }
+        acknowledgedCount = known;
+        zobrist = new SplittableRandom(ZOBRIST_SEED).longs(known).toArray();
+        knownEvents = 2 * known;
+        int events = knownEvents + unknown;
+        eventOp = new int[events];
+        eventIsCall = new boolean[events];
+        eventTime = new long[events];
+        returnOfCall = new int[events];
+        next = new int[events];
+        prev = new int[events];
+        buildEventLists();
+        observedValues = new ObservedValues(this.ops);
+        refusedValues = new String[n][];
+        refusedCount = new int[n];
+    }
+
+    /** Sorted by time; at equal times calls come first, so touching operations count as concurrent. */
+    private void buildEventLists() {
+        List<long[]> known = new ArrayList<>(knownEvents); // {time, 0 = call / 1 = return, op}
+        List<long[]> unknown = new ArrayList<>(eventOp.length - knownEvents);
+        for (int i = 0; i < ops.size(); i++) {
+            long[] call = {ops.get(i).invokedAt(), 0, i};
+            (acknowledged[i] ? known : unknown).add(call);
+            if (acknowledged[i]) {
+                known.add(new long[] {ops.get(i).completedAt(), 1, i});
+            }
+        }
+        Comparator<long[]> order = Comparator.<long[]>comparingLong(e -> e[0]).thenComparingLong(e -> e[1])
+                .thenComparingLong(e -> e[2]);
+        known.sort(order);
+        unknown.sort(order);
+        firstKnown = link(known, 0);
+        firstUnknown = link(unknown, knownEvents);
+    }
+
+    private int link(List<long[]> sorted, int base) {
+        int[] callEventOfOp = new int[ops.size()];
+        for (int i = 0; i < sorted.size(); i++) {
+            int e = base + i;
+            eventTime[e] = sorted.get(i)[0];
+            eventIsCall[e] = sorted.get(i)[1] == 0;
+            eventOp[e] = (int) sorted.get(i)[2];
+            returnOfCall[e] = END;
+            if (eventIsCall[e]) {
+                callEventOfOp[eventOp[e]] = e;
+            } else {
+                returnOfCall[callEventOfOp[eventOp[e]]] = e;
+            }
+            next[e] = i + 1 < sorted.size() ? e + 1 : END;
+            prev[e] = i == 0 ? HEAD : e - 1;
+        }
+        return sorted.isEmpty() ? END : base;
+    }
+
+    /** Runs the search, giving up after {@code maxSteps} steps (one step = one event visited). */
+    Result run(long maxSteps) {
+        long[] knownLinearized = new long[(acknowledgedCount + 63) / 64];
+        long[] unknownLinearized = new long[(ops.size() - acknowledgedCount + 63) / 64];
+        long knownHash = 0;
+        String value = null;
+        int n = ops.size();
+        int[] stackCall = new int[n];
+        String[] stackValue = new String[n];
+        int[] stackFirstReturn = new int[n];
+        int depth = 0;
+        int acknowledgedDone = 0;
+        ExploredConfigurations explored = new ExploredConfigurations();
+        Stuck deepest = null;
+        int deepestDone = -1;
+        long steps = 0;
+        // Invariant: while some acknowledged op is not linearized, its return lies ahead in the known list, so
+        // the walk over the known list meets a return (firstReturn) before END.
+        int event = firstKnown;
+        int firstReturn = END; // the first return of the known list, once the walk has reached it
+        while (acknowledgedDone < acknowledgedCount) {
+            if (++steps > maxSteps) {
+                return new OutOfSteps(maxSteps);
+            }
+            boolean candidate;
+            if (firstReturn == END) {
+                candidate = eventIsCall[event];
+                if (!candidate) {
+                    firstReturn = event;
+                    event = firstUnknown;
+                    continue;
+                }
+            } else {
+                candidate = event != END && eventTime[event] <= eventTime[firstReturn];
+            }
+            if (candidate) {
+                int op = eventOp[event];
+                String after = KvModel.apply(ops.get(op), value);
+                if (after == KvModel.ILLEGAL) {
+                    noteRefused(op, value);
+                } else if (!isUseless(op, after, depth == 0 ? END : eventOp[stackCall[depth - 1]])) {
+                    long[] bits = acknowledged[op] ? knownLinearized : unknownLinearized;
+                    int bit = compactIndex[op];
+                    long hashAfter = acknowledged[op] ? knownHash ^ zobrist[bit] : knownHash;
+                    bits[bit >>> 6] |= 1L << bit;
+                    if (explored.add(hashAfter, knownLinearized, unknownLinearized, after)) {
+                        stackCall[depth] = event;
+                        stackValue[depth] = value;
+                        stackFirstReturn[depth] = firstReturn;
+                        depth++;
+                        knownHash = hashAfter;
+                        value = after;
+                        acknowledgedDone += acknowledged[op] ? 1 : 0;
+                        lift(event);
+                        event = firstKnown;
+                        firstReturn = END;
+                        continue;
+                    }
+                    bits[bit >>> 6] &= ~(1L << bit);
+                }
+                event = next[event];
+                continue;
+            }
+            // Candidates exhausted: firstReturn's operation cannot be linearized after this prefix.
+            if (acknowledgedDone > deepestDone) {
+                deepestDone = acknowledgedDone;
+                deepest = describe(stackCall, depth, value, firstReturn);
+            }
+            if (depth == 0) {
+                return withRefusals(deepest, steps);
+            }
+            depth--;
+            int call = stackCall[depth];
+            int undone = eventOp[call];
+            value = stackValue[depth];
+            firstReturn = stackFirstReturn[depth];
+            int bit = compactIndex[undone];
+            if (acknowledged[undone]) {
+                knownLinearized[bit >>> 6] &= ~(1L << bit);
+                knownHash ^= zobrist[bit];
+                acknowledgedDone--;
+            } else {
+                unknownLinearized[bit >>> 6] &= ~(1L << bit);
+            }
+            unlift(call);
+            event = next[call];
+        }
+        return new Linearizable(steps);
+    }
+
+    /**
+     * Placing {@code op} now is pointless (some other branch covers it) if it is UNKNOWN and nobody could observe
+     * its effect ({@link ObservedValues}), or if it is a blind write (PUT/DELETE) right after an UNKNOWN blind
+     * write: that one would be overwritten unseen, and leaving it out (allowed, as it is UNKNOWN) reaches the same
+     * value with more options, a branch the search tries from the parent configuration anyway.
+     */
+    private boolean isUseless(int op, String after, int lastPlaced) {
+        boolean overwritesUnseenUnknown = lastPlaced != END && !acknowledged[lastPlaced]
+                && isBlindWrite(ops.get(lastPlaced)) && isBlindWrite(ops.get(op));
+        return overwritesUnseenUnknown || (!acknowledged[op] && !observedValues.mayBeObserved(after));
+    }
+
+    private static boolean isBlindWrite(Operation op) {
+        return op.kind() == OpKind.PUT || op.kind() == OpKind.DELETE;
+    }
+
+    private Stuck describe(int[] stackCall, int depth, String value, int firstReturn) {
+        int[] prefix = new int[depth];
+        for (int i = 0; i < depth; i++) {
+            prefix[i] = eventOp[stackCall[i]];
+        }
+        List<Integer> candidates = new ArrayList<>();
+        for (int e = firstKnown; e != firstReturn; e = next[e]) {
+            candidates.add(eventOp[e]);
+        }
+        for (int e = firstUnknown; e != END && eventTime[e] <= eventTime[firstReturn]; e = next[e]) {
+            candidates.add(eventOp[e]);
+        }
+        return new Stuck(0, prefix, value, eventOp[firstReturn],
+                candidates.stream().mapToInt(Integer::intValue).toArray(), List.of(), false);
+    }
+
+    private Stuck withRefusals(Stuck deepest, long steps) {
+        int stuck = deepest.stuck();
+        List<String> values = refusedValues[stuck] == null ? List.of()
+                : Arrays.asList(Arrays.copyOf(refusedValues[stuck], Math.min(refusedCount[stuck],
+                MAX_RECORDED_VALUES)));
+        return new Stuck(steps, deepest.prefix(), deepest.valueAfter(), stuck, deepest.candidates(), values,
+                refusedCount[stuck] > MAX_RECORDED_VALUES);
+    }
+
+    private void noteRefused(int op, String value) {
+        if (!acknowledged[op]) {
+            return;
+        }
+        String[] seen = refusedValues[op];
+        if (seen == null) {
+            seen = new String[MAX_RECORDED_VALUES];
+            refusedValues[op] = seen;
+        }
+        int known = Math.min(refusedCount[op], MAX_RECORDED_VALUES);
+        for (int i = 0; i < known; i++) {
+            if (Objects.equals(seen[i], value)) {
+                return;
+            }
+        }
+        if (known < MAX_RECORDED_VALUES) {
+            seen[known] = value;
+        }
+        refusedCount[op]++; // distinct values, exact up to the cap; beyond it only "more" matters
+    }
+
+    /** Removes a call event and its return event (if any) from their list. */
+    private void lift(int call) {
+        unlink(call);
+        if (returnOfCall[call] != END) {
+            unlink(returnOfCall[call]);
+        }
+    }
+
+    /** Puts back what {@link #lift} removed; must be undone in reverse order of lifting. */
+    private void unlift(int call) {
+        if (returnOfCall[call] != END) {
+            relink(returnOfCall[call]);
+        }
+        relink(call);
+    }
+
+    private void unlink(int event) {
+        if (prev[event] == HEAD) {
+            setFirst(event, next[event]);
+        } else {
+            next[prev[event]] = next[event];
+        }
+        if (next[event] != END) {
+            prev[next[event]] = prev[event];
+        }
+    }
+
+    private void relink(int event) {
+        if (prev[event] == HEAD) {
+            setFirst(event, event);
+        } else {
+            next[prev[event]] = event;
+        }
+        if (next[event] != END) {
+            prev[next[event]] = event;
+        }
+    }
+
+    private void setFirst(int eventOfList, int first) {
+        if (eventOfList < knownEvents) {
+            firstKnown = first;
+        } else {
+            firstUnknown = first;
+        }
+    }
+}

@@ -181,21 +181,27 @@ final class WalRecovery {
             throw corrupt(segment, 0, "the header says segment " + record.index() + " but the file name says "
                     + segment.sequence + " (a file renamed or copied in by hand?)");
         }
+        long previousBytes = java.nio.ByteBuffer.wrap(record.payload()).getLong();
+        Segment previous = segments.get(segment.sequence - 1);
+        if (previous != null && previous.size != previousBytes) {
+            throw corrupt(previous, previous.size, "the segment ends at byte " + previous.size + " but was "
+                    + previousBytes + " bytes long when " + segment + " was started: its end was cut off");
+        }
     }
 
     private void entry(Record record, Segment segment, long position, int frameBytes) {
         long index = record.index();
         if (!started) {
             startFloating(index, segment, position, "the log starts at index " + index + " (segment files"
-                    + " before " + segment + " missing?)");
+                    + " before " + segment + " missing?)", 1);
         } else if (floating && index < locations.firstIndex()) {
-            startFloating(index, segment, position, "entry " + index + " rewrites a log that started later");
+            startFloating(index, segment, position, "entry " + index + " rewrites a log that started later", 1);
         } else if (index < locations.firstIndex()) {
             throw corrupt(segment, position, "entry " + index + " precedes the log's first index "
                     + locations.firstIndex() + ", which a snapshot covers");
         } else if (index > locations.lastIndex() + 1) {
             startFloating(index, segment, position, "entry " + index + " leaves a gap after entry "
-                    + locations.lastIndex());
+                    + locations.lastIndex(), locations.lastIndex() + 1);
         }
         locations.truncateFrom(index);
         long previousTerm = termBefore(index);
@@ -217,10 +223,11 @@ final class WalRecovery {
      * Continues the replay from {@code index} without knowing what came before it. Sound only if the snapshot
      * covers everything before: compaction deleted the segments that held it. Otherwise entries are missing.
      */
-    private void startFloating(long index, Segment segment, long position, String what) {
+    private void startFloating(long index, Segment segment, long position, String what, long firstMissing) {
         if (index - 1 > snapshotIndex) {
             throw corrupt(segment, position, what + ", and the newest snapshot covers only through index "
-                    + snapshotIndex + ": entries " + (snapshotIndex + 1) + ".." + (index - 1) + " are missing");
+                    + snapshotIndex + ": entries " + Math.max(firstMissing, snapshotIndex + 1) + ".." + (index - 1)
+                    + " are missing (an older segment lost its end, or segment files were removed)");
         }
         started = true;
         floating = true;
@@ -241,7 +248,7 @@ final class WalRecovery {
         } else if (index > locations.lastIndex() + 1) {
             // The entries it removed were in segments compaction deleted; the snapshot must cover them.
             startFloating(index, segment, position, "truncation at " + index + " follows entry "
-                    + locations.lastIndex());
+                    + locations.lastIndex(), locations.lastIndex() + 1);
         } else {
             locations.truncateFrom(index);
         }

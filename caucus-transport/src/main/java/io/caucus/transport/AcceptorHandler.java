@@ -1,0 +1,166 @@
+package io.caucus.transport;
+
+import io.caucus.core.NodeId;
+import io.caucus.core.message.RaftMessage;
+import io.caucus.transport.proto.Wire;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The accepting side of one connection from a peer: checks the Hello, answers it, then reads Raft messages
+ * and hands those addressed to this node to the inbound handler. One instance per connection; confined to
+ * the connection's event loop.
+ */
+final class AcceptorHandler extends ChannelInboundHandlerAdapter {
+
+    private static final System.Logger LOG = System.getLogger(AcceptorHandler.class.getName());
+
+    private final NodeId self;
+    private final TransportOptions options;
+    private final Counters counters;
+    private final Consumer<RaftMessage> inbound;
+
+    /** The peer named by an accepted Hello; null until then. */
+    private NodeId remote;
+    private ScheduledFuture<?> handshakeTimer;
+
+    AcceptorHandler(NodeId self, TransportOptions options, Counters counters, Consumer<RaftMessage> inbound) {
+        this.self = self;
+        this.options = options;
+        this.counters = counters;
+        this.inbound = inbound;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        handshakeTimer = ctx.executor().schedule(() -> {
+            LOG.log(System.Logger.Level.WARNING, "{0}: {1} sent no Hello within {2} ms; closing", self,
+                    ctx.channel().remoteAddress(), options.handshakeTimeoutMillis());
+            ctx.close();
+        }, options.handshakeTimeoutMillis(), TimeUnit.MILLISECONDS);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (handshakeTimer != null) {
+            handshakeTimer.cancel(false);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        Wire.Frame frame = (Wire.Frame) msg;
+        if (remote == null) {
+            onHello(ctx, frame);
+        } else {
+            onMessage(frame);
+        }
+    }
+
+    private void onHello(ChannelHandlerContext ctx, Wire.Frame frame) {
+        handshakeTimer.cancel(false);
+        if (frame.getBodyCase() != Wire.Frame.BodyCase.HELLO) {
+            refuse(ctx, "the first frame must be a Hello, got " + frame.getBodyCase());
+            return;
+        }
+        Wire.Hello hello = frame.getHello();
+        String problem = helloProblem(hello);
+        if (problem != null) {
+            refuse(ctx, problem);
+            return;
+        }
+        remote = NodeId.of(hello.getFrom());
+        ctx.writeAndFlush(Wire.Frame.newBuilder().setHelloReply(Wire.HelloReply.newBuilder()
+                .setAccepted(true)
+                .setProtocolVersion(WireProtocol.PROTOCOL_VERSION)
+                .setNodeId(self.value())).build(), ctx.voidPromise());
+        LOG.log(System.Logger.Level.DEBUG, "{0}: accepted connection from {1} at {2}", self, remote,
+                ctx.channel().remoteAddress());
+    }
+
+    /** Why a Hello is refused, or null if it is acceptable. */
+    private String helloProblem(Wire.Hello hello) {
+        if (hello.getProtocolVersion() != WireProtocol.PROTOCOL_VERSION) {
+            return "protocol version " + hello.getProtocolVersion() + " is not supported; this node ("
+                    + self + ") speaks version " + WireProtocol.PROTOCOL_VERSION;
+        }
+        if (!hello.getClusterName().equals(options.clusterName())) {
+            return "cluster name '" + hello.getClusterName() + "' does not match this node's cluster '"
+                    + options.clusterName() + "'";
+        }
+        if (!hello.getTo().equals(self.value())) {
+            return "this address belongs to node " + self + ", not to '" + hello.getTo() + "'";
+        }
+        try {
+            NodeId.of(hello.getFrom());
+        } catch (IllegalArgumentException e) {
+            return "the sender's node id is invalid: " + e.getMessage();
+        }
+        return null;
+    }
+
+    private void refuse(ChannelHandlerContext ctx, String reason) {
+        counters.handshakesRefused.increment();
+        LOG.log(System.Logger.Level.ERROR, "{0}: refusing connection from {1}: {2}", self,
+                ctx.channel().remoteAddress(), reason);
+        ctx.writeAndFlush(Wire.Frame.newBuilder().setHelloReply(Wire.HelloReply.newBuilder()
+                        .setAccepted(false)
+                        .setProtocolVersion(WireProtocol.PROTOCOL_VERSION)
+                        .setNodeId(self.value())
+                        .setReason(reason)).build())
+                .addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void onMessage(Wire.Frame frame) {
+        Optional<RaftMessage> decoded = WireCodec.fromFrame(frame);
+        if (decoded.isEmpty()) {
+            counters.droppedUnknownType.increment();
+            LOG.log(System.Logger.Level.DEBUG, "{0}: dropping a frame of unknown type from {1}", self, remote);
+            return;
+        }
+        RaftMessage message = decoded.get();
+        if (!message.to().equals(self)) {
+            counters.droppedWrongRecipient.increment();
+            LOG.log(System.Logger.Level.WARNING, "{0}: dropping {1} from {2} addressed to {3}", self,
+                    message.getClass().getSimpleName(), remote, message.to());
+            return;
+        }
+        if (!message.from().equals(remote)) {
+            counters.droppedWrongSender.increment();
+            LOG.log(System.Logger.Level.WARNING, "{0}: dropping {1} claiming to be from {2} on {3}''s connection",
+                    self, message.getClass().getSimpleName(), message.from(), remote);
+            return;
+        }
+        deliver(message);
+    }
+
+    private void deliver(RaftMessage message) {
+        try {
+            inbound.accept(message);
+            counters.messagesReceived.increment();
+        } catch (RuntimeException e) {
+            counters.handlerFailures.increment();
+            LOG.log(System.Logger.Level.ERROR, self + ": the inbound handler failed on " + message, e);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (Failures.isOversizeFrame(cause)) {
+            counters.oversizeFramesRejected.increment();
+        } else if (Failures.isWireFormat(cause)) {
+            counters.decodeErrors.increment();
+        }
+        LOG.log(System.Logger.Level.ERROR, "{0}: closing connection from {1} ({2}): {3}", self,
+                remote == null ? "an unidentified peer" : remote, ctx.channel().remoteAddress(),
+                Failures.describe(cause, options.maxFrameBytes()));
+        ctx.close();
+    }
+}

@@ -1,0 +1,339 @@
+package io.caucus.transport;
+
+import io.caucus.core.NodeId;
+import io.caucus.core.message.RaftMessage;
+import io.caucus.transport.proto.Wire;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The one long-lived outbound connection from this node to one peer, with its bounded queue.
+ *
+ * <p>Threading: {@link #offer} runs on any thread and only touches the lock-free queue and its atomic
+ * bounds. Everything else (the channel, the handshake state, the reconnect timer) is confined to this link's
+ * event loop, so it needs no locks.
+ *
+ * <p>Batching: offer() schedules at most one drain task at a time; the drain writes every queued message
+ * the socket will take and flushes once, so a burst of sends costs one flush (one gathering write syscall).
+ */
+final class PeerLink {
+
+    private static final System.Logger LOG = System.getLogger(PeerLink.class.getName());
+
+    /** Messages written per drain before yielding the event loop to other channels. */
+    private static final int MAX_WRITES_PER_DRAIN = 4096;
+
+    private final NodeId self;
+    private final NodeId peer;
+    private final InetSocketAddress address;
+    private final TransportOptions options;
+    private final Counters counters;
+    private final EventLoop loop;
+
+    private final Queue<RaftMessage> queue = new ConcurrentLinkedQueue<>();
+    // Invariant: queuedMessages and queuedBytes cover every message in queue (they may briefly also cover a
+    // message being offered that is about to be added or refused).
+    private final AtomicInteger queuedMessages = new AtomicInteger();
+    private final AtomicLong queuedBytes = new AtomicLong();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private volatile boolean closed;
+
+    // Confined to loop.
+    private Channel channel;
+    private boolean handshakeDone;
+    private int consecutiveFailures;
+    private ScheduledFuture<?> reconnectTimer;
+
+    PeerLink(NodeId self, NodeId peer, InetSocketAddress address, TransportOptions options, Counters counters,
+             EventLoop loop) {
+        this.self = self;
+        this.peer = peer;
+        this.address = address;
+        this.options = options;
+        this.counters = counters;
+        this.loop = loop;
+    }
+
+    NodeId peer() {
+        return peer;
+    }
+
+    InetSocketAddress address() {
+        return address;
+    }
+
+    int queuedMessages() {
+        return queuedMessages.get();
+    }
+
+    /** Starts dialling the peer; later calls do nothing. */
+    void start() {
+        if (started.compareAndSet(false, true)) {
+            try {
+                loop.execute(this::connect);
+            } catch (RejectedExecutionException e) {
+                closed = true; // the transport closed concurrently
+            }
+        }
+    }
+
+    /**
+     * Queues a message without blocking. Drops it (and counts the drop) if the queue is at its message or
+     * byte bound, or if the link is closed: Raft tolerates lost messages (paper §5.1: RPCs are retried).
+     *
+     * @return true if queued
+     */
+    boolean offer(RaftMessage message) {
+        if (closed) {
+            counters.droppedClosed.increment();
+            return false;
+        }
+        long sizeBytes = WireCodec.estimatedSizeBytes(message);
+        if (!reserve(sizeBytes)) {
+            counters.droppedQueueFull.increment();
+            return false;
+        }
+        queue.add(message);
+        scheduleDrain();
+        return true;
+    }
+
+    private boolean reserve(long sizeBytes) {
+        if (queuedMessages.incrementAndGet() > options.maxQueuedMessages()) {
+            queuedMessages.decrementAndGet();
+            return false;
+        }
+        if (queuedBytes.addAndGet(sizeBytes) > options.maxQueuedBytes()) {
+            queuedBytes.addAndGet(-sizeBytes);
+            queuedMessages.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    private RaftMessage poll() {
+        RaftMessage message = queue.poll();
+        if (message != null) {
+            queuedMessages.decrementAndGet();
+            queuedBytes.addAndGet(-WireCodec.estimatedSizeBytes(message));
+        }
+        return message;
+    }
+
+    private void scheduleDrain() {
+        if (drainScheduled.compareAndSet(false, true)) {
+            try {
+                loop.execute(this::drain);
+            } catch (RejectedExecutionException e) {
+                drainScheduled.set(false); // the transport is shutting down; close() counts what is left
+            }
+        }
+    }
+
+    /** Writes what the connection will take, then flushes once. Runs on loop. */
+    private void drain() {
+        drainScheduled.set(false);
+        Channel ch = channel;
+        if (ch == null || !handshakeDone) {
+            return; // the handshake's completion drains
+        }
+        int written = 0;
+        while (written < MAX_WRITES_PER_DRAIN && ch.isWritable()) {
+            RaftMessage message = poll();
+            if (message == null) {
+                break;
+            }
+            Wire.Frame frame = WireCodec.toFrame(message);
+            if (frame.getSerializedSize() > options.maxFrameBytes()) {
+                counters.droppedOversize.increment();
+                LOG.log(System.Logger.Level.ERROR, "dropping {0} to {1}: it encodes to {2} bytes, over "
+                        + "maxFrameBytes={3}", message.getClass().getSimpleName(), peer,
+                        frame.getSerializedSize(), options.maxFrameBytes());
+                continue;
+            }
+            ch.write(frame, ch.voidPromise());
+            written++;
+        }
+        if (written > 0) {
+            ch.flush();
+            counters.messagesSent.add(written);
+        }
+        if (written == MAX_WRITES_PER_DRAIN) {
+            scheduleDrain(); // more may be queued: continue on a later loop turn
+        }
+        // Otherwise the queue is empty or the channel unwritable; channelWritabilityChanged drains again.
+    }
+
+    private void connect() {
+        if (closed) {
+            return;
+        }
+        counters.connectAttempts.increment();
+        Bootstrap bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, options.connectTimeoutMillis())
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(options.writeBufferLowBytes(), options.writeBufferHighBytes()))
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(
+                                new LengthFieldBasedFrameDecoder(options.maxFrameBytes(), 0,
+                                        WireProtocol.LENGTH_PREFIX_BYTES, 0, WireProtocol.LENGTH_PREFIX_BYTES),
+                                FrameParser.INSTANCE,
+                                FrameEncoder.INSTANCE,
+                                new DialerHandler());
+                    }
+                });
+        Channel ch = bootstrap.connect(address).channel();
+        channel = ch;
+        handshakeDone = false;
+        // The close future is the single path to a reconnect, whether the dial failed or a live connection broke.
+        ch.closeFuture().addListener((ChannelFutureListener) future -> onClosed(future.channel()));
+    }
+
+    private void onClosed(Channel ch) {
+        if (channel != ch) {
+            return;
+        }
+        boolean wasEstablished = handshakeDone;
+        channel = null;
+        handshakeDone = false;
+        if (closed) {
+            return;
+        }
+        if (wasEstablished) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: connection to {1} at {2} lost; reconnecting", self, peer,
+                    address);
+        }
+        consecutiveFailures++;
+        long delayMillis = Backoff.delayMillis(consecutiveFailures, options.reconnectInitialMillis(),
+                options.reconnectMaxMillis(), ThreadLocalRandom.current().nextDouble());
+        counters.reconnects.increment();
+        reconnectTimer = loop.schedule(this::connect, delayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Stops reconnecting and closes the connection; queued messages stay until {@link #discardQueued}. */
+    void close() {
+        closed = true;
+        try {
+            loop.execute(() -> {
+                if (reconnectTimer != null) {
+                    reconnectTimer.cancel(false);
+                }
+                if (channel != null) {
+                    channel.close();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // The event loop already stopped, taking its channels with it.
+        }
+    }
+
+    /** Drops and counts whatever is still queued; after close(). */
+    void discardQueued() {
+        while (poll() != null) {
+            counters.droppedClosed.increment();
+        }
+    }
+
+    /** The dialling side of one connection: sends Hello, waits for HelloReply, then only writes. */
+    private final class DialerHandler extends ChannelInboundHandlerAdapter {
+
+        private ScheduledFuture<?> handshakeTimer;
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ctx.writeAndFlush(Wire.Frame.newBuilder().setHello(Wire.Hello.newBuilder()
+                    .setProtocolVersion(WireProtocol.PROTOCOL_VERSION)
+                    .setClusterName(options.clusterName())
+                    .setFrom(self.value())
+                    .setTo(peer.value())).build(), ctx.voidPromise());
+            handshakeTimer = ctx.executor().schedule(() -> {
+                LOG.log(System.Logger.Level.WARNING, "{0}: {1} at {2} did not answer the handshake within {3} ms; "
+                        + "closing", self, peer, address, options.handshakeTimeoutMillis());
+                ctx.close();
+            }, options.handshakeTimeoutMillis(), TimeUnit.MILLISECONDS);
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            Wire.Frame frame = (Wire.Frame) msg;
+            if (handshakeDone || frame.getBodyCase() != Wire.Frame.BodyCase.HELLO_REPLY) {
+                LOG.log(System.Logger.Level.ERROR, "{0}: {1} at {2} sent an unexpected {3} frame on an outbound "
+                        + "connection; closing", self, peer, address, frame.getBodyCase());
+                ctx.close();
+                return;
+            }
+            handshakeTimer.cancel(false);
+            Wire.HelloReply reply = frame.getHelloReply();
+            if (!reply.getAccepted()) {
+                counters.handshakesRefusedByPeer.increment();
+                LOG.log(System.Logger.Level.ERROR, "{0}: {1} at {2} refused the connection: {3}", self, peer,
+                        address, reply.getReason());
+                ctx.close();
+                return;
+            }
+            onHandshakeAccepted(ctx.channel());
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (ctx.channel().isWritable()) {
+                drain();
+            }
+            ctx.fireChannelWritabilityChanged();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (handshakeTimer != null) {
+                handshakeTimer.cancel(false);
+            }
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: connection to {1} at {2} failed; closing: {3}", self, peer,
+                    address, Failures.describe(cause, options.maxFrameBytes()));
+            ctx.close();
+        }
+    }
+
+    private void onHandshakeAccepted(Channel ch) {
+        if (channel != ch) {
+            return;
+        }
+        handshakeDone = true;
+        consecutiveFailures = 0;
+        counters.connectionsEstablished.increment();
+        LOG.log(System.Logger.Level.INFO, "{0}: connected to {1} at {2}", self, peer, address);
+        drain();
+    }
+}

@@ -1,0 +1,284 @@
+package io.caucus.transport;
+
+import io.caucus.core.NodeId;
+import io.caucus.core.message.RaftMessage;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+/**
+ * Messaging between Raft servers over TCP. This node listens for connections from its peers and keeps one
+ * long-lived connection to each peer, on which it only writes; a message's reply comes back on the replier's
+ * own connection to this node.
+ *
+ * <p>{@link #send} never blocks: it puts the message on the peer's bounded queue, or drops and counts it
+ * when the queue is full, the peer is unknown or the transport is closed. Raft tolerates lost, delayed and
+ * reordered-across-reconnect messages (paper §5.1, §5.3), so loss is preferred to unbounded memory or a stalled
+ * node thread. Inbound messages addressed to this node go to the inbound handler on a Netty event loop
+ * thread; the handler must not block.
+ *
+ * <p>Threads: only the transport's Netty event loops ({@link TransportOptions#ioThreads()}); no locks (the
+ * lifecycle is a compare-and-set state, the peer table a concurrent map).
+ */
+public final class PeerTransport implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(PeerTransport.class.getName());
+
+    private final NodeId self;
+    private final InetSocketAddress listenAddress;
+    private final TransportOptions options;
+    private final Consumer<RaftMessage> inbound;
+    private final Counters counters = new Counters();
+    private final EventLoopGroup group;
+    private final Map<NodeId, PeerLink> links = new ConcurrentHashMap<>();
+
+    private enum State { NEW, STARTED, CLOSED }
+
+    private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+    private volatile Channel serverChannel;
+
+    private PeerTransport(Builder builder) {
+        this.self = builder.self;
+        this.listenAddress = Objects.requireNonNull(builder.listenAddress, "listenAddress is required");
+        this.options = builder.options;
+        this.inbound = Objects.requireNonNull(builder.inbound, "inboundHandler is required");
+        this.group = new NioEventLoopGroup(options.ioThreads(),
+                new DefaultThreadFactory("caucus-transport-" + self, true));
+        builder.peers.forEach((peer, address) -> links.put(peer, newLink(peer, address)));
+    }
+
+    public static Builder builder(NodeId self) {
+        return new Builder(self);
+    }
+
+    /**
+     * Listens on the listen address and starts dialling every peer.
+     *
+     * @throws IllegalStateException if already started or closed, or if the address cannot be bound
+     */
+    public void start() {
+        if (!state.compareAndSet(State.NEW, State.STARTED)) {
+            throw new IllegalStateException("transport of " + self + " is " + state.get() + ", cannot start");
+        }
+        ChannelFuture bind = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(
+                                new LengthFieldBasedFrameDecoder(options.maxFrameBytes(), 0,
+                                        WireProtocol.LENGTH_PREFIX_BYTES, 0, WireProtocol.LENGTH_PREFIX_BYTES),
+                                FrameParser.INSTANCE,
+                                FrameEncoder.INSTANCE,
+                                new AcceptorHandler(self, options, counters, inbound));
+                    }
+                })
+                .bind(listenAddress)
+                .awaitUninterruptibly();
+        if (!bind.isSuccess()) {
+            close();
+            throw new IllegalStateException(self + " cannot listen on " + listenAddress + ": " + bind.cause(),
+                    bind.cause());
+        }
+        serverChannel = bind.channel();
+        links.values().forEach(PeerLink::start);
+        LOG.log(System.Logger.Level.INFO, "{0}: listening on {1}, peers {2}", self, localAddress(), peers());
+    }
+
+    /** The address this transport listens on (with the real port when 0 was asked for); after start(). */
+    public InetSocketAddress localAddress() {
+        Channel channel = serverChannel;
+        if (channel == null) {
+            throw new IllegalStateException("transport of " + self + " is not listening");
+        }
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    /**
+     * Queues a message for its recipient without blocking; see the class comment for when it is dropped.
+     *
+     * @return true if queued, false if dropped (and counted in {@link #metrics()})
+     * @throws IllegalArgumentException if the message is not from this node, or is addressed to this node
+     */
+    public boolean send(RaftMessage message) {
+        if (!message.from().equals(self)) {
+            throw new IllegalArgumentException("transport of " + self + " cannot send a message from "
+                    + message.from() + ": " + message);
+        }
+        if (message.to().equals(self)) {
+            throw new IllegalArgumentException("transport of " + self + " cannot send a message to itself: "
+                    + message);
+        }
+        if (state.get() == State.CLOSED) {
+            counters.droppedClosed.increment();
+            return false;
+        }
+        PeerLink link = links.get(message.to());
+        if (link == null) {
+            counters.droppedUnknownPeer.increment();
+            return false;
+        }
+        return link.offer(message);
+    }
+
+    /**
+     * Adds a peer (a membership change, Raft paper §6), or moves it to a new address. Messages still queued
+     * for its old address are dropped.
+     */
+    public void addPeer(NodeId peer, InetSocketAddress address) {
+        if (peer.equals(self)) {
+            throw new IllegalArgumentException("a node is not its own peer: " + peer);
+        }
+        Objects.requireNonNull(address, "address of peer " + peer);
+        if (state.get() == State.CLOSED) {
+            throw new IllegalStateException("transport of " + self + " is closed");
+        }
+        PeerLink link = links.compute(peer, (id, existing) -> {
+            if (existing != null && existing.address().equals(address)) {
+                return existing;
+            }
+            if (existing != null) {
+                existing.close();
+                existing.discardQueued();
+            }
+            return newLink(peer, address);
+        });
+        if (state.get() == State.STARTED) {
+            link.start(); // idempotent, so a race with start() dials once
+        }
+    }
+
+    /** Stops talking to a peer; messages still queued for it are dropped and counted. */
+    public void removePeer(NodeId peer) {
+        PeerLink link = links.remove(peer);
+        if (link != null) {
+            link.close();
+            link.discardQueued();
+        }
+    }
+
+    /** The current peers. */
+    public Set<NodeId> peers() {
+        return Set.copyOf(links.keySet());
+    }
+
+    /** Messages queued for a peer and not yet written to its connection (0 for an unknown peer). */
+    public int queuedMessages(NodeId peer) {
+        PeerLink link = links.get(peer);
+        return link == null ? 0 : link.queuedMessages();
+    }
+
+    public NodeId self() {
+        return self;
+    }
+
+    public TransportMetrics metrics() {
+        return counters.snapshot();
+    }
+
+    /**
+     * Closes every connection and stops the event loops, waiting at most
+     * {@link TransportOptions#shutdownTimeoutMillis()}. Messages still queued are dropped and counted.
+     * Idempotent.
+     */
+    @Override
+    public void close() {
+        if (state.getAndSet(State.CLOSED) == State.CLOSED) {
+            return;
+        }
+        links.values().forEach(PeerLink::close);
+        Channel channel = serverChannel;
+        if (channel != null) {
+            channel.close();
+        }
+        shutdownGroup();
+        links.values().forEach(PeerLink::discardQueued);
+        LOG.log(System.Logger.Level.INFO, "{0}: transport closed", self);
+    }
+
+    private void shutdownGroup() {
+        boolean stopped = group.shutdownGracefully(0, options.shutdownTimeoutMillis(), TimeUnit.MILLISECONDS)
+                .awaitUninterruptibly(options.shutdownTimeoutMillis());
+        if (!stopped) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: event loops did not stop within {1} ms", self,
+                    options.shutdownTimeoutMillis());
+        }
+    }
+
+    private PeerLink newLink(NodeId peer, InetSocketAddress address) {
+        return new PeerLink(self, peer, address, options, counters, group.next());
+    }
+
+    /** Builds a {@link PeerTransport}; listenAddress and inboundHandler are required. */
+    public static final class Builder {
+        private final NodeId self;
+        private InetSocketAddress listenAddress;
+        private final Map<NodeId, InetSocketAddress> peers = new LinkedHashMap<>();
+        private TransportOptions options = TransportOptions.defaults();
+        private Consumer<RaftMessage> inbound;
+
+        private Builder(NodeId self) {
+            this.self = Objects.requireNonNull(self, "self");
+        }
+
+        /** Where to listen; port 0 picks a free port (see {@link #localAddress()}). */
+        public Builder listenAddress(InetSocketAddress address) {
+            this.listenAddress = address;
+            return this;
+        }
+
+        public Builder peer(NodeId peer, InetSocketAddress address) {
+            if (peer.equals(self)) {
+                throw new IllegalArgumentException("a node is not its own peer: " + peer);
+            }
+            peers.put(peer, Objects.requireNonNull(address, "address of peer " + peer));
+            return this;
+        }
+
+        /** Adds every entry of the map except this node itself, so a whole-cluster map can be passed. */
+        public Builder peers(Map<NodeId, InetSocketAddress> addresses) {
+            addresses.forEach((peer, address) -> {
+                if (!peer.equals(self)) {
+                    peer(peer, address);
+                }
+            });
+            return this;
+        }
+
+        public Builder options(TransportOptions value) {
+            this.options = Objects.requireNonNull(value, "options");
+            return this;
+        }
+
+        /** Receives every valid inbound message addressed to this node, on an event loop; must not block. */
+        public Builder inboundHandler(Consumer<RaftMessage> handler) {
+            this.inbound = handler;
+            return this;
+        }
+
+        public PeerTransport build() {
+            return new PeerTransport(this);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package io.caucus.transport;
+
+/**
+ * Limits and timings of a {@link PeerTransport}. Every queue and frame is bounded (design brief: a limit on
+ * everything).
+ *
+ * @param clusterName             both ends of a connection must name the same cluster, so that a server
+ *                                pointed at the wrong cluster's address is refused at the handshake
+ * @param maxFrameBytes           the largest frame accepted or sent (without its 4-byte length prefix); a
+ *                                larger inbound frame closes the connection, a larger outbound message is
+ *                                dropped and counted
+ * @param maxQueuedMessages       per peer: messages waiting to be written; when full, send() drops
+ * @param maxQueuedBytes          per peer: estimated bytes waiting to be written; when full, send() drops.
+ *                                At least maxFrameBytes, so that every sendable message can be queued
+ * @param writeBufferHighBytes    Netty's high water mark: above it the peer's queue stops draining into the
+ *                                socket buffer until it falls below writeBufferLowBytes
+ * @param writeBufferLowBytes     Netty's low water mark
+ * @param reconnectInitialMillis  backoff before the first reconnect after a failure
+ * @param reconnectMaxMillis      cap of the exponential backoff
+ * @param connectTimeoutMillis    TCP connect timeout
+ * @param handshakeTimeoutMillis  a connection whose handshake has not completed by then is closed
+ * @param shutdownTimeoutMillis   close() waits at most this long for the event loops to stop
+ * @param ioThreads               Netty event loop threads for all connections of this transport
+ */
+public record TransportOptions(String clusterName, int maxFrameBytes, int maxQueuedMessages, long maxQueuedBytes,
+                               int writeBufferHighBytes, int writeBufferLowBytes,
+                               long reconnectInitialMillis, long reconnectMaxMillis, int connectTimeoutMillis,
+                               long handshakeTimeoutMillis, long shutdownTimeoutMillis, int ioThreads) {
+
+    public static final int DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+    public TransportOptions {
+        require(clusterName != null && !clusterName.isBlank(), "clusterName must not be blank");
+        require(maxFrameBytes >= 1024, "maxFrameBytes must be at least 1024: " + maxFrameBytes);
+        require(maxQueuedMessages >= 1, "maxQueuedMessages must be positive: " + maxQueuedMessages);
+        require(maxQueuedBytes >= maxFrameBytes, "maxQueuedBytes (" + maxQueuedBytes
+                + ") must be at least maxFrameBytes (" + maxFrameBytes + ") so any sendable message can queue");
+        require(writeBufferLowBytes >= 1 && writeBufferLowBytes <= writeBufferHighBytes,
+                "need 1 <= writeBufferLowBytes (" + writeBufferLowBytes + ") <= writeBufferHighBytes ("
+                        + writeBufferHighBytes + ")");
+        require(reconnectInitialMillis >= 1, "reconnectInitialMillis must be positive: " + reconnectInitialMillis);
+        require(reconnectMaxMillis >= reconnectInitialMillis, "reconnectMaxMillis (" + reconnectMaxMillis
+                + ") must be at least reconnectInitialMillis (" + reconnectInitialMillis + ")");
+        require(connectTimeoutMillis >= 1, "connectTimeoutMillis must be positive: " + connectTimeoutMillis);
+        require(handshakeTimeoutMillis >= 1, "handshakeTimeoutMillis must be positive: " + handshakeTimeoutMillis);
+        require(shutdownTimeoutMillis >= 0, "shutdownTimeoutMillis must not be negative: " + shutdownTimeoutMillis);
+        require(ioThreads >= 1, "ioThreads must be positive: " + ioThreads);
+    }
+
+    /** Defaults for a LAN cluster: 16 MiB frames, 64 Ki messages or 64 MiB queued per peer, backoff 50 ms..5 s. */
+    public static TransportOptions defaults() {
+        return new TransportOptions("caucus", DEFAULT_MAX_FRAME_BYTES, 65_536, 64L * 1024 * 1024,
+                1024 * 1024, 512 * 1024, 50, 5_000, 3_000, 5_000, 5_000,
+                Math.min(2, Runtime.getRuntime().availableProcessors()));
+    }
+
+    public TransportOptions withClusterName(String value) {
+        return new TransportOptions(value, maxFrameBytes, maxQueuedMessages, maxQueuedBytes, writeBufferHighBytes,
+                writeBufferLowBytes, reconnectInitialMillis, reconnectMaxMillis, connectTimeoutMillis,
+                handshakeTimeoutMillis, shutdownTimeoutMillis, ioThreads);
+    }
+
+    /** Sets maxFrameBytes, raising maxQueuedBytes to match if it would fall below. */
+    public TransportOptions withMaxFrameBytes(int value) {
+        return new TransportOptions(clusterName, value, maxQueuedMessages, Math.max(maxQueuedBytes, value),
+                writeBufferHighBytes, writeBufferLowBytes, reconnectInitialMillis, reconnectMaxMillis,
+                connectTimeoutMillis, handshakeTimeoutMillis, shutdownTimeoutMillis, ioThreads);
+    }
+
+    public TransportOptions withQueueBounds(int messages, long bytes) {
+        return new TransportOptions(clusterName, maxFrameBytes, messages, bytes, writeBufferHighBytes,
+                writeBufferLowBytes, reconnectInitialMillis, reconnectMaxMillis, connectTimeoutMillis,
+                handshakeTimeoutMillis, shutdownTimeoutMillis, ioThreads);
+    }
+
+    public TransportOptions withReconnectBackoff(long initialMillis, long maxMillis) {
+        return new TransportOptions(clusterName, maxFrameBytes, maxQueuedMessages, maxQueuedBytes,
+                writeBufferHighBytes, writeBufferLowBytes, initialMillis, maxMillis, connectTimeoutMillis,
+                handshakeTimeoutMillis, shutdownTimeoutMillis, ioThreads);
+    }
+
+    public TransportOptions withHandshakeTimeoutMillis(long value) {
+        return new TransportOptions(clusterName, maxFrameBytes, maxQueuedMessages, maxQueuedBytes,
+                writeBufferHighBytes, writeBufferLowBytes, reconnectInitialMillis, reconnectMaxMillis,
+                connectTimeoutMillis, value, shutdownTimeoutMillis, ioThreads);
+    }
+
+    public TransportOptions withIoThreads(int value) {
+        return new TransportOptions(clusterName, maxFrameBytes, maxQueuedMessages, maxQueuedBytes,
+                writeBufferHighBytes, writeBufferLowBytes, reconnectInitialMillis, reconnectMaxMillis,
+                connectTimeoutMillis, handshakeTimeoutMillis, shutdownTimeoutMillis, value);
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

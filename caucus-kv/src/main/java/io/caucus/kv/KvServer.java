@@ -1,0 +1,103 @@
+package io.caucus.kv;
+
+import io.caucus.core.NodeId;
+import io.caucus.server.CaucusNode;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.redis.RedisArrayAggregator;
+import io.netty.handler.codec.redis.RedisBulkStringAggregator;
+import io.netty.handler.codec.redis.RedisDecoder;
+import io.netty.handler.codec.redis.RedisEncoder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+/** One key-value server: the Raft node with the KV state machine, the RESP port and the admin HTTP port. */
+public final class KvServer implements AutoCloseable {
+
+    private final CaucusNode node;
+    private final EventLoopGroup acceptors;
+    private final EventLoopGroup workers;
+    private final ScheduledExecutorService retries;
+    private final LeaderForwarder forwarder;
+    private final AdminHttpServer admin;
+    private final Channel clientChannel;
+
+    private KvServer(ClusterConfig config, ClusterConfig.Node self, Path dataDirectory) throws IOException {
+        ClusterConfig.Tunables tunables = config.tunables();
+        this.node = CaucusNode.builder()
+                .id(self.id().value())
+                .peers(config.raftAddresses())
+                .dataDirectory(dataDirectory)
+                .stateMachine(new KvStateMachine(tunables.maxSessions()))
+                .tickInterval(tunables.tickInterval())
+                .raftOptions(tunables.raftOptions())
+                .fsync(tunables.fsync())
+                .requestTimeout(tunables.requestTimeout())
+                .start();
+        this.acceptors = new NioEventLoopGroup(1);
+        this.workers = new NioEventLoopGroup(2);
+        this.retries = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "caucus-kv-retries");
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.forwarder = new LeaderForwarder(workers);
+        KvMetrics metrics = new KvMetrics();
+        KvBackend backend = new ClusterBackend(node, config, forwarder, retries, tunables.requestTimeout());
+        this.clientChannel = bindClientPort(self, backend, metrics);
+        this.admin = new AdminHttpServer(self.http(), node::status, metrics);
+    }
+
+    /** Starts node {@code id} of {@code config}, its data in {@code dataDirectory}. */
+    public static KvServer start(ClusterConfig config, NodeId id, Path dataDirectory) {
+        ClusterConfig.Node self = config.node(id);
+        try {
+            return new KvServer(config, self, dataDirectory);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Channel bindClientPort(ClusterConfig.Node self, KvBackend backend, KvMetrics metrics) {
+        try {
+            return new ServerBootstrap().group(acceptors, workers).channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel channel) {
+                            channel.pipeline().addLast(new RedisDecoder(true), new RedisBulkStringAggregator(),
+                                    new RedisArrayAggregator(), new RedisEncoder(), new RespHandler(backend, metrics));
+                        }
+                    })
+                    .bind(self.client()).sync().channel();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while binding " + self.client(), e);
+        }
+    }
+
+    public CaucusNode node() {
+        return node;
+    }
+
+    @Override
+    public void close() {
+        clientChannel.close().awaitUninterruptibly();
+        admin.close();
+        forwarder.close();
+        node.close();
+        retries.shutdownNow();
+        workers.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly();
+        acceptors.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+}

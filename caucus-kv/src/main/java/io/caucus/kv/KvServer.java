@@ -19,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /** One key-value server: the Raft node with the KV state machine, the RESP port and the admin HTTP port. */
 public final class KvServer implements AutoCloseable {
@@ -31,18 +32,10 @@ public final class KvServer implements AutoCloseable {
     private final AdminHttpServer admin;
     private final Channel clientChannel;
 
-    private KvServer(ClusterConfig config, ClusterConfig.Node self, Path dataDirectory) throws IOException {
+    /** Serves {@code node} (already started, running a {@link KvStateMachine}) on {@code self}'s ports. */
+    KvServer(ClusterConfig config, ClusterConfig.Node self, CaucusNode node) throws IOException {
         ClusterConfig.Tunables tunables = config.tunables();
-        this.node = CaucusNode.builder()
-                .id(self.id().value())
-                .peers(config.raftAddresses())
-                .dataDirectory(dataDirectory)
-                .stateMachine(new KvStateMachine(tunables.maxSessions()))
-                .tickInterval(tunables.tickInterval())
-                .raftOptions(tunables.raftOptions())
-                .fsync(tunables.fsync())
-                .requestTimeout(tunables.requestTimeout())
-                .start();
+        this.node = node;
         this.acceptors = new NioEventLoopGroup(1);
         this.workers = new NioEventLoopGroup(2);
         this.retries = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -53,17 +46,41 @@ public final class KvServer implements AutoCloseable {
         this.forwarder = new LeaderForwarder(workers);
         KvMetrics metrics = new KvMetrics();
         KvBackend backend = new ClusterBackend(node, config, forwarder, retries, tunables.requestTimeout());
-        this.clientChannel = bindClientPort(self, backend, metrics);
-        this.admin = new AdminHttpServer(self.http(), node::status, metrics);
+        Channel bound = null;
+        try {
+            bound = bindClientPort(self, backend, metrics);
+            this.admin = new AdminHttpServer(self.http(), node::status, metrics);
+        } catch (Exception e) { // Netty rethrows a BindException undeclared
+            if (bound != null) {
+                bound.close().awaitUninterruptibly();
+            }
+            stopThreads();
+            throw new IOException("cannot listen on " + self.client() + " (redis) or " + self.http()
+                    + " (http): " + e, e);
+        }
+        this.clientChannel = bound;
     }
 
     /** Starts node {@code id} of {@code config}, its data in {@code dataDirectory}. */
     public static KvServer start(ClusterConfig config, NodeId id, Path dataDirectory) {
         ClusterConfig.Node self = config.node(id);
+        ClusterConfig.Tunables tunables = config.tunables();
+        CaucusNode node = CaucusNode.builder()
+                .id(self.id().value())
+                .peers(config.raftAddresses())
+                .dataDirectory(dataDirectory)
+                .stateMachine(new KvStateMachine(tunables.maxSessions()))
+                .tickInterval(tunables.tickInterval())
+                .raftOptions(tunables.raftOptions())
+                .fsync(tunables.fsync())
+                .requestTimeout(tunables.requestTimeout())
+                .start();
         try {
-            return new KvServer(config, self, dataDirectory);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start " + id + ": " + e.getMessage(), e);
+            return new KvServer(config, self, node);
+        } catch (IOException | RuntimeException e) {
+            node.close();
+            throw new UncheckedIOException("cannot start " + id + ": " + e.getMessage(),
+                    e instanceof IOException io ? io : new IOException(e));
         }
     }
 
@@ -94,10 +111,14 @@ public final class KvServer implements AutoCloseable {
     public void close() {
         clientChannel.close().awaitUninterruptibly();
         admin.close();
-        forwarder.close();
         node.close();
+        stopThreads();
+    }
+
+    private void stopThreads() {
+        forwarder.close();
         retries.shutdownNow();
-        workers.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly();
-        acceptors.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly();
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+        acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
     }
 }

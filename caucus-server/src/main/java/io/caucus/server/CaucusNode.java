@@ -37,6 +37,13 @@ public interface CaucusNode extends AutoCloseable {
 
     NodeId id();
 
+    /**
+     * Why the node stopped by itself (a storage I/O error such as a full disk, or a state machine that threw),
+     * if it did. Such a node refuses every request with {@link ShutdownException} carrying this cause; its
+     * durable data is untouched, so it can be restarted once the cause is fixed.
+     */
+    java.util.Optional<Throwable> failure();
+
     /** Stops the node: pending requests fail with {@link ShutdownException} or {@link OutcomeUnknownException}. */
     @Override
     void close();

@@ -3,6 +3,8 @@ package io.caucus.server;
 import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
 import io.caucus.core.RaftOptions;
+import io.caucus.storage.StorageOptions;
+import io.caucus.transport.TransportOptions;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,7 +51,7 @@ public interface CaucusNode extends AutoCloseable {
     void close();
 
     static Builder builder() {
-        throw new UnsupportedOperationException("the runtime is not built yet");
+        return new NodeBuilder();
     }
 
     /** Options with documented defaults; see each setter. */
@@ -77,6 +79,21 @@ public interface CaucusNode extends AutoCloseable {
 
         /** How long submit and read wait before failing with outcome unknown (default 10 s). */
         Builder requestTimeout(Duration timeout);
+
+        /**
+         * Most submits and reads waiting for an outcome at once (default 10 000); beyond it requests fail at
+         * once with {@link OverloadedException} (back-pressure).
+         */
+        Builder maxPendingRequests(int requests);
+
+        /** Largest command or query accepted, in bytes (default 1 MiB); larger ones are refused synchronously. */
+        Builder maxCommandBytes(int bytes);
+
+        /** Peer messaging limits and timings (default {@link TransportOptions#defaults()}). */
+        Builder transportOptions(TransportOptions options);
+
+        /** Log segment size, entry size limit and cache (default {@link StorageOptions#DEFAULTS}). */
+        Builder storageOptions(StorageOptions options);
 
         CaucusNode start();
     }

@@ -114,14 +114,15 @@ final class ClusterBackend implements KvBackend {
         }
 
         private void onFailure(Throwable failure) {
-            if (write && !(failure instanceof CaucusException known && known.outcomeKnown())) {
+            boolean refusedAsInvalid = failure instanceof IllegalArgumentException
+                    || failure instanceof ForwardingRefusedException; // e.g. larger than maxCommandBytes
+            if (write && !refusedAsInvalid && !(failure instanceof CaucusException known && known.outcomeKnown())) {
                 outcomeUncertain = true;
             }
             boolean retryable = switch (failure) {
                 case OverloadedException e -> false; // back-pressure: the client should slow down
                 case ShutdownException e -> false;
-                case ForwardingRefusedException e -> false;
-                default -> true;
+                default -> !refusedAsInvalid;
             };
             long remainingNanos = deadlineNanos - System.nanoTime();
             if (!retryable || remainingNanos <= TimeUnit.MILLISECONDS.toNanos(backoffMillis)) {

@@ -70,8 +70,8 @@ final class Replies {
                         : e.getMessage() + "; reads change nothing, retry");
             };
         }
-        if (cause instanceof ForwardingRefusedException refused) {
-            return new KvResult.Error(ErrorCodes.ERR, refused.getMessage());
+        if (cause instanceof ForwardingRefusedException || cause instanceof IllegalArgumentException) {
+            return new KvResult.Error(ErrorCodes.ERR, cause.getMessage() + "; not applied");
         }
         String message = String.valueOf(cause.getMessage());
         return write ? new KvResult.Error(ErrorCodes.UNKNOWN, "internal error (" + message

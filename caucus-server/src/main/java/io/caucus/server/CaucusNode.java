@@ -3,6 +3,8 @@ package io.caucus.server;
 import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
 import io.caucus.core.RaftOptions;
+import io.caucus.storage.StorageOptions;
+import io.caucus.transport.TransportOptions;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,12 +39,19 @@ public interface CaucusNode extends AutoCloseable {
 
     NodeId id();
 
+    /**
+     * Why the node stopped by itself (a storage I/O error such as a full disk, or a state machine that threw),
+     * if it did. Such a node refuses every request with {@link ShutdownException} carrying this cause; its
+     * durable data is untouched, so it can be restarted once the cause is fixed.
+     */
+    java.util.Optional<Throwable> failure();
+
     /** Stops the node: pending requests fail with {@link ShutdownException} or {@link OutcomeUnknownException}. */
     @Override
     void close();
 
     static Builder builder() {
-        throw new UnsupportedOperationException("the runtime is not built yet");
+        return new NodeBuilder();
     }
 
     /** Options with documented defaults; see each setter. */
@@ -70,6 +79,21 @@ public interface CaucusNode extends AutoCloseable {
 
         /** How long submit and read wait before failing with outcome unknown (default 10 s). */
         Builder requestTimeout(Duration timeout);
+
+        /**
+         * Most submits and reads waiting for an outcome at once (default 10 000); beyond it requests fail at
+         * once with {@link OverloadedException} (back-pressure).
+         */
+        Builder maxPendingRequests(int requests);
+
+        /** Largest command or query accepted, in bytes (default 1 MiB); larger ones are refused synchronously. */
+        Builder maxCommandBytes(int bytes);
+
+        /** Peer messaging limits and timings (default {@link TransportOptions#defaults()}). */
+        Builder transportOptions(TransportOptions options);
+
+        /** Log segment size, entry size limit and cache (default {@link StorageOptions#DEFAULTS}). */
+        Builder storageOptions(StorageOptions options);
 
         CaucusNode start();
     }

@@ -1,0 +1,212 @@
+package io.caucus.server.internal;
+
+import io.caucus.core.EntryType;
+import io.caucus.core.LogEntry;
+import io.caucus.core.NodeId;
+import io.caucus.core.ReadResult;
+import io.caucus.server.CaucusException;
+import io.caucus.server.ShutdownException;
+import io.caucus.server.StateMachine;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The apply thread: the only thread that touches the user's {@link StateMachine}. It applies committed entries
+ * in log order, completes the futures of the proposals they carry, serves confirmed reads once their read
+ * index is applied (thesis §6.4 step 4), and completes failed requests handed to it by the node thread, so
+ * that no client callback ever runs on the node thread.
+ */
+final class Applier implements Runnable {
+
+    private static final System.Logger LOG = System.getLogger(Applier.class.getName());
+    private static final byte[] NO_RESULT = new byte[0];
+    private static final int QUEUE_CAPACITY = 1024;
+
+    sealed interface Task {
+    }
+
+    private record Apply(List<LogEntry> entries, List<ReadResult> reads) implements Task {
+    }
+
+    private record Fail(List<CompletableFuture<byte[]>> futures, Supplier<CaucusException> error) implements Task {
+    }
+
+    private record Stop() implements Task {
+    }
+
+    private record ConfirmedRead(long requestId, long readIndex) {
+    }
+
+    private final NodeId self;
+    private final StateMachine stateMachine;
+    private final PendingRequests pending;
+    private final Supplier<NodeId> leaderHint;
+    private final Runnable wakeNode;
+    private final Consumer<Throwable> onFatal;
+    /** Bounded: when the state machine falls behind, the node thread waits here (back-pressure). */
+    private final BlockingQueue<Task> tasks = new LinkedBlockingQueue<>(QUEUE_CAPACITY);
+    private final PriorityQueue<ConfirmedRead> readsWaiting =
+            new PriorityQueue<>(Comparator.comparingLong(ConfirmedRead::readIndex));
+    /** Highest index applied; written only by the apply thread, read by the node thread. */
+    private final AtomicLong appliedIndex = new AtomicLong();
+    private volatile boolean exited;
+
+    Applier(NodeId self, StateMachine stateMachine, PendingRequests pending, Supplier<NodeId> leaderHint,
+            Runnable wakeNode, Consumer<Throwable> onFatal) {
+        this.self = self;
+        this.stateMachine = stateMachine;
+        this.pending = pending;
+        this.leaderHint = leaderHint;
+        this.wakeNode = wakeNode;
+        this.onFatal = onFatal;
+    }
+
+    long appliedIndex() {
+        return appliedIndex.get();
+    }
+
+    // ---------------------------------------------------------------- called by the node thread
+
+    void apply(List<LogEntry> entries, List<ReadResult> reads) throws InterruptedException {
+        enqueue(new Apply(entries, reads));
+    }
+
+    /** Completes the futures exceptionally on the apply thread (here, if that thread has exited). */
+    void fail(List<CompletableFuture<byte[]>> futures, Supplier<CaucusException> error) throws InterruptedException {
+        if (!futures.isEmpty()) {
+            enqueue(new Fail(futures, error));
+        }
+    }
+
+    /** Asks the thread to finish the tasks queued so far, then stop. */
+    void stop() throws InterruptedException {
+        enqueue(new Stop());
+    }
+
+    /** Waits while the queue is full (back-pressure), unless the apply thread has exited. */
+    private void enqueue(Task task) throws InterruptedException {
+        while (!tasks.offer(task, 50, TimeUnit.MILLISECONDS)) {
+            if (exited) {
+                break;
+            }
+        }
+        if (exited && tasks.remove(task) && task instanceof Fail fail) {
+            fail.futures().forEach(f -> f.completeExceptionally(fail.error().get()));
+        }
+    }
+
+    // ---------------------------------------------------------------- the apply thread
+
+    @Override
+    public void run() {
+        try {
+            runTasks();
+        } finally {
+            exited = true;
+            // Whatever was queued after the thread stopped taking tasks gets its failures delivered.
+            for (Task task; (task = tasks.poll()) != null; ) {
+                if (task instanceof Fail fail) {
+                    fail.futures().forEach(f -> f.completeExceptionally(fail.error().get()));
+                }
+            }
+        }
+    }
+
+    private void runTasks() {
+        try {
+            while (true) {
+                Task task = tasks.take();
+                switch (task) {
+                    case Apply apply -> handle(apply);
+                    case Fail fail -> fail.futures().forEach(f -> f.completeExceptionally(fail.error().get()));
+                    case Stop stop -> {
+                        failWaitingReads();
+                        return;
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failWaitingReads();
+        } catch (RuntimeException | Error e) {
+            // A state machine that throws cannot be applied past deterministically: stop rather than diverge.
+            LOG.log(System.Logger.Level.ERROR, self + ": the state machine failed; the node stops", e);
+            failWaitingReads();
+            onFatal.accept(e);
+        }
+    }
+
+    private void handle(Apply apply) {
+        List<Runnable> completions = new ArrayList<>();
+        long applied = appliedIndex.get();
+        for (LogEntry entry : apply.entries()) {
+            byte[] result = entry.type() == EntryType.COMMAND
+                    ? stateMachine.apply(entry.index(), entry.payload())
+                    : NO_RESULT;
+            applied = entry.index();
+            PendingRequests.Proposal proposal = pending.takeProposal(entry.index());
+            if (proposal != null) {
+                completions.add(() -> complete(proposal, entry, result));
+            }
+        }
+        if (applied != appliedIndex.get()) {
+            appliedIndex.set(applied);
+            wakeNode.run();
+        }
+        // Complete after reporting progress, so slow client callbacks never delay the node.
+        completions.forEach(Runnable::run);
+        for (ReadResult read : apply.reads()) {
+            switch (read) {
+                case ReadResult.Confirmed confirmed ->
+                        readsWaiting.add(new ConfirmedRead(confirmed.requestId(), confirmed.readIndex()));
+                case ReadResult.Rejected rejected -> failRead(rejected.requestId(),
+                        Outcomes.notLeader(rejected.leaderHint(), "no leader to confirm the read"));
+            }
+        }
+        serveReads(applied);
+    }
+
+    /** The proposal took effect iff the entry at its index carries its term (see ProposeResult.Accepted). */
+    private void complete(PendingRequests.Proposal proposal, LogEntry entry, byte[] result) {
+        if (entry.term() == proposal.term()) {
+            proposal.future().complete(result == null ? NO_RESULT : result);
+        } else {
+            // Another leader's entry took the index: the proposal was overwritten and can never apply.
+            proposal.future().completeExceptionally(
+                    Outcomes.notLeader(leaderHint.get(), "the proposal was overwritten by a new leader"));
+        }
+    }
+
+    private void serveReads(long applied) {
+        while (!readsWaiting.isEmpty() && readsWaiting.peek().readIndex() <= applied) {
+            ConfirmedRead confirmed = readsWaiting.poll();
+            PendingRequests.Read read = pending.takeRead(confirmed.requestId());
+            if (read != null) { // null: it timed out meanwhile
+                byte[] answer = stateMachine.query(read.query());
+                read.future().complete(answer == null ? NO_RESULT : answer);
+            }
+        }
+    }
+
+    private void failRead(long requestId, CaucusException error) {
+        PendingRequests.Read read = pending.takeRead(requestId);
+        if (read != null) {
+            read.future().completeExceptionally(error);
+        }
+    }
+
+    private void failWaitingReads() {
+        while (!readsWaiting.isEmpty()) {
+            failRead(readsWaiting.poll().requestId(), new ShutdownException(self + " stopped before serving the read"));
+        }
+    }
+}

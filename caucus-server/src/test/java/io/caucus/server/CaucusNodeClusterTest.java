@@ -1,0 +1,174 @@
+package io.caucus.server;
+
+import static io.caucus.server.RecordingStateMachine.bytes;
+import static io.caucus.server.RecordingStateMachine.text;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.caucus.core.NodeId;
+import io.caucus.core.Role;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real nodes (real storage in a temporary directory, real transport on loopback) through the public API. */
+class CaucusNodeClusterTest {
+
+    @TempDir
+    Path dataRoot;
+
+    private LocalCluster cluster(int size, Duration requestTimeout) {
+        return new LocalCluster(size, (id, peers, machine) -> CaucusNode.builder()
+                .id(id.value())
+                .peers(peers)
+                .dataDirectory(dataRoot.resolve(id.value()))
+                .stateMachine(machine)
+                .tickInterval(Duration.ofMillis(20))
+                .requestTimeout(requestTimeout)
+                .start());
+    }
+
+    private LocalCluster cluster(int size) {
+        return cluster(size, Duration.ofSeconds(10));
+    }
+
+    @Test
+    void threeNodesElectALeaderAndApplyWritesOnEveryNode() {
+        try (LocalCluster cluster = cluster(3).startAll()) {
+            List<String> written = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                String result = cluster.submitAtLeader("w" + i);
+                assertThat(result).startsWith("applied:");
+                written.add("w" + i);
+            }
+            for (NodeId id : cluster.ids()) {
+                cluster.awaitApplied(id, written);
+            }
+        }
+    }
+
+    @Test
+    void aReadAtTheLeaderSeesEveryAcknowledgedWrite() throws Exception {
+        try (LocalCluster cluster = cluster(3).startAll()) {
+            for (int i = 1; i <= 3; i++) {
+                cluster.submitAtLeader("w" + i);
+                CaucusNode leader = cluster.awaitLeader();
+                String count = text(leader.read(bytes("count")).get(30, TimeUnit.SECONDS));
+                assertThat(count).isEqualTo(Integer.toString(i));
+            }
+        }
+    }
+
+    @Test
+    void aFollowerRefusesSubmitsAndReadsNamingTheLeader() {
+        try (LocalCluster cluster = cluster(3).startAll()) {
+            CaucusNode leader = cluster.awaitLeader();
+            CaucusNode follower = cluster.runningNodes().stream()
+                    .filter(node -> !node.id().equals(leader.id())).findFirst().orElseThrow();
+
+            assertThatThrownBy(() -> follower.submit(bytes("x")).get(30, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOfSatisfying(NotLeaderException.class, e -> {
+                        assertThat(e.leader()).isEqualTo(leader.id());
+                        assertThat(e.outcomeKnown()).isTrue();
+                    });
+            assertThatThrownBy(() -> follower.read(bytes("count")).get(30, TimeUnit.SECONDS))
+                    .cause().isInstanceOfSatisfying(NotLeaderException.class,
+                            e -> assertThat(e.leader()).isEqualTo(leader.id()));
+            assertThat(cluster.machine(follower.id()).applied()).doesNotContain("x");
+        }
+    }
+
+    @Test
+    void closingTheLeaderElectsANewOneAndLosesNoAcknowledgedWrite() {
+        try (LocalCluster cluster = cluster(3).startAll()) {
+            List<String> acknowledged = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                cluster.submitAtLeader("before" + i);
+                acknowledged.add("before" + i);
+            }
+            NodeId oldLeader = cluster.awaitLeader().id();
+            cluster.stop(oldLeader);
+
+            CaucusNode newLeader = cluster.awaitLeader();
+            assertThat(newLeader.id()).isNotEqualTo(oldLeader);
+            for (int i = 0; i < 3; i++) {
+                cluster.submitAtLeader("after" + i);
+                acknowledged.add("after" + i);
+            }
+            for (CaucusNode node : cluster.runningNodes()) {
+                cluster.awaitApplied(node.id(), acknowledged);
+            }
+
+            cluster.start(oldLeader); // same data directory: it recovers its log and catches up
+            cluster.awaitApplied(oldLeader, acknowledged);
+        }
+    }
+
+    @Test
+    void restartingTheWholeClusterKeepsEveryAcknowledgedWrite() {
+        List<String> acknowledged = new ArrayList<>();
+        try (LocalCluster cluster = cluster(3).startAll()) {
+            for (int i = 0; i < 5; i++) {
+                cluster.submitAtLeader("w" + i);
+                acknowledged.add("w" + i);
+            }
+            for (NodeId id : cluster.ids()) {
+                cluster.stop(id);
+            }
+            cluster.startAll();
+            cluster.submitAtLeader("after-restart");
+            acknowledged.add("after-restart");
+            for (NodeId id : cluster.ids()) {
+                cluster.awaitApplied(id, acknowledged);
+            }
+        }
+    }
+
+    @Test
+    void withTwoOfThreeClosedNothingIsAcknowledged() throws Exception {
+        try (LocalCluster cluster = cluster(3, Duration.ofSeconds(3)).startAll()) {
+            cluster.submitAtLeader("w0");
+            CaucusNode leader = cluster.awaitLeader();
+            for (NodeId id : cluster.ids()) {
+                if (!id.equals(leader.id())) {
+                    cluster.stop(id);
+                }
+            }
+            // The lone leader still thinks it leads (until CheckQuorum demotes it), so these may be accepted
+            // but can never commit: each must fail, never succeed.
+            List<CompletableFuture<byte[]>> attempts = new ArrayList<>();
+            attempts.add(leader.submit(bytes("lost-at-old-leader")));
+            Poll.until(LocalCluster.WAIT, "the lone leader to step down",
+                    () -> leader.status().role() != Role.LEADER);
+            attempts.add(leader.submit(bytes("refused-without-leader")));
+            for (CompletableFuture<byte[]> attempt : attempts) {
+                assertThatThrownBy(() -> attempt.get(30, TimeUnit.SECONDS))
+                        .cause().isInstanceOfAny(NoLeaderException.class, NotLeaderException.class,
+                                OutcomeUnknownException.class);
+            }
+            assertThat(cluster.machine(leader.id()).applied()).containsExactly("w0");
+        }
+    }
+
+    @Test
+    void aSingleNodeClusterCommitsAloneAndSurvivesARestart() throws Exception {
+        try (LocalCluster cluster = cluster(1).startAll()) {
+            NodeId only = NodeId.of("n1");
+            assertThat(cluster.submitAtLeader("a")).isEqualTo("applied:2"); // index 1 is the leader's no-op
+            cluster.submitAtLeader("b");
+            assertThat(text(cluster.node(only).read(bytes("all")).get(30, TimeUnit.SECONDS))).isEqualTo("a,b");
+
+            cluster.stop(only);
+            cluster.start(only);
+            cluster.submitAtLeader("c");
+            cluster.awaitApplied(only, List.of("a", "b", "c"));
+        }
+    }
+}

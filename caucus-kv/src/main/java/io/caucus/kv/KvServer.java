@@ -10,10 +10,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.redis.RedisArrayAggregator;
-import io.netty.handler.codec.redis.RedisBulkStringAggregator;
-import io.netty.handler.codec.redis.RedisDecoder;
-import io.netty.handler.codec.redis.RedisEncoder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -92,8 +88,8 @@ public final class KvServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel channel) {
-                            channel.pipeline().addLast(new RedisDecoder(true), new RedisBulkStringAggregator(),
-                                    new RedisArrayAggregator(), new RedisEncoder(), new RespHandler(backend, metrics));
+                            RespCodec.addTo(channel.pipeline(), true);
+                            channel.pipeline().addLast(new RespHandler(backend, metrics));
                         }
                     })
                     .bind(self.client()).sync().channel();

@@ -19,10 +19,6 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.redis.ArrayRedisMessage;
 import io.netty.handler.codec.redis.ErrorRedisMessage;
 import io.netty.handler.codec.redis.FullBulkStringRedisMessage;
-import io.netty.handler.codec.redis.RedisArrayAggregator;
-import io.netty.handler.codec.redis.RedisBulkStringAggregator;
-import io.netty.handler.codec.redis.RedisDecoder;
-import io.netty.handler.codec.redis.RedisEncoder;
 import io.netty.handler.codec.redis.RedisMessage;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -83,9 +79,8 @@ final class LeaderForwarder implements AutoCloseable {
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel channel) {
-                            channel.pipeline().addLast(new RedisEncoder(), new RedisDecoder(),
-                                    new RedisBulkStringAggregator(), new RedisArrayAggregator(),
-                                    new ReplyHandler(Connection.this));
+                            RespCodec.addTo(channel.pipeline(), false);
+                            channel.pipeline().addLast(new ReplyHandler(Connection.this));
                         }
                     })
                     .connect(address);

@@ -9,10 +9,6 @@ import io.caucus.server.OverloadedException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.redis.RedisArrayAggregator;
-import io.netty.handler.codec.redis.RedisBulkStringAggregator;
-import io.netty.handler.codec.redis.RedisDecoder;
-import io.netty.handler.codec.redis.RedisEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,8 +55,14 @@ class RespHandlerTest {
     };
 
     private final KvMetrics metrics = new KvMetrics();
-    private final EmbeddedChannel channel = new EmbeddedChannel(new RedisDecoder(true), new RedisBulkStringAggregator(),
-            new RedisArrayAggregator(), new RedisEncoder(), new RespHandler(backend, metrics));
+    private final EmbeddedChannel channel = newChannel();
+
+    private EmbeddedChannel newChannel() {
+        EmbeddedChannel embedded = new EmbeddedChannel();
+        RespCodec.addTo(embedded.pipeline(), true);
+        embedded.pipeline().addLast(new RespHandler(backend, metrics));
+        return embedded;
+    }
 
     private static String command(String... words) {
         StringBuilder resp = new StringBuilder("*").append(words.length).append("\r\n");
@@ -105,6 +107,18 @@ class RespHandlerTest {
         assertThat(calls).containsExactly("submit RegisterClient", "submit SessionWrite", "submit SessionWrite",
                 "submit SessionWrite");
         assertThat(node.stateMachine.sessionCount()).isEqualTo(1);
+    }
+
+    @Test
+    void longCommandsWork() {
+        String[] mset = new String[41];
+        mset[0] = "MSET";
+        for (int i = 1; i < mset.length; i += 2) {
+            mset[i] = "k" + i;
+            mset[i + 1] = "v" + i;
+        }
+        assertThat(send(command(mset) + command("GET", "k39") + command("DBSIZE")))
+                .isEqualTo("+OK\r\n$3\r\nv39\r\n:20\r\n");
     }
 
     @Test

@@ -54,6 +54,39 @@ class CaucusNodeClusterTest {
     }
 
     @Test
+    void concurrentSubmitsAllApplyOnceInTheSameOrderEverywhere() throws Exception {
+        try (LocalCluster cluster = cluster(3).startAll()) {
+            CaucusNode leader = cluster.awaitLeader();
+            int threads = 4;
+            int perThread = 50;
+            List<CompletableFuture<byte[]>> futures = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<Thread> submitters = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                submitters.add(Thread.ofPlatform().start(() -> {
+                    for (int i = 0; i < perThread; i++) {
+                        futures.add(leader.submit(bytes("t" + thread + "-" + i)));
+                    }
+                }));
+            }
+            for (Thread submitter : submitters) {
+                submitter.join();
+            }
+            java.util.Set<String> results = new java.util.HashSet<>();
+            for (CompletableFuture<byte[]> future : futures) {
+                results.add(text(future.get(30, TimeUnit.SECONDS)));
+            }
+            assertThat(results).hasSize(threads * perThread); // each at its own index
+
+            List<String> order = cluster.machine(leader.id()).applied();
+            assertThat(order).hasSize(threads * perThread).doesNotHaveDuplicates();
+            for (NodeId id : cluster.ids()) {
+                cluster.awaitApplied(id, order);
+            }
+        }
+    }
+
+    @Test
     void aReadAtTheLeaderSeesEveryAcknowledgedWrite() throws Exception {
         try (LocalCluster cluster = cluster(3).startAll()) {
             for (int i = 1; i <= 3; i++) {

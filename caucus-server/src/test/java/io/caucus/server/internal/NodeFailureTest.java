@@ -27,15 +27,15 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** A node whose disk fails stops accepting writes, says why, and keeps what was durable. */
-class StorageFailureTest {
+/** A node whose disk or state machine fails stops accepting requests, says why, and keeps what was durable. */
+class NodeFailureTest {
 
     private static final NodeId ID = NodeId.of("n1");
     private static final Path DATA = Path.of("/simulated/n1");
 
     private final SimulatedDisk disk = new SimulatedDisk();
 
-    private NodeRuntime startSingleNode(RecordingStateMachine machine) {
+    private NodeRuntime startSingleNode(io.caucus.server.StateMachine machine) {
         Map<NodeId, InetSocketAddress> peers = Map.of(ID, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         NodeSettings settings = new NodeSettings(ID, peers, machine, Duration.ofMillis(20), RaftOptions.DEFAULTS,
                 true, Duration.ofSeconds(10), 100, 1 << 20, 1024, 4096, TransportOptions.defaults());
@@ -76,6 +76,34 @@ class StorageFailureTest {
             List<String> applied = restarted.applied();
             assertThat(applied).startsWith("a").endsWith("d").doesNotContain("c");
         }
+    }
+
+    @Test
+    void aStateMachineThatThrowsStopsTheNodeRatherThanDiverge() throws Exception {
+        RecordingStateMachine recording = new RecordingStateMachine();
+        io.caucus.server.StateMachine throwing = new io.caucus.server.StateMachine() {
+            @Override
+            public byte[] apply(long index, byte[] command) {
+                if (text(command).equals("poison")) {
+                    throw new IllegalStateException("cannot apply poison");
+                }
+                return recording.apply(index, command);
+            }
+
+            @Override
+            public byte[] query(byte[] query) {
+                return recording.query(query);
+            }
+        };
+        try (NodeRuntime node = awaitLeading(startSingleNode(throwing))) {
+            node.submit(bytes("a")).get(30, TimeUnit.SECONDS);
+            assertThatThrownBy(() -> node.submit(bytes("poison")).get(30, TimeUnit.SECONDS))
+                    .cause().isInstanceOf(OutcomeUnknownException.class);
+            assertThat(node.failure().orElseThrow()).hasRootCauseMessage("cannot apply poison");
+            assertThatThrownBy(() -> node.submit(bytes("b")).get(30, TimeUnit.SECONDS))
+                    .cause().isInstanceOf(ShutdownException.class);
+        }
+        assertThat(recording.applied()).containsExactly("a");
     }
 
     @Test

@@ -27,11 +27,21 @@ class CaucusNodeClusterTest {
         return new LocalCluster(size, (id, peers, machine) -> CaucusNode.builder()
                 .id(id.value())
                 .peers(peers)
+                .clientAddresses(clientAddresses(peers.keySet()))
                 .dataDirectory(dataRoot.resolve(id.value()))
                 .stateMachine(machine)
                 .tickInterval(Duration.ofMillis(20))
                 .requestTimeout(requestTimeout)
                 .start());
+    }
+
+    /** Made-up client addresses: metadata the runtime hands out, never dialled. */
+    private static java.util.Map<NodeId, java.net.InetSocketAddress> clientAddresses(java.util.Set<NodeId> ids) {
+        java.util.Map<NodeId, java.net.InetSocketAddress> addresses = new java.util.HashMap<>();
+        for (NodeId id : ids) {
+            addresses.put(id, java.net.InetSocketAddress.createUnresolved("client-" + id, 6379));
+        }
+        return addresses;
     }
 
     private LocalCluster cluster(int size) {
@@ -109,6 +119,8 @@ class CaucusNodeClusterTest {
                     .isInstanceOf(ExecutionException.class)
                     .cause().isInstanceOfSatisfying(NotLeaderException.class, e -> {
                         assertThat(e.leader()).isEqualTo(leader.id());
+                        assertThat(e.leaderClientAddress()).contains(
+                                java.net.InetSocketAddress.createUnresolved("client-" + leader.id(), 6379));
                         assertThat(e.outcomeKnown()).isTrue();
                     });
             assertThatThrownBy(() -> follower.read(bytes("count")).get(30, TimeUnit.SECONDS))

@@ -45,6 +45,7 @@ final class Applier implements Runnable {
     private final StateMachine stateMachine;
     private final PendingRequests pending;
     private final Supplier<NodeId> leaderHint;
+    private final Outcomes outcomes;
     private final Runnable wakeNode;
     private final Consumer<Throwable> onFatal;
     /** Bounded: when the state machine falls behind, the node thread waits here (back-pressure). */
@@ -56,7 +57,8 @@ final class Applier implements Runnable {
     private volatile boolean exited;
 
     Applier(NodeId self, StateMachine stateMachine, PendingRequests pending, Supplier<NodeId> leaderHint,
-            Runnable wakeNode, Consumer<Throwable> onFatal) {
+            Outcomes outcomes, Runnable wakeNode, Consumer<Throwable> onFatal) {
+        this.outcomes = outcomes;
         this.self = self;
         this.stateMachine = stateMachine;
         this.pending = pending;
@@ -147,7 +149,7 @@ final class Applier implements Runnable {
                 case ReadResult.Confirmed confirmed ->
                         readsWaiting.add(new ConfirmedRead(confirmed.requestId(), confirmed.readIndex()));
                 case ReadResult.Rejected rejected -> failRead(rejected.requestId(),
-                        Outcomes.notLeader(rejected.leaderHint(), "no leader to confirm the read"));
+                        outcomes.notLeader(rejected.leaderHint(), "no leader to confirm the read"));
             }
         }
         serveReads(applied);
@@ -160,7 +162,7 @@ final class Applier implements Runnable {
         } else {
             // Another leader's entry took the index: the proposal was overwritten and can never apply.
             proposal.future().completeExceptionally(
-                    Outcomes.notLeader(leaderHint.get(), "the proposal was overwritten by a new leader"));
+                    outcomes.notLeader(leaderHint.get(), "the proposal was overwritten by a new leader"));
         }
     }
 

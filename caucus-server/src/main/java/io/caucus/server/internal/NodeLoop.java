@@ -47,6 +47,7 @@ final class NodeLoop implements Runnable {
     private final LogSyncer syncer;
     private final Applier applier;
     private final Completions completions;
+    private final Outcomes outcomes;
     private final PendingRequests pending;
     private final Lifecycle lifecycle;
     private final Consumer<Throwable> onFatal;
@@ -75,6 +76,7 @@ final class NodeLoop implements Runnable {
         this.syncer = syncer;
         this.applier = applier;
         this.completions = completions;
+        this.outcomes = new Outcomes(settings.clientAddresses());
         this.pending = pending;
         this.lifecycle = lifecycle;
         this.onFatal = onFatal;
@@ -215,9 +217,9 @@ final class NodeLoop implements Runnable {
         }
     }
 
-    private static Supplier<CaucusException> rejection(ProposeResult.Rejected rejected) {
+    private Supplier<CaucusException> rejection(ProposeResult.Rejected rejected) {
         return switch (rejected.reason()) {
-            case NOT_LEADER -> () -> Outcomes.notLeader(rejected.leaderHint(),
+            case NOT_LEADER -> () -> outcomes.notLeader(rejected.leaderHint(),
                     "no leader is known (an election is under way or a majority is unreachable)");
             case TRANSFERRING_LEADERSHIP -> () -> new NoLeaderException("leadership is being transferred; retry");
             case TOO_MANY_UNCOMMITTED -> () -> new OverloadedException(

@@ -9,6 +9,7 @@ import io.caucus.server.CaucusNode;
 import io.caucus.server.OutcomeUnknownException;
 import io.caucus.server.OverloadedException;
 import io.caucus.transport.PeerTransport;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,7 +60,8 @@ public final class NodeRuntime implements CaucusNode {
         NodeLoop[] loopRef = new NodeLoop[1];
         Runnable wake = () -> loopRef[0].wake();
         this.syncer = new LogSyncer(store, settings.fsync(), wake, this::fail);
-        this.applier = new Applier(id, settings.stateMachine(), pending, () -> status().leader(), wake, this::fail);
+        this.applier = new Applier(id, settings.stateMachine(), pending, () -> status().leader(),
+                new Outcomes(settings.clientAddresses()), wake, this::fail);
         this.transport = PeerTransport.builder(id)
                 .listenAddress(settings.peers().get(id))
                 .peers(settings.peers())
@@ -191,6 +193,11 @@ public final class NodeRuntime implements CaucusNode {
     @Override
     public NodeId id() {
         return settings.id();
+    }
+
+    @Override
+    public Optional<InetSocketAddress> clientAddress(NodeId node) {
+        return Optional.ofNullable(settings.clientAddresses().get(node));
     }
 
     @Override

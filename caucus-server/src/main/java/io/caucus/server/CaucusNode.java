@@ -39,6 +39,9 @@ public interface CaucusNode extends AutoCloseable {
 
     NodeId id();
 
+    /** The client address configured for {@code node} (see {@link Builder#clientAddresses}), if any. */
+    java.util.Optional<InetSocketAddress> clientAddress(NodeId node);
+
     /**
      * Why the node stopped by itself (a storage I/O error such as a full disk, or a state machine that threw),
      * if it did. Such a node refuses every request with {@link ShutdownException} carrying this cause; its
@@ -61,6 +64,12 @@ public interface CaucusNode extends AutoCloseable {
 
         /** Every voter's peer (Raft) address, this node's included. Required. */
         Builder peers(Map<NodeId, InetSocketAddress> raftAddresses);
+
+        /**
+         * Where clients reach each node (for example its RESP address), by node id. Optional metadata: a
+         * {@link NotLeaderException} carries the leader's, so a client can redirect without a lookup.
+         */
+        Builder clientAddresses(Map<NodeId, InetSocketAddress> clientAddresses);
 
         /** Where the log, hard state and snapshots live. Required. */
         Builder dataDirectory(Path directory);

@@ -20,6 +20,7 @@ final class NodeBuilder implements CaucusNode.Builder {
 
     private NodeId id;
     private Map<NodeId, InetSocketAddress> peers;
+    private Map<NodeId, InetSocketAddress> clientAddresses = Map.of();
     private Path dataDirectory;
     private StateMachine stateMachine;
     private Duration tickInterval = Duration.ofMillis(50);
@@ -40,6 +41,12 @@ final class NodeBuilder implements CaucusNode.Builder {
     @Override
     public CaucusNode.Builder peers(Map<NodeId, InetSocketAddress> raftAddresses) {
         this.peers = Map.copyOf(raftAddresses);
+        return this;
+    }
+
+    @Override
+    public CaucusNode.Builder clientAddresses(Map<NodeId, InetSocketAddress> addresses) {
+        this.clientAddresses = Map.copyOf(addresses);
         return this;
     }
 
@@ -111,7 +118,7 @@ final class NodeBuilder implements CaucusNode.Builder {
         require(stateMachine != null, "stateMachine is required");
         require(maxCommandBytes <= storageOptions.maxEntryBytes(), "maxCommandBytes (" + maxCommandBytes
                 + ") must not exceed the storage's maxEntryBytes (" + storageOptions.maxEntryBytes() + ")");
-        NodeSettings settings = new NodeSettings(id, peers, stateMachine, tickInterval, raftOptions, fsync,
+        NodeSettings settings = new NodeSettings(id, peers, clientAddresses, stateMachine, tickInterval, raftOptions, fsync,
                 requestTimeout, maxPendingRequests, maxCommandBytes, 1024, 65_536, transportOptions);
         DurableLogStore store = DurableLogStore.open(RealDisk.INSTANCE, dataDirectory, storageOptions,
                 ClusterConfiguration.ofVoters(peers.keySet()));

@@ -27,11 +27,21 @@ class CaucusNodeClusterTest {
         return new LocalCluster(size, (id, peers, machine) -> CaucusNode.builder()
                 .id(id.value())
                 .peers(peers)
+                .clientAddresses(clientAddresses(peers.keySet()))
                 .dataDirectory(dataRoot.resolve(id.value()))
                 .stateMachine(machine)
                 .tickInterval(Duration.ofMillis(20))
                 .requestTimeout(requestTimeout)
                 .start());
+    }
+
+    /** Made-up client addresses: metadata the runtime hands out, never dialled. */
+    private static java.util.Map<NodeId, java.net.InetSocketAddress> clientAddresses(java.util.Set<NodeId> ids) {
+        java.util.Map<NodeId, java.net.InetSocketAddress> addresses = new java.util.HashMap<>();
+        for (NodeId id : ids) {
+            addresses.put(id, java.net.InetSocketAddress.createUnresolved("client-" + id, 6379));
+        }
+        return addresses;
     }
 
     private LocalCluster cluster(int size) {
@@ -49,6 +59,39 @@ class CaucusNodeClusterTest {
             }
             for (NodeId id : cluster.ids()) {
                 cluster.awaitApplied(id, written);
+            }
+        }
+    }
+
+    @Test
+    void concurrentSubmitsAllApplyOnceInTheSameOrderEverywhere() throws Exception {
+        try (LocalCluster cluster = cluster(3).startAll()) {
+            CaucusNode leader = cluster.awaitLeader();
+            int threads = 4;
+            int perThread = 50;
+            List<CompletableFuture<byte[]>> futures = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<Thread> submitters = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                submitters.add(Thread.ofPlatform().start(() -> {
+                    for (int i = 0; i < perThread; i++) {
+                        futures.add(leader.submit(bytes("t" + thread + "-" + i)));
+                    }
+                }));
+            }
+            for (Thread submitter : submitters) {
+                submitter.join();
+            }
+            java.util.Set<String> results = new java.util.HashSet<>();
+            for (CompletableFuture<byte[]> future : futures) {
+                results.add(text(future.get(30, TimeUnit.SECONDS)));
+            }
+            assertThat(results).hasSize(threads * perThread); // each at its own index
+
+            List<String> order = cluster.machine(leader.id()).applied();
+            assertThat(order).hasSize(threads * perThread).doesNotHaveDuplicates();
+            for (NodeId id : cluster.ids()) {
+                cluster.awaitApplied(id, order);
             }
         }
     }
@@ -76,6 +119,8 @@ class CaucusNodeClusterTest {
                     .isInstanceOf(ExecutionException.class)
                     .cause().isInstanceOfSatisfying(NotLeaderException.class, e -> {
                         assertThat(e.leader()).isEqualTo(leader.id());
+                        assertThat(e.leaderClientAddress()).contains(
+                                java.net.InetSocketAddress.createUnresolved("client-" + leader.id(), 6379));
                         assertThat(e.outcomeKnown()).isTrue();
                     });
             assertThatThrownBy(() -> follower.read(bytes("count")).get(30, TimeUnit.SECONDS))

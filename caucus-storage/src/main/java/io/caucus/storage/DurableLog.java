@@ -329,13 +329,17 @@ public final class DurableLog implements LogView, AutoCloseable {
     /** Creates the next segment, with its header and a copy of the hard state, and makes its name durable. */
     private void startSegment() throws IOException {
         long sequence = segments.isEmpty() ? 1 : segments.lastKey() + 1;
+        long previousBytes = segments.isEmpty() ? -1 : segments.lastEntry().getValue().size;
         Path path = walDirectory.resolve(Segment.fileName(sequence));
         Segment segment = new Segment(sequence, path, disk.create(path));
         segments.put(sequence, segment);
         active = segment;
         // Its own buffer: a rollover happens while the write buffer holds the batch that did not fit.
         ByteBuffer header = ByteBuffer.allocate(2 * RecordCodec.HEADER_BYTES + 128);
-        RecordCodec.encode(new Record(RecordType.SEGMENT_HEADER, WalRecovery.FORMAT_VERSION, sequence, new byte[0]),
+        // The header records how long the previous segment was: recovery then notices an older segment that was
+        // cut at a record boundary, which its own checksums cannot show.
+        byte[] previous = ByteBuffer.allocate(Long.BYTES).putLong(previousBytes).array();
+        RecordCodec.encode(new Record(RecordType.SEGMENT_HEADER, WalRecovery.FORMAT_VERSION, sequence, previous),
                 header);
         RecordCodec.encode(Record.of(hardState), header);
         header.flip();

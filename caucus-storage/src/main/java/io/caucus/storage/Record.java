@@ -45,7 +45,11 @@ record Record(RecordType type, long term, long index, byte[] payload) {
         if (type == RecordType.SNAPSHOT_BASE && (index == 0) != (term == 0)) {
             return "snapshot base record with index " + index + " and term " + term;
         }
-        if (!type.isEntry() && type != RecordType.HARD_STATE && payload.length > 0) {
+        if (type == RecordType.SEGMENT_HEADER && payload.length != Long.BYTES) {
+            return "segment header with a payload of " + payload.length + " bytes, not " + Long.BYTES;
+        }
+        if (!type.isEntry() && type != RecordType.HARD_STATE && type != RecordType.SEGMENT_HEADER
+                && payload.length > 0) {
             return type + " record with a payload of " + payload.length + " bytes";
         }
         return null;

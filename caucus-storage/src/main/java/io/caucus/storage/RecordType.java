@@ -10,7 +10,10 @@ enum RecordType {
     NO_OP(2),
     /** A log entry of {@link EntryType#CONFIGURATION}. */
     CONFIGURATION(3),
-    /** First record of every segment: term holds the format version, index the segment's sequence number. */
+    /**
+     * First record of every segment: term holds the format version, index the segment's sequence number, and
+     * the payload the byte length of the previous segment (a long; -1 if there was none).
+     */
     SEGMENT_HEADER(16),
     /** Hard state: term, commit index in the index field, voted-for node id (ASCII, empty for none) as payload. */
     HARD_STATE(17),

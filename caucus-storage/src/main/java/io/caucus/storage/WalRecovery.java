@@ -18,7 +18,8 @@ import java.util.TreeMap;
  *       the file: that is an append cut short by a crash, and it is truncated and reported. Every older
  *       segment was forced in full before the next was created, so damage there is corruption.
  *   <li>Entries must continue the log (index at most last + 1; a lower index replaces the suffix, as the
- *       conflict truncation of Raft paper §5.3 did when it was written) and terms never decrease.
+ *       conflict truncation of Raft paper §5.3 did when it was written) and terms never decrease. A gap is
+ *       accepted only if the snapshot store's newest snapshot covers it (a log reset to a snapshot at open).
  *   <li>Until a snapshot base is seen, the oldest remaining segment may start anywhere ("floating"): compaction
  *       deletes whole segments covered by a snapshot. The snapshot store must then cover everything before the
  *       first entry; otherwise segments are missing.
@@ -48,6 +49,7 @@ final class WalRecovery {
     private long highestBaseIndex;
     private String highestBaseWhere = "";
     private HardState hardState = HardState.INITIAL;
+    private long snapshotIndex;
 
     WalRecovery(Disk disk, Path directory, StorageOptions options, List<RecoveryReport.TruncatedTail> tails,
                 List<Path> removed) {
@@ -59,6 +61,7 @@ final class WalRecovery {
     }
 
     Result run(SnapshotMetadata snapshot) throws IOException {
+        snapshotIndex = snapshot.lastIncludedIndex();
         List<Long> sequences = segmentSequences();
         for (int i = 0; i < sequences.size(); i++) {
             long sequence = sequences.get(i);
@@ -178,17 +181,27 @@ final class WalRecovery {
             throw corrupt(segment, 0, "the header says segment " + record.index() + " but the file name says "
                     + segment.sequence + " (a file renamed or copied in by hand?)");
         }
+        long previousBytes = java.nio.ByteBuffer.wrap(record.payload()).getLong();
+        Segment previous = segments.get(segment.sequence - 1);
+        if (previous != null && previous.size != previousBytes) {
+            throw corrupt(previous, previous.size, "the segment ends at byte " + previous.size + " but was "
+                    + previousBytes + " bytes long when " + segment + " was started: its end was cut off");
+        }
     }
 
     private void entry(Record record, Segment segment, long position, int frameBytes) {
         long index = record.index();
-        if (!started || (floating && index < locations.firstIndex())) {
-            startFloating(index);
+        if (!started) {
+            startFloating(index, segment, position, "the log starts at index " + index + " (segment files"
+                    + " before " + segment + " missing?)", 1);
+        } else if (floating && index < locations.firstIndex()) {
+            startFloating(index, segment, position, "entry " + index + " rewrites a log that started later", 1);
         } else if (index < locations.firstIndex()) {
             throw corrupt(segment, position, "entry " + index + " precedes the log's first index "
                     + locations.firstIndex() + ", which a snapshot covers");
         } else if (index > locations.lastIndex() + 1) {
-            throw corrupt(segment, position, "entry " + index + " leaves a gap after entry " + locations.lastIndex());
+            startFloating(index, segment, position, "entry " + index + " leaves a gap after entry "
+                    + locations.lastIndex(), locations.lastIndex() + 1);
         }
         locations.truncateFrom(index);
         long previousTerm = termBefore(index);
@@ -206,7 +219,16 @@ final class WalRecovery {
         return floating ? 0 : baseTerm;
     }
 
-    private void startFloating(long index) {
+    /**
+     * Continues the replay from {@code index} without knowing what came before it. Sound only if the snapshot
+     * covers everything before: compaction deleted the segments that held it. Otherwise entries are missing.
+     */
+    private void startFloating(long index, Segment segment, long position, String what, long firstMissing) {
+        if (index - 1 > snapshotIndex) {
+            throw corrupt(segment, position, what + ", and the newest snapshot covers only through index "
+                    + snapshotIndex + ": entries " + Math.max(firstMissing, snapshotIndex + 1) + ".." + (index - 1)
+                    + " are missing (an older segment lost its end, or segment files were removed)");
+        }
         started = true;
         floating = true;
         locations.reset(index);
@@ -219,16 +241,17 @@ final class WalRecovery {
             return;
         }
         if (floating && index <= locations.firstIndex()) {
-            // Everything this replay knows is removed; what came before is covered by a snapshot or missing,
-            // which finish() tells apart.
             started = false;
-            return;
+        } else if (index < locations.firstIndex()) {
+            throw corrupt(segment, position, "truncation at " + index + " reaches before the log's first index "
+                    + locations.firstIndex());
+        } else if (index > locations.lastIndex() + 1) {
+            // The entries it removed were in segments compaction deleted; the snapshot must cover them.
+            startFloating(index, segment, position, "truncation at " + index + " follows entry "
+                    + locations.lastIndex(), locations.lastIndex() + 1);
+        } else {
+            locations.truncateFrom(index);
         }
-        if (index < locations.firstIndex() || index > locations.lastIndex() + 1) {
-            throw corrupt(segment, position, "truncation at " + index + " outside the log "
-                    + locations.firstIndex() + ".." + locations.lastIndex());
-        }
-        locations.truncateFrom(index);
     }
 
     private void snapshotBase(long index, long term, Segment segment, long position) {
@@ -261,17 +284,10 @@ final class WalRecovery {
     }
 
     private SnapshotMetadata finish(SnapshotMetadata snapshot) {
-        long snapshotIndex = snapshot.lastIncludedIndex();
         if (highestBaseIndex > snapshotIndex) {
             throw new CorruptStorageException(directory, 0, "the log was compacted through index "
                     + highestBaseIndex + " (" + highestBaseWhere + ") but the newest snapshot covers only index "
                     + snapshotIndex + ": the snapshot it was compacted to is missing");
-        }
-        if (started && floating && snapshotIndex < locations.firstIndex() - 1) {
-            Segment first = segments.firstEntry().getValue();
-            throw new CorruptStorageException(first.path, 0, "the log starts at index " + locations.firstIndex()
-                    + " but the newest snapshot covers only through index " + snapshotIndex
-                    + ": segment files before " + first + " are missing");
         }
         if (started && !floating && snapshotIndex == baseIndex && snapshot.lastIncludedTerm() != baseTerm) {
             throw new CorruptStorageException(directory, 0, "the log was compacted to index " + baseIndex

@@ -9,7 +9,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * The accepting side of one connection from a peer: checks the Hello, answers it, then reads Raft messages
@@ -23,13 +22,13 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
     private final NodeId self;
     private final TransportOptions options;
     private final Counters counters;
-    private final Consumer<RaftMessage> inbound;
+    private final InboundHandler inbound;
 
     /** The peer named by an accepted Hello; null until then. */
     private NodeId remote;
     private ScheduledFuture<?> handshakeTimer;
 
-    AcceptorHandler(NodeId self, TransportOptions options, Counters counters, Consumer<RaftMessage> inbound) {
+    AcceptorHandler(NodeId self, TransportOptions options, Counters counters, InboundHandler inbound) {
         this.self = self;
         this.options = options;
         this.counters = counters;
@@ -40,7 +39,7 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         handshakeTimer = ctx.executor().schedule(() -> {
             LOG.log(System.Logger.Level.WARNING, "{0}: {1} sent no Hello within {2} ms; closing", self,
-                    ctx.channel().remoteAddress(), options.handshakeTimeoutMillis());
+                    ctx.channel().remoteAddress(), String.valueOf(options.handshakeTimeoutMillis()));
             ctx.close();
         }, options.handshakeTimeoutMillis(), TimeUnit.MILLISECONDS);
         ctx.fireChannelActive();
@@ -143,12 +142,25 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
 
     private void deliver(RaftMessage message) {
         try {
-            inbound.accept(message);
+            inbound.onMessage(message);
             counters.messagesReceived.increment();
         } catch (RuntimeException e) {
             counters.handlerFailures.increment();
             LOG.log(System.Logger.Level.ERROR, self + ": the inbound handler failed on " + message, e);
         }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (remote != null) {
+            try {
+                inbound.onReadComplete();
+            } catch (RuntimeException e) {
+                counters.handlerFailures.increment();
+                LOG.log(System.Logger.Level.ERROR, self + ": the inbound handler failed at the end of a read", e);
+            }
+        }
+        ctx.fireChannelReadComplete();
     }
 
     @Override

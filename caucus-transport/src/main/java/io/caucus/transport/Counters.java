@@ -5,6 +5,7 @@ import java.util.concurrent.atomic.LongAdder;
 /** The live counters behind {@link TransportMetrics}; updated from any thread without locks. */
 final class Counters {
     final LongAdder messagesSent = new LongAdder();
+    final LongAdder flushes = new LongAdder();
     final LongAdder messagesReceived = new LongAdder();
     final LongAdder droppedQueueFull = new LongAdder();
     final LongAdder droppedUnknownPeer = new LongAdder();
@@ -23,8 +24,8 @@ final class Counters {
     final LongAdder decodeErrors = new LongAdder();
 
     TransportMetrics snapshot() {
-        return new TransportMetrics(messagesSent.sum(), messagesReceived.sum(), droppedQueueFull.sum(),
-                droppedUnknownPeer.sum(), droppedOversize.sum(), droppedClosed.sum(), droppedWrongRecipient.sum(),
+        return new TransportMetrics(messagesSent.sum(), flushes.sum(), messagesReceived.sum(),
+                droppedQueueFull.sum(), droppedUnknownPeer.sum(), droppedOversize.sum(), droppedClosed.sum(), droppedWrongRecipient.sum(),
                 droppedWrongSender.sum(), droppedUnknownType.sum(), handlerFailures.sum(), connectAttempts.sum(),
                 reconnects.sum(), connectionsEstablished.sum(), handshakesRefused.sum(),
                 handshakesRefusedByPeer.sum(), oversizeFramesRejected.sum(), decodeErrors.sum());

@@ -30,7 +30,8 @@ final class Failures {
     static String describe(Throwable cause, int maxFrameBytes) {
         Throwable root = unwrap(cause);
         if (root instanceof TooLongFrameException) {
-            return "frame larger than maxFrameBytes=" + maxFrameBytes + " (" + root.getMessage() + ")";
+            return "frame larger than maxFrameBytes=" + maxFrameBytes + " (Netty, counting the 4-byte length "
+                    + "prefix: " + root.getMessage() + ")";
         }
         return root.getClass().getSimpleName() + ": " + root.getMessage();
     }

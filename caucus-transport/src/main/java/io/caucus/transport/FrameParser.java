@@ -5,6 +5,7 @@ import io.caucus.transport.proto.Wire;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.MessageToMessageDecoder;
 import java.util.List;
 
@@ -13,6 +14,15 @@ import java.util.List;
 final class FrameParser extends MessageToMessageDecoder<ByteBuf> {
 
     static final FrameParser INSTANCE = new FrameParser();
+
+    /**
+     * Splits the byte stream into frames of at most maxFrameBytes (the length prefix not counted), failing
+     * as soon as a longer frame's prefix is read.
+     */
+    static LengthFieldBasedFrameDecoder lengthDecoder(int maxFrameBytes) {
+        return new LengthFieldBasedFrameDecoder(maxFrameBytes + WireProtocol.LENGTH_PREFIX_BYTES, 0,
+                WireProtocol.LENGTH_PREFIX_BYTES, 0, WireProtocol.LENGTH_PREFIX_BYTES, true);
+    }
 
     private FrameParser() {
         super(ByteBuf.class);

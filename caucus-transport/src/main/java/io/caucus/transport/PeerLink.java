@@ -5,6 +5,7 @@ import io.caucus.core.message.RaftMessage;
 import io.caucus.transport.proto.Wire;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -14,7 +15,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.Queue;
@@ -58,6 +58,8 @@ final class PeerLink {
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile boolean closed;
+    /** Mirrors handshakeDone for readers on other threads (metrics, status). */
+    private volatile boolean connected;
 
     // Confined to loop.
     private Channel channel;
@@ -81,6 +83,10 @@ final class PeerLink {
 
     InetSocketAddress address() {
         return address;
+    }
+
+    boolean connected() {
+        return connected;
     }
 
     int queuedMessages() {
@@ -167,9 +173,9 @@ final class PeerLink {
             Wire.Frame frame = WireCodec.toFrame(message);
             if (frame.getSerializedSize() > options.maxFrameBytes()) {
                 counters.droppedOversize.increment();
-                LOG.log(System.Logger.Level.ERROR, "dropping {0} to {1}: it encodes to {2} bytes, over "
-                        + "maxFrameBytes={3}", message.getClass().getSimpleName(), peer,
-                        frame.getSerializedSize(), options.maxFrameBytes());
+                LOG.log(System.Logger.Level.ERROR, "{0}: dropping {1} to {2}: it encodes to {3} bytes, over "
+                        + "maxFrameBytes={4}", self, message.getClass().getSimpleName(), peer,
+                        String.valueOf(frame.getSerializedSize()), String.valueOf(options.maxFrameBytes()));
                 continue;
             }
             ch.write(frame, ch.voidPromise());
@@ -177,6 +183,7 @@ final class PeerLink {
         }
         if (written > 0) {
             ch.flush();
+            counters.flushes.increment();
             counters.messagesSent.add(written);
         }
         if (written == MAX_WRITES_PER_DRAIN) {
@@ -202,14 +209,23 @@ final class PeerLink {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast(
-                                new LengthFieldBasedFrameDecoder(options.maxFrameBytes(), 0,
-                                        WireProtocol.LENGTH_PREFIX_BYTES, 0, WireProtocol.LENGTH_PREFIX_BYTES),
+                                FrameParser.lengthDecoder(options.maxFrameBytes()),
                                 FrameParser.INSTANCE,
                                 FrameEncoder.INSTANCE,
                                 new DialerHandler());
                     }
                 });
-        Channel ch = bootstrap.connect(address).channel();
+        ChannelFuture connecting = bootstrap.connect(address);
+        connecting.addListener((ChannelFutureListener) future -> {
+            if (!future.isSuccess() && !closed) {
+                // Loud once per outage, then quiet: the peer may be down for a long time.
+                System.Logger.Level level = consecutiveFailures == 0
+                        ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG;
+                LOG.log(level, "{0}: cannot reach {1} at {2} ({3}); retrying with backoff up to {4} ms", self, peer,
+                        address, String.valueOf(future.cause()), String.valueOf(options.reconnectMaxMillis()));
+            }
+        });
+        Channel ch = connecting.channel();
         channel = ch;
         handshakeDone = false;
         // The close future is the single path to a reconnect, whether the dial failed or a live connection broke.
@@ -223,6 +239,7 @@ final class PeerLink {
         boolean wasEstablished = handshakeDone;
         channel = null;
         handshakeDone = false;
+        connected = false;
         if (closed) {
             return;
         }
@@ -275,7 +292,7 @@ final class PeerLink {
                     .setTo(peer.value())).build(), ctx.voidPromise());
             handshakeTimer = ctx.executor().schedule(() -> {
                 LOG.log(System.Logger.Level.WARNING, "{0}: {1} at {2} did not answer the handshake within {3} ms; "
-                        + "closing", self, peer, address, options.handshakeTimeoutMillis());
+                        + "closing", self, peer, address, String.valueOf(options.handshakeTimeoutMillis()));
                 ctx.close();
             }, options.handshakeTimeoutMillis(), TimeUnit.MILLISECONDS);
             ctx.fireChannelActive();
@@ -331,6 +348,7 @@ final class PeerLink {
             return;
         }
         handshakeDone = true;
+        connected = true;
         consecutiveFailures = 0;
         counters.connectionsEstablished.increment();
         LOG.log(System.Logger.Level.INFO, "{0}: connected to {1} at {2}", self, peer, address);

@@ -11,8 +11,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,7 +21,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 
 /**
  * Messaging between Raft servers over TCP. This node listens for connections from its peers and keeps one
@@ -44,7 +43,7 @@ public final class PeerTransport implements AutoCloseable {
     private final NodeId self;
     private final InetSocketAddress listenAddress;
     private final TransportOptions options;
-    private final Consumer<RaftMessage> inbound;
+    private final InboundHandler inbound;
     private final Counters counters = new Counters();
     private final EventLoopGroup group;
     private final Map<NodeId, PeerLink> links = new ConcurrentHashMap<>();
@@ -87,8 +86,7 @@ public final class PeerTransport implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast(
-                                new LengthFieldBasedFrameDecoder(options.maxFrameBytes(), 0,
-                                        WireProtocol.LENGTH_PREFIX_BYTES, 0, WireProtocol.LENGTH_PREFIX_BYTES),
+                                FrameParser.lengthDecoder(options.maxFrameBytes()),
                                 FrameParser.INSTANCE,
                                 FrameEncoder.INSTANCE,
                                 new AcceptorHandler(self, options, counters, inbound));
@@ -189,6 +187,12 @@ public final class PeerTransport implements AutoCloseable {
         return link == null ? 0 : link.queuedMessages();
     }
 
+    /** True while the outbound connection to the peer is established (handshake accepted). */
+    public boolean isConnected(NodeId peer) {
+        PeerLink link = links.get(peer);
+        return link != null && link.connected();
+    }
+
     public NodeId self() {
         return self;
     }
@@ -200,7 +204,8 @@ public final class PeerTransport implements AutoCloseable {
     /**
      * Closes every connection and stops the event loops, waiting at most
      * {@link TransportOptions#shutdownTimeoutMillis()}. Messages still queued are dropped and counted.
-     * Idempotent.
+     * Idempotent. Called from the inbound handler (an event loop thread) it starts the shutdown without
+     * waiting, since a loop cannot wait for its own end.
      */
     @Override
     public void close() {
@@ -218,11 +223,17 @@ public final class PeerTransport implements AutoCloseable {
     }
 
     private void shutdownGroup() {
+        for (EventExecutor loop : group) {
+            if (loop.inEventLoop()) {
+                group.shutdownGracefully(0, options.shutdownTimeoutMillis(), TimeUnit.MILLISECONDS);
+                return;
+            }
+        }
         boolean stopped = group.shutdownGracefully(0, options.shutdownTimeoutMillis(), TimeUnit.MILLISECONDS)
                 .awaitUninterruptibly(options.shutdownTimeoutMillis());
         if (!stopped) {
             LOG.log(System.Logger.Level.WARNING, "{0}: event loops did not stop within {1} ms", self,
-                    options.shutdownTimeoutMillis());
+                    String.valueOf(options.shutdownTimeoutMillis()));
         }
     }
 
@@ -236,7 +247,7 @@ public final class PeerTransport implements AutoCloseable {
         private InetSocketAddress listenAddress;
         private final Map<NodeId, InetSocketAddress> peers = new LinkedHashMap<>();
         private TransportOptions options = TransportOptions.defaults();
-        private Consumer<RaftMessage> inbound;
+        private InboundHandler inbound;
 
         private Builder(NodeId self) {
             this.self = Objects.requireNonNull(self, "self");
@@ -272,7 +283,7 @@ public final class PeerTransport implements AutoCloseable {
         }
 
         /** Receives every valid inbound message addressed to this node, on an event loop; must not block. */
-        public Builder inboundHandler(Consumer<RaftMessage> handler) {
+        public Builder inboundHandler(InboundHandler handler) {
             this.inbound = handler;
             return this;
         }

@@ -5,6 +5,8 @@ package io.caucus.transport;
  * of: messagesSent, one of the outbound drop counters, or still queued.
  *
  * @param messagesSent                   written to a peer's connection (may still be lost if it breaks)
+ * @param flushes                        socket flushes of outbound connections: messagesSent / flushes is the
+ *                                       mean batch per write syscall
  * @param messagesReceived               delivered to the inbound handler
  * @param droppedQueueFull               send() found the peer's queue at its message or byte bound
  * @param droppedUnknownPeer             send() named a node that is not a known peer
@@ -22,7 +24,7 @@ package io.caucus.transport;
  * @param oversizeFramesRejected         inbound frames over maxFrameBytes (connection closed)
  * @param decodeErrors                   inbound frames that did not decode (connection closed)
  */
-public record TransportMetrics(long messagesSent, long messagesReceived, long droppedQueueFull,
+public record TransportMetrics(long messagesSent, long flushes, long messagesReceived, long droppedQueueFull,
                                long droppedUnknownPeer, long droppedOversize, long droppedClosed,
                                long droppedWrongRecipient, long droppedWrongSender, long droppedUnknownType,
                                long handlerFailures, long connectAttempts, long reconnects,

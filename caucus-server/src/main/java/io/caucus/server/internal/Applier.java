@@ -12,7 +12,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -22,12 +21,11 @@ import java.util.function.Supplier;
 /**
  * The apply thread: the only thread that touches the user's {@link StateMachine}. It applies committed entries
  * in log order, completes the futures of the proposals they carry, serves confirmed reads once their read
- * index is applied (thesis §6.4 step 4), and completes failed requests handed to it by the node thread, so
- * that no client callback ever runs on the node thread.
+ * index is applied (thesis §6.4 step 4). Successful requests complete here, after the applied index has been
+ * published, so a slow client callback delays only later applies, never the node thread.
  */
 final class Applier implements Runnable {
 
-    private static final System.Logger LOG = System.getLogger(Applier.class.getName());
     private static final byte[] NO_RESULT = new byte[0];
     private static final int QUEUE_CAPACITY = 1024;
 
@@ -35,9 +33,6 @@ final class Applier implements Runnable {
     }
 
     private record Apply(List<LogEntry> entries, List<ReadResult> reads) implements Task {
-    }
-
-    private record Fail(List<CompletableFuture<byte[]>> futures, Supplier<CaucusException> error) implements Task {
     }
 
     private record Stop() implements Task {
@@ -50,6 +45,7 @@ final class Applier implements Runnable {
     private final StateMachine stateMachine;
     private final PendingRequests pending;
     private final Supplier<NodeId> leaderHint;
+    private final Outcomes outcomes;
     private final Runnable wakeNode;
     private final Consumer<Throwable> onFatal;
     /** Bounded: when the state machine falls behind, the node thread waits here (back-pressure). */
@@ -61,7 +57,8 @@ final class Applier implements Runnable {
     private volatile boolean exited;
 
     Applier(NodeId self, StateMachine stateMachine, PendingRequests pending, Supplier<NodeId> leaderHint,
-            Runnable wakeNode, Consumer<Throwable> onFatal) {
+            Outcomes outcomes, Runnable wakeNode, Consumer<Throwable> onFatal) {
+        this.outcomes = outcomes;
         this.self = self;
         this.stateMachine = stateMachine;
         this.pending = pending;
@@ -80,13 +77,6 @@ final class Applier implements Runnable {
         enqueue(new Apply(entries, reads));
     }
 
-    /** Completes the futures exceptionally on the apply thread (here, if that thread has exited). */
-    void fail(List<CompletableFuture<byte[]>> futures, Supplier<CaucusException> error) throws InterruptedException {
-        if (!futures.isEmpty()) {
-            enqueue(new Fail(futures, error));
-        }
-    }
-
     /** Asks the thread to finish the tasks queued so far, then stop. */
     void stop() throws InterruptedException {
         enqueue(new Stop());
@@ -99,9 +89,6 @@ final class Applier implements Runnable {
                 break;
             }
         }
-        if (exited && tasks.remove(task) && task instanceof Fail fail) {
-            fail.futures().forEach(f -> f.completeExceptionally(fail.error().get()));
-        }
     }
 
     // ---------------------------------------------------------------- the apply thread
@@ -112,12 +99,7 @@ final class Applier implements Runnable {
             runTasks();
         } finally {
             exited = true;
-            // Whatever was queued after the thread stopped taking tasks gets its failures delivered.
-            for (Task task; (task = tasks.poll()) != null; ) {
-                if (task instanceof Fail fail) {
-                    fail.futures().forEach(f -> f.completeExceptionally(fail.error().get()));
-                }
-            }
+            tasks.clear(); // the proposals of entries left unapplied are failed as unknown by the runtime
         }
     }
 
@@ -127,7 +109,6 @@ final class Applier implements Runnable {
                 Task task = tasks.take();
                 switch (task) {
                     case Apply apply -> handle(apply);
-                    case Fail fail -> fail.futures().forEach(f -> f.completeExceptionally(fail.error().get()));
                     case Stop stop -> {
                         failWaitingReads();
                         return;
@@ -139,9 +120,8 @@ final class Applier implements Runnable {
             failWaitingReads();
         } catch (RuntimeException | Error e) {
             // A state machine that throws cannot be applied past deterministically: stop rather than diverge.
-            LOG.log(System.Logger.Level.ERROR, self + ": the state machine failed; the node stops", e);
             failWaitingReads();
-            onFatal.accept(e);
+            onFatal.accept(new IllegalStateException("the state machine threw while applying", e));
         }
     }
 
@@ -169,7 +149,7 @@ final class Applier implements Runnable {
                 case ReadResult.Confirmed confirmed ->
                         readsWaiting.add(new ConfirmedRead(confirmed.requestId(), confirmed.readIndex()));
                 case ReadResult.Rejected rejected -> failRead(rejected.requestId(),
-                        Outcomes.notLeader(rejected.leaderHint(), "no leader to confirm the read"));
+                        outcomes.notLeader(rejected.leaderHint(), "no leader to confirm the read"));
             }
         }
         serveReads(applied);
@@ -182,7 +162,7 @@ final class Applier implements Runnable {
         } else {
             // Another leader's entry took the index: the proposal was overwritten and can never apply.
             proposal.future().completeExceptionally(
-                    Outcomes.notLeader(leaderHint.get(), "the proposal was overwritten by a new leader"));
+                    outcomes.notLeader(leaderHint.get(), "the proposal was overwritten by a new leader"));
         }
     }
 

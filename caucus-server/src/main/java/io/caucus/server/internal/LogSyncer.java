@@ -1,6 +1,5 @@
 package io.caucus.server.internal;
 
-import io.caucus.core.NodeId;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +19,6 @@ import java.util.function.Consumer;
  */
 final class LogSyncer implements Runnable {
 
-    private static final System.Logger LOG = System.getLogger(LogSyncer.class.getName());
     private static final int QUEUE_CAPACITY = 4096;
     private static final Written STOP = new Written(-1, -1);
 
@@ -28,7 +26,6 @@ final class LogSyncer implements Runnable {
     private record Written(long ticket, long sequence) {
     }
 
-    private final NodeId self;
     private final LogStore store;
     private final boolean reportDurable;
     private final Runnable wakeNode;
@@ -42,8 +39,7 @@ final class LogSyncer implements Runnable {
      * @param reportDurable false when the node acknowledges writes without waiting for fsync (testing only):
      *                      the syncs still happen, in the background, but nobody waits for them
      */
-    LogSyncer(NodeId self, LogStore store, boolean reportDurable, Runnable wakeNode, Consumer<Throwable> onFatal) {
-        this.self = self;
+    LogSyncer(LogStore store, boolean reportDurable, Runnable wakeNode, Consumer<Throwable> onFatal) {
         this.store = store;
         this.reportDurable = reportDurable;
         this.wakeNode = wakeNode;
@@ -99,7 +95,6 @@ final class LogSyncer implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException | Error e) {
-            LOG.log(System.Logger.Level.ERROR, self + ": log sync failed; the node stops accepting writes", e);
             onFatal.accept(e);
         } finally {
             exited = true;

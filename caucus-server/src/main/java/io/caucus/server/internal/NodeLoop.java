@@ -29,11 +29,11 @@ import java.util.function.Supplier;
  * the turn in one {@code propose} call, so they travel in one AppendEntries per follower), ticks the core when
  * the tick interval has passed, and then carries out the core's {@link Ready}: messages to the transport at
  * once, the persist instruction to the store and its ticket to the {@link LogSyncer}, committed entries and
- * read results to the {@link Applier}. Durable and applied progress come back through the syncer's and the
+ * read results to the {@link Applier}; requests that failed go to {@link Completions}. Durable and applied progress come back through the syncer's and the
  * applier's counters, which the node thread reads at the start of every turn.
  *
  * <p>The node thread never blocks on anything but its inbox, except for back-pressure when the sync or apply
- * queue is full; it never completes a client future itself (the applier does), so no client callback runs here.
+ * queue is full; it never completes a client future itself, so no client callback runs here.
  */
 final class NodeLoop implements Runnable {
 
@@ -46,8 +46,11 @@ final class NodeLoop implements Runnable {
     private final Consumer<RaftMessage> sender;
     private final LogSyncer syncer;
     private final Applier applier;
+    private final Completions completions;
+    private final Outcomes outcomes;
     private final PendingRequests pending;
     private final Lifecycle lifecycle;
+    private final Consumer<Throwable> onFatal;
     private final NodeSettings settings;
     private final BlockingQueue<Input> inbox;
     private final AtomicBoolean wakeupQueued = new AtomicBoolean();
@@ -64,14 +67,19 @@ final class NodeLoop implements Runnable {
     private long lastTerm;
 
     NodeLoop(RaftNode raft, LogStore store, Consumer<RaftMessage> sender, LogSyncer syncer, Applier applier,
-             PendingRequests pending, Lifecycle lifecycle, NodeSettings settings, BlockingQueue<Input> inbox) {
+             Completions completions,
+             PendingRequests pending, Lifecycle lifecycle, Consumer<Throwable> onFatal, NodeSettings settings,
+             BlockingQueue<Input> inbox) {
         this.raft = raft;
         this.store = store;
         this.sender = sender;
         this.syncer = syncer;
         this.applier = applier;
+        this.completions = completions;
+        this.outcomes = new Outcomes(settings.clientAddresses());
         this.pending = pending;
         this.lifecycle = lifecycle;
+        this.onFatal = onFatal;
         this.settings = settings;
         this.inbox = inbox;
         this.tickIntervalNanos = settings.tickInterval().toNanos();
@@ -105,8 +113,7 @@ final class NodeLoop implements Runnable {
             Thread.currentThread().interrupt();
         } catch (RuntimeException | Error e) {
             // A storage write failed (disk full, I/O error) or an invariant broke: nothing more may be written.
-            LOG.log(System.Logger.Level.ERROR, raft.id() + ": the node thread failed; the node stops", e);
-            lifecycle.fail(e);
+            onFatal.accept(e);
         } finally {
             status = raft.status();
             failQueuedInputs();
@@ -206,13 +213,13 @@ final class NodeLoop implements Runnable {
                             new PendingRequests.Proposal(accepted.term(), proposal.future(), proposal.deadlineNanos()));
                 }
             }
-            case ProposeResult.Rejected rejected -> applier.fail(futures(chunk), rejection(rejected));
+            case ProposeResult.Rejected rejected -> completions.fail(futures(chunk), rejection(rejected));
         }
     }
 
-    private static Supplier<CaucusException> rejection(ProposeResult.Rejected rejected) {
+    private Supplier<CaucusException> rejection(ProposeResult.Rejected rejected) {
         return switch (rejected.reason()) {
-            case NOT_LEADER -> () -> Outcomes.notLeader(rejected.leaderHint(),
+            case NOT_LEADER -> () -> outcomes.notLeader(rejected.leaderHint(),
                     "no leader is known (an election is under way or a majority is unreachable)");
             case TRANSFERRING_LEADERSHIP -> () -> new NoLeaderException("leadership is being transferred; retry");
             case TOO_MANY_UNCOMMITTED -> () -> new OverloadedException(
@@ -230,7 +237,7 @@ final class NodeLoop implements Runnable {
 
     private void expireRequests(long nowNanos) throws InterruptedException {
         List<CompletableFuture<byte[]>> expired = pending.takeExpired(nowNanos);
-        applier.fail(expired, () -> new OutcomeUnknownException("no outcome within the request timeout of "
+        completions.fail(expired, () -> new OutcomeUnknownException("no outcome within the request timeout of "
                 + settings.requestTimeout() + "; the command may still apply"));
     }
 
@@ -273,7 +280,7 @@ final class NodeLoop implements Runnable {
             LOG.log(System.Logger.Level.INFO, "{0}: no longer leader of term {1} (now {2} in term {3}, leader {4})",
                     raft.id(), leadingTerm, role, term, leader);
             leadingTerm = 0;
-            applier.fail(futuresOf(pending.takeAllProposals()), () -> new OutcomeUnknownException(
+            completions.fail(futuresOf(pending.takeAllProposals()), () -> new OutcomeUnknownException(
                     "leadership was lost before the command was known to commit; it may still apply"));
         }
         if (role == Role.LEADER && leadingTerm == 0) {

@@ -9,6 +9,7 @@ import io.caucus.server.CaucusNode;
 import io.caucus.server.OutcomeUnknownException;
 import io.caucus.server.OverloadedException;
 import io.caucus.transport.PeerTransport;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +40,7 @@ public final class NodeRuntime implements CaucusNode {
     private final PeerTransport transport;
     private final LogSyncer syncer;
     private final Applier applier;
+    private final Completions completions;
     private final NodeLoop loop;
     private final Thread nodeThread;
     private final Thread syncThread;
@@ -57,15 +59,18 @@ public final class NodeRuntime implements CaucusNode {
         // The loop is created last but the syncer and applier wake it: they reach it through this holder.
         NodeLoop[] loopRef = new NodeLoop[1];
         Runnable wake = () -> loopRef[0].wake();
-        this.syncer = new LogSyncer(id, store, settings.fsync(), wake, this::fail);
-        this.applier = new Applier(id, settings.stateMachine(), pending, () -> status().leader(), wake, this::fail);
+        this.syncer = new LogSyncer(store, settings.fsync(), wake, this::fail);
+        this.applier = new Applier(id, settings.stateMachine(), pending, () -> status().leader(),
+                new Outcomes(settings.clientAddresses()), wake, this::fail);
         this.transport = PeerTransport.builder(id)
                 .listenAddress(settings.peers().get(id))
                 .peers(settings.peers())
                 .options(settings.transportOptions())
                 .inboundHandler(message -> inbox.offer(new Input.Inbound(message))) // full: dropped, Raft retries
                 .build();
-        this.loop = new NodeLoop(raft, store, transport::send, syncer, applier, pending, lifecycle, settings, inbox);
+        this.completions = new Completions(id);
+        this.loop = new NodeLoop(raft, store, transport::send, syncer, applier, completions, pending, lifecycle, this::fail,
+                settings, inbox);
         loopRef[0] = loop;
         this.nodeThread = newThread("caucus-node-" + id, this::runNodeThread);
         this.syncThread = newThread("caucus-sync-" + id, syncer);
@@ -191,19 +196,32 @@ public final class NodeRuntime implements CaucusNode {
     }
 
     @Override
+    public Optional<InetSocketAddress> clientAddress(NodeId node) {
+        return Optional.ofNullable(settings.clientAddresses().get(node));
+    }
+
+    @Override
     public Optional<Throwable> failure() {
         return Optional.ofNullable(lifecycle.failure());
     }
 
     // ---------------------------------------------------------------- failure and shutdown
 
-    /** A storage or state machine failure: stop accepting writes; the node thread winds down. */
+    /**
+     * A storage failure (disk full, I/O error) or a state machine that threw: stop accepting requests; the node
+     * thread winds down. Nothing more is written, so nothing durable is damaged.
+     */
     private void fail(Throwable cause) {
         if (lifecycle.fail(cause)) {
-            LOG.log(System.Logger.Level.ERROR, settings.id() + ": stopped accepting requests after a failure: "
-                    + cause + "; durable data is untouched, restart the node once the cause is fixed", cause);
+            LOG.log(System.Logger.Level.ERROR, settings.id() + " stopped accepting requests after a failure in "
+                    + Thread.currentThread().getName() + ": " + cause
+                    + "; durable data is untouched, restart the node once the cause is fixed", cause);
+        } else {
+            LOG.log(System.Logger.Level.DEBUG, settings.id() + ": a further failure after stopping", cause);
         }
-        loop.wake();
+        if (loop != null) {
+            loop.wake();
+        }
     }
 
     private void runNodeThread() {
@@ -237,6 +255,7 @@ public final class NodeRuntime implements CaucusNode {
             applier.stop();
             stop(applyThread);
             failRegisteredRequests(lifecycle.failure());
+            completions.close();
             transport.close();
             if (nodeStopped) {
                 store.close();

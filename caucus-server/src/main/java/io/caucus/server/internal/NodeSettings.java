@@ -13,9 +13,12 @@ import java.util.Objects;
  * Everything a node runtime is configured with, validated. See {@link io.caucus.server.CaucusNode.Builder} for
  * the meaning and defaults of each.
  *
- * @param peers every voter's peer address, this node's included (it listens on its own)
+ * @param peers           every voter's peer address, this node's included (it listens on its own)
+ * @param clientAddresses where clients reach each node (optional, possibly for some nodes only): metadata
+ *                        handed to clients in {@link io.caucus.server.NotLeaderException}
  */
-public record NodeSettings(NodeId id, Map<NodeId, InetSocketAddress> peers, StateMachine stateMachine,
+public record NodeSettings(NodeId id, Map<NodeId, InetSocketAddress> peers,
+                           Map<NodeId, InetSocketAddress> clientAddresses, StateMachine stateMachine,
                            Duration tickInterval, RaftOptions raftOptions, boolean fsync, Duration requestTimeout,
                            int maxPendingRequests, int maxCommandBytes, int maxInputsPerTurn, int inboxCapacity,
                            TransportOptions transportOptions) {
@@ -29,8 +32,13 @@ public record NodeSettings(NodeId id, Map<NodeId, InetSocketAddress> peers, Stat
         Objects.requireNonNull(requestTimeout, "requestTimeout");
         Objects.requireNonNull(transportOptions, "transportOptions");
         peers = Map.copyOf(peers);
+        clientAddresses = Map.copyOf(Objects.requireNonNull(clientAddresses, "clientAddresses"));
         if (!peers.containsKey(id)) {
             throw new IllegalArgumentException("peers " + peers.keySet() + " must include this node's id " + id);
+        }
+        for (NodeId node : clientAddresses.keySet()) {
+            require(peers.containsKey(node), "client address given for " + node + ", which is not among the peers "
+                    + peers.keySet());
         }
         require(tickInterval.toMillis() >= 1, "tickInterval must be at least 1 ms: " + tickInterval);
         require(!requestTimeout.isNegative() && !requestTimeout.isZero(),

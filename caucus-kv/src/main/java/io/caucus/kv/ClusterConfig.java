@@ -74,6 +74,12 @@ public record ClusterConfig(Path source, List<Node> nodes, Tunables tunables) {
         return addresses;
     }
 
+    public Map<NodeId, InetSocketAddress> clientAddresses() {
+        Map<NodeId, InetSocketAddress> addresses = new LinkedHashMap<>();
+        nodes.forEach(node -> addresses.put(node.id(), node.client()));
+        return addresses;
+    }
+
     public Path dataDirectoryOf(NodeId id) {
         return tunables.dataDirectory().resolve(id.value());
     }

@@ -64,6 +64,7 @@ public final class KvServer implements AutoCloseable {
         CaucusNode node = CaucusNode.builder()
                 .id(self.id().value())
                 .peers(config.raftAddresses())
+                .clientAddresses(config.clientAddresses())
                 .dataDirectory(dataDirectory)
                 .stateMachine(new KvStateMachine(tunables.maxSessions()))
                 .tickInterval(tunables.tickInterval())

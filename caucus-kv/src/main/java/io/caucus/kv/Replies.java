@@ -58,7 +58,8 @@ final class Replies {
             return switch (caucus) {
                 case NotLeaderException notLeader -> new KvResult.Error(ErrorCodes.NOTLEADER,
                         (notLeader.leader() == null ? "?" : notLeader.leader().value())
-                                + " this node is not the leader; not applied");
+                                + notLeader.leaderClientAddress().map(a -> " " + a.getHostString() + ":"
+                                        + a.getPort()).orElse("") + " this node is not the leader; not applied");
                 case NoLeaderException e -> new KvResult.Error(ErrorCodes.NOLEADER,
                         "no leader is known (" + e.getMessage() + "); not applied, retry");
                 case OverloadedException e -> new KvResult.Error(ErrorCodes.OVERLOADED,

@@ -62,6 +62,11 @@ final class FakeNode implements CaucusNode {
     }
 
     @Override
+    public java.util.Optional<java.net.InetSocketAddress> clientAddress(NodeId node) {
+        return java.util.Optional.empty();
+    }
+
+    @Override
     public java.util.Optional<Throwable> failure() {
         return java.util.Optional.empty();
     }

@@ -67,12 +67,6 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        this.context = ctx;
-        super.channelActive(ctx);
-    }
-
-    @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.context = ctx;
     }
@@ -84,6 +78,9 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             List<byte[]> arguments = arguments(message);
+            if (arguments != null && arguments.isEmpty() && message instanceof InlineCommandRedisMessage) {
+                return; // an empty line typed into telnet: Redis ignores it too
+            }
             Request request = arguments == null
                     ? new Request.Invalid("UNKNOWN", ErrorCodes.ERR, "protocol error: expected an array of bulk strings")
                     : RequestParser.parse(arguments);

@@ -124,6 +124,7 @@ class RespHandlerTest {
     @Test
     void inlineCommandsWork() {
         assertThat(send("PING\r\n")).isEqualTo("+PONG\r\n");
+        assertThat(send("\r\n")).isEmpty();
         assertThat(send("SET  k  v\r\n")).isEqualTo("+OK\r\n");
     }
 

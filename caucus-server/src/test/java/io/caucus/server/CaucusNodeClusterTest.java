@@ -131,7 +131,7 @@ class CaucusNodeClusterTest {
     }
 
     @Test
-    void closingTheLeaderElectsANewOneAndLosesNoAcknowledgedWrite() {
+    void closingTheLeaderElectsANewOneAndLosesNoAcknowledgedWrite() throws Exception {
         try (LocalCluster cluster = cluster(3).startAll()) {
             List<String> acknowledged = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
@@ -150,6 +150,8 @@ class CaucusNodeClusterTest {
             for (CaucusNode node : cluster.runningNodes()) {
                 cluster.awaitApplied(node.id(), acknowledged);
             }
+            String count = text(cluster.awaitLeader().read(bytes("count")).get(30, TimeUnit.SECONDS));
+            assertThat(count).isEqualTo(Integer.toString(acknowledged.size()));
 
             cluster.start(oldLeader); // same data directory: it recovers its log and catches up
             cluster.awaitApplied(oldLeader, acknowledged);

@@ -50,6 +50,10 @@ class RequestLimitsTest {
     }
 
     private CaucusNode start(StateMachine machine, int maxPendingRequests, Duration requestTimeout) {
+        return start(machine, maxPendingRequests, requestTimeout, true);
+    }
+
+    private CaucusNode start(StateMachine machine, int maxPendingRequests, Duration requestTimeout, boolean fsync) {
         CaucusNode node = CaucusNode.builder()
                 .id("solo")
                 .peers(Map.of(NodeId.of("solo"), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)))
@@ -59,6 +63,7 @@ class RequestLimitsTest {
                 .maxPendingRequests(maxPendingRequests)
                 .requestTimeout(requestTimeout)
                 .maxCommandBytes(1024)
+                .fsync(fsync)
                 .start();
         Poll.until(LocalCluster.WAIT, "the single node to lead", () -> node.status().role() == Role.LEADER);
         return node;
@@ -98,6 +103,20 @@ class RequestLimitsTest {
             // It did apply in the end: exactly why the timeout could not call it failed.
             Poll.until(LocalCluster.WAIT, "the held command to apply",
                     () -> machine.recording.applied().contains("hold"));
+        }
+    }
+
+    @Test
+    void withoutFsyncWritesStillCommitAndACleanCloseKeepsThem() throws Exception {
+        try (CaucusNode node = start(new RecordingStateMachine(), 100, Duration.ofSeconds(10), false)) {
+            for (int i = 0; i < 20; i++) {
+                node.submit(bytes("w" + i)).get(30, TimeUnit.SECONDS);
+            }
+        }
+        RecordingStateMachine restarted = new RecordingStateMachine();
+        try (CaucusNode node = start(restarted, 100, Duration.ofSeconds(10), false)) {
+            node.submit(bytes("after")).get(30, TimeUnit.SECONDS);
+            assertThat(restarted.applied()).hasSize(21).startsWith("w0").endsWith("after");
         }
     }
 

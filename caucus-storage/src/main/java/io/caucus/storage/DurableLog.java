@@ -324,6 +324,7 @@ public final class DurableLog implements LogView, AutoCloseable {
         active.file.force();
         tracker.adopt(active, active.size);
         startSegment();
+        deleteCoveredSegments();
     }
 
     /** Creates the next segment, with its header and a copy of the hard state, and makes its name durable. */
@@ -362,8 +363,7 @@ public final class DurableLog implements LogView, AutoCloseable {
             Segment segment = oldest.getValue();
             Segment next = segments.higherEntry(oldest.getKey()).getValue();
             if (segment == active || segment.maxEntryIndex > snapshot.lastIncludedIndex()
-                    || !tracker.isSyncedThrough(segment, segment.size)
-                    || !tracker.isSyncedThrough(next, next.headerBytes)) {
+                    || !tracker.mayDelete(segment, next)) {
                 return;
             }
             segments.remove(oldest.getKey());
@@ -391,6 +391,7 @@ public final class DurableLog implements LogView, AutoCloseable {
             try {
                 target.segment().file.force();
             } catch (IOException e) {
+                tracker.abandoned(plan);
                 throw fail("cannot force " + target.segment().path, e);
             }
         }

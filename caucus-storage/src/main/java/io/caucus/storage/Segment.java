@@ -9,7 +9,7 @@ import java.util.Locale;
  * the tail of the newest.
  *
  * <p>{@code size}, {@code maxEntryIndex} and {@code headerBytes} belong to the owner thread.
- * {@code writtenBytes} and {@code syncedBytes} are shared with the syncing thread and guarded by the
+ * {@code writtenBytes}, {@code syncedBytes} and {@code forcesInFlight} are shared with the syncing thread and guarded by the
  * {@link SyncTracker}'s monitor.
  */
 final class Segment {
@@ -26,6 +26,7 @@ final class Segment {
 
     long writtenBytes;
     long syncedBytes;
+    int forcesInFlight;
 
     Segment(long sequence, Path path, DiskFile file) {
         this.sequence = sequence;

@@ -258,26 +258,45 @@ public final class SimulatedDisk implements Disk {
             }
         }
 
+        /** Applies the pending changes to the durable copy: cost proportional to what changed, not the file. */
         void force() {
-            durableData = Arrays.copyOf(data, size);
-            durableSize = size;
+            for (PendingChange change : pending) {
+                if (change.bytes() == null) {
+                    durableSize = (int) Math.min(durableSize, change.position());
+                } else {
+                    int end = (int) change.position() + change.bytes().length;
+                    if (end > durableData.length) {
+                        durableData = Arrays.copyOf(durableData, Math.max(end, durableData.length * 2));
+                    }
+                    if (change.position() > durableSize) {
+                        Arrays.fill(durableData, durableSize, (int) change.position(), (byte) 0);
+                    }
+                    System.arraycopy(change.bytes(), 0, durableData, (int) change.position(), change.bytes().length);
+                    durableSize = Math.max(durableSize, end);
+                }
+            }
             pending.clear();
         }
 
         void crash(Random random) {
-            byte[] base = Arrays.copyOf(durableData, durableSize);
-            int kept = random == null ? 0 : random.nextInt(pending.size() + 1);
-            data = base;
-            size = base.length;
+            List<PendingChange> lost = new ArrayList<>(pending);
+            pending.clear();
+            data = Arrays.copyOf(durableData, durableData.length);
+            size = durableSize;
+            int kept = random == null ? 0 : random.nextInt(lost.size() + 1);
             for (int i = 0; i < kept; i++) {
-                PendingChange change = pending.get(i);
+                PendingChange change = lost.get(i);
                 boolean torn = i == kept - 1 && change.bytes() != null && random.nextBoolean();
                 if (change.bytes() == null) {
                     truncate(change.position());
+                    pending.add(change);
                 } else if (torn) {
-                    write(Arrays.copyOf(change.bytes(), random.nextInt(change.bytes().length + 1)), change.position());
+                    byte[] prefix = Arrays.copyOf(change.bytes(), random.nextInt(change.bytes().length + 1));
+                    write(prefix, change.position());
+                    pending.add(new PendingChange(change.position(), prefix));
                 } else {
                     write(change.bytes(), change.position());
+                    pending.add(change);
                 }
             }
             force();

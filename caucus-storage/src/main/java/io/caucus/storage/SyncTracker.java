@@ -11,7 +11,7 @@ import java.util.List;
  * <p>Why this is enough for a concurrent sync to be correct: the owner records a write here only after its
  * bytes are in the file, so whatever a {@link #plan()} sees is covered by the forces it lists; a segment leaves
  * the unsynced list only once a completed force covered everything recorded for it; and the owner deletes or
- * closes a segment only when it is fully synced, so no plan can still name it.
+ * closes a segment only when it is fully synced and no plan in progress names it.
  */
 final class SyncTracker {
 
@@ -53,14 +53,23 @@ final class SyncTracker {
         List<Target> targets = new ArrayList<>(unsynced.size());
         for (Segment segment : unsynced) {
             targets.add(new Target(segment, segment.writtenBytes));
+            segment.forcesInFlight++;
         }
         return new Plan(writtenTicket, targets);
+    }
+
+    /** A plan whose forces failed: its segments are no longer being forced. */
+    synchronized void abandoned(Plan plan) {
+        for (Target target : plan.targets()) {
+            target.segment().forcesInFlight--;
+        }
     }
 
     /** Every target of {@code plan} was forced: returns the highest ticket now durable. */
     synchronized long completed(Plan plan) {
         for (Target target : plan.targets()) {
             Segment segment = target.segment();
+            segment.forcesInFlight--;
             segment.syncedBytes = Math.max(segment.syncedBytes, target.bytes());
             if (segment.syncedBytes >= segment.writtenBytes) {
                 unsynced.remove(segment);
@@ -70,8 +79,14 @@ final class SyncTracker {
         return durableTicket;
     }
 
-    synchronized boolean isSyncedThrough(Segment segment, long bytes) {
-        return segment.syncedBytes >= bytes;
+    /**
+     * Whether the owner may close and delete {@code segment}: it is durable in full, the header of the segment
+     * after it is durable, and no sync is forcing it. (A sync that planned before a rollover may still be
+     * about to force a segment that the owner has since forced itself; closing it then would fail that sync.)
+     */
+    synchronized boolean mayDelete(Segment segment, Segment next) {
+        return segment.syncedBytes >= segment.size && next.syncedBytes >= next.headerBytes
+                && segment.forcesInFlight == 0;
     }
 
     synchronized long durableTicket() {

@@ -26,7 +26,9 @@ class RecordCodecFuzzTest {
     @Property(tries = 1000)
     void aFrameRoundTrips(@ForAll("types") RecordType type, @ForAll @LongRange(min = 1) long term,
                           @ForAll @LongRange(min = 1) long index, @ForAll @Size(max = 300) byte[] payload) {
-        Record record = new Record(type, term, index, type.isEntry() ? payload : new byte[0]);
+        byte[] body = type.isEntry() ? payload
+                : type == RecordType.SEGMENT_HEADER ? java.util.Arrays.copyOf(payload, Long.BYTES) : new byte[0];
+        Record record = new Record(type, term, index, body);
         ByteBuffer frame = encode(record);
         RecordCodec.Decoded decoded = RecordCodec.decode(frame, MAX_PAYLOAD);
         assertThat(decoded).isInstanceOf(RecordCodec.Valid.class);
@@ -55,7 +57,7 @@ class RecordCodecFuzzTest {
     @net.jqwik.api.Provide
     net.jqwik.api.Arbitrary<RecordType> types() {
         return net.jqwik.api.Arbitraries.of(RecordType.COMMAND, RecordType.NO_OP, RecordType.CONFIGURATION,
-                RecordType.SNAPSHOT_BASE, RecordType.TRUNCATE, RecordType.SEGMENT_HEADER);
+                RecordType.SNAPSHOT_BASE, RecordType.TRUNCATE, RecordType.SEGMENT_HEADER, RecordType.HARD_STATE);
     }
 
     private static ByteBuffer encode(Record record) {

@@ -98,9 +98,10 @@ public final class NodeRuntime implements CaucusNode {
             runtime.close();
             throw e;
         }
-        runtime.nodeThread.start();
-        LOG.log(System.Logger.Level.INFO, "{0}: started; peers {1}, recovered {2}, log up to {3}", settings.id(),
+        // Read the log here, before the node thread starts: from then on it is the store's only reader.
+        LOG.log(System.Logger.Level.INFO, "{0}: starting; peers {1}, recovered {2}, log up to {3}", settings.id(),
                 settings.peers(), store.recoveredHardState(), store.log().lastIndex());
+        runtime.nodeThread.start();
         return runtime;
     }
 

@@ -23,6 +23,12 @@ public final class Main implements Runnable {
                 line.getErr().println("caucus: " + exception.getMessage());
                 return 2;
             }
+            if (exception instanceof java.io.UncheckedIOException || exception instanceof IllegalArgumentException
+                    || exception instanceof IllegalStateException) {
+                // Could not start (port in use, data directory unusable, option refused by the runtime).
+                line.getErr().println("caucus: " + exception.getMessage());
+                return 1;
+            }
             throw exception;
         });
         return commandLine;

@@ -159,6 +159,49 @@ class CaucusNodeClusterTest {
     }
 
     @Test
+    void closingTheLeaderUnderLoadReportsEveryOutcomeHonestly() throws Exception {
+        try (LocalCluster cluster = cluster(3).startAll()) {
+            CaucusNode leader = cluster.awaitLeader();
+            List<String> commands = new ArrayList<>();
+            List<CompletableFuture<byte[]>> futures = new ArrayList<>();
+            Thread stopper = null;
+            for (int i = 0; i < 300; i++) {
+                commands.add("c" + i);
+                futures.add(leader.submit(bytes("c" + i)));
+                if (i == 100) {
+                    futures.get(50).get(30, TimeUnit.SECONDS); // some are surely done; many are in flight
+                    stopper = Thread.ofPlatform().start(() -> cluster.stop(leader.id()));
+                }
+            }
+            List<String> succeeded = new ArrayList<>();
+            List<String> knownNotApplied = new ArrayList<>();
+            for (int i = 0; i < futures.size(); i++) {
+                try {
+                    futures.get(i).get(30, TimeUnit.SECONDS);
+                    succeeded.add(commands.get(i));
+                } catch (ExecutionException e) {
+                    assertThat(e.getCause()).isInstanceOf(CaucusException.class);
+                    if (((CaucusException) e.getCause()).outcomeKnown()) {
+                        knownNotApplied.add(commands.get(i));
+                    }
+                }
+            }
+            assertThat(succeeded).hasSizeGreaterThan(50);
+
+            stopper.join();
+            cluster.submitAtLeader("end");
+            for (CaucusNode survivor : cluster.runningNodes()) {
+                Poll.until(LocalCluster.WAIT, survivor.id() + " to apply the barrier",
+                        () -> cluster.machine(survivor.id()).applied().contains("end"));
+                List<String> applied = cluster.machine(survivor.id()).applied();
+                assertThat(applied).doesNotHaveDuplicates()
+                        .containsAll(succeeded)                      // nothing acknowledged is lost
+                        .doesNotContainAnyElementsOf(knownNotApplied); // "known not applied" is true
+            }
+        }
+    }
+
+    @Test
     void restartingTheWholeClusterKeepsEveryAcknowledgedWrite() {
         List<String> acknowledged = new ArrayList<>();
         try (LocalCluster cluster = cluster(3).startAll()) {

@@ -18,9 +18,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
 
-/** A cluster of real nodes in this JVM, talking over loopback TCP. */
+/** A cluster of real nodes in this JVM, talking over loopback TCP. Nodes may be stopped from another thread. */
 public final class LocalCluster implements AutoCloseable {
 
     public static final Duration WAIT = Duration.ofSeconds(30);
@@ -32,8 +33,8 @@ public final class LocalCluster implements AutoCloseable {
 
     private final NodeFactory factory;
     private final Map<NodeId, InetSocketAddress> peers;
-    private final Map<NodeId, CaucusNode> running = new TreeMap<>();
-    private final Map<NodeId, RecordingStateMachine> machines = new TreeMap<>();
+    private final Map<NodeId, CaucusNode> running = new ConcurrentSkipListMap<>();
+    private final Map<NodeId, RecordingStateMachine> machines = new ConcurrentSkipListMap<>();
 
     public LocalCluster(int size, NodeFactory factory) {
         this.factory = factory;

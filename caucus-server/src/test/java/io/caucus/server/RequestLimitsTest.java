@@ -144,6 +144,14 @@ class RequestLimitsTest {
     }
 
     @Test
+    void closingFromACallbackOnTheNodesOwnThreadsDoesNotHang() throws Exception {
+        CaucusNode node = start(new RecordingStateMachine(), 100, Duration.ofSeconds(10));
+        CompletableFuture<Void> closedFromApplyThread = node.submit(bytes("a")).thenAccept(result -> node.close());
+        closedFromApplyThread.get(30, TimeUnit.SECONDS);
+        assertThat(node.submit(bytes("late"))).isCompletedExceptionally();
+    }
+
+    @Test
     void theBuilderNamesWhatIsMissingOrWrong() {
         assertThatThrownBy(() -> CaucusNode.builder().start())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("id is required");

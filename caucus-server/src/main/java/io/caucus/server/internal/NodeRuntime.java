@@ -276,6 +276,9 @@ public final class NodeRuntime implements CaucusNode {
         if (!thread.isAlive()) {
             return true;
         }
+        if (thread == Thread.currentThread()) {
+            return false; // close() called from a callback on this very thread: it ends when the callback returns
+        }
         thread.join(STOP_WAIT.toMillis());
         if (thread.isAlive()) {
             LOG.log(System.Logger.Level.WARNING, "{0} did not stop within {1}; interrupting it", thread.getName(),

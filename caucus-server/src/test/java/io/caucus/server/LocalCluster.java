@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /** A cluster of real nodes in this JVM, talking over loopback TCP. Nodes may be stopped from another thread. */
@@ -129,9 +130,10 @@ public final class LocalCluster implements AutoCloseable {
         while (true) {
             CaucusNode leader = awaitLeader();
             try {
-                return RecordingStateMachine.text(leader.submit(bytes(command)).get(WAIT.toSeconds(), TimeUnit.SECONDS));
+                byte[] result = leader.submit(bytes(command)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                return RecordingStateMachine.text(result);
             } catch (Exception e) {
-                Throwable cause = e instanceof CompletionException || e instanceof java.util.concurrent.ExecutionException
+                Throwable cause = e instanceof CompletionException || e instanceof ExecutionException
                         ? e.getCause() : e;
                 if (!(cause instanceof CaucusException caucus) || !caucus.outcomeKnown()
                         || System.nanoTime() - deadline > 0) {

@@ -29,8 +29,9 @@ import java.util.function.Supplier;
  * the turn in one {@code propose} call, so they travel in one AppendEntries per follower), ticks the core when
  * the tick interval has passed, and then carries out the core's {@link Ready}: messages to the transport at
  * once, the persist instruction to the store and its ticket to the {@link LogSyncer}, committed entries and
- * read results to the {@link Applier}; requests that failed go to {@link Completions}. Durable and applied progress come back through the syncer's and the
- * applier's counters, which the node thread reads at the start of every turn.
+ * read results to the {@link Applier}; requests that failed go to {@link Completions}. Durable and applied
+ * progress come back through the syncer's and the applier's counters, which the node thread reads at the start
+ * of every turn.
  *
  * <p>The node thread never blocks on anything but its inbox, except for back-pressure when the sync or apply
  * queue is full; it never completes a client future itself, so no client callback runs here.

@@ -170,10 +170,24 @@ final class Applier implements Runnable {
             ConfirmedRead confirmed = readsWaiting.poll();
             PendingRequests.Read read = pending.takeRead(confirmed.requestId());
             if (read != null) { // null: it timed out meanwhile
-                byte[] answer = stateMachine.query(read.query());
-                read.future().complete(answer == null ? NO_RESULT : answer);
+                serve(read);
             }
         }
+    }
+
+    /**
+     * A query changes nothing, so one that throws (a bad query, say) fails only its own read, with the state
+     * machine's exception; unlike a failed apply it cannot make replicas diverge.
+     */
+    private void serve(PendingRequests.Read read) {
+        byte[] answer;
+        try {
+            answer = stateMachine.query(read.query());
+        } catch (RuntimeException e) {
+            read.future().completeExceptionally(e);
+            return;
+        }
+        read.future().complete(answer == null ? NO_RESULT : answer);
     }
 
     private void failRead(long requestId, CaucusException error) {

@@ -248,6 +248,31 @@ class CaucusNodeClusterTest {
     }
 
     @Test
+    void aFollowerLeftAloneRefusesWithKnownOutcomeAndAppliesNothing() throws Exception {
+        try (LocalCluster cluster = cluster(3, Duration.ofSeconds(3)).startAll()) {
+            cluster.submitAtLeader("w0");
+            CaucusNode leader = cluster.awaitLeader();
+            CaucusNode survivor = cluster.runningNodes().stream()
+                    .filter(node -> !node.id().equals(leader.id())).findFirst().orElseThrow();
+            cluster.awaitApplied(survivor.id(), List.of("w0"));
+            for (NodeId id : cluster.ids()) {
+                if (!id.equals(survivor.id())) {
+                    cluster.stop(id);
+                }
+            }
+            for (int attempt = 0; attempt < 3; attempt++) {
+                CompletableFuture<byte[]> refused = survivor.submit(bytes("never" + attempt));
+                assertThatThrownBy(() -> refused.get(30, TimeUnit.SECONDS))
+                        .cause().isInstanceOfAny(NoLeaderException.class, NotLeaderException.class)
+                        .satisfies(e -> assertThat(((CaucusException) e).outcomeKnown()).isTrue());
+            }
+            assertThatThrownBy(() -> survivor.read(bytes("count")).get(30, TimeUnit.SECONDS))
+                    .cause().isInstanceOfAny(NoLeaderException.class, NotLeaderException.class);
+            assertThat(cluster.machine(survivor.id()).applied()).containsExactly("w0");
+        }
+    }
+
+    @Test
     void aSingleNodeClusterCommitsAloneAndSurvivesARestart() throws Exception {
         try (LocalCluster cluster = cluster(1).startAll()) {
             NodeId only = NodeId.of("n1");

@@ -9,12 +9,14 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * One Caucus server embedded in a Java service: it replicates the service's {@link StateMachine} with its
  * peers. Futures complete exceptionally with a {@link CaucusException} subtype that says whether the outcome
- * is known.
+ * is known. All methods are thread-safe and never block on the node's own threads; see docs/runtime.md for
+ * the threads a node runs and which of them completes a future.
  *
  * <pre>{@code
  * CaucusNode node = CaucusNode.builder()
@@ -28,7 +30,13 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface CaucusNode extends AutoCloseable {
 
-    /** Replicates and applies {@code command}; completes with the state machine's result. Leader only. */
+    /**
+     * Replicates and applies {@code command}; completes with the state machine's result once the command is
+     * durable on a majority and applied here. Leader only: elsewhere it fails with {@link NotLeaderException}.
+     * The array is copied.
+     *
+     * @throws IllegalArgumentException if the command is larger than {@link Builder#maxCommandBytes}
+     */
     CompletableFuture<byte[]> submit(byte[] command);
 
     /** A linearizable read (thesis §6.4, ReadIndex): completes with the state machine's answer. Leader only. */
@@ -40,14 +48,14 @@ public interface CaucusNode extends AutoCloseable {
     NodeId id();
 
     /** The client address configured for {@code node} (see {@link Builder#clientAddresses}), if any. */
-    java.util.Optional<InetSocketAddress> clientAddress(NodeId node);
+    Optional<InetSocketAddress> clientAddress(NodeId node);
 
     /**
      * Why the node stopped by itself (a storage I/O error such as a full disk, or a state machine that threw),
      * if it did. Such a node refuses every request with {@link ShutdownException} carrying this cause; its
      * durable data is untouched, so it can be restarted once the cause is fixed.
      */
-    java.util.Optional<Throwable> failure();
+    Optional<Throwable> failure();
 
     /** Stops the node: pending requests fail with {@link ShutdownException} or {@link OutcomeUnknownException}. */
     @Override

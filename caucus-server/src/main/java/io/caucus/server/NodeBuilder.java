@@ -18,6 +18,11 @@ import java.util.Objects;
 /** The {@link CaucusNode.Builder} behind {@link CaucusNode#builder()}. */
 final class NodeBuilder implements CaucusNode.Builder {
 
+    /** Inputs the node thread takes per turn: proposals among them are batched into one propose call. */
+    private static final int MAX_INPUTS_PER_TURN = 1024;
+    /** Inputs waiting for the node thread; above maxPendingRequests so requests alone never fill it. */
+    private static final int INBOX_CAPACITY = 65_536;
+
     private NodeId id;
     private Map<NodeId, InetSocketAddress> peers;
     private Map<NodeId, InetSocketAddress> clientAddresses = Map.of();
@@ -118,8 +123,9 @@ final class NodeBuilder implements CaucusNode.Builder {
         require(stateMachine != null, "stateMachine is required");
         require(maxCommandBytes <= storageOptions.maxEntryBytes(), "maxCommandBytes (" + maxCommandBytes
                 + ") must not exceed the storage's maxEntryBytes (" + storageOptions.maxEntryBytes() + ")");
-        NodeSettings settings = new NodeSettings(id, peers, clientAddresses, stateMachine, tickInterval, raftOptions, fsync,
-                requestTimeout, maxPendingRequests, maxCommandBytes, 1024, 65_536, transportOptions);
+        NodeSettings settings = new NodeSettings(id, peers, clientAddresses, stateMachine, tickInterval,
+                raftOptions, fsync, requestTimeout, maxPendingRequests, maxCommandBytes, MAX_INPUTS_PER_TURN,
+                INBOX_CAPACITY, transportOptions);
         DurableLogStore store = DurableLogStore.open(RealDisk.INSTANCE, dataDirectory, storageOptions,
                 ClusterConfiguration.ofVoters(peers.keySet()));
         return NodeRuntime.start(settings, store);

@@ -159,6 +159,49 @@ class CaucusNodeClusterTest {
     }
 
     @Test
+    void closingTheLeaderUnderLoadReportsEveryOutcomeHonestly() throws Exception {
+        try (LocalCluster cluster = cluster(3).startAll()) {
+            CaucusNode leader = cluster.awaitLeader();
+            List<String> commands = new ArrayList<>();
+            List<CompletableFuture<byte[]>> futures = new ArrayList<>();
+            Thread stopper = null;
+            for (int i = 0; i < 300; i++) {
+                commands.add("c" + i);
+                futures.add(leader.submit(bytes("c" + i)));
+                if (i == 100) {
+                    futures.get(50).get(30, TimeUnit.SECONDS); // some are surely done; many are in flight
+                    stopper = Thread.ofPlatform().start(() -> cluster.stop(leader.id()));
+                }
+            }
+            List<String> succeeded = new ArrayList<>();
+            List<String> knownNotApplied = new ArrayList<>();
+            for (int i = 0; i < futures.size(); i++) {
+                try {
+                    futures.get(i).get(30, TimeUnit.SECONDS);
+                    succeeded.add(commands.get(i));
+                } catch (ExecutionException e) {
+                    assertThat(e.getCause()).isInstanceOf(CaucusException.class);
+                    if (((CaucusException) e.getCause()).outcomeKnown()) {
+                        knownNotApplied.add(commands.get(i));
+                    }
+                }
+            }
+            assertThat(succeeded).hasSizeGreaterThan(50);
+
+            stopper.join();
+            cluster.submitAtLeader("end");
+            for (CaucusNode survivor : cluster.runningNodes()) {
+                Poll.until(LocalCluster.WAIT, survivor.id() + " to apply the barrier",
+                        () -> cluster.machine(survivor.id()).applied().contains("end"));
+                List<String> applied = cluster.machine(survivor.id()).applied();
+                assertThat(applied).doesNotHaveDuplicates()
+                        .containsAll(succeeded)                      // nothing acknowledged is lost
+                        .doesNotContainAnyElementsOf(knownNotApplied); // "known not applied" is true
+            }
+        }
+    }
+
+    @Test
     void restartingTheWholeClusterKeepsEveryAcknowledgedWrite() {
         List<String> acknowledged = new ArrayList<>();
         try (LocalCluster cluster = cluster(3).startAll()) {
@@ -201,6 +244,31 @@ class CaucusNodeClusterTest {
                                 OutcomeUnknownException.class);
             }
             assertThat(cluster.machine(leader.id()).applied()).containsExactly("w0");
+        }
+    }
+
+    @Test
+    void aFollowerLeftAloneRefusesWithKnownOutcomeAndAppliesNothing() throws Exception {
+        try (LocalCluster cluster = cluster(3, Duration.ofSeconds(3)).startAll()) {
+            cluster.submitAtLeader("w0");
+            CaucusNode leader = cluster.awaitLeader();
+            CaucusNode survivor = cluster.runningNodes().stream()
+                    .filter(node -> !node.id().equals(leader.id())).findFirst().orElseThrow();
+            cluster.awaitApplied(survivor.id(), List.of("w0"));
+            for (NodeId id : cluster.ids()) {
+                if (!id.equals(survivor.id())) {
+                    cluster.stop(id);
+                }
+            }
+            for (int attempt = 0; attempt < 3; attempt++) {
+                CompletableFuture<byte[]> refused = survivor.submit(bytes("never" + attempt));
+                assertThatThrownBy(() -> refused.get(30, TimeUnit.SECONDS))
+                        .cause().isInstanceOfAny(NoLeaderException.class, NotLeaderException.class)
+                        .satisfies(e -> assertThat(((CaucusException) e).outcomeKnown()).isTrue());
+            }
+            assertThatThrownBy(() -> survivor.read(bytes("count")).get(30, TimeUnit.SECONDS))
+                    .cause().isInstanceOfAny(NoLeaderException.class, NotLeaderException.class);
+            assertThat(cluster.machine(survivor.id()).applied()).containsExactly("w0");
         }
     }
 

@@ -18,9 +18,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
-/** A cluster of real nodes in this JVM, talking over loopback TCP. */
+/** A cluster of real nodes in this JVM, talking over loopback TCP. Nodes may be stopped from another thread. */
 public final class LocalCluster implements AutoCloseable {
 
     public static final Duration WAIT = Duration.ofSeconds(30);
@@ -32,8 +34,8 @@ public final class LocalCluster implements AutoCloseable {
 
     private final NodeFactory factory;
     private final Map<NodeId, InetSocketAddress> peers;
-    private final Map<NodeId, CaucusNode> running = new TreeMap<>();
-    private final Map<NodeId, RecordingStateMachine> machines = new TreeMap<>();
+    private final Map<NodeId, CaucusNode> running = new ConcurrentSkipListMap<>();
+    private final Map<NodeId, RecordingStateMachine> machines = new ConcurrentSkipListMap<>();
 
     public LocalCluster(int size, NodeFactory factory) {
         this.factory = factory;
@@ -128,9 +130,10 @@ public final class LocalCluster implements AutoCloseable {
         while (true) {
             CaucusNode leader = awaitLeader();
             try {
-                return RecordingStateMachine.text(leader.submit(bytes(command)).get(WAIT.toSeconds(), TimeUnit.SECONDS));
+                byte[] result = leader.submit(bytes(command)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                return RecordingStateMachine.text(result);
             } catch (Exception e) {
-                Throwable cause = e instanceof CompletionException || e instanceof java.util.concurrent.ExecutionException
+                Throwable cause = e instanceof CompletionException || e instanceof ExecutionException
                         ? e.getCause() : e;
                 if (!(cause instanceof CaucusException caucus) || !caucus.outcomeKnown()
                         || System.nanoTime() - deadline > 0) {

@@ -121,6 +121,17 @@ class RequestLimitsTest {
     }
 
     @Test
+    void aQueryThatThrowsFailsOnlyItsOwnRead() throws Exception {
+        try (CaucusNode node = start(new RecordingStateMachine(), 100, Duration.ofSeconds(10))) {
+            node.submit(bytes("a")).get(30, TimeUnit.SECONDS);
+            assertThatThrownBy(() -> node.read(bytes("no-such-query")).get(30, TimeUnit.SECONDS))
+                    .cause().isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no-such-query");
+            assertThat(node.failure()).isEmpty();
+            assertThat(text(node.read(bytes("count")).get(30, TimeUnit.SECONDS))).isEqualTo("1");
+        }
+    }
+
+    @Test
     void anOversizedCommandIsRefusedWithAClearError() {
         try (CaucusNode node = start(new RecordingStateMachine(), 100, Duration.ofSeconds(10))) {
             assertThatThrownBy(() -> node.submit(new byte[1025]))
@@ -141,6 +152,14 @@ class RequestLimitsTest {
                 .withThrowableOfType(java.util.concurrent.ExecutionException.class)
                 .withCauseInstanceOf(ShutdownException.class);
         node.close(); // idempotent
+    }
+
+    @Test
+    void closingFromACallbackOnTheNodesOwnThreadsDoesNotHang() throws Exception {
+        CaucusNode node = start(new RecordingStateMachine(), 100, Duration.ofSeconds(10));
+        CompletableFuture<Void> closedFromApplyThread = node.submit(bytes("a")).thenAccept(result -> node.close());
+        closedFromApplyThread.get(30, TimeUnit.SECONDS);
+        assertThat(node.submit(bytes("late"))).isCompletedExceptionally();
     }
 
     @Test

@@ -171,11 +171,13 @@ public final class DurableLog implements LogView, AutoCloseable {
                 covering.lastIncludedIndex(), new byte[0]), writeBuffer);
         appendBuffer();
         long index = covering.lastIncludedIndex();
+        boolean sameBase = index == snapshot.lastIncludedIndex()
+                && covering.lastIncludedTerm() == snapshot.lastIncludedTerm();
         boolean keepSuffix = index >= firstIndex() && index <= lastIndex() && term(index) == covering.lastIncludedTerm();
         if (keepSuffix) {
             locations.dropThrough(index);
             cache.dropThrough(index);
-        } else if (index != snapshot.lastIncludedIndex() || !locations.isEmpty()) {
+        } else if (!sameBase) {
             locations.reset(index + 1);
             cache.clear();
         }

@@ -274,7 +274,7 @@ final class WalRecovery {
                 && locations.term(index) == term;
         if (keepSuffix) {
             locations.dropThrough(index);
-        } else if (!(started && index == baseIndex && locations.firstIndex() == index + 1)) {
+        } else if (!(started && index == baseIndex && (floating || term == baseTerm))) {
             locations.reset(index + 1);
         }
         started = true;

@@ -193,6 +193,24 @@ class DurableLogTest {
     }
 
     @Test
+    void compactingTwiceToTheSameSnapshotKeepsTheLog() {
+        SimulatedDisk disk = Fixtures.disk();
+        DurableLog log = open(disk, ROOT, SMALL).log();
+        InMemoryLog model = Fixtures.model();
+        List<LogEntry> entries = batch(1, 1, 20, 100, random);
+        log.append(entries);
+        model.append(entries);
+        SnapshotMetadata snapshot = Fixtures.commitSnapshot(log, 10, 1, 100, random);
+        log.installSnapshot(snapshot);
+        model.installSnapshot(snapshot);
+        log.installSnapshot(snapshot);
+        assertSameLog(log, model);
+        log.sync();
+        log.close();
+        assertSameLog(open(disk, ROOT, SMALL).log(), model);
+    }
+
+    @Test
     void compactingToASnapshotNotInTheStoreIsRefused() {
         DurableLog log = open(Fixtures.disk(), ROOT, SMALL).log();
         log.append(batch(1, 1, 5, 10, random));

@@ -28,14 +28,10 @@ final class Applier implements Runnable {
 
     private static final byte[] NO_RESULT = new byte[0];
     private static final int QUEUE_CAPACITY = 1024;
+    /** How often an idle apply thread looks whether it was asked to stop. */
+    private static final long STOP_CHECK_MILLIS = 50;
 
-    sealed interface Task {
-    }
-
-    private record Apply(List<LogEntry> entries, List<ReadResult> reads) implements Task {
-    }
-
-    private record Stop() implements Task {
+    private record Apply(List<LogEntry> entries, List<ReadResult> reads) {
     }
 
     private record ConfirmedRead(long requestId, long readIndex) {
@@ -49,12 +45,13 @@ final class Applier implements Runnable {
     private final Runnable wakeNode;
     private final Consumer<Throwable> onFatal;
     /** Bounded: when the state machine falls behind, the node thread waits here (back-pressure). */
-    private final BlockingQueue<Task> tasks = new LinkedBlockingQueue<>(QUEUE_CAPACITY);
+    private final BlockingQueue<Apply> tasks = new LinkedBlockingQueue<>(QUEUE_CAPACITY);
     private final PriorityQueue<ConfirmedRead> readsWaiting =
             new PriorityQueue<>(Comparator.comparingLong(ConfirmedRead::readIndex));
     /** Highest index applied; written only by the apply thread, read by the node thread. */
     private final AtomicLong appliedIndex = new AtomicLong();
     private volatile boolean exited;
+    private volatile boolean stopRequested;
 
     Applier(NodeId self, StateMachine stateMachine, PendingRequests pending, Supplier<NodeId> leaderHint,
             Outcomes outcomes, Runnable wakeNode, Consumer<Throwable> onFatal) {
@@ -77,13 +74,16 @@ final class Applier implements Runnable {
         enqueue(new Apply(entries, reads));
     }
 
-    /** Asks the thread to finish the tasks queued so far, then stop. */
-    void stop() throws InterruptedException {
-        enqueue(new Stop());
+    /**
+     * Asks the thread to finish the tasks queued so far, then stop. Never blocks, so it is safe from a client
+     * callback running on the apply thread itself.
+     */
+    void stop() {
+        stopRequested = true;
     }
 
     /** Waits while the queue is full (back-pressure), unless the apply thread has exited. */
-    private void enqueue(Task task) throws InterruptedException {
+    private void enqueue(Apply task) throws InterruptedException {
         while (!tasks.offer(task, 50, TimeUnit.MILLISECONDS)) {
             if (exited) {
                 break;
@@ -106,13 +106,12 @@ final class Applier implements Runnable {
     private void runTasks() {
         try {
             while (true) {
-                Task task = tasks.take();
-                switch (task) {
-                    case Apply apply -> handle(apply);
-                    case Stop stop -> {
-                        failWaitingReads();
-                        return;
-                    }
+                Apply task = tasks.poll(STOP_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+                if (task != null) {
+                    handle(task);
+                } else if (stopRequested) {
+                    failWaitingReads();
+                    return;
                 }
             }
         } catch (InterruptedException e) {
@@ -171,10 +170,24 @@ final class Applier implements Runnable {
             ConfirmedRead confirmed = readsWaiting.poll();
             PendingRequests.Read read = pending.takeRead(confirmed.requestId());
             if (read != null) { // null: it timed out meanwhile
-                byte[] answer = stateMachine.query(read.query());
-                read.future().complete(answer == null ? NO_RESULT : answer);
+                serve(read);
             }
         }
+    }
+
+    /**
+     * A query changes nothing, so one that throws (a bad query, say) fails only its own read, with the state
+     * machine's exception; unlike a failed apply it cannot make replicas diverge.
+     */
+    private void serve(PendingRequests.Read read) {
+        byte[] answer;
+        try {
+            answer = stateMachine.query(read.query());
+        } catch (RuntimeException e) {
+            read.future().completeExceptionally(e);
+            return;
+        }
+        read.future().complete(answer == null ? NO_RESULT : answer);
     }
 
     private void failRead(long requestId, CaucusException error) {

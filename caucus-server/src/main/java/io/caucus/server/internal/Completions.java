@@ -19,14 +19,16 @@ final class Completions implements AutoCloseable {
     private static final int QUEUE_CAPACITY = 4096;
 
     private final ThreadPoolExecutor executor;
+    private volatile Thread thread;
 
     Completions(NodeId self) {
         // When the queue is full, or after close, the caller completes the futures itself: never lost or blocked.
         this.executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(QUEUE_CAPACITY), runnable -> {
-                    Thread thread = new Thread(runnable, "caucus-complete-" + self);
-                    thread.setDaemon(true);
-                    return thread;
+                    Thread created = new Thread(runnable, "caucus-complete-" + self);
+                    created.setDaemon(true);
+                    thread = created;
+                    return created;
                 }, (task, pool) -> task.run());
     }
 
@@ -43,6 +45,9 @@ final class Completions implements AutoCloseable {
     @Override
     public void close() {
         executor.shutdown();
+        if (Thread.currentThread() == thread) {
+            return; // close() called from a client callback on this thread: the queue drains once it returns
+        }
         try {
             executor.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

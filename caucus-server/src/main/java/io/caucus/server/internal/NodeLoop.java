@@ -29,8 +29,9 @@ import java.util.function.Supplier;
  * the turn in one {@code propose} call, so they travel in one AppendEntries per follower), ticks the core when
  * the tick interval has passed, and then carries out the core's {@link Ready}: messages to the transport at
  * once, the persist instruction to the store and its ticket to the {@link LogSyncer}, committed entries and
- * read results to the {@link Applier}; requests that failed go to {@link Completions}. Durable and applied progress come back through the syncer's and the
- * applier's counters, which the node thread reads at the start of every turn.
+ * read results to the {@link Applier}; requests that failed go to {@link Completions}. Durable and applied
+ * progress come back through the syncer's and the applier's counters, which the node thread reads at the start
+ * of every turn.
  *
  * <p>The node thread never blocks on anything but its inbox, except for back-pressure when the sync or apply
  * queue is full; it never completes a client future itself, so no client callback runs here.
@@ -40,6 +41,8 @@ final class NodeLoop implements Runnable {
     private static final System.Logger LOG = System.getLogger(NodeLoop.class.getName());
     /** Ready rounds per turn before the inbox is looked at again, so a busy core does not starve inputs. */
     private static final int MAX_READY_ROUNDS_PER_TURN = 16;
+    /** How often pending requests are checked against their deadlines (timeouts fire this late at most). */
+    private static final long SWEEP_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final RaftNode raft;
     private final LogStore store;
@@ -58,6 +61,7 @@ final class NodeLoop implements Runnable {
 
     private volatile NodeStatus status;
     private long nextTickNanos;
+    private long nextSweepNanos;
     private long reportedDurableSequence;
     private long reportedAppliedIndex;
     /** The term this node leads, or 0 if it is not the leader. */
@@ -103,6 +107,7 @@ final class NodeLoop implements Runnable {
     @Override
     public void run() {
         nextTickNanos = System.nanoTime() + tickIntervalNanos;
+        nextSweepNanos = nextTickNanos;
         try {
             boolean stop = false;
             while (!stop && lifecycle.state() != Lifecycle.State.FAILED) {
@@ -148,12 +153,24 @@ final class NodeLoop implements Runnable {
                 case Input.Stop request -> stop = true;
             }
         }
-        propose(proposals);
+        if (stop) {
+            // Closing: these were never proposed, so their outcome is known.
+            completions.fail(futures(proposals), () -> stopped(null));
+        } else {
+            propose(proposals);
+        }
         long now = System.nanoTime();
         if (now - nextTickNanos >= 0) {
             raft.tick();
-            nextTickNanos = now + tickIntervalNanos;
+            // A late turn ticks once and resumes the schedule from now, rather than catching up in a burst.
+            nextTickNanos += tickIntervalNanos;
+            if (nextTickNanos - now <= 0) {
+                nextTickNanos = now + tickIntervalNanos;
+            }
+        }
+        if (now - nextSweepNanos >= 0) {
             expireRequests(now);
+            nextSweepNanos = now + SWEEP_INTERVAL_NANOS;
         }
         noticeRoleChange();
         for (int round = 0; round < MAX_READY_ROUNDS_PER_TURN && raft.hasReady(); round++) {

@@ -69,8 +69,8 @@ public final class NodeRuntime implements CaucusNode {
                 .inboundHandler(message -> inbox.offer(new Input.Inbound(message))) // full: dropped, Raft retries
                 .build();
         this.completions = new Completions(id);
-        this.loop = new NodeLoop(raft, store, transport::send, syncer, applier, completions, pending, lifecycle, this::fail,
-                settings, inbox);
+        this.loop = new NodeLoop(raft, store, transport::send, syncer, applier, completions, pending, lifecycle,
+                this::fail, settings, inbox);
         loopRef[0] = loop;
         this.nodeThread = newThread("caucus-node-" + id, this::runNodeThread);
         this.syncThread = newThread("caucus-sync-" + id, syncer);
@@ -275,6 +275,9 @@ public final class NodeRuntime implements CaucusNode {
     private static boolean stop(Thread thread) throws InterruptedException {
         if (!thread.isAlive()) {
             return true;
+        }
+        if (thread == Thread.currentThread()) {
+            return false; // close() called from a callback on this very thread: it ends when the callback returns
         }
         thread.join(STOP_WAIT.toMillis());
         if (thread.isAlive()) {

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class PendingRequests {
 
-    /** A proposal the leader appended at some index in {@code term}: it took effect iff that index applies in that term. */
+    /** A proposal appended at some index in {@code term}: it took effect iff that index applies in that term. */
     record Proposal(long term, CompletableFuture<byte[]> future, long deadlineNanos) {
     }
 

@@ -2,6 +2,7 @@ package io.caucus.server.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.NodeId;
 import io.caucus.core.RaftOptions;
 import io.caucus.server.LocalCluster;
@@ -22,7 +23,7 @@ class MemoryClusterTest {
                 new NodeSettings(id, peers, Map.of(), machine, Duration.ofMillis(20), RaftOptions.DEFAULTS, true,
                         Duration.ofSeconds(10), 1000, 1 << 20, 1024, 4096, TransportOptions.defaults()),
                 new MemoryLogStore(disks.computeIfAbsent(id,
-                        ignored -> new MemoryLogStore.Disk(io.caucus.core.ClusterConfiguration.ofVoters(peers.keySet()))))));
+                        ignored -> new MemoryLogStore.Disk(ClusterConfiguration.ofVoters(peers.keySet()))))));
     }
 
     @Test

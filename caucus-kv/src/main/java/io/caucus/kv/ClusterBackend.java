@@ -52,6 +52,15 @@ final class ClusterBackend implements KvBackend {
         return new Attempts(false, query).start();
     }
 
+    private static boolean isOutOfOrder(byte[] result) {
+        try {
+            return KvCodec.decodeResult(result) instanceof KvResult.Error error
+                    && error.code().equals(ErrorCodes.OUTOFORDER);
+        } catch (KvCodec.MalformedException e) {
+            return false; // handed to the client as is; RespHandler reports it
+        }
+    }
+
     @Override
     public CompletableFuture<byte[]> submitHere(byte[] command) {
         return node.submit(command);
@@ -94,10 +103,12 @@ final class ClusterBackend implements KvBackend {
                 result = CompletableFuture.failedFuture(e);
             }
             result.whenComplete((value, failure) -> {
-                if (failure == null) {
-                    answer.complete(value);
-                } else {
+                if (failure != null) {
                     onFailure(Replies.unwrap(failure));
+                } else if (write && isOutOfOrder(value)) {
+                    onOutOfOrder(value);
+                } else {
+                    answer.complete(value);
                 }
             });
         }
@@ -113,6 +124,30 @@ final class ClusterBackend implements KvBackend {
             return forwarder.forward(leader, config.node(leader).client(), write, payload);
         }
 
+        /** An earlier write of the session is not applied yet: this one was refused, so it is safe to retry. */
+        private void onOutOfOrder(byte[] refusal) {
+            if (retryLater()) {
+                return;
+            }
+            if (outcomeUncertain) {
+                answer.completeExceptionally(new OutcomeUnknownException(
+                        "an earlier attempt's outcome is unknown, then the write was refused as out of order"));
+            } else {
+                answer.complete(refusal);
+            }
+        }
+
+        /** Schedules another attempt if the deadline leaves room for the backoff; false if it does not. */
+        private boolean retryLater() {
+            long remainingNanos = deadlineNanos - System.nanoTime();
+            if (remainingNanos <= TimeUnit.MILLISECONDS.toNanos(backoffMillis)) {
+                return false;
+            }
+            scheduler.schedule(this::attempt, backoffMillis, TimeUnit.MILLISECONDS);
+            backoffMillis = Math.min(backoffMillis * 2, MAX_BACKOFF_MILLIS);
+            return true;
+        }
+
         private void onFailure(Throwable failure) {
             boolean refusedAsInvalid = failure instanceof IllegalArgumentException
                     || failure instanceof ForwardingRefusedException; // e.g. larger than maxCommandBytes
@@ -124,16 +159,13 @@ final class ClusterBackend implements KvBackend {
                 case ShutdownException e -> false;
                 default -> !refusedAsInvalid;
             };
-            long remainingNanos = deadlineNanos - System.nanoTime();
-            if (!retryable || remainingNanos <= TimeUnit.MILLISECONDS.toNanos(backoffMillis)) {
-                answer.completeExceptionally(outcomeUncertain && !(failure instanceof OutcomeUnknownException)
-                        ? new OutcomeUnknownException("an earlier attempt's outcome is unknown, then: "
-                                + failure.getMessage())
-                        : failure);
+            if (retryable && retryLater()) {
                 return;
             }
-            scheduler.schedule(this::attempt, backoffMillis, TimeUnit.MILLISECONDS);
-            backoffMillis = Math.min(backoffMillis * 2, MAX_BACKOFF_MILLIS);
+            answer.completeExceptionally(outcomeUncertain && !(failure instanceof OutcomeUnknownException)
+                    ? new OutcomeUnknownException("an earlier attempt's outcome is unknown, then: "
+                            + failure.getMessage())
+                    : failure);
         }
     }
 }

@@ -18,6 +18,12 @@ public final class ErrorCodes {
     public static final String SHUTDOWN = "SHUTDOWN";
     /** The write was proposed but its fate is not known (timeout, leader lost): it may have been applied. */
     public static final String UNKNOWN = "UNKNOWN";
+    /**
+     * An earlier write of the same connection has not been applied (yet), so this one was not either: writes
+     * of a connection apply in order. The node retries it until the request timeout; a client sees it only
+     * when the earlier write failed for good.
+     */
+    public static final String OUTOFORDER = "OUTOFORDER";
     /** The connection's session was expired by the cluster; the write's outcome is unknown. Reconnect. */
     public static final String SESSIONEXPIRED = "SESSIONEXPIRED";
 

@@ -11,8 +11,8 @@ public sealed interface KvCommand {
     }
 
     /**
-     * A write by session {@code clientId}, numbered {@code sequence} (1, 2, ... per session; gaps allowed when
-     * a write was certainly not proposed).
+     * A write by session {@code clientId}, numbered {@code sequence}: 1, 2, ... per session, applied strictly
+     * in that order (see {@link KvStateMachine}).
      */
     record SessionWrite(long clientId, long sequence, KvWrite write) implements KvCommand {
         public SessionWrite {

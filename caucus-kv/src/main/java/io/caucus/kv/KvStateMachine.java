@@ -51,7 +51,11 @@ public final class KvStateMachine implements StateMachine {
         };
     }
 
-    /** At most once per (client, sequence): thesis §6.3. */
+    /**
+     * At most once per (client, sequence), thesis §6.3; and in sequence order: a session's writes apply
+     * strictly as 1, 2, 3..., so a pipelined write retried after a leader change can never land after a later
+     * write of the same connection. Invariant: every sequence up to lastSequence was applied, none after it.
+     */
     private KvResult applyInSession(KvCommand.SessionWrite write) {
         SessionTable.Session session = sessions.touch(write.clientId());
         if (session == null) {
@@ -63,8 +67,13 @@ public final class KvStateMachine implements StateMachine {
         }
         if (write.sequence() < session.lastSequence()) {
             return new KvResult.Error(ErrorCodes.UNKNOWN, "write " + write.sequence() + " of session "
-                    + write.clientId() + " is older than the last applied (" + session.lastSequence()
-                    + "); its outcome is unknown");
+                    + write.clientId() + " was applied before write " + session.lastSequence()
+                    + " but its result is no longer kept");
+        }
+        if (write.sequence() > session.lastSequence() + 1) {
+            return new KvResult.Error(ErrorCodes.OUTOFORDER, "write " + write.sequence() + " of session "
+                    + write.clientId() + " arrived before write " + (session.lastSequence() + 1)
+                    + "; not applied");
         }
         KvResult result = execute(write.write());
         sessions.record(write.clientId(), write.sequence(), KvCodec.encode(result));

@@ -28,7 +28,9 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Sessions (thesis §6.3): the first write opens a session (a RegisterClient entry whose index becomes the
  * client id); every write then carries (client id, sequence), so the retries of {@link ClusterBackend} apply
- * at most once. Replies are written as they complete and flushed once per batch.
+ * at most once, and in sequence order. When a write fails for good (any failure, or a session refusal) its number
+ * leaves a hole no later write of that session could pass, so the connection waits for its writes in flight
+ * and opens a new session. Replies are written as they complete and flushed once per batch.
  */
 public final class RespHandler extends ChannelInboundHandlerAdapter {
 
@@ -149,7 +151,8 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     private boolean mayStart(Request request) {
         return switch (request) {
             case Request.Write ignored -> {
-                if (runningReads == 0 && clientId == 0 && !registering) {
+                // A new session starts only once the previous session's writes are all answered.
+                if (runningReads == 0 && runningWrites == 0 && clientId == 0 && !registering) {
                     register();
                 }
                 yield runningReads == 0 && clientId != 0;
@@ -228,9 +231,18 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void completeWithResult(Slot slot, byte[] result, Throwable failure, boolean write) {
-        KvResult answer = failure == null ? KvCodec.decodeResult(result) : Replies.failure(failure, write);
-        if (answer instanceof KvResult.Error error && error.code().equals(ErrorCodes.SESSIONEXPIRED)) {
-            clientId = 0; // the next write opens a new session
+        KvResult answer;
+        try {
+            answer = failure == null ? KvCodec.decodeResult(result) : Replies.failure(failure, write);
+        } catch (KvCodec.MalformedException e) {
+            answer = new KvResult.Error(write ? ErrorCodes.UNKNOWN : ErrorCodes.ERR, "unreadable result: " + e);
+        }
+        boolean refusedByStateMachine = failure == null && answer instanceof KvResult.Error error
+                && !error.code().equals(ErrorCodes.ERR); // ERR results (not an integer...) use their number
+        if (write && (failure != null || refusedByStateMachine)) {
+            // This write's sequence number is now a hole (or may be one) that later writes of the session
+            // could never pass: the connection's next write opens a new session.
+            clientId = 0;
         }
         complete(slot, Replies.of(answer), answer instanceof KvResult.Error error ? error.code() : null);
     }

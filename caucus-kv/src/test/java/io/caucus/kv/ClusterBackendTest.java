@@ -90,6 +90,24 @@ class ClusterBackendTest {
     }
 
     @Test
+    void aWriteThatOvertookItsPredecessorIsRetriedUntilItCanApplyInOrder() {
+        long client = register();
+        var second = backend.submit(increment(client, 2)); // refused as out of order, then retried
+        var first = backend.submit(increment(client, 1));
+        assertThat(KvCodec.decodeResult(first.join())).isEqualTo(new KvResult.Int(1));
+        assertThat(KvCodec.decodeResult(second.join())).isEqualTo(new KvResult.Int(2));
+    }
+
+    @Test
+    void aWriteWhosePredecessorNeverArrivesIsRefusedAsNotApplied() {
+        long client = register();
+        KvResult refused = KvCodec.decodeResult(backend.submit(increment(client, 2)).join());
+        assertThat(((KvResult.Error) refused).code()).isEqualTo(ErrorCodes.OUTOFORDER);
+        assertThat(ErrorCodes.notApplied(ErrorCodes.OUTOFORDER)).isTrue();
+        assertThat(node.submits).isGreaterThan(2); // retried meanwhile
+    }
+
+    @Test
     void overloadIsNotRetried() {
         node.scriptedSubmitFailures.add(() -> new OverloadedException("full"));
         assertThatThrownBy(() -> backend.submit(increment(1, 1)).join()).hasCauseInstanceOf(OverloadedException.class);

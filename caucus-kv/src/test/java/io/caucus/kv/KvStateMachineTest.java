@@ -110,14 +110,26 @@ class KvStateMachineTest {
     }
 
     @Test
-    void anOlderSequenceIsNotAppliedAndReportedUnknown() {
+    void aSessionsWritesApplyStrictlyInSequenceOrder() {
         long c = register();
-        write(c, 1, new KvWrite.Set(b("k"), b("one")));
-        write(c, 3, new KvWrite.Set(b("k"), b("three")));
-        KvResult late = write(c, 2, new KvWrite.Set(b("k"), b("two")));
-        assertThat(late).isInstanceOf(KvResult.Error.class);
-        assertThat(((KvResult.Error) late).code()).isEqualTo(ErrorCodes.UNKNOWN);
+        assertThat(write(c, 1, new KvWrite.Set(b("k"), b("one")))).isEqualTo(KvResult.OK);
+        KvResult early = write(c, 3, new KvWrite.Set(b("k"), b("three")));
+        assertThat(((KvResult.Error) early).code()).isEqualTo(ErrorCodes.OUTOFORDER);
+        assertThat(get("k")).isEqualTo("one");
+        assertThat(write(c, 2, new KvWrite.Set(b("k"), b("two")))).isEqualTo(KvResult.OK);
+        assertThat(write(c, 3, new KvWrite.Set(b("k"), b("three")))).isEqualTo(KvResult.OK);
         assertThat(get("k")).isEqualTo("three");
+    }
+
+    @Test
+    void aDuplicateOfAnOlderWriteIsNotAppliedAgain() {
+        long c = register();
+        write(c, 1, new KvWrite.IncrementBy(b("n"), 1));
+        write(c, 2, new KvWrite.IncrementBy(b("n"), 1));
+        KvResult late = write(c, 1, new KvWrite.IncrementBy(b("n"), 1));
+        assertThat(((KvResult.Error) late).code()).isEqualTo(ErrorCodes.UNKNOWN);
+        assertThat(((KvResult.Error) late).message()).contains("was applied before");
+        assertThat(get("n")).isEqualTo("2");
     }
 
     @Test

@@ -89,6 +89,12 @@ class RespHandlerTest {
         return out.toString();
     }
 
+    /** Session writes fail with {@code failure}; session registrations still succeed. */
+    private void failWritesWith(RuntimeException failure) {
+        submit = command -> KvCodec.decodeCommand(command) instanceof KvCommand.SessionWrite
+                ? CompletableFuture.failedFuture(failure) : node.submit(command);
+    }
+
     @Test
     void answersPipelinedCommandsInOrder() {
         String replies = send(command("PING") + command("SET", "k", "v") + command("GET", "k")
@@ -135,11 +141,11 @@ class RespHandlerTest {
         assertThat(send(command("SET", "s", "abc") + command("INCR", "s")))
                 .isEqualTo("+OK\r\n-ERR value is not an integer or out of range\r\n");
 
-        submit = command -> CompletableFuture.failedFuture(new NoLeaderException("election in progress"));
+        failWritesWith(new NoLeaderException("election in progress"));
         assertThat(send(command("SET", "k", "v"))).startsWith("-NOLEADER ").contains("not applied");
-        submit = command -> CompletableFuture.failedFuture(new OutcomeUnknownException("timed out"));
+        failWritesWith(new OutcomeUnknownException("timed out"));
         assertThat(send(command("SET", "k", "v"))).startsWith("-UNKNOWN ").contains("may or may not");
-        submit = command -> CompletableFuture.failedFuture(new OverloadedException("queue full"));
+        failWritesWith(new OverloadedException("queue full"));
         assertThat(send(command("SET", "k", "v"))).startsWith("-OVERLOADED ");
         read = query -> CompletableFuture.failedFuture(new NoLeaderException("x"));
         assertThat(send(command("GET", "k"))).startsWith("-NOLEADER ");
@@ -151,6 +157,18 @@ class RespHandlerTest {
         assertThat(send(command("SET", "k", "v"))).startsWith("-NOLEADER could not open a client session");
         submit = node::submit;
         assertThat(send(command("SET", "k", "v") + command("GET", "k"))).isEqualTo("+OK\r\n$1\r\nv\r\n");
+    }
+
+    @Test
+    void afterAWriteFailsForGoodTheNextWriteOpensANewSession() {
+        send(command("SET", "a", "1"));
+        failWritesWith(new NoLeaderException("election"));
+        assertThat(send(command("SET", "b", "2"))).startsWith("-NOLEADER");
+        submit = node::submit;
+        assertThat(send(command("SET", "c", "3") + command("GET", "c"))).isEqualTo("+OK\r\n$1\r\n3\r\n");
+        assertThat(calls).containsExactly("submit RegisterClient", "submit SessionWrite", "submit SessionWrite",
+                "submit RegisterClient", "submit SessionWrite", "read");
+        assertThat(node.stateMachine.sessionCount()).isEqualTo(2);
     }
 
     @Test

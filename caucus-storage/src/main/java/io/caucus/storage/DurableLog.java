@@ -55,6 +55,7 @@ public final class DurableLog implements LogView, AutoCloseable {
     }
 
     private final Disk disk;
+    private final java.io.Closeable lock;
     private final Path walDirectory;
     private final StorageOptions options;
     private final SnapshotStore snapshots;
@@ -71,8 +72,9 @@ public final class DurableLog implements LogView, AutoCloseable {
     private volatile StorageFailedException failure;
 
     private DurableLog(Disk disk, Path directory, StorageOptions options, SnapshotStore snapshots,
-                       WalRecovery.Result recovered) {
+                       WalRecovery.Result recovered, java.io.Closeable lock) {
         this.disk = disk;
+        this.lock = lock;
         this.walDirectory = directory;
         this.options = options;
         this.snapshots = snapshots;
@@ -99,17 +101,33 @@ public final class DurableLog implements LogView, AutoCloseable {
         List<RecoveryReport.TruncatedTail> tails = new ArrayList<>();
         List<Path> removed = new ArrayList<>();
         Path walDirectory = directory.resolve("wal");
+        java.io.Closeable lock = null;
         try {
             disk.createDirectories(walDirectory);
+            lock = disk.lock(directory.resolve("LOCK"));
             SnapshotStore snapshots = SnapshotStore.open(disk, directory.resolve("snapshots"),
                     options.snapshotsRetained(), removed);
             SnapshotMetadata latest = snapshots.latest().orElse(SnapshotMetadata.empty(initialConfiguration));
             WalRecovery.Result recovered = new WalRecovery(disk, walDirectory, options, tails, removed).run(latest);
-            DurableLog log = new DurableLog(disk, walDirectory, options, snapshots, recovered);
+            DurableLog log = new DurableLog(disk, walDirectory, options, snapshots, recovered, lock);
             log.startSegment();
             return new Opened(log, log.hardState, log.snapshot, new RecoveryReport(tails, removed));
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            release(lock);
+            if (e instanceof RuntimeException unchecked) {
+                throw unchecked;
+            }
             throw new StorageFailedException("cannot open storage in " + directory, e);
+        }
+    }
+
+    private static void release(java.io.Closeable lock) {
+        if (lock != null) {
+            try {
+                lock.close();
+            } catch (IOException ignored) {
+                // the lock goes with the process anyway
+            }
         }
     }
 
@@ -478,6 +496,7 @@ public final class DurableLog implements LogView, AutoCloseable {
                 // closing a file we no longer write cannot lose data; the rest still get closed
             }
         }
+        release(lock);
     }
 
     // ---- failure ----

@@ -277,6 +277,22 @@ class DurableLogTest {
     }
 
     @Test
+    void aDirectoryOpensOnceAtATime(@TempDir Path directory) {
+        DurableLog log = open(RealDisk.INSTANCE, directory, SMALL).log();
+        assertThatThrownBy(() -> open(RealDisk.INSTANCE, directory, SMALL))
+                .isInstanceOf(StorageFailedException.class).hasMessageContaining("LOCK");
+        log.close();
+        open(RealDisk.INSTANCE, directory, SMALL).log().close();
+
+        SimulatedDisk disk = Fixtures.disk();
+        open(disk, ROOT, SMALL);
+        assertThatThrownBy(() -> open(disk, ROOT, SMALL)).isInstanceOf(StorageFailedException.class)
+                .hasMessageContaining("already open");
+        disk.crash(null);
+        open(disk, ROOT, SMALL).log().close();
+    }
+
+    @Test
     void realDiskFilesLandInTheDocumentedLayout(@TempDir Path directory) {
         DurableLog log = open(RealDisk.INSTANCE, directory, SMALL).log();
         log.append(batch(1, 1, 3, 10, random));

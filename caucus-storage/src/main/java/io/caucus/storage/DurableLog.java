@@ -110,7 +110,7 @@ public final class DurableLog implements LogView, AutoCloseable {
             SnapshotMetadata latest = snapshots.latest().orElse(SnapshotMetadata.empty(initialConfiguration));
             WalRecovery.Result recovered = new WalRecovery(disk, walDirectory, options, tails, removed).run(latest);
             DurableLog log = new DurableLog(disk, walDirectory, options, snapshots, recovered, lock);
-            log.startSegment();
+            log.startSegment(true);
             return new Opened(log, log.hardState, log.snapshot, new RecoveryReport(tails, removed));
         } catch (IOException | RuntimeException e) {
             release(lock);
@@ -343,12 +343,18 @@ public final class DurableLog implements LogView, AutoCloseable {
     private void rollOver() throws IOException {
         active.file.force();
         tracker.adopt(active, active.size);
-        startSegment();
+        startSegment(false);
         deleteCoveredSegments();
     }
 
-    /** Creates the next segment, with its header and a copy of the hard state, and makes its name durable. */
-    private void startSegment() throws IOException {
+    /**
+     * Creates the next segment, with its header and a copy of the hard state, and makes its name durable.
+     *
+     * @param afterRecovery also record the snapshot base: recovery may have reset the log to a snapshot the log
+     *                      itself never recorded (a crash between committing a snapshot and compacting to it),
+     *                      and replay must see that reset before the entries appended after it
+     */
+    private void startSegment(boolean afterRecovery) throws IOException {
         long sequence = segments.isEmpty() ? 1 : segments.lastKey() + 1;
         long previousBytes = segments.isEmpty() ? -1 : segments.lastEntry().getValue().size;
         Path path = walDirectory.resolve(Segment.fileName(sequence));
@@ -356,13 +362,17 @@ public final class DurableLog implements LogView, AutoCloseable {
         segments.put(sequence, segment);
         active = segment;
         // Its own buffer: a rollover happens while the write buffer holds the batch that did not fit.
-        ByteBuffer header = ByteBuffer.allocate(2 * RecordCodec.HEADER_BYTES + 128);
+        ByteBuffer header = ByteBuffer.allocate(3 * RecordCodec.HEADER_BYTES + 128);
         // The header records how long the previous segment was: recovery then notices an older segment that was
         // cut at a record boundary, which its own checksums cannot show.
         byte[] previous = ByteBuffer.allocate(Long.BYTES).putLong(previousBytes).array();
         RecordCodec.encode(new Record(RecordType.SEGMENT_HEADER, WalRecovery.FORMAT_VERSION, sequence, previous),
                 header);
         RecordCodec.encode(Record.of(hardState), header);
+        if (afterRecovery && snapshot.lastIncludedIndex() > 0) {
+            RecordCodec.encode(new Record(RecordType.SNAPSHOT_BASE, snapshot.lastIncludedTerm(),
+                    snapshot.lastIncludedIndex(), new byte[0]), header);
+        }
         header.flip();
         int bytes = header.remaining();
         segment.file.write(header, 0);

@@ -211,6 +211,28 @@ class DurableLogTest {
     }
 
     @Test
+    void aSnapshotAppliedOnlyByRecoverySurvivesTheNextReopen() {
+        // A crash between committing a follower's snapshot and compacting to it: the next open resets the
+        // conflicting log to the snapshot; entries appended after that must survive another reopen.
+        SimulatedDisk disk = Fixtures.disk();
+        DurableLog log = open(disk, ROOT, SMALL).log();
+        log.append(batch(1, 1, 30, 50, random));
+        Fixtures.commitSnapshot(log, 25, 2, 100, random);
+        log.sync();
+        log.close();
+        DurableLog reopened = open(disk, ROOT, SMALL).log();
+        assertThat(reopened.firstIndex()).isEqualTo(26);
+        assertThat(reopened.lastIndex()).isEqualTo(25);
+        List<LogEntry> next = batch(2, 26, 3, 50, random);
+        reopened.write(new Persist(1, new HardState(2, null, 27), next));
+        reopened.sync();
+        reopened.close();
+        DurableLog.Opened again = open(disk, ROOT, SMALL);
+        assertThat(again.log().entries(26, 29, Long.MAX_VALUE)).isEqualTo(next);
+        assertThat(again.hardState().commitIndex()).isEqualTo(27);
+    }
+
+    @Test
     void compactingToASnapshotNotInTheStoreIsRefused() {
         DurableLog log = open(Fixtures.disk(), ROOT, SMALL).log();
         log.append(batch(1, 1, 5, 10, random));

@@ -163,6 +163,20 @@ class RequestLimitsTest {
     }
 
     @Test
+    void aSecondNodeOnTheSameDataDirectoryIsRefusedAndTheFirstKeepsWorking() throws Exception {
+        try (CaucusNode node = start(new RecordingStateMachine(), 100, Duration.ofSeconds(10))) {
+            assertThatThrownBy(() -> CaucusNode.builder()
+                    .id("solo")
+                    .peers(Map.of(NodeId.of("solo"), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)))
+                    .dataDirectory(data)
+                    .stateMachine(new RecordingStateMachine())
+                    .start())
+                    .hasMessageContaining("already open");
+            assertThat(text(node.submit(bytes("still-here")).get(30, TimeUnit.SECONDS))).startsWith("applied:");
+        }
+    }
+
+    @Test
     void theBuilderNamesWhatIsMissingOrWrong() {
         assertThatThrownBy(() -> CaucusNode.builder().start())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("id is required");

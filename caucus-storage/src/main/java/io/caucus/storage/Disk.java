@@ -40,4 +40,12 @@ public interface Disk {
 
     /** Makes every creation, rename and deletion inside {@code directory} durable. */
     void syncDirectory(Path directory) throws IOException;
+
+    /**
+     * Takes an exclusive lock on {@code file} (creating it if needed), held until the returned handle is closed
+     * or the process dies, so that two servers never write one directory.
+     *
+     * @throws IOException if someone else holds it
+     */
+    java.io.Closeable lock(Path file) throws IOException;
 }

@@ -55,6 +55,7 @@ public final class DurableLog implements LogView, AutoCloseable {
     }
 
     private final Disk disk;
+    private final java.io.Closeable lock;
     private final Path walDirectory;
     private final StorageOptions options;
     private final SnapshotStore snapshots;
@@ -71,8 +72,9 @@ public final class DurableLog implements LogView, AutoCloseable {
     private volatile StorageFailedException failure;
 
     private DurableLog(Disk disk, Path directory, StorageOptions options, SnapshotStore snapshots,
-                       WalRecovery.Result recovered) {
+                       WalRecovery.Result recovered, java.io.Closeable lock) {
         this.disk = disk;
+        this.lock = lock;
         this.walDirectory = directory;
         this.options = options;
         this.snapshots = snapshots;
@@ -99,17 +101,33 @@ public final class DurableLog implements LogView, AutoCloseable {
         List<RecoveryReport.TruncatedTail> tails = new ArrayList<>();
         List<Path> removed = new ArrayList<>();
         Path walDirectory = directory.resolve("wal");
+        java.io.Closeable lock = null;
         try {
             disk.createDirectories(walDirectory);
+            lock = disk.lock(directory.resolve("LOCK"));
             SnapshotStore snapshots = SnapshotStore.open(disk, directory.resolve("snapshots"),
                     options.snapshotsRetained(), removed);
             SnapshotMetadata latest = snapshots.latest().orElse(SnapshotMetadata.empty(initialConfiguration));
             WalRecovery.Result recovered = new WalRecovery(disk, walDirectory, options, tails, removed).run(latest);
-            DurableLog log = new DurableLog(disk, walDirectory, options, snapshots, recovered);
-            log.startSegment();
+            DurableLog log = new DurableLog(disk, walDirectory, options, snapshots, recovered, lock);
+            log.startSegment(true);
             return new Opened(log, log.hardState, log.snapshot, new RecoveryReport(tails, removed));
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            release(lock);
+            if (e instanceof RuntimeException unchecked) {
+                throw unchecked;
+            }
             throw new StorageFailedException("cannot open storage in " + directory, e);
+        }
+    }
+
+    private static void release(java.io.Closeable lock) {
+        if (lock != null) {
+            try {
+                lock.close();
+            } catch (IOException ignored) {
+                // the lock goes with the process anyway
+            }
         }
     }
 
@@ -325,12 +343,18 @@ public final class DurableLog implements LogView, AutoCloseable {
     private void rollOver() throws IOException {
         active.file.force();
         tracker.adopt(active, active.size);
-        startSegment();
+        startSegment(false);
         deleteCoveredSegments();
     }
 
-    /** Creates the next segment, with its header and a copy of the hard state, and makes its name durable. */
-    private void startSegment() throws IOException {
+    /**
+     * Creates the next segment, with its header and a copy of the hard state, and makes its name durable.
+     *
+     * @param afterRecovery also record the snapshot base: recovery may have reset the log to a snapshot the log
+     *                      itself never recorded (a crash between committing a snapshot and compacting to it),
+     *                      and replay must see that reset before the entries appended after it
+     */
+    private void startSegment(boolean afterRecovery) throws IOException {
         long sequence = segments.isEmpty() ? 1 : segments.lastKey() + 1;
         long previousBytes = segments.isEmpty() ? -1 : segments.lastEntry().getValue().size;
         Path path = walDirectory.resolve(Segment.fileName(sequence));
@@ -338,13 +362,17 @@ public final class DurableLog implements LogView, AutoCloseable {
         segments.put(sequence, segment);
         active = segment;
         // Its own buffer: a rollover happens while the write buffer holds the batch that did not fit.
-        ByteBuffer header = ByteBuffer.allocate(2 * RecordCodec.HEADER_BYTES + 128);
+        ByteBuffer header = ByteBuffer.allocate(3 * RecordCodec.HEADER_BYTES + 128);
         // The header records how long the previous segment was: recovery then notices an older segment that was
         // cut at a record boundary, which its own checksums cannot show.
         byte[] previous = ByteBuffer.allocate(Long.BYTES).putLong(previousBytes).array();
         RecordCodec.encode(new Record(RecordType.SEGMENT_HEADER, WalRecovery.FORMAT_VERSION, sequence, previous),
                 header);
         RecordCodec.encode(Record.of(hardState), header);
+        if (afterRecovery && snapshot.lastIncludedIndex() > 0) {
+            RecordCodec.encode(new Record(RecordType.SNAPSHOT_BASE, snapshot.lastIncludedTerm(),
+                    snapshot.lastIncludedIndex(), new byte[0]), header);
+        }
         header.flip();
         int bytes = header.remaining();
         segment.file.write(header, 0);
@@ -478,6 +506,7 @@ public final class DurableLog implements LogView, AutoCloseable {
                 // closing a file we no longer write cannot lose data; the rest still get closed
             }
         }
+        release(lock);
     }
 
     // ---- failure ----

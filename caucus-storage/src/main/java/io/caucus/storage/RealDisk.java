@@ -67,6 +67,24 @@ public final class RealDisk implements Disk {
         }
     }
 
+    @Override
+    public java.io.Closeable lock(Path file) throws IOException {
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+            java.nio.channels.FileLock lock = channel.tryLock();
+            if (lock == null) {
+                throw new IOException(file + " is locked by another process: is another server using this directory?");
+            }
+            return channel::close;
+        } catch (java.nio.channels.OverlappingFileLockException held) {
+            channel.close();
+            throw new IOException(file + " is locked by this process: the directory is already open", held);
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
     private record ChannelFile(FileChannel channel) implements DiskFile {
 
         @Override

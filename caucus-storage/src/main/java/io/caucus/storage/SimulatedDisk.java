@@ -6,7 +6,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
-import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.TreeMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -36,10 +37,13 @@ public final class SimulatedDisk implements Disk {
     /** The kinds of call a fault can be injected into. */
     public enum Operation { CREATE, OPEN, WRITE, READ, FORCE, TRUNCATE, LIST, RENAME, DELETE, SYNC_DIRECTORY }
 
-    private final Map<Path, Inode> files = new HashMap<>();
-    private final Map<Path, Inode> durableFiles = new HashMap<>();
-    private final Map<Path, List<EntryChange>> pendingChanges = new HashMap<>();
+    // Sorted maps and insertion-ordered sets: a crash draws from the Random in a fixed order, so a seed
+    // replays exactly.
+    private final Map<Path, Inode> files = new TreeMap<>();
+    private final Map<Path, Inode> durableFiles = new TreeMap<>();
+    private final Map<Path, List<EntryChange>> pendingChanges = new TreeMap<>();
     private final Set<Path> directories = new HashSet<>();
+    private final Set<Path> locks = new HashSet<>();
     private final Map<Operation, Integer> failuresRequested = new EnumMap<>(Operation.class);
     private long callsBeforeFailure = -1;
     private long capacityBytes = Long.MAX_VALUE;
@@ -119,6 +123,22 @@ public final class SimulatedDisk implements Disk {
         }
     }
 
+    /** Locks are held by the program, not the disk: a crash (the program's death) releases them all. */
+    @Override
+    public synchronized java.io.Closeable lock(Path file) throws IOException {
+        if (!locks.add(file)) {
+            throw new IOException(file + " is locked: the directory is already open");
+        }
+        int lockedInGeneration = generation;
+        return () -> {
+            synchronized (SimulatedDisk.this) {
+                if (generation == lockedInGeneration) {
+                    locks.remove(file);
+                }
+            }
+        };
+    }
+
     /**
      * Loses what was not durable. With {@code random}, keeps a random prefix of each file's pending writes
      * (the last kept one possibly cut short) and of each directory's pending entry changes; without, keeps none.
@@ -130,7 +150,7 @@ public final class SimulatedDisk implements Disk {
             changes.subList(0, kept).forEach(change -> change.applyTo(durableFiles));
         }
         pendingChanges.clear();
-        Set<Inode> inodes = new HashSet<>(files.values());
+        Set<Inode> inodes = new LinkedHashSet<>(files.values());
         inodes.addAll(durableFiles.values());
         for (Inode inode : inodes) {
             inode.crash(random);
@@ -139,6 +159,7 @@ public final class SimulatedDisk implements Disk {
         files.putAll(durableFiles);
         failuresRequested.clear();
         callsBeforeFailure = -1;
+        locks.clear();
         generation++;
     }
 

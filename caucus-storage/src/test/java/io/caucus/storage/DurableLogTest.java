@@ -211,6 +211,28 @@ class DurableLogTest {
     }
 
     @Test
+    void aSnapshotAppliedOnlyByRecoverySurvivesTheNextReopen() {
+        // A crash between committing a follower's snapshot and compacting to it: the next open resets the
+        // conflicting log to the snapshot; entries appended after that must survive another reopen.
+        SimulatedDisk disk = Fixtures.disk();
+        DurableLog log = open(disk, ROOT, SMALL).log();
+        log.append(batch(1, 1, 30, 50, random));
+        Fixtures.commitSnapshot(log, 25, 2, 100, random);
+        log.sync();
+        log.close();
+        DurableLog reopened = open(disk, ROOT, SMALL).log();
+        assertThat(reopened.firstIndex()).isEqualTo(26);
+        assertThat(reopened.lastIndex()).isEqualTo(25);
+        List<LogEntry> next = batch(2, 26, 3, 50, random);
+        reopened.write(new Persist(1, new HardState(2, null, 27), next));
+        reopened.sync();
+        reopened.close();
+        DurableLog.Opened again = open(disk, ROOT, SMALL);
+        assertThat(again.log().entries(26, 29, Long.MAX_VALUE)).isEqualTo(next);
+        assertThat(again.hardState().commitIndex()).isEqualTo(27);
+    }
+
+    @Test
     void compactingToASnapshotNotInTheStoreIsRefused() {
         DurableLog log = open(Fixtures.disk(), ROOT, SMALL).log();
         log.append(batch(1, 1, 5, 10, random));
@@ -274,6 +296,22 @@ class DurableLogTest {
         }
         assertThat(log.snapshots().list()).extracting(SnapshotMetadata::lastIncludedIndex).containsExactly(6L, 8L);
         assertThat(log.snapshots().latest()).map(SnapshotMetadata::lastIncludedIndex).contains(8L);
+    }
+
+    @Test
+    void aDirectoryOpensOnceAtATime(@TempDir Path directory) {
+        DurableLog log = open(RealDisk.INSTANCE, directory, SMALL).log();
+        assertThatThrownBy(() -> open(RealDisk.INSTANCE, directory, SMALL))
+                .isInstanceOf(StorageFailedException.class).hasMessageContaining("LOCK");
+        log.close();
+        open(RealDisk.INSTANCE, directory, SMALL).log().close();
+
+        SimulatedDisk disk = Fixtures.disk();
+        open(disk, ROOT, SMALL);
+        assertThatThrownBy(() -> open(disk, ROOT, SMALL)).isInstanceOf(StorageFailedException.class)
+                .hasMessageContaining("already open");
+        disk.crash(null);
+        open(disk, ROOT, SMALL).log().close();
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.caucus.server.OverloadedException;
 import io.caucus.server.ShutdownException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -121,7 +122,14 @@ final class ClusterBackend implements KvBackend {
             if (leader.equals(node.id())) {
                 return write ? node.submit(payload) : node.read(payload);
             }
-            return forwarder.forward(leader, config.node(leader).client(), write, payload);
+            ClusterConfig.Node leaderNode;
+            try {
+                leaderNode = config.node(leader);
+            } catch (ConfigException e) { // nothing was sent
+                return CompletableFuture.failedFuture(new NoLeaderException(
+                        "leader " + leader + " is not in the cluster file, so its client address is unknown"));
+            }
+            return forwarder.forward(leader, leaderNode.client(), write, payload);
         }
 
         /** An earlier write of the session is not applied yet: this one was refused, so it is safe to retry. */
@@ -143,7 +151,14 @@ final class ClusterBackend implements KvBackend {
             if (remainingNanos <= TimeUnit.MILLISECONDS.toNanos(backoffMillis)) {
                 return false;
             }
-            scheduler.schedule(this::attempt, backoffMillis, TimeUnit.MILLISECONDS);
+            try {
+                scheduler.schedule(this::attempt, backoffMillis, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) { // the server is closing
+                answer.completeExceptionally(outcomeUncertain
+                        ? new OutcomeUnknownException("the server closed while retrying")
+                        : new ShutdownException("the server closed while retrying"));
+                return true;
+            }
             backoffMillis = Math.min(backoffMillis * 2, MAX_BACKOFF_MILLIS);
             return true;
         }

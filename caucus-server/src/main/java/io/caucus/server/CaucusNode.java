@@ -79,6 +79,12 @@ public interface CaucusNode extends AutoCloseable {
          */
         Builder clientAddresses(Map<NodeId, InetSocketAddress> clientAddresses);
 
+        /**
+         * Where to accept peer connections, e.g. {@code 0.0.0.0:7001} behind NAT (default: this node's own
+         * entry in {@link #peers}, which is what the other nodes dial).
+         */
+        Builder listenAddress(InetSocketAddress address);
+
         /** Where the log, hard state and snapshots live. Required. */
         Builder dataDirectory(Path directory);
 

@@ -26,6 +26,7 @@ final class NodeBuilder implements CaucusNode.Builder {
     private NodeId id;
     private Map<NodeId, InetSocketAddress> peers;
     private Map<NodeId, InetSocketAddress> clientAddresses = Map.of();
+    private InetSocketAddress listenAddress;
     private Path dataDirectory;
     private StateMachine stateMachine;
     private Duration tickInterval = Duration.ofMillis(50);
@@ -52,6 +53,12 @@ final class NodeBuilder implements CaucusNode.Builder {
     @Override
     public CaucusNode.Builder clientAddresses(Map<NodeId, InetSocketAddress> addresses) {
         this.clientAddresses = Map.copyOf(addresses);
+        return this;
+    }
+
+    @Override
+    public CaucusNode.Builder listenAddress(InetSocketAddress address) {
+        this.listenAddress = Objects.requireNonNull(address, "listenAddress");
         return this;
     }
 
@@ -123,7 +130,7 @@ final class NodeBuilder implements CaucusNode.Builder {
         require(stateMachine != null, "stateMachine is required");
         require(maxCommandBytes <= storageOptions.maxEntryBytes(), "maxCommandBytes (" + maxCommandBytes
                 + ") must not exceed the storage's maxEntryBytes (" + storageOptions.maxEntryBytes() + ")");
-        NodeSettings settings = new NodeSettings(id, peers, clientAddresses, stateMachine, tickInterval,
+        NodeSettings settings = new NodeSettings(id, peers, clientAddresses, listenAddress, stateMachine, tickInterval,
                 raftOptions, fsync, requestTimeout, maxPendingRequests, maxCommandBytes, MAX_INPUTS_PER_TURN,
                 INBOX_CAPACITY, transportOptions);
         DurableLogStore store = DurableLogStore.open(RealDisk.INSTANCE, dataDirectory, storageOptions,

@@ -177,6 +177,22 @@ class RequestLimitsTest {
     }
 
     @Test
+    void aNodeListensOnItsListenAddressWhenOneIsGiven() throws Exception {
+        // The advertised peer address is not bindable here; the node must bind the listen address instead.
+        try (CaucusNode node = CaucusNode.builder()
+                .id("solo")
+                .peers(Map.of(NodeId.of("solo"), InetSocketAddress.createUnresolved("solo.invalid", 7001)))
+                .listenAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .dataDirectory(data)
+                .stateMachine(new RecordingStateMachine())
+                .tickInterval(Duration.ofMillis(20))
+                .start()) {
+            Poll.until(LocalCluster.WAIT, "the single node to lead", () -> node.status().role() == Role.LEADER);
+            assertThat(text(node.submit(bytes("a")).get(30, TimeUnit.SECONDS))).startsWith("applied:");
+        }
+    }
+
+    @Test
     void theBuilderNamesWhatIsMissingOrWrong() {
         assertThatThrownBy(() -> CaucusNode.builder().start())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("id is required");

@@ -63,7 +63,7 @@ public final class NodeRuntime implements CaucusNode {
         this.applier = new Applier(id, settings.stateMachine(), pending, () -> status().leader(),
                 new Outcomes(settings.clientAddresses()), wake, this::fail);
         this.transport = PeerTransport.builder(id)
-                .listenAddress(settings.peers().get(id))
+                .listenAddress(settings.listenAddress())
                 .peers(settings.peers())
                 .options(settings.transportOptions())
                 .inboundHandler(message -> inbox.offer(new Input.Inbound(message))) // full: dropped, Raft retries

@@ -16,9 +16,11 @@ import java.util.Objects;
  * @param peers           every voter's peer address, this node's included (it listens on its own)
  * @param clientAddresses where clients reach each node (optional, possibly for some nodes only): metadata
  *                        handed to clients in {@link io.caucus.server.NotLeaderException}
+ * @param listenAddress   where this node accepts peer connections; null means its own entry in {@code peers}
  */
 public record NodeSettings(NodeId id, Map<NodeId, InetSocketAddress> peers,
-                           Map<NodeId, InetSocketAddress> clientAddresses, StateMachine stateMachine,
+                           Map<NodeId, InetSocketAddress> clientAddresses, InetSocketAddress listenAddress,
+                           StateMachine stateMachine,
                            Duration tickInterval, RaftOptions raftOptions, boolean fsync, Duration requestTimeout,
                            int maxPendingRequests, int maxCommandBytes, int maxInputsPerTurn, int inboxCapacity,
                            TransportOptions transportOptions) {
@@ -35,6 +37,9 @@ public record NodeSettings(NodeId id, Map<NodeId, InetSocketAddress> peers,
         clientAddresses = Map.copyOf(Objects.requireNonNull(clientAddresses, "clientAddresses"));
         if (!peers.containsKey(id)) {
             throw new IllegalArgumentException("peers " + peers.keySet() + " must include this node's id " + id);
+        }
+        if (listenAddress == null) {
+            listenAddress = peers.get(id);
         }
         for (NodeId node : clientAddresses.keySet()) {
             require(peers.containsKey(node), "client address given for " + node + ", which is not among the peers "

@@ -20,7 +20,8 @@ class MemoryClusterTest {
 
     private LocalCluster cluster(int size) {
         return new LocalCluster(size, (id, peers, machine) -> NodeRuntime.start(
-                new NodeSettings(id, peers, Map.of(), machine, Duration.ofMillis(20), RaftOptions.DEFAULTS, true,
+                new NodeSettings(id, peers, Map.of(), null, machine, Duration.ofMillis(20), RaftOptions.DEFAULTS,
+                        true,
                         Duration.ofSeconds(10), 1000, 1 << 20, 1024, 4096, TransportOptions.defaults()),
                 new MemoryLogStore(disks.computeIfAbsent(id,
                         ignored -> new MemoryLogStore.Disk(ClusterConfiguration.ofVoters(peers.keySet()))))));

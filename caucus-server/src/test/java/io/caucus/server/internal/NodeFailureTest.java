@@ -37,7 +37,7 @@ class NodeFailureTest {
 
     private NodeRuntime startSingleNode(io.caucus.server.StateMachine machine) {
         Map<NodeId, InetSocketAddress> peers = Map.of(ID, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        NodeSettings settings = new NodeSettings(ID, peers, Map.of(), machine, Duration.ofMillis(20),
+        NodeSettings settings = new NodeSettings(ID, peers, Map.of(), null, machine, Duration.ofMillis(20),
                 RaftOptions.DEFAULTS, true, Duration.ofSeconds(10), 100, 1 << 20, 1024, 4096,
                 TransportOptions.defaults());
         return NodeRuntime.start(settings, DurableLogStore.open(disk, DATA, StorageOptions.DEFAULTS,

@@ -266,6 +266,31 @@ class DurableLogTest {
     }
 
     @Test
+    void aFullDiskDuringASnapshotLeavesNoPartialSnapshotAndTheLogIntact() throws IOException {
+        SimulatedDisk disk = Fixtures.disk();
+        DurableLog log = open(disk, ROOT, SMALL).log();
+        List<LogEntry> entries = batch(1, 1, 10, 100, random);
+        log.append(entries);
+        log.sync();
+        disk.setCapacityBytes(disk.durableSize(ROOT.resolve("wal").resolve(Segment.fileName(1))) + 100_000);
+        SnapshotMetadata metadata = new SnapshotMetadata(5, 1, Fixtures.CONFIGURATION);
+        assertThatThrownBy(() -> {
+            try (SnapshotWriter writer = log.snapshots().begin(metadata)) {
+                writer.write(new byte[1 << 20], 0, 1 << 20);
+                writer.commit();
+            }
+        }).isInstanceOf(StorageFailedException.class).hasMessageContaining("No space left");
+        assertThat(disk.list(ROOT.resolve("snapshots"))).isEmpty();
+        assertThat(log.snapshots().latest()).isEmpty();
+        assertThat(log.entries(1, 11, Long.MAX_VALUE)).isEqualTo(entries);
+        log.close();
+        disk.setCapacityBytes(Long.MAX_VALUE);
+        DurableLog.Opened reopened = open(disk, ROOT, SMALL);
+        assertThat(reopened.snapshot().lastIncludedIndex()).isZero();
+        assertThat(reopened.log().entries(1, 11, Long.MAX_VALUE)).isEqualTo(entries);
+    }
+
+    @Test
     void aFailedForceStopsTheLog() {
         SimulatedDisk disk = Fixtures.disk();
         DurableLog log = open(disk, ROOT, SMALL).log();

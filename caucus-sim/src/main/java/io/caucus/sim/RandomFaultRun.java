@@ -61,6 +61,11 @@ public final class RandomFaultRun {
 
     /** Runs with an explicit configuration (its seed and size are used as given). */
     public static Result run(SimConfig config, long faultTicks) {
+        return run(config, faultTicks, ClientWorkload.ReadMode.READ_INDEX);
+    }
+
+    /** Runs with an explicit configuration and read mode (a broken one shows the checker catching it). */
+    public static Result run(SimConfig config, long faultTicks, ClientWorkload.ReadMode readMode) {
         long seed = config.seed();
         Simulation sim = new Simulation(config);
         Random random = sim.random();
@@ -69,7 +74,7 @@ public final class RandomFaultRun {
         sim.setNetwork(profile);
         long slowestDiskMicros = 100 + random.nextLong(3 * sim.config().tickMicros());
         sim.setDiskDelays(10 + random.nextLong(100), slowestDiskMicros);
-        ClientWorkload clients = new ClientWorkload(sim, 2 + random.nextInt(4), KEYS, 50);
+        ClientWorkload clients = new ClientWorkload(sim, 2 + random.nextInt(4), KEYS, 50, readMode);
         Nemesis nemesis = new Nemesis(sim, 5, 60);
         clients.start();
         nemesis.start();

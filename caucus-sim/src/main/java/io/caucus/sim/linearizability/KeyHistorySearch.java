@@ -190,7 +190,7 @@ final class KeyHistorySearch {
                 String after = KvModel.apply(ops.get(op), value);
                 if (after == KvModel.ILLEGAL) {
                     noteRefused(op, value);
-                } else if (!isUseless(op, after, depth == 0 ? END : eventOp[stackCall[depth - 1]])) {
+                } else if (!isUseless(op, value, after, depth == 0 ? END : eventOp[stackCall[depth - 1]])) {
                     long[] bits = acknowledged[op] ? knownLinearized : unknownLinearized;
                     int bit = compactIndex[op];
                     long hashAfter = acknowledged[op] ? knownHash ^ zobrist[bit] : knownHash;
@@ -241,15 +241,15 @@ final class KeyHistorySearch {
     }
 
     /**
-     * Placing {@code op} now is pointless (some other branch covers it) if it is UNKNOWN and nobody could observe
-     * its effect ({@link ObservedValues}), or if it is a blind write (PUT/DELETE) right after an UNKNOWN blind
+     * Placing {@code op} now is pointless (some other branch covers it) if it is UNKNOWN and its effect cannot
+     * matter to any operation ({@link ObservedValues#mayMatter}), or if it is a blind write (PUT/DELETE) right after an UNKNOWN blind
      * write: that one would be overwritten unseen, and leaving it out (allowed, as it is UNKNOWN) reaches the same
      * value with more options, a branch the search tries from the parent configuration anyway.
      */
-    private boolean isUseless(int op, String after, int lastPlaced) {
+    private boolean isUseless(int op, String value, String after, int lastPlaced) {
         boolean overwritesUnseenUnknown = lastPlaced != END && !acknowledged[lastPlaced]
                 && isBlindWrite(ops.get(lastPlaced)) && isBlindWrite(ops.get(op));
-        return overwritesUnseenUnknown || (!acknowledged[op] && !observedValues.mayBeObserved(after));
+        return overwritesUnseenUnknown || (!acknowledged[op] && !observedValues.mayMatter(value, after));
     }
 
     private static boolean isBlindWrite(Operation op) {

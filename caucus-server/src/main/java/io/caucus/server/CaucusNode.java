@@ -3,16 +3,20 @@ package io.caucus.server;
 import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
 import io.caucus.core.RaftOptions;
+import io.caucus.storage.StorageOptions;
+import io.caucus.transport.TransportOptions;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * One Caucus server embedded in a Java service: it replicates the service's {@link StateMachine} with its
  * peers. Futures complete exceptionally with a {@link CaucusException} subtype that says whether the outcome
- * is known.
+ * is known. All methods are thread-safe and never block on the node's own threads; see docs/runtime.md for
+ * the threads a node runs and which of them completes a future.
  *
  * <pre>{@code
  * CaucusNode node = CaucusNode.builder()
@@ -26,7 +30,13 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface CaucusNode extends AutoCloseable {
 
-    /** Replicates and applies {@code command}; completes with the state machine's result. Leader only. */
+    /**
+     * Replicates and applies {@code command}; completes with the state machine's result once the command is
+     * durable on a majority and applied here. Leader only: elsewhere it fails with {@link NotLeaderException}.
+     * The array is copied.
+     *
+     * @throws IllegalArgumentException if the command is larger than {@link Builder#maxCommandBytes}
+     */
     CompletableFuture<byte[]> submit(byte[] command);
 
     /** A linearizable read (thesis §6.4, ReadIndex): completes with the state machine's answer. Leader only. */
@@ -37,12 +47,22 @@ public interface CaucusNode extends AutoCloseable {
 
     NodeId id();
 
+    /** The client address configured for {@code node} (see {@link Builder#clientAddresses}), if any. */
+    Optional<InetSocketAddress> clientAddress(NodeId node);
+
+    /**
+     * Why the node stopped by itself (a storage I/O error such as a full disk, or a state machine that threw),
+     * if it did. Such a node refuses every request with {@link ShutdownException} carrying this cause; its
+     * durable data is untouched, so it can be restarted once the cause is fixed.
+     */
+    Optional<Throwable> failure();
+
     /** Stops the node: pending requests fail with {@link ShutdownException} or {@link OutcomeUnknownException}. */
     @Override
     void close();
 
     static Builder builder() {
-        throw new UnsupportedOperationException("the runtime is not built yet");
+        return new NodeBuilder();
     }
 
     /** Options with documented defaults; see each setter. */
@@ -52,6 +72,18 @@ public interface CaucusNode extends AutoCloseable {
 
         /** Every voter's peer (Raft) address, this node's included. Required. */
         Builder peers(Map<NodeId, InetSocketAddress> raftAddresses);
+
+        /**
+         * Where clients reach each node (for example its RESP address), by node id. Optional metadata: a
+         * {@link NotLeaderException} carries the leader's, so a client can redirect without a lookup.
+         */
+        Builder clientAddresses(Map<NodeId, InetSocketAddress> clientAddresses);
+
+        /**
+         * Where to accept peer connections, e.g. {@code 0.0.0.0:7001} behind NAT (default: this node's own
+         * entry in {@link #peers}, which is what the other nodes dial).
+         */
+        Builder listenAddress(InetSocketAddress address);
 
         /** Where the log, hard state and snapshots live. Required. */
         Builder dataDirectory(Path directory);
@@ -70,6 +102,21 @@ public interface CaucusNode extends AutoCloseable {
 
         /** How long submit and read wait before failing with outcome unknown (default 10 s). */
         Builder requestTimeout(Duration timeout);
+
+        /**
+         * Most submits and reads waiting for an outcome at once (default 10 000); beyond it requests fail at
+         * once with {@link OverloadedException} (back-pressure).
+         */
+        Builder maxPendingRequests(int requests);
+
+        /** Largest command or query accepted, in bytes (default 1 MiB); larger ones are refused synchronously. */
+        Builder maxCommandBytes(int bytes);
+
+        /** Peer messaging limits and timings (default {@link TransportOptions#defaults()}). */
+        Builder transportOptions(TransportOptions options);
+
+        /** Log segment size, entry size limit and cache (default {@link StorageOptions#DEFAULTS}). */
+        Builder storageOptions(StorageOptions options);
 
         CaucusNode start();
     }

@@ -12,6 +12,10 @@ public final class OutcomeUnknownException extends CaucusException {
         super(message);
     }
 
+    public OutcomeUnknownException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
     @Override
     public boolean outcomeKnown() {
         return false;

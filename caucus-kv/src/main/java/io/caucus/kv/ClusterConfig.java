@@ -1,0 +1,86 @@
+package io.caucus.kv;
+
+import io.caucus.core.NodeId;
+import io.caucus.core.RaftOptions;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A cluster as described by its YAML file (see {@link ConfigLoader} and the README's configuration
+ * reference). Invariant: node ids and addresses are unique; at least one node.
+ */
+public record ClusterConfig(Path source, List<Node> nodes, Tunables tunables) {
+
+    public ClusterConfig {
+        nodes = List.copyOf(nodes);
+    }
+
+    /** One server: its id and the three addresses it listens on. */
+    public record Node(NodeId id, InetSocketAddress raft, InetSocketAddress client, InetSocketAddress http) {
+    }
+
+    /**
+     * @param tickIntervalMillis     duration of one Raft tick
+     * @param electionTimeoutTicks   minimum election timeout in ticks (randomized up to twice this)
+     * @param heartbeatIntervalTicks ticks between a leader's heartbeats; less than electionTimeoutTicks
+     * @param fsync                  fsync the log before acknowledging (turn off only for tests)
+     * @param dataDirectory          parent of each node's data directory ({@code <dataDirectory>/<id>})
+     * @param requestTimeoutMillis   how long a client command may wait (forwarding and retries included)
+     * @param maxSessions            client sessions kept before the least recently used expires
+     */
+    public record Tunables(long tickIntervalMillis, int electionTimeoutTicks, int heartbeatIntervalTicks,
+                           boolean fsync, Path dataDirectory, long requestTimeoutMillis, int maxSessions) {
+
+        public static final Tunables DEFAULTS = new Tunables(50, RaftOptions.DEFAULTS.electionTimeoutTicks(),
+                RaftOptions.DEFAULTS.heartbeatIntervalTicks(), true, Path.of("data"), 5000,
+                KvStateMachine.DEFAULT_MAX_SESSIONS);
+
+        public RaftOptions raftOptions() {
+            return RaftOptions.DEFAULTS.withElectionTimeoutTicks(electionTimeoutTicks)
+                    .withHeartbeatIntervalTicks(heartbeatIntervalTicks);
+        }
+
+        public Duration tickInterval() {
+            return Duration.ofMillis(tickIntervalMillis);
+        }
+
+        public Duration requestTimeout() {
+            return Duration.ofMillis(requestTimeoutMillis);
+        }
+    }
+
+    /** The node named {@code id}; refuses an id the file does not list, naming the file. */
+    public Node node(String id) {
+        for (Node node : nodes) {
+            if (node.id().value().equals(id)) {
+                return node;
+            }
+        }
+        throw new ConfigException(source + ": no node with id '" + id + "' (the file lists "
+                + nodes.stream().map(n -> n.id().value()).toList() + ")");
+    }
+
+    public Node node(NodeId id) {
+        return node(id.value());
+    }
+
+    public Map<NodeId, InetSocketAddress> raftAddresses() {
+        Map<NodeId, InetSocketAddress> addresses = new LinkedHashMap<>();
+        nodes.forEach(node -> addresses.put(node.id(), node.raft()));
+        return addresses;
+    }
+
+    public Map<NodeId, InetSocketAddress> clientAddresses() {
+        Map<NodeId, InetSocketAddress> addresses = new LinkedHashMap<>();
+        nodes.forEach(node -> addresses.put(node.id(), node.client()));
+        return addresses;
+    }
+
+    public Path dataDirectoryOf(NodeId id) {
+        return tunables.dataDirectory().resolve(id.value());
+    }
+}

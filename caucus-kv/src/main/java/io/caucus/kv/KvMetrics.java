@@ -1,0 +1,112 @@
+package io.caucus.kv;
+
+import io.caucus.core.NodeStatus;
+import io.caucus.core.Role;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Request counters, error counters and latency histograms, rendered in the Prometheus text format. Label
+ * values come from fixed sets (command names the parser knows, error codes), so the series are bounded.
+ */
+public final class KvMetrics {
+
+    /** Histogram upper bounds in seconds: 100 µs to 10 s. */
+    private static final double[] BUCKETS_SECONDS = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+        0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+
+    private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+    private final Map<String, Histogram> latency = new ConcurrentHashMap<>();
+
+    /** Records one finished request: {@code kind} is write, read, local or forwarded. */
+    public void record(String command, String kind, long elapsedNanos, String errorCode) {
+        requests.computeIfAbsent(command, c -> new LongAdder()).increment();
+        if (errorCode != null) {
+            errors.computeIfAbsent(command + "\u0000" + errorCode, c -> new LongAdder()).increment();
+        }
+        latency.computeIfAbsent(kind, k -> new Histogram()).observe(elapsedNanos / 1e9);
+    }
+
+    public long requestCount(String command) {
+        LongAdder adder = requests.get(command);
+        return adder == null ? 0 : adder.sum();
+    }
+
+    public String render(NodeStatus status) {
+        StringBuilder out = new StringBuilder(2048);
+        gauge(out, "caucus_term", "The node's current Raft term.", status.term());
+        gauge(out, "caucus_commit_index", "Highest log index known to be committed.", status.commitIndex());
+        gauge(out, "caucus_applied_index", "Highest log index applied to the key-value state.",
+                status.appliedIndex());
+        gauge(out, "caucus_last_index", "Index of the last entry in the node's log.", status.lastIndex());
+        out.append("# HELP caucus_role 1 for the node's current role.\n# TYPE caucus_role gauge\n");
+        for (Role role : Role.values()) {
+            out.append("caucus_role{role=\"").append(role.name().toLowerCase(Locale.ROOT)).append("\"} ")
+                    .append(role == status.role() ? 1 : 0).append('\n');
+        }
+        gauge(out, "caucus_is_leader", "1 if this node is the leader.", status.role() == Role.LEADER ? 1 : 0);
+        out.append("# HELP caucus_requests_total Client commands finished, by command.\n")
+                .append("# TYPE caucus_requests_total counter\n");
+        new TreeMap<>(requests).forEach((command, count) -> out.append("caucus_requests_total{command=\"")
+                .append(command).append("\"} ").append(count.sum()).append('\n'));
+        out.append("# HELP caucus_request_errors_total Client commands answered with an error, by code.\n")
+                .append("# TYPE caucus_request_errors_total counter\n");
+        new TreeMap<>(errors).forEach((key, count) -> {
+            String[] parts = key.split("\u0000", 2);
+            out.append("caucus_request_errors_total{command=\"").append(parts[0]).append("\",code=\"")
+                    .append(parts[1]).append("\"} ").append(count.sum()).append('\n');
+        });
+        out.append("# HELP caucus_request_duration_seconds Time from a command's arrival to its reply.\n")
+                .append("# TYPE caucus_request_duration_seconds histogram\n");
+        new TreeMap<>(latency).forEach((kind, histogram) -> histogram.render(out, kind));
+        return out.toString();
+    }
+
+    private static void gauge(StringBuilder out, String name, String help, long value) {
+        out.append("# HELP ").append(name).append(' ').append(help).append('\n')
+                .append("# TYPE ").append(name).append(" gauge\n")
+                .append(name).append(' ').append(value).append('\n');
+    }
+
+    private static final class Histogram {
+        private final LongAdder[] counts = new LongAdder[BUCKETS_SECONDS.length + 1];
+        private final LongAdder total = new LongAdder();
+        private final java.util.concurrent.atomic.DoubleAdder sumSeconds = new java.util.concurrent.atomic.DoubleAdder();
+
+        Histogram() {
+            for (int i = 0; i < counts.length; i++) {
+                counts[i] = new LongAdder();
+            }
+        }
+
+        void observe(double seconds) {
+            int bucket = 0;
+            while (bucket < BUCKETS_SECONDS.length && seconds > BUCKETS_SECONDS[bucket]) {
+                bucket++;
+            }
+            counts[bucket].increment();
+            total.increment();
+            sumSeconds.add(seconds);
+        }
+
+        void render(StringBuilder out, String kind) {
+            long cumulative = 0;
+            for (int i = 0; i < BUCKETS_SECONDS.length; i++) {
+                cumulative += counts[i].sum();
+                out.append("caucus_request_duration_seconds_bucket{kind=\"").append(kind).append("\",le=\"")
+                        .append(BUCKETS_SECONDS[i]).append("\"} ").append(cumulative).append('\n');
+            }
+            cumulative += counts[BUCKETS_SECONDS.length].sum();
+            out.append("caucus_request_duration_seconds_bucket{kind=\"").append(kind).append("\",le=\"+Inf\"} ")
+                    .append(cumulative).append('\n');
+            out.append("caucus_request_duration_seconds_sum{kind=\"").append(kind).append("\"} ")
+                    .append(sumSeconds.sum()).append('\n');
+            out.append("caucus_request_duration_seconds_count{kind=\"").append(kind).append("\"} ")
+                    .append(total.sum()).append('\n');
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package io.caucus.kv;
+
+import io.caucus.core.NodeId;
+import io.caucus.server.CaucusNode;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/** One key-value server: the Raft node with the KV state machine, the RESP port and the admin HTTP port. */
+public final class KvServer implements AutoCloseable {
+
+    private final CaucusNode node;
+    private final EventLoopGroup acceptors;
+    private final EventLoopGroup workers;
+    private final ScheduledExecutorService retries;
+    private final LeaderForwarder forwarder;
+    private final AdminHttpServer admin;
+    private final Channel clientChannel;
+
+    /** Serves {@code node} (already started, running a {@link KvStateMachine}) on {@code self}'s ports. */
+    KvServer(ClusterConfig config, ClusterConfig.Node self, CaucusNode node) throws IOException {
+        ClusterConfig.Tunables tunables = config.tunables();
+        this.node = node;
+        this.acceptors = new NioEventLoopGroup(1);
+        this.workers = new NioEventLoopGroup(2);
+        this.retries = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "caucus-kv-retries");
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.forwarder = new LeaderForwarder(workers);
+        KvMetrics metrics = new KvMetrics();
+        KvBackend backend = new ClusterBackend(node, config, forwarder, retries, tunables.requestTimeout());
+        Channel bound = null;
+        try {
+            bound = bindClientPort(self, backend, metrics);
+            this.admin = new AdminHttpServer(self.http(), node::status, metrics);
+        } catch (Exception e) { // Netty rethrows a BindException undeclared
+            if (bound != null) {
+                bound.close().awaitUninterruptibly();
+            }
+            stopThreads();
+            throw new IOException("cannot listen on " + self.client() + " (redis) or " + self.http()
+                    + " (http): " + e, e);
+        }
+        this.clientChannel = bound;
+    }
+
+    /** Starts node {@code id} of {@code config}, its data in {@code dataDirectory}. */
+    public static KvServer start(ClusterConfig config, NodeId id, Path dataDirectory) {
+        ClusterConfig.Node self = config.node(id);
+        ClusterConfig.Tunables tunables = config.tunables();
+        CaucusNode node = CaucusNode.builder()
+                .id(self.id().value())
+                .peers(config.raftAddresses())
+                .clientAddresses(config.clientAddresses())
+                .dataDirectory(dataDirectory)
+                .stateMachine(new KvStateMachine(tunables.maxSessions()))
+                .tickInterval(tunables.tickInterval())
+                .raftOptions(tunables.raftOptions())
+                .fsync(tunables.fsync())
+                .requestTimeout(tunables.requestTimeout())
+                .start();
+        try {
+            return new KvServer(config, self, node);
+        } catch (IOException | RuntimeException e) {
+            node.close();
+            throw new UncheckedIOException("cannot start " + id + ": " + e.getMessage(),
+                    e instanceof IOException io ? io : new IOException(e));
+        }
+    }
+
+    private Channel bindClientPort(ClusterConfig.Node self, KvBackend backend, KvMetrics metrics) {
+        try {
+            return new ServerBootstrap().group(acceptors, workers).channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel channel) {
+                            RespCodec.addTo(channel.pipeline(), true);
+                            channel.pipeline().addLast(new RespHandler(backend, metrics));
+                        }
+                    })
+                    .bind(self.client()).sync().channel();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while binding " + self.client(), e);
+        }
+    }
+
+    public CaucusNode node() {
+        return node;
+    }
+
+    @Override
+    public void close() {
+        clientChannel.close().awaitUninterruptibly();
+        admin.close();
+        node.close();
+        stopThreads();
+    }
+
+    private void stopThreads() {
+        forwarder.close();
+        retries.shutdownNow();
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+        acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+}

@@ -1,0 +1,25 @@
+package io.caucus.kv;
+
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.redis.RedisArrayAggregator;
+import io.netty.handler.codec.redis.RedisBulkStringAggregator;
+import io.netty.handler.codec.redis.RedisDecoder;
+import io.netty.handler.codec.redis.RedisEncoder;
+
+/** The RESP2 codec handlers of a pipeline, with limits: every array and nesting depth is bounded. */
+final class RespCodec {
+
+    /** Most elements in one array (arguments of one command, e.g. a large MSET). */
+    static final int MAX_ARRAY_ELEMENTS = 1 << 20;
+    /** Commands are flat arrays; replies nest at most once (MGET inside nothing). */
+    static final int MAX_ARRAY_DEPTH = 4;
+
+    private RespCodec() {
+    }
+
+    /** Adds decoder, aggregators and encoder; {@code inlineCommands} lets telnet-style "PING\r\n" work. */
+    static void addTo(ChannelPipeline pipeline, boolean inlineCommands) {
+        pipeline.addLast(new RedisDecoder(inlineCommands), new RedisBulkStringAggregator(),
+                new RedisArrayAggregator(MAX_ARRAY_ELEMENTS, MAX_ARRAY_DEPTH), new RedisEncoder());
+    }
+}

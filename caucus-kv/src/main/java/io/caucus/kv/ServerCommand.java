@@ -1,0 +1,43 @@
+package io.caucus.kv;
+
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code caucus server --config FILE --id ID [--data DIR]}: runs one node until SIGTERM or Ctrl-C. */
+@Command(name = "server", mixinStandardHelpOptions = true, description = "Run one node of a cluster.")
+final class ServerCommand implements Callable<Integer> {
+
+    @Option(names = "--config", required = true, description = "The cluster's YAML file.")
+    Path config;
+
+    @Option(names = "--id", required = true, description = "This node's id, as listed in the file.")
+    String id;
+
+    @Option(names = "--data", description = "Data directory (default: <dataDirectory>/<id>, i.e. ./data/<id>).")
+    Path data;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        ClusterConfig cluster = ConfigLoader.load(config);
+        ClusterConfig.Node self = cluster.node(id);
+        Path directory = data != null ? data : cluster.dataDirectoryOf(self.id());
+        KvServer server = KvServer.start(cluster, self.id(), directory);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "caucus-shutdown"));
+        System.out.printf("caucus %s: redis on %s, admin http on %s, raft on %s, data in %s%n", self.id(),
+                hostPort(self.client()), hostPort(self.http()), hostPort(self.raft()), directory);
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    static String hostPort(java.net.InetSocketAddress address) {
+        return address.getHostString() + ":" + address.getPort();
+    }
+}

@@ -1,0 +1,77 @@
+package io.caucus.kv;
+
+import io.caucus.core.ClusterConfiguration;
+import io.caucus.core.NodeId;
+import io.caucus.core.NodeStatus;
+import io.caucus.core.Role;
+import io.caucus.server.CaucusNode;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * A single-node stand-in for the runtime: commands apply at once to a real {@link KvStateMachine} at
+ * increasing indexes. Failures can be scripted: each queued supplier answers one submit instead.
+ */
+final class FakeNode implements CaucusNode {
+
+    final KvStateMachine stateMachine = new KvStateMachine(100);
+    final Queue<Supplier<RuntimeException>> scriptedSubmitFailures = new ArrayDeque<>();
+    volatile NodeId leader;
+    private final NodeId id;
+    private long index;
+    int submits;
+
+    FakeNode(String id) {
+        this.id = NodeId.of(id);
+        this.leader = this.id;
+    }
+
+    @Override
+    public synchronized CompletableFuture<byte[]> submit(byte[] command) {
+        submits++;
+        Supplier<RuntimeException> failure = scriptedSubmitFailures.poll();
+        if (failure != null) {
+            return CompletableFuture.failedFuture(failure.get());
+        }
+        return CompletableFuture.completedFuture(stateMachine.apply(++index, command));
+    }
+
+    /** Applies {@code command} but reports the outcome as unknown, like a leader that lost its term after. */
+    synchronized CompletableFuture<byte[]> applyButLoseReply(byte[] command, RuntimeException failure) {
+        stateMachine.apply(++index, command);
+        return CompletableFuture.failedFuture(failure);
+    }
+
+    @Override
+    public CompletableFuture<byte[]> read(byte[] query) {
+        return CompletableFuture.completedFuture(stateMachine.query(query));
+    }
+
+    @Override
+    public synchronized NodeStatus status() {
+        return new NodeStatus(id, leader != null && leader.equals(id) ? Role.LEADER : Role.FOLLOWER, 1, leader,
+                index, index, index, ClusterConfiguration.ofVoters(id.value()), Map.of());
+    }
+
+    @Override
+    public NodeId id() {
+        return id;
+    }
+
+    @Override
+    public java.util.Optional<java.net.InetSocketAddress> clientAddress(NodeId node) {
+        return java.util.Optional.empty();
+    }
+
+    @Override
+    public java.util.Optional<Throwable> failure() {
+        return java.util.Optional.empty();
+    }
+
+    @Override
+    public void close() {
+    }
+}

@@ -1,0 +1,115 @@
+package io.caucus.kv;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+/** The real RESP and HTTP servers in this JVM, over a scripted single node, driven by Jedis and HttpClient. */
+class KvServerTest {
+
+    private final FakeNode node = new FakeNode("n1");
+    private final ClusterConfig config;
+    private final KvServer server;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    KvServerTest() throws IOException {
+        int[] ports = new int[3];
+        for (int i = 0; i < 3; i++) {
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.bind(new InetSocketAddress("127.0.0.1", 0));
+                ports[i] = socket.getLocalPort();
+            }
+        }
+        config = ConfigLoader.parse(Path.of("test.yaml"), "nodes:\n  - {id: n1, raft: 127.0.0.1:" + ports[0]
+                + ", client: 127.0.0.1:" + ports[1] + ", http: 127.0.0.1:" + ports[2] + "}\n");
+        server = new KvServer(config, config.node("n1"), node);
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private Jedis jedis() {
+        return new Jedis("127.0.0.1", config.node("n1").client().getPort(), 10_000);
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        InetSocketAddress address = config.node("n1").http();
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void servesARedisClientIncludingPipelinesAndErrors() {
+        try (Jedis jedis = jedis()) {
+            assertThat(jedis.set("k", "v")).isEqualTo("OK");
+            assertThat(jedis.get("k")).isEqualTo("v");
+            assertThat(jedis.incrBy("n", 5)).isEqualTo(5L);
+            assertThat(jedis.decr("n")).isEqualTo(4L);
+            Pipeline pipeline = jedis.pipelined();
+            List<Response<Long>> increments = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                increments.add(pipeline.incr("pipelined"));
+            }
+            Response<String> last = pipeline.get("pipelined");
+            pipeline.sync();
+            for (int i = 0; i < increments.size(); i++) {
+                assertThat(increments.get(i).get()).isEqualTo(i + 1L);
+            }
+            assertThat(last.get()).isEqualTo("1000");
+            try {
+                jedis.incr("k");
+                throw new AssertionError("INCR of a non-integer succeeded");
+            } catch (JedisDataException e) {
+                assertThat(e.getMessage()).isEqualTo("ERR value is not an integer or out of range");
+            }
+            node.scriptedSubmitFailures.add(() -> new io.caucus.server.OverloadedException("too many"));
+            try {
+                jedis.set("k", "w");
+                throw new AssertionError("an overloaded write succeeded");
+            } catch (JedisDataException e) {
+                assertThat(e.getMessage()).startsWith("OVERLOADED ");
+            }
+            assertThat(jedis.get("k")).isEqualTo("v");
+        }
+        assertThat(node.stateMachine.sessionCount()).isEqualTo(1);
+    }
+
+    @Test
+    void adminPortAnswersStatusHealthAndMetrics() throws Exception {
+        try (Jedis jedis = jedis()) {
+            jedis.set("k", "v");
+        }
+        HttpResponse<String> status = get("/status");
+        assertThat(status.statusCode()).isEqualTo(200);
+        assertThat(status.body()).startsWith("{\"id\":\"n1\",\"role\":\"leader\",\"term\":1,\"leader\":\"n1\","
+                + "\"commit\":2,\"applied\":2,\"lastIndex\":2,\"members\":[\"n1\"],\"followers\":{}}");
+        assertThat(new StatusClient().fetch(config.node("n1").http()).orElseThrow()).containsEntry("role", "leader");
+        HttpResponse<String> health = get("/health");
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).contains("\"healthy\":true");
+        node.leader = null;
+        assertThat(get("/health").statusCode()).isEqualTo(503);
+        HttpResponse<String> metrics = get("/metrics");
+        assertThat(metrics.body()).contains("caucus_term 1").contains("caucus_commit_index 2")
+                .contains("caucus_requests_total{command=\"SET\"} 1")
+                .contains("caucus_request_duration_seconds_bucket{kind=\"write\",le=\"+Inf\"} 1");
+        assertThat(get("/nope").statusCode()).isEqualTo(404);
+    }
+}

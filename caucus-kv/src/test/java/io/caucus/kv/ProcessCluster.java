@@ -1,0 +1,154 @@
+package io.caucus.kv;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import redis.clients.jedis.Jedis;
+
+/**
+ * A cluster of real {@code caucus server} child JVMs on loopback, started with this JVM's java binary and
+ * class path. Every process is stopped by {@link #close()} and, should the test JVM die first, by a
+ * shutdown hook.
+ */
+final class ProcessCluster implements AutoCloseable {
+
+    static final Duration STARTUP = Duration.ofSeconds(120);
+    static final int CLIENT_TIMEOUT_MILLIS = 60_000;
+
+    final Path directory;
+    final Path clusterFile;
+    final ClusterConfig config;
+    private final ChildProcesses children = new ChildProcesses();
+    private final StatusClient statusClient = new StatusClient();
+    private final Thread hook = new Thread(children::stopAll, "process-cluster-stop");
+
+    ProcessCluster(Path directory, int size, long requestTimeoutMillis) throws IOException {
+        this.directory = directory;
+        this.clusterFile = directory.resolve("cluster.yaml");
+        StringBuilder yaml = new StringBuilder("nodes:\n");
+        List<Integer> ports = freePorts(size * 3);
+        for (int i = 0; i < size; i++) {
+            yaml.append("  - id: n").append(i + 1).append('\n')
+                    .append("    raft: 127.0.0.1:").append(ports.get(3 * i)).append('\n')
+                    .append("    client: 127.0.0.1:").append(ports.get(3 * i + 1)).append('\n')
+                    .append("    http: 127.0.0.1:").append(ports.get(3 * i + 2)).append('\n');
+        }
+        // Slower ticks than the default: the test machine may be heavily loaded, and spurious elections
+        // would only slow the test down (they are handled correctly either way).
+        yaml.append("tickIntervalMillis: 100\n")
+                .append("requestTimeoutMillis: ").append(requestTimeoutMillis).append('\n')
+                .append("dataDirectory: ").append(directory.resolve("data")).append('\n');
+        Files.writeString(clusterFile, yaml);
+        this.config = ConfigLoader.load(clusterFile);
+        Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    private static List<Integer> freePorts(int count) throws IOException {
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            List<Integer> ports = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                ServerSocket socket = new ServerSocket();
+                socket.bind(new InetSocketAddress("127.0.0.1", 0));
+                sockets.add(socket);
+                ports.add(socket.getLocalPort());
+            }
+            return ports;
+        } finally {
+            for (ServerSocket socket : sockets) {
+                socket.close();
+            }
+        }
+    }
+
+    List<String> ids() {
+        return config.nodes().stream().map(node -> node.id().value()).toList();
+    }
+
+    void start(String id) {
+        children.start(id, List.of("server", "--config", clusterFile.toString(), "--id", id),
+                directory.resolve(id + ".log"));
+    }
+
+    void startAll() {
+        ids().forEach(this::start);
+    }
+
+    void kill(String id) throws InterruptedException {
+        children.kill(id);
+    }
+
+    Optional<Map<String, Object>> status(String id) {
+        return statusClient.fetch(config.node(id).http());
+    }
+
+    /** The leader every reachable node agrees on, once one exists, within the startup deadline. */
+    String awaitLeader(List<String> among) {
+        return poll(STARTUP, () -> {
+            String leader = null;
+            for (String id : among) {
+                Optional<Map<String, Object>> status = status(id);
+                if (status.isEmpty() || status.get().get("leader") == null) {
+                    return null;
+                }
+                String named = String.valueOf(status.get().get("leader"));
+                if (leader != null && !leader.equals(named) || !among.contains(named)) {
+                    return null;
+                }
+                leader = named;
+            }
+            return leader;
+        }, "a leader agreed by " + among);
+    }
+
+    long appliedIndex(String id) {
+        return status(id).map(s -> ((Number) s.get("applied")).longValue()).orElse(-1L);
+    }
+
+    long commitIndex(String id) {
+        return status(id).map(s -> ((Number) s.get("commit")).longValue()).orElse(-1L);
+    }
+
+    Jedis client(String id) {
+        return new Jedis("127.0.0.1", config.node(id).client().getPort(), CLIENT_TIMEOUT_MILLIS);
+    }
+
+    /** Polls {@code condition} (non-null means done) until the deadline; fails naming what it waited for. */
+    <T> T poll(Duration deadline, Supplier<T> condition, String what) {
+        long end = System.nanoTime() + deadline.toNanos();
+        while (true) {
+            T value = condition.get();
+            if (value != null) {
+                return value;
+            }
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out after " + deadline + " waiting for " + what
+                        + "; node logs are in " + directory);
+            }
+            try {
+                Thread.sleep(100); // poll interval, bounded by the deadline above
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + what, e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        children.stopAll();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // already shutting down: the hook runs anyway
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package io.caucus.server;
+
+import io.caucus.core.ClusterConfiguration;
+import io.caucus.core.NodeId;
+import io.caucus.core.RaftOptions;
+import io.caucus.server.internal.DurableLogStore;
+import io.caucus.server.internal.NodeRuntime;
+import io.caucus.server.internal.NodeSettings;
+import io.caucus.storage.RealDisk;
+import io.caucus.storage.StorageOptions;
+import io.caucus.transport.TransportOptions;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/** The {@link CaucusNode.Builder} behind {@link CaucusNode#builder()}. */
+final class NodeBuilder implements CaucusNode.Builder {
+
+    /** Inputs the node thread takes per turn: proposals among them are batched into one propose call. */
+    private static final int MAX_INPUTS_PER_TURN = 1024;
+    /** Inputs waiting for the node thread; above maxPendingRequests so requests alone never fill it. */
+    private static final int INBOX_CAPACITY = 65_536;
+
+    private NodeId id;
+    private Map<NodeId, InetSocketAddress> peers;
+    private Map<NodeId, InetSocketAddress> clientAddresses = Map.of();
+    private InetSocketAddress listenAddress;
+    private Path dataDirectory;
+    private StateMachine stateMachine;
+    private Duration tickInterval = Duration.ofMillis(50);
+    private RaftOptions raftOptions = RaftOptions.DEFAULTS;
+    private boolean fsync = true;
+    private Duration requestTimeout = Duration.ofSeconds(10);
+    private int maxPendingRequests = 10_000;
+    private int maxCommandBytes = 1 << 20;
+    private TransportOptions transportOptions = TransportOptions.defaults();
+    private StorageOptions storageOptions = StorageOptions.DEFAULTS;
+
+    @Override
+    public CaucusNode.Builder id(String id) {
+        this.id = NodeId.of(id);
+        return this;
+    }
+
+    @Override
+    public CaucusNode.Builder peers(Map<NodeId, InetSocketAddress> raftAddresses) {
+        this.peers = Map.copyOf(raftAddresses);
+        return this;
+    }
+
+    @Override
+    public CaucusNode.Builder clientAddresses(Map<NodeId, InetSocketAddress> addresses) {
+        this.clientAddresses = Map.copyOf(addresses);
+        return this;
+    }
+
+    @Override
+    public CaucusNode.Builder listenAddress(InetSocketAddress address) {
+        this.listenAddress = Objects.requireNonNull(address, "listenAddress");
+        return this;
+    }
+
+    @Override
+    public CaucusNode.Builder dataDirectory(Path directory) {
+        this.dataDirectory = Objects.requireNonNull(directory, "dataDirectory");
+        return this;
+    }
+
+    @Override
+    public CaucusNode.Builder stateMachine(StateMachine stateMachine) {
+        this.stateMachine = Objects.requireNonNull(stateMachine, "stateMachine");
+        return this;
+    }
+
+    @Override
+    public CaucusNode.Builder tickInterval(Duration tick) {
+        this.tickInterval = Objects.requireNonNull(tick, "tickInterval");
+        return this;
+    }
+
+    @Override
+    public CaucusNode.Builder raftOptions(RaftOptions options) {
+        this.raftOptions = Objects.requireNonNull(options, "raftOptions");
+        return this;
+    }
+
+    @Override
+    public CaucusNode.Builder fsync(boolean fsync) {
+        this.fsync = fsync;
+        return this;
+    }
+
+    @Override
+    public CaucusNode.Builder requestTimeout(Duration timeout) {
+        this.requestTimeout = Objects.requireNonNull(timeout, "requestTimeout");
+        return this;
+    }
+
+    @Override
+    public CaucusNode.Builder maxPendingRequests(int requests) {
+        this.maxPendingRequests = requests;
+        return this;
+    }
+
+    @Override
+    public CaucusNode.Builder maxCommandBytes(int bytes) {
+        this.maxCommandBytes = bytes;
+        return this;
+    }
+
+    @Override
+    public CaucusNode.Builder transportOptions(TransportOptions options) {
+        this.transportOptions = Objects.requireNonNull(options, "transportOptions");
+        return this;
+    }
+
+    @Override
+    public CaucusNode.Builder storageOptions(StorageOptions options) {
+        this.storageOptions = Objects.requireNonNull(options, "storageOptions");
+        return this;
+    }
+
+    @Override
+    public CaucusNode start() {
+        require(id != null, "id is required");
+        require(peers != null, "peers are required");
+        require(dataDirectory != null, "dataDirectory is required");
+        require(stateMachine != null, "stateMachine is required");
+        require(maxCommandBytes <= storageOptions.maxEntryBytes(), "maxCommandBytes (" + maxCommandBytes
+                + ") must not exceed the storage's maxEntryBytes (" + storageOptions.maxEntryBytes() + ")");
+        NodeSettings settings = new NodeSettings(id, peers, clientAddresses, listenAddress, stateMachine, tickInterval,
+                raftOptions, fsync, requestTimeout, maxPendingRequests, maxCommandBytes, MAX_INPUTS_PER_TURN,
+                INBOX_CAPACITY, transportOptions);
+        DurableLogStore store = DurableLogStore.open(RealDisk.INSTANCE, dataDirectory, storageOptions,
+                ClusterConfiguration.ofVoters(peers.keySet()));
+        return NodeRuntime.start(settings, store);
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

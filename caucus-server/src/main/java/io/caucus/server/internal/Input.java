@@ -1,0 +1,30 @@
+package io.caucus.server.internal;
+
+import io.caucus.core.message.RaftMessage;
+import java.util.concurrent.CompletableFuture;
+
+/** What other threads hand to the node thread through its inbox. */
+sealed interface Input {
+
+    /** A message from a peer, posted by a transport event loop. */
+    record Inbound(RaftMessage message) implements Input {
+    }
+
+    /** A client's command, not yet proposed. */
+    record Proposal(byte[] command, CompletableFuture<byte[]> future, long deadlineNanos) implements Input {
+    }
+
+    /** A client's read, already registered under {@code requestId} in {@link PendingRequests}. */
+    record Read(long requestId) implements Input {
+    }
+
+    /** Something the node thread polls (durable or applied progress, a failure) changed: look again. */
+    record Wakeup() implements Input {
+        static final Wakeup INSTANCE = new Wakeup();
+    }
+
+    /** Finish the current turn and stop. */
+    record Stop() implements Input {
+        static final Stop INSTANCE = new Stop();
+    }
+}

@@ -1,0 +1,35 @@
+package io.caucus.server.internal;
+
+import io.caucus.core.HardState;
+import io.caucus.core.LogView;
+import io.caucus.core.Persist;
+
+/**
+ * What the runtime needs from durable storage: the recovered state, a write side owned by the node thread and
+ * a sync that the log-sync thread calls concurrently with those writes (group commit).
+ *
+ * <p>Threading contract: {@link #write}, {@link #log()} reads and {@link #close()} from the node thread (or
+ * after it has stopped); {@link #sync()} from one other thread.
+ */
+public interface LogStore extends AutoCloseable {
+
+    /** The hard state recovered when the store was opened (later writes do not change this answer). */
+    HardState recoveredHardState();
+
+    /** The durable log, updated by {@link #write}; reads see writes at once. */
+    LogView log();
+
+    /**
+     * Carries out a persist instruction: entries (truncating from the first one's index), then hard state.
+     * Visible at once, not yet durable.
+     *
+     * @return a ticket that is durable once {@link #sync()} returns a value at least as large
+     */
+    long write(Persist persist);
+
+    /** Makes everything written so far durable (one fsync for all of it); returns the highest durable ticket. */
+    long sync();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,359 @@
+package io.caucus.server.internal;
+
+import io.caucus.core.NodeId;
+import io.caucus.core.NodeStatus;
+import io.caucus.core.Persist;
+import io.caucus.core.ProposeResult;
+import io.caucus.core.RaftNode;
+import io.caucus.core.Ready;
+import io.caucus.core.Role;
+import io.caucus.core.message.RaftMessage;
+import io.caucus.server.CaucusException;
+import io.caucus.server.NoLeaderException;
+import io.caucus.server.OutcomeUnknownException;
+import io.caucus.server.OverloadedException;
+import io.caucus.server.ShutdownException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The node thread (thesis §10.2.1): the only thread that touches the {@link RaftNode} and the write side of the
+ * {@link LogStore}. Each turn it takes every input queued in the inbox, feeds them to the core (all proposals of
+ * the turn in one {@code propose} call, so they travel in one AppendEntries per follower), ticks the core when
+ * the tick interval has passed, and then carries out the core's {@link Ready}: messages to the transport at
+ * once, the persist instruction to the store and its ticket to the {@link LogSyncer}, committed entries and
+ * read results to the {@link Applier}; requests that failed go to {@link Completions}. Durable and applied
+ * progress come back through the syncer's and the applier's counters, which the node thread reads at the start
+ * of every turn.
+ *
+ * <p>The node thread never blocks on anything but its inbox, except for back-pressure when the sync or apply
+ * queue is full; it never completes a client future itself, so no client callback runs here.
+ */
+final class NodeLoop implements Runnable {
+
+    private static final System.Logger LOG = System.getLogger(NodeLoop.class.getName());
+    /** Ready rounds per turn before the inbox is looked at again, so a busy core does not starve inputs. */
+    private static final int MAX_READY_ROUNDS_PER_TURN = 16;
+    /** How often pending requests are checked against their deadlines (timeouts fire this late at most). */
+    private static final long SWEEP_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+    private final RaftNode raft;
+    private final LogStore store;
+    private final Consumer<RaftMessage> sender;
+    private final LogSyncer syncer;
+    private final Applier applier;
+    private final Completions completions;
+    private final Outcomes outcomes;
+    private final PendingRequests pending;
+    private final Lifecycle lifecycle;
+    private final Consumer<Throwable> onFatal;
+    private final NodeSettings settings;
+    private final BlockingQueue<Input> inbox;
+    private final AtomicBoolean wakeupQueued = new AtomicBoolean();
+    private final long tickIntervalNanos;
+
+    private volatile NodeStatus status;
+    private long nextTickNanos;
+    private long nextSweepNanos;
+    private long reportedDurableSequence;
+    private long reportedAppliedIndex;
+    /** The term this node leads, or 0 if it is not the leader. */
+    private long leadingTerm;
+    private Role lastRole;
+    private NodeId lastLeader;
+    private long lastTerm;
+
+    NodeLoop(RaftNode raft, LogStore store, Consumer<RaftMessage> sender, LogSyncer syncer, Applier applier,
+             Completions completions,
+             PendingRequests pending, Lifecycle lifecycle, Consumer<Throwable> onFatal, NodeSettings settings,
+             BlockingQueue<Input> inbox) {
+        this.raft = raft;
+        this.store = store;
+        this.sender = sender;
+        this.syncer = syncer;
+        this.applier = applier;
+        this.completions = completions;
+        this.outcomes = new Outcomes(settings.clientAddresses());
+        this.pending = pending;
+        this.lifecycle = lifecycle;
+        this.onFatal = onFatal;
+        this.settings = settings;
+        this.inbox = inbox;
+        this.tickIntervalNanos = settings.tickInterval().toNanos();
+        this.status = raft.status();
+        this.lastRole = raft.role();
+        this.lastTerm = raft.term();
+    }
+
+    /** The status published at the end of the latest turn; safe from any thread. */
+    NodeStatus status() {
+        return status;
+    }
+
+    /** Makes the node thread look at the syncer's and applier's progress soon; safe from any thread. */
+    void wake() {
+        if (wakeupQueued.compareAndSet(false, true) && !inbox.offer(Input.Wakeup.INSTANCE)) {
+            wakeupQueued.set(false); // the inbox is full, so the node thread is about to take a turn anyway
+        }
+    }
+
+    @Override
+    public void run() {
+        nextTickNanos = System.nanoTime() + tickIntervalNanos;
+        nextSweepNanos = nextTickNanos;
+        try {
+            boolean stop = false;
+            while (!stop && lifecycle.state() != Lifecycle.State.FAILED) {
+                stop = turn(takeBatch());
+                status = raft.status();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            // A storage write failed (disk full, I/O error) or an invariant broke: nothing more may be written.
+            onFatal.accept(e);
+        } finally {
+            status = raft.status();
+            failQueuedInputs();
+        }
+    }
+
+    private List<Input> takeBatch() throws InterruptedException {
+        long waitNanos = raft.hasReady() ? 0 : Math.max(0, nextTickNanos - System.nanoTime());
+        Input first = inbox.poll(waitNanos, TimeUnit.NANOSECONDS);
+        List<Input> batch = new ArrayList<>();
+        if (first != null) {
+            batch.add(first);
+            inbox.drainTo(batch, settings.maxInputsPerTurn() - 1);
+        }
+        return batch;
+    }
+
+    /** One turn of the loop; returns true if asked to stop. */
+    private boolean turn(List<Input> batch) throws InterruptedException {
+        wakeupQueued.set(false);
+        reportProgress();
+        List<Input.Proposal> proposals = new ArrayList<>();
+        boolean stop = false;
+        for (Input input : batch) {
+            switch (input) {
+                case Input.Inbound inbound -> raft.step(inbound.message());
+                case Input.Proposal proposal -> proposals.add(proposal);
+                case Input.Read read -> raft.readIndex(read.requestId());
+                case Input.Wakeup wakeup -> {
+                    // progress was read above
+                }
+                case Input.Stop request -> stop = true;
+            }
+        }
+        if (stop) {
+            // Closing: these were never proposed, so their outcome is known.
+            completions.fail(futures(proposals), () -> stopped(null));
+        } else {
+            propose(proposals);
+        }
+        long now = System.nanoTime();
+        if (now - nextTickNanos >= 0) {
+            raft.tick();
+            // A late turn ticks once and resumes the schedule from now, rather than catching up in a burst.
+            nextTickNanos += tickIntervalNanos;
+            if (nextTickNanos - now <= 0) {
+                nextTickNanos = now + tickIntervalNanos;
+            }
+        }
+        if (now - nextSweepNanos >= 0) {
+            expireRequests(now);
+            nextSweepNanos = now + SWEEP_INTERVAL_NANOS;
+        }
+        noticeRoleChange();
+        for (int round = 0; round < MAX_READY_ROUNDS_PER_TURN && raft.hasReady(); round++) {
+            handle(raft.ready());
+            reportProgress();
+        }
+        noticeRoleChange();
+        return stop;
+    }
+
+    private void reportProgress() {
+        long durable = syncer.durableSequence();
+        if (durable > reportedDurableSequence) {
+            raft.persisted(durable);
+            reportedDurableSequence = durable;
+        }
+        long applied = applier.appliedIndex();
+        if (applied > reportedAppliedIndex) {
+            raft.applied(applied);
+            reportedAppliedIndex = applied;
+        }
+    }
+
+    // ---------------------------------------------------------------- proposals
+
+    /** Proposes the turn's commands, as few core calls as the batch size limit allows. */
+    private void propose(List<Input.Proposal> proposals) throws InterruptedException {
+        List<Input.Proposal> chunk = new ArrayList<>();
+        long chunkBytes = 0;
+        for (Input.Proposal proposal : proposals) {
+            if (proposal.future().isDone()) {
+                continue; // cancelled by the client before it was proposed: nothing to do
+            }
+            if (!chunk.isEmpty() && chunkBytes + proposal.command().length > settings.raftOptions().maxBatchBytes()) {
+                proposeChunk(chunk);
+                chunk = new ArrayList<>();
+                chunkBytes = 0;
+            }
+            chunk.add(proposal);
+            chunkBytes += proposal.command().length;
+        }
+        if (!chunk.isEmpty()) {
+            proposeChunk(chunk);
+        }
+    }
+
+    private void proposeChunk(List<Input.Proposal> chunk) throws InterruptedException {
+        List<byte[]> commands = new ArrayList<>(chunk.size());
+        for (Input.Proposal proposal : chunk) {
+            commands.add(proposal.command());
+        }
+        switch (raft.propose(commands)) {
+            case ProposeResult.Accepted accepted -> {
+                for (int i = 0; i < chunk.size(); i++) {
+                    Input.Proposal proposal = chunk.get(i);
+                    pending.addProposal(accepted.firstIndex() + i,
+                            new PendingRequests.Proposal(accepted.term(), proposal.future(), proposal.deadlineNanos()));
+                }
+            }
+            case ProposeResult.Rejected rejected -> completions.fail(futures(chunk), rejection(rejected));
+        }
+    }
+
+    private Supplier<CaucusException> rejection(ProposeResult.Rejected rejected) {
+        return switch (rejected.reason()) {
+            case NOT_LEADER -> () -> outcomes.notLeader(rejected.leaderHint(),
+                    "no leader is known (an election is under way or a majority is unreachable)");
+            case TRANSFERRING_LEADERSHIP -> () -> new NoLeaderException("leadership is being transferred; retry");
+            case TOO_MANY_UNCOMMITTED -> () -> new OverloadedException(
+                    "too many proposals are waiting to commit; retry after some commit");
+        };
+    }
+
+    private static List<CompletableFuture<byte[]>> futures(List<Input.Proposal> proposals) {
+        List<CompletableFuture<byte[]>> futures = new ArrayList<>(proposals.size());
+        for (Input.Proposal proposal : proposals) {
+            futures.add(proposal.future());
+        }
+        return futures;
+    }
+
+    private void expireRequests(long nowNanos) throws InterruptedException {
+        List<CompletableFuture<byte[]>> expired = pending.takeExpired(nowNanos);
+        completions.fail(expired, () -> new OutcomeUnknownException("no outcome within the request timeout of "
+                + settings.requestTimeout() + "; the command may still apply"));
+    }
+
+    // ---------------------------------------------------------------- ready
+
+    private void handle(Ready ready) throws InterruptedException {
+        for (RaftMessage message : ready.messages()) {
+            sender.accept(message);
+        }
+        if (ready.persist() != null) {
+            persist(ready.persist());
+        }
+        if (!ready.committedEntries().isEmpty() || !ready.reads().isEmpty()) {
+            applier.apply(ready.committedEntries(), ready.reads());
+        }
+    }
+
+    /** Writes now (visible, not durable); the syncer makes it durable, batched with whatever follows. */
+    private void persist(Persist persist) throws InterruptedException {
+        long ticket = store.write(persist);
+        syncer.written(ticket, persist.sequence());
+        if (!settings.fsync()) {
+            // Testing mode: acknowledge before the fsync, which still runs in the background.
+            raft.persisted(persist.sequence());
+            reportedDurableSequence = persist.sequence();
+        }
+    }
+
+    // ---------------------------------------------------------------- leadership
+
+    /**
+     * Logs elections won and lost and leader changes, and fails the proposals of a leader that lost its
+     * leadership: they may still commit under the next leader, so their outcome is unknown (not failed).
+     */
+    private void noticeRoleChange() throws InterruptedException {
+        Role role = raft.role();
+        long term = raft.term();
+        NodeId leader = raft.leader();
+        if (leadingTerm != 0 && (role != Role.LEADER || term != leadingTerm)) {
+            LOG.log(System.Logger.Level.INFO, "{0}: no longer leader of term {1} (now {2} in term {3}, leader {4})",
+                    raft.id(), leadingTerm, role, term, leader);
+            leadingTerm = 0;
+            completions.fail(futuresOf(pending.takeAllProposals()), () -> new OutcomeUnknownException(
+                    "leadership was lost before the command was known to commit; it may still apply"));
+        }
+        if (role == Role.LEADER && leadingTerm == 0) {
+            leadingTerm = term;
+            LOG.log(System.Logger.Level.INFO, "{0}: won the election, leader of term {1}", raft.id(), term);
+        } else if (role != lastRole && lastRole == Role.CANDIDATE) {
+            LOG.log(System.Logger.Level.INFO, "{0}: lost the election of term {1}; now {2}, leader {3}",
+                    raft.id(), lastTerm, role, leader);
+        }
+        if (!Objects.equals(leader, lastLeader) && leader != null && !leader.equals(raft.id())) {
+            LOG.log(System.Logger.Level.INFO, "{0}: leader of term {1} is {2}", raft.id(), term, leader);
+        }
+        lastRole = role;
+        lastLeader = leader;
+        lastTerm = term;
+    }
+
+    private static List<CompletableFuture<byte[]>> futuresOf(List<PendingRequests.Proposal> proposals) {
+        List<CompletableFuture<byte[]>> futures = new ArrayList<>(proposals.size());
+        for (PendingRequests.Proposal proposal : proposals) {
+            futures.add(proposal.future());
+        }
+        return futures;
+    }
+
+    // ---------------------------------------------------------------- stopping
+
+    /**
+     * Fails what is still in the inbox: those commands were never proposed, so their outcome is known. Runs
+     * after the lifecycle left RUNNING, so a client that queues later finds out itself (see NodeRuntime).
+     */
+    private void failQueuedInputs() {
+        Throwable cause = lifecycle.failure();
+        for (Input input; (input = inbox.poll()) != null; ) {
+            switch (input) {
+                case Input.Proposal proposal -> proposal.future().completeExceptionally(stopped(cause));
+                case Input.Read read -> {
+                    PendingRequests.Read taken = pending.takeRead(read.requestId());
+                    if (taken != null) {
+                        taken.future().completeExceptionally(stopped(cause));
+                    }
+                }
+                case Input.Inbound inbound -> {
+                    // peers retry; nothing to answer
+                }
+                case Input.Wakeup wakeup -> {
+                }
+                case Input.Stop request -> {
+                }
+            }
+        }
+    }
+
+    static ShutdownException stopped(Throwable cause) {
+        return cause == null
+                ? new ShutdownException("the node is shutting down; the request was not accepted")
+                : new ShutdownException("the node stopped after a failure; the request was not accepted", cause);
+    }
+}

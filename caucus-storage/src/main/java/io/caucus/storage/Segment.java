@@ -1,0 +1,60 @@
+package io.caucus.storage;
+
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * One segment file of the log, named by its sequence number. Only the newest segment is appended to; all
+ * older ones were forced in full before the next was created, which is why recovery accepts damage only at
+ * the tail of the newest.
+ *
+ * <p>{@code size}, {@code maxEntryIndex} and {@code headerBytes} belong to the owner thread.
+ * {@code writtenBytes}, {@code syncedBytes} and {@code forcesInFlight} are shared with the syncing thread and guarded by the
+ * {@link SyncTracker}'s monitor.
+ */
+final class Segment {
+
+    private static final String PREFIX = "wal-";
+    private static final String SUFFIX = ".seg";
+
+    final long sequence;
+    final Path path;
+    final DiskFile file;
+    long size;
+    long maxEntryIndex;
+    long headerBytes;
+
+    long writtenBytes;
+    long syncedBytes;
+    int forcesInFlight;
+
+    Segment(long sequence, Path path, DiskFile file) {
+        this.sequence = sequence;
+        this.path = path;
+        this.file = file;
+    }
+
+    static String fileName(long sequence) {
+        return String.format(Locale.ROOT, "%s%020d%s", PREFIX, sequence, SUFFIX);
+    }
+
+    /** The sequence number a segment file name carries, or -1 if the name is not a segment's. */
+    static long parseSequence(String name) {
+        if (!name.startsWith(PREFIX) || !name.endsWith(SUFFIX)
+                || name.length() != PREFIX.length() + 20 + SUFFIX.length()) {
+            return -1;
+        }
+        String digits = name.substring(PREFIX.length(), PREFIX.length() + 20);
+        for (int i = 0; i < digits.length(); i++) {
+            if (!Character.isDigit(digits.charAt(i))) {
+                return -1;
+            }
+        }
+        return Long.parseLong(digits);
+    }
+
+    @Override
+    public String toString() {
+        return path.getFileName().toString();
+    }
+}

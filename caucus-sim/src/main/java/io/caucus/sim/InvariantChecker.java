@@ -185,6 +185,14 @@ final class InvariantChecker {
                     + status.appliedIndex());
         }
         p.appliedIndex = status.appliedIndex();
+        if (status.appliedIndex() > status.commitIndex() || status.commitIndex() > status.lastIndex()) {
+            failer.fail("Applied <= commit <= last", node + " applied " + status.appliedIndex() + ", commit "
+                    + status.commitIndex() + ", last index " + status.lastIndex());
+        }
+        if (status.appliedIndex() != node.stateMachine().appliedIndex()) {
+            failer.fail("Applied index reported", node + " core believes " + status.appliedIndex()
+                    + " applied, its state machine applied " + node.stateMachine().appliedIndex());
+        }
         if (status.role() == Role.LEADER) {
             checkLeader(node, status, p);
         } else {

@@ -2,6 +2,7 @@ package io.caucus.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.caucus.sim.client.ClientWorkload;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -50,5 +51,21 @@ class BrokenRuntimeIsCaughtTest {
 
         RandomFaultRun.Result honest = RandomFaultRun.run(first.seed(), 600);
         assertThat(honest.seed()).isEqualTo(first.seed());
+    }
+
+    @Test
+    void readsServedFromAnyNodesLocalStateAreCaughtAsNotLinearizable() {
+        SimulationFailure caught = null;
+        for (long seed = 1; seed <= 60 && caught == null; seed++) {
+            try {
+                RandomFaultRun.run(RandomFaultRun.configOf(seed), 600, ClientWorkload.ReadMode.LOCAL_UNSAFE);
+            } catch (SimulationFailure failure) {
+                caught = failure;
+                System.out.println("stale reads caught: seed " + seed + " -> " + failure.invariant());
+            }
+        }
+        assertThat(caught).as("a stale read found in 60 seeds").isNotNull();
+        assertThat(caught.invariant()).isEqualTo("Linearizability");
+        assertThat(caught.getMessage()).contains("NOT_LINEARIZABLE", "GET");
     }
 }

@@ -33,6 +33,17 @@ public final class ClientWorkload implements NodeObserver {
 
     private static final long NOT_WAITING = -1;
 
+    /** How GETs are served. */
+    public enum ReadMode {
+        /** Linearizable: ReadIndex at the node believed to lead, then read once applied (thesis §6.4). */
+        READ_INDEX,
+        /**
+         * Deliberately broken: read the contacted node's state machine at once, whatever its role. Exists to
+         * show that the linearizability check catches stale reads.
+         */
+        LOCAL_UNSAFE
+    }
+
     private enum Phase { BETWEEN_ATTEMPTS, WRITE_ACCEPTED, READ_REQUESTED, READ_CONFIRMED }
 
     private static final class Pending {
@@ -66,6 +77,7 @@ public final class ClientWorkload implements NodeObserver {
 
     private final Simulation sim;
     private final List<String> keys;
+    private final ReadMode readMode;
     private final long timeoutMicros;
     private final long maxThinkMicros;
     private final List<Client> clients = new ArrayList<>();
@@ -83,11 +95,16 @@ public final class ClientWorkload implements NodeObserver {
      * @param timeoutTicks how long a client waits for one operation before giving up
      */
     public ClientWorkload(Simulation sim, int clientCount, List<String> keys, long timeoutTicks) {
+        this(sim, clientCount, keys, timeoutTicks, ReadMode.READ_INDEX);
+    }
+
+    public ClientWorkload(Simulation sim, int clientCount, List<String> keys, long timeoutTicks, ReadMode readMode) {
         if (clientCount < 1 || keys.isEmpty() || timeoutTicks < 1) {
             throw new IllegalArgumentException("need at least one client, one key and a positive timeout");
         }
         this.sim = sim;
         this.keys = List.copyOf(keys);
+        this.readMode = readMode;
         this.timeoutMicros = timeoutTicks * sim.config().tickMicros();
         this.maxThinkMicros = 3 * sim.config().tickMicros();
         List<NodeId> nodes = sim.nodeIds();
@@ -198,6 +215,10 @@ public final class ClientWorkload implements NodeObserver {
         }
         op.node = node;
         op.incarnation = node.incarnation();
+        if (op.kind == OpKind.GET && readMode == ReadMode.LOCAL_UNSAFE) {
+            complete(client, Outcome.OK, node.stateMachine().get(op.key));
+            return;
+        }
         if (op.kind == OpKind.GET) {
             op.phase = Phase.READ_REQUESTED;
             op.requestId = nextRequestId++;

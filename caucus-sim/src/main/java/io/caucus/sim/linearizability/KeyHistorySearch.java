@@ -76,6 +76,30 @@ final class KeyHistorySearch {
     private int firstKnown;
     private int firstUnknown;
 
+    // Search state. The stack holds, per linearized op, its call event and the value and firstReturn before it.
+    private final long[] knownLinearized;
+    private final long[] unknownLinearized;
+    private long knownHash;
+    private String value;
+    private final int[] stackCall;
+    private final String[] stackValue;
+    private final int[] stackFirstReturn;
+    private int depth;
+    private int acknowledgedDone;
+    private final ExploredConfigurations explored = new ExploredConfigurations();
+    private Stuck deepest;
+    private int deepestDone = -1;
+    private long steps;
+    /** The event being visited. */
+    private int event;
+    /**
+     * END while walking the acknowledged list; once the walk meets a return, that return (the first of the list).
+     * Invariant: while some acknowledged op is not linearized, its return lies ahead in the acknowledged list, so
+     * the walk meets a return before END.
+     */
+    private int firstReturn = END;
+    private boolean used;
+
     // Values on which each acknowledged op was refused; feeds the explanation of a violation.
     private final ObservedValues observedValues;
     private final String[][] refusedValues;
@@ -108,6 +132,12 @@ final class KeyHistorySearch {
         prev = new int[events];
         buildEventLists();
         observedValues = new ObservedValues(this.ops);
+        knownLinearized = new long[(known + 63) / 64];
+        unknownLinearized = new long[(unknown + 63) / 64];
+        stackCall = new int[n];
+        stackValue = new String[n];
+        stackFirstReturn = new int[n];
+        event = firstKnown;
         refusedValues = new String[n][];
         refusedCount = new int[n];
     }
@@ -150,113 +180,108 @@ final class KeyHistorySearch {
         return sorted.isEmpty() ? END : base;
     }
 
-    /** Runs the search, giving up after {@code maxSteps} steps (one step = one event visited). */
+    /**
+     * Runs the search, giving up after {@code maxSteps} steps (one step = one event visited). Single use.
+     */
     Result run(long maxSteps) {
-        long[] knownLinearized = new long[(acknowledgedCount + 63) / 64];
-        long[] unknownLinearized = new long[(ops.size() - acknowledgedCount + 63) / 64];
-        long knownHash = 0;
-        String value = null;
-        int n = ops.size();
-        int[] stackCall = new int[n];
-        String[] stackValue = new String[n];
-        int[] stackFirstReturn = new int[n];
-        int depth = 0;
-        int acknowledgedDone = 0;
-        ExploredConfigurations explored = new ExploredConfigurations();
-        Stuck deepest = null;
-        int deepestDone = -1;
-        long steps = 0;
-        // Invariant: while some acknowledged op is not linearized, its return lies ahead in the known list, so
-        // the walk over the known list meets a return (firstReturn) before END.
-        int event = firstKnown;
-        int firstReturn = END; // the first return of the known list, once the walk has reached it
+        if (used) {
+            throw new IllegalStateException("a KeyHistorySearch runs once");
+        }
+        used = true;
         while (acknowledgedDone < acknowledgedCount) {
             if (++steps > maxSteps) {
                 return new OutOfSteps(maxSteps);
             }
-            boolean candidate;
-            if (firstReturn == END) {
-                candidate = eventIsCall[event];
-                if (!candidate) {
-                    firstReturn = event;
-                    event = firstUnknown;
-                    continue;
+            if (firstReturn == END && !eventIsCall[event]) {
+                firstReturn = event; // acknowledged candidates exhausted; now the UNKNOWN ones invoked before it
+                event = firstUnknown;
+            } else if (firstReturn == END || (event != END && eventTime[event] <= eventTime[firstReturn])) {
+                if (!tryToLinearize(event)) {
+                    event = next[event];
                 }
             } else {
-                candidate = event != END && eventTime[event] <= eventTime[firstReturn];
-            }
-            if (candidate) {
-                int op = eventOp[event];
-                String after = KvModel.apply(ops.get(op), value);
-                if (after == KvModel.ILLEGAL) {
-                    noteRefused(op, value);
-                } else if (!isUseless(op, after, depth == 0 ? END : eventOp[stackCall[depth - 1]])) {
-                    long[] bits = acknowledged[op] ? knownLinearized : unknownLinearized;
-                    int bit = compactIndex[op];
-                    long hashAfter = acknowledged[op] ? knownHash ^ zobrist[bit] : knownHash;
-                    bits[bit >>> 6] |= 1L << bit;
-                    if (explored.add(hashAfter, knownLinearized, unknownLinearized, after)) {
-                        stackCall[depth] = event;
-                        stackValue[depth] = value;
-                        stackFirstReturn[depth] = firstReturn;
-                        depth++;
-                        knownHash = hashAfter;
-                        value = after;
-                        acknowledgedDone += acknowledged[op] ? 1 : 0;
-                        lift(event);
-                        event = firstKnown;
-                        firstReturn = END;
-                        continue;
-                    }
-                    bits[bit >>> 6] &= ~(1L << bit);
+                // Candidates exhausted: firstReturn's operation cannot be linearized after this prefix.
+                if (acknowledgedDone > deepestDone) {
+                    deepestDone = acknowledgedDone;
+                    deepest = describe();
                 }
-                event = next[event];
-                continue;
+                if (depth == 0) {
+                    return withRefusals(deepest, steps);
+                }
+                backtrack();
             }
-            // Candidates exhausted: firstReturn's operation cannot be linearized after this prefix.
-            if (acknowledgedDone > deepestDone) {
-                deepestDone = acknowledgedDone;
-                deepest = describe(stackCall, depth, value, firstReturn);
-            }
-            if (depth == 0) {
-                return withRefusals(deepest, steps);
-            }
-            depth--;
-            int call = stackCall[depth];
-            int undone = eventOp[call];
-            value = stackValue[depth];
-            firstReturn = stackFirstReturn[depth];
-            int bit = compactIndex[undone];
-            if (acknowledged[undone]) {
-                knownLinearized[bit >>> 6] &= ~(1L << bit);
-                knownHash ^= zobrist[bit];
-                acknowledgedDone--;
-            } else {
-                unknownLinearized[bit >>> 6] &= ~(1L << bit);
-            }
-            unlift(call);
-            event = next[call];
         }
         return new Linearizable(steps);
     }
 
+    /** Linearizes the operation of this call event next, if the model allows it and the result is unexplored. */
+    private boolean tryToLinearize(int call) {
+        int op = eventOp[call];
+        String after = KvModel.apply(ops.get(op), value);
+        if (after == KvModel.ILLEGAL) {
+            noteRefused(op, value);
+            return false;
+        }
+        if (isUseless(op, value, after, depth == 0 ? END : eventOp[stackCall[depth - 1]])) {
+            return false;
+        }
+        long[] bits = acknowledged[op] ? knownLinearized : unknownLinearized;
+        int bit = compactIndex[op];
+        long hashAfter = acknowledged[op] ? knownHash ^ zobrist[bit] : knownHash;
+        bits[bit >>> 6] |= 1L << bit;
+        if (!explored.add(hashAfter, knownLinearized, unknownLinearized, after)) {
+            bits[bit >>> 6] &= ~(1L << bit);
+            return false;
+        }
+        stackCall[depth] = call;
+        stackValue[depth] = value;
+        stackFirstReturn[depth] = firstReturn;
+        depth++;
+        knownHash = hashAfter;
+        value = after;
+        acknowledgedDone += acknowledged[op] ? 1 : 0;
+        lift(call);
+        event = firstKnown;
+        firstReturn = END;
+        return true;
+    }
+
+    /** Undoes the last linearization and resumes the walk at the candidate after it. */
+    private void backtrack() {
+        depth--;
+        int call = stackCall[depth];
+        int undone = eventOp[call];
+        value = stackValue[depth];
+        firstReturn = stackFirstReturn[depth];
+        int bit = compactIndex[undone];
+        if (acknowledged[undone]) {
+            knownLinearized[bit >>> 6] &= ~(1L << bit);
+            knownHash ^= zobrist[bit];
+            acknowledgedDone--;
+        } else {
+            unknownLinearized[bit >>> 6] &= ~(1L << bit);
+        }
+        unlift(call);
+        event = next[call];
+    }
+
     /**
-     * Placing {@code op} now is pointless (some other branch covers it) if it is UNKNOWN and nobody could observe
-     * its effect ({@link ObservedValues}), or if it is a blind write (PUT/DELETE) right after an UNKNOWN blind
+     * Placing {@code op} now is pointless (some other branch covers it) if it is UNKNOWN and its effect cannot
+     * matter to any operation ({@link ObservedValues#mayMatter}), or if it is a blind write (PUT/DELETE) right after an UNKNOWN blind
      * write: that one would be overwritten unseen, and leaving it out (allowed, as it is UNKNOWN) reaches the same
      * value with more options, a branch the search tries from the parent configuration anyway.
      */
-    private boolean isUseless(int op, String after, int lastPlaced) {
+    private boolean isUseless(int op, String value, String after, int lastPlaced) {
         boolean overwritesUnseenUnknown = lastPlaced != END && !acknowledged[lastPlaced]
                 && isBlindWrite(ops.get(lastPlaced)) && isBlindWrite(ops.get(op));
-        return overwritesUnseenUnknown || (!acknowledged[op] && !observedValues.mayBeObserved(after));
+        return overwritesUnseenUnknown || (!acknowledged[op] && !observedValues.mayMatter(value, after));
     }
 
     private static boolean isBlindWrite(Operation op) {
         return op.kind() == OpKind.PUT || op.kind() == OpKind.DELETE;
     }
 
-    private Stuck describe(int[] stackCall, int depth, String value, int firstReturn) {
+    private Stuck describe() {
         int[] prefix = new int[depth];
         for (int i = 0; i < depth; i++) {
             prefix[i] = eventOp[stackCall[i]];

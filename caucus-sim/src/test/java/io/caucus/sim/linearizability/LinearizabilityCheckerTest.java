@@ -141,6 +141,14 @@ class LinearizabilityCheckerTest {
         }
 
         @Test
+        void unknownWriteCanRefuteACompareAndSetThatDidNotSwap() {
+            assertLinearizable(put(1, "k", "a", 0, 1), putUnknown(2, "k", "b", 2), append(3, "k", "x", 5, 6),
+                    cas(3, "k", "ax", "z", false, 7, 8));
+            assertViolation("k", put(1, "k", "a", 0, 1), append(3, "k", "x", 5, 6),
+                    cas(3, "k", "ax", "z", false, 7, 8));
+        }
+
+        @Test
         void unknownDeleteObservedOnlyThroughALaterAppend() {
             assertLinearizable(put(1, "k", "a", 0, 1), new Operation(2, OpKind.DELETE, "k", null, null, 2,
                     Long.MAX_VALUE, Outcome.UNKNOWN, null), append(3, "k", "x", 5, 6), get(3, "k", "x", 7, 8));

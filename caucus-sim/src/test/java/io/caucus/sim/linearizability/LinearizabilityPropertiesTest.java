@@ -66,8 +66,8 @@ class LinearizabilityPropertiesTest {
     }
 
     /** Differential test against an exhaustive search on tiny random (mostly non-linearizable) histories. */
-    @Property(tries = 2000)
-    void agreesWithBruteForceOnTinyHistories(@ForAll long seed, @ForAll @IntRange(min = 0, max = 7) int count) {
+    @Property(tries = 3000)
+    void agreesWithBruteForceOnTinyHistories(@ForAll long seed, @ForAll @IntRange(min = 0, max = 8) int count) {
         List<Operation> history = TinyHistories.random(new Random(seed), count);
         CheckResult result = LinearizabilityChecker.check(history);
         boolean expected = BruteForceChecker.isLinearizable(history);

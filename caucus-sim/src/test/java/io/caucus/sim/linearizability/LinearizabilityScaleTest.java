@@ -51,6 +51,13 @@ class LinearizabilityScaleTest {
         assertThat(result.verdict()).as(result.report()).isEqualTo(Verdict.LINEARIZABLE);
     }
 
+    @Test
+    void oneInFiveOutcomesUnknownStillDecides() {
+        List<Operation> history = new RandomHistories(5, 5, 5, WIDENING, 0.2, 0.05).generate(5_000);
+        CheckResult result = timed("5k ops, 20% unknown", history);
+        assertThat(result.verdict()).as(result.report()).isEqualTo(Verdict.LINEARIZABLE);
+    }
+
     private static CheckResult timed(String label, List<Operation> history) {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long cpuStart = threads.getCurrentThreadCpuTime();

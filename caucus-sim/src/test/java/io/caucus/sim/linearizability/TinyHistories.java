@@ -28,7 +28,7 @@ final class TinyHistories {
                 case GET, DELETE -> null;
                 case PUT, APPEND, CAS -> VALUES[random.nextInt(VALUES.length)];
             };
-            String expected = kind == OpKind.CAS ? READS[random.nextInt(3)] : null;
+            String expected = kind == OpKind.CAS ? READS[random.nextInt(READS.length)] : null;
             String result = outcome != Outcome.OK ? null : switch (kind) {
                 case GET -> READS[random.nextInt(READS.length)];
                 case CAS -> Boolean.toString(random.nextBoolean());

@@ -21,7 +21,8 @@ public final class RandomFaultRun {
 
     /** What one seed's run did, for totals. */
     public record Result(long seed, int clusterSize, long events, long messages, long clientOperations,
-                         long ok, long failed, long unknown, long faults, Verdict verdict) {
+                         long ok, long failed, long unknown, long faults, SimConfig.DiskModel disk,
+                         long tornTailsRecovered, Verdict verdict) {
     }
 
     private static final int[] CLUSTER_SIZES = {3, 5, 7};
@@ -56,7 +57,9 @@ public final class RandomFaultRun {
                 1L << (10 + random.nextInt(10)),
                 1L << (9 + random.nextInt(10)),
                 64L << random.nextInt(8));
-        return SimConfig.of(seed, clusterSizeOf(seed)).withOptions(options);
+        // Half the seeds run the real storage engine on its simulated disk (torn unsynced tails at crashes).
+        SimConfig.DiskModel disk = random.nextBoolean() ? SimConfig.DiskModel.STORAGE : SimConfig.DiskModel.MEMORY;
+        return SimConfig.of(seed, clusterSizeOf(seed)).withOptions(options).withDisk(disk);
     }
 
     /** Runs with an explicit configuration (its seed and size are used as given). */
@@ -99,7 +102,15 @@ public final class RandomFaultRun {
         }
         return new Result(seed, sim.config().clusterSize(), sim.eventsRun(), sim.totalSent(),
                 clients.history().size(), clients.okCount(), clients.failedCount(), clients.unknownCount(),
-                nemesis.faultsInjected(), check.verdict());
+                nemesis.faultsInjected(), sim.config().disk(), tornTails(sim), check.verdict());
+    }
+
+    private static long tornTails(Simulation sim) {
+        long torn = 0;
+        for (NodeId id : sim.nodeIds()) {
+            torn += sim.node(id).disk().tornTailsRecovered();
+        }
+        return torn;
     }
 
     /**

@@ -13,11 +13,27 @@ import io.caucus.core.RaftOptions;
  * @param minDiskDelayMicros  the least time a persist takes to become durable
  * @param maxDiskDelayMicros  the greatest time a persist takes to become durable
  * @param traceCapacity       how many recent events a failure report shows
- * @param lyingDisk           a deliberately broken runtime whose fsync lies: a crash loses the last write it
- *                            reported durable. Only for showing that the checkers catch what that breaks.
+ * @param disk                what stands behind each node's durable state: see {@link DiskModel}
  */
 public record SimConfig(long seed, int clusterSize, RaftOptions options, long tickMicros, NetworkProfile network,
-                        long minDiskDelayMicros, long maxDiskDelayMicros, int traceCapacity, boolean lyingDisk) {
+                        long minDiskDelayMicros, long maxDiskDelayMicros, int traceCapacity, DiskModel disk) {
+
+    /** What stands behind each node's durable state. */
+    public enum DiskModel {
+        /** An in-memory log and hard state that a persist updates when it completes. */
+        MEMORY,
+        /**
+         * The real storage ({@code caucus-storage}'s DurableLog) on its simulated disk: writes go in when the core
+         * hands them out, become durable at the persist's completion (one sync), and a crash keeps a random,
+         * possibly torn, prefix of what was not synced; a restart recovers through the real recovery code.
+         */
+        STORAGE,
+        /**
+         * A deliberately broken runtime whose fsync lies: a crash loses the last write it reported durable. Only
+         * for showing that the checkers catch what that breaks.
+         */
+        LYING
+    }
 
     /** Options tuned for simulation: short timeouts, small batches so that backtracking shows. */
     public static final RaftOptions SIM_OPTIONS = RaftOptions.DEFAULTS
@@ -40,6 +56,9 @@ public record SimConfig(long seed, int clusterSize, RaftOptions options, long ti
             throw new IllegalArgumentException("need 0 <= minDiskDelayMicros <= maxDiskDelayMicros, got "
                     + minDiskDelayMicros + ", " + maxDiskDelayMicros);
         }
+        if (disk == null) {
+            throw new IllegalArgumentException("disk must not be null");
+        }
         if (traceCapacity < 1) {
             throw new IllegalArgumentException("traceCapacity must be positive, got " + traceCapacity);
         }
@@ -47,27 +66,32 @@ public record SimConfig(long seed, int clusterSize, RaftOptions options, long ti
 
     /** A reliable cluster of {@code clusterSize} nodes: the starting point of scripted scenarios. */
     public static SimConfig of(long seed, int clusterSize) {
-        return new SimConfig(seed, clusterSize, SIM_OPTIONS, 1000, NetworkProfile.RELIABLE, 50, 300, 200, false);
+        return new SimConfig(seed, clusterSize, SIM_OPTIONS, 1000, NetworkProfile.RELIABLE, 50, 300, 200,
+                DiskModel.MEMORY);
     }
 
     public SimConfig withNetwork(NetworkProfile profile) {
         return new SimConfig(seed, clusterSize, options, tickMicros, profile, minDiskDelayMicros,
-                maxDiskDelayMicros, traceCapacity, lyingDisk);
+                maxDiskDelayMicros, traceCapacity, disk);
     }
 
     public SimConfig withOptions(RaftOptions raftOptions) {
         return new SimConfig(seed, clusterSize, raftOptions, tickMicros, network, minDiskDelayMicros,
-                maxDiskDelayMicros, traceCapacity, lyingDisk);
+                maxDiskDelayMicros, traceCapacity, disk);
     }
 
     public SimConfig withDiskDelays(long minMicros, long maxMicros) {
         return new SimConfig(seed, clusterSize, options, tickMicros, network, minMicros, maxMicros, traceCapacity,
-                lyingDisk);
+                disk);
     }
 
-    /** See {@code lyingDisk}: a broken runtime, for tests of the checkers themselves. */
-    public SimConfig withLyingDisk() {
+    public SimConfig withDisk(DiskModel model) {
         return new SimConfig(seed, clusterSize, options, tickMicros, network, minDiskDelayMicros,
-                maxDiskDelayMicros, traceCapacity, true);
+                maxDiskDelayMicros, traceCapacity, model);
+    }
+
+    /** See {@link DiskModel#LYING}: a broken runtime, for tests of the checkers themselves. */
+    public SimConfig withLyingDisk() {
+        return withDisk(DiskModel.LYING);
     }
 }

@@ -3,32 +3,78 @@ package io.caucus.sim;
 import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.HardState;
 import io.caucus.core.InMemoryLog;
+import io.caucus.core.LogView;
 import io.caucus.core.Persist;
+import io.caucus.storage.DurableLog;
+import io.caucus.storage.RecoveryReport;
+import io.caucus.storage.SimulatedDisk;
+import io.caucus.storage.StorageOptions;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Random;
 
 /**
- * One node's simulated disk: what is durable (hard state and log) survives crashes; persists still in
- * flight do not. Persists complete strictly in sequence order.
+ * One node's simulated disk: what is durable (hard state and log) survives crashes; persists still in flight
+ * do not. Persists complete strictly in sequence order. Backed either by an in-memory log, or by the real
+ * storage engine on its simulated disk (see {@link SimConfig.DiskModel}), so that the simulator checks
+ * durability against the same storage contract the servers use.
  */
 public final class SimDisk {
 
-    private final InMemoryLog log;
-    private HardState hardState = HardState.INITIAL;
-    private HardState previousHardState = HardState.INITIAL;
+    /** Small segments so that runs exercise rollover; small cache so that reads go back to the files. */
+    private static final StorageOptions STORAGE_OPTIONS =
+            StorageOptions.DEFAULTS.withSegmentBytes(16 << 10).withCacheBytes(8 << 10);
+    private static final Path DIRECTORY = Path.of("/node");
+
+    private final ClusterConfiguration configuration;
     private final Deque<Persist> pending = new ArrayDeque<>();
     private long lastCompletionMicros;
     private long persistsCompleted;
+    private HardState hardState = HardState.INITIAL;
+
+    /** In-memory backing: the log the simulator writes only when a persist completes. */
+    private final InMemoryLog memoryLog;
+    private HardState previousHardState = HardState.INITIAL;
+
+    /** Storage backing: the real engine on a simulated disk whose crashes tear unsynced writes. */
+    private final SimulatedDisk simulatedDisk;
+    private final Random crashRandom;
+    private DurableLog durableLog;
+    private long tornTailsRecovered;
+
+    private SimDisk(ClusterConfiguration configuration, SimulatedDisk simulatedDisk, Random crashRandom) {
+        this.configuration = configuration;
+        this.simulatedDisk = simulatedDisk;
+        this.crashRandom = crashRandom;
+        this.memoryLog = simulatedDisk == null ? new InMemoryLog(configuration) : null;
+        if (simulatedDisk != null) {
+            reopen();
+        }
+    }
 
     SimDisk(ClusterConfiguration configuration) {
-        this.log = new InMemoryLog(configuration);
+        this(configuration, null, null);
     }
 
-    /** The durable log: the node reads it, the simulator writes it only when a persist completes. */
-    public InMemoryLog log() {
-        return log;
+    /** A disk backed by the real storage engine; {@code random} decides what a crash keeps of unsynced writes. */
+    static SimDisk onStorage(ClusterConfiguration configuration, Random random) {
+        return new SimDisk(configuration, new SimulatedDisk(), random);
     }
 
+    static SimDisk of(SimConfig.DiskModel model, ClusterConfiguration configuration, Random random) {
+        return switch (model) {
+            case MEMORY, LYING -> new SimDisk(configuration);
+            case STORAGE -> onStorage(configuration, random);
+        };
+    }
+
+    /** The durable log the node reads. */
+    public LogView log() {
+        return memoryLog != null ? memoryLog : durableLog;
+    }
+
+    /** The last hard state made durable (after a restart: the one recovered). */
     public HardState hardState() {
         return hardState;
     }
@@ -37,15 +83,26 @@ public final class SimDisk {
         return persistsCompleted;
     }
 
+    /** Torn tails the real storage cut off while recovering from crashes (storage backing only). */
+    public long tornTailsRecovered() {
+        return tornTailsRecovered;
+    }
+
     int pendingCount() {
         return pending.size();
     }
 
-    /** Queues a persist; returns the time it becomes durable (never before an earlier one). */
+    /**
+     * Queues a persist; returns the time it becomes durable (never before an earlier one). The storage backing
+     * writes it at once, as the runtime does: visible to reads, durable only once synced.
+     */
     long enqueue(Persist persist, long now, long delayMicros) {
         Persist last = pending.peekLast();
         if (last != null && persist.sequence() <= last.sequence()) {
             throw new IllegalStateException("persist sequence " + persist.sequence() + " after " + last.sequence());
+        }
+        if (durableLog != null) {
+            durableLog.write(persist);
         }
         pending.addLast(persist);
         lastCompletionMicros = Math.max(lastCompletionMicros, now + delayMicros);
@@ -55,7 +112,11 @@ public final class SimDisk {
     /** Makes the oldest pending persist durable, as Persist's contract orders: entries, then hard state. */
     Persist completeOldest() {
         Persist persist = pending.removeFirst();
-        log.append(persist.entries());
+        if (durableLog != null) {
+            durableLog.sync();
+        } else {
+            memoryLog.append(persist.entries());
+        }
         if (persist.hardState() != null) {
             previousHardState = hardState;
             hardState = persist.hardState();
@@ -64,9 +125,23 @@ public final class SimDisk {
         return persist;
     }
 
-    /** A crash: writes not yet durable are lost. */
+    /** A crash: writes not yet durable are lost (with real storage, a random torn prefix of them may remain). */
     void crash() {
         pending.clear();
+        if (durableLog != null) {
+            durableLog.close();
+            simulatedDisk.crash(crashRandom);
+            reopen();
+        }
+    }
+
+    /** Recovers the log from the simulated disk through the real storage's recovery. */
+    private void reopen() {
+        DurableLog.Opened opened = DurableLog.open(simulatedDisk, DIRECTORY, STORAGE_OPTIONS, configuration);
+        RecoveryReport report = opened.report();
+        tornTailsRecovered += report.truncatedTails().size();
+        durableLog = opened.log();
+        hardState = opened.hardState();
     }
 
     /**
@@ -74,13 +149,16 @@ public final class SimDisk {
      * it reported durable are lost too. The commit index is kept within the log so the node can start.
      */
     void crashLosingAcknowledgedWrites() {
+        if (memoryLog == null) {
+            throw new IllegalStateException("a lying disk is simulated with the in-memory backing only");
+        }
         pending.clear();
         hardState = previousHardState;
-        if (log.lastIndex() >= log.firstIndex()) {
-            log.truncateSuffix(log.lastIndex());
+        if (memoryLog.lastIndex() >= memoryLog.firstIndex()) {
+            memoryLog.truncateSuffix(memoryLog.lastIndex());
         }
-        if (hardState.commitIndex() > log.lastIndex()) {
-            hardState = new HardState(hardState.term(), hardState.votedFor(), log.lastIndex());
+        if (hardState.commitIndex() > memoryLog.lastIndex()) {
+            hardState = new HardState(hardState.term(), hardState.votedFor(), memoryLog.lastIndex());
         }
     }
 }

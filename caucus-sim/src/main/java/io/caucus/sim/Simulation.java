@@ -66,7 +66,7 @@ public final class Simulation {
         this.clusterConfiguration = ClusterConfiguration.ofVoters(ids);
         for (int i = 1; i <= config.clusterSize(); i++) {
             NodeId id = NodeId.of("n" + i);
-            nodes.put(id, new SimNode(id, new SimDisk(clusterConfiguration)));
+            nodes.put(id, new SimNode(id, SimDisk.of(config.disk(), clusterConfiguration, random)));
         }
         this.connectivity = new Connectivity(List.copyOf(nodes.keySet()));
         this.checker = new InvariantChecker(this::fail);
@@ -292,7 +292,7 @@ public final class Simulation {
         if (!node.isUp()) {
             throw new IllegalStateException(id + " is already down");
         }
-        node.crashed(config.lyingDisk());
+        node.crashed(config.disk() == SimConfig.DiskModel.LYING);
         trace.record(events.now(), id, "crash", "durable: " + node.disk().hardState() + " log to "
                 + node.disk().log().lastIndex());
         for (NodeObserver observer : observers) {

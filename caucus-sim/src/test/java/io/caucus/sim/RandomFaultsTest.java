@@ -26,6 +26,8 @@ class RandomFaultsTest {
         long unknown = 0;
         long faults = 0;
         long undecided = 0;
+        long storageSeeds = 0;
+        long tornTails = 0;
         for (long seed = first; seed < first + count; seed++) {
             RandomFaultRun.Result result = RandomFaultRun.run(seed, FAULT_TICKS);
             events += result.events();
@@ -34,13 +36,16 @@ class RandomFaultsTest {
             ok += result.ok();
             unknown += result.unknown();
             faults += result.faults();
+            storageSeeds += result.disk() == SimConfig.DiskModel.STORAGE ? 1 : 0;
+            tornTails += result.tornTailsRecovered();
             if (result.verdict() != io.caucus.sim.linearizability.Verdict.LINEARIZABLE) {
                 undecided++;
             }
         }
         System.out.printf("caucus-sim: seeds=%d simulatedEvents=%d messages=%d clientOpsChecked=%d (ok=%d unknown=%d)"
-                + " faults=%d linearizabilityUndecided=%d%n", count, events, messages, operations, ok, unknown,
-                faults, undecided);
+                + " faults=%d linearizabilityUndecided=%d realStorageSeeds=%d tornTailsRecovered=%d%n", count, events,
+                messages, operations, ok, unknown, faults, undecided, storageSeeds, tornTails);
+        assertThat(storageSeeds).as("seeds on the real storage engine").isPositive();
         assertThat(ok).as("acknowledged client operations over all seeds").isPositive();
     }
 }

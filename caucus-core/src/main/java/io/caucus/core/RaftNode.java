@@ -209,41 +209,47 @@ public final class RaftNode {
     }
 
     private void becomePreCandidate() {
-        role = Role.PRE_CANDIDATE;
-        leader = null;
-        resetElectionTimer();
-        startVoting();
-        if (configuration.hasQuorum(votesGranted)) {
-            becomeCandidate();
-            return;
-        }
-        for (NodeId voter : otherVoters()) {
-            send(new RequestVote(id, voter, term + 1, log.lastIndex(), log.lastTerm(), true, false));
-        }
+        startElection(Role.PRE_CANDIDATE);
     }
 
     private void becomeCandidate() {
         term++;
         votedFor = id;
-        role = Role.CANDIDATE;
-        leader = null;
-        resetElectionTimer();
-        startVoting();
-        if (configuration.hasQuorum(votesGranted)) {
-            becomeLeader();
-            return;
-        }
-        for (NodeId voter : otherVoters()) {
-            // Sent only once our new term and self-vote are durable: a candidate that forgot them on a crash
-            // could otherwise vote again in the same term.
-            sendWhenDurable(new RequestVote(id, voter, term, log.lastIndex(), log.lastTerm(), false, false));
-        }
+        startElection(Role.CANDIDATE);
     }
 
-    private void startVoting() {
+    /** Votes for itself and asks every other voter; a lone voter wins at once. */
+    private void startElection(Role electionRole) {
+        role = electionRole;
+        leader = null;
+        resetElectionTimer();
         votesGranted.clear();
         votesRefused.clear();
         votesGranted.add(id);
+        if (configuration.hasQuorum(votesGranted)) {
+            electionWon();
+            return;
+        }
+        boolean preVote = electionRole == Role.PRE_CANDIDATE;
+        for (NodeId voter : otherVoters()) {
+            RequestVote request = new RequestVote(id, voter, preVote ? term + 1 : term, log.lastIndex(),
+                    log.lastTerm(), preVote, false);
+            if (preVote) {
+                send(request);
+            } else {
+                // Sent only once our new term and self-vote are durable: a candidate that forgot them on a
+                // crash could otherwise vote again in the same term.
+                sendWhenDurable(request);
+            }
+        }
+    }
+
+    private void electionWon() {
+        if (role == Role.PRE_CANDIDATE) {
+            becomeCandidate();
+        } else {
+            becomeLeader();
+        }
     }
 
     private void handleRequestVote(RequestVote request) {
@@ -283,11 +289,7 @@ public final class RaftNode {
     private void countVote(NodeId voter, boolean granted) {
         (granted ? votesGranted : votesRefused).add(voter);
         if (configuration.hasQuorum(votesGranted)) {
-            if (role == Role.PRE_CANDIDATE) {
-                becomeCandidate();
-            } else {
-                becomeLeader();
-            }
+            electionWon();
         } else if (isElectionLost()) {
             becomeFollower(term, null);
         }

@@ -107,10 +107,11 @@ final class Progress {
                 yield true;
             }
             case REPLICATE -> {
-                if (suspectedStalled) {
+                boolean stalled = suspectedStalled; // becomeProbe clears the suspicion
+                if (stalled) {
                     becomeProbe(matchIndex + 1);
                 }
-                yield suspectedStalled;
+                yield stalled;
             }
         };
     }

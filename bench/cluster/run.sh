@@ -4,7 +4,7 @@
 # load generator (50 clients, 8-byte keys over 100k keys, 100-byte values, a write phase then a read phase),
 # plus redis-benchmark as a second opinion. Prints one table and writes it to bench/cluster/target/results.md.
 #
-# Tunables (environment): WARMUP_SECONDS=5 WRITE_SECONDS=20 READ_SECONDS=20 CLIENTS=50 KEYS=100000
+# Tunables (environment): WARMUP_SECONDS=10 WRITE_SECONDS=20 READ_SECONDS=20 CLIENTS=50 KEYS=100000
 #   VALUE_BYTES=100 RB_REQUESTS=100000 (per redis-benchmark test) PROFILE=1 (JFR of the Caucus leader)
 #   BASE_PORT=16300 (ports BASE_PORT..BASE_PORT+99 on 127.0.0.1 are used)
 # Missing Debian packages (etcd-server etcd-client redis-server redis-tools) are installed with apt-get.
@@ -17,7 +17,7 @@ target="$here/target"
 work="$target/run"
 results_tsv="$target/results.tsv"
 
-WARMUP_SECONDS="${WARMUP_SECONDS:-5}"
+WARMUP_SECONDS="${WARMUP_SECONDS:-10}"
 WRITE_SECONDS="${WRITE_SECONDS:-20}"
 READ_SECONDS="${READ_SECONDS:-20}"
 CLIENTS="${CLIENTS:-50}"
@@ -29,6 +29,9 @@ BASE_PORT="${BASE_PORT:-16300}"
 CLK_TCK="$(getconf CLK_TCK)"
 
 log() { echo "bench: $(date +%H:%M:%S) $*" >&2; }
+load_note() { # the shared host's load average when a system starts: the context every number here needs
+  echo "- $1: load average $(cut -d' ' -f1-3 /proc/loadavg) at $(date -u +%H:%M:%S) UTC" >> "$target/host-load.md"
+}
 die() { echo "bench: error: $*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- processes we start, stopped on exit
@@ -205,6 +208,19 @@ start_redis() {
   log "redis: $(redis-server --version | awk '{print $1, $2, $3}'), port $redis_port"
 }
 
+# ---------------------------------------------------------------- profile summary
+summarize_profile() { # hot methods (top frame), samples per thread, and samples by innermost Caucus method
+  local jfr="$1" samples="$work/samples.txt"
+  "$jdk/bin/jfr" view --width 160 hot-methods "$jfr"
+  "$jdk/bin/jfr" print --events jdk.ExecutionSample --stack-depth 64 "$jfr" > "$samples"
+  echo; echo "Samples per thread:"
+  grep sampledThread "$samples" | sed 's/.*= "\(.*\)".*/\1/' | sort | uniq -c | sort -rn | head -n 12
+  echo; echo "Samples by innermost io.caucus method on the stack ((none): no Caucus frame, e.g. Netty's event loop):"
+  awk '/jdk.ExecutionSample/ { if (seen) print m; m = "(none)"; seen = 1; found = 0 }
+       /line:/ && !found && /io\.caucus/ { m = $1; sub(/\(.*/, "", m); found = 1 }
+       END { if (seen) print m }' "$samples" | sort | uniq -c | sort -rn | head -n 25
+}
+
 # ---------------------------------------------------------------- the run
 ensure_packages
 build
@@ -212,21 +228,24 @@ jdk="$(find_jdk)"
 for port in $(seq $((BASE_PORT + 11)) $((BASE_PORT + 50))); do
   port_free "$port" || die "port $port on 127.0.0.1 is in use (set BASE_PORT to move the benchmark's ports)"
 done
-rm -rf "$work" "$results_tsv" "$target/caucus-leader.jfr"
+rm -rf "$work" "$results_tsv" "$target/caucus-leader.jfr" "$target/host-load.md"
 mkdir -p "$work"
 log "host: $(nproc) cores, $(uname -r); data under $work; clock ticks/s $CLK_TCK"
 
 # One system at a time, so the systems never compete for the two cores.
+load_note caucus
 start_caucus
 (( PROFILE )) && profile_leader "${caucus_pids[$((caucus_leader - 1))]}"
 loadgen caucus "127.0.0.1:$((BASE_PORT + 20 + caucus_leader))" "${caucus_pids[@]}"
 redis_benchmark caucus $((BASE_PORT + 20 + caucus_leader)) "${caucus_pids[@]}"
 stop_all
 
+load_note etcd
 start_etcd
 loadgen etcd "$etcd_leader" "${etcd_pids[@]}"
 stop_all
 
+load_note redis
 start_redis
 loadgen redis "127.0.0.1:$redis_port" "${redis_pids[@]}"
 redis_benchmark redis "$redis_port" "${redis_pids[@]}"
@@ -234,8 +253,13 @@ stop_all
 
 echo
 "$jdk/bin/java" -jar "$target/cluster-bench.jar" report --results "$results_tsv" --out "$target/results.md"
+{
+  echo
+  echo "Host: $(nproc) cores, shared; $(date -u +%Y-%m-%d) UTC. Load when each system started:"
+  cat "$target/host-load.md"
+} | tee -a "$target/results.md"
 log "table written to $target/results.md"
 if [[ -f "$target/caucus-leader.jfr" ]]; then
-  "$jdk/bin/jfr" view --width 200 hot-methods "$target/caucus-leader.jfr" > "$target/caucus-leader-hot-methods.txt" 2>&1 || true
-  log "JFR of the Caucus leader: $target/caucus-leader.jfr; hot methods in $target/caucus-leader-hot-methods.txt"
+  summarize_profile "$target/caucus-leader.jfr" > "$target/caucus-leader-profile.txt" 2>&1 || true
+  log "JFR of the Caucus leader: $target/caucus-leader.jfr; summary in $target/caucus-leader-profile.txt"
 fi

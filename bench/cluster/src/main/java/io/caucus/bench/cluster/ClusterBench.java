@@ -1,6 +1,5 @@
 package io.caucus.bench.cluster;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -12,7 +11,7 @@ import java.util.List;
  * The load generator of {@code bench/cluster/run.sh}. Two commands:
  * <pre>
  * run    --system caucus|redis|etcd --endpoint HOST:PORT [--endpoint ...] --results FILE.tsv
- *        [--clients 50] [--keys 100000] [--value-bytes 100] [--warmup-seconds 5] [--write-seconds 20]
+ *        [--clients 50] [--keys 100000] [--value-bytes 100] [--warmup-seconds 10] [--write-seconds 20]
  *        [--read-seconds 20] [--pid PID ...] [--clock-ticks-per-second 100]
  * report --results FILE.tsv --out FILE.md
  * </pre>
@@ -51,7 +50,7 @@ public final class ClusterBench {
         ProcessCpu cpu = new ProcessCpu(pids, options.intValue("clock-ticks-per-second", 100));
         Path results = Path.of(options.required("results"));
         try (LoadTarget target = LoadTarget.open(system, endpoints)) {
-            LoadPhase.run(target, workload, Operation.WRITE, seconds(options, "warmup-seconds", 5));
+            LoadPhase.run(target, workload, Operation.WRITE, seconds(options, "warmup-seconds", 10));
             List<String> rows = new ArrayList<>();
             for (Operation operation : List.of(Operation.WRITE, Operation.READ)) {
                 Duration length = seconds(options, operation == Operation.WRITE ? "write-seconds" : "read-seconds", 20);

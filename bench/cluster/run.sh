@@ -6,7 +6,8 @@
 #
 # Tunables (environment): WARMUP_SECONDS=10 WRITE_SECONDS=20 READ_SECONDS=20 CLIENTS=50 KEYS=100000
 #   VALUE_BYTES=100 RB_REQUESTS=100000 (per redis-benchmark test) PROFILE=1 (JFR of the Caucus leader)
-#   BASE_PORT=16300 (ports BASE_PORT..BASE_PORT+99 on 127.0.0.1 are used)
+#   BASE_PORT=16300 (ports BASE_PORT+11..BASE_PORT+50 on 127.0.0.1 are used)
+#   SYSTEMS="caucus etcd redis" (a subset runs only those; the ratios need caucus and the other one)
 # Missing Debian packages (etcd-server etcd-client redis-server redis-tools) are installed with apt-get.
 # Everything started here is stopped on exit.
 set -euo pipefail
@@ -26,6 +27,7 @@ VALUE_BYTES="${VALUE_BYTES:-100}"
 RB_REQUESTS="${RB_REQUESTS:-100000}"
 PROFILE="${PROFILE:-1}"
 BASE_PORT="${BASE_PORT:-16300}"
+SYSTEMS="${SYSTEMS:-caucus etcd redis}"
 CLK_TCK="$(getconf CLK_TCK)"
 
 log() { echo "bench: $(date +%H:%M:%S) $*" >&2; }
@@ -222,6 +224,12 @@ summarize_profile() { # hot methods (top frame), samples per thread, and samples
 }
 
 # ---------------------------------------------------------------- the run
+for system in $SYSTEMS; do
+  case "$system" in
+    caucus | etcd | redis) ;;
+    *) die "SYSTEMS: unknown system '$system' (expected caucus, etcd and/or redis)" ;;
+  esac
+done
 ensure_packages
 build
 jdk="$(find_jdk)"
@@ -232,24 +240,27 @@ rm -rf "$work" "$results_tsv" "$target/caucus-leader.jfr" "$target/host-load.md"
 mkdir -p "$work"
 log "host: $(nproc) cores, $(uname -r); data under $work; clock ticks/s $CLK_TCK"
 
+bench_caucus() {
+  start_caucus
+  (( PROFILE )) && profile_leader "${caucus_pids[$((caucus_leader - 1))]}"
+  loadgen caucus "127.0.0.1:$((BASE_PORT + 20 + caucus_leader))" "${caucus_pids[@]}"
+  redis_benchmark caucus $((BASE_PORT + 20 + caucus_leader)) "${caucus_pids[@]}"
+}
+bench_etcd() {
+  start_etcd
+  loadgen etcd "$etcd_leader" "${etcd_pids[@]}"
+}
+bench_redis() {
+  start_redis
+  loadgen redis "127.0.0.1:$redis_port" "${redis_pids[@]}"
+  redis_benchmark redis "$redis_port" "${redis_pids[@]}"
+}
 # One system at a time, so the systems never compete for the two cores.
-load_note caucus
-start_caucus
-(( PROFILE )) && profile_leader "${caucus_pids[$((caucus_leader - 1))]}"
-loadgen caucus "127.0.0.1:$((BASE_PORT + 20 + caucus_leader))" "${caucus_pids[@]}"
-redis_benchmark caucus $((BASE_PORT + 20 + caucus_leader)) "${caucus_pids[@]}"
-stop_all
-
-load_note etcd
-start_etcd
-loadgen etcd "$etcd_leader" "${etcd_pids[@]}"
-stop_all
-
-load_note redis
-start_redis
-loadgen redis "127.0.0.1:$redis_port" "${redis_pids[@]}"
-redis_benchmark redis "$redis_port" "${redis_pids[@]}"
-stop_all
+for system in $SYSTEMS; do
+  load_note "$system"
+  "bench_$system"
+  stop_all
+done
 
 echo
 "$jdk/bin/java" -jar "$target/cluster-bench.jar" report --results "$results_tsv" --out "$target/results.md"

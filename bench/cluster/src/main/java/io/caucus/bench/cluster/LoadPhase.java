@@ -48,6 +48,15 @@ final class LoadPhase {
         return new PhaseResult(operation, ops, errors, seconds, merged);
     }
 
+    /** The exception and its causes on one line: the innermost usually names what really went wrong. */
+    private static String causes(Throwable error) {
+        StringBuilder text = new StringBuilder(error.toString());
+        for (Throwable cause = error.getCause(); cause != null && text.length() < 2_000; cause = cause.getCause()) {
+            text.append(" <- ").append(cause);
+        }
+        return text.toString();
+    }
+
     private static final class ClientRun implements Runnable {
         private final LoadTarget target;
         private final Workload workload;
@@ -100,7 +109,7 @@ final class LoadPhase {
                     } catch (Exception e) {
                         if (errors++ == 0) {
                             System.err.println("cluster-bench: first error of " + Thread.currentThread().getName()
-                                    + ": " + e);
+                                    + ": " + causes(e));
                         }
                     }
                 }

@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# bench/cluster/run.sh: one command that benchmarks a 3-node Caucus cluster (fsync on) against a 3-member
+# etcd cluster and a redis-server with appendfsync always, all on loopback, with the same load from one Java
+# load generator (50 clients, 8-byte keys over 100k keys, 100-byte values, a write phase then a read phase),
+# plus redis-benchmark as a second opinion. Prints one table and writes it to bench/cluster/target/results.md.
+#
+# Tunables (environment): WARMUP_SECONDS=10 WRITE_SECONDS=20 READ_SECONDS=20 CLIENTS=50 KEYS=100000
+#   VALUE_BYTES=100 RB_REQUESTS=100000 (per redis-benchmark test) PROFILE=1 (JFR of the Caucus leader)
+#   BASE_PORT=16300 (ports BASE_PORT+11..BASE_PORT+50 on 127.0.0.1 are used)
+#   SYSTEMS="caucus etcd redis" (a subset runs only those; the ratios need caucus and the other one)
+# Missing Debian packages (etcd-server etcd-client redis-server redis-tools) are installed with apt-get.
+# Everything started here is stopped on exit.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+target="$here/target"
+work="$target/run"
+results_tsv="$target/results.tsv"
+
+WARMUP_SECONDS="${WARMUP_SECONDS:-10}"
+WRITE_SECONDS="${WRITE_SECONDS:-20}"
+READ_SECONDS="${READ_SECONDS:-20}"
+CLIENTS="${CLIENTS:-50}"
+KEYS="${KEYS:-100000}"
+VALUE_BYTES="${VALUE_BYTES:-100}"
+RB_REQUESTS="${RB_REQUESTS:-100000}"
+PROFILE="${PROFILE:-1}"
+BASE_PORT="${BASE_PORT:-16300}"
+SYSTEMS="${SYSTEMS:-caucus etcd redis}"
+CLK_TCK="$(getconf CLK_TCK)"
+
+log() { echo "bench: $(date +%H:%M:%S) $*" >&2; }
+load_note() { # the shared host's load average when a system starts: the context every number here needs
+  echo "- $1: load average $(cut -d' ' -f1-3 /proc/loadavg) at $(date -u +%H:%M:%S) UTC" >> "$target/host-load.md"
+}
+die() { echo "bench: error: $*" >&2; exit 1; }
+
+# ---------------------------------------------------------------- processes we start, stopped on exit
+started=()
+cleanup() {
+  local pid
+  for pid in "${started[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${started[@]}"; do
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  started=()
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+stop_all() { cleanup; }
+
+# ---------------------------------------------------------------- prerequisites
+ensure_packages() {
+  local missing=() pkg
+  for pkg in etcd-server etcd-client redis-server redis-tools; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  (( ${#missing[@]} == 0 )) && return
+  log "installing missing Debian packages: ${missing[*]}"
+  local sudo=""; (( EUID == 0 )) || sudo="sudo"
+  $sudo apt-get update
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y "${missing[@]}"
+}
+
+java_major() {
+  local v; v="$("$1" -version 2>&1 | awk -F'"' '/version/ {print $2; exit}')" || true
+  v="${v#1.}"; echo "${v%%[.+-]*}" | grep -E '^[0-9]+$' || echo 0
+}
+find_jdk() { # prints a JDK 21+ home: JAVA_HOME if new enough, else the newest under /usr/lib/jvm
+  if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" && "$(java_major "$JAVA_HOME/bin/java")" -ge 21 ]]; then
+    echo "$JAVA_HOME"; return
+  fi
+  local best="" best_major=0 c m
+  for c in /usr/lib/jvm/*/bin/java; do
+    m="$(java_major "$c")"; (( m > best_major )) && { best="${c%/bin/java}"; best_major=$m; }
+  done
+  (( best_major >= 21 )) || die "no JDK 21 or newer found (set JAVA_HOME)"
+  echo "$best"
+}
+
+build() {
+  local bench_jar="$target/cluster-bench.jar" kv_jar
+  kv_jar="$(ls "$root"/caucus-kv/target/caucus-kv-*.jar 2>/dev/null | grep -v -- '-sources\|-tests' | head -n 1 || true)"
+  if [[ -f "$bench_jar" && -n "$kv_jar" && -d "$root/caucus-kv/target/lib" && -z "$(find "$root" \( -path "$root/.git" \
+      -o -name target \) -prune -o \( -name '*.java' -o -name pom.xml \) -newer "$bench_jar" -print -quit)" ]]; then
+    return
+  fi
+  log "building: ./mvnw -q -B -DskipTests package -pl caucus-kv,bench/cluster -am"
+  (cd "$root" && ./mvnw -q -B -DskipTests package -pl caucus-kv,bench/cluster -am)
+}
+
+wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND until it succeeds or the deadline passes
+  local deadline=$((SECONDS + $1)) what="$2"; shift 2
+  until "$@" >/dev/null 2>&1; do
+    (( SECONDS < deadline )) || die "timed out waiting for $what"
+    sleep 0.2
+  done
+}
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+cpu_ticks() { local pid sum=0; for pid in "$@"; do sum=$((sum + $(awk '{print $14 + $15}' "/proc/$pid/stat"))); done; echo "$sum"; }
+
+loadgen() { # loadgen SYSTEM "ENDPOINTS" PIDS...
+  local system="$1" endpoints="$2"; shift 2
+  local args=(run --system "$system" --results "$results_tsv" --clients "$CLIENTS" --keys "$KEYS"
+    --value-bytes "$VALUE_BYTES" --warmup-seconds "$WARMUP_SECONDS" --write-seconds "$WRITE_SECONDS"
+    --read-seconds "$READ_SECONDS" --clock-ticks-per-second "$CLK_TCK")
+  local e p
+  for e in $endpoints; do args+=(--endpoint "$e"); done
+  for p in "$@"; do args+=(--pid "$p"); done
+  log "$system: load generator (warm-up ${WARMUP_SECONDS}s, writes ${WRITE_SECONDS}s, reads ${READ_SECONDS}s, $CLIENTS clients)"
+  "$jdk/bin/java" -Xms256m -Xmx1g -jar "$target/cluster-bench.jar" "${args[@]}"
+}
+
+redis_benchmark() { # redis_benchmark SYSTEM PORT PIDS...: SET and GET, unpipelined and 16 deep
+  local system="$1" port="$2"; shift 2
+  local depth test before after csv rps p50 p99 phase
+  for depth in 1 16; do
+    for test in set get; do
+      before="$(cpu_ticks "$@")"
+      csv="$(redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -d "$VALUE_BYTES" -r "$KEYS" -n "$RB_REQUESTS" \
+        -P "$depth" -t "$test" --csv)"
+      after="$(cpu_ticks "$@")"
+      read -r rps p50 p99 < <(echo "$csv" | tr -d '"' | awk -F, 'NR==2 {print $2, $5 * 1000, $7 * 1000}')
+      [[ "$test" == set ]] && phase=write || phase=read
+      printf '%s\tredis-benchmark-P%s\t%s\t%s\t-\t-\t%.0f\t%.0f\t%.0f\t%.1f\n' "$system" "$depth" "$phase" \
+        "$RB_REQUESTS" "$rps" "$p50" "$p99" "$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="$RB_REQUESTS" 'BEGIN {print t * 1000000 / hz / n}')" \
+        | tee -a "$results_tsv"
+    done
+  done
+}
+
+# ---------------------------------------------------------------- Caucus: 3 nodes, fsync on
+caucus_pids=()
+start_caucus() {
+  local dir="$work/caucus" i kv_jar
+  mkdir -p "$dir"
+  kv_jar="$(ls "$root"/caucus-kv/target/caucus-kv-*.jar | grep -v -- '-sources\|-tests' | head -n 1)"
+  {
+    echo "nodes:"
+    for i in 1 2 3; do
+      echo "  - id: n$i"
+      echo "    raft: 127.0.0.1:$((BASE_PORT + 10 + i))"
+      echo "    client: 127.0.0.1:$((BASE_PORT + 20 + i))"
+      echo "    http: 127.0.0.1:$((BASE_PORT + 30 + i))"
+    done
+    echo "fsync: true"
+    echo "dataDirectory: $dir/data"
+  } > "$dir/cluster.yaml"
+  for i in 1 2 3; do
+    "$jdk/bin/java" -cp "$kv_jar:$root/caucus-kv/target/lib/*" io.caucus.kv.Main server --config "$dir/cluster.yaml" \
+      --id "n$i" > "$dir/n$i.log" 2>&1 &
+    started+=($!); caucus_pids+=($!)
+  done
+  caucus_leader=""
+  local deadline=$((SECONDS + 90))
+  while [[ -z "$caucus_leader" ]]; do
+    (( SECONDS < deadline )) || die "Caucus elected no leader within 90 s; logs in $dir"
+    for i in 1 2 3; do
+      curl -sf "http://127.0.0.1:$((BASE_PORT + 30 + i))/status" 2>/dev/null | grep -q '"role" *: *"leader"' \
+        && { caucus_leader=$i; break; }
+    done
+    sleep 0.3
+  done
+  log "caucus: leader n$caucus_leader (pid ${caucus_pids[$((caucus_leader - 1))]}), client port $((BASE_PORT + 20 + caucus_leader))"
+}
+
+profile_leader() { # JFR of the leader during the write phase (starts after the warm-up)
+  local pid="$1"
+  ( sleep $((WARMUP_SECONDS + 2)); "$jdk/bin/jcmd" "$pid" JFR.start name=bench settings=profile duration=15s \
+      filename="$target/caucus-leader.jfr" >/dev/null ) &
+  started+=($!)
+}
+
+# ---------------------------------------------------------------- etcd: 3 members
+etcd_pids=()
+start_etcd() {
+  local dir="$work/etcd" i cluster=""
+  mkdir -p "$dir"
+  for i in 1 2 3; do cluster+="${cluster:+,}e$i=http://127.0.0.1:$((BASE_PORT + 40 + 2 * i))"; done
+  for i in 1 2 3; do
+    etcd --name "e$i" --data-dir "$dir/e$i" \
+      --listen-client-urls "http://127.0.0.1:$((BASE_PORT + 39 + 2 * i))" \
+      --advertise-client-urls "http://127.0.0.1:$((BASE_PORT + 39 + 2 * i))" \
+      --listen-peer-urls "http://127.0.0.1:$((BASE_PORT + 40 + 2 * i))" \
+      --initial-advertise-peer-urls "http://127.0.0.1:$((BASE_PORT + 40 + 2 * i))" \
+      --initial-cluster "$cluster" --initial-cluster-token caucus-bench --initial-cluster-state new \
+      > "$dir/e$i.log" 2>&1 &
+    started+=($!); etcd_pids+=($!)
+  done
+  etcd_endpoints="127.0.0.1:$((BASE_PORT + 41)),127.0.0.1:$((BASE_PORT + 43)),127.0.0.1:$((BASE_PORT + 45))"
+  wait_for 60 "etcd cluster health" env ETCDCTL_API=3 etcdctl --endpoints="$etcd_endpoints" endpoint health
+  etcd_leader="$(ETCDCTL_API=3 etcdctl --endpoints="$etcd_endpoints" endpoint status -w simple \
+    | awk -F', ' '$5 == "true" {print $1}')"
+  [[ -n "$etcd_leader" ]] || die "etcd reports no leader"
+  log "etcd: $(etcd --version | head -n 1), leader $etcd_leader"
+}
+
+# ---------------------------------------------------------------- redis-server: appendfsync always
+redis_pids=()
+start_redis() {
+  local dir="$work/redis"
+  mkdir -p "$dir"
+  redis_port=$((BASE_PORT + 50))
+  redis-server --bind 127.0.0.1 --port "$redis_port" --appendonly yes --appendfsync always --save '' \
+    --dir "$dir" --daemonize no --protected-mode no > "$dir/redis.log" 2>&1 &
+  started+=($!); redis_pids+=($!)
+  wait_for 30 "redis-server" redis-cli -p "$redis_port" ping
+  log "redis: $(redis-server --version | awk '{print $1, $2, $3}'), port $redis_port"
+}
+
+# ---------------------------------------------------------------- profile summary
+summarize_profile() { # hot methods (top frame), samples per thread, and samples by innermost Caucus method
+  local jfr="$1" samples="$work/samples.txt"
+  "$jdk/bin/jfr" view --width 160 hot-methods "$jfr"
+  "$jdk/bin/jfr" print --events jdk.ExecutionSample --stack-depth 64 "$jfr" > "$samples"
+  echo; echo "Samples per thread:"
+  grep sampledThread "$samples" | sed 's/.*= "\(.*\)".*/\1/' | sort | uniq -c | sort -rn | head -n 12
+  echo; echo "Samples by innermost io.caucus method on the stack ((none): no Caucus frame, e.g. Netty's event loop):"
+  awk '/jdk.ExecutionSample/ { if (seen) print m; m = "(none)"; seen = 1; found = 0 }
+       /line:/ && !found && /io\.caucus/ { m = $1; sub(/\(.*/, "", m); found = 1 }
+       END { if (seen) print m }' "$samples" | sort | uniq -c | sort -rn | head -n 25
+}
+
+# ---------------------------------------------------------------- the run
+for system in $SYSTEMS; do
+  case "$system" in
+    caucus | etcd | redis) ;;
+    *) die "SYSTEMS: unknown system '$system' (expected caucus, etcd and/or redis)" ;;
+  esac
+done
+ensure_packages
+build
+jdk="$(find_jdk)"
+for port in $(seq $((BASE_PORT + 11)) $((BASE_PORT + 50))); do
+  port_free "$port" || die "port $port on 127.0.0.1 is in use (set BASE_PORT to move the benchmark's ports)"
+done
+rm -rf "$work" "$results_tsv" "$target/caucus-leader.jfr" "$target/host-load.md"
+mkdir -p "$work"
+log "host: $(nproc) cores, $(uname -r); data under $work; clock ticks/s $CLK_TCK"
+
+bench_caucus() {
+  start_caucus
+  (( PROFILE )) && profile_leader "${caucus_pids[$((caucus_leader - 1))]}"
+  loadgen caucus "127.0.0.1:$((BASE_PORT + 20 + caucus_leader))" "${caucus_pids[@]}"
+  redis_benchmark caucus $((BASE_PORT + 20 + caucus_leader)) "${caucus_pids[@]}"
+}
+bench_etcd() {
+  start_etcd
+  loadgen etcd "$etcd_leader" "${etcd_pids[@]}"
+}
+bench_redis() {
+  start_redis
+  loadgen redis "127.0.0.1:$redis_port" "${redis_pids[@]}"
+  redis_benchmark redis "$redis_port" "${redis_pids[@]}"
+}
+# One system at a time, so the systems never compete for the two cores.
+for system in $SYSTEMS; do
+  load_note "$system"
+  "bench_$system"
+  stop_all
+done
+
+echo
+"$jdk/bin/java" -jar "$target/cluster-bench.jar" report --results "$results_tsv" --out "$target/results.md"
+{
+  echo
+  echo "Host: $(nproc) cores, shared; $(date -u +%Y-%m-%d) UTC. Load when each system started:"
+  cat "$target/host-load.md"
+} | tee -a "$target/results.md"
+log "table written to $target/results.md"
+if [[ -f "$target/caucus-leader.jfr" ]]; then
+  summarize_profile "$target/caucus-leader.jfr" > "$target/caucus-leader-profile.txt" 2>&1 || true
+  log "JFR of the Caucus leader: $target/caucus-leader.jfr; summary in $target/caucus-leader-profile.txt"
+fi

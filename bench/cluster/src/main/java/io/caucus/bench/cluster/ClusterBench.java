@@ -1,0 +1,76 @@
+package io.caucus.bench.cluster;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The load generator of {@code bench/cluster/run.sh}. Two commands:
+ * <pre>
+ * run    --system caucus|redis|etcd --endpoint HOST:PORT [--endpoint ...] --results FILE.tsv
+ *        [--clients 50] [--keys 100000] [--value-bytes 100] [--warmup-seconds 10] [--write-seconds 20]
+ *        [--read-seconds 20] [--pid PID ...] [--clock-ticks-per-second 100]
+ * report --results FILE.tsv --out FILE.md
+ * </pre>
+ * {@code run} drives one system with closed-loop clients (each with one request outstanding): a warm-up of
+ * writes that is not recorded, then a write phase, then a read phase over the same key space, and appends one
+ * row per phase to the results file. {@code --pid} names the server processes whose CPU time is charged to
+ * the phase. {@code report} turns every row collected (including the redis-benchmark rows the script adds)
+ * into one markdown table with the ratios of Caucus to etcd and to redis.
+ */
+public final class ClusterBench {
+
+    private ClusterBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0) {
+            fail("usage: ClusterBench run|report [options]; see the class comment");
+        }
+        Options options = Options.parse(List.of(args).subList(1, args.length));
+        switch (args[0]) {
+            case "run" -> run(options);
+            case "report" -> Report.write(Path.of(options.required("results")), Path.of(options.required("out")));
+            default -> fail("unknown command '" + args[0] + "': expected run or report");
+        }
+    }
+
+    private static void run(Options options) throws Exception {
+        SystemKind system = SystemKind.parse(options.required("system"));
+        List<String> endpoints = options.all("endpoint");
+        if (endpoints.isEmpty()) {
+            fail("--endpoint HOST:PORT is required at least once");
+        }
+        Workload workload = new Workload(options.intValue("clients", 50), options.intValue("keys", 100_000),
+                options.intValue("value-bytes", 100));
+        List<Long> pids = options.all("pid").stream().map(Long::parseLong).toList();
+        ProcessCpu cpu = new ProcessCpu(pids, options.intValue("clock-ticks-per-second", 100));
+        Path results = Path.of(options.required("results"));
+        try (LoadTarget target = LoadTarget.open(system, endpoints)) {
+            LoadPhase.run(target, workload, Operation.WRITE, seconds(options, "warmup-seconds", 10));
+            List<String> rows = new ArrayList<>();
+            for (Operation operation : List.of(Operation.WRITE, Operation.READ)) {
+                Duration length = seconds(options, operation == Operation.WRITE ? "write-seconds" : "read-seconds", 20);
+                long cpuBeforeMicros = cpu.totalMicros();
+                PhaseResult result = LoadPhase.run(target, workload, operation, length);
+                long cpuMicros = cpu.totalMicros() - cpuBeforeMicros;
+                String row = result.toRow(system.label(), "loadgen", pids.isEmpty() ? -1 : cpuMicros);
+                System.out.println(row);
+                rows.add(row);
+            }
+            Files.write(results, rows, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        }
+    }
+
+    private static Duration seconds(Options options, String name, int defaultSeconds) {
+        return Duration.ofSeconds(options.intValue(name, defaultSeconds));
+    }
+
+    static void fail(String message) {
+        System.err.println("cluster-bench: " + message);
+        System.exit(2);
+    }
+}

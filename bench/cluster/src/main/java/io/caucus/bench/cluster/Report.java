@@ -1,0 +1,73 @@
+package io.caucus.bench.cluster;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Turns the results file into one markdown table: every row as measured, then the ratios of Caucus to
+ * etcd and to redis for each (source, phase) that both measured. Ratios above 1 mean Caucus has more of
+ * it (ops/s: better; latency and CPU: worse).
+ */
+final class Report {
+
+    private Report() {
+    }
+
+    record Row(String system, String source, String phase, long ops, String errors, String opsPerSecond,
+               String p50Micros, String p99Micros, String cpuMicrosPerOp) {
+
+        static Row parse(String line) {
+            String[] f = line.split("\t");
+            if (f.length != 10) {
+                throw new IllegalArgumentException("results row needs 10 tab-separated fields, got " + f.length
+                        + ": '" + line + "'");
+            }
+            return new Row(f[0], f[1], f[2], Long.parseLong(f[3]), f[4], f[6], f[7], f[8], f[9]);
+        }
+
+        String test() {
+            return source + " " + phase;
+        }
+    }
+
+    static void write(Path results, Path out) throws IOException {
+        List<Row> rows = Files.readAllLines(results).stream().filter(l -> !l.isBlank()).map(Row::parse).toList();
+        List<String> lines = new ArrayList<>();
+        lines.add("| system | test | ops/s | p50 µs | p99 µs | server CPU µs/op | ops | errors |");
+        lines.add("|---|---|---:|---:|---:|---:|---:|---:|");
+        for (Row row : rows) {
+            lines.add("| %s | %s | %s | %s | %s | %s | %d | %s |".formatted(row.system(), row.test(),
+                    row.opsPerSecond(), row.p50Micros(), row.p99Micros(), row.cpuMicrosPerOp(), row.ops(), row.errors()));
+        }
+        lines.add("");
+        lines.add("| ratio | test | ops/s | p50 | p99 | server CPU/op |");
+        lines.add("|---|---|---:|---:|---:|---:|");
+        for (Row caucus : rows.stream().filter(r -> r.system().equals("caucus")).toList()) {
+            for (String other : List.of("etcd", "redis")) {
+                find(rows, other, caucus.test()).ifPresent(o -> lines.add("| caucus/%s | %s | %s | %s | %s | %s |"
+                        .formatted(other, caucus.test(), ratio(caucus.opsPerSecond(), o.opsPerSecond()),
+                                ratio(caucus.p50Micros(), o.p50Micros()), ratio(caucus.p99Micros(), o.p99Micros()),
+                                ratio(caucus.cpuMicrosPerOp(), o.cpuMicrosPerOp()))));
+            }
+        }
+        Files.write(out, lines);
+        lines.forEach(System.out::println);
+    }
+
+    private static Optional<Row> find(List<Row> rows, String system, String test) {
+        return rows.stream().filter(r -> r.system().equals(system) && r.test().equals(test)).findFirst();
+    }
+
+    private static String ratio(String numerator, String denominator) {
+        try {
+            double d = Double.parseDouble(denominator);
+            return d == 0 ? "-" : String.format("%.2f", Double.parseDouble(numerator) / d);
+        } catch (NumberFormatException e) {
+            return "-"; // a value that was not measured ("-")
+        }
+    }
+}

@@ -110,11 +110,18 @@ final class InvariantChecker {
         }
     }
 
-    /** Log Matching on durable logs, and the hard state's commit index bound (HardState's contract). */
-    void onPersisted(SimNode node, Persist persist) {
+    /**
+     * Log Matching on durable logs, and the hard state's commit index bound (HardState's contract).
+     * {@code termBeforeFirst} is the term of the entry before the persist's first one, as the log stood when the
+     * persist was written: with the real storage engine, later persists are already written (not yet durable)
+     * when this one completes, and may have replaced that entry since.
+     */
+    void onPersisted(SimNode node, Persist persist, long termBeforeFirst) {
         LogView log = node.disk().log();
+        long previousTerm = termBeforeFirst;
         for (LogEntry entry : persist.entries()) {
-            register(node.id(), entry, log.term(entry.index() - 1));
+            register(node.id(), entry, previousTerm);
+            previousTerm = entry.term();
         }
         Long durableTerm = durableTerms.get(node.id());
         if (persist.hardState() != null && durableTerm != null && persist.hardState().term() < durableTerm) {

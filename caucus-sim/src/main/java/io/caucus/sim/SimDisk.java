@@ -22,13 +22,23 @@ import java.util.Random;
  */
 public final class SimDisk {
 
+    /**
+     * A persist made durable, with the term of the entry just before its first entry as the log stood when the
+     * persist was written (what Log Matching pairs it with; later writes may already have replaced it).
+     */
+    record Completed(Persist persist, long termBeforeFirst) {
+    }
+
+    private record Pending(Persist persist, long termBeforeFirst) {
+    }
+
     /** Small segments so that runs exercise rollover; small cache so that reads go back to the files. */
     private static final StorageOptions STORAGE_OPTIONS =
             StorageOptions.DEFAULTS.withSegmentBytes(16 << 10).withCacheBytes(8 << 10);
     private static final Path DIRECTORY = Path.of("/node");
 
     private final ClusterConfiguration configuration;
-    private final Deque<Persist> pending = new ArrayDeque<>();
+    private final Deque<Pending> pending = new ArrayDeque<>();
     private long lastCompletionMicros;
     private long persistsCompleted;
     private HardState hardState = HardState.INITIAL;
@@ -97,24 +107,31 @@ public final class SimDisk {
      * writes it at once, as the runtime does: visible to reads, durable only once synced.
      */
     long enqueue(Persist persist, long now, long delayMicros) {
-        Persist last = pending.peekLast();
-        if (last != null && persist.sequence() <= last.sequence()) {
-            throw new IllegalStateException("persist sequence " + persist.sequence() + " after " + last.sequence());
+        Pending last = pending.peekLast();
+        if (last != null && persist.sequence() <= last.persist().sequence()) {
+            throw new IllegalStateException("persist sequence " + persist.sequence() + " after "
+                    + last.persist().sequence());
         }
+        long termBeforeFirst = -1;
         if (durableLog != null) {
             durableLog.write(persist);
+            termBeforeFirst = persist.entries().isEmpty() ? -1 : durableLog.term(persist.firstIndex() - 1);
         }
-        pending.addLast(persist);
+        pending.addLast(new Pending(persist, termBeforeFirst));
         lastCompletionMicros = Math.max(lastCompletionMicros, now + delayMicros);
         return lastCompletionMicros;
     }
 
     /** Makes the oldest pending persist durable, as Persist's contract orders: entries, then hard state. */
-    Persist completeOldest() {
-        Persist persist = pending.removeFirst();
+    Completed completeOldest() {
+        Pending oldest = pending.removeFirst();
+        Persist persist = oldest.persist();
+        long termBeforeFirst = oldest.termBeforeFirst();
         if (durableLog != null) {
             durableLog.sync();
         } else {
+            // In-memory persists are applied in order at completion, so the log now is the log it was written to.
+            termBeforeFirst = persist.entries().isEmpty() ? -1 : memoryLog.term(persist.firstIndex() - 1);
             memoryLog.append(persist.entries());
         }
         if (persist.hardState() != null) {
@@ -122,7 +139,7 @@ public final class SimDisk {
             hardState = persist.hardState();
         }
         persistsCompleted++;
-        return persist;
+        return new Completed(persist, termBeforeFirst);
     }
 
     /** A crash: writes not yet durable are lost (with real storage, a random torn prefix of them may remain). */

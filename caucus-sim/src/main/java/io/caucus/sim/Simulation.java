@@ -518,17 +518,18 @@ public final class Simulation {
         if (node.incarnation() != incarnation) {
             return; // crashed meanwhile: the write never became durable
         }
-        Persist persist;
+        SimDisk.Completed completed;
         try {
-            persist = node.disk().completeOldest();
+            completed = node.disk().completeOldest();
         } catch (IllegalArgumentException e) {
             fail("Persist contract", node + ": " + e.getMessage());
             return;
         }
+        Persist persist = completed.persist();
         trace.record(events.now(), node, "durable", "seq " + persist.sequence()
                 + (persist.hardState() == null ? "" : " " + persist.hardState())
                 + (persist.entries().isEmpty() ? "" : " entries " + persist.firstIndex() + ".." + persist.lastIndex()));
-        checker.onPersisted(node, persist);
+        checker.onPersisted(node, persist, completed.termBeforeFirst());
         drive(node, raft -> raft.persisted(persist.sequence()));
     }
 

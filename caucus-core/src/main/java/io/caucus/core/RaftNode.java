@@ -432,15 +432,23 @@ public final class RaftNode {
         }
     }
 
-    private void handleAppendEntriesResponse(AppendEntriesResponse response) {
-        if (role != Role.LEADER) {
-            return;
+    /**
+     * The progress of the follower that sent an answer to this leader, marked active for CheckQuorum; null if
+     * this node no longer leads or the sender is not a member it replicates to.
+     */
+    private Progress answeringFollower(RaftMessage response) {
+        Progress progress = role == Role.LEADER ? followers.get(response.from()) : null;
+        if (progress != null) {
+            progress.markActive();
         }
-        Progress progress = followers.get(response.from());
+        return progress;
+    }
+
+    private void handleAppendEntriesResponse(AppendEntriesResponse response) {
+        Progress progress = answeringFollower(response);
         if (progress == null) {
             return;
         }
-        progress.markActive();
         if (response.success()) {
             Invariants.check(response.matchIndex() <= log.lastIndex(),
                     response.from() + " acknowledged " + response.matchIndex() + " beyond our last index");
@@ -466,14 +474,10 @@ public final class RaftNode {
     }
 
     private void handleHeartbeatResponse(HeartbeatResponse response) {
-        if (role != Role.LEADER) {
-            return;
-        }
-        Progress progress = followers.get(response.from());
+        Progress progress = answeringFollower(response);
         if (progress == null) {
             return;
         }
-        progress.markActive();
         if (response.readRound() > 0 && configuration.isVoter(response.from())) {
             reads.acknowledge(response.from(), response.readRound(), configuration, readResults);
         }

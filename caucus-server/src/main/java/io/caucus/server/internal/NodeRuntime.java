@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * A running node: wires the core, the store, the transport and the three threads together (see
@@ -124,13 +125,7 @@ public final class NodeRuntime implements CaucusNode {
         if (future == null) {
             return CompletableFuture.failedFuture(overloaded());
         }
-        Input.Proposal proposal = new Input.Proposal(command.clone(), future, deadline());
-        if (!inbox.offer(proposal)) {
-            future.completeExceptionally(new OverloadedException("the node's inbox is full; retry later"));
-        } else if (!lifecycle.isRunning() && inbox.remove(proposal)) {
-            // Stopped between the check and the offer: the node thread may never see it, so fail it here.
-            future.completeExceptionally(refusal());
-        }
+        enqueue(new Input.Proposal(command.clone(), future, deadline()), future::completeExceptionally);
         return future;
     }
 
@@ -146,13 +141,18 @@ public final class NodeRuntime implements CaucusNode {
             return CompletableFuture.failedFuture(overloaded());
         }
         long requestId = pending.addRead(new PendingRequests.Read(query.clone(), future, deadline()));
-        Input.Read read = new Input.Read(requestId);
-        if (!inbox.offer(read)) {
-            failRead(requestId, new OverloadedException("the node's inbox is full; retry later"));
-        } else if (!lifecycle.isRunning() && inbox.remove(read)) {
-            failRead(requestId, refusal());
-        }
+        enqueue(new Input.Read(requestId), error -> failRead(requestId, error));
         return future;
+    }
+
+    /** Hands a request to the node thread, or fails it with {@code fail} if it cannot be queued. */
+    private void enqueue(Input input, Consumer<CaucusException> fail) {
+        if (!inbox.offer(input)) {
+            fail.accept(new OverloadedException("the node's inbox is full; retry later"));
+        } else if (!lifecycle.isRunning() && inbox.remove(input)) {
+            // Stopped between the check and the offer: the node thread may never see it, so fail it here.
+            fail.accept(refusal());
+        }
     }
 
     private void failRead(long requestId, CaucusException error) {

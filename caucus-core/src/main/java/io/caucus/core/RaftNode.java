@@ -7,6 +7,7 @@ import io.caucus.core.message.HeartbeatResponse;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.core.message.RequestVote;
 import io.caucus.core.message.RequestVoteResponse;
+import io.caucus.core.message.TimeoutNow;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -30,7 +31,9 @@ public final class RaftNode {
     private final NodeId id;
     private final RaftOptions options;
     private final RandomGenerator random;
-    private final ClusterConfiguration configuration;
+    /** The configuration in force: always {@code configurations.current()} (Raft paper §6). */
+    private ClusterConfiguration configuration;
+    private final ConfigurationHistory configurations;
     private final RaftLog log;
 
     /** Persistent state (Figure 2): made durable through {@link Persist} before anything depends on it. */
@@ -51,6 +54,8 @@ public final class RaftNode {
     /** (index, bytes) of this leader's entries not yet committed, for back-pressure on proposals. */
     private final ArrayDeque<long[]> uncommittedEntries = new ArrayDeque<>();
     private long uncommittedBytes;
+    /** The leadership hand-over under way (thesis §3.10), or null. */
+    private LeadershipTransfer transfer;
 
     private final List<RaftMessage> outbox = new ArrayList<>();
     private final List<ReadResult> readResults = new ArrayList<>();
@@ -59,7 +64,9 @@ public final class RaftNode {
     private RaftNode(NodeId id, ClusterConfiguration configuration, RaftOptions options, HardState hardState,
                      LogView durableLog, long appliedIndex, RandomGenerator random) {
         this.id = Objects.requireNonNull(id, "id");
-        this.configuration = Objects.requireNonNull(configuration, "configuration");
+        this.configurations = ConfigurationHistory.load(Objects.requireNonNull(configuration, "configuration"),
+                durableLog);
+        this.configuration = configurations.current();
         this.options = Objects.requireNonNull(options, "options");
         this.random = Objects.requireNonNull(random, "random");
         this.log = new RaftLog(durableLog, hardState.commitIndex(), appliedIndex);
@@ -72,7 +79,9 @@ public final class RaftNode {
     /**
      * Starts (or restarts) a node from its durable state. Every role restarts as a follower (Figure 2).
      *
-     * @param configuration the cluster configuration in force (fixed membership for now)
+     * @param configuration the bootstrap configuration: in force unless the log holds a configuration entry or
+     *                      a snapshot (whose configuration then holds). A node joining a running cluster passes
+     *                      one in which it is not a voter and waits for the leader to reach it.
      * @param hardState     the durable hard state ({@link HardState#INITIAL} for a new node)
      * @param log           the durable log, which the runtime updates as {@link Persist} instructions say
      * @param appliedIndex  the index the state machine has already applied (0 for an empty one)
@@ -96,6 +105,9 @@ public final class RaftNode {
     }
 
     private void tickLeader() {
+        if (transfer != null && transfer.tickExpired(options.electionTimeoutTicks())) {
+            transfer = null; // thesis §3.10: the target did not take over within an election timeout
+        }
         if (electionElapsedTicks >= options.electionTimeoutTicks()) {
             electionElapsedTicks = 0;
             if (!hasQuorumOfActiveFollowers()) {
@@ -110,6 +122,7 @@ public final class RaftNode {
                 progress.heartbeatIntervalElapsed(log.lastIndex());
             }
             broadcastHeartbeat();
+            maybeSendTimeoutNow();
         }
     }
 
@@ -120,9 +133,14 @@ public final class RaftNode {
         }
     }
 
-    /** Handles a message from a peer. Messages not addressed to this node, or from non-members, are ignored. */
+    /**
+     * Handles a message from a peer. Messages not addressed to this node are ignored. Messages from nodes
+     * outside this node's configuration are handled like any other: a joining node hears from a leader its
+     * configuration does not know yet, and a removed node is kept from disrupting by Pre-Vote and leader
+     * stickiness, not by being ignored (thesis §4.2.3).
+     */
     public void step(RaftMessage message) {
-        if (!message.to().equals(id) || !configuration.isMember(message.from())) {
+        if (!message.to().equals(id)) {
             return;
         }
         if (message instanceof RequestVoteResponse response && response.preVote()) {
@@ -144,6 +162,7 @@ public final class RaftNode {
             case AppendEntriesResponse response -> handleAppendEntriesResponse(response);
             case Heartbeat heartbeat -> handleHeartbeat(heartbeat);
             case HeartbeatResponse response -> handleHeartbeatResponse(response);
+            case TimeoutNow timeoutNow -> handleTimeoutNow(timeoutNow);
         }
     }
 
@@ -197,6 +216,7 @@ public final class RaftNode {
             followers.clear();
             uncommittedEntries.clear();
             uncommittedBytes = 0;
+            transfer = null;
         }
         reads.rejectAll(newLeader, readResults);
         if (newTerm > term) {
@@ -209,17 +229,18 @@ public final class RaftNode {
     }
 
     private void becomePreCandidate() {
-        startElection(Role.PRE_CANDIDATE);
+        startElection(Role.PRE_CANDIDATE, false);
     }
 
-    private void becomeCandidate() {
+    /** @param leadershipTransfer true when the leader asked for this election with TimeoutNow (thesis §3.10) */
+    private void becomeCandidate(boolean leadershipTransfer) {
         term++;
         votedFor = id;
-        startElection(Role.CANDIDATE);
+        startElection(Role.CANDIDATE, leadershipTransfer);
     }
 
     /** Votes for itself and asks every other voter; a lone voter wins at once. */
-    private void startElection(Role electionRole) {
+    private void startElection(Role electionRole, boolean leadershipTransfer) {
         role = electionRole;
         leader = null;
         resetElectionTimer();
@@ -233,7 +254,7 @@ public final class RaftNode {
         boolean preVote = electionRole == Role.PRE_CANDIDATE;
         for (NodeId voter : otherVoters()) {
             RequestVote request = new RequestVote(id, voter, preVote ? term + 1 : term, log.lastIndex(),
-                    log.lastTerm(), preVote, false);
+                    log.lastTerm(), preVote, leadershipTransfer);
             if (preVote) {
                 send(request);
             } else {
@@ -246,7 +267,7 @@ public final class RaftNode {
 
     private void electionWon() {
         if (role == Role.PRE_CANDIDATE) {
-            becomeCandidate();
+            becomeCandidate(false);
         } else {
             becomeLeader();
         }
@@ -306,14 +327,7 @@ public final class RaftNode {
         electionElapsedTicks = 0;
         heartbeatElapsedTicks = 0;
         followers.clear();
-        for (NodeId member : configuration.members()) {
-            if (!member.equals(id)) {
-                Progress progress = new Progress(log.lastIndex() + 1, options.maxInflightMessages(),
-                        options.maxInflightBytes());
-                progress.markActive();
-                followers.put(member, progress);
-            }
-        }
+        trackMembers();
         // §8 / thesis §6.4: a no-op of the new term lets the leader learn what is committed, and lets it
         // commit earlier terms' entries by Figure 8's rule.
         appendAsLeader(List.of(LogEntry.noOp(term, log.lastIndex() + 1)));
@@ -368,7 +382,7 @@ public final class RaftNode {
         for (int i = 0; i < entries.size(); i++) {
             LogEntry entry = entries.get(i);
             if (!log.matchesTerm(entry.index(), entry.term())) {
-                log.append(entries.subList(i, entries.size()));
+                appendToLog(entries.subList(i, entries.size()));
                 return;
             }
         }
@@ -395,7 +409,7 @@ public final class RaftNode {
     // ---------------------------------------------------------------- replication, leader side (§5.3, §5.4)
 
     private void appendAsLeader(List<LogEntry> entries) {
-        log.append(entries);
+        appendToLog(entries);
         for (LogEntry entry : entries) {
             uncommittedEntries.addLast(new long[] {entry.index(), entry.sizeBytes()});
             uncommittedBytes += entry.sizeBytes();
@@ -454,6 +468,12 @@ public final class RaftNode {
                     response.from() + " acknowledged " + response.matchIndex() + " beyond our last index");
             if (progress.acknowledge(response.matchIndex())) {
                 maybeCommit();
+                if (role != Role.LEADER) {
+                    return; // the commit took effect as a C_new without us: we stepped down (§6)
+                }
+            }
+            if (transfer != null && transfer.target().equals(response.from())) {
+                maybeSendTimeoutNow();
             }
             sendAppendIfUnpaused(response.from(), progress);
         } else if (progress.rejected(response.rejectedIndex(), nextIndexAfterRejection(response))) {
@@ -504,6 +524,7 @@ public final class RaftNode {
                 member -> member.equals(id) ? log.durableLastIndex() : matchIndexOf(member));
         if (quorumIndex > log.committed() && log.term(quorumIndex) == term && log.commitTo(quorumIndex)) {
             releaseCommittedProposals();
+            configurationCommitted();
         }
     }
 
@@ -545,6 +566,9 @@ public final class RaftNode {
         if (role != Role.LEADER) {
             return new ProposeResult.Rejected(ProposeResult.Reason.NOT_LEADER, leader);
         }
+        if (transfer != null) {
+            return new ProposeResult.Rejected(ProposeResult.Reason.TRANSFERRING_LEADERSHIP, id);
+        }
         long bytes = 0;
         for (byte[] command : commands) {
             bytes += command.length + LogEntry.OVERHEAD_BYTES;
@@ -584,6 +608,144 @@ public final class RaftNode {
         reads.startRound(log.committed(), id);
         reads.confirmReady(configuration, readResults);
         broadcastHeartbeat();
+    }
+
+    // ---------------------------------------------------------------- membership (§6, thesis §4) and transfer
+
+    /**
+     * Proposes a change of membership, on the leader only. Learner-only changes are one configuration entry;
+     * changes of the voter set go by joint consensus (Raft paper §6): C_old,new now, and C_new appended by this
+     * leader once C_old,new is committed. Accepted gives the index of the first configuration entry; the change
+     * is done once the configuration in force is committed and not joint.
+     */
+    public ProposeResult proposeConfigurationChange(ConfigurationChange change) {
+        Objects.requireNonNull(change, "change");
+        if (role != Role.LEADER) {
+            return new ProposeResult.Rejected(ProposeResult.Reason.NOT_LEADER, leader);
+        }
+        if (transfer != null) {
+            return new ProposeResult.Rejected(ProposeResult.Reason.TRANSFERRING_LEADERSHIP, id);
+        }
+        // §6: one change at a time. A leader that has not committed an entry of its term may not know whether
+        // the configuration in its log is committed, so it waits for its no-op (thesis §4.1, last paragraph).
+        if (configuration.isJoint() || configurations.currentIndex() > log.committed()
+                || log.term(log.committed()) != term) {
+            return new ProposeResult.Rejected(ProposeResult.Reason.CHANGE_IN_PROGRESS, id);
+        }
+        ProposeResult.Reason refusal = ConfigurationChanges.refusal(change, configuration,
+                matchIndexOf(change.node()), log.lastIndex(), options.maxLearnerLagEntries());
+        if (refusal != null) {
+            return new ProposeResult.Rejected(refusal, id);
+        }
+        long index = appendConfiguration(ConfigurationChanges.firstStep(change, configuration));
+        return new ProposeResult.Accepted(term, index);
+    }
+
+    /**
+     * Hands leadership to {@code target}, a voter (thesis §3.10): proposals are refused while the leader brings
+     * the target's log up to date and then sends it TimeoutNow; the transfer is abandoned after an election
+     * timeout. Accepted gives the leader's last index when the transfer started.
+     */
+    public ProposeResult transferLeadership(NodeId target) {
+        Objects.requireNonNull(target, "target");
+        if (role != Role.LEADER) {
+            return new ProposeResult.Rejected(ProposeResult.Reason.NOT_LEADER, leader);
+        }
+        if (target.equals(id)) {
+            return new ProposeResult.Accepted(term, log.lastIndex()); // already leading: nothing to hand over
+        }
+        if (!configuration.voters().contains(target)) {
+            // Only a voter of the configuration being moved to can win an election and keep leading.
+            return new ProposeResult.Rejected(ProposeResult.Reason.UNKNOWN_MEMBER, id);
+        }
+        if (transfer != null) {
+            return transfer.target().equals(target) ? new ProposeResult.Accepted(term, log.lastIndex())
+                    : new ProposeResult.Rejected(ProposeResult.Reason.TRANSFERRING_LEADERSHIP, id);
+        }
+        transfer = new LeadershipTransfer(target);
+        Progress progress = followers.get(target);
+        if (LeadershipTransfer.caughtUp(progress, log.lastIndex())) {
+            maybeSendTimeoutNow();
+        } else {
+            sendAppendIfUnpaused(target, progress);
+        }
+        return new ProposeResult.Accepted(term, log.lastIndex());
+    }
+
+    /**
+     * The configuration in force at {@code index}: the last configuration entry at or before it, else the
+     * snapshot's (or bootstrap) configuration. For snapshots, which must record the configuration as of their
+     * last included index.
+     *
+     * @throws IllegalArgumentException if {@code index} lies before the log's snapshot, where it is forgotten
+     */
+    public ClusterConfiguration configurationAt(long index) {
+        return configurations.at(index);
+    }
+
+    /** Appends entries to the log; configuration entries among them take effect at once (§6), and replaced ones revert. */
+    private void appendToLog(List<LogEntry> entries) {
+        log.append(entries);
+        configurations.appended(entries);
+        configuration = configurations.current();
+        if (role == Role.LEADER) {
+            trackMembers();
+        }
+    }
+
+    /** Appends a configuration entry as leader; returns its index. */
+    private long appendConfiguration(ClusterConfiguration next) {
+        Invariants.check(configurations.currentIndex() <= log.committed(), "a configuration entry appended while "
+                + "the one at " + configurations.currentIndex() + " is uncommitted (commit " + log.committed() + ")");
+        long index = log.lastIndex() + 1;
+        appendAsLeader(List.of(ConfigurationChanges.entry(term, index, next)));
+        return index;
+    }
+
+    /** The leader replicates to exactly the members of the configuration in force, itself excepted. */
+    private void trackMembers() {
+        followers.keySet().removeIf(member -> !configuration.isMember(member));
+        for (NodeId member : configuration.members()) {
+            if (!member.equals(id) && !followers.containsKey(member)) {
+                Progress progress = new Progress(log.lastIndex() + 1, options.maxInflightMessages(),
+                        options.maxInflightBytes());
+                progress.markActive(); // a newcomer gets one election timeout before CheckQuorum counts it out
+                followers.put(member, progress);
+            }
+        }
+        if (transfer != null && !configuration.voters().contains(transfer.target())) {
+            transfer = null;
+        }
+    }
+
+    /**
+     * The commit index advanced on this leader. Once the configuration in force is committed: a joint one is
+     * followed by C_new (§6); a C_new that leaves this leader out makes it step down, having managed the cluster
+     * until then without counting itself in C_new's majorities (§6, thesis §4.2.2).
+     */
+    private void configurationCommitted() {
+        if (role != Role.LEADER || configurations.currentIndex() > log.committed()) {
+            return;
+        }
+        if (configuration.isJoint()) {
+            appendConfiguration(ConfigurationChanges.leaveJoint(configuration));
+        } else if (!configuration.isVoter(id)) {
+            becomeFollower(term, null);
+        }
+    }
+
+    private void maybeSendTimeoutNow() {
+        Progress progress = transfer == null ? null : followers.get(transfer.target());
+        if (progress != null && LeadershipTransfer.caughtUp(progress, log.lastIndex())) {
+            send(new TimeoutNow(id, transfer.target(), term));
+        }
+    }
+
+    /** Thesis §3.10: the leader says our log is up to date; campaign now, without Pre-Vote, past stickiness. */
+    private void handleTimeoutNow(TimeoutNow timeoutNow) {
+        if (role != Role.LEADER && configuration.isVoter(id)) {
+            becomeCandidate(true);
+        }
     }
 
     // ---------------------------------------------------------------- output and the runtime's reports

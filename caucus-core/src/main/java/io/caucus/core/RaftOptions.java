@@ -12,12 +12,18 @@ package io.caucus.core;
  * @param maxInflightBytes        entry bytes in flight to one follower before the leader waits for acks
  * @param maxUncommittedBytes     proposals refused while the leader's uncommitted entries exceed this
  * @param maxApplyBytes           committed entry bytes handed out to apply in one Ready
+ * @param maxLearnerLagEntries    a learner is promoted to voter only if its match index is at most this many
+ *                                entries behind the leader's last index (default 1000): a voter far behind would
+ *                                hold up commitment while it catches up (thesis §4.2.1)
  */
 public record RaftOptions(int electionTimeoutTicks, int heartbeatIntervalTicks, long maxBatchBytes,
                           int maxInflightMessages, long maxInflightBytes, long maxUncommittedBytes,
-                          long maxApplyBytes) {
+                          long maxApplyBytes, long maxLearnerLagEntries) {
 
-    public static final RaftOptions DEFAULTS = new RaftOptions(10, 1, 1 << 20, 256, 32L << 20, 64L << 20, 4L << 20);
+    public static final long DEFAULT_MAX_LEARNER_LAG_ENTRIES = 1000;
+
+    public static final RaftOptions DEFAULTS = new RaftOptions(10, 1, 1 << 20, 256, 32L << 20, 64L << 20, 4L << 20,
+            DEFAULT_MAX_LEARNER_LAG_ENTRIES);
 
     public RaftOptions {
         require(electionTimeoutTicks >= 2, "electionTimeoutTicks must be at least 2");
@@ -28,31 +34,44 @@ public record RaftOptions(int electionTimeoutTicks, int heartbeatIntervalTicks, 
         require(maxInflightBytes > 0, "maxInflightBytes must be positive");
         require(maxUncommittedBytes > 0, "maxUncommittedBytes must be positive");
         require(maxApplyBytes > 0, "maxApplyBytes must be positive");
+        require(maxLearnerLagEntries >= 0, "maxLearnerLagEntries must not be negative");
+    }
+
+    /** Options with the default {@code maxLearnerLagEntries}. */
+    public RaftOptions(int electionTimeoutTicks, int heartbeatIntervalTicks, long maxBatchBytes,
+                       int maxInflightMessages, long maxInflightBytes, long maxUncommittedBytes, long maxApplyBytes) {
+        this(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchBytes, maxInflightMessages, maxInflightBytes,
+                maxUncommittedBytes, maxApplyBytes, DEFAULT_MAX_LEARNER_LAG_ENTRIES);
     }
 
     public RaftOptions withElectionTimeoutTicks(int ticks) {
         return new RaftOptions(ticks, heartbeatIntervalTicks, maxBatchBytes, maxInflightMessages, maxInflightBytes,
-                maxUncommittedBytes, maxApplyBytes);
+                maxUncommittedBytes, maxApplyBytes, maxLearnerLagEntries);
     }
 
     public RaftOptions withHeartbeatIntervalTicks(int ticks) {
         return new RaftOptions(electionTimeoutTicks, ticks, maxBatchBytes, maxInflightMessages, maxInflightBytes,
-                maxUncommittedBytes, maxApplyBytes);
+                maxUncommittedBytes, maxApplyBytes, maxLearnerLagEntries);
     }
 
     public RaftOptions withMaxBatchBytes(long bytes) {
         return new RaftOptions(electionTimeoutTicks, heartbeatIntervalTicks, bytes, maxInflightMessages,
-                maxInflightBytes, maxUncommittedBytes, maxApplyBytes);
+                maxInflightBytes, maxUncommittedBytes, maxApplyBytes, maxLearnerLagEntries);
     }
 
     public RaftOptions withMaxInflightMessages(int messages) {
         return new RaftOptions(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchBytes, messages,
-                maxInflightBytes, maxUncommittedBytes, maxApplyBytes);
+                maxInflightBytes, maxUncommittedBytes, maxApplyBytes, maxLearnerLagEntries);
     }
 
     public RaftOptions withMaxUncommittedBytes(long bytes) {
         return new RaftOptions(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchBytes, maxInflightMessages,
-                maxInflightBytes, bytes, maxApplyBytes);
+                maxInflightBytes, bytes, maxApplyBytes, maxLearnerLagEntries);
+    }
+
+    public RaftOptions withMaxLearnerLagEntries(long entries) {
+        return new RaftOptions(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchBytes, maxInflightMessages,
+                maxInflightBytes, maxUncommittedBytes, maxApplyBytes, entries);
     }
 
     private static void require(boolean condition, String message) {

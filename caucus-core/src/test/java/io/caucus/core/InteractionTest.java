@@ -9,6 +9,7 @@ import io.caucus.core.message.HeartbeatResponse;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.core.message.RequestVote;
 import io.caucus.core.message.RequestVoteResponse;
+import io.caucus.core.message.TimeoutNow;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -235,6 +236,7 @@ class InteractionTest {
                         : " reject prev=" + m.rejectedIndex() + " hint=" + m.conflictIndex() + "/t" + m.conflictTerm());
                 case Heartbeat m -> "Heartbeat t" + m.term() + " commit=" + m.commitIndex() + " round=" + m.readRound();
                 case HeartbeatResponse m -> "HeartbeatResponse t" + m.term() + " round=" + m.readRound();
+                case TimeoutNow m -> "TimeoutNow t" + m.term();
             };
         }
     }

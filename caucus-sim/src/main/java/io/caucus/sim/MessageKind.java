@@ -7,6 +7,7 @@ import io.caucus.core.message.HeartbeatResponse;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.core.message.RequestVote;
 import io.caucus.core.message.RequestVoteResponse;
+import io.caucus.core.message.TimeoutNow;
 
 /** Message classes the simulator counts separately (pre-votes apart from votes, rejections apart from acks). */
 public enum MessageKind {
@@ -18,7 +19,8 @@ public enum MessageKind {
     APPEND_ENTRIES_ACK,
     APPEND_ENTRIES_REJECT,
     HEARTBEAT,
-    HEARTBEAT_RESPONSE;
+    HEARTBEAT_RESPONSE,
+    TIMEOUT_NOW;
 
     public static MessageKind of(RaftMessage message) {
         return switch (message) {
@@ -28,6 +30,7 @@ public enum MessageKind {
             case AppendEntriesResponse m -> m.success() ? APPEND_ENTRIES_ACK : APPEND_ENTRIES_REJECT;
             case Heartbeat m -> HEARTBEAT;
             case HeartbeatResponse m -> HEARTBEAT_RESPONSE;
+            case TimeoutNow m -> TIMEOUT_NOW;
         };
     }
 }

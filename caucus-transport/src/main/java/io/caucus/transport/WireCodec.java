@@ -12,6 +12,7 @@ import io.caucus.core.message.HeartbeatResponse;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.core.message.RequestVote;
 import io.caucus.core.message.RequestVoteResponse;
+import io.caucus.core.message.TimeoutNow;
 import io.caucus.transport.proto.Wire;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,6 +55,8 @@ public final class WireCodec {
             case HeartbeatResponse m -> frame.setHeartbeatResponse(Wire.HeartbeatResponse.newBuilder()
                     .setFrom(m.from().value()).setTo(m.to().value()).setTerm(m.term())
                     .setReadRound(m.readRound()));
+            case TimeoutNow m -> frame.setTimeoutNow(Wire.TimeoutNow.newBuilder()
+                    .setFrom(m.from().value()).setTo(m.to().value()).setTerm(m.term()));
         }
         return frame.build();
     }
@@ -72,6 +75,7 @@ public final class WireCodec {
             case APPEND_ENTRIES_RESPONSE -> appendEntriesResponse(frame.getAppendEntriesResponse());
             case HEARTBEAT -> heartbeat(frame.getHeartbeat());
             case HEARTBEAT_RESPONSE -> heartbeatResponse(frame.getHeartbeatResponse());
+            case TIMEOUT_NOW -> timeoutNow(frame.getTimeoutNow());
             case HELLO, HELLO_REPLY -> throw new WireFormatException(
                     "handshake frame " + frame.getBodyCase() + " received after the handshake completed");
             case BODY_NOT_SET -> null;
@@ -97,6 +101,7 @@ public final class WireCodec {
             case AppendEntriesResponse m -> 0;
             case Heartbeat m -> 0;
             case HeartbeatResponse m -> 0;
+            case TimeoutNow m -> 0;
         };
         return MESSAGE_OVERHEAD_BYTES + entriesBytes;
     }
@@ -177,6 +182,11 @@ public final class WireCodec {
     private static HeartbeatResponse heartbeatResponse(Wire.HeartbeatResponse m) {
         return new HeartbeatResponse(nodeId("HeartbeatResponse.from", m.getFrom()),
                 nodeId("HeartbeatResponse.to", m.getTo()), m.getTerm(), m.getReadRound());
+    }
+
+    private static TimeoutNow timeoutNow(Wire.TimeoutNow m) {
+        return new TimeoutNow(nodeId("TimeoutNow.from", m.getFrom()), nodeId("TimeoutNow.to", m.getTo()),
+                m.getTerm());
     }
 
     /** Parses a node id received on the wire, naming the field when it is invalid. */

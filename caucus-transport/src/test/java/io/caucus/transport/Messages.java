@@ -10,6 +10,7 @@ import io.caucus.core.message.HeartbeatResponse;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.core.message.RequestVote;
 import io.caucus.core.message.RequestVoteResponse;
+import io.caucus.core.message.TimeoutNow;
 import java.util.List;
 
 /** One example of every message type, with every field set to a distinct non-default value. */
@@ -29,7 +30,8 @@ final class Messages {
                 AppendEntriesResponse.rejected(from, to, 7, 40, 3, 17),
                 AppendEntriesResponse.accepted(from, to, 8, 43),
                 new Heartbeat(from, to, 7, 39, 12),
-                new HeartbeatResponse(from, to, 7, 12));
+                new HeartbeatResponse(from, to, 7, 12),
+                new TimeoutNow(from, to, 7));
     }
 
     static Heartbeat heartbeat(NodeId from, NodeId to, long readRound) {

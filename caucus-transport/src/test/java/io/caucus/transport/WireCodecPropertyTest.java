@@ -9,6 +9,7 @@ import io.caucus.core.message.AppendEntries;
 import io.caucus.core.message.AppendEntriesResponse;
 import io.caucus.core.message.Heartbeat;
 import io.caucus.core.message.HeartbeatResponse;
+import io.caucus.core.message.TimeoutNow;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.core.message.RequestVote;
 import io.caucus.core.message.RequestVoteResponse;
@@ -34,7 +35,7 @@ class WireCodecPropertyTest {
     @Provide
     Arbitrary<RaftMessage> messages() {
         return Arbitraries.oneOf(requestVotes(), requestVoteResponses(), appendEntries(), appendEntriesResponses(),
-                heartbeats(), heartbeatResponses());
+                heartbeats(), heartbeatResponses(), timeoutNows());
     }
 
     private static Arbitrary<NodeId> nodeIds() {
@@ -89,5 +90,9 @@ class WireCodecPropertyTest {
 
     private static Arbitrary<RaftMessage> heartbeatResponses() {
         return Combinators.combine(nodeIds(), nodeIds(), numbers(), numbers()).as(HeartbeatResponse::new);
+    }
+
+    private static Arbitrary<RaftMessage> timeoutNows() {
+        return Combinators.combine(nodeIds(), nodeIds(), numbers()).as(TimeoutNow::new);
     }
 }

@@ -241,6 +241,10 @@ final class NodeLoop implements Runnable {
             case TRANSFERRING_LEADERSHIP -> () -> new NoLeaderException("leadership is being transferred; retry");
             case TOO_MANY_UNCOMMITTED -> () -> new OverloadedException(
                     "too many proposals are waiting to commit; retry after some commit");
+            case CHANGE_IN_PROGRESS, UNKNOWN_MEMBER, ALREADY_MEMBER, LEARNER_BEHIND, LAST_VOTER -> () -> {
+                // Only membership changes and transfers are refused for these reasons, never a command.
+                throw new IllegalStateException("a command proposal was refused with " + rejected.reason());
+            };
         };
     }
 

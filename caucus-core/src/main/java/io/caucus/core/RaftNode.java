@@ -419,6 +419,9 @@ public final class RaftNode {
 
     /** Sends the follower what it lacks, as far as its progress state and window allow. */
     private void sendAppend(NodeId to, Progress progress) {
+        if (progress.state() == Progress.State.SNAPSHOT) {
+            return; // nothing else goes to a follower until its snapshot is answered or given up (§7)
+        }
         do {
             if (progress.nextIndex() < log.firstIndex()) {
                 sendSnapshot(to, progress);

@@ -4,6 +4,8 @@ import io.caucus.core.message.AppendEntries;
 import io.caucus.core.message.AppendEntriesResponse;
 import io.caucus.core.message.Heartbeat;
 import io.caucus.core.message.HeartbeatResponse;
+import io.caucus.core.message.InstallSnapshot;
+import io.caucus.core.message.InstallSnapshotResponse;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.core.message.RequestVote;
 import io.caucus.core.message.RequestVoteResponse;
@@ -20,7 +22,9 @@ public enum MessageKind {
     APPEND_ENTRIES_REJECT,
     HEARTBEAT,
     HEARTBEAT_RESPONSE,
-    TIMEOUT_NOW;
+    TIMEOUT_NOW,
+    INSTALL_SNAPSHOT,
+    INSTALL_SNAPSHOT_RESPONSE;
 
     public static MessageKind of(RaftMessage message) {
         return switch (message) {
@@ -31,6 +35,8 @@ public enum MessageKind {
             case Heartbeat m -> HEARTBEAT;
             case HeartbeatResponse m -> HEARTBEAT_RESPONSE;
             case TimeoutNow m -> TIMEOUT_NOW;
+            case InstallSnapshot m -> INSTALL_SNAPSHOT;
+            case InstallSnapshotResponse m -> INSTALL_SNAPSHOT_RESPONSE;
         };
     }
 }

@@ -36,6 +36,10 @@ class RandomFaultsTest {
         long transfers = 0;
         long transfersCompleted = 0;
         long configurationEntries = 0;
+        long snapshotsTaken = 0;
+        long installSnapshots = 0;
+        long restored = 0;
+        long transferFailures = 0;
         for (long seed = first; seed < first + count; seed++) {
             RandomFaultRun.Result result = RandomFaultRun.run(seed, FAULT_TICKS);
             events += result.events();
@@ -56,17 +60,26 @@ class RandomFaultsTest {
                 transfers += result.membership().transfersAccepted();
                 transfersCompleted += result.membership().transfersCompleted();
             }
+            snapshotsTaken += result.snapshotsTaken();
+            installSnapshots += result.installSnapshots();
+            restored += result.snapshotsRestored();
+            transferFailures += result.snapshotFailuresReported();
             if (result.verdict() != io.caucus.sim.linearizability.Verdict.LINEARIZABLE) {
                 undecided++;
             }
         }
         System.out.printf("caucus-sim: seeds=%d simulatedEvents=%d messages=%d clientOpsChecked=%d (ok=%d unknown=%d)"
-                + " faults=%d linearizabilityUndecided=%d realStorageSeeds=%d tornTailsRecovered=%d%n", count, events,
-                messages, operations, ok, unknown, faults, undecided, storageSeeds, tornTails);
+                + " faults=%d linearizabilityUndecided=%d realStorageSeeds=%d tornTailsRecovered=%d snapshotsTaken=%d"
+                + " installSnapshots=%d stateMachineRestores=%d snapshotTransferFailuresReported=%d%n", count, events,
+                messages, operations, ok, unknown, faults, undecided, storageSeeds, tornTails, snapshotsTaken,
+                installSnapshots, restored, transferFailures);
         System.out.printf("caucus-sim membership: seeds=%d plans=%d stepsCompleted=%d configurationEntriesCommitted=%d"
                 + " nodesAdded=%d nodesRetired=%d transfersAccepted=%d transfersCompleted=%d%n", membershipSeeds,
                 plans, steps, configurationEntries, added, retired, transfers, transfersCompleted);
         assertThat(storageSeeds).as("seeds on the real storage engine").isPositive();
         assertThat(ok).as("acknowledged client operations over all seeds").isPositive();
+        if (count >= 50) {
+            assertThat(installSnapshots).as("InstallSnapshots delivered over all seeds").isPositive();
+        }
     }
 }

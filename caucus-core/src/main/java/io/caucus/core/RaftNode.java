@@ -597,7 +597,7 @@ public final class RaftNode {
         if (log.lastIndex() == snapshot.lastIncludedIndex()) {
             configurations.truncatedFrom(snapshot.lastIncludedIndex() + 1); // the log was discarded (§7)
         }
-        configuration = configurations.current();
+        configurationsChanged();
         Invariants.check(log.committed() == snapshot.lastIncludedIndex() && log.firstIndex() == log.committed() + 1,
                 "after installing the snapshot at " + snapshot.lastIncludedIndex() + ": commit " + log.committed()
                         + ", first index " + log.firstIndex());

@@ -74,6 +74,8 @@ public final class WireCodec {
             case HEARTBEAT_RESPONSE -> heartbeatResponse(frame.getHeartbeatResponse());
             case HELLO, HELLO_REPLY -> throw new WireFormatException(
                     "handshake frame " + frame.getBodyCase() + " received after the handshake completed");
+            case SNAPSHOT_CHUNK, SNAPSHOT_CHUNK_ACK -> throw new WireFormatException(
+                    "snapshot frame " + frame.getBodyCase() + " is not a Raft message (see SnapshotFrames)");
             case BODY_NOT_SET -> null;
         };
         return Optional.ofNullable(message);

@@ -10,14 +10,17 @@ import java.util.ArrayDeque;
  *   <li>PROBE: the leader does not know where the logs agree; it sends one AppendEntries at a time and waits
  *       for the answer (or the next heartbeat round) before sending another;
  *   <li>REPLICATE: the logs agree up to matchIndex; the leader streams entries optimistically, up to a window
- *       of messages and bytes in flight.
+ *       of messages and bytes in flight;
+ *   <li>SNAPSHOT: the follower needs entries the leader has compacted away; the leader sent an InstallSnapshot
+ *       (Raft paper §7) and sends nothing else until it is answered, the runtime reports the transfer failed,
+ *       or an election timeout passes without an answer; then it probes again.
  * </ul>
  *
- * <p>Invariant: {@code matchIndex < nextIndex}.
+ * <p>Invariant: {@code matchIndex < nextIndex}; in SNAPSHOT, {@code matchIndex < pendingSnapshotIndex}.
  */
 final class Progress {
 
-    enum State { PROBE, REPLICATE }
+    enum State { PROBE, REPLICATE, SNAPSHOT }
 
     private long matchIndex;
     private long nextIndex;
@@ -28,6 +31,9 @@ final class Progress {
     /** Heard from within the current CheckQuorum period. */
     private boolean recentlyActive;
     private final Inflights inflights;
+    /** In SNAPSHOT: the last index of the snapshot sent, and the ticks since it was sent. */
+    private long pendingSnapshotIndex;
+    private int snapshotElapsedTicks;
 
     Progress(long nextIndex, int maxInflightMessages, long maxInflightBytes) {
         this.nextIndex = nextIndex;
@@ -63,6 +69,7 @@ final class Progress {
         return switch (state) {
             case PROBE -> probeSent;
             case REPLICATE -> inflights.isFull();
+            case SNAPSHOT -> true;
         };
     }
 
@@ -74,6 +81,7 @@ final class Progress {
                 nextIndex = lastIndex + 1;
                 inflights.add(lastIndex, bytes);
             }
+            case SNAPSHOT -> throw new InvariantViolation("entries sent to a follower waiting for a snapshot");
         }
     }
 
@@ -113,6 +121,7 @@ final class Progress {
                 }
                 yield stalled;
             }
+            case SNAPSHOT -> false; // the snapshot's answer, failure report or stall timeout decides
         };
     }
 
@@ -127,7 +136,7 @@ final class Progress {
         matchIndex = index;
         nextIndex = Math.max(nextIndex, index + 1);
         probeSent = false;
-        if (state == State.PROBE) {
+        if (state == State.PROBE || (state == State.SNAPSHOT && matchIndex >= pendingSnapshotIndex)) {
             becomeReplicate();
         }
         return true;
@@ -142,6 +151,7 @@ final class Progress {
         boolean stale = switch (state) {
             case REPLICATE -> rejectedIndex <= matchIndex;
             case PROBE -> rejectedIndex != nextIndex - 1;
+            case SNAPSHOT -> true; // answers an AppendEntries sent before the snapshot
         };
         if (stale) {
             return false;
@@ -149,6 +159,57 @@ final class Progress {
         long next = Math.max(Math.min(hintNext, rejectedIndex), matchIndex + 1);
         becomeProbe(next);
         return true;
+    }
+
+    /** An InstallSnapshot for a snapshot ending at {@code snapshotIndex} was sent (§7). */
+    void becomeSnapshot(long snapshotIndex) {
+        Invariants.check(snapshotIndex > matchIndex, "snapshot at " + snapshotIndex + " sent to a follower holding "
+                + matchIndex);
+        state = State.SNAPSHOT;
+        suspectedStalled = false;
+        probeSent = false;
+        inflights.clear();
+        pendingSnapshotIndex = snapshotIndex;
+        snapshotElapsedTicks = 0;
+        nextIndex = snapshotIndex + 1;
+    }
+
+    /**
+     * The follower answered an InstallSnapshot: it holds {@code followerMatchIndex} in agreement with the leader
+     * (the snapshot's index, or its commit index if it already had more). Returns true if the match index rose.
+     */
+    boolean snapshotAnswered(long followerMatchIndex) {
+        if (state != State.SNAPSHOT) {
+            return acknowledge(followerMatchIndex); // a duplicate or late answer still states a fact
+        }
+        boolean rose = followerMatchIndex > matchIndex;
+        matchIndex = Math.max(matchIndex, followerMatchIndex);
+        becomeProbe(matchIndex + 1);
+        return rose;
+    }
+
+    /** The runtime could not transfer the snapshot: probe again, which sends a new InstallSnapshot if needed. */
+    void snapshotFailed() {
+        if (state == State.SNAPSHOT) {
+            becomeProbe(matchIndex + 1);
+        }
+    }
+
+    /**
+     * One tick passed. Returns true if a snapshot sent has stayed unanswered for {@code stallTicks}: the leader
+     * then gives up on it and probes again, so a transfer lost without a failure report does not stall the
+     * follower for ever.
+     */
+    boolean snapshotStalled(int stallTicks) {
+        if (state != State.SNAPSHOT || ++snapshotElapsedTicks < stallTicks) {
+            return false;
+        }
+        becomeProbe(matchIndex + 1);
+        return true;
+    }
+
+    long pendingSnapshotIndex() {
+        return state == State.SNAPSHOT ? pendingSnapshotIndex : 0;
     }
 
     private void becomeProbe(long next) {

@@ -8,13 +8,25 @@ import java.util.List;
  * tail of entries this node has accepted but not yet been told are durable. Also tracks the commit index and
  * how far entries have been handed out to persist and to apply.
  *
- * <p>Invariants: {@code applied <= applying <= committed <= lastIndex()}; every index below
- * {@code unstableOffset} is read from the durable log, every index at or above it from the unstable tail;
- * committed entries are never truncated.
+ * <p>A snapshot (Raft paper §7) replaces the log's prefix. This view's snapshot may run ahead of the durable
+ * log's: a compaction or an installed snapshot is handed out in a {@link Persist} and the runtime makes it the
+ * durable log's base later, in sequence order. Until then the durable log may still hold entries the snapshot
+ * covers; they are never read.
+ *
+ * <p>Invariants: {@code snapshotIndex <= applying}, {@code applied <= applying <= committed <= lastIndex()};
+ * {@code snapshotIndex < unstableOffset}; every index in {@code snapshotIndex + 1 .. unstableOffset - 1} is read
+ * from the durable log, every index at or above it from the unstable tail; committed entries are never
+ * truncated.
  */
 final class RaftLog implements LogView {
 
     private final LogView durable;
+    /** The snapshot this view starts from: the durable log's, or a newer one not yet made its base. */
+    private SnapshotMetadata snapshot;
+    /** A snapshot to hand out in the next {@link Persist}, or null. */
+    private SnapshotMetadata snapshotToPersist;
+    /** A snapshot the state machine must load before applying more entries, or null. */
+    private SnapshotMetadata snapshotToRestore;
     /** Index of the first unstable entry; entries below it are durable. */
     private long unstableOffset;
     private final List<LogEntry> unstable = new ArrayList<>();
@@ -28,6 +40,7 @@ final class RaftLog implements LogView {
 
     RaftLog(LogView durable, long committed, long applied) {
         this.durable = durable;
+        this.snapshot = durable.snapshot();
         this.unstableOffset = durable.lastIndex() + 1;
         this.nextToPersist = unstableOffset;
         // The durable commit index is a lower bound written lazily (see RaftNode#ready); clamp it to the log in
@@ -37,13 +50,17 @@ final class RaftLog implements LogView {
         this.committed = Math.max(this.committed, snapshotIndex);
         Invariants.check(applied <= this.committed,
                 "state machine applied " + applied + " beyond the log's commit index " + this.committed);
-        this.applied = Math.max(applied, snapshotIndex);
-        this.applying = this.applied;
+        this.applied = applied;
+        this.applying = Math.max(applied, snapshotIndex);
+        if (applied < snapshotIndex) {
+            // The state machine is behind the log's base: the entries between are gone, so it loads the snapshot.
+            this.snapshotToRestore = snapshot;
+        }
     }
 
     @Override
     public long firstIndex() {
-        return durable.firstIndex();
+        return snapshot.lastIncludedIndex() + 1;
     }
 
     @Override
@@ -64,6 +81,13 @@ final class RaftLog implements LogView {
     public long term(long index) {
         if (index >= unstableOffset) {
             return unstableEntry(index).term();
+        }
+        if (index <= snapshot.lastIncludedIndex()) {
+            if (index < snapshot.lastIncludedIndex()) {
+                throw new IndexOutOfBoundsException("index " + index + " is compacted into the snapshot at "
+                        + snapshot.lastIncludedIndex());
+            }
+            return snapshot.lastIncludedTerm();
         }
         return durable.term(index);
     }
@@ -117,7 +141,7 @@ final class RaftLog implements LogView {
 
     @Override
     public SnapshotMetadata snapshot() {
-        return durable.snapshot();
+        return snapshot;
     }
 
     long committed() {
@@ -155,7 +179,7 @@ final class RaftLog implements LogView {
     }
 
     boolean hasUnpersisted() {
-        return nextToPersist <= lastIndex();
+        return nextToPersist <= lastIndex() || snapshotToPersist != null;
     }
 
     /** Entries not yet handed out for persistence; marks them handed out. */
@@ -216,6 +240,73 @@ final class RaftLog implements LogView {
         if (index > applied) {
             applied = index;
         }
+    }
+
+    // ---------------------------------------------------------------- snapshots (§7)
+
+    /**
+     * Makes {@code newSnapshot}, which the state machine has already taken at an applied index, the log's base:
+     * the covered prefix is no longer read. Every covered entry is durable (only durable entries are applied),
+     * so the unstable tail is untouched.
+     */
+    void compact(SnapshotMetadata newSnapshot) {
+        long index = newSnapshot.lastIncludedIndex();
+        Invariants.check(index > snapshot.lastIncludedIndex() && index <= applied,
+                "compaction to " + index + " outside " + (snapshot.lastIncludedIndex() + 1) + ".." + applied);
+        Invariants.check(index < unstableOffset, "compaction to " + index + " covers the unstable entry at "
+                + unstableOffset);
+        snapshot = newSnapshot;
+        snapshotToPersist = newSnapshot;
+    }
+
+    /**
+     * Installs a leader's snapshot that goes beyond the commit index (§7): if the log holds the snapshot's last
+     * entry with the same term, the entries after it are kept; otherwise the whole log is discarded. The commit
+     * index becomes the snapshot's index and the state machine must load it.
+     */
+    void installSnapshot(SnapshotMetadata newSnapshot) {
+        long index = newSnapshot.lastIncludedIndex();
+        Invariants.check(index > committed, "installing snapshot at " + index + " at or below commit " + committed);
+        if (matchesTerm(index, newSnapshot.lastIncludedTerm())) {
+            dropUnstableThrough(index);
+        } else {
+            unstable.clear();
+            unstableOffset = index + 1;
+            nextToPersist = index + 1;
+        }
+        snapshot = newSnapshot;
+        snapshotToPersist = newSnapshot;
+        snapshotToRestore = newSnapshot;
+        committed = index;
+        applying = index;
+    }
+
+    /** Unstable entries the snapshot covers go: the durable log's base will cover them once it is persisted. */
+    private void dropUnstableThrough(long index) {
+        if (index < unstableOffset) {
+            return;
+        }
+        unstable.subList(0, (int) (index + 1 - unstableOffset)).clear();
+        unstableOffset = index + 1;
+        nextToPersist = Math.max(nextToPersist, unstableOffset);
+    }
+
+    /** The snapshot to hand out in the next persist instruction, or null; marks it handed out. */
+    SnapshotMetadata takeSnapshotToPersist() {
+        SnapshotMetadata out = snapshotToPersist;
+        snapshotToPersist = null;
+        return out;
+    }
+
+    boolean hasSnapshotToRestore() {
+        return snapshotToRestore != null;
+    }
+
+    /** The snapshot the state machine must load before the next entries to apply, or null; marks it handed out. */
+    SnapshotMetadata takeSnapshotToRestore() {
+        SnapshotMetadata out = snapshotToRestore;
+        snapshotToRestore = null;
+        return out;
     }
 
     /** The first index of the run of entries with the same term as {@code index}, not looking below {@code floor}. */

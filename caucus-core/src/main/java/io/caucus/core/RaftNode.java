@@ -4,6 +4,8 @@ import io.caucus.core.message.AppendEntries;
 import io.caucus.core.message.AppendEntriesResponse;
 import io.caucus.core.message.Heartbeat;
 import io.caucus.core.message.HeartbeatResponse;
+import io.caucus.core.message.InstallSnapshot;
+import io.caucus.core.message.InstallSnapshotResponse;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.core.message.RequestVote;
 import io.caucus.core.message.RequestVoteResponse;
@@ -21,7 +23,8 @@ import java.util.random.RandomGenerator;
 /**
  * One Raft server's algorithm, as a deterministic state machine. Not thread-safe: one thread owns it.
  * Inputs: {@link #tick()}, {@link #step(RaftMessage)}, {@link #propose}, {@link #readIndex(long)}, and the
- * runtime's reports {@link #persisted(long)} and {@link #applied(long)}. Output: {@link #ready()}.
+ * runtime's reports {@link #persisted(long)}, {@link #applied(long)}, {@link #compact} and
+ * {@link #reportSnapshotFailed}. Output: {@link #ready()}.
  *
  * <p>Section numbers cite the extended Raft paper (§) and Ongaro's thesis (thesis §).
  */
@@ -54,7 +57,7 @@ public final class RaftNode {
 
     private final List<RaftMessage> outbox = new ArrayList<>();
     private final List<ReadResult> readResults = new ArrayList<>();
-    private final Durability durability = new Durability();
+    private final Durability durability;
 
     private RaftNode(NodeId id, ClusterConfiguration configuration, RaftOptions options, HardState hardState,
                      LogView durableLog, long appliedIndex, RandomGenerator random) {
@@ -65,7 +68,7 @@ public final class RaftNode {
         this.log = new RaftLog(durableLog, hardState.commitIndex(), appliedIndex);
         this.term = hardState.term();
         this.votedFor = hardState.votedFor();
-        this.durability.handedOut = hardState;
+        this.durability = new Durability(hardState);
         resetElectionTimer();
     }
 
@@ -103,6 +106,10 @@ public final class RaftNode {
                 becomeFollower(term, null);
                 return;
             }
+        }
+        for (Progress progress : followers.values()) {
+            // A snapshot transfer lost without a failure report is given up after an election timeout (§7).
+            progress.snapshotStalled(options.electionTimeoutTicks());
         }
         if (++heartbeatElapsedTicks >= options.heartbeatIntervalTicks()) {
             heartbeatElapsedTicks = 0;
@@ -144,6 +151,8 @@ public final class RaftNode {
             case AppendEntriesResponse response -> handleAppendEntriesResponse(response);
             case Heartbeat heartbeat -> handleHeartbeat(heartbeat);
             case HeartbeatResponse response -> handleHeartbeatResponse(response);
+            case InstallSnapshot install -> handleInstallSnapshot(install);
+            case InstallSnapshotResponse response -> handleInstallSnapshotResponse(response);
         }
     }
 
@@ -164,7 +173,8 @@ public final class RaftNode {
             becomeFollower(message.term(), null);
             return true;
         }
-        NodeId newLeader = message instanceof AppendEntries || message instanceof Heartbeat ? message.from() : null;
+        NodeId newLeader = message instanceof AppendEntries || message instanceof Heartbeat
+                || message instanceof InstallSnapshot ? message.from() : null;
         becomeFollower(message.term(), newLeader);
         return true;
     }
@@ -177,6 +187,7 @@ public final class RaftNode {
         switch (message) {
             case AppendEntries append -> send(new HeartbeatResponse(id, append.from(), term, 0));
             case Heartbeat heartbeat -> send(new HeartbeatResponse(id, heartbeat.from(), term, 0));
+            case InstallSnapshot install -> send(new InstallSnapshotResponse(id, install.from(), term, 0, false));
             case RequestVote request when request.preVote() ->
                     send(new RequestVoteResponse(id, request.from(), term, false, true));
             default -> {
@@ -408,7 +419,14 @@ public final class RaftNode {
 
     /** Sends the follower what it lacks, as far as its progress state and window allow. */
     private void sendAppend(NodeId to, Progress progress) {
+        if (progress.state() == Progress.State.SNAPSHOT) {
+            return; // nothing else goes to a follower until its snapshot is answered or given up (§7)
+        }
         do {
+            if (progress.nextIndex() < log.firstIndex()) {
+                sendSnapshot(to, progress);
+                return;
+            }
             long prevIndex = progress.nextIndex() - 1;
             List<LogEntry> entries = progress.nextIndex() <= log.lastIndex()
                     ? log.entries(progress.nextIndex(), log.lastIndex() + 1, options.maxBatchBytes())
@@ -530,6 +548,98 @@ public final class RaftNode {
         return configuration.hasQuorum(active);
     }
 
+    // ---------------------------------------------------------------- snapshots and compaction (§7)
+
+    /** The follower needs entries this leader has compacted away: it is sent the snapshot that replaced them. */
+    private void sendSnapshot(NodeId to, Progress progress) {
+        SnapshotMetadata snapshot = log.snapshot();
+        Invariants.check(snapshot.lastIncludedIndex() > 0, "entry " + progress.nextIndex() + " for " + to
+                + " is below the first index " + log.firstIndex() + " without a snapshot covering it");
+        progress.becomeSnapshot(snapshot.lastIncludedIndex());
+        send(new InstallSnapshot(id, to, term, snapshot));
+    }
+
+    /**
+     * §7, receiver: a snapshot at or below the commit index adds nothing, so the answer says how far this log
+     * already agrees; otherwise the log keeps the entries after the snapshot's last one if it holds that entry
+     * with the same term, and is discarded if not. The answer leaves once the new base is durable.
+     */
+    private void handleInstallSnapshot(InstallSnapshot install) {
+        followLeader(install.from());
+        SnapshotMetadata snapshot = install.snapshot();
+        if (snapshot.lastIncludedIndex() <= log.committed()) {
+            sendWhenDurable(new InstallSnapshotResponse(id, install.from(), term, log.committed(), false));
+            return;
+        }
+        log.installSnapshot(snapshot);
+        Invariants.check(log.committed() == snapshot.lastIncludedIndex() && log.firstIndex() == log.committed() + 1,
+                "after installing the snapshot at " + snapshot.lastIncludedIndex() + ": commit " + log.committed()
+                        + ", first index " + log.firstIndex());
+        sendWhenDurable(new InstallSnapshotResponse(id, install.from(), term, snapshot.lastIncludedIndex(), true));
+    }
+
+    private void handleInstallSnapshotResponse(InstallSnapshotResponse response) {
+        Progress progress = answeringFollower(response);
+        if (progress == null) {
+            return;
+        }
+        Invariants.check(response.matchIndex() <= log.lastIndex(),
+                response.from() + " holds " + response.matchIndex() + " beyond our last index " + log.lastIndex());
+        if (progress.snapshotAnswered(response.matchIndex())) {
+            maybeCommit();
+        }
+        sendAppendIfUnpaused(response.from(), progress);
+    }
+
+    /**
+     * The leader's runtime could not transfer the snapshot to {@code follower}: it goes back to probing, and
+     * is sent a snapshot again if it still needs one. Ignored if this node no longer leads.
+     */
+    public void reportSnapshotFailed(NodeId follower) {
+        Progress progress = role == Role.LEADER ? followers.get(follower) : null;
+        if (progress != null) {
+            progress.snapshotFailed();
+        }
+    }
+
+    /**
+     * What a snapshot of the state machine as of applied index {@code index} records: the term of that entry and
+     * the configuration in force there.
+     *
+     * @throws IllegalArgumentException if {@code index} is not an applied index still held in the log
+     */
+    public SnapshotMetadata snapshotMetadataAt(long index) {
+        if (index < 1 || index > log.applied() || index < log.firstIndex() - 1) {
+            throw new IllegalArgumentException("no snapshot can be taken at index " + index + ": the applied index is "
+                    + log.applied() + " and the log starts after " + (log.firstIndex() - 1));
+        }
+        return new SnapshotMetadata(index, log.term(index), configuration);
+    }
+
+    /**
+     * The runtime committed {@code snapshot}, a snapshot of the state machine as of an applied index, to its
+     * snapshot store: the log prefix it covers is dropped (§7). The next {@link Persist} carries it so the
+     * durable log drops the prefix too. A snapshot no newer than the log's base is ignored (one installed from the
+     * leader may have overtaken it).
+     *
+     * @throws IllegalArgumentException if the snapshot goes beyond the applied index or disagrees with the log
+     */
+    public void compact(SnapshotMetadata snapshot) {
+        long index = snapshot.lastIncludedIndex();
+        if (index <= log.snapshot().lastIncludedIndex()) {
+            return;
+        }
+        if (index > log.applied()) {
+            throw new IllegalArgumentException("cannot compact to " + index + ": only " + log.applied()
+                    + " is applied, and a snapshot holds applied state only");
+        }
+        if (log.term(index) != snapshot.lastIncludedTerm()) {
+            throw new IllegalArgumentException("cannot compact to " + index + "/t" + snapshot.lastIncludedTerm()
+                    + ": the log holds a term-" + log.term(index) + " entry there");
+        }
+        log.compact(snapshot);
+    }
+
     // ---------------------------------------------------------------- client requests
 
     /** Proposes one command; see {@link #propose(List)}. */
@@ -589,7 +699,7 @@ public final class RaftNode {
     // ---------------------------------------------------------------- output and the runtime's reports
 
     public boolean hasReady() {
-        return !outbox.isEmpty() || !readResults.isEmpty() || log.hasEntriesToApply()
+        return !outbox.isEmpty() || log.hasSnapshotToRestore() || !readResults.isEmpty() || log.hasEntriesToApply()
                 || log.hasUnpersisted() || durability.hardStateChanged(hardState())
                 || durability.hasMessagesToRelease()
                 || (role == Role.LEADER && reads.hasWaiting() && log.term(log.committed()) == term);
@@ -599,8 +709,9 @@ public final class RaftNode {
     public Ready ready() {
         startReadRound();
         Persist persist = durability.nextPersist(log, hardState(), outbox);
+        SnapshotMetadata restore = log.takeSnapshotToRestore();
         List<LogEntry> toApply = log.takeEntriesToApply(options.maxApplyBytes());
-        Ready ready = new Ready(outbox, persist, toApply, readResults);
+        Ready ready = new Ready(outbox, persist, toApply, readResults, restore);
         outbox.clear();
         readResults.clear();
         return ready;
@@ -628,7 +739,7 @@ public final class RaftNode {
     }
 
     private void sendWhenDurable(RaftMessage message) {
-        durability.awaiting.add(message);
+        durability.sendWhenDurable(message);
     }
 
     // ---------------------------------------------------------------- status
@@ -665,67 +776,5 @@ public final class RaftNode {
     /** The leader of the current term as far as this node knows, or {@code null}. */
     public NodeId leader() {
         return leader;
-    }
-
-    /**
-     * What is handed out for persistence and not yet reported durable, and the messages that wait for it.
-     * A message that waits is attached to the newest persist instruction at the moment it was produced, so it
-     * leaves only when everything it depends on is durable; with nothing pending it leaves at once.
-     */
-    private static final class Durability {
-
-        private record Pending(long sequence, long lastIndex, long lastTerm, List<RaftMessage> messages) {
-        }
-
-        private final ArrayDeque<Pending> pending = new ArrayDeque<>();
-        private List<RaftMessage> awaiting = new ArrayList<>();
-        private HardState handedOut;
-        private long lastSequence;
-
-        boolean hardStateChanged(HardState current) {
-            return current.term() != handedOut.term() || !Objects.equals(current.votedFor(), handedOut.votedFor());
-        }
-
-        boolean hasMessagesToRelease() {
-            return !awaiting.isEmpty();
-        }
-
-        /**
-         * The next instruction, or null if nothing needs to become durable. A change of commit index alone does
-         * not call for one: it rides along with the next instruction (the durable commit index is a lower bound).
-         */
-        Persist nextPersist(RaftLog log, HardState current, List<RaftMessage> outbox) {
-            List<LogEntry> entries = log.takeUnpersisted();
-            if (entries.isEmpty() && !hardStateChanged(current)) {
-                if (!awaiting.isEmpty()) {
-                    if (pending.isEmpty()) {
-                        outbox.addAll(awaiting);
-                    } else {
-                        pending.peekLast().messages().addAll(awaiting);
-                    }
-                    awaiting = new ArrayList<>();
-                }
-                return null;
-            }
-            HardState changed = current.equals(handedOut) ? null : current;
-            handedOut = current;
-            LogEntry last = entries.isEmpty() ? null : entries.get(entries.size() - 1);
-            pending.addLast(new Pending(++lastSequence, last == null ? 0 : last.index(),
-                    last == null ? 0 : last.term(), awaiting));
-            awaiting = new ArrayList<>();
-            return new Persist(lastSequence, changed, entries);
-        }
-
-        void persisted(long sequence, RaftLog log, List<RaftMessage> outbox) {
-            Invariants.check(sequence <= lastSequence,
-                    "persisted(" + sequence + ") reported, but only " + lastSequence + " was handed out");
-            while (!pending.isEmpty() && pending.peekFirst().sequence() <= sequence) {
-                Pending done = pending.pollFirst();
-                if (done.lastIndex() > 0) {
-                    log.stableTo(done.lastIndex(), done.lastTerm());
-                }
-                outbox.addAll(done.messages());
-            }
-        }
     }
 }

@@ -6,6 +6,8 @@ import io.caucus.core.message.AppendEntries;
 import io.caucus.core.message.AppendEntriesResponse;
 import io.caucus.core.message.Heartbeat;
 import io.caucus.core.message.HeartbeatResponse;
+import io.caucus.core.message.InstallSnapshot;
+import io.caucus.core.message.InstallSnapshotResponse;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.core.message.RequestVote;
 import io.caucus.core.message.RequestVoteResponse;
@@ -137,9 +139,15 @@ class InteractionTest {
                 case "persist" -> persist(words[1], out);
                 case "isolate" -> cluster.isolate(words[1]);
                 case "heal" -> cluster.heal();
+                case "compact" -> out.add(words[1] + ": compacted to " + format(cluster.compact(words[1])));
+                case "crash" -> cluster.crash(words[1]);
+                case "restart" -> cluster.restart(words[1]);
                 case "status" -> status(out);
-                case "log" -> out.add(words[1] + ": log " + cluster.node(words[1]).log()
-                        .entries(1, cluster.node(words[1]).log().lastIndex() + 1, Long.MAX_VALUE));
+                case "log" -> {
+                    LogView log = cluster.node(words[1]).log();
+                    out.add(words[1] + ": log " + (log.firstIndex() > 1 ? format(log.snapshot()) + " + " : "")
+                            + log.entries(log.firstIndex(), log.lastIndex() + 1, Long.MAX_VALUE));
+                }
                 default -> throw new IllegalArgumentException("unknown story command: " + words[0]);
             }
         }
@@ -176,6 +184,7 @@ class InteractionTest {
                 member.pendingPersists.clear();
                 for (Persist persist : pending) {
                     out.add(member.id + ": persisted #" + persist.sequence()
+                            + (persist.snapshot() == null ? "" : " " + format(persist.snapshot()))
                             + (persist.hardState() == null ? "" : " " + format(persist.hardState()))
                             + (persist.entries().isEmpty() ? "" : " entries " + persist.entries()));
                     member.persist(persist);
@@ -221,6 +230,10 @@ class InteractionTest {
             return "hard(term=" + state.term() + " vote=" + state.votedFor() + " commit=" + state.commitIndex() + ")";
         }
 
+        private static String format(SnapshotMetadata snapshot) {
+            return "snapshot(" + snapshot.lastIncludedIndex() + "/t" + snapshot.lastIncludedTerm() + ")";
+        }
+
         private static String format(RaftMessage message) {
             String route = message.from() + "->" + message.to() + " ";
             return route + switch (message) {
@@ -235,6 +248,9 @@ class InteractionTest {
                         : " reject prev=" + m.rejectedIndex() + " hint=" + m.conflictIndex() + "/t" + m.conflictTerm());
                 case Heartbeat m -> "Heartbeat t" + m.term() + " commit=" + m.commitIndex() + " round=" + m.readRound();
                 case HeartbeatResponse m -> "HeartbeatResponse t" + m.term() + " round=" + m.readRound();
+                case InstallSnapshot m -> "InstallSnapshot t" + m.term() + " " + format(m.snapshot());
+                case InstallSnapshotResponse m -> "InstallSnapshotResponse t" + m.term() + " match=" + m.matchIndex()
+                        + (m.accepted() ? " installed" : " not installed");
             };
         }
     }

@@ -26,6 +26,16 @@ final class TestCluster {
     /** Pairs "from->to" whose messages are dropped. */
     final Set<String> cut = new HashSet<>();
     boolean autoPersist = true;
+    /**
+     * The snapshot store every member's runtime shares, by (index, term): the entries applied up to the index,
+     * which is the state machine of these tests. Sharing it models the runtimes' transfer of snapshot data.
+     */
+    final Map<String, List<LogEntry>> snapshotStore = new LinkedHashMap<>();
+    /** InstallSnapshot messages whose data transfer the runtimes should fail (reported to the leader). */
+    final Set<NodeId> failSnapshotTransfersTo = new HashSet<>();
+    long snapshotTransfersFailed;
+    /** Messages lost without anyone noticing. */
+    Predicate<RaftMessage> silentlyLost = message -> false;
     private final ClusterConfiguration configuration;
     private final RaftOptions options;
     private final Random random;
@@ -53,12 +63,29 @@ final class TestCluster {
         }
 
         void persist(Persist persist) {
+            if (persist.snapshot() != null) {
+                durableLog.installSnapshot(persist.snapshot());
+            }
             durableLog.append(persist.entries());
             if (persist.hardState() != null) {
                 durableHardState = persist.hardState();
             }
             node.persisted(persist.sequence());
         }
+    }
+
+    /** Snapshots {@code id}'s state machine at its applied index and compacts its log to it. */
+    SnapshotMetadata compact(String id) {
+        Member member = member(id);
+        long index = member.applied.isEmpty() ? 0 : member.applied.get(member.applied.size() - 1).index();
+        SnapshotMetadata snapshot = member.node.snapshotMetadataAt(index);
+        snapshotStore.put(key(snapshot), List.copyOf(member.applied));
+        member.node.compact(snapshot);
+        return snapshot;
+    }
+
+    static String key(SnapshotMetadata snapshot) {
+        return snapshot.lastIncludedIndex() + "/t" + snapshot.lastIncludedTerm();
     }
 
     TestCluster(int size) {
@@ -107,6 +134,14 @@ final class TestCluster {
                 || cut.contains(message.from() + "->" + message.to())) {
             return;
         }
+        if (silentlyLost.test(message)) {
+            return;
+        }
+        if (message instanceof io.caucus.core.message.InstallSnapshot && failSnapshotTransfersTo.contains(message.to())) {
+            snapshotTransfersFailed++;
+            members.get(message.from()).node.reportSnapshotFailed(message.to());
+            return;
+        }
         delivered.add(message);
         members.get(message.to()).node.step(message);
     }
@@ -129,6 +164,15 @@ final class TestCluster {
     private void handle(Member member, Ready ready) {
         network.addAll(ready.messages());
         member.reads.addAll(ready.reads());
+        if (ready.restore() != null) {
+            List<LogEntry> state = snapshotStore.get(key(ready.restore()));
+            if (state == null) {
+                throw new AssertionError(member.id + " asked to restore unknown snapshot " + key(ready.restore()));
+            }
+            member.applied.clear();
+            member.applied.addAll(state);
+            member.node.applied(ready.restore().lastIncludedIndex());
+        }
         if (ready.persist() != null) {
             if (autoPersist) {
                 member.persist(ready.persist());

@@ -6,9 +6,13 @@ import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
 import io.caucus.core.Persist;
 import io.caucus.core.Role;
+import io.caucus.core.SnapshotMetadata;
 import io.caucus.core.message.AppendEntries;
+import io.caucus.core.message.InstallSnapshot;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.core.message.RequestVoteResponse;
+import io.caucus.sim.kv.KvSnapshot;
+import io.caucus.sim.kv.KvStateMachine;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -18,6 +22,11 @@ import java.util.Map;
  * The safety properties of Raft (paper Figure 3) plus the runtime contract, checked as the simulation runs
  * so that a violation stops the run at the event that caused it. Each check is incremental: the cost per
  * event does not grow with the length of the run, except once per new leader (Leader Completeness).
+ *
+ * <p>With compaction, a log's prefix lives on only as a snapshot of the state machine. A reference state machine
+ * applies the committed entries in order, keeping a fingerprint of its state at every index, so that every
+ * snapshot taken, sent or restored is checked against the state at its index (State Machine Safety for
+ * snapshots); the checks on logs then skip the prefix a log's snapshot covers.
  */
 final class InvariantChecker {
 
@@ -59,6 +68,11 @@ final class InvariantChecker {
     private final List<Committed> committed = new ArrayList<>();
     private final Map<NodeId, Progress> progress = new HashMap<>();
     private final Map<NodeId, Long> durableTerms = new HashMap<>();
+    /** Per node, the snapshot index its durable log's base has reached: a restart may not start below it. */
+    private final Map<NodeId, Long> durableBases = new HashMap<>();
+    /** Applies every committed entry once, in order; {@code stateDigests[i - 1]} fingerprints its state at i. */
+    private final KvStateMachine reference = new KvStateMachine();
+    private final List<Long> stateDigests = new ArrayList<>();
     private long highestTermSeen;
     private long checks;
 
@@ -85,6 +99,17 @@ final class InvariantChecker {
         Progress fresh = new Progress();
         fresh.term = node.disk().hardState().term();
         progress.put(node.id(), fresh);
+        long base = node.disk().log().snapshot().lastIncludedIndex();
+        long durableBase = durableBases.getOrDefault(node.id(), 0L);
+        if (base < durableBase) {
+            failer.fail("Snapshot base survives restarts", node + " restarted from a log based at " + base
+                    + " after its base " + durableBase + " was durable: its state went backwards");
+        }
+        durableBases.put(node.id(), base);
+        if (node.status().commitIndex() < base || node.status().appliedIndex() < base) {
+            failer.fail("Restart from snapshot", node + " restarted from snapshot " + base + " with commit "
+                    + node.status().commitIndex() + " and applied " + node.status().appliedIndex());
+        }
     }
 
     /** One vote per term per voter, across restarts (paper §5.2, and durability of votedFor). */
@@ -97,6 +122,7 @@ final class InvariantChecker {
                             + " vote to " + earlier + " and then to " + vote.to());
                 }
             }
+            case InstallSnapshot install -> checkSnapshotIsCommitted(install.from(), "sent", install.snapshot());
             case AppendEntries append -> {
                 long previousTerm = append.prevLogTerm();
                 for (LogEntry entry : append.entries()) {
@@ -118,6 +144,7 @@ final class InvariantChecker {
      */
     void onPersisted(SimNode node, Persist persist, long termBeforeFirst) {
         LogView log = node.disk().log();
+        durableBases.merge(node.id(), log.snapshot().lastIncludedIndex(), Math::max);
         long previousTerm = termBeforeFirst;
         for (LogEntry entry : persist.entries()) {
             register(node.id(), entry, previousTerm);
@@ -163,9 +190,46 @@ final class InvariantChecker {
         } else if (index == committed.size() + 1) {
             // Committed by a leader whose term is at most the highest term any node has reached by now.
             committed.add(new Committed(entry, highestTermSeen));
+            reference.apply(entry);
+            stateDigests.add(reference.snapshot().digest());
         } else {
             failer.fail("Apply order", node + " applied " + entry + " while only " + committed.size()
                     + " entries are known committed: an entry below it was skipped");
+        }
+    }
+
+    /** A node snapshotted its state machine: the snapshot must describe the committed state at its index. */
+    void onSnapshotTaken(SimNode node, SnapshotMetadata snapshot, KvSnapshot state) {
+        checkSnapshotState(node.id(), "took", snapshot, state);
+    }
+
+    /** A node's state machine was loaded from a snapshot (at the core's request, or at a restart). */
+    void onRestored(SimNode node, SnapshotMetadata snapshot, KvSnapshot state) {
+        checkSnapshotState(node.id(), "restored", snapshot, state);
+        Progress p = progress.get(node.id());
+        if (p != null && snapshot.lastIncludedIndex() < p.appliedIndex) {
+            failer.fail("Monotonic apply", node + " restored snapshot " + snapshot.lastIncludedIndex()
+                    + " after applying " + p.appliedIndex + ": its state went backwards");
+        }
+    }
+
+    private void checkSnapshotState(NodeId holder, String what, SnapshotMetadata snapshot, KvSnapshot state) {
+        checkSnapshotIsCommitted(holder, what, snapshot);
+        long index = snapshot.lastIncludedIndex();
+        if (state.appliedIndex() != index || state.digest() != stateDigests.get((int) index - 1)) {
+            failer.fail("State Machine Safety (snapshot)", holder + " " + what + " a snapshot at " + index
+                    + " whose state " + state + " is not the state the committed entries up to " + index + " produce");
+        }
+    }
+
+    /** A snapshot holds committed state only (§7): its last entry is the committed entry at its index. */
+    private void checkSnapshotIsCommitted(NodeId holder, String what, SnapshotMetadata snapshot) {
+        long index = snapshot.lastIncludedIndex();
+        if (index > committed.size() || committed.get((int) index - 1).entry().term() != snapshot.lastIncludedTerm()) {
+            failer.fail("Snapshot of committed entries", holder + " " + what + " snapshot " + index + "/t"
+                    + snapshot.lastIncludedTerm() + ", but " + (index > committed.size()
+                    ? "only " + committed.size() + " entries are known committed"
+                    : "the committed entry there is " + committed.get((int) index - 1).entry()));
         }
     }
 
@@ -217,9 +281,11 @@ final class InvariantChecker {
             }
             checkLeaderCompleteness(node, status.term(), log);
         } else {
-            // Leader Append-Only (paper §5.3): what the leader held when last checked is still there.
-            if (log.lastIndex() < watch.lastIndex()
-                    || (watch.lastEntry() != null && !watch.lastEntry().equals(entryAt(log, watch.lastIndex())))) {
+            // Leader Append-Only (paper §5.3): what the leader held when last checked is still there (or, once
+            // compacted, in the snapshot: the leader's own snapshot of its own committed entries).
+            boolean stillHeld = watch.lastIndex() >= log.firstIndex();
+            if (log.lastIndex() < watch.lastIndex() || (stillHeld && watch.lastEntry() != null
+                    && !watch.lastEntry().equals(entryAt(log, watch.lastIndex())))) {
                 failer.fail("Leader Append-Only", node + " leading term " + status.term() + " held "
                         + watch.lastEntry() + " at " + watch.lastIndex() + "; its log now ends at " + log.lastIndex()
                         + (log.lastIndex() >= watch.lastIndex() ? " with " + entryAt(log, watch.lastIndex()) : ""));
@@ -239,8 +305,11 @@ final class InvariantChecker {
                 continue;
             }
             long index = c.entry().index();
-            if (index > log.lastIndex() || index < log.firstIndex() || log.term(index) != c.entry().term()) {
-                String held = index > log.lastIndex() || index < log.firstIndex() ? "its log ends at " + log.lastIndex()
+            if (index < log.firstIndex() - 1) {
+                continue; // compacted into the leader's snapshot, whose state was checked when taken or restored
+            }
+            if (index > log.lastIndex() || log.term(index) != c.entry().term()) {
+                String held = index > log.lastIndex() ? "its log ends at " + log.lastIndex()
                         : "it holds a term-" + log.term(index) + " entry there";
                 failer.fail("Leader Completeness", node + " became leader of term " + term + " without committed "
                         + c.entry() + " (" + held + ")");

@@ -4,6 +4,8 @@ import io.caucus.core.message.AppendEntries;
 import io.caucus.core.message.AppendEntriesResponse;
 import io.caucus.core.message.Heartbeat;
 import io.caucus.core.message.HeartbeatResponse;
+import io.caucus.core.message.InstallSnapshot;
+import io.caucus.core.message.InstallSnapshotResponse;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.core.message.RequestVote;
 import io.caucus.core.message.RequestVoteResponse;
@@ -18,7 +20,9 @@ public enum MessageKind {
     APPEND_ENTRIES_ACK,
     APPEND_ENTRIES_REJECT,
     HEARTBEAT,
-    HEARTBEAT_RESPONSE;
+    HEARTBEAT_RESPONSE,
+    INSTALL_SNAPSHOT,
+    INSTALL_SNAPSHOT_RESPONSE;
 
     public static MessageKind of(RaftMessage message) {
         return switch (message) {
@@ -28,6 +32,8 @@ public enum MessageKind {
             case AppendEntriesResponse m -> m.success() ? APPEND_ENTRIES_ACK : APPEND_ENTRIES_REJECT;
             case Heartbeat m -> HEARTBEAT;
             case HeartbeatResponse m -> HEARTBEAT_RESPONSE;
+            case InstallSnapshot m -> INSTALL_SNAPSHOT;
+            case InstallSnapshotResponse m -> INSTALL_SNAPSHOT_RESPONSE;
         };
     }
 }

@@ -5,20 +5,34 @@ import io.caucus.core.HardState;
 import io.caucus.core.InMemoryLog;
 import io.caucus.core.LogView;
 import io.caucus.core.Persist;
+import io.caucus.core.SnapshotMetadata;
+import io.caucus.sim.kv.KvSnapshot;
 import io.caucus.storage.DurableLog;
 import io.caucus.storage.RecoveryReport;
 import io.caucus.storage.SimulatedDisk;
+import io.caucus.storage.SnapshotWriter;
 import io.caucus.storage.StorageOptions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 
 /**
  * One node's simulated disk: what is durable (hard state and log) survives crashes; persists still in flight
  * do not. Persists complete strictly in sequence order. Backed either by an in-memory log, or by the real
  * storage engine on its simulated disk (see {@link SimConfig.DiskModel}), so that the simulator checks
  * durability against the same storage contract the servers use.
+ *
+ * <p>Snapshots of the state machine go to a snapshot store, durable at once when committed (the runtime forces
+ * a snapshot before it is used): with the in-memory backing a map of the newest few, with the storage backing
+ * the real {@link io.caucus.storage.SnapshotStore}. Making a snapshot the log's base is part of a persist, lost
+ * if the persist was not durable at a crash; recovery then starts the log from the store's newest snapshot if
+ * it is newer than the log's base, as the real storage's recovery does.
  */
 public final class SimDisk {
 
@@ -46,6 +60,9 @@ public final class SimDisk {
     /** In-memory backing: the log the simulator writes only when a persist completes. */
     private final InMemoryLog memoryLog;
     private HardState previousHardState = HardState.INITIAL;
+    /** In-memory backing: the snapshot store, by last included index. */
+    private final TreeMap<Long, Map.Entry<SnapshotMetadata, KvSnapshot>> memorySnapshots = new TreeMap<>();
+    private static final int MEMORY_SNAPSHOTS_RETAINED = 4;
 
     /** Storage backing: the real engine on a simulated disk whose crashes tear unsynced writes. */
     private final SimulatedDisk simulatedDisk;
@@ -114,6 +131,9 @@ public final class SimDisk {
         }
         long termBeforeFirst = -1;
         if (durableLog != null) {
+            if (persist.snapshot() != null) {
+                durableLog.installSnapshot(persist.snapshot());
+            }
             durableLog.write(persist);
             termBeforeFirst = persist.entries().isEmpty() ? -1 : durableLog.term(persist.firstIndex() - 1);
         }
@@ -131,6 +151,9 @@ public final class SimDisk {
             durableLog.sync();
         } else {
             // In-memory persists are applied in order at completion, so the log now is the log it was written to.
+            if (persist.snapshot() != null) {
+                memoryLog.installSnapshot(persist.snapshot());
+            }
             termBeforeFirst = persist.entries().isEmpty() ? -1 : memoryLog.term(persist.firstIndex() - 1);
             memoryLog.append(persist.entries());
         }
@@ -149,6 +172,50 @@ public final class SimDisk {
             durableLog.close();
             simulatedDisk.crash(crashRandom);
             reopen();
+        } else {
+            recoverMemoryLogFromNewestSnapshot();
+        }
+    }
+
+    /** The in-memory counterpart of the storage recovery that starts the log from the newest kept snapshot. */
+    private void recoverMemoryLogFromNewestSnapshot() {
+        if (!memorySnapshots.isEmpty()
+                && memorySnapshots.lastKey() > memoryLog.snapshot().lastIncludedIndex()) {
+            memoryLog.installSnapshot(memorySnapshots.lastEntry().getValue().getKey());
+        }
+    }
+
+    // ---------------------------------------------------------------- the snapshot store
+
+    /** Commits a snapshot of the state machine to the store, durably (the runtime forces it before using it). */
+    void commitSnapshot(SnapshotMetadata metadata, KvSnapshot state) {
+        if (durableLog == null) {
+            memorySnapshots.put(metadata.lastIncludedIndex(), Map.entry(metadata, state));
+            while (memorySnapshots.size() > MEMORY_SNAPSHOTS_RETAINED) {
+                memorySnapshots.pollFirstEntry();
+            }
+            return;
+        }
+        try (SnapshotWriter writer = durableLog.snapshots().begin(metadata)) {
+            byte[] data = state.encode();
+            writer.write(data, 0, data.length);
+            writer.commit();
+        }
+    }
+
+    /** The state machine state of a kept snapshot, or null if the store does not hold it (any more). */
+    public KvSnapshot snapshotState(SnapshotMetadata metadata) {
+        if (durableLog == null) {
+            Map.Entry<SnapshotMetadata, KvSnapshot> kept = memorySnapshots.get(metadata.lastIncludedIndex());
+            return kept != null && kept.getKey().equals(metadata) ? kept.getValue() : null;
+        }
+        if (!durableLog.snapshots().list().contains(metadata)) {
+            return null;
+        }
+        try (InputStream data = durableLog.snapshots().openData(metadata)) {
+            return KvSnapshot.decode(data.readAllBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read snapshot " + metadata, e);
         }
     }
 
@@ -174,6 +241,7 @@ public final class SimDisk {
         if (memoryLog.lastIndex() >= memoryLog.firstIndex()) {
             memoryLog.truncateSuffix(memoryLog.lastIndex());
         }
+        recoverMemoryLogFromNewestSnapshot();
         if (hardState.commitIndex() > memoryLog.lastIndex()) {
             hardState = new HardState(hardState.term(), hardState.votedFor(), memoryLog.lastIndex());
         }

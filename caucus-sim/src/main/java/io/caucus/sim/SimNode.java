@@ -3,6 +3,7 @@ package io.caucus.sim;
 import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
 import io.caucus.core.RaftNode;
+import io.caucus.sim.kv.KvSnapshot;
 import io.caucus.sim.kv.KvStateMachine;
 
 /**
@@ -58,10 +59,19 @@ public final class SimNode {
         return incarnation;
     }
 
-    void started(RaftNode node) {
+    /** A new incarnation, its state machine loaded from {@code snapshot} ({@code null}: empty). */
+    void started(RaftNode node, KvSnapshot snapshot) {
         incarnation++;
         raft = node;
         stateMachine = new KvStateMachine();
+        if (snapshot != null) {
+            stateMachine.restore(snapshot);
+        }
+    }
+
+    /** The core asked to load a snapshot (Ready.restore): the state machine's whole state is replaced. */
+    void restoreStateMachine(KvSnapshot snapshot) {
+        stateMachine().restore(snapshot);
     }
 
     void crashed(boolean lyingDisk) {

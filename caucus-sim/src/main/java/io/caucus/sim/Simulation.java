@@ -2,6 +2,7 @@ package io.caucus.sim;
 
 import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.LogEntry;
+import io.caucus.core.LogView;
 import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
 import io.caucus.core.Persist;
@@ -10,7 +11,10 @@ import io.caucus.core.RaftNode;
 import io.caucus.core.ReadResult;
 import io.caucus.core.Ready;
 import io.caucus.core.Role;
+import io.caucus.core.SnapshotMetadata;
+import io.caucus.core.message.InstallSnapshot;
 import io.caucus.core.message.RaftMessage;
+import io.caucus.sim.kv.KvSnapshot;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
@@ -51,6 +55,11 @@ public final class Simulation {
     private NetworkProfile network;
     private long minDiskDelayMicros;
     private long maxDiskDelayMicros;
+    /** Each node snapshots its state machine once this many entries were applied since its log's base; 0: never. */
+    private long compactEveryEntries;
+    private long snapshotsTaken;
+    private long snapshotsRestored;
+    private long snapshotFailuresReported;
 
     public Simulation(SimConfig config) {
         this.config = config;
@@ -202,6 +211,21 @@ public final class Simulation {
         return dropped.get(kind)[0];
     }
 
+    /** Snapshots taken by nodes (each compacts the taker's log). */
+    public long snapshotsTaken() {
+        return snapshotsTaken;
+    }
+
+    /** State machines loaded from a snapshot at the core's request (InstallSnapshot, or a restart behind it). */
+    public long snapshotsRestored() {
+        return snapshotsRestored;
+    }
+
+    /** Snapshot transfers whose loss the leader's runtime noticed and reported to its core. */
+    public long snapshotFailuresReported() {
+        return snapshotFailuresReported;
+    }
+
     public long totalSent() {
         long total = 0;
         for (long[] count : sent.values()) {
@@ -240,6 +264,24 @@ public final class Simulation {
         trace.record(events.now(), "-", "disk", "delays " + minMicros + ".." + maxMicros + "us");
         this.minDiskDelayMicros = minMicros;
         this.maxDiskDelayMicros = maxMicros;
+    }
+
+    /**
+     * From now on every node snapshots its state machine and compacts its log whenever {@code everyEntries} entries
+     * were applied since its log's base (0 turns it off).
+     */
+    public void setCompaction(long everyEntries) {
+        if (everyEntries < 0) {
+            throw new IllegalArgumentException("compaction threshold must be >= 0, got " + everyEntries);
+        }
+        trace.record(events.now(), "-", "compaction", everyEntries == 0 ? "off" : "every " + everyEntries + " entries");
+        this.compactEveryEntries = everyEntries;
+    }
+
+    /** Snapshots {@code id}'s state machine at its applied index now and compacts its log to it. */
+    public void compact(NodeId id) {
+        SimNode node = node(id);
+        drive(node, raft -> takeSnapshot(node));
     }
 
     /** Drops every message matching {@code rule} from now on (replacing any earlier rule). */
@@ -417,17 +459,30 @@ public final class Simulation {
 
     // ---------------------------------------------------------------- driving the nodes
 
+    /** Starts a node from its disk: the state machine from the log's base snapshot, if any, then the log's tail. */
     private void start(SimNode node) {
+        LogView log = node.disk().log();
+        SnapshotMetadata base = log.snapshot();
+        KvSnapshot state = null;
+        if (base.lastIncludedIndex() > 0) {
+            state = node.disk().snapshotState(base);
+            if (state == null) {
+                fail("Snapshot store", node + "'s log starts after snapshot " + base + ", which its store does not hold");
+            }
+        }
         RaftNode raft;
         try {
             raft = RaftNode.start(node.id(), clusterConfiguration, config.options(), node.disk().hardState(),
-                    node.disk().log(), 0, random);
+                    log, base.lastIncludedIndex(), random);
         } catch (RuntimeException e) {
             fail("Core start", node + " failed to start: " + e);
             return;
         }
-        node.started(raft);
+        node.started(raft, state);
         checker.onStarted(node);
+        if (state != null) {
+            checker.onRestored(node, base, state);
+        }
         trace.record(events.now(), node, "start", "incarnation " + node.incarnation() + " from "
                 + node.disk().hardState() + ", log to " + node.disk().log().lastIndex());
         int incarnation = node.incarnation();
@@ -476,6 +531,9 @@ public final class Simulation {
         if (ready.persist() != null) {
             persist(node, ready.persist());
         }
+        if (ready.restore() != null) {
+            restore(node, ready.restore());
+        }
         if (!ready.committedEntries().isEmpty()) {
             apply(node, ready.committedEntries());
         }
@@ -505,6 +563,41 @@ public final class Simulation {
         trace.record(events.now(), node, "apply", entries.size() == 1 ? last.toString()
                 : entries.get(0) + ".." + last);
         node.raft().applied(last.index());
+        if (compactEveryEntries > 0
+                && last.index() - node.raft().log().snapshot().lastIncludedIndex() >= compactEveryEntries) {
+            takeSnapshot(node);
+        }
+    }
+
+    /** The runtime's side of compaction: snapshot the state machine, commit it to the store, tell the core. */
+    private void takeSnapshot(SimNode node) {
+        RaftNode raft = node.raft();
+        long applied = node.stateMachine().appliedIndex();
+        if (applied <= raft.log().snapshot().lastIncludedIndex()) {
+            return;
+        }
+        SnapshotMetadata metadata = raft.snapshotMetadataAt(applied);
+        KvSnapshot state = node.stateMachine().snapshot();
+        checker.onSnapshotTaken(node, metadata, state);
+        node.disk().commitSnapshot(metadata, state);
+        raft.compact(metadata);
+        snapshotsTaken++;
+        trace.record(events.now(), node, "snapshot", "taken at " + metadata.lastIncludedIndex() + "/t"
+                + metadata.lastIncludedTerm() + ", log compacted");
+    }
+
+    /** Ready.restore: the state machine loads the snapshot from this node's store, then reports it applied. */
+    private void restore(SimNode node, SnapshotMetadata metadata) {
+        KvSnapshot state = node.disk().snapshotState(metadata);
+        if (state == null) {
+            fail("Snapshot restore", node + " was asked to restore " + metadata + ", which its store does not hold");
+        }
+        node.restoreStateMachine(state);
+        snapshotsRestored++;
+        checker.onRestored(node, metadata, state);
+        trace.record(events.now(), node, "restore", "state machine loaded from snapshot "
+                + metadata.lastIncludedIndex() + "/t" + metadata.lastIncludedTerm());
+        node.raft().applied(metadata.lastIncludedIndex());
     }
 
     private void persist(SimNode node, Persist persist) {
@@ -527,6 +620,7 @@ public final class Simulation {
         }
         Persist persist = completed.persist();
         trace.record(events.now(), node, "durable", "seq " + persist.sequence()
+                + (persist.snapshot() == null ? "" : " base " + persist.snapshot().lastIncludedIndex())
                 + (persist.hardState() == null ? "" : " " + persist.hardState())
                 + (persist.entries().isEmpty() ? "" : " entries " + persist.firstIndex() + ".." + persist.lastIndex()));
         checker.onPersisted(node, persist, completed.termBeforeFirst());
@@ -537,6 +631,10 @@ public final class Simulation {
         MessageKind kind = MessageKind.of(message);
         sent.get(kind)[0]++;
         checker.onSent(message);
+        if (message instanceof InstallSnapshot install) {
+            sendSnapshot(from, install);
+            return;
+        }
         SimNode target = nodes.get(message.to());
         String reason = dropReason(message, target);
         if (reason != null) {
@@ -555,6 +653,59 @@ public final class Simulation {
             }
             events.at(events.now() + delay, () -> deliver(message, target, incarnation));
         }
+    }
+
+    /**
+     * The runtimes' transfer of a snapshot's data, then the InstallSnapshot itself: one delayed delivery carrying
+     * the snapshot's state from the sender's store, lost like any message (and when the target restarts or is cut
+     * off meanwhile). The receiving runtime commits the state to its store before stepping the message.
+     */
+    private void sendSnapshot(SimNode from, InstallSnapshot message) {
+        MessageKind kind = MessageKind.INSTALL_SNAPSHOT;
+        KvSnapshot state = from.disk().snapshotState(message.snapshot());
+        SimNode target = nodes.get(message.to());
+        String reason = state == null ? "not-in-sender-store" : dropReason(message, target);
+        int fromIncarnation = from.incarnation();
+        if (reason != null) {
+            dropped.get(kind)[0]++;
+            trace.record(events.now(), from, "drop", reason + " " + message);
+            snapshotTransferLost(from, fromIncarnation, message);
+            return;
+        }
+        trace.record(events.now(), from, "send", message + " with its data");
+        int incarnation = target.incarnation();
+        long delay = network.minDelayMicros() + random.nextLong(network.maxDelayMicros() - network.minDelayMicros() + 1)
+                + random.nextLong(3 * config.tickMicros());
+        events.at(events.now() + delay, () -> {
+            if (target.incarnation() != incarnation || !target.isUp()
+                    || !connectivity.canSend(message.from(), message.to()) || dropRule.test(message)) {
+                dropped.get(kind)[0]++;
+                trace.record(events.now(), target, "drop", "transfer-interrupted " + message);
+                snapshotTransferLost(from, fromIncarnation, message);
+                return;
+            }
+            delivered.get(kind)[0]++;
+            target.disk().commitSnapshot(message.snapshot(), state);
+            trace.record(events.now(), target, "deliver", message + " (data committed to the store)");
+            drive(target, raft -> raft.step(message));
+        });
+    }
+
+    /**
+     * Most lost transfers are noticed by the sender's runtime (a broken stream, a transfer timeout) and reported
+     * to its core; the rest are left to the core's own stall timeout.
+     */
+    private void snapshotTransferLost(SimNode from, int incarnation, InstallSnapshot message) {
+        if (random.nextInt(4) == 0) {
+            return;
+        }
+        events.at(events.now() + 2 * config.tickMicros(), () -> {
+            if (from.incarnation() == incarnation && from.isUp()) {
+                snapshotFailuresReported++;
+                trace.record(events.now(), from, "snapshot-failed", "transfer to " + message.to() + " lost");
+                drive(from, raft -> raft.reportSnapshotFailed(message.to()));
+            }
+        });
     }
 
     private String dropReason(RaftMessage message, SimNode target) {

@@ -28,6 +28,10 @@ class RandomFaultsTest {
         long undecided = 0;
         long storageSeeds = 0;
         long tornTails = 0;
+        long snapshotsTaken = 0;
+        long installSnapshots = 0;
+        long restored = 0;
+        long transferFailures = 0;
         for (long seed = first; seed < first + count; seed++) {
             RandomFaultRun.Result result = RandomFaultRun.run(seed, FAULT_TICKS);
             events += result.events();
@@ -38,14 +42,23 @@ class RandomFaultsTest {
             faults += result.faults();
             storageSeeds += result.disk() == SimConfig.DiskModel.STORAGE ? 1 : 0;
             tornTails += result.tornTailsRecovered();
+            snapshotsTaken += result.snapshotsTaken();
+            installSnapshots += result.installSnapshots();
+            restored += result.snapshotsRestored();
+            transferFailures += result.snapshotFailuresReported();
             if (result.verdict() != io.caucus.sim.linearizability.Verdict.LINEARIZABLE) {
                 undecided++;
             }
         }
         System.out.printf("caucus-sim: seeds=%d simulatedEvents=%d messages=%d clientOpsChecked=%d (ok=%d unknown=%d)"
-                + " faults=%d linearizabilityUndecided=%d realStorageSeeds=%d tornTailsRecovered=%d%n", count, events,
-                messages, operations, ok, unknown, faults, undecided, storageSeeds, tornTails);
+                + " faults=%d linearizabilityUndecided=%d realStorageSeeds=%d tornTailsRecovered=%d snapshotsTaken=%d"
+                + " installSnapshots=%d stateMachineRestores=%d snapshotTransferFailuresReported=%d%n", count, events,
+                messages, operations, ok, unknown, faults, undecided, storageSeeds, tornTails, snapshotsTaken,
+                installSnapshots, restored, transferFailures);
         assertThat(storageSeeds).as("seeds on the real storage engine").isPositive();
         assertThat(ok).as("acknowledged client operations over all seeds").isPositive();
+        if (count >= 50) {
+            assertThat(installSnapshots).as("InstallSnapshots delivered over all seeds").isPositive();
+        }
     }
 }

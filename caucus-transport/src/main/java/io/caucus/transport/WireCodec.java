@@ -2,13 +2,17 @@ package io.caucus.transport;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.EntryType;
 import io.caucus.core.LogEntry;
 import io.caucus.core.NodeId;
+import io.caucus.core.SnapshotMetadata;
 import io.caucus.core.message.AppendEntries;
 import io.caucus.core.message.AppendEntriesResponse;
 import io.caucus.core.message.Heartbeat;
 import io.caucus.core.message.HeartbeatResponse;
+import io.caucus.core.message.InstallSnapshot;
+import io.caucus.core.message.InstallSnapshotResponse;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.core.message.RequestVote;
 import io.caucus.core.message.RequestVoteResponse;
@@ -16,6 +20,8 @@ import io.caucus.transport.proto.Wire;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The one place where Raft messages map to and from their Protocol Buffers form. Every switch here is
@@ -54,6 +60,11 @@ public final class WireCodec {
             case HeartbeatResponse m -> frame.setHeartbeatResponse(Wire.HeartbeatResponse.newBuilder()
                     .setFrom(m.from().value()).setTo(m.to().value()).setTerm(m.term())
                     .setReadRound(m.readRound()));
+            case InstallSnapshot m -> frame.setInstallSnapshot(installSnapshot(m));
+            case InstallSnapshotResponse m -> frame.setInstallSnapshotResponse(
+                    Wire.InstallSnapshotResponse.newBuilder()
+                            .setFrom(m.from().value()).setTo(m.to().value()).setTerm(m.term())
+                            .setMatchIndex(m.matchIndex()).setAccepted(m.accepted()));
         }
         return frame.build();
     }
@@ -72,6 +83,8 @@ public final class WireCodec {
             case APPEND_ENTRIES_RESPONSE -> appendEntriesResponse(frame.getAppendEntriesResponse());
             case HEARTBEAT -> heartbeat(frame.getHeartbeat());
             case HEARTBEAT_RESPONSE -> heartbeatResponse(frame.getHeartbeatResponse());
+            case INSTALL_SNAPSHOT -> installSnapshot(frame.getInstallSnapshot());
+            case INSTALL_SNAPSHOT_RESPONSE -> installSnapshotResponse(frame.getInstallSnapshotResponse());
             case HELLO, HELLO_REPLY -> throw new WireFormatException(
                     "handshake frame " + frame.getBodyCase() + " received after the handshake completed");
             case SNAPSHOT_CHUNK, SNAPSHOT_CHUNK_ACK -> throw new WireFormatException(
@@ -99,6 +112,8 @@ public final class WireCodec {
             case AppendEntriesResponse m -> 0;
             case Heartbeat m -> 0;
             case HeartbeatResponse m -> 0;
+            case InstallSnapshot m -> 0; // metadata only: the data is streamed apart
+            case InstallSnapshotResponse m -> 0;
         };
         return MESSAGE_OVERHEAD_BYTES + entriesBytes;
     }
@@ -179,6 +194,49 @@ public final class WireCodec {
     private static HeartbeatResponse heartbeatResponse(Wire.HeartbeatResponse m) {
         return new HeartbeatResponse(nodeId("HeartbeatResponse.from", m.getFrom()),
                 nodeId("HeartbeatResponse.to", m.getTo()), m.getTerm(), m.getReadRound());
+    }
+
+    private static Wire.InstallSnapshot.Builder installSnapshot(InstallSnapshot m) {
+        SnapshotMetadata snapshot = m.snapshot();
+        ClusterConfiguration configuration = snapshot.configuration();
+        Wire.Configuration.Builder wireConfiguration = Wire.Configuration.newBuilder();
+        configuration.voters().forEach(id -> wireConfiguration.addVoters(id.value()));
+        configuration.outgoingVoters().forEach(id -> wireConfiguration.addOutgoingVoters(id.value()));
+        configuration.learners().forEach(id -> wireConfiguration.addLearners(id.value()));
+        return Wire.InstallSnapshot.newBuilder()
+                .setFrom(m.from().value()).setTo(m.to().value()).setTerm(m.term())
+                .setLastIncludedIndex(snapshot.lastIncludedIndex()).setLastIncludedTerm(snapshot.lastIncludedTerm())
+                .setConfiguration(wireConfiguration);
+    }
+
+    private static InstallSnapshot installSnapshot(Wire.InstallSnapshot m) {
+        NodeId from = nodeId("InstallSnapshot.from", m.getFrom());
+        NodeId to = nodeId("InstallSnapshot.to", m.getTo());
+        Wire.Configuration wire = m.getConfiguration();
+        try {
+            ClusterConfiguration configuration = new ClusterConfiguration(
+                    nodeIds("InstallSnapshot.configuration.voters", wire.getVotersList()),
+                    nodeIds("InstallSnapshot.configuration.outgoing_voters", wire.getOutgoingVotersList()),
+                    nodeIds("InstallSnapshot.configuration.learners", wire.getLearnersList()));
+            SnapshotMetadata snapshot = new SnapshotMetadata(m.getLastIncludedIndex(), m.getLastIncludedTerm(),
+                    configuration);
+            return new InstallSnapshot(from, to, m.getTerm(), snapshot);
+        } catch (IllegalArgumentException e) {
+            throw new WireFormatException("invalid snapshot in InstallSnapshot: " + e.getMessage(), e);
+        }
+    }
+
+    private static Set<NodeId> nodeIds(String field, List<String> values) {
+        Set<NodeId> ids = new TreeSet<>();
+        for (String value : values) {
+            ids.add(nodeId(field, value));
+        }
+        return ids;
+    }
+
+    private static InstallSnapshotResponse installSnapshotResponse(Wire.InstallSnapshotResponse m) {
+        return new InstallSnapshotResponse(nodeId("InstallSnapshotResponse.from", m.getFrom()),
+                nodeId("InstallSnapshotResponse.to", m.getTo()), m.getTerm(), m.getMatchIndex(), m.getAccepted());
     }
 
     /** Parses a node id received on the wire, naming the field when it is invalid. */

@@ -1,16 +1,21 @@
 package io.caucus.transport;
 
+import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.EntryType;
 import io.caucus.core.LogEntry;
 import io.caucus.core.NodeId;
+import io.caucus.core.SnapshotMetadata;
 import io.caucus.core.message.AppendEntries;
 import io.caucus.core.message.AppendEntriesResponse;
 import io.caucus.core.message.Heartbeat;
 import io.caucus.core.message.HeartbeatResponse;
+import io.caucus.core.message.InstallSnapshot;
+import io.caucus.core.message.InstallSnapshotResponse;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.core.message.RequestVote;
 import io.caucus.core.message.RequestVoteResponse;
 import java.util.List;
+import java.util.Set;
 
 /** One example of every message type, with every field set to a distinct non-default value. */
 final class Messages {
@@ -29,7 +34,10 @@ final class Messages {
                 AppendEntriesResponse.rejected(from, to, 7, 40, 3, 17),
                 AppendEntriesResponse.accepted(from, to, 8, 43),
                 new Heartbeat(from, to, 7, 39, 12),
-                new HeartbeatResponse(from, to, 7, 12));
+                new HeartbeatResponse(from, to, 7, 12),
+                new InstallSnapshot(from, to, 7, new SnapshotMetadata(38, 6, new ClusterConfiguration(
+                        Set.of(NodeId.of("a"), NodeId.of("b")), Set.of(NodeId.of("c")), Set.of(NodeId.of("d"))))),
+                new InstallSnapshotResponse(from, to, 7, 38, true));
     }
 
     static Heartbeat heartbeat(NodeId from, NodeId to, long readRound) {

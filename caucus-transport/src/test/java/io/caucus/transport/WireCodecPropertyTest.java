@@ -2,17 +2,23 @@ package io.caucus.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.EntryType;
 import io.caucus.core.LogEntry;
 import io.caucus.core.NodeId;
+import io.caucus.core.SnapshotMetadata;
 import io.caucus.core.message.AppendEntries;
 import io.caucus.core.message.AppendEntriesResponse;
 import io.caucus.core.message.Heartbeat;
 import io.caucus.core.message.HeartbeatResponse;
+import io.caucus.core.message.InstallSnapshot;
+import io.caucus.core.message.InstallSnapshotResponse;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.core.message.RequestVote;
 import io.caucus.core.message.RequestVoteResponse;
 import io.caucus.transport.proto.Wire;
+import java.util.HashSet;
+import java.util.Set;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -34,7 +40,7 @@ class WireCodecPropertyTest {
     @Provide
     Arbitrary<RaftMessage> messages() {
         return Arbitraries.oneOf(requestVotes(), requestVoteResponses(), appendEntries(), appendEntriesResponses(),
-                heartbeats(), heartbeatResponses());
+                heartbeats(), heartbeatResponses(), installSnapshots(), installSnapshotResponses());
     }
 
     private static Arbitrary<NodeId> nodeIds() {
@@ -89,5 +95,29 @@ class WireCodecPropertyTest {
 
     private static Arbitrary<RaftMessage> heartbeatResponses() {
         return Combinators.combine(nodeIds(), nodeIds(), numbers(), numbers()).as(HeartbeatResponse::new);
+    }
+
+    /** Disjoint voters, outgoing voters and learners, as ClusterConfiguration requires. */
+    private static Arbitrary<ClusterConfiguration> configurations() {
+        return Combinators.combine(nodeIds().set().ofMinSize(1).ofMaxSize(5), nodeIds().set().ofMaxSize(5),
+                        nodeIds().set().ofMaxSize(5))
+                .as((voters, outgoing, learners) -> {
+                    Set<NodeId> disjointLearners = new HashSet<>(learners);
+                    disjointLearners.removeAll(voters);
+                    disjointLearners.removeAll(outgoing);
+                    return new ClusterConfiguration(voters, outgoing, disjointLearners);
+                });
+    }
+
+    private static Arbitrary<RaftMessage> installSnapshots() {
+        return Combinators.combine(nodeIds(), nodeIds(), numbers(), Arbitraries.longs().greaterOrEqual(1),
+                        Arbitraries.longs().greaterOrEqual(1), configurations())
+                .as((from, to, term, index, lastTerm, configuration) ->
+                        new InstallSnapshot(from, to, term, new SnapshotMetadata(index, lastTerm, configuration)));
+    }
+
+    private static Arbitrary<RaftMessage> installSnapshotResponses() {
+        return Combinators.combine(nodeIds(), nodeIds(), numbers(), numbers(), flags())
+                .as(InstallSnapshotResponse::new);
     }
 }

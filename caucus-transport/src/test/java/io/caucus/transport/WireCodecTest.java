@@ -50,6 +50,36 @@ class WireCodecTest {
     }
 
     @Test
+    void installSnapshotWithoutVotersIsReported() {
+        Wire.Frame frame = Wire.Frame.newBuilder().setInstallSnapshot(Wire.InstallSnapshot.newBuilder()
+                .setFrom("n1").setTo("n2").setTerm(3).setLastIncludedIndex(10).setLastIncludedTerm(2)).build();
+        assertThatThrownBy(() -> WireCodec.fromFrame(frame))
+                .isInstanceOf(WireFormatException.class)
+                .hasMessageContaining("InstallSnapshot")
+                .hasMessageContaining("voter");
+    }
+
+    @Test
+    void installSnapshotOfIndexZeroIsReported() {
+        Wire.Frame frame = Wire.Frame.newBuilder().setInstallSnapshot(Wire.InstallSnapshot.newBuilder()
+                .setFrom("n1").setTo("n2").setTerm(3)
+                .setConfiguration(Wire.Configuration.newBuilder().addVoters("n1"))).build();
+        assertThatThrownBy(() -> WireCodec.fromFrame(frame))
+                .isInstanceOf(WireFormatException.class)
+                .hasMessageContaining("at least one entry");
+    }
+
+    @Test
+    void invalidNodeIdInASnapshotConfigurationIsReportedWithItsField() {
+        Wire.Frame frame = Wire.Frame.newBuilder().setInstallSnapshot(Wire.InstallSnapshot.newBuilder()
+                .setFrom("n1").setTo("n2").setTerm(3).setLastIncludedIndex(10).setLastIncludedTerm(2)
+                .setConfiguration(Wire.Configuration.newBuilder().addVoters("n1").addLearners("bad id!"))).build();
+        assertThatThrownBy(() -> WireCodec.fromFrame(frame))
+                .isInstanceOf(WireFormatException.class)
+                .hasMessageContaining("InstallSnapshot.configuration.learners");
+    }
+
+    @Test
     void missingNodeIdIsReported() {
         Wire.Frame frame = Wire.Frame.newBuilder().setRequestVote(Wire.RequestVote.newBuilder().setTo("n2")).build();
         assertThatThrownBy(() -> WireCodec.fromFrame(frame))

@@ -7,7 +7,8 @@ import io.caucus.core.NodeId;
  * breaks compilation wherever it must be handled (the core, the wire codec, the simulator).
  */
 public sealed interface RaftMessage
-        permits RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse, Heartbeat, HeartbeatResponse {
+        permits RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse, Heartbeat, HeartbeatResponse,
+                InstallSnapshot, InstallSnapshotResponse {
 
     NodeId from();
 

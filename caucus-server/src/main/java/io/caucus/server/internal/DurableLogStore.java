@@ -50,6 +50,10 @@ public final class DurableLogStore implements LogStore {
 
     @Override
     public long write(Persist persist) {
+        if (persist.snapshot() != null) {
+            // The snapshot is already committed to the store: the log now drops the prefix it covers (§7).
+            log.installSnapshot(persist.snapshot());
+        }
         return log.write(persist);
     }
 

@@ -261,6 +261,13 @@ final class NodeLoop implements Runnable {
     // ---------------------------------------------------------------- ready
 
     private void handle(Ready ready) throws InterruptedException {
+        if (ready.restore() != null) {
+            // Loading a state machine snapshot is not wired into this runtime yet; going on would apply entries
+            // to a state machine that lacks the snapshot's state.
+            throw new IllegalStateException("the core asks to restore the state machine from snapshot "
+                    + ready.restore().lastIncludedIndex() + "/t" + ready.restore().lastIncludedTerm()
+                    + ", which this runtime cannot do yet");
+        }
         for (RaftMessage message : ready.messages()) {
             sender.accept(message);
         }

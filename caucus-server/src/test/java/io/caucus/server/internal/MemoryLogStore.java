@@ -44,6 +44,9 @@ final class MemoryLogStore implements LogStore {
 
     @Override
     public long write(Persist persist) {
+        if (persist.snapshot() != null) {
+            disk.log.installSnapshot(persist.snapshot());
+        }
         disk.log.append(persist.entries());
         if (persist.hardState() != null) {
             disk.hardState = persist.hardState();

@@ -6,12 +6,29 @@ import java.util.TreeMap;
 
 /**
  * The deterministic key-value state machine each simulated node applies its committed entries to. It checks
- * the runtime contract it relies on: entries arrive in index order with no gap.
+ * the runtime contract it relies on: entries arrive in index order with no gap. A client-session table applies
+ * each client's operation at most once (a command whose operation id is not past the client's last one returns
+ * the remembered result); {@link #snapshot()} and {@link #restore} carry data and sessions together.
  */
 public final class KvStateMachine {
 
     private final Map<String, String> data = new TreeMap<>();
+    private final Map<Integer, KvSnapshot.Session> sessions = new TreeMap<>();
     private long appliedIndex;
+
+    /** The state as of the applied index. */
+    public KvSnapshot snapshot() {
+        return new KvSnapshot(appliedIndex, data, sessions);
+    }
+
+    /** Replaces the whole state with {@code snapshot}'s; entries after its applied index follow. */
+    public void restore(KvSnapshot snapshot) {
+        data.clear();
+        data.putAll(snapshot.data());
+        sessions.clear();
+        sessions.putAll(snapshot.sessions());
+        appliedIndex = snapshot.appliedIndex();
+    }
 
     public long appliedIndex() {
         return appliedIndex;
@@ -33,9 +50,19 @@ public final class KvStateMachine {
         }
         appliedIndex = entry.index();
         return switch (entry.type()) {
-            case COMMAND -> execute(KvCommand.decode(entry.payload()));
+            case COMMAND -> applyOnce(KvCommand.decode(entry.payload()));
             case NO_OP, CONFIGURATION -> null;
         };
+    }
+
+    private String applyOnce(KvCommand command) {
+        KvSnapshot.Session session = sessions.get(command.clientId());
+        if (session != null && command.operationId() <= session.lastOperationId()) {
+            return session.lastOperationId() == command.operationId() ? session.lastResult() : null;
+        }
+        String result = execute(command);
+        sessions.put(command.clientId(), new KvSnapshot.Session(command.operationId(), result));
+        return result;
     }
 
     private String execute(KvCommand command) {

@@ -46,6 +46,46 @@ class KvStateMachineTest {
     }
 
     @Test
+    void aRepeatedOperationOfAClientAppliesOnceAndReturnsTheFirstResult() {
+        KvStateMachine machine = new KvStateMachine();
+        KvCommand cas = new KvCommand(1, 1, KvCommand.Kind.CAS, "k", "v", null);
+        assertThat(machine.apply(entry(cas))).isEqualTo("true");
+        assertThat(machine.apply(entry(cas))).as("remembered, not re-executed").isEqualTo("true");
+        machine.apply(entry(new KvCommand(2, 1, KvCommand.Kind.APPEND, "k", "w", null)));
+        machine.apply(entry(new KvCommand(2, 1, KvCommand.Kind.APPEND, "k", "w", null)));
+        assertThat(machine.get("k")).isEqualTo("vw");
+        assertThat(machine.appliedIndex()).isEqualTo(4);
+    }
+
+    @Test
+    void aRestoredSnapshotCarriesDataAndSessionsAndSurvivesItsEncoding() {
+        KvStateMachine machine = new KvStateMachine();
+        machine.apply(entry(new KvCommand(1, 1, KvCommand.Kind.PUT, "a", "x", null)));
+        machine.apply(entry(new KvCommand(2, 7, KvCommand.Kind.CAS, "b", "y", null)));
+        KvSnapshot snapshot = machine.snapshot();
+        assertThat(KvSnapshot.decode(snapshot.encode())).isEqualTo(snapshot);
+        assertThat(KvSnapshot.decode(snapshot.encode()).digest()).isEqualTo(snapshot.digest());
+
+        KvStateMachine restored = new KvStateMachine();
+        restored.restore(KvSnapshot.decode(snapshot.encode()));
+        assertThat(restored.appliedIndex()).isEqualTo(2);
+        assertThat(restored.get("a")).isEqualTo("x");
+        // The session came along: client 2's operation 7 is not applied a second time.
+        assertThat(restored.apply(LogEntry.command(1, 3, new KvCommand(2, 7, KvCommand.Kind.CAS, "b", "z", null)
+                .encode()))).isEqualTo("true");
+        assertThat(restored.get("b")).isEqualTo("y");
+        machine.apply(entry(new KvCommand(1, 2, KvCommand.Kind.PUT, "a", "changed", null)));
+        assertThat(machine.snapshot().digest()).isNotEqualTo(snapshot.digest());
+    }
+
+    @Test
+    void aTruncatedSnapshotIsRefused() {
+        byte[] encoded = new KvStateMachine().snapshot().encode();
+        assertThatThrownBy(() -> KvSnapshot.decode(java.util.Arrays.copyOf(encoded, encoded.length - 1)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void refusesEntriesOutOfOrder() {
         KvStateMachine machine = new KvStateMachine();
         assertThatThrownBy(() -> machine.apply(LogEntry.noOp(1, 2)))

@@ -31,6 +31,7 @@ final class IncomingSnapshots implements Runnable, AutoCloseable {
 
     private final NodeId self;
     private final SnapshotStore store;
+    private final SnapshotClaims claims;
     private final SnapshotOptions options;
     private final Predicate<SnapshotFrame> send;
     private final Consumer<InstallSnapshot> deliver;
@@ -59,10 +60,11 @@ final class IncomingSnapshots implements Runnable, AutoCloseable {
         }
     }
 
-    IncomingSnapshots(NodeId self, SnapshotStore store, SnapshotOptions options, Predicate<SnapshotFrame> send,
+    IncomingSnapshots(NodeId self, SnapshotClaims claims, SnapshotOptions options, Predicate<SnapshotFrame> send,
                       Consumer<InstallSnapshot> deliver) {
         this.self = self;
-        this.store = store;
+        this.claims = claims;
+        this.store = claims.store();
         this.options = options;
         this.send = send;
         this.deliver = deliver;
@@ -155,7 +157,23 @@ final class IncomingSnapshots implements Runnable, AutoCloseable {
             abandonAndRefuse(current.first, "superseded by transfer " + chunk.transferId() + " from "
                     + chunk.from());
         }
-        current = new Receiving(chunk, store.begin(chunk.snapshot()));
+        if (claims.holds(chunk.snapshot())) {
+            // This node has the snapshot already (received before, or taken itself): no data needed.
+            send.test(new SnapshotFrame.Ack(self, chunk.from(), chunk.transferId(), 0,
+                    SnapshotFrame.Status.INSTALLED, ""));
+            deliver.accept(new InstallSnapshot(chunk.from(), self, chunk.term(), chunk.snapshot()));
+            return false;
+        }
+        if (!claims.claim(chunk.snapshot())) {
+            refuse(chunk, 0, "this node is writing a snapshot at the same index; try again");
+            return false;
+        }
+        try {
+            current = new Receiving(chunk, store.begin(chunk.snapshot()));
+        } catch (RuntimeException e) {
+            claims.release(chunk.snapshot());
+            throw e;
+        }
         LOG.log(System.Logger.Level.INFO, "{0}: receiving snapshot {1}/t{2} from {3}", self,
                 chunk.snapshot().lastIncludedIndex(), chunk.snapshot().lastIncludedTerm(), chunk.from());
         return true;
@@ -167,8 +185,12 @@ final class IncomingSnapshots implements Runnable, AutoCloseable {
                     + last.totalBytes() + " bytes and checksum");
             return;
         }
-        transfer.writer.commit();
-        current = null;
+        try {
+            transfer.writer.commit();
+        } finally {
+            current = null;
+            claims.release(last.snapshot());
+        }
         LOG.log(System.Logger.Level.INFO, "{0}: received snapshot {1}/t{2} ({3} bytes) from {4}", self,
                 last.snapshot().lastIncludedIndex(), last.snapshot().lastIncludedTerm(), transfer.receivedBytes,
                 last.from());
@@ -196,6 +218,7 @@ final class IncomingSnapshots implements Runnable, AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "{0}: abandoning snapshot transfer {1} from {2}: {3}", self,
                     current.first.transferId(), current.first.from(), reason);
             current.writer.close();
+            claims.release(current.first.snapshot());
             current = null;
         }
     }

@@ -72,7 +72,7 @@ class SnapshotStreamingTest {
         }
         SnapshotOptions options = SnapshotOptions.DEFAULTS.withChunking(CHUNK_BYTES, IN_FLIGHT)
                 .withTransferTimeout(Duration.ofSeconds(20));
-        incoming = new IncomingSnapshots(FOLLOWER, followerLog.snapshots(), options,
+        incoming = new IncomingSnapshots(FOLLOWER, new SnapshotClaims(followerLog.snapshots()), options,
                 frame -> {
                     outgoing.onAck((SnapshotFrame.Ack) frame);
                     return true;
@@ -81,7 +81,7 @@ class SnapshotStreamingTest {
         incoming.start();
     }
 
-    private boolean leaderSends(SnapshotFrame frame) {
+    private synchronized boolean leaderSends(SnapshotFrame frame) {
         SnapshotFrame.Chunk chunk = network.apply((SnapshotFrame.Chunk) frame);
         if (chunk != null) {
             if (holding) {
@@ -126,9 +126,11 @@ class SnapshotStreamingTest {
         assertThat(outgoing.active()).isEqualTo(1);
         assertThat(held).hasSize(IN_FLIGHT);
 
-        holding = false;
-        for (SnapshotFrame.Chunk chunk; (chunk = held.poll()) != null; ) {
-            incoming.onChunk(chunk);
+        synchronized (this) { // the sender's next chunk waits until the held ones are on their way, in order
+            holding = false;
+            for (SnapshotFrame.Chunk chunk; (chunk = held.poll()) != null; ) {
+                incoming.onChunk(chunk);
+            }
         }
         Poll.until(WAIT, "the follower's core to be handed the snapshot", () -> delivered.size() == 1);
         assertThat(delivered.get(0)).isEqualTo(message());
@@ -188,7 +190,7 @@ class SnapshotStreamingTest {
             if (++sent[0] == 3) {
                 // The follower restarts: its receiver forgets the transfer (and its temporary file is gone).
                 incoming.close();
-                incoming = new IncomingSnapshots(FOLLOWER, followerLog.snapshots(),
+                incoming = new IncomingSnapshots(FOLLOWER, new SnapshotClaims(followerLog.snapshots()),
                         SnapshotOptions.DEFAULTS.withChunking(CHUNK_BYTES, IN_FLIGHT), frame -> {
                             outgoing.onAck((SnapshotFrame.Ack) frame);
                             return true;

@@ -134,4 +134,48 @@ class ProgressTest {
         assertThat(progress.recentlyActive()).isFalse();
         assertThat(progress.status().state()).isEqualTo("PROBE");
     }
+
+    @Test
+    void aFollowerWaitingForASnapshotGetsNothingElseUntilAnswered() {
+        Progress progress = replicating(4, 1000);
+        progress.becomeSnapshot(20);
+        assertThat(progress.state()).isEqualTo(Progress.State.SNAPSHOT);
+        assertThat(progress.isPaused()).isTrue();
+        assertThat(progress.heardHeartbeatResponse(30)).as("heartbeats do not trigger sends").isFalse();
+        assertThat(progress.rejected(5, 3)).as("a rejection of an older append is stale").isFalse();
+        assertThat(progress.snapshotAnswered(20)).isTrue();
+        assertThat(progress.state()).isEqualTo(Progress.State.PROBE);
+        assertThat(progress.matchIndex()).isEqualTo(20);
+        assertThat(progress.nextIndex()).isEqualTo(21);
+        assertThat(progress.isPaused()).isFalse();
+    }
+
+    @Test
+    void aSnapshotIsGivenUpOnAFailureReportOrAfterTheStallTimeout() {
+        Progress reported = replicating(4, 1000);
+        reported.becomeSnapshot(20);
+        reported.snapshotFailed();
+        assertThat(reported.state()).isEqualTo(Progress.State.PROBE);
+        assertThat(reported.nextIndex()).isEqualTo(2);
+
+        Progress stalled = replicating(4, 1000);
+        stalled.becomeSnapshot(20);
+        for (int tick = 1; tick < 10; tick++) {
+            assertThat(stalled.snapshotStalled(10)).isFalse();
+        }
+        assertThat(stalled.snapshotStalled(10)).isTrue();
+        assertThat(stalled.state()).isEqualTo(Progress.State.PROBE);
+        assertThat(stalled.snapshotStalled(10)).as("only while waiting").isFalse();
+    }
+
+    @Test
+    void anAcknowledgementPastTheSnapshotEndsTheWaitAndALowerOneDoesNot() {
+        Progress progress = replicating(4, 1000);
+        progress.becomeSnapshot(20);
+        assertThat(progress.acknowledge(5)).isTrue();
+        assertThat(progress.state()).isEqualTo(Progress.State.SNAPSHOT);
+        assertThat(progress.acknowledge(22)).isTrue();
+        assertThat(progress.state()).isEqualTo(Progress.State.REPLICATE);
+        assertThat(progress.nextIndex()).isEqualTo(23);
+    }
 }

@@ -2,12 +2,21 @@ package io.caucus.sim;
 
 import io.caucus.core.LogEntry;
 import io.caucus.core.ReadResult;
+import io.caucus.core.SnapshotMetadata;
+import io.caucus.sim.kv.KvSnapshot;
 
 /** What clients of the simulated cluster learn from the nodes: applications, read outcomes and crashes. */
 public interface NodeObserver {
 
     /** {@code node} applied {@code entry}; {@code result} is the state machine's answer (CAS outcome). */
     default void onApplied(SimNode node, LogEntry entry, String result) {
+    }
+
+    /**
+     * {@code node}'s state machine was loaded from a snapshot at the core's request: the entries up to its index
+     * will not be applied there one by one.
+     */
+    default void onRestored(SimNode node, SnapshotMetadata snapshot, KvSnapshot state) {
     }
 
     /** {@code node} answered a {@link io.caucus.core.RaftNode#readIndex(long)} request. */

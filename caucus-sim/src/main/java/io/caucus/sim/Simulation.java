@@ -598,6 +598,9 @@ public final class Simulation {
         trace.record(events.now(), node, "restore", "state machine loaded from snapshot "
                 + metadata.lastIncludedIndex() + "/t" + metadata.lastIncludedTerm());
         node.raft().applied(metadata.lastIncludedIndex());
+        for (NodeObserver observer : observers) {
+            observer.onRestored(node, metadata, state);
+        }
     }
 
     private void persist(SimNode node, Persist persist) {
@@ -685,8 +688,13 @@ public final class Simulation {
                 return;
             }
             delivered.get(kind)[0]++;
-            target.disk().commitSnapshot(message.snapshot(), state);
-            trace.record(events.now(), target, "deliver", message + " (data committed to the store)");
+            // A snapshot the node's commit index already covers adds nothing: the runtime keeps its store as is
+            // (the core answers with its commit index).
+            boolean needed = message.snapshot().lastIncludedIndex() > target.raft().status().commitIndex();
+            if (needed) {
+                target.disk().commitSnapshot(message.snapshot(), state);
+            }
+            trace.record(events.now(), target, "deliver", message + (needed ? " (data committed to the store)" : ""));
             drive(target, raft -> raft.step(message));
         });
     }

@@ -7,7 +7,11 @@ import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.LogEntry;
 import io.caucus.core.NodeId;
 import io.caucus.core.message.AppendEntries;
+import io.caucus.core.SnapshotMetadata;
+import io.caucus.core.message.InstallSnapshot;
 import io.caucus.core.message.RequestVoteResponse;
+import io.caucus.sim.kv.KvCommand;
+import io.caucus.sim.kv.KvStateMachine;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -25,8 +29,13 @@ class InvariantCheckerTest {
         throw new IllegalStateException(invariant + ": " + detail);
     });
 
-    private static LogEntry entry(long term, long index, String payload) {
-        return LogEntry.command(term, index, payload.getBytes());
+    /** A PUT of {@code value}, so the checker's reference state machine can apply it. */
+    private static LogEntry entry(long term, long index, String value) {
+        return LogEntry.command(term, index, new KvCommand(1, index, KvCommand.Kind.PUT, "k", value, null).encode());
+    }
+
+    private static SimNode node(NodeId id) {
+        return new SimNode(id, new SimDisk(ClusterConfiguration.ofVoters("n1", "n2")));
     }
 
     @Test
@@ -68,6 +77,31 @@ class InvariantCheckerTest {
         checker.onApplied(a, entry(2, 2, "x"));
         assertThatThrownBy(() -> checker.onApplied(b, entry(3, 2, "y"))).hasMessageContaining("State Machine Safety");
         assertThatThrownBy(() -> checker.onApplied(b, entry(3, 5, "z"))).hasMessageContaining("Apply order");
+    }
+
+    @Test
+    void aSnapshotWhoseStateDiffersFromTheCommittedStateAtItsIndexIsCaught() {
+        SimNode a = node(N1);
+        KvStateMachine machine = new KvStateMachine();
+        for (long i = 1; i <= 3; i++) {
+            checker.onApplied(a, entry(1, i, "v" + i));
+            machine.apply(entry(1, i, "v" + i));
+        }
+        ClusterConfiguration configuration = ClusterConfiguration.ofVoters("n1", "n2");
+        SnapshotMetadata at3 = new SnapshotMetadata(3, 1, configuration);
+        checker.onSnapshotTaken(a, at3, machine.snapshot());
+        assertThat(violations).isEmpty();
+
+        KvStateMachine wrong = new KvStateMachine();
+        wrong.apply(entry(1, 1, "v1"));
+        wrong.apply(entry(1, 2, "v2"));
+        wrong.apply(entry(1, 3, "other"));
+        assertThatThrownBy(() -> checker.onRestored(node(N2), at3, wrong.snapshot()))
+                .hasMessageContaining("State Machine Safety (snapshot)");
+        assertThatThrownBy(() -> checker.onSent(new InstallSnapshot(N1, N2, 1, new SnapshotMetadata(3, 2, configuration))))
+                .hasMessageContaining("Snapshot of committed entries");
+        assertThatThrownBy(() -> checker.onSent(new InstallSnapshot(N1, N2, 1, new SnapshotMetadata(4, 1, configuration))))
+                .hasMessageContaining("only 3 entries are known committed");
     }
 
     @Test

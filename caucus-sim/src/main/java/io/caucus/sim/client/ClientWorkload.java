@@ -4,10 +4,12 @@ import io.caucus.core.LogEntry;
 import io.caucus.core.NodeId;
 import io.caucus.core.ProposeResult;
 import io.caucus.core.ReadResult;
+import io.caucus.core.SnapshotMetadata;
 import io.caucus.sim.NodeObserver;
 import io.caucus.sim.SimNode;
 import io.caucus.sim.Simulation;
 import io.caucus.sim.kv.KvCommand;
+import io.caucus.sim.kv.KvSnapshot;
 import io.caucus.sim.linearizability.HistoryRecorder;
 import io.caucus.sim.linearizability.OpKind;
 import io.caucus.sim.linearizability.Operation;
@@ -263,6 +265,37 @@ public final class ClientWorkload implements NodeObserver {
                 if (entry.term() == op.term) {
                     acknowledged.add(new AcknowledgedWrite(op.index, op.term, "c" + client.id + " " + op.command));
                     complete(client, Outcome.OK, op.kind == OpKind.CAS ? result : null);
+                } else {
+                    complete(client, Outcome.FAILED, null);
+                }
+            } else if (op.phase == Phase.READ_CONFIRMED && node.stateMachine().appliedIndex() >= op.index) {
+                complete(client, Outcome.OK, node.stateMachine().get(op.key));
+            }
+        }
+    }
+
+    /**
+     * The accepting node skipped entries by loading a snapshot. A write it accepted at an index the snapshot
+     * covers is committed there (the snapshot holds committed state only): OK if the committed entry has the
+     * accepted term, with a CAS result from the client's session in the snapshot; FAILED otherwise.
+     */
+    @Override
+    public void onRestored(SimNode node, SnapshotMetadata snapshot, KvSnapshot state) {
+        for (Client client : clients) {
+            Pending op = client.pending;
+            if (op == null || op.node != node || op.incarnation != node.incarnation()) {
+                continue;
+            }
+            if (op.phase == Phase.WRITE_ACCEPTED && op.index <= snapshot.lastIncludedIndex()) {
+                LogEntry committed = sim.committedEntry(op.index);
+                KvSnapshot.Session session = state.sessions().get(client.id);
+                boolean resultKnown = op.kind != OpKind.CAS
+                        || (session != null && session.lastOperationId() == op.command.operationId());
+                if (committed != null && committed.term() == op.term && resultKnown) {
+                    acknowledged.add(new AcknowledgedWrite(op.index, op.term, "c" + client.id + " " + op.command));
+                    complete(client, Outcome.OK, op.kind == OpKind.CAS ? session.lastResult() : null);
+                } else if (committed != null && committed.term() == op.term) {
+                    complete(client, Outcome.UNKNOWN, null);
                 } else {
                     complete(client, Outcome.FAILED, null);
                 }

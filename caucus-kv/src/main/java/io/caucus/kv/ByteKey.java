@@ -8,8 +8,22 @@ final class ByteKey {
     private final int hash;
 
     ByteKey(byte[] bytes) {
-        this.bytes = bytes.clone();
-        this.hash = Arrays.hashCode(bytes);
+        this(bytes.clone(), true);
+    }
+
+    private ByteKey(byte[] owned, boolean unused) {
+        this.bytes = owned;
+        this.hash = Arrays.hashCode(owned);
+    }
+
+    /** A key over {@code owned} without copying it: the caller hands the array over and never changes it. */
+    static ByteKey wrap(byte[] owned) {
+        return new ByteKey(owned, true);
+    }
+
+    /** The key's bytes, not copied: callers must not change them. */
+    byte[] bytes() {
+        return bytes;
     }
 
     @Override

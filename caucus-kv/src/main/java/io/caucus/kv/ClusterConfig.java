@@ -2,6 +2,7 @@ package io.caucus.kv;
 
 import io.caucus.core.NodeId;
 import io.caucus.core.RaftOptions;
+import io.caucus.server.SnapshotOptions;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,13 +32,22 @@ public record ClusterConfig(Path source, List<Node> nodes, Tunables tunables) {
      * @param dataDirectory          parent of each node's data directory ({@code <dataDirectory>/<id>})
      * @param requestTimeoutMillis   how long a client command may wait (forwarding and retries included)
      * @param maxSessions            client sessions kept before the least recently used expires
+     * @param snapshots              when to snapshot and compact the log, how snapshots are streamed
      */
     public record Tunables(long tickIntervalMillis, int electionTimeoutTicks, int heartbeatIntervalTicks,
-                           boolean fsync, Path dataDirectory, long requestTimeoutMillis, int maxSessions) {
+                           boolean fsync, Path dataDirectory, long requestTimeoutMillis, int maxSessions,
+                           SnapshotOptions snapshots) {
 
         public static final Tunables DEFAULTS = new Tunables(50, RaftOptions.DEFAULTS.electionTimeoutTicks(),
                 RaftOptions.DEFAULTS.heartbeatIntervalTicks(), true, Path.of("data"), 5000,
-                KvStateMachine.DEFAULT_MAX_SESSIONS);
+                KvStateMachine.DEFAULT_MAX_SESSIONS, SnapshotOptions.DEFAULTS);
+
+        /** Tunables with the default snapshot options. */
+        public Tunables(long tickIntervalMillis, int electionTimeoutTicks, int heartbeatIntervalTicks, boolean fsync,
+                        Path dataDirectory, long requestTimeoutMillis, int maxSessions) {
+            this(tickIntervalMillis, electionTimeoutTicks, heartbeatIntervalTicks, fsync, dataDirectory,
+                    requestTimeoutMillis, maxSessions, SnapshotOptions.DEFAULTS);
+        }
 
         public RaftOptions raftOptions() {
             return RaftOptions.DEFAULTS.withElectionTimeoutTicks(electionTimeoutTicks)

@@ -26,7 +26,8 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 public final class ConfigLoader {
 
     private static final Set<String> TOP_FIELDS = Set.of("nodes", "tickIntervalMillis", "electionTimeoutTicks",
-            "heartbeatIntervalTicks", "fsync", "dataDirectory", "requestTimeoutMillis", "maxSessions");
+            "heartbeatIntervalTicks", "fsync", "dataDirectory", "requestTimeoutMillis", "maxSessions",
+            "snapshotThresholdEntries", "snapshotThresholdBytes", "snapshotChunkBytes", "snapshotChunksInFlight");
     private static final Set<String> NODE_FIELDS = Set.of("id", "raft", "client", "http");
 
     private ConfigLoader() {
@@ -63,13 +64,25 @@ public final class ConfigLoader {
                 bool(where, top, "fsync", defaults.fsync()),
                 path(where, top, "dataDirectory", defaults.dataDirectory()),
                 integer(where, top, "requestTimeoutMillis", defaults.requestTimeoutMillis(), 1, 3_600_000),
-                (int) integer(where, top, "maxSessions", defaults.maxSessions(), 1, 10_000_000));
+                (int) integer(where, top, "maxSessions", defaults.maxSessions(), 1, 10_000_000),
+                snapshotOptions(where, top, defaults.snapshots()));
         if (tunables.heartbeatIntervalTicks() >= tunables.electionTimeoutTicks()) {
             throw new ConfigException(where + " field 'heartbeatIntervalTicks': must be less than "
                     + "electionTimeoutTicks (" + tunables.electionTimeoutTicks() + "), got "
                     + tunables.heartbeatIntervalTicks());
         }
         return new ClusterConfig(file, nodes, tunables);
+    }
+
+    /** Snapshot thresholds (0 turns one off) and chunking; see {@link io.caucus.server.SnapshotOptions}. */
+    private static io.caucus.server.SnapshotOptions snapshotOptions(String where, Map<?, ?> top,
+                                                                     io.caucus.server.SnapshotOptions defaults) {
+        return defaults
+                .withThresholds(integer(where, top, "snapshotThresholdEntries", defaults.thresholdEntries(), 0,
+                                Long.MAX_VALUE),
+                        integer(where, top, "snapshotThresholdBytes", defaults.thresholdBytes(), 0, Long.MAX_VALUE))
+                .withChunking((int) integer(where, top, "snapshotChunkBytes", defaults.chunkBytes(), 1024, 4 << 20),
+                        (int) integer(where, top, "snapshotChunksInFlight", defaults.maxChunksInFlight(), 1, 1024));
     }
 
     private static List<ClusterConfig.Node> nodes(Path file, Object value) {

@@ -71,6 +71,7 @@ public final class KvServer implements AutoCloseable {
                 .raftOptions(tunables.raftOptions())
                 .fsync(tunables.fsync())
                 .requestTimeout(tunables.requestTimeout())
+                .snapshotOptions(tunables.snapshots())
                 .start();
         try {
             return new KvServer(config, self, node);

@@ -1,6 +1,8 @@
 package io.caucus.kv;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -55,5 +57,20 @@ final class SessionTable {
 
     boolean contains(long clientId) {
         return sessions.containsKey(clientId);
+    }
+
+    /** Every session, least recently used first (iterating does not count as a use). */
+    List<KvSnapshotFormat.SessionEntry> entries() {
+        List<KvSnapshotFormat.SessionEntry> entries = new ArrayList<>(sessions.size());
+        sessions.forEach((clientId, session) -> entries.add(new KvSnapshotFormat.SessionEntry(clientId, session)));
+        return entries;
+    }
+
+    /** Replaces every session with {@code entries} (least recently used first), keeping their LRU order. */
+    void replace(List<KvSnapshotFormat.SessionEntry> entries) {
+        sessions.clear();
+        for (KvSnapshotFormat.SessionEntry entry : entries) {
+            sessions.put(entry.clientId(), entry.session());
+        }
     }
 }

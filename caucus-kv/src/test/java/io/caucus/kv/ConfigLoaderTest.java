@@ -45,10 +45,25 @@ class ConfigLoaderTest {
                 dataDirectory: /var/lib/caucus
                 requestTimeoutMillis: 2500
                 maxSessions: 50
+                snapshotThresholdEntries: 5000
+                snapshotThresholdBytes: 0
+                snapshotChunkBytes: 65536
+                snapshotChunksInFlight: 8
                 """);
         assertThat(config.tunables()).isEqualTo(new ClusterConfig.Tunables(20, 15, 3, false,
-                Path.of("/var/lib/caucus"), 2500, 50));
+                Path.of("/var/lib/caucus"), 2500, 50,
+                io.caucus.server.SnapshotOptions.DEFAULTS.withThresholds(5000, 0).withChunking(65536, 8)));
         assertThat(config.tunables().raftOptions().electionTimeoutTicks()).isEqualTo(15);
+    }
+
+    @Test
+    void snapshotOptionsDefaultAndOutOfRangeValuesAreRefusedByName() {
+        assertThat(ConfigLoader.parse(FILE, NODES).tunables().snapshots())
+                .isEqualTo(io.caucus.server.SnapshotOptions.DEFAULTS);
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES + "snapshotChunkBytes: 10\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'snapshotChunkBytes'");
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES + "snapshotThresholdEntries: -1\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'snapshotThresholdEntries'");
     }
 
     @Test

@@ -46,6 +46,11 @@ final class FakeNode implements CaucusNode {
     }
 
     @Override
+    public CompletableFuture<io.caucus.core.SnapshotMetadata> takeSnapshot() {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("a fake node takes no snapshots"));
+    }
+
+    @Override
     public CompletableFuture<byte[]> read(byte[] query) {
         return CompletableFuture.completedFuture(stateMachine.query(query));
     }

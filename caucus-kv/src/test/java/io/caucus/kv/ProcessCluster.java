@@ -31,6 +31,11 @@ final class ProcessCluster implements AutoCloseable {
     private final Thread hook = new Thread(children::stopAll, "process-cluster-stop");
 
     ProcessCluster(Path directory, int size, long requestTimeoutMillis) throws IOException {
+        this(directory, size, requestTimeoutMillis, "");
+    }
+
+    /** @param extraYaml more top-level fields for the cluster file, one per line */
+    ProcessCluster(Path directory, int size, long requestTimeoutMillis, String extraYaml) throws IOException {
         this.directory = directory;
         this.clusterFile = directory.resolve("cluster.yaml");
         StringBuilder yaml = new StringBuilder("nodes:\n");
@@ -45,7 +50,8 @@ final class ProcessCluster implements AutoCloseable {
         // would only slow the test down (they are handled correctly either way).
         yaml.append("tickIntervalMillis: 100\n")
                 .append("requestTimeoutMillis: ").append(requestTimeoutMillis).append('\n')
-                .append("dataDirectory: ").append(directory.resolve("data")).append('\n');
+                .append("dataDirectory: ").append(directory.resolve("data")).append('\n')
+                .append(extraYaml);
         Files.writeString(clusterFile, yaml);
         this.config = ConfigLoader.load(clusterFile);
         Runtime.getRuntime().addShutdownHook(hook);

@@ -3,6 +3,7 @@ package io.caucus.server;
 import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
 import io.caucus.core.RaftOptions;
+import io.caucus.core.SnapshotMetadata;
 import io.caucus.storage.StorageOptions;
 import io.caucus.transport.TransportOptions;
 import java.net.InetSocketAddress;
@@ -41,6 +42,16 @@ public interface CaucusNode extends AutoCloseable {
 
     /** A linearizable read (thesis §6.4, ReadIndex): completes with the state machine's answer. Leader only. */
     CompletableFuture<byte[]> read(byte[] query);
+
+    /**
+     * Takes a snapshot of the state machine now, as of the index applied here, and compacts the log to it (Raft
+     * paper §7), whatever the thresholds of {@link Builder#snapshotOptions} say; the node keeps serving meanwhile.
+     * Completes with the snapshot's metadata once it is durable in the snapshot store (the log prefix it covers
+     * is dropped right after); if nothing was applied since the latest snapshot, with that one. Works on any
+     * node, leader or not. Fails with {@link UnsupportedOperationException} if the state machine does not
+     * implement snapshots, or with the state machine's or the disk's error.
+     */
+    CompletableFuture<SnapshotMetadata> takeSnapshot();
 
     /** This node's view of the cluster right now. */
     NodeStatus status();
@@ -114,6 +125,12 @@ public interface CaucusNode extends AutoCloseable {
 
         /** Peer messaging limits and timings (default {@link TransportOptions#defaults()}). */
         Builder transportOptions(TransportOptions options);
+
+        /**
+         * When to snapshot and compact the log, and how snapshots are streamed to followers (default
+         * {@link SnapshotOptions#DEFAULTS}: every 100 000 entries or 64 MiB of log, 1 MiB chunks, 4 in flight).
+         */
+        Builder snapshotOptions(SnapshotOptions options);
 
         /** Log segment size, entry size limit and cache (default {@link StorageOptions#DEFAULTS}). */
         Builder storageOptions(StorageOptions options);

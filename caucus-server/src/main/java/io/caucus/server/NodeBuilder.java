@@ -37,6 +37,7 @@ final class NodeBuilder implements CaucusNode.Builder {
     private int maxCommandBytes = 1 << 20;
     private TransportOptions transportOptions = TransportOptions.defaults();
     private StorageOptions storageOptions = StorageOptions.DEFAULTS;
+    private SnapshotOptions snapshotOptions = SnapshotOptions.DEFAULTS;
 
     @Override
     public CaucusNode.Builder id(String id) {
@@ -123,6 +124,12 @@ final class NodeBuilder implements CaucusNode.Builder {
     }
 
     @Override
+    public CaucusNode.Builder snapshotOptions(SnapshotOptions options) {
+        this.snapshotOptions = Objects.requireNonNull(options, "snapshotOptions");
+        return this;
+    }
+
+    @Override
     public CaucusNode start() {
         require(id != null, "id is required");
         require(peers != null, "peers are required");
@@ -132,7 +139,7 @@ final class NodeBuilder implements CaucusNode.Builder {
                 + ") must not exceed the storage's maxEntryBytes (" + storageOptions.maxEntryBytes() + ")");
         NodeSettings settings = new NodeSettings(id, peers, clientAddresses, listenAddress, stateMachine, tickInterval,
                 raftOptions, fsync, requestTimeout, maxPendingRequests, maxCommandBytes, MAX_INPUTS_PER_TURN,
-                INBOX_CAPACITY, transportOptions);
+                INBOX_CAPACITY, transportOptions, snapshotOptions);
         DurableLogStore store = DurableLogStore.open(RealDisk.INSTANCE, dataDirectory, storageOptions,
                 ClusterConfiguration.ofVoters(peers.keySet()));
         return NodeRuntime.start(settings, store);

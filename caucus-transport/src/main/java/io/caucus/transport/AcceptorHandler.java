@@ -118,6 +118,10 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onMessage(Wire.Frame frame) {
+        if (SnapshotFrames.isSnapshotFrame(frame)) {
+            onSnapshotFrame(SnapshotFrames.fromFrame(frame));
+            return;
+        }
         Optional<RaftMessage> decoded = WireCodec.fromFrame(frame);
         if (decoded.isEmpty()) {
             counters.droppedUnknownType.increment();
@@ -138,6 +142,22 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         deliver(message);
+    }
+
+    private void onSnapshotFrame(SnapshotFrame frame) {
+        if (!frame.to().equals(self) || !frame.from().equals(remote)) {
+            counters.droppedWrongRecipient.increment();
+            LOG.log(System.Logger.Level.WARNING, "{0}: dropping a snapshot frame from {1} to {2} on {3}''s "
+                    + "connection", self, frame.from(), frame.to(), remote);
+            return;
+        }
+        try {
+            inbound.onSnapshotFrame(frame);
+            counters.messagesReceived.increment();
+        } catch (RuntimeException e) {
+            counters.handlerFailures.increment();
+            LOG.log(System.Logger.Level.ERROR, self + ": the inbound handler failed on a snapshot frame", e);
+        }
     }
 
     private void deliver(RaftMessage message) {

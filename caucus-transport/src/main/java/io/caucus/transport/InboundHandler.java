@@ -13,6 +13,13 @@ public interface InboundHandler {
     void onMessage(RaftMessage message);
 
     /**
+     * One snapshot data frame ({@link SnapshotFrame}), in the order its sender sent it on its connection. The
+     * default drops it: a node that does not stream snapshots ignores them.
+     */
+    default void onSnapshotFrame(SnapshotFrame frame) {
+    }
+
+    /**
      * Called after the messages of one socket read have been passed to {@link #onMessage}, so a runtime can
      * wake its node thread once per batch instead of once per message. May be called after a read that
      * delivered nothing.

@@ -51,6 +51,12 @@ final class PeerLink {
     private final EventLoop loop;
 
     private final Queue<RaftMessage> queue = new ConcurrentLinkedQueue<>();
+    /**
+     * Snapshot data frames, written after the Raft messages queued at each drain so that heartbeats never wait
+     * behind megabytes of snapshot. Bounded by maxQueuedBytes on its own (the runtime's window keeps it small).
+     */
+    private final Queue<SnapshotFrame> snapshotQueue = new ConcurrentLinkedQueue<>();
+    private final AtomicLong snapshotQueuedBytes = new AtomicLong();
     // Invariant: queuedMessages and queuedBytes cover every message in queue (they may briefly also cover a
     // message being offered that is about to be added or refused).
     private final AtomicInteger queuedMessages = new AtomicInteger();
@@ -125,6 +131,31 @@ final class PeerLink {
         return true;
     }
 
+    /** Like {@link #offer(RaftMessage)}, for a snapshot frame. */
+    boolean offer(SnapshotFrame frame) {
+        if (closed) {
+            counters.droppedClosed.increment();
+            return false;
+        }
+        long sizeBytes = frame.estimatedSizeBytes();
+        if (snapshotQueuedBytes.addAndGet(sizeBytes) > options.maxQueuedBytes()) {
+            snapshotQueuedBytes.addAndGet(-sizeBytes);
+            counters.droppedQueueFull.increment();
+            return false;
+        }
+        snapshotQueue.add(frame);
+        scheduleDrain();
+        return true;
+    }
+
+    private SnapshotFrame pollSnapshotFrame() {
+        SnapshotFrame frame = snapshotQueue.poll();
+        if (frame != null) {
+            snapshotQueuedBytes.addAndGet(-frame.estimatedSizeBytes());
+        }
+        return frame;
+    }
+
     private boolean reserve(long sizeBytes) {
         if (queuedMessages.incrementAndGet() > options.maxQueuedMessages()) {
             queuedMessages.decrementAndGet();
@@ -176,6 +207,22 @@ final class PeerLink {
                 LOG.log(System.Logger.Level.ERROR, "{0}: dropping {1} to {2}: it encodes to {3} bytes, over "
                         + "maxFrameBytes={4}", self, message.getClass().getSimpleName(), peer,
                         String.valueOf(frame.getSerializedSize()), String.valueOf(options.maxFrameBytes()));
+                continue;
+            }
+            ch.write(frame, ch.voidPromise());
+            written++;
+        }
+        while (written < MAX_WRITES_PER_DRAIN && ch.isWritable() && queue.isEmpty()) {
+            SnapshotFrame snapshotFrame = pollSnapshotFrame();
+            if (snapshotFrame == null) {
+                break;
+            }
+            Wire.Frame frame = SnapshotFrames.toFrame(snapshotFrame);
+            if (frame.getSerializedSize() > options.maxFrameBytes()) {
+                counters.droppedOversize.increment();
+                LOG.log(System.Logger.Level.ERROR, "{0}: dropping a snapshot frame to {1}: it encodes to {2} bytes, "
+                        + "over maxFrameBytes={3}", self, peer, String.valueOf(frame.getSerializedSize()),
+                        String.valueOf(options.maxFrameBytes()));
                 continue;
             }
             ch.write(frame, ch.voidPromise());
@@ -274,6 +321,9 @@ final class PeerLink {
     /** Drops and counts whatever is still queued; after close(). */
     void discardQueued() {
         while (poll() != null) {
+            counters.droppedClosed.increment();
+        }
+        while (pollSnapshotFrame() != null) {
             counters.droppedClosed.increment();
         }
     }

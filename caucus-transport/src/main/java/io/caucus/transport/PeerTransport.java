@@ -141,6 +141,31 @@ public final class PeerTransport implements AutoCloseable {
     }
 
     /**
+     * Queues a snapshot data frame for its recipient without blocking, after any Raft messages queued for it;
+     * dropped (and counted) like {@link #send} when the peer is unknown, its queue full or the transport closed.
+     * Frames to one peer are written in order on one connection; a lost connection may lose some, which the
+     * runtime's transfer protocol detects (offsets) and answers by starting over.
+     *
+     * @return true if queued
+     */
+    public boolean sendSnapshotFrame(SnapshotFrame frame) {
+        if (!frame.from().equals(self) || frame.to().equals(self)) {
+            throw new IllegalArgumentException("transport of " + self + " cannot send a snapshot frame from "
+                    + frame.from() + " to " + frame.to());
+        }
+        if (state.get() == State.CLOSED) {
+            counters.droppedClosed.increment();
+            return false;
+        }
+        PeerLink link = links.get(frame.to());
+        if (link == null) {
+            counters.droppedUnknownPeer.increment();
+            return false;
+        }
+        return link.offer(frame);
+    }
+
+    /**
      * Adds a peer (a membership change, Raft paper §6), or moves it to a new address. Messages still queued
      * for its old address are dropped.
      */

@@ -91,6 +91,8 @@ public final class WireCodec {
             case INSTALL_SNAPSHOT_RESPONSE -> installSnapshotResponse(frame.getInstallSnapshotResponse());
             case HELLO, HELLO_REPLY -> throw new WireFormatException(
                     "handshake frame " + frame.getBodyCase() + " received after the handshake completed");
+            case SNAPSHOT_CHUNK, SNAPSHOT_CHUNK_ACK -> throw new WireFormatException(
+                    "snapshot frame " + frame.getBodyCase() + " is not a Raft message (see SnapshotFrames)");
             case BODY_NOT_SET -> null;
         };
         return Optional.ofNullable(message);

@@ -4,14 +4,21 @@ import io.caucus.core.EntryType;
 import io.caucus.core.LogEntry;
 import io.caucus.core.NodeId;
 import io.caucus.core.ReadResult;
+import io.caucus.core.SnapshotMetadata;
 import io.caucus.server.CaucusException;
+import io.caucus.server.OverloadedException;
 import io.caucus.server.ShutdownException;
+import io.caucus.server.SnapshotOptions;
 import io.caucus.server.StateMachine;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,6 +30,11 @@ import java.util.function.Supplier;
  * in log order, completes the futures of the proposals they carry, serves confirmed reads once their read
  * index is applied (thesis §6.4 step 4). Successful requests complete here, after the applied index has been
  * published, so a slow client callback delays only later applies, never the node thread.
+ *
+ * <p>Snapshots (Raft paper §7): after applying, when the log since the last snapshot has passed a threshold of
+ * {@link SnapshotOptions} (or {@code takeSnapshot} asked), the apply thread captures the state machine's view
+ * ({@link StateMachine#snapshot}) and hands it to the {@link SnapshotTaker}, which writes it while applies go on.
+ * A {@code Ready.restore} becomes a restore task, run in order before the entries that follow it.
  */
 final class Applier implements Runnable {
 
@@ -31,7 +43,18 @@ final class Applier implements Runnable {
     /** How often an idle apply thread looks whether it was asked to stop. */
     private static final long STOP_CHECK_MILLIS = 50;
 
-    private record Apply(List<LogEntry> entries, List<ReadResult> reads) {
+    private sealed interface Task {
+    }
+
+    private record Apply(List<LogEntry> entries, List<ReadResult> reads) implements Task {
+    }
+
+    /** Load the state machine from a snapshot in the store (a follower installing the leader's snapshot). */
+    private record Restore(SnapshotMetadata snapshot) implements Task {
+    }
+
+    /** Take a snapshot as of the applied index, whatever the thresholds say. */
+    private record SnapshotNow(CompletableFuture<SnapshotMetadata> future) implements Task {
     }
 
     private record ConfirmedRead(long requestId, long readIndex) {
@@ -45,7 +68,7 @@ final class Applier implements Runnable {
     private final Runnable wakeNode;
     private final Consumer<Throwable> onFatal;
     /** Bounded: when the state machine falls behind, the node thread waits here (back-pressure). */
-    private final BlockingQueue<Apply> tasks = new LinkedBlockingQueue<>(QUEUE_CAPACITY);
+    private final BlockingQueue<Task> tasks = new LinkedBlockingQueue<>(QUEUE_CAPACITY);
     private final PriorityQueue<ConfirmedRead> readsWaiting =
             new PriorityQueue<>(Comparator.comparingLong(ConfirmedRead::readIndex));
     /** Highest index applied; written only by the apply thread, read by the node thread. */
@@ -53,8 +76,32 @@ final class Applier implements Runnable {
     private volatile boolean exited;
     private volatile boolean stopRequested;
 
+    /** Null when this node's store keeps no snapshots. */
+    private final SnapshotTaker taker;
+    private final SnapshotOptions snapshotOptions;
+    // Apply thread only: the log since the latest snapshot (taken, started or restored), for the thresholds.
+    private long snapshotBaseIndex;
+    private long bytesSinceSnapshot;
+    private boolean snapshotsSupported = true;
+    /** takeSnapshot() requests waiting for the snapshot under way to finish. */
+    private final List<CompletableFuture<SnapshotMetadata>> waitingForSnapshot = new ArrayList<>();
+
     Applier(NodeId self, StateMachine stateMachine, PendingRequests pending, Supplier<NodeId> leaderHint,
             Outcomes outcomes, Runnable wakeNode, Consumer<Throwable> onFatal) {
+        this(self, stateMachine, pending, leaderHint, outcomes, wakeNode, onFatal, 0, null, SnapshotOptions.DEFAULTS);
+    }
+
+    /**
+     * @param restoredIndex the index the state machine was restored to before the node started (0 if none)
+     * @param taker         writes snapshots; null if this node takes none
+     */
+    Applier(NodeId self, StateMachine stateMachine, PendingRequests pending, Supplier<NodeId> leaderHint,
+            Outcomes outcomes, Runnable wakeNode, Consumer<Throwable> onFatal, long restoredIndex,
+            SnapshotTaker taker, SnapshotOptions snapshotOptions) {
+        this.appliedIndex.set(restoredIndex);
+        this.snapshotBaseIndex = restoredIndex;
+        this.taker = taker;
+        this.snapshotOptions = snapshotOptions;
         this.outcomes = outcomes;
         this.self = self;
         this.stateMachine = stateMachine;
@@ -74,6 +121,24 @@ final class Applier implements Runnable {
         enqueue(new Apply(entries, reads));
     }
 
+    /** Restores the state machine from {@code snapshot} before any entry handed over later (node thread). */
+    void restoreBeforeLaterEntries(SnapshotMetadata snapshot) throws InterruptedException {
+        enqueue(new Restore(snapshot));
+    }
+
+    // ---------------------------------------------------------------- called by any thread
+
+    /** Asks for a snapshot as of the applied index; never blocks. */
+    void snapshotNow(CompletableFuture<SnapshotMetadata> future) {
+        if (taker == null) {
+            future.completeExceptionally(new IllegalStateException(self + " keeps no snapshots (its store has none)"));
+        } else if (exited || stopRequested) {
+            future.completeExceptionally(new ShutdownException(self + " is stopping"));
+        } else if (!tasks.offer(new SnapshotNow(future))) {
+            future.completeExceptionally(new OverloadedException("the apply queue is full; retry later"));
+        }
+    }
+
     /**
      * Asks the thread to finish the tasks queued so far, then stop. Never blocks, so it is safe from a client
      * callback running on the apply thread itself.
@@ -83,7 +148,7 @@ final class Applier implements Runnable {
     }
 
     /** Waits while the queue is full (back-pressure), unless the apply thread has exited. */
-    private void enqueue(Apply task) throws InterruptedException {
+    private void enqueue(Task task) throws InterruptedException {
         while (!tasks.offer(task, 50, TimeUnit.MILLISECONDS)) {
             if (exited) {
                 break;
@@ -106,12 +171,22 @@ final class Applier implements Runnable {
     private void runTasks() {
         try {
             while (true) {
-                Apply task = tasks.poll(STOP_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+                Task task = tasks.poll(STOP_CHECK_MILLIS, TimeUnit.MILLISECONDS);
                 if (task != null) {
-                    handle(task);
+                    switch (task) {
+                        case Apply apply -> handle(apply);
+                        case Restore restore -> restore(restore.snapshot());
+                        case SnapshotNow now -> {
+                            waitingForSnapshot.add(now.future());
+                            maybeSnapshot();
+                        }
+                    }
                 } else if (stopRequested) {
                     failWaitingReads();
+                    failWaitingSnapshots(new ShutdownException(self + " stopped before taking the snapshot"));
                     return;
+                } else if (!waitingForSnapshot.isEmpty()) {
+                    maybeSnapshot(); // the snapshot under way may have finished
                 }
             }
         } catch (InterruptedException e) {
@@ -132,6 +207,7 @@ final class Applier implements Runnable {
                     ? stateMachine.apply(entry.index(), entry.payload())
                     : NO_RESULT;
             applied = entry.index();
+            bytesSinceSnapshot += entry.sizeBytes();
             PendingRequests.Proposal proposal = pending.takeProposal(entry.index());
             if (proposal != null) {
                 completions.add(() -> complete(proposal, entry, result));
@@ -141,6 +217,7 @@ final class Applier implements Runnable {
             appliedIndex.set(applied);
             wakeNode.run();
         }
+        maybeSnapshot();
         // Complete after reporting progress, so slow client callbacks never delay the node.
         completions.forEach(Runnable::run);
         for (ReadResult read : apply.reads()) {
@@ -152,6 +229,91 @@ final class Applier implements Runnable {
             }
         }
         serveReads(applied);
+    }
+
+    // ---------------------------------------------------------------- snapshots
+
+    /**
+     * Starts a snapshot if one was asked for or the log since the last one passed a threshold, and none is under
+     * way. Capturing runs here, between applies, so the view is exactly the state as of the applied index.
+     */
+    private void maybeSnapshot() {
+        long applied = appliedIndex.get();
+        boolean due = snapshotOptions.isDue(applied - snapshotBaseIndex, bytesSinceSnapshot);
+        if (taker == null || (!due && waitingForSnapshot.isEmpty()) || taker.busy()) {
+            return;
+        }
+        List<CompletableFuture<SnapshotMetadata>> futures = List.copyOf(waitingForSnapshot);
+        waitingForSnapshot.clear();
+        if (!snapshotsSupported) {
+            futures.forEach(f -> f.completeExceptionally(new UnsupportedOperationException(
+                    "the state machine does not implement snapshots")));
+            return;
+        }
+        SnapshotMetadata latest = taker.store().latest().orElse(null);
+        if (latest == null && applied == 0) {
+            futures.forEach(f -> f.completeExceptionally(new IllegalStateException(
+                    self + " has applied nothing yet, so there is nothing to snapshot")));
+            return;
+        }
+        if (latest != null && latest.lastIncludedIndex() >= applied) {
+            // Nothing new since the latest snapshot: that one already covers everything applied.
+            futures.forEach(f -> f.complete(latest));
+            snapshotBaseIndex = applied;
+            bytesSinceSnapshot = 0;
+            return;
+        }
+        StateMachine.Snapshot view;
+        try {
+            view = stateMachine.snapshot(applied);
+        } catch (UnsupportedOperationException e) {
+            snapshotsSupported = false;
+            System.getLogger(Applier.class.getName()).log(System.Logger.Level.WARNING, "{0}: the state machine "
+                    + "does not implement snapshots, so the log is never compacted: {1}", self, e.getMessage());
+            futures.forEach(f -> f.completeExceptionally(e));
+            return;
+        } catch (RuntimeException e) {
+            System.getLogger(Applier.class.getName()).log(System.Logger.Level.WARNING,
+                    self + ": the state machine could not capture a snapshot at " + applied + "; will retry later", e);
+            futures.forEach(f -> f.completeExceptionally(e));
+            snapshotBaseIndex = applied;
+            bytesSinceSnapshot = 0;
+            return;
+        }
+        taker.submit(applied, view, futures);
+        snapshotBaseIndex = applied;
+        bytesSinceSnapshot = 0;
+    }
+
+    /**
+     * Replaces the state machine's state with a snapshot's (§7: a follower installing the leader's snapshot).
+     * The applied index jumps to the snapshot's; it never goes backwards, so an older snapshot is ignored.
+     */
+    private void restore(SnapshotMetadata snapshot) {
+        long index = snapshot.lastIncludedIndex();
+        if (taker == null) {
+            throw new IllegalStateException("asked to restore snapshot " + index + " but this node keeps no snapshots");
+        }
+        if (index <= appliedIndex.get()) {
+            System.getLogger(Applier.class.getName()).log(System.Logger.Level.WARNING, "{0}: not restoring "
+                    + "snapshot {1}, already applied up to {2}", self, index, appliedIndex.get());
+            return;
+        }
+        try (InputStream data = taker.store().openData(snapshot)) {
+            stateMachine.restore(index, data);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot restore the state machine from snapshot " + index, e);
+        }
+        appliedIndex.set(index);
+        snapshotBaseIndex = index;
+        bytesSinceSnapshot = 0;
+        wakeNode.run();
+        serveReads(index);
+    }
+
+    private void failWaitingSnapshots(Throwable cause) {
+        waitingForSnapshot.forEach(f -> f.completeExceptionally(cause));
+        waitingForSnapshot.clear();
     }
 
     /** The proposal took effect iff the entry at its index carries its term (see ProposeResult.Accepted). */

@@ -6,6 +6,7 @@ import io.caucus.core.LogView;
 import io.caucus.core.Persist;
 import io.caucus.storage.Disk;
 import io.caucus.storage.DurableLog;
+import io.caucus.storage.SnapshotStore;
 import io.caucus.storage.StorageOptions;
 import java.nio.file.Path;
 
@@ -55,6 +56,11 @@ public final class DurableLogStore implements LogStore {
             log.installSnapshot(persist.snapshot());
         }
         return log.write(persist);
+    }
+
+    @Override
+    public SnapshotStore snapshotStore() {
+        return log.snapshots();
     }
 
     @Override

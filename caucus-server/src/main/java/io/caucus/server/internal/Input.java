@@ -1,5 +1,7 @@
 package io.caucus.server.internal;
 
+import io.caucus.core.NodeId;
+import io.caucus.core.SnapshotMetadata;
 import io.caucus.core.message.RaftMessage;
 import java.util.concurrent.CompletableFuture;
 
@@ -21,6 +23,18 @@ sealed interface Input {
     /** Something the node thread polls (durable or applied progress, a failure) changed: look again. */
     record Wakeup() implements Input {
         static final Wakeup INSTANCE = new Wakeup();
+    }
+
+    /** The snapshot thread asks what a snapshot as of applied index {@code index} records (term, configuration). */
+    record SnapshotMetadataAt(long index, CompletableFuture<SnapshotMetadata> future) implements Input {
+    }
+
+    /** The snapshot thread committed {@code snapshot} to the store: compact the log to it (§7). */
+    record Compact(SnapshotMetadata snapshot) implements Input {
+    }
+
+    /** The snapshot data could not be streamed to {@code follower}: tell the core, which goes back to probing. */
+    record SnapshotFailed(NodeId follower) implements Input {
     }
 
     /** Finish the current turn and stop. */

@@ -3,6 +3,7 @@ package io.caucus.server.internal;
 import io.caucus.core.HardState;
 import io.caucus.core.LogView;
 import io.caucus.core.Persist;
+import io.caucus.storage.SnapshotStore;
 
 /**
  * What the runtime needs from durable storage: the recovered state, a write side owned by the node thread and
@@ -29,6 +30,14 @@ public interface LogStore extends AutoCloseable {
 
     /** Makes everything written so far durable (one fsync for all of it); returns the highest durable ticket. */
     long sync();
+
+    /**
+     * The state machine snapshots kept beside the log, or null if this store keeps none (then the node never
+     * compacts its log). Thread-safe.
+     */
+    default SnapshotStore snapshotStore() {
+        return null;
+    }
 
     @Override
     void close();

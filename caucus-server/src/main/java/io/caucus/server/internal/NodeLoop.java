@@ -60,6 +60,9 @@ final class NodeLoop implements Runnable {
     private final long tickIntervalNanos;
 
     private volatile NodeStatus status;
+    /** Runs on the node thread when this node stops leading (cancels snapshot transfers); set before start. */
+    private Runnable onLeadershipLost = () -> {
+    };
     private long nextTickNanos;
     private long nextSweepNanos;
     private long reportedDurableSequence;
@@ -90,6 +93,11 @@ final class NodeLoop implements Runnable {
         this.status = raft.status();
         this.lastRole = raft.role();
         this.lastTerm = raft.term();
+    }
+
+    /** Sets what to do when this node stops leading; call before the node thread starts. */
+    void onLeadershipLost(Runnable action) {
+        this.onLeadershipLost = Objects.requireNonNull(action, "action");
     }
 
     /** The status published at the end of the latest turn; safe from any thread. */
@@ -150,6 +158,9 @@ final class NodeLoop implements Runnable {
                 case Input.Wakeup wakeup -> {
                     // progress was read above
                 }
+                case Input.SnapshotMetadataAt request -> snapshotMetadataAt(request);
+                case Input.Compact compact -> compact(compact.snapshot());
+                case Input.SnapshotFailed failed -> raft.reportSnapshotFailed(failed.follower());
                 case Input.Stop request -> stop = true;
             }
         }
@@ -265,18 +276,15 @@ final class NodeLoop implements Runnable {
     // ---------------------------------------------------------------- ready
 
     private void handle(Ready ready) throws InterruptedException {
-        if (ready.restore() != null) {
-            // Loading a state machine snapshot is not wired into this runtime yet; going on would apply entries
-            // to a state machine that lacks the snapshot's state.
-            throw new IllegalStateException("the core asks to restore the state machine from snapshot "
-                    + ready.restore().lastIncludedIndex() + "/t" + ready.restore().lastIncludedTerm()
-                    + ", which this runtime cannot do yet");
-        }
         for (RaftMessage message : ready.messages()) {
             sender.accept(message);
         }
         if (ready.persist() != null) {
             persist(ready.persist());
+        }
+        if (ready.restore() != null) {
+            // Queued before this Ready's committed entries, which follow the snapshot (§7).
+            applier.restoreBeforeLaterEntries(ready.restore());
         }
         if (!ready.committedEntries().isEmpty() || !ready.reads().isEmpty()) {
             applier.apply(ready.committedEntries(), ready.reads());
@@ -294,6 +302,28 @@ final class NodeLoop implements Runnable {
         }
     }
 
+    // ---------------------------------------------------------------- snapshots
+
+    private void snapshotMetadataAt(Input.SnapshotMetadataAt request) {
+        reportProgress(); // the applier published the index before capturing at it
+        try {
+            request.future().complete(raft.snapshotMetadataAt(request.index()));
+        } catch (IllegalArgumentException e) {
+            // A newer snapshot (installed from the leader) already covers that index.
+            request.future().completeExceptionally(e);
+        }
+    }
+
+    /** Drops the log prefix a committed snapshot covers; the next Persist tells the store to do the same. */
+    private void compact(io.caucus.core.SnapshotMetadata snapshot) {
+        try {
+            raft.compact(snapshot);
+        } catch (IllegalArgumentException e) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: not compacting the log to snapshot {1}: {2}", raft.id(),
+                    snapshot.lastIncludedIndex(), e.getMessage());
+        }
+    }
+
     // ---------------------------------------------------------------- leadership
 
     /**
@@ -308,6 +338,7 @@ final class NodeLoop implements Runnable {
             LOG.log(System.Logger.Level.INFO, "{0}: no longer leader of term {1} (now {2} in term {3}, leader {4})",
                     raft.id(), leadingTerm, role, term, leader);
             leadingTerm = 0;
+            onLeadershipLost.run();
             completions.fail(futuresOf(pending.takeAllProposals()), () -> new OutcomeUnknownException(
                     "leadership was lost before the command was known to commit; it may still apply"));
         }
@@ -355,6 +386,12 @@ final class NodeLoop implements Runnable {
                     // peers retry; nothing to answer
                 }
                 case Input.Wakeup wakeup -> {
+                }
+                case Input.SnapshotMetadataAt request -> request.future().completeExceptionally(stopped(cause));
+                case Input.Compact compact -> {
+                    // the snapshot is committed; the next start compacts to it
+                }
+                case Input.SnapshotFailed failed -> {
                 }
                 case Input.Stop request -> {
                 }

@@ -4,11 +4,21 @@ import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
 import io.caucus.core.RaftNode;
+import io.caucus.core.SnapshotMetadata;
+import io.caucus.core.message.InstallSnapshot;
+import io.caucus.core.message.RaftMessage;
 import io.caucus.server.CaucusException;
 import io.caucus.server.CaucusNode;
 import io.caucus.server.OutcomeUnknownException;
 import io.caucus.server.OverloadedException;
+import io.caucus.server.StateMachine;
+import io.caucus.storage.SnapshotStore;
+import io.caucus.transport.InboundHandler;
 import io.caucus.transport.PeerTransport;
+import io.caucus.transport.SnapshotFrame;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,6 +57,11 @@ public final class NodeRuntime implements CaucusNode {
     private final Thread syncThread;
     private final Thread applyThread;
     private final AtomicBoolean closed = new AtomicBoolean();
+    // Snapshots (null when the store keeps none): the writer thread, and streaming to and from peers.
+    private final SnapshotTaker snapshotTaker;
+    private final Thread snapshotThread;
+    private final OutgoingSnapshots outgoingSnapshots;
+    private final IncomingSnapshots incomingSnapshots;
 
     private NodeRuntime(NodeSettings settings, LogStore store) {
         this.settings = settings;
@@ -54,28 +69,133 @@ public final class NodeRuntime implements CaucusNode {
         this.pending = new PendingRequests(settings.maxPendingRequests());
         this.inbox = new LinkedBlockingQueue<>(settings.inboxCapacity());
         NodeId id = settings.id();
+        // Restart from the latest snapshot, then the log tail (§7): the core starts with applied = its index.
+        long restoredIndex = restoreFromSnapshot(settings, store);
         RaftNode raft = RaftNode.start(id, ClusterConfiguration.ofVoters(settings.peers().keySet()),
-                settings.raftOptions(), store.recoveredHardState(), store.log(), 0,
+                settings.raftOptions(), store.recoveredHardState(), store.log(), restoredIndex,
                 new SplittableRandom(System.nanoTime()));
         // The loop is created last but the syncer and applier wake it: they reach it through this holder.
         NodeLoop[] loopRef = new NodeLoop[1];
         Runnable wake = () -> loopRef[0].wake();
         this.syncer = new LogSyncer(store, settings.fsync(), wake, this::fail);
+        SnapshotStore snapshots = store.snapshotStore();
+        SnapshotClaims claims = snapshots == null ? null : new SnapshotClaims(snapshots);
+        this.snapshotTaker = snapshots == null ? null : new SnapshotTaker(id, claims, this::requestMetadataAt,
+                snapshot -> offerToNode(new Input.Compact(snapshot)), wake);
         this.applier = new Applier(id, settings.stateMachine(), pending, () -> status().leader(),
-                new Outcomes(settings.clientAddresses()), wake, this::fail);
+                new Outcomes(settings.clientAddresses()), wake, this::fail, restoredIndex, snapshotTaker,
+                settings.snapshotOptions());
+        PeerTransport[] transportRef = new PeerTransport[1];
+        this.outgoingSnapshots = snapshots == null ? null : new OutgoingSnapshots(id, snapshots,
+                settings.snapshotOptions(), frame -> transportRef[0].sendSnapshotFrame(frame),
+                follower -> offerToNode(new Input.SnapshotFailed(follower)));
+        this.incomingSnapshots = snapshots == null ? null : new IncomingSnapshots(id, claims,
+                settings.snapshotOptions(), frame -> transportRef[0].sendSnapshotFrame(frame),
+                message -> inbox.offer(new Input.Inbound(message))); // full: dropped, the leader retries
         this.transport = PeerTransport.builder(id)
                 .listenAddress(settings.listenAddress())
                 .peers(settings.peers())
                 .options(settings.transportOptions())
-                .inboundHandler(message -> inbox.offer(new Input.Inbound(message))) // full: dropped, Raft retries
+                .inboundHandler(new Inbound())
                 .build();
+        transportRef[0] = transport;
         this.completions = new Completions(id);
-        this.loop = new NodeLoop(raft, store, transport::send, syncer, applier, completions, pending, lifecycle,
+        this.loop = new NodeLoop(raft, store, this::send, syncer, applier, completions, pending, lifecycle,
                 this::fail, settings, inbox);
+        if (outgoingSnapshots != null) {
+            loop.onLeadershipLost(outgoingSnapshots::cancelAll);
+        }
         loopRef[0] = loop;
         this.nodeThread = newThread("caucus-node-" + id, this::runNodeThread);
         this.syncThread = newThread("caucus-sync-" + id, syncer);
         this.applyThread = newThread("caucus-apply-" + id, applier);
+        this.snapshotThread = snapshotTaker == null ? null : newThread("caucus-snapshot-" + id, snapshotTaker);
+    }
+
+    /** Peer messages go to the node thread; snapshot frames to the snapshot streams. Never blocks. */
+    private final class Inbound implements InboundHandler {
+        @Override
+        public void onMessage(RaftMessage message) {
+            inbox.offer(new Input.Inbound(message)); // full: dropped, Raft retries
+        }
+
+        @Override
+        public void onSnapshotFrame(SnapshotFrame frame) {
+            switch (frame) {
+                case SnapshotFrame.Chunk chunk -> {
+                    if (incomingSnapshots != null) {
+                        incomingSnapshots.onChunk(chunk);
+                    }
+                }
+                case SnapshotFrame.Ack ack -> {
+                    if (outgoingSnapshots != null) {
+                        outgoingSnapshots.onAck(ack);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Sends a message from the core. An InstallSnapshot is not sent as such: its data is streamed first, and the
+     * follower's runtime hands the message to its core once the data is committed there (§7).
+     */
+    private void send(RaftMessage message) {
+        if (message instanceof InstallSnapshot install) {
+            if (outgoingSnapshots != null) {
+                outgoingSnapshots.start(install);
+            } else {
+                offerToNode(new Input.SnapshotFailed(install.to()));
+            }
+        } else {
+            transport.send(message);
+        }
+    }
+
+    /**
+     * Loads the state machine from the store's latest snapshot, if the log is based on one; returns its index
+     * (0 if none). Runs before any thread starts, so the state machine is touched by this thread alone.
+     */
+    private static long restoreFromSnapshot(NodeSettings settings, LogStore store) {
+        SnapshotMetadata base = store.log().snapshot();
+        if (base.lastIncludedIndex() == 0) {
+            return 0;
+        }
+        SnapshotStore snapshots = store.snapshotStore();
+        if (snapshots == null) {
+            throw new IllegalStateException("the log starts after snapshot " + base.lastIncludedIndex()
+                    + " but the store keeps no snapshots to restore from");
+        }
+        long started = System.nanoTime();
+        StateMachine machine = settings.stateMachine();
+        try (InputStream data = snapshots.openData(base)) {
+            machine.restore(base.lastIncludedIndex(), data);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot restore the state machine from snapshot "
+                    + base.lastIncludedIndex(), e);
+        }
+        LOG.log(System.Logger.Level.INFO, "{0}: restored the state machine from snapshot {1}/t{2} in {3} ms",
+                settings.id(), base.lastIncludedIndex(), base.lastIncludedTerm(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        return base.lastIncludedIndex();
+    }
+
+    private CompletableFuture<SnapshotMetadata> requestMetadataAt(long index) {
+        CompletableFuture<SnapshotMetadata> future = new CompletableFuture<>();
+        if (!offerToNode(new Input.SnapshotMetadataAt(index, future))) {
+            future.completeExceptionally(new IllegalStateException("the node thread is not taking requests"));
+        }
+        return future;
+    }
+
+    /** Hands an internal request to the node thread, waiting a little if the inbox is full. */
+    private boolean offerToNode(Input input) {
+        try {
+            return lifecycle.isRunning() && inbox.offer(input, 1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /**
@@ -93,6 +213,10 @@ public final class NodeRuntime implements CaucusNode {
         }
         runtime.applyThread.start();
         runtime.syncThread.start();
+        if (runtime.snapshotThread != null) {
+            runtime.snapshotThread.start();
+            runtime.incomingSnapshots.start();
+        }
         try {
             runtime.transport.start();
         } catch (RuntimeException e) {
@@ -184,6 +308,17 @@ public final class NodeRuntime implements CaucusNode {
         return System.nanoTime() + settings.requestTimeout().toNanos();
     }
 
+    @Override
+    public CompletableFuture<SnapshotMetadata> takeSnapshot() {
+        CaucusException refusal = refusal();
+        if (refusal != null) {
+            return CompletableFuture.failedFuture(refusal);
+        }
+        CompletableFuture<SnapshotMetadata> future = new CompletableFuture<>();
+        applier.snapshotNow(future);
+        return future;
+    }
+
     // ---------------------------------------------------------------- status
 
     @Override
@@ -255,6 +390,7 @@ public final class NodeRuntime implements CaucusNode {
             stop(syncThread);
             applier.stop();
             stop(applyThread);
+            stopSnapshots();
             failRegisteredRequests(lifecycle.failure());
             completions.close();
             transport.close();
@@ -269,6 +405,17 @@ public final class NodeRuntime implements CaucusNode {
             transport.close();
         }
         LOG.log(System.Logger.Level.INFO, "{0}: closed", settings.id());
+    }
+
+    /** Stops streaming and writing snapshots; temporary files of unfinished ones are deleted. */
+    private void stopSnapshots() throws InterruptedException {
+        if (snapshotTaker == null) {
+            return;
+        }
+        outgoingSnapshots.close();
+        incomingSnapshots.close();
+        snapshotTaker.stop();
+        stop(snapshotThread);
     }
 
     /** Waits for a thread to end, interrupting it if it takes too long; returns true if it ended. */

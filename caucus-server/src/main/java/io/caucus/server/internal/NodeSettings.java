@@ -2,6 +2,7 @@ package io.caucus.server.internal;
 
 import io.caucus.core.NodeId;
 import io.caucus.core.RaftOptions;
+import io.caucus.server.SnapshotOptions;
 import io.caucus.server.StateMachine;
 import io.caucus.transport.TransportOptions;
 import java.net.InetSocketAddress;
@@ -17,13 +18,25 @@ import java.util.Objects;
  * @param clientAddresses where clients reach each node (optional, possibly for some nodes only): metadata
  *                        handed to clients in {@link io.caucus.server.NotLeaderException}
  * @param listenAddress   where this node accepts peer connections; null means its own entry in {@code peers}
+ * @param snapshotOptions when to snapshot and how snapshots travel
  */
 public record NodeSettings(NodeId id, Map<NodeId, InetSocketAddress> peers,
                            Map<NodeId, InetSocketAddress> clientAddresses, InetSocketAddress listenAddress,
                            StateMachine stateMachine,
                            Duration tickInterval, RaftOptions raftOptions, boolean fsync, Duration requestTimeout,
                            int maxPendingRequests, int maxCommandBytes, int maxInputsPerTurn, int inboxCapacity,
-                           TransportOptions transportOptions) {
+                           TransportOptions transportOptions, SnapshotOptions snapshotOptions) {
+
+    /** Settings with the default {@link SnapshotOptions}. */
+    public NodeSettings(NodeId id, Map<NodeId, InetSocketAddress> peers, Map<NodeId, InetSocketAddress> clientAddresses,
+                        InetSocketAddress listenAddress, StateMachine stateMachine, Duration tickInterval,
+                        RaftOptions raftOptions, boolean fsync, Duration requestTimeout, int maxPendingRequests,
+                        int maxCommandBytes, int maxInputsPerTurn, int inboxCapacity,
+                        TransportOptions transportOptions) {
+        this(id, peers, clientAddresses, listenAddress, stateMachine, tickInterval, raftOptions, fsync,
+                requestTimeout, maxPendingRequests, maxCommandBytes, maxInputsPerTurn, inboxCapacity,
+                transportOptions, SnapshotOptions.DEFAULTS);
+    }
 
     public NodeSettings {
         Objects.requireNonNull(id, "id is required");
@@ -33,6 +46,7 @@ public record NodeSettings(NodeId id, Map<NodeId, InetSocketAddress> peers,
         Objects.requireNonNull(raftOptions, "raftOptions");
         Objects.requireNonNull(requestTimeout, "requestTimeout");
         Objects.requireNonNull(transportOptions, "transportOptions");
+        Objects.requireNonNull(snapshotOptions, "snapshotOptions");
         peers = Map.copyOf(peers);
         clientAddresses = Map.copyOf(Objects.requireNonNull(clientAddresses, "clientAddresses"));
         if (!peers.containsKey(id)) {
@@ -52,6 +66,9 @@ public record NodeSettings(NodeId id, Map<NodeId, InetSocketAddress> peers,
         require(maxCommandBytes >= 1, "maxCommandBytes must be positive: " + maxCommandBytes);
         require(maxCommandBytes < transportOptions.maxFrameBytes() / 2, "maxCommandBytes (" + maxCommandBytes
                 + ") must be well below the transport's maxFrameBytes (" + transportOptions.maxFrameBytes() + ")");
+        require(snapshotOptions.chunkBytes() < transportOptions.maxFrameBytes() / 2, "snapshot chunkBytes ("
+                + snapshotOptions.chunkBytes() + ") must be well below the transport's maxFrameBytes ("
+                + transportOptions.maxFrameBytes() + ")");
         require(maxInputsPerTurn >= 1, "maxInputsPerTurn must be positive: " + maxInputsPerTurn);
         require(inboxCapacity >= maxInputsPerTurn, "inboxCapacity (" + inboxCapacity
                 + ") must be at least maxInputsPerTurn (" + maxInputsPerTurn + ")");

@@ -1,0 +1,58 @@
+package io.caucus.server;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * When a node snapshots its state machine and compacts its log, and how snapshots travel to followers (Raft
+ * paper §7).
+ *
+ * @param thresholdEntries  take a snapshot once this many entries were applied since the last one (0: never by
+ *                          count). Default 100 000
+ * @param thresholdBytes    take a snapshot once the entries applied since the last one add up to this many bytes
+ *                          (0: never by size). Default 64 MiB
+ * @param chunkBytes        size of one chunk of snapshot data sent to a follower. Default 1 MiB; must stay well
+ *                          below the transport's maxFrameBytes
+ * @param maxChunksInFlight chunks sent to a follower and not yet acknowledged (flow control). Default 4
+ * @param transferTimeout   a transfer that makes no progress (no acknowledgement, no chunk) for this long is
+ *                          abandoned and started over. Default 30 s
+ */
+public record SnapshotOptions(long thresholdEntries, long thresholdBytes, int chunkBytes, int maxChunksInFlight,
+                              Duration transferTimeout) {
+
+    public static final SnapshotOptions DEFAULTS =
+            new SnapshotOptions(100_000, 64L << 20, 1 << 20, 4, Duration.ofSeconds(30));
+
+    public SnapshotOptions {
+        Objects.requireNonNull(transferTimeout, "transferTimeout");
+        require(thresholdEntries >= 0, "snapshot thresholdEntries must not be negative: " + thresholdEntries);
+        require(thresholdBytes >= 0, "snapshot thresholdBytes must not be negative: " + thresholdBytes);
+        require(chunkBytes >= 1024, "snapshot chunkBytes must be at least 1024: " + chunkBytes);
+        require(maxChunksInFlight >= 1, "snapshot maxChunksInFlight must be positive: " + maxChunksInFlight);
+        require(transferTimeout.toMillis() >= 1, "snapshot transferTimeout must be positive: " + transferTimeout);
+    }
+
+    public SnapshotOptions withThresholds(long entries, long bytes) {
+        return new SnapshotOptions(entries, bytes, chunkBytes, maxChunksInFlight, transferTimeout);
+    }
+
+    public SnapshotOptions withChunking(int bytes, int inFlight) {
+        return new SnapshotOptions(thresholdEntries, thresholdBytes, bytes, inFlight, transferTimeout);
+    }
+
+    public SnapshotOptions withTransferTimeout(Duration timeout) {
+        return new SnapshotOptions(thresholdEntries, thresholdBytes, chunkBytes, maxChunksInFlight, timeout);
+    }
+
+    /** True if the log since the last snapshot has passed a threshold. */
+    public boolean isDue(long entriesSince, long bytesSince) {
+        return (thresholdEntries > 0 && entriesSince >= thresholdEntries)
+                || (thresholdBytes > 0 && bytesSince >= thresholdBytes);
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

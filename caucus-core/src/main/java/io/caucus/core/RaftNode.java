@@ -687,6 +687,14 @@ public final class RaftNode {
     private void appendToLog(List<LogEntry> entries) {
         log.append(entries);
         configurations.appended(entries);
+        configurationsChanged();
+    }
+
+    /**
+     * To be called after every change of {@link #configurations} (appends, truncations, compaction, an installed
+     * snapshot): the configuration in force and the leader's follower map follow it.
+     */
+    private void configurationsChanged() {
         configuration = configurations.current();
         if (role == Role.LEADER) {
             trackMembers();

@@ -134,6 +134,8 @@ class InteractionTest {
                 case "propose" -> out.add(words[1] + ": propose " + words[2] + " -> "
                         + cluster.node(words[1]).propose(words[2].getBytes(StandardCharsets.UTF_8)));
                 case "read" -> cluster.node(words[1]).readIndex(Long.parseLong(words[2]));
+                case "transfer" -> out.add(words[1] + ": transfer to " + words[2] + " -> "
+                        + cluster.node(words[1]).transferLeadership(NodeId.of(words[2])));
                 case "deliver" -> deliver(out);
                 case "persist" -> persist(words[1], out);
                 case "isolate" -> cluster.isolate(words[1]);

@@ -32,6 +32,8 @@ final class TestCluster {
 
     final class Member {
         final NodeId id;
+        /** The configuration passed to start(): the cluster's, or for a joining node one without it as voter. */
+        final ClusterConfiguration bootstrap;
         InMemoryLog durableLog;
         HardState durableHardState = HardState.INITIAL;
         RaftNode node;
@@ -39,16 +41,17 @@ final class TestCluster {
         final List<Persist> pendingPersists = new ArrayList<>();
         final List<ReadResult> reads = new ArrayList<>();
 
-        Member(NodeId id) {
+        Member(NodeId id, ClusterConfiguration bootstrap) {
             this.id = id;
-            this.durableLog = new InMemoryLog(configuration);
+            this.bootstrap = bootstrap;
+            this.durableLog = new InMemoryLog(bootstrap);
             start();
         }
 
         void start() {
             applied.clear();
             pendingPersists.clear();
-            node = RaftNode.start(id, configuration, options, durableHardState, durableLog, 0,
+            node = RaftNode.start(id, bootstrap, options, durableHardState, durableLog, 0,
                     new Random(random.nextLong()));
         }
 
@@ -66,16 +69,35 @@ final class TestCluster {
     }
 
     TestCluster(int size, RaftOptions options, long seed) {
+        this(ClusterConfiguration.ofVoters(ids(size)), options, seed);
+    }
+
+    /** A cluster of every member of {@code configuration}, each started with it (it may be joint). */
+    TestCluster(ClusterConfiguration configuration, RaftOptions options, long seed) {
+        this.configuration = configuration;
+        this.options = options;
+        this.random = new Random(seed);
+        for (NodeId id : configuration.members()) {
+            members.put(id, new Member(id, configuration));
+        }
+    }
+
+    private static String[] ids(int size) {
         List<String> ids = new ArrayList<>();
         for (int i = 1; i <= size; i++) {
             ids.add("n" + i);
         }
-        this.configuration = ClusterConfiguration.ofVoters(ids.toArray(String[]::new));
-        this.options = options;
-        this.random = new Random(seed);
-        for (String id : ids) {
-            members.put(NodeId.of(id), new Member(NodeId.of(id)));
-        }
+        return ids.toArray(String[]::new);
+    }
+
+    /**
+     * Starts a new node with an empty log and {@code bootstrap} as its configuration (one in which it is not a
+     * voter): it waits for a leader to reach it.
+     */
+    Member addMember(String id, ClusterConfiguration bootstrap) {
+        Member member = new Member(NodeId.of(id), bootstrap);
+        members.put(member.id, member);
+        return member;
     }
 
     Member member(String id) {
@@ -102,8 +124,32 @@ final class TestCluster {
         throw new AssertionError("cluster did not settle");
     }
 
+    /**
+     * Takes every Ready and delivers messages one at a time until {@code condition} holds; true if it did before
+     * the cluster settled.
+     */
+    boolean settleUntil(Predicate<TestCluster> condition) {
+        for (int rounds = 0; rounds < 100_000; rounds++) {
+            if (condition.test(this)) {
+                return true;
+            }
+            boolean progressed = drainReadies();
+            if (condition.test(this)) {
+                return true;
+            }
+            RaftMessage message = network.pollFirst();
+            if (message == null && !progressed) {
+                return false;
+            }
+            if (message != null) {
+                deliver(message);
+            }
+        }
+        throw new AssertionError("cluster did not settle");
+    }
+
     private void deliver(RaftMessage message) {
-        if (down.contains(message.to()) || down.contains(message.from())
+        if (!members.containsKey(message.to()) || down.contains(message.to()) || down.contains(message.from())
                 || cut.contains(message.from() + "->" + message.to())) {
             return;
         }
@@ -203,6 +249,10 @@ final class TestCluster {
     void restart(String id) {
         down.remove(NodeId.of(id));
         member(id).start();
+    }
+
+    void cut(String from, String to) {
+        cut.add(from + "->" + to);
     }
 
     /** Cuts both directions between {@code id} and every other node. */

@@ -14,11 +14,24 @@ import java.util.TreeSet;
 public final class Connectivity {
 
     private final List<NodeId> nodes;
-    private final boolean[][] blocked;
+    private boolean[][] blocked;
 
     Connectivity(List<NodeId> nodes) {
-        this.nodes = List.copyOf(nodes);
+        this.nodes = new ArrayList<>(nodes);
         this.blocked = new boolean[nodes.size()][nodes.size()];
+    }
+
+    /** A node joining the simulation: it reaches everyone and everyone reaches it, until a fault says otherwise. */
+    void add(NodeId node) {
+        if (nodes.contains(node)) {
+            throw new IllegalArgumentException(node + " is already known");
+        }
+        nodes.add(node);
+        boolean[][] grown = new boolean[nodes.size()][nodes.size()];
+        for (int i = 0; i < blocked.length; i++) {
+            System.arraycopy(blocked[i], 0, grown[i], 0, blocked[i].length);
+        }
+        blocked = grown;
     }
 
     public boolean canSend(NodeId from, NodeId to) {

@@ -61,9 +61,21 @@ final class InvariantChecker {
     private final Map<NodeId, Long> durableTerms = new HashMap<>();
     private long highestTermSeen;
     private long checks;
+    /** The membership invariants, or null where a test checks without them. */
+    private ConfigurationInvariants configurations;
 
     InvariantChecker(Failer failer) {
         this.failer = failer;
+    }
+
+    /** Also checks the invariants of membership changes (see {@link ConfigurationInvariants}). */
+    void checkConfigurations(ConfigurationInvariants invariants) {
+        this.configurations = invariants;
+    }
+
+    /** Configuration entries known committed so far (0 without configuration checks). */
+    long configurationEntriesCommitted() {
+        return configurations == null ? 0 : configurations.configurationEntriesCommitted();
     }
 
     long checks() {
@@ -163,6 +175,9 @@ final class InvariantChecker {
         } else if (index == committed.size() + 1) {
             // Committed by a leader whose term is at most the highest term any node has reached by now.
             committed.add(new Committed(entry, highestTermSeen));
+            if (configurations != null) {
+                configurations.onCommitted(entry, highestTermSeen);
+            }
         } else {
             failer.fail("Apply order", node + " applied " + entry + " while only " + committed.size()
                     + " entries are known committed: an entry below it was skipped");
@@ -182,6 +197,7 @@ final class InvariantChecker {
             failer.fail("Monotonic term", node + " went from term " + p.term + " back to " + status.term());
         }
         p.term = status.term();
+        long previousCommitIndex = p.commitIndex;
         if (status.commitIndex() < p.commitIndex) {
             failer.fail("Monotonic commit", node + " commit index went from " + p.commitIndex + " back to "
                     + status.commitIndex());
@@ -204,6 +220,9 @@ final class InvariantChecker {
             checkLeader(node, status, p);
         } else {
             p.leaderWatch = null;
+        }
+        if (configurations != null) {
+            configurations.afterEvent(node, status, previousCommitIndex);
         }
     }
 

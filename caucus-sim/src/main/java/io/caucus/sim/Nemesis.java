@@ -150,7 +150,7 @@ public final class Nemesis {
     private void restartLater(NodeId id) {
         long delayTicks = 1 + random.nextLong(3L * sim.config().options().electionTimeoutTicks());
         sim.schedule(delayTicks * sim.config().tickMicros(), () -> {
-            if (!sim.isUp(id)) {
+            if (!sim.isUp(id) && sim.nodeIds().contains(id)) { // a retired node stays down
                 sim.restart(id);
             }
         });

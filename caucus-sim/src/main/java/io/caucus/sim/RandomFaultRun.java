@@ -1,11 +1,13 @@
 package io.caucus.sim;
 
+import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
 import io.caucus.sim.client.ClientWorkload;
 import io.caucus.sim.linearizability.CheckResult;
 import io.caucus.sim.linearizability.LinearizabilityChecker;
 import io.caucus.sim.linearizability.Verdict;
+import java.util.ArrayList;
 import java.util.List;
 import io.caucus.core.RaftOptions;
 import java.util.Random;
@@ -22,7 +24,8 @@ public final class RandomFaultRun {
     /** What one seed's run did, for totals. */
     public record Result(long seed, int clusterSize, long events, long messages, long clientOperations,
                          long ok, long failed, long unknown, long faults, SimConfig.DiskModel disk,
-                         long tornTailsRecovered, Verdict verdict) {
+                         long tornTailsRecovered, Verdict verdict, MembershipWorkload.Totals membership,
+                         long configurationEntriesCommitted) {
     }
 
     private static final int[] CLUSTER_SIZES = {3, 5, 7};
@@ -33,6 +36,11 @@ public final class RandomFaultRun {
     private static final long LINEARIZABILITY_STEPS = 5_000_000;
 
     private RandomFaultRun() {
+    }
+
+    /** About 60% of the seeds change membership and transfer leadership under the faults. */
+    public static boolean changesMembership(long seed) {
+        return new SplittableRandom(seed ^ 0x6d656d62L).nextInt(100) < 60;
     }
 
     public static int clusterSizeOf(long seed) {
@@ -79,16 +87,27 @@ public final class RandomFaultRun {
         sim.setDiskDelays(10 + random.nextLong(100), slowestDiskMicros);
         ClientWorkload clients = new ClientWorkload(sim, 2 + random.nextInt(4), KEYS, 50, readMode);
         Nemesis nemesis = new Nemesis(sim, 5, 60);
+        MembershipWorkload membership = changesMembership(seed) ? new MembershipWorkload(sim, 20, 80) : null;
         clients.start();
         nemesis.start();
+        if (membership != null) {
+            membership.start();
+        }
         sim.runFor(faultTicks);
 
         nemesis.stop();
         nemesis.repairAll();
-        // Liveness needs only a connected majority: half the seeds leave a minority crashed.
-        int leftDown = random.nextBoolean() ? random.nextInt((sim.config().clusterSize() - 1) / 2 + 1) : 0;
+        if (membership != null) {
+            membership.stop();
+            sim.awaitLeader(LEADER_BOUND_TICKS + 20L * config.options().electionTimeoutTicks());
+            membership.settle(SETTLE_BOUND_TICKS + 20L * config.options().electionTimeoutTicks());
+        }
+        // Liveness needs only a connected majority of the configuration: half the seeds leave a minority of its
+        // voters crashed.
+        ClusterConfiguration configuration = sim.currentConfiguration();
+        int leftDown = random.nextBoolean() ? random.nextInt((configuration.voters().size() - 1) / 2 + 1) : 0;
         for (int i = 0; i < leftDown; i++) {
-            List<NodeId> up = sim.upNodes();
+            List<NodeId> up = upVoters(sim, configuration);
             sim.crash(up.get(random.nextInt(up.size())));
         }
         sim.note("-", "phase", "faults repaired (" + leftDown + " left down); liveness required from here");
@@ -102,7 +121,18 @@ public final class RandomFaultRun {
         }
         return new Result(seed, sim.config().clusterSize(), sim.eventsRun(), sim.totalSent(),
                 clients.history().size(), clients.okCount(), clients.failedCount(), clients.unknownCount(),
-                nemesis.faultsInjected(), sim.config().disk(), tornTails(sim), check.verdict());
+                nemesis.faultsInjected(), sim.config().disk(), tornTails(sim), check.verdict(),
+                membership == null ? null : membership.totals(), sim.configurationEntriesCommitted());
+    }
+
+    private static List<NodeId> upVoters(Simulation sim, ClusterConfiguration configuration) {
+        List<NodeId> up = new ArrayList<>();
+        for (NodeId id : sim.upNodes()) {
+            if (configuration.isVoter(id)) {
+                up.add(id);
+            }
+        }
+        return up;
     }
 
     private static long tornTails(Simulation sim) {

@@ -1,5 +1,6 @@
 package io.caucus.sim;
 
+import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
 import io.caucus.core.RaftNode;
@@ -14,13 +15,30 @@ public final class SimNode {
 
     private final NodeId id;
     private final SimDisk disk;
+    /** The configuration passed to every start: the initial cluster's, or for a joining node one without it. */
+    private final ClusterConfiguration bootstrap;
+    /** Removed from the simulation for good: down, never restarted, no longer among the node ids. */
+    private boolean retired;
     private RaftNode raft;
     private KvStateMachine stateMachine;
     private int incarnation;
 
-    SimNode(NodeId id, SimDisk disk) {
+    SimNode(NodeId id, SimDisk disk, ClusterConfiguration bootstrap) {
         this.id = id;
         this.disk = disk;
+        this.bootstrap = bootstrap;
+    }
+
+    public ClusterConfiguration bootstrap() {
+        return bootstrap;
+    }
+
+    public boolean isRetired() {
+        return retired;
+    }
+
+    void retire() {
+        retired = true;
     }
 
     public NodeId id() {

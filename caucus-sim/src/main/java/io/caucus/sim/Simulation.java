@@ -1,6 +1,7 @@
 package io.caucus.sim;
 
 import io.caucus.core.ClusterConfiguration;
+import io.caucus.core.ConfigurationChange;
 import io.caucus.core.LogEntry;
 import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
@@ -66,10 +67,12 @@ public final class Simulation {
         this.clusterConfiguration = ClusterConfiguration.ofVoters(ids);
         for (int i = 1; i <= config.clusterSize(); i++) {
             NodeId id = NodeId.of("n" + i);
-            nodes.put(id, new SimNode(id, SimDisk.of(config.disk(), clusterConfiguration, random)));
+            nodes.put(id, new SimNode(id, SimDisk.of(config.disk(), clusterConfiguration, random), clusterConfiguration));
         }
         this.connectivity = new Connectivity(List.copyOf(nodes.keySet()));
         this.checker = new InvariantChecker(this::fail);
+        checker.checkConfigurations(new ConfigurationInvariants(this::fail, nodes::get,
+                config.disk() != SimConfig.DiskModel.LYING));
         for (MessageKind kind : MessageKind.values()) {
             sent.put(kind, new long[1]);
             delivered.put(kind, new long[1]);
@@ -107,8 +110,15 @@ public final class Simulation {
         return trace;
     }
 
+    /** Every node of the simulation that is not retired, up or down, in the order they were added. */
     public List<NodeId> nodeIds() {
-        return List.copyOf(nodes.keySet());
+        List<NodeId> ids = new ArrayList<>();
+        for (SimNode node : nodes.values()) {
+            if (!node.isRetired()) {
+                ids.add(node.id());
+            }
+        }
+        return ids;
     }
 
     public SimNode node(NodeId id) {
@@ -145,6 +155,7 @@ public final class Simulation {
         return connectivity;
     }
 
+    /** The initial configuration every original node starts with; see {@link #currentConfiguration()}. */
     public ClusterConfiguration clusterConfiguration() {
         return clusterConfiguration;
     }
@@ -306,6 +317,9 @@ public final class Simulation {
         if (node.isUp()) {
             throw new IllegalStateException(id + " is already up");
         }
+        if (node.isRetired()) {
+            throw new IllegalStateException(id + " is retired");
+        }
         start(node);
     }
 
@@ -339,6 +353,93 @@ public final class Simulation {
     /** Adds a line to the trace (client operations, test steps). */
     public void note(Object node, String event, Object detail) {
         trace.record(events.now(), node, event, detail);
+    }
+
+    // ---------------------------------------------------------------- membership (Raft paper §6) and transfer
+
+    /**
+     * The configuration in force at the leader, or with no leader at the live node with the most up-to-date log
+     * (the one most likely to win the next election); the initial configuration if no node is up.
+     */
+    public ClusterConfiguration currentConfiguration() {
+        Optional<NodeId> leader = leader();
+        if (leader.isPresent()) {
+            return status(leader.get()).configuration();
+        }
+        SimNode best = null;
+        for (SimNode node : nodes.values()) {
+            if (node.isUp() && (best == null || isMoreUpToDate(node, best))) {
+                best = node;
+            }
+        }
+        return best == null ? clusterConfiguration : best.status().configuration();
+    }
+
+    private static boolean isMoreUpToDate(SimNode a, SimNode b) {
+        long lastA = a.raft().log().lastIndex();
+        long lastB = b.raft().log().lastIndex();
+        long termA = a.raft().log().term(lastA);
+        long termB = b.raft().log().term(lastB);
+        return termA > termB || (termA == termB && lastA > lastB);
+    }
+
+    /**
+     * Starts a new node with an empty disk. Its bootstrap configuration is {@link #currentConfiguration()}, in
+     * which it is not a voter: it never campaigns and waits for a leader to add it as a learner.
+     */
+    public SimNode addNode(NodeId id) {
+        if (nodes.containsKey(id)) {
+            throw new IllegalArgumentException(id + " is already part of the simulation (retired or not)");
+        }
+        ClusterConfiguration bootstrap = currentConfiguration();
+        if (bootstrap.isVoter(id)) {
+            throw new IllegalArgumentException(id + " is a voter of " + bootstrap + " already");
+        }
+        SimNode node = new SimNode(id, SimDisk.of(config.disk(), bootstrap, random), bootstrap);
+        nodes.put(id, node);
+        connectivity.add(id);
+        trace.record(events.now(), id, "join", "bootstrap " + bootstrap);
+        start(node);
+        return node;
+    }
+
+    /**
+     * Switches a node off for good (a removed server decommissioned): crashed if up, never restarted, and no
+     * longer among {@link #nodeIds()}. Messages to it are dropped as to a down node.
+     */
+    public void retire(NodeId id) {
+        SimNode node = node(id);
+        if (node.isUp()) {
+            crash(id);
+        }
+        node.retire();
+        trace.record(events.now(), id, "retire", "");
+    }
+
+    /** Proposes a membership change at {@code at} and returns the core's answer. */
+    public ProposeResult proposeConfigurationChange(NodeId at, ConfigurationChange change) {
+        ProposeResult[] result = new ProposeResult[1];
+        drive(node(at), raft -> result[0] = raft.proposeConfigurationChange(change));
+        trace.record(events.now(), at, "reconfigure", change + " -> " + result[0]);
+        return result[0];
+    }
+
+    /** Asks the leader {@code at} to hand leadership to {@code target} (thesis §3.10). */
+    public ProposeResult transferLeadership(NodeId at, NodeId target) {
+        ProposeResult[] result = new ProposeResult[1];
+        drive(node(at), raft -> result[0] = raft.transferLeadership(target));
+        trace.record(events.now(), at, "transfer", "to " + target + " -> " + result[0]);
+        return result[0];
+    }
+
+    /** Every node id the simulation ever had, retired ones included (ids are never reused). */
+    public Set<NodeId> nodeIdsEverAdded() {
+        return Set.copyOf(nodes.keySet());
+    }
+
+    /** Configuration entries known committed (applied by some node) so far. */
+    public long configurationEntriesCommitted() {
+        return checker.configurationEntriesCommitted();
     }
 
     // ---------------------------------------------------------------- running
@@ -420,7 +521,7 @@ public final class Simulation {
     private void start(SimNode node) {
         RaftNode raft;
         try {
-            raft = RaftNode.start(node.id(), clusterConfiguration, config.options(), node.disk().hardState(),
+            raft = RaftNode.start(node.id(), node.bootstrap(), config.options(), node.disk().hardState(),
                     node.disk().log(), 0, random);
         } catch (RuntimeException e) {
             fail("Core start", node + " failed to start: " + e);

@@ -60,8 +60,8 @@ class InvariantCheckerTest {
     @Test
     void twoNodesApplyingDifferentEntriesAtOneIndexBreakStateMachineSafety() {
         ClusterConfiguration configuration = ClusterConfiguration.ofVoters("n1", "n2");
-        SimNode a = new SimNode(N1, new SimDisk(configuration));
-        SimNode b = new SimNode(N2, new SimDisk(configuration));
+        SimNode a = new SimNode(N1, new SimDisk(configuration), configuration);
+        SimNode b = new SimNode(N2, new SimDisk(configuration), configuration);
         checker.onApplied(a, entry(1, 1, "a"));
         checker.onApplied(b, entry(1, 1, "a"));
         assertThat(checker.committedAt(1)).isEqualTo(entry(1, 1, "a"));

@@ -28,6 +28,14 @@ class RandomFaultsTest {
         long undecided = 0;
         long storageSeeds = 0;
         long tornTails = 0;
+        long membershipSeeds = 0;
+        long plans = 0;
+        long steps = 0;
+        long added = 0;
+        long retired = 0;
+        long transfers = 0;
+        long transfersCompleted = 0;
+        long configurationEntries = 0;
         for (long seed = first; seed < first + count; seed++) {
             RandomFaultRun.Result result = RandomFaultRun.run(seed, FAULT_TICKS);
             events += result.events();
@@ -38,6 +46,16 @@ class RandomFaultsTest {
             faults += result.faults();
             storageSeeds += result.disk() == SimConfig.DiskModel.STORAGE ? 1 : 0;
             tornTails += result.tornTailsRecovered();
+            configurationEntries += result.configurationEntriesCommitted();
+            if (result.membership() != null) {
+                membershipSeeds++;
+                plans += result.membership().plansStarted();
+                steps += result.membership().stepsCompleted();
+                added += result.membership().nodesAdded();
+                retired += result.membership().nodesRetired();
+                transfers += result.membership().transfersAccepted();
+                transfersCompleted += result.membership().transfersCompleted();
+            }
             if (result.verdict() != io.caucus.sim.linearizability.Verdict.LINEARIZABLE) {
                 undecided++;
             }
@@ -45,6 +63,9 @@ class RandomFaultsTest {
         System.out.printf("caucus-sim: seeds=%d simulatedEvents=%d messages=%d clientOpsChecked=%d (ok=%d unknown=%d)"
                 + " faults=%d linearizabilityUndecided=%d realStorageSeeds=%d tornTailsRecovered=%d%n", count, events,
                 messages, operations, ok, unknown, faults, undecided, storageSeeds, tornTails);
+        System.out.printf("caucus-sim membership: seeds=%d plans=%d stepsCompleted=%d configurationEntriesCommitted=%d"
+                + " nodesAdded=%d nodesRetired=%d transfersAccepted=%d transfersCompleted=%d%n", membershipSeeds,
+                plans, steps, configurationEntries, added, retired, transfers, transfersCompleted);
         assertThat(storageSeeds).as("seeds on the real storage engine").isPositive();
         assertThat(ok).as("acknowledged client operations over all seeds").isPositive();
     }

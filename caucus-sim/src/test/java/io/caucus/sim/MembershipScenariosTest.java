@@ -1,0 +1,186 @@
+package io.caucus.sim;
+
+import static io.caucus.sim.Scenarios.n;
+import static io.caucus.sim.Scenarios.nodes;
+import static io.caucus.sim.Scenarios.put;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.caucus.core.ClusterConfiguration;
+import io.caucus.core.ConfigurationChange;
+import io.caucus.core.NodeId;
+import io.caucus.core.ProposeResult;
+import io.caucus.core.RaftNode;
+import io.caucus.core.Role;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+
+/** Membership changes (Raft paper §6), learners and leadership transfer (thesis §3.10) in scripted scenarios. */
+class MembershipScenariosTest {
+
+    /** The configuration in force at the leader, if it is committed and not joint; else null. */
+    private static ClusterConfiguration settledConfiguration(Simulation sim) {
+        NodeId leader = sim.leader().orElse(null);
+        if (leader == null) {
+            return null;
+        }
+        RaftNode raft = sim.node(leader).raft();
+        ClusterConfiguration current = raft.status().configuration();
+        return !current.isJoint() && current.equals(raft.configurationAt(raft.status().commitIndex()))
+                ? current : null;
+    }
+
+    /** Proposes {@code change} to whoever leads until a settled configuration satisfies {@code done}. */
+    private static ClusterConfiguration reconfigure(Simulation sim, ConfigurationChange change,
+                                                   Predicate<ClusterConfiguration> done) {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            ClusterConfiguration settled = settledConfiguration(sim);
+            if (settled != null && done.test(settled)) {
+                return settled;
+            }
+            sim.proposeConfigurationChange(sim.awaitLeader(200), change);
+            sim.runFor(5);
+        }
+        throw new AssertionError(change + " not done; configuration " + sim.currentConfiguration());
+    }
+
+    private static void join(Simulation sim, NodeId id) {
+        sim.addNode(id);
+        reconfigure(sim, new ConfigurationChange.AddLearner(id), c -> c.learners().contains(id));
+        reconfigure(sim, new ConfigurationChange.PromoteLearner(id), c -> c.voters().contains(id));
+    }
+
+    private static ClusterConfiguration remove(Simulation sim, NodeId id) {
+        return reconfigure(sim, new ConfigurationChange.RemoveMember(id), c -> !c.isMember(id));
+    }
+
+    /** Writes {@code count} commands through whoever leads and waits until every live node applied them. */
+    private static void writeAndAwaitEverywhere(Simulation sim, int count) {
+        long last = 0;
+        for (int i = 0; i < count; i++) {
+            NodeId leader = sim.awaitLeader(200);
+            if (sim.propose(leader, put("v" + i)) instanceof ProposeResult.Accepted accepted) {
+                last = accepted.firstIndex();
+            }
+            sim.runFor(1);
+        }
+        sim.awaitAllApplied(last, 300);
+    }
+
+    @Test
+    void growsFromThreeToFiveAndShrinksBackWhileWritesContinue() {
+        Simulation sim = new Simulation(SimConfig.of(51, 3));
+        sim.awaitLeader(60);
+        writeAndAwaitEverywhere(sim, 5);
+        join(sim, n(4));
+        writeAndAwaitEverywhere(sim, 5);
+        join(sim, n(5));
+        writeAndAwaitEverywhere(sim, 5);
+        for (NodeId id : sim.nodeIds()) {
+            assertThat(sim.status(id).configuration()).isEqualTo(ClusterConfiguration.ofVoters(nodes(1, 2, 3, 4, 5)));
+        }
+        remove(sim, n(5));
+        ClusterConfiguration back = remove(sim, n(4));
+        assertThat(back).isEqualTo(ClusterConfiguration.ofVoters(nodes(1, 2, 3)));
+        sim.retire(n(4));
+        sim.retire(n(5));
+        writeAndAwaitEverywhere(sim, 5);
+        // Each promotion and removal went through C_old,new and C_new; each learner was added in one entry.
+        assertThat(sim.configurationEntriesCommitted()).isEqualTo(2 * 3 + 2 * 2);
+    }
+
+    @Test
+    void replacesANodeWhoseDiskIsGone() {
+        Simulation sim = new Simulation(SimConfig.of(52, 3));
+        NodeId leader = sim.awaitLeader(60);
+        NodeId lost = sim.nodeIds().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+        writeAndAwaitEverywhere(sim, 5);
+        sim.retire(lost);
+        join(sim, n(4));
+        Set<NodeId> expected = new java.util.TreeSet<>(nodes(1, 2, 3, 4));
+        expected.remove(lost);
+        assertThat(remove(sim, lost)).isEqualTo(ClusterConfiguration.ofVoters(expected));
+        writeAndAwaitEverywhere(sim, 5);
+        assertThat(sim.node(n(4)).stateMachine().appliedIndex()).isEqualTo(sim.status(sim.awaitLeader(10)).commitIndex());
+    }
+
+    @Test
+    void aRemovedLeaderStepsDownOnceCNewCommitsAndNeverCampaignsAgain() {
+        Simulation sim = new Simulation(SimConfig.of(53, 5));
+        NodeId old = sim.awaitLeader(60);
+        long oldTerm = sim.status(old).term();
+        remove(sim, old);
+        assertThat(sim.status(old).role()).isEqualTo(Role.FOLLOWER);
+        NodeId fresh = sim.awaitLeader(200);
+        assertThat(fresh).isNotEqualTo(old);
+        assertThat(sim.status(fresh).term()).isGreaterThan(oldTerm);
+        // The removed leader keeps running with a configuration that leaves it out: it never campaigns.
+        long preVotes = sim.sent(MessageKind.PRE_VOTE);
+        sim.runFor(300);
+        assertThat(sim.status(old).role()).isEqualTo(Role.FOLLOWER);
+        assertThat(sim.leader()).contains(fresh);
+        assertThat(sim.sent(MessageKind.PRE_VOTE)).isEqualTo(preVotes);
+        sim.retire(old);
+        writeAndAwaitEverywhere(sim, 3);
+    }
+
+    @Test
+    void transferUnderPartitionReachesOnlyReachableTargetsAndIsAbandonedOtherwise() {
+        Simulation sim = new Simulation(SimConfig.of(54, 5));
+        NodeId leader = sim.awaitLeader(60);
+        List<NodeId> others = sim.nodeIds().stream().filter(id -> !id.equals(leader)).toList();
+        List<NodeId> majority = List.of(leader, others.get(0), others.get(1));
+        List<NodeId> minority = List.of(others.get(2), others.get(3));
+        sim.partition(majority, minority);
+
+        NodeId target = others.get(0);
+        assertThat(sim.transferLeadership(leader, target)).isInstanceOf(ProposeResult.Accepted.class);
+        assertThat(sim.runUntil(() -> sim.leader().filter(target::equals).isPresent(), 30)).isTrue();
+
+        NodeId unreachable = minority.get(0);
+        long term = sim.status(target).term();
+        assertThat(sim.transferLeadership(target, unreachable)).isInstanceOf(ProposeResult.Accepted.class);
+        assertThat(sim.propose(target, put("during"))).isInstanceOf(ProposeResult.Rejected.class);
+        sim.runFor(sim.config().options().electionTimeoutTicks() + 1L);
+        assertThat(sim.leader()).contains(target);
+        assertThat(sim.status(target).term()).isEqualTo(term);
+        assertThat(sim.propose(target, put("after"))).isInstanceOf(ProposeResult.Accepted.class);
+
+        sim.heal();
+        sim.runFor(10);
+        assertThat(sim.transferLeadership(target, unreachable)).isInstanceOf(ProposeResult.Accepted.class);
+        assertThat(sim.runUntil(() -> sim.leader().filter(unreachable::equals).isPresent(), 60)).isTrue();
+        writeAndAwaitEverywhere(sim, 3);
+    }
+
+    @Test
+    void aRemovedNodeThatNeverLearnedOfItsRemovalCannotDisrupt() {
+        Simulation sim = new Simulation(SimConfig.of(55, 5));
+        NodeId leader = sim.awaitLeader(60);
+        NodeId removed = sim.nodeIds().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+        sim.isolate(removed);
+        remove(sim, removed);
+        assertThat(sim.status(removed).configuration().isMember(removed)).isTrue();
+        NodeId current = sim.awaitLeader(10);
+        long term = sim.status(current).term();
+
+        sim.heal();
+        long preVotes = sim.sent(MessageKind.PRE_VOTE);
+        sim.runFor(500);
+        // It campaigns on and on with its stale configuration, but leader stickiness ignores it: nobody's term moves.
+        assertThat(sim.sent(MessageKind.PRE_VOTE)).isGreaterThan(preVotes);
+        assertThat(sim.leader()).contains(current);
+        for (NodeId id : sim.nodeIds()) {
+            if (!id.equals(removed)) {
+                assertThat(sim.status(id).term()).as("term of %s", id).isEqualTo(term);
+            }
+        }
+        writeAndAwaitEverywhereBut(sim, removed);
+    }
+
+    private static void writeAndAwaitEverywhereBut(Simulation sim, NodeId removed) {
+        sim.retire(removed);
+        writeAndAwaitEverywhere(sim, 3);
+    }
+}

@@ -16,20 +16,31 @@ import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
- * The admin port: {@code /status}, {@code /health} and {@code /metrics}.
+ * The admin port: {@code /status}, {@code /health}, {@code /metrics} and the membership endpoints
+ * ({@link MembershipEndpoints}).
  *
  * <p>Why the JDK's built-in HTTP server rather than Netty's HTTP codec: admin traffic is a few requests a
  * second from operators and scrapers, and the JDK server needs no pipeline code and no dependency. It runs
- * on its own single thread so a slow scraper never delays the data path.
+ * on its own few threads so a slow scraper never delays the data path; there are several because a
+ * membership change holds its thread until the change commits.
  */
 final class AdminHttpServer implements AutoCloseable {
 
     private final HttpServer server;
     private final ExecutorService executor;
 
+    /** Threads serving admin requests: a few changes may wait for their commit while status is still served. */
+    private static final int THREADS = 4;
+
     AdminHttpServer(InetSocketAddress address, Supplier<NodeStatus> status, KvMetrics metrics) throws IOException {
+        this(address, status, metrics, null);
+    }
+
+    /** @param membership the membership endpoints, or null to serve none */
+    AdminHttpServer(InetSocketAddress address, Supplier<NodeStatus> status, KvMetrics metrics,
+                    MembershipEndpoints membership) throws IOException {
         this.server = HttpServer.create(address, 64);
-        this.executor = Executors.newSingleThreadExecutor(runnable -> {
+        this.executor = Executors.newFixedThreadPool(THREADS, runnable -> {
             Thread thread = new Thread(runnable, "caucus-admin-http");
             thread.setDaemon(true);
             return thread;
@@ -46,8 +57,11 @@ final class AdminHttpServer implements AutoCloseable {
         });
         server.createContext("/metrics", exchange -> respond(exchange, 200,
                 "text/plain; version=0.0.4; charset=utf-8", metrics.render(status.get())));
+        if (membership != null) {
+            membership.register(server);
+        }
         server.createContext("/", exchange -> respond(exchange, 404, "application/json",
-                "{\"error\":\"not found; try /status, /health or /metrics\"}\n"));
+                "{\"error\":\"not found; try /status, /health, /metrics, /members or /leader/transfer\"}\n"));
         server.start();
     }
 
@@ -65,14 +79,13 @@ final class AdminHttpServer implements AutoCloseable {
                 .append(",\"commit\":").append(status.commitIndex())
                 .append(",\"applied\":").append(status.appliedIndex())
                 .append(",\"lastIndex\":").append(status.lastIndex())
-                .append(",\"members\":[");
+                .append(",\"members\":").append(MembershipJson.ids(status.configuration().members()))
+                .append(",\"voters\":").append(MembershipJson.ids(status.configuration().voters()))
+                .append(",\"outgoingVoters\":").append(MembershipJson.ids(status.configuration().outgoingVoters()))
+                .append(",\"learners\":").append(MembershipJson.ids(status.configuration().learners()))
+                .append(",\"part\":\"").append(part(status)).append('"');
+        json.append(",\"followers\":{");
         String separator = "";
-        for (NodeId member : status.configuration().members()) {
-            json.append(separator).append(quoted(member));
-            separator = ",";
-        }
-        json.append("],\"followers\":{");
-        separator = "";
         for (Map.Entry<NodeId, NodeStatus.FollowerStatus> follower : status.followers().entrySet()) {
             json.append(separator).append(quoted(follower.getKey())).append(":{\"match\":")
                     .append(follower.getValue().matchIndex()).append(",\"next\":")
@@ -82,6 +95,15 @@ final class AdminHttpServer implements AutoCloseable {
             separator = ",";
         }
         return json.append("}}\n").toString();
+    }
+
+    /** This node's part in the configuration in force: voter, learner, or none (not yet added, or removed). */
+    static String part(NodeStatus status) {
+        NodeId self = status.id();
+        if (status.configuration().isVoter(self)) {
+            return "voter";
+        }
+        return status.configuration().learners().contains(self) ? "learner" : "none";
     }
 
     private static String role(Role role) {

@@ -29,15 +29,20 @@ final class ClusterBackend implements KvBackend {
     private static final long MAX_BACKOFF_MILLIS = 200;
 
     private final CaucusNode node;
-    private final ClusterConfig config;
+    private final ClusterDirectory directory;
     private final LeaderForwarder forwarder;
     private final ScheduledExecutorService scheduler;
     private final long requestTimeoutNanos;
 
     ClusterBackend(CaucusNode node, ClusterConfig config, LeaderForwarder forwarder,
                    ScheduledExecutorService scheduler, Duration requestTimeout) {
+        this(node, new ClusterDirectory(config), forwarder, scheduler, requestTimeout);
+    }
+
+    ClusterBackend(CaucusNode node, ClusterDirectory directory, LeaderForwarder forwarder,
+                   ScheduledExecutorService scheduler, Duration requestTimeout) {
         this.node = node;
-        this.config = config;
+        this.directory = directory;
         this.forwarder = forwarder;
         this.scheduler = scheduler;
         this.requestTimeoutNanos = requestTimeout.toNanos();
@@ -122,14 +127,12 @@ final class ClusterBackend implements KvBackend {
             if (leader.equals(node.id())) {
                 return write ? node.submit(payload) : node.read(payload);
             }
-            ClusterConfig.Node leaderNode;
-            try {
-                leaderNode = config.node(leader);
-            } catch (ConfigException e) { // nothing was sent
+            java.util.Optional<ClusterConfig.Node> leaderNode = directory.node(leader);
+            if (leaderNode.isEmpty()) { // nothing was sent
                 return CompletableFuture.failedFuture(new NoLeaderException(
                         "leader " + leader + " is not in the cluster file, so its client address is unknown"));
             }
-            return forwarder.forward(leader, leaderNode.client(), write, payload);
+            return forwarder.forward(leader, leaderNode.get().client(), write, payload);
         }
 
         /** An earlier write of the session is not applied yet: this one was refused, so it is safe to retry. */

@@ -55,14 +55,16 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     static String clusterYaml(int basePort, Path dataDirectory) {
-        StringBuilder yaml = new StringBuilder("# Written by `caucus demo`: three nodes on loopback.\nnodes:\n");
+        // The node list comes last, so that a node can be added by appending its entry (see the README's tour).
+        StringBuilder yaml = new StringBuilder("# Written by `caucus demo`: three nodes on loopback.\n")
+                .append("dataDirectory: ").append(dataDirectory).append("\nnodes:\n");
         for (int i = 0; i < 3; i++) {
             yaml.append("  - id: n").append(i + 1).append('\n')
                     .append("    raft: 127.0.0.1:").append(basePort + 700 + i).append('\n')
                     .append("    client: 127.0.0.1:").append(basePort + i).append('\n')
                     .append("    http: 127.0.0.1:").append(basePort + 1700 + i).append('\n');
         }
-        return yaml.append("dataDirectory: ").append(dataDirectory).append('\n').toString();
+        return yaml.toString();
     }
 
     private static void printWelcome(PrintWriter out, ClusterConfig cluster, Path clusterFile) {

@@ -41,11 +41,13 @@ public final class KvServer implements AutoCloseable {
         });
         this.forwarder = new LeaderForwarder(workers);
         KvMetrics metrics = new KvMetrics();
-        KvBackend backend = new ClusterBackend(node, config, forwarder, retries, tunables.requestTimeout());
+        ClusterDirectory directory = new ClusterDirectory(config);
+        KvBackend backend = new ClusterBackend(node, directory, forwarder, retries, tunables.requestTimeout());
         Channel bound = null;
         try {
             bound = bindClientPort(self, backend, metrics);
-            this.admin = new AdminHttpServer(self.http(), node::status, metrics);
+            this.admin = new AdminHttpServer(self.http(), node::status, metrics,
+                    new MembershipEndpoints(node, directory, tunables.requestTimeout()));
         } catch (Exception e) { // Netty rethrows a BindException undeclared
             if (bound != null) {
                 bound.close().awaitUninterruptibly();
@@ -59,11 +61,23 @@ public final class KvServer implements AutoCloseable {
 
     /** Starts node {@code id} of {@code config}, its data in {@code dataDirectory}. */
     public static KvServer start(ClusterConfig config, NodeId id, Path dataDirectory) {
+        return start(config, id, dataDirectory, false);
+    }
+
+    /**
+     * Starts node {@code id} of {@code config}, its data in {@code dataDirectory}; with {@code join}, a node with
+     * no data waits to be added to the running cluster (see {@link CaucusNode.Builder#join}). Members missing
+     * from the file as it was read are looked up in it again (see {@link ClusterDirectory}).
+     */
+    public static KvServer start(ClusterConfig config, NodeId id, Path dataDirectory, boolean join) {
         ClusterConfig.Node self = config.node(id);
         ClusterConfig.Tunables tunables = config.tunables();
+        ClusterDirectory addresses = new ClusterDirectory(config);
         CaucusNode node = CaucusNode.builder()
                 .id(self.id().value())
                 .peers(config.raftAddresses())
+                .join(join)
+                .addressResolver(member -> addresses.node(member).map(ClusterConfig.Node::raft))
                 .clientAddresses(config.clientAddresses())
                 .dataDirectory(dataDirectory)
                 .stateMachine(new KvStateMachine(tunables.maxSessions()))

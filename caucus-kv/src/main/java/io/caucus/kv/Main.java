@@ -3,10 +3,11 @@ package io.caucus.kv;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code caucus} command: {@code server}, {@code demo} and {@code status}. */
+/** The {@code caucus} command: {@code server}, {@code demo}, {@code status}, {@code member} and {@code leader}. */
 @Command(name = "caucus", mixinStandardHelpOptions = true, version = "caucus 0.1.0",
         description = "Caucus: a replicated key-value store on Raft that speaks the Redis protocol.",
-        subcommands = {ServerCommand.class, DemoCommand.class, StatusCommand.class})
+        subcommands = {ServerCommand.class, DemoCommand.class, StatusCommand.class, MemberCommand.class,
+                LeaderCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -1,6 +1,7 @@
 package io.caucus.kv;
 
 import io.caucus.server.CaucusException;
+import io.caucus.server.MembershipException;
 import io.caucus.server.NoLeaderException;
 import io.caucus.server.NotLeaderException;
 import io.caucus.server.OutcomeUnknownException;
@@ -69,6 +70,7 @@ final class Replies {
                 case OutcomeUnknownException e -> new KvResult.Error(ErrorCodes.UNKNOWN, write
                         ? e.getMessage() + "; the write may or may not have been applied"
                         : e.getMessage() + "; reads change nothing, retry");
+                case MembershipException e -> new KvResult.Error(ErrorCodes.ERR, e.getMessage());
             };
         }
         if (cause instanceof ForwardingRefusedException || cause instanceof IllegalArgumentException) {

@@ -6,7 +6,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code caucus server --config FILE --id ID [--data DIR]}: runs one node until SIGTERM or Ctrl-C. */
+/** {@code caucus server --config FILE --id ID [--data DIR] [--join]}: runs one node until SIGTERM or Ctrl-C. */
 @Command(name = "server", mixinStandardHelpOptions = true, description = "Run one node of a cluster.")
 final class ServerCommand implements Callable<Integer> {
 
@@ -19,12 +19,17 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--data", description = "Data directory (default: <dataDirectory>/<id>, i.e. ./data/<id>).")
     Path data;
 
+    @Option(names = "--join", description = "Join the running cluster: with no data yet, take no part until the "
+            + "leader adds this node ('caucus member add'). Needed for any node added after the cluster started, "
+            + "and for one whose data was wiped. Ignored once the node has data.")
+    boolean join;
+
     @Override
     public Integer call() throws InterruptedException {
         ClusterConfig cluster = ConfigLoader.load(config);
         ClusterConfig.Node self = cluster.node(id);
         Path directory = data != null ? data : cluster.dataDirectoryOf(self.id());
-        KvServer server = KvServer.start(cluster, self.id(), directory);
+        KvServer server = KvServer.start(cluster, self.id(), directory, join);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

@@ -5,6 +5,7 @@ import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
 import io.caucus.core.Role;
 import io.caucus.server.CaucusNode;
+import io.caucus.server.Membership;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.Queue;
@@ -59,6 +60,41 @@ final class FakeNode implements CaucusNode {
     public synchronized NodeStatus status() {
         return new NodeStatus(id, leader != null && leader.equals(id) ? Role.LEADER : Role.FOLLOWER, 1, leader,
                 index, index, index, ClusterConfiguration.ofVoters(id.value()), Map.of());
+    }
+
+    /**
+     * Answers every membership change and transfer (operation name such as "addLearner", node): by default a
+     * refusal, as a node that cannot change membership would give.
+     */
+    volatile java.util.function.BiFunction<String, NodeId, CompletableFuture<Membership>> membershipAnswer =
+            (operation, node) -> CompletableFuture.failedFuture(
+                    new io.caucus.server.NoLeaderException("FakeNode does not change membership"));
+
+    @Override
+    public Membership members() {
+        NodeStatus status = status();
+        return new Membership(id, status.leader(), status.term(), status.configuration(), java.util.List.of(
+                new Membership.Member(id, Membership.Part.VOTER, status.lastIndex(), true, java.util.Optional.empty())));
+    }
+
+    @Override
+    public CompletableFuture<Membership> addLearner(NodeId node, java.net.InetSocketAddress raftAddress) {
+        return membershipAnswer.apply("addLearner " + raftAddress.getPort(), node);
+    }
+
+    @Override
+    public CompletableFuture<Membership> promote(NodeId node) {
+        return membershipAnswer.apply("promote", node);
+    }
+
+    @Override
+    public CompletableFuture<Membership> remove(NodeId node) {
+        return membershipAnswer.apply("remove", node);
+    }
+
+    @Override
+    public CompletableFuture<Membership> transferLeadership(NodeId target) {
+        return membershipAnswer.apply("transferLeadership", target);
     }
 
     @Override

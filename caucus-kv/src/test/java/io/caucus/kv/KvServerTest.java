@@ -99,7 +99,8 @@ class KvServerTest {
         HttpResponse<String> status = get("/status");
         assertThat(status.statusCode()).isEqualTo(200);
         assertThat(status.body()).startsWith("{\"id\":\"n1\",\"role\":\"leader\",\"term\":1,\"leader\":\"n1\","
-                + "\"commit\":2,\"applied\":2,\"lastIndex\":2,\"members\":[\"n1\"],\"followers\":{}}");
+                + "\"commit\":2,\"applied\":2,\"lastIndex\":2,\"members\":[\"n1\"],\"voters\":[\"n1\"],"
+                + "\"outgoingVoters\":[],\"learners\":[],\"part\":\"voter\",\"followers\":{}}");
         assertThat(new StatusClient().fetch(config.node("n1").http()).orElseThrow()).containsEntry("role", "leader");
         HttpResponse<String> health = get("/health");
         assertThat(health.statusCode()).isEqualTo(200);

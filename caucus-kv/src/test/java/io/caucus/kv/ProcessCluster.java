@@ -25,7 +25,8 @@ final class ProcessCluster implements AutoCloseable {
 
     final Path directory;
     final Path clusterFile;
-    final ClusterConfig config;
+    /** The cluster file as last written; nodes added with {@link #addNodeToFile} appear here. */
+    volatile ClusterConfig config;
     private final ChildProcesses children = new ChildProcesses();
     private final StatusClient statusClient = new StatusClient();
     private final Thread hook = new Thread(children::stopAll, "process-cluster-stop");
@@ -71,6 +72,38 @@ final class ProcessCluster implements AutoCloseable {
         } finally {
             for (ServerSocket socket : sockets) {
                 socket.close();
+            }
+        }
+    }
+
+    /**
+     * Lists a new node in the cluster file (free loopback ports), as an operator does before starting it with
+     * {@code --join} and adding it; the running servers re-read the file to learn its addresses.
+     */
+    void addNodeToFile(String id) throws IOException {
+        List<Integer> ports = freePorts(3);
+        String text = Files.readString(clusterFile);
+        String node = "  - id: " + id + "\n    raft: 127.0.0.1:" + ports.get(0) + "\n    client: 127.0.0.1:"
+                + ports.get(1) + "\n    http: 127.0.0.1:" + ports.get(2) + "\n";
+        int tunables = text.indexOf("tickIntervalMillis:");
+        Files.writeString(clusterFile, text.substring(0, tunables) + node + text.substring(tunables));
+        this.config = ConfigLoader.load(clusterFile);
+    }
+
+    /** Starts a node that joins the running cluster (it waits to be added). */
+    void startJoining(String id) {
+        children.start(id, List.of("server", "--config", clusterFile.toString(), "--id", id, "--join"),
+                directory.resolve(id + ".log"));
+    }
+
+    /** Deletes a (stopped) node's data directory: its disk was lost. */
+    void wipe(String id) throws IOException {
+        Path data = config.dataDirectoryOf(config.node(id).id());
+        if (Files.exists(data)) {
+            try (var paths = Files.walk(data)) {
+                for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(path);
+                }
             }
         }
     }

@@ -6,7 +6,7 @@ package io.caucus.server;
  */
 public abstract sealed class CaucusException extends RuntimeException
         permits NotLeaderException, NoLeaderException, OutcomeUnknownException, ShutdownException,
-        OverloadedException {
+        OverloadedException, MembershipException {
 
     private static final long serialVersionUID = 1L;
 

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * One Caucus server embedded in a Java service: it replicates the service's {@link StateMachine} with its
@@ -56,6 +57,47 @@ public interface CaucusNode extends AutoCloseable {
     /** This node's view of the cluster right now. */
     NodeStatus status();
 
+    /**
+     * The members as this node sees them now: the configuration in force and each member's part in it; with
+     * each member's match index only if this node leads. Never waits.
+     */
+    Membership members();
+
+    /**
+     * Adds {@code node} as a learner (it receives the log but does not vote; thesis §4.2.1). {@code raftAddress}
+     * is where it listens for Raft traffic: this node dials it from now on; the other members resolve the
+     * address themselves (see {@link Builder#addressResolver}). Completes with the new membership once the
+     * configuration entry is committed. Leader only.
+     *
+     * <p>Every membership future fails with: {@link NotLeaderException} (with the leader) or
+     * {@link NoLeaderException} off the leader; {@link ChangeInProgressException} while another change or a
+     * transfer is under way; {@link UnknownMemberException}, {@link AlreadyMemberException},
+     * {@link LearnerBehindException} or {@link LastVoterException} when the change does not fit the
+     * configuration; {@link OutcomeUnknownException} when it was proposed but not seen committed within the
+     * request timeout (it may still take effect).
+     */
+    CompletableFuture<Membership> addLearner(NodeId node, InetSocketAddress raftAddress);
+
+    /**
+     * Makes learner {@code node} a voter, by joint consensus (Raft paper §6): completes once C_new (not just
+     * C_old,new) is committed. Refused with {@link LearnerBehindException} until the learner is close behind.
+     */
+    CompletableFuture<Membership> promote(NodeId node);
+
+    /**
+     * Removes a voter (by joint consensus, done once C_new is committed) or a learner. Removing the leader
+     * itself works: it manages the change, then steps down (§6).
+     */
+    CompletableFuture<Membership> remove(NodeId node);
+
+    /**
+     * Hands leadership to voter {@code target} (thesis §3.10): the leader brings its log up to date and tells it
+     * to campaign at once; proposals are refused meanwhile. Completes once this node knows {@code target}
+     * leads; fails with {@link LeadershipTransferFailedException} if another node won, or
+     * {@link OutcomeUnknownException} if the target did not take over within a few election timeouts.
+     */
+    CompletableFuture<Membership> transferLeadership(NodeId target);
+
     NodeId id();
 
     /** The client address configured for {@code node} (see {@link Builder#clientAddresses}), if any. */
@@ -81,8 +123,26 @@ public interface CaucusNode extends AutoCloseable {
         /** This node's id; must be a key of {@link #peers}. Required. */
         Builder id(String id);
 
-        /** Every voter's peer (Raft) address, this node's included. Required. */
+        /**
+         * The peer (Raft) addresses this node knows at start, its own included. Required. On the first start
+         * these nodes are the cluster's voters (unless {@link #join}); the configuration is then recorded in
+         * the data directory and later starts take it from there, and from the log.
+         */
         Builder peers(Map<NodeId, InetSocketAddress> raftAddresses);
+
+        /**
+         * Join a running cluster (default false): on its first start (empty data directory) the node takes no
+         * part, never campaigns, and waits for the leader to add it as a learner ({@link #addLearner}); from
+         * then on it follows the log. Ignored on later starts. {@link #peers} must name the cluster's nodes.
+         */
+        Builder join(boolean join);
+
+        /**
+         * Where to find the Raft address of a member that {@link #peers} does not list (a node added after this
+         * one started). Consulted when a configuration names such a node, and again once a second until it
+         * answers; must not block long. Default: none (such a member is unreachable from here, which is logged).
+         */
+        Builder addressResolver(Function<NodeId, Optional<InetSocketAddress>> resolver);
 
         /**
          * Where clients reach each node (for example its RESP address), by node id. Optional metadata: a

@@ -3,9 +3,11 @@ package io.caucus.server;
 import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.NodeId;
 import io.caucus.core.RaftOptions;
+import io.caucus.server.internal.BootstrapConfiguration;
 import io.caucus.server.internal.DurableLogStore;
 import io.caucus.server.internal.NodeRuntime;
 import io.caucus.server.internal.NodeSettings;
+import io.caucus.server.internal.PeerDirectory;
 import io.caucus.storage.RealDisk;
 import io.caucus.storage.StorageOptions;
 import io.caucus.transport.TransportOptions;
@@ -14,6 +16,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
 
 /** The {@link CaucusNode.Builder} behind {@link CaucusNode#builder()}. */
 final class NodeBuilder implements CaucusNode.Builder {
@@ -38,6 +44,8 @@ final class NodeBuilder implements CaucusNode.Builder {
     private TransportOptions transportOptions = TransportOptions.defaults();
     private StorageOptions storageOptions = StorageOptions.DEFAULTS;
     private SnapshotOptions snapshotOptions = SnapshotOptions.DEFAULTS;
+    private boolean join;
+    private Function<NodeId, Optional<InetSocketAddress>> addressResolver = PeerDirectory.NO_RESOLVER;
 
     @Override
     public CaucusNode.Builder id(String id) {
@@ -130,6 +138,18 @@ final class NodeBuilder implements CaucusNode.Builder {
     }
 
     @Override
+    public CaucusNode.Builder join(boolean join) {
+        this.join = join;
+        return this;
+    }
+
+    @Override
+    public CaucusNode.Builder addressResolver(Function<NodeId, Optional<InetSocketAddress>> resolver) {
+        this.addressResolver = Objects.requireNonNull(resolver, "addressResolver");
+        return this;
+    }
+
+    @Override
     public CaucusNode start() {
         require(id != null, "id is required");
         require(peers != null, "peers are required");
@@ -140,9 +160,24 @@ final class NodeBuilder implements CaucusNode.Builder {
         NodeSettings settings = new NodeSettings(id, peers, clientAddresses, listenAddress, stateMachine, tickInterval,
                 raftOptions, fsync, requestTimeout, maxPendingRequests, maxCommandBytes, MAX_INPUTS_PER_TURN,
                 INBOX_CAPACITY, transportOptions, snapshotOptions);
-        DurableLogStore store = DurableLogStore.open(RealDisk.INSTANCE, dataDirectory, storageOptions,
-                ClusterConfiguration.ofVoters(peers.keySet()));
-        return NodeRuntime.start(settings, store);
+        ClusterConfiguration bootstrap = BootstrapConfiguration.loadOrRecord(dataDirectory, firstConfiguration());
+        DurableLogStore store = DurableLogStore.open(RealDisk.INSTANCE, dataDirectory, storageOptions, bootstrap);
+        return NodeRuntime.start(settings, store, bootstrap, addressResolver);
+    }
+
+    /**
+     * The configuration a new node's log starts from: every peer as a voter; when joining, the other peers
+     * only, so that this node is no voter and never campaigns until a leader adds it (Raft paper §6).
+     */
+    private ClusterConfiguration firstConfiguration() {
+        if (!join) {
+            return ClusterConfiguration.ofVoters(peers.keySet());
+        }
+        Set<NodeId> others = new TreeSet<>(peers.keySet());
+        others.remove(id);
+        require(!others.isEmpty(), "a joining node needs the addresses of the cluster it joins in peers; "
+                + "peers name only " + id);
+        return ClusterConfiguration.ofVoters(others);
     }
 
     private static void require(boolean condition, String message) {

@@ -54,6 +54,11 @@ public final class LocalCluster implements AutoCloseable {
         }
     }
 
+    /** Every node's peer address, whether it runs or not. */
+    public Map<NodeId, InetSocketAddress> peers() {
+        return peers;
+    }
+
     public Set<NodeId> ids() {
         return new TreeMap<>(peers).keySet();
     }

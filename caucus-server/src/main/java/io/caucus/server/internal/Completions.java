@@ -41,6 +41,11 @@ final class Completions implements AutoCloseable {
         executor.execute(task);
     }
 
+    /** Runs {@code task} (which completes futures) on the completion thread. */
+    void run(Runnable task) {
+        executor.execute(task);
+    }
+
     /** Completes what is queued, waiting a bounded time. */
     @Override
     public void close() {

@@ -20,6 +20,14 @@ sealed interface Input {
     record Read(long requestId) implements Input {
     }
 
+    /**
+     * Work for the node thread on behalf of a caller (a membership change, a leadership transfer):
+     * {@code action} runs on the node thread; {@code refuse} fails the caller if the node stops first.
+     */
+    record Call(Runnable action, java.util.function.Consumer<io.caucus.server.CaucusException> refuse)
+            implements Input {
+    }
+
     /** Something the node thread polls (durable or applied progress, a failure) changed: look again. */
     record Wakeup() implements Input {
         static final Wakeup INSTANCE = new Wakeup();

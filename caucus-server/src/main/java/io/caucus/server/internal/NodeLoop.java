@@ -56,6 +56,7 @@ final class NodeLoop implements Runnable {
     private final Consumer<Throwable> onFatal;
     private final NodeSettings settings;
     private final BlockingQueue<Input> inbox;
+    private final MembershipTracker membership;
     private final AtomicBoolean wakeupQueued = new AtomicBoolean();
     private final long tickIntervalNanos;
 
@@ -76,7 +77,7 @@ final class NodeLoop implements Runnable {
     NodeLoop(RaftNode raft, LogStore store, Consumer<RaftMessage> sender, LogSyncer syncer, Applier applier,
              Completions completions,
              PendingRequests pending, Lifecycle lifecycle, Consumer<Throwable> onFatal, NodeSettings settings,
-             BlockingQueue<Input> inbox) {
+             BlockingQueue<Input> inbox, MembershipTracker membership) {
         this.raft = raft;
         this.store = store;
         this.sender = sender;
@@ -89,6 +90,7 @@ final class NodeLoop implements Runnable {
         this.onFatal = onFatal;
         this.settings = settings;
         this.inbox = inbox;
+        this.membership = membership;
         this.tickIntervalNanos = settings.tickInterval().toNanos();
         this.status = raft.status();
         this.lastRole = raft.role();
@@ -155,6 +157,7 @@ final class NodeLoop implements Runnable {
                 case Input.Inbound inbound -> raft.step(inbound.message());
                 case Input.Proposal proposal -> proposals.add(proposal);
                 case Input.Read read -> raft.readIndex(read.requestId());
+                case Input.Call call -> call.action().run();
                 case Input.Wakeup wakeup -> {
                     // progress was read above
                 }
@@ -189,6 +192,7 @@ final class NodeLoop implements Runnable {
             reportProgress();
         }
         noticeRoleChange();
+        membership.afterTurn(System.nanoTime());
         return stop;
     }
 
@@ -276,6 +280,7 @@ final class NodeLoop implements Runnable {
     // ---------------------------------------------------------------- ready
 
     private void handle(Ready ready) throws InterruptedException {
+        membership.beforeSend(System.nanoTime()); // peers follow the configuration in force before messages go
         for (RaftMessage message : ready.messages()) {
             sender.accept(message);
         }
@@ -285,6 +290,9 @@ final class NodeLoop implements Runnable {
         if (ready.restore() != null) {
             // Queued before this Ready's committed entries, which follow the snapshot (§7).
             applier.restoreBeforeLaterEntries(ready.restore());
+        }
+        if (!ready.committedEntries().isEmpty()) {
+            membership.committed(ready.committedEntries());
         }
         if (!ready.committedEntries().isEmpty() || !ready.reads().isEmpty()) {
             applier.apply(ready.committedEntries(), ready.reads());
@@ -382,6 +390,7 @@ final class NodeLoop implements Runnable {
                         taken.future().completeExceptionally(stopped(cause));
                     }
                 }
+                case Input.Call call -> call.refuse().accept(stopped(cause));
                 case Input.Inbound inbound -> {
                     // peers retry; nothing to answer
                 }

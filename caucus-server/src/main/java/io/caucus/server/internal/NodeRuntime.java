@@ -1,6 +1,7 @@
 package io.caucus.server.internal;
 
 import io.caucus.core.ClusterConfiguration;
+import io.caucus.core.ConfigurationChange;
 import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
 import io.caucus.core.RaftNode;
@@ -9,6 +10,7 @@ import io.caucus.core.message.InstallSnapshot;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.server.CaucusException;
 import io.caucus.server.CaucusNode;
+import io.caucus.server.Membership;
 import io.caucus.server.OutcomeUnknownException;
 import io.caucus.server.OverloadedException;
 import io.caucus.server.StateMachine;
@@ -25,13 +27,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * A running node: wires the core, the store, the transport and the three threads together (see
@@ -52,6 +57,8 @@ public final class NodeRuntime implements CaucusNode {
     private final LogSyncer syncer;
     private final Applier applier;
     private final Completions completions;
+    private final PeerDirectory directory;
+    private final MembershipTracker membership;
     private final NodeLoop loop;
     private final Thread nodeThread;
     private final Thread syncThread;
@@ -63,17 +70,18 @@ public final class NodeRuntime implements CaucusNode {
     private final OutgoingSnapshots outgoingSnapshots;
     private final IncomingSnapshots incomingSnapshots;
 
-    private NodeRuntime(NodeSettings settings, LogStore store) {
+    private NodeRuntime(NodeSettings settings, LogStore store, ClusterConfiguration bootstrap,
+                        Function<NodeId, Optional<InetSocketAddress>> resolver) {
         this.settings = settings;
         this.store = store;
         this.pending = new PendingRequests(settings.maxPendingRequests());
         this.inbox = new LinkedBlockingQueue<>(settings.inboxCapacity());
+        this.directory = new PeerDirectory(settings.peers(), resolver);
         NodeId id = settings.id();
         // Restart from the latest snapshot, then the log tail (§7): the core starts with applied = its index.
         long restoredIndex = restoreFromSnapshot(settings, store);
-        RaftNode raft = RaftNode.start(id, ClusterConfiguration.ofVoters(settings.peers().keySet()),
-                settings.raftOptions(), store.recoveredHardState(), store.log(), restoredIndex,
-                new SplittableRandom(System.nanoTime()));
+        RaftNode raft = RaftNode.start(id, bootstrap, settings.raftOptions(), store.recoveredHardState(), store.log(),
+                restoredIndex, new SplittableRandom(System.nanoTime()));
         // The loop is created last but the syncer and applier wake it: they reach it through this holder.
         NodeLoop[] loopRef = new NodeLoop[1];
         Runnable wake = () -> loopRef[0].wake();
@@ -100,8 +108,11 @@ public final class NodeRuntime implements CaucusNode {
                 .build();
         transportRef[0] = transport;
         this.completions = new Completions(id);
+        this.membership = new MembershipTracker(raft, directory, new TransportPeers(id, directory, links(transport)),
+                completions, new Outcomes(settings.clientAddresses()), transferWindowNanos(settings),
+                settings.raftOptions().maxLearnerLagEntries());
         this.loop = new NodeLoop(raft, store, this::send, syncer, applier, completions, pending, lifecycle,
-                this::fail, settings, inbox);
+                this::fail, settings, inbox, membership);
         if (outgoingSnapshots != null) {
             loop.onLeadershipLost(outgoingSnapshots::cancelAll);
         }
@@ -204,9 +215,21 @@ public final class NodeRuntime implements CaucusNode {
      * @throws IllegalStateException if the peer address cannot be bound
      */
     public static NodeRuntime start(NodeSettings settings, LogStore store) {
+        return start(settings, store, ClusterConfiguration.ofVoters(settings.peers().keySet()),
+                PeerDirectory.NO_RESOLVER);
+    }
+
+    /**
+     * Starts a node whose log begins from {@code bootstrap} (see {@link BootstrapConfiguration}); the addresses
+     * of members missing from {@code settings.peers()} are asked of {@code resolver}.
+     *
+     * @throws IllegalStateException if the peer address cannot be bound
+     */
+    public static NodeRuntime start(NodeSettings settings, LogStore store, ClusterConfiguration bootstrap,
+                                    Function<NodeId, Optional<InetSocketAddress>> resolver) {
         NodeRuntime runtime;
         try {
-            runtime = new NodeRuntime(settings, store);
+            runtime = new NodeRuntime(settings, store, bootstrap, resolver);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -224,10 +247,35 @@ public final class NodeRuntime implements CaucusNode {
             throw e;
         }
         // Read the log here, before the node thread starts: from then on it is the store's only reader.
-        LOG.log(System.Logger.Level.INFO, "{0}: starting; peers {1}, recovered {2}, log up to {3}", settings.id(),
-                settings.peers(), store.recoveredHardState(), store.log().lastIndex());
+        LOG.log(System.Logger.Level.INFO, "{0}: starting; peers {1}, bootstrap configuration {2}, recovered {3}, "
+                + "log up to {4}", settings.id(), settings.peers(), bootstrap, store.recoveredHardState(),
+                store.log().lastIndex());
         runtime.nodeThread.start();
         return runtime;
+    }
+
+    /** The core abandons a transfer after an election timeout; allow a randomized timeout and an election. */
+    private static long transferWindowNanos(NodeSettings settings) {
+        return 3L * settings.raftOptions().electionTimeoutTicks() * settings.tickInterval().toNanos();
+    }
+
+    private static TransportPeers.Links links(PeerTransport transport) {
+        return new TransportPeers.Links() {
+            @Override
+            public void addPeer(NodeId peer, InetSocketAddress address) {
+                transport.addPeer(peer, address);
+            }
+
+            @Override
+            public void removePeer(NodeId peer) {
+                transport.removePeer(peer);
+            }
+
+            @Override
+            public Set<NodeId> peers() {
+                return transport.peers();
+            }
+        };
     }
 
     private static Thread newThread(String name, Runnable body) {
@@ -266,6 +314,54 @@ public final class NodeRuntime implements CaucusNode {
         }
         long requestId = pending.addRead(new PendingRequests.Read(query.clone(), future, deadline()));
         enqueue(new Input.Read(requestId), error -> failRead(requestId, error));
+        return future;
+    }
+
+    // ---------------------------------------------------------------- membership
+
+    @Override
+    public Membership members() {
+        return Memberships.of(status(), directory);
+    }
+
+    @Override
+    public CompletableFuture<Membership> addLearner(NodeId node, InetSocketAddress raftAddress) {
+        Objects.requireNonNull(node, "node");
+        Objects.requireNonNull(raftAddress, "raftAddress of " + node);
+        return onNodeThread((future, deadline) -> membership.propose(new ConfigurationChange.AddLearner(node),
+                raftAddress, future, deadline));
+    }
+
+    @Override
+    public CompletableFuture<Membership> promote(NodeId node) {
+        Objects.requireNonNull(node, "node");
+        return onNodeThread((future, deadline) -> membership.propose(new ConfigurationChange.PromoteLearner(node),
+                null, future, deadline));
+    }
+
+    @Override
+    public CompletableFuture<Membership> remove(NodeId node) {
+        Objects.requireNonNull(node, "node");
+        return onNodeThread((future, deadline) -> membership.propose(new ConfigurationChange.RemoveMember(node),
+                null, future, deadline));
+    }
+
+    @Override
+    public CompletableFuture<Membership> transferLeadership(NodeId target) {
+        Objects.requireNonNull(target, "target");
+        return onNodeThread((future, deadline) -> membership.transfer(target, future, deadline));
+    }
+
+    /** Runs a membership request on the node thread; it fails if the node stops before taking it. */
+    private CompletableFuture<Membership> onNodeThread(BiConsumer<CompletableFuture<Membership>, Long> request) {
+        CaucusException refusal = refusal();
+        if (refusal != null) {
+            return CompletableFuture.failedFuture(refusal);
+        }
+        CompletableFuture<Membership> future = new CompletableFuture<>();
+        long deadline = deadline();
+        enqueue(new Input.Call(() -> request.accept(future, deadline), future::completeExceptionally),
+                future::completeExceptionally);
         return future;
     }
 
@@ -438,6 +534,7 @@ public final class NodeRuntime implements CaucusNode {
 
     /** Proposals may have been replicated, so their outcome is unknown; reads simply were not served. */
     private void failRegisteredRequests(Throwable cause) {
+        membership.stopped(cause);
         List<CompletableFuture<byte[]>> proposals = new ArrayList<>();
         pending.takeAllProposals().forEach(proposal -> proposals.add(proposal.future()));
         proposals.forEach(future -> future.completeExceptionally(cause == null

@@ -1,0 +1,50 @@
+package io.caucus.server;
+
+import io.caucus.core.ClusterConfiguration;
+import io.caucus.core.NodeId;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The cluster's membership as one node sees it: the configuration in force and, for each member, its part in
+ * it and (when that node leads) how far its log is replicated.
+ *
+ * @param reportedBy    the node whose view this is
+ * @param leader        the leader that node knows of, or null
+ * @param term          that node's current term
+ * @param configuration the configuration in force there (configuration entries take effect when appended, §6)
+ * @param members       every member, voters first, in id order
+ */
+public record Membership(NodeId reportedBy, NodeId leader, long term, ClusterConfiguration configuration,
+                         List<Member> members) {
+
+    public Membership {
+        members = List.copyOf(members);
+    }
+
+    /** What a member takes part in. */
+    public enum Part {
+        /** Votes and counts toward commitment. */
+        VOTER,
+        /** Votes only in the outgoing half of a joint configuration (C_old, being removed). */
+        OUTGOING_VOTER,
+        /** Receives the log but does not vote; promoted once it is close behind. */
+        LEARNER
+    }
+
+    /**
+     * @param matchIndex     the highest index known replicated on it, as the leader sees it; -1 unless
+     *                       {@code reportedBy} is the leader (the leader's own entry is its last index)
+     * @param recentlyActive whether it answered the leader within the last election timeout (false unless
+     *                       {@code reportedBy} leads; true for the leader itself)
+     * @param raftAddress    its peer address as known to {@code reportedBy}, if known
+     */
+    public record Member(NodeId id, Part part, long matchIndex, boolean recentlyActive,
+                         Optional<InetSocketAddress> raftAddress) {
+    }
+
+    public Optional<Member> member(NodeId id) {
+        return members.stream().filter(member -> member.id().equals(id)).findFirst();
+    }
+}

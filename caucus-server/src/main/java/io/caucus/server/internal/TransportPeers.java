@@ -1,0 +1,96 @@
+package io.caucus.server.internal;
+
+import io.caucus.core.ClusterConfiguration;
+import io.caucus.core.NodeId;
+import java.net.InetSocketAddress;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keeps the transport's peers equal to the members of the configuration in force plus the leader this node
+ * knows (minus this node): a peer is dialled when a configuration entry naming it is appended and dropped when
+ * one without it is (entries take effect when appended, Raft paper §6). The leader is kept even when it is
+ * not a member: a leader removing itself manages the cluster until C_new is committed (§6), so its followers
+ * must still answer it. A member whose address cannot be resolved yet is retried at
+ * most once a second, so an unreadable address source costs nothing per turn. Node thread only.
+ */
+final class TransportPeers {
+
+    /** What the runtime needs of a transport; PeerTransport in production. */
+    interface Links {
+        void addPeer(NodeId peer, InetSocketAddress address);
+
+        void removePeer(NodeId peer);
+
+        Set<NodeId> peers();
+    }
+
+    private static final System.Logger LOG = System.getLogger(TransportPeers.class.getName());
+    private static final long RESOLVE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final NodeId self;
+    private final PeerDirectory directory;
+    private final Links links;
+    private ClusterConfiguration followed;
+    private NodeId followedLeader;
+    private final Set<NodeId> unresolved = new TreeSet<>();
+    private long nextResolveNanos;
+
+    TransportPeers(NodeId self, PeerDirectory directory, Links links) {
+        this.self = self;
+        this.directory = directory;
+        this.links = links;
+    }
+
+    /** Brings the peers in line with {@code configuration} and {@code leader}; cheap when neither changed. */
+    void follow(ClusterConfiguration configuration, NodeId leader, long nowNanos) {
+        if (configuration.equals(followed) && java.util.Objects.equals(leader, followedLeader)) {
+            if (!unresolved.isEmpty() && nowNanos - nextResolveNanos >= 0) {
+                connect(new TreeSet<>(unresolved), nowNanos);
+            }
+            return;
+        }
+        followed = configuration;
+        followedLeader = leader;
+        Set<NodeId> wanted = new TreeSet<>(configuration.members());
+        if (leader != null) {
+            wanted.add(leader);
+        }
+        wanted.remove(self);
+        for (NodeId peer : new HashSet<>(links.peers())) {
+            if (!wanted.contains(peer)) {
+                links.removePeer(peer);
+                LOG.log(System.Logger.Level.INFO, "{0}: stopped talking to {1}: not a member of {2}", self, peer,
+                        configuration);
+            }
+        }
+        unresolved.retainAll(wanted);
+        Set<NodeId> added = new TreeSet<>(wanted);
+        added.removeAll(links.peers());
+        connect(added, nowNanos);
+    }
+
+    private void connect(Set<NodeId> peers, long nowNanos) {
+        for (NodeId peer : peers) {
+            Optional<InetSocketAddress> address = directory.address(peer);
+            if (address.isPresent()) {
+                links.addPeer(peer, address.get());
+                unresolved.remove(peer);
+                LOG.log(System.Logger.Level.INFO, "{0}: talking to {1} at {2}", self, peer, address.get());
+            } else if (unresolved.add(peer)) {
+                LOG.log(System.Logger.Level.WARNING, "{0}: the configuration names {1} but its Raft address is "
+                        + "unknown here, so this node cannot reach it; add it to this node's address list "
+                        + "(caucus-kv: the cluster file)", self, peer);
+            }
+        }
+        nextResolveNanos = nowNanos + RESOLVE_RETRY_NANOS;
+    }
+
+    /** Members this node cannot reach for want of an address (for status and tests). */
+    Set<NodeId> unresolved() {
+        return Set.copyOf(unresolved);
+    }
+}

@@ -1,0 +1,192 @@
+package io.caucus.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.caucus.core.ClusterConfiguration;
+import io.caucus.core.NodeId;
+import io.caucus.core.RaftOptions;
+import io.caucus.core.Role;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Membership changes and leadership transfer through the public API, on real nodes (real storage, loopback
+ * TCP). Nodes n1-n3 form the cluster; n4 and n5 start later in join mode and are found by the others through
+ * the address resolver, as caucus-kv finds them in its cluster file.
+ */
+class MembershipChangesTest {
+
+    private static final Set<NodeId> FOUNDERS = Set.of(NodeId.of("n1"), NodeId.of("n2"), NodeId.of("n3"));
+
+    @TempDir
+    Path dataRoot;
+
+    private LocalCluster cluster(int size, RaftOptions options) {
+        return new LocalCluster(size, (id, peers, machine) -> CaucusNode.builder()
+                .id(id.value())
+                .peers(FOUNDERS.contains(id) ? founders(peers) : peers)
+                .join(!FOUNDERS.contains(id))
+                .addressResolver(node -> Optional.ofNullable(peers.get(node)))
+                .dataDirectory(dataRoot.resolve(id.value()))
+                .stateMachine(machine)
+                .tickInterval(Duration.ofMillis(20))
+                .raftOptions(options)
+                .requestTimeout(Duration.ofSeconds(10))
+                .start());
+    }
+
+    private LocalCluster cluster(int size) {
+        return cluster(size, RaftOptions.DEFAULTS);
+    }
+
+    private static Map<NodeId, InetSocketAddress> founders(Map<NodeId, InetSocketAddress> all) {
+        return all.entrySet().stream().filter(e -> FOUNDERS.contains(e.getKey()))
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+    }
+
+    private static LocalCluster startFounders(LocalCluster cluster) {
+        FOUNDERS.stream().sorted().forEach(cluster::start);
+        return cluster;
+    }
+
+    private static <T> T await(CompletableFuture<T> future) throws Exception {
+        return future.get(LocalCluster.WAIT.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    private static Throwable failureOf(CompletableFuture<?> future) {
+        try {
+            future.get(LocalCluster.WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            return e.getCause();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        throw new AssertionError("expected the future to fail, but it completed");
+    }
+
+    private static InetSocketAddress addressOf(LocalCluster cluster, NodeId id) {
+        // The resolver of every node knows it; the leader is told explicitly, as an operator would.
+        return cluster.peers().get(id);
+    }
+
+    @Test
+    void aJoiningNodeWaitsAsLearnerCatchesUpIsPromotedThenRemovedWithoutLosingWrites() throws Exception {
+        try (LocalCluster cluster = startFounders(cluster(4))) {
+            List<String> written = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                cluster.submitAtLeader("before-" + i);
+                written.add("before-" + i);
+            }
+            CaucusNode leader = cluster.awaitLeader();
+            NodeId n4 = NodeId.of("n4");
+            CaucusNode joiner = cluster.start(n4);
+            assertThat(joiner.status().role()).isEqualTo(Role.FOLLOWER);
+            assertThat(joiner.members().configuration().isMember(n4)).isFalse();
+
+            Membership added = await(leader.addLearner(n4, addressOf(cluster, n4)));
+            assertThat(added.configuration().learners()).containsExactly(n4);
+            assertThat(added.member(n4).orElseThrow().part()).isEqualTo(Membership.Part.LEARNER);
+            cluster.awaitApplied(n4, written);
+
+            Membership promoted = await(leader.promote(n4));
+            assertThat(promoted.configuration().isJoint()).as("done only once C_new is committed").isFalse();
+            assertThat(promoted.configuration().voters()).contains(n4).hasSize(4);
+            Poll.until(LocalCluster.WAIT, "n4 to see itself a voter",
+                    () -> joiner.status().configuration().voters().contains(n4));
+            cluster.submitAtLeader("with-four");
+            written.add("with-four");
+            cluster.awaitApplied(n4, written);
+
+            Membership removed = await(cluster.awaitLeader().remove(n4));
+            assertThat(removed.configuration()).isEqualTo(ClusterConfiguration.ofVoters(FOUNDERS));
+            cluster.submitAtLeader("after-removal");
+            written.add("after-removal");
+            for (NodeId founder : FOUNDERS) {
+                cluster.awaitApplied(founder, written);
+            }
+            assertThat(cluster.awaitLeader().members().configuration().isMember(n4)).isFalse();
+        }
+    }
+
+    @Test
+    void refusalsNameTheirReason() throws Exception {
+        try (LocalCluster cluster = startFounders(cluster(4, RaftOptions.DEFAULTS.withMaxLearnerLagEntries(0)))) {
+            // A new leader refuses changes until it has committed an entry of its term (thesis §4.1).
+            cluster.submitAtLeader("first");
+            CaucusNode leader = cluster.awaitLeader();
+            NodeId n4 = NodeId.of("n4");
+            NodeId stranger = NodeId.of("n9");
+
+            assertThat(failureOf(leader.promote(stranger))).isInstanceOf(UnknownMemberException.class)
+                    .hasMessageContaining("n9");
+            assertThat(failureOf(leader.remove(stranger))).isInstanceOf(UnknownMemberException.class);
+            assertThat(failureOf(leader.addLearner(leader.id(), addressOf(cluster, leader.id()))))
+                    .isInstanceOf(AlreadyMemberException.class);
+            assertThat(failureOf(leader.transferLeadership(stranger))).isInstanceOf(UnknownMemberException.class);
+
+            CaucusNode follower = cluster.runningNodes().stream().filter(n -> !n.id().equals(leader.id()))
+                    .findFirst().orElseThrow();
+            Throwable notLeader = failureOf(follower.addLearner(n4, addressOf(cluster, n4)));
+            assertThat(notLeader).isInstanceOf(NotLeaderException.class);
+            assertThat(((NotLeaderException) notLeader).leader()).isEqualTo(leader.id());
+
+            // Two changes back to back: the first is not committed when the second arrives.
+            CompletableFuture<Membership> first = leader.addLearner(n4, addressOf(cluster, n4));
+            CompletableFuture<Membership> second = leader.remove(leader.id());
+            assertThat(failureOf(second)).isInstanceOf(ChangeInProgressException.class);
+            assertThat(await(first).configuration().learners()).containsExactly(n4);
+
+            // n4 is not running, so it is as far behind as a learner can be.
+            cluster.submitAtLeader("something-to-lag-behind");
+            assertThat(failureOf(leader.promote(n4))).isInstanceOf(LearnerBehindException.class);
+            assertThat(await(leader.remove(n4)).configuration().isMember(n4)).isFalse();
+        }
+    }
+
+    @Test
+    void leadershipMovesToTheTargetAndWritesContinue() throws Exception {
+        try (LocalCluster cluster = startFounders(cluster(3))) {
+            cluster.submitAtLeader("before-transfer");
+            CaucusNode leader = cluster.awaitLeader();
+            NodeId target = FOUNDERS.stream().filter(id -> !id.equals(leader.id())).sorted().findFirst().orElseThrow();
+            Membership after = await(leader.transferLeadership(target));
+            assertThat(after.leader()).isEqualTo(target);
+            assertThat(cluster.awaitLeader().id()).isEqualTo(target);
+            cluster.submitAtLeader("after-transfer");
+            for (NodeId id : FOUNDERS) {
+                cluster.awaitApplied(id, List.of("before-transfer", "after-transfer"));
+            }
+            // Transferring to the leader itself is already done.
+            assertThat(await(cluster.node(target).transferLeadership(target)).leader()).isEqualTo(target);
+        }
+    }
+
+    @Test
+    void theLeaderCanRemoveItselfAndStepsDownOnceTheChangeIsCommitted() throws Exception {
+        try (LocalCluster cluster = startFounders(cluster(3))) {
+            cluster.submitAtLeader("w1");
+            CaucusNode leader = cluster.awaitLeader();
+            Membership after = await(leader.remove(leader.id()));
+            assertThat(after.configuration().voters()).hasSize(2).doesNotContain(leader.id());
+            Poll.until(LocalCluster.WAIT, "the removed leader to step down", () -> leader.status().role() != Role.LEADER);
+            cluster.stop(leader.id());
+            cluster.submitAtLeader("w2");
+            CaucusNode next = cluster.awaitLeader();
+            assertThat(next.id()).isNotEqualTo(leader.id());
+            assertThat(next.members().configuration().voters()).hasSize(2);
+        }
+    }
+}

@@ -16,7 +16,8 @@ import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
- * The admin port: {@code /status}, {@code /health} and {@code /metrics}.
+ * The admin port: {@code /status}, {@code /health}, {@code /metrics} and {@code /digest} (a fingerprint of the
+ * replica's data, see {@link StateDigest}; 503 when the server was built without one).
  *
  * <p>Why the JDK's built-in HTTP server rather than Netty's HTTP codec: admin traffic is a few requests a
  * second from operators and scrapers, and the JDK server needs no pipeline code and no dependency. It runs
@@ -28,6 +29,12 @@ final class AdminHttpServer implements AutoCloseable {
     private final ExecutorService executor;
 
     AdminHttpServer(InetSocketAddress address, Supplier<NodeStatus> status, KvMetrics metrics) throws IOException {
+        this(address, status, metrics, () -> null);
+    }
+
+    /** {@code digest} answers null when no digest is available. */
+    AdminHttpServer(InetSocketAddress address, Supplier<NodeStatus> status, KvMetrics metrics,
+                    Supplier<StateDigest> digest) throws IOException {
         this.server = HttpServer.create(address, 64);
         this.executor = Executors.newSingleThreadExecutor(runnable -> {
             Thread thread = new Thread(runnable, "caucus-admin-http");
@@ -46,8 +53,16 @@ final class AdminHttpServer implements AutoCloseable {
         });
         server.createContext("/metrics", exchange -> respond(exchange, 200,
                 "text/plain; version=0.0.4; charset=utf-8", metrics.render(status.get())));
+        server.createContext("/digest", exchange -> {
+            StateDigest now = digest.get();
+            if (now == null) {
+                respond(exchange, 503, "application/json", "{\"error\":\"no digest on this server\"}\n");
+            } else {
+                respond(exchange, 200, "application/json", now.toJson());
+            }
+        });
         server.createContext("/", exchange -> respond(exchange, 404, "application/json",
-                "{\"error\":\"not found; try /status, /health or /metrics\"}\n"));
+                "{\"error\":\"not found; try /status, /health, /metrics or /digest\"}\n"));
         server.start();
     }
 

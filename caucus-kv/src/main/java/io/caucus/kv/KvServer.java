@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /** One key-value server: the Raft node with the KV state machine, the RESP port and the admin HTTP port. */
 public final class KvServer implements AutoCloseable {
@@ -30,6 +31,12 @@ public final class KvServer implements AutoCloseable {
 
     /** Serves {@code node} (already started, running a {@link KvStateMachine}) on {@code self}'s ports. */
     KvServer(ClusterConfig config, ClusterConfig.Node self, CaucusNode node) throws IOException {
+        this(config, self, node, () -> null);
+    }
+
+    /** As above, with {@code digest} serving the admin port's {@code /digest}. */
+    KvServer(ClusterConfig config, ClusterConfig.Node self, CaucusNode node, Supplier<StateDigest> digest)
+            throws IOException {
         ClusterConfig.Tunables tunables = config.tunables();
         this.node = node;
         this.acceptors = new NioEventLoopGroup(1);
@@ -45,7 +52,7 @@ public final class KvServer implements AutoCloseable {
         Channel bound = null;
         try {
             bound = bindClientPort(self, backend, metrics);
-            this.admin = new AdminHttpServer(self.http(), node::status, metrics);
+            this.admin = new AdminHttpServer(self.http(), node::status, metrics, digest);
         } catch (Exception e) { // Netty rethrows a BindException undeclared
             if (bound != null) {
                 bound.close().awaitUninterruptibly();
@@ -61,19 +68,20 @@ public final class KvServer implements AutoCloseable {
     public static KvServer start(ClusterConfig config, NodeId id, Path dataDirectory) {
         ClusterConfig.Node self = config.node(id);
         ClusterConfig.Tunables tunables = config.tunables();
+        KvStateMachine stateMachine = new KvStateMachine(tunables.maxSessions());
         CaucusNode node = CaucusNode.builder()
                 .id(self.id().value())
                 .peers(config.raftAddresses())
                 .clientAddresses(config.clientAddresses())
                 .dataDirectory(dataDirectory)
-                .stateMachine(new KvStateMachine(tunables.maxSessions()))
+                .stateMachine(stateMachine)
                 .tickInterval(tunables.tickInterval())
                 .raftOptions(tunables.raftOptions())
                 .fsync(tunables.fsync())
                 .requestTimeout(tunables.requestTimeout())
                 .start();
         try {
-            return new KvServer(config, self, node);
+            return new KvServer(config, self, node, stateMachine::digest);
         } catch (IOException | RuntimeException e) {
             node.close();
             throw new UncheckedIOException("cannot start " + id + ": " + e.getMessage(),

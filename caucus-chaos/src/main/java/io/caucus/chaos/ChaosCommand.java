@@ -16,9 +16,11 @@ import picocli.CommandLine.Option;
  * concurrent clients, checked for linearizability and more. Exit code 0 if every check passed, 1 if one failed.
  */
 @Command(name = "chaos", mixinStandardHelpOptions = true,
-        description = {"Start a fresh local cluster, run clients under faults from a seed, heal, and check that",
-                "what the clients saw was linearizable, no acknowledged write was lost, appends applied once and",
-                "in order, and the replicas converged. Writes history.txt and report.txt into the run directory."})
+        description = {"Test a fresh local cluster under kills, pauses and partitions.",
+                "Starts real server processes, runs clients while faults drawn from the seed strike and heal,",
+                "then checks that what the clients saw was linearizable, no acknowledged write was lost,",
+                "appends applied once and in order, and the replicas converged. Writes history.txt and",
+                "report.txt into the run directory; exit code 0 if every check passed, 1 if not."})
 final class ChaosCommand implements Callable<Integer> {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)?");

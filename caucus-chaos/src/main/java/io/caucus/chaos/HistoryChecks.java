@@ -1,6 +1,7 @@
 package io.caucus.chaos;
 
 import io.caucus.sim.linearizability.CheckResult;
+import io.caucus.sim.linearizability.HistoryShrinker;
 import io.caucus.sim.linearizability.LinearizabilityChecker;
 import io.caucus.sim.linearizability.OpKind;
 import io.caucus.sim.linearizability.Operation;
@@ -14,7 +15,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The checks of a finished history that need no cluster: linearizability (the simulator's checker), every
+ * The checks of a finished history that need no cluster: linearizability (the simulator's checker; a violation
+ * is shrunk to its smallest failing window by {@link HistoryShrinker}), every
  * acknowledged write present in the final state, and appends present once and in order. Pure functions of the
  * history and the final values (read linearizably after healing, and also part of the history).
  *
@@ -23,6 +25,8 @@ import java.util.Set;
 final class HistoryChecks {
 
     static final long LINEARIZABILITY_STEPS = 200_000_000L;
+    /** Budget of each candidate window while shrinking a violation (a candidate it cannot decide is kept out). */
+    static final long SHRINK_STEPS_PER_CHECK = 2_000_000L;
 
     private static final Comparator<Operation> BY_INVOCATION = Comparator.comparingLong(Operation::invokedAt)
             .thenComparingInt(Operation::clientId);
@@ -34,8 +38,12 @@ final class HistoryChecks {
         CheckResult result = LinearizabilityChecker.check(history, LINEARIZABILITY_STEPS);
         return switch (result.verdict()) {
             case LINEARIZABLE -> CheckOutcome.pass("linearizability", result.explanation());
-            case NOT_LINEARIZABLE, UNDECIDED -> CheckOutcome.fail("linearizability", result.report(),
-                    result.witness());
+            case NOT_LINEARIZABLE -> {
+                List<Operation> window = HistoryShrinker.smallestFailingWindow(history, SHRINK_STEPS_PER_CHECK);
+                yield CheckOutcome.fail("linearizability", result.report(),
+                        window.isEmpty() ? result.witness() : window);
+            }
+            case UNDECIDED -> CheckOutcome.fail("linearizability", result.report(), result.witness());
         };
     }
 

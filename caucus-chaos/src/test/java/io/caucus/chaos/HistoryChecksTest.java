@@ -46,6 +46,22 @@ class HistoryChecksTest {
     }
 
     @Test
+    void aViolationIsReportedWithItsSmallestFailingWindowNotTheWholeHistory() {
+        List<Operation> history = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            history.add(put(1, "r0", "c1." + i, 10L * i, 10L * i + 5, Outcome.OK));
+            history.add(get(2, "r1", null, 10L * i, 10L * i + 5));
+        }
+        Operation acknowledged = put(3, "r0", "c3.1", 1000, 1010, Outcome.OK);
+        Operation stale = get(4, "r0", "c1.39", 1020, 1030);
+        history.add(acknowledged);
+        history.add(stale);
+        CheckOutcome outcome = HistoryChecks.linearizability(history);
+        assertThat(outcome.passed()).isFalse();
+        assertThat(outcome.witness()).containsExactly(history.get(78), acknowledged, stale);
+    }
+
+    @Test
     void concurrentWritesAndUnknownOutcomesAreLinearizable() {
         List<Operation> history = List.of(
                 put(1, "r0", "c1.1", 0, 30, Outcome.OK),

@@ -49,6 +49,17 @@ final class ChaosRun {
 
     private ChaosResult run() throws IOException, InterruptedException {
         Path directory = Files.createDirectories(options.runDirectory());
+        try {
+            return runIn(directory);
+        } catch (RuntimeException | IOException | InterruptedException e) {
+            // The run could not finish (say no leader within the deadline): keep the evidence gathered so far.
+            history.write(directory.resolve("history.txt"));
+            say("run aborted: " + e.getMessage() + "; history so far in " + directory.resolve("history.txt"));
+            throw e;
+        }
+    }
+
+    private ChaosResult runIn(Path directory) throws IOException, InterruptedException {
         say("run directory " + directory.toAbsolutePath() + ", seed " + options.seed());
         try (ChaosCluster cluster = new ChaosCluster(directory.resolve("cluster"), options.nodes(), options)) {
             cluster.startAll();

@@ -37,7 +37,7 @@ class ChaosRunTest {
         assertThat(result.passed()).as("chaos run %s failed:%n%s", name, report).isTrue();
         assertThat(Files.readAllLines(directory.resolve("history.txt"))).hasSize(result.operations().size() + 1);
         assertThat(result.countByOutcome(result.operations()).get(Outcome.OK))
-                .as("acknowledged operations").isGreaterThan(50);
+                .as("acknowledged operations (a run that did nothing would pass vacuously)").isGreaterThan(20);
         for (FaultKind kind : faults) {
             assertThat(result.faultsByKind().get(kind)).as("%s faults injected", kind.label()).isPositive();
         }

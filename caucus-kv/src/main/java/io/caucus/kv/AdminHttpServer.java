@@ -16,8 +16,9 @@ import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
- * The admin port: {@code /status}, {@code /health}, {@code /metrics} and the membership endpoints
- * ({@link MembershipEndpoints}).
+ * The admin port: {@code /status}, {@code /health}, {@code /metrics}, {@code /digest} (a fingerprint of the
+ * replica's data, see {@link StateDigest}; 503 when the server was built without one) and the membership
+ * endpoints ({@link MembershipEndpoints}).
  *
  * <p>Why the JDK's built-in HTTP server rather than Netty's HTTP codec: admin traffic is a few requests a
  * second from operators and scrapers, and the JDK server needs no pipeline code and no dependency. It runs
@@ -33,12 +34,15 @@ final class AdminHttpServer implements AutoCloseable {
     private static final int THREADS = 4;
 
     AdminHttpServer(InetSocketAddress address, Supplier<NodeStatus> status, KvMetrics metrics) throws IOException {
-        this(address, status, metrics, null);
+        this(address, status, metrics, null, () -> null);
     }
 
-    /** @param membership the membership endpoints, or null to serve none */
+    /**
+     * @param membership the membership endpoints, or null to serve none
+     * @param digest     answers null when no digest is available
+     */
     AdminHttpServer(InetSocketAddress address, Supplier<NodeStatus> status, KvMetrics metrics,
-                    MembershipEndpoints membership) throws IOException {
+                    MembershipEndpoints membership, Supplier<StateDigest> digest) throws IOException {
         this.server = HttpServer.create(address, 64);
         this.executor = Executors.newFixedThreadPool(THREADS, runnable -> {
             Thread thread = new Thread(runnable, "caucus-admin-http");
@@ -60,8 +64,16 @@ final class AdminHttpServer implements AutoCloseable {
         if (membership != null) {
             membership.register(server);
         }
+        server.createContext("/digest", exchange -> {
+            StateDigest now = digest.get();
+            if (now == null) {
+                respond(exchange, 503, "application/json", "{\"error\":\"no digest on this server\"}\n");
+            } else {
+                respond(exchange, 200, "application/json", now.toJson());
+            }
+        });
         server.createContext("/", exchange -> respond(exchange, 404, "application/json",
-                "{\"error\":\"not found; try /status, /health, /metrics, /members or /leader/transfer\"}\n"));
+                "{\"error\":\"not found; try /status, /health, /metrics, /digest, /members or /leader/transfer\"}\n"));
         server.start();
     }
 

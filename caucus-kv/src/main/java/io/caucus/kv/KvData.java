@@ -3,6 +3,7 @@ package io.caucus.kv;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * The key-value map, with a copy-on-write freeze for snapshots: {@link #freeze()} makes the current map
@@ -69,6 +70,22 @@ final class KvData {
             overlay.remove(key);
         }
         return true;
+    }
+
+    /** Calls {@code action} for every visible key and its value, in no particular order. */
+    void forEach(BiConsumer<ByteKey, byte[]> action) {
+        base.forEach((key, value) -> {
+            if (overlay == null || !overlay.containsKey(key)) {
+                action.accept(key, value);
+            }
+        });
+        if (overlay != null) {
+            overlay.forEach((key, value) -> {
+                if (value != TOMBSTONE) {
+                    action.accept(key, value);
+                }
+            });
+        }
     }
 
     long size() {

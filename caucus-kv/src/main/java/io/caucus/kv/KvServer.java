@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /** One key-value server: the Raft node with the KV state machine, the RESP port and the admin HTTP port. */
 public final class KvServer implements AutoCloseable {
@@ -30,6 +31,12 @@ public final class KvServer implements AutoCloseable {
 
     /** Serves {@code node} (already started, running a {@link KvStateMachine}) on {@code self}'s ports. */
     KvServer(ClusterConfig config, ClusterConfig.Node self, CaucusNode node) throws IOException {
+        this(config, self, node, () -> null);
+    }
+
+    /** As above, with {@code digest} serving the admin port's {@code /digest}. */
+    KvServer(ClusterConfig config, ClusterConfig.Node self, CaucusNode node, Supplier<StateDigest> digest)
+            throws IOException {
         ClusterConfig.Tunables tunables = config.tunables();
         this.node = node;
         this.acceptors = new NioEventLoopGroup(1);
@@ -47,7 +54,7 @@ public final class KvServer implements AutoCloseable {
         try {
             bound = bindClientPort(self, backend, metrics);
             this.admin = new AdminHttpServer(self.http(), node::status, metrics,
-                    new MembershipEndpoints(node, directory, tunables.requestTimeout()));
+                    new MembershipEndpoints(node, directory, tunables.requestTimeout()), digest);
         } catch (Exception e) { // Netty rethrows a BindException undeclared
             if (bound != null) {
                 bound.close().awaitUninterruptibly();
@@ -73,6 +80,7 @@ public final class KvServer implements AutoCloseable {
         ClusterConfig.Node self = config.node(id);
         ClusterConfig.Tunables tunables = config.tunables();
         ClusterDirectory addresses = new ClusterDirectory(config);
+        KvStateMachine stateMachine = new KvStateMachine(tunables.maxSessions());
         CaucusNode node = CaucusNode.builder()
                 .id(self.id().value())
                 .peers(config.raftAddresses())
@@ -80,7 +88,7 @@ public final class KvServer implements AutoCloseable {
                 .addressResolver(member -> addresses.node(member).map(ClusterConfig.Node::raft))
                 .clientAddresses(config.clientAddresses())
                 .dataDirectory(dataDirectory)
-                .stateMachine(new KvStateMachine(tunables.maxSessions()))
+                .stateMachine(stateMachine)
                 .tickInterval(tunables.tickInterval())
                 .raftOptions(tunables.raftOptions())
                 .fsync(tunables.fsync())
@@ -88,7 +96,7 @@ public final class KvServer implements AutoCloseable {
                 .snapshotOptions(tunables.snapshots())
                 .start();
         try {
-            return new KvServer(config, self, node);
+            return new KvServer(config, self, node, stateMachine::digest);
         } catch (IOException | RuntimeException e) {
             node.close();
             throw new UncheckedIOException("cannot start " + id + ": " + e.getMessage(),

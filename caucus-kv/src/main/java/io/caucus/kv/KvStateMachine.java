@@ -229,6 +229,27 @@ public final class KvStateMachine implements StateMachine {
         }
     }
 
+    /** A fingerprint of the map (sessions excluded) at the current applied index; see {@link StateDigest}. */
+    public synchronized StateDigest digest() {
+        List<Map.Entry<byte[], byte[]>> entries = new ArrayList<>((int) values.size());
+        values.forEach((key, value) -> entries.add(Map.entry(key.bytes(), value)));
+        entries.sort((a, b) -> java.util.Arrays.compareUnsigned(a.getKey(), b.getKey()));
+        java.security.MessageDigest sha;
+        try {
+            sha = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK provides SHA-256", e);
+        }
+        java.nio.ByteBuffer length = java.nio.ByteBuffer.allocate(Integer.BYTES);
+        for (Map.Entry<byte[], byte[]> entry : entries) {
+            sha.update(length.clear().putInt(entry.getKey().length).array());
+            sha.update(entry.getKey());
+            sha.update(length.clear().putInt(entry.getValue().length).array());
+            sha.update(entry.getValue());
+        }
+        return new StateDigest(appliedIndex, entries.size(), java.util.HexFormat.of().formatHex(sha.digest()));
+    }
+
     /** The number of open sessions (for tests and metrics). */
     public synchronized int sessionCount() {
         return sessions.size();

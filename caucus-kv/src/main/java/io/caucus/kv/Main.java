@@ -1,9 +1,14 @@
 package io.caucus.kv;
 
+import java.util.ServiceLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code caucus} command: {@code server}, {@code demo}, {@code status}, {@code member} and {@code leader}. */
+/**
+ * The {@code caucus} command: {@code server}, {@code demo}, {@code status}, {@code member} and {@code leader},
+ * plus any subcommand a {@link SubcommandProvider} on the class path contributes (e.g. {@code chaos}, from
+ * caucus-chaos, which depends on this module and so cannot be named here).
+ */
 @Command(name = "caucus", mixinStandardHelpOptions = true, version = "caucus 0.1.0",
         description = "Caucus: a replicated key-value store on Raft that speaks the Redis protocol.",
         subcommands = {ServerCommand.class, DemoCommand.class, StatusCommand.class, MemberCommand.class,
@@ -17,8 +22,12 @@ public final class Main implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
-    static CommandLine commandLine() {
+    /** The command line with every subcommand, built-in and contributed; public for contributors' tests. */
+    public static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new Main());
+        for (SubcommandProvider provider : ServiceLoader.load(SubcommandProvider.class)) {
+            commandLine.addSubcommand(provider.command());
+        }
         commandLine.setExecutionExceptionHandler((exception, line, parseResult) -> {
             if (exception instanceof ConfigException) {
                 line.getErr().println("caucus: " + exception.getMessage());

@@ -37,7 +37,7 @@ class KvServerTest {
         }
         config = ConfigLoader.parse(Path.of("test.yaml"), "nodes:\n  - {id: n1, raft: 127.0.0.1:" + ports[0]
                 + ", client: 127.0.0.1:" + ports[1] + ", http: 127.0.0.1:" + ports[2] + "}\n");
-        server = new KvServer(config, config.node("n1"), node);
+        server = new KvServer(config, config.node("n1"), node, node.stateMachine::digest);
     }
 
     @AfterEach
@@ -111,6 +111,10 @@ class KvServerTest {
         assertThat(metrics.body()).contains("caucus_term 1").contains("caucus_commit_index 2")
                 .contains("caucus_requests_total{command=\"SET\"} 1")
                 .contains("caucus_request_duration_seconds_bucket{kind=\"write\",le=\"+Inf\"} 1");
+        HttpResponse<String> digest = get("/digest");
+        assertThat(digest.statusCode()).isEqualTo(200);
+        assertThat(digest.body()).startsWith("{\"applied\":2,\"keys\":1,\"sha256\":\"")
+                .isEqualTo(node.stateMachine.digest().toJson());
         assertThat(get("/nope").statusCode()).isEqualTo(404);
     }
 }

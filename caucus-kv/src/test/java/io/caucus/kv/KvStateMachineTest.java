@@ -182,4 +182,30 @@ class KvStateMachineTest {
         KvResult queried = KvCodec.decodeResult(machine.query(new byte[] {1}));
         assertThat(((KvResult.Error) queried).message()).contains("malformed query");
     }
+
+    @Test
+    void digestDependsOnTheDataNotOnTheOrderOfWritesOrSessions() {
+        long c = register();
+        write(c, 1, new KvWrite.Set(b("a"), b("1")));
+        write(c, 2, new KvWrite.Set(b("b"), b("2")));
+        StateDigest first = machine.digest();
+        assertThat(first.appliedIndex()).isEqualTo(index);
+        assertThat(first.keys()).isEqualTo(2);
+
+        KvStateMachine other = new KvStateMachine(3);
+        other.apply(1, KvCodec.encode(new KvCommand.RegisterClient()));
+        other.apply(2, KvCodec.encode(new KvCommand.RegisterClient()));
+        other.apply(3, KvCodec.encode(new KvCommand.SessionWrite(2, 1, new KvWrite.Set(b("b"), b("2")))));
+        other.apply(4, KvCodec.encode(new KvCommand.SessionWrite(2, 2, new KvWrite.Set(b("a"), b("1")))));
+        assertThat(other.digest().sha256()).isEqualTo(first.sha256());
+
+        // Moving a byte between key and value must change the digest (entries are length-prefixed).
+        other.apply(5, KvCodec.encode(new KvCommand.SessionWrite(2, 3, new KvWrite.Set(b("a"), b("x")))));
+        assertThat(other.digest().sha256()).isNotEqualTo(first.sha256());
+        KvStateMachine shifted = new KvStateMachine(3);
+        shifted.apply(1, KvCodec.encode(new KvCommand.RegisterClient()));
+        shifted.apply(2, KvCodec.encode(new KvCommand.SessionWrite(1, 1, new KvWrite.Set(b("a1"), b("")))));
+        shifted.apply(3, KvCodec.encode(new KvCommand.SessionWrite(1, 2, new KvWrite.Set(b("b"), b("2")))));
+        assertThat(shifted.digest().sha256()).isNotEqualTo(first.sha256());
+    }
 }

@@ -12,6 +12,7 @@
  * <p>Pieces: {@code KeyHistorySearch} (Wing &amp; Gong search over an event list, iterative),
  * {@code ExploredConfigurations} (Lowe's memo, with dominance for UNKNOWN operations), {@code ObservedValues}
  * (skips UNKNOWN effects nobody could see), {@code KvModel} (the sequential specification) and
- * {@code ViolationReport} (witness and explanation).
+ * {@code ViolationReport} (witness and explanation). {@link io.caucus.sim.linearizability.HistoryShrinker} shrinks a
+ * violation to its smallest failing window (delta debugging) for the chaos tester's reports.
  */
 package io.caucus.sim.linearizability;

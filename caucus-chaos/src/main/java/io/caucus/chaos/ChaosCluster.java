@@ -1,0 +1,289 @@
+package io.caucus.chaos;
+
+import io.caucus.kv.ChildProcesses;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+
+/**
+ * A cluster of real {@code caucus server} processes on loopback whose peer traffic goes through a
+ * {@link ProxyNetwork}. Each node gets its own configuration file: itself with its real addresses, every other
+ * node with the proxy addresses of the links leading there. Processes are killed with SIGKILL and paused with
+ * SIGSTOP/SIGCONT. Every process is stopped by {@link #close()} and, should this JVM die first, by a shutdown
+ * hook.
+ */
+final class ChaosCluster implements AutoCloseable {
+
+    /** One node's real listening addresses. */
+    record NodeAddresses(InetSocketAddress raft, InetSocketAddress client, InetSocketAddress http) {
+    }
+
+    private final Path directory;
+    private final Map<String, NodeAddresses> nodes = new LinkedHashMap<>();
+    private final ProxyNetwork network;
+    private final ChildProcesses children = new ChildProcesses();
+    private final Set<String> paused = ConcurrentHashMap.newKeySet();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final Thread hook = new Thread(this::stopProcesses, "chaos-cluster-stop");
+
+    ChaosCluster(Path directory, int size, ChaosOptions options) throws IOException {
+        this.directory = Files.createDirectories(directory);
+        // The reserved ports stay bound until the proxies have their own ephemeral ports, so no proxy takes one.
+        List<ServerSocket> reserved = reservePorts(3 * size);
+        try {
+            for (int i = 0; i < size; i++) {
+                nodes.put("n" + (i + 1), new NodeAddresses(loopback(reserved.get(3 * i).getLocalPort()),
+                        loopback(reserved.get(3 * i + 1).getLocalPort()),
+                        loopback(reserved.get(3 * i + 2).getLocalPort())));
+            }
+            Map<String, InetSocketAddress> raft = new LinkedHashMap<>();
+            Map<String, InetSocketAddress> client = new LinkedHashMap<>();
+            nodes.forEach((id, addresses) -> {
+                raft.put(id, addresses.raft());
+                client.put(id, addresses.client());
+            });
+            this.network = new ProxyNetwork(raft, client);
+        } finally {
+            for (ServerSocket socket : reserved) {
+                socket.close();
+            }
+        }
+        for (String id : nodes.keySet()) {
+            Files.writeString(configFile(id), configYaml(id, options));
+        }
+        Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    private String configYaml(String self, ChaosOptions options) {
+        StringBuilder yaml = new StringBuilder("# node ").append(self)
+                .append(": the other nodes' raft and client addresses are chaos proxies\nnodes:\n");
+        nodes.forEach((id, addresses) -> {
+            boolean isSelf = id.equals(self);
+            yaml.append("  - id: ").append(id).append('\n')
+                    .append("    raft: ").append(hostPort(isSelf ? addresses.raft() : network.raftAddress(self, id)))
+                    .append('\n')
+                    .append("    client: ").append(hostPort(isSelf ? addresses.client()
+                            : network.forwardingAddress(self, id))).append('\n')
+                    .append("    http: ").append(hostPort(addresses.http())).append('\n');
+        });
+        return yaml.append("tickIntervalMillis: ").append(options.tickIntervalMillis()).append('\n')
+                .append("requestTimeoutMillis: ").append(options.requestTimeoutMillis()).append('\n')
+                .append("fsync: ").append(options.fsync()).append('\n')
+                .append("dataDirectory: ").append(directory.resolve("data")).append('\n').toString();
+    }
+
+    List<String> ids() {
+        return List.copyOf(nodes.keySet());
+    }
+
+    ProxyNetwork network() {
+        return network;
+    }
+
+    InetSocketAddress clientAddress(String id) {
+        return nodes.get(id).client();
+    }
+
+    Path directory() {
+        return directory;
+    }
+
+    private Path configFile(String id) {
+        return directory.resolve(id + ".yaml");
+    }
+
+    void start(String id) {
+        children.start(id, List.of("server", "--config", configFile(id).toString(), "--id", id,
+                "--data", directory.resolve("data").resolve(id).toString()), directory.resolve(id + ".log"));
+    }
+
+    void startAll() {
+        nodes.keySet().forEach(this::start);
+    }
+
+    boolean isRunning(String id) {
+        Process process = children.get(id);
+        return process != null && process.isAlive();
+    }
+
+    boolean isPaused(String id) {
+        return paused.contains(id);
+    }
+
+    /** Running and not paused: a node that can answer. */
+    boolean isLive(String id) {
+        return isRunning(id) && !isPaused(id);
+    }
+
+    /** SIGKILL, and wait until the process is gone. */
+    void kill(String id) throws InterruptedException {
+        children.kill(id);
+        paused.remove(id);
+    }
+
+    /** SIGSTOP: the JVM freezes mid-whatever, timers included, and resumes unaware on SIGCONT. */
+    void pause(String id) {
+        signal(id, "STOP");
+        paused.add(id);
+    }
+
+    void resume(String id) {
+        if (paused.remove(id)) {
+            signal(id, "CONT");
+        }
+    }
+
+    private void signal(String id, String signal) {
+        Process process = children.get(id);
+        if (process == null || !process.isAlive()) {
+            throw new IllegalStateException("cannot send SIG" + signal + " to " + id + ": it is not running");
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+                    .redirectErrorStream(true).start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + process.pid() + " (" + id + ") failed: "
+                        + new String(kill.getInputStream().readAllBytes()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run kill -" + signal + " for " + id, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted sending SIG" + signal + " to " + id, e);
+        }
+    }
+
+    /** The node's {@code /status} fields, or empty if it does not answer (down, paused, busy). */
+    Optional<Map<String, Object>> status(String id) {
+        return getJson(id, "/status");
+    }
+
+    /** The node's {@code /digest} fields ({@code applied}, {@code keys}, {@code sha256}), or empty. */
+    Optional<Map<String, Object>> digest(String id) {
+        return getJson(id, "/digest");
+    }
+
+    private Optional<Map<String, Object>> getJson(String id, String path) {
+        if (!isLive(id)) {
+            return Optional.empty();
+        }
+        InetSocketAddress address = nodes.get(id).http();
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + hostPort(address) + path))
+                .timeout(Duration.ofSeconds(3)).GET().build();
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                return Optional.empty();
+            }
+            // YAML 1.2 is a superset of JSON.
+            if (new Load(LoadSettings.builder().build()).loadFromString(response.body()) instanceof Map<?, ?> map) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> fields = (Map<String, Object>) map;
+                return Optional.of(fields);
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    /** The live node that says it leads in the highest term, if any answers so. */
+    Optional<String> leader() {
+        String leader = null;
+        long leaderTerm = -1;
+        for (String id : nodes.keySet()) {
+            Optional<Map<String, Object>> status = status(id);
+            if (status.isPresent() && "leader".equals(status.get().get("role"))) {
+                long term = ((Number) status.get().get("term")).longValue();
+                if (term > leaderTerm) {
+                    leader = id;
+                    leaderTerm = term;
+                }
+            }
+        }
+        return Optional.ofNullable(leader);
+    }
+
+    /** A leader that every node in {@code among} names, if they all answer and agree. */
+    Optional<String> agreedLeader(List<String> among) {
+        String agreed = null;
+        for (String id : among) {
+            Optional<Map<String, Object>> status = status(id);
+            Object named = status.map(s -> s.get("leader")).orElse(null);
+            if (named == null || agreed != null && !agreed.equals(named)) {
+                return Optional.empty();
+            }
+            agreed = named.toString();
+        }
+        return Optional.ofNullable(agreed);
+    }
+
+    @Override
+    public void close() {
+        stopProcesses();
+        network.close();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // already shutting down: the hook runs anyway
+        }
+    }
+
+    private void stopProcesses() {
+        for (String id : List.copyOf(paused)) {
+            try {
+                resume(id); // a stopped JVM would not run its shutdown hook
+            } catch (IllegalStateException e) {
+                paused.remove(id);
+            }
+        }
+        children.stopAll();
+    }
+
+    private static InetSocketAddress loopback(int port) {
+        return new InetSocketAddress("127.0.0.1", port);
+    }
+
+    static String hostPort(InetSocketAddress address) {
+        return address.getHostString() + ":" + address.getPort();
+    }
+
+    private static List<ServerSocket> reservePorts(int count) throws IOException {
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                ServerSocket socket = new ServerSocket();
+                socket.setReuseAddress(true);
+                socket.bind(new InetSocketAddress("127.0.0.1", 0));
+                sockets.add(socket);
+            }
+            return sockets;
+        } catch (IOException e) {
+            for (ServerSocket socket : sockets) {
+                socket.close();
+            }
+            throw e;
+        }
+    }
+}

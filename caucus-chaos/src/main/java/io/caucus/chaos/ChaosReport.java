@@ -1,0 +1,96 @@
+package io.caucus.chaos;
+
+import io.caucus.sim.linearizability.Operation;
+import io.caucus.sim.linearizability.Outcome;
+import java.util.List;
+import java.util.Map;
+
+/** Renders a run's report: what ran, operations per fault window, every check, and witnesses of failures. */
+final class ChaosReport {
+
+    private ChaosReport() {
+    }
+
+    static String render(ChaosResult result, ChaosHistory history) {
+        ChaosOptions options = result.options();
+        StringBuilder out = new StringBuilder();
+        out.append("caucus chaos: ").append(result.passed() ? "PASS" : "FAIL").append('\n')
+                .append("seed ").append(options.seed()).append(", ").append(options.nodes()).append(" nodes, ")
+                .append(options.duration().toSeconds()).append(" s of faults from ")
+                .append(options.faults().stream().map(FaultKind::label).sorted().toList()).append(", ")
+                .append(options.clients()).append(" clients on keys ").append(options.registerKeys())
+                .append(" (get/set/cas) and ").append(options.appendKeys()).append(" (get/append), fsync ")
+                .append(options.fsync()).append('\n')
+                .append("reproduce the schedule: caucus chaos --nodes ").append(options.nodes())
+                .append(" --duration ").append(options.duration().toSeconds()).append("s --faults ")
+                .append(String.join(",", options.faults().stream().map(FaultKind::label).sorted().toList()))
+                .append(" --seed ").append(options.seed())
+                .append(" (client timing is not reproducible; the history is the evidence)\n\n");
+        out.append(result.summary()).append("\n\n");
+        out.append("operations by kind: ").append(countByKind(result.operations())).append("\n\n");
+        appendWindows(out, result);
+        out.append("\nchecks\n");
+        for (CheckOutcome check : result.checks()) {
+            out.append(check.passed() ? "  PASS " : "  FAIL ").append(check.name()).append(": ")
+                    .append(check.detail().replace("\n", "\n         ")).append('\n');
+            if (!check.witness().isEmpty()) {
+                out.append("       smallest window showing it (").append(check.witness().size())
+                        .append(" operations; times in microseconds since start):\n");
+                for (Operation op : check.witness()) {
+                    int index = result.operations().indexOf(op);
+                    out.append("         ").append(index >= 0 ? history.line(index, op) : op.toString())
+                            .append("   <- ").append(windowOf(result, op.invokedAt())).append('\n');
+                }
+            }
+        }
+        out.append("\nfinal values: ").append(result.finalValues()).append('\n');
+        out.append("history: ").append(result.directory().resolve("history.txt")).append(" (one line per operation)\n");
+        return out.toString();
+    }
+
+    private static void appendWindows(StringBuilder out, ChaosResult result) {
+        out.append("fault windows (operations invoked while the fault was in force | during the recovery after it)\n");
+        List<FaultWindow> windows = result.windows();
+        long firstStart = windows.isEmpty() ? result.clientsStoppedMicros() : windows.get(0).startMicros();
+        out.append(String.format("  #0  %8.1fs..%8.1fs  no fault (warm-up): %s%n", seconds(result.clientsStartedMicros()),
+                seconds(firstStart), counts(result, result.clientsStartedMicros(), firstStart)));
+        for (int i = 0; i < windows.size(); i++) {
+            FaultWindow window = windows.get(i);
+            long recoveryEnd = i + 1 < windows.size() ? windows.get(i + 1).startMicros() : Long.MAX_VALUE;
+            out.append(String.format("  #%-2d %8.1fs..%8.1fs  %s%n        %s | %s%n", window.number(),
+                    seconds(window.startMicros()), seconds(window.healedMicros()), window.description(),
+                    counts(result, window.startMicros(), window.healedMicros()),
+                    counts(result, window.healedMicros(), recoveryEnd)));
+        }
+    }
+
+    private static String counts(ChaosResult result, long fromMicros, long toMicros) {
+        List<Operation> inWindow = result.operations().stream()
+                .filter(op -> op.invokedAt() >= fromMicros && op.invokedAt() < toMicros).toList();
+        Map<Outcome, Integer> counts = result.countByOutcome(inWindow);
+        return inWindow.size() + " ops (ok " + counts.get(Outcome.OK) + ", failed " + counts.get(Outcome.FAILED)
+                + ", unknown " + counts.get(Outcome.UNKNOWN) + ")";
+    }
+
+    private static String windowOf(ChaosResult result, long micros) {
+        String where = "before any fault";
+        for (FaultWindow window : result.windows()) {
+            if (micros >= window.healedMicros()) {
+                where = "after #" + window.number() + " healed";
+            } else if (micros >= window.startMicros()) {
+                return "during #" + window.number() + " " + window.description();
+            }
+        }
+        return where;
+    }
+
+    private static Map<String, Long> countByKind(List<Operation> operations) {
+        Map<String, Long> counts = new java.util.TreeMap<>();
+        operations.forEach(op -> counts.merge(op.kind().name().toLowerCase(java.util.Locale.ROOT), 1L, Long::sum));
+        return counts;
+    }
+
+    private static double seconds(long micros) {
+        return micros / 1e6;
+    }
+}

@@ -1,0 +1,240 @@
+package io.caucus.chaos;
+
+import io.caucus.sim.linearizability.OpKind;
+import io.caucus.sim.linearizability.Operation;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * One chaos run: start the cluster, run the clients while the nemesis strikes and heals faults drawn from the
+ * seed, then heal everything, read every key, wait for the replicas to converge, check, and write the history
+ * and the report into the run directory.
+ */
+final class ChaosRun {
+
+    /** How long the cluster may take to elect a leader, start a node or converge on a loaded host. */
+    static final Duration SETTLE = Duration.ofSeconds(180);
+
+    private final ChaosOptions options;
+    private final PrintStream progress;
+    private final Random random;
+    private final ChaosHistory history = new ChaosHistory();
+
+    private ChaosRun(ChaosOptions options, PrintStream progress) {
+        this.options = options;
+        this.progress = progress;
+        this.random = new Random(options.seed());
+    }
+
+    /** Runs and returns the result; the report is also in {@code options.runDirectory()/report.txt}. */
+    static ChaosResult run(ChaosOptions options, PrintStream progress) throws IOException, InterruptedException {
+        return new ChaosRun(options, progress).run();
+    }
+
+    private ChaosResult run() throws IOException, InterruptedException {
+        Path directory = Files.createDirectories(options.runDirectory());
+        try {
+            return runIn(directory);
+        } catch (RuntimeException | IOException | InterruptedException e) {
+            // The run could not finish (say no leader within the deadline): keep the evidence gathered so far.
+            history.write(directory.resolve("history.txt"));
+            say("run aborted: " + e.getMessage() + "; history so far in " + directory.resolve("history.txt"));
+            throw e;
+        }
+    }
+
+    private ChaosResult runIn(Path directory) throws IOException, InterruptedException {
+        say("run directory " + directory.toAbsolutePath() + ", seed " + options.seed());
+        try (ChaosCluster cluster = new ChaosCluster(directory.resolve("cluster"), options.nodes(), options)) {
+            cluster.startAll();
+            String leader = awaitAgreedLeader(cluster);
+            say("cluster of " + options.nodes() + " up, leader " + leader);
+            Nemesis nemesis = new Nemesis(cluster, history, random);
+            long clientsStartedMicros = history.nowMicros();
+            runWorkloadUnderFaults(cluster, nemesis);
+            long clientsStoppedMicros = history.nowMicros();
+            nemesis.healEverything();
+            say("healed everything; waiting for a leader all nodes agree on");
+            say("leader " + awaitAgreedLeader(cluster) + "; final reads");
+            Map<String, String> finalValues = finalReads(cluster);
+            List<CheckOutcome> checks = new ArrayList<>();
+            checks.add(convergence(cluster));
+            List<Operation> operations = history.operations();
+            say("checking " + operations.size() + " operations");
+            checks.add(HistoryChecks.linearizability(operations));
+            checks.add(HistoryChecks.acknowledgedWritesPresent(operations, options.registerKeys(), finalValues));
+            checks.add(HistoryChecks.appendsOnceInOrder(operations, options.appendKeys(), finalValues));
+            ChaosResult result = new ChaosResult(options, directory, operations, nemesis.windows(), checks,
+                    finalValues, clientsStartedMicros, clientsStoppedMicros);
+            history.write(directory.resolve("history.txt"));
+            Files.writeString(directory.resolve("report.txt"), ChaosReport.render(result, history));
+            say(result.summary());
+            return result;
+        }
+    }
+
+    private void runWorkloadUnderFaults(ChaosCluster cluster, Nemesis nemesis) throws InterruptedException {
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Thread> clients = new ArrayList<>();
+        for (int i = 0; i < options.clients(); i++) {
+            ChaosClient client = new ChaosClient(i + 1, history, cluster.ids(), cluster::clientAddress, options,
+                    stop::get);
+            Thread thread = new Thread(client, "chaos-client-" + (i + 1));
+            thread.setDaemon(true);
+            thread.start();
+            clients.add(thread);
+        }
+        try {
+            long endNanos = System.nanoTime() + options.duration().toNanos();
+            sleepMillis(2000); // a fault-free start, so the history begins with a baseline
+            while (System.nanoTime() < endNanos) {
+                Fault fault = Fault.draw(random, options.faults(), options.nodes());
+                say("fault: " + nemesis.inject(fault));
+                sleepMillis(activeMillis(fault));
+                nemesis.heal();
+                Optional<String> leader = poll(SETTLE, () -> cluster.leader().orElse(null));
+                say("healed; leader " + leader.orElse("none after " + SETTLE.toSeconds() + " s") + "; "
+                        + history.operations().size() + " operations so far");
+                sleepMillis(1000 + random.nextInt(2000)); // recovery under load before the next fault
+            }
+        } finally {
+            stop.set(true);
+            long joinMillis = 2 * options.requestTimeoutMillis() + 10_000;
+            for (Thread thread : clients) {
+                thread.join(joinMillis);
+                if (thread.isAlive()) {
+                    thread.interrupt();
+                    say("client " + thread.getName() + " did not stop within " + joinMillis + " ms");
+                }
+            }
+        }
+    }
+
+    /** How long a fault stays in force: long enough for elections to happen under it. */
+    private long activeMillis(Fault fault) {
+        long electionMillis = 20 * options.tickIntervalMillis(); // the longest randomized election timeout
+        return switch (fault) {
+            case Fault.Kill kill -> electionMillis + random.nextInt(4000);
+            case Fault.Pause pause -> 2 * electionMillis + random.nextInt(3000);
+            case Fault.Partition partition -> 2 * electionMillis + random.nextInt(5000);
+        };
+    }
+
+    private String awaitAgreedLeader(ChaosCluster cluster) {
+        Optional<String> leader = poll(SETTLE, () -> {
+            for (String id : cluster.ids()) {
+                if (!cluster.isRunning(id)) {
+                    cluster.start(id); // a restart that failed (say a port still held) is retried
+                }
+            }
+            return cluster.agreedLeader(cluster.ids()).orElse(null);
+        });
+        return leader.orElseThrow(() -> new IllegalStateException("no leader agreed by all of " + cluster.ids()
+                + " within " + SETTLE.toSeconds() + " s; node logs are in " + cluster.directory()));
+    }
+
+    /** A linearizable GET of every key, retried through random nodes until it succeeds; recorded too. */
+    private Map<String, String> finalReads(ChaosCluster cluster) {
+        Map<String, String> values = new LinkedHashMap<>();
+        List<String> keys = new ArrayList<>(options.registerKeys());
+        keys.addAll(options.appendKeys());
+        int reader = options.clients() + 1;
+        for (String key : keys) {
+            Optional<String[]> read = poll(SETTLE, () -> {
+                String node = cluster.ids().get(random.nextInt(cluster.ids().size()));
+                InetSocketAddress address = cluster.clientAddress(node);
+                try (Jedis jedis = new Jedis(new HostAndPort(address.getHostString(), address.getPort()),
+                        DefaultJedisClientConfig.builder().socketTimeoutMillis(30_000).build())) {
+                    long op = history.invoke(reader, node, OpKind.GET, key, null, null);
+                    try {
+                        String value = jedis.get(key);
+                        history.ok(op, value);
+                        return new String[] {value};
+                    } catch (JedisException e) {
+                        history.failed(op, String.valueOf(e.getMessage()));
+                        return null;
+                    }
+                } catch (JedisException e) {
+                    return null; // could not connect: nothing was sent
+                }
+            });
+            values.put(key, read.orElseThrow(() -> new IllegalStateException("no node answered GET " + key
+                    + " within " + SETTLE.toSeconds() + " s"))[0]);
+        }
+        return values;
+    }
+
+    /** Every node reaches the same applied index with the same data digest (State Machine Safety, §5.4.3). */
+    private CheckOutcome convergence(ChaosCluster cluster) {
+        Map<String, Map<String, Object>> last = new LinkedHashMap<>();
+        Optional<String> agreed = poll(Duration.ofSeconds(60), () -> {
+            last.clear();
+            for (String id : cluster.ids()) {
+                cluster.digest(id).ifPresent(digest -> last.put(id, digest));
+            }
+            if (last.size() < cluster.ids().size()) {
+                return null;
+            }
+            long distinctApplied = last.values().stream().map(d -> d.get("applied").toString()).distinct().count();
+            return distinctApplied == 1 ? "converged" : null;
+        });
+        String digests = last.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList().toString();
+        String name = "replicas converge";
+        if (agreed.isEmpty()) {
+            return CheckOutcome.fail(name, "nodes did not reach the same applied index within 60 s: " + digests,
+                    List.of());
+        }
+        long distinctSha = last.values().stream().map(d -> d.get("sha256")).distinct().count();
+        return distinctSha == 1
+                ? CheckOutcome.pass(name, "all " + last.size() + " nodes applied index "
+                        + last.values().iterator().next().get("applied") + " with digest "
+                        + last.values().iterator().next().get("sha256") + " ("
+                        + last.values().iterator().next().get("keys") + " keys)")
+                : CheckOutcome.fail(name, "same applied index, different data: " + digests, List.of());
+    }
+
+    /** Polls {@code condition} (non-null means done) every 200 ms until the deadline. */
+    private static <T> Optional<T> poll(Duration deadline, Supplier<T> condition) {
+        long end = System.nanoTime() + deadline.toNanos();
+        while (true) {
+            T value = condition.get();
+            if (value != null) {
+                return Optional.of(value);
+            }
+            if (System.nanoTime() > end) {
+                return Optional.empty();
+            }
+            try {
+                Thread.sleep(200); // poll interval, bounded by the deadline
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
+        }
+    }
+
+    private static void sleepMillis(long millis) throws InterruptedException {
+        Thread.sleep(millis); // the schedule's own timing: how long a fault lasts, not a wait for a condition
+    }
+
+    private void say(String line) {
+        progress.printf("[chaos %6.1fs] %s%n", history.nowMicros() / 1e6, line);
+        progress.flush();
+    }
+}

@@ -1,0 +1,12 @@
+package io.caucus.chaos;
+
+import io.caucus.kv.SubcommandProvider;
+
+/** Adds {@code caucus chaos} to the {@code caucus} command (found through {@link java.util.ServiceLoader}). */
+public final class ChaosSubcommand implements SubcommandProvider {
+
+    @Override
+    public Object command() {
+        return new ChaosCommand();
+    }
+}

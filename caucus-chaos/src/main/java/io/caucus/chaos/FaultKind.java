@@ -1,0 +1,41 @@
+package io.caucus.chaos;
+
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+
+/** The families of fault a schedule may draw from, as named on the command line. */
+enum FaultKind {
+    /** SIGKILL and restart: one node, the leader, a majority, or all. */
+    KILL,
+    /** SIGSTOP and SIGCONT: the leader (so it wakes up deposed) or any node. */
+    PAUSE,
+    /** Network partitions through the proxies: isolate one, isolate the leader, majority/minority, ring,
+     * bridge, one-way. */
+    PARTITION;
+
+    /** Parses {@code kill,pause,partition} (any subset, any order); names a bad item and the valid ones. */
+    static Set<FaultKind> parseList(String text) {
+        Set<FaultKind> kinds = EnumSet.noneOf(FaultKind.class);
+        for (String item : text.split(",")) {
+            String name = item.trim();
+            if (name.isEmpty()) {
+                continue;
+            }
+            try {
+                kinds.add(valueOf(name.toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown fault '" + name + "' in '" + text
+                        + "'; choose from kill, pause, partition");
+            }
+        }
+        if (kinds.isEmpty()) {
+            throw new IllegalArgumentException("no fault named in '" + text + "'; choose from kill, pause, partition");
+        }
+        return kinds;
+    }
+
+    String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,48 @@
+package io.caucus.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.caucus.kv.Main;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.util.EnumSet;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class ChaosCommandTest {
+
+    @Test
+    void durationsTakeAUnit() {
+        assertThat(ChaosCommand.parseDuration("60s")).isEqualTo(Duration.ofSeconds(60));
+        assertThat(ChaosCommand.parseDuration("10m")).isEqualTo(Duration.ofMinutes(10));
+        assertThat(ChaosCommand.parseDuration("1500ms")).isEqualTo(Duration.ofMillis(1500));
+        assertThat(ChaosCommand.parseDuration("45")).isEqualTo(Duration.ofSeconds(45));
+        assertThatThrownBy(() -> ChaosCommand.parseDuration("ten minutes"))
+                .hasMessageContaining("--duration").hasMessageContaining("'ten minutes'");
+    }
+
+    @Test
+    void faultListsAreParsedAndBadNamesRefused() {
+        assertThat(FaultKind.parseList("kill,pause,partition")).isEqualTo(EnumSet.allOf(FaultKind.class));
+        assertThat(FaultKind.parseList(" Pause ")).containsExactly(FaultKind.PAUSE);
+        assertThatThrownBy(() -> FaultKind.parseList("kill,flood"))
+                .hasMessageContaining("unknown fault 'flood'").hasMessageContaining("kill, pause, partition");
+    }
+
+    @Test
+    void chaosIsASubcommandOfCaucusThroughTheServiceLoader() {
+        StringWriter out = new StringWriter();
+        CommandLine commandLine = Main.commandLine();
+        commandLine.setOut(new PrintWriter(out, true));
+        assertThat(commandLine.execute("chaos", "--help")).isZero();
+        assertThat(out.toString()).contains("--duration").contains("--faults").contains("--seed");
+    }
+
+    @Test
+    void badOptionsAreRefusedBeforeAnythingStarts() {
+        assertThatThrownBy(() -> ChaosOptions.defaults(4, Duration.ofSeconds(1), EnumSet.of(FaultKind.KILL), 1,
+                java.nio.file.Path.of("x"))).hasMessageContaining("--nodes must be 3 or 5, got 4");
+    }
+}

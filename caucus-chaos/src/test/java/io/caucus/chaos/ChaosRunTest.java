@@ -1,0 +1,69 @@
+package io.caucus.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.caucus.sim.linearizability.Outcome;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Real {@code caucus server} processes under each kind of fault, with the checks of a full run. Short
+ * schedules (a few minutes in all) on 3 nodes for CI; the soak runs only with {@code -Dcaucus.chaos.soak=true}
+ * ({@code -Dcaucus.chaos.soak.duration=10m}, {@code -Dcaucus.chaos.soak.nodes=5}, {@code -Dcaucus.chaos.seed=N}).
+ */
+class ChaosRunTest {
+
+    private static final Duration SHORT = Duration.ofSeconds(30);
+
+    private static long seed(long fallback) {
+        return Long.getLong("caucus.chaos.seed", fallback);
+    }
+
+    private static ChaosResult run(String name, int nodes, Duration duration, Set<FaultKind> faults, long seed)
+            throws Exception {
+        Path directory = Path.of("target", "chaos-runs", name + "-seed" + seed).toAbsolutePath();
+        if (Files.exists(directory)) {
+            try (var paths = Files.walk(directory)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+        }
+        ChaosOptions options = ChaosOptions.defaults(nodes, duration, faults, seed, directory);
+        ChaosResult result = ChaosRun.run(options, System.out);
+        String report = Files.readString(directory.resolve("report.txt"));
+        assertThat(result.passed()).as("chaos run %s failed:%n%s", name, report).isTrue();
+        assertThat(Files.readAllLines(directory.resolve("history.txt"))).hasSize(result.operations().size() + 1);
+        assertThat(result.countByOutcome(result.operations()).get(Outcome.OK))
+                .as("acknowledged operations (a run that did nothing would pass vacuously)").isGreaterThan(20);
+        for (FaultKind kind : faults) {
+            assertThat(result.faultsByKind().get(kind)).as("%s faults injected", kind.label()).isPositive();
+        }
+        return result;
+    }
+
+    @Test
+    void killsAndRestarts() throws Exception {
+        run("kill", 3, SHORT, Set.of(FaultKind.KILL), seed(101));
+    }
+
+    @Test
+    void pausesIncludingALeaderThatWakesUpDeposed() throws Exception {
+        run("pause", 3, SHORT, Set.of(FaultKind.PAUSE), seed(202));
+    }
+
+    @Test
+    void partitionsOfEveryShape() throws Exception {
+        run("partition", 3, SHORT, Set.of(FaultKind.PARTITION), seed(303));
+    }
+
+    @Test
+    void soak() throws Exception {
+        Assumptions.assumeTrue(Boolean.getBoolean("caucus.chaos.soak"), "soak runs with -Dcaucus.chaos.soak=true");
+        Duration duration = ChaosCommand.parseDuration(System.getProperty("caucus.chaos.soak.duration", "10m"));
+        int nodes = Integer.getInteger("caucus.chaos.soak.nodes", 3);
+        run("soak", nodes, duration, Set.of(FaultKind.values()), seed(System.currentTimeMillis()));
+    }
+}

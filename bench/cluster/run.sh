@@ -4,7 +4,7 @@
 # load generator (50 clients, 8-byte keys over 100k keys, 100-byte values, a write phase then a read phase),
 # plus redis-benchmark as a second opinion. Prints one table and writes it to bench/cluster/target/results.md.
 #
-# Tunables (environment): WARMUP_SECONDS=10 WRITE_SECONDS=20 READ_SECONDS=20 CLIENTS=50 KEYS=100000
+# Tunables (environment): WARMUP_SECONDS=30 WRITE_SECONDS=20 READ_SECONDS=20 CLIENTS=50 KEYS=100000
 #   VALUE_BYTES=100 RB_REQUESTS=100000 (per redis-benchmark test) PROFILE=1 (JFR of the Caucus leader)
 #   BASE_PORT=16300 (ports BASE_PORT+11..BASE_PORT+50 on 127.0.0.1 are used)
 #   SYSTEMS="caucus etcd redis" (a subset runs only those; the ratios need caucus and the other one)
@@ -17,8 +17,11 @@ root="$(cd "$here/../.." && pwd)"
 target="$here/target"
 work="$target/run"
 results_tsv="$target/results.tsv"
+threads_tsv="$target/threads.tsv"
 
-WARMUP_SECONDS="${WARMUP_SECONDS:-10}"
+# 30 s: with 10 s, the C2 compiler threads of the three JVMs still took over half of Caucus's CPU during the
+# write phase on the loaded 2-core host (target/threads.tsv shows their share).
+WARMUP_SECONDS="${WARMUP_SECONDS:-30}"
 WRITE_SECONDS="${WRITE_SECONDS:-20}"
 READ_SECONDS="${READ_SECONDS:-20}"
 CLIENTS="${CLIENTS:-50}"
@@ -105,7 +108,7 @@ loadgen() { # loadgen SYSTEM "ENDPOINTS" PIDS...
   local system="$1" endpoints="$2"; shift 2
   local args=(run --system "$system" --results "$results_tsv" --clients "$CLIENTS" --keys "$KEYS"
     --value-bytes "$VALUE_BYTES" --warmup-seconds "$WARMUP_SECONDS" --write-seconds "$WRITE_SECONDS"
-    --read-seconds "$READ_SECONDS" --clock-ticks-per-second "$CLK_TCK")
+    --read-seconds "$READ_SECONDS" --clock-ticks-per-second "$CLK_TCK" --threads "$threads_tsv")
   local e p
   for e in $endpoints; do args+=(--endpoint "$e"); done
   for p in "$@"; do args+=(--pid "$p"); done
@@ -236,7 +239,7 @@ jdk="$(find_jdk)"
 for port in $(seq $((BASE_PORT + 11)) $((BASE_PORT + 50))); do
   port_free "$port" || die "port $port on 127.0.0.1 is in use (set BASE_PORT to move the benchmark's ports)"
 done
-rm -rf "$work" "$results_tsv" "$target/caucus-leader.jfr" "$target/host-load.md"
+rm -rf "$work" "$results_tsv" "$threads_tsv" "$target/caucus-leader.jfr" "$target/host-load.md"
 mkdir -p "$work"
 log "host: $(nproc) cores, $(uname -r); data under $work; clock ticks/s $CLK_TCK"
 
@@ -263,7 +266,8 @@ for system in $SYSTEMS; do
 done
 
 echo
-"$jdk/bin/java" -jar "$target/cluster-bench.jar" report --results "$results_tsv" --out "$target/results.md"
+"$jdk/bin/java" -jar "$target/cluster-bench.jar" report --results "$results_tsv" --threads "$threads_tsv" \
+  --out "$target/results.md"
 {
   echo
   echo "Host: $(nproc) cores, shared; $(date -u +%Y-%m-%d) UTC. Load when each system started:"

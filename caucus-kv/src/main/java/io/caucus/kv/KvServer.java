@@ -112,7 +112,7 @@ public final class KvServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel channel) {
-                            RespCodec.addTo(channel.pipeline(), true);
+                            RespCodec.addServerTo(channel.pipeline());
                             channel.pipeline().addLast(new RespHandler(backend, metrics));
                         }
                     })

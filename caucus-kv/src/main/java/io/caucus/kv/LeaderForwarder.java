@@ -79,7 +79,7 @@ final class LeaderForwarder implements AutoCloseable {
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel channel) {
-                            RespCodec.addTo(channel.pipeline(), false);
+                            RespCodec.addClientTo(channel.pipeline());
                             channel.pipeline().addLast(new ReplyHandler(Connection.this));
                         }
                     })

@@ -17,9 +17,18 @@ final class RespCodec {
     private RespCodec() {
     }
 
-    /** Adds decoder, aggregators and encoder; {@code inlineCommands} lets telnet-style "PING\r\n" work. */
-    static void addTo(ChannelPipeline pipeline, boolean inlineCommands) {
-        pipeline.addLast(new RedisDecoder(inlineCommands), new RedisBulkStringAggregator(),
+    /**
+     * The server side of a client connection: requests decoded straight into their arguments
+     * ({@link RespCommandDecoder}, inline commands included so telnet-style "PING\r\n" works), replies encoded
+     * from {@link io.netty.handler.codec.redis.RedisMessage}s.
+     */
+    static void addServerTo(ChannelPipeline pipeline) {
+        pipeline.addLast(new RespCommandDecoder(), new RedisEncoder());
+    }
+
+    /** The client side (a follower forwarding to the leader): any reply decoded and aggregated. */
+    static void addClientTo(ChannelPipeline pipeline) {
+        pipeline.addLast(new RedisDecoder(false), new RedisBulkStringAggregator(),
                 new RedisArrayAggregator(MAX_ARRAY_ELEMENTS, MAX_ARRAY_DEPTH), new RedisEncoder());
     }
 }

@@ -1,12 +1,9 @@
 package io.caucus.kv;
 
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.redis.ArrayRedisMessage;
-import io.netty.handler.codec.redis.FullBulkStringRedisMessage;
-import io.netty.handler.codec.redis.InlineCommandRedisMessage;
 import io.netty.handler.codec.redis.IntegerRedisMessage;
 import io.netty.handler.codec.redis.RedisMessage;
 import io.netty.handler.codec.redis.SimpleStringRedisMessage;
@@ -79,13 +76,9 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
             if (quitting) {
                 return;
             }
-            List<byte[]> arguments = arguments(message);
-            if (arguments != null && arguments.isEmpty() && message instanceof InlineCommandRedisMessage) {
-                return; // an empty line typed into telnet: Redis ignores it too
-            }
-            Request request = arguments == null
-                    ? new Request.Invalid("UNKNOWN", ErrorCodes.ERR, "protocol error: expected an array of bulk strings")
-                    : RequestParser.parse(arguments);
+            Request request = message instanceof RespCommandDecoder.Command command
+                    ? RequestParser.parse(command.arguments())
+                    : new Request.Invalid("UNKNOWN", ErrorCodes.ERR, "protocol error: expected an array of bulk strings");
             Slot slot = new Slot(request);
             unanswered.add(slot);
             notStarted.add(slot);
@@ -108,29 +101,6 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         // A protocol violation (e.g. an oversized bulk string) leaves the stream unusable: say why, then close.
         ctx.writeAndFlush(Replies.error(ErrorCodes.ERR, "protocol error: " + cause.getMessage()))
                 .addListener(ChannelFutureListener.CLOSE);
-    }
-
-    private static List<byte[]> arguments(Object message) {
-        if (message instanceof InlineCommandRedisMessage inline) {
-            List<byte[]> words = new ArrayList<>();
-            for (String word : inline.content().trim().split("\\s+")) {
-                if (!word.isEmpty()) {
-                    words.add(word.getBytes(StandardCharsets.UTF_8));
-                }
-            }
-            return words;
-        }
-        if (message instanceof ArrayRedisMessage array && !array.isNull()) {
-            List<byte[]> arguments = new ArrayList<>(array.children().size());
-            for (RedisMessage child : array.children()) {
-                if (!(child instanceof FullBulkStringRedisMessage bulk) || bulk.isNull()) {
-                    return null;
-                }
-                arguments.add(ByteBufUtil.getBytes(bulk.content()));
-            }
-            return arguments;
-        }
-        return null;
     }
 
     /** Starts queued commands in order while the ordering rule allows. Not re-entered (replies call it). */

@@ -59,7 +59,7 @@ class RespHandlerTest {
 
     private EmbeddedChannel newChannel() {
         EmbeddedChannel embedded = new EmbeddedChannel();
-        RespCodec.addTo(embedded.pipeline(), true);
+        RespCodec.addServerTo(embedded.pipeline());
         embedded.pipeline().addLast(new RespHandler(backend, metrics));
         return embedded;
     }

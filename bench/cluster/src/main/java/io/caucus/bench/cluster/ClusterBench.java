@@ -6,19 +6,21 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The load generator of {@code bench/cluster/run.sh}. Two commands:
  * <pre>
  * run    --system caucus|redis|etcd --endpoint HOST:PORT [--endpoint ...] --results FILE.tsv
  *        [--clients 50] [--keys 100000] [--value-bytes 100] [--warmup-seconds 10] [--write-seconds 20]
- *        [--read-seconds 20] [--pid PID ...] [--clock-ticks-per-second 100]
- * report --results FILE.tsv --out FILE.md
+ *        [--read-seconds 20] [--pid PID ...] [--clock-ticks-per-second 100] [--threads FILE.tsv]
+ * report --results FILE.tsv --out FILE.md [--threads FILE.tsv]
  * </pre>
  * {@code run} drives one system with closed-loop clients (each with one request outstanding): a warm-up of
  * writes that is not recorded, then a write phase, then a read phase over the same key space, and appends one
  * row per phase to the results file. {@code --pid} names the server processes whose CPU time is charged to
- * the phase. {@code report} turns every row collected (including the redis-benchmark rows the script adds)
+ * the phase; {@code --threads} also appends, per phase, the server CPU per operation of each thread group
+ * (see {@link ThreadCpu}), which separates the JIT compiler's share from the server's own. {@code report} turns every row collected (including the redis-benchmark rows the script adds)
  * into one markdown table with the ratios of Caucus to etcd and to redis.
  */
 public final class ClusterBench {
@@ -33,7 +35,8 @@ public final class ClusterBench {
         Options options = Options.parse(List.of(args).subList(1, args.length));
         switch (args[0]) {
             case "run" -> run(options);
-            case "report" -> Report.write(Path.of(options.required("results")), Path.of(options.required("out")));
+            case "report" -> Report.write(Path.of(options.required("results")), Path.of(options.required("out")),
+                    options.all("threads").stream().map(Path::of).findFirst());
             default -> fail("unknown command '" + args[0] + "': expected run or report");
         }
     }
@@ -48,20 +51,32 @@ public final class ClusterBench {
                 options.intValue("value-bytes", 100));
         List<Long> pids = options.all("pid").stream().map(Long::parseLong).toList();
         ProcessCpu cpu = new ProcessCpu(pids, options.intValue("clock-ticks-per-second", 100));
+        ThreadCpu threads = new ThreadCpu(pids, options.intValue("clock-ticks-per-second", 100));
+        List<String> threadRows = new ArrayList<>();
         Path results = Path.of(options.required("results"));
         try (LoadTarget target = LoadTarget.open(system, endpoints)) {
             LoadPhase.run(target, workload, Operation.WRITE, seconds(options, "warmup-seconds", 10));
             List<String> rows = new ArrayList<>();
             for (Operation operation : List.of(Operation.WRITE, Operation.READ)) {
                 Duration length = seconds(options, operation == Operation.WRITE ? "write-seconds" : "read-seconds", 20);
+                Map<String, Long> threadsBefore = threads.microsByGroup();
                 long cpuBeforeMicros = cpu.totalMicros();
                 PhaseResult result = LoadPhase.run(target, workload, operation, length);
                 long cpuMicros = cpu.totalMicros() - cpuBeforeMicros;
+                ThreadCpu.delta(threadsBefore, threads.microsByGroup()).forEach((group, micros) -> {
+                    if (micros > 0 && result.ops() > 0) {
+                        threadRows.add(String.join("\t", system.label(), operation.label(), group,
+                                String.format("%.1f", (double) micros / result.ops())));
+                    }
+                });
                 String row = result.toRow(system.label(), "loadgen", pids.isEmpty() ? -1 : cpuMicros);
                 System.out.println(row);
                 rows.add(row);
             }
             Files.write(results, rows, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            for (String file : options.all("threads")) {
+                Files.write(Path.of(file), threadRows, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            }
         }
     }
 

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -34,7 +36,7 @@ final class Report {
         }
     }
 
-    static void write(Path results, Path out) throws IOException {
+    static void write(Path results, Path out, Optional<Path> threads) throws IOException {
         List<Row> rows = Files.readAllLines(results).stream().filter(l -> !l.isBlank()).map(Row::parse).toList();
         List<String> lines = new ArrayList<>();
         lines.add("| system | test | ops/s | p50 µs | p99 µs | server CPU µs/op | ops | errors |");
@@ -54,8 +56,53 @@ final class Report {
                                 ratio(caucus.cpuMicrosPerOp(), o.cpuMicrosPerOp()))));
             }
         }
+        if (threads.isPresent() && Files.exists(threads.get())) {
+            lines.addAll(threadTable(Files.readAllLines(threads.get())));
+        }
         Files.write(out, lines);
         lines.forEach(System.out::println);
+    }
+
+    /**
+     * Server CPU per operation of the load generator's phases by thread group, largest first (at most 8 per
+     * phase, the rest summed), with the JIT compiler's share named: on a loaded 2-core host it can still be
+     * compiling well after the warm-up, and that is not the server's steady-state cost.
+     */
+    static List<String> threadTable(List<String> threadRows) {
+        Map<String, Map<String, Double>> byPhase = new LinkedHashMap<>();
+        for (String line : threadRows) {
+            String[] f = line.split("\t");
+            if (f.length == 4) {
+                byPhase.computeIfAbsent(f[0] + " " + f[1], k -> new LinkedHashMap<>())
+                        .merge(f[2], Double.parseDouble(f[3]), Double::sum);
+            }
+        }
+        List<String> lines = new ArrayList<>();
+        lines.add("");
+        lines.add("| system phase (loadgen) | server CPU µs/op | of it JIT compiler | threads, µs/op |");
+        lines.add("|---|---:|---:|---|");
+        byPhase.forEach((phase, groups) -> {
+            double total = groups.values().stream().mapToDouble(Double::doubleValue).sum();
+            double jit = groups.entrySet().stream().filter(e -> e.getKey().contains("CompilerThre"))
+                    .mapToDouble(Map.Entry::getValue).sum();
+            List<Map.Entry<String, Double>> sorted = groups.entrySet().stream()
+                    .sorted(Map.Entry.<String, Double>comparingByValue().reversed()).toList();
+            StringBuilder top = new StringBuilder();
+            double rest = 0;
+            for (int i = 0; i < sorted.size(); i++) {
+                if (i < 8) {
+                    top.append(i == 0 ? "" : ", ").append(sorted.get(i).getKey())
+                            .append(String.format(" %.1f", sorted.get(i).getValue()));
+                } else {
+                    rest += sorted.get(i).getValue();
+                }
+            }
+            if (rest > 0) {
+                top.append(String.format(", others %.1f", rest));
+            }
+            lines.add("| %s | %.1f | %.1f | %s |".formatted(phase, total, jit, top));
+        });
+        return lines;
     }
 
     private static Optional<Row> find(List<Row> rows, String system, String test) {

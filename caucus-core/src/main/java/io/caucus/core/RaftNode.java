@@ -613,6 +613,7 @@ public final class RaftNode {
             throw new IllegalArgumentException("no snapshot can be taken at index " + index + ": the applied index is "
                     + log.applied() + " and the log starts after " + (log.firstIndex() - 1));
         }
+        // The membership is fixed for now, so the configuration in force at any index is the current one.
         return new SnapshotMetadata(index, log.term(index), configuration);
     }
 

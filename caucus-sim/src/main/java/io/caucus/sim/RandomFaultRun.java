@@ -79,8 +79,9 @@ public final class RandomFaultRun {
         sim.setNetwork(profile);
         long slowestDiskMicros = 100 + random.nextLong(3 * sim.config().tickMicros());
         sim.setDiskDelays(10 + random.nextLong(100), slowestDiskMicros);
-        // Small thresholds, so that followers behind a crash or a partition often need an InstallSnapshot (§7).
-        sim.setCompaction(20 + random.nextInt(181));
+        // Small thresholds, so that followers behind a crash or a partition often need an InstallSnapshot (§7); a
+        // quarter of the seeds compact every few entries, so snapshots race with appends, elections and crashes.
+        sim.setCompaction(random.nextInt(4) == 0 ? 3 + random.nextInt(17) : 20 + random.nextInt(181));
         ClientWorkload clients = new ClientWorkload(sim, 2 + random.nextInt(4), KEYS, 50, readMode);
         Nemesis nemesis = new Nemesis(sim, 5, 60);
         clients.start();

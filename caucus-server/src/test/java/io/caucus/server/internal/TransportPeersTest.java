@@ -1,0 +1,93 @@
+package io.caucus.server.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.caucus.core.ClusterConfiguration;
+import io.caucus.core.NodeId;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class TransportPeersTest {
+
+    private static final NodeId N1 = NodeId.of("n1");
+    private static final NodeId N2 = NodeId.of("n2");
+    private static final NodeId N3 = NodeId.of("n3");
+    private static final NodeId N4 = NodeId.of("n4");
+
+    /** The transport's peer table, without sockets. */
+    private static final class FakeLinks implements TransportPeers.Links {
+        final Map<NodeId, InetSocketAddress> peers = new TreeMap<>();
+
+        @Override
+        public void addPeer(NodeId peer, InetSocketAddress address) {
+            peers.put(peer, address);
+        }
+
+        @Override
+        public void removePeer(NodeId peer) {
+            peers.remove(peer);
+        }
+
+        @Override
+        public Set<NodeId> peers() {
+            return Set.copyOf(peers.keySet());
+        }
+    }
+
+    private static InetSocketAddress address(int port) {
+        return InetSocketAddress.createUnresolved("node", port);
+    }
+
+    @Test
+    void peersFollowTheConfigurationButKeepTheLeaderUntilItIsReplaced() {
+        FakeLinks links = new FakeLinks();
+        PeerDirectory directory = new PeerDirectory(Map.of(N1, address(1), N2, address(2), N3, address(3),
+                N4, address(4)), PeerDirectory.NO_RESOLVER);
+        TransportPeers peers = new TransportPeers(N1, directory, links);
+
+        peers.follow(ClusterConfiguration.ofVoters("n1", "n2", "n3"), N2, 0);
+        assertThat(links.peers()).containsExactly(N2, N3);
+
+        // n4 added as a learner: dialled at once.
+        peers.follow(new ClusterConfiguration(Set.of(N1, N2, N3), Set.of(), Set.of(N4)), N2, 0);
+        assertThat(links.peers()).containsExactlyInAnyOrder(N2, N3, N4);
+
+        // The leader n2 removed itself: still answered while it manages the change (Raft paper §6)...
+        peers.follow(new ClusterConfiguration(Set.of(N1, N3), Set.of(), Set.of(N4)), N2, 0);
+        assertThat(links.peers()).containsExactlyInAnyOrder(N2, N3, N4);
+        // ...and dropped once another node leads.
+        peers.follow(new ClusterConfiguration(Set.of(N1, N3), Set.of(), Set.of(N4)), N3, 0);
+        assertThat(links.peers()).containsExactlyInAnyOrder(N3, N4);
+    }
+
+    @Test
+    void aMemberWithoutAnAddressIsAskedForAgainAtMostOnceASecond() {
+        FakeLinks links = new FakeLinks();
+        AtomicInteger lookups = new AtomicInteger();
+        Map<NodeId, InetSocketAddress> published = new java.util.concurrent.ConcurrentHashMap<>();
+        PeerDirectory directory = new PeerDirectory(Map.of(N1, address(1), N2, address(2)), id -> {
+            lookups.incrementAndGet();
+            return Optional.ofNullable(published.get(id));
+        });
+        TransportPeers peers = new TransportPeers(N1, directory, links);
+        ClusterConfiguration withN3 = ClusterConfiguration.ofVoters("n1", "n2", "n3");
+
+        peers.follow(withN3, N1, 0);
+        assertThat(links.peers()).containsExactly(N2);
+        assertThat(peers.unresolved()).containsExactly(N3);
+        peers.follow(withN3, N1, TimeUnit.MILLISECONDS.toNanos(500));
+        assertThat(lookups.get()).isEqualTo(1);
+
+        published.put(N3, address(3));
+        peers.follow(withN3, N1, TimeUnit.MILLISECONDS.toNanos(1001));
+        assertThat(lookups.get()).isEqualTo(2);
+        assertThat(links.peers()).containsExactlyInAnyOrder(N2, N3);
+        assertThat(peers.unresolved()).isEmpty();
+    }
+}

@@ -26,11 +26,6 @@ final class ByteKey {
         return bytes;
     }
 
-    /** The key's bytes (a copy). */
-    byte[] bytes() {
-        return bytes.clone();
-    }
-
     @Override
     public boolean equals(Object other) {
         return other instanceof ByteKey key && Arrays.equals(bytes, key.bytes);

@@ -17,8 +17,8 @@ import java.util.function.Supplier;
 
 /**
  * The admin port: {@code /status}, {@code /health}, {@code /metrics}, {@code /digest} (a fingerprint of the
- * replica's data, see {@link StateDigest}; 503 when the server was built without one) and the membership
- * endpoints ({@link MembershipEndpoints}).
+ * replica's data, see {@link StateDigest}; 503 when the server was built without one), the membership
+ * endpoints ({@link MembershipEndpoints}) and {@code POST /snapshot} ({@link SnapshotEndpoint}).
  *
  * <p>Why the JDK's built-in HTTP server rather than Netty's HTTP codec: admin traffic is a few requests a
  * second from operators and scrapers, and the JDK server needs no pipeline code and no dependency. It runs
@@ -34,15 +34,17 @@ final class AdminHttpServer implements AutoCloseable {
     private static final int THREADS = 4;
 
     AdminHttpServer(InetSocketAddress address, Supplier<NodeStatus> status, KvMetrics metrics) throws IOException {
-        this(address, status, metrics, null, () -> null);
+        this(address, status, metrics, null, null, () -> null);
     }
 
     /**
      * @param membership the membership endpoints, or null to serve none
+     * @param snapshot   the snapshot endpoint, or null to serve none
      * @param digest     answers null when no digest is available
      */
     AdminHttpServer(InetSocketAddress address, Supplier<NodeStatus> status, KvMetrics metrics,
-                    MembershipEndpoints membership, Supplier<StateDigest> digest) throws IOException {
+                    MembershipEndpoints membership, SnapshotEndpoint snapshot, Supplier<StateDigest> digest)
+            throws IOException {
         this.server = HttpServer.create(address, 64);
         this.executor = Executors.newFixedThreadPool(THREADS, runnable -> {
             Thread thread = new Thread(runnable, "caucus-admin-http");
@@ -64,6 +66,9 @@ final class AdminHttpServer implements AutoCloseable {
         if (membership != null) {
             membership.register(server);
         }
+        if (snapshot != null) {
+            snapshot.register(server);
+        }
         server.createContext("/digest", exchange -> {
             StateDigest now = digest.get();
             if (now == null) {
@@ -73,7 +78,7 @@ final class AdminHttpServer implements AutoCloseable {
             }
         });
         server.createContext("/", exchange -> respond(exchange, 404, "application/json",
-                "{\"error\":\"not found; try /status, /health, /metrics, /digest, /members or /leader/transfer\"}\n"));
+                "{\"error\":\"not found; try /status, /health, /metrics, /digest, /members, /leader/transfer or /snapshot\"}\n"));
         server.start();
     }
 

@@ -25,16 +25,24 @@ final class AdminTarget {
         return config == null ? null : ConfigLoader.load(config);
     }
 
+    /** A client that asks the nodes in turn until one answers (see {@link AdminClient}). */
     AdminClient client() {
+        return new AdminClient(nodes(), timeout());
+    }
+
+    /** Every node to ask: the one --http names, or each node of the --config file. */
+    List<InetSocketAddress> nodes() {
         if (config == null && http == null) {
             throw new IllegalArgumentException("give --config FILE or --http HOST:PORT");
         }
-        ClusterConfig cluster = cluster();
-        List<InetSocketAddress> nodes = http != null
+        return http != null
                 ? List.of(ConfigLoader.address("--http:", Map.of("http", http), "http"))
-                : cluster.nodes().stream().map(ClusterConfig.Node::http).toList();
-        Duration timeout = timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds)
+                : cluster().nodes().stream().map(ClusterConfig.Node::http).toList();
+    }
+
+    Duration timeout() {
+        ClusterConfig cluster = http == null ? cluster() : null;
+        return timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds)
                 : cluster != null ? cluster.tunables().requestTimeout().plusSeconds(5) : Duration.ofSeconds(30);
-        return new AdminClient(nodes, timeout);
     }
 }

@@ -13,6 +13,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +21,9 @@ import java.util.function.Supplier;
 
 /** One key-value server: the Raft node with the KV state machine, the RESP port and the admin HTTP port. */
 public final class KvServer implements AutoCloseable {
+
+    /** How long POST /snapshot waits: writing a 1 GB state takes on the order of a minute on a slow disk. */
+    private static final Duration SNAPSHOT_WAIT = Duration.ofMinutes(10);
 
     private final CaucusNode node;
     private final EventLoopGroup acceptors;
@@ -54,7 +58,8 @@ public final class KvServer implements AutoCloseable {
         try {
             bound = bindClientPort(self, backend, metrics);
             this.admin = new AdminHttpServer(self.http(), node::status, metrics,
-                    new MembershipEndpoints(node, directory, tunables.requestTimeout()), digest);
+                    new MembershipEndpoints(node, directory, tunables.requestTimeout()),
+                    new SnapshotEndpoint(node, SNAPSHOT_WAIT), digest);
         } catch (Exception e) { // Netty rethrows a BindException undeclared
             if (bound != null) {
                 bound.close().awaitUninterruptibly();

@@ -5,14 +5,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code caucus} command: {@code server}, {@code demo}, {@code status}, {@code member} and {@code leader},
- * plus any subcommand a {@link SubcommandProvider} on the class path contributes (e.g. {@code chaos}, from
- * caucus-chaos, which depends on this module and so cannot be named here).
+ * The {@code caucus} command: {@code server}, {@code demo}, {@code status}, {@code member}, {@code leader} and
+ * {@code snapshot}, plus any subcommand a {@link SubcommandProvider} on the class path contributes (e.g.
+ * {@code chaos}, from caucus-chaos, which depends on this module and so cannot be named here).
  */
 @Command(name = "caucus", mixinStandardHelpOptions = true, version = "caucus 0.1.0",
         description = "Caucus: a replicated key-value store on Raft that speaks the Redis protocol.",
         subcommands = {ServerCommand.class, DemoCommand.class, StatusCommand.class, MemberCommand.class,
-                LeaderCommand.class})
+                LeaderCommand.class, SnapshotCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -6,6 +6,9 @@ import io.caucus.core.NodeStatus;
 import io.caucus.core.Role;
 import io.caucus.server.CaucusNode;
 import io.caucus.server.Membership;
+import io.caucus.server.StateMachine;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.Queue;
@@ -24,6 +27,9 @@ final class FakeNode implements CaucusNode {
     private final NodeId id;
     private long index;
     int submits;
+    volatile boolean takesSnapshots = true;
+    /** The data of the last snapshot {@link #takeSnapshot()} took, written by the real state machine. */
+    volatile byte[] lastSnapshotBytes;
 
     FakeNode(String id) {
         this.id = NodeId.of(id);
@@ -47,8 +53,19 @@ final class FakeNode implements CaucusNode {
     }
 
     @Override
-    public CompletableFuture<io.caucus.core.SnapshotMetadata> takeSnapshot() {
-        return CompletableFuture.failedFuture(new UnsupportedOperationException("a fake node takes no snapshots"));
+    public synchronized CompletableFuture<io.caucus.core.SnapshotMetadata> takeSnapshot() {
+        if (!takesSnapshots) {
+            return CompletableFuture.failedFuture(new UnsupportedOperationException("snapshots switched off"));
+        }
+        try (StateMachine.Snapshot snapshot = stateMachine.snapshot(index)) {
+            ByteArrayOutputStream data = new ByteArrayOutputStream();
+            snapshot.writeTo(data);
+            lastSnapshotBytes = data.toByteArray();
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return CompletableFuture.completedFuture(new io.caucus.core.SnapshotMetadata(index, 1,
+                ClusterConfiguration.ofVoters(id.value())));
     }
 
     @Override

@@ -117,4 +117,28 @@ class KvServerTest {
                 .isEqualTo(node.stateMachine.digest().toJson());
         assertThat(get("/nope").statusCode()).isEqualTo(404);
     }
+
+    @Test
+    void snapshotEndpointSnapshotsThisNodeAndSaysWhenItCannot() throws Exception {
+        try (Jedis jedis = jedis()) {
+            jedis.set("k", "v");
+        }
+        HttpResponse<String> taken = post("/snapshot");
+        assertThat(taken.statusCode()).isEqualTo(200);
+        assertThat(taken.body()).isEqualTo("{\"node\":\"n1\",\"index\":2,\"term\":1}\n");
+        KvStateMachine restored = new KvStateMachine(100);
+        restored.restore(2, new java.io.ByteArrayInputStream(node.lastSnapshotBytes));
+        assertThat(restored.digest()).isEqualTo(node.stateMachine.digest());
+        assertThat(get("/snapshot").statusCode()).isEqualTo(405);
+        node.takesSnapshots = false;
+        HttpResponse<String> unsupported = post("/snapshot");
+        assertThat(unsupported.statusCode()).isEqualTo(501);
+        assertThat(unsupported.body()).contains("\"error\":\"UNSUPPORTED\"");
+    }
+
+    private HttpResponse<String> post(String path) throws Exception {
+        InetSocketAddress address = config.node("n1").http();
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + path))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    }
 }

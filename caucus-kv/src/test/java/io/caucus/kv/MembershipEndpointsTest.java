@@ -55,7 +55,7 @@ class MembershipEndpointsTest {
         for (FakeNode node : List.of(n1, n2)) {
             ClusterConfig.Node self = config.node(node.id());
             servers.add(new AdminHttpServer(self.http(), node::status, new KvMetrics(),
-                    new MembershipEndpoints(node, new ClusterDirectory(config), Duration.ofSeconds(2)), () -> null));
+                    new MembershipEndpoints(node, new ClusterDirectory(config), Duration.ofSeconds(2)), null, () -> null));
         }
     }
 

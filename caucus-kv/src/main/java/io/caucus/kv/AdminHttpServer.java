@@ -132,7 +132,8 @@ final class AdminHttpServer implements AutoCloseable {
         return id == null ? "null" : "\"" + id.value() + "\"";
     }
 
-    private static void respond(HttpExchange exchange, int code, String type, String body) throws IOException {
+    /** Sends {@code body} as the whole answer; the admin endpoints all answer through here. */
+    static void respond(HttpExchange exchange, int code, String type, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", type);
         exchange.sendResponseHeaders(code, bytes.length);

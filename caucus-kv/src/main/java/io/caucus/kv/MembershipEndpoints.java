@@ -19,7 +19,6 @@ import io.caucus.server.OverloadedException;
 import io.caucus.server.ShutdownException;
 import io.caucus.server.UnknownMemberException;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -323,11 +322,6 @@ final class MembershipEndpoints {
     }
 
     private static void respond(HttpExchange exchange, Answer answer) throws IOException {
-        byte[] bytes = answer.body().getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(answer.status(), bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
+        AdminHttpServer.respond(exchange, answer.status(), "application/json", answer.body());
     }
 }

@@ -6,8 +6,6 @@ import io.caucus.core.SnapshotMetadata;
 import io.caucus.server.CaucusNode;
 import io.caucus.server.ShutdownException;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -79,12 +77,7 @@ final class SnapshotEndpoint {
     }
 
     private static void respond(HttpExchange exchange, int status, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
+        AdminHttpServer.respond(exchange, status, "application/json", body);
     }
 
     private static final class Failure extends Exception {

@@ -3,17 +3,17 @@
 # key-value state, end to end through the operator path (issue 5's closing note). A command, not a test.
 #
 #  1. starts n1..n3 as real `caucus server` processes (the ./caucus launcher, fsync on, CAUCUS_JAVA_OPTS=-Xmx$HEAP);
-#  2. loads KEYS keys x VALUE_BYTES-byte values with MSET batches of BATCH keys, over CONNECTIONS pipelined
-#     redis-cli --pipe connections to the leader, and checks DBSIZE;
+#  2. loads KEYS keys x VALUE_BYTES-byte values with MSET batches of BATCH keys, CONNECTIONS loaders in
+#     parallel, each sending WINDOW commands per redis-cli --pipe connection to the leader; checks DBSIZE;
 #  3. POST /snapshot on every node, so the log is compacted and a new node can only catch up by InstallSnapshot;
 #  4. starts n4 with `caucus server --join`, adds it as a learner (POST /members on the leader) and measures
 #     until the learner's match index (leader's view) and its applied index reach the leader's commit index,
-#     with the phases seen in n4's log (snapshot transfer start, received, state machine restored), then
+#     with the phases seen in n4's log (snapshot transfer started, received and verified), then
 #     promotes it (POST /members/n4/promote, joint consensus) and times that;
 #  5. prints a table (also written to bench/join/target/results.md) with the snapshot size on disk and the
 #     nodes' resident memory. Everything started here is stopped on exit.
 #
-# Tunables (environment): KEYS=10000000 VALUE_BYTES=100 BATCH=200 CONNECTIONS=4 HEAP=3g BASE_PORT=16500
+# Tunables (environment): KEYS=10000000 VALUE_BYTES=100 BATCH=200 CONNECTIONS=4 WINDOW=25 HEAP=3g BASE_PORT=16500
 #   AUTO_SNAPSHOTS=0 (1: keep the default snapshot thresholds during the load, which re-snapshots the growing
 #   state every 64 MiB of log on every node; 0 sets both thresholds to 0, so only the explicit snapshot is taken)
 # Needs redis-cli (Debian redis-tools, installed with apt-get if missing) and python3 (generates the load).
@@ -28,6 +28,7 @@ KEYS="${KEYS:-10000000}"
 VALUE_BYTES="${VALUE_BYTES:-100}"
 BATCH="${BATCH:-200}"
 CONNECTIONS="${CONNECTIONS:-4}"
+WINDOW="${WINDOW:-25}"
 HEAP="${HEAP:-3g}"
 BASE_PORT="${BASE_PORT:-16500}"
 AUTO_SNAPSHOTS="${AUTO_SNAPSHOTS:-0}"
@@ -36,6 +37,7 @@ log() { echo "join-bench: $(date +%H:%M:%S) $*" >&2; }
 die() { echo "join-bench: error: $*" >&2; exit 1; }
 [[ "$KEYS" =~ ^[1-9][0-9]*$ ]] || die "KEYS must be a positive integer, got '$KEYS'"
 [[ "$BATCH" =~ ^[1-9][0-9]*$ ]] || die "BATCH must be a positive integer, got '$BATCH'"
+[[ "$WINDOW" =~ ^[1-9][0-9]*$ ]] || die "WINDOW must be a positive integer, got '$WINDOW'"
 [[ "$CONNECTIONS" =~ ^[1-9][0-9]*$ ]] || die "CONNECTIONS must be a positive integer, got '$CONNECTIONS'"
 [[ "$VALUE_BYTES" =~ ^[1-9][0-9]*$ ]] || die "VALUE_BYTES must be a positive integer, got '$VALUE_BYTES'"
 
@@ -95,38 +97,50 @@ find_leader() { # prints the leader's number once one of n1..n3 reports itself l
   die "no leader among n1..n3 within 120 s; logs in $work"
 }
 
-# Writes RESP MSET commands for keys [first, last) to stdout: key "k" + 10 digits, value VALUE_BYTES bytes
-# that differ per key (the index in the first bytes), so the values are not all one string.
-generate() {
-  python3 - "$1" "$2" "$BATCH" "$VALUE_BYTES" <<'PY'
-import sys
-first, last, batch, size = (int(a) for a in sys.argv[1:5])
-out = sys.stdout.buffer
+# Loads keys [first, last) through one redis-cli --pipe per WINDOW MSET commands (key "k" + 10 digits, value
+# VALUE_BYTES bytes that differ per key), so at most WINDOW proposals of this loader are outstanding: an
+# unbounded pipeline meets the server's back-pressure (OVERLOADED). A window with errors is sent again (MSET of
+# the same values is idempotent); the counts of windows and retries go to stdout.
+load_range() {
+  python3 - "$1" "$2" "$BATCH" "$VALUE_BYTES" "$3" "$WINDOW" <<'PY'
+import subprocess, sys
+first, last, batch, size, port, window = (int(a) for a in sys.argv[1:7])
 pad = b"v" * size
-for start in range(first, last, batch):
-    end = min(start + batch, last)
+
+def mset(start, end):
     parts = [b"*%d\r\n$4\r\nMSET\r\n" % (1 + 2 * (end - start))]
     for i in range(start, end):
         key = b"k%010d" % i
         value = (b"%d:" % i + pad)[:size]
         parts.append(b"$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(key), key, len(value), value))
-    out.write(b"".join(parts))
+    return b"".join(parts)
+
+windows = retries = 0
+step = batch * window
+for start in range(first, last, step):
+    data = b"".join(mset(s, min(s + batch, last)) for s in range(start, min(start + step, last), batch))
+    for attempt in range(20):
+        out = subprocess.run(["redis-cli", "-p", str(port), "--pipe"], input=data, capture_output=True).stdout
+        if b"errors: 0," in out:
+            break
+        retries += 1
+    else:
+        sys.exit("keys %d..%d: still failing after 20 attempts: %s" % (start, start + step, out[-300:]))
+    windows += 1
+print("windows %d, retried %d" % (windows, retries))
 PY
 }
 
-load() { # load LEADER: CONNECTIONS pipelined connections, each a contiguous share of the keys
+load() { # load LEADER: CONNECTIONS loaders in parallel, each a contiguous share of the keys
   local leader="$1" c first last pids=() failed=0
   for ((c = 0; c < CONNECTIONS; c++)); do
     first=$((KEYS * c / CONNECTIONS)); last=$((KEYS * (c + 1) / CONNECTIONS))
-    ( generate "$first" "$last" | redis-cli -p "$(client_port "$leader")" --pipe --pipe-timeout 600 \
-        > "$work/load-$c.txt" 2>&1 ) &
+    load_range "$first" "$last" "$(client_port "$leader")" > "$work/load-$c.txt" 2>&1 &
     pids+=($!)
   done
-  for c in "${!pids[@]}"; do wait "${pids[$c]}" || failed=1; done
-  for ((c = 0; c < CONNECTIONS; c++)); do
-    grep -q 'errors: 0,' "$work/load-$c.txt" || { failed=1; log "connection $c: $(tail -n 3 "$work/load-$c.txt")"; }
-  done
-  (( failed == 0 )) || die "the load had errors (see $work/load-*.txt)"
+  for c in "${!pids[@]}"; do wait "${pids[$c]}" || { failed=1; log "loader $c: $(tail -n 2 "$work/load-$c.txt")"; }; done
+  (( failed == 0 )) || die "the load failed (see $work/load-*.txt)"
+  log "loaders: $(cat "$work"/load-*.txt | tr '\n' ';')"
 }
 
 snapshot_bytes() { # the newest snapshot file of node I, in bytes

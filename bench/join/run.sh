@@ -13,7 +13,7 @@
 #  5. prints a table (also written to bench/join/target/results.md) with the snapshot size on disk and the
 #     nodes' resident memory. Everything started here is stopped on exit.
 #
-# Tunables (environment): KEYS=10000000 VALUE_BYTES=100 BATCH=200 CONNECTIONS=4 WINDOW=25 HEAP=3g BASE_PORT=16500
+# Tunables (environment): KEYS=10000000 VALUE_BYTES=100 BATCH=200 CONNECTIONS=4 WINDOW=25 HEAP=4g BASE_PORT=16500
 #   AUTO_SNAPSHOTS=0 (1: keep the default snapshot thresholds during the load, which re-snapshots the growing
 #   state every 64 MiB of log on every node; 0 sets both thresholds to 0, so only the explicit snapshot is taken)
 # Needs redis-cli (Debian redis-tools, installed with apt-get if missing) and python3 (generates the load).
@@ -29,7 +29,7 @@ VALUE_BYTES="${VALUE_BYTES:-100}"
 BATCH="${BATCH:-200}"
 CONNECTIONS="${CONNECTIONS:-4}"
 WINDOW="${WINDOW:-25}"
-HEAP="${HEAP:-3g}"
+HEAP="${HEAP:-4g}"
 BASE_PORT="${BASE_PORT:-16500}"
 AUTO_SNAPSHOTS="${AUTO_SNAPSHOTS:-0}"
 

@@ -41,6 +41,7 @@ final class ChaosCluster implements AutoCloseable {
     private final ProxyNetwork network;
     private final ChildProcesses children = new ChildProcesses();
     private final Set<String> paused = ConcurrentHashMap.newKeySet();
+    private final Set<String> joined = ConcurrentHashMap.newKeySet();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Thread hook = new Thread(this::stopProcesses, "chaos-cluster-stop");
 
@@ -110,9 +111,41 @@ final class ChaosCluster implements AutoCloseable {
         return directory.resolve(id + ".yaml");
     }
 
+    /**
+     * Starts the node's process. A node that was ever wiped and rejoined is always started with {@code --join}:
+     * killed before the leader sent it anything, it must not bootstrap itself as a voter of the file's nodes.
+     */
     void start(String id) {
-        children.start(id, List.of("server", "--config", configFile(id).toString(), "--id", id,
-                "--data", directory.resolve("data").resolve(id).toString()), directory.resolve(id + ".log"));
+        List<String> args = new ArrayList<>(List.of("server", "--config", configFile(id).toString(), "--id", id,
+                "--data", dataDirectory(id).toString()));
+        if (joined.contains(id)) {
+            args.add("--join");
+        }
+        children.start(id, args, directory.resolve(id + ".log"));
+    }
+
+    /**
+     * Kills the node, deletes its data and starts it again with {@code --join}, under the same id: the way an
+     * operator replaces a node whose disk was lost. Only safe for a node that is no longer a member.
+     */
+    void wipeAndStartJoining(String id) throws InterruptedException {
+        kill(id);
+        Path data = dataDirectory(id);
+        if (Files.exists(data)) {
+            try (var paths = Files.walk(data)) {
+                for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(path);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot wipe " + data, e);
+            }
+        }
+        joined.add(id);
+        start(id);
+    }
+
+    private Path dataDirectory(String id) {
+        return directory.resolve("data").resolve(id);
     }
 
     void startAll() {
@@ -185,27 +218,57 @@ final class ChaosCluster implements AutoCloseable {
         if (!isLive(id)) {
             return Optional.empty();
         }
-        InetSocketAddress address = nodes.get(id).http();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + hostPort(address) + path))
-                .timeout(Duration.ofSeconds(3)).GET().build();
         try {
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
-                return Optional.empty();
-            }
-            // YAML 1.2 is a superset of JSON.
-            if (new Load(LoadSettings.builder().build()).loadFromString(response.body()) instanceof Map<?, ?> map) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> fields = (Map<String, Object>) map;
-                return Optional.of(fields);
-            }
-            return Optional.empty();
+            HttpResponse<String> response = admin(id, "GET", path, Duration.ofSeconds(3));
+            return response.statusCode() == 200 ? parseJson(response.body()) : Optional.empty();
         } catch (IOException e) {
             return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();
         }
+    }
+
+    /**
+     * One request to the node's admin HTTP port (not through the proxies: the operator's path). Membership
+     * changes go to whichever node is asked and are forwarded to the leader by the node itself.
+     */
+    HttpResponse<String> admin(String id, String method, String path, Duration timeout)
+            throws IOException, InterruptedException {
+        InetSocketAddress address = nodes.get(id).http();
+        HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.noBody();
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + hostPort(address) + path))
+                .timeout(timeout).method(method, body).build();
+        return http.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** {@code POST /members {"id": member}} on node {@code id}: add as a learner, address from the file. */
+    HttpResponse<String> addMember(String id, String member, Duration timeout)
+            throws IOException, InterruptedException {
+        InetSocketAddress address = nodes.get(id).http();
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + hostPort(address) + "/members"))
+                .timeout(timeout).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"" + member + "\"}")).build();
+        return http.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    static Optional<Map<String, Object>> parseJson(String body) {
+        // YAML 1.2 is a superset of JSON.
+        try {
+            if (new Load(LoadSettings.builder().build()).loadFromString(body) instanceof Map<?, ?> map) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> fields = (Map<String, Object>) map;
+                return Optional.of(fields);
+            }
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+        return Optional.empty();
+    }
+
+    /** The membership as {@code GET /members} on a live node answers it (forwarded to the leader), or empty. */
+    Optional<Map<String, Object>> members(String id) {
+        return getJson(id, "/members");
     }
 
     /** The live node that says it leads in the highest term, if any answers so. */

@@ -33,7 +33,7 @@ final class ChaosCommand implements Callable<Integer> {
     int nodes;
 
     @Option(names = "--faults", defaultValue = "kill,pause,partition",
-            description = "Fault kinds to draw from (default: ${DEFAULT-VALUE}).")
+            description = "Fault kinds to draw from: kill, pause, partition, membership (default: ${DEFAULT-VALUE}).")
     String faults;
 
     @Option(names = "--seed", description = "Seed of the fault schedule and the clients' choices (default: random).")

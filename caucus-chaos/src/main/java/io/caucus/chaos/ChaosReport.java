@@ -29,6 +29,10 @@ final class ChaosReport {
         out.append(result.summary()).append("\n\n");
         out.append("operations by kind: ").append(countByKind(result.operations())).append("\n\n");
         appendWindows(out, result);
+        if (!result.membershipChanges().isEmpty()) {
+            out.append("\nmembership changes (admin requests; refused and unknown are not anomalies)\n");
+            result.membershipChanges().forEach(change -> out.append("  ").append(change).append('\n'));
+        }
         out.append("\nchecks\n");
         for (CheckOutcome check : result.checks()) {
             out.append(check.passed() ? "  PASS " : "  FAIL ").append(check.name()).append(": ")

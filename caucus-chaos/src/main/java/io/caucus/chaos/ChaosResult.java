@@ -10,12 +10,13 @@ import java.util.Map;
 /** What a chaos run did and found. */
 record ChaosResult(ChaosOptions options, Path directory, List<Operation> operations, List<FaultWindow> windows,
                    List<CheckOutcome> checks, Map<String, String> finalValues, long clientsStartedMicros,
-                   long clientsStoppedMicros) {
+                   long clientsStoppedMicros, List<MembershipOperator.Change> membershipChanges) {
 
     ChaosResult {
         operations = List.copyOf(operations);
         windows = List.copyOf(windows);
         checks = List.copyOf(checks);
+        membershipChanges = List.copyOf(membershipChanges);
         finalValues = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(finalValues));
     }
 
@@ -41,6 +42,15 @@ record ChaosResult(ChaosOptions options, Path directory, List<Operation> operati
         return counts;
     }
 
+    Map<MembershipOperator.Result, Integer> membershipByResult() {
+        Map<MembershipOperator.Result, Integer> counts = new EnumMap<>(MembershipOperator.Result.class);
+        for (MembershipOperator.Result result : MembershipOperator.Result.values()) {
+            counts.put(result, 0);
+        }
+        membershipChanges.forEach(change -> counts.merge(change.result(), 1, Integer::sum));
+        return counts;
+    }
+
     /** One line: verdict, operations, faults, failed checks. */
     String summary() {
         Map<Outcome, Integer> outcomes = countByOutcome(operations);
@@ -50,7 +60,15 @@ record ChaosResult(ChaosOptions options, Path directory, List<Operation> operati
                 .append(outcomes.get(Outcome.OK)).append(", failed ").append(outcomes.get(Outcome.FAILED))
                 .append(", unknown ").append(outcomes.get(Outcome.UNKNOWN)).append("), faults: kill ")
                 .append(faults.get(FaultKind.KILL)).append(", pause ").append(faults.get(FaultKind.PAUSE))
-                .append(", partition ").append(faults.get(FaultKind.PARTITION)).append("; anomalies: ")
+                .append(", partition ").append(faults.get(FaultKind.PARTITION));
+        if (options.faults().contains(FaultKind.MEMBERSHIP)) {
+            Map<MembershipOperator.Result, Integer> changes = membershipByResult();
+            out.append(", membership ").append(faults.get(FaultKind.MEMBERSHIP)).append(" (changes ok ")
+                    .append(changes.get(MembershipOperator.Result.OK)).append(", refused ")
+                    .append(changes.get(MembershipOperator.Result.REFUSED)).append(", unknown ")
+                    .append(changes.get(MembershipOperator.Result.UNKNOWN)).append(')');
+        }
+        out.append("; anomalies: ")
                 .append(checks.stream().filter(check -> !check.passed()).count()).append("; report in ")
                 .append(directory.resolve("report.txt"));
         return out.toString();

@@ -70,10 +70,19 @@ final class ChaosRun {
             runWorkloadUnderFaults(cluster, nemesis);
             long clientsStoppedMicros = history.nowMicros();
             nemesis.healEverything();
+            CheckOutcome configuration = null;
+            if (options.faults().contains(FaultKind.MEMBERSHIP)) {
+                say("restoring every node as a voter");
+                configuration = configurationRestored(cluster, nemesis);
+                say(configuration.name() + ": " + configuration.detail());
+            }
             say("healed everything; waiting for a leader all nodes agree on");
             say("leader " + awaitAgreedLeader(cluster) + "; final reads");
             Map<String, String> finalValues = finalReads(cluster);
             List<CheckOutcome> checks = new ArrayList<>();
+            if (configuration != null) {
+                checks.add(configuration);
+            }
             checks.add(convergence(cluster));
             List<Operation> operations = history.operations();
             say("checking " + operations.size() + " operations");
@@ -81,7 +90,7 @@ final class ChaosRun {
             checks.add(HistoryChecks.acknowledgedWritesPresent(operations, options.registerKeys(), finalValues));
             checks.add(HistoryChecks.appendsOnceInOrder(operations, options.appendKeys(), finalValues));
             ChaosResult result = new ChaosResult(options, directory, operations, nemesis.windows(), checks,
-                    finalValues, clientsStartedMicros, clientsStoppedMicros);
+                    finalValues, clientsStartedMicros, clientsStoppedMicros, nemesis.membershipChanges());
             history.write(directory.resolve("history.txt"));
             Files.writeString(directory.resolve("report.txt"), ChaosReport.render(result, history));
             say(result.summary());
@@ -133,6 +142,8 @@ final class ChaosRun {
             case Fault.Kill kill -> electionMillis + random.nextInt(4000);
             case Fault.Pause pause -> 2 * electionMillis + random.nextInt(3000);
             case Fault.Partition partition -> 2 * electionMillis + random.nextInt(5000);
+            // The change itself took its time under the partition; hold it a little longer.
+            case Fault.Membership membership -> electionMillis + random.nextInt(3000);
         };
     }
 
@@ -178,6 +189,21 @@ final class ChaosRun {
                     + " within " + SETTLE.toSeconds() + " s"))[0]);
         }
         return values;
+    }
+
+    /**
+     * After healing, the cluster ends in a valid configuration: not joint, no learner left behind, every node a
+     * voter (removed nodes were wiped and rejoined under their ids).
+     */
+    private CheckOutcome configurationRestored(ChaosCluster cluster, Nemesis nemesis) throws InterruptedException {
+        String name = "configuration restored";
+        Optional<MembershipOperator.Membership> membership = nemesis.restoreMembership(SETTLE);
+        return membership.map(m -> CheckOutcome.pass(name, "leader " + m.leader() + " in term " + m.term()
+                        + ", voters " + m.voters() + ", committed, not joint, no learners"))
+                .orElseGet(() -> CheckOutcome.fail(name, "not every node of " + cluster.ids()
+                        + " is a voter in a committed, non-joint configuration after " + SETTLE.toSeconds()
+                        + " s; last seen: " + nemesis.membershipChanges().stream().skip(Math.max(0,
+                        nemesis.membershipChanges().size() - 5)).map(Object::toString).toList(), List.of()));
     }
 
     /** Every node reaches the same applied index with the same data digest (State Machine Safety, §5.4.3). */

@@ -37,6 +37,20 @@ sealed interface Fault {
         }
     }
 
+    /**
+     * A membership change through the admin endpoints, during {@code partition} if it is not null (cut before
+     * the change, healed with it). A removed node is wiped and rejoins under the same id; the heal restores
+     * every node as a voter.
+     */
+    record Membership(Action action, PartitionShape partition) implements Fault {
+        enum Action { REMOVE_REJOIN_ONE, REMOVE_REJOIN_LEADER, TRANSFER_LEADER }
+
+        @Override
+        public FaultKind kind() {
+            return FaultKind.MEMBERSHIP;
+        }
+    }
+
     /** Draws the next fault from the enabled kinds, each kind and then each variant equally likely. */
     static Fault draw(Random random, Set<FaultKind> enabled, int clusterSize) {
         List<FaultKind> kinds = enabled.stream().sorted().toList();
@@ -44,6 +58,9 @@ sealed interface Fault {
             case KILL -> new Kill(pick(random, Kill.Target.values()));
             case PAUSE -> new Pause(pick(random, Pause.Target.values()));
             case PARTITION -> new Partition(pick(random, PartitionShape.usableWith(clusterSize)));
+            // Half the changes overlap a partition: the case Jepsen found the bugs in.
+            case MEMBERSHIP -> new Membership(pick(random, Membership.Action.values()),
+                    random.nextBoolean() ? pick(random, PartitionShape.usableWith(clusterSize)) : null);
         };
     }
 

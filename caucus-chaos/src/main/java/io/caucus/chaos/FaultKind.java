@@ -12,7 +12,10 @@ enum FaultKind {
     PAUSE,
     /** Network partitions through the proxies: isolate one, isolate the leader, majority/minority, ring,
      * bridge, one-way. */
-    PARTITION;
+    PARTITION,
+    /** Membership changes through the admin endpoints (remove a voter or the leader, wipe it, rejoin it as a
+     * learner, promote it; transfer leadership), often while a partition is in force. */
+    MEMBERSHIP;
 
     /** Parses {@code kill,pause,partition} (any subset, any order); names a bad item and the valid ones. */
     static Set<FaultKind> parseList(String text) {
@@ -26,11 +29,11 @@ enum FaultKind {
                 kinds.add(valueOf(name.toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("unknown fault '" + name + "' in '" + text
-                        + "'; choose from kill, pause, partition");
+                        + "'; choose from kill, pause, partition, membership");
             }
         }
         if (kinds.isEmpty()) {
-            throw new IllegalArgumentException("no fault named in '" + text + "'; choose from kill, pause, partition");
+            throw new IllegalArgumentException("no fault named in '" + text + "'; choose from kill, pause, partition, membership");
         }
         return kinds;
     }

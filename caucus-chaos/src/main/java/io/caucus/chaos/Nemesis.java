@@ -2,7 +2,9 @@ package io.caucus.chaos;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 
@@ -20,6 +22,7 @@ final class Nemesis {
     private final ChaosHistory history;
     private final Random random;
     private final List<FaultWindow> windows = new ArrayList<>();
+    private final MembershipOperator operator;
     private Active active;
     private long activeSinceMicros;
 
@@ -27,6 +30,8 @@ final class Nemesis {
         this.cluster = cluster;
         this.history = history;
         this.random = random;
+        // Its own stream: how many requests a change takes depends on timing, the schedule must not.
+        this.operator = new MembershipOperator(cluster, history, new Random(random.nextLong()));
     }
 
     /** Strikes {@code fault} now; returns its concrete description (e.g. "kill leader n2"). */
@@ -41,6 +46,7 @@ final class Nemesis {
             case Fault.Kill kill -> kill(kill.target(), nodes, leader);
             case Fault.Pause pause -> pause(pause.target(), nodes, leader);
             case Fault.Partition partition -> partition(partition.shape(), nodes, leader);
+            case Fault.Membership membership -> membership(membership, nodes, leader);
         };
         return active.description();
     }
@@ -77,8 +83,53 @@ final class Nemesis {
                 + (leader != null ? " (leader was " + leader + ")" : "") + " cutting " + links, List.of(), null);
     }
 
+    /**
+     * Cuts the partition (if any), then makes the change while it is in force. A remove-and-rejoin goes as far
+     * as it can within {@code budget}: under a partition the removal may be refused or unknown, the learner may
+     * not catch up; the heal finishes the job.
+     */
+    private Active membership(Fault.Membership fault, List<String> nodes, String leader) throws InterruptedException {
+        String partition = "";
+        if (fault.partition() != null) {
+            partition = " during " + partition(fault.partition(), nodes, leader).description();
+        }
+        List<String> shuffled = shuffled(nodes);
+        String change = switch (fault.action()) {
+            case REMOVE_REJOIN_ONE -> removeAndRejoin(shuffled.get(0), "one");
+            case REMOVE_REJOIN_LEADER -> removeAndRejoin(leader != null ? leader : shuffled.get(0),
+                    leader != null ? "leader" : "leader (none known: random)");
+            case TRANSFER_LEADER -> {
+                String to = shuffled.stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+                MembershipOperator.Change transfer = operator.transfer(to);
+                yield "transfer leadership " + (leader != null ? leader : "?") + "->" + to + ": " + label(transfer);
+            }
+        };
+        return new Active(FaultKind.MEMBERSHIP, "membership " + change + partition, List.of(), null);
+    }
+
+    private String removeAndRejoin(String victim, String what) throws InterruptedException {
+        int before = operator.changes().size();
+        operator.removeAndRejoin(victim, Duration.ofSeconds(15));
+        List<MembershipOperator.Change> made = operator.changes();
+        return "remove-rejoin " + what + " " + victim + ": " + made.subList(before, made.size()).stream()
+                .map(change -> change.request().split(" ")[0] + " " + label(change)).toList();
+    }
+
+    private static String label(MembershipOperator.Change change) {
+        return change.result().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Every node a voter again (see {@link MembershipOperator#restoreAll}); empty if not by the deadline. */
+    Optional<MembershipOperator.Membership> restoreMembership(Duration deadline) throws InterruptedException {
+        return operator.restoreAll(deadline);
+    }
+
+    List<MembershipOperator.Change> membershipChanges() {
+        return operator.changes();
+    }
+
     /** Undoes the fault in force (restart, SIGCONT or heal the network) and closes its window. */
-    void heal() {
+    void heal() throws InterruptedException {
         if (active == null) {
             return;
         }
@@ -87,16 +138,20 @@ final class Nemesis {
         if (active.paused() != null) {
             cluster.resume(active.paused());
         }
-        if (active.kind() == FaultKind.PARTITION) {
+        if (active.kind() == FaultKind.PARTITION || active.kind() == FaultKind.MEMBERSHIP) {
             cluster.network().healAll();
         }
         windows.add(new FaultWindow(windows.size() + 1, active.kind(), active.description(), activeSinceMicros,
                 healedAt));
+        boolean membership = active.kind() == FaultKind.MEMBERSHIP;
         active = null;
+        if (membership) {
+            operator.restoreAll(ChaosRun.SETTLE); // not restored yet: the final heal tries again and checks
+        }
     }
 
     /** Returns the cluster to full health whatever happened: network healed, every node resumed and running. */
-    void healEverything() {
+    void healEverything() throws InterruptedException {
         heal();
         cluster.network().healAll();
         for (String id : cluster.ids()) {

@@ -25,7 +25,8 @@ class ChaosCommandTest {
 
     @Test
     void faultListsAreParsedAndBadNamesRefused() {
-        assertThat(FaultKind.parseList("kill,pause,partition")).isEqualTo(EnumSet.allOf(FaultKind.class));
+        assertThat(FaultKind.parseList("kill,pause,partition,membership")).isEqualTo(EnumSet.allOf(FaultKind.class));
+        assertThat(FaultKind.parseList("membership")).containsExactly(FaultKind.MEMBERSHIP);
         assertThat(FaultKind.parseList(" Pause ")).containsExactly(FaultKind.PAUSE);
         assertThatThrownBy(() -> FaultKind.parseList("kill,flood"))
                 .hasMessageContaining("unknown fault 'flood'").hasMessageContaining("kill, pause, partition");

@@ -59,6 +59,17 @@ class ChaosRunTest {
         run("partition", 3, SHORT, Set.of(FaultKind.PARTITION), seed(303));
     }
 
+    /**
+     * Removes voters (the leader too), wipes and rejoins them, transfers leadership, half the time during a
+     * partition; the run ends with every node a voter again and every check passing.
+     */
+    @Test
+    void membershipChangesDuringPartitions() throws Exception {
+        ChaosResult result = run("membership", 3, SHORT, Set.of(FaultKind.MEMBERSHIP), seed(404));
+        assertThat(result.membershipChanges()).as("admin requests made").isNotEmpty();
+        assertThat(result.checks()).anyMatch(check -> check.name().equals("configuration restored") && check.passed());
+    }
+
     @Test
     void soak() throws Exception {
         Assumptions.assumeTrue(Boolean.getBoolean("caucus.chaos.soak"), "soak runs with -Dcaucus.chaos.soak=true");

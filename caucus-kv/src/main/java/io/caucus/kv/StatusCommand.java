@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "status", mixinStandardHelpOptions = true, description = "Show every node's state as a table.")
 final class StatusCommand implements Callable<Integer> {
 
-    static final String FORMAT = "%-10s %-14s %-6s %-8s %-8s %-8s %-8s %s%n";
+    static final String FORMAT = "%-10s %-14s %-8s %-6s %-8s %-8s %-8s %-8s %s%n";
 
     @Option(names = "--config", required = true, description = "The cluster's YAML file.")
     Path config;
@@ -32,15 +32,17 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     static void printTable(ClusterConfig cluster, StatusClient client, PrintWriter out) {
-        out.printf(FORMAT, "ID", "ROLE", "TERM", "LEADER", "COMMIT", "APPLIED", "LAST", "CLIENT");
+        out.printf(FORMAT, "ID", "ROLE", "PART", "TERM", "LEADER", "COMMIT", "APPLIED", "LAST", "CLIENT");
         for (ClusterConfig.Node node : cluster.nodes()) {
             Optional<Map<String, Object>> status = client.fetch(node.http());
             String clientAddress = ServerCommand.hostPort(node.client());
             if (status.isEmpty()) {
-                out.printf(FORMAT, node.id(), "unreachable", "-", "-", "-", "-", "-", clientAddress);
+                out.printf(FORMAT, node.id(), "unreachable", "-", "-", "-", "-", "-", "-", clientAddress);
             } else {
                 Map<String, Object> s = status.get();
-                out.printf(FORMAT, node.id(), s.get("role"), s.get("term"), s.get("leader") == null ? "-"
+                // PART: voter, learner, or none (not added yet, or removed from the cluster).
+                out.printf(FORMAT, node.id(), s.get("role"), s.getOrDefault("part", "-"), s.get("term"),
+                        s.get("leader") == null ? "-"
                         : s.get("leader"), s.get("commit"), s.get("applied"), s.get("lastIndex"), clientAddress);
             }
         }

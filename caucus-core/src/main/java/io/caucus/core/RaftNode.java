@@ -949,6 +949,11 @@ public final class RaftNode {
         return term;
     }
 
+    /** The configuration in force: the last one in the log, committed or not (Raft paper §6). */
+    public ClusterConfiguration configuration() {
+        return configuration;
+    }
+
     /** The leader of the current term as far as this node knows, or {@code null}. */
     public NodeId leader() {
         return leader;

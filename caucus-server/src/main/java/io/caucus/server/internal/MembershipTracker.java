@@ -243,7 +243,7 @@ final class MembershipTracker {
     // ---------------------------------------------------------------- configuration in force
 
     private void followConfiguration(long nowNanos) {
-        ClusterConfiguration configuration = raft.status().configuration();
+        ClusterConfiguration configuration = raft.configuration();
         transportPeers.follow(configuration, raft.leader(), nowNanos);
         if (!configuration.equals(lastConfiguration)) {
             announce(lastConfiguration, configuration);
@@ -294,9 +294,9 @@ final class MembershipTracker {
             case CHANGE_IN_PROGRESS -> new ChangeInProgressException("cannot " + what
                     + ": another membership change is not finished (one change at a time); retry once it is");
             case UNKNOWN_MEMBER -> new UnknownMemberException(node, "cannot " + what + ": " + node
-                    + " is not a member in the required role (configuration " + raft.status().configuration() + ")");
+                    + " is not a member in the required role (configuration " + raft.configuration() + ")");
             case ALREADY_MEMBER -> new AlreadyMemberException(node, "cannot " + what + ": " + node
-                    + " is already a member (configuration " + raft.status().configuration() + ")");
+                    + " is already a member (configuration " + raft.configuration() + ")");
             case LEARNER_BEHIND -> new LearnerBehindException(node, "cannot " + what + ": learner " + node
                     + " is still catching up (more than " + maxLearnerLagEntries
                     + " entries behind); retry once it is close behind");

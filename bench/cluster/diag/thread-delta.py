@@ -9,7 +9,7 @@ for l in open(sys.argv[2]):
     pid,tid,comm,t = l.rstrip('\n').split('|')
     d = int(t) - a.get((pid,tid), 0)
     g = re.sub(r'[-#]?\d+$', '', comm)
-    g = re.sub(r'-n\d.*', '', g)
+    g = re.sub(r'-n\d.*', '', g); g = re.sub(r'-\d+$', '', g)
     byg[g] += d; bypid[pid] += d
 tot = sum(byg.values())
 print("total us/write %.1f" % (tot/hz*1e6/writes))

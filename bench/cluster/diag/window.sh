@@ -5,7 +5,9 @@
 # writes only, WARM seconds of warm-up, default 10), and over a WIN-second window (default 15) inside the
 # write phase reports: commits/s (the leader's commit index), server CPU per write by process and by thread
 # group (/proc/PID/task), and per node the syscalls and context switches per write (perf stat tracepoints).
-# JFR=1 records the leader with fast-sampling.jfc (2 ms), JFR=all every node; STRACE=1 adds an strace -c
+# JFR=1 records the leader with fast-sampling.jfc (2 ms), JFR=all every node; AP=1 profiles every node's CPU (perf events, kernel frames included)
+# over the window with async-profiler (fetched from Maven Central, tools.profiler:async-profiler; collapsed
+# stacks per thread in ap-nN.collapsed, summarised by ap-summary.py); STRACE=1 adds an strace -c
 # after the window. JOPTS passes JVM options to the servers. Needs the jars of ../run.sh (it builds them),
 # perf and python3. Output under bench/cluster/target/diag/run-TAG; jfr-summary.sh summarises a recording.
 set -euo pipefail
@@ -15,7 +17,7 @@ JOPTS="${JOPTS:-}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"; root="$(cd "$here/../../.." && pwd)"; B=${BASE_PORT:-17400}; jdk=/usr/lib/jvm/temurin-25-jdk-amd64
 dir="$here/../target/diag/run-$tag"; rm -rf $dir; mkdir -p $dir
 kv_jar="$(ls $root/caucus-kv/target/caucus-kv-*.jar | grep -v -- '-sources\|-tests' | head -n 1)"
-{ echo "nodes:"; for i in 1 2 3; do echo "  - id: n$i"; echo "    raft: 127.0.0.1:$((B+10+i))"; echo "    client: 127.0.0.1:$((B+20+i))"; echo "    http: 127.0.0.1:$((B+30+i))"; done; echo "fsync: true"; echo "dataDirectory: $dir/data"; } > $dir/cluster.yaml
+{ echo "nodes:"; for i in 1 2 3; do echo "  - id: n$i"; echo "    raft: 127.0.0.1:$((B+10+i))"; echo "    client: 127.0.0.1:$((B+20+i))"; echo "    http: 127.0.0.1:$((B+30+i))"; done; echo "fsync: ${FSYNC:-true}"; echo "dataDirectory: $dir/data"; } > $dir/cluster.yaml
 pids=()
 trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null; done; wait 2>/dev/null' EXIT
 for i in 1 2 3; do $jdk/bin/java $JOPTS -cp "$kv_jar:$root/caucus-kv/target/lib/*" io.caucus.kv.Main server --config $dir/cluster.yaml --id n$i > $dir/n$i.log 2>&1 & pids+=($!); done
@@ -30,9 +32,16 @@ c0=$(curl -s http://127.0.0.1:$((B+30+leader))/status | grep -o '"commit" *: *[0
 l0=$(cut -d' ' -f1 /proc/loadavg)
 [[ -n "${JFR:-}" ]] && $jdk/bin/jcmd ${pids[$((leader-1))]} JFR.start name=p settings="$here/fast-sampling.jfc" duration=${L}s filename=$dir/leader.jfr >/dev/null
 [[ "${JFR:-}" == all ]] && for i in 1 2 3; do (( i == leader )) || $jdk/bin/jcmd ${pids[$((i-1))]} JFR.start name=p settings="$here/fast-sampling.jfc" duration=${L}s filename=$dir/follower-n$i.jfr >/dev/null; done
+if [[ -n "${AP:-}" ]]; then
+  ap_lib="$("$here/async-profiler.sh")"
+  for i in 1 2 3; do $jdk/bin/jcmd ${pids[$((i-1))]} JVMTI.agent_load "$ap_lib" "\"start,event=cpu,interval=1ms,threads\"" >/dev/null; done
+fi
 for i in 1 2 3; do timeout -s INT $L perf stat -x, -e syscalls:sys_enter_fdatasync,syscalls:sys_enter_futex,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_write,syscalls:sys_enter_read,context-switches -p ${pids[$((i-1))]} -o $dir/perf-n$i.txt >/dev/null 2>&1 & done
 sleep $L
 "$here/threads.sh" $dir/b ${pids[@]}
+if [[ -n "${AP:-}" ]]; then
+  for i in 1 2 3; do $jdk/bin/jcmd ${pids[$((i-1))]} JVMTI.agent_load "$ap_lib" "\"stop,file=$dir/ap-n$i.collapsed,collapsed\"" >/dev/null; done
+fi
 c1=$(curl -s http://127.0.0.1:$((B+30+leader))/status | grep -o '"commit" *: *[0-9]*' | grep -o '[0-9]*$')
 if [[ -n "${STRACE:-}" ]]; then
   s0=$(curl -s http://127.0.0.1:$((B+30+leader))/status | grep -o '"commit" *: *[0-9]*' | grep -o '[0-9]*$')

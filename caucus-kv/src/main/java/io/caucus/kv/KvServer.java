@@ -2,14 +2,14 @@ package io.caucus.kv;
 
 import io.caucus.core.NodeId;
 import io.caucus.server.CaucusNode;
+import io.caucus.transport.NettyIo;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -43,8 +43,8 @@ public final class KvServer implements AutoCloseable {
             throws IOException {
         ClusterConfig.Tunables tunables = config.tunables();
         this.node = node;
-        this.acceptors = new NioEventLoopGroup(1);
-        this.workers = new NioEventLoopGroup(2);
+        this.acceptors = NettyIo.newGroup(1, new DefaultThreadFactory("caucus-resp-accept", true));
+        this.workers = NettyIo.newGroup(2, new DefaultThreadFactory("caucus-resp", true));
         this.retries = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "caucus-kv-retries");
             thread.setDaemon(true);
@@ -111,7 +111,7 @@ public final class KvServer implements AutoCloseable {
 
     private Channel bindClientPort(ClusterConfig.Node self, KvBackend backend, KvMetrics metrics) {
         try {
-            return new ServerBootstrap().group(acceptors, workers).channel(NioServerSocketChannel.class)
+            return new ServerBootstrap().group(acceptors, workers).channel(NettyIo.serverChannel(workers))
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new ChannelInitializer<SocketChannel>() {

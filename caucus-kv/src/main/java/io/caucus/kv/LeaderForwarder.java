@@ -5,6 +5,7 @@ import io.caucus.server.NoLeaderException;
 import io.caucus.server.NotLeaderException;
 import io.caucus.server.OutcomeUnknownException;
 import io.caucus.server.OverloadedException;
+import io.caucus.transport.NettyIo;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
@@ -15,7 +16,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.redis.ArrayRedisMessage;
 import io.netty.handler.codec.redis.ErrorRedisMessage;
 import io.netty.handler.codec.redis.FullBulkStringRedisMessage;
@@ -73,7 +73,7 @@ final class LeaderForwarder implements AutoCloseable {
         Connection(NodeId leader, InetSocketAddress address) {
             this.leader = leader;
             this.address = address;
-            this.channelFuture = new Bootstrap().group(group).channel(NioSocketChannel.class)
+            this.channelFuture = new Bootstrap().group(group).channel(NettyIo.socketChannel(group))
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 1000)
                     .handler(new ChannelInitializer<SocketChannel>() {

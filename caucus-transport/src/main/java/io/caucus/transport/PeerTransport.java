@@ -8,9 +8,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
@@ -58,7 +56,7 @@ public final class PeerTransport implements AutoCloseable {
         this.listenAddress = Objects.requireNonNull(builder.listenAddress, "listenAddress is required");
         this.options = builder.options;
         this.inbound = Objects.requireNonNull(builder.inbound, "inboundHandler is required");
-        this.group = new NioEventLoopGroup(options.ioThreads(),
+        this.group = NettyIo.newGroup(options.ioThreads(),
                 new DefaultThreadFactory("caucus-transport-" + self, true));
         builder.peers.forEach((peer, address) -> links.put(peer, newLink(peer, address)));
     }
@@ -78,7 +76,7 @@ public final class PeerTransport implements AutoCloseable {
         }
         ChannelFuture bind = new ServerBootstrap()
                 .group(group)
-                .channel(NioServerSocketChannel.class)
+                .channel(NettyIo.serverChannel(group))
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)

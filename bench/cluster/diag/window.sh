@@ -29,6 +29,7 @@ lg=$!
 sleep $((W+2))
 c0=$(curl -s http://127.0.0.1:$((B+30+leader))/status | grep -o '"commit" *: *[0-9]*' | grep -o '[0-9]*$')
 "$here/threads.sh" $dir/a ${pids[@]}
+for i in 1 2 3; do curl -s http://127.0.0.1:$((B+30+i))/metrics > $dir/metrics-a-n$i.txt; done
 l0=$(cut -d' ' -f1 /proc/loadavg)
 [[ -n "${JFR:-}" ]] && $jdk/bin/jcmd ${pids[$((leader-1))]} JFR.start name=p settings="$here/fast-sampling.jfc" duration=${L}s filename=$dir/leader.jfr >/dev/null
 [[ "${JFR:-}" == all ]] && for i in 1 2 3; do (( i == leader )) || $jdk/bin/jcmd ${pids[$((i-1))]} JFR.start name=p settings="$here/fast-sampling.jfc" duration=${L}s filename=$dir/follower-n$i.jfr >/dev/null; done
@@ -39,6 +40,7 @@ fi
 for i in 1 2 3; do timeout -s INT $L perf stat -x, -e syscalls:sys_enter_fdatasync,syscalls:sys_enter_futex,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_write,syscalls:sys_enter_read,context-switches -p ${pids[$((i-1))]} -o $dir/perf-n$i.txt >/dev/null 2>&1 & done
 sleep $L
 "$here/threads.sh" $dir/b ${pids[@]}
+for i in 1 2 3; do curl -s http://127.0.0.1:$((B+30+i))/metrics > $dir/metrics-b-n$i.txt; done
 if [[ -n "${AP:-}" ]]; then
   for i in 1 2 3; do $jdk/bin/jcmd ${pids[$((i-1))]} JVMTI.agent_load "$ap_lib" "\"stop,file=$dir/ap-n$i.collapsed,collapsed\"" >/dev/null; done
 fi
@@ -56,5 +58,6 @@ n=$((c1-c0))
 echo "window ${L}s commits $n = $((n/L))/s load@start $l0 load@end $(cut -d' ' -f1-3 /proc/loadavg)"
 grep -v '^$' $dir/loadgen.out | tail -2
 python3 "$here/thread-delta.py" $dir/a $dir/b $n
+for i in 1 2 3; do echo "n$i $( [[ $i == $leader ]] && echo L || true) runtime counters per write: $(python3 "$here/metrics-delta.py" $dir/metrics-a-n$i.txt $dir/metrics-b-n$i.txt $n)"; done
 sleep 1; for i in 1 2 3; do echo "n$i $( [[ $i == $leader ]] && echo L || true) per write: $(grep -v '^#' $dir/perf-n$i.txt | awk -F, -v n=$n 'NF>2 {split($3,a,":"); printf "%s=%.3f ", a[2]?a[2]:$3, $1/n}')"; done
 sleep 1

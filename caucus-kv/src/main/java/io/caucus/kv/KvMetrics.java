@@ -2,11 +2,14 @@ package io.caucus.kv;
 
 import io.caucus.core.NodeStatus;
 import io.caucus.core.Role;
+import io.caucus.server.RuntimeMetrics;
+import io.caucus.transport.TransportMetrics;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /**
  * Request counters, error counters and latency histograms, rendered in the Prometheus text format. Label
@@ -21,6 +24,18 @@ public final class KvMetrics {
     private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     private final Map<String, Histogram> latency = new ConcurrentHashMap<>();
+    /** The node's runtime counters, or null to render none. */
+    private final Supplier<RuntimeMetrics> runtime;
+
+    /** Request metrics only. */
+    public KvMetrics() {
+        this(null);
+    }
+
+    /** Request metrics and the node's runtime counters from {@code runtime} (e.g. {@code node::metrics}). */
+    public KvMetrics(Supplier<RuntimeMetrics> runtime) {
+        this.runtime = runtime;
+    }
 
     /** Records one finished request: {@code kind} is write, read, local or forwarded. */
     public void record(String command, String kind, long elapsedNanos, String errorCode) {
@@ -63,7 +78,37 @@ public final class KvMetrics {
         out.append("# HELP caucus_request_duration_seconds Time from a command's arrival to its reply.\n")
                 .append("# TYPE caucus_request_duration_seconds histogram\n");
         new TreeMap<>(latency).forEach((kind, histogram) -> histogram.render(out, kind));
+        if (runtime != null) {
+            renderRuntime(out, runtime.get());
+        }
         return out.toString();
+    }
+
+    private static void renderRuntime(StringBuilder out, RuntimeMetrics metrics) {
+        counter(out, "caucus_node_turns_total", "Turns of the node thread (each handles every input queued since the "
+                + "last).", metrics.nodeTurns());
+        counter(out, "caucus_proposals_total", "Commands proposed by this node as leader.", metrics.proposals());
+        counter(out, "caucus_log_writes_total", "Persist instructions written to the log.", metrics.logWrites());
+        counter(out, "caucus_log_syncs_total", "Log fsyncs (each covers every write before it).", metrics.logSyncs());
+        counter(out, "caucus_apply_batches_total", "Batches of committed entries applied.", metrics.applyBatches());
+        TransportMetrics transport = metrics.transport();
+        counter(out, "caucus_peer_messages_sent_total", "Raft messages written to peer connections.",
+                transport.messagesSent());
+        counter(out, "caucus_peer_flushes_total", "Socket flushes of peer connections.", transport.flushes());
+        counter(out, "caucus_peer_messages_received_total", "Raft messages received from peers.",
+                transport.messagesReceived());
+        out.append("# HELP caucus_peer_messages_dropped_total Raft messages dropped (Raft retries), by direction.\n")
+                .append("# TYPE caucus_peer_messages_dropped_total counter\n")
+                .append("caucus_peer_messages_dropped_total{direction=\"out\"} ").append(transport.droppedOutbound())
+                .append('\n')
+                .append("caucus_peer_messages_dropped_total{direction=\"in\"} ").append(transport.droppedInbound())
+                .append('\n');
+    }
+
+    private static void counter(StringBuilder out, String name, String help, long value) {
+        out.append("# HELP ").append(name).append(' ').append(help).append('\n')
+                .append("# TYPE ").append(name).append(" counter\n")
+                .append(name).append(' ').append(value).append('\n');
     }
 
     private static void gauge(StringBuilder out, String name, String help, long value) {

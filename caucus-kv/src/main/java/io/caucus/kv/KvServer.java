@@ -51,7 +51,7 @@ public final class KvServer implements AutoCloseable {
             return thread;
         });
         this.forwarder = new LeaderForwarder(workers);
-        KvMetrics metrics = new KvMetrics();
+        KvMetrics metrics = new KvMetrics(node::metrics);
         ClusterDirectory directory = new ClusterDirectory(config);
         KvBackend backend = new ClusterBackend(node, directory, forwarder, retries, tunables.requestTimeout());
         Channel bound = null;

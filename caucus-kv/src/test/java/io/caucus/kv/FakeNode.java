@@ -6,6 +6,8 @@ import io.caucus.core.NodeStatus;
 import io.caucus.core.Role;
 import io.caucus.server.CaucusNode;
 import io.caucus.server.Membership;
+import io.caucus.server.RuntimeMetrics;
+import io.caucus.transport.TransportMetrics;
 import io.caucus.server.StateMachine;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -71,6 +73,12 @@ final class FakeNode implements CaucusNode {
     @Override
     public CompletableFuture<byte[]> read(byte[] query) {
         return CompletableFuture.completedFuture(stateMachine.query(query));
+    }
+
+    @Override
+    public RuntimeMetrics metrics() {
+        return new RuntimeMetrics(0, 0, 0, 0, 0,
+                new TransportMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
     }
 
     @Override

@@ -57,6 +57,9 @@ public interface CaucusNode extends AutoCloseable {
     /** This node's view of the cluster right now. */
     NodeStatus status();
 
+    /** Counters since this node started (work done, batching, peer traffic). Never waits. */
+    RuntimeMetrics metrics();
+
     /**
      * The members as this node sees them now: the configuration in force and each member's part in it; with
      * each member's match index only if this node leads. Never waits.

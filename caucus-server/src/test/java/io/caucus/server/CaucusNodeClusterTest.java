@@ -93,6 +93,20 @@ class CaucusNodeClusterTest {
             for (NodeId id : cluster.ids()) {
                 cluster.awaitApplied(id, order);
             }
+
+            RuntimeMetrics atLeader = leader.metrics();
+            assertThat(atLeader.proposals()).isEqualTo(threads * perThread);
+            assertThat(atLeader.logWrites()).isPositive().isLessThanOrEqualTo(atLeader.nodeTurns());
+            assertThat(atLeader.logSyncs()).isPositive().isLessThanOrEqualTo(atLeader.logWrites());
+            assertThat(atLeader.applyBatches()).isPositive();
+            assertThat(atLeader.transport().messagesSent()).isPositive();
+            for (CaucusNode node : cluster.runningNodes()) {
+                if (!node.id().equals(leader.id())) {
+                    assertThat(node.metrics().proposals()).isZero();
+                    assertThat(node.metrics().logSyncs()).isPositive();
+                    assertThat(node.metrics().transport().messagesReceived()).isPositive();
+                }
+            }
         }
     }
 

@@ -33,6 +33,8 @@ final class LogSyncer implements Runnable {
     /** Bounded: if fsyncs fall far behind, the node thread waits here (back-pressure from the disk). */
     private final BlockingQueue<Written> written = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final AtomicLong durableSequence = new AtomicLong();
+    /** Written by the sync thread only. */
+    private volatile long syncs;
     private volatile boolean exited;
 
     /**
@@ -49,6 +51,11 @@ final class LogSyncer implements Runnable {
     /** The highest persist sequence known durable (0 before the first sync, or if durability is not reported). */
     long durableSequence() {
         return durableSequence.get();
+    }
+
+    /** The fsyncs (store syncs) done so far; any thread. */
+    long syncs() {
+        return syncs;
     }
 
     /** Called by the node thread after writing persist instruction {@code sequence}, which got {@code ticket}. */
@@ -103,6 +110,7 @@ final class LogSyncer implements Runnable {
 
     private void syncAndPublish(ArrayDeque<Written> waiting) {
         long durableTicket = store.sync();
+        syncs++;
         long sequence = 0;
         while (!waiting.isEmpty() && waiting.peekFirst().ticket() <= durableTicket) {
             sequence = waiting.pollFirst().sequence();

@@ -61,6 +61,10 @@ final class NodeLoop implements Runnable {
     private final long tickIntervalNanos;
 
     private volatile NodeStatus status;
+    // Counters for RuntimeMetrics, written by the node thread only.
+    private volatile long turns;
+    private volatile long logWrites;
+    private volatile long proposals;
     /** Runs on the node thread when this node stops leading (cancels snapshot transfers); set before start. */
     private Runnable onLeadershipLost = () -> {
     };
@@ -100,6 +104,19 @@ final class NodeLoop implements Runnable {
     /** Sets what to do when this node stops leading; call before the node thread starts. */
     void onLeadershipLost(Runnable action) {
         this.onLeadershipLost = Objects.requireNonNull(action, "action");
+    }
+
+    /** Turns taken, persist instructions written to the store, commands proposed; any thread. */
+    long turns() {
+        return turns;
+    }
+
+    long logWrites() {
+        return logWrites;
+    }
+
+    long proposals() {
+        return proposals;
     }
 
     /** The status published at the end of the latest turn; safe from any thread. */
@@ -149,6 +166,7 @@ final class NodeLoop implements Runnable {
     /** One turn of the loop; returns true if asked to stop. */
     private boolean turn(List<Input> batch) throws InterruptedException {
         wakeupQueued.set(false);
+        turns++;
         reportProgress();
         List<Input.Proposal> proposals = new ArrayList<>();
         boolean stop = false;
@@ -239,6 +257,7 @@ final class NodeLoop implements Runnable {
         }
         switch (raft.propose(commands)) {
             case ProposeResult.Accepted accepted -> {
+                proposals += chunk.size();
                 for (int i = 0; i < chunk.size(); i++) {
                     Input.Proposal proposal = chunk.get(i);
                     pending.addProposal(accepted.firstIndex() + i,
@@ -302,6 +321,7 @@ final class NodeLoop implements Runnable {
     /** Writes now (visible, not durable); the syncer makes it durable, batched with whatever follows. */
     private void persist(Persist persist) throws InterruptedException {
         long ticket = store.write(persist);
+        logWrites++;
         syncer.written(ticket, persist.sequence());
         if (!settings.fsync()) {
             // Testing mode: acknowledge before the fsync, which still runs in the background.

@@ -11,6 +11,7 @@ import io.caucus.core.message.RaftMessage;
 import io.caucus.server.CaucusException;
 import io.caucus.server.CaucusNode;
 import io.caucus.server.Membership;
+import io.caucus.server.RuntimeMetrics;
 import io.caucus.server.OutcomeUnknownException;
 import io.caucus.server.OverloadedException;
 import io.caucus.server.StateMachine;
@@ -420,6 +421,12 @@ public final class NodeRuntime implements CaucusNode {
     @Override
     public NodeStatus status() {
         return loop.status();
+    }
+
+    @Override
+    public RuntimeMetrics metrics() {
+        return new RuntimeMetrics(loop.turns(), loop.proposals(), loop.logWrites(), syncer.syncs(),
+                applier.applyBatches(), transport.metrics());
     }
 
     @Override

@@ -1,0 +1,18 @@
+package io.caucus.server;
+
+import io.caucus.transport.TransportMetrics;
+
+/**
+ * Counters of a running node since it started, for monitoring and for seeing how well work is batched: for
+ * example commands per log sync, or messages per peer flush. All counts only grow.
+ *
+ * @param nodeTurns    turns of the node thread (each feeds every input queued since the previous turn to the core)
+ * @param proposals    commands this node proposed as leader
+ * @param logWrites    persist instructions written to the log (entries and hard state; not yet durable)
+ * @param logSyncs     fsyncs of the log, each covering every write before it (group commit)
+ * @param applyBatches batches of committed entries handed to the state machine
+ * @param transport    the peer transport's counters
+ */
+public record RuntimeMetrics(long nodeTurns, long proposals, long logWrites, long logSyncs, long applyBatches,
+                             TransportMetrics transport) {
+}

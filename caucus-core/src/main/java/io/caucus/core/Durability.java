@@ -1,9 +1,12 @@
 package io.caucus.core;
 
+import io.caucus.core.message.AppendEntriesResponse;
 import io.caucus.core.message.RaftMessage;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -49,7 +52,7 @@ final class Durability {
         if (snapshot == null && entries.isEmpty() && !hardStateChanged(current)) {
             if (!awaiting.isEmpty()) {
                 if (pending.isEmpty()) {
-                    outbox.addAll(awaiting);
+                    release(awaiting, outbox);
                 } else {
                     pending.peekLast().messages().addAll(awaiting);
                 }
@@ -69,12 +72,59 @@ final class Durability {
     void persisted(long sequence, RaftLog log, List<RaftMessage> outbox) {
         Invariants.check(sequence <= lastSequence,
                 "persisted(" + sequence + ") reported, but only " + lastSequence + " was handed out");
+        List<RaftMessage> released = new ArrayList<>();
         while (!pending.isEmpty() && pending.peekFirst().sequence() <= sequence) {
             Pending done = pending.pollFirst();
             if (done.lastIndex() > 0) {
                 log.stableTo(done.lastIndex(), done.lastTerm());
             }
-            outbox.addAll(done.messages());
+            released.addAll(done.messages());
         }
+        release(released, outbox);
+    }
+
+    /**
+     * Adds {@code messages} to the outbox, answering several AppendEntries of one leader and term that became
+     * durable together with a single acknowledgement, of the highest match index: it tells the leader everything
+     * the others would (its match index only grows, and Log Matching makes agreement up to an index imply
+     * agreement below it), so the others are as good as lost, which Raft tolerates (§5.3). Under load a
+     * follower receives several AppendEntries per fsync; this halves the acknowledgements the leader handles.
+     * The acknowledgement leaves where the last of them stood; every other message keeps its place.
+     */
+    private static void release(List<RaftMessage> messages, List<RaftMessage> outbox) {
+        Map<AckKey, AppendEntriesResponse> highest = null;
+        for (RaftMessage message : messages) {
+            if (message instanceof AppendEntriesResponse ack && ack.success()) {
+                if (highest == null) {
+                    highest = new HashMap<>();
+                }
+                highest.merge(new AckKey(ack.to(), ack.term()), ack,
+                        (kept, next) -> next.matchIndex() >= kept.matchIndex() ? next : kept);
+            }
+        }
+        if (highest == null) {
+            outbox.addAll(messages);
+            return;
+        }
+        Map<AckKey, Integer> lastPosition = new HashMap<>();
+        for (int i = 0; i < messages.size(); i++) {
+            if (messages.get(i) instanceof AppendEntriesResponse ack && ack.success()) {
+                lastPosition.put(new AckKey(ack.to(), ack.term()), i);
+            }
+        }
+        for (int i = 0; i < messages.size(); i++) {
+            RaftMessage message = messages.get(i);
+            if (message instanceof AppendEntriesResponse ack && ack.success()) {
+                AckKey key = new AckKey(ack.to(), ack.term());
+                if (lastPosition.get(key) == i) {
+                    outbox.add(highest.get(key));
+                }
+            } else {
+                outbox.add(message);
+            }
+        }
+    }
+
+    private record AckKey(NodeId leader, long term) {
     }
 }

@@ -6,11 +6,11 @@ import io.caucus.core.Persist;
 import io.caucus.storage.SnapshotStore;
 
 /**
- * What the runtime needs from durable storage: the recovered state, a write side owned by the node thread and
- * a sync that the log-sync thread calls concurrently with those writes (group commit).
+ * What the runtime needs from durable storage: the recovered state, and a write side and a sync owned by the
+ * node thread (one sync makes every write before it durable: group commit).
  *
- * <p>Threading contract: {@link #write}, {@link #log()} reads and {@link #close()} from the node thread (or
- * after it has stopped); {@link #sync()} from one other thread.
+ * <p>Threading contract: {@link #write}, {@link #sync()}, {@link #log()} reads and {@link #close()} from the node
+ * thread (or after it has stopped).
  */
 public interface LogStore extends AutoCloseable {
 

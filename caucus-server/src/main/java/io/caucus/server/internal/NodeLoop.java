@@ -24,17 +24,23 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * The node thread (thesis §10.2.1): the only thread that touches the {@link RaftNode} and the write side of the
- * {@link LogStore}. Each turn it takes every input queued in the inbox, feeds them to the core (all proposals of
- * the turn in one {@code propose} call, so they travel in one AppendEntries per follower), ticks the core when
- * the tick interval has passed, and then carries out the core's {@link Ready}: messages to the transport at
- * once, the persist instruction to the store and its ticket to the {@link LogSyncer}, committed entries and
- * read results to the {@link Applier}; requests that failed go to {@link Completions}. Durable and applied
- * progress come back through the syncer's and the applier's counters, which the node thread reads at the start
- * of every turn.
+ * The node thread (thesis §10.2.1): the only thread that touches the {@link RaftNode} and the {@link LogStore}.
+ * Each turn it takes every input queued in the inbox, feeds them to the core (all proposals of the turn in one
+ * {@code propose} call, so they travel in one AppendEntries per follower), ticks the core when the tick interval
+ * has passed, and then carries out the core's {@link Ready}: messages to the transport first, then the persist
+ * instruction written to the store and made durable with one fsync, committed entries and read results to the
+ * {@link Applier}; requests that failed go to {@link Completions}. The applied index comes back through the
+ * applier's counter, which the node thread reads at the start of every turn.
  *
- * <p>The node thread never blocks on anything but its inbox, except for back-pressure when the sync or apply
- * queue is full; it never completes a client future itself, so no client callback runs here.
+ * <p>Why the fsync runs here and not on a thread of its own: the leader's AppendEntries are already on their way
+ * when it starts, so the leader's write still overlaps replication (§10.2.1), and inputs that arrive meanwhile
+ * wait in the inbox and are handled together in the next turn, which is group commit without a hand-off. A
+ * separate sync thread cost two thread wake-ups per fsync on every node; on the 2-core benchmark host, where
+ * wake-ups and system calls are most of the CPU per write, dropping it took server CPU per write from about
+ * 90 to 70 us (docs/benchmarks.md).
+ *
+ * <p>The node thread blocks on its inbox, the fsync, and back-pressure when the apply queue is full; it never
+ * completes a client future itself, so no client callback runs here.
  */
 final class NodeLoop implements Runnable {
 
@@ -47,7 +53,6 @@ final class NodeLoop implements Runnable {
     private final RaftNode raft;
     private final LogStore store;
     private final Consumer<RaftMessage> sender;
-    private final LogSyncer syncer;
     private final Applier applier;
     private final Completions completions;
     private final Outcomes outcomes;
@@ -64,13 +69,13 @@ final class NodeLoop implements Runnable {
     // Counters for RuntimeMetrics, written by the node thread only.
     private volatile long turns;
     private volatile long logWrites;
+    private volatile long logSyncs;
     private volatile long proposals;
     /** Runs on the node thread when this node stops leading (cancels snapshot transfers); set before start. */
     private Runnable onLeadershipLost = () -> {
     };
     private long nextTickNanos;
     private long nextSweepNanos;
-    private long reportedDurableSequence;
     private long reportedAppliedIndex;
     /** The term this node leads, or 0 if it is not the leader. */
     private long leadingTerm;
@@ -78,14 +83,13 @@ final class NodeLoop implements Runnable {
     private NodeId lastLeader;
     private long lastTerm;
 
-    NodeLoop(RaftNode raft, LogStore store, Consumer<RaftMessage> sender, LogSyncer syncer, Applier applier,
+    NodeLoop(RaftNode raft, LogStore store, Consumer<RaftMessage> sender, Applier applier,
              Completions completions,
              PendingRequests pending, Lifecycle lifecycle, Consumer<Throwable> onFatal, NodeSettings settings,
              BlockingQueue<Input> inbox, MembershipTracker membership) {
         this.raft = raft;
         this.store = store;
         this.sender = sender;
-        this.syncer = syncer;
         this.applier = applier;
         this.completions = completions;
         this.outcomes = new Outcomes(settings.clientAddresses());
@@ -119,12 +123,16 @@ final class NodeLoop implements Runnable {
         return proposals;
     }
 
+    long logSyncs() {
+        return logSyncs;
+    }
+
     /** The status published at the end of the latest turn; safe from any thread. */
     NodeStatus status() {
         return status;
     }
 
-    /** Makes the node thread look at the syncer's and applier's progress soon; safe from any thread. */
+    /** Makes the node thread look at the applier's progress soon; safe from any thread. */
     void wake() {
         if (wakeupQueued.compareAndSet(false, true) && !inbox.offer(Input.Wakeup.INSTANCE)) {
             wakeupQueued.set(false); // the inbox is full, so the node thread is about to take a turn anyway
@@ -215,11 +223,6 @@ final class NodeLoop implements Runnable {
     }
 
     private void reportProgress() {
-        long durable = syncer.durableSequence();
-        if (durable > reportedDurableSequence) {
-            raft.persisted(durable);
-            reportedDurableSequence = durable;
-        }
         long applied = applier.appliedIndex();
         if (applied > reportedAppliedIndex) {
             raft.applied(applied);
@@ -318,16 +321,18 @@ final class NodeLoop implements Runnable {
         }
     }
 
-    /** Writes now (visible, not durable); the syncer makes it durable, batched with whatever follows. */
-    private void persist(Persist persist) throws InterruptedException {
-        long ticket = store.write(persist);
+    /**
+     * Writes the instruction and makes it durable: one fsync for everything this turn produced. Without fsync
+     * (testing and benchmarks only) the write is reported durable once the operating system has it.
+     */
+    private void persist(Persist persist) {
+        store.write(persist);
         logWrites++;
-        syncer.written(ticket, persist.sequence());
-        if (!settings.fsync()) {
-            // Testing mode: acknowledge before the fsync, which still runs in the background.
-            raft.persisted(persist.sequence());
-            reportedDurableSequence = persist.sequence();
+        if (settings.fsync()) {
+            store.sync();
+            logSyncs++;
         }
+        raft.persisted(persist.sequence());
     }
 
     // ---------------------------------------------------------------- snapshots

@@ -55,14 +55,12 @@ public final class NodeRuntime implements CaucusNode {
     private final PendingRequests pending;
     private final BlockingQueue<Input> inbox;
     private final PeerTransport transport;
-    private final LogSyncer syncer;
     private final Applier applier;
     private final Completions completions;
     private final PeerDirectory directory;
     private final MembershipTracker membership;
     private final NodeLoop loop;
     private final Thread nodeThread;
-    private final Thread syncThread;
     private final Thread applyThread;
     private final AtomicBoolean closed = new AtomicBoolean();
     // Snapshots (null when the store keeps none): the writer thread, and streaming to and from peers.
@@ -83,10 +81,9 @@ public final class NodeRuntime implements CaucusNode {
         long restoredIndex = restoreFromSnapshot(settings, store);
         RaftNode raft = RaftNode.start(id, bootstrap, settings.raftOptions(), store.recoveredHardState(), store.log(),
                 restoredIndex, new SplittableRandom(System.nanoTime()));
-        // The loop is created last but the syncer and applier wake it: they reach it through this holder.
+        // The loop is created last but the applier and the snapshot taker wake it: they reach it through this holder.
         NodeLoop[] loopRef = new NodeLoop[1];
         Runnable wake = () -> loopRef[0].wake();
-        this.syncer = new LogSyncer(store, settings.fsync(), wake, this::fail);
         SnapshotStore snapshots = store.snapshotStore();
         SnapshotClaims claims = snapshots == null ? null : new SnapshotClaims(snapshots);
         this.snapshotTaker = snapshots == null ? null : new SnapshotTaker(id, claims, this::requestMetadataAt,
@@ -112,14 +109,13 @@ public final class NodeRuntime implements CaucusNode {
         this.membership = new MembershipTracker(raft, directory, new TransportPeers(id, directory, links(transport)),
                 completions, new Outcomes(settings.clientAddresses()), transferWindowNanos(settings),
                 settings.raftOptions().maxLearnerLagEntries());
-        this.loop = new NodeLoop(raft, store, this::send, syncer, applier, completions, pending, lifecycle,
+        this.loop = new NodeLoop(raft, store, this::send, applier, completions, pending, lifecycle,
                 this::fail, settings, inbox, membership);
         if (outgoingSnapshots != null) {
             loop.onLeadershipLost(outgoingSnapshots::cancelAll);
         }
         loopRef[0] = loop;
         this.nodeThread = newThread("caucus-node-" + id, this::runNodeThread);
-        this.syncThread = newThread("caucus-sync-" + id, syncer);
         this.applyThread = newThread("caucus-apply-" + id, applier);
         this.snapshotThread = snapshotTaker == null ? null : newThread("caucus-snapshot-" + id, snapshotTaker);
     }
@@ -236,7 +232,6 @@ public final class NodeRuntime implements CaucusNode {
             throw e;
         }
         runtime.applyThread.start();
-        runtime.syncThread.start();
         if (runtime.snapshotThread != null) {
             runtime.snapshotThread.start();
             runtime.incomingSnapshots.start();
@@ -425,7 +420,7 @@ public final class NodeRuntime implements CaucusNode {
 
     @Override
     public RuntimeMetrics metrics() {
-        return new RuntimeMetrics(loop.turns(), loop.proposals(), loop.logWrites(), syncer.syncs(),
+        return new RuntimeMetrics(loop.turns(), loop.proposals(), loop.logWrites(), loop.logSyncs(),
                 applier.applyBatches(), transport.metrics());
     }
 
@@ -489,8 +484,6 @@ public final class NodeRuntime implements CaucusNode {
                 nodeThread.interrupt();
             }
             boolean nodeStopped = stop(nodeThread);
-            syncer.stop();
-            stop(syncThread);
             applier.stop();
             stop(applyThread);
             stopSnapshots();

@@ -69,6 +69,8 @@ public final class DurableLog implements LogView, AutoCloseable {
     private HardState hardState;
     private long ticket;
     private ByteBuffer writeBuffer = ByteBuffer.allocateDirect(1 << 20);
+    /** All zeros (a new direct buffer is zeroed and this one is only ever read): the source of preallocation. */
+    private ByteBuffer zeros;
     private volatile StorageFailedException failure;
 
     private DurableLog(Disk disk, Path directory, StorageOptions options, SnapshotStore snapshots,
@@ -322,10 +324,35 @@ public final class DurableLog implements LogView, AutoCloseable {
             long base = active.size;
             active.file.write(writeBuffer, base);
             active.size += bytes;
+            preallocate(active);
             return base;
         } catch (IOException e) {
             throw fail("cannot write to " + active.path, e);
         }
+    }
+
+    /**
+     * Keeps zeros written ahead of the segment's data, up to {@code preallocateBytes} at a time and never past
+     * {@code segmentBytes}, so that appends overwrite blocks the file already has. An fsync after such an append
+     * needs no journal commit for a new file size or new blocks; the zeros themselves need no fsync of their
+     * own (the next one carries them), and recovery reads zeros to the end of a file as unused space.
+     */
+    private void preallocate(Segment segment) throws IOException {
+        int chunk = options.preallocateBytes();
+        if (chunk == 0 || segment.allocatedBytes - segment.size >= chunk / 2) {
+            return;
+        }
+        long from = Math.max(segment.allocatedBytes, segment.size);
+        long to = Math.min(from + chunk, options.segmentBytes());
+        if (to <= from) {
+            return;
+        }
+        if (zeros == null || zeros.capacity() < chunk) {
+            zeros = ByteBuffer.allocateDirect(chunk);
+        }
+        zeros.clear().limit((int) (to - from));
+        segment.file.write(zeros, from);
+        segment.allocatedBytes = to;
     }
 
     private long issueTicket(Segment segment, long writtenBytes) {
@@ -377,6 +404,7 @@ public final class DurableLog implements LogView, AutoCloseable {
         int bytes = header.remaining();
         segment.file.write(header, 0);
         segment.size = bytes;
+        preallocate(segment);
         segment.headerBytes = bytes;
         tracker.written(segment, bytes, ticket);
         disk.syncDirectory(walDirectory);

@@ -8,7 +8,8 @@ import java.util.Locale;
  * older ones were forced in full before the next was created, which is why recovery accepts damage only at
  * the tail of the newest.
  *
- * <p>{@code size}, {@code maxEntryIndex} and {@code headerBytes} belong to the owner thread.
+ * <p>{@code size}, {@code allocatedBytes}, {@code maxEntryIndex} and {@code headerBytes} belong to the owner
+ * thread. Past {@code size} (the end of the records) the file may hold zeros written ahead by preallocation.
  * {@code writtenBytes}, {@code syncedBytes} and {@code forcesInFlight} are shared with the syncing thread and guarded by the
  * {@link SyncTracker}'s monitor.
  */
@@ -21,6 +22,8 @@ final class Segment {
     final Path path;
     final DiskFile file;
     long size;
+    /** How far the file holds records or preallocated zeros (0 for a recovered segment: never appended to). */
+    long allocatedBytes;
     long maxEntryIndex;
     long headerBytes;
 

@@ -53,6 +53,21 @@ final class SegmentReader {
         return -1;
     }
 
+    /** True if every byte from {@code from} to the end of the file is zero (preallocated, never written). */
+    boolean onlyZerosFrom(long from) throws IOException {
+        for (long at = from; at < fileSize; ) {
+            ensure(at, Math.min(window.capacity(), fileSize - at));
+            int start = (int) (at - windowStart);
+            for (int i = start; i < window.limit(); i++) {
+                if (window.get(i) != 0) {
+                    return false;
+                }
+            }
+            at = windowStart + window.limit();
+        }
+        return true;
+    }
+
     private RecordCodec.Decoded decodeInWindow(long position) {
         ByteBuffer view = window.duplicate();
         view.position((int) (position - windowStart));

@@ -14,6 +14,8 @@ import java.util.TreeMap;
  * <p>Rules (docs/storage.md, "Recovery"):
  * <ul>
  *   <li>Segment sequence numbers must be consecutive; a gap is a missing segment.
+ *   <li>Zeros from some record boundary to the end of a file are space preallocated ahead of the records (or an
+ *       append whose data never reached the disk): the records end there, and nothing is reported.
  *   <li>Only the newest segment may end in damage, and only if no valid frame follows the damage anywhere in
  *       the file: that is an append cut short by a crash, and it is truncated and reported. Every older
  *       segment was forced in full before the next was created, so damage there is corruption.
@@ -117,6 +119,9 @@ final class WalRecovery {
                 case RecordCodec.Invalid invalid -> invalid.problem();
             };
             if (damage != null) {
+                if (position > 0 && reader.onlyZerosFrom(position)) {
+                    break; // space preallocated ahead of the records, or never written: the records end here
+                }
                 return tornTail(segment, reader, newest, position, fileSize, damage);
             }
         }

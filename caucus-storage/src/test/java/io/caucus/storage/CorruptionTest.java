@@ -98,7 +98,7 @@ class CorruptionTest {
     void anOlderSegmentCutAtARecordBoundaryIsCaughtByTheNextSegmentsHeader() throws IOException {
         Written written = writeStore(new Random(5));
         Path first = WAL.resolve(Segment.fileName(1));
-        long cut = written.disk().durableSize(first) - lastRecordBytes(written, first);
+        long cut = lastRecordStart(written, first);
         try (DiskFile handle = written.disk().open(first)) {
             handle.truncate(cut);
             handle.force();
@@ -108,17 +108,16 @@ class CorruptionTest {
                 .hasMessageContaining("cut off");
     }
 
-    /** The length of the last record of a segment file, found by walking its frames. */
-    private static long lastRecordBytes(Written written, Path file) throws IOException {
+    /** Where the last record of a segment file starts, found by walking its frames up to the preallocated zeros. */
+    private static long lastRecordStart(Written written, Path file) throws IOException {
         try (DiskFile handle = written.disk().open(file)) {
             long size = handle.size();
             java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate((int) size);
             handle.readFully(bytes, 0);
             bytes.flip();
             long last = 0;
-            while (bytes.hasRemaining()) {
-                RecordCodec.Valid valid = (RecordCodec.Valid) RecordCodec.decode(bytes, 1 << 20);
-                last = valid.frameBytes();
+            while (bytes.hasRemaining() && RecordCodec.decode(bytes, 1 << 20) instanceof RecordCodec.Valid valid) {
+                last = bytes.position();
                 bytes.position(bytes.position() + valid.frameBytes());
             }
             return last;

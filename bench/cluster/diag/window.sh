@@ -9,7 +9,7 @@
 # over the window with async-profiler (fetched from Maven Central, tools.profiler:async-profiler; collapsed
 # stacks per thread in ap-nN.collapsed, summarised by ap-summary.py); STRACE=1 adds an strace -c
 # after the window. JOPTS passes JVM options to the servers. Needs the jars of ../run.sh (it builds them),
-# perf and python3. Output under bench/cluster/target/diag/run-TAG; jfr-summary.sh summarises a recording.
+# perf and python3. EXTRA_YAML adds lines to the cluster file (e.g. "snapshotThresholdEntries: 1000000"). Output under bench/cluster/target/diag/run-TAG; jfr-summary.sh summarises a recording.
 set -euo pipefail
 tag="${1:-}"; shift || true
 [[ "$tag" =~ ^[A-Za-z0-9_-]+$ ]] || { echo "usage: window.sh TAG (letters, digits, - or _)" >&2; exit 2; }
@@ -17,7 +17,7 @@ JOPTS="${JOPTS:-}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"; root="$(cd "$here/../../.." && pwd)"; B=${BASE_PORT:-17400}; jdk=/usr/lib/jvm/temurin-25-jdk-amd64
 dir="$here/../target/diag/run-$tag"; rm -rf $dir; mkdir -p $dir
 kv_jar="$(ls $root/caucus-kv/target/caucus-kv-*.jar | grep -v -- '-sources\|-tests' | head -n 1)"
-{ echo "nodes:"; for i in 1 2 3; do echo "  - id: n$i"; echo "    raft: 127.0.0.1:$((B+10+i))"; echo "    client: 127.0.0.1:$((B+20+i))"; echo "    http: 127.0.0.1:$((B+30+i))"; done; echo "fsync: ${FSYNC:-true}"; echo "dataDirectory: $dir/data"; } > $dir/cluster.yaml
+{ echo "nodes:"; for i in 1 2 3; do echo "  - id: n$i"; echo "    raft: 127.0.0.1:$((B+10+i))"; echo "    client: 127.0.0.1:$((B+20+i))"; echo "    http: 127.0.0.1:$((B+30+i))"; done; echo "fsync: ${FSYNC:-true}"; echo "dataDirectory: $dir/data"; [[ -n "${EXTRA_YAML:-}" ]] && echo -e "$EXTRA_YAML"; } > $dir/cluster.yaml
 pids=()
 trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null; done; wait 2>/dev/null' EXIT
 for i in 1 2 3; do $jdk/bin/java $JOPTS -cp "$kv_jar:$root/caucus-kv/target/lib/*" io.caucus.kv.Main server --config $dir/cluster.yaml --id n$i > $dir/n$i.log 2>&1 & pids+=($!); done

@@ -811,8 +811,10 @@ public final class RaftNode {
      * snapshot): the configuration in force and the leader's follower map follow it.
      */
     private void configurationsChanged() {
-        configuration = configurations.current();
-        if (role == Role.LEADER) {
+        ClusterConfiguration current = configurations.current();
+        boolean changed = current != configuration; // the history hands out the same instance until it changes
+        configuration = current;
+        if (role == Role.LEADER && changed) {
             trackMembers();
         }
     }

@@ -2,6 +2,7 @@ package io.caucus.kv;
 
 import io.caucus.core.NodeId;
 import io.caucus.core.RaftOptions;
+import io.caucus.server.CaucusNode;
 import io.caucus.server.SnapshotOptions;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -33,14 +34,24 @@ public record ClusterConfig(Path source, List<Node> nodes, Tunables tunables) {
      * @param requestTimeoutMillis   how long a client command may wait (forwarding and retries included)
      * @param maxSessions            client sessions kept before the least recently used expires
      * @param snapshots              when to snapshot and compact the log, how snapshots are streamed
+     * @param proposalLingerMicros   how long the leader holds a command for others to share its batch while other
+     *                               requests are in flight (see {@code CaucusNode.Builder.proposalLinger})
      */
     public record Tunables(long tickIntervalMillis, int electionTimeoutTicks, int heartbeatIntervalTicks,
                            boolean fsync, Path dataDirectory, long requestTimeoutMillis, int maxSessions,
-                           SnapshotOptions snapshots) {
+                           SnapshotOptions snapshots, long proposalLingerMicros) {
 
         public static final Tunables DEFAULTS = new Tunables(50, RaftOptions.DEFAULTS.electionTimeoutTicks(),
                 RaftOptions.DEFAULTS.heartbeatIntervalTicks(), true, Path.of("data"), 5000,
-                KvStateMachine.DEFAULT_MAX_SESSIONS, SnapshotOptions.DEFAULTS);
+                KvStateMachine.DEFAULT_MAX_SESSIONS, SnapshotOptions.DEFAULTS,
+                CaucusNode.Builder.DEFAULT_PROPOSAL_LINGER.toNanos() / 1000);
+
+        /** Tunables with the default proposal linger. */
+        public Tunables(long tickIntervalMillis, int electionTimeoutTicks, int heartbeatIntervalTicks, boolean fsync,
+                        Path dataDirectory, long requestTimeoutMillis, int maxSessions, SnapshotOptions snapshots) {
+            this(tickIntervalMillis, electionTimeoutTicks, heartbeatIntervalTicks, fsync, dataDirectory,
+                    requestTimeoutMillis, maxSessions, snapshots, DEFAULTS.proposalLingerMicros());
+        }
 
         /** Tunables with the default snapshot options. */
         public Tunables(long tickIntervalMillis, int electionTimeoutTicks, int heartbeatIntervalTicks, boolean fsync,
@@ -60,6 +71,10 @@ public record ClusterConfig(Path source, List<Node> nodes, Tunables tunables) {
 
         public Duration requestTimeout() {
             return Duration.ofMillis(requestTimeoutMillis);
+        }
+
+        public Duration proposalLinger() {
+            return Duration.ofNanos(proposalLingerMicros * 1000);
         }
     }
 

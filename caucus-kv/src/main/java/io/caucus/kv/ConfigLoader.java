@@ -27,7 +27,8 @@ public final class ConfigLoader {
 
     private static final Set<String> TOP_FIELDS = Set.of("nodes", "tickIntervalMillis", "electionTimeoutTicks",
             "heartbeatIntervalTicks", "fsync", "dataDirectory", "requestTimeoutMillis", "maxSessions",
-            "snapshotThresholdEntries", "snapshotThresholdBytes", "snapshotChunkBytes", "snapshotChunksInFlight");
+            "snapshotThresholdEntries", "snapshotThresholdBytes", "snapshotChunkBytes", "snapshotChunksInFlight",
+            "proposalLingerMicros");
     private static final Set<String> NODE_FIELDS = Set.of("id", "raft", "client", "http");
 
     private ConfigLoader() {
@@ -65,7 +66,8 @@ public final class ConfigLoader {
                 path(where, top, "dataDirectory", defaults.dataDirectory()),
                 integer(where, top, "requestTimeoutMillis", defaults.requestTimeoutMillis(), 1, 3_600_000),
                 (int) integer(where, top, "maxSessions", defaults.maxSessions(), 1, 10_000_000),
-                snapshotOptions(where, top, defaults.snapshots()));
+                snapshotOptions(where, top, defaults.snapshots()),
+                integer(where, top, "proposalLingerMicros", defaults.proposalLingerMicros(), 0, 100_000));
         if (tunables.heartbeatIntervalTicks() >= tunables.electionTimeoutTicks()) {
             throw new ConfigException(where + " field 'heartbeatIntervalTicks': must be less than "
                     + "electionTimeoutTicks (" + tunables.electionTimeoutTicks() + "), got "

@@ -98,6 +98,7 @@ public final class KvServer implements AutoCloseable {
                 .raftOptions(tunables.raftOptions())
                 .fsync(tunables.fsync())
                 .requestTimeout(tunables.requestTimeout())
+                .proposalLinger(tunables.proposalLinger())
                 .snapshotOptions(tunables.snapshots())
                 .start();
         try {

@@ -39,6 +39,7 @@ final class NodeBuilder implements CaucusNode.Builder {
     private RaftOptions raftOptions = RaftOptions.DEFAULTS;
     private boolean fsync = true;
     private Duration requestTimeout = Duration.ofSeconds(10);
+    private Duration proposalLinger = DEFAULT_PROPOSAL_LINGER;
     private int maxPendingRequests = 10_000;
     private int maxCommandBytes = 1 << 20;
     private TransportOptions transportOptions = TransportOptions.defaults();
@@ -102,6 +103,12 @@ final class NodeBuilder implements CaucusNode.Builder {
     }
 
     @Override
+    public CaucusNode.Builder proposalLinger(Duration linger) {
+        this.proposalLinger = Objects.requireNonNull(linger, "proposalLinger");
+        return this;
+    }
+
+    @Override
     public CaucusNode.Builder requestTimeout(Duration timeout) {
         this.requestTimeout = Objects.requireNonNull(timeout, "requestTimeout");
         return this;
@@ -159,7 +166,7 @@ final class NodeBuilder implements CaucusNode.Builder {
                 + ") must not exceed the storage's maxEntryBytes (" + storageOptions.maxEntryBytes() + ")");
         NodeSettings settings = new NodeSettings(id, peers, clientAddresses, listenAddress, stateMachine, tickInterval,
                 raftOptions, fsync, requestTimeout, maxPendingRequests, maxCommandBytes, MAX_INPUTS_PER_TURN,
-                INBOX_CAPACITY, transportOptions, snapshotOptions);
+                INBOX_CAPACITY, transportOptions, snapshotOptions, proposalLinger);
         ClusterConfiguration bootstrap = BootstrapConfiguration.loadOrRecord(dataDirectory, firstConfiguration());
         DurableLogStore store = DurableLogStore.open(RealDisk.INSTANCE, dataDirectory, storageOptions, bootstrap);
         return NodeRuntime.start(settings, store, bootstrap, addressResolver);

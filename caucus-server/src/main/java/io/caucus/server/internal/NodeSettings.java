@@ -19,15 +19,17 @@ import java.util.Objects;
  *                        handed to clients in {@link io.caucus.server.NotLeaderException}
  * @param listenAddress   where this node accepts peer connections; null means its own entry in {@code peers}
  * @param snapshotOptions when to snapshot and how snapshots travel
+ * @param proposalLinger  how long a command waits for others to share its batch while other requests are out
  */
 public record NodeSettings(NodeId id, Map<NodeId, InetSocketAddress> peers,
                            Map<NodeId, InetSocketAddress> clientAddresses, InetSocketAddress listenAddress,
                            StateMachine stateMachine,
                            Duration tickInterval, RaftOptions raftOptions, boolean fsync, Duration requestTimeout,
                            int maxPendingRequests, int maxCommandBytes, int maxInputsPerTurn, int inboxCapacity,
-                           TransportOptions transportOptions, SnapshotOptions snapshotOptions) {
+                           TransportOptions transportOptions, SnapshotOptions snapshotOptions,
+                           Duration proposalLinger) {
 
-    /** Settings with the default {@link SnapshotOptions}. */
+    /** Settings with the default {@link SnapshotOptions} and proposal linger. */
     public NodeSettings(NodeId id, Map<NodeId, InetSocketAddress> peers, Map<NodeId, InetSocketAddress> clientAddresses,
                         InetSocketAddress listenAddress, StateMachine stateMachine, Duration tickInterval,
                         RaftOptions raftOptions, boolean fsync, Duration requestTimeout, int maxPendingRequests,
@@ -35,7 +37,8 @@ public record NodeSettings(NodeId id, Map<NodeId, InetSocketAddress> peers,
                         TransportOptions transportOptions) {
         this(id, peers, clientAddresses, listenAddress, stateMachine, tickInterval, raftOptions, fsync,
                 requestTimeout, maxPendingRequests, maxCommandBytes, maxInputsPerTurn, inboxCapacity,
-                transportOptions, SnapshotOptions.DEFAULTS);
+                transportOptions, SnapshotOptions.DEFAULTS,
+                io.caucus.server.CaucusNode.Builder.DEFAULT_PROPOSAL_LINGER);
     }
 
     public NodeSettings {
@@ -47,6 +50,7 @@ public record NodeSettings(NodeId id, Map<NodeId, InetSocketAddress> peers,
         Objects.requireNonNull(requestTimeout, "requestTimeout");
         Objects.requireNonNull(transportOptions, "transportOptions");
         Objects.requireNonNull(snapshotOptions, "snapshotOptions");
+        Objects.requireNonNull(proposalLinger, "proposalLinger");
         peers = Map.copyOf(peers);
         clientAddresses = Map.copyOf(Objects.requireNonNull(clientAddresses, "clientAddresses"));
         if (!peers.containsKey(id)) {
@@ -69,6 +73,8 @@ public record NodeSettings(NodeId id, Map<NodeId, InetSocketAddress> peers,
         require(snapshotOptions.chunkBytes() < transportOptions.maxFrameBytes() / 2, "snapshot chunkBytes ("
                 + snapshotOptions.chunkBytes() + ") must be well below the transport's maxFrameBytes ("
                 + transportOptions.maxFrameBytes() + ")");
+        require(!proposalLinger.isNegative() && proposalLinger.toMillis() <= 100,
+                "proposalLinger must be between 0 and 100 ms: " + proposalLinger);
         require(maxInputsPerTurn >= 1, "maxInputsPerTurn must be positive: " + maxInputsPerTurn);
         require(inboxCapacity >= maxInputsPerTurn, "inboxCapacity (" + inboxCapacity
                 + ") must be at least maxInputsPerTurn (" + maxInputsPerTurn + ")");

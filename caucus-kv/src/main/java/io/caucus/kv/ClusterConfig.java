@@ -36,21 +36,23 @@ public record ClusterConfig(Path source, List<Node> nodes, Tunables tunables) {
      * @param snapshots              when to snapshot and compact the log, how snapshots are streamed
      * @param proposalLingerMicros   how long the leader holds a command for others to share its batch while other
      *                               requests are in flight (see {@code CaucusNode.Builder.proposalLinger})
+     * @param clientIoThreads        event-loop threads serving the Redis protocol port
      */
     public record Tunables(long tickIntervalMillis, int electionTimeoutTicks, int heartbeatIntervalTicks,
                            boolean fsync, Path dataDirectory, long requestTimeoutMillis, int maxSessions,
-                           SnapshotOptions snapshots, long proposalLingerMicros) {
+                           SnapshotOptions snapshots, long proposalLingerMicros, int clientIoThreads) {
 
         public static final Tunables DEFAULTS = new Tunables(50, RaftOptions.DEFAULTS.electionTimeoutTicks(),
                 RaftOptions.DEFAULTS.heartbeatIntervalTicks(), true, Path.of("data"), 5000,
                 KvStateMachine.DEFAULT_MAX_SESSIONS, SnapshotOptions.DEFAULTS,
-                CaucusNode.Builder.DEFAULT_PROPOSAL_LINGER.toNanos() / 1000);
+                CaucusNode.Builder.DEFAULT_PROPOSAL_LINGER.toNanos() / 1000, 1);
 
-        /** Tunables with the default proposal linger. */
+        /** Tunables with the default proposal linger and client I/O threads. */
         public Tunables(long tickIntervalMillis, int electionTimeoutTicks, int heartbeatIntervalTicks, boolean fsync,
                         Path dataDirectory, long requestTimeoutMillis, int maxSessions, SnapshotOptions snapshots) {
             this(tickIntervalMillis, electionTimeoutTicks, heartbeatIntervalTicks, fsync, dataDirectory,
-                    requestTimeoutMillis, maxSessions, snapshots, DEFAULTS.proposalLingerMicros());
+                    requestTimeoutMillis, maxSessions, snapshots, DEFAULTS.proposalLingerMicros(),
+                    DEFAULTS.clientIoThreads());
         }
 
         /** Tunables with the default snapshot options. */

@@ -28,7 +28,7 @@ public final class ConfigLoader {
     private static final Set<String> TOP_FIELDS = Set.of("nodes", "tickIntervalMillis", "electionTimeoutTicks",
             "heartbeatIntervalTicks", "fsync", "dataDirectory", "requestTimeoutMillis", "maxSessions",
             "snapshotThresholdEntries", "snapshotThresholdBytes", "snapshotChunkBytes", "snapshotChunksInFlight",
-            "proposalLingerMicros");
+            "proposalLingerMicros", "clientIoThreads");
     private static final Set<String> NODE_FIELDS = Set.of("id", "raft", "client", "http");
 
     private ConfigLoader() {
@@ -67,7 +67,8 @@ public final class ConfigLoader {
                 integer(where, top, "requestTimeoutMillis", defaults.requestTimeoutMillis(), 1, 3_600_000),
                 (int) integer(where, top, "maxSessions", defaults.maxSessions(), 1, 10_000_000),
                 snapshotOptions(where, top, defaults.snapshots()),
-                integer(where, top, "proposalLingerMicros", defaults.proposalLingerMicros(), 0, 100_000));
+                integer(where, top, "proposalLingerMicros", defaults.proposalLingerMicros(), 0, 100_000),
+                (int) integer(where, top, "clientIoThreads", defaults.clientIoThreads(), 1, 64));
         if (tunables.heartbeatIntervalTicks() >= tunables.electionTimeoutTicks()) {
             throw new ConfigException(where + " field 'heartbeatIntervalTicks': must be less than "
                     + "electionTimeoutTicks (" + tunables.electionTimeoutTicks() + "), got "

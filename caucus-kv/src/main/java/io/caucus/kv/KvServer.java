@@ -44,7 +44,8 @@ public final class KvServer implements AutoCloseable {
         ClusterConfig.Tunables tunables = config.tunables();
         this.node = node;
         this.acceptors = NettyIo.newGroup(1, new DefaultThreadFactory("caucus-resp-accept", true));
-        this.workers = NettyIo.newGroup(2, new DefaultThreadFactory("caucus-resp", true));
+        this.workers = NettyIo.newGroup(tunables.clientIoThreads(),
+                new DefaultThreadFactory("caucus-resp", true));
         this.retries = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "caucus-kv-retries");
             thread.setDaemon(true);

@@ -50,10 +50,11 @@ class ConfigLoaderTest {
                 snapshotChunkBytes: 65536
                 snapshotChunksInFlight: 8
                 proposalLingerMicros: 0
+                clientIoThreads: 3
                 """);
         assertThat(config.tunables()).isEqualTo(new ClusterConfig.Tunables(20, 15, 3, false,
                 Path.of("/var/lib/caucus"), 2500, 50,
-                io.caucus.server.SnapshotOptions.DEFAULTS.withThresholds(5000, 0).withChunking(65536, 8), 0));
+                io.caucus.server.SnapshotOptions.DEFAULTS.withThresholds(5000, 0).withChunking(65536, 8), 0, 3));
         assertThat(config.tunables().proposalLinger()).isZero();
         assertThat(config.tunables().raftOptions().electionTimeoutTicks()).isEqualTo(15);
     }

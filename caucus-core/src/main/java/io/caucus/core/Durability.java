@@ -92,35 +92,23 @@ final class Durability {
      * The acknowledgement leaves where the last of them stood; every other message keeps its place.
      */
     private static void release(List<RaftMessage> messages, List<RaftMessage> outbox) {
-        Map<AckKey, AppendEntriesResponse> highest = null;
-        for (RaftMessage message : messages) {
-            if (message instanceof AppendEntriesResponse ack && ack.success()) {
-                if (highest == null) {
-                    highest = new HashMap<>();
-                }
-                highest.merge(new AckKey(ack.to(), ack.term()), ack,
-                        (kept, next) -> next.matchIndex() >= kept.matchIndex() ? next : kept);
-            }
-        }
-        if (highest == null) {
-            outbox.addAll(messages);
+        if (messages.isEmpty()) {
             return;
         }
+        Map<AckKey, AppendEntriesResponse> highest = new HashMap<>();
         Map<AckKey, Integer> lastPosition = new HashMap<>();
         for (int i = 0; i < messages.size(); i++) {
             if (messages.get(i) instanceof AppendEntriesResponse ack && ack.success()) {
-                lastPosition.put(new AckKey(ack.to(), ack.term()), i);
+                AckKey key = new AckKey(ack.to(), ack.term());
+                highest.merge(key, ack, (kept, next) -> next.matchIndex() >= kept.matchIndex() ? next : kept);
+                lastPosition.put(key, i);
             }
         }
         for (int i = 0; i < messages.size(); i++) {
-            RaftMessage message = messages.get(i);
-            if (message instanceof AppendEntriesResponse ack && ack.success()) {
-                AckKey key = new AckKey(ack.to(), ack.term());
-                if (lastPosition.get(key) == i) {
-                    outbox.add(highest.get(key));
-                }
-            } else {
-                outbox.add(message);
+            if (!(messages.get(i) instanceof AppendEntriesResponse ack && ack.success())) {
+                outbox.add(messages.get(i));
+            } else if (lastPosition.get(new AckKey(ack.to(), ack.term())) == i) {
+                outbox.add(highest.get(new AckKey(ack.to(), ack.term())));
             }
         }
     }

@@ -105,15 +105,18 @@ public final class KvMetrics {
                 .append('\n');
     }
 
-    private static void counter(StringBuilder out, String name, String help, long value) {
-        out.append("# HELP ").append(name).append(' ').append(help).append('\n')
-                .append("# TYPE ").append(name).append(" counter\n")
-                .append(name).append(' ').append(value).append('\n');
+    private static void gauge(StringBuilder out, String name, String help, long value) {
+        single(out, name, "gauge", help, value);
     }
 
-    private static void gauge(StringBuilder out, String name, String help, long value) {
+    private static void counter(StringBuilder out, String name, String help, long value) {
+        single(out, name, "counter", help, value);
+    }
+
+    /** One unlabelled series with its HELP and TYPE lines. */
+    private static void single(StringBuilder out, String name, String type, String help, long value) {
         out.append("# HELP ").append(name).append(' ').append(help).append('\n')
-                .append("# TYPE ").append(name).append(" gauge\n")
+                .append("# TYPE ").append(name).append(' ').append(type).append('\n')
                 .append(name).append(' ').append(value).append('\n');
     }
 

@@ -98,7 +98,8 @@ class CorruptionTest {
     void anOlderSegmentCutAtARecordBoundaryIsCaughtByTheNextSegmentsHeader() throws IOException {
         Written written = writeStore(new Random(5));
         Path first = WAL.resolve(Segment.fileName(1));
-        long cut = lastRecordStart(written, first);
+        List<Long> boundaries = Fixtures.recordBoundaries(written.disk(), first);
+        long cut = boundaries.get(boundaries.size() - 2); // where the last record starts
         try (DiskFile handle = written.disk().open(first)) {
             handle.truncate(cut);
             handle.force();
@@ -106,22 +107,6 @@ class CorruptionTest {
         assertThatThrownBy(() -> Fixtures.open(written.disk(), ROOT, Fixtures.SMALL))
                 .isInstanceOf(CorruptStorageException.class).hasMessageContaining(Segment.fileName(1))
                 .hasMessageContaining("cut off");
-    }
-
-    /** Where the last record of a segment file starts, found by walking its frames up to the preallocated zeros. */
-    private static long lastRecordStart(Written written, Path file) throws IOException {
-        try (DiskFile handle = written.disk().open(file)) {
-            long size = handle.size();
-            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate((int) size);
-            handle.readFully(bytes, 0);
-            bytes.flip();
-            long last = 0;
-            while (bytes.hasRemaining() && RecordCodec.decode(bytes, 1 << 20) instanceof RecordCodec.Valid valid) {
-                last = bytes.position();
-                bytes.position(bytes.position() + valid.frameBytes());
-            }
-            return last;
-        }
     }
 
     @Test

@@ -83,4 +83,23 @@ final class Fixtures {
     static InMemoryLog model() {
         return new InMemoryLog(CONFIGURATION);
     }
+
+    /**
+     * The offset where each whole record of a segment file starts, then the offset where its records end (the
+     * preallocated zeros, if any, begin there): found by walking the frames.
+     */
+    static List<Long> recordBoundaries(Disk disk, Path file) throws java.io.IOException {
+        try (DiskFile handle = disk.open(file)) {
+            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate((int) handle.size());
+            handle.readFully(bytes, 0);
+            bytes.flip();
+            List<Long> boundaries = new ArrayList<>();
+            boundaries.add(0L);
+            while (bytes.hasRemaining() && RecordCodec.decode(bytes, 1 << 20) instanceof RecordCodec.Valid valid) {
+                bytes.position(bytes.position() + valid.frameBytes());
+                boundaries.add((long) bytes.position());
+            }
+            return boundaries;
+        }
+    }
 }

@@ -98,17 +98,9 @@ class PreallocationTest {
                 .hasMessageContaining(Segment.fileName(1));
     }
 
-    /** Where a segment file's records end, found by walking its frames. */
     private static long recordsEnd(Disk disk, Path file) throws IOException {
-        try (DiskFile handle = disk.open(file)) {
-            ByteBuffer bytes = ByteBuffer.allocate((int) handle.size());
-            handle.readFully(bytes, 0);
-            bytes.flip();
-            while (bytes.hasRemaining() && RecordCodec.decode(bytes, 1 << 20) instanceof RecordCodec.Valid valid) {
-                bytes.position(bytes.position() + valid.frameBytes());
-            }
-            return bytes.position();
-        }
+        List<Long> boundaries = Fixtures.recordBoundaries(disk, file);
+        return boundaries.get(boundaries.size() - 1);
     }
 
     private static void writeByte(Disk disk, Path file, long offset, int value) throws IOException {

@@ -2,6 +2,7 @@ package io.caucus.kv;
 
 import io.caucus.core.NodeStatus;
 import io.caucus.core.Role;
+import io.caucus.server.DurationHistogram;
 import io.caucus.server.RuntimeMetrics;
 import io.caucus.transport.TransportMetrics;
 import java.util.Locale;
@@ -17,13 +18,9 @@ import java.util.function.Supplier;
  */
 public final class KvMetrics {
 
-    /** Histogram upper bounds in seconds: 100 µs to 10 s. */
-    private static final double[] BUCKETS_SECONDS = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-        0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
-
     private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
-    private final Map<String, Histogram> latency = new ConcurrentHashMap<>();
+    private final Map<String, DurationHistogram> latency = new ConcurrentHashMap<>();
     /** The node's runtime counters, or null to render none. */
     private final Supplier<RuntimeMetrics> runtime;
 
@@ -43,7 +40,7 @@ public final class KvMetrics {
         if (errorCode != null) {
             errors.computeIfAbsent(command + "\u0000" + errorCode, c -> new LongAdder()).increment();
         }
-        latency.computeIfAbsent(kind, k -> new Histogram()).observe(elapsedNanos / 1e9);
+        latency.computeIfAbsent(kind, k -> new DurationHistogram()).observeNanos(elapsedNanos);
     }
 
     public long requestCount(String command) {
@@ -77,7 +74,8 @@ public final class KvMetrics {
         });
         out.append("# HELP caucus_request_duration_seconds Time from a command's arrival to its reply.\n")
                 .append("# TYPE caucus_request_duration_seconds histogram\n");
-        new TreeMap<>(latency).forEach((kind, histogram) -> histogram.render(out, kind));
+        new TreeMap<>(latency).forEach((kind, histogram) -> histogram(out, "caucus_request_duration_seconds",
+                "kind=\"" + kind + "\",", histogram));
         if (runtime != null) {
             renderRuntime(out, runtime.get());
         }
@@ -90,6 +88,9 @@ public final class KvMetrics {
         counter(out, "caucus_proposals_total", "Commands proposed by this node as leader.", metrics.proposals());
         counter(out, "caucus_log_writes_total", "Persist instructions written to the log.", metrics.logWrites());
         counter(out, "caucus_log_syncs_total", "Log fsyncs (each covers every write before it).", metrics.logSyncs());
+        out.append("# HELP caucus_log_sync_duration_seconds How long each log fsync took.\n")
+                .append("# TYPE caucus_log_sync_duration_seconds histogram\n");
+        histogram(out, "caucus_log_sync_duration_seconds", "", metrics.logSyncDurations());
         counter(out, "caucus_apply_batches_total", "Batches of committed entries applied.", metrics.applyBatches());
         TransportMetrics transport = metrics.transport();
         counter(out, "caucus_peer_messages_sent_total", "Raft messages written to peer connections.",
@@ -120,41 +121,18 @@ public final class KvMetrics {
                 .append(name).append(' ').append(value).append('\n');
     }
 
-    private static final class Histogram {
-        private final LongAdder[] counts = new LongAdder[BUCKETS_SECONDS.length + 1];
-        private final LongAdder total = new LongAdder();
-        private final java.util.concurrent.atomic.DoubleAdder sumSeconds = new java.util.concurrent.atomic.DoubleAdder();
-
-        Histogram() {
-            for (int i = 0; i < counts.length; i++) {
-                counts[i] = new LongAdder();
-            }
+    /** One Prometheus histogram series; {@code labels} is empty or ends with a comma. */
+    private static void histogram(StringBuilder out, String name, String labels, DurationHistogram histogram) {
+        long[] cumulative = histogram.cumulativeCounts();
+        for (int i = 0; i < cumulative.length; i++) {
+            String bound = i < DurationHistogram.UPPER_BOUNDS_SECONDS.length
+                    ? Double.toString(DurationHistogram.UPPER_BOUNDS_SECONDS[i]) : "+Inf";
+            out.append(name).append("_bucket{").append(labels).append("le=\"").append(bound).append("\"} ")
+                    .append(cumulative[i]).append('\n');
         }
-
-        void observe(double seconds) {
-            int bucket = 0;
-            while (bucket < BUCKETS_SECONDS.length && seconds > BUCKETS_SECONDS[bucket]) {
-                bucket++;
-            }
-            counts[bucket].increment();
-            total.increment();
-            sumSeconds.add(seconds);
-        }
-
-        void render(StringBuilder out, String kind) {
-            long cumulative = 0;
-            for (int i = 0; i < BUCKETS_SECONDS.length; i++) {
-                cumulative += counts[i].sum();
-                out.append("caucus_request_duration_seconds_bucket{kind=\"").append(kind).append("\",le=\"")
-                        .append(BUCKETS_SECONDS[i]).append("\"} ").append(cumulative).append('\n');
-            }
-            cumulative += counts[BUCKETS_SECONDS.length].sum();
-            out.append("caucus_request_duration_seconds_bucket{kind=\"").append(kind).append("\",le=\"+Inf\"} ")
-                    .append(cumulative).append('\n');
-            out.append("caucus_request_duration_seconds_sum{kind=\"").append(kind).append("\"} ")
-                    .append(sumSeconds.sum()).append('\n');
-            out.append("caucus_request_duration_seconds_count{kind=\"").append(kind).append("\"} ")
-                    .append(total.sum()).append('\n');
-        }
+        String braces = labels.isEmpty() ? "" : "{" + labels.substring(0, labels.length() - 1) + "}";
+        out.append(name).append("_sum").append(braces).append(' ').append(histogram.sumSeconds()).append('\n');
+        out.append(name).append("_count").append(braces).append(' ').append(cumulative[cumulative.length - 1])
+                .append('\n');
     }
 }

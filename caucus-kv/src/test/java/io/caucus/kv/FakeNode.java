@@ -6,6 +6,7 @@ import io.caucus.core.NodeStatus;
 import io.caucus.core.Role;
 import io.caucus.server.CaucusNode;
 import io.caucus.server.Membership;
+import io.caucus.server.DurationHistogram;
 import io.caucus.server.RuntimeMetrics;
 import io.caucus.transport.TransportMetrics;
 import io.caucus.server.StateMachine;
@@ -78,7 +79,7 @@ final class FakeNode implements CaucusNode {
     @Override
     public RuntimeMetrics metrics() {
         return new RuntimeMetrics(0, 0, 0, 0, 0,
-                new TransportMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+                new TransportMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), new DurationHistogram());
     }
 
     @Override

@@ -110,7 +110,11 @@ class KvServerTest {
         HttpResponse<String> metrics = get("/metrics");
         assertThat(metrics.body()).contains("caucus_term 1").contains("caucus_commit_index 2")
                 .contains("caucus_requests_total{command=\"SET\"} 1")
-                .contains("caucus_request_duration_seconds_bucket{kind=\"write\",le=\"+Inf\"} 1");
+                .contains("caucus_request_duration_seconds_bucket{kind=\"write\",le=\"+Inf\"} 1")
+                .contains("caucus_request_duration_seconds_count{kind=\"write\"} 1")
+                .contains("# TYPE caucus_log_sync_duration_seconds histogram")
+                .contains("caucus_log_sync_duration_seconds_bucket{le=\"+Inf\"} 0")
+                .contains("caucus_log_sync_duration_seconds_count 0");
         HttpResponse<String> digest = get("/digest");
         assertThat(digest.statusCode()).isEqualTo(200);
         assertThat(digest.body()).startsWith("{\"applied\":2,\"keys\":1,\"sha256\":\"")

@@ -12,7 +12,9 @@ import io.caucus.transport.TransportMetrics;
  * @param logSyncs     fsyncs of the log, each covering every write before it (group commit)
  * @param applyBatches batches of committed entries handed to the state machine
  * @param transport    the peer transport's counters
+ * @param logSyncDurations how long each fsync of the log took (live: it keeps counting after this is read).
+ *                     Every write of a turn waits for it, and on the leader so does every commit
  */
 public record RuntimeMetrics(long nodeTurns, long proposals, long logWrites, long logSyncs, long applyBatches,
-                             TransportMetrics transport) {
+                             TransportMetrics transport, DurationHistogram logSyncDurations) {
 }

@@ -99,6 +99,8 @@ class CaucusNodeClusterTest {
             assertThat(atLeader.logWrites()).isPositive().isLessThanOrEqualTo(atLeader.nodeTurns());
             assertThat(atLeader.logSyncs()).isPositive().isLessThanOrEqualTo(atLeader.logWrites())
                     .isLessThan(atLeader.proposals()); // group commit: commands queued together share an fsync
+            long[] syncsByBound = atLeader.logSyncDurations().cumulativeCounts(); // read later, so at least as many
+            assertThat(syncsByBound[syncsByBound.length - 1]).isGreaterThanOrEqualTo(atLeader.logSyncs());
             assertThat(atLeader.applyBatches()).isPositive();
             assertThat(atLeader.transport().messagesSent()).isPositive();
             for (CaucusNode node : cluster.runningNodes()) {

@@ -9,6 +9,7 @@ import io.caucus.core.Ready;
 import io.caucus.core.Role;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.server.CaucusException;
+import io.caucus.server.DurationHistogram;
 import io.caucus.server.NoLeaderException;
 import io.caucus.server.OutcomeUnknownException;
 import io.caucus.server.OverloadedException;
@@ -75,6 +76,7 @@ final class NodeLoop implements Runnable {
     private volatile long logWrites;
     private volatile long logSyncs;
     private volatile long proposals;
+    private final DurationHistogram logSyncDurations = new DurationHistogram();
     /** Runs on the node thread when this node stops leading (cancels snapshot transfers); set before start. */
     private Runnable onLeadershipLost = () -> {
     };
@@ -130,6 +132,10 @@ final class NodeLoop implements Runnable {
 
     long logSyncs() {
         return logSyncs;
+    }
+
+    DurationHistogram logSyncDurations() {
+        return logSyncDurations;
     }
 
     /** The status published at the end of the latest turn; safe from any thread. */
@@ -365,7 +371,9 @@ final class NodeLoop implements Runnable {
         store.write(persist);
         logWrites++;
         if (settings.fsync()) {
+            long started = System.nanoTime();
             store.sync();
+            logSyncDurations.observeNanos(System.nanoTime() - started);
             logSyncs++;
         }
         raft.persisted(persist.sequence());

@@ -8,7 +8,8 @@
 # JFR=1 records the leader with fast-sampling.jfc (2 ms), JFR=all every node; AP=1 profiles every node's CPU (perf events, kernel frames included)
 # over the window with async-profiler (fetched from Maven Central, tools.profiler:async-profiler; collapsed
 # stacks per thread in ap-nN.collapsed, summarised by ap-summary.py); STRACE=1 adds an strace -c
-# after the window. JOPTS passes JVM options to the servers. Needs the jars of ../run.sh (it builds them),
+# after the window. SLOW_MICROS=N has the load generator list when the requests slower than N us were sent
+# (wall-clock, 50 ms windows: a stall that holds every client shows as ~50 requests in one window). JOPTS passes JVM options to the servers. Needs the jars of ../run.sh (it builds them),
 # perf and python3. EXTRA_YAML adds lines to the cluster file (e.g. "snapshotThresholdEntries: 1000000"). Output under bench/cluster/target/diag/run-TAG; jfr-summary.sh summarises a recording.
 set -euo pipefail
 tag="${1:-}"; shift || true
@@ -24,7 +25,7 @@ for i in 1 2 3; do $jdk/bin/java $JOPTS -cp "$kv_jar:$root/caucus-kv/target/lib/
 leader=""; while [[ -z "$leader" ]]; do for i in 1 2 3; do curl -sf http://127.0.0.1:$((B+30+i))/status 2>/dev/null | grep -q '"role" *: *"leader"' && leader=$i && break; done; sleep 0.3; done
 W=${WARM:-10}; L=${WIN:-15}; EXTRA=0; [[ -n "${STRACE:-}" ]] && EXTRA=8
 echo "leader n$leader load $(cut -d' ' -f1-3 /proc/loadavg)"
-$jdk/bin/java -Xms256m -Xmx1g -jar $root/bench/cluster/target/cluster-bench.jar run --system caucus --results $dir/r.tsv --endpoint 127.0.0.1:$((B+20+${TARGET_NODE:-$leader})) --warmup-seconds $W --write-seconds $((L+4+EXTRA)) --read-seconds 0 --pid ${pids[0]} --pid ${pids[1]} --pid ${pids[2]} > $dir/loadgen.out 2>&1 &
+$jdk/bin/java -Xms256m -Xmx1g -jar $root/bench/cluster/target/cluster-bench.jar run --system caucus --results $dir/r.tsv --endpoint 127.0.0.1:$((B+20+${TARGET_NODE:-$leader})) --warmup-seconds $W --write-seconds $((L+4+EXTRA)) --read-seconds 0 --pid ${pids[0]} --pid ${pids[1]} --pid ${pids[2]} --slow-micros ${SLOW_MICROS:-0} > $dir/loadgen.out 2>&1 &
 lg=$!
 sleep $((W+2))
 c0=$(curl -s http://127.0.0.1:$((B+30+leader))/status | grep -o '"commit" *: *[0-9]*' | grep -o '[0-9]*$')
@@ -56,7 +57,8 @@ fi
 wait $lg || true
 n=$((c1-c0))
 echo "window ${L}s commits $n = $((n/L))/s load@start $l0 load@end $(cut -d' ' -f1-3 /proc/loadavg)"
-grep -v '^$' $dir/loadgen.out | tail -2
+grep -v '^$' $dir/loadgen.out | grep -v '^slow ' | tail -2
+[[ -n "${SLOW_MICROS:-}" ]] && awk -v t=$SLOW_MICROS '/^slow /{n+=$3; w++} END{printf "write phase: %d requests over %d us, in %d windows of 50 ms (lines \"slow\" in %s)\n", n, t, w, FILENAME}' $dir/loadgen.out
 python3 "$here/thread-delta.py" $dir/a $dir/b $n
 for i in 1 2 3; do echo "n$i $( [[ $i == $leader ]] && echo L || true) runtime counters per write: $(python3 "$here/metrics-delta.py" $dir/metrics-a-n$i.txt $dir/metrics-b-n$i.txt $n)"; done
 sleep 1; for i in 1 2 3; do echo "n$i $( [[ $i == $leader ]] && echo L || true) per write: $(grep -v '^#' $dir/perf-n$i.txt | awk -F, -v n=$n 'NF>2 {split($3,a,":"); printf "%s=%.3f ", a[2]?a[2]:$3, $1/n}')"; done

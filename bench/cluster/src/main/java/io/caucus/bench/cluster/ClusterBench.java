@@ -14,13 +14,16 @@ import java.util.Map;
  * run    --system caucus|redis|etcd --endpoint HOST:PORT [--endpoint ...] --results FILE.tsv
  *        [--clients 50] [--keys 100000] [--value-bytes 100] [--warmup-seconds 10] [--write-seconds 20]
  *        [--read-seconds 20] [--pid PID ...] [--clock-ticks-per-second 100] [--threads FILE.tsv]
+ *        [--slow-micros N]
  * report --results FILE.tsv --out FILE.md [--threads FILE.tsv]
  * </pre>
  * {@code run} drives one system with closed-loop clients (each with one request outstanding): a warm-up of
  * writes that is not recorded, then a write phase, then a read phase over the same key space, and appends one
  * row per phase to the results file. {@code --pid} names the server processes whose CPU time is charged to
  * the phase; {@code --threads} also appends, per phase, the server CPU per operation of each thread group
- * (see {@link ThreadCpu}), which separates the JIT compiler's share from the server's own. {@code report} turns every row collected (including the redis-benchmark rows the script adds)
+ * (see {@link ThreadCpu}), which separates the JIT compiler's share from the server's own;
+ * {@code --slow-micros} prints, per phase, when the requests slower than that were sent ({@link SlowRequests}).
+ * {@code report} turns every row collected (including the redis-benchmark rows the script adds)
  * into one markdown table with the ratios of Caucus to etcd and to redis.
  */
 public final class ClusterBench {
@@ -61,7 +64,8 @@ public final class ClusterBench {
                 Duration length = seconds(options, operation == Operation.WRITE ? "write-seconds" : "read-seconds", 20);
                 Map<String, Long> threadsBefore = threads.microsByGroup();
                 long cpuBeforeMicros = cpu.totalMicros();
-                PhaseResult result = LoadPhase.run(target, workload, operation, length);
+                PhaseResult result = LoadPhase.run(target, workload, operation, length,
+                        options.intValue("slow-micros", 0));
                 long cpuMicros = cpu.totalMicros() - cpuBeforeMicros;
                 ThreadCpu.delta(threadsBefore, threads.microsByGroup()).forEach((group, micros) -> {
                     if (micros > 0 && result.ops() > 0) {

@@ -18,13 +18,19 @@ final class LoadPhase {
 
     static PhaseResult run(LoadTarget target, Workload workload, Operation operation, Duration length)
             throws InterruptedException {
+        return run(target, workload, operation, length, 0);
+    }
+
+    /** As above; with {@code slowMicros} > 0, also prints when the requests slower than that were sent. */
+    static PhaseResult run(LoadTarget target, Workload workload, Operation operation, Duration length,
+                           long slowMicros) throws InterruptedException {
         List<ClientRun> runs = new ArrayList<>();
         CountDownLatch connected = new CountDownLatch(workload.clients());
         CountDownLatch start = new CountDownLatch(1);
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < workload.clients(); c++) {
             ClientRun run = new ClientRun(target, workload, operation, new SplittableRandom(c * 7919L + operation.ordinal()),
-                    connected, start);
+                    connected, start, new SlowRequests(slowMicros));
             runs.add(run);
             threads.add(Thread.ofPlatform().name("client-" + c).start(run));
         }
@@ -37,6 +43,9 @@ final class LoadPhase {
             thread.join();
         }
         double seconds = (System.nanoTime() - startNanos) / 1e9;
+        if (slowMicros > 0) {
+            SlowRequests.report(runs.stream().map(run -> run.slowRequests).toList()).forEach(System.out::println);
+        }
         Histogram merged = new Histogram(HIGHEST_MICROS, 3);
         long ops = 0;
         long errors = 0;
@@ -65,19 +74,21 @@ final class LoadPhase {
         private final CountDownLatch connected;
         private final CountDownLatch start;
         private final Histogram latencyMicros = new Histogram(HIGHEST_MICROS, 3);
+        private final SlowRequests slowRequests;
         /** Written before {@code start} opens, read after: the latch orders it. */
         private long deadlineNanos;
         private long ops;
         private long errors;
 
         ClientRun(LoadTarget target, Workload workload, Operation operation, SplittableRandom random,
-                  CountDownLatch connected, CountDownLatch start) {
+                  CountDownLatch connected, CountDownLatch start, SlowRequests slowRequests) {
             this.target = target;
             this.workload = workload;
             this.operation = operation;
             this.random = random;
             this.connected = connected;
             this.start = start;
+            this.slowRequests = slowRequests;
         }
 
         @Override
@@ -101,7 +112,9 @@ final class LoadPhase {
                         } else {
                             connection.read(key);
                         }
-                        latencyMicros.recordValue(Math.min(HIGHEST_MICROS, (System.nanoTime() - sentNanos) / 1_000));
+                        long tookMicros = (System.nanoTime() - sentNanos) / 1_000;
+                        latencyMicros.recordValue(Math.min(HIGHEST_MICROS, tookMicros));
+                        slowRequests.record(sentNanos, tookMicros);
                         ops++;
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();

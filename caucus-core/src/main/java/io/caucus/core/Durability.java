@@ -107,8 +107,11 @@ final class Durability {
         for (int i = 0; i < messages.size(); i++) {
             if (!(messages.get(i) instanceof AppendEntriesResponse ack && ack.success())) {
                 outbox.add(messages.get(i));
-            } else if (lastPosition.get(new AckKey(ack.to(), ack.term())) == i) {
-                outbox.add(highest.get(new AckKey(ack.to(), ack.term())));
+                continue;
+            }
+            AckKey key = new AckKey(ack.to(), ack.term());
+            if (lastPosition.get(key) == i) {
+                outbox.add(highest.get(key));
             }
         }
     }

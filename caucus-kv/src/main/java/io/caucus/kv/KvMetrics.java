@@ -75,7 +75,7 @@ public final class KvMetrics {
         out.append("# HELP caucus_request_duration_seconds Time from a command's arrival to its reply.\n")
                 .append("# TYPE caucus_request_duration_seconds histogram\n");
         new TreeMap<>(latency).forEach((kind, histogram) -> histogram(out, "caucus_request_duration_seconds",
-                "kind=\"" + kind + "\",", histogram));
+                "kind=\"" + kind + "\"", histogram));
         if (runtime != null) {
             renderRuntime(out, runtime.get());
         }
@@ -121,18 +121,19 @@ public final class KvMetrics {
                 .append(name).append(' ').append(value).append('\n');
     }
 
-    /** One Prometheus histogram series; {@code labels} is empty or ends with a comma. */
+    /** One Prometheus histogram series; {@code labels} is empty or label pairs such as {@code kind="write"}. */
     private static void histogram(StringBuilder out, String name, String labels, DurationHistogram histogram) {
+        String bucketLabels = labels.isEmpty() ? "" : labels + ",";
+        String seriesLabels = labels.isEmpty() ? "" : "{" + labels + "}";
         long[] cumulative = histogram.cumulativeCounts();
         for (int i = 0; i < cumulative.length; i++) {
             String bound = i < DurationHistogram.UPPER_BOUNDS_SECONDS.length
                     ? Double.toString(DurationHistogram.UPPER_BOUNDS_SECONDS[i]) : "+Inf";
-            out.append(name).append("_bucket{").append(labels).append("le=\"").append(bound).append("\"} ")
+            out.append(name).append("_bucket{").append(bucketLabels).append("le=\"").append(bound).append("\"} ")
                     .append(cumulative[i]).append('\n');
         }
-        String braces = labels.isEmpty() ? "" : "{" + labels.substring(0, labels.length() - 1) + "}";
-        out.append(name).append("_sum").append(braces).append(' ').append(histogram.sumSeconds()).append('\n');
-        out.append(name).append("_count").append(braces).append(' ').append(cumulative[cumulative.length - 1])
+        out.append(name).append("_sum").append(seriesLabels).append(' ').append(histogram.sumSeconds()).append('\n');
+        out.append(name).append("_count").append(seriesLabels).append(' ').append(cumulative[cumulative.length - 1])
                 .append('\n');
     }
 }

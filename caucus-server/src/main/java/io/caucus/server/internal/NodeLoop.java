@@ -13,7 +13,9 @@ import io.caucus.server.DurationHistogram;
 import io.caucus.server.NoLeaderException;
 import io.caucus.server.OutcomeUnknownException;
 import io.caucus.server.OverloadedException;
+import io.caucus.server.RuntimeMetrics;
 import io.caucus.server.ShutdownException;
+import io.caucus.transport.TransportMetrics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -117,25 +119,9 @@ final class NodeLoop implements Runnable {
         this.onLeadershipLost = Objects.requireNonNull(action, "action");
     }
 
-    /** Turns taken, persist instructions written to the store, commands proposed; any thread. */
-    long turns() {
-        return turns;
-    }
-
-    long logWrites() {
-        return logWrites;
-    }
-
-    long proposals() {
-        return proposals;
-    }
-
-    long logSyncs() {
-        return logSyncs;
-    }
-
-    DurationHistogram logSyncDurations() {
-        return logSyncDurations;
+    /** This node's counters, completed with the applier's and the transport's; any thread. */
+    RuntimeMetrics metrics(long applyBatches, TransportMetrics transport) {
+        return new RuntimeMetrics(turns, proposals, logWrites, logSyncs, applyBatches, transport, logSyncDurations);
     }
 
     /** The status published at the end of the latest turn; safe from any thread. */

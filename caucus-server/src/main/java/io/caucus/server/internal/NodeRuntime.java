@@ -420,8 +420,7 @@ public final class NodeRuntime implements CaucusNode {
 
     @Override
     public RuntimeMetrics metrics() {
-        return new RuntimeMetrics(loop.turns(), loop.proposals(), loop.logWrites(), loop.logSyncs(),
-                applier.applyBatches(), transport.metrics(), loop.logSyncDurations());
+        return loop.metrics(applier.applyBatches(), transport.metrics());
     }
 
     @Override

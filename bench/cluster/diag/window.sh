@@ -10,7 +10,7 @@
 # stacks per thread in ap-nN.collapsed, summarised by ap-summary.py); STRACE=1 adds an strace -c
 # after the window. SLOW_MICROS=N has the load generator list when the requests slower than N us were sent
 # (wall-clock, 50 ms windows: a stall that holds every client shows as ~50 requests in one window). JOPTS passes JVM options to the servers. Needs the jars of ../run.sh (it builds them),
-# perf and python3. EXTRA_YAML adds lines to the cluster file (e.g. "snapshotThresholdEntries: 1000000"). Output under bench/cluster/target/diag/run-TAG; jfr-summary.sh summarises a recording.
+# perf and python3. HICCUPS=1 runs hiccups.py over the window (how long the whole machine froze). LGOPTS passes JVM options to the load generator. EXTRA_YAML adds lines to the cluster file (e.g. "snapshotThresholdEntries: 1000000"). Output under bench/cluster/target/diag/run-TAG; jfr-summary.sh summarises a recording.
 set -euo pipefail
 tag="${1:-}"; shift || true
 [[ "$tag" =~ ^[A-Za-z0-9_-]+$ ]] || { echo "usage: window.sh TAG (letters, digits, - or _)" >&2; exit 2; }
@@ -25,7 +25,7 @@ for i in 1 2 3; do $jdk/bin/java $JOPTS -cp "$kv_jar:$root/caucus-kv/target/lib/
 leader=""; while [[ -z "$leader" ]]; do for i in 1 2 3; do curl -sf http://127.0.0.1:$((B+30+i))/status 2>/dev/null | grep -q '"role" *: *"leader"' && leader=$i && break; done; sleep 0.3; done
 W=${WARM:-10}; L=${WIN:-15}; EXTRA=0; [[ -n "${STRACE:-}" ]] && EXTRA=8
 echo "leader n$leader load $(cut -d' ' -f1-3 /proc/loadavg)"
-$jdk/bin/java -Xms256m -Xmx1g -jar $root/bench/cluster/target/cluster-bench.jar run --system caucus --results $dir/r.tsv --endpoint 127.0.0.1:$((B+20+${TARGET_NODE:-$leader})) --warmup-seconds $W --write-seconds $((L+4+EXTRA)) --read-seconds 0 --pid ${pids[0]} --pid ${pids[1]} --pid ${pids[2]} --slow-micros ${SLOW_MICROS:-0} > $dir/loadgen.out 2>&1 &
+$jdk/bin/java -Xms256m -Xmx1g ${LGOPTS:-} -jar $root/bench/cluster/target/cluster-bench.jar run --system caucus --results $dir/r.tsv --endpoint 127.0.0.1:$((B+20+${TARGET_NODE:-$leader})) --warmup-seconds $W --write-seconds $((L+4+EXTRA)) --read-seconds 0 --pid ${pids[0]} --pid ${pids[1]} --pid ${pids[2]} --slow-micros ${SLOW_MICROS:-0} > $dir/loadgen.out 2>&1 &
 lg=$!
 sleep $((W+2))
 c0=$(curl -s http://127.0.0.1:$((B+30+leader))/status | grep -o '"commit" *: *[0-9]*' | grep -o '[0-9]*$')
@@ -38,6 +38,7 @@ if [[ -n "${AP:-}" ]]; then
   ap_lib="$("$here/async-profiler.sh")"
   for i in 1 2 3; do $jdk/bin/jcmd ${pids[$((i-1))]} JVMTI.agent_load "$ap_lib" "\"start,event=cpu,interval=1ms,threads\"" >/dev/null; done
 fi
+hiccups=""; [[ -n "${HICCUPS:-}" ]] && { python3 "$here/hiccups.py" measure $L $dir/hiccups.txt > $dir/hiccups.out 2>&1 & hiccups=$!; }
 for i in 1 2 3; do timeout -s INT $L perf stat -x, -e syscalls:sys_enter_fdatasync,syscalls:sys_enter_futex,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_write,syscalls:sys_enter_read,context-switches -p ${pids[$((i-1))]} -o $dir/perf-n$i.txt >/dev/null 2>&1 & done
 sleep $L
 "$here/threads.sh" $dir/b ${pids[@]}
@@ -59,6 +60,7 @@ n=$((c1-c0))
 echo "window ${L}s commits $n = $((n/L))/s load@start $l0 load@end $(cut -d' ' -f1-3 /proc/loadavg)"
 grep -v '^$' $dir/loadgen.out | grep -v '^slow ' | tail -2
 [[ -n "${SLOW_MICROS:-}" ]] && awk -v t=$SLOW_MICROS '/^slow /{n+=$3; w++} END{printf "write phase: %d requests over %d us, in %d windows of 50 ms (lines \"slow\" in %s)\n", n, t, w, FILENAME}' $dir/loadgen.out
+[[ -n "$hiccups" ]] && { wait $hiccups || true; sed 's/^/hiccups: /' $dir/hiccups.out; }
 python3 "$here/thread-delta.py" $dir/a $dir/b $n
 for i in 1 2 3; do echo "n$i $( [[ $i == $leader ]] && echo L || true) runtime counters per write: $(python3 "$here/metrics-delta.py" $dir/metrics-a-n$i.txt $dir/metrics-b-n$i.txt $n)"; done
 sleep 1; for i in 1 2 3; do echo "n$i $( [[ $i == $leader ]] && echo L || true) per write: $(grep -v '^#' $dir/perf-n$i.txt | awk -F, -v n=$n 'NF>2 {split($3,a,":"); printf "%s=%.3f ", a[2]?a[2]:$3, $1/n}')"; done

@@ -126,7 +126,7 @@ final class PeerLink {
             return false;
         }
         queue.add(message);
-        scheduleDrain();
+        drainSoon();
         return true;
     }
 
@@ -143,7 +143,7 @@ final class PeerLink {
             return false;
         }
         snapshotQueue.add(frame);
-        scheduleDrain();
+        drainSoon();
         return true;
     }
 
@@ -175,6 +175,19 @@ final class PeerLink {
             queuedBytes.addAndGet(-WireCodec.estimatedSizeBytes(message));
         }
         return message;
+    }
+
+    /**
+     * Drains now when called on this link's event loop: a node whose work runs on its transport's loop (the
+     * runtime does, see PeerTransport#eventLoop) gets its messages written before it goes on, with no task and
+     * no wake-up in between. From any other thread, schedules a drain.
+     */
+    private void drainSoon() {
+        if (loop.inEventLoop()) {
+            drain();
+        } else {
+            scheduleDrain();
+        }
     }
 
     private void scheduleDrain() {

@@ -7,6 +7,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -32,7 +33,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * thread; the handler must not block.
  *
  * <p>Threads: only the transport's Netty event loops ({@link TransportOptions#ioThreads()}); no locks (the
- * lifecycle is a compare-and-set state, the peer table a concurrent map).
+ * lifecycle is a compare-and-set state, the peer table a concurrent map). A caller may run its own work on
+ * {@link #eventLoop()}: what it sends from there is written at once, and what arrives reaches its handler on
+ * the same thread, so with one I/O thread (the default) neither direction costs a thread hand-off.
  */
 public final class PeerTransport implements AutoCloseable {
 
@@ -56,8 +59,7 @@ public final class PeerTransport implements AutoCloseable {
         this.listenAddress = Objects.requireNonNull(builder.listenAddress, "listenAddress is required");
         this.options = builder.options;
         this.inbound = Objects.requireNonNull(builder.inbound, "inboundHandler is required");
-        this.group = NettyIo.newGroup(options.ioThreads(),
-                new DefaultThreadFactory("caucus-transport-" + self, true));
+        this.group = NettyIo.newGroup(options.ioThreads(), new DefaultThreadFactory(builder.threadName, true));
         builder.peers.forEach((peer, address) -> links.put(peer, newLink(peer, address)));
     }
 
@@ -260,6 +262,15 @@ public final class PeerTransport implements AutoCloseable {
         }
     }
 
+    /**
+     * The first of the transport's event loops. With {@link TransportOptions#ioThreads()} at 1 every connection
+     * (outbound links and accepted ones) is served by it; with more, some are served elsewhere and hand their
+     * messages over. Tasks run on it must be short, or accept that peer I/O waits for them.
+     */
+    public EventLoop eventLoop() {
+        return (EventLoop) group.iterator().next();
+    }
+
     private PeerLink newLink(NodeId peer, InetSocketAddress address) {
         return new PeerLink(self, peer, address, options, counters, group.next());
     }
@@ -271,9 +282,17 @@ public final class PeerTransport implements AutoCloseable {
         private final Map<NodeId, InetSocketAddress> peers = new LinkedHashMap<>();
         private TransportOptions options = TransportOptions.defaults();
         private InboundHandler inbound;
+        private String threadName;
 
         private Builder(NodeId self) {
             this.self = Objects.requireNonNull(self, "self");
+            this.threadName = "caucus-transport-" + self;
+        }
+
+        /** Names the event loop threads (a suffix numbers them); "caucus-transport-ID" by default. */
+        public Builder threadName(String name) {
+            this.threadName = Objects.requireNonNull(name, "threadName");
+            return this;
         }
 
         /** Where to listen; port 0 picks a free port (see {@link #localAddress()}). */

@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -47,6 +48,32 @@ class PeerTransportTest {
         assertThat(a.transport().metrics().droppedOutbound()).isZero();
         assertThat(a.transport().isConnected(b.id())).isTrue();
         assertThat(a.transport().isConnected(NodeId.of("nobody"))).isFalse();
+    }
+
+    @Test
+    void aSendFromTheEventLoopIsWrittenBeforeItsTaskEnds() throws Exception {
+        Node a = fixture.start("a", FAST);
+        Node b = fixture.start("b", FAST);
+        TransportFixture.connectAll(a, b);
+        assertThat(a.transport().send(new Heartbeat(a.id(), b.id(), 1, 0, 0))).isTrue();
+        await("the link from a to b is up", () -> b.received().size() == 1, b::received);
+
+        // The task holds a's only event loop until b has the message, so a write deferred to a later task of
+        // that loop (as a send from another thread is) could never happen: the node relies on this to have its
+        // AppendEntries on the wire before its own fsync starts.
+        Future<Boolean> sendAndWait = a.transport().eventLoop().submit(() -> {
+            a.transport().send(new Heartbeat(a.id(), b.id(), 1, 1, 0));
+            long deadline = System.nanoTime() + TransportFixture.DEADLINE.toNanos();
+            while (b.received().size() < 2) {
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                Thread.sleep(1); // poll interval
+            }
+            return true;
+        });
+        assertThat(sendAndWait.get()).as("b received the message while a's loop was still in the sending task")
+                .isTrue();
     }
 
     @Test

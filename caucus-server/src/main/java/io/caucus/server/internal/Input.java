@@ -28,11 +28,6 @@ sealed interface Input {
             implements Input {
     }
 
-    /** Something the node thread polls (durable or applied progress, a failure) changed: look again. */
-    record Wakeup() implements Input {
-        static final Wakeup INSTANCE = new Wakeup();
-    }
-
     /** The snapshot thread asks what a snapshot as of applied index {@code index} records (term, configuration). */
     record SnapshotMetadataAt(long index, CompletableFuture<SnapshotMetadata> future) implements Input {
     }

@@ -16,37 +16,47 @@ import io.caucus.server.OverloadedException;
 import io.caucus.server.RuntimeMetrics;
 import io.caucus.server.ShutdownException;
 import io.caucus.transport.TransportMetrics;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * The node thread (thesis §10.2.1): the only thread that touches the {@link RaftNode} and the {@link LogStore}.
- * Each turn it takes every input queued in the inbox, feeds them to the core (all proposals of the turn in one
- * {@code propose} call, so they travel in one AppendEntries per follower), ticks the core when the tick interval
- * has passed, and then carries out the core's {@link Ready}: messages to the transport first, then the persist
- * instruction written to the store and made durable with one fsync, committed entries and read results to the
- * {@link Applier}; requests that failed go to {@link Completions}. The applied index comes back through the
- * applier's counter, which the node thread reads at the start of every turn.
+ * It is the event loop of the node's own transport, so peer messages reach the core and leave it with no thread
+ * hand-off. The node takes turns as tasks on that loop: a turn takes every input queued in the inbox, feeds them
+ * to the core (all proposals of the turn in one {@code propose} call, so they travel in one AppendEntries per
+ * follower), ticks the core if the tick timer fired since the last turn, and then carries out the core's
+ * {@link Ready}: messages to the transport first (written to the sockets before the turn goes on), then the
+ * persist instruction written to the store and made durable with one fsync, committed entries and read results
+ * to the {@link Applier}; requests that failed go to {@link Completions}. The applied index comes back through
+ * the applier's counter, which every turn reads first.
  *
  * <p>Why the fsync runs here and not on a thread of its own: the leader's AppendEntries are already on their way
  * when it starts, so the leader's write still overlaps replication (§10.2.1), and inputs that arrive meanwhile
- * wait in the inbox and are handled together in the next turn, which is group commit without a hand-off. A
- * separate sync thread cost two thread wake-ups per fsync on every node; on the 2-core benchmark host, where
- * wake-ups and system calls are most of the CPU per write, dropping it took server CPU per write from about
- * 90 to 70 us (docs/benchmarks.md).
+ * wait in the inbox (or in the sockets) and are handled together in the next turn, which is group commit
+ * without a hand-off. A separate sync thread cost two thread wake-ups per fsync on every node; on the 2-core
+ * benchmark host, where wake-ups and system calls are most of the CPU per write, dropping it took server CPU per
+ * write from about 90 to 70 us (docs/benchmarks.md).
  *
- * <p>The node thread blocks on its inbox, the fsync, and back-pressure when the apply queue is full; it never
- * completes a client future itself, so no client callback runs here.
+ * <p>Why the transport's loop and not a thread of the node's own: every message then crossed two threads, the
+ * node's and the transport's, and on that host each crossing waited 27-86 us at the median for the other thread
+ * to be scheduled: four per replication round. Sharing the loop cut CPU per write by 9-13% in six A/B pairs and
+ * raised the write rate in four of them, by up to 12% (docs/benchmarks.md). The price: while a turn runs (an
+ * fsync included) this node's peer connections are not read, which delays nothing the turn itself would not.
+ *
+ * <p>All fields without a volatile or atomic type are confined to the loop. A turn blocks on the fsync and on
+ * back-pressure when the apply queue is full, never on the inbox; it never completes a client future itself,
+ * so no client callback runs here.
  */
-final class NodeLoop implements Runnable {
+final class NodeLoop {
 
     private static final System.Logger LOG = System.getLogger(NodeLoop.class.getName());
     /** Ready rounds per turn before the inbox is looked at again, so a busy core does not starve inputs. */
@@ -66,11 +76,19 @@ final class NodeLoop implements Runnable {
     private final Lifecycle lifecycle;
     private final Consumer<Throwable> onFatal;
     private final NodeSettings settings;
-    private final BlockingQueue<Input> inbox;
+    private final Inbox inbox;
     private final MembershipTracker membership;
-    private final AtomicBoolean wakeupQueued = new AtomicBoolean();
+    private final EventLoop executor;
     private final long tickIntervalNanos;
     private final long lingerNanos;
+    /** Set once a turn is queued on the executor and cleared when it starts: requests for turns coalesce. */
+    private final AtomicBoolean turnQueued = new AtomicBoolean();
+    /** Completed when the node has stopped taking turns (asked to, or after a failure). */
+    private final CompletableFuture<Void> finished = new CompletableFuture<>();
+    private volatile boolean started;
+    /** True while a linger holds a batch: the linger's timer takes the next turn, so inputs need not ask. */
+    private volatile boolean lingering;
+    private volatile boolean stopRequested;
 
     private volatile NodeStatus status;
     // Counters for RuntimeMetrics, written by the node thread only.
@@ -82,8 +100,12 @@ final class NodeLoop implements Runnable {
     /** Runs on the node thread when this node stops leading (cancels snapshot transfers); set before start. */
     private Runnable onLeadershipLost = () -> {
     };
-    private long nextTickNanos;
+    private ScheduledFuture<?> ticker;
+    private boolean tickDue;
     private long nextSweepNanos;
+    /** The batch a linger holds for more proposals to join, and when it must go at the latest. */
+    private List<Input> lingeringBatch;
+    private long lingerDeadlineNanos;
     private long reportedAppliedIndex;
     /** The term this node leads, or 0 if it is not the leader. */
     private long leadingTerm;
@@ -94,7 +116,7 @@ final class NodeLoop implements Runnable {
     NodeLoop(RaftNode raft, LogStore store, Consumer<RaftMessage> sender, Applier applier,
              Completions completions,
              PendingRequests pending, Lifecycle lifecycle, Consumer<Throwable> onFatal, NodeSettings settings,
-             BlockingQueue<Input> inbox, MembershipTracker membership) {
+             Inbox inbox, MembershipTracker membership, EventLoop executor) {
         this.raft = raft;
         this.store = store;
         this.sender = sender;
@@ -107,6 +129,7 @@ final class NodeLoop implements Runnable {
         this.settings = settings;
         this.inbox = inbox;
         this.membership = membership;
+        this.executor = executor;
         this.tickIntervalNanos = settings.tickInterval().toNanos();
         this.lingerNanos = settings.proposalLinger().toNanos();
         this.status = raft.status();
@@ -129,46 +152,73 @@ final class NodeLoop implements Runnable {
         return status;
     }
 
-    /** Makes the node thread look at the applier's progress soon; safe from any thread. */
+    /** Makes the node take a turn soon (to look at the applier's progress, or a failure); safe from any thread. */
     void wake() {
-        if (wakeupQueued.compareAndSet(false, true) && !inbox.offer(Input.Wakeup.INSTANCE)) {
-            wakeupQueued.set(false); // the inbox is full, so the node thread is about to take a turn anyway
-        }
+        requestTurn();
     }
 
-    @Override
-    public void run() {
-        nextTickNanos = System.nanoTime() + tickIntervalNanos;
-        nextSweepNanos = nextTickNanos;
+    /** Starts taking turns: the first one now, then whenever an input arrives or the tick timer fires. */
+    void start() {
+        nextSweepNanos = System.nanoTime() + SWEEP_INTERVAL_NANOS;
+        started = true;
+        executor.execute(() -> {
+            // A fixed delay, not a fixed rate: a loop held up (a long fsync) ticks once, not in a catch-up burst.
+            ticker = executor.scheduleWithFixedDelay(this::tickDue, tickIntervalNanos, tickIntervalNanos,
+                    TimeUnit.NANOSECONDS);
+            step();
+        });
+    }
+
+    /** Completes when the node has stopped taking turns: after a Stop input, or after a failure. */
+    CompletableFuture<Void> finished() {
+        return finished;
+    }
+
+    /** Stops after the next turn even if no Stop input gets through (the inbox is full); safe from any thread. */
+    void stopAfterNextTurn() {
+        stopRequested = true;
+        requestTurn();
+    }
+
+    /** True on the node's own thread. */
+    boolean inNodeThread() {
+        return executor.inEventLoop();
+    }
+
+    /** Queues a turn unless one is queued already or a linger will take it; safe from any thread. */
+    private void requestTurn() {
+        if (!started || lingering || !turnQueued.compareAndSet(false, true)) {
+            return;
+        }
         try {
-            boolean stop = false;
-            while (!stop && lifecycle.state() != Lifecycle.State.FAILED) {
-                stop = turn(takeBatch());
-                status = raft.status();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException | Error e) {
-            // A storage write failed (disk full, I/O error) or an invariant broke: nothing more may be written.
-            onFatal.accept(e);
-        } finally {
-            status = raft.status();
-            failQueuedInputs();
+            executor.execute(this::step);
+        } catch (RejectedExecutionException e) {
+            turnQueued.set(false); // the transport shut the loop down: the node is stopping or failed
         }
     }
 
-    private List<Input> takeBatch() throws InterruptedException {
-        long waitNanos = raft.hasReady() ? 0 : Math.max(0, nextTickNanos - System.nanoTime());
-        Input first = inbox.poll(waitNanos, TimeUnit.NANOSECONDS);
-        List<Input> batch = new ArrayList<>();
-        if (first != null) {
-            batch.add(first);
-            if (first instanceof Input.Proposal && pending.outstanding() > 1) {
-                lingerForMoreProposals(batch);
-            }
-            inbox.drainTo(batch, settings.maxInputsPerTurn() - batch.size());
+    private void tickDue() {
+        tickDue = true;
+        requestTurn();
+    }
+
+    /** A requested turn: takes the inbox, or starts a linger if the batch begins with a proposal. */
+    private void step() {
+        turnQueued.set(false);
+        if (lingeringBatch != null || finished.isDone()) {
+            return; // the linger's timer takes the turn
         }
-        return batch;
+        List<Input> batch = new ArrayList<>();
+        inbox.drainTo(batch, settings.maxInputsPerTurn());
+        if (!batch.isEmpty() && batch.getFirst() instanceof Input.Proposal && pending.outstanding() > 1
+                && batch.size() < settings.maxInputsPerTurn()) {
+            lingeringBatch = batch;
+            lingering = true;
+            lingerDeadlineNanos = System.nanoTime() + lingerNanos;
+            executor.schedule(this::lingerCheck, lingerNanos / LINGER_QUIET_GAP_DIVISOR, TimeUnit.NANOSECONDS);
+            return;
+        }
+        runTurn(batch);
     }
 
     /**
@@ -180,28 +230,61 @@ final class NodeLoop implements Runnable {
      * write by about 15%; ending it at the first quiet gap then raised throughput by about 20%
      * (docs/benchmarks.md). A lone request never waits (it is the only one outstanding).
      *
-     * <p>The thread sleeps through each gap and then drains the inbox, rather than waiting on the inbox: a
-     * waiting taker is woken by every command offered (a futex wake for the thread that submits it, a
-     * context switch for this one), while a sleeper lets them pile up and takes them at once.
+     * <p>A timer looks at the inbox after each gap, and inputs queued meanwhile ask for no turn: each request
+     * from another thread would wake the loop (a system call for the thread that submits, a wake-up for this
+     * one), while a timer lets them pile up and takes them at once.
      */
-    private void lingerForMoreProposals(List<Input> batch) {
-        long deadline = System.nanoTime() + lingerNanos;
-        long quietGapNanos = lingerNanos / LINGER_QUIET_GAP_DIVISOR;
-        while (batch.size() < settings.maxInputsPerTurn()) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return;
-            }
-            LockSupport.parkNanos(Math.min(left, quietGapNanos)); // an interrupt ends it; the next take sees it
-            if (inbox.drainTo(batch, settings.maxInputsPerTurn() - batch.size()) == 0) {
-                return;
-            }
+    private void lingerCheck() {
+        List<Input> batch = lingeringBatch;
+        if (batch == null || finished.isDone()) {
+            return;
         }
+        int arrived = inbox.drainTo(batch, settings.maxInputsPerTurn() - batch.size());
+        long left = lingerDeadlineNanos - System.nanoTime();
+        if (arrived > 0 && left > 0 && batch.size() < settings.maxInputsPerTurn()) {
+            executor.schedule(this::lingerCheck, Math.min(left, lingerNanos / LINGER_QUIET_GAP_DIVISOR),
+                    TimeUnit.NANOSECONDS);
+            return;
+        }
+        lingeringBatch = null;
+        lingering = false;
+        // An input queued while the flag was still up asked for no turn: this drain, after the flag went down,
+        // takes it, or the check for more inputs after the turn does.
+        inbox.drainTo(batch, settings.maxInputsPerTurn() - batch.size());
+        runTurn(batch);
+    }
+
+    private void runTurn(List<Input> batch) {
+        try {
+            boolean stop = lifecycle.state() == Lifecycle.State.FAILED || turn(batch) || stopRequested;
+            status = raft.status();
+            if (stop || lifecycle.state() == Lifecycle.State.FAILED) {
+                finish();
+            } else if (raft.hasReady() || !inbox.isEmpty()) {
+                requestTurn();
+            }
+        } catch (InterruptedException e) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: the node thread was interrupted; stopping", raft.id());
+            finish();
+        } catch (RuntimeException | Error e) {
+            // A storage write failed (disk full, I/O error) or an invariant broke: nothing more may be written.
+            onFatal.accept(e);
+            finish();
+        }
+    }
+
+    /** Takes no more turns; fails what is still queued. */
+    private void finish() {
+        if (ticker != null) {
+            ticker.cancel(false);
+        }
+        status = raft.status();
+        failQueuedInputs();
+        finished.complete(null);
     }
 
     /** One turn of the loop; returns true if asked to stop. */
     private boolean turn(List<Input> batch) throws InterruptedException {
-        wakeupQueued.set(false);
         turns++;
         reportProgress();
         List<Input.Proposal> proposals = new ArrayList<>();
@@ -212,9 +295,6 @@ final class NodeLoop implements Runnable {
                 case Input.Proposal proposal -> proposals.add(proposal);
                 case Input.Read read -> raft.readIndex(read.requestId());
                 case Input.Call call -> call.action().run();
-                case Input.Wakeup wakeup -> {
-                    // progress was read above
-                }
                 case Input.SnapshotMetadataAt request -> snapshotMetadataAt(request);
                 case Input.Compact compact -> compact(compact.snapshot());
                 case Input.SnapshotFailed failed -> raft.reportSnapshotFailed(failed.follower());
@@ -227,15 +307,11 @@ final class NodeLoop implements Runnable {
         } else {
             propose(proposals);
         }
-        long now = System.nanoTime();
-        if (now - nextTickNanos >= 0) {
+        if (tickDue) {
+            tickDue = false;
             raft.tick();
-            // A late turn ticks once and resumes the schedule from now, rather than catching up in a burst.
-            nextTickNanos += tickIntervalNanos;
-            if (nextTickNanos - now <= 0) {
-                nextTickNanos = now + tickIntervalNanos;
-            }
         }
+        long now = System.nanoTime();
         if (now - nextSweepNanos >= 0) {
             expireRequests(now);
             nextSweepNanos = now + SWEEP_INTERVAL_NANOS;
@@ -448,8 +524,6 @@ final class NodeLoop implements Runnable {
                 case Input.Call call -> call.refuse().accept(stopped(cause));
                 case Input.Inbound inbound -> {
                     // peers retry; nothing to answer
-                }
-                case Input.Wakeup wakeup -> {
                 }
                 case Input.SnapshotMetadataAt request -> request.future().completeExceptionally(stopped(cause));
                 case Input.Compact compact -> {

@@ -30,10 +30,10 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -53,14 +53,13 @@ public final class NodeRuntime implements CaucusNode {
     private final LogStore store;
     private final Lifecycle lifecycle = new Lifecycle();
     private final PendingRequests pending;
-    private final BlockingQueue<Input> inbox;
+    private final Inbox inbox;
     private final PeerTransport transport;
     private final Applier applier;
     private final Completions completions;
     private final PeerDirectory directory;
     private final MembershipTracker membership;
     private final NodeLoop loop;
-    private final Thread nodeThread;
     private final Thread applyThread;
     private final AtomicBoolean closed = new AtomicBoolean();
     // Snapshots (null when the store keeps none): the writer thread, and streaming to and from peers.
@@ -74,7 +73,7 @@ public final class NodeRuntime implements CaucusNode {
         this.settings = settings;
         this.store = store;
         this.pending = new PendingRequests(settings.maxPendingRequests());
-        this.inbox = new LinkedBlockingQueue<>(settings.inboxCapacity());
+        this.inbox = new Inbox(settings.inboxCapacity());
         this.directory = new PeerDirectory(settings.peers(), resolver);
         NodeId id = settings.id();
         // Restart from the latest snapshot, then the log tail (§7): the core starts with applied = its index.
@@ -103,6 +102,7 @@ public final class NodeRuntime implements CaucusNode {
                 .peers(settings.peers())
                 .options(settings.transportOptions())
                 .inboundHandler(new Inbound())
+                .threadName("caucus-node-" + id) // the node's turns run on this loop too
                 .build();
         transportRef[0] = transport;
         this.completions = new Completions(id);
@@ -110,12 +110,12 @@ public final class NodeRuntime implements CaucusNode {
                 completions, new Outcomes(settings.clientAddresses()), transferWindowNanos(settings),
                 settings.raftOptions().maxLearnerLagEntries());
         this.loop = new NodeLoop(raft, store, this::send, applier, completions, pending, lifecycle,
-                this::fail, settings, inbox, membership);
+                this::fail, settings, inbox, membership, transport.eventLoop());
+        inbox.onInput(loop::wake);
         if (outgoingSnapshots != null) {
             loop.onLeadershipLost(outgoingSnapshots::cancelAll);
         }
         loopRef[0] = loop;
-        this.nodeThread = newThread("caucus-node-" + id, this::runNodeThread);
         this.applyThread = newThread("caucus-apply-" + id, applier);
         this.snapshotThread = snapshotTaker == null ? null : newThread("caucus-snapshot-" + id, snapshotTaker);
     }
@@ -246,7 +246,8 @@ public final class NodeRuntime implements CaucusNode {
         LOG.log(System.Logger.Level.INFO, "{0}: starting; peers {1}, bootstrap configuration {2}, recovered {3}, "
                 + "log up to {4}", settings.id(), settings.peers(), bootstrap, store.recoveredHardState(),
                 store.log().lastIndex());
-        runtime.nodeThread.start();
+        runtime.loop.finished().whenComplete((ignored, error) -> runtime.afterTurnsEnded());
+        runtime.loop.start();
         return runtime;
     }
 
@@ -457,8 +458,8 @@ public final class NodeRuntime implements CaucusNode {
         }
     }
 
-    private void runNodeThread() {
-        loop.run();
+    /** Runs on the node thread once it takes no more turns. */
+    private void afterTurnsEnded() {
         if (lifecycle.state() == Lifecycle.State.FAILED) {
             // Stop taking part in the cluster: a node that cannot write must not vote or lead.
             transport.close();
@@ -480,9 +481,9 @@ public final class NodeRuntime implements CaucusNode {
         lifecycle.beginClose();
         try {
             if (!inbox.offer(Input.Stop.INSTANCE, STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                nodeThread.interrupt();
+                loop.stopAfterNextTurn(); // the inbox stayed full: stop without waiting for the Stop's turn
             }
-            boolean nodeStopped = stop(nodeThread);
+            boolean nodeStopped = awaitTurnsEnded();
             applier.stop();
             stop(applyThread);
             stopSnapshots();
@@ -500,6 +501,21 @@ public final class NodeRuntime implements CaucusNode {
             transport.close();
         }
         LOG.log(System.Logger.Level.INFO, "{0}: closed", settings.id());
+    }
+
+    /** Waits (bounded) for the node's last turn; false if it did not end, or if called from that very thread. */
+    private boolean awaitTurnsEnded() throws InterruptedException {
+        if (loop.inNodeThread()) {
+            return false; // close() called from a callback on the node thread: its turn ends when the callback returns
+        }
+        try {
+            loop.finished().get(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: the node thread did not end its last turn within {1}",
+                    settings.id(), STOP_WAIT);
+            return false;
+        }
     }
 
     /** Stops streaming and writing snapshots; temporary files of unfinished ones are deleted. */

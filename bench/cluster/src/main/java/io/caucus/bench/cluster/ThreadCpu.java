@@ -47,7 +47,9 @@ record ThreadCpu(List<Long> pids, int clockTicksPerSecond) {
     /** The thread's name without a trailing number and separator; Linux cuts names to 15 characters. */
     static String group(String threadName) {
         String name = threadName.replaceFirst("[-#_ ]?\\d+$", "");
-        name = name.replaceFirst("-n\\d*$", ""); // Caucus threads end in their node id (n1, n2, ...)
+        // Caucus threads end in their node id (n1, n2, ...); the kernel keeps 15 characters of a name, so the
+        // node's event loop "caucus-node-n1-3-1" reads as "caucus-node-n1-".
+        name = name.replaceFirst("-n\\d*-?$", "");
         return name.isEmpty() ? threadName : name;
     }
 

@@ -61,19 +61,12 @@ class PeerTransportTest {
         // The task holds a's only event loop until b has the message, so a write deferred to a later task of
         // that loop (as a send from another thread is) could never happen: the node relies on this to have its
         // AppendEntries on the wire before its own fsync starts.
-        Future<Boolean> sendAndWait = a.transport().eventLoop().submit(() -> {
+        Future<?> sendAndWait = a.transport().eventLoop().submit(() -> {
             a.transport().send(new Heartbeat(a.id(), b.id(), 1, 1, 0));
-            long deadline = System.nanoTime() + TransportFixture.DEADLINE.toNanos();
-            while (b.received().size() < 2) {
-                if (System.nanoTime() > deadline) {
-                    return false;
-                }
-                Thread.sleep(1); // poll interval
-            }
-            return true;
+            await("b receives the message while a's loop is still in the sending task",
+                    () -> b.received().size() == 2, b::received);
         });
-        assertThat(sendAndWait.get()).as("b received the message while a's loop was still in the sending task")
-                .isTrue();
+        sendAndWait.get(); // fails with await's AssertionError as its cause
     }
 
     @Test

@@ -81,6 +81,7 @@ final class NodeLoop {
     private final EventLoop executor;
     private final long tickIntervalNanos;
     private final long lingerNanos;
+    private final long lingerQuietGapNanos;
     /** Set once a turn is queued on the executor and cleared when it starts: requests for turns coalesce. */
     private final AtomicBoolean turnQueued = new AtomicBoolean();
     /** Completed when the node has stopped taking turns (asked to, or after a failure). */
@@ -132,6 +133,7 @@ final class NodeLoop {
         this.executor = executor;
         this.tickIntervalNanos = settings.tickInterval().toNanos();
         this.lingerNanos = settings.proposalLinger().toNanos();
+        this.lingerQuietGapNanos = lingerNanos / LINGER_QUIET_GAP_DIVISOR;
         this.status = raft.status();
         this.lastRole = raft.role();
         this.lastTerm = raft.term();
@@ -150,11 +152,6 @@ final class NodeLoop {
     /** The status published at the end of the latest turn; safe from any thread. */
     NodeStatus status() {
         return status;
-    }
-
-    /** Makes the node take a turn soon (to look at the applier's progress, or a failure); safe from any thread. */
-    void wake() {
-        requestTurn();
     }
 
     /** Starts taking turns: the first one now, then whenever an input arrives or the tick timer fires. */
@@ -177,7 +174,7 @@ final class NodeLoop {
     /** Stops after the next turn even if no Stop input gets through (the inbox is full); safe from any thread. */
     void stopAfterNextTurn() {
         stopRequested = true;
-        requestTurn();
+        wake();
     }
 
     /** True on the node's own thread. */
@@ -185,8 +182,11 @@ final class NodeLoop {
         return executor.inEventLoop();
     }
 
-    /** Queues a turn unless one is queued already or a linger will take it; safe from any thread. */
-    private void requestTurn() {
+    /**
+     * Makes the node take a turn soon (an input arrived, the applier progressed, a failure): queues one unless
+     * one is queued already or a linger will take it. Safe from any thread.
+     */
+    void wake() {
         if (!started || lingering || !turnQueued.compareAndSet(false, true)) {
             return;
         }
@@ -199,7 +199,7 @@ final class NodeLoop {
 
     private void tickDue() {
         tickDue = true;
-        requestTurn();
+        wake();
     }
 
     /** A requested turn: takes the inbox, or starts a linger if the batch begins with a proposal. */
@@ -215,7 +215,7 @@ final class NodeLoop {
             lingeringBatch = batch;
             lingering = true;
             lingerDeadlineNanos = System.nanoTime() + lingerNanos;
-            executor.schedule(this::lingerCheck, lingerNanos / LINGER_QUIET_GAP_DIVISOR, TimeUnit.NANOSECONDS);
+            executor.schedule(this::lingerCheck, lingerQuietGapNanos, TimeUnit.NANOSECONDS);
             return;
         }
         runTurn(batch);
@@ -242,8 +242,7 @@ final class NodeLoop {
         int arrived = inbox.drainTo(batch, settings.maxInputsPerTurn() - batch.size());
         long left = lingerDeadlineNanos - System.nanoTime();
         if (arrived > 0 && left > 0 && batch.size() < settings.maxInputsPerTurn()) {
-            executor.schedule(this::lingerCheck, Math.min(left, lingerNanos / LINGER_QUIET_GAP_DIVISOR),
-                    TimeUnit.NANOSECONDS);
+            executor.schedule(this::lingerCheck, Math.min(left, lingerQuietGapNanos), TimeUnit.NANOSECONDS);
             return;
         }
         lingeringBatch = null;
@@ -261,7 +260,7 @@ final class NodeLoop {
             if (stop || lifecycle.state() == Lifecycle.State.FAILED) {
                 finish();
             } else if (raft.hasReady() || !inbox.isEmpty()) {
-                requestTurn();
+                wake();
             }
         } catch (InterruptedException e) {
             LOG.log(System.Logger.Level.WARNING, "{0}: the node thread was interrupted; stopping", raft.id());

@@ -468,8 +468,8 @@ public final class NodeRuntime implements CaucusNode {
     }
 
     /**
-     * Stops the node: the node thread (finishing its turn), the sync thread (after a last fsync), the apply
-     * thread (after applying what was handed out), then the transport and the store, each with a bounded wait.
+     * Stops the node: its turns (after the current one, whose writes are already fsynced), the apply thread
+     * (after applying what was handed out), then the transport and the store, each with a bounded wait.
      * Requests still pending fail: unknown outcome if proposed, {@link io.caucus.server.ShutdownException}
      * otherwise. Idempotent.
      */

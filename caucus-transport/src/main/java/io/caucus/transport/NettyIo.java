@@ -1,5 +1,6 @@
 package io.caucus.transport;
 
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
@@ -17,7 +18,8 @@ import java.util.concurrent.ThreadFactory;
  * epoll transport is used: the cluster benchmark spends most of its server CPU in socket I/O and thread
  * wake-ups, and the native transport does both with less work than the JDK selector (edge-triggered epoll,
  * an eventfd wake-up, no selected-key set). Elsewhere, or with {@code -Dcaucus.netty.nio=true}, the portable
- * NIO transport. A channel must be created on a group of its own kind: ask this class for both.
+ * NIO transport. A channel must be created on a group of its own kind: ask this class for both. A single loop
+ * of a group (such as a node's {@code eventLoop()}) counts as its group's kind.
  */
 public final class NettyIo {
 
@@ -37,13 +39,18 @@ public final class NettyIo {
                 : new NioEventLoopGroup(threads, threadFactory);
     }
 
-    /** The client socket channel type for {@code group}. */
+    /** The client socket channel type for {@code group}, or for a loop of one. */
     public static Class<? extends SocketChannel> socketChannel(EventLoopGroup group) {
-        return group instanceof EpollEventLoopGroup ? EpollSocketChannel.class : NioSocketChannel.class;
+        return isEpoll(group) ? EpollSocketChannel.class : NioSocketChannel.class;
     }
 
-    /** The listening socket channel type for {@code group}. */
+    /** The listening socket channel type for {@code group}, or for a loop of one. */
     public static Class<? extends ServerSocketChannel> serverChannel(EventLoopGroup group) {
-        return group instanceof EpollEventLoopGroup ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        return isEpoll(group) ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    private static boolean isEpoll(EventLoopGroup group) {
+        EventLoopGroup owner = group instanceof EventLoop loop && loop.parent() != null ? loop.parent() : group;
+        return owner instanceof EpollEventLoopGroup;
     }
 }

@@ -258,7 +258,7 @@ final class PeerLink {
         counters.connectAttempts.increment();
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
-                .channel(NettyIo.socketChannel(loop.parent()))
+                .channel(NettyIo.socketChannel(loop))
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, options.connectTimeoutMillis())

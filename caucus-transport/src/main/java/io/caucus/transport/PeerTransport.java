@@ -9,6 +9,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
@@ -48,8 +50,11 @@ public final class PeerTransport implements AutoCloseable {
     private final Counters counters = new Counters();
     private final EventLoopGroup group;
     private final Map<NodeId, PeerLink> links = new ConcurrentHashMap<>();
+    /** Connections peers opened to this node (each leaves the group when it closes), for disconnect(). */
+    private final ChannelGroup accepted;
 
-    private enum State { NEW, STARTED, CLOSED }
+    /** DISCONNECTED: no connections and no sends; the event loops still run until close(). */
+    private enum State { NEW, STARTED, DISCONNECTED, CLOSED }
 
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private volatile Channel serverChannel;
@@ -60,6 +65,7 @@ public final class PeerTransport implements AutoCloseable {
         this.options = builder.options;
         this.inbound = Objects.requireNonNull(builder.inbound, "inboundHandler is required");
         this.group = NettyIo.newGroup(options.ioThreads(), new DefaultThreadFactory(builder.threadName, true));
+        this.accepted = new DefaultChannelGroup(eventLoop());
         builder.peers.forEach((peer, address) -> links.put(peer, newLink(peer, address)));
     }
 
@@ -85,6 +91,7 @@ public final class PeerTransport implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        accepted.add(ch);
                         ch.pipeline().addLast(
                                 FrameParser.lengthDecoder(options.maxFrameBytes()),
                                 FrameParser.INSTANCE,
@@ -128,7 +135,7 @@ public final class PeerTransport implements AutoCloseable {
             throw new IllegalArgumentException("transport of " + self + " cannot send a message to itself: "
                     + message);
         }
-        if (state.get() == State.CLOSED) {
+        if (isDisconnected()) {
             counters.droppedClosed.increment();
             return false;
         }
@@ -153,7 +160,7 @@ public final class PeerTransport implements AutoCloseable {
             throw new IllegalArgumentException("transport of " + self + " cannot send a snapshot frame from "
                     + frame.from() + " to " + frame.to());
         }
-        if (state.get() == State.CLOSED) {
+        if (isDisconnected()) {
             counters.droppedClosed.increment();
             return false;
         }
@@ -174,8 +181,8 @@ public final class PeerTransport implements AutoCloseable {
             throw new IllegalArgumentException("a node is not its own peer: " + peer);
         }
         Objects.requireNonNull(address, "address of peer " + peer);
-        if (state.get() == State.CLOSED) {
-            throw new IllegalStateException("transport of " + self + " is closed");
+        if (isDisconnected()) {
+            throw new IllegalStateException("transport of " + self + " is " + state.get());
         }
         PeerLink link = links.compute(peer, (id, existing) -> {
             if (existing != null && existing.address().equals(address)) {
@@ -189,6 +196,10 @@ public final class PeerTransport implements AutoCloseable {
         });
         if (state.get() == State.STARTED) {
             link.start(); // idempotent, so a race with start() dials once
+        }
+        if (isDisconnected()) {
+            link.close(); // a disconnect() that raced with this call saw the old table
+            link.discardQueued();
         }
     }
 
@@ -227,6 +238,21 @@ public final class PeerTransport implements AutoCloseable {
     }
 
     /**
+     * Leaves the cluster for good: closes the listener and every connection, to peers and from them, and drops
+     * (and counts) what is queued; later sends are dropped too. The event loops keep running, with whatever else
+     * the caller registered on them, until {@link #close()}. Idempotent; never waits.
+     */
+    public void disconnect() {
+        State before = state.getAndUpdate(current -> current == State.CLOSED ? current : State.DISCONNECTED);
+        if (before == State.DISCONNECTED || before == State.CLOSED) {
+            return;
+        }
+        closeConnections();
+        links.values().forEach(PeerLink::discardQueued);
+        LOG.log(System.Logger.Level.INFO, "{0}: transport disconnected", self);
+    }
+
+    /**
      * Closes every connection and stops the event loops, waiting at most
      * {@link TransportOptions#shutdownTimeoutMillis()}. Messages still queued are dropped and counted.
      * Idempotent. Called from the inbound handler (an event loop thread) it starts the shutdown without
@@ -234,17 +260,30 @@ public final class PeerTransport implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (state.getAndSet(State.CLOSED) == State.CLOSED) {
+        State before = state.getAndSet(State.CLOSED);
+        if (before == State.CLOSED) {
             return;
         }
+        if (before != State.DISCONNECTED) {
+            closeConnections();
+        }
+        shutdownGroup();
+        links.values().forEach(PeerLink::discardQueued);
+        LOG.log(System.Logger.Level.INFO, "{0}: transport closed", self);
+    }
+
+    private boolean isDisconnected() {
+        State current = state.get();
+        return current == State.DISCONNECTED || current == State.CLOSED;
+    }
+
+    private void closeConnections() {
         links.values().forEach(PeerLink::close);
         Channel channel = serverChannel;
         if (channel != null) {
             channel.close();
         }
-        shutdownGroup();
-        links.values().forEach(PeerLink::discardQueued);
-        LOG.log(System.Logger.Level.INFO, "{0}: transport closed", self);
+        accepted.close();
     }
 
     private void shutdownGroup() {

@@ -70,6 +70,30 @@ class PeerTransportTest {
     }
 
     @Test
+    void aDisconnectedTransportDropsEveryConnectionButKeepsItsEventLoop() throws Exception {
+        Node a = fixture.start("a", FAST);
+        Node b = fixture.start("b", FAST);
+        TransportFixture.connectAll(a, b);
+        a.transport().send(Messages.heartbeat(a.id(), b.id(), 1));
+        b.transport().send(Messages.heartbeat(b.id(), a.id(), 1));
+        await("both links are up", () -> a.received().size() == 1 && b.received().size() == 1);
+
+        a.transport().disconnect();
+
+        await("b sees its link to a broken", () -> !b.transport().isConnected(a.id()), b.transport()::metrics);
+        assertThat(a.transport().send(Messages.heartbeat(a.id(), b.id(), 2))).isFalse();
+        assertThat(a.transport().metrics().droppedClosed()).isEqualTo(1);
+        // b redials a's address, which no longer listens.
+        await("b has tried to reconnect", () -> b.transport().metrics().connectAttempts() >= 3, b.transport()::metrics);
+        assertThat(b.transport().isConnected(a.id())).isFalse();
+        assertThat(a.received()).hasSize(1);
+        // Channels the caller registered on the loop live on until close().
+        assertThat(a.transport().eventLoop().submit(() -> "still running").get()).isEqualTo("still running");
+        a.transport().close();
+        assertThat(a.transport().eventLoop().isShuttingDown()).isTrue();
+    }
+
+    @Test
     void closingFromTheInboundHandlerDoesNotDeadlock() {
         Node a = fixture.start("a", FAST);
         PeerTransport[] self = new PeerTransport[1];

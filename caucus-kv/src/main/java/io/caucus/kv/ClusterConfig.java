@@ -36,7 +36,9 @@ public record ClusterConfig(Path source, List<Node> nodes, Tunables tunables) {
      * @param snapshots              when to snapshot and compact the log, how snapshots are streamed
      * @param proposalLingerMicros   how long the leader holds a command for others to share its batch while other
      *                               requests are in flight (see {@code CaucusNode.Builder.proposalLinger})
-     * @param clientIoThreads        event-loop threads serving the Redis protocol port
+     * @param clientIoThreads        event-loop threads serving the Redis protocol port; 0 (the default): the
+     *                               node's own loop serves it, so a command reaches the node without a thread
+     *                               hand-off (see {@code CaucusNode.eventLoop})
      */
     public record Tunables(long tickIntervalMillis, int electionTimeoutTicks, int heartbeatIntervalTicks,
                            boolean fsync, Path dataDirectory, long requestTimeoutMillis, int maxSessions,
@@ -45,7 +47,7 @@ public record ClusterConfig(Path source, List<Node> nodes, Tunables tunables) {
         public static final Tunables DEFAULTS = new Tunables(50, RaftOptions.DEFAULTS.electionTimeoutTicks(),
                 RaftOptions.DEFAULTS.heartbeatIntervalTicks(), true, Path.of("data"), 5000,
                 KvStateMachine.DEFAULT_MAX_SESSIONS, SnapshotOptions.DEFAULTS,
-                CaucusNode.Builder.DEFAULT_PROPOSAL_LINGER.toNanos() / 1000, 1);
+                CaucusNode.Builder.DEFAULT_PROPOSAL_LINGER.toNanos() / 1000, 0);
 
         /** Tunables with the default proposal linger and client I/O threads. */
         public Tunables(long tickIntervalMillis, int electionTimeoutTicks, int heartbeatIntervalTicks, boolean fsync,

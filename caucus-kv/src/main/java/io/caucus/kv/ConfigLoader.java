@@ -68,7 +68,7 @@ public final class ConfigLoader {
                 (int) integer(where, top, "maxSessions", defaults.maxSessions(), 1, 10_000_000),
                 snapshotOptions(where, top, defaults.snapshots()),
                 integer(where, top, "proposalLingerMicros", defaults.proposalLingerMicros(), 0, 100_000),
-                (int) integer(where, top, "clientIoThreads", defaults.clientIoThreads(), 1, 64));
+                (int) integer(where, top, "clientIoThreads", defaults.clientIoThreads(), 0, 64));
         if (tunables.heartbeatIntervalTicks() >= tunables.electionTimeoutTicks()) {
             throw new ConfigException(where + " field 'heartbeatIntervalTicks': must be less than "
                     + "electionTimeoutTicks (" + tunables.electionTimeoutTicks() + "), got "

@@ -27,7 +27,9 @@ public final class KvServer implements AutoCloseable {
 
     private final CaucusNode node;
     private final EventLoopGroup acceptors;
+    /** Where client connections are served: the node's own loop, or a group of their own (owned). */
     private final EventLoopGroup workers;
+    private final boolean ownWorkers;
     private final ScheduledExecutorService retries;
     private final LeaderForwarder forwarder;
     private final AdminHttpServer admin;
@@ -44,8 +46,10 @@ public final class KvServer implements AutoCloseable {
         ClusterConfig.Tunables tunables = config.tunables();
         this.node = node;
         this.acceptors = NettyIo.newGroup(1, new DefaultThreadFactory("caucus-resp-accept", true));
-        this.workers = NettyIo.newGroup(tunables.clientIoThreads(),
-                new DefaultThreadFactory("caucus-resp", true));
+        // Served on the node's loop, a client's command reaches the node without a thread hand-off.
+        this.ownWorkers = tunables.clientIoThreads() > 0;
+        this.workers = ownWorkers ? NettyIo.newGroup(tunables.clientIoThreads(),
+                new DefaultThreadFactory("caucus-resp", true)) : node.eventLoop();
         this.retries = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "caucus-kv-retries");
             thread.setDaemon(true);
@@ -65,6 +69,7 @@ public final class KvServer implements AutoCloseable {
             if (bound != null) {
                 bound.close().awaitUninterruptibly();
             }
+            forwarder.close();
             stopThreads();
             throw new IOException("cannot listen on " + self.client() + " (redis) or " + self.http()
                     + " (http): " + e, e);
@@ -138,14 +143,16 @@ public final class KvServer implements AutoCloseable {
     public void close() {
         clientChannel.close().awaitUninterruptibly();
         admin.close();
+        forwarder.close(); // before the node: its connections may be served on the node's loop
         node.close();
         stopThreads();
     }
 
     private void stopThreads() {
-        forwarder.close();
         retries.shutdownNow();
-        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+        if (ownWorkers) {
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+        }
         acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
     }
 }

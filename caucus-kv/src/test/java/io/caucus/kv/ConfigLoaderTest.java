@@ -124,6 +124,7 @@ class ConfigLoaderTest {
             timeout negative        | 'requestTimeoutMillis: -5'     | field 'requestTimeoutMillis': must be between 1
             sessions huge           | 'maxSessions: 99999999999999999999999' | field 'maxSessions': must be between 1 and 10000000
             sessions fraction       | 'maxSessions: 1.5'             | field 'maxSessions': expected an integer
+            client threads negative | 'clientIoThreads: -1'          | field 'clientIoThreads': must be between 0 and 64, got -1
             """)
     void refusesBadTunablesNamingTheField(String caseName, String line, String expected) {
         assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES + line + "\n"))

@@ -39,9 +39,13 @@ final class FakeNode implements CaucusNode {
         this.leader = this.id;
     }
 
+    /** The thread that made the latest submit. */
+    volatile String lastSubmitThread;
+
     @Override
     public synchronized CompletableFuture<byte[]> submit(byte[] command) {
         submits++;
+        lastSubmitThread = Thread.currentThread().getName();
         Supplier<RuntimeException> failure = scriptedSubmitFailures.poll();
         if (failure != null) {
             return CompletableFuture.failedFuture(failure.get());
@@ -138,7 +142,31 @@ final class FakeNode implements CaucusNode {
         return java.util.Optional.empty();
     }
 
+    /** A loop of its own, as a node has: created when first asked for, stopped by close(). */
+    private io.netty.channel.EventLoopGroup loop;
+
+    /** The name of eventLoop()'s thread. */
+    String eventLoopThreadName() {
+        try {
+            return eventLoop().submit(() -> Thread.currentThread().getName()).get();
+        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Override
-    public void close() {
+    public synchronized io.netty.channel.EventLoop eventLoop() {
+        if (loop == null) {
+            loop = io.caucus.transport.NettyIo.newGroup(1,
+                    new io.netty.util.concurrent.DefaultThreadFactory("fake-node-" + id, true));
+        }
+        return loop.next();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (loop != null) {
+            loop.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly();
+        }
     }
 }

@@ -28,6 +28,12 @@ class KvServerTest {
     private final HttpClient http = HttpClient.newHttpClient();
 
     KvServerTest() throws IOException {
+        config = configOnFreePorts("");
+        server = new KvServer(config, config.node("n1"), node, node.stateMachine::digest);
+    }
+
+    /** A one-node cluster file on free loopback ports, with {@code tunables} (YAML lines) appended. */
+    private static ClusterConfig configOnFreePorts(String tunables) throws IOException {
         int[] ports = new int[3];
         for (int i = 0; i < 3; i++) {
             try (ServerSocket socket = new ServerSocket()) {
@@ -35,9 +41,8 @@ class KvServerTest {
                 ports[i] = socket.getLocalPort();
             }
         }
-        config = ConfigLoader.parse(Path.of("test.yaml"), "nodes:\n  - {id: n1, raft: 127.0.0.1:" + ports[0]
-                + ", client: 127.0.0.1:" + ports[1] + ", http: 127.0.0.1:" + ports[2] + "}\n");
-        server = new KvServer(config, config.node("n1"), node, node.stateMachine::digest);
+        return ConfigLoader.parse(Path.of("test.yaml"), "nodes:\n  - {id: n1, raft: 127.0.0.1:" + ports[0]
+                + ", client: 127.0.0.1:" + ports[1] + ", http: 127.0.0.1:" + ports[2] + "}\n" + tunables);
     }
 
     @AfterEach
@@ -53,6 +58,26 @@ class KvServerTest {
         InetSocketAddress address = config.node("n1").http();
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void servesClientsOnTheNodesOwnLoopByDefault() {
+        try (Jedis jedis = jedis()) {
+            assertThat(jedis.set("k", "v")).isEqualTo("OK");
+        }
+        assertThat(node.lastSubmitThread).isEqualTo(node.eventLoopThreadName());
+    }
+
+    @Test
+    void clientIoThreadsGiveTheRedisPortLoopsOfItsOwn() throws IOException {
+        ClusterConfig ownThreads = configOnFreePorts("clientIoThreads: 2\n");
+        FakeNode other = new FakeNode("n1");
+        try (KvServer separate = new KvServer(ownThreads, ownThreads.node("n1"), other);
+             Jedis jedis = new Jedis("127.0.0.1", ownThreads.node("n1").client().getPort(), 10_000)) {
+            assertThat(jedis.set("k", "v")).isEqualTo("OK");
+            assertThat(jedis.get("k")).isEqualTo("v");
+        }
+        assertThat(other.lastSubmitThread).startsWith("caucus-resp-");
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.caucus.core.RaftOptions;
 import io.caucus.core.SnapshotMetadata;
 import io.caucus.storage.StorageOptions;
 import io.caucus.transport.TransportOptions;
+import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,6 +60,16 @@ public interface CaucusNode extends AutoCloseable {
 
     /** Counters since this node started (work done, batching, peer traffic). Never waits. */
     RuntimeMetrics metrics();
+
+    /**
+     * The Netty event loop this node takes its turns on (and serves its peer connections on, with the default
+     * of one transport I/O thread). A service that serves its own clients with Netty may register their channels
+     * here: a request submitted from this loop reaches the node without a thread hand-off (docs/runtime.md).
+     * Whatever runs here delays the node's turns, heartbeats included: keep it short and never block on it. The
+     * loop stops when the node is closed, closing the channels registered on it; a node that stopped by itself
+     * ({@link #failure()}) keeps the loop running until then, so that its clients can still be told why.
+     */
+    EventLoop eventLoop();
 
     /**
      * The members as this node sees them now: the configuration in force and each member's part in it; with

@@ -19,6 +19,7 @@ import io.caucus.storage.SnapshotStore;
 import io.caucus.transport.InboundHandler;
 import io.caucus.transport.PeerTransport;
 import io.caucus.transport.SnapshotFrame;
+import io.netty.channel.EventLoop;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -425,6 +426,11 @@ public final class NodeRuntime implements CaucusNode {
     }
 
     @Override
+    public EventLoop eventLoop() {
+        return transport.eventLoop();
+    }
+
+    @Override
     public NodeId id() {
         return settings.id();
     }
@@ -461,8 +467,9 @@ public final class NodeRuntime implements CaucusNode {
     /** Runs on the node thread once it takes no more turns. */
     private void afterTurnsEnded() {
         if (lifecycle.state() == Lifecycle.State.FAILED) {
-            // Stop taking part in the cluster: a node that cannot write must not vote or lead.
-            transport.close();
+            // Stop taking part in the cluster: a node that cannot write must not vote or lead. The loop keeps
+            // running until close(): clients served on it (eventLoop()) are still told why.
+            transport.disconnect();
             failRegisteredRequests(lifecycle.failure());
         }
     }

@@ -18,12 +18,16 @@ import io.caucus.storage.SimulatedDisk;
 import io.caucus.storage.StorageFailedException;
 import io.caucus.storage.StorageOptions;
 import io.caucus.transport.TransportOptions;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +40,12 @@ class NodeFailureTest {
     private final SimulatedDisk disk = new SimulatedDisk();
 
     private NodeRuntime startSingleNode(io.caucus.server.StateMachine machine) {
-        Map<NodeId, InetSocketAddress> peers = Map.of(ID, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        return startSingleNode(machine, 0);
+    }
+
+    private NodeRuntime startSingleNode(io.caucus.server.StateMachine machine, int raftPort) {
+        Map<NodeId, InetSocketAddress> peers = Map.of(ID,
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), raftPort));
         NodeSettings settings = new NodeSettings(ID, peers, Map.of(), null, machine, Duration.ofMillis(20),
                 RaftOptions.DEFAULTS, true, Duration.ofSeconds(10), 100, 1 << 20, 1024, 4096,
                 TransportOptions.defaults());
@@ -76,6 +85,36 @@ class NodeFailureTest {
             node.submit(bytes("d")).get(30, TimeUnit.SECONDS);
             List<String> applied = restarted.applied();
             assertThat(applied).startsWith("a").endsWith("d").doesNotContain("c");
+        }
+    }
+
+    @Test
+    void aFailedNodeLeavesTheClusterButClientsOnItsLoopAreStillToldWhy() throws Exception {
+        int raftPort;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            raftPort = probe.getLocalPort();
+        }
+        try (NodeRuntime node = awaitLeading(startSingleNode(new RecordingStateMachine(), raftPort))) {
+            node.submit(bytes("a")).get(30, TimeUnit.SECONDS);
+            disk.failNext(SimulatedDisk.Operation.FORCE);
+            assertThatThrownBy(() -> node.submit(bytes("b")).get(30, TimeUnit.SECONDS))
+                    .cause().isInstanceOf(OutcomeUnknownException.class);
+
+            Poll.until(LocalCluster.WAIT, "the failed node to close its Raft port", () -> !accepts(raftPort));
+            // A service that serves its clients on the node's loop (eventLoop()) can still answer them.
+            CompletableFuture<byte[]> fromLoop = CompletableFuture
+                    .supplyAsync(() -> node.submit(bytes("c")), node.eventLoop())
+                    .thenCompose(answer -> answer);
+            assertThatThrownBy(() -> fromLoop.get(30, TimeUnit.SECONDS))
+                    .cause().isInstanceOf(ShutdownException.class);
+        }
+    }
+
+    private static boolean accepts(int port) {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 

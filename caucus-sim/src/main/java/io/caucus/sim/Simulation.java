@@ -18,7 +18,6 @@ import io.caucus.core.message.RaftMessage;
 import io.caucus.sim.kv.KvSnapshot;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,11 +48,7 @@ public final class Simulation {
     private final Connectivity connectivity;
     private final InvariantChecker checker;
     private final List<NodeObserver> observers = new ArrayList<>();
-    private final Map<MessageKind, long[]> sent = new EnumMap<>(MessageKind.class);
-    private final Map<MessageKind, long[]> delivered = new EnumMap<>(MessageKind.class);
-    private final Map<MessageKind, long[]> dropped = new EnumMap<>(MessageKind.class);
-    private Predicate<RaftMessage> dropRule = message -> false;
-    private NetworkProfile network;
+    private final SimNetwork network;
     private long minDiskDelayMicros;
     private long maxDiskDelayMicros;
     /** Each node snapshots its state machine once this many entries were applied since its log's base; 0: never. */
@@ -66,7 +61,6 @@ public final class Simulation {
         this.config = config;
         this.random = new Random(config.seed());
         this.trace = new Trace(config.traceCapacity());
-        this.network = config.network();
         this.minDiskDelayMicros = config.minDiskDelayMicros();
         this.maxDiskDelayMicros = config.maxDiskDelayMicros();
         Set<NodeId> ids = new TreeSet<>();
@@ -82,11 +76,8 @@ public final class Simulation {
         this.checker = new InvariantChecker(this::fail);
         checker.checkConfigurations(new ConfigurationInvariants(this::fail, nodes::get,
                 config.disk() != SimConfig.DiskModel.LYING));
-        for (MessageKind kind : MessageKind.values()) {
-            sent.put(kind, new long[1]);
-            delivered.put(kind, new long[1]);
-            dropped.put(kind, new long[1]);
-        }
+        this.network = new SimNetwork(random, events, trace, nodes::get, connectivity, checker::onSent,
+                config.tickMicros(), config.network(), new Arrivals());
         for (SimNode node : nodes.values()) {
             start(node);
         }
@@ -211,15 +202,15 @@ public final class Simulation {
     }
 
     public long sent(MessageKind kind) {
-        return sent.get(kind)[0];
+        return network.sent(kind);
     }
 
     public long delivered(MessageKind kind) {
-        return delivered.get(kind)[0];
+        return network.delivered(kind);
     }
 
     public long dropped(MessageKind kind) {
-        return dropped.get(kind)[0];
+        return network.dropped(kind);
     }
 
     /** Snapshots taken by nodes (each compacts the taker's log). */
@@ -238,18 +229,12 @@ public final class Simulation {
     }
 
     public long totalSent() {
-        long total = 0;
-        for (long[] count : sent.values()) {
-            total += count[0];
-        }
-        return total;
+        return network.totalSent();
     }
 
     /** Messages sent so far, by kind (a copy). */
     public Map<MessageKind, Long> sentCounts() {
-        Map<MessageKind, Long> copy = new EnumMap<>(MessageKind.class);
-        sent.forEach((kind, count) -> copy.put(kind, count[0]));
-        return copy;
+        return network.sentCounts();
     }
 
     // ---------------------------------------------------------------- control
@@ -260,11 +245,11 @@ public final class Simulation {
 
     public void setNetwork(NetworkProfile profile) {
         trace.record(events.now(), "-", "network", profile);
-        this.network = profile;
+        network.setProfile(profile);
     }
 
     public NetworkProfile network() {
-        return network;
+        return network.profile();
     }
 
     /** Changes how long persists take to become durable, from now on. */
@@ -297,11 +282,11 @@ public final class Simulation {
 
     /** Drops every message matching {@code rule} from now on (replacing any earlier rule). */
     public void dropMessages(Predicate<RaftMessage> rule) {
-        this.dropRule = rule;
+        network.dropMessages(rule);
     }
 
     public void stopDroppingMessages() {
-        this.dropRule = message -> false;
+        network.dropMessages(message -> false);
     }
 
     public void isolate(NodeId node) {
@@ -627,7 +612,7 @@ public final class Simulation {
 
     private void carryOut(SimNode node, Ready ready) {
         for (RaftMessage message : ready.messages()) {
-            send(node, message);
+            network.send(node, message);
         }
         if (ready.persist() != null) {
             persist(node, ready.persist());
@@ -731,126 +716,45 @@ public final class Simulation {
         drive(node, raft -> raft.persisted(persist.sequence()));
     }
 
-    private void send(SimNode from, RaftMessage message) {
-        MessageKind kind = MessageKind.of(message);
-        sent.get(kind)[0]++;
-        checker.onSent(message);
-        if (message instanceof InstallSnapshot install) {
-            sendSnapshot(from, install);
-            return;
-        }
-        SimNode target = nodes.get(message.to());
-        String reason = dropReason(message, target);
-        if (reason != null) {
-            dropped.get(kind)[0]++;
-            trace.record(events.now(), from, "drop", reason + " " + message);
-            return;
-        }
-        trace.record(events.now(), from, "send", message);
-        int copies = random.nextDouble() < network.duplicateProbability() ? 2 : 1;
-        int incarnation = target.incarnation();
-        for (int i = 0; i < copies; i++) {
-            long delay = network.minDelayMicros()
-                    + random.nextLong(network.maxDelayMicros() - network.minDelayMicros() + 1);
-            if (random.nextDouble() < network.reorderProbability()) {
-                delay += random.nextLong(10 * network.maxDelayMicros());
-            }
-            events.at(events.now() + delay, () -> deliver(message, target, incarnation));
-        }
-    }
+    /** The runtimes' side of what the network brings: a node steps each message; snapshot data goes to its store. */
+    private final class Arrivals implements SimNetwork.Receiver {
 
-    /**
-     * The runtimes' transfer of a snapshot's data, then the InstallSnapshot itself: one delayed delivery carrying
-     * the snapshot's state from the sender's store, lost like any message (and when the target restarts or is cut
-     * off meanwhile). The receiving runtime commits the state to its store before stepping the message.
-     */
-    private void sendSnapshot(SimNode from, InstallSnapshot message) {
-        MessageKind kind = MessageKind.INSTALL_SNAPSHOT;
-        KvSnapshot state = from.disk().snapshotState(message.snapshot());
-        SimNode target = nodes.get(message.to());
-        String reason = state == null ? "not-in-sender-store" : dropReason(message, target);
-        int fromIncarnation = from.incarnation();
-        if (reason != null) {
-            dropped.get(kind)[0]++;
-            trace.record(events.now(), from, "drop", reason + " " + message);
-            snapshotTransferLost(from, fromIncarnation, message);
-            return;
+        @Override
+        public void deliver(SimNode target, RaftMessage message) {
+            drive(target, raft -> raft.step(message));
         }
-        trace.record(events.now(), from, "send", message + " with its data");
-        int incarnation = target.incarnation();
-        long delay = network.minDelayMicros() + random.nextLong(network.maxDelayMicros() - network.minDelayMicros() + 1)
-                + random.nextLong(3 * config.tickMicros());
-        events.at(events.now() + delay, () -> {
-            if (target.incarnation() != incarnation || !target.isUp()
-                    || !connectivity.canSend(message.from(), message.to()) || dropRule.test(message)) {
-                dropped.get(kind)[0]++;
-                trace.record(events.now(), target, "drop", "transfer-interrupted " + message);
-                snapshotTransferLost(from, fromIncarnation, message);
-                return;
-            }
-            delivered.get(kind)[0]++;
-            // A snapshot the node's commit index already covers adds nothing: the runtime keeps its store as is
-            // (the core answers with its commit index).
+
+        /**
+         * The receiving runtime commits the snapshot's data to its store before stepping the message, unless the
+         * node's commit index already covers it: then it adds nothing, and the core answers with its commit index.
+         */
+        @Override
+        public void deliverSnapshot(SimNode target, InstallSnapshot message, KvSnapshot state) {
             boolean needed = message.snapshot().lastIncludedIndex() > target.raft().status().commitIndex();
             if (needed) {
                 target.disk().commitSnapshot(message.snapshot(), state);
             }
             trace.record(events.now(), target, "deliver", message + (needed ? " (data committed to the store)" : ""));
             drive(target, raft -> raft.step(message));
-        });
-    }
-
-    /**
-     * Most lost transfers are noticed by the sender's runtime (a broken stream, a transfer timeout) and reported
-     * to its core; the rest are left to the core's own stall timeout.
-     */
-    private void snapshotTransferLost(SimNode from, int incarnation, InstallSnapshot message) {
-        if (random.nextInt(4) == 0) {
-            return;
         }
-        events.at(events.now() + 2 * config.tickMicros(), () -> {
-            if (from.incarnation() == incarnation && from.isUp()) {
-                snapshotFailuresReported++;
-                trace.record(events.now(), from, "snapshot-failed", "transfer to " + message.to() + " lost");
-                drive(from, raft -> raft.reportSnapshotFailed(message.to()));
+
+        /**
+         * Most lost transfers are noticed by the sender's runtime (a broken stream, a transfer timeout) and
+         * reported to its core; the rest are left to the core's own stall timeout.
+         */
+        @Override
+        public void snapshotTransferLost(SimNode from, int incarnation, InstallSnapshot message) {
+            if (random.nextInt(4) == 0) {
+                return;
             }
-        });
-    }
-
-    private String dropReason(RaftMessage message, SimNode target) {
-        if (target == null) {
-            return "unknown-target";
+            events.at(events.now() + 2 * config.tickMicros(), () -> {
+                if (from.incarnation() == incarnation && from.isUp()) {
+                    snapshotFailuresReported++;
+                    trace.record(events.now(), from, "snapshot-failed", "transfer to " + message.to() + " lost");
+                    drive(from, raft -> raft.reportSnapshotFailed(message.to()));
+                }
+            });
         }
-        if (!target.isUp()) {
-            return "target-down";
-        }
-        if (!connectivity.canSend(message.from(), message.to())) {
-            return "partitioned";
-        }
-        if (dropRule.test(message)) {
-            return "rule";
-        }
-        if (random.nextDouble() < network.lossProbability()) {
-            return "lost";
-        }
-        return null;
-    }
-
-    private void deliver(RaftMessage message, SimNode target, int incarnation) {
-        MessageKind kind = MessageKind.of(message);
-        if (target.incarnation() != incarnation || !target.isUp()) {
-            dropped.get(kind)[0]++;
-            trace.record(events.now(), target, "drop", "target-restarted " + message);
-            return;
-        }
-        if (!connectivity.canSend(message.from(), message.to()) || dropRule.test(message)) {
-            dropped.get(kind)[0]++;
-            trace.record(events.now(), target, "drop", "partitioned-in-flight " + message);
-            return;
-        }
-        delivered.get(kind)[0]++;
-        trace.record(events.now(), target, "deliver", message);
-        drive(target, raft -> raft.step(message));
     }
 
     private static String stackTop(RuntimeException e) {

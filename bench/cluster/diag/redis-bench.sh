@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# redis-bench.sh TAG : a fresh 3-node Caucus cluster (fsync on; the jars of ../run.sh, which builds them), a
+# redis-benchmark warm-up (WARMN requests, pipeline WARMP; default 600000 at 16), then one redis-benchmark SET
+# run per pipeline depth in PS (default "16 1"): -c 50 -d 100 -r 100000, 400k requests at depth 16, 150k at
+# other depths. EXTRA_YAML adds lines to the cluster file (e.g. "clientIoThreads: 1"). Prints one line per run;
+# the cluster's files are under bench/cluster/target/diag/rb-TAG.
+set -euo pipefail
+tag="${1:-}"
+[[ "$tag" =~ ^[A-Za-z0-9_-]+$ ]] || { echo "usage: redis-bench.sh TAG (letters, digits, - or _)" >&2; exit 2; }
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"; root="$(cd "$here/../../.." && pwd)"; B=${BASE_PORT:-17600}
+jdk=/usr/lib/jvm/temurin-25-jdk-amd64
+dir="$here/../target/diag/rb-$tag"; rm -rf "$dir"; mkdir -p "$dir"
+kv_jar="$(ls "$root"/caucus-kv/target/caucus-kv-*.jar | grep -v -- '-sources\|-tests' | head -n 1)"
+{ echo "nodes:"; for i in 1 2 3; do echo "  - id: n$i"; echo "    raft: 127.0.0.1:$((B+10+i))"; echo "    client: 127.0.0.1:$((B+20+i))"; echo "    http: 127.0.0.1:$((B+30+i))"; done
+  echo "fsync: true"; echo "dataDirectory: $dir/data"; [[ -n "${EXTRA_YAML:-}" ]] && echo -e "$EXTRA_YAML"; } > "$dir/cluster.yaml"
+pids=(); trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null; done; wait 2>/dev/null' EXIT
+for i in 1 2 3; do
+  $jdk/bin/java -cp "$kv_jar:$root/caucus-kv/target/lib/*" io.caucus.kv.Main server --config "$dir/cluster.yaml" --id n$i > "$dir/n$i.log" 2>&1 &
+  pids+=($!)
+done
+leader=""; deadline=$((SECONDS + 60))
+while [[ -z "$leader" ]]; do
+  (( SECONDS < deadline )) || { echo "no leader within 60 s; logs in $dir" >&2; exit 1; }
+  for i in 1 2 3; do curl -sf http://127.0.0.1:$((B+30+i))/status 2>/dev/null | grep -q '"role" *: *"leader"' && leader=$i && break; done
+  sleep 0.3
+done
+port=$((B+20+leader))
+redis-benchmark -p $port -c 50 -d 100 -r 100000 -n "${WARMN:-600000}" -t set -P "${WARMP:-16}" -q > /dev/null 2>&1
+for P in ${PS:-16 1}; do
+  out=$(redis-benchmark -p $port -c 50 -d 100 -r 100000 -n $((P == 16 ? 400000 : 150000)) -t set -P "$P" -q 2>&1 \
+        | tr '\r' '\n' | grep -E 'requests per second' | tail -1)
+  echo "$tag P$P: $out"
+done

@@ -50,7 +50,10 @@ public final class PeerTransport implements AutoCloseable {
     private final Counters counters = new Counters();
     private final EventLoopGroup group;
     private final Map<NodeId, PeerLink> links = new ConcurrentHashMap<>();
-    /** Connections peers opened to this node (each leaves the group when it closes), for disconnect(). */
+    /**
+     * Connections peers opened to this node, for disconnect(): each leaves the group when it closes, and once the
+     * group is closed, one accepted after all (a race with closing the listener) is closed as it joins.
+     */
     private final ChannelGroup accepted;
 
     /** DISCONNECTED: no connections and no sends; the event loops still run until close(). */
@@ -65,7 +68,7 @@ public final class PeerTransport implements AutoCloseable {
         this.options = builder.options;
         this.inbound = Objects.requireNonNull(builder.inbound, "inboundHandler is required");
         this.group = NettyIo.newGroup(options.ioThreads(), new DefaultThreadFactory(builder.threadName, true));
-        this.accepted = new DefaultChannelGroup(eventLoop());
+        this.accepted = new DefaultChannelGroup(eventLoop(), true);
         builder.peers.forEach((peer, address) -> links.put(peer, newLink(peer, address)));
     }
 

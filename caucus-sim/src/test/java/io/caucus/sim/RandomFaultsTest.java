@@ -14,6 +14,14 @@ class RandomFaultsTest {
     /** Ticks of faults per seed; the repair-and-settle phase comes on top. */
     static final long FAULT_TICKS = Long.getLong("caucus.sim.faultTicks", 1200);
 
+    /** Seed 90755 drew its fastest disk delay above its slowest, and its run failed in the harness at once. */
+    @Test
+    void aSeedWhoseDiskDelaysAreDrawnOutOfOrderStillRuns() {
+        RandomFaultRun.Result result = RandomFaultRun.run(90755, 300);
+        assertThat(result.clientOperations()).isPositive();
+        assertThat(result.faults()).isPositive();
+    }
+
     @Test
     void safetyLivenessAndLinearizabilityHoldUnderRandomFaults() {
         String single = System.getProperty("caucus.sim.seed");

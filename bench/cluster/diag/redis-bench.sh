@@ -2,7 +2,8 @@
 # redis-bench.sh TAG : a fresh 3-node Caucus cluster (fsync on; the jars of ../run.sh, which builds them), a
 # redis-benchmark warm-up (WARMN requests, pipeline WARMP; default 600000 at 16), then one redis-benchmark SET
 # run per pipeline depth in PS (default "16 1"): -c 50 -d 100 -r 100000, 400k requests at depth 16, 150k at
-# other depths. EXTRA_YAML adds lines to the cluster file (e.g. "clientIoThreads: 1"). Prints one line per run;
+# other depths. EXTRA_YAML adds lines to the cluster file (e.g. "clientIoThreads: 1"), JOPTS JVM options to the
+# servers. Prints one line per run;
 # the cluster's files are under bench/cluster/target/diag/rb-TAG.
 set -euo pipefail
 tag="${1:-}"
@@ -15,7 +16,7 @@ kv_jar="$(ls "$root"/caucus-kv/target/caucus-kv-*.jar | grep -v -- '-sources\|-t
   echo "fsync: true"; echo "dataDirectory: $dir/data"; [[ -n "${EXTRA_YAML:-}" ]] && echo -e "$EXTRA_YAML"; } > "$dir/cluster.yaml"
 pids=(); trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null; done; wait 2>/dev/null' EXIT
 for i in 1 2 3; do
-  $jdk/bin/java -cp "$kv_jar:$root/caucus-kv/target/lib/*" io.caucus.kv.Main server --config "$dir/cluster.yaml" --id n$i > "$dir/n$i.log" 2>&1 &
+  $jdk/bin/java ${JOPTS:-} -cp "$kv_jar:$root/caucus-kv/target/lib/*" io.caucus.kv.Main server --config "$dir/cluster.yaml" --id n$i > "$dir/n$i.log" 2>&1 &
   pids+=($!)
 done
 leader=""; deadline=$((SECONDS + 60))

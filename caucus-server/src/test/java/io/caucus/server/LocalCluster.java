@@ -46,7 +46,8 @@ public final class LocalCluster implements AutoCloseable {
         this.peers = Map.copyOf(addresses);
     }
 
-    private static InetSocketAddress freeLoopbackAddress() {
+    /** A loopback address whose port was free a moment ago. */
+    public static InetSocketAddress freeLoopbackAddress() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return new InetSocketAddress(InetAddress.getLoopbackAddress(), socket.getLocalPort());
         } catch (IOException e) {

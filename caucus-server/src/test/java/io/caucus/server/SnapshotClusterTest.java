@@ -129,7 +129,7 @@ class SnapshotClusterTest {
                 return new byte[0];
             }
         };
-        java.net.InetSocketAddress address = new java.net.InetSocketAddress("127.0.0.1", freePort());
+        java.net.InetSocketAddress address = LocalCluster.freeLoopbackAddress();
         try (CaucusNode single = CaucusNode.builder().id("solo").peers(java.util.Map.of(NodeId.of("solo"), address))
                 .dataDirectory(dataRoot.resolve("solo")).stateMachine(noSnapshots)
                 .tickInterval(Duration.ofMillis(20)).start()) {
@@ -138,12 +138,6 @@ class SnapshotClusterTest {
             assertThat(single.takeSnapshot()).failsWithin(Duration.ofSeconds(30))
                     .withThrowableOfType(java.util.concurrent.ExecutionException.class)
                     .withCauseInstanceOf(UnsupportedOperationException.class);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }

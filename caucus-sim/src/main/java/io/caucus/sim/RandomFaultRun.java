@@ -81,7 +81,7 @@ public final class RandomFaultRun {
     public static Result run(SimConfig config, long faultTicks, ClientWorkload.ReadMode readMode) {
         Simulation sim = new Simulation(config);
         try {
-            return run(sim, faultTicks, readMode);
+            return runPhases(sim, faultTicks, readMode);
         } catch (SimulationFailure failure) {
             throw failure;
         } catch (RuntimeException e) {
@@ -93,7 +93,7 @@ public final class RandomFaultRun {
         }
     }
 
-    private static Result run(Simulation sim, long faultTicks, ClientWorkload.ReadMode readMode) {
+    private static Result runPhases(Simulation sim, long faultTicks, ClientWorkload.ReadMode readMode) {
         SimConfig config = sim.config();
         long seed = config.seed();
         Random random = sim.random();

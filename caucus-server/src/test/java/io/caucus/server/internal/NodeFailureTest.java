@@ -21,7 +21,6 @@ import io.caucus.transport.TransportOptions;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,12 +39,11 @@ class NodeFailureTest {
     private final SimulatedDisk disk = new SimulatedDisk();
 
     private NodeRuntime startSingleNode(io.caucus.server.StateMachine machine) {
-        return startSingleNode(machine, 0);
+        return startSingleNode(machine, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     }
 
-    private NodeRuntime startSingleNode(io.caucus.server.StateMachine machine, int raftPort) {
-        Map<NodeId, InetSocketAddress> peers = Map.of(ID,
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), raftPort));
+    private NodeRuntime startSingleNode(io.caucus.server.StateMachine machine, InetSocketAddress raftAddress) {
+        Map<NodeId, InetSocketAddress> peers = Map.of(ID, raftAddress);
         NodeSettings settings = new NodeSettings(ID, peers, Map.of(), null, machine, Duration.ofMillis(20),
                 RaftOptions.DEFAULTS, true, Duration.ofSeconds(10), 100, 1 << 20, 1024, 4096,
                 TransportOptions.defaults());
@@ -90,17 +88,14 @@ class NodeFailureTest {
 
     @Test
     void aFailedNodeLeavesTheClusterButClientsOnItsLoopAreStillToldWhy() throws Exception {
-        int raftPort;
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            raftPort = probe.getLocalPort();
-        }
-        try (NodeRuntime node = awaitLeading(startSingleNode(new RecordingStateMachine(), raftPort))) {
+        InetSocketAddress raftAddress = LocalCluster.freeLoopbackAddress();
+        try (NodeRuntime node = awaitLeading(startSingleNode(new RecordingStateMachine(), raftAddress))) {
             node.submit(bytes("a")).get(30, TimeUnit.SECONDS);
             disk.failNext(SimulatedDisk.Operation.FORCE);
             assertThatThrownBy(() -> node.submit(bytes("b")).get(30, TimeUnit.SECONDS))
                     .cause().isInstanceOf(OutcomeUnknownException.class);
 
-            Poll.until(LocalCluster.WAIT, "the failed node to close its Raft port", () -> !accepts(raftPort));
+            Poll.until(LocalCluster.WAIT, "the failed node to close its Raft port", () -> !accepts(raftAddress));
             // A service that serves its clients on the node's loop (eventLoop()) can still answer them.
             CompletableFuture<byte[]> fromLoop = CompletableFuture
                     .supplyAsync(() -> node.submit(bytes("c")), node.eventLoop())
@@ -110,8 +105,8 @@ class NodeFailureTest {
         }
     }
 
-    private static boolean accepts(int port) {
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+    private static boolean accepts(InetSocketAddress address) {
+        try (Socket socket = new Socket(address.getAddress(), address.getPort())) {
             return true;
         } catch (IOException e) {
             return false;

@@ -193,6 +193,50 @@ class DurableLogTest {
     }
 
     @Test
+    void compactedSegmentsAreDeletedOnTheGivenExecutorAndACrashBeforeThatLosesNothing() throws IOException {
+        SimulatedDisk disk = Fixtures.disk();
+        DurableLog log = open(disk, ROOT, SMALL).log();
+        java.util.ArrayDeque<Runnable> deletions = new java.util.ArrayDeque<>();
+        log.deleteSegmentsOn(deletions::add);
+        InMemoryLog model = Fixtures.model();
+        for (int round = 0; round < 40; round++) {
+            List<LogEntry> entries = batch(4, log.lastIndex() + 1, 5, 300, random);
+            log.append(entries);
+            model.append(entries);
+        }
+        log.sync();
+        List<String> before = disk.list(ROOT.resolve("wal"));
+        SnapshotMetadata snapshot = Fixtures.commitSnapshot(log, 150, 4, 5000, random);
+        log.installSnapshot(snapshot);
+        model.installSnapshot(snapshot);
+        log.sync();
+        assertSameLog(log, model);
+        // Nothing deleted inside the owner's call: the files wait for the executor.
+        assertThat(deletions).isNotEmpty();
+        assertThat(disk.list(ROOT.resolve("wal"))).containsAll(before);
+
+        disk.crash(new Random(3));
+        DurableLog.Opened reopened = open(disk, ROOT, SMALL);
+        assertSameLog(reopened.log(), model);
+        assertThat(reopened.snapshot()).isEqualTo(snapshot);
+        reopened.log().close();
+
+        log = open(disk, ROOT, SMALL).log();
+        log.deleteSegmentsOn(deletions::add);
+        deletions.clear();
+        SnapshotMetadata later = Fixtures.commitSnapshot(log, 180, 4, 5000, random);
+        log.installSnapshot(later);
+        model.installSnapshot(later);
+        log.sync();
+        int segmentsBefore = disk.list(ROOT.resolve("wal")).size();
+        deletions.forEach(Runnable::run);
+        assertThat(disk.list(ROOT.resolve("wal")).size()).isLessThan(segmentsBefore);
+        assertSameLog(log, model);
+        log.close();
+        assertSameLog(open(disk, ROOT, SMALL).log(), model);
+    }
+
+    @Test
     void compactingTwiceToTheSameSnapshotKeepsTheLog() {
         SimulatedDisk disk = Fixtures.disk();
         DurableLog log = open(disk, ROOT, SMALL).log();

@@ -9,18 +9,45 @@ import io.caucus.storage.DurableLog;
 import io.caucus.storage.SnapshotStore;
 import io.caucus.storage.StorageOptions;
 import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
-/** The runtime's store: caucus-storage's segmented, checksummed write-ahead log. */
+/**
+ * The runtime's store: caucus-storage's segmented, checksummed write-ahead log. Compacted segments are deleted
+ * on a thread of the store's own ({@code caucus-log-cleanup-<directory>}, started on the first compaction), so
+ * that the node thread, which compacts, does not wait tens of milliseconds for the file system to free one.
+ */
 public final class DurableLogStore implements LogStore {
 
     private static final System.Logger LOG = System.getLogger(DurableLogStore.class.getName());
+    /** How long close() waits for deletions under way; one left over is redone after the next open. */
+    private static final long CLEANUP_WAIT_SECONDS = 30;
 
     private final DurableLog log;
     private final HardState recovered;
+    private final Path directory;
+    private final ExecutorService cleanup;
 
-    private DurableLogStore(DurableLog log, HardState recovered) {
+    private DurableLogStore(DurableLog log, HardState recovered, Path directory) {
         this.log = log;
         this.recovered = recovered;
+        this.directory = directory;
+        this.cleanup = Executors.newSingleThreadExecutor(task -> {
+            Thread thread = new Thread(task, "caucus-log-cleanup-" + directory.getFileName());
+            thread.setDaemon(true);
+            return thread;
+        });
+        log.deleteSegmentsOn(task -> cleanup.execute(() -> deleteLogged(task)));
+    }
+
+    private void deleteLogged(Runnable deletion) {
+        try {
+            deletion.run();
+        } catch (RuntimeException e) {
+            // The log has stopped (StorageFailedException): the node learns it from its next write.
+            LOG.log(System.Logger.Level.ERROR, "storage in " + directory + ": " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -36,7 +63,7 @@ public final class DurableLogStore implements LogStore {
             LOG.log(System.Logger.Level.WARNING, "storage in {0} was repaired on open: {1}", directory,
                     opened.report());
         }
-        return new DurableLogStore(opened.log(), opened.hardState());
+        return new DurableLogStore(opened.log(), opened.hardState(), directory);
     }
 
     @Override
@@ -70,6 +97,18 @@ public final class DurableLogStore implements LogStore {
 
     @Override
     public void close() {
-        log.close();
+        // Deletions first: once the log is closed, its directory lock is released and the next open may list
+        // the very files a late deletion would remove.
+        cleanup.shutdown();
+        try {
+            if (!cleanup.awaitTermination(CLEANUP_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                LOG.log(System.Logger.Level.WARNING, "storage in {0}: compacted segments still being deleted after "
+                        + "{1} s; closing anyway", directory, CLEANUP_WAIT_SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            log.close();
+        }
     }
 }

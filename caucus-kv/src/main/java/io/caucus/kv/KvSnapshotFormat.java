@@ -1,20 +1,18 @@
 package io.caucus.kv;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
-import java.util.zip.CheckedOutputStream;
 
 /**
  * The key-value state machine's snapshot format, version 1, streamed (never held whole in memory):
@@ -50,27 +48,23 @@ final class KvSnapshotFormat {
 
     static void write(OutputStream target, long appliedIndex, List<SessionEntry> sessions,
                       Map<ByteKey, byte[]> values) throws IOException {
-        CRC32C crc = new CRC32C();
-        // The checksum sits above the buffer so that it covers exactly the bytes written through it.
-        DataOutputStream out = new DataOutputStream(
-                new CheckedOutputStream(new BufferedOutputStream(new NonClosing(target), BUFFER_BYTES), crc));
-        out.writeInt(MAGIC);
-        out.writeInt(VERSION);
-        out.writeLong(appliedIndex);
-        out.writeInt(sessions.size());
+        Encoder out = new Encoder(target);
+        out.putInt(MAGIC);
+        out.putInt(VERSION);
+        out.putLong(appliedIndex);
+        out.putInt(sessions.size());
         for (SessionEntry entry : sessions) {
-            out.writeLong(entry.clientId());
-            out.writeLong(entry.session().lastSequence());
-            writeBytesOrNone(out, entry.session().lastResult());
+            out.putLong(entry.clientId());
+            out.putLong(entry.session().lastSequence());
+            out.putBytesOrNone(entry.session().lastResult());
         }
-        out.writeLong(values.size());
+        out.putLong(values.size());
         for (Map.Entry<ByteKey, byte[]> entry : values.entrySet()) {
-            writeBytesOrNone(out, entry.getKey().bytes());
-            writeBytesOrNone(out, entry.getValue());
+            out.putBytesOrNone(entry.getKey().bytes());
+            out.putBytesOrNone(entry.getValue());
         }
-        out.writeInt(END_MAGIC);
-        out.writeInt((int) crc.getValue());
-        out.flush();
+        out.putInt(END_MAGIC);
+        out.finish();
     }
 
     /**
@@ -152,15 +146,6 @@ final class KvSnapshotFormat {
         return values;
     }
 
-    private static void writeBytesOrNone(DataOutputStream out, byte[] bytes) throws IOException {
-        if (bytes == null) {
-            out.writeInt(-1);
-        } else {
-            out.writeInt(bytes.length);
-            out.write(bytes);
-        }
-    }
-
     private static byte[] readBytesOrNone(DataInputStream in, String what) throws IOException {
         int length = in.readInt();
         if (length == -1) {
@@ -178,20 +163,65 @@ final class KvSnapshotFormat {
         return new IOException("key-value snapshot " + problem);
     }
 
-    /** Lets the format wrap the caller's stream in buffers without closing it. */
-    private static final class NonClosing extends java.io.FilterOutputStream {
-        NonClosing(OutputStream out) {
-            super(out);
+    /**
+     * Encodes into one buffer and hands it to the target a buffer at a time, with the checksum taken over the
+     * same whole buffers: a snapshot is mostly small keys and values, and per-item stream calls (a checksum update
+     * and a buffered write for every int) cost more than the copying. Big-endian, as {@link DataInputStream} reads.
+     */
+    private static final class Encoder {
+        private final OutputStream target;
+        private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES);
+        private final CRC32C crc = new CRC32C();
+
+        Encoder(OutputStream target) {
+            this.target = target;
         }
 
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
+        void putInt(int value) throws IOException {
+            room(Integer.BYTES);
+            buffer.putInt(value);
         }
 
-        @Override
-        public void close() throws IOException {
-            flush();
+        void putLong(long value) throws IOException {
+            room(Long.BYTES);
+            buffer.putLong(value);
+        }
+
+        void putBytesOrNone(byte[] bytes) throws IOException {
+            if (bytes == null) {
+                putInt(-1);
+                return;
+            }
+            putInt(bytes.length);
+            if (bytes.length > buffer.capacity()) {
+                drain();
+                crc.update(bytes, 0, bytes.length);
+                target.write(bytes, 0, bytes.length);
+                return;
+            }
+            room(bytes.length);
+            buffer.put(bytes);
+        }
+
+        /** Appends the checksum of everything before it and hands the rest over; the target stays open. */
+        void finish() throws IOException {
+            drain();
+            putInt((int) crc.getValue());
+            target.write(buffer.array(), 0, buffer.position());
+            buffer.clear();
+            target.flush();
+        }
+
+        private void room(int bytes) throws IOException {
+            if (buffer.remaining() < bytes) {
+                drain();
+            }
+        }
+
+        private void drain() throws IOException {
+            crc.update(buffer.array(), 0, buffer.position());
+            target.write(buffer.array(), 0, buffer.position());
+            buffer.clear();
         }
     }
 }

@@ -87,6 +87,27 @@ class KvSnapshotTest {
     }
 
     @Test
+    void valuesOfAnySizeRoundTripAcrossTheEncodersBufferBoundaries() throws IOException {
+        Replica source = new Replica();
+        long client = source.register();
+        java.util.Random random = new java.util.Random(7);
+        java.util.Map<String, byte[]> written = new java.util.HashMap<>();
+        long sequence = 0;
+        // Many small values, some that straddle a 256 KiB buffer boundary, and some larger than the buffer.
+        for (int i = 0; i < 3000; i++) {
+            int size = i % 500 == 0 ? 300_000 + random.nextInt(700_000) : random.nextInt(400);
+            byte[] value = new byte[size];
+            random.nextBytes(value);
+            written.put("key-" + i, value);
+            source.write(client, ++sequence, new KvWrite.Set(b("key-" + i), value));
+        }
+        Replica restored = new Replica();
+        restored.machine.restore(source.index, new ByteArrayInputStream(source.snapshotBytes()));
+        assertThat(restored.query(new KvQuery.DbSize())).isEqualTo(new KvResult.Int(written.size()));
+        written.forEach((key, value) -> assertThat(restored.get(key)).as(key).isEqualTo(value));
+    }
+
+    @Test
     void writesWhileASnapshotIsWrittenAreNotInItButAreKept() throws IOException {
         Replica source = new Replica();
         long client = source.register();

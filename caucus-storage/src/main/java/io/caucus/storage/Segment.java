@@ -37,8 +37,19 @@ final class Segment {
         this.file = file;
     }
 
+    /**
+     * Appended to a compacted segment's name while its file is being deleted. Recovery deletes such files:
+     * their entries are covered by a snapshot, and they may be cut short.
+     */
+    static final String DELETING = ".deleting";
+
     static String fileName(long sequence) {
         return String.format(Locale.ROOT, "%s%020d%s", PREFIX, sequence, SUFFIX);
+    }
+
+    /** Whether {@code name} is a compacted segment's, renamed for deletion. */
+    static boolean isBeingDeleted(String name) {
+        return name.endsWith(DELETING) && parseSequence(name.substring(0, name.length() - DELETING.length())) >= 0;
     }
 
     /** The sequence number a segment file name carries, or -1 if the name is not a segment's. */

@@ -95,6 +95,10 @@ final class WalRecovery {
             long sequence = Segment.parseSequence(name);
             if (sequence >= 0) {
                 sequences.add(sequence);
+            } else if (Segment.isBeingDeleted(name)) {
+                // A compacted segment whose deletion a crash interrupted (DurableLog.deleteFiles).
+                disk.delete(directory.resolve(name));
+                removed.add(directory.resolve(name));
             }
         }
         sequences.sort(null);

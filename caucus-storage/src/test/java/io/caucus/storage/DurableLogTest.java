@@ -237,6 +237,37 @@ class DurableLogTest {
     }
 
     @Test
+    void aSegmentDeletionCutShortByACrashIsFinishedByRecovery() throws IOException {
+        SimulatedDisk disk = Fixtures.disk();
+        StorageOptions options = SMALL.withSegmentBytes(3 << 20);
+        DurableLog log = open(disk, ROOT, options).log();
+        java.util.ArrayDeque<Runnable> deletions = new java.util.ArrayDeque<>();
+        log.deleteSegmentsOn(deletions::add);
+        InMemoryLog model = Fixtures.model();
+        for (int round = 0; round < 40; round++) {
+            List<LogEntry> entries = batch(2, log.lastIndex() + 1, 5, 60_000, random);
+            log.append(entries);
+            model.append(entries);
+        }
+        log.sync();
+        SnapshotMetadata snapshot = Fixtures.commitSnapshot(log, 190, 2, 5000, random);
+        log.installSnapshot(snapshot);
+        model.installSnapshot(snapshot);
+        log.sync();
+        assertThat(deletions).isNotEmpty();
+        // Renamed and cut (the files are over a megabyte), then the disk fails partway and the machine crashes.
+        disk.failAfter(6);
+        assertThatThrownBy(() -> deletions.forEach(Runnable::run)).isInstanceOf(StorageFailedException.class);
+        disk.crash(new Random(5));
+
+        DurableLog.Opened reopened = open(disk, ROOT, options);
+        assertThat(reopened.report().removedFiles()).anyMatch(path -> path.toString().endsWith(".seg.deleting"));
+        assertThat(disk.list(ROOT.resolve("wal"))).noneMatch(name -> name.endsWith(".deleting"));
+        assertThat(reopened.snapshot()).isEqualTo(snapshot);
+        assertSameLog(reopened.log(), model);
+    }
+
+    @Test
     void compactingTwiceToTheSameSnapshotKeepsTheLog() {
         SimulatedDisk disk = Fixtures.disk();
         DurableLog log = open(disk, ROOT, SMALL).log();

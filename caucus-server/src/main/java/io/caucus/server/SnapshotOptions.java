@@ -8,9 +8,9 @@ import java.util.Objects;
  * paper §7).
  *
  * @param thresholdEntries  take a snapshot once this many entries were applied since the last one (0: never by
- *                          count). Default 100 000
+ *                          count), or up to {@link #STAGGER} more. Default 100 000
  * @param thresholdBytes    take a snapshot once the entries applied since the last one add up to this many bytes
- *                          (0: never by size). Default 64 MiB
+ *                          (0: never by size), or up to {@link #STAGGER} more. Default 64 MiB
  * @param chunkBytes        size of one chunk of snapshot data sent to a follower. Default 1 MiB; must stay well
  *                          below the transport's maxFrameBytes
  * @param maxChunksInFlight chunks sent to a follower and not yet acknowledged (flow control). Default 4
@@ -19,6 +19,16 @@ import java.util.Objects;
  */
 public record SnapshotOptions(long thresholdEntries, long thresholdBytes, int chunkBytes, int maxChunksInFlight,
                               Duration transferTimeout) {
+
+    /**
+     * Each snapshot is taken at a point drawn at random between a threshold and this much past it (a fraction of
+     * the threshold). Replicas apply the same entries, so with exact thresholds every node would snapshot the
+     * same index at the same moment and all of them, the leader included, be slowed by it together; on the
+     * benchmark host (three nodes on two cores and one file system) each such moment held 400-1,400 requests
+     * over 5 ms (docs/benchmarks.md, seventh round). Drawn apart, the nodes' snapshots mostly fall at different
+     * moments, and a majority keeps its full speed while one node snapshots.
+     */
+    public static final double STAGGER = 0.25;
 
     public static final SnapshotOptions DEFAULTS =
             new SnapshotOptions(100_000, 64L << 20, 1 << 20, 4, Duration.ofSeconds(30));
@@ -44,10 +54,18 @@ public record SnapshotOptions(long thresholdEntries, long thresholdBytes, int ch
         return new SnapshotOptions(thresholdEntries, thresholdBytes, chunkBytes, maxChunksInFlight, timeout);
     }
 
-    /** True if the log since the last snapshot has passed a threshold. */
-    public boolean isDue(long entriesSince, long bytesSince) {
-        return (thresholdEntries > 0 && entriesSince >= thresholdEntries)
-                || (thresholdBytes > 0 && bytesSince >= thresholdBytes);
+    /**
+     * True if the log since the last snapshot has passed a threshold stretched by {@code stretch} (0 for the
+     * threshold itself, at most {@link #STAGGER}).
+     */
+    public boolean isDue(long entriesSince, long bytesSince, double stretch) {
+        return (thresholdEntries > 0 && entriesSince >= thresholdEntries * (1 + stretch))
+                || (thresholdBytes > 0 && bytesSince >= thresholdBytes * (1 + stretch));
+    }
+
+    /** A stretch for {@link #isDue}, uniform in [0, {@link #STAGGER}). */
+    public static double drawStretch() {
+        return java.util.concurrent.ThreadLocalRandom.current().nextDouble(STAGGER);
     }
 
     private static void require(boolean condition, String message) {

@@ -84,6 +84,8 @@ final class Applier implements Runnable {
     // Apply thread only: the log since the latest snapshot (taken, started or restored), for the thresholds.
     private long snapshotBaseIndex;
     private long bytesSinceSnapshot;
+    /** How far past its thresholds this node takes the next snapshot (SnapshotOptions.STAGGER), drawn per snapshot. */
+    private double thresholdStretch = SnapshotOptions.drawStretch();
     private boolean snapshotsSupported = true;
     /** takeSnapshot() requests waiting for the snapshot under way to finish. */
     private final List<CompletableFuture<SnapshotMetadata>> waitingForSnapshot = new ArrayList<>();
@@ -249,7 +251,7 @@ final class Applier implements Runnable {
      */
     private void maybeSnapshot() {
         long applied = appliedIndex.get();
-        boolean due = snapshotOptions.isDue(applied - snapshotBaseIndex, bytesSinceSnapshot);
+        boolean due = snapshotOptions.isDue(applied - snapshotBaseIndex, bytesSinceSnapshot, thresholdStretch);
         if (taker == null || (!due && waitingForSnapshot.isEmpty()) || taker.busy()) {
             return;
         }
@@ -269,8 +271,7 @@ final class Applier implements Runnable {
         if (latest != null && latest.lastIncludedIndex() >= applied) {
             // Nothing new since the latest snapshot: that one already covers everything applied.
             futures.forEach(f -> f.complete(latest));
-            snapshotBaseIndex = applied;
-            bytesSinceSnapshot = 0;
+            countLogSince(applied);
             return;
         }
         StateMachine.Snapshot view;
@@ -286,13 +287,18 @@ final class Applier implements Runnable {
             System.getLogger(Applier.class.getName()).log(System.Logger.Level.WARNING,
                     self + ": the state machine could not capture a snapshot at " + applied + "; will retry later", e);
             futures.forEach(f -> f.completeExceptionally(e));
-            snapshotBaseIndex = applied;
-            bytesSinceSnapshot = 0;
+            countLogSince(applied);
             return;
         }
         taker.submit(applied, view, futures);
-        snapshotBaseIndex = applied;
+        countLogSince(applied);
+    }
+
+    /** The thresholds count the log from {@code index} on, towards a newly drawn point past them. */
+    private void countLogSince(long index) {
+        snapshotBaseIndex = index;
         bytesSinceSnapshot = 0;
+        thresholdStretch = SnapshotOptions.drawStretch();
     }
 
     /**
@@ -315,8 +321,7 @@ final class Applier implements Runnable {
             throw new UncheckedIOException("cannot restore the state machine from snapshot " + index, e);
         }
         appliedIndex.set(index);
-        snapshotBaseIndex = index;
-        bytesSinceSnapshot = 0;
+        countLogSince(index);
         wakeNode.run();
         serveReads(index);
     }

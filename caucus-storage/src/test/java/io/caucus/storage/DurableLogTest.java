@@ -255,10 +255,16 @@ class DurableLogTest {
         model.installSnapshot(snapshot);
         log.sync();
         assertThat(deletions).isNotEmpty();
+        Path oldest = ROOT.resolve("wal").resolve(Segment.fileName(1));
+        long oldestBytes = disk.durableSize(oldest);
+        assertThat(oldestBytes).isGreaterThan(2 << 20);
         // Renamed and cut (the files are over a megabyte), then the disk fails partway and the machine crashes.
         disk.failAfter(6);
         assertThatThrownBy(() -> deletions.forEach(Runnable::run)).isInstanceOf(StorageFailedException.class);
         disk.crash(new Random(5));
+        assertThat(disk.exists(oldest)).isFalse();
+        assertThat(disk.durableSize(oldest.resolveSibling(oldest.getFileName() + Segment.DELETING)))
+                .isBetween(0L, oldestBytes - (1 << 20));
 
         DurableLog.Opened reopened = open(disk, ROOT, options);
         assertThat(reopened.report().removedFiles()).anyMatch(path -> path.toString().endsWith(".seg.deleting"));

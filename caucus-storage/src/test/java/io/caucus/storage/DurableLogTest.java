@@ -199,12 +199,7 @@ class DurableLogTest {
         java.util.ArrayDeque<Runnable> deletions = new java.util.ArrayDeque<>();
         log.deleteSegmentsOn(deletions::add);
         InMemoryLog model = Fixtures.model();
-        for (int round = 0; round < 40; round++) {
-            List<LogEntry> entries = batch(4, log.lastIndex() + 1, 5, 300, random);
-            log.append(entries);
-            model.append(entries);
-        }
-        log.sync();
+        appendAndSync(log, model, 4, 300);
         List<String> before = disk.list(ROOT.resolve("wal"));
         SnapshotMetadata snapshot = Fixtures.commitSnapshot(log, 150, 4, 5000, random);
         log.installSnapshot(snapshot);
@@ -244,12 +239,7 @@ class DurableLogTest {
         java.util.ArrayDeque<Runnable> deletions = new java.util.ArrayDeque<>();
         log.deleteSegmentsOn(deletions::add);
         InMemoryLog model = Fixtures.model();
-        for (int round = 0; round < 40; round++) {
-            List<LogEntry> entries = batch(2, log.lastIndex() + 1, 5, 60_000, random);
-            log.append(entries);
-            model.append(entries);
-        }
-        log.sync();
+        appendAndSync(log, model, 2, 60_000);
         SnapshotMetadata snapshot = Fixtures.commitSnapshot(log, 190, 2, 5000, random);
         log.installSnapshot(snapshot);
         model.installSnapshot(snapshot);
@@ -271,6 +261,16 @@ class DurableLogTest {
         assertThat(disk.list(ROOT.resolve("wal"))).noneMatch(name -> name.endsWith(".deleting"));
         assertThat(reopened.snapshot()).isEqualTo(snapshot);
         assertSameLog(reopened.log(), model);
+    }
+
+    /** Appends 200 entries of up to {@code entryBytes} in {@code term}, 5 per write, to the log and the model; syncs. */
+    private void appendAndSync(DurableLog log, InMemoryLog model, long term, int entryBytes) {
+        for (int round = 0; round < 40; round++) {
+            List<LogEntry> entries = batch(term, log.lastIndex() + 1, 5, entryBytes, random);
+            log.append(entries);
+            model.append(entries);
+        }
+        log.sync();
     }
 
     @Test

@@ -9,7 +9,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class KvSnapshotTest {
@@ -90,8 +93,8 @@ class KvSnapshotTest {
     void valuesOfAnySizeRoundTripAcrossTheEncodersBufferBoundaries() throws IOException {
         Replica source = new Replica();
         long client = source.register();
-        java.util.Random random = new java.util.Random(7);
-        java.util.Map<String, byte[]> written = new java.util.HashMap<>();
+        Random random = new Random(7);
+        Map<String, byte[]> written = new HashMap<>();
         long sequence = 0;
         // Many small values, some that straddle a 256 KiB buffer boundary, and some larger than the buffer.
         for (int i = 0; i < 3000; i++) {

@@ -2,6 +2,7 @@ package io.caucus.server;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * When a node snapshots its state machine and compacts its log, and how snapshots travel to followers (Raft
@@ -65,7 +66,7 @@ public record SnapshotOptions(long thresholdEntries, long thresholdBytes, int ch
 
     /** A stretch for {@link #isDue}, uniform in [0, {@link #STAGGER}). */
     public static double drawStretch() {
-        return java.util.concurrent.ThreadLocalRandom.current().nextDouble(STAGGER);
+        return ThreadLocalRandom.current().nextDouble(STAGGER);
     }
 
     private static void require(boolean condition, String message) {

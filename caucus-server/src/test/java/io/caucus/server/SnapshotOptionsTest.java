@@ -2,6 +2,7 @@ package io.caucus.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Arrays;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -23,9 +24,9 @@ class SnapshotOptionsTest {
     @Test
     void drawsSpreadOverTheWholeStaggerAndNeverPastIt() {
         double[] draws = IntStream.range(0, 10_000).mapToDouble(i -> SnapshotOptions.drawStretch()).toArray();
-        assertThat(java.util.Arrays.stream(draws).allMatch(d -> d >= 0 && d < SnapshotOptions.STAGGER)).isTrue();
+        assertThat(Arrays.stream(draws).allMatch(d -> d >= 0 && d < SnapshotOptions.STAGGER)).isTrue();
         // Spread, not one value: replicas must not keep landing on the same index.
-        assertThat(java.util.Arrays.stream(draws).min().orElseThrow()).isLessThan(SnapshotOptions.STAGGER / 10);
-        assertThat(java.util.Arrays.stream(draws).max().orElseThrow()).isGreaterThan(SnapshotOptions.STAGGER * 0.9);
+        assertThat(Arrays.stream(draws).min().orElseThrow()).isLessThan(SnapshotOptions.STAGGER / 10);
+        assertThat(Arrays.stream(draws).max().orElseThrow()).isGreaterThan(SnapshotOptions.STAGGER * 0.9);
     }
 }

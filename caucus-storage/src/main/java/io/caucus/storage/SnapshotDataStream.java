@@ -14,10 +14,13 @@ final class SnapshotDataStream extends InputStream {
     private final long dataStart;
     private final long dataEnd;
     private final CRC32C crc = new CRC32C();
+    private final Runnable onClose;
     private long position;
     private boolean verified;
+    private boolean closed;
 
-    SnapshotDataStream(Path file, DiskFile handle, long dataStart, long dataEnd) {
+    /** {@code onClose} runs once, when the stream is first closed. */
+    SnapshotDataStream(Path file, DiskFile handle, long dataStart, long dataEnd, Runnable onClose) {
         if (dataEnd < dataStart) {
             throw new CorruptStorageException(file, dataStart, "snapshot file ends inside its header");
         }
@@ -26,6 +29,7 @@ final class SnapshotDataStream extends InputStream {
         this.dataStart = dataStart;
         this.dataEnd = dataEnd;
         this.position = dataStart;
+        this.onClose = onClose;
     }
 
     @Override
@@ -75,6 +79,14 @@ final class SnapshotDataStream extends InputStream {
 
     @Override
     public void close() throws IOException {
-        handle.close();
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            handle.close();
+        } finally {
+            onClose.run();
+        }
     }
 }

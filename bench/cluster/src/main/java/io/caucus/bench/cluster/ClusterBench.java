@@ -17,9 +17,9 @@ import java.util.Map;
  *        [--slow-micros N]
  * report --results FILE.tsv --out FILE.md [--threads FILE.tsv]
  * </pre>
- * {@code run} drives one system with closed-loop clients (each with one request outstanding): a warm-up of
- * writes that is not recorded, then a write phase, then a read phase over the same key space, and appends one
- * row per phase to the results file. {@code --pid} names the server processes whose CPU time is charged to
+ * {@code run} drives one system with closed-loop clients (each with one request outstanding, each on its own
+ * connection, kept from the first phase to the last): a warm-up of writes that is not recorded, then a write
+ * phase, then a read phase over the same key space, and appends one row per measured phase to the results file. {@code --pid} names the server processes whose CPU time is charged to
  * the phase; {@code --threads} also appends, per phase, the server CPU per operation of each thread group
  * (see {@link ThreadCpu}), which separates the JIT compiler's share from the server's own;
  * {@code --slow-micros} prints, per phase, when the requests slower than that were sent ({@link SlowRequests}).
@@ -56,31 +56,40 @@ public final class ClusterBench {
         ProcessCpu cpu = new ProcessCpu(pids, options.intValue("clock-ticks-per-second", 100));
         ThreadCpu threads = new ThreadCpu(pids, options.intValue("clock-ticks-per-second", 100));
         List<String> threadRows = new ArrayList<>();
-        Path results = Path.of(options.required("results"));
+        Path resultsFile = Path.of(options.required("results"));
+        List<LoadPhase.Phase> phases = List.of(
+                new LoadPhase.Phase(Operation.WRITE, seconds(options, "warmup-seconds", 10), false),
+                new LoadPhase.Phase(Operation.WRITE, seconds(options, "write-seconds", 20), true),
+                new LoadPhase.Phase(Operation.READ, seconds(options, "read-seconds", 20), true));
+        // CPU readings at each phase boundary, taken on the one thread that LoadPhase calls back on.
+        long[] cpuMicrosAt = new long[phases.size() + 1];
+        List<Map<String, Long>> threadsAt = new ArrayList<>();
+        List<PhaseResult> results;
         try (LoadTarget target = LoadTarget.open(system, endpoints)) {
-            LoadPhase.run(target, workload, Operation.WRITE, seconds(options, "warmup-seconds", 10));
-            List<String> rows = new ArrayList<>();
-            for (Operation operation : List.of(Operation.WRITE, Operation.READ)) {
-                Duration length = seconds(options, operation == Operation.WRITE ? "write-seconds" : "read-seconds", 20);
-                Map<String, Long> threadsBefore = threads.microsByGroup();
-                long cpuBeforeMicros = cpu.totalMicros();
-                PhaseResult result = LoadPhase.run(target, workload, operation, length,
-                        options.intValue("slow-micros", 0));
-                long cpuMicros = cpu.totalMicros() - cpuBeforeMicros;
-                ThreadCpu.delta(threadsBefore, threads.microsByGroup()).forEach((group, micros) -> {
-                    if (micros > 0 && result.ops() > 0) {
-                        threadRows.add(String.join("\t", system.label(), operation.label(), group,
-                                String.format("%.1f", (double) micros / result.ops())));
-                    }
-                });
-                String row = result.toRow(system.label(), "loadgen", pids.isEmpty() ? -1 : cpuMicros);
-                System.out.println(row);
-                rows.add(row);
+            results = LoadPhase.run(target, workload, phases, options.intValue("slow-micros", 0), boundary -> {
+                cpuMicrosAt[boundary] = cpu.totalMicros();
+                threadsAt.add(threads.microsByGroup());
+            });
+        }
+        List<String> rows = new ArrayList<>();
+        for (int i = 0, measured = 0; i < phases.size(); i++) {
+            if (!phases.get(i).measured()) {
+                continue;
             }
-            Files.write(results, rows, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            for (String file : options.all("threads")) {
-                Files.write(Path.of(file), threadRows, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            }
+            PhaseResult result = results.get(measured++);
+            ThreadCpu.delta(threadsAt.get(i), threadsAt.get(i + 1)).forEach((group, micros) -> {
+                if (micros > 0 && result.ops() > 0) {
+                    threadRows.add(String.join("\t", system.label(), result.operation().label(), group,
+                            String.format("%.1f", (double) micros / result.ops())));
+                }
+            });
+            String row = result.toRow(system.label(), "loadgen", pids.isEmpty() ? -1 : cpuMicrosAt[i + 1] - cpuMicrosAt[i]);
+            System.out.println(row);
+            rows.add(row);
+        }
+        Files.write(resultsFile, rows, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        for (String file : options.all("threads")) {
+            Files.write(Path.of(file), threadRows, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
     }
 

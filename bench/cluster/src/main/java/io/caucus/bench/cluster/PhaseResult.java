@@ -6,7 +6,7 @@ import org.HdrHistogram.Histogram;
 record PhaseResult(Operation operation, long ops, long errors, double seconds, Histogram latencyMicros) {
 
     double opsPerSecond() {
-        return ops / seconds;
+        return seconds > 0 ? ops / seconds : 0;
     }
 
     /**

@@ -58,9 +58,6 @@ public final class DurableLog implements LogView, AutoCloseable {
     public record Opened(DurableLog log, HardState hardState, SnapshotMetadata snapshot, RecoveryReport report) {
     }
 
-    /** How much of a compacted segment's file is cut at a time while it is deleted (see deleteFiles). */
-    private static final long DELETE_STEP_BYTES = 1 << 20;
-
     private final Disk disk;
     private final java.io.Closeable lock;
     private final Path walDirectory;
@@ -446,23 +443,16 @@ public final class DurableLog implements LogView, AutoCloseable {
 
     /**
      * Runs on the segment deleter; the segments are no longer in the log, so no other thread touches them. Each
-     * file is renamed out of the log, then cut a megabyte at a time, each cut forced, before it is unlinked: on
-     * ext4 mounted with {@code discard} the blocks a change frees are trimmed inside the journal commit, which
-     * every fsync on the file system waits for, so one unlink of 64 MiB held the log's fsyncs 33 ms on the
-     * benchmark host, and 1 MiB cuts held them at most 1.2 ms each (docs/benchmarks.md, seventh round).
+     * file is renamed out of the log, then deleted gradually ({@link GradualDeletion}: one unlink of a 64 MiB
+     * segment held the log's fsyncs 33 ms on the benchmark host).
      */
     private void deleteFiles(List<Segment> covered) {
         for (Segment segment : covered) {
             Path doomed = segment.path.resolveSibling(segment.path.getFileName() + Segment.DELETING);
             try {
                 disk.rename(segment.path, doomed);
-                disk.syncDirectory(walDirectory); // no cut can survive a crash that the rename did not
-                for (long size = segment.file.size() - DELETE_STEP_BYTES; size > 0; size -= DELETE_STEP_BYTES) {
-                    segment.file.truncate(size);
-                    segment.file.force();
-                }
-                segment.file.close();
-                disk.delete(doomed);
+                disk.syncDirectory(walDirectory);
+                GradualDeletion.cutAndDelete(disk, segment.file, doomed);
             } catch (IOException e) {
                 throw fail("cannot delete compacted segment " + segment.path, e);
             }

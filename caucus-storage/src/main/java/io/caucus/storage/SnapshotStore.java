@@ -29,11 +29,10 @@ import java.util.zip.CRC32C;
  * with the final name is always complete; temporary files found on open are deleted. On open the newest
  * snapshot is verified end to end and a bad one stops the node. The newest {@code retained} are kept.
  *
- * <p>A snapshot no longer kept is renamed {@code <name>.deleting} (directory forced), cut a megabyte at a time
- * with a force after each cut, then unlinked, for the reason {@code DurableLog} deletes log segments so: on ext4
- * mounted with {@code discard}, one unlink of a 12 MB file held every other fsync on the file system 7-10 ms
- * (docs/benchmarks.md, eighth round). A file that a reader still has open is unlinked whole instead, since a cut
- * would take its data from under the reader; recovery deletes a {@code .deleting} file that a crash left.
+ * <p>A snapshot no longer kept is renamed {@code <name>.deleting} (directory forced), then deleted gradually, as
+ * compacted log segments are ({@link GradualDeletion}: one unlink of a 12 MB snapshot held every other fsync on
+ * the file system 7-10 ms). A file that a reader still has open is unlinked whole instead, since a cut would take
+ * its data from under the reader; recovery deletes a {@code .deleting} file that a crash left.
  *
  * <p>Thread-safe: the state machine may write a snapshot on its own thread while the owner reads metadata.
  */
@@ -48,7 +47,6 @@ public final class SnapshotStore {
     private static final String SUFFIX = ".snap";
     private static final String TEMPORARY = ".tmp";
     private static final String DELETING = ".deleting";
-    private static final long DELETE_STEP_BYTES = 1 << 20;
 
     private final Disk disk;
     private final Path directory;
@@ -152,14 +150,7 @@ public final class SnapshotStore {
     void publish(Path temporary, SnapshotMetadata metadata) {
         for (Path doomed : publishAndRetire(temporary, metadata)) {
             try {
-                DiskFile file = disk.open(doomed);
-                try (file) {
-                    for (long size = file.size() - DELETE_STEP_BYTES; size > 0; size -= DELETE_STEP_BYTES) {
-                        file.truncate(size);
-                        file.force();
-                    }
-                }
-                disk.delete(doomed);
+                GradualDeletion.cutAndDelete(disk, disk.open(doomed), doomed);
             } catch (IOException e) {
                 throw fail("cannot delete old snapshot " + doomed, e);
             }

@@ -35,6 +35,7 @@ l0=$(cut -d' ' -f1 /proc/loadavg)
 [[ -n "${JFR:-}" ]] && $jdk/bin/jcmd ${pids[$((leader-1))]} JFR.start name=p settings="$here/fast-sampling.jfc" duration=${L}s filename=$dir/leader.jfr >/dev/null
 [[ "${JFR:-}" == all ]] && for i in 1 2 3; do (( i == leader )) || $jdk/bin/jcmd ${pids[$((i-1))]} JFR.start name=p settings="$here/fast-sampling.jfc" duration=${L}s filename=$dir/follower-n$i.jfr >/dev/null; done
 if [[ -n "${AP:-}" ]]; then
+  (( $(cat /proc/sys/kernel/perf_event_paranoid) <= 1 )) || echo "warning: kernel.perf_event_paranoid is above 1, so async-profiler's cpu event records only a few per cent of the samples; as root: sysctl -w kernel.perf_event_paranoid=1" >&2
   ap_lib="$("$here/async-profiler.sh")"
   for i in 1 2 3; do $jdk/bin/jcmd ${pids[$((i-1))]} JVMTI.agent_load "$ap_lib" "\"start,event=cpu,interval=1ms,threads\"" >/dev/null; done
 fi

@@ -49,12 +49,12 @@ final class LoadPhase {
             threads.add(Thread.ofPlatform().name("client-" + c).start(run));
         }
         connected.await();
-        long boundary = System.nanoTime();
+        long startNanos = System.nanoTime();
+        long boundary = startNanos;
         for (int i = 0; i < phases.size(); i++) {
             boundary += phases.get(i).length().toNanos();
             endNanos[i] = boundary;
         }
-        long startNanos = System.nanoTime();
         atBoundary.accept(0);
         start.countDown();
         for (int i = 0; i < phases.size(); i++) {

@@ -19,8 +19,8 @@ import java.util.Map;
  * </pre>
  * {@code run} drives one system with closed-loop clients (each with one request outstanding, each on its own
  * connection, kept from the first phase to the last): a warm-up of writes that is not recorded, then a write
- * phase, then a read phase over the same key space, and appends one row per measured phase to the results file. {@code --pid} names the server processes whose CPU time is charged to
- * the phase; {@code --threads} also appends, per phase, the server CPU per operation of each thread group
+ * phase, then a read phase over the same key space, and appends one row per measured phase to the results
+ * file. {@code --pid} names the server processes whose CPU time is charged to the phase; {@code --threads} also appends, per phase, the server CPU per operation of each thread group
  * (see {@link ThreadCpu}), which separates the JIT compiler's share from the server's own;
  * {@code --slow-micros} prints, per phase, when the requests slower than that were sent ({@link SlowRequests}).
  * {@code report} turns every row collected (including the redis-benchmark rows the script adds)
@@ -83,7 +83,8 @@ public final class ClusterBench {
                             String.format("%.1f", (double) micros / result.ops())));
                 }
             });
-            String row = result.toRow(system.label(), "loadgen", pids.isEmpty() ? -1 : cpuMicrosAt[i + 1] - cpuMicrosAt[i]);
+            long cpuMicros = cpuMicrosAt[i + 1] - cpuMicrosAt[i];
+            String row = result.toRow(system.label(), "loadgen", pids.isEmpty() ? -1 : cpuMicros);
             System.out.println(row);
             rows.add(row);
         }

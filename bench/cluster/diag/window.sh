@@ -4,7 +4,8 @@
 # starts a 3-node Caucus cluster (fsync on), drives it with the cluster-bench load generator (50 clients,
 # writes only, WARM seconds of warm-up, default 10), and over a WIN-second window (default 15) inside the
 # write phase reports: commits/s (the leader's commit index), server CPU per write by process and by thread
-# group (/proc/PID/task), and per node the syscalls and context switches per write (perf stat tracepoints).
+# group (/proc/PID/task), how long each thread group and the load generator waited runnable for a CPU
+# (/proc/PID/task/TID/schedstat), and per node the syscalls and context switches per write (perf stat tracepoints).
 # JFR=1 records the leader with fast-sampling.jfc (2 ms), JFR=all every node; AP=1 profiles every node's CPU (perf events, kernel frames included)
 # over the window with async-profiler (fetched from Maven Central, tools.profiler:async-profiler; collapsed
 # stacks per thread in ap-nN.collapsed, summarised by ap-summary.py); STRACE=1 adds an strace -c
@@ -25,11 +26,11 @@ for i in 1 2 3; do $jdk/bin/java $JOPTS -cp "$kv_jar:$root/caucus-kv/target/lib/
 leader=""; while [[ -z "$leader" ]]; do for i in 1 2 3; do curl -sf http://127.0.0.1:$((B+30+i))/status 2>/dev/null | grep -q '"role" *: *"leader"' && leader=$i && break; done; sleep 0.3; done
 W=${WARM:-10}; L=${WIN:-15}; EXTRA=0; [[ -n "${STRACE:-}" ]] && EXTRA=8
 echo "leader n$leader load $(cut -d' ' -f1-3 /proc/loadavg)"
-$jdk/bin/java -Xms256m -Xmx1g ${LGOPTS:-} -jar $root/bench/cluster/target/cluster-bench.jar run --system caucus --results $dir/r.tsv --endpoint 127.0.0.1:$((B+20+${TARGET_NODE:-$leader})) --warmup-seconds $W --write-seconds $((L+4+EXTRA)) --read-seconds 0 --pid ${pids[0]} --pid ${pids[1]} --pid ${pids[2]} --slow-micros ${SLOW_MICROS:-0} > $dir/loadgen.out 2>&1 &
+$jdk/bin/java -Xms256m -Xmx1g ${LGOPTS:-} -jar $root/bench/cluster/target/cluster-bench.jar run --system caucus --results $dir/r.tsv --endpoint 127.0.0.1:$((B+20+${TARGET_NODE:-$leader})) --warmup-seconds $W --write-seconds $((L+6+EXTRA)) --read-seconds 0 --pid ${pids[0]} --pid ${pids[1]} --pid ${pids[2]} --slow-micros ${SLOW_MICROS:-0} > $dir/loadgen.out 2>&1 &
 lg=$!
 sleep $((W+2))
 c0=$(curl -s http://127.0.0.1:$((B+30+leader))/status | grep -o '"commit" *: *[0-9]*' | grep -o '[0-9]*$')
-"$here/threads.sh" $dir/a ${pids[@]}
+"$here/threads.sh" $dir/a ${pids[@]}; "$here/threads.sh" $dir/a-lg $lg
 for i in 1 2 3; do curl -s http://127.0.0.1:$((B+30+i))/metrics > $dir/metrics-a-n$i.txt; done
 l0=$(cut -d' ' -f1 /proc/loadavg)
 [[ -n "${JFR:-}" ]] && $jdk/bin/jcmd ${pids[$((leader-1))]} JFR.start name=p settings="$here/fast-sampling.jfc" duration=${L}s filename=$dir/leader.jfr >/dev/null
@@ -42,7 +43,7 @@ fi
 hiccups=""; [[ -n "${HICCUPS:-}" ]] && { python3 "$here/hiccups.py" measure $L $dir/hiccups.txt > $dir/hiccups.out 2>&1 & hiccups=$!; }
 for i in 1 2 3; do timeout -s INT $L perf stat -x, -e syscalls:sys_enter_fdatasync,syscalls:sys_enter_futex,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_write,syscalls:sys_enter_read,context-switches -p ${pids[$((i-1))]} -o $dir/perf-n$i.txt >/dev/null 2>&1 & done
 sleep $L
-"$here/threads.sh" $dir/b ${pids[@]}
+"$here/threads.sh" $dir/b ${pids[@]}; "$here/threads.sh" $dir/b-lg $lg
 for i in 1 2 3; do curl -s http://127.0.0.1:$((B+30+i))/metrics > $dir/metrics-b-n$i.txt; done
 if [[ -n "${AP:-}" ]]; then
   for i in 1 2 3; do $jdk/bin/jcmd ${pids[$((i-1))]} JVMTI.agent_load "$ap_lib" "\"stop,file=$dir/ap-n$i.collapsed,collapsed\"" >/dev/null; done
@@ -62,7 +63,7 @@ echo "window ${L}s commits $n = $((n/L))/s load@start $l0 load@end $(cut -d' ' -
 grep -v '^$' $dir/loadgen.out | grep -v '^slow ' | tail -2
 [[ -n "${SLOW_MICROS:-}" ]] && awk -v t=$SLOW_MICROS '/^slow /{n+=$3; w++} END{printf "write phase: %d requests over %d us, in %d windows of 50 ms (lines \"slow\" in %s)\n", n, t, w, FILENAME}' $dir/loadgen.out
 [[ -n "$hiccups" ]] && { wait $hiccups || true; sed 's/^/hiccups: /' $dir/hiccups.out; }
-python3 "$here/thread-delta.py" $dir/a $dir/b $n
+python3 "$here/thread-delta.py" $dir/a $dir/b $n $L $dir/a-lg $dir/b-lg
 for i in 1 2 3; do echo "n$i $( [[ $i == $leader ]] && echo L || true) runtime counters per write: $(python3 "$here/metrics-delta.py" $dir/metrics-a-n$i.txt $dir/metrics-b-n$i.txt $n)"; done
 sleep 1; for i in 1 2 3; do echo "n$i $( [[ $i == $leader ]] && echo L || true) per write: $(grep -v '^#' $dir/perf-n$i.txt | awk -F, -v n=$n 'NF>2 {split($3,a,":"); printf "%s=%.3f ", a[2]?a[2]:$3, $1/n}')"; done
 sleep 1

@@ -500,9 +500,22 @@ public final class Simulation {
     public NodeId awaitLeader(long maxTicks) {
         if (!runUntil(() -> leader().isPresent(), maxTicks)) {
             fail("Liveness: leader election", "no leader within " + maxTicks + " ticks; up: " + upNodes()
-                    + ", network " + connectivity);
+                    + ", network " + connectivity + describeUpNodes());
         }
         return leader().orElseThrow();
+    }
+
+    /** Each live node's role, term, the leader it knows, its log and its configuration, one line each. */
+    private String describeUpNodes() {
+        StringBuilder out = new StringBuilder();
+        for (NodeId id : upNodes()) {
+            NodeStatus status = status(id);
+            out.append("\n  ").append(id).append(' ').append(status.role()).append("/t").append(status.term())
+                    .append(" leader=").append(status.leader()).append(" commit=").append(status.commitIndex())
+                    .append(" last=").append(status.lastIndex()).append(" configuration=")
+                    .append(status.configuration());
+        }
+        return out.toString();
     }
 
     /** Runs until one of {@code candidates} leads (in a term no other live node has passed); returns it. */

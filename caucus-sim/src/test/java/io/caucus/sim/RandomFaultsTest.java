@@ -84,9 +84,10 @@ class RandomFaultsTest {
         System.out.printf("caucus-sim membership: seeds=%d plans=%d stepsCompleted=%d configurationEntriesCommitted=%d"
                 + " nodesAdded=%d nodesRetired=%d transfersAccepted=%d transfersCompleted=%d%n", membershipSeeds,
                 plans, steps, configurationEntries, added, retired, transfers, transfersCompleted);
-        assertThat(storageSeeds).as("seeds on the real storage engine").isPositive();
-        assertThat(ok).as("acknowledged client operations over all seeds").isPositive();
         if (count >= 50) {
+            // Totals that hold for many seeds; one seed reproduced on its own may draw the in-memory disk.
+            assertThat(storageSeeds).as("seeds on the real storage engine").isPositive();
+            assertThat(ok).as("acknowledged client operations over all seeds").isPositive();
             assertThat(installSnapshots).as("InstallSnapshots delivered over all seeds").isPositive();
         }
     }

@@ -42,6 +42,14 @@ class MembershipTest {
         return cluster;
     }
 
+    /** n1 leads voters n1-n3, and n4 has been added as a learner and caught up. */
+    private static TestCluster clusterLedByN1WithLearnerN4() {
+        TestCluster cluster = clusterLedByN1WithJoiner();
+        accepted(cluster.node("n1").proposeConfigurationChange(new AddLearner(N4)));
+        cluster.settle();
+        return cluster;
+    }
+
     private static List<ClusterConfiguration> configurationEntries(RaftNode node) {
         LogView log = node.log();
         return log.entries(log.firstIndex(), log.lastIndex() + 1, Long.MAX_VALUE).stream()
@@ -51,10 +59,8 @@ class MembershipTest {
 
     @Test
     void learnerIsAddedInOneEntryAndPromotedThroughTheJointConfiguration() {
-        TestCluster cluster = clusterLedByN1WithJoiner();
+        TestCluster cluster = clusterLedByN1WithLearnerN4();
         RaftNode leader = cluster.node("n1");
-        accepted(leader.proposeConfigurationChange(new AddLearner(N4)));
-        cluster.settle();
         assertThat(cluster.node("n4").status().configuration().learners()).containsExactly(N4);
         accepted(leader.proposeConfigurationChange(new PromoteLearner(N4)));
         cluster.settle();
@@ -215,10 +221,8 @@ class MembershipTest {
 
     @Test
     void anIsolatedLearnerDisturbsNoOneAndItsAcknowledgementsDoNotCommit() {
-        TestCluster cluster = clusterLedByN1WithJoiner();
+        TestCluster cluster = clusterLedByN1WithLearnerN4();
         RaftNode leader = cluster.node("n1");
-        accepted(leader.proposeConfigurationChange(new AddLearner(N4)));
-        cluster.settle();
         long commit = leader.status().commitIndex();
         cluster.isolate("n2");
         cluster.isolate("n3");
@@ -256,10 +260,8 @@ class MembershipTest {
      */
     @Test
     void aLearnerWithTheNewestLogTakesOverWhenTheVotersCannotElectAnyone() {
-        TestCluster cluster = clusterLedByN1WithJoiner();
+        TestCluster cluster = clusterLedByN1WithLearnerN4();
         RaftNode n1 = cluster.node("n1");
-        accepted(n1.proposeConfigurationChange(new AddLearner(N4)));
-        cluster.settle();
 
         // n1 enters the joint configuration promoting n4; only n2 receives it, and n1 crashes before it is durable.
         cluster.autoPersist = false;

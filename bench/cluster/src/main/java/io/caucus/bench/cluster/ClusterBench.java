@@ -20,8 +20,9 @@ import java.util.Map;
  * {@code run} drives one system with closed-loop clients (each with one request outstanding, each on its own
  * connection, kept from the first phase to the last): a warm-up of writes that is not recorded, then a write
  * phase, then a read phase over the same key space, and appends one row per measured phase to the results
- * file. {@code --pid} names the server processes whose CPU time is charged to the phase; {@code --threads} also appends, per phase, the server CPU per operation of each thread group
- * (see {@link ThreadCpu}), which separates the JIT compiler's share from the server's own;
+ * file. {@code --pid} names the server processes whose CPU time is charged to the phase; {@code --threads}
+ * also appends, per phase, the server CPU per operation of each thread group (see {@link ThreadCpu}), which
+ * separates the JIT compiler's share from the server's own;
  * {@code --slow-micros} prints, per phase, when the requests slower than that were sent ({@link SlowRequests}).
  * {@code report} turns every row collected (including the redis-benchmark rows the script adds)
  * into one markdown table with the ratios of Caucus to etcd and to redis.

@@ -1,0 +1,23 @@
+package io.caucus.kv.state;
+
+import java.util.List;
+
+/**
+ * A read, answered outside the log by a linearizable read (thesis §6.4) at the time the leader stamped on it
+ * (never earlier than the last applied entry's time, so a key past its expiry is invisible at once).
+ */
+public sealed interface KvQuery {
+
+    long timeMillis();
+
+    /** A read-only command, as its RESP argument vector. */
+    record Call(long timeMillis, List<byte[]> argv) implements KvQuery {
+        public Call {
+            argv = List.copyOf(argv);
+        }
+    }
+
+    /** WATCH: the index the state is at, after which a change to a watched key makes EXEC fail. */
+    record WatchIndex(long timeMillis) implements KvQuery {
+    }
+}

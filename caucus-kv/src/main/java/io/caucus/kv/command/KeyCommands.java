@@ -251,9 +251,11 @@ public final class KeyCommands {
                     Arguments.bytes("ENCODING <key>"), Arguments.bytes("REFCOUNT <key>"),
                     Arguments.bytes("IDLETIME <key>")));
         }
-        if (args.size() != 3 || !List.of("ENCODING", "REFCOUNT", "IDLETIME", "FREQ").contains(sub)) {
-            throw CommandException.err("unknown subcommand or wrong number of arguments for '"
-                    + Arguments.text(args.get(1)) + "'. Try OBJECT HELP.");
+        if (!List.of("ENCODING", "REFCOUNT", "IDLETIME", "FREQ").contains(sub)) {
+            throw CommandException.err("unknown subcommand '" + Arguments.text(args.get(1)) + "'. Try OBJECT HELP.");
+        }
+        if (args.size() != 3) {
+            throw CommandException.wrongArity("object|" + sub);
         }
         KeyEntry entry = context.read(args.get(2));
         if (entry == null) {

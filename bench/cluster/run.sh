@@ -152,7 +152,7 @@ start_caucus() {
     echo "dataDirectory: $dir/data"
   } > "$dir/cluster.yaml"
   for i in 1 2 3; do
-    "$jdk/bin/java" -cp "$kv_jar:$root/caucus-kv/target/lib/*" io.caucus.kv.Main server --config "$dir/cluster.yaml" \
+    "$jdk/bin/java" -cp "$kv_jar:$root/caucus-kv/target/lib/*" io.caucus.kv.cli.Main server --config "$dir/cluster.yaml" \
       --id "n$i" > "$dir/n$i.log" 2>&1 &
     started+=($!); caucus_pids+=($!)
   done

@@ -16,7 +16,7 @@ kv_jar="$(ls "$root"/caucus-kv/target/caucus-kv-*.jar | grep -v -- '-sources\|-t
   echo "fsync: true"; echo "dataDirectory: $dir/data"; [[ -n "${EXTRA_YAML:-}" ]] && echo -e "$EXTRA_YAML"; } > "$dir/cluster.yaml"
 pids=(); trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null; done; wait 2>/dev/null' EXIT
 for i in 1 2 3; do
-  $jdk/bin/java ${JOPTS:-} -cp "$kv_jar:$root/caucus-kv/target/lib/*" io.caucus.kv.Main server --config "$dir/cluster.yaml" --id n$i > "$dir/n$i.log" 2>&1 &
+  $jdk/bin/java ${JOPTS:-} -cp "$kv_jar:$root/caucus-kv/target/lib/*" io.caucus.kv.cli.Main server --config "$dir/cluster.yaml" --id n$i > "$dir/n$i.log" 2>&1 &
   pids+=($!)
 done
 leader=""; deadline=$((SECONDS + 60))

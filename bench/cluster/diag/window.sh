@@ -22,7 +22,7 @@ kv_jar="$(ls $root/caucus-kv/target/caucus-kv-*.jar | grep -v -- '-sources\|-tes
 { echo "nodes:"; for i in 1 2 3; do echo "  - id: n$i"; echo "    raft: 127.0.0.1:$((B+10+i))"; echo "    client: 127.0.0.1:$((B+20+i))"; echo "    http: 127.0.0.1:$((B+30+i))"; done; echo "fsync: ${FSYNC:-true}"; echo "dataDirectory: $dir/data"; [[ -n "${EXTRA_YAML:-}" ]] && echo -e "$EXTRA_YAML"; } > $dir/cluster.yaml
 pids=()
 trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null; done; wait 2>/dev/null' EXIT
-for i in 1 2 3; do $jdk/bin/java $JOPTS -cp "$kv_jar:$root/caucus-kv/target/lib/*" io.caucus.kv.Main server --config $dir/cluster.yaml --id n$i > $dir/n$i.log 2>&1 & pids+=($!); done
+for i in 1 2 3; do $jdk/bin/java $JOPTS -cp "$kv_jar:$root/caucus-kv/target/lib/*" io.caucus.kv.cli.Main server --config $dir/cluster.yaml --id n$i > $dir/n$i.log 2>&1 & pids+=($!); done
 leader=""; while [[ -z "$leader" ]]; do for i in 1 2 3; do curl -sf http://127.0.0.1:$((B+30+i))/status 2>/dev/null | grep -q '"role" *: *"leader"' && leader=$i && break; done; sleep 0.3; done
 W=${WARM:-10}; L=${WIN:-15}; EXTRA=0; [[ -n "${STRACE:-}" ]] && EXTRA=8
 echo "leader n$leader load $(cut -d' ' -f1-3 /proc/loadavg)"

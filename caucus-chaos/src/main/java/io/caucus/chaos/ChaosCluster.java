@@ -1,6 +1,6 @@
 package io.caucus.chaos;
 
-import io.caucus.kv.ChildProcesses;
+import io.caucus.kv.cli.ChildProcesses;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;

@@ -3,7 +3,7 @@ package io.caucus.chaos;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.caucus.kv.Main;
+import io.caucus.kv.cli.Main;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;

@@ -1,6 +1,19 @@
 package io.caucus.kv;
 
 import io.caucus.core.NodeId;
+import io.caucus.kv.admin.AdminHttpServer;
+import io.caucus.kv.admin.MembershipEndpoints;
+import io.caucus.kv.admin.SnapshotEndpoint;
+import io.caucus.kv.cluster.ClusterBackend;
+import io.caucus.kv.cluster.ClusterDirectory;
+import io.caucus.kv.cluster.KvBackend;
+import io.caucus.kv.cluster.LeaderForwarder;
+import io.caucus.kv.config.ClusterConfig;
+import io.caucus.kv.protocol.KvMetrics;
+import io.caucus.kv.protocol.RespCodec;
+import io.caucus.kv.protocol.RespHandler;
+import io.caucus.kv.state.KvStateMachine;
+import io.caucus.kv.state.StateDigest;
 import io.caucus.server.CaucusNode;
 import io.caucus.transport.NettyIo;
 import io.netty.util.concurrent.DefaultThreadFactory;

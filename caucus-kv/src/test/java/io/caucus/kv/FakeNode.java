@@ -4,6 +4,7 @@ import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
 import io.caucus.core.Role;
+import io.caucus.kv.state.KvStateMachine;
 import io.caucus.server.CaucusNode;
 import io.caucus.server.Membership;
 import io.caucus.server.DurationHistogram;
@@ -22,19 +23,19 @@ import java.util.function.Supplier;
  * A single-node stand-in for the runtime: commands apply at once to a real {@link KvStateMachine} at
  * increasing indexes. Failures can be scripted: each queued supplier answers one submit instead.
  */
-final class FakeNode implements CaucusNode {
+public final class FakeNode implements CaucusNode {
 
-    final KvStateMachine stateMachine = new KvStateMachine(100);
-    final Queue<Supplier<RuntimeException>> scriptedSubmitFailures = new ArrayDeque<>();
-    volatile NodeId leader;
+    public final KvStateMachine stateMachine = new KvStateMachine(100);
+    public final Queue<Supplier<RuntimeException>> scriptedSubmitFailures = new ArrayDeque<>();
+    public volatile NodeId leader;
     private final NodeId id;
     private long index;
-    int submits;
+    public int submits;
     volatile boolean takesSnapshots = true;
     /** The data of the last snapshot {@link #takeSnapshot()} took, written by the real state machine. */
     volatile byte[] lastSnapshotBytes;
 
-    FakeNode(String id) {
+    public FakeNode(String id) {
         this.id = NodeId.of(id);
         this.leader = this.id;
     }
@@ -54,7 +55,7 @@ final class FakeNode implements CaucusNode {
     }
 
     /** Applies {@code command} but reports the outcome as unknown, like a leader that lost its term after. */
-    synchronized CompletableFuture<byte[]> applyButLoseReply(byte[] command, RuntimeException failure) {
+    public synchronized CompletableFuture<byte[]> applyButLoseReply(byte[] command, RuntimeException failure) {
         stateMachine.apply(++index, command);
         return CompletableFuture.failedFuture(failure);
     }
@@ -96,7 +97,7 @@ final class FakeNode implements CaucusNode {
      * Answers every membership change and transfer (operation name such as "addLearner", node): by default a
      * refusal, as a node that cannot change membership would give.
      */
-    volatile java.util.function.BiFunction<String, NodeId, CompletableFuture<Membership>> membershipAnswer =
+    public volatile java.util.function.BiFunction<String, NodeId, CompletableFuture<Membership>> membershipAnswer =
             (operation, node) -> CompletableFuture.failedFuture(
                     new io.caucus.server.NoLeaderException("FakeNode does not change membership"));
 

@@ -2,6 +2,10 @@ package io.caucus.kv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.caucus.kv.admin.StatusClient;
+import io.caucus.kv.config.ClusterConfig;
+import io.caucus.kv.config.ConfigLoader;
+import io.caucus.kv.state.KvStateMachine;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;

@@ -2,6 +2,7 @@ package io.caucus.kv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.caucus.kv.cli.Main;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

@@ -1,5 +1,9 @@
 package io.caucus.kv;
 
+import io.caucus.kv.admin.StatusClient;
+import io.caucus.kv.cli.ChildProcesses;
+import io.caucus.kv.config.ClusterConfig;
+import io.caucus.kv.config.ConfigLoader;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -18,10 +22,10 @@ import redis.clients.jedis.Jedis;
  * class path. Every process is stopped by {@link #close()} and, should the test JVM die first, by a
  * shutdown hook.
  */
-final class ProcessCluster implements AutoCloseable {
+public final class ProcessCluster implements AutoCloseable {
 
     static final Duration STARTUP = Duration.ofSeconds(120);
-    static final int CLIENT_TIMEOUT_MILLIS = 60_000;
+    public static final int CLIENT_TIMEOUT_MILLIS = 60_000;
 
     final Path directory;
     final Path clusterFile;

@@ -4,10 +4,10 @@ import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.NodeId;
 import io.caucus.core.SnapshotMetadata;
 import io.caucus.core.message.InstallSnapshot;
-import io.caucus.kv.KvCodec;
-import io.caucus.kv.KvCommand;
-import io.caucus.kv.KvStateMachine;
-import io.caucus.kv.KvWrite;
+import io.caucus.kv.state.KvCodec;
+import io.caucus.kv.state.KvCommand;
+import io.caucus.kv.state.KvStateMachine;
+import io.caucus.kv.state.KvWrite;
 import io.caucus.server.SnapshotOptions;
 import io.caucus.server.StateMachine;
 import io.caucus.storage.DurableLog;
@@ -85,7 +85,7 @@ public final class SnapshotBench {
                 restored.restore(appliedIndex, data);
             }
             report("restore (read, check, rebuild map)", start, "dbsize "
-                    + KvCodec.decodeResult(restored.query(KvCodec.encode(new io.caucus.kv.KvQuery.DbSize()))));
+                    + KvCodec.decodeResult(restored.query(KvCodec.encode(new io.caucus.kv.state.KvQuery.DbSize()))));
         }
     }
 

@@ -1,0 +1,331 @@
+package io.caucus.kv.admin;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.caucus.core.NodeId;
+import io.caucus.kv.cluster.ClusterDirectory;
+import io.caucus.kv.config.ClusterConfig;
+import io.caucus.kv.config.ConfigException;
+import io.caucus.kv.config.ConfigLoader;
+import io.caucus.server.AlreadyMemberException;
+import io.caucus.server.CaucusException;
+import io.caucus.server.CaucusNode;
+import io.caucus.server.ChangeInProgressException;
+import io.caucus.server.LastVoterException;
+import io.caucus.server.LeadershipTransferFailedException;
+import io.caucus.server.LearnerBehindException;
+import io.caucus.server.Membership;
+import io.caucus.server.MembershipException;
+import io.caucus.server.NoLeaderException;
+import io.caucus.server.NotLeaderException;
+import io.caucus.server.OutcomeUnknownException;
+import io.caucus.server.OverloadedException;
+import io.caucus.server.ShutdownException;
+import io.caucus.server.UnknownMemberException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+
+/**
+ * The membership endpoints of the admin port. Any node takes them: one that does not lead forwards the
+ * request to the leader's admin port (marked with {@link #FORWARDED_HEADER}, so it travels one hop at most)
+ * and relays the answer; a node that receives a forwarded request but no longer leads answers 421 naming the
+ * leader. Each change waits until it is committed (for a change of voters: until C_new is) and answers the
+ * new membership.
+ *
+ * <pre>
+ * GET    /members                 the membership (the leader's view, with each member's match index)
+ * POST   /members                 {"id": "n4", "raft": "host:port"}: add as learner (raft defaults to the file's)
+ * POST   /members/{id}/promote    make a learner a voter (joint consensus)
+ * DELETE /members/{id}            remove a voter or learner
+ * POST   /leader/transfer?to=ID   hand leadership to a voter
+ * </pre>
+ *
+ * Errors: 400 bad request, 404 unknown node, 405 wrong method, 409 change in progress / already a member /
+ * learner behind / last voter / transfer went elsewhere, 421 not the leader (forwarded request), 503 no leader
+ * (or the leader unreachable, or overloaded), 504 outcome unknown. The body is
+ * {@code {"error": CODE, "message": ..., "leader": ..., "leaderHttp": ...}}.
+ */
+public final class MembershipEndpoints {
+
+    static final String FORWARDED_HEADER = "X-Caucus-Forwarded-By";
+    private static final int MAX_BODY_BYTES = 64 * 1024;
+    /** Beyond the node's own request timeout, which fires first and reports the outcome as unknown. */
+    private static final Duration WAIT_MARGIN = Duration.ofSeconds(2);
+
+    private record Answer(int status, String body) {
+    }
+
+    /** One request, its body read once (forwarding sends it again). */
+    private record Request(String method, URI uri, byte[] body, boolean forwarded) {
+    }
+
+    private final CaucusNode node;
+    private final ClusterDirectory directory;
+    private final Duration wait;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    public MembershipEndpoints(CaucusNode node, ClusterDirectory directory, Duration requestTimeout) {
+        this.node = node;
+        this.directory = directory;
+        this.wait = requestTimeout.plus(WAIT_MARGIN);
+    }
+
+    void register(HttpServer server) {
+        server.createContext("/members", exchange -> respond(exchange, safely(exchange, this::members)));
+        server.createContext("/leader/transfer", exchange -> respond(exchange, safely(exchange, this::transfer)));
+    }
+
+    private Answer safely(HttpExchange exchange, Function<Request, Answer> handler) {
+        try {
+            return handler.apply(new Request(exchange.getRequestMethod(), exchange.getRequestURI(), body(exchange),
+                    exchange.getRequestHeaders().containsKey(FORWARDED_HEADER)));
+        } catch (BadRequest e) {
+            return new Answer(e.status, MembershipJson.error(e.code, e.getMessage(), null, null));
+        }
+    }
+
+    // ---------------------------------------------------------------- routes
+
+    private Answer members(Request request) {
+        List<String> path = segments(request.uri().getPath()); // "members", ...
+        String method = request.method();
+        if (path.size() == 1 && method.equals("GET")) {
+            return list(request);
+        }
+        if (path.size() == 1 && method.equals("POST")) {
+            Map<String, Object> fields = fields(request);
+            NodeId id = nodeId(fields.get("id"), "id");
+            InetSocketAddress raft = fields.get("raft") != null
+                    ? raftAddress(fields)
+                    : directory.node(id).map(ClusterConfig.Node::raft).orElseThrow(() -> new BadRequest(400,
+                            "BAD_REQUEST", "no raft address for " + id + ": give \"raft\": \"host:port\" or list "
+                            + id + " in the cluster file " + directory.current().source()));
+            return change(request, target -> target.addLearner(id, raft));
+        }
+        if (path.size() == 3 && path.get(2).equals("promote") && method.equals("POST")) {
+            NodeId id = nodeId(path.get(1), "the path's node id");
+            return change(request, target -> target.promote(id));
+        }
+        if (path.size() == 2 && method.equals("DELETE")) {
+            NodeId id = nodeId(path.get(1), "the path's node id");
+            return change(request, target -> target.remove(id));
+        }
+        throw new BadRequest(path.size() <= 3 ? 405 : 404, "BAD_REQUEST", method + " "
+                + request.uri().getPath() + " is not an endpoint; try GET or POST /members, "
+                + "POST /members/{id}/promote, DELETE /members/{id}");
+    }
+
+    private Answer transfer(Request request) {
+        if (!request.method().equals("POST") || segments(request.uri().getPath()).size() != 2) {
+            throw new BadRequest(405, "BAD_REQUEST", "use POST /leader/transfer?to=ID");
+        }
+        NodeId to = nodeId(query(request).get("to"), "query parameter 'to'");
+        return change(request, target -> target.transferLeadership(to));
+    }
+
+    // ---------------------------------------------------------------- running or forwarding
+
+    private Answer list(Request request) {
+        NodeId leader = node.status().leader();
+        if (leader != null && !leader.equals(node.id()) && !isForwarded(request)) {
+            Answer forwarded = forward(request, leader, false);
+            if (forwarded.status() == 200) {
+                return forwarded;
+            }
+        }
+        return new Answer(200, MembershipJson.render(node.members())); // this node's view, without match indexes
+    }
+
+    private Answer change(Request request, Function<CaucusNode, CompletableFuture<Membership>> change) {
+        NodeId leader = node.status().leader();
+        if (leader != null && !leader.equals(node.id()) && !isForwarded(request)) {
+            return forward(request, leader, true);
+        }
+        try {
+            return new Answer(200, MembershipJson.render(change.apply(node).get(wait.toMillis(),
+                    TimeUnit.MILLISECONDS)));
+        } catch (ExecutionException e) {
+            return failure(e.getCause());
+        } catch (TimeoutException e) {
+            return error(504, "UNKNOWN", "no outcome within " + wait + "; the change may still take effect", null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return error(503, "SHUTDOWN", "interrupted while waiting; the change may still take effect", null);
+        }
+    }
+
+    private Answer forward(Request request, NodeId leader, boolean mutating) {
+        InetSocketAddress leaderHttp = directory.node(leader).map(ClusterConfig.Node::http).orElse(null);
+        if (leaderHttp == null) {
+            return error(503, "NOLEADER", "the leader " + leader + " is not in the cluster file "
+                    + directory.current().source() + ", so its admin address is unknown; nothing was changed", leader);
+        }
+        URI uri = URI.create("http://" + MembershipJson.hostPort(leaderHttp) + request.uri().getRawPath()
+                + (request.uri().getRawQuery() == null ? "" : "?" + request.uri().getRawQuery()));
+        HttpRequest onward = HttpRequest.newBuilder(uri).timeout(wait)
+                .header(FORWARDED_HEADER, node.id().value())
+                .header("Content-Type", "application/json")
+                .method(request.method(), HttpRequest.BodyPublishers.ofByteArray(request.body())).build();
+        try {
+            HttpResponse<String> response = http.send(onward, HttpResponse.BodyHandlers.ofString());
+            return new Answer(response.statusCode(), response.body());
+        } catch (HttpConnectTimeoutException | ConnectException e) {
+            return error(503, "NOLEADER", "cannot reach the leader " + leader + " at "
+                    + MembershipJson.hostPort(leaderHttp) + " (" + e + "); nothing was changed", leader);
+        } catch (IOException e) {
+            return mutating
+                    ? error(504, "UNKNOWN", "the request was forwarded to the leader " + leader + " but its answer "
+                            + "was lost (" + e + "); the change may have taken effect", leader)
+                    : error(503, "NOLEADER", "the leader " + leader + " did not answer: " + e, leader);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return error(503, "SHUTDOWN", "interrupted while forwarding to " + leader, leader);
+        }
+    }
+
+    private static boolean isForwarded(Request request) {
+        return request.forwarded();
+    }
+
+    /** Maps a refusal or an unknown outcome to its HTTP status and code. */
+    private Answer failure(Throwable failure) {
+        if (!(failure instanceof CaucusException caucus)) {
+            return error(500, "ERR", String.valueOf(failure), null);
+        }
+        return switch (caucus) {
+            case NotLeaderException e -> error(421, "NOTLEADER", "this node is not the leader; nothing was changed;"
+                    + " ask " + e.leader(), e.leader());
+            case NoLeaderException e -> error(503, "NOLEADER", e.getMessage() + "; nothing was changed", null);
+            case OverloadedException e -> error(503, "OVERLOADED", e.getMessage(), null);
+            case ShutdownException e -> error(503, "SHUTDOWN", e.getMessage(), null);
+            case OutcomeUnknownException e -> error(504, "UNKNOWN", e.getMessage(), null);
+            case MembershipException e -> switch (e) {
+                case ChangeInProgressException refused -> error(409, "CHANGE_IN_PROGRESS", e.getMessage(), null);
+                case AlreadyMemberException refused -> error(409, "ALREADY_MEMBER", e.getMessage(), null);
+                case LearnerBehindException refused -> error(409, "LEARNER_BEHIND", e.getMessage(), null);
+                case LastVoterException refused -> error(409, "LAST_VOTER", e.getMessage(), null);
+                case LeadershipTransferFailedException refused -> error(409, "TRANSFER_FAILED", e.getMessage(),
+                        refused.leader());
+                case UnknownMemberException refused -> error(404, "UNKNOWN_MEMBER", e.getMessage(), null);
+            };
+        };
+    }
+
+    private Answer error(int status, String code, String message, NodeId leader) {
+        InetSocketAddress leaderHttp = leader == null ? null
+                : directory.node(leader).map(ClusterConfig.Node::http).orElse(null);
+        return new Answer(status, MembershipJson.error(code, message, leader, leaderHttp));
+    }
+
+    // ---------------------------------------------------------------- request parsing
+
+    /** Thrown for a request that names no endpoint or carries bad input; nothing was changed. */
+    private static final class BadRequest extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final int status;
+        final String code;
+
+        BadRequest(int status, String code, String message) {
+            super(message);
+            this.status = status;
+            this.code = code;
+        }
+    }
+
+    private static List<String> segments(String path) {
+        return java.util.Arrays.stream(path.split("/")).filter(segment -> !segment.isEmpty()).toList();
+    }
+
+    private static NodeId nodeId(Object value, String where) {
+        if (value == null) {
+            throw new BadRequest(400, "BAD_REQUEST", where + " is missing: name a node id");
+        }
+        try {
+            return NodeId.of(String.valueOf(value));
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest(400, "BAD_REQUEST", where + ": " + e.getMessage());
+        }
+    }
+
+    private static InetSocketAddress raftAddress(Map<String, Object> fields) {
+        try {
+            return ConfigLoader.address("request:", fields, "raft");
+        } catch (ConfigException e) {
+            throw new BadRequest(400, "BAD_REQUEST", e.getMessage());
+        }
+    }
+
+    /** The JSON object in the body (if any), with the query parameters for what it does not give. */
+    private static Map<String, Object> fields(Request request) {
+        Map<String, Object> fields = new HashMap<>(query(request));
+        String text = new String(request.body(), StandardCharsets.UTF_8);
+        if (text.isBlank()) {
+            return fields;
+        }
+        Object parsed;
+        try {
+            parsed = new Load(LoadSettings.builder().build()).loadFromString(text);
+        } catch (YamlEngineException e) {
+            throw new BadRequest(400, "BAD_REQUEST", "the body is not JSON: " + e.getMessage());
+        }
+        if (!(parsed instanceof Map<?, ?> object)) {
+            throw new BadRequest(400, "BAD_REQUEST", "the body must be a JSON object like {\"id\": \"n4\"}");
+        }
+        object.forEach((key, value) -> fields.put(String.valueOf(key), value));
+        return fields;
+    }
+
+    private static Map<String, String> query(Request request) {
+        Map<String, String> parameters = new HashMap<>();
+        String raw = request.uri().getRawQuery();
+        if (raw == null) {
+            return parameters;
+        }
+        for (String pair : raw.split("&")) {
+            int equals = pair.indexOf('=');
+            if (equals > 0) {
+                parameters.put(URLDecoder.decode(pair.substring(0, equals), StandardCharsets.UTF_8),
+                        URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
+            }
+        }
+        return parameters;
+    }
+
+    /** The request body, bounded. */
+    private static byte[] body(HttpExchange exchange) {
+        byte[] bytes;
+        try {
+            bytes = exchange.getRequestBody().readNBytes(MAX_BODY_BYTES + 1);
+        } catch (IOException e) {
+            throw new BadRequest(400, "BAD_REQUEST", "cannot read the request body: " + e);
+        }
+        if (bytes.length > MAX_BODY_BYTES) {
+            throw new BadRequest(400, "BAD_REQUEST", "the body is larger than " + MAX_BODY_BYTES + " bytes");
+        }
+        return bytes;
+    }
+
+    private static void respond(HttpExchange exchange, Answer answer) throws IOException {
+        AdminHttpServer.respond(exchange, answer.status(), "application/json", answer.body());
+    }
+}

@@ -1,0 +1,43 @@
+package io.caucus.kv.admin;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+
+/** Reads a node's {@code /status}; JSON is parsed with the YAML loader (YAML 1.2 is a superset of JSON). */
+public final class StatusClient {
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+
+    /** The node's status fields, or empty if it does not answer. */
+    public Optional<Map<String, Object>> fetch(InetSocketAddress address) {
+        HttpRequest request = HttpRequest.newBuilder(
+                        URI.create("http://" + address.getHostString() + ":" + address.getPort() + "/status"))
+                .timeout(Duration.ofSeconds(2)).GET().build();
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                return Optional.empty();
+            }
+            Object parsed = new Load(LoadSettings.builder().build()).loadFromString(response.body());
+            if (parsed instanceof Map<?, ?> map) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> fields = (Map<String, Object>) map;
+                return Optional.of(fields);
+            }
+            return Optional.empty();
+        } catch (java.io.IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.caucus.kv.cli;
+
+import io.caucus.kv.KvServer;
+import io.caucus.kv.config.ClusterConfig;
+import io.caucus.kv.config.ConfigLoader;
+import io.netty.util.ResourceLeakDetector;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code caucus server --config FILE --id ID [--data DIR] [--join]}: runs one node until SIGTERM or Ctrl-C. */
+@Command(name = "server", mixinStandardHelpOptions = true, description = "Run one node of a cluster.")
+final class ServerCommand implements Callable<Integer> {
+
+    @Option(names = "--config", required = true, description = "The cluster's YAML file.")
+    Path config;
+
+    @Option(names = "--id", required = true, description = "This node's id, as listed in the file.")
+    String id;
+
+    @Option(names = "--data", description = "Data directory (default: <dataDirectory>/<id>, i.e. ./data/<id>).")
+    Path data;
+
+    @Option(names = "--join", description = "Join the running cluster: with no data yet, take no part until the "
+            + "leader adds this node ('caucus member add'). Needed for any node added after the cluster started, "
+            + "and for one whose data was wiped. Ignored once the node has data.")
+    boolean join;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        disableLeakDetectionUnlessConfigured();
+        ClusterConfig cluster = ConfigLoader.load(config);
+        ClusterConfig.Node self = cluster.node(id);
+        Path directory = data != null ? data : cluster.dataDirectoryOf(self.id());
+        KvServer server = KvServer.start(cluster, self.id(), directory, join);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "caucus-shutdown"));
+        System.out.printf("caucus %s: redis on %s, admin http on %s, raft on %s, data in %s%n", self.id(),
+                hostPort(self.client()), hostPort(self.http()), hostPort(self.raft()), directory);
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    /**
+     * Netty's default leak detector records a stack trace for a sample of buffers (about 100 per second per
+     * node under load, measured with JFR); a server turns it off unless the operator asked for a level with
+     * {@code -Dio.netty.leakDetection.level=...}. Tests, which run the server in-process, keep the default.
+     */
+    static void disableLeakDetectionUnlessConfigured() {
+        if (System.getProperty("io.netty.leakDetection.level") == null
+                && System.getProperty("io.netty.leakDetectionLevel") == null) {
+            ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
+        }
+    }
+
+    static String hostPort(java.net.InetSocketAddress address) {
+        return address.getHostString() + ":" + address.getPort();
+    }
+}

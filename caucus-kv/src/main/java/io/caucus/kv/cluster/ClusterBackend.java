@@ -1,0 +1,194 @@
+package io.caucus.kv.cluster;
+
+import io.caucus.core.NodeId;
+import io.caucus.core.NodeStatus;
+import io.caucus.kv.config.ClusterConfig;
+import io.caucus.kv.protocol.ErrorCodes;
+import io.caucus.kv.protocol.Replies;
+import io.caucus.kv.state.KvCodec;
+import io.caucus.kv.state.KvResult;
+import io.caucus.server.CaucusException;
+import io.caucus.server.CaucusNode;
+import io.caucus.server.NoLeaderException;
+import io.caucus.server.OutcomeUnknownException;
+import io.caucus.server.OverloadedException;
+import io.caucus.server.ShutdownException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Serves commands from whichever node leads: locally when this node leads, else forwarded to the leader's
+ * client port. Retries while no leader is known, the leader changed, or an attempt's outcome is unknown,
+ * until the request timeout. Retrying a write whose outcome is unknown is safe because every write carries
+ * its session and sequence number (thesis §6.3): the state machine applies it at most once.
+ *
+ * <p>The final failure is honest: if any attempt's outcome was unknown, the write is reported as unknown
+ * (that attempt may still commit), otherwise as the last "not applied" reason.
+ */
+public final class ClusterBackend implements KvBackend {
+
+    private static final long FIRST_BACKOFF_MILLIS = 10;
+    private static final long MAX_BACKOFF_MILLIS = 200;
+
+    private final CaucusNode node;
+    private final ClusterDirectory directory;
+    private final LeaderForwarder forwarder;
+    private final ScheduledExecutorService scheduler;
+    private final long requestTimeoutNanos;
+
+    ClusterBackend(CaucusNode node, ClusterConfig config, LeaderForwarder forwarder,
+                   ScheduledExecutorService scheduler, Duration requestTimeout) {
+        this(node, new ClusterDirectory(config), forwarder, scheduler, requestTimeout);
+    }
+
+    public ClusterBackend(CaucusNode node, ClusterDirectory directory, LeaderForwarder forwarder,
+                          ScheduledExecutorService scheduler, Duration requestTimeout) {
+        this.node = node;
+        this.directory = directory;
+        this.forwarder = forwarder;
+        this.scheduler = scheduler;
+        this.requestTimeoutNanos = requestTimeout.toNanos();
+    }
+
+    @Override
+    public CompletableFuture<byte[]> submit(byte[] command) {
+        return new Attempts(true, command).start();
+    }
+
+    @Override
+    public CompletableFuture<byte[]> read(byte[] query) {
+        return new Attempts(false, query).start();
+    }
+
+    private static boolean isOutOfOrder(byte[] result) {
+        try {
+            return KvCodec.decodeResult(result) instanceof KvResult.Error error
+                    && error.code().equals(ErrorCodes.OUTOFORDER);
+        } catch (KvCodec.MalformedException e) {
+            return false; // handed to the client as is; RespHandler reports it
+        }
+    }
+
+    @Override
+    public CompletableFuture<byte[]> submitHere(byte[] command) {
+        return node.submit(command);
+    }
+
+    @Override
+    public CompletableFuture<byte[]> readHere(byte[] query) {
+        return node.read(query);
+    }
+
+    @Override
+    public NodeStatus status() {
+        return node.status();
+    }
+
+    /** The attempts for one request; each runs when the previous one has failed. */
+    private final class Attempts {
+        private final boolean write;
+        private final byte[] payload;
+        private final long deadlineNanos = System.nanoTime() + requestTimeoutNanos;
+        private final CompletableFuture<byte[]> answer = new CompletableFuture<>();
+        private boolean outcomeUncertain;
+        private long backoffMillis = FIRST_BACKOFF_MILLIS;
+
+        Attempts(boolean write, byte[] payload) {
+            this.write = write;
+            this.payload = payload;
+        }
+
+        CompletableFuture<byte[]> start() {
+            attempt();
+            return answer;
+        }
+
+        private void attempt() {
+            CompletableFuture<byte[]> result;
+            try {
+                result = once();
+            } catch (RuntimeException e) {
+                result = CompletableFuture.failedFuture(e);
+            }
+            result.whenComplete((value, failure) -> {
+                if (failure != null) {
+                    onFailure(Replies.unwrap(failure));
+                } else if (write && isOutOfOrder(value)) {
+                    onOutOfOrder(value);
+                } else {
+                    answer.complete(value);
+                }
+            });
+        }
+
+        private CompletableFuture<byte[]> once() {
+            NodeId leader = node.status().leader();
+            if (leader == null) {
+                return CompletableFuture.failedFuture(new NoLeaderException("no leader elected yet"));
+            }
+            if (leader.equals(node.id())) {
+                return write ? node.submit(payload) : node.read(payload);
+            }
+            java.util.Optional<ClusterConfig.Node> leaderNode = directory.node(leader);
+            if (leaderNode.isEmpty()) { // nothing was sent
+                return CompletableFuture.failedFuture(new NoLeaderException(
+                        "leader " + leader + " is not in the cluster file, so its client address is unknown"));
+            }
+            return forwarder.forward(leader, leaderNode.get().client(), write, payload);
+        }
+
+        /** An earlier write of the session is not applied yet: this one was refused, so it is safe to retry. */
+        private void onOutOfOrder(byte[] refusal) {
+            if (retryLater()) {
+                return;
+            }
+            if (outcomeUncertain) {
+                answer.completeExceptionally(new OutcomeUnknownException(
+                        "an earlier attempt's outcome is unknown, then the write was refused as out of order"));
+            } else {
+                answer.complete(refusal);
+            }
+        }
+
+        /** Schedules another attempt if the deadline leaves room for the backoff; false if it does not. */
+        private boolean retryLater() {
+            long remainingNanos = deadlineNanos - System.nanoTime();
+            if (remainingNanos <= TimeUnit.MILLISECONDS.toNanos(backoffMillis)) {
+                return false;
+            }
+            try {
+                scheduler.schedule(this::attempt, backoffMillis, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) { // the server is closing
+                answer.completeExceptionally(outcomeUncertain
+                        ? new OutcomeUnknownException("the server closed while retrying")
+                        : new ShutdownException("the server closed while retrying"));
+                return true;
+            }
+            backoffMillis = Math.min(backoffMillis * 2, MAX_BACKOFF_MILLIS);
+            return true;
+        }
+
+        private void onFailure(Throwable failure) {
+            boolean refusedAsInvalid = failure instanceof IllegalArgumentException
+                    || failure instanceof ForwardingRefusedException; // e.g. larger than maxCommandBytes
+            if (write && !refusedAsInvalid && !(failure instanceof CaucusException known && known.outcomeKnown())) {
+                outcomeUncertain = true;
+            }
+            boolean retryable = switch (failure) {
+                case OverloadedException e -> false; // back-pressure: the client should slow down
+                case ShutdownException e -> false;
+                default -> !refusedAsInvalid;
+            };
+            if (retryable && retryLater()) {
+                return;
+            }
+            answer.completeExceptionally(outcomeUncertain && !(failure instanceof OutcomeUnknownException)
+                    ? new OutcomeUnknownException("an earlier attempt's outcome is unknown, then: "
+                            + failure.getMessage())
+                    : failure);
+        }
+    }
+}

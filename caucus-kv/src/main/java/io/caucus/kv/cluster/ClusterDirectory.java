@@ -1,0 +1,61 @@
+package io.caucus.kv.cluster;
+
+import io.caucus.core.NodeId;
+import io.caucus.kv.config.ClusterConfig;
+import io.caucus.kv.config.ConfigException;
+import io.caucus.kv.config.ConfigLoader;
+import java.nio.file.Files;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The cluster file as the running server knows it: the addresses of every node it may have to reach. A
+ * configuration entry in the Raft log names members by id only, so when a member appears that the file did
+ * not list at start (a node added later), the file is read again, at most once a second: the operator adds
+ * the new node to the file (on every server's copy of it) before adding it to the cluster. Tunables are never
+ * reloaded; only addresses. Thread-safe.
+ */
+public final class ClusterDirectory {
+
+    private static final System.Logger LOG = System.getLogger(ClusterDirectory.class.getName());
+    private static final long RELOAD_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private volatile ClusterConfig config;
+    private volatile long nextReloadNanos = System.nanoTime();
+
+    public ClusterDirectory(ClusterConfig config) {
+        this.config = config;
+    }
+
+    public ClusterConfig current() {
+        return config;
+    }
+
+    /** The node's addresses: from the file as read last, else as it reads now (if a second has passed). */
+    public Optional<ClusterConfig.Node> node(NodeId id) {
+        Optional<ClusterConfig.Node> known = find(config, id);
+        if (known.isPresent()) {
+            return known;
+        }
+        reloadIfDue();
+        return find(config, id);
+    }
+
+    private synchronized void reloadIfDue() {
+        long now = System.nanoTime();
+        if (now - nextReloadNanos < 0 || !Files.isRegularFile(config.source())) {
+            return;
+        }
+        nextReloadNanos = now + RELOAD_INTERVAL_NANOS;
+        try {
+            config = ConfigLoader.load(config.source());
+        } catch (ConfigException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot re-read the cluster file for a new node''s address: {0}",
+                    e.getMessage());
+        }
+    }
+
+    private static Optional<ClusterConfig.Node> find(ClusterConfig config, NodeId id) {
+        return config.nodes().stream().filter(node -> node.id().equals(id)).findFirst();
+    }
+}

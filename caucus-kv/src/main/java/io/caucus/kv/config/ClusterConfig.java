@@ -1,0 +1,116 @@
+package io.caucus.kv.config;
+
+import io.caucus.core.NodeId;
+import io.caucus.core.RaftOptions;
+import io.caucus.kv.state.KvStateMachine;
+import io.caucus.server.CaucusNode;
+import io.caucus.server.SnapshotOptions;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A cluster as described by its YAML file (see {@link ConfigLoader} and the README's configuration
+ * reference). Invariant: node ids and addresses are unique; at least one node.
+ */
+public record ClusterConfig(Path source, List<Node> nodes, Tunables tunables) {
+
+    public ClusterConfig {
+        nodes = List.copyOf(nodes);
+    }
+
+    /** One server: its id and the three addresses it listens on. */
+    public record Node(NodeId id, InetSocketAddress raft, InetSocketAddress client, InetSocketAddress http) {
+    }
+
+    /**
+     * @param tickIntervalMillis     duration of one Raft tick
+     * @param electionTimeoutTicks   minimum election timeout in ticks (randomized up to twice this)
+     * @param heartbeatIntervalTicks ticks between a leader's heartbeats; less than electionTimeoutTicks
+     * @param fsync                  fsync the log before acknowledging (turn off only for tests)
+     * @param dataDirectory          parent of each node's data directory ({@code <dataDirectory>/<id>})
+     * @param requestTimeoutMillis   how long a client command may wait (forwarding and retries included)
+     * @param maxSessions            client sessions kept before the least recently used expires
+     * @param snapshots              when to snapshot and compact the log, how snapshots are streamed
+     * @param proposalLingerMicros   how long the leader holds a command for others to share its batch while other
+     *                               requests are in flight (see {@code CaucusNode.Builder.proposalLinger})
+     * @param clientIoThreads        event-loop threads serving the Redis protocol port; 0 (the default): the
+     *                               node's own loop serves it, so a command reaches the node without a thread
+     *                               hand-off (see {@code CaucusNode.eventLoop})
+     */
+    public record Tunables(long tickIntervalMillis, int electionTimeoutTicks, int heartbeatIntervalTicks,
+                           boolean fsync, Path dataDirectory, long requestTimeoutMillis, int maxSessions,
+                           SnapshotOptions snapshots, long proposalLingerMicros, int clientIoThreads) {
+
+        public static final Tunables DEFAULTS = new Tunables(50, RaftOptions.DEFAULTS.electionTimeoutTicks(),
+                RaftOptions.DEFAULTS.heartbeatIntervalTicks(), true, Path.of("data"), 5000,
+                KvStateMachine.DEFAULT_MAX_SESSIONS, SnapshotOptions.DEFAULTS,
+                CaucusNode.Builder.DEFAULT_PROPOSAL_LINGER.toNanos() / 1000, 0);
+
+        /** Tunables with the default proposal linger and client I/O threads. */
+        public Tunables(long tickIntervalMillis, int electionTimeoutTicks, int heartbeatIntervalTicks, boolean fsync,
+                        Path dataDirectory, long requestTimeoutMillis, int maxSessions, SnapshotOptions snapshots) {
+            this(tickIntervalMillis, electionTimeoutTicks, heartbeatIntervalTicks, fsync, dataDirectory,
+                    requestTimeoutMillis, maxSessions, snapshots, DEFAULTS.proposalLingerMicros(),
+                    DEFAULTS.clientIoThreads());
+        }
+
+        /** Tunables with the default snapshot options. */
+        public Tunables(long tickIntervalMillis, int electionTimeoutTicks, int heartbeatIntervalTicks, boolean fsync,
+                        Path dataDirectory, long requestTimeoutMillis, int maxSessions) {
+            this(tickIntervalMillis, electionTimeoutTicks, heartbeatIntervalTicks, fsync, dataDirectory,
+                    requestTimeoutMillis, maxSessions, SnapshotOptions.DEFAULTS);
+        }
+
+        public RaftOptions raftOptions() {
+            return RaftOptions.DEFAULTS.withElectionTimeoutTicks(electionTimeoutTicks)
+                    .withHeartbeatIntervalTicks(heartbeatIntervalTicks);
+        }
+
+        public Duration tickInterval() {
+            return Duration.ofMillis(tickIntervalMillis);
+        }
+
+        public Duration requestTimeout() {
+            return Duration.ofMillis(requestTimeoutMillis);
+        }
+
+        public Duration proposalLinger() {
+            return Duration.ofNanos(proposalLingerMicros * 1000);
+        }
+    }
+
+    /** The node named {@code id}; refuses an id the file does not list, naming the file. */
+    public Node node(String id) {
+        for (Node node : nodes) {
+            if (node.id().value().equals(id)) {
+                return node;
+            }
+        }
+        throw new ConfigException(source + ": no node with id '" + id + "' (the file lists "
+                + nodes.stream().map(n -> n.id().value()).toList() + ")");
+    }
+
+    public Node node(NodeId id) {
+        return node(id.value());
+    }
+
+    public Map<NodeId, InetSocketAddress> raftAddresses() {
+        Map<NodeId, InetSocketAddress> addresses = new LinkedHashMap<>();
+        nodes.forEach(node -> addresses.put(node.id(), node.raft()));
+        return addresses;
+    }
+
+    public Map<NodeId, InetSocketAddress> clientAddresses() {
+        Map<NodeId, InetSocketAddress> addresses = new LinkedHashMap<>();
+        nodes.forEach(node -> addresses.put(node.id(), node.client()));
+        return addresses;
+    }
+
+    public Path dataDirectoryOf(NodeId id) {
+        return tunables.dataDirectory().resolve(id.value());
+    }
+}

@@ -1,0 +1,37 @@
+package io.caucus.kv.protocol;
+
+/**
+ * The first word of every error reply, and what it tells a client about its write. "Not applied" means a
+ * retry cannot apply the command twice; "unknown" means it may have been applied (or may still be).
+ */
+public final class ErrorCodes {
+
+    /** A bad command (unknown, wrong arity, not an integer...) or a state error: nothing changed. */
+    public static final String ERR = "ERR";
+    /** No leader is known right now (election, or a majority is unreachable): not applied. */
+    public static final String NOLEADER = "NOLEADER";
+    /** This node is not the leader and could not forward: not applied. The leader's id follows. */
+    public static final String NOTLEADER = "NOTLEADER";
+    /** Too many requests are waiting: not applied; retry later. */
+    public static final String OVERLOADED = "OVERLOADED";
+    /** The node is shutting down: not applied. */
+    public static final String SHUTDOWN = "SHUTDOWN";
+    /** The write was proposed but its fate is not known (timeout, leader lost): it may have been applied. */
+    public static final String UNKNOWN = "UNKNOWN";
+    /**
+     * An earlier write of the same connection has not been applied (yet), so this one was not either: writes
+     * of a connection apply in order. The node retries it until the request timeout; a client sees it only
+     * when the earlier write failed for good.
+     */
+    public static final String OUTOFORDER = "OUTOFORDER";
+    /** The connection's session was expired by the cluster; the write's outcome is unknown. Reconnect. */
+    public static final String SESSIONEXPIRED = "SESSIONEXPIRED";
+
+    private ErrorCodes() {
+    }
+
+    /** True if a reply with this code guarantees that the write was not applied. */
+    public static boolean notApplied(String code) {
+        return !code.equals(UNKNOWN) && !code.equals(SESSIONEXPIRED);
+    }
+}

@@ -1,0 +1,194 @@
+package io.caucus.kv.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.caucus.core.ClusterConfiguration;
+import io.caucus.core.NodeId;
+import io.caucus.kv.FakeNode;
+import io.caucus.kv.cli.Main;
+import io.caucus.kv.cluster.ClusterDirectory;
+import io.caucus.kv.config.ClusterConfig;
+import io.caucus.kv.config.ConfigLoader;
+import io.caucus.kv.protocol.KvMetrics;
+import io.caucus.server.ChangeInProgressException;
+import io.caucus.server.LearnerBehindException;
+import io.caucus.server.Membership;
+import io.caucus.server.NotLeaderException;
+import io.caucus.server.OutcomeUnknownException;
+import io.caucus.server.UnknownMemberException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * The membership endpoints on real admin HTTP servers over scripted nodes: n1 leads, n2 follows it, so a
+ * request to n2 is forwarded to n1. Checks every error's HTTP status and code, and the CLI's output.
+ */
+class MembershipEndpointsTest {
+
+    private final FakeNode n1 = new FakeNode("n1");
+    private final FakeNode n2 = new FakeNode("n2");
+    private final ClusterConfig config;
+    private final List<AdminHttpServer> servers = new ArrayList<>();
+    private final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    MembershipEndpointsTest() throws IOException {
+        StringBuilder yaml = new StringBuilder("nodes:\n");
+        for (int i = 1; i <= 3; i++) {
+            yaml.append("  - {id: n").append(i).append(", raft: 127.0.0.1:").append(freePort())
+                    .append(", client: 127.0.0.1:").append(freePort()).append(", http: 127.0.0.1:")
+                    .append(freePort()).append("}\n");
+        }
+        config = ConfigLoader.parse(Path.of("test.yaml"), yaml.toString());
+        n2.leader = NodeId.of("n1");
+        for (FakeNode node : List.of(n1, n2)) {
+            ClusterConfig.Node self = config.node(node.id());
+            servers.add(new AdminHttpServer(self.http(), node::status, new KvMetrics(),
+                    new MembershipEndpoints(node, new ClusterDirectory(config), Duration.ofSeconds(2)), null, () -> null));
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress("127.0.0.1", 0));
+            return socket.getLocalPort();
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        servers.forEach(AdminHttpServer::close);
+    }
+
+    private HttpResponse<String> send(String node, String method, String path, String body) throws Exception {
+        int port = config.node(node).http().getPort();
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .method(method, HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private void answerOn(FakeNode node, java.util.function.Supplier<CompletableFuture<Membership>> answer) {
+        node.membershipAnswer = (operation, id) -> {
+            calls.add(node.id() + ": " + operation + " " + id);
+            return answer.get();
+        };
+    }
+
+    private static Membership withLearner(String learner) {
+        ClusterConfiguration configuration = new ClusterConfiguration(Set.of(NodeId.of("n1"), NodeId.of("n2")),
+                Set.of(), Set.of(NodeId.of(learner)));
+        return new Membership(NodeId.of("n1"), NodeId.of("n1"), 3, configuration, List.of(
+                new Membership.Member(NodeId.of("n1"), Membership.Part.VOTER, 10, true,
+                        Optional.of(new InetSocketAddress("127.0.0.1", 7001))),
+                new Membership.Member(NodeId.of("n2"), Membership.Part.VOTER, 9, true, Optional.empty()),
+                new Membership.Member(NodeId.of(learner), Membership.Part.LEARNER, 4, false, Optional.empty())));
+    }
+
+    @Test
+    void aChangeSentToAFollowerIsForwardedToTheLeaderAndAnswersTheNewMembership() throws Exception {
+        answerOn(n1, () -> CompletableFuture.completedFuture(withLearner("n3")));
+        String raft = MembershipJson.hostPort(config.node("n3").raft());
+
+        HttpResponse<String> added = send("n2", "POST", "/members", "{\"id\": \"n3\"}");
+
+        assertThat(added.statusCode()).isEqualTo(200);
+        assertThat(added.body()).contains("\"learners\":[\"n3\"]").contains("\"part\":\"learner\"")
+                .contains("\"raft\":\"127.0.0.1:7001\"");
+        // The raft address came from the cluster file, and the leader (n1) carried the change out.
+        assertThat(calls).containsExactly("n1: addLearner " + raft.substring(raft.indexOf(':') + 1) + " n3");
+
+        // Each request carries its own body, also when forwarded (no state shared between requests).
+        assertThat(send("n2", "POST", "/members", "{\"id\": \"n9\", \"raft\": \"127.0.0.1:7009\"}").statusCode())
+                .isEqualTo(200);
+        assertThat(calls).last().isEqualTo("n1: addLearner 7009 n9");
+    }
+
+    @Test
+    void refusalsMapToTheirHttpStatusAndCode() throws Exception {
+        answerOn(n1, () -> CompletableFuture.failedFuture(new ChangeInProgressException("one at a time")));
+        assertError(send("n1", "POST", "/members/n3/promote", ""), 409, "CHANGE_IN_PROGRESS");
+        answerOn(n1, () -> CompletableFuture.failedFuture(new LearnerBehindException(NodeId.of("n3"), "behind")));
+        assertError(send("n1", "POST", "/members/n3/promote", ""), 409, "LEARNER_BEHIND");
+        answerOn(n1, () -> CompletableFuture.failedFuture(new UnknownMemberException(NodeId.of("n7"), "who?")));
+        assertError(send("n1", "DELETE", "/members/n7", ""), 404, "UNKNOWN_MEMBER");
+        answerOn(n1, () -> CompletableFuture.failedFuture(new OutcomeUnknownException("timed out")));
+        assertError(send("n1", "POST", "/leader/transfer?to=n2", ""), 504, "UNKNOWN");
+        answerOn(n1, () -> new CompletableFuture<>()); // never completes: the endpoint's own wait ends it
+        assertError(send("n1", "DELETE", "/members/n3", ""), 504, "UNKNOWN");
+
+        // A forwarded request that reaches a node that no longer leads is answered, not forwarded again.
+        answerOn(n2, () -> CompletableFuture.failedFuture(new NotLeaderException(NodeId.of("n1"))));
+        HttpResponse<String> misdirected = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + config.node("n2").http().getPort() + "/members/n3"))
+                .header(MembershipEndpoints.FORWARDED_HEADER, "n3").DELETE().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertError(misdirected, 421, "NOTLEADER");
+        assertThat(misdirected.body()).contains("\"leader\":\"n1\"")
+                .contains("\"leaderHttp\":\"" + MembershipJson.hostPort(config.node("n1").http()) + "\"");
+    }
+
+    @Test
+    void badRequestsNameWhatIsWrongAndChangeNothing() throws Exception {
+        answerOn(n1, () -> CompletableFuture.completedFuture(withLearner("n3")));
+        assertError(send("n1", "POST", "/members", "{\"id\": \"n9\"}"), 400, "BAD_REQUEST");
+        assertThat(send("n1", "POST", "/members", "{\"id\": \"n9\"}").body()).contains("no raft address for n9");
+        assertError(send("n1", "POST", "/members", "{\"id\": \"bad id!\"}"), 400, "BAD_REQUEST");
+        assertError(send("n1", "POST", "/members", "{\"id\": \"n9\", \"raft\": \"nowhere\"}"), 400, "BAD_REQUEST");
+        assertError(send("n1", "POST", "/members", "[1, 2]"), 400, "BAD_REQUEST");
+        assertError(send("n1", "PUT", "/members/n3", ""), 405, "BAD_REQUEST");
+        assertError(send("n1", "POST", "/leader/transfer", ""), 400, "BAD_REQUEST");
+        assertThat(calls).isEmpty();
+    }
+
+    @Test
+    void listAnswersTheLeadersViewEvenThroughAFollower() throws Exception {
+        HttpResponse<String> list = send("n2", "GET", "/members", "");
+        assertThat(list.statusCode()).isEqualTo(200);
+        assertThat(list.body()).contains("\"reportedBy\":\"n1\"").contains("\"voters\":[\"n1\"]");
+    }
+
+    @Test
+    void theCliPrintsTheMembershipOrTheErrorWithItsExitCode() {
+        answerOn(n1, () -> CompletableFuture.completedFuture(withLearner("n3")));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        String n2Http = MembershipJson.hostPort(config.node("n2").http());
+        int code = run(out, err, "member", "add", "n3", "--raft", "127.0.0.1:7003", "--http", n2Http);
+        assertThat(code).isZero();
+        assertThat(out.toString()).contains("leader n1, term 3").containsPattern("n3\\s+learner\\s+4\\s+no");
+        assertThat(calls).containsExactly("n1: addLearner 7003 n3");
+
+        answerOn(n1, () -> CompletableFuture.failedFuture(new ChangeInProgressException("one at a time")));
+        code = run(out, err, "leader", "transfer", "--to", "n2", "--http", n2Http);
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString()).contains("caucus: CHANGE_IN_PROGRESS (HTTP 409").contains("one at a time");
+    }
+
+    private static int run(StringWriter out, StringWriter err, String... args) {
+        CommandLine commandLine = Main.commandLine();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        return commandLine.execute(args);
+    }
+
+    private static void assertError(HttpResponse<String> response, int status, String code) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        assertThat(response.body()).contains("\"error\":\"" + code + "\"");
+    }
+}

@@ -1,0 +1,98 @@
+package io.caucus.kv.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.caucus.kv.ProcessCluster;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+
+/** {@code caucus demo} as a real process: it starts three servers, reports a leader, and stops them on SIGTERM. */
+class DemoProcessTest {
+
+    @Test
+    void startsAClusterReportsItsLeaderAndStopsItsChildren() throws Exception {
+        Path directory = Files.createDirectories(Path.of("target", "demo-process-test")).toAbsolutePath();
+        Path output = directory.resolve("demo.out");
+        Files.deleteIfExists(output);
+        int base = freeBase();
+        ChildProcesses demo = new ChildProcesses();
+        Thread hook = new Thread(demo::stopAll);
+        Runtime.getRuntime().addShutdownHook(hook);
+        List<Long> childPids = new ArrayList<>();
+        try {
+            Process process = demo.start("demo", List.of("demo", "--dir", directory.resolve("cluster").toString(),
+                    "--base-port", Integer.toString(base)), output);
+            String leaderLine = poll(() -> Files.readAllLines(output).stream()
+                    .filter(line -> line.matches(".*leader n[1-3] \\|.*")).findFirst().orElse(null), output);
+            Matcher pids = Pattern.compile("\\(pid (\\d+)\\)").matcher(leaderLine);
+            while (pids.find()) {
+                childPids.add(Long.parseLong(pids.group(1)));
+            }
+            assertThat(childPids).hasSize(3);
+            assertThat(Files.readString(output)).contains("redis-cli -p " + base);
+            try (Jedis jedis = new Jedis("127.0.0.1", base + 1, ProcessCluster.CLIENT_TIMEOUT_MILLIS)) {
+                assertThat(jedis.set("demo", "works")).isEqualTo("OK");
+                assertThat(jedis.get("demo")).isEqualTo("works");
+            }
+            process.destroy(); // SIGTERM, as Ctrl-C would
+            poll(() -> childPids.stream().noneMatch(DemoProcessTest::alive) ? true : null, output);
+        } finally {
+            demo.stopAll();
+            childPids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+            Runtime.getRuntime().removeShutdownHook(hook);
+        }
+    }
+
+    private static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    interface Check<T> {
+        T get() throws IOException;
+    }
+
+    private static <T> T poll(Check<T> check, Path output) throws Exception {
+        long end = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (System.nanoTime() < end) {
+            T value = Files.exists(output) ? check.get() : null;
+            if (value != null) {
+                return value;
+            }
+            Thread.sleep(200); // poll interval, bounded by the deadline
+        }
+        throw new AssertionError("timed out; demo output:\n" + (Files.exists(output) ? Files.readString(output) : ""));
+    }
+
+    /** A base port whose nine demo ports (base+0..2, +700..702, +1700..1702) are free right now. */
+    private static int freeBase() throws IOException {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int base = ThreadLocalRandom.current().nextInt(20_000, 40_000);
+            if (allFree(base)) {
+                return base;
+            }
+        }
+        throw new IOException("no free demo port range found");
+    }
+
+    private static boolean allFree(int base) {
+        for (int offset : new int[] {0, 1, 2, 700, 701, 702, 1700, 1701, 1702}) {
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.bind(new InetSocketAddress("127.0.0.1", base + offset));
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,140 @@
+package io.caucus.kv.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.caucus.core.NodeId;
+import io.caucus.kv.FakeNode;
+import io.caucus.kv.config.ClusterConfig;
+import io.caucus.kv.config.ConfigLoader;
+import io.caucus.kv.protocol.ErrorCodes;
+import io.caucus.kv.state.KvCodec;
+import io.caucus.kv.state.KvCommand;
+import io.caucus.kv.state.KvQuery;
+import io.caucus.kv.state.KvResult;
+import io.caucus.kv.state.KvWrite;
+import io.caucus.server.NoLeaderException;
+import io.caucus.server.NotLeaderException;
+import io.caucus.server.OutcomeUnknownException;
+import io.caucus.server.OverloadedException;
+import io.netty.channel.nio.NioEventLoopGroup;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Retries and the honesty of the final error, against a scripted single node. */
+class ClusterBackendTest {
+
+    private final FakeNode node = new FakeNode("n1");
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    private final NioEventLoopGroup group = new NioEventLoopGroup(1);
+    private final ClusterConfig config = ConfigLoader.parse(Path.of("test.yaml"), """
+            nodes:
+              - {id: n1, raft: 127.0.0.1:1, client: 127.0.0.1:2, http: 127.0.0.1:3}
+            """);
+    private final ClusterBackend backend = new ClusterBackend(node, config, new LeaderForwarder(group), scheduler,
+            Duration.ofMillis(400));
+
+    @AfterEach
+    void stop() {
+        scheduler.shutdownNow();
+        group.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    private long register() {
+        return ((KvResult.Int) KvCodec.decodeResult(backend.submit(KvCodec.encode(new KvCommand.RegisterClient()))
+                .join())).value();
+    }
+
+    private static byte[] increment(long client, long sequence) {
+        return KvCodec.encode(new KvCommand.SessionWrite(client, sequence,
+                new KvWrite.IncrementBy("n".getBytes(StandardCharsets.UTF_8), 1)));
+    }
+
+    @Test
+    void retriesAfterNoLeaderAndNotLeaderUntilItSucceeds() {
+        long client = register();
+        node.scriptedSubmitFailures.add(() -> new NoLeaderException("election"));
+        node.scriptedSubmitFailures.add(() -> new NotLeaderException(NodeId.of("n1")));
+        assertThat(KvCodec.decodeResult(backend.submit(increment(client, 1)).join())).isEqualTo(new KvResult.Int(1));
+        assertThat(node.submits).isEqualTo(4);
+    }
+
+    @Test
+    void aWriteWhoseFirstAttemptAppliedButLostItsReplyIsRetriedAndAppliedOnce() {
+        long client = register();
+        byte[] command = increment(client, 1);
+        node.scriptedSubmitFailures.add(() -> {
+            node.applyButLoseReply(command, new OutcomeUnknownException("leader changed"));
+            return new OutcomeUnknownException("leader changed");
+        });
+        assertThat(KvCodec.decodeResult(backend.submit(command).join())).isEqualTo(new KvResult.Int(1));
+        assertThat(KvCodec.decodeResult(node.read(KvCodec.encode(new KvQuery.Get(
+                "n".getBytes(StandardCharsets.UTF_8)))).join())).usingRecursiveComparison()
+                .isEqualTo(new KvResult.Bulk("1".getBytes()));
+    }
+
+    @Test
+    void withNoLeaderUntilTheDeadlineTheWriteIsReportedNotApplied() {
+        node.leader = null;
+        assertThatThrownBy(() -> backend.submit(increment(1, 1)).join())
+                .isInstanceOf(CompletionException.class).hasCauseInstanceOf(NoLeaderException.class);
+        assertThat(node.submits).isZero();
+    }
+
+    @Test
+    void onceAnAttemptsOutcomeIsUnknownTheFinalErrorIsUnknown() {
+        long client = register();
+        node.scriptedSubmitFailures.add(() -> new OutcomeUnknownException("timed out"));
+        for (int i = 0; i < 100; i++) {
+            node.scriptedSubmitFailures.add(() -> new NoLeaderException("election"));
+        }
+        assertThatThrownBy(() -> backend.submit(increment(client, 1)).join())
+                .hasCauseInstanceOf(OutcomeUnknownException.class);
+    }
+
+    @Test
+    void aWriteThatOvertookItsPredecessorIsRetriedUntilItCanApplyInOrder() {
+        long client = register();
+        var second = backend.submit(increment(client, 2)); // refused as out of order, then retried
+        var first = backend.submit(increment(client, 1));
+        assertThat(KvCodec.decodeResult(first.join())).isEqualTo(new KvResult.Int(1));
+        assertThat(KvCodec.decodeResult(second.join())).isEqualTo(new KvResult.Int(2));
+    }
+
+    @Test
+    void aWriteWhosePredecessorNeverArrivesIsRefusedAsNotApplied() {
+        long client = register();
+        KvResult refused = KvCodec.decodeResult(backend.submit(increment(client, 2)).join());
+        assertThat(((KvResult.Error) refused).code()).isEqualTo(ErrorCodes.OUTOFORDER);
+        assertThat(ErrorCodes.notApplied(ErrorCodes.OUTOFORDER)).isTrue();
+        assertThat(node.submits).isGreaterThan(2); // retried meanwhile
+    }
+
+    @Test
+    void overloadIsNotRetried() {
+        node.scriptedSubmitFailures.add(() -> new OverloadedException("full"));
+        assertThatThrownBy(() -> backend.submit(increment(1, 1)).join()).hasCauseInstanceOf(OverloadedException.class);
+        assertThat(node.submits).isEqualTo(1);
+    }
+
+    @Test
+    void aFollowerForwardsToAnUnreachableLeaderAndReportsNoLeader() {
+        ClusterConfig two = ConfigLoader.parse(Path.of("test.yaml"), """
+                nodes:
+                  - {id: n1, raft: 127.0.0.1:1, client: 127.0.0.1:2, http: 127.0.0.1:3}
+                  - {id: n2, raft: 127.0.0.1:4, client: 127.0.0.1:5, http: 127.0.0.1:6}
+                """);
+        ClusterBackend follower = new ClusterBackend(node, two, new LeaderForwarder(group), scheduler,
+                Duration.ofMillis(300));
+        node.leader = NodeId.of("n2");
+        assertThatThrownBy(() -> follower.submit(increment(1, 1)).join()).hasCauseInstanceOf(NoLeaderException.class)
+                .hasMessageContaining("n2");
+        assertThat(node.submits).isZero();
+    }
+}

@@ -1,0 +1,135 @@
+package io.caucus.kv.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ConfigLoaderTest {
+
+    private static final Path FILE = Path.of("cluster.yaml");
+
+    private static final String NODES = """
+            nodes:
+              - id: n1
+                raft: 127.0.0.11:7000
+                client: 127.0.0.11:6379
+                http: 127.0.0.11:8080
+              - id: n2
+                raft: 127.0.0.12:7000
+                client: 127.0.0.12:6379
+                http: 127.0.0.12:8080
+            """;
+
+    @Test
+    void readsNodesAndAppliesDefaults() {
+        ClusterConfig config = ConfigLoader.parse(FILE, NODES);
+        assertThat(config.nodes()).hasSize(2);
+        assertThat(config.node("n2").client().getPort()).isEqualTo(6379);
+        assertThat(config.node("n2").raft().getAddress().getHostAddress()).isEqualTo("127.0.0.12");
+        assertThat(config.tunables()).isEqualTo(ClusterConfig.Tunables.DEFAULTS);
+        assertThat(config.dataDirectoryOf(config.node("n1").id())).isEqualTo(Path.of("data", "n1"));
+    }
+
+    @Test
+    void readsEveryTunable() {
+        ClusterConfig config = ConfigLoader.parse(FILE, NODES + """
+                tickIntervalMillis: 20
+                electionTimeoutTicks: 15
+                heartbeatIntervalTicks: 3
+                fsync: false
+                dataDirectory: /var/lib/caucus
+                requestTimeoutMillis: 2500
+                maxSessions: 50
+                snapshotThresholdEntries: 5000
+                snapshotThresholdBytes: 0
+                snapshotChunkBytes: 65536
+                snapshotChunksInFlight: 8
+                proposalLingerMicros: 0
+                clientIoThreads: 3
+                """);
+        assertThat(config.tunables()).isEqualTo(new ClusterConfig.Tunables(20, 15, 3, false,
+                Path.of("/var/lib/caucus"), 2500, 50,
+                io.caucus.server.SnapshotOptions.DEFAULTS.withThresholds(5000, 0).withChunking(65536, 8), 0, 3));
+        assertThat(config.tunables().proposalLinger()).isZero();
+        assertThat(config.tunables().raftOptions().electionTimeoutTicks()).isEqualTo(15);
+    }
+
+    @Test
+    void snapshotOptionsDefaultAndOutOfRangeValuesAreRefusedByName() {
+        assertThat(ConfigLoader.parse(FILE, NODES).tunables().snapshots())
+                .isEqualTo(io.caucus.server.SnapshotOptions.DEFAULTS);
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES + "snapshotChunkBytes: 10\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'snapshotChunkBytes'");
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES + "snapshotThresholdEntries: -1\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'snapshotThresholdEntries'");
+    }
+
+    @Test
+    void readsAFileAndRefusesAMissingOne(@TempDir Path directory) throws Exception {
+        Path file = directory.resolve("c.yaml");
+        java.nio.file.Files.writeString(file, NODES);
+        assertThat(ConfigLoader.load(file).nodes()).hasSize(2);
+        assertThatThrownBy(() -> ConfigLoader.load(directory.resolve("absent.yaml")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("cannot read configuration file")
+                .hasMessageContaining("absent.yaml");
+    }
+
+    @Test
+    void refusesAnIdTheFileDoesNotList() {
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES).node("n9"))
+                .hasMessage("cluster.yaml: no node with id 'n9' (the file lists [n1, n2])");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            not yaml           | 'nodes: [\n  - id: n1'                                    | not valid YAML
+            not a mapping      | '- a\n- b'                                                | expected a mapping
+            no nodes           | 'fsync: true'                                             | field 'nodes' is missing
+            empty nodes        | 'nodes: []'                                               | field 'nodes': expected a non-empty list
+            nodes not a list   | 'nodes: n1'                                               | field 'nodes': expected a non-empty list
+            node not a mapping | 'nodes:\n  - n1'                                          | nodes[0]: expected a mapping
+            missing id         | 'nodes:\n  - raft: 127.0.0.1:1'                           | nodes[0]: field 'id' is missing
+            bad id             | 'nodes:\n  - id: n 1'                                     | nodes[0]: field 'id': node id may hold
+            missing raft       | 'nodes:\n  - {id: n1, client: 127.0.0.1:2, http: 127.0.0.1:3}' | nodes[0] (n1): field 'raft' is missing
+            no port            | 'nodes:\n  - {id: n1, raft: 127.0.0.1, client: 127.0.0.1:2, http: 127.0.0.1:3}' | nodes[0] (n1): field 'raft': expected host:port
+            port not number    | 'nodes:\n  - {id: n1, raft: 127.0.0.1:x, client: 127.0.0.1:2, http: 127.0.0.1:3}' | field 'raft': port is not a number
+            port too big       | 'nodes:\n  - {id: n1, raft: 127.0.0.1:1, client: 127.0.0.1:70000, http: 127.0.0.1:3}' | nodes[0] (n1): field 'client': port must be 1-65535, got 70000
+            unknown host       | 'nodes:\n  - {id: n1, raft: 127.0.0.1:1, client: 127.0.0.1:2, http: no.such.host.invalid:3}' | field 'http': unknown host
+            unknown node field | 'nodes:\n  - {id: n1, raft: 127.0.0.1:1, client: 127.0.0.1:2, http: 127.0.0.1:3, port: 4}' | nodes[0] (n1): unknown field 'port'
+            duplicate id       | 'nodes:\n  - {id: n1, raft: 127.0.0.1:1, client: 127.0.0.1:2, http: 127.0.0.1:3}\n  - {id: n1, raft: 127.0.0.1:4, client: 127.0.0.1:5, http: 127.0.0.1:6}' | nodes[1]: field 'id': 'n1' is already used by nodes[0]
+            duplicate address  | 'nodes:\n  - {id: n1, raft: 127.0.0.1:1, client: 127.0.0.1:2, http: 127.0.0.1:3}\n  - {id: n2, raft: 127.0.0.1:2, client: 127.0.0.1:5, http: 127.0.0.1:6}' | nodes[1] (n2): field 'raft': address 127.0.0.1:2 is already used by nodes[0] (n1): field 'client'
+            duplicate key      | 'fsync: true\nfsync: false\nnodes: []'                    | not valid YAML
+            """)
+    void refusesBadNodesNamingTheField(String caseName, String yaml, String expected) {
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, yaml.replace("\\n", "\n")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("cluster.yaml")
+                .hasMessageContaining(expected);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            unknown tunable         | 'electionTimeout: 10'          | unknown field 'electionTimeout'
+            tick not a number       | 'tickIntervalMillis: fast'     | field 'tickIntervalMillis': expected an integer, got text 'fast'
+            tick zero               | 'tickIntervalMillis: 0'        | field 'tickIntervalMillis': must be between 1 and 60000, got 0
+            election too small      | 'electionTimeoutTicks: 1'      | field 'electionTimeoutTicks': must be between 2
+            heartbeat not below     | 'heartbeatIntervalTicks: 10'   | field 'heartbeatIntervalTicks': must be less than electionTimeoutTicks (10), got 10
+            fsync not boolean       | 'fsync: sometimes'             | field 'fsync': expected true or false
+            data not text           | 'dataDirectory: [a]'           | field 'dataDirectory': expected a directory path
+            timeout negative        | 'requestTimeoutMillis: -5'     | field 'requestTimeoutMillis': must be between 1
+            sessions huge           | 'maxSessions: 99999999999999999999999' | field 'maxSessions': must be between 1 and 10000000
+            sessions fraction       | 'maxSessions: 1.5'             | field 'maxSessions': expected an integer
+            client threads negative | 'clientIoThreads: -1'          | field 'clientIoThreads': must be between 0 and 64, got -1
+            """)
+    void refusesBadTunablesNamingTheField(String caseName, String line, String expected) {
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES + line + "\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("cluster.yaml:")
+                .hasMessageContaining(expected);
+    }
+}

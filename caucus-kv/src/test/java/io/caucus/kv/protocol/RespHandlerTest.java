@@ -1,0 +1,231 @@
+package io.caucus.kv.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.caucus.core.NodeStatus;
+import io.caucus.kv.FakeNode;
+import io.caucus.kv.cluster.KvBackend;
+import io.caucus.kv.state.KvCodec;
+import io.caucus.kv.state.KvCommand;
+import io.caucus.kv.state.KvWrite;
+import io.caucus.server.NoLeaderException;
+import io.caucus.server.OutcomeUnknownException;
+import io.caucus.server.OverloadedException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+/** RESP in, RESP out, through the real codec pipeline on an embedded channel. */
+class RespHandlerTest {
+
+    private final FakeNode node = new FakeNode("n1");
+    private Function<byte[], CompletableFuture<byte[]>> submit = node::submit;
+    private Function<byte[], CompletableFuture<byte[]>> read = node::read;
+    private final List<String> calls = new ArrayList<>();
+
+    private final KvBackend backend = new KvBackend() {
+        @Override
+        public CompletableFuture<byte[]> submit(byte[] command) {
+            calls.add("submit " + KvCodec.decodeCommand(command).getClass().getSimpleName());
+            return submit.apply(command);
+        }
+
+        @Override
+        public CompletableFuture<byte[]> read(byte[] query) {
+            calls.add("read");
+            return read.apply(query);
+        }
+
+        @Override
+        public CompletableFuture<byte[]> submitHere(byte[] command) {
+            calls.add("submitHere");
+            return node.submit(command);
+        }
+
+        @Override
+        public CompletableFuture<byte[]> readHere(byte[] query) {
+            return node.read(query);
+        }
+
+        @Override
+        public NodeStatus status() {
+            return node.status();
+        }
+    };
+
+    private final KvMetrics metrics = new KvMetrics();
+    private final EmbeddedChannel channel = newChannel();
+
+    private EmbeddedChannel newChannel() {
+        EmbeddedChannel embedded = new EmbeddedChannel();
+        RespCodec.addServerTo(embedded.pipeline());
+        embedded.pipeline().addLast(new RespHandler(backend, metrics));
+        return embedded;
+    }
+
+    private static String command(String... words) {
+        StringBuilder resp = new StringBuilder("*").append(words.length).append("\r\n");
+        for (String word : words) {
+            resp.append('$').append(word.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(word)
+                    .append("\r\n");
+        }
+        return resp.toString();
+    }
+
+    private String send(String raw) {
+        channel.writeInbound(Unpooled.copiedBuffer(raw, StandardCharsets.UTF_8));
+        channel.runPendingTasks();
+        return output();
+    }
+
+    private String output() {
+        StringBuilder out = new StringBuilder();
+        ByteBuf buffer;
+        while ((buffer = channel.readOutbound()) != null) {
+            out.append(buffer.toString(StandardCharsets.UTF_8));
+            buffer.release();
+        }
+        return out.toString();
+    }
+
+    /** Session writes fail with {@code failure}; session registrations still succeed. */
+    private void failWritesWith(RuntimeException failure) {
+        submit = command -> KvCodec.decodeCommand(command) instanceof KvCommand.SessionWrite
+                ? CompletableFuture.failedFuture(failure) : node.submit(command);
+    }
+
+    @Test
+    void answersPipelinedCommandsInOrder() {
+        String replies = send(command("PING") + command("SET", "k", "v") + command("GET", "k")
+                + command("INCR", "n") + command("INCRBY", "n", "41") + command("APPEND", "k", "w")
+                + command("STRLEN", "k") + command("EXISTS", "k", "zz") + command("MSET", "a", "1", "b", "2")
+                + command("MGET", "a", "zz", "b") + command("DEL", "a", "b") + command("DBSIZE")
+                + command("CAS", "k", "vw", "new") + command("CAS", "k", "vw", "x") + command("GET", "k")
+                + command("DECR", "n") + command("ECHO", "hi") + command("GET", "missing"));
+        assertThat(replies).isEqualTo("+PONG\r\n+OK\r\n$1\r\nv\r\n:1\r\n:42\r\n:2\r\n:2\r\n:1\r\n+OK\r\n"
+                + "*3\r\n$1\r\n1\r\n$-1\r\n$1\r\n2\r\n:2\r\n:2\r\n:1\r\n:0\r\n$3\r\nnew\r\n:41\r\n$2\r\nhi\r\n$-1\r\n");
+    }
+
+    @Test
+    void opensOneSessionPerConnectionAndNumbersItsWrites() {
+        send(command("SET", "a", "1") + command("SET", "b", "2") + command("INCR", "c"));
+        assertThat(calls).containsExactly("submit RegisterClient", "submit SessionWrite", "submit SessionWrite",
+                "submit SessionWrite");
+        assertThat(node.stateMachine.sessionCount()).isEqualTo(1);
+    }
+
+    @Test
+    void longCommandsWork() {
+        String[] mset = new String[41];
+        mset[0] = "MSET";
+        for (int i = 1; i < mset.length; i += 2) {
+            mset[i] = "k" + i;
+            mset[i + 1] = "v" + i;
+        }
+        assertThat(send(command(mset) + command("GET", "k39") + command("DBSIZE")))
+                .isEqualTo("+OK\r\n$3\r\nv39\r\n:20\r\n");
+    }
+
+    @Test
+    void inlineCommandsWork() {
+        assertThat(send("PING\r\n")).isEqualTo("+PONG\r\n");
+        assertThat(send("\r\n")).isEmpty();
+        assertThat(send("SET  k  v\r\n")).isEqualTo("+OK\r\n");
+    }
+
+    @Test
+    void errorsUseTheDocumentedCodes() {
+        assertThat(send(command("GET"))).isEqualTo("-ERR wrong number of arguments for 'get' command\r\n");
+        assertThat(send(command("NOPE", "x"))).startsWith("-ERR unknown command 'NOPE'");
+        assertThat(send(command("SET", "s", "abc") + command("INCR", "s")))
+                .isEqualTo("+OK\r\n-ERR value is not an integer or out of range\r\n");
+
+        failWritesWith(new NoLeaderException("election in progress"));
+        assertThat(send(command("SET", "k", "v"))).startsWith("-NOLEADER ").contains("not applied");
+        failWritesWith(new OutcomeUnknownException("timed out"));
+        assertThat(send(command("SET", "k", "v"))).startsWith("-UNKNOWN ").contains("may or may not");
+        failWritesWith(new OverloadedException("queue full"));
+        assertThat(send(command("SET", "k", "v"))).startsWith("-OVERLOADED ");
+        read = query -> CompletableFuture.failedFuture(new NoLeaderException("x"));
+        assertThat(send(command("GET", "k"))).startsWith("-NOLEADER ");
+    }
+
+    @Test
+    void aFailedSessionRegistrationFailsOnlyTheWaitingWriteAsNotApplied() {
+        submit = command -> CompletableFuture.failedFuture(new OutcomeUnknownException("leader lost"));
+        assertThat(send(command("SET", "k", "v"))).startsWith("-NOLEADER could not open a client session");
+        submit = node::submit;
+        assertThat(send(command("SET", "k", "v") + command("GET", "k"))).isEqualTo("+OK\r\n$1\r\nv\r\n");
+    }
+
+    @Test
+    void afterAWriteFailsForGoodTheNextWriteOpensANewSession() {
+        send(command("SET", "a", "1"));
+        failWritesWith(new NoLeaderException("election"));
+        assertThat(send(command("SET", "b", "2"))).startsWith("-NOLEADER");
+        submit = node::submit;
+        assertThat(send(command("SET", "c", "3") + command("GET", "c"))).isEqualTo("+OK\r\n$1\r\n3\r\n");
+        assertThat(calls).containsExactly("submit RegisterClient", "submit SessionWrite", "submit SessionWrite",
+                "submit RegisterClient", "submit SessionWrite", "read");
+        assertThat(node.stateMachine.sessionCount()).isEqualTo(2);
+    }
+
+    @Test
+    void aReadWaitsForTheConnectionsEarlierWrites() {
+        CompletableFuture<byte[]> pendingWrite = new CompletableFuture<>();
+        send(command("SET", "warmup", "1")); // opens the session
+        calls.clear();
+        submit = command -> pendingWrite;
+        assertThat(send(command("SET", "k", "v") + command("GET", "k") + command("PING"))).isEmpty();
+        assertThat(calls).containsExactly("submit SessionWrite"); // the read has not started
+        byte[] result = node.stateMachine.apply(1000, KvCodec.encode(new KvCommand.SessionWrite(
+                1, 2, new KvWrite.Set("k".getBytes(StandardCharsets.UTF_8), "v".getBytes(StandardCharsets.UTF_8)))));
+        pendingWrite.complete(result);
+        channel.runPendingTasks();
+        assertThat(output()).isEqualTo("+OK\r\n$1\r\nv\r\n+PONG\r\n");
+        assertThat(calls).containsExactly("submit SessionWrite", "read");
+    }
+
+    @Test
+    void harmlessAnswersForClientProbes() {
+        assertThat(send(command("CONFIG", "GET", "save"))).isEqualTo("*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
+        assertThat(send(command("COMMAND", "DOCS"))).isEqualTo("*0\r\n");
+        assertThat(send(command("COMMAND"))).isEqualTo("*0\r\n");
+        assertThat(send(command("CLIENT", "SETINFO", "lib-name", "jedis"))).isEqualTo("+OK\r\n");
+        assertThat(send(command("SELECT", "0"))).isEqualTo("+OK\r\n");
+        String info = send(command("INFO"));
+        assertThat(info).contains("# Raft\r\nrole:leader\r\nterm:1\r\nleader:n1\r\n").contains("members:n1");
+    }
+
+    @Test
+    void forwardedCommandsRunHereAndAnswerWithRawResults() {
+        byte[] register = KvCodec.encode(new KvCommand.RegisterClient());
+        String reply = send("*2\r\n$13\r\nCAUCUS.SUBMIT\r\n$" + register.length + "\r\n"
+                + new String(register, StandardCharsets.ISO_8859_1) + "\r\n");
+        assertThat(calls).containsExactly("submitHere");
+        assertThat(reply).startsWith("$");
+    }
+
+    @Test
+    void quitAnswersOkThenCloses() {
+        assertThat(send(command("QUIT") + command("PING"))).isEqualTo("+OK\r\n");
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+    @Test
+    void countsRequestsForMetrics() {
+        send(command("SET", "k", "v") + command("GET", "k") + command("GET"));
+        assertThat(metrics.requestCount("GET")).isEqualTo(2);
+        String text = metrics.render(node.status());
+        assertThat(text).contains("caucus_requests_total{command=\"SET\"} 1")
+                .contains("caucus_request_errors_total{command=\"GET\",code=\"ERR\"} 1")
+                .contains("caucus_request_duration_seconds_count{kind=\"write\"} 1")
+                .contains("caucus_role{role=\"leader\"} 1");
+    }
+}

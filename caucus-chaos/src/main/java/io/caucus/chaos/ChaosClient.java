@@ -159,12 +159,12 @@ final class ChaosClient implements Runnable {
         String message = String.valueOf(e.getMessage());
         if (e instanceof JedisDataException) {
             String code = message.split(" ", 2)[0];
-            if (!write || io.caucus.kv.protocol.ErrorCodes.notApplied(code)) {
+            if (!write || io.caucus.kv.command.ErrorCodes.notApplied(code)) {
                 history.failed(op, message);
             } else {
                 history.unknown(op, message);
             }
-            if (io.caucus.kv.protocol.ErrorCodes.SESSIONEXPIRED.equals(code)) {
+            if (io.caucus.kv.command.ErrorCodes.SESSIONEXPIRED.equals(code)) {
                 dropConnection(node);
             }
             return;

@@ -13,6 +13,8 @@ import io.caucus.kv.protocol.KvMetrics;
 import io.caucus.kv.protocol.RespCodec;
 import io.caucus.kv.protocol.RespHandler;
 import io.caucus.kv.state.KvStateMachine;
+import io.caucus.kv.cluster.ExpirySweeper;
+import io.caucus.kv.state.KeyEntry;
 import io.caucus.kv.state.StateDigest;
 import io.caucus.server.CaucusNode;
 import io.caucus.transport.NettyIo;
@@ -30,6 +32,7 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /** One key-value server: the Raft node with the KV state machine, the RESP port and the admin HTTP port. */
@@ -47,15 +50,19 @@ public final class KvServer implements AutoCloseable {
     private final LeaderForwarder forwarder;
     private final AdminHttpServer admin;
     private final Channel clientChannel;
+    private final ExpirySweeper sweeper;
 
     /** Serves {@code node} (already started, running a {@link KvStateMachine}) on {@code self}'s ports. */
     KvServer(ClusterConfig config, ClusterConfig.Node self, CaucusNode node) throws IOException {
-        this(config, self, node, () -> null);
+        this(config, self, node, () -> null, () -> KeyEntry.NO_EXPIRY);
     }
 
-    /** As above, with {@code digest} serving the admin port's {@code /digest}. */
-    KvServer(ClusterConfig config, ClusterConfig.Node self, CaucusNode node, Supplier<StateDigest> digest)
-            throws IOException {
+    /**
+     * As above, with {@code digest} serving the admin port's {@code /digest}, and {@code nextExpiryMillis} (the
+     * state machine's earliest key expiry) telling the leader when to propose an expiry sweep.
+     */
+    KvServer(ClusterConfig config, ClusterConfig.Node self, CaucusNode node, Supplier<StateDigest> digest,
+             LongSupplier nextExpiryMillis) throws IOException {
         ClusterConfig.Tunables tunables = config.tunables();
         this.node = node;
         this.acceptors = NettyIo.newGroup(1, new DefaultThreadFactory("caucus-resp-accept", true));
@@ -88,6 +95,7 @@ public final class KvServer implements AutoCloseable {
                     + " (http): " + e, e);
         }
         this.clientChannel = bound;
+        this.sweeper = new ExpirySweeper(node, nextExpiryMillis, System::currentTimeMillis, retries);
     }
 
     /** Starts node {@code id} of {@code config}, its data in {@code dataDirectory}. */
@@ -121,7 +129,7 @@ public final class KvServer implements AutoCloseable {
                 .snapshotOptions(tunables.snapshots())
                 .start();
         try {
-            return new KvServer(config, self, node, stateMachine::digest);
+            return new KvServer(config, self, node, stateMachine::digest, stateMachine::nextExpiryMillis);
         } catch (IOException | RuntimeException e) {
             node.close();
             throw new UncheckedIOException("cannot start " + id + ": " + e.getMessage(),
@@ -154,6 +162,7 @@ public final class KvServer implements AutoCloseable {
 
     @Override
     public void close() {
+        sweeper.close();
         clientChannel.close().awaitUninterruptibly();
         admin.close();
         forwarder.close(); // before the node: its connections may be served on the node's loop

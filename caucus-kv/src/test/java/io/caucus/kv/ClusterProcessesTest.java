@@ -2,7 +2,7 @@ package io.caucus.kv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.caucus.kv.protocol.ErrorCodes;
+import io.caucus.kv.command.ErrorCodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

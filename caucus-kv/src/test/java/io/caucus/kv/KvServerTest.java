@@ -33,7 +33,8 @@ class KvServerTest {
 
     KvServerTest() throws IOException {
         config = configOnFreePorts("");
-        server = new KvServer(config, config.node("n1"), node, node.stateMachine::digest);
+        server = new KvServer(config, config.node("n1"), node, node.stateMachine::digest,
+                node.stateMachine::nextExpiryMillis);
     }
 
     /** A one-node cluster file on free loopback ports, with {@code tunables} (YAML lines) appended. */

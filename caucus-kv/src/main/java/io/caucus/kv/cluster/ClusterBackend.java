@@ -3,10 +3,10 @@ package io.caucus.kv.cluster;
 import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
 import io.caucus.kv.config.ClusterConfig;
-import io.caucus.kv.protocol.ErrorCodes;
+import io.caucus.kv.command.ErrorCodes;
 import io.caucus.kv.protocol.Replies;
-import io.caucus.kv.state.KvCodec;
-import io.caucus.kv.state.KvResult;
+import io.caucus.kv.command.Reply;
+import io.caucus.kv.state.EntryCodec;
 import io.caucus.server.CaucusException;
 import io.caucus.server.CaucusNode;
 import io.caucus.server.NoLeaderException;
@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * Serves commands from whichever node leads: locally when this node leads, else forwarded to the leader's
@@ -38,6 +39,7 @@ public final class ClusterBackend implements KvBackend {
     private final LeaderForwarder forwarder;
     private final ScheduledExecutorService scheduler;
     private final long requestTimeoutNanos;
+    private final LongSupplier clock;
 
     ClusterBackend(CaucusNode node, ClusterConfig config, LeaderForwarder forwarder,
                    ScheduledExecutorService scheduler, Duration requestTimeout) {
@@ -46,11 +48,18 @@ public final class ClusterBackend implements KvBackend {
 
     public ClusterBackend(CaucusNode node, ClusterDirectory directory, LeaderForwarder forwarder,
                           ScheduledExecutorService scheduler, Duration requestTimeout) {
+        this(node, directory, forwarder, scheduler, requestTimeout, System::currentTimeMillis);
+    }
+
+    /** As above, with {@code clock} (milliseconds since the epoch) stamped on what this node proposes as leader. */
+    public ClusterBackend(CaucusNode node, ClusterDirectory directory, LeaderForwarder forwarder,
+                          ScheduledExecutorService scheduler, Duration requestTimeout, LongSupplier clock) {
         this.node = node;
         this.directory = directory;
         this.forwarder = forwarder;
         this.scheduler = scheduler;
         this.requestTimeoutNanos = requestTimeout.toNanos();
+        this.clock = clock;
     }
 
     @Override
@@ -65,21 +74,29 @@ public final class ClusterBackend implements KvBackend {
 
     private static boolean isOutOfOrder(byte[] result) {
         try {
-            return KvCodec.decodeResult(result) instanceof KvResult.Error error
+            return EntryCodec.decodeReply(result) instanceof Reply.Error error
                     && error.code().equals(ErrorCodes.OUTOFORDER);
-        } catch (KvCodec.MalformedException e) {
+        } catch (EntryCodec.MalformedException e) {
             return false; // handed to the client as is; RespHandler reports it
         }
     }
 
     @Override
     public CompletableFuture<byte[]> submitHere(byte[] command) {
-        return node.submit(command);
+        return node.submit(stamped(command));
     }
 
     @Override
     public CompletableFuture<byte[]> readHere(byte[] query) {
-        return node.read(query);
+        return node.read(stamped(query));
+    }
+
+    /**
+     * The entry or read with this node's time on it: only a leader's submit or read succeeds, so only a leader's
+     * clock reaches the log (the state machine keeps time from running backwards across leaders).
+     */
+    private byte[] stamped(byte[] encoded) {
+        return EntryCodec.stamp(encoded, clock.getAsLong());
     }
 
     @Override
@@ -130,7 +147,7 @@ public final class ClusterBackend implements KvBackend {
                 return CompletableFuture.failedFuture(new NoLeaderException("no leader elected yet"));
             }
             if (leader.equals(node.id())) {
-                return write ? node.submit(payload) : node.read(payload);
+                return write ? submitHere(payload) : readHere(payload);
             }
             java.util.Optional<ClusterConfig.Node> leaderNode = directory.node(leader);
             if (leaderNode.isEmpty()) { // nothing was sent

@@ -1,7 +1,7 @@
 package io.caucus.kv.cluster;
 
 import io.caucus.core.NodeStatus;
-import io.caucus.kv.state.KvCommand;
+import io.caucus.kv.state.KvEntry;
 import io.caucus.kv.state.KvQuery;
 import java.util.concurrent.CompletableFuture;
 
@@ -11,7 +11,7 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface KvBackend {
 
-    /** Replicates an encoded {@link KvCommand} from whichever node leads (forwarding and retrying as needed). */
+    /** Replicates an encoded {@link KvEntry} from whichever node leads (forwarding and retrying as needed). */
     CompletableFuture<byte[]> submit(byte[] command);
 
     /** A linearizable read of an encoded {@link KvQuery}, served by whichever node leads. */

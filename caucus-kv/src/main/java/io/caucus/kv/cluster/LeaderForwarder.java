@@ -1,7 +1,7 @@
 package io.caucus.kv.cluster;
 
 import io.caucus.core.NodeId;
-import io.caucus.kv.protocol.ErrorCodes;
+import io.caucus.kv.command.ErrorCodes;
 import io.caucus.kv.protocol.Replies;
 import io.caucus.kv.protocol.RequestParser;
 import io.caucus.kv.protocol.RespCodec;

@@ -22,6 +22,13 @@ public final class CommandException extends RuntimeException {
         return new CommandException("ERR", message);
     }
 
+    /** From a whole error line such as {@code "ERR value is not a valid float"}: its first word is the code. */
+    public static CommandException ofLine(String line) {
+        int space = line.indexOf(' ');
+        return space < 0 ? new CommandException(line, "") : new CommandException(line.substring(0, space),
+                line.substring(space + 1));
+    }
+
     public static CommandException wrongType() {
         return new CommandException("WRONGTYPE", "Operation against a key holding the wrong kind of value");
     }

@@ -6,7 +6,6 @@ import static io.caucus.kv.command.CommandContext.string;
 
 import io.caucus.kv.command.CommandSpec.Kind;
 import io.caucus.kv.state.KeyEntry;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -266,22 +265,15 @@ public final class StringCommands {
     }
 
     private static Reply incrbyfloat(CommandContext context, List<byte[]> args) {
-        KeyEntry entry = context.write(args.get(1));
-        byte[] current = string(entry);
-        BigDecimal increment = longDouble(args.get(2));
-        BigDecimal value = current == null ? BigDecimal.ZERO : longDouble(current);
-        byte[] result = RedisNumbers.formatLongDouble(RedisNumbers.addLongDouble(value, increment))
-                .getBytes(StandardCharsets.US_ASCII);
+        byte[] current = string(context.write(args.get(1)));
+        byte[] result;
+        try {
+            result = RedisNumbers.incrByFloat(current, args.get(2)).getBytes(StandardCharsets.US_ASCII);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw CommandException.ofLine(e.getMessage());
+        }
         setString(context, args.get(1), result, true);
         return new Reply.Bulk(result);
-    }
-
-    static BigDecimal longDouble(byte[] text) {
-        try {
-            return RedisNumbers.parseLongDouble(text);
-        } catch (NumberFormatException e) {
-            throw CommandException.notFloat();
-        }
     }
 
     private static Reply append(CommandContext context, List<byte[]> args) {

@@ -1,7 +1,8 @@
 package io.caucus.kv.protocol;
 
+import io.caucus.kv.command.ErrorCodes;
 import io.caucus.kv.cluster.ForwardingRefusedException;
-import io.caucus.kv.state.KvResult;
+import io.caucus.kv.command.Reply;
 import io.caucus.server.CaucusException;
 import io.caucus.server.MembershipException;
 import io.caucus.server.NoLeaderException;
@@ -29,20 +30,21 @@ public final class Replies {
     private Replies() {
     }
 
-    static RedisMessage of(KvResult result) {
-        return switch (result) {
-            case KvResult.Ok ignored -> OK;
-            case KvResult.Int value -> new IntegerRedisMessage(value.value());
-            case KvResult.Bulk bulk -> bulk(bulk.value());
-            case KvResult.Nil ignored -> FullBulkStringRedisMessage.NULL_INSTANCE;
-            case KvResult.Array array -> {
+    public static RedisMessage of(Reply reply) {
+        return switch (reply) {
+            case Reply.Status status -> status.text().equals("OK") ? OK : new SimpleStringRedisMessage(status.text());
+            case Reply.Int value -> new IntegerRedisMessage(value.value());
+            case Reply.Bulk bulk -> bulk(bulk.value());
+            case Reply.Nil ignored -> FullBulkStringRedisMessage.NULL_INSTANCE;
+            case Reply.Array array -> {
                 List<RedisMessage> children = new ArrayList<>(array.elements().size());
-                for (byte[] element : array.elements()) {
-                    children.add(element == null ? FullBulkStringRedisMessage.NULL_INSTANCE : bulk(element));
+                for (Reply element : array.elements()) {
+                    children.add(of(element));
                 }
                 yield new ArrayRedisMessage(children);
             }
-            case KvResult.Error error -> error(error.code(), error.message());
+            case Reply.NullArray ignored -> ArrayRedisMessage.NULL_INSTANCE;
+            case Reply.Error error -> error(error.code(), error.message());
         };
     }
 
@@ -51,37 +53,39 @@ public final class Replies {
     }
 
     static ErrorRedisMessage error(String code, String message) {
-        return new ErrorRedisMessage(code + " " + RequestParser.printable(message));
+        // An error reply is one line: Redis turns CR and LF inside it into spaces.
+        String line = message.isEmpty() ? code : code + " " + message;
+        return new ErrorRedisMessage(line.replace('\r', ' ').replace('\n', ' '));
     }
 
     /** The error code for a failed write or read; {@code write} decides what an unexplained failure means. */
-    static KvResult.Error failure(Throwable failure, boolean write) {
+    static Reply.Error failure(Throwable failure, boolean write) {
         Throwable cause = unwrap(failure);
         if (cause instanceof CaucusException caucus) {
             return switch (caucus) {
-                case NotLeaderException notLeader -> new KvResult.Error(ErrorCodes.NOTLEADER,
+                case NotLeaderException notLeader -> new Reply.Error(ErrorCodes.NOTLEADER,
                         (notLeader.leader() == null ? "?" : notLeader.leader().value())
                                 + notLeader.leaderClientAddress().map(a -> " " + a.getHostString() + ":"
                                         + a.getPort()).orElse("") + " this node is not the leader; not applied");
-                case NoLeaderException e -> new KvResult.Error(ErrorCodes.NOLEADER,
+                case NoLeaderException e -> new Reply.Error(ErrorCodes.NOLEADER,
                         "no leader is known (" + e.getMessage() + "); not applied, retry");
-                case OverloadedException e -> new KvResult.Error(ErrorCodes.OVERLOADED,
+                case OverloadedException e -> new Reply.Error(ErrorCodes.OVERLOADED,
                         e.getMessage() + "; not applied, retry later");
-                case ShutdownException e -> new KvResult.Error(ErrorCodes.SHUTDOWN,
+                case ShutdownException e -> new Reply.Error(ErrorCodes.SHUTDOWN,
                         e.getMessage() + "; not applied");
-                case OutcomeUnknownException e -> new KvResult.Error(ErrorCodes.UNKNOWN, write
+                case OutcomeUnknownException e -> new Reply.Error(ErrorCodes.UNKNOWN, write
                         ? e.getMessage() + "; the write may or may not have been applied"
                         : e.getMessage() + "; reads change nothing, retry");
-                case MembershipException e -> new KvResult.Error(ErrorCodes.ERR, e.getMessage());
+                case MembershipException e -> new Reply.Error(ErrorCodes.ERR, e.getMessage());
             };
         }
         if (cause instanceof ForwardingRefusedException || cause instanceof IllegalArgumentException) {
-            return new KvResult.Error(ErrorCodes.ERR, cause.getMessage() + "; not applied");
+            return new Reply.Error(ErrorCodes.ERR, cause.getMessage() + "; not applied");
         }
         String message = String.valueOf(cause.getMessage());
-        return write ? new KvResult.Error(ErrorCodes.UNKNOWN, "internal error (" + message
+        return write ? new Reply.Error(ErrorCodes.UNKNOWN, "internal error (" + message
                 + "); the write may or may not have been applied")
-                : new KvResult.Error(ErrorCodes.ERR, "internal error: " + message);
+                : new Reply.Error(ErrorCodes.ERR, "internal error: " + message);
     }
 
     public static Throwable unwrap(Throwable failure) {

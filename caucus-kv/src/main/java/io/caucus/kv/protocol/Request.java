@@ -1,57 +1,34 @@
 package io.caucus.kv.protocol;
 
-import io.caucus.kv.state.KvQuery;
-import io.caucus.kv.state.KvResult;
-import io.caucus.kv.state.KvWrite;
+import io.caucus.kv.command.CommandSpec;
+import io.caucus.kv.command.Reply;
 import java.util.List;
+import java.util.Locale;
 
-/** One parsed RESP command, classified by how it is served. */
+/** One parsed RESP command. How it is served (replicated, read, local, queued) is decided when it starts. */
 public sealed interface Request {
 
     /** The command's name in upper case, for metrics ("SET", "GET", ...; "UNKNOWN" for unknown commands). */
     String name();
 
-    /** Replicated through the log with the connection's session. */
-    record Write(String name, KvWrite write) implements Request {
-    }
+    /** A command of the table with an acceptable number of arguments. */
+    record Command(CommandSpec spec, List<byte[]> argv) implements Request {
+        @Override
+        public String name() {
+            return spec.name();
+        }
 
-    /** Answered by a linearizable read. */
-    record Read(String name, KvQuery query) implements Request {
-    }
-
-    /** Answered by this node alone, at once (PING, INFO, COMMAND, ...). */
-    record Local(String name, LocalCommand command) implements Request {
+        /** True if this is the named command (for the transaction commands). */
+        boolean is(String commandName) {
+            return spec.name().equals(commandName.toUpperCase(Locale.ROOT));
+        }
     }
 
     /** A command another node forwarded (internal: see {@link RespHandler}); executed here, never re-forwarded. */
     record Forwarded(String name, boolean write, byte[] payload) implements Request {
     }
 
-    /** Refused before doing anything: the reply is this error. */
-    record Invalid(String name, String code, String message) implements Request {
-    }
-
-    sealed interface LocalCommand {
-        record Ping(byte[] message) implements LocalCommand {
-        }
-
-        record Echo(byte[] message) implements LocalCommand {
-        }
-
-        record Info(String section) implements LocalCommand {
-        }
-
-        record CommandInfo(String subcommand) implements LocalCommand {
-        }
-
-        record ConfigGet(List<String> parameters) implements LocalCommand {
-        }
-
-        /** CLIENT SETNAME/SETINFO/GETNAME/ID, SELECT 0: answered so that common clients connect. */
-        record Harmless(KvResult reply) implements LocalCommand {
-        }
-
-        record Quit() implements LocalCommand {
-        }
+    /** Refused before doing anything (unknown command, wrong number of arguments): the reply is this error. */
+    record Invalid(String name, Reply.Error error) implements Request {
     }
 }

@@ -1,19 +1,16 @@
 package io.caucus.kv.protocol;
 
-import io.caucus.kv.cluster.ClusterBackend;
 import io.caucus.kv.cluster.KvBackend;
-import io.caucus.kv.state.KvCodec;
-import io.caucus.kv.state.KvCommand;
-import io.caucus.kv.state.KvResult;
+import io.caucus.kv.command.ErrorCodes;
+import io.caucus.kv.command.Reply;
+import io.caucus.kv.state.EntryCodec;
+import io.caucus.kv.state.KvEntry;
+import io.caucus.kv.state.KvQuery;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.redis.ArrayRedisMessage;
-import io.netty.handler.codec.redis.IntegerRedisMessage;
 import io.netty.handler.codec.redis.RedisMessage;
-import io.netty.handler.codec.redis.SimpleStringRedisMessage;
 import io.netty.util.ReferenceCountUtil;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,19 +25,29 @@ import java.util.concurrent.CompletableFuture;
  * waits for the connection's earlier writes to finish and a write waits for its earlier reads, so a read
  * always sees the connection's own earlier writes and never a later one.
  *
- * <p>Sessions (thesis §6.3): the first write opens a session (a RegisterClient entry whose index becomes the
- * client id); every write then carries (client id, sequence), so the retries of {@link ClusterBackend} apply
- * at most once, and in sequence order. When a write fails for good (any failure, or a session refusal) its number
- * leaves a hole no later write of that session could pass, so the connection waits for its writes in flight
- * and opens a new session. Replies are written as they complete and flushed once per batch.
+ * <p>Sessions (thesis §6.3): the first write opens a session (a Register entry whose index becomes the
+ * client id); every write then carries (client id, sequence), so the retries of the cluster backend apply
+ * at most once, and in sequence order. When a write fails for good (any failure, or a session refusal) its
+ * number leaves a hole no later write of that session could pass, so the connection waits for its writes in
+ * flight and opens a new session. Replies are written as they complete and flushed once per batch.
+ *
+ * <p>Transactions: MULTI starts queueing (each command is checked for name and arity and answered QUEUED, or
+ * refused and the transaction marked failed, as Redis does); EXEC sends the queue as one log entry with the
+ * WATCHed keys, applied all together or, if a watched key changed, not at all. WATCH is a linearizable read
+ * of the applied index: a change to the key after that index fails the EXEC.
  */
 public final class RespHandler extends ChannelInboundHandlerAdapter {
 
     /** Commands queued or running on one connection before it stops reading (back-pressure). */
     static final int MAX_PENDING_COMMANDS = 4096;
+    /** Commands one MULTI may queue: a transaction is one log entry, and entries are bounded. */
+    static final int MAX_QUEUED_COMMANDS = 10_000;
+    /** Keys one connection may WATCH at once. */
+    static final int MAX_WATCHED_KEYS = 10_000;
 
     private final KvBackend backend;
     private final KvMetrics metrics;
+    private final LocalCommands local;
     private final ArrayDeque<Slot> notStarted = new ArrayDeque<>();
     private final ArrayDeque<Slot> unanswered = new ArrayDeque<>();
     private ChannelHandlerContext context;
@@ -51,11 +58,20 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     private long nextSequence = 1;
     private boolean quitting;
     private boolean starting;
+    /** The commands queued since MULTI; null when not in a transaction. */
+    private List<List<byte[]>> queued;
+    /** A command was refused while queueing: EXEC will abort. */
+    private boolean transactionFailed;
+    private final List<KvEntry.Watch> watches = new ArrayList<>();
 
     public RespHandler(KvBackend backend, KvMetrics metrics) {
         this.backend = backend;
         this.metrics = metrics;
+        this.local = new LocalCommands(backend::status);
     }
+
+    /** How a command is served, decided when it reaches the head of the queue. */
+    private enum Action { WRITE, READ, LOCAL, QUEUE, MULTI, EXEC, DISCARD, WATCH, UNWATCH, FORWARDED, INVALID }
 
     /** One command and, once known, its reply. */
     private static final class Slot {
@@ -83,7 +99,7 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
             }
             Request request = message instanceof RespCommandDecoder.Command command
                     ? RequestParser.parse(command.arguments())
-                    : new Request.Invalid("UNKNOWN", ErrorCodes.ERR, "protocol error: expected an array of bulk strings");
+                    : new Request.Invalid("UNKNOWN", Reply.error("Protocol error: expected an array of bulk strings"));
             Slot slot = new Slot(request);
             unanswered.add(slot);
             notStarted.add(slot);
@@ -104,7 +120,7 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // A protocol violation (e.g. an oversized bulk string) leaves the stream unusable: say why, then close.
-        ctx.writeAndFlush(Replies.error(ErrorCodes.ERR, "protocol error: " + cause.getMessage()))
+        ctx.writeAndFlush(Replies.error(ErrorCodes.ERR, "Protocol error: " + cause.getMessage()))
                 .addListener(ChannelFutureListener.CLOSE);
     }
 
@@ -115,43 +131,140 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         }
         starting = true;
         try {
-            while (!notStarted.isEmpty() && mayStart(notStarted.peek().request)) {
-                start(notStarted.poll());
+            while (!notStarted.isEmpty()) {
+                Action action = actionFor(notStarted.peek().request);
+                if (!mayStart(action)) {
+                    break;
+                }
+                start(notStarted.poll(), action);
             }
         } finally {
             starting = false;
         }
     }
 
-    private boolean mayStart(Request request) {
+    private Action actionFor(Request request) {
         return switch (request) {
-            case Request.Write ignored -> {
+            case Request.Forwarded ignored -> Action.FORWARDED;
+            case Request.Invalid ignored -> Action.INVALID;
+            case Request.Command command -> switch (command.spec().kind()) {
+                case TRANSACTION -> switch (command.spec().name()) {
+                    case "MULTI" -> Action.MULTI;
+                    case "EXEC" -> Action.EXEC;
+                    case "DISCARD" -> Action.DISCARD;
+                    case "WATCH" -> Action.WATCH;
+                    default -> Action.UNWATCH;
+                };
+                case WRITE -> queued != null ? Action.QUEUE : Action.WRITE;
+                case READ -> queued != null ? Action.QUEUE : Action.READ;
+                case LOCAL -> queued != null && !command.is("QUIT") ? Action.QUEUE : Action.LOCAL;
+            };
+        };
+    }
+
+    private boolean mayStart(Action action) {
+        return switch (action) {
+            case WRITE, EXEC -> {
+                if (action == Action.EXEC && (queued == null || transactionFailed)) {
+                    yield true; // answered at once: EXEC without MULTI, or EXECABORT
+                }
                 // A new session starts only once the previous session's writes are all answered.
                 if (runningReads == 0 && runningWrites == 0 && clientId == 0 && !registering) {
                     register();
                 }
                 yield runningReads == 0 && clientId != 0;
             }
-            case Request.Read ignored -> runningWrites == 0 && !registering;
-            case Request.Local ignored -> true;
-            case Request.Forwarded ignored -> true;
-            case Request.Invalid ignored -> true;
+            case READ, WATCH -> runningWrites == 0 && !registering;
+            default -> true;
         };
     }
 
-    private void start(Slot slot) {
-        switch (slot.request) {
-            case Request.Write write -> startWrite(slot, write);
-            case Request.Read read -> startRead(slot, read);
-            case Request.Local local -> answerLocal(slot, local);
-            case Request.Forwarded forwarded -> startForwarded(slot, forwarded);
-            case Request.Invalid invalid -> complete(slot, Replies.error(invalid.code(), invalid.message()),
-                    invalid.code());
+    private void start(Slot slot, Action action) {
+        switch (action) {
+            case WRITE -> startWrite(slot, new KvEntry.Call(command(slot).argv()));
+            case READ -> startRead(slot, new KvQuery.Call(0, command(slot).argv()), false);
+            case LOCAL -> answerLocal(slot, command(slot));
+            case QUEUE -> queue(slot, command(slot));
+            case MULTI -> {
+                if (queued != null) {
+                    answer(slot, Reply.error("MULTI calls can not be nested"));
+                } else {
+                    queued = new ArrayList<>();
+                    transactionFailed = false;
+                    answer(slot, Reply.OK);
+                }
+            }
+            case EXEC -> exec(slot);
+            case DISCARD -> {
+                if (queued == null) {
+                    answer(slot, Reply.error("DISCARD without MULTI"));
+                } else {
+                    endTransaction();
+                    answer(slot, Reply.OK);
+                }
+            }
+            case WATCH -> {
+                if (queued != null) {
+                    answer(slot, Reply.error("WATCH inside MULTI is not allowed"));
+                } else if (watches.size() + command(slot).argv().size() - 1 > MAX_WATCHED_KEYS) {
+                    answer(slot, Reply.error("too many WATCHed keys (at most " + MAX_WATCHED_KEYS + ")"));
+                } else {
+                    startRead(slot, new KvQuery.WatchIndex(0), true);
+                }
+            }
+            case UNWATCH -> {
+                watches.clear();
+                answer(slot, Reply.OK);
+            }
+            case FORWARDED -> startForwarded(slot, (Request.Forwarded) slot.request);
+            case INVALID -> {
+                Reply.Error error = ((Request.Invalid) slot.request).error();
+                if (queued != null) {
+                    transactionFailed = true; // Redis: an unknown command or a wrong arity fails the EXEC
+                }
+                answer(slot, error);
+            }
         }
     }
 
-    private void startWrite(Slot slot, Request.Write write) {
-        byte[] command = KvCodec.encode(new KvCommand.SessionWrite(clientId, nextSequence++, write.write()));
+    private static Request.Command command(Slot slot) {
+        return (Request.Command) slot.request;
+    }
+
+    private void queue(Slot slot, Request.Command command) {
+        if (queued.size() >= MAX_QUEUED_COMMANDS) {
+            transactionFailed = true;
+            answer(slot, Reply.error("too many commands in one transaction (at most " + MAX_QUEUED_COMMANDS + ")"));
+            return;
+        }
+        queued.add(command.argv());
+        answer(slot, Reply.QUEUED);
+    }
+
+    private void exec(Slot slot) {
+        if (queued == null) {
+            answer(slot, Reply.error("EXEC without MULTI"));
+            return;
+        }
+        if (transactionFailed) {
+            endTransaction();
+            answer(slot, new Reply.Error("EXECABORT", "Transaction discarded because of previous errors."));
+            return;
+        }
+        KvEntry.Exec exec = new KvEntry.Exec(watches, queued);
+        endTransaction();
+        startWrite(slot, exec);
+    }
+
+    /** MULTI is over (EXEC or DISCARD): the queue goes, and so do the watched keys, as in Redis. */
+    private void endTransaction() {
+        queued = null;
+        transactionFailed = false;
+        watches.clear();
+    }
+
+    private void startWrite(Slot slot, KvEntry.Body body) {
+        byte[] command = EntryCodec.encode(new KvEntry.SessionCommand(0, clientId, nextSequence++, body));
         runningWrites++;
         backend.submit(command).whenComplete((result, failure) -> onLoop(() -> {
             runningWrites--;
@@ -161,10 +274,10 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
 
     private void register() {
         registering = true;
-        backend.submit(KvCodec.encode(new KvCommand.RegisterClient())).whenComplete((result, failure) -> onLoop(() -> {
+        backend.submit(EntryCodec.encode(new KvEntry.Register(0))).whenComplete((result, failure) -> onLoop(() -> {
             registering = false;
-            KvResult answer = failure == null ? KvCodec.decodeResult(result) : Replies.failure(failure, true);
-            if (answer instanceof KvResult.Int id) {
+            Reply answer = failure == null ? EntryCodec.decodeReply(result) : Replies.failure(failure, true);
+            if (answer instanceof Reply.Int id) {
                 clientId = id.value();
                 nextSequence = 1;
                 startWhatCan();
@@ -174,20 +287,29 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         }));
     }
 
-    /** Registration failed: the waiting write was never proposed, so it certainly was not applied. */
-    private void failHeadWrite(KvResult answer) {
-        KvResult.Error error = answer instanceof KvResult.Error e ? e
-                : new KvResult.Error(ErrorCodes.ERR, "unexpected session registration reply");
+    /** Registration failed: the waiting write (or EXEC) was never proposed, so it certainly was not applied. */
+    private void failHeadWrite(Reply answer) {
+        Reply.Error error = answer instanceof Reply.Error e ? e : Reply.error("unexpected session registration reply");
         String code = ErrorCodes.notApplied(error.code()) ? error.code() : ErrorCodes.NOLEADER;
         Slot head = notStarted.poll(); // invariant: the head is the write that asked for the session
+        if (actionFor(head.request) == Action.EXEC) {
+            endTransaction();
+        }
         complete(head, Replies.error(code, "could not open a client session (" + error.message()
                 + "); the write was not applied"), code);
     }
 
-    private void startRead(Slot slot, Request.Read read) {
+    private void startRead(Slot slot, KvQuery query, boolean watch) {
         runningReads++;
-        backend.read(KvCodec.encode(read.query())).whenComplete((result, failure) -> onLoop(() -> {
+        backend.read(EntryCodec.encode(query)).whenComplete((result, failure) -> onLoop(() -> {
             runningReads--;
+            if (watch && failure == null && EntryCodec.decodeReply(result) instanceof Reply.Int index) {
+                for (byte[] key : command(slot).argv().subList(1, command(slot).argv().size())) {
+                    watches.add(new KvEntry.Watch(key, index.value()));
+                }
+                answer(slot, Reply.OK);
+                return;
+            }
             completeWithResult(slot, result, failure, false);
         }));
     }
@@ -199,59 +321,39 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
             if (failure == null) {
                 complete(slot, Replies.bulk(result), null);
             } else {
-                KvResult.Error error = Replies.failure(failure, forwarded.write());
+                Reply.Error error = Replies.failure(failure, forwarded.write());
                 complete(slot, Replies.of(error), error.code());
             }
         }));
     }
 
     private void completeWithResult(Slot slot, byte[] result, Throwable failure, boolean write) {
-        KvResult answer;
+        Reply answer;
         try {
-            answer = failure == null ? KvCodec.decodeResult(result) : Replies.failure(failure, write);
-        } catch (KvCodec.MalformedException e) {
-            answer = new KvResult.Error(write ? ErrorCodes.UNKNOWN : ErrorCodes.ERR, "unreadable result: " + e);
+            answer = failure == null ? EntryCodec.decodeReply(result) : Replies.failure(failure, write);
+        } catch (EntryCodec.MalformedException e) {
+            answer = new Reply.Error(write ? ErrorCodes.UNKNOWN : ErrorCodes.ERR, "unreadable result: " + e);
         }
-        boolean refusedByStateMachine = failure == null && answer instanceof KvResult.Error error
-                && !error.code().equals(ErrorCodes.ERR); // ERR results (not an integer...) use their number
-        if (write && (failure != null || refusedByStateMachine)) {
+        boolean refusedBySession = failure == null && answer instanceof Reply.Error error
+                && ErrorCodes.isSessionRefusal(error.code());
+        if (write && (failure != null || refusedBySession)) {
             // This write's sequence number is now a hole (or may be one) that later writes of the session
             // could never pass: the connection's next write opens a new session.
             clientId = 0;
         }
-        complete(slot, Replies.of(answer), answer instanceof KvResult.Error error ? error.code() : null);
+        answer(slot, answer);
     }
 
-    private void answerLocal(Slot slot, Request.Local local) {
-        RedisMessage reply = switch (local.command()) {
-            case Request.LocalCommand.Ping ping -> ping.message() == null
-                    ? new SimpleStringRedisMessage("PONG") : Replies.bulk(ping.message());
-            case Request.LocalCommand.Echo echo -> Replies.bulk(echo.message());
-            case Request.LocalCommand.Info info -> Replies.bulk(
-                    InfoText.render(info.section(), backend.status()).getBytes(StandardCharsets.UTF_8));
-            case Request.LocalCommand.CommandInfo info -> info.subcommand().equals("COUNT")
-                    ? new IntegerRedisMessage(0) : new ArrayRedisMessage(List.of());
-            case Request.LocalCommand.ConfigGet config -> configReply(config);
-            case Request.LocalCommand.Harmless harmless -> Replies.of(harmless.reply());
-            case Request.LocalCommand.Quit ignored -> {
-                quitting = true;
-                slot.closeAfter = true;
-                yield Replies.OK;
-            }
-        };
-        complete(slot, reply, null);
-    }
-
-    /** CONFIG GET answers each requested name with an empty value: clients that probe settings carry on. */
-    private static RedisMessage configReply(Request.LocalCommand.ConfigGet config) {
-        List<RedisMessage> pairs = new ArrayList<>();
-        for (String parameter : config.parameters()) {
-            if (!parameter.contains("*")) {
-                pairs.add(Replies.bulk(parameter.getBytes(StandardCharsets.UTF_8)));
-                pairs.add(Replies.bulk(new byte[0]));
-            }
+    private void answerLocal(Slot slot, Request.Command command) {
+        if (command.is("QUIT")) {
+            quitting = true;
+            slot.closeAfter = true;
         }
-        return new ArrayRedisMessage(pairs);
+        answer(slot, local.answer(command.argv()));
+    }
+
+    private void answer(Slot slot, Reply reply) {
+        complete(slot, Replies.of(reply), reply instanceof Reply.Error error ? error.code() : null);
     }
 
     private void complete(Slot slot, RedisMessage reply, String errorCode) {
@@ -286,9 +388,12 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
 
     private static String kind(Request request) {
         return switch (request) {
-            case Request.Write ignored -> "write";
-            case Request.Read ignored -> "read";
-            case Request.Local ignored -> "local";
+            case Request.Command command -> switch (command.spec().kind()) {
+                case WRITE -> "write";
+                case READ -> "read";
+                case LOCAL -> "local";
+                case TRANSACTION -> "transaction";
+            };
             case Request.Forwarded ignored -> "forwarded";
             case Request.Invalid ignored -> "invalid";
         };

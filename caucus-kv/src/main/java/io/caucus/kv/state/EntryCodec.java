@@ -113,7 +113,7 @@ public final class EntryCodec {
         KvEntry entry = switch (tag) {
             case REGISTER -> new KvEntry.Register(time);
             case SESSION -> new KvEntry.SessionCommand(time, in.varint(), in.varint(), decodeBody(in));
-            case SWEEP -> new KvEntry.Sweep(time, in.count());
+            case SWEEP -> new KvEntry.Sweep(time, (int) Math.min(in.varint(), Integer.MAX_VALUE));
             default -> throw in.malformed("unknown entry tag " + tag);
         };
         in.end();

@@ -8,69 +8,144 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
 
 /**
- * The key-value state machine's snapshot format, version 1, streamed (never held whole in memory):
+ * The key-value state machine's snapshot format, streamed (never held whole in memory). Version 2:
  *
  * <pre>
- *   int  magic "CKVS", int version
- *   long applied index the snapshot was taken at
+ *   int  magic "CKVS", int version (2)
+ *   long applied index the snapshot was taken at, long the state's time (ms)
  *   int  session count, then per session, least recently used first (so LRU order survives a restore):
  *        long client id, long last sequence, int result length (-1: none), result bytes
- *   long key count, then per key: int key length, key bytes, int value length, value bytes
+ *   long index below which WATCH answers were forgotten, int count of remembered deletions, then per deletion:
+ *        int key length, key bytes, long index
+ *   long key count, then per key: byte type, int key length, key bytes, long expiry (ms; Long.MAX_VALUE: none),
+ *        long index of its last change, then the value:
+ *          string: int length, bytes
+ *          hash:   int count, then (field, value) as length-prefixed bytes
+ *          set, list: int count, then each element as length-prefixed bytes (a list in order)
+ *          zset:   int count, then (member as length-prefixed bytes, double score) in score order
  *   int  magic "CKVE", int CRC32C of every byte before it
  * </pre>
+ *
+ * Version 1 (strings only, no time, no WATCH memory: per key int key length, key, int value length, value) is
+ * still read, so a node upgraded from it restores its old snapshots.
  */
-final class KvSnapshotFormat {
+public final class KvSnapshotFormat {
 
     static final int MAGIC = 0x434B5653;
     static final int END_MAGIC = 0x434B5645;
-    static final int VERSION = 1;
+    static final int VERSION = 2;
+    private static final int VERSION_1 = 1;
     /** Larger than any key or value the service accepts; a larger length means a damaged stream. */
     static final int MAX_ITEM_BYTES = 1 << 30;
     private static final int BUFFER_BYTES = 256 << 10;
 
+    private static final int STRING = 0;
+    private static final int HASH = 1;
+    private static final int SET = 2;
+    private static final int LIST = 3;
+    private static final int ZSET = 4;
+
     /** One client session as kept in a snapshot. */
-    record SessionEntry(long clientId, SessionTable.Session session) {
+    public record SessionEntry(long clientId, SessionTable.Session session) {
+    }
+
+    /** The index a snapshot was taken at and the state's time then. */
+    public record Header(long appliedIndex, long timeMillis) {
     }
 
     /** What {@link #read} returns: the contents to swap in. */
-    record Contents(long appliedIndex, List<SessionEntry> sessions, Map<ByteKey, byte[]> values) {
+    public record Contents(Header header, List<SessionEntry> sessions, Keyspace.WatchMemory watch,
+                           Keyspace.KeyTable keys) {
     }
 
     private KvSnapshotFormat() {
     }
 
-    static void write(OutputStream target, long appliedIndex, List<SessionEntry> sessions,
-                      Map<ByteKey, byte[]> values) throws IOException {
+    static void write(OutputStream target, Header header, List<SessionEntry> sessions, Keyspace.WatchMemory watch,
+                      Dict<Object> keys) throws IOException {
         Encoder out = new Encoder(target);
         out.putInt(MAGIC);
         out.putInt(VERSION);
-        out.putLong(appliedIndex);
+        out.putLong(header.appliedIndex());
+        out.putLong(header.timeMillis());
         out.putInt(sessions.size());
         for (SessionEntry entry : sessions) {
             out.putLong(entry.clientId());
             out.putLong(entry.session().lastSequence());
             out.putBytesOrNone(entry.session().lastResult());
         }
-        out.putLong(values.size());
-        for (Map.Entry<ByteKey, byte[]> entry : values.entrySet()) {
-            out.putBytesOrNone(entry.getKey().bytes());
-            out.putBytesOrNone(entry.getValue());
+        out.putLong(watch.forgottenBelowIndex());
+        out.putInt(watch.recentDeletions().size());
+        for (Dict.Entry<Long> deletion : watch.recentDeletions()) {
+            out.putBytesOrNone(deletion.key());
+            out.putLong(deletion.value());
+        }
+        out.putLong(keys.size());
+        for (Dict.Entry<Object> e : keys.entries()) {
+            KeyEntry entry = (KeyEntry) e;
+            out.putByte(typeOf(entry.value()));
+            out.putBytesOrNone(entry.key());
+            out.putLong(entry.expireAtMillis());
+            out.putLong(entry.modifiedIndex());
+            writeValue(out, entry.value());
         }
         out.putInt(END_MAGIC);
         out.finish();
     }
 
+    private static int typeOf(Object value) {
+        return switch (value) {
+            case byte[] ignored -> STRING;
+            case HashValue ignored -> HASH;
+            case SetValue ignored -> SET;
+            case ListValue ignored -> LIST;
+            case ZSetValue ignored -> ZSET;
+            default -> throw new IllegalStateException("unknown value type " + value.getClass());
+        };
+    }
+
+    private static void writeValue(Encoder out, Object value) throws IOException {
+        switch (value) {
+            case byte[] string -> out.putBytesOrNone(string);
+            case HashValue hash -> {
+                out.putInt(hash.size());
+                for (Dict.Entry<byte[]> field : hash.entries()) {
+                    out.putBytesOrNone(field.key());
+                    out.putBytesOrNone(field.value());
+                }
+            }
+            case SetValue set -> {
+                out.putInt(set.size());
+                for (Dict.Entry<Boolean> member : set.entries()) {
+                    out.putBytesOrNone(member.key());
+                }
+            }
+            case ListValue list -> {
+                out.putInt(list.size());
+                for (int i = 0; i < list.size(); i++) {
+                    out.putBytesOrNone(list.get(i));
+                }
+            }
+            case ZSetValue zset -> {
+                out.putInt(zset.size());
+                for (ZSetValue.Node node : zset.ascending()) {
+                    out.putBytesOrNone(node.member());
+                    out.putLong(Double.doubleToRawLongBits(node.score()));
+                }
+            }
+            default -> throw new IllegalStateException("unknown value type " + value.getClass());
+        }
+    }
+
     /**
      * Reads a whole snapshot, checking its magic, version, lengths, end marker and checksum.
      *
-     * @throws IOException naming what is wrong if the stream is not a valid snapshot of this format
+     * @throws IOException naming what is wrong if the stream is not a valid snapshot of a known format
      */
     static Contents read(InputStream source) throws IOException {
         CRC32C crc = new CRC32C();
@@ -84,14 +159,17 @@ final class KvSnapshotFormat {
                         + Integer.toHexString(magic) + ")");
             }
             int version = in.readInt();
-            if (version != VERSION) {
-                throw invalid("has format version " + version + "; this build reads version " + VERSION);
+            if (version != VERSION && version != VERSION_1) {
+                throw invalid("has format version " + version + "; this build reads versions 1 and " + VERSION);
             }
             long appliedIndex = in.readLong();
+            long timeMillis = version == VERSION_1 ? 0 : in.readLong();
             List<SessionEntry> sessions = readSessions(in);
-            Map<ByteKey, byte[]> values = readValues(in);
+            Keyspace.WatchMemory watch = version == VERSION_1
+                    ? new Keyspace.WatchMemory(0, List.of()) : readWatchMemory(in);
+            Keyspace.KeyTable keys = version == VERSION_1 ? readVersion1Keys(in) : readKeys(in);
             if (in.readInt() != END_MAGIC) {
-                throw invalid("lacks its end marker after " + values.size() + " keys");
+                throw invalid("lacks its end marker after " + keys.size() + " keys");
             }
             int actual = (int) crc.getValue();
             int recorded = in.readInt();
@@ -102,17 +180,14 @@ final class KvSnapshotFormat {
             if (in.read() != -1) {
                 throw invalid("has bytes after its checksum");
             }
-            return new Contents(appliedIndex, sessions, values);
+            return new Contents(new Header(appliedIndex, timeMillis), sessions, watch, keys);
         } catch (EOFException e) {
             throw invalid("ends early (truncated)");
         }
     }
 
     private static List<SessionEntry> readSessions(DataInputStream in) throws IOException {
-        int count = in.readInt();
-        if (count < 0) {
-            throw invalid("has a negative session count " + count);
-        }
+        int count = nonNegative(in.readInt(), "session count");
         List<SessionEntry> sessions = new ArrayList<>(Math.min(count, 1 << 16));
         for (int i = 0; i < count; i++) {
             long clientId = in.readLong();
@@ -127,23 +202,114 @@ final class KvSnapshotFormat {
         return sessions;
     }
 
-    private static Map<ByteKey, byte[]> readValues(DataInputStream in) throws IOException {
+    private static Keyspace.WatchMemory readWatchMemory(DataInputStream in) throws IOException {
+        long forgottenBelow = in.readLong();
+        int count = nonNegative(in.readInt(), "deletion count");
+        Dict<Long> deletions = new Dict<>();
+        for (int i = 0; i < count; i++) {
+            byte[] key = readBytes(in, "deleted key " + i);
+            deletions.put(key, in.readLong());
+        }
+        return new Keyspace.WatchMemory(forgottenBelow, deletions.entries());
+    }
+
+    private static Keyspace.KeyTable readKeys(DataInputStream in) throws IOException {
         long count = in.readLong();
         if (count < 0 || count > Integer.MAX_VALUE) {
             throw invalid("has an impossible key count " + count);
         }
-        Map<ByteKey, byte[]> values = new HashMap<>((int) Math.min(count * 4 / 3 + 1, 1 << 24));
+        Keyspace.KeyTable keys = new Keyspace.KeyTable();
         for (long i = 0; i < count; i++) {
-            byte[] key = readBytesOrNone(in, "key " + i);
-            byte[] value = readBytesOrNone(in, "value of key " + i);
-            if (key == null || value == null) {
-                throw invalid("holds key " + i + " without " + (key == null ? "key bytes" : "a value"));
-            }
-            if (values.put(ByteKey.wrap(key), value) != null) {
+            int type = in.readUnsignedByte();
+            byte[] key = readBytes(in, "key " + i);
+            long expireAt = in.readLong();
+            long modifiedIndex = in.readLong();
+            Object value = readValue(in, type, i);
+            if (keys.containsKey(key)) {
                 throw invalid("holds key " + i + " twice");
             }
+            keys.link(Keyspace.restoredEntry(key, value, expireAt, modifiedIndex));
         }
-        return values;
+        return keys;
+    }
+
+    private static Object readValue(DataInputStream in, int type, long keyNumber) throws IOException {
+        String what = "key " + keyNumber;
+        switch (type) {
+            case STRING:
+                return readBytes(in, "value of " + what);
+            case HASH: {
+                int count = nonNegative(in.readInt(), "field count of " + what);
+                HashValue hash = new HashValue();
+                for (int i = 0; i < count; i++) {
+                    hash.put(readBytes(in, "field of " + what), readBytes(in, "field value of " + what));
+                }
+                return hash;
+            }
+            case SET: {
+                int count = nonNegative(in.readInt(), "member count of " + what);
+                SetValue set = new SetValue();
+                for (int i = 0; i < count; i++) {
+                    set.addMember(readBytes(in, "member of " + what));
+                }
+                return set;
+            }
+            case LIST: {
+                int count = nonNegative(in.readInt(), "element count of " + what);
+                ListValue list = new ListValue();
+                for (int i = 0; i < count; i++) {
+                    list.addLast(readBytes(in, "element of " + what));
+                }
+                return list;
+            }
+            case ZSET: {
+                int count = nonNegative(in.readInt(), "member count of " + what);
+                ZSetValue zset = new ZSetValue();
+                for (int i = 0; i < count; i++) {
+                    byte[] member = readBytes(in, "member of " + what);
+                    double score = Double.longBitsToDouble(in.readLong());
+                    if (Double.isNaN(score)) {
+                        throw invalid("gives a member of " + what + " the score NaN");
+                    }
+                    zset.put(member, score);
+                }
+                return zset;
+            }
+            default:
+                throw invalid("gives " + what + " the unknown type " + type);
+        }
+    }
+
+    private static Keyspace.KeyTable readVersion1Keys(DataInputStream in) throws IOException {
+        long count = in.readLong();
+        if (count < 0 || count > Integer.MAX_VALUE) {
+            throw invalid("has an impossible key count " + count);
+        }
+        Keyspace.KeyTable keys = new Keyspace.KeyTable();
+        for (long i = 0; i < count; i++) {
+            byte[] key = readBytes(in, "key " + i);
+            byte[] value = readBytes(in, "value of key " + i);
+            if (keys.containsKey(key)) {
+                throw invalid("holds key " + i + " twice");
+            }
+            keys.link(Keyspace.restoredEntry(key, value, KeyEntry.NO_EXPIRY, 0));
+        }
+        return keys;
+    }
+
+    private static int nonNegative(int count, String what) throws IOException {
+        if (count < 0) {
+            throw invalid("has a negative " + what + " " + count);
+        }
+        return count;
+    }
+
+    private static byte[] readBytes(DataInputStream in, String what) throws IOException {
+        byte[] bytes = readBytesOrNone(in, what);
+        if (bytes == null) {
+            throw invalid("holds " + what + " without bytes");
+        }
+        return bytes;
     }
 
     private static byte[] readBytesOrNone(DataInputStream in, String what) throws IOException {
@@ -175,6 +341,11 @@ final class KvSnapshotFormat {
 
         Encoder(OutputStream target) {
             this.target = target;
+        }
+
+        void putByte(int value) throws IOException {
+            room(1);
+            buffer.put((byte) value);
         }
 
         void putInt(int value) throws IOException {

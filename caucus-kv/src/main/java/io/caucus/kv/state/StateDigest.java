@@ -1,17 +1,100 @@
 package io.caucus.kv.state;
 
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+
 /**
- * A fingerprint of a replica's key-value map at one applied index, served on {@code GET /digest}. Replicas
- * that applied the same log prefix must report equal digests (State Machine Safety, Raft §5.4.3); the chaos
- * tester compares them after healing.
+ * A fingerprint of a replica's keyspace at one applied index, served on {@code GET /digest}. Replicas that
+ * applied the same log prefix must report equal digests (State Machine Safety, Raft §5.4.3); the chaos tester
+ * compares them after healing.
  *
- * @param appliedIndex the last log index applied to the map
- * @param keys         the number of keys
- * @param sha256       SHA-256 over the entries in key order, each as length-prefixed key and value, in hex
+ * @param appliedIndex the last log index applied
+ * @param keys         the number of keys (expired ones not yet swept included: they are state too)
+ * @param sha256       SHA-256 over the keys in byte order, each with its type, expiry and contents in a
+ *                     canonical order (hash fields and set members sorted, lists in order, sorted sets by score)
  */
 public record StateDigest(long appliedIndex, int keys, String sha256) {
 
     public String toJson() {
         return "{\"applied\":" + appliedIndex + ",\"keys\":" + keys + ",\"sha256\":\"" + sha256 + "\"}\n";
+    }
+
+    static StateDigest of(long appliedIndex, Keyspace keyspace) {
+        List<KeyEntry> entries = new ArrayList<>();
+        keyspace.forEachLive(Long.MIN_VALUE, entries::add); // at the dawn of time nothing has expired
+        entries.sort((a, b) -> Arrays.compareUnsigned(a.key(), b.key()));
+        Hasher sha = new Hasher();
+        for (KeyEntry entry : entries) {
+            sha.bytes(entry.key());
+            sha.number(entry.expireAtMillis());
+            switch (entry.value()) {
+                case byte[] string -> {
+                    sha.number(0);
+                    sha.bytes(string);
+                }
+                case HashValue hash -> {
+                    sha.number(1);
+                    for (Dict.Entry<byte[]> field : sortedByKey(hash)) {
+                        sha.bytes(field.key());
+                        sha.bytes(field.value());
+                    }
+                }
+                case SetValue set -> {
+                    sha.number(2);
+                    for (Dict.Entry<Boolean> member : sortedByKey(set)) {
+                        sha.bytes(member.key());
+                    }
+                }
+                case ListValue list -> {
+                    sha.number(3);
+                    for (int i = 0; i < list.size(); i++) {
+                        sha.bytes(list.get(i));
+                    }
+                }
+                case ZSetValue zset -> {
+                    sha.number(4);
+                    for (ZSetValue.Node node : zset.ascending()) {
+                        sha.bytes(node.member());
+                        sha.number(Double.doubleToLongBits(node.score()));
+                    }
+                }
+                default -> throw new IllegalStateException("unknown value type " + entry.value().getClass());
+            }
+        }
+        return new StateDigest(appliedIndex, entries.size(), HexFormat.of().formatHex(sha.digest.digest()));
+    }
+
+    private static <V> List<Dict.Entry<V>> sortedByKey(Dict<V> dict) {
+        List<Dict.Entry<V>> entries = dict.entries();
+        entries.sort((a, b) -> Arrays.compareUnsigned(a.key(), b.key()));
+        return entries;
+    }
+
+    /** Length-prefixed byte strings and fixed-width numbers into one SHA-256. */
+    private static final class Hasher {
+        final MessageDigest digest;
+        private final ByteBuffer buffer = ByteBuffer.allocate(Long.BYTES);
+
+        Hasher() {
+            try {
+                digest = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("every JDK provides SHA-256", e);
+            }
+        }
+
+        void number(long value) {
+            digest.update(buffer.clear().putLong(value).array());
+        }
+
+        void bytes(byte[] value) {
+            number(value.length);
+            digest.update(value);
+        }
     }
 }

@@ -7,12 +7,11 @@ import io.caucus.core.NodeId;
 import io.caucus.kv.FakeNode;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ConfigLoader;
-import io.caucus.kv.protocol.ErrorCodes;
-import io.caucus.kv.state.KvCodec;
-import io.caucus.kv.state.KvCommand;
+import io.caucus.kv.command.ErrorCodes;
+import io.caucus.kv.command.Reply;
+import io.caucus.kv.state.EntryCodec;
+import io.caucus.kv.state.KvEntry;
 import io.caucus.kv.state.KvQuery;
-import io.caucus.kv.state.KvResult;
-import io.caucus.kv.state.KvWrite;
 import io.caucus.server.NoLeaderException;
 import io.caucus.server.NotLeaderException;
 import io.caucus.server.OutcomeUnknownException;
@@ -21,6 +20,7 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -47,13 +47,13 @@ class ClusterBackendTest {
     }
 
     private long register() {
-        return ((KvResult.Int) KvCodec.decodeResult(backend.submit(KvCodec.encode(new KvCommand.RegisterClient()))
+        return ((Reply.Int) EntryCodec.decodeReply(backend.submit(EntryCodec.encode(new KvEntry.Register(0)))
                 .join())).value();
     }
 
     private static byte[] increment(long client, long sequence) {
-        return KvCodec.encode(new KvCommand.SessionWrite(client, sequence,
-                new KvWrite.IncrementBy("n".getBytes(StandardCharsets.UTF_8), 1)));
+        return EntryCodec.encode(new KvEntry.SessionCommand(0, client, sequence, new KvEntry.Call(
+                List.of("INCR".getBytes(StandardCharsets.UTF_8), "n".getBytes(StandardCharsets.UTF_8)))));
     }
 
     @Test
@@ -61,7 +61,7 @@ class ClusterBackendTest {
         long client = register();
         node.scriptedSubmitFailures.add(() -> new NoLeaderException("election"));
         node.scriptedSubmitFailures.add(() -> new NotLeaderException(NodeId.of("n1")));
-        assertThat(KvCodec.decodeResult(backend.submit(increment(client, 1)).join())).isEqualTo(new KvResult.Int(1));
+        assertThat(EntryCodec.decodeReply(backend.submit(increment(client, 1)).join())).isEqualTo(new Reply.Int(1));
         assertThat(node.submits).isEqualTo(4);
     }
 
@@ -73,10 +73,10 @@ class ClusterBackendTest {
             node.applyButLoseReply(command, new OutcomeUnknownException("leader changed"));
             return new OutcomeUnknownException("leader changed");
         });
-        assertThat(KvCodec.decodeResult(backend.submit(command).join())).isEqualTo(new KvResult.Int(1));
-        assertThat(KvCodec.decodeResult(node.read(KvCodec.encode(new KvQuery.Get(
-                "n".getBytes(StandardCharsets.UTF_8)))).join())).usingRecursiveComparison()
-                .isEqualTo(new KvResult.Bulk("1".getBytes()));
+        assertThat(EntryCodec.decodeReply(backend.submit(command).join())).isEqualTo(new Reply.Int(1));
+        assertThat(EntryCodec.decodeReply(node.read(EntryCodec.encode(new KvQuery.Call(0,
+                List.of("GET".getBytes(StandardCharsets.UTF_8), "n".getBytes(StandardCharsets.UTF_8))))).join())).usingRecursiveComparison()
+                .isEqualTo(new Reply.Bulk("1".getBytes()));
     }
 
     @Test
@@ -103,15 +103,15 @@ class ClusterBackendTest {
         long client = register();
         var second = backend.submit(increment(client, 2)); // refused as out of order, then retried
         var first = backend.submit(increment(client, 1));
-        assertThat(KvCodec.decodeResult(first.join())).isEqualTo(new KvResult.Int(1));
-        assertThat(KvCodec.decodeResult(second.join())).isEqualTo(new KvResult.Int(2));
+        assertThat(EntryCodec.decodeReply(first.join())).isEqualTo(new Reply.Int(1));
+        assertThat(EntryCodec.decodeReply(second.join())).isEqualTo(new Reply.Int(2));
     }
 
     @Test
     void aWriteWhosePredecessorNeverArrivesIsRefusedAsNotApplied() {
         long client = register();
-        KvResult refused = KvCodec.decodeResult(backend.submit(increment(client, 2)).join());
-        assertThat(((KvResult.Error) refused).code()).isEqualTo(ErrorCodes.OUTOFORDER);
+        Reply refused = EntryCodec.decodeReply(backend.submit(increment(client, 2)).join());
+        assertThat(((Reply.Error) refused).code()).isEqualTo(ErrorCodes.OUTOFORDER);
         assertThat(ErrorCodes.notApplied(ErrorCodes.OUTOFORDER)).isTrue();
         assertThat(node.submits).isGreaterThan(2); // retried meanwhile
     }

@@ -5,9 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.caucus.core.NodeStatus;
 import io.caucus.kv.FakeNode;
 import io.caucus.kv.cluster.KvBackend;
-import io.caucus.kv.state.KvCodec;
-import io.caucus.kv.state.KvCommand;
-import io.caucus.kv.state.KvWrite;
+import io.caucus.kv.state.EntryCodec;
+import io.caucus.kv.state.KvEntry;
 import io.caucus.server.NoLeaderException;
 import io.caucus.server.OutcomeUnknownException;
 import io.caucus.server.OverloadedException;
@@ -32,7 +31,7 @@ class RespHandlerTest {
     private final KvBackend backend = new KvBackend() {
         @Override
         public CompletableFuture<byte[]> submit(byte[] command) {
-            calls.add("submit " + KvCodec.decodeCommand(command).getClass().getSimpleName());
+            calls.add("submit " + describe(EntryCodec.decodeEntry(command)));
             return submit.apply(command);
         }
 
@@ -58,6 +57,14 @@ class RespHandlerTest {
             return node.status();
         }
     };
+
+    private static String describe(KvEntry entry) {
+        return switch (entry) {
+            case KvEntry.Register ignored -> "Register";
+            case KvEntry.SessionCommand command -> command.body() instanceof KvEntry.Exec ? "Exec" : "SessionCommand";
+            case KvEntry.Sweep ignored -> "Sweep";
+        };
+    }
 
     private final KvMetrics metrics = new KvMetrics();
     private final EmbeddedChannel channel = newChannel();
@@ -96,7 +103,7 @@ class RespHandlerTest {
 
     /** Session writes fail with {@code failure}; session registrations still succeed. */
     private void failWritesWith(RuntimeException failure) {
-        submit = command -> KvCodec.decodeCommand(command) instanceof KvCommand.SessionWrite
+        submit = command -> EntryCodec.decodeEntry(command) instanceof KvEntry.SessionCommand
                 ? CompletableFuture.failedFuture(failure) : node.submit(command);
     }
 
@@ -115,8 +122,8 @@ class RespHandlerTest {
     @Test
     void opensOneSessionPerConnectionAndNumbersItsWrites() {
         send(command("SET", "a", "1") + command("SET", "b", "2") + command("INCR", "c"));
-        assertThat(calls).containsExactly("submit RegisterClient", "submit SessionWrite", "submit SessionWrite",
-                "submit SessionWrite");
+        assertThat(calls).containsExactly("submit Register", "submit SessionCommand", "submit SessionCommand",
+                "submit SessionCommand");
         assertThat(node.stateMachine.sessionCount()).isEqualTo(1);
     }
 
@@ -171,8 +178,8 @@ class RespHandlerTest {
         assertThat(send(command("SET", "b", "2"))).startsWith("-NOLEADER");
         submit = node::submit;
         assertThat(send(command("SET", "c", "3") + command("GET", "c"))).isEqualTo("+OK\r\n$1\r\n3\r\n");
-        assertThat(calls).containsExactly("submit RegisterClient", "submit SessionWrite", "submit SessionWrite",
-                "submit RegisterClient", "submit SessionWrite", "read");
+        assertThat(calls).containsExactly("submit Register", "submit SessionCommand", "submit SessionCommand",
+                "submit Register", "submit SessionCommand", "read");
         assertThat(node.stateMachine.sessionCount()).isEqualTo(2);
     }
 
@@ -183,20 +190,24 @@ class RespHandlerTest {
         calls.clear();
         submit = command -> pendingWrite;
         assertThat(send(command("SET", "k", "v") + command("GET", "k") + command("PING"))).isEmpty();
-        assertThat(calls).containsExactly("submit SessionWrite"); // the read has not started
-        byte[] result = node.stateMachine.apply(1000, KvCodec.encode(new KvCommand.SessionWrite(
-                1, 2, new KvWrite.Set("k".getBytes(StandardCharsets.UTF_8), "v".getBytes(StandardCharsets.UTF_8)))));
+        assertThat(calls).containsExactly("submit SessionCommand"); // the read has not started
+        byte[] result = node.stateMachine.apply(1000, EntryCodec.encode(new KvEntry.SessionCommand(0, 1, 2,
+                new KvEntry.Call(List.of("SET".getBytes(StandardCharsets.UTF_8), "k".getBytes(StandardCharsets.UTF_8),
+                        "v".getBytes(StandardCharsets.UTF_8))))));
         pendingWrite.complete(result);
         channel.runPendingTasks();
         assertThat(output()).isEqualTo("+OK\r\n$1\r\nv\r\n+PONG\r\n");
-        assertThat(calls).containsExactly("submit SessionWrite", "read");
+        assertThat(calls).containsExactly("submit SessionCommand", "read");
     }
 
     @Test
     void harmlessAnswersForClientProbes() {
         assertThat(send(command("CONFIG", "GET", "save"))).isEqualTo("*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
         assertThat(send(command("COMMAND", "DOCS"))).isEqualTo("*0\r\n");
-        assertThat(send(command("COMMAND"))).isEqualTo("*0\r\n");
+        assertThat(send(command("COMMAND", "COUNT"))).matches(":\\d+\r\n");
+        assertThat(send(command("COMMAND", "INFO", "get"))).isEqualTo(
+                "*1\r\n*6\r\n$3\r\nget\r\n:2\r\n*1\r\n+readonly\r\n:1\r\n:1\r\n:1\r\n");
+        assertThat(send(command("HELLO", "3"))).startsWith("-NOPROTO ");
         assertThat(send(command("CLIENT", "SETINFO", "lib-name", "jedis"))).isEqualTo("+OK\r\n");
         assertThat(send(command("SELECT", "0"))).isEqualTo("+OK\r\n");
         String info = send(command("INFO"));
@@ -205,11 +216,57 @@ class RespHandlerTest {
 
     @Test
     void forwardedCommandsRunHereAndAnswerWithRawResults() {
-        byte[] register = KvCodec.encode(new KvCommand.RegisterClient());
+        byte[] register = EntryCodec.encode(new KvEntry.Register(0));
         String reply = send("*2\r\n$13\r\nCAUCUS.SUBMIT\r\n$" + register.length + "\r\n"
                 + new String(register, StandardCharsets.ISO_8859_1) + "\r\n");
         assertThat(calls).containsExactly("submitHere");
         assertThat(reply).startsWith("$");
+    }
+
+    @Test
+    void aTransactionQueuesThenAppliesAsOneEntry() {
+        assertThat(send(command("MULTI") + command("SET", "k", "1") + command("INCR", "k") + command("GET", "k")
+                + command("EXEC"))).isEqualTo("+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n"
+                + "*3\r\n+OK\r\n:2\r\n$1\r\n2\r\n");
+        assertThat(calls).containsExactly("submit Register", "submit Exec");
+    }
+
+    @Test
+    void transactionErrorsFollowRedis() {
+        assertThat(send(command("EXEC"))).isEqualTo("-ERR EXEC without MULTI\r\n");
+        assertThat(send(command("DISCARD"))).isEqualTo("-ERR DISCARD without MULTI\r\n");
+        // A wrong arity while queueing fails the EXEC; a runtime error inside it does not stop the others.
+        assertThat(send(command("MULTI") + command("MULTI") + command("WATCH", "k") + command("GET")
+                + command("SET", "k", "v") + command("EXEC"))).isEqualTo("+OK\r\n-ERR MULTI calls can not be nested\r\n"
+                + "-ERR WATCH inside MULTI is not allowed\r\n-ERR wrong number of arguments for 'get' command\r\n"
+                + "+QUEUED\r\n-EXECABORT Transaction discarded because of previous errors.\r\n");
+        assertThat(send(command("GET", "k"))).isEqualTo("$-1\r\n");
+        assertThat(send(command("MULTI") + command("SET", "k", "abc") + command("INCR", "k") + command("GET", "k")
+                + command("EXEC"))).endsWith("*3\r\n+OK\r\n-ERR value is not an integer or out of range\r\n"
+                + "$3\r\nabc\r\n");
+        assertThat(send(command("MULTI") + command("SET", "k", "x") + command("DISCARD") + command("GET", "k")))
+                .isEqualTo("+OK\r\n+QUEUED\r\n+OK\r\n$3\r\nabc\r\n");
+    }
+
+    @Test
+    void execFailsWithANullArrayIfAWatchedKeyChangedAfterTheWatch() {
+        EmbeddedChannel other = newChannel();
+        assertThat(send(command("SET", "k", "1") + command("WATCH", "k"))).isEqualTo("+OK\r\n+OK\r\n");
+        other.writeInbound(Unpooled.copiedBuffer(command("SET", "k", "2"), StandardCharsets.UTF_8));
+        other.runPendingTasks();
+        assertThat(send(command("MULTI") + command("SET", "k", "3") + command("EXEC") + command("GET", "k")))
+                .isEqualTo("+OK\r\n+QUEUED\r\n*-1\r\n$1\r\n2\r\n");
+        // EXEC ended the watch: the next transaction applies.
+        assertThat(send(command("MULTI") + command("SET", "k", "4") + command("EXEC")))
+                .isEqualTo("+OK\r\n+QUEUED\r\n*1\r\n+OK\r\n");
+        // A key watched and not changed lets EXEC apply; UNWATCH forgets.
+        assertThat(send(command("WATCH", "k") + command("MULTI") + command("GET", "k") + command("EXEC")))
+                .isEqualTo("+OK\r\n+OK\r\n+QUEUED\r\n*1\r\n$1\r\n4\r\n");
+        send(command("WATCH", "k") + command("UNWATCH"));
+        other.writeInbound(Unpooled.copiedBuffer(command("SET", "k", "5"), StandardCharsets.UTF_8));
+        other.runPendingTasks();
+        assertThat(send(command("MULTI") + command("GET", "k") + command("EXEC")))
+                .isEqualTo("+OK\r\n+QUEUED\r\n*1\r\n$1\r\n5\r\n");
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.caucus.kv.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.caucus.kv.command.Reply;
 import io.caucus.server.StateMachine;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -25,25 +26,31 @@ class KvSnapshotTest {
     private static final class Replica {
         final KvStateMachine machine = new KvStateMachine(3);
         long index;
+        long timeMillis = 1_700_000_000_000L;
 
-        KvResult apply(KvCommand command) {
-            return KvCodec.decodeResult(machine.apply(++index, KvCodec.encode(command)));
+        Reply apply(KvEntry entry) {
+            return EntryCodec.decodeReply(machine.apply(++index, EntryCodec.encode(entry)));
         }
 
         long register() {
-            return ((KvResult.Int) apply(new KvCommand.RegisterClient())).value();
+            return ((Reply.Int) apply(new KvEntry.Register(timeMillis))).value();
         }
 
-        KvResult write(long client, long sequence, KvWrite write) {
-            return apply(new KvCommand.SessionWrite(client, sequence, write));
+        Reply write(long client, long sequence, String... args) {
+            return writeBytes(client, sequence, Arrays.stream(args).map(KvSnapshotTest::b).toArray(byte[][]::new));
         }
 
-        KvResult query(KvQuery query) {
-            return KvCodec.decodeResult(machine.query(KvCodec.encode(query)));
+        Reply writeBytes(long client, long sequence, byte[]... args) {
+            return apply(new KvEntry.SessionCommand(timeMillis, client, sequence, new KvEntry.Call(List.of(args))));
+        }
+
+        Reply read(String... args) {
+            return EntryCodec.decodeReply(machine.query(EntryCodec.encode(new KvQuery.Call(timeMillis,
+                    Arrays.stream(args).map(KvSnapshotTest::b).toList()))));
         }
 
         byte[] get(String key) {
-            return query(new KvQuery.Get(b(key))) instanceof KvResult.Bulk bulk ? bulk.value() : null;
+            return read("GET", key) instanceof Reply.Bulk bulk ? bulk.value() : null;
         }
 
         byte[] snapshotBytes() throws IOException {
@@ -61,25 +68,25 @@ class KvSnapshotTest {
         long a = source.register();
         long b = source.register();
         long c = source.register();
-        source.write(a, 1, new KvWrite.Set(b("k1"), b("v1")));
-        source.write(b, 1, new KvWrite.Set(b("k2"), b("v2")));
-        source.write(c, 1, new KvWrite.Delete(List.of(b("k2"))));
-        source.write(a, 2, new KvWrite.IncrementBy(b("n"), 5));
+        source.write(a, 1, "SET", "k1", "v1");
+        source.write(b, 1, "SET", "k2", "v2");
+        source.write(c, 1, "DEL", "k2");
+        source.write(a, 2, "INCRBY", "n", "5");
         byte[] snapshot = source.snapshotBytes();
 
         Replica restored = new Replica();
         restored.register(); // state that the restore must replace
-        restored.write(1, 1, new KvWrite.Set(b("stale"), b("x")));
+        restored.write(1, 1, "SET", "stale", "x");
         restored.machine.restore(source.index, new ByteArrayInputStream(snapshot));
         restored.index = source.index;
 
         assertThat(restored.get("k1")).isEqualTo(b("v1"));
         assertThat(restored.get("k2")).isNull();
         assertThat(restored.get("stale")).isNull();
-        assertThat(restored.query(new KvQuery.DbSize())).isEqualTo(new KvResult.Int(2));
+        assertThat(restored.read("DBSIZE")).isEqualTo(new Reply.Int(2));
         // A retried write returns its recorded result instead of applying again, on both replicas alike.
         for (Replica replica : List.of(source, restored)) {
-            assertThat(replica.write(a, 2, new KvWrite.IncrementBy(b("n"), 5))).isEqualTo(new KvResult.Int(5));
+            assertThat(replica.write(a, 2, "INCRBY", "n", "5")).isEqualTo(new Reply.Int(5));
             // The LRU order came along: a new session now expires b (least recently used), not a or c.
             long d = replica.register();
             assertThat(replica.machine.hasSession(b)).isFalse();
@@ -102,11 +109,11 @@ class KvSnapshotTest {
             byte[] value = new byte[size];
             random.nextBytes(value);
             written.put("key-" + i, value);
-            source.write(client, ++sequence, new KvWrite.Set(b("key-" + i), value));
+            source.writeBytes(client, ++sequence, b("SET"), b("key-" + i), value);
         }
         Replica restored = new Replica();
         restored.machine.restore(source.index, new ByteArrayInputStream(source.snapshotBytes()));
-        assertThat(restored.query(new KvQuery.DbSize())).isEqualTo(new KvResult.Int(written.size()));
+        assertThat(restored.read("DBSIZE")).isEqualTo(new Reply.Int(written.size()));
         written.forEach((key, value) -> assertThat(restored.get(key)).as(key).isEqualTo(value));
     }
 
@@ -114,23 +121,23 @@ class KvSnapshotTest {
     void writesWhileASnapshotIsWrittenAreNotInItButAreKept() throws IOException {
         Replica source = new Replica();
         long client = source.register();
-        source.write(client, 1, new KvWrite.Set(b("before"), b("1")));
-        source.write(client, 2, new KvWrite.Set(b("gone"), b("2")));
+        source.write(client, 1, "SET", "before", "1");
+        source.write(client, 2, "SET", "gone", "2");
         long snapshotIndex = source.index;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (StateMachine.Snapshot snapshot = source.machine.snapshot(snapshotIndex)) {
-            source.write(client, 3, new KvWrite.Set(b("after"), b("3")));
-            source.write(client, 4, new KvWrite.Delete(List.of(b("gone"))));
-            source.write(client, 5, new KvWrite.Set(b("before"), b("changed")));
+            source.write(client, 3, "SET", "after", "3");
+            source.write(client, 4, "DEL", "gone");
+            source.write(client, 5, "SET", "before", "changed");
             assertThat(source.get("gone")).isNull();
-            assertThat(source.query(new KvQuery.DbSize())).isEqualTo(new KvResult.Int(2));
+            assertThat(source.read("DBSIZE")).isEqualTo(new Reply.Int(2));
             snapshot.writeTo(out);
         }
         // After the snapshot closed, the writes made meanwhile are still there.
         assertThat(source.get("after")).isEqualTo(b("3"));
         assertThat(source.get("before")).isEqualTo(b("changed"));
         assertThat(source.get("gone")).isNull();
-        assertThat(source.query(new KvQuery.DbSize())).isEqualTo(new KvResult.Int(2));
+        assertThat(source.read("DBSIZE")).isEqualTo(new Reply.Int(2));
 
         Replica restored = new Replica();
         restored.machine.restore(snapshotIndex, new ByteArrayInputStream(out.toByteArray()));
@@ -143,7 +150,7 @@ class KvSnapshotTest {
     void aDamagedOrForeignSnapshotIsRefusedNamingTheProblem() throws IOException {
         Replica source = new Replica();
         long client = source.register();
-        source.write(client, 1, new KvWrite.Set(b("key"), b("value")));
+        source.write(client, 1, "SET", "key", "value");
         byte[] good = source.snapshotBytes();
 
         byte[] flipped = good.clone();
@@ -168,9 +175,9 @@ class KvSnapshotTest {
     void aRestoreInTheMiddleOfASnapshotLeavesTheSnapshotsViewAndTheNewStateApart() throws IOException {
         Replica source = new Replica();
         long client = source.register();
-        source.write(client, 1, new KvWrite.Set(b("k"), b("old")));
+        source.write(client, 1, "SET", "k", "old");
         byte[] base = source.snapshotBytes();
-        source.write(client, 2, new KvWrite.Set(b("k"), b("new")));
+        source.write(client, 2, "SET", "k", "new");
         StateMachine.Snapshot open = source.machine.snapshot(source.index);
         source.machine.restore(2, new ByteArrayInputStream(base));
         source.index = 2;
@@ -181,5 +188,66 @@ class KvSnapshotTest {
         Replica check = new Replica();
         check.machine.restore(3, new ByteArrayInputStream(out.toByteArray()));
         assertThat(check.get("k")).isEqualTo(b("new"));
+    }
+
+    @Test
+    void everyTypeAndEveryTimeToLiveComesThroughARestoreAndTheRestoredReplicaAnswersAlike() throws IOException {
+        Replica source = new Replica();
+        long c = source.register();
+        source.write(c, 1, "SET", "s", "v", "PX", "5000");
+        source.write(c, 2, "HSET", "h", "f1", "a", "f2", "b");
+        source.write(c, 3, "SADD", "set", "x", "y", "z");
+        source.write(c, 4, "RPUSH", "l", "1", "2", "3");
+        source.write(c, 5, "ZADD", "z", "1.5", "m1", "-2", "m2");
+        source.write(c, 6, "EXPIRE", "h", "100");
+        source.write(c, 7, "SET", "gone", "x", "PX", "10");
+        source.timeMillis += 1_000; // "gone" has expired but is not swept: it is state, and comes along
+        source.register();
+        Replica restored = new Replica();
+        restored.machine.restore(source.index, new ByteArrayInputStream(source.snapshotBytes()));
+        restored.index = source.index;
+        restored.timeMillis = source.timeMillis;
+        assertThat(restored.machine.digest()).isEqualTo(source.machine.digest());
+        for (String[] query : List.of(new String[] {"PTTL", "s"}, new String[] {"TTL", "h"},
+                new String[] {"HGETALL", "h"}, new String[] {"SMEMBERS", "set"}, new String[] {"LRANGE", "l", "0", "-1"},
+                new String[] {"ZRANGE", "z", "0", "-1", "WITHSCORES"}, new String[] {"EXISTS", "gone"},
+                new String[] {"DBSIZE"}, new String[] {"SCAN", "0", "COUNT", "100"})) {
+            assertThat(restored.read(query)).as(String.join(" ", query)).usingRecursiveComparison()
+                    .isEqualTo(source.read(query));
+        }
+        assertThat(restored.read("PTTL", "s")).isEqualTo(new Reply.Int(4_000));
+        // Time came along too: an entry stamped earlier than the snapshot's time runs at the snapshot's time.
+        restored.timeMillis = 0;
+        assertThat(restored.write(c, 8, "PTTL", "s")).isEqualTo(new Reply.Int(4_000));
+    }
+
+    @Test
+    void aVersionOneSnapshotOfStringsIsStillRestored() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+        out.writeInt(0x434B5653);
+        out.writeInt(1);
+        out.writeLong(9); // applied index
+        out.writeInt(1); // one session: client 4, sequence 2, result OK (version-1 encoding)
+        out.writeLong(4);
+        out.writeLong(2);
+        out.writeInt(2);
+        out.write(new byte[] {1, 1});
+        out.writeLong(1); // one key
+        out.writeInt(1);
+        out.write('k');
+        out.writeInt(2);
+        out.write(new byte[] {'v', '1'});
+        out.writeInt(0x434B5645);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(bytes.toByteArray());
+        out.writeInt((int) crc.getValue());
+        Replica restored = new Replica();
+        restored.machine.restore(9, new ByteArrayInputStream(bytes.toByteArray()));
+        restored.index = 9;
+        assertThat(restored.get("k")).isEqualTo(b("v1"));
+        assertThat(restored.write(4, 2, "SET", "k", "other")).isEqualTo(Reply.OK); // the recorded result, not applied
+        assertThat(restored.get("k")).isEqualTo(b("v1"));
+        assertThat(restored.write(4, 3, "APPEND", "k", "2")).isEqualTo(new Reply.Int(3));
     }
 }

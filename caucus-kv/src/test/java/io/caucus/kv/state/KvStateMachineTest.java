@@ -2,7 +2,8 @@ package io.caucus.kv.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.caucus.kv.protocol.ErrorCodes;
+import io.caucus.kv.command.ErrorCodes;
+import io.caucus.kv.command.Reply;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,6 +12,8 @@ import org.junit.jupiter.api.Test;
 
 class KvStateMachineTest {
 
+    private static final long T0 = 1_700_000_000_000L;
+
     private final KvStateMachine machine = new KvStateMachine(3);
     private long index;
 
@@ -18,25 +21,45 @@ class KvStateMachineTest {
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
-    private KvResult apply(KvCommand command) {
-        return KvCodec.decodeResult(machine.apply(++index, KvCodec.encode(command)));
+    private static List<byte[]> argv(String... args) {
+        return Arrays.stream(args).map(KvStateMachineTest::b).toList();
+    }
+
+    private Reply apply(KvEntry entry) {
+        return EntryCodec.decodeReply(machine.apply(++index, EntryCodec.encode(entry)));
     }
 
     private long register() {
-        return ((KvResult.Int) apply(new KvCommand.RegisterClient())).value();
+        return ((Reply.Int) apply(new KvEntry.Register(T0))).value();
     }
 
-    private KvResult write(long client, long sequence, KvWrite write) {
-        return apply(new KvCommand.SessionWrite(client, sequence, write));
+    private Reply write(long client, long sequence, String... args) {
+        return writeAt(T0, client, sequence, args);
     }
 
-    private KvResult query(KvQuery query) {
-        return KvCodec.decodeResult(machine.query(KvCodec.encode(query)));
+    private Reply writeAt(long timeMillis, long client, long sequence, String... args) {
+        return apply(new KvEntry.SessionCommand(timeMillis, client, sequence, new KvEntry.Call(argv(args))));
+    }
+
+    private Reply read(String... args) {
+        return readAt(T0, args);
+    }
+
+    private Reply readAt(long timeMillis, String... args) {
+        return EntryCodec.decodeReply(machine.query(EntryCodec.encode(new KvQuery.Call(timeMillis, argv(args)))));
     }
 
     private String get(String key) {
-        KvResult result = query(new KvQuery.Get(b(key)));
-        return result instanceof KvResult.Bulk bulk ? new String(bulk.value(), StandardCharsets.UTF_8) : null;
+        Reply result = read("GET", key);
+        return result instanceof Reply.Bulk bulk ? new String(bulk.value(), StandardCharsets.UTF_8) : null;
+    }
+
+    private static byte[] session(long client, long sequence, String... args) {
+        return EntryCodec.encode(new KvEntry.SessionCommand(T0, client, sequence, new KvEntry.Call(argv(args))));
+    }
+
+    private static Reply.Int integer(long value) {
+        return new Reply.Int(value);
     }
 
     @Test
@@ -48,88 +71,88 @@ class KvStateMachineTest {
     @Test
     void setGetDeleteExistsStrlenDbsize() {
         long c = register();
-        assertThat(write(c, 1, new KvWrite.Set(b("a"), b("hello")))).isEqualTo(KvResult.OK);
-        assertThat(write(c, 2, new KvWrite.Set(b("b"), b("x")))).isEqualTo(KvResult.OK);
+        assertThat(write(c, 1, "SET", "a", "hello")).isEqualTo(Reply.OK);
+        assertThat(write(c, 2, "SET", "b", "x")).isEqualTo(Reply.OK);
         assertThat(get("a")).isEqualTo("hello");
-        assertThat(query(new KvQuery.Strlen(b("a")))).isEqualTo(new KvResult.Int(5));
-        assertThat(query(new KvQuery.Strlen(b("none")))).isEqualTo(new KvResult.Int(0));
-        assertThat(query(new KvQuery.Exists(List.of(b("a"), b("a"), b("none"))))).isEqualTo(new KvResult.Int(2));
-        assertThat(query(new KvQuery.DbSize())).isEqualTo(new KvResult.Int(2));
-        assertThat(write(c, 3, new KvWrite.Delete(List.of(b("a"), b("none"))))).isEqualTo(new KvResult.Int(1));
+        assertThat(read("STRLEN", "a")).isEqualTo(integer(5));
+        assertThat(read("STRLEN", "none")).isEqualTo(integer(0));
+        assertThat(read("EXISTS", "a", "a", "none")).isEqualTo(integer(2));
+        assertThat(read("DBSIZE")).isEqualTo(integer(2));
+        assertThat(write(c, 3, "DEL", "a", "none")).isEqualTo(integer(1));
         assertThat(get("a")).isNull();
-        assertThat(query(new KvQuery.Get(b("a")))).isEqualTo(KvResult.NIL);
-        assertThat(query(new KvQuery.DbSize())).isEqualTo(new KvResult.Int(1));
+        assertThat(read("GET", "a")).isEqualTo(Reply.NIL);
+        assertThat(read("DBSIZE")).isEqualTo(integer(1));
     }
 
     @Test
     void incrementsAppendAndTheirErrors() {
         long c = register();
-        assertThat(write(c, 1, new KvWrite.IncrementBy(b("n"), 1))).isEqualTo(new KvResult.Int(1));
-        assertThat(write(c, 2, new KvWrite.IncrementBy(b("n"), 10))).isEqualTo(new KvResult.Int(11));
-        assertThat(write(c, 3, new KvWrite.IncrementBy(b("n"), -12))).isEqualTo(new KvResult.Int(-1));
+        assertThat(write(c, 1, "INCRBY", "n", "1")).isEqualTo(integer(1));
+        assertThat(write(c, 2, "INCRBY", "n", "10")).isEqualTo(integer(11));
+        assertThat(write(c, 3, "INCRBY", "n", "-12")).isEqualTo(integer(-1));
         assertThat(get("n")).isEqualTo("-1");
-        assertThat(write(c, 4, new KvWrite.Append(b("s"), b("ab")))).isEqualTo(new KvResult.Int(2));
-        assertThat(write(c, 5, new KvWrite.Append(b("s"), b("cd")))).isEqualTo(new KvResult.Int(4));
+        assertThat(write(c, 4, "APPEND", "s", "ab")).isEqualTo(integer(2));
+        assertThat(write(c, 5, "APPEND", "s", "cd")).isEqualTo(integer(4));
         assertThat(get("s")).isEqualTo("abcd");
-        assertThat(write(c, 6, new KvWrite.IncrementBy(b("s"), 1)))
-                .isEqualTo(new KvResult.Error("ERR", "value is not an integer or out of range"));
-        assertThat(write(c, 7, new KvWrite.Set(b("big"), b(Long.toString(Long.MAX_VALUE))))).isEqualTo(KvResult.OK);
-        assertThat(write(c, 8, new KvWrite.IncrementBy(b("big"), 1))).isInstanceOf(KvResult.Error.class);
+        assertThat(write(c, 6, "INCRBY", "s", "1"))
+                .isEqualTo(new Reply.Error("ERR", "value is not an integer or out of range"));
+        assertThat(write(c, 7, "SET", "big", Long.toString(Long.MAX_VALUE))).isEqualTo(Reply.OK);
+        assertThat(write(c, 8, "INCRBY", "big", "1")).isInstanceOf(Reply.Error.class);
         assertThat(get("big")).isEqualTo(Long.toString(Long.MAX_VALUE));
-        assertThat(write(c, 9, new KvWrite.Set(b("padded"), b(" 1")))).isEqualTo(KvResult.OK);
-        assertThat(write(c, 10, new KvWrite.IncrementBy(b("padded"), 1))).isInstanceOf(KvResult.Error.class);
+        assertThat(write(c, 9, "SET", "padded", " 1")).isEqualTo(Reply.OK);
+        assertThat(write(c, 10, "INCRBY", "padded", "1")).isInstanceOf(Reply.Error.class);
     }
 
     @Test
     void multiSetMultiGetAndCompareAndSet() {
         long c = register();
-        assertThat(write(c, 1, new KvWrite.MultiSet(List.of(b("k1"), b("k2")), List.of(b("v1"), b("v2")))))
-                .isEqualTo(KvResult.OK);
-        KvResult.Array values = (KvResult.Array) query(new KvQuery.MultiGet(List.of(b("k1"), b("no"), b("k2"))));
+        assertThat(write(c, 1, "MSET", "k1", "v1", "k2", "v2"))
+                .isEqualTo(Reply.OK);
+        Reply.Array values = (Reply.Array) read("MGET", "k1", "no", "k2");
         assertThat(values.elements()).hasSize(3);
-        assertThat(values.elements().get(0)).isEqualTo(b("v1"));
-        assertThat(values.elements().get(1)).isNull();
-        assertThat(values.elements().get(2)).isEqualTo(b("v2"));
-        assertThat(write(c, 2, new KvWrite.CompareAndSet(b("k1"), b("wrong"), b("x")))).isEqualTo(new KvResult.Int(0));
+        assertThat(((Reply.Bulk) values.elements().get(0)).value()).isEqualTo(b("v1"));
+        assertThat(values.elements().get(1)).isEqualTo(Reply.NIL);
+        assertThat(((Reply.Bulk) values.elements().get(2)).value()).isEqualTo(b("v2"));
+        assertThat(write(c, 2, "CAS", "k1", "wrong", "x")).isEqualTo(integer(0));
         assertThat(get("k1")).isEqualTo("v1");
-        assertThat(write(c, 3, new KvWrite.CompareAndSet(b("k1"), b("v1"), b("x")))).isEqualTo(new KvResult.Int(1));
+        assertThat(write(c, 3, "CAS", "k1", "v1", "x")).isEqualTo(integer(1));
         assertThat(get("k1")).isEqualTo("x");
-        assertThat(write(c, 4, new KvWrite.CompareAndSet(b("missing"), b(""), b("y")))).isEqualTo(new KvResult.Int(0));
+        assertThat(write(c, 4, "CAS", "missing", "", "y")).isEqualTo(integer(0));
         assertThat(get("missing")).isNull();
     }
 
     @Test
     void aRetriedWriteAppliesOnceAndReturnsTheFirstResult() {
         long c = register();
-        assertThat(write(c, 1, new KvWrite.IncrementBy(b("n"), 5))).isEqualTo(new KvResult.Int(5));
+        assertThat(write(c, 1, "INCRBY", "n", "5")).isEqualTo(integer(5));
         // The same (client, sequence) again, e.g. resent to a new leader after a timeout.
-        assertThat(write(c, 1, new KvWrite.IncrementBy(b("n"), 5))).isEqualTo(new KvResult.Int(5));
+        assertThat(write(c, 1, "INCRBY", "n", "5")).isEqualTo(integer(5));
         assertThat(get("n")).isEqualTo("5");
-        assertThat(write(c, 2, new KvWrite.IncrementBy(b("n"), 5))).isEqualTo(new KvResult.Int(10));
-        assertThat(write(c, 2, new KvWrite.IncrementBy(b("n"), 5))).isEqualTo(new KvResult.Int(10));
+        assertThat(write(c, 2, "INCRBY", "n", "5")).isEqualTo(integer(10));
+        assertThat(write(c, 2, "INCRBY", "n", "5")).isEqualTo(integer(10));
         assertThat(get("n")).isEqualTo("10");
     }
 
     @Test
     void aSessionsWritesApplyStrictlyInSequenceOrder() {
         long c = register();
-        assertThat(write(c, 1, new KvWrite.Set(b("k"), b("one")))).isEqualTo(KvResult.OK);
-        KvResult early = write(c, 3, new KvWrite.Set(b("k"), b("three")));
-        assertThat(((KvResult.Error) early).code()).isEqualTo(ErrorCodes.OUTOFORDER);
+        assertThat(write(c, 1, "SET", "k", "one")).isEqualTo(Reply.OK);
+        Reply early = write(c, 3, "SET", "k", "three");
+        assertThat(((Reply.Error) early).code()).isEqualTo(ErrorCodes.OUTOFORDER);
         assertThat(get("k")).isEqualTo("one");
-        assertThat(write(c, 2, new KvWrite.Set(b("k"), b("two")))).isEqualTo(KvResult.OK);
-        assertThat(write(c, 3, new KvWrite.Set(b("k"), b("three")))).isEqualTo(KvResult.OK);
+        assertThat(write(c, 2, "SET", "k", "two")).isEqualTo(Reply.OK);
+        assertThat(write(c, 3, "SET", "k", "three")).isEqualTo(Reply.OK);
         assertThat(get("k")).isEqualTo("three");
     }
 
     @Test
     void aDuplicateOfAnOlderWriteIsNotAppliedAgain() {
         long c = register();
-        write(c, 1, new KvWrite.IncrementBy(b("n"), 1));
-        write(c, 2, new KvWrite.IncrementBy(b("n"), 1));
-        KvResult late = write(c, 1, new KvWrite.IncrementBy(b("n"), 1));
-        assertThat(((KvResult.Error) late).code()).isEqualTo(ErrorCodes.UNKNOWN);
-        assertThat(((KvResult.Error) late).message()).contains("was applied before");
+        write(c, 1, "INCRBY", "n", "1");
+        write(c, 2, "INCRBY", "n", "1");
+        Reply late = write(c, 1, "INCRBY", "n", "1");
+        assertThat(((Reply.Error) late).code()).isEqualTo(ErrorCodes.UNKNOWN);
+        assertThat(((Reply.Error) late).message()).contains("was applied before");
         assertThat(get("n")).isEqualTo("2");
     }
 
@@ -137,8 +160,8 @@ class KvStateMachineTest {
     void sessionsAreIndependent() {
         long first = register();
         long second = register();
-        write(first, 1, new KvWrite.IncrementBy(b("n"), 1));
-        assertThat(write(second, 1, new KvWrite.IncrementBy(b("n"), 1))).isEqualTo(new KvResult.Int(2));
+        write(first, 1, "INCRBY", "n", "1");
+        assertThat(write(second, 1, "INCRBY", "n", "1")).isEqualTo(integer(2));
     }
 
     @Test
@@ -146,15 +169,15 @@ class KvStateMachineTest {
         long a = register();
         long b = register();
         long c = register();
-        write(a, 1, new KvWrite.Set(b("x"), b("1"))); // a is now the most recently used; b the least
+        write(a, 1, "SET", "x", "1"); // a is now the most recently used; b the least
         long d = register(); // a fourth session: limit is 3
         assertThat(machine.sessionCount()).isEqualTo(3);
         assertThat(machine.hasSession(b)).isFalse();
         assertThat(machine.hasSession(a)).isTrue();
         assertThat(machine.hasSession(c)).isTrue();
         assertThat(machine.hasSession(d)).isTrue();
-        KvResult refused = write(b, 1, new KvWrite.Set(b("x"), b("2")));
-        assertThat(((KvResult.Error) refused).code()).isEqualTo(ErrorCodes.SESSIONEXPIRED);
+        Reply refused = write(b, 1, "SET", "x", "2");
+        assertThat(((Reply.Error) refused).code()).isEqualTo(ErrorCodes.SESSIONEXPIRED);
         assertThat(get("x")).isEqualTo("1");
     }
 
@@ -162,10 +185,10 @@ class KvStateMachineTest {
     void twoReplicasApplyingTheSameLogAgreeOnEveryResultAndSession() {
         KvStateMachine other = new KvStateMachine(3);
         List<byte[]> log = new ArrayList<>();
-        log.add(KvCodec.encode(new KvCommand.RegisterClient()));
+        log.add(EntryCodec.encode(new KvEntry.Register(T0)));
         for (int i = 0; i < 6; i++) {
-            log.add(KvCodec.encode(new KvCommand.RegisterClient()));
-            log.add(KvCodec.encode(new KvCommand.SessionWrite(i + 1, 1, new KvWrite.IncrementBy(b("n"), i))));
+            log.add(EntryCodec.encode(new KvEntry.Register(T0)));
+            log.add(session(i + 1, 1, "INCRBY", "n", Integer.toString(i)));
         }
         for (int i = 0; i < log.size(); i++) {
             assertThat(Arrays.equals(machine.apply(i + 1, log.get(i)), other.apply(i + 1, log.get(i)))).isTrue();
@@ -178,35 +201,96 @@ class KvStateMachineTest {
 
     @Test
     void malformedEntriesAreSkippedWithAnErrorNotAnException() {
-        KvResult result = KvCodec.decodeResult(machine.apply(1, new byte[] {9, 9}));
-        assertThat(((KvResult.Error) result).message()).contains("malformed command");
-        KvResult queried = KvCodec.decodeResult(machine.query(new byte[] {1}));
-        assertThat(((KvResult.Error) queried).message()).contains("malformed query");
+        Reply result = EntryCodec.decodeReply(machine.apply(1, new byte[] {9, 9}));
+        assertThat(((Reply.Error) result).message()).contains("malformed command");
+        Reply queried = EntryCodec.decodeReply(machine.query(new byte[] {2}));
+        assertThat(((Reply.Error) queried).message()).contains("malformed query");
     }
 
     @Test
     void digestDependsOnTheDataNotOnTheOrderOfWritesOrSessions() {
         long c = register();
-        write(c, 1, new KvWrite.Set(b("a"), b("1")));
-        write(c, 2, new KvWrite.Set(b("b"), b("2")));
+        write(c, 1, "SET", "a", "1");
+        write(c, 2, "SET", "b", "2");
         StateDigest first = machine.digest();
         assertThat(first.appliedIndex()).isEqualTo(index);
         assertThat(first.keys()).isEqualTo(2);
 
         KvStateMachine other = new KvStateMachine(3);
-        other.apply(1, KvCodec.encode(new KvCommand.RegisterClient()));
-        other.apply(2, KvCodec.encode(new KvCommand.RegisterClient()));
-        other.apply(3, KvCodec.encode(new KvCommand.SessionWrite(2, 1, new KvWrite.Set(b("b"), b("2")))));
-        other.apply(4, KvCodec.encode(new KvCommand.SessionWrite(2, 2, new KvWrite.Set(b("a"), b("1")))));
+        other.apply(1, EntryCodec.encode(new KvEntry.Register(T0)));
+        other.apply(2, EntryCodec.encode(new KvEntry.Register(T0)));
+        other.apply(3, session(2, 1, "SET", "b", "2"));
+        other.apply(4, session(2, 2, "SET", "a", "1"));
         assertThat(other.digest().sha256()).isEqualTo(first.sha256());
 
         // Moving a byte between key and value must change the digest (entries are length-prefixed).
-        other.apply(5, KvCodec.encode(new KvCommand.SessionWrite(2, 3, new KvWrite.Set(b("a"), b("x")))));
+        other.apply(5, session(2, 3, "SET", "a", "x"));
         assertThat(other.digest().sha256()).isNotEqualTo(first.sha256());
         KvStateMachine shifted = new KvStateMachine(3);
-        shifted.apply(1, KvCodec.encode(new KvCommand.RegisterClient()));
-        shifted.apply(2, KvCodec.encode(new KvCommand.SessionWrite(1, 1, new KvWrite.Set(b("a1"), b("")))));
-        shifted.apply(3, KvCodec.encode(new KvCommand.SessionWrite(1, 2, new KvWrite.Set(b("b"), b("2")))));
+        shifted.apply(1, EntryCodec.encode(new KvEntry.Register(T0)));
+        shifted.apply(2, session(1, 1, "SET", "a1", ""));
+        shifted.apply(3, session(1, 2, "SET", "b", "2"));
         assertThat(shifted.digest().sha256()).isNotEqualTo(first.sha256());
+    }
+
+    @Test
+    void timeComesFromTheLogAndNeverRunsBackwards() {
+        long c = register();
+        writeAt(T0, c, 1, "SET", "k", "v", "PX", "1000");
+        assertThat(readAt(T0 + 999, "GET", "k")).usingRecursiveComparison().isEqualTo(new Reply.Bulk(b("v")));
+        assertThat(readAt(T0 + 1_000, "GET", "k")).isEqualTo(Reply.NIL); // invisible at once, not yet deleted
+        assertThat(read("DBSIZE")).isEqualTo(integer(1));
+        // A new leader whose clock is behind stamps an earlier time: the state machine keeps its own.
+        writeAt(T0 + 5_000, c, 2, "SET", "other", "x");
+        assertThat(writeAt(T0 - 60_000, c, 3, "SET", "t", "v", "PX", "100")).isEqualTo(Reply.OK);
+        assertThat(readAt(T0 + 5_050, "PTTL", "t")).isEqualTo(integer(50));
+        // A read stamped earlier than the last entry reads at the last entry's time.
+        assertThat(readAt(0, "GET", "k")).isEqualTo(Reply.NIL);
+    }
+
+    @Test
+    void aSweepDeletesExpiredKeysAtItsStampedTime() {
+        long c = register();
+        writeAt(T0, c, 1, "SET", "a", "1", "PX", "10");
+        writeAt(T0, c, 2, "SET", "b", "1", "PX", "20");
+        writeAt(T0, c, 3, "SET", "c", "1");
+        assertThat(machine.nextExpiryMillis()).isEqualTo(T0 + 10);
+        assertThat(apply(new KvEntry.Sweep(T0 + 15, 100))).isEqualTo(integer(1));
+        assertThat(read("DBSIZE")).isEqualTo(integer(2));
+        assertThat(apply(new KvEntry.Sweep(T0 + 100, 100))).isEqualTo(integer(1));
+        assertThat(read("DBSIZE")).isEqualTo(integer(1));
+        assertThat(machine.nextExpiryMillis()).isEqualTo(KeyEntry.NO_EXPIRY);
+    }
+
+    @Test
+    void aTransactionAppliesAllItsCommandsAtOneIndexUnlessAWatchedKeyChanged() {
+        long c = register();
+        write(c, 1, "SET", "k", "1");
+        long watchedAt = index;
+        Reply exec = apply(new KvEntry.SessionCommand(T0, c, 2, new KvEntry.Exec(
+                List.of(new KvEntry.Watch(b("k"), watchedAt)), List.of(argv("INCR", "k"), argv("GET", "k"),
+                        argv("LPUSH", "k", "x"), argv("INCR", "k")))));
+        assertThat(exec).usingRecursiveComparison().isEqualTo(new Reply.Array(List.of(integer(2),
+                new Reply.Bulk(b("2")), new Reply.Error("WRONGTYPE", "Operation against a key holding the wrong kind of value"),
+                integer(3))));
+        // Now k changed after watchedAt: a transaction watching it at that index applies nothing.
+        Reply refused = apply(new KvEntry.SessionCommand(T0, c, 3, new KvEntry.Exec(
+                List.of(new KvEntry.Watch(b("k"), watchedAt)), List.of(argv("SET", "k", "lost")))));
+        assertThat(refused).isEqualTo(Reply.NULL_ARRAY);
+        assertThat(get("k")).isEqualTo("3");
+        // A retried EXEC returns its recorded reply.
+        assertThat(apply(new KvEntry.SessionCommand(T0, c, 3, new KvEntry.Exec(List.of(), List.of(argv("SET", "k", "x"))))))
+                .isEqualTo(Reply.NULL_ARRAY);
+        // The WATCH read answers the applied index.
+        Reply watchIndex = EntryCodec.decodeReply(machine.query(EntryCodec.encode(new KvQuery.WatchIndex(T0))));
+        assertThat(watchIndex).isEqualTo(integer(index));
+    }
+
+    @Test
+    void readsRefuseCommandsThatWriteAndTheLogRefusesConnectionCommands() {
+        assertThat(((Reply.Error) read("SET", "k", "v")).message()).contains("not a read");
+        long c = register();
+        assertThat(((Reply.Error) write(c, 1, "MULTI")).message()).contains("cannot be replicated");
+        assertThat(write(c, 2, "PING")).isEqualTo(new Reply.Status("PONG"));
     }
 }

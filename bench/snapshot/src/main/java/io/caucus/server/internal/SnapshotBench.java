@@ -4,10 +4,10 @@ import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.NodeId;
 import io.caucus.core.SnapshotMetadata;
 import io.caucus.core.message.InstallSnapshot;
-import io.caucus.kv.state.KvCodec;
-import io.caucus.kv.state.KvCommand;
+import io.caucus.kv.state.EntryCodec;
+import io.caucus.kv.state.KvEntry;
+import io.caucus.kv.state.KvQuery;
 import io.caucus.kv.state.KvStateMachine;
-import io.caucus.kv.state.KvWrite;
 import io.caucus.server.SnapshotOptions;
 import io.caucus.server.StateMachine;
 import io.caucus.storage.DurableLog;
@@ -85,27 +85,28 @@ public final class SnapshotBench {
                 restored.restore(appliedIndex, data);
             }
             report("restore (read, check, rebuild map)", start, "dbsize "
-                    + KvCodec.decodeResult(restored.query(KvCodec.encode(new io.caucus.kv.state.KvQuery.DbSize()))));
+                    + EntryCodec.decodeReply(restored.query(EntryCodec.encode(new KvQuery.Call(0,
+                            List.of("DBSIZE".getBytes(StandardCharsets.US_ASCII)))))));
         }
     }
 
     private static long fill(KvStateMachine machine, long keys, int valueBytes) {
         long index = 1;
-        machine.apply(index, KvCodec.encode(new KvCommand.RegisterClient()));
+        machine.apply(index, EntryCodec.encode(new KvEntry.Register(0)));
         long client = index;
         SplittableRandom random = new SplittableRandom(42);
         long sequence = 0;
         for (long first = 0; first < keys; first += KEYS_PER_COMMAND) {
-            List<byte[]> batchKeys = new ArrayList<>(KEYS_PER_COMMAND);
-            List<byte[]> batchValues = new ArrayList<>(KEYS_PER_COMMAND);
+            List<byte[]> mset = new ArrayList<>(1 + 2 * KEYS_PER_COMMAND);
+            mset.add("MSET".getBytes(StandardCharsets.US_ASCII));
             for (long k = first; k < Math.min(keys, first + KEYS_PER_COMMAND); k++) {
-                batchKeys.add(String.format(Locale.ROOT, "key:%012d", k).getBytes(StandardCharsets.US_ASCII));
+                mset.add(String.format(Locale.ROOT, "key:%012d", k).getBytes(StandardCharsets.US_ASCII));
                 byte[] value = new byte[valueBytes];
                 random.nextBytes(value);
-                batchValues.add(value);
+                mset.add(value);
             }
-            machine.apply(++index, KvCodec.encode(new KvCommand.SessionWrite(client, ++sequence,
-                    new KvWrite.MultiSet(batchKeys, batchValues))));
+            machine.apply(++index, EntryCodec.encode(new KvEntry.SessionCommand(0, client, ++sequence,
+                    new KvEntry.Call(mset))));
         }
         return index;
     }

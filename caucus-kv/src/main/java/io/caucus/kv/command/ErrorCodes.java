@@ -1,4 +1,4 @@
-package io.caucus.kv.protocol;
+package io.caucus.kv.command;
 
 /**
  * The first word of every error reply, and what it tells a client about its write. "Not applied" means a
@@ -28,6 +28,14 @@ public final class ErrorCodes {
     public static final String SESSIONEXPIRED = "SESSIONEXPIRED";
 
     private ErrorCodes() {
+    }
+
+    /**
+     * True if the state machine refused the command because of its session (expired, out of order, or a result
+     * no longer kept): its sequence number may now be a hole, so the connection opens a new session.
+     */
+    public static boolean isSessionRefusal(String code) {
+        return code.equals(SESSIONEXPIRED) || code.equals(OUTOFORDER) || code.equals(UNKNOWN);
     }
 
     /** True if a reply with this code guarantees that the write was not applied. */

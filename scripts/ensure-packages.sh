@@ -11,11 +11,24 @@ die() { echo "$me: error: $*" >&2; exit 1; }
 (( $# > 0 )) || die "usage: $0 PKG... (Debian package names)"
 command -v dpkg >/dev/null 2>&1 || die "dpkg not found: this script installs Debian packages; install $* by hand"
 
-installed() { dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed$'; }
+# installed PKG: 0 if installed, 1 if not. dpkg -s exits 1 for a package it does not know or that is not
+# installed; any other failure (dpkg itself not working, e.g. dpkg-query missing from the PATH) is an error,
+# not a reason to install.
+installed() {
+  local status rc=0 why
+  status="$(dpkg -s "$1" 2>/dev/null)" || rc=$?
+  if (( rc > 1 )); then
+    why="$(dpkg -s "$1" 2>&1)" || true
+    die "dpkg -s $1 failed (exit $rc): ${why%%$'\n'*}"
+  fi
+  grep -q '^Status: install ok installed$' <<< "$status"
+}
 
 missing=()
 for pkg in "$@"; do
-  installed "$pkg" || missing+=("$pkg")
+  if ! installed "$pkg"; then
+    missing+=("$pkg")
+  fi
 done
 (( ${#missing[@]} == 0 )) && exit 0
 

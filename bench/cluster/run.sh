@@ -8,7 +8,8 @@
 #   VALUE_BYTES=100 RB_REQUESTS=100000 (per redis-benchmark test) PROFILE=1 (JFR of the Caucus leader)
 #   BASE_PORT=16300 (ports BASE_PORT+11..BASE_PORT+50 on 127.0.0.1 are used)
 #   SYSTEMS="caucus etcd redis" (a subset runs only those; the ratios need caucus and the other one)
-# Missing Debian packages (etcd-server etcd-client redis-server redis-tools) are installed with apt-get.
+# Missing Debian packages (etcd-server etcd-client redis-server redis-tools) are installed by
+# scripts/ensure-packages.sh (apt-get).
 # Everything started here is stopped on exit.
 set -euo pipefail
 
@@ -55,18 +56,6 @@ trap 'exit 130' INT TERM
 stop_all() { cleanup; }
 
 # ---------------------------------------------------------------- prerequisites
-ensure_packages() {
-  local missing=() pkg
-  for pkg in etcd-server etcd-client redis-server redis-tools; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-  done
-  (( ${#missing[@]} == 0 )) && return
-  log "installing missing Debian packages: ${missing[*]}"
-  local sudo=""; (( EUID == 0 )) || sudo="sudo"
-  $sudo apt-get update
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y "${missing[@]}"
-}
-
 java_major() {
   local v; v="$("$1" -version 2>&1 | awk -F'"' '/version/ {print $2; exit}')" || true
   v="${v#1.}"; echo "${v%%[.+-]*}" | grep -E '^[0-9]+$' || echo 0
@@ -233,7 +222,7 @@ for system in $SYSTEMS; do
     *) die "SYSTEMS: unknown system '$system' (expected caucus, etcd and/or redis)" ;;
   esac
 done
-ensure_packages
+"$root/scripts/ensure-packages.sh" etcd-server etcd-client redis-server redis-tools
 build
 jdk="$(find_jdk)"
 for port in $(seq $((BASE_PORT + 11)) $((BASE_PORT + 50))); do

@@ -16,7 +16,8 @@
 # Tunables (environment): KEYS=10000000 VALUE_BYTES=100 BATCH=200 CONNECTIONS=4 WINDOW=25 HEAP=4g BASE_PORT=16500
 #   AUTO_SNAPSHOTS=0 (1: keep the default snapshot thresholds during the load, which re-snapshots the growing
 #   state every 64 MiB of log on every node; 0 sets both thresholds to 0, so only the explicit snapshot is taken)
-# Needs redis-cli (Debian redis-tools, installed with apt-get if missing) and python3 (generates the load).
+# Needs redis-cli (Debian redis-tools, installed by scripts/ensure-packages.sh if missing) and python3
+# (generates the load).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -60,13 +61,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ensure_redis_cli() {
-  command -v redis-cli >/dev/null && return
-  log "installing Debian package redis-tools (for redis-cli)"
-  local sudo=""; (( EUID == 0 )) || sudo="sudo"
-  $sudo apt-get update
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y redis-tools
-}
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 json() { # json FIELD-EXPRESSION: reads JSON on stdin, prints python expression over it as d
   python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
@@ -148,7 +142,7 @@ snapshot_bytes() { # the newest snapshot file of node I, in bytes
 }
 
 # ---------------------------------------------------------------- the run
-ensure_redis_cli
+"$root/scripts/ensure-packages.sh" redis-tools # redis-cli
 for port in $(seq $((BASE_PORT + 11)) $((BASE_PORT + 34))); do
   port_free "$port" || die "port $port on 127.0.0.1 is in use (set BASE_PORT to move the benchmark's ports)"
 done

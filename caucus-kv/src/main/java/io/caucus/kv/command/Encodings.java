@@ -13,7 +13,8 @@ import io.caucus.kv.state.ZSetValue;
  */
 final class Encodings {
 
-    private static final int MAX_LISTPACK_ENTRIES = 128;
+    private static final int MAX_HASH_LISTPACK_ENTRIES = 512;
+    private static final int MAX_ZSET_LISTPACK_ENTRIES = 128;
     private static final int MAX_LISTPACK_VALUE_BYTES = 64;
     private static final int MAX_INTSET_ENTRIES = 512;
     private static final int MAX_EMBSTR_BYTES = 44;
@@ -45,7 +46,7 @@ final class Encodings {
     }
 
     private static boolean compactHash(HashValue hash) {
-        if (hash.size() > MAX_LISTPACK_ENTRIES) {
+        if (hash.size() > MAX_HASH_LISTPACK_ENTRIES) {
             return false;
         }
         for (Dict.Entry<byte[]> entry : hash.entries()) {
@@ -66,7 +67,7 @@ final class Encodings {
     }
 
     private static boolean compactZSet(ZSetValue zset) {
-        if (zset.size() > MAX_LISTPACK_ENTRIES) {
+        if (zset.size() > MAX_ZSET_LISTPACK_ENTRIES) {
             return false;
         }
         for (ZSetValue.Node node : zset.ascending()) {

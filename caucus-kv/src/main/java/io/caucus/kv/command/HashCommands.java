@@ -9,7 +9,6 @@ import io.caucus.kv.command.KeyCommands.ScanOptions;
 import io.caucus.kv.state.Dict;
 import io.caucus.kv.state.HashValue;
 import io.caucus.kv.state.KeyEntry;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -171,49 +170,20 @@ public final class HashCommands {
     }
 
     /**
-     * HINCRBYFLOAT key field increment, in long double arithmetic as INCRBYFLOAT. Redis refuses an infinite
-     * increment, and a sum that would be infinite (an "inf" value, or an overflow); the BigDecimal arithmetic of
-     * {@link RedisNumbers} has no infinity, so the spellings of infinity that strtold reads are recognised here.
+     * HINCRBYFLOAT key field increment, in long double arithmetic as INCRBYFLOAT, with Redis's checks in its
+     * order (see {@link RedisNumbers#hincrByFloat}).
      */
     private static Reply hincrbyfloat(CommandContext context, List<byte[]> args) {
-        byte[] incrementText = args.get(3);
-        if (spellsInfinity(incrementText)) {
-            throw CommandException.err("value is NaN or Infinity");
-        }
-        BigDecimal increment = StringCommands.longDouble(incrementText);
-        KeyEntry entry = context.write(args.get(1));
-        byte[] current = field(hash(entry), args.get(2));
-        if (current != null && spellsInfinity(current)) {
-            throw infiniteResult();
-        }
-        BigDecimal value = BigDecimal.ZERO;
-        if (current != null) {
-            try {
-                value = RedisNumbers.parseLongDouble(current);
-            } catch (NumberFormatException e) {
-                throw CommandException.err("hash value is not a float");
-            }
-        }
-        BigDecimal sum;
         try {
-            sum = RedisNumbers.addLongDouble(value, increment);
-        } catch (ArithmeticException e) { // past the long double range
-            throw infiniteResult();
+            RedisNumbers.checkHashIncrement(args.get(3)); // refused before the key's type is looked at
+            KeyEntry entry = context.write(args.get(1));
+            byte[] current = field(hash(entry), args.get(2));
+            byte[] result = RedisNumbers.hincrByFloat(current, args.get(3)).getBytes(StandardCharsets.US_ASCII);
+            setField(context, entry, args.get(1), args.get(2), result);
+            return new Reply.Bulk(result);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw CommandException.ofLine(e.getMessage());
         }
-        byte[] result = RedisNumbers.formatLongDouble(sum).getBytes(StandardCharsets.US_ASCII);
-        setField(context, entry, args.get(1), args.get(2), result);
-        return new Reply.Bulk(result);
-    }
-
-    private static CommandException infiniteResult() {
-        return CommandException.err("increment would produce NaN or Infinity");
-    }
-
-    /** True for what strtold reads as an infinity: [+-]inf or [+-]infinity, in any case. */
-    private static boolean spellsInfinity(byte[] text) {
-        int start = text.length > 0 && (text[0] == '+' || text[0] == '-') ? 1 : 0;
-        String rest = new String(text, start, text.length - start, StandardCharsets.ISO_8859_1);
-        return rest.equalsIgnoreCase("inf") || rest.equalsIgnoreCase("infinity");
     }
 
     /** Sets one field of the hash at {@code entry} (null: the key is created) to {@code value}. */

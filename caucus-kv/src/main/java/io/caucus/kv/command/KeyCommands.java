@@ -117,15 +117,25 @@ public final class KeyCommands {
         return new Reply.Array(List.of(Reply.bulk(Long.toUnsignedString(nextCursor)), new Reply.Array(elements)));
     }
 
-    /** A SCAN cursor: an unsigned decimal, as Redis's strtoul reads it; {@code ERR invalid cursor} otherwise. */
+    /**
+     * A SCAN cursor as Redis reads it (C's strtoul): an optional sign and decimal digits, no leading space, at
+     * most 2^64 - 1; a minus sign negates modulo 2^64 and an empty cursor is 0. {@code ERR invalid cursor}
+     * otherwise.
+     */
     static long parseCursor(byte[] arg) {
+        String text = Arguments.text(arg);
+        if (text.isEmpty()) {
+            return 0;
+        }
+        boolean negative = text.charAt(0) == '-';
+        String digits = text.charAt(0) == '-' || text.charAt(0) == '+' ? text.substring(1) : text;
+        if (digits.isEmpty() || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw CommandException.err("invalid cursor");
+        }
         try {
-            String text = Arguments.text(arg);
-            if (text.isEmpty() || !Character.isDigit(text.charAt(0))) {
-                throw new NumberFormatException(text);
-            }
-            return Long.parseUnsignedLong(text);
-        } catch (NumberFormatException e) {
+            long value = Long.parseUnsignedLong(digits);
+            return negative ? -value : value;
+        } catch (NumberFormatException e) { // beyond 2^64 - 1
             throw CommandException.err("invalid cursor");
         }
     }

@@ -23,12 +23,21 @@ public final class CommandContext {
     private final boolean writable;
     private long random;
 
+    /** A context whose random numbers are seeded from the log index: what a replicated command runs in. */
     public CommandContext(Keyspace keyspace, long nowMillis, long index, boolean writable) {
+        this(keyspace, nowMillis, index, writable, index);
+    }
+
+    /**
+     * A context with its own random seed: a read is not replicated, so each may draw differently (RANDOMKEY
+     * twice on an unchanged state need not answer the same key).
+     */
+    public CommandContext(Keyspace keyspace, long nowMillis, long index, boolean writable, long randomSeed) {
         this.keyspace = keyspace;
         this.nowMillis = nowMillis;
         this.index = index;
         this.writable = writable;
-        this.random = index * 0x9E3779B97F4A7C15L;
+        this.random = randomSeed * 0x9E3779B97F4A7C15L;
     }
 
     public Keyspace keyspace() {

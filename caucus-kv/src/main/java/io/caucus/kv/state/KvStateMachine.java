@@ -33,6 +33,8 @@ public final class KvStateMachine implements StateMachine {
     private long appliedIndex;
     /** The time of the last entry applied: entries run at max(their stamp, this). */
     private long timeMillis;
+    /** Reads answered, to seed each read's random choices differently (reads are not replicated). */
+    private long reads;
 
     public KvStateMachine(int maxSessions) {
         this.sessions = new SessionTable(maxSessions);
@@ -138,7 +140,8 @@ public final class KvStateMachine implements StateMachine {
                 CommandSpec spec = call.argv().isEmpty() ? null : CommandTable.lookup(call.argv().getFirst());
                 yield spec != null && spec.isWrite()
                         ? Reply.error("'" + spec.name().toLowerCase(Locale.ROOT) + "' changes data: not a read")
-                        : CommandTable.execute(new CommandContext(keyspace, now, appliedIndex, false), call.argv());
+                        : CommandTable.execute(new CommandContext(keyspace, now, appliedIndex, false,
+                                appliedIndex ^ Long.rotateLeft(++reads, 32)), call.argv());
             }
         };
         return EntryCodec.encode(reply);

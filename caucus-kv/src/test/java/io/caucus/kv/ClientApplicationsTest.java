@@ -15,8 +15,6 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.protocol.ProtocolVersion;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,9 +58,8 @@ import redis.clients.jedis.resps.Tuple;
  * <p>By default every scenario runs against one 3-node Caucus cluster of child JVMs (started once for the
  * class), with the clients of a scenario connected to different nodes, followers included. With
  * {@code -Dcaucus.apps.target=redis} the same scenarios run against a {@code redis-server} started on a free
- * loopback port instead (the binary is {@code redis-server} on the PATH, or {@code -Dcaucus.apps.redisServer}),
- * which shows that each scenario is a correct use of Redis. Against Caucus they fail until caucus-kv serves the
- * commands they use (SET NX PX, EXPIRE and TTLs, MULTI/EXEC/WATCH, hashes, sets, lists with LMOVE, sorted sets).
+ * loopback port instead (see {@link RedisServerProcess}), which shows that each scenario is a correct use of
+ * Redis.
  *
  * <p>The assertions are what the applications rely on; where a test waits for an expiry it polls with a
  * deadline and the TTLs are short.
@@ -81,8 +78,7 @@ class ClientApplicationsTest {
 
     private Path directory;
     private ProcessCluster cluster;
-    private Process redisServer;
-    private Thread redisServerStopHook;
+    private RedisServerProcess redisServer;
     /** Client endpoints: in Caucus mode node 0 is the leader at startup, nodes 1 and 2 followers. */
     private final List<HostAndPort> nodes = new ArrayList<>();
     private final List<String> nodeNames = new ArrayList<>();
@@ -133,31 +129,11 @@ class ClientApplicationsTest {
     }
 
     private void startRedis() throws Exception {
-        int port;
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress("127.0.0.1", 0));
-            port = socket.getLocalPort();
-        }
-        String binary = System.getProperty("caucus.apps.redisServer", "redis-server");
-        redisServer = new ProcessBuilder(binary, "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", directory.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(directory.resolve("redis-server.log").toFile())
-                .start();
-        redisServerStopHook = new Thread(redisServer::destroyForcibly, "redis-server-stop");
-        Runtime.getRuntime().addShutdownHook(redisServerStopHook);
+        redisServer = RedisServerProcess.start(directory, "redis-server");
         for (int i = 0; i < 3; i++) {
-            nodes.add(new HostAndPort("127.0.0.1", port));
-            nodeNames.add("redis-server:" + port);
+            nodes.add(new HostAndPort("127.0.0.1", redisServer.port));
+            nodeNames.add("redis-server:" + redisServer.port);
         }
-        awaitTrue(Duration.ofSeconds(20), () -> {
-            assertThat(redisServer.isAlive()).as("redis-server is running (log: %s)", directory).isTrue();
-            try (Jedis jedis = jedis(0)) {
-                return jedis.ping().equals("PONG");
-            } catch (RuntimeException e) {
-                return false;
-            }
-        }, "redis-server to answer PING on port " + port);
     }
 
     @AfterAll
@@ -169,11 +145,7 @@ class ClientApplicationsTest {
             cluster.close();
         }
         if (redisServer != null) {
-            redisServer.destroy();
-            if (!redisServer.waitFor(10, TimeUnit.SECONDS)) {
-                redisServer.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-            Runtime.getRuntime().removeShutdownHook(redisServerStopHook);
+            redisServer.close();
         }
     }
 

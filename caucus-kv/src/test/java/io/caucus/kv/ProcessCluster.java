@@ -134,6 +134,11 @@ public final class ProcessCluster implements AutoCloseable {
     }
 
     /** The leader every reachable node agrees on, once one exists, within the startup deadline. */
+    /** The node's {@code /digest} fields ({@code applied}, {@code keys}, {@code sha256}), or empty. */
+    Optional<Map<String, Object>> digest(String id) {
+        return statusClient.fetch(config.node(id).http(), "/digest");
+    }
+
     String awaitLeader(List<String> among) {
         return poll(STARTUP, () -> {
             String leader = null;

@@ -18,8 +18,13 @@ public final class StatusClient {
 
     /** The node's status fields, or empty if it does not answer. */
     public Optional<Map<String, Object>> fetch(InetSocketAddress address) {
+        return fetch(address, "/status");
+    }
+
+    /** The fields of the node's JSON answer at {@code path} (e.g. {@code /digest}), or empty if it does not answer. */
+    public Optional<Map<String, Object>> fetch(InetSocketAddress address, String path) {
         HttpRequest request = HttpRequest.newBuilder(
-                        URI.create("http://" + address.getHostString() + ":" + address.getPort() + "/status"))
+                        URI.create("http://" + address.getHostString() + ":" + address.getPort() + path))
                 .timeout(Duration.ofSeconds(2)).GET().build();
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());

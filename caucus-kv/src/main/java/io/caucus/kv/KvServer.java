@@ -14,7 +14,6 @@ import io.caucus.kv.protocol.RespCodec;
 import io.caucus.kv.protocol.RespHandler;
 import io.caucus.kv.state.KvStateMachine;
 import io.caucus.kv.cluster.ExpirySweeper;
-import io.caucus.kv.state.KeyEntry;
 import io.caucus.kv.state.StateDigest;
 import io.caucus.server.CaucusNode;
 import io.caucus.transport.NettyIo;
@@ -54,7 +53,7 @@ public final class KvServer implements AutoCloseable {
 
     /** Serves {@code node} (already started, running a {@link KvStateMachine}) on {@code self}'s ports. */
     KvServer(ClusterConfig config, ClusterConfig.Node self, CaucusNode node) throws IOException {
-        this(config, self, node, () -> null, () -> KeyEntry.NO_EXPIRY);
+        this(config, self, node, () -> null, () -> Long.MAX_VALUE);
     }
 
     /**

@@ -19,6 +19,13 @@ public final class CommandTable {
 
     private static final Map<String, CommandSpec> BY_NAME = build();
 
+    /**
+     * Arities of the subcommands of commands that have them (Redis's convention), checked before a command runs
+     * or is queued in MULTI, as Redis 7.0 checks them.
+     */
+    private static final Map<String, Map<String, Integer>> SUBCOMMAND_ARITY = Map.of(
+            "OBJECT", Map.of("ENCODING", 3, "REFCOUNT", 3, "IDLETIME", 3, "FREQ", 3, "HELP", 2));
+
     private CommandTable() {
     }
 
@@ -59,7 +66,20 @@ public final class CommandTable {
         if (spec == null) {
             return unknownCommand(argv);
         }
-        return spec.arityAllows(argv.size()) ? null : CommandException.wrongArity(spec.name()).reply();
+        if (!spec.arityAllows(argv.size())) {
+            return CommandException.wrongArity(spec.name()).reply();
+        }
+        Map<String, Integer> subcommands = SUBCOMMAND_ARITY.get(spec.name());
+        if (subcommands == null) {
+            return null;
+        }
+        String sub = new String(argv.get(1), StandardCharsets.ISO_8859_1).toUpperCase(Locale.ROOT);
+        Integer arity = subcommands.get(sub);
+        if (arity == null) {
+            return Reply.error("unknown subcommand '" + printable(argv.get(1)) + "'. Try " + spec.name() + " HELP.");
+        }
+        boolean fits = arity >= 0 ? argv.size() == arity : argv.size() >= -arity;
+        return fits ? null : CommandException.wrongArity(spec.name() + "|" + sub).reply();
     }
 
     /**

@@ -253,19 +253,16 @@ public final class KeyCommands {
         };
     }
 
-    /** OBJECT ENCODING | REFCOUNT | IDLETIME | FREQ | HELP, for clients that ask. */
+    /**
+     * OBJECT ENCODING | REFCOUNT | IDLETIME | FREQ | HELP, for clients that ask. The subcommand and its arity were
+     * checked by the table ({@link CommandTable#refusal}).
+     */
     private static Reply object(CommandContext context, List<byte[]> args) {
         String sub = Arguments.upper(args.get(1));
-        if (sub.equals("HELP") && args.size() == 2) {
-            return Reply.bulks(List.of(Arguments.bytes("OBJECT <subcommand> [<arg> [value] [opt] ...]."),
+        if (sub.equals("HELP")) {
+            return Reply.bulks(List.of(Arguments.bytes("OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"),
                     Arguments.bytes("ENCODING <key>"), Arguments.bytes("REFCOUNT <key>"),
                     Arguments.bytes("IDLETIME <key>")));
-        }
-        if (!List.of("ENCODING", "REFCOUNT", "IDLETIME", "FREQ").contains(sub)) {
-            throw CommandException.err("unknown subcommand '" + Arguments.text(args.get(1)) + "'. Try OBJECT HELP.");
-        }
-        if (args.size() != 3) {
-            throw CommandException.wrongArity("object|" + sub);
         }
         KeyEntry entry = context.read(args.get(2));
         if (entry == null) {

@@ -193,33 +193,38 @@ public final class StringCommands {
         return Reply.OK;
     }
 
-    /** GETEX key [EX s | PX ms | EXAT s | PXAT ms | PERSIST]. */
+    /**
+     * GETEX key [EX s | PX ms | EXAT s | PXAT ms | PERSIST], checked in Redis 7.0's order: the options' syntax,
+     * then the key (a missing key answers nil whatever the time says), its type, and only then the time.
+     */
     private static Reply getex(CommandContext context, List<byte[]> args) {
         String unit = null;
-        long amount = 0;
+        byte[] amount = null;
         boolean persist = false;
         for (int i = 2; i < args.size(); i++) {
             byte[] option = args.get(i);
             if ((is(option, "EX") || is(option, "PX") || is(option, "EXAT") || is(option, "PXAT"))
                     && unit == null && !persist && i + 1 < args.size()) {
                 unit = Arguments.upper(option);
-                amount = integer(args.get(++i));
+                amount = args.get(++i);
             } else if (is(option, "PERSIST") && unit == null) {
                 persist = true;
             } else {
                 throw CommandException.syntax();
             }
         }
-        long expireAt = unit == null ? 0 : absoluteExpiry(context, amount, unit, "getex");
         KeyEntry entry = context.write(args.get(1));
         byte[] value = string(entry);
         if (value == null) {
             return Reply.NIL;
         }
-        if (unit != null && expireAt <= context.nowMillis()) {
-            context.delete(args.get(1));
-        } else if (unit != null) {
-            context.setExpiry(entry, expireAt);
+        if (unit != null) {
+            long expireAt = absoluteExpiry(context, integer(amount), unit, "getex");
+            if (expireAt <= context.nowMillis()) {
+                context.delete(args.get(1));
+            } else {
+                context.setExpiry(entry, expireAt);
+            }
         } else if (persist && entry.hasExpiry()) {
             context.setExpiry(entry, KeyEntry.NO_EXPIRY);
         }

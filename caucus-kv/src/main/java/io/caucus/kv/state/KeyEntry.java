@@ -6,8 +6,11 @@ package io.caucus.kv.state;
  */
 public final class KeyEntry extends Dict.Entry<Object> {
 
-    /** {@link #expireAtMillis()} of a key without a time to live. */
-    public static final long NO_EXPIRY = Long.MAX_VALUE;
+    /**
+     * {@link #expireAtMillis()} of a key without a time to live. Never a stored expiry: a time at or before the
+     * state's time deletes the key instead, and the state's time is never negative.
+     */
+    public static final long NO_EXPIRY = Long.MIN_VALUE;
 
     long expireAtMillis = NO_EXPIRY;
     long modifiedIndex;
@@ -30,6 +33,6 @@ public final class KeyEntry extends Dict.Entry<Object> {
     }
 
     boolean expiredAt(long nowMillis) {
-        return expireAtMillis <= nowMillis;
+        return expireAtMillis != NO_EXPIRY && expireAtMillis <= nowMillis;
     }
 }

@@ -261,9 +261,9 @@ public final class Keyspace {
         return deleted;
     }
 
-    /** The earliest expiry time of any key, or {@link KeyEntry#NO_EXPIRY}. */
+    /** The earliest expiry time of any key, or {@link Long#MAX_VALUE} if no key has a time to live. */
     public long nextExpiryMillis() {
-        return expiries.isEmpty() ? KeyEntry.NO_EXPIRY : expiries.first().atMillis();
+        return expiries.isEmpty() ? Long.MAX_VALUE : expiries.first().atMillis();
     }
 
     /** Keys with a time to live (INFO's keyspace line). */

@@ -147,7 +147,7 @@ public final class KvStateMachine implements StateMachine {
         return EntryCodec.encode(reply);
     }
 
-    /** The earliest time at which a key expires, for the leader's sweep ({@link KeyEntry#NO_EXPIRY}: none). */
+    /** The earliest time at which a key expires, for the leader's sweep ({@link Long#MAX_VALUE}: none). */
     public synchronized long nextExpiryMillis() {
         return keyspace.nextExpiryMillis();
     }

@@ -43,7 +43,7 @@ class KeyspaceTest {
         assertThat(liveKeys(0)).containsExactlyInAnyOrder("k2", "k3", "k4", "forever");
         assertThat(keyspace.sweep(1_000, 100, 3)).isEqualTo(3);
         assertThat(liveKeys(0)).containsExactly("forever");
-        assertThat(keyspace.nextExpiryMillis()).isEqualTo(KeyEntry.NO_EXPIRY);
+        assertThat(keyspace.nextExpiryMillis()).isEqualTo(Long.MAX_VALUE);
     }
 
     @Test

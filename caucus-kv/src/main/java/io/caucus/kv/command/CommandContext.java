@@ -4,6 +4,7 @@ import io.caucus.kv.state.HashValue;
 import io.caucus.kv.state.KeyEntry;
 import io.caucus.kv.state.Keyspace;
 import io.caucus.kv.state.ListValue;
+import io.caucus.kv.state.ScriptCache;
 import io.caucus.kv.state.SetValue;
 import io.caucus.kv.state.ZSetValue;
 
@@ -14,17 +15,26 @@ import io.caucus.kv.state.ZSetValue;
  *
  * <p>A read-only context ({@link #writable()} false) serves reads outside the log; its commands only look
  * ({@link #read}) and never change anything.
+ *
+ * <p>The script cache ({@link #scripts()}) is the state machine's, beside the keyspace; a context made without
+ * one (the node's own PING/ECHO, tests) serves no script commands.
  */
 public final class CommandContext {
 
     private final Keyspace keyspace;
+    private final ScriptCache scripts;
     private final long nowMillis;
     private final long index;
     private final boolean writable;
     private long random;
 
     public CommandContext(Keyspace keyspace, long nowMillis, long index, boolean writable) {
+        this(keyspace, null, nowMillis, index, writable);
+    }
+
+    public CommandContext(Keyspace keyspace, ScriptCache scripts, long nowMillis, long index, boolean writable) {
         this.keyspace = keyspace;
+        this.scripts = scripts;
         this.nowMillis = nowMillis;
         this.index = index;
         this.writable = writable;
@@ -33,6 +43,11 @@ public final class CommandContext {
 
     public Keyspace keyspace() {
         return keyspace;
+    }
+
+    /** The replicated script cache, or null if this context has none. */
+    public ScriptCache scripts() {
+        return scripts;
     }
 
     /** The time this command runs at, in milliseconds since the epoch: the log's time, not a local clock. */

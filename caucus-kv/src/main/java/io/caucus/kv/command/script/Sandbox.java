@@ -236,13 +236,22 @@ final class Sandbox {
         LuaValue message = args.arg1();
         int level = args.optint(2, 1);
         if (message.isstring() && level > 0) {
-            int line = ScriptRun.current().lineAt(level);
+            int line = ScriptRun.current().callerLine(level);
             String text = message.type() == LuaValue.TNUMBER ? CFormat.number(message.todouble())
                     : message.tojstring();
-            throw new LuaError(LuaValue.valueOf(line > 0 ? CHUNK_NAME + ":" + line + ": " + text : text));
+            throw new Raised(LuaValue.valueOf(line > 0 ? CHUNK_NAME + ":" + line + ": " + text : text));
         }
-        throw new LuaError(message.type() == LuaValue.TNUMBER ? LuaValue.valueOf(CFormat.number(message.todouble()))
+        throw new Raised(message.type() == LuaValue.TNUMBER ? LuaValue.valueOf(CFormat.number(message.todouble()))
                 : message);
+    }
+
+    /** What error() raises: its value exactly as the script gave it (with the position error() adds). */
+    static final class Raised extends LuaError {
+        private static final long serialVersionUID = 1L;
+
+        Raised(LuaValue value) {
+            super(value);
+        }
     }
 
     private static Varargs pcall(Varargs args) {
@@ -276,10 +285,25 @@ final class Sandbox {
         }
     }
 
-    /** What pcall returns for an error: the value raised (a message has its position). */
+    /**
+     * What pcall returns for an error: the value raised. A message gets the position of the line that raised it,
+     * as Lua's luaL_error gives it; luaj adds it as the error leaves a Lua function, which a Java function called
+     * by a tail call has already left: that position is added here.
+     */
     static LuaValue messageOf(LuaError e) {
         LuaValue message = e.getMessageObject();
-        return message == null ? LuaValue.NIL : message;
+        if (message == null) {
+            return LuaValue.NIL;
+        }
+        if (!(e instanceof Raised) && message.type() == LuaValue.TSTRING) {
+            ScriptRun run = ScriptRun.current();
+            String text = message.tojstring();
+            if (run.afterTailCall() && !text.startsWith(CHUNK_NAME + ":")) {
+                int line = run.callerLine(1);
+                return line > 0 ? LuaValue.valueOf(CHUNK_NAME + ":" + line + ": " + text) : message;
+            }
+        }
+        return message;
     }
 
     /** Lua 5.1's tostring, with C's number format and names that do not depend on addresses. */

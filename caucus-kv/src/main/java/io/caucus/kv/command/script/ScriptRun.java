@@ -182,6 +182,28 @@ final class ScriptRun extends DebugLib {
 
     // ------------------------------------------------------------------ where the script is
 
+    /**
+     * The line of the Lua function that called the running Java function, {@code level} frames up (1: its
+     * caller). A Java function called by a tail call ({@code return f(x)}) runs after luaj has left the calling
+     * function; Lua (which runs C functions in place) places it at the tail call, and so does this.
+     */
+    int callerLine(int level) {
+        return level == 1 && afterTailCall() ? lastLine() : lineAt(level);
+    }
+
+    /** True if the last instruction run was a tail call whose function has already returned. */
+    boolean afterTailCall() {
+        if (lastClosure == null || (depth > 0 && frames[depth - 1] == lastClosure)) {
+            return false;
+        }
+        return (lastClosure.p.code[lastPc] & 0x3f) == Lua.OP_TAILCALL;
+    }
+
+    private int lastLine() {
+        int[] lines = lastClosure == null ? null : lastClosure.p.lineinfo;
+        return lines != null && lastPc < lines.length ? lines[lastPc] : 0;
+    }
+
     /** The line the innermost Lua function is at (0 if none). */
     int currentLine() {
         return lineAt(1);
@@ -209,11 +231,7 @@ final class ScriptRun extends DebugLib {
      * {@code return redis.call(...)} is a tail call, made after its function returned), the last line run.
      */
     int errorLine() {
-        if (errorAt == instructions && errorLine > 0) {
-            return errorLine;
-        }
-        int[] lines = lastClosure == null ? null : lastClosure.p.lineinfo;
-        return lines != null && lastPc < lines.length ? lines[lastPc] : 0;
+        return errorAt == instructions && errorLine > 0 ? errorLine : lastLine();
     }
 
     /** A name for a table or function that is the same on every replica: the order in which the run named it. */

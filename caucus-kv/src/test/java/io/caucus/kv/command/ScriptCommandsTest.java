@@ -11,10 +11,12 @@ import io.caucus.server.StateMachine;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -460,5 +462,28 @@ class ScriptCommandsTest {
         Replica again = new Replica();
         again.machine.restore(restored.index, new ByteArrayInputStream(restored.snapshot()));
         assertThat(again.machine.scriptCount()).isEqualTo(2);
+    }
+
+    @Test
+    void aVersion2SnapshotWithoutScriptsIsStillRead() throws IOException {
+        Replica source = new Replica(); // one session, never written: 20 bytes
+        byte[] v3 = source.snapshot();
+        // header 24 bytes, sessions 4 + 20, WATCH memory 8 + 4: the script count (0) is at 60.
+        int scriptCount = 24 + 4 + 20 + 8 + 4;
+        assertThat(ByteBuffer.wrap(v3, 4, 4).getInt()).isEqualTo(3);
+        assertThat(ByteBuffer.wrap(v3, scriptCount, 4).getInt()).isZero();
+        ByteArrayOutputStream v2 = new ByteArrayOutputStream();
+        v2.write(v3, 0, scriptCount);
+        v2.write(v3, scriptCount + 4, v3.length - 4 - scriptCount - 4); // everything up to the old checksum
+        byte[] body = v2.toByteArray();
+        ByteBuffer.wrap(body, 4, 4).putInt(2);
+        CRC32C crc = new CRC32C();
+        crc.update(body);
+        byte[] withCrc = ByteBuffer.allocate(body.length + 4).put(body).putInt((int) crc.getValue()).array();
+
+        Replica restored = new Replica();
+        restored.write("SCRIPT", "LOAD", "return 1");
+        restored.machine.restore(source.index, new ByteArrayInputStream(withCrc));
+        assertThat(restored.machine.scriptCount()).isZero();
     }
 }

@@ -4,6 +4,7 @@ import io.caucus.kv.state.HashValue;
 import io.caucus.kv.state.KeyEntry;
 import io.caucus.kv.state.Keyspace;
 import io.caucus.kv.state.ListValue;
+import io.caucus.kv.state.ScriptCache;
 import io.caucus.kv.state.SetValue;
 import io.caucus.kv.state.ZSetValue;
 
@@ -14,10 +15,14 @@ import io.caucus.kv.state.ZSetValue;
  *
  * <p>A read-only context ({@link #writable()} false) serves reads outside the log; its commands only look
  * ({@link #read}) and never change anything.
+ *
+ * <p>The script cache ({@link #scripts()}) is the state machine's, beside the keyspace; a context made without
+ * one (the node's own PING/ECHO, tests) serves no script commands.
  */
 public final class CommandContext {
 
     private final Keyspace keyspace;
+    private final ScriptCache scripts;
     private final long nowMillis;
     private final long index;
     private final boolean writable;
@@ -25,15 +30,22 @@ public final class CommandContext {
 
     /** A context whose random numbers are seeded from the log index: what a replicated command runs in. */
     public CommandContext(Keyspace keyspace, long nowMillis, long index, boolean writable) {
-        this(keyspace, nowMillis, index, writable, index);
+        this(keyspace, null, nowMillis, index, writable, index);
+    }
+
+    /** As above, with the replicated script cache (EVAL, EVALSHA, SCRIPT). */
+    public CommandContext(Keyspace keyspace, ScriptCache scripts, long nowMillis, long index, boolean writable) {
+        this(keyspace, scripts, nowMillis, index, writable, index);
     }
 
     /**
      * A context with its own random seed: a read is not replicated, so each may draw differently (RANDOMKEY
      * twice on an unchanged state need not answer the same key).
      */
-    public CommandContext(Keyspace keyspace, long nowMillis, long index, boolean writable, long randomSeed) {
+    public CommandContext(Keyspace keyspace, ScriptCache scripts, long nowMillis, long index, boolean writable,
+                          long randomSeed) {
         this.keyspace = keyspace;
+        this.scripts = scripts;
         this.nowMillis = nowMillis;
         this.index = index;
         this.writable = writable;
@@ -42,6 +54,11 @@ public final class CommandContext {
 
     public Keyspace keyspace() {
         return keyspace;
+    }
+
+    /** The replicated script cache, or null if this context has none. */
+    public ScriptCache scripts() {
+        return scripts;
     }
 
     /** The time this command runs at, in milliseconds since the epoch: the log's time, not a local clock. */

@@ -13,18 +13,18 @@ import java.util.Map;
  * Every command Caucus serves, by name: one table maps a name to its {@link CommandSpec} (arity, kind, keys,
  * handler). Each family of commands is one class ({@link StringCommands}, {@link KeyCommands},
  * {@link HashCommands}, {@link SetCommands}, {@link ListCommands}, {@link SortedSetCommands},
- * {@link ConnectionCommands}); a new command goes into its family's list.
+ * {@link ConnectionCommands}, {@link ScriptCommands}); a new command goes into its family's list.
+ *
+ * <p>A command with subcommands whose kinds differ (SCRIPT: LOAD is a write, EXISTS a read) is a container: its
+ * subcommands have their own specs, named {@code SCRIPT|LOAD} as Redis names them, and {@link #resolve} finds the
+ * one an argument vector runs.
  */
 public final class CommandTable {
 
     private static final Map<String, CommandSpec> BY_NAME = build();
-
-    /**
-     * Arities of the subcommands of commands that have them (Redis's convention), checked before a command runs
-     * or is queued in MULTI, as Redis 7.0 checks them.
-     */
-    private static final Map<String, Map<String, Integer>> SUBCOMMAND_ARITY = Map.of(
-            "OBJECT", Map.of("ENCODING", 3, "REFCOUNT", 3, "IDLETIME", 3, "FREQ", 3, "HELP", 2));
+    /** Subcommands of the container commands, by container name, then by subcommand name (upper case). */
+    private static final Map<String, Map<String, CommandSpec>> SUBCOMMANDS = Map.of(
+            "SCRIPT", ScriptCommands.scriptSubcommands(), "OBJECT", KeyCommands.objectSubcommands());
 
     private CommandTable() {
     }
@@ -33,7 +33,7 @@ public final class CommandTable {
         Map<String, CommandSpec> table = new HashMap<>();
         List<List<CommandSpec>> families = List.of(StringCommands.commands(), KeyCommands.commands(),
                 HashCommands.commands(), SetCommands.commands(), ListCommands.commands(),
-                SortedSetCommands.commands(), ConnectionCommands.commands());
+                SortedSetCommands.commands(), ConnectionCommands.commands(), ScriptCommands.commands());
         for (List<CommandSpec> family : families) {
             for (CommandSpec spec : family) {
                 if (table.put(spec.name(), spec) != null) {
@@ -48,6 +48,25 @@ public final class CommandTable {
     public static CommandSpec lookup(byte[] name) {
         return name.length > 64 ? null : BY_NAME.get(new String(name, StandardCharsets.ISO_8859_1)
                 .toUpperCase(Locale.ROOT));
+    }
+
+    /**
+     * The spec that runs {@code argv}: the command's, or for a container (SCRIPT) its subcommand's; null if the
+     * command or the subcommand is unknown (or a container lacks its subcommand).
+     */
+    public static CommandSpec resolve(List<byte[]> argv) {
+        if (argv.isEmpty()) {
+            return null;
+        }
+        CommandSpec spec = lookup(argv.getFirst());
+        if (spec == null) {
+            return null;
+        }
+        Map<String, CommandSpec> subcommands = SUBCOMMANDS.get(spec.name());
+        if (subcommands == null) {
+            return spec;
+        }
+        return argv.size() < 2 || argv.get(1).length > 64 ? null : subcommands.get(Arguments.upper(argv.get(1)));
     }
 
     public static Collection<CommandSpec> all() {
@@ -69,17 +88,17 @@ public final class CommandTable {
         if (!spec.arityAllows(argv.size())) {
             return CommandException.wrongArity(spec.name()).reply();
         }
-        Map<String, Integer> subcommands = SUBCOMMAND_ARITY.get(spec.name());
-        if (subcommands == null) {
-            return null;
+        if (SUBCOMMANDS.containsKey(spec.name())) {
+            CommandSpec subcommand = resolve(argv);
+            if (subcommand == null) {
+                return Reply.error("unknown subcommand '" + printable(argv.get(1)) + "'. Try " + spec.name()
+                        + " HELP.");
+            }
+            if (!subcommand.arityAllows(argv.size())) {
+                return CommandException.wrongArity(subcommand.name()).reply();
+            }
         }
-        String sub = new String(argv.get(1), StandardCharsets.ISO_8859_1).toUpperCase(Locale.ROOT);
-        Integer arity = subcommands.get(sub);
-        if (arity == null) {
-            return Reply.error("unknown subcommand '" + printable(argv.get(1)) + "'. Try " + spec.name() + " HELP.");
-        }
-        boolean fits = arity >= 0 ? argv.size() == arity : argv.size() >= -arity;
-        return fits ? null : CommandException.wrongArity(spec.name() + "|" + sub).reply();
+        return null;
     }
 
     /**
@@ -91,7 +110,7 @@ public final class CommandTable {
         if (refusal != null) {
             return refusal;
         }
-        CommandSpec spec = lookup(argv.getFirst());
+        CommandSpec spec = resolve(argv);
         if (spec.handler() == null || spec.isWrite() && !context.writable()) {
             return Reply.error("'" + spec.name().toLowerCase(Locale.ROOT) + "' cannot run here");
         }

@@ -12,6 +12,7 @@ import io.caucus.kv.state.SetValue;
 import io.caucus.kv.state.ZSetValue;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** Commands on keys whatever their type: deletion, existence, renaming, scanning, and expiry. */
 public final class KeyCommands {
@@ -41,7 +42,7 @@ public final class KeyCommands {
                 new CommandSpec("RENAME", 3, Kind.WRITE, 1, 2, 1, (c, a) -> rename(c, a, false)),
                 new CommandSpec("RENAMENX", 3, Kind.WRITE, 1, 2, 1, (c, a) -> rename(c, a, true)),
                 new CommandSpec("COPY", -3, Kind.WRITE, 1, 2, 1, KeyCommands::copy),
-                new CommandSpec("OBJECT", -2, Kind.READ, 2, 2, 1, KeyCommands::object),
+                new CommandSpec("OBJECT", -2, Kind.READ, 2, 2, 1, KeyCommands::object), // see objectSubcommands
                 StringCommands.write("EXPIRE", -3, (c, a) -> expire(c, a, "EX", "expire")),
                 StringCommands.write("PEXPIRE", -3, (c, a) -> expire(c, a, "PX", "pexpire")),
                 StringCommands.write("EXPIREAT", -3, (c, a) -> expire(c, a, "EXAT", "expireat")),
@@ -251,6 +252,17 @@ public final class KeyCommands {
             case ZSetValue zset -> zset.copyOf();
             default -> throw new IllegalStateException("unknown value type " + value.getClass());
         };
+    }
+
+    /** OBJECT's subcommands, each with its arity: the table checks them before OBJECT runs or is queued. */
+    public static Map<String, CommandSpec> objectSubcommands() {
+        return Map.of("ENCODING", objectSubcommand("ENCODING", 3), "REFCOUNT", objectSubcommand("REFCOUNT", 3),
+                "IDLETIME", objectSubcommand("IDLETIME", 3), "FREQ", objectSubcommand("FREQ", 3),
+                "HELP", new CommandSpec("OBJECT|HELP", 2, Kind.READ, 0, 0, 0, KeyCommands::object));
+    }
+
+    private static CommandSpec objectSubcommand(String name, int arity) {
+        return new CommandSpec("OBJECT|" + name, arity, Kind.READ, 2, 2, 1, KeyCommands::object);
     }
 
     /**

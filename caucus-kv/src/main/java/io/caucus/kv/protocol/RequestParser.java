@@ -34,6 +34,7 @@ public final class RequestParser {
             CommandSpec known = CommandTable.lookup(arguments.getFirst());
             return new Request.Invalid(known == null ? "UNKNOWN" : known.name(), refusal);
         }
-        return new Request.Command(CommandTable.lookup(arguments.getFirst()), List.copyOf(arguments));
+        // For a command with subcommands (SCRIPT), the subcommand's spec: LOAD and EXISTS are served differently.
+        return new Request.Command(CommandTable.resolve(arguments), List.copyOf(arguments));
     }
 }

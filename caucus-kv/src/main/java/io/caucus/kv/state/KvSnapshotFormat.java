@@ -13,15 +13,17 @@ import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
 
 /**
- * The key-value state machine's snapshot format, streamed (never held whole in memory). Version 2:
+ * The key-value state machine's snapshot format, streamed (never held whole in memory). Version 3:
  *
  * <pre>
- *   int  magic "CKVS", int version (2)
+ *   int  magic "CKVS", int version (3)
  *   long applied index the snapshot was taken at, long the state's time (ms)
  *   int  session count, then per session, least recently used first (so LRU order survives a restore):
  *        long client id, long last sequence, int result length (-1: none), result bytes
  *   long index below which WATCH answers were forgotten, int count of remembered deletions, then per deletion:
  *        int key length, key bytes, long index
+ *   int  script count, then per cached script, in the order it was added (its name is the SHA1 of its bytes):
+ *        int length, script bytes
  *   long key count, then per key: byte type, int key length, key bytes, long expiry (ms; Long.MAX_VALUE: none),
  *        long index of its last change, then the value:
  *          string: int length, bytes
@@ -31,14 +33,16 @@ import java.util.zip.CheckedInputStream;
  *   int  magic "CKVE", int CRC32C of every byte before it
  * </pre>
  *
- * Version 1 (strings only, no time, no WATCH memory: per key int key length, key, int value length, value) is
- * still read, so a node upgraded from it restores its old snapshots.
+ * Versions 2 (the same without the scripts: an empty script cache) and 1 (strings only, no time, no WATCH memory,
+ * no scripts: per key int key length, key, int value length, value) are still read, so a node upgraded from them
+ * restores its old snapshots.
  */
 public final class KvSnapshotFormat {
 
     static final int MAGIC = 0x434B5653;
     static final int END_MAGIC = 0x434B5645;
-    static final int VERSION = 2;
+    static final int VERSION = 3;
+    private static final int VERSION_2 = 2;
     private static final int VERSION_1 = 1;
     /** Larger than any key or value the service accepts; a larger length means a damaged stream. */
     static final int MAX_ITEM_BYTES = 1 << 30;
@@ -60,14 +64,14 @@ public final class KvSnapshotFormat {
 
     /** What {@link #read} returns: the contents to swap in. */
     public record Contents(Header header, List<SessionEntry> sessions, Keyspace.WatchMemory watch,
-                           Keyspace.KeyTable keys) {
+                           List<byte[]> scripts, Keyspace.KeyTable keys) {
     }
 
     private KvSnapshotFormat() {
     }
 
     static void write(OutputStream target, Header header, List<SessionEntry> sessions, Keyspace.WatchMemory watch,
-                      Dict<Object> keys) throws IOException {
+                      List<byte[]> scripts, Dict<Object> keys) throws IOException {
         Encoder out = new Encoder(target);
         out.putInt(MAGIC);
         out.putInt(VERSION);
@@ -84,6 +88,10 @@ public final class KvSnapshotFormat {
         for (Dict.Entry<Long> deletion : watch.recentDeletions()) {
             out.putBytesOrNone(deletion.key());
             out.putLong(deletion.value());
+        }
+        out.putInt(scripts.size());
+        for (byte[] script : scripts) {
+            out.putBytesOrNone(script);
         }
         out.putLong(keys.size());
         for (Dict.Entry<Object> e : keys.entries()) {
@@ -159,14 +167,15 @@ public final class KvSnapshotFormat {
                         + Integer.toHexString(magic) + ")");
             }
             int version = in.readInt();
-            if (version != VERSION && version != VERSION_1) {
-                throw invalid("has format version " + version + "; this build reads versions 1 and " + VERSION);
+            if (version != VERSION && version != VERSION_2 && version != VERSION_1) {
+                throw invalid("has format version " + version + "; this build reads versions 1 to " + VERSION);
             }
             long appliedIndex = in.readLong();
             long timeMillis = version == VERSION_1 ? 0 : in.readLong();
             List<SessionEntry> sessions = readSessions(in);
             Keyspace.WatchMemory watch = version == VERSION_1
                     ? new Keyspace.WatchMemory(0, List.of()) : readWatchMemory(in);
+            List<byte[]> scripts = version < VERSION ? List.of() : readScripts(in);
             Keyspace.KeyTable keys = version == VERSION_1 ? readVersion1Keys(in) : readKeys(in);
             if (in.readInt() != END_MAGIC) {
                 throw invalid("lacks its end marker after " + keys.size() + " keys");
@@ -180,7 +189,7 @@ public final class KvSnapshotFormat {
             if (in.read() != -1) {
                 throw invalid("has bytes after its checksum");
             }
-            return new Contents(new Header(appliedIndex, timeMillis), sessions, watch, keys);
+            return new Contents(new Header(appliedIndex, timeMillis), sessions, watch, scripts, keys);
         } catch (EOFException e) {
             throw invalid("ends early (truncated)");
         }
@@ -211,6 +220,15 @@ public final class KvSnapshotFormat {
             deletions.put(key, in.readLong());
         }
         return new Keyspace.WatchMemory(forgottenBelow, deletions.entries());
+    }
+
+    private static List<byte[]> readScripts(DataInputStream in) throws IOException {
+        int count = nonNegative(in.readInt(), "script count");
+        List<byte[]> scripts = new ArrayList<>(Math.min(count, ScriptCache.MAX_SCRIPTS));
+        for (int i = 0; i < count; i++) {
+            scripts.add(readBytes(in, "script " + i));
+        }
+        return scripts;
     }
 
     private static Keyspace.KeyTable readKeys(DataInputStream in) throws IOException {

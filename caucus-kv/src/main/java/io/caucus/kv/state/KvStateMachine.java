@@ -14,21 +14,23 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The replicated key-value state: the {@link Keyspace} plus the client session table. Deterministic: the same
+ * The replicated key-value state: the {@link Keyspace}, the {@link ScriptCache} and the client session table. Deterministic: the same
  * entries in the same order give the same state and replies on every replica. Time comes from the log (each
  * entry's stamp, never earlier than the entry before's) and randomness from the log index.
  *
  * <p>Synchronized because the runtime may answer queries on another thread than the one that applies.
  *
- * <p>Snapshots ({@link KvSnapshotFormat}) hold the keys, the session table, the time and the WATCH memory: the
+ * <p>Snapshots ({@link KvSnapshotFormat}) hold the keys, the session table, the time, the WATCH memory and the
+ * script cache: the
  * keyspace is frozen copy-on-write ({@link Keyspace#freeze()}), so writing a snapshot of any size costs the
- * apply path O(1) plus a copy of the (bounded) session table and deletion memory.
+ * apply path O(1) plus a copy of the (bounded) session table, deletion memory and script list.
  */
 public final class KvStateMachine implements StateMachine {
 
     public static final int DEFAULT_MAX_SESSIONS = 10_000;
 
     private final Keyspace keyspace = new Keyspace();
+    private final ScriptCache scripts = new ScriptCache();
     private final SessionTable sessions;
     private long appliedIndex;
     /** The time of the last entry applied: entries run at max(their stamp, this). */
@@ -98,7 +100,7 @@ public final class KvStateMachine implements StateMachine {
     }
 
     private Reply execute(long index, KvEntry.Body body) {
-        CommandContext context = new CommandContext(keyspace, timeMillis, index, true);
+        CommandContext context = new CommandContext(keyspace, scripts, timeMillis, index, true);
         return switch (body) {
             case KvEntry.Call call -> run(context, call.argv());
             case KvEntry.Exec exec -> {
@@ -118,7 +120,7 @@ public final class KvStateMachine implements StateMachine {
 
     /** Runs a command in the log: data commands and the pure connection ones (PING, ECHO), nothing else. */
     private static Reply run(CommandContext context, List<byte[]> argv) {
-        CommandSpec spec = argv.isEmpty() ? null : CommandTable.lookup(argv.getFirst());
+        CommandSpec spec = CommandTable.resolve(argv);
         if (spec != null && spec.handler() == null) {
             return Reply.error("'" + spec.name().toLowerCase(Locale.ROOT) + "' cannot be replicated");
         }
@@ -137,10 +139,10 @@ public final class KvStateMachine implements StateMachine {
         Reply reply = switch (decoded) {
             case KvQuery.WatchIndex ignored -> new Reply.Int(appliedIndex);
             case KvQuery.Call call -> {
-                CommandSpec spec = call.argv().isEmpty() ? null : CommandTable.lookup(call.argv().getFirst());
+                CommandSpec spec = CommandTable.resolve(call.argv());
                 yield spec != null && spec.isWrite()
                         ? Reply.error("'" + spec.name().toLowerCase(Locale.ROOT) + "' changes data: not a read")
-                        : CommandTable.execute(new CommandContext(keyspace, now, appliedIndex, false,
+                        : CommandTable.execute(new CommandContext(keyspace, scripts, now, appliedIndex, false,
                                 appliedIndex ^ Long.rotateLeft(++reads, 32)), call.argv());
             }
         };
@@ -160,12 +162,13 @@ public final class KvStateMachine implements StateMachine {
         }
         Keyspace.Frozen frozen = keyspace.freeze();
         List<KvSnapshotFormat.SessionEntry> sessionsNow = sessions.entries();
+        List<byte[]> scriptsNow = scripts.bodies(); // bounded (ScriptCache.MAX_SCRIPTS); the bodies never change
         long timeNow = timeMillis;
         return new Snapshot() {
             @Override
             public void writeTo(OutputStream out) throws IOException {
                 KvSnapshotFormat.write(out, new KvSnapshotFormat.Header(appliedIndex, timeNow), sessionsNow,
-                        frozen.watch(), frozen.keys());
+                        frozen.watch(), scriptsNow, frozen.keys());
             }
 
             @Override
@@ -187,6 +190,7 @@ public final class KvStateMachine implements StateMachine {
         synchronized (this) {
             keyspace.replace(contents.keys(), contents.watch());
             sessions.replace(contents.sessions());
+            scripts.replace(contents.scripts());
             appliedIndex = lastIncludedIndex;
             timeMillis = contents.header().timeMillis();
         }
@@ -195,6 +199,11 @@ public final class KvStateMachine implements StateMachine {
     /** A fingerprint of the keys (sessions excluded) at the current applied index; see {@link StateDigest}. */
     public synchronized StateDigest digest() {
         return StateDigest.of(appliedIndex, keyspace);
+    }
+
+    /** The number of cached scripts (for tests and metrics). */
+    public synchronized int scriptCount() {
+        return scripts.size();
     }
 
     /** The number of open sessions (for tests and metrics). */

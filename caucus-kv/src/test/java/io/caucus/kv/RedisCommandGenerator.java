@@ -251,12 +251,32 @@ final class RedisCommandGenerator {
             args = sets();
         } else if (p < 80) {
             args = lists();
-        } else if (p < 98) {
+        } else if (p < 95) {
             args = sortedSets();
+        } else if (p < 98) {
+            args = scripts();
         } else {
             args = args(pick(UNKNOWN), key(), value());
         }
         return a(args);
+    }
+
+    /** Scripts as applications send them: a lock's compare-and-delete, a counter, reads, errors, conversions. */
+    private List<String> scripts() {
+        String key = key();
+        return switch (random.nextInt(9)) {
+            case 0 -> args("EVAL", "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) "
+                    + "else return 0 end", "1", key, value());
+            case 1 -> args("EVAL", "local n = redis.call('incr', KEYS[1]) if n == 1 then "
+                    + "redis.call('expire', KEYS[1], ARGV[1]) end return n", "1", key, Integer.toString(ttl()));
+            case 2 -> args("EVAL", "return redis.call('get', KEYS[1])", "1", key);
+            case 3 -> args("EVAL", "return {1, 2.9, 'x', {3, 'y'}, false, redis.call('exists', KEYS[1])}", "1", key);
+            case 4 -> args("EVAL", "return redis.pcall('hset', KEYS[1], ARGV[1], ARGV[2])", "1", key, field(), value());
+            case 5 -> args("EVAL_RO", "return redis.call('type', KEYS[1])", "1", key);
+            case 6 -> args("EVAL", "return redis.call('lpush', KEYS[1], ARGV[1])", "1", key, element());
+            case 7 -> args("EVAL", "return 1", pick(List.of("2", "-1", "x")), key);
+            default -> args("EVALSHA", "ffffffffffffffffffffffffffffffffffffffff", "0");
+        };
     }
 
     private List<String> strings() {

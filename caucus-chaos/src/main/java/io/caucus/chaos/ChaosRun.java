@@ -85,12 +85,14 @@ final class ChaosRun {
             }
             checks.add(convergence(cluster));
             List<Operation> operations = history.operations();
-            say("checking " + operations.size() + " operations");
+            List<CounterOp> counterOperations = history.counterOperations();
+            say("checking " + (operations.size() + counterOperations.size()) + " operations");
             checks.add(HistoryChecks.linearizability(operations));
             checks.add(HistoryChecks.acknowledgedWritesPresent(operations, options.registerKeys(), finalValues));
             checks.add(HistoryChecks.appendsOnceInOrder(operations, options.appendKeys(), finalValues));
-            ChaosResult result = new ChaosResult(options, directory, operations, nemesis.windows(), checks,
-                    finalValues, clientsStartedMicros, clientsStoppedMicros, nemesis.membershipChanges());
+            ChaosResult result = new ChaosResult(options, directory, operations, counterOperations,
+                    nemesis.windows(), checks, finalValues, clientsStartedMicros, clientsStoppedMicros,
+                    nemesis.membershipChanges());
             history.write(directory.resolve("history.txt"));
             Files.writeString(directory.resolve("report.txt"), ChaosReport.render(result, history));
             say(result.summary());
@@ -119,7 +121,7 @@ final class ChaosRun {
                 nemesis.heal();
                 Optional<String> leader = poll(SETTLE, () -> cluster.leader().orElse(null));
                 say("healed; leader " + leader.orElse("none after " + SETTLE.toSeconds() + " s") + "; "
-                        + history.operations().size() + " operations so far");
+                        + history.size() + " operations so far");
                 sleepMillis(1000 + random.nextInt(2000)); // recovery under load before the next fault
             }
         } finally {

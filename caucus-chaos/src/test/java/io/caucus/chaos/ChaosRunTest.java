@@ -39,6 +39,11 @@ class ChaosRunTest {
                 .hasSize(result.operationCount() + 2);
         assertThat(result.countByOutcome().get(Outcome.OK))
                 .as("acknowledged operations (a run that did nothing would pass vacuously)").isGreaterThan(20);
+        assertThat(result.counterOperations()).as("acknowledged increments, transactions and whole-group reads")
+                .anyMatch(op -> op.outcome() == Outcome.OK && op.kind() == CounterOp.Kind.INCR)
+                .anyMatch(op -> op.outcome() == Outcome.OK && op.kind() == CounterOp.Kind.INCR_BOTH)
+                .anyMatch(op -> op.outcome() == Outcome.OK && op.kind() == CounterOp.Kind.TRANSFER)
+                .anyMatch(op -> op.outcome() == Outcome.OK && op.kind().isRead() && op.keys().size() > 1);
         for (FaultKind kind : faults) {
             assertThat(result.faultsByKind().get(kind)).as("%s faults injected", kind.label()).isPositive();
         }

@@ -4,6 +4,9 @@ import io.caucus.sim.linearizability.OpKind;
 import io.caucus.sim.linearizability.Operation;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,20 +16,27 @@ import java.util.function.Function;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.commands.ProtocolCommand;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
- * One client thread's workload: get, set and compare-and-set on the register keys, get and append on the append
- * keys, each through a node picked at random, every operation recorded with its outcome.
+ * One client thread's workload, each operation through a node picked at random and recorded with its outcome:
+ * get, set and compare-and-set on the register keys; get and append on the append keys; INCR, GET and a
+ * WATCHed increment ({@code WATCH; GET; MULTI; SET; EXEC}) on the counter keys; {@code MULTI; INCR; INCR; EXEC}
+ * on the pair and {@code MULTI; DECRBY; INCRBY; EXEC} transfers between the accounts, each group read whole by
+ * MGET or by GETs in one MULTI.
  *
  * <p>Outcomes follow what the client can know (DESIGN: "an outcome that is not known is reported as unknown,
  * never as failed"): a connection that cannot be opened means the request was never sent (no operation is
  * recorded); an error reply is mapped by its code (caucus-kv's {@code ErrorCodes}: UNKNOWN and SESSIONEXPIRED
  * mean maybe applied, every other code means not applied); a timeout or lost connection after sending a write
  * means maybe applied. Values are unique per operation ({@code c<client>.<n>}), so a read names its writer.
+ * A transaction is one operation: a failure before its EXEC is sent is FAILED (the queue lives on the
+ * connection, which is then dropped); EXEC's reply or error is classified as any write's; a null array (a
+ * WATCHed key changed) is FAILED.
  */
 final class ChaosClient implements Runnable {
 
@@ -76,15 +86,8 @@ final class ChaosClient implements Runnable {
             pause(50); // the node is down or paused: the request was never sent, nothing to record
             return;
         }
-        boolean appendKey = random.nextInt(10) < 4;
-        if (appendKey) {
-            String key = options.appendKeys().get(random.nextInt(options.appendKeys().size()));
-            if (random.nextInt(10) < 6) {
-                append(jedis, node, key);
-            } else {
-                get(jedis, node, key);
-            }
-        } else {
+        int workload = random.nextInt(100);
+        if (workload < 30) {
             String key = options.registerKeys().get(random.nextInt(options.registerKeys().size()));
             int dice = random.nextInt(10);
             String expected = lastSeen.get(key);
@@ -94,6 +97,39 @@ final class ChaosClient implements Runnable {
                 set(jedis, node, key);
             } else {
                 cas(jedis, node, key, expected);
+            }
+        } else if (workload < 50) {
+            String key = options.appendKeys().get(random.nextInt(options.appendKeys().size()));
+            if (random.nextInt(10) < 6) {
+                append(jedis, node, key);
+            } else {
+                get(jedis, node, key);
+            }
+        } else if (workload < 65) {
+            String key = options.counterKeys().get(random.nextInt(options.counterKeys().size()));
+            int dice = random.nextInt(4);
+            if (dice < 2) {
+                incr(jedis, node, key);
+            } else if (dice < 3) {
+                readCounters(jedis, node, List.of(key), CounterOp.Kind.GET);
+            } else {
+                watchedIncr(jedis, node, key);
+            }
+        } else if (workload < 80) {
+            if (random.nextBoolean()) {
+                transaction(jedis, node, CounterOp.Kind.INCR_BOTH, options.pairKeys(), 0,
+                        List.of(command(Protocol.Command.INCR, options.pairKeys().get(0)),
+                                command(Protocol.Command.INCR, options.pairKeys().get(1))));
+            } else {
+                readCounters(jedis, node, options.pairKeys(),
+                        random.nextBoolean() ? CounterOp.Kind.MGET : CounterOp.Kind.MULTI_GET);
+            }
+        } else {
+            if (random.nextBoolean()) {
+                transfer(jedis, node);
+            } else {
+                readCounters(jedis, node, options.accountKeys(),
+                        random.nextBoolean() ? CounterOp.Kind.MGET : CounterOp.Kind.MULTI_GET);
             }
         }
     }
@@ -149,6 +185,164 @@ final class ChaosClient implements Runnable {
         } catch (JedisException e) {
             fail(op, node, e, true);
         }
+    }
+
+    private void incr(Jedis jedis, String node, String key) {
+        long op = history.invokeCounter(id, node, CounterOp.Kind.INCR, List.of(key), 0);
+        try {
+            Object reply = jedis.sendCommand(Protocol.Command.INCR, bytes(key));
+            history.okCounter(op, Collections.singletonList(text(reply)));
+        } catch (JedisException e) {
+            fail(op, node, e, true);
+        }
+    }
+
+    /** {@code MULTI; DECRBY from n; INCRBY to n; EXEC} between two different accounts, n in 1..9. */
+    private void transfer(Jedis jedis, String node) {
+        List<String> accounts = options.accountKeys();
+        int from = random.nextInt(accounts.size());
+        int to = (from + 1 + random.nextInt(accounts.size() - 1)) % accounts.size();
+        long amount = 1 + random.nextInt(9);
+        transaction(jedis, node, CounterOp.Kind.TRANSFER, List.of(accounts.get(from), accounts.get(to)), amount,
+                List.of(command(Protocol.Command.DECRBY, accounts.get(from), Long.toString(amount)),
+                        command(Protocol.Command.INCRBY, accounts.get(to), Long.toString(amount))));
+    }
+
+    /**
+     * {@code WATCH key; GET key} (recorded as a GET of the key), then {@code MULTI; SET key g+1; EXEC}: an
+     * increment that only applies if nothing changed the key since the WATCH. A failure before the MULTI
+     * drops the connection, so no WATCH is left behind for a later transaction of this client.
+     */
+    private void watchedIncr(Jedis jedis, String node, String key) {
+        long read = history.invokeCounter(id, node, CounterOp.Kind.GET, List.of(key), 0);
+        String value;
+        try {
+            jedis.sendCommand(Protocol.Command.WATCH, bytes(key));
+            value = text(jedis.sendCommand(Protocol.Command.GET, bytes(key)));
+            history.okCounter(read, Collections.singletonList(value));
+        } catch (JedisException e) {
+            history.failed(read, String.valueOf(e.getMessage())); // a read: nothing to apply either way
+            dropConnection(node);
+            return;
+        }
+        long next;
+        try {
+            next = (value == null ? 0 : Long.parseLong(value)) + 1;
+        } catch (NumberFormatException e) {
+            dropConnection(node); // not a counter: the check reports the read; nothing else to do
+            return;
+        }
+        transaction(jedis, node, CounterOp.Kind.WATCHED_INCR, List.of(key), next,
+                List.of(command(Protocol.Command.SET, key, Long.toString(next))));
+    }
+
+    /** A read of several counter keys at once: one GET, one MGET, or GETs in one MULTI. */
+    private void readCounters(Jedis jedis, String node, List<String> keys, CounterOp.Kind kind) {
+        switch (kind) {
+            case GET -> {
+                long op = history.invokeCounter(id, node, kind, keys, 0);
+                try {
+                    Object reply = jedis.sendCommand(Protocol.Command.GET, bytes(keys.get(0)));
+                    history.okCounter(op, Collections.singletonList(text(reply)));
+                } catch (JedisException e) {
+                    fail(op, node, e, false);
+                }
+            }
+            case MGET -> {
+                long op = history.invokeCounter(id, node, kind, keys, 0);
+                try {
+                    Object reply = jedis.sendCommand(Protocol.Command.MGET,
+                            keys.stream().map(ChaosClient::bytes).toArray(byte[][]::new));
+                    history.okCounter(op, elements(reply));
+                } catch (JedisException e) {
+                    fail(op, node, e, false);
+                }
+            }
+            case MULTI_GET -> transaction(jedis, node, kind, keys, 0,
+                    keys.stream().map(key -> command(Protocol.Command.GET, key)).toList());
+            default -> throw new IllegalArgumentException(kind + " is not a read");
+        }
+    }
+
+    /**
+     * {@code MULTI}, the commands, {@code EXEC}, recorded as one operation. Until EXEC is sent nothing can
+     * apply (the queue lives on the connection), so a failure before it is FAILED and the connection is
+     * dropped (which discards the queue); EXEC's own failure is classified as any write's; a null array (a
+     * WATCHed key changed) means nothing applied.
+     */
+    private void transaction(Jedis jedis, String node, CounterOp.Kind kind, List<String> keys, long argument,
+                             List<Queued> commands) {
+        long op = history.invokeCounter(id, node, kind, keys, argument);
+        boolean execSent = false;
+        try {
+            jedis.sendCommand(Protocol.Command.MULTI);
+            for (Queued command : commands) {
+                jedis.sendCommand(command.name(), command.arguments()); // QUEUED, or an error: thrown
+            }
+            execSent = true;
+            Object reply = jedis.sendCommand(Protocol.Command.EXEC);
+            if (reply == null) {
+                history.failed(op, "EXEC answered a null array: a WATCHed key changed, nothing was applied");
+                return;
+            }
+            List<String> elements = elements(reply);
+            if (elements.size() != keys.size()) {
+                // Not the reply of this transaction: the connection is out of step; what applied is unknown.
+                dropConnection(node);
+                failOrUnknown(op, kind.isWrite(), "EXEC answered " + elements.size() + " elements: " + elements);
+                return;
+            }
+            history.okCounter(op, elements);
+        } catch (JedisException e) {
+            if (execSent) {
+                fail(op, node, e, kind.isWrite());
+            } else {
+                dropConnection(node);
+                history.failed(op, "before EXEC was sent: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private void failOrUnknown(long op, boolean write, String error) {
+        if (write) {
+            history.unknown(op, error);
+        } else {
+            history.failed(op, error);
+        }
+    }
+
+    /** A command to queue inside MULTI. */
+    private record Queued(Protocol.Command name, byte[][] arguments) {
+    }
+
+    private static Queued command(Protocol.Command name, String... arguments) {
+        return new Queued(name, Arrays.stream(arguments).map(ChaosClient::bytes).toArray(byte[][]::new));
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The reply elements of an MGET or EXEC, each as {@link #text}. */
+    private static List<String> elements(Object reply) {
+        if (!(reply instanceof List<?> list)) {
+            throw new JedisDataException("ERR expected an array, got " + text(reply));
+        }
+        List<String> elements = new ArrayList<>(list.size());
+        list.forEach(element -> elements.add(text(element)));
+        return elements;
+    }
+
+    /** A reply as text: a bulk or status string, an integer, null (nil), or {@code (error) ...}. */
+    private static String text(Object reply) {
+        return switch (reply) {
+            case null -> null;
+            case byte[] bulk -> new String(bulk, StandardCharsets.UTF_8);
+            case Long number -> Long.toString(number);
+            case JedisDataException error -> "(error) " + error.getMessage();
+            case List<?> list -> list.stream().map(ChaosClient::text).toList().toString();
+            default -> String.valueOf(reply);
+        };
     }
 
     /**

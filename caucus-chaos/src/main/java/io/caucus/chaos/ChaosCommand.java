@@ -19,8 +19,9 @@ import picocli.CommandLine.Option;
         description = {"Test a fresh local cluster under kills, pauses and partitions.",
                 "Starts real server processes, runs clients while faults drawn from the seed strike and heal,",
                 "then checks that what the clients saw was linearizable, no acknowledged write was lost,",
-                "appends applied once and in order, and the replicas converged. Writes history.txt and",
-                "report.txt into the run directory; exit code 0 if every check passed, 1 if not."})
+                "appends applied once and in order, increments counted exactly, transactions (MULTI/EXEC)",
+                "never seen half applied, transfers accounted for, and the replicas converged. Writes",
+                "history.txt and report.txt into the run directory; exit code 0 if every check passed, 1 if not."})
 final class ChaosCommand implements Callable<Integer> {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)?");

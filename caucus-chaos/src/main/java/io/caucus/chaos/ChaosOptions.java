@@ -15,13 +15,19 @@ import java.util.Set;
  * @param clients              concurrent client threads
  * @param registerKeys         keys read, set and compare-and-set
  * @param appendKeys           keys read and appended to (so appends can be checked for loss, duplication, order)
+ * @param counterKeys          keys incremented (INCR, and WATCH/GET/MULTI/SET/EXEC) and read
+ * @param pairKeys             two keys only ever incremented together ({@code MULTI; INCR; INCR; EXEC}) and read
+ *                             together (MGET, or GETs in one MULTI): every read must see them equal
+ * @param accountKeys          keys only changed by transfers ({@code MULTI; DECRBY; INCRBY; EXEC}) and read together:
+ *                             every read must see them sum to 0
  * @param tickIntervalMillis   the servers' Raft tick
  * @param requestTimeoutMillis the servers' per-command deadline
  * @param fsync                whether the servers fsync their logs (true: real durability is under test)
  * @param runDirectory         where the cluster's data, logs, the history and the report go
  */
 record ChaosOptions(int nodes, Duration duration, Set<FaultKind> faults, long seed, int clients,
-                    List<String> registerKeys, List<String> appendKeys, long tickIntervalMillis,
+                    List<String> registerKeys, List<String> appendKeys, List<String> counterKeys,
+                    List<String> pairKeys, List<String> accountKeys, long tickIntervalMillis,
                     long requestTimeoutMillis, boolean fsync, Path runDirectory) {
 
     ChaosOptions {
@@ -40,16 +46,40 @@ record ChaosOptions(int nodes, Duration duration, Set<FaultKind> faults, long se
         faults = Set.copyOf(faults);
         registerKeys = List.copyOf(registerKeys);
         appendKeys = List.copyOf(appendKeys);
+        counterKeys = List.copyOf(counterKeys);
+        pairKeys = List.copyOf(pairKeys);
+        accountKeys = List.copyOf(accountKeys);
+        if (pairKeys.size() != 2 || accountKeys.size() < 2) {
+            throw new IllegalArgumentException("two pair keys and at least two account keys are needed, got "
+                    + pairKeys + " and " + accountKeys);
+        }
+        List<String> all = new java.util.ArrayList<>(registerKeys);
+        all.addAll(appendKeys);
+        all.addAll(counterKeys);
+        all.addAll(pairKeys);
+        all.addAll(accountKeys);
+        if (Set.copyOf(all).size() != all.size()) {
+            throw new IllegalArgumentException("each key belongs to one workload, got " + all);
+        }
+    }
+
+    /** Keys read by MGET at the end, each group in one read: the counters one by one, the pair, the accounts. */
+    List<List<String>> finalReadGroups() {
+        List<List<String>> groups = new java.util.ArrayList<>();
+        counterKeys.forEach(key -> groups.add(List.of(key)));
+        groups.add(pairKeys);
+        groups.add(accountKeys);
+        return groups;
     }
 
     /** Defaults sized for a small shared machine: slow ticks so a loaded host does not cause elections. */
     static ChaosOptions defaults(int nodes, Duration duration, Set<FaultKind> faults, long seed, Path runDirectory) {
         return new ChaosOptions(nodes, duration, faults, seed, 4, List.of("r0", "r1", "r2"), List.of("a0", "a1"),
-                100, 4000, true, runDirectory);
+                List.of("i0", "i1"), List.of("t0", "t1"), List.of("b0", "b1", "b2"), 100, 4000, true, runDirectory);
     }
 
     ChaosOptions withClients(int clients) {
-        return new ChaosOptions(nodes, duration, faults, seed, clients, registerKeys, appendKeys, tickIntervalMillis,
-                requestTimeoutMillis, fsync, runDirectory);
+        return new ChaosOptions(nodes, duration, faults, seed, clients, registerKeys, appendKeys, counterKeys, pairKeys,
+                accountKeys, tickIntervalMillis, requestTimeoutMillis, fsync, runDirectory);
     }
 }

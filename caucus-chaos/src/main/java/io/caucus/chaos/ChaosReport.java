@@ -19,15 +19,18 @@ final class ChaosReport {
                 .append(options.duration().toSeconds()).append(" s of faults from ")
                 .append(options.faults().stream().map(FaultKind::label).sorted().toList()).append(", ")
                 .append(options.clients()).append(" clients on keys ").append(options.registerKeys())
-                .append(" (get/set/cas) and ").append(options.appendKeys()).append(" (get/append), fsync ")
-                .append(options.fsync()).append('\n')
+                .append(" (get/set/cas), ").append(options.appendKeys()).append(" (get/append), ")
+                .append(options.counterKeys()).append(" (incr, get, watch/get/multi/set/exec), ")
+                .append(options.pairKeys()).append(" (multi/incr/incr/exec, mget, multi/get/get/exec), ")
+                .append(options.accountKeys()).append(" (transfers multi/decrby/incrby/exec, mget, multi/get.../exec)")
+                .append(", fsync ").append(options.fsync()).append('\n')
                 .append("reproduce the schedule: caucus chaos --nodes ").append(options.nodes())
                 .append(" --duration ").append(options.duration().toSeconds()).append("s --faults ")
                 .append(String.join(",", options.faults().stream().map(FaultKind::label).sorted().toList()))
                 .append(" --seed ").append(options.seed())
                 .append(" (client timing is not reproducible; the history is the evidence)\n\n");
         out.append(result.summary()).append("\n\n");
-        out.append("operations by kind: ").append(countByKind(result.operations())).append("\n\n");
+        out.append("operations by kind: ").append(countByKind(result)).append("\n\n");
         appendWindows(out, result);
         if (!result.membershipChanges().isEmpty()) {
             out.append("\nmembership changes (admin requests; refused and unknown are not anomalies)\n");
@@ -40,10 +43,14 @@ final class ChaosReport {
             if (!check.witness().isEmpty()) {
                 out.append("       smallest window showing it (").append(check.witness().size())
                         .append(" operations; times in microseconds since start):\n");
-                for (Operation op : check.witness()) {
-                    int index = result.operations().indexOf(op);
-                    out.append("         ").append(index >= 0 ? history.line(index, op) : op.toString())
-                            .append("   <- ").append(windowOf(result, op.invokedAt())).append('\n');
+                for (Object op : check.witness()) {
+                    long invokedAt = switch (op) {
+                        case Operation operation -> operation.invokedAt();
+                        case CounterOp counter -> counter.invokedAt();
+                        default -> throw new IllegalArgumentException("not an operation: " + op);
+                    };
+                    out.append("         ").append(history.line(op))
+                            .append("   <- ").append(windowOf(result, invokedAt)).append('\n');
                 }
             }
         }
@@ -69,10 +76,9 @@ final class ChaosReport {
     }
 
     private static String counts(ChaosResult result, long fromMicros, long toMicros) {
-        List<Operation> inWindow = result.operations().stream()
-                .filter(op -> op.invokedAt() >= fromMicros && op.invokedAt() < toMicros).toList();
-        Map<Outcome, Integer> counts = result.countByOutcome(inWindow);
-        return inWindow.size() + " ops (ok " + counts.get(Outcome.OK) + ", failed " + counts.get(Outcome.FAILED)
+        Map<Outcome, Integer> counts = result.countByOutcome(fromMicros, toMicros);
+        int total = counts.values().stream().mapToInt(Integer::intValue).sum();
+        return total + " ops (ok " + counts.get(Outcome.OK) + ", failed " + counts.get(Outcome.FAILED)
                 + ", unknown " + counts.get(Outcome.UNKNOWN) + ")";
     }
 
@@ -88,10 +94,19 @@ final class ChaosReport {
         return where;
     }
 
-    private static Map<String, Long> countByKind(List<Operation> operations) {
+    private static Map<String, Long> countByKind(ChaosResult result) {
         Map<String, Long> counts = new java.util.TreeMap<>();
-        operations.forEach(op -> counts.merge(op.kind().name().toLowerCase(java.util.Locale.ROOT), 1L, Long::sum));
+        result.operations().forEach(op -> counts.merge(op.kind().name().toLowerCase(java.util.Locale.ROOT), 1L,
+                Long::sum));
+        result.counterOperations().forEach(op -> counts.merge(counterKind(op), 1L, Long::sum));
         return counts;
+    }
+
+    /** E.g. {@code incr}, {@code transfer}, {@code mget t0,t1}: a counter operation's kind and, for reads, group. */
+    private static String counterKind(CounterOp op) {
+        String kind = op.kind().name().toLowerCase(java.util.Locale.ROOT);
+        return op.kind().isRead() ? kind + " " + String.join(",", op.keys().size() > 1 ? op.keys() : List.of("counter"))
+                : kind;
     }
 
     private static double seconds(long micros) {

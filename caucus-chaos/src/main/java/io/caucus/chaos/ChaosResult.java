@@ -8,12 +8,14 @@ import java.util.List;
 import java.util.Map;
 
 /** What a chaos run did and found. */
-record ChaosResult(ChaosOptions options, Path directory, List<Operation> operations, List<FaultWindow> windows,
+record ChaosResult(ChaosOptions options, Path directory, List<Operation> operations,
+                   List<CounterOp> counterOperations, List<FaultWindow> windows,
                    List<CheckOutcome> checks, Map<String, String> finalValues, long clientsStartedMicros,
                    long clientsStoppedMicros, List<MembershipOperator.Change> membershipChanges) {
 
     ChaosResult {
         operations = List.copyOf(operations);
+        counterOperations = List.copyOf(counterOperations);
         windows = List.copyOf(windows);
         checks = List.copyOf(checks);
         membershipChanges = List.copyOf(membershipChanges);
@@ -24,13 +26,27 @@ record ChaosResult(ChaosOptions options, Path directory, List<Operation> operati
         return checks.stream().allMatch(CheckOutcome::passed);
     }
 
-    Map<Outcome, Integer> countByOutcome(List<Operation> ops) {
+    /** Operations of both kinds, as many as {@code history.txt} has lines of. */
+    int operationCount() {
+        return operations.size() + counterOperations.size();
+    }
+
+    /** Outcomes of both kinds of operation invoked in [fromMicros, toMicros). */
+    Map<Outcome, Integer> countByOutcome(long fromMicros, long toMicros) {
         Map<Outcome, Integer> counts = new EnumMap<>(Outcome.class);
         for (Outcome outcome : Outcome.values()) {
             counts.put(outcome, 0);
         }
-        ops.forEach(op -> counts.merge(op.outcome(), 1, Integer::sum));
+        operations.stream().filter(op -> op.invokedAt() >= fromMicros && op.invokedAt() < toMicros)
+                .forEach(op -> counts.merge(op.outcome(), 1, Integer::sum));
+        counterOperations.stream().filter(op -> op.invokedAt() >= fromMicros && op.invokedAt() < toMicros)
+                .forEach(op -> counts.merge(op.outcome(), 1, Integer::sum));
         return counts;
+    }
+
+    /** Outcomes of every operation of both kinds. */
+    Map<Outcome, Integer> countByOutcome() {
+        return countByOutcome(Long.MIN_VALUE, Long.MAX_VALUE);
     }
 
     Map<FaultKind, Integer> faultsByKind() {
@@ -51,12 +67,39 @@ record ChaosResult(ChaosOptions options, Path directory, List<Operation> operati
         return counts;
     }
 
-    /** One line: verdict, operations, faults, failed checks. */
+    /**
+     * What the counter and transaction checks had to work on: acknowledged increments (per key: an INCR in a
+     * transaction counts on each of its keys), acknowledged transactions, acknowledged reads of a whole group.
+     */
+    String checked() {
+        long increments = 0;
+        long transactions = 0;
+        long groupReads = 0;
+        for (CounterOp op : counterOperations) {
+            if (op.outcome() != Outcome.OK) {
+                continue;
+            }
+            switch (op.kind()) {
+                case INCR, WATCHED_INCR -> increments++;
+                case INCR_BOTH -> {
+                    increments += 2;
+                    transactions++;
+                }
+                case TRANSFER -> transactions++;
+                case MGET, MULTI_GET -> groupReads += op.keys().size() > 1 ? 1 : 0;
+                case GET -> { }
+            }
+        }
+        return "acknowledged increments " + increments + ", transactions " + transactions
+                + ", whole-group reads " + groupReads;
+    }
+
+    /** One line: verdict, operations, faults, what the counter checks saw, failed checks. */
     String summary() {
-        Map<Outcome, Integer> outcomes = countByOutcome(operations);
+        Map<Outcome, Integer> outcomes = countByOutcome();
         Map<FaultKind, Integer> faults = faultsByKind();
         StringBuilder out = new StringBuilder(passed() ? "PASS" : "FAIL").append(": seed ").append(options.seed())
-                .append(", ").append(operations.size()).append(" operations checked (ok ")
+                .append(", ").append(operationCount()).append(" operations checked (ok ")
                 .append(outcomes.get(Outcome.OK)).append(", failed ").append(outcomes.get(Outcome.FAILED))
                 .append(", unknown ").append(outcomes.get(Outcome.UNKNOWN)).append("), faults: kill ")
                 .append(faults.get(FaultKind.KILL)).append(", pause ").append(faults.get(FaultKind.PAUSE))
@@ -68,7 +111,7 @@ record ChaosResult(ChaosOptions options, Path directory, List<Operation> operati
                     .append(changes.get(MembershipOperator.Result.REFUSED)).append(", unknown ")
                     .append(changes.get(MembershipOperator.Result.UNKNOWN)).append(')');
         }
-        out.append("; anomalies: ")
+        out.append("; ").append(checked()).append("; anomalies: ")
                 .append(checks.stream().filter(check -> !check.passed()).count()).append("; report in ")
                 .append(directory.resolve("report.txt"));
         return out.toString();

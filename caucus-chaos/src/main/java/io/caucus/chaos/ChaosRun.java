@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,12 +86,20 @@ final class ChaosRun {
             }
             checks.add(convergence(cluster));
             List<Operation> operations = history.operations();
-            say("checking " + operations.size() + " operations");
+            List<CounterOp> counterOperations = history.counterOperations();
+            say("checking " + (operations.size() + counterOperations.size()) + " operations");
             checks.add(HistoryChecks.linearizability(operations));
             checks.add(HistoryChecks.acknowledgedWritesPresent(operations, options.registerKeys(), finalValues));
             checks.add(HistoryChecks.appendsOnceInOrder(operations, options.appendKeys(), finalValues));
-            ChaosResult result = new ChaosResult(options, directory, operations, nemesis.windows(), checks,
-                    finalValues, clientsStartedMicros, clientsStoppedMicros, nemesis.membershipChanges());
+            List<String> counted = new ArrayList<>(options.counterKeys());
+            counted.addAll(options.pairKeys());
+            checks.add(CounterChecks.counters(counterOperations, counted, finalValues));
+            checks.add(CounterChecks.transactionsAtomic(counterOperations, options.pairKeys(), options.accountKeys(),
+                    finalValues));
+            checks.add(CounterChecks.transfersAccounted(counterOperations, options.accountKeys(), finalValues));
+            ChaosResult result = new ChaosResult(options, directory, operations, counterOperations,
+                    nemesis.windows(), checks, finalValues, clientsStartedMicros, clientsStoppedMicros,
+                    nemesis.membershipChanges());
             history.write(directory.resolve("history.txt"));
             Files.writeString(directory.resolve("report.txt"), ChaosReport.render(result, history));
             say(result.summary());
@@ -119,7 +128,7 @@ final class ChaosRun {
                 nemesis.heal();
                 Optional<String> leader = poll(SETTLE, () -> cluster.leader().orElse(null));
                 say("healed; leader " + leader.orElse("none after " + SETTLE.toSeconds() + " s") + "; "
-                        + history.operations().size() + " operations so far");
+                        + history.size() + " operations so far");
                 sleepMillis(1000 + random.nextInt(2000)); // recovery under load before the next fault
             }
         } finally {
@@ -160,35 +169,63 @@ final class ChaosRun {
                 + " within " + SETTLE.toSeconds() + " s; node logs are in " + cluster.directory()));
     }
 
-    /** A linearizable GET of every key, retried through random nodes until it succeeds; recorded too. */
+    /**
+     * A linearizable GET of every register and append key, and one MGET of each counter key, of the pair and of
+     * the accounts (so each group is read at one point), retried through random nodes until it succeeds;
+     * recorded too.
+     */
     private Map<String, String> finalReads(ChaosCluster cluster) {
         Map<String, String> values = new LinkedHashMap<>();
         List<String> keys = new ArrayList<>(options.registerKeys());
         keys.addAll(options.appendKeys());
         int reader = options.clients() + 1;
         for (String key : keys) {
-            Optional<String[]> read = poll(SETTLE, () -> {
-                String node = cluster.ids().get(random.nextInt(cluster.ids().size()));
-                InetSocketAddress address = cluster.clientAddress(node);
-                try (Jedis jedis = new Jedis(new HostAndPort(address.getHostString(), address.getPort()),
-                        DefaultJedisClientConfig.builder().socketTimeoutMillis(30_000).build())) {
-                    long op = history.invoke(reader, node, OpKind.GET, key, null, null);
-                    try {
-                        String value = jedis.get(key);
-                        history.ok(op, value);
-                        return new String[] {value};
-                    } catch (JedisException e) {
-                        history.failed(op, String.valueOf(e.getMessage()));
-                        return null;
-                    }
+            values.put(key, finalRead(cluster, "GET " + key, (jedis, node) -> {
+                long op = history.invoke(reader, node, OpKind.GET, key, null, null);
+                try {
+                    String value = jedis.get(key);
+                    history.ok(op, value);
+                    return Collections.singletonList(value);
                 } catch (JedisException e) {
-                    return null; // could not connect: nothing was sent
+                    history.failed(op, String.valueOf(e.getMessage()));
+                    return null;
+                }
+            }).get(0));
+        }
+        for (List<String> group : options.finalReadGroups()) {
+            List<String> read = finalRead(cluster, "MGET " + String.join(" ", group), (jedis, node) -> {
+                long op = history.invokeCounter(reader, node, CounterOp.Kind.MGET, group, 0);
+                try {
+                    List<String> groupValues = jedis.mget(group.toArray(String[]::new));
+                    history.okCounter(op, groupValues);
+                    return groupValues;
+                } catch (JedisException e) {
+                    history.failed(op, String.valueOf(e.getMessage()));
+                    return null;
                 }
             });
-            values.put(key, read.orElseThrow(() -> new IllegalStateException("no node answered GET " + key
-                    + " within " + SETTLE.toSeconds() + " s"))[0]);
+            for (int i = 0; i < group.size(); i++) {
+                values.put(group.get(i), read.get(i));
+            }
         }
         return values;
+    }
+
+    /** Runs {@code read} (null: failed, try again) through random nodes until it answers, for at most SETTLE. */
+    private List<String> finalRead(ChaosCluster cluster, String what,
+                                   java.util.function.BiFunction<Jedis, String, List<String>> read) {
+        Optional<List<String>> answer = poll(SETTLE, () -> {
+            String node = cluster.ids().get(random.nextInt(cluster.ids().size()));
+            InetSocketAddress address = cluster.clientAddress(node);
+            try (Jedis jedis = new Jedis(new HostAndPort(address.getHostString(), address.getPort()),
+                    DefaultJedisClientConfig.builder().socketTimeoutMillis(30_000).build())) {
+                return read.apply(jedis, node);
+            } catch (JedisException e) {
+                return null; // could not connect: nothing was sent
+            }
+        });
+        return answer.orElseThrow(() -> new IllegalStateException("no node answered " + what + " within "
+                + SETTLE.toSeconds() + " s"));
     }
 
     /**

@@ -9,9 +9,10 @@ import java.util.List;
  * @param name    what was checked
  * @param passed  true if no anomaly was found
  * @param detail  what was found, in a sentence or a few lines
- * @param witness for a failure, the smallest window of operations that shows it (in invocation order)
+ * @param witness for a failure, the smallest window of operations that shows it (in invocation order): each an
+ *                {@link Operation} or a {@link CounterOp}
  */
-record CheckOutcome(String name, boolean passed, String detail, List<Operation> witness) {
+record CheckOutcome(String name, boolean passed, String detail, List<Object> witness) {
 
     CheckOutcome {
         witness = List.copyOf(witness);
@@ -21,7 +22,7 @@ record CheckOutcome(String name, boolean passed, String detail, List<Operation> 
         return new CheckOutcome(name, true, detail, List.of());
     }
 
-    static CheckOutcome fail(String name, String detail, List<Operation> witness) {
-        return new CheckOutcome(name, false, detail, witness);
+    static CheckOutcome fail(String name, String detail, List<?> witness) {
+        return new CheckOutcome(name, false, detail, List.<Object>copyOf(witness));
     }
 }

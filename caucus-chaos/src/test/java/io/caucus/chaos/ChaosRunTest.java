@@ -35,9 +35,15 @@ class ChaosRunTest {
         ChaosResult result = ChaosRun.run(options, System.out);
         String report = Files.readString(directory.resolve("report.txt"));
         assertThat(result.passed()).as("chaos run %s failed:%n%s", name, report).isTrue();
-        assertThat(Files.readAllLines(directory.resolve("history.txt"))).hasSize(result.operations().size() + 1);
-        assertThat(result.countByOutcome(result.operations()).get(Outcome.OK))
+        assertThat(Files.readAllLines(directory.resolve("history.txt"))).as("two header lines, then one per operation")
+                .hasSize(result.operationCount() + 2);
+        assertThat(result.countByOutcome().get(Outcome.OK))
                 .as("acknowledged operations (a run that did nothing would pass vacuously)").isGreaterThan(20);
+        assertThat(result.counterOperations()).as("acknowledged increments, transactions and whole-group reads")
+                .anyMatch(op -> op.outcome() == Outcome.OK && op.kind() == CounterOp.Kind.INCR)
+                .anyMatch(op -> op.outcome() == Outcome.OK && op.kind() == CounterOp.Kind.INCR_BOTH)
+                .anyMatch(op -> op.outcome() == Outcome.OK && op.kind() == CounterOp.Kind.TRANSFER)
+                .anyMatch(op -> op.outcome() == Outcome.OK && op.kind().isRead() && op.keys().size() > 1);
         for (FaultKind kind : faults) {
             assertThat(result.faultsByKind().get(kind)).as("%s faults injected", kind.label()).isPositive();
         }

@@ -58,6 +58,13 @@ public final class Replies {
         return new ErrorRedisMessage(line.replace('\r', ' ').replace('\n', ' '));
     }
 
+    private static final String MAYBE_APPLIED = "; the write may or may not have been applied";
+
+    /** The message with its explanation, once: a forwarded UNKNOWN already carries the leader's. */
+    private static String explained(String message, String explanation) {
+        return message.endsWith(explanation) ? message : message + explanation;
+    }
+
     /** The error code for a failed write or read; {@code write} decides what an unexplained failure means. */
     static Reply.Error failure(Throwable failure, boolean write) {
         Throwable cause = unwrap(failure);
@@ -73,9 +80,8 @@ public final class Replies {
                         e.getMessage() + "; not applied, retry later");
                 case ShutdownException e -> new Reply.Error(ErrorCodes.SHUTDOWN,
                         e.getMessage() + "; not applied");
-                case OutcomeUnknownException e -> new Reply.Error(ErrorCodes.UNKNOWN, write
-                        ? e.getMessage() + "; the write may or may not have been applied"
-                        : e.getMessage() + "; reads change nothing, retry");
+                case OutcomeUnknownException e -> new Reply.Error(ErrorCodes.UNKNOWN,
+                        explained(e.getMessage(), write ? MAYBE_APPLIED : "; reads change nothing, retry"));
                 case MembershipException e -> new Reply.Error(ErrorCodes.ERR, e.getMessage());
             };
         }
@@ -84,7 +90,7 @@ public final class Replies {
         }
         String message = String.valueOf(cause.getMessage());
         return write ? new Reply.Error(ErrorCodes.UNKNOWN, "internal error (" + message
-                + "); the write may or may not have been applied")
+                + ")" + MAYBE_APPLIED)
                 : new Reply.Error(ErrorCodes.ERR, "internal error: " + message);
     }
 

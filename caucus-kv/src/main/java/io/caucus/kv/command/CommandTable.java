@@ -46,8 +46,12 @@ public final class CommandTable {
 
     /** The command named by {@code name} (any case), or null. */
     public static CommandSpec lookup(byte[] name) {
-        return name.length > 64 ? null : BY_NAME.get(new String(name, StandardCharsets.ISO_8859_1)
-                .toUpperCase(Locale.ROOT));
+        if (name.length > 64) {
+            return null;
+        }
+        String asSent = new String(name, StandardCharsets.ISO_8859_1);
+        CommandSpec spec = BY_NAME.get(asSent); // most clients send names in upper case
+        return spec != null ? spec : BY_NAME.get(asSent.toUpperCase(Locale.ROOT));
     }
 
     /**
@@ -71,6 +75,15 @@ public final class CommandTable {
 
     public static Collection<CommandSpec> all() {
         return BY_NAME.values();
+    }
+
+    /**
+     * The spec that serves {@code argv} (its subcommand's, for SCRIPT or OBJECT) if the command is known and has an
+     * acceptable number of arguments; null if {@link #refusal} has an answer for it.
+     */
+    public static CommandSpec accepted(List<byte[]> argv) {
+        CommandSpec spec = resolve(argv);
+        return spec != null && spec.arityAllows(argv.size()) ? spec : null;
     }
 
     /**
@@ -106,11 +119,10 @@ public final class CommandTable {
      * given state, argument vector and context (time, index).
      */
     public static Reply execute(CommandContext context, List<byte[]> argv) {
-        Reply.Error refusal = refusal(argv);
-        if (refusal != null) {
-            return refusal;
+        CommandSpec spec = accepted(argv);
+        if (spec == null) {
+            return refusal(argv);
         }
-        CommandSpec spec = resolve(argv);
         if (spec.handler() == null || spec.isWrite() && !context.writable()) {
             return Reply.error("'" + spec.name().toLowerCase(Locale.ROOT) + "' cannot run here");
         }

@@ -86,7 +86,11 @@ public final class StringCommands {
      * with {@code keepTtl} (SET drops it, as Redis does). Returns the entry.
      */
     static KeyEntry setString(CommandContext context, byte[] key, byte[] value, boolean keepTtl) {
-        KeyEntry entry = context.write(key);
+        return setString(context, key, context.write(key), value, keepTtl);
+    }
+
+    /** As above, for a caller that has just looked the key up for write and found {@code entry} (or null). */
+    static KeyEntry setString(CommandContext context, byte[] key, KeyEntry entry, byte[] value, boolean keepTtl) {
         if (entry == null) {
             return context.create(key, value);
         }
@@ -154,7 +158,7 @@ public final class StringCommands {
         if (nx && existing != null || xx && existing == null) {
             return get ? Reply.bulkOrNil(old) : Reply.NIL;
         }
-        KeyEntry entry = setString(context, key, args.get(2), keepTtl);
+        KeyEntry entry = setString(context, key, existing, args.get(2), keepTtl);
         if (unit != null) {
             context.setExpiry(entry, expireAt);
         }
@@ -265,19 +269,20 @@ public final class StringCommands {
         } catch (ArithmeticException e) {
             throw CommandException.err("increment or decrement would overflow");
         }
-        setString(context, key, Arguments.bytes(next), true);
+        setString(context, key, entry, Arguments.bytes(next), true);
         return new Reply.Int(next);
     }
 
     private static Reply incrbyfloat(CommandContext context, List<byte[]> args) {
-        byte[] current = string(context.write(args.get(1)));
+        KeyEntry entry = context.write(args.get(1));
+        byte[] current = string(entry);
         byte[] result;
         try {
             result = RedisNumbers.incrByFloat(current, args.get(2)).getBytes(StandardCharsets.US_ASCII);
         } catch (NumberFormatException | ArithmeticException e) {
             throw CommandException.ofLine(e.getMessage());
         }
-        setString(context, args.get(1), result, true);
+        setString(context, args.get(1), entry, result, true);
         return new Reply.Bulk(result);
     }
 
@@ -287,7 +292,7 @@ public final class StringCommands {
         byte[] suffix = args.get(2);
         byte[] joined = current == null ? suffix : concat(current, suffix);
         checkSize(joined.length);
-        setString(context, args.get(1), joined, true);
+        setString(context, args.get(1), entry, joined, true);
         return new Reply.Int(joined.length);
     }
 
@@ -307,7 +312,7 @@ public final class StringCommands {
         byte[] next = Arrays.copyOf(current == null ? new byte[0] : current,
                 (int) Math.max(currentLength, offset + patch.length));
         System.arraycopy(patch, 0, next, (int) offset, patch.length);
-        setString(context, args.get(1), next, true);
+        setString(context, args.get(1), entry, next, true);
         return new Reply.Int(next.length);
     }
 

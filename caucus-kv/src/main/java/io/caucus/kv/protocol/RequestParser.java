@@ -22,6 +22,10 @@ public final class RequestParser {
         if (arguments.isEmpty()) {
             return new Request.Invalid("UNKNOWN", Reply.error("empty command"));
         }
+        CommandSpec spec = CommandTable.accepted(arguments);
+        if (spec != null) {
+            return new Request.Command(spec, List.copyOf(arguments));
+        }
         String name = new String(arguments.getFirst(), StandardCharsets.ISO_8859_1).toUpperCase(Locale.ROOT);
         if (name.equals(FORWARD_WRITE) || name.equals(FORWARD_READ)) {
             return arguments.size() == 2
@@ -29,12 +33,7 @@ public final class RequestParser {
                     : new Request.Invalid(name, Reply.error("wrong number of arguments for '"
                             + name.toLowerCase(Locale.ROOT) + "' command"));
         }
-        Reply.Error refusal = CommandTable.refusal(arguments);
-        if (refusal != null) {
-            CommandSpec known = CommandTable.lookup(arguments.getFirst());
-            return new Request.Invalid(known == null ? "UNKNOWN" : known.name(), refusal);
-        }
-        // For a command with subcommands (SCRIPT), the subcommand's spec: LOAD and EXISTS are served differently.
-        return new Request.Command(CommandTable.resolve(arguments), List.copyOf(arguments));
+        CommandSpec known = CommandTable.lookup(arguments.getFirst());
+        return new Request.Invalid(known == null ? "UNKNOWN" : known.name(), CommandTable.refusal(arguments));
     }
 }

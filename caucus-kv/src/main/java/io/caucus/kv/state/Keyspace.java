@@ -176,8 +176,9 @@ public final class Keyspace {
     /** Creates a key that does not exist (the caller looked it up for write); it has no time to live. */
     public KeyEntry create(byte[] key, Object value, long index) {
         KeyEntry entry;
-        if (overlay == null) {
-            entry = (KeyEntry) base.put(key, value);
+        if (overlay == null) { // invariant: the key is absent (the caller's lookupForWrite found nothing)
+            entry = new KeyEntry(key, Dict.hash(key), value);
+            base.link(entry);
         } else {
             entry = (KeyEntry) overlay.put(key, value); // replaces a tombstone, if any
         }

@@ -56,17 +56,14 @@ public final class KvStateMachine implements StateMachine {
             return EntryCodec.encode(Reply.error("malformed command: " + e.getMessage()));
         }
         timeMillis = Math.max(timeMillis, entry.timeMillis());
-        return EntryCodec.encode(apply(index, entry));
-    }
-
-    private Reply apply(long index, KvEntry entry) {
         return switch (entry) {
             case KvEntry.Register ignored -> {
                 sessions.open(index);
-                yield new Reply.Int(index);
+                yield EntryCodec.encode(new Reply.Int(index));
             }
-            case KvEntry.SessionCommand command -> applyInSession(index, command);
-            case KvEntry.Sweep sweep -> new Reply.Int(keyspace.sweep(timeMillis, sweep.maxKeys(), index));
+            case KvEntry.SessionCommand sessionCommand -> applyInSession(index, sessionCommand);
+            case KvEntry.Sweep sweep -> EntryCodec.encode(new Reply.Int(keyspace.sweep(timeMillis, sweep.maxKeys(),
+                    index)));
         };
     }
 
@@ -75,28 +72,32 @@ public final class KvStateMachine implements StateMachine {
      * strictly as 1, 2, 3..., so a pipelined write retried after a leader change can never land after a later
      * write of the same connection. Invariant: every sequence up to lastSequence was applied, none after it.
      */
-    private Reply applyInSession(long index, KvEntry.SessionCommand command) {
+    private byte[] applyInSession(long index, KvEntry.SessionCommand command) {
         SessionTable.Session session = sessions.touch(command.clientId());
         if (session == null) {
-            return new Reply.Error(ErrorCodes.SESSIONEXPIRED, "client session " + command.clientId()
+            return refusal(ErrorCodes.SESSIONEXPIRED, "client session " + command.clientId()
                     + " is unknown or expired; this write's outcome is unknown, reconnect");
         }
         if (command.sequence() == session.lastSequence()) {
-            return EntryCodec.decodeReply(session.lastResult());
+            return session.lastResult();
         }
         if (command.sequence() < session.lastSequence()) {
-            return new Reply.Error(ErrorCodes.UNKNOWN, "write " + command.sequence() + " of session "
+            return refusal(ErrorCodes.UNKNOWN, "write " + command.sequence() + " of session "
                     + command.clientId() + " was applied before write " + session.lastSequence()
                     + " but its result is no longer kept");
         }
         if (command.sequence() > session.lastSequence() + 1) {
-            return new Reply.Error(ErrorCodes.OUTOFORDER, "write " + command.sequence() + " of session "
+            return refusal(ErrorCodes.OUTOFORDER, "write " + command.sequence() + " of session "
                     + command.clientId() + " arrived before write " + (session.lastSequence() + 1)
                     + "; not applied");
         }
-        Reply reply = execute(index, command.body());
-        sessions.record(command.clientId(), command.sequence(), EntryCodec.encode(reply));
+        byte[] reply = EntryCodec.encode(execute(index, command.body()));
+        sessions.record(command.clientId(), command.sequence(), reply);
         return reply;
+    }
+
+    private static byte[] refusal(String code, String message) {
+        return EntryCodec.encode(new Reply.Error(code, message));
     }
 
     private Reply execute(long index, KvEntry.Body body) {

@@ -57,7 +57,8 @@ public final class EntryCodec {
     // ------------------------------------------------------------------ entries
 
     public static byte[] encode(KvEntry entry) {
-        Writer out = new Writer();
+        Writer out = new Writer(entry instanceof KvEntry.SessionCommand command
+                && command.body() instanceof KvEntry.Call call ? 32 + encodedSize(call.argv()) : 32);
         out.raw(VERSION);
         switch (entry) {
             case KvEntry.Register register -> {
@@ -156,10 +157,19 @@ public final class EntryCodec {
         return stamped;
     }
 
+    /** An upper bound of an argument vector's encoded size, so the buffer is allocated once. */
+    private static int encodedSize(List<byte[]> argv) {
+        int size = 5;
+        for (byte[] arg : argv) {
+            size += arg.length + 5;
+        }
+        return size;
+    }
+
     // ------------------------------------------------------------------ queries
 
     public static byte[] encode(KvQuery query) {
-        Writer out = new Writer();
+        Writer out = new Writer(query instanceof KvQuery.Call call ? 16 + encodedSize(call.argv()) : 16);
         out.raw(VERSION);
         switch (query) {
             case KvQuery.Call call -> {
@@ -276,7 +286,11 @@ public final class EntryCodec {
 
     static final class Writer extends ByteArrayOutputStream {
         Writer() {
-            super(32);
+            this(32);
+        }
+
+        Writer(int capacity) {
+            super(capacity);
         }
 
         void raw(int value) {

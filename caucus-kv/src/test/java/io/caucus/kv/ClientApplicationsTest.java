@@ -662,17 +662,6 @@ class ClientApplicationsTest {
 
     /** Polls {@code condition} every 20 ms until it holds; fails naming what it waited for at the deadline. */
     private static void awaitTrue(Duration deadline, BooleanSupplier condition, String what) {
-        long end = System.nanoTime() + deadline.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out after " + deadline + " waiting for " + what);
-            }
-            try {
-                Thread.sleep(20); // poll interval, bounded by the deadline above
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what, e);
-            }
-        }
+        Poll.until(deadline, Duration.ofMillis(20), () -> condition.getAsBoolean() ? Boolean.TRUE : null, what);
     }
 }

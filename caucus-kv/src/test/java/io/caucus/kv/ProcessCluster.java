@@ -171,23 +171,7 @@ public final class ProcessCluster implements AutoCloseable {
 
     /** Polls {@code condition} (non-null means done) until the deadline; fails naming what it waited for. */
     <T> T poll(Duration deadline, Supplier<T> condition, String what) {
-        long end = System.nanoTime() + deadline.toNanos();
-        while (true) {
-            T value = condition.get();
-            if (value != null) {
-                return value;
-            }
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out after " + deadline + " waiting for " + what
-                        + "; node logs are in " + directory);
-            }
-            try {
-                Thread.sleep(100); // poll interval, bounded by the deadline above
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what, e);
-            }
-        }
+        return Poll.until(deadline, Duration.ofMillis(100), condition, what + "; node logs are in " + directory);
     }
 
     @Override

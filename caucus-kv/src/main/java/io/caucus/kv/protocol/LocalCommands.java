@@ -13,7 +13,8 @@ import java.util.function.Supplier;
 
 /**
  * The commands a node answers by itself, without the log or the leader: PING, ECHO, INFO, COMMAND, CONFIG GET,
- * CLIENT, SELECT, HELLO, QUIT, SCRIPT KILL and SCRIPT HELP. Enough for common clients to connect, probe and introspect.
+ * CLIENT, SELECT, HELLO, QUIT, SCRIPT KILL and SCRIPT HELP. Enough for common clients to connect, probe and
+ * introspect.
  */
 final class LocalCommands {
 

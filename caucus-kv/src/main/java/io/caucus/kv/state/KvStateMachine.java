@@ -14,16 +14,15 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The replicated key-value state: the {@link Keyspace}, the {@link ScriptCache} and the client session table. Deterministic: the same
- * entries in the same order give the same state and replies on every replica. Time comes from the log (each
- * entry's stamp, never earlier than the entry before's) and randomness from the log index.
+ * The replicated key-value state: the {@link Keyspace}, the {@link ScriptCache} and the client session table.
+ * Deterministic: the same entries in the same order give the same state and replies on every replica. Time comes
+ * from the log (each entry's stamp, never earlier than the entry before's) and randomness from the log index.
  *
  * <p>Synchronized because the runtime may answer queries on another thread than the one that applies.
  *
  * <p>Snapshots ({@link KvSnapshotFormat}) hold the keys, the session table, the time, the WATCH memory and the
- * script cache: the
- * keyspace is frozen copy-on-write ({@link Keyspace#freeze()}), so writing a snapshot of any size costs the
- * apply path O(1) plus a copy of the (bounded) session table, deletion memory and script list.
+ * script cache: the keyspace is frozen copy-on-write ({@link Keyspace#freeze()}), so writing a snapshot of any size
+ * costs the apply path O(1) plus a copy of the (bounded) session table, deletion memory and script list.
  */
 public final class KvStateMachine implements StateMachine {
 

@@ -120,9 +120,11 @@ public final class CommandTable {
      */
     public static Reply execute(CommandContext context, List<byte[]> argv) {
         CommandSpec spec = accepted(argv);
-        if (spec == null) {
-            return refusal(argv);
-        }
+        return spec == null ? refusal(argv) : run(context, spec, argv);
+    }
+
+    /** Runs a command already found by {@link #accepted}: its reply, or its refusal as an error reply. */
+    public static Reply run(CommandContext context, CommandSpec spec, List<byte[]> argv) {
         if (spec.handler() == null || spec.isWrite() && !context.writable()) {
             return Reply.error("'" + spec.name().toLowerCase(Locale.ROOT) + "' cannot run here");
         }

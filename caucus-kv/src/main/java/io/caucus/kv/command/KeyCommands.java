@@ -4,12 +4,8 @@ import static io.caucus.kv.command.Arguments.integer;
 import static io.caucus.kv.command.Arguments.is;
 
 import io.caucus.kv.command.CommandSpec.Kind;
-import io.caucus.kv.state.HashValue;
 import io.caucus.kv.state.KeyEntry;
 import io.caucus.kv.state.Keyspace;
-import io.caucus.kv.state.ListValue;
-import io.caucus.kv.state.SetValue;
-import io.caucus.kv.state.ZSetValue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -236,22 +232,11 @@ public final class KeyCommands {
             }
             context.delete(target);
         }
-        KeyEntry copy = context.create(target, copyOf(from.value()));
+        KeyEntry copy = context.create(target, Keyspace.copyValue(from.value()));
         if (from.hasExpiry()) {
             context.setExpiry(copy, from.expireAtMillis());
         }
         return Reply.ONE;
-    }
-
-    private static Object copyOf(Object value) {
-        return switch (value) {
-            case byte[] string -> string;
-            case HashValue hash -> hash.copyOf();
-            case SetValue set -> set.copyOf();
-            case ListValue list -> list.copy();
-            case ZSetValue zset -> zset.copyOf();
-            default -> throw new IllegalStateException("unknown value type " + value.getClass());
-        };
     }
 
     /** OBJECT's subcommands, each with its arity: the table checks them before OBJECT runs or is queued. */

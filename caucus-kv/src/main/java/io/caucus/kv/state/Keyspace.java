@@ -375,7 +375,7 @@ public final class Keyspace {
     }
 
     /** A copy of a value that a write may then change without touching the original (copy-on-write). */
-    static Object copyValue(Object value) {
+    public static Object copyValue(Object value) {
         return switch (value) {
             case byte[] string -> string; // strings are replaced, never changed in place
             case HashValue hash -> hash.copyOf();

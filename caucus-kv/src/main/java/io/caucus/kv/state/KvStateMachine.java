@@ -120,11 +120,14 @@ public final class KvStateMachine implements StateMachine {
 
     /** Runs a command in the log: data commands and the pure connection ones (PING, ECHO), nothing else. */
     private static Reply run(CommandContext context, List<byte[]> argv) {
-        CommandSpec spec = CommandTable.resolve(argv);
-        if (spec != null && spec.handler() == null) {
+        CommandSpec spec = CommandTable.accepted(argv);
+        if (spec == null) {
+            return CommandTable.refusal(argv);
+        }
+        if (spec.handler() == null) {
             return Reply.error("'" + spec.name().toLowerCase(Locale.ROOT) + "' cannot be replicated");
         }
-        return CommandTable.execute(context, argv);
+        return CommandTable.run(context, spec, argv);
     }
 
     @Override

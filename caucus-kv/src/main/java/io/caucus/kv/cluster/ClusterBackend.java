@@ -40,6 +40,8 @@ public final class ClusterBackend implements KvBackend {
     private final ScheduledExecutorService scheduler;
     private final long requestTimeoutNanos;
     private final LongSupplier clock;
+    /** The latest time stamped: stamps never go backwards, even if the clock does (NTP steps it back). */
+    private final java.util.concurrent.atomic.AtomicLong lastStamp = new java.util.concurrent.atomic.AtomicLong();
 
     ClusterBackend(CaucusNode node, ClusterConfig config, LeaderForwarder forwarder,
                    ScheduledExecutorService scheduler, Duration requestTimeout) {
@@ -96,7 +98,8 @@ public final class ClusterBackend implements KvBackend {
      * clock reaches the log (the state machine keeps time from running backwards across leaders).
      */
     private byte[] stamped(byte[] encoded) {
-        return EntryCodec.stamp(encoded, clock.getAsLong());
+        long now = clock.getAsLong();
+        return EntryCodec.stamp(encoded, lastStamp.accumulateAndGet(now, Math::max));
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.caucus.core.NodeStatus;
 import io.caucus.core.Persist;
 import io.caucus.core.ProposeResult;
 import io.caucus.core.RaftNode;
+import io.caucus.core.ReadResult;
 import io.caucus.core.Ready;
 import io.caucus.core.Role;
 import io.caucus.core.message.RaftMessage;
@@ -19,7 +20,9 @@ import io.caucus.transport.TransportMetrics;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -79,6 +82,11 @@ final class NodeLoop {
     private final Inbox inbox;
     private final MembershipTracker membership;
     private final EventLoop executor;
+    /**
+     * Per read waiting for its ReadIndex: the last index of this node's log when the read arrived. The read is
+     * served once that index is applied too, not only the confirmed commit index (see {@link #served}).
+     */
+    private final Map<Long, Long> readFloors = new HashMap<>();
     private final long tickIntervalNanos;
     private final long lingerNanos;
     private final long lingerQuietGapNanos;
@@ -292,7 +300,10 @@ final class NodeLoop {
             switch (input) {
                 case Input.Inbound inbound -> raft.step(inbound.message());
                 case Input.Proposal proposal -> proposals.add(proposal);
-                case Input.Read read -> raft.readIndex(read.requestId());
+                case Input.Read read -> {
+                    readFloors.put(read.requestId(), raft.log().lastIndex());
+                    raft.readIndex(read.requestId());
+                }
                 case Input.Call call -> call.action().run();
                 case Input.SnapshotMetadataAt request -> snapshotMetadataAt(request);
                 case Input.Compact compact -> compact(compact.snapshot());
@@ -420,8 +431,26 @@ final class NodeLoop {
             membership.committed(ready.committedEntries());
         }
         if (!ready.committedEntries().isEmpty() || !ready.reads().isEmpty()) {
-            applier.apply(ready.committedEntries(), ready.reads());
+            applier.apply(ready.committedEntries(), served(ready.reads()));
         }
+    }
+
+    /**
+     * The reads with their floors: a confirmed read is served at the later of its ReadIndex (thesis §6.4) and the
+     * last entry this leader held when the read arrived. Serving a later state than the ReadIndex is still
+     * linearizable, and it orders the read after every write the leader accepted before it: a state machine whose
+     * answers depend on time the leader stamps on entries (the key-value service's expiry) then never answers a
+     * read at a time later than that of an entry linearized after the read. The cost: a read waits for the writes
+     * in flight when it arrived.
+     */
+    private List<ReadResult> served(List<ReadResult> reads) {
+        List<ReadResult> served = new ArrayList<>(reads.size());
+        for (ReadResult read : reads) {
+            Long floor = readFloors.remove(read.requestId());
+            served.add(read instanceof ReadResult.Confirmed confirmed && floor != null && floor > confirmed.readIndex()
+                    ? new ReadResult.Confirmed(confirmed.requestId(), floor) : read);
+        }
+        return served;
     }
 
     /**

@@ -17,8 +17,8 @@ import java.util.function.LongSupplier;
  */
 public final class ExpirySweeper implements AutoCloseable {
 
-    static final int MAX_KEYS_PER_SWEEP = 1_000;
-    static final long INTERVAL_MILLIS = 100;
+    public static final int MAX_KEYS_PER_SWEEP = 1_000;
+    public static final long INTERVAL_MILLIS = 100;
 
     private final CaucusNode node;
     private final LongSupplier nextExpiryMillis;

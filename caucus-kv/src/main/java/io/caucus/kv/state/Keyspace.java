@@ -308,14 +308,18 @@ public final class Keyspace {
     public record Frozen(Dict<Object> keys, WatchMemory watch, long freeze) {
     }
 
+    /** A copy of the WATCH memory of deleted keys. */
+    WatchMemory watchMemory() {
+        return new WatchMemory(forgottenBelowIndex, recentDeletions.copy().entries());
+    }
+
     /** Freezes the current keys for a snapshot writer on another thread; changes go to an overlay until thaw. */
     public Frozen freeze() {
         if (overlay != null) {
             throw new IllegalStateException("the keyspace is already frozen for a snapshot");
         }
         overlay = new KeyTable();
-        WatchMemory watch = new WatchMemory(forgottenBelowIndex, recentDeletions.copy().entries());
-        return new Frozen(base, watch, ++freezes);
+        return new Frozen(base, watchMemory(), ++freezes);
     }
 
     /** Ends freeze number {@code freeze}, folding the overlay into the table; else does nothing. */

@@ -204,6 +204,14 @@ public final class KvStateMachine implements StateMachine {
         return StateDigest.of(appliedIndex, keyspace);
     }
 
+    /**
+     * A fingerprint of the whole replicated state (keys, WATCH memory, time, sessions, scripts): equal on replicas
+     * that applied the same entries, however their tables were built. For checkers; O(state).
+     */
+    public synchronized String wholeStateFingerprint() {
+        return StateDigest.ofWholeState(appliedIndex, timeMillis, keyspace, sessions.entries(), scripts.bodies());
+    }
+
     /** The number of cached scripts (for tests and metrics). */
     public synchronized int scriptCount() {
         return scripts.size();
@@ -212,6 +220,16 @@ public final class KvStateMachine implements StateMachine {
     /** The number of open sessions (for tests and metrics). */
     public synchronized int sessionCount() {
         return sessions.size();
+    }
+
+    /**
+     * The reply the session table remembers for write {@code sequence} of session {@code clientId}, or {@code null}
+     * if that is not the session's last applied write (or the session is gone). For a client that learns from a
+     * snapshot, not from the apply, that its write committed.
+     */
+    public synchronized byte[] rememberedReply(long clientId, long sequence) {
+        SessionTable.Session session = sessions.peek(clientId);
+        return session != null && session.lastSequence() == sequence ? session.lastResult() : null;
     }
 
     synchronized boolean hasSession(long clientId) {

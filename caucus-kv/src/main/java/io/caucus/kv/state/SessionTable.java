@@ -51,6 +51,19 @@ final class SessionTable {
         sessions.put(clientId, new Session(sequence, result));
     }
 
+    /**
+     * The session without marking it used: the order of use decides which session is evicted, which is
+     * replicated state, so a look from outside the log must leave it alone. O(sessions).
+     */
+    Session peek(long clientId) {
+        for (Map.Entry<Long, Session> entry : sessions.entrySet()) {
+            if (entry.getKey() == clientId) {
+                return entry.getValue();
+            }
+        }
+        return null;
+    }
+
     int size() {
         return sessions.size();
     }

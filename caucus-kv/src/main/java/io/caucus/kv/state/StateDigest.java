@@ -25,6 +25,42 @@ public record StateDigest(long appliedIndex, int keys, String sha256) {
     }
 
     static StateDigest of(long appliedIndex, Keyspace keyspace) {
+        return of(appliedIndex, keyspace, null);
+    }
+
+    /**
+     * A fingerprint of everything a replica holds at one applied index, canonical where tables may differ between
+     * equal states (key and deletion order depend on a table's size and history; snapshot bytes do too): the keys
+     * as above with each key's WATCH modification index, the time, the WATCH deletion memory sorted by key, the
+     * session table and the script cache in their (replicated) order of use. Not the applied index, which counts
+     * entries the state machine never sees (no-ops): compare it apart.
+     */
+    static String ofWholeState(long appliedIndex, long timeMillis, Keyspace keyspace,
+                               List<KvSnapshotFormat.SessionEntry> sessions, List<byte[]> scripts) {
+        Hasher sha = new Hasher();
+        sha.number(timeMillis);
+        sha.bytes(of(appliedIndex, keyspace, sha).sha256().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        Keyspace.WatchMemory watch = keyspace.watchMemory();
+        sha.number(watch.forgottenBelowIndex());
+        List<Dict.Entry<Long>> deletions = new ArrayList<>(watch.recentDeletions());
+        deletions.sort((a, b) -> Arrays.compareUnsigned(a.key(), b.key()));
+        for (Dict.Entry<Long> deletion : deletions) {
+            sha.bytes(deletion.key());
+            sha.number(deletion.value());
+        }
+        for (KvSnapshotFormat.SessionEntry session : sessions) {
+            sha.number(session.clientId());
+            sha.number(session.session().lastSequence());
+            sha.bytes(session.session().lastResult() == null ? new byte[0] : session.session().lastResult());
+        }
+        for (byte[] script : scripts) {
+            sha.bytes(script);
+        }
+        return HexFormat.of().formatHex(sha.digest.digest());
+    }
+
+    /** @param modifications where each key's modification index goes, or null to leave it out */
+    private static StateDigest of(long appliedIndex, Keyspace keyspace, Hasher modifications) {
         List<KeyEntry> entries = new ArrayList<>();
         keyspace.forEachLive(Long.MIN_VALUE, entries::add); // at the dawn of time nothing has expired
         entries.sort((a, b) -> Arrays.compareUnsigned(a.key(), b.key()));
@@ -32,6 +68,10 @@ public record StateDigest(long appliedIndex, int keys, String sha256) {
         for (KeyEntry entry : entries) {
             sha.bytes(entry.key());
             sha.number(entry.expireAtMillis());
+            if (modifications != null) {
+                modifications.bytes(entry.key());
+                modifications.number(entry.modifiedIndex());
+            }
             switch (entry.value()) {
                 case byte[] string -> {
                     sha.number(0);

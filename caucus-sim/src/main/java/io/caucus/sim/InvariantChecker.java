@@ -12,7 +12,7 @@ import io.caucus.core.message.InstallSnapshot;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.core.message.RequestVoteResponse;
 import io.caucus.sim.kv.KvSnapshot;
-import io.caucus.sim.kv.KvStateMachine;
+import io.caucus.sim.kv.KvReplica;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -70,9 +70,9 @@ final class InvariantChecker {
     private final Map<NodeId, Long> durableTerms = new HashMap<>();
     /** Per node, the snapshot index its durable log's base has reached: a restart may not start below it. */
     private final Map<NodeId, Long> durableBases = new HashMap<>();
-    /** Applies every committed entry once, in order; {@code stateDigests[i - 1]} fingerprints its state at i. */
-    private final KvStateMachine reference = new KvStateMachine();
-    private final List<Long> stateDigests = new ArrayList<>();
+    /** Applies every committed entry once, in order; {@code stateFingerprints[i - 1]} fingerprints its state at i. */
+    private final KvReplica reference = new KvReplica();
+    private final List<String> stateFingerprints = new ArrayList<>();
     private long highestTermSeen;
     private long checks;
     /** The membership invariants, or null where a test checks without them. */
@@ -206,7 +206,7 @@ final class InvariantChecker {
                 configurations.onCommitted(entry, highestTermSeen);
             }
             reference.apply(entry);
-            stateDigests.add(reference.snapshot().digest());
+            stateFingerprints.add(reference.fingerprint());
         } else {
             failer.fail("Apply order", node + " applied " + entry + " while only " + committed.size()
                     + " entries are known committed: an entry below it was skipped");
@@ -231,7 +231,7 @@ final class InvariantChecker {
     private void checkSnapshotState(NodeId holder, String what, SnapshotMetadata snapshot, KvSnapshot state) {
         checkSnapshotIsCommitted(holder, what, snapshot);
         long index = snapshot.lastIncludedIndex();
-        if (state.appliedIndex() != index || state.digest() != stateDigests.get((int) index - 1)) {
+        if (state.appliedIndex() != index || !state.fingerprint().equals(stateFingerprints.get((int) index - 1))) {
             failer.fail("State Machine Safety (snapshot)", holder + " " + what + " a snapshot at " + index
                     + " whose state " + state + " is not the state the committed entries up to " + index + " produce");
         }

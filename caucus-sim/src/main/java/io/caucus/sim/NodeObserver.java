@@ -3,13 +3,14 @@ package io.caucus.sim;
 import io.caucus.core.LogEntry;
 import io.caucus.core.ReadResult;
 import io.caucus.core.SnapshotMetadata;
+import io.caucus.kv.command.Reply;
 import io.caucus.sim.kv.KvSnapshot;
 
 /** What clients of the simulated cluster learn from the nodes: applications, read outcomes and crashes. */
 public interface NodeObserver {
 
-    /** {@code node} applied {@code entry}; {@code result} is the state machine's answer (CAS outcome). */
-    default void onApplied(SimNode node, LogEntry entry, String result) {
+    /** {@code node} applied {@code entry}; {@code reply} is the state machine's ({@code null} for no command). */
+    default void onApplied(SimNode node, LogEntry entry, Reply reply) {
     }
 
     /**

@@ -137,7 +137,8 @@ public final class RandomFaultRun {
         clients.stop();
         awaitSettled(sim, clients);
 
-        CheckResult check = LinearizabilityChecker.check(clients.history(), LINEARIZABILITY_STEPS);
+        CheckResult check = LinearizabilityChecker.check(clients.history(), LINEARIZABILITY_STEPS,
+                ClientWorkload.MICROS_PER_MILLI);
         if (check.verdict() == Verdict.NOT_LINEARIZABLE) {
             sim.fail("Linearizability", check.report());
         }

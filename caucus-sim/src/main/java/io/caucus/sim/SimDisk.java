@@ -197,7 +197,7 @@ public final class SimDisk {
             return;
         }
         try (SnapshotWriter writer = durableLog.snapshots().begin(metadata)) {
-            byte[] data = state.encode();
+            byte[] data = state.data();
             writer.write(data, 0, data.length);
             writer.commit();
         }
@@ -213,7 +213,7 @@ public final class SimDisk {
             return null;
         }
         try (InputStream data = durableLog.snapshots().openData(metadata)) {
-            return KvSnapshot.decode(data.readAllBytes());
+            return new KvSnapshot(metadata.lastIncludedIndex(), data.readAllBytes());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read snapshot " + metadata, e);
         }

@@ -5,7 +5,7 @@ import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
 import io.caucus.core.RaftNode;
 import io.caucus.sim.kv.KvSnapshot;
-import io.caucus.sim.kv.KvStateMachine;
+import io.caucus.sim.kv.KvReplica;
 
 /**
  * One server slot of the simulated cluster: its disk lives across crashes; the running node and its state
@@ -21,7 +21,7 @@ public final class SimNode {
     /** Removed from the simulation for good: down, never restarted, no longer among the node ids. */
     private boolean retired;
     private RaftNode raft;
-    private KvStateMachine stateMachine;
+    private KvReplica stateMachine;
     private int incarnation;
 
     SimNode(NodeId id, SimDisk disk, ClusterConfiguration bootstrap) {
@@ -62,7 +62,7 @@ public final class SimNode {
         return raft;
     }
 
-    public KvStateMachine stateMachine() {
+    public KvReplica stateMachine() {
         if (stateMachine == null) {
             throw new IllegalStateException(id + " is down");
         }
@@ -81,7 +81,7 @@ public final class SimNode {
     void started(RaftNode node, KvSnapshot snapshot) {
         incarnation++;
         raft = node;
-        stateMachine = new KvStateMachine();
+        stateMachine = new KvReplica();
         if (snapshot != null) {
             stateMachine.restore(snapshot);
         }

@@ -15,6 +15,7 @@ import io.caucus.core.Role;
 import io.caucus.core.SnapshotMetadata;
 import io.caucus.core.message.InstallSnapshot;
 import io.caucus.core.message.RaftMessage;
+import io.caucus.kv.command.Reply;
 import io.caucus.sim.kv.KvSnapshot;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -646,7 +647,7 @@ public final class Simulation {
 
     private void apply(SimNode node, List<LogEntry> entries) {
         for (LogEntry entry : entries) {
-            String result;
+            Reply result;
             try {
                 result = node.stateMachine().apply(entry);
             } catch (IllegalStateException e) {

@@ -3,7 +3,7 @@ package io.caucus.sim;
 import static io.caucus.sim.Scenarios.appendWithEntriesFrom;
 import static io.caucus.sim.Scenarios.n;
 import static io.caucus.sim.Scenarios.proposeAccepted;
-import static io.caucus.sim.Scenarios.put;
+import static io.caucus.sim.Scenarios.register;
 import static io.caucus.sim.Scenarios.voteRequestFromOtherThan;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -43,7 +43,7 @@ class Figure8ScenarioTest {
         sim.awaitAllApplied(1, 50);
         sim.dropMessages(m -> voteRequestFromOtherThan(m, n(1))
                 || (appendWithEntriesFrom(m, n(1)) && !m.to().equals(n(2))));
-        long index = proposeAccepted(sim, n(1), put("X"));
+        long index = proposeAccepted(sim, n(1), register());
         assertThat(index).isEqualTo(2);
         assertThat(sim.runUntil(() -> sim.node(n(2)).disk().log().lastIndex() >= 2, 20)).isTrue();
         f.x = sim.node(n(2)).disk().log().entries(2, 3, Long.MAX_VALUE).get(0);

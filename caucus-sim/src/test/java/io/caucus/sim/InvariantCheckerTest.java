@@ -10,8 +10,10 @@ import io.caucus.core.message.AppendEntries;
 import io.caucus.core.SnapshotMetadata;
 import io.caucus.core.message.InstallSnapshot;
 import io.caucus.core.message.RequestVoteResponse;
-import io.caucus.sim.kv.KvCommand;
-import io.caucus.sim.kv.KvStateMachine;
+import io.caucus.kv.state.EntryCodec;
+import io.caucus.kv.state.KvEntry;
+import io.caucus.sim.kv.KvReplica;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -29,9 +31,15 @@ class InvariantCheckerTest {
         throw new IllegalStateException(invariant + ": " + detail);
     });
 
-    /** A PUT of {@code value}, so the checker's reference state machine can apply it. */
+    /**
+     * At index 1 the Register that opens session 1; after it, {@code SET k value} in that session, so the checker's
+     * reference state machine applies each.
+     */
     private static LogEntry entry(long term, long index, String value) {
-        return LogEntry.command(term, index, new KvCommand(1, index, KvCommand.Kind.PUT, "k", value, null).encode());
+        KvEntry entry = index == 1 ? new KvEntry.Register(0) : new KvEntry.SessionCommand(0, 1, index - 1,
+                new KvEntry.Call(java.util.stream.Stream.of("SET", "k", value)
+                        .map(arg -> arg.getBytes(StandardCharsets.UTF_8)).toList()));
+        return LogEntry.command(term, index, EntryCodec.encode(entry));
     }
 
     private static SimNode node(NodeId id) {
@@ -83,7 +91,7 @@ class InvariantCheckerTest {
     @Test
     void aSnapshotWhoseStateDiffersFromTheCommittedStateAtItsIndexIsCaught() {
         SimNode a = node(N1);
-        KvStateMachine machine = new KvStateMachine();
+        KvReplica machine = new KvReplica();
         for (long i = 1; i <= 3; i++) {
             checker.onApplied(a, entry(1, i, "v" + i));
             machine.apply(entry(1, i, "v" + i));
@@ -93,7 +101,7 @@ class InvariantCheckerTest {
         checker.onSnapshotTaken(a, at3, machine.snapshot());
         assertThat(violations).isEmpty();
 
-        KvStateMachine wrong = new KvStateMachine();
+        KvReplica wrong = new KvReplica();
         wrong.apply(entry(1, 1, "v1"));
         wrong.apply(entry(1, 2, "v2"));
         wrong.apply(entry(1, 3, "other"));

@@ -2,6 +2,7 @@ package io.caucus.sim;
 
 import static io.caucus.sim.Scenarios.n;
 import static io.caucus.sim.Scenarios.nodes;
+import static io.caucus.sim.Scenarios.propose;
 import static io.caucus.sim.Scenarios.put;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -60,7 +61,7 @@ class MembershipScenariosTest {
         long last = 0;
         for (int i = 0; i < count; i++) {
             NodeId leader = sim.awaitLeader(200);
-            if (sim.propose(leader, put("v" + i)) instanceof ProposeResult.Accepted accepted) {
+            if (propose(sim, leader, put("v" + i)) instanceof ProposeResult.Accepted accepted) {
                 last = accepted.firstIndex();
             }
             sim.runFor(1);
@@ -145,11 +146,11 @@ class MembershipScenariosTest {
         NodeId unreachable = minority.get(0);
         long term = sim.status(target).term();
         assertThat(sim.transferLeadership(target, unreachable)).isInstanceOf(ProposeResult.Accepted.class);
-        assertThat(sim.propose(target, put("during"))).isInstanceOf(ProposeResult.Rejected.class);
+        assertThat(propose(sim, target, put("during"))).isInstanceOf(ProposeResult.Rejected.class);
         sim.runFor(sim.config().options().electionTimeoutTicks() + 1L);
         assertThat(sim.leader()).contains(target);
         assertThat(sim.status(target).term()).isEqualTo(term);
-        assertThat(sim.propose(target, put("after"))).isInstanceOf(ProposeResult.Accepted.class);
+        assertThat(propose(sim, target, put("after"))).isInstanceOf(ProposeResult.Accepted.class);
 
         sim.heal();
         sim.runFor(10);

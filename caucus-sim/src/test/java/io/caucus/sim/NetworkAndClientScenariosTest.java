@@ -16,7 +16,8 @@ class NetworkAndClientScenariosTest {
     private static final List<String> KEYS = List.of("a", "b", "c");
 
     private static void assertLinearizable(ClientWorkload clients) {
-        CheckResult result = LinearizabilityChecker.check(clients.history(), 5_000_000);
+        CheckResult result = LinearizabilityChecker.check(clients.history(), 5_000_000,
+                ClientWorkload.MICROS_PER_MILLI);
         assertThat(result.verdict()).as(result.report()).isEqualTo(Verdict.LINEARIZABLE);
     }
 

@@ -2,6 +2,7 @@ package io.caucus.sim;
 
 import static io.caucus.sim.Scenarios.n;
 import static io.caucus.sim.Scenarios.proposeAccepted;
+import static io.caucus.sim.Scenarios.propose;
 import static io.caucus.sim.Scenarios.put;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -21,7 +22,7 @@ class PartitionShapesScenarioTest {
     private static void assertCommitsKeepFlowing(Simulation sim, int rounds) {
         for (int round = 0; round < rounds; round++) {
             NodeId leader = sim.awaitLeader(100);
-            ProposeResult result = sim.propose(leader, put("round" + round));
+            ProposeResult result = propose(sim, leader, put("round" + round));
             if (result instanceof ProposeResult.Accepted accepted) {
                 boolean committed = sim.runUntil(() -> sim.committedEntry(accepted.firstIndex()) != null, 60);
                 assertThat(committed).as("round %d: index %d commits", round, accepted.firstIndex()).isTrue();

@@ -5,7 +5,9 @@ import io.caucus.core.ProposeResult;
 import io.caucus.core.message.AppendEntries;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.core.message.RequestVote;
-import io.caucus.sim.kv.KvCommand;
+import io.caucus.kv.state.EntryCodec;
+import io.caucus.kv.state.KvEntry;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -13,8 +15,6 @@ import java.util.TreeSet;
 
 /** Small helpers shared by the scripted scenarios. */
 final class Scenarios {
-
-    private static long nextOperation = 1;
 
     private Scenarios() {
     }
@@ -31,18 +31,67 @@ final class Scenarios {
         return set;
     }
 
-    /** A distinct PUT command whose value names it. */
-    static byte[] put(String value) {
-        return new KvCommand(0, nextOperation++, KvCommand.Kind.PUT, "k", value, null).encode();
+    /** {@code SET k value}: a distinct write whose value names it. */
+    record Put(String value) {
     }
 
+    static Put put(String value) {
+        return new Put(value);
+    }
+
+    /**
+     * Proposes the puts at {@code at}, each as the key-value service's entries: a Register that opens a client
+     * session (whose id is that entry's index, so known before proposing: the next index of {@code at}'s log) and the
+     * SET in it. An accepted result names the index of the first SET; the next SETs follow two indexes apart.
+     */
+    static ProposeResult propose(Simulation sim, NodeId at, Put... puts) {
+        long next = sim.node(at).raft().log().lastIndex() + 1;
+        List<byte[]> entries = new ArrayList<>();
+        for (Put put : puts) {
+            long session = next + entries.size();
+            entries.add(EntryCodec.encode(new KvEntry.Register(0)));
+            entries.add(EntryCodec.encode(new KvEntry.SessionCommand(0, session, 1, new KvEntry.Call(List.of(
+                    "SET".getBytes(StandardCharsets.UTF_8), "k".getBytes(StandardCharsets.UTF_8),
+                    put.value().getBytes(StandardCharsets.UTF_8))))));
+        }
+        ProposeResult result = sim.propose(at, entries);
+        if (result instanceof ProposeResult.Accepted accepted) {
+            if (accepted.firstIndex() != next) {
+                throw new AssertionError("proposed at " + next + " but appended at " + accepted.firstIndex());
+            }
+            return new ProposeResult.Accepted(accepted.term(), accepted.firstIndex() + 1);
+        }
+        return result;
+    }
+
+    /** The value a put's entry sets; {@code null} for the Register entry before it. */
     static String valueOf(io.caucus.core.LogEntry entry) {
-        return KvCommand.decode(entry.payload()).value();
+        return EntryCodec.decodeEntry(entry.payload()) instanceof KvEntry.SessionCommand command
+                && command.body() instanceof KvEntry.Call call
+                ? new String(call.argv().get(2), StandardCharsets.UTF_8) : null;
     }
 
-    /** Proposes at {@code leader} and returns the accepted index; fails if not accepted. */
+    private static long nextRegisterStamp = 1;
+
+    /**
+     * A command that is one entry on its own: a Register (it needs no session), distinct from every other by its
+     * stamp. For scenarios that count entries; it changes no key.
+     */
+    static byte[] register() {
+        return EntryCodec.encode(new KvEntry.Register(nextRegisterStamp++));
+    }
+
+    /** Proposes one entry at {@code leader} and returns its index; fails if not accepted. */
     static long proposeAccepted(Simulation sim, NodeId leader, byte[] command) {
-        ProposeResult result = sim.propose(leader, command);
+        if (sim.propose(leader, command) instanceof ProposeResult.Accepted accepted) {
+            return accepted.firstIndex();
+        }
+        throw new AssertionError("proposal at " + leader + " not accepted");
+    }
+
+    /** Proposes at {@code leader} and returns the accepted index of the SET; fails if not accepted. */
+    static long proposeAccepted(Simulation sim, NodeId leader, Put put) {
+        ProposeResult result = propose(sim, leader, put);
         if (result instanceof ProposeResult.Accepted accepted) {
             return accepted.firstIndex();
         }

@@ -5,22 +5,37 @@ import io.caucus.core.NodeId;
 import io.caucus.core.ProposeResult;
 import io.caucus.core.ReadResult;
 import io.caucus.core.SnapshotMetadata;
+import io.caucus.kv.command.ErrorCodes;
+import io.caucus.kv.command.Reply;
+import io.caucus.kv.state.EntryCodec;
+import io.caucus.kv.state.KvEntry;
 import io.caucus.sim.NodeObserver;
 import io.caucus.sim.SimNode;
 import io.caucus.sim.Simulation;
-import io.caucus.sim.kv.KvCommand;
 import io.caucus.sim.kv.KvSnapshot;
 import io.caucus.sim.linearizability.HistoryRecorder;
 import io.caucus.sim.linearizability.OpKind;
 import io.caucus.sim.linearizability.Operation;
 import io.caucus.sim.linearizability.Outcome;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Closed-loop key-value clients of a simulated cluster. Each client has one operation in flight at a time,
- * sends it to the node it believes leads, follows leader hints, and records what it learns in a
- * {@link HistoryRecorder} for the linearizability checker.
+ * Closed-loop Redis clients of a simulated cluster, speaking to the key-value service's real state machine through
+ * its real log entries. Each client has one operation in flight at a time, sends it to the node it believes leads,
+ * follows leader hints, and records what it learns in a {@link HistoryRecorder} for the linearizability checker.
+ *
+ * <p>They act as the service's connection handler and cluster backend do: a write runs in a client session
+ * (opened by a Register entry; a new one after any write whose outcome was not OK, as its sequence number may be a
+ * hole), each entry and read carries the time of the node it is proposed at (one clock for the whole simulation,
+ * in milliseconds), and reads are ReadIndex reads served from the state machine at that time, once the node has
+ * applied what its log held when the read arrived (as the runtime serves them).
+ *
+ * <p>The first two keys may expire: they take {@code SET PXAT}, {@code PERSIST} and a two-key transaction
+ * ({@code MULTI GET GET SET SET EXEC}); the others are plain registers that take {@code APPEND} (whose effect on a
+ * key that may expire the checker cannot pin down). Every key takes GET, SET, DEL and compare-and-set ({@code SET
+ * NX}, or the Lua script that lock libraries send).
  *
  * <p>Outcomes follow what a client can know, never more: a write is OK once the node it was accepted by
  * applies its index with the accepted term, FAILED if it was rejected everywhere or a different term's
@@ -33,7 +48,15 @@ import java.util.List;
  */
 public final class ClientWorkload implements NodeObserver {
 
+    /** Units of the history's clock (simulated microseconds) per millisecond of the stamped time. */
+    public static final long MICROS_PER_MILLI = 1000;
+
     private static final long NOT_WAITING = -1;
+    /** The compare-and-set a Redis client sends as a script: set if the value is the expected one. */
+    private static final String CAS_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+            + "redis.call('SET', KEYS[1], ARGV[2]) return 1 else return 0 end";
+    /** How far ahead a SET PXAT sets the expiry: a few to a few dozen ticks, so keys expire mid-run. */
+    private static final int MAX_TIME_TO_LIVE_MILLIS = 40;
 
     /** How GETs are served. */
     public enum ReadMode {
@@ -46,19 +69,26 @@ public final class ClientWorkload implements NodeObserver {
         LOCAL_UNSAFE
     }
 
-    private enum Phase { BETWEEN_ATTEMPTS, WRITE_ACCEPTED, READ_REQUESTED, READ_CONFIRMED }
+    private enum Phase { BETWEEN_ATTEMPTS, REGISTERING, WRITE_ACCEPTED, READ_REQUESTED, READ_CONFIRMED }
 
     private static final class Pending {
         long handle;
         OpKind kind;
         String key;
-        KvCommand command;
+        /** The command's argument vector; a transaction's commands. */
+        List<List<String>> commands;
+        boolean transaction;
+        /** The write's sequence number in the client's session, once it has one. */
+        long sequence;
         Phase phase = Phase.BETWEEN_ATTEMPTS;
         SimNode node;
         int incarnation;
         long index = NOT_WAITING;
         long term;
         long requestId;
+        long readStampMillis;
+        /** The last index of the node's log when the read arrived: the read is served once that is applied too. */
+        long readFloor;
     }
 
     private static final class Client {
@@ -66,6 +96,9 @@ public final class ClientWorkload implements NodeObserver {
         NodeId target;
         Pending pending;
         long operations;
+        /** The session writes run in; 0 while none is open. */
+        long sessionId;
+        long lastSequence;
 
         Client(int id, NodeId target) {
             this.id = id;
@@ -85,11 +118,13 @@ public final class ClientWorkload implements NodeObserver {
     private final List<Client> clients = new ArrayList<>();
     private final HistoryRecorder recorder = new HistoryRecorder();
     private final List<AcknowledgedWrite> acknowledged = new ArrayList<>();
+    private final ExpirySweeps sweeps;
     private boolean stopped;
     private long nextRequestId = 1;
     private long ok;
     private long failed;
     private long unknown;
+    private long sessionsOpened;
 
     /**
      * @param clientCount  concurrent clients
@@ -113,17 +148,19 @@ public final class ClientWorkload implements NodeObserver {
         for (int i = 1; i <= clientCount; i++) {
             clients.add(new Client(i, nodes.get(sim.random().nextInt(nodes.size()))));
         }
+        this.sweeps = new ExpirySweeps(sim);
         sim.addObserver(this);
     }
 
-    /** Starts every client's loop of operations. */
+    /** Starts every client's loop of operations, and the leaders' expiry sweeps. */
     public void start() {
         for (Client client : clients) {
             sim.schedule(1 + sim.random().nextLong(maxThinkMicros), () -> issue(client));
         }
+        sweeps.start();
     }
 
-    /** Clients issue no new operations; those in flight still complete or time out. */
+    /** Clients issue no new operations; those in flight still complete or time out. Sweeps go on. */
     public void stop() {
         stopped = true;
     }
@@ -157,43 +194,93 @@ public final class ClientWorkload implements NodeObserver {
         return unknown;
     }
 
+    /** Client sessions opened (a Register entry applied), at the start and after writes not known OK. */
+    public long sessionsOpened() {
+        return sessionsOpened;
+    }
+
+    /** Sweep entries the leaders proposed. */
+    public long sweepsProposed() {
+        return sweeps.proposed();
+    }
+
+    /** The time a node stamps on what it proposes: the simulation's one clock, in milliseconds. */
+    public static long clockMillis(Simulation sim) {
+        return sim.nowMicros() / MICROS_PER_MILLI;
+    }
+
     // ---------------------------------------------------------------- issuing
 
     private void issue(Client client) {
         if (stopped || client.pending != null) {
             return;
         }
-        Pending op = new Pending();
-        op.key = keys.get(sim.random().nextInt(keys.size()));
+        int keyIndex = sim.random().nextInt(keys.size());
+        Pending op = keyIndex < 2 ? expiringKeyOperation(keys.get(keyIndex)) : registerOperation(keys.get(keyIndex));
         long n = ++client.operations;
-        int roll = sim.random().nextInt(100);
         String value = "c" + client.id + "." + n;
         String expected = null;
-        if (roll < 35) {
-            op.kind = OpKind.GET;
-            value = null;
-        } else if (roll < 60) {
-            op.kind = OpKind.PUT;
-        } else if (roll < 75) {
-            op.kind = OpKind.APPEND;
-            value = value + ";";
-        } else if (roll < 95) {
-            op.kind = OpKind.CAS;
-            expected = casExpectation(op.key);
-        } else {
-            op.kind = OpKind.DELETE;
-            value = null;
+        long expiresAt = Operation.NEVER_EXPIRES;
+        String secondKey = null;
+        switch (op.kind) {
+            case GET -> op.commands = List.of(List.of("GET", op.key));
+            case DELETE -> op.commands = List.of(List.of("DEL", op.key));
+            case PERSIST -> op.commands = List.of(List.of("PERSIST", op.key));
+            case APPEND -> {
+                value = value + ";";
+                op.commands = List.of(List.of("APPEND", op.key, value));
+            }
+            case PUT -> {
+                if (keyIndex < 2 && sim.random().nextBoolean()) {
+                    expiresAt = clockMillis(sim) + 1 + sim.random().nextInt(MAX_TIME_TO_LIVE_MILLIS);
+                    op.commands = List.of(List.of("SET", op.key, value, "PXAT", Long.toString(expiresAt)));
+                } else {
+                    op.commands = List.of(List.of("SET", op.key, value));
+                }
+            }
+            case CAS -> {
+                expected = casExpectation(op.key);
+                op.commands = List.of(expected == null ? List.of("SET", op.key, value, "NX")
+                        : List.of("EVAL", CAS_SCRIPT, "1", op.key, expected, value));
+            }
+            case TXN -> {
+                secondKey = keys.get(1 - keyIndex);
+                op.transaction = true;
+                op.commands = List.of(List.of("GET", op.key), List.of("GET", secondKey),
+                        List.of("SET", op.key, value), List.of("SET", secondKey, value));
+            }
         }
-        if (op.kind != OpKind.GET) {
-            op.command = new KvCommand(client.id, n, KvCommand.Kind.valueOf(op.kind.name()), op.key, value, expected);
-        }
-        op.handle = recorder.invoke(client.id, op.kind, op.key, value, expected, sim.nowMicros());
+        String recordedValue = switch (op.kind) {
+            case GET, DELETE, PERSIST -> null;
+            case PUT, APPEND, CAS, TXN -> value;
+        };
+        op.handle = op.kind == OpKind.CAS
+                ? recorder.invoke(client.id, op.kind, op.key, recordedValue, expected, sim.nowMicros())
+                : recorder.invoke(client.id, op.kind, op.key, recordedValue, expiresAt, secondKey, sim.nowMicros());
         client.pending = op;
-        sim.note("c" + client.id, "client", "invoke " + op.kind + " " + op.key
-                + (value == null ? "" : " " + value) + (op.kind == OpKind.CAS ? " if " + expected : ""));
+        sim.note("c" + client.id, "client", "invoke " + op.kind + " " + op.commands);
         long handle = op.handle;
         sim.schedule(timeoutMicros, () -> timeOut(client, handle));
         attempt(client);
+    }
+
+    private Pending expiringKeyOperation(String key) {
+        Pending op = new Pending();
+        op.key = key;
+        int roll = sim.random().nextInt(100);
+        boolean pair = keys.size() >= 2;
+        op.kind = roll < 30 ? OpKind.GET : roll < 55 ? OpKind.PUT : roll < 70 ? OpKind.CAS
+                : roll < 80 ? OpKind.PERSIST : roll < 85 || !pair ? OpKind.DELETE : OpKind.TXN;
+        return op;
+    }
+
+    private Pending registerOperation(String key) {
+        Pending op = new Pending();
+        op.key = key;
+        int roll = sim.random().nextInt(100);
+        op.kind = roll < 35 ? OpKind.GET : roll < 60 ? OpKind.PUT : roll < 75 ? OpKind.APPEND
+                : roll < 95 ? OpKind.CAS : OpKind.DELETE;
+        return op;
     }
 
     /** A CAS expects a value some node currently holds, or absence, so that swaps sometimes succeed. */
@@ -217,24 +304,47 @@ public final class ClientWorkload implements NodeObserver {
         }
         op.node = node;
         op.incarnation = node.incarnation();
-        if (op.kind == OpKind.GET && readMode == ReadMode.LOCAL_UNSAFE) {
-            complete(client, Outcome.OK, node.stateMachine().get(op.key));
-            return;
-        }
         if (op.kind == OpKind.GET) {
+            op.readStampMillis = clockMillis(sim);
+            if (readMode == ReadMode.LOCAL_UNSAFE) {
+                completeRead(client, node);
+                return;
+            }
             op.phase = Phase.READ_REQUESTED;
             op.requestId = nextRequestId++;
+            op.readFloor = node.raft().log().lastIndex();
             sim.readIndex(node.id(), op.requestId);
             return;
         }
-        switch (sim.propose(node.id(), op.command.encode())) {
+        boolean registering = client.sessionId == 0;
+        if (!registering && op.sequence == 0) {
+            op.sequence = ++client.lastSequence;
+        }
+        KvEntry entry = registering ? new KvEntry.Register(clockMillis(sim))
+                : new KvEntry.SessionCommand(clockMillis(sim), client.sessionId, op.sequence, body(op));
+        switch (sim.propose(node.id(), EntryCodec.encode(entry))) {
             case ProposeResult.Accepted accepted -> {
-                op.phase = Phase.WRITE_ACCEPTED;
+                op.phase = registering ? Phase.REGISTERING : Phase.WRITE_ACCEPTED;
                 op.index = accepted.firstIndex();
                 op.term = accepted.term();
             }
             case ProposeResult.Rejected rejected -> retryElsewhere(client, rejected.leaderHint());
         }
+    }
+
+    private static KvEntry.Body body(Pending op) {
+        if (op.transaction) {
+            List<List<byte[]>> commands = new ArrayList<>();
+            for (List<String> command : op.commands) {
+                commands.add(bytes(command));
+            }
+            return new KvEntry.Exec(List.of(), commands);
+        }
+        return new KvEntry.Call(bytes(op.commands.get(0)));
+    }
+
+    private static List<byte[]> bytes(List<String> argv) {
+        return argv.stream().map(arg -> arg.getBytes(StandardCharsets.UTF_8)).toList();
     }
 
     private void retryElsewhere(Client client, NodeId hint) {
@@ -255,29 +365,43 @@ public final class ClientWorkload implements NodeObserver {
     // ---------------------------------------------------------------- learning outcomes
 
     @Override
-    public void onApplied(SimNode node, LogEntry entry, String result) {
+    public void onApplied(SimNode node, LogEntry entry, Reply reply) {
         for (Client client : clients) {
             Pending op = client.pending;
             if (op == null || op.node != node || op.incarnation != node.incarnation()) {
                 continue;
             }
-            if (op.phase == Phase.WRITE_ACCEPTED && entry.index() == op.index) {
+            if (op.phase == Phase.REGISTERING && entry.index() == op.index) {
+                onRegistered(client, entry.term() == op.term ? op.index : 0);
+            } else if (op.phase == Phase.WRITE_ACCEPTED && entry.index() == op.index) {
                 if (entry.term() == op.term) {
-                    acknowledged.add(new AcknowledgedWrite(op.index, op.term, "c" + client.id + " " + op.command));
-                    complete(client, Outcome.OK, op.kind == OpKind.CAS ? result : null);
+                    completeWrite(client, reply);
                 } else {
-                    complete(client, Outcome.FAILED, null);
+                    complete(client, Outcome.FAILED, null, null);
                 }
             } else if (op.phase == Phase.READ_CONFIRMED && node.stateMachine().appliedIndex() >= op.index) {
-                complete(client, Outcome.OK, node.stateMachine().get(op.key));
+                completeRead(client, node);
             }
         }
+    }
+
+    /** The client's Register entry committed ({@code sessionId} its index) or was replaced (0): go on writing. */
+    private void onRegistered(Client client, long sessionId) {
+        Pending op = client.pending;
+        op.phase = Phase.BETWEEN_ATTEMPTS;
+        if (sessionId != 0) {
+            client.sessionId = sessionId;
+            client.lastSequence = 0;
+            sessionsOpened++;
+        }
+        sim.schedule(1, () -> attempt(client));
     }
 
     /**
      * The accepting node skipped entries by loading a snapshot. A write it accepted at an index the snapshot
      * covers is committed there (the snapshot holds committed state only): OK if the committed entry has the
-     * accepted term, with a CAS result from the client's session in the snapshot; FAILED otherwise.
+     * accepted term, with its reply from the session table in the snapshot (UNKNOWN if the table no longer holds
+     * it); FAILED otherwise.
      */
     @Override
     public void onRestored(SimNode node, SnapshotMetadata snapshot, KvSnapshot state) {
@@ -286,21 +410,20 @@ public final class ClientWorkload implements NodeObserver {
             if (op == null || op.node != node || op.incarnation != node.incarnation()) {
                 continue;
             }
-            if (op.phase == Phase.WRITE_ACCEPTED && op.index <= snapshot.lastIncludedIndex()) {
-                LogEntry committed = sim.committedEntry(op.index);
-                KvSnapshot.Session session = state.sessions().get(client.id);
-                boolean resultKnown = op.kind != OpKind.CAS
-                        || (session != null && session.lastOperationId() == op.command.operationId());
-                if (committed != null && committed.term() == op.term && resultKnown) {
-                    acknowledged.add(new AcknowledgedWrite(op.index, op.term, "c" + client.id + " " + op.command));
-                    complete(client, Outcome.OK, op.kind == OpKind.CAS ? session.lastResult() : null);
-                } else if (committed != null && committed.term() == op.term) {
-                    complete(client, Outcome.UNKNOWN, null);
+            boolean covered = op.index != NOT_WAITING && op.index <= snapshot.lastIncludedIndex();
+            LogEntry committed = covered ? sim.committedEntry(op.index) : null;
+            boolean sameTerm = committed != null && committed.term() == op.term;
+            if (op.phase == Phase.REGISTERING && covered) {
+                onRegistered(client, sameTerm ? op.index : 0);
+            } else if (op.phase == Phase.WRITE_ACCEPTED && covered) {
+                Reply remembered = node.stateMachine().rememberedReply(client.sessionId, op.sequence);
+                if (sameTerm && remembered != null) {
+                    completeWrite(client, remembered);
                 } else {
-                    complete(client, Outcome.FAILED, null);
+                    complete(client, sameTerm ? Outcome.UNKNOWN : Outcome.FAILED, null, null);
                 }
             } else if (op.phase == Phase.READ_CONFIRMED && node.stateMachine().appliedIndex() >= op.index) {
-                complete(client, Outcome.OK, node.stateMachine().get(op.key));
+                completeRead(client, node);
             }
         }
     }
@@ -315,9 +438,9 @@ public final class ClientWorkload implements NodeObserver {
             switch (read) {
                 case ReadResult.Confirmed confirmed -> {
                     op.phase = Phase.READ_CONFIRMED;
-                    op.index = confirmed.readIndex();
+                    op.index = Math.max(confirmed.readIndex(), op.readFloor); // as the runtime's NodeLoop serves it
                     if (node.stateMachine().appliedIndex() >= op.index) {
-                        complete(client, Outcome.OK, node.stateMachine().get(op.key));
+                        completeRead(client, node);
                     }
                 }
                 case ReadResult.Rejected rejected -> retryElsewhere(client, rejected.leaderHint());
@@ -331,8 +454,8 @@ public final class ClientWorkload implements NodeObserver {
             Pending op = client.pending;
             if (op != null && op.node == node) {
                 switch (op.phase) {
-                    case WRITE_ACCEPTED -> complete(client, Outcome.UNKNOWN, null);
-                    case READ_REQUESTED, READ_CONFIRMED -> retryElsewhere(client, null);
+                    case WRITE_ACCEPTED -> complete(client, Outcome.UNKNOWN, null, null);
+                    case REGISTERING, READ_REQUESTED, READ_CONFIRMED -> retryElsewhere(client, null);
                     case BETWEEN_ATTEMPTS -> { }
                 }
             }
@@ -345,20 +468,78 @@ public final class ClientWorkload implements NodeObserver {
             return;
         }
         // Only an accepted write may have taken effect; anything else was never applied.
-        complete(client, op.phase == Phase.WRITE_ACCEPTED ? Outcome.UNKNOWN : Outcome.FAILED, null);
+        complete(client, op.phase == Phase.WRITE_ACCEPTED ? Outcome.UNKNOWN : Outcome.FAILED, null, null);
     }
 
-    private void complete(Client client, Outcome outcome, String result) {
+    private void completeRead(Client client, SimNode node) {
+        Pending op = client.pending;
+        Reply reply = node.stateMachine().query(op.readStampMillis, op.commands.get(0));
+        complete(client, Outcome.OK, text(client, reply), null);
+    }
+
+    /** The state machine's reply to an applied write, as the history records it. */
+    private void completeWrite(Client client, Reply reply) {
+        Pending op = client.pending;
+        if (reply instanceof Reply.Error error && ErrorCodes.isSessionRefusal(error.code())) {
+            complete(client, ErrorCodes.notApplied(error.code()) ? Outcome.FAILED : Outcome.UNKNOWN, null, null);
+            return;
+        }
+        acknowledged.add(new AcknowledgedWrite(op.index, op.term, "c" + client.id + " " + op.commands));
+        switch (op.kind) {
+            case PUT, DELETE, APPEND -> {
+                expect(client, reply instanceof Reply.Status || reply instanceof Reply.Int, reply);
+                complete(client, Outcome.OK, null, null);
+            }
+            case CAS -> complete(client, Outcome.OK, flag(client, reply instanceof Reply.Status || isOne(reply),
+                    reply), null);
+            case PERSIST -> complete(client, Outcome.OK, flag(client, isOne(reply), reply), null);
+            case TXN -> {
+                expect(client, reply instanceof Reply.Array array && array.elements().size() == 4, reply);
+                List<Reply> replies = ((Reply.Array) reply).elements();
+                complete(client, Outcome.OK, text(client, replies.get(0)), text(client, replies.get(1)));
+            }
+            case GET -> throw new IllegalStateException("a GET is not a write");
+        }
+    }
+
+    private static boolean isOne(Reply reply) {
+        return reply instanceof Reply.Int number && number.value() == 1;
+    }
+
+    private String flag(Client client, boolean yes, Reply reply) {
+        expect(client, reply instanceof Reply.Int || reply instanceof Reply.Status || reply instanceof Reply.Nil,
+                reply);
+        return yes ? Operation.SWAPPED : Operation.NOT_SWAPPED;
+    }
+
+    private String text(Client client, Reply reply) {
+        expect(client, reply instanceof Reply.Bulk || reply instanceof Reply.Nil, reply);
+        return reply instanceof Reply.Bulk bulk ? new String(bulk.value(), StandardCharsets.UTF_8) : null;
+    }
+
+    /** A reply the command cannot give is a fault of the state machine (or of this harness): stop the run. */
+    private void expect(Client client, boolean condition, Reply reply) {
+        if (!condition) {
+            sim.fail("Key-value reply", "c" + client.id + " " + client.pending.commands + " got " + reply);
+        }
+    }
+
+    private void complete(Client client, Outcome outcome, String result, String secondResult) {
         Pending op = client.pending;
         client.pending = null;
-        recorder.complete(op.handle, outcome, result, sim.nowMicros());
+        recorder.complete(op.handle, outcome, result, secondResult, sim.nowMicros());
+        boolean wrote = op.kind != OpKind.GET && op.sequence != 0;
+        if (wrote && outcome != Outcome.OK) {
+            client.sessionId = 0; // its sequence number may be a hole later writes could never pass
+        }
         switch (outcome) {
             case OK -> ok++;
             case FAILED -> failed++;
             case UNKNOWN -> unknown++;
         }
         sim.note("c" + client.id, "client", op.kind + " " + op.key + " -> " + outcome
-                + (result == null ? "" : " " + result) + (op.index == NOT_WAITING ? "" : " @" + op.index));
+                + (result == null ? "" : " " + result) + (secondResult == null ? "" : "," + secondResult)
+                + (op.index == NOT_WAITING ? "" : " @" + op.index));
         sim.schedule(1 + sim.random().nextLong(maxThinkMicros), () -> issue(client));
     }
 }

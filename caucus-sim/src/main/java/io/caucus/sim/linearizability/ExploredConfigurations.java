@@ -25,7 +25,7 @@ final class ExploredConfigurations {
     private static final int INITIAL_CAPACITY = 1024;
 
     private long[] hashes = new long[INITIAL_CAPACITY];
-    private String[] values = new String[INITIAL_CAPACITY];
+    private Object[] values = new Object[INITIAL_CAPACITY];
     /**
      * The acknowledged set of slot i, compressed: knownFullWords[i] leading words that are all ones (the search
      * linearizes roughly in time order, so long histories have long full prefixes), then knownSets[i] holds the
@@ -44,10 +44,10 @@ final class ExploredConfigurations {
      * @param knownHash the Zobrist hash of {@code known}
      * @param known     the linearized acknowledged operations; copied if stored
      * @param unknown   the linearized UNKNOWN operations; copied if stored
-     * @param value     the model value (null = absent)
+     * @param value     the model state
      * @return true if the configuration is new and must be explored
      */
-    boolean add(long knownHash, long[] known, long[] unknown, String value) {
+    boolean add(long knownHash, long[] known, long[] unknown, Object value) {
         long hash = mix(knownHash ^ (Objects.hashCode(value) * GOLDEN));
         int fullWords = 0;
         while (fullWords < known.length && known[fullWords] == -1L) {
@@ -105,13 +105,13 @@ final class ExploredConfigurations {
 
     private void grow() {
         long[] oldHashes = hashes;
-        String[] oldValues = values;
+        Object[] oldValues = values;
         long[][] oldKnownSets = knownSets;
         int[] oldKnownFullWords = knownFullWords;
         List<List<long[]>> oldUnknownSets = unknownSets;
         int capacity = oldKnownSets.length * 2;
         hashes = new long[capacity];
-        values = new String[capacity];
+        values = new Object[capacity];
         knownSets = new long[capacity][];
         knownFullWords = new int[capacity];
         unknownSets = new ArrayList<>(Collections.nCopies(capacity, (List<long[]>) null));

@@ -30,8 +30,18 @@ public final class HistoryRecorder {
      * @return the handle to pass to {@link #complete}
      */
     public long invoke(int clientId, OpKind kind, String key, String value, String expected, long now) {
-        Operation pending = new Operation(clientId, kind, key, value, expected, now, NEVER_COMPLETED,
-                Outcome.UNKNOWN, null);
+        return invoke(new Operation(clientId, kind, key, value, expected, now, NEVER_COMPLETED, Outcome.UNKNOWN,
+                null));
+    }
+
+    /** As above, for a PUT with a time to live ({@code expiresAt}) or a TXN ({@code secondKey}). */
+    public long invoke(int clientId, OpKind kind, String key, String value, long expiresAt, String secondKey,
+                       long now) {
+        return invoke(new Operation(clientId, kind, key, value, null, now, NEVER_COMPLETED, Outcome.UNKNOWN, null,
+                expiresAt, secondKey, null));
+    }
+
+    private long invoke(Operation pending) {
         synchronized (lock) {
             operations.add(pending);
             completed.add(false);
@@ -47,6 +57,11 @@ public final class HistoryRecorder {
      * @throws IllegalStateException    if the operation was already completed
      */
     public void complete(long handle, Outcome outcome, String result, long now) {
+        complete(handle, outcome, result, null, now);
+    }
+
+    /** As above, with the value an OK TXN read of its second key. */
+    public void complete(long handle, Outcome outcome, String result, String secondResult, long now) {
         synchronized (lock) {
             if (handle < 0 || handle >= operations.size()) {
                 throw new IllegalArgumentException("no operation was invoked with handle " + handle);
@@ -57,7 +72,8 @@ public final class HistoryRecorder {
                 throw new IllegalStateException("operation " + handle + " was already completed: " + pending);
             }
             Operation done = new Operation(pending.clientId(), pending.kind(), pending.key(), pending.value(),
-                    pending.expected(), pending.invokedAt(), now, outcome, result);
+                    pending.expected(), pending.invokedAt(), now, outcome, result, pending.expiresAt(),
+                    pending.secondKey(), secondResult);
             operations.set(index, done);
             completed.set(index, true);
         }

@@ -6,7 +6,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Shrinks a non-linearizable history to a small sub-history of one key that is still not linearizable: the
+ * Shrinks a non-linearizable history to a small sub-history of one key (or group of keys transactions touch
+ * together) that is still not linearizable: the
  * smallest failing window a human has to read to see the bug.
  *
  * <p>Delta debugging (Zeller's ddmin, simplified): remove chunks of operations, halving the chunk size when no
@@ -32,12 +33,19 @@ public final class HistoryShrinker {
      * candidate the budget cannot decide is not taken).
      */
     public static List<Operation> smallestFailingWindow(List<Operation> history, long maxStepsPerCheck) {
-        CheckResult full = LinearizabilityChecker.check(history, maxStepsPerCheck);
+        return smallestFailingWindow(history, maxStepsPerCheck, 1);
+    }
+
+    /** As above, for a history whose clock has {@code clockUnitsPerMilli} units per millisecond of stamped time. */
+    public static List<Operation> smallestFailingWindow(List<Operation> history, long maxStepsPerCheck,
+                                                        long clockUnitsPerMilli) {
+        CheckResult full = LinearizabilityChecker.check(history, maxStepsPerCheck, clockUnitsPerMilli);
         if (full.verdict() != Verdict.NOT_LINEARIZABLE) {
             return List.of();
         }
+        List<String> group = List.of(full.key().split("\\+"));
         List<Operation> current = new ArrayList<>(history.stream()
-                .filter(op -> op.key().equals(full.key()) && carriesInformation(op)).sorted(BY_INVOCATION).toList());
+                .filter(op -> group.containsAll(op.keys()) && carriesInformation(op)).sorted(BY_INVOCATION).toList());
         int chunk = Math.max(1, current.size() / 2);
         while (true) {
             boolean removedAny = false;
@@ -46,7 +54,7 @@ public final class HistoryShrinker {
                 List<Operation> candidate = new ArrayList<>(current.subList(0, start));
                 candidate.addAll(current.subList(end, current.size()));
                 if (!candidate.isEmpty() && noObservationOrphaned(candidate, current.subList(start, end))
-                        && LinearizabilityChecker.check(candidate, maxStepsPerCheck).verdict()
+                        && LinearizabilityChecker.check(candidate, maxStepsPerCheck, clockUnitsPerMilli).verdict()
                         == Verdict.NOT_LINEARIZABLE) {
                     current = candidate;
                     removedAny = true;
@@ -93,18 +101,18 @@ public final class HistoryShrinker {
             return null;
         }
         return switch (op.kind()) {
-            case GET -> op.result();
+            case GET, TXN -> op.result();
             case CAS -> Operation.SWAPPED.equals(op.result()) ? op.expected() : null;
-            case PUT, DELETE, APPEND -> null;
+            case PUT, DELETE, APPEND, PERSIST -> null;
         };
     }
 
     /** True if {@code op} may have produced (part of) {@code value}. */
     private static boolean produced(Operation op, String value) {
         return switch (op.kind()) {
-            case PUT, CAS -> Objects.equals(op.value(), value);
+            case PUT, CAS, TXN -> Objects.equals(op.value(), value);
             case APPEND -> value.contains(op.value());
-            case GET, DELETE -> false;
+            case GET, DELETE, PERSIST -> false;
         };
     }
 }

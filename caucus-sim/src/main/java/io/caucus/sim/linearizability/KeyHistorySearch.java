@@ -8,7 +8,8 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
- * Wing &amp; Gong's search for a linearization of one key's sub-history, with Lowe's memoisation (G. Lowe,
+ * Wing &amp; Gong's search for a linearization of one part of a history (one key, or keys touched together) against
+ * a {@link SequentialModel}, with Lowe's memoisation (G. Lowe,
  * "Testing for linearizability", 2017). Single use, single threaded, iterative: the explicit stack holds at
  * most one frame per operation, so 10k-operation histories cannot overflow the Java stack.
  *
@@ -40,14 +41,14 @@ final class KeyHistorySearch {
      * No linearization exists. Describes the deepest point reached (most acknowledged operations linearized).
      *
      * @param prefix      operation indices of the longest linearizable prefix, in linearization order
-     * @param valueAfter  the model value after that prefix
+     * @param valueAfter  the model state after that prefix
      * @param stuck       the operation whose completion was reached without it being linearized
      * @param candidates  operations invoked but not linearized at that point (includes {@code stuck})
-     * @param stuckValues distinct values on which {@code stuck} was tried and refused, at most
+     * @param stuckValues distinct states on which {@code stuck} was tried and refused, at most
      *                    {@link #MAX_RECORDED_VALUES}
      * @param moreValues  true if {@code stuck} was refused on more values than recorded
      */
-    record Stuck(long steps, int[] prefix, String valueAfter, int stuck, int[] candidates, List<String> stuckValues,
+    record Stuck(long steps, int[] prefix, Object valueAfter, int stuck, int[] candidates, List<Object> stuckValues,
                  boolean moreValues) implements Result {
     }
 
@@ -57,6 +58,7 @@ final class KeyHistorySearch {
     private static final long ZOBRIST_SEED = 0x5EED_CA0C05L;
 
     private final List<Operation> ops;
+    private final SequentialModel model;
     private final int acknowledgedCount;
     /** Per op: its index among the acknowledged ops, or among the UNKNOWN ops (see {@link #acknowledged}). */
     private final int[] compactIndex;
@@ -80,9 +82,9 @@ final class KeyHistorySearch {
     private final long[] knownLinearized;
     private final long[] unknownLinearized;
     private long knownHash;
-    private String value;
+    private Object value;
     private final int[] stackCall;
-    private final String[] stackValue;
+    private final Object[] stackValue;
     private final int[] stackFirstReturn;
     private int depth;
     private int acknowledgedDone;
@@ -100,13 +102,14 @@ final class KeyHistorySearch {
     private int firstReturn = END;
     private boolean used;
 
-    // Values on which each acknowledged op was refused; feeds the explanation of a violation.
-    private final ObservedValues observedValues;
-    private final String[][] refusedValues;
+    // States on which each acknowledged op was refused; feeds the explanation of a violation.
+    private final Object[][] refusedValues;
     private final int[] refusedCount;
 
-    KeyHistorySearch(List<Operation> ops) {
+    KeyHistorySearch(List<Operation> ops, SequentialModel model) {
         this.ops = List.copyOf(ops);
+        this.model = model;
+        this.value = model.initialState();
         int n = this.ops.size();
         acknowledged = new boolean[n];
         compactIndex = new int[n];
@@ -131,14 +134,13 @@ final class KeyHistorySearch {
         next = new int[events];
         prev = new int[events];
         buildEventLists();
-        observedValues = new ObservedValues(this.ops);
         knownLinearized = new long[(known + 63) / 64];
         unknownLinearized = new long[(unknown + 63) / 64];
         stackCall = new int[n];
-        stackValue = new String[n];
+        stackValue = new Object[n];
         stackFirstReturn = new int[n];
         event = firstKnown;
-        refusedValues = new String[n][];
+        refusedValues = new Object[n][];
         refusedCount = new int[n];
     }
 
@@ -217,8 +219,8 @@ final class KeyHistorySearch {
     /** Linearizes the operation of this call event next, if the model allows it and the result is unexplored. */
     private boolean tryToLinearize(int call) {
         int op = eventOp[call];
-        String after = KvModel.apply(ops.get(op), value);
-        if (after == KvModel.ILLEGAL) {
+        Object after = model.apply(ops.get(op), value);
+        if (after == SequentialModel.ILLEGAL) {
             noteRefused(op, value);
             return false;
         }
@@ -267,18 +269,15 @@ final class KeyHistorySearch {
 
     /**
      * Placing {@code op} now is pointless (some other branch covers it) if it is UNKNOWN and its effect cannot
-     * matter to any operation ({@link ObservedValues#mayMatter}), or if it is a blind write (PUT/DELETE) right after an UNKNOWN blind
-     * write: that one would be overwritten unseen, and leaving it out (allowed, as it is UNKNOWN) reaches the same
+     * matter to any operation ({@link SequentialModel#mayMatter}), or if it is a blind write (PUT/DELETE) right after an
+     * UNKNOWN blind write of the same key: that one would be overwritten unseen, and leaving it out (allowed, as it is UNKNOWN) reaches the same
      * value with more options, a branch the search tries from the parent configuration anyway.
      */
-    private boolean isUseless(int op, String value, String after, int lastPlaced) {
+    private boolean isUseless(int op, Object value, Object after, int lastPlaced) {
         boolean overwritesUnseenUnknown = lastPlaced != END && !acknowledged[lastPlaced]
-                && isBlindWrite(ops.get(lastPlaced)) && isBlindWrite(ops.get(op));
-        return overwritesUnseenUnknown || (!acknowledged[op] && !observedValues.mayMatter(value, after));
-    }
-
-    private static boolean isBlindWrite(Operation op) {
-        return op.kind() == OpKind.PUT || op.kind() == OpKind.DELETE;
+                && model.isBlindWrite(ops.get(lastPlaced)) && model.isBlindWrite(ops.get(op))
+                && ops.get(lastPlaced).key().equals(ops.get(op).key());
+        return overwritesUnseenUnknown || (!acknowledged[op] && !model.mayMatter(value, after));
     }
 
     private Stuck describe() {
@@ -299,20 +298,20 @@ final class KeyHistorySearch {
 
     private Stuck withRefusals(Stuck deepest, long steps) {
         int stuck = deepest.stuck();
-        List<String> values = refusedValues[stuck] == null ? List.of()
+        List<Object> values = refusedValues[stuck] == null ? List.of()
                 : Arrays.asList(Arrays.copyOf(refusedValues[stuck], Math.min(refusedCount[stuck],
                 MAX_RECORDED_VALUES)));
         return new Stuck(steps, deepest.prefix(), deepest.valueAfter(), stuck, deepest.candidates(), values,
                 refusedCount[stuck] > MAX_RECORDED_VALUES);
     }
 
-    private void noteRefused(int op, String value) {
+    private void noteRefused(int op, Object value) {
         if (!acknowledged[op]) {
             return;
         }
-        String[] seen = refusedValues[op];
+        Object[] seen = refusedValues[op];
         if (seen == null) {
-            seen = new String[MAX_RECORDED_VALUES];
+            seen = new Object[MAX_RECORDED_VALUES];
             refusedValues[op] = seen;
         }
         int known = Math.min(refusedCount[op], MAX_RECORDED_VALUES);

@@ -46,6 +46,7 @@ final class ObservedValues {
                 }
                 case APPEND -> absent = true;
                 case PUT, DELETE -> { }
+                case PERSIST, TXN -> { } // not register operations: RegisterModel refuses them
             }
         }
         anyRefusedCas = refused;

@@ -11,5 +11,12 @@ public enum OpKind {
     /** Add a suffix to the key's value; on an absent key this creates the value. */
     APPEND,
     /** Compare-and-set: if the value equals the expected one (null = absent), replace it. */
-    CAS
+    CAS,
+    /** Drop the key's time to live; reports whether the key was live with a time to live (Redis PERSIST). */
+    PERSIST,
+    /**
+     * A transaction over two keys (MULTI ... EXEC): read both, then set both to one value without a time to live,
+     * all at one instant.
+     */
+    TXN
 }

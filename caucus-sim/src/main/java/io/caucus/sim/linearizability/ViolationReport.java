@@ -25,13 +25,15 @@ final class ViolationReport {
     private final List<Operation> searched;
     private final List<Operation> allOfKey;
     private final KeyHistorySearch.Stuck stuck;
+    private final SequentialModel model;
 
     private ViolationReport(String key, List<Operation> searched, List<Operation> allOfKey,
-                            KeyHistorySearch.Stuck stuck) {
+                            KeyHistorySearch.Stuck stuck, SequentialModel model) {
         this.key = key;
         this.searched = searched;
         this.allOfKey = allOfKey;
         this.stuck = stuck;
+        this.model = model;
     }
 
     /**
@@ -39,8 +41,8 @@ final class ViolationReport {
      * @param allOfKey every operation on the key, FAILED ones included
      */
     static CheckResult of(String key, List<Operation> searched, List<Operation> allOfKey,
-                          KeyHistorySearch.Stuck stuck) {
-        return new ViolationReport(key, searched, allOfKey, stuck).build();
+                          KeyHistorySearch.Stuck stuck, SequentialModel model) {
+        return new ViolationReport(key, searched, allOfKey, stuck, model).build();
     }
 
     private CheckResult build() {
@@ -101,7 +103,7 @@ final class ViolationReport {
         return switch (op.kind()) {
             case GET -> op.result();
             case CAS -> Operation.SWAPPED.equals(op.result()) ? op.expected() : null;
-            case PUT, DELETE, APPEND -> null;
+            case PUT, DELETE, APPEND, PERSIST, TXN -> null;
         };
     }
 
@@ -135,7 +137,7 @@ final class ViolationReport {
                 .append(": no linearization of its ").append(allOfKey.size()).append(" operations. ")
                 .append("The longest linearizable prefix places ").append(placed).append(" of ")
                 .append(acknowledged).append(" acknowledged operations and leaves the value ")
-                .append(Operation.quote(stuck.valueAfter())).append("; then ").append(stuckOp)
+                .append(model.describe(stuck.valueAfter())).append("; then ").append(stuckOp)
                 .append(" cannot be placed before it completes: ").append(reason(stuckOp)).append('.');
         if (!failedWriters.isEmpty()) {
             out.append(" Only FAILED operations wrote ").append(Operation.quote(needed)).append(": ")
@@ -157,15 +159,19 @@ final class ViolationReport {
                     + ", but the value could only have been " + possible
                     : "it did not swap, which needs a value other than " + Operation.quote(op.expected())
                     + ", but the value could only have been " + possible;
+            case PERSIST -> "it reported " + op.result() + ", but the value could only have been " + possible
+                    + " (an expired key has no time to live to drop)";
+            case TXN -> "it read " + Operation.quote(op.result()) + " and " + Operation.quote(op.secondResult())
+                    + ", but the values could only have been " + possible;
             case PUT, DELETE, APPEND -> "no order of the operations concurrent with it can be completed";
         };
     }
 
     /** The values the stuck operation was tried on, or the value after the prefix if it never was. */
     private String possibleValues() {
-        List<String> values = stuck.stuckValues().isEmpty() ? Collections.singletonList(stuck.valueAfter())
+        List<Object> values = stuck.stuckValues().isEmpty() ? Collections.singletonList(stuck.valueAfter())
                 : stuck.stuckValues();
-        String listed = values.stream().map(Operation::quote).collect(Collectors.joining(" or "));
+        String listed = values.stream().map(model::describe).collect(Collectors.joining(" or "));
         return stuck.moreValues() ? listed + " (or other values)" : listed;
     }
 

@@ -49,6 +49,7 @@ final class BruteForceChecker {
                 case GET -> Objects.equals(value, op.result());
                 case PUT, DELETE, APPEND -> true;
                 case CAS -> refusedSwap != Objects.equals(value, op.expected());
+                case PERSIST, TXN -> throw new IllegalArgumentException("register operations only: " + op);
             };
             if (!legal) {
                 continue;
@@ -59,6 +60,7 @@ final class BruteForceChecker {
                 case DELETE -> null;
                 case APPEND -> value == null ? op.value() : value + op.value();
                 case CAS -> refusedSwap ? value : op.value();
+                case PERSIST, TXN -> throw new IllegalArgumentException("register operations only: " + op);
             };
             placed[i] = true;
             boolean found = search(ops, placed, after);

@@ -65,6 +65,7 @@ final class RandomHistories {
                 case GET, DELETE -> null;
                 case PUT, CAS -> "v" + i;
                 case APPEND -> "+" + i;
+                case PERSIST, TXN -> throw new IllegalStateException("register operations only");
             };
             String expected = kind == OpKind.CAS ? randomExpected(current, model) : null;
             String result = null;
@@ -78,6 +79,7 @@ final class RandomHistories {
                     result = Boolean.toString(swapped);
                     current = swapped ? value : current;
                 }
+                case PERSIST, TXN -> throw new IllegalStateException("register operations only");
             }
             if (takesEffect) {
                 if (current == null) {

@@ -74,6 +74,8 @@ class RandomFaultsTest {
             transferFailures += result.snapshotFailuresReported();
             if (result.verdict() != io.caucus.sim.linearizability.Verdict.LINEARIZABLE) {
                 undecided++;
+                System.out.printf("caucus-sim: seed %d's history was too large to decide within the search budget%n",
+                        seed);
             }
         }
         System.out.printf("caucus-sim: seeds=%d simulatedEvents=%d messages=%d clientOpsChecked=%d (ok=%d unknown=%d)"

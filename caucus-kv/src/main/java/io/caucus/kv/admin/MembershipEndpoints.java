@@ -7,13 +7,8 @@ import io.caucus.kv.cluster.ClusterDirectory;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ConfigException;
 import io.caucus.kv.config.ConfigLoader;
-import io.caucus.server.AlreadyMemberException;
 import io.caucus.server.CaucusException;
 import io.caucus.server.CaucusNode;
-import io.caucus.server.ChangeInProgressException;
-import io.caucus.server.LastVoterException;
-import io.caucus.server.LeadershipTransferFailedException;
-import io.caucus.server.LearnerBehindException;
 import io.caucus.server.Membership;
 import io.caucus.server.MembershipException;
 import io.caucus.server.NoLeaderException;
@@ -21,7 +16,6 @@ import io.caucus.server.NotLeaderException;
 import io.caucus.server.OutcomeUnknownException;
 import io.caucus.server.OverloadedException;
 import io.caucus.server.ShutdownException;
-import io.caucus.server.UnknownMemberException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -219,14 +213,14 @@ public final class MembershipEndpoints {
             case OverloadedException e -> error(503, "OVERLOADED", e.getMessage(), null);
             case ShutdownException e -> error(503, "SHUTDOWN", e.getMessage(), null);
             case OutcomeUnknownException e -> error(504, "UNKNOWN", e.getMessage(), null);
-            case MembershipException e -> switch (e) {
-                case ChangeInProgressException refused -> error(409, "CHANGE_IN_PROGRESS", e.getMessage(), null);
-                case AlreadyMemberException refused -> error(409, "ALREADY_MEMBER", e.getMessage(), null);
-                case LearnerBehindException refused -> error(409, "LEARNER_BEHIND", e.getMessage(), null);
-                case LastVoterException refused -> error(409, "LAST_VOTER", e.getMessage(), null);
-                case LeadershipTransferFailedException refused -> error(409, "TRANSFER_FAILED", e.getMessage(),
-                        refused.leader());
-                case UnknownMemberException refused -> error(404, "UNKNOWN_MEMBER", e.getMessage(), null);
+            case MembershipException e -> switch (e.reason()) {
+                // The codes are part of the admin API: spelled out here, not taken from the enum's names.
+                case CHANGE_IN_PROGRESS -> error(409, "CHANGE_IN_PROGRESS", e.getMessage(), null);
+                case ALREADY_MEMBER -> error(409, "ALREADY_MEMBER", e.getMessage(), null);
+                case LEARNER_BEHIND -> error(409, "LEARNER_BEHIND", e.getMessage(), null);
+                case LAST_VOTER -> error(409, "LAST_VOTER", e.getMessage(), null);
+                case TRANSFER_FAILED -> error(409, "TRANSFER_FAILED", e.getMessage(), e.leader().orElse(null));
+                case UNKNOWN_MEMBER -> error(404, "UNKNOWN_MEMBER", e.getMessage(), null);
             };
         };
     }

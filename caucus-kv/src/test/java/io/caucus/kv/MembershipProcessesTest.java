@@ -59,9 +59,7 @@ class MembershipProcessesTest {
         cluster = new ProcessCluster(directory.toAbsolutePath(), 3, 4000);
         cluster.startAll();
         cluster.awaitLeader(FOUNDERS);
-        writer = new Thread(this::writeContinuously, "membership-test-writer");
-        writer.setDaemon(true);
-        writer.start();
+        writer = Thread.ofPlatform().daemon().name("membership-test-writer").start(this::writeContinuously);
     }
 
     @AfterAll

@@ -48,11 +48,8 @@ public final class AdminHttpServer implements AutoCloseable {
                            MembershipEndpoints membership, SnapshotEndpoint snapshot, Supplier<StateDigest> digest)
             throws IOException {
         this.server = HttpServer.create(address, 64);
-        this.executor = Executors.newFixedThreadPool(THREADS, runnable -> {
-            Thread thread = new Thread(runnable, "caucus-admin-http");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.executor = Executors.newFixedThreadPool(THREADS,
+                Thread.ofPlatform().daemon().name("caucus-admin-http-", 0).factory());
         server.setExecutor(executor);
         server.createContext("/status", exchange -> respond(exchange, 200, "application/json",
                 statusJson(status.get())));

@@ -1,6 +1,7 @@
 package io.caucus.chaos;
 
 import io.caucus.kv.cli.ChildProcesses;
+import io.caucus.kv.config.HostPort;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -79,11 +80,11 @@ final class ChaosCluster implements AutoCloseable {
         nodes.forEach((id, addresses) -> {
             boolean isSelf = id.equals(self);
             yaml.append("  - id: ").append(id).append('\n')
-                    .append("    raft: ").append(hostPort(isSelf ? addresses.raft() : network.raftAddress(self, id)))
+                    .append("    raft: ").append(HostPort.format(isSelf ? addresses.raft() : network.raftAddress(self, id)))
                     .append('\n')
-                    .append("    client: ").append(hostPort(isSelf ? addresses.client()
+                    .append("    client: ").append(HostPort.format(isSelf ? addresses.client()
                             : network.forwardingAddress(self, id))).append('\n')
-                    .append("    http: ").append(hostPort(addresses.http())).append('\n');
+                    .append("    http: ").append(HostPort.format(addresses.http())).append('\n');
         });
         return yaml.append("tickIntervalMillis: ").append(options.tickIntervalMillis()).append('\n')
                 .append("requestTimeoutMillis: ").append(options.requestTimeoutMillis()).append('\n')
@@ -237,7 +238,7 @@ final class ChaosCluster implements AutoCloseable {
             throws IOException, InterruptedException {
         InetSocketAddress address = nodes.get(id).http();
         HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.noBody();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + hostPort(address) + path))
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + HostPort.format(address) + path))
                 .timeout(timeout).method(method, body).build();
         return http.send(request, HttpResponse.BodyHandlers.ofString());
     }
@@ -246,7 +247,7 @@ final class ChaosCluster implements AutoCloseable {
     HttpResponse<String> addMember(String id, String member, Duration timeout)
             throws IOException, InterruptedException {
         InetSocketAddress address = nodes.get(id).http();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + hostPort(address) + "/members"))
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + HostPort.format(address) + "/members"))
                 .timeout(timeout).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"" + member + "\"}")).build();
         return http.send(request, HttpResponse.BodyHandlers.ofString());
@@ -326,10 +327,6 @@ final class ChaosCluster implements AutoCloseable {
 
     private static InetSocketAddress loopback(int port) {
         return new InetSocketAddress("127.0.0.1", port);
-    }
-
-    static String hostPort(InetSocketAddress address) {
-        return address.getHostString() + ":" + address.getPort();
     }
 
     private static List<ServerSocket> reservePorts(int count) throws IOException {

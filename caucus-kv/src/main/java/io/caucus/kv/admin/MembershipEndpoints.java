@@ -7,6 +7,7 @@ import io.caucus.kv.cluster.ClusterDirectory;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ConfigException;
 import io.caucus.kv.config.ConfigLoader;
+import io.caucus.kv.config.HostPort;
 import io.caucus.server.CaucusException;
 import io.caucus.server.CaucusNode;
 import io.caucus.server.Membership;
@@ -174,7 +175,7 @@ public final class MembershipEndpoints {
             return error(503, "NOLEADER", "the leader " + leader + " is not in the cluster file "
                     + directory.current().source() + ", so its admin address is unknown; nothing was changed", leader);
         }
-        URI uri = URI.create("http://" + MembershipJson.hostPort(leaderHttp) + request.uri().getRawPath()
+        URI uri = URI.create("http://" + HostPort.format(leaderHttp) + request.uri().getRawPath()
                 + (request.uri().getRawQuery() == null ? "" : "?" + request.uri().getRawQuery()));
         HttpRequest onward = HttpRequest.newBuilder(uri).timeout(wait)
                 .header(FORWARDED_HEADER, node.id().value())
@@ -185,7 +186,7 @@ public final class MembershipEndpoints {
             return new Answer(response.statusCode(), response.body());
         } catch (HttpConnectTimeoutException | ConnectException e) {
             return error(503, "NOLEADER", "cannot reach the leader " + leader + " at "
-                    + MembershipJson.hostPort(leaderHttp) + " (" + e + "); nothing was changed", leader);
+                    + HostPort.format(leaderHttp) + " (" + e + "); nothing was changed", leader);
         } catch (IOException e) {
             return mutating
                     ? error(504, "UNKNOWN", "the request was forwarded to the leader " + leader + " but its answer "

@@ -1,6 +1,7 @@
 package io.caucus.kv.admin;
 
 import io.caucus.core.NodeId;
+import io.caucus.kv.config.HostPort;
 import io.caucus.server.Membership;
 import java.net.InetSocketAddress;
 import java.util.Collection;
@@ -31,7 +32,7 @@ public final class MembershipJson {
                     .append(",\"part\":\"").append(part(member.part())).append('"')
                     .append(",\"match\":").append(member.matchIndex())
                     .append(",\"recentlyActive\":").append(member.recentlyActive())
-                    .append(",\"raft\":").append(member.raftAddress().map(MembershipJson::hostPort)
+                    .append(",\"raft\":").append(member.raftAddress().map(HostPort::format)
                             .map(MembershipJson::quoted).orElse("null"))
                     .append('}');
             separator = ",";
@@ -42,7 +43,7 @@ public final class MembershipJson {
     /** An error: a stable code, a message for people and, when known, the leader to ask instead. */
     static String error(String code, String message, NodeId leader, InetSocketAddress leaderHttp) {
         return "{\"error\":\"" + code + "\",\"message\":" + quoted(message) + ",\"leader\":" + quoted(leader)
-                + ",\"leaderHttp\":" + (leaderHttp == null ? "null" : quoted(hostPort(leaderHttp))) + "}\n";
+                + ",\"leaderHttp\":" + (leaderHttp == null ? "null" : quoted(HostPort.format(leaderHttp))) + "}\n";
     }
 
     static String part(Membership.Part part) {
@@ -57,10 +58,6 @@ public final class MembershipJson {
             separator = ",";
         }
         return json.append(']').toString();
-    }
-
-    public static String hostPort(InetSocketAddress address) {
-        return address.getHostString() + ":" + address.getPort();
     }
 
     public static String quoted(NodeId id) {

@@ -1,5 +1,6 @@
 package io.caucus.kv.admin;
 
+import io.caucus.kv.config.HostPort;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,7 +25,7 @@ public final class StatusClient {
     /** The fields of the node's JSON answer at {@code path} (e.g. {@code /digest}), or empty if it does not answer. */
     public Optional<Map<String, Object>> fetch(InetSocketAddress address, String path) {
         HttpRequest request = HttpRequest.newBuilder(
-                        URI.create("http://" + address.getHostString() + ":" + address.getPort() + path))
+                        URI.create("http://" + HostPort.format(address) + path))
                 .timeout(Duration.ofSeconds(2)).GET().build();
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());

@@ -3,6 +3,7 @@ package io.caucus.kv.cli;
 import io.caucus.core.NodeId;
 import io.caucus.kv.admin.AdminClient;
 import io.caucus.kv.admin.MembershipJson;
+import io.caucus.kv.config.HostPort;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +65,7 @@ final class MemberCommand implements Runnable {
         public Integer call() {
             String address = raft;
             if (address == null && target.config != null) {
-                address = MembershipJson.hostPort(target.cluster().node(id).raft());
+                address = HostPort.format(target.cluster().node(id).raft());
             }
             String body = "{\"id\":" + MembershipJson.quoted(NodeId.of(id))
                     + (address == null ? "" : ",\"raft\":" + MembershipJson.quoted(address)) + "}";

@@ -9,6 +9,7 @@ import io.caucus.kv.cli.Main;
 import io.caucus.kv.cluster.ClusterDirectory;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ConfigLoader;
+import io.caucus.kv.config.HostPort;
 import io.caucus.kv.protocol.KvMetrics;
 import io.caucus.server.Membership;
 import io.caucus.server.MembershipException;
@@ -102,7 +103,7 @@ class MembershipEndpointsTest {
     @Test
     void aChangeSentToAFollowerIsForwardedToTheLeaderAndAnswersTheNewMembership() throws Exception {
         answerOn(n1, () -> CompletableFuture.completedFuture(withLearner("n3")));
-        String raft = MembershipJson.hostPort(config.node("n3").raft());
+        String raft = HostPort.format(config.node("n3").raft());
 
         HttpResponse<String> added = send("n2", "POST", "/members", "{\"id\": \"n3\"}");
 
@@ -148,7 +149,7 @@ class MembershipEndpointsTest {
                 HttpResponse.BodyHandlers.ofString());
         assertError(misdirected, 421, "NOTLEADER");
         assertThat(misdirected.body()).contains("\"leader\":\"n1\"")
-                .contains("\"leaderHttp\":\"" + MembershipJson.hostPort(config.node("n1").http()) + "\"");
+                .contains("\"leaderHttp\":\"" + HostPort.format(config.node("n1").http()) + "\"");
     }
 
     @Test
@@ -176,7 +177,7 @@ class MembershipEndpointsTest {
         answerOn(n1, () -> CompletableFuture.completedFuture(withLearner("n3")));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        String n2Http = MembershipJson.hostPort(config.node("n2").http());
+        String n2Http = HostPort.format(config.node("n2").http());
         int code = run(out, err, "member", "add", "n3", "--raft", "127.0.0.1:7003", "--http", n2Http);
         assertThat(code).isZero();
         assertThat(out.toString()).contains("leader n1, term 3").containsPattern("n3\\s+learner\\s+4\\s+no");

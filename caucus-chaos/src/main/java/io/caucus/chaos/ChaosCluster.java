@@ -1,5 +1,6 @@
 package io.caucus.chaos;
 
+import io.caucus.kv.admin.AdminJson;
 import io.caucus.kv.cli.ChildProcesses;
 import io.caucus.kv.config.HostPort;
 import java.io.IOException;
@@ -21,8 +22,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
  * A cluster of real {@code caucus server} processes on loopback whose peer traffic goes through a
@@ -249,22 +248,16 @@ final class ChaosCluster implements AutoCloseable {
         InetSocketAddress address = nodes.get(id).http();
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + HostPort.format(address) + "/members"))
                 .timeout(timeout).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"" + member + "\"}")).build();
+                .POST(HttpRequest.BodyPublishers.ofString(AdminJson.write(Map.of("id", member)))).build();
         return http.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
     static Optional<Map<String, Object>> parseJson(String body) {
-        // YAML 1.2 is a superset of JSON.
         try {
-            if (new Load(LoadSettings.builder().build()).loadFromString(body) instanceof Map<?, ?> map) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> fields = (Map<String, Object>) map;
-                return Optional.of(fields);
-            }
-        } catch (RuntimeException e) {
+            return Optional.of(AdminJson.parseObject(body));
+        } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
-        return Optional.empty();
     }
 
     /** The membership as {@code GET /members} on a live node answers it (forwarded to the leader), or empty. */

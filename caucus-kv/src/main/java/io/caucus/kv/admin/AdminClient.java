@@ -11,9 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 
 /**
  * Sends one admin request (see {@link MembershipEndpoints}) for the {@code caucus} subcommands: to each node
@@ -103,15 +100,9 @@ public final class AdminClient {
 
     private static Map<String, Object> parse(String json) {
         try {
-            Object parsed = new Load(LoadSettings.builder().build()).loadFromString(json);
-            if (parsed instanceof Map<?, ?> map) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> fields = (Map<String, Object>) map;
-                return fields;
-            }
-        } catch (YamlEngineException e) {
-            // reported below
+            return AdminJson.parseObject(json);
+        } catch (IllegalArgumentException e) {
+            return Map.of("error", "BAD_REPLY", "message", e.getMessage() + ": " + json);
         }
-        return Map.of("error", "BAD_REPLY", "message", "not a JSON object: " + json);
     }
 }

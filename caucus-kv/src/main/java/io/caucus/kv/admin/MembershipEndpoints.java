@@ -36,9 +36,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
-import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 
 /**
  * The membership endpoints of the admin port. Any node takes them: one that does not lead forwards the
@@ -277,16 +274,11 @@ public final class MembershipEndpoints {
         if (text.isBlank()) {
             return fields;
         }
-        Object parsed;
         try {
-            parsed = new Load(LoadSettings.builder().build()).loadFromString(text);
-        } catch (YamlEngineException e) {
-            throw new BadRequest(400, "BAD_REQUEST", "the body is not JSON: " + e.getMessage());
+            fields.putAll(AdminJson.parseObject(text));
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest(400, "BAD_REQUEST", "the body: " + e.getMessage());
         }
-        if (!(parsed instanceof Map<?, ?> object)) {
-            throw new BadRequest(400, "BAD_REQUEST", "the body must be a JSON object like {\"id\": \"n4\"}");
-        }
-        object.forEach((key, value) -> fields.put(String.valueOf(key), value));
         return fields;
     }
 

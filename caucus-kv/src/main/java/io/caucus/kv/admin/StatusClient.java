@@ -9,10 +9,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
 
-/** Reads a node's {@code /status}; JSON is parsed with the YAML loader (YAML 1.2 is a superset of JSON). */
+/** Reads a node's {@code /status} (or another of its admin answers) as a JSON object. */
 public final class StatusClient {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
@@ -32,14 +30,8 @@ public final class StatusClient {
             if (response.statusCode() != 200) {
                 return Optional.empty();
             }
-            Object parsed = new Load(LoadSettings.builder().build()).loadFromString(response.body());
-            if (parsed instanceof Map<?, ?> map) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> fields = (Map<String, Object>) map;
-                return Optional.of(fields);
-            }
-            return Optional.empty();
-        } catch (java.io.IOException e) {
+            return Optional.of(AdminJson.parseObject(response.body()));
+        } catch (IllegalArgumentException | java.io.IOException e) {
             return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -20,10 +20,6 @@ import java.util.List;
  */
 public record StateDigest(long appliedIndex, int keys, String sha256) {
 
-    public String toJson() {
-        return "{\"applied\":" + appliedIndex + ",\"keys\":" + keys + ",\"sha256\":\"" + sha256 + "\"}\n";
-    }
-
     static StateDigest of(long appliedIndex, Keyspace keyspace) {
         List<KeyEntry> entries = new ArrayList<>();
         keyspace.forEachLive(Long.MIN_VALUE, entries::add); // at the dawn of time nothing has expired

@@ -19,7 +19,7 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * many entries were written and compacted away catches up by InstallSnapshot (its data streamed in chunks), and
  * no acknowledged write is lost.
  */
-class SnapshotProcessesTest {
+class SnapshotProcessesIT {
 
     private static final Duration CATCH_UP = Duration.ofSeconds(90);
     private static final String VALUE_PADDING = "v".repeat(512);

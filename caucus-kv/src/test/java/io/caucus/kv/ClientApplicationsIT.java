@@ -66,7 +66,7 @@ import redis.clients.jedis.resps.Tuple;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class ClientApplicationsTest {
+class ClientApplicationsIT {
 
     private static final String TARGET = System.getProperty("caucus.apps.target", "caucus");
     private static final int CLIENT_TIMEOUT_MILLIS = 10_000;
@@ -96,7 +96,7 @@ class ClientApplicationsTest {
             default -> throw new IllegalArgumentException(
                     "caucus.apps.target must be 'caucus' or 'redis', not '" + TARGET + "'");
         }
-        System.out.println("ClientApplicationsTest against " + TARGET + ": nodes " + nodeNames);
+        System.out.println("ClientApplicationsIT against " + TARGET + ": nodes " + nodeNames);
         lettuce = RedisClient.create();
         lettuce.setOptions(ClientOptions.builder()
                 .protocolVersion(ProtocolVersion.RESP2) // Caucus serves RESP2; no HELLO negotiation

@@ -35,7 +35,7 @@ import redis.clients.jedis.exceptions.JedisDataException;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class MembershipProcessesTest {
+class MembershipProcessesIT {
 
     private static final Duration CHANGE = Duration.ofSeconds(120);
     private static final List<String> FOUNDERS = List.of("n1", "n2", "n3");

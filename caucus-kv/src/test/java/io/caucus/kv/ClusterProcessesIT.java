@@ -26,7 +26,7 @@ import redis.clients.jedis.exceptions.JedisDataException;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ClusterProcessesTest {
+class ClusterProcessesIT {
 
     private static final Duration CATCH_UP = Duration.ofSeconds(90);
 

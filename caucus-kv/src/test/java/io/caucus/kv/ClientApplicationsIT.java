@@ -15,11 +15,9 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.protocol.ProtocolVersion;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -86,10 +84,7 @@ class ClientApplicationsIT {
 
     @BeforeAll
     void start() throws Exception {
-        directory = Files.createDirectories(Path.of("target", "client-applications-test")).toAbsolutePath();
-        try (var old = Files.walk(directory)) {
-            old.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(directory)).forEach(p -> p.toFile().delete());
-        }
+        directory = ProcessCluster.freshDirectory("client-applications-test");
         switch (TARGET) {
             case "caucus" -> startCaucus();
             case "redis" -> startRedis();

@@ -114,10 +114,7 @@ class RedisDifferentialIT {
 
     @Test
     void everyReplyAndTheFinalStateMatchRedis() throws Exception {
-        Path directory = Files.createDirectories(Path.of("target", "redis-differential-test")).toAbsolutePath();
-        try (var old = Files.walk(directory)) {
-            old.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(directory)).forEach(p -> p.toFile().delete());
-        }
+        Path directory = ProcessCluster.freshDirectory("redis-differential-test");
         try (RedisServerProcess reference = RedisServerProcess.start(directory, "reference");
                 Target target = switch (TARGET) {
                     case "caucus" -> new CaucusTarget(directory);

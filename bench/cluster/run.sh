@@ -56,21 +56,7 @@ trap 'exit 130' INT TERM
 stop_all() { cleanup; }
 
 # ---------------------------------------------------------------- prerequisites
-java_major() {
-  local v; v="$("$1" -version 2>&1 | awk -F'"' '/version/ {print $2; exit}')" || true
-  v="${v#1.}"; echo "${v%%[.+-]*}" | grep -E '^[0-9]+$' || echo 0
-}
-find_jdk() { # prints a JDK 21+ home: JAVA_HOME if new enough, else the newest under /usr/lib/jvm
-  if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" && "$(java_major "$JAVA_HOME/bin/java")" -ge 21 ]]; then
-    echo "$JAVA_HOME"; return
-  fi
-  local best="" best_major=0 c m
-  for c in /usr/lib/jvm/*/bin/java; do
-    m="$(java_major "$c")"; (( m > best_major )) && { best="${c%/bin/java}"; best_major=$m; }
-  done
-  (( best_major >= 21 )) || die "no JDK 21 or newer found (set JAVA_HOME)"
-  echo "$best"
-}
+source "$root/scripts/find-jdk.sh" # find_jdk
 
 build() {
   local bench_jar="$target/cluster-bench.jar" kv_jar
@@ -224,7 +210,7 @@ for system in $SYSTEMS; do
 done
 "$root/scripts/ensure-packages.sh" etcd-server etcd-client redis-server redis-tools
 build
-jdk="$(find_jdk)"
+jdk="$(find_jdk bench)"
 for port in $(seq $((BASE_PORT + 11)) $((BASE_PORT + 50))); do
   port_free "$port" || die "port $port on 127.0.0.1 is in use (set BASE_PORT to move the benchmark's ports)"
 done

@@ -15,7 +15,8 @@ CHUNK_BYTES="${CHUNK_BYTES:-1048576}"
 IN_FLIGHT="${IN_FLIGHT:-4}"
 HEAP="${HEAP:-12g}"
 DATA="${DATA:-$here/target/data}"
-jdk="${JAVA_HOME:-$(ls -d /usr/lib/jvm/*25* 2>/dev/null | head -n 1)}"
+source "$root/scripts/find-jdk.sh"
+jdk="$(find_jdk "snapshot bench")"
 
 jar="$here/target/snapshot-bench.jar"
 if [[ ! -f "$jar" || -n "$(find "$root" \( -path "$root/.git" -o -name target \) -prune -o -name '*.java' -newer "$jar" -print -quit)" ]]; then

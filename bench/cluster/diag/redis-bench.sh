@@ -9,7 +9,7 @@ set -euo pipefail
 tag="${1:-}"
 [[ "$tag" =~ ^[A-Za-z0-9_-]+$ ]] || { echo "usage: redis-bench.sh TAG (letters, digits, - or _)" >&2; exit 2; }
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"; root="$(cd "$here/../../.." && pwd)"; B=${BASE_PORT:-17600}
-jdk=/usr/lib/jvm/temurin-25-jdk-amd64
+source "$root/scripts/find-jdk.sh"; jdk="$(find_jdk redis-bench.sh)"
 dir="$here/../target/diag/rb-$tag"; rm -rf "$dir"; mkdir -p "$dir"
 kv_jar="$(ls "$root"/caucus-kv/target/caucus-kv-*.jar | grep -v -- '-sources\|-tests' | head -n 1)"
 { echo "nodes:"; for i in 1 2 3; do echo "  - id: n$i"; echo "    raft: 127.0.0.1:$((B+10+i))"; echo "    client: 127.0.0.1:$((B+20+i))"; echo "    http: 127.0.0.1:$((B+30+i))"; done

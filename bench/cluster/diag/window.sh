@@ -16,7 +16,8 @@ set -euo pipefail
 tag="${1:-}"; shift || true
 [[ "$tag" =~ ^[A-Za-z0-9_-]+$ ]] || { echo "usage: window.sh TAG (letters, digits, - or _)" >&2; exit 2; }
 JOPTS="${JOPTS:-}"
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"; root="$(cd "$here/../../.." && pwd)"; B=${BASE_PORT:-17400}; jdk=/usr/lib/jvm/temurin-25-jdk-amd64
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"; root="$(cd "$here/../../.." && pwd)"; B=${BASE_PORT:-17400}
+source "$root/scripts/find-jdk.sh"; jdk="$(find_jdk window.sh)"
 dir="$here/../target/diag/run-$tag"; rm -rf $dir; mkdir -p $dir
 kv_jar="$(ls $root/caucus-kv/target/caucus-kv-*.jar | grep -v -- '-sources\|-tests' | head -n 1)"
 { echo "nodes:"; for i in 1 2 3; do echo "  - id: n$i"; echo "    raft: 127.0.0.1:$((B+10+i))"; echo "    client: 127.0.0.1:$((B+20+i))"; echo "    http: 127.0.0.1:$((B+30+i))"; done; echo "fsync: ${FSYNC:-true}"; echo "dataDirectory: $dir/data"; [[ -n "${EXTRA_YAML:-}" ]] && echo -e "$EXTRA_YAML"; } > $dir/cluster.yaml

@@ -1,6 +1,8 @@
 package io.caucus.chaos;
 
+import io.caucus.kv.admin.AdminJson;
 import io.caucus.kv.cli.ChildProcesses;
+import io.caucus.kv.config.HostPort;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -20,8 +22,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
  * A cluster of real {@code caucus server} processes on loopback whose peer traffic goes through a
@@ -79,11 +79,11 @@ final class ChaosCluster implements AutoCloseable {
         nodes.forEach((id, addresses) -> {
             boolean isSelf = id.equals(self);
             yaml.append("  - id: ").append(id).append('\n')
-                    .append("    raft: ").append(hostPort(isSelf ? addresses.raft() : network.raftAddress(self, id)))
+                    .append("    raft: ").append(HostPort.format(isSelf ? addresses.raft() : network.raftAddress(self, id)))
                     .append('\n')
-                    .append("    client: ").append(hostPort(isSelf ? addresses.client()
+                    .append("    client: ").append(HostPort.format(isSelf ? addresses.client()
                             : network.forwardingAddress(self, id))).append('\n')
-                    .append("    http: ").append(hostPort(addresses.http())).append('\n');
+                    .append("    http: ").append(HostPort.format(addresses.http())).append('\n');
         });
         return yaml.append("tickIntervalMillis: ").append(options.tickIntervalMillis()).append('\n')
                 .append("requestTimeoutMillis: ").append(options.requestTimeoutMillis()).append('\n')
@@ -237,7 +237,7 @@ final class ChaosCluster implements AutoCloseable {
             throws IOException, InterruptedException {
         InetSocketAddress address = nodes.get(id).http();
         HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.noBody();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + hostPort(address) + path))
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + HostPort.format(address) + path))
                 .timeout(timeout).method(method, body).build();
         return http.send(request, HttpResponse.BodyHandlers.ofString());
     }
@@ -246,24 +246,18 @@ final class ChaosCluster implements AutoCloseable {
     HttpResponse<String> addMember(String id, String member, Duration timeout)
             throws IOException, InterruptedException {
         InetSocketAddress address = nodes.get(id).http();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + hostPort(address) + "/members"))
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + HostPort.format(address) + "/members"))
                 .timeout(timeout).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"" + member + "\"}")).build();
+                .POST(HttpRequest.BodyPublishers.ofString(AdminJson.write(Map.of("id", member)))).build();
         return http.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
     static Optional<Map<String, Object>> parseJson(String body) {
-        // YAML 1.2 is a superset of JSON.
         try {
-            if (new Load(LoadSettings.builder().build()).loadFromString(body) instanceof Map<?, ?> map) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> fields = (Map<String, Object>) map;
-                return Optional.of(fields);
-            }
-        } catch (RuntimeException e) {
+            return Optional.of(AdminJson.parseObject(body));
+        } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
-        return Optional.empty();
     }
 
     /** The membership as {@code GET /members} on a live node answers it (forwarded to the leader), or empty. */
@@ -326,10 +320,6 @@ final class ChaosCluster implements AutoCloseable {
 
     private static InetSocketAddress loopback(int port) {
         return new InetSocketAddress("127.0.0.1", port);
-    }
-
-    static String hostPort(InetSocketAddress address) {
-        return address.getHostString() + ":" + address.getPort();
     }
 
     private static List<ServerSocket> reservePorts(int count) throws IOException {

@@ -113,10 +113,7 @@ final class ChaosRun {
         for (int i = 0; i < options.clients(); i++) {
             ChaosClient client = new ChaosClient(i + 1, history, cluster.ids(), cluster::clientAddress, options,
                     stop::get);
-            Thread thread = new Thread(client, "chaos-client-" + (i + 1));
-            thread.setDaemon(true);
-            thread.start();
-            clients.add(thread);
+            clients.add(Thread.ofPlatform().daemon().name("chaos-client-" + (i + 1)).start(client));
         }
         try {
             long endNanos = System.nanoTime() + options.duration().toNanos();

@@ -32,7 +32,7 @@ class FaultProxyTest {
     /** An echo server on loopback, one connection at a time. */
     private InetSocketAddress startEcho() throws IOException {
         echo = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
-        echoThread = new Thread(() -> {
+        echoThread = Thread.ofPlatform().daemon().name("echo").start(() -> {
             while (!echo.isClosed()) {
                 try (Socket socket = echo.accept()) {
                     socket.getInputStream().transferTo(socket.getOutputStream());
@@ -40,9 +40,7 @@ class FaultProxyTest {
                     // closed by the proxy or by the test: take the next connection
                 }
             }
-        }, "echo");
-        echoThread.setDaemon(true);
-        echoThread.start();
+        });
         return (InetSocketAddress) echo.getLocalSocketAddress();
     }
 

@@ -23,8 +23,6 @@ import java.util.List;
 public record Ready(List<RaftMessage> messages, Persist persist, List<LogEntry> committedEntries,
                     List<ReadResult> reads, SnapshotMetadata restore) {
 
-    public static final Ready EMPTY = new Ready(List.of(), null, List.of(), List.of(), null);
-
     public Ready {
         messages = List.copyOf(messages);
         committedEntries = List.copyOf(committedEntries);
@@ -34,15 +32,5 @@ public record Ready(List<RaftMessage> messages, Persist persist, List<LogEntry> 
             throw new IllegalArgumentException("entries to apply after restoring the snapshot at "
                     + restore.lastIncludedIndex() + " start at " + committedEntries.get(0).index());
         }
-    }
-
-    /** A Ready with nothing to restore. */
-    public Ready(List<RaftMessage> messages, Persist persist, List<LogEntry> committedEntries, List<ReadResult> reads) {
-        this(messages, persist, committedEntries, reads, null);
-    }
-
-    public boolean isEmpty() {
-        return messages.isEmpty() && persist == null && committedEntries.isEmpty() && reads.isEmpty()
-                && restore == null;
     }
 }

@@ -69,11 +69,8 @@ public final class KvServer implements AutoCloseable {
         this.ownWorkers = tunables.clientIoThreads() > 0;
         this.workers = ownWorkers ? NettyIo.newGroup(tunables.clientIoThreads(),
                 new DefaultThreadFactory("caucus-resp", true)) : node.eventLoop();
-        this.retries = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "caucus-kv-retries");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.retries = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("caucus-kv-retries").factory());
         this.forwarder = new LeaderForwarder(workers);
         KvMetrics metrics = new KvMetrics(node::metrics);
         ClusterDirectory directory = new ClusterDirectory(config);

@@ -100,6 +100,18 @@ public final class ProcessCluster implements AutoCloseable {
                 directory.resolve(id + ".log"));
     }
 
+    /** {@code target/<name>} as an absolute path, created if missing and emptied if not: one test's files. */
+    static Path freshDirectory(String name) throws IOException {
+        Path directory = Files.createDirectories(Path.of("target", name)).toAbsolutePath();
+        try (var paths = Files.walk(directory)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).filter(p -> !p.equals(directory))
+                    .toList()) {
+                Files.delete(path);
+            }
+        }
+        return directory;
+    }
+
     /** Deletes a (stopped) node's data directory: its disk was lost. */
     void wipe(String id) throws IOException {
         Path data = config.dataDirectoryOf(config.node(id).id());

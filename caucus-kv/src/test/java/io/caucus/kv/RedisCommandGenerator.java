@@ -8,7 +8,7 @@ import java.util.Locale;
 import java.util.Random;
 
 /**
- * Random Redis command sequences for {@link RedisDifferentialTest}, a pure function of the seed of its
+ * Random Redis command sequences for {@link RedisDifferentialIT}, a pure function of the seed of its
  * {@link Random} (and of the wall clock, for absolute expiry times only). A small key space makes types collide,
  * so WRONGTYPE happens often; field, member and element spaces are small; values are sometimes integers or
  * floats. About one command in eight is an invalid form (wrong arity, bad integer or float, unknown option,

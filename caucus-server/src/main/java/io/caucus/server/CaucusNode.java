@@ -84,17 +84,19 @@ public interface CaucusNode extends AutoCloseable {
      * configuration entry is committed. Leader only.
      *
      * <p>Every membership future fails with: {@link NotLeaderException} (with the leader) or
-     * {@link NoLeaderException} off the leader; {@link ChangeInProgressException} while another change or a
-     * transfer is under way; {@link UnknownMemberException}, {@link AlreadyMemberException},
-     * {@link LearnerBehindException} or {@link LastVoterException} when the change does not fit the
-     * configuration; {@link OutcomeUnknownException} when it was proposed but not seen committed within the
-     * request timeout (it may still take effect).
+     * {@link NoLeaderException} off the leader; {@link MembershipException} with reason
+     * {@link MembershipException.Reason#CHANGE_IN_PROGRESS CHANGE_IN_PROGRESS} while another change or a
+     * transfer is under way, or {@code UNKNOWN_MEMBER}, {@code ALREADY_MEMBER}, {@code LEARNER_BEHIND} or
+     * {@code LAST_VOTER} when the change does not fit the configuration (nothing was changed);
+     * {@link OutcomeUnknownException} when it was proposed but not seen committed within the request timeout
+     * (it may still take effect).
      */
     CompletableFuture<Membership> addLearner(NodeId node, InetSocketAddress raftAddress);
 
     /**
      * Makes learner {@code node} a voter, by joint consensus (Raft paper §6): completes once C_new (not just
-     * C_old,new) is committed. Refused with {@link LearnerBehindException} until the learner is close behind.
+     * C_old,new) is committed. Refused with {@link MembershipException.Reason#LEARNER_BEHIND LEARNER_BEHIND} until the
+     * learner is close behind.
      */
     CompletableFuture<Membership> promote(NodeId node);
 
@@ -107,7 +109,8 @@ public interface CaucusNode extends AutoCloseable {
     /**
      * Hands leadership to voter {@code target} (thesis §3.10): the leader brings its log up to date and tells it
      * to campaign at once; proposals are refused meanwhile. Completes once this node knows {@code target}
-     * leads; fails with {@link LeadershipTransferFailedException} if another node won, or
+     * leads; fails with {@link MembershipException} ({@link MembershipException.Reason#TRANSFER_FAILED
+     * TRANSFER_FAILED}) if another node won, or
      * {@link OutcomeUnknownException} if the target did not take over within a few election timeouts.
      */
     CompletableFuture<Membership> transferLeadership(NodeId target);

@@ -10,6 +10,14 @@ import java.util.Optional;
  * The cluster's membership as one node sees it: the configuration in force and, for each member, its part in
  * it and (when that node leads) how far its log is replicated.
  *
+ * <p>Two words for one idea, one per layer: the core (caucus-core) speaks of the <em>configuration</em>, as the
+ * Raft paper does ({@link ClusterConfiguration}, {@code ConfigurationChange}, configuration entries in the log,
+ * {@code RaftNode.proposeConfigurationChange}); this runtime and everything above it speak of
+ * <em>membership</em> ({@code Membership}, {@link MembershipException}, {@code CaucusNode.addLearner},
+ * {@code promote}, {@code remove}, the admin port's {@code /members}). A {@code Membership} is a
+ * {@link ClusterConfiguration} with each member's part and progress; a membership change is one
+ * {@code ConfigurationChange}, and a change of voters is two configuration entries (C_old,new then C_new).
+ *
  * @param reportedBy    the node whose view this is
  * @param leader        the leader that node knows of, or null
  * @param term          that node's current term

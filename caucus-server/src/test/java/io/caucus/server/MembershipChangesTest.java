@@ -7,6 +7,7 @@ import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.NodeId;
 import io.caucus.core.RaftOptions;
 import io.caucus.core.Role;
+import io.caucus.server.MembershipException.Reason;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -77,6 +78,12 @@ class MembershipChangesTest {
         throw new AssertionError("expected the future to fail, but it completed");
     }
 
+    private static MembershipException refusalOf(CompletableFuture<?> future) {
+        Throwable failure = failureOf(future);
+        assertThat(failure).isInstanceOf(MembershipException.class);
+        return (MembershipException) failure;
+    }
+
     private static InetSocketAddress addressOf(LocalCluster cluster, NodeId id) {
         // The resolver of every node knows it; the leader is told explicitly, as an operator would.
         return cluster.peers().get(id);
@@ -130,12 +137,14 @@ class MembershipChangesTest {
             NodeId n4 = NodeId.of("n4");
             NodeId stranger = NodeId.of("n9");
 
-            assertThat(failureOf(leader.promote(stranger))).isInstanceOf(UnknownMemberException.class)
+            assertThat(refusalOf(leader.promote(stranger)))
+                    .returns(Reason.UNKNOWN_MEMBER, MembershipException::reason)
+                    .returns(stranger, MembershipException::node)
                     .hasMessageContaining("n9");
-            assertThat(failureOf(leader.remove(stranger))).isInstanceOf(UnknownMemberException.class);
-            assertThat(failureOf(leader.addLearner(leader.id(), addressOf(cluster, leader.id()))))
-                    .isInstanceOf(AlreadyMemberException.class);
-            assertThat(failureOf(leader.transferLeadership(stranger))).isInstanceOf(UnknownMemberException.class);
+            assertThat(refusalOf(leader.remove(stranger)).reason()).isEqualTo(Reason.UNKNOWN_MEMBER);
+            assertThat(refusalOf(leader.addLearner(leader.id(), addressOf(cluster, leader.id()))).reason())
+                    .isEqualTo(Reason.ALREADY_MEMBER);
+            assertThat(refusalOf(leader.transferLeadership(stranger)).reason()).isEqualTo(Reason.UNKNOWN_MEMBER);
 
             CaucusNode follower = cluster.runningNodes().stream().filter(n -> !n.id().equals(leader.id()))
                     .findFirst().orElseThrow();
@@ -146,12 +155,14 @@ class MembershipChangesTest {
             // Two changes back to back: the first is not committed when the second arrives.
             CompletableFuture<Membership> first = leader.addLearner(n4, addressOf(cluster, n4));
             CompletableFuture<Membership> second = leader.remove(leader.id());
-            assertThat(failureOf(second)).isInstanceOf(ChangeInProgressException.class);
+            assertThat(refusalOf(second).reason()).isEqualTo(Reason.CHANGE_IN_PROGRESS);
             assertThat(await(first).configuration().learners()).containsExactly(n4);
 
             // n4 is not running, so it is as far behind as a learner can be.
             cluster.submitAtLeader("something-to-lag-behind");
-            assertThat(failureOf(leader.promote(n4))).isInstanceOf(LearnerBehindException.class);
+            assertThat(refusalOf(leader.promote(n4)))
+                    .returns(Reason.LEARNER_BEHIND, MembershipException::reason)
+                    .returns(true, MembershipException::outcomeKnown);
             assertThat(await(leader.remove(n4)).configuration().isMember(n4)).isFalse();
         }
     }

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * The process {@link ProcessCrashTest} kills: appends batches in a loop on the real disk and prints
+ * The process {@link ProcessCrashIT} kills: appends batches in a loop on the real disk and prints
  * {@code durable <lastIndex> <commitIndex>} once each batch is durable; now and then snapshots and compacts.
  * Entry payloads are a function of the index ({@link #payload}), so the test can check what it reads back.
  */

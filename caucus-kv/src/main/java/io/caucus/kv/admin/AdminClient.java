@@ -1,5 +1,6 @@
 package io.caucus.kv.admin;
 
+import io.caucus.kv.config.HostPort;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -10,9 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 
 /**
  * Sends one admin request (see {@link MembershipEndpoints}) for the {@code caucus} subcommands: to each node
@@ -60,7 +58,7 @@ public final class AdminClient {
         for (InetSocketAddress node : nodes) {
             Reply reply = sendTo(node, method, pathQuery, body, unreachable);
             if (reply != null && reply.status() == 421 && reply.body().get("leaderHttp") instanceof String leader) {
-                Reply fromLeader = sendTo(address(leader), method, pathQuery, body, unreachable);
+                Reply fromLeader = sendTo(HostPort.parse(leader), method, pathQuery, body, unreachable);
                 reply = fromLeader != null ? fromLeader : reply;
             }
             if (reply != null && reply.status() != 503) {
@@ -76,7 +74,7 @@ public final class AdminClient {
 
     private Reply sendTo(InetSocketAddress node, String method, String pathQuery, String body,
                          List<String> unreachable) {
-        String where = MembershipJson.hostPort(node);
+        String where = HostPort.format(node);
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + where + pathQuery)).timeout(timeout)
                 .header("Content-Type", "application/json")
                 .method(method, HttpRequest.BodyPublishers.ofString(body)).build();
@@ -102,20 +100,9 @@ public final class AdminClient {
 
     private static Map<String, Object> parse(String json) {
         try {
-            Object parsed = new Load(LoadSettings.builder().build()).loadFromString(json);
-            if (parsed instanceof Map<?, ?> map) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> fields = (Map<String, Object>) map;
-                return fields;
-            }
-        } catch (YamlEngineException e) {
-            // reported below
+            return AdminJson.parseObject(json);
+        } catch (IllegalArgumentException e) {
+            return Map.of("error", "BAD_REPLY", "message", e.getMessage() + ": " + json);
         }
-        return Map.of("error", "BAD_REPLY", "message", "not a JSON object: " + json);
-    }
-
-    static InetSocketAddress address(String hostPort) {
-        int colon = hostPort.lastIndexOf(':');
-        return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
     }
 }

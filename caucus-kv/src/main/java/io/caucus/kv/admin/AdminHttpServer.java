@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -48,20 +50,16 @@ public final class AdminHttpServer implements AutoCloseable {
                            MembershipEndpoints membership, SnapshotEndpoint snapshot, Supplier<StateDigest> digest)
             throws IOException {
         this.server = HttpServer.create(address, 64);
-        this.executor = Executors.newFixedThreadPool(THREADS, runnable -> {
-            Thread thread = new Thread(runnable, "caucus-admin-http");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.executor = Executors.newFixedThreadPool(THREADS,
+                Thread.ofPlatform().daemon().name("caucus-admin-http-", 0).factory());
         server.setExecutor(executor);
         server.createContext("/status", exchange -> respond(exchange, 200, "application/json",
                 statusJson(status.get())));
         server.createContext("/health", exchange -> {
             NodeStatus now = status.get();
             boolean healthy = isHealthy(now);
-            respond(exchange, healthy ? 200 : 503, "application/json", "{\"healthy\":" + healthy
-                    + ",\"role\":\"" + role(now.role()) + "\",\"leader\":" + quoted(now.leader())
-                    + ",\"commit\":" + now.commitIndex() + ",\"applied\":" + now.appliedIndex() + "}\n");
+            respond(exchange, healthy ? 200 : 503, "application/json", AdminJson.write(new Health(healthy,
+                    role(now.role()), MembershipJson.id(now.leader()), now.commitIndex(), now.appliedIndex())));
         });
         server.createContext("/metrics", exchange -> respond(exchange, 200,
                 "text/plain; version=0.0.4; charset=utf-8", metrics.render(status.get())));
@@ -74,13 +72,14 @@ public final class AdminHttpServer implements AutoCloseable {
         server.createContext("/digest", exchange -> {
             StateDigest now = digest.get();
             if (now == null) {
-                respond(exchange, 503, "application/json", "{\"error\":\"no digest on this server\"}\n");
+                respond(exchange, 503, "application/json", AdminJson.write(Map.of("error",
+                        "no digest on this server")));
             } else {
-                respond(exchange, 200, "application/json", now.toJson());
+                respond(exchange, 200, "application/json", digestJson(now));
             }
         });
-        server.createContext("/", exchange -> respond(exchange, 404, "application/json",
-                "{\"error\":\"not found; try /status, /health, /metrics, /digest, /members, /leader/transfer or /snapshot\"}\n"));
+        server.createContext("/", exchange -> respond(exchange, 404, "application/json", AdminJson.write(Map.of(
+                "error", "not found; try /status, /health, /metrics, /digest, /members, /leader/transfer or /snapshot"))));
         server.start();
     }
 
@@ -89,31 +88,38 @@ public final class AdminHttpServer implements AutoCloseable {
         return status.leader() != null && status.appliedIndex() >= status.commitIndex();
     }
 
+    /** The answer of {@code /status}. {@code followers} is empty unless this node leads. */
+    record Status(String id, String role, long term, String leader, long commit, long applied, long lastIndex,
+                  List<String> members, List<String> voters, List<String> outgoingVoters, List<String> learners,
+                  String part, Map<String, Follower> followers) {
+    }
+
+    /** The leader's view of one follower. */
+    record Follower(long match, long next, String state, boolean recentlyActive) {
+    }
+
+    /** The answer of {@code /health}: 200 if healthy, else 503. */
+    record Health(boolean healthy, String role, String leader, long commit, long applied) {
+    }
+
+    /** The answer of {@code /digest}. */
+    record Digest(long applied, int keys, String sha256) {
+    }
+
     static String statusJson(NodeStatus status) {
-        StringBuilder json = new StringBuilder(256);
-        json.append("{\"id\":").append(quoted(status.id()))
-                .append(",\"role\":\"").append(role(status.role())).append('"')
-                .append(",\"term\":").append(status.term())
-                .append(",\"leader\":").append(quoted(status.leader()))
-                .append(",\"commit\":").append(status.commitIndex())
-                .append(",\"applied\":").append(status.appliedIndex())
-                .append(",\"lastIndex\":").append(status.lastIndex())
-                .append(",\"members\":").append(MembershipJson.ids(status.configuration().members()))
-                .append(",\"voters\":").append(MembershipJson.ids(status.configuration().voters()))
-                .append(",\"outgoingVoters\":").append(MembershipJson.ids(status.configuration().outgoingVoters()))
-                .append(",\"learners\":").append(MembershipJson.ids(status.configuration().learners()))
-                .append(",\"part\":\"").append(part(status)).append('"');
-        json.append(",\"followers\":{");
-        String separator = "";
-        for (Map.Entry<NodeId, NodeStatus.FollowerStatus> follower : status.followers().entrySet()) {
-            json.append(separator).append(quoted(follower.getKey())).append(":{\"match\":")
-                    .append(follower.getValue().matchIndex()).append(",\"next\":")
-                    .append(follower.getValue().nextIndex()).append(",\"state\":\"")
-                    .append(follower.getValue().state()).append("\",\"recentlyActive\":")
-                    .append(follower.getValue().recentlyActive()).append('}');
-            separator = ",";
-        }
-        return json.append("}}\n").toString();
+        Map<String, Follower> followers = new LinkedHashMap<>();
+        status.followers().forEach((id, follower) -> followers.put(id.value(), new Follower(follower.matchIndex(),
+                follower.nextIndex(), follower.state(), follower.recentlyActive())));
+        return AdminJson.write(new Status(status.id().value(), role(status.role()), status.term(),
+                MembershipJson.id(status.leader()), status.commitIndex(), status.appliedIndex(), status.lastIndex(),
+                MembershipJson.ids(status.configuration().members()),
+                MembershipJson.ids(status.configuration().voters()),
+                MembershipJson.ids(status.configuration().outgoingVoters()),
+                MembershipJson.ids(status.configuration().learners()), part(status), followers));
+    }
+
+    static String digestJson(StateDigest digest) {
+        return AdminJson.write(new Digest(digest.appliedIndex(), digest.keys(), digest.sha256()));
     }
 
     /** This node's part in the configuration in force: voter, learner, or none (not yet added, or removed). */
@@ -127,11 +133,6 @@ public final class AdminHttpServer implements AutoCloseable {
 
     private static String role(Role role) {
         return role.name().toLowerCase(Locale.ROOT);
-    }
-
-    /** Node ids hold only [A-Za-z0-9._-] (see NodeId), so quoting needs no escaping. */
-    private static String quoted(NodeId id) {
-        return id == null ? "null" : "\"" + id.value() + "\"";
     }
 
     /** Sends {@code body} as the whole answer; the admin endpoints all answer through here. */

@@ -1,91 +1,55 @@
 package io.caucus.kv.admin;
 
 import io.caucus.core.NodeId;
+import io.caucus.kv.config.HostPort;
 import io.caucus.server.Membership;
 import java.net.InetSocketAddress;
 import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
 
-/**
- * The JSON the admin endpoints answer with. Node ids hold only [A-Za-z0-9._-] (see NodeId), so they need no
- * escaping; messages do.
- */
-public final class MembershipJson {
+/** The JSON bodies of the membership endpoints, as records written by {@link AdminJson}. */
+final class MembershipJson {
 
     private MembershipJson() {
     }
 
-    static String render(Membership membership) {
-        StringBuilder json = new StringBuilder(256);
-        json.append("{\"reportedBy\":").append(quoted(membership.reportedBy()))
-                .append(",\"leader\":").append(quoted(membership.leader()))
-                .append(",\"term\":").append(membership.term())
-                .append(",\"joint\":").append(membership.configuration().isJoint())
-                .append(",\"voters\":").append(ids(membership.configuration().voters()))
-                .append(",\"outgoingVoters\":").append(ids(membership.configuration().outgoingVoters()))
-                .append(",\"learners\":").append(ids(membership.configuration().learners()))
-                .append(",\"members\":[");
-        String separator = "";
-        for (Membership.Member member : membership.members()) {
-            json.append(separator).append("{\"id\":").append(quoted(member.id()))
-                    .append(",\"part\":\"").append(part(member.part())).append('"')
-                    .append(",\"match\":").append(member.matchIndex())
-                    .append(",\"recentlyActive\":").append(member.recentlyActive())
-                    .append(",\"raft\":").append(member.raftAddress().map(MembershipJson::hostPort)
-                            .map(MembershipJson::quoted).orElse("null"))
-                    .append('}');
-            separator = ",";
-        }
-        return json.append("]}\n").toString();
+    /** A membership: the answer of {@code GET /members} and of every change. */
+    record MembershipBody(String reportedBy, String leader, long term, boolean joint, List<String> voters,
+                          List<String> outgoingVoters, List<String> learners, List<MemberBody> members) {
+    }
+
+    /** {@code match} is -1 and {@code recentlyActive} false unless {@code reportedBy} leads. */
+    record MemberBody(String id, String part, long match, boolean recentlyActive, String raft) {
     }
 
     /** An error: a stable code, a message for people and, when known, the leader to ask instead. */
+    record ErrorBody(String error, String message, String leader, String leaderHttp) {
+    }
+
+    static String render(Membership membership) {
+        return AdminJson.write(new MembershipBody(id(membership.reportedBy()), id(membership.leader()),
+                membership.term(), membership.configuration().isJoint(), ids(membership.configuration().voters()),
+                ids(membership.configuration().outgoingVoters()), ids(membership.configuration().learners()),
+                membership.members().stream().map(member -> new MemberBody(member.id().value(),
+                        part(member.part()), member.matchIndex(), member.recentlyActive(),
+                        member.raftAddress().map(HostPort::format).orElse(null))).toList()));
+    }
+
     static String error(String code, String message, NodeId leader, InetSocketAddress leaderHttp) {
-        return "{\"error\":\"" + code + "\",\"message\":" + quoted(message) + ",\"leader\":" + quoted(leader)
-                + ",\"leaderHttp\":" + (leaderHttp == null ? "null" : quoted(hostPort(leaderHttp))) + "}\n";
+        return AdminJson.write(new ErrorBody(code, message, id(leader),
+                leaderHttp == null ? null : HostPort.format(leaderHttp)));
     }
 
     static String part(Membership.Part part) {
         return part.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
-    static String ids(Collection<NodeId> ids) {
-        StringBuilder json = new StringBuilder("[");
-        String separator = "";
-        for (NodeId id : ids) {
-            json.append(separator).append(quoted(id));
-            separator = ",";
-        }
-        return json.append(']').toString();
+    static List<String> ids(Collection<NodeId> ids) {
+        return ids.stream().map(NodeId::value).toList();
     }
 
-    public static String hostPort(InetSocketAddress address) {
-        return address.getHostString() + ":" + address.getPort();
-    }
-
-    public static String quoted(NodeId id) {
-        return id == null ? "null" : "\"" + id.value() + "\"";
-    }
-
-    public static String quoted(String text) {
-        StringBuilder json = new StringBuilder(text.length() + 2).append('"');
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            switch (c) {
-                case '"' -> json.append("\\\"");
-                case '\\' -> json.append("\\\\");
-                case '\n' -> json.append("\\n");
-                case '\r' -> json.append("\\r");
-                case '\t' -> json.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        json.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        json.append(c);
-                    }
-                }
-            }
-        }
-        return json.append('"').toString();
+    static String id(NodeId id) {
+        return id == null ? null : id.value();
     }
 }

@@ -54,8 +54,8 @@ public final class SnapshotEndpoint {
     private String take() throws Failure {
         try {
             SnapshotMetadata snapshot = node.takeSnapshot().get(wait.toMillis(), TimeUnit.MILLISECONDS);
-            return "{\"node\":" + MembershipJson.quoted(node.id()) + ",\"index\":" + snapshot.lastIncludedIndex()
-                    + ",\"term\":" + snapshot.lastIncludedTerm() + "}\n";
+            return AdminJson.write(new Taken(node.id().value(), snapshot.lastIncludedIndex(),
+                    snapshot.lastIncludedTerm()));
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             throw switch (cause) {
@@ -72,8 +72,16 @@ public final class SnapshotEndpoint {
         }
     }
 
+    /** The answer once the snapshot is durable. */
+    record Taken(String node, long index, long term) {
+    }
+
+    /** The answer when there is no snapshot: a stable code and a message for people. */
+    record Refused(String error, String message) {
+    }
+
     private static String error(String code, String message) {
-        return "{\"error\":" + MembershipJson.quoted(code) + ",\"message\":" + MembershipJson.quoted(message) + "}\n";
+        return AdminJson.write(new Refused(code, message));
     }
 
     private static void respond(HttpExchange exchange, int status, String body) throws IOException {

@@ -1,5 +1,6 @@
 package io.caucus.kv.admin;
 
+import io.caucus.kv.config.HostPort;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -8,10 +9,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
 
-/** Reads a node's {@code /status}; JSON is parsed with the YAML loader (YAML 1.2 is a superset of JSON). */
+/** Reads a node's {@code /status} (or another of its admin answers) as a JSON object. */
 public final class StatusClient {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
@@ -24,21 +23,15 @@ public final class StatusClient {
     /** The fields of the node's JSON answer at {@code path} (e.g. {@code /digest}), or empty if it does not answer. */
     public Optional<Map<String, Object>> fetch(InetSocketAddress address, String path) {
         HttpRequest request = HttpRequest.newBuilder(
-                        URI.create("http://" + address.getHostString() + ":" + address.getPort() + path))
+                        URI.create("http://" + HostPort.format(address) + path))
                 .timeout(Duration.ofSeconds(2)).GET().build();
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
                 return Optional.empty();
             }
-            Object parsed = new Load(LoadSettings.builder().build()).loadFromString(response.body());
-            if (parsed instanceof Map<?, ?> map) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> fields = (Map<String, Object>) map;
-                return Optional.of(fields);
-            }
-            return Optional.empty();
-        } catch (java.io.IOException e) {
+            return Optional.of(AdminJson.parseObject(response.body()));
+        } catch (IllegalArgumentException | java.io.IOException e) {
             return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -2,8 +2,10 @@ package io.caucus.kv.cli;
 
 import io.caucus.core.NodeId;
 import io.caucus.kv.admin.AdminClient;
-import io.caucus.kv.admin.MembershipJson;
+import io.caucus.kv.admin.AdminJson;
+import io.caucus.kv.config.HostPort;
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -64,10 +66,14 @@ final class MemberCommand implements Runnable {
         public Integer call() {
             String address = raft;
             if (address == null && target.config != null) {
-                address = MembershipJson.hostPort(target.cluster().node(id).raft());
+                address = HostPort.format(target.cluster().node(id).raft());
             }
-            String body = "{\"id\":" + MembershipJson.quoted(NodeId.of(id))
-                    + (address == null ? "" : ",\"raft\":" + MembershipJson.quoted(address)) + "}";
+            Map<String, String> fields = new LinkedHashMap<>();
+            fields.put("id", NodeId.of(id).value());
+            if (address != null) {
+                fields.put("raft", address);
+            }
+            String body = AdminJson.write(fields);
             return print(spec, target.client().send("POST", "/members", body));
         }
     }

@@ -3,6 +3,7 @@ package io.caucus.kv.cli;
 import io.caucus.kv.KvServer;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ConfigLoader;
+import io.caucus.kv.config.HostPort;
 import io.netty.util.ResourceLeakDetector;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -41,7 +42,7 @@ final class ServerCommand implements Callable<Integer> {
             stopped.countDown();
         }, "caucus-shutdown"));
         System.out.printf("caucus %s: redis on %s, admin http on %s, raft on %s, data in %s%n", self.id(),
-                hostPort(self.client()), hostPort(self.http()), hostPort(self.raft()), directory);
+                HostPort.format(self.client()), HostPort.format(self.http()), HostPort.format(self.raft()), directory);
         System.out.flush();
         stopped.await();
         return 0;
@@ -57,9 +58,5 @@ final class ServerCommand implements Callable<Integer> {
                 && System.getProperty("io.netty.leakDetectionLevel") == null) {
             ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
         }
-    }
-
-    static String hostPort(java.net.InetSocketAddress address) {
-        return address.getHostString() + ":" + address.getPort();
     }
 }

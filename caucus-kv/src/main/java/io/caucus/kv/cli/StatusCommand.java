@@ -3,6 +3,7 @@ package io.caucus.kv.cli;
 import io.caucus.kv.admin.StatusClient;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ConfigLoader;
+import io.caucus.kv.config.HostPort;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
@@ -38,7 +39,7 @@ final class StatusCommand implements Callable<Integer> {
         out.printf(FORMAT, "ID", "ROLE", "PART", "TERM", "LEADER", "COMMIT", "APPLIED", "LAST", "CLIENT");
         for (ClusterConfig.Node node : cluster.nodes()) {
             Optional<Map<String, Object>> status = client.fetch(node.http());
-            String clientAddress = ServerCommand.hostPort(node.client());
+            String clientAddress = HostPort.format(node.client());
             if (status.isEmpty()) {
                 out.printf(FORMAT, node.id(), "unreachable", "-", "-", "-", "-", "-", "-", clientAddress);
             } else {

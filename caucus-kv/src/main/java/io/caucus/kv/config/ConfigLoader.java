@@ -3,9 +3,7 @@ package io.caucus.kv.config;
 import io.caucus.core.NodeId;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -118,7 +116,7 @@ public final class ConfigLoader {
     private static void claim(Map<InetSocketAddress, String> addresses, InetSocketAddress address, String where) {
         String earlier = addresses.putIfAbsent(address, where);
         if (earlier != null) {
-            throw new ConfigException(where + ": address " + address.getHostString() + ":" + address.getPort()
+            throw new ConfigException(where + ": address " + HostPort.format(address)
                     + " is already used by " + earlier.substring(earlier.indexOf("nodes[")));
         }
     }
@@ -145,34 +143,16 @@ public final class ConfigLoader {
                 address(named, fields, "http"));
     }
 
-    /** host:port with a literal IP, [IPv6] or a name resolved locally (/etc/hosts); port 1-65535. */
+    /** The address in {@code field}, written as {@link HostPort} reads it. */
     public static InetSocketAddress address(String where, Map<?, ?> fields, String field) {
         Object value = fields.get(field);
         if (value == null) {
             throw new ConfigException(where + " field '" + field + "' is missing (expected host:port)");
         }
-        String text = String.valueOf(value).trim();
-        int colon = text.lastIndexOf(':');
-        if (colon <= 0 || colon == text.length() - 1) {
-            throw new ConfigException(where + " field '" + field + "': expected host:port, got '" + text + "'");
-        }
-        String host = text.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        int port;
         try {
-            port = Integer.parseInt(text.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new ConfigException(where + " field '" + field + "': port is not a number in '" + text + "'");
-        }
-        if (port < 1 || port > 65535) {
-            throw new ConfigException(where + " field '" + field + "': port must be 1-65535, got " + port);
-        }
-        try {
-            return new InetSocketAddress(InetAddress.getByName(host), port);
-        } catch (UnknownHostException e) {
-            throw new ConfigException(where + " field '" + field + "': unknown host '" + host + "'");
+            return HostPort.parse(String.valueOf(value));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(where + " field '" + field + "': " + e.getMessage());
         }
     }
 

@@ -3,6 +3,7 @@ package io.caucus.kv.protocol;
 import io.caucus.kv.command.ErrorCodes;
 import io.caucus.kv.cluster.ForwardingRefusedException;
 import io.caucus.kv.command.Reply;
+import io.caucus.kv.config.HostPort;
 import io.caucus.server.CaucusException;
 import io.caucus.server.MembershipException;
 import io.caucus.server.NoLeaderException;
@@ -72,8 +73,7 @@ public final class Replies {
             return switch (caucus) {
                 case NotLeaderException notLeader -> new Reply.Error(ErrorCodes.NOTLEADER,
                         (notLeader.leader() == null ? "?" : notLeader.leader().value())
-                                + notLeader.leaderClientAddress().map(a -> " " + a.getHostString() + ":"
-                                        + a.getPort()).orElse("") + " this node is not the leader; not applied");
+                                + notLeader.leaderClientAddress().map(a -> " " + HostPort.format(a)).orElse("") + " this node is not the leader; not applied");
                 case NoLeaderException e -> new Reply.Error(ErrorCodes.NOLEADER,
                         "no leader is known (" + e.getMessage() + "); not applied, retry");
                 case OverloadedException e -> new Reply.Error(ErrorCodes.OVERLOADED,

@@ -20,10 +20,6 @@ import java.util.List;
  */
 public record StateDigest(long appliedIndex, int keys, String sha256) {
 
-    public String toJson() {
-        return "{\"applied\":" + appliedIndex + ",\"keys\":" + keys + ",\"sha256\":\"" + sha256 + "\"}\n";
-    }
-
     static StateDigest of(long appliedIndex, Keyspace keyspace) {
         return of(appliedIndex, keyspace, null);
     }

@@ -9,13 +9,13 @@ import io.caucus.kv.cli.Main;
 import io.caucus.kv.cluster.ClusterDirectory;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ConfigLoader;
+import io.caucus.kv.config.HostPort;
 import io.caucus.kv.protocol.KvMetrics;
-import io.caucus.server.ChangeInProgressException;
-import io.caucus.server.LearnerBehindException;
 import io.caucus.server.Membership;
+import io.caucus.server.MembershipException;
+import io.caucus.server.MembershipException.Reason;
 import io.caucus.server.NotLeaderException;
 import io.caucus.server.OutcomeUnknownException;
-import io.caucus.server.UnknownMemberException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -103,7 +103,7 @@ class MembershipEndpointsTest {
     @Test
     void aChangeSentToAFollowerIsForwardedToTheLeaderAndAnswersTheNewMembership() throws Exception {
         answerOn(n1, () -> CompletableFuture.completedFuture(withLearner("n3")));
-        String raft = MembershipJson.hostPort(config.node("n3").raft());
+        String raft = HostPort.format(config.node("n3").raft());
 
         HttpResponse<String> added = send("n2", "POST", "/members", "{\"id\": \"n3\"}");
 
@@ -121,12 +121,21 @@ class MembershipEndpointsTest {
 
     @Test
     void refusalsMapToTheirHttpStatusAndCode() throws Exception {
-        answerOn(n1, () -> CompletableFuture.failedFuture(new ChangeInProgressException("one at a time")));
+        answerOn(n1, () -> CompletableFuture.failedFuture(new MembershipException(Reason.CHANGE_IN_PROGRESS, NodeId.of("n3"), "one at a time")));
         assertError(send("n1", "POST", "/members/n3/promote", ""), 409, "CHANGE_IN_PROGRESS");
-        answerOn(n1, () -> CompletableFuture.failedFuture(new LearnerBehindException(NodeId.of("n3"), "behind")));
+        answerOn(n1, () -> refused(Reason.LEARNER_BEHIND, "n3", "behind"));
         assertError(send("n1", "POST", "/members/n3/promote", ""), 409, "LEARNER_BEHIND");
-        answerOn(n1, () -> CompletableFuture.failedFuture(new UnknownMemberException(NodeId.of("n7"), "who?")));
+        answerOn(n1, () -> refused(Reason.ALREADY_MEMBER, "n2", "already"));
+        assertError(send("n1", "POST", "/members/n2/promote", ""), 409, "ALREADY_MEMBER");
+        answerOn(n1, () -> refused(Reason.LAST_VOTER, "n1", "last"));
+        assertError(send("n1", "DELETE", "/members/n1", ""), 409, "LAST_VOTER");
+        answerOn(n1, () -> refused(Reason.UNKNOWN_MEMBER, "n7", "who?"));
         assertError(send("n1", "DELETE", "/members/n7", ""), 404, "UNKNOWN_MEMBER");
+        answerOn(n1, () -> CompletableFuture.failedFuture(new MembershipException(Reason.TRANSFER_FAILED,
+                NodeId.of("n2"), NodeId.of("n1"), "went elsewhere")));
+        HttpResponse<String> elsewhere = send("n1", "POST", "/leader/transfer?to=n2", "");
+        assertError(elsewhere, 409, "TRANSFER_FAILED");
+        assertThat(elsewhere.body()).contains("\"leader\":\"n1\"");
         answerOn(n1, () -> CompletableFuture.failedFuture(new OutcomeUnknownException("timed out")));
         assertError(send("n1", "POST", "/leader/transfer?to=n2", ""), 504, "UNKNOWN");
         answerOn(n1, () -> new CompletableFuture<>()); // never completes: the endpoint's own wait ends it
@@ -140,7 +149,7 @@ class MembershipEndpointsTest {
                 HttpResponse.BodyHandlers.ofString());
         assertError(misdirected, 421, "NOTLEADER");
         assertThat(misdirected.body()).contains("\"leader\":\"n1\"")
-                .contains("\"leaderHttp\":\"" + MembershipJson.hostPort(config.node("n1").http()) + "\"");
+                .contains("\"leaderHttp\":\"" + HostPort.format(config.node("n1").http()) + "\"");
     }
 
     @Test
@@ -168,16 +177,20 @@ class MembershipEndpointsTest {
         answerOn(n1, () -> CompletableFuture.completedFuture(withLearner("n3")));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        String n2Http = MembershipJson.hostPort(config.node("n2").http());
+        String n2Http = HostPort.format(config.node("n2").http());
         int code = run(out, err, "member", "add", "n3", "--raft", "127.0.0.1:7003", "--http", n2Http);
         assertThat(code).isZero();
         assertThat(out.toString()).contains("leader n1, term 3").containsPattern("n3\\s+learner\\s+4\\s+no");
         assertThat(calls).containsExactly("n1: addLearner 7003 n3");
 
-        answerOn(n1, () -> CompletableFuture.failedFuture(new ChangeInProgressException("one at a time")));
+        answerOn(n1, () -> CompletableFuture.failedFuture(new MembershipException(Reason.CHANGE_IN_PROGRESS, NodeId.of("n3"), "one at a time")));
         code = run(out, err, "leader", "transfer", "--to", "n2", "--http", n2Http);
         assertThat(code).isEqualTo(1);
         assertThat(err.toString()).contains("caucus: CHANGE_IN_PROGRESS (HTTP 409").contains("one at a time");
+    }
+
+    private static CompletableFuture<Membership> refused(Reason reason, String node, String message) {
+        return CompletableFuture.failedFuture(new MembershipException(reason, NodeId.of(node), message));
     }
 
     private static int run(StringWriter out, StringWriter err, String... args) {

@@ -24,12 +24,8 @@ final class Completions implements AutoCloseable {
     Completions(NodeId self) {
         // When the queue is full, or after close, the caller completes the futures itself: never lost or blocked.
         this.executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(QUEUE_CAPACITY), runnable -> {
-                    Thread created = new Thread(runnable, "caucus-complete-" + self);
-                    created.setDaemon(true);
-                    thread = created;
-                    return created;
-                }, (task, pool) -> task.run());
+                new ArrayBlockingQueue<>(QUEUE_CAPACITY), runnable -> thread = Thread.ofPlatform().daemon().name("caucus-complete-" + self).unstarted(runnable),
+                (task, pool) -> task.run());
     }
 
     /** Completes each future exceptionally with a fresh exception from {@code error}, on the completion thread. */

@@ -33,11 +33,8 @@ public final class DurableLogStore implements LogStore {
         this.log = log;
         this.recovered = recovered;
         this.directory = directory;
-        this.cleanup = Executors.newSingleThreadExecutor(task -> {
-            Thread thread = new Thread(task, "caucus-log-cleanup-" + directory.getFileName());
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.cleanup = Executors.newSingleThreadExecutor(
+                Thread.ofPlatform().daemon().name("caucus-log-cleanup-" + directory.getFileName()).factory());
         log.deleteSegmentsOn(task -> cleanup.execute(() -> deleteLogged(task)));
     }
 

@@ -69,8 +69,7 @@ final class IncomingSnapshots implements Runnable, AutoCloseable {
         this.send = send;
         this.deliver = deliver;
         this.chunks = new ArrayBlockingQueue<>(Math.max(16, 4 * options.maxChunksInFlight()));
-        this.thread = new Thread(this, "caucus-snapshot-receive-" + self);
-        this.thread.setDaemon(true);
+        this.thread = Thread.ofPlatform().daemon().name("caucus-snapshot-receive-" + self).unstarted(this);
     }
 
     void start() {

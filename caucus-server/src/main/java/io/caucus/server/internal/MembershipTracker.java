@@ -10,16 +10,12 @@ import io.caucus.core.NodeStatus;
 import io.caucus.core.ProposeResult;
 import io.caucus.core.RaftNode;
 import io.caucus.core.Role;
-import io.caucus.server.AlreadyMemberException;
 import io.caucus.server.CaucusException;
-import io.caucus.server.ChangeInProgressException;
-import io.caucus.server.LastVoterException;
-import io.caucus.server.LeadershipTransferFailedException;
-import io.caucus.server.LearnerBehindException;
 import io.caucus.server.Membership;
+import io.caucus.server.MembershipException;
+import io.caucus.server.MembershipException.Reason;
 import io.caucus.server.OutcomeUnknownException;
 import io.caucus.server.OverloadedException;
-import io.caucus.server.UnknownMemberException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -227,8 +223,8 @@ final class MembershipTracker {
             return true;
         }
         if (leader != null && !leader.equals(raft.id())) {
-            fail(transfer.future, new LeadershipTransferFailedException(leader, "leadership went to " + leader
-                    + " in term " + status.term() + ", not to " + transfer.target));
+            fail(transfer.future, new MembershipException(Reason.TRANSFER_FAILED, transfer.target, leader,
+                    "leadership went to " + leader + " in term " + status.term() + ", not to " + transfer.target));
             return true;
         }
         if (nowNanos - transfer.giveUpNanos >= 0) {
@@ -287,20 +283,20 @@ final class MembershipTracker {
         return switch (rejected.reason()) {
             case NOT_LEADER -> outcomes.notLeader(rejected.leaderHint(),
                     "no leader is known (an election is under way or a majority is unreachable)");
-            case TRANSFERRING_LEADERSHIP -> new ChangeInProgressException("cannot " + what
-                    + ": a leadership transfer is under way; retry");
+            case TRANSFERRING_LEADERSHIP -> new MembershipException(Reason.CHANGE_IN_PROGRESS, node, "cannot "
+                    + what + ": a leadership transfer is under way; retry");
             case TOO_MANY_UNCOMMITTED -> new OverloadedException("cannot " + what
                     + ": too many proposals are waiting to commit; retry");
-            case CHANGE_IN_PROGRESS -> new ChangeInProgressException("cannot " + what
+            case CHANGE_IN_PROGRESS -> new MembershipException(Reason.CHANGE_IN_PROGRESS, node, "cannot " + what
                     + ": another membership change is not finished (one change at a time); retry once it is");
-            case UNKNOWN_MEMBER -> new UnknownMemberException(node, "cannot " + what + ": " + node
-                    + " is not a member in the required role (configuration " + raft.configuration() + ")");
-            case ALREADY_MEMBER -> new AlreadyMemberException(node, "cannot " + what + ": " + node
-                    + " is already a member (configuration " + raft.configuration() + ")");
-            case LEARNER_BEHIND -> new LearnerBehindException(node, "cannot " + what + ": learner " + node
-                    + " is still catching up (more than " + maxLearnerLagEntries
+            case UNKNOWN_MEMBER -> new MembershipException(Reason.UNKNOWN_MEMBER, node, "cannot " + what + ": "
+                    + node + " is not a member in the required role (configuration " + raft.configuration() + ")");
+            case ALREADY_MEMBER -> new MembershipException(Reason.ALREADY_MEMBER, node, "cannot " + what + ": "
+                    + node + " is already a member (configuration " + raft.configuration() + ")");
+            case LEARNER_BEHIND -> new MembershipException(Reason.LEARNER_BEHIND, node, "cannot " + what
+                    + ": learner " + node + " is still catching up (more than " + maxLearnerLagEntries
                     + " entries behind); retry once it is close behind");
-            case LAST_VOTER -> new LastVoterException(node, "cannot " + what + ": " + node
+            case LAST_VOTER -> new MembershipException(Reason.LAST_VOTER, node, "cannot " + what + ": " + node
                     + " is the last voter; a cluster without voters can decide nothing");
         };
     }

@@ -117,8 +117,9 @@ public final class NodeRuntime implements CaucusNode {
             loop.onLeadershipLost(outgoingSnapshots::cancelAll);
         }
         loopRef[0] = loop;
-        this.applyThread = newThread("caucus-apply-" + id, applier);
-        this.snapshotThread = snapshotTaker == null ? null : newThread("caucus-snapshot-" + id, snapshotTaker);
+        this.applyThread = Thread.ofPlatform().daemon().name("caucus-apply-" + id).unstarted(applier);
+        this.snapshotThread = snapshotTaker == null ? null
+                : Thread.ofPlatform().daemon().name("caucus-snapshot-" + id).unstarted(snapshotTaker);
     }
 
     /** Peer messages go to the node thread; snapshot frames to the snapshot streams. Never blocks. */
@@ -274,12 +275,6 @@ public final class NodeRuntime implements CaucusNode {
                 return transport.peers();
             }
         };
-    }
-
-    private static Thread newThread(String name, Runnable body) {
-        Thread thread = new Thread(body, name);
-        thread.setDaemon(true);
-        return thread;
     }
 
     // ---------------------------------------------------------------- requests

@@ -109,8 +109,8 @@ final class OutgoingSnapshots implements AutoCloseable {
         Transfer(InstallSnapshot message, long id) {
             this.message = message;
             this.id = id;
-            this.thread = new Thread(this, "caucus-snapshot-send-" + self + "-" + message.to());
-            this.thread.setDaemon(true);
+            this.thread = Thread.ofPlatform().daemon().name("caucus-snapshot-send-" + self + "-" + message.to())
+                    .unstarted(this);
         }
 
         boolean isAlive() {

@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * directory: every index the child reported durable must be there (or covered by the snapshot) and intact.
  * The child keeps running on the same directory across kills, so recovery of recovered stores is exercised.
  */
-class ProcessCrashTest {
+class ProcessCrashIT {
 
     private static final int RUNS = Integer.getInteger("caucus.storage.crashRuns", 20);
 

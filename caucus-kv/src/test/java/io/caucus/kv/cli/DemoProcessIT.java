@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
 /** {@code caucus demo} as a real process: it starts three servers, reports a leader, and stops them on SIGTERM. */
-class DemoProcessTest {
+class DemoProcessIT {
 
     @Test
     void startsAClusterReportsItsLeaderAndStopsItsChildren() throws Exception {
@@ -46,7 +46,7 @@ class DemoProcessTest {
                 assertThat(jedis.get("demo")).isEqualTo("works");
             }
             process.destroy(); // SIGTERM, as Ctrl-C would
-            poll(() -> childPids.stream().noneMatch(DemoProcessTest::alive) ? true : null, output);
+            poll(() -> childPids.stream().noneMatch(DemoProcessIT::alive) ? true : null, output);
         } finally {
             demo.stopAll();
             childPids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));

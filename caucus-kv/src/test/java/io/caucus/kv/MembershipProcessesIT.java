@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.caucus.kv.cli.Main;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,7 +33,7 @@ import redis.clients.jedis.exceptions.JedisDataException;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class MembershipProcessesTest {
+class MembershipProcessesIT {
 
     private static final Duration CHANGE = Duration.ofSeconds(120);
     private static final List<String> FOUNDERS = List.of("n1", "n2", "n3");
@@ -51,17 +49,10 @@ class MembershipProcessesTest {
 
     @BeforeAll
     void startCluster() throws Exception {
-        Path directory = Files.createDirectories(Path.of("target", "membership-processes-test"));
-        try (var old = Files.walk(directory)) {
-            old.sorted(java.util.Comparator.reverseOrder()).filter(p -> !p.equals(directory))
-                    .forEach(p -> p.toFile().delete());
-        }
-        cluster = new ProcessCluster(directory.toAbsolutePath(), 3, 4000);
+        cluster = new ProcessCluster(ProcessCluster.freshDirectory("membership-processes-test"), 3, 4000);
         cluster.startAll();
         cluster.awaitLeader(FOUNDERS);
-        writer = new Thread(this::writeContinuously, "membership-test-writer");
-        writer.setDaemon(true);
-        writer.start();
+        writer = Thread.ofPlatform().daemon().name("membership-test-writer").start(this::writeContinuously);
     }
 
     @AfterAll

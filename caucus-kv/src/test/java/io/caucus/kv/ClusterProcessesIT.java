@@ -3,8 +3,6 @@ package io.caucus.kv;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.caucus.kv.command.ErrorCodes;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,7 +24,7 @@ import redis.clients.jedis.exceptions.JedisDataException;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ClusterProcessesTest {
+class ClusterProcessesIT {
 
     private static final Duration CATCH_UP = Duration.ofSeconds(90);
 
@@ -36,12 +34,7 @@ class ClusterProcessesTest {
 
     @BeforeAll
     void startCluster() throws Exception {
-        Path directory = Files.createDirectories(Path.of("target", "cluster-processes-test"));
-        try (var old = Files.walk(directory)) {
-            old.sorted(java.util.Comparator.reverseOrder()).filter(p -> !p.equals(directory))
-                    .forEach(p -> p.toFile().delete());
-        }
-        cluster = new ProcessCluster(directory.toAbsolutePath(), 3, 4000);
+        cluster = new ProcessCluster(ProcessCluster.freshDirectory("cluster-processes-test"), 3, 4000);
         cluster.startAll();
     }
 

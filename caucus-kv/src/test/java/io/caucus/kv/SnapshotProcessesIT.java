@@ -19,7 +19,7 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * many entries were written and compacted away catches up by InstallSnapshot (its data streamed in chunks), and
  * no acknowledged write is lost.
  */
-class SnapshotProcessesTest {
+class SnapshotProcessesIT {
 
     private static final Duration CATCH_UP = Duration.ofSeconds(90);
     private static final String VALUE_PADDING = "v".repeat(512);
@@ -91,12 +91,7 @@ class SnapshotProcessesTest {
 
     @Test
     void aFollowerThatMissedCompactedEntriesCatchesUpBySnapshotWithoutLosingAcknowledgedWrites() throws Exception {
-        Path directory = Files.createDirectories(Path.of("target", "snapshot-processes-test"));
-        try (var old = Files.walk(directory)) {
-            old.sorted(java.util.Comparator.reverseOrder()).filter(p -> !p.equals(directory))
-                    .forEach(p -> p.toFile().delete());
-        }
-        cluster = new ProcessCluster(directory.toAbsolutePath(), 3, 4000,
+        cluster = new ProcessCluster(ProcessCluster.freshDirectory("snapshot-processes-test"), 3, 4000,
                 "snapshotThresholdEntries: 200\nsnapshotChunkBytes: 16384\nsnapshotChunksInFlight: 2\n");
         cluster.startAll();
         List<String> all = cluster.ids();

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * schedules (a few minutes in all) on 3 nodes for CI; the soak runs only with {@code -Dcaucus.chaos.soak=true}
  * ({@code -Dcaucus.chaos.soak.duration=10m}, {@code -Dcaucus.chaos.soak.nodes=5}, {@code -Dcaucus.chaos.seed=N}).
  */
-class ChaosRunTest {
+class ChaosRunIT {
 
     private static final Duration SHORT = Duration.ofSeconds(30);
 

@@ -52,7 +52,7 @@ import redis.clients.jedis.exceptions.JedisException;
  * second redis-server instead, to prove that the harness itself (generator, normalisation, tolerances) finds no
  * difference between two identical servers.
  */
-class RedisDifferentialTest {
+class RedisDifferentialIT {
 
     /**
      * A difference we decided to keep: the target's reply to {@code command} (upper-case name, or "*" for any)
@@ -114,10 +114,7 @@ class RedisDifferentialTest {
 
     @Test
     void everyReplyAndTheFinalStateMatchRedis() throws Exception {
-        Path directory = Files.createDirectories(Path.of("target", "redis-differential-test")).toAbsolutePath();
-        try (var old = Files.walk(directory)) {
-            old.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(directory)).forEach(p -> p.toFile().delete());
-        }
+        Path directory = ProcessCluster.freshDirectory("redis-differential-test");
         try (RedisServerProcess reference = RedisServerProcess.start(directory, "reference");
                 Target target = switch (TARGET) {
                     case "caucus" -> new CaucusTarget(directory);
@@ -181,7 +178,7 @@ class RedisDifferentialTest {
                 version = String.valueOf(conn.send(List.of("INFO", "server"))).lines()
                         .filter(line -> line.startsWith("redis_version:")).findFirst().orElse("redis_version:?");
             }
-            System.out.printf("RedisDifferentialTest: %s vs %s (%s), %d sequences of ~%d commands, seed %d%n", tgt,
+            System.out.printf("RedisDifferentialIT: %s vs %s (%s), %d sequences of ~%d commands, seed %d%n", tgt,
                     ref, version, SEQUENCES, COMMANDS, SEED);
             long start = System.nanoTime();
             int brokenInARow = 0;
@@ -194,14 +191,14 @@ class RedisDifferentialTest {
                 }
                 brokenInARow = sequence.targetBroke ? brokenInARow + 1 : 0;
                 if (brokenInARow == MAX_BROKEN_SEQUENCES_IN_A_ROW) {
-                    System.out.printf("RedisDifferentialTest: stopping after %d sequences in a row in which the "
+                    System.out.printf("RedisDifferentialIT: stopping after %d sequences in a row in which the "
                             + "connection to %s broke or timed out%n", brokenInARow, tgt);
                     break;
                 }
             }
             long millis = (System.nanoTime() - start) / 1_000_000;
             StringBuilder summary = new StringBuilder();
-            summary.append(String.format(Locale.ROOT, "RedisDifferentialTest: %d sequences run, %d commands "
+            summary.append(String.format(Locale.ROOT, "RedisDifferentialIT: %d sequences run, %d commands "
                     + "compared (and %d final-state reads), %d known departures hit, %d sequences differ; %.1f s; "
                     + "seed %d%n",
                     sequences, commands, finalReads, departuresHit.values().stream().mapToInt(n -> n).sum(),
@@ -243,7 +240,7 @@ class RedisDifferentialTest {
 
         /** Replies per command name as the reference gave them: total (errors, WRONGTYPE among them, nil). */
         private String coverageReport() {
-            StringBuilder text = new StringBuilder("RedisDifferentialTest: reference replies per command "
+            StringBuilder text = new StringBuilder("RedisDifferentialIT: reference replies per command "
                     + "(errors/WRONGTYPE/nil):");
             int column = 110;
             for (Map.Entry<String, int[]> entry : coverage.entrySet()) {
@@ -360,7 +357,7 @@ class RedisDifferentialTest {
                             same = true;
                             note = "known departure: " + departure.reason();
                             departuresHit.merge(departure.reason(), 1, Integer::sum);
-                            System.out.printf("RedisDifferentialTest: departure hit in sequence %d (seed %d): %s -> "
+                            System.out.printf("RedisDifferentialIT: departure hit in sequence %d (seed %d): %s -> "
                                     + "%s: %s%n", index, seed, command.text(), renderedTgt, departure.reason());
                             break;
                         }
@@ -467,7 +464,7 @@ class RedisDifferentialTest {
                 text.append(String.format("=== sequence %d, seed %d: A via %s; %s vs %s%n", index, seed,
                         route.description(), tgt, ref));
                 text.append(String.format("reproduce: ./mvnw -o -B -pl caucus-kv -am test"
-                        + " -Dtest=RedisDifferentialTest -Dsurefire.failIfNoSpecifiedTests=false"
+                        + " -Dtest=RedisDifferentialIT -Dsurefire.failIfNoSpecifiedTests=false"
                         + " -Dcaucus.diff.seed=%d -Dcaucus.diff.sequences=1%s%s%n",
                         seed, COMMANDS == 25 ? "" : " -Dcaucus.diff.commands=" + COMMANDS,
                         TARGET.equals("caucus") ? "" : " -Dcaucus.diff.target=" + TARGET));
@@ -582,7 +579,7 @@ class RedisDifferentialTest {
 
     private static List<Object> sorted(List<?> elements) {
         List<Object> copy = new ArrayList<>(elements);
-        copy.sort(Comparator.comparing(RedisDifferentialTest::render));
+        copy.sort(Comparator.comparing(RedisDifferentialIT::render));
         return copy;
     }
 

@@ -15,11 +15,9 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.protocol.ProtocolVersion;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,7 +64,7 @@ import redis.clients.jedis.resps.Tuple;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class ClientApplicationsTest {
+class ClientApplicationsIT {
 
     private static final String TARGET = System.getProperty("caucus.apps.target", "caucus");
     private static final int CLIENT_TIMEOUT_MILLIS = 10_000;
@@ -86,17 +84,14 @@ class ClientApplicationsTest {
 
     @BeforeAll
     void start() throws Exception {
-        directory = Files.createDirectories(Path.of("target", "client-applications-test")).toAbsolutePath();
-        try (var old = Files.walk(directory)) {
-            old.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(directory)).forEach(p -> p.toFile().delete());
-        }
+        directory = ProcessCluster.freshDirectory("client-applications-test");
         switch (TARGET) {
             case "caucus" -> startCaucus();
             case "redis" -> startRedis();
             default -> throw new IllegalArgumentException(
                     "caucus.apps.target must be 'caucus' or 'redis', not '" + TARGET + "'");
         }
-        System.out.println("ClientApplicationsTest against " + TARGET + ": nodes " + nodeNames);
+        System.out.println("ClientApplicationsIT against " + TARGET + ": nodes " + nodeNames);
         lettuce = RedisClient.create();
         lettuce.setOptions(ClientOptions.builder()
                 .protocolVersion(ProtocolVersion.RESP2) // Caucus serves RESP2; no HELLO negotiation

@@ -200,7 +200,7 @@ public interface CaucusNode extends AutoCloseable {
          * at most 100 ms). The wait ends early when nothing has arrived for a tenth of this time. A request that
          * is the only one in flight never waits, so a lone client pays nothing;
          * under load a batch per replication round costs less CPU per command and, on a busy machine, shortens
-         * the latency tail (docs/benchmarks.md).
+         * the latency tail (docs/benchmarks.md, "What the design rests on").
          */
         Builder proposalLinger(Duration linger);
 

@@ -25,9 +25,10 @@ public record SnapshotOptions(long thresholdEntries, long thresholdBytes, int ch
      * Each snapshot is taken at a point drawn at random between a threshold and this much past it (a fraction of
      * the threshold). Replicas apply the same entries, so with exact thresholds every node would snapshot the
      * same index at the same moment and all of them, the leader included, be slowed by it together; on the
-     * benchmark host (three nodes on two cores and one file system) each such moment held 400-1,400 requests
-     * over 5 ms (docs/benchmarks.md, seventh round). Drawn apart, the nodes' snapshots mostly fall at different
-     * moments, and a majority keeps its full speed while one node snapshots.
+     * benchmark host (three nodes on two cores and one file system) each such moment holds 400-1,400 requests
+     * over 5 ms. Drawn apart, the nodes' snapshots mostly fall at different moments, a majority keeps its full
+     * speed while one node snapshots, and the slowest request of a second with a snapshot in it takes 15-30 ms
+     * instead of 35-89 (docs/benchmarks.md, "What the design rests on").
      */
     public static final double STAGGER = 0.25;
 

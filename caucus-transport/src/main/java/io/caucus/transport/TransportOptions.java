@@ -51,7 +51,8 @@ public record TransportOptions(String clusterName, int maxFrameBytes, int maxQue
      * Defaults for a LAN cluster: 16 MiB frames, 64 Ki messages or 64 MiB queued per peer, backoff 50 ms..5 s,
      * one I/O thread. One thread carries every peer connection, so the node thread's messages of one turn to
      * all followers cost one event-loop wake-up, and the replies that arrive together are read in one loop
-     * turn; peer traffic of a few nodes does not need a second thread (see docs/benchmarks.md).
+     * turn; peer traffic of a few nodes does not need a second thread (docs/benchmarks.md, "What the design
+     * rests on").
      */
     public static TransportOptions defaults() {
         return new TransportOptions("caucus", DEFAULT_MAX_FRAME_BYTES, 65_536, 64L * 1024 * 1024,

@@ -12,10 +12,10 @@ import java.util.List;
  * Decodes the requests a Redis client sends (RESP2: an array of bulk strings, or an inline command line) straight
  * into their arguments as byte arrays, one {@link Command} per request.
  *
- * <p>Why not Netty's {@code RedisDecoder} with its aggregators: for a SET it made eleven objects (headers,
- * retained slices, a composite buffer per bulk string, the array) before the handler copied the arguments out;
- * under load that path was a fifth of the leader's CPU samples (docs/benchmarks.md). Here each argument is copied
- * once, from the cumulated input into its byte array.
+ * <p>Why not Netty's {@code RedisDecoder} with its aggregators: for a SET it makes eleven objects (headers,
+ * retained slices, a composite buffer per bulk string, the array) before the handler can copy the arguments
+ * out, and under load that path takes a fifth of the leader's CPU samples (docs/benchmarks.md, "What the design
+ * rests on"). Here each argument is copied once, from the cumulated input into its byte array.
  *
  * <p>State across calls: the arguments of an array read so far, so a large command arriving in many reads is
  * parsed once (only an incomplete bulk string's header is read again). A protocol error throws a

@@ -45,15 +45,16 @@ import java.util.function.Supplier;
  * <p>Why the fsync runs here and not on a thread of its own: the leader's AppendEntries are already on their way
  * when it starts, so the leader's write still overlaps replication (§10.2.1), and inputs that arrive meanwhile
  * wait in the inbox (or in the sockets) and are handled together in the next turn, which is group commit
- * without a hand-off. A separate sync thread cost two thread wake-ups per fsync on every node; on the 2-core
- * benchmark host, where wake-ups and system calls are most of the CPU per write, dropping it took server CPU per
- * write from about 90 to 70 us (docs/benchmarks.md).
+ * without a hand-off. A sync thread would cost two thread wake-ups per fsync on every node, and on a small host
+ * wake-ups and system calls are most of the server CPU per write: on the benchmark host the fsync on this
+ * thread takes about a fifth less CPU per write than a sync thread (docs/benchmarks.md, "What the design rests
+ * on").
  *
- * <p>Why the transport's loop and not a thread of the node's own: every message then crossed two threads, the
- * node's and the transport's, and on that host each crossing waited 27-86 us at the median for the other thread
- * to be scheduled: four per replication round. Sharing the loop cut CPU per write by 9-13% in six A/B pairs and
- * raised the write rate in four of them, by up to 12% (docs/benchmarks.md). The price: while a turn runs (an
- * fsync included) this node's peer connections are not read, which delays nothing the turn itself would not.
+ * <p>Why the transport's loop and not a thread of the node's own: with two threads every message crosses from
+ * one to the other, four crossings per replication round, and on the benchmark host each waits 27-86 µs at the
+ * median for the other thread to be scheduled. On the shared loop the CPU per write is 9-13% lower
+ * (docs/benchmarks.md, "What the design rests on"). The price: while a turn runs (an fsync included) this
+ * node's peer connections are not read, which delays nothing the turn itself would not.
  *
  * <p>All fields without a volatile or atomic type are confined to the loop. A turn blocks on the fsync and on
  * back-pressure when the apply queue is full, never on the inbox; it never completes a client future itself,
@@ -234,9 +235,10 @@ final class NodeLoop {
      * the turn proposes, writes, fsyncs and replicates them as one batch. The wait ends early once no input has
      * arrived for a tenth of the linger: the clients that were going to send soon have sent, and holding the
      * batch longer would only delay it (and the acknowledgements queued behind it). With 50 clients on the 2-core
-     * benchmark host the linger halved the turns, fsyncs and AppendEntries per command and cut server CPU per
-     * write by about 15%; ending it at the first quiet gap then raised throughput by about 20%
-     * (docs/benchmarks.md). A lone request never waits (it is the only one outstanding).
+     * benchmark host the linger halves the turns, fsyncs and AppendEntries per command and takes about 15% off
+     * the server CPU per write, and ending it at the first quiet gap gives about 20% more writes per second than
+     * holding it for the whole linger (docs/benchmarks.md, "What the design rests on"). A lone request never
+     * waits (it is the only one outstanding).
      *
      * <p>A timer looks at the inbox after each gap, and inputs queued meanwhile ask for no turn: each request
      * from another thread would wake the loop (a system call for the thread that submits, a wake-up for this

@@ -12,10 +12,9 @@ import org.HdrHistogram.Histogram;
  * Runs {@code clients} closed-loop client threads through a sequence of phases and merges what they measured
  * per phase. The clients connect once and keep their connections and threads from the first phase to the last,
  * moving to the next phase's operation without a pause: the measured phases see the systems in the steady state
- * the warm-up reached. (Until 2026-11-24 each phase started new threads and connections; on the Caucus leader
- * that pause and the new connections' first commands hit code paths the JIT had compiled out during the
- * warm-up, and the deoptimisations that followed made the first 2-4 s of every measured phase slow: see
- * docs/benchmarks.md, eighth round.)
+ * the warm-up reached. New threads and connections per phase would pause the load, and on the Caucus leader the
+ * new connections' first commands take code paths the JIT compiled out during the warm-up: the deoptimisations
+ * that follow make the first 2-4 s of a measured phase slow (docs/benchmarks.md, "Method").
  */
 final class LoadPhase {
 

@@ -29,19 +29,20 @@ import java.util.concurrent.Executor;
  *       first new index, append, write the hard state. The result is visible through {@link LogView} at once but
  *       not yet durable; the method returns a ticket (increasing by one per write).
  *   <li>{@link #sync()} makes everything written before it started durable and returns the highest ticket now
- *       durable (group commit: the log writer calls {@code write} for every queued instruction, then one
- *       {@code sync} for all of them, then reports the instructions up to that ticket as persisted).
+ *       durable. Group commit is the caller's: the server runtime's node thread writes what one turn of the
+ *       core produced, makes it durable with one {@code sync}, and reports it persisted.
  *   <li>After a snapshot is committed to {@link #snapshots()}, {@link #installSnapshot} drops the log prefix it
  *       covers (or the whole log, for a follower's installed snapshot that does not match its log).
  * </ul>
  *
  * <h2>Threading</h2>
- * One owner thread makes every write and every {@link LogView} read. {@link #sync()} may run on one other
- * thread at the same time as the owner's writes, segment rollovers, truncations and compactions; the only
- * state they share is the {@link SyncTracker}, whose monitor is held briefly and never across I/O. The files
- * of compacted segments may be deleted on a third ({@link #deleteSegmentsOn}); by then no other thread refers to
- * those segments. Storage starts no threads and holds no lock while waiting on anything. {@link #close()} only
- * after all of them stopped.
+ * One owner thread makes every write and every {@link LogView} read. {@link #sync()} runs on the owner thread
+ * too in the server runtime, but the contract also lets one other thread sync at the same time as the owner's
+ * writes, segment rollovers, truncations and compactions, so that a caller can overlap an fsync with the next
+ * writes ({@code ConcurrentSyncTest}); the only state the two share is the {@link SyncTracker}, whose monitor is
+ * held briefly and never across I/O. The files of compacted segments may be deleted on a third thread
+ * ({@link #deleteSegmentsOn}); by then no other thread refers to those segments. Storage starts no threads and
+ * holds no lock while waiting on anything. {@link #close()} only after all of them stopped.
  *
  * <h2>Durability</h2>
  * Records are only ever appended: a truncation is a record (or implied by an entry whose index is not past the
@@ -444,7 +445,7 @@ public final class DurableLog implements LogView, AutoCloseable {
     /**
      * Runs on the segment deleter; the segments are no longer in the log, so no other thread touches them. Each
      * file is renamed out of the log, then deleted gradually ({@link GradualDeletion}: one unlink of a 64 MiB
-     * segment held the log's fsyncs 33 ms on the benchmark host).
+     * segment holds the log's fsyncs about 30 ms on the benchmark host).
      */
     private void deleteFiles(List<Segment> covered) {
         for (Segment segment : covered) {

@@ -10,8 +10,8 @@ import java.util.Locale;
  *
  * <p>{@code size}, {@code allocatedBytes}, {@code maxEntryIndex} and {@code headerBytes} belong to the owner
  * thread. Past {@code size} (the end of the records) the file may hold zeros written ahead by preallocation.
- * {@code writtenBytes}, {@code syncedBytes} and {@code forcesInFlight} are shared with the syncing thread and guarded by the
- * {@link SyncTracker}'s monitor.
+ * {@code writtenBytes}, {@code syncedBytes} and {@code forcesInFlight} are shared with a thread that syncs
+ * (the owner itself, or one other thread; see {@link DurableLog}) and guarded by the {@link SyncTracker}'s monitor.
  */
 final class Segment {
 

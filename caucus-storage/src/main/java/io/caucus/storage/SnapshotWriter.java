@@ -12,10 +12,11 @@ import java.util.zip.CRC32C;
  * {@link #close()} without a commit abandons it. One thread at a time.
  *
  * <p>Each 256 KiB written is forced at once rather than all of it at the commit. A snapshot's data sits in the
- * page cache until forced, and a log fsync issued meanwhile waits behind whatever of it the disk is writing: one
- * force of 12 MB held a log fdatasync (alone 0.2 ms) up to 25-30 ms on the benchmark host, forces every 256 KiB
- * held it over 2 ms about a fifth as often (docs/benchmarks.md, eighth round). The snapshot takes a little longer
- * to write; nobody waits for it.
+ * page cache until forced, and a log fsync issued meanwhile waits behind whatever of it the disk is writing: on
+ * the benchmark host one force of 12 MB holds a log fdatasync (alone 0.1 ms) up to 25-30 ms, while forces every
+ * 256 KiB hold it over 2 ms about a fifth as often; forces every 1 MiB are each a stall of their own
+ * (docs/benchmarks.md, "What the design rests on"). The snapshot takes a little longer to write; nobody waits
+ * for it.
  */
 public final class SnapshotWriter extends OutputStream {
 

@@ -4,9 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The only state the owner thread shares with the syncing thread: which segments hold bytes not yet forced,
- * how far each was written, and the tickets written and made durable. Every method holds this object's
- * monitor briefly and never across I/O, so a sync forcing a file never blocks the owner's next write.
+ * Which segments hold bytes not yet forced, how far each was written, and the tickets written and made durable:
+ * what {@link DurableLog#sync()} needs to know which files to force, and the only state the owner thread shares
+ * with a thread that syncs while it writes. Every method holds this object's monitor briefly and never across
+ * I/O, so a sync forcing a file never blocks the owner's next write.
  *
  * <p>Why this is enough for a concurrent sync to be correct: the owner records a write here only after its
  * bytes are in the file, so whatever a {@link #plan()} sees is covered by the forces it lists; a segment leaves

@@ -20,7 +20,7 @@ work="$target/run"
 results_tsv="$target/results.tsv"
 threads_tsv="$target/threads.tsv"
 
-# 30 s: with 10 s, the C2 compiler threads of the three JVMs still took over half of Caucus's CPU during the
+# 30 s: with 10 s, the C2 compiler threads of the three JVMs still take over half of Caucus's CPU during the
 # write phase on the loaded 2-core host (target/threads.tsv shows their share).
 WARMUP_SECONDS="${WARMUP_SECONDS:-30}"
 WRITE_SECONDS="${WRITE_SECONDS:-20}"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# Diagnostic companion of window.sh (docs/benchmarks.md, "The host freezes"): measures how long this machine's
+# Diagnostic companion of window.sh (docs/benchmarks.md, "The machine"): measures how long this machine's
 # CPUs are unavailable even to the highest-priority thread, which no per-process CPU figure shows.
 #
 #   hiccups.py measure SECONDS [OUT]   one SCHED_FIFO sleeper pinned to each CPU wakes every 200 us and notes

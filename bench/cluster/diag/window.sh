@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Diagnostic companion of ../run.sh (used for the perf work in docs/benchmarks.md; not part of the benchmark):
+# Diagnostic companion of ../run.sh (the A/B windows of docs/benchmarks.md; not part of the benchmark):
 #   bench/cluster/diag/window.sh TAG
 # starts a 3-node Caucus cluster (fsync on), drives it with the cluster-bench load generator (50 clients,
 # writes only, WARM seconds of warm-up, default 10), and over a WIN-second window (default 15) inside the

@@ -58,7 +58,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     static String clusterYaml(int basePort, Path dataDirectory) {
-        // The node list comes last, so that a node can be added by appending its entry (see the README's tour).
+        // The node list comes last, so that a node can be added by appending its entry (docs/operations.md).
         StringBuilder yaml = new StringBuilder("# Written by `caucus demo`: three nodes on loopback.\n")
                 .append("dataDirectory: ").append(dataDirectory).append("\nnodes:\n");
         for (int i = 0; i < 3; i++) {

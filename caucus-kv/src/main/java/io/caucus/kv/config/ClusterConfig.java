@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A cluster as described by its YAML file (see {@link ConfigLoader} and the README's configuration
- * reference). Invariant: node ids and addresses are unique; at least one node.
+ * A cluster as described by its YAML file (see {@link ConfigLoader}, the README's configuration section and
+ * docs/operations.md). Invariant: node ids and addresses are unique; at least one node.
  */
 public record ClusterConfig(Path source, List<Node> nodes, Tunables tunables) {
 

@@ -59,6 +59,7 @@ public final class KvServer implements AutoCloseable {
     private final AdminHttpServer admin;
     private final Channel clientChannel;
     private final ExpirySweeper sweeper;
+    private final KvMetrics metrics;
 
     /** Serves {@code node} (already started, running a {@link KvStateMachine}) on {@code self}'s ports. */
     KvServer(ClusterConfig config, ClusterConfig.Node self, CaucusNode node) throws IOException {
@@ -85,6 +86,7 @@ public final class KvServer implements AutoCloseable {
         });
         this.forwarder = new LeaderForwarder(workers, config.clientAuth().nodePassword());
         KvMetrics metrics = new KvMetrics(node::metrics);
+        this.metrics = metrics;
         ClusterDirectory directory = new ClusterDirectory(config);
         KvBackend backend = new ClusterBackend(node, directory, forwarder, retries, tunables.requestTimeout());
         Channel bound = null;
@@ -190,6 +192,11 @@ public final class KvServer implements AutoCloseable {
             ctx.writeAndFlush(new ErrorRedisMessage("ERR max number of clients reached"))
                     .addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    /** The request, error and client-limit counters this server's ports report. */
+    KvMetrics metrics() {
+        return metrics;
     }
 
     public CaucusNode node() {

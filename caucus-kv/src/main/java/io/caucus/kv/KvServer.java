@@ -9,6 +9,8 @@ import io.caucus.kv.cluster.ClusterDirectory;
 import io.caucus.kv.cluster.KvBackend;
 import io.caucus.kv.cluster.LeaderForwarder;
 import io.caucus.kv.config.ClusterConfig;
+import io.caucus.kv.config.ClientLimits;
+import io.caucus.kv.protocol.Acl;
 import io.caucus.kv.protocol.KvMetrics;
 import io.caucus.kv.protocol.RespCodec;
 import io.caucus.kv.protocol.RespHandler;
@@ -20,10 +22,16 @@ import io.caucus.transport.NettyIo;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.redis.ErrorRedisMessage;
+import io.netty.handler.codec.redis.RedisEncoder;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -31,6 +39,7 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -50,6 +59,7 @@ public final class KvServer implements AutoCloseable {
     private final AdminHttpServer admin;
     private final Channel clientChannel;
     private final ExpirySweeper sweeper;
+    private final KvMetrics metrics;
 
     /** Serves {@code node} (already started, running a {@link KvStateMachine}) on {@code self}'s ports. */
     KvServer(ClusterConfig config, ClusterConfig.Node self, CaucusNode node) throws IOException {
@@ -71,13 +81,14 @@ public final class KvServer implements AutoCloseable {
                 new DefaultThreadFactory("caucus-resp", true)) : node.eventLoop();
         this.retries = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("caucus-kv-retries").factory());
-        this.forwarder = new LeaderForwarder(workers);
+        this.forwarder = new LeaderForwarder(workers, config.clientAuth().nodePassword());
         KvMetrics metrics = new KvMetrics(node::metrics);
+        this.metrics = metrics;
         ClusterDirectory directory = new ClusterDirectory(config);
         KvBackend backend = new ClusterBackend(node, directory, forwarder, retries, tunables.requestTimeout());
         Channel bound = null;
         try {
-            bound = bindClientPort(self, backend, metrics);
+            bound = bindClientPort(self, backend, metrics, Acl.of(config.clientAuth()), config.clientLimits());
             this.admin = new AdminHttpServer(self.http(), node::status, metrics,
                     new MembershipEndpoints(node, directory, tunables.requestTimeout()),
                     new SnapshotEndpoint(node, SNAPSHOT_WAIT), digest);
@@ -133,7 +144,14 @@ public final class KvServer implements AutoCloseable {
         }
     }
 
-    private Channel bindClientPort(ClusterConfig.Node self, KvBackend backend, KvMetrics metrics) {
+    /**
+     * Binds the Redis port. Each connection: an idle timer (if configured), the decoder with the request limits, the
+     * reply encoder, the connection's handler; beyond maxClientConnections, a connection is answered Redis's
+     * {@code ERR max number of clients reached} and closed.
+     */
+    private Channel bindClientPort(ClusterConfig.Node self, KvBackend backend, KvMetrics metrics, Acl acl,
+                                   ClientLimits limits) {
+        AtomicInteger open = metrics.clientConnections();
         try {
             return new ServerBootstrap().group(acceptors, workers).channel(NettyIo.serverChannel(workers))
                     .option(ChannelOption.SO_REUSEADDR, true)
@@ -141,8 +159,19 @@ public final class KvServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel channel) {
-                            RespCodec.addServerTo(channel.pipeline());
-                            channel.pipeline().addLast(new RespHandler(backend, metrics));
+                            open.incrementAndGet();
+                            channel.closeFuture().addListener(closed -> open.decrementAndGet());
+                            if (open.get() > limits.maxClientConnections()) {
+                                metrics.limitHit("connections");
+                                channel.pipeline().addLast(new RedisEncoder(), new RefuseConnection());
+                                return;
+                            }
+                            if (limits.clientIdleTimeoutMillis() > 0) {
+                                channel.pipeline().addLast(new IdleStateHandler(0, 0,
+                                        limits.clientIdleTimeoutMillis(), TimeUnit.MILLISECONDS));
+                            }
+                            RespCodec.addServerTo(channel.pipeline(), limits);
+                            channel.pipeline().addLast(new RespHandler(backend, metrics, acl, limits));
                         }
                     })
                     .bind(self.client()).sync().channel();
@@ -150,6 +179,21 @@ public final class KvServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while binding " + self.client(), e);
         }
+    }
+
+    /** Answers a connection beyond maxClientConnections as redis-server does past maxclients, and closes it. */
+    private static final class RefuseConnection extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ctx.channel().config().setAutoRead(false);
+            ctx.writeAndFlush(new ErrorRedisMessage("ERR max number of clients reached"))
+                    .addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** The request, error and client-limit counters this server's ports report. */
+    KvMetrics metrics() {
+        return metrics;
     }
 
     public CaucusNode node() {

@@ -59,6 +59,8 @@ final class RedisServerProcess implements AutoCloseable {
                     if ("PONG".equals(jedis.ping())) {
                         return server;
                     }
+                } catch (redis.clients.jedis.exceptions.JedisDataException e) {
+                    return server; // it answers, but wants AUTH first (started with requirepass or users)
                 } catch (RuntimeException e) {
                     // not listening yet
                 }

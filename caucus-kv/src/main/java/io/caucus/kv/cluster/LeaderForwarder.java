@@ -2,6 +2,7 @@ package io.caucus.kv.cluster;
 
 import io.caucus.core.NodeId;
 import io.caucus.kv.command.ErrorCodes;
+import io.caucus.kv.config.ClientAuth;
 import io.caucus.kv.protocol.Replies;
 import io.caucus.kv.protocol.RequestParser;
 import io.caucus.kv.protocol.RespCodec;
@@ -39,16 +40,27 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>One pipelined connection per leader address, shared by every client connection of this node: one
  * connection keeps a client's writes in submission order at the leader. Replies come back in request order
  * (RESP), matched against a bounded FIFO of waiting futures.
+ *
+ * <p>When the cluster has users, each connection first authenticates as {@link ClientAuth#NODE_USER} with the
+ * cluster's node password; the leader answers a command sent without it NOAUTH, which fails the command here as
+ * not applied.
  */
 public final class LeaderForwarder implements AutoCloseable {
 
     static final int MAX_WAITING_PER_CONNECTION = 16_384;
 
     private final EventLoopGroup group;
+    /** The node password sent with AUTH on each new connection, or null if the cluster has no users. */
+    private final byte[] nodePassword;
     private final ConcurrentHashMap<InetSocketAddress, Connection> connections = new ConcurrentHashMap<>();
 
     public LeaderForwarder(EventLoopGroup group) {
+        this(group, null);
+    }
+
+    public LeaderForwarder(EventLoopGroup group, byte[] nodePassword) {
         this.group = group;
+        this.nodePassword = nodePassword;
     }
 
     CompletableFuture<byte[]> forward(NodeId leader, InetSocketAddress address, boolean write, byte[] payload) {
@@ -89,6 +101,24 @@ public final class LeaderForwarder implements AutoCloseable {
                     })
                     .connect(address);
             channelFuture.channel().closeFuture().addListener(f -> connections.remove(address, this));
+            if (nodePassword != null) {
+                // Registered before any send's listener, so AUTH is the connection's first command.
+                channelFuture.addListener(connected -> {
+                    if (connected.isSuccess()) {
+                        Channel channel = channelFuture.channel();
+                        channel.eventLoop().execute(() -> authenticate(channel));
+                    }
+                });
+            }
+        }
+
+        /** AUTH as the node user; its reply is awaited in order like any other, and a refusal shows in the next. */
+        private void authenticate(Channel channel) {
+            waiting.add(new Waiting(false, new CompletableFuture<>()));
+            channel.writeAndFlush(new ArrayRedisMessage(List.of(
+                    Replies.bulk("AUTH".getBytes(StandardCharsets.US_ASCII)),
+                    Replies.bulk(ClientAuth.NODE_USER.getBytes(StandardCharsets.US_ASCII)),
+                    Replies.bulk(nodePassword))));
         }
 
         void send(Waiting request, byte[] payload) {

@@ -19,6 +19,7 @@ public final class ConnectionCommands {
                 new CommandSpec("ECHO", 2, Kind.LOCAL, 0, 0, 0, (context, args) -> new Reply.Bulk(args.get(1))),
                 local("INFO", -1), local("COMMAND", -1), local("CONFIG", -2), local("CLIENT", -2),
                 local("SELECT", 2), local("QUIT", -1), local("HELLO", -1),
+                local("AUTH", -2), local("ACL", -2),
                 transaction("MULTI", 1), transaction("EXEC", 1), transaction("DISCARD", 1),
                 new CommandSpec("WATCH", -2, Kind.TRANSACTION, 1, -1, 1, null),
                 transaction("UNWATCH", 1));

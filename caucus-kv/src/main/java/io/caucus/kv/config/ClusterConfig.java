@@ -15,11 +15,20 @@ import java.util.Map;
 /**
  * A cluster as described by its YAML file (see {@link ConfigLoader}, the README's configuration section and
  * docs/operations.md). Invariant: node ids and addresses are unique; at least one node.
+ *
+ * @param clientLimits bounds on what a client of the Redis port can make a node hold
+ * @param clientAuth   the users of the Redis port (none: open)
  */
-public record ClusterConfig(Path source, List<Node> nodes, Tunables tunables) {
+public record ClusterConfig(Path source, List<Node> nodes, Tunables tunables, ClientLimits clientLimits,
+                            ClientAuth clientAuth) {
 
     public ClusterConfig {
         nodes = List.copyOf(nodes);
+    }
+
+    /** A cluster with the default client limits and an open Redis port. */
+    public ClusterConfig(Path source, List<Node> nodes, Tunables tunables) {
+        this(source, nodes, tunables, ClientLimits.DEFAULTS, ClientAuth.OPEN);
     }
 
     /** One server: its id and the three addresses it listens on. */

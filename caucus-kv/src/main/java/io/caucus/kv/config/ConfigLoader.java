@@ -4,14 +4,20 @@ import io.caucus.core.NodeId;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.Locale;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -26,8 +32,13 @@ public final class ConfigLoader {
     private static final Set<String> TOP_FIELDS = Set.of("nodes", "tickIntervalMillis", "electionTimeoutTicks",
             "heartbeatIntervalTicks", "fsync", "dataDirectory", "requestTimeoutMillis", "maxSessions",
             "snapshotThresholdEntries", "snapshotThresholdBytes", "snapshotChunkBytes", "snapshotChunksInFlight",
-            "proposalLingerMicros", "clientIoThreads");
+            "proposalLingerMicros", "clientIoThreads", "maxBulkBytes", "maxArrayElements", "maxRequestBytes",
+            "maxPipelineCommands", "maxClientConnections", "clientIdleTimeoutMillis", "authTimeoutMillis",
+            "maxAuthFailures", "users", "nodePasswordFile");
     private static final Set<String> NODE_FIELDS = Set.of("id", "raft", "client", "http");
+    private static final Set<String> USER_FIELDS = Set.of("name", "passwordSha256", "nopass", "permissions", "keys");
+    /** User names: what Redis allows that needs no quoting anywhere (no spaces, no '>' or '#' at the start). */
+    private static final Pattern USER_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}");
 
     private ConfigLoader() {
     }
@@ -72,7 +83,148 @@ public final class ConfigLoader {
                     + "electionTimeoutTicks (" + tunables.electionTimeoutTicks() + "), got "
                     + tunables.heartbeatIntervalTicks());
         }
-        return new ClusterConfig(file, nodes, tunables);
+        return new ClusterConfig(file, nodes, tunables, clientLimits(where, top), clientAuth(file, top, nodes.size()));
+    }
+
+    private static ClientLimits clientLimits(String where, Map<?, ?> top) {
+        ClientLimits defaults = ClientLimits.DEFAULTS;
+        int maxBulkBytes = (int) integer(where, top, "maxBulkBytes", defaults.maxBulkBytes(), 1024, 512 << 20);
+        int maxRequestBytes = (int) integer(where, top, "maxRequestBytes",
+                Math.max(defaults.maxRequestBytes(), maxBulkBytes + 4096L), 1024, Integer.MAX_VALUE - 1024);
+        if (maxRequestBytes < maxBulkBytes) {
+            throw new ConfigException(where + " field 'maxRequestBytes': must be at least maxBulkBytes ("
+                    + maxBulkBytes + "), got " + maxRequestBytes);
+        }
+        return new ClientLimits(maxBulkBytes,
+                (int) integer(where, top, "maxArrayElements", defaults.maxArrayElements(), 16, Integer.MAX_VALUE),
+                maxRequestBytes,
+                (int) integer(where, top, "maxPipelineCommands", defaults.maxPipelineCommands(), 1, 1_000_000),
+                (int) integer(where, top, "maxClientConnections", defaults.maxClientConnections(), 1, 1_000_000),
+                integer(where, top, "clientIdleTimeoutMillis", defaults.clientIdleTimeoutMillis(), 0, 86_400_000L * 365),
+                integer(where, top, "authTimeoutMillis", defaults.authTimeoutMillis(), 0, 86_400_000L),
+                (int) integer(where, top, "maxAuthFailures", defaults.maxAuthFailures(), 1, 1_000_000));
+    }
+
+    /** The users of the Redis port and the followers' password; see {@link ClientAuth}. */
+    private static ClientAuth clientAuth(Path file, Map<?, ?> top, int nodeCount) {
+        Object value = top.get("users");
+        Object passwordFile = top.get("nodePasswordFile");
+        if (value == null) {
+            if (passwordFile != null) {
+                throw new ConfigException(file + ": field 'nodePasswordFile': only used with 'users' (without users"
+                        + " the Redis port is open)");
+            }
+            return ClientAuth.OPEN;
+        }
+        if (!(value instanceof List<?> list) || list.isEmpty()) {
+            throw new ConfigException(file + ": field 'users': expected a non-empty list of users (name,"
+                    + " passwordSha256 or nopass, permissions, keys), got " + describe(value));
+        }
+        List<ClientAuth.User> users = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < list.size(); i++) {
+            ClientAuth.User user = user(file + ": users[" + i + "]", list.get(i));
+            if (!names.add(user.name())) {
+                throw new ConfigException(file + ": users[" + i + "]: field 'name': '" + user.name()
+                        + "' is already used by another user");
+            }
+            users.add(user);
+        }
+        byte[] nodePassword = null;
+        if (passwordFile != null) {
+            nodePassword = nodePassword(file, passwordFile);
+        } else if (nodeCount > 1) {
+            throw new ConfigException(file + ": field 'nodePasswordFile' is missing: with users and more than one"
+                    + " node, followers need a password to forward commands to the leader's Redis port");
+        }
+        return new ClientAuth(users, nodePassword);
+    }
+
+    private static ClientAuth.User user(String where, Object value) {
+        if (!(value instanceof Map<?, ?> fields)) {
+            throw new ConfigException(where + ": expected a mapping with name, passwordSha256 (or nopass: true),"
+                    + " permissions and keys, got " + describe(value));
+        }
+        Object rawName = fields.get("name");
+        if (rawName == null) {
+            throw new ConfigException(where + ": field 'name' is missing");
+        }
+        String name = String.valueOf(rawName);
+        if (!USER_NAME.matcher(name).matches() || name.equals(ClientAuth.NODE_USER)) {
+            throw new ConfigException(where + ": field 'name': '" + name + "' is not a valid user name (letters,"
+                    + " digits, '_', '.', '@', '-'; at most 64; '" + ClientAuth.NODE_USER + "' is reserved)");
+        }
+        String named = where + " (" + name + "):";
+        refuseUnknown(named, fields, USER_FIELDS);
+        boolean nopass = bool(named, fields, "nopass", false);
+        Object hash = fields.get("passwordSha256");
+        byte[] passwordSha256 = null;
+        if (nopass == (hash != null)) {
+            throw new ConfigException(named + " give exactly one of 'passwordSha256' (the hex SHA-256 of the"
+                    + " password, e.g. from: printf %s \"$PASSWORD\" | sha256sum) and 'nopass: true'");
+        }
+        if (hash != null) {
+            String hex = String.valueOf(hash).trim();
+            hex = hex.startsWith("#") ? hex.substring(1) : hex;
+            if (!hex.matches("[0-9a-fA-F]{64}")) {
+                throw new ConfigException(named + " field 'passwordSha256': expected 64 hex digits (a SHA-256"
+                        + " hash, never the password itself), got " + hex.length() + " characters");
+            }
+            passwordSha256 = HexFormat.of().parseHex(hex.toLowerCase(Locale.ROOT));
+        }
+        Object rawPermissions = fields.get("permissions");
+        if (rawPermissions == null) {
+            throw new ConfigException(named + " field 'permissions' is missing (readonly, readwrite or admin)");
+        }
+        ClientAuth.Permission permission = switch (String.valueOf(rawPermissions)) {
+            case "readonly" -> ClientAuth.Permission.READONLY;
+            case "readwrite" -> ClientAuth.Permission.READWRITE;
+            case "admin" -> ClientAuth.Permission.ADMIN;
+            default -> throw new ConfigException(named + " field 'permissions': expected readonly, readwrite or"
+                    + " admin, got '" + rawPermissions + "'");
+        };
+        Object rawKeys = fields.get("keys");
+        List<String> keys = new ArrayList<>();
+        if (rawKeys == null) {
+            keys.add("*");
+        } else if (rawKeys instanceof List<?> patterns) {
+            for (Object pattern : patterns) {
+                if (!(pattern instanceof String text) || text.isEmpty()) {
+                    throw new ConfigException(named + " field 'keys': expected a list of glob patterns (as Redis"
+                            + " ACL ~pattern, e.g. [\"app:*\"]), got " + describe(pattern));
+                }
+                keys.add(text);
+            }
+        } else {
+            throw new ConfigException(named + " field 'keys': expected a list of glob patterns (as Redis ACL"
+                    + " ~pattern, e.g. [\"app:*\"]), got " + describe(rawKeys));
+        }
+        return new ClientAuth.User(name, passwordSha256, permission, keys);
+    }
+
+    /** The followers' password: the file's content without the line end, resolved from the cluster file's directory. */
+    private static byte[] nodePassword(Path file, Object value) {
+        if (!(value instanceof String text) || text.isBlank()) {
+            throw new ConfigException(file + ": field 'nodePasswordFile': expected a file path, got " + describe(value));
+        }
+        Path path;
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            path = parent == null ? Path.of(text) : parent.resolve(text);
+        } catch (InvalidPathException e) {
+            throw new ConfigException(file + ": field 'nodePasswordFile': not a valid path: " + e.getMessage());
+        }
+        String password;
+        try {
+            password = Files.readString(path).strip();
+        } catch (IOException e) {
+            throw new ConfigException(file + ": field 'nodePasswordFile': cannot read " + path + ": " + e);
+        }
+        if (password.length() < 16 || password.chars().anyMatch(c -> c <= ' ')) {
+            throw new ConfigException(file + ": field 'nodePasswordFile': " + path + " must hold one password of at"
+                    + " least 16 characters without spaces (e.g. from: openssl rand -hex 32)");
+        }
+        return password.getBytes(StandardCharsets.UTF_8);
     }
 
     /** Snapshot thresholds (0 turns one off) and chunking; see {@link io.caucus.server.SnapshotOptions}. */

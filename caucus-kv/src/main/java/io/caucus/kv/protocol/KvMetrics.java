@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
@@ -21,6 +22,10 @@ public final class KvMetrics {
     private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     private final Map<String, DurationHistogram> latency = new ConcurrentHashMap<>();
+    /** Times a client tripped a limit of the Redis port, by limit (names from a fixed set). */
+    private final Map<String, LongAdder> limitHits = new ConcurrentHashMap<>();
+    private final LongAdder authFailures = new LongAdder();
+    private final AtomicInteger clientConnections = new AtomicInteger();
     /** The node's runtime counters, or null to render none. */
     private final Supplier<RuntimeMetrics> runtime;
 
@@ -41,6 +46,33 @@ public final class KvMetrics {
             errors.computeIfAbsent(command + "\u0000" + errorCode, c -> new LongAdder()).increment();
         }
         latency.computeIfAbsent(kind, k -> new DurationHistogram()).observeNanos(elapsedNanos);
+    }
+
+    /**
+     * A client tripped {@code limit}: bulk, array, request, line, unauthenticated_array, unauthenticated_bulk,
+     * pipeline (reading paused), connections, idle, auth_timeout or auth_failures (the connection was closed).
+     */
+    public void limitHit(String limit) {
+        limitHits.computeIfAbsent(limit, l -> new LongAdder()).increment();
+    }
+
+    public long limitHits(String limit) {
+        LongAdder adder = limitHits.get(limit);
+        return adder == null ? 0 : adder.sum();
+    }
+
+    /** One AUTH (or HELLO AUTH) with a wrong user name or password. */
+    public void authFailure() {
+        authFailures.increment();
+    }
+
+    public long authFailures() {
+        return authFailures.sum();
+    }
+
+    /** The counter of open connections to the Redis port (the port's limit counts with it). */
+    public AtomicInteger clientConnections() {
+        return clientConnections;
     }
 
     public long requestCount(String command) {
@@ -76,6 +108,13 @@ public final class KvMetrics {
                 .append("# TYPE caucus_request_duration_seconds histogram\n");
         new TreeMap<>(latency).forEach((kind, histogram) -> histogram(out, "caucus_request_duration_seconds",
                 "kind=\"" + kind + "\"", histogram));
+        gauge(out, "caucus_client_connections", "Open connections to the Redis port.", clientConnections.get());
+        counter(out, "caucus_auth_failures_total", "AUTH and HELLO AUTH attempts refused (wrong user or password).",
+                authFailures.sum());
+        out.append("# HELP caucus_client_limit_hits_total Times a client of the Redis port tripped a limit, by limit.\n")
+                .append("# TYPE caucus_client_limit_hits_total counter\n");
+        new TreeMap<>(limitHits).forEach((limit, count) -> out.append("caucus_client_limit_hits_total{limit=\"")
+                .append(limit).append("\"} ").append(count.sum()).append('\n'));
         if (runtime != null) {
             renderRuntime(out, runtime.get());
         }

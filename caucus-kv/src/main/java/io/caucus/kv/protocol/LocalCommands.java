@@ -36,7 +36,7 @@ final class LocalCommands {
             case "CLIENT" -> client(args);
             case "SELECT" -> Arguments.text(args.getFirst()).equals("0") ? Reply.OK
                     : Reply.error("DB index is out of range");
-            case "HELLO" -> hello(args);
+            case "HELLO" -> helloReply();
             case "QUIT" -> Reply.OK;
             default -> Reply.error("'" + name.toLowerCase(Locale.ROOT) + "' is not a local command");
         };
@@ -105,22 +105,8 @@ final class LocalCommands {
         };
     }
 
-    /** HELLO [2]: RESP2 only, so HELLO 3 is refused with NOPROTO and clients fall back to RESP2. */
-    private static Reply hello(List<byte[]> args) {
-        if (!args.isEmpty()) {
-            long version;
-            try {
-                version = Arguments.integer(args.getFirst());
-            } catch (RuntimeException e) {
-                return Reply.error("Protocol version is not an integer or out of range");
-            }
-            if (version != 2) {
-                return new Reply.Error("NOPROTO", "sorry, this protocol version is not supported");
-            }
-            if (args.size() > 1 && !Arguments.is(args.get(1), "SETNAME")) {
-                return Reply.error("HELLO options other than SETNAME are not supported yet");
-            }
-        }
+    /** HELLO's reply (the connection checks its arguments): RESP2 only, so clients asking for RESP3 fall back. */
+    static Reply helloReply() {
         return new Reply.Array(List.of(Reply.bulk("server"), Reply.bulk("redis"), Reply.bulk("version"),
                 Reply.bulk("7.0.0-caucus"), Reply.bulk("proto"), new Reply.Int(2), Reply.bulk("id"), new Reply.Int(1),
                 Reply.bulk("mode"), Reply.bulk("standalone"), Reply.bulk("role"), Reply.bulk("master"),

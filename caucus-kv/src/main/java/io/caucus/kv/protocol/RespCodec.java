@@ -1,5 +1,6 @@
 package io.caucus.kv.protocol;
 
+import io.caucus.kv.config.ClientLimits;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.redis.RedisArrayAggregator;
 import io.netty.handler.codec.redis.RedisBulkStringAggregator;
@@ -9,7 +10,7 @@ import io.netty.handler.codec.redis.RedisEncoder;
 /** The RESP2 codec handlers of a pipeline, with limits: every array and nesting depth is bounded. */
 public final class RespCodec {
 
-    /** Most elements in one array (arguments of one command, e.g. a large MSET). */
+    /** Most elements in one array of a reply the forwarder reads from a leader. */
     static final int MAX_ARRAY_ELEMENTS = 1 << 20;
     /** Commands are flat arrays; replies nest at most once (MGET inside nothing). */
     static final int MAX_ARRAY_DEPTH = 4;
@@ -23,7 +24,12 @@ public final class RespCodec {
      * from {@link io.netty.handler.codec.redis.RedisMessage}s.
      */
     public static void addServerTo(ChannelPipeline pipeline) {
-        pipeline.addLast(new RespCommandDecoder(), new RedisEncoder());
+        addServerTo(pipeline, ClientLimits.DEFAULTS);
+    }
+
+    /** As {@link #addServerTo(ChannelPipeline)}, refusing requests beyond {@code limits} at their headers. */
+    public static void addServerTo(ChannelPipeline pipeline, ClientLimits limits) {
+        pipeline.addLast(new RespCommandDecoder(limits), new RedisEncoder());
     }
 
     /** The client side (a follower forwarding to the leader): any reply decoded and aggregated. */

@@ -1,6 +1,8 @@
 package io.caucus.kv.protocol;
 
 import io.caucus.kv.cluster.KvBackend;
+import io.caucus.kv.command.Arguments;
+import io.caucus.kv.config.ClientLimits;
 import io.caucus.kv.command.ErrorCodes;
 import io.caucus.kv.command.Reply;
 import io.caucus.kv.state.EntryCodec;
@@ -10,10 +12,14 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.redis.RedisMessage;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -35,11 +41,16 @@ import java.util.concurrent.CompletableFuture;
  * refused and the transaction marked failed, as Redis does); EXEC sends the queue as one log entry with the
  * WATCHed keys, applied all together or, if a watched key changed, not at all. WATCH is a linearizable read
  * of the applied index: a change to the key after that index fails the EXEC.
+ *
+ * <p>Users ({@link Acl}): with users configured, a connection runs as no one until AUTH (or HELLO AUTH) succeeds,
+ * and everything but AUTH, HELLO and QUIT is answered NOAUTH; then each command is checked against the user's
+ * permissions and key patterns when it reaches the head of the queue (so an AUTH earlier in a pipeline counts) and
+ * refused with NOPERM, failing the transaction if one is being queued, as Redis does. Failed attempts are counted;
+ * the connection is closed after {@link ClientLimits#maxAuthFailures()} of them, and one that has not
+ * authenticated within {@link ClientLimits#authTimeoutMillis()} is closed.
  */
 public final class RespHandler extends ChannelInboundHandlerAdapter {
 
-    /** Commands queued or running on one connection before it stops reading (back-pressure). */
-    static final int MAX_PENDING_COMMANDS = 4096;
     /** Commands one MULTI may queue: a transaction is one log entry, and entries are bounded. */
     static final int MAX_QUEUED_COMMANDS = 10_000;
     /** Keys one connection may WATCH at once. */
@@ -48,6 +59,13 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     private final KvBackend backend;
     private final KvMetrics metrics;
     private final LocalCommands local;
+    private final Acl acl;
+    private final ClientLimits limits;
+    /** Who this connection runs as; null until it authenticates (when users are configured). */
+    private Acl.Principal user;
+    private int authFailures;
+    /** This channel's decoder, told when the connection authenticates; null if the pipeline has none. */
+    private RespCommandDecoder decoder;
     private final ArrayDeque<Slot> notStarted = new ArrayDeque<>();
     private final ArrayDeque<Slot> unanswered = new ArrayDeque<>();
     private ChannelHandlerContext context;
@@ -64,10 +82,17 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     private boolean transactionFailed;
     private final List<KvEntry.Watch> watches = new ArrayList<>();
 
+    /** A connection of an open port with the default limits. */
     public RespHandler(KvBackend backend, KvMetrics metrics) {
+        this(backend, metrics, Acl.open(), ClientLimits.DEFAULTS);
+    }
+
+    public RespHandler(KvBackend backend, KvMetrics metrics, Acl acl, ClientLimits limits) {
         this.backend = backend;
         this.metrics = metrics;
         this.local = new LocalCommands(backend::status);
+        this.acl = acl;
+        this.limits = limits;
     }
 
     /** How a command is served, decided when it reaches the head of the queue. */
@@ -89,6 +114,38 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.context = ctx;
+        this.user = acl.initialUser();
+        this.decoder = ctx.pipeline().get(RespCommandDecoder.class);
+        if (decoder != null) {
+            decoder.authenticated(user != null);
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        if (user == null && limits.authTimeoutMillis() > 0) {
+            ctx.executor().schedule(() -> {
+                if (user == null && ctx.channel().isActive()) {
+                    metrics.limitHit("auth_timeout");
+                    ctx.close();
+                }
+            }, limits.authTimeoutMillis(), TimeUnit.MILLISECONDS);
+        }
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        // Idle: nothing read or written for clientIdleTimeoutMillis. A connection waiting for a reply is not idle.
+        // A follower's forwarding connection (the node user) is exempt: closing it could lose a command in flight.
+        boolean forwarder = acl.enabled() && user != null && user.mayForward();
+        if (event instanceof IdleStateEvent && unanswered.isEmpty() && !quitting && !forwarder) {
+            metrics.limitHit("idle");
+            quitting = true;
+            ctx.close();
+            return;
+        }
+        ctx.fireUserEventTriggered(event);
     }
 
     @Override
@@ -103,7 +160,8 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
             Slot slot = new Slot(request);
             unanswered.add(slot);
             notStarted.add(slot);
-            if (unanswered.size() >= MAX_PENDING_COMMANDS) {
+            if (unanswered.size() >= limits.maxPipelineCommands() && ctx.channel().config().isAutoRead()) {
+                metrics.limitHit("pipeline");
                 ctx.channel().config().setAutoRead(false);
             }
             startWhatCan();
@@ -120,6 +178,10 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // A protocol violation (e.g. an oversized bulk string) leaves the stream unusable: say why, then close.
+        if (cause instanceof RespCommandDecoder.LimitException limit) {
+            metrics.limitHit(limit.limit);
+        }
+        quitting = true;
         ctx.writeAndFlush(Replies.error(ErrorCodes.ERR, "Protocol error: " + cause.getMessage()))
                 .addListener(ChannelFutureListener.CLOSE);
     }
@@ -132,6 +194,11 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         starting = true;
         try {
             while (!notStarted.isEmpty()) {
+                Reply.Error refused = refusal(notStarted.peek().request);
+                if (refused != null) {
+                    refuse(notStarted.poll(), refused);
+                    continue;
+                }
                 Action action = actionFor(notStarted.peek().request);
                 if (!mayStart(action)) {
                     break;
@@ -141,6 +208,38 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         } finally {
             starting = false;
         }
+    }
+
+    /** Why the connection's user may not run {@code request} now (NOAUTH, NOPERM), or null if it may. */
+    private Reply.Error refusal(Request request) {
+        if (user == null) {
+            boolean allowed = switch (request) {
+                case Request.Command command -> command.is("AUTH") || command.is("HELLO") || command.is("QUIT");
+                case Request.Invalid ignored -> true; // Redis answers an unknown command or a wrong arity first
+                case Request.Forwarded ignored -> false;
+            };
+            return allowed ? null : Acl.NOAUTH;
+        }
+        return switch (request) {
+            case Request.Command command -> Acl.refusal(user, command.spec(), command.argv());
+            case Request.Forwarded forwarded -> user.mayForward() ? null
+                    : Acl.noPermission(forwarded.name().toLowerCase(Locale.ROOT));
+            case Request.Invalid ignored -> null;
+        };
+    }
+
+    /** Answers a refused command as Redis does: inside MULTI it fails the transaction; a refused EXEC aborts it. */
+    private void refuse(Slot slot, Reply.Error error) {
+        if (slot.request instanceof Request.Command command && command.is("EXEC")) {
+            endTransaction();
+            answer(slot, new Reply.Error("EXECABORT", "Transaction discarded because of: " + error.code() + " "
+                    + error.message()));
+            return;
+        }
+        if (queued != null) {
+            transactionFailed = true;
+        }
+        answer(slot, error);
     }
 
     private Action actionFor(Request request) {
@@ -349,7 +448,118 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
             quitting = true;
             slot.closeAfter = true;
         }
-        answer(slot, local.answer(command.argv()));
+        List<byte[]> argv = command.argv();
+        Reply reply;
+        if (command.is("AUTH")) {
+            reply = auth(argv);
+        } else if (command.is("HELLO")) {
+            reply = hello(argv.subList(1, argv.size()));
+        } else if (command.is("ACL")) {
+            reply = acl(argv);
+        } else {
+            reply = local.answer(argv);
+        }
+        if (authFailures >= limits.maxAuthFailures() && !quitting) {
+            // The last failure allowed: answer it, then close, so guessing costs a connection per few tries.
+            metrics.limitHit("auth_failures");
+            quitting = true;
+            slot.closeAfter = true;
+        }
+        answer(slot, reply);
+    }
+
+    /** AUTH password (the default user) or AUTH user password, answered as Redis 7.0 answers them. */
+    private Reply auth(List<byte[]> argv) {
+        if (argv.size() > 3) {
+            return Reply.error("syntax error");
+        }
+        if (argv.size() == 2 && !acl.enabled()) {
+            return Reply.error("AUTH <password> called without any password configured for the default user. "
+                    + "Are you sure your configuration is correct?");
+        }
+        String name = argv.size() == 3 ? new String(argv.get(1), StandardCharsets.UTF_8) : "default";
+        return attempt(name, argv.getLast()) ? Reply.OK : Acl.WRONGPASS;
+    }
+
+    /** Authenticates as {@code name}; a failure leaves the connection's user as it was and is counted. */
+    private boolean attempt(String name, byte[] password) {
+        Acl.Principal authenticated = acl.authenticate(name, password);
+        if (authenticated == null) {
+            authFailures++;
+            metrics.authFailure();
+            return false;
+        }
+        user = authenticated;
+        if (decoder != null) {
+            decoder.authenticated(true);
+        }
+        return true;
+    }
+
+    /** HELLO [protover [AUTH user password] [SETNAME name]], with Redis 7.0's checks in Redis's order. */
+    private Reply hello(List<byte[]> args) {
+        if (!args.isEmpty()) {
+            long version;
+            try {
+                version = Arguments.integer(args.getFirst());
+            } catch (RuntimeException e) {
+                return Reply.error("Protocol version is not an integer or out of range");
+            }
+            if (version != 2) {
+                return new Reply.Error("NOPROTO", "sorry, this protocol version is not supported");
+            }
+            byte[] name = null;
+            byte[] password = null;
+            for (int j = 1; j < args.size(); j++) {
+                int more = args.size() - 1 - j;
+                if (Arguments.is(args.get(j), "AUTH") && more >= 2) {
+                    name = args.get(j + 1);
+                    password = args.get(j + 2);
+                    j += 2;
+                } else if (Arguments.is(args.get(j), "SETNAME") && more >= 1) {
+                    j++; // accepted and ignored, as CLIENT SETNAME
+                } else {
+                    return Reply.error("Syntax error in HELLO option '" + Arguments.text(args.get(j)) + "'");
+                }
+            }
+            if (name != null && !attempt(new String(name, StandardCharsets.UTF_8), password)) {
+                return Acl.WRONGPASS;
+            }
+        }
+        if (user == null) {
+            return new Reply.Error("NOAUTH", "HELLO must be called with the client already authenticated, otherwise"
+                    + " the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the"
+                    + " RESP protocol version at the same time");
+        }
+        return LocalCommands.helloReply();
+    }
+
+    /** ACL WHOAMI, LIST, USERS, HELP; the subcommands that change users are refused (users come from the file). */
+    private Reply acl(List<byte[]> argv) {
+        String sub = Arguments.upper(argv.get(1));
+        return switch (sub) {
+            case "WHOAMI", "LIST", "USERS" -> {
+                if (argv.size() != 2) {
+                    yield Reply.error("wrong number of arguments for 'acl|" + sub.toLowerCase(Locale.ROOT)
+                            + "' command");
+                }
+                yield switch (sub) {
+                    case "WHOAMI" -> Reply.bulk(user.name());
+                    case "LIST" -> Reply.bulks(acl.list().stream().map(Arguments::bytes).toList());
+                    default -> Reply.bulks(acl.names().stream().map(Arguments::bytes).toList());
+                };
+            }
+            case "HELP" -> Reply.bulks(List.of(Arguments.bytes("ACL <subcommand> [<arg> [value] [opt] ...]. "
+                            + "Subcommands are:"), Arguments.bytes("WHOAMI"),
+                    Arguments.bytes("    Return the current connection username."), Arguments.bytes("LIST"),
+                    Arguments.bytes("    Show users in the cluster file's rules, as Redis ACL rules."),
+                    Arguments.bytes("USERS"), Arguments.bytes("    List all the registered usernames."),
+                    Arguments.bytes("HELP"), Arguments.bytes("    Print this help.")));
+            case "CAT", "DELUSER", "DRYRUN", "GENPASS", "GETUSER", "LOAD", "LOG", "SAVE", "SETUSER" ->
+                    Reply.error("ACL " + sub + " is not supported: users are defined in the cluster file"
+                            + " (see docs/security.md)");
+            default -> Reply.error("unknown subcommand '" + Arguments.text(argv.get(1)) + "'. Try ACL HELP.");
+        };
     }
 
     private void answer(Slot slot, Reply reply) {
@@ -381,7 +591,8 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         if (wrote) {
             context.flush();
         }
-        if (unanswered.size() < MAX_PENDING_COMMANDS / 2 && !context.channel().config().isAutoRead()) {
+        if (unanswered.size() < Math.max(1, limits.maxPipelineCommands() / 2) && !quitting
+                && !context.channel().config().isAutoRead()) {
             context.channel().config().setAutoRead(true);
         }
     }

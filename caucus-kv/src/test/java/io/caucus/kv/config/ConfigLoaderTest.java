@@ -132,4 +132,87 @@ class ConfigLoaderTest {
                 .hasMessageStartingWith("cluster.yaml:")
                 .hasMessageContaining(expected);
     }
+
+    private static final String HASH = "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8"; // "password"
+
+    @Test
+    void clientLimitsDefaultAndAreRead() {
+        assertThat(ConfigLoader.parse(FILE, NODES).clientLimits()).isEqualTo(ClientLimits.DEFAULTS);
+        assertThat(ConfigLoader.parse(FILE, NODES).clientAuth().enabled()).isFalse();
+        ClientLimits limits = ConfigLoader.parse(FILE, NODES + """
+                maxBulkBytes: 4096
+                maxArrayElements: 100
+                maxRequestBytes: 8192
+                maxPipelineCommands: 64
+                maxClientConnections: 5
+                clientIdleTimeoutMillis: 60000
+                authTimeoutMillis: 2000
+                maxAuthFailures: 3
+                """).clientLimits();
+        assertThat(limits).isEqualTo(new ClientLimits(4096, 100, 8192, 64, 5, 60_000, 2000, 3));
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES + "maxBulkBytes: 4096\nmaxRequestBytes: 2048\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'maxRequestBytes': must be at least");
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES + "maxClientConnections: 0\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'maxClientConnections'");
+    }
+
+    @Test
+    void usersAreReadWithTheirHashesPermissionsAndKeys(@TempDir Path directory) throws Exception {
+        Path file = directory.resolve("cluster.yaml");
+        java.nio.file.Files.writeString(directory.resolve("node.pw"), "0123456789abcdef0123\n");
+        java.nio.file.Files.writeString(file, NODES + """
+                users:
+                  - name: default
+                    passwordSha256: %s
+                    permissions: admin
+                  - name: app
+                    passwordSha256: "#%s"
+                    permissions: readwrite
+                    keys: ["app:*", "shared"]
+                  - name: anyone
+                    nopass: true
+                    permissions: readonly
+                nodePasswordFile: node.pw
+                """.formatted(HASH, HASH.toUpperCase()));
+        ClientAuth auth = ConfigLoader.load(file).clientAuth();
+        assertThat(auth.enabled()).isTrue();
+        assertThat(new String(auth.nodePassword(), java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo("0123456789abcdef0123");
+        assertThat(auth.users()).extracting(ClientAuth.User::name).containsExactly("default", "app", "anyone");
+        assertThat(auth.users().get(0).keyPatterns()).containsExactly("*");
+        assertThat(java.util.HexFormat.of().formatHex(auth.users().get(1).passwordSha256())).isEqualTo(HASH);
+        assertThat(auth.users().get(1).keyPatterns()).containsExactly("app:*", "shared");
+        assertThat(auth.users().get(1).permission()).isEqualTo(ClientAuth.Permission.READWRITE);
+        assertThat(auth.users().get(2).passwordSha256()).isNull();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "- {name: a, permissions: admin}|exactly one of 'passwordSha256'",
+            "- {name: a, password: x, permissions: admin}|unknown field 'password'",
+            "- {name: a, passwordSha256: abc, permissions: admin}|expected 64 hex digits",
+            "- {name: a, nopass: true, permissions: root}|expected readonly, readwrite or admin",
+            "- {name: a, nopass: true}|field 'permissions' is missing",
+            "- {name: 'a b', nopass: true, permissions: admin}|not a valid user name",
+            "- {name: caucus.node, nopass: true, permissions: admin}|is reserved",
+            "- {name: a, nopass: true, permissions: admin, keys: app}|field 'keys'",
+            "[]|non-empty list of users",
+    })
+    void badUsersAreRefusedByName(String users, String message) {
+        String yaml = NODES.replace("  - id: n2\n    raft: 127.0.0.12:7000\n    client: 127.0.0.12:6379\n"
+                + "    http: 127.0.0.12:8080\n", "") + "users:\n  " + users + "\n";
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, yaml)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining(message);
+    }
+
+    @Test
+    void severalNodesWithUsersNeedANodePassword() {
+        String users = "users:\n  - {name: default, passwordSha256: " + HASH + ", permissions: admin}\n";
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES + users)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'nodePasswordFile' is missing");
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES + "nodePasswordFile: x\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("only used with 'users'");
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES + users + "nodePasswordFile: absent.pw\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("cannot read");
+    }
 }

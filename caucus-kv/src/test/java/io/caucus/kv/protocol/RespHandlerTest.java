@@ -285,4 +285,39 @@ class RespHandlerTest {
                 .contains("caucus_request_duration_seconds_count{kind=\"write\"} 1")
                 .contains("caucus_role{role=\"leader\"} 1");
     }
+
+    @Test
+    void aDeepPipelineStopsReadingUntilHalfIsAnsweredThenCarriesOn() {
+        KvMetrics counted = new KvMetrics();
+        EmbeddedChannel small = new EmbeddedChannel();
+        RespCodec.addServerTo(small.pipeline());
+        small.pipeline().addLast(new RespHandler(backend, counted, Acl.open(),
+                new io.caucus.kv.config.ClientLimits(1 << 20, 1 << 20, (1 << 20) + 4096, 8, 10, 0, 0, 10)));
+        List<CompletableFuture<byte[]>> reads = new ArrayList<>();
+        read = query -> {
+            CompletableFuture<byte[]> waiting = new CompletableFuture<>();
+            reads.add(waiting);
+            return waiting.thenCompose(ignored -> node.read(query));
+        };
+        StringBuilder pipeline = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            pipeline.append(command("GET", "k"));
+        }
+        small.writeInbound(Unpooled.copiedBuffer(pipeline, StandardCharsets.UTF_8));
+        assertThat(small.config().isAutoRead()).isFalse(); // 8 unanswered: the connection is not read
+        assertThat(counted.limitHits("pipeline")).isEqualTo(1);
+        for (int i = 0; i < 5; i++) {
+            reads.get(i).complete(null);
+        }
+        small.runPendingTasks();
+        assertThat(small.config().isAutoRead()).isTrue(); // 3 left, under half
+        reads.forEach(future -> future.complete(null));
+        small.runPendingTasks();
+        int replies = 0;
+        for (Object out; (out = small.readOutbound()) != null; ) {
+            replies += ((ByteBuf) out).toString(StandardCharsets.UTF_8).split("\\$-1").length - 1;
+            ((ByteBuf) out).release();
+        }
+        assertThat(replies).isEqualTo(8);
+    }
 }

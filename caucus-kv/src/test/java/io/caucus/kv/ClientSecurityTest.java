@@ -71,11 +71,20 @@ class ClientSecurityTest {
 
     /** Starts a one-node server with {@code yaml} (top-level fields) added to its cluster file. */
     private void startCaucus(String yaml) throws IOException {
+        // All three sockets stay bound until the three ports are known, so the system cannot hand one out twice.
         int[] ports = new int[3];
-        for (int i = 0; i < 3; i++) {
-            try (ServerSocket socket = new ServerSocket()) {
-                socket.bind(new InetSocketAddress("127.0.0.1", 0));
-                ports[i] = socket.getLocalPort();
+        ServerSocket[] sockets = new ServerSocket[3];
+        try {
+            for (int i = 0; i < 3; i++) {
+                sockets[i] = new ServerSocket();
+                sockets[i].bind(new InetSocketAddress("127.0.0.1", 0));
+                ports[i] = sockets[i].getLocalPort();
+            }
+        } finally {
+            for (ServerSocket socket : sockets) {
+                if (socket != null) {
+                    socket.close();
+                }
             }
         }
         ClusterConfig config = ConfigLoader.parse(Path.of("security-test.yaml"), "nodes:\n  - {id: n1, raft: 127.0.0.1:"

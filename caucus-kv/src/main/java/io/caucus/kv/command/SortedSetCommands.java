@@ -227,29 +227,29 @@ public final class SortedSetCommands {
         return new Reply.Int(removed);
     }
 
+    /** A range's two bounds as the command gives them: ranks, scores or lexicographic bounds, by its type. */
+    private record Bounds(long start, long stop, ScoreRange score, LexRange lex) {
+        static Bounds parse(RangeType type, byte[] min, byte[] max) {
+            return switch (type) {
+                case RANK -> new Bounds(integer(min), integer(max), null, null);
+                case SCORE -> new Bounds(0, 0, ScoreRange.parse(min, max), null);
+                default -> new Bounds(0, 0, null, LexRange.parse(min, max));
+            };
+        }
+    }
+
     /** ZREMRANGEBYRANK key start stop; ZREMRANGEBYSCORE key min max; ZREMRANGEBYLEX key min max. */
     private static Reply removeRange(CommandContext context, List<byte[]> args, RangeType type) {
-        long start = 0;
-        long stop = 0;
-        ScoreRange scoreRange = null;
-        LexRange lexRange = null;
-        switch (type) {
-            case RANK -> {
-                start = integer(args.get(2));
-                stop = integer(args.get(3));
-            }
-            case SCORE -> scoreRange = ScoreRange.parse(args.get(2), args.get(3));
-            default -> lexRange = LexRange.parse(args.get(2), args.get(3));
-        }
+        Bounds bounds = Bounds.parse(type, args.get(2), args.get(3));
         KeyEntry entry = context.write(args.get(1));
         ZSetValue zset = zset(entry);
         if (zset == null) {
             return Reply.ZERO;
         }
         List<Node> doomed = switch (type) {
-            case RANK -> byRank(zset, start, stop, false);
-            case SCORE -> new ArrayList<>(scoreRange.in(zset));
-            default -> byLex(zset, lexRange, 0, -1, false);
+            case RANK -> byRank(zset, bounds.start(), bounds.stop(), false);
+            case SCORE -> new ArrayList<>(bounds.score().in(zset));
+            default -> byLex(zset, bounds.lex(), 0, -1, false);
         };
         for (Node node : doomed) {
             zset.remove(node.member());
@@ -379,28 +379,17 @@ public final class SortedSetCommands {
         boolean swapped = reverse && type != RangeType.RANK;
         byte[] min = args.get(sourceIndex + (swapped ? 2 : 1));
         byte[] max = args.get(sourceIndex + (swapped ? 1 : 2));
-        long start = 0;
-        long stop = 0;
-        ScoreRange scoreRange = null;
-        LexRange lexRange = null;
-        switch (type) {
-            case RANK -> {
-                start = integer(min);
-                stop = integer(max);
-            }
-            case SCORE -> scoreRange = ScoreRange.parse(min, max);
-            default -> lexRange = LexRange.parse(min, max);
-        }
+        Bounds bounds = Bounds.parse(type, min, max);
         ZSetValue zset = zset(context.read(args.get(sourceIndex)));
         List<Node> nodes;
         if (zset == null) {
             nodes = List.of();
         } else {
             nodes = switch (type) {
-                case RANK -> byRank(zset, start, stop, reverse);
-                case SCORE -> page(reverse ? scoreRange.in(zset).descendingSet() : scoreRange.in(zset),
+                case RANK -> byRank(zset, bounds.start(), bounds.stop(), reverse);
+                case SCORE -> page(reverse ? bounds.score().in(zset).descendingSet() : bounds.score().in(zset),
                         offset, limit);
-                default -> byLex(zset, lexRange, offset, limit, reverse);
+                default -> byLex(zset, bounds.lex(), offset, limit, reverse);
             };
         }
         return store ? store(context, destination, nodes) : nodesReply(nodes, withScores);

@@ -2,6 +2,7 @@ package io.caucus.kv;
 
 import io.caucus.core.NodeId;
 import io.caucus.kv.admin.AdminHttpServer;
+import io.caucus.kv.admin.ClusterView;
 import io.caucus.kv.admin.MembershipEndpoints;
 import io.caucus.kv.admin.SnapshotEndpoint;
 import io.caucus.kv.cluster.ClusterBackend;
@@ -91,7 +92,7 @@ public final class KvServer implements AutoCloseable {
             bound = bindClientPort(self, backend, metrics, Acl.of(config.clientAuth()), config.clientLimits());
             this.admin = new AdminHttpServer(self.http(), node::status, metrics,
                     new MembershipEndpoints(node, directory, tunables.requestTimeout()),
-                    new SnapshotEndpoint(node, SNAPSHOT_WAIT), digest);
+                    new SnapshotEndpoint(node, SNAPSHOT_WAIT), digest, new ClusterView(node::status, metrics, directory));
         } catch (Exception e) { // Netty rethrows a BindException undeclared
             if (bound != null) {
                 bound.close().awaitUninterruptibly();

@@ -141,6 +141,11 @@ public final class ProcessCluster implements AutoCloseable {
         children.kill(id);
     }
 
+    /** The node's admin port as host:port, e.g. for a browser. */
+    String adminAddress(String id) {
+        return io.caucus.kv.config.HostPort.format(config.node(id).http());
+    }
+
     Optional<Map<String, Object>> status(String id) {
         return statusClient.fetch(config.node(id).http());
     }

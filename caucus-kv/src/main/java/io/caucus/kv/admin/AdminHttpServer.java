@@ -22,7 +22,8 @@ import java.util.function.Supplier;
 /**
  * The admin port: {@code /status}, {@code /health}, {@code /metrics}, {@code /digest} (a fingerprint of the
  * replica's data, see {@link StateDigest}; 503 when the server was built without one), the membership
- * endpoints ({@link MembershipEndpoints}) and {@code POST /snapshot} ({@link SnapshotEndpoint}).
+ * endpoints ({@link MembershipEndpoints}), {@code POST /snapshot} ({@link SnapshotEndpoint}) and the live cluster
+ * view at {@code /} ({@link ClusterView}).
  *
  * <p>Why the JDK's built-in HTTP server rather than Netty's HTTP codec: admin traffic is a few requests a
  * second from operators and scrapers, and the JDK server needs no pipeline code and no dependency. It runs
@@ -38,17 +39,18 @@ public final class AdminHttpServer implements AutoCloseable {
     private static final int THREADS = 4;
 
     AdminHttpServer(InetSocketAddress address, Supplier<NodeStatus> status, KvMetrics metrics) throws IOException {
-        this(address, status, metrics, null, null, () -> null);
+        this(address, status, metrics, null, null, () -> null, null);
     }
 
     /**
      * @param membership the membership endpoints, or null to serve none
      * @param snapshot   the snapshot endpoint, or null to serve none
      * @param digest     answers null when no digest is available
+     * @param view       the live cluster view at {@code /}, or null to serve none
      */
     public AdminHttpServer(InetSocketAddress address, Supplier<NodeStatus> status, KvMetrics metrics,
-                           MembershipEndpoints membership, SnapshotEndpoint snapshot, Supplier<StateDigest> digest)
-            throws IOException {
+                           MembershipEndpoints membership, SnapshotEndpoint snapshot, Supplier<StateDigest> digest,
+                           ClusterView view) throws IOException {
         this.server = HttpServer.create(address, 64);
         this.executor = Executors.newFixedThreadPool(THREADS,
                 Thread.ofPlatform().daemon().name("caucus-admin-http-", 0).factory());
@@ -78,8 +80,15 @@ public final class AdminHttpServer implements AutoCloseable {
                 respond(exchange, 200, "application/json", digestJson(now));
             }
         });
-        server.createContext("/", exchange -> respond(exchange, 404, "application/json", AdminJson.write(Map.of(
-                "error", "not found; try /status, /health, /metrics, /digest, /members, /leader/transfer or /snapshot"))));
+        if (view != null) {
+            view.register(server);
+        }
+        server.createContext("/", exchange -> {
+            if (view == null || !view.servePage(exchange)) {
+                respond(exchange, 404, "application/json", AdminJson.write(Map.of("error", "not found; try /, "
+                        + "/status, /health, /metrics, /digest, /members, /leader/transfer, /snapshot or /view/cluster")));
+            }
+        });
         server.start();
     }
 
@@ -131,7 +140,7 @@ public final class AdminHttpServer implements AutoCloseable {
         return status.configuration().learners().contains(self) ? "learner" : "none";
     }
 
-    private static String role(Role role) {
+    static String role(Role role) {
         return role.name().toLowerCase(Locale.ROOT);
     }
 

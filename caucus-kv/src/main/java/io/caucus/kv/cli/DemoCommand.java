@@ -76,6 +76,8 @@ final class DemoCommand implements Callable<Integer> {
             out.printf("  %s  redis-cli -p %d    status: curl http://127.0.0.1:%d/status%n", node.id(),
                     node.client().getPort(), node.http().getPort());
         }
+        out.printf("Watch the cluster in a browser: http://127.0.0.1:%d/%n",
+                cluster.nodes().getFirst().http().getPort());
         out.println("Any node accepts any command (followers forward to the leader). Try:");
         int port = cluster.nodes().getFirst().client().getPort();
         out.printf("  redis-cli -p %d SET greeting hello && redis-cli -p %d GET greeting%n", port, port + 1);

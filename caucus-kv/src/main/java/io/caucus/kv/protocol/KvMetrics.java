@@ -80,6 +80,21 @@ public final class KvMetrics {
         return adder == null ? 0 : adder.sum();
     }
 
+    /** Requests finished of {@code kind} (write, read, local or forwarded) since start. */
+    public long requestsOfKind(String kind) {
+        DurationHistogram histogram = latency.get(kind);
+        if (histogram == null) {
+            return 0;
+        }
+        long[] cumulative = histogram.cumulativeCounts();
+        return cumulative[cumulative.length - 1];
+    }
+
+    /** The node's runtime counters, or null when this metrics object was made without them. */
+    public RuntimeMetrics runtimeMetrics() {
+        return runtime == null ? null : runtime.get();
+    }
+
     public String render(NodeStatus status) {
         StringBuilder out = new StringBuilder(2048);
         gauge(out, "caucus_term", "The node's current Raft term.", status.term());

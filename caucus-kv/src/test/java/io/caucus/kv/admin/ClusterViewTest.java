@@ -1,0 +1,115 @@
+package io.caucus.kv.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.caucus.core.NodeId;
+import io.caucus.kv.FakeNode;
+import io.caucus.kv.cluster.ClusterDirectory;
+import io.caucus.kv.config.ClusterConfig;
+import io.caucus.kv.config.ConfigLoader;
+import io.caucus.kv.config.HostPort;
+import io.caucus.kv.protocol.KvMetrics;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The cluster view's endpoints on real admin HTTP servers: n1 and n2 run over scripted nodes, n3 is listed in the
+ * cluster file but nothing listens on its admin port, so it must be reported down rather than left out or frozen.
+ */
+class ClusterViewTest {
+
+    private final FakeNode n1 = new FakeNode("n1");
+    private final FakeNode n2 = new FakeNode("n2");
+    private final ClusterConfig config;
+    private final List<AdminHttpServer> servers = new ArrayList<>();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    ClusterViewTest() throws IOException {
+        List<ServerSocket> held = new ArrayList<>();
+        StringBuilder yaml = new StringBuilder("nodes:\n");
+        for (int i = 1; i <= 3; i++) {
+            yaml.append("  - {id: n").append(i).append(", raft: 127.0.0.1:").append(port(held))
+                    .append(", client: 127.0.0.1:").append(port(held)).append(", http: 127.0.0.1:")
+                    .append(port(held)).append("}\n");
+        }
+        for (ServerSocket socket : held) {
+            socket.close();
+        }
+        config = ConfigLoader.parse(Path.of("test.yaml"), yaml.toString());
+        n2.leader = NodeId.of("n1");
+        for (FakeNode node : List.of(n1, n2)) {
+            KvMetrics metrics = new KvMetrics();
+            metrics.record("SET", "write", 1_000_000, null);
+            servers.add(new AdminHttpServer(config.node(node.id()).http(), node::status, metrics, null, null,
+                    () -> null, new ClusterView(node::status, metrics, new ClusterDirectory(config))));
+        }
+    }
+
+    /** A free loopback port, its socket held open until every port is chosen so none is handed out twice. */
+    private static int port(List<ServerSocket> held) throws IOException {
+        ServerSocket socket = new ServerSocket();
+        socket.bind(new InetSocketAddress("127.0.0.1", 0));
+        held.add(socket);
+        return socket.getLocalPort();
+    }
+
+    @AfterEach
+    void close() {
+        servers.forEach(AdminHttpServer::close);
+    }
+
+    private HttpResponse<String> get(String node, String path) throws Exception {
+        URI uri = URI.create("http://" + HostPort.format(config.node(node).http()) + path);
+        return http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void reportsEveryMemberWithItsOwnAnswerAndAMemberThatDoesNotAnswerAsDown() throws Exception {
+        HttpResponse<String> response = get("n2", "/view/cluster");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        Map<String, Object> cluster = AdminJson.parseObject(response.body());
+        assertThat(cluster).containsEntry("servedBy", "n2");
+        List<Map<String, Object>> members = (List<Map<String, Object>>) cluster.get("members");
+        assertThat(members).extracting(m -> m.get("id")).containsExactly("n2", "n1", "n3");
+        Map<String, Object> n1View = (Map<String, Object>) members.get(1).get("view");
+        assertThat(members.get(1)).containsEntry("up", true);
+        assertThat(n1View).containsEntry("id", "n1").containsEntry("role", "leader").containsEntry("writes", 1);
+        assertThat((Map<String, Object>) members.get(0).get("view")).containsEntry("role", "follower")
+                .containsEntry("leader", "n1");
+        assertThat(members.get(2)).containsEntry("up", false).containsEntry("view", null);
+        assertThat((String) members.get(2).get("error")).startsWith("no answer");
+    }
+
+    @Test
+    void servesThePageAtTheRootAndNothingElseThere() throws Exception {
+        HttpResponse<String> page = get("n1", "/");
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+        assertThat(page.body()).contains("<title>Caucus cluster</title>").contains("/view/cluster");
+
+        HttpResponse<String> unknown = get("n1", "/no-such-page");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(unknown.body()).contains("/view/cluster");
+    }
+
+    @Test
+    void refusesAnythingButGet() throws Exception {
+        URI uri = URI.create("http://" + HostPort.format(config.node("n1").http()) + "/view/node");
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri)
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(405);
+    }
+}

@@ -2,7 +2,10 @@ package io.caucus.kv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.caucus.kv.cli.Main;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -20,11 +23,13 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import picocli.CommandLine;
 import redis.clients.jedis.Jedis;
 
 /**
  * The live cluster view in a real browser: Debian's headless Chromium, driven through chromedriver, shows a real
- * three-process cluster, its leader, and the new leader after the old one is killed. Screenshots go to
+ * three-process cluster, its leader, and the new leader after the old one is killed; {@code caucus status}
+ * agrees (every node ok, then the killed one down and exit code 1). Screenshots go to
  * {@code target/cluster-view*.png}. Without /usr/bin/chromium and /usr/bin/chromedriver (installed by
  * {@code scripts/ensure-packages.sh chromium chromium-driver}, which .ci/run runs) the test is skipped, saying so.
  */
@@ -77,6 +82,12 @@ class ClusterViewBrowserIT {
         assertThat(row(leader).getAttribute("data-role")).isEqualTo("leader");
         showsWritesPerSecondWhileWriting(viewer);
         screenshot("cluster-view.png");
+        String healthy = cluster.poll(NEW_LEADER_SHOWN, () -> {
+            Status status = caucusStatus();
+            return status.exitCode() == 0 ? status.table() : null;
+        }, "caucus status exits 0 with every node healthy");
+        assertThat(healthy.lines().skip(1)).hasSize(3).allSatisfy(row -> assertThat(row).matches(
+                "n\\d +(leader|follower) +voter +\\d+ +" + leader + " +\\d+ +\\d+ +\\d+ +\\d+ +ok +127.*"));
 
         cluster.kill(leader);
         List<String> survivors = cluster.ids().stream().filter(id -> !id.equals(leader)).toList();
@@ -89,6 +100,23 @@ class ClusterViewBrowserIT {
         assertThat(browser.findElement(By.id("events")).getText())
                 .contains(leader + " is down").contains("leader is now " + shown);
         screenshot("cluster-view-after-failover.png");
+
+        Status afterKill = caucusStatus();
+        assertThat(afterKill.exitCode()).isEqualTo(1);
+        assertThat(afterKill.table()).containsPattern("(?m)^" + leader + " +unreachable .* down +127");
+    }
+
+    private record Status(int exitCode, String table) {
+    }
+
+    /** {@code caucus status --config FILE}, run in this JVM. */
+    private Status caucusStatus() {
+        StringWriter out = new StringWriter();
+        CommandLine command = Main.commandLine();
+        command.setOut(new PrintWriter(out, true));
+        command.setErr(new PrintWriter(new StringWriter(), true));
+        int exitCode = command.execute("status", "--config", cluster.clusterFile.toString());
+        return new Status(exitCode, out.toString());
     }
 
     /** Writes through {@code viewer} until the page reports a write rate above zero. */

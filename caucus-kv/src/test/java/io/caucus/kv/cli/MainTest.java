@@ -41,10 +41,10 @@ class MainTest {
     }
 
     @Test
-    void statusPrintsARowPerNodeEvenWhenNoneAnswers(@TempDir Path directory) throws Exception {
+    void statusPrintsARowPerNodeEvenWhenNoneAnswersAndExitsOne(@TempDir Path directory) throws Exception {
         Path file = directory.resolve("cluster.yaml");
         Files.writeString(file, DemoCommand.clusterYaml(1, directory)); // ports 1-3: nothing listens there
-        assertThat(run("status", "--config", file.toString())).isZero();
+        assertThat(run("status", "--config", file.toString())).isEqualTo(1);
         assertThat(out.toString().lines()).hasSize(4);
         assertThat(out.toString()).contains("n1         unreachable").contains("127.0.0.1:3");
     }

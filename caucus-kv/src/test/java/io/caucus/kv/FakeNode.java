@@ -76,6 +76,15 @@ public final class FakeNode implements CaucusNode {
                 ClusterConfiguration.ofVoters(id.value())));
     }
 
+    /** The data of the last snapshot taken, if {@code snapshot} is that one. */
+    @Override
+    public synchronized java.io.InputStream openSnapshot(io.caucus.core.SnapshotMetadata snapshot) throws IOException {
+        if (lastSnapshotBytes == null || snapshot.lastIncludedIndex() != index) {
+            throw new IOException("snapshot " + snapshot.lastIncludedIndex() + " is not kept");
+        }
+        return new java.io.ByteArrayInputStream(lastSnapshotBytes);
+    }
+
     @Override
     public CompletableFuture<byte[]> read(byte[] query) {
         return CompletableFuture.completedFuture(stateMachine.query(query));

@@ -7,6 +7,8 @@ import io.caucus.core.SnapshotMetadata;
 import io.caucus.storage.StorageOptions;
 import io.caucus.transport.TransportOptions;
 import io.netty.channel.EventLoop;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,6 +56,17 @@ public interface CaucusNode extends AutoCloseable {
      * implement snapshots, or with the state machine's or the disk's error.
      */
     CompletableFuture<SnapshotMetadata> takeSnapshot();
+
+    /**
+     * The state machine data of {@code snapshot}, one this node keeps (as {@link #takeSnapshot} answered it), for
+     * a backup: the bytes its {@link StateMachine.Snapshot} wrote, checked against the store's checksum as they are
+     * read (the last read throws rather than end normally if they are damaged). The node keeps serving meanwhile,
+     * and the snapshot stays readable while the stream is open. Close the stream.
+     *
+     * @throws IOException if the snapshot is no longer kept (a newer one retired it: take another) or cannot be read
+     * @throws UnsupportedOperationException if this node keeps no snapshots
+     */
+    InputStream openSnapshot(SnapshotMetadata snapshot) throws IOException;
 
     /** This node's view of the cluster right now. */
     NodeStatus status();

@@ -408,6 +408,15 @@ public final class NodeRuntime implements CaucusNode {
         return future;
     }
 
+    @Override
+    public InputStream openSnapshot(SnapshotMetadata snapshot) throws IOException {
+        SnapshotStore snapshots = store.snapshotStore();
+        if (snapshots == null) {
+            throw new UnsupportedOperationException(id() + " keeps no snapshots (its store has none)");
+        }
+        return snapshots.openData(snapshot);
+    }
+
     // ---------------------------------------------------------------- status
 
     @Override

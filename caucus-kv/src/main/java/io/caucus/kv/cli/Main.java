@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
 @Command(name = "caucus", mixinStandardHelpOptions = true, version = "caucus 0.1.0",
         description = "Caucus: a replicated key-value store on Raft that speaks the Redis protocol.",
         subcommands = {ServerCommand.class, DemoCommand.class, StatusCommand.class, MemberCommand.class,
-                LeaderCommand.class, SnapshotCommand.class, BackupCommand.class, RestoreCommand.class})
+                LeaderCommand.class, SnapshotCommand.class, BackupCommand.class, RestoreCommand.class,
+                RecoverCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -102,8 +102,25 @@ public final class EntryCodec {
         }
     }
 
+    /**
+     * The entry {@code data} encodes.
+     *
+     * @throws MalformedException for bytes that are not a valid entry, including well-formed bytes whose values no
+     *                            entry may hold (a sequence number of 0): a replica skips such an entry, it never fails
+     *                            on it, since every replica would fail on it alike
+     */
     public static KvEntry decodeEntry(byte[] data) {
         Reader in = new Reader(data);
+        try {
+            return entry(in);
+        } catch (MalformedException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw in.malformed("invalid entry: " + e.getMessage());
+        }
+    }
+
+    private static KvEntry entry(Reader in) {
         int version = in.raw();
         if (version == LEGACY_VERSION) {
             return LegacyEntries.decode(in);
@@ -185,8 +202,19 @@ public final class EntryCodec {
         return out.toByteArray();
     }
 
+    /** The read {@code data} encodes; {@link MalformedException} for anything else (see {@link #decodeEntry}). */
     public static KvQuery decodeQuery(byte[] data) {
         Reader in = new Reader(data);
+        try {
+            return query(in);
+        } catch (MalformedException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw in.malformed("invalid query: " + e.getMessage());
+        }
+    }
+
+    private static KvQuery query(Reader in) {
         in.expectVersion(in.raw(), "query");
         int tag = in.raw();
         long time = in.fixedLong();
@@ -239,8 +267,19 @@ public final class EntryCodec {
         }
     }
 
+    /** The reply {@code data} encodes; {@link MalformedException} for anything else (see {@link #decodeEntry}). */
     public static Reply decodeReply(byte[] data) {
         Reader in = new Reader(data);
+        try {
+            return reply(in);
+        } catch (MalformedException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw in.malformed("invalid reply: " + e.getMessage());
+        }
+    }
+
+    private static Reply reply(Reader in) {
         int version = in.raw();
         if (version == LEGACY_VERSION) {
             return LegacyEntries.decodeReply(in);

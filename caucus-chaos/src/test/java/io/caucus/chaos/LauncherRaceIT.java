@@ -76,6 +76,9 @@ class LauncherRaceIT {
         }
         assertThat(outputs).as("launch outputs").filteredOn(out -> out.contains("caucus: building")).hasSize(1);
         assertThat(outputs).filteredOn(out -> out.contains("caucus: waiting for another launch's build")).hasSize(2);
+        assertThat(outputs).as("the nodes' own output: the launches that did not build")
+                .filteredOn(out -> !out.contains("caucus: building"))
+                .noneMatch(out -> out.contains("WARNING") || out.contains("SLF4J"));
         List<Path> copies = runnableCopies(tree);
         assertThat(copies).as("one copy of the built jars for all three launches").hasSize(1);
         for (Process process : launches) {

@@ -1,4 +1,4 @@
-package io.caucus.chaos;
+package io.caucus.kv.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,7 +33,8 @@ import org.junit.jupiter.api.Test;
  * and all three nodes start. A rebuild while they run leaves the jars they loaded untouched.
  *
  * <p>The copy takes the modules' compiled classes and jars with their times, so the launcher's build is the
- * incremental one a developer sees after editing a file (tens of seconds), not a build from nothing.
+ * incremental one a developer sees after editing a file (tens of seconds), not a build from nothing. The
+ * launcher builds caucus-kv and the modules below it, not the chaos tester: the test checks that too.
  */
 class LauncherRaceIT {
 
@@ -79,7 +80,11 @@ class LauncherRaceIT {
         assertThat(outputs).as("the nodes' own output: the launches that did not build")
                 .filteredOn(out -> !out.contains("caucus: building"))
                 .noneMatch(out -> out.contains("WARNING") || out.contains("SLF4J"));
+        assertThat(tree.resolve("caucus-chaos/target/.caucus-built")).as("the chaos tester is not built")
+                .doesNotExist();
         List<Path> copies = runnableCopies(tree);
+        assertThat(jarNames(copies.get(0))).as("the jars the nodes run").anyMatch(name -> name.startsWith("caucus-kv-"))
+                .noneMatch(name -> name.startsWith("caucus-chaos-") || name.startsWith("caucus-sim-"));
         assertThat(copies).as("one copy of the built jars for all three launches").hasSize(1);
         for (Process process : launches) {
             assertThat(process.info().arguments().map(List::of).orElse(List.of()))
@@ -95,10 +100,10 @@ class LauncherRaceIT {
 
     /**
      * Edits a source file and launches once more: it builds, and makes a new copy of the jars. The file is in
-     * the last module built, so that only it compiles again.
+     * the last module built (caucus-kv), so that only it compiles again.
      */
     private void rebuildWhileRunning(Path tree, Path scratch) throws Exception {
-        Path source = tree.resolve("caucus-chaos/src/main/java/io/caucus/chaos/ChaosCommand.java");
+        Path source = tree.resolve("caucus-kv/src/main/java/io/caucus/kv/cli/Main.java");
         Files.setLastModifiedTime(source, FileTime.from(Instant.now()));
         Path output = scratch.resolve("rebuild.out");
         Process rebuild = launch(tree, output, "--version");
@@ -112,6 +117,12 @@ class LauncherRaceIT {
         command.addAll(List.of(args));
         return new ProcessBuilder(command).directory(tree.toFile()).redirectErrorStream(true)
                 .redirectOutput(output.toFile()).start();
+    }
+
+    private static List<String> jarNames(Path copy) throws IOException {
+        try (Stream<Path> jars = Stream.concat(Files.list(copy), Files.list(copy.resolve("lib")))) {
+            return jars.map(jar -> jar.getFileName().toString()).filter(name -> name.endsWith(".jar")).toList();
+        }
     }
 
     private static List<Path> runnableCopies(Path tree) throws IOException {

@@ -47,9 +47,8 @@ public final class BootstrapConfiguration {
             if (Files.exists(file)) {
                 ClusterConfiguration recorded = parse(file, Files.readAllLines(file, StandardCharsets.UTF_8));
                 if (!recorded.equals(proposed)) {
-                    LOG.atInfo().addKeyValue("node", directory)
-                            .log("the log starts from the recorded configuration {}; the addresses given now would "
-                                    + "make {} (ignored: later changes are in the log)", recorded, proposed);
+                    LOG.info("{}: the log starts from the recorded configuration {}; the addresses given now would "
+                            + "make {} (ignored: later changes are in the log)", directory, recorded, proposed);
                 }
                 return recorded;
             }

@@ -101,7 +101,7 @@ public final class DurableLogStore implements LogStore {
         try {
             if (!cleanup.awaitTermination(CLEANUP_WAIT_SECONDS, TimeUnit.SECONDS)) {
                 LOG.warn("storage in {}: compacted segments still being deleted after {} s; closing anyway",
-                                directory, CLEANUP_WAIT_SECONDS);
+                        directory, CLEANUP_WAIT_SECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -62,4 +62,11 @@ class CoreArchitectureTest {
     static final ArchRule readsNoEnvironment = noClasses().should().callMethodWhere(
                     target(owner(equivalentTo(System.class))).and(target(nameMatching("getProperty|getenv|exit"))))
             .because("the core's settings are its RaftOptions, the same on every run of a seed");
+
+    @ArchTest
+    static final ArchRule logsNothing = noClasses().should().dependOnClassesThat()
+            .areAssignableTo(System.Logger.class)
+            .orShould().dependOnClassesThat().resideInAPackage("java.util.logging..")
+            .because("what the core decides reaches the log through Ready and status, which the runtime logs "
+                    + "with the node's name (SLF4J, in caucus-server)");
 }

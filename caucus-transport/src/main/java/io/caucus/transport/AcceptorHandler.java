@@ -9,6 +9,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The accepting side of one connection from a peer: checks the Hello, answers it, then reads Raft messages
@@ -17,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class AcceptorHandler extends ChannelInboundHandlerAdapter {
 
-    private static final System.Logger LOG = System.getLogger(AcceptorHandler.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(AcceptorHandler.class);
 
     private final NodeId self;
     private final TransportOptions options;
@@ -38,8 +40,9 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         handshakeTimer = ctx.executor().schedule(() -> {
-            LOG.log(System.Logger.Level.WARNING, "{0}: {1} sent no Hello within {2} ms; closing", self,
-                    ctx.channel().remoteAddress(), String.valueOf(options.handshakeTimeoutMillis()));
+            LOG.atWarn().addKeyValue("node", self)
+                    .log("{} sent no Hello within {} ms; closing",
+                            ctx.channel().remoteAddress(), options.handshakeTimeoutMillis());
             ctx.close();
         }, options.handshakeTimeoutMillis(), TimeUnit.MILLISECONDS);
         ctx.fireChannelActive();
@@ -80,8 +83,8 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
                 .setAccepted(true)
                 .setProtocolVersion(WireProtocol.PROTOCOL_VERSION)
                 .setNodeId(self.value())).build(), ctx.voidPromise());
-        LOG.log(System.Logger.Level.DEBUG, "{0}: accepted connection from {1} at {2}", self, remote,
-                ctx.channel().remoteAddress());
+        LOG.atDebug().addKeyValue("node", self)
+                .log("accepted connection from {} at {}", remote, ctx.channel().remoteAddress());
     }
 
     /** Why a Hello is refused, or null if it is acceptable. */
@@ -107,8 +110,8 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
 
     private void refuse(ChannelHandlerContext ctx, String reason) {
         counters.handshakesRefused.increment();
-        LOG.log(System.Logger.Level.ERROR, "{0}: refusing connection from {1}: {2}", self,
-                ctx.channel().remoteAddress(), reason);
+        LOG.atError().addKeyValue("node", self)
+                .log("refusing connection from {}: {}", ctx.channel().remoteAddress(), reason);
         ctx.writeAndFlush(Wire.Frame.newBuilder().setHelloReply(Wire.HelloReply.newBuilder()
                         .setAccepted(false)
                         .setProtocolVersion(WireProtocol.PROTOCOL_VERSION)
@@ -125,20 +128,22 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
         Optional<RaftMessage> decoded = WireCodec.fromFrame(frame);
         if (decoded.isEmpty()) {
             counters.droppedUnknownType.increment();
-            LOG.log(System.Logger.Level.DEBUG, "{0}: dropping a frame of unknown type from {1}", self, remote);
+            LOG.atDebug().addKeyValue("node", self).log("dropping a frame of unknown type from {}", remote);
             return;
         }
         RaftMessage message = decoded.get();
         if (!message.to().equals(self)) {
             counters.droppedWrongRecipient.increment();
-            LOG.log(System.Logger.Level.WARNING, "{0}: dropping {1} from {2} addressed to {3}", self,
-                    message.getClass().getSimpleName(), remote, message.to());
+            LOG.atWarn().addKeyValue("node", self)
+                    .log("dropping {} from {} addressed to {}",
+                            message.getClass().getSimpleName(), remote, message.to());
             return;
         }
         if (!message.from().equals(remote)) {
             counters.droppedWrongSender.increment();
-            LOG.log(System.Logger.Level.WARNING, "{0}: dropping {1} claiming to be from {2} on {3}''s connection",
-                    self, message.getClass().getSimpleName(), message.from(), remote);
+            LOG.atWarn().addKeyValue("node", self)
+                    .log("dropping {} claiming to be from {} on {}'s connection",
+                            message.getClass().getSimpleName(), message.from(), remote);
             return;
         }
         deliver(message);
@@ -147,8 +152,9 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
     private void onSnapshotFrame(SnapshotFrame frame) {
         if (!frame.to().equals(self) || !frame.from().equals(remote)) {
             counters.droppedWrongRecipient.increment();
-            LOG.log(System.Logger.Level.WARNING, "{0}: dropping a snapshot frame from {1} to {2} on {3}''s "
-                    + "connection", self, frame.from(), frame.to(), remote);
+            LOG.atWarn().addKeyValue("node", self)
+                    .log("dropping a snapshot frame from {} to {} on {}'s connection",
+                            frame.from(), frame.to(), remote);
             return;
         }
         try {
@@ -156,7 +162,7 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
             counters.messagesReceived.increment();
         } catch (RuntimeException e) {
             counters.handlerFailures.increment();
-            LOG.log(System.Logger.Level.ERROR, self + ": the inbound handler failed on a snapshot frame", e);
+            LOG.atError().addKeyValue("node", self).setCause(e).log("the inbound handler failed on a snapshot frame");
         }
     }
 
@@ -166,7 +172,7 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
             counters.messagesReceived.increment();
         } catch (RuntimeException e) {
             counters.handlerFailures.increment();
-            LOG.log(System.Logger.Level.ERROR, self + ": the inbound handler failed on " + message, e);
+            LOG.atError().addKeyValue("node", self).setCause(e).log("the inbound handler failed on {}", message);
         }
     }
 
@@ -177,7 +183,8 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
                 inbound.onReadComplete();
             } catch (RuntimeException e) {
                 counters.handlerFailures.increment();
-                LOG.log(System.Logger.Level.ERROR, self + ": the inbound handler failed at the end of a read", e);
+                LOG.atError().addKeyValue("node", self).setCause(e)
+                        .log("the inbound handler failed at the end of a read");
             }
         }
         ctx.fireChannelReadComplete();
@@ -190,9 +197,10 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
         } else if (Failures.isWireFormat(cause)) {
             counters.decodeErrors.increment();
         }
-        LOG.log(System.Logger.Level.ERROR, "{0}: closing connection from {1} ({2}): {3}", self,
-                remote == null ? "an unidentified peer" : remote, ctx.channel().remoteAddress(),
-                Failures.describe(cause, options.maxFrameBytes()));
+        LOG.atError().addKeyValue("node", self)
+                .log("closing connection from {} ({}): {}",
+                        remote == null ? "an unidentified peer" : remote, ctx.channel().remoteAddress(),
+                        Failures.describe(cause, options.maxFrameBytes()));
         ctx.close();
     }
 }

@@ -24,6 +24,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * The one long-lived outbound connection from this node to one peer, with its bounded queue.
@@ -37,7 +40,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class PeerLink {
 
-    private static final System.Logger LOG = System.getLogger(PeerLink.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(PeerLink.class);
 
     /** Messages written per drain before yielding the event loop to other channels. */
     private static final int MAX_WRITES_PER_DRAIN = 4096;
@@ -216,9 +219,10 @@ final class PeerLink {
             Wire.Frame frame = WireCodec.toFrame(message);
             if (frame.getSerializedSize() > options.maxFrameBytes()) {
                 counters.droppedOversize.increment();
-                LOG.log(System.Logger.Level.ERROR, "{0}: dropping {1} to {2}: it encodes to {3} bytes, over "
-                        + "maxFrameBytes={4}", self, message.getClass().getSimpleName(), peer,
-                        String.valueOf(frame.getSerializedSize()), String.valueOf(options.maxFrameBytes()));
+                LOG.atError().addKeyValue("node", self)
+                        .log("dropping {} to {}: it encodes to {} bytes, over maxFrameBytes={}",
+                                message.getClass().getSimpleName(), peer, frame.getSerializedSize(),
+                                options.maxFrameBytes());
                 continue;
             }
             ch.write(frame, ch.voidPromise());
@@ -232,9 +236,9 @@ final class PeerLink {
             Wire.Frame frame = SnapshotFrames.toFrame(snapshotFrame);
             if (frame.getSerializedSize() > options.maxFrameBytes()) {
                 counters.droppedOversize.increment();
-                LOG.log(System.Logger.Level.ERROR, "{0}: dropping a snapshot frame to {1}: it encodes to {2} bytes, "
-                        + "over maxFrameBytes={3}", self, peer, String.valueOf(frame.getSerializedSize()),
-                        String.valueOf(options.maxFrameBytes()));
+                LOG.atError().addKeyValue("node", self)
+                        .log("dropping a snapshot frame to {}: it encodes to {} bytes, over maxFrameBytes={}",
+                                peer, frame.getSerializedSize(), options.maxFrameBytes());
                 continue;
             }
             ch.write(frame, ch.voidPromise());
@@ -278,10 +282,10 @@ final class PeerLink {
         connecting.addListener((ChannelFutureListener) future -> {
             if (!future.isSuccess() && !closed) {
                 // Loud once per outage, then quiet: the peer may be down for a long time.
-                System.Logger.Level level = consecutiveFailures == 0
-                        ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG;
-                LOG.log(level, "{0}: cannot reach {1} at {2} ({3}); retrying with backoff up to {4} ms", self, peer,
-                        address, String.valueOf(future.cause()), String.valueOf(options.reconnectMaxMillis()));
+                Level level = consecutiveFailures == 0 ? Level.WARN : Level.DEBUG;
+                LOG.atLevel(level).addKeyValue("node", self)
+                        .log("cannot reach {} at {} ({}); retrying with backoff up to {} ms", peer, address,
+                                future.cause(), options.reconnectMaxMillis());
             }
         });
         Channel ch = connecting.channel();
@@ -303,8 +307,7 @@ final class PeerLink {
             return;
         }
         if (wasEstablished) {
-            LOG.log(System.Logger.Level.WARNING, "{0}: connection to {1} at {2} lost; reconnecting", self, peer,
-                    address);
+            LOG.atWarn().addKeyValue("node", self).log("connection to {} at {} lost; reconnecting", peer, address);
         }
         consecutiveFailures++;
         long delayMillis = Backoff.delayMillis(consecutiveFailures, options.reconnectInitialMillis(),
@@ -353,8 +356,9 @@ final class PeerLink {
                     .setFrom(self.value())
                     .setTo(peer.value())).build(), ctx.voidPromise());
             handshakeTimer = ctx.executor().schedule(() -> {
-                LOG.log(System.Logger.Level.WARNING, "{0}: {1} at {2} did not answer the handshake within {3} ms; "
-                        + "closing", self, peer, address, String.valueOf(options.handshakeTimeoutMillis()));
+                LOG.atWarn().addKeyValue("node", self)
+                        .log("{} at {} did not answer the handshake within {} ms; closing",
+                                peer, address, options.handshakeTimeoutMillis());
                 ctx.close();
             }, options.handshakeTimeoutMillis(), TimeUnit.MILLISECONDS);
             ctx.fireChannelActive();
@@ -364,8 +368,9 @@ final class PeerLink {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             Wire.Frame frame = (Wire.Frame) msg;
             if (handshakeDone || frame.getBodyCase() != Wire.Frame.BodyCase.HELLO_REPLY) {
-                LOG.log(System.Logger.Level.ERROR, "{0}: {1} at {2} sent an unexpected {3} frame on an outbound "
-                        + "connection; closing", self, peer, address, frame.getBodyCase());
+                LOG.atError().addKeyValue("node", self)
+                        .log("{} at {} sent an unexpected {} frame on an outbound connection; closing",
+                                peer, address, frame.getBodyCase());
                 ctx.close();
                 return;
             }
@@ -373,8 +378,8 @@ final class PeerLink {
             Wire.HelloReply reply = frame.getHelloReply();
             if (!reply.getAccepted()) {
                 counters.handshakesRefusedByPeer.increment();
-                LOG.log(System.Logger.Level.ERROR, "{0}: {1} at {2} refused the connection: {3}", self, peer,
-                        address, reply.getReason());
+                LOG.atError().addKeyValue("node", self)
+                        .log("{} at {} refused the connection: {}", peer, address, reply.getReason());
                 ctx.close();
                 return;
             }
@@ -399,8 +404,9 @@ final class PeerLink {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            LOG.log(System.Logger.Level.WARNING, "{0}: connection to {1} at {2} failed; closing: {3}", self, peer,
-                    address, Failures.describe(cause, options.maxFrameBytes()));
+            LOG.atWarn().addKeyValue("node", self)
+                    .log("connection to {} at {} failed; closing: {}",
+                            peer, address, Failures.describe(cause, options.maxFrameBytes()));
             ctx.close();
         }
     }
@@ -413,7 +419,7 @@ final class PeerLink {
         connected = true;
         consecutiveFailures = 0;
         counters.connectionsEstablished.increment();
-        LOG.log(System.Logger.Level.INFO, "{0}: connected to {1} at {2}", self, peer, address);
+        LOG.atInfo().addKeyValue("node", self).log("connected to {} at {}", peer, address);
         drain();
     }
 }

@@ -22,6 +22,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Messaging between Raft servers over TCP. This node listens for connections from its peers and keeps one
@@ -41,7 +43,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class PeerTransport implements AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(PeerTransport.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(PeerTransport.class);
 
     private final NodeId self;
     private final InetSocketAddress listenAddress;
@@ -111,7 +113,7 @@ public final class PeerTransport implements AutoCloseable {
         }
         serverChannel = bind.channel();
         links.values().forEach(PeerLink::start);
-        LOG.log(System.Logger.Level.INFO, "{0}: listening on {1}, peers {2}", self, localAddress(), peers());
+        LOG.atInfo().addKeyValue("node", self).log("listening on {}, peers {}", localAddress(), peers());
     }
 
     /** The address this transport listens on (with the real port when 0 was asked for); after start(). */
@@ -252,7 +254,7 @@ public final class PeerTransport implements AutoCloseable {
         }
         closeConnections();
         links.values().forEach(PeerLink::discardQueued);
-        LOG.log(System.Logger.Level.INFO, "{0}: transport disconnected", self);
+        LOG.atInfo().addKeyValue("node", self).log("transport disconnected");
     }
 
     /**
@@ -272,7 +274,7 @@ public final class PeerTransport implements AutoCloseable {
         }
         shutdownGroup();
         links.values().forEach(PeerLink::discardQueued);
-        LOG.log(System.Logger.Level.INFO, "{0}: transport closed", self);
+        LOG.atInfo().addKeyValue("node", self).log("transport closed");
     }
 
     private boolean isDisconnected() {
@@ -299,8 +301,8 @@ public final class PeerTransport implements AutoCloseable {
         boolean stopped = group.shutdownGracefully(0, options.shutdownTimeoutMillis(), TimeUnit.MILLISECONDS)
                 .awaitUninterruptibly(options.shutdownTimeoutMillis());
         if (!stopped) {
-            LOG.log(System.Logger.Level.WARNING, "{0}: event loops did not stop within {1} ms", self,
-                    String.valueOf(options.shutdownTimeoutMillis()));
+            LOG.atWarn().addKeyValue("node", self)
+                    .log("event loops did not stop within {} ms", options.shutdownTimeoutMillis());
         }
     }
 

@@ -21,6 +21,7 @@ public final class ChildProcesses {
         command.add(javaBinary());
         command.add("-Xmx256m");
         command.add("-XX:+UseSerialGC");
+        command.addAll(nettyFlags(Runtime.version().feature()));
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(Main.class.getName());
@@ -68,6 +69,18 @@ public final class ChildProcesses {
             }
         }
         processes.clear();
+    }
+
+    /**
+     * The JVM flags that let Netty use {@code sun.misc.Unsafe} and load its native transport without the JDK's
+     * warnings on start, for a JDK of this feature release (the same as the {@code caucus} launcher's): JDK 22+
+     * warns about restricted methods unless native access is enabled, JDK 24+ about Unsafe's memory access
+     * unless it is allowed, an option older JDKs refuse.
+     */
+    public static List<String> nettyFlags(int javaFeatureRelease) {
+        return javaFeatureRelease >= 23
+                ? List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow")
+                : List.of("--enable-native-access=ALL-UNNAMED");
     }
 
     static String javaBinary() {

@@ -1,9 +1,12 @@
 package io.caucus.kv.cli;
 
+import ch.qos.logback.classic.Level;
 import io.caucus.kv.config.ConfigException;
 import java.util.ServiceLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /**
  * The {@code caucus} command: {@code server}, {@code demo}, {@code status}, {@code member}, {@code leader} and
@@ -17,8 +20,21 @@ import picocli.CommandLine.Command;
                 RecoverCommand.class})
 public final class Main implements Runnable {
 
+    /** The levels {@code --log-level} takes, named as Logback names them. */
+    enum LogLevel { ERROR, WARN, INFO, DEBUG, TRACE }
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--log-format", scope = ScopeType.INHERIT, defaultValue = "text", paramLabel = "text|json",
+            description = "Log lines (on standard error) as text or as JSON objects, one per line. Default: text.")
+    LogSetup.Format logFormat;
+
+    @Option(names = "--log-level", scope = ScopeType.INHERIT, defaultValue = "info",
+            paramLabel = "error|warn|info|debug|trace",
+            description = "The least severe of Caucus's own log events that is written; other libraries write "
+                    + "only warnings and errors. Default: info.")
+    LogLevel logLevel;
 
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
@@ -26,10 +42,16 @@ public final class Main implements Runnable {
 
     /** The command line with every subcommand, built-in and contributed; public for contributors' tests. */
     public static CommandLine commandLine() {
-        CommandLine commandLine = new CommandLine(new Main());
+        Main main = new Main();
+        CommandLine commandLine = new CommandLine(main).setCaseInsensitiveEnumValuesAllowed(true);
         for (SubcommandProvider provider : ServiceLoader.load(SubcommandProvider.class)) {
             commandLine.addSubcommand(provider.command());
         }
+        commandLine.setExecutionStrategy(parseResult -> {
+            // Before any command runs, so that its first line is already in the chosen form.
+            LogSetup.configure(main.logFormat, Level.toLevel(main.logLevel.name()));
+            return new CommandLine.RunLast().execute(parseResult);
+        });
         commandLine.setExecutionExceptionHandler((exception, line, parseResult) -> {
             if (exception instanceof ConfigException) {
                 line.getErr().println("caucus: " + exception.getMessage());

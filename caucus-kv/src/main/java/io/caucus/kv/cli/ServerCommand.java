@@ -8,12 +8,16 @@ import io.netty.util.ResourceLeakDetector;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code caucus server --config FILE --id ID [--data DIR] [--join]}: runs one node until SIGTERM or Ctrl-C. */
 @Command(name = "server", mixinStandardHelpOptions = true, description = "Run one node of a cluster.")
 final class ServerCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ServerCommand.class);
 
     @Option(names = "--config", required = true, description = "The cluster's YAML file.")
     Path config;
@@ -31,6 +35,7 @@ final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        LogSetup.nodeIs(id);
         disableLeakDetectionUnlessConfigured();
         ClusterConfig cluster = ConfigLoader.load(config);
         ClusterConfig.Node self = cluster.node(id);
@@ -41,9 +46,8 @@ final class ServerCommand implements Callable<Integer> {
             server.close();
             stopped.countDown();
         }, "caucus-shutdown"));
-        System.out.printf("caucus %s: redis on %s, admin http on %s, raft on %s, data in %s%n", self.id(),
-                HostPort.format(self.client()), HostPort.format(self.http()), HostPort.format(self.raft()), directory);
-        System.out.flush();
+        LOG.info("serving: redis on {}, admin http on {}, raft on {}, data in {}", HostPort.format(self.client()),
+                HostPort.format(self.http()), HostPort.format(self.raft()), directory);
         stopped.await();
         return 0;
     }

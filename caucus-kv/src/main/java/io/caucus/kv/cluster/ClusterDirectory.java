@@ -7,6 +7,8 @@ import io.caucus.kv.config.ConfigLoader;
 import java.nio.file.Files;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The cluster file as the running server knows it: the addresses of every node it may have to reach. A
@@ -17,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ClusterDirectory {
 
-    private static final System.Logger LOG = System.getLogger(ClusterDirectory.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterDirectory.class);
     private static final long RELOAD_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private volatile ClusterConfig config;
@@ -50,8 +52,7 @@ public final class ClusterDirectory {
         try {
             config = ConfigLoader.load(config.source());
         } catch (ConfigException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot re-read the cluster file for a new node''s address: {0}",
-                    e.getMessage());
+            LOG.warn("cannot re-read the cluster file for a new node's address: {}", e.getMessage());
         }
     }
 

@@ -108,6 +108,7 @@ public final class KvMetrics {
                     .append(role == status.role() ? 1 : 0).append('\n');
         }
         gauge(out, "caucus_is_leader", "1 if this node is the leader.", status.role() == Role.LEADER ? 1 : 0);
+        renderFollowers(out, status);
         out.append("# HELP caucus_requests_total Client commands finished, by command.\n")
                 .append("# TYPE caucus_requests_total counter\n");
         new TreeMap<>(requests).forEach((command, count) -> out.append("caucus_requests_total{command=\"")
@@ -134,6 +135,23 @@ public final class KvMetrics {
             renderRuntime(out, runtime.get());
         }
         return out.toString();
+    }
+
+    /**
+     * The leader's view of each follower's replication (no series on other nodes): what it holds and how many
+     * entries of the leader's log it still lacks, so a dashboard shows a follower falling behind.
+     */
+    private static void renderFollowers(StringBuilder out, NodeStatus status) {
+        Map<String, NodeStatus.FollowerStatus> followers = new TreeMap<>();
+        status.followers().forEach((id, follower) -> followers.put(id.value(), follower));
+        out.append("# HELP caucus_follower_match_index Highest log index the leader knows each follower holds.\n")
+                .append("# TYPE caucus_follower_match_index gauge\n");
+        followers.forEach((id, follower) -> out.append("caucus_follower_match_index{follower=\"").append(id)
+                .append("\"} ").append(follower.matchIndex()).append('\n'));
+        out.append("# HELP caucus_follower_lag_entries Entries of the leader's log each follower does not hold yet.\n")
+                .append("# TYPE caucus_follower_lag_entries gauge\n");
+        followers.forEach((id, follower) -> out.append("caucus_follower_lag_entries{follower=\"").append(id)
+                .append("\"} ").append(Math.max(0, status.lastIndex() - follower.matchIndex())).append('\n'));
     }
 
     private static void renderRuntime(StringBuilder out, RuntimeMetrics metrics) {

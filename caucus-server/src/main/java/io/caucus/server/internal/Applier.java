@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The apply thread: the only thread that touches the user's {@link StateMachine}. It applies committed entries
@@ -37,6 +39,8 @@ import java.util.function.Supplier;
  * A {@code Ready.restore} becomes a restore task, run in order before the entries that follow it.
  */
 final class Applier implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Applier.class);
 
     private static final byte[] NO_RESULT = new byte[0];
     private static final int QUEUE_CAPACITY = 1024;
@@ -279,13 +283,14 @@ final class Applier implements Runnable {
             view = stateMachine.snapshot(applied);
         } catch (UnsupportedOperationException e) {
             snapshotsSupported = false;
-            System.getLogger(Applier.class.getName()).log(System.Logger.Level.WARNING, "{0}: the state machine "
-                    + "does not implement snapshots, so the log is never compacted: {1}", self, e.getMessage());
+            LOG.atWarn().addKeyValue("node", self)
+                    .log("the state machine does not implement snapshots, so the log is never compacted: {}",
+                            e.getMessage());
             futures.forEach(f -> f.completeExceptionally(e));
             return;
         } catch (RuntimeException e) {
-            System.getLogger(Applier.class.getName()).log(System.Logger.Level.WARNING,
-                    self + ": the state machine could not capture a snapshot at " + applied + "; will retry later", e);
+            LOG.atWarn().addKeyValue("node", self).setCause(e)
+                    .log("the state machine could not capture a snapshot at {}; will retry later", applied);
             futures.forEach(f -> f.completeExceptionally(e));
             countLogSince(applied);
             return;
@@ -311,8 +316,8 @@ final class Applier implements Runnable {
             throw new IllegalStateException("asked to restore snapshot " + index + " but this node keeps no snapshots");
         }
         if (index <= appliedIndex.get()) {
-            System.getLogger(Applier.class.getName()).log(System.Logger.Level.WARNING, "{0}: not restoring "
-                    + "snapshot {1}, already applied up to {2}", self, index, appliedIndex.get());
+            LOG.atWarn().addKeyValue("node", self)
+                    .log("not restoring snapshot {}, already applied up to {}", index, appliedIndex.get());
             return;
         }
         try (InputStream data = taker.store().openData(snapshot)) {

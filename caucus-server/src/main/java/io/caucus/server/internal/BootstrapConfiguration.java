@@ -13,6 +13,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The configuration a node's log starts from, recorded in its data directory the first time it starts and
@@ -28,7 +30,7 @@ public final class BootstrapConfiguration {
     static final String FILE_NAME = "bootstrap-configuration";
     private static final String HEADER = "# Caucus: the configuration this node's log starts from. Written once;"
             + " do not edit.";
-    private static final System.Logger LOG = System.getLogger(BootstrapConfiguration.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(BootstrapConfiguration.class);
 
     private BootstrapConfiguration() {
     }
@@ -45,9 +47,8 @@ public final class BootstrapConfiguration {
             if (Files.exists(file)) {
                 ClusterConfiguration recorded = parse(file, Files.readAllLines(file, StandardCharsets.UTF_8));
                 if (!recorded.equals(proposed)) {
-                    LOG.log(System.Logger.Level.INFO, "{0}: the log starts from the recorded configuration {1}; "
-                            + "the addresses given now would make {2} (ignored: later changes are in the log)",
-                            directory, recorded, proposed);
+                    LOG.info("{}: the log starts from the recorded configuration {}; the addresses given now would "
+                            + "make {} (ignored: later changes are in the log)", directory, recorded, proposed);
                 }
                 return recorded;
             }

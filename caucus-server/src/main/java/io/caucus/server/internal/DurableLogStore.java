@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The runtime's store: caucus-storage's segmented, checksummed write-ahead log. Compacted segments are deleted
@@ -20,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class DurableLogStore implements LogStore {
 
-    private static final System.Logger LOG = System.getLogger(DurableLogStore.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(DurableLogStore.class);
     /** How long close() waits for deletions under way; one left over is redone after the next open. */
     private static final long CLEANUP_WAIT_SECONDS = 30;
 
@@ -43,7 +45,7 @@ public final class DurableLogStore implements LogStore {
             deletion.run();
         } catch (RuntimeException e) {
             // The log has stopped (StorageFailedException): the node learns it from its next write.
-            LOG.log(System.Logger.Level.ERROR, "storage in " + directory + ": " + e.getMessage(), e);
+            LOG.atError().setCause(e).log("storage in {}: {}", directory, e.getMessage());
         }
     }
 
@@ -57,8 +59,7 @@ public final class DurableLogStore implements LogStore {
                                        ClusterConfiguration configuration) {
         DurableLog.Opened opened = DurableLog.open(disk, directory, options, configuration);
         if (!opened.report().isClean()) {
-            LOG.log(System.Logger.Level.WARNING, "storage in {0} was repaired on open: {1}", directory,
-                    opened.report());
+            LOG.warn("storage in {} was repaired on open: {}", directory, opened.report());
         }
         return new DurableLogStore(opened.log(), opened.hardState(), directory);
     }
@@ -99,8 +100,8 @@ public final class DurableLogStore implements LogStore {
         cleanup.shutdown();
         try {
             if (!cleanup.awaitTermination(CLEANUP_WAIT_SECONDS, TimeUnit.SECONDS)) {
-                LOG.log(System.Logger.Level.WARNING, "storage in {0}: compacted segments still being deleted after "
-                        + "{1} s; closing anyway", directory, CLEANUP_WAIT_SECONDS);
+                LOG.warn("storage in {}: compacted segments still being deleted after {} s; closing anyway",
+                        directory, CLEANUP_WAIT_SECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The follower's side of InstallSnapshot (Raft paper §7): chunks of a leader's snapshot are written, in order,
@@ -27,7 +29,7 @@ import java.util.zip.CRC32C;
  */
 final class IncomingSnapshots implements Runnable, AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(IncomingSnapshots.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(IncomingSnapshots.class);
 
     private final NodeId self;
     private final SnapshotStore store;
@@ -106,7 +108,8 @@ final class IncomingSnapshots implements Runnable, AutoCloseable {
             receive(chunk);
         } catch (RuntimeException e) {
             // A snapshot store that cannot write (disk full) fails this transfer; the leader tries again later.
-            LOG.log(System.Logger.Level.ERROR, self + ": cannot store a snapshot chunk from " + chunk.from(), e);
+            LOG.atError().addKeyValue("node", self).setCause(e)
+                    .log("cannot store a snapshot chunk from {}", chunk.from());
             abandonAndRefuse(chunk, "the receiver cannot store the snapshot: " + e.getMessage());
         }
     }
@@ -173,8 +176,9 @@ final class IncomingSnapshots implements Runnable, AutoCloseable {
             claims.release(chunk.snapshot());
             throw e;
         }
-        LOG.log(System.Logger.Level.INFO, "{0}: receiving snapshot {1}/t{2} from {3}", self,
-                chunk.snapshot().lastIncludedIndex(), chunk.snapshot().lastIncludedTerm(), chunk.from());
+        LOG.atInfo().addKeyValue("node", self)
+                .log("receiving snapshot {}/t{} from {}",
+                        chunk.snapshot().lastIncludedIndex(), chunk.snapshot().lastIncludedTerm(), chunk.from());
         return true;
     }
 
@@ -190,9 +194,10 @@ final class IncomingSnapshots implements Runnable, AutoCloseable {
             current = null;
             claims.release(last.snapshot());
         }
-        LOG.log(System.Logger.Level.INFO, "{0}: received snapshot {1}/t{2} ({3} bytes) from {4}", self,
-                last.snapshot().lastIncludedIndex(), last.snapshot().lastIncludedTerm(), transfer.receivedBytes,
-                last.from());
+        LOG.atInfo().addKeyValue("node", self)
+                .log("received snapshot {}/t{} ({} bytes) from {}",
+                        last.snapshot().lastIncludedIndex(), last.snapshot().lastIncludedTerm(),
+                        transfer.receivedBytes, last.from());
         send.test(new SnapshotFrame.Ack(self, last.from(), last.transferId(), transfer.receivedBytes,
                 SnapshotFrame.Status.INSTALLED, ""));
         // Only now, with the data committed, may the core hear of it (§7: the follower installs it atomically).
@@ -214,8 +219,9 @@ final class IncomingSnapshots implements Runnable, AutoCloseable {
     /** Deletes the temporary file of the current transfer, if any. */
     private void abandon(String reason) {
         if (current != null) {
-            LOG.log(System.Logger.Level.WARNING, "{0}: abandoning snapshot transfer {1} from {2}: {3}", self,
-                    current.first.transferId(), current.first.from(), reason);
+            LOG.atWarn().addKeyValue("node", self)
+                    .log("abandoning snapshot transfer {} from {}: {}",
+                            current.first.transferId(), current.first.from(), reason);
             current.writer.close();
             claims.release(current.first.snapshot());
             current = null;

@@ -21,6 +21,9 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * Membership changes and leadership transfers on the node thread: proposes them to the core, follows their
@@ -37,7 +40,7 @@ import java.util.concurrent.CompletableFuture;
  */
 final class MembershipTracker {
 
-    private static final System.Logger LOG = System.getLogger(MembershipTracker.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(MembershipTracker.class);
 
     /** A change appended at {@code index} in {@code term}, not yet known to be done. */
     private static final class PendingChange {
@@ -100,8 +103,8 @@ final class MembershipTracker {
         switch (raft.proposeConfigurationChange(change)) {
             case ProposeResult.Accepted accepted -> {
                 changes.add(new PendingChange(change, accepted.term(), accepted.firstIndex(), future, deadlineNanos));
-                LOG.log(System.Logger.Level.INFO, "{0}: proposed to {1} at index {2}", raft.id(), change,
-                        accepted.firstIndex());
+                LOG.atInfo().addKeyValue("node", raft.id())
+                        .log("proposed to {} at index {}", change, accepted.firstIndex());
                 // Dial a node being added before this turn's messages to it are sent.
                 followConfiguration(System.nanoTime());
             }
@@ -121,8 +124,8 @@ final class MembershipTracker {
                 }
                 long giveUp = Math.min(deadlineNanos, System.nanoTime() + transferWindowNanos);
                 transfers.add(new PendingTransfer(target, accepted.term(), future, giveUp));
-                LOG.log(System.Logger.Level.INFO, "{0}: transferring leadership of term {1} to {2}", raft.id(),
-                        accepted.term(), target);
+                LOG.atInfo().addKeyValue("node", raft.id())
+                        .log("transferring leadership of term {} to {}", accepted.term(), target);
             }
             case ProposeResult.Rejected rejected ->
                     fail(future, refusal(rejected, target, "transfer leadership to " + target));
@@ -206,8 +209,8 @@ final class MembershipTracker {
             return false;
         }
         if (entry.index() == change.index || change.jointCommitted) {
-            LOG.log(System.Logger.Level.INFO, "{0}: committed: {1}; configuration {2}", raft.id(),
-                    describe(change.change), committed);
+            LOG.atInfo().addKeyValue("node", raft.id())
+                    .log("committed: {}; configuration {}", describe(change.change), committed);
             complete(change.future, Memberships.of(raft.status(), committed, directory));
             return true;
         }
@@ -217,8 +220,8 @@ final class MembershipTracker {
     private boolean settle(PendingTransfer transfer, NodeStatus status, long nowNanos) {
         NodeId leader = status.leader();
         if (transfer.target.equals(leader)) {
-            LOG.log(System.Logger.Level.INFO, "{0}: leadership transferred to {1} (term {2})", raft.id(),
-                    transfer.target, status.term());
+            LOG.atInfo().addKeyValue("node", raft.id())
+                    .log("leadership transferred to {} (term {})", transfer.target, status.term());
             complete(transfer.future, Memberships.of(status, directory));
             return true;
         }
@@ -255,15 +258,14 @@ final class MembershipTracker {
         if (is.equals(was)) {
             return;
         }
-        System.Logger.Level level = is.equals("not a member") && was != null ? System.Logger.Level.WARNING
-                : System.Logger.Level.INFO;
+        Level level = is.equals("not a member") && was != null ? Level.WARN : Level.INFO;
         String advice = switch (is) {
             case "not a member" -> was == null
                     ? "; it takes no part until a leader adds it (as a learner)"
                     : "; removed from the cluster, it no longer votes nor receives the log (stop it, or add it again)";
             default -> "";
         };
-        LOG.log(level, "{0}: now {1} (configuration in force: {2}){3}", self, is, now, advice);
+        LOG.atLevel(level).addKeyValue("node", self).log("now {} (configuration in force: {}){}", is, now, advice);
     }
 
     static String part(ClusterConfiguration configuration, NodeId node) {

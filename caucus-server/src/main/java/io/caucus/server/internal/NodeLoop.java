@@ -30,6 +30,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The node thread (thesis §10.2.1): the only thread that touches the {@link RaftNode} and the {@link LogStore}.
@@ -62,7 +64,7 @@ import java.util.function.Supplier;
  */
 final class NodeLoop {
 
-    private static final System.Logger LOG = System.getLogger(NodeLoop.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(NodeLoop.class);
     /** Ready rounds per turn before the inbox is looked at again, so a busy core does not starve inputs. */
     private static final int MAX_READY_ROUNDS_PER_TURN = 16;
     /** How often pending requests are checked against their deadlines (timeouts fire this late at most). */
@@ -273,7 +275,7 @@ final class NodeLoop {
                 wake();
             }
         } catch (InterruptedException e) {
-            LOG.log(System.Logger.Level.WARNING, "{0}: the node thread was interrupted; stopping", raft.id());
+            LOG.atWarn().addKeyValue("node", raft.id()).log("the node thread was interrupted; stopping");
             finish();
         } catch (RuntimeException | Error e) {
             // A storage write failed (disk full, I/O error) or an invariant broke: nothing more may be written.
@@ -488,8 +490,8 @@ final class NodeLoop {
         try {
             raft.compact(snapshot);
         } catch (IllegalArgumentException e) {
-            LOG.log(System.Logger.Level.WARNING, "{0}: not compacting the log to snapshot {1}: {2}", raft.id(),
-                    snapshot.lastIncludedIndex(), e.getMessage());
+            LOG.atWarn().addKeyValue("node", raft.id())
+                    .log("not compacting the log to snapshot {}: {}", snapshot.lastIncludedIndex(), e.getMessage());
         }
     }
 
@@ -504,8 +506,8 @@ final class NodeLoop {
         long term = raft.term();
         NodeId leader = raft.leader();
         if (leadingTerm != 0 && (role != Role.LEADER || term != leadingTerm)) {
-            LOG.log(System.Logger.Level.INFO, "{0}: no longer leader of term {1} (now {2} in term {3}, leader {4})",
-                    raft.id(), leadingTerm, role, term, leader);
+            LOG.atInfo().addKeyValue("node", raft.id())
+                    .log("no longer leader of term {} (now {} in term {}, leader {})", leadingTerm, role, term, leader);
             leadingTerm = 0;
             onLeadershipLost.run();
             completions.fail(futuresOf(pending.takeAllProposals()), () -> new OutcomeUnknownException(
@@ -513,13 +515,13 @@ final class NodeLoop {
         }
         if (role == Role.LEADER && leadingTerm == 0) {
             leadingTerm = term;
-            LOG.log(System.Logger.Level.INFO, "{0}: won the election, leader of term {1}", raft.id(), term);
+            LOG.atInfo().addKeyValue("node", raft.id()).log("won the election, leader of term {}", term);
         } else if (role != lastRole && lastRole == Role.CANDIDATE) {
-            LOG.log(System.Logger.Level.INFO, "{0}: lost the election of term {1}; now {2}, leader {3}",
-                    raft.id(), lastTerm, role, leader);
+            LOG.atInfo().addKeyValue("node", raft.id())
+                    .log("lost the election of term {}; now {}, leader {}", lastTerm, role, leader);
         }
         if (!Objects.equals(leader, lastLeader) && leader != null && !leader.equals(raft.id())) {
-            LOG.log(System.Logger.Level.INFO, "{0}: leader of term {1} is {2}", raft.id(), term, leader);
+            LOG.atInfo().addKeyValue("node", raft.id()).log("leader of term {} is {}", term, leader);
         }
         lastRole = role;
         lastLeader = leader;

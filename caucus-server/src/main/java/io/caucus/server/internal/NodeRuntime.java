@@ -39,6 +39,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A running node: wires the core, the store, the transport and the three threads together (see
@@ -46,7 +48,7 @@ import java.util.function.Function;
  */
 public final class NodeRuntime implements CaucusNode {
 
-    private static final System.Logger LOG = System.getLogger(NodeRuntime.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(NodeRuntime.class);
     /** How long close() waits for each thread before interrupting it. */
     private static final Duration STOP_WAIT = Duration.ofSeconds(5);
 
@@ -184,9 +186,10 @@ public final class NodeRuntime implements CaucusNode {
             throw new UncheckedIOException("cannot restore the state machine from snapshot "
                     + base.lastIncludedIndex(), e);
         }
-        LOG.log(System.Logger.Level.INFO, "{0}: restored the state machine from snapshot {1}/t{2} in {3} ms",
-                settings.id(), base.lastIncludedIndex(), base.lastIncludedTerm(),
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        LOG.atInfo().addKeyValue("node", settings.id())
+                .log("restored the state machine from snapshot {}/t{} in {} ms",
+                        base.lastIncludedIndex(), base.lastIncludedTerm(),
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         return base.lastIncludedIndex();
     }
 
@@ -245,9 +248,9 @@ public final class NodeRuntime implements CaucusNode {
             throw e;
         }
         // Read the log here, before the node thread starts: from then on it is the store's only reader.
-        LOG.log(System.Logger.Level.INFO, "{0}: starting; peers {1}, bootstrap configuration {2}, recovered {3}, "
-                + "log up to {4}", settings.id(), settings.peers(), bootstrap, store.recoveredHardState(),
-                store.log().lastIndex());
+        LOG.atInfo().addKeyValue("node", settings.id())
+                .log("starting; peers {}, bootstrap configuration {}, recovered {}, log up to {}",
+                        settings.peers(), bootstrap, store.recoveredHardState(), store.log().lastIndex());
         runtime.loop.finished().whenComplete((ignored, error) -> runtime.afterTurnsEnded());
         runtime.loop.start();
         return runtime;
@@ -457,11 +460,11 @@ public final class NodeRuntime implements CaucusNode {
      */
     private void fail(Throwable cause) {
         if (lifecycle.fail(cause)) {
-            LOG.log(System.Logger.Level.ERROR, settings.id() + " stopped accepting requests after a failure in "
-                    + Thread.currentThread().getName() + ": " + cause
-                    + "; durable data is untouched, restart the node once the cause is fixed", cause);
+            LOG.atError().addKeyValue("node", settings.id()).setCause(cause).log("stopped accepting requests after "
+                    + "a failure in {}: {}; durable data is untouched, restart the node once the cause is fixed",
+                    Thread.currentThread().getName(), cause);
         } else {
-            LOG.log(System.Logger.Level.DEBUG, settings.id() + ": a further failure after stopping", cause);
+            LOG.atDebug().addKeyValue("node", settings.id()).setCause(cause).log("a further failure after stopping");
         }
         if (loop != null) {
             loop.wake();
@@ -504,14 +507,14 @@ public final class NodeRuntime implements CaucusNode {
             if (nodeStopped) {
                 store.close();
             } else {
-                LOG.log(System.Logger.Level.ERROR, "{0}: the node thread did not stop; the store is left open",
-                        settings.id());
+                LOG.atError().addKeyValue("node", settings.id())
+                        .log("the node thread did not stop; the store is left open");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             transport.close();
         }
-        LOG.log(System.Logger.Level.INFO, "{0}: closed", settings.id());
+        LOG.atInfo().addKeyValue("node", settings.id()).log("closed");
     }
 
     /** Waits (bounded) for the node's last turn; false if it did not end, or if called from that very thread. */
@@ -523,8 +526,8 @@ public final class NodeRuntime implements CaucusNode {
             loop.finished().get(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             return true;
         } catch (ExecutionException | TimeoutException e) {
-            LOG.log(System.Logger.Level.WARNING, "{0}: the node thread did not end its last turn within {1}",
-                    settings.id(), STOP_WAIT);
+            LOG.atWarn().addKeyValue("node", settings.id())
+                    .log("the node thread did not end its last turn within {}", STOP_WAIT);
             return false;
         }
     }
@@ -550,8 +553,7 @@ public final class NodeRuntime implements CaucusNode {
         }
         thread.join(STOP_WAIT.toMillis());
         if (thread.isAlive()) {
-            LOG.log(System.Logger.Level.WARNING, "{0} did not stop within {1}; interrupting it", thread.getName(),
-                    STOP_WAIT);
+            LOG.warn("{} did not stop within {}; interrupting it", thread.getName(), STOP_WAIT);
             thread.interrupt();
             thread.join(STOP_WAIT.toMillis());
         }

@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The leader's side of InstallSnapshot (Raft paper §7): when the core sends a follower an InstallSnapshot, the
@@ -30,7 +32,7 @@ import java.util.zip.CRC32C;
  */
 final class OutgoingSnapshots implements AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(OutgoingSnapshots.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(OutgoingSnapshots.class);
 
     private final NodeId self;
     private final SnapshotStore store;
@@ -148,8 +150,8 @@ final class OutgoingSnapshots implements AutoCloseable {
                 transfers.remove(message.to(), this);
             }
             if (failure != null && !isCancelled()) {
-                LOG.log(System.Logger.Level.WARNING, "{0}: snapshot transfer to {1} failed, it will start over: {2}",
-                        self, message.to(), failure);
+                LOG.atWarn().addKeyValue("node", self)
+                        .log("snapshot transfer to {} failed, it will start over: {}", message.to(), failure);
                 onFailure.accept(message.to());
             }
         }
@@ -190,9 +192,10 @@ final class OutgoingSnapshots implements AutoCloseable {
             }
             String failure = awaitInstalled();
             if (failure == null) {
-                LOG.log(System.Logger.Level.INFO, "{0}: sent snapshot {1}/t{2} ({3} bytes) to {4} in {5} ms", self,
-                        message.snapshot().lastIncludedIndex(), message.snapshot().lastIncludedTerm(), offset,
-                        message.to(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+                LOG.atInfo().addKeyValue("node", self)
+                        .log("sent snapshot {}/t{} ({} bytes) to {} in {} ms",
+                                message.snapshot().lastIncludedIndex(), message.snapshot().lastIncludedTerm(), offset,
+                                message.to(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
             }
             return failure;
         }

@@ -7,6 +7,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where each node's Raft traffic goes. A configuration entry holds only node ids (Raft paper §6 leaves
@@ -15,6 +17,8 @@ import java.util.function.Function;
  * then the embedder's resolver (caucus-kv re-reads its cluster file). Thread-safe.
  */
 public final class PeerDirectory {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PeerDirectory.class);
 
     /** A resolver that knows nothing beyond the start-up addresses. */
     public static final Function<NodeId, Optional<InetSocketAddress>> NO_RESOLVER = id -> Optional.empty();
@@ -39,8 +43,7 @@ public final class PeerDirectory {
             resolved = resolver.apply(node);
         } catch (RuntimeException e) {
             // An unreadable address source must not stop the node: the caller retries later.
-            System.getLogger(PeerDirectory.class.getName()).log(System.Logger.Level.WARNING,
-                    "cannot resolve the address of {0}: {1}", node, e.toString());
+            LOG.warn("cannot resolve the address of {}: {}", node, e.toString());
             return Optional.empty();
         }
         resolved.ifPresent(found -> known.putIfAbsent(node, found));

@@ -18,6 +18,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The snapshot thread ({@code caucus-snapshot-<id>}): writes a state machine view captured on the apply thread
@@ -30,7 +32,7 @@ import java.util.function.LongFunction;
  */
 final class SnapshotTaker implements Runnable {
 
-    private static final System.Logger LOG = System.getLogger(SnapshotTaker.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotTaker.class);
     /** How long to wait for the node thread to answer the metadata request. */
     private static final long METADATA_WAIT_SECONDS = 30;
 
@@ -109,8 +111,9 @@ final class SnapshotTaker implements Runnable {
             if (claims.covered(metadata.lastIncludedIndex()) || !claims.claim(metadata)) {
                 // The leader's snapshot at or beyond this index arrived meanwhile: it serves instead.
                 SnapshotMetadata latest = store.latest().orElse(metadata);
-                LOG.log(System.Logger.Level.DEBUG, "{0}: not taking snapshot {1}: {2} is as new", self,
-                        metadata.lastIncludedIndex(), latest.lastIncludedIndex());
+                LOG.atDebug().addKeyValue("node", self)
+                        .log("not taking snapshot {}: {} is as new",
+                                metadata.lastIncludedIndex(), latest.lastIncludedIndex());
                 job.futures().forEach(future -> future.complete(latest));
                 return;
             }
@@ -123,15 +126,16 @@ final class SnapshotTaker implements Runnable {
             } finally {
                 claims.release(metadata);
             }
-            LOG.log(System.Logger.Level.INFO, "{0}: took snapshot {1}/t{2} ({3} bytes) in {4} ms", self,
-                    metadata.lastIncludedIndex(), metadata.lastIncludedTerm(), bytes,
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            LOG.atInfo().addKeyValue("node", self)
+                    .log("took snapshot {}/t{} ({} bytes) in {} ms",
+                            metadata.lastIncludedIndex(), metadata.lastIncludedTerm(), bytes,
+                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
             compact.accept(metadata);
             job.futures().forEach(future -> future.complete(metadata));
         } catch (ExecutionException | TimeoutException | IOException | RuntimeException e) {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-            LOG.log(System.Logger.Level.WARNING, self + ": snapshot at index " + job.index()
-                    + " abandoned; the log is not compacted this time: " + cause, cause);
+            LOG.atWarn().addKeyValue("node", self).setCause(cause)
+                    .log("snapshot at index {} abandoned; the log is not compacted this time: {}", job.index(), cause);
             fail(job, cause);
         } finally {
             busy.set(false);

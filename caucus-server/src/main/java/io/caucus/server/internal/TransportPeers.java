@@ -8,6 +8,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the transport's peers equal to the members of the configuration in force plus the leader this node
@@ -28,7 +30,7 @@ final class TransportPeers {
         Set<NodeId> peers();
     }
 
-    private static final System.Logger LOG = System.getLogger(TransportPeers.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(TransportPeers.class);
     private static final long RESOLVE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final NodeId self;
@@ -63,8 +65,8 @@ final class TransportPeers {
         for (NodeId peer : new HashSet<>(links.peers())) {
             if (!wanted.contains(peer)) {
                 links.removePeer(peer);
-                LOG.log(System.Logger.Level.INFO, "{0}: stopped talking to {1}: not a member of {2}", self, peer,
-                        configuration);
+                LOG.atInfo().addKeyValue("node", self)
+                        .log("stopped talking to {}: not a member of {}", peer, configuration);
             }
         }
         unresolved.retainAll(wanted);
@@ -79,11 +81,11 @@ final class TransportPeers {
             if (address.isPresent()) {
                 links.addPeer(peer, address.get());
                 unresolved.remove(peer);
-                LOG.log(System.Logger.Level.INFO, "{0}: talking to {1} at {2}", self, peer, address.get());
+                LOG.atInfo().addKeyValue("node", self).log("talking to {} at {}", peer, address.get());
             } else if (unresolved.add(peer)) {
-                LOG.log(System.Logger.Level.WARNING, "{0}: the configuration names {1} but its Raft address is "
-                        + "unknown here, so this node cannot reach it; add it to this node's address list "
-                        + "(caucus-kv: the cluster file)", self, peer);
+                LOG.atWarn().addKeyValue("node", self)
+                        .log("the configuration names {} but its Raft address is unknown here, so this node cannot "
+                                + "reach it; add it to this node's address list (caucus-kv: the cluster file)", peer);
             }
         }
         nextResolveNanos = nowNanos + RESOLVE_RETRY_NANOS;

@@ -10,6 +10,7 @@ import io.caucus.kv.cluster.KvBackend;
 import io.caucus.kv.cluster.LeaderForwarder;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ClientLimits;
+import io.caucus.kv.config.NodeTls;
 import io.caucus.kv.protocol.Acl;
 import io.caucus.kv.protocol.KvMetrics;
 import io.caucus.kv.protocol.RespCodec;
@@ -19,6 +20,7 @@ import io.caucus.kv.cluster.ExpirySweeper;
 import io.caucus.kv.state.StateDigest;
 import io.caucus.server.CaucusNode;
 import io.caucus.transport.NettyIo;
+import io.caucus.transport.tls.TlsSource;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -72,6 +74,12 @@ public final class KvServer implements AutoCloseable {
      */
     KvServer(ClusterConfig config, ClusterConfig.Node self, CaucusNode node, Supplier<StateDigest> digest,
              LongSupplier nextExpiryMillis) throws IOException {
+        this(config, self, node, digest, nextExpiryMillis, NodeTls.load(config, self.id()));
+    }
+
+    /** As above, with the node's TLS material already read. */
+    private KvServer(ClusterConfig config, ClusterConfig.Node self, CaucusNode node, Supplier<StateDigest> digest,
+                     LongSupplier nextExpiryMillis, NodeTls tls) throws IOException {
         ClusterConfig.Tunables tunables = config.tunables();
         this.node = node;
         this.acceptors = NettyIo.newGroup(1, new DefaultThreadFactory("caucus-resp-accept", true));
@@ -81,14 +89,14 @@ public final class KvServer implements AutoCloseable {
                 new DefaultThreadFactory("caucus-resp", true)) : node.eventLoop();
         this.retries = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("caucus-kv-retries").factory());
-        this.forwarder = new LeaderForwarder(workers, config.clientAuth().nodePassword());
+        this.forwarder = new LeaderForwarder(workers, config.clientAuth().nodePassword(), tls.client());
         KvMetrics metrics = new KvMetrics(node::metrics);
         this.metrics = metrics;
         ClusterDirectory directory = new ClusterDirectory(config);
         KvBackend backend = new ClusterBackend(node, directory, forwarder, retries, tunables.requestTimeout());
         Channel bound = null;
         try {
-            bound = bindClientPort(self, backend, metrics, Acl.of(config.clientAuth()), config.clientLimits());
+            bound = bindClientPort(self, backend, metrics, Acl.of(config.clientAuth()), config.clientLimits(), tls.client());
             this.admin = new AdminHttpServer(self.http(), node::status, metrics,
                     new MembershipEndpoints(node, directory, tunables.requestTimeout()),
                     new SnapshotEndpoint(node, SNAPSHOT_WAIT), digest);
@@ -117,6 +125,7 @@ public final class KvServer implements AutoCloseable {
      */
     public static KvServer start(ClusterConfig config, NodeId id, Path dataDirectory, boolean join) {
         ClusterConfig.Node self = config.node(id);
+        NodeTls tls = NodeTls.load(config, id); // before anything starts: bad material stops the node here
         ClusterConfig.Tunables tunables = config.tunables();
         ClusterDirectory addresses = new ClusterDirectory(config);
         KvStateMachine stateMachine = new KvStateMachine(tunables.maxSessions());
@@ -136,7 +145,7 @@ public final class KvServer implements AutoCloseable {
                 .snapshotOptions(tunables.snapshots())
                 .start();
         try {
-            return new KvServer(config, self, node, stateMachine::digest, stateMachine::nextExpiryMillis);
+            return new KvServer(config, self, node, stateMachine::digest, stateMachine::nextExpiryMillis, tls);
         } catch (IOException | RuntimeException e) {
             node.close();
             throw new UncheckedIOException("cannot start " + id + ": " + e.getMessage(),
@@ -145,12 +154,12 @@ public final class KvServer implements AutoCloseable {
     }
 
     /**
-     * Binds the Redis port. Each connection: an idle timer (if configured), the decoder with the request limits, the
+     * Binds the Redis port. Each connection: TLS (if configured), an idle timer (if configured), the decoder with the request limits, the
      * reply encoder, the connection's handler; beyond maxClientConnections, a connection is answered Redis's
      * {@code ERR max number of clients reached} and closed.
      */
     private Channel bindClientPort(ClusterConfig.Node self, KvBackend backend, KvMetrics metrics, Acl acl,
-                                   ClientLimits limits) {
+                                   ClientLimits limits, TlsSource tls) {
         AtomicInteger open = metrics.clientConnections();
         try {
             return new ServerBootstrap().group(acceptors, workers).channel(NettyIo.serverChannel(workers))
@@ -161,6 +170,10 @@ public final class KvServer implements AutoCloseable {
                         protected void initChannel(SocketChannel channel) {
                             open.incrementAndGet();
                             channel.closeFuture().addListener(closed -> open.decrementAndGet());
+                            if (tls != null) {
+                                // Each connection takes the current certificate; one already open keeps its own.
+                                channel.pipeline().addLast(tls.serverContext().newHandler(channel.alloc()));
+                            }
                             if (open.get() > limits.maxClientConnections()) {
                                 metrics.limitHit("connections");
                                 channel.pipeline().addLast(new RedisEncoder(), new RefuseConnection());

@@ -18,17 +18,18 @@ import java.util.Map;
  *
  * @param clientLimits bounds on what a client of the Redis port can make a node hold
  * @param clientAuth   the users of the Redis port (none: open)
+ * @param tls          TLS of each kind of port (none: plaintext)
  */
 public record ClusterConfig(Path source, List<Node> nodes, Tunables tunables, ClientLimits clientLimits,
-                            ClientAuth clientAuth) {
+                            ClientAuth clientAuth, TlsConfig tls) {
 
     public ClusterConfig {
         nodes = List.copyOf(nodes);
     }
 
-    /** A cluster with the default client limits and an open Redis port. */
+    /** A cluster with the default client limits, an open Redis port and no TLS. */
     public ClusterConfig(Path source, List<Node> nodes, Tunables tunables) {
-        this(source, nodes, tunables, ClientLimits.DEFAULTS, ClientAuth.OPEN);
+        this(source, nodes, tunables, ClientLimits.DEFAULTS, ClientAuth.OPEN, TlsConfig.NONE);
     }
 
     /** One server: its id and the three addresses it listens on. */

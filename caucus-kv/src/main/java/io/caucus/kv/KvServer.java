@@ -20,6 +20,7 @@ import io.caucus.kv.cluster.ExpirySweeper;
 import io.caucus.kv.state.StateDigest;
 import io.caucus.server.CaucusNode;
 import io.caucus.transport.NettyIo;
+import io.caucus.transport.TransportOptions;
 import io.caucus.transport.tls.TlsSource;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.bootstrap.ServerBootstrap;
@@ -143,6 +144,7 @@ public final class KvServer implements AutoCloseable {
                 .requestTimeout(tunables.requestTimeout())
                 .proposalLinger(tunables.proposalLinger())
                 .snapshotOptions(tunables.snapshots())
+                .transportOptions(TransportOptions.defaults().withTls(tls.peer()))
                 .start();
         try {
             return new KvServer(config, self, node, stateMachine::digest, stateMachine::nextExpiryMillis, tls);

@@ -267,6 +267,7 @@ final class PeerLink {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        PeerIdentity.addTls(ch, options, true);
                         ch.pipeline().addLast(
                                 FrameParser.lengthDecoder(options.maxFrameBytes()),
                                 FrameParser.INSTANCE,
@@ -375,6 +376,13 @@ final class PeerLink {
                 counters.handshakesRefusedByPeer.increment();
                 LOG.log(System.Logger.Level.ERROR, "{0}: {1} at {2} refused the connection: {3}", self, peer,
                         address, reply.getReason());
+                ctx.close();
+                return;
+            }
+            String mismatch = PeerIdentity.mismatch(ctx, peer, address);
+            if (mismatch != null) {
+                counters.handshakesRefused.increment();
+                LOG.log(System.Logger.Level.ERROR, "{0}: refusing {1} at {2}: {3}", self, peer, address, mismatch);
                 ctx.close();
                 return;
             }

@@ -99,8 +99,8 @@ public final class KvServer implements AutoCloseable {
         try {
             bound = bindClientPort(self, backend, metrics, Acl.of(config.clientAuth()), config.clientLimits(), tls.client());
             this.admin = new AdminHttpServer(self.http(), node::status, metrics,
-                    new MembershipEndpoints(node, directory, tunables.requestTimeout()),
-                    new SnapshotEndpoint(node, SNAPSHOT_WAIT), digest);
+                    new MembershipEndpoints(node, directory, tunables.requestTimeout(), tls.admin()),
+                    new SnapshotEndpoint(node, SNAPSHOT_WAIT), digest, tls.admin(), config.adminGuard());
         } catch (Exception e) { // Netty rethrows a BindException undeclared
             if (bound != null) {
                 bound.close().awaitUninterruptibly();
@@ -209,6 +209,11 @@ public final class KvServer implements AutoCloseable {
     /** The request, error and client-limit counters this server's ports report. */
     KvMetrics metrics() {
         return metrics;
+    }
+
+    /** Admin requests refused for want of a token or client certificate. */
+    long adminRefusedRequests() {
+        return admin.refusedRequests();
     }
 
     public CaucusNode node() {

@@ -28,8 +28,8 @@ public final class SnapshotEndpoint {
         this.wait = wait;
     }
 
-    void register(HttpServer server) {
-        server.createContext("/snapshot", this::handle);
+    com.sun.net.httpserver.HttpContext register(HttpServer server) {
+        return server.createContext("/snapshot", this::handle);
     }
 
     private void handle(HttpExchange exchange) throws IOException {

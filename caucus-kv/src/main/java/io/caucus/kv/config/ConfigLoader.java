@@ -35,7 +35,7 @@ public final class ConfigLoader {
             "snapshotThresholdEntries", "snapshotThresholdBytes", "snapshotChunkBytes", "snapshotChunksInFlight",
             "proposalLingerMicros", "clientIoThreads", "maxBulkBytes", "maxArrayElements", "maxRequestBytes",
             "maxPipelineCommands", "maxClientConnections", "clientIdleTimeoutMillis", "authTimeoutMillis",
-            "maxAuthFailures", "users", "nodePasswordFile", "tls");
+            "maxAuthFailures", "users", "nodePasswordFile", "tls", "adminTokenFile", "adminOpenPaths");
     private static final Set<String> NODE_FIELDS = Set.of("id", "raft", "client", "http");
     private static final Set<String> TLS_FIELDS = Set.of("peer", "client", "admin");
     private static final Set<String> TLS_PORT_FIELDS = Set.of("ca", "cert", "key", "clientAuth");
@@ -87,7 +87,53 @@ public final class ConfigLoader {
                     + tunables.heartbeatIntervalTicks());
         }
         return new ClusterConfig(file, nodes, tunables, clientLimits(where, top), clientAuth(file, top, nodes.size()),
-                tls(file, top.get("tls")));
+                tls(file, top.get("tls")), adminToken(file, top.get("adminTokenFile")),
+                adminOpenPaths(file, top.get("adminOpenPaths")));
+    }
+
+    /** The admin port's bearer token: the file's content without the line end; at least 16 characters. */
+    private static byte[] adminToken(Path file, Object value) {
+        if (value == null) {
+            return null;
+        }
+        if (!(value instanceof String text) || text.isBlank()) {
+            throw new ConfigException(file + ": field 'adminTokenFile': expected a file path, got " + describe(value));
+        }
+        Path path = resolve(file, "adminTokenFile", text);
+        String token;
+        try {
+            token = Files.readString(path).strip();
+        } catch (IOException e) {
+            throw new ConfigException(file + ": field 'adminTokenFile': cannot read " + path + ": " + e);
+        }
+        if (token.length() < 16 || token.chars().anyMatch(c -> c <= ' ')) {
+            throw new ConfigException(file + ": field 'adminTokenFile': " + path + " must hold one token of at least"
+                    + " 16 characters without spaces (e.g. from: openssl rand -hex 32)");
+        }
+        return token.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Set<String> adminOpenPaths(Path file, Object value) {
+        if (value == null) {
+            return io.caucus.kv.admin.AdminGuard.DEFAULT_OPEN_PATHS;
+        }
+        Set<String> known = Set.of("/health", "/metrics", "/status", "/digest");
+        if (!(value instanceof List<?> list) || !list.stream().allMatch(known::contains)) {
+            throw new ConfigException(file + ": field 'adminOpenPaths': expected a list of paths anyone may GET, among "
+                    + known.stream().sorted().toList() + ", got " + describe(value));
+        }
+        Set<String> paths = new HashSet<>();
+        list.forEach(path -> paths.add((String) path));
+        return paths;
+    }
+
+    private static Path resolve(Path file, String field, String text) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            return parent == null ? Path.of(text) : parent.resolve(text);
+        } catch (InvalidPathException e) {
+            throw new ConfigException(file + ": field '" + field + "': not a valid path: " + e.getMessage());
+        }
     }
 
     /**

@@ -59,6 +59,44 @@ public final class TlsContexts {
         return build(builder);
     }
 
+    /**
+     * The same material as a JDK {@link javax.net.ssl.SSLContext}, for servers and clients outside Netty (the admin
+     * port's HTTPS server, the command line's HTTP client): presents the chain, trusts the ca (or the JDK's default
+     * trust store without one).
+     */
+    public static javax.net.ssl.SSLContext jdk(TlsMaterial material) {
+        try {
+            java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
+            keys.load(null, null);
+            keys.setKeyEntry("node", material.key(), new char[0], chain(material));
+            javax.net.ssl.KeyManagerFactory keyManagers = javax.net.ssl.KeyManagerFactory.getInstance(
+                    javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+            keyManagers.init(keys, new char[0]);
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(keyManagers.getKeyManagers(), trustManagers(material.trusted()), null);
+            return context;
+        } catch (java.security.GeneralSecurityException | java.io.IOException e) {
+            throw new TlsException("cannot build a JDK TLS context: " + e.getMessage(), e);
+        }
+    }
+
+    /** Trust managers for {@code trusted}, or null (the JDK's default trust store) when it is empty. */
+    public static javax.net.ssl.TrustManager[] trustManagers(java.util.List<X509Certificate> trusted)
+            throws java.security.GeneralSecurityException, java.io.IOException {
+        if (trusted.isEmpty()) {
+            return null;
+        }
+        java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        for (int i = 0; i < trusted.size(); i++) {
+            store.setCertificateEntry("ca" + i, trusted.get(i));
+        }
+        javax.net.ssl.TrustManagerFactory factory = javax.net.ssl.TrustManagerFactory.getInstance(
+                javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(store);
+        return factory.getTrustManagers();
+    }
+
     private static X509Certificate[] chain(TlsMaterial material) {
         return material.chain().toArray(X509Certificate[]::new);
     }

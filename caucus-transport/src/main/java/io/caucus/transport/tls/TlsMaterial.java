@@ -59,6 +59,11 @@ public record TlsMaterial(PrivateKey key, List<X509Certificate> chain, List<X509
         return new TlsMaterial(key, chain, trusted);
     }
 
+    /** The certificates of a PEM file (a ca file, say); refuses, naming the file, one with none or anything else. */
+    public static List<X509Certificate> readCertificates(Path file) {
+        return certificates("ca", file);
+    }
+
     /** Every certificate in a PEM file; refuses a file with none or with anything else. */
     private static List<X509Certificate> certificates(String field, Path file) {
         List<X509Certificate> certificates = new ArrayList<>();

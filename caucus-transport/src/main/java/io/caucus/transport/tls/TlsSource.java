@@ -39,7 +39,8 @@ public final class TlsSource {
     private record Stamp(Path file, FileTime modified, long size) {
     }
 
-    private record Loaded(List<Stamp> stamps, TlsMaterial material, SslContext server, SslContext client) {
+    private record Loaded(List<Stamp> stamps, TlsMaterial material, SslContext server, SslContext client,
+                          javax.net.ssl.SSLContext jdk) {
     }
 
     private TlsSource(String name, TlsFiles files, Loaded first) {
@@ -71,6 +72,11 @@ public final class TlsSource {
     /** The context for a connection this node dials with the same material, re-read first if the files changed. */
     public SslContext clientContext() {
         return fresh().client();
+    }
+
+    /** The same material as a JDK context (both sides), re-read first if the files changed. */
+    public javax.net.ssl.SSLContext jdkContext() {
+        return fresh().jdk();
     }
 
     /** The certificates in use now (this node's first). */
@@ -115,7 +121,7 @@ public final class TlsSource {
     private static Loaded read(TlsFiles files, List<Stamp> stamps) {
         TlsMaterial material = TlsMaterial.load(files, Instant.now());
         return new Loaded(stamps, material, TlsContexts.server(material, files.clientAuth()),
-                TlsContexts.client(material));
+                TlsContexts.client(material), TlsContexts.jdk(material));
     }
 
     private static List<Stamp> stamps(TlsFiles files) {

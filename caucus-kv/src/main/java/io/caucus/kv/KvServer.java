@@ -144,7 +144,8 @@ public final class KvServer implements AutoCloseable {
                 .requestTimeout(tunables.requestTimeout())
                 .proposalLinger(tunables.proposalLinger())
                 .snapshotOptions(tunables.snapshots())
-                .transportOptions(TransportOptions.defaults().withTls(tls.peer()))
+                .transportOptions(TransportOptions.defaults().withMaxFrameBytes(config.maxPeerFrameBytes())
+                        .withTls(tls.peer()))
                 .start();
         try {
             return new KvServer(config, self, node, stateMachine::digest, stateMachine::nextExpiryMillis, tls);

@@ -117,6 +117,21 @@ class AdminSecurityTest {
     }
 
     @Test
+    void aBodyOverTheLimitIsRefusedBeforeItIsRead() throws Exception {
+        start("none");
+        HttpRequest request = HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + httpPort + "/members"))
+                .header("Authorization", "Bearer " + TOKEN)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[65 * 1024])).build();
+        try (HttpClient client = HttpClient.newBuilder().sslContext(tls.sslContext(null)).build()) {
+            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(413);
+            assertThat(response.body()).contains("request body larger than adminMaxBodyBytes (65536 bytes)");
+        }
+        assertThat(server.metrics().limitHits("admin_body")).isEqualTo(1);
+        assertThat(call(tls.sslContext(null), "GET", "/health", null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void aPlaintextClientGetsNoAnswer() throws Exception {
         start("none");
         try (HttpClient client = HttpClient.newHttpClient()) {

@@ -20,11 +20,14 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * @param token      the bearer token, or null for none
  * @param byCertificate whether a verified client certificate authenticates a request
  * @param openPaths  paths any client may GET
+ * @param maxBodyBytes the largest request body taken; a larger announced one is answered 413 before it is read,
+ *                   and a chunked one is cut off (and the connection closed) once it passes this
  */
-public record AdminGuard(byte[] token, boolean byCertificate, Set<String> openPaths) {
+public record AdminGuard(byte[] token, boolean byCertificate, Set<String> openPaths, int maxBodyBytes) {
 
     public static final Set<String> DEFAULT_OPEN_PATHS = Set.of("/health", "/metrics");
-    public static final AdminGuard OPEN = new AdminGuard(null, false, DEFAULT_OPEN_PATHS);
+    public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+    public static final AdminGuard OPEN = new AdminGuard(null, false, DEFAULT_OPEN_PATHS, DEFAULT_MAX_BODY_BYTES);
 
     public AdminGuard {
         openPaths = Set.copyOf(openPaths);
@@ -35,11 +38,24 @@ public record AdminGuard(byte[] token, boolean byCertificate, Set<String> openPa
         return token != null || byCertificate;
     }
 
-    /** The filter that enforces this on every admin context, counting refusals in {@code refused}. */
-    Filter filter(LongAdder refused) {
+    /**
+     * The filter that enforces this on every admin context, counting refusals in {@code refused} and bodies over
+     * the limit with {@code oversize}.
+     */
+    Filter filter(LongAdder refused, Runnable oversize) {
         return new Filter() {
             @Override
             public void doFilter(HttpExchange exchange, Chain chain) throws IOException {
+                String length = exchange.getRequestHeaders().getFirst("Content-Length");
+                if (length != null && !withinLimit(length)) {
+                    oversize.run();
+                    exchange.getResponseHeaders().set("Connection", "close");
+                    AdminHttpServer.respond(exchange, 413, "application/json", AdminJson.write(Map.of("error",
+                            "request body larger than adminMaxBodyBytes (" + maxBodyBytes + " bytes)")));
+                    exchange.close();
+                    return;
+                }
+                exchange.setStreams(new LimitedInput(exchange.getRequestBody(), maxBodyBytes, oversize), null);
                 if (allows(exchange)) {
                     chain.doFilter(exchange);
                     return;
@@ -57,6 +73,49 @@ public record AdminGuard(byte[] token, boolean byCertificate, Set<String> openPa
                 return "admin authentication";
             }
         };
+    }
+
+    private boolean withinLimit(String contentLength) {
+        try {
+            return Long.parseLong(contentLength.strip()) <= maxBodyBytes;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** A request body that fails (and so closes the connection) once it passes the limit, for chunked bodies. */
+    private static final class LimitedInput extends java.io.FilterInputStream {
+        private final int limit;
+        private final Runnable oversize;
+        private long read;
+
+        LimitedInput(java.io.InputStream in, int limit, Runnable oversize) {
+            super(in);
+            this.limit = limit;
+            this.oversize = oversize;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            count(b < 0 ? 0 : 1);
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            int n = super.read(buffer, offset, length);
+            count(Math.max(n, 0));
+            return n;
+        }
+
+        private void count(int n) throws IOException {
+            read += n;
+            if (read > limit) {
+                oversize.run();
+                throw new IOException("request body larger than adminMaxBodyBytes (" + limit + " bytes)");
+            }
+        }
     }
 
     private boolean allows(HttpExchange exchange) {

@@ -96,7 +96,7 @@ public final class AdminHttpServer implements AutoCloseable {
         contexts.add(server.createContext("/", exchange -> respond(exchange, 404, "application/json", AdminJson.write(
                 Map.of("error", "not found; try /status, /health, /metrics, /digest, /members, /leader/transfer or"
                         + " /snapshot")))));
-        Filter filter = guard.filter(refusedRequests);
+        Filter filter = guard.filter(refusedRequests, () -> metrics.limitHit("admin_body"));
         contexts.forEach(context -> context.getFilters().add(filter));
         server.start();
     }

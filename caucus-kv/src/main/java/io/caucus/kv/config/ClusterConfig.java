@@ -23,9 +23,12 @@ import io.caucus.kv.admin.AdminGuard;
  * @param tls          TLS of each kind of port (none: plaintext)
  * @param adminToken   the admin port's bearer token (adminTokenFile's content), or null for none
  * @param adminOpenPaths paths of the admin port anyone may GET when it requires credentials
+ * @param adminMaxBodyBytes the largest request body the admin port takes
+ * @param maxPeerFrameBytes the largest frame the Raft port takes, refused at its length prefix
  */
 public record ClusterConfig(Path source, List<Node> nodes, Tunables tunables, ClientLimits clientLimits,
-                            ClientAuth clientAuth, TlsConfig tls, byte[] adminToken, Set<String> adminOpenPaths) {
+                            ClientAuth clientAuth, TlsConfig tls, byte[] adminToken, Set<String> adminOpenPaths,
+                            int adminMaxBodyBytes, int maxPeerFrameBytes) {
 
     public ClusterConfig {
         nodes = List.copyOf(nodes);
@@ -35,7 +38,8 @@ public record ClusterConfig(Path source, List<Node> nodes, Tunables tunables, Cl
     /** A cluster with the default client limits, an open Redis port and no TLS. */
     public ClusterConfig(Path source, List<Node> nodes, Tunables tunables) {
         this(source, nodes, tunables, ClientLimits.DEFAULTS, ClientAuth.OPEN, TlsConfig.NONE, null,
-                AdminGuard.DEFAULT_OPEN_PATHS);
+                AdminGuard.DEFAULT_OPEN_PATHS, AdminGuard.DEFAULT_MAX_BODY_BYTES,
+                io.caucus.transport.TransportOptions.DEFAULT_MAX_FRAME_BYTES);
     }
 
     /** One server: its id and the three addresses it listens on. */
@@ -130,7 +134,7 @@ public record ClusterConfig(Path source, List<Node> nodes, Tunables tunables, Cl
     public AdminGuard adminGuard() {
         boolean byCertificate = tls.admin() != null
                 && tls.admin().clientAuth() != io.caucus.transport.tls.TlsFiles.ClientAuthMode.NONE;
-        return new AdminGuard(adminToken, byCertificate, adminOpenPaths);
+        return new AdminGuard(adminToken, byCertificate, adminOpenPaths, adminMaxBodyBytes);
     }
 
     public Path dataDirectoryOf(NodeId id) {

@@ -35,7 +35,8 @@ public final class ConfigLoader {
             "snapshotThresholdEntries", "snapshotThresholdBytes", "snapshotChunkBytes", "snapshotChunksInFlight",
             "proposalLingerMicros", "clientIoThreads", "maxBulkBytes", "maxArrayElements", "maxRequestBytes",
             "maxPipelineCommands", "maxClientConnections", "clientIdleTimeoutMillis", "authTimeoutMillis",
-            "maxAuthFailures", "users", "nodePasswordFile", "tls", "adminTokenFile", "adminOpenPaths");
+            "maxAuthFailures", "users", "nodePasswordFile", "tls", "adminTokenFile", "adminOpenPaths",
+            "adminMaxBodyBytes", "maxPeerFrameBytes");
     private static final Set<String> NODE_FIELDS = Set.of("id", "raft", "client", "http");
     private static final Set<String> TLS_FIELDS = Set.of("peer", "client", "admin");
     private static final Set<String> TLS_PORT_FIELDS = Set.of("ca", "cert", "key", "clientAuth");
@@ -88,7 +89,11 @@ public final class ConfigLoader {
         }
         return new ClusterConfig(file, nodes, tunables, clientLimits(where, top), clientAuth(file, top, nodes.size()),
                 tls(file, top.get("tls")), adminToken(file, top.get("adminTokenFile")),
-                adminOpenPaths(file, top.get("adminOpenPaths")));
+                adminOpenPaths(file, top.get("adminOpenPaths")),
+                (int) integer(where, top, "adminMaxBodyBytes", io.caucus.kv.admin.AdminGuard.DEFAULT_MAX_BODY_BYTES,
+                        1024, 64 << 20),
+                (int) integer(where, top, "maxPeerFrameBytes", io.caucus.transport.TransportOptions.DEFAULT_MAX_FRAME_BYTES,
+                        4 << 20, 1 << 30));
     }
 
     /** The admin port's bearer token: the file's content without the line end; at least 16 characters. */

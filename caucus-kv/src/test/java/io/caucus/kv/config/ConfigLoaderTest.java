@@ -88,6 +88,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void peerFrameAndAdminBodyLimitsAreReadAndBounded() {
+        ClusterConfig config = ConfigLoader.parse(FILE, NODES + "maxPeerFrameBytes: 8388608\nadminMaxBodyBytes: 4096\n");
+        assertThat(config.maxPeerFrameBytes()).isEqualTo(8 << 20);
+        assertThat(config.adminGuard().maxBodyBytes()).isEqualTo(4096);
+        assertThat(ConfigLoader.parse(FILE, NODES).maxPeerFrameBytes()).isEqualTo(16 << 20);
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES + "maxPeerFrameBytes: 1000\n"))
+                .hasMessageContaining("field 'maxPeerFrameBytes': must be between 4194304 and 1073741824, got 1000");
+    }
+
+    @Test
     void tlsMistakesAreRefusedByName() {
         assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES + "tls: {redis: {cert: a, key: b}}\n"))
                 .hasMessageContaining("tls: unknown field 'redis'");

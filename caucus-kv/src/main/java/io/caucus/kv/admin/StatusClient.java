@@ -2,7 +2,6 @@ package io.caucus.kv.admin;
 
 import io.caucus.kv.config.HostPort;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

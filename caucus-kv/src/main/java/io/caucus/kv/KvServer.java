@@ -34,6 +34,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.redis.ErrorRedisMessage;
 import io.netty.handler.codec.redis.RedisEncoder;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -175,7 +176,8 @@ public final class KvServer implements AutoCloseable {
                             channel.closeFuture().addListener(closed -> open.decrementAndGet());
                             if (tls != null) {
                                 // Each connection takes the current certificate; one already open keeps its own.
-                                channel.pipeline().addLast(tls.serverContext().newHandler(channel.alloc()));
+                                channel.pipeline().addLast(tls.serverContext().newHandler(channel.alloc()),
+                                        new CountFailedHandshakes(metrics));
                             }
                             if (open.get() > limits.maxClientConnections()) {
                                 metrics.limitHit("connections");
@@ -204,6 +206,26 @@ public final class KvServer implements AutoCloseable {
             ctx.channel().config().setAutoRead(false);
             ctx.writeAndFlush(new ErrorRedisMessage("ERR max number of clients reached"))
                     .addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** Counts TLS handshakes that fail on the Redis port (plaintext clients, unknown CAs, missing certificates). */
+    private static final class CountFailedHandshakes extends ChannelInboundHandlerAdapter {
+        private final KvMetrics metrics;
+
+        CountFailedHandshakes(KvMetrics metrics) {
+            this.metrics = metrics;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+            if (event instanceof SslHandshakeCompletionEvent completion) {
+                if (!completion.isSuccess()) {
+                    metrics.limitHit("tls_handshake");
+                }
+                ctx.pipeline().remove(this);
+            }
+            ctx.fireUserEventTriggered(event);
         }
     }
 

@@ -78,10 +78,12 @@ class ClientTlsIT {
                 + "tls:\n  client: " + tls.portYaml(clientAuth) + "\n");
     }
 
+    private KvServer server;
+
     private void start(String clientAuth) throws Exception {
         ClusterConfig config = config(clientAuth);
         FakeNode node = new FakeNode("n1");
-        KvServer server = new KvServer(config, config.node("n1"), node, node.stateMachine::digest,
+        server = new KvServer(config, config.node("n1"), node, node.stateMachine::digest,
                 node.stateMachine::nextExpiryMillis);
         toClose.add(server);
     }
@@ -129,6 +131,7 @@ class ClientTlsIT {
         toClose.add(plain);
         assertThat(plain.call("PING")).isEqualTo(CLOSED);
         assertThat(redisCli("PING")).isEqualTo("PONG"); // and the port still serves TLS clients
+        assertThat(server.metrics().limitHits("tls_handshake")).isEqualTo(1);
     }
 
     @Test

@@ -11,6 +11,7 @@ import io.caucus.kv.cluster.KvBackend;
 import io.caucus.kv.cluster.LeaderForwarder;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ClientLimits;
+import io.caucus.kv.config.NodeTls;
 import io.caucus.kv.protocol.Acl;
 import io.caucus.kv.protocol.KvMetrics;
 import io.caucus.kv.protocol.RespCodec;
@@ -20,6 +21,8 @@ import io.caucus.kv.cluster.ExpirySweeper;
 import io.caucus.kv.state.StateDigest;
 import io.caucus.server.CaucusNode;
 import io.caucus.transport.NettyIo;
+import io.caucus.transport.TransportOptions;
+import io.caucus.transport.tls.TlsSource;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -32,6 +35,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.redis.ErrorRedisMessage;
 import io.netty.handler.codec.redis.RedisEncoder;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -73,6 +77,12 @@ public final class KvServer implements AutoCloseable {
      */
     KvServer(ClusterConfig config, ClusterConfig.Node self, CaucusNode node, Supplier<StateDigest> digest,
              LongSupplier nextExpiryMillis) throws IOException {
+        this(config, self, node, digest, nextExpiryMillis, NodeTls.load(config, self.id()));
+    }
+
+    /** As above, with the node's TLS material already read. */
+    private KvServer(ClusterConfig config, ClusterConfig.Node self, CaucusNode node, Supplier<StateDigest> digest,
+                     LongSupplier nextExpiryMillis, NodeTls tls) throws IOException {
         ClusterConfig.Tunables tunables = config.tunables();
         this.node = node;
         this.acceptors = NettyIo.newGroup(1, new DefaultThreadFactory("caucus-resp-accept", true));
@@ -82,17 +92,18 @@ public final class KvServer implements AutoCloseable {
                 new DefaultThreadFactory("caucus-resp", true)) : node.eventLoop();
         this.retries = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("caucus-kv-retries").factory());
-        this.forwarder = new LeaderForwarder(workers, config.clientAuth().nodePassword());
+        this.forwarder = new LeaderForwarder(workers, config.clientAuth().nodePassword(), tls.client());
         KvMetrics metrics = new KvMetrics(node::metrics);
         this.metrics = metrics;
         ClusterDirectory directory = new ClusterDirectory(config);
         KvBackend backend = new ClusterBackend(node, directory, forwarder, retries, tunables.requestTimeout());
         Channel bound = null;
         try {
-            bound = bindClientPort(self, backend, metrics, Acl.of(config.clientAuth()), config.clientLimits());
+            bound = bindClientPort(self, backend, metrics, Acl.of(config.clientAuth()), config.clientLimits(), tls.client());
             this.admin = new AdminHttpServer(self.http(), node::status, metrics,
-                    new MembershipEndpoints(node, directory, tunables.requestTimeout()),
-                    new SnapshotEndpoint(node, SNAPSHOT_WAIT), digest, new ClusterView(node::status, metrics, directory));
+                    new MembershipEndpoints(node, directory, tunables.requestTimeout(), tls.admin()),
+                    new SnapshotEndpoint(node, SNAPSHOT_WAIT), digest, tls.admin(), config.adminGuard(),
+                    new ClusterView(node::status, metrics, directory, tls.admin()));
         } catch (Exception e) { // Netty rethrows a BindException undeclared
             if (bound != null) {
                 bound.close().awaitUninterruptibly();
@@ -118,6 +129,7 @@ public final class KvServer implements AutoCloseable {
      */
     public static KvServer start(ClusterConfig config, NodeId id, Path dataDirectory, boolean join) {
         ClusterConfig.Node self = config.node(id);
+        NodeTls tls = NodeTls.load(config, id); // before anything starts: bad material stops the node here
         ClusterConfig.Tunables tunables = config.tunables();
         ClusterDirectory addresses = new ClusterDirectory(config);
         KvStateMachine stateMachine = new KvStateMachine(tunables.maxSessions());
@@ -135,9 +147,11 @@ public final class KvServer implements AutoCloseable {
                 .requestTimeout(tunables.requestTimeout())
                 .proposalLinger(tunables.proposalLinger())
                 .snapshotOptions(tunables.snapshots())
+                .transportOptions(TransportOptions.defaults().withMaxFrameBytes(config.maxPeerFrameBytes())
+                        .withTls(tls.peer()))
                 .start();
         try {
-            return new KvServer(config, self, node, stateMachine::digest, stateMachine::nextExpiryMillis);
+            return new KvServer(config, self, node, stateMachine::digest, stateMachine::nextExpiryMillis, tls);
         } catch (IOException | RuntimeException e) {
             node.close();
             throw new UncheckedIOException("cannot start " + id + ": " + e.getMessage(),
@@ -146,12 +160,12 @@ public final class KvServer implements AutoCloseable {
     }
 
     /**
-     * Binds the Redis port. Each connection: an idle timer (if configured), the decoder with the request limits, the
+     * Binds the Redis port. Each connection: TLS (if configured), an idle timer (if configured), the decoder with the request limits, the
      * reply encoder, the connection's handler; beyond maxClientConnections, a connection is answered Redis's
      * {@code ERR max number of clients reached} and closed.
      */
     private Channel bindClientPort(ClusterConfig.Node self, KvBackend backend, KvMetrics metrics, Acl acl,
-                                   ClientLimits limits) {
+                                   ClientLimits limits, TlsSource tls) {
         AtomicInteger open = metrics.clientConnections();
         try {
             return new ServerBootstrap().group(acceptors, workers).channel(NettyIo.serverChannel(workers))
@@ -162,6 +176,11 @@ public final class KvServer implements AutoCloseable {
                         protected void initChannel(SocketChannel channel) {
                             open.incrementAndGet();
                             channel.closeFuture().addListener(closed -> open.decrementAndGet());
+                            if (tls != null) {
+                                // Each connection takes the current certificate; one already open keeps its own.
+                                channel.pipeline().addLast(tls.serverContext().newHandler(channel.alloc()),
+                                        new CountFailedHandshakes(metrics));
+                            }
                             if (open.get() > limits.maxClientConnections()) {
                                 metrics.limitHit("connections");
                                 channel.pipeline().addLast(new RedisEncoder(), new RefuseConnection());
@@ -192,9 +211,34 @@ public final class KvServer implements AutoCloseable {
         }
     }
 
+    /** Counts TLS handshakes that fail on the Redis port (plaintext clients, unknown CAs, missing certificates). */
+    private static final class CountFailedHandshakes extends ChannelInboundHandlerAdapter {
+        private final KvMetrics metrics;
+
+        CountFailedHandshakes(KvMetrics metrics) {
+            this.metrics = metrics;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+            if (event instanceof SslHandshakeCompletionEvent completion) {
+                if (!completion.isSuccess()) {
+                    metrics.limitHit("tls_handshake");
+                }
+                ctx.pipeline().remove(this);
+            }
+            ctx.fireUserEventTriggered(event);
+        }
+    }
+
     /** The request, error and client-limit counters this server's ports report. */
     KvMetrics metrics() {
         return metrics;
+    }
+
+    /** Admin requests refused for want of a token or client certificate. */
+    long adminRefusedRequests() {
+        return admin.refusedRequests();
     }
 
     public CaucusNode node() {

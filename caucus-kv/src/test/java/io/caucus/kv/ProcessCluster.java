@@ -133,6 +133,12 @@ public final class ProcessCluster implements AutoCloseable {
                 directory.resolve(id + ".log"));
     }
 
+    /** Starts node {@code id} of another cluster file (say, an intruder's), its log beside the others. */
+    void startWith(Path otherClusterFile, String id) {
+        children.start(id, List.of("server", "--config", otherClusterFile.toString(), "--id", id),
+                directory.resolve(id + ".log"));
+    }
+
     void startAll() {
         ids().forEach(this::start);
     }

@@ -7,7 +7,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,13 +27,17 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
     private final TransportOptions options;
     private final Counters counters;
     private final InboundHandler inbound;
+    /** A current peer's address, null for a node that is not one: who a TLS peer may claim to be. */
+    private final Function<NodeId, InetSocketAddress> members;
 
     /** The peer named by an accepted Hello; null until then. */
     private NodeId remote;
     private ScheduledFuture<?> handshakeTimer;
 
-    AcceptorHandler(NodeId self, TransportOptions options, Counters counters, InboundHandler inbound) {
+    AcceptorHandler(NodeId self, TransportOptions options, Counters counters, InboundHandler inbound,
+                    Function<NodeId, InetSocketAddress> members) {
         this.self = self;
+        this.members = members;
         this.options = options;
         this.counters = counters;
         this.inbound = inbound;
@@ -73,7 +79,7 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         Wire.Hello hello = frame.getHello();
-        String problem = helloProblem(hello);
+        String problem = helloProblem(ctx, hello);
         if (problem != null) {
             refuse(ctx, problem);
             return;
@@ -88,7 +94,7 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** Why a Hello is refused, or null if it is acceptable. */
-    private String helloProblem(Wire.Hello hello) {
+    private String helloProblem(ChannelHandlerContext context, Wire.Hello hello) {
         if (hello.getProtocolVersion() != WireProtocol.PROTOCOL_VERSION) {
             return "protocol version " + hello.getProtocolVersion() + " is not supported; this node ("
                     + self + ") speaks version " + WireProtocol.PROTOCOL_VERSION;
@@ -100,12 +106,13 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
         if (!hello.getTo().equals(self.value())) {
             return "this address belongs to node " + self + ", not to '" + hello.getTo() + "'";
         }
+        NodeId from;
         try {
-            NodeId.of(hello.getFrom());
+            from = NodeId.of(hello.getFrom());
         } catch (IllegalArgumentException e) {
             return "the sender's node id is invalid: " + e.getMessage();
         }
-        return null;
+        return PeerIdentity.mismatch(context, from, members.apply(from));
     }
 
     private void refuse(ChannelHandlerContext ctx, String reason) {
@@ -192,6 +199,14 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (Failures.isTlsHandshake(cause)) {
+            counters.handshakesRefused.increment();
+            LOG.atError().addKeyValue("node", self).log("refusing connection from {}: TLS handshake failed (no "
+                    + "certificate, or one that does not chain to this cluster's CA): {}", ctx.channel().remoteAddress(),
+                    Failures.describe(cause, options.maxFrameBytes()));
+            ctx.close();
+            return;
+        }
         if (Failures.isOversizeFrame(cause)) {
             counters.oversizeFramesRejected.increment();
         } else if (Failures.isWireFormat(cause)) {

@@ -23,6 +23,12 @@ final class Failures {
         return unwrap(cause) instanceof TooLongFrameException;
     }
 
+    /** A TLS handshake that failed: a certificate that does not chain to the CA, none, or not TLS at all. */
+    static boolean isTlsHandshake(Throwable cause) {
+        Throwable root = unwrap(cause);
+        return root instanceof javax.net.ssl.SSLHandshakeException || root instanceof io.netty.handler.ssl.NotSslRecordException;
+    }
+
     static boolean isWireFormat(Throwable cause) {
         return unwrap(cause) instanceof WireFormatException || unwrap(cause) instanceof DecoderException;
     }

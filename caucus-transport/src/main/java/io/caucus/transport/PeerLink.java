@@ -271,6 +271,7 @@ final class PeerLink {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        PeerIdentity.addTls(ch, options, true);
                         ch.pipeline().addLast(
                                 FrameParser.lengthDecoder(options.maxFrameBytes()),
                                 FrameParser.INSTANCE,
@@ -380,6 +381,13 @@ final class PeerLink {
                 counters.handshakesRefusedByPeer.increment();
                 LOG.atError().addKeyValue("node", self)
                         .log("{} at {} refused the connection: {}", peer, address, reply.getReason());
+                ctx.close();
+                return;
+            }
+            String mismatch = PeerIdentity.mismatch(ctx, peer, address);
+            if (mismatch != null) {
+                counters.handshakesRefused.increment();
+                LOG.atError().addKeyValue("node", self).log("refusing {} at {}: {}", peer, address, mismatch);
                 ctx.close();
                 return;
             }

@@ -97,11 +97,12 @@ public final class PeerTransport implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         accepted.add(ch);
+                        PeerIdentity.addTls(ch, options, false);
                         ch.pipeline().addLast(
                                 FrameParser.lengthDecoder(options.maxFrameBytes()),
                                 FrameParser.INSTANCE,
                                 FrameEncoder.INSTANCE,
-                                new AcceptorHandler(self, options, counters, inbound));
+                                new AcceptorHandler(self, options, counters, inbound, PeerTransport.this::memberAddress));
                     }
                 })
                 .bind(listenAddress)
@@ -313,6 +314,12 @@ public final class PeerTransport implements AutoCloseable {
      */
     public EventLoop eventLoop() {
         return (EventLoop) group.iterator().next();
+    }
+
+    /** The address of a current peer, or null if {@code peer} is not one. */
+    private InetSocketAddress memberAddress(NodeId peer) {
+        PeerLink link = links.get(peer);
+        return link == null ? null : link.address();
     }
 
     private PeerLink newLink(NodeId peer, InetSocketAddress address) {

@@ -1,5 +1,7 @@
 package io.caucus.transport;
 
+import io.caucus.transport.tls.TlsSource;
+
 /**
  * Limits and timings of a {@link PeerTransport}. Every queue and frame is bounded (design brief: a limit on
  * everything).
@@ -21,11 +23,15 @@ package io.caucus.transport;
  * @param handshakeTimeoutMillis  a connection whose handshake has not completed by then is closed
  * @param shutdownTimeoutMillis   close() waits at most this long for the event loops to stop
  * @param ioThreads               Netty event loop threads for all connections of this transport
+ * @param tls                     mutual TLS on every connection, or null for plaintext: both ends present a
+ *                                certificate chaining to the source's ca, and each checks that the other's names
+ *                                the member it claims to be (its id, or the host of its address)
  */
 public record TransportOptions(String clusterName, int maxFrameBytes, int maxQueuedMessages, long maxQueuedBytes,
                                int writeBufferHighBytes, int writeBufferLowBytes,
                                long reconnectInitialMillis, long reconnectMaxMillis, int connectTimeoutMillis,
-                               long handshakeTimeoutMillis, long shutdownTimeoutMillis, int ioThreads) {
+                               long handshakeTimeoutMillis, long shutdownTimeoutMillis, int ioThreads,
+                               TlsSource tls) {
 
     public static final int DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
@@ -45,6 +51,17 @@ public record TransportOptions(String clusterName, int maxFrameBytes, int maxQue
         require(handshakeTimeoutMillis >= 1, "handshakeTimeoutMillis must be positive: " + handshakeTimeoutMillis);
         require(shutdownTimeoutMillis >= 0, "shutdownTimeoutMillis must not be negative: " + shutdownTimeoutMillis);
         require(ioThreads >= 1, "ioThreads must be positive: " + ioThreads);
+        require(tls == null || tls.files().ca() != null, "peer TLS needs a ca to check the other end against");
+    }
+
+    /** Plaintext options. */
+    public TransportOptions(String clusterName, int maxFrameBytes, int maxQueuedMessages, long maxQueuedBytes,
+                            int writeBufferHighBytes, int writeBufferLowBytes, long reconnectInitialMillis,
+                            long reconnectMaxMillis, int connectTimeoutMillis, long handshakeTimeoutMillis,
+                            long shutdownTimeoutMillis, int ioThreads) {
+        this(clusterName, maxFrameBytes, maxQueuedMessages, maxQueuedBytes, writeBufferHighBytes, writeBufferLowBytes,
+                reconnectInitialMillis, reconnectMaxMillis, connectTimeoutMillis, handshakeTimeoutMillis,
+                shutdownTimeoutMillis, ioThreads, null);
     }
 
     /**
@@ -62,38 +79,45 @@ public record TransportOptions(String clusterName, int maxFrameBytes, int maxQue
     public TransportOptions withClusterName(String value) {
         return new TransportOptions(value, maxFrameBytes, maxQueuedMessages, maxQueuedBytes, writeBufferHighBytes,
                 writeBufferLowBytes, reconnectInitialMillis, reconnectMaxMillis, connectTimeoutMillis,
-                handshakeTimeoutMillis, shutdownTimeoutMillis, ioThreads);
+                handshakeTimeoutMillis, shutdownTimeoutMillis, ioThreads, tls);
     }
 
     /** Sets maxFrameBytes, raising maxQueuedBytes to match if it would fall below. */
     public TransportOptions withMaxFrameBytes(int value) {
         return new TransportOptions(clusterName, value, maxQueuedMessages, Math.max(maxQueuedBytes, value),
                 writeBufferHighBytes, writeBufferLowBytes, reconnectInitialMillis, reconnectMaxMillis,
-                connectTimeoutMillis, handshakeTimeoutMillis, shutdownTimeoutMillis, ioThreads);
+                connectTimeoutMillis, handshakeTimeoutMillis, shutdownTimeoutMillis, ioThreads, tls);
     }
 
     public TransportOptions withQueueBounds(int messages, long bytes) {
         return new TransportOptions(clusterName, maxFrameBytes, messages, bytes, writeBufferHighBytes,
                 writeBufferLowBytes, reconnectInitialMillis, reconnectMaxMillis, connectTimeoutMillis,
-                handshakeTimeoutMillis, shutdownTimeoutMillis, ioThreads);
+                handshakeTimeoutMillis, shutdownTimeoutMillis, ioThreads, tls);
     }
 
     public TransportOptions withReconnectBackoff(long initialMillis, long maxMillis) {
         return new TransportOptions(clusterName, maxFrameBytes, maxQueuedMessages, maxQueuedBytes,
                 writeBufferHighBytes, writeBufferLowBytes, initialMillis, maxMillis, connectTimeoutMillis,
-                handshakeTimeoutMillis, shutdownTimeoutMillis, ioThreads);
+                handshakeTimeoutMillis, shutdownTimeoutMillis, ioThreads, tls);
     }
 
     public TransportOptions withHandshakeTimeoutMillis(long value) {
         return new TransportOptions(clusterName, maxFrameBytes, maxQueuedMessages, maxQueuedBytes,
                 writeBufferHighBytes, writeBufferLowBytes, reconnectInitialMillis, reconnectMaxMillis,
-                connectTimeoutMillis, value, shutdownTimeoutMillis, ioThreads);
+                connectTimeoutMillis, value, shutdownTimeoutMillis, ioThreads, tls);
     }
 
     public TransportOptions withIoThreads(int value) {
         return new TransportOptions(clusterName, maxFrameBytes, maxQueuedMessages, maxQueuedBytes,
                 writeBufferHighBytes, writeBufferLowBytes, reconnectInitialMillis, reconnectMaxMillis,
-                connectTimeoutMillis, handshakeTimeoutMillis, shutdownTimeoutMillis, value);
+                connectTimeoutMillis, handshakeTimeoutMillis, shutdownTimeoutMillis, value, tls);
+    }
+
+    /** Mutual TLS with {@code value}'s material (null: plaintext). */
+    public TransportOptions withTls(TlsSource value) {
+        return new TransportOptions(clusterName, maxFrameBytes, maxQueuedMessages, maxQueuedBytes,
+                writeBufferHighBytes, writeBufferLowBytes, reconnectInitialMillis, reconnectMaxMillis,
+                connectTimeoutMillis, handshakeTimeoutMillis, shutdownTimeoutMillis, ioThreads, value);
     }
 
     private static void require(boolean condition, String message) {

@@ -3,7 +3,6 @@ package io.caucus.kv.admin;
 import io.caucus.kv.config.HostPort;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -36,9 +35,16 @@ public final class AdminClient {
 
     private final List<InetSocketAddress> nodes;
     private final Duration timeout;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http;
+    private final AdminConnection connection;
 
     public AdminClient(List<InetSocketAddress> nodes, Duration timeout) {
+        this(nodes, timeout, AdminConnection.PLAIN);
+    }
+
+    public AdminClient(List<InetSocketAddress> nodes, Duration timeout, AdminConnection connection) {
+        this.connection = connection;
+        this.http = connection.newClient(Duration.ofSeconds(2));
         if (nodes.isEmpty()) {
             throw new IllegalArgumentException("no node to send the request to");
         }
@@ -75,7 +81,7 @@ public final class AdminClient {
     private Reply sendTo(InetSocketAddress node, String method, String pathQuery, String body,
                          List<String> unreachable) {
         String where = HostPort.format(node);
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + where + pathQuery)).timeout(timeout)
+        HttpRequest request = connection.request(where, pathQuery).timeout(timeout)
                 .header("Content-Type", "application/json")
                 .method(method, HttpRequest.BodyPublishers.ofString(body)).build();
         try {

@@ -1,7 +1,17 @@
 package io.caucus.kv.admin;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.Filter;
+import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
+import io.caucus.transport.tls.TlsFiles;
+import io.caucus.transport.tls.TlsSource;
+import java.util.ArrayList;
+import java.util.concurrent.atomic.LongAdder;
+import javax.net.ssl.SSLParameters;
 import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
 import io.caucus.core.Role;
@@ -34,44 +44,49 @@ public final class AdminHttpServer implements AutoCloseable {
 
     private final HttpServer server;
     private final ExecutorService executor;
+    private final LongAdder refusedRequests = new LongAdder();
 
     /** Threads serving admin requests: a few changes may wait for their commit while status is still served. */
     private static final int THREADS = 4;
 
     AdminHttpServer(InetSocketAddress address, Supplier<NodeStatus> status, KvMetrics metrics) throws IOException {
-        this(address, status, metrics, null, null, () -> null, null);
+        this(address, status, metrics, null, null, () -> null, null, AdminGuard.OPEN, null);
     }
 
     /**
      * @param membership the membership endpoints, or null to serve none
      * @param snapshot   the snapshot endpoint, or null to serve none
      * @param digest     answers null when no digest is available
+     * @param tls        HTTPS with this material (client certificates as its clientAuth says), or null for HTTP
+     * @param guard      who may send which requests
      * @param view       the live cluster view at {@code /}, or null to serve none
      */
     public AdminHttpServer(InetSocketAddress address, Supplier<NodeStatus> status, KvMetrics metrics,
                            MembershipEndpoints membership, SnapshotEndpoint snapshot, Supplier<StateDigest> digest,
-                           ClusterView view) throws IOException {
-        this.server = HttpServer.create(address, 64);
+                           TlsSource tls, AdminGuard guard, ClusterView view)
+            throws IOException {
+        this.server = tls == null ? HttpServer.create(address, 64) : https(address, tls);
         this.executor = Executors.newFixedThreadPool(THREADS,
                 Thread.ofPlatform().daemon().name("caucus-admin-http-", 0).factory());
         server.setExecutor(executor);
-        server.createContext("/status", exchange -> respond(exchange, 200, "application/json",
-                statusJson(status.get())));
-        server.createContext("/health", exchange -> {
+        List<HttpContext> contexts = new ArrayList<>();
+        contexts.add(server.createContext("/status", exchange -> respond(exchange, 200, "application/json",
+                statusJson(status.get()))));
+        contexts.add(server.createContext("/health", exchange -> {
             NodeStatus now = status.get();
             boolean healthy = isHealthy(now);
             respond(exchange, healthy ? 200 : 503, "application/json", AdminJson.write(new Health(healthy,
                     role(now.role()), MembershipJson.id(now.leader()), now.commitIndex(), now.appliedIndex())));
-        });
-        server.createContext("/metrics", exchange -> respond(exchange, 200,
-                "text/plain; version=0.0.4; charset=utf-8", metrics.render(status.get())));
+        }));
+        contexts.add(server.createContext("/metrics", exchange -> respond(exchange, 200,
+                "text/plain; version=0.0.4; charset=utf-8", metrics.render(status.get()))));
         if (membership != null) {
-            membership.register(server);
+            contexts.addAll(membership.register(server));
         }
         if (snapshot != null) {
-            snapshot.register(server);
+            contexts.addAll(snapshot.register(server));
         }
-        server.createContext("/digest", exchange -> {
+        contexts.add(server.createContext("/digest", exchange -> {
             StateDigest now = digest.get();
             if (now == null) {
                 respond(exchange, 503, "application/json", AdminJson.write(Map.of("error",
@@ -79,17 +94,44 @@ public final class AdminHttpServer implements AutoCloseable {
             } else {
                 respond(exchange, 200, "application/json", digestJson(now));
             }
-        });
+        }));
         if (view != null) {
-            view.register(server);
+            contexts.addAll(view.register(server));
         }
-        server.createContext("/", exchange -> {
+        contexts.add(server.createContext("/", exchange -> {
             if (view == null || !view.servePage(exchange)) {
                 respond(exchange, 404, "application/json", AdminJson.write(Map.of("error", "not found; try /, "
-                        + "/status, /health, /metrics, /digest, /members, /leader/transfer, /snapshot or /view/cluster")));
+                        + "/status, /health, /metrics, /digest, /members, /leader/transfer, /snapshot, /backup or "
+                        + "/view/cluster")));
+            }
+        }));
+        Filter filter = guard.filter(refusedRequests, () -> metrics.limitHit("admin_body"));
+        contexts.forEach(context -> context.getFilters().add(filter));
+        server.start();
+    }
+
+    /** An HTTPS server whose connections take the current certificate, asking for client certificates as configured. */
+    private static HttpsServer https(InetSocketAddress address, TlsSource tls) throws IOException {
+        HttpsServer https = HttpsServer.create(address, 64);
+        TlsFiles.ClientAuthMode clientAuth = tls.files().clientAuth();
+        https.setHttpsConfigurator(new HttpsConfigurator(new ReloadingSslContext(tls)) {
+            @Override
+            public void configure(HttpsParameters parameters) {
+                SSLParameters ssl = getSSLContext().getDefaultSSLParameters();
+                if (clientAuth == TlsFiles.ClientAuthMode.REQUIRE) {
+                    ssl.setNeedClientAuth(true);
+                } else if (clientAuth == TlsFiles.ClientAuthMode.OPTIONAL) {
+                    ssl.setWantClientAuth(true);
+                }
+                parameters.setSSLParameters(ssl);
             }
         });
-        server.start();
+        return https;
+    }
+
+    /** Requests refused for want of a token or client certificate. */
+    public long refusedRequests() {
+        return refusedRequests.sum();
     }
 
     /** Healthy: a leader is known and this node has applied everything it knows to be committed. */

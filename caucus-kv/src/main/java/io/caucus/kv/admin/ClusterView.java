@@ -1,5 +1,6 @@
 package io.caucus.kv.admin;
 
+import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.caucus.core.NodeId;
@@ -10,6 +11,7 @@ import io.caucus.kv.config.HostPort;
 import io.caucus.kv.protocol.KvMetrics;
 import io.caucus.server.DurationHistogram;
 import io.caucus.server.RuntimeMetrics;
+import io.caucus.transport.tls.TlsSource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -47,20 +49,34 @@ public final class ClusterView {
     private final Supplier<NodeStatus> status;
     private final KvMetrics metrics;
     private final ClusterDirectory directory;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(PEER_TIMEOUT).build();
+    private final HttpClient http;
+    /** "https" when the admin ports speak TLS. */
+    private final String scheme;
     private final byte[] page;
 
-    /** @param directory the members' admin addresses */
-    public ClusterView(Supplier<NodeStatus> status, KvMetrics metrics, ClusterDirectory directory) {
+    /**
+     * @param directory the members' admin addresses
+     * @param tls       the admin ports' TLS material (this node's certificate also authenticates it to the others),
+     *                  or null for plain HTTP
+     */
+    public ClusterView(Supplier<NodeStatus> status, KvMetrics metrics, ClusterDirectory directory, TlsSource tls) {
+        HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(PEER_TIMEOUT);
+        if (tls != null) {
+            client.sslContext(new ReloadingSslContext(tls));
+        }
+        this.http = client.build();
+        this.scheme = tls == null ? "http" : "https";
         this.status = status;
         this.metrics = metrics;
         this.directory = directory;
         this.page = loadPage();
     }
 
-    void register(HttpServer server) {
-        server.createContext("/view/node", exchange -> answerGet(exchange, () -> AdminJson.write(nodeView())));
-        server.createContext("/view/cluster", exchange -> answerGet(exchange, () -> AdminJson.write(clusterView())));
+    List<HttpContext> register(HttpServer server) {
+        return List.of(
+                server.createContext("/view/node", exchange -> answerGet(exchange, () -> AdminJson.write(nodeView()))),
+                server.createContext("/view/cluster", exchange -> answerGet(exchange,
+                        () -> AdminJson.write(clusterView()))));
     }
 
     /** Serves the page for {@code GET /}; answers false (and nothing) for any other path. */
@@ -147,7 +163,7 @@ public final class ClusterView {
 
     private CompletableFuture<Member> ask(NodeId id, InetSocketAddress admin) {
         String address = HostPort.format(admin);
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + address + "/view/node"))
+        HttpRequest request = HttpRequest.newBuilder(URI.create(scheme + "://" + address + "/view/node"))
                 .timeout(PEER_TIMEOUT).GET().build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).handle((response, failure) -> {
             if (failure != null) {

@@ -22,6 +22,7 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
+import io.caucus.transport.tls.TlsSource;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
@@ -68,29 +69,49 @@ public final class MembershipEndpoints {
     }
 
     /** One request, its body read once (forwarding sends it again). */
-    private record Request(String method, URI uri, byte[] body, boolean forwarded) {
+    private record Request(String method, URI uri, byte[] body, boolean forwarded, String authorization) {
     }
 
     private final CaucusNode node;
     private final ClusterDirectory directory;
     private final Duration wait;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http;
+    /** "https" when the admin ports speak TLS, "http" otherwise. */
+    private final String scheme;
 
     public MembershipEndpoints(CaucusNode node, ClusterDirectory directory, Duration requestTimeout) {
+        this(node, directory, requestTimeout, null);
+    }
+
+    /**
+     * @param tls the admin port's TLS, or null: forwarded requests then go over HTTPS, presenting this node's
+     *            certificate (which authenticates them where client certificates do) and the client's own
+     *            Authorization header
+     */
+    public MembershipEndpoints(CaucusNode node, ClusterDirectory directory, Duration requestTimeout, TlsSource tls) {
+        HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
+        if (tls != null) {
+            client.sslContext(new ReloadingSslContext(tls));
+        }
+        this.http = client.build();
+        this.scheme = tls == null ? "http" : "https";
         this.node = node;
         this.directory = directory;
         this.wait = requestTimeout.plus(WAIT_MARGIN);
     }
 
-    void register(HttpServer server) {
-        server.createContext("/members", exchange -> respond(exchange, safely(exchange, this::members)));
-        server.createContext("/leader/transfer", exchange -> respond(exchange, safely(exchange, this::transfer)));
+    java.util.List<com.sun.net.httpserver.HttpContext> register(HttpServer server) {
+        return java.util.List.of(
+                server.createContext("/members", exchange -> respond(exchange, safely(exchange, this::members))),
+                server.createContext("/leader/transfer", exchange -> respond(exchange, safely(exchange,
+                        this::transfer))));
     }
 
     private Answer safely(HttpExchange exchange, Function<Request, Answer> handler) {
         try {
             return handler.apply(new Request(exchange.getRequestMethod(), exchange.getRequestURI(), body(exchange),
-                    exchange.getRequestHeaders().containsKey(FORWARDED_HEADER)));
+                    exchange.getRequestHeaders().containsKey(FORWARDED_HEADER),
+                    exchange.getRequestHeaders().getFirst("Authorization")));
         } catch (BadRequest e) {
             return new Answer(e.status, MembershipJson.error(e.code, e.getMessage(), null, null));
         }
@@ -172,9 +193,13 @@ public final class MembershipEndpoints {
             return error(503, "NOLEADER", "the leader " + leader + " is not in the cluster file "
                     + directory.current().source() + ", so its admin address is unknown; nothing was changed", leader);
         }
-        URI uri = URI.create("http://" + HostPort.format(leaderHttp) + request.uri().getRawPath()
+        URI uri = URI.create(scheme + "://" + HostPort.format(leaderHttp) + request.uri().getRawPath()
                 + (request.uri().getRawQuery() == null ? "" : "?" + request.uri().getRawQuery()));
-        HttpRequest onward = HttpRequest.newBuilder(uri).timeout(wait)
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(wait);
+        if (request.authorization() != null) {
+            builder.header("Authorization", request.authorization());
+        }
+        HttpRequest onward = builder
                 .header(FORWARDED_HEADER, node.id().value())
                 .header("Content-Type", "application/json")
                 .method(request.method(), HttpRequest.BodyPublishers.ofByteArray(request.body())).build();

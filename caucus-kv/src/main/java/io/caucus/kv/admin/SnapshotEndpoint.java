@@ -41,9 +41,9 @@ public final class SnapshotEndpoint {
         this.wait = wait;
     }
 
-    void register(HttpServer server) {
-        server.createContext("/snapshot", this::handle);
-        server.createContext("/backup", this::backup);
+    java.util.List<com.sun.net.httpserver.HttpContext> register(HttpServer server) {
+        return java.util.List.of(server.createContext("/snapshot", this::handle),
+                server.createContext("/backup", this::backup));
     }
 
     private void handle(HttpExchange exchange) throws IOException {

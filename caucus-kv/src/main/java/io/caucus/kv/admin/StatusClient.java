@@ -2,7 +2,6 @@ package io.caucus.kv.admin;
 
 import io.caucus.kv.config.HostPort;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -13,7 +12,17 @@ import java.util.Optional;
 /** Reads a node's {@code /status} (or another of its admin answers) as a JSON object. */
 public final class StatusClient {
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private final AdminConnection connection;
+    private final HttpClient http;
+
+    public StatusClient() {
+        this(AdminConnection.PLAIN);
+    }
+
+    public StatusClient(AdminConnection connection) {
+        this.connection = connection;
+        this.http = connection.newClient(Duration.ofSeconds(1));
+    }
 
     /** The node's status fields, or empty if it does not answer. */
     public Optional<Map<String, Object>> fetch(InetSocketAddress address) {
@@ -22,8 +31,7 @@ public final class StatusClient {
 
     /** The fields of the node's JSON answer at {@code path} (e.g. {@code /digest}), or empty if it does not answer. */
     public Optional<Map<String, Object>> fetch(InetSocketAddress address, String path) {
-        HttpRequest request = HttpRequest.newBuilder(
-                        URI.create("http://" + HostPort.format(address) + path))
+        HttpRequest request = connection.request(HostPort.format(address), path)
                 .timeout(Duration.ofSeconds(2)).GET().build();
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());

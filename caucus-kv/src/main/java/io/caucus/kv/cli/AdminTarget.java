@@ -1,6 +1,7 @@
 package io.caucus.kv.cli;
 
 import io.caucus.kv.admin.AdminClient;
+import io.caucus.kv.admin.AdminConnection;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ConfigLoader;
 import java.net.InetSocketAddress;
@@ -8,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The options every admin subcommand takes: which node(s) to ask. */
@@ -24,13 +26,21 @@ final class AdminTarget {
                     + "or 30 s with --http only).")
     long timeoutSeconds;
 
+    @Mixin
+    AdminCredentials credentials = new AdminCredentials();
+
     ClusterConfig cluster() {
         return config == null ? null : ConfigLoader.load(config);
     }
 
     /** A client that asks the nodes in turn until one answers (see {@link AdminClient}). */
     AdminClient client() {
-        return new AdminClient(nodes(), timeout());
+        return new AdminClient(nodes(), timeout(), connection());
+    }
+
+    /** HTTPS and credentials from the options (and the --config file's tls.admin). */
+    AdminConnection connection() {
+        return credentials.connection(config == null ? null : cluster());
     }
 
     /** Every node to ask: the one --http names, or each node of the --config file. */

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -47,11 +46,12 @@ final class BackupCommand implements Callable<Integer> {
             err.println("caucus: " + out + " exists; give a new file name");
             return 1;
         }
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        io.caucus.kv.admin.AdminConnection connection = target.connection();
+        HttpClient http = connection.newClient(Duration.ofSeconds(2));
         String lastRefusal = "no node to ask";
         for (InetSocketAddress node : target.nodes()) {
-            HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + HostPort.format(node) + "/backup"))
-                    .timeout(target.timeout()).GET().build();
+            HttpRequest request = connection.request(HostPort.format(node), "/backup").timeout(target.timeout())
+                    .GET().build();
             try {
                 HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
                 try (InputStream body = response.body()) {

@@ -36,6 +36,10 @@ final class DemoCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE}).")
     int basePort;
 
+    @Option(names = "--tls", description = "TLS on every port (mutual TLS between nodes, HTTPS admin), with a"
+            + " throwaway CA and certificates made in <dir>/tls on the first run.")
+    boolean tls;
+
     @Spec
     CommandSpec spec;
 
@@ -44,7 +48,12 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Files.createDirectories(directory);
         Path clusterFile = directory.resolve("cluster.yaml");
-        Files.writeString(clusterFile, clusterYaml(basePort, directory.resolve("data")));
+        String yaml = clusterYaml(basePort, directory.resolve("data"));
+        if (tls) {
+            DemoCertificates.ensure(directory.resolve(DemoCertificates.DIRECTORY), List.of("n1", "n2", "n3"));
+            yaml += DemoCertificates.TLS_YAML;
+        }
+        Files.writeString(clusterFile, yaml);
         ClusterConfig cluster = ConfigLoader.load(clusterFile);
         ChildProcesses children = new ChildProcesses();
         Runtime.getRuntime().addShutdownHook(new Thread(children::stopAll, "caucus-demo-stop"));
@@ -52,8 +61,8 @@ final class DemoCommand implements Callable<Integer> {
             children.start(node.id().value(), List.of("server", "--config", clusterFile.toString(),
                     "--id", node.id().value()), directory.resolve(node.id() + ".log"));
         }
-        printWelcome(out, cluster, clusterFile);
-        watch(out, cluster, children);
+        printWelcome(out, cluster, clusterFile, tls ? directory.resolve(DemoCertificates.DIRECTORY) : null);
+        watch(out, cluster, children, new StatusClient(new AdminCredentials().connection(cluster)));
         return 0;
     }
 
@@ -70,25 +79,28 @@ final class DemoCommand implements Callable<Integer> {
         return yaml.toString();
     }
 
-    private static void printWelcome(PrintWriter out, ClusterConfig cluster, Path clusterFile) {
-        out.println("Started a 3-node Caucus cluster (config: " + clusterFile + ", logs next to it).");
+    private static void printWelcome(PrintWriter out, ClusterConfig cluster, Path clusterFile, Path tlsDirectory) {
+        out.println("Started a 3-node Caucus cluster (config: " + clusterFile + ", logs next to it)"
+                + (tlsDirectory == null ? "." : ", TLS on every port (certificates in " + tlsDirectory + ")."));
+        String redisCli = tlsDirectory == null ? "redis-cli"
+                : "redis-cli --tls --cacert " + tlsDirectory.resolve("ca.pem");
+        String curl = tlsDirectory == null ? "curl http" : "curl --cacert " + tlsDirectory.resolve("ca.pem") + " https";
         for (ClusterConfig.Node node : cluster.nodes()) {
-            out.printf("  %s  redis-cli -p %d    status: curl http://127.0.0.1:%d/status%n", node.id(),
-                    node.client().getPort(), node.http().getPort());
+            out.printf("  %s  %s -p %d    status: %s://127.0.0.1:%d/status%n", node.id(), redisCli,
+                    node.client().getPort(), curl, node.http().getPort());
         }
         out.printf("Watch the cluster in a browser: http://127.0.0.1:%d/%n",
                 cluster.nodes().getFirst().http().getPort());
         out.println("Any node accepts any command (followers forward to the leader). Try:");
         int port = cluster.nodes().getFirst().client().getPort();
-        out.printf("  redis-cli -p %d SET greeting hello && redis-cli -p %d GET greeting%n", port, port + 1);
+        out.printf("  %s -p %d SET greeting hello && %s -p %d GET greeting%n", redisCli, port, redisCli, port + 1);
         out.println("Kill the leader (kill -9 <pid>, pids below) and watch another take over. Ctrl-C stops all.");
         out.flush();
     }
 
     /** Prints a line whenever the picture changes; returns only when interrupted (Ctrl-C runs the hook). */
-    private static void watch(PrintWriter out, ClusterConfig cluster, ChildProcesses children)
+    private static void watch(PrintWriter out, ClusterConfig cluster, ChildProcesses children, StatusClient client)
             throws InterruptedException {
-        StatusClient client = new StatusClient();
         String previous = "";
         DateTimeFormatter clock = DateTimeFormatter.ofPattern("HH:mm:ss");
         while (!Thread.currentThread().isInterrupted()) {

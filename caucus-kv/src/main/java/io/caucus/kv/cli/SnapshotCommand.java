@@ -32,7 +32,7 @@ final class SnapshotCommand implements Callable<Integer> {
         for (InetSocketAddress node : target.nodes()) {
             AdminClient.Reply reply;
             try {
-                reply = new AdminClient(List.of(node), target.timeout()).send("POST", "/snapshot", "");
+                reply = new AdminClient(List.of(node), target.timeout(), target.connection()).send("POST", "/snapshot", "");
             } catch (IllegalStateException unreachable) {
                 err.println("caucus: " + unreachable.getMessage());
                 exit = Math.max(exit, 1);

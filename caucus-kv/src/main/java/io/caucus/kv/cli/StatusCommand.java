@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -30,6 +31,9 @@ final class StatusCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, description = "The cluster's YAML file.")
     Path config;
 
+    @Mixin
+    AdminCredentials credentials = new AdminCredentials();
+
     @Spec
     CommandSpec spec;
 
@@ -37,7 +41,7 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() {
         ClusterConfig cluster = ConfigLoader.load(config);
         PrintWriter out = spec.commandLine().getOut();
-        boolean allHealthy = printTable(cluster, new StatusClient(), out);
+        boolean allHealthy = printTable(cluster, new StatusClient(credentials.connection(cluster)), out);
         out.flush();
         return allHealthy ? 0 : 1;
     }

@@ -11,6 +11,7 @@ import io.caucus.server.NotLeaderException;
 import io.caucus.server.OutcomeUnknownException;
 import io.caucus.server.OverloadedException;
 import io.caucus.transport.NettyIo;
+import io.caucus.transport.tls.TlsSource;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
@@ -44,6 +45,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>When the cluster has users, each connection first authenticates as {@link ClientAuth#NODE_USER} with the
  * cluster's node password; the leader answers a command sent without it NOAUTH, which fails the command here as
  * not applied.
+ *
+ * <p>When the Redis ports speak TLS, so does each connection: it trusts the client port's ca and presents the
+ * node's own client-port certificate, so a leader that requires client certificates accepts its followers.
  */
 public final class LeaderForwarder implements AutoCloseable {
 
@@ -52,15 +56,18 @@ public final class LeaderForwarder implements AutoCloseable {
     private final EventLoopGroup group;
     /** The node password sent with AUTH on each new connection, or null if the cluster has no users. */
     private final byte[] nodePassword;
+    /** The client port's TLS, or null when the Redis ports are plaintext. */
+    private final TlsSource tls;
     private final ConcurrentHashMap<InetSocketAddress, Connection> connections = new ConcurrentHashMap<>();
 
     public LeaderForwarder(EventLoopGroup group) {
-        this(group, null);
+        this(group, null, null);
     }
 
-    public LeaderForwarder(EventLoopGroup group, byte[] nodePassword) {
+    public LeaderForwarder(EventLoopGroup group, byte[] nodePassword, TlsSource tls) {
         this.group = group;
         this.nodePassword = nodePassword;
+        this.tls = tls;
     }
 
     CompletableFuture<byte[]> forward(NodeId leader, InetSocketAddress address, boolean write, byte[] payload) {
@@ -95,6 +102,10 @@ public final class LeaderForwarder implements AutoCloseable {
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel channel) {
+                            if (tls != null) {
+                                channel.pipeline().addLast(tls.clientContext().newHandler(channel.alloc(),
+                                        address.getHostString(), address.getPort()));
+                            }
                             RespCodec.addClientTo(channel.pipeline());
                             channel.pipeline().addLast(new ReplyHandler(Connection.this));
                         }

@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import io.caucus.kv.admin.AdminGuard;
 
 /**
  * A cluster as described by its YAML file (see {@link ConfigLoader}, the README's configuration section and
@@ -18,17 +20,26 @@ import java.util.Map;
  *
  * @param clientLimits bounds on what a client of the Redis port can make a node hold
  * @param clientAuth   the users of the Redis port (none: open)
+ * @param tls          TLS of each kind of port (none: plaintext)
+ * @param adminToken   the admin port's bearer token (adminTokenFile's content), or null for none
+ * @param adminOpenPaths paths of the admin port anyone may GET when it requires credentials
+ * @param adminMaxBodyBytes the largest request body the admin port takes
+ * @param maxPeerFrameBytes the largest frame the Raft port takes, refused at its length prefix
  */
 public record ClusterConfig(Path source, List<Node> nodes, Tunables tunables, ClientLimits clientLimits,
-                            ClientAuth clientAuth) {
+                            ClientAuth clientAuth, TlsConfig tls, byte[] adminToken, Set<String> adminOpenPaths,
+                            int adminMaxBodyBytes, int maxPeerFrameBytes) {
 
     public ClusterConfig {
         nodes = List.copyOf(nodes);
+        adminOpenPaths = Set.copyOf(adminOpenPaths);
     }
 
-    /** A cluster with the default client limits and an open Redis port. */
+    /** A cluster with the default client limits, an open Redis port and no TLS. */
     public ClusterConfig(Path source, List<Node> nodes, Tunables tunables) {
-        this(source, nodes, tunables, ClientLimits.DEFAULTS, ClientAuth.OPEN);
+        this(source, nodes, tunables, ClientLimits.DEFAULTS, ClientAuth.OPEN, TlsConfig.NONE, null,
+                AdminGuard.DEFAULT_OPEN_PATHS, AdminGuard.DEFAULT_MAX_BODY_BYTES,
+                io.caucus.transport.TransportOptions.DEFAULT_MAX_FRAME_BYTES);
     }
 
     /** One server: its id and the three addresses it listens on. */
@@ -117,6 +128,13 @@ public record ClusterConfig(Path source, List<Node> nodes, Tunables tunables, Cl
         Map<NodeId, InetSocketAddress> addresses = new LinkedHashMap<>();
         nodes.forEach(node -> addresses.put(node.id(), node.client()));
         return addresses;
+    }
+
+    /** Who may use the admin port: the token, client certificates if tls.admin asks for them, the open paths. */
+    public AdminGuard adminGuard() {
+        boolean byCertificate = tls.admin() != null
+                && tls.admin().clientAuth() != io.caucus.transport.tls.TlsFiles.ClientAuthMode.NONE;
+        return new AdminGuard(adminToken, byCertificate, adminOpenPaths, adminMaxBodyBytes);
     }
 
     public Path dataDirectoryOf(NodeId id) {

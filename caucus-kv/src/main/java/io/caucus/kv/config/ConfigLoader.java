@@ -1,6 +1,7 @@
 package io.caucus.kv.config;
 
 import io.caucus.core.NodeId;
+import io.caucus.transport.tls.TlsFiles;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
@@ -34,8 +35,11 @@ public final class ConfigLoader {
             "snapshotThresholdEntries", "snapshotThresholdBytes", "snapshotChunkBytes", "snapshotChunksInFlight",
             "proposalLingerMicros", "clientIoThreads", "maxBulkBytes", "maxArrayElements", "maxRequestBytes",
             "maxPipelineCommands", "maxClientConnections", "clientIdleTimeoutMillis", "authTimeoutMillis",
-            "maxAuthFailures", "users", "nodePasswordFile");
+            "maxAuthFailures", "users", "nodePasswordFile", "tls", "adminTokenFile", "adminOpenPaths",
+            "adminMaxBodyBytes", "maxPeerFrameBytes");
     private static final Set<String> NODE_FIELDS = Set.of("id", "raft", "client", "http");
+    private static final Set<String> TLS_FIELDS = Set.of("peer", "client", "admin");
+    private static final Set<String> TLS_PORT_FIELDS = Set.of("ca", "cert", "key", "clientAuth");
     private static final Set<String> USER_FIELDS = Set.of("name", "passwordSha256", "nopass", "permissions", "keys");
     /** User names: what Redis allows that needs no quoting anywhere (no spaces, no '>' or '#' at the start). */
     private static final Pattern USER_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}");
@@ -83,7 +87,137 @@ public final class ConfigLoader {
                     + "electionTimeoutTicks (" + tunables.electionTimeoutTicks() + "), got "
                     + tunables.heartbeatIntervalTicks());
         }
-        return new ClusterConfig(file, nodes, tunables, clientLimits(where, top), clientAuth(file, top, nodes.size()));
+        return new ClusterConfig(file, nodes, tunables, clientLimits(where, top), clientAuth(file, top, nodes.size()),
+                tls(file, top.get("tls")), adminToken(file, top.get("adminTokenFile")),
+                adminOpenPaths(file, top.get("adminOpenPaths")),
+                (int) integer(where, top, "adminMaxBodyBytes", io.caucus.kv.admin.AdminGuard.DEFAULT_MAX_BODY_BYTES,
+                        1024, 64 << 20),
+                (int) integer(where, top, "maxPeerFrameBytes", io.caucus.transport.TransportOptions.DEFAULT_MAX_FRAME_BYTES,
+                        4 << 20, 1 << 30));
+    }
+
+    /** The admin port's bearer token: the file's content without the line end; at least 16 characters. */
+    private static byte[] adminToken(Path file, Object value) {
+        if (value == null) {
+            return null;
+        }
+        if (!(value instanceof String text) || text.isBlank()) {
+            throw new ConfigException(file + ": field 'adminTokenFile': expected a file path, got " + describe(value));
+        }
+        Path path = resolve(file, "adminTokenFile", text);
+        String token;
+        try {
+            token = Files.readString(path).strip();
+        } catch (IOException e) {
+            throw new ConfigException(file + ": field 'adminTokenFile': cannot read " + path + ": " + e);
+        }
+        if (token.length() < 16 || token.chars().anyMatch(c -> c <= ' ')) {
+            throw new ConfigException(file + ": field 'adminTokenFile': " + path + " must hold one token of at least"
+                    + " 16 characters without spaces (e.g. from: openssl rand -hex 32)");
+        }
+        return token.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Set<String> adminOpenPaths(Path file, Object value) {
+        if (value == null) {
+            return io.caucus.kv.admin.AdminGuard.DEFAULT_OPEN_PATHS;
+        }
+        Set<String> known = Set.of("/health", "/metrics", "/status", "/digest");
+        if (!(value instanceof List<?> list) || !list.stream().allMatch(known::contains)) {
+            throw new ConfigException(file + ": field 'adminOpenPaths': expected a list of paths anyone may GET, among "
+                    + known.stream().sorted().toList() + ", got " + describe(value));
+        }
+        Set<String> paths = new HashSet<>();
+        list.forEach(path -> paths.add((String) path));
+        return paths;
+    }
+
+    private static Path resolve(Path file, String field, String text) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            return parent == null ? Path.of(text) : parent.resolve(text);
+        } catch (InvalidPathException e) {
+            throw new ConfigException(file + ": field '" + field + "': not a valid path: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The {@code tls} section: per port kind, the PEM files and whether clients present certificates. The files
+     * themselves are read when a node starts (each node has its own, through {@code {id}}).
+     */
+    private static TlsConfig tls(Path file, Object value) {
+        if (value == null) {
+            return TlsConfig.NONE;
+        }
+        if (!(value instanceof Map<?, ?> ports) || ports.isEmpty()) {
+            throw new ConfigException(file + ": field 'tls': expected a mapping with peer, client and/or admin, got "
+                    + describe(value));
+        }
+        refuseUnknown(file + ": tls:", ports, TLS_FIELDS);
+        Path base = file.toAbsolutePath().getParent();
+        return new TlsConfig(tlsPort(file, base, "peer", ports.get("peer")),
+                tlsPort(file, base, "client", ports.get("client")), tlsPort(file, base, "admin", ports.get("admin")));
+    }
+
+    private static TlsConfig.Port tlsPort(Path file, Path base, String kind, Object value) {
+        if (value == null) {
+            return null;
+        }
+        String where = file + ": tls." + kind + ":";
+        if (!(value instanceof Map<?, ?> fields)) {
+            throw new ConfigException(where + " expected a mapping with ca, cert, key and clientAuth, got "
+                    + describe(value));
+        }
+        refuseUnknown(where, fields, TLS_PORT_FIELDS);
+        TlsFiles.ClientAuthMode defaultMode = kind.equals("peer") ? TlsFiles.ClientAuthMode.REQUIRE
+                : TlsFiles.ClientAuthMode.NONE;
+        TlsFiles.ClientAuthMode clientAuth = clientAuthMode(where, fields.get("clientAuth"), defaultMode);
+        String ca = tlsPath(where, fields, "ca", false);
+        if (kind.equals("peer") && (clientAuth != TlsFiles.ClientAuthMode.REQUIRE || ca == null)) {
+            throw new ConfigException(where + " the Raft port is mutual TLS: give 'ca' (the CA that signs every"
+                    + " node's certificate) and leave clientAuth as require");
+        }
+        if (clientAuth != TlsFiles.ClientAuthMode.NONE && ca == null) {
+            throw new ConfigException(where + " field 'ca' is missing: clientAuth " + clientAuth.configName()
+                    + " checks client certificates against it");
+        }
+        return new TlsConfig.Port(base == null ? Path.of("") : base, ca, tlsPath(where, fields, "cert", true),
+                tlsPath(where, fields, "key", true), clientAuth);
+    }
+
+    private static TlsFiles.ClientAuthMode clientAuthMode(String where, Object value,
+                                                          TlsFiles.ClientAuthMode fallback) {
+        if (value == null) {
+            return fallback;
+        }
+        for (TlsFiles.ClientAuthMode mode : TlsFiles.ClientAuthMode.values()) {
+            if (mode.configName().equals(String.valueOf(value))) {
+                return mode;
+            }
+        }
+        throw new ConfigException(where + " field 'clientAuth': expected none, optional or require, got '" + value
+                + "'");
+    }
+
+    private static String tlsPath(String where, Map<?, ?> fields, String field, boolean required) {
+        Object value = fields.get(field);
+        if (value == null) {
+            if (required) {
+                throw new ConfigException(where + " field '" + field + "' is missing (a PEM file path; {id} is"
+                        + " replaced by the node's id)");
+            }
+            return null;
+        }
+        if (!(value instanceof String text) || text.isBlank()) {
+            throw new ConfigException(where + " field '" + field + "': expected a PEM file path, got "
+                    + describe(value));
+        }
+        try {
+            Path.of(text.replace("{id}", "n1"));
+        } catch (InvalidPathException e) {
+            throw new ConfigException(where + " field '" + field + "': not a valid path: " + e.getMessage());
+        }
+        return text;
     }
 
     private static ClientLimits clientLimits(String where, Map<?, ?> top) {

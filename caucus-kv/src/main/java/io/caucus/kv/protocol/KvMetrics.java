@@ -176,6 +176,12 @@ public final class KvMetrics {
                 .append('\n')
                 .append("caucus_peer_messages_dropped_total{direction=\"in\"} ").append(transport.droppedInbound())
                 .append('\n');
+        counter(out, "caucus_peer_oversize_frames_total", "Peer connections closed for announcing a frame larger than"
+                + " maxPeerFrameBytes (refused at the length prefix, before allocation).",
+                transport.oversizeFramesRejected());
+        counter(out, "caucus_peer_handshakes_refused_total", "Peer connections refused: TLS handshake failed, a"
+                + " certificate naming no member, or a Hello for another cluster or node.",
+                transport.handshakesRefused());
     }
 
     private static void gauge(StringBuilder out, String name, String help, long value) {

@@ -52,7 +52,7 @@ class ClusterViewTest {
             KvMetrics metrics = new KvMetrics();
             metrics.record("SET", "write", 1_000_000, null);
             servers.add(new AdminHttpServer(config.node(node.id()).http(), node::status, metrics, null, null,
-                    () -> null, new ClusterView(node::status, metrics, new ClusterDirectory(config))));
+                    () -> null, null, AdminGuard.OPEN, new ClusterView(node::status, metrics, new ClusterDirectory(config), null)));
         }
     }
 

@@ -61,8 +61,8 @@ class MembershipEndpointsTest {
         for (FakeNode node : List.of(n1, n2)) {
             ClusterConfig.Node self = config.node(node.id());
             servers.add(new AdminHttpServer(self.http(), node::status, new KvMetrics(),
-                    new MembershipEndpoints(node, new ClusterDirectory(config), Duration.ofSeconds(2)), null, () -> null,
-                    null));
+                    new MembershipEndpoints(node, new ClusterDirectory(config), Duration.ofSeconds(2)), null,
+                    () -> null, null, AdminGuard.OPEN, null));
         }
     }
 

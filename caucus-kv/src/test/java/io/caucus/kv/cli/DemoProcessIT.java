@@ -22,7 +22,18 @@ class DemoProcessIT {
 
     @Test
     void startsAClusterReportsItsLeaderAndStopsItsChildren() throws Exception {
-        Path directory = Files.createDirectories(Path.of("target", "demo-process-test")).toAbsolutePath();
+        runDemo(false);
+    }
+
+    /** With --tls: certificates made in code, and Debian's redis-cli --tls reads and writes through two nodes. */
+    @Test
+    void withTlsRedisCliTlsWorksAgainstIt() throws Exception {
+        runDemo(true);
+    }
+
+    private void runDemo(boolean tls) throws Exception {
+        Path directory = Files.createDirectories(Path.of("target", "demo-process-test" + (tls ? "-tls" : "")))
+                .toAbsolutePath();
         Path output = directory.resolve("demo.out");
         Files.deleteIfExists(output);
         int base = freeBase();
@@ -31,8 +42,12 @@ class DemoProcessIT {
         Runtime.getRuntime().addShutdownHook(hook);
         List<Long> childPids = new ArrayList<>();
         try {
-            Process process = demo.start("demo", List.of("demo", "--dir", directory.resolve("cluster").toString(),
-                    "--base-port", Integer.toString(base)), output);
+            List<String> arguments = new ArrayList<>(List.of("demo", "--dir", directory.resolve("cluster").toString(),
+                    "--base-port", Integer.toString(base)));
+            if (tls) {
+                arguments.add("--tls");
+            }
+            Process process = demo.start("demo", arguments, output);
             String leaderLine = poll(() -> Files.readAllLines(output).stream()
                     .filter(line -> line.matches(".*leader n[1-3] \\|.*")).findFirst().orElse(null), output);
             Matcher pids = Pattern.compile("\\(pid (\\d+)\\)").matcher(leaderLine);
@@ -40,10 +55,17 @@ class DemoProcessIT {
                 childPids.add(Long.parseLong(pids.group(1)));
             }
             assertThat(childPids).hasSize(3);
-            assertThat(Files.readString(output)).contains("redis-cli -p " + base);
-            try (Jedis jedis = new Jedis("127.0.0.1", base + 1, ProcessCluster.CLIENT_TIMEOUT_MILLIS)) {
-                assertThat(jedis.set("demo", "works")).isEqualTo("OK");
-                assertThat(jedis.get("demo")).isEqualTo("works");
+            if (tls) {
+                Path ca = directory.resolve("cluster").resolve("tls").resolve("ca.pem");
+                assertThat(Files.readString(output)).contains("redis-cli --tls --cacert " + ca + " -p " + base);
+                assertThat(redisCliTls(ca, base + 1, "SET", "demo", "works")).isEqualTo("OK");
+                assertThat(redisCliTls(ca, base, "GET", "demo")).isEqualTo("works");
+            } else {
+                assertThat(Files.readString(output)).contains("redis-cli -p " + base);
+                try (Jedis jedis = new Jedis("127.0.0.1", base + 1, ProcessCluster.CLIENT_TIMEOUT_MILLIS)) {
+                    assertThat(jedis.set("demo", "works")).isEqualTo("OK");
+                    assertThat(jedis.get("demo")).isEqualTo("works");
+                }
             }
             process.destroy(); // SIGTERM, as Ctrl-C would
             poll(() -> childPids.stream().noneMatch(DemoProcessIT::alive) ? true : null, output);
@@ -52,6 +74,26 @@ class DemoProcessIT {
             childPids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
             Runtime.getRuntime().removeShutdownHook(hook);
         }
+    }
+
+    /** redis-cli --tls against the demo, retried while leadership settles (SET and GET are idempotent). */
+    private static String redisCliTls(Path ca, int port, String... command) throws Exception {
+        List<String> line = new ArrayList<>(List.of("redis-cli", "--tls", "--cacert", ca.toString(), "-p",
+                Integer.toString(port)));
+        line.addAll(List.of(command));
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        String output;
+        do {
+            Process process = new ProcessBuilder(line).redirectErrorStream(true).start();
+            output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                    .strip();
+            process.waitFor();
+            if (!output.matches("^(NOLEADER|NOTLEADER|UNKNOWN) .*")) {
+                return output;
+            }
+            Thread.sleep(200); // poll interval, bounded by the deadline
+        } while (System.nanoTime() < end);
+        return output;
     }
 
     private static boolean alive(long pid) {

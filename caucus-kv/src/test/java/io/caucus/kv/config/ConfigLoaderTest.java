@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import io.caucus.transport.tls.TlsFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -67,6 +68,51 @@ class ConfigLoaderTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("'snapshotChunkBytes'");
         assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES + "snapshotThresholdEntries: -1\n"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("'snapshotThresholdEntries'");
+    }
+
+    @Test
+    void tlsPerPortKindResolvesEachNodesFilesFromTheFilesDirectory() {
+        Path file = Path.of("/etc/caucus/cluster.yaml");
+        ClusterConfig config = ConfigLoader.parse(file, NODES + """
+                tls:
+                  peer: {ca: ca.pem, cert: "certs/{id}.pem", key: "certs/{id}.key"}
+                  client: {cert: /srv/redis.pem, key: /srv/redis.key}
+                """);
+        TlsFiles peer = config.tls().peer().files(io.caucus.core.NodeId.of("n2"));
+        assertThat(peer).isEqualTo(new TlsFiles(Path.of("/etc/caucus/ca.pem"), Path.of("/etc/caucus/certs/n2.pem"),
+                Path.of("/etc/caucus/certs/n2.key"), TlsFiles.ClientAuthMode.REQUIRE));
+        assertThat(config.tls().client().files(io.caucus.core.NodeId.of("n1"))).isEqualTo(new TlsFiles(null,
+                Path.of("/srv/redis.pem"), Path.of("/srv/redis.key"), TlsFiles.ClientAuthMode.NONE));
+        assertThat(config.tls().adminPort()).isEmpty();
+        assertThat(ConfigLoader.parse(FILE, NODES).tls()).isEqualTo(TlsConfig.NONE);
+    }
+
+    @Test
+    void peerFrameAndAdminBodyLimitsAreReadAndBounded() {
+        ClusterConfig config = ConfigLoader.parse(FILE, NODES + "maxPeerFrameBytes: 8388608\nadminMaxBodyBytes: 4096\n");
+        assertThat(config.maxPeerFrameBytes()).isEqualTo(8 << 20);
+        assertThat(config.adminGuard().maxBodyBytes()).isEqualTo(4096);
+        assertThat(ConfigLoader.parse(FILE, NODES).maxPeerFrameBytes()).isEqualTo(16 << 20);
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES + "maxPeerFrameBytes: 1000\n"))
+                .hasMessageContaining("field 'maxPeerFrameBytes': must be between 4194304 and 1073741824, got 1000");
+    }
+
+    @Test
+    void tlsMistakesAreRefusedByName() {
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES + "tls: {redis: {cert: a, key: b}}\n"))
+                .hasMessageContaining("tls: unknown field 'redis'");
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES + "tls: {client: {cert: a}}\n"))
+                .hasMessageContaining("tls.client: field 'key' is missing");
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES + "tls: {peer: {cert: a, key: b}}\n"))
+                .hasMessageContaining("tls.peer: the Raft port is mutual TLS: give 'ca'");
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES
+                + "tls: {peer: {ca: c, cert: a, key: b, clientAuth: optional}}\n"))
+                .hasMessageContaining("leave clientAuth as require");
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES + "tls: {client: {cert: a, key: b, clientAuth: yes}}\n"))
+                .hasMessageContaining("field 'clientAuth': expected none, optional or require, got 'yes'");
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES
+                + "tls: {admin: {cert: a, key: b, clientAuth: require}}\n"))
+                .hasMessageContaining("tls.admin: field 'ca' is missing: clientAuth require checks client certificates");
     }
 
     @Test

@@ -71,12 +71,13 @@ final class MembershipTracker {
     /** How long a transfer may take before it is reported as not done: the core gives up after one timeout. */
     private final long transferWindowNanos;
     private final long maxLearnerLagEntries;
+    private final RuntimeClock clock;
     private final List<PendingChange> changes = new ArrayList<>();
     private final List<PendingTransfer> transfers = new ArrayList<>();
     private ClusterConfiguration lastConfiguration;
 
     MembershipTracker(RaftNode raft, PeerDirectory directory, TransportPeers transportPeers, Completions completions,
-                      Outcomes outcomes, long transferWindowNanos, long maxLearnerLagEntries) {
+                      Outcomes outcomes, long transferWindowNanos, long maxLearnerLagEntries, RuntimeClock clock) {
         this.raft = raft;
         this.directory = directory;
         this.transportPeers = transportPeers;
@@ -84,6 +85,7 @@ final class MembershipTracker {
         this.outcomes = outcomes;
         this.transferWindowNanos = transferWindowNanos;
         this.maxLearnerLagEntries = maxLearnerLagEntries;
+        this.clock = clock;
     }
 
     // ---------------------------------------------------------------- requests (node thread)
@@ -103,7 +105,7 @@ final class MembershipTracker {
                 LOG.log(System.Logger.Level.INFO, "{0}: proposed to {1} at index {2}", raft.id(), change,
                         accepted.firstIndex());
                 // Dial a node being added before this turn's messages to it are sent.
-                followConfiguration(System.nanoTime());
+                followConfiguration(clock.nanoTime());
             }
             case ProposeResult.Rejected rejected -> fail(future, refusal(rejected, change.node(), describe(change)));
         }
@@ -119,7 +121,7 @@ final class MembershipTracker {
                     complete(future, Memberships.of(raft.status(), directory)); // already leading
                     return;
                 }
-                long giveUp = Math.min(deadlineNanos, System.nanoTime() + transferWindowNanos);
+                long giveUp = Math.min(deadlineNanos, clock.nanoTime() + transferWindowNanos);
                 transfers.add(new PendingTransfer(target, accepted.term(), future, giveUp));
                 LOG.log(System.Logger.Level.INFO, "{0}: transferring leadership of term {1} to {2}", raft.id(),
                         accepted.term(), target);

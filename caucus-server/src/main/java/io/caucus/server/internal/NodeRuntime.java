@@ -30,7 +30,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -41,8 +40,9 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * A running node: wires the core, the store, the transport and the three threads together (see
- * docs/runtime.md), takes client requests and shuts everything down in order.
+ * A running node: wires the core, the store, the network and the threads together (see docs/runtime.md), in
+ * the {@link NodeEnvironment} it is given (production: the system clock and the Netty transport); takes client
+ * requests and shuts everything down in order.
  */
 public final class NodeRuntime implements CaucusNode {
 
@@ -55,7 +55,8 @@ public final class NodeRuntime implements CaucusNode {
     private final Lifecycle lifecycle = new Lifecycle();
     private final PendingRequests pending;
     private final Inbox inbox;
-    private final PeerTransport transport;
+    private final NodeEnvironment environment;
+    private final PeerNetwork network;
     private final Applier applier;
     private final Completions completions;
     private final PeerDirectory directory;
@@ -70,8 +71,9 @@ public final class NodeRuntime implements CaucusNode {
     private final IncomingSnapshots incomingSnapshots;
 
     private NodeRuntime(NodeSettings settings, LogStore store, ClusterConfiguration bootstrap,
-                        Function<NodeId, Optional<InetSocketAddress>> resolver) {
+                        Function<NodeId, Optional<InetSocketAddress>> resolver, NodeEnvironment environment) {
         this.settings = settings;
+        this.environment = environment;
         this.store = store;
         this.pending = new PendingRequests(settings.maxPendingRequests());
         this.inbox = new Inbox(settings.inboxCapacity());
@@ -80,7 +82,7 @@ public final class NodeRuntime implements CaucusNode {
         // Restart from the latest snapshot, then the log tail (§7): the core starts with applied = its index.
         long restoredIndex = restoreFromSnapshot(settings, store);
         RaftNode raft = RaftNode.start(id, bootstrap, settings.raftOptions(), store.recoveredHardState(), store.log(),
-                restoredIndex, new SplittableRandom(System.nanoTime()));
+                restoredIndex, environment.random());
         // The loop is created last but the applier and the snapshot taker wake it: they reach it through this holder.
         NodeLoop[] loopRef = new NodeLoop[1];
         Runnable wake = () -> loopRef[0].wake();
@@ -91,27 +93,21 @@ public final class NodeRuntime implements CaucusNode {
         this.applier = new Applier(id, settings.stateMachine(), pending, () -> status().leader(),
                 new Outcomes(settings.clientAddresses()), wake, this::fail, restoredIndex, snapshotTaker,
                 settings.snapshotOptions());
-        PeerTransport[] transportRef = new PeerTransport[1];
+        PeerNetwork[] networkRef = new PeerNetwork[1];
         this.outgoingSnapshots = snapshots == null ? null : new OutgoingSnapshots(id, snapshots,
-                settings.snapshotOptions(), frame -> transportRef[0].sendSnapshotFrame(frame),
+                settings.snapshotOptions(), frame -> networkRef[0].sendSnapshotFrame(frame),
                 follower -> offerToNode(new Input.SnapshotFailed(follower)));
         this.incomingSnapshots = snapshots == null ? null : new IncomingSnapshots(id, claims,
-                settings.snapshotOptions(), frame -> transportRef[0].sendSnapshotFrame(frame),
+                settings.snapshotOptions(), frame -> networkRef[0].sendSnapshotFrame(frame),
                 message -> inbox.offer(new Input.Inbound(message))); // full: dropped, the leader retries
-        this.transport = PeerTransport.builder(id)
-                .listenAddress(settings.listenAddress())
-                .peers(settings.peers())
-                .options(settings.transportOptions())
-                .inboundHandler(new Inbound())
-                .threadName("caucus-node-" + id) // the node's turns run on this loop too
-                .build();
-        transportRef[0] = transport;
+        this.network = environment.network().open(settings, new Inbound());
+        networkRef[0] = network;
         this.completions = new Completions(id);
-        this.membership = new MembershipTracker(raft, directory, new TransportPeers(id, directory, links(transport)),
+        this.membership = new MembershipTracker(raft, directory, new TransportPeers(id, directory, links(network)),
                 completions, new Outcomes(settings.clientAddresses()), transferWindowNanos(settings),
-                settings.raftOptions().maxLearnerLagEntries());
+                settings.raftOptions().maxLearnerLagEntries(), environment.clock());
         this.loop = new NodeLoop(raft, store, this::send, applier, completions, pending, lifecycle,
-                this::fail, settings, inbox, membership, transport.eventLoop());
+                this::fail, settings, inbox, membership, network.executor(), environment.clock());
         inbox.onInput(loop::wake);
         if (outgoingSnapshots != null) {
             loop.onLeadershipLost(outgoingSnapshots::cancelAll);
@@ -158,7 +154,7 @@ public final class NodeRuntime implements CaucusNode {
                 offerToNode(new Input.SnapshotFailed(install.to()));
             }
         } else {
-            transport.send(message);
+            network.send(message);
         }
     }
 
@@ -226,9 +222,20 @@ public final class NodeRuntime implements CaucusNode {
      */
     public static NodeRuntime start(NodeSettings settings, LogStore store, ClusterConfiguration bootstrap,
                                     Function<NodeId, Optional<InetSocketAddress>> resolver) {
+        return start(settings, store, bootstrap, resolver, NodeEnvironment.production());
+    }
+
+    /**
+     * Starts a node as above, in {@code environment}: its clock, its network and its randomness.
+     *
+     * @throws IllegalStateException if the network cannot start (the peer address cannot be bound)
+     */
+    public static NodeRuntime start(NodeSettings settings, LogStore store, ClusterConfiguration bootstrap,
+                                    Function<NodeId, Optional<InetSocketAddress>> resolver,
+                                    NodeEnvironment environment) {
         NodeRuntime runtime;
         try {
-            runtime = new NodeRuntime(settings, store, bootstrap, resolver);
+            runtime = new NodeRuntime(settings, store, bootstrap, resolver, environment);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -239,7 +246,7 @@ public final class NodeRuntime implements CaucusNode {
             runtime.incomingSnapshots.start();
         }
         try {
-            runtime.transport.start();
+            runtime.network.start();
         } catch (RuntimeException e) {
             runtime.close();
             throw e;
@@ -258,21 +265,32 @@ public final class NodeRuntime implements CaucusNode {
         return 3L * settings.raftOptions().electionTimeoutTicks() * settings.tickInterval().toNanos();
     }
 
-    private static TransportPeers.Links links(PeerTransport transport) {
+    /** The production network: the Netty peer transport, whose event loop the node's turns run on. */
+    static PeerNetwork nettyNetwork(NodeSettings settings, InboundHandler inbound) {
+        return new NettyPeerNetwork(PeerTransport.builder(settings.id())
+                .listenAddress(settings.listenAddress())
+                .peers(settings.peers())
+                .options(settings.transportOptions())
+                .inboundHandler(inbound)
+                .threadName("caucus-node-" + settings.id()) // the node's turns run on this loop too
+                .build());
+    }
+
+    private static TransportPeers.Links links(PeerNetwork network) {
         return new TransportPeers.Links() {
             @Override
             public void addPeer(NodeId peer, InetSocketAddress address) {
-                transport.addPeer(peer, address);
+                network.addPeer(peer, address);
             }
 
             @Override
             public void removePeer(NodeId peer) {
-                transport.removePeer(peer);
+                network.removePeer(peer);
             }
 
             @Override
             public Set<NodeId> peers() {
-                return transport.peers();
+                return network.peers();
             }
         };
     }
@@ -394,7 +412,7 @@ public final class NodeRuntime implements CaucusNode {
     }
 
     private long deadline() {
-        return System.nanoTime() + settings.requestTimeout().toNanos();
+        return environment.clock().nanoTime() + settings.requestTimeout().toNanos();
     }
 
     @Override
@@ -417,12 +435,15 @@ public final class NodeRuntime implements CaucusNode {
 
     @Override
     public RuntimeMetrics metrics() {
-        return loop.metrics(applier.applyBatches(), transport.metrics());
+        return loop.metrics(applier.applyBatches(), network.metrics());
     }
 
     @Override
     public EventLoop eventLoop() {
-        return transport.eventLoop();
+        if (network instanceof NettyPeerNetwork netty) {
+            return netty.eventLoop();
+        }
+        throw new UnsupportedOperationException(settings.id() + " runs on a network without a Netty event loop");
     }
 
     @Override
@@ -464,7 +485,7 @@ public final class NodeRuntime implements CaucusNode {
         if (lifecycle.state() == Lifecycle.State.FAILED) {
             // Stop taking part in the cluster: a node that cannot write must not vote or lead. The loop keeps
             // running until close(): clients served on it (eventLoop()) are still told why.
-            transport.disconnect();
+            network.disconnect();
             failRegisteredRequests(lifecycle.failure());
         }
     }
@@ -491,7 +512,7 @@ public final class NodeRuntime implements CaucusNode {
             stopSnapshots();
             failRegisteredRequests(lifecycle.failure());
             completions.close();
-            transport.close();
+            network.close();
             if (nodeStopped) {
                 store.close();
             } else {
@@ -500,7 +521,7 @@ public final class NodeRuntime implements CaucusNode {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            transport.close();
+            network.close();
         }
         LOG.log(System.Logger.Level.INFO, "{0}: closed", settings.id());
     }

@@ -1,15 +1,19 @@
 package io.caucus.server.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.NodeId;
 import io.caucus.core.RaftOptions;
 import io.caucus.server.LocalCluster;
+import io.caucus.server.StateMachine;
 import io.caucus.transport.TransportOptions;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 
@@ -19,12 +23,25 @@ class MemoryClusterTest {
     private final Map<NodeId, MemoryLogStore.Disk> disks = new ConcurrentHashMap<>();
 
     private LocalCluster cluster(int size) {
-        return new LocalCluster(size, (id, peers, machine) -> NodeRuntime.start(
-                new NodeSettings(id, peers, Map.of(), null, machine, Duration.ofMillis(20), RaftOptions.DEFAULTS,
-                        true,
-                        Duration.ofSeconds(10), 1000, 1 << 20, 1024, 4096, TransportOptions.defaults()),
-                new MemoryLogStore(disks.computeIfAbsent(id,
-                        ignored -> new MemoryLogStore.Disk(ClusterConfiguration.ofVoters(peers.keySet()))))));
+        return new LocalCluster(size, (id, peers, machine) -> NodeRuntime.start(settings(id, peers, machine),
+                store(id, peers)));
+    }
+
+    /** The same runtime with no sockets and no Netty: its network and executors are {@link InProcessNetwork}'s. */
+    private LocalCluster inProcessCluster(int size, InProcessNetwork network) {
+        return new LocalCluster(size, (id, peers, machine) -> NodeRuntime.start(settings(id, peers, machine),
+                store(id, peers), ClusterConfiguration.ofVoters(peers.keySet()), PeerDirectory.NO_RESOLVER,
+                new NodeEnvironment(RuntimeClock.SYSTEM, network, new SplittableRandom(id.hashCode()))));
+    }
+
+    private static NodeSettings settings(NodeId id, Map<NodeId, InetSocketAddress> peers, StateMachine machine) {
+        return new NodeSettings(id, peers, Map.of(), null, machine, Duration.ofMillis(20), RaftOptions.DEFAULTS,
+                true, Duration.ofSeconds(10), 1000, 1 << 20, 1024, 4096, TransportOptions.defaults());
+    }
+
+    private MemoryLogStore store(NodeId id, Map<NodeId, InetSocketAddress> peers) {
+        return new MemoryLogStore(disks.computeIfAbsent(id,
+                ignored -> new MemoryLogStore.Disk(ClusterConfiguration.ofVoters(peers.keySet()))));
     }
 
     @Test
@@ -35,6 +52,26 @@ class MemoryClusterTest {
             for (NodeId id : cluster.ids()) {
                 cluster.awaitApplied(id, List.of("a", "b"));
             }
+        }
+    }
+
+    @Test
+    void theRuntimeRunsOnANetworkWithoutSocketsAndCatchesUpARestartedNode() {
+        InProcessNetwork network = new InProcessNetwork();
+        try (LocalCluster cluster = inProcessCluster(3, network).startAll()) {
+            assertThat(cluster.submitAtLeader("a")).startsWith("applied:");
+            NodeId follower = cluster.ids().stream()
+                    .filter(id -> !id.equals(cluster.awaitLeader().id())).findFirst().orElseThrow();
+            cluster.stop(follower);
+            cluster.submitAtLeader("b");
+            cluster.start(follower);
+            for (NodeId id : cluster.ids()) {
+                cluster.awaitApplied(id, List.of("a", "b"));
+                assertThat(network.sentBy(id)).isPositive();
+                assertThat(cluster.node(id).metrics().transport().messagesSent()).isPositive();
+            }
+            assertThatThrownBy(() -> cluster.node(follower).eventLoop())
+                    .isInstanceOf(UnsupportedOperationException.class);
         }
     }
 }

@@ -62,7 +62,7 @@ public final class NodeRuntime implements CaucusNode {
     private final PeerDirectory directory;
     private final MembershipTracker membership;
     private final NodeLoop loop;
-    private final Thread applyThread;
+    private final Worker applyWorker;
     private final AtomicBoolean closed = new AtomicBoolean();
     // Snapshots (null when the store keeps none): the writer thread, and streaming to and from peers.
     private final SnapshotTaker snapshotTaker;
@@ -86,13 +86,19 @@ public final class NodeRuntime implements CaucusNode {
         // The loop is created last but the applier and the snapshot taker wake it: they reach it through this holder.
         NodeLoop[] loopRef = new NodeLoop[1];
         Runnable wake = () -> loopRef[0].wake();
+        Applier[] applierRef = new Applier[1];
         SnapshotStore snapshots = store.snapshotStore();
         SnapshotClaims claims = snapshots == null ? null : new SnapshotClaims(snapshots);
         this.snapshotTaker = snapshots == null ? null : new SnapshotTaker(id, claims, this::requestMetadataAt,
-                snapshot -> offerToNode(new Input.Compact(snapshot)), wake);
+                snapshot -> offerToNode(new Input.Compact(snapshot)), () -> {
+                    wake.run();
+                    applierRef[0].snapshotFinished();
+                });
+        this.applyWorker = environment.workers().start("caucus-apply-" + id);
         this.applier = new Applier(id, settings.stateMachine(), pending, () -> status().leader(),
                 new Outcomes(settings.clientAddresses()), wake, this::fail, restoredIndex, snapshotTaker,
-                settings.snapshotOptions());
+                settings.snapshotOptions(), applyWorker);
+        applierRef[0] = applier;
         PeerNetwork[] networkRef = new PeerNetwork[1];
         this.outgoingSnapshots = snapshots == null ? null : new OutgoingSnapshots(id, snapshots,
                 settings.snapshotOptions(), frame -> networkRef[0].sendSnapshotFrame(frame),
@@ -102,7 +108,7 @@ public final class NodeRuntime implements CaucusNode {
                 message -> inbox.offer(new Input.Inbound(message))); // full: dropped, the leader retries
         this.network = environment.network().open(settings, new Inbound());
         networkRef[0] = network;
-        this.completions = new Completions(id);
+        this.completions = new Completions(environment.workers().start("caucus-complete-" + id));
         this.membership = new MembershipTracker(raft, directory, new TransportPeers(id, directory, links(network)),
                 completions, new Outcomes(settings.clientAddresses()), transferWindowNanos(settings),
                 settings.raftOptions().maxLearnerLagEntries(), environment.clock());
@@ -113,7 +119,6 @@ public final class NodeRuntime implements CaucusNode {
             loop.onLeadershipLost(outgoingSnapshots::cancelAll);
         }
         loopRef[0] = loop;
-        this.applyThread = Thread.ofPlatform().daemon().name("caucus-apply-" + id).unstarted(applier);
         this.snapshotThread = snapshotTaker == null ? null
                 : Thread.ofPlatform().daemon().name("caucus-snapshot-" + id).unstarted(snapshotTaker);
     }
@@ -240,7 +245,6 @@ public final class NodeRuntime implements CaucusNode {
             store.close();
             throw e;
         }
-        runtime.applyThread.start();
         if (runtime.snapshotThread != null) {
             runtime.snapshotThread.start();
             runtime.incomingSnapshots.start();
@@ -507,8 +511,7 @@ public final class NodeRuntime implements CaucusNode {
                 loop.stopAfterNextTurn(); // the inbox stayed full: stop without waiting for the Stop's turn
             }
             boolean nodeStopped = awaitTurnsEnded();
-            applier.stop();
-            stop(applyThread);
+            stopApplier();
             stopSnapshots();
             failRegisteredRequests(lifecycle.failure());
             completions.close();
@@ -538,6 +541,26 @@ public final class NodeRuntime implements CaucusNode {
             LOG.log(System.Logger.Level.WARNING, "{0}: the node thread did not end its last turn within {1}",
                     settings.id(), STOP_WAIT);
             return false;
+        }
+    }
+
+    /**
+     * Stops the applier after the tasks handed to it, waiting a bounded time. Its worker is shut down only once
+     * it has stopped: a state machine still running must not be entered from a second thread.
+     */
+    private void stopApplier() throws InterruptedException {
+        applier.stop();
+        if (applyWorker.inWorker()) {
+            // close() called from a client callback on the applier: the drain under way stops it once it returns.
+            applyWorker.shutdown();
+            return;
+        }
+        try {
+            applier.exited().get(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            applyWorker.shutdown();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: the applier did not stop within {1}; the state machine may "
+                    + "still be running", settings.id(), STOP_WAIT);
         }
     }
 

@@ -31,7 +31,8 @@ class MemoryClusterTest {
     private LocalCluster inProcessCluster(int size, InProcessNetwork network) {
         return new LocalCluster(size, (id, peers, machine) -> NodeRuntime.start(settings(id, peers, machine),
                 store(id, peers), ClusterConfiguration.ofVoters(peers.keySet()), PeerDirectory.NO_RESOLVER,
-                new NodeEnvironment(RuntimeClock.SYSTEM, network, new SplittableRandom(id.hashCode()))));
+                new NodeEnvironment(RuntimeClock.SYSTEM, network, Worker::thread,
+                        new SplittableRandom(id.hashCode()))));
     }
 
     private static NodeSettings settings(NodeId id, Map<NodeId, InetSocketAddress> peers, StateMachine machine) {

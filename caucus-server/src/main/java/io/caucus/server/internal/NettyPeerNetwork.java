@@ -8,6 +8,7 @@ import io.caucus.transport.TransportMetrics;
 import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
 import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,11 +23,6 @@ final class NettyPeerNetwork implements PeerNetwork {
     NettyPeerNetwork(PeerTransport transport) {
         this.transport = transport;
         this.executor = new LoopExecutor(transport.eventLoop());
-    }
-
-    /** The loop the node's turns run on; the Redis service registers its client channels here. */
-    EventLoop eventLoop() {
-        return transport.eventLoop();
     }
 
     @Override
@@ -102,6 +98,12 @@ final class NettyPeerNetwork implements PeerNetwork {
         @Override
         public boolean inExecutor() {
             return loop.inEventLoop();
+        }
+
+        /** The loop itself: the Redis service registers its client channels on it (CaucusNode.executor()). */
+        @Override
+        public Executor forEmbedders() {
+            return loop;
         }
     }
 }

@@ -31,4 +31,12 @@ public interface NodeExecutor extends Executor {
 
     /** True when called from a task or timer of this executor. */
     boolean inExecutor();
+
+    /**
+     * What {@code CaucusNode.executor()} hands to the embedding service: this executor, or the event loop it
+     * wraps, so that a Netty-based service can recognise the loop and register its channels on it.
+     */
+    default Executor forEmbedders() {
+        return this;
+    }
 }

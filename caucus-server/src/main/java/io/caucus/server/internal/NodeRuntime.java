@@ -19,7 +19,6 @@ import io.caucus.storage.SnapshotStore;
 import io.caucus.transport.InboundHandler;
 import io.caucus.transport.PeerTransport;
 import io.caucus.transport.SnapshotFrame;
-import io.netty.channel.EventLoop;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -32,6 +31,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -443,11 +443,8 @@ public final class NodeRuntime implements CaucusNode {
     }
 
     @Override
-    public EventLoop eventLoop() {
-        if (network instanceof NettyPeerNetwork netty) {
-            return netty.eventLoop();
-        }
-        throw new UnsupportedOperationException(settings.id() + " runs on a network without a Netty event loop");
+    public Executor executor() {
+        return network.executor().forEmbedders();
     }
 
     @Override
@@ -488,7 +485,7 @@ public final class NodeRuntime implements CaucusNode {
     private void afterTurnsEnded() {
         if (lifecycle.state() == Lifecycle.State.FAILED) {
             // Stop taking part in the cluster: a node that cannot write must not vote or lead. The loop keeps
-            // running until close(): clients served on it (eventLoop()) are still told why.
+            // running until close(): clients served on it (executor()) are still told why.
             network.disconnect();
             failRegisteredRequests(lifecycle.failure());
         }

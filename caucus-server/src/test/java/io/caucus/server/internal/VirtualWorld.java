@@ -57,6 +57,9 @@ final class VirtualWorld {
     private final PriorityQueue<Event> events = new PriorityQueue<>();
     private final Map<NodeId, Host> hosts = new HashMap<>();
     private final List<String> trace = new ArrayList<>();
+    /** While partitioned: the nodes on one side; messages between the sides are lost. Empty: no partition. */
+    private Set<NodeId> side = Set.of();
+    private double lossRate;
     private long nowNanos;
     private long sequence;
     private long eventsRun;
@@ -85,6 +88,27 @@ final class VirtualWorld {
         host.listening = false;
         host.inbound = null;
         trace.add(nowNanos + " " + id + " crash");
+    }
+
+    /** Cuts {@code side} off from every other node until {@link #heal()}; messages in flight across are lost too. */
+    void partition(Set<NodeId> side) {
+        this.side = Set.copyOf(side);
+        trace.add(nowNanos + " partition " + new TreeSet<>(side));
+    }
+
+    void heal() {
+        side = Set.of();
+        trace.add(nowNanos + " heal");
+    }
+
+    /** From now on each message is lost with probability {@code rate}. */
+    void setLossRate(double rate) {
+        lossRate = rate;
+        trace.add(nowNanos + " loss " + rate);
+    }
+
+    private boolean connected(NodeId from, NodeId to) {
+        return side.contains(from) == side.contains(to);
     }
 
     long now() {
@@ -168,13 +192,13 @@ final class VirtualWorld {
             }
             sent++;
             Host target = hosts.get(message.to());
-            if (target == null) {
+            if (target == null || random.nextDouble() < lossRate) {
                 return;
             }
             long delay = minDelayNanos + (long) (random.nextDouble() * (maxDelayNanos - minDelayNanos));
             int targetIncarnation = target.incarnation;
             queue(target, targetIncarnation, delay, () -> {
-                if (target.listening && target.inbound != null) {
+                if (target.listening && target.inbound != null && connected(message.from(), message.to())) {
                     trace.add(nowNanos + " " + message);
                     target.inbound.onMessage(message);
                 }

@@ -231,7 +231,7 @@ public final class NodeRuntime implements CaucusNode {
     }
 
     /**
-     * Starts a node as above, in {@code environment}: its clock, its network and its randomness.
+     * Starts a node as above, in {@code environment}: its clock, its network, its workers and its randomness.
      *
      * @throws IllegalStateException if the network cannot start (the peer address cannot be bound)
      */

@@ -31,6 +31,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.redis.ErrorRedisMessage;
@@ -86,10 +87,12 @@ public final class KvServer implements AutoCloseable {
         ClusterConfig.Tunables tunables = config.tunables();
         this.node = node;
         this.acceptors = NettyIo.newGroup(1, new DefaultThreadFactory("caucus-resp-accept", true));
-        // Served on the node's loop, a client's command reaches the node without a thread hand-off.
-        this.ownWorkers = tunables.clientIoThreads() > 0;
-        this.workers = ownWorkers ? NettyIo.newGroup(tunables.clientIoThreads(),
-                new DefaultThreadFactory("caucus-resp", true)) : node.eventLoop();
+        // Served on the node's loop, a client's command reaches the node without a thread hand-off; a node whose
+        // executor is no Netty loop gets a client I/O thread of its own.
+        EventLoop nodeLoop = node.executor() instanceof EventLoop loop ? loop : null;
+        this.ownWorkers = tunables.clientIoThreads() > 0 || nodeLoop == null;
+        this.workers = ownWorkers ? NettyIo.newGroup(Math.max(1, tunables.clientIoThreads()),
+                new DefaultThreadFactory("caucus-resp", true)) : nodeLoop;
         this.retries = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("caucus-kv-retries").factory());
         this.forwarder = new LeaderForwarder(workers, config.clientAuth().nodePassword(), tls.client());

@@ -155,17 +155,17 @@ public final class FakeNode implements CaucusNode {
     /** A loop of its own, as a node has: created when first asked for, stopped by close(). */
     private io.netty.channel.EventLoopGroup loop;
 
-    /** The name of eventLoop()'s thread. */
-    String eventLoopThreadName() {
+    /** The name of executor()'s thread. */
+    String executorThreadName() {
         try {
-            return eventLoop().submit(() -> Thread.currentThread().getName()).get();
+            return executor().submit(() -> Thread.currentThread().getName()).get();
         } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
             throw new IllegalStateException(e);
         }
     }
 
     @Override
-    public synchronized io.netty.channel.EventLoop eventLoop() {
+    public synchronized io.netty.channel.EventLoop executor() {
         if (loop == null) {
             loop = io.caucus.transport.NettyIo.newGroup(1,
                     new io.netty.util.concurrent.DefaultThreadFactory("fake-node-" + id, true));

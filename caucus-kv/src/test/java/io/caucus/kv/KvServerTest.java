@@ -70,7 +70,7 @@ class KvServerTest {
         try (Jedis jedis = jedis()) {
             assertThat(jedis.set("k", "v")).isEqualTo("OK");
         }
-        assertThat(node.lastSubmitThread).isEqualTo(node.eventLoopThreadName());
+        assertThat(node.lastSubmitThread).isEqualTo(node.executorThreadName());
     }
 
     @Test

@@ -6,7 +6,6 @@ import io.caucus.core.RaftOptions;
 import io.caucus.core.SnapshotMetadata;
 import io.caucus.storage.StorageOptions;
 import io.caucus.transport.TransportOptions;
-import io.netty.channel.EventLoop;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -15,6 +14,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 
 /**
@@ -75,14 +75,15 @@ public interface CaucusNode extends AutoCloseable {
     RuntimeMetrics metrics();
 
     /**
-     * The Netty event loop this node takes its turns on (and serves its peer connections on, with the default
-     * of one transport I/O thread). A service that serves its own clients with Netty may register their channels
-     * here: a request submitted from this loop reaches the node without a thread hand-off (docs/runtime.md).
-     * Whatever runs here delays the node's turns, heartbeats included: keep it short and never block on it. The
-     * loop stops when the node is closed, closing the channels registered on it; a node that stopped by itself
-     * ({@link #failure()}) keeps the loop running until then, so that its clients can still be told why.
+     * The executor this node takes its turns on: a request submitted from a task run here reaches the node
+     * without a thread hand-off (docs/runtime.md). In a node built by {@link #builder()} it is the peer
+     * transport's Netty event loop (with the default of one transport I/O thread), so a service that serves its
+     * own clients with Netty may register their channels on it when it is an {@code io.netty.channel.EventLoop}.
+     * Whatever runs here delays the node's turns, heartbeats included: keep it short and never block on it. It
+     * stops when the node is closed; a node that stopped by itself ({@link #failure()}) keeps it running until
+     * then, so that its clients can still be told why.
      */
-    EventLoop eventLoop();
+    Executor executor();
 
     /**
      * The members as this node sees them now: the configuration in force and each member's part in it; with

@@ -21,6 +21,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -28,7 +29,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The apply thread: the only thread that touches the user's {@link StateMachine}. It applies committed entries
+ * The applier: the only code that touches the user's {@link StateMachine}, run as tasks on its own {@link Worker}
+ * (in production the apply thread, {@code caucus-apply-<id>}). It applies committed entries
  * in log order, completes the futures of the proposals they carry, serves confirmed reads once their read
  * index is applied (thesis §6.4 step 4). Successful requests complete here, after the applied index has been
  * published, so a slow client callback delays only later applies, never the node thread.
@@ -38,14 +40,12 @@ import org.slf4j.LoggerFactory;
  * ({@link StateMachine#snapshot}) and hands it to the {@link SnapshotTaker}, which writes it while applies go on.
  * A {@code Ready.restore} becomes a restore task, run in order before the entries that follow it.
  */
-final class Applier implements Runnable {
+final class Applier {
 
     private static final Logger LOG = LoggerFactory.getLogger(Applier.class);
 
     private static final byte[] NO_RESULT = new byte[0];
     private static final int QUEUE_CAPACITY = 1024;
-    /** How often an idle apply thread looks whether it was asked to stop. */
-    private static final long STOP_CHECK_MILLIS = 50;
 
     private sealed interface Task {
     }
@@ -71,15 +71,23 @@ final class Applier implements Runnable {
     private final Outcomes outcomes;
     private final Runnable wakeNode;
     private final Consumer<Throwable> onFatal;
-    /** Bounded: when the state machine falls behind, the node thread waits here (back-pressure). */
+    /**
+     * Bounded: when the state machine falls behind, the node thread waits here (back-pressure). A single-threaded
+     * simulator never fills it: a turn hands over at most a few batches, and the drain it queues runs before the
+     * node's next turn.
+     */
     private final BlockingQueue<Task> tasks = new LinkedBlockingQueue<>(QUEUE_CAPACITY);
+    private final Worker worker;
+    /** Set while a drain is queued on the worker: requests for drains coalesce. */
+    private final AtomicBoolean drainQueued = new AtomicBoolean();
+    /** Completed once the applier has stopped (asked to, or after the state machine threw). */
+    private final CompletableFuture<Void> exited = new CompletableFuture<>();
     private final PriorityQueue<ConfirmedRead> readsWaiting =
             new PriorityQueue<>(Comparator.comparingLong(ConfirmedRead::readIndex));
     /** Highest index applied; written only by the apply thread, read by the node thread. */
     private final AtomicLong appliedIndex = new AtomicLong();
     /** Written by the apply thread only. */
     private volatile long applyBatches;
-    private volatile boolean exited;
     private volatile boolean stopRequested;
 
     /** Null when this node's store keeps no snapshots. */
@@ -94,18 +102,15 @@ final class Applier implements Runnable {
     /** takeSnapshot() requests waiting for the snapshot under way to finish. */
     private final List<CompletableFuture<SnapshotMetadata>> waitingForSnapshot = new ArrayList<>();
 
-    Applier(NodeId self, StateMachine stateMachine, PendingRequests pending, Supplier<NodeId> leaderHint,
-            Outcomes outcomes, Runnable wakeNode, Consumer<Throwable> onFatal) {
-        this(self, stateMachine, pending, leaderHint, outcomes, wakeNode, onFatal, 0, null, SnapshotOptions.DEFAULTS);
-    }
-
     /**
      * @param restoredIndex the index the state machine was restored to before the node started (0 if none)
      * @param taker         writes snapshots; null if this node takes none
+     * @param worker        runs the applier's tasks
      */
     Applier(NodeId self, StateMachine stateMachine, PendingRequests pending, Supplier<NodeId> leaderHint,
             Outcomes outcomes, Runnable wakeNode, Consumer<Throwable> onFatal, long restoredIndex,
-            SnapshotTaker taker, SnapshotOptions snapshotOptions) {
+            SnapshotTaker taker, SnapshotOptions snapshotOptions, Worker worker) {
+        this.worker = worker;
         this.appliedIndex.set(restoredIndex);
         this.snapshotBaseIndex = restoredIndex;
         this.taker = taker;
@@ -145,71 +150,89 @@ final class Applier implements Runnable {
     void snapshotNow(CompletableFuture<SnapshotMetadata> future) {
         if (taker == null) {
             future.completeExceptionally(new IllegalStateException(self + " keeps no snapshots (its store has none)"));
-        } else if (exited || stopRequested) {
+        } else if (exited.isDone() || stopRequested) {
             future.completeExceptionally(new ShutdownException(self + " is stopping"));
         } else if (!tasks.offer(new SnapshotNow(future))) {
             future.completeExceptionally(new OverloadedException("the apply queue is full; retry later"));
+        } else {
+            requestDrain();
         }
+    }
+
+    /** The snapshot under way has finished, taken or not: a takeSnapshot() waiting for it may start the next. */
+    void snapshotFinished() {
+        requestDrain();
     }
 
     /**
-     * Asks the thread to finish the tasks queued so far, then stop. Never blocks, so it is safe from a client
-     * callback running on the apply thread itself.
+     * Asks the applier to finish the tasks queued so far, then stop. Never blocks, so it is safe from a client
+     * callback running on the applier's worker itself.
      */
     void stop() {
         stopRequested = true;
+        requestDrain();
     }
 
-    /** Waits while the queue is full (back-pressure), unless the apply thread has exited. */
+    /** Completes once the applier has stopped: after {@link #stop()}, or after the state machine threw. */
+    CompletableFuture<Void> exited() {
+        return exited;
+    }
+
+    /** Waits while the queue is full (back-pressure), unless the applier has exited. */
     private void enqueue(Task task) throws InterruptedException {
         while (!tasks.offer(task, 50, TimeUnit.MILLISECONDS)) {
-            if (exited) {
-                break;
+            if (exited.isDone()) {
+                return;
             }
         }
+        requestDrain();
     }
 
-    // ---------------------------------------------------------------- the apply thread
-
-    @Override
-    public void run() {
-        try {
-            runTasks();
-        } finally {
-            exited = true;
-            tasks.clear(); // the proposals of entries left unapplied are failed as unknown by the runtime
+    /** Queues a drain on the worker unless one is queued already. Any thread. */
+    private void requestDrain() {
+        if (!exited.isDone() && drainQueued.compareAndSet(false, true)) {
+            worker.execute(this::drain);
         }
     }
 
-    private void runTasks() {
+    // ---------------------------------------------------------------- on the worker
+
+    /** Runs every queued task; stops once asked to and nothing is left. */
+    private void drain() {
+        drainQueued.set(false);
+        if (exited.isDone()) {
+            return;
+        }
         try {
-            while (true) {
-                Task task = tasks.poll(STOP_CHECK_MILLIS, TimeUnit.MILLISECONDS);
-                if (task != null) {
-                    switch (task) {
-                        case Apply apply -> handle(apply);
-                        case Restore restore -> restore(restore.snapshot());
-                        case SnapshotNow now -> {
-                            waitingForSnapshot.add(now.future());
-                            maybeSnapshot();
-                        }
+            for (Task task; (task = tasks.poll()) != null; ) {
+                switch (task) {
+                    case Apply apply -> handle(apply);
+                    case Restore restore -> restore(restore.snapshot());
+                    case SnapshotNow now -> {
+                        waitingForSnapshot.add(now.future());
+                        maybeSnapshot();
                     }
-                } else if (stopRequested) {
-                    failWaitingReads();
-                    failWaitingSnapshots(new ShutdownException(self + " stopped before taking the snapshot"));
-                    return;
-                } else if (!waitingForSnapshot.isEmpty()) {
-                    maybeSnapshot(); // the snapshot under way may have finished
                 }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            failWaitingReads();
+            if (!waitingForSnapshot.isEmpty()) {
+                maybeSnapshot(); // asked for one, or the one under way has finished
+            }
+            if (stopRequested && tasks.isEmpty()) {
+                failWaitingReads();
+                failWaitingSnapshots(new ShutdownException(self + " stopped before taking the snapshot"));
+                exit();
+            }
         } catch (RuntimeException | Error e) {
             // A state machine that throws cannot be applied past deterministically: stop rather than diverge.
             failWaitingReads();
+            exit();
             onFatal.accept(new IllegalStateException("the state machine threw while applying", e));
         }
+    }
+
+    private void exit() {
+        tasks.clear(); // the proposals of entries left unapplied are failed as unknown by the runtime
+        exited.complete(null);
     }
 
     private void handle(Apply apply) {

@@ -1,56 +1,48 @@
 package io.caucus.server.internal;
 
-import io.caucus.core.NodeId;
 import io.caucus.server.CaucusException;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The completion thread: completes the futures of requests that failed (rejected, timed out, leadership lost)
- * so that client callbacks never run on the node thread, and never wait behind a slow state machine on the
- * apply thread either (a timeout must fire even while the state machine is stuck).
+ * The completion worker (in production the thread {@code caucus-complete-<id>}): completes the futures of
+ * requests that failed (rejected, timed out, leadership lost) so that client callbacks never run on the node
+ * thread, and never wait behind a slow state machine on the applier either (a timeout must fire even while the
+ * state machine is stuck). When the worker cannot queue a task (full, or after close) the caller completes the
+ * futures itself: never lost or blocked.
  */
 final class Completions implements AutoCloseable {
 
-    private static final int QUEUE_CAPACITY = 4096;
+    private final Worker worker;
 
-    private final ThreadPoolExecutor executor;
-    private volatile Thread thread;
-
-    Completions(NodeId self) {
-        // When the queue is full, or after close, the caller completes the futures itself: never lost or blocked.
-        this.executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(QUEUE_CAPACITY), runnable -> thread = Thread.ofPlatform().daemon().name("caucus-complete-" + self).unstarted(runnable),
-                (task, pool) -> task.run());
+    Completions(Worker worker) {
+        this.worker = worker;
     }
 
-    /** Completes each future exceptionally with a fresh exception from {@code error}, on the completion thread. */
+    /** Completes each future exceptionally with a fresh exception from {@code error}, on the completion worker. */
     void fail(List<CompletableFuture<byte[]>> futures, Supplier<CaucusException> error) {
         if (futures.isEmpty()) {
             return;
         }
-        Runnable task = () -> futures.forEach(future -> future.completeExceptionally(error.get()));
-        executor.execute(task);
+        worker.execute(() -> futures.forEach(future -> future.completeExceptionally(error.get())));
     }
 
-    /** Runs {@code task} (which completes futures) on the completion thread. */
+    /** Runs {@code task} (which completes futures) on the completion worker. */
     void run(Runnable task) {
-        executor.execute(task);
+        worker.execute(task);
     }
 
     /** Completes what is queued, waiting a bounded time. */
     @Override
     public void close() {
-        executor.shutdown();
-        if (Thread.currentThread() == thread) {
-            return; // close() called from a client callback on this thread: the queue drains once it returns
+        worker.shutdown();
+        if (worker.inWorker()) {
+            return; // close() called from a client callback on the worker: the queue drains once it returns
         }
         try {
-            executor.awaitTermination(5, TimeUnit.SECONDS);
+            worker.awaitTermination(Duration.ofSeconds(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

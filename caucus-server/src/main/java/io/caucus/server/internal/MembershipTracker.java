@@ -74,12 +74,13 @@ final class MembershipTracker {
     /** How long a transfer may take before it is reported as not done: the core gives up after one timeout. */
     private final long transferWindowNanos;
     private final long maxLearnerLagEntries;
+    private final RuntimeClock clock;
     private final List<PendingChange> changes = new ArrayList<>();
     private final List<PendingTransfer> transfers = new ArrayList<>();
     private ClusterConfiguration lastConfiguration;
 
     MembershipTracker(RaftNode raft, PeerDirectory directory, TransportPeers transportPeers, Completions completions,
-                      Outcomes outcomes, long transferWindowNanos, long maxLearnerLagEntries) {
+                      Outcomes outcomes, long transferWindowNanos, long maxLearnerLagEntries, RuntimeClock clock) {
         this.raft = raft;
         this.directory = directory;
         this.transportPeers = transportPeers;
@@ -87,6 +88,7 @@ final class MembershipTracker {
         this.outcomes = outcomes;
         this.transferWindowNanos = transferWindowNanos;
         this.maxLearnerLagEntries = maxLearnerLagEntries;
+        this.clock = clock;
     }
 
     // ---------------------------------------------------------------- requests (node thread)
@@ -106,7 +108,7 @@ final class MembershipTracker {
                 LOG.atInfo().addKeyValue("node", raft.id())
                         .log("proposed to {} at index {}", change, accepted.firstIndex());
                 // Dial a node being added before this turn's messages to it are sent.
-                followConfiguration(System.nanoTime());
+                followConfiguration(clock.nanoTime());
             }
             case ProposeResult.Rejected rejected -> fail(future, refusal(rejected, change.node(), describe(change)));
         }
@@ -122,7 +124,7 @@ final class MembershipTracker {
                     complete(future, Memberships.of(raft.status(), directory)); // already leading
                     return;
                 }
-                long giveUp = Math.min(deadlineNanos, System.nanoTime() + transferWindowNanos);
+                long giveUp = Math.min(deadlineNanos, clock.nanoTime() + transferWindowNanos);
                 transfers.add(new PendingTransfer(target, accepted.term(), future, giveUp));
                 LOG.atInfo().addKeyValue("node", raft.id())
                         .log("transferring leadership of term {} to {}", accepted.term(), target);

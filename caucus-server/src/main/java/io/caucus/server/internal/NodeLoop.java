@@ -17,8 +17,6 @@ import io.caucus.server.OverloadedException;
 import io.caucus.server.RuntimeMetrics;
 import io.caucus.server.ShutdownException;
 import io.caucus.transport.TransportMetrics;
-import io.netty.channel.EventLoop;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -35,9 +33,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The node thread (thesis §10.2.1): the only thread that touches the {@link RaftNode} and the {@link LogStore}.
- * It is the event loop of the node's own transport, so peer messages reach the core and leave it with no thread
- * hand-off. The node takes turns as tasks on that loop: a turn takes every input queued in the inbox, feeds them
- * to the core (all proposals of the turn in one {@code propose} call, so they travel in one AppendEntries per
+ * It runs on its {@link PeerNetwork}'s {@link NodeExecutor}: in production the event loop of the node's own
+ * transport, so peer messages reach the core and leave it with no thread hand-off; a simulator may run it in
+ * virtual time, since it reads time only from its {@link RuntimeClock}. The node takes turns as tasks on that
+ * executor: a turn takes every input queued in the inbox, feeds them to the core (all proposals of the turn in one {@code propose} call, so they travel in one AppendEntries per
  * follower), ticks the core if the tick timer fired since the last turn, and then carries out the core's
  * {@link Ready}: messages to the transport first (written to the sockets before the turn goes on), then the
  * persist instruction written to the store and made durable with one fsync, committed entries and read results
@@ -84,7 +83,8 @@ final class NodeLoop {
     private final NodeSettings settings;
     private final Inbox inbox;
     private final MembershipTracker membership;
-    private final EventLoop executor;
+    private final NodeExecutor executor;
+    private final RuntimeClock clock;
     /**
      * Per read waiting for its ReadIndex: the last index of this node's log when the read arrived. The read is
      * served once that index is applied too, not only the confirmed commit index (see {@link #served}).
@@ -112,7 +112,7 @@ final class NodeLoop {
     /** Runs on the node thread when this node stops leading (cancels snapshot transfers); set before start. */
     private Runnable onLeadershipLost = () -> {
     };
-    private ScheduledFuture<?> ticker;
+    private NodeExecutor.Timer ticker;
     private boolean tickDue;
     private long nextSweepNanos;
     /** The batch a linger holds for more proposals to join, and when it must go at the latest. */
@@ -128,7 +128,7 @@ final class NodeLoop {
     NodeLoop(RaftNode raft, LogStore store, Consumer<RaftMessage> sender, Applier applier,
              Completions completions,
              PendingRequests pending, Lifecycle lifecycle, Consumer<Throwable> onFatal, NodeSettings settings,
-             Inbox inbox, MembershipTracker membership, EventLoop executor) {
+             Inbox inbox, MembershipTracker membership, NodeExecutor executor, RuntimeClock clock) {
         this.raft = raft;
         this.store = store;
         this.sender = sender;
@@ -142,6 +142,7 @@ final class NodeLoop {
         this.inbox = inbox;
         this.membership = membership;
         this.executor = executor;
+        this.clock = clock;
         this.tickIntervalNanos = settings.tickInterval().toNanos();
         this.lingerNanos = settings.proposalLinger().toNanos();
         this.lingerQuietGapNanos = lingerNanos / LINGER_QUIET_GAP_DIVISOR;
@@ -167,12 +168,11 @@ final class NodeLoop {
 
     /** Starts taking turns: the first one now, then whenever an input arrives or the tick timer fires. */
     void start() {
-        nextSweepNanos = System.nanoTime() + SWEEP_INTERVAL_NANOS;
+        nextSweepNanos = clock.nanoTime() + SWEEP_INTERVAL_NANOS;
         started = true;
         executor.execute(() -> {
             // A fixed delay, not a fixed rate: a loop held up (a long fsync) ticks once, not in a catch-up burst.
-            ticker = executor.scheduleWithFixedDelay(this::tickDue, tickIntervalNanos, tickIntervalNanos,
-                    TimeUnit.NANOSECONDS);
+            ticker = executor.scheduleWithFixedDelay(this::tickDue, tickIntervalNanos, tickIntervalNanos);
             step();
         });
     }
@@ -190,7 +190,7 @@ final class NodeLoop {
 
     /** True on the node's own thread. */
     boolean inNodeThread() {
-        return executor.inEventLoop();
+        return executor.inExecutor();
     }
 
     /**
@@ -204,7 +204,7 @@ final class NodeLoop {
         try {
             executor.execute(this::step);
         } catch (RejectedExecutionException e) {
-            turnQueued.set(false); // the transport shut the loop down: the node is stopping or failed
+            turnQueued.set(false); // the network shut the executor down: the node is stopping or failed
         }
     }
 
@@ -225,8 +225,8 @@ final class NodeLoop {
                 && batch.size() < settings.maxInputsPerTurn()) {
             lingeringBatch = batch;
             lingering = true;
-            lingerDeadlineNanos = System.nanoTime() + lingerNanos;
-            executor.schedule(this::lingerCheck, lingerQuietGapNanos, TimeUnit.NANOSECONDS);
+            lingerDeadlineNanos = clock.nanoTime() + lingerNanos;
+            executor.schedule(this::lingerCheck, lingerQuietGapNanos);
             return;
         }
         runTurn(batch);
@@ -252,9 +252,9 @@ final class NodeLoop {
             return;
         }
         int arrived = inbox.drainTo(batch, settings.maxInputsPerTurn() - batch.size());
-        long left = lingerDeadlineNanos - System.nanoTime();
+        long left = lingerDeadlineNanos - clock.nanoTime();
         if (arrived > 0 && left > 0 && batch.size() < settings.maxInputsPerTurn()) {
-            executor.schedule(this::lingerCheck, Math.min(left, lingerQuietGapNanos), TimeUnit.NANOSECONDS);
+            executor.schedule(this::lingerCheck, Math.min(left, lingerQuietGapNanos));
             return;
         }
         lingeringBatch = null;
@@ -287,7 +287,7 @@ final class NodeLoop {
     /** Takes no more turns; fails what is still queued. */
     private void finish() {
         if (ticker != null) {
-            ticker.cancel(false);
+            ticker.cancel();
         }
         status = raft.status();
         failQueuedInputs();
@@ -325,7 +325,7 @@ final class NodeLoop {
             tickDue = false;
             raft.tick();
         }
-        long now = System.nanoTime();
+        long now = clock.nanoTime();
         if (now - nextSweepNanos >= 0) {
             expireRequests(now);
             nextSweepNanos = now + SWEEP_INTERVAL_NANOS;
@@ -336,7 +336,7 @@ final class NodeLoop {
             reportProgress();
         }
         noticeRoleChange();
-        membership.afterTurn(System.nanoTime());
+        membership.afterTurn(clock.nanoTime());
         return stop;
     }
 
@@ -420,7 +420,7 @@ final class NodeLoop {
     // ---------------------------------------------------------------- ready
 
     private void handle(Ready ready) throws InterruptedException {
-        membership.beforeSend(System.nanoTime()); // peers follow the configuration in force before messages go
+        membership.beforeSend(clock.nanoTime()); // peers follow the configuration in force before messages go
         for (RaftMessage message : ready.messages()) {
             sender.accept(message);
         }
@@ -465,7 +465,7 @@ final class NodeLoop {
         store.write(persist);
         logWrites++;
         if (settings.fsync()) {
-            long started = System.nanoTime();
+            long started = System.nanoTime(); // the fsync's real duration, whatever clock the node runs on
             store.sync();
             logSyncDurations.observeNanos(System.nanoTime() - started);
             logSyncs++;

@@ -19,7 +19,6 @@ import io.caucus.storage.SnapshotStore;
 import io.caucus.transport.InboundHandler;
 import io.caucus.transport.PeerTransport;
 import io.caucus.transport.SnapshotFrame;
-import io.netty.channel.EventLoop;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -30,9 +29,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -43,8 +42,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running node: wires the core, the store, the transport and the three threads together (see
- * docs/runtime.md), takes client requests and shuts everything down in order.
+ * A running node: wires the core, the store, the network and the threads together (see docs/runtime.md), in
+ * the {@link NodeEnvironment} it is given (production: the system clock and the Netty transport); takes client
+ * requests and shuts everything down in order.
  */
 public final class NodeRuntime implements CaucusNode {
 
@@ -57,13 +57,14 @@ public final class NodeRuntime implements CaucusNode {
     private final Lifecycle lifecycle = new Lifecycle();
     private final PendingRequests pending;
     private final Inbox inbox;
-    private final PeerTransport transport;
+    private final NodeEnvironment environment;
+    private final PeerNetwork network;
     private final Applier applier;
     private final Completions completions;
     private final PeerDirectory directory;
     private final MembershipTracker membership;
     private final NodeLoop loop;
-    private final Thread applyThread;
+    private final Worker applyWorker;
     private final AtomicBoolean closed = new AtomicBoolean();
     // Snapshots (null when the store keeps none): the writer thread, and streaming to and from peers.
     private final SnapshotTaker snapshotTaker;
@@ -72,8 +73,9 @@ public final class NodeRuntime implements CaucusNode {
     private final IncomingSnapshots incomingSnapshots;
 
     private NodeRuntime(NodeSettings settings, LogStore store, ClusterConfiguration bootstrap,
-                        Function<NodeId, Optional<InetSocketAddress>> resolver) {
+                        Function<NodeId, Optional<InetSocketAddress>> resolver, NodeEnvironment environment) {
         this.settings = settings;
+        this.environment = environment;
         this.store = store;
         this.pending = new PendingRequests(settings.maxPendingRequests());
         this.inbox = new Inbox(settings.inboxCapacity());
@@ -82,44 +84,43 @@ public final class NodeRuntime implements CaucusNode {
         // Restart from the latest snapshot, then the log tail (§7): the core starts with applied = its index.
         long restoredIndex = restoreFromSnapshot(settings, store);
         RaftNode raft = RaftNode.start(id, bootstrap, settings.raftOptions(), store.recoveredHardState(), store.log(),
-                restoredIndex, new SplittableRandom(System.nanoTime()));
+                restoredIndex, environment.random());
         // The loop is created last but the applier and the snapshot taker wake it: they reach it through this holder.
         NodeLoop[] loopRef = new NodeLoop[1];
         Runnable wake = () -> loopRef[0].wake();
+        Applier[] applierRef = new Applier[1];
         SnapshotStore snapshots = store.snapshotStore();
         SnapshotClaims claims = snapshots == null ? null : new SnapshotClaims(snapshots);
         this.snapshotTaker = snapshots == null ? null : new SnapshotTaker(id, claims, this::requestMetadataAt,
-                snapshot -> offerToNode(new Input.Compact(snapshot)), wake);
+                snapshot -> offerToNode(new Input.Compact(snapshot)), () -> {
+                    wake.run();
+                    applierRef[0].snapshotFinished();
+                });
+        this.applyWorker = environment.workers().start("caucus-apply-" + id);
         this.applier = new Applier(id, settings.stateMachine(), pending, () -> status().leader(),
                 new Outcomes(settings.clientAddresses()), wake, this::fail, restoredIndex, snapshotTaker,
-                settings.snapshotOptions());
-        PeerTransport[] transportRef = new PeerTransport[1];
+                settings.snapshotOptions(), applyWorker);
+        applierRef[0] = applier;
+        PeerNetwork[] networkRef = new PeerNetwork[1];
         this.outgoingSnapshots = snapshots == null ? null : new OutgoingSnapshots(id, snapshots,
-                settings.snapshotOptions(), frame -> transportRef[0].sendSnapshotFrame(frame),
+                settings.snapshotOptions(), frame -> networkRef[0].sendSnapshotFrame(frame),
                 follower -> offerToNode(new Input.SnapshotFailed(follower)));
         this.incomingSnapshots = snapshots == null ? null : new IncomingSnapshots(id, claims,
-                settings.snapshotOptions(), frame -> transportRef[0].sendSnapshotFrame(frame),
+                settings.snapshotOptions(), frame -> networkRef[0].sendSnapshotFrame(frame),
                 message -> inbox.offer(new Input.Inbound(message))); // full: dropped, the leader retries
-        this.transport = PeerTransport.builder(id)
-                .listenAddress(settings.listenAddress())
-                .peers(settings.peers())
-                .options(settings.transportOptions())
-                .inboundHandler(new Inbound())
-                .threadName("caucus-node-" + id) // the node's turns run on this loop too
-                .build();
-        transportRef[0] = transport;
-        this.completions = new Completions(id);
-        this.membership = new MembershipTracker(raft, directory, new TransportPeers(id, directory, links(transport)),
+        this.network = environment.network().open(settings, new Inbound());
+        networkRef[0] = network;
+        this.completions = new Completions(environment.workers().start("caucus-complete-" + id));
+        this.membership = new MembershipTracker(raft, directory, new TransportPeers(id, directory, links(network)),
                 completions, new Outcomes(settings.clientAddresses()), transferWindowNanos(settings),
-                settings.raftOptions().maxLearnerLagEntries());
+                settings.raftOptions().maxLearnerLagEntries(), environment.clock());
         this.loop = new NodeLoop(raft, store, this::send, applier, completions, pending, lifecycle,
-                this::fail, settings, inbox, membership, transport.eventLoop());
+                this::fail, settings, inbox, membership, network.executor(), environment.clock());
         inbox.onInput(loop::wake);
         if (outgoingSnapshots != null) {
             loop.onLeadershipLost(outgoingSnapshots::cancelAll);
         }
         loopRef[0] = loop;
-        this.applyThread = Thread.ofPlatform().daemon().name("caucus-apply-" + id).unstarted(applier);
         this.snapshotThread = snapshotTaker == null ? null
                 : Thread.ofPlatform().daemon().name("caucus-snapshot-" + id).unstarted(snapshotTaker);
     }
@@ -160,7 +161,7 @@ public final class NodeRuntime implements CaucusNode {
                 offerToNode(new Input.SnapshotFailed(install.to()));
             }
         } else {
-            transport.send(message);
+            network.send(message);
         }
     }
 
@@ -229,20 +230,30 @@ public final class NodeRuntime implements CaucusNode {
      */
     public static NodeRuntime start(NodeSettings settings, LogStore store, ClusterConfiguration bootstrap,
                                     Function<NodeId, Optional<InetSocketAddress>> resolver) {
+        return start(settings, store, bootstrap, resolver, NodeEnvironment.production());
+    }
+
+    /**
+     * Starts a node as above, in {@code environment}: its clock, its network, its workers and its randomness.
+     *
+     * @throws IllegalStateException if the network cannot start (the peer address cannot be bound)
+     */
+    public static NodeRuntime start(NodeSettings settings, LogStore store, ClusterConfiguration bootstrap,
+                                    Function<NodeId, Optional<InetSocketAddress>> resolver,
+                                    NodeEnvironment environment) {
         NodeRuntime runtime;
         try {
-            runtime = new NodeRuntime(settings, store, bootstrap, resolver);
+            runtime = new NodeRuntime(settings, store, bootstrap, resolver, environment);
         } catch (RuntimeException e) {
             store.close();
             throw e;
         }
-        runtime.applyThread.start();
         if (runtime.snapshotThread != null) {
             runtime.snapshotThread.start();
             runtime.incomingSnapshots.start();
         }
         try {
-            runtime.transport.start();
+            runtime.network.start();
         } catch (RuntimeException e) {
             runtime.close();
             throw e;
@@ -261,21 +272,32 @@ public final class NodeRuntime implements CaucusNode {
         return 3L * settings.raftOptions().electionTimeoutTicks() * settings.tickInterval().toNanos();
     }
 
-    private static TransportPeers.Links links(PeerTransport transport) {
+    /** The production network: the Netty peer transport, whose event loop the node's turns run on. */
+    static PeerNetwork nettyNetwork(NodeSettings settings, InboundHandler inbound) {
+        return new NettyPeerNetwork(PeerTransport.builder(settings.id())
+                .listenAddress(settings.listenAddress())
+                .peers(settings.peers())
+                .options(settings.transportOptions())
+                .inboundHandler(inbound)
+                .threadName("caucus-node-" + settings.id()) // the node's turns run on this loop too
+                .build());
+    }
+
+    private static TransportPeers.Links links(PeerNetwork network) {
         return new TransportPeers.Links() {
             @Override
             public void addPeer(NodeId peer, InetSocketAddress address) {
-                transport.addPeer(peer, address);
+                network.addPeer(peer, address);
             }
 
             @Override
             public void removePeer(NodeId peer) {
-                transport.removePeer(peer);
+                network.removePeer(peer);
             }
 
             @Override
             public Set<NodeId> peers() {
-                return transport.peers();
+                return network.peers();
             }
         };
     }
@@ -397,7 +419,7 @@ public final class NodeRuntime implements CaucusNode {
     }
 
     private long deadline() {
-        return System.nanoTime() + settings.requestTimeout().toNanos();
+        return environment.clock().nanoTime() + settings.requestTimeout().toNanos();
     }
 
     @Override
@@ -429,12 +451,12 @@ public final class NodeRuntime implements CaucusNode {
 
     @Override
     public RuntimeMetrics metrics() {
-        return loop.metrics(applier.applyBatches(), transport.metrics());
+        return loop.metrics(applier.applyBatches(), network.metrics());
     }
 
     @Override
-    public EventLoop eventLoop() {
-        return transport.eventLoop();
+    public Executor executor() {
+        return network.executor().forEmbedders();
     }
 
     @Override
@@ -475,8 +497,8 @@ public final class NodeRuntime implements CaucusNode {
     private void afterTurnsEnded() {
         if (lifecycle.state() == Lifecycle.State.FAILED) {
             // Stop taking part in the cluster: a node that cannot write must not vote or lead. The loop keeps
-            // running until close(): clients served on it (eventLoop()) are still told why.
-            transport.disconnect();
+            // running until close(): clients served on it (executor()) are still told why.
+            network.disconnect();
             failRegisteredRequests(lifecycle.failure());
         }
     }
@@ -498,12 +520,11 @@ public final class NodeRuntime implements CaucusNode {
                 loop.stopAfterNextTurn(); // the inbox stayed full: stop without waiting for the Stop's turn
             }
             boolean nodeStopped = awaitTurnsEnded();
-            applier.stop();
-            stop(applyThread);
+            stopApplier();
             stopSnapshots();
             failRegisteredRequests(lifecycle.failure());
             completions.close();
-            transport.close();
+            network.close();
             if (nodeStopped) {
                 store.close();
             } else {
@@ -512,7 +533,7 @@ public final class NodeRuntime implements CaucusNode {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            transport.close();
+            network.close();
         }
         LOG.atInfo().addKeyValue("node", settings.id()).log("closed");
     }
@@ -529,6 +550,26 @@ public final class NodeRuntime implements CaucusNode {
             LOG.atWarn().addKeyValue("node", settings.id())
                     .log("the node thread did not end its last turn within {}", STOP_WAIT);
             return false;
+        }
+    }
+
+    /**
+     * Stops the applier after the tasks handed to it, waiting a bounded time. Its worker is shut down only once
+     * it has stopped: a state machine still running must not be entered from a second thread.
+     */
+    private void stopApplier() throws InterruptedException {
+        applier.stop();
+        if (applyWorker.inWorker()) {
+            // close() called from a client callback on the applier: the drain under way stops it once it returns.
+            applyWorker.shutdown();
+            return;
+        }
+        try {
+            applier.exited().get(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            applyWorker.shutdown();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.atWarn().addKeyValue("node", settings.id()).log("the applier did not stop within {}; the state "
+                    + "machine may still be running", STOP_WAIT);
         }
     }
 

@@ -96,9 +96,9 @@ class NodeFailureTest {
                     .cause().isInstanceOf(OutcomeUnknownException.class);
 
             Poll.until(LocalCluster.WAIT, "the failed node to close its Raft port", () -> !accepts(raftAddress));
-            // A service that serves its clients on the node's loop (eventLoop()) can still answer them.
+            // A service that serves its clients on the node's loop (executor()) can still answer them.
             CompletableFuture<byte[]> fromLoop = CompletableFuture
-                    .supplyAsync(() -> node.submit(bytes("c")), node.eventLoop())
+                    .supplyAsync(() -> node.submit(bytes("c")), node.executor())
                     .thenCompose(answer -> answer);
             assertThatThrownBy(() -> fromLoop.get(30, TimeUnit.SECONDS))
                     .cause().isInstanceOf(ShutdownException.class);

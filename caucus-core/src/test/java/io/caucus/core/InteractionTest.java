@@ -13,12 +13,14 @@ import io.caucus.core.message.RequestVote;
 import io.caucus.core.message.RequestVoteResponse;
 import io.caucus.core.message.TimeoutNow;
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
@@ -32,8 +34,25 @@ import org.junit.jupiter.api.TestFactory;
  */
 class InteractionTest {
 
-    private static final Path STORIES = Path.of("src/test/resources/interaction");
+    private static final Path STORIES = storiesDirectory();
     private static final boolean REWRITE = Boolean.getBoolean("caucus.interaction.rewrite");
+
+    /**
+     * The stories in the core's sources, which a rewrite updates; from another module's working directory (PIT runs
+     * these tests from caucus-sim) the build's copies on the class path.
+     */
+    private static Path storiesDirectory() {
+        Path sources = Path.of("src/test/resources/interaction");
+        if (Files.isDirectory(sources)) {
+            return sources;
+        }
+        try {
+            return Path.of(Objects.requireNonNull(InteractionTest.class.getResource("/interaction"),
+                    "no interaction stories on the class path").toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     @TestFactory
     Stream<DynamicTest> stories() throws IOException {

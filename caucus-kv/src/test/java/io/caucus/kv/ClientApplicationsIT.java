@@ -2,6 +2,7 @@ package io.caucus.kv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
+import static org.awaitility.Awaitility.await;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.LMoveArgs;
@@ -657,6 +658,6 @@ class ClientApplicationsIT {
 
     /** Polls {@code condition} every 20 ms until it holds; fails naming what it waited for at the deadline. */
     private static void awaitTrue(Duration deadline, BooleanSupplier condition, String what) {
-        Poll.until(deadline, Duration.ofMillis(20), () -> condition.getAsBoolean() ? Boolean.TRUE : null, what);
+        await(what).atMost(deadline).pollInterval(Duration.ofMillis(20)).until(() -> condition.getAsBoolean());
     }
 }

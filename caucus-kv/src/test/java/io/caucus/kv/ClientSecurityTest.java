@@ -3,6 +3,7 @@ package io.caucus.kv;
 import static io.caucus.kv.RawRespClient.CLOSED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ConfigLoader;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -283,14 +285,15 @@ class ClientSecurityTest {
         assertThat(metrics.limitHits("connections")).isEqualTo(1);
         assertThat(first.call("PING")).isEqualTo("+PONG\r\n");
         first.close();
-        String pong = Poll.until(DEADLINE, Duration.ofMillis(50), () -> {
-            try (RawRespClient again = new RawRespClient(port)) {
-                String reply = again.call("PING");
-                return reply.equals("+PONG\r\n") ? reply : null;
-            } catch (IOException e) {
-                return null;
-            }
-        }, "a connection slot freed by closing one");
+        String pong = await("a connection slot freed by closing one").atMost(DEADLINE)
+                .pollInterval(Duration.ofMillis(50)).until(() -> {
+                    try (RawRespClient again = new RawRespClient(port)) {
+                        String reply = again.call("PING");
+                        return reply.equals("+PONG\r\n") ? reply : null;
+                    } catch (IOException e) {
+                        return null;
+                    }
+                }, Objects::nonNull);
         assertThat(pong).isEqualTo("+PONG\r\n");
     }
 

@@ -1,5 +1,7 @@
 package io.caucus.kv;
 
+import static org.awaitility.Awaitility.await;
+
 import io.caucus.kv.admin.StatusClient;
 import io.caucus.kv.cli.ChildProcesses;
 import io.caucus.kv.config.ClusterConfig;
@@ -13,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
 import redis.clients.jedis.Jedis;
@@ -194,7 +197,8 @@ public final class ProcessCluster implements AutoCloseable {
 
     /** Polls {@code condition} (non-null means done) until the deadline; fails naming what it waited for. */
     <T> T poll(Duration deadline, Supplier<T> condition, String what) {
-        return Poll.until(deadline, Duration.ofMillis(100), condition, what + "; node logs are in " + directory);
+        return await(what + "; node logs are in " + directory).atMost(deadline).pollInterval(Duration.ofMillis(100))
+                .until(condition::get, Objects::nonNull);
     }
 
     @Override

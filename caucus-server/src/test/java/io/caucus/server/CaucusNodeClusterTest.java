@@ -4,6 +4,7 @@ import static io.caucus.server.RecordingStateMachine.bytes;
 import static io.caucus.server.RecordingStateMachine.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.caucus.core.NodeId;
 import io.caucus.core.Role;
@@ -208,8 +209,8 @@ class CaucusNodeClusterTest {
             stopper.join();
             cluster.submitAtLeader("end");
             for (CaucusNode survivor : cluster.runningNodes()) {
-                Poll.until(LocalCluster.WAIT, survivor.id() + " to apply the barrier",
-                        () -> cluster.machine(survivor.id()).applied().contains("end"));
+                await(survivor.id() + " to apply the barrier").atMost(LocalCluster.WAIT).pollInterval(LocalCluster.POLL)
+                        .until(() -> cluster.machine(survivor.id()).applied().contains("end"));
                 List<String> applied = cluster.machine(survivor.id()).applied();
                 assertThat(applied).doesNotHaveDuplicates()
                         .containsAll(succeeded);                            // nothing acknowledged is lost
@@ -252,8 +253,8 @@ class CaucusNodeClusterTest {
             // but can never commit: each must fail, never succeed.
             List<CompletableFuture<byte[]>> attempts = new ArrayList<>();
             attempts.add(leader.submit(bytes("lost-at-old-leader")));
-            Poll.until(LocalCluster.WAIT, "the lone leader to step down",
-                    () -> leader.status().role() != Role.LEADER);
+            await("the lone leader to step down").atMost(LocalCluster.WAIT).pollInterval(LocalCluster.POLL)
+                    .until(() -> leader.status().role() != Role.LEADER);
             attempts.add(leader.submit(bytes("refused-without-leader")));
             for (CompletableFuture<byte[]> attempt : attempts) {
                 assertThatThrownBy(() -> attempt.get(30, TimeUnit.SECONDS))

@@ -2,6 +2,7 @@ package io.caucus.server;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.caucus.core.NodeId;
 import io.caucus.core.Role;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -77,8 +79,9 @@ class EmbeddingExampleTest {
                 nodes.add(node);
             }
 
-            CaucusNode leader = Poll.until(DEADLINE, "a leader", () -> nodes.stream()
-                    .filter(node -> node.status().role() == Role.LEADER).findFirst().orElse(null));
+            CaucusNode leader = await("a leader").atMost(DEADLINE).pollInterval(Duration.ofMillis(10))
+                    .until(() -> nodes.stream()
+                    .filter(node -> node.status().role() == Role.LEADER).findFirst().orElse(null), Objects::nonNull);
             assertThat(submit(leader, "5")).isEqualTo("5");
             assertThat(submit(leader, "2")).isEqualTo("7");
             byte[] read = leader.read(new byte[0]).get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
@@ -87,8 +90,8 @@ class EmbeddingExampleTest {
             // Every replica applies both commands: a follower's applied index reaches the leader's.
             long applied = leader.status().appliedIndex();
             for (CaucusNode node : nodes) {
-                Poll.until(DEADLINE, node.id() + " applying index " + applied,
-                        () -> node.status().appliedIndex() >= applied);
+                await(node.id() + " applying index " + applied).atMost(DEADLINE).pollInterval(Duration.ofMillis(10))
+                        .until(() -> node.status().appliedIndex() >= applied);
             }
         } finally {
             nodes.forEach(CaucusNode::close);

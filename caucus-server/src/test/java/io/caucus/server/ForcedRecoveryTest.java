@@ -2,6 +2,7 @@ package io.caucus.server;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.caucus.core.NodeId;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -40,12 +42,13 @@ class ForcedRecoveryTest {
             for (NodeId id : peers.keySet()) {
                 nodes.add(start(peers, id));
             }
-            CaucusNode leader = Poll.until(DEADLINE, "a leader", () -> nodes.stream()
-                    .filter(node -> node.status().role() == Role.LEADER).findFirst().orElse(null));
+            CaucusNode leader = await("a leader").atMost(DEADLINE).until(() -> nodes.stream()
+                    .filter(node -> node.status().role() == Role.LEADER).findFirst().orElse(null), Objects::nonNull);
             submit(leader, "40");
             submit(leader, "2");
             long applied = leader.status().appliedIndex();
-            Poll.until(DEADLINE, "n1 applying " + applied, () -> nodes.getFirst().status().appliedIndex() >= applied);
+            await("n1 applying " + applied).atMost(DEADLINE)
+                    .until(() -> nodes.getFirst().status().appliedIndex() >= applied);
         } finally {
             nodes.forEach(CaucusNode::close);
         }
@@ -55,7 +58,7 @@ class ForcedRecoveryTest {
 
         Map<NodeId, InetSocketAddress> alone = Map.of(NodeId.of("n1"), peers.get(NodeId.of("n1")));
         try (CaucusNode survivor = start(alone, NodeId.of("n1"))) {
-            Poll.until(DEADLINE, "n1 leading alone", () -> survivor.status().role() == Role.LEADER);
+            await("n1 leading alone").atMost(DEADLINE).until(() -> survivor.status().role() == Role.LEADER);
             assertThat(survivor.status().configuration().voters()).isEqualTo(Set.of(NodeId.of("n1")));
             assertThat(survivor.status().term()).isGreaterThan(outcome.term() - 1);
             assertThat(new String(survivor.read(new byte[0]).get(DEADLINE.toSeconds(), TimeUnit.SECONDS), UTF_8))

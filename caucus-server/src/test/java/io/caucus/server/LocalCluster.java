@@ -1,6 +1,7 @@
 package io.caucus.server;
 
 import static io.caucus.server.RecordingStateMachine.bytes;
+import static org.awaitility.Awaitility.await;
 
 import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionException;
@@ -26,6 +28,8 @@ import java.util.concurrent.TimeUnit;
 public final class LocalCluster implements AutoCloseable {
 
     public static final Duration WAIT = Duration.ofSeconds(30);
+    /** How often a waiting test looks at its condition again. */
+    public static final Duration POLL = Duration.ofMillis(10);
 
     /** Starts one node; the same id must find the same durable data each time. */
     public interface NodeFactory {
@@ -106,7 +110,7 @@ public final class LocalCluster implements AutoCloseable {
 
     /** Waits until one running node leads and every running node follows it in its term. */
     public CaucusNode awaitLeader() {
-        return Poll.until(WAIT, "a leader that every running node follows", () -> {
+        return await("a leader that every running node follows").atMost(WAIT).pollInterval(POLL).until(() -> {
             CaucusNode leader = null;
             for (CaucusNode node : running.values()) {
                 if (node.status().role() == Role.LEADER) {
@@ -124,7 +128,7 @@ public final class LocalCluster implements AutoCloseable {
                 }
             }
             return leader;
-        });
+        }, Objects::nonNull);
     }
 
     /**
@@ -151,7 +155,8 @@ public final class LocalCluster implements AutoCloseable {
 
     /** Waits until the given node's state machine has applied exactly {@code expected}. */
     public void awaitApplied(NodeId id, List<String> expected) {
-        Poll.until(WAIT, id + " to apply " + expected, () -> machine(id).applied().equals(expected));
+        await(id + " to apply " + expected).atMost(WAIT).pollInterval(POLL)
+                .until(() -> machine(id).applied().equals(expected));
     }
 
     @Override

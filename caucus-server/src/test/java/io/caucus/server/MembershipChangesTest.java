@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -111,8 +112,8 @@ class MembershipChangesTest {
             Membership promoted = await(leader.promote(n4));
             assertThat(promoted.configuration().isJoint()).as("done only once C_new is committed").isFalse();
             assertThat(promoted.configuration().voters()).contains(n4).hasSize(4);
-            Poll.until(LocalCluster.WAIT, "n4 to see itself a voter",
-                    () -> joiner.status().configuration().voters().contains(n4));
+            Awaitility.await("n4 to see itself a voter").atMost(LocalCluster.WAIT).pollInterval(LocalCluster.POLL)
+                    .until(() -> joiner.status().configuration().voters().contains(n4));
             cluster.submitAtLeader("with-four");
             written.add("with-four");
             cluster.awaitApplied(n4, written);
@@ -192,7 +193,8 @@ class MembershipChangesTest {
             CaucusNode leader = cluster.awaitLeader();
             Membership after = await(leader.remove(leader.id()));
             assertThat(after.configuration().voters()).hasSize(2).doesNotContain(leader.id());
-            Poll.until(LocalCluster.WAIT, "the removed leader to step down", () -> leader.status().role() != Role.LEADER);
+            Awaitility.await("the removed leader to step down").atMost(LocalCluster.WAIT)
+                    .pollInterval(LocalCluster.POLL).until(() -> leader.status().role() != Role.LEADER);
             cluster.stop(leader.id());
             cluster.submitAtLeader("w2");
             CaucusNode next = cluster.awaitLeader();

@@ -4,6 +4,7 @@ import static io.caucus.server.RecordingStateMachine.bytes;
 import static io.caucus.server.RecordingStateMachine.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.caucus.core.NodeId;
 import io.caucus.core.Role;
@@ -65,7 +66,8 @@ class RequestLimitsTest {
                 .maxCommandBytes(1024)
                 .fsync(fsync)
                 .start();
-        Poll.until(LocalCluster.WAIT, "the single node to lead", () -> node.status().role() == Role.LEADER);
+        await("the single node to lead").atMost(LocalCluster.WAIT).pollInterval(LocalCluster.POLL)
+                .until(() -> node.status().role() == Role.LEADER);
         return node;
     }
 
@@ -101,8 +103,8 @@ class RequestLimitsTest {
                             e -> assertThat(e.outcomeKnown()).isFalse());
             machine.release.countDown();
             // It did apply in the end: exactly why the timeout could not call it failed.
-            Poll.until(LocalCluster.WAIT, "the held command to apply",
-                    () -> machine.recording.applied().contains("hold"));
+            await("the held command to apply").atMost(LocalCluster.WAIT).pollInterval(LocalCluster.POLL)
+                    .until(() -> machine.recording.applied().contains("hold"));
         }
     }
 
@@ -187,7 +189,8 @@ class RequestLimitsTest {
                 .stateMachine(new RecordingStateMachine())
                 .tickInterval(Duration.ofMillis(20))
                 .start()) {
-            Poll.until(LocalCluster.WAIT, "the single node to lead", () -> node.status().role() == Role.LEADER);
+            await("the single node to lead").atMost(LocalCluster.WAIT).pollInterval(LocalCluster.POLL)
+                    .until(() -> node.status().role() == Role.LEADER);
             assertThat(text(node.submit(bytes("a")).get(30, TimeUnit.SECONDS))).startsWith("applied:");
         }
     }

@@ -1,6 +1,7 @@
 package io.caucus.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.caucus.core.NodeId;
 import io.caucus.core.SnapshotMetadata;
@@ -69,7 +70,9 @@ class SnapshotClusterTest {
             assertThat(snapshot.lastIncludedIndex()).isGreaterThanOrEqualTo(1000);
             for (NodeId id : cluster.ids()) {
                 if (!id.equals(lagging)) {
-                    Poll.until(LocalCluster.WAIT, id + " to take snapshots by threshold", () -> snapshotFiles(id) > 0);
+                    await(id + " to take snapshots by threshold")
+                            .atMost(LocalCluster.WAIT).pollInterval(LocalCluster.POLL)
+                            .until(() -> snapshotFiles(id) > 0);
                 }
             }
 
@@ -133,7 +136,8 @@ class SnapshotClusterTest {
         try (CaucusNode single = CaucusNode.builder().id("solo").peers(java.util.Map.of(NodeId.of("solo"), address))
                 .dataDirectory(dataRoot.resolve("solo")).stateMachine(noSnapshots)
                 .tickInterval(Duration.ofMillis(20)).start()) {
-            Poll.until(LocalCluster.WAIT, "solo to lead", () -> single.status().role() == io.caucus.core.Role.LEADER);
+            await("solo to lead").atMost(LocalCluster.WAIT).pollInterval(LocalCluster.POLL)
+                    .until(() -> single.status().role() == io.caucus.core.Role.LEADER);
             single.submit(new byte[] {1}).get(30, TimeUnit.SECONDS);
             assertThat(single.takeSnapshot()).failsWithin(Duration.ofSeconds(30))
                     .withThrowableOfType(java.util.concurrent.ExecutionException.class)

@@ -2,6 +2,7 @@ package io.caucus.server;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.caucus.core.NodeId;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,8 +94,8 @@ class SnapshotSeedTest {
     }
 
     private static CaucusNode awaitLeader(List<CaucusNode> nodes) {
-        return Poll.until(DEADLINE, "a leader", () -> nodes.stream()
-                .filter(node -> node.status().role() == Role.LEADER).findFirst().orElse(null));
+        return await("a leader").atMost(DEADLINE).until(() -> nodes.stream()
+                .filter(node -> node.status().role() == Role.LEADER).findFirst().orElse(null), Objects::nonNull);
     }
 
     private static String submit(CaucusNode leader, String delta) throws Exception {

@@ -83,7 +83,12 @@ public final class RandomFaultRun {
 
     /** Runs with an explicit configuration and read mode (a broken one shows the checker catching it). */
     public static Result run(SimConfig config, long faultTicks, ClientWorkload.ReadMode readMode) {
-        Simulation sim = new Simulation(config);
+        return run(new Simulation(config), faultTicks, readMode);
+    }
+
+    /** Runs on a simulation the caller holds, so that it can read the whole trace afterwards. */
+    static Result run(Simulation sim, long faultTicks, ClientWorkload.ReadMode readMode) {
+        SimConfig config = sim.config();
         try {
             return runPhases(sim, faultTicks, readMode);
         } catch (SimulationFailure failure) {

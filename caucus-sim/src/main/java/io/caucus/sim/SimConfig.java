@@ -90,6 +90,11 @@ public record SimConfig(long seed, int clusterSize, RaftOptions options, long ti
                 maxDiskDelayMicros, traceCapacity, model);
     }
 
+    public SimConfig withTraceCapacity(int capacity) {
+        return new SimConfig(seed, clusterSize, options, tickMicros, network, minDiskDelayMicros,
+                maxDiskDelayMicros, capacity, disk);
+    }
+
     /** See {@link DiskModel#LYING}: a broken runtime, for tests of the checkers themselves. */
     public SimConfig withLyingDisk() {
         return withDisk(DiskModel.LYING);

@@ -13,6 +13,8 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** Starts transports on loopback with ephemeral ports and closes them all after a test. */
 final class TransportFixture implements AutoCloseable {
@@ -74,21 +76,14 @@ final class TransportFixture implements AutoCloseable {
         }
     }
 
-    /** Polls until the condition holds, failing with the description and current state at the deadline. */
+    /** Waits until the condition holds; a timeout names it and shows the current state. */
     static void await(String description, BooleanSupplier condition, Supplier<Object> state) {
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + DEADLINE + " waiting for: " + description
-                        + "; state: " + state.get());
-            }
-            Thread.onSpinWait();
-            try {
-                Thread.sleep(2); // poll interval, not a wait for something to happen
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + description, e);
-            }
+        try {
+            Awaitility.await(description).atMost(DEADLINE).pollInterval(Duration.ofMillis(2))
+                    .until(condition::getAsBoolean);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("timed out after " + DEADLINE + " waiting for: " + description
+                    + "; state: " + state.get(), e);
         }
     }
 

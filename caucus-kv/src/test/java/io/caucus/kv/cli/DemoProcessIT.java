@@ -11,9 +11,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
@@ -104,16 +107,15 @@ class DemoProcessIT {
         T get() throws IOException;
     }
 
-    private static <T> T poll(Check<T> check, Path output) throws Exception {
-        long end = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (System.nanoTime() < end) {
-            T value = Files.exists(output) ? check.get() : null;
-            if (value != null) {
-                return value;
-            }
-            Thread.sleep(200); // poll interval, bounded by the deadline
+    /** Polls {@code check} until it answers non-null; a timeout shows what the demo printed. */
+    private static <T> T poll(Check<T> check, Path output) throws IOException {
+        try {
+            return Awaitility.await("the demo").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> Files.exists(output) ? check.get() : null, Objects::nonNull);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("timed out; demo output:\n"
+                    + (Files.exists(output) ? Files.readString(output) : ""), e);
         }
-        throw new AssertionError("timed out; demo output:\n" + (Files.exists(output) ? Files.readString(output) : ""));
     }
 
     /** A base port whose nine demo ports (base+0..2, +700..702, +1700..1702) are free right now. */

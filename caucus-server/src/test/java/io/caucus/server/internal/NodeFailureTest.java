@@ -4,6 +4,7 @@ import static io.caucus.server.RecordingStateMachine.bytes;
 import static io.caucus.server.RecordingStateMachine.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.NodeId;
@@ -11,7 +12,6 @@ import io.caucus.core.RaftOptions;
 import io.caucus.core.Role;
 import io.caucus.server.LocalCluster;
 import io.caucus.server.OutcomeUnknownException;
-import io.caucus.server.Poll;
 import io.caucus.server.RecordingStateMachine;
 import io.caucus.server.ShutdownException;
 import io.caucus.storage.SimulatedDisk;
@@ -52,7 +52,8 @@ class NodeFailureTest {
     }
 
     private static NodeRuntime awaitLeading(NodeRuntime node) {
-        Poll.until(LocalCluster.WAIT, "the single node to lead", () -> node.status().role() == Role.LEADER);
+        await("the single node to lead").atMost(LocalCluster.WAIT).pollInterval(LocalCluster.POLL)
+                .until(() -> node.status().role() == Role.LEADER);
         return node;
     }
 
@@ -95,7 +96,8 @@ class NodeFailureTest {
             assertThatThrownBy(() -> node.submit(bytes("b")).get(30, TimeUnit.SECONDS))
                     .cause().isInstanceOf(OutcomeUnknownException.class);
 
-            Poll.until(LocalCluster.WAIT, "the failed node to close its Raft port", () -> !accepts(raftAddress));
+            await("the failed node to close its Raft port").atMost(LocalCluster.WAIT).pollInterval(LocalCluster.POLL)
+                    .until(() -> !accepts(raftAddress));
             // A service that serves its clients on the node's loop (executor()) can still answer them.
             CompletableFuture<byte[]> fromLoop = CompletableFuture
                     .supplyAsync(() -> node.submit(bytes("c")), node.executor())
@@ -148,7 +150,8 @@ class NodeFailureTest {
             disk.setCapacityBytes(0);
             assertThatThrownBy(() -> node.submit(bytes("b".repeat(10_000))).get(30, TimeUnit.SECONDS))
                     .cause().isInstanceOf(OutcomeUnknownException.class);
-            Poll.until(LocalCluster.WAIT, "the node to report its failure", () -> node.failure().isPresent());
+            await("the node to report its failure").atMost(LocalCluster.WAIT).pollInterval(LocalCluster.POLL)
+                    .until(() -> node.failure().isPresent());
             assertThat(node.failure().orElseThrow()).isInstanceOf(StorageFailedException.class)
                     .hasMessageContaining("No space left");
         }

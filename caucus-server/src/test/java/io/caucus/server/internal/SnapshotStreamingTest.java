@@ -1,12 +1,12 @@
 package io.caucus.server.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.NodeId;
 import io.caucus.core.SnapshotMetadata;
 import io.caucus.core.message.InstallSnapshot;
-import io.caucus.server.Poll;
 import io.caucus.server.SnapshotOptions;
 import io.caucus.storage.DurableLog;
 import io.caucus.storage.RealDisk;
@@ -37,6 +37,7 @@ class SnapshotStreamingTest {
     private static final NodeId LEADER = NodeId.of("leader");
     private static final NodeId FOLLOWER = NodeId.of("follower");
     private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Duration POLL = Duration.ofMillis(10);
     private static final int CHUNK_BYTES = 1024;
     private static final int IN_FLIGHT = 3;
     private static final SnapshotMetadata SNAPSHOT =
@@ -121,7 +122,7 @@ class SnapshotStreamingTest {
     void theLeaderKeepsAtMostTheWindowUnacknowledgedAndTheFollowerInstallsAnIdenticalCopy() throws IOException {
         holding = true;
         outgoing.start(message());
-        Poll.until(WAIT, "the window to fill", () -> held.size() == IN_FLIGHT);
+        await("the window to fill").atMost(WAIT).pollInterval(POLL).until(() -> held.size() == IN_FLIGHT);
         // Nothing is acknowledged, so the sender must not send more however long we look.
         assertThat(outgoing.active()).isEqualTo(1);
         assertThat(held).hasSize(IN_FLIGHT);
@@ -132,11 +133,12 @@ class SnapshotStreamingTest {
                 incoming.onChunk(chunk);
             }
         }
-        Poll.until(WAIT, "the follower's core to be handed the snapshot", () -> delivered.size() == 1);
+        await("the follower's core to be handed the snapshot").atMost(WAIT).pollInterval(POLL)
+                .until(() -> delivered.size() == 1);
         assertThat(delivered.get(0)).isEqualTo(message());
         assertThat(followerLog.snapshots().latest()).contains(SNAPSHOT);
         assertThat(followerData()).isEqualTo(data);
-        Poll.until(WAIT, "the transfer to end", () -> outgoing.active() == 0);
+        await("the transfer to end").atMost(WAIT).pollInterval(POLL).until(() -> outgoing.active() == 0);
         assertThat(failures).isEmpty();
         assertThat(temporaryFiles()).isEmpty();
     }
@@ -146,11 +148,12 @@ class SnapshotStreamingTest {
         int[] sent = {0};
         network = chunk -> ++sent[0] == 4 ? null : chunk; // the fourth chunk is lost
         outgoing.start(message());
-        Poll.until(WAIT, "the leader to report the failed transfer", () -> failures.size() == 1);
+        await("the leader to report the failed transfer").atMost(WAIT).pollInterval(POLL)
+                .until(() -> failures.size() == 1);
         assertThat(failures).containsExactly(FOLLOWER);
         assertThat(delivered).isEmpty();
         assertThat(followerLog.snapshots().latest()).isEmpty();
-        Poll.until(WAIT, "the temporary file to be deleted", () -> {
+        await("the temporary file to be deleted").atMost(WAIT).pollInterval(POLL).until(() -> {
             try {
                 return temporaryFiles().isEmpty();
             } catch (IOException e) {
@@ -160,7 +163,8 @@ class SnapshotStreamingTest {
 
         network = chunk -> chunk;
         outgoing.start(message()); // what the core does after reportSnapshotFailed
-        Poll.until(WAIT, "the second attempt to install", () -> delivered.size() == 1);
+        await("the second attempt to install").atMost(WAIT).pollInterval(POLL)
+                .until(() -> delivered.size() == 1);
         assertThat(followerData()).isEqualTo(data);
         assertThat(failures).hasSize(1);
     }
@@ -178,7 +182,8 @@ class SnapshotStreamingTest {
                     chunk.totalCrc());
         };
         outgoing.start(message());
-        Poll.until(WAIT, "the leader to report the refused transfer", () -> failures.size() == 1);
+        await("the leader to report the refused transfer").atMost(WAIT).pollInterval(POLL)
+                .until(() -> failures.size() == 1);
         assertThat(delivered).isEmpty();
         assertThat(followerLog.snapshots().latest()).isEmpty();
     }
@@ -200,7 +205,8 @@ class SnapshotStreamingTest {
             return chunk;
         };
         outgoing.start(message());
-        Poll.until(WAIT, "the leader to report the failed transfer", () -> failures.size() == 1);
+        await("the leader to report the failed transfer").atMost(WAIT).pollInterval(POLL)
+                .until(() -> failures.size() == 1);
         assertThat(delivered).isEmpty();
     }
 }

@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
-# bench/cluster/run.sh: one command that benchmarks a 3-node Caucus cluster (fsync on) against a 3-member
-# etcd cluster and a redis-server with appendfsync always, all on loopback, with the same load from one Java
-# load generator (50 clients, 8-byte keys over 100k keys, 100-byte values, a write phase then a read phase),
-# plus redis-benchmark as a second opinion. Prints one table and writes it to bench/cluster/target/results.md.
+# bench/cluster/run.sh: one command that benchmarks a 3-node Caucus cluster (fsync on) against its peers, all on
+# loopback, one system at a time, with the same load (50 closed-loop clients, 8-byte keys over 100k keys,
+# 100-byte values, a write phase then a read phase), each driven through its own client from a separate process:
+#   caucus     3 nodes; the Java load generator (bench/cluster/src) through Jedis
+#   etcd       3 members; a Go load generator through clientv3, etcd's own client (bench/cluster/etcd-load)
+#   sofajraft  3 JVMs of a replicated map on SOFAJRaft; its load generator through SOFAJRaft's RPC client
+#   ratis      3 JVMs of a replicated map on Apache Ratis (gRPC); its load generator through Ratis's client
+#   redis      redis-server with appendfsync always; the Java load generator through Jedis
+# plus redis-benchmark on Caucus and redis-server as a second opinion. Server CPU per operation comes from
+# /proc of the server processes; writes per fsync from perf stat counting the servers' fsync and fdatasync
+# calls during the write phase (n/a when perf cannot count syscalls here). Prints one table with the ratios of
+# Caucus to every other system and writes it to bench/cluster/target/results.md.
 #
 # Tunables (environment): WARMUP_SECONDS=30 WRITE_SECONDS=20 READ_SECONDS=20 CLIENTS=50 KEYS=100000
 #   VALUE_BYTES=100 RB_REQUESTS=100000 (per redis-benchmark test) PROFILE=1 (JFR of the Caucus leader)
-#   BASE_PORT=16300 (ports BASE_PORT+11..BASE_PORT+50 on 127.0.0.1 are used)
-#   SYSTEMS="caucus etcd redis" (a subset runs only those; the ratios need caucus and the other one)
-# Missing Debian packages (etcd-server etcd-client redis-server redis-tools) are installed by
-# scripts/ensure-packages.sh (apt-get).
+#   BASE_PORT=16300 (ports BASE_PORT+11..BASE_PORT+56 on 127.0.0.1 are used)
+#   SYSTEMS="caucus etcd sofajraft ratis redis" (a subset runs only those; the ratios need caucus and the other)
+# Missing Debian packages (etcd-server etcd-client redis-server redis-tools golang-go golang-etcd-server-dev)
+# are installed by scripts/ensure-packages.sh (apt-get). The etcd load generator is built in GOPATH mode from
+# Debian's etcd sources (no module downloads); the JVM peers with ./mvnw -Ppeers.
 # Everything started here is stopped on exit.
 set -euo pipefail
 
@@ -19,6 +28,7 @@ target="$here/target"
 work="$target/run"
 results_tsv="$target/results.tsv"
 threads_tsv="$target/threads.tsv"
+fsyncs_tsv="$target/fsyncs.tsv"
 
 # 30 s: with 10 s, the C2 compiler threads of the three JVMs still take over half of Caucus's CPU during the
 # write phase on the loaded 2-core host (target/threads.tsv shows their share).
@@ -31,7 +41,7 @@ VALUE_BYTES="${VALUE_BYTES:-100}"
 RB_REQUESTS="${RB_REQUESTS:-100000}"
 PROFILE="${PROFILE:-1}"
 BASE_PORT="${BASE_PORT:-16300}"
-SYSTEMS="${SYSTEMS:-caucus etcd redis}"
+SYSTEMS="${SYSTEMS:-caucus etcd sofajraft ratis redis}"
 CLK_TCK="$(getconf CLK_TCK)"
 
 log() { echo "bench: $(date +%H:%M:%S) $*" >&2; }
@@ -58,15 +68,38 @@ stop_all() { cleanup; }
 # ---------------------------------------------------------------- prerequisites
 source "$root/scripts/find-jdk.sh" # find_jdk
 
+newer_sources() { # prints a source file newer than $1, if any
+  find "$root" \( -path "$root/.git" -o -name target \) -prune -o \( -name '*.java' -o -name pom.xml \) \
+    -newer "$1" -print -quit
+}
+selected() { [[ " $SYSTEMS " == *" $1 "* ]]; }
+
 build() {
-  local bench_jar="$target/cluster-bench.jar" kv_jar
+  local bench_jar="$target/cluster-bench.jar" kv_jar modules="caucus-kv,bench/cluster" jars=("$target/cluster-bench.jar")
+  selected sofajraft && { modules+=",bench/peers/sofajraft"; jars+=("$root/bench/peers/sofajraft/target/sofajraft-bench.jar"); }
+  selected ratis && { modules+=",bench/peers/ratis"; jars+=("$root/bench/peers/ratis/target/ratis-bench.jar"); }
   kv_jar="$(ls "$root"/caucus-kv/target/caucus-kv-*.jar 2>/dev/null | grep -v -- '-sources\|-tests' | head -n 1 || true)"
-  if [[ -f "$bench_jar" && -n "$kv_jar" && -d "$root/caucus-kv/target/lib" && -z "$(find "$root" \( -path "$root/.git" \
-      -o -name target \) -prune -o \( -name '*.java' -o -name pom.xml \) -newer "$bench_jar" -print -quit)" ]]; then
-    return
+  local jar fresh=1
+  for jar in "${jars[@]}"; do
+    [[ -f "$jar" && -z "$(newer_sources "$jar")" ]] || fresh=0
+  done
+  if (( ! fresh )) || [[ -z "$kv_jar" || ! -d "$root/caucus-kv/target/lib" ]]; then
+    log "building: ./mvnw -q -B -DskipTests -Ppeers package -pl $modules -am"
+    (cd "$root" && ./mvnw -q -B -DskipTests -Ppeers package -pl "$modules" -am)
   fi
-  log "building: ./mvnw -q -B -DskipTests package -pl caucus-kv,bench/cluster -am"
-  (cd "$root" && ./mvnw -q -B -DskipTests package -pl caucus-kv,bench/cluster -am)
+  selected etcd && build_etcd_load
+  return 0
+}
+
+# The etcd load generator, built in GOPATH mode against Debian's etcd 3.4 sources (golang-etcd-server-dev
+# installs them under /usr/share/gocode), so nothing is downloaded.
+etcd_load="$target/etcd-load"
+build_etcd_load() {
+  [[ -x "$etcd_load" && ! "$here/etcd-load/main.go" -nt "$etcd_load" ]] && return
+  log "building the etcd load generator: go build (GOPATH mode, Debian's etcd sources)"
+  mkdir -p "$target"
+  (cd "$here" && GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= go build -o "$etcd_load" ./etcd-load) \
+    || die "go build of bench/cluster/etcd-load failed (are golang-go and golang-etcd-server-dev installed?)"
 }
 
 wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND until it succeeds or the deadline passes
@@ -79,16 +112,54 @@ wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND until it s
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 cpu_ticks() { local pid sum=0; for pid in "$@"; do sum=$((sum + $(awk '{print $14 + $15}' "/proc/$pid/stat"))); done; echo "$sum"; }
 
-loadgen() { # loadgen SYSTEM "ENDPOINTS" PIDS...
+# ---------------------------------------------------------------- writes per fsync
+# perf counts the fsync and fdatasync calls of every thread of the server processes (Java's FileChannel.force,
+# RocksDB's WAL sync, etcd's WAL and redis's AOF all end in one of the two).
+fsync_events="syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync"
+perf_why_not=""
+check_perf() {
+  command -v perf >/dev/null 2>&1 || { perf_why_not="perf is not installed (Debian: linux-perf)"; return; }
+  local out
+  out="$(perf stat -x, -e "$fsync_events" -- true 2>&1)" \
+    || perf_why_not="perf stat cannot count syscalls here: $(echo "$out" | head -n 1)"
+}
+count_fsyncs() { # count_fsyncs SYSTEM MARKER PIDS...: from when MARKER appears, for the write phase less 1 s
+  local system="$1" marker="$2"; shift 2
+  local window=$((WRITE_SECONDS > 2 ? WRITE_SECONDS - 1 : WRITE_SECONDS)) out="$work/$system.perf" deadline
+  deadline=$((SECONDS + WARMUP_SECONDS + 120))
+  until [[ -f "$marker" ]]; do
+    (( SECONDS < deadline )) || { echo "bench: $system: the write phase never started; no fsync count" >&2; return; }
+    sleep 0.1
+  done
+  perf stat -x, -o "$out" -e "$fsync_events" -p "$(IFS=,; echo "$*")" -- sleep "$window" >/dev/null 2>&1 || {
+    echo "bench: $system: perf stat failed; no fsync count" >&2; return; }
+  printf '%s\t%s\t%s\t%s\n' "$system" "$(awk -F, '/sys_enter_f/ {n += $1} END {print n + 0}' "$out")" "$window" "$#" \
+    >> "$fsyncs_tsv"
+}
+
+loadgen_args() { # loadgen_args SYSTEM "ENDPOINTS" PIDS...: the arguments every load generator takes
   local system="$1" endpoints="$2"; shift 2
-  local args=(run --system "$system" --results "$results_tsv" --clients "$CLIENTS" --keys "$KEYS"
+  loadgen_argv=(--system "$system" --results "$results_tsv" --clients "$CLIENTS" --keys "$KEYS"
     --value-bytes "$VALUE_BYTES" --warmup-seconds "$WARMUP_SECONDS" --write-seconds "$WRITE_SECONDS"
-    --read-seconds "$READ_SECONDS" --clock-ticks-per-second "$CLK_TCK" --threads "$threads_tsv")
+    --read-seconds "$READ_SECONDS" --clock-ticks-per-second "$CLK_TCK" --write-started "$work/$system.write-started")
   local e p
-  for e in $endpoints; do args+=(--endpoint "$e"); done
-  for p in "$@"; do args+=(--pid "$p"); done
+  for e in $endpoints; do loadgen_argv+=(--endpoint "$e"); done
+  for p in "$@"; do loadgen_argv+=(--pid "$p"); done
   log "$system: load generator (warm-up ${WARMUP_SECONDS}s, writes ${WRITE_SECONDS}s, reads ${READ_SECONDS}s, $CLIENTS clients)"
-  "$jdk/bin/java" -Xms256m -Xmx1g -jar "$target/cluster-bench.jar" "${args[@]}"
+  if [[ -z "$perf_why_not" ]]; then
+    count_fsyncs "$system" "$work/$system.write-started" "$@" &
+    started+=($!)
+  fi
+}
+
+loadgen() { # loadgen SYSTEM "ENDPOINTS" PIDS...: the Java load generator (Jedis), for Caucus and redis-server
+  loadgen_args "$@"
+  "$jdk/bin/java" -Xms256m -Xmx1g -jar "$target/cluster-bench.jar" run "${loadgen_argv[@]}" --threads "$threads_tsv"
+}
+peer_loadgen() { # peer_loadgen JAR SYSTEM "ENDPOINTS" PIDS...: a JVM peer's load generator, its own client
+  local jar="$1"; shift
+  loadgen_args "$@"
+  "$jdk/bin/java" -Xms256m -Xmx1g -jar "$jar" load "${loadgen_argv[@]}" --threads "$threads_tsv"
 }
 
 redis_benchmark() { # redis_benchmark SYSTEM PORT PIDS...: SET and GET, unpipelined and 16 deep
@@ -175,6 +246,27 @@ start_etcd() {
   log "etcd: $(etcd --version | head -n 1), leader $etcd_leader"
 }
 
+# ---------------------------------------------------------------- JVM peers: 3 nodes each, fsync on
+peer_pids=()
+peer_endpoints=()
+# The nodes elect their leader while starting; the load generator waits for it (its client finds the leader).
+start_peer() { # start_peer SYSTEM PORT_OFFSET: nodes on BASE_PORT+PORT_OFFSET+1..3
+  local system="$1" offset="$2" dir="$work/$1" i jar
+  jar="$root/bench/peers/$system/target/$system-bench.jar"
+  peer_pids=(); peer_endpoints=()
+  for i in 1 2 3; do peer_endpoints+=("127.0.0.1:$((BASE_PORT + offset + i))"); done
+  mkdir -p "$dir"
+  for i in 1 2 3; do
+    "$jdk/bin/java" -jar "$jar" server --id "$i" --peers "$(IFS=,; echo "${peer_endpoints[*]}")" --dir "$dir/n$i" \
+      > "$dir/n$i.log" 2>&1 &
+    started+=($!); peer_pids+=($!)
+  done
+  for i in 1 2 3; do
+    wait_for 60 "$system node n$i to listen" bash -c "exec 3<>/dev/tcp/127.0.0.1/$((BASE_PORT + offset + i))"
+  done
+  log "$system: nodes listening on ${peer_endpoints[*]} (pids ${peer_pids[*]}); logs in $dir"
+}
+
 # ---------------------------------------------------------------- redis-server: appendfsync always
 redis_pids=()
 start_redis() {
@@ -204,19 +296,21 @@ summarize_profile() { # hot methods (top frame), samples per thread, and samples
 # ---------------------------------------------------------------- the run
 for system in $SYSTEMS; do
   case "$system" in
-    caucus | etcd | redis) ;;
-    *) die "SYSTEMS: unknown system '$system' (expected caucus, etcd and/or redis)" ;;
+    caucus | etcd | sofajraft | ratis | redis) ;;
+    *) die "SYSTEMS: unknown system '$system' (expected caucus, etcd, sofajraft, ratis and/or redis)" ;;
   esac
 done
-"$root/scripts/ensure-packages.sh" etcd-server etcd-client redis-server redis-tools
+"$root/scripts/ensure-packages.sh" etcd-server etcd-client redis-server redis-tools golang-go golang-etcd-server-dev
 build
 jdk="$(find_jdk bench)"
-for port in $(seq $((BASE_PORT + 11)) $((BASE_PORT + 50))); do
+check_perf
+for port in $(seq $((BASE_PORT + 11)) $((BASE_PORT + 56))); do
   port_free "$port" || die "port $port on 127.0.0.1 is in use (set BASE_PORT to move the benchmark's ports)"
 done
-rm -rf "$work" "$results_tsv" "$threads_tsv" "$target/caucus-leader.jfr" "$target/host-load.md"
+rm -rf "$work" "$results_tsv" "$threads_tsv" "$fsyncs_tsv" "$target/caucus-leader.jfr" "$target/host-load.md"
 mkdir -p "$work"
 log "host: $(nproc) cores, $(uname -r); data under $work; clock ticks/s $CLK_TCK"
+[[ -z "$perf_why_not" ]] || log "writes per fsync: n/a ($perf_why_not)"
 
 bench_caucus() {
   start_caucus
@@ -226,7 +320,16 @@ bench_caucus() {
 }
 bench_etcd() {
   start_etcd
-  loadgen etcd "$etcd_leader" "${etcd_pids[@]}"
+  loadgen_args etcd "$etcd_leader" "${etcd_pids[@]}"
+  "$etcd_load" "${loadgen_argv[@]}"
+}
+bench_sofajraft() {
+  start_peer sofajraft 50
+  peer_loadgen "$root/bench/peers/sofajraft/target/sofajraft-bench.jar" sofajraft "${peer_endpoints[*]}" "${peer_pids[@]}"
+}
+bench_ratis() {
+  start_peer ratis 53
+  peer_loadgen "$root/bench/peers/ratis/target/ratis-bench.jar" ratis "${peer_endpoints[*]}" "${peer_pids[@]}"
 }
 bench_redis() {
   start_redis
@@ -242,11 +345,12 @@ done
 
 echo
 "$jdk/bin/java" -jar "$target/cluster-bench.jar" report --results "$results_tsv" --threads "$threads_tsv" \
-  --out "$target/results.md"
+  --fsyncs "$fsyncs_tsv" --out "$target/results.md"
 {
   echo
   echo "Host: $(nproc) cores, shared; $(date -u +%Y-%m-%d) UTC. Load when each system started:"
   cat "$target/host-load.md"
+  [[ -z "$perf_why_not" ]] || echo "Writes per fsync: n/a, $perf_why_not."
 } | tee -a "$target/results.md"
 log "table written to $target/results.md"
 if [[ -f "$target/caucus-leader.jfr" ]]; then

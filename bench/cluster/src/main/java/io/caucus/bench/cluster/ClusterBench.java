@@ -11,11 +11,11 @@ import java.util.Map;
 /**
  * The load generator of {@code bench/cluster/run.sh}. Two commands:
  * <pre>
- * run    --system caucus|redis|etcd --endpoint HOST:PORT [--endpoint ...] --results FILE.tsv
+ * run    --system caucus|redis --endpoint HOST:PORT [--endpoint ...] --results FILE.tsv
  *        [--clients 50] [--keys 100000] [--value-bytes 100] [--warmup-seconds 10] [--write-seconds 20]
  *        [--read-seconds 20] [--pid PID ...] [--clock-ticks-per-second 100] [--threads FILE.tsv]
- *        [--slow-micros N]
- * report --results FILE.tsv --out FILE.md [--threads FILE.tsv]
+ *        [--slow-micros N] [--write-started FILE]
+ * report --results FILE.tsv --out FILE.md [--threads FILE.tsv] [--fsyncs FILE.tsv]
  * </pre>
  * {@code run} drives one system with closed-loop clients (each with one request outstanding, each on its own
  * connection, kept from the first phase to the last): a warm-up of writes that is not recorded, then a write
@@ -23,9 +23,12 @@ import java.util.Map;
  * file. {@code --pid} names the server processes whose CPU time is charged to the phase; {@code --threads}
  * also appends, per phase, the server CPU per operation of each thread group (see {@link ThreadCpu}), which
  * separates the JIT compiler's share from the server's own;
- * {@code --slow-micros} prints, per phase, when the requests slower than that were sent ({@link SlowRequests}).
- * {@code report} turns every row collected (including the redis-benchmark rows the script adds)
- * into one markdown table with the ratios of Caucus to etcd and to redis.
+ * {@code --slow-micros} prints, per phase, when the requests slower than that were sent ({@link SlowRequests});
+ * {@code --write-started} creates that file when the measured write phase starts (the script counts the
+ * servers' fsyncs from then on).
+ * {@code report} turns every row collected (including the redis-benchmark rows and the etcd load generator's
+ * rows the script adds) into one markdown table with the ratios of Caucus to every other system.
+ * The peers' load generators call {@link #run(List, LoadTarget.Factory)} with their own clients.
  */
 public final class ClusterBench {
 
@@ -38,15 +41,25 @@ public final class ClusterBench {
         }
         Options options = Options.parse(List.of(args).subList(1, args.length));
         switch (args[0]) {
-            case "run" -> run(options);
+            case "run" -> run(options, ClusterBench::redisProtocolTarget);
             case "report" -> Report.write(Path.of(options.required("results")), Path.of(options.required("out")),
-                    options.all("threads").stream().map(Path::of).findFirst());
+                    options.all("threads").stream().map(Path::of).findFirst(),
+                    options.all("fsyncs").stream().map(Path::of).findFirst());
             default -> fail("unknown command '" + args[0] + "': expected run or report");
         }
     }
 
-    private static void run(Options options) throws Exception {
-        SystemKind system = SystemKind.parse(options.required("system"));
+    /** The {@code run} command with the arguments after it, driving the target {@code targets} opens. */
+    public static void run(List<String> args, LoadTarget.Factory targets) throws Exception {
+        run(Options.parse(args), targets);
+    }
+
+    private static LoadTarget redisProtocolTarget(List<String> endpoints) {
+        return new RedisProtocolTarget(endpoints);
+    }
+
+    private static void run(Options options, LoadTarget.Factory targets) throws Exception {
+        String system = options.required("system");
         List<String> endpoints = options.all("endpoint");
         if (endpoints.isEmpty()) {
             fail("--endpoint HOST:PORT is required at least once");
@@ -66,10 +79,14 @@ public final class ClusterBench {
         long[] cpuMicrosAt = new long[phases.size() + 1];
         List<Map<String, Long>> threadsAt = new ArrayList<>();
         List<PhaseResult> results;
-        try (LoadTarget target = LoadTarget.open(system, endpoints)) {
+        List<String> writeStarted = options.all("write-started");
+        try (LoadTarget target = targets.open(endpoints)) {
             results = LoadPhase.run(target, workload, phases, options.intValue("slow-micros", 0), boundary -> {
                 cpuMicrosAt[boundary] = cpu.totalMicros();
                 threadsAt.add(threads.microsByGroup());
+                if (boundary == 1) {
+                    writeStarted.forEach(ClusterBench::touch);
+                }
             });
         }
         List<String> rows = new ArrayList<>();
@@ -80,18 +97,26 @@ public final class ClusterBench {
             PhaseResult result = results.get(measured++);
             ThreadCpu.delta(threadsAt.get(i), threadsAt.get(i + 1)).forEach((group, micros) -> {
                 if (micros > 0 && result.ops() > 0) {
-                    threadRows.add(String.join("\t", system.label(), result.operation().label(), group,
+                    threadRows.add(String.join("\t", system, result.operation().label(), group,
                             String.format("%.1f", (double) micros / result.ops())));
                 }
             });
             long cpuMicros = cpuMicrosAt[i + 1] - cpuMicrosAt[i];
-            String row = result.toRow(system.label(), "loadgen", pids.isEmpty() ? -1 : cpuMicros);
+            String row = result.toRow(system, "loadgen", pids.isEmpty() ? -1 : cpuMicros);
             System.out.println(row);
             rows.add(row);
         }
         Files.write(resultsFile, rows, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         for (String file : options.all("threads")) {
             Files.write(Path.of(file), threadRows, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        }
+    }
+
+    private static void touch(String file) {
+        try {
+            Files.writeString(Path.of(file), "");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot create --write-started file " + file, e);
         }
     }
 

@@ -2,8 +2,11 @@ package io.caucus.bench.cluster;
 
 import java.util.List;
 
-/** A system under load; each client thread opens its own {@link Connection}. */
-sealed interface LoadTarget extends AutoCloseable permits RedisProtocolTarget, EtcdTarget {
+/**
+ * A system under load; each client thread opens its own {@link Connection}. Public so that the peers' load
+ * generators (bench/peers) drive their systems through their own client APIs with the same phases.
+ */
+public interface LoadTarget extends AutoCloseable {
 
     /** One client's session: a blocking request at a time. */
     interface Connection extends AutoCloseable {
@@ -16,15 +19,13 @@ sealed interface LoadTarget extends AutoCloseable permits RedisProtocolTarget, E
         void close();
     }
 
+    /** Opens the target that serves the given endpoints (HOST:PORT each). */
+    interface Factory {
+        LoadTarget open(List<String> endpoints) throws Exception;
+    }
+
     Connection connect();
 
     @Override
     void close();
-
-    static LoadTarget open(SystemKind system, List<String> endpoints) {
-        return switch (system) {
-            case CAUCUS, REDIS -> new RedisProtocolTarget(endpoints);
-            case ETCD -> new EtcdTarget(endpoints);
-        };
-    }
 }

@@ -1,5 +1,7 @@
 package io.caucus.kv.state;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.TreeSet;
@@ -234,8 +236,20 @@ public final class Keyspace {
         entry.modifiedIndex = index;
     }
 
-    /** Deletes every key (FLUSHALL); every WATCH started before it fails. */
+    /**
+     * Deletes every key (FLUSHALL). As in redis-server, a WATCH fails only if its key existed: each flushed key is
+     * remembered as deleted at {@code index}, while the memory of deletions has room; beyond that, every WATCH older
+     * than the flush fails (conservative, never wrongly passing). Flushing an empty key space changes nothing.
+     */
     public void clear(long index) {
+        if (size == 0) {
+            return;
+        }
+        List<byte[]> flushed = new ArrayList<>();
+        boolean remembered = size + recentDeletions.size() <= MAX_REMEMBERED_DELETIONS;
+        if (remembered) {
+            forEachLive(Long.MIN_VALUE, entry -> flushed.add(entry.key));
+        }
         if (overlay == null) {
             base = new KeyTable();
         } else {
@@ -244,8 +258,12 @@ public final class Keyspace {
         }
         size = 0;
         expiries.clear();
-        recentDeletions = new Dict<>();
-        forgottenBelowIndex = index;
+        if (remembered) {
+            flushed.forEach(key -> recentDeletions.put(key, index));
+        } else {
+            recentDeletions = new Dict<>();
+            forgottenBelowIndex = index;
+        }
     }
 
     /**

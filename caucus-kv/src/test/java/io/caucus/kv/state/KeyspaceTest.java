@@ -84,8 +84,23 @@ class KeyspaceTest {
         keyspace.delete(b("a"), 9);
         assertThat(keyspace.changedSince(b("a"), 8)).isTrue();
         assertThat(keyspace.changedSince(b("a"), 9)).isFalse();
+        keyspace.clear(10); // nothing to flush: as in redis-server, no WATCH is touched
+        assertThat(keyspace.changedSince(b("never"), 9)).isFalse();
+        assertThat(keyspace.changedSince(b("a"), 9)).isFalse();
+        keyspace.create(b("b"), b("2"), 11);
         keyspace.clear(12);
-        assertThat(keyspace.changedSince(b("never"), 11)).isTrue(); // FLUSHALL fails every older WATCH
+        assertThat(keyspace.changedSince(b("b"), 11)).isTrue(); // a flushed key's WATCH fails
+        assertThat(keyspace.changedSince(b("b"), 12)).isFalse();
+        assertThat(keyspace.changedSince(b("never"), 11)).isFalse(); // as in redis-server: it did not exist
+    }
+
+    @Test
+    void aFlushOfMoreKeysThanTheDeletionMemoryHoldsFailsEveryOlderWatch() {
+        for (int i = 0; i <= Keyspace.MAX_REMEMBERED_DELETIONS; i++) {
+            keyspace.create(b("k" + i), b("v"), 5);
+        }
+        keyspace.clear(12);
+        assertThat(keyspace.changedSince(b("never"), 11)).isTrue(); // conservative: cannot tell
         assertThat(keyspace.changedSince(b("never"), 12)).isFalse();
     }
 

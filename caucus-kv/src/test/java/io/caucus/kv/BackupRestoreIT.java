@@ -2,16 +2,12 @@ package io.caucus.kv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.caucus.kv.cli.Main;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.params.SetParams;
 
@@ -23,18 +19,6 @@ import redis.clients.jedis.params.SetParams;
 class BackupRestoreIT {
 
     private static final Duration DEADLINE = Duration.ofSeconds(90);
-
-    private record Run(int exitCode, String out, String err) {
-    }
-
-    private static Run caucus(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine command = Main.commandLine();
-        command.setOut(new PrintWriter(out, true));
-        command.setErr(new PrintWriter(err, true));
-        return new Run(command.execute(args), out.toString(), err.toString());
-    }
 
     @Test
     void aNewClusterRestoredFromABackupServesTheSameDataAndGoesOn() throws Exception {
@@ -53,19 +37,19 @@ class BackupRestoreIT {
                 jedis.incr("visits");
             }
             // The backup is taken on the leader; asked through the file, the followers send the command on.
-            Run taken = caucus("backup", "--config", old.clusterFile.toString(), backup.toString());
+            CaucusCommand taken = CaucusCommand.run("backup", "--config", old.clusterFile.toString(), backup.toString());
             assertThat(taken.exitCode()).as(taken.err()).isZero();
             assertThat(taken.out()).contains("backup of index").contains("from " + leader);
             digestAtBackup = old.poll(DEADLINE, () -> old.digest(leader).orElse(null), "the old leader's digest");
             try (Jedis jedis = old.client(leader)) {
                 jedis.set("after-backup", "not in the backup");
             }
-            assertThat(caucus("backup", "--config", old.clusterFile.toString(), backup.toString()).err())
+            assertThat(CaucusCommand.run("backup", "--config", old.clusterFile.toString(), backup.toString()).err())
                     .contains("exists");
         } // every node of the old cluster is gone
 
         try (ProcessCluster fresh = new ProcessCluster(Files.createDirectories(root.resolve("new")), 3, 4000)) {
-            Run restored = caucus("restore", "--config", fresh.clusterFile.toString(), backup.toString());
+            CaucusCommand restored = CaucusCommand.run("restore", "--config", fresh.clusterFile.toString(), backup.toString());
             assertThat(restored.exitCode()).as(restored.err()).isZero();
             assertThat(restored.out().lines()).hasSize(3).allMatch(line -> line.contains("seeded"));
             fresh.startAll();
@@ -85,7 +69,7 @@ class BackupRestoreIT {
                 assertThat(jedis.exists("after-backup")).isFalse();
                 assertThat(jedis.incr("visits")).isEqualTo(43);
             }
-            Run again = caucus("restore", "--config", fresh.clusterFile.toString(), backup.toString());
+            CaucusCommand again = CaucusCommand.run("restore", "--config", fresh.clusterFile.toString(), backup.toString());
             assertThat(again.exitCode()).isEqualTo(1);
             assertThat(again.err()).contains("not seeded").contains("is not empty");
         }

@@ -2,10 +2,7 @@ package io.caucus.kv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.caucus.kv.cli.Main;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -23,7 +20,6 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
-import picocli.CommandLine;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -83,8 +79,8 @@ class ClusterViewBrowserIT {
         showsWritesPerSecondWhileWriting(viewer);
         screenshot("cluster-view.png");
         String healthy = cluster.poll(NEW_LEADER_SHOWN, () -> {
-            Status status = caucusStatus();
-            return status.exitCode() == 0 ? status.table() : null;
+            CaucusCommand status = caucusStatus();
+            return status.exitCode() == 0 ? status.out() : null;
         }, "caucus status exits 0 with every node healthy");
         assertThat(healthy.lines().skip(1)).hasSize(3).allSatisfy(row -> assertThat(row).matches(
                 "n\\d +(leader|follower) +voter +\\d+ +" + leader + " +\\d+ +\\d+ +\\d+ +\\d+ +ok +127.*"));
@@ -101,22 +97,14 @@ class ClusterViewBrowserIT {
                 .contains(leader + " is down").contains("leader is now " + shown);
         screenshot("cluster-view-after-failover.png");
 
-        Status afterKill = caucusStatus();
+        CaucusCommand afterKill = caucusStatus();
         assertThat(afterKill.exitCode()).isEqualTo(1);
-        assertThat(afterKill.table()).containsPattern("(?m)^" + leader + " +unreachable .* down +127");
-    }
-
-    private record Status(int exitCode, String table) {
+        assertThat(afterKill.out()).containsPattern("(?m)^" + leader + " +unreachable .* down +127");
     }
 
     /** {@code caucus status --config FILE}, run in this JVM. */
-    private Status caucusStatus() {
-        StringWriter out = new StringWriter();
-        CommandLine command = Main.commandLine();
-        command.setOut(new PrintWriter(out, true));
-        command.setErr(new PrintWriter(new StringWriter(), true));
-        int exitCode = command.execute("status", "--config", cluster.clusterFile.toString());
-        return new Status(exitCode, out.toString());
+    private CaucusCommand caucusStatus() {
+        return CaucusCommand.run("status", "--config", cluster.clusterFile.toString());
     }
 
     /** Writes through {@code viewer} until the page reports a write rate above zero. */

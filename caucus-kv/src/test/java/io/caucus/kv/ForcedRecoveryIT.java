@@ -2,12 +2,8 @@ package io.caucus.kv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.caucus.kv.cli.Main;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -15,18 +11,6 @@ import redis.clients.jedis.Jedis;
  * survivor, recovered while stopped, leads alone with every write it held and takes new ones.
  */
 class ForcedRecoveryIT {
-
-    private record Run(int exitCode, String out, String err) {
-    }
-
-    private static Run caucus(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine command = Main.commandLine();
-        command.setOut(new PrintWriter(out, true));
-        command.setErr(new PrintWriter(err, true));
-        return new Run(command.execute(args), out.toString(), err.toString());
-    }
 
     @Test
     void aSurvivorOfALostMajorityLeadsAloneWithItsData() throws Exception {
@@ -43,17 +27,17 @@ class ForcedRecoveryIT {
                     "n1 applying " + applied);
             String file = cluster.clusterFile.toString();
 
-            Run whileRunning = caucus("recover", "--force-new-cluster", "--config", file, "--id", "n1");
+            CaucusCommand whileRunning = CaucusCommand.run("recover", "--force-new-cluster", "--config", file, "--id", "n1");
             assertThat(whileRunning.exitCode()).isEqualTo(1);
             assertThat(whileRunning.err()).contains("n1 not recovered");
-            assertThat(caucus("recover", "--config", file, "--id", "n1").exitCode()).isEqualTo(2);
+            assertThat(CaucusCommand.run("recover", "--config", file, "--id", "n1").exitCode()).isEqualTo(2);
 
             for (String id : cluster.ids()) {
                 cluster.kill(id);
             }
             cluster.wipe("n2");
             cluster.wipe("n3");
-            Run recovered = caucus("recover", "--force-new-cluster", "--config", file, "--id", "n1");
+            CaucusCommand recovered = CaucusCommand.run("recover", "--force-new-cluster", "--config", file, "--id", "n1");
             assertThat(recovered.exitCode()).as(recovered.err()).isZero();
             assertThat(recovered.out()).contains("n1: now the only voter of a new cluster");
 

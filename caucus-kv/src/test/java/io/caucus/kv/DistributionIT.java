@@ -1,6 +1,7 @@
 package io.caucus.kv;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.caucus.kv.config.ConfigLoader;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,31 +84,32 @@ class DistributionIT {
         }
     }
 
-    private void awaitHealthy(int httpPort, Process node) throws InterruptedException, IOException {
+    private void awaitHealthy(int httpPort, Process node) throws IOException {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/health"))
                 .timeout(Duration.ofSeconds(10)).build();
-        long end = System.nanoTime() + DEADLINE.toNanos();
-        String last = "no answer";
-        while (System.nanoTime() < end) {
-            if (!node.isAlive()) {
-                throw new AssertionError("the node exited with " + node.exitValue() + "; its log:\n"
-                        + Files.readString(unpacked.resolve("n1.log")));
-            }
-            try {
-                HttpResponse<String> response = client.send(health, HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() == 200) {
-                    assertThat(response.body()).contains("\"leader\":\"n1\"");
-                    return;
+        String[] last = {"no answer"};
+        HttpResponse<String> healthy;
+        try {
+            healthy = await().atMost(DEADLINE).pollInterval(Duration.ofMillis(200)).until(() -> {
+                if (!node.isAlive()) {
+                    throw new AssertionError("the node exited with " + node.exitValue() + "; its log:\n"
+                            + Files.readString(unpacked.resolve("n1.log")));
                 }
-                last = response.statusCode() + " " + response.body();
-            } catch (IOException e) {
-                last = e.toString(); // not listening yet
-            }
-            Thread.sleep(200); // the poll interval, bounded by the deadline
+                try {
+                    HttpResponse<String> response = client.send(health, HttpResponse.BodyHandlers.ofString());
+                    last[0] = response.statusCode() + " " + response.body();
+                    return response;
+                } catch (IOException e) {
+                    last[0] = e.toString(); // not listening yet
+                    return null;
+                }
+            }, response -> response != null && response.statusCode() == 200);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("no 200 from /health within " + DEADLINE + " (last: " + last[0]
+                    + "); the node's log:\n" + Files.readString(unpacked.resolve("n1.log")), e);
         }
-        throw new AssertionError("no 200 from /health within " + DEADLINE + " (last: " + last + "); the node's log:\n"
-                + Files.readString(unpacked.resolve("n1.log")));
+        assertThat(healthy.body()).contains("\"leader\":\"n1\"");
     }
 
     /** Binds every port before releasing any, so the system cannot hand out the same one twice. */

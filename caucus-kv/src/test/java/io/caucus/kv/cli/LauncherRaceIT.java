@@ -1,6 +1,7 @@
 package io.caucus.kv.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.caucus.kv.admin.StatusClient;
 import java.io.IOException;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -147,24 +149,15 @@ class LauncherRaceIT {
         }, "three nodes agreeing on a leader; launch outputs are in " + scratch);
     }
 
+    /** Polls {@code condition} until non-null, failing at once if a launch exits meanwhile. */
     private <T> T poll(Supplier<T> condition, String what) {
-        long end = System.nanoTime() + DEADLINE.toNanos();
-        while (true) {
+        return await(what).atMost(DEADLINE).pollInterval(Duration.ofMillis(200)).until(() -> {
             T value = condition.get();
-            if (value != null) {
-                return value;
+            if (value == null) {
+                assertThat(launches).as("launches still running while waiting for " + what).allMatch(Process::isAlive);
             }
-            assertThat(launches).as("launches still running while waiting for " + what).allMatch(Process::isAlive);
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out after " + DEADLINE + " waiting for " + what);
-            }
-            try {
-                Thread.sleep(200); // the poll interval, bounded by the deadline above
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what, e);
-            }
-        }
+            return value;
+        }, Objects::nonNull);
     }
 
     /** A 3-node cluster file on loopback ports, each held until all nine are chosen; answers the admin ports. */

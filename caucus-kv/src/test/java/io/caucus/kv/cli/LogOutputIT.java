@@ -1,6 +1,7 @@
 package io.caucus.kv.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,6 +14,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -114,16 +117,13 @@ class LogOutputIT {
         T get() throws IOException;
     }
 
-    private static <T> T poll(Check<T> check, Path output) throws Exception {
-        long end = System.nanoTime() + DEADLINE.toNanos();
-        while (System.nanoTime() < end) {
-            T value = Files.exists(output) ? check.get() : null;
-            if (value != null) {
-                return value;
-            }
-            Thread.sleep(100); // poll interval, bounded by the deadline
+    private static <T> T poll(Check<T> check, Path output) throws IOException {
+        try {
+            return await().atMost(DEADLINE).pollInterval(Duration.ofMillis(100))
+                    .until(() -> Files.exists(output) ? check.get() : null, Objects::nonNull);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("timed out; output:\n" + (Files.exists(output) ? Files.readString(output) : ""), e);
         }
-        throw new AssertionError("timed out; output:\n" + (Files.exists(output) ? Files.readString(output) : ""));
     }
 
     private static Path freshDirectory(String name) throws IOException {

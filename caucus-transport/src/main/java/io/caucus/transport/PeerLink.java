@@ -72,6 +72,8 @@ final class PeerLink {
     private volatile boolean closed;
     /** Mirrors handshakeDone for readers on other threads (metrics, status). */
     private volatile boolean connected;
+    /** The version the current (or last) connection speaks, agreed at its handshake. */
+    private volatile int protocolVersion;
 
     // Confined to loop.
     private Channel channel;
@@ -100,6 +102,10 @@ final class PeerLink {
 
     boolean connected() {
         return connected;
+    }
+
+    int protocolVersion() {
+        return protocolVersion;
     }
 
     int queuedMessages() {
@@ -221,7 +227,7 @@ final class PeerLink {
             if (message == null) {
                 break;
             }
-            Wire.Frame frame = WireCodec.toFrame(message);
+            Wire.Frame frame = WireCodec.toFrame(message, protocolVersion);
             if (frame.getSerializedSize() > options.maxFrameBytes()) {
                 counters.droppedOversize.increment();
                 LOG.atError().addKeyValue("node", self)
@@ -414,8 +420,10 @@ final class PeerLink {
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
+            // protocol_version is the oldest spoken: an acceptor that speaks only version 1 checks it for equality.
             ctx.writeAndFlush(Wire.Frame.newBuilder().setHello(Wire.Hello.newBuilder()
-                    .setProtocolVersion(WireProtocol.PROTOCOL_VERSION)
+                    .setProtocolVersion(options.minProtocolVersion())
+                    .setMaxProtocolVersion(options.maxProtocolVersion())
                     .setClusterName(options.clusterName())
                     .setFrom(self.value())
                     .setTo(peer.value())).build(), ctx.voidPromise());
@@ -447,6 +455,15 @@ final class PeerLink {
                 ctx.close();
                 return;
             }
+            int version = reply.getProtocolVersion();
+            if (version < options.minProtocolVersion() || version > options.maxProtocolVersion()) {
+                counters.handshakesRefused.increment();
+                LOG.atError().addKeyValue("node", self).log("refusing {} at {}: it chose wire protocol version {},"
+                        + " this node speaks {}; upgrade the older node", peer, address, version,
+                        WireProtocol.range(options.minProtocolVersion(), options.maxProtocolVersion()));
+                ctx.close();
+                return;
+            }
             String mismatch = PeerIdentity.mismatch(ctx, peer, address);
             if (mismatch != null) {
                 counters.handshakesRefused.increment();
@@ -454,7 +471,7 @@ final class PeerLink {
                 ctx.close();
                 return;
             }
-            onHandshakeAccepted(ctx.channel());
+            onHandshakeAccepted(ctx.channel(), version);
         }
 
         @Override
@@ -482,15 +499,17 @@ final class PeerLink {
         }
     }
 
-    private void onHandshakeAccepted(Channel ch) {
+    private void onHandshakeAccepted(Channel ch, int version) {
         if (channel != ch) {
             return;
         }
+        protocolVersion = version;
         handshakeDone = true;
         connected = true;
         consecutiveFailures = 0;
         counters.connectionsEstablished.increment();
-        LOG.atInfo().addKeyValue("node", self).log("connected to {} at {}", peer, address);
+        LOG.atInfo().addKeyValue("node", self)
+                .log("connected to {} at {} (wire protocol version {})", peer, address, version);
         drain();
     }
 }

@@ -237,6 +237,13 @@ public final class PeerTransport implements AutoCloseable {
         return link != null && link.connected();
     }
 
+    /** The wire protocol version of the connection to {@code peer}, while it is connected. */
+    public java.util.OptionalInt protocolVersion(NodeId peer) {
+        PeerLink link = links.get(peer);
+        return link != null && link.connected() ? java.util.OptionalInt.of(link.protocolVersion())
+                : java.util.OptionalInt.empty();
+    }
+
     public NodeId self() {
         return self;
     }

@@ -43,6 +43,11 @@ public final class WireCodec {
     }
 
     public static Wire.Frame toFrame(RaftMessage message) {
+        return toFrame(message, WireProtocol.PROTOCOL_VERSION);
+    }
+
+    /** The frame for {@code message} in protocol {@code version}: before version 2, without member addresses. */
+    public static Wire.Frame toFrame(RaftMessage message, int version) {
         Wire.Frame.Builder frame = Wire.Frame.newBuilder();
         switch (message) {
             case RequestVote m -> frame.setRequestVote(Wire.RequestVote.newBuilder()
@@ -65,7 +70,7 @@ public final class WireCodec {
                     .setReadRound(m.readRound()));
             case TimeoutNow m -> frame.setTimeoutNow(Wire.TimeoutNow.newBuilder()
                     .setFrom(m.from().value()).setTo(m.to().value()).setTerm(m.term()));
-            case InstallSnapshot m -> frame.setInstallSnapshot(installSnapshot(m));
+            case InstallSnapshot m -> frame.setInstallSnapshot(installSnapshot(m, version));
             case InstallSnapshotResponse m -> frame.setInstallSnapshotResponse(
                     Wire.InstallSnapshotResponse.newBuilder()
                             .setFrom(m.from().value()).setTo(m.to().value()).setTerm(m.term())
@@ -208,14 +213,16 @@ public final class WireCodec {
                 m.getTerm());
     }
 
-    private static Wire.InstallSnapshot.Builder installSnapshot(InstallSnapshot m) {
+    private static Wire.InstallSnapshot.Builder installSnapshot(InstallSnapshot m, int version) {
         SnapshotMetadata snapshot = m.snapshot();
         ClusterConfiguration configuration = snapshot.configuration();
         Wire.Configuration.Builder wireConfiguration = Wire.Configuration.newBuilder();
         configuration.voters().forEach(id -> wireConfiguration.addVoters(id.value()));
         configuration.outgoingVoters().forEach(id -> wireConfiguration.addOutgoingVoters(id.value()));
         configuration.learners().forEach(id -> wireConfiguration.addLearners(id.value()));
-        configuration.addresses().forEach((id, address) -> wireConfiguration.putAddresses(id.value(), address));
+        if (version >= 2) {
+            configuration.addresses().forEach((id, address) -> wireConfiguration.putAddresses(id.value(), address));
+        }
         return Wire.InstallSnapshot.newBuilder()
                 .setFrom(m.from().value()).setTo(m.to().value()).setTerm(m.term())
                 .setLastIncludedIndex(snapshot.lastIncludedIndex()).setLastIncludedTerm(snapshot.lastIncludedTerm())

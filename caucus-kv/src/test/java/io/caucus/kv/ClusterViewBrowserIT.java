@@ -77,6 +77,9 @@ class ClusterViewBrowserIT {
                 "the page on " + viewer + " shows leader " + leader + " and three nodes up");
         assertThat(row(leader).getAttribute("data-role")).isEqualTo("leader");
         showsWritesPerSecondWhileWriting(viewer);
+        browser.findElement(By.id("snapshot")).click();
+        cluster.poll(NEW_LEADER_SHOWN, () -> browser.findElement(By.id("events")).getText()
+                .contains(viewer + " took a snapshot") ? true : null, "the page shows the snapshot as an event");
         screenshot("cluster-view.png");
         String healthy = cluster.poll(NEW_LEADER_SHOWN, () -> {
             CaucusCommand status = caucusStatus();

@@ -60,6 +60,9 @@ class DistributionIT {
                 node.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             }
         }
+        // bin/caucus passes the JVM flags Netty needs, as ./caucus does: no JDK warning on start.
+        assertThat(Files.readAllLines(unpacked.resolve("n1.log"))).as("the node's output")
+                .isNotEmpty().noneMatch(line -> line.contains("WARNING"));
     }
 
     private static Path tarball() throws IOException {

@@ -20,8 +20,10 @@ import io.caucus.core.message.TimeoutNow;
 import io.caucus.transport.proto.Wire;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -41,6 +43,11 @@ public final class WireCodec {
     }
 
     public static Wire.Frame toFrame(RaftMessage message) {
+        return toFrame(message, WireProtocol.PROTOCOL_VERSION);
+    }
+
+    /** The frame for {@code message} in protocol {@code version}: before version 2, without member addresses. */
+    public static Wire.Frame toFrame(RaftMessage message, int version) {
         Wire.Frame.Builder frame = Wire.Frame.newBuilder();
         switch (message) {
             case RequestVote m -> frame.setRequestVote(Wire.RequestVote.newBuilder()
@@ -63,7 +70,7 @@ public final class WireCodec {
                     .setReadRound(m.readRound()));
             case TimeoutNow m -> frame.setTimeoutNow(Wire.TimeoutNow.newBuilder()
                     .setFrom(m.from().value()).setTo(m.to().value()).setTerm(m.term()));
-            case InstallSnapshot m -> frame.setInstallSnapshot(installSnapshot(m));
+            case InstallSnapshot m -> frame.setInstallSnapshot(installSnapshot(m, version));
             case InstallSnapshotResponse m -> frame.setInstallSnapshotResponse(
                     Wire.InstallSnapshotResponse.newBuilder()
                             .setFrom(m.from().value()).setTo(m.to().value()).setTerm(m.term())
@@ -206,13 +213,16 @@ public final class WireCodec {
                 m.getTerm());
     }
 
-    private static Wire.InstallSnapshot.Builder installSnapshot(InstallSnapshot m) {
+    private static Wire.InstallSnapshot.Builder installSnapshot(InstallSnapshot m, int version) {
         SnapshotMetadata snapshot = m.snapshot();
         ClusterConfiguration configuration = snapshot.configuration();
         Wire.Configuration.Builder wireConfiguration = Wire.Configuration.newBuilder();
         configuration.voters().forEach(id -> wireConfiguration.addVoters(id.value()));
         configuration.outgoingVoters().forEach(id -> wireConfiguration.addOutgoingVoters(id.value()));
         configuration.learners().forEach(id -> wireConfiguration.addLearners(id.value()));
+        if (version >= 2) {
+            configuration.addresses().forEach((id, address) -> wireConfiguration.putAddresses(id.value(), address));
+        }
         return Wire.InstallSnapshot.newBuilder()
                 .setFrom(m.from().value()).setTo(m.to().value()).setTerm(m.term())
                 .setLastIncludedIndex(snapshot.lastIncludedIndex()).setLastIncludedTerm(snapshot.lastIncludedTerm())
@@ -227,13 +237,24 @@ public final class WireCodec {
             ClusterConfiguration configuration = new ClusterConfiguration(
                     nodeIds("InstallSnapshot.configuration.voters", wire.getVotersList()),
                     nodeIds("InstallSnapshot.configuration.outgoing_voters", wire.getOutgoingVotersList()),
-                    nodeIds("InstallSnapshot.configuration.learners", wire.getLearnersList()));
+                    nodeIds("InstallSnapshot.configuration.learners", wire.getLearnersList()),
+                    addresses(wire.getAddressesMap()));
+            if (configuration.addresses().size() != wire.getAddressesCount()) {
+                throw new WireFormatException("invalid snapshot in InstallSnapshot: an address is given for a node"
+                        + " that is not a member");
+            }
             SnapshotMetadata snapshot = new SnapshotMetadata(m.getLastIncludedIndex(), m.getLastIncludedTerm(),
                     configuration);
             return new InstallSnapshot(from, to, m.getTerm(), snapshot);
         } catch (IllegalArgumentException e) {
             throw new WireFormatException("invalid snapshot in InstallSnapshot: " + e.getMessage(), e);
         }
+    }
+
+    private static Map<NodeId, String> addresses(Map<String, String> wire) {
+        Map<NodeId, String> addresses = new TreeMap<>();
+        wire.forEach((id, address) -> addresses.put(nodeId("InstallSnapshot.configuration.addresses", id), address));
+        return addresses;
     }
 
     private static Set<NodeId> nodeIds(String field, List<String> values) {

@@ -39,8 +39,9 @@ class ProtocolErrorTest {
             Wire.HelloReply reply = raw.handshake(RawPeer.hello(99, "caucus", "raw", "b"));
             assertThat(reply.getAccepted()).isFalse();
             assertThat(reply.getProtocolVersion()).isEqualTo(WireProtocol.PROTOCOL_VERSION);
-            assertThat(reply.getReason()).contains("protocol version 99 is not supported")
-                    .contains("speaks version " + WireProtocol.PROTOCOL_VERSION);
+            assertThat(reply.getMinProtocolVersion()).isEqualTo(WireProtocol.MIN_PROTOCOL_VERSION);
+            assertThat(reply.getReason()).contains("no common wire protocol version: raw speaks 99, this node (b)"
+                    + " speaks " + WireProtocol.MIN_PROTOCOL_VERSION + ".." + WireProtocol.PROTOCOL_VERSION);
             assertThat(raw.closedByPeer()).isTrue();
         }
         assertThat(b.transport().metrics().handshakesRefused()).isEqualTo(1);

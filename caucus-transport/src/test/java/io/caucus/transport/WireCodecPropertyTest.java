@@ -103,15 +103,17 @@ class WireCodecPropertyTest {
         return Combinators.combine(nodeIds(), nodeIds(), numbers()).as(TimeoutNow::new);
     }
 
-    /** Disjoint voters, outgoing voters and learners, as ClusterConfiguration requires. */
+    /** Disjoint voters, outgoing voters and learners, as ClusterConfiguration requires; some with addresses. */
     private static Arbitrary<ClusterConfiguration> configurations() {
         return Combinators.combine(nodeIds().set().ofMinSize(1).ofMaxSize(5), nodeIds().set().ofMaxSize(5),
-                        nodeIds().set().ofMaxSize(5))
-                .as((voters, outgoing, learners) -> {
+                        nodeIds().set().ofMaxSize(5), Arbitraries.strings().ofMaxLength(30))
+                .as((voters, outgoing, learners, address) -> {
                     Set<NodeId> disjointLearners = new HashSet<>(learners);
                     disjointLearners.removeAll(voters);
                     disjointLearners.removeAll(outgoing);
-                    return new ClusterConfiguration(voters, outgoing, disjointLearners);
+                    ClusterConfiguration configuration = new ClusterConfiguration(voters, outgoing, disjointLearners);
+                    return address.isEmpty() ? configuration
+                            : configuration.withAddress(voters.iterator().next(), address);
                 });
     }
 

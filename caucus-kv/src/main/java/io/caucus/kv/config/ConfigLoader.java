@@ -429,14 +429,17 @@ public final class ConfigLoader {
                 address(named, fields, "http"));
     }
 
-    /** The address in {@code field}, written as {@link HostPort} reads it. */
+    /**
+     * The address in {@code field}, written as {@link HostPort} reads it; a name that does not resolve yet is
+     * kept unresolved (see {@link HostPort#parseAcceptingLateNames}).
+     */
     public static InetSocketAddress address(String where, Map<?, ?> fields, String field) {
         Object value = fields.get(field);
         if (value == null) {
             throw new ConfigException(where + " field '" + field + "' is missing (expected host:port)");
         }
         try {
-            return HostPort.parse(String.valueOf(value));
+            return HostPort.parseAcceptingLateNames(String.valueOf(value));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(where + " field '" + field + "': " + e.getMessage());
         }

@@ -108,6 +108,8 @@ final class NodeLoop {
     private volatile long logWrites;
     private volatile long logSyncs;
     private volatile long proposals;
+    private volatile long snapshotsTaken;
+    private volatile long snapshotsInstalled;
     private final DurationHistogram logSyncDurations = new DurationHistogram();
     /** Runs on the node thread when this node stops leading (cancels snapshot transfers); set before start. */
     private Runnable onLeadershipLost = () -> {
@@ -158,7 +160,8 @@ final class NodeLoop {
 
     /** This node's counters, completed with the applier's and the transport's; any thread. */
     RuntimeMetrics metrics(long applyBatches, TransportMetrics transport) {
-        return new RuntimeMetrics(turns, proposals, logWrites, logSyncs, applyBatches, transport, logSyncDurations);
+        return new RuntimeMetrics(turns, proposals, logWrites, logSyncs, applyBatches, transport, logSyncDurations,
+                snapshotsTaken, snapshotsInstalled);
     }
 
     /** The status published at the end of the latest turn; safe from any thread. */
@@ -430,6 +433,7 @@ final class NodeLoop {
         if (ready.restore() != null) {
             // Queued before this Ready's committed entries, which follow the snapshot (§7).
             applier.restoreBeforeLaterEntries(ready.restore());
+            snapshotsInstalled++; // node thread only writes it
         }
         if (!ready.committedEntries().isEmpty()) {
             membership.committed(ready.committedEntries());
@@ -487,6 +491,7 @@ final class NodeLoop {
 
     /** Drops the log prefix a committed snapshot covers; the next Persist tells the store to do the same. */
     private void compact(io.caucus.core.SnapshotMetadata snapshot) {
+        snapshotsTaken++; // one Compact per snapshot this node took; node thread only writes it
         try {
             raft.compact(snapshot);
         } catch (IllegalArgumentException e) {

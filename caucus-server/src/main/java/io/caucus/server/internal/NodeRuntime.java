@@ -346,8 +346,9 @@ public final class NodeRuntime implements CaucusNode {
     public CompletableFuture<Membership> addLearner(NodeId node, InetSocketAddress raftAddress) {
         Objects.requireNonNull(node, "node");
         Objects.requireNonNull(raftAddress, "raftAddress of " + node);
-        return onNodeThread((future, deadline) -> membership.propose(new ConfigurationChange.AddLearner(node),
-                raftAddress, future, deadline));
+        return onNodeThread((future, deadline) -> membership.propose(
+                new ConfigurationChange.AddLearner(node, PeerAddresses.format(raftAddress)), raftAddress, future,
+                deadline));
     }
 
     @Override

@@ -305,7 +305,9 @@ final class NodeLoop {
                 case Input.Inbound inbound -> raft.step(inbound.message());
                 case Input.Proposal proposal -> proposals.add(proposal);
                 case Input.Read read -> {
-                    readFloors.put(read.requestId(), raft.log().lastIndex());
+                    if (raft.role() == Role.LEADER) { // a follower's floor comes from the leader (the core's)
+                        readFloors.put(read.requestId(), raft.log().lastIndex());
+                    }
                     raft.readIndex(read.requestId());
                 }
                 case Input.Call call -> call.action().run();

@@ -5,6 +5,7 @@ import io.caucus.core.ReadIndexRounds.PendingRead;
 import io.caucus.core.message.HeartbeatResponse;
 import io.caucus.core.message.ReadIndexRequest;
 import io.caucus.core.message.ReadIndexResponse;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +17,8 @@ import java.util.Map;
  * {@link ReadIndexRounds}'; results go to the node's next {@link Ready#reads()}.
  *
  * <p>A follower serves reads too (thesis §6.4.1): it asks the leader for a read index with a
- * {@link ReadIndexRequest}, the leader confirms it in its next round, and the follower's runtime serves the read
- * once its own state machine has applied that index. A forwarded read is rejected as soon as the follower stops
+ * {@link ReadIndexRequest}, one for all the reads requested since its last {@link Ready}, the leader confirms it in
+ * its next round, and the follower's runtime serves the reads once its own state machine has applied that index. A forwarded read is rejected as soon as the follower stops
  * following the leader it asked (a new term, a new leader, an election): an answer from that leader would no
  * longer be recognised.
  */
@@ -25,8 +26,14 @@ final class LinearizableReads {
 
     private final RaftNode node;
     private final ReadIndexRounds rounds = new ReadIndexRounds();
-    /** As a follower: the reads asked of the leader and not yet answered, with the leader each was asked of. */
-    private final Map<Long, NodeId> forwarded = new LinkedHashMap<>();
+    /** Reads a follower asked the leader about in one request, named by the first of them. */
+    private record Forwarded(NodeId askedOf, List<Long> requestIds) {
+    }
+
+    /** As a follower: reads to ask the leader about in the next {@link Ready}. */
+    private final List<Long> unsent = new ArrayList<>();
+    /** As a follower: requests sent and not yet answered, by the request id they carry. */
+    private final Map<Long, Forwarded> forwarded = new LinkedHashMap<>();
 
     LinearizableReads(RaftNode node) {
         this.node = node;
@@ -37,8 +44,7 @@ final class LinearizableReads {
         if (node.role == Role.LEADER) {
             rounds.enqueue(PendingRead.local(requestId));
         } else if (node.role == Role.FOLLOWER && node.leader != null) {
-            forwarded.put(requestId, node.leader);
-            node.send(new ReadIndexRequest(node.id, node.leader, node.term, requestId));
+            unsent.add(requestId);
         } else {
             node.readResults.add(new ReadResult.Rejected(requestId, node.leader));
         }
@@ -62,14 +68,35 @@ final class LinearizableReads {
 
     /** The leader's answer, in this node's term: only the leader it was asked of, while still followed, counts. */
     void handleResponse(ReadIndexResponse response) {
-        NodeId askedOf = forwarded.get(response.requestId());
-        if (askedOf == null || !askedOf.equals(response.from())) {
+        Forwarded request = forwarded.get(response.requestId());
+        if (request == null || !request.askedOf().equals(response.from())) {
             return;
         }
         forwarded.remove(response.requestId());
-        node.readResults.add(response.confirmed()
-                ? new ReadResult.Confirmed(response.requestId(), response.readIndex())
-                : new ReadResult.Rejected(response.requestId(), node.leader));
+        for (long requestId : request.requestIds()) {
+            node.readResults.add(response.confirmed()
+                    ? new ReadResult.Confirmed(requestId, response.readIndex())
+                    : new ReadResult.Rejected(requestId, node.leader));
+        }
+    }
+
+    /** True if a follower has reads to ask its leader about. */
+    boolean hasUnsent() {
+        return !unsent.isEmpty();
+    }
+
+    /**
+     * Asks the leader about every read requested since the last call, in one request named by the first read's
+     * id (request ids are unique on a node): one confirmation round then serves them all, as on the leader.
+     */
+    void sendForwarded() {
+        if (unsent.isEmpty()) {
+            return;
+        }
+        long batchId = unsent.get(0);
+        forwarded.put(batchId, new Forwarded(node.leader, List.copyOf(unsent)));
+        unsent.clear();
+        node.send(new ReadIndexRequest(node.id, node.leader, node.term, batchId));
     }
 
     /** True if reads wait and this leader may start a round for them now. */
@@ -114,10 +141,16 @@ final class LinearizableReads {
                 node.send(new ReadIndexResponse(node.id, read.origin(), node.term, read.requestId(), false, 0));
             }
         }
-        for (long requestId : forwarded.keySet()) {
+        for (Forwarded request : forwarded.values()) {
+            for (long requestId : request.requestIds()) {
+                node.readResults.add(new ReadResult.Rejected(requestId, leaderHint));
+            }
+        }
+        for (long requestId : unsent) {
             node.readResults.add(new ReadResult.Rejected(requestId, leaderHint));
         }
         forwarded.clear();
+        unsent.clear();
     }
 
     private void deliver(List<ConfirmedRead> confirmed) {

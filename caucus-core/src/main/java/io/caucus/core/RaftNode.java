@@ -348,12 +348,13 @@ public final class RaftNode {
     public boolean hasReady() {
         return !outbox.isEmpty() || log.hasSnapshotToRestore() || !readResults.isEmpty() || log.hasEntriesToApply()
                 || log.hasUnpersisted() || durability.hardStateChanged(hardState())
-                || durability.hasMessagesToRelease() || reads.roundCanStart();
+                || durability.hasMessagesToRelease() || reads.roundCanStart() || reads.hasUnsent();
     }
 
     /** Takes everything the runtime must do now; see {@link Ready}. */
     public Ready ready() {
         reads.startRound();
+        reads.sendForwarded();
         Persist persist = durability.nextPersist(log, hardState(), outbox);
         SnapshotMetadata restore = log.takeSnapshotToRestore();
         List<LogEntry> toApply = log.takeEntriesToApply(options.maxApplyBytes());

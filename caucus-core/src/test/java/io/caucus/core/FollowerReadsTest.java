@@ -117,6 +117,7 @@ class FollowerReadsTest {
     void aRefusalRejectsTheReadAndARefusalOfALaterTermIsAdopted() {
         cluster.cut(follower.id().value(), leader.id().value());
         follower.readIndex(6);
+        cluster.settle();
         follower.readIndex(7);
         cluster.settle();
         follower.step(new ReadIndexResponse(leader.id(), follower.id(), follower.term(), 6, false, 0));
@@ -128,5 +129,17 @@ class FollowerReadsTest {
         assertThat(follower.term()).isEqualTo(term + 1);
         assertThat(member(follower).reads).containsExactly(new ReadResult.Rejected(6, leader.id()),
                 new ReadResult.Rejected(7, null));
+    }
+
+    @Test
+    void readsRequestedTogetherShareOneRequestAndOneAnswer() {
+        follower.readIndex(10);
+        follower.readIndex(11);
+        follower.readIndex(12);
+        cluster.settle();
+        long commit = leader.status().commitIndex();
+        assertThat(cluster.count(ReadIndexRequest.class)).isEqualTo(1);
+        assertThat(member(follower).reads).containsExactly(new ReadResult.Confirmed(10, commit),
+                new ReadResult.Confirmed(11, commit), new ReadResult.Confirmed(12, commit));
     }
 }

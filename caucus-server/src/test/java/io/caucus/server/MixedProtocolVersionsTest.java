@@ -1,14 +1,17 @@
 package io.caucus.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.caucus.core.NodeId;
 import io.caucus.transport.TransportOptions;
 import io.caucus.transport.WireProtocol;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,6 +57,24 @@ class MixedProtocolVersionsTest {
             for (NodeId id : cluster.ids()) {
                 cluster.awaitApplied(id, written);
             }
+        }
+    }
+
+    @Test
+    void aFollowerLeavesItsReadsToALeaderWhoseVersionDoesNotServeThem() throws Exception {
+        try (LocalCluster cluster = mixedPair().startAll()) {
+            cluster.submitAtLeader("first");
+            CaucusNode leader = cluster.awaitLeader();
+            CaucusNode follower = cluster.runningNodes().stream()
+                    .filter(node -> !node.id().equals(leader.id())).findFirst().orElseThrow();
+            cluster.awaitApplied(follower.id(), List.of("first"));
+            // Refused at once naming the leader (a caller then reads there), not left to time out.
+            assertThatThrownBy(() -> follower.read("count".getBytes(StandardCharsets.UTF_8))
+                    .get(LocalCluster.WAIT.toSeconds(), TimeUnit.SECONDS))
+                    .cause().isInstanceOfSatisfying(NotLeaderException.class,
+                            e -> assertThat(e.leader()).isEqualTo(leader.id()));
+            assertThat(new String(leader.read("count".getBytes(StandardCharsets.UTF_8))
+                    .get(LocalCluster.WAIT.toSeconds(), TimeUnit.SECONDS), StandardCharsets.UTF_8)).isEqualTo("1");
         }
     }
 }

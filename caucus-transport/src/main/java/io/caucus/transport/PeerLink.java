@@ -227,6 +227,10 @@ final class PeerLink {
             if (message == null) {
                 break;
             }
+            if (!WireCodec.carries(message, protocolVersion)) {
+                counters.droppedUnknownType.increment(); // the peer's version does not know it
+                continue;
+            }
             Wire.Frame frame = WireCodec.toFrame(message, protocolVersion);
             if (frame.getSerializedSize() > options.maxFrameBytes()) {
                 counters.droppedOversize.increment();

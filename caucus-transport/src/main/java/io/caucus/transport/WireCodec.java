@@ -14,6 +14,8 @@ import io.caucus.core.message.HeartbeatResponse;
 import io.caucus.core.message.InstallSnapshot;
 import io.caucus.core.message.InstallSnapshotResponse;
 import io.caucus.core.message.RaftMessage;
+import io.caucus.core.message.ReadIndexRequest;
+import io.caucus.core.message.ReadIndexResponse;
 import io.caucus.core.message.RequestVote;
 import io.caucus.core.message.RequestVoteResponse;
 import io.caucus.core.message.TimeoutNow;
@@ -46,6 +48,15 @@ public final class WireCodec {
         return toFrame(message, WireProtocol.PROTOCOL_VERSION);
     }
 
+    /**
+     * True if protocol {@code version} carries {@code message}'s type: a peer speaking an older version would not
+     * know it (the sender drops it and counts it as {@code droppedUnknownType}).
+     */
+    public static boolean carries(RaftMessage message, int version) {
+        return version >= WireProtocol.FOLLOWER_READS_VERSION
+                || !(message instanceof ReadIndexRequest || message instanceof ReadIndexResponse);
+    }
+
     /** The frame for {@code message} in protocol {@code version}: before version 2, without member addresses. */
     public static Wire.Frame toFrame(RaftMessage message, int version) {
         Wire.Frame.Builder frame = Wire.Frame.newBuilder();
@@ -70,6 +81,12 @@ public final class WireCodec {
                     .setReadRound(m.readRound()));
             case TimeoutNow m -> frame.setTimeoutNow(Wire.TimeoutNow.newBuilder()
                     .setFrom(m.from().value()).setTo(m.to().value()).setTerm(m.term()));
+            case ReadIndexRequest m -> frame.setReadIndexRequest(Wire.ReadIndexRequest.newBuilder()
+                    .setFrom(m.from().value()).setTo(m.to().value()).setTerm(m.term())
+                    .setRequestId(m.requestId()));
+            case ReadIndexResponse m -> frame.setReadIndexResponse(Wire.ReadIndexResponse.newBuilder()
+                    .setFrom(m.from().value()).setTo(m.to().value()).setTerm(m.term())
+                    .setRequestId(m.requestId()).setConfirmed(m.confirmed()).setReadIndex(m.readIndex()));
             case InstallSnapshot m -> frame.setInstallSnapshot(installSnapshot(m, version));
             case InstallSnapshotResponse m -> frame.setInstallSnapshotResponse(
                     Wire.InstallSnapshotResponse.newBuilder()
@@ -94,6 +111,8 @@ public final class WireCodec {
             case HEARTBEAT -> heartbeat(frame.getHeartbeat());
             case HEARTBEAT_RESPONSE -> heartbeatResponse(frame.getHeartbeatResponse());
             case TIMEOUT_NOW -> timeoutNow(frame.getTimeoutNow());
+            case READ_INDEX_REQUEST -> readIndexRequest(frame.getReadIndexRequest());
+            case READ_INDEX_RESPONSE -> readIndexResponse(frame.getReadIndexResponse());
             case INSTALL_SNAPSHOT -> installSnapshot(frame.getInstallSnapshot());
             case INSTALL_SNAPSHOT_RESPONSE -> installSnapshotResponse(frame.getInstallSnapshotResponse());
             case HELLO, HELLO_REPLY -> throw new WireFormatException(
@@ -124,6 +143,8 @@ public final class WireCodec {
             case Heartbeat m -> 0;
             case HeartbeatResponse m -> 0;
             case TimeoutNow m -> 0;
+            case ReadIndexRequest m -> 0;
+            case ReadIndexResponse m -> 0;
             case InstallSnapshot m -> 0; // metadata only: the data is streamed apart
             case InstallSnapshotResponse m -> 0;
         };
@@ -211,6 +232,17 @@ public final class WireCodec {
     private static TimeoutNow timeoutNow(Wire.TimeoutNow m) {
         return new TimeoutNow(nodeId("TimeoutNow.from", m.getFrom()), nodeId("TimeoutNow.to", m.getTo()),
                 m.getTerm());
+    }
+
+    private static ReadIndexRequest readIndexRequest(Wire.ReadIndexRequest m) {
+        return new ReadIndexRequest(nodeId("ReadIndexRequest.from", m.getFrom()),
+                nodeId("ReadIndexRequest.to", m.getTo()), m.getTerm(), m.getRequestId());
+    }
+
+    private static ReadIndexResponse readIndexResponse(Wire.ReadIndexResponse m) {
+        return new ReadIndexResponse(nodeId("ReadIndexResponse.from", m.getFrom()),
+                nodeId("ReadIndexResponse.to", m.getTo()), m.getTerm(), m.getRequestId(), m.getConfirmed(),
+                m.getReadIndex());
     }
 
     private static Wire.InstallSnapshot.Builder installSnapshot(InstallSnapshot m, int version) {

@@ -5,7 +5,8 @@ public final class WireProtocol {
 
     /**
      * The oldest protocol version this build speaks. Version 1: the first. Version 2: a configuration carries
-     * its members' addresses (InstallSnapshot's {@code Configuration.addresses}).
+     * its members' addresses (InstallSnapshot's {@code Configuration.addresses}). Version 3: followers' reads
+     * ({@code ReadIndexRequest}, {@code ReadIndexResponse}).
      */
     public static final int MIN_PROTOCOL_VERSION = 1;
 
@@ -13,7 +14,10 @@ public final class WireProtocol {
      * The newest protocol version this build speaks. Raise it for any change an old peer cannot safely
      * ignore, and speak the older versions too, so that a cluster upgrades one node at a time.
      */
-    public static final int PROTOCOL_VERSION = 2;
+    public static final int PROTOCOL_VERSION = 3;
+
+    /** The oldest version that carries followers' reads (thesis §6.4.1). */
+    public static final int FOLLOWER_READS_VERSION = 3;
 
     /** Bytes of the big-endian length that precedes every frame. */
     public static final int LENGTH_PREFIX_BYTES = 4;

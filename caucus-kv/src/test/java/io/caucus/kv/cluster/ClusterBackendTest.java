@@ -137,4 +137,41 @@ class ClusterBackendTest {
                 .hasMessageContaining("n2");
         assertThat(node.submits).isZero();
     }
+
+    @Test
+    void aFollowerServesReadsItselfWhileItForwardsWrites() {
+        ClusterConfig two = ConfigLoader.parse(Path.of("test.yaml"), """
+                nodes:
+                  - {id: n1, raft: 127.0.0.1:1, client: 127.0.0.1:2, http: 127.0.0.1:3}
+                  - {id: n2, raft: 127.0.0.1:4, client: 127.0.0.1:5, http: 127.0.0.1:6}
+                """);
+        long client = register();
+        backend.submit(increment(client, 1)).join();
+        ClusterBackend follower = new ClusterBackend(node, two, new LeaderForwarder(group), scheduler,
+                Duration.ofMillis(300));
+        node.leader = NodeId.of("n2"); // unreachable: anything forwarded would fail
+        byte[] get = EntryCodec.encode(new KvQuery.Call(0,
+                List.of("GET".getBytes(StandardCharsets.UTF_8), "n".getBytes(StandardCharsets.UTF_8))));
+        assertThat(EntryCodec.decodeReply(follower.read(get).join())).usingRecursiveComparison()
+                .isEqualTo(new Reply.Bulk("1".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void aReadItsLeaderRefusesForThisFollowerIsForwardedInstead() {
+        ClusterConfig two = ConfigLoader.parse(Path.of("test.yaml"), """
+                nodes:
+                  - {id: n1, raft: 127.0.0.1:1, client: 127.0.0.1:2, http: 127.0.0.1:3}
+                  - {id: n2, raft: 127.0.0.1:4, client: 127.0.0.1:5, http: 127.0.0.1:6}
+                """);
+        ClusterBackend follower = new ClusterBackend(node, two, new LeaderForwarder(group), scheduler,
+                Duration.ofMillis(300));
+        node.leader = NodeId.of("n2");
+        node.scriptedReadFailures.add(() -> new NotLeaderException(NodeId.of("n2")));
+        byte[] get = EntryCodec.encode(new KvQuery.Call(0,
+                List.of("GET".getBytes(StandardCharsets.UTF_8), "n".getBytes(StandardCharsets.UTF_8))));
+        // Forwarded to n2, which cannot be reached here: the failure names it.
+        assertThatThrownBy(() -> follower.read(get).join()).hasCauseInstanceOf(NoLeaderException.class)
+                .hasMessageContaining("n2");
+        assertThat(node.reads).as("served here once, then only forwarded").isEqualTo(1);
+    }
 }

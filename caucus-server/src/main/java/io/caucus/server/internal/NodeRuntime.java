@@ -117,6 +117,7 @@ public final class NodeRuntime implements CaucusNode {
         this.loop = new NodeLoop(raft, store, this::send, applier, completions, pending, lifecycle,
                 this::fail, settings, inbox, membership, network.executor(), environment.clock());
         inbox.onInput(loop::wake);
+        loop.servesFollowerReads(network::servesFollowerReads);
         if (outgoingSnapshots != null) {
             loop.onLeadershipLost(outgoingSnapshots::cancelAll);
         }

@@ -78,8 +78,9 @@ final class SnapshotTaker {
     }
 
     /**
-     * Hands over a captured view (applier); asks the node thread for its metadata, and writes it on the worker
-     * once answered. Requires {@code !busy()}.
+     * Hands over a captured view (applier). The worker asks the node thread for its metadata (a full inbox may
+     * hold that request a while, never the applier), and the answer queues the writing on the worker.
+     * Requires {@code !busy()}.
      */
     void submit(long index, StateMachine.Snapshot view, List<CompletableFuture<SnapshotMetadata>> futures) {
         if (stopped || !busy.compareAndSet(false, true)) {
@@ -88,7 +89,8 @@ final class SnapshotTaker {
         }
         Job job = new Job(index, view, futures);
         current.set(job);
-        metadataAt.apply(index).whenComplete((metadata, error) -> worker.execute(() -> take(job, metadata, error)));
+        worker.execute(() -> metadataAt.apply(index)
+                .whenComplete((metadata, error) -> worker.execute(() -> take(job, metadata, error))));
     }
 
     /** Takes no more snapshots; one still waiting for its metadata fails, one being written finishes. */

@@ -67,6 +67,17 @@ class VirtualTimeFaultsTest {
                 .isPositive();
     }
 
+    @Test
+    void aSeedReproducesItsRunWithSnapshotsCrashesAndTornWritesEventForEvent() {
+        FaultRun first = new FaultRun(FIRST_SEED, true);
+        first.run();
+        FaultRun again = new FaultRun(FIRST_SEED, true);
+        again.run();
+        assertThat(again.world.trace()).isEqualTo(first.world.trace());
+        assertThat(again.world.eventsRun()).isEqualTo(first.world.eventsRun());
+        assertThat(again.snapshotsRestored).isEqualTo(first.snapshotsRestored).isPositive();
+    }
+
     private static final class Totals {
         long events;
         long writes;

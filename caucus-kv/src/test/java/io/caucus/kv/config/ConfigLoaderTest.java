@@ -144,6 +144,16 @@ class ConfigLoaderTest {
                 .hasMessage("cluster.yaml: no node with id 'n9' (the file lists [n1, n2])");
     }
 
+    @Test
+    void refusesADocumentNestedDeeperThanAnyClusterFileInsteadOfOverflowingTheStack() {
+        String brackets = "nodes: " + "[".repeat(5000) + "]".repeat(5000);
+
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, brackets))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("cluster.yaml: line 1: nested deeper than 64 levels of mappings and lists; a cluster"
+                        + " file needs four");
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
             not yaml           | 'nodes: [\n  - id: n1'                                    | not valid YAML

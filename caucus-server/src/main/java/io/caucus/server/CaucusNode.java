@@ -116,7 +116,8 @@ public interface CaucusNode extends AutoCloseable {
     /**
      * Makes learner {@code node} a voter, by joint consensus (Raft paper §6): completes once C_new (not just
      * C_old,new) is committed. Refused with {@link MembershipException.Reason#LEARNER_BEHIND LEARNER_BEHIND} until the
-     * learner is close behind.
+     * learner is close behind, and with {@link MembershipException.Reason#ADDRESS_UNKNOWN ADDRESS_UNKNOWN} for a
+     * learner whose address the configuration does not carry.
      */
     CompletableFuture<Membership> promote(NodeId node);
 

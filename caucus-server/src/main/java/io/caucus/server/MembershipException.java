@@ -42,6 +42,14 @@ public final class MembershipException extends CaucusException {
         /** The change would remove the last voter, leaving a cluster that can never decide anything. */
         LAST_VOTER,
         /**
+         * The learner to promote has no address in the replicated configuration (a learner added by a version
+         * that did not replicate addresses, or written into a bootstrap record by hand). As a voter it would need
+         * every member to answer its votes, and members that cannot dial it would leave it campaigning without
+         * a leader. Remove it and add it again with its address. The core has no such refusal: addresses are the
+         * runtime's.
+         */
+        ADDRESS_UNKNOWN,
+        /**
          * A leadership transfer ended with another node than its target elected ({@link #leader()} names it).
          * The core has no such refusal: the runtime sees it when it learns the new leader.
          */

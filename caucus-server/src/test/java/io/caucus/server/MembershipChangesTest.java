@@ -9,6 +9,7 @@ import io.caucus.core.RaftOptions;
 import io.caucus.core.Role;
 import io.caucus.server.MembershipException.Reason;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -203,6 +204,31 @@ class MembershipChangesTest {
                     .returns(Reason.LEARNER_BEHIND, MembershipException::reason)
                     .returns(true, MembershipException::outcomeKnown);
             assertThat(await(leader.remove(n4)).configuration().isMember(n4)).isFalse();
+        }
+    }
+
+    @Test
+    void aLearnerWhoseAddressTheConfigurationLacksIsNotPromoted() throws Exception {
+        // A learner without an address in the log, as a version that did not replicate addresses left it.
+        for (NodeId founder : FOUNDERS) {
+            Path directory = Files.createDirectories(dataRoot.resolve(founder.value()));
+            Files.writeString(directory.resolve("bootstrap-configuration"), "voters=n1,n2,n3\nlearners=n4\n");
+        }
+        NodeId n4 = NodeId.of("n4");
+        try (LocalCluster cluster = startFounders(cluster(4, RaftOptions.DEFAULTS.withMaxLearnerLagEntries(0)))) {
+            CaucusNode leader = cluster.awaitLeader();
+            assertThat(leader.members().configuration().learners()).containsExactly(n4);
+            assertThat(refusalOf(leader.promote(n4)))
+                    .returns(Reason.ADDRESS_UNKNOWN, MembershipException::reason)
+                    .returns(n4, MembershipException::node)
+                    .hasMessageContaining("add it again with its address");
+            assertThat(leader.members().configuration().learners()).containsExactly(n4);
+
+            // Added again with its address, it is held back only by its lag (it is not running).
+            await(leader.remove(n4));
+            await(leader.addLearner(n4, addressOf(cluster, n4)));
+            cluster.submitAtLeader("something-to-lag-behind");
+            assertThat(refusalOf(leader.promote(n4)).reason()).isEqualTo(Reason.LEARNER_BEHIND);
         }
     }
 

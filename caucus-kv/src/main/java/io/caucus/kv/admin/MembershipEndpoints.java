@@ -242,6 +242,7 @@ public final class MembershipEndpoints {
                 case ALREADY_MEMBER -> error(409, "ALREADY_MEMBER", e.getMessage(), null);
                 case LEARNER_BEHIND -> error(409, "LEARNER_BEHIND", e.getMessage(), null);
                 case LAST_VOTER -> error(409, "LAST_VOTER", e.getMessage(), null);
+                case ADDRESS_UNKNOWN -> error(409, "ADDRESS_UNKNOWN", e.getMessage(), null);
                 case TRANSFER_FAILED -> error(409, "TRANSFER_FAILED", e.getMessage(), e.leader().orElse(null));
                 case UNKNOWN_MEMBER -> error(404, "UNKNOWN_MEMBER", e.getMessage(), null);
             };

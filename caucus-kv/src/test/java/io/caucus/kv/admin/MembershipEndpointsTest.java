@@ -126,6 +126,8 @@ class MembershipEndpointsTest {
         assertError(send("n1", "POST", "/members/n3/promote", ""), 409, "CHANGE_IN_PROGRESS");
         answerOn(n1, () -> refused(Reason.LEARNER_BEHIND, "n3", "behind"));
         assertError(send("n1", "POST", "/members/n3/promote", ""), 409, "LEARNER_BEHIND");
+        answerOn(n1, () -> refused(Reason.ADDRESS_UNKNOWN, "n3", "no address"));
+        assertError(send("n1", "POST", "/members/n3/promote", ""), 409, "ADDRESS_UNKNOWN");
         answerOn(n1, () -> refused(Reason.ALREADY_MEMBER, "n2", "already"));
         assertError(send("n1", "POST", "/members/n2/promote", ""), 409, "ALREADY_MEMBER");
         answerOn(n1, () -> refused(Reason.LAST_VOTER, "n1", "last"));

@@ -102,6 +102,13 @@ final class MembershipTracker {
         if (address != null) {
             directory.remember(change.node(), address);
         }
+        if (isPromotionOfUnaddressedLearner(change)) {
+            fail(future, new MembershipException(Reason.ADDRESS_UNKNOWN, change.node(), "cannot " + describe(change)
+                    + ": the configuration holds no address for " + change.node() + ", so members that do not list"
+                    + " it in their own files could not answer its votes; remove it and add it again with its"
+                    + " address (configuration " + raft.configuration() + ")"));
+            return;
+        }
         switch (raft.proposeConfigurationChange(change)) {
             case ProposeResult.Accepted accepted -> {
                 changes.add(new PendingChange(change, accepted.term(), accepted.firstIndex(), future, deadlineNanos));
@@ -112,6 +119,18 @@ final class MembershipTracker {
             }
             case ProposeResult.Rejected rejected -> fail(future, refusal(rejected, change.node(), describe(change)));
         }
+    }
+
+    /**
+     * A voter must be reachable by every member, and only the replicated configuration tells them all where it is
+     * (a learner is added with its address, see {@code ConfigurationChange.AddLearner}). Off the leader the core
+     * refuses the change itself, naming the leader.
+     */
+    private boolean isPromotionOfUnaddressedLearner(ConfigurationChange change) {
+        ClusterConfiguration configuration = raft.configuration();
+        return change instanceof ConfigurationChange.PromoteLearner promote && raft.role() == Role.LEADER
+                && configuration.learners().contains(promote.node())
+                && !configuration.addresses().containsKey(promote.node());
     }
 
     void transfer(NodeId target, CompletableFuture<Membership> future, long deadlineNanos) {

@@ -325,4 +325,79 @@ class ClientSecurityTest {
         assertThat(busy.call("AUTH", "secret")).isEqualTo("+OK\r\n");
         assertThat(busy.call("PING")).isEqualTo("+PONG\r\n");
     }
+
+    /**
+     * A client that sends a deep pipeline of reads of a 100 kB value and reads nothing: the node stops reading it and
+     * starting its commands once its socket is behind, so what the node holds stays near one pipeline's worth and
+     * not the 300 MB all the replies make; the client gets every reply once it reads, and others are served
+     * meanwhile.
+     */
+    @Test
+    void repliesAClientDoesNotReadWaitInItsSocketNotInTheNode() throws Exception {
+        startCaucus("maxPipelineCommands: 64\n");
+        RawRespClient other = connect(port);
+        String value = "v".repeat(100_000);
+        assertThat(other.call("SET", "big", value)).isEqualTo("+OK\r\n");
+        RawRespClient reader = connect(port);
+        int gets = 3000;
+        long before = retainedBytes();
+        Thread sender = Thread.ofPlatform().daemon().start(() -> {
+            try {
+                reader.send(RawRespClient.command("GET", "big").repeat(gets));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        await("the node to stop reading the client that does not read").atMost(DEADLINE)
+                .pollInterval(Duration.ofMillis(20)).until(() -> metrics.limitHits("slow_reader") >= 1);
+        long[] answered = {-1};
+        await("the node to stop answering it").atMost(DEADLINE).pollInterval(Duration.ofMillis(300)).until(() -> {
+            long now = metrics.requestCount("GET");
+            boolean settled = now == answered[0];
+            answered[0] = now;
+            return settled;
+        });
+        assertThat(answered[0]).as("GETs answered while the client read nothing").isLessThan(gets / 2);
+        assertThat(retainedBytes() - before).as("bytes the node holds for the client that does not read")
+                .isLessThan(40L << 20);
+        assertThat(other.call("INCR", "counter")).isEqualTo(":1\r\n");
+
+        String expected = "$" + value.length() + "\r\n" + value + "\r\n";
+        for (int i = 0; i < gets; i++) {
+            assertThat(reader.reply()).as("reply %d", i).isEqualTo(expected);
+        }
+        sender.join(DEADLINE.toMillis());
+        assertThat(metrics.limitHits("output")).isZero();
+    }
+
+    @Test
+    void aReplyOverTheOutputLimitClosesTheConnection() throws Exception {
+        startCaucus("maxClientOutputBytes: 1048576\n");
+        RawRespClient other = connect(port);
+        assertThat(other.call("SET", "big", "v".repeat(100_000))).isEqualTo("+OK\r\n");
+        RawRespClient offender = connect(port);
+        StringBuilder transaction = new StringBuilder(RawRespClient.command("MULTI"));
+        for (int i = 0; i < 20; i++) {
+            transaction.append(RawRespClient.command("GET", "big"));
+        }
+        offender.send(transaction.append(RawRespClient.command("EXEC")).toString()); // one 2 MB reply
+        await("the connection closed past the output limit").atMost(DEADLINE).pollInterval(Duration.ofMillis(20))
+                .until(() -> metrics.limitHits("output") == 1);
+        assertThat(offender.reply()).isEqualTo("+OK\r\n"); // MULTI; then the QUEUED replies, then the end
+        String reply = offender.reply();
+        while (!reply.equals(CLOSED)) {
+            assertThat(reply).isEqualTo("+QUEUED\r\n");
+            reply = offender.reply();
+        }
+        assertThat(other.call("GET", "big")).hasSize(100_011);
+    }
+
+    /** What this JVM holds: the heap after a full collection and the direct memory of Netty's allocator. */
+    private static long retainedBytes() {
+        System.gc();
+        long heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        long direct = ((io.netty.buffer.ByteBufAllocatorMetricProvider) io.netty.buffer.ByteBufAllocator.DEFAULT)
+                .metric().usedDirectMemory();
+        return heap + direct;
+    }
 }

@@ -36,7 +36,7 @@ public final class ConfigLoader {
             "heartbeatIntervalTicks", "fsync", "dataDirectory", "requestTimeoutMillis", "maxSessions",
             "snapshotThresholdEntries", "snapshotThresholdBytes", "snapshotChunkBytes", "snapshotChunksInFlight",
             "proposalLingerMicros", "clientIoThreads", "maxBulkBytes", "maxArrayElements", "maxRequestBytes",
-            "maxPipelineCommands", "maxClientConnections", "clientIdleTimeoutMillis", "authTimeoutMillis",
+            "maxPipelineCommands", "maxClientOutputBytes", "maxClientConnections", "clientIdleTimeoutMillis", "authTimeoutMillis",
             "maxAuthFailures", "users", "nodePasswordFile", "tls", "adminTokenFile", "adminOpenPaths",
             "adminMaxBodyBytes", "maxPeerFrameBytes");
     private static final Set<String> NODE_FIELDS = Set.of("id", "raft", "client", "http");
@@ -265,7 +265,8 @@ public final class ConfigLoader {
                 (int) integer(where, top, "maxClientConnections", defaults.maxClientConnections(), 1, 1_000_000),
                 integer(where, top, "clientIdleTimeoutMillis", defaults.clientIdleTimeoutMillis(), 0, 86_400_000L * 365),
                 integer(where, top, "authTimeoutMillis", defaults.authTimeoutMillis(), 0, 86_400_000L),
-                (int) integer(where, top, "maxAuthFailures", defaults.maxAuthFailures(), 1, 1_000_000));
+                (int) integer(where, top, "maxAuthFailures", defaults.maxAuthFailures(), 1, 1_000_000),
+                integer(where, top, "maxClientOutputBytes", defaults.maxClientOutputBytes(), 1 << 20, 1L << 40));
     }
 
     /** The users of the Redis port and the followers' password; see {@link ClientAuth}. */

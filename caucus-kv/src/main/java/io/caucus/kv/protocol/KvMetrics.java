@@ -50,7 +50,8 @@ public final class KvMetrics {
 
     /**
      * A client tripped {@code limit}: bulk, array, request, line, unauthenticated_array, unauthenticated_bulk,
-     * pipeline (reading paused), connections, idle, auth_timeout or auth_failures (the connection was closed).
+     * pipeline or slow_reader (reading paused), connections, idle, auth_timeout, auth_failures or output (the
+     * connection was closed).
      */
     public void limitHit(String limit) {
         limitHits.computeIfAbsent(limit, l -> new LongAdder()).increment();

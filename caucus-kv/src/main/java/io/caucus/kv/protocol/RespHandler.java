@@ -21,6 +21,8 @@ import java.util.Locale;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One RESP connection. Commands are handled in arrival order and answered in that order (pipelining); all
@@ -50,6 +52,8 @@ import java.util.concurrent.CompletableFuture;
  * authenticated within {@link ClientLimits#authTimeoutMillis()} is closed.
  */
 public final class RespHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RespHandler.class);
 
     /** Commands one MULTI may queue: a transaction is one log entry, and entries are bounded. */
     static final int MAX_QUEUED_COMMANDS = 10_000;
@@ -165,6 +169,7 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
                 ctx.channel().config().setAutoRead(false);
             }
             startWhatCan();
+            pauseReadingWhileRepliesWait();
         } finally {
             ReferenceCountUtil.release(message);
         }
@@ -173,6 +178,44 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         ctx.flush();
+    }
+
+    /**
+     * The socket has taken enough of this connection's replies again (below the write buffer's low water mark):
+     * start its waiting commands and read it again, as the pipeline limit allows.
+     */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable()) {
+            startWhatCan();
+            resumeReadingIfRoom();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    /**
+     * A client that does not read its replies must not make the node hold them without bound (nor read more of its
+     * commands to make more): while the socket's write buffer is over its high water mark, nothing more of this
+     * connection is read or started.
+     */
+    private void pauseReadingWhileRepliesWait() {
+        if (!context.channel().isWritable() && context.channel().config().isAutoRead()) {
+            metrics.limitHit("slow_reader");
+            context.channel().config().setAutoRead(false);
+        }
+    }
+
+    private void resumeReadingIfRoom() {
+        if (unanswered.size() < Math.max(1, limits.maxPipelineCommands() / 2) && !quitting
+                && context.channel().isWritable() && !context.channel().config().isAutoRead()) {
+            context.channel().config().setAutoRead(true);
+        }
+    }
+
+    /** Reply bytes written to this connection and not yet taken by its socket. */
+    private long pendingOutputBytes() {
+        long beyondWritable = context.channel().bytesBeforeWritable();
+        return beyondWritable == 0 ? 0 : beyondWritable + context.channel().config().getWriteBufferLowWaterMark();
     }
 
     @Override
@@ -193,7 +236,7 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         }
         starting = true;
         try {
-            while (!notStarted.isEmpty()) {
+            while (!notStarted.isEmpty() && context.channel().isWritable()) {
                 Reply.Error refused = refusal(notStarted.peek().request);
                 if (refused != null) {
                     refuse(notStarted.poll(), refused);
@@ -612,14 +655,25 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
                 context.close();
                 return;
             }
+            if (pendingOutputBytes() > limits.maxClientOutputBytes()) {
+                closeForUnreadReplies();
+                return;
+            }
         }
         if (wrote) {
             context.flush();
         }
-        if (unanswered.size() < Math.max(1, limits.maxPipelineCommands() / 2) && !quitting
-                && !context.channel().config().isAutoRead()) {
-            context.channel().config().setAutoRead(true);
-        }
+        pauseReadingWhileRepliesWait();
+        resumeReadingIfRoom();
+    }
+
+    /** As Redis past a client-output-buffer-limit: no reply can reach a client that does not read, so just close. */
+    private void closeForUnreadReplies() {
+        metrics.limitHit("output");
+        LOG.info("closing client connection {}: {} bytes of replies it has not read, over maxClientOutputBytes {}",
+                context.channel().remoteAddress(), pendingOutputBytes(), limits.maxClientOutputBytes());
+        quitting = true;
+        context.close();
     }
 
     private static String kind(Request request) {

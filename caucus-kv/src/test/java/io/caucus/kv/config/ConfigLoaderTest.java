@@ -216,8 +216,9 @@ class ConfigLoaderTest {
                 clientIdleTimeoutMillis: 60000
                 authTimeoutMillis: 2000
                 maxAuthFailures: 3
+                maxClientOutputBytes: 8388608
                 """).clientLimits();
-        assertThat(limits).isEqualTo(new ClientLimits(4096, 100, 8192, 64, 5, 60_000, 2000, 3));
+        assertThat(limits).isEqualTo(new ClientLimits(4096, 100, 8192, 64, 5, 60_000, 2000, 3, 8L << 20));
         assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES + "maxBulkBytes: 4096\nmaxRequestBytes: 2048\n"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("'maxRequestBytes': must be at least");
         assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES + "maxClientConnections: 0\n"))

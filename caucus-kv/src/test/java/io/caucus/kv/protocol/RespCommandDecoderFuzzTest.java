@@ -23,7 +23,7 @@ import java.util.List;
 class RespCommandDecoderFuzzTest {
 
     /** Small limits, so fuzzed inputs reach every limit with a few bytes. */
-    private static final ClientLimits LIMITS = new ClientLimits(64, 8, 256, 16, 10, 0, 0, 3);
+    private static final ClientLimits LIMITS = new ClientLimits(64, 8, 256, 16, 10, 0, 0, 3, 1 << 20);
 
     private record Outcome(List<String> commands, String error) {
     }

@@ -90,7 +90,7 @@ class RespCommandDecoderTest {
 
     /** A decoder with small limits, so each can be passed with a few bytes. */
     private static EmbeddedChannel limited(boolean authenticated) {
-        RespCommandDecoder decoder = new RespCommandDecoder(new ClientLimits(100, 4, 200, 10, 10, 0, 0, 3));
+        RespCommandDecoder decoder = new RespCommandDecoder(new ClientLimits(100, 4, 200, 10, 10, 0, 0, 3, 1 << 20));
         decoder.authenticated(authenticated);
         return new EmbeddedChannel(decoder);
     }

@@ -316,7 +316,7 @@ class RespHandlerTest {
         EmbeddedChannel small = new EmbeddedChannel();
         RespCodec.addServerTo(small.pipeline());
         small.pipeline().addLast(new RespHandler(backend, counted, Acl.open(),
-                new io.caucus.kv.config.ClientLimits(1 << 20, 1 << 20, (1 << 20) + 4096, 8, 10, 0, 0, 10)));
+                new io.caucus.kv.config.ClientLimits(1 << 20, 1 << 20, (1 << 20) + 4096, 8, 10, 0, 0, 10, 1 << 20)));
         List<CompletableFuture<byte[]>> reads = new ArrayList<>();
         read = query -> {
             CompletableFuture<byte[]> waiting = new CompletableFuture<>();

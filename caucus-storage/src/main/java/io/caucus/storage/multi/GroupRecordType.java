@@ -1,0 +1,75 @@
+package io.caucus.storage.multi;
+
+import io.caucus.core.EntryType;
+
+/** What a shared-WAL record holds. The byte codes are part of the on-disk format and never change meaning. */
+enum GroupRecordType {
+    /** A log entry of {@link EntryType#COMMAND}; term and index are the entry's. */
+    COMMAND(1),
+    /** A log entry of {@link EntryType#NO_OP}. */
+    NO_OP(2),
+    /** A log entry of {@link EntryType#CONFIGURATION}. */
+    CONFIGURATION(3),
+    /** First record of every segment: group 0, term holds the format version, index the segment's number. */
+    SEGMENT_HEADER(16),
+    /** A group's hard state: term, commit index in the index field, voted-for id (ASCII, empty for none). */
+    HARD_STATE(17),
+    /**
+     * The group's log prefix through index (with that term) is covered by a snapshot whose configuration is the
+     * payload; entries after index stay. Written when the group compacts, and for every group at the start of
+     * each segment, so that deleting older segments never loses a group's base.
+     */
+    SNAPSHOT_BASE(18),
+    /** Every entry of the group at index or after it is removed. */
+    TRUNCATE(19),
+    /**
+     * Like {@link #SNAPSHOT_BASE}, but every entry of the group is removed: an installed snapshot that does not
+     * match the log replaces it whole (Raft paper §7).
+     */
+    SNAPSHOT_RESET(20);
+
+    private final int code;
+
+    GroupRecordType(int code) {
+        this.code = code;
+    }
+
+    int code() {
+        return code;
+    }
+
+    boolean isEntry() {
+        return this == COMMAND || this == NO_OP || this == CONFIGURATION;
+    }
+
+    boolean isSnapshot() {
+        return this == SNAPSHOT_BASE || this == SNAPSHOT_RESET;
+    }
+
+    EntryType entryType() {
+        return switch (this) {
+            case COMMAND -> EntryType.COMMAND;
+            case NO_OP -> EntryType.NO_OP;
+            case CONFIGURATION -> EntryType.CONFIGURATION;
+            default -> throw new IllegalStateException(this + " is not an entry");
+        };
+    }
+
+    static GroupRecordType of(EntryType type) {
+        return switch (type) {
+            case COMMAND -> COMMAND;
+            case NO_OP -> NO_OP;
+            case CONFIGURATION -> CONFIGURATION;
+        };
+    }
+
+    /** The type with this code, or null if the code is unknown. */
+    static GroupRecordType fromCode(int code) {
+        for (GroupRecordType type : values()) {
+            if (type.code == code) {
+                return type;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,304 @@
+package io.caucus.storage.multi;
+
+import io.caucus.core.ClusterConfiguration;
+import io.caucus.core.LogEntry;
+import io.caucus.storage.CorruptStorageException;
+import io.caucus.storage.Disk;
+import io.caucus.storage.DiskFile;
+import io.caucus.storage.StorageFailedException;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * One append-only, segmented log holding the Raft logs of many groups, so that a process hosting many groups
+ * pays one fsync for all of them (group commit) instead of one per group; see docs/multiraft.md.
+ *
+ * <h2>Records</h2>
+ * Every record carries its group id ({@link GroupRecordCodec}): entries, hard states, truncations, snapshot
+ * bases. Each group's state is what its records say in order, exactly as in the single-group log; each segment
+ * starts with a header and a checkpoint of every group's snapshot base and hard state, so any suffix of segments
+ * that holds every group's live entries recovers every group.
+ *
+ * <h2>Durability</h2>
+ * {@link #sync()} forces the active segment once, covering every group's writes since the previous sync, and
+ * returns the highest ticket now durable. Before a new segment is created the previous one is forced in full,
+ * and the new file's directory entry is made durable, so damage anywhere but at the tail of the newest segment is
+ * corruption, never a crash. A segment is deleted (after a sync, oldest first) once no group holds an entry in
+ * it or in an older one. After an I/O error the WAL accepts no more writes ({@link StorageFailedException}).
+ *
+ * <h2>Threading</h2>
+ * One owner thread makes every call, on this object and on its {@link GroupLog}s. Storage starts no threads.
+ */
+public final class SharedWal implements AutoCloseable {
+
+    /** What recovery found and repaired. */
+    public record Recovery(long droppedTailBytes, List<Path> removedFiles) {
+    }
+
+    private final Disk disk;
+    private final Path directory;
+    private final Closeable lock;
+    private final long segmentBytes;
+    private final TreeMap<Long, WalSegment> segments = new TreeMap<>();
+    private final TreeMap<Long, GroupLog> groups = new TreeMap<>();
+    private WalSegment active;
+    private long writtenTicket;
+    private long durableTicket;
+    private long forces;
+    /** Whether the active segment holds bytes not yet forced (a checkpoint counts, though it has no ticket). */
+    private boolean activeDirty;
+    private Recovery recovery;
+    private StorageFailedException failure;
+
+    private SharedWal(Disk disk, Path directory, Closeable lock, long segmentBytes) {
+        this.disk = disk;
+        this.directory = directory;
+        this.lock = lock;
+        this.segmentBytes = segmentBytes;
+    }
+
+    /**
+     * Opens the shared WAL in {@code directory}, creating it if needed, and recovers every group in it.
+     *
+     * @param segmentBytes the size past which the next write starts a new segment
+     * @throws CorruptStorageException if the data is damaged in a way a crash cannot explain
+     * @throws StorageFailedException  on an I/O error
+     */
+    public static SharedWal open(Disk disk, Path directory, long segmentBytes) {
+        if (segmentBytes < GroupRecordCodec.HEADER_BYTES) {
+            throw new IllegalArgumentException("segment size " + segmentBytes + " is below one record header");
+        }
+        Closeable lock = null;
+        try {
+            disk.createDirectories(directory);
+            lock = disk.lock(directory.resolve("LOCK"));
+            SharedWal wal = new SharedWal(disk, directory, lock, segmentBytes);
+            wal.recovery = new SharedWalRecovery(disk, directory, wal).run();
+            wal.startSegment();
+            return wal;
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(lock);
+            if (e instanceof RuntimeException unchecked) {
+                throw unchecked;
+            }
+            throw new StorageFailedException("cannot open the shared WAL in " + directory, e);
+        }
+    }
+
+    /**
+     * The log of group {@code group}, recovered or new and empty.
+     *
+     * @param initialConfiguration the configuration the group reports while it has no snapshot
+     */
+    public GroupLog group(long group, ClusterConfiguration initialConfiguration) {
+        GroupLog log = groupLog(group);
+        log.setInitialConfiguration(initialConfiguration);
+        return log;
+    }
+
+    /** Every group that has a record in the WAL or was asked for since it opened. */
+    public SortedSet<Long> groups() {
+        return new TreeSet<>(groups.keySet());
+    }
+
+    /**
+     * Makes everything written before it, by every group, durable with one fsync.
+     *
+     * @return the highest ticket now durable
+     */
+    public long sync() {
+        checkHealthy();
+        long covered = writtenTicket;
+        try {
+            if (activeDirty) {
+                force(active);
+            }
+            durableTicket = covered;
+            deleteUnneededSegments();
+        } catch (IOException e) {
+            throw fail("cannot sync the shared WAL in " + directory, e);
+        }
+        return durableTicket;
+    }
+
+    public long writtenTicket() {
+        return writtenTicket;
+    }
+
+    public long durableTicket() {
+        return durableTicket;
+    }
+
+    /** How many fsyncs of segment files this WAL made since it opened. */
+    public long fsyncs() {
+        return forces;
+    }
+
+    /** How many segment files the WAL has now. */
+    public int segmentCount() {
+        return segments.size();
+    }
+
+    public Recovery recovery() {
+        return recovery;
+    }
+
+    @Override
+    public void close() {
+        for (WalSegment segment : segments.values()) {
+            closeQuietly(segment.file);
+        }
+        segments.clear();
+        closeQuietly(lock);
+    }
+
+    GroupLog groupLog(long group) {
+        if (group < 0) {
+            throw new IllegalArgumentException("group id " + group + " is negative");
+        }
+        return groups.computeIfAbsent(group, id -> new GroupLog(this, id));
+    }
+
+    Map<Long, GroupLog> groupLogs() {
+        return groups;
+    }
+
+    void adoptRecovered(WalSegment segment) {
+        segments.put(segment.sequence, segment);
+    }
+
+    /** Writes {@code batch} in one write call and applies it to the groups; returns the batch's ticket. */
+    long write(List<GroupRecord> batch) {
+        checkHealthy();
+        if (batch.isEmpty()) {
+            return writtenTicket;
+        }
+        try {
+            if (active.size >= segmentBytes) {
+                startSegment();
+            }
+            append(batch);
+        } catch (IOException e) {
+            throw fail("cannot write to the shared WAL in " + directory, e);
+        }
+        return ++writtenTicket;
+    }
+
+    LogEntry readEntry(long group, GroupLog.Location location) {
+        ByteBuffer frame = ByteBuffer.allocate(location.frameBytes());
+        try {
+            location.segment().file.readFully(frame, location.offset());
+        } catch (IOException e) {
+            throw fail("cannot read " + location.segment().path, e);
+        }
+        frame.flip();
+        GroupRecordCodec.Decoded decoded = GroupRecordCodec.decode(frame);
+        if (decoded instanceof GroupRecordCodec.Valid valid && valid.record().type().isEntry()
+                && valid.record().group() == group) {
+            return valid.record().toEntry();
+        }
+        throw new CorruptStorageException(location.segment().path, location.offset(),
+                "the entry of group " + group + " held here no longer reads back: " + decoded);
+    }
+
+    private void append(List<GroupRecord> batch) throws IOException {
+        int bytes = batch.stream().mapToInt(GroupRecordCodec::frameBytes).sum();
+        ByteBuffer buffer = ByteBuffer.allocate(bytes);
+        List<GroupLog.Location> locations = new ArrayList<>(batch.size());
+        for (GroupRecord record : batch) {
+            locations.add(new GroupLog.Location(active, active.size + buffer.position(),
+                    GroupRecordCodec.frameBytes(record), record.term()));
+            GroupRecordCodec.encode(record, buffer);
+        }
+        buffer.flip();
+        active.file.write(buffer, active.size);
+        active.size += bytes;
+        activeDirty = true;
+        for (int i = 0; i < batch.size(); i++) {
+            GroupRecord record = batch.get(i);
+            if (record.type() != GroupRecordType.SEGMENT_HEADER) {
+                groupLog(record.group()).apply(record, locations.get(i));
+            }
+        }
+    }
+
+    /**
+     * Starts a new segment with a header and every group's checkpoint. The previous segment is forced first and
+     * the new file's directory entry made durable, so only the newest segment can ever have a torn tail.
+     */
+    private void startSegment() throws IOException {
+        if (active != null) {
+            force(active);
+        }
+        long sequence = segments.isEmpty() ? 1 : segments.lastKey() + 1;
+        Path path = directory.resolve(WalSegment.fileName(sequence));
+        DiskFile file = disk.create(path);
+        disk.syncDirectory(directory);
+        active = new WalSegment(sequence, path, file, 0);
+        segments.put(sequence, active);
+        List<GroupRecord> opening = new ArrayList<>();
+        opening.add(GroupRecord.segmentHeader(sequence));
+        for (GroupLog log : groups.values()) {
+            log.checkpoint(opening);
+        }
+        append(opening);
+    }
+
+    private void force(WalSegment segment) throws IOException {
+        segment.file.force();
+        forces++;
+        if (segment == active) {
+            activeDirty = false;
+        }
+    }
+
+    /**
+     * Deletes the oldest segments while no group holds an entry in them. Runs only after a force, so the newer
+     * segment's checkpoint that replaces them is durable.
+     */
+    private void deleteUnneededSegments() throws IOException {
+        long oldestNeeded = active.sequence;
+        for (GroupLog log : groups.values()) {
+            oldestNeeded = Math.min(oldestNeeded, log.oldestSegmentNeeded());
+        }
+        boolean deleted = false;
+        while (segments.firstKey() < oldestNeeded) {
+            WalSegment oldest = segments.pollFirstEntry().getValue();
+            oldest.file.close();
+            disk.delete(oldest.path);
+            deleted = true;
+        }
+        if (deleted) {
+            disk.syncDirectory(directory);
+        }
+    }
+
+    private void checkHealthy() {
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private StorageFailedException fail(String message, IOException cause) {
+        failure = new StorageFailedException(message, cause);
+        return failure;
+    }
+
+    private static void closeQuietly(Closeable closeable) {
+        if (closeable != null) {
+            try {
+                closeable.close();
+            } catch (IOException ignored) {
+                // nothing more to do with a file being let go
+            }
+        }
+    }
+}

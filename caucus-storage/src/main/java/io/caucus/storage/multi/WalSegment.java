@@ -1,0 +1,32 @@
+package io.caucus.storage.multi;
+
+import io.caucus.storage.DiskFile;
+import java.nio.file.Path;
+
+/** One file of the shared WAL: its number, its open file and the bytes of valid records it holds. */
+final class WalSegment {
+
+    final long sequence;
+    final Path path;
+    final DiskFile file;
+    long size;
+
+    WalSegment(long sequence, Path path, DiskFile file, long size) {
+        this.sequence = sequence;
+        this.path = path;
+        this.file = file;
+        this.size = size;
+    }
+
+    static String fileName(long sequence) {
+        return String.format("%020d.wal", sequence);
+    }
+
+    /** The segment number a file name stands for, or -1 if the name is not a segment's. */
+    static long sequenceOf(String fileName) {
+        if (!fileName.matches("[0-9]{20}\\.wal")) {
+            return -1;
+        }
+        return Long.parseLong(fileName.substring(0, 20));
+    }
+}

@@ -1,0 +1,230 @@
+package io.caucus.storage.multi;
+
+import io.caucus.core.ClusterConfiguration;
+import io.caucus.core.HardState;
+import io.caucus.core.LogEntry;
+import io.caucus.core.NodeId;
+import io.caucus.core.Persist;
+import io.caucus.core.SnapshotMetadata;
+import io.caucus.storage.CorruptStorageException;
+import io.caucus.storage.SimulatedDisk;
+import io.caucus.storage.StorageFailedException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SharedWalTest {
+
+    static final ClusterConfiguration CONFIGURATION = ClusterConfiguration.ofVoters("n1", "n2", "n3");
+    static final Path DIRECTORY = Path.of("/data/node/multi-wal");
+
+    private final SimulatedDisk disk = new SimulatedDisk();
+
+    static List<LogEntry> entries(long term, long from, long to) {
+        List<LogEntry> entries = new ArrayList<>();
+        for (long index = from; index <= to; index++) {
+            entries.add(LogEntry.command(term, index, ("g-" + term + "-" + index).getBytes(StandardCharsets.UTF_8)));
+        }
+        return entries;
+    }
+
+    private SharedWal open(long segmentBytes) {
+        return SharedWal.open(disk, DIRECTORY, segmentBytes);
+    }
+
+    @Test
+    void oneSyncMakesEveryGroupsAppendsDurable() {
+        SharedWal wal = open(1 << 20);
+        long before = wal.fsyncs();
+        for (long group = 1; group <= 5; group++) {
+            wal.group(group, CONFIGURATION).append(entries(1, 1, 3));
+            wal.group(group, CONFIGURATION).writeHardState(new HardState(1, NodeId.of("n1"), 2));
+        }
+        long durable = wal.sync();
+        assertThat(durable).isEqualTo(wal.writtenTicket()).isEqualTo(10);
+        assertThat(wal.fsyncs() - before).isEqualTo(1);
+
+        disk.crash(null);
+        SharedWal reopened = open(1 << 20);
+        assertThat(reopened.groups()).containsExactly(1L, 2L, 3L, 4L, 5L);
+        for (long group = 1; group <= 5; group++) {
+            GroupLog log = reopened.group(group, CONFIGURATION);
+            assertThat(log.entries(1, 4, Long.MAX_VALUE)).isEqualTo(entries(1, 1, 3));
+            assertThat(log.hardState()).isEqualTo(new HardState(1, NodeId.of("n1"), 2));
+        }
+    }
+
+    @Test
+    void unsyncedWritesAreLostByACrashButSyncedOnesAreNot() {
+        SharedWal wal = open(1 << 20);
+        wal.group(1, CONFIGURATION).append(entries(1, 1, 2));
+        wal.sync();
+        wal.group(1, CONFIGURATION).append(entries(1, 3, 4));
+        wal.group(2, CONFIGURATION).append(entries(1, 1, 1));
+
+        disk.crash(null);
+        SharedWal reopened = open(1 << 20);
+        assertThat(reopened.group(1, CONFIGURATION).lastIndex()).isEqualTo(2);
+        assertThat(reopened.group(2, CONFIGURATION).lastIndex()).isZero();
+    }
+
+    @Test
+    void truncationOfAConflictingSuffixTouchesOnlyItsGroup() {
+        SharedWal wal = open(1 << 20);
+        GroupLog one = wal.group(1, CONFIGURATION);
+        GroupLog two = wal.group(2, CONFIGURATION);
+        one.append(entries(1, 1, 5));
+        two.append(entries(1, 1, 5));
+        one.append(entries(2, 3, 4));
+        two.truncateSuffix(4);
+        wal.sync();
+
+        disk.crash(null);
+        SharedWal reopened = open(1 << 20);
+        GroupLog oneAgain = reopened.group(1, CONFIGURATION);
+        assertThat(oneAgain.lastIndex()).isEqualTo(4);
+        assertThat(oneAgain.term(2)).isEqualTo(1);
+        assertThat(oneAgain.term(3)).isEqualTo(2);
+        assertThat(reopened.group(2, CONFIGURATION).entries(1, 4, Long.MAX_VALUE)).isEqualTo(entries(1, 1, 3));
+    }
+
+    @Test
+    void aSegmentGoesOnlyWhenNoGroupNeedsIt() {
+        SharedWal wal = open(256);
+        GroupLog busy = wal.group(1, CONFIGURATION);
+        GroupLog idle = wal.group(2, CONFIGURATION);
+        idle.append(entries(1, 1, 1));
+        for (long index = 1; index <= 40; index++) {
+            busy.append(entries(1, index, index));
+            wal.sync();
+        }
+        assertThat(wal.segmentCount()).isGreaterThan(5);
+        busy.installSnapshot(new SnapshotMetadata(40, 1, CONFIGURATION));
+        wal.sync();
+        assertThat(wal.segmentCount()).as("the idle group's entry 1 holds the first segment")
+                .isGreaterThan(5);
+
+        idle.installSnapshot(new SnapshotMetadata(1, 1, CONFIGURATION));
+        wal.sync();
+        assertThat(wal.segmentCount()).isEqualTo(1);
+
+        disk.crash(null);
+        SharedWal reopened = open(256);
+        assertThat(reopened.group(1, CONFIGURATION).snapshot()).isEqualTo(new SnapshotMetadata(40, 1, CONFIGURATION));
+        assertThat(reopened.group(1, CONFIGURATION).lastIndex()).isEqualTo(40);
+        assertThat(reopened.group(2, CONFIGURATION).firstIndex()).isEqualTo(2);
+    }
+
+    @Test
+    void aSnapshotThatDoesNotMatchTheLogReplacesIt() {
+        SharedWal wal = open(1 << 20);
+        GroupLog log = wal.group(7, CONFIGURATION);
+        log.append(entries(1, 1, 10));
+        log.write(new Persist(1, null, entries(3, 6, 6), new SnapshotMetadata(5, 2, CONFIGURATION)));
+        wal.sync();
+
+        disk.crash(null);
+        GroupLog recovered = open(1 << 20).group(7, CONFIGURATION);
+        assertThat(recovered.firstIndex()).isEqualTo(6);
+        assertThat(recovered.lastIndex()).isEqualTo(6);
+        assertThat(recovered.term(5)).isEqualTo(2);
+        assertThat(recovered.term(6)).isEqualTo(3);
+    }
+
+    @Test
+    void aMatchingSnapshotKeepsTheEntriesAfterIt() {
+        SharedWal wal = open(1 << 20);
+        GroupLog log = wal.group(3, CONFIGURATION);
+        log.append(entries(1, 1, 10));
+        log.installSnapshot(new SnapshotMetadata(4, 1, CONFIGURATION));
+        assertThat(log.firstIndex()).isEqualTo(5);
+        assertThat(log.entries(5, 11, Long.MAX_VALUE)).isEqualTo(entries(1, 5, 10));
+    }
+
+    @Test
+    void aGapOrARewrittenSnapshotIsRefusedAndLosesNothing() {
+        SharedWal wal = open(1 << 20);
+        GroupLog log = wal.group(1, CONFIGURATION);
+        log.append(entries(1, 1, 3));
+        long ticket = wal.writtenTicket();
+        assertThatThrownBy(() -> log.append(entries(1, 5, 6))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("gap");
+        log.installSnapshot(new SnapshotMetadata(2, 1, CONFIGURATION));
+        assertThatThrownBy(() -> log.append(entries(1, 2, 2))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> log.truncateSuffix(1)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(wal.writtenTicket()).isEqualTo(ticket + 1);
+        assertThat(log.entries(3, 4, Long.MAX_VALUE)).isEqualTo(entries(1, 3, 3));
+    }
+
+    @Test
+    void aTornLastRecordIsDropped() throws Exception {
+        SharedWal wal = open(1 << 20);
+        wal.group(1, CONFIGURATION).append(entries(1, 1, 2));
+        wal.sync();
+        wal.group(1, CONFIGURATION).append(entries(1, 3, 3));
+        Path segment = DIRECTORY.resolve(WalSegment.fileName(1));
+        long durable = disk.durableSize(segment);
+        wal.sync();
+        disk.flipBit(segment, durable + 40, 3);
+
+        SharedWal reopened = reopenAfterCrash();
+        assertThat(reopened.group(1, CONFIGURATION).lastIndex()).isEqualTo(2);
+        assertThat(reopened.recovery().droppedTailBytes()).isPositive();
+    }
+
+    @Test
+    void damageBeforeTheLastRecordIsAClearError() throws Exception {
+        SharedWal wal = open(1 << 20);
+        wal.group(1, CONFIGURATION).append(entries(1, 1, 1));
+        Path segment = DIRECTORY.resolve(WalSegment.fileName(1));
+        long firstEntry = disk.durableSize(segment);
+        wal.group(1, CONFIGURATION).append(entries(1, 2, 3));
+        wal.sync();
+        disk.flipBit(segment, firstEntry + GroupRecordCodec.HEADER_BYTES + 2, 0);
+
+        assertThatThrownBy(this::reopenAfterCrash).isInstanceOf(CorruptStorageException.class)
+                .hasMessageContaining(segment.toString()).hasMessageContaining("checksum mismatch")
+                .hasMessageContaining("not a torn write");
+    }
+
+    @Test
+    void damageInAnOlderSegmentIsAClearError() throws Exception {
+        SharedWal wal = open(128);
+        GroupLog log = wal.group(1, CONFIGURATION);
+        for (long index = 1; index <= 10; index++) {
+            log.append(entries(1, index, index));
+        }
+        wal.sync();
+        assertThat(wal.segmentCount()).isGreaterThan(2);
+        disk.flipBit(DIRECTORY.resolve(WalSegment.fileName(1)), 3, 1);
+
+        assertThatThrownBy(this::reopenAfterCrash).isInstanceOf(CorruptStorageException.class)
+                .hasMessageContaining("forced in full");
+    }
+
+    @Test
+    void afterAnIoErrorNothingMoreIsAccepted() {
+        SharedWal wal = open(1 << 20);
+        wal.group(1, CONFIGURATION).append(entries(1, 1, 1));
+        disk.failNext(SimulatedDisk.Operation.FORCE);
+        assertThatThrownBy(wal::sync).isInstanceOf(StorageFailedException.class);
+        assertThatThrownBy(() -> wal.group(2, CONFIGURATION).append(entries(1, 1, 1)))
+                .isInstanceOf(StorageFailedException.class);
+    }
+
+    @Test
+    void aSecondOpenOfTheSameDirectoryIsRefused() {
+        open(1 << 20);
+        assertThatThrownBy(() -> open(1 << 20)).isInstanceOf(StorageFailedException.class);
+    }
+
+    private SharedWal reopenAfterCrash() {
+        disk.crash(null);
+        return open(1 << 20);
+    }
+}

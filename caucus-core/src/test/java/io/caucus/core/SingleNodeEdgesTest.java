@@ -3,7 +3,6 @@ package io.caucus.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -63,25 +62,21 @@ class SingleNodeEdgesTest {
     }
 
     @Test
-    void readRoundsAreNumberedAndRejectingForgetsThem() {
+    void readRoundsAreNumberedAndRemovingForgetsThem() {
         ReadIndexRounds rounds = new ReadIndexRounds();
         NodeId self = NodeId.of("n1");
-        rounds.enqueue(1);
-        rounds.enqueue(2);
+        rounds.enqueue(ReadIndexRounds.PendingRead.local(1));
+        rounds.enqueue(ReadIndexRounds.PendingRead.local(2));
         assertThat(rounds.startRound(5, self)).isEqualTo(1);
-        rounds.enqueue(3);
-        assertThat(rounds.pendingCount()).isEqualTo(3);
+        rounds.enqueue(ReadIndexRounds.PendingRead.local(3));
         assertThat(rounds.startRound(6, self)).isEqualTo(2);
         assertThat(rounds.latestRound()).isEqualTo(2);
 
-        List<ReadResult> out = new ArrayList<>();
-        rounds.enqueue(4);
-        rounds.rejectAll(null, out);
-        assertThat(out).hasSize(4);
-        assertThat(rounds.pendingCount()).isZero();
+        rounds.enqueue(ReadIndexRounds.PendingRead.local(4));
+        List<Long> removed = rounds.removeAll().stream().map(ReadIndexRounds.PendingRead::requestId).toList();
+        assertThat(removed).as("the reads of both rounds and the one still waiting").containsExactly(1L, 2L, 3L, 4L);
         assertThat(rounds.hasWaiting()).isFalse();
-        out.clear();
-        rounds.rejectAll(null, out);
-        assertThat(out).as("nothing is rejected twice").isEmpty();
+        assertThat(rounds.removeAll()).as("nothing is removed twice").isEmpty();
+        assertThat(rounds.latestRound()).as("round numbers keep growing across leaderships").isEqualTo(2);
     }
 }

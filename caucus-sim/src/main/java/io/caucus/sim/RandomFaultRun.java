@@ -27,7 +27,7 @@ public final class RandomFaultRun {
                          long ok, long failed, long unknown, long faults, SimConfig.DiskModel disk,
                          long tornTailsRecovered, long snapshotsTaken, long installSnapshots, long snapshotsRestored,
                          long snapshotFailuresReported, Verdict verdict, MembershipWorkload.Totals membership,
-                         long configurationEntriesCommitted) {
+                         long configurationEntriesCommitted, long followerReadsConfirmed) {
     }
 
     private static final int[] CLUSTER_SIZES = {3, 5, 7};
@@ -155,7 +155,8 @@ public final class RandomFaultRun {
                 clients.history().size(), clients.okCount(), clients.failedCount(), clients.unknownCount(),
                 nemesis.faultsInjected(), sim.config().disk(), tornTails(sim), sim.snapshotsTaken(),
                 sim.delivered(MessageKind.INSTALL_SNAPSHOT), sim.snapshotsRestored(), sim.snapshotFailuresReported(),
-                check.verdict(), membership == null ? null : membership.totals(), sim.configurationEntriesCommitted());
+                check.verdict(), membership == null ? null : membership.totals(), sim.configurationEntriesCommitted(),
+                sim.delivered(MessageKind.READ_INDEX_RESPONSE));
     }
 
     private static List<NodeId> upVoters(Simulation sim, ClusterConfiguration configuration) {

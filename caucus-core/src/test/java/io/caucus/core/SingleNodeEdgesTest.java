@@ -79,4 +79,11 @@ class SingleNodeEdgesTest {
         assertThat(rounds.removeAll()).as("nothing is removed twice").isEmpty();
         assertThat(rounds.latestRound()).as("round numbers keep growing across leaderships").isEqualTo(2);
     }
+    @Test
+    void aLoneLeaderConfirmsItsReadAtOnceForNoOtherVoterCanAnswer() {
+        RaftNode node = leaderWithEntries(1);
+        node.readIndex(30);
+        assertThat(node.ready().reads()).as("its own acknowledgement is a quorum of one (thesis §6.4)")
+                .containsExactly(new ReadResult.Confirmed(30, node.status().commitIndex()));
+    }
 }

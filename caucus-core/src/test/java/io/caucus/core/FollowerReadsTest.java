@@ -3,6 +3,7 @@ package io.caucus.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.caucus.core.message.AppendEntriesResponse;
+import io.caucus.core.message.Heartbeat;
 import io.caucus.core.message.ReadIndexRequest;
 import io.caucus.core.message.ReadIndexResponse;
 import java.nio.charset.StandardCharsets;
@@ -141,5 +142,17 @@ class FollowerReadsTest {
         assertThat(cluster.count(ReadIndexRequest.class)).isEqualTo(1);
         assertThat(member(follower).reads).containsExactly(new ReadResult.Confirmed(10, commit),
                 new ReadResult.Confirmed(11, commit), new ReadResult.Confirmed(12, commit));
+    }
+    @Test
+    void aDeposedLeaderRefusesTheFollowersReadsItHadNotConfirmed() {
+        leader.step(new ReadIndexRequest(follower.id(), leader.id(), leader.term(), 20));
+        leader.ready(); // starts a round for read 20; its heartbeats are never answered
+        leader.step(new ReadIndexRequest(otherFollower.id(), leader.id(), leader.term(), 21)); // still waiting
+        long askedIn = leader.term();
+        leader.step(new Heartbeat(otherFollower.id(), leader.id(), askedIn + 1, 0, 0));
+        assertThat(leader.ready().messages())
+                .as("each asker is told at once, in the term it asked in, so one still in that term takes it")
+                .contains(new ReadIndexResponse(leader.id(), follower.id(), askedIn, 20, false, 0),
+                        new ReadIndexResponse(leader.id(), otherFollower.id(), askedIn, 21, false, 0));
     }
 }

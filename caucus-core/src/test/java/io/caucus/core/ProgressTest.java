@@ -1,6 +1,7 @@
 package io.caucus.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
@@ -177,5 +178,70 @@ class ProgressTest {
         assertThat(progress.acknowledge(22)).isTrue();
         assertThat(progress.state()).isEqualTo(Progress.State.REPLICATE);
         assertThat(progress.nextIndex()).isEqualTo(23);
+    }
+
+    @Test
+    void theSameAcknowledgementTwiceIsNoNews() {
+        Progress progress = replicating(4, 1000);
+        progress.sentEntries(4, 10);
+        assertThat(progress.acknowledge(4)).isTrue();
+        assertThat(progress.acknowledge(4)).isFalse();
+        assertThat(progress.nextIndex()).isEqualTo(5);
+    }
+
+    /** A stream that fell back to probing starts its window afresh once the probe is answered. */
+    @Test
+    void aStreamResumedAfterARejectionStartsWithAnEmptyWindow() {
+        Progress progress = replicating(2, 1_000_000);
+        progress.sentEntries(3, 10);
+        progress.sentEntries(5, 10);
+        assertThat(progress.isPaused()).isTrue();
+        assertThat(progress.rejected(3, 2)).isTrue();
+        assertThat(progress.state()).isEqualTo(Progress.State.PROBE);
+        assertThat(progress.nextIndex()).isEqualTo(2);
+        progress.sentEntries(2, 10);
+        assertThat(progress.acknowledge(2)).isTrue();
+        assertThat(progress.state()).isEqualTo(Progress.State.REPLICATE);
+        assertThat(progress.isPaused()).as("the old messages in flight no longer count").isFalse();
+    }
+
+    @Test
+    void aSnapshotMustReachPastTheMatchIndexAndMovesNextIndexBeyondIt() {
+        Progress progress = replicating(2, 1000);
+        assertThatThrownBy(() -> progress.becomeSnapshot(1)).isInstanceOf(InvariantViolation.class);
+        progress.becomeSnapshot(9);
+        assertThat(progress.nextIndex()).isEqualTo(10);
+        assertThat(progress.pendingSnapshotIndex()).isEqualTo(9);
+        assertThat(progress.snapshotAnswered(1)).as("the match index did not rise").isFalse();
+        assertThat(progress.state()).isEqualTo(Progress.State.PROBE);
+        assertThat(progress.pendingSnapshotIndex()).isZero();
+        assertThat(progress.nextIndex()).isEqualTo(2);
+    }
+
+    @Test
+    void aLateSnapshotAnswerCountsAsAnAcknowledgement() {
+        Progress progress = replicating(2, 1000);
+        assertThat(progress.snapshotAnswered(6)).isTrue();
+        assertThat(progress.matchIndex()).isEqualTo(6);
+        assertThat(progress.snapshotAnswered(6)).isFalse();
+    }
+
+    @Test
+    void aStalledSnapshotFallsBackToProbingJustPastTheMatchIndex() {
+        Progress progress = replicating(2, 1000);
+        progress.becomeSnapshot(9);
+        assertThat(progress.snapshotStalled(2)).isFalse();
+        assertThat(progress.snapshotStalled(2)).isTrue();
+        assertThat(progress.nextIndex()).isEqualTo(2);
+    }
+
+    /** A follower that held everything the leader had is not suspected when the leader's log grows later. */
+    @Test
+    void aCaughtUpFollowerIsNotSuspectedOfStalling() {
+        Progress progress = replicating(4, 1000);
+        progress.heartbeatIntervalElapsed(1);
+        progress.heartbeatIntervalElapsed(1);
+        assertThat(progress.heardHeartbeatResponse(2)).isFalse();
+        assertThat(progress.state()).isEqualTo(Progress.State.REPLICATE);
     }
 }

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * A log held in memory: the reference implementation of {@link LogView}, used by tests and by the
- * simulator as the durable half of its simulated disk. Not thread-safe.
+ * simulator as the durable half of its simulated disk. Not thread-safe. It sits in the main sources, though no
+ * product code uses it, so that mutation testing (PIT mutates main classes only) checks it as it checks the core.
  */
 public final class InMemoryLog implements LogView {
 

@@ -101,6 +101,8 @@ final class Applier {
     private boolean snapshotsSupported = true;
     /** takeSnapshot() requests waiting for the snapshot under way to finish. */
     private final List<CompletableFuture<SnapshotMetadata>> waitingForSnapshot = new ArrayList<>();
+    /** Told of each applied entry: nothing in production, a simulator's checks through {@link NodeProbe}. */
+    private volatile NodeProbe.AppliedListener appliedListener = (entry, result) -> { };
 
     /**
      * @param restoredIndex the index the state machine was restored to before the node started (0 if none)
@@ -126,6 +128,10 @@ final class Applier {
 
     long appliedIndex() {
         return appliedIndex.get();
+    }
+
+    void onApplied(NodeProbe.AppliedListener listener) {
+        appliedListener = listener;
     }
 
     /** Batches of committed entries applied so far; any thread. */
@@ -243,6 +249,7 @@ final class Applier {
                     ? stateMachine.apply(entry.index(), entry.payload())
                     : NO_RESULT;
             applied = entry.index();
+            appliedListener.applied(entry, result);
             bytesSinceSnapshot += entry.sizeBytes();
             PendingRequests.Proposal proposal = pending.takeProposal(entry.index());
             if (proposal != null) {

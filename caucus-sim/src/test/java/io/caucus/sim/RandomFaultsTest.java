@@ -35,6 +35,7 @@ class RandomFaultsTest {
         long faults = 0;
         long undecided = 0;
         long storageSeeds = 0;
+        long runtimeSeeds = 0;
         long tornTails = 0;
         long membershipSeeds = 0;
         long plans = 0;
@@ -57,6 +58,7 @@ class RandomFaultsTest {
             unknown += result.unknown();
             faults += result.faults();
             storageSeeds += result.disk() == SimConfig.DiskModel.STORAGE ? 1 : 0;
+            runtimeSeeds += result.driver() == SimConfig.Driver.RUNTIME ? 1 : 0;
             tornTails += result.tornTailsRecovered();
             configurationEntries += result.configurationEntriesCommitted();
             if (result.membership() != null) {
@@ -78,9 +80,10 @@ class RandomFaultsTest {
                         seed);
             }
         }
-        System.out.printf("caucus-sim: seeds=%d simulatedEvents=%d messages=%d clientOpsChecked=%d (ok=%d unknown=%d)"
+        System.out.printf("caucus-sim: seeds=%d runtimeSeeds=%d simulatedEvents=%d messages=%d clientOpsChecked=%d (ok=%d unknown=%d)"
                 + " faults=%d linearizabilityUndecided=%d realStorageSeeds=%d tornTailsRecovered=%d snapshotsTaken=%d"
-                + " installSnapshots=%d stateMachineRestores=%d snapshotTransferFailuresReported=%d%n", count, events,
+                + " installSnapshots=%d stateMachineRestores=%d snapshotTransferFailuresReported=%d%n", count, runtimeSeeds,
+                events,
                 messages, operations, ok, unknown, faults, undecided, storageSeeds, tornTails, snapshotsTaken,
                 installSnapshots, restored, transferFailures);
         System.out.printf("caucus-sim membership: seeds=%d plans=%d stepsCompleted=%d configurationEntriesCommitted=%d"
@@ -89,6 +92,7 @@ class RandomFaultsTest {
         if (count >= 50) {
             // Totals that hold for many seeds; one seed reproduced on its own may draw the in-memory disk.
             assertThat(storageSeeds).as("seeds on the real storage engine").isPositive();
+            assertThat(runtimeSeeds).as("seeds running the production node runtime").isPositive();
             assertThat(ok).as("acknowledged client operations over all seeds").isPositive();
             assertThat(installSnapshots).as("InstallSnapshots delivered over all seeds").isPositive();
         }

@@ -1,6 +1,8 @@
-# scripts/find-jdk.sh: sourced (not run) by ./caucus and the bench scripts; defines find_jdk.
+# scripts/find-jdk.sh: sourced (not run) by ./caucus, the distribution's bin/caucus and the bench scripts;
+# defines find_jdk and netty_flags.
 #   source "$root/scripts/find-jdk.sh"
 #   jdk="$(find_jdk NAME)"     # then "$jdk/bin/java", "$jdk/bin/jcmd", "$jdk/bin/jfr"
+#   mapfile -t jvm_flags < <(netty_flags "$(java_major "$jdk/bin/java")")
 # find_jdk prints the home of a JDK 21 or newer: $JAVA_HOME if it is one, else the newest under /usr/lib/jvm.
 # With none, it says so on stderr (after "NAME: ") and returns 1; under `set -e`, `jdk="$(find_jdk NAME)"` then
 # stops the script.
@@ -36,4 +38,15 @@ find_jdk() {
   fi
   echo "${1:+$1: }no JDK $caucus_min_java or newer found (set JAVA_HOME, or install one under /usr/lib/jvm)" >&2
   return 1
+}
+
+# JVM flags that let Netty use sun.misc.Unsafe and load its native transport without the JDK's warnings on
+# start: JDK 22+ warns about restricted methods (System.load) unless native access is enabled, JDK 24+ about
+# sun.misc.Unsafe's memory access unless it is allowed (an option JDK 21 and 22 do not know, so it is passed
+# from JDK 23 on).
+netty_flags() {
+  echo "--enable-native-access=ALL-UNNAMED"
+  if (( $1 >= 23 )); then
+    echo "--sun-misc-unsafe-memory-access=allow"
+  fi
 }

@@ -16,6 +16,8 @@
 #   VALUE_BYTES=100 RB_REQUESTS=100000 (per redis-benchmark test) PROFILE=1 (JFR of the Caucus leader)
 #   BASE_PORT=16300 (ports BASE_PORT+11..BASE_PORT+56 on 127.0.0.1 are used)
 #   SYSTEMS="caucus etcd sofajraft ratis redis" (a subset runs only those; the ratios need caucus and the other)
+#   TLS=1 also runs caucus-tls right after caucus: the same cluster and load with TLS on the peer and client ports
+#   (certificates made by caucus demo --tls's code), so the table's caucus/caucus-tls row is TLS's cost
 # Missing Debian packages (etcd-server etcd-client redis-server redis-tools golang-go golang-etcd-server-dev)
 # are installed by scripts/ensure-packages.sh (apt-get). The etcd load generator is built in GOPATH mode from
 # Debian's etcd sources (no module downloads); the JVM peers with ./mvnw -Ppeers.
@@ -42,6 +44,10 @@ RB_REQUESTS="${RB_REQUESTS:-100000}"
 PROFILE="${PROFILE:-1}"
 BASE_PORT="${BASE_PORT:-16300}"
 SYSTEMS="${SYSTEMS:-caucus etcd sofajraft ratis redis}"
+TLS="${TLS:-0}"
+if [[ "$TLS" == 1 && " $SYSTEMS " == *" caucus "* && " $SYSTEMS " != *" caucus-tls "* ]]; then
+  SYSTEMS="${SYSTEMS/caucus/caucus caucus-tls}"
+fi
 CLK_TCK="$(getconf CLK_TCK)"
 
 log() { echo "bench: $(date +%H:%M:%S) $*" >&2; }
@@ -154,6 +160,7 @@ loadgen_args() { # loadgen_args SYSTEM "ENDPOINTS" PIDS...: the arguments every 
 
 loadgen() { # loadgen SYSTEM "ENDPOINTS" PIDS...: the Java load generator (Jedis), for Caucus and redis-server
   loadgen_args "$@"
+  [[ "$1" == caucus-tls ]] && loadgen_argv+=(--tls-ca "$work/caucus-tls/tls/ca.pem")
   "$jdk/bin/java" -Xms256m -Xmx1g -jar "$target/cluster-bench.jar" run "${loadgen_argv[@]}" --threads "$threads_tsv"
 }
 peer_loadgen() { # peer_loadgen JAR SYSTEM "ENDPOINTS" PIDS...: a JVM peer's load generator, its own client
@@ -164,11 +171,12 @@ peer_loadgen() { # peer_loadgen JAR SYSTEM "ENDPOINTS" PIDS...: a JVM peer's loa
 
 redis_benchmark() { # redis_benchmark SYSTEM PORT PIDS...: SET and GET, unpipelined and 16 deep
   local system="$1" port="$2"; shift 2
-  local depth test before after csv rps p50 p99 phase
+  local depth test before after csv rps p50 p99 phase tls=()
+  [[ "$system" == caucus-tls ]] && tls=(--tls --cacert "$work/caucus-tls/tls/ca.pem")
   for depth in 1 16; do
     for test in set get; do
       before="$(cpu_ticks "$@")"
-      csv="$(redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -d "$VALUE_BYTES" -r "$KEYS" -n "$RB_REQUESTS" \
+      csv="$(redis-benchmark "${tls[@]}" -h 127.0.0.1 -p "$port" -c "$CLIENTS" -d "$VALUE_BYTES" -r "$KEYS" -n "$RB_REQUESTS" \
         -P "$depth" -t "$test" --csv)"
       after="$(cpu_ticks "$@")"
       read -r rps p50 p99 < <(echo "$csv" | tr -d '"' | awk -F, 'NR==2 {print $2, $5 * 1000, $7 * 1000}')
@@ -182,10 +190,14 @@ redis_benchmark() { # redis_benchmark SYSTEM PORT PIDS...: SET and GET, unpipeli
 
 # ---------------------------------------------------------------- Caucus: 3 nodes, fsync on
 caucus_pids=()
-start_caucus() {
-  local dir="$work/caucus" i kv_jar
+start_caucus() { # start_caucus [tls]: with tls, TLS on the peer and client ports (the admin port stays plaintext)
+  local tls="${1:-}" dir="$work/caucus${1:+-$1}" i kv_jar
+  caucus_pids=()
   mkdir -p "$dir"
   kv_jar="$(ls "$root"/caucus-kv/target/caucus-kv-*.jar | grep -v -- '-sources\|-tests' | head -n 1)"
+  if [[ -n "$tls" ]]; then
+    "$jdk/bin/java" -cp "$kv_jar:$root/caucus-kv/target/lib/*" "$here/TlsCertificates.java" "$dir/tls" n1 n2 n3
+  fi
   {
     echo "nodes:"
     for i in 1 2 3; do
@@ -196,6 +208,11 @@ start_caucus() {
     done
     echo "fsync: true"
     echo "dataDirectory: $dir/data"
+    if [[ -n "$tls" ]]; then
+      echo "tls:"
+      echo "  peer: {ca: tls/ca.pem, cert: \"tls/{id}.pem\", key: \"tls/{id}.key\"}"
+      echo "  client: {ca: tls/ca.pem, cert: \"tls/{id}.pem\", key: \"tls/{id}.key\"}"
+    fi
   } > "$dir/cluster.yaml"
   for i in 1 2 3; do
     "$jdk/bin/java" -cp "$kv_jar:$root/caucus-kv/target/lib/*" io.caucus.kv.cli.Main server --config "$dir/cluster.yaml" \
@@ -296,8 +313,8 @@ summarize_profile() { # hot methods (top frame), samples per thread, and samples
 # ---------------------------------------------------------------- the run
 for system in $SYSTEMS; do
   case "$system" in
-    caucus | etcd | sofajraft | ratis | redis) ;;
-    *) die "SYSTEMS: unknown system '$system' (expected caucus, etcd, sofajraft, ratis and/or redis)" ;;
+    caucus | caucus-tls | etcd | sofajraft | ratis | redis) ;;
+    *) die "SYSTEMS: unknown system '$system' (expected caucus, caucus-tls, etcd, sofajraft, ratis and/or redis)" ;;
   esac
 done
 "$root/scripts/ensure-packages.sh" etcd-server etcd-client redis-server redis-tools golang-go golang-etcd-server-dev
@@ -317,6 +334,11 @@ bench_caucus() {
   (( PROFILE )) && profile_leader "${caucus_pids[$((caucus_leader - 1))]}"
   loadgen caucus "127.0.0.1:$((BASE_PORT + 20 + caucus_leader))" "${caucus_pids[@]}"
   redis_benchmark caucus $((BASE_PORT + 20 + caucus_leader)) "${caucus_pids[@]}"
+}
+bench_caucus-tls() {
+  start_caucus tls
+  loadgen caucus-tls "127.0.0.1:$((BASE_PORT + 20 + caucus_leader))" "${caucus_pids[@]}"
+  redis_benchmark caucus-tls $((BASE_PORT + 20 + caucus_leader)) "${caucus_pids[@]}"
 }
 bench_etcd() {
   start_etcd

@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
-import redis.clients.jedis.DefaultJedisClientConfig;
+import javax.net.ssl.SSLContext;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Protocol;
@@ -46,6 +46,8 @@ final class ChaosClient implements Runnable {
     private final ChaosHistory history;
     private final List<String> nodes;
     private final Function<String, InetSocketAddress> addressOf;
+    /** TLS to the client ports, or null for plaintext. */
+    private final SSLContext tls;
     private final ChaosOptions options;
     private final Random random;
     private final BooleanSupplier stop;
@@ -56,11 +58,12 @@ final class ChaosClient implements Runnable {
     private long sequence;
 
     ChaosClient(int id, ChaosHistory history, List<String> nodes, Function<String, InetSocketAddress> addressOf,
-                ChaosOptions options, BooleanSupplier stop) {
+                SSLContext tls, ChaosOptions options, BooleanSupplier stop) {
         this.id = id;
         this.history = history;
         this.nodes = List.copyOf(nodes);
         this.addressOf = addressOf;
+        this.tls = tls;
         this.options = options;
         this.random = new Random(options.seed() * 1_000_003L + id);
         this.stop = stop;
@@ -387,7 +390,7 @@ final class ChaosClient implements Runnable {
         try {
             // The constructor may already connect (and send CLIENT SETINFO); either way no operation is sent yet.
             fresh = new Jedis(new HostAndPort(address.getHostString(), address.getPort()),
-                    DefaultJedisClientConfig.builder().connectionTimeoutMillis(2000)
+                    ChaosCluster.jedisConfig(tls).connectionTimeoutMillis(2000)
                             .socketTimeoutMillis(socketTimeoutMillis).build());
             fresh.connect();
             connections.put(node, fresh);

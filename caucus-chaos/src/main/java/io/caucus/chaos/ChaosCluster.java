@@ -2,7 +2,11 @@ package io.caucus.chaos;
 
 import io.caucus.kv.admin.AdminJson;
 import io.caucus.kv.cli.ChildProcesses;
+import io.caucus.kv.cli.DemoCertificates;
 import io.caucus.kv.config.HostPort;
+import io.caucus.transport.tls.TlsContexts;
+import io.caucus.transport.tls.TlsFiles;
+import io.caucus.transport.tls.TlsMaterial;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -14,6 +18,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +27,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import redis.clients.jedis.DefaultJedisClientConfig;
 
 /**
  * A cluster of real {@code caucus server} processes on loopback whose peer traffic goes through a
@@ -29,6 +36,10 @@ import java.util.concurrent.TimeUnit;
  * node with the proxy addresses of the links leading there. Processes are killed with SIGKILL and paused with
  * SIGSTOP/SIGCONT. Every process is stopped by {@link #close()} and, should this JVM die first, by a shutdown
  * hook.
+ *
+ * <p>With TLS, every port of every node speaks it, with the certificates {@code caucus demo --tls} makes (each names
+ * its node, {@code localhost} and 127.0.0.1, so a proxied peer is still recognised); the proxies pass the encrypted
+ * bytes through, and the clients and admin requests trust the run's CA and present its client certificate.
  */
 final class ChaosCluster implements AutoCloseable {
 
@@ -42,7 +53,9 @@ final class ChaosCluster implements AutoCloseable {
     private final ChildProcesses children = new ChildProcesses();
     private final Set<String> paused = ConcurrentHashMap.newKeySet();
     private final Set<String> joined = ConcurrentHashMap.newKeySet();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** The clients' TLS (trusting the run's CA, presenting its client certificate), or null for plaintext. */
+    private final SSLContext tls;
+    private final HttpClient http;
     private final Thread hook = new Thread(this::stopProcesses, "chaos-cluster-stop");
 
     ChaosCluster(Path directory, int size, ChaosOptions options) throws IOException {
@@ -67,10 +80,32 @@ final class ChaosCluster implements AutoCloseable {
                 socket.close();
             }
         }
+        this.tls = options.tls() ? makeCertificates() : null;
+        HttpClient.Builder httpBuilder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
+        this.http = (tls == null ? httpBuilder : httpBuilder.sslContext(tls)).build();
         for (String id : nodes.keySet()) {
             Files.writeString(configFile(id), configYaml(id, options));
         }
         Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    private SSLContext makeCertificates() throws IOException {
+        Path certificates = directory.resolve(DemoCertificates.DIRECTORY);
+        DemoCertificates.ensure(certificates, List.copyOf(nodes.keySet()));
+        return TlsContexts.jdk(TlsMaterial.load(new TlsFiles(certificates.resolve("ca.pem"),
+                certificates.resolve("client.pem"), certificates.resolve("client.key"), TlsFiles.ClientAuthMode.NONE),
+                Instant.now()));
+    }
+
+    /** The clients' TLS context, or null when the cluster is plaintext. */
+    SSLContext clientTls() {
+        return tls;
+    }
+
+    /** A Jedis connection's settings: over TLS with {@code tls} (null: plaintext). */
+    static DefaultJedisClientConfig.Builder jedisConfig(SSLContext tls) {
+        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder();
+        return tls == null ? config : config.ssl(true).sslSocketFactory(tls.getSocketFactory());
     }
 
     private String configYaml(String self, ChaosOptions options) {
@@ -88,7 +123,8 @@ final class ChaosCluster implements AutoCloseable {
         return yaml.append("tickIntervalMillis: ").append(options.tickIntervalMillis()).append('\n')
                 .append("requestTimeoutMillis: ").append(options.requestTimeoutMillis()).append('\n')
                 .append("fsync: ").append(options.fsync()).append('\n')
-                .append("dataDirectory: ").append(directory.resolve("data")).append('\n').toString();
+                .append("dataDirectory: ").append(directory.resolve("data")).append('\n')
+                .append(options.tls() ? DemoCertificates.TLS_YAML : "").toString();
     }
 
     List<String> ids() {
@@ -237,7 +273,7 @@ final class ChaosCluster implements AutoCloseable {
             throws IOException, InterruptedException {
         InetSocketAddress address = nodes.get(id).http();
         HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.noBody();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + HostPort.format(address) + path))
+        HttpRequest request = HttpRequest.newBuilder(URI.create(scheme() + HostPort.format(address) + path))
                 .timeout(timeout).method(method, body).build();
         return http.send(request, HttpResponse.BodyHandlers.ofString());
     }
@@ -246,10 +282,14 @@ final class ChaosCluster implements AutoCloseable {
     HttpResponse<String> addMember(String id, String member, Duration timeout)
             throws IOException, InterruptedException {
         InetSocketAddress address = nodes.get(id).http();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + HostPort.format(address) + "/members"))
+        HttpRequest request = HttpRequest.newBuilder(URI.create(scheme() + HostPort.format(address) + "/members"))
                 .timeout(timeout).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(AdminJson.write(Map.of("id", member)))).build();
         return http.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private String scheme() {
+        return tls == null ? "http://" : "https://";
     }
 
     static Optional<Map<String, Object>> parseJson(String body) {

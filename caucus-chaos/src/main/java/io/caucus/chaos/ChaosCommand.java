@@ -43,6 +43,10 @@ final class ChaosCommand implements Callable<Integer> {
     @Option(names = "--clients", defaultValue = "4", description = "Concurrent clients (default: ${DEFAULT-VALUE}).")
     int clients;
 
+    @Option(names = "--tls", description = "TLS on every port (mutual TLS between nodes, HTTPS admin, TLS clients),"
+            + " with a CA and certificates made for the run in <dir>/cluster/tls, as caucus demo --tls makes them.")
+    boolean tls;
+
     @Option(names = "--dir", description = "Run directory (default: ./chaos-runs/<time>-seed<seed>).")
     Path directory;
 
@@ -52,7 +56,7 @@ final class ChaosCommand implements Callable<Integer> {
         Path runDirectory = directory != null ? directory : Path.of("chaos-runs",
                 LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-seed" + chosenSeed);
         ChaosOptions options = ChaosOptions.defaults(nodes, parseDuration(duration), FaultKind.parseList(faults),
-                chosenSeed, runDirectory).withClients(clients);
+                chosenSeed, runDirectory).withClients(clients).withTls(tls);
         ChaosResult result = ChaosRun.run(options, System.out);
         return result.passed() ? 0 : 1;
     }

@@ -24,11 +24,13 @@ import java.util.Set;
  * @param requestTimeoutMillis the servers' per-command deadline
  * @param fsync                whether the servers fsync their logs (true: real durability is under test)
  * @param runDirectory         where the cluster's data, logs, the history and the report go
+ * @param tls                  TLS on every port of every node (certificates made for the run, as {@code caucus demo
+ *                             --tls} makes them); the clients and the admin requests speak TLS too
  */
 record ChaosOptions(int nodes, Duration duration, Set<FaultKind> faults, long seed, int clients,
                     List<String> registerKeys, List<String> appendKeys, List<String> counterKeys,
                     List<String> pairKeys, List<String> accountKeys, long tickIntervalMillis,
-                    long requestTimeoutMillis, boolean fsync, Path runDirectory) {
+                    long requestTimeoutMillis, boolean fsync, Path runDirectory, boolean tls) {
 
     ChaosOptions {
         if (nodes != 3 && nodes != 5) {
@@ -75,11 +77,16 @@ record ChaosOptions(int nodes, Duration duration, Set<FaultKind> faults, long se
     /** Defaults sized for a small shared machine: slow ticks so a loaded host does not cause elections. */
     static ChaosOptions defaults(int nodes, Duration duration, Set<FaultKind> faults, long seed, Path runDirectory) {
         return new ChaosOptions(nodes, duration, faults, seed, 4, List.of("r0", "r1", "r2"), List.of("a0", "a1"),
-                List.of("i0", "i1"), List.of("t0", "t1"), List.of("b0", "b1", "b2"), 100, 4000, true, runDirectory);
+                List.of("i0", "i1"), List.of("t0", "t1"), List.of("b0", "b1", "b2"), 100, 4000, true, runDirectory, false);
     }
 
     ChaosOptions withClients(int clients) {
         return new ChaosOptions(nodes, duration, faults, seed, clients, registerKeys, appendKeys, counterKeys, pairKeys,
-                accountKeys, tickIntervalMillis, requestTimeoutMillis, fsync, runDirectory);
+                accountKeys, tickIntervalMillis, requestTimeoutMillis, fsync, runDirectory, tls);
+    }
+
+    ChaosOptions withTls(boolean on) {
+        return new ChaosOptions(nodes, duration, faults, seed, clients, registerKeys, appendKeys, counterKeys, pairKeys,
+                accountKeys, tickIntervalMillis, requestTimeoutMillis, fsync, runDirectory, on);
     }
 }

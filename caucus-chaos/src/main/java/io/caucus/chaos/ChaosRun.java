@@ -17,7 +17,6 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
-import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.exceptions.JedisException;
@@ -111,8 +110,8 @@ final class ChaosRun {
         AtomicBoolean stop = new AtomicBoolean();
         List<Thread> clients = new ArrayList<>();
         for (int i = 0; i < options.clients(); i++) {
-            ChaosClient client = new ChaosClient(i + 1, history, cluster.ids(), cluster::clientAddress, options,
-                    stop::get);
+            ChaosClient client = new ChaosClient(i + 1, history, cluster.ids(), cluster::clientAddress,
+                    cluster.clientTls(), options, stop::get);
             clients.add(Thread.ofPlatform().daemon().name("chaos-client-" + (i + 1)).start(client));
         }
         try {
@@ -215,7 +214,7 @@ final class ChaosRun {
             String node = cluster.ids().get(random.nextInt(cluster.ids().size()));
             InetSocketAddress address = cluster.clientAddress(node);
             try (Jedis jedis = new Jedis(new HostAndPort(address.getHostString(), address.getPort()),
-                    DefaultJedisClientConfig.builder().socketTimeoutMillis(30_000).build())) {
+                    ChaosCluster.jedisConfig(cluster.clientTls()).socketTimeoutMillis(30_000).build())) {
                 return read.apply(jedis, node);
             } catch (JedisException e) {
                 return null; // could not connect: nothing was sent

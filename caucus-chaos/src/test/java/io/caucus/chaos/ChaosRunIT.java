@@ -25,13 +25,18 @@ class ChaosRunIT {
 
     private static ChaosResult run(String name, int nodes, Duration duration, Set<FaultKind> faults, long seed)
             throws Exception {
+        return run(name, nodes, duration, faults, seed, false);
+    }
+
+    private static ChaosResult run(String name, int nodes, Duration duration, Set<FaultKind> faults, long seed,
+                                   boolean tls) throws Exception {
         Path directory = Path.of("target", "chaos-runs", name + "-seed" + seed).toAbsolutePath();
         if (Files.exists(directory)) {
             try (var paths = Files.walk(directory)) {
                 paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
             }
         }
-        ChaosOptions options = ChaosOptions.defaults(nodes, duration, faults, seed, directory);
+        ChaosOptions options = ChaosOptions.defaults(nodes, duration, faults, seed, directory).withTls(tls);
         ChaosResult result = ChaosRun.run(options, System.out);
         String report = Files.readString(directory.resolve("report.txt"));
         assertThat(result.passed()).as("chaos run %s failed:%n%s", name, report).isTrue();
@@ -74,6 +79,18 @@ class ChaosRunIT {
         ChaosResult result = run("membership", 3, SHORT, Set.of(FaultKind.MEMBERSHIP), seed(404));
         assertThat(result.membershipChanges()).as("admin requests made").isNotEmpty();
         assertThat(result.checks()).anyMatch(check -> check.name().equals("configuration restored") && check.passed());
+    }
+
+    /**
+     * The same checks with TLS on every port: mutual TLS between nodes through the proxies, TLS clients, HTTPS admin
+     * requests (the membership changes).
+     */
+    @Test
+    void killsPartitionsAndMembershipChangesOverTls() throws Exception {
+        run("tls", 3, Duration.ofSeconds(20), Set.of(FaultKind.KILL, FaultKind.PARTITION, FaultKind.MEMBERSHIP),
+                seed(505), true);
+        assertThat(Path.of("target", "chaos-runs", "tls-seed" + seed(505), "cluster", "n1.log")).content()
+                .contains("TLS on the raft (mutual), redis (client certificates: optional), http");
     }
 
     @Test

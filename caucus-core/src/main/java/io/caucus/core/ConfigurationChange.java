@@ -19,15 +19,24 @@ public sealed interface ConfigurationChange {
      */
     ClusterConfiguration applyTo(ClusterConfiguration current);
 
-    /** Adds a node that receives the log but does not vote (thesis §4.2.1: it catches up before voting). */
-    record AddLearner(NodeId node) implements ConfigurationChange {
+    /**
+     * Adds a node that receives the log but does not vote (thesis §4.2.1: it catches up before voting).
+     * {@code address} (may be null) is where it can be reached; the configuration carries it to every member.
+     */
+    record AddLearner(NodeId node, String address) implements ConfigurationChange {
         public AddLearner {
             Objects.requireNonNull(node, "node");
         }
 
+        public AddLearner(NodeId node) {
+            this(node, null);
+        }
+
         @Override
         public ClusterConfiguration applyTo(ClusterConfiguration current) {
-            return new ClusterConfiguration(current.voters(), Set.of(), plus(current.learners(), node));
+            ClusterConfiguration added = new ClusterConfiguration(current.voters(), Set.of(),
+                    plus(current.learners(), node), current.addresses());
+            return address == null ? added : added.withAddress(node, address);
         }
     }
 
@@ -39,7 +48,8 @@ public sealed interface ConfigurationChange {
 
         @Override
         public ClusterConfiguration applyTo(ClusterConfiguration current) {
-            return new ClusterConfiguration(plus(current.voters(), node), Set.of(), minus(current.learners(), node));
+            return new ClusterConfiguration(plus(current.voters(), node), Set.of(), minus(current.learners(), node),
+                    current.addresses());
         }
     }
 
@@ -51,7 +61,8 @@ public sealed interface ConfigurationChange {
 
         @Override
         public ClusterConfiguration applyTo(ClusterConfiguration current) {
-            return new ClusterConfiguration(minus(current.voters(), node), Set.of(), minus(current.learners(), node));
+            return new ClusterConfiguration(minus(current.voters(), node), Set.of(), minus(current.learners(), node),
+                    current.addresses());
         }
     }
 

@@ -50,13 +50,13 @@ final class ConfigurationChanges {
         if (target.voters().equals(current.voters())) {
             return target;
         }
-        return new ClusterConfiguration(target.voters(), current.voters(), target.learners());
+        return new ClusterConfiguration(target.voters(), current.voters(), target.learners(), target.addresses());
     }
 
     /** C_new, which the leader appends by itself once C_old,new is committed (§6). */
     static ClusterConfiguration leaveJoint(ClusterConfiguration joint) {
         Invariants.check(joint.isJoint(), "leaving a joint configuration that is not joint: " + joint);
-        return new ClusterConfiguration(joint.voters(), java.util.Set.of(), joint.learners());
+        return new ClusterConfiguration(joint.voters(), java.util.Set.of(), joint.learners(), joint.addresses());
     }
 
     static LogEntry entry(long term, long index, ClusterConfiguration configuration) {

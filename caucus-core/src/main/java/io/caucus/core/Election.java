@@ -62,6 +62,7 @@ final class Election {
 
     /** Votes for itself and asks every other voter; a lone voter wins at once. */
     private void start(Role electionRole, boolean leadershipTransfer) {
+        node.reads.rejectAll(null); // a follower's forwarded reads: it no longer follows the leader it asked
         node.role = electionRole;
         node.leader = null;
         node.resetElectionTimer();

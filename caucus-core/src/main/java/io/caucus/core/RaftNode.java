@@ -7,6 +7,8 @@ import io.caucus.core.message.HeartbeatResponse;
 import io.caucus.core.message.InstallSnapshot;
 import io.caucus.core.message.InstallSnapshotResponse;
 import io.caucus.core.message.RaftMessage;
+import io.caucus.core.message.ReadIndexRequest;
+import io.caucus.core.message.ReadIndexResponse;
 import io.caucus.core.message.RequestVote;
 import io.caucus.core.message.RequestVoteResponse;
 import io.caucus.core.message.TimeoutNow;
@@ -161,6 +163,8 @@ public final class RaftNode {
             case TimeoutNow timeoutNow -> membership.handleTimeoutNow(timeoutNow);
             case InstallSnapshot install -> snapshots.handleInstallSnapshot(install);
             case InstallSnapshotResponse response -> snapshots.handleInstallSnapshotResponse(response);
+            case ReadIndexRequest request -> reads.handleRequest(request);
+            case ReadIndexResponse response -> reads.handleResponse(response);
         }
     }
 
@@ -198,6 +202,8 @@ public final class RaftNode {
             case InstallSnapshot install -> send(new InstallSnapshotResponse(id, install.from(), term, 0, false));
             case RequestVote request when request.preVote() ->
                     send(new RequestVoteResponse(id, request.from(), term, false, true));
+            case ReadIndexRequest request ->
+                    send(new ReadIndexResponse(id, request.from(), term, request.requestId(), false, 0));
             default -> {
                 // Stale answers to our own old requests carry nothing we still need.
             }
@@ -297,7 +303,9 @@ public final class RaftNode {
 
     /**
      * Asks for a linearizable read point (thesis §6.4). The outcome arrives in a later {@link Ready#reads()}:
-     * confirmed with a read index once a quorum has acknowledged this leader after the request, or rejected.
+     * confirmed with a read index once a quorum has acknowledged the leader after the request, or rejected. On a
+     * follower the leader is asked for the read index (thesis §6.4.1); rejected at once where no leader is known.
+     * Once confirmed, a read of the state machine at or after the read index is linearizable.
      */
     public void readIndex(long requestId) {
         reads.request(requestId);
@@ -340,12 +348,13 @@ public final class RaftNode {
     public boolean hasReady() {
         return !outbox.isEmpty() || log.hasSnapshotToRestore() || !readResults.isEmpty() || log.hasEntriesToApply()
                 || log.hasUnpersisted() || durability.hardStateChanged(hardState())
-                || durability.hasMessagesToRelease() || reads.roundCanStart();
+                || durability.hasMessagesToRelease() || reads.roundCanStart() || reads.hasUnsent();
     }
 
     /** Takes everything the runtime must do now; see {@link Ready}. */
     public Ready ready() {
         reads.startRound();
+        reads.sendForwarded();
         Persist persist = durability.nextPersist(log, hardState(), outbox);
         SnapshotMetadata restore = log.takeSnapshotToRestore();
         List<LogEntry> toApply = log.takeEntriesToApply(options.maxApplyBytes());

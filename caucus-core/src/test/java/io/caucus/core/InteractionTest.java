@@ -9,6 +9,8 @@ import io.caucus.core.message.HeartbeatResponse;
 import io.caucus.core.message.InstallSnapshot;
 import io.caucus.core.message.InstallSnapshotResponse;
 import io.caucus.core.message.RaftMessage;
+import io.caucus.core.message.ReadIndexRequest;
+import io.caucus.core.message.ReadIndexResponse;
 import io.caucus.core.message.RequestVote;
 import io.caucus.core.message.RequestVoteResponse;
 import io.caucus.core.message.TimeoutNow;
@@ -271,6 +273,9 @@ class InteractionTest {
                 case Heartbeat m -> "Heartbeat t" + m.term() + " commit=" + m.commitIndex() + " round=" + m.readRound();
                 case HeartbeatResponse m -> "HeartbeatResponse t" + m.term() + " round=" + m.readRound();
                 case TimeoutNow m -> "TimeoutNow t" + m.term();
+                case ReadIndexRequest m -> "ReadIndex t" + m.term() + " id=" + m.requestId();
+                case ReadIndexResponse m -> "ReadIndexResponse t" + m.term() + " id=" + m.requestId()
+                        + (m.confirmed() ? " index=" + m.readIndex() : " refused");
                 case InstallSnapshot m -> "InstallSnapshot t" + m.term() + " " + format(m.snapshot());
                 case InstallSnapshotResponse m -> "InstallSnapshotResponse t" + m.term() + " match=" + m.matchIndex()
                         + (m.accepted() ? " installed" : " not installed");

@@ -366,4 +366,42 @@ class MembershipTest {
         assertThat(cluster.node("n2").term()).isEqualTo(term);
         assertThat(accepted(leader.propose(bytes("still serving")))).isPositive();
     }
+
+    @Test
+    void aLearnersAddressReachesEveryMemberThroughTheLogAndLeavesWithIt() {
+        TestCluster cluster = clusterLedByN1WithJoiner();
+        RaftNode leader = cluster.node("n1");
+        accepted(leader.proposeConfigurationChange(new AddLearner(N4, "n4.example:7000")));
+        cluster.settle();
+        accepted(leader.proposeConfigurationChange(new PromoteLearner(N4)));
+        cluster.settle();
+        cluster.tickAll(2);
+
+        for (TestCluster.Member member : cluster.members.values()) {
+            assertThat(member.node.status().configuration().addresses()).containsExactly(
+                    java.util.Map.entry(N4, "n4.example:7000"));
+        }
+        List<ClusterConfiguration> steps = configurationEntries(cluster.node("n4"));
+        assertThat(steps).allSatisfy(step -> assertThat(step.addresses()).containsKey(N4));
+
+        accepted(leader.proposeConfigurationChange(new RemoveMember(N4)));
+        cluster.settle();
+        cluster.tickAll(2);
+        assertThat(cluster.node("n2").status().configuration().addresses()).isEmpty();
+    }
+
+    @Test
+    void aConfigurationWithoutAddressesKeepsItsFirstEncodingAndOneWithThemRoundTrips() {
+        ClusterConfiguration plain = new ClusterConfiguration(Set.of(N1), Set.of(), Set.of(N4));
+        assertThat(ConfigurationCodec.encode(plain)[0]).as("version byte").isEqualTo((byte) 1);
+        assertThat(ConfigurationCodec.decode(ConfigurationCodec.encode(plain))).isEqualTo(plain);
+
+        ClusterConfiguration addressed = plain.withAddress(N4, "[::1]:7000").withAddress(N1, "höst:1");
+        byte[] encoded = ConfigurationCodec.encode(addressed);
+        assertThat(encoded[0]).isEqualTo((byte) 2);
+        assertThat(ConfigurationCodec.decode(encoded)).isEqualTo(addressed);
+        assertThat(ConfigurationCodec.decode(encoded).addresses()).containsEntry(N1, "höst:1");
+        assertThat(plain.withAddress(NodeId.of("n9"), "gone:1").addresses())
+                .as("only members have addresses").isEmpty();
+    }
 }

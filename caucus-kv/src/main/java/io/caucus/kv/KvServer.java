@@ -10,6 +10,7 @@ import io.caucus.kv.cluster.ClusterDirectory;
 import io.caucus.kv.cluster.KvBackend;
 import io.caucus.kv.cluster.LeaderForwarder;
 import io.caucus.kv.config.ClusterConfig;
+import io.caucus.kv.config.HostPort;
 import io.caucus.kv.config.ClientLimits;
 import io.caucus.kv.config.NodeTls;
 import io.caucus.kv.protocol.Acl;
@@ -40,6 +41,7 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -132,6 +134,7 @@ public final class KvServer implements AutoCloseable {
      */
     public static KvServer start(ClusterConfig config, NodeId id, Path dataDirectory, boolean join) {
         ClusterConfig.Node self = config.node(id);
+        requireOwnAddressesResolved(self);
         NodeTls tls = NodeTls.load(config, id); // before anything starts: bad material stops the node here
         ClusterConfig.Tunables tunables = config.tunables();
         ClusterDirectory addresses = new ClusterDirectory(config);
@@ -159,6 +162,16 @@ public final class KvServer implements AutoCloseable {
             node.close();
             throw new UncheckedIOException("cannot start " + id + ": " + e.getMessage(),
                     e instanceof IOException io ? io : new IOException(e));
+        }
+    }
+
+    /** A peer's name may resolve late (the transport looks it up at each dial); this node's own must, to listen. */
+    private static void requireOwnAddressesResolved(ClusterConfig.Node self) {
+        for (InetSocketAddress own : java.util.List.of(self.raft(), self.client(), self.http())) {
+            if (own.isUnresolved()) {
+                throw new IllegalArgumentException("cannot start " + self.id() + ": its own address "
+                        + HostPort.format(own) + " does not resolve (yet), so it cannot listen there");
+            }
         }
     }
 

@@ -36,6 +36,11 @@ import redis.clients.jedis.exceptions.JedisDataException;
 class ClientSecurityTest {
 
     private static final Duration DEADLINE = Duration.ofSeconds(20);
+    /**
+     * What refusing one request may allocate, on every thread (event loops, the test's own client, the JVM's
+     * housekeeping): a few copies of what was sent, far below what the requests claim.
+     */
+    private static final long TRIP_ALLOCATION_BOUND_BYTES = 1 << 20;
     private final List<AutoCloseable> toClose = new ArrayList<>();
 
     @AfterEach
@@ -241,7 +246,11 @@ class ClientSecurityTest {
         assertThat(connect(port).call("AUTH", "secret")).isEqualTo("+OK\r\n");
     }
 
-    /** A connection that trips {@code limit} with {@code input}: the exact error, closed, the other client fine. */
+    /**
+     * A connection that trips {@code limit} with {@code input}: the exact error, closed, the other client fine, and
+     * no more allocated by every thread of the node than {@link #TRIP_ALLOCATION_BOUND_BYTES}, whatever the input
+     * claims (up to 500 GB here).
+     */
     private void assertTrips(String input, String error, String limit) throws IOException {
         RawRespClient bystander = connect(port);
         assertThat(bystander.call("AUTH", "secret")).isEqualTo("+OK\r\n");
@@ -249,9 +258,12 @@ class ClientSecurityTest {
         RawRespClient offender = connect(port);
         assertThat(offender.call("AUTH", "secret")).isEqualTo("+OK\r\n");
         long before = metrics.limitHits(limit);
+        long allocatedBefore = HeapAllocations.total();
         offender.send(input);
         assertThat(offender.reply()).isEqualTo(error);
         assertThat(offender.closedWithin(DEADLINE)).isTrue();
+        assertThat(HeapAllocations.total() - allocatedBefore).as("bytes allocated while refusing %s", limit)
+                .isLessThan(TRIP_ALLOCATION_BOUND_BYTES);
         assertThat(metrics.limitHits(limit)).isEqualTo(before + 1);
         assertThat(bystander.call("INCR", "bystander")).isEqualTo(":2\r\n");
     }
@@ -263,6 +275,7 @@ class ClientSecurityTest {
         assertTrips("*2\r\n$3\r\nGET\r\n$4097\r\n", "-ERR Protocol error: invalid bulk length\r\n", "bulk");
         assertTrips("*1\r\n$536870912000\r\n", "-ERR Protocol error: invalid bulk length\r\n", "bulk");
         assertTrips("*101\r\n", "-ERR Protocol error: invalid multibulk length\r\n", "array");
+        assertTrips("*2147483647\r\n", "-ERR Protocol error: invalid multibulk length\r\n", "array");
         assertTrips("*4\r\n$4\r\nMSET\r\n$4096\r\n" + "k".repeat(4096) + "\r\n$4096\r\n" + "v".repeat(4096)
                 + "\r\n$2000\r\n", "-ERR Protocol error: request larger than maxRequestBytes (10000 bytes)\r\n",
                 "request");

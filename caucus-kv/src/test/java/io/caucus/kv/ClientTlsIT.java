@@ -10,8 +10,6 @@ import io.caucus.kv.config.ConfigException;
 import io.caucus.kv.config.ConfigLoader;
 import io.caucus.kv.config.NodeTls;
 import io.caucus.transport.tls.CertificateAuthority;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,27 +52,12 @@ class ClientTlsIT {
     }
 
     private ClusterConfig config(String clientAuth) throws Exception {
-        // All three sockets stay bound until the three ports are known, so the system cannot hand one out twice.
-        int[] ports = new int[3];
-        ServerSocket[] sockets = new ServerSocket[3];
-        try {
-            for (int i = 0; i < 3; i++) {
-                sockets[i] = new ServerSocket();
-                sockets[i].bind(new InetSocketAddress("127.0.0.1", 0));
-                ports[i] = sockets[i].getLocalPort();
-            }
-        } finally {
-            for (ServerSocket socket : sockets) {
-                if (socket != null) {
-                    socket.close();
-                }
-            }
-        }
-        port = ports[1];
+        List<Integer> ports = LoopbackPorts.reserve(3);
+        port = ports.get(1);
         tls = new TlsFixture(directory, "client test CA");
         tls.issue("n1");
-        return ConfigLoader.parse(directory.resolve("cluster.yaml"), "nodes:\n  - {id: n1, raft: 127.0.0.1:" + ports[0]
-                + ", client: 127.0.0.1:" + ports[1] + ", http: 127.0.0.1:" + ports[2] + "}\n"
+        return ConfigLoader.parse(directory.resolve("cluster.yaml"), "nodes:\n  - {id: n1, raft: 127.0.0.1:" + ports.get(0)
+                + ", client: 127.0.0.1:" + ports.get(1) + ", http: 127.0.0.1:" + ports.get(2) + "}\n"
                 + "tls:\n  client: " + tls.portYaml(clientAuth) + "\n");
     }
 

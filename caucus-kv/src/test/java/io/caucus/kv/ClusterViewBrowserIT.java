@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -77,6 +78,9 @@ class ClusterViewBrowserIT {
                 "the page on " + viewer + " shows leader " + leader + " and three nodes up");
         assertThat(row(leader).getAttribute("data-role")).isEqualTo("leader");
         showsWritesPerSecondWhileWriting(viewer);
+        browser.findElement(By.id("snapshot")).click();
+        cluster.poll(NEW_LEADER_SHOWN, () -> browser.findElement(By.id("events")).getText()
+                .contains(viewer + " took a snapshot") ? true : null, "the page shows the snapshot as an event");
         screenshot("cluster-view.png");
         String healthy = cluster.poll(NEW_LEADER_SHOWN, () -> {
             CaucusCommand status = caucusStatus();
@@ -89,7 +93,7 @@ class ClusterViewBrowserIT {
         List<String> survivors = cluster.ids().stream().filter(id -> !id.equals(leader)).toList();
         String shown = cluster.poll(NEW_LEADER_SHOWN, () -> {
             String now = text("leader");
-            boolean killedShownDown = "down".equals(row(leader).getAttribute("data-state"));
+            boolean killedShownDown = "down".equals(stateShown(leader));
             return survivors.contains(now) && killedShownDown ? now : null;
         }, "the page shows a new leader among " + survivors + " and " + leader + " down");
         assertThat(shown).isEqualTo(cluster.awaitLeader(survivors));
@@ -140,6 +144,15 @@ class ClusterViewBrowserIT {
 
     private WebElement row(String id) {
         return browser.findElement(By.cssSelector("#nodes tbody tr[data-node='" + id + "']"));
+    }
+
+    /** The state the page shows for a node; null if the row was redrawn between finding and reading it. */
+    private String stateShown(String id) {
+        try {
+            return row(id).getAttribute("data-state");
+        } catch (StaleElementReferenceException redrawn) {
+            return null; // the page redraws the table every second: the next poll reads the new row
+        }
     }
 
     private void screenshot(String name) throws IOException {

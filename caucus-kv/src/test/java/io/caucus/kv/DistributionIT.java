@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.caucus.kv.config.ConfigLoader;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,7 +12,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -46,7 +43,7 @@ class DistributionIT {
         }
         assertThat(ConfigLoader.load(home.resolve("conf/cluster.yaml")).nodes()).hasSize(3);
 
-        List<Integer> ports = freeLoopbackPorts(3);
+        List<Integer> ports = LoopbackPorts.reserve(3);
         Path config = Files.writeString(unpacked.resolve("single.yaml"), "nodes:\n  - id: n1\n"
                 + "    raft: 127.0.0.1:" + ports.get(0) + "\n    client: 127.0.0.1:" + ports.get(1)
                 + "\n    http: 127.0.0.1:" + ports.get(2) + "\ndataDirectory: " + unpacked.resolve("data") + "\n");
@@ -63,6 +60,9 @@ class DistributionIT {
                 node.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             }
         }
+        // bin/caucus passes the JVM flags Netty needs, as ./caucus does: no JDK warning on start.
+        assertThat(Files.readAllLines(unpacked.resolve("n1.log"))).as("the node's output")
+                .isNotEmpty().noneMatch(line -> line.contains("WARNING"));
     }
 
     private static Path tarball() throws IOException {
@@ -110,22 +110,5 @@ class DistributionIT {
                     + "); the node's log:\n" + Files.readString(unpacked.resolve("n1.log")), e);
         }
         assertThat(healthy.body()).contains("\"leader\":\"n1\"");
-    }
-
-    /** Binds every port before releasing any, so the system cannot hand out the same one twice. */
-    private static List<Integer> freeLoopbackPorts(int count) throws IOException {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int i = 0; i < count; i++) {
-                ServerSocket socket = new ServerSocket();
-                socket.bind(new InetSocketAddress("127.0.0.1", 0));
-                sockets.add(socket);
-            }
-            return sockets.stream().map(ServerSocket::getLocalPort).toList();
-        } finally {
-            for (ServerSocket socket : sockets) {
-                socket.close();
-            }
-        }
     }
 }

@@ -27,6 +27,8 @@ public final class FakeNode implements CaucusNode {
 
     public final KvStateMachine stateMachine = new KvStateMachine(100);
     public final Queue<Supplier<RuntimeException>> scriptedSubmitFailures = new ArrayDeque<>();
+    public final Queue<Supplier<RuntimeException>> scriptedReadFailures = new ArrayDeque<>();
+    public int reads;
     public volatile NodeId leader;
     private final NodeId id;
     private long index;
@@ -86,7 +88,12 @@ public final class FakeNode implements CaucusNode {
     }
 
     @Override
-    public CompletableFuture<byte[]> read(byte[] query) {
+    public synchronized CompletableFuture<byte[]> read(byte[] query) {
+        reads++;
+        Supplier<RuntimeException> failure = scriptedReadFailures.poll();
+        if (failure != null) {
+            return CompletableFuture.failedFuture(failure.get());
+        }
         return CompletableFuture.completedFuture(stateMachine.query(query));
     }
 

@@ -41,7 +41,8 @@ class GrafanaDashboardTest {
         Set<String> queried = queriedMetrics(dashboard);
         assertThat(queried).as("metrics the dashboard queries").contains("caucus_is_leader", "caucus_term",
                 "caucus_commit_index", "caucus_applied_index", "caucus_follower_lag_entries",
-                "caucus_requests_total", "caucus_log_sync_duration_seconds_bucket");
+                "caucus_requests_total", "caucus_log_sync_duration_seconds_bucket", "caucus_snapshots_taken_total",
+                "caucus_snapshots_installed_total");
 
         Set<String> served = servedMetrics(metricsOfARealNode(data));
         for (String metric : queried) {

@@ -7,12 +7,9 @@ import io.caucus.kv.cli.ChildProcesses;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ConfigLoader;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -47,7 +44,7 @@ public final class ProcessCluster implements AutoCloseable {
         this.directory = directory;
         this.clusterFile = directory.resolve("cluster.yaml");
         StringBuilder yaml = new StringBuilder("nodes:\n");
-        List<Integer> ports = freePorts(size * 3);
+        List<Integer> ports = LoopbackPorts.reserve(size * 3);
         for (int i = 0; i < size; i++) {
             yaml.append("  - id: n").append(i + 1).append('\n')
                     .append("    raft: 127.0.0.1:").append(ports.get(3 * i)).append('\n')
@@ -65,30 +62,12 @@ public final class ProcessCluster implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
-    private static List<Integer> freePorts(int count) throws IOException {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            List<Integer> ports = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                ServerSocket socket = new ServerSocket();
-                socket.bind(new InetSocketAddress("127.0.0.1", 0));
-                sockets.add(socket);
-                ports.add(socket.getLocalPort());
-            }
-            return ports;
-        } finally {
-            for (ServerSocket socket : sockets) {
-                socket.close();
-            }
-        }
-    }
-
     /**
      * Lists a new node in the cluster file (free loopback ports), as an operator does before starting it with
      * {@code --join} and adding it; the running servers re-read the file to learn its addresses.
      */
     void addNodeToFile(String id) throws IOException {
-        List<Integer> ports = freePorts(3);
+        List<Integer> ports = LoopbackPorts.reserve(3);
         String text = Files.readString(clusterFile);
         String node = "  - id: " + id + "\n    raft: 127.0.0.1:" + ports.get(0) + "\n    client: 127.0.0.1:"
                 + ports.get(1) + "\n    http: 127.0.0.1:" + ports.get(2) + "\n";

@@ -77,16 +77,16 @@ class TlsClusterProcessesIT {
         Path intruderDirectory = Files.createDirectories(directory.resolve("intruder"));
         TlsFixture foreign = new TlsFixture(intruderDirectory, "another cluster's CA");
         foreign.issue("n4");
-        int[] ports = freePorts();
+        java.util.List<Integer> ports = LoopbackPorts.reserve(3);
         Files.writeString(intruderDirectory.resolve("cluster.yaml"), Files.readString(cluster.clusterFile)
-                .replace("nodes:\n", "nodes:\n  - {id: n4, raft: 127.0.0.1:" + ports[0] + ", client: 127.0.0.1:"
-                        + ports[1] + ", http: 127.0.0.1:" + ports[2] + "}\n")
+                .replace("nodes:\n", "nodes:\n  - {id: n4, raft: 127.0.0.1:" + ports.get(0) + ", client: 127.0.0.1:"
+                        + ports.get(1) + ", http: 127.0.0.1:" + ports.get(2) + "}\n")
                 .replace("dataDirectory: " + directory.resolve("data"), "dataDirectory: "
                         + intruderDirectory.resolve("data")));
         Map<String, Long> termsBefore = Map.of(leader, term(leader), followers.get(0), term(followers.get(0)));
         cluster.startWith(intruderDirectory.resolve("cluster.yaml"), "n4");
         StatusClient statusClient = new StatusClient();
-        java.net.InetSocketAddress intruderHttp = new java.net.InetSocketAddress("127.0.0.1", ports[2]);
+        java.net.InetSocketAddress intruderHttp = new java.net.InetSocketAddress("127.0.0.1", ports.get(2));
         cluster.poll(Duration.ofSeconds(90), () -> refusals(directory, leader) >= 2 && statusClient.fetch(intruderHttp)
                         .map(status -> !"follower".equals(status.get("role"))).orElse(false) ? true : null,
                 "the intruder to campaign and " + leader + " to refuse its connections");
@@ -114,24 +114,5 @@ class TlsClusterProcessesIT {
         } catch (java.io.IOException e) {
             return 0;
         }
-    }
-
-    /** Three free loopback ports, all held until the three are chosen. */
-    private static int[] freePorts() throws java.io.IOException {
-        java.net.ServerSocket[] sockets = new java.net.ServerSocket[3];
-        int[] ports = new int[3];
-        try {
-            for (int i = 0; i < 3; i++) {
-                sockets[i] = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-                ports[i] = sockets[i].getLocalPort();
-            }
-        } finally {
-            for (java.net.ServerSocket socket : sockets) {
-                if (socket != null) {
-                    socket.close();
-                }
-            }
-        }
-        return ports;
     }
 }

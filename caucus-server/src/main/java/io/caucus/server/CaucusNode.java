@@ -44,7 +44,13 @@ public interface CaucusNode extends AutoCloseable {
      */
     CompletableFuture<byte[]> submit(byte[] command);
 
-    /** A linearizable read (thesis §6.4, ReadIndex): completes with the state machine's answer. Leader only. */
+    /**
+     * A linearizable read (thesis §6.4, ReadIndex): completes with the state machine's answer. On the leader, or
+     * on a follower or learner, which asks the leader for a read index and answers from its own state machine once
+     * it has applied that far (thesis §6.4.1), sparing the leader the read itself. Fails with
+     * {@link NotLeaderException} or {@link NoLeaderException} where no leader is followed; a read changes
+     * nothing, so it is always safe to retry.
+     */
     CompletableFuture<byte[]> read(byte[] query);
 
     /**

@@ -14,7 +14,16 @@ import io.caucus.transport.TransportMetrics;
  * @param transport    the peer transport's counters
  * @param logSyncDurations how long each fsync of the log took (live: it keeps counting after this is read).
  *                     Every write of a turn waits for it, and on the leader so does every commit
+ * @param snapshotsTaken     snapshots this node took of its state machine (each then compacts its log)
+ * @param snapshotsInstalled snapshots this node installed from a leader (Raft paper §7), replacing its state
  */
 public record RuntimeMetrics(long nodeTurns, long proposals, long logWrites, long logSyncs, long applyBatches,
-                             TransportMetrics transport, DurationHistogram logSyncDurations) {
+                             TransportMetrics transport, DurationHistogram logSyncDurations, long snapshotsTaken,
+                             long snapshotsInstalled) {
+
+    /** Without snapshot counts (a node that has taken and installed none). */
+    public RuntimeMetrics(long nodeTurns, long proposals, long logWrites, long logSyncs, long applyBatches,
+                          TransportMetrics transport, DurationHistogram logSyncDurations) {
+        this(nodeTurns, proposals, logWrites, logSyncs, applyBatches, transport, logSyncDurations, 0, 0);
+    }
 }

@@ -3,6 +3,7 @@ package io.caucus.server;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.random.RandomGenerator;
 
 /**
  * When a node snapshots its state machine and compacts its log, and how snapshots travel to followers (Raft
@@ -67,7 +68,12 @@ public record SnapshotOptions(long thresholdEntries, long thresholdBytes, int ch
 
     /** A stretch for {@link #isDue}, uniform in [0, {@link #STAGGER}). */
     public static double drawStretch() {
-        return ThreadLocalRandom.current().nextDouble(STAGGER);
+        return drawStretch(ThreadLocalRandom.current());
+    }
+
+    /** A stretch for {@link #isDue} drawn from {@code random} (a seeded one replays the same snapshot points). */
+    public static double drawStretch(RandomGenerator random) {
+        return random.nextDouble(STAGGER);
     }
 
     private static void require(boolean condition, String message) {

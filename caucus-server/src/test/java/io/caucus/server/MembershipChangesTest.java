@@ -37,11 +37,17 @@ class MembershipChangesTest {
     Path dataRoot;
 
     private LocalCluster cluster(int size, RaftOptions options) {
+        return cluster(size, options, true);
+    }
+
+    /** With {@code foundersResolveNewcomers} false, the founders know only each other, as from their own files. */
+    private LocalCluster cluster(int size, RaftOptions options, boolean foundersResolveNewcomers) {
         return new LocalCluster(size, (id, peers, machine) -> CaucusNode.builder()
                 .id(id.value())
                 .peers(FOUNDERS.contains(id) ? founders(peers) : peers)
                 .join(!FOUNDERS.contains(id))
-                .addressResolver(node -> Optional.ofNullable(peers.get(node)))
+                .addressResolver(node -> foundersResolveNewcomers || !FOUNDERS.contains(id)
+                        ? Optional.ofNullable(peers.get(node)) : Optional.empty())
                 .dataDirectory(dataRoot.resolve(id.value()))
                 .stateMachine(machine)
                 .tickInterval(Duration.ofMillis(20))
@@ -126,6 +132,38 @@ class MembershipChangesTest {
                 cluster.awaitApplied(founder, written);
             }
             assertThat(cluster.awaitLeader().members().configuration().isMember(n4)).isFalse();
+        }
+    }
+
+    /**
+     * Only the leader is told where n4 listens; the other founders never were (n4 is in none of their files).
+     * They learn it from the configuration entry, so n4 promoted can win their votes and lead.
+     */
+    @Test
+    void everyMemberLearnsANewMembersAddressFromTheLogSoItCanLead() throws Exception {
+        try (LocalCluster cluster = startFounders(cluster(4, RaftOptions.DEFAULTS, false))) {
+            cluster.submitAtLeader("before-n4");
+            CaucusNode leader = cluster.awaitLeader();
+            NodeId n4 = NodeId.of("n4");
+            cluster.start(n4);
+            await(leader.addLearner(n4, addressOf(cluster, n4)));
+            cluster.awaitApplied(n4, List.of("before-n4"));
+            await(leader.promote(n4));
+            Membership after = await(cluster.awaitLeader().transferLeadership(n4));
+            assertThat(after.leader()).isEqualTo(n4);
+            for (NodeId founder : FOUNDERS) {
+                Awaitility.await(founder + " to learn n4's address").atMost(LocalCluster.WAIT)
+                        .pollInterval(LocalCluster.POLL)
+                        .until(() -> cluster.node(founder).members().member(n4)
+                                .flatMap(Membership.Member::raftAddress).isPresent());
+                assertThat(cluster.node(founder).members().member(n4).orElseThrow().raftAddress().orElseThrow()
+                        .getPort()).isEqualTo(addressOf(cluster, n4).getPort());
+            }
+
+            cluster.submitAtLeader("n4-leads");
+            for (NodeId founder : FOUNDERS) {
+                cluster.awaitApplied(founder, List.of("before-n4", "n4-leads"));
+            }
         }
     }
 

@@ -68,6 +68,8 @@ class SnapshotClusterTest {
             // Thresholds took snapshots on the way; this one covers everything the leader has applied.
             SnapshotMetadata snapshot = cluster.awaitLeader().takeSnapshot().get(30, TimeUnit.SECONDS);
             assertThat(snapshot.lastIncludedIndex()).isGreaterThanOrEqualTo(1000);
+            await("the leader to count the snapshots it took").atMost(LocalCluster.WAIT)
+                    .pollInterval(LocalCluster.POLL).until(() -> cluster.awaitLeader().metrics().snapshotsTaken() > 0);
             for (NodeId id : cluster.ids()) {
                 if (!id.equals(lagging)) {
                     await(id + " to take snapshots by threshold")
@@ -93,6 +95,8 @@ class SnapshotClusterTest {
             // It could not have caught up by log: the entries it missed are gone from every log.
             assertThat(cluster.machine(lagging).restoredFrom()).isNotEmpty();
             assertThat(cluster.machine(lagging).restoredFrom().get(0)).isGreaterThan(10);
+            assertThat(cluster.node(lagging).metrics().snapshotsInstalled()).as("installed from the leader")
+                    .isPositive();
 
             // Writes go on, and reach the node that installed the snapshot; it restarts from it too.
             for (int i = 1000; i < 1020; i++) {

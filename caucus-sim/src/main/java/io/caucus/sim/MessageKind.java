@@ -7,6 +7,8 @@ import io.caucus.core.message.HeartbeatResponse;
 import io.caucus.core.message.InstallSnapshot;
 import io.caucus.core.message.InstallSnapshotResponse;
 import io.caucus.core.message.RaftMessage;
+import io.caucus.core.message.ReadIndexRequest;
+import io.caucus.core.message.ReadIndexResponse;
 import io.caucus.core.message.RequestVote;
 import io.caucus.core.message.RequestVoteResponse;
 import io.caucus.core.message.TimeoutNow;
@@ -24,7 +26,9 @@ public enum MessageKind {
     HEARTBEAT_RESPONSE,
     TIMEOUT_NOW,
     INSTALL_SNAPSHOT,
-    INSTALL_SNAPSHOT_RESPONSE;
+    INSTALL_SNAPSHOT_RESPONSE,
+    READ_INDEX_REQUEST,
+    READ_INDEX_RESPONSE;
 
     public static MessageKind of(RaftMessage message) {
         return switch (message) {
@@ -37,6 +41,8 @@ public enum MessageKind {
             case TimeoutNow m -> TIMEOUT_NOW;
             case InstallSnapshot m -> INSTALL_SNAPSHOT;
             case InstallSnapshotResponse m -> INSTALL_SNAPSHOT_RESPONSE;
+            case ReadIndexRequest m -> READ_INDEX_REQUEST;
+            case ReadIndexResponse m -> READ_INDEX_RESPONSE;
         };
     }
 }

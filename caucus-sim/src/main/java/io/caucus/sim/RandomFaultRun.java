@@ -28,7 +28,7 @@ public final class RandomFaultRun {
                          long ok, long failed, long unknown, long faults, SimConfig.DiskModel disk,
                          long tornTailsRecovered, long snapshotsTaken, long installSnapshots, long snapshotsRestored,
                          long snapshotFailuresReported, Verdict verdict, MembershipWorkload.Totals membership,
-                         long configurationEntriesCommitted, SimConfig.Driver driver) {
+                         long configurationEntriesCommitted, long followerReadsConfirmed, SimConfig.Driver driver) {
     }
 
     private static final int[] CLUSTER_SIZES = {3, 5, 7};
@@ -170,7 +170,7 @@ public final class RandomFaultRun {
                 nemesis.faultsInjected(), sim.config().disk(), tornTails(sim), sim.snapshotsTaken(),
                 sim.delivered(MessageKind.INSTALL_SNAPSHOT), sim.snapshotsRestored(), sim.snapshotFailuresReported(),
                 check.verdict(), membership == null ? null : membership.totals(), sim.configurationEntriesCommitted(),
-                config.driver());
+                sim.delivered(MessageKind.READ_INDEX_RESPONSE), config.driver());
     }
 
     private static List<NodeId> upVoters(Simulation sim, ClusterConfiguration configuration) {

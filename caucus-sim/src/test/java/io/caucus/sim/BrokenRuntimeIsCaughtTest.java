@@ -28,14 +28,14 @@ class BrokenRuntimeIsCaughtTest {
             try {
                 RandomFaultRun.run(lying, 600);
             } catch (SimulationFailure failure) {
-                failures.add(failure);
                 System.out.println("lying disk caught: seed " + seed + " -> " + failure.invariant());
+                // A lost write may also leave replication stuck (a liveness failure); safety is what must show.
+                if (SAFETY.contains(failure.invariant())) {
+                    failures.add(failure);
+                }
             }
         }
-        assertThat(failures).as("violations found with a lying disk in 60 seeds").isNotEmpty();
-        for (SimulationFailure failure : failures) {
-            assertThat(SAFETY).as(failure.getMessage()).contains(failure.invariant());
-        }
+        assertThat(failures).as("safety violations found with a lying disk in 60 seeds").isNotEmpty();
 
         SimulationFailure first = failures.get(0);
         System.out.println(first.getMessage().lines().limit(12).reduce((a, b) -> a + "\n" + b).orElse(""));

@@ -46,6 +46,7 @@ class RandomFaultsTest {
         long transfersCompleted = 0;
         long configurationEntries = 0;
         long snapshotsTaken = 0;
+        long followerReads = 0;
         long installSnapshots = 0;
         long restored = 0;
         long transferFailures = 0;
@@ -70,6 +71,7 @@ class RandomFaultsTest {
                 transfers += result.membership().transfersAccepted();
                 transfersCompleted += result.membership().transfersCompleted();
             }
+            followerReads += result.followerReadsConfirmed();
             snapshotsTaken += result.snapshotsTaken();
             installSnapshots += result.installSnapshots();
             restored += result.snapshotsRestored();
@@ -82,10 +84,10 @@ class RandomFaultsTest {
         }
         System.out.printf("caucus-sim: seeds=%d runtimeSeeds=%d simulatedEvents=%d messages=%d clientOpsChecked=%d (ok=%d unknown=%d)"
                 + " faults=%d linearizabilityUndecided=%d realStorageSeeds=%d tornTailsRecovered=%d snapshotsTaken=%d"
-                + " installSnapshots=%d stateMachineRestores=%d snapshotTransferFailuresReported=%d%n", count, runtimeSeeds,
-                events,
-                messages, operations, ok, unknown, faults, undecided, storageSeeds, tornTails, snapshotsTaken,
-                installSnapshots, restored, transferFailures);
+                + " installSnapshots=%d stateMachineRestores=%d snapshotTransferFailuresReported=%d"
+                + " followerReadIndexAnswers=%d%n", count, runtimeSeeds, events, messages, operations, ok, unknown,
+                faults, undecided, storageSeeds, tornTails, snapshotsTaken, installSnapshots, restored, transferFailures,
+                followerReads);
         System.out.printf("caucus-sim membership: seeds=%d plans=%d stepsCompleted=%d configurationEntriesCommitted=%d"
                 + " nodesAdded=%d nodesRetired=%d transfersAccepted=%d transfersCompleted=%d%n", membershipSeeds,
                 plans, steps, configurationEntries, added, retired, transfers, transfersCompleted);
@@ -95,6 +97,7 @@ class RandomFaultsTest {
             assertThat(runtimeSeeds).as("seeds running the production node runtime").isPositive();
             assertThat(ok).as("acknowledged client operations over all seeds").isPositive();
             assertThat(installSnapshots).as("InstallSnapshots delivered over all seeds").isPositive();
+            assertThat(followerReads).as("read indexes a leader answered a follower over all seeds").isPositive();
         }
     }
 }

@@ -85,19 +85,29 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         remote = NodeId.of(hello.getFrom());
+        int version = WireProtocol.newestCommon(hello.getProtocolVersion(), newestOf(hello),
+                options.minProtocolVersion(), options.maxProtocolVersion());
         ctx.writeAndFlush(Wire.Frame.newBuilder().setHelloReply(Wire.HelloReply.newBuilder()
                 .setAccepted(true)
-                .setProtocolVersion(WireProtocol.PROTOCOL_VERSION)
+                .setProtocolVersion(version)
                 .setNodeId(self.value())).build(), ctx.voidPromise());
-        LOG.atDebug().addKeyValue("node", self)
-                .log("accepted connection from {} at {}", remote, ctx.channel().remoteAddress());
+        LOG.atDebug().addKeyValue("node", self).log("accepted connection from {} at {}, protocol version {}",
+                remote, ctx.channel().remoteAddress(), version);
+    }
+
+    /** The newest version the dialler speaks: a dialler that names none speaks only its protocol_version. */
+    private static int newestOf(Wire.Hello hello) {
+        return Math.max(hello.getProtocolVersion(), hello.getMaxProtocolVersion());
     }
 
     /** Why a Hello is refused, or null if it is acceptable. */
     private String helloProblem(ChannelHandlerContext context, Wire.Hello hello) {
-        if (hello.getProtocolVersion() != WireProtocol.PROTOCOL_VERSION) {
-            return "protocol version " + hello.getProtocolVersion() + " is not supported; this node ("
-                    + self + ") speaks version " + WireProtocol.PROTOCOL_VERSION;
+        if (WireProtocol.newestCommon(hello.getProtocolVersion(), newestOf(hello), options.minProtocolVersion(),
+                options.maxProtocolVersion()) < 0) {
+            return "no common wire protocol version: " + hello.getFrom() + " speaks "
+                    + WireProtocol.range(hello.getProtocolVersion(), newestOf(hello)) + ", this node (" + self
+                    + ") speaks " + WireProtocol.range(options.minProtocolVersion(), options.maxProtocolVersion())
+                    + "; upgrade the older node";
         }
         if (!hello.getClusterName().equals(options.clusterName())) {
             return "cluster name '" + hello.getClusterName() + "' does not match this node's cluster '"
@@ -121,7 +131,8 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
                 .log("refusing connection from {}: {}", ctx.channel().remoteAddress(), reason);
         ctx.writeAndFlush(Wire.Frame.newBuilder().setHelloReply(Wire.HelloReply.newBuilder()
                         .setAccepted(false)
-                        .setProtocolVersion(WireProtocol.PROTOCOL_VERSION)
+                        .setProtocolVersion(options.maxProtocolVersion())
+                        .setMinProtocolVersion(options.minProtocolVersion())
                         .setNodeId(self.value())
                         .setReason(reason)).build())
                 .addListener(ChannelFutureListener.CLOSE);

@@ -14,8 +14,11 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.util.NetUtil;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -48,6 +51,7 @@ final class PeerLink {
     private final NodeId self;
     private final NodeId peer;
     private final InetSocketAddress address;
+    private final HostResolver resolver;
     private final TransportOptions options;
     private final Counters counters;
     private final EventLoop loop;
@@ -68,6 +72,8 @@ final class PeerLink {
     private volatile boolean closed;
     /** Mirrors handshakeDone for readers on other threads (metrics, status). */
     private volatile boolean connected;
+    /** The version the current (or last) connection speaks, agreed at its handshake. */
+    private volatile int protocolVersion;
 
     // Confined to loop.
     private Channel channel;
@@ -76,10 +82,11 @@ final class PeerLink {
     private ScheduledFuture<?> reconnectTimer;
 
     PeerLink(NodeId self, NodeId peer, InetSocketAddress address, TransportOptions options, Counters counters,
-             EventLoop loop) {
+             EventLoop loop, HostResolver resolver) {
         this.self = self;
         this.peer = peer;
         this.address = address;
+        this.resolver = resolver;
         this.options = options;
         this.counters = counters;
         this.loop = loop;
@@ -95,6 +102,10 @@ final class PeerLink {
 
     boolean connected() {
         return connected;
+    }
+
+    int protocolVersion() {
+        return protocolVersion;
     }
 
     int queuedMessages() {
@@ -216,7 +227,11 @@ final class PeerLink {
             if (message == null) {
                 break;
             }
-            Wire.Frame frame = WireCodec.toFrame(message);
+            if (!WireCodec.carries(message, protocolVersion)) {
+                counters.droppedUnknownType.increment(); // the peer's version does not know it
+                continue;
+            }
+            Wire.Frame frame = WireCodec.toFrame(message, protocolVersion);
             if (frame.getSerializedSize() > options.maxFrameBytes()) {
                 counters.droppedOversize.increment();
                 LOG.atError().addKeyValue("node", self)
@@ -255,7 +270,61 @@ final class PeerLink {
         // Otherwise the queue is empty or the channel unwritable; channelWritabilityChanged drains again.
     }
 
+    /**
+     * Dials the peer: at once when its address is an IP literal; a name is looked up again first, off the event
+     * loop (a slow DNS server must not stall the node work that shares the loop), so every reconnect after a
+     * failure goes to wherever the name points now.
+     */
     private void connect() {
+        if (closed) {
+            return;
+        }
+        String host = address.getHostString();
+        if (NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host)) {
+            dial(address.isUnresolved() ? new InetSocketAddress(host, address.getPort()) : address);
+            return;
+        }
+        try {
+            GlobalEventExecutor.INSTANCE.execute(() -> resolveThenDial(host));
+        } catch (RejectedExecutionException e) {
+            scheduleReconnect();
+        }
+    }
+
+    /** Runs off the event loop. */
+    private void resolveThenDial(String host) {
+        InetSocketAddress target;
+        try {
+            target = new InetSocketAddress(resolver.resolve(host), address.getPort());
+        } catch (UnknownHostException | RuntimeException e) {
+            runOnLoop(() -> unresolved(e));
+            return;
+        }
+        runOnLoop(() -> dial(target));
+    }
+
+    private void runOnLoop(Runnable task) {
+        try {
+            loop.execute(task);
+        } catch (RejectedExecutionException e) {
+            closed = true; // the transport closed meanwhile
+        }
+    }
+
+    private void unresolved(Exception cause) {
+        if (closed) {
+            return;
+        }
+        // Loud once per outage, then quiet, as for a refused dial.
+        Level level = consecutiveFailures == 0 ? Level.WARN : Level.DEBUG;
+        LOG.atLevel(level).addKeyValue("node", self)
+                .log("cannot resolve {}'s host {} ({}); retrying with backoff up to {} ms", peer,
+                        address.getHostString(), cause.toString(), options.reconnectMaxMillis());
+        consecutiveFailures++;
+        scheduleReconnect();
+    }
+
+    private void dial(InetSocketAddress target) {
         if (closed) {
             return;
         }
@@ -279,13 +348,13 @@ final class PeerLink {
                                 new DialerHandler());
                     }
                 });
-        ChannelFuture connecting = bootstrap.connect(address);
+        ChannelFuture connecting = bootstrap.connect(target);
         connecting.addListener((ChannelFutureListener) future -> {
             if (!future.isSuccess() && !closed) {
                 // Loud once per outage, then quiet: the peer may be down for a long time.
                 Level level = consecutiveFailures == 0 ? Level.WARN : Level.DEBUG;
                 LOG.atLevel(level).addKeyValue("node", self)
-                        .log("cannot reach {} at {} ({}); retrying with backoff up to {} ms", peer, address,
+                        .log("cannot reach {} at {} ({}); retrying with backoff up to {} ms", peer, target,
                                 future.cause(), options.reconnectMaxMillis());
             }
         });
@@ -311,6 +380,10 @@ final class PeerLink {
             LOG.atWarn().addKeyValue("node", self).log("connection to {} at {} lost; reconnecting", peer, address);
         }
         consecutiveFailures++;
+        scheduleReconnect();
+    }
+
+    private void scheduleReconnect() {
         long delayMillis = Backoff.delayMillis(consecutiveFailures, options.reconnectInitialMillis(),
                 options.reconnectMaxMillis(), ThreadLocalRandom.current().nextDouble());
         counters.reconnects.increment();
@@ -351,8 +424,10 @@ final class PeerLink {
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
+            // protocol_version is the oldest spoken: an acceptor that speaks only version 1 checks it for equality.
             ctx.writeAndFlush(Wire.Frame.newBuilder().setHello(Wire.Hello.newBuilder()
-                    .setProtocolVersion(WireProtocol.PROTOCOL_VERSION)
+                    .setProtocolVersion(options.minProtocolVersion())
+                    .setMaxProtocolVersion(options.maxProtocolVersion())
                     .setClusterName(options.clusterName())
                     .setFrom(self.value())
                     .setTo(peer.value())).build(), ctx.voidPromise());
@@ -384,6 +459,15 @@ final class PeerLink {
                 ctx.close();
                 return;
             }
+            int version = reply.getProtocolVersion();
+            if (version < options.minProtocolVersion() || version > options.maxProtocolVersion()) {
+                counters.handshakesRefused.increment();
+                LOG.atError().addKeyValue("node", self).log("refusing {} at {}: it chose wire protocol version {},"
+                        + " this node speaks {}; upgrade the older node", peer, address, version,
+                        WireProtocol.range(options.minProtocolVersion(), options.maxProtocolVersion()));
+                ctx.close();
+                return;
+            }
             String mismatch = PeerIdentity.mismatch(ctx, peer, address);
             if (mismatch != null) {
                 counters.handshakesRefused.increment();
@@ -391,7 +475,7 @@ final class PeerLink {
                 ctx.close();
                 return;
             }
-            onHandshakeAccepted(ctx.channel());
+            onHandshakeAccepted(ctx.channel(), version);
         }
 
         @Override
@@ -419,15 +503,17 @@ final class PeerLink {
         }
     }
 
-    private void onHandshakeAccepted(Channel ch) {
+    private void onHandshakeAccepted(Channel ch, int version) {
         if (channel != ch) {
             return;
         }
+        protocolVersion = version;
         handshakeDone = true;
         connected = true;
         consecutiveFailures = 0;
         counters.connectionsEstablished.increment();
-        LOG.atInfo().addKeyValue("node", self).log("connected to {} at {}", peer, address);
+        LOG.atInfo().addKeyValue("node", self)
+                .log("connected to {} at {} (wire protocol version {})", peer, address, version);
         drain();
     }
 }

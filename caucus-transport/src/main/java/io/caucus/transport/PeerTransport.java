@@ -48,6 +48,7 @@ public final class PeerTransport implements AutoCloseable {
     private final NodeId self;
     private final InetSocketAddress listenAddress;
     private final TransportOptions options;
+    private final HostResolver resolver;
     private final InboundHandler inbound;
     private final Counters counters = new Counters();
     private final EventLoopGroup group;
@@ -68,6 +69,7 @@ public final class PeerTransport implements AutoCloseable {
         this.self = builder.self;
         this.listenAddress = Objects.requireNonNull(builder.listenAddress, "listenAddress is required");
         this.options = builder.options;
+        this.resolver = builder.resolver;
         this.inbound = Objects.requireNonNull(builder.inbound, "inboundHandler is required");
         this.group = NettyIo.newGroup(options.ioThreads(), new DefaultThreadFactory(builder.threadName, true));
         this.accepted = new DefaultChannelGroup(eventLoop(), true);
@@ -235,6 +237,13 @@ public final class PeerTransport implements AutoCloseable {
         return link != null && link.connected();
     }
 
+    /** The wire protocol version of the connection to {@code peer}, while it is connected. */
+    public java.util.OptionalInt protocolVersion(NodeId peer) {
+        PeerLink link = links.get(peer);
+        return link != null && link.connected() ? java.util.OptionalInt.of(link.protocolVersion())
+                : java.util.OptionalInt.empty();
+    }
+
     public NodeId self() {
         return self;
     }
@@ -323,7 +332,7 @@ public final class PeerTransport implements AutoCloseable {
     }
 
     private PeerLink newLink(NodeId peer, InetSocketAddress address) {
-        return new PeerLink(self, peer, address, options, counters, group.next());
+        return new PeerLink(self, peer, address, options, counters, group.next(), resolver);
     }
 
     /** Builds a {@link PeerTransport}; listenAddress and inboundHandler are required. */
@@ -334,6 +343,7 @@ public final class PeerTransport implements AutoCloseable {
         private TransportOptions options = TransportOptions.defaults();
         private InboundHandler inbound;
         private String threadName;
+        private HostResolver resolver = HostResolver.SYSTEM;
 
         private Builder(NodeId self) {
             this.self = Objects.requireNonNull(self, "self");
@@ -372,6 +382,12 @@ public final class PeerTransport implements AutoCloseable {
 
         public Builder options(TransportOptions value) {
             this.options = Objects.requireNonNull(value, "options");
+            return this;
+        }
+
+        /** Looks up peers given by host name, before every dial; {@link HostResolver#SYSTEM} by default. */
+        public Builder hostResolver(HostResolver value) {
+            this.resolver = Objects.requireNonNull(value, "hostResolver");
             return this;
         }
 

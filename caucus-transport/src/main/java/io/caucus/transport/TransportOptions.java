@@ -26,12 +26,15 @@ import io.caucus.transport.tls.TlsSource;
  * @param tls                     mutual TLS on every connection, or null for plaintext: both ends present a
  *                                certificate chaining to the source's ca, and each checks that the other's names
  *                                the member it claims to be (its id, or the host of its address)
+ * @param minProtocolVersion      the oldest wire protocol version this node speaks (see {@link WireProtocol})
+ * @param maxProtocolVersion      the newest; a connection speaks the newest both ends hold, and peers without
+ *                                a common version are refused. Narrowed only to test mixed versions
  */
 public record TransportOptions(String clusterName, int maxFrameBytes, int maxQueuedMessages, long maxQueuedBytes,
                                int writeBufferHighBytes, int writeBufferLowBytes,
                                long reconnectInitialMillis, long reconnectMaxMillis, int connectTimeoutMillis,
                                long handshakeTimeoutMillis, long shutdownTimeoutMillis, int ioThreads,
-                               TlsSource tls) {
+                               TlsSource tls, int minProtocolVersion, int maxProtocolVersion) {
 
     public static final int DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
@@ -52,6 +55,22 @@ public record TransportOptions(String clusterName, int maxFrameBytes, int maxQue
         require(shutdownTimeoutMillis >= 0, "shutdownTimeoutMillis must not be negative: " + shutdownTimeoutMillis);
         require(ioThreads >= 1, "ioThreads must be positive: " + ioThreads);
         require(tls == null || tls.files().ca() != null, "peer TLS needs a ca to check the other end against");
+        require(WireProtocol.MIN_PROTOCOL_VERSION <= minProtocolVersion && minProtocolVersion <= maxProtocolVersion
+                && maxProtocolVersion <= WireProtocol.PROTOCOL_VERSION, "protocol versions "
+                + WireProtocol.range(minProtocolVersion, maxProtocolVersion) + " are not within what this build"
+                + " speaks (" + WireProtocol.range(WireProtocol.MIN_PROTOCOL_VERSION, WireProtocol.PROTOCOL_VERSION)
+                + ")");
+    }
+
+    /** Every protocol version this build speaks. */
+    public TransportOptions(String clusterName, int maxFrameBytes, int maxQueuedMessages, long maxQueuedBytes,
+                            int writeBufferHighBytes, int writeBufferLowBytes, long reconnectInitialMillis,
+                            long reconnectMaxMillis, int connectTimeoutMillis, long handshakeTimeoutMillis,
+                            long shutdownTimeoutMillis, int ioThreads, TlsSource tls) {
+        this(clusterName, maxFrameBytes, maxQueuedMessages, maxQueuedBytes, writeBufferHighBytes, writeBufferLowBytes,
+                reconnectInitialMillis, reconnectMaxMillis, connectTimeoutMillis, handshakeTimeoutMillis,
+                shutdownTimeoutMillis, ioThreads, tls, WireProtocol.MIN_PROTOCOL_VERSION,
+                WireProtocol.PROTOCOL_VERSION);
     }
 
     /** Plaintext options. */
@@ -79,45 +98,59 @@ public record TransportOptions(String clusterName, int maxFrameBytes, int maxQue
     public TransportOptions withClusterName(String value) {
         return new TransportOptions(value, maxFrameBytes, maxQueuedMessages, maxQueuedBytes, writeBufferHighBytes,
                 writeBufferLowBytes, reconnectInitialMillis, reconnectMaxMillis, connectTimeoutMillis,
-                handshakeTimeoutMillis, shutdownTimeoutMillis, ioThreads, tls);
+                handshakeTimeoutMillis, shutdownTimeoutMillis, ioThreads, tls, minProtocolVersion,
+                maxProtocolVersion);
     }
 
     /** Sets maxFrameBytes, raising maxQueuedBytes to match if it would fall below. */
     public TransportOptions withMaxFrameBytes(int value) {
         return new TransportOptions(clusterName, value, maxQueuedMessages, Math.max(maxQueuedBytes, value),
                 writeBufferHighBytes, writeBufferLowBytes, reconnectInitialMillis, reconnectMaxMillis,
-                connectTimeoutMillis, handshakeTimeoutMillis, shutdownTimeoutMillis, ioThreads, tls);
+                connectTimeoutMillis, handshakeTimeoutMillis, shutdownTimeoutMillis, ioThreads, tls,
+                minProtocolVersion, maxProtocolVersion);
     }
 
     public TransportOptions withQueueBounds(int messages, long bytes) {
         return new TransportOptions(clusterName, maxFrameBytes, messages, bytes, writeBufferHighBytes,
                 writeBufferLowBytes, reconnectInitialMillis, reconnectMaxMillis, connectTimeoutMillis,
-                handshakeTimeoutMillis, shutdownTimeoutMillis, ioThreads, tls);
+                handshakeTimeoutMillis, shutdownTimeoutMillis, ioThreads, tls, minProtocolVersion,
+                maxProtocolVersion);
     }
 
     public TransportOptions withReconnectBackoff(long initialMillis, long maxMillis) {
         return new TransportOptions(clusterName, maxFrameBytes, maxQueuedMessages, maxQueuedBytes,
                 writeBufferHighBytes, writeBufferLowBytes, initialMillis, maxMillis, connectTimeoutMillis,
-                handshakeTimeoutMillis, shutdownTimeoutMillis, ioThreads, tls);
+                handshakeTimeoutMillis, shutdownTimeoutMillis, ioThreads, tls, minProtocolVersion,
+                maxProtocolVersion);
     }
 
     public TransportOptions withHandshakeTimeoutMillis(long value) {
         return new TransportOptions(clusterName, maxFrameBytes, maxQueuedMessages, maxQueuedBytes,
                 writeBufferHighBytes, writeBufferLowBytes, reconnectInitialMillis, reconnectMaxMillis,
-                connectTimeoutMillis, value, shutdownTimeoutMillis, ioThreads, tls);
+                connectTimeoutMillis, value, shutdownTimeoutMillis, ioThreads, tls, minProtocolVersion,
+                maxProtocolVersion);
     }
 
     public TransportOptions withIoThreads(int value) {
         return new TransportOptions(clusterName, maxFrameBytes, maxQueuedMessages, maxQueuedBytes,
                 writeBufferHighBytes, writeBufferLowBytes, reconnectInitialMillis, reconnectMaxMillis,
-                connectTimeoutMillis, handshakeTimeoutMillis, shutdownTimeoutMillis, value, tls);
+                connectTimeoutMillis, handshakeTimeoutMillis, shutdownTimeoutMillis, value, tls,
+                minProtocolVersion, maxProtocolVersion);
     }
 
     /** Mutual TLS with {@code value}'s material (null: plaintext). */
     public TransportOptions withTls(TlsSource value) {
         return new TransportOptions(clusterName, maxFrameBytes, maxQueuedMessages, maxQueuedBytes,
                 writeBufferHighBytes, writeBufferLowBytes, reconnectInitialMillis, reconnectMaxMillis,
-                connectTimeoutMillis, handshakeTimeoutMillis, shutdownTimeoutMillis, ioThreads, value);
+                connectTimeoutMillis, handshakeTimeoutMillis, shutdownTimeoutMillis, ioThreads, value,
+                minProtocolVersion, maxProtocolVersion);
+    }
+
+    /** Speaks only versions {@code min} to {@code max} of what this build speaks (to test mixed versions). */
+    public TransportOptions withProtocolVersions(int min, int max) {
+        return new TransportOptions(clusterName, maxFrameBytes, maxQueuedMessages, maxQueuedBytes,
+                writeBufferHighBytes, writeBufferLowBytes, reconnectInitialMillis, reconnectMaxMillis,
+                connectTimeoutMillis, handshakeTimeoutMillis, shutdownTimeoutMillis, ioThreads, tls, min, max);
     }
 
     private static void require(boolean condition, String message) {

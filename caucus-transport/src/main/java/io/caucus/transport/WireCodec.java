@@ -14,14 +14,18 @@ import io.caucus.core.message.HeartbeatResponse;
 import io.caucus.core.message.InstallSnapshot;
 import io.caucus.core.message.InstallSnapshotResponse;
 import io.caucus.core.message.RaftMessage;
+import io.caucus.core.message.ReadIndexRequest;
+import io.caucus.core.message.ReadIndexResponse;
 import io.caucus.core.message.RequestVote;
 import io.caucus.core.message.RequestVoteResponse;
 import io.caucus.core.message.TimeoutNow;
 import io.caucus.transport.proto.Wire;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -41,6 +45,20 @@ public final class WireCodec {
     }
 
     public static Wire.Frame toFrame(RaftMessage message) {
+        return toFrame(message, WireProtocol.PROTOCOL_VERSION);
+    }
+
+    /**
+     * True if protocol {@code version} carries {@code message}'s type: a peer speaking an older version would not
+     * know it (the sender drops it and counts it as {@code droppedUnknownType}).
+     */
+    public static boolean carries(RaftMessage message, int version) {
+        return version >= WireProtocol.FOLLOWER_READS_VERSION
+                || !(message instanceof ReadIndexRequest || message instanceof ReadIndexResponse);
+    }
+
+    /** The frame for {@code message} in protocol {@code version}: before version 2, without member addresses. */
+    public static Wire.Frame toFrame(RaftMessage message, int version) {
         Wire.Frame.Builder frame = Wire.Frame.newBuilder();
         switch (message) {
             case RequestVote m -> frame.setRequestVote(Wire.RequestVote.newBuilder()
@@ -63,7 +81,13 @@ public final class WireCodec {
                     .setReadRound(m.readRound()));
             case TimeoutNow m -> frame.setTimeoutNow(Wire.TimeoutNow.newBuilder()
                     .setFrom(m.from().value()).setTo(m.to().value()).setTerm(m.term()));
-            case InstallSnapshot m -> frame.setInstallSnapshot(installSnapshot(m));
+            case ReadIndexRequest m -> frame.setReadIndexRequest(Wire.ReadIndexRequest.newBuilder()
+                    .setFrom(m.from().value()).setTo(m.to().value()).setTerm(m.term())
+                    .setRequestId(m.requestId()));
+            case ReadIndexResponse m -> frame.setReadIndexResponse(Wire.ReadIndexResponse.newBuilder()
+                    .setFrom(m.from().value()).setTo(m.to().value()).setTerm(m.term())
+                    .setRequestId(m.requestId()).setConfirmed(m.confirmed()).setReadIndex(m.readIndex()));
+            case InstallSnapshot m -> frame.setInstallSnapshot(installSnapshot(m, version));
             case InstallSnapshotResponse m -> frame.setInstallSnapshotResponse(
                     Wire.InstallSnapshotResponse.newBuilder()
                             .setFrom(m.from().value()).setTo(m.to().value()).setTerm(m.term())
@@ -87,6 +111,8 @@ public final class WireCodec {
             case HEARTBEAT -> heartbeat(frame.getHeartbeat());
             case HEARTBEAT_RESPONSE -> heartbeatResponse(frame.getHeartbeatResponse());
             case TIMEOUT_NOW -> timeoutNow(frame.getTimeoutNow());
+            case READ_INDEX_REQUEST -> readIndexRequest(frame.getReadIndexRequest());
+            case READ_INDEX_RESPONSE -> readIndexResponse(frame.getReadIndexResponse());
             case INSTALL_SNAPSHOT -> installSnapshot(frame.getInstallSnapshot());
             case INSTALL_SNAPSHOT_RESPONSE -> installSnapshotResponse(frame.getInstallSnapshotResponse());
             case HELLO, HELLO_REPLY -> throw new WireFormatException(
@@ -117,6 +143,8 @@ public final class WireCodec {
             case Heartbeat m -> 0;
             case HeartbeatResponse m -> 0;
             case TimeoutNow m -> 0;
+            case ReadIndexRequest m -> 0;
+            case ReadIndexResponse m -> 0;
             case InstallSnapshot m -> 0; // metadata only: the data is streamed apart
             case InstallSnapshotResponse m -> 0;
         };
@@ -206,13 +234,27 @@ public final class WireCodec {
                 m.getTerm());
     }
 
-    private static Wire.InstallSnapshot.Builder installSnapshot(InstallSnapshot m) {
+    private static ReadIndexRequest readIndexRequest(Wire.ReadIndexRequest m) {
+        return new ReadIndexRequest(nodeId("ReadIndexRequest.from", m.getFrom()),
+                nodeId("ReadIndexRequest.to", m.getTo()), m.getTerm(), m.getRequestId());
+    }
+
+    private static ReadIndexResponse readIndexResponse(Wire.ReadIndexResponse m) {
+        return new ReadIndexResponse(nodeId("ReadIndexResponse.from", m.getFrom()),
+                nodeId("ReadIndexResponse.to", m.getTo()), m.getTerm(), m.getRequestId(), m.getConfirmed(),
+                m.getReadIndex());
+    }
+
+    private static Wire.InstallSnapshot.Builder installSnapshot(InstallSnapshot m, int version) {
         SnapshotMetadata snapshot = m.snapshot();
         ClusterConfiguration configuration = snapshot.configuration();
         Wire.Configuration.Builder wireConfiguration = Wire.Configuration.newBuilder();
         configuration.voters().forEach(id -> wireConfiguration.addVoters(id.value()));
         configuration.outgoingVoters().forEach(id -> wireConfiguration.addOutgoingVoters(id.value()));
         configuration.learners().forEach(id -> wireConfiguration.addLearners(id.value()));
+        if (version >= 2) {
+            configuration.addresses().forEach((id, address) -> wireConfiguration.putAddresses(id.value(), address));
+        }
         return Wire.InstallSnapshot.newBuilder()
                 .setFrom(m.from().value()).setTo(m.to().value()).setTerm(m.term())
                 .setLastIncludedIndex(snapshot.lastIncludedIndex()).setLastIncludedTerm(snapshot.lastIncludedTerm())
@@ -227,13 +269,24 @@ public final class WireCodec {
             ClusterConfiguration configuration = new ClusterConfiguration(
                     nodeIds("InstallSnapshot.configuration.voters", wire.getVotersList()),
                     nodeIds("InstallSnapshot.configuration.outgoing_voters", wire.getOutgoingVotersList()),
-                    nodeIds("InstallSnapshot.configuration.learners", wire.getLearnersList()));
+                    nodeIds("InstallSnapshot.configuration.learners", wire.getLearnersList()),
+                    addresses(wire.getAddressesMap()));
+            if (configuration.addresses().size() != wire.getAddressesCount()) {
+                throw new WireFormatException("invalid snapshot in InstallSnapshot: an address is given for a node"
+                        + " that is not a member");
+            }
             SnapshotMetadata snapshot = new SnapshotMetadata(m.getLastIncludedIndex(), m.getLastIncludedTerm(),
                     configuration);
             return new InstallSnapshot(from, to, m.getTerm(), snapshot);
         } catch (IllegalArgumentException e) {
             throw new WireFormatException("invalid snapshot in InstallSnapshot: " + e.getMessage(), e);
         }
+    }
+
+    private static Map<NodeId, String> addresses(Map<String, String> wire) {
+        Map<NodeId, String> addresses = new TreeMap<>();
+        wire.forEach((id, address) -> addresses.put(nodeId("InstallSnapshot.configuration.addresses", id), address));
+        return addresses;
     }
 
     private static Set<NodeId> nodeIds(String field, List<String> values) {

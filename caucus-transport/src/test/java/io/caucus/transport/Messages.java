@@ -12,6 +12,8 @@ import io.caucus.core.message.HeartbeatResponse;
 import io.caucus.core.message.InstallSnapshot;
 import io.caucus.core.message.InstallSnapshotResponse;
 import io.caucus.core.message.RaftMessage;
+import io.caucus.core.message.ReadIndexRequest;
+import io.caucus.core.message.ReadIndexResponse;
 import io.caucus.core.message.RequestVote;
 import io.caucus.core.message.RequestVoteResponse;
 import io.caucus.core.message.TimeoutNow;
@@ -37,6 +39,8 @@ final class Messages {
                 new Heartbeat(from, to, 7, 39, 12),
                 new HeartbeatResponse(from, to, 7, 12),
                 new TimeoutNow(from, to, 7),
+                new ReadIndexRequest(from, to, 7, 99),
+                new ReadIndexResponse(from, to, 7, 99, true, 42),
                 new InstallSnapshot(from, to, 7, new SnapshotMetadata(38, 6, new ClusterConfiguration(
                         Set.of(NodeId.of("a"), NodeId.of("b")), Set.of(NodeId.of("c")), Set.of(NodeId.of("d"))))),
                 new InstallSnapshotResponse(from, to, 7, 38, true));

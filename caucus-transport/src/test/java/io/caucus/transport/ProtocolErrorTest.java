@@ -39,8 +39,9 @@ class ProtocolErrorTest {
             Wire.HelloReply reply = raw.handshake(RawPeer.hello(99, "caucus", "raw", "b"));
             assertThat(reply.getAccepted()).isFalse();
             assertThat(reply.getProtocolVersion()).isEqualTo(WireProtocol.PROTOCOL_VERSION);
-            assertThat(reply.getReason()).contains("protocol version 99 is not supported")
-                    .contains("speaks version " + WireProtocol.PROTOCOL_VERSION);
+            assertThat(reply.getMinProtocolVersion()).isEqualTo(WireProtocol.MIN_PROTOCOL_VERSION);
+            assertThat(reply.getReason()).contains("no common wire protocol version: raw speaks 99, this node (b)"
+                    + " speaks " + WireProtocol.MIN_PROTOCOL_VERSION + ".." + WireProtocol.PROTOCOL_VERSION);
             assertThat(raw.closedByPeer()).isTrue();
         }
         assertThat(b.transport().metrics().handshakesRefused()).isEqualTo(1);
@@ -82,15 +83,35 @@ class ProtocolErrorTest {
         assertThat(a.transport().metrics().connectionsEstablished()).isZero();
     }
 
+    /**
+     * A prefix claiming 1 GiB closes the connection before anything is allocated for the frame: while the second such
+     * peer connects and is refused (the first loads the classes involved), every thread of this JVM together
+     * allocates less than {@link #REFUSAL_ALLOCATION_BOUND_BYTES}.
+     */
     @Test
     void oversizeFrameClosesTheConnectionWithACount() throws Exception {
         Node b = fixture.start("b", FAST.withMaxFrameBytes(4096));
-        try (RawPeer raw = connectedRawPeer(b)) {
-            raw.writeRaw(1 << 30, new byte[16]);
-            assertThat(raw.closedByPeer()).isTrue();
+        long allocated = 0;
+        for (int refused = 1; refused <= 2; refused++) {
+            long allocatedBefore = allocatedByEveryThread();
+            try (RawPeer raw = connectedRawPeer(b)) {
+                raw.writeRaw(1 << 30, new byte[16]);
+                assertThat(raw.closedByPeer()).isTrue();
+            }
+            long expected = refused;
+            await("oversize frame counted", () -> b.transport().metrics().oversizeFramesRejected() == expected,
+                    b.transport()::metrics);
+            allocated = allocatedByEveryThread() - allocatedBefore;
         }
-        await("oversize frame counted", () -> b.transport().metrics().oversizeFramesRejected() == 1,
-                b.transport()::metrics);
+        assertThat(allocated).isLessThan(REFUSAL_ALLOCATION_BOUND_BYTES);
+    }
+
+    /** A few copies of what was sent, with the handshake and the JVM's housekeeping: far below the 1 GiB claimed. */
+    private static final long REFUSAL_ALLOCATION_BOUND_BYTES = 1 << 20;
+
+    private static long allocatedByEveryThread() {
+        return ((com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean())
+                .getTotalThreadAllocatedBytes();
     }
 
     @Test

@@ -44,10 +44,15 @@ final class TransportFixture implements AutoCloseable {
     }
 
     Node start(String id, TransportOptions options, int port) {
+        return start(id, options, port, HostResolver.SYSTEM);
+    }
+
+    Node start(String id, TransportOptions options, int port, HostResolver resolver) {
         Queue<RaftMessage> received = new ConcurrentLinkedQueue<>();
         PeerTransport transport = PeerTransport.builder(NodeId.of(id))
                 .listenAddress(new InetSocketAddress("127.0.0.1", port))
                 .options(options)
+                .hostResolver(resolver)
                 .inboundHandler(received::add)
                 .build();
         transports.add(transport);

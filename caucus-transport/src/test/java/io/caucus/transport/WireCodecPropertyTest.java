@@ -15,6 +15,8 @@ import io.caucus.core.message.TimeoutNow;
 import io.caucus.core.message.InstallSnapshot;
 import io.caucus.core.message.InstallSnapshotResponse;
 import io.caucus.core.message.RaftMessage;
+import io.caucus.core.message.ReadIndexRequest;
+import io.caucus.core.message.ReadIndexResponse;
 import io.caucus.core.message.RequestVote;
 import io.caucus.core.message.RequestVoteResponse;
 import io.caucus.transport.proto.Wire;
@@ -42,7 +44,7 @@ class WireCodecPropertyTest {
     Arbitrary<RaftMessage> messages() {
         return Arbitraries.oneOf(requestVotes(), requestVoteResponses(), appendEntries(), appendEntriesResponses(),
                 heartbeats(), heartbeatResponses(), timeoutNows(), installSnapshots(),
-                installSnapshotResponses());
+                installSnapshotResponses(), readIndexRequests(), readIndexResponses());
     }
 
     private static Arbitrary<NodeId> nodeIds() {
@@ -103,15 +105,26 @@ class WireCodecPropertyTest {
         return Combinators.combine(nodeIds(), nodeIds(), numbers()).as(TimeoutNow::new);
     }
 
-    /** Disjoint voters, outgoing voters and learners, as ClusterConfiguration requires. */
+    private static Arbitrary<RaftMessage> readIndexRequests() {
+        return Combinators.combine(nodeIds(), nodeIds(), numbers(), numbers()).as(ReadIndexRequest::new);
+    }
+
+    private static Arbitrary<RaftMessage> readIndexResponses() {
+        return Combinators.combine(nodeIds(), nodeIds(), numbers(), numbers(), flags(), numbers())
+                .as(ReadIndexResponse::new);
+    }
+
+    /** Disjoint voters, outgoing voters and learners, as ClusterConfiguration requires; some with addresses. */
     private static Arbitrary<ClusterConfiguration> configurations() {
         return Combinators.combine(nodeIds().set().ofMinSize(1).ofMaxSize(5), nodeIds().set().ofMaxSize(5),
-                        nodeIds().set().ofMaxSize(5))
-                .as((voters, outgoing, learners) -> {
+                        nodeIds().set().ofMaxSize(5), Arbitraries.strings().ofMaxLength(30))
+                .as((voters, outgoing, learners, address) -> {
                     Set<NodeId> disjointLearners = new HashSet<>(learners);
                     disjointLearners.removeAll(voters);
                     disjointLearners.removeAll(outgoing);
-                    return new ClusterConfiguration(voters, outgoing, disjointLearners);
+                    ClusterConfiguration configuration = new ClusterConfiguration(voters, outgoing, disjointLearners);
+                    return address.isEmpty() ? configuration
+                            : configuration.withAddress(voters.iterator().next(), address);
                 });
     }
 

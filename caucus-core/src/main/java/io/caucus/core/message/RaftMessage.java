@@ -8,7 +8,7 @@ import io.caucus.core.NodeId;
  */
 public sealed interface RaftMessage
         permits RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse, Heartbeat, HeartbeatResponse,
-                TimeoutNow, InstallSnapshot, InstallSnapshotResponse {
+                TimeoutNow, InstallSnapshot, InstallSnapshotResponse, ReadIndexRequest, ReadIndexResponse {
 
     NodeId from();
 

@@ -98,7 +98,8 @@ public final class ClusterView {
     record NodeView(String id, String role, long term, String leader, long commit, long applied, long lastIndex,
                     List<String> voters, List<String> outgoingVoters, List<String> learners,
                     Map<String, AdminHttpServer.Follower> followers, long writes, long reads, long forwarded,
-                    long logSyncs, List<Double> fsyncBoundsSeconds, List<Long> fsyncCumulative) {
+                    long logSyncs, List<Double> fsyncBoundsSeconds, List<Long> fsyncCumulative,
+                    long snapshotsTaken, long snapshotsInstalled) {
     }
 
     /** One member as the serving node sees it at this moment: its view, or down with the reason. */
@@ -131,7 +132,8 @@ public final class ClusterView {
                 MembershipJson.ids(now.configuration().outgoingVoters()),
                 MembershipJson.ids(now.configuration().learners()), followers,
                 metrics.requestsOfKind("write"), metrics.requestsOfKind("read"), metrics.requestsOfKind("forwarded"),
-                runtime == null ? 0 : runtime.logSyncs(), bounds, cumulative);
+                runtime == null ? 0 : runtime.logSyncs(), bounds, cumulative,
+                runtime == null ? 0 : runtime.snapshotsTaken(), runtime == null ? 0 : runtime.snapshotsInstalled());
     }
 
     /**

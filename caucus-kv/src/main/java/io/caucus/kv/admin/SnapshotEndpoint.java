@@ -26,7 +26,8 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>{@code GET /backup}: a consistent copy of the whole key-value state, for {@code caucus backup}. The node first
  * does a linearizable read (ReadIndex, thesis §6.4), so the snapshot it then takes holds every write acknowledged
- * before the request (reads are confirmed on the leader: elsewhere it answers 421 {@code NOTLEADER}); then it streams the snapshot's data, with its index and
+ * before the request (a follower confirms the read with its leader, thesis §6.4.1; one whose leader's wire protocol
+ * is too old for that answers 421 {@code NOTLEADER}); then it streams the snapshot's data, with its index and
  * term in the headers {@code X-Caucus-Snapshot-Index} and {@code X-Caucus-Snapshot-Term}. Refusals before the
  * data starts are JSON as above (503 {@code NOLEADER} when no leader confirms the read); a failure while
  * streaming cuts the answer short, which the client sees as an incomplete body.
@@ -101,8 +102,8 @@ public final class SnapshotEndpoint {
         } catch (ExecutionException e) {
             throw switch (e.getCause()) {
                 case ShutdownException shutdown -> new Failure(503, "SHUTDOWN", "the node is shutting down");
-                case NotLeaderException notLeader -> new Failure(421, "NOTLEADER", node.id() + " does not lead "
-                        + "(a backup is taken on the leader, where reads are confirmed); the leader is "
+                case NotLeaderException notLeader -> new Failure(421, "NOTLEADER", node.id() + " cannot confirm a read with its leader "
+                        + "(ask the leader instead); the leader is "
                         + (notLeader.leader() == null ? "unknown" : notLeader.leader().value()));
                 case CaucusException refused -> new Failure(503, "NOLEADER",
                         "no leader confirmed a linearizable read, so a backup now could miss writes: " + refused.getMessage());

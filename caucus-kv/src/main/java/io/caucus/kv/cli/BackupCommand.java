@@ -22,13 +22,13 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code caucus backup --config FILE OUT}: a consistent copy of the whole key-value state, taken on the leader
- * after a linearizable read (so it holds every write acknowledged before the command started), written to OUT.
- * Asks the nodes in turn until the leader answers. Exit code 0 once OUT is whole and durable, 1 otherwise (no OUT
+ * {@code caucus backup --config FILE OUT}: a consistent copy of the whole key-value state, taken on the first node
+ * that confirms a linearizable read (so it holds every write acknowledged before the command started; a follower
+ * confirms it with its leader, thesis §6.4.1), written to OUT. Asks the nodes in turn until one answers. Exit code 0 once OUT is whole and durable, 1 otherwise (no OUT
  * is left behind then).
  */
 @Command(name = "backup", mixinStandardHelpOptions = true,
-        description = {"Write a consistent copy of the whole key-value state to a file (taken on the leader).",
+        description = {"Write a consistent copy of the whole key-value state to a file (taken on the first node that confirms a linearizable read).",
                 "Restore it into a new cluster with 'caucus restore'."})
 final class BackupCommand implements Callable<Integer> {
 

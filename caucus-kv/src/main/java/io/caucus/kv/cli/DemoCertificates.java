@@ -11,13 +11,14 @@ import java.util.List;
 /**
  * The throwaway certificates of {@code caucus demo --tls}: a CA and one certificate per node naming its id,
  * {@code localhost} and 127.0.0.1 (so redis-cli, curl and the nodes themselves accept it), plus {@code client.pem}
- * for trying client certificates. Made with BouncyCastle in this process, no openssl needed; the CA's key is never
+ * for trying client certificates (the chaos tester's clients present it). Made with BouncyCastle in this process, no openssl needed; the CA's key is never
  * written, so nothing more can be signed with it. Kept across runs, like the demo's data.
  */
-final class DemoCertificates {
+public final class DemoCertificates {
 
-    static final String DIRECTORY = "tls";
-    static final String TLS_YAML = """
+    public static final String DIRECTORY = "tls";
+    /** The cluster file's tls section for certificates in {@link #DIRECTORY} beside it. */
+    public static final String TLS_YAML = """
             tls:
               peer: {ca: tls/ca.pem, cert: "tls/{id}.pem", key: "tls/{id}.key"}
               client: {ca: tls/ca.pem, cert: "tls/{id}.pem", key: "tls/{id}.key", clientAuth: optional}
@@ -29,7 +30,7 @@ final class DemoCertificates {
     }
 
     /** Writes the CA and the certificates into {@code directory} unless its ca.pem is already there. */
-    static void ensure(Path directory, List<String> nodeIds) throws IOException {
+    public static void ensure(Path directory, List<String> nodeIds) throws IOException {
         if (Files.exists(directory.resolve("ca.pem"))) {
             return;
         }

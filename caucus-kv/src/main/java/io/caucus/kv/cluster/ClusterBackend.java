@@ -10,6 +10,7 @@ import io.caucus.kv.state.EntryCodec;
 import io.caucus.server.CaucusException;
 import io.caucus.server.CaucusNode;
 import io.caucus.server.NoLeaderException;
+import io.caucus.server.NotLeaderException;
 import io.caucus.server.OutcomeUnknownException;
 import io.caucus.server.OverloadedException;
 import io.caucus.server.ShutdownException;
@@ -21,8 +22,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * Serves commands from whichever node leads: locally when this node leads, else forwarded to the leader's
- * client port. Retries while no leader is known, the leader changed, or an attempt's outcome is unknown,
+ * Serves writes through whichever node leads: locally when this node leads, else forwarded to the leader's
+ * client port. Reads are served here on every member that follows a leader: the node asks the leader for a read
+ * index and answers from its own state machine (thesis §6.4.1), so reads spread over the replicas. Retries while no leader is known, the leader changed, or an attempt's outcome is unknown,
  * until the request timeout. Retrying a write whose outcome is unknown is safe because every write carries
  * its session and sequence number (thesis §6.3): the state machine applies it at most once.
  *
@@ -94,8 +96,10 @@ public final class ClusterBackend implements KvBackend {
     }
 
     /**
-     * The entry or read with this node's time on it: only a leader's submit or read succeeds, so only a leader's
-     * clock reaches the log (the state machine keeps time from running backwards across leaders).
+     * The entry or read with this node's time on it: only a leader's submit succeeds, so only a leader's clock
+     * reaches the log (the state machine keeps time from running backwards across leaders). A read on a follower
+     * is answered at this node's time: expiry then rests on the members' clocks agreeing, as it does across a
+     * change of leader (docs/departures.md).
      */
     private byte[] stamped(byte[] encoded) {
         long now = clock.getAsLong();
@@ -114,6 +118,8 @@ public final class ClusterBackend implements KvBackend {
         private final long deadlineNanos = System.nanoTime() + requestTimeoutNanos;
         private final CompletableFuture<byte[]> answer = new CompletableFuture<>();
         private boolean outcomeUncertain;
+        /** A read this follower could not serve itself (its leader refused it): the leader serves it instead. */
+        private boolean forwardRead;
         private long backoffMillis = FIRST_BACKOFF_MILLIS;
 
         Attempts(boolean write, byte[] payload) {
@@ -149,7 +155,8 @@ public final class ClusterBackend implements KvBackend {
             if (leader == null) {
                 return CompletableFuture.failedFuture(new NoLeaderException("no leader elected yet"));
             }
-            if (leader.equals(node.id())) {
+            if (leader.equals(node.id()) || (!write && !forwardRead)) {
+                // A follower serves reads itself, at a read index the leader confirms (thesis §6.4.1).
                 return write ? submitHere(payload) : readHere(payload);
             }
             java.util.Optional<ClusterConfig.Node> leaderNode = directory.node(leader);
@@ -192,6 +199,9 @@ public final class ClusterBackend implements KvBackend {
         }
 
         private void onFailure(Throwable failure) {
+            if (!write && failure instanceof NotLeaderException) {
+                forwardRead = true;
+            }
             boolean refusedAsInvalid = failure instanceof IllegalArgumentException
                     || failure instanceof ForwardingRefusedException; // e.g. larger than maxCommandBytes
             if (write && !refusedAsInvalid && !(failure instanceof CaucusException known && known.outcomeKnown())) {

@@ -5,10 +5,10 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * Who may use the Redis port (README, "Users"; docs/security.md). No users: the port is open, every connection may
- * run every command (as redis-server without requirepass). With users, a connection runs commands only after
- * {@code AUTH}, unless a user named {@code default} has no password ({@code nopass}), in which case every new
- * connection starts as that user.
+ * Who may use the Redis port (docs/operations.md, "The configuration file"; docs/security.md). No users: the
+ * port is open, every connection may run every command (as redis-server without requirepass). With users, a
+ * connection runs commands only after {@code AUTH}, unless a user named {@code default} has no password
+ * ({@code nopass}), in which case every new connection starts as that user.
  *
  * @param users        the users, names unique; empty for an open port
  * @param nodePassword the password followers present to the leader's Redis port when they forward commands to it

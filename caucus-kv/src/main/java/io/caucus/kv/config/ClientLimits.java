@@ -1,8 +1,8 @@
 package io.caucus.kv.config;
 
 /**
- * Bounds on what one client of the Redis port can make a node hold or wait for (README, "Client limits";
- * docs/security.md). A client that trips the request limits gets a protocol error and is disconnected; the
+ * Bounds on what one client of the Redis port can make a node hold or wait for (docs/operations.md, "The
+ * configuration file"; docs/security.md). A client that trips the request limits gets a protocol error and is disconnected; the
  * pipeline limit is back-pressure (the node stops reading from that connection), not an error.
  *
  * @param maxBulkBytes            largest bulk string (one argument), refused at its header before any of it is

@@ -15,8 +15,8 @@ import java.util.Set;
 import io.caucus.kv.admin.AdminGuard;
 
 /**
- * A cluster as described by its YAML file (see {@link ConfigLoader}, the README's configuration section and
- * docs/operations.md). Invariant: node ids and addresses are unique; at least one node.
+ * A cluster as described by its YAML file (see {@link ConfigLoader} and docs/operations.md, "The configuration
+ * file"). Invariant: node ids and addresses are unique; at least one node.
  *
  * @param clientLimits bounds on what a client of the Redis port can make a node hold
  * @param clientAuth   the users of the Redis port (none: open)

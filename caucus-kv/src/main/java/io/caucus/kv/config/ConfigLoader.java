@@ -21,6 +21,8 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Parse;
+import org.snakeyaml.engine.v2.events.Event;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 
 /**
@@ -42,6 +44,8 @@ public final class ConfigLoader {
     private static final Set<String> TLS_PORT_FIELDS = Set.of("ca", "cert", "key", "clientAuth");
     private static final Set<String> USER_FIELDS = Set.of("name", "passwordSha256", "nopass", "permissions", "keys");
     /** User names: what Redis allows that needs no quoting anywhere (no spaces, no '>' or '#' at the start). */
+    /** Far deeper than a cluster file needs (four levels: tls, peer, ...), far shallower than overflows a stack. */
+    private static final int MAX_NESTING_DEPTH = 64;
     private static final Pattern USER_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}");
 
     private ConfigLoader() {
@@ -60,7 +64,9 @@ public final class ConfigLoader {
     public static ClusterConfig parse(Path file, String yaml) {
         Object document;
         try {
-            document = new Load(LoadSettings.builder().setLabel(file.toString()).build()).loadFromString(yaml);
+            LoadSettings settings = LoadSettings.builder().setLabel(file.toString()).build();
+            refuseDeepNesting(file, settings, yaml);
+            document = new Load(settings).loadFromString(yaml);
         } catch (YamlEngineException e) {
             throw new ConfigException(file + ": not valid YAML: " + e.getMessage());
         }
@@ -94,6 +100,29 @@ public final class ConfigLoader {
                         1024, 64 << 20),
                 (int) integer(where, top, "maxPeerFrameBytes", io.caucus.transport.TransportOptions.DEFAULT_MAX_FRAME_BYTES,
                         4 << 20, 1 << 30));
+    }
+
+    /**
+     * Refuses a document nested deeper than {@link #MAX_NESTING_DEPTH}, reading it as a stream of events (the parser
+     * keeps its own stack): building the document recurses once per level, so a few kilobytes of brackets would
+     * otherwise overflow the thread's stack.
+     */
+    private static void refuseDeepNesting(Path file, LoadSettings settings, String yaml) {
+        int depth = 0;
+        for (Event event : new Parse(settings).parseString(yaml)) {
+            switch (event.getEventId()) {
+                case MappingStart, SequenceStart -> {
+                    if (++depth > MAX_NESTING_DEPTH) {
+                        throw new ConfigException(file + ": " + event.getStartMark().map(mark -> "line "
+                                + (mark.getLine() + 1) + ": ").orElse("") + "nested deeper than " + MAX_NESTING_DEPTH
+                                + " levels of mappings and lists; a cluster file needs four");
+                    }
+                }
+                case MappingEnd, SequenceEnd -> depth--;
+                default -> {
+                }
+            }
+        }
     }
 
     /** The admin port's bearer token: the file's content without the line end; at least 16 characters. */
@@ -429,14 +458,17 @@ public final class ConfigLoader {
                 address(named, fields, "http"));
     }
 
-    /** The address in {@code field}, written as {@link HostPort} reads it. */
+    /**
+     * The address in {@code field}, written as {@link HostPort} reads it; a name that does not resolve yet is
+     * kept unresolved (see {@link HostPort#parseAcceptingLateNames}).
+     */
     public static InetSocketAddress address(String where, Map<?, ?> fields, String field) {
         Object value = fields.get(field);
         if (value == null) {
             throw new ConfigException(where + " field '" + field + "' is missing (expected host:port)");
         }
         try {
-            return HostPort.parse(String.valueOf(value));
+            return HostPort.parseAcceptingLateNames(String.valueOf(value));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(where + " field '" + field + "': " + e.getMessage());
         }

@@ -21,6 +21,19 @@ public final class HostPort {
      *                                  without brackets, or a host that does not resolve
      */
     public static InetSocketAddress parse(String text) {
+        InetSocketAddress address = parseAcceptingLateNames(text);
+        if (address.isUnresolved()) {
+            throw new IllegalArgumentException("unknown host '" + address.getHostString() + "'");
+        }
+        return address;
+    }
+
+    /**
+     * Like {@link #parse}, but a name that does not resolve yet is kept as an unresolved address instead of
+     * refused: a peer's DNS record may appear after this node starts (Kubernetes publishes a pod's name once
+     * it has an address), and the transport looks the name up again before every dial.
+     */
+    public static InetSocketAddress parseAcceptingLateNames(String text) {
         String trimmed = text.trim();
         String host;
         String port;
@@ -59,7 +72,7 @@ public final class HostPort {
         try {
             return new InetSocketAddress(InetAddress.getByName(host), number);
         } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("unknown host '" + host + "'");
+            return InetSocketAddress.createUnresolved(host, number);
         }
     }
 

@@ -164,6 +164,10 @@ public final class KvMetrics {
                 .append("# TYPE caucus_log_sync_duration_seconds histogram\n");
         histogram(out, "caucus_log_sync_duration_seconds", "", metrics.logSyncDurations());
         counter(out, "caucus_apply_batches_total", "Batches of committed entries applied.", metrics.applyBatches());
+        counter(out, "caucus_snapshots_taken_total", "Snapshots this node took of its state.",
+                metrics.snapshotsTaken());
+        counter(out, "caucus_snapshots_installed_total", "Snapshots this node installed from a leader.",
+                metrics.snapshotsInstalled());
         TransportMetrics transport = metrics.transport();
         counter(out, "caucus_peer_messages_sent_total", "Raft messages written to peer connections.",
                 transport.messagesSent());

@@ -414,6 +414,12 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void startForwarded(Slot slot, Request.Forwarded forwarded) {
+        Reply.Error malformed = malformed(forwarded);
+        if (malformed != null) {
+            metrics.limitHit("malformed_forwarded");
+            complete(slot, Replies.of(malformed), malformed.code());
+            return;
+        }
         CompletableFuture<byte[]> answer = forwarded.write()
                 ? backend.submitHere(forwarded.payload()) : backend.readHere(forwarded.payload());
         answer.whenComplete((result, failure) -> onLoop(() -> {
@@ -424,6 +430,25 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
                 complete(slot, Replies.of(error), error.code());
             }
         }));
+    }
+
+    /**
+     * Why a forwarded entry or read cannot be decoded, or null if it can. The leader checks what a follower (or any
+     * client allowed the internal commands) hands it before proposing it, so that bytes no replica could apply never
+     * enter the log, where every replica would have to skip them.
+     */
+    private static Reply.Error malformed(Request.Forwarded forwarded) {
+        try {
+            if (forwarded.write()) {
+                EntryCodec.decodeEntry(forwarded.payload());
+            } else {
+                EntryCodec.decodeQuery(forwarded.payload());
+            }
+            return null;
+        } catch (EntryCodec.MalformedException e) {
+            return new Reply.Error(ErrorCodes.ERR, "malformed " + (forwarded.write() ? "entry" : "read") + " in "
+                    + forwarded.name() + " (" + e.getMessage() + "); not applied");
+        }
     }
 
     private void completeWithResult(Slot slot, byte[] result, Throwable failure, boolean write) {

@@ -86,7 +86,8 @@ class ClusterViewTest {
         assertThat(members).extracting(m -> m.get("id")).containsExactly("n2", "n1", "n3");
         Map<String, Object> n1View = (Map<String, Object>) members.get(1).get("view");
         assertThat(members.get(1)).containsEntry("up", true);
-        assertThat(n1View).containsEntry("id", "n1").containsEntry("role", "leader").containsEntry("writes", 1);
+        assertThat(n1View).containsEntry("id", "n1").containsEntry("role", "leader").containsEntry("writes", 1)
+                .containsEntry("snapshotsTaken", 0).containsEntry("snapshotsInstalled", 0);
         assertThat((Map<String, Object>) members.get(0).get("view")).containsEntry("role", "follower")
                 .containsEntry("leader", "n1");
         assertThat(members.get(2)).containsEntry("up", false).containsEntry("view", null);

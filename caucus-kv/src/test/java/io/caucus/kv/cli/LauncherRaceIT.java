@@ -3,10 +3,10 @@ package io.caucus.kv.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.caucus.kv.LoopbackPorts;
 import io.caucus.kv.admin.StatusClient;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -162,32 +162,21 @@ class LauncherRaceIT {
 
     /** A 3-node cluster file on loopback ports, each held until all nine are chosen; answers the admin ports. */
     private static List<InetSocketAddress> writeClusterFile(Path scratch) throws IOException {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int i = 0; i < 9; i++) {
-                ServerSocket socket = new ServerSocket();
-                socket.bind(new InetSocketAddress("127.0.0.1", 0));
-                sockets.add(socket);
-            }
-            StringBuilder yaml = new StringBuilder("nodes:\n");
-            List<InetSocketAddress> admin = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                yaml.append("  - id: n").append(i + 1).append('\n')
-                        .append("    raft: 127.0.0.1:").append(sockets.get(3 * i).getLocalPort()).append('\n')
-                        .append("    client: 127.0.0.1:").append(sockets.get(3 * i + 1).getLocalPort()).append('\n')
-                        .append("    http: 127.0.0.1:").append(sockets.get(3 * i + 2).getLocalPort()).append('\n');
-                admin.add(new InetSocketAddress("127.0.0.1", sockets.get(3 * i + 2).getLocalPort()));
-            }
-            // Slow ticks: the machine is busy building, and spurious elections would only slow the test down.
-            yaml.append("tickIntervalMillis: 100\n").append("dataDirectory: ").append(scratch.resolve("data"))
-                    .append('\n');
-            Files.writeString(scratch.resolve("cluster.yaml"), yaml);
-            return admin;
-        } finally {
-            for (ServerSocket socket : sockets) {
-                socket.close();
-            }
+        List<Integer> ports = LoopbackPorts.reserve(9);
+        StringBuilder yaml = new StringBuilder("nodes:\n");
+        List<InetSocketAddress> admin = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            yaml.append("  - id: n").append(i + 1).append('\n')
+                    .append("    raft: 127.0.0.1:").append(ports.get(3 * i)).append('\n')
+                    .append("    client: 127.0.0.1:").append(ports.get(3 * i + 1)).append('\n')
+                    .append("    http: 127.0.0.1:").append(ports.get(3 * i + 2)).append('\n');
+            admin.add(new InetSocketAddress("127.0.0.1", ports.get(3 * i + 2)));
         }
+        // Slow ticks: the machine is busy building, and spurious elections would only slow the test down.
+        yaml.append("tickIntervalMillis: 100\n").append("dataDirectory: ").append(scratch.resolve("data"))
+                .append('\n');
+        Files.writeString(scratch.resolve("cluster.yaml"), yaml);
+        return admin;
     }
 
     /**

@@ -5,14 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caucus.kv.LoopbackPorts;
 import io.caucus.kv.admin.StatusClient;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.awaitility.core.ConditionTimeoutException;
@@ -93,24 +92,13 @@ class LogOutputIT {
     }
 
     private void writeSingleNodeCluster(Path directory) throws IOException {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int i = 0; i < 3; i++) {
-                ServerSocket socket = new ServerSocket();
-                socket.bind(new InetSocketAddress("127.0.0.1", 0));
-                sockets.add(socket);
-            }
-            adminAddress = new InetSocketAddress("127.0.0.1", sockets.get(2).getLocalPort());
-            Files.writeString(directory.resolve("cluster.yaml"), "nodes:\n  - id: n1\n"
-                    + "    raft: 127.0.0.1:" + sockets.get(0).getLocalPort() + "\n"
-                    + "    client: 127.0.0.1:" + sockets.get(1).getLocalPort() + "\n"
-                    + "    http: 127.0.0.1:" + sockets.get(2).getLocalPort() + "\n"
-                    + "dataDirectory: " + directory.resolve("data") + "\n");
-        } finally {
-            for (ServerSocket socket : sockets) {
-                socket.close();
-            }
-        }
+        List<Integer> ports = LoopbackPorts.reserve(3);
+        adminAddress = new InetSocketAddress("127.0.0.1", ports.get(2));
+        Files.writeString(directory.resolve("cluster.yaml"), "nodes:\n  - id: n1\n"
+                + "    raft: 127.0.0.1:" + ports.get(0) + "\n"
+                + "    client: 127.0.0.1:" + ports.get(1) + "\n"
+                + "    http: 127.0.0.1:" + ports.get(2) + "\n"
+                + "dataDirectory: " + directory.resolve("data") + "\n");
     }
 
     interface Check<T> {

@@ -46,6 +46,20 @@ class ClusterBackendTest {
         group.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS);
     }
 
+    private static final byte[] GET_N = EntryCodec.encode(new KvQuery.Call(0,
+            List.of("GET".getBytes(StandardCharsets.UTF_8), "n".getBytes(StandardCharsets.UTF_8))));
+
+    /** This node as n1, a follower of n2, whose client port cannot be reached: anything forwarded fails. */
+    private ClusterBackend followerOfUnreachableN2() {
+        ClusterConfig two = ConfigLoader.parse(Path.of("test.yaml"), """
+                nodes:
+                  - {id: n1, raft: 127.0.0.1:1, client: 127.0.0.1:2, http: 127.0.0.1:3}
+                  - {id: n2, raft: 127.0.0.1:4, client: 127.0.0.1:5, http: 127.0.0.1:6}
+                """);
+        node.leader = NodeId.of("n2");
+        return new ClusterBackend(node, two, new LeaderForwarder(group), scheduler, Duration.ofMillis(300));
+    }
+
     private long register() {
         return ((Reply.Int) EntryCodec.decodeReply(backend.submit(EntryCodec.encode(new KvEntry.Register(0)))
                 .join())).value();
@@ -74,8 +88,7 @@ class ClusterBackendTest {
             return new OutcomeUnknownException("leader changed");
         });
         assertThat(EntryCodec.decodeReply(backend.submit(command).join())).isEqualTo(new Reply.Int(1));
-        assertThat(EntryCodec.decodeReply(node.read(EntryCodec.encode(new KvQuery.Call(0,
-                List.of("GET".getBytes(StandardCharsets.UTF_8), "n".getBytes(StandardCharsets.UTF_8))))).join())).usingRecursiveComparison()
+        assertThat(EntryCodec.decodeReply(node.read(GET_N).join())).usingRecursiveComparison()
                 .isEqualTo(new Reply.Bulk("1".getBytes()));
     }
 
@@ -125,16 +138,28 @@ class ClusterBackendTest {
 
     @Test
     void aFollowerForwardsToAnUnreachableLeaderAndReportsNoLeader() {
-        ClusterConfig two = ConfigLoader.parse(Path.of("test.yaml"), """
-                nodes:
-                  - {id: n1, raft: 127.0.0.1:1, client: 127.0.0.1:2, http: 127.0.0.1:3}
-                  - {id: n2, raft: 127.0.0.1:4, client: 127.0.0.1:5, http: 127.0.0.1:6}
-                """);
-        ClusterBackend follower = new ClusterBackend(node, two, new LeaderForwarder(group), scheduler,
-                Duration.ofMillis(300));
-        node.leader = NodeId.of("n2");
+        ClusterBackend follower = followerOfUnreachableN2();
         assertThatThrownBy(() -> follower.submit(increment(1, 1)).join()).hasCauseInstanceOf(NoLeaderException.class)
                 .hasMessageContaining("n2");
         assertThat(node.submits).isZero();
+    }
+
+    @Test
+    void aFollowerServesReadsItselfWhileItForwardsWrites() {
+        long client = register();
+        backend.submit(increment(client, 1)).join();
+        ClusterBackend follower = followerOfUnreachableN2();
+        assertThat(EntryCodec.decodeReply(follower.read(GET_N).join())).usingRecursiveComparison()
+                .isEqualTo(new Reply.Bulk("1".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void aReadItsLeaderRefusesForThisFollowerIsForwardedInstead() {
+        ClusterBackend follower = followerOfUnreachableN2();
+        node.scriptedReadFailures.add(() -> new NotLeaderException(NodeId.of("n2")));
+        // Forwarded to n2, which cannot be reached here: the failure names it.
+        assertThatThrownBy(() -> follower.read(GET_N).join()).hasCauseInstanceOf(NoLeaderException.class)
+                .hasMessageContaining("n2");
+        assertThat(node.reads).as("served here once, then only forwarded").isEqualTo(1);
     }
 }

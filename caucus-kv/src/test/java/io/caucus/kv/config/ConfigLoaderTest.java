@@ -3,6 +3,7 @@ package io.caucus.kv.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import io.caucus.transport.tls.TlsFiles;
 import org.junit.jupiter.api.Test;
@@ -34,6 +35,18 @@ class ConfigLoaderTest {
         assertThat(config.node("n2").raft().getAddress().getHostAddress()).isEqualTo("127.0.0.12");
         assertThat(config.tunables()).isEqualTo(ClusterConfig.Tunables.DEFAULTS);
         assertThat(config.dataDirectoryOf(config.node("n1").id())).isEqualTo(Path.of("data", "n1"));
+    }
+
+    @Test
+    void aPeerNameThatDoesNotResolveYetIsKeptAsANameForTheTransportToLookUpLater() {
+        ClusterConfig config = ConfigLoader.parse(FILE,
+                "nodes:\n  - {id: n1, raft: 127.0.0.1:1, client: 127.0.0.1:2, http: 127.0.0.1:3}\n"
+                        + "  - {id: n2, raft: n2.no-such-host.invalid:7000, client: 127.0.0.1:5, http: 127.0.0.1:6}\n");
+        InetSocketAddress late = config.node(io.caucus.core.NodeId.of("n2")).raft();
+        assertThat(late.isUnresolved()).isTrue();
+        assertThat(HostPort.format(late)).isEqualTo("n2.no-such-host.invalid:7000");
+        assertThatThrownBy(() -> HostPort.parse("n2.no-such-host.invalid:7000"))
+                .hasMessageContaining("unknown host 'n2.no-such-host.invalid'");
     }
 
     @Test
@@ -131,6 +144,16 @@ class ConfigLoaderTest {
                 .hasMessage("cluster.yaml: no node with id 'n9' (the file lists [n1, n2])");
     }
 
+    @Test
+    void refusesADocumentNestedDeeperThanAnyClusterFileInsteadOfOverflowingTheStack() {
+        String brackets = "nodes: " + "[".repeat(5000) + "]".repeat(5000);
+
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, brackets))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("cluster.yaml: line 1: nested deeper than 64 levels of mappings and lists; a cluster"
+                        + " file needs four");
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
             not yaml           | 'nodes: [\n  - id: n1'                                    | not valid YAML
@@ -145,7 +168,6 @@ class ConfigLoaderTest {
             no port            | 'nodes:\n  - {id: n1, raft: 127.0.0.1, client: 127.0.0.1:2, http: 127.0.0.1:3}' | nodes[0] (n1): field 'raft': expected host:port
             port not number    | 'nodes:\n  - {id: n1, raft: 127.0.0.1:x, client: 127.0.0.1:2, http: 127.0.0.1:3}' | field 'raft': port is not a number
             port too big       | 'nodes:\n  - {id: n1, raft: 127.0.0.1:1, client: 127.0.0.1:70000, http: 127.0.0.1:3}' | nodes[0] (n1): field 'client': port must be 1-65535, got 70000
-            unknown host       | 'nodes:\n  - {id: n1, raft: 127.0.0.1:1, client: 127.0.0.1:2, http: no.such.host.invalid:3}' | field 'http': unknown host
             unknown node field | 'nodes:\n  - {id: n1, raft: 127.0.0.1:1, client: 127.0.0.1:2, http: 127.0.0.1:3, port: 4}' | nodes[0] (n1): unknown field 'port'
             duplicate id       | 'nodes:\n  - {id: n1, raft: 127.0.0.1:1, client: 127.0.0.1:2, http: 127.0.0.1:3}\n  - {id: n1, raft: 127.0.0.1:4, client: 127.0.0.1:5, http: 127.0.0.1:6}' | nodes[1]: field 'id': 'n1' is already used by nodes[0]
             duplicate address  | 'nodes:\n  - {id: n1, raft: 127.0.0.1:1, client: 127.0.0.1:2, http: 127.0.0.1:3}\n  - {id: n2, raft: 127.0.0.1:2, client: 127.0.0.1:5, http: 127.0.0.1:6}' | nodes[1] (n2): field 'raft': address 127.0.0.1:2 is already used by nodes[0] (n1): field 'client'

@@ -91,6 +91,12 @@ class RespHandlerTest {
         return output();
     }
 
+    private String send(byte[] raw) {
+        channel.writeInbound(Unpooled.wrappedBuffer(raw));
+        channel.runPendingTasks();
+        return output();
+    }
+
     private String output() {
         StringBuilder out = new StringBuilder();
         ByteBuf buffer;
@@ -221,6 +227,24 @@ class RespHandlerTest {
                 + new String(register, StandardCharsets.ISO_8859_1) + "\r\n");
         assertThat(calls).containsExactly("submitHere");
         assertThat(reply).startsWith("$");
+    }
+
+    @Test
+    void aMalformedForwardedEntryIsRefusedBeforeItIsProposed() {
+        byte[] sequenceZero = {1, 2, 2, 0, 1, 1, (byte) 0xc4, 0}; // well-formed, but no entry has sequence 0
+        String reply = send(("*2\r\n$13\r\nCAUCUS.SUBMIT\r\n$" + sequenceZero.length + "\r\n"
+                + new String(sequenceZero, StandardCharsets.ISO_8859_1) + "\r\n" + command("CAUCUS.SUBMIT", "junk")
+                + command("CAUCUS.READ", "junk")).getBytes(StandardCharsets.ISO_8859_1));
+
+        assertThat(reply).isEqualTo("-ERR malformed entry in CAUCUS.SUBMIT (invalid entry: sequence numbers "
+                + "start at 1, got 0 at byte 8 of 8); not applied\r\n"
+                + "-ERR malformed entry in CAUCUS.SUBMIT (unsupported entry format version 106 at byte 1 of 4); not "
+                + "applied\r\n"
+                + "-ERR malformed read in CAUCUS.READ (unsupported query format version 106 at byte 1 of 4); not "
+                + "applied\r\n");
+        assertThat(calls).isEmpty();
+        assertThat(metrics.limitHits("malformed_forwarded")).isEqualTo(3);
+        assertThat(send(command("SET", "k", "v") + command("GET", "k"))).isEqualTo("+OK\r\n$1\r\nv\r\n");
     }
 
     @Test

@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,7 +98,9 @@ final class Applier {
     private long snapshotBaseIndex;
     private long bytesSinceSnapshot;
     /** How far past its thresholds this node takes the next snapshot (SnapshotOptions.STAGGER), drawn per snapshot. */
-    private double thresholdStretch = SnapshotOptions.drawStretch();
+    private double thresholdStretch;
+    /** Draws the stretches; used on the applier only. */
+    private final RandomGenerator stagger;
     private boolean snapshotsSupported = true;
     /** takeSnapshot() requests waiting for the snapshot under way to finish. */
     private final List<CompletableFuture<SnapshotMetadata>> waitingForSnapshot = new ArrayList<>();
@@ -108,11 +111,14 @@ final class Applier {
      * @param restoredIndex the index the state machine was restored to before the node started (0 if none)
      * @param taker         writes snapshots; null if this node takes none
      * @param worker        runs the applier's tasks
+     * @param stagger       draws how far past its thresholds each snapshot is taken
      */
     Applier(NodeId self, StateMachine stateMachine, PendingRequests pending, Supplier<NodeId> leaderHint,
             Outcomes outcomes, Runnable wakeNode, Consumer<Throwable> onFatal, long restoredIndex,
-            SnapshotTaker taker, SnapshotOptions snapshotOptions, Worker worker) {
+            SnapshotTaker taker, SnapshotOptions snapshotOptions, Worker worker, RandomGenerator stagger) {
         this.worker = worker;
+        this.stagger = stagger;
+        this.thresholdStretch = SnapshotOptions.drawStretch(stagger);
         this.appliedIndex.set(restoredIndex);
         this.snapshotBaseIndex = restoredIndex;
         this.taker = taker;
@@ -333,7 +339,7 @@ final class Applier {
     private void countLogSince(long index) {
         snapshotBaseIndex = index;
         bytesSinceSnapshot = 0;
-        thresholdStretch = SnapshotOptions.drawStretch();
+        thresholdStretch = SnapshotOptions.drawStretch(stagger);
     }
 
     /**

@@ -9,34 +9,33 @@ import io.caucus.storage.DurableLog;
 import io.caucus.storage.SnapshotStore;
 import io.caucus.storage.StorageOptions;
 import java.nio.file.Path;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The runtime's store: caucus-storage's segmented, checksummed write-ahead log. Compacted segments are deleted
- * on a thread of the store's own ({@code caucus-log-cleanup-<directory>}, started on the first compaction), so
- * that the node thread, which compacts, does not wait tens of milliseconds for the file system to free one.
+ * The runtime's store: caucus-storage's segmented, checksummed write-ahead log, on any {@link Disk} (production:
+ * {@code RealDisk}; in virtual time a {@code SimulatedDisk}, which a crash makes lose what was not synced).
+ * Compacted segments are deleted on a {@link Worker} of the store's own (in production the thread
+ * {@code caucus-log-cleanup-<directory>}, started on the first compaction), so that the node thread, which
+ * compacts, does not wait tens of milliseconds for the file system to free one.
  */
 public final class DurableLogStore implements LogStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(DurableLogStore.class);
     /** How long close() waits for deletions under way; one left over is redone after the next open. */
-    private static final long CLEANUP_WAIT_SECONDS = 30;
+    private static final Duration CLEANUP_WAIT = Duration.ofSeconds(30);
 
     private final DurableLog log;
     private final HardState recovered;
     private final Path directory;
-    private final ExecutorService cleanup;
+    private final Worker cleanup;
 
-    private DurableLogStore(DurableLog log, HardState recovered, Path directory) {
+    private DurableLogStore(DurableLog log, HardState recovered, Path directory, Worker.Factory workers) {
         this.log = log;
         this.recovered = recovered;
         this.directory = directory;
-        this.cleanup = Executors.newSingleThreadExecutor(
-                Thread.ofPlatform().daemon().name("caucus-log-cleanup-" + directory.getFileName()).factory());
+        this.cleanup = workers.start("caucus-log-cleanup-" + directory.getFileName());
         log.deleteSegmentsOn(task -> cleanup.execute(() -> deleteLogged(task)));
     }
 
@@ -57,11 +56,20 @@ public final class DurableLogStore implements LogStore {
      */
     public static DurableLogStore open(Disk disk, Path directory, StorageOptions options,
                                        ClusterConfiguration configuration) {
+        return open(disk, directory, options, configuration, Worker::thread);
+    }
+
+    /**
+     * Opens and recovers the store as above, deleting compacted segments on a worker from {@code workers} (the
+     * {@link NodeEnvironment#workers()} of the node it is started for).
+     */
+    public static DurableLogStore open(Disk disk, Path directory, StorageOptions options,
+                                       ClusterConfiguration configuration, Worker.Factory workers) {
         DurableLog.Opened opened = DurableLog.open(disk, directory, options, configuration);
         if (!opened.report().isClean()) {
             LOG.warn("storage in {} was repaired on open: {}", directory, opened.report());
         }
-        return new DurableLogStore(opened.log(), opened.hardState(), directory);
+        return new DurableLogStore(opened.log(), opened.hardState(), directory, workers);
     }
 
     @Override
@@ -99,9 +107,9 @@ public final class DurableLogStore implements LogStore {
         // the very files a late deletion would remove.
         cleanup.shutdown();
         try {
-            if (!cleanup.awaitTermination(CLEANUP_WAIT_SECONDS, TimeUnit.SECONDS)) {
-                LOG.warn("storage in {}: compacted segments still being deleted after {} s; closing anyway",
-                        directory, CLEANUP_WAIT_SECONDS);
+            if (!cleanup.awaitTermination(CLEANUP_WAIT)) {
+                LOG.warn("storage in {}: compacted segments still being deleted after {}; closing anyway",
+                        directory, CLEANUP_WAIT);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

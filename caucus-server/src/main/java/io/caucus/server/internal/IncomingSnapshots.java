@@ -8,7 +8,8 @@ import io.caucus.storage.SnapshotWriter;
 import io.caucus.transport.SnapshotFrame;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.zip.CRC32C;
@@ -24,10 +25,12 @@ import org.slf4j.LoggerFactory;
  * node restarted) or a newer transfer abandons the current one: its temporary file is deleted and the leader
  * is told to start over. A transfer that stalls for {@link SnapshotOptions#transferTimeout()} is abandoned too.
  *
- * <p>Threads: the transport's event loop only queues chunks ({@link #onChunk} never blocks); the
- * {@code caucus-snapshot-receive-<id>} thread does all disk work.
+ * <p>Threads: the transport's event loop only queues chunks ({@link #onChunk} never blocks) and asks the
+ * receiver's {@link Worker} (in production the thread {@code caucus-snapshot-receive-<id>}) for a drain, at most
+ * one queued at a time; the worker does all disk work. The stall check is a timer on the node's executor, at
+ * most one armed, that queues a check on the worker; time is read from the runtime's clock.
  */
-final class IncomingSnapshots implements Runnable, AutoCloseable {
+final class IncomingSnapshots implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(IncomingSnapshots.class);
 
@@ -39,10 +42,16 @@ final class IncomingSnapshots implements Runnable, AutoCloseable {
     private final Consumer<InstallSnapshot> deliver;
     /** Bounded: a sender keeps at most maxChunksInFlight unacknowledged, so more means a misbehaving peer. */
     private final BlockingQueue<SnapshotFrame.Chunk> chunks;
-    private final Thread thread;
+    private final Worker worker;
+    private final NodeExecutor timers;
+    private final RuntimeClock clock;
+    /** Set while a drain is queued on the worker: requests for drains coalesce. */
+    private final AtomicBoolean drainQueued = new AtomicBoolean();
+    /** Set while the stall timer is armed or its check queued: at most one of either. */
+    private final AtomicBoolean stallCheckArmed = new AtomicBoolean();
     private volatile boolean closed;
 
-    /** The transfer being received; confined to the receiving thread. */
+    /** The transfer being received; confined to the worker. */
     private Receiving current;
 
     private static final class Receiving {
@@ -50,11 +59,12 @@ final class IncomingSnapshots implements Runnable, AutoCloseable {
         final SnapshotWriter writer;
         final CRC32C crc = new CRC32C();
         long receivedBytes;
-        long lastChunkNanos = System.nanoTime();
+        long lastChunkNanos;
 
-        Receiving(SnapshotFrame.Chunk first, SnapshotWriter writer) {
+        Receiving(SnapshotFrame.Chunk first, SnapshotWriter writer, long nowNanos) {
             this.first = first;
             this.writer = writer;
+            this.lastChunkNanos = nowNanos;
         }
 
         boolean isSameTransfer(SnapshotFrame.Chunk chunk) {
@@ -62,8 +72,13 @@ final class IncomingSnapshots implements Runnable, AutoCloseable {
         }
     }
 
+    /**
+     * @param worker runs the receiving and all its disk work
+     * @param timers fires the stall check (the node's executor)
+     * @param clock  times the stall
+     */
     IncomingSnapshots(NodeId self, SnapshotClaims claims, SnapshotOptions options, Predicate<SnapshotFrame> send,
-                      Consumer<InstallSnapshot> deliver) {
+                      Consumer<InstallSnapshot> deliver, Worker worker, NodeExecutor timers, RuntimeClock clock) {
         this.self = self;
         this.claims = claims;
         this.store = claims.store();
@@ -71,35 +86,25 @@ final class IncomingSnapshots implements Runnable, AutoCloseable {
         this.send = send;
         this.deliver = deliver;
         this.chunks = new ArrayBlockingQueue<>(Math.max(16, 4 * options.maxChunksInFlight()));
-        this.thread = Thread.ofPlatform().daemon().name("caucus-snapshot-receive-" + self).unstarted(this);
+        this.worker = worker;
+        this.timers = timers;
+        this.clock = clock;
     }
 
-    void start() {
-        thread.start();
-    }
-
-    /** Queues a chunk for the receiving thread; called on a transport event loop, never blocks. */
+    /** Queues a chunk for the worker; called on a transport event loop, never blocks. */
     void onChunk(SnapshotFrame.Chunk chunk) {
         if (closed || !chunks.offer(chunk)) {
             refuse(chunk, 0, closed ? "the receiver is stopping" : "too many chunks in flight");
+        } else if (drainQueued.compareAndSet(false, true)) {
+            worker.execute(this::drain);
         }
     }
 
-    @Override
-    public void run() {
-        try {
-            while (!closed) {
-                SnapshotFrame.Chunk chunk = chunks.poll(100, TimeUnit.MILLISECONDS);
-                if (chunk != null) {
-                    receiveOrRefuse(chunk);
-                } else {
-                    abandonIfStalled();
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            abandon("the receiver stopped");
+    /** Receives every chunk queued (worker). Once closed it does nothing: it may then run on its caller. */
+    private void drain() {
+        drainQueued.set(false);
+        for (SnapshotFrame.Chunk chunk; !closed && (chunk = chunks.poll()) != null; ) {
+            receiveOrRefuse(chunk);
         }
     }
 
@@ -135,7 +140,7 @@ final class IncomingSnapshots implements Runnable, AutoCloseable {
         transfer.writer.write(chunk.data(), 0, chunk.data().length);
         transfer.crc.update(chunk.data());
         transfer.receivedBytes += chunk.data().length;
-        transfer.lastChunkNanos = System.nanoTime();
+        transfer.lastChunkNanos = clock.nanoTime();
         if (chunk.last()) {
             finish(chunk, transfer);
         } else {
@@ -171,7 +176,8 @@ final class IncomingSnapshots implements Runnable, AutoCloseable {
             return false;
         }
         try {
-            current = new Receiving(chunk, store.begin(chunk.snapshot()));
+            current = new Receiving(chunk, store.begin(chunk.snapshot()), clock.nanoTime());
+            armStallCheck(options.transferTimeout().toNanos());
         } catch (RuntimeException e) {
             claims.release(chunk.snapshot());
             throw e;
@@ -204,10 +210,30 @@ final class IncomingSnapshots implements Runnable, AutoCloseable {
         deliver.accept(new InstallSnapshot(last.from(), self, last.term(), last.snapshot()));
     }
 
-    private void abandonIfStalled() {
-        if (current != null
-                && System.nanoTime() - current.lastChunkNanos > options.transferTimeout().toNanos()) {
+    /** Arms the stall timer unless it is armed: it queues {@link #checkStall} on the worker when it fires. */
+    private void armStallCheck(long delayNanos) {
+        if (!stallCheckArmed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            timers.schedule(() -> worker.execute(this::checkStall), delayNanos);
+        } catch (RejectedExecutionException e) {
+            stallCheckArmed.set(false); // the node is stopping: close() abandons the transfer
+        }
+    }
+
+    /** Abandons the transfer if no chunk came for transferTimeout, or checks again when it might have (worker). */
+    private void checkStall() {
+        stallCheckArmed.set(false);
+        if (closed || current == null) {
+            return;
+        }
+        long idleNanos = clock.nanoTime() - current.lastChunkNanos;
+        long timeoutNanos = options.transferTimeout().toNanos();
+        if (idleNanos >= timeoutNanos) {
             abandon("no chunk within " + options.transferTimeout());
+        } else {
+            armStallCheck(timeoutNanos - idleNanos);
         }
     }
 
@@ -233,14 +259,13 @@ final class IncomingSnapshots implements Runnable, AutoCloseable {
                 SnapshotFrame.Status.REFUSED, reason));
     }
 
-    /** Stops the receiving thread, which deletes the temporary file of a transfer under way. */
+    /**
+     * Takes no more chunks and queues, on the worker, the deletion of the temporary file of a transfer under way;
+     * the caller then shuts the worker down and waits for it.
+     */
     @Override
     public void close() {
         closed = true;
-        try {
-            thread.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        worker.execute(() -> abandon("the receiver stopped"));
     }
 }

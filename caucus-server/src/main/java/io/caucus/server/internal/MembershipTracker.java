@@ -245,8 +245,12 @@ final class MembershipTracker {
 
     private void followConfiguration(long nowNanos) {
         ClusterConfiguration configuration = raft.configuration();
+        boolean changed = !configuration.equals(lastConfiguration);
+        if (changed) {
+            directory.learn(configuration.addresses()); // before dialling: the log's address wins
+        }
         transportPeers.follow(configuration, raft.leader(), nowNanos);
-        if (!configuration.equals(lastConfiguration)) {
+        if (changed) {
             announce(lastConfiguration, configuration);
             lastConfiguration = configuration;
         }

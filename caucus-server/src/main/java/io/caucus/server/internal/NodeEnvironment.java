@@ -6,13 +6,14 @@ import java.util.random.RandomGenerator;
 
 /**
  * What a node runtime takes from the world around it: its clock, its network to peers (with the executor its
- * turns run on), the workers its applier and its completions run on, and the randomness of its election
- * timeouts. Its disk is the {@link LogStore} it is started on. Production: {@link #production()}; a simulator
+ * turns and timers run on), the workers everything else runs on (applier, completions, snapshot taking and
+ * streaming), and the randomness of its election timeouts. Its disk is the {@link LogStore} it is started on
+ * ({@link DurableLogStore} takes its cleanup worker from the same {@link #workers()}). Production: {@link #production()}; a simulator
  * passes virtual time, a simulated network, workers it runs itself, and a seeded random.
  *
  * @param clock   read for deadlines and timers' bookkeeping; must agree with the network's executor's timers
  * @param network opens the node's {@link PeerNetwork}
- * @param workers starts the applier's and the completions' {@link Worker}s
+ * @param workers starts the runtime's {@link Worker}s
  * @param random  draws the core's randomized election timeouts (Raft paper §5.2)
  */
 public record NodeEnvironment(RuntimeClock clock, PeerNetwork.Factory network, Worker.Factory workers,

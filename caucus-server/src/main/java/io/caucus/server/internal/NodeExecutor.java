@@ -5,7 +5,8 @@ import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Where the node takes its turns (see {@link NodeLoop}): one thread at a time runs its tasks, in the order they
- * were queued, and fires its timers. Production uses the peer transport's Netty event loop; a simulator runs the
+ * were queued, and fires its timers. Any thread may queue a task or a timer (the snapshot streams arm their
+ * timeouts from their workers). Production uses the peer transport's Netty event loop; a simulator runs the
  * tasks and timers on its own single thread in virtual time, so a seed reproduces a run.
  */
 public interface NodeExecutor extends Executor {

@@ -27,6 +27,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -108,10 +109,13 @@ final class NodeLoop {
     private volatile long logWrites;
     private volatile long logSyncs;
     private volatile long proposals;
+    private volatile long snapshotsTaken;
+    private volatile long snapshotsInstalled;
     private final DurationHistogram logSyncDurations = new DurationHistogram();
     /** Runs on the node thread when this node stops leading (cancels snapshot transfers); set before start. */
     private Runnable onLeadershipLost = () -> {
     };
+    private Predicate<NodeId> servesFollowerReads = leader -> true;
     private NodeExecutor.Timer ticker;
     private boolean tickDue;
     private long nextSweepNanos;
@@ -156,9 +160,36 @@ final class NodeLoop {
         this.onLeadershipLost = Objects.requireNonNull(action, "action");
     }
 
+    /** Tells which leaders serve followers' reads; see {@link PeerNetwork#servesFollowerReads}. */
+    void servesFollowerReads(Predicate<NodeId> leaderServesThem) {
+        this.servesFollowerReads = Objects.requireNonNull(leaderServesThem, "leaderServesThem");
+    }
+
+    /**
+     * Asks the core for a read point. A leader's own read is served no earlier than its last entry now (see
+     * {@link #served}); a follower's floor comes with its read index. A follower whose leader speaks a wire version
+     * without followers' reads refuses the read at once, naming the leader, which then serves it (the caller
+     * forwards it there).
+     */
+    private void read(long requestId) {
+        NodeId leader = raft.leader();
+        if (raft.role() == Role.LEADER) {
+            readFloors.put(requestId, raft.log().lastIndex());
+        } else if (leader != null && !servesFollowerReads.test(leader)) {
+            PendingRequests.Read refused = pending.takeRead(requestId);
+            if (refused != null) {
+                completions.fail(List.of(refused.future()), () -> outcomes.notLeader(leader,
+                        "the leader's version does not serve followers' reads"));
+            }
+            return;
+        }
+        raft.readIndex(requestId);
+    }
+
     /** This node's counters, completed with the applier's and the transport's; any thread. */
     RuntimeMetrics metrics(long applyBatches, TransportMetrics transport) {
-        return new RuntimeMetrics(turns, proposals, logWrites, logSyncs, applyBatches, transport, logSyncDurations);
+        return new RuntimeMetrics(turns, proposals, logWrites, logSyncs, applyBatches, transport, logSyncDurations,
+                snapshotsTaken, snapshotsInstalled);
     }
 
     /** The status published at the end of the latest turn; safe from any thread. */
@@ -304,10 +335,7 @@ final class NodeLoop {
             switch (input) {
                 case Input.Inbound inbound -> raft.step(inbound.message());
                 case Input.Proposal proposal -> proposals.add(proposal);
-                case Input.Read read -> {
-                    readFloors.put(read.requestId(), raft.log().lastIndex());
-                    raft.readIndex(read.requestId());
-                }
+                case Input.Read read -> read(read.requestId());
                 case Input.Call call -> call.action().run();
                 case Input.SnapshotMetadataAt request -> snapshotMetadataAt(request);
                 case Input.Compact compact -> compact(compact.snapshot());
@@ -430,6 +458,7 @@ final class NodeLoop {
         if (ready.restore() != null) {
             // Queued before this Ready's committed entries, which follow the snapshot (§7).
             applier.restoreBeforeLaterEntries(ready.restore());
+            snapshotsInstalled++; // node thread only writes it
         }
         if (!ready.committedEntries().isEmpty()) {
             membership.committed(ready.committedEntries());
@@ -487,6 +516,7 @@ final class NodeLoop {
 
     /** Drops the log prefix a committed snapshot covers; the next Persist tells the store to do the same. */
     private void compact(io.caucus.core.SnapshotMetadata snapshot) {
+        snapshotsTaken++; // one Compact per snapshot this node took; node thread only writes it
         try {
             raft.compact(snapshot);
         } catch (IllegalArgumentException e) {

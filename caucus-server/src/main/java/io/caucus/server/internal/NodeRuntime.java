@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -39,6 +40,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,11 +70,11 @@ public final class NodeRuntime implements CaucusNode {
     private final Worker applyWorker;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final RaftNode raft;
-    // Snapshots (null when the store keeps none): the writer thread, and streaming to and from peers.
+    // Snapshots (null when the store keeps none): the taker, and streaming to and from peers, each on a worker.
     private final SnapshotTaker snapshotTaker;
-    private final Thread snapshotThread;
     private final OutgoingSnapshots outgoingSnapshots;
     private final IncomingSnapshots incomingSnapshots;
+    private final List<Worker> snapshotWorkers;
 
     private NodeRuntime(NodeSettings settings, LogStore store, ClusterConfiguration bootstrap,
                         Function<NodeId, Optional<InetSocketAddress>> resolver, NodeEnvironment environment) {
@@ -87,44 +89,52 @@ public final class NodeRuntime implements CaucusNode {
         long restoredIndex = restoreFromSnapshot(settings, store);
         this.raft = RaftNode.start(id, bootstrap, settings.raftOptions(), store.recoveredHardState(), store.log(),
                 restoredIndex, environment.random());
+        // Nothing arrives before network.start(): the inbound handler finds the snapshot streams set by then.
+        this.network = environment.network().open(settings, new Inbound());
+        NodeExecutor executor = network.executor();
         // The loop is created last but the applier and the snapshot taker wake it: they reach it through this holder.
         NodeLoop[] loopRef = new NodeLoop[1];
         Runnable wake = () -> loopRef[0].wake();
         Applier[] applierRef = new Applier[1];
         SnapshotStore snapshots = store.snapshotStore();
         SnapshotClaims claims = snapshots == null ? null : new SnapshotClaims(snapshots);
+        this.snapshotWorkers = snapshots == null ? List.of() : List.of(
+                environment.workers().start("caucus-snapshot-" + id),
+                environment.workers().start("caucus-snapshot-send-" + id),
+                environment.workers().start("caucus-snapshot-receive-" + id));
         this.snapshotTaker = snapshots == null ? null : new SnapshotTaker(id, claims, this::requestMetadataAt,
                 snapshot -> offerToNode(new Input.Compact(snapshot)), () -> {
                     wake.run();
                     applierRef[0].snapshotFinished();
-                });
+                }, snapshotWorkers.get(0));
         this.applyWorker = environment.workers().start("caucus-apply-" + id);
+        // Only a node that takes snapshots draws from the environment's randomness for their stagger.
+        RandomGenerator stagger = snapshots == null ? new SplittableRandom(0)
+                : new SplittableRandom(environment.random().nextLong());
         this.applier = new Applier(id, settings.stateMachine(), pending, () -> status().leader(),
                 new Outcomes(settings.clientAddresses()), wake, this::fail, restoredIndex, snapshotTaker,
-                settings.snapshotOptions(), applyWorker);
+                settings.snapshotOptions(), applyWorker, stagger);
         applierRef[0] = applier;
-        PeerNetwork[] networkRef = new PeerNetwork[1];
         this.outgoingSnapshots = snapshots == null ? null : new OutgoingSnapshots(id, snapshots,
-                settings.snapshotOptions(), frame -> networkRef[0].sendSnapshotFrame(frame),
-                follower -> offerToNode(new Input.SnapshotFailed(follower)));
+                settings.snapshotOptions(), network::sendSnapshotFrame,
+                follower -> offerToNode(new Input.SnapshotFailed(follower)), snapshotWorkers.get(1), executor,
+                environment.clock());
         this.incomingSnapshots = snapshots == null ? null : new IncomingSnapshots(id, claims,
-                settings.snapshotOptions(), frame -> networkRef[0].sendSnapshotFrame(frame),
-                message -> inbox.offer(new Input.Inbound(message))); // full: dropped, the leader retries
-        this.network = environment.network().open(settings, new Inbound());
-        networkRef[0] = network;
+                settings.snapshotOptions(), network::sendSnapshotFrame,
+                message -> inbox.offer(new Input.Inbound(message)), // full: dropped, the leader retries
+                snapshotWorkers.get(2), executor, environment.clock());
         this.completions = new Completions(environment.workers().start("caucus-complete-" + id));
         this.membership = new MembershipTracker(raft, directory, new TransportPeers(id, directory, links(network)),
                 completions, new Outcomes(settings.clientAddresses()), transferWindowNanos(settings),
                 settings.raftOptions().maxLearnerLagEntries(), environment.clock());
         this.loop = new NodeLoop(raft, store, this::send, applier, completions, pending, lifecycle,
-                this::fail, settings, inbox, membership, network.executor(), environment.clock());
+                this::fail, settings, inbox, membership, executor, environment.clock());
         inbox.onInput(loop::wake);
+        loop.servesFollowerReads(network::servesFollowerReads);
         if (outgoingSnapshots != null) {
             loop.onLeadershipLost(outgoingSnapshots::cancelAll);
         }
         loopRef[0] = loop;
-        this.snapshotThread = snapshotTaker == null ? null
-                : Thread.ofPlatform().daemon().name("caucus-snapshot-" + id).unstarted(snapshotTaker);
     }
 
     /** Peer messages go to the node thread; snapshot frames to the snapshot streams. Never blocks. */
@@ -250,10 +260,6 @@ public final class NodeRuntime implements CaucusNode {
             store.close();
             throw e;
         }
-        if (runtime.snapshotThread != null) {
-            runtime.snapshotThread.start();
-            runtime.incomingSnapshots.start();
-        }
         try {
             runtime.network.start();
         } catch (RuntimeException e) {
@@ -348,8 +354,9 @@ public final class NodeRuntime implements CaucusNode {
     public CompletableFuture<Membership> addLearner(NodeId node, InetSocketAddress raftAddress) {
         Objects.requireNonNull(node, "node");
         Objects.requireNonNull(raftAddress, "raftAddress of " + node);
-        return onNodeThread((future, deadline) -> membership.propose(new ConfigurationChange.AddLearner(node),
-                raftAddress, future, deadline));
+        return onNodeThread((future, deadline) -> membership.propose(
+                new ConfigurationChange.AddLearner(node, PeerAddresses.format(raftAddress)), raftAddress, future,
+                deadline));
     }
 
     @Override
@@ -605,7 +612,10 @@ public final class NodeRuntime implements CaucusNode {
         }
     }
 
-    /** Stops streaming and writing snapshots; temporary files of unfinished ones are deleted. */
+    /**
+     * Stops streaming and writing snapshots (temporary files of unfinished ones are deleted), then their workers
+     * after what is queued on them, waiting a bounded time for each.
+     */
     private void stopSnapshots() throws InterruptedException {
         if (snapshotTaker == null) {
             return;
@@ -613,24 +623,18 @@ public final class NodeRuntime implements CaucusNode {
         outgoingSnapshots.close();
         incomingSnapshots.close();
         snapshotTaker.stop();
-        stop(snapshotThread);
-    }
-
-    /** Waits for a thread to end, interrupting it if it takes too long; returns true if it ended. */
-    private static boolean stop(Thread thread) throws InterruptedException {
-        if (!thread.isAlive()) {
-            return true;
+        for (Worker worker : snapshotWorkers) {
+            worker.shutdown();
         }
-        if (thread == Thread.currentThread()) {
-            return false; // close() called from a callback on this very thread: it ends when the callback returns
+        for (Worker worker : snapshotWorkers) {
+            if (worker.inWorker()) {
+                continue; // close() called from a task of this very worker: it ends when the task returns
+            }
+            if (!worker.awaitTermination(STOP_WAIT)) {
+                LOG.atWarn().addKeyValue("node", settings.id())
+                        .log("a snapshot worker did not stop within {}; closing anyway", STOP_WAIT);
+            }
         }
-        thread.join(STOP_WAIT.toMillis());
-        if (thread.isAlive()) {
-            LOG.warn("{} did not stop within {}; interrupting it", thread.getName(), STOP_WAIT);
-            thread.interrupt();
-            thread.join(STOP_WAIT.toMillis());
-        }
-        return !thread.isAlive();
     }
 
     /** Proposals may have been replicated, so their outcome is unknown; reads simply were not served. */

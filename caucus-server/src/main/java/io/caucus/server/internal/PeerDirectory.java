@@ -11,10 +11,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where each node's Raft traffic goes. A configuration entry holds only node ids (Raft paper §6 leaves
- * addresses to the implementation), so every node resolves a member's address here: first the addresses it
- * was started with or was told of ({@code addLearner(id, address)} on the node that proposes the change),
- * then the embedder's resolver (caucus-kv re-reads its cluster file). Thread-safe.
+ * Where each node's Raft traffic goes. Raft paper §6 leaves addresses to the implementation; here a member
+ * added with {@code addLearner(id, address)} has its address written into the configuration entry, so every
+ * member learns it from the log ({@link #learn}), and the log's address wins over any other. A member the
+ * log gives no address for (the founders, named in every node's start-up list) is found among the
+ * addresses this node was started with, then through the embedder's resolver (caucus-kv re-reads its
+ * cluster file). Thread-safe.
  */
 public final class PeerDirectory {
 
@@ -53,6 +55,27 @@ public final class PeerDirectory {
     /** The address only if already known, without asking the resolver. */
     public Optional<InetSocketAddress> knownAddress(NodeId node) {
         return Optional.ofNullable(known.get(node));
+    }
+
+    /**
+     * Takes the addresses a configuration entry carries (member id to {@code host:port}); an address that
+     * cannot be read is skipped with a warning, and the node is found as if the log gave none.
+     */
+    public void learn(Map<NodeId, String> addresses) {
+        addresses.forEach((node, text) -> {
+            InetSocketAddress address;
+            try {
+                address = PeerAddresses.parse(text);
+            } catch (IllegalArgumentException e) {
+                LOG.warn("ignoring the address the log gives for {}: {}", node, e.getMessage());
+                return;
+            }
+            InetSocketAddress before = known.get(node);
+            if (before == null || !PeerAddresses.same(before, address)) {
+                known.put(node, address);
+                LOG.info("{} is at {}, as the configuration in the log says", node, text);
+            }
+        });
     }
 
     /** Records (or moves) a node's address, as given by the operator with a change. */

@@ -48,6 +48,14 @@ public interface PeerNetwork extends AutoCloseable {
 
     TransportMetrics metrics();
 
+    /**
+     * False if {@code peer} is known to speak a wire version without followers' reads (an older release, during a
+     * rolling upgrade): a follower then leaves its reads to the leader instead of asking it for a read index.
+     */
+    default boolean servesFollowerReads(NodeId peer) {
+        return true;
+    }
+
     @Override
     void close();
 }

@@ -3,7 +3,9 @@ package io.caucus.server.internal;
 import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.NodeId;
 import java.net.InetSocketAddress;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -39,6 +41,7 @@ final class TransportPeers {
     private ClusterConfiguration followed;
     private NodeId followedLeader;
     private final Set<NodeId> unresolved = new TreeSet<>();
+    private final Map<NodeId, InetSocketAddress> dialled = new HashMap<>();
     private long nextResolveNanos;
 
     TransportPeers(NodeId self, PeerDirectory directory, Links links) {
@@ -70,9 +73,24 @@ final class TransportPeers {
             }
         }
         unresolved.retainAll(wanted);
+        dialled.keySet().retainAll(links.peers());
         Set<NodeId> added = new TreeSet<>(wanted);
         added.removeAll(links.peers());
+        added.addAll(moved(wanted));
         connect(added, nowNanos);
+    }
+
+    /** Linked peers whose address in the directory is no longer the one dialled (the log gave another). */
+    private Set<NodeId> moved(Set<NodeId> wanted) {
+        Set<NodeId> moved = new TreeSet<>();
+        for (NodeId peer : wanted) {
+            InetSocketAddress used = dialled.get(peer);
+            Optional<InetSocketAddress> now = directory.knownAddress(peer);
+            if (used != null && now.isPresent() && !PeerAddresses.same(used, now.get())) {
+                moved.add(peer);
+            }
+        }
+        return moved;
     }
 
     private void connect(Set<NodeId> peers, long nowNanos) {
@@ -80,12 +98,14 @@ final class TransportPeers {
             Optional<InetSocketAddress> address = directory.address(peer);
             if (address.isPresent()) {
                 links.addPeer(peer, address.get());
+                dialled.put(peer, address.get());
                 unresolved.remove(peer);
                 LOG.atInfo().addKeyValue("node", self).log("talking to {} at {}", peer, address.get());
             } else if (unresolved.add(peer)) {
                 LOG.atWarn().addKeyValue("node", self)
-                        .log("the configuration names {} but its Raft address is unknown here, so this node cannot "
-                                + "reach it; add it to this node's address list (caucus-kv: the cluster file)", peer);
+                        .log("the configuration names {} but its Raft address is unknown here (the log gives none: "
+                                + "it was added without one), so this node cannot reach it; add it to this node's "
+                                + "address list (caucus-kv: the cluster file)", peer);
             }
         }
         nextResolveNanos = nowNanos + RESOLVE_RETRY_NANOS;

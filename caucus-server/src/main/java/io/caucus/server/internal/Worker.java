@@ -4,10 +4,13 @@ import java.time.Duration;
 import java.util.concurrent.Executor;
 
 /**
- * One of the runtime's workers besides the node's executor: the applier and the completion of failed requests
- * each run their tasks on one, one task at a time, in the order queued. Production: a daemon thread each
- * ({@link #thread(String)}); a simulator runs them on its own single thread, interleaved deterministically with
- * the nodes' turns.
+ * One of the runtime's workers besides the node's executor: the applier, the completion of failed requests,
+ * snapshot taking, snapshot sending and receiving, and the store's log cleanup each run their tasks on one, one
+ * task at a time, in the order queued. A task never waits for another thread: what must follow is queued by
+ * whoever brings it about (an answer, an acknowledgement, a timer on the node's executor). Production: a daemon
+ * thread each ({@link #thread(String)}), so a task may block on the disk or the state machine without holding
+ * up the node; a simulator runs them on its own single thread, interleaved deterministically with the nodes'
+ * turns.
  *
  * <p>{@link #execute} never blocks and never loses a task: a task that cannot be queued (the queue is full, or
  * the worker has shut down) runs on the caller.

@@ -109,12 +109,12 @@ final class InProcessNetwork implements PeerNetwork.Factory {
         @Override
         public void close() {
             disconnect();
-            executor.pool.shutdownNow();
+            executor.shutdownNow();
         }
     }
 
     /** One thread; tasks and timers in the order queued; rejects tasks once shut down, as a closed loop does. */
-    private static final class ScheduledExecutor implements NodeExecutor {
+    static final class ScheduledExecutor implements NodeExecutor {
 
         private final ScheduledThreadPoolExecutor pool;
         private volatile Thread thread;
@@ -144,6 +144,10 @@ final class InProcessNetwork implements PeerNetwork.Factory {
         @Override
         public boolean inExecutor() {
             return Thread.currentThread() == thread;
+        }
+
+        void shutdownNow() {
+            pool.shutdownNow();
         }
     }
 }

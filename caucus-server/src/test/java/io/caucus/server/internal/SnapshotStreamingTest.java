@@ -31,7 +31,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Leader and follower snapshot streaming wired through an in-memory network that can hold, lose or damage chunks. */
+/**
+ * Leader and follower snapshot streaming wired through an in-memory network that can hold, lose or damage chunks,
+ * on production workers (a thread each) and a real timer thread.
+ */
 class SnapshotStreamingTest {
 
     private static final NodeId LEADER = NodeId.of("leader");
@@ -50,6 +53,8 @@ class SnapshotStreamingTest {
     private DurableLog followerLog;
     private OutgoingSnapshots outgoing;
     private IncomingSnapshots incoming;
+    private final InProcessNetwork.ScheduledExecutor timers = new InProcessNetwork.ScheduledExecutor("timers");
+    private final List<Worker> workers = new CopyOnWriteArrayList<>();
     private byte[] data;
     private final List<NodeId> failures = new CopyOnWriteArrayList<>();
     private final List<InstallSnapshot> delivered = new CopyOnWriteArrayList<>();
@@ -73,13 +78,22 @@ class SnapshotStreamingTest {
         }
         SnapshotOptions options = SnapshotOptions.DEFAULTS.withChunking(CHUNK_BYTES, IN_FLIGHT)
                 .withTransferTimeout(Duration.ofSeconds(20));
-        incoming = new IncomingSnapshots(FOLLOWER, new SnapshotClaims(followerLog.snapshots()), options,
-                frame -> {
-                    outgoing.onAck((SnapshotFrame.Ack) frame);
-                    return true;
-                }, delivered::add);
-        outgoing = new OutgoingSnapshots(LEADER, leaderLog.snapshots(), options, this::leaderSends, failures::add);
-        incoming.start();
+        incoming = receiver(options);
+        outgoing = new OutgoingSnapshots(LEADER, leaderLog.snapshots(), options, this::leaderSends, failures::add,
+                worker("send"), timers, RuntimeClock.SYSTEM);
+    }
+
+    private IncomingSnapshots receiver(SnapshotOptions options) {
+        return new IncomingSnapshots(FOLLOWER, new SnapshotClaims(followerLog.snapshots()), options, frame -> {
+            outgoing.onAck((SnapshotFrame.Ack) frame);
+            return true;
+        }, delivered::add, worker("receive"), timers, RuntimeClock.SYSTEM);
+    }
+
+    private Worker worker(String name) {
+        Worker worker = Worker.thread("test-snapshot-" + name);
+        workers.add(worker);
+        return worker;
     }
 
     private synchronized boolean leaderSends(SnapshotFrame frame) {
@@ -95,9 +109,14 @@ class SnapshotStreamingTest {
     }
 
     @AfterEach
-    void tearDown() {
+    void tearDown() throws InterruptedException {
         outgoing.close();
         incoming.close();
+        for (Worker worker : workers) {
+            worker.shutdown();
+            assertThat(worker.awaitTermination(WAIT)).isTrue();
+        }
+        timers.shutdownNow();
         leaderLog.close();
         followerLog.close();
     }
@@ -195,12 +214,7 @@ class SnapshotStreamingTest {
             if (++sent[0] == 3) {
                 // The follower restarts: its receiver forgets the transfer (and its temporary file is gone).
                 incoming.close();
-                incoming = new IncomingSnapshots(FOLLOWER, new SnapshotClaims(followerLog.snapshots()),
-                        SnapshotOptions.DEFAULTS.withChunking(CHUNK_BYTES, IN_FLIGHT), frame -> {
-                            outgoing.onAck((SnapshotFrame.Ack) frame);
-                            return true;
-                        }, delivered::add);
-                incoming.start();
+                incoming = receiver(SnapshotOptions.DEFAULTS.withChunking(CHUNK_BYTES, IN_FLIGHT));
             }
             return chunk;
         };

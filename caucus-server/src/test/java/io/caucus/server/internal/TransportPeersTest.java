@@ -90,4 +90,26 @@ class TransportPeersTest {
         assertThat(links.peers()).containsExactlyInAnyOrder(N2, N3);
         assertThat(peers.unresolved()).isEmpty();
     }
+
+    @Test
+    void anAddressFromTheLogIsDialledAndWinsOverTheStartUpOne() {
+        FakeLinks links = new FakeLinks();
+        PeerDirectory directory = new PeerDirectory(Map.of(N2, address(2), N4, address(4)),
+                PeerDirectory.NO_RESOLVER);
+        TransportPeers peers = new TransportPeers(N1, directory, links);
+        peers.follow(new ClusterConfiguration(Set.of(N1, N2), Set.of(), Set.of(N4)), N1, 0);
+        assertThat(links.peers.get(N4)).isEqualTo(address(4));
+
+        ClusterConfiguration moved = new ClusterConfiguration(Set.of(N1, N2), Set.of(), Set.of(N4, N3))
+                .withAddress(N4, "elsewhere:44").withAddress(N3, "[::1]:33");
+        directory.learn(moved.addresses());
+        peers.follow(moved, N1, 0);
+        assertThat(links.peers.get(N4).getHostString()).isEqualTo("elsewhere");
+        assertThat(links.peers.get(N4).getPort()).isEqualTo(44);
+        assertThat(links.peers.get(N3).getHostString()).isEqualTo("::1");
+        assertThat(peers.unresolved()).isEmpty();
+
+        directory.learn(Map.of(N2, "no port here"));
+        assertThat(directory.knownAddress(N2)).as("an unreadable address is skipped").contains(address(2));
+    }
 }

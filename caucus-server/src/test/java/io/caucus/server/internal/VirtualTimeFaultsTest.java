@@ -6,8 +6,12 @@ import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.NodeId;
 import io.caucus.core.RaftOptions;
 import io.caucus.core.Role;
+import io.caucus.server.CaucusNode;
 import io.caucus.server.StateMachine;
 import io.caucus.transport.TransportOptions;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -34,39 +38,83 @@ import org.junit.jupiter.api.Test;
  * before it was sent, and only committed ones (linearizable reads, thesis §6.4). After the faults: the healed
  * cluster elects a leader, commits, and every node converges.
  *
- * <p>{@code -Dcaucus.runtime.seeds=N -Dcaucus.runtime.firstSeed=S -Dcaucus.runtime.faultSeconds=T} run more.
+ * <p>The second run puts every node on the production store ({@link DurableLogStore} on a
+ * {@link io.caucus.storage.SimulatedDisk}) with snapshots every few entries: a crash loses what was not synced
+ * and may tear the last write kept, the node restarts from what the storage code recovers, and snapshots are
+ * taken, compacted, streamed and installed all along. There, each snapshot a node restores from must agree with
+ * the commands committed at its indexes too.
+ *
+ * <p>{@code -Dcaucus.runtime.seeds=N -Dcaucus.runtime.firstSeed=S -Dcaucus.runtime.faultSeconds=T} run more;
+ * {@code -Dcaucus.runtime.snapshotSeeds=N} more of the second run.
  */
 class VirtualTimeFaultsTest {
 
     private static final int SEEDS = Integer.getInteger("caucus.runtime.seeds", 10);
+    private static final int SNAPSHOT_SEEDS = Integer.getInteger("caucus.runtime.snapshotSeeds", 3);
     private static final long FIRST_SEED = Long.getLong("caucus.runtime.firstSeed", 1);
     private static final int FAULT_SECONDS = Integer.getInteger("caucus.runtime.faultSeconds", 10);
     private static final Duration SETTLE = Duration.ofSeconds(60);
 
     @Test
     void safetyAndLivenessUnderCrashesPartitionsAndLoss() {
-        long events = 0;
-        long writes = 0;
-        long reads = 0;
-        long started = System.nanoTime();
-        for (long seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
-            FaultRun run = new FaultRun(seed);
-            run.run();
-            events += run.world.eventsRun();
-            writes += run.acknowledged.size();
-            reads += run.readsChecked;
-        }
-        System.out.printf("virtual-time runtime: %d seeds from %d, %d events, %d acknowledged writes, "
-                + "%d reads checked, 0 violations, %d ms%n", SEEDS, FIRST_SEED, events, writes, reads,
-                (System.nanoTime() - started) / 1_000_000);
-        assertThat(writes).as("writes acknowledged over all seeds").isPositive();
-        assertThat(reads).as("reads checked over all seeds").isPositive();
+        runSeeds(SEEDS, false);
     }
 
-    /** Records each command with its index; the query "all" answers every command applied, in order. */
+    @Test
+    void safetyAndLivenessWithSnapshotsAndTornWritesUnderCrashesPartitionsAndLoss() {
+        Totals totals = runSeeds(SNAPSHOT_SEEDS, true);
+        assertThat(totals.snapshotsRestored).as("snapshots restored (at a restart or installed from a leader)")
+                .isPositive();
+    }
+
+    @Test
+    void aSeedReproducesItsRunWithSnapshotsCrashesAndTornWritesEventForEvent() {
+        FaultRun first = new FaultRun(FIRST_SEED, true);
+        first.run();
+        FaultRun again = new FaultRun(FIRST_SEED, true);
+        again.run();
+        assertThat(again.world.trace()).isEqualTo(first.world.trace());
+        assertThat(again.world.eventsRun()).isEqualTo(first.world.eventsRun());
+        assertThat(again.snapshotsRestored).isEqualTo(first.snapshotsRestored).isPositive();
+    }
+
+    private static final class Totals {
+        long events;
+        long writes;
+        long reads;
+        long snapshotsRestored;
+    }
+
+    private static Totals runSeeds(int seeds, boolean durable) {
+        Totals totals = new Totals();
+        long started = System.nanoTime();
+        for (long seed = FIRST_SEED; seed < FIRST_SEED + seeds; seed++) {
+            FaultRun run = new FaultRun(seed, durable);
+            run.run();
+            totals.events += run.world.eventsRun();
+            totals.writes += run.acknowledged.size();
+            totals.reads += run.readsChecked;
+            totals.snapshotsRestored += run.snapshotsRestored;
+        }
+        System.out.printf("virtual-time runtime (%s): %d seeds from %d, %d events, %d acknowledged writes, "
+                        + "%d reads checked, %d snapshots restored, 0 violations, %d ms%n",
+                durable ? "production store on simulated disks, snapshots, torn writes" : "stores in memory",
+                seeds, FIRST_SEED, totals.events, totals.writes, totals.reads, totals.snapshotsRestored,
+                (System.nanoTime() - started) / 1_000_000);
+        assertThat(totals.writes).as("writes acknowledged over all seeds").isPositive();
+        assertThat(totals.reads).as("reads checked over all seeds").isPositive();
+        return totals;
+    }
+
+    /**
+     * Records each command with its index; the query "all" answers every command applied, in order. Its snapshot
+     * is both lists, copied when captured.
+     */
     private static final class LogMachine implements StateMachine {
         final List<Long> indexes = new ArrayList<>();
         final List<String> commands = new ArrayList<>();
+        /** How many times the lists were replaced by a snapshot's. */
+        int restores;
 
         @Override
         public byte[] apply(long index, byte[] command) {
@@ -82,12 +130,30 @@ class VirtualTimeFaultsTest {
 
         @Override
         public Snapshot snapshot(long appliedIndex) {
-            throw new UnsupportedOperationException("the stores of this test keep no snapshots");
+            List<Long> capturedIndexes = List.copyOf(indexes);
+            List<String> capturedCommands = List.copyOf(commands);
+            return out -> {
+                DataOutputStream data = new DataOutputStream(out);
+                data.writeInt(capturedIndexes.size());
+                for (int i = 0; i < capturedIndexes.size(); i++) {
+                    data.writeLong(capturedIndexes.get(i));
+                    data.writeUTF(capturedCommands.get(i));
+                }
+                data.flush();
+            };
         }
 
         @Override
-        public void restore(long lastIncludedIndex, InputStream data) {
-            throw new UnsupportedOperationException("the stores of this test keep no snapshots");
+        public void restore(long lastIncludedIndex, InputStream in) throws IOException {
+            DataInputStream data = new DataInputStream(in);
+            int count = data.readInt();
+            indexes.clear();
+            commands.clear();
+            for (int i = 0; i < count; i++) {
+                indexes.add(data.readLong());
+                commands.add(data.readUTF());
+            }
+            restores++;
         }
     }
 
@@ -96,6 +162,7 @@ class VirtualTimeFaultsTest {
 
     private static final class FaultRun {
         final long seed;
+        final boolean durable;
         final VirtualWorld world;
         final Random random;
         final Map<NodeId, InetSocketAddress> peers = new LinkedHashMap<>();
@@ -103,6 +170,8 @@ class VirtualTimeFaultsTest {
         final Map<NodeId, NodeRuntime> running = new LinkedHashMap<>();
         final Map<NodeId, LogMachine> machines = new HashMap<>();
         final Map<NodeId, Integer> checkedApplies = new HashMap<>();
+        final Map<NodeId, Integer> checkedRestores = new HashMap<>();
+        long snapshotsRestored;
         final Map<Long, NodeId> leaderOfTerm = new HashMap<>();
         final TreeMap<Long, String> committed = new TreeMap<>();
         final Map<String, CompletableFuture<byte[]>> writes = new LinkedHashMap<>();
@@ -111,8 +180,9 @@ class VirtualTimeFaultsTest {
         long readsChecked;
         int commandsSent;
 
-        FaultRun(long seed) {
+        FaultRun(long seed, boolean durable) {
             this.seed = seed;
+            this.durable = durable;
             this.world = new VirtualWorld(seed, Duration.ofMillis(1), Duration.ofMillis(8));
             this.random = new Random(~seed);
             int size = seed % 2 == 0 ? 3 : 5;
@@ -183,12 +253,17 @@ class VirtualTimeFaultsTest {
             LogMachine machine = new LogMachine();
             NodeSettings settings = new NodeSettings(id, peers, Map.of(), null, machine, Duration.ofMillis(10),
                     RaftOptions.DEFAULTS, true, Duration.ofSeconds(2), 1000, 1 << 20, 1024, 4096,
-                    TransportOptions.defaults());
-            running.put(id, NodeRuntime.start(settings, new MemoryLogStore(disks.get(id)),
-                    ClusterConfiguration.ofVoters(peers.keySet()), PeerDirectory.NO_RESOLVER,
-                    world.environment(id)));
+                    TransportOptions.defaults(), VirtualTimeClusterTest.FREQUENT_SNAPSHOTS,
+                    CaucusNode.Builder.DEFAULT_PROPOSAL_LINGER);
+            ClusterConfiguration bootstrap = ClusterConfiguration.ofVoters(peers.keySet());
+            NodeEnvironment environment = world.environment(id);
+            LogStore store = durable
+                    ? world.openStore(id, environment, VirtualTimeClusterTest.SMALL_SEGMENTS, bootstrap)
+                    : new MemoryLogStore(disks.get(id));
+            running.put(id, NodeRuntime.start(settings, store, bootstrap, PeerDirectory.NO_RESOLVER, environment));
             machines.put(id, machine);
             checkedApplies.put(id, 0);
+            checkedRestores.put(id, 0);
         }
 
         private void crash(NodeId id) {
@@ -249,8 +324,14 @@ class VirtualTimeFaultsTest {
             readsInFlight.removeIf(this::checkRead);
         }
 
+        /** Applies since the last check agree with the committed commands; so does a whole snapshot restored. */
         private void checkApplied(NodeId id) {
             LogMachine machine = machines.get(id);
+            if (machine.restores != checkedRestores.get(id)) {
+                snapshotsRestored += machine.restores - checkedRestores.get(id);
+                checkedRestores.put(id, machine.restores);
+                checkedApplies.put(id, 0);
+            }
             int from = checkedApplies.get(id);
             for (int i = from; i < machine.indexes.size(); i++) {
                 long index = machine.indexes.get(i);

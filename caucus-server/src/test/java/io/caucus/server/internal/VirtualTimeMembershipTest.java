@@ -6,6 +6,7 @@ import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.NodeId;
 import io.caucus.core.RaftOptions;
 import io.caucus.core.Role;
+import io.caucus.server.CaucusNode;
 import io.caucus.server.Membership;
 import io.caucus.server.RecordingStateMachine;
 import io.caucus.transport.TransportOptions;
@@ -19,13 +20,15 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
  * Membership changes through the production runtime (MembershipTracker, TransportPeers) in virtual time: a new
  * node joins as a learner and is promoted, the leader removes itself and the others go on without it, and
- * leadership is handed to a chosen voter (Raft paper §6, thesis §3.10). Checked before every event: one leader
- * per term (§5.2).
+ * leadership is handed to a chosen voter (Raft paper §6, thesis §3.10); on the production store, a new learner
+ * whose leader has compacted its log starts from the leader's snapshot (§7). Checked before every event: one
+ * leader per term (§5.2).
  */
 class VirtualTimeMembershipTest {
 
@@ -38,7 +41,10 @@ class VirtualTimeMembershipTest {
         final ClusterConfiguration initial;
         final Map<NodeId, NodeRuntime> running = new LinkedHashMap<>();
         final Map<NodeId, RecordingStateMachine> machines = new HashMap<>();
+        final Map<NodeId, LogStore> stores = new HashMap<>();
         final Map<Long, NodeId> leaderOfTerm = new HashMap<>();
+        /** The production store on simulated disks, snapshots every few entries; else stores in memory. */
+        boolean durable;
 
         Cluster(long seed) {
             world = new VirtualWorld(seed, Duration.ofMillis(1), Duration.ofMillis(5));
@@ -53,9 +59,14 @@ class VirtualTimeMembershipTest {
             RecordingStateMachine machine = new RecordingStateMachine();
             NodeSettings settings = new NodeSettings(id, peers, Map.of(), null, machine, Duration.ofMillis(20),
                     RaftOptions.DEFAULTS, true, Duration.ofSeconds(10), 1000, 1 << 20, 1024, 4096,
-                    TransportOptions.defaults());
-            running.put(id, NodeRuntime.start(settings, new MemoryLogStore(new MemoryLogStore.Disk(initial)),
-                    initial, PeerDirectory.NO_RESOLVER, world.environment(id)));
+                    TransportOptions.defaults(), VirtualTimeClusterTest.FREQUENT_SNAPSHOTS,
+                    CaucusNode.Builder.DEFAULT_PROPOSAL_LINGER);
+            NodeEnvironment environment = world.environment(id);
+            LogStore store = durable
+                    ? world.openStore(id, environment, VirtualTimeClusterTest.SMALL_SEGMENTS, initial)
+                    : new MemoryLogStore(new MemoryLogStore.Disk(initial));
+            stores.put(id, store);
+            running.put(id, NodeRuntime.start(settings, store, initial, PeerDirectory.NO_RESOLVER, environment));
             machines.put(id, machine);
         }
 
@@ -113,6 +124,28 @@ class VirtualTimeMembershipTest {
                 }
             }
             throw new AssertionError(command + " was refused 20 times");
+        }
+    }
+
+    @Test
+    void aNewLearnerStartsFromTheLeadersSnapshotOnceTheLogIsCompacted() {
+        for (long seed = 1; seed <= 3; seed++) {
+            Cluster cluster = new Cluster(seed);
+            cluster.durable = true;
+            cluster.initial.voters().forEach(cluster::start);
+            List<String> commands = IntStream.range(0, 30).mapToObj(i -> "c" + i).toList();
+            commands.forEach(cluster::submit);
+            NodeId leader = cluster.awaitLeaderAmong(cluster.running.keySet());
+            assertThat(cluster.runUntil(() -> cluster.stores.get(leader).log().snapshot().lastIncludedIndex() > 0))
+                    .as("seed " + seed + ": the leader compacts its log").isTrue();
+            cluster.start(JOINER);
+
+            Membership learner = cluster.change(node -> node.addLearner(JOINER, cluster.peers.get(JOINER)));
+            assertThat(learner.member(JOINER).orElseThrow().part()).isEqualTo(Membership.Part.LEARNER);
+            assertThat(cluster.runUntil(() -> cluster.machines.get(JOINER).applied().equals(commands)))
+                    .as("seed " + seed + ": the learner applies every command").isTrue();
+            assertThat(cluster.machines.get(JOINER).restoredFrom()).as("seed " + seed + ": from a snapshot")
+                    .isNotEmpty();
         }
     }
 

@@ -1,12 +1,17 @@
 package io.caucus.server.internal;
 
+import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.NodeId;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.transport.InboundHandler;
 import io.caucus.transport.SnapshotFrame;
 import io.caucus.transport.TransportMetrics;
+import io.caucus.storage.SimulatedDisk;
+import io.caucus.storage.StorageOptions;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -19,11 +24,14 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
 
 /**
- * A {@link NodeEnvironment} for many nodes on one thread, in virtual time: every node's turns, timers, applier
- * and completions are events of one queue, ordered by virtual time and then by the order they were queued;
- * messages between nodes arrive after a delay drawn from one seeded {@link Random}. Nothing runs unless
- * {@link #runUntil} runs it, so a seed reproduces a run event for event. {@link #crash} drops a node's pending
- * events and its messages in flight, as a crash does; the node may then be started again on its store.
+ * A {@link NodeEnvironment} for many nodes on one thread, in virtual time: every node's turns, timers and
+ * workers (applier, completions, snapshot taking and streaming, log cleanup) are events of one queue, ordered by
+ * virtual time and then by the order they were queued; messages between nodes arrive after a delay drawn from
+ * one seeded {@link Random}, snapshot frames likewise but in order on each link, as on the TCP connection that
+ * carries them. Nothing runs unless {@link #runUntil} runs it, so a seed reproduces a run event for event.
+ * {@link #crash} drops a node's pending events and its messages in flight, as a crash does, and crashes its
+ * {@link #disk simulated disk} (unsynced writes lost, the last kept one possibly torn); the node may then be
+ * started again on what the real storage code recovers from it ({@link #openStore}).
  *
  * <p>Not thread-safe: the test and the nodes all run on the caller's thread.
  */
@@ -56,6 +64,9 @@ final class VirtualWorld {
     private final long maxDelayNanos;
     private final PriorityQueue<Event> events = new PriorityQueue<>();
     private final Map<NodeId, Host> hosts = new HashMap<>();
+    private final Map<NodeId, SimulatedDisk> disks = new HashMap<>();
+    /** When the last snapshot frame sent on each link (from, to) arrives: frames keep their order. */
+    private final Map<List<NodeId>, Long> frameArrivals = new HashMap<>();
     private final List<String> trace = new ArrayList<>();
     /** While partitioned: the nodes on one side; messages between the sides are lost. Empty: no partition. */
     private Set<NodeId> side = Set.of();
@@ -81,12 +92,34 @@ final class VirtualWorld {
                 inbound), name -> new VirtualWorker(host, incarnation), new Random(random.nextLong()));
     }
 
-    /** Drops every pending event of {@code id} and every message in flight to it; its store stays as written. */
+    /** Node {@code id}'s simulated disk (one per node, kept across its crashes), created on first use. */
+    SimulatedDisk disk(NodeId id) {
+        return disks.computeIfAbsent(id, ignored -> new SimulatedDisk());
+    }
+
+    /**
+     * Opens the production store, {@link DurableLogStore}, on node {@code id}'s simulated disk, recovering what
+     * the disk kept; its cleanup runs on a worker of {@code environment} (the node's next start).
+     */
+    DurableLogStore openStore(NodeId id, NodeEnvironment environment, StorageOptions options,
+                              ClusterConfiguration bootstrap) {
+        return DurableLogStore.open(disk(id), Path.of("/virtual", id.toString()), options, bootstrap,
+                environment.workers());
+    }
+
+    /**
+     * Drops every pending event of {@code id} and every message in flight to it. A store in memory stays as
+     * written; the node's simulated disk, if it has one, keeps only a random part of what was not synced.
+     */
     void crash(NodeId id) {
         Host host = hosts.get(id);
         host.incarnation++;
         host.listening = false;
         host.inbound = null;
+        SimulatedDisk disk = disks.get(id);
+        if (disk != null) {
+            disk.crash(random);
+        }
         trace.add(nowNanos + " " + id + " crash");
     }
 
@@ -154,6 +187,31 @@ final class VirtualWorld {
         return event;
     }
 
+    /** Runs one event now, out of turn, as its host's (a worker drained while the node closes). */
+    private void runNow(Event event) {
+        events.remove(event);
+        if (event.incarnation == event.host.incarnation) {
+            Host outer = running;
+            eventsRun++;
+            running = event.host;
+            try {
+                event.task.run();
+            } finally {
+                running = outer;
+            }
+        }
+    }
+
+    private static String describe(SnapshotFrame frame) {
+        return switch (frame) {
+            case SnapshotFrame.Chunk chunk -> "Chunk[" + chunk.from() + "->" + chunk.to() + " transfer "
+                    + chunk.transferId() + " snapshot " + chunk.snapshot().lastIncludedIndex() + " offset "
+                    + chunk.offset() + " bytes " + chunk.data().length + (chunk.last() ? " last" : "") + "]";
+            case SnapshotFrame.Ack ack -> "Ack[" + ack.from() + "->" + ack.to() + " transfer " + ack.transferId()
+                    + " received " + ack.receivedBytes() + " " + ack.status() + "]";
+        };
+    }
+
     private boolean alive(Host host, int incarnation) {
         return host.incarnation == incarnation;
     }
@@ -207,7 +265,24 @@ final class VirtualWorld {
 
         @Override
         public boolean sendSnapshotFrame(SnapshotFrame frame) {
-            return false; // the stores of this world keep no snapshots
+            Host target = hosts.get(frame.to());
+            if (!alive(host, incarnation) || !host.peers.contains(frame.to()) || target == null) {
+                return false;
+            }
+            if (random.nextDouble() < lossRate) {
+                return true; // lost on the way, as a connection that drops loses what it carried
+            }
+            long delay = minDelayNanos + (long) (random.nextDouble() * (maxDelayNanos - minDelayNanos));
+            List<NodeId> link = List.of(frame.from(), frame.to());
+            long arrival = Math.max(nowNanos + delay, frameArrivals.getOrDefault(link, 0L));
+            frameArrivals.put(link, arrival);
+            queue(target, target.incarnation, arrival - nowNanos, () -> {
+                if (target.listening && target.inbound != null && connected(frame.from(), frame.to())) {
+                    trace.add(nowNanos + " " + describe(frame));
+                    target.inbound.onSnapshotFrame(frame);
+                }
+            });
+            return true;
         }
 
         @Override
@@ -291,10 +366,16 @@ final class VirtualWorld {
         }
     }
 
-    /** A worker whose tasks are events of its node, run at the virtual instant they were queued. */
+    /**
+     * A worker whose tasks are events of its node, run at the virtual instant they were queued. Once shut down it
+     * runs a task on its caller, as the production worker does; waiting for its termination runs what it still
+     * has queued, there and then (on one thread nothing else would).
+     */
     private final class VirtualWorker implements Worker {
         private final Host host;
         private final int incarnation;
+        private final ArrayDeque<Event> queued = new ArrayDeque<>();
+        private boolean shutdown;
 
         VirtualWorker(Host host, int incarnation) {
             this.host = host;
@@ -303,8 +384,15 @@ final class VirtualWorld {
 
         @Override
         public void execute(Runnable task) {
-            if (alive(host, incarnation)) {
-                queue(host, incarnation, 0, task);
+            if (shutdown) {
+                task.run();
+            } else if (alive(host, incarnation)) {
+                Event[] event = new Event[1];
+                event[0] = queue(host, incarnation, 0, () -> {
+                    queued.remove(event[0]);
+                    task.run();
+                });
+                queued.add(event[0]);
             }
         }
 
@@ -315,10 +403,14 @@ final class VirtualWorld {
 
         @Override
         public void shutdown() {
+            shutdown = true;
         }
 
         @Override
         public boolean awaitTermination(Duration timeout) {
+            for (Event event; (event = queued.poll()) != null; ) {
+                runNow(event);
+            }
             return true;
         }
     }

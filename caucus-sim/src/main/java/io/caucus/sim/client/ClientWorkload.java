@@ -4,6 +4,7 @@ import io.caucus.core.LogEntry;
 import io.caucus.core.NodeId;
 import io.caucus.core.ProposeResult;
 import io.caucus.core.ReadResult;
+import io.caucus.core.Role;
 import io.caucus.core.SnapshotMetadata;
 import io.caucus.kv.command.ErrorCodes;
 import io.caucus.kv.command.Reply;
@@ -324,7 +325,8 @@ public final class ClientWorkload implements NodeObserver {
                 return;
             }
             op.requestId = nextRequestId++;
-            op.readFloor = node.core().log().lastIndex();
+            // As the runtime's NodeLoop does: a leader's own read floor; a follower's comes with its read index.
+            op.readFloor = node.raft().role() == Role.LEADER ? node.raft().log().lastIndex() : 0;
             sim.readIndex(node.id(), op.requestId);
             return;
         }

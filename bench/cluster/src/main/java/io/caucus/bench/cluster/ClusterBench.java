@@ -14,7 +14,7 @@ import java.util.Map;
  * run    --system caucus|redis --endpoint HOST:PORT [--endpoint ...] --results FILE.tsv
  *        [--clients 50] [--keys 100000] [--value-bytes 100] [--warmup-seconds 10] [--write-seconds 20]
  *        [--read-seconds 20] [--pid PID ...] [--clock-ticks-per-second 100] [--threads FILE.tsv]
- *        [--slow-micros N] [--write-started FILE]
+ *        [--slow-micros N] [--write-started FILE] [--tls-ca CA.pem]
  * report --results FILE.tsv --out FILE.md [--threads FILE.tsv] [--fsyncs FILE.tsv]
  * </pre>
  * {@code run} drives one system with closed-loop clients (each with one request outstanding, each on its own
@@ -25,7 +25,7 @@ import java.util.Map;
  * separates the JIT compiler's share from the server's own;
  * {@code --slow-micros} prints, per phase, when the requests slower than that were sent ({@link SlowRequests});
  * {@code --write-started} creates that file when the measured write phase starts (the script counts the
- * servers' fsyncs from then on).
+ * servers' fsyncs from then on); {@code --tls-ca} speaks TLS to the endpoints, trusting that CA (PEM).
  * {@code report} turns every row collected (including the redis-benchmark rows and the etcd load generator's
  * rows the script adds) into one markdown table with the ratios of Caucus to every other system.
  * The peers' load generators call {@link #run(List, LoadTarget.Factory)} with their own clients.
@@ -41,7 +41,8 @@ public final class ClusterBench {
         }
         Options options = Options.parse(List.of(args).subList(1, args.length));
         switch (args[0]) {
-            case "run" -> run(options, ClusterBench::redisProtocolTarget);
+            case "run" -> run(options, endpoints -> new RedisProtocolTarget(endpoints,
+                    options.all("tls-ca").stream().map(Path::of).findFirst().orElse(null)));
             case "report" -> Report.write(Path.of(options.required("results")), Path.of(options.required("out")),
                     options.all("threads").stream().map(Path::of).findFirst(),
                     options.all("fsyncs").stream().map(Path::of).findFirst());
@@ -52,10 +53,6 @@ public final class ClusterBench {
     /** The {@code run} command with the arguments after it, driving the target {@code targets} opens. */
     public static void run(List<String> args, LoadTarget.Factory targets) throws Exception {
         run(Options.parse(args), targets);
-    }
-
-    private static LoadTarget redisProtocolTarget(List<String> endpoints) {
-        return new RedisProtocolTarget(endpoints);
     }
 
     private static void run(Options options, LoadTarget.Factory targets) throws Exception {

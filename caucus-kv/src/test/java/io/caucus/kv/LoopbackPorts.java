@@ -1,0 +1,60 @@
+package io.caucus.kv;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** Free loopback ports for the nodes a test starts in other processes. */
+public final class LoopbackPorts {
+
+    private LoopbackPorts() {
+    }
+
+    /**
+     * Loopback ports a child process can bind: free now, and drawn from below the kernel's ephemeral range. A port
+     * from the ephemeral range (what binding port 0 gives) is closed again before the child binds it, and in
+     * that window any outgoing connection on the machine may take it as its local port; below the range only
+     * another test choosing at random can.
+     */
+    public static List<Integer> reserve(int count) throws IOException {
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            List<Integer> ports = new ArrayList<>();
+            while (ports.size() < count) {
+                int candidate = ThreadLocalRandom.current().nextInt(FIRST_CHOSEN_PORT, firstEphemeralPort());
+                ServerSocket socket = new ServerSocket();
+                try {
+                    socket.bind(new InetSocketAddress("127.0.0.1", candidate));
+                } catch (IOException taken) {
+                    socket.close();
+                    continue;
+                }
+                sockets.add(socket);
+                ports.add(candidate);
+            }
+            return ports;
+        } finally {
+            for (ServerSocket socket : sockets) {
+                socket.close();
+            }
+        }
+    }
+
+    private static final int FIRST_CHOSEN_PORT = 10_000;
+
+    /** The low end of the kernel's ephemeral port range (Linux), or the IANA default where it cannot be read. */
+    private static int firstEphemeralPort() {
+        try {
+            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            int low = Integer.parseInt(range.split("\\s+")[0]);
+            return low > FIRST_CHOSEN_PORT + 1_000 ? low : 49_152;
+        } catch (IOException | RuntimeException unreadable) {
+            return 49_152;
+        }
+    }
+}

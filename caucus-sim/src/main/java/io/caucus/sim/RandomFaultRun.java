@@ -52,8 +52,7 @@ public final class RandomFaultRun {
 
     /**
      * A quarter of the seeds snapshot and compact, so that followers behind a crash or a partition need an
-     * InstallSnapshot (§7): their cores are driven by the simulation, since the runtime's snapshot streams do not
-     * run in virtual time yet; every other seed runs the production node runtime on every node.
+     * InstallSnapshot (§7). They run on the storage disk, whose production store keeps the snapshots.
      */
     public static boolean compactsLogs(long seed) {
         return new SplittableRandom(seed ^ 0x736e6170L).nextInt(4) == 0;
@@ -83,8 +82,19 @@ public final class RandomFaultRun {
                 64L << random.nextInt(8));
         // Half the seeds run the real storage engine on its simulated disk (torn unsynced tails at crashes).
         SimConfig.DiskModel disk = random.nextBoolean() ? SimConfig.DiskModel.STORAGE : SimConfig.DiskModel.MEMORY;
-        SimConfig config = SimConfig.of(seed, clusterSizeOf(seed)).withOptions(options).withDisk(disk);
-        return compactsLogs(seed) ? config : config.withRuntime();
+        SimConfig config = SimConfig.of(seed, clusterSizeOf(seed)).withOptions(options).withDisk(disk).withRuntime();
+        return compactsLogs(seed)
+                ? config.withDisk(SimConfig.DiskModel.STORAGE).withCompaction(compactionThreshold(seed)) : config;
+    }
+
+    /**
+     * Small thresholds, so that followers behind a crash or a partition often need an InstallSnapshot (§7); a
+     * quarter of the compacting seeds snapshot every few entries, so snapshots race with appends, elections and
+     * crashes.
+     */
+    private static long compactionThreshold(long seed) {
+        SplittableRandom random = new SplittableRandom(seed ^ 0x636d7074L);
+        return random.nextInt(4) == 0 ? 3 + random.nextInt(17) : 20 + random.nextInt(181);
     }
 
     /** Runs with an explicit configuration (its seed and size are used as given). */
@@ -124,11 +134,9 @@ public final class RandomFaultRun {
         // Drawn apart, the fastest can come out above the slowest (seed 90755): it is then capped at the slowest.
         long fastestDiskMicros = Math.min(10 + random.nextLong(100), slowestDiskMicros);
         sim.setDiskDelays(fastestDiskMicros, slowestDiskMicros);
-        // Small thresholds, so that followers behind a crash or a partition often need an InstallSnapshot (§7); a
-        // quarter of the seeds compact every few entries, so snapshots race with appends, elections and crashes.
-        long compactEvery = random.nextInt(4) == 0 ? 3 + random.nextInt(17) : 20 + random.nextInt(181);
         if (!sim.runsRuntime()) {
-            sim.setCompaction(compactEvery); // the runtime's simulated store keeps no snapshots
+            // Bare cores (the lying-disk runs) compact as the compacting seeds' runtimes do.
+            sim.setCompaction(compactionThreshold(seed));
         }
         ClientWorkload clients = new ClientWorkload(sim, 2 + random.nextInt(4), KEYS, 50, readMode);
         Nemesis nemesis = new Nemesis(sim, 5, 60);

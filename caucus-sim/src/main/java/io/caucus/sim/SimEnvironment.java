@@ -37,6 +37,9 @@ final class SimEnvironment {
 
         /** Hands a message the node sends to the simulated network. */
         void send(SimNode from, RaftMessage message);
+
+        /** Hands a snapshot frame the node streams to the simulated network; false if there is no link to its peer. */
+        boolean sendSnapshotFrame(SimNode from, SnapshotFrame frame);
     }
 
     private SimEnvironment() {
@@ -94,9 +97,11 @@ final class SimEnvironment {
             }
         }
 
+        /** As on a connection to the peer: frames arrive in order, or are lost with what follows them. */
         @Override
         public boolean sendSnapshotFrame(SnapshotFrame frame) {
-            return false; // the simulated stores keep no snapshots for the runtime to stream
+            return alive() && node.inbound() != null && node.peers().contains(frame.to())
+                    && events.sendSnapshotFrame(node, frame);
         }
 
         @Override

@@ -206,6 +206,11 @@ public final class SimNode {
             public void onApplied(AppliedListener listener) {
                 throw new UnsupportedOperationException("the simulation applies a bare core's entries itself");
             }
+
+            @Override
+            public void onRestored(RestoredListener listener) {
+                throw new UnsupportedOperationException("the simulation restores a bare core's snapshots itself");
+            }
         };
     }
 

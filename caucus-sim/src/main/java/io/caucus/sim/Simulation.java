@@ -16,11 +16,16 @@ import io.caucus.core.SnapshotMetadata;
 import io.caucus.core.message.InstallSnapshot;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.kv.command.Reply;
+import io.caucus.server.CaucusNode;
 import io.caucus.server.Membership;
+import io.caucus.server.SnapshotOptions;
+import io.caucus.server.internal.NodeEnvironment;
 import io.caucus.server.internal.NodeRuntime;
 import io.caucus.server.internal.NodeSettings;
 import io.caucus.sim.kv.KvReplica;
 import io.caucus.sim.kv.KvSnapshot;
+import io.caucus.transport.InboundHandler;
+import io.caucus.transport.SnapshotFrame;
 import io.caucus.transport.TransportOptions;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -32,6 +37,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
@@ -83,6 +89,11 @@ public final class Simulation {
         this.trace = new Trace(config.traceCapacity());
         this.minDiskDelayMicros = config.minDiskDelayMicros();
         this.maxDiskDelayMicros = config.maxDiskDelayMicros();
+        this.compactEveryEntries = config.compactEveryEntries();
+        if (runsRuntime() && compactEveryEntries > 0 && config.disk() != SimConfig.DiskModel.STORAGE) {
+            throw new IllegalArgumentException("a runtime compacts only on the storage disk, whose store keeps "
+                    + "snapshots; got " + config.disk());
+        }
         Set<NodeId> ids = new TreeSet<>();
         for (int i = 1; i <= config.clusterSize(); i++) {
             ids.add(NodeId.of("n" + i));
@@ -304,7 +315,8 @@ public final class Simulation {
             throw new IllegalArgumentException("compaction threshold must be >= 0, got " + everyEntries);
         }
         if (runsRuntime()) {
-            throw new IllegalStateException("the runtime's simulated store keeps no snapshots: no compaction");
+            throw new IllegalStateException("a runtime's snapshot thresholds are fixed when it starts: "
+                    + "use SimConfig.withCompaction");
         }
         trace.record(events.now(), "-", "compaction", everyEntries == 0 ? "off" : "every " + everyEntries + " entries");
         this.compactEveryEntries = everyEntries;
@@ -649,21 +661,85 @@ public final class Simulation {
         KvReplica replica = new KvReplica();
         NodeSettings settings = new NodeSettings(node.id(), peerAddresses(node), Map.of(), null, replica.machine(),
                 Duration.ofNanos(config.tickMicros() * 1000), config.options(), true, REQUEST_TIMEOUT, 10_000,
-                1 << 20, 1024, 4096, TransportOptions.defaults());
+                1 << 20, 1024, 4096, TransportOptions.defaults(), snapshotOptions(),
+                CaucusNode.Builder.DEFAULT_PROPOSAL_LINGER);
         int incarnation = node.nextIncarnation();
         NodeRuntime runtime;
         try {
-            runtime = NodeRuntime.start(settings, new SimLogStore(node, this::onDurable), node.bootstrap(),
-                    id -> Optional.of(addressOf(id)), SimEnvironment.of(node, new RuntimeEvents(), random));
+            NodeEnvironment environment = SimEnvironment.of(node, new RuntimeEvents(), random);
+            runtime = NodeRuntime.start(settings, SimLogStore.open(node, this::onDurable, environment.workers()),
+                    node.bootstrap(), id -> Optional.of(addressOf(id)), environment);
         } catch (RuntimeException e) {
             fail("Runtime start", node + " failed to start: " + e + stackTop(e));
             return;
         }
         node.started(runtime, replica);
         runtime.probe().onApplied((entry, result) -> onApplied(node, incarnation, entry, result));
+        runtime.probe().onRestored(snapshot -> onRestored(node, incarnation, snapshot));
+        SnapshotMetadata base = node.disk().log().snapshot();
+        replica.restoredTo(base.lastIncludedIndex()); // the runtime loaded the store's snapshot as it started
         checker.onStarted(node);
+        if (base.lastIncludedIndex() > 0) {
+            checker.onRestored(node, base, storedSnapshot(node, base));
+        }
         trace.record(events.now(), node, "start", "incarnation " + node.incarnation() + " (runtime) from "
                 + node.disk().hardState() + ", log to " + node.disk().log().lastIndex());
+    }
+
+    /**
+     * The runtime's snapshot thresholds: every {@link SimConfig#compactEveryEntries} entries (the runtime staggers
+     * each node's point by up to a quarter more), chunks of the least size so that a transfer takes several, a
+     * window of 1 to 4 chunks, and a transfer timeout of 20 to 100 ticks.
+     */
+    private SnapshotOptions snapshotOptions() {
+        if (compactEveryEntries == 0) {
+            return SnapshotOptions.DEFAULTS.withThresholds(0, 0);
+        }
+        SplittableRandom draw = new SplittableRandom(config.seed() ^ 0x63686e6bL);
+        return SnapshotOptions.DEFAULTS.withThresholds(compactEveryEntries, 0)
+                .withChunking(1024, 1 + draw.nextInt(4))
+                .withTransferTimeout(Duration.ofNanos((20 + draw.nextInt(81)) * config.tickMicros() * 1000));
+    }
+
+    /** The state of a snapshot {@code node}'s store holds; fails the run if the store does not hold it. */
+    private KvSnapshot storedSnapshot(SimNode node, SnapshotMetadata metadata) {
+        KvSnapshot state = node.disk().snapshotState(metadata);
+        if (state == null) {
+            fail("Snapshot store", node + " uses snapshot " + metadata + ", which its store does not hold");
+        }
+        return state;
+    }
+
+    /** The runtime's applier loaded a snapshot into the state machine at the core's request (§7). */
+    private void onRestored(SimNode node, int incarnation, SnapshotMetadata metadata) {
+        if (node.incarnation() != incarnation) {
+            return;
+        }
+        KvSnapshot state = storedSnapshot(node, metadata);
+        node.stateMachine().restoredTo(metadata.lastIncludedIndex());
+        snapshotsRestored++;
+        checker.onRestored(node, metadata, state);
+        trace.record(events.now(), node, "restore", "state machine loaded from snapshot "
+                + metadata.lastIncludedIndex() + "/t" + metadata.lastIncludedTerm());
+        for (NodeObserver observer : observers) {
+            observer.onRestored(node, metadata, state);
+        }
+    }
+
+    /**
+     * A runtime's log now starts after {@code metadata}, a snapshot committed to its store: one it took (its
+     * state machine has applied that far) or one a leader sent it. Either way it must hold exactly the state the
+     * committed entries up to its index produce.
+     */
+    private void onSnapshotBase(SimNode node, SnapshotMetadata metadata) {
+        KvSnapshot state = storedSnapshot(node, metadata);
+        boolean taken = node.isUp() && node.core().appliedIndex() >= metadata.lastIncludedIndex();
+        if (taken) {
+            snapshotsTaken++;
+        }
+        checker.onSnapshotTaken(node, metadata, state);
+        trace.record(events.now(), node, "snapshot", (taken ? "taken at " : "installed at ")
+                + metadata.lastIncludedIndex() + "/t" + metadata.lastIncludedTerm() + ", log compacted");
     }
 
     /** Every node of the bootstrap configuration, and the node itself: what a server's cluster file lists. */
@@ -687,6 +763,9 @@ public final class Simulation {
                 + (persist.hardState() == null ? "" : " " + persist.hardState())
                 + (persist.entries().isEmpty() ? "" : " entries " + persist.firstIndex() + ".." + persist.lastIndex()));
         checker.onPersisted(node, persist, termBeforeFirst);
+        if (persist.snapshot() != null) {
+            onSnapshotBase(node, persist.snapshot());
+        }
     }
 
     /** The runtime's applier applied an entry to the node's state machine. */
@@ -764,6 +843,11 @@ public final class Simulation {
         @Override
         public void send(SimNode from, RaftMessage message) {
             network.send(from, message);
+        }
+
+        @Override
+        public boolean sendSnapshotFrame(SimNode from, SnapshotFrame frame) {
+            return network.sendSnapshotFrame(from, frame);
         }
     }
 
@@ -964,6 +1048,15 @@ public final class Simulation {
             }
             trace.record(events.now(), target, "deliver", message + (needed ? " (data committed to the store)" : ""));
             drive(target, raft -> raft.step(message));
+        }
+
+        /** The receiving runtime's snapshot streams take the frame, as its transport's inbound handler would. */
+        @Override
+        public void deliverFrame(SimNode target, SnapshotFrame frame) {
+            InboundHandler inbound = target.inbound();
+            if (inbound != null) {
+                runRuntimeEvent(target, target.incarnation(), () -> inbound.onSnapshotFrame(frame));
+            }
         }
 
         /**

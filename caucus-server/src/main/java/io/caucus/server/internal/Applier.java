@@ -106,6 +106,8 @@ final class Applier {
     private final List<CompletableFuture<SnapshotMetadata>> waitingForSnapshot = new ArrayList<>();
     /** Told of each applied entry: nothing in production, a simulator's checks through {@link NodeProbe}. */
     private volatile NodeProbe.AppliedListener appliedListener = (entry, result) -> { };
+    /** Told of each snapshot restored: nothing in production, a simulator's checks through {@link NodeProbe}. */
+    private volatile NodeProbe.RestoredListener restoredListener = snapshot -> { };
 
     /**
      * @param restoredIndex the index the state machine was restored to before the node started (0 if none)
@@ -138,6 +140,10 @@ final class Applier {
 
     void onApplied(NodeProbe.AppliedListener listener) {
         appliedListener = listener;
+    }
+
+    void onRestored(NodeProbe.RestoredListener listener) {
+        restoredListener = listener;
     }
 
     /** Batches of committed entries applied so far; any thread. */
@@ -362,6 +368,7 @@ final class Applier {
             throw new UncheckedIOException("cannot restore the state machine from snapshot " + index, e);
         }
         appliedIndex.set(index);
+        restoredListener.restored(snapshot);
         countLogSince(index);
         wakeNode.run();
         serveReads(index);

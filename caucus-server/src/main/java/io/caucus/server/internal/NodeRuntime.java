@@ -485,6 +485,11 @@ public final class NodeRuntime implements CaucusNode {
             public void onApplied(AppliedListener listener) {
                 applier.onApplied(listener);
             }
+
+            @Override
+            public void onRestored(RestoredListener listener) {
+                applier.onRestored(listener);
+            }
         };
     }
 

@@ -49,6 +49,16 @@ public final class KvReplica {
         return entry.type() == io.caucus.core.EntryType.COMMAND ? EntryCodec.decodeReply(result) : null;
     }
 
+    /**
+     * Records that the node runtime loaded a snapshot at {@code index} into {@link #machine()} (at a start, or at
+     * the core's request); entries after it follow.
+     */
+    public void restoredTo(long index) {
+        if (index > 0) {
+            appliedIndex = index;
+        }
+    }
+
     private void checkNext(LogEntry entry) {
         if (entry.index() != appliedIndex + 1) {
             throw new IllegalStateException("entry " + entry + " applied after index " + appliedIndex

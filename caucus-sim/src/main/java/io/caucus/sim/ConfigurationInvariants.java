@@ -88,7 +88,7 @@ final class ConfigurationInvariants {
         if (committed == null) {
             return;
         }
-        LogView log = node.raft().log();
+        LogView log = node.core().log();
         long index = committed.index();
         boolean holds = index <= log.lastIndex() && index >= log.firstIndex() - 1
                 && log.term(index) == committed.term();
@@ -98,15 +98,15 @@ final class ConfigurationInvariants {
                     + " without the committed configuration entry at " + index + " (" + committed.configuration()
                     + "); its log ends at " + log.lastIndex());
         }
-        if (holds && !node.raft().configurationAt(index).equals(committed.configuration())) {
+        if (holds && !node.core().configurationAt(index).equals(committed.configuration())) {
             failer.fail("Committed configuration never lost", node + " holds the committed configuration entry at "
                     + index + " (" + committed.configuration() + ") but reports "
-                    + node.raft().configurationAt(index) + " in force there");
+                    + node.core().configurationAt(index) + " in force there");
         }
     }
 
     private void checkOneChangeAtATime(SimNode node, NodeStatus status) {
-        LogView log = node.raft().log();
+        LogView log = node.core().log();
         LeaderWatch watch = leaders.get(node.id());
         if (watch == null || watch.term != status.term()) {
             leaders.put(node.id(), startWatch(node, status.term(), log));
@@ -178,7 +178,7 @@ final class ConfigurationInvariants {
     /** The entry the leader just committed is on the durable disks of a quorum of its configuration. */
     private void checkCommitQuorum(SimNode leader, NodeStatus status) {
         long index = status.commitIndex();
-        long term = leader.raft().log().term(index);
+        long term = leader.core().log().term(index);
         Set<NodeId> holders = new HashSet<>();
         for (NodeId member : status.configuration().members()) {
             SimNode node = nodes.apply(member);

@@ -20,6 +20,9 @@ final class EventQueue {
     private long now;
     private long nextSequence;
     private long executed;
+    /** Events run since the clock last moved: a runaway loop of zero-delay events would never let it move. */
+    private long atThisInstant;
+    private static final long MAX_EVENTS_PER_INSTANT = 1_000_000;
 
     long now() {
         return now;
@@ -49,6 +52,11 @@ final class EventQueue {
         Scheduled next = queue.poll();
         if (next == null) {
             throw new IllegalStateException("no event to run");
+        }
+        atThisInstant = next.time == now ? atThisInstant + 1 : 0;
+        if (atThisInstant > MAX_EVENTS_PER_INSTANT) {
+            throw new IllegalStateException("virtual time stands still: " + MAX_EVENTS_PER_INSTANT
+                    + " events ran at " + now + " us without the clock moving");
         }
         now = next.time;
         executed++;

@@ -276,9 +276,12 @@ final class InvariantChecker {
             failer.fail("Applied <= commit <= last", node + " applied " + status.appliedIndex() + ", commit "
                     + status.commitIndex() + ", last index " + status.lastIndex());
         }
-        if (status.appliedIndex() != node.stateMachine().appliedIndex()) {
+        // The runtime's applier publishes its progress and the core reads it at its next turn, so there the core
+        // may lag; when the simulation applies a bare core's entries, it reports them at once.
+        long machineApplied = node.stateMachine().appliedIndex();
+        if (node.runsRuntime() ? status.appliedIndex() > machineApplied : status.appliedIndex() != machineApplied) {
             failer.fail("Applied index reported", node + " core believes " + status.appliedIndex()
-                    + " applied, its state machine applied " + node.stateMachine().appliedIndex());
+                    + " applied, its state machine applied " + machineApplied);
         }
         if (status.role() == Role.LEADER) {
             checkLeader(node, status, p);
@@ -291,7 +294,7 @@ final class InvariantChecker {
     }
 
     private void checkLeader(SimNode node, NodeStatus status, Progress p) {
-        LogView log = node.raft().log();
+        LogView log = node.core().log();
         LeaderWatch watch = p.leaderWatch;
         if (watch == null || watch.term() != status.term()) {
             NodeId other = leaderOfTerm.putIfAbsent(status.term(), node.id());

@@ -4,7 +4,7 @@ import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.ConfigurationChange;
 import io.caucus.core.NodeId;
 import io.caucus.core.ProposeResult;
-import io.caucus.core.RaftNode;
+import io.caucus.server.internal.NodeProbe;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -101,9 +101,9 @@ public final class MembershipWorkload {
     }
 
     private boolean hasSettledConfiguration(NodeId leader) {
-        RaftNode raft = sim.node(leader).raft();
-        ClusterConfiguration current = raft.status().configuration();
-        return !current.isJoint() && current.equals(raft.configurationAt(raft.status().commitIndex()));
+        NodeProbe raft = sim.node(leader).core();
+        ClusterConfiguration current = raft.coreStatus().configuration();
+        return !current.isJoint() && current.equals(raft.configurationAt(raft.coreStatus().commitIndex()));
     }
 
     private void scheduleNext() {
@@ -153,7 +153,7 @@ public final class MembershipWorkload {
             return;
         }
         // Refusals (a change in progress, a learner behind, a transfer, a lost leadership) are retried later.
-        sim.proposeConfigurationChange(leader, next);
+        sim.requestConfigurationChange(leader, next);
     }
 
     private static boolean isDone(ConfigurationChange change, ClusterConfiguration configuration) {
@@ -219,7 +219,12 @@ public final class MembershipWorkload {
             return;
         }
         NodeId target = voters.get(random.nextInt(voters.size()));
-        if (sim.transferLeadership(leader, target) instanceof ProposeResult.Accepted) {
+        if (sim.node(leader).runsRuntime()) {
+            // The runtime answers once the target leads (or the transfer failed): count what it reports done.
+            sim.requestTransfer(leader, target).thenRun(() -> transfersAccepted++);
+            transferTarget = target;
+            transferTerm = sim.status(leader).term();
+        } else if (sim.transferLeadership(leader, target) instanceof ProposeResult.Accepted) {
             transfersAccepted++;
             transferTarget = target;
             transferTerm = sim.status(leader).term();
@@ -240,9 +245,9 @@ public final class MembershipWorkload {
      * to campaign, with a stale configuration, against the cluster (thesis §4.2.3).
      */
     private void retireRemoved(NodeId leader) {
-        RaftNode raft = sim.node(leader).raft();
-        ClusterConfiguration committed = raft.configurationAt(raft.status().commitIndex());
-        ClusterConfiguration current = raft.status().configuration();
+        NodeProbe raft = sim.node(leader).core();
+        ClusterConfiguration committed = raft.configurationAt(raft.coreStatus().commitIndex());
+        ClusterConfiguration current = raft.coreStatus().configuration();
         long graceTicks = 5L * sim.config().options().electionTimeoutTicks();
         for (NodeId id : sim.nodeIds()) {
             if (committed.isMember(id) || current.isMember(id) || joining.contains(id)) {

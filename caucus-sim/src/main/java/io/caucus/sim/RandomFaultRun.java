@@ -13,6 +13,7 @@ import java.util.List;
 import io.caucus.core.RaftOptions;
 import java.util.Random;
 import java.util.SplittableRandom;
+import java.util.function.BooleanSupplier;
 
 /**
  * One seed's run under random faults, from start to verdict: a cluster (3, 5 or 7 nodes, chosen by the seed)
@@ -27,7 +28,7 @@ public final class RandomFaultRun {
                          long ok, long failed, long unknown, long faults, SimConfig.DiskModel disk,
                          long tornTailsRecovered, long snapshotsTaken, long installSnapshots, long snapshotsRestored,
                          long snapshotFailuresReported, Verdict verdict, MembershipWorkload.Totals membership,
-                         long configurationEntriesCommitted, long followerReadsConfirmed) {
+                         long configurationEntriesCommitted, long followerReadsConfirmed, SimConfig.Driver driver) {
     }
 
     private static final int[] CLUSTER_SIZES = {3, 5, 7};
@@ -47,6 +48,14 @@ public final class RandomFaultRun {
     /** About 60% of the seeds change membership and transfer leadership under the faults. */
     public static boolean changesMembership(long seed) {
         return new SplittableRandom(seed ^ 0x6d656d62L).nextInt(100) < 60;
+    }
+
+    /**
+     * A quarter of the seeds snapshot and compact, so that followers behind a crash or a partition need an
+     * InstallSnapshot (§7). They run on the storage disk, whose production store keeps the snapshots.
+     */
+    public static boolean compactsLogs(long seed) {
+        return new SplittableRandom(seed ^ 0x736e6170L).nextInt(4) == 0;
     }
 
     public static int clusterSizeOf(long seed) {
@@ -73,7 +82,19 @@ public final class RandomFaultRun {
                 64L << random.nextInt(8));
         // Half the seeds run the real storage engine on its simulated disk (torn unsynced tails at crashes).
         SimConfig.DiskModel disk = random.nextBoolean() ? SimConfig.DiskModel.STORAGE : SimConfig.DiskModel.MEMORY;
-        return SimConfig.of(seed, clusterSizeOf(seed)).withOptions(options).withDisk(disk);
+        SimConfig config = SimConfig.of(seed, clusterSizeOf(seed)).withOptions(options).withDisk(disk).withRuntime();
+        return compactsLogs(seed)
+                ? config.withDisk(SimConfig.DiskModel.STORAGE).withCompaction(compactionThreshold(seed)) : config;
+    }
+
+    /**
+     * Small thresholds, so that followers behind a crash or a partition often need an InstallSnapshot (§7); a
+     * quarter of the compacting seeds snapshot every few entries, so snapshots race with appends, elections and
+     * crashes.
+     */
+    private static long compactionThreshold(long seed) {
+        SplittableRandom random = new SplittableRandom(seed ^ 0x636d7074L);
+        return random.nextInt(4) == 0 ? 3 + random.nextInt(17) : 20 + random.nextInt(181);
     }
 
     /** Runs with an explicit configuration (its seed and size are used as given). */
@@ -113,9 +134,10 @@ public final class RandomFaultRun {
         // Drawn apart, the fastest can come out above the slowest (seed 90755): it is then capped at the slowest.
         long fastestDiskMicros = Math.min(10 + random.nextLong(100), slowestDiskMicros);
         sim.setDiskDelays(fastestDiskMicros, slowestDiskMicros);
-        // Small thresholds, so that followers behind a crash or a partition often need an InstallSnapshot (§7); a
-        // quarter of the seeds compact every few entries, so snapshots race with appends, elections and crashes.
-        sim.setCompaction(random.nextInt(4) == 0 ? 3 + random.nextInt(17) : 20 + random.nextInt(181));
+        if (!sim.runsRuntime()) {
+            // Bare cores (the lying-disk runs) compact as the compacting seeds' runtimes do.
+            sim.setCompaction(compactionThreshold(seed));
+        }
         ClientWorkload clients = new ClientWorkload(sim, 2 + random.nextInt(4), KEYS, 50, readMode);
         Nemesis nemesis = new Nemesis(sim, 5, 60);
         MembershipWorkload membership = changesMembership(seed) ? new MembershipWorkload(sim, 20, 80) : null;
@@ -156,7 +178,7 @@ public final class RandomFaultRun {
                 nemesis.faultsInjected(), sim.config().disk(), tornTails(sim), sim.snapshotsTaken(),
                 sim.delivered(MessageKind.INSTALL_SNAPSHOT), sim.snapshotsRestored(), sim.snapshotFailuresReported(),
                 check.verdict(), membership == null ? null : membership.totals(), sim.configurationEntriesCommitted(),
-                sim.delivered(MessageKind.READ_INDEX_RESPONSE));
+                sim.delivered(MessageKind.READ_INDEX_RESPONSE), config.driver());
     }
 
     private static List<NodeId> upVoters(Simulation sim, ClusterConfiguration configuration) {
@@ -187,13 +209,30 @@ public final class RandomFaultRun {
         long progress = commitProgress(sim);
         // Progress that never ends (elections churning, each adding a no-op) must not hide a liveness bug.
         int windowsLeft = 50;
-        while (!sim.runUntil(() -> clients.isIdle() && acknowledgedEverywhere(sim, clients), SETTLE_BOUND_TICKS)) {
+        BooleanSupplier settled = oncePerTick(sim, () -> clients.isIdle() && acknowledgedEverywhere(sim, clients));
+        while (!sim.runUntil(settled, SETTLE_BOUND_TICKS)) {
             long now = commitProgress(sim);
             if (now == progress || --windowsLeft == 0) {
                 sim.fail("Liveness: acknowledged writes committed everywhere", describeLag(sim, clients));
             }
             progress = now;
         }
+    }
+
+    /**
+     * {@code condition} evaluated at most once per tick of virtual time: checking every acknowledged write on
+     * every node before each event would cost more than the events (a runtime takes several per message).
+     */
+    private static BooleanSupplier oncePerTick(Simulation sim, BooleanSupplier condition) {
+        long[] checkedAt = {-1};
+        boolean[] held = new boolean[1];
+        return () -> {
+            if (sim.nowTicks() != checkedAt[0]) {
+                checkedAt[0] = sim.nowTicks();
+                held[0] = condition.getAsBoolean();
+            }
+            return held[0];
+        };
     }
 
     private static long commitProgress(Simulation sim) {
@@ -209,7 +248,7 @@ public final class RandomFaultRun {
         List<ClientWorkload.AcknowledgedWrite> acked = clients.acknowledgedWrites();
         for (NodeId id : sim.upNodes()) {
             NodeStatus status = sim.status(id);
-            LogView log = sim.node(id).raft().log();
+            LogView log = sim.node(id).core().log();
             for (ClientWorkload.AcknowledgedWrite write : acked) {
                 if (status.commitIndex() < write.index() || status.lastIndex() < write.index()) {
                     return false;

@@ -9,7 +9,10 @@ import io.caucus.core.SnapshotMetadata;
 import io.caucus.sim.kv.KvSnapshot;
 import io.caucus.storage.DurableLog;
 import io.caucus.storage.RecoveryReport;
+import io.caucus.server.internal.DurableLogStore;
+import io.caucus.server.internal.Worker;
 import io.caucus.storage.SimulatedDisk;
+import io.caucus.storage.SnapshotStore;
 import io.caucus.storage.SnapshotWriter;
 import io.caucus.storage.StorageOptions;
 import java.io.IOException;
@@ -68,6 +71,11 @@ public final class SimDisk {
     private final SimulatedDisk simulatedDisk;
     private final Random crashRandom;
     private DurableLog durableLog;
+    /**
+     * Storage backing, while a node runtime runs on it: the production store it opened on the simulated disk
+     * (then {@link #durableLog} is closed), which the runtime writes and syncs itself.
+     */
+    private DurableLogStore runtimeStore;
     private long tornTailsRecovered;
 
     private SimDisk(ClusterConfiguration configuration, SimulatedDisk simulatedDisk, Random crashRandom) {
@@ -98,7 +106,42 @@ public final class SimDisk {
 
     /** The durable log the node reads. */
     public LogView log() {
-        return memoryLog != null ? memoryLog : durableLog;
+        if (memoryLog != null) {
+            return memoryLog;
+        }
+        return runtimeStore != null ? runtimeStore.log() : durableLog;
+    }
+
+    /** Whether this disk holds the real storage engine (and so a snapshot store a runtime can use). */
+    boolean onStorage() {
+        return simulatedDisk != null;
+    }
+
+    /**
+     * Opens the production store, {@link DurableLogStore}, on this disk for a node runtime about to start, as a
+     * server opens it on its real disk; its log cleanup runs on a worker from {@code workers}. What it writes is
+     * durable once it syncs ({@link #synced}); a crash keeps a random, possibly torn, part of the rest.
+     */
+    DurableLogStore openRuntimeStore(Worker.Factory workers) {
+        if (simulatedDisk == null) {
+            throw new IllegalStateException("the production store needs the storage backing");
+        }
+        if (durableLog != null) {
+            durableLog.close(); // opened to recover after the last crash; the store recovers the same files again
+            durableLog = null;
+        }
+        runtimeStore = DurableLogStore.open(simulatedDisk, DIRECTORY, STORAGE_OPTIONS, configuration, workers);
+        hardState = runtimeStore.recoveredHardState();
+        return runtimeStore;
+    }
+
+    /** The runtime's store synced {@code persist}: its hard state, if it carries one, is now the durable one. */
+    void synced(Persist persist) {
+        if (persist.hardState() != null) {
+            previousHardState = hardState;
+            hardState = persist.hardState();
+        }
+        persistsCompleted++;
     }
 
     /** The last hard state made durable (after a restart: the one recovered). */
@@ -168,7 +211,12 @@ public final class SimDisk {
     /** A crash: writes not yet durable are lost (with real storage, a random torn prefix of them may remain). */
     void crash() {
         pending.clear();
-        if (durableLog != null) {
+        if (runtimeStore != null) {
+            // The crashed runtime's store is abandoned, not closed: closing would flush what the crash loses.
+            runtimeStore = null;
+            simulatedDisk.crash(crashRandom);
+            reopen();
+        } else if (durableLog != null) {
             durableLog.close();
             simulatedDisk.crash(crashRandom);
             reopen();
@@ -189,7 +237,7 @@ public final class SimDisk {
 
     /** Commits a snapshot of the state machine to the store, durably (the runtime forces it before using it). */
     void commitSnapshot(SnapshotMetadata metadata, KvSnapshot state) {
-        if (durableLog == null) {
+        if (memoryLog != null) {
             memorySnapshots.put(metadata.lastIncludedIndex(), Map.entry(metadata, state));
             while (memorySnapshots.size() > MEMORY_SNAPSHOTS_RETAINED) {
                 memorySnapshots.pollFirstEntry();
@@ -205,14 +253,20 @@ public final class SimDisk {
 
     /** The state machine state of a kept snapshot, or null if the store does not hold it (any more). */
     public KvSnapshot snapshotState(SnapshotMetadata metadata) {
-        if (durableLog == null) {
+        if (memoryLog != null) {
             Map.Entry<SnapshotMetadata, KvSnapshot> kept = memorySnapshots.get(metadata.lastIncludedIndex());
             return kept != null && kept.getKey().equals(metadata) ? kept.getValue() : null;
         }
-        if (!durableLog.snapshots().list().contains(metadata)) {
+        SnapshotStore snapshots = runtimeStore != null ? runtimeStore.snapshotStore() : durableLog.snapshots();
+        // Index and term name a snapshot (the configuration may carry member addresses the message's copy lacks).
+        SnapshotMetadata kept = snapshots.list().stream()
+                .filter(stored -> stored.lastIncludedIndex() == metadata.lastIncludedIndex()
+                        && stored.lastIncludedTerm() == metadata.lastIncludedTerm())
+                .findFirst().orElse(null);
+        if (kept == null) {
             return null;
         }
-        try (InputStream data = durableLog.snapshots().openData(metadata)) {
+        try (InputStream data = snapshots.openData(kept)) {
             return new KvSnapshot(metadata.lastIncludedIndex(), data.readAllBytes());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read snapshot " + metadata, e);

@@ -4,7 +4,10 @@ import io.caucus.core.NodeId;
 import io.caucus.core.message.InstallSnapshot;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.sim.kv.KvSnapshot;
+import io.caucus.transport.SnapshotFrame;
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
@@ -32,6 +35,9 @@ final class SimNetwork {
 
         /** A snapshot transfer from {@code from} (then in incarnation {@code fromIncarnation}) was lost. */
         void snapshotTransferLost(SimNode from, int fromIncarnation, InstallSnapshot message);
+
+        /** A frame of a runtime's snapshot stream arrived. */
+        void deliverFrame(SimNode target, SnapshotFrame frame);
     }
 
     private final Random random;
@@ -46,6 +52,8 @@ final class SimNetwork {
     private final Map<MessageKind, long[]> delivered = new EnumMap<>(MessageKind.class);
     private final Map<MessageKind, long[]> dropped = new EnumMap<>(MessageKind.class);
     private Predicate<RaftMessage> dropRule = message -> false;
+    /** When the last snapshot frame sent on each link (from, to) arrives: frames keep their order, as on TCP. */
+    private final Map<List<NodeId>, Long> frameArrivals = new HashMap<>();
     private NetworkProfile profile;
 
     /**
@@ -171,6 +179,59 @@ final class SimNetwork {
             delivered.get(kind)[0]++;
             receiver.deliverSnapshot(target, message, state);
         });
+    }
+
+    /**
+     * A frame of a runtime's snapshot stream (Raft paper §7: the data of an InstallSnapshot, in chunks, and the
+     * receiver's acknowledgements): false if no connection reaches the peer now (down, cut off, unknown);
+     * otherwise it arrives after the network's delay, never before a frame sent earlier on the same link, or is
+     * lost (a lost frame's successors still come, as after a reconnection; the streams detect the gap). The
+     * first chunk of a transfer counts as an InstallSnapshot sent, and is checked as one; the last one, delivered,
+     * as an InstallSnapshot delivered.
+     */
+    boolean sendSnapshotFrame(SimNode from, SnapshotFrame frame) {
+        SimNode target = nodes.apply(frame.to());
+        if (target == null || !target.isUp() || !connectivity.canSend(frame.from(), frame.to())) {
+            return false;
+        }
+        if (frame instanceof SnapshotFrame.Chunk chunk && chunk.offset() == 0) {
+            sent.get(MessageKind.INSTALL_SNAPSHOT)[0]++;
+            onSent.accept(new InstallSnapshot(chunk.from(), chunk.to(), chunk.term(), chunk.snapshot()));
+        }
+        if (random.nextDouble() < profile.lossProbability()) {
+            trace.record(events.now(), from, "drop", "lost " + describe(frame));
+            return true;
+        }
+        trace.record(events.now(), from, "send", describe(frame));
+        long delay = profile.minDelayMicros() + random.nextLong(profile.maxDelayMicros() - profile.minDelayMicros() + 1);
+        List<NodeId> link = List.of(frame.from(), frame.to());
+        long arrival = Math.max(events.now() + delay, frameArrivals.getOrDefault(link, 0L));
+        frameArrivals.put(link, arrival);
+        int incarnation = target.incarnation();
+        events.at(arrival, () -> {
+            if (target.incarnation() != incarnation || !target.isUp()
+                    || !connectivity.canSend(frame.from(), frame.to())) {
+                trace.record(events.now(), target, "drop", "connection-lost " + describe(frame));
+                return;
+            }
+            if (frame instanceof SnapshotFrame.Chunk chunk && chunk.last()) {
+                delivered.get(MessageKind.INSTALL_SNAPSHOT)[0]++;
+            }
+            trace.record(events.now(), target, "deliver", describe(frame));
+            receiver.deliverFrame(target, frame);
+        });
+        return true;
+    }
+
+    private static String describe(SnapshotFrame frame) {
+        return switch (frame) {
+            case SnapshotFrame.Chunk chunk -> "Chunk[" + chunk.from() + "->" + chunk.to() + " transfer "
+                    + chunk.transferId() + " snapshot " + chunk.snapshot().lastIncludedIndex() + "/t"
+                    + chunk.snapshot().lastIncludedTerm() + " offset " + chunk.offset() + " bytes "
+                    + chunk.data().length + (chunk.last() ? " last" : "") + "]";
+            case SnapshotFrame.Ack ack -> "Ack[" + ack.from() + "->" + ack.to() + " transfer " + ack.transferId()
+                    + " received " + ack.receivedBytes() + " " + ack.status() + "]";
+        };
     }
 
     private String dropReason(RaftMessage message, SimNode target) {

@@ -1,16 +1,26 @@
 package io.caucus.sim;
 
 import io.caucus.core.ClusterConfiguration;
+import io.caucus.core.LogView;
 import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
 import io.caucus.core.RaftNode;
-import io.caucus.sim.kv.KvSnapshot;
+import io.caucus.server.internal.NodeProbe;
+import io.caucus.server.internal.NodeRuntime;
 import io.caucus.sim.kv.KvReplica;
+import io.caucus.sim.kv.KvSnapshot;
+import io.caucus.transport.InboundHandler;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * One server slot of the simulated cluster: its disk lives across crashes; the running node and its state
  * machine exist only while it is up. Each start is a new incarnation; events addressed to an earlier
- * incarnation (ticks, persist completions, messages in flight) are dropped.
+ * incarnation (turns, timers, applies, persist completions, messages in flight) are dropped.
+ *
+ * <p>The running node is either a production {@link NodeRuntime} ({@link SimConfig.Driver#RUNTIME}) or a bare
+ * {@link RaftNode} whose Ready the simulation carries out ({@link SimConfig.Driver#CORE}); {@link #core()} reads
+ * the core's state either way.
  */
 public final class SimNode {
 
@@ -21,8 +31,14 @@ public final class SimNode {
     /** Removed from the simulation for good: down, never restarted, no longer among the node ids. */
     private boolean retired;
     private RaftNode raft;
+    private NodeRuntime runtime;
+    private NodeProbe core;
     private KvReplica stateMachine;
     private int incarnation;
+    // The runtime's network: where its messages arrive, the peers it talks to, and whether it takes part.
+    private InboundHandler inbound;
+    private final Set<NodeId> peers = new TreeSet<>();
+    private boolean listening;
 
     SimNode(NodeId id, SimDisk disk, ClusterConfiguration bootstrap) {
         this.id = id;
@@ -51,15 +67,35 @@ public final class SimNode {
     }
 
     public boolean isUp() {
-        return raft != null;
+        return core != null;
     }
 
-    /** The running core; fails if the node is down. */
+    /** The core of a node the simulation drives itself ({@link SimConfig.Driver#CORE}); fails if the node is down. */
     public RaftNode raft() {
         if (raft == null) {
-            throw new IllegalStateException(id + " is down");
+            throw new IllegalStateException(id + (core == null ? " is down" : " runs the node runtime"));
         }
         return raft;
+    }
+
+    /** The running node runtime ({@link SimConfig.Driver#RUNTIME}); fails if the node is down. */
+    public NodeRuntime runtime() {
+        if (runtime == null) {
+            throw new IllegalStateException(id + (core == null ? " is down" : " is driven without the runtime"));
+        }
+        return runtime;
+    }
+
+    public boolean runsRuntime() {
+        return runtime != null;
+    }
+
+    /** A read-only view of the running core; fails if the node is down. */
+    public NodeProbe core() {
+        if (core == null) {
+            throw new IllegalStateException(id + " is down");
+        }
+        return core;
     }
 
     public KvReplica stateMachine() {
@@ -70,21 +106,35 @@ public final class SimNode {
     }
 
     public NodeStatus status() {
-        return raft().status();
+        return core().coreStatus();
     }
 
     public int incarnation() {
         return incarnation;
     }
 
-    /** A new incarnation, its state machine loaded from {@code snapshot} ({@code null}: empty). */
+    /** A new incarnation of a bare core, its state machine loaded from {@code snapshot} ({@code null}: empty). */
     void started(RaftNode node, KvSnapshot snapshot) {
         incarnation++;
         raft = node;
         stateMachine = new KvReplica();
+        core = probeOf(node, stateMachine);
         if (snapshot != null) {
             stateMachine.restore(snapshot);
         }
+    }
+
+    /** The next incarnation's number, for the environment of a runtime about to start. */
+    int nextIncarnation() {
+        return incarnation + 1;
+    }
+
+    /** A new incarnation running {@code started}, which applies to {@code replica}'s state machine. */
+    void started(NodeRuntime started, KvReplica replica) {
+        incarnation++;
+        runtime = started;
+        stateMachine = replica;
+        core = started.probe();
     }
 
     /** The core asked to load a snapshot (Ready.restore): the state machine's whole state is replaced. */
@@ -95,12 +145,73 @@ public final class SimNode {
     void crashed(boolean lyingDisk) {
         incarnation++;
         raft = null;
+        runtime = null;
+        core = null;
         stateMachine = null;
+        inbound = null;
+        listening = false;
+        peers.clear();
         if (lyingDisk) {
             disk.crashLosingAcknowledgedWrites();
         } else {
             disk.crash();
         }
+    }
+
+    // ---------------------------------------------------------------- the runtime's network endpoint
+
+    void connect(InboundHandler handler, Set<NodeId> initialPeers) {
+        inbound = handler;
+        peers.clear();
+        peers.addAll(initialPeers);
+        peers.remove(id);
+    }
+
+    void listen(boolean on) {
+        listening = on;
+    }
+
+    /** Where messages to this node go, or null while it does not take part (down, not started, or failed). */
+    InboundHandler inbound() {
+        return listening ? inbound : null;
+    }
+
+    Set<NodeId> peers() {
+        return peers;
+    }
+
+    private static NodeProbe probeOf(RaftNode raft, KvReplica stateMachine) {
+        return new NodeProbe() {
+            @Override
+            public NodeStatus coreStatus() {
+                return raft.status();
+            }
+
+            @Override
+            public LogView log() {
+                return raft.log();
+            }
+
+            @Override
+            public ClusterConfiguration configurationAt(long index) {
+                return raft.configurationAt(index);
+            }
+
+            @Override
+            public long appliedIndex() {
+                return stateMachine.appliedIndex();
+            }
+
+            @Override
+            public void onApplied(AppliedListener listener) {
+                throw new UnsupportedOperationException("the simulation applies a bare core's entries itself");
+            }
+
+            @Override
+            public void onRestored(RestoredListener listener) {
+                throw new UnsupportedOperationException("the simulation restores a bare core's snapshots itself");
+            }
+        };
     }
 
     @Override

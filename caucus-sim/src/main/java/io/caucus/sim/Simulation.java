@@ -16,7 +16,19 @@ import io.caucus.core.SnapshotMetadata;
 import io.caucus.core.message.InstallSnapshot;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.kv.command.Reply;
+import io.caucus.server.CaucusNode;
+import io.caucus.server.Membership;
+import io.caucus.server.SnapshotOptions;
+import io.caucus.server.internal.NodeEnvironment;
+import io.caucus.server.internal.NodeRuntime;
+import io.caucus.server.internal.NodeSettings;
+import io.caucus.sim.kv.KvReplica;
 import io.caucus.sim.kv.KvSnapshot;
+import io.caucus.transport.InboundHandler;
+import io.caucus.transport.SnapshotFrame;
+import io.caucus.transport.TransportOptions;
+import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -25,15 +37,19 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
- * A deterministic simulated cluster of real {@link RaftNode}s: virtual clock, network, disks, crashes and
- * partitions, all driven by one seed. It drives each node exactly as a server runtime must (see {@link Ready})
- * and checks Raft's safety invariants after every event, failing fast with the seed and a trace.
+ * A deterministic simulated cluster: virtual clock, network, disks, crashes and partitions, all driven by one
+ * seed. Each node is a production {@link NodeRuntime} in a {@link SimEnvironment} ({@link SimConfig.Driver#RUNTIME}),
+ * or, for scenarios that script the core one input at a time, a bare {@link RaftNode} whose {@link Ready} the
+ * simulation carries out itself ({@link SimConfig.Driver#CORE}). Raft's safety invariants are checked after
+ * every event, failing fast with the seed and a trace.
  *
  * <p>Single-threaded; every random choice comes from one {@link Random} seeded from the config, and every
  * collection iterated is ordered, so a seed reproduces a run exactly.
@@ -57,6 +73,15 @@ public final class Simulation {
     private long snapshotsTaken;
     private long snapshotsRestored;
     private long snapshotFailuresReported;
+    /** The node whose runtime event is running, or null. */
+    private SimNode running;
+    /**
+     * The first violation found. A check that fails inside a runtime's applier or completions is caught there
+     * (as a state machine that throws would be), so the event that ran it rethrows it.
+     */
+    private SimulationFailure failure;
+    /** A client's timeout is the simulation's business; the runtime's own only bounds what it keeps pending. */
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
 
     public Simulation(SimConfig config) {
         this.config = config;
@@ -64,6 +89,11 @@ public final class Simulation {
         this.trace = new Trace(config.traceCapacity());
         this.minDiskDelayMicros = config.minDiskDelayMicros();
         this.maxDiskDelayMicros = config.maxDiskDelayMicros();
+        this.compactEveryEntries = config.compactEveryEntries();
+        if (runsRuntime() && compactEveryEntries > 0 && config.disk() != SimConfig.DiskModel.STORAGE) {
+            throw new IllegalArgumentException("a runtime compacts only on the storage disk, whose store keeps "
+                    + "snapshots; got " + config.disk());
+        }
         Set<NodeId> ids = new TreeSet<>();
         for (int i = 1; i <= config.clusterSize(); i++) {
             ids.add(NodeId.of("n" + i));
@@ -132,6 +162,19 @@ public final class Simulation {
 
     public SimNode node(String id) {
         return node(NodeId.of(id));
+    }
+
+    /** A node whose core the simulation drives itself: scripted inputs exist only with {@link SimConfig.Driver#CORE}. */
+    private SimNode scripted(NodeId id) {
+        if (config.driver() != SimConfig.Driver.CORE) {
+            throw new IllegalStateException("scripted core inputs need SimConfig.Driver.CORE; the runtime's nodes "
+                    + "take requests through NodeRuntime (node(id).runtime())");
+        }
+        return node(id);
+    }
+
+    public boolean runsRuntime() {
+        return config.driver() == SimConfig.Driver.RUNTIME;
     }
 
     public NodeStatus status(NodeId id) {
@@ -271,13 +314,17 @@ public final class Simulation {
         if (everyEntries < 0) {
             throw new IllegalArgumentException("compaction threshold must be >= 0, got " + everyEntries);
         }
+        if (runsRuntime()) {
+            throw new IllegalStateException("a runtime's snapshot thresholds are fixed when it starts: "
+                    + "use SimConfig.withCompaction");
+        }
         trace.record(events.now(), "-", "compaction", everyEntries == 0 ? "off" : "every " + everyEntries + " entries");
         this.compactEveryEntries = everyEntries;
     }
 
     /** Snapshots {@code id}'s state machine at its applied index now and compacts its log to it. */
     public void compact(NodeId id) {
-        SimNode node = node(id);
+        SimNode node = scripted(id);
         drive(node, raft -> takeSnapshot(node));
     }
 
@@ -352,13 +399,13 @@ public final class Simulation {
     }
 
     public void campaign(NodeId id) {
-        drive(node(id), RaftNode::campaign);
+        drive(scripted(id), RaftNode::campaign);
     }
 
     /** Proposes {@code commands} at {@code id} and returns the core's answer. */
     public ProposeResult propose(NodeId id, List<byte[]> commands) {
         ProposeResult[] result = new ProposeResult[1];
-        SimNode node = node(id);
+        SimNode node = scripted(id);
         drive(node, raft -> result[0] = raft.propose(commands));
         trace.record(events.now(), id, "propose", commands.size() + " cmd(s) -> " + result[0]);
         return result[0];
@@ -370,7 +417,7 @@ public final class Simulation {
 
     public void readIndex(NodeId id, long requestId) {
         trace.record(events.now(), id, "readIndex", "request " + requestId);
-        drive(node(id), raft -> raft.readIndex(requestId));
+        drive(scripted(id), raft -> raft.readIndex(requestId));
     }
 
     /** Runs {@code action} after {@code delayMicros} of virtual time. */
@@ -404,10 +451,10 @@ public final class Simulation {
     }
 
     private static boolean isMoreUpToDate(SimNode a, SimNode b) {
-        long lastA = a.raft().log().lastIndex();
-        long lastB = b.raft().log().lastIndex();
-        long termA = a.raft().log().term(lastA);
-        long termB = b.raft().log().term(lastB);
+        long lastA = a.core().log().lastIndex();
+        long lastB = b.core().log().lastIndex();
+        long termA = a.core().log().term(lastA);
+        long termB = b.core().log().term(lastB);
         return termA > termB || (termA == termB && lastA > lastB);
     }
 
@@ -447,15 +494,51 @@ public final class Simulation {
     /** Proposes a membership change at {@code at} and returns the core's answer. */
     public ProposeResult proposeConfigurationChange(NodeId at, ConfigurationChange change) {
         ProposeResult[] result = new ProposeResult[1];
-        drive(node(at), raft -> result[0] = raft.proposeConfigurationChange(change));
+        drive(scripted(at), raft -> result[0] = raft.proposeConfigurationChange(change));
         trace.record(events.now(), at, "reconfigure", change + " -> " + result[0]);
         return result[0];
+    }
+
+    /**
+     * Asks {@code at} for a membership change without waiting for it: through the runtime's membership API (its
+     * future is traced; the configuration in force shows what happened), or straight to a bare core.
+     */
+    public void requestConfigurationChange(NodeId at, ConfigurationChange change) {
+        SimNode node = node(at);
+        if (!node.runsRuntime()) {
+            proposeConfigurationChange(at, change);
+            return;
+        }
+        NodeRuntime runtime = node.runtime();
+        CompletableFuture<Membership> answer = switch (change) {
+            case ConfigurationChange.AddLearner add -> runtime.addLearner(add.node(), addressOf(add.node()));
+            case ConfigurationChange.PromoteLearner promote -> runtime.promote(promote.node());
+            case ConfigurationChange.RemoveMember remove -> runtime.remove(remove.node());
+        };
+        trace.record(events.now(), at, "reconfigure", change + " requested");
+        traceAnswer(at, change.toString(), answer);
+    }
+
+    /**
+     * Asks the runtime of {@code at} to hand leadership to {@code target} (thesis §3.10); the future completes
+     * once this node learns {@code target} leads.
+     */
+    public CompletableFuture<Membership> requestTransfer(NodeId at, NodeId target) {
+        CompletableFuture<Membership> answer = node(at).runtime().transferLeadership(target);
+        trace.record(events.now(), at, "transfer", "to " + target + " requested");
+        traceAnswer(at, "transfer to " + target, answer);
+        return answer;
+    }
+
+    private void traceAnswer(NodeId at, String request, CompletableFuture<Membership> answer) {
+        answer.whenComplete((membership, error) -> trace.record(events.now(), at, "answer", request + " -> "
+                + (error == null ? "done" : error.toString())));
     }
 
     /** Asks the leader {@code at} to hand leadership to {@code target} (thesis §3.10). */
     public ProposeResult transferLeadership(NodeId at, NodeId target) {
         ProposeResult[] result = new ProposeResult[1];
-        drive(node(at), raft -> result[0] = raft.transferLeadership(target));
+        drive(scripted(at), raft -> result[0] = raft.transferLeadership(target));
         trace.record(events.now(), at, "transfer", "to " + target + " -> " + result[0]);
         return result[0];
     }
@@ -553,14 +636,225 @@ public final class Simulation {
 
     /** Throws a {@link SimulationFailure} naming the seed, the invariant and the recent events. */
     public void fail(String invariant, String detail) {
+        if (failure != null) {
+            throw failure;
+        }
         trace.record(events.now(), "-", "VIOLATION", invariant + ": " + detail);
-        throw new SimulationFailure(config.seed(), config.clusterSize(), invariant, detail, trace.render());
+        failure = new SimulationFailure(config.seed(), config.clusterSize(), invariant, detail, trace.render());
+        throw failure;
     }
 
     // ---------------------------------------------------------------- driving the nodes
 
-    /** Starts a node from its disk: the state machine from the log's base snapshot, if any, then the log's tail. */
     private void start(SimNode node) {
+        if (runsRuntime()) {
+            startRuntime(node);
+        } else {
+            startCore(node);
+        }
+    }
+
+    // ---------------------------------------------------------------- the production runtime on every node
+
+    /** Starts a node runtime on the node's disk, with the key-value state machine, in the simulated world. */
+    private void startRuntime(SimNode node) {
+        KvReplica replica = new KvReplica();
+        NodeSettings settings = new NodeSettings(node.id(), peerAddresses(node), Map.of(), null, replica.machine(),
+                Duration.ofNanos(config.tickMicros() * 1000), config.options(), true, REQUEST_TIMEOUT, 10_000,
+                1 << 20, 1024, 4096, TransportOptions.defaults(), snapshotOptions(),
+                CaucusNode.Builder.DEFAULT_PROPOSAL_LINGER);
+        int incarnation = node.nextIncarnation();
+        NodeRuntime runtime;
+        try {
+            NodeEnvironment environment = SimEnvironment.of(node, new RuntimeEvents(), random);
+            runtime = NodeRuntime.start(settings, SimLogStore.open(node, this::onDurable, environment.workers()),
+                    node.bootstrap(), id -> Optional.of(addressOf(id)), environment);
+        } catch (RuntimeException e) {
+            fail("Runtime start", node + " failed to start: " + e + stackTop(e));
+            return;
+        }
+        node.started(runtime, replica);
+        runtime.probe().onApplied((entry, result) -> onApplied(node, incarnation, entry, result));
+        runtime.probe().onRestored(snapshot -> onRestored(node, incarnation, snapshot));
+        SnapshotMetadata base = node.disk().log().snapshot();
+        replica.restoredTo(base.lastIncludedIndex()); // the runtime loaded the store's snapshot as it started
+        checker.onStarted(node);
+        if (base.lastIncludedIndex() > 0) {
+            checker.onRestored(node, base, storedSnapshot(node, base));
+        }
+        trace.record(events.now(), node, "start", "incarnation " + node.incarnation() + " (runtime) from "
+                + node.disk().hardState() + ", log to " + node.disk().log().lastIndex());
+    }
+
+    /**
+     * The runtime's snapshot thresholds: every {@link SimConfig#compactEveryEntries} entries (the runtime staggers
+     * each node's point by up to a quarter more), chunks of the least size so that a transfer takes several, a
+     * window of 1 to 4 chunks, and a transfer timeout of 20 to 100 ticks.
+     */
+    private SnapshotOptions snapshotOptions() {
+        if (compactEveryEntries == 0) {
+            return SnapshotOptions.DEFAULTS.withThresholds(0, 0);
+        }
+        SplittableRandom draw = new SplittableRandom(config.seed() ^ 0x63686e6bL);
+        return SnapshotOptions.DEFAULTS.withThresholds(compactEveryEntries, 0)
+                .withChunking(1024, 1 + draw.nextInt(4))
+                .withTransferTimeout(Duration.ofNanos((20 + draw.nextInt(81)) * config.tickMicros() * 1000));
+    }
+
+    /** The state of a snapshot {@code node}'s store holds; fails the run if the store does not hold it. */
+    private KvSnapshot storedSnapshot(SimNode node, SnapshotMetadata metadata) {
+        KvSnapshot state = node.disk().snapshotState(metadata);
+        if (state == null) {
+            fail("Snapshot store", node + " uses snapshot " + metadata + ", which its store does not hold");
+        }
+        return state;
+    }
+
+    /** The runtime's applier loaded a snapshot into the state machine at the core's request (§7). */
+    private void onRestored(SimNode node, int incarnation, SnapshotMetadata metadata) {
+        if (node.incarnation() != incarnation) {
+            return;
+        }
+        KvSnapshot state = storedSnapshot(node, metadata);
+        node.stateMachine().restoredTo(metadata.lastIncludedIndex());
+        snapshotsRestored++;
+        checker.onRestored(node, metadata, state);
+        trace.record(events.now(), node, "restore", "state machine loaded from snapshot "
+                + metadata.lastIncludedIndex() + "/t" + metadata.lastIncludedTerm());
+        for (NodeObserver observer : observers) {
+            observer.onRestored(node, metadata, state);
+        }
+    }
+
+    /**
+     * A runtime's log now starts after {@code metadata}, a snapshot committed to its store: one it took (its
+     * state machine has applied that far) or one a leader sent it. Either way it must hold exactly the state the
+     * committed entries up to its index produce.
+     */
+    private void onSnapshotBase(SimNode node, SnapshotMetadata metadata) {
+        KvSnapshot state = storedSnapshot(node, metadata);
+        boolean taken = node.isUp() && node.core().appliedIndex() >= metadata.lastIncludedIndex();
+        if (taken) {
+            snapshotsTaken++;
+        }
+        checker.onSnapshotTaken(node, metadata, state);
+        trace.record(events.now(), node, "snapshot", (taken ? "taken at " : "installed at ")
+                + metadata.lastIncludedIndex() + "/t" + metadata.lastIncludedTerm() + ", log compacted");
+    }
+
+    /** Every node of the bootstrap configuration, and the node itself: what a server's cluster file lists. */
+    private static Map<NodeId, InetSocketAddress> peerAddresses(SimNode node) {
+        Map<NodeId, InetSocketAddress> peers = new LinkedHashMap<>();
+        for (NodeId member : new TreeSet<>(node.bootstrap().members())) {
+            peers.put(member, addressOf(member));
+        }
+        peers.put(node.id(), addressOf(node.id()));
+        return peers;
+    }
+
+    /** Simulated nodes have no sockets: an address only names the node. */
+    private static InetSocketAddress addressOf(NodeId id) {
+        return InetSocketAddress.createUnresolved(id.toString(), 1);
+    }
+
+    /** A runtime's write made durable: the disk checks (Log Matching on durable logs, the durable term). */
+    private void onDurable(SimNode node, Persist persist, long termBeforeFirst) {
+        trace.record(events.now(), node, "durable", "seq " + persist.sequence()
+                + (persist.hardState() == null ? "" : " " + persist.hardState())
+                + (persist.entries().isEmpty() ? "" : " entries " + persist.firstIndex() + ".." + persist.lastIndex()));
+        checker.onPersisted(node, persist, termBeforeFirst);
+        if (persist.snapshot() != null) {
+            onSnapshotBase(node, persist.snapshot());
+        }
+    }
+
+    /** The runtime's applier applied an entry to the node's state machine. */
+    private void onApplied(SimNode node, int incarnation, LogEntry entry, byte[] result) {
+        if (node.incarnation() != incarnation) {
+            return;
+        }
+        Reply reply;
+        try {
+            reply = node.stateMachine().applied(entry, result);
+        } catch (IllegalStateException e) {
+            fail("Apply order", node + ": " + e.getMessage());
+            return;
+        }
+        checker.onApplied(node, entry);
+        trace.record(events.now(), node, "apply", entry);
+        for (NodeObserver observer : observers) {
+            observer.onApplied(node, entry, reply);
+        }
+    }
+
+    /** Runs one event of a node's runtime (a turn, a timer, an apply), then checks the invariants. */
+    private void runRuntimeEvent(SimNode node, int incarnation, Runnable task) {
+        if (node.incarnation() != incarnation || !node.isUp()) {
+            return; // the incarnation crashed: its pending work died with it
+        }
+        NodeStatus before = node.status();
+        running = node;
+        try {
+            task.run();
+        } catch (SimulationFailure e) {
+            throw e;
+        } catch (RuntimeException e) {
+            fail("Runtime threw", node + ": " + e + stackTop(e));
+        } finally {
+            running = null;
+        }
+        if (failure != null) {
+            throw failure; // found inside the applier or a completion, which caught it
+        }
+        if (node.runtime().failure().isPresent()) {
+            Throwable cause = node.runtime().failure().get();
+            fail("Runtime failed", node + " stopped: " + cause + (cause.getCause() == null ? ""
+                    : " caused by " + cause.getCause()));
+        }
+        traceRoleChange(node, before);
+        checker.afterEvent(node);
+    }
+
+    private void traceRoleChange(SimNode node, NodeStatus before) {
+        NodeStatus after = node.status();
+        if (after.role() != before.role() || after.term() != before.term()) {
+            trace.record(events.now(), node, "role", before.role() + "/t" + before.term() + " -> " + after.role()
+                    + "/t" + after.term() + " commit=" + after.commitIndex() + " last=" + after.lastIndex());
+        }
+    }
+
+    /** The simulated world as the node runtimes see it. */
+    private final class RuntimeEvents implements SimEnvironment.Events {
+        @Override
+        public long nowMicros() {
+            return events.now();
+        }
+
+        @Override
+        public void schedule(SimNode node, int incarnation, long delayMicros, Runnable task) {
+            events.at(events.now() + delayMicros, () -> runRuntimeEvent(node, incarnation, task));
+        }
+
+        @Override
+        public SimNode running() {
+            return running;
+        }
+
+        @Override
+        public void send(SimNode from, RaftMessage message) {
+            network.send(from, message);
+        }
+
+        @Override
+        public boolean sendSnapshotFrame(SimNode from, SnapshotFrame frame) {
+            return network.sendSnapshotFrame(from, frame);
+        }
+    }
+
+    // ---------------------------------------------------------------- a bare core, its Ready carried out here
+
+    /** Starts a node from its disk: the state machine from the log's base snapshot, if any, then the log's tail. */
+    private void startCore(SimNode node) {
         LogView log = node.disk().log();
         SnapshotMetadata base = log.snapshot();
         KvSnapshot state = null;
@@ -735,7 +1029,11 @@ public final class Simulation {
 
         @Override
         public void deliver(SimNode target, RaftMessage message) {
-            drive(target, raft -> raft.step(message));
+            if (!target.runsRuntime()) {
+                drive(target, raft -> raft.step(message));
+            } else if (target.inbound() != null) {
+                target.inbound().onMessage(message);
+            }
         }
 
         /**
@@ -750,6 +1048,15 @@ public final class Simulation {
             }
             trace.record(events.now(), target, "deliver", message + (needed ? " (data committed to the store)" : ""));
             drive(target, raft -> raft.step(message));
+        }
+
+        /** The receiving runtime's snapshot streams take the frame, as its transport's inbound handler would. */
+        @Override
+        public void deliverFrame(SimNode target, SnapshotFrame frame) {
+            InboundHandler inbound = target.inbound();
+            if (inbound != null) {
+                runRuntimeEvent(target, target.incarnation(), () -> inbound.onSnapshotFrame(frame));
+            }
         }
 
         /**

@@ -35,6 +35,7 @@ class RandomFaultsTest {
         long faults = 0;
         long undecided = 0;
         long storageSeeds = 0;
+        long runtimeSeeds = 0;
         long tornTails = 0;
         long membershipSeeds = 0;
         long plans = 0;
@@ -58,6 +59,7 @@ class RandomFaultsTest {
             unknown += result.unknown();
             faults += result.faults();
             storageSeeds += result.disk() == SimConfig.DiskModel.STORAGE ? 1 : 0;
+            runtimeSeeds += result.driver() == SimConfig.Driver.RUNTIME ? 1 : 0;
             tornTails += result.tornTailsRecovered();
             configurationEntries += result.configurationEntriesCommitted();
             if (result.membership() != null) {
@@ -80,17 +82,19 @@ class RandomFaultsTest {
                         seed);
             }
         }
-        System.out.printf("caucus-sim: seeds=%d simulatedEvents=%d messages=%d clientOpsChecked=%d (ok=%d unknown=%d)"
+        System.out.printf("caucus-sim: seeds=%d runtimeSeeds=%d simulatedEvents=%d messages=%d clientOpsChecked=%d (ok=%d unknown=%d)"
                 + " faults=%d linearizabilityUndecided=%d realStorageSeeds=%d tornTailsRecovered=%d snapshotsTaken=%d"
                 + " installSnapshots=%d stateMachineRestores=%d snapshotTransferFailuresReported=%d"
-                + " followerReadIndexAnswers=%d%n", count, events, messages, operations, ok, unknown, faults, undecided,
-                storageSeeds, tornTails, snapshotsTaken, installSnapshots, restored, transferFailures, followerReads);
+                + " followerReadIndexAnswers=%d%n", count, runtimeSeeds, events, messages, operations, ok, unknown,
+                faults, undecided, storageSeeds, tornTails, snapshotsTaken, installSnapshots, restored, transferFailures,
+                followerReads);
         System.out.printf("caucus-sim membership: seeds=%d plans=%d stepsCompleted=%d configurationEntriesCommitted=%d"
                 + " nodesAdded=%d nodesRetired=%d transfersAccepted=%d transfersCompleted=%d%n", membershipSeeds,
                 plans, steps, configurationEntries, added, retired, transfers, transfersCompleted);
         if (count >= 50) {
             // Totals that hold for many seeds; one seed reproduced on its own may draw the in-memory disk.
             assertThat(storageSeeds).as("seeds on the real storage engine").isPositive();
+            assertThat(runtimeSeeds).as("seeds running the production node runtime").isPositive();
             assertThat(ok).as("acknowledged client operations over all seeds").isPositive();
             assertThat(installSnapshots).as("InstallSnapshots delivered over all seeds").isPositive();
             assertThat(followerReads).as("read indexes a leader answered a follower over all seeds").isPositive();

@@ -183,6 +183,9 @@ public final class Keyspace {
             base.link(entry);
         } else {
             entry = (KeyEntry) overlay.put(key, value); // replaces a tombstone, if any
+            // That tombstone may be the entry a write copied into the overlay before the key was deleted: it still
+            // carries the deleted key's time to live, which the new key must not inherit.
+            entry.expireAtMillis = KeyEntry.NO_EXPIRY;
         }
         entry.modifiedIndex = index;
         size++;

@@ -104,6 +104,10 @@ final class Applier {
     private boolean snapshotsSupported = true;
     /** takeSnapshot() requests waiting for the snapshot under way to finish. */
     private final List<CompletableFuture<SnapshotMetadata>> waitingForSnapshot = new ArrayList<>();
+    /** Told of each applied entry: nothing in production, a simulator's checks through {@link NodeProbe}. */
+    private volatile NodeProbe.AppliedListener appliedListener = (entry, result) -> { };
+    /** Told of each snapshot restored: nothing in production, a simulator's checks through {@link NodeProbe}. */
+    private volatile NodeProbe.RestoredListener restoredListener = snapshot -> { };
 
     /**
      * @param restoredIndex the index the state machine was restored to before the node started (0 if none)
@@ -132,6 +136,14 @@ final class Applier {
 
     long appliedIndex() {
         return appliedIndex.get();
+    }
+
+    void onApplied(NodeProbe.AppliedListener listener) {
+        appliedListener = listener;
+    }
+
+    void onRestored(NodeProbe.RestoredListener listener) {
+        restoredListener = listener;
     }
 
     /** Batches of committed entries applied so far; any thread. */
@@ -249,6 +261,7 @@ final class Applier {
                     ? stateMachine.apply(entry.index(), entry.payload())
                     : NO_RESULT;
             applied = entry.index();
+            appliedListener.applied(entry, result);
             bytesSinceSnapshot += entry.sizeBytes();
             PendingRequests.Proposal proposal = pending.takeProposal(entry.index());
             if (proposal != null) {
@@ -355,6 +368,7 @@ final class Applier {
             throw new UncheckedIOException("cannot restore the state machine from snapshot " + index, e);
         }
         appliedIndex.set(index);
+        restoredListener.restored(snapshot);
         countLogSince(index);
         wakeNode.run();
         serveReads(index);

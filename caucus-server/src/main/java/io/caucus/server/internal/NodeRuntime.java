@@ -2,6 +2,7 @@ package io.caucus.server.internal;
 
 import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.ConfigurationChange;
+import io.caucus.core.LogView;
 import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
 import io.caucus.core.RaftNode;
@@ -68,6 +69,7 @@ public final class NodeRuntime implements CaucusNode {
     private final NodeLoop loop;
     private final Worker applyWorker;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final RaftNode raft;
     // Snapshots (null when the store keeps none): the taker, and streaming to and from peers, each on a worker.
     private final SnapshotTaker snapshotTaker;
     private final OutgoingSnapshots outgoingSnapshots;
@@ -85,7 +87,7 @@ public final class NodeRuntime implements CaucusNode {
         NodeId id = settings.id();
         // Restart from the latest snapshot, then the log tail (§7): the core starts with applied = its index.
         long restoredIndex = restoreFromSnapshot(settings, store);
-        RaftNode raft = RaftNode.start(id, bootstrap, settings.raftOptions(), store.recoveredHardState(), store.log(),
+        this.raft = RaftNode.start(id, bootstrap, settings.raftOptions(), store.recoveredHardState(), store.log(),
                 restoredIndex, environment.random());
         // Nothing arrives before network.start(): the inbound handler finds the snapshot streams set by then.
         this.network = environment.network().open(settings, new Inbound());
@@ -454,6 +456,41 @@ public final class NodeRuntime implements CaucusNode {
     @Override
     public NodeStatus status() {
         return loop.status();
+    }
+
+    /** A read-only view of this node's core and applier, for a simulator's invariant checks (see NodeProbe). */
+    public NodeProbe probe() {
+        return new NodeProbe() {
+            @Override
+            public NodeStatus coreStatus() {
+                return raft.status();
+            }
+
+            @Override
+            public LogView log() {
+                return raft.log();
+            }
+
+            @Override
+            public ClusterConfiguration configurationAt(long index) {
+                return raft.configurationAt(index);
+            }
+
+            @Override
+            public long appliedIndex() {
+                return applier.appliedIndex();
+            }
+
+            @Override
+            public void onApplied(AppliedListener listener) {
+                applier.onApplied(listener);
+            }
+
+            @Override
+            public void onRestored(RestoredListener listener) {
+                applier.onRestored(listener);
+            }
+        };
     }
 
     @Override

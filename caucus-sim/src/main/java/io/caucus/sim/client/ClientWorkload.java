@@ -10,6 +10,9 @@ import io.caucus.kv.command.ErrorCodes;
 import io.caucus.kv.command.Reply;
 import io.caucus.kv.state.EntryCodec;
 import io.caucus.kv.state.KvEntry;
+import io.caucus.kv.state.KvQuery;
+import io.caucus.server.CaucusException;
+import io.caucus.server.NotLeaderException;
 import io.caucus.sim.NodeObserver;
 import io.caucus.sim.SimNode;
 import io.caucus.sim.Simulation;
@@ -20,6 +23,7 @@ import io.caucus.sim.linearizability.Operation;
 import io.caucus.sim.linearizability.Outcome;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -90,6 +94,10 @@ public final class ClientWorkload implements NodeObserver {
         long readStampMillis;
         /** The last index of the node's log when the read arrived: the read is served once that is applied too. */
         long readFloor;
+        /** The entry submitted to a node runtime: its index and term are learned when that node applies it. */
+        byte[] payload;
+        /** Counts attempts, so that the answer to an abandoned one is ignored. */
+        int attempt;
     }
 
     private static final class Client {
@@ -312,6 +320,10 @@ public final class ClientWorkload implements NodeObserver {
                 return;
             }
             op.phase = Phase.READ_REQUESTED;
+            if (sim.runsRuntime()) {
+                readThroughRuntime(client, op, node);
+                return;
+            }
             op.requestId = nextRequestId++;
             // As the runtime's NodeLoop does: a leader's own read floor; a follower's comes with its read index.
             op.readFloor = node.raft().role() == Role.LEADER ? node.raft().log().lastIndex() : 0;
@@ -324,6 +336,10 @@ public final class ClientWorkload implements NodeObserver {
         }
         KvEntry entry = registering ? new KvEntry.Register(clockMillis(sim))
                 : new KvEntry.SessionCommand(clockMillis(sim), client.sessionId, op.sequence, body(op));
+        if (sim.runsRuntime()) {
+            submitThroughRuntime(client, op, node, registering, EntryCodec.encode(entry));
+            return;
+        }
         switch (sim.propose(node.id(), EntryCodec.encode(entry))) {
             case ProposeResult.Accepted accepted -> {
                 op.phase = registering ? Phase.REGISTERING : Phase.WRITE_ACCEPTED;
@@ -332,6 +348,56 @@ public final class ClientWorkload implements NodeObserver {
             }
             case ProposeResult.Rejected rejected -> retryElsewhere(client, rejected.leaderHint());
         }
+    }
+
+    /**
+     * Submits the entry through the node runtime's request path, as the service's cluster backend does when its
+     * node leads ({@code submitHere}): its future completes with the state machine's reply once the entry is
+     * applied there with the term it was accepted in; it fails with an outcome known (not the leader, the entry
+     * overwritten: try again) or unknown. A write not known to have failed may have taken effect.
+     */
+    private void submitThroughRuntime(Client client, Pending op, SimNode node, boolean registering, byte[] entry) {
+        op.phase = registering ? Phase.REGISTERING : Phase.WRITE_ACCEPTED;
+        op.payload = entry;
+        op.index = NOT_WAITING;
+        int attempt = ++op.attempt;
+        node.runtime().submit(entry).whenComplete((result, error) -> {
+            if (client.pending != op || op.attempt != attempt) {
+                return; // given up on (a crash, a timeout) before the answer came
+            }
+            if (error == null) {
+                Reply reply = EntryCodec.decodeReply(result);
+                if (registering) {
+                    onRegistered(client, reply instanceof Reply.Int id ? id.value() : 0);
+                } else {
+                    completeWrite(client, reply);
+                }
+            } else if (registering || (error instanceof CaucusException known && known.outcomeKnown())) {
+                retryElsewhere(client, leaderHint(error)); // an unknown Register at worst leaves a session unused
+            } else {
+                complete(client, Outcome.UNKNOWN, null, null);
+            }
+        });
+    }
+
+    /** A linearizable read through the runtime (ReadIndex, thesis §6.4), stamped with this node's time. */
+    private void readThroughRuntime(Client client, Pending op, SimNode node) {
+        int attempt = ++op.attempt;
+        byte[] query = EntryCodec.encode(new KvQuery.Call(op.readStampMillis, bytes(op.commands.get(0))));
+        node.runtime().read(query).whenComplete((result, error) -> {
+            if (client.pending != op || op.attempt != attempt) {
+                return;
+            }
+            if (error == null) {
+                complete(client, Outcome.OK, text(client, EntryCodec.decodeReply(result)), null);
+            } else {
+                retryElsewhere(client, leaderHint(error)); // a read not served had no effect
+            }
+        });
+    }
+
+    private static NodeId leaderHint(Throwable error) {
+        return error instanceof NotLeaderException notLeader ? notLeader.leader() : null;
     }
 
     private static KvEntry.Body body(Pending op) {
@@ -373,6 +439,10 @@ public final class ClientWorkload implements NodeObserver {
             if (op == null || op.node != node || op.incarnation != node.incarnation()) {
                 continue;
             }
+            if (node.runsRuntime()) {
+                learnIndex(op, entry);
+                continue;
+            }
             if (op.phase == Phase.REGISTERING && entry.index() == op.index) {
                 onRegistered(client, entry.term() == op.term ? op.index : 0);
             } else if (op.phase == Phase.WRITE_ACCEPTED && entry.index() == op.index) {
@@ -384,6 +454,19 @@ public final class ClientWorkload implements NodeObserver {
             } else if (op.phase == Phase.READ_CONFIRMED && node.stateMachine().appliedIndex() >= op.index) {
                 completeRead(client, node);
             }
+        }
+    }
+
+    /**
+     * A write submitted to a runtime learns where it landed when its node applies it (before its future completes:
+     * the applier completes proposals after applying their batch), for the check that acknowledged writes reach
+     * every node's committed log.
+     */
+    private static void learnIndex(Pending op, LogEntry entry) {
+        boolean submitted = op.phase == Phase.REGISTERING || op.phase == Phase.WRITE_ACCEPTED;
+        if (submitted && op.index == NOT_WAITING && Arrays.equals(entry.payload(), op.payload)) {
+            op.index = entry.index();
+            op.term = entry.term();
         }
     }
 
@@ -407,6 +490,9 @@ public final class ClientWorkload implements NodeObserver {
      */
     @Override
     public void onRestored(SimNode node, SnapshotMetadata snapshot, KvSnapshot state) {
+        if (node.runsRuntime()) {
+            return; // the runtime completes or fails the requests it holds itself
+        }
         for (Client client : clients) {
             Pending op = client.pending;
             if (op == null || op.node != node || op.incarnation != node.incarnation()) {
@@ -485,6 +571,10 @@ public final class ClientWorkload implements NodeObserver {
         if (reply instanceof Reply.Error error && ErrorCodes.isSessionRefusal(error.code())) {
             complete(client, ErrorCodes.notApplied(error.code()) ? Outcome.FAILED : Outcome.UNKNOWN, null, null);
             return;
+        }
+        if (op.index == NOT_WAITING) {
+            sim.fail("Harness", "c" + client.id + " " + op.commands + " was acknowledged, but its node was not seen "
+                    + "applying it");
         }
         acknowledged.add(new AcknowledgedWrite(op.index, op.term, "c" + client.id + " " + op.commands));
         switch (op.kind) {

@@ -31,6 +31,41 @@ public final class KvReplica {
         return appliedIndex;
     }
 
+    /** The state machine itself, for a node runtime to apply to (then report each entry with {@link #applied}). */
+    public KvStateMachine machine() {
+        return machine;
+    }
+
+    /**
+     * Records that the node runtime's applier applied {@code entry} to {@link #machine()}, with {@code result}
+     * (the state machine's reply for a command); returns that reply, {@code null} for no-op and configuration
+     * entries.
+     *
+     * @throws IllegalStateException if the entry is not the one after the applied index
+     */
+    public Reply applied(LogEntry entry, byte[] result) {
+        checkNext(entry);
+        appliedIndex = entry.index();
+        return entry.type() == io.caucus.core.EntryType.COMMAND ? EntryCodec.decodeReply(result) : null;
+    }
+
+    /**
+     * Records that the node runtime loaded a snapshot at {@code index} into {@link #machine()} (at a start, or at
+     * the core's request); entries after it follow.
+     */
+    public void restoredTo(long index) {
+        if (index > 0) {
+            appliedIndex = index;
+        }
+    }
+
+    private void checkNext(LogEntry entry) {
+        if (entry.index() != appliedIndex + 1) {
+            throw new IllegalStateException("entry " + entry + " applied after index " + appliedIndex
+                    + ": committed entries must be applied in order without gaps");
+        }
+    }
+
     /**
      * Applies one committed entry and returns the state machine's reply; {@code null} for no-op and configuration
      * entries.
@@ -38,10 +73,7 @@ public final class KvReplica {
      * @throws IllegalStateException if the entry is not the one after the applied index
      */
     public Reply apply(LogEntry entry) {
-        if (entry.index() != appliedIndex + 1) {
-            throw new IllegalStateException("entry " + entry + " applied after index " + appliedIndex
-                    + ": committed entries must be applied in order without gaps");
-        }
+        checkNext(entry);
         appliedIndex = entry.index();
         return switch (entry.type()) {
             case COMMAND -> EntryCodec.decodeReply(machine.apply(entry.index(), entry.payload()));

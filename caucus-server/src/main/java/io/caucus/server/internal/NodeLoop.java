@@ -208,6 +208,11 @@ final class NodeLoop {
         });
     }
 
+    /** False until {@link #start}: a node whose network failed to start never took a turn. */
+    boolean hasStarted() {
+        return started;
+    }
+
     /** Completes when the node has stopped taking turns: after a Stop input, or after a failure. */
     CompletableFuture<Void> finished() {
         return finished;

@@ -563,7 +563,7 @@ public final class NodeRuntime implements CaucusNode {
             if (!inbox.offer(Input.Stop.INSTANCE, STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
                 loop.stopAfterNextTurn(); // the inbox stayed full: stop without waiting for the Stop's turn
             }
-            boolean nodeStopped = awaitTurnsEnded();
+            boolean nodeStopped = !loop.hasStarted() || awaitTurnsEnded();
             stopApplier();
             stopSnapshots();
             failRegisteredRequests(lifecycle.failure());

@@ -27,8 +27,23 @@ public interface NodeExecutor extends Executor {
     /** Runs {@code task} once, after {@code delayNanos}. */
     Timer schedule(Runnable task, long delayNanos);
 
-    /** Runs {@code task} every {@code delayNanos}, counted from the end of one run to the start of the next. */
-    Timer scheduleWithFixedDelay(Runnable task, long initialDelayNanos, long delayNanos);
+    /**
+     * Runs {@code task} every {@code delayNanos}, counted from the end of one run to the start of the next. By
+     * default each run schedules the next one-shot timer, as a single-threaded virtual-time executor needs (the
+     * cancellation flag is not shared across threads); an executor with a native repeating timer uses it instead.
+     */
+    default Timer scheduleWithFixedDelay(Runnable task, long initialDelayNanos, long delayNanos) {
+        boolean[] cancelled = new boolean[1];
+        Runnable[] repeat = new Runnable[1];
+        repeat[0] = () -> {
+            if (!cancelled[0]) {
+                task.run();
+                schedule(repeat[0], delayNanos);
+            }
+        };
+        schedule(repeat[0], initialDelayNanos);
+        return () -> cancelled[0] = true;
+    }
 
     /** True when called from a task or timer of this executor. */
     boolean inExecutor();

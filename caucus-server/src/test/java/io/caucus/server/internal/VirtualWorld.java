@@ -347,20 +347,6 @@ final class VirtualWorld {
         }
 
         @Override
-        public Timer scheduleWithFixedDelay(Runnable task, long initialDelayNanos, long delayNanos) {
-            boolean[] cancelled = new boolean[1];
-            Runnable[] repeat = new Runnable[1];
-            repeat[0] = () -> {
-                if (!cancelled[0]) {
-                    task.run();
-                    schedule(repeat[0], delayNanos);
-                }
-            };
-            schedule(repeat[0], initialDelayNanos);
-            return () -> cancelled[0] = true;
-        }
-
-        @Override
         public boolean inExecutor() {
             return running == host;
         }

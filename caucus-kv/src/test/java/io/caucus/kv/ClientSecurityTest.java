@@ -214,7 +214,7 @@ class ClientSecurityTest {
     }
 
     private String redisCli(String... arguments) throws Exception {
-        List<String> command = new ArrayList<>(List.of("redis-cli", "--no-auth-warning", "-p",
+        List<String> command = new ArrayList<>(List.of(RedisServerProcess.redisCli(), "--no-auth-warning", "-p",
                 Integer.toString(port)));
         command.addAll(List.of(arguments));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -79,7 +79,7 @@ class ClientTlsIT {
     }
 
     private String redisCli(String... arguments) throws Exception {
-        List<String> command = new ArrayList<>(List.of("redis-cli", "--tls", "--cacert", tls.caFile().toString(),
+        List<String> command = new ArrayList<>(List.of(RedisServerProcess.redisCli(), "--tls", "--cacert", tls.caFile().toString(),
                 "-h", "127.0.0.1", "-p", Integer.toString(port)));
         command.addAll(List.of(arguments));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -1,15 +1,19 @@
 package io.caucus.kv;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -18,7 +22,7 @@ import redis.clients.jedis.Jedis;
  * {@code redis-server} is not on the PATH, {@link #start} runs {@code scripts/ensure-packages.sh redis-server}
  * from the repository root first.
  */
-final class RedisServerProcess implements AutoCloseable {
+public final class RedisServerProcess implements AutoCloseable {
 
     final int port;
     final Path log;
@@ -53,18 +57,16 @@ final class RedisServerProcess implements AutoCloseable {
             Process process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
             RedisServerProcess server = new RedisServerProcess(port, log, process);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (process.isAlive() && System.nanoTime() < deadline) {
-                try (Jedis jedis = new Jedis("127.0.0.1", port, 1000)) {
-                    if ("PONG".equals(jedis.ping())) {
-                        return server;
-                    }
-                } catch (redis.clients.jedis.exceptions.JedisDataException e) {
-                    return server; // it answers, but wants AUTH first (started with requirepass or users)
-                } catch (RuntimeException e) {
-                    // not listening yet
-                }
-                Thread.sleep(50);
+            boolean answered = false;
+            try {
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                        .until(() -> !process.isAlive() || answersPing(port));
+                answered = process.isAlive();
+            } catch (ConditionTimeoutException e) {
+                // reported below, with the log's path
+            }
+            if (answered) {
+                return server;
             }
             server.close();
             last = new IOException("redis-server on port " + port + " did not answer PING within 30 s (exit "
@@ -73,18 +75,42 @@ final class RedisServerProcess implements AutoCloseable {
         throw last;
     }
 
+    /** Whether a server on {@code port} answers: PONG, or a demand for AUTH (started with requirepass or users). */
+    private static boolean answersPing(int port) {
+        try (Jedis jedis = new Jedis("127.0.0.1", port, 1000)) {
+            return "PONG".equals(jedis.ping());
+        } catch (redis.clients.jedis.exceptions.JedisDataException e) {
+            return true;
+        } catch (RuntimeException e) {
+            return false; // not listening yet
+        }
+    }
+
     /** redis-server on the PATH; if missing, installs it with scripts/ensure-packages.sh and looks again. */
     private static String executable() throws IOException, InterruptedException {
-        Optional<Path> found = onPath("redis-server");
+        return installedExecutable("redis-server", "redis-server");
+    }
+
+    /**
+     * redis-cli on the PATH, installed as {@link #executable()} installs redis-server when missing, so that a test
+     * that speaks through redis-cli runs on a fresh machine under a plain {@code ./mvnw verify}.
+     */
+    public static String redisCli() throws IOException, InterruptedException {
+        return installedExecutable("redis-cli", "redis-tools");
+    }
+
+    private static String installedExecutable(String name, String debianPackage)
+            throws IOException, InterruptedException {
+        Optional<Path> found = onPath(name);
         if (found.isPresent()) {
             return found.get().toString();
         }
         Path script = repositoryRoot().resolve("scripts/ensure-packages.sh");
-        Process install = new ProcessBuilder("bash", script.toString(), "redis-server").inheritIO().start();
+        Process install = new ProcessBuilder("bash", script.toString(), debianPackage).inheritIO().start();
         int exit = install.waitFor();
-        return onPath("redis-server").orElseThrow(() -> new IllegalStateException("redis-server is not on the PATH ("
-                + System.getenv("PATH") + ") and `" + script + " redis-server` did not install it (exit " + exit
-                + "): install the Debian package redis-server (or put a redis-server 7.0 on the PATH)")).toString();
+        return onPath(name).orElseThrow(() -> new IllegalStateException(name + " is not on the PATH ("
+                + System.getenv("PATH") + ") and `" + script + " " + debianPackage + "` did not install it (exit "
+                + exit + "): install the Debian package " + debianPackage + " (Redis 7.0's)")).toString();
     }
 
     private static Optional<Path> onPath(String name) {

@@ -3,9 +3,11 @@ package io.caucus.kv.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.caucus.kv.ProcessCluster;
+import io.caucus.kv.RedisServerProcess;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,8 +63,8 @@ class DemoProcessIT {
             if (tls) {
                 Path ca = directory.resolve("cluster").resolve("tls").resolve("ca.pem");
                 assertThat(Files.readString(output)).contains("redis-cli --tls --cacert " + ca + " -p " + base);
-                assertThat(redisCliTls(ca, base + 1, "SET", "demo", "works")).isEqualTo("OK");
-                assertThat(redisCliTls(ca, base, "GET", "demo")).isEqualTo("works");
+                assertThat(redisCliTls(ca, base + 1, output, "SET", "demo", "works")).isEqualTo("OK");
+                assertThat(redisCliTls(ca, base, output, "GET", "demo")).isEqualTo("works");
             } else {
                 assertThat(Files.readString(output)).contains("redis-cli -p " + base);
                 try (Jedis jedis = new Jedis("127.0.0.1", base + 1, ProcessCluster.CLIENT_TIMEOUT_MILLIS)) {
@@ -79,24 +81,32 @@ class DemoProcessIT {
         }
     }
 
-    /** redis-cli --tls against the demo, retried while leadership settles (SET and GET are idempotent). */
-    private static String redisCliTls(Path ca, int port, String... command) throws Exception {
-        List<String> line = new ArrayList<>(List.of("redis-cli", "--tls", "--cacert", ca.toString(), "-p",
-                Integer.toString(port)));
+    /**
+     * redis-cli --tls against the demo, asked again while leadership settles (SET and GET are idempotent); a
+     * timeout shows what the demo printed.
+     */
+    private static String redisCliTls(Path ca, int port, Path demoOutput, String... command)
+            throws IOException, InterruptedException {
+        List<String> line = new ArrayList<>(List.of(RedisServerProcess.redisCli(), "--tls", "--cacert",
+                ca.toString(), "-p", Integer.toString(port)));
         line.addAll(List.of(command));
-        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        String output;
-        do {
-            Process process = new ProcessBuilder(line).redirectErrorStream(true).start();
-            output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
-                    .strip();
+        return poll(() -> {
+            String answer = run(line);
+            return answer.matches("^(NOLEADER|NOTLEADER|UNKNOWN) .*") ? null : answer;
+        }, demoOutput);
+    }
+
+    /** Runs {@code command} to its end and returns what it printed, stripped. */
+    private static String run(List<String> command) throws IOException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String printed = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        try {
             process.waitFor();
-            if (!output.matches("^(NOLEADER|NOTLEADER|UNKNOWN) .*")) {
-                return output;
-            }
-            Thread.sleep(200); // poll interval, bounded by the deadline
-        } while (System.nanoTime() < end);
-        return output;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted waiting for " + command.getFirst(), e);
+        }
+        return printed;
     }
 
     private static boolean alive(long pid) {

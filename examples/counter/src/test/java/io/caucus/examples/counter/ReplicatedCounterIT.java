@@ -1,6 +1,7 @@
 package io.caucus.examples.counter;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -16,9 +17,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -141,20 +143,12 @@ class ReplicatedCounterIT {
 
     /** Polls until {@code condition} answers non-null; fails naming what it waited for at the deadline. */
     private <T> T poll(String what, Supplier<T> condition) {
-        long end = System.nanoTime() + DEADLINE.toNanos();
-        while (System.nanoTime() < end) {
-            Optional<T> value = Optional.ofNullable(condition.get());
-            if (value.isPresent()) {
-                return value.get();
-            }
-            try {
-                Thread.sleep(100); // the poll interval, bounded by the deadline
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
+        try {
+            return await(what).atMost(DEADLINE).pollInterval(Duration.ofMillis(100))
+                    .until(condition::get, Objects::nonNull);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("timed out after " + DEADLINE + " waiting for " + what
+                    + "; process logs are in target/counter-it", e);
         }
-        throw new AssertionError("timed out after " + DEADLINE + " waiting for " + what
-                + "; process logs are in target/counter-it");
     }
 }

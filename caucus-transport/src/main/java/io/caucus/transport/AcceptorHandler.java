@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.concurrent.TimeUnit;
@@ -29,14 +30,17 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
     private final InboundHandler inbound;
     /** A current peer's address, null for a node that is not one: who a TLS peer may claim to be. */
     private final Function<NodeId, InetSocketAddress> members;
+    /** Holds back refusals that repeat (the same host, the same reason) across connections. */
+    private final RepeatFilter refusals;
 
     /** The peer named by an accepted Hello; null until then. */
     private NodeId remote;
     private ScheduledFuture<?> handshakeTimer;
 
     AcceptorHandler(NodeId self, TransportOptions options, Counters counters, InboundHandler inbound,
-                    Function<NodeId, InetSocketAddress> members) {
+                    Function<NodeId, InetSocketAddress> members, RepeatFilter refusals) {
         this.self = self;
+        this.refusals = refusals;
         this.members = members;
         this.options = options;
         this.counters = counters;
@@ -127,8 +131,7 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
 
     private void refuse(ChannelHandlerContext ctx, String reason) {
         counters.handshakesRefused.increment();
-        LOG.atError().addKeyValue("node", self)
-                .log("refusing connection from {}: {}", ctx.channel().remoteAddress(), reason);
+        logRefusal(ctx, reason);
         ctx.writeAndFlush(Wire.Frame.newBuilder().setHelloReply(Wire.HelloReply.newBuilder()
                         .setAccepted(false)
                         .setProtocolVersion(options.maxProtocolVersion())
@@ -212,9 +215,8 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (Failures.isTlsHandshake(cause)) {
             counters.handshakesRefused.increment();
-            LOG.atError().addKeyValue("node", self).log("refusing connection from {}: TLS handshake failed (no "
-                    + "certificate, or one that does not chain to this cluster's CA): {}", ctx.channel().remoteAddress(),
-                    Failures.describe(cause, options.maxFrameBytes()));
+            logRefusal(ctx, "TLS handshake failed (no certificate, or one that does not chain to this cluster's CA): "
+                    + Failures.describe(cause, options.maxFrameBytes()));
             ctx.close();
             return;
         }
@@ -228,5 +230,17 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
                         remote == null ? "an unidentified peer" : remote, ctx.channel().remoteAddress(),
                         Failures.describe(cause, options.maxFrameBytes()));
         ctx.close();
+    }
+
+    /** One line per host and reason a minute, saying how many more were refused meanwhile. */
+    private void logRefusal(ChannelHandlerContext ctx, String reason) {
+        SocketAddress from = ctx.channel().remoteAddress();
+        String host = from instanceof InetSocketAddress inet ? inet.getHostString() : String.valueOf(from);
+        RepeatFilter.Verdict verdict = refusals.occurred(host + " " + reason, System.nanoTime());
+        if (verdict.log()) {
+            LOG.atError().addKeyValue("node", self).log("refusing connection from {}: {}{}", from, reason,
+                    verdict.heldBack() == 0 ? ""
+                            : " (and " + verdict.heldBack() + " more from this host for this reason in the last minute)");
+        }
     }
 }

@@ -79,6 +79,8 @@ final class PeerLink {
     private Channel channel;
     private boolean handshakeDone;
     private int consecutiveFailures;
+    /** What stopped the last attempt to connect, as logged; null once a handshake succeeds. */
+    private String lastProblem;
     private ScheduledFuture<?> reconnectTimer;
 
     PeerLink(NodeId self, NodeId peer, InetSocketAddress address, TransportOptions options, Counters counters,
@@ -315,13 +317,24 @@ final class PeerLink {
         if (closed) {
             return;
         }
-        // Loud once per outage, then quiet, as for a refused dial.
-        Level level = consecutiveFailures == 0 ? Level.WARN : Level.DEBUG;
-        LOG.atLevel(level).addKeyValue("node", self)
+        LOG.atLevel(levelFor("unresolved", Level.WARN)).addKeyValue("node", self)
                 .log("cannot resolve {}'s host {} ({}); retrying with backoff up to {} ms", peer,
                         address.getHostString(), cause.toString(), options.reconnectMaxMillis());
         consecutiveFailures++;
         scheduleReconnect();
+    }
+
+    /**
+     * The level to log a problem that stops this link from connecting at: {@code loud} when it is new, DEBUG while
+     * the same problem repeats at every retry, so a peer that stays down, or keeps refusing this node, logs one
+     * line per outage and not one per attempt (the metrics keep counting every attempt).
+     */
+    private Level levelFor(String problem, Level loud) {
+        if (problem.equals(lastProblem)) {
+            return Level.DEBUG;
+        }
+        lastProblem = problem;
+        return loud;
     }
 
     private void dial(InetSocketAddress target) {
@@ -351,9 +364,7 @@ final class PeerLink {
         ChannelFuture connecting = bootstrap.connect(target);
         connecting.addListener((ChannelFutureListener) future -> {
             if (!future.isSuccess() && !closed) {
-                // Loud once per outage, then quiet: the peer may be down for a long time.
-                Level level = consecutiveFailures == 0 ? Level.WARN : Level.DEBUG;
-                LOG.atLevel(level).addKeyValue("node", self)
+                LOG.atLevel(levelFor("unreachable", Level.WARN)).addKeyValue("node", self)
                         .log("cannot reach {} at {} ({}); retrying with backoff up to {} ms", peer, target,
                                 future.cause(), options.reconnectMaxMillis());
             }
@@ -432,7 +443,7 @@ final class PeerLink {
                     .setFrom(self.value())
                     .setTo(peer.value())).build(), ctx.voidPromise());
             handshakeTimer = ctx.executor().schedule(() -> {
-                LOG.atWarn().addKeyValue("node", self)
+                LOG.atLevel(levelFor("handshake timeout", Level.WARN)).addKeyValue("node", self)
                         .log("{} at {} did not answer the handshake within {} ms; closing",
                                 peer, address, options.handshakeTimeoutMillis());
                 ctx.close();
@@ -454,7 +465,7 @@ final class PeerLink {
             Wire.HelloReply reply = frame.getHelloReply();
             if (!reply.getAccepted()) {
                 counters.handshakesRefusedByPeer.increment();
-                LOG.atError().addKeyValue("node", self)
+                LOG.atLevel(levelFor("refused: " + reply.getReason(), Level.ERROR)).addKeyValue("node", self)
                         .log("{} at {} refused the connection: {}", peer, address, reply.getReason());
                 ctx.close();
                 return;
@@ -462,7 +473,8 @@ final class PeerLink {
             int version = reply.getProtocolVersion();
             if (version < options.minProtocolVersion() || version > options.maxProtocolVersion()) {
                 counters.handshakesRefused.increment();
-                LOG.atError().addKeyValue("node", self).log("refusing {} at {}: it chose wire protocol version {},"
+                LOG.atLevel(levelFor("version " + version, Level.ERROR)).addKeyValue("node", self)
+                        .log("refusing {} at {}: it chose wire protocol version {},"
                         + " this node speaks {}; upgrade the older node", peer, address, version,
                         WireProtocol.range(options.minProtocolVersion(), options.maxProtocolVersion()));
                 ctx.close();
@@ -471,7 +483,8 @@ final class PeerLink {
             String mismatch = PeerIdentity.mismatch(ctx, peer, address);
             if (mismatch != null) {
                 counters.handshakesRefused.increment();
-                LOG.atError().addKeyValue("node", self).log("refusing {} at {}: {}", peer, address, mismatch);
+                LOG.atLevel(levelFor(mismatch, Level.ERROR)).addKeyValue("node", self)
+                        .log("refusing {} at {}: {}", peer, address, mismatch);
                 ctx.close();
                 return;
             }
@@ -496,9 +509,9 @@ final class PeerLink {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            LOG.atWarn().addKeyValue("node", self)
-                    .log("connection to {} at {} failed; closing: {}",
-                            peer, address, Failures.describe(cause, options.maxFrameBytes()));
+            String problem = Failures.describe(cause, options.maxFrameBytes());
+            LOG.atLevel(levelFor(problem, Level.WARN)).addKeyValue("node", self)
+                    .log("connection to {} at {} failed; closing: {}", peer, address, problem);
             ctx.close();
         }
     }
@@ -511,6 +524,7 @@ final class PeerLink {
         handshakeDone = true;
         connected = true;
         consecutiveFailures = 0;
+        lastProblem = null;
         counters.connectionsEstablished.increment();
         LOG.atInfo().addKeyValue("node", self)
                 .log("connected to {} at {} (wire protocol version {})", peer, address, version);

@@ -51,6 +51,7 @@ public final class PeerTransport implements AutoCloseable {
     private final HostResolver resolver;
     private final InboundHandler inbound;
     private final Counters counters = new Counters();
+    private final RepeatFilter refusals = new RepeatFilter(RepeatFilter.DEFAULT_INTERVAL_NANOS);
     private final EventLoopGroup group;
     private final Map<NodeId, PeerLink> links = new ConcurrentHashMap<>();
     /**
@@ -104,7 +105,8 @@ public final class PeerTransport implements AutoCloseable {
                                 FrameParser.lengthDecoder(options.maxFrameBytes()),
                                 FrameParser.INSTANCE,
                                 FrameEncoder.INSTANCE,
-                                new AcceptorHandler(self, options, counters, inbound, PeerTransport.this::memberAddress));
+                                new AcceptorHandler(self, options, counters, inbound, PeerTransport.this::memberAddress,
+                                        refusals));
                     }
                 })
                 .bind(listenAddress)

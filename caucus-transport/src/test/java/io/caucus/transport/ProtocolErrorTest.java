@@ -4,11 +4,17 @@ import static io.caucus.transport.TransportFixture.FAST;
 import static io.caucus.transport.TransportFixture.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.caucus.core.NodeId;
 import io.caucus.transport.TransportFixture.Node;
 import io.caucus.transport.proto.Wire;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** Misbehaving or misconfigured peers: refused or cut off with a clear reason, and counted. */
 class ProtocolErrorTest {
@@ -81,6 +87,47 @@ class ProtocolErrorTest {
                 && b.transport().metrics().handshakesRefused() >= 1, a.transport()::metrics);
         assertThat(b.received()).isEmpty();
         assertThat(a.transport().metrics().connectionsEstablished()).isZero();
+    }
+
+    /**
+     * A peer that refuses this node at every retry is logged once, not once per attempt, on both sides: an
+     * operator's log shows the reason, and a misconfigured cluster does not fill the disk (the metrics still count
+     * every refusal).
+     */
+    @Test
+    void aPeerThatKeepsRefusingIsLoggedOncePerOutage() {
+        ListAppender<ILoggingEvent> log = capture(PeerLink.class);
+        ListAppender<ILoggingEvent> acceptorLog = capture(AcceptorHandler.class);
+        try {
+            Node a = fixture.start("a", FAST.withClusterName("east").withReconnectBackoff(10, 20));
+            Node b = fixture.start("b", FAST.withClusterName("west"));
+            TransportFixture.connectAll(a, b);
+            a.transport().send(Messages.heartbeat(a.id(), b.id(), 1));
+            await("b refuses a five times", () -> a.transport().metrics().handshakesRefusedByPeer() >= 5,
+                    a.transport()::metrics);
+            assertThat(errors(log, "b at ")).singleElement().asString().contains("refused the connection")
+                    .contains("cluster name 'east' does not match");
+            assertThat(errors(acceptorLog, "refusing connection from")).hasSize(2) // b refuses a, a refuses b
+                    .allMatch(line -> line.contains("cluster name"));
+        } finally {
+            ((Logger) LoggerFactory.getLogger(PeerLink.class)).detachAppender(log);
+            ((Logger) LoggerFactory.getLogger(AcceptorHandler.class)).detachAppender(acceptorLog);
+        }
+    }
+
+    private static ListAppender<ILoggingEvent> capture(Class<?> source) {
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        ((Logger) LoggerFactory.getLogger(source)).addAppender(appender);
+        return appender;
+    }
+
+    private static List<String> errors(ListAppender<ILoggingEvent> log, String containing) {
+        return log.list.stream()
+                .filter(event -> event.getLevel() == Level.ERROR)
+                .map(ILoggingEvent::getFormattedMessage)
+                .filter(message -> message.contains(containing))
+                .toList();
     }
 
     /**

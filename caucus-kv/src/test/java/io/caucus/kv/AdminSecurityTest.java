@@ -152,6 +152,38 @@ class AdminSecurityTest {
         assertThat(call(tls.sslContext(null), "GET", "/health", null).statusCode()).isEqualTo(200);
     }
 
+    /**
+     * Clients that announce a body and never send it, one more than the admin port has threads, do not shut the
+     * operators out: each connection is closed once it has taken longer than the request time limit (3 s in the
+     * tests, by caucus-kv's surefire configuration; 30 s by default) and the port answers again.
+     */
+    @Test
+    void clientsThatNeverSendTheirBodyDoNotHoldTheAdminPort() throws Exception {
+        start("none");
+        List<javax.net.ssl.SSLSocket> silent = new ArrayList<>();
+        try {
+            for (int client = 0; client < 5; client++) {
+                javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) tls.sslContext(null).getSocketFactory()
+                        .createSocket("127.0.0.1", httpPort);
+                socket.setSoTimeout(120_000);
+                socket.getOutputStream().write(("POST /members HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                        + TOKEN + "\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+                silent.add(socket);
+            }
+            for (javax.net.ssl.SSLSocket socket : silent) {
+                assertThat(socket.getInputStream().readAllBytes()).as("what a silent client is sent before it is cut off")
+                        .isEmpty();
+            }
+            assertThat(call(tls.sslContext(null), "GET", "/health", null).statusCode()).isEqualTo(200);
+        } finally {
+            for (javax.net.ssl.SSLSocket socket : silent) {
+                socket.close();
+            }
+        }
+    }
+
     /** The response to a POST announcing 1 GiB and sending 6 bytes of it. */
     private String postClaimingAGigabyte() throws Exception {
         try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) tls.sslContext(null).getSocketFactory()

@@ -49,6 +49,23 @@ public final class AdminHttpServer implements AutoCloseable {
     /** Threads serving admin requests: a few changes may wait for their commit while status is still served. */
     private static final int THREADS = 4;
 
+    /**
+     * The JDK server's bound on the time a client takes to send a request in full, headers and body, in seconds.
+     * Unbounded by default, so a client that announces a body and sends none would hold one of the {@link #THREADS}
+     * for as long as it keeps the connection open, and four such clients would shut operators out. Only the request
+     * is bounded: a response (a backup stream, a membership change waiting for its commit once it has read its
+     * body) takes as long as it needs. The JDK reads it once, when its first server starts; an operator who sets it
+     * on the command line keeps their value.
+     */
+    static final String MAX_REQUEST_SECONDS_PROPERTY = "sun.net.httpserver.maxReqTime";
+    static final String DEFAULT_MAX_REQUEST_SECONDS = "30";
+
+    static {
+        if (System.getProperty(MAX_REQUEST_SECONDS_PROPERTY) == null) {
+            System.setProperty(MAX_REQUEST_SECONDS_PROPERTY, DEFAULT_MAX_REQUEST_SECONDS);
+        }
+    }
+
     AdminHttpServer(InetSocketAddress address, Supplier<NodeStatus> status, KvMetrics metrics) throws IOException {
         this(address, status, metrics, null, null, () -> null, null, AdminGuard.OPEN, null);
     }

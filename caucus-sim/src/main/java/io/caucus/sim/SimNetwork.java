@@ -112,13 +112,6 @@ final class SimNetwork {
         return total;
     }
 
-    /** Messages sent so far, by kind (a copy). */
-    Map<MessageKind, Long> sentCounts() {
-        Map<MessageKind, Long> copy = new EnumMap<>(MessageKind.class);
-        sent.forEach((kind, count) -> copy.put(kind, count[0]));
-        return copy;
-    }
-
     void send(SimNode from, RaftMessage message) {
         MessageKind kind = MessageKind.of(message);
         sent.get(kind)[0]++;

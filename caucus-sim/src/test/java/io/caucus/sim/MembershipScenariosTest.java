@@ -137,7 +137,7 @@ class MembershipScenariosTest {
         List<NodeId> others = sim.nodeIds().stream().filter(id -> !id.equals(leader)).toList();
         List<NodeId> majority = List.of(leader, others.get(0), others.get(1));
         List<NodeId> minority = List.of(others.get(2), others.get(3));
-        sim.partition(majority, minority);
+        sim.partitions().partition(majority, minority);
 
         NodeId target = others.get(0);
         assertThat(sim.transferLeadership(leader, target)).isInstanceOf(ProposeResult.Accepted.class);
@@ -152,7 +152,7 @@ class MembershipScenariosTest {
         assertThat(sim.status(target).term()).isEqualTo(term);
         assertThat(propose(sim, target, put("after"))).isInstanceOf(ProposeResult.Accepted.class);
 
-        sim.heal();
+        sim.partitions().heal();
         sim.runFor(10);
         assertThat(sim.transferLeadership(target, unreachable)).isInstanceOf(ProposeResult.Accepted.class);
         assertThat(sim.runUntil(() -> sim.leader().filter(unreachable::equals).isPresent(), 60)).isTrue();
@@ -164,13 +164,13 @@ class MembershipScenariosTest {
         Simulation sim = new Simulation(SimConfig.of(55, 5));
         NodeId leader = sim.awaitLeader(60);
         NodeId removed = sim.nodeIds().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
-        sim.isolate(removed);
+        sim.partitions().isolate(removed);
         remove(sim, removed);
         assertThat(sim.status(removed).configuration().isMember(removed)).isTrue();
         NodeId current = sim.awaitLeader(10);
         long term = sim.status(current).term();
 
-        sim.heal();
+        sim.partitions().heal();
         long preVotes = sim.sent(MessageKind.PRE_VOTE);
         sim.runFor(500);
         // It campaigns on and on with its stale configuration, but leader stickiness ignores it: nobody's term moves.

@@ -100,7 +100,7 @@ class ReplicationScenariosTest {
         List<NodeId> followers = followersOf(sim, stale);
         NodeId companion = followers.get(0);
         List<NodeId> majority = followers.subList(1, 4);
-        sim.partition(List.of(stale, companion), majority);
+        sim.partitions().partition(List.of(stale, companion), majority);
         List<Long> lost = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             lost.add(proposeAccepted(sim, stale, put("lost" + i)));
@@ -113,7 +113,7 @@ class ReplicationScenariosTest {
         final long lastKept = committed;
         assertThat(sim.runUntil(() -> sim.committedEntry(lastKept) != null, 50)).isTrue();
 
-        sim.heal();
+        sim.partitions().heal();
         sim.awaitAllApplied(lastKept, 100);
         assertThat(sim.status(stale).role()).isEqualTo(Role.FOLLOWER);
         for (long index : lost) {
@@ -143,7 +143,7 @@ class ReplicationScenariosTest {
         List<NodeId> followers = followersOf(sim, oldLeader);
         NodeId companion = followers.get(0);
         List<NodeId> majority = followers.subList(1, 6);
-        sim.partition(List.of(oldLeader, companion), majority);
+        sim.partitions().partition(List.of(oldLeader, companion), majority);
         for (int i = 0; i < 50; i++) {
             proposeAccepted(sim, oldLeader, register());
         }
@@ -167,7 +167,7 @@ class ReplicationScenariosTest {
         assertThat(sim.status(third).lastIndex()).isGreaterThan(common + 51);
 
         long rejectionsBefore = sim.sent(MessageKind.APPEND_ENTRIES_REJECT);
-        sim.heal();
+        sim.partitions().heal();
         sim.awaitAllApplied(lastIndex, 200);
         long rejections = sim.sent(MessageKind.APPEND_ENTRIES_REJECT) - rejectionsBefore;
         assertThat(rejections).as("rejections to repair two followers' 50-entry divergent suffixes")
@@ -207,14 +207,14 @@ class ReplicationScenariosTest {
         Simulation sim = new Simulation(SimConfig.of(27, 3));
         NodeId leader = sim.awaitLeader(60);
         NodeId deaf = followersOf(sim, leader).get(0);
-        sim.blockOneWay(leader, deaf);
+        sim.partitions().blockOneWay(leader, deaf);
         long last = 0;
         for (int i = 0; i < 5; i++) {
             last = proposeAccepted(sim, leader, put("one-way" + i));
         }
         final long index = last;
         assertThat(sim.runUntil(() -> sim.committedEntry(index) != null, 50)).isTrue();
-        sim.heal();
+        sim.partitions().heal();
         sim.awaitLeader(100);
         sim.awaitAllApplied(last, 150);
         assertThat(sim.node(deaf).stateMachine().get("k")).isEqualTo("one-way4");

@@ -41,7 +41,7 @@ class SnapshotScenariosTest {
         Simulation sim = simulation(31, 3, disk);
         NodeId leader = sim.awaitLeader(60);
         NodeId cutOff = followersOf(sim, leader).get(0);
-        sim.isolate(cutOff);
+        sim.partitions().isolate(cutOff);
         long last = proposeMany(sim, leader, "v", 30);
         sim.runUntil(() -> sim.status(leader).appliedIndex() >= 30, 50);
         sim.compact(leader);
@@ -50,7 +50,7 @@ class SnapshotScenariosTest {
         assertThat(compactedTo).isGreaterThanOrEqualTo(30);
         assertThat(sim.node(cutOff).raft().log().lastIndex()).isLessThan(leaderLog.firstIndex());
 
-        sim.heal();
+        sim.partitions().heal();
         long after = proposeAccepted(sim, leader, put("after-heal"));
         sim.awaitAllApplied(Math.max(last, after), 100);
 
@@ -118,11 +118,11 @@ class SnapshotScenariosTest {
         Simulation sim = simulation(34, 3, SimConfig.DiskModel.MEMORY);
         NodeId leader = sim.awaitLeader(60);
         NodeId cutOff = followersOf(sim, leader).get(0);
-        sim.isolate(cutOff);
+        sim.partitions().isolate(cutOff);
         proposeMany(sim, leader, "v", 10);
         sim.runUntil(() -> sim.status(leader).appliedIndex() >= 10, 50);
         sim.compact(leader);
-        sim.heal();
+        sim.partitions().heal();
         // Every transfer is lost until the rule is lifted: the leader's runtime reports some, the core's stall
         // timeout covers the rest, and the follower is sent the snapshot again each time.
         sim.dropMessages(message -> message instanceof InstallSnapshot);

@@ -10,7 +10,7 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Membership changes (Raft paper §6) and leadership transfers (thesis §3.10) asked of the nodes, as an operator
- * asks a server: through the runtime's membership API, whose answers are traced, or straight to a bare core.
+ * asks a server: through the runtime's membership API, whose answers are traced.
  */
 final class MembershipRequests {
 
@@ -47,16 +47,11 @@ final class MembershipRequests {
     }
 
     /**
-     * Asks {@code at} for a membership change without waiting for it: through the runtime's membership API (its
-     * future is traced; the configuration in force shows what happened), or straight to a bare core.
+     * Asks {@code at} for a membership change through the runtime's membership API without waiting for it: the
+     * future is traced and returned; the configuration in force shows what happened.
      */
-    void requestConfigurationChange(NodeId at, ConfigurationChange change) {
-        SimNode node = sim.node(at);
-        if (!node.runsRuntime()) {
-            sim.proposeConfigurationChange(at, change);
-            return;
-        }
-        NodeRuntime runtime = node.runtime();
+    CompletableFuture<Membership> requestConfigurationChange(NodeId at, ConfigurationChange change) {
+        NodeRuntime runtime = sim.node(at).runtime();
         CompletableFuture<Membership> answer = switch (change) {
             case ConfigurationChange.AddLearner add ->
                     runtime.addLearner(add.node(), NodeLifecycle.addressOf(add.node()));
@@ -65,6 +60,7 @@ final class MembershipRequests {
         };
         sim.trace.record(sim.events.now(), at, "reconfigure", change + " requested");
         traceAnswer(at, change.toString(), answer);
+        return answer;
     }
 
     /** The future completes once {@code at} learns {@code target} leads. */

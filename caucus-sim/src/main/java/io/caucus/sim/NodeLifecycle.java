@@ -20,9 +20,9 @@ import java.util.TreeSet;
 
 /**
  * Starting, crashing, restarting, adding and retiring nodes. A start is a new incarnation of the node on its
- * disk: a production {@link NodeRuntime} in the simulated world with the key-value state machine, or a bare
- * core ({@link BareCores#start}). A crash abandons the running node (a runtime is not closed: closing would
- * flush what the crash loses) and keeps of its disk what the disk model keeps.
+ * disk: a production {@link NodeRuntime} in the simulated world with the key-value state machine. A crash
+ * abandons the running runtime (it is not closed: closing would flush what the crash loses) and keeps of its
+ * disk what the disk model keeps.
  */
 final class NodeLifecycle {
 
@@ -35,12 +35,34 @@ final class NodeLifecycle {
         this.sim = sim;
     }
 
+    /** Starts a node runtime on the node's disk, with the key-value state machine, in the simulated world. */
     void start(SimNode node) {
-        if (sim.runsRuntime()) {
-            startRuntime(node);
-        } else {
-            sim.bareCores.start(node);
+        KvReplica replica = new KvReplica();
+        NodeSettings settings = new NodeSettings(node.id(), peerAddresses(node), Map.of(), null, replica.machine(),
+                Duration.ofNanos(sim.config.tickMicros() * 1000), sim.config.options(), true, REQUEST_TIMEOUT,
+                10_000, 1 << 20, 1024, 4096, TransportOptions.defaults(), snapshotOptions(),
+                CaucusNode.Builder.DEFAULT_PROPOSAL_LINGER);
+        int incarnation = node.nextIncarnation();
+        NodeRuntime runtime;
+        try {
+            NodeEnvironment environment = SimEnvironment.of(node, sim.runtimeTurns.events(), sim.random);
+            runtime = NodeRuntime.start(settings, SimLogStore.open(node, sim.runtimeReports::onDurable,
+                    environment.workers()), node.bootstrap(), id -> Optional.of(addressOf(id)), environment);
+        } catch (RuntimeException e) {
+            sim.fail("Runtime start", node + " failed to start: " + e + SimulationFailure.stackTop(e));
+            return;
         }
+        node.started(runtime, replica);
+        runtime.probe().onApplied((entry, result) -> sim.runtimeReports.onApplied(node, incarnation, entry, result));
+        runtime.probe().onRestored(snapshot -> sim.runtimeReports.onRestored(node, incarnation, snapshot));
+        SnapshotMetadata base = node.disk().log().snapshot();
+        replica.restoredTo(base.lastIncludedIndex()); // the runtime loaded the store's snapshot as it started
+        sim.checker.onStarted(node);
+        if (base.lastIncludedIndex() > 0) {
+            sim.checker.onRestored(node, base, sim.runtimeReports.storedSnapshot(node, base));
+        }
+        sim.trace.record(sim.events.now(), node, "start", "incarnation " + node.incarnation() + " (runtime) from "
+                + node.disk().hardState() + ", log to " + node.disk().log().lastIndex());
     }
 
     void crash(SimNode node) {
@@ -93,47 +115,15 @@ final class NodeLifecycle {
         sim.trace.record(sim.events.now(), node.id(), "retire", "");
     }
 
-    /** Starts a node runtime on the node's disk, with the key-value state machine, in the simulated world. */
-    private void startRuntime(SimNode node) {
-        KvReplica replica = new KvReplica();
-        NodeSettings settings = new NodeSettings(node.id(), peerAddresses(node), Map.of(), null, replica.machine(),
-                Duration.ofNanos(sim.config.tickMicros() * 1000), sim.config.options(), true, REQUEST_TIMEOUT,
-                10_000, 1 << 20, 1024, 4096, TransportOptions.defaults(), snapshotOptions(),
-                CaucusNode.Builder.DEFAULT_PROPOSAL_LINGER);
-        int incarnation = node.nextIncarnation();
-        NodeRuntime runtime;
-        try {
-            NodeEnvironment environment = SimEnvironment.of(node, sim.runtimeTurns.events(), sim.random);
-            runtime = NodeRuntime.start(settings, SimLogStore.open(node, sim.runtimeReports::onDurable,
-                    environment.workers()), node.bootstrap(), id -> Optional.of(addressOf(id)), environment);
-        } catch (RuntimeException e) {
-            sim.fail("Runtime start", node + " failed to start: " + e + SimulationFailure.stackTop(e));
-            return;
-        }
-        node.started(runtime, replica);
-        runtime.probe().onApplied((entry, result) -> sim.runtimeReports.onApplied(node, incarnation, entry, result));
-        runtime.probe().onRestored(snapshot -> sim.runtimeReports.onRestored(node, incarnation, snapshot));
-        SnapshotMetadata base = node.disk().log().snapshot();
-        replica.restoredTo(base.lastIncludedIndex()); // the runtime loaded the store's snapshot as it started
-        sim.checker.onStarted(node);
-        if (base.lastIncludedIndex() > 0) {
-            sim.checker.onRestored(node, base, sim.runtimeReports.storedSnapshot(node, base));
-        }
-        sim.trace.record(sim.events.now(), node, "start", "incarnation " + node.incarnation() + " (runtime) from "
-                + node.disk().hardState() + ", log to " + node.disk().log().lastIndex());
-    }
-
     /**
      * The runtime's snapshot thresholds: every {@link SimConfig#compactEveryEntries} entries (the runtime staggers
-     * each node's point by up to a quarter more), chunks of the least size so that a transfer takes several, a
-     * window of 1 to 4 chunks, and a transfer timeout of 20 to 100 ticks.
+     * each node's point by up to a quarter more; 0: only when asked), chunks of the least size so that a transfer
+     * takes several, a window of 1 to 4 chunks, and a transfer timeout of 20 to 100 ticks.
      */
     private SnapshotOptions snapshotOptions() {
-        if (sim.compactEveryEntries == 0) {
-            return SnapshotOptions.DEFAULTS.withThresholds(0, 0);
-        }
+        long compactEveryEntries = sim.config.compactEveryEntries();
         SplittableRandom draw = new SplittableRandom(sim.config.seed() ^ 0x63686e6bL);
-        return SnapshotOptions.DEFAULTS.withThresholds(sim.compactEveryEntries, 0)
+        return SnapshotOptions.DEFAULTS.withThresholds(compactEveryEntries, 0)
                 .withChunking(1024, 1 + draw.nextInt(4))
                 .withTransferTimeout(Duration.ofNanos((20 + draw.nextInt(81)) * sim.config.tickMicros() * 1000));
     }

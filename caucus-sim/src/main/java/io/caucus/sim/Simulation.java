@@ -5,10 +5,8 @@ import io.caucus.core.ConfigurationChange;
 import io.caucus.core.LogEntry;
 import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
-import io.caucus.core.ProposeResult;
-import io.caucus.core.RaftNode;
-import io.caucus.core.Ready;
 import io.caucus.core.Role;
+import io.caucus.core.SnapshotMetadata;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.server.Membership;
 import io.caucus.server.internal.NodeRuntime;
@@ -27,16 +25,15 @@ import java.util.function.Predicate;
 
 /**
  * A deterministic simulated cluster: virtual clock, network, disks, crashes and partitions, all driven by one
- * seed. Each node is a production {@link NodeRuntime} in a {@link SimEnvironment} ({@link SimConfig.Driver#RUNTIME}),
- * or, for scenarios that script the core one input at a time, a bare {@link RaftNode} whose {@link Ready} the
- * simulation carries out itself ({@link SimConfig.Driver#CORE}). Raft's safety invariants are checked after
- * every event, failing fast with the seed and a trace.
+ * seed. Each node is a production {@link NodeRuntime} in a {@link SimEnvironment}, on the key-value service's
+ * state machine; scenarios and workloads reach it through the runtime's public API. Raft's safety invariants
+ * are checked after every event, failing fast with the seed and a trace.
  *
  * <p>This class holds the world's state (the event queue and its clock, the nodes, the network, the checkers)
  * and the scripting API; each concern is a collaborator: {@link NodeLifecycle} starts, crashes and restarts
  * nodes, {@link RuntimeTurns} runs a runtime's events, {@link RuntimeReports} checks what runtimes report,
- * {@link BareCores} drives bare cores, {@link Arrivals} hands what the network delivers to the nodes,
- * {@link MembershipRequests} asks for membership changes and {@link Awaits} waits for liveness.
+ * {@link Arrivals} hands what the network delivers to the nodes, {@link ScriptedRequests} and
+ * {@link MembershipRequests} make requests of a node, and {@link Awaits} waits for liveness.
  *
  * <p>Single-threaded; every random choice comes from one {@link Random} seeded from the config, and every
  * collection iterated is ordered, so a seed reproduces a run exactly.
@@ -57,16 +54,11 @@ public final class Simulation {
     private final NodeLifecycle lifecycle = new NodeLifecycle(this);
     final RuntimeTurns runtimeTurns = new RuntimeTurns(this);
     final RuntimeReports runtimeReports = new RuntimeReports(this);
-    final BareCores bareCores = new BareCores(this);
+    private final ScriptedRequests requests = new ScriptedRequests(this);
     private final MembershipRequests membership = new MembershipRequests(this);
     private final Awaits awaits = new Awaits(this);
-    long minDiskDelayMicros;
-    long maxDiskDelayMicros;
-    /** Each node snapshots its state machine once this many entries were applied since its log's base; 0: never. */
-    long compactEveryEntries;
     long snapshotsTaken;
     long snapshotsRestored;
-    long snapshotFailuresReported;
     /**
      * The first violation found. A check that fails inside a runtime's applier or completions is caught there
      * (as a state machine that throws would be), so the event that ran it rethrows it.
@@ -77,10 +69,7 @@ public final class Simulation {
         this.config = config;
         this.random = new Random(config.seed());
         this.trace = new Trace(config.traceCapacity());
-        this.minDiskDelayMicros = config.minDiskDelayMicros();
-        this.maxDiskDelayMicros = config.maxDiskDelayMicros();
-        this.compactEveryEntries = config.compactEveryEntries();
-        if (runsRuntime() && compactEveryEntries > 0 && config.disk() != SimConfig.DiskModel.STORAGE) {
+        if (config.compactEveryEntries() > 0 && config.disk() != SimConfig.DiskModel.STORAGE) {
             throw new IllegalArgumentException("a runtime compacts only on the storage disk, whose store keeps "
                     + "snapshots; got " + config.disk());
         }
@@ -99,7 +88,7 @@ public final class Simulation {
         checker.checkConfigurations(new ConfigurationInvariants(this::fail, nodes::get,
                 config.disk() != SimConfig.DiskModel.LYING));
         this.network = new SimNetwork(random, events, trace, nodes::get, connectivity, checker::onSent,
-                config.tickMicros(), config.network(), new Arrivals(this));
+                config.network(), new Arrivals(this));
         for (SimNode node : nodes.values()) {
             lifecycle.start(node);
         }
@@ -149,10 +138,6 @@ public final class Simulation {
             throw new IllegalArgumentException("unknown node " + id + "; cluster is " + nodes.keySet());
         }
         return node;
-    }
-
-    public boolean runsRuntime() {
-        return config.driver() == SimConfig.Driver.RUNTIME;
     }
 
     public NodeStatus status(NodeId id) {
@@ -236,11 +221,6 @@ public final class Simulation {
         return snapshotsRestored;
     }
 
-    /** Snapshot transfers whose loss the leader's runtime noticed and reported to its core. */
-    public long snapshotFailuresReported() {
-        return snapshotFailuresReported;
-    }
-
     public long totalSent() {
         return network.totalSent();
     }
@@ -268,16 +248,6 @@ public final class Simulation {
 
     public NetworkProfile network() {
         return network.profile();
-    }
-
-    /** Changes how long persists take to become durable, from now on. */
-    public void setDiskDelays(long minMicros, long maxMicros) {
-        if (minMicros < 0 || maxMicros < minMicros) {
-            throw new IllegalArgumentException("need 0 <= minMicros <= maxMicros, got " + minMicros + ", " + maxMicros);
-        }
-        trace.record(events.now(), "-", "disk", "delays " + minMicros + ".." + maxMicros + "us");
-        this.minDiskDelayMicros = minMicros;
-        this.maxDiskDelayMicros = maxMicros;
     }
 
     /** Drops every message matching {@code rule} from now on (replacing any earlier rule). */
@@ -316,43 +286,20 @@ public final class Simulation {
         lifecycle.retire(node(id));
     }
 
-    // ---------------------------------------------------------------- scripted core inputs: see BareCores
+    // ---------------------------------------------------------------- scripted requests: see ScriptedRequests
 
-    /** From now on every bare core compacts once {@code everyEntries} entries were applied (0: never). */
-    public void setCompaction(long everyEntries) {
-        bareCores.setCompaction(everyEntries);
+    /** Submits {@code commands} at {@code id} and runs until they land in its log or are refused. */
+    public Proposal propose(NodeId id, List<byte[]> commands) {
+        return requests.propose(id, commands);
     }
 
-    /** Snapshots {@code id}'s state machine at its applied index now and compacts its log to it. */
-    public void compact(NodeId id) {
-        bareCores.compact(id);
-    }
-
-    public void campaign(NodeId id) {
-        bareCores.campaign(id);
-    }
-
-    /** Proposes {@code commands} at {@code id} and returns the core's answer. */
-    public ProposeResult propose(NodeId id, List<byte[]> commands) {
-        return bareCores.propose(id, commands);
-    }
-
-    public ProposeResult propose(NodeId id, byte[] command) {
+    public Proposal propose(NodeId id, byte[] command) {
         return propose(id, List.of(command));
     }
 
-    public void readIndex(NodeId id, long requestId) {
-        bareCores.readIndex(id, requestId);
-    }
-
-    /** Proposes a membership change at {@code at} and returns the core's answer. */
-    public ProposeResult proposeConfigurationChange(NodeId at, ConfigurationChange change) {
-        return bareCores.proposeConfigurationChange(at, change);
-    }
-
-    /** Asks the leader {@code at} to hand leadership to {@code target} (thesis §3.10). */
-    public ProposeResult transferLeadership(NodeId at, NodeId target) {
-        return bareCores.transferLeadership(at, target);
+    /** Has {@code id} snapshot its state machine now and compact its log to it; returns the snapshot. */
+    public SnapshotMetadata compact(NodeId id) {
+        return requests.compact(id);
     }
 
     // ---------------------------------------------------------------- membership (Raft paper §6) and transfer
@@ -363,8 +310,8 @@ public final class Simulation {
     }
 
     /** Asks {@code at} for a membership change without waiting for it; its answer is traced. */
-    public void requestConfigurationChange(NodeId at, ConfigurationChange change) {
-        membership.requestConfigurationChange(at, change);
+    public CompletableFuture<Membership> requestConfigurationChange(NodeId at, ConfigurationChange change) {
+        return membership.requestConfigurationChange(at, change);
     }
 
     /** Asks the runtime of {@code at} to hand leadership to {@code target} (thesis §3.10). */

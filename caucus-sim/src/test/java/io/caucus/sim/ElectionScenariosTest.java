@@ -113,7 +113,13 @@ class ElectionScenariosTest {
 
         sim.crash(leader);
         sim.partitions().heal();
-        sim.campaign(laggard);
+        // Only the laggard may ask for votes: it campaigns round after round and loses every one (§5.4.1).
+        sim.dropMessages(m -> Scenarios.voteRequestFromOtherThan(m, laggard));
+        long preVotes = sim.sent(MessageKind.PRE_VOTE);
+        sim.runFor(10L * sim.config().options().electionTimeoutTicks());
+        assertThat(sim.sent(MessageKind.PRE_VOTE)).as("the laggard campaigned").isGreaterThan(preVotes);
+        assertThat(sim.leaders()).as("nobody votes for a log missing a committed entry").isEmpty();
+        sim.stopDroppingMessages();
         boolean elected = sim.runUntil(() -> sim.leader().isPresent(), 200);
         assertThat(elected).isTrue();
         assertThat(sim.leader().orElseThrow()).as("the first leader after the crash").isNotEqualTo(laggard);

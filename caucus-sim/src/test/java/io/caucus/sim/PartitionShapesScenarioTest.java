@@ -7,7 +7,6 @@ import static io.caucus.sim.Scenarios.put;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.caucus.core.NodeId;
-import io.caucus.core.ProposeResult;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -22,10 +21,10 @@ class PartitionShapesScenarioTest {
     private static void assertCommitsKeepFlowing(Simulation sim, int rounds) {
         for (int round = 0; round < rounds; round++) {
             NodeId leader = sim.awaitLeader(100);
-            ProposeResult result = propose(sim, leader, put("round" + round));
-            if (result instanceof ProposeResult.Accepted accepted) {
-                boolean committed = sim.runUntil(() -> sim.committedEntry(accepted.firstIndex()) != null, 60);
-                assertThat(committed).as("round %d: index %d commits", round, accepted.firstIndex()).isTrue();
+            Proposal result = propose(sim, leader, put("round" + round));
+            if (result.accepted()) {
+                boolean committed = sim.runUntil(() -> sim.committedEntry(result.index()) != null, 60);
+                assertThat(committed).as("round %d: index %d commits", round, result.index()).isTrue();
             }
             sim.runFor(10);
         }

@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.caucus.core.LogEntry;
 import io.caucus.core.NodeId;
-import io.caucus.core.ProposeResult;
+import io.caucus.server.NotLeaderException;
 import io.caucus.core.Role;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,8 +70,9 @@ class ReplicationScenariosTest {
         NodeId leader = sim.awaitLeader(60);
         NodeId follower = followersOf(sim, leader).get(0);
         sim.runUntil(() -> leader.equals(sim.status(follower).leader()), 20);
-        ProposeResult redirected = propose(sim, follower, put("to-a-follower"));
-        assertThat(redirected).isEqualTo(new ProposeResult.Rejected(ProposeResult.Reason.NOT_LEADER, leader));
+        Proposal redirected = propose(sim, follower, put("to-a-follower"));
+        assertThat(redirected.refusal()).isInstanceOfSatisfying(NotLeaderException.class,
+                notLeader -> assertThat(notLeader.leader()).isEqualTo(leader));
 
         List<Long> indexes = new ArrayList<>();
         for (int round = 0; round < 10; round++) {
@@ -80,8 +81,9 @@ class ReplicationScenariosTest {
             }
             sim.runFor(1);
         }
-        ProposeResult batch = propose(sim, leader, put("b1"), put("b2"), put("b3"));
-        long batchFirst = ((ProposeResult.Accepted) batch).firstIndex();
+        Proposal batch = propose(sim, leader, put("b1"), put("b2"), put("b3"));
+        assertThat(batch.accepted()).isTrue();
+        long batchFirst = batch.index();
         indexes.add(batchFirst + 4);
         assertThat(indexes).isSorted().doesNotHaveDuplicates();
 
@@ -120,7 +122,7 @@ class ReplicationScenariosTest {
             LogEntry applied = sim.committedEntry(index);
             assertThat(applied).isNotNull();
             assertThat(valueOf(applied)).as("index %d", index).doesNotStartWith("lost");
-            assertThat(sim.node(stale).raft().log().term(index)).isEqualTo(applied.term());
+            assertThat(sim.node(stale).core().log().term(index)).isEqualTo(applied.term());
         }
         assertThat(sim.node(stale).stateMachine().get("k")).isEqualTo("kept2");
     }
@@ -156,8 +158,8 @@ class ReplicationScenariosTest {
         final long lastIndex = last;
         assertThat(sim.runUntil(() -> sim.status(second).commitIndex() >= lastIndex, 100)).isTrue();
         final long minorityEnd = common + 50;
-        sim.runUntil(() -> sim.node(companion).raft().log().lastIndex() >= minorityEnd, 50);
-        assertThat(sim.node(companion).raft().log().lastIndex()).as("the companion holds the minority suffix")
+        sim.runUntil(() -> sim.node(companion).core().log().lastIndex() >= minorityEnd, 50);
+        assertThat(sim.node(companion).core().log().lastIndex()).as("the companion holds the minority suffix")
                 .isEqualTo(common + 50);
         // A leader elected now starts with nextIndex past both followers' logs.
         sim.crash(second);

@@ -54,10 +54,6 @@ final class InvariantChecker {
     private record VoteKey(NodeId voter, long term) {
     }
 
-    /** A follower in a term: the highest index it told that term's leader it holds. */
-    private record FollowerTerm(NodeId follower, long term) {
-    }
-
     /** Per node, per incarnation: progress that may only grow. */
     private static final class Progress {
         long term;
@@ -69,7 +65,7 @@ final class InvariantChecker {
     private final Failer failer;
     private final Map<Long, NodeId> leaderOfTerm = new HashMap<>();
     private final Map<VoteKey, NodeId> voteOf = new HashMap<>();
-    private final Map<FollowerTerm, Long> acknowledged = new HashMap<>();
+    private final AcknowledgedEntries acknowledgements;
     private final Map<IndexTerm, Registered> entries = new HashMap<>();
     private final List<Committed> committed = new ArrayList<>();
     private final Map<NodeId, Progress> progress = new HashMap<>();
@@ -86,6 +82,7 @@ final class InvariantChecker {
 
     InvariantChecker(Failer failer) {
         this.failer = failer;
+        this.acknowledgements = new AcknowledgedEntries(failer);
     }
 
     /** Also checks the invariants of membership changes (see {@link ConfigurationInvariants}). */
@@ -141,7 +138,7 @@ final class InvariantChecker {
                 }
             }
             case InstallSnapshot install -> checkSnapshotIsCommitted(install.from(), "sent", install.snapshot());
-            case AppendEntriesResponse response -> checkAcknowledgedEntriesKept(response);
+            case AppendEntriesResponse response -> acknowledgements.onSent(response);
             case AppendEntries append -> {
                 long previousTerm = append.prevLogTerm();
                 for (LogEntry entry : append.entries()) {
@@ -152,27 +149,6 @@ final class InvariantChecker {
             default -> {
                 // other messages carry no state the invariants constrain
             }
-        }
-    }
-
-    /**
-     * A follower acknowledges entries only once they are durable (Figure 2: persist before responding), and
-     * within one term only that term's leader, whose entries never conflict with each other, changes its log.
-     * So a follower that rejects, in term T, an AppendEntries whose previous index it acknowledged in term T
-     * has lost entries it acknowledged: its disk lied or its runtime answered before syncing. The leader, whose
-     * match index never goes back (§5.3), would probe that index forever.
-     */
-    private void checkAcknowledgedEntriesKept(AppendEntriesResponse response) {
-        FollowerTerm key = new FollowerTerm(response.from(), response.term());
-        if (response.success()) {
-            acknowledged.merge(key, response.matchIndex(), Math::max);
-            return;
-        }
-        Long held = acknowledged.get(key);
-        if (held != null && response.rejectedIndex() <= held) {
-            failer.fail("Acknowledged entries kept", response.from() + " acknowledged index " + held + " in term "
-                    + response.term() + " and then rejected an AppendEntries after index " + response.rejectedIndex()
-                    + " of that term: it lost entries it had acknowledged");
         }
     }
 

@@ -14,6 +14,18 @@ class RandomFaultsTest {
     /** Ticks of faults per seed; the repair-and-settle phase comes on top. */
     static final long FAULT_TICKS = Long.getLong("caucus.sim.faultTicks", 1200);
 
+    /**
+     * In seed 40430 a leader's turn takes an acknowledgement, which commits under C_old, and then a promotion,
+     * which appends C_old,new: the commit is checked against the configurations in force during the turn, not
+     * only the one at its end.
+     */
+    @Test
+    void aCommitInTheTurnThatEntersAJointConfigurationIsCountedUnderTheConfigurationBefore() {
+        RandomFaultRun.Result result = RandomFaultRun.run(40430, FAULT_TICKS);
+        assertThat(result.membership()).isNotNull();
+        assertThat(result.configurationEntriesCommitted()).isPositive();
+    }
+
     @Test
     void safetyLivenessAndLinearizabilityHoldUnderRandomFaults() {
         String single = System.getProperty("caucus.sim.seed");

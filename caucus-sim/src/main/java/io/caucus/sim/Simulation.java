@@ -33,7 +33,8 @@ import java.util.function.Predicate;
  * and the scripting API; each concern is a collaborator: {@link NodeLifecycle} starts, crashes and restarts
  * nodes, {@link RuntimeTurns} runs a runtime's events, {@link RuntimeReports} checks what runtimes report,
  * {@link Arrivals} hands what the network delivers to the nodes, {@link ScriptedRequests} and
- * {@link MembershipRequests} make requests of a node, and {@link Awaits} waits for liveness.
+ * {@link MembershipRequests} make requests of a node, {@link Partitions} cuts and heals links, and
+ * {@link Awaits} waits for liveness.
  *
  * <p>Single-threaded; every random choice comes from one {@link Random} seeded from the config, and every
  * collection iterated is ordered, so a seed reproduces a run exactly.

@@ -8,6 +8,7 @@ import io.caucus.core.LogView;
 import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
 import io.caucus.core.Role;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -77,9 +78,9 @@ final class ConfigurationInvariants {
             leaders.remove(node.id());
             return;
         }
-        checkOneChangeAtATime(node, status);
+        List<ClusterConfiguration> inForce = checkOneChangeAtATime(node, status);
         if (status.commitIndex() > previousCommitIndex && disksKeepAcknowledgedWrites) {
-            checkCommitQuorum(node, status);
+            checkCommitQuorum(node, status, inForce);
         }
     }
 
@@ -105,13 +106,15 @@ final class ConfigurationInvariants {
         }
     }
 
-    private void checkOneChangeAtATime(SimNode node, NodeStatus status) {
+    /** Returns the configurations in force at the leader during the event: at its start, and each one it appended. */
+    private List<ClusterConfiguration> checkOneChangeAtATime(SimNode node, NodeStatus status) {
         LogView log = node.core().log();
         LeaderWatch watch = leaders.get(node.id());
         if (watch == null || watch.term != status.term()) {
             leaders.put(node.id(), startWatch(node, status.term(), log));
-            return;
+            return List.of(status.configuration());
         }
+        List<ClusterConfiguration> inForce = new ArrayList<>(List.of(watch.configuration));
         for (LogEntry entry : entriesAfter(log, watch.scannedTo)) {
             if (entry.type() != EntryType.CONFIGURATION) {
                 continue;
@@ -128,8 +131,10 @@ final class ConfigurationInvariants {
             }
             watch.configurationIndex = entry.index();
             watch.configuration = next;
+            inForce.add(next);
         }
         watch.scannedTo = log.lastIndex();
+        return inForce;
     }
 
     private static LeaderWatch startWatch(SimNode node, long term, LogView log) {
@@ -175,20 +180,27 @@ final class ConfigurationInvariants {
         return symmetric.size();
     }
 
-    /** The entry the leader just committed is on the durable disks of a quorum of its configuration. */
-    private void checkCommitQuorum(SimNode leader, NodeStatus status) {
+    /**
+     * The entry the leader just committed is on the durable disks of a quorum of its configuration. A runtime's
+     * turn takes several inputs (acknowledgements, a membership request), so the commit was made under one of the
+     * configurations in force during the event: acknowledgements may commit under C_old before a request in the
+     * same turn appends C_old,new.
+     */
+    private void checkCommitQuorum(SimNode leader, NodeStatus status, List<ClusterConfiguration> inForce) {
         long index = status.commitIndex();
         long term = leader.core().log().term(index);
         Set<NodeId> holders = new HashSet<>();
-        for (NodeId member : status.configuration().members()) {
-            SimNode node = nodes.apply(member);
-            if (node != null && durablyHolds(node.disk().log(), index, term)) {
-                holders.add(member);
+        for (ClusterConfiguration configuration : inForce) {
+            for (NodeId member : configuration.members()) {
+                SimNode node = nodes.apply(member);
+                if (node != null && durablyHolds(node.disk().log(), index, term)) {
+                    holders.add(member);
+                }
             }
         }
-        if (!status.configuration().hasQuorum(holders)) {
+        if (inForce.stream().noneMatch(configuration -> configuration.hasQuorum(holders))) {
             failer.fail("Commitment by the configuration in force", leader + " committed index " + index + " (term "
-                    + term + ") under " + status.configuration() + " but only " + holders + " hold it durably");
+                    + term + ") under " + inForce + " but only " + holders + " hold it durably");
         }
     }
 

@@ -3,7 +3,6 @@ package io.caucus.sim;
 import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.ConfigurationChange;
 import io.caucus.core.NodeId;
-import io.caucus.core.ProposeResult;
 import io.caucus.server.internal.NodeProbe;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -219,16 +218,10 @@ public final class MembershipWorkload {
             return;
         }
         NodeId target = voters.get(random.nextInt(voters.size()));
-        if (sim.node(leader).runsRuntime()) {
-            // The runtime answers once the target leads (or the transfer failed): count what it reports done.
-            sim.requestTransfer(leader, target).thenRun(() -> transfersAccepted++);
-            transferTarget = target;
-            transferTerm = sim.status(leader).term();
-        } else if (sim.transferLeadership(leader, target) instanceof ProposeResult.Accepted) {
-            transfersAccepted++;
-            transferTarget = target;
-            transferTerm = sim.status(leader).term();
-        }
+        // The runtime answers once the target leads (or the transfer failed): count what it reports done.
+        sim.requestTransfer(leader, target).thenRun(() -> transfersAccepted++);
+        transferTarget = target;
+        transferTerm = sim.status(leader).term();
     }
 
     /** A transfer completed if its target led a later term by the next step of the workload. */

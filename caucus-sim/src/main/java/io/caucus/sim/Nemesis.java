@@ -45,7 +45,7 @@ public final class Nemesis {
 
     /** Heals the network and restarts every crashed node. */
     public void repairAll() {
-        sim.heal();
+        sim.partitions().heal();
         if (calm != null) {
             sim.setNetwork(calm);
             calm = null;
@@ -71,9 +71,9 @@ public final class Nemesis {
         faults++;
         int roll = random.nextInt(100);
         if (roll < 15) {
-            sim.heal();
+            sim.partitions().heal();
         } else if (roll < 45) {
-            sim.heal();
+            sim.partitions().heal();
             partitionRandomShape();
         } else if (roll < 60) {
             crashThenMaybeRestart(pickUp());
@@ -108,30 +108,30 @@ public final class Nemesis {
         int n = nodes.size();
         int shape = random.nextInt(7);
         switch (shape) {
-            case 0 -> sim.isolate(nodes.get(0));
-            case 1 -> sim.isolate(sim.leader().orElse(nodes.get(0)));
+            case 0 -> sim.partitions().isolate(nodes.get(0));
+            case 1 -> sim.partitions().isolate(sim.leader().orElse(nodes.get(0)));
             case 2 -> {
                 int minority = 1 + random.nextInt(Math.max(1, (n - 1) / 2));
-                sim.partition(nodes.subList(0, minority), nodes.subList(minority, n));
+                sim.partitions().partition(nodes.subList(0, minority), nodes.subList(minority, n));
             }
             case 3 -> {
                 int links = 1 + random.nextInt(n);
                 for (int i = 0; i < links; i++) {
-                    sim.blockOneWay(nodes.get(random.nextInt(n)), nodes.get(random.nextInt(n)));
+                    sim.partitions().blockOneWay(nodes.get(random.nextInt(n)), nodes.get(random.nextInt(n)));
                 }
             }
             case 4 -> {
                 NodeId leader = sim.leader().orElse(nodes.get(0));
                 for (NodeId other : nodes) {
                     if (!other.equals(leader)) {
-                        sim.blockOneWay(leader, other); // the leader hears everyone, nobody hears it
+                        sim.partitions().blockOneWay(leader, other); // the leader hears everyone, nobody hears it
                     }
                 }
             }
-            case 5 -> sim.ring(nodes);
+            case 5 -> sim.partitions().ring(nodes);
             default -> {
                 int half = (n - 1) / 2;
-                sim.bridge(nodes.subList(0, half), nodes.get(half), nodes.subList(half + 1, n));
+                sim.partitions().bridge(nodes.subList(0, half), nodes.get(half), nodes.subList(half + 1, n));
             }
         }
     }

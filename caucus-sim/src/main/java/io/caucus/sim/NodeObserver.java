@@ -1,12 +1,11 @@
 package io.caucus.sim;
 
 import io.caucus.core.LogEntry;
-import io.caucus.core.ReadResult;
 import io.caucus.core.SnapshotMetadata;
 import io.caucus.kv.command.Reply;
 import io.caucus.sim.kv.KvSnapshot;
 
-/** What clients of the simulated cluster learn from the nodes: applications, read outcomes and crashes. */
+/** What clients of the simulated cluster learn from the nodes: applications, restores and crashes. */
 public interface NodeObserver {
 
     /** {@code node} applied {@code entry}; {@code reply} is the state machine's ({@code null} for no command). */
@@ -18,10 +17,6 @@ public interface NodeObserver {
      * will not be applied there one by one.
      */
     default void onRestored(SimNode node, SnapshotMetadata snapshot, KvSnapshot state) {
-    }
-
-    /** {@code node} answered a {@link io.caucus.core.RaftNode#readIndex(long)} request. */
-    default void onRead(SimNode node, ReadResult read) {
     }
 
     /** {@code node} crashed: everything pending on it is lost. */

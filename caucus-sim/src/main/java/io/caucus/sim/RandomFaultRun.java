@@ -27,8 +27,8 @@ public final class RandomFaultRun {
     public record Result(long seed, int clusterSize, long events, long messages, long clientOperations,
                          long ok, long failed, long unknown, long faults, SimConfig.DiskModel disk,
                          long tornTailsRecovered, long snapshotsTaken, long installSnapshots, long snapshotsRestored,
-                         long snapshotFailuresReported, Verdict verdict, MembershipWorkload.Totals membership,
-                         long configurationEntriesCommitted, long followerReadsConfirmed, SimConfig.Driver driver) {
+                         Verdict verdict, MembershipWorkload.Totals membership,
+                         long configurationEntriesCommitted, long followerReadsConfirmed) {
     }
 
     private static final int[] CLUSTER_SIZES = {3, 5, 7};
@@ -82,7 +82,7 @@ public final class RandomFaultRun {
                 64L << random.nextInt(8));
         // Half the seeds run the real storage engine on its simulated disk (torn unsynced tails at crashes).
         SimConfig.DiskModel disk = random.nextBoolean() ? SimConfig.DiskModel.STORAGE : SimConfig.DiskModel.MEMORY;
-        SimConfig config = SimConfig.of(seed, clusterSizeOf(seed)).withOptions(options).withDisk(disk).withRuntime();
+        SimConfig config = SimConfig.of(seed, clusterSizeOf(seed)).withOptions(options).withDisk(disk);
         return compactsLogs(seed)
                 ? config.withDisk(SimConfig.DiskModel.STORAGE).withCompaction(compactionThreshold(seed)) : config;
     }
@@ -130,14 +130,6 @@ public final class RandomFaultRun {
         NetworkProfile profile = new NetworkProfile(50, 200 + random.nextLong(2000),
                 random.nextDouble() * 0.08, random.nextDouble() * 0.05, random.nextDouble() * 0.08);
         sim.setNetwork(profile);
-        long slowestDiskMicros = 100 + random.nextLong(3 * sim.config().tickMicros());
-        // Drawn apart, the fastest can come out above the slowest (seed 90755): it is then capped at the slowest.
-        long fastestDiskMicros = Math.min(10 + random.nextLong(100), slowestDiskMicros);
-        sim.setDiskDelays(fastestDiskMicros, slowestDiskMicros);
-        if (!sim.runsRuntime()) {
-            // Bare cores (the lying-disk runs) compact as the compacting seeds' runtimes do.
-            sim.setCompaction(compactionThreshold(seed));
-        }
         ClientWorkload clients = new ClientWorkload(sim, 2 + random.nextInt(4), KEYS, 50, readMode);
         Nemesis nemesis = new Nemesis(sim, 5, 60);
         MembershipWorkload membership = changesMembership(seed) ? new MembershipWorkload(sim, 20, 80) : null;
@@ -176,9 +168,9 @@ public final class RandomFaultRun {
         return new Result(seed, sim.config().clusterSize(), sim.eventsRun(), sim.totalSent(),
                 clients.history().size(), clients.okCount(), clients.failedCount(), clients.unknownCount(),
                 nemesis.faultsInjected(), sim.config().disk(), tornTails(sim), sim.snapshotsTaken(),
-                sim.delivered(MessageKind.INSTALL_SNAPSHOT), sim.snapshotsRestored(), sim.snapshotFailuresReported(),
+                sim.delivered(MessageKind.INSTALL_SNAPSHOT), sim.snapshotsRestored(),
                 check.verdict(), membership == null ? null : membership.totals(), sim.configurationEntriesCommitted(),
-                sim.delivered(MessageKind.READ_INDEX_RESPONSE), config.driver());
+                sim.delivered(MessageKind.READ_INDEX_RESPONSE));
     }
 
     private static List<NodeId> upVoters(Simulation sim, ClusterConfiguration configuration) {

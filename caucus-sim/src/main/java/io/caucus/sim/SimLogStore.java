@@ -22,7 +22,7 @@ import java.util.List;
  */
 final class SimLogStore implements LogStore {
 
-    /** Told of every persist made durable, with the term before its first entry (see {@link SimDisk}). */
+    /** Told of every persist made durable, with the term before its first entry (what Log Matching pairs it with). */
     interface Durable {
         void persisted(SimNode node, Persist persist, long termBeforeFirst);
     }
@@ -65,9 +65,8 @@ final class SimLogStore implements LogStore {
     @Override
     public long write(Persist persist) {
         if (store == null) {
-            node.disk().enqueue(persist, 0, 0);
-            SimDisk.Completed completed = node.disk().completeOldest();
-            durable.persisted(node, completed.persist(), completed.termBeforeFirst());
+            long termBeforeFirst = node.disk().writeDurably(persist);
+            durable.persisted(node, persist, termBeforeFirst);
             return ++written;
         }
         long ticket = store.write(persist);

@@ -3,7 +3,6 @@ package io.caucus.sim;
 import io.caucus.core.NodeId;
 import io.caucus.core.message.InstallSnapshot;
 import io.caucus.core.message.RaftMessage;
-import io.caucus.sim.kv.KvSnapshot;
 import io.caucus.transport.SnapshotFrame;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -17,8 +16,8 @@ import java.util.function.Predicate;
 /**
  * The simulated network between the nodes: every message is delayed, and may be lost, duplicated or reordered,
  * as the {@link NetworkProfile} says; partitions ({@link Connectivity}) and drop rules cut it, also for messages
- * already in flight; a message to a node that restarted meanwhile is lost with the connection. A snapshot's data
- * travels with its InstallSnapshot, as the runtimes' transfer would carry it. Every message sent, delivered and
+ * already in flight; a message to a node that restarted meanwhile is lost with the connection. A snapshot
+ * travels as the runtimes stream it, in frames kept in order on each link. Every message sent, delivered and
  * dropped is counted by kind.
  *
  * <p>Every random choice comes from the simulation's one {@link Random}, in event order, so a seed still
@@ -26,15 +25,9 @@ import java.util.function.Predicate;
  */
 final class SimNetwork {
 
-    /** What the simulation does with what arrives, or fails to. */
+    /** What the simulation does with what arrives. */
     interface Receiver {
         void deliver(SimNode target, RaftMessage message);
-
-        /** An InstallSnapshot arrived, with the data of its snapshot from the sender's store. */
-        void deliverSnapshot(SimNode target, InstallSnapshot message, KvSnapshot state);
-
-        /** A snapshot transfer from {@code from} (then in incarnation {@code fromIncarnation}) was lost. */
-        void snapshotTransferLost(SimNode from, int fromIncarnation, InstallSnapshot message);
 
         /** A frame of a runtime's snapshot stream arrived. */
         void deliverFrame(SimNode target, SnapshotFrame frame);
@@ -46,7 +39,6 @@ final class SimNetwork {
     private final Function<NodeId, SimNode> nodes;
     private final Connectivity connectivity;
     private final Consumer<RaftMessage> onSent;
-    private final long tickMicros;
     private final Receiver receiver;
     private final Map<MessageKind, long[]> sent = new EnumMap<>(MessageKind.class);
     private final Map<MessageKind, long[]> delivered = new EnumMap<>(MessageKind.class);
@@ -61,7 +53,7 @@ final class SimNetwork {
      * @param onSent sees every message as it is sent, before any fault touches it (the invariant checker)
      */
     SimNetwork(Random random, EventQueue events, Trace trace, Function<NodeId, SimNode> nodes,
-               Connectivity connectivity, Consumer<RaftMessage> onSent, long tickMicros, NetworkProfile profile,
+               Connectivity connectivity, Consumer<RaftMessage> onSent, NetworkProfile profile,
                Receiver receiver) {
         this.random = random;
         this.events = events;
@@ -69,7 +61,6 @@ final class SimNetwork {
         this.nodes = nodes;
         this.connectivity = connectivity;
         this.onSent = onSent;
-        this.tickMicros = tickMicros;
         this.profile = profile;
         this.receiver = receiver;
         for (MessageKind kind : MessageKind.values()) {
@@ -112,21 +103,10 @@ final class SimNetwork {
         return total;
     }
 
-    /** Messages sent so far, by kind (a copy). */
-    Map<MessageKind, Long> sentCounts() {
-        Map<MessageKind, Long> copy = new EnumMap<>(MessageKind.class);
-        sent.forEach((kind, count) -> copy.put(kind, count[0]));
-        return copy;
-    }
-
     void send(SimNode from, RaftMessage message) {
         MessageKind kind = MessageKind.of(message);
         sent.get(kind)[0]++;
         onSent.accept(message);
-        if (message instanceof InstallSnapshot install) {
-            sendSnapshot(from, install);
-            return;
-        }
         SimNode target = nodes.apply(message.to());
         String reason = dropReason(message, target);
         if (reason != null) {
@@ -148,40 +128,6 @@ final class SimNetwork {
     }
 
     /**
-     * The runtimes' transfer of a snapshot's data, then the InstallSnapshot itself: one delayed delivery carrying
-     * the snapshot's state from the sender's store, lost like any message (and when the target restarts or is cut
-     * off meanwhile).
-     */
-    private void sendSnapshot(SimNode from, InstallSnapshot message) {
-        MessageKind kind = MessageKind.INSTALL_SNAPSHOT;
-        KvSnapshot state = from.disk().snapshotState(message.snapshot());
-        SimNode target = nodes.apply(message.to());
-        String reason = state == null ? "not-in-sender-store" : dropReason(message, target);
-        int fromIncarnation = from.incarnation();
-        if (reason != null) {
-            dropped.get(kind)[0]++;
-            trace.record(events.now(), from, "drop", reason + " " + message);
-            receiver.snapshotTransferLost(from, fromIncarnation, message);
-            return;
-        }
-        trace.record(events.now(), from, "send", message + " with its data");
-        int incarnation = target.incarnation();
-        long delay = profile.minDelayMicros() + random.nextLong(profile.maxDelayMicros() - profile.minDelayMicros() + 1)
-                + random.nextLong(3 * tickMicros);
-        events.at(events.now() + delay, () -> {
-            if (target.incarnation() != incarnation || !target.isUp()
-                    || !connectivity.canSend(message.from(), message.to()) || dropRule.test(message)) {
-                dropped.get(kind)[0]++;
-                trace.record(events.now(), target, "drop", "transfer-interrupted " + message);
-                receiver.snapshotTransferLost(from, fromIncarnation, message);
-                return;
-            }
-            delivered.get(kind)[0]++;
-            receiver.deliverSnapshot(target, message, state);
-        });
-    }
-
-    /**
      * A frame of a runtime's snapshot stream (Raft paper §7: the data of an InstallSnapshot, in chunks, and the
      * receiver's acknowledgements): false if no connection reaches the peer now (down, cut off, unknown);
      * otherwise it arrives after the network's delay, never before a frame sent earlier on the same link, or is
@@ -196,7 +142,11 @@ final class SimNetwork {
         }
         if (frame instanceof SnapshotFrame.Chunk chunk && chunk.offset() == 0) {
             sent.get(MessageKind.INSTALL_SNAPSHOT)[0]++;
-            onSent.accept(new InstallSnapshot(chunk.from(), chunk.to(), chunk.term(), chunk.snapshot()));
+            onSent.accept(installSnapshotOf(chunk));
+        }
+        if (frame instanceof SnapshotFrame.Chunk chunk && dropRule.test(installSnapshotOf(chunk))) {
+            trace.record(events.now(), from, "drop", "rule " + describe(frame));
+            return true;
         }
         if (random.nextDouble() < profile.lossProbability()) {
             trace.record(events.now(), from, "drop", "lost " + describe(frame));
@@ -221,6 +171,11 @@ final class SimNetwork {
             receiver.deliverFrame(target, frame);
         });
         return true;
+    }
+
+    /** The InstallSnapshot a chunk carries part of: what the checker and the drop rules see of it. */
+    private static InstallSnapshot installSnapshotOf(SnapshotFrame.Chunk chunk) {
+        return new InstallSnapshot(chunk.from(), chunk.to(), chunk.term(), chunk.snapshot());
     }
 
     private static String describe(SnapshotFrame frame) {

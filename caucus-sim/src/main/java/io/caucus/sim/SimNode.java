@@ -1,14 +1,11 @@
 package io.caucus.sim;
 
 import io.caucus.core.ClusterConfiguration;
-import io.caucus.core.LogView;
 import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
-import io.caucus.core.RaftNode;
 import io.caucus.server.internal.NodeProbe;
 import io.caucus.server.internal.NodeRuntime;
 import io.caucus.sim.kv.KvReplica;
-import io.caucus.sim.kv.KvSnapshot;
 import io.caucus.transport.InboundHandler;
 import java.util.Set;
 import java.util.TreeSet;
@@ -18,9 +15,7 @@ import java.util.TreeSet;
  * machine exist only while it is up. Each start is a new incarnation; events addressed to an earlier
  * incarnation (turns, timers, applies, persist completions, messages in flight) are dropped.
  *
- * <p>The running node is either a production {@link NodeRuntime} ({@link SimConfig.Driver#RUNTIME}) or a bare
- * {@link RaftNode} whose Ready the simulation carries out ({@link SimConfig.Driver#CORE}); {@link #core()} reads
- * the core's state either way.
+ * <p>The running node is a production {@link NodeRuntime}; {@link #core()} reads its core's state.
  */
 public final class SimNode {
 
@@ -30,7 +25,6 @@ public final class SimNode {
     private final ClusterConfiguration bootstrap;
     /** Removed from the simulation for good: down, never restarted, no longer among the node ids. */
     private boolean retired;
-    private RaftNode raft;
     private NodeRuntime runtime;
     private NodeProbe core;
     private KvReplica stateMachine;
@@ -70,24 +64,12 @@ public final class SimNode {
         return core != null;
     }
 
-    /** The core of a node the simulation drives itself ({@link SimConfig.Driver#CORE}); fails if the node is down. */
-    public RaftNode raft() {
-        if (raft == null) {
-            throw new IllegalStateException(id + (core == null ? " is down" : " runs the node runtime"));
-        }
-        return raft;
-    }
-
-    /** The running node runtime ({@link SimConfig.Driver#RUNTIME}); fails if the node is down. */
+    /** The running node runtime; fails if the node is down. */
     public NodeRuntime runtime() {
         if (runtime == null) {
-            throw new IllegalStateException(id + (core == null ? " is down" : " is driven without the runtime"));
+            throw new IllegalStateException(id + " is down");
         }
         return runtime;
-    }
-
-    public boolean runsRuntime() {
-        return runtime != null;
     }
 
     /** A read-only view of the running core; fails if the node is down. */
@@ -113,17 +95,6 @@ public final class SimNode {
         return incarnation;
     }
 
-    /** A new incarnation of a bare core, its state machine loaded from {@code snapshot} ({@code null}: empty). */
-    void started(RaftNode node, KvSnapshot snapshot) {
-        incarnation++;
-        raft = node;
-        stateMachine = new KvReplica();
-        core = probeOf(node, stateMachine);
-        if (snapshot != null) {
-            stateMachine.restore(snapshot);
-        }
-    }
-
     /** The next incarnation's number, for the environment of a runtime about to start. */
     int nextIncarnation() {
         return incarnation + 1;
@@ -137,14 +108,8 @@ public final class SimNode {
         core = started.probe();
     }
 
-    /** The core asked to load a snapshot (Ready.restore): the state machine's whole state is replaced. */
-    void restoreStateMachine(KvSnapshot snapshot) {
-        stateMachine().restore(snapshot);
-    }
-
     void crashed(boolean lyingDisk) {
         incarnation++;
-        raft = null;
         runtime = null;
         core = null;
         stateMachine = null;
@@ -178,40 +143,6 @@ public final class SimNode {
 
     Set<NodeId> peers() {
         return peers;
-    }
-
-    private static NodeProbe probeOf(RaftNode raft, KvReplica stateMachine) {
-        return new NodeProbe() {
-            @Override
-            public NodeStatus coreStatus() {
-                return raft.status();
-            }
-
-            @Override
-            public LogView log() {
-                return raft.log();
-            }
-
-            @Override
-            public ClusterConfiguration configurationAt(long index) {
-                return raft.configurationAt(index);
-            }
-
-            @Override
-            public long appliedIndex() {
-                return stateMachine.appliedIndex();
-            }
-
-            @Override
-            public void onApplied(AppliedListener listener) {
-                throw new UnsupportedOperationException("the simulation applies a bare core's entries itself");
-            }
-
-            @Override
-            public void onRestored(RestoredListener listener) {
-                throw new UnsupportedOperationException("the simulation restores a bare core's snapshots itself");
-            }
-        };
     }
 
     @Override

@@ -26,4 +26,14 @@ public final class SimulationFailure extends AssertionError {
     public String invariant() {
         return invariant;
     }
+
+    /** The top of {@code e}'s stack, for a failure's detail. */
+    static String stackTop(RuntimeException e) {
+        StringBuilder out = new StringBuilder();
+        StackTraceElement[] stack = e.getStackTrace();
+        for (int i = 0; i < Math.min(6, stack.length); i++) {
+            out.append("\n      at ").append(stack[i]);
+        }
+        return out.toString();
+    }
 }

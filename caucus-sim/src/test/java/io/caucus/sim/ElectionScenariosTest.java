@@ -34,7 +34,7 @@ class ElectionScenariosTest {
         Simulation sim = new Simulation(SimConfig.of(12, 5));
         NodeId old = sim.awaitLeader(60);
         long oldTerm = sim.status(old).term();
-        sim.isolate(old);
+        sim.partitions().isolate(old);
 
         boolean replaced = sim.runUntil(() -> sim.leaders().stream()
                 .anyMatch(id -> !id.equals(old) && sim.status(id).term() > oldTerm), 100);
@@ -48,7 +48,7 @@ class ElectionScenariosTest {
         // Pre-Vote: while isolated it cannot win pre-votes, so it does not inflate its term.
         assertThat(sim.status(old).term()).isLessThanOrEqualTo(freshTerm);
 
-        sim.heal();
+        sim.partitions().heal();
         boolean adopted = sim.runUntil(() -> fresh.equals(sim.status(old).leader())
                 && sim.status(old).term() == sim.status(fresh).term(), 40);
         assertThat(adopted).as("the old leader adopts the new leader after healing").isTrue();
@@ -88,9 +88,9 @@ class ElectionScenariosTest {
             assertThat(term).as("round %d elects in a newer term", round).isGreaterThan(lastTerm);
             lastTerm = term;
             if (round % 2 == 0) {
-                sim.isolate(leader);
+                sim.partitions().isolate(leader);
                 sim.runUntil(() -> sim.leaders().stream().anyMatch(id -> sim.status(id).term() > term), 100);
-                sim.heal();
+                sim.partitions().heal();
             } else {
                 sim.crash(leader);
                 sim.runUntil(() -> sim.leaders().stream().anyMatch(id -> sim.status(id).term() > term), 100);
@@ -106,14 +106,20 @@ class ElectionScenariosTest {
         Simulation sim = new Simulation(SimConfig.of(15, 5));
         NodeId leader = sim.awaitLeader(60);
         NodeId laggard = sim.nodeIds().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
-        sim.isolate(laggard);
+        sim.partitions().isolate(laggard);
         long index = Scenarios.proposeAccepted(sim, leader, Scenarios.put("committed-without-laggard"));
         sim.runUntil(() -> sim.committedEntry(index) != null, 50);
         assertThat(sim.committedEntry(index)).isNotNull();
 
         sim.crash(leader);
-        sim.heal();
-        sim.campaign(laggard);
+        sim.partitions().heal();
+        // Only the laggard may ask for votes: it campaigns round after round and loses every one (§5.4.1).
+        sim.dropMessages(m -> Scenarios.voteRequestFromOtherThan(m, laggard));
+        long preVotes = sim.sent(MessageKind.PRE_VOTE);
+        sim.runFor(10L * sim.config().options().electionTimeoutTicks());
+        assertThat(sim.sent(MessageKind.PRE_VOTE)).as("the laggard campaigned").isGreaterThan(preVotes);
+        assertThat(sim.leaders()).as("nobody votes for a log missing a committed entry").isEmpty();
+        sim.stopDroppingMessages();
         boolean elected = sim.runUntil(() -> sim.leader().isPresent(), 200);
         assertThat(elected).isTrue();
         assertThat(sim.leader().orElseThrow()).as("the first leader after the crash").isNotEqualTo(laggard);
@@ -126,7 +132,7 @@ class ElectionScenariosTest {
         Simulation sim = new Simulation(SimConfig.of(16, 5));
         sim.awaitLeader(60);
         long termBefore = sim.status(n(1)).term();
-        sim.partition(nodes(1, 2), nodes(3, 4, 5));
+        sim.partitions().partition(nodes(1, 2), nodes(3, 4, 5));
         boolean majorityLeader = sim.runUntil(() -> sim.leaders().stream().anyMatch(nodes(3, 4, 5)::contains)
                 && sim.leaders().stream().noneMatch(nodes(1, 2)::contains), 100);
         assertThat(majorityLeader).as("a leader in {n3,n4,n5} and none in {n1,n2}").isTrue();

@@ -64,12 +64,12 @@ class Figure8ScenarioTest {
                 || (m instanceof AppendEntries append && append.from().equals(n(1))
                     && append.entries().stream().anyMatch(e -> e.index() >= 3)
                     && sim.node(append.to()).isUp()
-                    && sim.node(append.to()).raft().log().lastIndex() >= 2));
+                    && sim.node(append.to()).core().log().lastIndex() >= 2));
         sim.awaitLeaderAmong(List.of(n(1)), 300);
         f.t3 = sim.status(n(1)).term();
         assertThat(f.t3).isGreaterThan(f.t2);
-        assertThat(sim.runUntil(() -> sim.node(n(3)).raft().log().lastIndex() >= 2
-                && sim.node(n(4)).raft().log().lastIndex() >= 2, 50)).isTrue();
+        assertThat(sim.runUntil(() -> sim.node(n(3)).core().log().lastIndex() >= 2
+                && sim.node(n(4)).core().log().lastIndex() >= 2, 50)).isTrue();
         return f;
     }
 
@@ -78,7 +78,7 @@ class Figure8ScenarioTest {
         Figure8 f = upToSituationC();
         Simulation sim = f.sim;
         for (int i = 1; i <= 4; i++) {
-            assertThat(sim.node(n(i)).raft().log().term(2)).as("X is held by n%d", i).isEqualTo(f.t1);
+            assertThat(sim.node(n(i)).core().log().term(2)).as("X is held by n%d", i).isEqualTo(f.t1);
         }
         sim.runFor(30);
         assertThat(sim.status(n(1)).role()).isEqualTo(Role.LEADER);
@@ -96,7 +96,7 @@ class Figure8ScenarioTest {
         assertThat(sim.committedEntry(2).term()).as("index 2 holds n5's term-t2 no-op").isEqualTo(f.t2);
         assertThat(sim.committedEntry(2)).isNotEqualTo(f.x);
         for (int i = 2; i <= 5; i++) {
-            assertThat(sim.node(n(i)).raft().log().term(2)).isEqualTo(f.t2);
+            assertThat(sim.node(n(i)).core().log().term(2)).isEqualTo(f.t2);
         }
     }
 

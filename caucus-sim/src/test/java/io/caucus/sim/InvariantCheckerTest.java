@@ -7,6 +7,7 @@ import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.LogEntry;
 import io.caucus.core.NodeId;
 import io.caucus.core.message.AppendEntries;
+import io.caucus.core.message.AppendEntriesResponse;
 import io.caucus.core.SnapshotMetadata;
 import io.caucus.core.message.InstallSnapshot;
 import io.caucus.core.message.RequestVoteResponse;
@@ -57,6 +58,18 @@ class InvariantCheckerTest {
         assertThat(violations).isEmpty();
         assertThatThrownBy(() -> checker.onSent(new RequestVoteResponse(N1, N3, 5, true, false)))
                 .hasMessageContaining("One vote per term").hasMessageContaining("n2").hasMessageContaining("n3");
+    }
+
+    @Test
+    void aFollowerRejectingAnIndexItAcknowledgedInTheSameTermLostEntries() {
+        checker.onSent(AppendEntriesResponse.accepted(N2, N1, 3, 17));
+        checker.onSent(AppendEntriesResponse.rejected(N2, N1, 3, 18, 0, 18)); // beyond what it acknowledged: fine
+        checker.onSent(AppendEntriesResponse.rejected(N2, N1, 4, 12, 0, 12)); // another term: a new leader's log
+        checker.onSent(AppendEntriesResponse.rejected(N3, N1, 3, 12, 0, 12)); // another follower
+        assertThat(violations).isEmpty();
+        assertThatThrownBy(() -> checker.onSent(AppendEntriesResponse.rejected(N2, N1, 3, 17, 0, 17)))
+                .hasMessageContaining("Acknowledged entries kept").hasMessageContaining("n2")
+                .hasMessageContaining("index 17 in term 3");
     }
 
     @Test

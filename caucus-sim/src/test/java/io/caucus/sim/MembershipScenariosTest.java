@@ -9,11 +9,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.ConfigurationChange;
 import io.caucus.core.NodeId;
-import io.caucus.core.ProposeResult;
-import io.caucus.core.RaftNode;
 import io.caucus.core.Role;
+import io.caucus.server.Membership;
+import io.caucus.server.NoLeaderException;
+import io.caucus.server.internal.NodeProbe;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
@@ -26,22 +28,26 @@ class MembershipScenariosTest {
         if (leader == null) {
             return null;
         }
-        RaftNode raft = sim.node(leader).raft();
-        ClusterConfiguration current = raft.status().configuration();
-        return !current.isJoint() && current.equals(raft.configurationAt(raft.status().commitIndex()))
+        NodeProbe core = sim.node(leader).core();
+        ClusterConfiguration current = core.coreStatus().configuration();
+        return !current.isJoint() && current.equals(core.configurationAt(core.coreStatus().commitIndex()))
                 ? current : null;
     }
 
-    /** Proposes {@code change} to whoever leads until a settled configuration satisfies {@code done}. */
+    /**
+     * Asks whoever leads for {@code change} through its runtime's membership API, waits for the answer, and asks
+     * again (refused, or its leader lost) until a settled configuration satisfies {@code done}.
+     */
     private static ClusterConfiguration reconfigure(Simulation sim, ConfigurationChange change,
                                                    Predicate<ClusterConfiguration> done) {
-        for (int attempt = 0; attempt < 100; attempt++) {
+        for (int attempt = 0; attempt < 30; attempt++) {
             ClusterConfiguration settled = settledConfiguration(sim);
             if (settled != null && done.test(settled)) {
                 return settled;
             }
-            sim.proposeConfigurationChange(sim.awaitLeader(200), change);
-            sim.runFor(5);
+            CompletableFuture<?> answer = sim.requestConfigurationChange(sim.awaitLeader(200), change);
+            sim.runUntil(answer::isDone, 200);
+            sim.runFor(1);
         }
         throw new AssertionError(change + " not done; configuration " + sim.currentConfiguration());
     }
@@ -61,8 +67,9 @@ class MembershipScenariosTest {
         long last = 0;
         for (int i = 0; i < count; i++) {
             NodeId leader = sim.awaitLeader(200);
-            if (propose(sim, leader, put("v" + i)) instanceof ProposeResult.Accepted accepted) {
-                last = accepted.firstIndex();
+            Proposal written = propose(sim, leader, put("v" + i));
+            if (written.accepted()) {
+                last = written.index();
             }
             sim.runFor(1);
         }
@@ -79,11 +86,13 @@ class MembershipScenariosTest {
         join(sim, n(5));
         writeAndAwaitEverywhere(sim, 5);
         for (NodeId id : sim.nodeIds()) {
-            assertThat(sim.status(id).configuration()).isEqualTo(ClusterConfiguration.ofVoters(nodes(1, 2, 3, 4, 5)));
+            assertThat(sim.status(id).configuration().voters()).isEqualTo(nodes(1, 2, 3, 4, 5));
+            assertThat(sim.status(id).configuration().learners()).isEmpty();
         }
         remove(sim, n(5));
         ClusterConfiguration back = remove(sim, n(4));
-        assertThat(back).isEqualTo(ClusterConfiguration.ofVoters(nodes(1, 2, 3)));
+        assertThat(back.voters()).isEqualTo(nodes(1, 2, 3));
+        assertThat(back.learners()).isEmpty();
         sim.retire(n(4));
         sim.retire(n(5));
         writeAndAwaitEverywhere(sim, 5);
@@ -101,7 +110,9 @@ class MembershipScenariosTest {
         join(sim, n(4));
         Set<NodeId> expected = new java.util.TreeSet<>(nodes(1, 2, 3, 4));
         expected.remove(lost);
-        assertThat(remove(sim, lost)).isEqualTo(ClusterConfiguration.ofVoters(expected));
+        ClusterConfiguration replaced = remove(sim, lost);
+        assertThat(replaced.voters()).isEqualTo(expected);
+        assertThat(replaced.learners()).isEmpty();
         writeAndAwaitEverywhere(sim, 5);
         assertThat(sim.node(n(4)).stateMachine().appliedIndex()).isEqualTo(sim.status(sim.awaitLeader(10)).commitIndex());
     }
@@ -137,25 +148,34 @@ class MembershipScenariosTest {
         List<NodeId> others = sim.nodeIds().stream().filter(id -> !id.equals(leader)).toList();
         List<NodeId> majority = List.of(leader, others.get(0), others.get(1));
         List<NodeId> minority = List.of(others.get(2), others.get(3));
-        sim.partition(majority, minority);
+        sim.partitions().partition(majority, minority);
 
         NodeId target = others.get(0);
-        assertThat(sim.transferLeadership(leader, target)).isInstanceOf(ProposeResult.Accepted.class);
+        CompletableFuture<Membership> toTarget = sim.requestTransfer(leader, target);
         assertThat(sim.runUntil(() -> sim.leader().filter(target::equals).isPresent(), 30)).isTrue();
+        assertThat(sim.runUntil(toTarget::isDone, 10)).isTrue();
+        assertThat(toTarget).isCompleted();
 
         NodeId unreachable = minority.get(0);
         long term = sim.status(target).term();
-        assertThat(sim.transferLeadership(target, unreachable)).isInstanceOf(ProposeResult.Accepted.class);
-        assertThat(propose(sim, target, put("during"))).isInstanceOf(ProposeResult.Rejected.class);
-        sim.runFor(sim.config().options().electionTimeoutTicks() + 1L);
+        CompletableFuture<Membership> toUnreachable = sim.requestTransfer(target, unreachable);
+        sim.runFor(1);
+        assertThat(propose(sim, target, put("during")).refusal()).as("no proposals while handing over")
+                .isInstanceOf(NoLeaderException.class);
+        long electionTimeout = sim.config().options().electionTimeoutTicks();
+        sim.runFor(electionTimeout + 1L);
         assertThat(sim.leader()).contains(target);
         assertThat(sim.status(target).term()).isEqualTo(term);
-        assertThat(propose(sim, target, put("after"))).isInstanceOf(ProposeResult.Accepted.class);
+        assertThat(propose(sim, target, put("after")).accepted()).as("the core abandoned the transfer").isTrue();
+        assertThat(sim.runUntil(toUnreachable::isDone, 3 * electionTimeout)).isTrue();
+        assertThat(toUnreachable).as("the runtime's answer: the transfer failed").isCompletedExceptionally();
 
-        sim.heal();
+        sim.partitions().heal();
         sim.runFor(10);
-        assertThat(sim.transferLeadership(target, unreachable)).isInstanceOf(ProposeResult.Accepted.class);
+        CompletableFuture<Membership> again = sim.requestTransfer(target, unreachable);
         assertThat(sim.runUntil(() -> sim.leader().filter(unreachable::equals).isPresent(), 60)).isTrue();
+        assertThat(sim.runUntil(again::isDone, 10)).isTrue();
+        assertThat(again).isCompleted();
         writeAndAwaitEverywhere(sim, 3);
     }
 
@@ -164,13 +184,13 @@ class MembershipScenariosTest {
         Simulation sim = new Simulation(SimConfig.of(55, 5));
         NodeId leader = sim.awaitLeader(60);
         NodeId removed = sim.nodeIds().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
-        sim.isolate(removed);
+        sim.partitions().isolate(removed);
         remove(sim, removed);
         assertThat(sim.status(removed).configuration().isMember(removed)).isTrue();
         NodeId current = sim.awaitLeader(10);
         long term = sim.status(current).term();
 
-        sim.heal();
+        sim.partitions().heal();
         long preVotes = sim.sent(MessageKind.PRE_VOTE);
         sim.runFor(500);
         // It campaigns on and on with its stale configuration, but leader stickiness ignores it: nobody's term moves.

@@ -49,9 +49,9 @@ class NetworkAndClientScenariosTest {
                 sim.runFor(30);
                 sim.restart(leader);
             } else {
-                sim.isolate(leader);
+                sim.partitions().isolate(leader);
                 sim.runFor(30);
-                sim.heal();
+                sim.partitions().heal();
             }
         }
         clients.stop();

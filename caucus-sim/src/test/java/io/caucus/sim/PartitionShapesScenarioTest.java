@@ -7,7 +7,6 @@ import static io.caucus.sim.Scenarios.put;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.caucus.core.NodeId;
-import io.caucus.core.ProposeResult;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -22,10 +21,10 @@ class PartitionShapesScenarioTest {
     private static void assertCommitsKeepFlowing(Simulation sim, int rounds) {
         for (int round = 0; round < rounds; round++) {
             NodeId leader = sim.awaitLeader(100);
-            ProposeResult result = propose(sim, leader, put("round" + round));
-            if (result instanceof ProposeResult.Accepted accepted) {
-                boolean committed = sim.runUntil(() -> sim.committedEntry(accepted.firstIndex()) != null, 60);
-                assertThat(committed).as("round %d: index %d commits", round, accepted.firstIndex()).isTrue();
+            Proposal result = propose(sim, leader, put("round" + round));
+            if (result.accepted()) {
+                boolean committed = sim.runUntil(() -> sim.committedEntry(result.index()) != null, 60);
+                assertThat(committed).as("round %d: index %d commits", round, result.index()).isTrue();
             }
             sim.runFor(10);
         }
@@ -37,7 +36,7 @@ class PartitionShapesScenarioTest {
         NodeId leader = sim.awaitLeader(60);
         long term = sim.status(leader).term();
         proposeAccepted(sim, leader, put("before-ring"));
-        sim.ring(List.of(n(1), n(2), n(3), n(4), n(5)));
+        sim.partitions().ring(List.of(n(1), n(2), n(3), n(4), n(5)));
         assertCommitsKeepFlowing(sim, 10);
         assertThat(sim.leader()).as("the leader reaches its two neighbours: a majority").contains(leader);
         assertThat(sim.status(leader).term()).as("nodes out of its reach never depose it").isEqualTo(term);
@@ -50,12 +49,12 @@ class PartitionShapesScenarioTest {
         long term = sim.status(leader).term();
         List<NodeId> others = sim.nodeIds().stream().filter(id -> !id.equals(leader)).toList();
         // The leader sits on one side with one follower; the bridge links it to the far side.
-        sim.bridge(List.of(leader, others.get(0)), others.get(1), List.of(others.get(2), others.get(3)));
+        sim.partitions().bridge(List.of(leader, others.get(0)), others.get(1), List.of(others.get(2), others.get(3)));
         assertCommitsKeepFlowing(sim, 10);
         assertThat(sim.leader()).contains(leader);
         assertThat(sim.status(leader).term()).isEqualTo(term);
 
-        sim.heal();
+        sim.partitions().heal();
         long last = sim.highestCommittedIndex();
         sim.awaitAllApplied(last, 100);
     }

@@ -14,12 +14,16 @@ class RandomFaultsTest {
     /** Ticks of faults per seed; the repair-and-settle phase comes on top. */
     static final long FAULT_TICKS = Long.getLong("caucus.sim.faultTicks", 1200);
 
-    /** Seed 90755 drew its fastest disk delay above its slowest, and its run failed in the harness at once. */
+    /**
+     * In seed 40430 a leader's turn takes an acknowledgement, which commits under C_old, and then a promotion,
+     * which appends C_old,new: the commit is checked against the configurations in force during the turn, not
+     * only the one at its end.
+     */
     @Test
-    void aSeedWhoseDiskDelaysAreDrawnOutOfOrderStillRuns() {
-        RandomFaultRun.Result result = RandomFaultRun.run(90755, 300);
-        assertThat(result.clientOperations()).isPositive();
-        assertThat(result.faults()).isPositive();
+    void aCommitInTheTurnThatEntersAJointConfigurationIsCountedUnderTheConfigurationBefore() {
+        RandomFaultRun.Result result = RandomFaultRun.run(40430, FAULT_TICKS);
+        assertThat(result.membership()).isNotNull();
+        assertThat(result.configurationEntriesCommitted()).isPositive();
     }
 
     @Test
@@ -35,7 +39,6 @@ class RandomFaultsTest {
         long faults = 0;
         long undecided = 0;
         long storageSeeds = 0;
-        long runtimeSeeds = 0;
         long tornTails = 0;
         long membershipSeeds = 0;
         long plans = 0;
@@ -49,7 +52,6 @@ class RandomFaultsTest {
         long followerReads = 0;
         long installSnapshots = 0;
         long restored = 0;
-        long transferFailures = 0;
         for (long seed = first; seed < first + count; seed++) {
             RandomFaultRun.Result result = RandomFaultRun.run(seed, FAULT_TICKS);
             events += result.events();
@@ -59,7 +61,6 @@ class RandomFaultsTest {
             unknown += result.unknown();
             faults += result.faults();
             storageSeeds += result.disk() == SimConfig.DiskModel.STORAGE ? 1 : 0;
-            runtimeSeeds += result.driver() == SimConfig.Driver.RUNTIME ? 1 : 0;
             tornTails += result.tornTailsRecovered();
             configurationEntries += result.configurationEntriesCommitted();
             if (result.membership() != null) {
@@ -75,26 +76,23 @@ class RandomFaultsTest {
             snapshotsTaken += result.snapshotsTaken();
             installSnapshots += result.installSnapshots();
             restored += result.snapshotsRestored();
-            transferFailures += result.snapshotFailuresReported();
             if (result.verdict() != io.caucus.sim.linearizability.Verdict.LINEARIZABLE) {
                 undecided++;
                 System.out.printf("caucus-sim: seed %d's history was too large to decide within the search budget%n",
                         seed);
             }
         }
-        System.out.printf("caucus-sim: seeds=%d runtimeSeeds=%d simulatedEvents=%d messages=%d clientOpsChecked=%d (ok=%d unknown=%d)"
+        System.out.printf("caucus-sim: seeds=%d simulatedEvents=%d messages=%d clientOpsChecked=%d (ok=%d unknown=%d)"
                 + " faults=%d linearizabilityUndecided=%d realStorageSeeds=%d tornTailsRecovered=%d snapshotsTaken=%d"
-                + " installSnapshots=%d stateMachineRestores=%d snapshotTransferFailuresReported=%d"
-                + " followerReadIndexAnswers=%d%n", count, runtimeSeeds, events, messages, operations, ok, unknown,
-                faults, undecided, storageSeeds, tornTails, snapshotsTaken, installSnapshots, restored, transferFailures,
-                followerReads);
+                + " installSnapshots=%d stateMachineRestores=%d"
+                + " followerReadIndexAnswers=%d%n", count, events, messages, operations, ok, unknown,
+                faults, undecided, storageSeeds, tornTails, snapshotsTaken, installSnapshots, restored, followerReads);
         System.out.printf("caucus-sim membership: seeds=%d plans=%d stepsCompleted=%d configurationEntriesCommitted=%d"
                 + " nodesAdded=%d nodesRetired=%d transfersAccepted=%d transfersCompleted=%d%n", membershipSeeds,
                 plans, steps, configurationEntries, added, retired, transfers, transfersCompleted);
         if (count >= 50) {
             // Totals that hold for many seeds; one seed reproduced on its own may draw the in-memory disk.
             assertThat(storageSeeds).as("seeds on the real storage engine").isPositive();
-            assertThat(runtimeSeeds).as("seeds running the production node runtime").isPositive();
             assertThat(ok).as("acknowledged client operations over all seeds").isPositive();
             assertThat(installSnapshots).as("InstallSnapshots delivered over all seeds").isPositive();
             assertThat(followerReads).as("read indexes a leader answered a follower over all seeds").isPositive();

@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.caucus.core.LogEntry;
 import io.caucus.core.NodeId;
-import io.caucus.core.ProposeResult;
+import io.caucus.server.NotLeaderException;
 import io.caucus.core.Role;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,8 +70,9 @@ class ReplicationScenariosTest {
         NodeId leader = sim.awaitLeader(60);
         NodeId follower = followersOf(sim, leader).get(0);
         sim.runUntil(() -> leader.equals(sim.status(follower).leader()), 20);
-        ProposeResult redirected = propose(sim, follower, put("to-a-follower"));
-        assertThat(redirected).isEqualTo(new ProposeResult.Rejected(ProposeResult.Reason.NOT_LEADER, leader));
+        Proposal redirected = propose(sim, follower, put("to-a-follower"));
+        assertThat(redirected.refusal()).isInstanceOfSatisfying(NotLeaderException.class,
+                notLeader -> assertThat(notLeader.leader()).isEqualTo(leader));
 
         List<Long> indexes = new ArrayList<>();
         for (int round = 0; round < 10; round++) {
@@ -80,8 +81,9 @@ class ReplicationScenariosTest {
             }
             sim.runFor(1);
         }
-        ProposeResult batch = propose(sim, leader, put("b1"), put("b2"), put("b3"));
-        long batchFirst = ((ProposeResult.Accepted) batch).firstIndex();
+        Proposal batch = propose(sim, leader, put("b1"), put("b2"), put("b3"));
+        assertThat(batch.accepted()).isTrue();
+        long batchFirst = batch.index();
         indexes.add(batchFirst + 4);
         assertThat(indexes).isSorted().doesNotHaveDuplicates();
 
@@ -100,7 +102,7 @@ class ReplicationScenariosTest {
         List<NodeId> followers = followersOf(sim, stale);
         NodeId companion = followers.get(0);
         List<NodeId> majority = followers.subList(1, 4);
-        sim.partition(List.of(stale, companion), majority);
+        sim.partitions().partition(List.of(stale, companion), majority);
         List<Long> lost = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             lost.add(proposeAccepted(sim, stale, put("lost" + i)));
@@ -113,14 +115,14 @@ class ReplicationScenariosTest {
         final long lastKept = committed;
         assertThat(sim.runUntil(() -> sim.committedEntry(lastKept) != null, 50)).isTrue();
 
-        sim.heal();
+        sim.partitions().heal();
         sim.awaitAllApplied(lastKept, 100);
         assertThat(sim.status(stale).role()).isEqualTo(Role.FOLLOWER);
         for (long index : lost) {
             LogEntry applied = sim.committedEntry(index);
             assertThat(applied).isNotNull();
             assertThat(valueOf(applied)).as("index %d", index).doesNotStartWith("lost");
-            assertThat(sim.node(stale).raft().log().term(index)).isEqualTo(applied.term());
+            assertThat(sim.node(stale).core().log().term(index)).isEqualTo(applied.term());
         }
         assertThat(sim.node(stale).stateMachine().get("k")).isEqualTo("kept2");
     }
@@ -143,7 +145,7 @@ class ReplicationScenariosTest {
         List<NodeId> followers = followersOf(sim, oldLeader);
         NodeId companion = followers.get(0);
         List<NodeId> majority = followers.subList(1, 6);
-        sim.partition(List.of(oldLeader, companion), majority);
+        sim.partitions().partition(List.of(oldLeader, companion), majority);
         for (int i = 0; i < 50; i++) {
             proposeAccepted(sim, oldLeader, register());
         }
@@ -156,8 +158,8 @@ class ReplicationScenariosTest {
         final long lastIndex = last;
         assertThat(sim.runUntil(() -> sim.status(second).commitIndex() >= lastIndex, 100)).isTrue();
         final long minorityEnd = common + 50;
-        sim.runUntil(() -> sim.node(companion).raft().log().lastIndex() >= minorityEnd, 50);
-        assertThat(sim.node(companion).raft().log().lastIndex()).as("the companion holds the minority suffix")
+        sim.runUntil(() -> sim.node(companion).core().log().lastIndex() >= minorityEnd, 50);
+        assertThat(sim.node(companion).core().log().lastIndex()).as("the companion holds the minority suffix")
                 .isEqualTo(common + 50);
         // A leader elected now starts with nextIndex past both followers' logs.
         sim.crash(second);
@@ -167,7 +169,7 @@ class ReplicationScenariosTest {
         assertThat(sim.status(third).lastIndex()).isGreaterThan(common + 51);
 
         long rejectionsBefore = sim.sent(MessageKind.APPEND_ENTRIES_REJECT);
-        sim.heal();
+        sim.partitions().heal();
         sim.awaitAllApplied(lastIndex, 200);
         long rejections = sim.sent(MessageKind.APPEND_ENTRIES_REJECT) - rejectionsBefore;
         assertThat(rejections).as("rejections to repair two followers' 50-entry divergent suffixes")
@@ -207,14 +209,14 @@ class ReplicationScenariosTest {
         Simulation sim = new Simulation(SimConfig.of(27, 3));
         NodeId leader = sim.awaitLeader(60);
         NodeId deaf = followersOf(sim, leader).get(0);
-        sim.blockOneWay(leader, deaf);
+        sim.partitions().blockOneWay(leader, deaf);
         long last = 0;
         for (int i = 0; i < 5; i++) {
             last = proposeAccepted(sim, leader, put("one-way" + i));
         }
         final long index = last;
         assertThat(sim.runUntil(() -> sim.committedEntry(index) != null, 50)).isTrue();
-        sim.heal();
+        sim.partitions().heal();
         sim.awaitLeader(100);
         sim.awaitAllApplied(last, 150);
         assertThat(sim.node(deaf).stateMachine().get("k")).isEqualTo("one-way4");

@@ -1,7 +1,6 @@
 package io.caucus.sim;
 
 import io.caucus.core.NodeId;
-import io.caucus.core.ProposeResult;
 import io.caucus.core.message.AppendEntries;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.core.message.RequestVote;
@@ -44,8 +43,8 @@ final class Scenarios {
      * session (whose id is that entry's index, so known before proposing: the next index of {@code at}'s log) and the
      * SET in it. An accepted result names the index of the first SET; the next SETs follow two indexes apart.
      */
-    static ProposeResult propose(Simulation sim, NodeId at, Put... puts) {
-        long next = sim.node(at).raft().log().lastIndex() + 1;
+    static Proposal propose(Simulation sim, NodeId at, Put... puts) {
+        long next = sim.node(at).core().log().lastIndex() + 1;
         List<byte[]> entries = new ArrayList<>();
         for (Put put : puts) {
             long session = next + entries.size();
@@ -54,12 +53,12 @@ final class Scenarios {
                     "SET".getBytes(StandardCharsets.UTF_8), "k".getBytes(StandardCharsets.UTF_8),
                     put.value().getBytes(StandardCharsets.UTF_8))))));
         }
-        ProposeResult result = sim.propose(at, entries);
-        if (result instanceof ProposeResult.Accepted accepted) {
-            if (accepted.firstIndex() != next) {
-                throw new AssertionError("proposed at " + next + " but appended at " + accepted.firstIndex());
+        Proposal result = sim.propose(at, entries);
+        if (result.accepted()) {
+            if (result.index() != next) {
+                throw new AssertionError("proposed at " + next + " but appended at " + result.index());
             }
-            return new ProposeResult.Accepted(accepted.term(), accepted.firstIndex() + 1);
+            return new Proposal(result.index() + 1, result.term(), null);
         }
         return result;
     }
@@ -83,17 +82,18 @@ final class Scenarios {
 
     /** Proposes one entry at {@code leader} and returns its index; fails if not accepted. */
     static long proposeAccepted(Simulation sim, NodeId leader, byte[] command) {
-        if (sim.propose(leader, command) instanceof ProposeResult.Accepted accepted) {
-            return accepted.firstIndex();
+        Proposal result = sim.propose(leader, command);
+        if (result.accepted()) {
+            return result.index();
         }
-        throw new AssertionError("proposal at " + leader + " not accepted");
+        throw new AssertionError("proposal at " + leader + " not accepted: " + result);
     }
 
     /** Proposes at {@code leader} and returns the accepted index of the SET; fails if not accepted. */
     static long proposeAccepted(Simulation sim, NodeId leader, Put put) {
-        ProposeResult result = propose(sim, leader, put);
-        if (result instanceof ProposeResult.Accepted accepted) {
-            return accepted.firstIndex();
+        Proposal result = propose(sim, leader, put);
+        if (result.accepted()) {
+            return result.index();
         }
         throw new AssertionError("proposal at " + leader + " not accepted: " + result);
     }
@@ -109,7 +109,7 @@ final class Scenarios {
     }
 
     static List<Long> termsOf(Simulation sim, NodeId id) {
-        var log = sim.node(id).raft().log();
+        var log = sim.node(id).core().log();
         List<Long> terms = new ArrayList<>();
         for (long i = log.firstIndex(); i <= log.lastIndex(); i++) {
             terms.add(log.term(i));

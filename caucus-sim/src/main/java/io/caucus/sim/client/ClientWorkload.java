@@ -2,10 +2,6 @@ package io.caucus.sim.client;
 
 import io.caucus.core.LogEntry;
 import io.caucus.core.NodeId;
-import io.caucus.core.ProposeResult;
-import io.caucus.core.ReadResult;
-import io.caucus.core.Role;
-import io.caucus.core.SnapshotMetadata;
 import io.caucus.kv.command.ErrorCodes;
 import io.caucus.kv.command.Reply;
 import io.caucus.kv.state.EntryCodec;
@@ -16,7 +12,6 @@ import io.caucus.server.NotLeaderException;
 import io.caucus.sim.NodeObserver;
 import io.caucus.sim.SimNode;
 import io.caucus.sim.Simulation;
-import io.caucus.sim.kv.KvSnapshot;
 import io.caucus.sim.linearizability.HistoryRecorder;
 import io.caucus.sim.linearizability.OpKind;
 import io.caucus.sim.linearizability.Operation;
@@ -74,7 +69,7 @@ public final class ClientWorkload implements NodeObserver {
         LOCAL_UNSAFE
     }
 
-    private enum Phase { BETWEEN_ATTEMPTS, REGISTERING, WRITE_ACCEPTED, READ_REQUESTED, READ_CONFIRMED }
+    private enum Phase { BETWEEN_ATTEMPTS, REGISTERING, WRITE_ACCEPTED, READ_REQUESTED }
 
     private static final class Pending {
         long handle;
@@ -90,10 +85,7 @@ public final class ClientWorkload implements NodeObserver {
         int incarnation;
         long index = NOT_WAITING;
         long term;
-        long requestId;
         long readStampMillis;
-        /** The last index of the node's log when the read arrived: the read is served once that is applied too. */
-        long readFloor;
         /** The entry submitted to a node runtime: its index and term are learned when that node applies it. */
         byte[] payload;
         /** Counts attempts, so that the answer to an abandoned one is ignored. */
@@ -129,7 +121,6 @@ public final class ClientWorkload implements NodeObserver {
     private final List<AcknowledgedWrite> acknowledged = new ArrayList<>();
     private final ExpirySweeps sweeps;
     private boolean stopped;
-    private long nextRequestId = 1;
     private long ok;
     private long failed;
     private long unknown;
@@ -320,14 +311,7 @@ public final class ClientWorkload implements NodeObserver {
                 return;
             }
             op.phase = Phase.READ_REQUESTED;
-            if (sim.runsRuntime()) {
-                readThroughRuntime(client, op, node);
-                return;
-            }
-            op.requestId = nextRequestId++;
-            // As the runtime's NodeLoop does: a leader's own read floor; a follower's comes with its read index.
-            op.readFloor = node.raft().role() == Role.LEADER ? node.raft().log().lastIndex() : 0;
-            sim.readIndex(node.id(), op.requestId);
+            readThroughRuntime(client, op, node);
             return;
         }
         boolean registering = client.sessionId == 0;
@@ -336,18 +320,7 @@ public final class ClientWorkload implements NodeObserver {
         }
         KvEntry entry = registering ? new KvEntry.Register(clockMillis(sim))
                 : new KvEntry.SessionCommand(clockMillis(sim), client.sessionId, op.sequence, body(op));
-        if (sim.runsRuntime()) {
-            submitThroughRuntime(client, op, node, registering, EntryCodec.encode(entry));
-            return;
-        }
-        switch (sim.propose(node.id(), EntryCodec.encode(entry))) {
-            case ProposeResult.Accepted accepted -> {
-                op.phase = registering ? Phase.REGISTERING : Phase.WRITE_ACCEPTED;
-                op.index = accepted.firstIndex();
-                op.term = accepted.term();
-            }
-            case ProposeResult.Rejected rejected -> retryElsewhere(client, rejected.leaderHint());
-        }
+        submitThroughRuntime(client, op, node, registering, EntryCodec.encode(entry));
     }
 
     /**
@@ -436,23 +409,8 @@ public final class ClientWorkload implements NodeObserver {
     public void onApplied(SimNode node, LogEntry entry, Reply reply) {
         for (Client client : clients) {
             Pending op = client.pending;
-            if (op == null || op.node != node || op.incarnation != node.incarnation()) {
-                continue;
-            }
-            if (node.runsRuntime()) {
+            if (op != null && op.node == node && op.incarnation == node.incarnation()) {
                 learnIndex(op, entry);
-                continue;
-            }
-            if (op.phase == Phase.REGISTERING && entry.index() == op.index) {
-                onRegistered(client, entry.term() == op.term ? op.index : 0);
-            } else if (op.phase == Phase.WRITE_ACCEPTED && entry.index() == op.index) {
-                if (entry.term() == op.term) {
-                    completeWrite(client, reply);
-                } else {
-                    complete(client, Outcome.FAILED, null, null);
-                }
-            } else if (op.phase == Phase.READ_CONFIRMED && node.stateMachine().appliedIndex() >= op.index) {
-                completeRead(client, node);
             }
         }
     }
@@ -482,60 +440,6 @@ public final class ClientWorkload implements NodeObserver {
         sim.schedule(1, () -> attempt(client));
     }
 
-    /**
-     * The accepting node skipped entries by loading a snapshot. A write it accepted at an index the snapshot
-     * covers is committed there (the snapshot holds committed state only): OK if the committed entry has the
-     * accepted term, with its reply from the session table in the snapshot (UNKNOWN if the table no longer holds
-     * it); FAILED otherwise.
-     */
-    @Override
-    public void onRestored(SimNode node, SnapshotMetadata snapshot, KvSnapshot state) {
-        if (node.runsRuntime()) {
-            return; // the runtime completes or fails the requests it holds itself
-        }
-        for (Client client : clients) {
-            Pending op = client.pending;
-            if (op == null || op.node != node || op.incarnation != node.incarnation()) {
-                continue;
-            }
-            boolean covered = op.index != NOT_WAITING && op.index <= snapshot.lastIncludedIndex();
-            LogEntry committed = covered ? sim.committedEntry(op.index) : null;
-            boolean sameTerm = committed != null && committed.term() == op.term;
-            if (op.phase == Phase.REGISTERING && covered) {
-                onRegistered(client, sameTerm ? op.index : 0);
-            } else if (op.phase == Phase.WRITE_ACCEPTED && covered) {
-                Reply remembered = node.stateMachine().rememberedReply(client.sessionId, op.sequence);
-                if (sameTerm && remembered != null) {
-                    completeWrite(client, remembered);
-                } else {
-                    complete(client, sameTerm ? Outcome.UNKNOWN : Outcome.FAILED, null, null);
-                }
-            } else if (op.phase == Phase.READ_CONFIRMED && node.stateMachine().appliedIndex() >= op.index) {
-                completeRead(client, node);
-            }
-        }
-    }
-
-    @Override
-    public void onRead(SimNode node, ReadResult read) {
-        for (Client client : clients) {
-            Pending op = client.pending;
-            if (op == null || op.phase != Phase.READ_REQUESTED || op.requestId != read.requestId()) {
-                continue;
-            }
-            switch (read) {
-                case ReadResult.Confirmed confirmed -> {
-                    op.phase = Phase.READ_CONFIRMED;
-                    op.index = Math.max(confirmed.readIndex(), op.readFloor); // as the runtime's NodeLoop serves it
-                    if (node.stateMachine().appliedIndex() >= op.index) {
-                        completeRead(client, node);
-                    }
-                }
-                case ReadResult.Rejected rejected -> retryElsewhere(client, rejected.leaderHint());
-            }
-        }
-    }
-
     @Override
     public void onCrashed(SimNode node) {
         for (Client client : clients) {
@@ -543,7 +447,7 @@ public final class ClientWorkload implements NodeObserver {
             if (op != null && op.node == node) {
                 switch (op.phase) {
                     case WRITE_ACCEPTED -> complete(client, Outcome.UNKNOWN, null, null);
-                    case REGISTERING, READ_REQUESTED, READ_CONFIRMED -> retryElsewhere(client, null);
+                    case REGISTERING, READ_REQUESTED -> retryElsewhere(client, null);
                     case BETWEEN_ATTEMPTS -> { }
                 }
             }

@@ -1,7 +1,6 @@
 package io.caucus.sim.client;
 
 import io.caucus.core.NodeId;
-import io.caucus.core.ProposeResult;
 import io.caucus.core.Role;
 import io.caucus.kv.cluster.ExpirySweeper;
 import io.caucus.kv.state.EntryCodec;
@@ -39,12 +38,8 @@ final class ExpirySweeps {
             SimNode node = sim.node(id);
             if (node.status().role() == Role.LEADER && node.stateMachine().nextExpiryMillis() <= now) {
                 byte[] sweep = EntryCodec.encode(new KvEntry.Sweep(now, ExpirySweeper.MAX_KEYS_PER_SWEEP));
-                if (node.runsRuntime()) {
-                    node.runtime().submit(sweep); // as the service's ExpirySweeper does; a lost sweep is redone
-                    proposed++;
-                } else if (sim.propose(id, sweep) instanceof ProposeResult.Accepted) {
-                    proposed++;
-                }
+                node.runtime().submit(sweep); // as the service's ExpirySweeper does; a lost sweep is redone
+                proposed++;
             }
         }
         sim.schedule(intervalMicros, this::sweepRound);

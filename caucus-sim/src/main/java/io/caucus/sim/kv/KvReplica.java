@@ -97,12 +97,6 @@ public final class KvReplica {
         return machine.nextExpiryMillis();
     }
 
-    /** What the session table remembers for a session's write, or {@code null} (see {@link KvStateMachine}). */
-    public Reply rememberedReply(long clientId, long sequence) {
-        byte[] reply = machine.rememberedReply(clientId, sequence);
-        return reply == null ? null : EntryCodec.decodeReply(reply);
-    }
-
     /** A fingerprint of the whole state, equal on replicas that applied the same entries (see {@link KvSnapshot}). */
     public String fingerprint() {
         return machine.wholeStateFingerprint();

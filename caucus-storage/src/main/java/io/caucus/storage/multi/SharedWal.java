@@ -5,6 +5,7 @@ import io.caucus.core.LogEntry;
 import io.caucus.storage.CorruptStorageException;
 import io.caucus.storage.Disk;
 import io.caucus.storage.DiskFile;
+import io.caucus.storage.Preallocation;
 import io.caucus.storage.StorageFailedException;
 import java.io.Closeable;
 import java.io.IOException;
@@ -46,7 +47,8 @@ public final class SharedWal implements AutoCloseable {
     private final Disk disk;
     private final Path directory;
     private final Closeable lock;
-    private final long segmentBytes;
+    private final SharedWalOptions options;
+    private final Preallocation preallocation;
     private final TreeMap<Long, WalSegment> segments = new TreeMap<>();
     private final TreeMap<Long, GroupLog> groups = new TreeMap<>();
     private WalSegment active;
@@ -58,29 +60,31 @@ public final class SharedWal implements AutoCloseable {
     private Recovery recovery;
     private StorageFailedException failure;
 
-    private SharedWal(Disk disk, Path directory, Closeable lock, long segmentBytes) {
+    private SharedWal(Disk disk, Path directory, Closeable lock, SharedWalOptions options) {
         this.disk = disk;
         this.directory = directory;
         this.lock = lock;
-        this.segmentBytes = segmentBytes;
+        this.options = options;
+        this.preallocation = new Preallocation(options.preallocateBytes());
+    }
+
+    /** Opens the shared WAL with the {@linkplain SharedWalOptions#DEFAULTS default options} but the segment size. */
+    public static SharedWal open(Disk disk, Path directory, long segmentBytes) {
+        return open(disk, directory, SharedWalOptions.DEFAULTS.withSegmentBytes(segmentBytes));
     }
 
     /**
      * Opens the shared WAL in {@code directory}, creating it if needed, and recovers every group in it.
      *
-     * @param segmentBytes the size past which the next write starts a new segment
      * @throws CorruptStorageException if the data is damaged in a way a crash cannot explain
      * @throws StorageFailedException  on an I/O error
      */
-    public static SharedWal open(Disk disk, Path directory, long segmentBytes) {
-        if (segmentBytes < GroupRecordCodec.HEADER_BYTES) {
-            throw new IllegalArgumentException("segment size " + segmentBytes + " is below one record header");
-        }
+    public static SharedWal open(Disk disk, Path directory, SharedWalOptions options) {
         Closeable lock = null;
         try {
             disk.createDirectories(directory);
             lock = disk.lock(directory.resolve("LOCK"));
-            SharedWal wal = new SharedWal(disk, directory, lock, segmentBytes);
+            SharedWal wal = new SharedWal(disk, directory, lock, options);
             wal.recovery = new SharedWalRecovery(disk, directory, wal).run();
             wal.startSegment();
             return wal;
@@ -142,6 +146,11 @@ public final class SharedWal implements AutoCloseable {
         return forces;
     }
 
+    /** Where the records of the active segment end (preallocated zeros may follow). */
+    long activeRecordsEnd() {
+        return active.size;
+    }
+
     /** How many segment files the WAL has now. */
     public int segmentCount() {
         return segments.size();
@@ -182,7 +191,7 @@ public final class SharedWal implements AutoCloseable {
             return writtenTicket;
         }
         try {
-            if (active.size >= segmentBytes) {
+            if (active.size >= options.segmentBytes()) {
                 startSegment();
             }
             append(batch);
@@ -221,6 +230,8 @@ public final class SharedWal implements AutoCloseable {
         buffer.flip();
         active.file.write(buffer, active.size);
         active.size += bytes;
+        active.allocatedBytes = preallocation.extend(active.file, active.size, active.allocatedBytes,
+                options.segmentBytes());
         activeDirty = true;
         for (int i = 0; i < batch.size(); i++) {
             GroupRecord record = batch.get(i);

@@ -55,8 +55,10 @@ class SharedWalPropertyTest {
     void reopenedWalHoldsASyncedOrLaterState(@ForAll long seed, @ForAll @IntRange(min = 20, max = 150) int steps) {
         Random random = new Random(seed);
         SimulatedDisk disk = new SimulatedDisk();
-        long segmentBytes = 200 + random.nextInt(600);
-        SharedWal wal = SharedWal.open(disk, DIRECTORY, segmentBytes);
+        // Preallocation chunks from none to more than a segment: zeros written ahead are overwritten by records,
+        // and a crash may keep any prefix of both.
+        SharedWalOptions options = new SharedWalOptions(200 + random.nextInt(600), random.nextInt(4) * 160);
+        SharedWal wal = SharedWal.open(disk, DIRECTORY, options);
         List<GroupModel> model = new ArrayList<>();
         for (int group = 0; group < GROUPS; group++) {
             model.add(GroupModel.empty());
@@ -105,7 +107,7 @@ class SharedWalPropertyTest {
                 sinceSync.clear();
             } else {
                 disk.crash(random.nextBoolean() ? random : null);
-                wal = SharedWal.open(disk, DIRECTORY, segmentBytes);
+                wal = SharedWal.open(disk, DIRECTORY, options);
                 List<GroupModel> recovered = recovered(wal);
                 assertThat(sinceSync).as("the reopened WAL equals a state written after the last sync")
                         .contains(recovered);

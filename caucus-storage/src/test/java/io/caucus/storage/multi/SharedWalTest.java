@@ -7,13 +7,19 @@ import io.caucus.core.NodeId;
 import io.caucus.core.Persist;
 import io.caucus.core.SnapshotMetadata;
 import io.caucus.storage.CorruptStorageException;
+import io.caucus.storage.DiskFile;
+import io.caucus.storage.RealDisk;
 import io.caucus.storage.SimulatedDisk;
 import io.caucus.storage.StorageFailedException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -166,11 +172,11 @@ class SharedWalTest {
         SharedWal wal = open(1 << 20);
         wal.group(1, CONFIGURATION).append(entries(1, 1, 2));
         wal.sync();
+        long lastRecord = wal.activeRecordsEnd();
         wal.group(1, CONFIGURATION).append(entries(1, 3, 3));
         Path segment = DIRECTORY.resolve(WalSegment.fileName(1));
-        long durable = disk.durableSize(segment);
         wal.sync();
-        disk.flipBit(segment, durable + 40, 3);
+        disk.flipBit(segment, lastRecord + 40, 3);
 
         SharedWal reopened = reopenAfterCrash();
         assertThat(reopened.group(1, CONFIGURATION).lastIndex()).isEqualTo(2);
@@ -180,9 +186,9 @@ class SharedWalTest {
     @Test
     void damageBeforeTheLastRecordIsAClearError() throws Exception {
         SharedWal wal = open(1 << 20);
+        long firstEntry = wal.activeRecordsEnd();
         wal.group(1, CONFIGURATION).append(entries(1, 1, 1));
         Path segment = DIRECTORY.resolve(WalSegment.fileName(1));
-        long firstEntry = disk.durableSize(segment);
         wal.group(1, CONFIGURATION).append(entries(1, 2, 3));
         wal.sync();
         disk.flipBit(segment, firstEntry + GroupRecordCodec.HEADER_BYTES + 2, 0);
@@ -221,6 +227,90 @@ class SharedWalTest {
     void aSecondOpenOfTheSameDirectoryIsRefused() {
         open(1 << 20);
         assertThatThrownBy(() -> open(1 << 20)).isInstanceOf(StorageFailedException.class);
+    }
+
+    @Test
+    void segmentsHoldZerosAheadOfTheirRecordsAndReopenOverThemCleanly() throws IOException {
+        SharedWalOptions options = new SharedWalOptions(2048, 512);
+        List<LogEntry> written = new ArrayList<>();
+        for (int run = 0; run < 4; run++) {
+            SharedWal wal = SharedWal.open(disk, DIRECTORY, options);
+            assertThat(wal.recovery()).as("run %d", run).isEqualTo(new SharedWal.Recovery(0, List.of()));
+            GroupLog log = wal.group(1, CONFIGURATION);
+            assertThat(log.entries(1, log.lastIndex() + 1, Long.MAX_VALUE)).isEqualTo(written);
+            for (int round = 0; round < 20; round++) {
+                List<LogEntry> batch = entries(1, log.lastIndex() + 1, log.lastIndex() + 2);
+                log.append(batch);
+                written.addAll(batch);
+            }
+            wal.sync();
+            Path active = DIRECTORY.resolve(WalSegment.fileName(wal.segmentCount()));
+            assertThat(disk.durableSize(active)).as("the active segment's file reaches past its records")
+                    .isGreaterThan(wal.activeRecordsEnd());
+            disk.crash(null);
+        }
+        assertThat(disk.list(DIRECTORY)).as("one segment per run; the older ones, ending in zeros, replayed").hasSize(4);
+    }
+
+    @Test
+    void withoutPreallocationAFileEndsWithItsRecords() {
+        SharedWal wal = SharedWal.open(disk, DIRECTORY, new SharedWalOptions(1 << 20, 0));
+        wal.group(1, CONFIGURATION).append(entries(1, 1, 5));
+        wal.sync();
+        assertThat(disk.durableSize(DIRECTORY.resolve(WalSegment.fileName(1)))).isEqualTo(wal.activeRecordsEnd());
+    }
+
+    @Test
+    void aByteAfterTheZerosOfTheNewestSegmentIsATornTail() throws Exception {
+        SharedWal wal = SharedWal.open(disk, DIRECTORY, new SharedWalOptions(1 << 20, 4096));
+        wal.group(1, CONFIGURATION).append(entries(1, 1, 3));
+        wal.sync();
+        long recordsEnd = wal.activeRecordsEnd();
+        Path segment = DIRECTORY.resolve(WalSegment.fileName(1));
+        long fileBytes = disk.durableSize(segment);
+        writeByte(segment, recordsEnd + 100, 0x5a);
+
+        SharedWal reopened = reopenAfterCrash();
+        assertThat(reopened.group(1, CONFIGURATION).entries(1, 4, Long.MAX_VALUE)).isEqualTo(entries(1, 1, 3));
+        assertThat(reopened.recovery().droppedTailBytes()).isEqualTo(fileBytes - recordsEnd);
+    }
+
+    @Test
+    void aByteAfterTheZerosOfAnOlderSegmentIsCorruption() throws Exception {
+        SharedWal wal = SharedWal.open(disk, DIRECTORY, new SharedWalOptions(1024, 4096));
+        GroupLog log = wal.group(1, CONFIGURATION);
+        while (wal.segmentCount() < 2) {
+            log.append(entries(1, log.lastIndex() + 1, log.lastIndex() + 1));
+        }
+        wal.sync();
+        Path first = DIRECTORY.resolve(WalSegment.fileName(1));
+        writeByte(first, disk.durableSize(first) - 1, 1);
+
+        assertThatThrownBy(this::reopenAfterCrash).isInstanceOf(CorruptStorageException.class)
+                .hasMessageContaining(first.toString()).hasMessageContaining("forced in full");
+    }
+
+    @Test
+    void onARealDiskTheFileIsPreallocatedAndReopensCleanly(@TempDir Path directory) throws Exception {
+        Path walDirectory = directory.resolve("wal");
+        try (SharedWal wal = SharedWal.open(RealDisk.INSTANCE, walDirectory, SharedWalOptions.DEFAULTS)) {
+            wal.group(1, CONFIGURATION).append(entries(1, 1, 10));
+            wal.sync();
+            int chunk = SharedWalOptions.DEFAULTS.preallocateBytes();
+            assertThat(Files.size(walDirectory.resolve(WalSegment.fileName(1))))
+                    .isBetween(wal.activeRecordsEnd() + chunk / 2, wal.activeRecordsEnd() + chunk);
+        }
+        try (SharedWal reopened = SharedWal.open(RealDisk.INSTANCE, walDirectory, SharedWalOptions.DEFAULTS)) {
+            assertThat(reopened.recovery()).isEqualTo(new SharedWal.Recovery(0, List.of()));
+            assertThat(reopened.group(1, CONFIGURATION).entries(1, 11, Long.MAX_VALUE)).isEqualTo(entries(1, 1, 10));
+        }
+    }
+
+    private void writeByte(Path file, long offset, int value) throws IOException {
+        try (DiskFile handle = disk.open(file)) {
+            handle.write(ByteBuffer.wrap(new byte[] {(byte) value}), offset);
+            handle.force();
+        }
     }
 
     private SharedWal reopenAfterCrash() {

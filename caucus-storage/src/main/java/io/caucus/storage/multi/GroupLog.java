@@ -30,6 +30,7 @@ public final class GroupLog implements LogView {
     private ClusterConfiguration initialConfiguration;
     private SnapshotMetadata base;
     private HardState hardState = HardState.INITIAL;
+    private boolean removed;
 
     GroupLog(SharedWal wal, long group) {
         this.wal = wal;
@@ -47,6 +48,7 @@ public final class GroupLog implements LogView {
      * @return the ticket to compare with {@link #sync()}'s result
      */
     public long write(Persist persist) {
+        checkNotRemoved();
         List<GroupRecord> batch = new ArrayList<>();
         GroupRecord snapshot = persist.snapshot() == null ? null : snapshotRecord(persist.snapshot());
         if (snapshot != null) {
@@ -76,6 +78,7 @@ public final class GroupLog implements LogView {
 
     /** Removes every entry at or after {@code fromIndex}: a suffix that conflicts with the leader's (§5.3). */
     public long truncateSuffix(long fromIndex) {
+        checkNotRemoved();
         if (fromIndex < firstIndex()) {
             throw new IllegalArgumentException("group " + group + " cannot truncate from " + fromIndex
                     + ": entries before " + firstIndex() + " are covered by a snapshot");
@@ -92,6 +95,7 @@ public final class GroupLog implements LogView {
      * base changes nothing.
      */
     public long installSnapshot(SnapshotMetadata covering) {
+        checkNotRemoved();
         GroupRecord record = snapshotRecord(covering);
         return record == null ? wal.writtenTicket() : wal.write(List.of(record));
     }
@@ -156,6 +160,12 @@ public final class GroupLog implements LogView {
         this.initialConfiguration = configuration;
     }
 
+    /** After {@link SharedWal#removeGroup}: this object takes no more writes and holds no entries. */
+    void markRemoved() {
+        removed = true;
+        entries.clear();
+    }
+
     /** The segment of the oldest entry held, or Long.MAX_VALUE: entries sit in index order across segments. */
     long oldestSegmentNeeded() {
         return entries.isEmpty() ? Long.MAX_VALUE : entries.firstEntry().getValue().segment().sequence;
@@ -198,7 +208,8 @@ public final class GroupLog implements LogView {
                 entries.clear();
                 base = record.toSnapshot();
             }
-            case SEGMENT_HEADER -> throw new IllegalStateException("a segment header belongs to no group");
+            case SEGMENT_HEADER, GROUP_REMOVED -> throw new IllegalStateException(record.type()
+                    + " is the shared WAL's to apply");
         }
     }
 
@@ -213,6 +224,13 @@ public final class GroupLog implements LogView {
             expected++;
         }
         return null;
+    }
+
+    private void checkNotRemoved() {
+        if (removed) {
+            throw new IllegalStateException("group " + group + " was removed from the shared WAL; nothing of it"
+                    + " was written");
+        }
     }
 
     /** The record that makes {@code covering} the base, or null if the log's base is already as new. */

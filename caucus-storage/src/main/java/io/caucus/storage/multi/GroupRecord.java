@@ -33,6 +33,10 @@ record GroupRecord(GroupRecordType type, long group, long term, long index, byte
         return new GroupRecord(GroupRecordType.TRUNCATE, group, 0, fromIndex, new byte[0]);
     }
 
+    static GroupRecord groupRemoved(long group) {
+        return new GroupRecord(GroupRecordType.GROUP_REMOVED, group, 0, 0, new byte[0]);
+    }
+
     static GroupRecord segmentHeader(long sequence) {
         return new GroupRecord(GroupRecordType.SEGMENT_HEADER, 0, FORMAT_VERSION, sequence, new byte[0]);
     }
@@ -71,7 +75,11 @@ record GroupRecord(GroupRecordType type, long group, long term, long index, byte
         if (type == GroupRecordType.SEGMENT_HEADER && term != FORMAT_VERSION) {
             return "segment header of format version " + term + ", this version reads " + FORMAT_VERSION;
         }
-        if ((type == GroupRecordType.TRUNCATE || type == GroupRecordType.SEGMENT_HEADER) && payload.length > 0) {
+        if (type == GroupRecordType.GROUP_REMOVED && (term != 0 || index != 0)) {
+            return "group removal with term " + term + " and index " + index;
+        }
+        if ((type == GroupRecordType.TRUNCATE || type == GroupRecordType.SEGMENT_HEADER
+                || type == GroupRecordType.GROUP_REMOVED) && payload.length > 0) {
             return type + " record with a payload of " + payload.length + " bytes";
         }
         return null;

@@ -26,7 +26,12 @@ enum GroupRecordType {
      * Like {@link #SNAPSHOT_BASE}, but every entry of the group is removed: an installed snapshot that does not
      * match the log replaces it whole (Raft paper §7).
      */
-    SNAPSHOT_RESET(20);
+    SNAPSHOT_RESET(20),
+    /**
+     * The group is removed from this WAL: every earlier record of it stops counting, so its entries no longer
+     * keep segments alive, later segments carry no checkpoint of it, and recovery forgets it. Term and index are 0.
+     */
+    GROUP_REMOVED(21);
 
     private final int code;
 

@@ -108,7 +108,24 @@ public final class SharedWal implements AutoCloseable {
         return log;
     }
 
-    /** Every group that has a record in the WAL or was asked for since it opened. */
+    /**
+     * Removes group {@code group} from the WAL with a {@link GroupRecordType#GROUP_REMOVED} record: its entries no
+     * longer keep segments alive, and once the removal is durable a crash and recovery forget the group. Until a
+     * {@link #sync()} returns at least the returned ticket the outcome is unknown: a crash may bring the group
+     * back whole. The group's {@link GroupLog} accepts no more writes; {@link #group} with the same id afterwards
+     * starts an empty group (the records after the removal are the new group's).
+     *
+     * @return the ticket to compare with {@link #sync()}'s result
+     */
+    public long removeGroup(long group) {
+        if (!groups.containsKey(group)) {
+            checkHealthy();
+            return writtenTicket;
+        }
+        return write(List.of(GroupRecord.groupRemoved(group)));
+    }
+
+    /** Every group that has a record in the WAL or was asked for since it opened, and was not removed since. */
     public SortedSet<Long> groups() {
         return new TreeSet<>(groups.keySet());
     }
@@ -234,10 +251,22 @@ public final class SharedWal implements AutoCloseable {
                 options.segmentBytes());
         activeDirty = true;
         for (int i = 0; i < batch.size(); i++) {
-            GroupRecord record = batch.get(i);
-            if (record.type() != GroupRecordType.SEGMENT_HEADER) {
-                groupLog(record.group()).apply(record, locations.get(i));
+            apply(batch.get(i), locations.get(i));
+        }
+    }
+
+    /** Applies a record written at {@code location}, both when it is written and when recovery replays it. */
+    void apply(GroupRecord record, GroupLog.Location location) {
+        switch (record.type()) {
+            case SEGMENT_HEADER -> {
             }
+            case GROUP_REMOVED -> {
+                GroupLog removed = groups.remove(record.group());
+                if (removed != null) {
+                    removed.markRemoved();
+                }
+            }
+            default -> groupLog(record.group()).apply(record, location);
         }
     }
 

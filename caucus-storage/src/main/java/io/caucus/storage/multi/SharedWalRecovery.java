@@ -109,10 +109,7 @@ final class SharedWalRecovery {
             }
             GroupRecord record = valid.record();
             checkHeaderPlace(segment, record, at);
-            if (record.type() != GroupRecordType.SEGMENT_HEADER) {
-                wal.groupLog(record.group()).apply(record,
-                        new GroupLog.Location(segment, at, valid.frameBytes(), record.term()));
-            }
+            wal.apply(record, new GroupLog.Location(segment, at, valid.frameBytes(), record.term()));
             at += valid.frameBytes();
         }
         return at;

@@ -16,7 +16,7 @@ import static io.caucus.storage.multi.SharedWalTest.DIRECTORY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Many groups append, compact and sync on a simulated disk that starts failing at a random call (write,
+ * Many groups append, compact, are removed and sync on a simulated disk that starts failing at a random call (write,
  * fsync, file creation, deletion, directory sync); then the machine crashes, keeping a random part of what was
  * not durable. Whatever the failure point, every group reopens with every entry and hard state a completed sync
  * covered. Seeds differ in preallocation (none, or zeros written ahead 128 or 256 bytes at a time), so the crash
@@ -51,6 +51,12 @@ class SharedWalCrashTest {
                 log.writeHardState(hard[group]);
                 if (written[group] > 1 && random.nextInt(5) == 0) {
                     log.installSnapshot(new SnapshotMetadata(written[group] - 1, 1, CONFIGURATION));
+                }
+                if (random.nextInt(25) == 0) {
+                    // Its id comes back empty: the same entries are written again from index 1.
+                    wal.removeGroup(group);
+                    written[group] = 0;
+                    hard[group] = HardState.INITIAL;
                 }
                 if (random.nextInt(3) == 0) {
                     wal.sync();

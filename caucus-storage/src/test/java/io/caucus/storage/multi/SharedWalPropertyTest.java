@@ -18,8 +18,8 @@ import static io.caucus.storage.multi.SharedWalTest.DIRECTORY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Random interleavings of appends, truncations, compactions, snapshot installs, hard states, syncs and crashes
- * across groups, on small segments so that rollovers and segment deletions happen often. A crash keeps a random
+ * Random interleavings of appends, truncations, compactions, snapshot installs, hard states, group removals,
+ * syncs and crashes across groups (a removed group's id comes back empty), on small segments so that rollovers and segment deletions happen often. A crash keeps a random
  * prefix of what was not synced (torn last write included), so the reopened WAL must equal the model's state
  * after some record written between the last sync and the crash, and never anything older than the sync.
  */
@@ -96,11 +96,14 @@ class SharedWalPropertyTest {
                 long at = state.lastIndex() + 1 + random.nextInt(3);
                 log.installSnapshot(new SnapshotMetadata(at, term, CONFIGURATION));
                 model.set(group, new GroupModel(at, term, new TreeMap<>(), state.hardState()));
-            } else if (action < 16) {
+            } else if (action < 15) {
                 HardState hard = new HardState(term, random.nextBoolean() ? NodeId.of("n" + (group + 1)) : null,
                         random.nextInt((int) state.lastIndex() + 1));
                 log.writeHardState(hard);
                 model.set(group, new GroupModel(state.baseIndex(), state.baseTerm(), state.entries(), hard));
+            } else if (action < 16) {
+                wal.removeGroup(group);
+                model.set(group, GroupModel.empty());
             } else if (action < 19) {
 
                 wal.sync();

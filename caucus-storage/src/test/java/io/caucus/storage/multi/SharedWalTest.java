@@ -127,6 +127,64 @@ class SharedWalTest {
     }
 
     @Test
+    void aRemovedGroupStopsHoldingSegmentsAndRecoveryForgetsIt() {
+        SharedWal wal = open(256);
+        GroupLog busy = wal.group(1, CONFIGURATION);
+        GroupLog removed = wal.group(2, CONFIGURATION);
+        removed.append(entries(1, 1, 2));
+        removed.writeHardState(new HardState(1, NodeId.of("n2"), 1));
+        for (long index = 1; index <= 40; index++) {
+            busy.append(entries(1, index, index));
+            wal.sync();
+        }
+        busy.installSnapshot(new SnapshotMetadata(40, 1, CONFIGURATION));
+        wal.sync();
+        assertThat(wal.segmentCount()).as("group 2's entry 1 holds the first segment").isGreaterThan(5);
+
+        wal.removeGroup(2);
+        wal.sync();
+        assertThat(wal.segmentCount()).isEqualTo(1);
+        assertThat(wal.groups()).containsExactly(1L);
+        assertThatThrownBy(() -> removed.append(entries(1, 3, 3))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("group 2 was removed");
+
+        disk.crash(null);
+        SharedWal reopened = open(256);
+        assertThat(reopened.groups()).containsExactly(1L);
+        assertThat(reopened.group(1, CONFIGURATION).lastIndex()).isEqualTo(40);
+    }
+
+    @Test
+    void aRemovalThatIsNotDurableIsUndoneByACrash() {
+        SharedWal wal = open(1 << 20);
+        wal.group(3, CONFIGURATION).append(entries(1, 1, 4));
+        wal.sync();
+        wal.removeGroup(3);
+
+        disk.crash(null);
+        SharedWal reopened = open(1 << 20);
+        assertThat(reopened.groups()).containsExactly(3L);
+        assertThat(reopened.group(3, CONFIGURATION).entries(1, 5, Long.MAX_VALUE)).isEqualTo(entries(1, 1, 4));
+    }
+
+    @Test
+    void anIdWrittenAfterItsRemovalRecoversOnlyTheNewRecords() {
+        SharedWal wal = open(1 << 20);
+        wal.group(4, CONFIGURATION).append(entries(1, 1, 6));
+        wal.group(4, CONFIGURATION).installSnapshot(new SnapshotMetadata(3, 1, CONFIGURATION));
+        wal.removeGroup(4);
+        assertThat(wal.removeGroup(4)).as("removing an unknown group writes nothing").isEqualTo(wal.writtenTicket());
+        wal.group(4, CONFIGURATION).append(entries(2, 1, 2));
+        wal.sync();
+
+        disk.crash(null);
+        GroupLog again = open(1 << 20).group(4, CONFIGURATION);
+        assertThat(again.firstIndex()).isEqualTo(1);
+        assertThat(again.entries(1, 3, Long.MAX_VALUE)).isEqualTo(entries(2, 1, 2));
+        assertThat(again.lastIndex()).isEqualTo(2);
+    }
+
+    @Test
     void aSnapshotThatDoesNotMatchTheLogReplacesIt() {
         SharedWal wal = open(1 << 20);
         GroupLog log = wal.group(7, CONFIGURATION);

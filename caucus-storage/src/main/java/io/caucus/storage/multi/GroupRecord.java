@@ -33,6 +33,13 @@ record GroupRecord(GroupRecordType type, long group, long term, long index, byte
         return new GroupRecord(GroupRecordType.TRUNCATE, group, 0, fromIndex, new byte[0]);
     }
 
+    static GroupRecord copy(long group, LogEntry entry) {
+        byte[] payload = new byte[entry.payload().length + 1];
+        payload[0] = (byte) GroupRecordType.of(entry.type()).code();
+        System.arraycopy(entry.payload(), 0, payload, 1, entry.payload().length);
+        return new GroupRecord(GroupRecordType.ENTRY_COPY, group, entry.term(), entry.index(), payload);
+    }
+
     static GroupRecord groupRemoved(long group) {
         return new GroupRecord(GroupRecordType.GROUP_REMOVED, group, 0, 0, new byte[0]);
     }
@@ -42,7 +49,17 @@ record GroupRecord(GroupRecordType type, long group, long term, long index, byte
     }
 
     LogEntry toEntry() {
+        if (type == GroupRecordType.ENTRY_COPY) {
+            return new LogEntry(term, index, copiedType().entryType(), java.util.Arrays.copyOfRange(payload, 1,
+                    payload.length));
+        }
         return new LogEntry(term, index, type.entryType(), payload);
+    }
+
+    /** The type of the entry a copy holds, or null if the copy names none. */
+    private GroupRecordType copiedType() {
+        GroupRecordType copied = payload.length == 0 ? null : GroupRecordType.fromCode(payload[0]);
+        return copied != null && copied.isEntry() ? copied : null;
     }
 
     HardState toHardState() {
@@ -60,7 +77,10 @@ record GroupRecord(GroupRecordType type, long group, long term, long index, byte
         if (group < 0 || term < 0 || index < 0) {
             return "negative group, term or index in a " + type + " record";
         }
-        if (type.isEntry() && (term < 1 || index < 1)) {
+        if (type == GroupRecordType.ENTRY_COPY && copiedType() == null) {
+            return "entry copy that names no entry type";
+        }
+        if (type.holdsEntry() && (term < 1 || index < 1)) {
             return "entry record with term " + term + " and index " + index;
         }
         try {

@@ -55,6 +55,7 @@ public final class SharedWal implements AutoCloseable {
     private long writtenTicket;
     private long durableTicket;
     private long forces;
+    private long rewrittenEntries;
     /** Whether the active segment holds bytes not yet forced (a checkpoint counts, though it has no ticket). */
     private boolean activeDirty;
     private Recovery recovery;
@@ -144,6 +145,7 @@ public final class SharedWal implements AutoCloseable {
             }
             durableTicket = covered;
             deleteUnneededSegments();
+            rewriteSparseOldestSegment();
         } catch (IOException e) {
             throw fail("cannot sync the shared WAL in " + directory, e);
         }
@@ -166,6 +168,11 @@ public final class SharedWal implements AutoCloseable {
     /** Where the records of the active segment end (preallocated zeros may follow). */
     long activeRecordsEnd() {
         return active.size;
+    }
+
+    /** How many entries were copied forward out of sparse old segments since the WAL opened. */
+    public long rewrittenEntries() {
+        return rewrittenEntries;
     }
 
     /** How many segment files the WAL has now. */
@@ -227,7 +234,7 @@ public final class SharedWal implements AutoCloseable {
         }
         frame.flip();
         GroupRecordCodec.Decoded decoded = GroupRecordCodec.decode(frame);
-        if (decoded instanceof GroupRecordCodec.Valid valid && valid.record().type().isEntry()
+        if (decoded instanceof GroupRecordCodec.Valid valid && valid.record().type().holdsEntry()
                 && valid.record().group() == group) {
             return valid.record().toEntry();
         }
@@ -319,6 +326,33 @@ public final class SharedWal implements AutoCloseable {
         if (deleted) {
             disk.syncDirectory(directory);
         }
+    }
+
+    /**
+     * Rewriting (the policy): when the oldest segment is not the active one and the entries still held in it
+     * total less than {@code rewriteBelow} of its bytes, every one of them is copied into the active segment
+     * ({@link GroupRecordType#ENTRY_COPY}), so that idle groups' few entries stop keeping it, and every later
+     * segment, alive. The copies are not yet durable here; the segment is deleted by a later sync, after the force
+     * that makes them durable. A crash before that keeps the original and any prefix of the copies, either of which
+     * reads back the same entry. At most one segment, so at most {@code rewriteBelow × segmentBytes}, per sync.
+     */
+    private void rewriteSparseOldestSegment() throws IOException {
+        WalSegment oldest = segments.firstEntry().getValue();
+        if (oldest == active || oldest.liveBytes == 0
+                || oldest.liveBytes >= options.rewriteBelow() * oldest.size) {
+            return;
+        }
+        List<GroupRecord> copies = new ArrayList<>();
+        for (GroupLog log : groups.values()) {
+            if (log.oldestSegmentNeeded() == oldest.sequence) {
+                log.copiesOfEntriesIn(oldest, copies);
+            }
+        }
+        if (active.size >= options.segmentBytes()) {
+            startSegment();
+        }
+        append(copies);
+        rewrittenEntries += copies.size();
     }
 
     private void checkHealthy() {

@@ -14,6 +14,8 @@ final class WalSegment {
     final DiskFile file;
     long size;
     long allocatedBytes;
+    /** Frame bytes of the entries groups hold here (originals or copies), for the rewriting policy. */
+    long liveBytes;
 
     WalSegment(long sequence, Path path, DiskFile file, long size) {
         this.sequence = sequence;

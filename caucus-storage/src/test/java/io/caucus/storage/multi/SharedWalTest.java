@@ -39,8 +39,10 @@ class SharedWalTest {
         return entries;
     }
 
+    /** No rewriting: these tests look at which segments entries keep alive. */
     private SharedWal open(long segmentBytes) {
-        return SharedWal.open(disk, DIRECTORY, segmentBytes);
+        return SharedWal.open(disk, DIRECTORY, SharedWalOptions.DEFAULTS.withSegmentBytes(segmentBytes)
+                .withRewriteBelow(0));
     }
 
     @Test
@@ -289,7 +291,7 @@ class SharedWalTest {
 
     @Test
     void segmentsHoldZerosAheadOfTheirRecordsAndReopenOverThemCleanly() throws IOException {
-        SharedWalOptions options = new SharedWalOptions(2048, 512);
+        SharedWalOptions options = new SharedWalOptions(2048, 512, 0);
         List<LogEntry> written = new ArrayList<>();
         for (int run = 0; run < 4; run++) {
             SharedWal wal = SharedWal.open(disk, DIRECTORY, options);
@@ -312,7 +314,7 @@ class SharedWalTest {
 
     @Test
     void withoutPreallocationAFileEndsWithItsRecords() {
-        SharedWal wal = SharedWal.open(disk, DIRECTORY, new SharedWalOptions(1 << 20, 0));
+        SharedWal wal = SharedWal.open(disk, DIRECTORY, new SharedWalOptions(1 << 20, 0, 0));
         wal.group(1, CONFIGURATION).append(entries(1, 1, 5));
         wal.sync();
         assertThat(disk.durableSize(DIRECTORY.resolve(WalSegment.fileName(1)))).isEqualTo(wal.activeRecordsEnd());
@@ -320,7 +322,7 @@ class SharedWalTest {
 
     @Test
     void aByteAfterTheZerosOfTheNewestSegmentIsATornTail() throws Exception {
-        SharedWal wal = SharedWal.open(disk, DIRECTORY, new SharedWalOptions(1 << 20, 4096));
+        SharedWal wal = SharedWal.open(disk, DIRECTORY, new SharedWalOptions(1 << 20, 4096, 0));
         wal.group(1, CONFIGURATION).append(entries(1, 1, 3));
         wal.sync();
         long recordsEnd = wal.activeRecordsEnd();
@@ -335,7 +337,7 @@ class SharedWalTest {
 
     @Test
     void aByteAfterTheZerosOfAnOlderSegmentIsCorruption() throws Exception {
-        SharedWal wal = SharedWal.open(disk, DIRECTORY, new SharedWalOptions(1024, 4096));
+        SharedWal wal = SharedWal.open(disk, DIRECTORY, new SharedWalOptions(1024, 4096, 0));
         GroupLog log = wal.group(1, CONFIGURATION);
         while (wal.segmentCount() < 2) {
             log.append(entries(1, log.lastIndex() + 1, log.lastIndex() + 1));

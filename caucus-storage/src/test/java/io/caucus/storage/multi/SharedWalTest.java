@@ -107,13 +107,7 @@ class SharedWalTest {
         GroupLog busy = wal.group(1, CONFIGURATION);
         GroupLog idle = wal.group(2, CONFIGURATION);
         idle.append(entries(1, 1, 1));
-        for (long index = 1; index <= 40; index++) {
-            busy.append(entries(1, index, index));
-            wal.sync();
-        }
-        assertThat(wal.segmentCount()).isGreaterThan(5);
-        busy.installSnapshot(new SnapshotMetadata(40, 1, CONFIGURATION));
-        wal.sync();
+        appendAndCompactAcrossSegments(wal, busy);
         assertThat(wal.segmentCount()).as("the idle group's entry 1 holds the first segment")
                 .isGreaterThan(5);
 
@@ -135,12 +129,7 @@ class SharedWalTest {
         GroupLog removed = wal.group(2, CONFIGURATION);
         removed.append(entries(1, 1, 2));
         removed.writeHardState(new HardState(1, NodeId.of("n2"), 1));
-        for (long index = 1; index <= 40; index++) {
-            busy.append(entries(1, index, index));
-            wal.sync();
-        }
-        busy.installSnapshot(new SnapshotMetadata(40, 1, CONFIGURATION));
-        wal.sync();
+        appendAndCompactAcrossSegments(wal, busy);
         assertThat(wal.segmentCount()).as("group 2's entry 1 holds the first segment").isGreaterThan(5);
 
         wal.removeGroup(2);
@@ -154,6 +143,17 @@ class SharedWalTest {
         SharedWal reopened = open(256);
         assertThat(reopened.groups()).containsExactly(1L);
         assertThat(reopened.group(1, CONFIGURATION).lastIndex()).isEqualTo(40);
+    }
+
+    /** Appends entries 1..40 to {@code busy} with a sync each (many segments), then compacts them all. */
+    private static void appendAndCompactAcrossSegments(SharedWal wal, GroupLog busy) {
+        for (long index = 1; index <= 40; index++) {
+            busy.append(entries(1, index, index));
+            wal.sync();
+        }
+        assertThat(wal.segmentCount()).isGreaterThan(5);
+        busy.installSnapshot(new SnapshotMetadata(40, 1, CONFIGURATION));
+        wal.sync();
     }
 
     @Test

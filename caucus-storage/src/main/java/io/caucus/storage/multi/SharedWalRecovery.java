@@ -91,6 +91,11 @@ final class SharedWalRecovery {
             removed.add(path);
             return;
         }
+        if (newest) {
+            // A killed process leaves unsynced writes in the page cache, where replay found them; the groups now
+            // take them as durable, so they must be (older segments were forced in full before the next began).
+            file.force();
+        }
         segment.size = end;
         wal.adoptRecovered(segment);
     }

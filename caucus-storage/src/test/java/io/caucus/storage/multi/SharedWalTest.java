@@ -82,6 +82,17 @@ class SharedWalTest {
     }
 
     @Test
+    void whatRecoveryFindsOfAKilledProcessIsMadeDurable() {
+        SharedWal wal = open(1 << 20);
+        wal.group(1, CONFIGURATION).append(entries(1, 1, 3));
+        wal.close(); // the process dies: its writes stay in the page cache, not yet durable
+
+        open(1 << 20).close();
+        disk.crash(null);
+        assertThat(open(1 << 20).group(1, CONFIGURATION).lastIndex()).isEqualTo(3);
+    }
+
+    @Test
     void truncationOfAConflictingSuffixTouchesOnlyItsGroup() {
         SharedWal wal = open(1 << 20);
         GroupLog one = wal.group(1, CONFIGURATION);

@@ -44,6 +44,15 @@ public final class SharedWal implements AutoCloseable {
     public record Recovery(long droppedTailBytes, List<Path> removedFiles) {
     }
 
+    /**
+     * Preallocation pays only for small rounds. Zeros are written twice in effect (as zeros, then as records), and
+     * the fsync after a chunk carries it: with one or 16 groups (rounds of 137 bytes and 2.2 KiB) preallocating
+     * saves more in journal commits than it costs, with 64 (8.8 KiB) it lowered appends/s by a third
+     * (docs/storage.md, "Shared WAL versus one log per group"). So the WAL preallocates only while the previous
+     * round between two syncs wrote less than this fraction of a chunk (4 KiB of the default 64 KiB).
+     */
+    private static final int PREALLOCATE_BELOW_CHUNK_FRACTION = 16;
+
     private final Disk disk;
     private final Path directory;
     private final Closeable lock;
@@ -58,6 +67,9 @@ public final class SharedWal implements AutoCloseable {
     private long rewrittenEntries;
     /** Whether the active segment holds bytes not yet forced (a checkpoint counts, though it has no ticket). */
     private boolean activeDirty;
+    /** Bytes written since the last sync, and in the round before it: what decides whether to preallocate. */
+    private long bytesSinceSync;
+    private long lastRoundBytes;
     private Recovery recovery;
     private StorageFailedException failure;
 
@@ -144,6 +156,8 @@ public final class SharedWal implements AutoCloseable {
                 force(active);
             }
             durableTicket = covered;
+            lastRoundBytes = bytesSinceSync;
+            bytesSinceSync = 0;
             deleteUnneededSegments();
             rewriteSparseOldestSegment();
         } catch (IOException e) {
@@ -254,8 +268,11 @@ public final class SharedWal implements AutoCloseable {
         buffer.flip();
         active.file.write(buffer, active.size);
         active.size += bytes;
-        active.allocatedBytes = preallocation.extend(active.file, active.size, active.allocatedBytes,
-                options.segmentBytes());
+        bytesSinceSync += bytes;
+        if (lastRoundBytes < options.preallocateBytes() / PREALLOCATE_BELOW_CHUNK_FRACTION) {
+            active.allocatedBytes = preallocation.extend(active.file, active.size, active.allocatedBytes,
+                    options.segmentBytes());
+        }
         activeDirty = true;
         for (int i = 0; i < batch.size(); i++) {
             apply(batch.get(i), locations.get(i));

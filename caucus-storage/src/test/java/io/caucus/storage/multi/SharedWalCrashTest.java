@@ -19,8 +19,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Many groups append, compact, are removed and sync on a simulated disk that starts failing at a random call (write,
  * fsync, file creation, deletion, directory sync); then the machine crashes, keeping a random part of what was
  * not durable. Whatever the failure point, every group reopens with every entry and hard state a completed sync
- * covered. Seeds differ in preallocation (none, or zeros written ahead 128 or 256 bytes at a time), so the crash
- * also keeps random prefixes of zeros and of the records written over them; and in rewriting (off, or when an old
+ * covered. Seeds differ in preallocation (none, or zeros written ahead to the segment's end while rounds between
+ * syncs stay under 256 or 512 bytes), so the crash also keeps random prefixes of zeros and of the records written
+ * over them; and in rewriting (off, or when an old
  * segment's held entries are under half its bytes), so a crash may come in the middle of a rewrite.
  */
 class SharedWalCrashTest {
@@ -32,7 +33,7 @@ class SharedWalCrashTest {
     void syncedStateSurvivesAFailureAtAnyPointAndACrash(long seed) {
         Random random = new Random(seed);
         SimulatedDisk disk = new SimulatedDisk();
-        SharedWalOptions options = new SharedWalOptions(512, (int) (seed % 3) * 128, seed % 2 * 0.5);
+        SharedWalOptions options = new SharedWalOptions(512, (int) (seed % 3) * 4096, seed % 2 * 0.5);
         SharedWal wal = SharedWal.open(disk, DIRECTORY, options);
         long[] syncedLast = new long[GROUPS];
         long[] written = new long[GROUPS];

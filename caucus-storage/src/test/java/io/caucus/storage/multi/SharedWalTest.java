@@ -324,6 +324,17 @@ class SharedWalTest {
     }
 
     @Test
+    void roundsOfManyBytesAreNotPreallocated() {
+        SharedWal wal = SharedWal.open(disk, DIRECTORY, new SharedWalOptions(1 << 20, 4096, 0));
+        GroupLog log = wal.group(1, CONFIGURATION);
+        for (int round = 0; round < 20; round++) {
+            log.append(entries(1, log.lastIndex() + 1, log.lastIndex() + 10)); // about 450 bytes, over 4096 / 16
+            wal.sync();
+        }
+        assertThat(disk.durableSize(DIRECTORY.resolve(WalSegment.fileName(1)))).isEqualTo(wal.activeRecordsEnd());
+    }
+
+    @Test
     void withoutPreallocationAFileEndsWithItsRecords() {
         SharedWal wal = SharedWal.open(disk, DIRECTORY, new SharedWalOptions(1 << 20, 0, 0));
         wal.group(1, CONFIGURATION).append(entries(1, 1, 5));

@@ -74,8 +74,7 @@ public final class DurableLog implements LogView, AutoCloseable {
     private HardState hardState;
     private long ticket;
     private ByteBuffer writeBuffer = ByteBuffer.allocateDirect(1 << 20);
-    /** All zeros (a new direct buffer is zeroed and this one is only ever read): the source of preallocation. */
-    private ByteBuffer zeros;
+    private final Preallocation preallocation;
     private volatile StorageFailedException failure;
     /** Where compacted segments' files are deleted: the owner thread unless {@link #deleteSegmentsOn} says else. */
     private Executor segmentDeleter = Runnable::run;
@@ -92,6 +91,7 @@ public final class DurableLog implements LogView, AutoCloseable {
         this.snapshot = recovered.snapshot();
         this.hardState = recovered.hardState();
         this.cache = new EntryCache(options.cacheBytes());
+        this.preallocation = new Preallocation(options.preallocateBytes());
         this.reader = new LogReader(segments, locations);
         for (Segment segment : segments.values()) {
             tracker.adopt(segment, segment.size);
@@ -338,28 +338,10 @@ public final class DurableLog implements LogView, AutoCloseable {
         }
     }
 
-    /**
-     * Keeps zeros written ahead of the segment's data, up to {@code preallocateBytes} at a time and never past
-     * {@code segmentBytes}, so that appends overwrite blocks the file already has. An fsync after such an append
-     * needs no journal commit for a new file size or new blocks; the zeros themselves need no fsync of their
-     * own (the next one carries them), and recovery reads zeros to the end of a file as unused space.
-     */
+    /** Keeps zeros written ahead of the segment's records, never past {@code segmentBytes} ({@link Preallocation}). */
     private void preallocate(Segment segment) throws IOException {
-        int chunk = options.preallocateBytes();
-        if (chunk == 0 || segment.allocatedBytes - segment.size >= chunk / 2) {
-            return;
-        }
-        long from = Math.max(segment.allocatedBytes, segment.size);
-        long to = Math.min(from + chunk, options.segmentBytes());
-        if (to <= from) {
-            return;
-        }
-        if (zeros == null || zeros.capacity() < chunk) {
-            zeros = ByteBuffer.allocateDirect(chunk);
-        }
-        zeros.clear().limit((int) (to - from));
-        segment.file.write(zeros, from);
-        segment.allocatedBytes = to;
+        segment.allocatedBytes = preallocation.extend(segment.file, segment.size, segment.allocatedBytes,
+                options.segmentBytes());
     }
 
     private long issueTicket(Segment segment, long writtenBytes) {

@@ -8,6 +8,7 @@ import io.caucus.core.Persist;
 import io.caucus.core.SnapshotMetadata;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.NavigableMap;
 import java.util.TreeMap;
 
 /**
@@ -27,9 +28,16 @@ public final class GroupLog implements LogView {
     private final SharedWal wal;
     private final long group;
     private final TreeMap<Long, Location> entries = new TreeMap<>();
+    /**
+     * How many held entries each segment holds. Entries are in index order across segments except for copies
+     * ({@link GroupRecordType#ENTRY_COPY}), so the oldest segment needed is this map's first key, not the first
+     * entry's segment.
+     */
+    private final TreeMap<Long, Integer> heldPerSegment = new TreeMap<>();
     private ClusterConfiguration initialConfiguration;
     private SnapshotMetadata base;
     private HardState hardState = HardState.INITIAL;
+    private boolean removed;
 
     GroupLog(SharedWal wal, long group) {
         this.wal = wal;
@@ -47,6 +55,7 @@ public final class GroupLog implements LogView {
      * @return the ticket to compare with {@link #sync()}'s result
      */
     public long write(Persist persist) {
+        checkNotRemoved();
         List<GroupRecord> batch = new ArrayList<>();
         GroupRecord snapshot = persist.snapshot() == null ? null : snapshotRecord(persist.snapshot());
         if (snapshot != null) {
@@ -76,6 +85,7 @@ public final class GroupLog implements LogView {
 
     /** Removes every entry at or after {@code fromIndex}: a suffix that conflicts with the leader's (§5.3). */
     public long truncateSuffix(long fromIndex) {
+        checkNotRemoved();
         if (fromIndex < firstIndex()) {
             throw new IllegalArgumentException("group " + group + " cannot truncate from " + fromIndex
                     + ": entries before " + firstIndex() + " are covered by a snapshot");
@@ -92,6 +102,7 @@ public final class GroupLog implements LogView {
      * base changes nothing.
      */
     public long installSnapshot(SnapshotMetadata covering) {
+        checkNotRemoved();
         GroupRecord record = snapshotRecord(covering);
         return record == null ? wal.writtenTicket() : wal.write(List.of(record));
     }
@@ -156,9 +167,24 @@ public final class GroupLog implements LogView {
         this.initialConfiguration = configuration;
     }
 
-    /** The segment of the oldest entry held, or Long.MAX_VALUE: entries sit in index order across segments. */
+    /** After {@link SharedWal#removeGroup}: this object takes no more writes and holds no entries. */
+    void markRemoved() {
+        removed = true;
+        release(entries);
+    }
+
+    /** The oldest segment holding an entry of this group, or Long.MAX_VALUE. */
     long oldestSegmentNeeded() {
-        return entries.isEmpty() ? Long.MAX_VALUE : entries.firstEntry().getValue().segment().sequence;
+        return heldPerSegment.isEmpty() ? Long.MAX_VALUE : heldPerSegment.firstKey();
+    }
+
+    /** Adds a copy of every entry held in {@code segment} to {@code into}, for rewriting. */
+    void copiesOfEntriesIn(WalSegment segment, List<GroupRecord> into) {
+        for (Location location : entries.values()) {
+            if (location.segment() == segment) {
+                into.add(GroupRecord.copy(group, wal.readEntry(group, location)));
+            }
+        }
     }
 
     /** The records that carry this group's state into a new segment, so older segments can go. */
@@ -184,22 +210,52 @@ public final class GroupLog implements LogView {
         switch (record.type()) {
             case COMMAND, NO_OP, CONFIGURATION -> {
                 if (record.index() > firstIndex() - 1) {
-                    entries.tailMap(record.index(), true).clear();
-                    entries.put(record.index(), location);
+                    release(entries.tailMap(record.index(), true));
+                    hold(record.index(), location);
                 }
             }
-            case TRUNCATE -> entries.tailMap(record.index(), true).clear();
+            case ENTRY_COPY -> {
+                // Replaces only where the entry is read from (§5.3 truncation is the entry records' business);
+                // a copy of an entry since compacted away changes nothing.
+                Location held = entries.get(record.index());
+                if (record.index() > firstIndex() - 1 && (held == null || held.term() == record.term())) {
+                    hold(record.index(), location);
+                }
+            }
+            case TRUNCATE -> release(entries.tailMap(record.index(), true));
             case HARD_STATE -> hardState = record.toHardState();
             case SNAPSHOT_BASE -> {
-                entries.headMap(record.index(), true).clear();
+                release(entries.headMap(record.index(), true));
                 base = record.toSnapshot();
             }
             case SNAPSHOT_RESET -> {
-                entries.clear();
+                release(entries);
                 base = record.toSnapshot();
             }
-            case SEGMENT_HEADER -> throw new IllegalStateException("a segment header belongs to no group");
+            case SEGMENT_HEADER, GROUP_REMOVED -> throw new IllegalStateException(record.type()
+                    + " is the shared WAL's to apply");
         }
+    }
+
+    private void hold(long index, Location location) {
+        Location replaced = entries.put(index, location);
+        if (replaced != null) {
+            unreference(replaced);
+        }
+        heldPerSegment.merge(location.segment().sequence, 1, Integer::sum);
+        location.segment().liveBytes += location.frameBytes();
+    }
+
+    /** Drops the entries of {@code view} (a view of {@link #entries}). */
+    private void release(NavigableMap<Long, Location> view) {
+        view.values().forEach(this::unreference);
+        view.clear();
+    }
+
+    private void unreference(Location location) {
+        heldPerSegment.merge(location.segment().sequence, -1, (count, minus) -> count + minus == 0 ? null
+                : count + minus);
+        location.segment().liveBytes -= location.frameBytes();
     }
 
     /** Why the held entries do not run without a gap from the base, or null if they do. */
@@ -213,6 +269,13 @@ public final class GroupLog implements LogView {
             expected++;
         }
         return null;
+    }
+
+    private void checkNotRemoved() {
+        if (removed) {
+            throw new IllegalStateException("group " + group + " was removed from the shared WAL; nothing of it"
+                    + " was written");
+        }
     }
 
     /** The record that makes {@code covering} the base, or null if the log's base is already as new. */

@@ -33,12 +33,33 @@ record GroupRecord(GroupRecordType type, long group, long term, long index, byte
         return new GroupRecord(GroupRecordType.TRUNCATE, group, 0, fromIndex, new byte[0]);
     }
 
+    static GroupRecord copy(long group, LogEntry entry) {
+        byte[] payload = new byte[entry.payload().length + 1];
+        payload[0] = (byte) GroupRecordType.of(entry.type()).code();
+        System.arraycopy(entry.payload(), 0, payload, 1, entry.payload().length);
+        return new GroupRecord(GroupRecordType.ENTRY_COPY, group, entry.term(), entry.index(), payload);
+    }
+
+    static GroupRecord groupRemoved(long group) {
+        return new GroupRecord(GroupRecordType.GROUP_REMOVED, group, 0, 0, new byte[0]);
+    }
+
     static GroupRecord segmentHeader(long sequence) {
         return new GroupRecord(GroupRecordType.SEGMENT_HEADER, 0, FORMAT_VERSION, sequence, new byte[0]);
     }
 
     LogEntry toEntry() {
+        if (type == GroupRecordType.ENTRY_COPY) {
+            return new LogEntry(term, index, copiedType().entryType(), java.util.Arrays.copyOfRange(payload, 1,
+                    payload.length));
+        }
         return new LogEntry(term, index, type.entryType(), payload);
+    }
+
+    /** The type of the entry a copy holds, or null if the copy names none. */
+    private GroupRecordType copiedType() {
+        GroupRecordType copied = payload.length == 0 ? null : GroupRecordType.fromCode(payload[0]);
+        return copied != null && copied.isEntry() ? copied : null;
     }
 
     HardState toHardState() {
@@ -56,7 +77,10 @@ record GroupRecord(GroupRecordType type, long group, long term, long index, byte
         if (group < 0 || term < 0 || index < 0) {
             return "negative group, term or index in a " + type + " record";
         }
-        if (type.isEntry() && (term < 1 || index < 1)) {
+        if (type == GroupRecordType.ENTRY_COPY && copiedType() == null) {
+            return "entry copy that names no entry type";
+        }
+        if (type.holdsEntry() && (term < 1 || index < 1)) {
             return "entry record with term " + term + " and index " + index;
         }
         try {
@@ -71,7 +95,11 @@ record GroupRecord(GroupRecordType type, long group, long term, long index, byte
         if (type == GroupRecordType.SEGMENT_HEADER && term != FORMAT_VERSION) {
             return "segment header of format version " + term + ", this version reads " + FORMAT_VERSION;
         }
-        if ((type == GroupRecordType.TRUNCATE || type == GroupRecordType.SEGMENT_HEADER) && payload.length > 0) {
+        if (type == GroupRecordType.GROUP_REMOVED && (term != 0 || index != 0)) {
+            return "group removal with term " + term + " and index " + index;
+        }
+        if ((type == GroupRecordType.TRUNCATE || type == GroupRecordType.SEGMENT_HEADER
+                || type == GroupRecordType.GROUP_REMOVED) && payload.length > 0) {
             return type + " record with a payload of " + payload.length + " bytes";
         }
         return null;

@@ -26,7 +26,20 @@ enum GroupRecordType {
      * Like {@link #SNAPSHOT_BASE}, but every entry of the group is removed: an installed snapshot that does not
      * match the log replaces it whole (Raft paper §7).
      */
-    SNAPSHOT_RESET(20);
+    SNAPSHOT_RESET(20),
+    /**
+     * The group is removed from this WAL: every earlier record of it stops counting, so its entries no longer
+     * keep segments alive, later segments carry no checkpoint of it, and recovery forgets it. Term and index are 0.
+     */
+    GROUP_REMOVED(21),
+    /**
+     * A copy of an entry the group holds, written into the active segment so that an older segment can be deleted
+     * (see {@link SharedWal}, rewriting). Term and index are the entry's, the payload is the entry type's code
+     * (one byte) followed by the entry's payload. Unlike an entry record it removes no later entry: it only
+     * replaces where the entry at its index is read from, so a crash that keeps any part of a rewrite leaves every
+     * entry readable from its copy or its original.
+     */
+    ENTRY_COPY(22);
 
     private final int code;
 
@@ -40,6 +53,11 @@ enum GroupRecordType {
 
     boolean isEntry() {
         return this == COMMAND || this == NO_OP || this == CONFIGURATION;
+    }
+
+    /** Whether the record carries an entry: an entry record or a copy of one. */
+    boolean holdsEntry() {
+        return isEntry() || this == ENTRY_COPY;
     }
 
     boolean isSnapshot() {

@@ -11,9 +11,10 @@ import java.util.List;
 import java.util.TreeMap;
 
 /**
- * Replays the shared WAL's segments in order into their groups. Only the newest segment may end in a torn
- * record (every older one was forced in full before the next was created): its tail is cut off if no valid
- * record header follows the damage; anything else is {@link CorruptStorageException}.
+ * Replays the shared WAL's segments in order into their groups. Zeros from a record boundary to the end of a
+ * file are space preallocated ahead of the records, in any segment, and are left as they are. Only the newest
+ * segment may end in a torn record (every older one was forced in full before the next was created): its tail is
+ * cut off if no valid record header follows the damage; anything else is {@link CorruptStorageException}.
  */
 final class SharedWalRecovery {
 
@@ -73,7 +74,11 @@ final class SharedWalRecovery {
         bytes.flip();
         WalSegment segment = new WalSegment(sequence, path, file, 0);
         int end = replayRecords(segment, bytes, newest);
-        if (end < size) {
+        if (end == 0 && !newest) {
+            file.close();
+            throw new CorruptStorageException(path, 0, "a segment that was forced in full holds no header");
+        }
+        if (end < size && !onlyZerosFrom(bytes, end)) {
             file.truncate(end);
             file.force();
             droppedTailBytes += size - end;
@@ -86,6 +91,11 @@ final class SharedWalRecovery {
             removed.add(path);
             return;
         }
+        if (newest) {
+            // A killed process leaves unsynced writes in the page cache, where replay found them; the groups now
+            // take them as durable, so they must be (older segments were forced in full before the next began).
+            file.force();
+        }
         segment.size = end;
         wal.adoptRecovered(segment);
     }
@@ -96,18 +106,27 @@ final class SharedWalRecovery {
         while (at < bytes.limit()) {
             GroupRecordCodec.Decoded decoded = GroupRecordCodec.decode(bytes.duplicate().position(at));
             if (!(decoded instanceof GroupRecordCodec.Valid valid)) {
+                if (onlyZerosFrom(bytes, at)) {
+                    return at; // preallocated space, or a crash before the next record's first non-zero byte
+                }
                 checkTornTail(segment.path, bytes, at, newest, decoded);
                 return at;
             }
             GroupRecord record = valid.record();
             checkHeaderPlace(segment, record, at);
-            if (record.type() != GroupRecordType.SEGMENT_HEADER) {
-                wal.groupLog(record.group()).apply(record,
-                        new GroupLog.Location(segment, at, valid.frameBytes(), record.term()));
-            }
+            wal.apply(record, new GroupLog.Location(segment, at, valid.frameBytes(), record.term()));
             at += valid.frameBytes();
         }
         return at;
+    }
+
+    private static boolean onlyZerosFrom(ByteBuffer bytes, int from) {
+        for (int at = from; at < bytes.limit(); at++) {
+            if (bytes.get(at) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void checkHeaderPlace(WalSegment segment, GroupRecord record, int at) {

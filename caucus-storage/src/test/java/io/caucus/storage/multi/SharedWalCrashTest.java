@@ -16,10 +16,13 @@ import static io.caucus.storage.multi.SharedWalTest.DIRECTORY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Many groups append, compact and sync on a simulated disk that starts failing at a random call (write,
+ * Many groups append, compact, are removed and sync on a simulated disk that starts failing at a random call (write,
  * fsync, file creation, deletion, directory sync); then the machine crashes, keeping a random part of what was
  * not durable. Whatever the failure point, every group reopens with every entry and hard state a completed sync
- * covered.
+ * covered. Seeds differ in preallocation (none, or zeros written ahead to the segment's end while rounds between
+ * syncs stay under 256 or 512 bytes), so the crash also keeps random prefixes of zeros and of the records written
+ * over them; and in rewriting (off, or when an old
+ * segment's held entries are under half its bytes), so a crash may come in the middle of a rewrite.
  */
 class SharedWalCrashTest {
 
@@ -30,7 +33,8 @@ class SharedWalCrashTest {
     void syncedStateSurvivesAFailureAtAnyPointAndACrash(long seed) {
         Random random = new Random(seed);
         SimulatedDisk disk = new SimulatedDisk();
-        SharedWal wal = SharedWal.open(disk, DIRECTORY, 512);
+        SharedWalOptions options = new SharedWalOptions(512, (int) (seed % 3) * 4096, seed % 2 * 0.5);
+        SharedWal wal = SharedWal.open(disk, DIRECTORY, options);
         long[] syncedLast = new long[GROUPS];
         long[] written = new long[GROUPS];
         HardState[] syncedHard = new HardState[GROUPS];
@@ -50,6 +54,12 @@ class SharedWalCrashTest {
                 if (written[group] > 1 && random.nextInt(5) == 0) {
                     log.installSnapshot(new SnapshotMetadata(written[group] - 1, 1, CONFIGURATION));
                 }
+                if (random.nextInt(25) == 0) {
+                    // Its id comes back empty: the same entries are written again from index 1.
+                    wal.removeGroup(group);
+                    written[group] = 0;
+                    hard[group] = HardState.INITIAL;
+                }
                 if (random.nextInt(3) == 0) {
                     wal.sync();
                     syncedLast = written.clone();
@@ -62,7 +72,7 @@ class SharedWalCrashTest {
         assertThat(failed).as("the disk failed before the workload ended").isTrue();
         disk.crash(random);
 
-        SharedWal reopened = SharedWal.open(disk, DIRECTORY, 512);
+        SharedWal reopened = SharedWal.open(disk, DIRECTORY, options);
         for (int group = 0; group < GROUPS; group++) {
             GroupLog log = reopened.group(group, CONFIGURATION);
             assertThat(log.lastIndex()).as("group %d", group).isGreaterThanOrEqualTo(syncedLast[group]);

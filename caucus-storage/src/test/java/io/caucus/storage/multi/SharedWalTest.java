@@ -7,13 +7,19 @@ import io.caucus.core.NodeId;
 import io.caucus.core.Persist;
 import io.caucus.core.SnapshotMetadata;
 import io.caucus.storage.CorruptStorageException;
+import io.caucus.storage.DiskFile;
+import io.caucus.storage.RealDisk;
 import io.caucus.storage.SimulatedDisk;
 import io.caucus.storage.StorageFailedException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -33,8 +39,10 @@ class SharedWalTest {
         return entries;
     }
 
+    /** No rewriting: these tests look at which segments entries keep alive. */
     private SharedWal open(long segmentBytes) {
-        return SharedWal.open(disk, DIRECTORY, segmentBytes);
+        return SharedWal.open(disk, DIRECTORY, SharedWalOptions.DEFAULTS.withSegmentBytes(segmentBytes)
+                .withRewriteBelow(0));
     }
 
     @Test
@@ -74,6 +82,17 @@ class SharedWalTest {
     }
 
     @Test
+    void whatRecoveryFindsOfAKilledProcessIsMadeDurable() {
+        SharedWal wal = open(1 << 20);
+        wal.group(1, CONFIGURATION).append(entries(1, 1, 3));
+        wal.close(); // the process dies: its writes stay in the page cache, not yet durable
+
+        open(1 << 20).close();
+        disk.crash(null);
+        assertThat(open(1 << 20).group(1, CONFIGURATION).lastIndex()).isEqualTo(3);
+    }
+
+    @Test
     void truncationOfAConflictingSuffixTouchesOnlyItsGroup() {
         SharedWal wal = open(1 << 20);
         GroupLog one = wal.group(1, CONFIGURATION);
@@ -99,13 +118,7 @@ class SharedWalTest {
         GroupLog busy = wal.group(1, CONFIGURATION);
         GroupLog idle = wal.group(2, CONFIGURATION);
         idle.append(entries(1, 1, 1));
-        for (long index = 1; index <= 40; index++) {
-            busy.append(entries(1, index, index));
-            wal.sync();
-        }
-        assertThat(wal.segmentCount()).isGreaterThan(5);
-        busy.installSnapshot(new SnapshotMetadata(40, 1, CONFIGURATION));
-        wal.sync();
+        appendAndCompactAcrossSegments(wal, busy);
         assertThat(wal.segmentCount()).as("the idle group's entry 1 holds the first segment")
                 .isGreaterThan(5);
 
@@ -118,6 +131,70 @@ class SharedWalTest {
         assertThat(reopened.group(1, CONFIGURATION).snapshot()).isEqualTo(new SnapshotMetadata(40, 1, CONFIGURATION));
         assertThat(reopened.group(1, CONFIGURATION).lastIndex()).isEqualTo(40);
         assertThat(reopened.group(2, CONFIGURATION).firstIndex()).isEqualTo(2);
+    }
+
+    @Test
+    void aRemovedGroupStopsHoldingSegmentsAndRecoveryForgetsIt() {
+        SharedWal wal = open(256);
+        GroupLog busy = wal.group(1, CONFIGURATION);
+        GroupLog removed = wal.group(2, CONFIGURATION);
+        removed.append(entries(1, 1, 2));
+        removed.writeHardState(new HardState(1, NodeId.of("n2"), 1));
+        appendAndCompactAcrossSegments(wal, busy);
+        assertThat(wal.segmentCount()).as("group 2's entry 1 holds the first segment").isGreaterThan(5);
+
+        wal.removeGroup(2);
+        wal.sync();
+        assertThat(wal.segmentCount()).isEqualTo(1);
+        assertThat(wal.groups()).containsExactly(1L);
+        assertThatThrownBy(() -> removed.append(entries(1, 3, 3))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("group 2 was removed");
+
+        disk.crash(null);
+        SharedWal reopened = open(256);
+        assertThat(reopened.groups()).containsExactly(1L);
+        assertThat(reopened.group(1, CONFIGURATION).lastIndex()).isEqualTo(40);
+    }
+
+    /** Appends entries 1..40 to {@code busy} with a sync each (many segments), then compacts them all. */
+    private static void appendAndCompactAcrossSegments(SharedWal wal, GroupLog busy) {
+        for (long index = 1; index <= 40; index++) {
+            busy.append(entries(1, index, index));
+            wal.sync();
+        }
+        assertThat(wal.segmentCount()).isGreaterThan(5);
+        busy.installSnapshot(new SnapshotMetadata(40, 1, CONFIGURATION));
+        wal.sync();
+    }
+
+    @Test
+    void aRemovalThatIsNotDurableIsUndoneByACrash() {
+        SharedWal wal = open(1 << 20);
+        wal.group(3, CONFIGURATION).append(entries(1, 1, 4));
+        wal.sync();
+        wal.removeGroup(3);
+
+        disk.crash(null);
+        SharedWal reopened = open(1 << 20);
+        assertThat(reopened.groups()).containsExactly(3L);
+        assertThat(reopened.group(3, CONFIGURATION).entries(1, 5, Long.MAX_VALUE)).isEqualTo(entries(1, 1, 4));
+    }
+
+    @Test
+    void anIdWrittenAfterItsRemovalRecoversOnlyTheNewRecords() {
+        SharedWal wal = open(1 << 20);
+        wal.group(4, CONFIGURATION).append(entries(1, 1, 6));
+        wal.group(4, CONFIGURATION).installSnapshot(new SnapshotMetadata(3, 1, CONFIGURATION));
+        wal.removeGroup(4);
+        assertThat(wal.removeGroup(4)).as("removing an unknown group writes nothing").isEqualTo(wal.writtenTicket());
+        wal.group(4, CONFIGURATION).append(entries(2, 1, 2));
+        wal.sync();
+
+        disk.crash(null);
+        GroupLog again = open(1 << 20).group(4, CONFIGURATION);
+        assertThat(again.firstIndex()).isEqualTo(1);
+        assertThat(again.entries(1, 3, Long.MAX_VALUE)).isEqualTo(entries(2, 1, 2));
+        assertThat(again.lastIndex()).isEqualTo(2);
     }
 
     @Test
@@ -166,11 +243,11 @@ class SharedWalTest {
         SharedWal wal = open(1 << 20);
         wal.group(1, CONFIGURATION).append(entries(1, 1, 2));
         wal.sync();
+        long lastRecord = wal.activeRecordsEnd();
         wal.group(1, CONFIGURATION).append(entries(1, 3, 3));
         Path segment = DIRECTORY.resolve(WalSegment.fileName(1));
-        long durable = disk.durableSize(segment);
         wal.sync();
-        disk.flipBit(segment, durable + 40, 3);
+        disk.flipBit(segment, lastRecord + 40, 3);
 
         SharedWal reopened = reopenAfterCrash();
         assertThat(reopened.group(1, CONFIGURATION).lastIndex()).isEqualTo(2);
@@ -180,9 +257,9 @@ class SharedWalTest {
     @Test
     void damageBeforeTheLastRecordIsAClearError() throws Exception {
         SharedWal wal = open(1 << 20);
+        long firstEntry = wal.activeRecordsEnd();
         wal.group(1, CONFIGURATION).append(entries(1, 1, 1));
         Path segment = DIRECTORY.resolve(WalSegment.fileName(1));
-        long firstEntry = disk.durableSize(segment);
         wal.group(1, CONFIGURATION).append(entries(1, 2, 3));
         wal.sync();
         disk.flipBit(segment, firstEntry + GroupRecordCodec.HEADER_BYTES + 2, 0);
@@ -221,6 +298,101 @@ class SharedWalTest {
     void aSecondOpenOfTheSameDirectoryIsRefused() {
         open(1 << 20);
         assertThatThrownBy(() -> open(1 << 20)).isInstanceOf(StorageFailedException.class);
+    }
+
+    @Test
+    void segmentsHoldZerosAheadOfTheirRecordsAndReopenOverThemCleanly() throws IOException {
+        SharedWalOptions options = new SharedWalOptions(2048, 512, 0);
+        List<LogEntry> written = new ArrayList<>();
+        for (int run = 0; run < 4; run++) {
+            SharedWal wal = SharedWal.open(disk, DIRECTORY, options);
+            assertThat(wal.recovery()).as("run %d", run).isEqualTo(new SharedWal.Recovery(0, List.of()));
+            GroupLog log = wal.group(1, CONFIGURATION);
+            assertThat(log.entries(1, log.lastIndex() + 1, Long.MAX_VALUE)).isEqualTo(written);
+            for (int round = 0; round < 20; round++) {
+                List<LogEntry> batch = entries(1, log.lastIndex() + 1, log.lastIndex() + 2);
+                log.append(batch);
+                written.addAll(batch);
+            }
+            wal.sync();
+            Path active = DIRECTORY.resolve(WalSegment.fileName(wal.segmentCount()));
+            assertThat(disk.durableSize(active)).as("the active segment's file reaches past its records")
+                    .isGreaterThan(wal.activeRecordsEnd());
+            disk.crash(null);
+        }
+        assertThat(disk.list(DIRECTORY)).as("one segment per run; the older ones, ending in zeros, replayed").hasSize(4);
+    }
+
+    @Test
+    void roundsOfManyBytesAreNotPreallocated() {
+        SharedWal wal = SharedWal.open(disk, DIRECTORY, new SharedWalOptions(1 << 20, 4096, 0));
+        GroupLog log = wal.group(1, CONFIGURATION);
+        for (int round = 0; round < 20; round++) {
+            log.append(entries(1, log.lastIndex() + 1, log.lastIndex() + 10)); // about 450 bytes, over 4096 / 16
+            wal.sync();
+        }
+        assertThat(disk.durableSize(DIRECTORY.resolve(WalSegment.fileName(1)))).isEqualTo(wal.activeRecordsEnd());
+    }
+
+    @Test
+    void withoutPreallocationAFileEndsWithItsRecords() {
+        SharedWal wal = SharedWal.open(disk, DIRECTORY, new SharedWalOptions(1 << 20, 0, 0));
+        wal.group(1, CONFIGURATION).append(entries(1, 1, 5));
+        wal.sync();
+        assertThat(disk.durableSize(DIRECTORY.resolve(WalSegment.fileName(1)))).isEqualTo(wal.activeRecordsEnd());
+    }
+
+    @Test
+    void aByteAfterTheZerosOfTheNewestSegmentIsATornTail() throws Exception {
+        SharedWal wal = SharedWal.open(disk, DIRECTORY, new SharedWalOptions(1 << 20, 4096, 0));
+        wal.group(1, CONFIGURATION).append(entries(1, 1, 3));
+        wal.sync();
+        long recordsEnd = wal.activeRecordsEnd();
+        Path segment = DIRECTORY.resolve(WalSegment.fileName(1));
+        long fileBytes = disk.durableSize(segment);
+        writeByte(segment, recordsEnd + 100, 0x5a);
+
+        SharedWal reopened = reopenAfterCrash();
+        assertThat(reopened.group(1, CONFIGURATION).entries(1, 4, Long.MAX_VALUE)).isEqualTo(entries(1, 1, 3));
+        assertThat(reopened.recovery().droppedTailBytes()).isEqualTo(fileBytes - recordsEnd);
+    }
+
+    @Test
+    void aByteAfterTheZerosOfAnOlderSegmentIsCorruption() throws Exception {
+        SharedWal wal = SharedWal.open(disk, DIRECTORY, new SharedWalOptions(1024, 4096, 0));
+        GroupLog log = wal.group(1, CONFIGURATION);
+        while (wal.segmentCount() < 2) {
+            log.append(entries(1, log.lastIndex() + 1, log.lastIndex() + 1));
+        }
+        wal.sync();
+        Path first = DIRECTORY.resolve(WalSegment.fileName(1));
+        writeByte(first, disk.durableSize(first) - 1, 1);
+
+        assertThatThrownBy(this::reopenAfterCrash).isInstanceOf(CorruptStorageException.class)
+                .hasMessageContaining(first.toString()).hasMessageContaining("forced in full");
+    }
+
+    @Test
+    void onARealDiskTheFileIsPreallocatedAndReopensCleanly(@TempDir Path directory) throws Exception {
+        Path walDirectory = directory.resolve("wal");
+        try (SharedWal wal = SharedWal.open(RealDisk.INSTANCE, walDirectory, SharedWalOptions.DEFAULTS)) {
+            wal.group(1, CONFIGURATION).append(entries(1, 1, 10));
+            wal.sync();
+            int chunk = SharedWalOptions.DEFAULTS.preallocateBytes();
+            assertThat(Files.size(walDirectory.resolve(WalSegment.fileName(1))))
+                    .isBetween(wal.activeRecordsEnd() + chunk / 2, wal.activeRecordsEnd() + chunk);
+        }
+        try (SharedWal reopened = SharedWal.open(RealDisk.INSTANCE, walDirectory, SharedWalOptions.DEFAULTS)) {
+            assertThat(reopened.recovery()).isEqualTo(new SharedWal.Recovery(0, List.of()));
+            assertThat(reopened.group(1, CONFIGURATION).entries(1, 11, Long.MAX_VALUE)).isEqualTo(entries(1, 1, 10));
+        }
+    }
+
+    private void writeByte(Path file, long offset, int value) throws IOException {
+        try (DiskFile handle = disk.open(file)) {
+            handle.write(ByteBuffer.wrap(new byte[] {(byte) value}), offset);
+            handle.force();
+        }
     }
 
     private SharedWal reopenAfterCrash() {

@@ -232,10 +232,10 @@ start_caucus() { # start_caucus [tls]: with tls, TLS on the peer and client port
   log "caucus: leader n$caucus_leader (pid ${caucus_pids[$((caucus_leader - 1))]}), client port $((BASE_PORT + 20 + caucus_leader))"
 }
 
-profile_leader() { # JFR of the leader during the write phase (starts after the warm-up)
-  local pid="$1"
+profile_leader() { # profile_leader PID SYSTEM: JFR of the leader during the write phase (starts after the warm-up)
+  local pid="$1" system="$2"
   ( sleep $((WARMUP_SECONDS + 2)); "$jdk/bin/jcmd" "$pid" JFR.start name=bench settings=profile duration=15s \
-      filename="$target/caucus-leader.jfr" >/dev/null ) &
+      filename="$target/$system-leader.jfr" >/dev/null ) &
   started+=($!)
 }
 
@@ -324,19 +324,20 @@ check_perf
 for port in $(seq $((BASE_PORT + 11)) $((BASE_PORT + 56))); do
   port_free "$port" || die "port $port on 127.0.0.1 is in use (set BASE_PORT to move the benchmark's ports)"
 done
-rm -rf "$work" "$results_tsv" "$threads_tsv" "$fsyncs_tsv" "$target/caucus-leader.jfr" "$target/host-load.md"
+rm -rf "$work" "$results_tsv" "$threads_tsv" "$fsyncs_tsv" "$target"/caucus*-leader.jfr "$target/host-load.md"
 mkdir -p "$work"
 log "host: $(nproc) cores, $(uname -r); data under $work; clock ticks/s $CLK_TCK"
 [[ -z "$perf_why_not" ]] || log "writes per fsync: n/a ($perf_why_not)"
 
 bench_caucus() {
   start_caucus
-  (( PROFILE )) && profile_leader "${caucus_pids[$((caucus_leader - 1))]}"
+  (( PROFILE )) && profile_leader "${caucus_pids[$((caucus_leader - 1))]}" caucus
   loadgen caucus "127.0.0.1:$((BASE_PORT + 20 + caucus_leader))" "${caucus_pids[@]}"
   redis_benchmark caucus $((BASE_PORT + 20 + caucus_leader)) "${caucus_pids[@]}"
 }
 bench_caucus-tls() {
   start_caucus tls
+  (( PROFILE )) && profile_leader "${caucus_pids[$((caucus_leader - 1))]}" caucus-tls
   loadgen caucus-tls "127.0.0.1:$((BASE_PORT + 20 + caucus_leader))" "${caucus_pids[@]}"
   redis_benchmark caucus-tls $((BASE_PORT + 20 + caucus_leader)) "${caucus_pids[@]}"
 }
@@ -375,7 +376,9 @@ echo
   [[ -z "$perf_why_not" ]] || echo "Writes per fsync: n/a, $perf_why_not."
 } | tee -a "$target/results.md"
 log "table written to $target/results.md"
-if [[ -f "$target/caucus-leader.jfr" ]]; then
-  summarize_profile "$target/caucus-leader.jfr" > "$target/caucus-leader-profile.txt" 2>&1 || true
-  log "JFR of the Caucus leader: $target/caucus-leader.jfr; summary in $target/caucus-leader-profile.txt"
-fi
+for system in caucus caucus-tls; do
+  if [[ -f "$target/$system-leader.jfr" ]]; then
+    summarize_profile "$target/$system-leader.jfr" > "$target/$system-leader-profile.txt" 2>&1 || true
+    log "JFR of the $system leader: $target/$system-leader.jfr; summary in $target/$system-leader-profile.txt"
+  fi
+done

@@ -175,11 +175,6 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        ctx.flush();
-    }
-
     /**
      * The socket has taken enough of this connection's replies again (below the write buffer's low water mark):
      * start its waiting commands and read it again, as the pipeline limit allows.

@@ -125,8 +125,19 @@ public final class FakeNode implements CaucusNode {
     }
 
     @Override
-    public CompletableFuture<Membership> addLearner(NodeId node, java.net.InetSocketAddress raftAddress) {
-        return membershipAnswer.apply("addLearner " + raftAddress.getPort(), node);
+    public CompletableFuture<Membership> addLearner(NodeId node, io.caucus.server.NodeAddresses addresses) {
+        return membershipAnswer.apply("addLearner " + ports(addresses), node);
+    }
+
+    @Override
+    public CompletableFuture<Membership> changeAddresses(NodeId node, io.caucus.server.NodeAddresses addresses) {
+        return membershipAnswer.apply("changeAddresses " + ports(addresses), node);
+    }
+
+    /** The Raft port, then the client and admin ports where given: "7004", "7004 6379 8004". */
+    private static String ports(io.caucus.server.NodeAddresses addresses) {
+        return addresses.raft().getPort() + addresses.clientAddress().map(a -> " " + a.getPort()).orElse("")
+                + addresses.adminAddress().map(a -> " " + a.getPort()).orElse("");
     }
 
     @Override
@@ -151,6 +162,11 @@ public final class FakeNode implements CaucusNode {
 
     @Override
     public java.util.Optional<java.net.InetSocketAddress> clientAddress(NodeId node) {
+        return java.util.Optional.empty();
+    }
+
+    @Override
+    public java.util.Optional<java.net.InetSocketAddress> adminAddress(NodeId node) {
         return java.util.Optional.empty();
     }
 

@@ -18,6 +18,7 @@ import io.caucus.core.message.RaftMessage;
 import io.caucus.kv.command.Reply;
 import io.caucus.server.CaucusNode;
 import io.caucus.server.Membership;
+import io.caucus.server.NodeAddresses;
 import io.caucus.server.SnapshotOptions;
 import io.caucus.server.internal.NodeEnvironment;
 import io.caucus.server.internal.NodeRuntime;
@@ -514,6 +515,9 @@ public final class Simulation {
             case ConfigurationChange.AddLearner add -> runtime.addLearner(add.node(), addressOf(add.node()));
             case ConfigurationChange.PromoteLearner promote -> runtime.promote(promote.node());
             case ConfigurationChange.RemoveMember remove -> runtime.remove(remove.node());
+            // The simulated network reaches each node at the one address it was given.
+            case ConfigurationChange.ChangeAddresses move ->
+                    runtime.changeAddresses(move.node(), NodeAddresses.ofRaft(addressOf(move.node())));
         };
         trace.record(events.now(), at, "reconfigure", change + " requested");
         traceAnswer(at, change.toString(), answer);

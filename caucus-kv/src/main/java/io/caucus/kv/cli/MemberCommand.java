@@ -90,32 +90,8 @@ final class MemberCommand implements Runnable {
         }
     }
 
-    @Command(name = "add", mixinStandardHelpOptions = true,
-            description = "Add a node as a learner, with its addresses (every member learns them from the log). "
-                    + "Start it first with 'caucus server --join'; promote it once it has caught up.")
-    static final class Add implements Callable<Integer> {
-        @Parameters(index = "0", description = "The node's id.")
-        String id;
-        @Mixin
-        AddressOptions addresses;
-        @Mixin
-        AdminTarget target;
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            return print(spec, target.client().send("POST", "/members", addresses.body(id, true, target)));
-        }
-    }
-
-    @Command(name = "change-address", mixinStandardHelpOptions = true,
-            description = {"Replace a member's addresses (it moved to another host): one configuration entry that "
-                    + "keeps every member and part. Peers dial the new Raft address once the entry is appended; "
-                    + "redirects and 'caucus status' use the new client and admin addresses.",
-                    "Each address not given is taken from the member's entry in --config, else kept as the log "
-                    + "has it. Restart the node at its new address (with the same data directory)."})
-    static final class ChangeAddress implements Callable<Integer> {
+    /** A change that names a member and its addresses: {@code add} and {@code change-address}. */
+    abstract static class AddressChange implements Callable<Integer> {
         @Parameters(index = "0", description = "The member's id.")
         String id;
         @Mixin
@@ -125,10 +101,47 @@ final class MemberCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
+        /** The endpoint, and whether the body names the member (else the path does). */
+        abstract String path();
+
+        abstract boolean bodyNamesMember();
+
         @Override
         public Integer call() {
-            return print(spec, target.client().send("POST", "/members/" + NodeId.of(id).value() + "/addresses",
-                    addresses.body(id, false, target)));
+            return print(spec, target.client().send("POST", path(), addresses.body(id, bodyNamesMember(), target)));
+        }
+    }
+
+    @Command(name = "add", mixinStandardHelpOptions = true,
+            description = "Add a node as a learner, with its addresses (every member learns them from the log). "
+                    + "Start it first with 'caucus server --join'; promote it once it has caught up.")
+    static final class Add extends AddressChange {
+        @Override
+        String path() {
+            return "/members";
+        }
+
+        @Override
+        boolean bodyNamesMember() {
+            return true;
+        }
+    }
+
+    @Command(name = "change-address", mixinStandardHelpOptions = true,
+            description = {"Replace a member's addresses (it moved to another host): one configuration entry that "
+                    + "keeps every member and part. Peers dial the new Raft address once the entry is appended; "
+                    + "redirects and 'caucus status' use the new client and admin addresses.",
+                    "Each address not given is taken from the member's entry in --config, else kept as the log "
+                    + "has it. Restart the node at its new address (with the same data directory)."})
+    static final class ChangeAddress extends AddressChange {
+        @Override
+        String path() {
+            return "/members/" + NodeId.of(id).value() + "/addresses";
+        }
+
+        @Override
+        boolean bodyNamesMember() {
+            return false;
         }
     }
 

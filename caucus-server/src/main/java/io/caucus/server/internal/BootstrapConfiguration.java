@@ -50,9 +50,13 @@ public final class BootstrapConfiguration {
         try {
             if (Files.exists(file)) {
                 ClusterConfiguration recorded = parse(file, Files.readAllLines(file, StandardCharsets.UTF_8));
-                if (!recorded.equals(proposed)) {
+                if (!recorded.voters().equals(proposed.voters()) || !recorded.learners().equals(proposed.learners())) {
                     LOG.info("{}: the log starts from the recorded configuration {}; the addresses given now would "
                             + "make {} (ignored: later changes are in the log)", directory, recorded, proposed);
+                } else if (!recorded.addresses().equals(proposed.addresses())) {
+                    LOG.info("{}: the members' addresses given now differ from the recorded ones {}; the recorded "
+                            + "and the log's are used (change a member's with changeAddresses, caucus member "
+                            + "change-address)", directory, recorded.addresses());
                 }
                 return recorded;
             }

@@ -114,4 +114,21 @@ class TransportPeersTest {
         directory.learn(Map.of(N2, MemberAddresses.ofRaft("no port here")));
         assertThat(directory.knownAddress(N2)).as("an unreadable address is skipped").contains(address(2));
     }
+
+    @Test
+    void aPeerLinkedAtStartUpIsLinkedAgainWhenTheLogMovesIt() {
+        FakeLinks links = new FakeLinks();
+        links.addPeer(N2, address(2)); // as the transport opens with the start-up peers
+        PeerDirectory directory = new PeerDirectory(Map.of(N1, address(1), N2, address(2)),
+                PeerDirectory.NO_RESOLVER);
+        TransportPeers peers = new TransportPeers(N1, directory, links);
+        ClusterConfiguration start = ClusterConfiguration.ofVoters("n1", "n2");
+        peers.follow(start, N1, 0);
+        assertThat(links.peers.get(N2)).isEqualTo(address(2));
+
+        ClusterConfiguration moved = start.withAddresses(N2, MemberAddresses.ofRaft("node:22"));
+        directory.learn(moved.addresses());
+        peers.follow(moved, N1, 0);
+        assertThat(links.peers.get(N2).getPort()).isEqualTo(22);
+    }
 }

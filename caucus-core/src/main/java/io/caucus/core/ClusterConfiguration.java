@@ -2,6 +2,7 @@ package io.caucus.core;
 
 import java.util.Collections;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -11,15 +12,17 @@ import java.util.TreeSet;
  * During a joint-consensus change (Raft paper §6) {@code outgoingVoters} holds C_old and {@code voters}
  * holds C_new, and every decision needs a majority of each; outside a change {@code outgoingVoters} is empty.
  *
- * <p>{@code addresses} maps a member to where it can be reached, as the runtime wrote it when the member was
- * added. The core never reads it: it only carries it from one configuration to the next, so that every member
- * learns a new member's address from the log (Raft paper §6 leaves addresses to the implementation; hashicorp
- * raft keeps them in its configuration for the same reason). An address is kept for members only.
+ * <p>{@code addresses} maps a member to where it can be reached ({@link MemberAddresses}: its Raft address and any
+ * other kinds), as the runtime wrote them in the bootstrap configuration, when the member was added, or when its
+ * addresses were changed. The core never reads them: it only carries them from one configuration to the next, so
+ * that every member learns every member's addresses from the log (Raft paper §6 leaves addresses to the
+ * implementation; hashicorp raft keeps them in its configuration for the same reason). Addresses are kept for
+ * members only.
  *
  * <p>Invariant: a node is never both a voter and a learner; the voter set is never empty.
  */
 public record ClusterConfiguration(Set<NodeId> voters, Set<NodeId> outgoingVoters, Set<NodeId> learners,
-                                   Map<NodeId, String> addresses) {
+                                   Map<NodeId, MemberAddresses> addresses) {
 
     public ClusterConfiguration(Set<NodeId> voters, Set<NodeId> outgoingVoters, Set<NodeId> learners) {
         this(voters, outgoingVoters, learners, Map.of());
@@ -87,16 +90,30 @@ public record ClusterConfiguration(Set<NodeId> voters, Set<NodeId> outgoingVoter
         return isJoint() ? Math.min(incoming, Quorum.majorityIndex(outgoingVoters, matchIndex)) : incoming;
     }
 
-    /** This configuration with {@code node}'s address set to {@code address} (a member's, or kept by nobody). */
-    public ClusterConfiguration withAddress(NodeId node, String address) {
-        Map<NodeId, String> next = new TreeMap<>(addresses);
-        next.put(node, address);
+    /**
+     * This configuration with {@code node}'s addresses replaced by {@code replacement} (null: none), kept only if
+     * {@code node} is a member.
+     */
+    public ClusterConfiguration withAddresses(NodeId node, MemberAddresses replacement) {
+        Map<NodeId, MemberAddresses> next = new TreeMap<>(addresses);
+        if (replacement == null) {
+            next.remove(node);
+        } else {
+            next.put(node, replacement);
+        }
         return new ClusterConfiguration(voters, outgoingVoters, learners, next);
     }
 
-    private static Map<NodeId, String> membersOnly(Map<NodeId, String> addresses, Set<NodeId> voters,
-                                                   Set<NodeId> outgoingVoters, Set<NodeId> learners) {
-        Map<NodeId, String> kept = new TreeMap<>();
+    /** {@code node}'s Raft address, if the configuration carries one. */
+    public Optional<String> raftAddress(NodeId node) {
+        MemberAddresses known = addresses.get(node);
+        return known == null ? Optional.empty() : known.raft();
+    }
+
+    private static Map<NodeId, MemberAddresses> membersOnly(Map<NodeId, MemberAddresses> addresses,
+                                                            Set<NodeId> voters, Set<NodeId> outgoingVoters,
+                                                            Set<NodeId> learners) {
+        Map<NodeId, MemberAddresses> kept = new TreeMap<>();
         if (addresses != null) {
             addresses.forEach((node, address) -> {
                 if (address != null && (voters.contains(node) || outgoingVoters.contains(node)

@@ -6,7 +6,8 @@ import java.util.TreeSet;
 
 /**
  * One change of membership, proposed with {@link RaftNode#proposeConfigurationChange}. Changes to the voter
- * set go by joint consensus (Raft paper §6); changes to learners alone are a single configuration entry.
+ * set go by joint consensus (Raft paper §6); changes to learners alone, and changes of a member's addresses,
+ * are a single configuration entry.
  */
 public sealed interface ConfigurationChange {
 
@@ -21,9 +22,9 @@ public sealed interface ConfigurationChange {
 
     /**
      * Adds a node that receives the log but does not vote (thesis §4.2.1: it catches up before voting).
-     * {@code address} (may be null) is where it can be reached; the configuration carries it to every member.
+     * {@code addresses} (may be null) is where it can be reached; the configuration carries them to every member.
      */
-    record AddLearner(NodeId node, String address) implements ConfigurationChange {
+    record AddLearner(NodeId node, MemberAddresses addresses) implements ConfigurationChange {
         public AddLearner {
             Objects.requireNonNull(node, "node");
         }
@@ -34,9 +35,25 @@ public sealed interface ConfigurationChange {
 
         @Override
         public ClusterConfiguration applyTo(ClusterConfiguration current) {
-            ClusterConfiguration added = new ClusterConfiguration(current.voters(), Set.of(),
-                    plus(current.learners(), node), current.addresses());
-            return address == null ? added : added.withAddress(node, address);
+            return new ClusterConfiguration(current.voters(), Set.of(), plus(current.learners(), node),
+                    current.addresses()).withAddresses(node, addresses);
+        }
+    }
+
+    /**
+     * Replaces a member's addresses (a node moved to another host), keeping every member and part: one
+     * configuration entry, since no quorum changes (Raft paper §6 needs joint consensus only for the voter set).
+     */
+    record ChangeAddresses(NodeId node, MemberAddresses addresses) implements ConfigurationChange {
+        public ChangeAddresses {
+            Objects.requireNonNull(node, "node");
+            Objects.requireNonNull(addresses, "addresses");
+        }
+
+        @Override
+        public ClusterConfiguration applyTo(ClusterConfiguration current) {
+            return new ClusterConfiguration(current.voters(), Set.of(), current.learners(), current.addresses())
+                    .withAddresses(node, addresses);
         }
     }
 

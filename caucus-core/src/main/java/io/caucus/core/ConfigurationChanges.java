@@ -32,6 +32,9 @@ final class ConfigurationChanges {
                 yield leaderLastIndex - learnerMatchIndex > maxLearnerLagEntries
                         ? ProposeResult.Reason.LEARNER_BEHIND : null;
             }
+            // The voter sets stay as they are, so no quorum changes: one entry, refused only for a non-member.
+            case ConfigurationChange.ChangeAddresses move ->
+                    current.isMember(node) ? null : ProposeResult.Reason.UNKNOWN_MEMBER;
             case ConfigurationChange.RemoveMember remove -> {
                 if (!current.isMember(node)) {
                     yield ProposeResult.Reason.UNKNOWN_MEMBER;
@@ -42,8 +45,8 @@ final class ConfigurationChanges {
     }
 
     /**
-     * The first configuration entry's configuration for {@code change}: the target itself when only learners
-     * change, else the joint configuration C_old,new (Raft paper §6), whose incoming half is the target's voters.
+     * The first configuration entry's configuration for {@code change}: the target itself when the voters stay
+     * (learners or addresses change), else the joint configuration C_old,new (Raft paper §6), whose incoming half is the target's voters.
      */
     static ClusterConfiguration firstStep(ConfigurationChange change, ClusterConfiguration current) {
         ClusterConfiguration target = change.applyTo(current);

@@ -8,28 +8,44 @@ import java.util.TreeSet;
 /**
  * The byte form of a {@link ClusterConfiguration}, as stored in CONFIGURATION log entries and snapshot
  * metadata: a version byte, then three sets, each a count followed by length-prefixed ASCII node ids
- * ({@link NodeId} admits ASCII only). Version 2 adds the members' addresses: a count, then per member its id
- * and its address as a length-prefixed run of UTF-16 code units (two bytes each). A configuration without
- * addresses is written as version 1, so nodes that predate addresses read every entry written before an
- * address was first given. Hand-rolled so the core stays free of I/O classes (no charsets either).
+ * ({@link NodeId} admits ASCII only). Integers are two bytes, big-endian; a text is its length then its
+ * characters, one byte each for ASCII (ids, kinds), two (UTF-16 code units) for an address.
+ *
+ * <ul>
+ *   <li>Version 1: the sets only, for a configuration without addresses.
+ *   <li>Version 2: then a count of members with a Raft address and, per member, its id and that address; for a
+ *       configuration whose members have Raft addresses only.
+ *   <li>Version 3: then a count of members with addresses and, per member, its id, a count of kinds and, per
+ *       kind, the kind's name and the address ({@link MemberAddresses}). A kind is a name, not a number this
+ *       codec must know: a kind it has not heard of is read, kept and written back unchanged, so a new kind of
+ *       address needs no version 4.
+ * </ul>
+ *
+ * Each configuration is written in the lowest version that holds it, so a configuration with Raft addresses
+ * only (or none) is byte-for-byte what nodes that predate version 3 (or 2) write and read; such a node refuses
+ * an entry of a later version as an unknown version. Hand-rolled so the core stays free of I/O classes (no
+ * charsets either).
  */
 public final class ConfigurationCodec {
 
     private static final int VERSION_IDS_ONLY = 1;
-    private static final int VERSION_WITH_ADDRESSES = 2;
+    private static final int VERSION_RAFT_ADDRESSES = 2;
+    private static final int VERSION_ADDRESS_KINDS = 3;
 
     private ConfigurationCodec() {
     }
 
     public static byte[] encode(ClusterConfiguration configuration) {
         Bytes out = new Bytes();
-        boolean withAddresses = !configuration.addresses().isEmpty();
-        out.writeByte(withAddresses ? VERSION_WITH_ADDRESSES : VERSION_IDS_ONLY);
+        int version = versionFor(configuration.addresses());
+        out.writeByte(version);
         writeSet(out, configuration.voters());
         writeSet(out, configuration.outgoingVoters());
         writeSet(out, configuration.learners());
-        if (withAddresses) {
-            writeAddresses(out, configuration.addresses());
+        if (version == VERSION_RAFT_ADDRESSES) {
+            writeRaftAddresses(out, configuration.addresses());
+        } else if (version == VERSION_ADDRESS_KINDS) {
+            writeAddressKinds(out, configuration.addresses());
         }
         return out.toArray();
     }
@@ -38,13 +54,18 @@ public final class ConfigurationCodec {
     public static ClusterConfiguration decode(byte[] bytes) {
         Reader in = new Reader(bytes);
         int version = in.readByte();
-        if (version != VERSION_IDS_ONLY && version != VERSION_WITH_ADDRESSES) {
-            throw new IllegalArgumentException("unknown configuration encoding version " + version);
+        if (version < VERSION_IDS_ONLY || version > VERSION_ADDRESS_KINDS) {
+            throw new IllegalArgumentException("unknown configuration encoding version " + version
+                    + " (this node reads 1-" + VERSION_ADDRESS_KINDS + "; a newer build wrote it)");
         }
         Set<NodeId> voters = readSet(in);
         Set<NodeId> outgoing = readSet(in);
         Set<NodeId> learners = readSet(in);
-        Map<NodeId, String> addresses = version == VERSION_WITH_ADDRESSES ? readAddresses(in) : Map.of();
+        Map<NodeId, MemberAddresses> addresses = switch (version) {
+            case VERSION_RAFT_ADDRESSES -> readRaftAddresses(in);
+            case VERSION_ADDRESS_KINDS -> readAddressKinds(in);
+            default -> Map.of();
+        };
         if (in.remaining() != 0) {
             throw new IllegalArgumentException(in.remaining() + " trailing bytes after configuration");
         }
@@ -55,31 +76,79 @@ public final class ConfigurationCodec {
         return configuration;
     }
 
-    private static void writeAddresses(Bytes out, Map<NodeId, String> addresses) {
+    private static int versionFor(Map<NodeId, MemberAddresses> addresses) {
+        if (addresses.isEmpty()) {
+            return VERSION_IDS_ONLY;
+        }
+        return addresses.values().stream().allMatch(MemberAddresses::isRaftOnly)
+                ? VERSION_RAFT_ADDRESSES : VERSION_ADDRESS_KINDS;
+    }
+
+    private static void writeRaftAddresses(Bytes out, Map<NodeId, MemberAddresses> addresses) {
         out.writeShort(addresses.size());
-        addresses.forEach((node, address) -> {
+        addresses.forEach((node, known) -> {
             writeId(out, node);
-            out.writeShort(address.length());
-            for (int i = 0; i < address.length(); i++) {
-                out.writeShort(address.charAt(i));
-            }
+            writeText(out, known.byKind().get(MemberAddresses.RAFT));
         });
     }
 
-    private static Map<NodeId, String> readAddresses(Reader in) {
+    private static void writeAddressKinds(Bytes out, Map<NodeId, MemberAddresses> addresses) {
+        out.writeShort(addresses.size());
+        addresses.forEach((node, known) -> {
+            writeId(out, node);
+            out.writeShort(known.byKind().size());
+            known.byKind().forEach((kind, address) -> {
+                writeAscii(out, kind);
+                writeText(out, address);
+            });
+        });
+    }
+
+    private static Map<NodeId, MemberAddresses> readRaftAddresses(Reader in) {
         int count = in.readShort();
-        Map<NodeId, String> addresses = new TreeMap<>();
+        Map<NodeId, MemberAddresses> addresses = new TreeMap<>();
         for (int i = 0; i < count; i++) {
             NodeId node = readId(in);
-            char[] address = new char[in.readShort()];
-            for (int c = 0; c < address.length; c++) {
-                address[c] = (char) in.readShort();
-            }
-            if (addresses.put(node, new String(address)) != null) {
+            if (addresses.put(node, MemberAddresses.ofRaft(readText(in))) != null) {
                 throw new IllegalArgumentException("two addresses for " + node);
             }
         }
         return addresses;
+    }
+
+    private static Map<NodeId, MemberAddresses> readAddressKinds(Reader in) {
+        int count = in.readShort();
+        Map<NodeId, MemberAddresses> addresses = new TreeMap<>();
+        for (int i = 0; i < count; i++) {
+            NodeId node = readId(in);
+            int kinds = in.readShort();
+            Map<String, String> byKind = new TreeMap<>();
+            for (int k = 0; k < kinds; k++) {
+                String kind = readAscii(in);
+                if (byKind.put(kind, readText(in)) != null) {
+                    throw new IllegalArgumentException("two " + kind + " addresses for " + node);
+                }
+            }
+            if (addresses.put(node, new MemberAddresses(byKind)) != null) {
+                throw new IllegalArgumentException("two address records for " + node);
+            }
+        }
+        return addresses;
+    }
+
+    private static void writeText(Bytes out, String text) {
+        out.writeShort(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            out.writeShort(text.charAt(i));
+        }
+    }
+
+    private static String readText(Reader in) {
+        char[] text = new char[in.readShort()];
+        for (int c = 0; c < text.length; c++) {
+            text[c] = (char) in.readShort();
+        }
+        return new String(text);
     }
 
     private static void writeSet(Bytes out, Set<NodeId> ids) {
@@ -90,7 +159,10 @@ public final class ConfigurationCodec {
     }
 
     private static void writeId(Bytes out, NodeId id) {
-        String value = id.value();
+        writeAscii(out, id.value());
+    }
+
+    private static void writeAscii(Bytes out, String value) {
         out.writeShort(value.length());
         for (int i = 0; i < value.length(); i++) {
             out.writeByte(value.charAt(i));
@@ -107,16 +179,20 @@ public final class ConfigurationCodec {
     }
 
     private static NodeId readId(Reader in) {
+        return NodeId.of(readAscii(in));
+    }
+
+    private static String readAscii(Reader in) {
         int length = in.readShort();
         byte[] ascii = in.read(length);
         char[] chars = new char[length];
         for (int c = 0; c < length; c++) {
             if (ascii[c] < 0) {
-                throw new IllegalArgumentException("non-ASCII byte in a node id");
+                throw new IllegalArgumentException("non-ASCII byte in a node id or address kind");
             }
             chars[c] = (char) ascii[c];
         }
-        return NodeId.of(new String(chars));
+        return new String(chars);
     }
 
     private static final class Bytes {

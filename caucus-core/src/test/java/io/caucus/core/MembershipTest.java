@@ -3,6 +3,7 @@ package io.caucus.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.caucus.core.ConfigurationChange.AddLearner;
+import io.caucus.core.ConfigurationChange.ChangeAddresses;
 import io.caucus.core.ConfigurationChange.PromoteLearner;
 import io.caucus.core.ConfigurationChange.RemoveMember;
 import io.caucus.core.ProposeResult.Reason;
@@ -371,7 +372,7 @@ class MembershipTest {
     void aLearnersAddressReachesEveryMemberThroughTheLogAndLeavesWithIt() {
         TestCluster cluster = clusterLedByN1WithJoiner();
         RaftNode leader = cluster.node("n1");
-        accepted(leader.proposeConfigurationChange(new AddLearner(N4, "n4.example:7000")));
+        accepted(leader.proposeConfigurationChange(new AddLearner(N4, MemberAddresses.ofRaft("n4.example:7000"))));
         cluster.settle();
         accepted(leader.proposeConfigurationChange(new PromoteLearner(N4)));
         cluster.settle();
@@ -379,7 +380,7 @@ class MembershipTest {
 
         for (TestCluster.Member member : cluster.members.values()) {
             assertThat(member.node.status().configuration().addresses()).containsExactly(
-                    java.util.Map.entry(N4, "n4.example:7000"));
+                    java.util.Map.entry(N4, MemberAddresses.ofRaft("n4.example:7000")));
         }
         List<ClusterConfiguration> steps = configurationEntries(cluster.node("n4"));
         assertThat(steps).allSatisfy(step -> assertThat(step.addresses()).containsKey(N4));
@@ -391,17 +392,31 @@ class MembershipTest {
     }
 
     @Test
-    void aConfigurationWithoutAddressesKeepsItsFirstEncodingAndOneWithThemRoundTrips() {
-        ClusterConfiguration plain = new ClusterConfiguration(Set.of(N1), Set.of(), Set.of(N4));
-        assertThat(ConfigurationCodec.encode(plain)[0]).as("version byte").isEqualTo((byte) 1);
-        assertThat(ConfigurationCodec.decode(ConfigurationCodec.encode(plain))).isEqualTo(plain);
+    void changingAMembersAddressesIsOneEntryThatKeepsEveryPart() {
+        TestCluster cluster = clusterLedByN1WithLearnerN4();
+        RaftNode leader = cluster.node("n1");
+        ClusterConfiguration before = leader.status().configuration();
+        MemberAddresses moved = new MemberAddresses(java.util.Map.of(MemberAddresses.RAFT, "new-host:7002",
+                MemberAddresses.CLIENT, "new-host:6379"));
+        int entriesBefore = configurationEntries(leader).size();
 
-        ClusterConfiguration addressed = plain.withAddress(N4, "[::1]:7000").withAddress(N1, "höst:1");
-        byte[] encoded = ConfigurationCodec.encode(addressed);
-        assertThat(encoded[0]).isEqualTo((byte) 2);
-        assertThat(ConfigurationCodec.decode(encoded)).isEqualTo(addressed);
-        assertThat(ConfigurationCodec.decode(encoded).addresses()).containsEntry(N1, "höst:1");
-        assertThat(plain.withAddress(NodeId.of("n9"), "gone:1").addresses())
-                .as("only members have addresses").isEmpty();
+        accepted(leader.proposeConfigurationChange(new ChangeAddresses(NodeId.of("n2"), moved)));
+        assertThat(refused(leader.proposeConfigurationChange(new ChangeAddresses(N4, moved))))
+                .as("one change at a time (§6)").isEqualTo(Reason.CHANGE_IN_PROGRESS);
+        cluster.settle();
+        cluster.tickAll(2);
+
+        assertThat(configurationEntries(leader)).hasSize(entriesBefore + 1);
+        for (TestCluster.Member member : cluster.members.values()) {
+            ClusterConfiguration now = member.node.status().configuration();
+            assertThat(now.isJoint()).isFalse();
+            assertThat(now.voters()).isEqualTo(before.voters());
+            assertThat(now.learners()).isEqualTo(before.learners());
+            assertThat(now.addresses()).containsEntry(NodeId.of("n2"), moved);
+        }
+        assertThat(refused(leader.proposeConfigurationChange(new ChangeAddresses(NodeId.of("n9"), moved))))
+                .isEqualTo(Reason.UNKNOWN_MEMBER);
+        assertThat(refused(cluster.node("n2").proposeConfigurationChange(new ChangeAddresses(N4, moved))))
+                .isEqualTo(Reason.NOT_LEADER);
     }
 }

@@ -108,7 +108,7 @@ public final class KvServer implements AutoCloseable {
             this.admin = new AdminHttpServer(self.http(), node::status, metrics,
                     new MembershipEndpoints(node, directory, tunables.requestTimeout(), tls.admin()),
                     new SnapshotEndpoint(node, SNAPSHOT_WAIT), digest, tls.admin(), config.adminGuard(),
-                    new ClusterView(node::status, metrics, directory, tls.admin()));
+                    new ClusterView(node::status, metrics, node::adminAddress, directory, tls.admin()));
         } catch (Exception e) { // Netty rethrows a BindException undeclared
             if (bound != null) {
                 bound.close().awaitUninterruptibly();
@@ -145,6 +145,7 @@ public final class KvServer implements AutoCloseable {
                 .join(join)
                 .addressResolver(member -> addresses.node(member).map(ClusterConfig.Node::raft))
                 .clientAddresses(config.clientAddresses())
+                .adminAddresses(config.adminAddresses())
                 .dataDirectory(dataDirectory)
                 .stateMachine(stateMachine)
                 .tickInterval(tunables.tickInterval())

@@ -108,7 +108,8 @@ class AdminSecurityTest {
         assertThat(call(anonymous, "GET", "/status", null).statusCode()).isEqualTo(401);
         assertThat(call(anonymous, "POST", "/snapshot", "wrong-token-of-some-length").statusCode()).isEqualTo(401);
         assertThat(call(anonymous, "DELETE", "/members/n2", TOKEN.substring(1)).statusCode()).isEqualTo(401);
-        assertThat(server.adminRefusedRequests()).isEqualTo(4);
+        assertThat(call(anonymous, "POST", "/members/n1/addresses", null).statusCode()).isEqualTo(401);
+        assertThat(server.adminRefusedRequests()).isEqualTo(5);
 
         assertThat(call(anonymous, "POST", "/snapshot", TOKEN).statusCode()).isEqualTo(200);
         assertThat(call(anonymous, "GET", "/status", TOKEN).body()).contains("\"id\":\"n1\"");

@@ -117,16 +117,33 @@ public final class FakeNode implements CaucusNode {
             (operation, node) -> CompletableFuture.failedFuture(
                     new io.caucus.server.NoLeaderException("FakeNode does not change membership"));
 
+    /** Members this node reports besides itself, as a log would name them (with their addresses). */
+    public volatile java.util.List<Membership.Member> otherMembers = java.util.List.of();
+
     @Override
     public Membership members() {
         NodeStatus status = status();
-        return new Membership(id, status.leader(), status.term(), status.configuration(), java.util.List.of(
-                new Membership.Member(id, Membership.Part.VOTER, status.lastIndex(), true, java.util.Optional.empty())));
+        java.util.List<Membership.Member> members = new java.util.ArrayList<>();
+        members.add(new Membership.Member(id, Membership.Part.VOTER, status.lastIndex(), true,
+                java.util.Optional.empty()));
+        members.addAll(otherMembers);
+        return new Membership(id, status.leader(), status.term(), status.configuration(), members);
     }
 
     @Override
-    public CompletableFuture<Membership> addLearner(NodeId node, java.net.InetSocketAddress raftAddress) {
-        return membershipAnswer.apply("addLearner " + raftAddress.getPort(), node);
+    public CompletableFuture<Membership> addLearner(NodeId node, io.caucus.server.NodeAddresses addresses) {
+        return membershipAnswer.apply("addLearner " + ports(addresses), node);
+    }
+
+    @Override
+    public CompletableFuture<Membership> changeAddresses(NodeId node, io.caucus.server.NodeAddresses addresses) {
+        return membershipAnswer.apply("changeAddresses " + ports(addresses), node);
+    }
+
+    /** The Raft port, then the client and admin ports where given: "7004", "7004 6379 8004". */
+    private static String ports(io.caucus.server.NodeAddresses addresses) {
+        return addresses.raft().getPort() + addresses.clientAddress().map(a -> " " + a.getPort()).orElse("")
+                + addresses.adminAddress().map(a -> " " + a.getPort()).orElse("");
     }
 
     @Override
@@ -151,7 +168,20 @@ public final class FakeNode implements CaucusNode {
 
     @Override
     public java.util.Optional<java.net.InetSocketAddress> clientAddress(NodeId node) {
-        return java.util.Optional.empty();
+        return java.util.Optional.ofNullable(loggedClientAddresses.get(node));
+    }
+
+    /** Client addresses as a log would give them; none unless a test puts some. */
+    public final Map<NodeId, java.net.InetSocketAddress> loggedClientAddresses =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Admin addresses as a log would give them; none unless a test puts some. */
+    public final Map<NodeId, java.net.InetSocketAddress> loggedAdminAddresses =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public java.util.Optional<java.net.InetSocketAddress> adminAddress(NodeId node) {
+        return java.util.Optional.ofNullable(loggedAdminAddresses.get(node));
     }
 
     @Override

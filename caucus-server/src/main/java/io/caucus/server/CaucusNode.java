@@ -98,9 +98,10 @@ public interface CaucusNode extends AutoCloseable {
     Membership members();
 
     /**
-     * Adds {@code node} as a learner (it receives the log but does not vote; thesis §4.2.1). {@code raftAddress}
-     * is where it listens for Raft traffic: this node dials it from now on; the other members resolve the
-     * address themselves (see {@link Builder#addressResolver}). Completes with the new membership once the
+     * Adds {@code node} as a learner (it receives the log but does not vote; thesis §4.2.1). {@code addresses}
+     * go into the configuration entry, so every member learns them from the log: the Raft address is dialled
+     * from the moment the entry is appended, the client and admin addresses serve redirects and operators'
+     * tools ({@link #clientAddress}, {@link #adminAddress}). Completes with the new membership once the
      * configuration entry is committed. Leader only.
      *
      * <p>Every membership future fails with: {@link NotLeaderException} (with the leader) or
@@ -111,7 +112,23 @@ public interface CaucusNode extends AutoCloseable {
      * {@link OutcomeUnknownException} when it was proposed but not seen committed within the request timeout
      * (it may still take effect).
      */
-    CompletableFuture<Membership> addLearner(NodeId node, InetSocketAddress raftAddress);
+    CompletableFuture<Membership> addLearner(NodeId node, NodeAddresses addresses);
+
+    /** {@link #addLearner(NodeId, NodeAddresses)} with a Raft address only. */
+    default CompletableFuture<Membership> addLearner(NodeId node, InetSocketAddress raftAddress) {
+        return addLearner(node, NodeAddresses.ofRaft(raftAddress));
+    }
+
+    /**
+     * Replaces member {@code node}'s addresses (it moved to another host) with {@code addresses}, keeping every
+     * member and part: one configuration entry, as it changes no quorum, and one change at a time like the
+     * others. Members dial the new Raft address as soon as the entry is appended; redirects and operators' tools
+     * use the new client and admin addresses. Completes once the entry is committed. Leader only; fails with
+     * {@link MembershipException.Reason#UNKNOWN_MEMBER UNKNOWN_MEMBER} for a non-member and as
+     * {@link #addLearner} otherwise. Moving the Raft address of a voter that still runs at the old one cuts it
+     * off until it is restarted at the new one.
+     */
+    CompletableFuture<Membership> changeAddresses(NodeId node, NodeAddresses addresses);
 
     /**
      * Makes learner {@code node} a voter, by joint consensus (Raft paper §6): completes once C_new (not just
@@ -138,8 +155,14 @@ public interface CaucusNode extends AutoCloseable {
 
     NodeId id();
 
-    /** The client address configured for {@code node} (see {@link Builder#clientAddresses}), if any. */
+    /**
+     * Where clients reach {@code node}: the address the configuration in force carries, else the one given to
+     * {@link Builder#clientAddresses}, if any.
+     */
     Optional<InetSocketAddress> clientAddress(NodeId node);
+
+    /** Where operators reach {@code node}: the admin address the configuration in force carries, if any. */
+    Optional<InetSocketAddress> adminAddress(NodeId node);
 
     /**
      * Why the node stopped by itself (a storage I/O error such as a full disk, or a state machine that threw),
@@ -166,8 +189,9 @@ public interface CaucusNode extends AutoCloseable {
 
         /**
          * The peer (Raft) addresses this node knows at start, its own included. Required. On the first start
-         * these nodes are the cluster's voters (unless {@link #join}); the configuration is then recorded in
-         * the data directory and later starts take it from there, and from the log.
+         * these nodes are the cluster's voters (unless {@link #join}); the configuration, with these addresses
+         * (and the client and admin ones), is then recorded in the data directory and later starts take it from
+         * there, and from the log.
          */
         Builder peers(Map<NodeId, InetSocketAddress> raftAddresses);
 
@@ -187,9 +211,17 @@ public interface CaucusNode extends AutoCloseable {
 
         /**
          * Where clients reach each node (for example its RESP address), by node id. Optional metadata: a
-         * {@link NotLeaderException} carries the leader's, so a client can redirect without a lookup.
+         * {@link NotLeaderException} carries the leader's, so a client can redirect without a lookup. On the
+         * first start they are recorded with the bootstrap configuration, so the log names them; an address the
+         * configuration carries wins over these.
          */
         Builder clientAddresses(Map<NodeId, InetSocketAddress> clientAddresses);
+
+        /**
+         * Where operators reach each node (for example its admin HTTP address), by node id. Optional; on the
+         * first start they are recorded with the bootstrap configuration ({@link #adminAddress}).
+         */
+        Builder adminAddresses(Map<NodeId, InetSocketAddress> adminAddresses);
 
         /**
          * Where to accept peer connections, e.g. {@code 0.0.0.0:7001} behind NAT (default: this node's own

@@ -47,9 +47,18 @@ public record Membership(NodeId reportedBy, NodeId leader, long term, ClusterCon
      * @param recentlyActive whether it answered the leader within the last election timeout (false unless
      *                       {@code reportedBy} leads; true for the leader itself)
      * @param raftAddress    its peer address as known to {@code reportedBy}, if known
+     * @param clientAddress  where clients reach it, as {@code reportedBy} knows it (the log's, else its own list)
+     * @param adminAddress   where operators reach it, as the log gives it
      */
     public record Member(NodeId id, Part part, long matchIndex, boolean recentlyActive,
-                         Optional<InetSocketAddress> raftAddress) {
+                         Optional<InetSocketAddress> raftAddress, Optional<InetSocketAddress> clientAddress,
+                         Optional<InetSocketAddress> adminAddress) {
+
+        /** A member whose client and admin addresses are not known. */
+        public Member(NodeId id, Part part, long matchIndex, boolean recentlyActive,
+                      Optional<InetSocketAddress> raftAddress) {
+            this(id, part, matchIndex, recentlyActive, raftAddress, Optional.empty(), Optional.empty());
+        }
     }
 
     public Optional<Member> member(NodeId id) {

@@ -7,6 +7,7 @@ import io.caucus.server.internal.BootstrapConfiguration;
 import io.caucus.server.internal.DurableLogStore;
 import io.caucus.server.internal.NodeRuntime;
 import io.caucus.server.internal.NodeSettings;
+import io.caucus.server.internal.PeerAddresses;
 import io.caucus.server.internal.PeerDirectory;
 import io.caucus.storage.RealDisk;
 import io.caucus.storage.StorageOptions;
@@ -32,6 +33,7 @@ final class NodeBuilder implements CaucusNode.Builder {
     private NodeId id;
     private Map<NodeId, InetSocketAddress> peers;
     private Map<NodeId, InetSocketAddress> clientAddresses = Map.of();
+    private Map<NodeId, InetSocketAddress> adminAddresses = Map.of();
     private InetSocketAddress listenAddress;
     private Path dataDirectory;
     private StateMachine stateMachine;
@@ -57,6 +59,12 @@ final class NodeBuilder implements CaucusNode.Builder {
     @Override
     public CaucusNode.Builder peers(Map<NodeId, InetSocketAddress> raftAddresses) {
         this.peers = Map.copyOf(raftAddresses);
+        return this;
+    }
+
+    @Override
+    public CaucusNode.Builder adminAddresses(Map<NodeId, InetSocketAddress> addresses) {
+        this.adminAddresses = Map.copyOf(addresses);
         return this;
     }
 
@@ -167,6 +175,10 @@ final class NodeBuilder implements CaucusNode.Builder {
         NodeSettings settings = new NodeSettings(id, peers, clientAddresses, listenAddress, stateMachine, tickInterval,
                 raftOptions, fsync, requestTimeout, maxPendingRequests, maxCommandBytes, MAX_INPUTS_PER_TURN,
                 INBOX_CAPACITY, transportOptions, snapshotOptions, proposalLinger);
+        for (NodeId node : adminAddresses.keySet()) {
+            require(peers.containsKey(node), "admin address given for " + node + ", which is not among the peers "
+                    + peers.keySet());
+        }
         ClusterConfiguration bootstrap = BootstrapConfiguration.loadOrRecord(dataDirectory, firstConfiguration());
         DurableLogStore store = DurableLogStore.open(RealDisk.INSTANCE, dataDirectory, storageOptions, bootstrap);
         return NodeRuntime.start(settings, store, bootstrap, addressResolver);
@@ -174,17 +186,22 @@ final class NodeBuilder implements CaucusNode.Builder {
 
     /**
      * The configuration a new node's log starts from: every peer as a voter; when joining, the other peers
-     * only, so that this node is no voter and never campaigns until a leader adds it (Raft paper §6).
+     * only, so that this node is no voter and never campaigns until a leader adds it (Raft paper §6). Each
+     * voter's addresses go with it, so the log alone names where every member is.
      */
     private ClusterConfiguration firstConfiguration() {
-        if (!join) {
-            return ClusterConfiguration.ofVoters(peers.keySet());
+        Set<NodeId> voters = new TreeSet<>(peers.keySet());
+        if (join) {
+            voters.remove(id);
+            require(!voters.isEmpty(), "a joining node needs the addresses of the cluster it joins in peers; "
+                    + "peers name only " + id);
         }
-        Set<NodeId> others = new TreeSet<>(peers.keySet());
-        others.remove(id);
-        require(!others.isEmpty(), "a joining node needs the addresses of the cluster it joins in peers; "
-                + "peers name only " + id);
-        return ClusterConfiguration.ofVoters(others);
+        ClusterConfiguration configuration = ClusterConfiguration.ofVoters(voters);
+        for (NodeId voter : voters) {
+            configuration = configuration.withAddresses(voter, PeerAddresses.inLog(new NodeAddresses(
+                    peers.get(voter), clientAddresses.get(voter), adminAddresses.get(voter))));
+        }
+        return configuration;
     }
 
     private static void require(boolean condition, String message) {

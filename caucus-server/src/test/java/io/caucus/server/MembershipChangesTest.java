@@ -126,7 +126,10 @@ class MembershipChangesTest {
             cluster.awaitApplied(n4, written);
 
             Membership removed = await(cluster.awaitLeader().remove(n4));
-            assertThat(removed.configuration()).isEqualTo(ClusterConfiguration.ofVoters(FOUNDERS));
+            assertThat(removed.configuration().voters()).isEqualTo(FOUNDERS);
+            assertThat(removed.configuration().learners()).isEmpty();
+            assertThat(removed.configuration().addresses().keySet()).as("the founders' addresses, recorded at start")
+                    .isEqualTo(FOUNDERS);
             cluster.submitAtLeader("after-removal");
             written.add("after-removal");
             for (NodeId founder : FOUNDERS) {
@@ -138,16 +141,19 @@ class MembershipChangesTest {
 
     /**
      * Only the leader is told where n4 listens; the other founders never were (n4 is in none of their files).
-     * They learn it from the configuration entry, so n4 promoted can win their votes and lead.
+     * They learn its addresses from the configuration entry, so n4 promoted can win their votes and lead, and a
+     * founder redirects clients to n4's client address.
      */
     @Test
-    void everyMemberLearnsANewMembersAddressFromTheLogSoItCanLead() throws Exception {
+    void everyMemberLearnsANewMembersAddressesFromTheLogSoItCanLeadAndBeRedirectedTo() throws Exception {
         try (LocalCluster cluster = startFounders(cluster(4, RaftOptions.DEFAULTS, false))) {
             cluster.submitAtLeader("before-n4");
             CaucusNode leader = cluster.awaitLeader();
             NodeId n4 = NodeId.of("n4");
+            InetSocketAddress client4 = InetSocketAddress.createUnresolved("n4-clients.test", 6379);
+            InetSocketAddress admin4 = InetSocketAddress.createUnresolved("n4-admin.test", 8080);
             cluster.start(n4);
-            await(leader.addLearner(n4, addressOf(cluster, n4)));
+            await(leader.addLearner(n4, new NodeAddresses(addressOf(cluster, n4), client4, admin4)));
             cluster.awaitApplied(n4, List.of("before-n4"));
             await(leader.promote(n4));
             Membership after = await(cluster.awaitLeader().transferLeadership(n4));
@@ -164,7 +170,65 @@ class MembershipChangesTest {
             cluster.submitAtLeader("n4-leads");
             for (NodeId founder : FOUNDERS) {
                 cluster.awaitApplied(founder, List.of("before-n4", "n4-leads"));
+                CaucusNode follower = cluster.node(founder);
+                assertThat(failureOf(follower.submit("not-here".getBytes(java.nio.charset.StandardCharsets.UTF_8))))
+                        .isInstanceOfSatisfying(NotLeaderException.class, e -> {
+                            assertThat(e.leader()).isEqualTo(n4);
+                            assertThat(e.leaderClientAddress()).contains(client4);
+                        });
+                assertThat(follower.adminAddress(n4)).contains(admin4);
+                assertThat(follower.members().member(n4).orElseThrow().clientAddress()).contains(client4);
             }
+        }
+    }
+
+    /**
+     * n3 moves to another port while stopped; only the log says so (every founder was started with its old
+     * address, and no resolver knows better). Once the change commits, n3 receives the log at its new address
+     * and, leading, hears from both others: each of them dials it there.
+     */
+    @Test
+    void changedAddressesAreDialledByEveryMember() throws Exception {
+        NodeId n3 = NodeId.of("n3");
+        InetSocketAddress moved = LocalCluster.freeLoopbackAddress();
+        java.util.concurrent.atomic.AtomicBoolean restartMoved = new java.util.concurrent.atomic.AtomicBoolean();
+        LocalCluster cluster = new LocalCluster(3, (id, peers, machine) -> {
+            Map<NodeId, InetSocketAddress> own = new java.util.HashMap<>(peers);
+            if (restartMoved.get() && id.equals(n3)) {
+                own.put(n3, moved);
+            }
+            return CaucusNode.builder().id(id.value()).peers(own).dataDirectory(dataRoot.resolve(id.value()))
+                    .stateMachine(machine).tickInterval(Duration.ofMillis(20)).requestTimeout(Duration.ofSeconds(10))
+                    .start();
+        });
+        try (cluster) {
+            cluster.startAll();
+            cluster.submitAtLeader("before-move");
+            cluster.stop(n3);
+            CaucusNode leader = cluster.awaitLeader();
+            Membership changed = await(leader.changeAddresses(n3, NodeAddresses.ofRaft(moved)));
+            assertThat(changed.configuration().voters()).as("every part kept").isEqualTo(FOUNDERS);
+            assertThat(changed.configuration().isJoint()).isFalse();
+            assertThat(changed.member(n3).orElseThrow().raftAddress().orElseThrow().getPort())
+                    .isEqualTo(moved.getPort());
+            assertThat(refusalOf(leader.changeAddresses(NodeId.of("n9"), NodeAddresses.ofRaft(moved))).reason())
+                    .isEqualTo(Reason.UNKNOWN_MEMBER);
+
+            restartMoved.set(true);
+            cluster.start(n3);
+            cluster.submitAtLeader("after-move");
+            cluster.awaitApplied(n3, List.of("before-move", "after-move"));
+
+            Membership led = await(cluster.awaitLeader().transferLeadership(n3));
+            assertThat(led.leader()).isEqualTo(n3);
+            cluster.submitAtLeader("n3-leads");
+            CaucusNode newLeader = cluster.node(n3);
+            Awaitility.await("both others to answer n3 at its new address").atMost(LocalCluster.WAIT)
+                    .pollInterval(LocalCluster.POLL).until(() -> {
+                        var status = newLeader.status();
+                        return status.followers().values().stream().filter(f -> f.matchIndex() == status.lastIndex())
+                                .count() == 2;
+                    });
         }
     }
 

@@ -4,6 +4,7 @@ import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.ConfigurationChange;
 import io.caucus.core.NodeId;
 import io.caucus.server.Membership;
+import io.caucus.server.NodeAddresses;
 import io.caucus.server.internal.NodeRuntime;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -57,6 +58,9 @@ final class MembershipRequests {
                     runtime.addLearner(add.node(), NodeLifecycle.addressOf(add.node()));
             case ConfigurationChange.PromoteLearner promote -> runtime.promote(promote.node());
             case ConfigurationChange.RemoveMember remove -> runtime.remove(remove.node());
+            // The simulated network reaches each node at the one address it was given.
+            case ConfigurationChange.ChangeAddresses move ->
+                    runtime.changeAddresses(move.node(), NodeAddresses.ofRaft(NodeLifecycle.addressOf(move.node())));
         };
         sim.trace.record(sim.events.now(), at, "reconfigure", change + " requested");
         traceAnswer(at, change.toString(), answer);

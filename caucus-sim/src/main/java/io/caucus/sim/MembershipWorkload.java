@@ -162,6 +162,8 @@ public final class MembershipWorkload {
                     !configuration.isJoint() && configuration.voters().contains(promote.node());
             case ConfigurationChange.RemoveMember remove ->
                     !configuration.isJoint() && !configuration.isMember(remove.node());
+            case ConfigurationChange.ChangeAddresses move ->
+                    move.addresses().equals(configuration.addresses().get(move.node()));
         };
     }
 

@@ -3,6 +3,7 @@ package io.caucus.transport;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.caucus.core.ClusterConfiguration;
+import io.caucus.core.MemberAddresses;
 import io.caucus.core.EntryType;
 import io.caucus.core.LogEntry;
 import io.caucus.core.NodeId;
@@ -253,7 +254,7 @@ public final class WireCodec {
         configuration.outgoingVoters().forEach(id -> wireConfiguration.addOutgoingVoters(id.value()));
         configuration.learners().forEach(id -> wireConfiguration.addLearners(id.value()));
         if (version >= 2) {
-            configuration.addresses().forEach((id, address) -> wireConfiguration.putAddresses(id.value(), address));
+            configuration.addresses().forEach((id, known) -> putAddresses(wireConfiguration, id, known));
         }
         return Wire.InstallSnapshot.newBuilder()
                 .setFrom(m.from().value()).setTo(m.to().value()).setTerm(m.term())
@@ -270,8 +271,10 @@ public final class WireCodec {
                     nodeIds("InstallSnapshot.configuration.voters", wire.getVotersList()),
                     nodeIds("InstallSnapshot.configuration.outgoing_voters", wire.getOutgoingVotersList()),
                     nodeIds("InstallSnapshot.configuration.learners", wire.getLearnersList()),
-                    addresses(wire.getAddressesMap()));
-            if (configuration.addresses().size() != wire.getAddressesCount()) {
+                    addresses(wire));
+            Set<String> addressed = new TreeSet<>(wire.getAddressesMap().keySet());
+            addressed.addAll(wire.getOtherAddressesMap().keySet());
+            if (configuration.addresses().size() != addressed.size()) {
                 throw new WireFormatException("invalid snapshot in InstallSnapshot: an address is given for a node"
                         + " that is not a member");
             }
@@ -283,9 +286,28 @@ public final class WireCodec {
         }
     }
 
-    private static Map<NodeId, String> addresses(Map<String, String> wire) {
-        Map<NodeId, String> addresses = new TreeMap<>();
-        wire.forEach((id, address) -> addresses.put(nodeId("InstallSnapshot.configuration.addresses", id), address));
+    private static void putAddresses(Wire.Configuration.Builder wire, NodeId id, MemberAddresses known) {
+        Map<String, String> others = new TreeMap<>(known.byKind());
+        String raft = others.remove(MemberAddresses.RAFT);
+        if (raft != null) {
+            wire.putAddresses(id.value(), raft);
+        }
+        if (!others.isEmpty()) {
+            wire.putOtherAddresses(id.value(), Wire.AddressKinds.newBuilder().putAllByKind(others).build());
+        }
+    }
+
+    /** Each member's Raft address (field 4) and other kinds (field 5), merged. */
+    private static Map<NodeId, MemberAddresses> addresses(Wire.Configuration wire) {
+        Map<NodeId, Map<String, String>> byMember = new TreeMap<>();
+        wire.getAddressesMap().forEach((id, address) -> byMember.computeIfAbsent(
+                nodeId("InstallSnapshot.configuration.addresses", id), k -> new TreeMap<>())
+                .put(MemberAddresses.RAFT, address));
+        wire.getOtherAddressesMap().forEach((id, kinds) -> byMember.computeIfAbsent(
+                nodeId("InstallSnapshot.configuration.other_addresses", id), k -> new TreeMap<>())
+                .putAll(kinds.getByKindMap()));
+        Map<NodeId, MemberAddresses> addresses = new TreeMap<>();
+        byMember.forEach((id, kinds) -> addresses.put(id, new MemberAddresses(kinds)));
         return addresses;
     }
 

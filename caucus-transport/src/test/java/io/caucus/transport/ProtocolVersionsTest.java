@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.caucus.core.ClusterConfiguration;
+import io.caucus.core.MemberAddresses;
 import io.caucus.core.NodeId;
 import io.caucus.core.SnapshotMetadata;
 import io.caucus.core.message.InstallSnapshot;
@@ -75,13 +76,26 @@ class ProtocolVersionsTest {
     @Test
     void membersAddressesTravelOnlyFromVersionTwo() {
         NodeId n1 = NodeId.of("n1");
-        ClusterConfiguration configuration = ClusterConfiguration.ofVoters("n1").withAddress(n1, "n1.pods:7000");
+        ClusterConfiguration configuration = ClusterConfiguration.ofVoters("n1").withAddresses(n1,
+                new MemberAddresses(java.util.Map.of(MemberAddresses.RAFT, "n1.pods:7000",
+                        MemberAddresses.CLIENT, "n1.pods:6379")));
         InstallSnapshot message = new InstallSnapshot(n1, NodeId.of("n2"), 3,
                 new SnapshotMetadata(10, 2, configuration));
-        assertThat(WireCodec.toFrame(message, 2).getInstallSnapshot().getConfiguration().getAddressesMap())
-                .containsEntry("n1", "n1.pods:7000");
-        assertThat(WireCodec.toFrame(message, 1).getInstallSnapshot().getConfiguration().getAddressesMap())
-                .isEmpty();
+        var version2 = WireCodec.toFrame(message, 2).getInstallSnapshot().getConfiguration();
+        assertThat(version2.getAddressesMap()).as("the Raft address where builds before other kinds read it")
+                .containsExactly(java.util.Map.entry("n1", "n1.pods:7000"));
+        assertThat(version2.getOtherAddressesMap().get("n1").getByKindMap())
+                .containsExactly(java.util.Map.entry(MemberAddresses.CLIENT, "n1.pods:6379"));
+        var version1 = WireCodec.toFrame(message, 1).getInstallSnapshot().getConfiguration();
+        assertThat(version1.getAddressesMap()).isEmpty();
+        assertThat(version1.getOtherAddressesMap()).isEmpty();
+
+        // As a build that predates other kinds sends it: the Raft address alone.
+        var older = WireCodec.toFrame(message, 2).toBuilder();
+        older.getInstallSnapshotBuilder().getConfigurationBuilder().clearOtherAddresses();
+        InstallSnapshot read = (InstallSnapshot) WireCodec.fromFrame(older.build()).orElseThrow();
+        assertThat(read.snapshot().configuration().addresses())
+                .containsExactly(java.util.Map.entry(n1, MemberAddresses.ofRaft("n1.pods:7000")));
     }
 
     @Test

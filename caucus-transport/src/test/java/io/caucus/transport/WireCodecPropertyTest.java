@@ -3,6 +3,7 @@ package io.caucus.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.caucus.core.ClusterConfiguration;
+import io.caucus.core.MemberAddresses;
 import io.caucus.core.EntryType;
 import io.caucus.core.LogEntry;
 import io.caucus.core.NodeId;
@@ -124,7 +125,10 @@ class WireCodecPropertyTest {
                     disjointLearners.removeAll(outgoing);
                     ClusterConfiguration configuration = new ClusterConfiguration(voters, outgoing, disjointLearners);
                     return address.isEmpty() ? configuration
-                            : configuration.withAddress(voters.iterator().next(), address);
+                            : configuration.withAddresses(voters.iterator().next(), address.length() % 2 == 0
+                                    ? MemberAddresses.ofRaft(address)
+                                    : new MemberAddresses(java.util.Map.of(MemberAddresses.RAFT, address,
+                                            MemberAddresses.CLIENT, address + "c", "later-kind", address)));
                 });
     }
 

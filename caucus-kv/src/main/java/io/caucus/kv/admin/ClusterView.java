@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -49,17 +50,27 @@ public final class ClusterView {
     private final Supplier<NodeStatus> status;
     private final KvMetrics metrics;
     private final ClusterDirectory directory;
+    private final Function<NodeId, Optional<InetSocketAddress>> adminAddress;
     private final HttpClient http;
     /** "https" when the admin ports speak TLS. */
     private final String scheme;
     private final byte[] page;
 
-    /**
-     * @param directory the members' admin addresses
-     * @param tls       the admin ports' TLS material (this node's certificate also authenticates it to the others),
-     *                  or null for plain HTTP
-     */
+    /** A view that finds the members' admin addresses in the cluster file only. */
     public ClusterView(Supplier<NodeStatus> status, KvMetrics metrics, ClusterDirectory directory, TlsSource tls) {
+        this(status, metrics, id -> Optional.empty(), directory, tls);
+    }
+
+    /**
+     * @param adminAddress a member's admin address as the log gives it ({@code CaucusNode::adminAddress}), asked
+     *                     before the cluster file
+     * @param directory    the members' admin addresses in the cluster file
+     * @param tls          the admin ports' TLS material (this node's certificate also authenticates it to the
+     *                     others), or null for plain HTTP
+     */
+    public ClusterView(Supplier<NodeStatus> status, KvMetrics metrics,
+                       Function<NodeId, Optional<InetSocketAddress>> adminAddress, ClusterDirectory directory,
+                       TlsSource tls) {
         HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(PEER_TIMEOUT);
         if (tls != null) {
             client.sslContext(new ReloadingSslContext(tls));
@@ -69,6 +80,7 @@ public final class ClusterView {
         this.status = status;
         this.metrics = metrics;
         this.directory = directory;
+        this.adminAddress = adminAddress;
         this.page = loadPage();
     }
 
@@ -148,13 +160,14 @@ public final class ClusterView {
         status.get().configuration().members().forEach(ids::add);
         List<CompletableFuture<Member>> answers = new ArrayList<>();
         for (NodeId id : ids) {
-            Optional<InetSocketAddress> admin = directory.node(id).map(ClusterConfig.Node::http);
+            Optional<InetSocketAddress> admin = adminAddress.apply(id)
+                    .or(() -> directory.node(id).map(ClusterConfig.Node::http));
             String address = admin.map(HostPort::format).orElse(null);
             if (id.value().equals(self.id())) {
                 answers.add(CompletableFuture.completedFuture(new Member(id.value(), address, true, null, self)));
             } else if (admin.isEmpty()) {
                 answers.add(CompletableFuture.completedFuture(new Member(id.value(), null, false,
-                        "no admin address in the cluster file", null)));
+                        "no admin address in the log or the cluster file", null)));
             } else {
                 answers.add(ask(id, admin.get()));
             }

@@ -13,6 +13,7 @@ import io.caucus.server.CaucusNode;
 import io.caucus.server.Membership;
 import io.caucus.server.MembershipException;
 import io.caucus.server.NoLeaderException;
+import io.caucus.server.NodeAddresses;
 import io.caucus.server.NotLeaderException;
 import io.caucus.server.OutcomeUnknownException;
 import io.caucus.server.OverloadedException;
@@ -32,6 +33,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -47,7 +49,10 @@ import java.util.function.Function;
  *
  * <pre>
  * GET    /members                 the membership (the leader's view, with each member's match index)
- * POST   /members                 {"id": "n4", "raft": "host:port"}: add as learner (raft defaults to the file's)
+ * POST   /members                 {"id": "n4", "raft": "host:port", "client": ..., "admin": ...}: add as learner
+ *                                 (each address the body omits: the cluster file's, "client" and "admin" optional)
+ * POST   /members/{id}/addresses  {"raft": ..., "client": ..., "admin": ...}: replace a member's addresses (each
+ *                                 one the body omits stays as the log has it; one entry, no quorum change)
  * POST   /members/{id}/promote    make a learner a voter (joint consensus)
  * DELETE /members/{id}            remove a voter or learner
  * POST   /leader/transfer?to=ID   hand leadership to a voter
@@ -128,12 +133,15 @@ public final class MembershipEndpoints {
         if (path.size() == 1 && method.equals("POST")) {
             Map<String, Object> fields = fields(request);
             NodeId id = nodeId(fields.get("id"), "id");
-            InetSocketAddress raft = fields.get("raft") != null
-                    ? raftAddress(fields)
-                    : directory.node(id).map(ClusterConfig.Node::raft).orElseThrow(() -> new BadRequest(400,
-                            "BAD_REQUEST", "no raft address for " + id + ": give \"raft\": \"host:port\" or list "
-                            + id + " in the cluster file " + directory.current().source()));
-            return change(request, target -> target.addLearner(id, raft));
+            NodeAddresses addresses = addresses(id, fields, fileEntry(id));
+            return change(request, target -> target.addLearner(id, addresses));
+        }
+        if (path.size() == 3 && path.get(2).equals("addresses") && method.equals("POST")) {
+            NodeId id = nodeId(path.get(1), "the path's node id");
+            Map<String, Object> fields = fields(request);
+            // What the body omits stays as the log has it: this server's copy of the file may predate the move.
+            return change(request, target -> target.changeAddresses(id,
+                    addresses(id, fields, logged(target.members().member(id)), fileEntry(id))));
         }
         if (path.size() == 3 && path.get(2).equals("promote") && method.equals("POST")) {
             NodeId id = nodeId(path.get(1), "the path's node id");
@@ -145,7 +153,7 @@ public final class MembershipEndpoints {
         }
         throw new BadRequest(path.size() <= 3 ? 405 : 404, "BAD_REQUEST", method + " "
                 + request.uri().getPath() + " is not an endpoint; try GET or POST /members, "
-                + "POST /members/{id}/promote, DELETE /members/{id}");
+                + "POST /members/{id}/addresses, POST /members/{id}/promote, DELETE /members/{id}");
     }
 
     private Answer transfer(Request request) {
@@ -188,10 +196,10 @@ public final class MembershipEndpoints {
     }
 
     private Answer forward(Request request, NodeId leader, boolean mutating) {
-        InetSocketAddress leaderHttp = directory.node(leader).map(ClusterConfig.Node::http).orElse(null);
+        InetSocketAddress leaderHttp = adminAddress(leader).orElse(null);
         if (leaderHttp == null) {
-            return error(503, "NOLEADER", "the leader " + leader + " is not in the cluster file "
-                    + directory.current().source() + ", so its admin address is unknown; nothing was changed", leader);
+            return error(503, "NOLEADER", "the log gives no admin address for the leader " + leader + " and it is "
+                    + "not in the cluster file " + directory.current().source() + "; nothing was changed", leader);
         }
         URI uri = URI.create(scheme + "://" + HostPort.format(leaderHttp) + request.uri().getRawPath()
                 + (request.uri().getRawQuery() == null ? "" : "?" + request.uri().getRawQuery()));
@@ -249,9 +257,13 @@ public final class MembershipEndpoints {
         };
     }
 
+    /** Where {@code member}'s admin port is: the log's address first, then the cluster file's. */
+    private Optional<InetSocketAddress> adminAddress(NodeId member) {
+        return node.adminAddress(member).or(() -> directory.node(member).map(ClusterConfig.Node::http));
+    }
+
     private Answer error(int status, String code, String message, NodeId leader) {
-        InetSocketAddress leaderHttp = leader == null ? null
-                : directory.node(leader).map(ClusterConfig.Node::http).orElse(null);
+        InetSocketAddress leaderHttp = leader == null ? null : adminAddress(leader).orElse(null);
         return new Answer(status, MembershipJson.error(code, message, leader, leaderHttp));
     }
 
@@ -285,9 +297,57 @@ public final class MembershipEndpoints {
         }
     }
 
-    private static InetSocketAddress raftAddress(Map<String, Object> fields) {
+    /** One source of a member's addresses by kind ("raft", "client", "admin"). */
+    private interface AddressSource {
+        Optional<InetSocketAddress> address(String kind);
+    }
+
+    /** The cluster file's entry for {@code id}, as this server read it. */
+    private AddressSource fileEntry(NodeId id) {
+        Optional<ClusterConfig.Node> listed = directory.node(id);
+        return kind -> listed.map(node -> switch (kind) {
+            case "raft" -> node.raft();
+            case "client" -> node.client();
+            default -> node.http();
+        });
+    }
+
+    /** The member as the configuration in force carries it. */
+    private static AddressSource logged(Optional<Membership.Member> member) {
+        return kind -> member.flatMap(m -> switch (kind) {
+            case "raft" -> m.raftAddress();
+            case "client" -> m.clientAddress();
+            default -> m.adminAddress();
+        });
+    }
+
+    /**
+     * The addresses a request gives for {@code id}; each one it omits comes from the first source that has it.
+     * The Raft address is required.
+     */
+    private NodeAddresses addresses(NodeId id, Map<String, Object> fields, AddressSource... sources) {
+        InetSocketAddress raft = address(fields, "raft", sources).orElseThrow(() -> new BadRequest(400,
+                "BAD_REQUEST", "no raft address for " + id + ": give \"raft\": \"host:port\" or list " + id
+                + " in the cluster file " + directory.current().source()));
+        return new NodeAddresses(raft, address(fields, "client", sources).orElse(null),
+                address(fields, "admin", sources).orElse(null));
+    }
+
+    private static Optional<InetSocketAddress> address(Map<String, Object> fields, String kind,
+                                                       AddressSource... sources) {
+        Optional<InetSocketAddress> given = address(fields, kind);
+        for (AddressSource source : sources) {
+            given = given.or(() -> source.address(kind));
+        }
+        return given;
+    }
+
+    private static Optional<InetSocketAddress> address(Map<String, Object> fields, String name) {
+        if (fields.get(name) == null) {
+            return Optional.empty();
+        }
         try {
-            return ConfigLoader.address("request:", fields, "raft");
+            return Optional.of(ConfigLoader.address("request:", fields, name));
         } catch (ConfigException e) {
             throw new BadRequest(400, "BAD_REQUEST", e.getMessage());
         }

@@ -19,8 +19,12 @@ final class MembershipJson {
                           List<String> outgoingVoters, List<String> learners, List<MemberBody> members) {
     }
 
-    /** {@code match} is -1 and {@code recentlyActive} false unless {@code reportedBy} leads. */
-    record MemberBody(String id, String part, long match, boolean recentlyActive, String raft) {
+    /**
+     * {@code match} is -1 and {@code recentlyActive} false unless {@code reportedBy} leads; {@code client} and
+     * {@code admin} as the log gives them (the client address: else as {@code reportedBy} was started with).
+     */
+    record MemberBody(String id, String part, long match, boolean recentlyActive, String raft, String client,
+                      String admin) {
     }
 
     /** An error: a stable code, a message for people and, when known, the leader to ask instead. */
@@ -33,7 +37,9 @@ final class MembershipJson {
                 ids(membership.configuration().outgoingVoters()), ids(membership.configuration().learners()),
                 membership.members().stream().map(member -> new MemberBody(member.id().value(),
                         part(member.part()), member.matchIndex(), member.recentlyActive(),
-                        member.raftAddress().map(HostPort::format).orElse(null))).toList()));
+                        member.raftAddress().map(HostPort::format).orElse(null),
+                        member.clientAddress().map(HostPort::format).orElse(null),
+                        member.adminAddress().map(HostPort::format).orElse(null))).toList()));
     }
 
     static String error(String code, String message, NodeId leader, InetSocketAddress leaderHttp) {

@@ -159,12 +159,14 @@ public final class ClusterBackend implements KvBackend {
                 // A follower serves reads itself, at a read index the leader confirms (thesis §6.4.1).
                 return write ? submitHere(payload) : readHere(payload);
             }
-            java.util.Optional<ClusterConfig.Node> leaderNode = directory.node(leader);
-            if (leaderNode.isEmpty()) { // nothing was sent
-                return CompletableFuture.failedFuture(new NoLeaderException(
-                        "leader " + leader + " is not in the cluster file, so its client address is unknown"));
+            // The log's address first: the cluster file may predate the leader (added later) or its move.
+            java.util.Optional<java.net.InetSocketAddress> leaderClient = node.clientAddress(leader)
+                    .or(() -> directory.node(leader).map(ClusterConfig.Node::client));
+            if (leaderClient.isEmpty()) { // nothing was sent
+                return CompletableFuture.failedFuture(new NoLeaderException("the log gives no client address for "
+                        + "leader " + leader + " and it is not in the cluster file"));
             }
-            return forwarder.forward(leader, leaderNode.get().client(), write, payload);
+            return forwarder.forward(leader, leaderClient.get(), write, payload);
         }
 
         /** An earlier write of the session is not applied yet: this one was refused, so it is safe to retry. */

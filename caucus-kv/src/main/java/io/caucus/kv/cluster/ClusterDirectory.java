@@ -11,11 +11,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The cluster file as the running server knows it: the addresses of every node it may have to reach. A
- * configuration entry in the Raft log names members by id only, so when a member appears that the file did
- * not list at start (a node added later), the file is read again, at most once a second: the operator adds
- * the new node to the file (on every server's copy of it) before adding it to the cluster. Tunables are never
- * reloaded; only addresses. Thread-safe.
+ * The cluster file as the running server knows it: the addresses of the nodes it lists. The log's addresses come
+ * first (every member's are replicated with the configuration: {@code CaucusNode.clientAddress}, {@code
+ * adminAddress}); this is the second source, for a member whose addresses the log lacks (a founder of a cluster
+ * started before the founders' addresses were recorded). When asked for a node the file did not list as read,
+ * it reads the file again, at most once a second. Tunables are never reloaded; only addresses. Thread-safe.
  */
 public final class ClusterDirectory {
 

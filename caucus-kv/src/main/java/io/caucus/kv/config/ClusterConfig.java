@@ -130,6 +130,13 @@ public record ClusterConfig(Path source, List<Node> nodes, Tunables tunables, Cl
         return addresses;
     }
 
+    /** Each node's admin (HTTP) address. */
+    public Map<NodeId, InetSocketAddress> adminAddresses() {
+        Map<NodeId, InetSocketAddress> addresses = new LinkedHashMap<>();
+        nodes.forEach(node -> addresses.put(node.id(), node.http()));
+        return addresses;
+    }
+
     /** Who may use the admin port: the token, client certificates if tls.admin asks for them, the open paths. */
     public AdminGuard adminGuard() {
         boolean byCertificate = tls.admin() != null

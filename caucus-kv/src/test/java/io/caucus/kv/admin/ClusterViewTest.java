@@ -52,7 +52,8 @@ class ClusterViewTest {
             KvMetrics metrics = new KvMetrics();
             metrics.record("SET", "write", 1_000_000, null);
             servers.add(new AdminHttpServer(config.node(node.id()).http(), node::status, metrics, null, null,
-                    () -> null, null, AdminGuard.OPEN, new ClusterView(node::status, metrics, new ClusterDirectory(config), null)));
+                    () -> null, null, AdminGuard.OPEN, new ClusterView(node::status, metrics, node::adminAddress,
+                    new ClusterDirectory(config), null)));
         }
     }
 
@@ -112,5 +113,17 @@ class ClusterViewTest {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri)
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(405);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void asksAMemberAtTheAdminAddressTheLogGivesBeforeTheFilesOne() throws Exception {
+        n2.loggedAdminAddresses.put(NodeId.of("n3"), config.node("n1").http()); // n1's server stands in for n3
+
+        Map<String, Object> cluster = AdminJson.parseObject(get("n2", "/view/cluster").body());
+
+        Map<String, Object> n3 = ((List<Map<String, Object>>) cluster.get("members")).get(2);
+        assertThat(n3).containsEntry("id", "n3").containsEntry("up", true)
+                .containsEntry("admin", HostPort.format(config.node("n1").http()));
     }
 }

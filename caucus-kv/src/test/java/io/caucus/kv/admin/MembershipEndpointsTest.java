@@ -104,15 +104,14 @@ class MembershipEndpointsTest {
     @Test
     void aChangeSentToAFollowerIsForwardedToTheLeaderAndAnswersTheNewMembership() throws Exception {
         answerOn(n1, () -> CompletableFuture.completedFuture(withLearner("n3")));
-        String raft = HostPort.format(config.node("n3").raft());
 
         HttpResponse<String> added = send("n2", "POST", "/members", "{\"id\": \"n3\"}");
 
         assertThat(added.statusCode()).isEqualTo(200);
         assertThat(added.body()).contains("\"learners\":[\"n3\"]").contains("\"part\":\"learner\"")
                 .contains("\"raft\":\"127.0.0.1:7001\"");
-        // The raft address came from the cluster file, and the leader (n1) carried the change out.
-        assertThat(calls).containsExactly("n1: addLearner " + raft.substring(raft.indexOf(':') + 1) + " n3");
+        // The addresses came from the cluster file, and the leader (n1) carried the change out.
+        assertThat(calls).containsExactly("n1: addLearner " + ports("n3") + " n3");
 
         // Each request carries its own body, also when forwarded (no state shared between requests).
         assertThat(send("n2", "POST", "/members", "{\"id\": \"n9\", \"raft\": \"127.0.0.1:7009\"}").statusCode())
@@ -184,12 +183,84 @@ class MembershipEndpointsTest {
         int code = run(out, err, "member", "add", "n3", "--raft", "127.0.0.1:7003", "--http", n2Http);
         assertThat(code).isZero();
         assertThat(out.toString()).contains("leader n1, term 3").containsPattern("n3\\s+learner\\s+4\\s+no");
-        assertThat(calls).containsExactly("n1: addLearner 7003 n3");
+        assertThat(calls).containsExactly("n1: addLearner 7003 " + port(config.node("n3").client()) + " "
+                + port(config.node("n3").http()) + " n3");
 
         answerOn(n1, () -> CompletableFuture.failedFuture(new MembershipException(Reason.CHANGE_IN_PROGRESS, NodeId.of("n3"), "one at a time")));
         code = run(out, err, "leader", "transfer", "--to", "n2", "--http", n2Http);
         assertThat(code).isEqualTo(1);
         assertThat(err.toString()).contains("caucus: CHANGE_IN_PROGRESS (HTTP 409").contains("one at a time");
+    }
+
+    @Test
+    void changeAddressKeepsWhatTheBodyOmitsAsTheLogHasIt() throws Exception {
+        answerOn(n1, () -> CompletableFuture.completedFuture(withLearner("n3")));
+        n1.otherMembers = List.of(new Membership.Member(NodeId.of("n3"), Membership.Part.LEARNER, 4, false,
+                Optional.of(new InetSocketAddress("127.0.0.1", 7003)), Optional.of(new InetSocketAddress("127.0.0.1",
+                6003)), Optional.of(new InetSocketAddress("127.0.0.1", 8003))));
+
+        HttpResponse<String> changed = send("n2", "POST", "/members/n3/addresses", "{\"raft\": \"127.0.0.1:7103\"}");
+
+        assertThat(changed.statusCode()).as(changed.body()).isEqualTo(200);
+        assertThat(calls).containsExactly("n1: changeAddresses 7103 6003 8003 n3");
+        assertError(send("n1", "POST", "/members/n3/addresses", "{\"client\": \"nowhere\"}"), 400, "BAD_REQUEST");
+        answerOn(n1, () -> refused(Reason.UNKNOWN_MEMBER, "n7", "who?"));
+        assertError(send("n1", "POST", "/members/n7/addresses", "{\"raft\": \"127.0.0.1:7107\"}"), 404,
+                "UNKNOWN_MEMBER");
+    }
+
+    @Test
+    void theCliChangesAnAddressWithTheOptionsGivenAndTheRestAsTheLogHasIt() {
+        answerOn(n1, () -> CompletableFuture.completedFuture(withLearner("n3")));
+        n1.otherMembers = List.of(new Membership.Member(NodeId.of("n3"), Membership.Part.LEARNER, 4, false,
+                Optional.empty(), Optional.of(new InetSocketAddress("127.0.0.1", 6003)), Optional.empty()));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = run(out, err, "member", "change-address", "n3", "--raft", "127.0.0.1:7103", "--admin",
+                "127.0.0.1:8103", "--http", HostPort.format(config.node("n2").http()));
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(calls).containsExactly("n1: changeAddresses 7103 6003 8103 n3");
+        assertThat(out.toString()).contains("CLIENT").contains("ADMIN");
+    }
+
+    @Test
+    void aFollowerForwardsToTheLeadersAdminAddressFromTheLogWhenTheFileLacksTheLeader() throws Exception {
+        answerOn(n1, () -> CompletableFuture.completedFuture(withLearner("n3")));
+        n2.leader = NodeId.of("n7"); // added after the file was written: only the log knows where it is
+        assertError(send("n2", "POST", "/members/n3/promote", ""), 503, "NOLEADER");
+        assertThat(calls).isEmpty();
+
+        n2.loggedAdminAddresses.put(NodeId.of("n7"), config.node("n1").http()); // n1's server stands in for n7
+        HttpResponse<String> promoted = send("n2", "POST", "/members/n3/promote", "");
+        assertThat(promoted.statusCode()).as(promoted.body()).isEqualTo(200);
+        assertThat(calls).containsExactly("n1: promote n3");
+    }
+
+    @Test
+    void statusAsksAMemberTheFileLacksAtTheAdminAddressTheLogGives(@org.junit.jupiter.api.io.TempDir Path directory)
+            throws Exception {
+        Path file = directory.resolve("cluster.yaml");
+        ClusterConfig.Node only = config.node("n1");
+        java.nio.file.Files.writeString(file, "nodes:\n  - {id: n1, raft: " + HostPort.format(only.raft())
+                + ", client: " + HostPort.format(only.client()) + ", http: " + HostPort.format(only.http()) + "}\n");
+        n1.otherMembers = List.of(new Membership.Member(NodeId.of("n4"), Membership.Part.LEARNER, -1, false,
+                Optional.empty(), Optional.of(new InetSocketAddress("127.0.0.1", 6004)),
+                Optional.of(config.node("n2").http()))); // n2's server stands in for n4
+
+        StringWriter out = new StringWriter();
+        run(out, new StringWriter(), "status", "--config", file.toString());
+
+        assertThat(out.toString()).containsPattern("n4\\s+follower\\s").contains("127.0.0.1:6004");
+    }
+
+    private static String port(InetSocketAddress address) {
+        return Integer.toString(address.getPort());
+    }
+
+    /** The Raft, client and admin ports of {@code node}'s entry in the file, as FakeNode records a change. */
+    private String ports(String node) {
+        ClusterConfig.Node listed = config.node(node);
+        return port(listed.raft()) + " " + port(listed.client()) + " " + port(listed.http());
     }
 
     private static CompletableFuture<Membership> refused(Reason reason, String node, String message) {

@@ -162,4 +162,19 @@ class ClusterBackendTest {
                 .hasMessageContaining("n2");
         assertThat(node.reads).as("served here once, then only forwarded").isEqualTo(1);
     }
+
+    @Test
+    void aFollowerForwardsToTheClientAddressTheLogGivesBeforeTheFilesOne() {
+        ClusterBackend follower = followerOfUnreachableN2();
+        node.loggedClientAddresses.put(NodeId.of("n2"), new java.net.InetSocketAddress("127.0.0.1", 8));
+        assertThatThrownBy(() -> follower.submit(increment(1, 1)).join()).hasCauseInstanceOf(NoLeaderException.class)
+                .hasMessageContaining("127.0.0.1:8");
+
+        // A leader the file does not list at all (added later) is still reached, at the log's address.
+        node.leader = NodeId.of("n7");
+        node.loggedClientAddresses.put(NodeId.of("n7"), new java.net.InetSocketAddress("127.0.0.1", 9));
+        assertThatThrownBy(() -> follower.submit(increment(1, 1)).join()).hasCauseInstanceOf(NoLeaderException.class)
+                .hasMessageContaining("leader n7 at").hasMessageContaining("127.0.0.1:9");
+        assertThat(node.submits).isZero();
+    }
 }

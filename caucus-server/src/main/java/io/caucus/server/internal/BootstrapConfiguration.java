@@ -1,6 +1,7 @@
 package io.caucus.server.internal;
 
 import io.caucus.core.ClusterConfiguration;
+import io.caucus.core.MemberAddresses;
 import io.caucus.core.NodeId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,7 +12,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +33,7 @@ public final class BootstrapConfiguration {
     static final String FILE_NAME = "bootstrap-configuration";
     private static final String HEADER = "# Caucus: the configuration this node's log starts from. Written once;"
             + " do not edit.";
+    private static final String ADDRESS_PREFIX = "address.";
     private static final Logger LOG = LoggerFactory.getLogger(BootstrapConfiguration.class);
 
     private BootstrapConfiguration() {
@@ -46,9 +50,13 @@ public final class BootstrapConfiguration {
         try {
             if (Files.exists(file)) {
                 ClusterConfiguration recorded = parse(file, Files.readAllLines(file, StandardCharsets.UTF_8));
-                if (!recorded.equals(proposed)) {
+                if (!recorded.voters().equals(proposed.voters()) || !recorded.learners().equals(proposed.learners())) {
                     LOG.info("{}: the log starts from the recorded configuration {}; the addresses given now would "
                             + "make {} (ignored: later changes are in the log)", directory, recorded, proposed);
+                } else if (!recorded.addresses().equals(proposed.addresses())) {
+                    LOG.info("{}: the members' addresses given now differ from the recorded ones {}; the recorded "
+                            + "and the log's are used (change a member's with changeAddresses, caucus member "
+                            + "change-address)", directory, recorded.addresses());
                 }
                 return recorded;
             }
@@ -61,12 +69,15 @@ public final class BootstrapConfiguration {
     }
 
     private static void write(Path directory, Path file, ClusterConfiguration configuration) throws IOException {
-        String text = HEADER + "\nvoters=" + join(configuration.voters()) + "\nlearners="
-                + join(configuration.learners()) + "\n";
+        StringBuilder text = new StringBuilder(HEADER).append("\nvoters=").append(join(configuration.voters()))
+                .append("\nlearners=").append(join(configuration.learners())).append('\n');
+        configuration.addresses().forEach((node, kinds) -> kinds.byKind().forEach((kind, address) ->
+                text.append(ADDRESS_PREFIX).append(kind).append('.').append(node.value()).append('=')
+                        .append(address).append('\n')));
         Path temporary = directory.resolve(FILE_NAME + ".tmp");
         try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            channel.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+            channel.write(java.nio.ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8)));
             channel.force(true);
         }
         Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
@@ -80,6 +91,7 @@ public final class BootstrapConfiguration {
     static ClusterConfiguration parse(Path file, List<String> lines) {
         Set<NodeId> voters = null;
         Set<NodeId> learners = null;
+        Map<NodeId, Map<String, String>> addresses = new TreeMap<>();
         for (String line : lines) {
             if (line.isBlank() || line.startsWith("#")) {
                 continue;
@@ -88,6 +100,8 @@ public final class BootstrapConfiguration {
                 voters = ids(file, line.substring("voters=".length()));
             } else if (line.startsWith("learners=")) {
                 learners = ids(file, line.substring("learners=".length()));
+            } else if (line.startsWith(ADDRESS_PREFIX) && line.indexOf('=') > 0) {
+                address(file, line, addresses);
             } else {
                 throw new IllegalStateException(file + " is damaged: unexpected line '" + line + "'");
             }
@@ -97,7 +111,28 @@ public final class BootstrapConfiguration {
                     + "'learners=' line");
         }
         try {
-            return new ClusterConfiguration(voters, Set.of(), learners);
+            ClusterConfiguration configuration = new ClusterConfiguration(voters, Set.of(), learners);
+            for (Map.Entry<NodeId, Map<String, String>> member : addresses.entrySet()) {
+                configuration = configuration.withAddresses(member.getKey(), new MemberAddresses(member.getValue()));
+            }
+            return configuration;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(file + " is damaged: " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads {@code address.<kind>.<id>=<address>} into {@code addresses}. */
+    private static void address(Path file, String line, Map<NodeId, Map<String, String>> addresses) {
+        int equals = line.indexOf('=');
+        String key = line.substring(ADDRESS_PREFIX.length(), equals);
+        int dot = key.indexOf('.');
+        if (dot <= 0 || dot == key.length() - 1) {
+            throw new IllegalStateException(file + " is damaged: expected address.<kind>.<id>=<address>, got '"
+                    + line + "'");
+        }
+        try {
+            addresses.computeIfAbsent(NodeId.of(key.substring(dot + 1)), id -> new TreeMap<>())
+                    .put(key.substring(0, dot), line.substring(equals + 1));
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException(file + " is damaged: " + e.getMessage(), e);
         }

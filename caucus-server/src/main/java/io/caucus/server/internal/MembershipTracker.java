@@ -93,7 +93,10 @@ final class MembershipTracker {
 
     // ---------------------------------------------------------------- requests (node thread)
 
-    /** Proposes {@code change}; {@code address} (may be null) is where a node being added listens. */
+    /**
+     * Proposes {@code change}; {@code address} (may be null) is where a node being added listens. A change of
+     * addresses needs none: the directory learns the new ones when its entry is appended (§6), like every member.
+     */
     void propose(ConfigurationChange change, InetSocketAddress address, CompletableFuture<Membership> future,
                  long deadlineNanos) {
         if (future.isDone()) {
@@ -130,7 +133,7 @@ final class MembershipTracker {
         ClusterConfiguration configuration = raft.configuration();
         return change instanceof ConfigurationChange.PromoteLearner promote && raft.role() == Role.LEADER
                 && configuration.learners().contains(promote.node())
-                && !configuration.addresses().containsKey(promote.node());
+                && configuration.raftAddress(promote.node()).isEmpty();
     }
 
     void transfer(NodeId target, CompletableFuture<Membership> future, long deadlineNanos) {
@@ -333,6 +336,8 @@ final class MembershipTracker {
             case ConfigurationChange.AddLearner add -> "add " + add.node() + " as a learner";
             case ConfigurationChange.PromoteLearner promote -> "promote " + promote.node() + " to voter";
             case ConfigurationChange.RemoveMember remove -> "remove " + remove.node();
+            case ConfigurationChange.ChangeAddresses move -> "change the addresses of " + move.node() + " to "
+                    + move.addresses();
         };
     }
 

@@ -48,6 +48,7 @@ final class Memberships {
             match = follower.matchIndex();
             active = follower.recentlyActive();
         }
-        return new Membership.Member(id, part, match, active, directory.knownAddress(id));
+        return new Membership.Member(id, part, match, active, directory.knownAddress(id),
+                directory.clientAddress(id), directory.adminAddress(id));
     }
 }

@@ -132,13 +132,14 @@ final class NodeLoop {
     NodeLoop(RaftNode raft, LogStore store, Consumer<RaftMessage> sender, Applier applier,
              Completions completions,
              PendingRequests pending, Lifecycle lifecycle, Consumer<Throwable> onFatal, NodeSettings settings,
-             Inbox inbox, MembershipTracker membership, NodeExecutor executor, RuntimeClock clock) {
+             Inbox inbox, MembershipTracker membership, NodeExecutor executor, RuntimeClock clock,
+             Outcomes outcomes) {
         this.raft = raft;
         this.store = store;
         this.sender = sender;
         this.applier = applier;
         this.completions = completions;
-        this.outcomes = new Outcomes(settings.clientAddresses());
+        this.outcomes = outcomes;
         this.pending = pending;
         this.lifecycle = lifecycle;
         this.onFatal = onFatal;

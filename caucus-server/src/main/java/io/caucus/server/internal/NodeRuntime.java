@@ -12,6 +12,7 @@ import io.caucus.core.message.RaftMessage;
 import io.caucus.server.CaucusException;
 import io.caucus.server.CaucusNode;
 import io.caucus.server.Membership;
+import io.caucus.server.NodeAddresses;
 import io.caucus.server.RuntimeMetrics;
 import io.caucus.server.OutcomeUnknownException;
 import io.caucus.server.OverloadedException;
@@ -83,7 +84,8 @@ public final class NodeRuntime implements CaucusNode {
         this.store = store;
         this.pending = new PendingRequests(settings.maxPendingRequests());
         this.inbox = new Inbox(settings.inboxCapacity());
-        this.directory = new PeerDirectory(settings.peers(), resolver);
+        this.directory = new PeerDirectory(settings.peers(), settings.clientAddresses(), resolver);
+        Outcomes outcomes = new Outcomes(directory::clientAddress);
         NodeId id = settings.id();
         // Restart from the latest snapshot, then the log tail (§7): the core starts with applied = its index.
         long restoredIndex = restoreFromSnapshot(settings, store);
@@ -112,7 +114,7 @@ public final class NodeRuntime implements CaucusNode {
         RandomGenerator stagger = snapshots == null ? new SplittableRandom(0)
                 : new SplittableRandom(environment.random().nextLong());
         this.applier = new Applier(id, settings.stateMachine(), pending, () -> status().leader(),
-                new Outcomes(settings.clientAddresses()), wake, this::fail, restoredIndex, snapshotTaker,
+                outcomes, wake, this::fail, restoredIndex, snapshotTaker,
                 settings.snapshotOptions(), applyWorker, stagger);
         applierRef[0] = applier;
         this.outgoingSnapshots = snapshots == null ? null : new OutgoingSnapshots(id, snapshots,
@@ -125,10 +127,11 @@ public final class NodeRuntime implements CaucusNode {
                 snapshotWorkers.get(2), executor, environment.clock());
         this.completions = new Completions(environment.workers().start("caucus-complete-" + id));
         this.membership = new MembershipTracker(raft, directory, new TransportPeers(id, directory, links(network)),
-                completions, new Outcomes(settings.clientAddresses()), transferWindowNanos(settings),
+                completions, outcomes, transferWindowNanos(settings),
                 settings.raftOptions().maxLearnerLagEntries(), environment.clock());
         this.loop = new NodeLoop(raft, store, this::send, applier, completions, pending, lifecycle,
-                this::fail, settings, inbox, membership, executor, environment.clock());
+                this::fail, settings, inbox, membership, executor, environment.clock(),
+                outcomes);
         inbox.onInput(loop::wake);
         loop.servesFollowerReads(network::servesFollowerReads);
         if (outgoingSnapshots != null) {
@@ -351,11 +354,20 @@ public final class NodeRuntime implements CaucusNode {
     }
 
     @Override
-    public CompletableFuture<Membership> addLearner(NodeId node, InetSocketAddress raftAddress) {
+    public CompletableFuture<Membership> addLearner(NodeId node, NodeAddresses addresses) {
         Objects.requireNonNull(node, "node");
-        Objects.requireNonNull(raftAddress, "raftAddress of " + node);
+        Objects.requireNonNull(addresses, "addresses of " + node);
         return onNodeThread((future, deadline) -> membership.propose(
-                new ConfigurationChange.AddLearner(node, PeerAddresses.format(raftAddress)), raftAddress, future,
+                new ConfigurationChange.AddLearner(node, PeerAddresses.inLog(addresses)), addresses.raft(), future,
+                deadline));
+    }
+
+    @Override
+    public CompletableFuture<Membership> changeAddresses(NodeId node, NodeAddresses addresses) {
+        Objects.requireNonNull(node, "node");
+        Objects.requireNonNull(addresses, "addresses of " + node);
+        return onNodeThread((future, deadline) -> membership.propose(
+                new ConfigurationChange.ChangeAddresses(node, PeerAddresses.inLog(addresses)), null, future,
                 deadline));
     }
 
@@ -510,7 +522,12 @@ public final class NodeRuntime implements CaucusNode {
 
     @Override
     public Optional<InetSocketAddress> clientAddress(NodeId node) {
-        return Optional.ofNullable(settings.clientAddresses().get(node));
+        return directory.clientAddress(node);
+    }
+
+    @Override
+    public Optional<InetSocketAddress> adminAddress(NodeId node) {
+        return directory.adminAddress(node);
     }
 
     @Override

@@ -1,14 +1,27 @@
 package io.caucus.server.internal;
 
+import io.caucus.core.MemberAddresses;
+import io.caucus.server.NodeAddresses;
 import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * The text form of a Raft address as a configuration entry carries it: {@code host:port}, an IPv6 literal in
+ * The text form of an address as a configuration entry carries it: {@code host:port}, an IPv6 literal in
  * brackets. The host is kept as given (a name stays a name), so each member resolves it when it dials.
  */
-final class PeerAddresses {
+public final class PeerAddresses {
 
     private PeerAddresses() {
+    }
+
+    /** The addresses as a configuration entry carries them: each given kind as text. */
+    public static MemberAddresses inLog(NodeAddresses addresses) {
+        Map<String, String> byKind = new TreeMap<>();
+        byKind.put(MemberAddresses.RAFT, format(addresses.raft()));
+        addresses.clientAddress().ifPresent(client -> byKind.put(MemberAddresses.CLIENT, format(client)));
+        addresses.adminAddress().ifPresent(admin -> byKind.put(MemberAddresses.ADMIN, format(admin)));
+        return new MemberAddresses(byKind);
     }
 
     static String format(InetSocketAddress address) {

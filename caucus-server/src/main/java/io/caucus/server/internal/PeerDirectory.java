@@ -1,7 +1,9 @@
 package io.caucus.server.internal;
 
+import io.caucus.core.MemberAddresses;
 import io.caucus.core.NodeId;
 import java.net.InetSocketAddress;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -11,12 +13,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where each node's Raft traffic goes. Raft paper §6 leaves addresses to the implementation; here a member
- * added with {@code addLearner(id, address)} has its address written into the configuration entry, so every
- * member learns it from the log ({@link #learn}), and the log's address wins over any other. A member the
- * log gives no address for (the founders, named in every node's start-up list) is found among the
- * addresses this node was started with, then through the embedder's resolver (caucus-kv re-reads its
- * cluster file). Thread-safe.
+ * Where each node is reached: its Raft address, where this node's Raft traffic goes, and its client and admin
+ * addresses, which redirects and operators' tools hand out. Raft paper §6 leaves addresses to the
+ * implementation; here the bootstrap configuration, {@code addLearner} and {@code changeAddresses} write a
+ * member's addresses into the configuration, so every member learns them from the log ({@link #learn}), and the
+ * log's address wins over any other. A member the log gives no Raft address for (a founder of a data directory
+ * recorded before addresses were) is found among the addresses this node was started with, then through the
+ * embedder's resolver (caucus-kv re-reads its cluster file); a client address, among the start-up ones.
+ * Thread-safe: the node thread learns, any thread asks.
  */
 public final class PeerDirectory {
 
@@ -27,11 +31,33 @@ public final class PeerDirectory {
 
     private final Map<NodeId, InetSocketAddress> known = new ConcurrentHashMap<>();
     private final Function<NodeId, Optional<InetSocketAddress>> resolver;
+    private final Map<NodeId, InetSocketAddress> startClientAddresses;
+    /** Client and admin addresses as the configuration in force gives them; replaced whole at each change. */
+    private volatile Map<NodeId, InetSocketAddress> loggedClientAddresses = Map.of();
+    private volatile Map<NodeId, InetSocketAddress> loggedAdminAddresses = Map.of();
 
     public PeerDirectory(Map<NodeId, InetSocketAddress> startAddresses,
                          Function<NodeId, Optional<InetSocketAddress>> resolver) {
+        this(startAddresses, Map.of(), resolver);
+    }
+
+    public PeerDirectory(Map<NodeId, InetSocketAddress> startAddresses,
+                         Map<NodeId, InetSocketAddress> startClientAddresses,
+                         Function<NodeId, Optional<InetSocketAddress>> resolver) {
         known.putAll(startAddresses);
+        this.startClientAddresses = Map.copyOf(startClientAddresses);
         this.resolver = Objects.requireNonNull(resolver, "resolver");
+    }
+
+    /** Where clients reach {@code node}: the log's address, else the one this node was started with. */
+    public Optional<InetSocketAddress> clientAddress(NodeId node) {
+        InetSocketAddress logged = loggedClientAddresses.get(node);
+        return Optional.ofNullable(logged != null ? logged : startClientAddresses.get(node));
+    }
+
+    /** Where operators reach {@code node} (its admin port), as the log gives it. */
+    public Optional<InetSocketAddress> adminAddress(NodeId node) {
+        return Optional.ofNullable(loggedAdminAddresses.get(node));
     }
 
     /** The address of {@code node}: a known one, else whatever the resolver finds now (then remembered). */
@@ -58,24 +84,36 @@ public final class PeerDirectory {
     }
 
     /**
-     * Takes the addresses a configuration entry carries (member id to {@code host:port}); an address that
-     * cannot be read is skipped with a warning, and the node is found as if the log gave none.
+     * Takes the addresses the configuration in force carries; an address that cannot be read is skipped with a
+     * warning, and the node is found as if the log gave none.
      */
-    public void learn(Map<NodeId, String> addresses) {
-        addresses.forEach((node, text) -> {
-            InetSocketAddress address;
-            try {
-                address = PeerAddresses.parse(text);
-            } catch (IllegalArgumentException e) {
-                LOG.warn("ignoring the address the log gives for {}: {}", node, e.getMessage());
-                return;
-            }
-            InetSocketAddress before = known.get(node);
-            if (before == null || !PeerAddresses.same(before, address)) {
-                known.put(node, address);
-                LOG.info("{} is at {}, as the configuration in the log says", node, text);
-            }
+    public void learn(Map<NodeId, MemberAddresses> addresses) {
+        Map<NodeId, InetSocketAddress> clients = new HashMap<>();
+        Map<NodeId, InetSocketAddress> admins = new HashMap<>();
+        addresses.forEach((node, kinds) -> {
+            kinds.raft().flatMap(text -> readable(node, MemberAddresses.RAFT, text)).ifPresent(address -> {
+                InetSocketAddress before = known.get(node);
+                if (before == null || !PeerAddresses.same(before, address)) {
+                    known.put(node, address);
+                    LOG.info("{} is at {}, as the configuration in the log says", node, PeerAddresses.format(address));
+                }
+            });
+            kinds.address(MemberAddresses.CLIENT).flatMap(text -> readable(node, MemberAddresses.CLIENT, text))
+                    .ifPresent(address -> clients.put(node, address));
+            kinds.address(MemberAddresses.ADMIN).flatMap(text -> readable(node, MemberAddresses.ADMIN, text))
+                    .ifPresent(address -> admins.put(node, address));
         });
+        loggedClientAddresses = Map.copyOf(clients);
+        loggedAdminAddresses = Map.copyOf(admins);
+    }
+
+    private static Optional<InetSocketAddress> readable(NodeId node, String kind, String text) {
+        try {
+            return Optional.of(PeerAddresses.parse(text));
+        } catch (IllegalArgumentException e) {
+            LOG.warn("ignoring the {} address the log gives for {}: {}", kind, node, e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /** Records (or moves) a node's address, as given by the operator with a change. */

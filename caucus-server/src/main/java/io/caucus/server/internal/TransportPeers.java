@@ -44,10 +44,15 @@ final class TransportPeers {
     private final Map<NodeId, InetSocketAddress> dialled = new HashMap<>();
     private long nextResolveNanos;
 
+    /** {@code links} already dials its peers at the addresses {@code directory} holds for them now. */
     TransportPeers(NodeId self, PeerDirectory directory, Links links) {
         this.self = self;
         this.directory = directory;
         this.links = links;
+        // The start-up peers: remembered, so that a configuration moving one of them is seen as a move.
+        for (NodeId peer : links.peers()) {
+            directory.knownAddress(peer).ifPresent(address -> dialled.put(peer, address));
+        }
     }
 
     /** Brings the peers in line with {@code configuration} and {@code leader}; cheap when neither changed. */

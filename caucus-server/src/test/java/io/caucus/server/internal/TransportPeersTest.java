@@ -3,6 +3,7 @@ package io.caucus.server.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.caucus.core.ClusterConfiguration;
+import io.caucus.core.MemberAddresses;
 import io.caucus.core.NodeId;
 import java.net.InetSocketAddress;
 import java.util.Map;
@@ -101,7 +102,8 @@ class TransportPeersTest {
         assertThat(links.peers.get(N4)).isEqualTo(address(4));
 
         ClusterConfiguration moved = new ClusterConfiguration(Set.of(N1, N2), Set.of(), Set.of(N4, N3))
-                .withAddress(N4, "elsewhere:44").withAddress(N3, "[::1]:33");
+                .withAddresses(N4, MemberAddresses.ofRaft("elsewhere:44"))
+                .withAddresses(N3, MemberAddresses.ofRaft("[::1]:33"));
         directory.learn(moved.addresses());
         peers.follow(moved, N1, 0);
         assertThat(links.peers.get(N4).getHostString()).isEqualTo("elsewhere");
@@ -109,7 +111,24 @@ class TransportPeersTest {
         assertThat(links.peers.get(N3).getHostString()).isEqualTo("::1");
         assertThat(peers.unresolved()).isEmpty();
 
-        directory.learn(Map.of(N2, "no port here"));
+        directory.learn(Map.of(N2, MemberAddresses.ofRaft("no port here")));
         assertThat(directory.knownAddress(N2)).as("an unreadable address is skipped").contains(address(2));
+    }
+
+    @Test
+    void aPeerLinkedAtStartUpIsLinkedAgainWhenTheLogMovesIt() {
+        FakeLinks links = new FakeLinks();
+        links.addPeer(N2, address(2)); // as the transport opens with the start-up peers
+        PeerDirectory directory = new PeerDirectory(Map.of(N1, address(1), N2, address(2)),
+                PeerDirectory.NO_RESOLVER);
+        TransportPeers peers = new TransportPeers(N1, directory, links);
+        ClusterConfiguration start = ClusterConfiguration.ofVoters("n1", "n2");
+        peers.follow(start, N1, 0);
+        assertThat(links.peers.get(N2)).isEqualTo(address(2));
+
+        ClusterConfiguration moved = start.withAddresses(N2, MemberAddresses.ofRaft("node:22"));
+        directory.learn(moved.addresses());
+        peers.follow(moved, N1, 0);
+        assertThat(links.peers.get(N2).getPort()).isEqualTo(22);
     }
 }

@@ -5,6 +5,7 @@ import io.caucus.core.ConfigurationCodec;
 import io.caucus.core.EntryType;
 import io.caucus.core.HardState;
 import io.caucus.core.LogEntry;
+import io.caucus.core.MemberAddresses;
 import io.caucus.core.NodeId;
 import io.caucus.server.internal.BootstrapConfiguration;
 import io.caucus.storage.DurableLog;
@@ -36,6 +37,8 @@ public final class ForcedRecovery {
     public record Outcome(long configurationIndex, long term, long previouslyCommitted, long lastIndexBefore) {
     }
 
+    private static final long READ_BATCH_BYTES = 4L << 20;
+
     private ForcedRecovery() {
     }
 
@@ -50,13 +53,14 @@ public final class ForcedRecovery {
             throw new IllegalStateException(dataDirectory + " holds no node data (no wal directory): nothing to "
                     + "recover from");
         }
-        ClusterConfiguration single = ClusterConfiguration.ofVoters(Set.of(self));
-        ClusterConfiguration bootstrap = BootstrapConfiguration.loadOrRecord(dataDirectory, single);
+        ClusterConfiguration bootstrap = BootstrapConfiguration.loadOrRecord(dataDirectory,
+                ClusterConfiguration.ofVoters(Set.of(self)));
         DurableLog.Opened opened = DurableLog.open(RealDisk.INSTANCE, dataDirectory, StorageOptions.DEFAULTS,
                 bootstrap);
         try (DurableLog log = opened.log()) {
             HardState before = opened.hardState();
             long lastIndex = log.lastIndex();
+            ClusterConfiguration single = singleVoter(self, latestConfiguration(log));
             // A term no old member has used: nothing it sent can be taken for this new history's.
             long term = Math.max(before.term(), log.term(lastIndex)) + 1;
             long index = lastIndex + 1;
@@ -65,5 +69,31 @@ public final class ForcedRecovery {
             log.sync();
             return new Outcome(index, term, before.commitIndex(), lastIndex);
         }
+    }
+
+    /**
+     * The survivor alone, keeping the addresses the old configuration recorded for it, so that members added later
+     * learn from the log where to dial it (thesis §4.1: the log, not a file, says who the members are).
+     */
+    private static ClusterConfiguration singleVoter(NodeId self, ClusterConfiguration old) {
+        ClusterConfiguration single = ClusterConfiguration.ofVoters(Set.of(self));
+        MemberAddresses addresses = old.addresses().get(self);
+        return addresses == null ? single : single.withAddresses(self, addresses);
+    }
+
+    /** The configuration the node would use: its log's last configuration entry, else its snapshot's. */
+    private static ClusterConfiguration latestConfiguration(DurableLog log) {
+        ClusterConfiguration latest = log.snapshot().configuration();
+        long next = log.snapshot().lastIncludedIndex() + 1;
+        while (next <= log.lastIndex()) {
+            List<LogEntry> batch = log.entries(next, log.lastIndex() + 1, READ_BATCH_BYTES);
+            for (LogEntry entry : batch) {
+                if (entry.type() == EntryType.CONFIGURATION) {
+                    latest = ConfigurationCodec.decode(entry.payload());
+                }
+            }
+            next += batch.size();
+        }
+        return latest;
     }
 }

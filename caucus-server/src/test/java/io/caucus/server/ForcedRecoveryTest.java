@@ -60,6 +60,10 @@ class ForcedRecoveryTest {
         try (CaucusNode survivor = start(alone, NodeId.of("n1"))) {
             await("n1 leading alone").atMost(DEADLINE).until(() -> survivor.status().role() == Role.LEADER);
             assertThat(survivor.status().configuration().voters()).isEqualTo(Set.of(NodeId.of("n1")));
+            assertThat(survivor.status().configuration().raftAddress(NodeId.of("n1")))
+                    .as("the survivor's address, kept from the old configuration for members added later")
+                    .hasValueSatisfying(address -> assertThat(address)
+                            .endsWith(":" + peers.get(NodeId.of("n1")).getPort()));
             assertThat(survivor.status().term()).isGreaterThan(outcome.term() - 1);
             assertThat(new String(survivor.read(new byte[0]).get(DEADLINE.toSeconds(), TimeUnit.SECONDS), UTF_8))
                     .isEqualTo("42");

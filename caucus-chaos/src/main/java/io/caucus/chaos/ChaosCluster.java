@@ -3,7 +3,7 @@ package io.caucus.chaos;
 import io.caucus.kv.admin.AdminJson;
 import io.caucus.kv.cli.ChildProcesses;
 import io.caucus.kv.cli.DemoCertificates;
-import io.caucus.kv.config.HostPort;
+import io.caucus.server.HostPort;
 import io.caucus.transport.tls.TlsContexts;
 import io.caucus.transport.tls.TlsFiles;
 import io.caucus.transport.tls.TlsMaterial;

@@ -10,7 +10,7 @@ import io.caucus.kv.cluster.ClusterDirectory;
 import io.caucus.kv.cluster.KvBackend;
 import io.caucus.kv.cluster.LeaderForwarder;
 import io.caucus.kv.config.ClusterConfig;
-import io.caucus.kv.config.HostPort;
+import io.caucus.server.HostPort;
 import io.caucus.kv.config.ClientLimits;
 import io.caucus.kv.config.NodeTls;
 import io.caucus.kv.protocol.Acl;

@@ -131,7 +131,7 @@ public final class ProcessCluster implements AutoCloseable {
 
     /** The node's admin port as host:port, e.g. for a browser. */
     String adminAddress(String id) {
-        return io.caucus.kv.config.HostPort.format(config.node(id).http());
+        return io.caucus.server.HostPort.format(config.node(id).http());
     }
 
     Optional<Map<String, Object>> status(String id) {

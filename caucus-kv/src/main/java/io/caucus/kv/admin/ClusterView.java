@@ -7,7 +7,7 @@ import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
 import io.caucus.kv.cluster.ClusterDirectory;
 import io.caucus.kv.config.ClusterConfig;
-import io.caucus.kv.config.HostPort;
+import io.caucus.server.HostPort;
 import io.caucus.kv.protocol.KvMetrics;
 import io.caucus.server.DurationHistogram;
 import io.caucus.server.RuntimeMetrics;

@@ -7,7 +7,7 @@ import io.caucus.kv.cluster.ClusterDirectory;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ConfigException;
 import io.caucus.kv.config.ConfigLoader;
-import io.caucus.kv.config.HostPort;
+import io.caucus.server.HostPort;
 import io.caucus.server.CaucusException;
 import io.caucus.server.CaucusNode;
 import io.caucus.server.Membership;

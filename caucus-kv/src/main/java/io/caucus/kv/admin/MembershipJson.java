@@ -1,7 +1,7 @@
 package io.caucus.kv.admin;
 
 import io.caucus.core.NodeId;
-import io.caucus.kv.config.HostPort;
+import io.caucus.server.HostPort;
 import io.caucus.server.Membership;
 import java.net.InetSocketAddress;
 import java.util.Collection;

@@ -1,6 +1,6 @@
 package io.caucus.kv.admin;
 
-import io.caucus.kv.config.HostPort;
+import io.caucus.server.HostPort;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

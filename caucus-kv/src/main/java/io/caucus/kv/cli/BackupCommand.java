@@ -1,7 +1,7 @@
 package io.caucus.kv.cli;
 
 import io.caucus.kv.admin.AdminJson;
-import io.caucus.kv.config.HostPort;
+import io.caucus.server.HostPort;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;

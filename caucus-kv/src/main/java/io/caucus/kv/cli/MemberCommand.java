@@ -4,7 +4,7 @@ import io.caucus.core.NodeId;
 import io.caucus.kv.admin.AdminClient;
 import io.caucus.kv.admin.AdminJson;
 import io.caucus.kv.config.ClusterConfig;
-import io.caucus.kv.config.HostPort;
+import io.caucus.server.HostPort;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;

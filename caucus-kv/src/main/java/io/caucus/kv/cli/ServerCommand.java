@@ -3,7 +3,7 @@ package io.caucus.kv.cli;
 import io.caucus.kv.KvServer;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ConfigLoader;
-import io.caucus.kv.config.HostPort;
+import io.caucus.server.HostPort;
 import io.netty.util.ResourceLeakDetector;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;

@@ -3,7 +3,7 @@ package io.caucus.kv.cli;
 import io.caucus.kv.admin.StatusClient;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ConfigLoader;
-import io.caucus.kv.config.HostPort;
+import io.caucus.server.HostPort;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;

@@ -1,6 +1,7 @@
 package io.caucus.kv.config;
 
 import io.caucus.core.NodeId;
+import io.caucus.server.HostPort;
 import io.caucus.transport.tls.TlsFiles;
 import java.io.IOException;
 import java.math.BigInteger;

@@ -3,7 +3,7 @@ package io.caucus.kv.protocol;
 import io.caucus.kv.command.ErrorCodes;
 import io.caucus.kv.cluster.ForwardingRefusedException;
 import io.caucus.kv.command.Reply;
-import io.caucus.kv.config.HostPort;
+import io.caucus.server.HostPort;
 import io.caucus.server.CaucusException;
 import io.caucus.server.MembershipException;
 import io.caucus.server.NoLeaderException;

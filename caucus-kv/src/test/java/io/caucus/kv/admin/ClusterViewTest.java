@@ -7,7 +7,7 @@ import io.caucus.kv.FakeNode;
 import io.caucus.kv.cluster.ClusterDirectory;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ConfigLoader;
-import io.caucus.kv.config.HostPort;
+import io.caucus.server.HostPort;
 import io.caucus.kv.protocol.KvMetrics;
 import java.io.IOException;
 import java.net.InetSocketAddress;

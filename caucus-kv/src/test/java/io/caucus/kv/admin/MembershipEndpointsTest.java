@@ -9,7 +9,7 @@ import io.caucus.kv.cli.Main;
 import io.caucus.kv.cluster.ClusterDirectory;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ConfigLoader;
-import io.caucus.kv.config.HostPort;
+import io.caucus.server.HostPort;
 import io.caucus.kv.protocol.KvMetrics;
 import io.caucus.server.Membership;
 import io.caucus.server.MembershipException;

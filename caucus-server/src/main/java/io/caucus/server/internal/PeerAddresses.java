@@ -1,6 +1,7 @@
 package io.caucus.server.internal;
 
 import io.caucus.core.MemberAddresses;
+import io.caucus.server.HostPort;
 import io.caucus.server.NodeAddresses;
 import java.net.InetSocketAddress;
 import java.util.Map;
@@ -18,41 +19,10 @@ public final class PeerAddresses {
     /** The addresses as a configuration entry carries them: each given kind as text. */
     public static MemberAddresses inLog(NodeAddresses addresses) {
         Map<String, String> byKind = new TreeMap<>();
-        byKind.put(MemberAddresses.RAFT, format(addresses.raft()));
-        addresses.clientAddress().ifPresent(client -> byKind.put(MemberAddresses.CLIENT, format(client)));
-        addresses.adminAddress().ifPresent(admin -> byKind.put(MemberAddresses.ADMIN, format(admin)));
+        byKind.put(MemberAddresses.RAFT, HostPort.format(addresses.raft()));
+        addresses.clientAddress().ifPresent(client -> byKind.put(MemberAddresses.CLIENT, HostPort.format(client)));
+        addresses.adminAddress().ifPresent(admin -> byKind.put(MemberAddresses.ADMIN, HostPort.format(admin)));
         return new MemberAddresses(byKind);
-    }
-
-    static String format(InetSocketAddress address) {
-        String host = address.getHostString();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
-    }
-
-    /**
-     * The unresolved address {@code text} names.
-     *
-     * @throws IllegalArgumentException if {@code text} is not {@code host:port} with a port of 1-65535
-     */
-    static InetSocketAddress parse(String text) {
-        int colon = text.lastIndexOf(':');
-        if (colon <= 0 || colon == text.length() - 1) {
-            throw new IllegalArgumentException("expected host:port, got '" + text + "'");
-        }
-        String host = text.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        int port;
-        try {
-            port = Integer.parseInt(text.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("port is not a number in '" + text + "'");
-        }
-        if (port < 1 || port > 65535 || host.isEmpty()) {
-            throw new IllegalArgumentException("expected host:port with a port of 1-65535, got '" + text + "'");
-        }
-        return InetSocketAddress.createUnresolved(host, port);
     }
 
     /** True if both name the same host (as written) and port, resolved or not. */

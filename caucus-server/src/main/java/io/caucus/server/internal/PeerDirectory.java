@@ -2,6 +2,7 @@ package io.caucus.server.internal;
 
 import io.caucus.core.MemberAddresses;
 import io.caucus.core.NodeId;
+import io.caucus.server.HostPort;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Map;
@@ -95,7 +96,7 @@ public final class PeerDirectory {
                 InetSocketAddress before = known.get(node);
                 if (before == null || !PeerAddresses.same(before, address)) {
                     known.put(node, address);
-                    LOG.info("{} is at {}, as the configuration in the log says", node, PeerAddresses.format(address));
+                    LOG.info("{} is at {}, as the configuration in the log says", node, HostPort.format(address));
                 }
             });
             kinds.address(MemberAddresses.CLIENT).flatMap(text -> readable(node, MemberAddresses.CLIENT, text))
@@ -109,7 +110,7 @@ public final class PeerDirectory {
 
     private static Optional<InetSocketAddress> readable(NodeId node, String kind, String text) {
         try {
-            return Optional.of(PeerAddresses.parse(text));
+            return Optional.of(HostPort.parseUnresolved(text));
         } catch (IllegalArgumentException e) {
             LOG.warn("ignoring the {} address the log gives for {}: {}", kind, node, e.getMessage());
             return Optional.empty();

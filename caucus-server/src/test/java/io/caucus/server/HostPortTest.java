@@ -1,4 +1,4 @@
-package io.caucus.kv.config;
+package io.caucus.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -10,6 +10,18 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class HostPortTest {
+
+    @Test
+    void readsTheLogsFormWithoutLookingTheHostUp() {
+        InetSocketAddress named = HostPort.parseUnresolved("n1.caucus.svc.cluster.local:7000");
+        assertThat(named.isUnresolved()).isTrue();
+        assertThat(named.getHostString()).isEqualTo("n1.caucus.svc.cluster.local");
+        InetSocketAddress v6 = HostPort.parseUnresolved("[::1]:7002");
+        assertThat(v6.isUnresolved()).isTrue();
+        assertThat(HostPort.format(v6)).isEqualTo("[::1]:7002");
+        assertThatThrownBy(() -> HostPort.parseUnresolved("::1:7002")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("in brackets");
+    }
 
     @Test
     void parsesNamesIpv4AndBracketedIpv6() throws Exception {

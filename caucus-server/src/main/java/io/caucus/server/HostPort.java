@@ -1,11 +1,12 @@
-package io.caucus.kv.config;
+package io.caucus.server;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 
 /**
- * Addresses written as {@code host:port}, the one form the cluster file, the admin API and the command line use:
+ * Addresses written as {@code host:port}, the one form the cluster file, the admin API, the command line and the
+ * configuration entries in the log use:
  * a name ({@code localhost:7000}), an IPv4 literal ({@code 127.0.0.1:7000}) or an IPv6 literal in brackets
  * ({@code [::1]:7000}). {@link #format} writes what {@link #parse} reads.
  */
@@ -34,6 +35,22 @@ public final class HostPort {
      * it has an address), and the transport looks the name up again before every dial.
      */
     public static InetSocketAddress parseAcceptingLateNames(String text) {
+        InetSocketAddress named = parseUnresolved(text);
+        try {
+            return new InetSocketAddress(InetAddress.getByName(named.getHostString()), named.getPort());
+        } catch (UnknownHostException e) {
+            return named;
+        }
+    }
+
+    /**
+     * Reads {@code host:port} without looking the host up: the form a configuration entry in the log carries, which
+     * each member resolves when it dials.
+     *
+     * @throws IllegalArgumentException naming what is wrong: no port, a port that is not 1-65535, or an IPv6 address
+     *                                  without brackets
+     */
+    public static InetSocketAddress parseUnresolved(String text) {
         String trimmed = text.trim();
         String host;
         String port;
@@ -69,11 +86,7 @@ public final class HostPort {
         if (number < 1 || number > 65535) {
             throw new IllegalArgumentException("port must be 1-65535, got " + number);
         }
-        try {
-            return new InetSocketAddress(InetAddress.getByName(host), number);
-        } catch (UnknownHostException e) {
-            return InetSocketAddress.createUnresolved(host, number);
-        }
+        return InetSocketAddress.createUnresolved(host, number);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.caucus.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.caucus.core.ClusterConfiguration;
@@ -11,6 +12,7 @@ import io.caucus.core.NodeId;
 import io.caucus.core.SnapshotMetadata;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,8 +28,10 @@ import org.junit.jupiter.api.Test;
  * <p>The input ({@link FuzzedDirectory}) is up to four segment files, optionally a snapshot the log may have been
  * compacted to, and whether the checksums of the first frames of each file are repaired after the fuzzer's damage,
  * so that it reaches the checks behind them. The seed inputs are directories the real writer wrote
- * ({@link #seedInputsAreWhatTheWriterWrites}), one with a torn tail and one with a flipped bit. The default suite runs
- * the saved inputs; to fuzz: {@code JAZZER_FUZZ=1 ./mvnw -pl caucus-storage -am test -Dtest=WalFileFuzzTest
+ * ({@link #seedInputsAreWhatTheWriterWrites}), one with a torn tail and one with a flipped bit; the other saved inputs
+ * are damage recovery once let through ({@code lower-term-after-snapshot}: a log compacted to a snapshot whose first
+ * entry has a lower term than the snapshot's last, see {@code CorruptionTest}). The default suite runs the saved
+ * inputs; to fuzz: {@code JAZZER_FUZZ=1 ./mvnw -pl caucus-storage -am test -Dtest=WalFileFuzzTest
  * -Dsurefire.failIfNoSpecifiedTests=false} (docs/security.md).
  */
 class WalFileFuzzTest {
@@ -248,16 +252,16 @@ class WalFileFuzzTest {
                 assertThat(log.lastIndex()).as(valid).isGreaterThan(log.firstIndex());
             }
         }
-        SimulatedDisk tornDisk = write(FuzzedDirectory.parse(java.nio.file.Files.readAllBytes(SEEDS.resolve("torn-tail"))));
+        SimulatedDisk tornDisk = write(FuzzedDirectory.parse(Files.readAllBytes(SEEDS.resolve("torn-tail"))));
         DurableLog.Opened tornOpened = DurableLog.open(tornDisk, ROOT, OPTIONS, CONFIGURATION);
         tornOpened.log().close();
         assertThat(tornOpened.report().truncatedTails()).hasSize(1);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> openSeed("bit-flip-in-older-segment"))
+        assertThatThrownBy(() -> openSeed("bit-flip-in-older-segment"))
                 .isInstanceOf(CorruptStorageException.class).hasMessageContaining(Segment.fileName(1));
     }
 
     private static DurableLog openSeed(String name) throws IOException {
-        FuzzedDirectory directory = FuzzedDirectory.parse(java.nio.file.Files.readAllBytes(SEEDS.resolve(name)));
+        FuzzedDirectory directory = FuzzedDirectory.parse(Files.readAllBytes(SEEDS.resolve(name)));
         DurableLog.Opened opened = DurableLog.open(write(directory), ROOT, OPTIONS, CONFIGURATION);
         assertThat(opened.report().isClean()).as(name + " opens clean").isTrue();
         return opened.log();

@@ -24,7 +24,8 @@ import java.util.TreeMap;
  *       accepted only if the snapshot store's newest snapshot covers it (a log reset to a snapshot at open).
  *   <li>Until a snapshot base is seen, the oldest remaining segment may start anywhere ("floating"): compaction
  *       deletes whole segments covered by a snapshot. The snapshot store must then cover everything before the
- *       first entry; otherwise segments are missing.
+ *       first entry, otherwise segments are missing; and the first entry's term may not be lower than the
+ *       snapshot's last.
  *   <li>The last hard-state record wins; its commit index must not pass the recovered log's end.
  * </ul>
  */
@@ -305,6 +306,14 @@ final class WalRecovery {
         }
         if (!started || floating || snapshotIndex > baseIndex) {
             install(snapshotIndex, snapshot.lastIncludedTerm());
+        }
+        // A log that started floating was checked only against itself; its first entry follows the snapshot's
+        // last one, so its term may not be lower either (terms never decrease, Raft paper §5.3).
+        if (!locations.isEmpty() && locations.term(locations.firstIndex()) < baseTerm) {
+            long first = locations.firstIndex();
+            throw corrupt(segments.get(locations.segment(first)), locations.offset(first), "entry " + first
+                    + " has term " + locations.term(first) + ", lower than the term " + baseTerm + " of entry "
+                    + baseIndex + " before it, which the snapshot covers");
         }
         if (hardState.commitIndex() > locations.lastIndex()) {
             Path newest = segments.isEmpty() ? directory : segments.lastEntry().getValue().path;

@@ -3,8 +3,10 @@ package io.caucus.storage;
 import io.caucus.core.HardState;
 import io.caucus.core.LogEntry;
 import io.caucus.core.Persist;
+import io.caucus.core.SnapshotMetadata;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -156,6 +158,35 @@ class CorruptionTest {
         disk.flipBit(WAL.resolve(Segment.fileName(1)), 200, 3);
         assertThatThrownBy(() -> log.entries(1, 6, Long.MAX_VALUE)).isInstanceOf(CorruptStorageException.class)
                 .hasMessageContaining(Segment.fileName(1));
+    }
+
+    /**
+     * A log whose segments before the snapshot were compacted away starts wherever its oldest segment does; its first
+     * entry still follows the snapshot's last one, so its term may not be lower (Raft paper §5.3, §7).
+     */
+    @Test
+    void anEntryAfterTheSnapshotWithALowerTermIsRefused() throws IOException {
+        SimulatedDisk disk = Fixtures.disk();
+        SnapshotStore store = SnapshotStore.open(disk, ROOT.resolve("snapshots"), 2, new ArrayList<>());
+        try (SnapshotWriter writer = store.begin(new SnapshotMetadata(5, 3, Fixtures.CONFIGURATION))) {
+            writer.write(new byte[] {1}, 0, 1);
+            writer.commit();
+        }
+        ByteBuffer segment = ByteBuffer.allocate(1024);
+        RecordCodec.encode(new Record(RecordType.SEGMENT_HEADER, WalRecovery.FORMAT_VERSION, 2,
+                ByteBuffer.allocate(Long.BYTES).putLong(-1).array()), segment);
+        for (long index = 6; index <= 8; index++) {
+            RecordCodec.encode(new Record(RecordType.COMMAND, 1, index, new byte[] {1}), segment);
+        }
+        disk.createDirectories(WAL);
+        try (DiskFile file = disk.create(WAL.resolve(Segment.fileName(2)))) {
+            file.write(segment.flip(), 0);
+            file.force();
+        }
+        disk.syncDirectory(WAL);
+
+        assertThatThrownBy(() -> Fixtures.open(disk, ROOT, Fixtures.SMALL)).isInstanceOf(CorruptStorageException.class)
+                .hasMessageContaining(Segment.fileName(2)).hasMessageContaining("term 1");
     }
 
     private static void checkOutcome(Written written, String victim, List<String> segments, String what) {

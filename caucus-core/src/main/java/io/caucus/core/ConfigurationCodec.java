@@ -144,7 +144,9 @@ public final class ConfigurationCodec {
     }
 
     private static String readText(Reader in) {
-        char[] text = new char[in.readShort()];
+        int length = in.readShort();
+        in.require(2 * length); // before allocating: a claimed length the bytes do not hold is refused, not believed
+        char[] text = new char[length];
         for (int c = 0; c < text.length; c++) {
             text[c] = (char) in.readShort();
         }

@@ -81,6 +81,33 @@ class ConfigurationCodecTest {
     }
 
     @Test
+    void anAddressLengthTheBytesDoNotHoldIsRefusedBeforeAllocatingForIt() {
+        byte[] encoded = ConfigurationCodec.encode(PLAIN.withAddresses(N2, all("a:1", "b:2", "c:3")));
+        int text = indexOf(encoded, new byte[] {0, 3, 0, 'a', 0, ':', 0, '1'});
+        encoded[text] = (byte) 0xFF; // claims 65,535 characters: 128 KiB
+        encoded[text + 1] = (byte) 0xFF;
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        assertThatThrownBy(() -> ConfigurationCodec.decode(encoded))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("truncated");
+        long before = threads.getCurrentThreadAllocatedBytes(); // measured again, once the classes are loaded
+        try {
+            ConfigurationCodec.decode(encoded);
+        } catch (IllegalArgumentException expected) {
+            assertThat(threads.getCurrentThreadAllocatedBytes() - before).isLessThan(64 << 10);
+        }
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            if (java.util.Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+                return i;
+            }
+        }
+        throw new AssertionError("not found");
+    }
+
+    @Test
     void damagedAddressRecordsAreRefused() {
         byte[] encoded = ConfigurationCodec.encode(PLAIN.withAddresses(N2, all("a:1", "b:2", "c:3")));
         assertThatThrownBy(() -> ConfigurationCodec.decode(java.util.Arrays.copyOf(encoded, encoded.length - 1)))

@@ -147,6 +147,22 @@ public record FuzzedDirectory(boolean repair, int repairFrames, boolean snapshot
                 + " (regenerate with -Dcaucus.writeFuzzSeeds=true)").isEqualTo(seed);
     }
 
+    /**
+     * The two damaged seeds every WAL target starts from, made from what the real writer wrote: {@code oneSegment}
+     * with its last 9 bytes torn off, and {@code segments} with one bit flipped in the middle of the oldest.
+     */
+    public static void checkDamagedSeeds(Path inputs, File oneSegment, List<File> segments) throws IOException {
+        byte[] whole = oneSegment.bytes();
+        List<File> torn = List.of(new File(oneSegment.sequence(), java.util.Arrays.copyOf(whole, whole.length - 9)));
+        checkSeed(inputs, "torn-tail", format(torn, false, 0, 0));
+
+        List<File> flipped = new ArrayList<>(segments);
+        byte[] oldest = flipped.get(0).bytes().clone();
+        oldest[oldest.length / 2] ^= 0x10;
+        flipped.set(0, new File(flipped.get(0).sequence(), oldest));
+        checkSeed(inputs, "bit-flip-in-older-segment", format(flipped, false, 0, 0));
+    }
+
     public interface ThrowingRunnable {
         void run() throws Exception;
     }

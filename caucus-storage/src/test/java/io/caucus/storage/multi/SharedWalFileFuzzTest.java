@@ -18,7 +18,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -216,15 +215,7 @@ class SharedWalFileFuzzTest {
         assertThat(zeros[zeros.length - 1]).isZero();
         FuzzedDirectory.checkSeed(SEEDS, "valid-preallocated-zeros", FuzzedDirectory.format(withZeros, false, 0, 0));
 
-        byte[] whole = oneSegment.get(0).bytes();
-        List<FuzzedDirectory.File> torn = List.of(new FuzzedDirectory.File(1, Arrays.copyOf(whole, whole.length - 9)));
-        FuzzedDirectory.checkSeed(SEEDS, "torn-tail", FuzzedDirectory.format(torn, false, 0, 0));
-
-        List<FuzzedDirectory.File> flipped = new ArrayList<>(rolledSegments);
-        byte[] older = flipped.get(0).bytes().clone();
-        older[older.length / 2] ^= 0x10;
-        flipped.set(0, new FuzzedDirectory.File(flipped.get(0).sequence(), older));
-        FuzzedDirectory.checkSeed(SEEDS, "bit-flip-in-older-segment", FuzzedDirectory.format(flipped, false, 0, 0));
+        FuzzedDirectory.checkDamagedSeeds(SEEDS, oneSegment.get(0), rolledSegments);
 
         // What each seed reaches: the valid ones open clean, the torn tail is cut, the flipped bit is refused.
         for (String valid : List.of("valid-three-groups", "valid-rolled-over-and-rewritten",

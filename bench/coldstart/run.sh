@@ -102,18 +102,21 @@ log "$label: leader n$leader after ${t_leader} s (load average $load at start); 
 leader_pid=""
 leader_cpu() {
   [[ -n "$leader_pid" ]] || leader_pid="$(pgrep -P "${pids[$((leader - 1))]}" java || echo "${pids[$((leader - 1))]}")"
-  local task comm ticks jit=0 gc=0 other=0
+  local task comm ticks c1=0 c2=0 gc=0 other=0
   for task in /proc/"$leader_pid"/task/*; do
     comm="$(cat "$task/comm" 2>/dev/null)" || continue
     ticks="$(awk '{sub(/^.*\) /, ""); print $12 + $13}' "$task/stat" 2>/dev/null)" || continue
     case "$comm" in
-      C1\ Compiler*|C2\ Compiler*) jit=$((jit + ticks)) ;;
+      C1\ Compiler*) c1=$((c1 + ticks)) ;;
+      C2\ Compiler*) c2=$((c2 + ticks)) ;;
       GC\ Thread*|G1\ *|VM\ Thread) gc=$((gc + ticks)) ;;
       *) other=$((other + ticks)) ;;
     esac
   done
-  awk -v j="$jit" -v g="$gc" -v o="$other" -v hz="$(getconf CLK_TCK)" \
-    'BEGIN { printf "%.1f s CPU: JIT %.1f s (%.0f%%), GC+VM %.1f s, the rest %.1f s", (j+g+o)/hz, j/hz, 100*j/(j+g+o), g/hz, o/hz }'
+  awk -v c1="$c1" -v c2="$c2" -v g="$gc" -v o="$other" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+    t = c1 + c2 + g + o
+    printf "%.1f s CPU: JIT %.1f s (%.0f%%; C2 %.1f s, C1 %.1f s), GC+VM %.1f s, the rest %.1f s",
+      t/hz, (c1+c2)/hz, 100*(c1+c2)/t, c2/hz, c1/hz, g/hz, o/hz }'
 }
 
 port=$((BASE_PORT + 20 + leader))
@@ -160,6 +163,6 @@ jvm_said="$(grep -h -m 1 -E '^\[[0-9.]+s\]\[(error|warning)' "$run"/n*.log 2>/de
 echo "coldstart: $label: first ${FIRST} at ${first_rate}/s, warmed ${warmed}/s (last $WARM_SLICES slices), ratio $ratio, 90% of warmed at ${t90} s after start; leader after ${t_leader} s; load $load${jvm_said:+; JVM output: $jvm_said}"
 echo "coldstart: $label: leader's CPU over the first ${FIRST}: $cpu_first; at the end: $cpu_end"
 mkdir -p "$target"
-printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$(date -u +%H:%M:%S)" "$first_rate" "$warmed" "$ratio" "$t90" \
+printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$(date -u +%H:%M:%S)" "$first_rate" "$warmed" "$ratio" "$t90" \
   "$t_leader" "$load" "$cpu_first" >> "$target/results.tsv"
 log "slices in $slices, node logs in $run"

@@ -112,6 +112,26 @@ class LauncherAotIT {
         assertQuiet(output);
     }
 
+    @Test
+    void badSettingsAreRefusedBeforeAnythingRuns() throws Exception {
+        assertRefused(Map.of("CAUCUS_AOT", "maybe"), "caucus: CAUCUS_AOT must be on or off (got 'maybe')");
+        assertRefused(Map.of("CAUCUS_AOT_TRAINING_SECONDS", "2.5"),
+                "caucus: CAUCUS_AOT_TRAINING_SECONDS must be a whole number of seconds, 1 or more (got '2.5')");
+        assertThat(tree.resolve("target/launcher")).as("nothing built, copied or trained").doesNotExist();
+    }
+
+    private void assertRefused(Map<String, String> environment, String message) throws Exception {
+        Path file = scratch.resolve("refused.out");
+        ProcessBuilder builder = new ProcessBuilder(tree.resolve("caucus").toString(), "server", "--config",
+                scratch.resolve("cluster.yaml").toString(), "--id", "n1")
+                .directory(tree.toFile()).redirectErrorStream(true).redirectOutput(file.toFile());
+        builder.environment().putAll(environment);
+        Process launch = builder.start();
+        assertThat(launch.waitFor(60, TimeUnit.SECONDS)).as("the launch ends").isTrue();
+        assertThat(launch.exitValue()).isEqualTo(2);
+        assertThat(Files.readString(file)).isEqualTo(message + "\n");
+    }
+
     /** Starts node n1 through the launcher, waits until it leads, and returns what it printed so far. */
     private String startNode(String output, String javaOpts) throws Exception {
         return startNodeWith(output, Map.of("CAUCUS_AOT_TRAINING_SECONDS", "3", "CAUCUS_JAVA_OPTS", javaOpts));

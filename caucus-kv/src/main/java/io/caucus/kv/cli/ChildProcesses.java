@@ -3,6 +3,7 @@ package io.caucus.kv.cli;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +23,7 @@ public final class ChildProcesses {
         command.add("-Xmx256m");
         command.add("-XX:+UseSerialGC");
         command.addAll(nettyFlags(Runtime.version().feature()));
+        command.addAll(aotFlags(ManagementFactory.getRuntimeMXBean().getInputArguments()));
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(Main.class.getName());
@@ -81,6 +83,17 @@ public final class ChildProcesses {
         return javaFeatureRelease >= 23
                 ? List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow")
                 : List.of("--enable-native-access=ALL-UNNAMED");
+    }
+
+    /**
+     * This JVM's AOT cache options (the launcher's, see {@code ./caucus}): a child runs the same JDK and class
+     * path, so the same cache fits it and it starts as fast. Its messages stay off as in the parent, so a cache
+     * that does not fit is passed over quietly.
+     */
+    static List<String> aotFlags(List<String> parentArguments) {
+        return parentArguments.stream()
+                .filter(argument -> argument.startsWith("-XX:AOTCache=") || argument.startsWith("-Xlog:aot"))
+                .toList();
     }
 
     static String javaBinary() {

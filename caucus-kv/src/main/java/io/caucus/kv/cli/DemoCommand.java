@@ -2,6 +2,7 @@ package io.caucus.kv.cli;
 
 import io.caucus.kv.admin.StatusClient;
 import io.caucus.kv.config.ClusterConfig;
+import io.caucus.kv.config.ConfigException;
 import io.caucus.kv.config.ConfigLoader;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -49,6 +50,7 @@ final class DemoCommand implements Callable<Integer> {
         Files.createDirectories(directory);
         Path clusterFile = directory.resolve("cluster.yaml");
         String yaml = clusterYaml(basePort, directory.resolve("data"));
+        refuseOtherPortsForExistingData(clusterFile, yaml);
         if (tls) {
             DemoCertificates.ensure(directory.resolve(DemoCertificates.DIRECTORY), List.of("n1", "n2", "n3"));
             yaml += DemoCertificates.TLS_YAML;
@@ -64,6 +66,33 @@ final class DemoCommand implements Callable<Integer> {
         printWelcome(out, cluster, clusterFile, tls ? directory.resolve(DemoCertificates.DIRECTORY) : null);
         watch(out, cluster, children, new StatusClient(new AdminCredentials().connection(cluster)));
         return 0;
+    }
+
+    /**
+     * A demo run again on its data keeps the members' addresses its log recorded (the cluster file only bootstraps),
+     * so other ports would leave every node dialling the old ones and no leader elected: refused, saying why.
+     */
+    private void refuseOtherPortsForExistingData(Path clusterFile, String yaml) throws IOException {
+        if (!Files.exists(clusterFile) || !Files.isDirectory(directory.resolve("data"))) {
+            return;
+        }
+        ClusterConfig before;
+        try {
+            before = ConfigLoader.load(clusterFile);
+        } catch (ConfigException unreadable) {
+            return; // not a demo's file any more: written anew below
+        }
+        Path fresh = Files.createTempFile(directory, "cluster", ".yaml");
+        try {
+            Files.writeString(fresh, yaml);
+            if (!before.raftAddresses().equals(ConfigLoader.load(fresh).raftAddresses())) {
+                throw new ConfigException(directory + " holds a demo cluster started with other ports ("
+                        + clusterFile + "), and its members keep the addresses their log recorded: run again"
+                        + " with the same --base-port, or remove " + directory + " to start afresh");
+            }
+        } finally {
+            Files.deleteIfExists(fresh);
+        }
     }
 
     static String clusterYaml(int basePort, Path dataDirectory) {

@@ -41,6 +41,17 @@ class MainTest {
     }
 
     @Test
+    void aDemoRunAgainOnItsDataWithOtherPortsIsRefused(@TempDir Path directory) throws Exception {
+        Files.writeString(directory.resolve("cluster.yaml"), DemoCommand.clusterYaml(20000, directory.resolve("data")));
+        Files.createDirectories(directory.resolve("data").resolve("n1"));
+        assertThat(run("demo", "--dir", directory.toString(), "--base-port", "20100")).isEqualTo(2);
+        assertThat(err.toString()).contains("holds a demo cluster started with other ports")
+                .contains("run again with the same --base-port");
+        assertThat(Files.readString(directory.resolve("cluster.yaml"))).as("the old file is kept")
+                .contains("127.0.0.1:20700");
+    }
+
+    @Test
     void statusPrintsARowPerNodeEvenWhenNoneAnswersAndExitsOne(@TempDir Path directory) throws Exception {
         Path file = directory.resolve("cluster.yaml");
         Files.writeString(file, DemoCommand.clusterYaml(1, directory)); // ports 1-3: nothing listens there

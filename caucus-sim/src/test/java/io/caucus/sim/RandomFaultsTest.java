@@ -26,6 +26,17 @@ class RandomFaultsTest {
         assertThat(result.configurationEntriesCommitted()).isPositive();
     }
 
+    /**
+     * In seed 80367 at 3,000 fault ticks a read reaches the leader in the same lingering batch as a transaction
+     * submitted just before it; the read must be ordered after the transaction, whose stamped time is earlier
+     * (ReadOrderScenarioTest has the scripted cases).
+     */
+    @Test
+    void aReadInTheSameBatchAsAnEarlierTransactionIsOrderedAfterIt() {
+        RandomFaultRun.Result result = RandomFaultRun.run(80367, 3000);
+        assertThat(result.verdict()).isEqualTo(io.caucus.sim.linearizability.Verdict.LINEARIZABLE);
+    }
+
     @Test
     void safetyLivenessAndLinearizabilityHoldUnderRandomFaults() {
         String single = System.getProperty("caucus.sim.seed");

@@ -9,6 +9,7 @@ import io.caucus.core.ReadResult;
 import io.caucus.core.Ready;
 import io.caucus.core.Role;
 import io.caucus.core.message.RaftMessage;
+import io.caucus.core.message.ReadIndexRequest;
 import io.caucus.server.CaucusException;
 import io.caucus.server.DurationHistogram;
 import io.caucus.server.NoLeaderException;
@@ -336,12 +337,16 @@ final class NodeLoop {
         turns++;
         reportProgress();
         List<Input.Proposal> proposals = new ArrayList<>();
+        List<Long> reads = new ArrayList<>();
+        List<RaftMessage> readRequests = new ArrayList<>();
         boolean stop = false;
         for (Input input : batch) {
             switch (input) {
+                case Input.Inbound inbound when inbound.message() instanceof ReadIndexRequest ->
+                        readRequests.add(inbound.message());
                 case Input.Inbound inbound -> raft.step(inbound.message());
                 case Input.Proposal proposal -> proposals.add(proposal);
-                case Input.Read read -> read(read.requestId());
+                case Input.Read read -> reads.add(read.requestId());
                 case Input.Call call -> call.action().run();
                 case Input.SnapshotMetadataAt request -> snapshotMetadataAt(request);
                 case Input.Compact compact -> compact(compact.snapshot());
@@ -355,6 +360,15 @@ final class NodeLoop {
         } else {
             propose(proposals);
         }
+        // Reads (thesis §6.4) are taken after the turn's proposals are in the log: a read's floor is the log's last
+        // index when it is taken (see read; the leader's core does the same for a follower's ReadIndexRequest), so a
+        // proposal that arrived before the read, in this batch or in the linger that built it, is ordered before
+        // the read. Served without it, the read would be linearized before a write stamped with an earlier time,
+        // and the key-value service's expiry would run backwards between them (docs/kv.md). Covering proposals
+        // that arrived after the read as well is still linearizable: they are applied before the read is served,
+        // so they overlap it.
+        reads.forEach(this::read);
+        readRequests.forEach(raft::step);
         if (tickDue) {
             tickDue = false;
             raft.tick();

@@ -72,7 +72,7 @@ final class DemoCommand implements Callable<Integer> {
      * A demo run again on its data keeps the members' addresses its log recorded (the cluster file only bootstraps),
      * so other ports would leave every node dialling the old ones and no leader elected: refused, saying why.
      */
-    private void refuseOtherPortsForExistingData(Path clusterFile, String yaml) throws IOException {
+    private void refuseOtherPortsForExistingData(Path clusterFile, String yaml) {
         if (!Files.exists(clusterFile) || !Files.isDirectory(directory.resolve("data"))) {
             return;
         }
@@ -82,16 +82,10 @@ final class DemoCommand implements Callable<Integer> {
         } catch (ConfigException unreadable) {
             return; // not a demo's file any more: written anew below
         }
-        Path fresh = Files.createTempFile(directory, "cluster", ".yaml");
-        try {
-            Files.writeString(fresh, yaml);
-            if (!before.raftAddresses().equals(ConfigLoader.load(fresh).raftAddresses())) {
-                throw new ConfigException(directory + " holds a demo cluster started with other ports ("
-                        + clusterFile + "), and its members keep the addresses their log recorded: run again"
-                        + " with the same --base-port, or remove " + directory + " to start afresh");
-            }
-        } finally {
-            Files.deleteIfExists(fresh);
+        if (!before.raftAddresses().equals(ConfigLoader.parse(clusterFile, yaml).raftAddresses())) {
+            throw new ConfigException(directory + " holds a demo cluster started with other ports ("
+                    + clusterFile + "), and its members keep the addresses their log recorded: run again"
+                    + " with the same --base-port, or remove " + directory + " to start afresh");
         }
     }
 

@@ -20,12 +20,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -80,7 +78,7 @@ final class TrainCommand implements Callable<Integer> {
         } finally {
             servers.forEach(KvServer::close);
             if (directory == null) {
-                deleteTree(scratch);
+                Directories.deleteTree(scratch);
             }
         }
     }
@@ -262,16 +260,5 @@ final class TrainCommand implements Callable<Integer> {
         }
         in.read(); // '\n'
         return line.toString();
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
     }
 }

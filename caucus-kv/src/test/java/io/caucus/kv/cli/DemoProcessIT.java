@@ -12,13 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
@@ -44,7 +42,7 @@ class DemoProcessIT {
         Path output = directory.resolve("demo.out");
         Files.deleteIfExists(output);
         // A fresh cluster each run: a node keeps the addresses its log recorded, and this run's ports are new.
-        deleteTree(directory.resolve("cluster"));
+        Directories.deleteTree(directory.resolve("cluster"));
         int base = freeBase();
         ChildProcesses demo = new ChildProcesses();
         Thread hook = new Thread(demo::stopAll);
@@ -152,16 +150,5 @@ class DemoProcessIT {
             }
         }
         return true;
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
     }
 }

@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -44,7 +43,7 @@ class LauncherAotIT {
     @BeforeEach
     void scratchTree() throws IOException {
         scratch = Path.of("target", "launcher-aot").toAbsolutePath();
-        deleteTree(scratch);
+        Directories.deleteTree(scratch);
         tree = scratch.resolve("tree");
         Path source = Path.of("").toAbsolutePath().getParent();
         copy(source.resolve("caucus"), tree.resolve("caucus"));
@@ -195,16 +194,5 @@ class LauncherAotIT {
     private static void copy(Path from, Path to) throws IOException {
         Files.createDirectories(to.getParent());
         Files.copy(from, to, StandardCopyOption.COPY_ATTRIBUTES);
-    }
-
-    private static void deleteTree(Path directory) throws IOException {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
     }
 }

@@ -17,7 +17,6 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -63,7 +62,7 @@ class LauncherRaceIT {
     @Test
     void threeLaunchesAtOnceBuildOnceAndAllStart() throws Exception {
         Path scratch = Path.of("target", "launcher-race").toAbsolutePath();
-        deleteTree(scratch);
+        Directories.deleteTree(scratch);
         Path tree = copyOfSourceTree(scratch.resolve("tree"));
         List<InetSocketAddress> adminAddresses = writeClusterFile(scratch);
 
@@ -223,16 +222,5 @@ class LauncherRaceIT {
             }
         }
         return true;
-    }
-
-    private static void deleteTree(Path directory) throws IOException {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
     }
 }

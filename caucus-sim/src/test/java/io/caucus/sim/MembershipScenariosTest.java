@@ -204,6 +204,33 @@ class MembershipScenariosTest {
         writeAndAwaitEverywhereBut(sim, removed);
     }
 
+    /**
+     * Simulator seed 100456 at 3,000 fault ticks: the only electable candidate needed the vote of a voter that had
+     * not caught up with the configuration adding the candidate, and that voter's transport did not link it, so
+     * its answers were dropped and no leader was ever elected. Servers answer requests whatever their own
+     * configuration says (thesis §4.1).
+     */
+    @Test
+    void aVoterBehindOnTheConfigurationAnswersACandidateItDoesNotKnowAsAMember() {
+        Simulation sim = new Simulation(SimConfig.of(56, 3));
+        NodeId leader = sim.awaitLeader(60);
+        List<NodeId> followers = sim.nodeIds().stream().filter(id -> !id.equals(leader)).toList();
+        NodeId behind = followers.get(0);
+        NodeId leaving = followers.get(1);
+        sim.partitions().isolate(behind);
+        join(sim, n(4));
+        ClusterConfiguration without = remove(sim, leaving);
+        sim.retire(leaving);
+        assertThat(without.voters()).containsExactlyInAnyOrder(leader, behind, n(4));
+        assertThat(sim.status(behind).configuration().isMember(n(4))).as("the premise").isFalse();
+
+        // n4 can win only with the vote of the voter that does not know it.
+        sim.crash(leader);
+        sim.partitions().heal();
+        assertThat(sim.awaitLeader(400)).isEqualTo(n(4));
+        writeAndAwaitEverywhere(sim, 3);
+    }
+
     private static void writeAndAwaitEverywhereBut(Simulation sim, NodeId removed) {
         sim.retire(removed);
         writeAndAwaitEverywhere(sim, 3);

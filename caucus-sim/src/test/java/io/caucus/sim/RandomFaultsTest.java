@@ -37,6 +37,17 @@ class RandomFaultsTest {
         assertThat(result.verdict()).isEqualTo(io.caucus.sim.linearizability.Verdict.LINEARIZABLE);
     }
 
+    /**
+     * In seed 100456 at 3,000 fault ticks the only electable candidate needs the vote of a voter whose configuration
+     * does not name it yet; that voter must answer, or no leader is ever elected (MembershipScenariosTest has the
+     * scripted case).
+     */
+    @Test
+    void aVoterBehindOnTheConfigurationAnswersTheOnlyElectableCandidate() {
+        RandomFaultRun.Result result = RandomFaultRun.run(100456, 3000);
+        assertThat(result.verdict()).isEqualTo(io.caucus.sim.linearizability.Verdict.LINEARIZABLE);
+    }
+
     @Test
     void safetyLivenessAndLinearizabilityHoldUnderRandomFaults() {
         String single = System.getProperty("caucus.sim.seed");

@@ -12,13 +12,15 @@ final class SegmentReader {
     private final DiskFile file;
     private final long fileSize;
     private final int maxPayloadBytes;
-    private ByteBuffer window = ByteBuffer.allocate(WINDOW_BYTES);
+    private ByteBuffer window;
     private long windowStart = -1;
 
+    /** The window is no larger than the file: recovery opens every segment, and most hold a few records. */
     SegmentReader(DiskFile file, long fileSize, int maxPayloadBytes) {
         this.file = file;
         this.fileSize = fileSize;
         this.maxPayloadBytes = maxPayloadBytes;
+        this.window = ByteBuffer.allocate((int) Math.min(WINDOW_BYTES, Math.max(fileSize, RecordCodec.HEADER_BYTES)));
     }
 
     RecordCodec.Decoded decodeAt(long position) throws IOException {

@@ -46,8 +46,11 @@ class WalFileFuzzTest {
             .withMaxEntryBytes(64 << 20);
     /** What opening may allocate beyond its buffers and a fixed multiple of the files: far below 64 MiB. */
     private static final long ALLOCATION_ALLOWANCE_BYTES = 2 << 20;
-    /** The read window recovery allocates for each segment file ({@link SegmentReader}), whatever its size. */
-    private static final long WINDOW_BYTES_PER_FILE = 1 << 20;
+    /**
+     * The read window recovery allocates for each segment file ({@link SegmentReader}) beyond the file's size: a
+     * header's worth for a file shorter than one.
+     */
+    private static final long WINDOW_BYTES_PER_FILE = RecordCodec.HEADER_BYTES;
     private static final Path SEEDS =
             Path.of("src/test/resources/io/caucus/storage/WalFileFuzzTestInputs/damagedWalDirectories");
 

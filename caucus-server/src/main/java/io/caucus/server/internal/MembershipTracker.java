@@ -10,6 +10,7 @@ import io.caucus.core.NodeStatus;
 import io.caucus.core.ProposeResult;
 import io.caucus.core.RaftNode;
 import io.caucus.core.Role;
+import io.caucus.core.message.RaftMessage;
 import io.caucus.server.CaucusException;
 import io.caucus.server.Membership;
 import io.caucus.server.MembershipException;
@@ -158,9 +159,15 @@ final class MembershipTracker {
 
     // ---------------------------------------------------------------- the node thread's turn
 
-    /** Before a Ready's messages go out: dial members just added, drop members just removed. */
-    void beforeSend(long nowNanos) {
+    /**
+     * Before a Ready's messages go out: dial members just added, drop members just removed, and link any other
+     * node a message answers (see {@link TransportPeers#reach}).
+     */
+    void beforeSend(List<RaftMessage> messages, long nowNanos) {
         followConfiguration(nowNanos);
+        for (RaftMessage message : messages) {
+            transportPeers.reach(message.to(), nowNanos);
+        }
     }
 
     /** Entries the core just reported committed (in index order). */

@@ -468,7 +468,7 @@ final class NodeLoop {
     // ---------------------------------------------------------------- ready
 
     private void handle(Ready ready) throws InterruptedException {
-        membership.beforeSend(clock.nanoTime()); // peers follow the configuration in force before messages go
+        membership.beforeSend(ready.messages(), clock.nanoTime()); // peers are linked before messages go
         for (RaftMessage message : ready.messages()) {
             sender.accept(message);
         }

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * knows (minus this node): a peer is dialled when a configuration entry naming it is appended and dropped when
  * one without it is (entries take effect when appended, Raft paper §6). The leader is kept even when it is
  * not a member: a leader removing itself manages the cluster until C_new is committed (§6), so its followers
- * must still answer it. A member whose address cannot be resolved yet is retried at
+ * must still answer it. A node the core answers although neither is linked too, while the configuration and leader
+ * followed stay the same ({@link #reach}). A member whose address cannot be resolved yet is retried at
  * most once a second, so an unreadable address source costs nothing per turn. Node thread only.
  */
 final class TransportPeers {
@@ -43,6 +44,8 @@ final class TransportPeers {
     private final Set<NodeId> unresolved = new TreeSet<>();
     private final Map<NodeId, InetSocketAddress> dialled = new HashMap<>();
     private long nextResolveNanos;
+    /** Nodes answered outside the configuration whose address is unknown here, with when to look again. */
+    private final Map<NodeId, Long> unreachableAnswered = new HashMap<>();
 
     /** {@code links} already dials its peers at the addresses {@code directory} holds for them now. */
     TransportPeers(NodeId self, PeerDirectory directory, Links links) {
@@ -78,11 +81,44 @@ final class TransportPeers {
             }
         }
         unresolved.retainAll(wanted);
+        unreachableAnswered.clear();
         dialled.keySet().retainAll(links.peers());
         Set<NodeId> added = new TreeSet<>(wanted);
         added.removeAll(links.peers());
         added.addAll(moved(wanted));
         connect(added, nowNanos);
+    }
+
+    /**
+     * Links {@code recipient} if it is not linked yet, so that a message to it is not dropped. The core addresses
+     * nodes outside the configuration in force here only to answer them: above all a candidate whose
+     * configuration names this node while this node has not caught up with that configuration. Servers answer
+     * requests without consulting their own configuration (thesis §4.1): without the answer such a candidate can
+     * miss the vote it needs, and a cluster whose only up-to-date candidate is that one elects no leader. The
+     * link lasts until the configuration or leader followed next changes ({@link #follow} drops it then).
+     */
+    void reach(NodeId recipient, long nowNanos) {
+        if (recipient.equals(self) || dialled.containsKey(recipient) || unresolved.contains(recipient)) {
+            return;
+        }
+        Long retryAt = unreachableAnswered.get(recipient);
+        if (retryAt != null && nowNanos - retryAt < 0 || links.peers().contains(recipient)) {
+            return;
+        }
+        Optional<InetSocketAddress> address = directory.address(recipient);
+        if (address.isPresent()) {
+            links.addPeer(recipient, address.get());
+            dialled.put(recipient, address.get());
+            unreachableAnswered.remove(recipient);
+            LOG.atInfo().addKeyValue("node", self).log("talking to {} at {} to answer it (it is not a member of the "
+                    + "configuration here, {})", recipient, address.get(), followed);
+        } else {
+            if (retryAt == null) {
+                LOG.atWarn().addKeyValue("node", self).log("cannot answer {}: it is not a member of the configuration "
+                        + "here and its Raft address is unknown (add it to this node's address list)", recipient);
+            }
+            unreachableAnswered.put(recipient, nowNanos + RESOLVE_RETRY_NANOS);
+        }
     }
 
     /** Linked peers whose address in the directory is no longer the one dialled (the log gave another). */

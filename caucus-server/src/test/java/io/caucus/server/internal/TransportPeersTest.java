@@ -68,6 +68,52 @@ class TransportPeersTest {
     }
 
     @Test
+    void aCandidateOutsideTheConfigurationHereIsLinkedToBeAnsweredUntilTheConfigurationChanges() {
+        FakeLinks links = new FakeLinks();
+        PeerDirectory directory = new PeerDirectory(Map.of(N2, address(2), N3, address(3), N4, address(4)),
+                PeerDirectory.NO_RESOLVER);
+        TransportPeers peers = new TransportPeers(N1, directory, links);
+        ClusterConfiguration stale = ClusterConfiguration.ofVoters("n1", "n2", "n3");
+        peers.follow(stale, null, 0);
+
+        // n4 asks for a vote from a newer configuration that names n1 (thesis §4.1): the answer must get out.
+        peers.reach(N4, 0);
+        assertThat(links.peers()).containsExactlyInAnyOrder(N2, N3, N4);
+        peers.follow(stale, null, 1);
+        assertThat(links.peers()).as("kept while nothing followed changes").contains(N4);
+
+        peers.reach(N1, 2);
+        peers.reach(N2, 2);
+        assertThat(links.peers()).as("itself and members are not linked twice").containsExactlyInAnyOrder(N2, N3, N4);
+
+        peers.follow(stale, N2, 3);
+        assertThat(links.peers()).as("dropped when the leader followed changes").containsExactlyInAnyOrder(N2, N3);
+    }
+
+    @Test
+    void aNodeToAnswerWithoutAnAddressIsLookedUpAgainAtMostOnceASecond() {
+        FakeLinks links = new FakeLinks();
+        AtomicInteger lookups = new AtomicInteger();
+        Map<NodeId, InetSocketAddress> published = new java.util.concurrent.ConcurrentHashMap<>();
+        PeerDirectory directory = new PeerDirectory(Map.of(N2, address(2)), id -> {
+            lookups.incrementAndGet();
+            return Optional.ofNullable(published.get(id));
+        });
+        TransportPeers peers = new TransportPeers(N1, directory, links);
+        peers.follow(ClusterConfiguration.ofVoters("n1", "n2"), null, 0);
+
+        peers.reach(N4, 0);
+        peers.reach(N4, TimeUnit.MILLISECONDS.toNanos(500));
+        assertThat(lookups.get()).isEqualTo(1);
+        assertThat(links.peers()).containsExactly(N2);
+
+        published.put(N4, address(4));
+        peers.reach(N4, TimeUnit.MILLISECONDS.toNanos(1001));
+        assertThat(lookups.get()).isEqualTo(2);
+        assertThat(links.peers()).containsExactlyInAnyOrder(N2, N4);
+    }
+
+    @Test
     void aMemberWithoutAnAddressIsAskedForAgainAtMostOnceASecond() {
         FakeLinks links = new FakeLinks();
         AtomicInteger lookups = new AtomicInteger();

@@ -9,6 +9,7 @@ import io.caucus.kv.cluster.ClusterBackend;
 import io.caucus.kv.cluster.ClusterDirectory;
 import io.caucus.kv.cluster.KvBackend;
 import io.caucus.kv.cluster.LeaderForwarder;
+import io.caucus.kv.cluster.TimeStamper;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.server.HostPort;
 import io.caucus.kv.config.ClientLimits;
@@ -69,7 +70,10 @@ public final class KvServer implements AutoCloseable {
     private final ExpirySweeper sweeper;
     private final KvMetrics metrics;
 
-    /** Serves {@code node} (already started, running a {@link KvStateMachine}) on {@code self}'s ports. */
+    /**
+     * Serves {@code node} (already started, running a {@link KvStateMachine} and stamping its requests with a
+     * {@link TimeStamper}) on {@code self}'s ports.
+     */
     KvServer(ClusterConfig config, ClusterConfig.Node self, CaucusNode node) throws IOException {
         this(config, self, node, () -> null, () -> Long.MAX_VALUE);
     }
@@ -148,6 +152,7 @@ public final class KvServer implements AutoCloseable {
                 .adminAddresses(config.adminAddresses())
                 .dataDirectory(dataDirectory)
                 .stateMachine(stateMachine)
+                .requestPreparer(new TimeStamper(System::currentTimeMillis))
                 .tickInterval(tunables.tickInterval())
                 .raftOptions(tunables.raftOptions())
                 .fsync(tunables.fsync())

@@ -4,6 +4,7 @@ import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
 import io.caucus.core.Role;
+import io.caucus.kv.cluster.TimeStamper;
 import io.caucus.kv.state.KvStateMachine;
 import io.caucus.server.CaucusNode;
 import io.caucus.server.Membership;
@@ -21,14 +22,18 @@ import java.util.function.Supplier;
 
 /**
  * A single-node stand-in for the runtime: commands apply at once to a real {@link KvStateMachine} at
- * increasing indexes. Failures can be scripted: each queued supplier answers one submit instead.
+ * increasing indexes, stamped with the time as the service's node stamps them. Failures can be scripted: each queued supplier answers one submit instead.
  */
 public final class FakeNode implements CaucusNode {
 
     public final KvStateMachine stateMachine = new KvStateMachine(100);
+    /** Stamps each request as it is taken, as the service's node does ({@link KvServer#start}). */
+    private final TimeStamper stamper = new TimeStamper(System::currentTimeMillis);
     public final Queue<Supplier<RuntimeException>> scriptedSubmitFailures = new ArrayDeque<>();
     public final Queue<Supplier<RuntimeException>> scriptedReadFailures = new ArrayDeque<>();
     public int reads;
+    /** Every command and query handed to this node, as handed (before the node stamps it). */
+    public final java.util.List<byte[]> received = new java.util.ArrayList<>();
     public volatile NodeId leader;
     private final NodeId id;
     private long index;
@@ -48,17 +53,18 @@ public final class FakeNode implements CaucusNode {
     @Override
     public synchronized CompletableFuture<byte[]> submit(byte[] command) {
         submits++;
+        received.add(command.clone());
         lastSubmitThread = Thread.currentThread().getName();
         Supplier<RuntimeException> failure = scriptedSubmitFailures.poll();
         if (failure != null) {
             return CompletableFuture.failedFuture(failure.get());
         }
-        return CompletableFuture.completedFuture(stateMachine.apply(++index, command));
+        return CompletableFuture.completedFuture(stateMachine.apply(++index, stamper.command(command.clone())));
     }
 
     /** Applies {@code command} but reports the outcome as unknown, like a leader that lost its term after. */
     public synchronized CompletableFuture<byte[]> applyButLoseReply(byte[] command, RuntimeException failure) {
-        stateMachine.apply(++index, command);
+        stateMachine.apply(++index, stamper.command(command.clone()));
         return CompletableFuture.failedFuture(failure);
     }
 
@@ -90,11 +96,12 @@ public final class FakeNode implements CaucusNode {
     @Override
     public synchronized CompletableFuture<byte[]> read(byte[] query) {
         reads++;
+        received.add(query.clone());
         Supplier<RuntimeException> failure = scriptedReadFailures.poll();
         if (failure != null) {
             return CompletableFuture.failedFuture(failure.get());
         }
-        return CompletableFuture.completedFuture(stateMachine.query(query));
+        return CompletableFuture.completedFuture(stateMachine.query(stamper.query(query.clone())));
     }
 
     @Override

@@ -113,7 +113,8 @@ class GrafanaDashboardTest {
         }
     }
 
-    private static ClusterConfig oneNodeOnFreePorts() throws IOException {
+    /** A one-node cluster file on free loopback ports. */
+    static ClusterConfig oneNodeOnFreePorts() throws IOException {
         List<ServerSocket> sockets = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {

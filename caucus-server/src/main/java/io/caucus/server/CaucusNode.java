@@ -235,6 +235,13 @@ public interface CaucusNode extends AutoCloseable {
         /** The user's state machine. Required. */
         Builder stateMachine(StateMachine stateMachine);
 
+        /**
+         * What each command and query becomes as the node thread takes it into the core, in the order the node
+         * decides (default {@link RequestPreparer#NONE}: as submitted). For a state machine whose commands carry
+         * a time or a sequence the order must respect; see {@link RequestPreparer}.
+         */
+        Builder requestPreparer(RequestPreparer preparer);
+
         /** Duration of one core tick (default 50 ms); with the default options: elections after 0.5-1 s. */
         Builder tickInterval(Duration tick);
 

@@ -48,6 +48,7 @@ final class NodeBuilder implements CaucusNode.Builder {
     private StorageOptions storageOptions = StorageOptions.DEFAULTS;
     private SnapshotOptions snapshotOptions = SnapshotOptions.DEFAULTS;
     private boolean join;
+    private RequestPreparer requestPreparer = RequestPreparer.NONE;
     private Function<NodeId, Optional<InetSocketAddress>> addressResolver = PeerDirectory.NO_RESOLVER;
 
     @Override
@@ -153,6 +154,12 @@ final class NodeBuilder implements CaucusNode.Builder {
     }
 
     @Override
+    public CaucusNode.Builder requestPreparer(RequestPreparer preparer) {
+        this.requestPreparer = Objects.requireNonNull(preparer, "requestPreparer");
+        return this;
+    }
+
+    @Override
     public CaucusNode.Builder join(boolean join) {
         this.join = join;
         return this;
@@ -174,7 +181,7 @@ final class NodeBuilder implements CaucusNode.Builder {
                 + ") must not exceed the storage's maxEntryBytes (" + storageOptions.maxEntryBytes() + ")");
         NodeSettings settings = new NodeSettings(id, peers, clientAddresses, listenAddress, stateMachine, tickInterval,
                 raftOptions, fsync, requestTimeout, maxPendingRequests, maxCommandBytes, MAX_INPUTS_PER_TURN,
-                INBOX_CAPACITY, transportOptions, snapshotOptions, proposalLinger);
+                INBOX_CAPACITY, transportOptions, snapshotOptions, proposalLinger, requestPreparer);
         for (NodeId node : adminAddresses.keySet()) {
             require(peers.containsKey(node), "admin address given for " + node + ", which is not among the peers "
                     + peers.keySet());

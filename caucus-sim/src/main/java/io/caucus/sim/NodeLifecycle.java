@@ -3,11 +3,13 @@ package io.caucus.sim;
 import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.NodeId;
 import io.caucus.core.SnapshotMetadata;
+import io.caucus.kv.cluster.TimeStamper;
 import io.caucus.server.CaucusNode;
 import io.caucus.server.SnapshotOptions;
 import io.caucus.server.internal.NodeEnvironment;
 import io.caucus.server.internal.NodeRuntime;
 import io.caucus.server.internal.NodeSettings;
+import io.caucus.sim.client.ClientWorkload;
 import io.caucus.sim.kv.KvReplica;
 import io.caucus.transport.TransportOptions;
 import java.net.InetSocketAddress;
@@ -35,13 +37,17 @@ final class NodeLifecycle {
         this.sim = sim;
     }
 
-    /** Starts a node runtime on the node's disk, with the key-value state machine, in the simulated world. */
+    /**
+     * Starts a node runtime on the node's disk, with the key-value state machine, in the simulated world; the
+     * runtime stamps each write and read with the simulation's clock as it takes it, as a server's does
+     * ({@link TimeStamper}).
+     */
     void start(SimNode node) {
         KvReplica replica = new KvReplica();
         NodeSettings settings = new NodeSettings(node.id(), peerAddresses(node), Map.of(), null, replica.machine(),
                 Duration.ofNanos(sim.config.tickMicros() * 1000), sim.config.options(), true, REQUEST_TIMEOUT,
                 10_000, 1 << 20, 1024, 4096, TransportOptions.defaults(), snapshotOptions(),
-                CaucusNode.Builder.DEFAULT_PROPOSAL_LINGER);
+                CaucusNode.Builder.DEFAULT_PROPOSAL_LINGER, new TimeStamper(() -> ClientWorkload.clockMillis(sim)));
         int incarnation = node.nextIncarnation();
         NodeRuntime runtime;
         try {

@@ -4,7 +4,7 @@ import io.caucus.core.LogEntry;
 import io.caucus.core.LogView;
 import io.caucus.core.NodeId;
 import io.caucus.core.SnapshotMetadata;
-import java.util.Arrays;
+import io.caucus.sim.kv.KvReplica;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -42,7 +42,10 @@ final class ScriptedRequests {
         return proposal;
     }
 
-    /** Whether {@code command} is in {@code node}'s log after {@code after}; if so its index and term go to {@code where}. */
+    /**
+     * Whether {@code command} (with the node's stamp on it) is in {@code node}'s log after {@code after}; if so its
+     * index and term go to {@code where}.
+     */
     private static boolean find(SimNode node, byte[] command, long after, long[] where) {
         if (!node.isUp()) {
             return false;
@@ -53,7 +56,7 @@ final class ScriptedRequests {
             return false;
         }
         for (LogEntry entry : log.entries(from, log.lastIndex() + 1, Long.MAX_VALUE)) {
-            if (Arrays.equals(entry.payload(), command)) {
+            if (KvReplica.sameButStamp(entry.payload(), command)) {
                 where[0] = entry.index();
                 where[1] = entry.term();
                 return true;

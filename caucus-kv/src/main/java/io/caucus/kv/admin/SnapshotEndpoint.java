@@ -97,7 +97,7 @@ public final class SnapshotEndpoint {
     /** A linearizable read: once it returns, this node has applied every write acknowledged before it began. */
     private void readBarrier() throws Failure {
         try {
-            node.read(EntryCodec.encode(new KvQuery.WatchIndex(System.currentTimeMillis())))
+            node.read(EntryCodec.encode(new KvQuery.WatchIndex(0)))
                     .get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw switch (e.getCause()) {

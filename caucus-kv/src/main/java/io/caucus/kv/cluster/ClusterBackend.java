@@ -19,7 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 
 /**
  * Serves writes through whichever node leads: locally when this node leads, else forwarded to the leader's
@@ -30,6 +29,10 @@ import java.util.function.LongSupplier;
  *
  * <p>The final failure is honest: if any attempt's outcome was unknown, the write is reported as unknown
  * (that attempt may still commit), otherwise as the last "not applied" reason.
+ *
+ * <p>Nothing here stamps a time: the node that takes a write or a read into its core does ({@link TimeStamper}, as
+ * the node's {@link io.caucus.server.RequestPreparer}), so forwarded writes carry the leader's time and reads this
+ * node serves its own.
  */
 public final class ClusterBackend implements KvBackend {
 
@@ -41,9 +44,6 @@ public final class ClusterBackend implements KvBackend {
     private final LeaderForwarder forwarder;
     private final ScheduledExecutorService scheduler;
     private final long requestTimeoutNanos;
-    private final LongSupplier clock;
-    /** The latest time stamped: stamps never go backwards, even if the clock does (NTP steps it back). */
-    private final java.util.concurrent.atomic.AtomicLong lastStamp = new java.util.concurrent.atomic.AtomicLong();
 
     ClusterBackend(CaucusNode node, ClusterConfig config, LeaderForwarder forwarder,
                    ScheduledExecutorService scheduler, Duration requestTimeout) {
@@ -52,18 +52,11 @@ public final class ClusterBackend implements KvBackend {
 
     public ClusterBackend(CaucusNode node, ClusterDirectory directory, LeaderForwarder forwarder,
                           ScheduledExecutorService scheduler, Duration requestTimeout) {
-        this(node, directory, forwarder, scheduler, requestTimeout, System::currentTimeMillis);
-    }
-
-    /** As above, with {@code clock} (milliseconds since the epoch) stamped on what this node proposes as leader. */
-    public ClusterBackend(CaucusNode node, ClusterDirectory directory, LeaderForwarder forwarder,
-                          ScheduledExecutorService scheduler, Duration requestTimeout, LongSupplier clock) {
         this.node = node;
         this.directory = directory;
         this.forwarder = forwarder;
         this.scheduler = scheduler;
         this.requestTimeoutNanos = requestTimeout.toNanos();
-        this.clock = clock;
     }
 
     @Override
@@ -87,23 +80,12 @@ public final class ClusterBackend implements KvBackend {
 
     @Override
     public CompletableFuture<byte[]> submitHere(byte[] command) {
-        return node.submit(stamped(command));
+        return node.submit(command);
     }
 
     @Override
     public CompletableFuture<byte[]> readHere(byte[] query) {
-        return node.read(stamped(query));
-    }
-
-    /**
-     * The entry or read with this node's time on it: only a leader's submit succeeds, so only a leader's clock
-     * reaches the log (the state machine keeps time from running backwards across leaders). A read on a follower
-     * is answered at this node's time: expiry then rests on the members' clocks agreeing, as it does across a
-     * change of leader (docs/departures.md).
-     */
-    private byte[] stamped(byte[] encoded) {
-        long now = clock.getAsLong();
-        return EntryCodec.stamp(encoded, lastStamp.accumulateAndGet(now, Math::max));
+        return node.read(query);
     }
 
     @Override

@@ -11,7 +11,8 @@ import java.util.function.LongSupplier;
 
 /**
  * Redis's active expiry, on a replicated log: while this node leads and a key's time has run out, it proposes
- * a sweep entry stamped with its clock; every replica applying it deletes the same keys (the soonest-expiring
+ * a sweep entry (the node stamps its time on it as it proposes it, {@link TimeStamper}); every replica applying
+ * it deletes the same keys (the soonest-expiring
  * first, at most {@link #MAX_KEYS_PER_SWEEP}). One sweep is in flight at a time. Reads never wait for a sweep:
  * an expired key is invisible as soon as its time has passed.
  */

@@ -136,6 +136,22 @@ class ClusterBackendTest {
         assertThat(node.submits).isEqualTo(1);
     }
 
+    /**
+     * A time taken here, before the request reaches the node's queue, could be overtaken by a later one another
+     * client thread takes and queues first; the node stamps its time as it takes the request (TimeStamper).
+     */
+    @Test
+    void theBackendLeavesTheTimeToTheNode() {
+        long client = register();
+        byte[] write = increment(client, 1);
+        backend.submit(write).join();
+        backend.read(GET_N).join();
+        assertThat(node.received).hasSize(3);
+        assertThat(node.received.get(1)).isEqualTo(write);
+        assertThat(node.received.get(2)).isEqualTo(GET_N);
+        assertThat(EntryCodec.decodeEntry(node.received.get(1)).timeMillis()).isZero();
+    }
+
     @Test
     void aFollowerForwardsToAnUnreachableLeaderAndReportsNoLeader() {
         ClusterBackend follower = followerOfUnreachableN2();

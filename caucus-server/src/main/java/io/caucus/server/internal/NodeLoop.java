@@ -15,6 +15,7 @@ import io.caucus.server.DurationHistogram;
 import io.caucus.server.NoLeaderException;
 import io.caucus.server.OutcomeUnknownException;
 import io.caucus.server.OverloadedException;
+import io.caucus.server.RequestPreparer;
 import io.caucus.server.RuntimeMetrics;
 import io.caucus.server.ShutdownException;
 import io.caucus.transport.TransportMetrics;
@@ -87,6 +88,7 @@ final class NodeLoop {
     private final MembershipTracker membership;
     private final NodeExecutor executor;
     private final RuntimeClock clock;
+    private final RequestPreparer preparer;
     /**
      * Per read waiting for its ReadIndex: the last index of this node's log when the read arrived. The read is
      * served once that index is applied too, not only the confirmed commit index (see {@link #served}).
@@ -149,6 +151,7 @@ final class NodeLoop {
         this.membership = membership;
         this.executor = executor;
         this.clock = clock;
+        this.preparer = settings.requestPreparer();
         this.tickIntervalNanos = settings.tickInterval().toNanos();
         this.lingerNanos = settings.proposalLinger().toNanos();
         this.lingerQuietGapNanos = lingerNanos / LINGER_QUIET_GAP_DIVISOR;
@@ -171,13 +174,13 @@ final class NodeLoop {
      * Asks the core for a read point. A leader's own read is served no earlier than its last entry now (see
      * {@link #served}); a follower's floor comes with its read index. A follower whose leader speaks a wire version
      * without followers' reads refuses the read at once, naming the leader, which then serves it (the caller
-     * forwards it there).
+     * forwards it there). The query is prepared here, as the read takes its place after the commands taken before
+     * it ({@link RequestPreparer}).
      */
     private void read(long requestId) {
         NodeId leader = raft.leader();
-        if (raft.role() == Role.LEADER) {
-            readFloors.put(requestId, raft.log().lastIndex());
-        } else if (leader != null && !servesFollowerReads.test(leader)) {
+        boolean leading = raft.role() == Role.LEADER;
+        if (!leading && leader != null && !servesFollowerReads.test(leader)) {
             PendingRequests.Read refused = pending.takeRead(requestId);
             if (refused != null) {
                 completions.fail(List.of(refused.future()), () -> outcomes.notLeader(leader,
@@ -185,7 +188,35 @@ final class NodeLoop {
             }
             return;
         }
+        if (!prepareQuery(requestId)) {
+            return;
+        }
+        if (leading) {
+            readFloors.put(requestId, raft.log().lastIndex());
+        }
         raft.readIndex(requestId);
+    }
+
+    /**
+     * Replaces a read's query with what the preparer makes of it; false if the read is gone (timed out, the node
+     * closing) or the preparer refused it, which fails that read alone.
+     */
+    private boolean prepareQuery(long requestId) {
+        PendingRequests.Read read = pending.read(requestId);
+        if (read == null) {
+            return false;
+        }
+        byte[] query;
+        try {
+            query = Objects.requireNonNull(preparer.query(read.query()), "the request preparer returned no query");
+        } catch (RuntimeException e) {
+            PendingRequests.Read refused = pending.takeRead(requestId);
+            if (refused != null) {
+                completions.run(() -> refused.future().completeExceptionally(e));
+            }
+            return false;
+        }
+        return pending.replaceQuery(requestId, read, query);
     }
 
     /** This node's counters, completed with the applier's and the transport's; any thread. */
@@ -402,9 +433,13 @@ final class NodeLoop {
     private void propose(List<Input.Proposal> proposals) throws InterruptedException {
         List<Input.Proposal> chunk = new ArrayList<>();
         long chunkBytes = 0;
-        for (Input.Proposal proposal : proposals) {
-            if (proposal.future().isDone()) {
+        for (Input.Proposal taken : proposals) {
+            if (taken.future().isDone()) {
                 continue; // cancelled by the client before it was proposed: nothing to do
+            }
+            Input.Proposal proposal = prepared(taken);
+            if (proposal == null) {
+                continue;
             }
             if (!chunk.isEmpty() && chunkBytes + proposal.command().length > settings.raftOptions().maxBatchBytes()) {
                 proposeChunk(chunk);
@@ -417,6 +452,27 @@ final class NodeLoop {
         if (!chunk.isEmpty()) {
             proposeChunk(chunk);
         }
+    }
+
+    /**
+     * The proposal with the command the preparer makes of it, in the order the turn proposes ({@link
+     * RequestPreparer}); null if the preparer refused it, which fails it alone, with its outcome known.
+     */
+    private Input.Proposal prepared(Input.Proposal proposal) {
+        byte[] command;
+        try {
+            command = Objects.requireNonNull(preparer.command(proposal.command()),
+                    "the request preparer returned no command");
+            if (command.length > settings.maxCommandBytes()) {
+                throw new IllegalArgumentException("the request preparer made a command of " + command.length
+                        + " bytes, more than maxCommandBytes (" + settings.maxCommandBytes() + ")");
+            }
+        } catch (RuntimeException e) {
+            completions.run(() -> proposal.future().completeExceptionally(e));
+            return null;
+        }
+        return command == proposal.command() ? proposal
+                : new Input.Proposal(command, proposal.future(), proposal.deadlineNanos());
     }
 
     private void proposeChunk(List<Input.Proposal> chunk) throws InterruptedException {

@@ -2,6 +2,7 @@ package io.caucus.server.internal;
 
 import io.caucus.core.NodeId;
 import io.caucus.core.RaftOptions;
+import io.caucus.server.RequestPreparer;
 import io.caucus.server.SnapshotOptions;
 import io.caucus.server.StateMachine;
 import io.caucus.transport.TransportOptions;
@@ -20,6 +21,7 @@ import java.util.Objects;
  * @param listenAddress   where this node accepts peer connections; null means its own entry in {@code peers}
  * @param snapshotOptions when to snapshot and how snapshots travel
  * @param proposalLinger  how long a command waits for others to share its batch while other requests are out
+ * @param requestPreparer what each command and query becomes as the node thread takes it ({@link RequestPreparer})
  */
 public record NodeSettings(NodeId id, Map<NodeId, InetSocketAddress> peers,
                            Map<NodeId, InetSocketAddress> clientAddresses, InetSocketAddress listenAddress,
@@ -27,9 +29,20 @@ public record NodeSettings(NodeId id, Map<NodeId, InetSocketAddress> peers,
                            Duration tickInterval, RaftOptions raftOptions, boolean fsync, Duration requestTimeout,
                            int maxPendingRequests, int maxCommandBytes, int maxInputsPerTurn, int inboxCapacity,
                            TransportOptions transportOptions, SnapshotOptions snapshotOptions,
-                           Duration proposalLinger) {
+                           Duration proposalLinger, RequestPreparer requestPreparer) {
 
-    /** Settings with the default {@link SnapshotOptions} and proposal linger. */
+    /** Settings whose requests reach the core as submitted ({@link RequestPreparer#NONE}). */
+    public NodeSettings(NodeId id, Map<NodeId, InetSocketAddress> peers, Map<NodeId, InetSocketAddress> clientAddresses,
+                        InetSocketAddress listenAddress, StateMachine stateMachine, Duration tickInterval,
+                        RaftOptions raftOptions, boolean fsync, Duration requestTimeout, int maxPendingRequests,
+                        int maxCommandBytes, int maxInputsPerTurn, int inboxCapacity,
+                        TransportOptions transportOptions, SnapshotOptions snapshotOptions, Duration proposalLinger) {
+        this(id, peers, clientAddresses, listenAddress, stateMachine, tickInterval, raftOptions, fsync,
+                requestTimeout, maxPendingRequests, maxCommandBytes, maxInputsPerTurn, inboxCapacity,
+                transportOptions, snapshotOptions, proposalLinger, RequestPreparer.NONE);
+    }
+
+    /** Settings with the default {@link SnapshotOptions} and proposal linger, and no {@link RequestPreparer}. */
     public NodeSettings(NodeId id, Map<NodeId, InetSocketAddress> peers, Map<NodeId, InetSocketAddress> clientAddresses,
                         InetSocketAddress listenAddress, StateMachine stateMachine, Duration tickInterval,
                         RaftOptions raftOptions, boolean fsync, Duration requestTimeout, int maxPendingRequests,
@@ -38,7 +51,7 @@ public record NodeSettings(NodeId id, Map<NodeId, InetSocketAddress> peers,
         this(id, peers, clientAddresses, listenAddress, stateMachine, tickInterval, raftOptions, fsync,
                 requestTimeout, maxPendingRequests, maxCommandBytes, maxInputsPerTurn, inboxCapacity,
                 transportOptions, SnapshotOptions.DEFAULTS,
-                io.caucus.server.CaucusNode.Builder.DEFAULT_PROPOSAL_LINGER);
+                io.caucus.server.CaucusNode.Builder.DEFAULT_PROPOSAL_LINGER, RequestPreparer.NONE);
     }
 
     public NodeSettings {
@@ -51,6 +64,7 @@ public record NodeSettings(NodeId id, Map<NodeId, InetSocketAddress> peers,
         Objects.requireNonNull(transportOptions, "transportOptions");
         Objects.requireNonNull(snapshotOptions, "snapshotOptions");
         Objects.requireNonNull(proposalLinger, "proposalLinger");
+        Objects.requireNonNull(requestPreparer, "requestPreparer");
         peers = Map.copyOf(peers);
         clientAddresses = Map.copyOf(Objects.requireNonNull(clientAddresses, "clientAddresses"));
         if (!peers.containsKey(id)) {

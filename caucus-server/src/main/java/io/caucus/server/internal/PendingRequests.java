@@ -66,6 +66,19 @@ final class PendingRequests {
         return id;
     }
 
+    /** The read registered under {@code requestId}, left in place; null if it is gone. */
+    Read read(long requestId) {
+        return readsById.get(requestId);
+    }
+
+    /**
+     * Makes {@code query} the one to serve for the read registered as {@code read} (its query as the node prepared
+     * it); false if that read was taken meanwhile (timed out, failed, the node closing), which changes nothing.
+     */
+    boolean replaceQuery(long requestId, Read read, byte[] query) {
+        return readsById.replace(requestId, read, new Read(query, read.future(), read.deadlineNanos()));
+    }
+
     Read takeRead(long requestId) {
         return readsById.remove(requestId);
     }

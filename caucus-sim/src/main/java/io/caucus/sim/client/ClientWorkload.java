@@ -12,13 +12,13 @@ import io.caucus.server.NotLeaderException;
 import io.caucus.sim.NodeObserver;
 import io.caucus.sim.SimNode;
 import io.caucus.sim.Simulation;
+import io.caucus.sim.kv.KvReplica;
 import io.caucus.sim.linearizability.HistoryRecorder;
 import io.caucus.sim.linearizability.OpKind;
 import io.caucus.sim.linearizability.Operation;
 import io.caucus.sim.linearizability.Outcome;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -85,6 +85,7 @@ public final class ClientWorkload implements NodeObserver {
         int incarnation;
         long index = NOT_WAITING;
         long term;
+        /** The time a read of the state machine runs at without the runtime ({@code LOCAL_UNSAFE}). */
         long readStampMillis;
         /** The entry submitted to a node runtime: its index and term are learned when that node applies it. */
         byte[] payload;
@@ -305,8 +306,8 @@ public final class ClientWorkload implements NodeObserver {
         op.node = node;
         op.incarnation = node.incarnation();
         if (op.kind == OpKind.GET) {
-            op.readStampMillis = clockMillis(sim);
             if (readMode == ReadMode.LOCAL_UNSAFE) {
+                op.readStampMillis = clockMillis(sim);
                 completeRead(client, node);
                 return;
             }
@@ -318,8 +319,9 @@ public final class ClientWorkload implements NodeObserver {
         if (!registering && op.sequence == 0) {
             op.sequence = ++client.lastSequence;
         }
-        KvEntry entry = registering ? new KvEntry.Register(clockMillis(sim))
-                : new KvEntry.SessionCommand(clockMillis(sim), client.sessionId, op.sequence, body(op));
+        // No time, as the service's connection handler sends it: the node stamps its own as it takes the entry.
+        KvEntry entry = registering ? new KvEntry.Register(0)
+                : new KvEntry.SessionCommand(0, client.sessionId, op.sequence, body(op));
         submitThroughRuntime(client, op, node, registering, EntryCodec.encode(entry));
     }
 
@@ -353,10 +355,13 @@ public final class ClientWorkload implements NodeObserver {
         });
     }
 
-    /** A linearizable read through the runtime (ReadIndex, thesis §6.4), stamped with this node's time. */
+    /**
+     * A linearizable read through the runtime (ReadIndex, thesis §6.4), which stamps it with this node's time as it
+     * takes it.
+     */
     private void readThroughRuntime(Client client, Pending op, SimNode node) {
         int attempt = ++op.attempt;
-        byte[] query = EntryCodec.encode(new KvQuery.Call(op.readStampMillis, bytes(op.commands.get(0))));
+        byte[] query = EntryCodec.encode(new KvQuery.Call(0, bytes(op.commands.get(0))));
         node.runtime().read(query).whenComplete((result, error) -> {
             if (client.pending != op || op.attempt != attempt) {
                 return;
@@ -422,7 +427,7 @@ public final class ClientWorkload implements NodeObserver {
      */
     private static void learnIndex(Pending op, LogEntry entry) {
         boolean submitted = op.phase == Phase.REGISTERING || op.phase == Phase.WRITE_ACCEPTED;
-        if (submitted && op.index == NOT_WAITING && Arrays.equals(entry.payload(), op.payload)) {
+        if (submitted && op.index == NOT_WAITING && KvReplica.sameButStamp(entry.payload(), op.payload)) {
             op.index = entry.index();
             op.term = entry.term();
         }

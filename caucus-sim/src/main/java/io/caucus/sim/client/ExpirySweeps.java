@@ -10,8 +10,8 @@ import io.caucus.sim.Simulation;
 
 /**
  * The service's active expiry ({@link ExpirySweeper}) on simulated nodes: at the same interval, a node that leads and
- * holds a key whose time has run out proposes a sweep entry stamped with its clock, and every replica deletes the
- * same keys when it applies it.
+ * holds a key whose time has run out proposes a sweep entry (its runtime stamps its clock on it), and every replica
+ * deletes the same keys when it applies it.
  */
 final class ExpirySweeps {
 

@@ -81,6 +81,15 @@ public final class KvReplica {
         };
     }
 
+    /**
+     * Whether two encoded entries are the same but for the time stamped on them: a runtime stamps what it takes
+     * ({@code TimeStamper}), so the entry in its log carries the node's time, not the submitter's.
+     */
+    public static boolean sameButStamp(byte[] entry, byte[] other) {
+        return entry.length == other.length
+                && java.util.Arrays.equals(EntryCodec.stamp(entry, 0), EntryCodec.stamp(other, 0));
+    }
+
     /** A read served from this replica at {@code timeMillis} (the leader's stamp on it). */
     public Reply query(long timeMillis, List<String> argv) {
         return EntryCodec.decodeReply(machine.query(EntryCodec.encode(new KvQuery.Call(timeMillis, bytes(argv)))));

@@ -279,6 +279,13 @@ public final class SharedWal implements AutoCloseable {
         }
     }
 
+    /** Why recovery cannot apply {@code record} to the group it names, or null if it can. */
+    String replayProblem(GroupRecord record) {
+        GroupLog log = record.type() == GroupRecordType.SEGMENT_HEADER || record.type() == GroupRecordType.GROUP_REMOVED
+                ? null : groups.get(record.group());
+        return log == null ? null : log.replayProblem(record);
+    }
+
     /** Applies a record written at {@code location}, both when it is written and when recovery replays it. */
     void apply(GroupRecord record, GroupLog.Location location) {
         switch (record.type()) {

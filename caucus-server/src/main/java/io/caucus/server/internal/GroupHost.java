@@ -73,24 +73,41 @@ public final class GroupHost implements AutoCloseable {
         GroupSpec of(long group);
     }
 
+    /** Starts a group's workers (applier, completions, snapshot streams). */
+    @FunctionalInterface
+    public interface GroupWorkers {
+        Worker.Factory of(long group);
+    }
+
+    /** Hands the runtime of a group the store it writes through (a simulator wraps it to watch durability). */
+    @FunctionalInterface
+    public interface GroupStores {
+        LogStore of(long group, GroupLogStore store);
+    }
+
     /**
      * What a host takes from the world around it.
      *
-     * @param clock      read for deadlines and timers
-     * @param executors  the node threads the groups' turns run on
-     * @param workers    starts every group's workers, and the WAL's sync worker
-     * @param networks   opens each group's network
-     * @param random     draws each group's randomness (election timeouts)
-     * @param background whether groups hand their fsync to the WAL's sync worker (one fsync for all the groups of
-     *                   a round) instead of waiting for it on the node thread
+     * @param clock       read for deadlines and timers
+     * @param executors   the node threads the groups' turns run on
+     * @param workers     starts each group's workers
+     * @param hostWorkers starts the host's own worker: the WAL's sync worker
+     * @param networks    opens each group's network
+     * @param stores      the store each group's runtime is given, from the group's store on the shared WAL
+     * @param random      draws each group's randomness (election timeouts)
+     * @param background  whether groups hand their fsync to the WAL's sync worker (one fsync for all the groups of
+     *                    a round) instead of waiting for it on the node thread
      */
-    public record Environment(RuntimeClock clock, GroupExecutors executors, Worker.Factory workers,
-                              GroupNetworks networks, RandomGenerator random, boolean background) {
+    public record Environment(RuntimeClock clock, GroupExecutors executors, GroupWorkers workers,
+                              Worker.Factory hostWorkers, GroupNetworks networks, GroupStores stores,
+                              RandomGenerator random, boolean background) {
         public Environment {
             Objects.requireNonNull(clock, "clock");
             Objects.requireNonNull(executors, "executors");
             Objects.requireNonNull(workers, "workers");
+            Objects.requireNonNull(hostWorkers, "hostWorkers");
             Objects.requireNonNull(networks, "networks");
+            Objects.requireNonNull(stores, "stores");
             Objects.requireNonNull(random, "random");
         }
     }
@@ -110,7 +127,7 @@ public final class GroupHost implements AutoCloseable {
     private final Map<Long, Hosted> running = new TreeMap<>();
     private boolean closed;
 
-    private record Hosted(NodeRuntime runtime, GroupLogStore store, NodeExecutor executor) {
+    private record Hosted(NodeRuntime runtime, NodeExecutor executor) {
     }
 
     private GroupHost(HostLog log, Environment environment, GroupSpecs specs, Runnable onClose) {
@@ -128,10 +145,8 @@ public final class GroupHost implements AutoCloseable {
                                  GroupSpecs specs) {
         PooledExecutors executors = new PooledExecutors(options.nodeThreads(), "caucus-host-node");
         PooledWorkers workers = new PooledWorkers(options.workerThreads(), "caucus-host-worker");
-        Worker.Factory syncThread = name -> name.startsWith("caucus-wal-sync") ? Worker.thread(name)
-                : workers.start(name);
-        Environment environment = new Environment(RuntimeClock.SYSTEM, executors, syncThread, networks,
-                new java.util.SplittableRandom(System.nanoTime()), true);
+        Environment environment = new Environment(RuntimeClock.SYSTEM, executors, group -> workers, Worker::thread,
+                networks, (group, store) -> store, new java.util.SplittableRandom(System.nanoTime()), true);
         try {
             return open(disk, dataDirectory, options, environment, specs, workers::shutdown);
         } catch (RuntimeException e) {
@@ -150,7 +165,7 @@ public final class GroupHost implements AutoCloseable {
     public static GroupHost open(Disk disk, Path dataDirectory, Options options, Environment environment,
                                  GroupSpecs specs, Runnable onClose) {
         HostLog log = HostLog.open(disk, dataDirectory, options.wal(), options.snapshotsRetained(),
-                environment.workers());
+                environment.hostWorkers());
         GroupHost host = new GroupHost(log, environment, specs, onClose);
         SortedSet<Long> recovered = log.groups();
         try {
@@ -192,10 +207,10 @@ public final class GroupHost implements AutoCloseable {
         NodeEnvironment nodeEnvironment = new NodeEnvironment(environment.clock(),
                 (settings, inbound) -> new HostedNetwork(environment.networks().open(group, settings, inbound,
                         executor), executor, environment.executors()),
-                environment.workers(), new java.util.SplittableRandom(environment.random().nextLong()));
-        NodeRuntime runtime = NodeRuntime.start(spec.settings(), store, spec.bootstrap(),
-                PeerDirectory.NO_RESOLVER, nodeEnvironment);
-        running.put(group, new Hosted(runtime, store, executor));
+                environment.workers().of(group), new java.util.SplittableRandom(environment.random().nextLong()));
+        NodeRuntime runtime = NodeRuntime.start(spec.settings(), environment.stores().of(group, store),
+                spec.bootstrap(), PeerDirectory.NO_RESOLVER, nodeEnvironment);
+        running.put(group, new Hosted(runtime, executor));
         return runtime;
     }
 

@@ -169,6 +169,11 @@ public final class HostLog implements AutoCloseable {
         round.forEach(request -> request.onDurable().run());
     }
 
+    /** What recovery found and repaired when the WAL was opened. */
+    public io.caucus.storage.multi.SharedWal.Recovery recovery() {
+        return locked(() -> storage.wal().recovery());
+    }
+
     /** How many fsyncs of the WAL's segments were made (rollovers included). */
     public long fsyncs() {
         return locked(() -> storage.wal().fsyncs());

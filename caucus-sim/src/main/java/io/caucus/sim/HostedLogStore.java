@@ -26,10 +26,14 @@ final class HostedLogStore implements LogStore {
     /** Written and not yet reported durable, in ticket order. */
     private final Deque<Written> unsynced = new ArrayDeque<>();
 
-    HostedLogStore(GroupLogStore store, SimNode node, SimLogStore.Durable durable) {
+    /** A deliberately broken store that reports a write durable before its sync: only to show the checks catch it. */
+    private final boolean lying;
+
+    HostedLogStore(GroupLogStore store, SimNode node, SimLogStore.Durable durable, boolean lying) {
         this.store = store;
         this.node = node;
         this.durable = durable;
+        this.lying = lying;
     }
 
     @Override
@@ -65,6 +69,13 @@ final class HostedLogStore implements LogStore {
 
     @Override
     public void syncInBackground(long ticket, Runnable onDurable, Consumer<RuntimeException> onFailure) {
+        if (lying) {
+            reportThrough(ticket);
+            onDurable.run();
+            store.syncInBackground(ticket, () -> {
+            }, onFailure);
+            return;
+        }
         store.syncInBackground(ticket, () -> {
             reportThrough(ticket);
             onDurable.run();

@@ -57,7 +57,12 @@ public final class MultiGroupRun {
     }
 
     public static Result run(long seed, long faultTicks, int groups, String reproduce) {
-        MultiGroupSimulation multi = new MultiGroupSimulation(configOf(seed), groups, reproduce);
+        return run(new MultiGroupSimulation(configOf(seed), groups, reproduce), faultTicks, reproduce);
+    }
+
+    /** Runs on a multi-group simulation the caller made (a broken one shows the checks catching it). */
+    static Result run(MultiGroupSimulation multi, long faultTicks, String reproduce) {
+        long seed = multi.group(1).config().seed();
         try {
             return runPhases(multi, faultTicks);
         } catch (SimulationFailure failure) {

@@ -70,12 +70,21 @@ public final class MultiGroupSimulation {
     private long sharedWalFsyncs;
     /** How long a sync round of a shared WAL waits before it forces (virtual µs, drawn per seed). */
     private final long fsyncMicros;
+    private final boolean lyingSync;
 
     /**
      * @param config the seed, the number of processes ({@link SimConfig#clusterSize()}), the core's tunables, the
      *               compaction threshold; its disk model must be {@link SimConfig.DiskModel#SHARED_WAL}
      */
     public MultiGroupSimulation(SimConfig config, int groupCount, String reproduceHint) {
+        this(config, groupCount, reproduceHint, false);
+    }
+
+    /**
+     * As above; with {@code lyingSync} every group's store reports its writes durable as soon as it asks for the
+     * sync, before the shared WAL forces them: a broken runtime, only for showing that the checks catch it.
+     */
+    MultiGroupSimulation(SimConfig config, int groupCount, String reproduceHint, boolean lyingSync) {
         if (config.disk() != SimConfig.DiskModel.SHARED_WAL) {
             throw new IllegalArgumentException("a multi-group simulation runs on the shared WAL, not " + config.disk());
         }
@@ -83,6 +92,7 @@ public final class MultiGroupSimulation {
             throw new IllegalArgumentException("at least one group: " + groupCount);
         }
         this.config = config;
+        this.lyingSync = lyingSync;
         this.fsyncMicros = 20 + new SplittableRandom(config.seed() ^ 0x6673796eL).nextInt(400);
         List<NodeId> ids = new ArrayList<>();
         for (int i = 1; i <= config.clusterSize(); i++) {
@@ -188,7 +198,7 @@ public final class MultiGroupSimulation {
                 (group, settings, inbound, executor) -> SimEnvironment.network(node(id, group),
                         node(id, group).nextIncarnation(), groupOf(group).runtimeTurns.events(), settings, inbound),
                 (group, store) -> process.stores.computeIfAbsent(group, ignored -> new HostedLogStore(store,
-                        node(id, group), groupOf(group).runtimeReports::onDurable)),
+                        node(id, group), groupOf(group).runtimeReports::onDurable, lyingSync)),
                 new SplittableRandom(world.random().nextLong()), true);
         GroupHost host;
         try {

@@ -208,8 +208,14 @@ public final class GroupHost implements AutoCloseable {
                 (settings, inbound) -> new HostedNetwork(environment.networks().open(group, settings, inbound,
                         executor), executor, environment.executors()),
                 environment.workers().of(group), new java.util.SplittableRandom(environment.random().nextLong()));
-        NodeRuntime runtime = NodeRuntime.start(spec.settings(), environment.stores().of(group, store),
-                spec.bootstrap(), PeerDirectory.NO_RESOLVER, nodeEnvironment);
+        NodeRuntime runtime;
+        try {
+            runtime = NodeRuntime.start(spec.settings(), environment.stores().of(group, store), spec.bootstrap(),
+                    PeerDirectory.NO_RESOLVER, nodeEnvironment);
+        } catch (RuntimeException e) {
+            environment.executors().close(executor); // the runtime closed its store and network already
+            throw e;
+        }
         running.put(group, new Hosted(runtime, executor));
         return runtime;
     }

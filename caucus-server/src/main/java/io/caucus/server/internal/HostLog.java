@@ -4,6 +4,7 @@ import io.caucus.core.ClusterConfiguration;
 import io.caucus.storage.Disk;
 import io.caucus.storage.StorageFailedException;
 import io.caucus.storage.multi.HostStorage;
+import io.caucus.storage.multi.SharedWal;
 import io.caucus.storage.multi.SharedWalOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,8 +17,9 @@ import java.util.function.Supplier;
 
 /**
  * A host's shared WAL ({@link HostStorage}) as many node threads use it: every call into the WAL and its group
- * logs holds one lock (the storage has one owner at a time; a sync may copy any group's entries forward), and
- * syncs are coalesced across groups (group commit, docs/multiraft.md "Runtime").
+ * logs holds one lock (the storage has one owner at a time; a sync may copy any group's entries forward), except
+ * the fsync itself, during which other groups go on writing; and syncs are coalesced across groups (group commit,
+ * docs/multiraft.md "Runtime").
  *
  * <p>Two ways to make a write durable:
  * <ul>
@@ -109,7 +111,11 @@ public final class HostLog implements AutoCloseable {
                 coalescedSyncs.increment(); // another group's fsync, which this one waited for, covered it
                 return durableTicket;
             }
-            long durable = locked(() -> storage.wal().sync());
+            // The force runs outside the WAL's lock: other groups' node threads write meanwhile, and their writes
+            // go to the next round.
+            SharedWal.SyncPoint point = locked(() -> storage.wal().beginSync());
+            point.force();
+            long durable = locked(() -> storage.wal().finishSync(point));
             syncRounds.increment();
             durableTicket = durable;
             return durable;
@@ -170,7 +176,7 @@ public final class HostLog implements AutoCloseable {
     }
 
     /** What recovery found and repaired when the WAL was opened. */
-    public io.caucus.storage.multi.SharedWal.Recovery recovery() {
+    public SharedWal.Recovery recovery() {
         return locked(() -> storage.wal().recovery());
     }
 

@@ -21,6 +21,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -115,6 +118,136 @@ class GroupLogStoreTest {
         });
         assertThat(durable).hasSize(17);
         assertThat(syncWorker.queued()).isZero();
+    }
+
+    @Test
+    void otherGroupsWriteWhileTheSharedWalIsBeingForced() throws Exception {
+        CountDownLatch forcing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        HostLog host = HostLog.open(new BlockingForceDisk(disk, forcing, release), DATA,
+                SharedWalOptions.DEFAULTS.withSegmentBytes(1 << 20), 2, Worker::thread);
+        GroupLogStore one = host.openGroup(1, CONFIGURATION, false);
+        GroupLogStore two = host.openGroup(2, CONFIGURATION, false);
+        long first = one.write(persist(1, 1, 1, 1));
+        BlockingForceDisk.armed.set(true);
+        // Threads of their own: the common pool may have a single thread on a small machine.
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
+        CompletableFuture<Long> sync = CompletableFuture.supplyAsync(one::sync, threads);
+        assertThat(forcing.await(30, TimeUnit.SECONDS)).as("the force started").isTrue();
+
+        // Group 2 writes and reads its log while group 1's force is under way: the force holds no lock.
+        long second = CompletableFuture.supplyAsync(() -> two.write(persist(1, 1, 1, 2)), threads)
+                .get(30, TimeUnit.SECONDS);
+        assertThat(two.log().lastIndex()).isEqualTo(2);
+        assertThat(sync).isNotDone();
+
+        release.countDown();
+        assertThat(sync.get(30, TimeUnit.SECONDS)).as("covers what was written before it began")
+                .isGreaterThanOrEqualTo(first).isLessThan(second);
+        two.sync();
+        host.close();
+        threads.shutdown();
+    }
+
+    /** A disk whose first force once armed waits for the test. */
+    private static final class BlockingForceDisk implements io.caucus.storage.Disk {
+        static final java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+        private final io.caucus.storage.Disk disk;
+        private final CountDownLatch forcing;
+        private final CountDownLatch release;
+
+        BlockingForceDisk(io.caucus.storage.Disk disk, CountDownLatch forcing, CountDownLatch release) {
+            this.disk = disk;
+            this.forcing = forcing;
+            this.release = release;
+        }
+
+        private io.caucus.storage.DiskFile wrap(io.caucus.storage.DiskFile file) {
+            return new io.caucus.storage.DiskFile() {
+                @Override
+                public long size() throws java.io.IOException {
+                    return file.size();
+                }
+
+                @Override
+                public void write(java.nio.ByteBuffer source, long position) throws java.io.IOException {
+                    file.write(source, position);
+                }
+
+                @Override
+                public int read(java.nio.ByteBuffer target, long position) throws java.io.IOException {
+                    return file.read(target, position);
+                }
+
+                @Override
+                public void force() throws java.io.IOException {
+                    if (armed.compareAndSet(true, false)) {
+                        forcing.countDown();
+                        try {
+                            release.await(30, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    file.force();
+                }
+
+                @Override
+                public void truncate(long size) throws java.io.IOException {
+                    file.truncate(size);
+                }
+
+                @Override
+                public void close() throws java.io.IOException {
+                    file.close();
+                }
+            };
+        }
+
+        @Override
+        public io.caucus.storage.DiskFile create(Path file) throws java.io.IOException {
+            return wrap(disk.create(file));
+        }
+
+        @Override
+        public io.caucus.storage.DiskFile open(Path file) throws java.io.IOException {
+            return wrap(disk.open(file));
+        }
+
+        @Override
+        public boolean exists(Path path) throws java.io.IOException {
+            return disk.exists(path);
+        }
+
+        @Override
+        public void createDirectories(Path directory) throws java.io.IOException {
+            disk.createDirectories(directory);
+        }
+
+        @Override
+        public List<String> list(Path directory) throws java.io.IOException {
+            return disk.list(directory);
+        }
+
+        @Override
+        public void rename(Path from, Path to) throws java.io.IOException {
+            disk.rename(from, to);
+        }
+
+        @Override
+        public void delete(Path file) throws java.io.IOException {
+            disk.delete(file);
+        }
+
+        @Override
+        public void syncDirectory(Path directory) throws java.io.IOException {
+            disk.syncDirectory(directory);
+        }
+
+        @Override
+        public java.io.Closeable lock(Path file) throws java.io.IOException {
+            return disk.lock(file);
+        }
     }
 
     @Test

@@ -359,6 +359,59 @@ class SharedWalTest {
     }
 
     @Test
+    void writesMadeWhileASplitSyncForcesAreLeftForTheNextSync() {
+        SharedWal wal = open(1 << 20);
+        GroupLog one = wal.group(1, CONFIGURATION);
+        GroupLog two = wal.group(2, CONFIGURATION);
+        long covered = one.append(entries(1, 1, 2));
+        SharedWal.SyncPoint point = wal.beginSync();
+        point.force();
+        long later = two.append(entries(1, 1, 1)); // written once the force is done, before the sync finishes
+
+        assertThat(wal.finishSync(point)).isEqualTo(covered);
+        assertThat(wal.durableTicket()).as("the later write is left for the next sync").isLessThan(later);
+        disk.crash(null);
+        SharedWal reopened = open(1 << 20);
+        assertThat(reopened.group(1, CONFIGURATION).lastIndex()).isEqualTo(2);
+        assertThat(reopened.group(2, CONFIGURATION).lastIndex()).as("not covered: lost by the crash").isZero();
+    }
+
+    @Test
+    void aSegmentStartedWhileASplitSyncForcesKeepsTheOlderOnesUntilItsCheckpointIsDurable() {
+        SharedWal wal = open(256);
+        GroupLog log = wal.group(1, CONFIGURATION);
+        log.append(entries(1, 1, 3));
+        log.installSnapshot(new SnapshotMetadata(3, 1, CONFIGURATION)); // segment 1 now holds no live entry
+        assertThat(wal.segmentCount()).isEqualTo(1);
+        SharedWal.SyncPoint point = wal.beginSync();
+        while (wal.segmentCount() < 2) {
+            log.writeHardState(new HardState(1, null, 3)); // rolls over during the force
+        }
+        point.force();
+        wal.finishSync(point);
+
+        assertThat(disk.exists(DIRECTORY.resolve(WalSegment.fileName(1))))
+                .as("segment 2's checkpoint is not durable yet").isTrue();
+        disk.crash(null);
+        SharedWal reopened = open(256);
+        assertThat(reopened.group(1, CONFIGURATION).snapshot().lastIncludedIndex()).isEqualTo(3);
+        reopened.sync();
+        assertThat(disk.exists(DIRECTORY.resolve(WalSegment.fileName(1)))).as("deleted by a later sync").isFalse();
+    }
+
+    @Test
+    void aFailedSplitForceFailsTheWal() {
+        SharedWal wal = open(1 << 20);
+        wal.group(1, CONFIGURATION).append(entries(1, 1, 1));
+        SharedWal.SyncPoint point = wal.beginSync();
+        disk.failNext(SimulatedDisk.Operation.FORCE);
+        point.force();
+        assertThatThrownBy(() -> wal.finishSync(point)).isInstanceOf(StorageFailedException.class);
+        assertThatThrownBy(() -> wal.group(1, CONFIGURATION).append(entries(1, 2, 2)))
+                .isInstanceOf(StorageFailedException.class);
+    }
+
+    @Test
     void aTornLastRecordIsDropped() throws Exception {
         SharedWal wal = open(1 << 20);
         wal.group(1, CONFIGURATION).append(entries(1, 1, 2));

@@ -44,11 +44,7 @@ final class NodeLifecycle {
      */
     void start(SimNode node) {
         KvReplica replica = new KvReplica();
-        NodeSettings settings = new NodeSettings(node.id(), peerAddresses(node), Map.of(), null, replica.machine(),
-                Duration.ofNanos(sim.config.tickMicros() * 1000), sim.config.options(), true, REQUEST_TIMEOUT,
-                10_000, 1 << 20, 1024, 4096, TransportOptions.defaults(), snapshotOptions(),
-                CaucusNode.Builder.DEFAULT_PROPOSAL_LINGER, new TimeStamper(() -> ClientWorkload.clockMillis(sim)));
-        int incarnation = node.nextIncarnation();
+        NodeSettings settings = settings(node, replica);
         NodeRuntime runtime;
         try {
             NodeEnvironment environment = SimEnvironment.of(node, sim.runtimeTurns.events(), sim.random);
@@ -58,6 +54,23 @@ final class NodeLifecycle {
             sim.fail("Runtime start", node + " failed to start: " + e + SimulationFailure.stackTop(e));
             return;
         }
+        adopt(node, runtime, replica);
+    }
+
+    /** The settings of a node's runtime: the key-value state machine of {@code replica}, the seed's tunables. */
+    NodeSettings settings(SimNode node, KvReplica replica) {
+        return new NodeSettings(node.id(), peerAddresses(node), Map.of(), null, replica.machine(),
+                Duration.ofNanos(sim.config.tickMicros() * 1000), sim.config.options(), true, REQUEST_TIMEOUT,
+                10_000, 1 << 20, 1024, 4096, TransportOptions.defaults(), snapshotOptions(),
+                CaucusNode.Builder.DEFAULT_PROPOSAL_LINGER, new TimeStamper(() -> ClientWorkload.clockMillis(sim)));
+    }
+
+    /**
+     * Makes a runtime just started on the node's disk its next incarnation: its applies and restores reported and
+     * checked, its start checked against what its disk held.
+     */
+    void adopt(SimNode node, NodeRuntime runtime, KvReplica replica) {
+        int incarnation = node.nextIncarnation();
         node.started(runtime, replica);
         runtime.probe().onApplied((entry, result) -> sim.runtimeReports.onApplied(node, incarnation, entry, result));
         runtime.probe().onRestored(snapshot -> sim.runtimeReports.onRestored(node, incarnation, snapshot));
@@ -76,8 +89,9 @@ final class NodeLifecycle {
             throw new IllegalStateException(node.id() + " is already down");
         }
         node.crashed(sim.config.disk() == SimConfig.DiskModel.LYING);
-        sim.trace.record(sim.events.now(), node.id(), "crash", "durable: " + node.disk().hardState() + " log to "
-                + node.disk().log().lastIndex());
+        sim.trace.record(sim.events.now(), node.id(), "crash", node.disk().hosted()
+                ? "with its process; what its shared WAL kept is recovered when the process restarts"
+                : "durable: " + node.disk().hardState() + " log to " + node.disk().log().lastIndex());
         for (NodeObserver observer : sim.observers) {
             observer.onCrashed(node);
         }

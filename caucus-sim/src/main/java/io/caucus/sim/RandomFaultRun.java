@@ -197,7 +197,7 @@ public final class RandomFaultRun {
      * options), so the bound is on the absence of progress: the run fails only if a whole window of
      * {@code SETTLE_BOUND_TICKS} passes with no live node's commit index advancing.
      */
-    private static void awaitSettled(Simulation sim, ClientWorkload clients) {
+    static void awaitSettled(Simulation sim, ClientWorkload clients) {
         long progress = commitProgress(sim);
         // Progress that never ends (elections churning, each adding a no-op) must not hide a liveness bug.
         int windowsLeft = 50;

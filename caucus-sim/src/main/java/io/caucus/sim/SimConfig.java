@@ -30,6 +30,13 @@ public record SimConfig(long seed, int clusterSize, RaftOptions options, long ti
          */
         STORAGE,
         /**
+         * Multi-Raft ({@link MultiGroupSimulation}): each simulated process is one host, every group's replica on
+         * it writes to the host's one shared WAL ({@code GroupLogStore}) and keeps its snapshots in the host's
+         * {@code snapshots/<group>/}, all on one {@code caucus-storage} simulated disk per process; a crash of the
+         * process crashes every group on it and keeps a random, possibly torn, part of what was not synced.
+         */
+        SHARED_WAL,
+        /**
          * A deliberately broken runtime whose fsync lies: a crash loses the last write it reported durable. Only
          * for showing that the checkers catch what that breaks.
          */

@@ -10,6 +10,7 @@ import io.caucus.sim.kv.KvSnapshot;
 import io.caucus.storage.DurableLog;
 import io.caucus.storage.RecoveryReport;
 import io.caucus.server.internal.DurableLogStore;
+import io.caucus.server.internal.LogStore;
 import io.caucus.server.internal.Worker;
 import io.caucus.storage.SimulatedDisk;
 import io.caucus.storage.SnapshotStore;
@@ -51,15 +52,56 @@ public final class SimDisk {
      */
     private DurableLogStore runtimeStore;
     private long tornTailsRecovered;
+    /**
+     * Shared-WAL backing ({@link SimConfig.DiskModel#SHARED_WAL}): the store the group's replica runs on, in its
+     * process's shared WAL, while the process is up. The process owns the simulated disk and crashes it.
+     */
+    private final boolean hosted;
+    private LogStore hostedStore;
+    /** Shared-WAL backing while the process is down: what its recovery found of this group. */
+    private LogView crashedView;
 
-    private SimDisk(ClusterConfiguration configuration, SimulatedDisk simulatedDisk, Random crashRandom) {
+    private SimDisk(ClusterConfiguration configuration, SimulatedDisk simulatedDisk, Random crashRandom,
+                    boolean hosted) {
         this.configuration = configuration;
         this.simulatedDisk = simulatedDisk;
         this.crashRandom = crashRandom;
-        this.memoryLog = simulatedDisk == null ? new InMemoryLog(configuration) : null;
+        this.hosted = hosted;
+        this.memoryLog = simulatedDisk == null && !hosted ? new InMemoryLog(configuration) : null;
         if (simulatedDisk != null) {
             reopen();
         }
+    }
+
+    private SimDisk(ClusterConfiguration configuration, SimulatedDisk simulatedDisk, Random crashRandom) {
+        this(configuration, simulatedDisk, crashRandom, false);
+    }
+
+    /** A group replica's view of its process's shared WAL: see {@link SimConfig.DiskModel#SHARED_WAL}. */
+    static SimDisk hosted(ClusterConfiguration configuration) {
+        return new SimDisk(configuration, null, null, true);
+    }
+
+    /** The process started the group's replica on {@code store}, which recovered {@code recovered}. */
+    void hostedStarted(LogStore store, HardState recovered) {
+        hostedStore = store;
+        crashedView = null;
+        hardState = recovered;
+    }
+
+    /**
+     * The process crashed: what recovery of its shared WAL finds of this group ({@code log}: indexes, terms and
+     * base, read while the process is down) and its hard state.
+     */
+    void hostedCrashed(LogView log, HardState recovered) {
+        hostedStore = null;
+        crashedView = log;
+        hardState = recovered;
+    }
+
+    /** Whether this disk is a group's view of a process's shared WAL. */
+    boolean hosted() {
+        return hosted;
     }
 
     SimDisk(ClusterConfiguration configuration) {
@@ -75,6 +117,7 @@ public final class SimDisk {
         return switch (model) {
             case MEMORY, LYING -> new SimDisk(configuration);
             case STORAGE -> onStorage(configuration, random);
+            case SHARED_WAL -> hosted(configuration);
         };
     }
 
@@ -82,6 +125,12 @@ public final class SimDisk {
     public LogView log() {
         if (memoryLog != null) {
             return memoryLog;
+        }
+        if (hosted) {
+            if (hostedStore == null && crashedView == null) {
+                throw new IllegalStateException("the process holding this group's log has not started yet");
+            }
+            return hostedStore != null ? hostedStore.log() : crashedView;
         }
         return runtimeStore != null ? runtimeStore.log() : durableLog;
     }
@@ -149,6 +198,11 @@ public final class SimDisk {
 
     /** A crash: writes not yet durable are lost (with real storage, a random torn part of them may remain). */
     void crash() {
+        if (hosted) {
+            // The process crashes its simulated disk once, for all its groups, and hands each its recovered view.
+            hostedStore = null;
+            return;
+        }
         if (runtimeStore != null) {
             // The crashed runtime's store is abandoned, not closed: closing would flush what the crash loses.
             runtimeStore = null;
@@ -159,10 +213,11 @@ public final class SimDisk {
 
     /** The state machine state of a kept snapshot, or null if the store does not hold it (any more). */
     public KvSnapshot snapshotState(SnapshotMetadata metadata) {
-        if (memoryLog != null) {
+        if (memoryLog != null || (hosted && hostedStore == null)) {
             return null;
         }
-        SnapshotStore snapshots = runtimeStore != null ? runtimeStore.snapshotStore() : durableLog.snapshots();
+        SnapshotStore snapshots = hosted ? hostedStore.snapshotStore()
+                : runtimeStore != null ? runtimeStore.snapshotStore() : durableLog.snapshots();
         // Index and term name a snapshot (the configuration may carry member addresses the message's copy lacks).
         SnapshotMetadata kept = snapshots.list().stream()
                 .filter(stored -> stored.lastIncludedIndex() == metadata.lastIncludedIndex()

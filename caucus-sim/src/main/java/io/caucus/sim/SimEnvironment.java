@@ -53,6 +53,22 @@ final class SimEnvironment {
                 name -> new EventWorker(node, incarnation, events), new Random(random.nextLong()));
     }
 
+    /** The turns and timers of {@code node}'s {@code incarnation}, for a host that hands each group its executor. */
+    static NodeExecutor executor(SimNode node, int incarnation, Events events) {
+        return new EventExecutor(node, incarnation, events);
+    }
+
+    /** A worker of {@code node}'s {@code incarnation}. */
+    static Worker worker(SimNode node, int incarnation, Events events) {
+        return new EventWorker(node, incarnation, events);
+    }
+
+    /** The network of {@code node}'s {@code incarnation}: its messages go to {@code events}' simulated network. */
+    static PeerNetwork network(SimNode node, int incarnation, Events events, NodeSettings settings,
+                               InboundHandler inbound) {
+        return new Network(node, incarnation, events, settings, inbound);
+    }
+
     private static long microsOf(long nanos) {
         // Round up: a timer never fires before its delay has passed.
         return (nanos + 999) / 1000;

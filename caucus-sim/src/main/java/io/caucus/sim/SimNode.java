@@ -33,6 +33,8 @@ public final class SimNode {
     private InboundHandler inbound;
     private final Set<NodeId> peers = new TreeSet<>();
     private boolean listening;
+    /** How traces and failures name it: its id, and in a multi-group run its group too ("n2/g7"). */
+    private String name;
 
     SimNode(NodeId id, SimDisk disk, ClusterConfiguration bootstrap) {
         this.id = id;
@@ -145,8 +147,13 @@ public final class SimNode {
         return peers;
     }
 
+    /** Names this node as one group's replica on the process {@link #id()}. */
+    void nameAsReplicaOf(long group) {
+        name = id + "/g" + group;
+    }
+
     @Override
     public String toString() {
-        return id.toString();
+        return name != null ? name : id.toString();
     }
 }

@@ -41,10 +41,38 @@ import java.util.function.Predicate;
  */
 public final class Simulation {
 
+    /**
+     * What the group simulations of a multi-group run share ({@link MultiGroupSimulation}): one seed's random, one
+     * event queue and clock, one trace, and the links between processes (a partition cuts every group alike).
+     */
+    record World(Random random, EventQueue events, Trace trace, Connectivity connectivity) {
+    }
+
+    /**
+     * Where the nodes of a group simulation live when each is one group's replica on a simulated process: a crash
+     * or restart of a node is one of its whole process, every group on it together.
+     */
+    interface Hosting {
+        /** Names the group in a failure, e.g. "group 3 of 16". */
+        String label(Simulation group);
+
+        /** How to reproduce a failure of this run. */
+        String reproduce();
+
+        void crash(NodeId process);
+
+        void restart(NodeId process);
+
+        /** The network profile of every group's network. */
+        void setNetwork(NetworkProfile profile);
+    }
+
     final SimConfig config;
     final Random random;
-    final EventQueue events = new EventQueue();
+    final EventQueue events;
     final Trace trace;
+    /** Null unless this is one group of a multi-group simulation. */
+    private final Hosting hosting;
     final Map<NodeId, SimNode> nodes = new LinkedHashMap<>();
     final Connectivity connectivity;
     private final Partitions partitions;
@@ -67,10 +95,21 @@ public final class Simulation {
     SimulationFailure failure;
 
     public Simulation(SimConfig config) {
+        this(config, null, null);
+    }
+
+    /**
+     * A simulation in {@code world} (null: a world of its own), whose nodes {@code hosting} starts and crashes
+     * (null: this simulation does, each node a process of its own).
+     */
+    Simulation(SimConfig config, World world, Hosting hosting) {
         this.config = config;
-        this.random = new Random(config.seed());
-        this.trace = new Trace(config.traceCapacity());
-        if (config.compactEveryEntries() > 0 && config.disk() != SimConfig.DiskModel.STORAGE) {
+        this.hosting = hosting;
+        this.random = world == null ? new Random(config.seed()) : world.random();
+        this.events = world == null ? new EventQueue() : world.events();
+        this.trace = world == null ? new Trace(config.traceCapacity()) : world.trace();
+        if (config.compactEveryEntries() > 0 && config.disk() != SimConfig.DiskModel.STORAGE
+                && config.disk() != SimConfig.DiskModel.SHARED_WAL) {
             throw new IllegalArgumentException("a runtime compacts only on the storage disk, whose store keeps "
                     + "snapshots; got " + config.disk());
         }
@@ -83,15 +122,17 @@ public final class Simulation {
             NodeId id = NodeId.of("n" + i);
             nodes.put(id, new SimNode(id, SimDisk.of(config.disk(), clusterConfiguration, random), clusterConfiguration));
         }
-        this.connectivity = new Connectivity(List.copyOf(nodes.keySet()));
+        this.connectivity = world == null ? new Connectivity(List.copyOf(nodes.keySet())) : world.connectivity();
         this.partitions = new Partitions(connectivity, trace, events);
         this.checker = new InvariantChecker(this::fail);
         checker.checkConfigurations(new ConfigurationInvariants(this::fail, nodes::get,
                 config.disk() != SimConfig.DiskModel.LYING));
         this.network = new SimNetwork(random, events, trace, nodes::get, connectivity, checker::onSent,
                 config.network(), new Arrivals(this));
-        for (SimNode node : nodes.values()) {
-            lifecycle.start(node);
+        if (hosting == null) {
+            for (SimNode node : nodes.values()) {
+                lifecycle.start(node);
+            }
         }
     }
 
@@ -243,6 +284,15 @@ public final class Simulation {
     }
 
     public void setNetwork(NetworkProfile profile) {
+        if (hosting != null) {
+            hosting.setNetwork(profile);
+            return;
+        }
+        setOwnNetwork(profile);
+    }
+
+    /** This simulation's network profile only (in a multi-group run, this group's). */
+    void setOwnNetwork(NetworkProfile profile) {
         trace.record(events.now(), "-", "network", profile);
         network.setProfile(profile);
     }
@@ -269,22 +319,56 @@ public final class Simulation {
 
     /** Crashes {@code id}: its running state, unsynced persists and messages in flight to it are lost. */
     public void crash(NodeId id) {
+        if (hosting != null) {
+            hosting.crash(id); // the process, every group on it
+            return;
+        }
         lifecycle.crash(node(id));
     }
 
     /** Restarts a crashed node from its durable hard state and log, with an empty state machine. */
     public void restart(NodeId id) {
+        if (hosting != null) {
+            hosting.restart(id);
+            return;
+        }
         lifecycle.restart(node(id));
     }
 
     /** Starts a new node with an empty disk, a learner-to-be of {@link #currentConfiguration()}. */
     public SimNode addNode(NodeId id) {
+        checkNotHosted("adding a node");
         return lifecycle.add(id, currentConfiguration());
     }
 
     /** Switches a node off for good: crashed if up, never restarted, no longer among {@link #nodeIds()}. */
     public void retire(NodeId id) {
+        checkNotHosted("retiring a node");
         lifecycle.retire(node(id));
+    }
+
+    private void checkNotHosted(String what) {
+        if (hosting != null) {
+            throw new UnsupportedOperationException(what + " is not simulated for groups hosted on processes");
+        }
+    }
+
+    /** In a multi-group run: this group's replica on a process that crashed (the process crashes its disk). */
+    void crashHosted(NodeId id) {
+        lifecycle.crash(node(id));
+    }
+
+    /** In a multi-group run: the process started this group's replica on {@code store}. */
+    void adoptHosted(NodeId id, NodeRuntime runtime, io.caucus.sim.kv.KvReplica replica,
+                     io.caucus.server.internal.LogStore store) {
+        SimNode node = node(id);
+        node.disk().hostedStarted(store, store.recoveredHardState());
+        lifecycle.adopt(node, runtime, replica);
+    }
+
+    /** The settings a node's runtime starts with (the key-value state machine {@code replica}'s). */
+    io.caucus.server.internal.NodeSettings settingsOf(NodeId id, io.caucus.sim.kv.KvReplica replica) {
+        return lifecycle.settings(node(id), replica);
     }
 
     // ---------------------------------------------------------------- scripted requests: see ScriptedRequests
@@ -377,8 +461,14 @@ public final class Simulation {
         if (failure != null) {
             throw failure;
         }
+        if (hosting != null) {
+            invariant = invariant + " (" + hosting.label(this) + ")";
+        }
         trace.record(events.now(), "-", "VIOLATION", invariant + ": " + detail);
-        failure = new SimulationFailure(config.seed(), config.clusterSize(), invariant, detail, trace.render());
+        failure = hosting == null
+                ? new SimulationFailure(config.seed(), config.clusterSize(), invariant, detail, trace.render())
+                : new SimulationFailure(config.seed(), config.clusterSize(), invariant, detail, trace.render(),
+                hosting.reproduce());
         throw failure;
     }
 }

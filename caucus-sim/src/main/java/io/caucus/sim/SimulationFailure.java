@@ -11,9 +11,15 @@ public final class SimulationFailure extends AssertionError {
     private final String invariant;
 
     public SimulationFailure(long seed, int clusterSize, String invariant, String detail, String trace) {
+        this(seed, clusterSize, invariant, detail, trace, "-Dcaucus.sim.seed=" + seed);
+    }
+
+    /** As above, with how to reproduce it (a multi-group run names its test and its number of groups). */
+    public SimulationFailure(long seed, int clusterSize, String invariant, String detail, String trace,
+                             String reproduce) {
         super("Simulation failed: seed=" + seed + " clusterSize=" + clusterSize + " invariant=" + invariant
                 + "\n  " + detail
-                + "\n  reproduce: -Dcaucus.sim.seed=" + seed
+                + "\n  reproduce: " + reproduce
                 + "\n--- last events ---\n" + trace);
         this.seed = seed;
         this.invariant = invariant;

@@ -62,8 +62,11 @@ public final class SnapshotStore {
         this.retained = retained;
     }
 
-    /** Opens (creating if needed) the store, deleting unfinished snapshots and verifying the newest. */
-    static SnapshotStore open(Disk disk, Path directory, int retained, List<Path> removed) throws IOException {
+    /**
+     * Opens (creating if needed) the store, deleting unfinished snapshots (each path added to {@code removed}) and
+     * verifying the newest.
+     */
+    public static SnapshotStore open(Disk disk, Path directory, int retained, List<Path> removed) throws IOException {
         SnapshotStore store = new SnapshotStore(disk, directory, retained);
         disk.createDirectories(directory);
         for (String name : disk.list(directory)) {
@@ -91,7 +94,7 @@ public final class SnapshotStore {
         return List.copyOf(snapshots);
     }
 
-    synchronized boolean contains(SnapshotMetadata metadata) {
+    public synchronized boolean contains(SnapshotMetadata metadata) {
         return snapshots.stream().anyMatch(kept -> kept.lastIncludedIndex() == metadata.lastIncludedIndex()
                 && kept.lastIncludedTerm() == metadata.lastIncludedTerm());
     }

@@ -28,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -126,6 +127,10 @@ final class NodeLoop {
     private List<Input> lingeringBatch;
     private long lingerDeadlineNanos;
     private long reportedAppliedIndex;
+    /** The highest persist sequence a background sync made durable (written by the store's sync worker). */
+    private final AtomicLong durableSequence = new AtomicLong();
+    private volatile RuntimeException backgroundSyncFailure;
+    private long reportedDurableSequence;
     /** The term this node leads, or 0 if it is not the leader. */
     private long leadingTerm;
     private Role lastRole;
@@ -425,6 +430,15 @@ final class NodeLoop {
             raft.applied(applied);
             reportedAppliedIndex = applied;
         }
+        RuntimeException failure = backgroundSyncFailure;
+        if (failure != null) {
+            throw failure; // the turn fails the node, as a sync on this thread that threw would
+        }
+        long durable = durableSequence.get();
+        if (durable > reportedDurableSequence) {
+            raft.persisted(durable);
+            reportedDurableSequence = durable;
+        }
     }
 
     // ---------------------------------------------------------------- proposals
@@ -567,8 +581,22 @@ final class NodeLoop {
      * (testing and benchmarks only) the write is reported durable once the operating system has it.
      */
     private void persist(Persist persist) {
-        store.write(persist);
+        long ticket = store.write(persist);
         logWrites++;
+        if (settings.fsync() && store.syncsInBackground()) {
+            // The store's sync worker makes it durable with other groups' writes; a later turn reports it (§10.2.1:
+            // the messages that must wait for it wait in the core, the others are on their way already).
+            long sequence = persist.sequence();
+            logSyncs++;
+            store.syncInBackground(ticket, () -> {
+                durableSequence.accumulateAndGet(sequence, Math::max);
+                wake();
+            }, failure -> {
+                backgroundSyncFailure = failure;
+                wake();
+            });
+            return;
+        }
         if (settings.fsync()) {
             long started = System.nanoTime(); // the fsync's real duration, whatever clock the node runs on
             store.sync();

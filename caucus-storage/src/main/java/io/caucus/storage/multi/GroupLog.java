@@ -6,6 +6,8 @@ import io.caucus.core.LogEntry;
 import io.caucus.core.LogView;
 import io.caucus.core.Persist;
 import io.caucus.core.SnapshotMetadata;
+import io.caucus.storage.CorruptStorageException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NavigableMap;
@@ -61,14 +63,22 @@ public final class GroupLog implements LogView {
         if (snapshot != null) {
             batch.add(snapshot);
         }
+        long baseIndex = snapshot == null ? baseIndex() : snapshot.index();
+        long lastIndex = snapshot == null || snapshot.type() == GroupRecordType.SNAPSHOT_BASE
+                ? Math.max(lastIndex(), baseIndex) : snapshot.index();
         if (!persist.entries().isEmpty()) {
-            long baseIndex = snapshot == null ? baseIndex() : snapshot.index();
-            long lastIndex = snapshot == null || snapshot.type() == GroupRecordType.SNAPSHOT_BASE
-                    ? lastIndex() : snapshot.index();
+            long first = persist.entries().get(0).index();
             checkAppendable(persist.entries(), baseIndex, lastIndex);
+            if (first <= lastIndex) {
+                checkTruncation(first);
+            }
+            checkTerms(persist.entries(), first - 1 == baseIndex && snapshot != null ? snapshot.term()
+                    : term(first - 1));
             persist.entries().forEach(entry -> batch.add(GroupRecord.of(group, entry)));
+            lastIndex = persist.entries().get(persist.entries().size() - 1).index();
         }
         if (persist.hardState() != null) {
+            checkHardState(persist.hardState(), lastIndex);
             batch.add(GroupRecord.of(group, persist.hardState()));
         }
         return wal.write(batch);
@@ -93,6 +103,7 @@ public final class GroupLog implements LogView {
         if (fromIndex > lastIndex()) {
             return wal.writtenTicket();
         }
+        checkTruncation(fromIndex);
         return wal.write(List.of(GroupRecord.truncate(group, fromIndex)));
     }
 
@@ -258,17 +269,54 @@ public final class GroupLog implements LogView {
         location.segment().liveBytes -= location.frameBytes();
     }
 
-    /** Why the held entries do not run without a gap from the base, or null if they do. */
-    String gapProblem() {
+    /**
+     * Why an entry record replayed at {@code at} cannot follow what the group holds, or null if it can: its term
+     * may not be lower than the entry's before it (Raft paper §5.3), whenever that one is held or is the base. A
+     * predecessor not held yet (replay started after it, or a copy of it comes later) is left to
+     * {@link #checkRecovered}.
+     */
+    String replayProblem(GroupRecord record) {
+        long previous = record.index() - 1;
+        boolean previousKnown = previous == baseIndex() || entries.containsKey(previous);
+        if (!record.type().isEntry() || !previousKnown) {
+            return null;
+        }
+        long previousTerm = term(previous);
+        return record.term() >= previousTerm ? null : "group " + group + " entry " + record.index() + " has term "
+                + record.term() + ", lower than the term " + previousTerm + " of the entry before it";
+    }
+
+    /**
+     * What recovery checks of the group once every segment is replayed, as the single-group log's recovery does:
+     * its entries run without a gap from the base, their terms never decrease, starting from the base's (a snapshot
+     * covers the entries before, §7), and the hard state's commit index is not beyond the last entry.
+     *
+     * @throws CorruptStorageException naming the segment and offset of the offending entry, or {@code directory}
+     */
+    void checkRecovered(Path directory) {
         long expected = firstIndex();
-        for (long index : entries.keySet()) {
-            if (index != expected) {
-                return "group " + group + " lacks entry " + expected + " (base " + (firstIndex() - 1)
-                        + ", next held entry " + index + ")";
+        long previousTerm = term(expected - 1);
+        for (var held : entries.entrySet()) {
+            Location location = held.getValue();
+            if (held.getKey() != expected) {
+                throw new CorruptStorageException(location.segment().path, location.offset(), "group " + group
+                        + " lacks entry " + expected + " (base " + (firstIndex() - 1) + ", next held entry "
+                        + held.getKey() + ")");
             }
+            if (location.term() < previousTerm) {
+                throw new CorruptStorageException(location.segment().path, location.offset(), "group " + group
+                        + " entry " + expected + " has term " + location.term() + ", lower than the term "
+                        + previousTerm + " of entry " + (expected - 1) + " before it"
+                        + (expected == firstIndex() ? ", which the snapshot base covers" : ""));
+            }
+            previousTerm = location.term();
             expected++;
         }
-        return null;
+        if (hardState.commitIndex() > lastIndex()) {
+            throw new CorruptStorageException(directory, 0, "group " + group + " hard state's commit index "
+                    + hardState.commitIndex() + " is beyond its last entry " + lastIndex()
+                    + ": committed entries are missing");
+        }
     }
 
     private void checkNotRemoved() {
@@ -291,6 +339,39 @@ public final class GroupLog implements LogView {
 
     private long baseIndex() {
         return base == null ? 0 : base.lastIncludedIndex();
+    }
+
+    /** Terms in a log never decrease (Raft paper §5.3: a leader appends in its own term, which only grows). */
+    private void checkTerms(List<LogEntry> newEntries, long previousTerm) {
+        for (LogEntry entry : newEntries) {
+            if (entry.term() < previousTerm) {
+                throw new IllegalArgumentException("group " + group + " entry " + entry.index() + " has term "
+                        + entry.term() + ", lower than the term " + previousTerm + " of the entry before it: terms"
+                        + " in a log never decrease; nothing of this batch was written");
+            }
+            previousTerm = entry.term();
+        }
+    }
+
+    /** A committed entry is never removed (Raft paper §5.3, Log Matching and Leader Completeness). */
+    private void checkTruncation(long fromIndex) {
+        if (fromIndex <= hardState.commitIndex()) {
+            throw new IllegalArgumentException("group " + group + " truncating from " + fromIndex + " would remove"
+                    + " committed entries (commit index " + hardState.commitIndex() + "); nothing was written");
+        }
+    }
+
+    /** A server's term never decreases (Figure 2), and it cannot know entries committed that it does not hold. */
+    private void checkHardState(HardState state, long lastIndexAfter) {
+        if (state.term() < hardState.term()) {
+            throw new IllegalArgumentException("group " + group + " hard state term " + state.term()
+                    + " is lower than the current " + hardState.term() + ": a server's term never decreases"
+                    + " (Raft paper Figure 2); nothing of this batch was written");
+        }
+        if (state.commitIndex() > lastIndexAfter) {
+            throw new IllegalArgumentException("group " + group + " commit index " + state.commitIndex()
+                    + " is beyond the last entry " + lastIndexAfter + "; nothing of this batch was written");
+        }
     }
 
     private void checkAppendable(List<LogEntry> newEntries, long baseIndex, long lastIndex) {

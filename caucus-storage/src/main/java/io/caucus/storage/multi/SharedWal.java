@@ -149,16 +149,82 @@ public final class SharedWal implements AutoCloseable {
      * @return the highest ticket now durable
      */
     public long sync() {
-        checkHealthy();
-        long covered = writtenTicket;
-        try {
-            if (activeDirty) {
-                force(active);
+        SyncPoint point = beginSync();
+        point.force();
+        return finishSync(point);
+    }
+
+    /**
+     * A sync split in three, so that a caller serialising the WAL's calls with a lock can force without holding
+     * it, and other groups write meanwhile (their writes go to the next sync): {@link #beginSync()} and
+     * {@link #finishSync} are calls of the owner (under the lock); {@link #force()} may run on any thread between
+     * them, while the owner goes on writing. One sync at a time.
+     */
+    public final class SyncPoint {
+        private final long covered;
+        /** The segment to force, or null if nothing was written to it since it was last forced. */
+        private final WalSegment segment;
+        /** The active segment at the start: only segments before it may be deleted by this sync (see finishSync). */
+        private final long activeSequence;
+        private boolean forced;
+        private IOException failure;
+
+        private SyncPoint(long covered, WalSegment segment, long activeSequence) {
+            this.covered = covered;
+            this.segment = segment;
+            this.activeSequence = activeSequence;
+        }
+
+        /** Forces the segment that holds every write the sync covers (any thread; an error shows in finishSync). */
+        public void force() {
+            if (segment == null || forced) {
+                return;
             }
-            durableTicket = covered;
+            try {
+                segment.file.force();
+                forced = true;
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+
+        /** The highest ticket this sync makes durable. */
+        public long covered() {
+            return covered;
+        }
+    }
+
+    /** Starts a sync covering every write so far; see {@link SyncPoint}. */
+    public SyncPoint beginSync() {
+        checkHealthy();
+        WalSegment dirty = activeDirty ? active : null;
+        // Cleared now: a write made while the segment is forced sets it again, and the next sync forces that.
+        activeDirty = false;
+        return new SyncPoint(writtenTicket, dirty, active.sequence);
+    }
+
+    /**
+     * Ends a sync: its writes are durable; segments no group needs are deleted and a sparse old one rewritten.
+     *
+     * @return the highest ticket now durable
+     * @throws StorageFailedException if the force failed (then the WAL takes no more writes)
+     */
+    public long finishSync(SyncPoint point) {
+        checkHealthy();
+        if (point.failure != null) {
+            throw fail("cannot sync the shared WAL in " + directory, point.failure);
+        }
+        if (point.segment != null && !point.forced) {
+            throw new IllegalStateException("finishSync before the sync point's force");
+        }
+        if (point.forced) {
+            forces++;
+        }
+        try {
+            durableTicket = Math.max(durableTicket, point.covered);
             lastRoundBytes = bytesSinceSync;
             bytesSinceSync = 0;
-            deleteUnneededSegments();
+            deleteUnneededSegments(point.activeSequence);
             rewriteSparseOldestSegment();
         } catch (IOException e) {
             throw fail("cannot sync the shared WAL in " + directory, e);
@@ -279,6 +345,13 @@ public final class SharedWal implements AutoCloseable {
         }
     }
 
+    /** Why recovery cannot apply {@code record} to the group it names, or null if it can. */
+    String replayProblem(GroupRecord record) {
+        GroupLog log = record.type() == GroupRecordType.SEGMENT_HEADER || record.type() == GroupRecordType.GROUP_REMOVED
+                ? null : groups.get(record.group());
+        return log == null ? null : log.replayProblem(record);
+    }
+
     /** Applies a record written at {@code location}, both when it is written and when recovery replays it. */
     void apply(GroupRecord record, GroupLog.Location location) {
         switch (record.type()) {
@@ -325,11 +398,13 @@ public final class SharedWal implements AutoCloseable {
     }
 
     /**
-     * Deletes the oldest segments while no group holds an entry in them. Runs only after a force, so the newer
-     * segment's checkpoint that replaces them is durable.
+     * Deletes the oldest segments while no group holds an entry in them. Runs only after a force of the segment
+     * {@code forcedActive}, and deletes only segments before it, so the newer checkpoint that replaces them is
+     * durable.
      */
-    private void deleteUnneededSegments() throws IOException {
-        long oldestNeeded = active.sequence;
+    private void deleteUnneededSegments(long forcedActive) throws IOException {
+        // Only before the segment this sync forced: a segment started since holds a checkpoint not yet durable.
+        long oldestNeeded = Math.min(active.sequence, forcedActive);
         for (GroupLog log : groups.values()) {
             oldestNeeded = Math.min(oldestNeeded, log.oldestSegmentNeeded());
         }

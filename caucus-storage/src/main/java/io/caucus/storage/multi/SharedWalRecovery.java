@@ -43,10 +43,7 @@ final class SharedWalRecovery {
             expected++;
         }
         for (GroupLog log : wal.groupLogs().values()) {
-            String problem = log.gapProblem();
-            if (problem != null) {
-                throw new CorruptStorageException(directory, 0, problem);
-            }
+            log.checkRecovered(directory);
         }
         return new SharedWal.Recovery(droppedTailBytes, List.copyOf(removed));
     }
@@ -114,6 +111,10 @@ final class SharedWalRecovery {
             }
             GroupRecord record = valid.record();
             checkHeaderPlace(segment, record, at);
+            String problem = wal.replayProblem(record);
+            if (problem != null) {
+                throw new CorruptStorageException(segment.path, at, problem);
+            }
             wal.apply(record, new GroupLog.Location(segment, at, valid.frameBytes(), record.term()));
             at += valid.frameBytes();
         }

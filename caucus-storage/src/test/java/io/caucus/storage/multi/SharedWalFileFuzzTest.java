@@ -99,8 +99,8 @@ class SharedWalFileFuzzTest {
     }
 
     /**
-     * What recovery promises of every group it opens: its entries run without a gap from its snapshot base and each
-     * reads back as itself; and the WAL recovered is one the process can go on with: every group takes its next
+     * What recovery promises of every group it opens: its entries run without a gap from its snapshot base, each
+     * reads back as itself, their terms never decrease from the base's, and the commit index is within the log; and the WAL recovered is one the process can go on with: every group takes its next
      * entry, and the WAL opens again to the same groups.
      */
     private static void checkRecovered(SimulatedDisk disk, SharedWal wal) {
@@ -112,10 +112,14 @@ class SharedWalFileFuzzTest {
             GroupLog log = wal.group(group, CONFIGURATION);
             List<LogEntry> entries = readAll(log);
             assertThat(log.term(log.firstIndex() - 1)).isEqualTo(log.snapshot().lastIncludedTerm());
+            long previousTerm = log.snapshot().lastIncludedTerm();
             for (int i = 0; i < entries.size(); i++) {
                 assertThat(entries.get(i).index()).isEqualTo(log.firstIndex() + i);
-                assertThat(entries.get(i).term()).isEqualTo(log.term(entries.get(i).index()));
+                assertThat(entries.get(i).term()).isEqualTo(log.term(entries.get(i).index()))
+                        .as("terms never decrease").isGreaterThanOrEqualTo(previousTerm);
+                previousTerm = entries.get(i).term();
             }
+            assertThat(log.hardState().commitIndex()).as("commits within the log").isLessThanOrEqualTo(log.lastIndex());
             LogEntry next = LogEntry.command(Math.max(1, log.term(log.lastIndex())), log.lastIndex() + 1,
                     new byte[] {7});
             log.append(List.of(next));

@@ -18,8 +18,8 @@ import static io.caucus.storage.multi.SharedWalTest.DIRECTORY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Random interleavings of appends, truncations, compactions, snapshot installs, hard states, group removals,
- * syncs and crashes across groups (a removed group's id comes back empty), on small segments so that rollovers and segment deletions happen often. A crash keeps a random
+ * Random interleavings of appends, truncations (never of a committed entry), compactions, snapshot installs, hard
+ * states, group removals, syncs and crashes across groups (a removed group's id comes back empty), on small segments so that rollovers and segment deletions happen often. A crash keeps a random
  * prefix of what was not synced (torn last write included), so the reopened WAL must equal the model's state
  * after some record written between the last sync and the crash, and never anything older than the sync.
  */
@@ -36,6 +36,11 @@ class SharedWalPropertyTest {
 
         long lastIndex() {
             return entries.isEmpty() ? baseIndex : entries.lastKey();
+        }
+
+        /** The first index a truncation may remove: neither compacted nor committed (Raft paper §5.3). */
+        long firstChangeable() {
+            return Math.max(baseIndex, hardState.commitIndex()) + 1;
         }
 
         long term(long index) {
@@ -75,7 +80,8 @@ class SharedWalPropertyTest {
             int action = random.nextInt(20);
             if (action < 9) {
                 term += random.nextInt(4) == 0 ? 1 : 0;
-                long from = state.baseIndex() + 1 + random.nextInt((int) (state.lastIndex() - state.baseIndex()) + 1);
+                long from = state.firstChangeable() + random.nextInt((int) (state.lastIndex()
+                        - state.firstChangeable()) + 2);
                 List<LogEntry> entries = SharedWalTest.entries(term, from, from + random.nextInt(3));
                 log.append(entries);
                 state.entries().tailMap(from, true).clear();
@@ -84,8 +90,9 @@ class SharedWalPropertyTest {
                     state.entries().put(entry.index(), entry);
                     sinceSync.add(copy(model));
                 }
-            } else if (action < 11 && state.lastIndex() > state.baseIndex()) {
-                long from = state.baseIndex() + 1 + random.nextInt((int) (state.lastIndex() - state.baseIndex()));
+            } else if (action < 11 && state.lastIndex() >= state.firstChangeable()) {
+                long from = state.firstChangeable() + random.nextInt((int) (state.lastIndex()
+                        - state.firstChangeable()) + 1);
                 log.truncateSuffix(from);
                 state.entries().tailMap(from, true).clear();
             } else if (action < 13 && state.lastIndex() > state.baseIndex()) {

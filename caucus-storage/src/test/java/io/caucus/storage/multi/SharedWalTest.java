@@ -239,6 +239,179 @@ class SharedWalTest {
     }
 
     @Test
+    void entriesWithATermLowerThanTheEntryBeforeThemAreRefusedAndLoseNothing() {
+        SharedWal wal = open(1 << 20);
+        GroupLog log = wal.group(1, CONFIGURATION);
+        log.append(entries(2, 1, 3));
+        long ticket = wal.writtenTicket();
+        assertThatThrownBy(() -> log.append(entries(1, 4, 4))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("entry 4 has term 1, lower than the term 2");
+        List<LogEntry> descending = List.of(LogEntry.command(3, 4, new byte[] {1}), LogEntry.command(2, 5,
+                new byte[] {2}));
+        assertThatThrownBy(() -> log.append(descending)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("entry 5 has term 2");
+        // A conflicting suffix replaced by a lower term than the entry it follows is refused too (§5.3).
+        assertThatThrownBy(() -> log.append(entries(1, 3, 3))).isInstanceOf(IllegalArgumentException.class);
+        assertThat(wal.writtenTicket()).isEqualTo(ticket);
+        assertThat(log.entries(1, 4, Long.MAX_VALUE)).isEqualTo(entries(2, 1, 3));
+    }
+
+    @Test
+    void entriesWithATermLowerThanTheSnapshotBaseAreRefused() {
+        SharedWal wal = open(1 << 20);
+        GroupLog log = wal.group(1, CONFIGURATION);
+        log.append(entries(1, 1, 3));
+        long ticket = wal.writtenTicket();
+        SnapshotMetadata leaders = new SnapshotMetadata(5, 3, CONFIGURATION);
+        assertThatThrownBy(() -> log.write(new Persist(3, null, entries(2, 6, 6), leaders)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lower than the term 3");
+        log.installSnapshot(leaders);
+        assertThatThrownBy(() -> log.append(entries(2, 6, 6))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lower than the term 3");
+        assertThat(wal.writtenTicket()).isEqualTo(ticket + 1);
+        assertThat(log.lastIndex()).isEqualTo(5);
+        log.append(entries(3, 6, 6));
+        assertThat(log.term(6)).isEqualTo(3);
+    }
+
+    @Test
+    void aHardStateWithALowerTermOrACommitBeyondTheLogIsRefused() {
+        SharedWal wal = open(1 << 20);
+        GroupLog log = wal.group(1, CONFIGURATION);
+        log.write(new Persist(2, new HardState(4, NodeId.of("n1"), 0), entries(2, 1, 3)));
+        long ticket = wal.writtenTicket();
+        assertThatThrownBy(() -> log.writeHardState(new HardState(3, null, 1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("term never decreases");
+        assertThatThrownBy(() -> log.writeHardState(new HardState(4, NodeId.of("n1"), 4)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("beyond the last entry 3");
+        assertThatThrownBy(() -> log.write(new Persist(4, new HardState(4, NodeId.of("n1"), 6), entries(4, 4, 5))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("beyond the last entry 5");
+        assertThat(wal.writtenTicket()).isEqualTo(ticket);
+        assertThat(log.hardState()).isEqualTo(new HardState(4, NodeId.of("n1"), 0));
+        log.write(new Persist(4, new HardState(4, NodeId.of("n1"), 5), entries(4, 4, 5)));
+        assertThat(log.hardState().commitIndex()).isEqualTo(5);
+    }
+
+    @Test
+    void aCommittedEntryIsNeverTruncated() {
+        SharedWal wal = open(1 << 20);
+        GroupLog log = wal.group(1, CONFIGURATION);
+        log.write(new Persist(2, new HardState(2, null, 2), entries(2, 1, 3)));
+        long ticket = wal.writtenTicket();
+        assertThatThrownBy(() -> log.truncateSuffix(2)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("committed");
+        assertThatThrownBy(() -> log.append(entries(3, 2, 2))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("committed");
+        assertThat(wal.writtenTicket()).isEqualTo(ticket);
+        log.append(entries(3, 3, 3));
+        assertThat(log.term(3)).isEqualTo(3);
+    }
+
+    /** Records written past GroupLog's checks, as damage that checksums do not catch would leave them. */
+    @Test
+    void recoveryRefusesAnEntryWithALowerTermThanTheOneBeforeIt() {
+        SharedWal wal = open(1 << 20);
+        wal.group(1, CONFIGURATION).append(entries(1, 1, 2));
+        wal.group(2, CONFIGURATION).append(entries(2, 1, 2));
+        wal.write(List.of(GroupRecord.of(2, LogEntry.command(1, 3, new byte[] {3}))));
+        wal.sync();
+
+        assertThatThrownBy(this::reopenAfterCrash).isInstanceOf(CorruptStorageException.class)
+                .hasMessageContaining(DIRECTORY.resolve(WalSegment.fileName(1)).toString())
+                .hasMessageContaining("group 2 entry 3 has term 1, lower than the term 2");
+    }
+
+    @Test
+    void recoveryRefusesEntriesWithALowerTermThanTheSnapshotBaseBeforeThem() {
+        SharedWal wal = open(1 << 20);
+        wal.write(List.of(GroupRecord.of(4, LogEntry.command(2, 6, new byte[] {6})),
+                GroupRecord.of(4, LogEntry.command(2, 7, new byte[] {7})),
+                GroupRecord.snapshot(GroupRecordType.SNAPSHOT_BASE, 4, new SnapshotMetadata(5, 3, CONFIGURATION))));
+        wal.sync();
+
+        assertThatThrownBy(this::reopenAfterCrash).isInstanceOf(CorruptStorageException.class)
+                .hasMessageContaining(DIRECTORY.resolve(WalSegment.fileName(1)).toString())
+                .hasMessageContaining("group 4 entry 6 has term 2, lower than the term 3 of entry 5")
+                .hasMessageContaining("snapshot base");
+    }
+
+    @Test
+    void recoveryRefusesALowerTermThatACopyBringsInFrontOfLaterEntries() {
+        SharedWal wal = open(1 << 20);
+        wal.write(List.of(GroupRecord.snapshot(GroupRecordType.SNAPSHOT_BASE, 4, new SnapshotMetadata(5, 1,
+                CONFIGURATION)), GroupRecord.of(4, LogEntry.command(2, 7, new byte[] {7})),
+                GroupRecord.copy(4, LogEntry.command(3, 6, new byte[] {6}))));
+        wal.sync();
+
+        assertThatThrownBy(this::reopenAfterCrash).isInstanceOf(CorruptStorageException.class)
+                .hasMessageContaining("group 4 entry 7 has term 2, lower than the term 3 of entry 6");
+    }
+
+    @Test
+    void recoveryRefusesACommitIndexBeyondTheLog() {
+        SharedWal wal = open(1 << 20);
+        wal.group(1, CONFIGURATION).append(entries(1, 1, 3));
+        wal.write(List.of(GroupRecord.of(1, new HardState(1, null, 5))));
+        wal.sync();
+
+        assertThatThrownBy(this::reopenAfterCrash).isInstanceOf(CorruptStorageException.class)
+                .hasMessageContaining("group 1 hard state's commit index 5 is beyond its last entry 3");
+    }
+
+    @Test
+    void writesMadeWhileASplitSyncForcesAreLeftForTheNextSync() {
+        SharedWal wal = open(1 << 20);
+        GroupLog one = wal.group(1, CONFIGURATION);
+        GroupLog two = wal.group(2, CONFIGURATION);
+        long covered = one.append(entries(1, 1, 2));
+        SharedWal.SyncPoint point = wal.beginSync();
+        point.force();
+        long later = two.append(entries(1, 1, 1)); // written once the force is done, before the sync finishes
+
+        assertThat(wal.finishSync(point)).isEqualTo(covered);
+        assertThat(wal.durableTicket()).as("the later write is left for the next sync").isLessThan(later);
+        disk.crash(null);
+        SharedWal reopened = open(1 << 20);
+        assertThat(reopened.group(1, CONFIGURATION).lastIndex()).isEqualTo(2);
+        assertThat(reopened.group(2, CONFIGURATION).lastIndex()).as("not covered: lost by the crash").isZero();
+    }
+
+    @Test
+    void aSegmentStartedWhileASplitSyncForcesKeepsTheOlderOnesUntilItsCheckpointIsDurable() {
+        SharedWal wal = open(256);
+        GroupLog log = wal.group(1, CONFIGURATION);
+        log.append(entries(1, 1, 3));
+        log.installSnapshot(new SnapshotMetadata(3, 1, CONFIGURATION)); // segment 1 now holds no live entry
+        assertThat(wal.segmentCount()).isEqualTo(1);
+        SharedWal.SyncPoint point = wal.beginSync();
+        while (wal.segmentCount() < 2) {
+            log.writeHardState(new HardState(1, null, 3)); // rolls over during the force
+        }
+        point.force();
+        wal.finishSync(point);
+
+        assertThat(disk.exists(DIRECTORY.resolve(WalSegment.fileName(1))))
+                .as("segment 2's checkpoint is not durable yet").isTrue();
+        disk.crash(null);
+        SharedWal reopened = open(256);
+        assertThat(reopened.group(1, CONFIGURATION).snapshot().lastIncludedIndex()).isEqualTo(3);
+        reopened.sync();
+        assertThat(disk.exists(DIRECTORY.resolve(WalSegment.fileName(1)))).as("deleted by a later sync").isFalse();
+    }
+
+    @Test
+    void aFailedSplitForceFailsTheWal() {
+        SharedWal wal = open(1 << 20);
+        wal.group(1, CONFIGURATION).append(entries(1, 1, 1));
+        SharedWal.SyncPoint point = wal.beginSync();
+        disk.failNext(SimulatedDisk.Operation.FORCE);
+        point.force();
+        assertThatThrownBy(() -> wal.finishSync(point)).isInstanceOf(StorageFailedException.class);
+        assertThatThrownBy(() -> wal.group(1, CONFIGURATION).append(entries(1, 2, 2)))
+                .isInstanceOf(StorageFailedException.class);
+    }
+
+    @Test
     void aTornLastRecordIsDropped() throws Exception {
         SharedWal wal = open(1 << 20);
         wal.group(1, CONFIGURATION).append(entries(1, 1, 2));

@@ -1,0 +1,343 @@
+package io.caucus.server.internal;
+
+import io.caucus.core.ClusterConfiguration;
+import io.caucus.core.NodeId;
+import io.caucus.core.message.RaftMessage;
+import io.caucus.storage.Disk;
+import io.caucus.storage.multi.SharedWalOptions;
+import io.caucus.transport.InboundHandler;
+import io.caucus.transport.SnapshotFrame;
+import io.caucus.transport.TransportMetrics;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A process hosting many Raft groups (multi-Raft, docs/multiraft.md "Runtime"): one data directory (locked), one
+ * shared WAL for every group ({@link HostLog}, one fsync per round for all of them), and one {@link NodeRuntime}
+ * per group, each on a {@link NodeExecutor} drawn from a fixed set of node threads (about one per core, pinned by
+ * group id) and on workers from a shared pool, never a thread per group. Each group's network comes from
+ * {@link GroupNetworks}, which is told the group id.
+ *
+ * <p>Internal until the group-tagged transport exists (one connection per process pair, slice 4): a host's groups
+ * can talk only over the networks given here (in-process, or the simulator's).
+ *
+ * <p>Threading: {@link #startGroup}, {@link #removeGroup} and {@link #close} from one thread at a time (they are
+ * synchronized); the {@link NodeRuntime}s it hands out are thread-safe as always.
+ */
+public final class GroupHost implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GroupHost.class);
+
+    /** Where the host's groups take their turns: one executor per group, from a fixed set of threads. */
+    public interface GroupExecutors {
+        /** The executor for {@code group}'s turns and timers. */
+        NodeExecutor open(long group);
+
+        /** The group stopped: its executor takes no more tasks (the thread goes on for the others). */
+        void close(NodeExecutor executor);
+
+        /** The host closed: stop the threads. */
+        void shutdown();
+    }
+
+    /** Opens a group's network to its peers' replicas of the same group, on the executor the host gives it. */
+    @FunctionalInterface
+    public interface GroupNetworks {
+        PeerNetwork open(long group, NodeSettings settings, InboundHandler inbound, NodeExecutor executor);
+    }
+
+    /** What the host needs to start (or recover) a group's replica. */
+    public record GroupSpec(NodeSettings settings, ClusterConfiguration bootstrap) {
+        public GroupSpec {
+            Objects.requireNonNull(settings, "settings");
+            Objects.requireNonNull(bootstrap, "bootstrap");
+        }
+    }
+
+    /** Answers the spec of a group: every recovered group at open, and each group started later. */
+    @FunctionalInterface
+    public interface GroupSpecs {
+        GroupSpec of(long group);
+    }
+
+    /** Starts a group's workers (applier, completions, snapshot streams). */
+    @FunctionalInterface
+    public interface GroupWorkers {
+        Worker.Factory of(long group);
+    }
+
+    /** Hands the runtime of a group the store it writes through (a simulator wraps it to watch durability). */
+    @FunctionalInterface
+    public interface GroupStores {
+        LogStore of(long group, GroupLogStore store);
+    }
+
+    /**
+     * What a host takes from the world around it.
+     *
+     * @param clock       read for deadlines and timers
+     * @param executors   the node threads the groups' turns run on
+     * @param workers     starts each group's workers
+     * @param hostWorkers starts the host's own worker: the WAL's sync worker
+     * @param networks    opens each group's network
+     * @param stores      the store each group's runtime is given, from the group's store on the shared WAL
+     * @param random      draws each group's randomness (election timeouts)
+     * @param background  whether groups hand their fsync to the WAL's sync worker (one fsync for all the groups of
+     *                    a round) instead of waiting for it on the node thread
+     */
+    public record Environment(RuntimeClock clock, GroupExecutors executors, GroupWorkers workers,
+                              Worker.Factory hostWorkers, GroupNetworks networks, GroupStores stores,
+                              RandomGenerator random, boolean background) {
+        public Environment {
+            Objects.requireNonNull(clock, "clock");
+            Objects.requireNonNull(executors, "executors");
+            Objects.requireNonNull(workers, "workers");
+            Objects.requireNonNull(hostWorkers, "hostWorkers");
+            Objects.requireNonNull(networks, "networks");
+            Objects.requireNonNull(stores, "stores");
+            Objects.requireNonNull(random, "random");
+        }
+    }
+
+    /** Options of the host's threads and storage. */
+    public record Options(int nodeThreads, int workerThreads, SharedWalOptions wal, int snapshotsRetained) {
+        public static Options defaults() {
+            int cores = Runtime.getRuntime().availableProcessors();
+            return new Options(cores, Math.max(2, cores), SharedWalOptions.DEFAULTS, 2);
+        }
+    }
+
+    private final HostLog log;
+    private final Environment environment;
+    private final GroupSpecs specs;
+    private final Runnable onClose;
+    private final Map<Long, Hosted> running = new TreeMap<>();
+    private boolean closed;
+
+    private record Hosted(NodeRuntime runtime, NodeExecutor executor) {
+    }
+
+    private GroupHost(HostLog log, Environment environment, GroupSpecs specs, Runnable onClose) {
+        this.log = log;
+        this.environment = environment;
+        this.specs = specs;
+        this.onClose = onClose;
+    }
+
+    /**
+     * Opens a host on real threads: {@code options.nodeThreads()} node threads, {@code options.workerThreads()}
+     * worker threads and a WAL sync thread, the system clock; recovers and starts every group in the directory.
+     */
+    public static GroupHost open(Disk disk, Path dataDirectory, Options options, GroupNetworks networks,
+                                 GroupSpecs specs) {
+        PooledExecutors executors = new PooledExecutors(options.nodeThreads(), "caucus-host-node");
+        PooledWorkers workers = new PooledWorkers(options.workerThreads(), "caucus-host-worker");
+        Environment environment = new Environment(RuntimeClock.SYSTEM, executors, group -> workers, Worker::thread,
+                networks, (group, store) -> store, new java.util.SplittableRandom(System.nanoTime()), true);
+        try {
+            return open(disk, dataDirectory, options, environment, specs, workers::shutdown);
+        } catch (RuntimeException e) {
+            executors.shutdown();
+            workers.shutdown();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens a host in {@code environment} (a simulator passes virtual time and its own events); recovers the shared
+     * WAL and starts every group it holds, each with the spec {@code specs} gives.
+     *
+     * @param onClose runs last in {@link #close()} (stops the threads the caller made for the environment)
+     */
+    public static GroupHost open(Disk disk, Path dataDirectory, Options options, Environment environment,
+                                 GroupSpecs specs, Runnable onClose) {
+        HostLog log = HostLog.open(disk, dataDirectory, options.wal(), options.snapshotsRetained(),
+                environment.hostWorkers());
+        GroupHost host = new GroupHost(log, environment, specs, onClose);
+        SortedSet<Long> recovered = log.groups();
+        try {
+            for (long group : recovered) {
+                host.startGroup(group);
+            }
+        } catch (RuntimeException e) {
+            host.close();
+            throw e;
+        }
+        LOG.info("host on {} started, {} groups recovered", dataDirectory, recovered.size());
+        return host;
+    }
+
+    /** The groups whose replicas run here. */
+    public synchronized SortedSet<Long> groups() {
+        return new TreeSet<>(running.keySet());
+    }
+
+    /** The replica of {@code group} running here, if any. */
+    public synchronized Optional<NodeRuntime> group(long group) {
+        Hosted hosted = running.get(group);
+        return hosted == null ? Optional.empty() : Optional.of(hosted.runtime());
+    }
+
+    /**
+     * Starts the replica of {@code group} with the spec {@link GroupSpecs} gives: recovered from the shared WAL and
+     * its snapshot store if it has records there, else new. Returns the running one if it runs already.
+     */
+    public synchronized NodeRuntime startGroup(long group) {
+        checkOpen();
+        Hosted hosted = running.get(group);
+        if (hosted != null) {
+            return hosted.runtime();
+        }
+        GroupSpec spec = specs.of(group);
+        GroupLogStore store = log.openGroup(group, spec.bootstrap(), environment.background());
+        NodeExecutor executor = environment.executors().open(group);
+        NodeEnvironment nodeEnvironment = new NodeEnvironment(environment.clock(),
+                (settings, inbound) -> new HostedNetwork(environment.networks().open(group, settings, inbound,
+                        executor), executor, environment.executors()),
+                environment.workers().of(group), new java.util.SplittableRandom(environment.random().nextLong()));
+        NodeRuntime runtime;
+        try {
+            runtime = NodeRuntime.start(spec.settings(), environment.stores().of(group, store), spec.bootstrap(),
+                    PeerDirectory.NO_RESOLVER, nodeEnvironment);
+        } catch (RuntimeException e) {
+            environment.executors().close(executor); // the runtime closed its store and network already
+            throw e;
+        }
+        running.put(group, new Hosted(runtime, executor));
+        return runtime;
+    }
+
+    /**
+     * Removes the replica of {@code group} from this host: stops it, writes {@code GROUP_REMOVED} to the shared WAL
+     * and makes it durable (a crash after this forgets the group), then deletes its snapshots. A group id is never
+     * reused (docs/multiraft.md), so nothing later is mistaken for this group's.
+     */
+    public synchronized void removeGroup(long group) {
+        checkOpen();
+        Hosted hosted = running.remove(group);
+        if (hosted != null) {
+            hosted.runtime().close();
+        }
+        log.removeGroup(group);
+    }
+
+    /** The host's shared WAL: its fsync and coalescing counters. */
+    public HostLog log() {
+        return log;
+    }
+
+    /** Stops every group, then closes the shared WAL and the directory lock, then the threads. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        List<Hosted> all = new ArrayList<>(running.values());
+        running.clear();
+        for (Hosted hosted : all) {
+            try {
+                hosted.runtime().close();
+            } catch (RuntimeException e) {
+                LOG.atWarn().setCause(e).log("closing a group failed: {}", e.toString());
+            }
+        }
+        try {
+            log.close();
+        } finally {
+            environment.executors().shutdown();
+            onClose.run();
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the host is closed");
+        }
+    }
+
+    /** A group's network as the host hands it to the runtime: the host's executor; closing it closes that too. */
+    private static final class HostedNetwork implements PeerNetwork {
+        private final PeerNetwork network;
+        private final NodeExecutor executor;
+        private final GroupExecutors executors;
+        private final AtomicBoolean closed = new AtomicBoolean();
+
+        HostedNetwork(PeerNetwork network, NodeExecutor executor, GroupExecutors executors) {
+            this.network = network;
+            this.executor = executor;
+            this.executors = executors;
+        }
+
+        @Override
+        public void start() {
+            network.start();
+        }
+
+        @Override
+        public NodeExecutor executor() {
+            return executor;
+        }
+
+        @Override
+        public void send(RaftMessage message) {
+            network.send(message);
+        }
+
+        @Override
+        public boolean sendSnapshotFrame(SnapshotFrame frame) {
+            return network.sendSnapshotFrame(frame);
+        }
+
+        @Override
+        public void addPeer(NodeId peer, InetSocketAddress address) {
+            network.addPeer(peer, address);
+        }
+
+        @Override
+        public void removePeer(NodeId peer) {
+            network.removePeer(peer);
+        }
+
+        @Override
+        public Set<NodeId> peers() {
+            return network.peers();
+        }
+
+        @Override
+        public void disconnect() {
+            network.disconnect();
+        }
+
+        @Override
+        public TransportMetrics metrics() {
+            return network.metrics();
+        }
+
+        @Override
+        public boolean servesFollowerReads(NodeId peer) {
+            return network.servesFollowerReads(peer);
+        }
+
+        @Override
+        public void close() {
+            if (closed.compareAndSet(false, true)) {
+                network.close();
+                executors.close(executor);
+            }
+        }
+    }
+}

@@ -1,0 +1,365 @@
+package io.caucus.sim;
+
+import io.caucus.core.NodeId;
+import io.caucus.server.internal.GroupHost;
+import io.caucus.server.internal.NodeExecutor;
+import io.caucus.server.internal.NodeRuntime;
+import io.caucus.server.internal.Worker;
+import io.caucus.sim.kv.KvReplica;
+import io.caucus.storage.SimulatedDisk;
+import io.caucus.storage.multi.GroupLog;
+import io.caucus.storage.multi.HostStorage;
+import io.caucus.storage.multi.SharedWalOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+
+/**
+ * Multi-Raft in the simulator: {@code processes} simulated processes, each one production {@link GroupHost} on one
+ * {@code caucus-storage} {@link SimulatedDisk} with one shared WAL, hosting a replica of every one of
+ * {@code groups} Raft groups. Each group is a {@link Simulation} of its own (its nodes are its replicas, named by
+ * their process; its invariants checked by its own {@link InvariantChecker}; its messages carried by its own
+ * {@link SimNetwork}, so a message reaches only the same group's replica), and all of them share one world: one
+ * seed, one event queue and clock, one trace, and the links between processes, which a partition cuts for every
+ * group alike. A crash is of a process: every group on it crashes together, and its disk keeps a random, possibly
+ * torn, part of what its shared WAL had not synced; a restart opens the host again, which recovers every group from
+ * the shared WAL and the groups' snapshot stores.
+ *
+ * <p>Group 1's simulation is the one to script and to give a {@link Nemesis}: its crashes, restarts and network
+ * changes go to the processes and to every group.
+ */
+public final class MultiGroupSimulation {
+
+    private static final Path DATA = Path.of("/host");
+    /** Small segments, so that runs roll over, delete and rewrite segments of the shared WAL. */
+    private static final SharedWalOptions WAL_OPTIONS = SharedWalOptions.DEFAULTS.withSegmentBytes(32 << 10)
+            .withPreallocateBytes(4 << 10);
+
+    /** One simulated process: its disk outlives crashes; its host exists only while it is up. */
+    private final class Process {
+        final NodeId id;
+        final SimulatedDisk disk = new SimulatedDisk();
+        GroupHost host;
+        int incarnation;
+        /** Replicas the host started in its current incarnation, waiting to be handed to their groups. */
+        final Map<Long, KvReplica> starting = new HashMap<>();
+        final Map<Long, HostedLogStore> stores = new HashMap<>();
+
+        Process(NodeId id) {
+            this.id = id;
+        }
+
+        boolean isUp() {
+            return host != null;
+        }
+    }
+
+    private final SimConfig config;
+    private final Simulation.World world;
+    private final List<Simulation> groups = new ArrayList<>();
+    private final Map<NodeId, Process> processes = new LinkedHashMap<>();
+    private long processCrashes;
+    private long tornTailsRecovered;
+    private long sharedWalFsyncs;
+    /** How long a sync round of a shared WAL waits before it forces (virtual µs, drawn per seed). */
+    private final long fsyncMicros;
+    private final boolean lyingSync;
+
+    /**
+     * @param config the seed, the number of processes ({@link SimConfig#clusterSize()}), the core's tunables, the
+     *               compaction threshold; its disk model must be {@link SimConfig.DiskModel#SHARED_WAL}
+     */
+    public MultiGroupSimulation(SimConfig config, int groupCount, String reproduceHint) {
+        this(config, groupCount, reproduceHint, false);
+    }
+
+    /**
+     * As above; with {@code lyingSync} every group's store reports its writes durable as soon as it asks for the
+     * sync, before the shared WAL forces them: a broken runtime, only for showing that the checks catch it.
+     */
+    MultiGroupSimulation(SimConfig config, int groupCount, String reproduceHint, boolean lyingSync) {
+        if (config.disk() != SimConfig.DiskModel.SHARED_WAL) {
+            throw new IllegalArgumentException("a multi-group simulation runs on the shared WAL, not " + config.disk());
+        }
+        if (groupCount < 1) {
+            throw new IllegalArgumentException("at least one group: " + groupCount);
+        }
+        this.config = config;
+        this.lyingSync = lyingSync;
+        this.fsyncMicros = 20 + new SplittableRandom(config.seed() ^ 0x6673796eL).nextInt(400);
+        List<NodeId> ids = new ArrayList<>();
+        for (int i = 1; i <= config.clusterSize(); i++) {
+            ids.add(NodeId.of("n" + i));
+        }
+        this.world = new Simulation.World(new Random(config.seed()), new EventQueue(),
+                new Trace(config.traceCapacity()), new Connectivity(ids));
+        Simulation.Hosting hosting = new Simulation.Hosting() {
+            @Override
+            public String label(Simulation group) {
+                return "group " + (groups.indexOf(group) + 1) + " of " + groupCount + " on " + config.clusterSize()
+                        + " processes";
+            }
+
+            @Override
+            public String reproduce() {
+                return reproduceHint;
+            }
+
+            @Override
+            public void crash(NodeId process) {
+                crashProcess(process);
+            }
+
+            @Override
+            public void restart(NodeId process) {
+                startProcess(process);
+            }
+
+            @Override
+            public void setNetwork(NetworkProfile profile) {
+                groups.forEach(group -> group.setOwnNetwork(profile));
+            }
+        };
+        for (int group = 1; group <= groupCount; group++) {
+            Simulation sim = new Simulation(config, world, hosting);
+            for (NodeId id : ids) {
+                sim.node(id).nameAsReplicaOf(group);
+            }
+            groups.add(sim);
+        }
+        for (NodeId id : ids) {
+            processes.put(id, new Process(id));
+        }
+        for (NodeId id : ids) {
+            startProcess(id);
+        }
+    }
+
+    /** Group {@code group}'s simulation (groups are 1..{@link #groupCount()}). */
+    public Simulation group(long group) {
+        return groups.get((int) group - 1);
+    }
+
+    public int groupCount() {
+        return groups.size();
+    }
+
+    public List<NodeId> processIds() {
+        return List.copyOf(processes.keySet());
+    }
+
+    public boolean isUp(NodeId process) {
+        return processes.get(process).isUp();
+    }
+
+    public long processCrashes() {
+        return processCrashes;
+    }
+
+    /** Torn tails the shared WALs cut off while recovering from crashes. */
+    public long tornTailsRecovered() {
+        return tornTailsRecovered;
+    }
+
+    /** Fsyncs of the shared WALs over the run (a crashed host's counted up to its crash). */
+    public long sharedWalFsyncs() {
+        long running = 0;
+        for (Process process : processes.values()) {
+            running += process.isUp() ? process.host.log().fsyncs() : 0;
+        }
+        return sharedWalFsyncs + running;
+    }
+
+    private Simulation groupOf(long group) {
+        return groups.get((int) group - 1);
+    }
+
+    /** Opens the process's host: it recovers every group in the shared WAL, then every other group starts empty. */
+    private void startProcess(NodeId id) {
+        Process process = processes.get(id);
+        if (process.isUp()) {
+            throw new IllegalStateException(id + " is already up");
+        }
+        process.incarnation++;
+        int incarnation = process.incarnation;
+        process.starting.clear();
+        process.stores.clear();
+        GroupHost.Environment environment = new GroupHost.Environment(() -> world.events().now() * 1000,
+                new Executors(process), group -> name -> SimEnvironment.worker(node(id, group),
+                        node(id, group).nextIncarnation(), groupOf(group).runtimeTurns.events()),
+                name -> new ProcessWorker(process, incarnation),
+                (group, settings, inbound, executor) -> SimEnvironment.network(node(id, group),
+                        node(id, group).nextIncarnation(), groupOf(group).runtimeTurns.events(), settings, inbound),
+                (group, store) -> process.stores.computeIfAbsent(group, ignored -> new HostedLogStore(store,
+                        node(id, group), groupOf(group).runtimeReports::onDurable, lyingSync)),
+                new SplittableRandom(world.random().nextLong()), true);
+        GroupHost host;
+        try {
+            host = GroupHost.open(process.disk, DATA, new GroupHost.Options(1, 1, WAL_OPTIONS, 2), environment,
+                    group -> {
+                        KvReplica replica = new KvReplica();
+                        process.starting.put(group, replica);
+                        Simulation sim = groupOf(group);
+                        return new GroupHost.GroupSpec(sim.settingsOf(id, replica), sim.clusterConfiguration);
+                    }, () -> {
+                    });
+            for (long group = 1; group <= groups.size(); group++) {
+                host.startGroup(group);
+            }
+        } catch (SimulationFailure failure) {
+            throw failure;
+        } catch (RuntimeException e) {
+            group(1).fail("Host start", id + " failed to open its host: " + e + SimulationFailure.stackTop(e));
+            return;
+        }
+        process.host = host;
+        world.trace().record(world.events().now(), id, "host", "incarnation " + incarnation + " opened, "
+                + groups.size() + " groups, recovery " + host.log().recovery());
+        for (long group = 1; group <= groups.size(); group++) {
+            NodeRuntime runtime = host.group(group).orElseThrow();
+            groupOf(group).adoptHosted(id, runtime, process.starting.get(group), process.stores.get(group));
+        }
+        process.starting.clear();
+        process.stores.clear();
+    }
+
+    /** Every group of the process crashes; the host is abandoned (closing would flush what a crash loses). */
+    private void crashProcess(NodeId id) {
+        Process process = processes.get(id);
+        if (!process.isUp()) {
+            throw new IllegalStateException(id + " is already down");
+        }
+        sharedWalFsyncs += process.host.log().fsyncs();
+        process.host = null;
+        process.incarnation++;
+        processCrashes++;
+        for (Simulation group : groups) {
+            if (group.isUp(id)) {
+                group.crashHosted(id);
+            }
+        }
+        process.disk.crash(world.random());
+        recoverWhileDown(process);
+        world.trace().record(world.events().now(), id, "host", "crashed with every group on it");
+    }
+
+    /**
+     * Runs the shared WAL's recovery on the crashed disk, as the restart will (it changes the disk as the restart's
+     * would: a torn tail cut, the newest segment forced), so that the checkers know what each group's replica holds
+     * durably while the process is down.
+     */
+    private void recoverWhileDown(Process process) {
+        try (HostStorage storage = HostStorage.open(process.disk, DATA, WAL_OPTIONS, 2)) {
+            if (storage.wal().recovery().droppedTailBytes() > 0) {
+                tornTailsRecovered++;
+            }
+            for (long group = 1; group <= groups.size(); group++) {
+                GroupLog log = storage.group(group, groupOf(group).clusterConfiguration).log();
+                node(process.id, group).disk().hostedCrashed(RecoveredLog.of(log), log.hardState());
+            }
+        } catch (SimulationFailure failure) {
+            throw failure;
+        } catch (RuntimeException e) {
+            group(1).fail("Host recovery", process.id + "'s shared WAL does not recover after its crash: " + e
+                    + SimulationFailure.stackTop(e));
+        }
+    }
+
+    private SimNode node(NodeId process, long group) {
+        return groupOf(group).node(process);
+    }
+
+    /** Each group's turns and timers as events of its replica's next incarnation. */
+    private final class Executors implements GroupHost.GroupExecutors {
+        private final Process process;
+
+        Executors(Process process) {
+            this.process = process;
+        }
+
+        @Override
+        public NodeExecutor open(long group) {
+            SimNode node = node(process.id, group);
+            return SimEnvironment.executor(node, node.nextIncarnation(), groupOf(group).runtimeTurns.events());
+        }
+
+        @Override
+        public void close(NodeExecutor executor) {
+            // A replica's events die with its incarnation.
+        }
+
+        @Override
+        public void shutdown() {
+        }
+    }
+
+    /** The host's own worker (the shared WAL's sync worker): its tasks are events of the process's incarnation. */
+    private final class ProcessWorker implements Worker {
+        private final Process process;
+        private final int incarnation;
+        private boolean running;
+
+        ProcessWorker(Process process, int incarnation) {
+            this.process = process;
+            this.incarnation = incarnation;
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            // An fsync takes time: writes of other groups made meanwhile join the round, and a crash in between
+            // finds them unsynced (torn tails of the shared WAL).
+            world.events().at(world.events().now() + fsyncMicros, () -> {
+                if (process.incarnation != incarnation) {
+                    return; // the process crashed: its sync rounds died with it
+                }
+                running = true;
+                try {
+                    task.run();
+                } finally {
+                    running = false;
+                }
+            });
+        }
+
+        @Override
+        public boolean inWorker() {
+            return running;
+        }
+
+        @Override
+        public void shutdown() {
+        }
+
+        @Override
+        public boolean awaitTermination(Duration timeout) {
+            return true;
+        }
+    }
+
+    /** The ids of the processes that are up. */
+    public List<NodeId> upProcesses() {
+        List<NodeId> up = new ArrayList<>();
+        for (Process process : processes.values()) {
+            if (process.isUp()) {
+                up.add(process.id);
+            }
+        }
+        return up;
+    }
+
+    /** The groups, as a set of ids, for totals. */
+    public TreeSet<Long> groupIds() {
+        TreeSet<Long> ids = new TreeSet<>();
+        for (long group = 1; group <= groups.size(); group++) {
+            ids.add(group);
+        }
+        return ids;
+    }
+}

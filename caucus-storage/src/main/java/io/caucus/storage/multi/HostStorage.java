@@ -1,0 +1,179 @@
+package io.caucus.storage.multi;
+
+import io.caucus.core.ClusterConfiguration;
+import io.caucus.core.SnapshotMetadata;
+import io.caucus.storage.CorruptStorageException;
+import io.caucus.storage.Disk;
+import io.caucus.storage.SnapshotStore;
+import io.caucus.storage.StorageFailedException;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedSet;
+
+/**
+ * What a process hosting many Raft groups keeps on disk, under one data directory (docs/multiraft.md):
+ *
+ * <pre>
+ * &lt;data&gt;/LOCK                      exclusive lock while a host has the directory open
+ * &lt;data&gt;/wal/                      the {@link SharedWal} of every group
+ * &lt;data&gt;/snapshots/&lt;group&gt;/         each group's {@link SnapshotStore}, as a single node's snapshots/ is
+ * </pre>
+ *
+ * <p>Opening recovers the shared WAL, so every group in it is recovered; {@link #group} then opens a group's
+ * snapshot store and checks that it holds the snapshot the group's log was compacted to (§7: the prefix the base
+ * covers exists nowhere else).
+ *
+ * <p>Threading: as the {@link SharedWal}, one thread at a time (the caller serialises); the snapshot stores are
+ * thread-safe.
+ */
+public final class HostStorage implements AutoCloseable {
+
+    /** One group's storage: its log in the shared WAL and its snapshot store. */
+    public record Group(GroupLog log, SnapshotStore snapshots) {
+    }
+
+    private final Disk disk;
+    private final Path directory;
+    private final Closeable lock;
+    private final SharedWal wal;
+    private final int snapshotsRetained;
+    private final Map<Long, SnapshotStore> snapshotStores = new HashMap<>();
+
+    private HostStorage(Disk disk, Path directory, Closeable lock, SharedWal wal, int snapshotsRetained) {
+        this.disk = disk;
+        this.directory = directory;
+        this.lock = lock;
+        this.wal = wal;
+        this.snapshotsRetained = snapshotsRetained;
+    }
+
+    /**
+     * Opens the data directory, creating it if needed, and recovers the shared WAL of every group.
+     *
+     * @param snapshotsRetained how many snapshots each group's store keeps (at least 1)
+     * @throws CorruptStorageException if the WAL is damaged in a way a crash cannot explain
+     * @throws StorageFailedException  on an I/O error, or if another process holds the directory
+     */
+    public static HostStorage open(Disk disk, Path directory, SharedWalOptions options, int snapshotsRetained) {
+        if (snapshotsRetained < 1) {
+            throw new IllegalArgumentException("snapshotsRetained must be at least 1: " + snapshotsRetained);
+        }
+        Closeable lock = null;
+        try {
+            disk.createDirectories(directory);
+            lock = disk.lock(directory.resolve("LOCK"));
+            SharedWal wal = SharedWal.open(disk, directory.resolve("wal"), options);
+            return new HostStorage(disk, directory, lock, wal, snapshotsRetained);
+        } catch (IOException | RuntimeException e) {
+            if (lock != null) {
+                try {
+                    lock.close();
+                } catch (IOException ignored) {
+                    // the open failed already; that failure is the one to report
+                }
+            }
+            if (e instanceof RuntimeException unchecked) {
+                throw unchecked;
+            }
+            throw new StorageFailedException("cannot open the host's data directory " + directory, e);
+        }
+    }
+
+    public SharedWal wal() {
+        return wal;
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    /** Every group the WAL holds (recovered or opened since), removed ones excepted. */
+    public SortedSet<Long> groups() {
+        return wal.groups();
+    }
+
+    /**
+     * Group {@code group}'s log and snapshot store, recovered or new and empty.
+     *
+     * @param initialConfiguration the configuration the group's log reports while it has no snapshot
+     * @throws CorruptStorageException if the log is compacted to a snapshot its store does not hold
+     */
+    public Group group(long group, ClusterConfiguration initialConfiguration) {
+        GroupLog log = wal.group(group, initialConfiguration);
+        SnapshotStore snapshots = snapshotStore(group);
+        SnapshotMetadata base = log.snapshot();
+        if (base.lastIncludedIndex() > 0 && !snapshots.contains(base)) {
+            throw new CorruptStorageException(snapshotDirectory(group), 0, "group " + group + "'s log was compacted"
+                    + " through index " + base.lastIncludedIndex() + " (term " + base.lastIncludedTerm() + ") but its"
+                    + " snapshot store holds " + snapshots.list() + ": the snapshot it was compacted to is missing");
+        }
+        return new Group(log, snapshots);
+    }
+
+    /**
+     * Removes group {@code group}: see {@link SharedWal#removeGroup}. Its snapshots stay until
+     * {@link #deleteSnapshots} is called once a sync has made the removal durable (before that a crash brings the
+     * group back, and it needs them).
+     *
+     * @return the ticket to compare with {@link SharedWal#sync()}'s result
+     */
+    public long removeGroup(long group) {
+        return wal.removeGroup(group);
+    }
+
+    /** Deletes the files of a removed group's snapshot store; call only once its removal is durable. */
+    public void deleteSnapshots(long group) {
+        if (wal.groups().contains(group)) {
+            throw new IllegalStateException("group " + group + " is still in the shared WAL; remove it first");
+        }
+        snapshotStores.remove(group);
+        Path snapshots = snapshotDirectory(group);
+        try {
+            if (!disk.exists(snapshots)) {
+                return;
+            }
+            List<String> names = new ArrayList<>(disk.list(snapshots));
+            for (String name : names) {
+                disk.delete(snapshots.resolve(name));
+            }
+            disk.syncDirectory(snapshots);
+        } catch (IOException e) {
+            throw new StorageFailedException("cannot delete the snapshots of removed group " + group + " in "
+                    + snapshots, e);
+        }
+    }
+
+    /** Where group {@code group}'s snapshot store lives. */
+    public Path snapshotDirectory(long group) {
+        return directory.resolve("snapshots").resolve(Long.toString(group));
+    }
+
+    private SnapshotStore snapshotStore(long group) {
+        SnapshotStore store = snapshotStores.get(group);
+        if (store == null) {
+            try {
+                store = SnapshotStore.open(disk, snapshotDirectory(group), snapshotsRetained, new ArrayList<>());
+            } catch (IOException e) {
+                throw new StorageFailedException("cannot open the snapshots of group " + group + " in "
+                        + snapshotDirectory(group), e);
+            }
+            snapshotStores.put(group, store);
+        }
+        return store;
+    }
+
+    @Override
+    public void close() {
+        wal.close();
+        try {
+            lock.close();
+        } catch (IOException ignored) {
+            // the lock goes with the process in any case
+        }
+    }
+}

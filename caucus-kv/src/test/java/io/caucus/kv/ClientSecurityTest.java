@@ -383,10 +383,12 @@ class ClientSecurityTest {
         offender.send(transaction.append(RawRespClient.command("EXEC")).toString()); // one 2 MB reply
         await("the connection closed past the output limit").atMost(DEADLINE).pollInterval(Duration.ofMillis(20))
                 .until(() -> metrics.limitHits("output") == 1);
-        assertThat(offender.reply()).isEqualTo("+OK\r\n"); // MULTI; then the QUEUED replies, then the end
+        // MULTI's and the GETs' replies are written in the same turn as EXEC's, so they may go down with it, as in
+        // redis-server (checked with client-output-buffer-limit normal 1mb: it sends none of them); the 2 MB reply
+        // never goes out.
         String reply = offender.reply();
         while (!reply.equals(CLOSED)) {
-            assertThat(reply).isEqualTo("+QUEUED\r\n");
+            assertThat(reply).isIn("+OK\r\n", "+QUEUED\r\n");
             reply = offender.reply();
         }
         assertThat(other.call("GET", "big")).hasSize(100_011);

@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * client id); every write then carries (client id, sequence), so the retries of the cluster backend apply
  * at most once, and in sequence order. When a write fails for good (any failure, or a session refusal) its
  * number leaves a hole no later write of that session could pass, so the connection waits for its writes in
- * flight and opens a new session. Replies are written as they complete and flushed once per batch.
+ * flight and opens a new session. Replies are written as they complete and flushed together (see flushSoon).
  *
  * <p>Transactions: MULTI starts queueing (each command is checked for name and arity and answered QUEUED, or
  * refused and the transaction marked failed, as Redis does); EXEC sends the queue as one log entry with the
@@ -80,6 +80,12 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     private long nextSequence = 1;
     private boolean quitting;
     private boolean starting;
+    /** A flush is queued on the connection's loop: every reply written before it runs goes out in one send. */
+    private boolean flushQueued;
+    private final Runnable queuedFlush = () -> {
+        flushQueued = false;
+        context.flush();
+    };
     /** The commands queued since MULTI; null when not in a transaction. */
     private List<List<byte[]>> queued;
     /** A command was refused while queueing: EXEC will abort. */
@@ -655,11 +661,28 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
-        if (wrote) {
-            context.flush();
+        if (wrote && unanswered.isEmpty()) {
+            context.flush(); // nothing more to wait for: a client sending one command at a time gets it at once
+        } else if (wrote) {
+            flushSoon();
         }
         pauseReadingWhileRepliesWait();
         resumeReadingIfRoom();
+    }
+
+    /**
+     * Flushes once the loop has run the tasks queued before this call, for a connection with more replies to come.
+     * Replies complete one by one: a pipelined batch commits and applies together, but each command's future is
+     * its own task on this loop, so flushing in each would cost one send per reply (on loopback each send also
+     * runs the client's receive). Netty's
+     * FlushConsolidationHandler does the same but flushes what is written when the channel closes, and a
+     * connection closed past maxClientOutputBytes must drop the reply that took it over, as Redis does.
+     */
+    private void flushSoon() {
+        if (!flushQueued) {
+            flushQueued = true;
+            context.executor().execute(queuedFlush);
+        }
     }
 
     /** As Redis past a client-output-buffer-limit: no reply can reach a client that does not read, so just close. */

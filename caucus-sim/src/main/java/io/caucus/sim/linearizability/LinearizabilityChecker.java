@@ -61,8 +61,11 @@ public final class LinearizabilityChecker {
         for (String key : keys) {
             List<Operation> allOfKey = byKey.get(key);
             List<Operation> searched = allOfKey.stream().filter(LinearizabilityChecker::carriesInformation).toList();
-            SequentialModel model = searched.stream().allMatch(RegisterModel::describes) ? new RegisterModel(searched)
-                    : new ExpiringModel(searched, clockUnitsPerMilli);
+            // The register is one key's value: a group that a transaction joined stays several keys even when that
+            // transaction FAILED and is not searched, so only a group of one key may use it.
+            boolean oneKey = searched.stream().map(Operation::key).distinct().count() <= 1;
+            SequentialModel model = oneKey && searched.stream().allMatch(RegisterModel::describes)
+                    ? new RegisterModel(searched) : new ExpiringModel(searched, clockUnitsPerMilli);
             KeyHistorySearch.Result result = new KeyHistorySearch(searched, model).run(remainingSteps);
             switch (result) {
                 case KeyHistorySearch.Linearizable done -> {

@@ -114,4 +114,21 @@ class ExpiringModelTest {
         assertThat(result.key()).isEqualTo("x+y");
         assertThat(result.explanation()).contains("{x=\"w\", y=\"w\"} at 838ms or later");
     }
+
+    /**
+     * What the multi-group simulator found (seed 5032): a FAILED transaction on x and y puts the two keys in one
+     * group, and with it not searched the rest were checked as a single register, so a CAS of y from absent after
+     * a PUT of x looked impossible.
+     */
+    @Test
+    void keysJoinedOnlyByAFailedTransactionKeepTheirOwnValues() {
+        Operation failedTxn = new Operation(1, OpKind.TXN, "x", "t", null, 36, 86, Outcome.FAILED, null,
+                Operation.NEVER_EXPIRES, "y", null);
+        Operation putX = Ops.put(1, "x", "a", 0, 19);
+        Operation casY = Ops.cas(1, "y", null, "b", true, 26, 29);
+
+        assertThat(verdict(putX, casY, failedTxn, get(1, "x", "a", 90, 95), get(2, "y", "b", 90, 95)))
+                .isEqualTo(Verdict.LINEARIZABLE);
+        assertThat(verdict(putX, casY, failedTxn, get(1, "y", "a", 90, 95))).isEqualTo(Verdict.NOT_LINEARIZABLE);
+    }
 }

@@ -107,7 +107,7 @@ public final class FakeNode implements CaucusNode {
     @Override
     public RuntimeMetrics metrics() {
         return new RuntimeMetrics(0, 0, 0, 0, 0,
-                new TransportMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), new DurationHistogram());
+                TransportMetrics.NONE, new DurationHistogram());
     }
 
     @Override

@@ -149,7 +149,7 @@ final class SimEnvironment {
 
         @Override
         public TransportMetrics metrics() {
-            return new TransportMetrics(sent, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+            return TransportMetrics.ofMessages(sent, 0);
         }
 
         @Override

@@ -10,6 +10,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -32,14 +33,18 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
     private final Function<NodeId, InetSocketAddress> members;
     /** Holds back refusals that repeat (the same host, the same reason) across connections. */
     private final RepeatFilter refusals;
+    /** Told the peer once per read: its process is alive (a host's process liveness). */
+    private final Consumer<NodeId> heard;
 
     /** The peer named by an accepted Hello; null until then. */
     private NodeId remote;
     private ScheduledFuture<?> handshakeTimer;
 
     AcceptorHandler(NodeId self, TransportOptions options, Counters counters, InboundHandler inbound,
-                    Function<NodeId, InetSocketAddress> members, RepeatFilter refusals) {
+                    Function<NodeId, InetSocketAddress> members, RepeatFilter refusals,
+                    Consumer<NodeId> heard) {
         this.self = self;
+        this.heard = heard;
         this.refusals = refusals;
         this.members = members;
         this.options = options;
@@ -142,8 +147,11 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onMessage(Wire.Frame frame) {
+        if (frame.getBodyCase() == Wire.Frame.BodyCase.PROCESS_PING) {
+            return; // its arrival is the message: channelReadComplete records that the peer is alive
+        }
         if (SnapshotFrames.isSnapshotFrame(frame)) {
-            onSnapshotFrame(SnapshotFrames.fromFrame(frame));
+            onSnapshotFrame(frame.getGroup(), SnapshotFrames.fromFrame(frame));
             return;
         }
         Optional<RaftMessage> decoded = WireCodec.fromFrame(frame);
@@ -167,10 +175,10 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
                             message.getClass().getSimpleName(), message.from(), remote);
             return;
         }
-        deliver(message);
+        deliver(frame.getGroup(), message);
     }
 
-    private void onSnapshotFrame(SnapshotFrame frame) {
+    private void onSnapshotFrame(long group, SnapshotFrame frame) {
         if (!frame.to().equals(self) || !frame.from().equals(remote)) {
             counters.droppedWrongRecipient.increment();
             LOG.atWarn().addKeyValue("node", self)
@@ -179,27 +187,40 @@ final class AcceptorHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         try {
-            inbound.onSnapshotFrame(frame);
-            counters.messagesReceived.increment();
+            if (inbound.onSnapshotFrame(group, frame)) {
+                counters.messagesReceived.increment();
+            } else {
+                droppedUnknownGroup(group, "a snapshot frame");
+            }
         } catch (RuntimeException e) {
             counters.handlerFailures.increment();
             LOG.atError().addKeyValue("node", self).setCause(e).log("the inbound handler failed on a snapshot frame");
         }
     }
 
-    private void deliver(RaftMessage message) {
+    private void deliver(long group, RaftMessage message) {
         try {
-            inbound.onMessage(message);
-            counters.messagesReceived.increment();
+            if (inbound.onMessage(group, message)) {
+                counters.messagesReceived.increment();
+            } else {
+                droppedUnknownGroup(group, message.getClass().getSimpleName());
+            }
         } catch (RuntimeException e) {
             counters.handlerFailures.increment();
             LOG.atError().addKeyValue("node", self).setCause(e).log("the inbound handler failed on {}", message);
         }
     }
 
+    private void droppedUnknownGroup(long group, String what) {
+        counters.droppedUnknownGroup.increment();
+        LOG.atDebug().addKeyValue("node", self).log("dropping {} from {} of group {}, which is not hosted here", what,
+                remote, group);
+    }
+
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (remote != null) {
+            heard.accept(remote);
             try {
                 inbound.onReadComplete();
             } catch (RuntimeException e) {

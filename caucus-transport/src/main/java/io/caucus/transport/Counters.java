@@ -22,12 +22,15 @@ final class Counters {
     final LongAdder handshakesRefusedByPeer = new LongAdder();
     final LongAdder oversizeFramesRejected = new LongAdder();
     final LongAdder decodeErrors = new LongAdder();
+    final LongAdder droppedUnknownGroup = new LongAdder();
+    final LongAdder pingsSent = new LongAdder();
 
     TransportMetrics snapshot() {
         return new TransportMetrics(messagesSent.sum(), flushes.sum(), messagesReceived.sum(),
                 droppedQueueFull.sum(), droppedUnknownPeer.sum(), droppedOversize.sum(), droppedClosed.sum(), droppedWrongRecipient.sum(),
                 droppedWrongSender.sum(), droppedUnknownType.sum(), handlerFailures.sum(), connectAttempts.sum(),
                 reconnects.sum(), connectionsEstablished.sum(), handshakesRefused.sum(),
-                handshakesRefusedByPeer.sum(), oversizeFramesRejected.sum(), decodeErrors.sum());
+                handshakesRefusedByPeer.sum(), oversizeFramesRejected.sum(), decodeErrors.sum(),
+                droppedUnknownGroup.sum(), pingsSent.sum());
     }
 }

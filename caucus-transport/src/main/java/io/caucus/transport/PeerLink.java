@@ -48,6 +48,9 @@ final class PeerLink {
     /** Messages written per drain before yielding the event loop to other channels. */
     private static final int MAX_WRITES_PER_DRAIN = 4096;
 
+    private static final Wire.Frame PING = Wire.Frame.newBuilder()
+            .setProcessPing(Wire.ProcessPing.getDefaultInstance()).build();
+
     private final NodeId self;
     private final NodeId peer;
     private final InetSocketAddress address;
@@ -55,13 +58,23 @@ final class PeerLink {
     private final TransportOptions options;
     private final Counters counters;
     private final EventLoop loop;
+    /** Process pings on idle connections every this many nanoseconds; 0: none (a one-group node). */
+    private final long pingIntervalNanos;
 
-    private final Queue<RaftMessage> queue = new ConcurrentLinkedQueue<>();
+    /** A Raft message and the group it belongs to ({@link WireProtocol#SINGLE_GROUP} on a one-group node). */
+    private record Outgoing(long group, RaftMessage message) {
+    }
+
+    /** A snapshot data frame and the group it belongs to. */
+    private record OutgoingFrame(long group, SnapshotFrame frame) {
+    }
+
+    private final Queue<Outgoing> queue = new ConcurrentLinkedQueue<>();
     /**
      * Snapshot data frames, written after the Raft messages queued at each drain so that heartbeats never wait
      * behind megabytes of snapshot. Bounded by maxQueuedBytes on its own (the runtime's window keeps it small).
      */
-    private final Queue<SnapshotFrame> snapshotQueue = new ConcurrentLinkedQueue<>();
+    private final Queue<OutgoingFrame> snapshotQueue = new ConcurrentLinkedQueue<>();
     private final AtomicLong snapshotQueuedBytes = new AtomicLong();
     // Invariant: queuedMessages and queuedBytes cover every message in queue (they may briefly also cover a
     // message being offered that is about to be added or refused).
@@ -82,9 +95,12 @@ final class PeerLink {
     /** What stopped the last attempt to connect, as logged; null once a handshake succeeds. */
     private String lastProblem;
     private ScheduledFuture<?> reconnectTimer;
+    /** Whether anything was written since the ping timer last looked (process pings, protocol version 4). */
+    private boolean wroteSinceLastPing;
 
     PeerLink(NodeId self, NodeId peer, InetSocketAddress address, TransportOptions options, Counters counters,
-             EventLoop loop, HostResolver resolver) {
+             EventLoop loop, HostResolver resolver, long pingIntervalNanos) {
+        this.pingIntervalNanos = pingIntervalNanos;
         this.self = self;
         this.peer = peer;
         this.address = address;
@@ -131,7 +147,7 @@ final class PeerLink {
      *
      * @return true if queued
      */
-    boolean offer(RaftMessage message) {
+    boolean offer(long group, RaftMessage message) {
         if (closed) {
             counters.droppedClosed.increment();
             return false;
@@ -141,13 +157,13 @@ final class PeerLink {
             counters.droppedQueueFull.increment();
             return false;
         }
-        queue.add(message);
+        queue.add(new Outgoing(group, message));
         drainSoon();
         return true;
     }
 
-    /** Like {@link #offer(RaftMessage)}, for a snapshot frame. */
-    boolean offer(SnapshotFrame frame) {
+    /** Like {@link #offer(long, RaftMessage)}, for a snapshot frame. */
+    boolean offer(long group, SnapshotFrame frame) {
         if (closed) {
             counters.droppedClosed.increment();
             return false;
@@ -158,17 +174,17 @@ final class PeerLink {
             counters.droppedQueueFull.increment();
             return false;
         }
-        snapshotQueue.add(frame);
+        snapshotQueue.add(new OutgoingFrame(group, frame));
         drainSoon();
         return true;
     }
 
-    private SnapshotFrame pollSnapshotFrame() {
-        SnapshotFrame frame = snapshotQueue.poll();
-        if (frame != null) {
-            snapshotQueuedBytes.addAndGet(-frame.estimatedSizeBytes());
+    private OutgoingFrame pollSnapshotFrame() {
+        OutgoingFrame outgoing = snapshotQueue.poll();
+        if (outgoing != null) {
+            snapshotQueuedBytes.addAndGet(-outgoing.frame().estimatedSizeBytes());
         }
-        return frame;
+        return outgoing;
     }
 
     private boolean reserve(long sizeBytes) {
@@ -184,13 +200,13 @@ final class PeerLink {
         return true;
     }
 
-    private RaftMessage poll() {
-        RaftMessage message = queue.poll();
-        if (message != null) {
+    private Outgoing poll() {
+        Outgoing outgoing = queue.poll();
+        if (outgoing != null) {
             queuedMessages.decrementAndGet();
-            queuedBytes.addAndGet(-WireCodec.estimatedSizeBytes(message));
+            queuedBytes.addAndGet(-WireCodec.estimatedSizeBytes(outgoing.message()));
         }
-        return message;
+        return outgoing;
     }
 
     /**
@@ -225,15 +241,17 @@ final class PeerLink {
         }
         int written = 0;
         while (written < MAX_WRITES_PER_DRAIN && ch.isWritable()) {
-            RaftMessage message = poll();
-            if (message == null) {
+            Outgoing outgoing = poll();
+            if (outgoing == null) {
                 break;
             }
-            if (!WireCodec.carries(message, protocolVersion)) {
+            RaftMessage message = outgoing.message();
+            if (!WireCodec.carries(message, protocolVersion)
+                    || !WireCodec.carriesGroup(outgoing.group(), protocolVersion)) {
                 counters.droppedUnknownType.increment(); // the peer's version does not know it
                 continue;
             }
-            Wire.Frame frame = WireCodec.toFrame(message, protocolVersion);
+            Wire.Frame frame = WireCodec.toFrame(outgoing.group(), message, protocolVersion);
             if (frame.getSerializedSize() > options.maxFrameBytes()) {
                 counters.droppedOversize.increment();
                 LOG.atError().addKeyValue("node", self)
@@ -246,11 +264,15 @@ final class PeerLink {
             written++;
         }
         while (written < MAX_WRITES_PER_DRAIN && ch.isWritable() && queue.isEmpty()) {
-            SnapshotFrame snapshotFrame = pollSnapshotFrame();
+            OutgoingFrame snapshotFrame = pollSnapshotFrame();
             if (snapshotFrame == null) {
                 break;
             }
-            Wire.Frame frame = SnapshotFrames.toFrame(snapshotFrame);
+            if (!WireCodec.carriesGroup(snapshotFrame.group(), protocolVersion)) {
+                counters.droppedUnknownType.increment();
+                continue;
+            }
+            Wire.Frame frame = SnapshotFrames.toFrame(snapshotFrame.group(), snapshotFrame.frame());
             if (frame.getSerializedSize() > options.maxFrameBytes()) {
                 counters.droppedOversize.increment();
                 LOG.atError().addKeyValue("node", self)
@@ -262,6 +284,7 @@ final class PeerLink {
             written++;
         }
         if (written > 0) {
+            wroteSinceLastPing = true;
             ch.flush();
             counters.flushes.increment();
             counters.messagesSent.add(written);
@@ -528,6 +551,33 @@ final class PeerLink {
         counters.connectionsEstablished.increment();
         LOG.atInfo().addKeyValue("node", self)
                 .log("connected to {} at {} (wire protocol version {})", peer, address, version);
+        startPings(ch, version);
         drain();
+    }
+
+    /**
+     * A host of many groups tells each peer process it is alive even when all their groups are quiet: on a
+     * connection it has written nothing on for a ping interval, it writes a {@code ProcessPing} (docs/multiraft.md,
+     * "Quiescence"). Only from protocol version 4, which knows pings; the timer ends with the connection.
+     */
+    private void startPings(Channel ch, int version) {
+        if (pingIntervalNanos <= 0 || version < WireProtocol.GROUPS_VERSION) {
+            return;
+        }
+        wroteSinceLastPing = false;
+        ScheduledFuture<?> timer = loop.scheduleWithFixedDelay(() -> pingIfIdle(ch), pingIntervalNanos,
+                pingIntervalNanos, TimeUnit.NANOSECONDS);
+        ch.closeFuture().addListener(future -> timer.cancel(false));
+    }
+
+    private void pingIfIdle(Channel ch) {
+        if (channel != ch || !handshakeDone) {
+            return;
+        }
+        if (!wroteSinceLastPing && ch.isWritable()) {
+            ch.writeAndFlush(PING, ch.voidPromise());
+            counters.pingsSent.increment();
+        }
+        wroteSinceLastPing = false;
     }
 }

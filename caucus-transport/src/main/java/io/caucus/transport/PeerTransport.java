@@ -15,12 +15,14 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +56,10 @@ public final class PeerTransport implements AutoCloseable {
     private final RepeatFilter refusals = new RepeatFilter(RepeatFilter.DEFAULT_INTERVAL_NANOS);
     private final EventLoopGroup group;
     private final Map<NodeId, PeerLink> links = new ConcurrentHashMap<>();
+    /** When each peer process was last heard from (System.nanoTime()): any frame on a connection it opened. */
+    private final Map<NodeId, AtomicLong> lastHeard = new ConcurrentHashMap<>();
+    private final long pingIntervalNanos;
+    private volatile long startedNanos = System.nanoTime();
     /**
      * Connections peers opened to this node, for disconnect(): each leaves the group when it closes, and once the
      * group is closed, one accepted after all (a race with closing the listener) is closed as it joins.
@@ -72,6 +78,7 @@ public final class PeerTransport implements AutoCloseable {
         this.options = builder.options;
         this.resolver = builder.resolver;
         this.inbound = Objects.requireNonNull(builder.inbound, "inboundHandler is required");
+        this.pingIntervalNanos = builder.pingIntervalNanos;
         this.group = NettyIo.newGroup(options.ioThreads(), new DefaultThreadFactory(builder.threadName, true));
         this.accepted = new DefaultChannelGroup(eventLoop(), true);
         builder.peers.forEach((peer, address) -> links.put(peer, newLink(peer, address)));
@@ -106,7 +113,7 @@ public final class PeerTransport implements AutoCloseable {
                                 FrameParser.INSTANCE,
                                 FrameEncoder.INSTANCE,
                                 new AcceptorHandler(self, options, counters, inbound, PeerTransport.this::memberAddress,
-                                        refusals));
+                                        refusals, PeerTransport.this::heardFrom));
                     }
                 })
                 .bind(listenAddress)
@@ -117,6 +124,7 @@ public final class PeerTransport implements AutoCloseable {
                     bind.cause());
         }
         serverChannel = bind.channel();
+        startedNanos = System.nanoTime();
         links.values().forEach(PeerLink::start);
         LOG.atInfo().addKeyValue("node", self).log("listening on {}, peers {}", localAddress(), peers());
     }
@@ -137,6 +145,15 @@ public final class PeerTransport implements AutoCloseable {
      * @throws IllegalArgumentException if the message is not from this node, or is addressed to this node
      */
     public boolean send(RaftMessage message) {
+        return send(WireProtocol.SINGLE_GROUP, message);
+    }
+
+    /**
+     * Queues a message of Raft group {@code group} (a host of many groups, protocol version 4) like
+     * {@link #send(RaftMessage)}; messages of every group share the one connection to their peer, in order. A peer
+     * whose version predates groups gets none but group 0's (the others are dropped and counted).
+     */
+    public boolean send(long group, RaftMessage message) {
         if (!message.from().equals(self)) {
             throw new IllegalArgumentException("transport of " + self + " cannot send a message from "
                     + message.from() + ": " + message);
@@ -154,7 +171,7 @@ public final class PeerTransport implements AutoCloseable {
             counters.droppedUnknownPeer.increment();
             return false;
         }
-        return link.offer(message);
+        return link.offer(group, message);
     }
 
     /**
@@ -166,6 +183,11 @@ public final class PeerTransport implements AutoCloseable {
      * @return true if queued
      */
     public boolean sendSnapshotFrame(SnapshotFrame frame) {
+        return sendSnapshotFrame(WireProtocol.SINGLE_GROUP, frame);
+    }
+
+    /** Like {@link #sendSnapshotFrame(SnapshotFrame)}, for a frame of Raft group {@code group}. */
+    public boolean sendSnapshotFrame(long group, SnapshotFrame frame) {
         if (!frame.from().equals(self) || frame.to().equals(self)) {
             throw new IllegalArgumentException("transport of " + self + " cannot send a snapshot frame from "
                     + frame.from() + " to " + frame.to());
@@ -179,7 +201,7 @@ public final class PeerTransport implements AutoCloseable {
             counters.droppedUnknownPeer.increment();
             return false;
         }
-        return link.offer(frame);
+        return link.offer(group, frame);
     }
 
     /**
@@ -237,6 +259,21 @@ public final class PeerTransport implements AutoCloseable {
     public boolean isConnected(NodeId peer) {
         PeerLink link = links.get(peer);
         return link != null && link.connected();
+    }
+
+    /**
+     * When {@code peer}'s process was last heard from ({@link System#nanoTime()}): the last read of any frame (a
+     * Raft message of any group, a snapshot frame, a process ping) on a connection it opened to this node; the
+     * time this transport started if never. A host of many groups uses it to tell a dead process from quiet groups
+     * (docs/multiraft.md, "Quiescence"), which is why peers of such a host send pings ({@link Builder#processPings}).
+     */
+    public long lastHeardNanos(NodeId peer) {
+        AtomicLong heard = lastHeard.get(peer);
+        return heard == null ? startedNanos : heard.get();
+    }
+
+    private void heardFrom(NodeId peer) {
+        lastHeard.computeIfAbsent(peer, id -> new AtomicLong()).set(System.nanoTime());
     }
 
     /** The wire protocol version of the connection to {@code peer}, while it is connected. */
@@ -334,7 +371,7 @@ public final class PeerTransport implements AutoCloseable {
     }
 
     private PeerLink newLink(NodeId peer, InetSocketAddress address) {
-        return new PeerLink(self, peer, address, options, counters, group.next(), resolver);
+        return new PeerLink(self, peer, address, options, counters, group.next(), resolver, pingIntervalNanos);
     }
 
     /** Builds a {@link PeerTransport}; listenAddress and inboundHandler are required. */
@@ -346,6 +383,7 @@ public final class PeerTransport implements AutoCloseable {
         private InboundHandler inbound;
         private String threadName;
         private HostResolver resolver = HostResolver.SYSTEM;
+        private long pingIntervalNanos;
 
         private Builder(NodeId self) {
             this.self = Objects.requireNonNull(self, "self");
@@ -390,6 +428,19 @@ public final class PeerTransport implements AutoCloseable {
         /** Looks up peers given by host name, before every dial; {@link HostResolver#SYSTEM} by default. */
         public Builder hostResolver(HostResolver value) {
             this.resolver = Objects.requireNonNull(value, "hostResolver");
+            return this;
+        }
+
+        /**
+         * Writes a process ping on each outbound connection on which nothing was written for {@code interval}, so
+         * that peers' {@link #lastHeardNanos} stays fresh while every group is quiet (a host of many groups; a
+         * one-group node's heartbeats do that already). Off (zero) by default; only on protocol version 4 and later.
+         */
+        public Builder processPings(Duration interval) {
+            if (interval.isNegative()) {
+                throw new IllegalArgumentException("the ping interval must not be negative: " + interval);
+            }
+            this.pingIntervalNanos = interval.toNanos();
             return this;
         }
 

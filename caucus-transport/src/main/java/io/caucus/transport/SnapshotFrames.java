@@ -17,8 +17,13 @@ final class SnapshotFrames {
     }
 
     static Wire.Frame toFrame(SnapshotFrame frame) {
+        return toFrame(WireProtocol.SINGLE_GROUP, frame);
+    }
+
+    /** The frame of {@code group}'s snapshot frame; the caller checked that the connection carries the group. */
+    static Wire.Frame toFrame(long group, SnapshotFrame frame) {
         return switch (frame) {
-            case SnapshotFrame.Chunk c -> Wire.Frame.newBuilder().setSnapshotChunk(Wire.SnapshotChunk.newBuilder()
+            case SnapshotFrame.Chunk c -> Wire.Frame.newBuilder().setGroup(group).setSnapshotChunk(Wire.SnapshotChunk.newBuilder()
                     .setFrom(c.from().value()).setTo(c.to().value()).setTerm(c.term())
                     .setTransferId(c.transferId())
                     .setLastIncludedIndex(c.snapshot().lastIncludedIndex())
@@ -29,7 +34,7 @@ final class SnapshotFrames {
                     .setData(UnsafeByteOperations.unsafeWrap(c.data()))
                     .setDataCrc(c.dataCrc())
                     .setLast(c.last()).setTotalBytes(c.totalBytes()).setTotalCrc(c.totalCrc())).build();
-            case SnapshotFrame.Ack a -> Wire.Frame.newBuilder().setSnapshotChunkAck(Wire.SnapshotChunkAck.newBuilder()
+            case SnapshotFrame.Ack a -> Wire.Frame.newBuilder().setGroup(group).setSnapshotChunkAck(Wire.SnapshotChunkAck.newBuilder()
                     .setFrom(a.from().value()).setTo(a.to().value()).setTransferId(a.transferId())
                     .setReceivedBytes(a.receivedBytes()).setStatus(status(a.status())).setReason(a.reason())).build();
         };

@@ -23,13 +23,28 @@ package io.caucus.transport;
  * @param handshakesRefusedByPeer        outbound Hellos a peer refused
  * @param oversizeFramesRejected         inbound frames over maxFrameBytes (connection closed)
  * @param decodeErrors                   inbound frames that did not decode (connection closed)
+ * @param droppedUnknownGroup            inbound, of a Raft group this node does not host (one of a group other
+ *                                       than 0 for a peer whose protocol version has no groups, before 4, is
+ *                                       dropped when sent and counted in droppedUnknownType, as a message type
+ *                                       that version does not know)
+ * @param pingsSent                      process pings written on idle connections (hosts of many groups)
  */
 public record TransportMetrics(long messagesSent, long flushes, long messagesReceived, long droppedQueueFull,
                                long droppedUnknownPeer, long droppedOversize, long droppedClosed,
                                long droppedWrongRecipient, long droppedWrongSender, long droppedUnknownType,
                                long handlerFailures, long connectAttempts, long reconnects,
                                long connectionsEstablished, long handshakesRefused, long handshakesRefusedByPeer,
-                               long oversizeFramesRejected, long decodeErrors) {
+                               long oversizeFramesRejected, long decodeErrors, long droppedUnknownGroup,
+                               long pingsSent) {
+
+    /** A transport that has counted nothing (networks that are not a {@link PeerTransport}). */
+    public static final TransportMetrics NONE = new TransportMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 0);
+
+    /** Only the messages sent and received (in-process and simulated networks, which count nothing else). */
+    public static TransportMetrics ofMessages(long sent, long received) {
+        return new TransportMetrics(sent, 0, received, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    }
 
     /** All outbound drops. */
     public long droppedOutbound() {
@@ -38,6 +53,6 @@ public record TransportMetrics(long messagesSent, long flushes, long messagesRec
 
     /** All inbound drops of frames that decoded. */
     public long droppedInbound() {
-        return droppedWrongRecipient + droppedWrongSender + droppedUnknownType;
+        return droppedWrongRecipient + droppedWrongSender + droppedUnknownType + droppedUnknownGroup;
     }
 }

@@ -58,9 +58,28 @@ public final class WireCodec {
                 || !(message instanceof ReadIndexRequest || message instanceof ReadIndexResponse);
     }
 
+    /**
+     * True if protocol {@code version} can carry a message of Raft group {@code group}: group 0 (a one-group node's)
+     * on every version, the others from {@link WireProtocol#GROUPS_VERSION} on.
+     */
+    public static boolean carriesGroup(long group, int version) {
+        return group == WireProtocol.SINGLE_GROUP || version >= WireProtocol.GROUPS_VERSION;
+    }
+
     /** The frame for {@code message} in protocol {@code version}: before version 2, without member addresses. */
     public static Wire.Frame toFrame(RaftMessage message, int version) {
+        return toFrame(WireProtocol.SINGLE_GROUP, message, version);
+    }
+
+    /**
+     * The frame for {@code message} of Raft group {@code group} in protocol {@code version}; the caller checked
+     * {@link #carriesGroup}.
+     */
+    public static Wire.Frame toFrame(long group, RaftMessage message, int version) {
         Wire.Frame.Builder frame = Wire.Frame.newBuilder();
+        if (group != WireProtocol.SINGLE_GROUP) {
+            frame.setGroup(group);
+        }
         switch (message) {
             case RequestVote m -> frame.setRequestVote(Wire.RequestVote.newBuilder()
                     .setFrom(m.from().value()).setTo(m.to().value()).setTerm(m.term())
@@ -101,7 +120,8 @@ public final class WireCodec {
      * The Raft message a frame carries, or empty when the frame holds a message type this build does not know
      * (sent by a newer peer; the caller drops and counts it).
      *
-     * @throws WireFormatException if the frame is a handshake frame or a field holds an invalid value
+     * @throws WireFormatException if the frame is a connection frame (handshake, ping) or a field holds an invalid
+     *                             value
      */
     public static Optional<RaftMessage> fromFrame(Wire.Frame frame) {
         RaftMessage message = switch (frame.getBodyCase()) {
@@ -116,7 +136,7 @@ public final class WireCodec {
             case READ_INDEX_RESPONSE -> readIndexResponse(frame.getReadIndexResponse());
             case INSTALL_SNAPSHOT -> installSnapshot(frame.getInstallSnapshot());
             case INSTALL_SNAPSHOT_RESPONSE -> installSnapshotResponse(frame.getInstallSnapshotResponse());
-            case HELLO, HELLO_REPLY -> throw new WireFormatException(
+            case HELLO, HELLO_REPLY, PROCESS_PING -> throw new WireFormatException(
                     "handshake frame " + frame.getBodyCase() + " received after the handshake completed");
             case SNAPSHOT_CHUNK, SNAPSHOT_CHUNK_ACK -> throw new WireFormatException(
                     "snapshot frame " + frame.getBodyCase() + " is not a Raft message (see SnapshotFrames)");

@@ -273,7 +273,7 @@ class GroupHostTest {
 
             @Override
             public TransportMetrics metrics() {
-                return new TransportMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+                return TransportMetrics.NONE;
             }
 
             @Override

@@ -103,7 +103,7 @@ final class InProcessNetwork implements PeerNetwork.Factory {
 
         @Override
         public TransportMetrics metrics() {
-            return new TransportMetrics(sent.get(), 0, received.get(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+            return TransportMetrics.ofMessages(sent.get(), received.get());
         }
 
         @Override

@@ -308,7 +308,7 @@ final class VirtualWorld {
 
         @Override
         public TransportMetrics metrics() {
-            return new TransportMetrics(sent, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+            return TransportMetrics.ofMessages(sent, 0);
         }
 
         @Override

@@ -1,0 +1,204 @@
+package io.caucus.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.caucus.core.NodeId;
+import io.caucus.core.RaftOptions;
+import io.caucus.core.Role;
+import io.caucus.transport.TransportOptions;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three processes, each a {@link CaucusHost} on real sockets and a real data directory, running many groups: one
+ * connection per process pair carries every group's traffic (wire protocol version 4), groups fail over when a
+ * process stops, and a restarted process recovers every group from its one shared log.
+ */
+class CaucusHostTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(60); // generous: the build machine is shared
+    private static final int GROUPS = 8;
+
+    @TempDir
+    Path data;
+
+    private final Map<NodeId, InetSocketAddress> peers = new LinkedHashMap<>();
+    private final Map<NodeId, CaucusHost> hosts = new TreeMap<>();
+    /** Each replica's state machine, by process and group; replaced when a process restarts. */
+    private final Map<NodeId, Map<Long, RecordingStateMachine>> machines = new ConcurrentHashMap<>();
+
+    CaucusHostTest() {
+        for (int i = 1; i <= 3; i++) {
+            peers.put(NodeId.of("n" + i), LocalCluster.freeLoopbackAddress());
+        }
+    }
+
+    @AfterEach
+    void closeHosts() {
+        hosts.values().forEach(CaucusHost::close);
+    }
+
+    private CaucusHost start(NodeId id) {
+        machines.put(id, new ConcurrentHashMap<>());
+        CaucusHost host = CaucusHost.builder()
+                .id(id.value())
+                .peers(peers)
+                .dataDirectory(data.resolve(id.value()))
+                .tickInterval(Duration.ofMillis(20))
+                .raftOptions(RaftOptions.DEFAULTS)
+                .transportOptions(TransportOptions.defaults().withReconnectBackoff(10, 200))
+                .threads(2, 2)
+                .groups(group -> new CaucusHost.GroupDefinition(peers.keySet(),
+                        machines.get(id).computeIfAbsent(group, ignored -> new RecordingStateMachine())))
+                .start();
+        hosts.put(id, host);
+        return host;
+    }
+
+    private void startEverywhere(long group) {
+        hosts.values().forEach(host -> host.group(group));
+    }
+
+    private CaucusNode awaitLeader(long group) {
+        CaucusNode[] leader = new CaucusNode[1];
+        await().atMost(WAIT).until(() -> {
+            for (CaucusHost host : hosts.values()) {
+                var replica = host.runningGroup(group);
+                if (replica.isPresent() && replica.get().status().role() == Role.LEADER) {
+                    leader[0] = replica.get();
+                    return true;
+                }
+            }
+            return false;
+        });
+        return leader[0];
+    }
+
+    /** Submits at the group's leader, retrying while leadership moves. */
+    private String submit(long group, String command) {
+        return await().atMost(WAIT).ignoreExceptions().until(() -> new String(awaitLeader(group)
+                .submit(command.getBytes(StandardCharsets.UTF_8)).get(5, TimeUnit.SECONDS), StandardCharsets.UTF_8),
+                answer -> true);
+    }
+
+    private void awaitApplied(long group, List<String> commands) {
+        for (NodeId id : hosts.keySet()) {
+            await().atMost(WAIT).untilAsserted(() -> assertThat(machines.get(id).get(group).applied())
+                    .as("group " + group + " on " + id).isEqualTo(commands));
+        }
+    }
+
+    private void submitToEveryGroup(String suffix) {
+        List<CompletableFuture<String>> writes = new ArrayList<>();
+        for (long group = 1; group <= GROUPS; group++) {
+            long id = group;
+            writes.add(CompletableFuture.supplyAsync(() -> submit(id, "g" + id + suffix)));
+        }
+        writes.forEach(write -> assertThat(write.join()).startsWith("applied:"));
+    }
+
+    @Test
+    void everyGroupTravelsOnOneConnectionPerProcessPair() {
+        peers.keySet().forEach(this::start);
+        for (long group = 1; group <= GROUPS; group++) {
+            startEverywhere(group);
+        }
+
+        submitToEveryGroup("-a");
+
+        for (long group = 1; group <= GROUPS; group++) {
+            awaitApplied(group, List.of("g" + group + "-a"));
+        }
+        for (CaucusHost host : hosts.values()) {
+            assertThat(host.groups()).hasSize(GROUPS);
+            assertThat(host.transportMetrics().connectionsEstablished())
+                    .as("one outbound connection to each other process, whatever the number of groups")
+                    .isEqualTo(2);
+            assertThat(host.transportMetrics().droppedUnknownGroup()).isZero();
+        }
+    }
+
+    @Test
+    void groupsFailOverWhenAProcessStopsAndItRecoversEveryGroupOnRestart() {
+        peers.keySet().forEach(this::start);
+        for (long group = 1; group <= GROUPS; group++) {
+            startEverywhere(group);
+        }
+        submitToEveryGroup("-a");
+        NodeId stopped = NodeId.of("n1");
+        hosts.remove(stopped).close();
+
+        submitToEveryGroup("-b"); // n2 and n3 are a majority of every group
+
+        CaucusHost again = start(stopped);
+        assertThat(again.groups()).as("every group recovered from the shared log at start").hasSize(GROUPS);
+        for (long group = 1; group <= GROUPS; group++) {
+            awaitApplied(group, List.of("g" + group + "-a", "g" + group + "-b"));
+        }
+    }
+
+    @Test
+    void aMessageForAGroupAProcessDoesNotRunIsDroppedUntilItStartsTheGroup() {
+        peers.keySet().forEach(this::start);
+        CaucusHost first = hosts.get(NodeId.of("n1"));
+        first.group(9);
+
+        await().atMost(WAIT).until(() -> hosts.get(NodeId.of("n2")).transportMetrics().droppedUnknownGroup() > 0);
+        assertThat(first.runningGroup(9).orElseThrow().status().role()).isNotEqualTo(Role.LEADER);
+
+        hosts.get(NodeId.of("n2")).group(9);
+        assertThat(submit(9, "g9-a")).startsWith("applied:");
+    }
+
+    @Test
+    void aGroupReplicatedOnSomeProcessesOnly() {
+        peers.keySet().forEach(this::start);
+        Set<NodeId> two = Set.of(NodeId.of("n1"), NodeId.of("n2"));
+        hosts.get(NodeId.of("n3")).close();
+        hosts.remove(NodeId.of("n3"));
+        for (NodeId id : two) {
+            CaucusHost host = hosts.get(id);
+            host.close();
+            machines.put(id, new ConcurrentHashMap<>());
+            hosts.put(id, CaucusHost.builder().id(id.value()).peers(peers).dataDirectory(data.resolve("two-" + id))
+                    .tickInterval(Duration.ofMillis(20)).threads(1, 1)
+                    .transportOptions(TransportOptions.defaults().withReconnectBackoff(10, 200))
+                    .groups(group -> new CaucusHost.GroupDefinition(two,
+                            machines.get(id).computeIfAbsent(group, ignored -> new RecordingStateMachine())))
+                    .start());
+        }
+        startEverywhere(3);
+
+        assertThat(submit(3, "g3-a")).startsWith("applied:");
+        awaitApplied(3, List.of("g3-a"));
+        assertThat(hosts.get(NodeId.of("n1")).group(3).members().configuration().voters()).containsExactlyInAnyOrderElementsOf(two);
+    }
+
+    @Test
+    void groupIdsStartAtOneAndSettingsAreChecked() {
+        CaucusHost host = start(NodeId.of("n1"));
+        assertThatThrownBy(() -> host.group(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("group ids start at 1");
+        assertThatThrownBy(() -> CaucusHost.builder().id("n9").peers(peers).dataDirectory(data.resolve("n9"))
+                .groups(group -> new CaucusHost.GroupDefinition(peers.keySet(), new RecordingStateMachine()))
+                .start()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must name this process");
+        assertThatThrownBy(() -> new CaucusHost.GroupDefinition(Set.of(), new RecordingStateMachine()))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}

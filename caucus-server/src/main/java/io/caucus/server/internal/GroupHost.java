@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * group id) and on workers from a shared pool, never a thread per group. Each group's network comes from
  * {@link GroupNetworks}, which is told the group id.
  *
- * <p>Internal until the group-tagged transport exists (one connection per process pair, slice 4): a host's groups
- * can talk only over the networks given here (in-process, or the simulator's).
+ * <p>Internal: the public {@link io.caucus.server.CaucusHost} runs one on {@link HostNetwork} (one connection per
+ * process pair); tests and the simulator run it on in-process or simulated networks.
  *
  * <p>Threading: {@link #startGroup}, {@link #removeGroup} and {@link #close} from one thread at a time (they are
  * synchronized); the {@link NodeRuntime}s it hands out are thread-safe as always.

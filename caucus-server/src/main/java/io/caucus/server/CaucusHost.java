@@ -127,6 +127,12 @@ public final class CaucusHost implements AutoCloseable {
         return network.metrics();
     }
 
+    /** What the process's groups share, counted since it started: the log's fsyncs, the peer traffic. */
+    public HostMetrics metrics() {
+        return new HostMetrics(host.groups().size(), host.log().fsyncs(), host.log().syncRounds(),
+                host.log().coalescedSyncs(), network.metrics());
+    }
+
     /** Stops every group, then the shared log and the data directory's lock, then the connections. */
     @Override
     public void close() {

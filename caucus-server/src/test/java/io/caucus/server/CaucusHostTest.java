@@ -131,6 +131,10 @@ class CaucusHostTest {
                     .as("one outbound connection to each other process, whatever the number of groups")
                     .isEqualTo(2);
             assertThat(host.transportMetrics().droppedUnknownGroup()).isZero();
+            HostMetrics metrics = host.metrics();
+            assertThat(metrics.groups()).isEqualTo(GROUPS);
+            assertThat(metrics.walSyncRounds()).as("one log for every group, synced").isPositive();
+            assertThat(metrics.walFsyncs()).isGreaterThanOrEqualTo(metrics.walSyncRounds());
         }
     }
 

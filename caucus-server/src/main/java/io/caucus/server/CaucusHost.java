@@ -46,9 +46,8 @@ import java.util.TreeSet;
  * a group a process does not run is dropped). Membership changes, snapshots and leadership transfer work per group
  * exactly as on a {@link CaucusNode}.
  *
- * <p>Not yet: quiescence of idle groups (each group ticks and heartbeats), group ids recorded so that a removed one
- * is refused, and the per-group bootstrap configuration recorded in the directory (the factory gives it at every
- * start). Thread-safe.
+ * <p>Not yet: quiescence of idle groups (each group ticks and heartbeats), and the per-group bootstrap configuration
+ * recorded in the directory (the factory gives it at every start). Thread-safe.
  */
 public final class CaucusHost implements AutoCloseable {
 
@@ -87,7 +86,7 @@ public final class CaucusHost implements AutoCloseable {
      * The replica of {@code group} on this process: started (recovered from the data directory, or new with the
      * factory's definition) if it does not run yet.
      *
-     * @throws IllegalArgumentException if {@code group} is below 1
+     * @throws IllegalArgumentException if {@code group} is below 1, or was removed from this process
      */
     public CaucusNode group(long group) {
         requireGroupId(group);
@@ -107,6 +106,8 @@ public final class CaucusHost implements AutoCloseable {
     /**
      * Stops this process's replica of {@code group} and forgets it for good: its log records stop counting (durably)
      * and its snapshots are deleted. Remove it from the group's configuration first, if the group goes on elsewhere.
+     * The id is never started on this process again ({@link #group} refuses it): a replica recreated empty would
+     * have forgotten the votes it gave.
      */
     public void removeGroup(long group) {
         requireGroupId(group);

@@ -194,12 +194,18 @@ public final class GroupHost implements AutoCloseable {
     /**
      * Starts the replica of {@code group} with the spec {@link GroupSpecs} gives: recovered from the shared WAL and
      * its snapshot store if it has records there, else new. Returns the running one if it runs already.
+     *
+     * @throws IllegalArgumentException if the group was removed from this host (ids are never reused)
      */
     public synchronized NodeRuntime startGroup(long group) {
         checkOpen();
         Hosted hosted = running.get(group);
         if (hosted != null) {
             return hosted.runtime();
+        }
+        if (log.wasRemoved(group)) {
+            throw new IllegalArgumentException("group " + group + " was removed from this host and a group id is"
+                    + " never reused: a replica started again under it would have forgotten its votes");
         }
         GroupSpec spec = specs.of(group);
         GroupLogStore store = log.openGroup(group, spec.bootstrap(), environment.background());
@@ -221,9 +227,10 @@ public final class GroupHost implements AutoCloseable {
     }
 
     /**
-     * Removes the replica of {@code group} from this host: stops it, writes {@code GROUP_REMOVED} to the shared WAL
-     * and makes it durable (a crash after this forgets the group), then deletes its snapshots. A group id is never
-     * reused (docs/multiraft.md), so nothing later is mistaken for this group's.
+     * Removes the replica of {@code group} from this host: stops it, records the id as removed for good, writes
+     * {@code GROUP_REMOVED} to the shared WAL and makes it durable, then deletes its snapshots (a crash part way is
+     * finished on the next open). The id is never started here again (docs/multiraft.md), so nothing later is
+     * mistaken for this group's and no replica forgets the votes it gave.
      */
     public synchronized void removeGroup(long group) {
         checkOpen();

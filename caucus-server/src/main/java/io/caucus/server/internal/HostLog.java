@@ -69,6 +69,11 @@ public final class HostLog implements AutoCloseable {
         return locked(storage::groups);
     }
 
+    /** True if {@code group} was ever removed from this host: it can never be opened again. */
+    public boolean wasRemoved(long group) {
+        return locked(() -> storage.wasRemoved(group));
+    }
+
     /**
      * Opens group {@code group}'s store: its log in the shared WAL (recovered, or new and empty) and its snapshot
      * store.

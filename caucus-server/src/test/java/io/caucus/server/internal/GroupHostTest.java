@@ -179,8 +179,13 @@ class GroupHostTest {
         assertThat(hosts.get(HOSTS.get(1)).groups()).containsExactly(1L);
         assertThatThrownBy(() -> removed.submit(new byte[] {1}).get(5, TimeUnit.SECONDS))
                 .hasRootCauseInstanceOf(io.caucus.server.ShutdownException.class);
+        assertThatThrownBy(() -> hosts.get(HOSTS.get(1)).startGroup(2)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("never reused");
         hosts.remove(HOSTS.get(1)).close();
-        assertThat(start(HOSTS.get(1)).groups()).containsExactly(1L);
+        GroupHost restarted = start(HOSTS.get(1));
+        assertThat(restarted.groups()).containsExactly(1L);
+        assertThatThrownBy(() -> restarted.startGroup(2)).as("refused after a restart too")
+                .isInstanceOf(IllegalArgumentException.class);
         submit(2, "g2-b"); // the two other replicas are a majority of group 2
     }
 

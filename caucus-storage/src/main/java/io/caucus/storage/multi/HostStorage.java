@@ -22,6 +22,7 @@ import java.util.SortedSet;
  * &lt;data&gt;/LOCK                      exclusive lock while a host has the directory open
  * &lt;data&gt;/wal/                      the {@link SharedWal} of every group
  * &lt;data&gt;/snapshots/&lt;group&gt;/         each group's {@link SnapshotStore}, as a single node's snapshots/ is
+ * &lt;data&gt;/removed-groups            the ids of every group ever removed ({@link RemovedGroups}): never reopened
  * </pre>
  *
  * <p>Opening recovers the shared WAL, so every group in it is recovered; {@link #group} then opens a group's
@@ -41,14 +42,17 @@ public final class HostStorage implements AutoCloseable {
     private final Path directory;
     private final Closeable lock;
     private final SharedWal wal;
+    private final RemovedGroups removed;
     private final int snapshotsRetained;
     private final Map<Long, SnapshotStore> snapshotStores = new HashMap<>();
 
-    private HostStorage(Disk disk, Path directory, Closeable lock, SharedWal wal, int snapshotsRetained) {
+    private HostStorage(Disk disk, Path directory, Closeable lock, SharedWal wal, RemovedGroups removed,
+                        int snapshotsRetained) {
         this.disk = disk;
         this.directory = directory;
         this.lock = lock;
         this.wal = wal;
+        this.removed = removed;
         this.snapshotsRetained = snapshotsRetained;
     }
 
@@ -68,7 +72,16 @@ public final class HostStorage implements AutoCloseable {
             disk.createDirectories(directory);
             lock = disk.lock(directory.resolve("LOCK"));
             SharedWal wal = SharedWal.open(disk, directory.resolve("wal"), options);
-            return new HostStorage(disk, directory, lock, wal, snapshotsRetained);
+            RemovedGroups removed;
+            try {
+                removed = RemovedGroups.open(disk, directory);
+            } catch (RuntimeException e) {
+                wal.close();
+                throw e;
+            }
+            HostStorage storage = new HostStorage(disk, directory, lock, wal, removed, snapshotsRetained);
+            storage.finishRemovals();
+            return storage;
         } catch (IOException | RuntimeException e) {
             if (lock != null) {
                 try {
@@ -98,12 +111,43 @@ public final class HostStorage implements AutoCloseable {
     }
 
     /**
+     * Completes the removals a crash interrupted: a group recorded as removed whose records the WAL still holds (the
+     * crash came between the record and {@code GROUP_REMOVED}) is removed from the WAL, and a removed group's
+     * snapshots still on disk (the crash came before they were deleted) are deleted.
+     */
+    private void finishRemovals() {
+        boolean walChanged = false;
+        for (long group : removed.ids()) {
+            if (wal.groups().contains(group)) {
+                wal.removeGroup(group);
+                walChanged = true;
+            }
+        }
+        if (walChanged) {
+            wal.sync();
+        }
+        for (long group : removed.ids()) {
+            deleteSnapshots(group);
+        }
+    }
+
+    /** True if {@code group} was ever removed from this host: it can never be opened again. */
+    public boolean wasRemoved(long group) {
+        return removed.contains(group);
+    }
+
+    /**
      * Group {@code group}'s log and snapshot store, recovered or new and empty.
      *
      * @param initialConfiguration the configuration the group's log reports while it has no snapshot
      * @throws CorruptStorageException if the log is compacted to a snapshot its store does not hold
+     * @throws IllegalArgumentException if the group was removed from this host (a group id is never reused)
      */
     public Group group(long group, ClusterConfiguration initialConfiguration) {
+        if (removed.contains(group)) {
+            throw new IllegalArgumentException("group " + group + " was removed from this host and a group id is"
+                    + " never reused: a replica started again under it would have forgotten its votes");
+        }
         GroupLog log = wal.group(group, initialConfiguration);
         SnapshotStore snapshots = snapshotStore(group);
         SnapshotMetadata base = log.snapshot();
@@ -116,13 +160,14 @@ public final class HostStorage implements AutoCloseable {
     }
 
     /**
-     * Removes group {@code group}: see {@link SharedWal#removeGroup}. Its snapshots stay until
-     * {@link #deleteSnapshots} is called once a sync has made the removal durable (before that a crash brings the
-     * group back, and it needs them).
+     * Removes group {@code group}: records its id as removed for good ({@link RemovedGroups}, durable before this
+     * goes on), then {@link SharedWal#removeGroup}. Its snapshots stay until {@link #deleteSnapshots} is called once
+     * a sync has made the removal durable; a crash before that finishes the removal on the next open.
      *
      * @return the ticket to compare with {@link SharedWal#sync()}'s result
      */
     public long removeGroup(long group) {
+        removed.add(group);
         return wal.removeGroup(group);
     }
 
@@ -170,6 +215,7 @@ public final class HostStorage implements AutoCloseable {
     @Override
     public void close() {
         wal.close();
+        removed.close();
         try {
             lock.close();
         } catch (IOException ignored) {

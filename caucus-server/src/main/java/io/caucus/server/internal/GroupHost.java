@@ -209,6 +209,11 @@ public final class GroupHost implements AutoCloseable {
         }
         GroupSpec spec = specs.of(group);
         GroupLogStore store = log.openGroup(group, spec.bootstrap(), environment.background());
+        if (!store.bootstrap().equals(spec.bootstrap())) {
+            LOG.info("group {} starts from the configuration recorded at its first start here, {}; the one given now,"
+                    + " {}, is ignored (change members with the membership calls)", group, store.bootstrap(),
+                    spec.bootstrap());
+        }
         NodeExecutor executor = environment.executors().open(group);
         NodeEnvironment nodeEnvironment = new NodeEnvironment(environment.clock(),
                 (settings, inbound) -> new HostedNetwork(environment.networks().open(group, settings, inbound,
@@ -216,7 +221,7 @@ public final class GroupHost implements AutoCloseable {
                 environment.workers().of(group), new java.util.SplittableRandom(environment.random().nextLong()));
         NodeRuntime runtime;
         try {
-            runtime = NodeRuntime.start(spec.settings(), environment.stores().of(group, store), spec.bootstrap(),
+            runtime = NodeRuntime.start(spec.settings(), environment.stores().of(group, store), store.bootstrap(),
                     PeerDirectory.NO_RESOLVER, nodeEnvironment);
         } catch (RuntimeException e) {
             environment.executors().close(executor); // the runtime closed its store and network already

@@ -1,5 +1,6 @@
 package io.caucus.server.internal;
 
+import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.HardState;
 import io.caucus.core.LogEntry;
 import io.caucus.core.LogView;
@@ -29,12 +30,15 @@ public final class GroupLogStore implements LogStore {
     private final SnapshotStore snapshots;
     private final boolean background;
     private final HardState recovered;
+    private final ClusterConfiguration bootstrap;
     private final LogView view = new LockedView();
     private long lastTicket;
     private boolean closed;
 
-    GroupLogStore(HostLog host, GroupLog log, SnapshotStore snapshots, boolean background) {
+    GroupLogStore(HostLog host, GroupLog log, SnapshotStore snapshots, ClusterConfiguration bootstrap,
+                  boolean background) {
         this.host = host;
+        this.bootstrap = bootstrap;
         this.log = log;
         this.snapshots = snapshots;
         this.background = background;
@@ -43,6 +47,14 @@ public final class GroupLogStore implements LogStore {
 
     public long group() {
         return log.group();
+    }
+
+    /**
+     * The configuration this group's replica starts from (Raft paper §6): the one recorded at its first start on
+     * this host, whatever the caller proposes later.
+     */
+    public ClusterConfiguration bootstrap() {
+        return bootstrap;
     }
 
     @Override

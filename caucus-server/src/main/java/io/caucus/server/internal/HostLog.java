@@ -75,14 +75,15 @@ public final class HostLog implements AutoCloseable {
     }
 
     /**
-     * Opens group {@code group}'s store: its log in the shared WAL (recovered, or new and empty) and its snapshot
-     * store.
+     * Opens group {@code group}'s store: its log in the shared WAL (recovered, or new and empty), its snapshot store
+     * and the configuration it starts from ({@link GroupLogStore#bootstrap()}: {@code proposedConfiguration} if the
+     * group is new here, else the one recorded at its first start).
      *
      * @param background whether the store's node waits for its fsync ({@code false}) or asks the sync worker
      */
-    public GroupLogStore openGroup(long group, ClusterConfiguration initialConfiguration, boolean background) {
-        HostStorage.Group opened = locked(() -> storage.group(group, initialConfiguration));
-        return new GroupLogStore(this, opened.log(), opened.snapshots(), background);
+    public GroupLogStore openGroup(long group, ClusterConfiguration proposedConfiguration, boolean background) {
+        HostStorage.Group opened = locked(() -> storage.group(group, proposedConfiguration));
+        return new GroupLogStore(this, opened.log(), opened.snapshots(), opened.bootstrap(), background);
     }
 
     /**

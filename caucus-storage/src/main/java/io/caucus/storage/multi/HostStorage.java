@@ -21,7 +21,8 @@ import java.util.SortedSet;
  * <pre>
  * &lt;data&gt;/LOCK                      exclusive lock while a host has the directory open
  * &lt;data&gt;/wal/                      the {@link SharedWal} of every group
- * &lt;data&gt;/snapshots/&lt;group&gt;/         each group's {@link SnapshotStore}, as a single node's snapshots/ is
+ * &lt;data&gt;/snapshots/&lt;group&gt;/         each group's {@link SnapshotStore}, as a single node's snapshots/ is, and
+ *                                    its bootstrap-configuration ({@link GroupBootstrap})
  * &lt;data&gt;/removed-groups            the ids of every group ever removed ({@link RemovedGroups}): never reopened
  * </pre>
  *
@@ -34,8 +35,11 @@ import java.util.SortedSet;
  */
 public final class HostStorage implements AutoCloseable {
 
-    /** One group's storage: its log in the shared WAL and its snapshot store. */
-    public record Group(GroupLog log, SnapshotStore snapshots) {
+    /**
+     * One group's storage: its log in the shared WAL, its snapshot store, and the configuration it started from on
+     * this host (recorded at its first start: {@link GroupBootstrap}).
+     */
+    public record Group(GroupLog log, SnapshotStore snapshots, ClusterConfiguration bootstrap) {
     }
 
     private final Disk disk;
@@ -139,16 +143,25 @@ public final class HostStorage implements AutoCloseable {
     /**
      * Group {@code group}'s log and snapshot store, recovered or new and empty.
      *
-     * @param initialConfiguration the configuration the group's log reports while it has no snapshot
-     * @throws CorruptStorageException if the log is compacted to a snapshot its store does not hold
+     * @param proposedConfiguration the configuration to start from if the group is new here; a group that started
+     *                              here before starts from the one recorded then ({@link Group#bootstrap()})
+     * @throws CorruptStorageException if the log is compacted to a snapshot its store does not hold, or the recorded
+     *                                 configuration is damaged
      * @throws IllegalArgumentException if the group was removed from this host (a group id is never reused)
      */
-    public Group group(long group, ClusterConfiguration initialConfiguration) {
+    public Group group(long group, ClusterConfiguration proposedConfiguration) {
         if (removed.contains(group)) {
             throw new IllegalArgumentException("group " + group + " was removed from this host and a group id is"
                     + " never reused: a replica started again under it would have forgotten its votes");
         }
-        GroupLog log = wal.group(group, initialConfiguration);
+        ClusterConfiguration bootstrap;
+        try {
+            bootstrap = GroupBootstrap.loadOrRecord(disk, snapshotDirectory(group), proposedConfiguration);
+        } catch (IOException e) {
+            throw new StorageFailedException("cannot read or record the bootstrap configuration of group " + group
+                    + " in " + snapshotDirectory(group), e);
+        }
+        GroupLog log = wal.group(group, bootstrap);
         SnapshotStore snapshots = snapshotStore(group);
         SnapshotMetadata base = log.snapshot();
         if (base.lastIncludedIndex() > 0 && !snapshots.contains(base)) {
@@ -156,7 +169,7 @@ public final class HostStorage implements AutoCloseable {
                     + " through index " + base.lastIncludedIndex() + " (term " + base.lastIncludedTerm() + ") but its"
                     + " snapshot store holds " + snapshots.list() + ": the snapshot it was compacted to is missing");
         }
-        return new Group(log, snapshots);
+        return new Group(log, snapshots, bootstrap);
     }
 
     /**

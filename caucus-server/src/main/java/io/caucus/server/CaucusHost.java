@@ -46,8 +46,9 @@ import java.util.TreeSet;
  * a group a process does not run is dropped). Membership changes, snapshots and leadership transfer work per group
  * exactly as on a {@link CaucusNode}.
  *
- * <p>Not yet: quiescence of idle groups (each group ticks and heartbeats), and the per-group bootstrap configuration
- * recorded in the directory (the factory gives it at every start). Thread-safe.
+ * <p>A group's first voters are recorded at its first start on a process; later starts use the recorded ones
+ * whatever the factory says then (until the group's first membership change they are the configuration in force).
+ * Not yet: quiescence of idle groups (each group ticks and heartbeats). Thread-safe.
  */
 public final class CaucusHost implements AutoCloseable {
 

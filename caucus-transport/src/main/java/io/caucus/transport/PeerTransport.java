@@ -276,6 +276,14 @@ public final class PeerTransport implements AutoCloseable {
         lastHeard.computeIfAbsent(peer, id -> new AtomicLong()).set(System.nanoTime());
     }
 
+    /**
+     * False if {@code peer} is known to speak a wire version without followers' reads (an older release, during a
+     * rolling upgrade); true while that is not known (not connected yet).
+     */
+    public boolean carriesFollowerReads(NodeId peer) {
+        return protocolVersion(peer).orElse(WireProtocol.PROTOCOL_VERSION) >= WireProtocol.FOLLOWER_READS_VERSION;
+    }
+
     /** The wire protocol version of the connection to {@code peer}, while it is connected. */
     public java.util.OptionalInt protocolVersion(NodeId peer) {
         PeerLink link = links.get(peer);

@@ -219,8 +219,7 @@ public final class HostNetwork implements GroupHost.GroupNetworks, AutoCloseable
 
         @Override
         public boolean servesFollowerReads(NodeId peer) {
-            return transport.protocolVersion(peer).orElse(WireProtocol.PROTOCOL_VERSION)
-                    >= WireProtocol.FOLLOWER_READS_VERSION;
+            return transport.carriesFollowerReads(peer);
         }
 
         /** Stops this group's traffic only: the connections serve the host's other groups. */

@@ -5,7 +5,6 @@ import io.caucus.core.message.RaftMessage;
 import io.caucus.transport.PeerTransport;
 import io.caucus.transport.SnapshotFrame;
 import io.caucus.transport.TransportMetrics;
-import io.caucus.transport.WireProtocol;
 import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
 import java.util.Set;
@@ -63,8 +62,7 @@ final class NettyPeerNetwork implements PeerNetwork {
 
     @Override
     public boolean servesFollowerReads(NodeId peer) {
-        return transport.protocolVersion(peer).orElse(WireProtocol.PROTOCOL_VERSION)
-                >= WireProtocol.FOLLOWER_READS_VERSION;
+        return transport.carriesFollowerReads(peer);
     }
 
     @Override

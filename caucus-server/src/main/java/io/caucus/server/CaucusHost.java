@@ -155,6 +155,7 @@ public final class CaucusHost implements AutoCloseable {
     public static final class Builder {
         private NodeId id;
         private Map<NodeId, InetSocketAddress> peers;
+        private Map<NodeId, InetSocketAddress> clientAddresses = Map.of();
         private InetSocketAddress listenAddress;
         private Path dataDirectory;
         private GroupFactory groups;
@@ -179,6 +180,16 @@ public final class CaucusHost implements AutoCloseable {
         /** The peer (Raft) address of every process of the cluster, this one's included. */
         public Builder peers(Map<NodeId, InetSocketAddress> raftAddresses) {
             this.peers = Map.copyOf(raftAddresses);
+            return this;
+        }
+
+        /**
+         * Where clients reach each process (its HTTP or RESP address, say), by id: metadata that a group's
+         * {@link NotLeaderException} hands back as {@link NotLeaderException#leaderClientAddress()}, so a service can
+         * redirect a client to the process that leads the group. Optional.
+         */
+        public Builder clientAddresses(Map<NodeId, InetSocketAddress> addresses) {
+            this.clientAddresses = Map.copyOf(addresses);
             return this;
         }
 
@@ -292,10 +303,10 @@ public final class CaucusHost implements AutoCloseable {
             }
             ClusterConfiguration bootstrap = ClusterConfiguration.ofVoters(voters);
             for (NodeId voter : voters) {
-                bootstrap = bootstrap.withAddresses(voter,
-                        PeerAddresses.inLog(NodeAddresses.ofRaft(peers.get(voter))));
+                bootstrap = bootstrap.withAddresses(voter, PeerAddresses.inLog(
+                        new NodeAddresses(peers.get(voter), clientAddresses.get(voter), null)));
             }
-            NodeSettings settings = new NodeSettings(id, peers, Map.of(), listen, definition.stateMachine(),
+            NodeSettings settings = new NodeSettings(id, peers, clientAddresses, listen, definition.stateMachine(),
                     tickInterval, raftOptions, true, requestTimeout, maxPendingRequests, maxCommandBytes,
                     MAX_INPUTS_PER_TURN, INBOX_CAPACITY, transportOptions, snapshotOptions,
                     CaucusNode.Builder.DEFAULT_PROPOSAL_LINGER, RequestPreparer.NONE);

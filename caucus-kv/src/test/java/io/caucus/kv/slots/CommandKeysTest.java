@@ -51,6 +51,7 @@ class CommandKeysTest {
         assertThat(keys("KEYS", "*")).isEmpty();
         assertThat(keys("SCAN", "0")).isEmpty();
         assertThat(keys("OBJECT", "HELP")).isEmpty();
+        assertThat(keys("CLUSTER", "KEYSLOT", "k")).isEmpty(); // its argument is not a key of the keyspace
         assertThat(keys("SCRIPT", "LOAD", "return 1")).isEmpty();
     }
 

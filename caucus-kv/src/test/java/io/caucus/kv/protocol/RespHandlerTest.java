@@ -227,6 +227,9 @@ class RespHandlerTest {
                 .isEqualTo("-ERR wrong number of arguments for 'cluster|keyslot' command\r\n");
         assertThat(send(command("CLUSTER", "NODES"))).isEqualTo("-ERR unknown subcommand 'NODES'. Try CLUSTER HELP.\r\n");
         assertThat(calls).isEmpty();
+        // Queued inside MULTI and answered in EXEC's reply, as redis-server does.
+        assertThat(send(command("MULTI") + command("CLUSTER", "KEYSLOT", "a") + command("EXEC")))
+                .isEqualTo("+OK\r\n+QUEUED\r\n*1\r\n:15495\r\n");
     }
 
     @Test

@@ -43,6 +43,9 @@ public final class SlotMap {
         }
     }
 
+    /** Replicas of one group, at most: far beyond any sensible Raft group, and one byte in the binary form. */
+    public static final int MAX_REPLICAS = 255;
+
     static final int FORMAT_VERSION = 1;
     /** "CSLM": a slot map, not some other blob handed to {@link #decode} by mistake. */
     private static final int MAGIC = 0x43534C4D;
@@ -143,8 +146,8 @@ public final class SlotMap {
     }
 
     /**
-     * This map with {@code group}'s replicas set to {@code nodes} (in that order, no repeats, at least one), epoch
-     * + 1; a group not known before becomes known.
+     * This map with {@code group}'s replicas set to {@code nodes} (in that order, no repeats, 1 to
+     * {@value #MAX_REPLICAS}), epoch + 1; a group not known before becomes known.
      */
     public SlotMap withReplicas(long group, List<NodeId> nodes) {
         return toBuilder(epoch + 1).group(group, nodes).build();
@@ -260,6 +263,10 @@ public final class SlotMap {
             if (copy.isEmpty()) {
                 throw new IllegalArgumentException("group " + group + " needs at least one replica");
             }
+            if (copy.size() > MAX_REPLICAS) {
+                throw new IllegalArgumentException("group " + group + " has " + copy.size() + " replicas; at most "
+                        + MAX_REPLICAS);
+            }
             Set<NodeId> seen = new HashSet<>();
             for (NodeId node : copy) {
                 if (!seen.add(node)) {
@@ -339,9 +346,6 @@ public final class SlotMap {
         ByteBuffer out = ByteBuffer.allocate(size);
         out.putInt(MAGIC).put((byte) FORMAT_VERSION).putLong(epoch).putInt(replicas.size());
         for (Map.Entry<Long, List<NodeId>> group : replicas.entrySet()) {
-            if (group.getValue().size() > 255) {
-                throw new IllegalStateException("group " + group.getKey() + " has more than 255 replicas");
-            }
             out.putLong(group.getKey()).put((byte) group.getValue().size());
             for (NodeId node : group.getValue()) {
                 byte[] name = node.value().getBytes(StandardCharsets.US_ASCII); // NodeId allows ASCII only, ≤ 64

@@ -105,6 +105,9 @@ class SlotMapTest {
                 .hasMessage("group 3 needs at least one replica");
         assertThatThrownBy(() -> map.withReplicas(3, List.of(NodeId.of("a"), NodeId.of("a"))))
                 .hasMessage("group 3 lists replica a twice");
+        List<NodeId> many = java.util.stream.IntStream.range(0, 256).mapToObj(i -> NodeId.of("n" + i)).toList();
+        assertThatThrownBy(() -> map.withReplicas(3, many)).hasMessage("group 3 has 256 replicas; at most 255");
+        assertThat(SlotMap.decode(map.withReplicas(3, many.subList(0, 255)).encode()).replicasOf(3)).hasSize(255);
         assertThatThrownBy(() -> SlotMap.builder(-1)).hasMessage("epoch -1 is negative");
     }
 

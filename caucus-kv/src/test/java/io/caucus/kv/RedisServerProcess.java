@@ -42,7 +42,7 @@ public final class RedisServerProcess implements AutoCloseable {
      *
      * @param extraArguments more configuration, as {@code --name value} pairs
      */
-    static RedisServerProcess start(Path directory, String name, String... extraArguments)
+    public static RedisServerProcess start(Path directory, String name, String... extraArguments)
             throws IOException, InterruptedException {
         String executable = executable();
         Files.createDirectories(directory);
@@ -147,8 +147,13 @@ public final class RedisServerProcess implements AutoCloseable {
         }
     }
 
+    /** The loopback port it listens on. */
+    public int port() {
+        return port;
+    }
+
     /** The last lines of the server's log, for failure messages. */
-    String logTail() {
+    public String logTail() {
         try {
             List<String> lines = Files.readAllLines(log);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));

@@ -13,10 +13,11 @@ import java.util.Map;
  * Every command Caucus serves, by name: one table maps a name to its {@link CommandSpec} (arity, kind, keys,
  * handler). Each family of commands is one class ({@link StringCommands}, {@link KeyCommands},
  * {@link HashCommands}, {@link SetCommands}, {@link ListCommands}, {@link SortedSetCommands},
- * {@link ConnectionCommands}, {@link ScriptCommands}); a new command goes into its family's list.
+ * {@link ConnectionCommands}, {@link ScriptCommands}, {@link ClusterCommands}); a new command goes into its family's list.
  *
- * <p>A command with subcommands whose kinds differ (SCRIPT: LOAD is a write, EXISTS a read) is a container: its
- * subcommands have their own specs, named {@code SCRIPT|LOAD} as Redis names them, and {@link #resolve} finds the
+ * <p>A command with subcommands whose kinds differ (SCRIPT: LOAD is a write, EXISTS a read) or whose arities
+ * differ (CLUSTER KEYSLOT) is a container: its subcommands have their own specs, named {@code SCRIPT|LOAD} as Redis
+ * names them, and {@link #resolve} finds the
  * one an argument vector runs.
  */
 public final class CommandTable {
@@ -24,7 +25,8 @@ public final class CommandTable {
     private static final Map<String, CommandSpec> BY_NAME = build();
     /** Subcommands of the container commands, by container name, then by subcommand name (upper case). */
     private static final Map<String, Map<String, CommandSpec>> SUBCOMMANDS = Map.of(
-            "SCRIPT", ScriptCommands.scriptSubcommands(), "OBJECT", KeyCommands.objectSubcommands());
+            "SCRIPT", ScriptCommands.scriptSubcommands(), "OBJECT", KeyCommands.objectSubcommands(),
+            "CLUSTER", ClusterCommands.subcommands());
 
     private CommandTable() {
     }
@@ -33,7 +35,8 @@ public final class CommandTable {
         Map<String, CommandSpec> table = new HashMap<>();
         List<List<CommandSpec>> families = List.of(StringCommands.commands(), KeyCommands.commands(),
                 HashCommands.commands(), SetCommands.commands(), ListCommands.commands(),
-                SortedSetCommands.commands(), ConnectionCommands.commands(), ScriptCommands.commands());
+                SortedSetCommands.commands(), ConnectionCommands.commands(), ScriptCommands.commands(),
+                ClusterCommands.commands());
         for (List<CommandSpec> family : families) {
             for (CommandSpec spec : family) {
                 if (table.put(spec.name(), spec) != null) {

@@ -6,10 +6,10 @@ import io.caucus.kv.command.GlobPattern;
 import io.caucus.kv.command.Reply;
 import io.caucus.kv.config.ClientAuth;
 import io.caucus.kv.config.ClientAuth.Permission;
+import io.caucus.kv.slots.CommandKeys;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -156,7 +156,7 @@ public final class Acl {
             return noPermission(name.toLowerCase(Locale.ROOT));
         }
         if (!user.allKeys()) {
-            for (byte[] key : keys(spec, argv)) {
+            for (byte[] key : CommandKeys.of(spec, argv)) { // the keys Redis's ACL checks: COMMAND GETKEYS's
                 if (!mayAccess(user, key)) {
                     return NOPERM_KEYS;
                 }
@@ -182,44 +182,6 @@ public final class Acl {
             }
         }
         return false;
-    }
-
-    /**
-     * The key arguments of {@code argv}: at the spec's positions, or counted by numkeys for the commands whose keys
-     * move (EVAL and its kin, LMPOP, SINTERCARD). A numkeys that is not a number in range names no keys: the
-     * command then refuses itself.
-     */
-    static List<byte[]> keys(CommandSpec spec, List<byte[]> argv) {
-        List<byte[]> keys = new ArrayList<>();
-        switch (spec.name()) {
-            case "EVAL", "EVALSHA", "EVAL_RO", "EVALSHA_RO" -> addCounted(keys, argv, 2);
-            case "LMPOP", "SINTERCARD" -> addCounted(keys, argv, 1);
-            default -> {
-                if (spec.firstKey() > 0) {
-                    int last = spec.lastKey() < 0 ? argv.size() + spec.lastKey() : spec.lastKey();
-                    for (int i = spec.firstKey(); i <= last && i < argv.size(); i += Math.max(1, spec.keyStep())) {
-                        keys.add(argv.get(i));
-                    }
-                }
-            }
-        }
-        return keys;
-    }
-
-    private static void addCounted(List<byte[]> keys, List<byte[]> argv, int countAt) {
-        if (argv.size() <= countAt) {
-            return;
-        }
-        long count;
-        try {
-            count = Long.parseLong(new String(argv.get(countAt), StandardCharsets.US_ASCII));
-        } catch (NumberFormatException e) {
-            return;
-        }
-        if (count < 1 || count > argv.size() - countAt - 1) {
-            return;
-        }
-        keys.addAll(argv.subList(countAt + 1, countAt + 1 + (int) count));
     }
 
     /** ACL LIST: one line per user, sorted by name as Redis sorts them. */

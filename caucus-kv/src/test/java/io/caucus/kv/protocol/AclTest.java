@@ -72,7 +72,7 @@ class AclTest {
         assertThat(refusal("default", "EVAL", "return 1", "0")).isNull();
     }
 
-    /** A command added later whose keys the table does not place must be placed by Acl.keys, or be keyless. */
+    /** A command added later whose keys the table does not place must be counted by CommandKeys, or be keyless. */
     @Test
     void everyDataCommandWithoutKeyPositionsIsKnownToTheAcl() {
         Set<String> keyless = Set.of("DBSIZE", "FLUSHALL", "FLUSHDB", "KEYS", "RANDOMKEY", "SCAN", "OBJECT|HELP",

@@ -221,6 +221,18 @@ class RespHandlerTest {
     }
 
     @Test
+    void clusterKeyslotIsAnsweredHereAsRedisAnswersIt() {
+        assertThat(send(command("CLUSTER", "KEYSLOT", "{user1000}.following"))).isEqualTo(":3443\r\n");
+        assertThat(send(command("CLUSTER", "KEYSLOT")))
+                .isEqualTo("-ERR wrong number of arguments for 'cluster|keyslot' command\r\n");
+        assertThat(send(command("CLUSTER", "NODES"))).isEqualTo("-ERR unknown subcommand 'NODES'. Try CLUSTER HELP.\r\n");
+        assertThat(calls).isEmpty();
+        // Queued inside MULTI and answered in EXEC's reply, as redis-server does.
+        assertThat(send(command("MULTI") + command("CLUSTER", "KEYSLOT", "a") + command("EXEC")))
+                .isEqualTo("+OK\r\n+QUEUED\r\n*1\r\n:15495\r\n");
+    }
+
+    @Test
     void forwardedCommandsRunHereAndAnswerWithRawResults() {
         byte[] register = EntryCodec.encode(new KvEntry.Register(0));
         String reply = send("*2\r\n$13\r\nCAUCUS.SUBMIT\r\n$" + register.length + "\r\n"

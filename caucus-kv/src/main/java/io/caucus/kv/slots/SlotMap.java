@@ -1,0 +1,450 @@
+package io.caucus.kv.slots;
+
+import io.caucus.core.NodeId;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.SequencedMap;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.zip.CRC32C;
+
+/**
+ * Which data group owns which hash slots, and where each group's replicas are: the state the metadata group
+ * (group 0) replicates (docs/multiraft.md, "The slot map"). An immutable value; every change returns a new map
+ * whose {@link #epoch()} is one higher, so two maps of one history are ordered by their epochs.
+ *
+ * <p>Slots need not all be assigned: an unassigned slot has no owner ({@link #groupOf} is empty), as in a Redis
+ * cluster that is still being set up. A range's owner is a data group (id ≥ 1; group 0 holds the map itself) whose
+ * replicas are known: {@link #withReplicas} introduces a group, {@link #assign} then gives it slots. Ranges are kept
+ * sorted and merged (adjacent ranges of one group are one range), so equal assignments are equal maps whatever
+ * order the changes came in.
+ */
+public final class SlotMap {
+
+    /** The map before any change: epoch 0, no groups, no slot assigned. */
+    public static final SlotMap EMPTY = new SlotMap(0, new int[0], new int[0], new long[0], new TreeMap<>());
+
+    /** One range and its owner. */
+    public record OwnedRange(SlotRange range, long group) {
+        public OwnedRange {
+            Objects.requireNonNull(range, "range");
+        }
+    }
+
+    /** Replicas of one group, at most: far beyond any sensible Raft group, and one byte in the binary form. */
+    public static final int MAX_REPLICAS = 255;
+
+    static final int FORMAT_VERSION = 1;
+    /** "CSLM": a slot map, not some other blob handed to {@link #decode} by mistake. */
+    private static final int MAGIC = 0x43534C4D;
+
+    private final long epoch;
+    // Parallel arrays sorted by start, no overlaps: groupOf is a binary search over starts.
+    private final int[] starts;
+    private final int[] ends;
+    private final long[] owners;
+    private final SortedSet<Long> groups;
+    private final Map<Long, List<NodeId>> replicas;
+
+    private SlotMap(long epoch, int[] starts, int[] ends, long[] owners, TreeMap<Long, List<NodeId>> replicas) {
+        this.epoch = epoch;
+        this.starts = starts;
+        this.ends = ends;
+        this.owners = owners;
+        this.replicas = Collections.unmodifiableMap(replicas);
+        this.groups = Collections.unmodifiableSortedSet(new TreeSet<>(replicas.keySet()));
+    }
+
+    /** Increased by one by every change. */
+    public long epoch() {
+        return epoch;
+    }
+
+    /** The group owning {@code slot} (0..16383), or empty if the slot is unassigned. O(log ranges). */
+    public OptionalLong groupOf(int slot) {
+        SlotRange.checkSlot(slot);
+        int i = Arrays.binarySearch(starts, slot);
+        if (i < 0) {
+            i = -i - 2; // the last range starting before the slot
+        }
+        return i >= 0 && slot <= ends[i] ? OptionalLong.of(owners[i]) : OptionalLong.empty();
+    }
+
+    /** Every assigned range with its owner, by start. */
+    public List<OwnedRange> ranges() {
+        List<OwnedRange> ranges = new ArrayList<>(starts.length);
+        for (int i = 0; i < starts.length; i++) {
+            ranges.add(new OwnedRange(new SlotRange(starts[i], ends[i]), owners[i]));
+        }
+        return Collections.unmodifiableList(ranges);
+    }
+
+    /** The ranges {@code group} owns, by start (empty for a group owning none, or an unknown one). */
+    public List<SlotRange> rangesOf(long group) {
+        List<SlotRange> ranges = new ArrayList<>();
+        for (int i = 0; i < starts.length; i++) {
+            if (owners[i] == group) {
+                ranges.add(new SlotRange(starts[i], ends[i]));
+            }
+        }
+        return Collections.unmodifiableList(ranges);
+    }
+
+    /** The known data groups, by id: each has replicas, and may own no slot. */
+    public SortedSet<Long> groups() {
+        return groups;
+    }
+
+    /** {@code group}'s replicas in the order given; empty if the group is unknown. */
+    public List<NodeId> replicasOf(long group) {
+        return replicas.getOrDefault(group, List.of());
+    }
+
+    /** How many of the 16,384 slots have an owner. */
+    public int assigned() {
+        int count = 0;
+        for (int i = 0; i < starts.length; i++) {
+            count += ends[i] - starts[i] + 1;
+        }
+        return count;
+    }
+
+    /**
+     * This map with {@code range} owned by {@code group}, epoch + 1. The group must be known and no slot of the
+     * range assigned (to any group, this one included): moving slots between groups is a separate, later step.
+     */
+    public SlotMap assign(SlotRange range, long group) {
+        return toBuilder(epoch + 1).assign(range, group).build();
+    }
+
+    /** This map with the slots of {@code range} unassigned (those that were), epoch + 1. */
+    public SlotMap unassign(SlotRange range) {
+        Builder builder = new Builder(epoch + 1);
+        replicas.forEach(builder::group);
+        for (int i = 0; i < starts.length; i++) {
+            // The parts of each range on either side of the removed one stay.
+            if (starts[i] < range.start()) {
+                builder.assign(new SlotRange(starts[i], Math.min(ends[i], range.start() - 1)), owners[i]);
+            }
+            if (ends[i] > range.end()) {
+                builder.assign(new SlotRange(Math.max(starts[i], range.end() + 1), ends[i]), owners[i]);
+            }
+        }
+        return builder.build();
+    }
+
+    /**
+     * This map with {@code group}'s replicas set to {@code nodes} (in that order, no repeats, 1 to
+     * {@value #MAX_REPLICAS}), epoch + 1; a group not known before becomes known.
+     */
+    public SlotMap withReplicas(long group, List<NodeId> nodes) {
+        return toBuilder(epoch + 1).group(group, nodes).build();
+    }
+
+    /** This map without {@code group}, which must be known and own no slot, epoch + 1. */
+    public SlotMap withoutGroup(long group) {
+        if (!replicas.containsKey(group)) {
+            throw new IllegalArgumentException("group " + group + " is unknown");
+        }
+        if (!rangesOf(group).isEmpty()) {
+            throw new IllegalArgumentException("group " + group + " still owns slots " + rangesOf(group)
+                    + ": unassign them first");
+        }
+        Builder builder = toBuilder(epoch + 1);
+        builder.groups.remove(group);
+        return builder.build();
+    }
+
+    private Builder toBuilder(long newEpoch) {
+        Builder builder = new Builder(newEpoch);
+        replicas.forEach(builder::group);
+        for (int i = 0; i < starts.length; i++) {
+            builder.assign(new SlotRange(starts[i], ends[i]), owners[i]);
+        }
+        return builder;
+    }
+
+    public static Builder builder(long epoch) {
+        return new Builder(epoch);
+    }
+
+    /**
+     * The 16,384 slots in {@code groups} contiguous ranges at the boundaries {@code redis-cli --cluster create}
+     * gives that many masters (0..5460, 5461..10922, 10923..16383 for three). Its single-precision cursor drifts:
+     * up to 77 groups the boundaries are an exact split's, up to 2,687 the sizes still differ by one slot at most,
+     * beyond that by up to four, and for some thousands of groups redis-cli would run out of slots before the last
+     * master; here every group then keeps at least one slot. The ranges always cover 0..16383 exactly once.
+     */
+    public static List<SlotRange> evenRanges(int groups) {
+        if (groups < 1 || groups > KeySlot.SLOTS) {
+            throw new IllegalArgumentException("cannot split 16384 slots into " + groups + " ranges");
+        }
+        // redis-cli's arithmetic, in single precision as it does it, so that the boundaries are the same:
+        // last = lround(cursor + slotsPerGroup - 1), cursor += slotsPerGroup.
+        float slotsPerGroup = KeySlot.SLOTS / (float) groups;
+        float cursor = 0f;
+        int first = 0;
+        List<SlotRange> ranges = new ArrayList<>(groups);
+        for (int i = 0; i < groups; i++) {
+            long last = roundHalfAwayFromZero(cursor + slotsPerGroup - 1);
+            if (last > KeySlot.SLOTS || i == groups - 1) {
+                last = KeySlot.SLOTS - 1;
+            }
+            if (last < first) {
+                last = first;
+            }
+            // Where redis-cli's drift would leave later groups no slot (a few thousand groups), leave each one.
+            last = Math.min(last, KeySlot.SLOTS - (groups - i));
+            ranges.add(new SlotRange(first, (int) last));
+            first = (int) last + 1;
+            cursor += slotsPerGroup;
+        }
+        return ranges;
+    }
+
+    /** C's lround for a non-negative value. */
+    private static long roundHalfAwayFromZero(double value) {
+        double floor = Math.floor(value);
+        return (long) floor + (value - floor >= 0.5 ? 1 : 0);
+    }
+
+    /**
+     * A map of epoch 1 in which the groups of {@code replicasByGroup}, in its order, own {@link #evenRanges}
+     * ranges: the first group the first range, and so on.
+     */
+    public static SlotMap evenly(SequencedMap<Long, List<NodeId>> replicasByGroup) {
+        List<SlotRange> ranges = evenRanges(replicasByGroup.size());
+        Builder builder = new Builder(1);
+        int i = 0;
+        for (Map.Entry<Long, List<NodeId>> group : replicasByGroup.entrySet()) {
+            builder.group(group.getKey(), group.getValue()).assign(ranges.get(i++), group.getKey());
+        }
+        return builder.build();
+    }
+
+    /** {@code groups} groups, ids 1..groups, each replicated on {@code replicas}, owning even ranges in order. */
+    public static SlotMap evenly(int groups, List<NodeId> replicas) {
+        SequencedMap<Long, List<NodeId>> byGroup = new LinkedHashMap<>();
+        for (long group = 1; group <= groups; group++) {
+            byGroup.put(group, replicas);
+        }
+        return evenly(byGroup);
+    }
+
+    /** Collects groups and ranges; {@link #build} checks them all and says what is wrong. */
+    public static final class Builder {
+        private final long epoch;
+        private final TreeMap<Long, List<NodeId>> groups = new TreeMap<>();
+        private final List<OwnedRange> ranges = new ArrayList<>();
+
+        private Builder(long epoch) {
+            if (epoch < 0) {
+                throw new IllegalArgumentException("epoch " + epoch + " is negative");
+            }
+            this.epoch = epoch;
+        }
+
+        /** Sets {@code group}'s replicas (the metadata group, 0, is not one of the data groups a map lists). */
+        public Builder group(long group, List<NodeId> nodes) {
+            checkGroupId(group);
+            List<NodeId> copy = List.copyOf(nodes);
+            if (copy.isEmpty()) {
+                throw new IllegalArgumentException("group " + group + " needs at least one replica");
+            }
+            if (copy.size() > MAX_REPLICAS) {
+                throw new IllegalArgumentException("group " + group + " has " + copy.size() + " replicas; at most "
+                        + MAX_REPLICAS);
+            }
+            Set<NodeId> seen = new HashSet<>();
+            for (NodeId node : copy) {
+                if (!seen.add(node)) {
+                    throw new IllegalArgumentException("group " + group + " lists replica " + node + " twice");
+                }
+            }
+            groups.put(group, copy);
+            return this;
+        }
+
+        public Builder assign(SlotRange range, long group) {
+            checkGroupId(group);
+            ranges.add(new OwnedRange(range, group));
+            return this;
+        }
+
+        public SlotMap build() {
+            List<OwnedRange> sorted = new ArrayList<>(ranges);
+            sorted.sort((a, b) -> a.range().compareTo(b.range()));
+            List<OwnedRange> merged = new ArrayList<>();
+            for (OwnedRange next : sorted) {
+                if (!groups.containsKey(next.group())) {
+                    throw new IllegalArgumentException("slots " + next.range() + " are assigned to group "
+                            + next.group() + ", which is unknown: give its replicas first");
+                }
+                OwnedRange previous = merged.isEmpty() ? null : merged.getLast();
+                if (previous != null && previous.range().overlaps(next.range())) {
+                    throw new IllegalArgumentException("slots " + next.range() + " for group " + next.group()
+                            + " overlap slots " + previous.range() + ", owned by group " + previous.group());
+                }
+                if (previous != null && previous.group() == next.group()
+                        && previous.range().end() + 1 == next.range().start()) {
+                    merged.set(merged.size() - 1, new OwnedRange(
+                            new SlotRange(previous.range().start(), next.range().end()), next.group()));
+                } else {
+                    merged.add(next);
+                }
+            }
+            int[] starts = new int[merged.size()];
+            int[] ends = new int[merged.size()];
+            long[] owners = new long[merged.size()];
+            for (int i = 0; i < merged.size(); i++) {
+                starts[i] = merged.get(i).range().start();
+                ends[i] = merged.get(i).range().end();
+                owners[i] = merged.get(i).group();
+            }
+            return new SlotMap(epoch, starts, ends, owners, new TreeMap<>(groups));
+        }
+
+        private static void checkGroupId(long group) {
+            if (group < 1) {
+                throw new IllegalArgumentException("group " + group + " is not a data group (ids start at 1)");
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ binary form
+
+    /**
+     * The map's binary form, for the metadata group's log and snapshots. Integers are big-endian; the CRC32C
+     * covers every byte before it, so a damaged copy is refused rather than read as another map.
+     *
+     * <pre>
+     * map     = magic:"CSLM" version:u8 epoch:i64 groups:i32 group^groups ranges:i32 range^ranges crc32c:i32
+     * group   = id:i64 replicas:u8 (length:u8 node-id:ascii)^replicas
+     * range   = start:u16 end:u16 group:i64
+     * </pre>
+     */
+    public byte[] encode() {
+        int size = 4 + 1 + 8 + 4 + 4 + 4 + starts.length * (2 + 2 + 8);
+        for (List<NodeId> nodes : replicas.values()) {
+            size += 8 + 1;
+            for (NodeId node : nodes) {
+                size += 1 + node.value().length();
+            }
+        }
+        ByteBuffer out = ByteBuffer.allocate(size);
+        out.putInt(MAGIC).put((byte) FORMAT_VERSION).putLong(epoch).putInt(replicas.size());
+        for (Map.Entry<Long, List<NodeId>> group : replicas.entrySet()) {
+            out.putLong(group.getKey()).put((byte) group.getValue().size());
+            for (NodeId node : group.getValue()) {
+                byte[] name = node.value().getBytes(StandardCharsets.US_ASCII); // NodeId allows ASCII only, ≤ 64
+                out.put((byte) name.length).put(name);
+            }
+        }
+        out.putInt(starts.length);
+        for (int i = 0; i < starts.length; i++) {
+            out.putShort((short) starts[i]).putShort((short) ends[i]).putLong(owners[i]);
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(out.array(), 0, out.position());
+        out.putInt((int) crc.getValue());
+        return out.array();
+    }
+
+    /** The map {@link #encode} wrote; {@link CorruptSlotMapException} for anything else, never a different map. */
+    public static SlotMap decode(byte[] bytes) {
+        if (bytes.length < 4 + 1 + 8 + 4 + 4 + 4) {
+            throw new CorruptSlotMapException("slot map of " + bytes.length + " bytes is too short to be one");
+        }
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        if (in.getInt() != MAGIC) {
+            throw new CorruptSlotMapException("not a slot map (its first 4 bytes are not \"CSLM\")");
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, bytes.length - 4);
+        int stored = ByteBuffer.wrap(bytes, bytes.length - 4, 4).getInt();
+        if (stored != (int) crc.getValue()) {
+            throw new CorruptSlotMapException(String.format("slot map of %d bytes fails its checksum "
+                    + "(CRC32C %08x stored, %08x computed)", bytes.length, stored, (int) crc.getValue()));
+        }
+        int version = in.get() & 0xFF;
+        if (version != FORMAT_VERSION) {
+            throw new CorruptSlotMapException("slot map format version " + version + " is not known (this build "
+                    + "reads version " + FORMAT_VERSION + ")");
+        }
+        ByteBuffer body = in.slice(in.position(), bytes.length - 4 - in.position());
+        try {
+            Builder builder = new Builder(body.getLong());
+            int groupCount = count(body, 8 + 1 + 1 + 1, "groups");
+            for (int g = 0; g < groupCount; g++) {
+                long id = body.getLong();
+                int replicaCount = body.get() & 0xFF;
+                List<NodeId> nodes = new ArrayList<>(replicaCount);
+                for (int r = 0; r < replicaCount; r++) {
+                    byte[] name = new byte[body.get() & 0xFF];
+                    body.get(name);
+                    nodes.add(new NodeId(new String(name, StandardCharsets.US_ASCII)));
+                }
+                builder.group(id, nodes);
+            }
+            int rangeCount = count(body, 2 + 2 + 8, "ranges");
+            for (int r = 0; r < rangeCount; r++) {
+                int start = body.getShort() & 0xFFFF;
+                int end = body.getShort() & 0xFFFF;
+                builder.assign(new SlotRange(start, end), body.getLong());
+            }
+            if (body.hasRemaining()) {
+                throw new CorruptSlotMapException("slot map has " + body.remaining() + " bytes after its ranges");
+            }
+            return builder.build();
+        } catch (BufferUnderflowException e) {
+            throw new CorruptSlotMapException("slot map ends inside a field");
+        } catch (IllegalArgumentException e) {
+            throw new CorruptSlotMapException("slot map is not valid: " + e.getMessage());
+        }
+    }
+
+    /** A count read from {@code in}, refused if its items (at least {@code minBytes} each) cannot fit. */
+    private static int count(ByteBuffer in, int minBytes, String what) {
+        int count = in.getInt();
+        if (count < 0 || (long) count * minBytes > in.remaining()) {
+            throw new CorruptSlotMapException("slot map claims " + count + " " + what + " in its last "
+                    + in.remaining() + " bytes");
+        }
+        return count;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof SlotMap map && epoch == map.epoch && Arrays.equals(starts, map.starts)
+                && Arrays.equals(ends, map.ends) && Arrays.equals(owners, map.owners)
+                && replicas.equals(map.replicas);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(epoch, Arrays.hashCode(starts), Arrays.hashCode(ends), Arrays.hashCode(owners), replicas);
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder text = new StringBuilder("SlotMap{epoch=").append(epoch).append(", groups=").append(replicas)
+                .append(", ranges=[");
+        for (int i = 0; i < starts.length; i++) {
+            text.append(i == 0 ? "" : ", ").append(starts[i]).append("..").append(ends[i]).append("->")
+                    .append(owners[i]);
+        }
+        return text.append("]}").toString();
+    }
+}

@@ -1,0 +1,231 @@
+package io.caucus.kv.slots;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.caucus.core.NodeId;
+import io.caucus.kv.slots.SlotMap.OwnedRange;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.SequencedMap;
+import java.util.zip.CRC32C;
+import org.junit.jupiter.api.Test;
+
+class SlotMapTest {
+
+    private static final List<NodeId> ABC = List.of(NodeId.of("a"), NodeId.of("b"), NodeId.of("c"));
+
+    private static SlotMap twoGroups() {
+        return SlotMap.EMPTY.withReplicas(1, ABC).withReplicas(2, List.of(NodeId.of("c"), NodeId.of("d")))
+                .assign(SlotRange.of(0, 99), 1).assign(SlotRange.of(200, 299), 2);
+    }
+
+    @Test
+    void everyChangeReturnsANewMapOneEpochLater() {
+        SlotMap map = twoGroups();
+        assertThat(SlotMap.EMPTY.epoch()).isZero();
+        assertThat(map.epoch()).isEqualTo(4);
+        SlotMap next = map.unassign(SlotRange.of(0, 9));
+        assertThat(next.epoch()).isEqualTo(5);
+        assertThat(map.groupOf(5)).hasValue(1); // unchanged
+        assertThat(next.groupOf(5)).isEmpty();
+    }
+
+    @Test
+    void groupOfFindsTheOwnerOrNone() {
+        SlotMap map = twoGroups();
+        assertThat(map.groupOf(0)).hasValue(1);
+        assertThat(map.groupOf(99)).hasValue(1);
+        assertThat(map.groupOf(100)).isEmpty();
+        assertThat(map.groupOf(200)).hasValue(2);
+        assertThat(map.groupOf(299)).hasValue(2);
+        assertThat(map.groupOf(300)).isEmpty();
+        assertThat(map.groupOf(16383)).isEmpty();
+        assertThat(SlotMap.EMPTY.groupOf(0)).isEqualTo(OptionalLong.empty());
+        assertThat(map.assigned()).isEqualTo(200);
+        assertThatThrownBy(() -> map.groupOf(16384)).hasMessage("slot 16384 is outside 0..16383");
+        assertThatThrownBy(() -> map.groupOf(-1)).hasMessage("slot -1 is outside 0..16383");
+    }
+
+    @Test
+    void rangesAndReplicasAreListedInOrder() {
+        SlotMap map = twoGroups().assign(SlotRange.of(100, 109), 2);
+        assertThat(map.ranges()).containsExactly(new OwnedRange(SlotRange.of(0, 99), 1),
+                new OwnedRange(SlotRange.of(100, 109), 2), new OwnedRange(SlotRange.of(200, 299), 2));
+        assertThat(map.rangesOf(2)).containsExactly(SlotRange.of(100, 109), SlotRange.of(200, 299));
+        assertThat(map.rangesOf(3)).isEmpty();
+        assertThat(map.replicasOf(1)).containsExactlyElementsOf(ABC);
+        assertThat(map.replicasOf(2)).containsExactly(NodeId.of("c"), NodeId.of("d"));
+        assertThat(map.replicasOf(9)).isEmpty();
+        assertThat(map.groups()).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void adjacentRangesOfOneGroupAreOneRangeWhateverTheOrderOfChanges() {
+        SlotMap upward = SlotMap.EMPTY.withReplicas(1, ABC).assign(SlotRange.of(0, 9), 1).assign(SlotRange.of(10, 19), 1);
+        SlotMap downward = SlotMap.EMPTY.withReplicas(1, ABC).assign(SlotRange.of(10, 19), 1).assign(SlotRange.of(0, 9), 1);
+        assertThat(upward.ranges()).containsExactly(new OwnedRange(SlotRange.of(0, 19), 1));
+        assertThat(upward).isEqualTo(downward).hasSameHashCodeAs(downward);
+        assertThat(upward.unassign(SlotRange.of(5, 14)).ranges()).containsExactly(
+                new OwnedRange(SlotRange.of(0, 4), 1), new OwnedRange(SlotRange.of(15, 19), 1));
+    }
+
+    @Test
+    void replicasCanBeReplacedAndAGroupWithoutSlotsRemoved() {
+        SlotMap map = twoGroups().withReplicas(1, List.of(NodeId.of("z")));
+        assertThat(map.replicasOf(1)).containsExactly(NodeId.of("z"));
+        SlotMap withThird = map.withReplicas(3, ABC);
+        assertThat(withThird.groups()).containsExactly(1L, 2L, 3L);
+        assertThat(withThird.withoutGroup(3).groups()).containsExactly(1L, 2L);
+        assertThat(withThird.withoutGroup(3).epoch()).isEqualTo(withThird.epoch() + 1);
+        assertThatThrownBy(() -> map.withoutGroup(1))
+                .hasMessage("group 1 still owns slots [0..99]: unassign them first");
+        assertThatThrownBy(() -> map.withoutGroup(7)).hasMessage("group 7 is unknown");
+    }
+
+    @Test
+    void invalidChangesAreRefusedWithWhatIsWrong() {
+        SlotMap map = twoGroups();
+        assertThatThrownBy(() -> map.assign(SlotRange.of(50, 150), 2))
+                .hasMessage("slots 50..150 for group 2 overlap slots 0..99, owned by group 1");
+        assertThatThrownBy(() -> map.assign(SlotRange.of(250, 250), 2))
+                .hasMessage("slots 250..250 for group 2 overlap slots 200..299, owned by group 2");
+        assertThatThrownBy(() -> map.assign(SlotRange.of(150, 250), 1))
+                .hasMessage("slots 200..299 for group 2 overlap slots 150..250, owned by group 1");
+        assertThatThrownBy(() -> map.assign(SlotRange.of(1000, 1001), 3))
+                .hasMessage("slots 1000..1001 are assigned to group 3, which is unknown: give its replicas first");
+        assertThatThrownBy(() -> map.assign(SlotRange.of(1000, 1001), 0))
+                .hasMessage("group 0 is not a data group (ids start at 1)");
+        assertThatThrownBy(() -> SlotRange.of(10, 5)).hasMessage("slot range 10..5 starts after it ends");
+        assertThatThrownBy(() -> SlotRange.of(0, 16384)).hasMessage("slot 16384 is outside 0..16383");
+        assertThatThrownBy(() -> map.withReplicas(3, List.of()))
+                .hasMessage("group 3 needs at least one replica");
+        assertThatThrownBy(() -> map.withReplicas(3, List.of(NodeId.of("a"), NodeId.of("a"))))
+                .hasMessage("group 3 lists replica a twice");
+        List<NodeId> many = java.util.stream.IntStream.range(0, 256).mapToObj(i -> NodeId.of("n" + i)).toList();
+        assertThatThrownBy(() -> map.withReplicas(3, many)).hasMessage("group 3 has 256 replicas; at most 255");
+        assertThat(SlotMap.decode(map.withReplicas(3, many.subList(0, 255)).encode()).replicasOf(3)).hasSize(255);
+        assertThatThrownBy(() -> SlotMap.builder(-1)).hasMessage("epoch -1 is negative");
+    }
+
+    @Test
+    void evenRangesAreTheOnesRedisCliCreates() {
+        // As printed by `redis-cli --cluster create` with 3, 6 and 7 masters (SlotsRedisIT checks 3..10).
+        assertThat(SlotMap.evenRanges(3)).containsExactly(SlotRange.of(0, 5460), SlotRange.of(5461, 10922),
+                SlotRange.of(10923, 16383));
+        assertThat(SlotMap.evenRanges(6)).containsExactly(SlotRange.of(0, 2730), SlotRange.of(2731, 5460),
+                SlotRange.of(5461, 8191), SlotRange.of(8192, 10922), SlotRange.of(10923, 13652),
+                SlotRange.of(13653, 16383));
+        assertThat(SlotMap.evenRanges(7)).containsExactly(SlotRange.of(0, 2340), SlotRange.of(2341, 4680),
+                SlotRange.of(4681, 7021), SlotRange.of(7022, 9361), SlotRange.of(9362, 11702),
+                SlotRange.of(11703, 14042), SlotRange.of(14043, 16383));
+        assertThat(SlotMap.evenRanges(1)).containsExactly(SlotRange.all());
+        assertThat(SlotMap.evenRanges(16384)).hasSize(16384).allMatch(range -> range.size() == 1);
+        assertThatThrownBy(() -> SlotMap.evenRanges(0)).hasMessage("cannot split 16384 slots into 0 ranges");
+    }
+
+    @Test
+    void upTo77GroupsEvenRangesAreAnExactSplitAndFromThousandsEachGroupKeepsASlot() {
+        for (int groups = 1; groups <= 77; groups++) {
+            List<SlotRange> ranges = SlotMap.evenRanges(groups);
+            for (int i = 0; i < groups; i++) {
+                // round((i + 1) * 16384 / groups - 1) in exact arithmetic (a half never occurs: 16384 = 2^14)
+                long last = i == groups - 1 ? 16383 : Math.floorDiv(32768L * (i + 1) - groups, 2L * groups);
+                assertThat(ranges.get(i).end()).as("range %d of %d", i, groups).isEqualTo(last);
+            }
+        }
+        // With 7,542 masters redis-cli's own arithmetic runs out of slots before the last one (2,989 counts do).
+        List<SlotRange> ranges = SlotMap.evenRanges(7542);
+        assertThat(ranges.getLast()).isEqualTo(SlotRange.single(16383));
+        assertThat(ranges.stream().mapToInt(SlotRange::size).sum()).isEqualTo(16384);
+    }
+
+    @Test
+    void evenlyGivesEachGroupItsRangeInOrder() {
+        SequencedMap<Long, List<NodeId>> groups = new LinkedHashMap<>();
+        groups.put(9L, ABC);
+        groups.put(4L, List.of(NodeId.of("d")));
+        groups.put(7L, ABC.reversed());
+        SlotMap map = SlotMap.evenly(groups);
+        assertThat(map.epoch()).isEqualTo(1);
+        assertThat(map.ranges()).containsExactly(new OwnedRange(SlotRange.of(0, 5460), 9),
+                new OwnedRange(SlotRange.of(5461, 10922), 4), new OwnedRange(SlotRange.of(10923, 16383), 7));
+        assertThat(map.replicasOf(7)).containsExactlyElementsOf(ABC.reversed());
+        assertThat(map.assigned()).isEqualTo(16384);
+        assertThat(SlotMap.evenly(16, ABC).groups()).hasSize(16).first().isEqualTo(1L);
+    }
+
+    // ------------------------------------------------------------------ codec
+
+    @Test
+    void theBinaryFormRoundTrips() {
+        SlotMap map = twoGroups();
+        assertThat(SlotMap.decode(map.encode())).isEqualTo(map);
+        assertThat(SlotMap.decode(SlotMap.EMPTY.encode())).isEqualTo(SlotMap.EMPTY);
+    }
+
+    @Test
+    void everyFlippedBitIsDetected() {
+        byte[] good = twoGroups().encode();
+        for (int bit = 0; bit < good.length * 8; bit++) {
+            byte[] bad = good.clone();
+            bad[bit / 8] ^= (byte) (1 << (bit % 8));
+            assertThatThrownBy(() -> SlotMap.decode(bad)).as("bit %d", bit)
+                    .isInstanceOf(CorruptSlotMapException.class);
+        }
+    }
+
+    @Test
+    void everyCutIsDetected() {
+        byte[] good = twoGroups().encode();
+        for (int length = 0; length < good.length; length++) {
+            byte[] cut = Arrays.copyOf(good, length);
+            assertThatThrownBy(() -> SlotMap.decode(cut)).as("%d bytes", length)
+                    .isInstanceOf(CorruptSlotMapException.class);
+        }
+    }
+
+    @Test
+    void wellChecksummedNonsenseIsRefusedWithItsReason() {
+        byte[] good = twoGroups().encode();
+        byte[] foreign = good.clone();
+        foreign[0] = 'X';
+        assertThatThrownBy(() -> SlotMap.decode(resum(foreign)))
+                .hasMessage("not a slot map (its first 4 bytes are not \"CSLM\")");
+        byte[] future = good.clone();
+        future[4] = 2;
+        assertThatThrownBy(() -> SlotMap.decode(resum(future)))
+                .hasMessage("slot map format version 2 is not known (this build reads version 1)");
+        byte[] longer = Arrays.copyOf(good, good.length + 3);
+        System.arraycopy(good, good.length - 4, longer, longer.length - 4, 4);
+        assertThatThrownBy(() -> SlotMap.decode(resum(longer))).hasMessage("slot map has 3 bytes after its ranges");
+
+        // The last range (200..299 -> 2) rewritten as 50..60 -> 2, inside group 1's 0..99.
+        byte[] overlapping = good.clone();
+        ByteBuffer.wrap(overlapping).putShort(good.length - 4 - 12, (short) 50).putShort(good.length - 4 - 10,
+                (short) 60);
+        assertThatThrownBy(() -> SlotMap.decode(resum(overlapping))).isInstanceOf(CorruptSlotMapException.class)
+                .hasMessage("slot map is not valid: slots 50..60 for group 2 overlap slots 0..99, owned by group 1");
+
+        byte[] hugeCount = good.clone();
+        ByteBuffer.wrap(hugeCount).putInt(4 + 1 + 8, Integer.MAX_VALUE);
+        assertThatThrownBy(() -> SlotMap.decode(resum(hugeCount))).isInstanceOf(CorruptSlotMapException.class)
+                .hasMessageStartingWith("slot map claims 2147483647 groups in its last ");
+
+        byte[] badSlot = good.clone();
+        ByteBuffer.wrap(badSlot).putShort(good.length - 4 - 10, (short) 40000);
+        assertThatThrownBy(() -> SlotMap.decode(resum(badSlot)))
+                .hasMessage("slot map is not valid: slot 40000 is outside 0..16383");
+    }
+
+    /** {@code bytes} with their CRC32C trailer recomputed, so only the content is wrong. */
+    private static byte[] resum(byte[] bytes) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, bytes.length - 4);
+        ByteBuffer.wrap(bytes).putInt(bytes.length - 4, (int) crc.getValue());
+        return bytes;
+    }
+}

@@ -22,12 +22,12 @@ import java.util.zip.CRC32C;
 
 /**
  * Which data group owns which hash slots, and where each group's replicas are: the state the metadata group
- * (the metadata group) replicates (docs/multiraft.md, "The slot map"). An immutable value; every change returns a new map
- * whose {@link #epoch()} is one higher, so two maps of one history are ordered by their epochs.
+ * replicates (docs/multiraft.md, "The slot map"). An immutable value; every change returns a new map whose
+ * {@link #epoch()} is one higher, so two maps of one history are ordered by their epochs.
  *
  * <p>Slots need not all be assigned: an unassigned slot has no owner ({@link #groupOf} is empty), as in a Redis
- * cluster that is still being set up. A range's owner is a data group (id ≥ 1; the metadata group that holds the map is not one) whose
- * replicas are known: {@link #withReplicas} introduces a group, {@link #assign} then gives it slots. Ranges are kept
+ * cluster that is still being set up. A range's owner is a data group (id ≥ 1; the metadata group that holds the
+ * map is not one) whose replicas are known: {@link #withReplicas} introduces a group, {@link #assign} then gives it slots. Ranges are kept
  * sorted and merged (adjacent ranges of one group are one range), so equal assignments are equal maps whatever
  * order the changes came in.
  */

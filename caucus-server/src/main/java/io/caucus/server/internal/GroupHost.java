@@ -40,6 +40,8 @@ import org.slf4j.LoggerFactory;
 public final class GroupHost implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(GroupHost.class);
+    /** How often the liveness check runs while no group is hosted (then it checks nothing). */
+    private static final long IDLE_CHECK_NANOS = 100_000_000;
 
     /** Where the host's groups take their turns: one executor per group, from a fixed set of threads. */
     public interface GroupExecutors {
@@ -51,6 +53,9 @@ public final class GroupHost implements AutoCloseable {
 
         /** The host closed: stop the threads. */
         void shutdown();
+
+        /** An executor for the host's own timer (the liveness check of quiesced groups), closed with the host. */
+        NodeExecutor openHost();
     }
 
     /** Opens a group's network to its peers' replicas of the same group, on the executor the host gives it. */
@@ -97,11 +102,14 @@ public final class GroupHost implements AutoCloseable {
      * @param random      draws each group's randomness (election timeouts)
      * @param background  whether groups hand their fsync to the WAL's sync worker (one fsync for all the groups of
      *                    a round) instead of waiting for it on the node thread
+     * @param liveness    when each other process was last heard from, on {@code clock}: quiesced groups whose
+     *                    leader's process has been silent for an election timeout are woken
      */
     public record Environment(RuntimeClock clock, GroupExecutors executors, GroupWorkers workers,
                               Worker.Factory hostWorkers, GroupNetworks networks, GroupStores stores,
-                              RandomGenerator random, boolean background) {
+                              RandomGenerator random, boolean background, ProcessLiveness liveness) {
         public Environment {
+            Objects.requireNonNull(liveness, "liveness");
             Objects.requireNonNull(clock, "clock");
             Objects.requireNonNull(executors, "executors");
             Objects.requireNonNull(workers, "workers");
@@ -125,7 +133,17 @@ public final class GroupHost implements AutoCloseable {
     private final GroupSpecs specs;
     private final Runnable onClose;
     private final Map<Long, Hosted> running = new TreeMap<>();
-    private boolean closed;
+    /**
+     * The runtimes of {@link #running}, republished on each change: the liveness check reads it without the host's
+     * lock, which {@link #close} holds while it waits for groups to stop on the node threads the check runs on.
+     */
+    private volatile List<NodeRuntime> runtimes = List.of();
+    private volatile boolean closed;
+    /** Runs the liveness check of quiesced groups; its timer is re-armed after each check. */
+    private final NodeExecutor hostExecutor;
+    private NodeExecutor.Timer livenessTimer;
+    private final long startedNanos;
+    private volatile long quiescedWakes;
 
     private record Hosted(NodeRuntime runtime, NodeExecutor executor) {
     }
@@ -135,6 +153,8 @@ public final class GroupHost implements AutoCloseable {
         this.environment = environment;
         this.specs = specs;
         this.onClose = onClose;
+        this.hostExecutor = environment.executors().openHost();
+        this.startedNanos = environment.clock().nanoTime();
     }
 
     /**
@@ -145,8 +165,11 @@ public final class GroupHost implements AutoCloseable {
                                  GroupSpecs specs) {
         PooledExecutors executors = new PooledExecutors(options.nodeThreads(), "caucus-host-node");
         PooledWorkers workers = new PooledWorkers(options.workerThreads(), "caucus-host-worker");
+        // Placeholder until the transport's process heartbeats (slice 4) give real liveness: with it the host never
+        // wakes a quiesced group, so groups here must not quiesce (RaftOptions.quiesceAfterTicks 0, the default).
         Environment environment = new Environment(RuntimeClock.SYSTEM, executors, group -> workers, Worker::thread,
-                networks, (group, store) -> store, new java.util.SplittableRandom(System.nanoTime()), true);
+                networks, (group, store) -> store, new java.util.SplittableRandom(System.nanoTime()), true,
+                ProcessLiveness.everyoneHeardNow(RuntimeClock.SYSTEM));
         try {
             return open(disk, dataDirectory, options, environment, specs, workers::shutdown);
         } catch (RuntimeException e) {
@@ -176,6 +199,7 @@ public final class GroupHost implements AutoCloseable {
             host.close();
             throw e;
         }
+        host.scheduleLivenessCheck();
         LOG.info("host on {} started, {} groups recovered", dataDirectory, recovered.size());
         return host;
     }
@@ -217,6 +241,7 @@ public final class GroupHost implements AutoCloseable {
             throw e;
         }
         running.put(group, new Hosted(runtime, executor));
+        publishRuntimes();
         return runtime;
     }
 
@@ -228,10 +253,79 @@ public final class GroupHost implements AutoCloseable {
     public synchronized void removeGroup(long group) {
         checkOpen();
         Hosted hosted = running.remove(group);
+        publishRuntimes();
         if (hosted != null) {
             hosted.runtime().close();
         }
         log.removeGroup(group);
+    }
+
+    /** How many of the groups running here were quiesced as of their latest turn. */
+    public int quiescedGroups() {
+        int quiesced = 0;
+        for (NodeRuntime runtime : runtimes) {
+            quiesced += runtime.isQuiesced() ? 1 : 0;
+        }
+        return quiesced;
+    }
+
+    private void publishRuntimes() {
+        List<NodeRuntime> list = new ArrayList<>();
+        for (Hosted hosted : running.values()) {
+            list.add(hosted.runtime());
+        }
+        runtimes = List.copyOf(list);
+    }
+
+    /** How many times the host woke a quiesced group because its leader's process went silent. */
+    public long quiescedWakes() {
+        return quiescedWakes;
+    }
+
+    /**
+     * Every heartbeat interval of the groups: wakes each quiesced group whose leader is on a process silent for
+     * longer than the group's election timeout (the top of its randomized range, Raft paper §5.2). A quiesced
+     * follower counts no election ticks (RaftNode.isQuiesced), so without this a dead leader would never be
+     * replaced; woken, the replica times out and elects as Raft does (Pre-Vote and leader stickiness as always).
+     */
+    private void checkLiveness() {
+        if (closed) {
+            return;
+        }
+        long now = environment.clock().nanoTime();
+        for (NodeRuntime runtime : runtimes) {
+            NodeSettings settings = runtime.settings();
+            long tickNanos = settings.tickInterval().toNanos();
+            NodeId leader = runtime.quiescedLeader().orElse(null);
+            if (leader == null || leader.equals(runtime.id())) {
+                continue;
+            }
+            long electionTimeoutNanos = 2L * settings.raftOptions().electionTimeoutTicks() * tickNanos;
+            long heard = Math.max(environment.liveness().lastHeardNanos(leader), startedNanos);
+            if (now - heard > electionTimeoutNanos && runtime.wakeQuiesced()) {
+                quiescedWakes++;
+            }
+        }
+        scheduleLivenessCheck();
+    }
+
+    /** Arms the next check, one heartbeat interval of the groups from now (the shortest, if they differ). */
+    private void scheduleLivenessCheck() {
+        long delayNanos = Long.MAX_VALUE;
+        for (NodeRuntime runtime : runtimes) {
+            NodeSettings settings = runtime.settings();
+            delayNanos = Math.min(delayNanos,
+                    settings.tickInterval().toNanos() * settings.raftOptions().heartbeatIntervalTicks());
+        }
+        if (closed) {
+            return;
+        }
+        try {
+            livenessTimer = hostExecutor.schedule(this::checkLiveness,
+                    delayNanos == Long.MAX_VALUE ? IDLE_CHECK_NANOS : delayNanos);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            livenessTimer = null; // the host's executor is shutting down with the host
+        }
     }
 
     /** The host's shared WAL: its fsync and coalescing counters. */
@@ -246,8 +340,12 @@ public final class GroupHost implements AutoCloseable {
             return;
         }
         closed = true;
+        if (livenessTimer != null) {
+            livenessTimer.cancel();
+        }
         List<Hosted> all = new ArrayList<>(running.values());
         running.clear();
+        publishRuntimes();
         for (Hosted hosted : all) {
             try {
                 hosted.runtime().close();

@@ -18,15 +18,16 @@ import java.util.Map;
  *       capped as usual. Skipping ticks only delays elections and heartbeats, which Raft's safety never depends
  *       on (§5.2, §5.6: safety must not depend on timing).
  *   <li>A leader quiesces only when every member of the configuration in force (voters and learners) has
- *       acknowledged its last entry, that entry is committed and every follower has been sent that commit index,
- *       and no proposal, read round, configuration change (joint or uncommitted), leadership transfer or snapshot
+ *       acknowledged its last entry and answered within the current CheckQuorum period, that entry is committed
+ *       and every follower has been sent that commit index, and no proposal, read round, configuration change (joint or uncommitted), leadership transfer or snapshot
  *       is pending: a quiesced group has no work that a tick would advance.
  *   <li>A follower quiesces only on a quiesce heartbeat of its current term from the leader it follows, when its
  *       last index, its commit index and the heartbeat's commit index are all equal and it has no read waiting
  *       on the leader. Otherwise it answers as for any heartbeat, and the answer wakes the leader.
  *   <li>A quiesced follower treats its leader as alive (leader stickiness, thesis §4.2.3): it refuses pre-votes
  *       as if it had just heard from it, since it is woken if the leader's process goes silent. A quiesced
- *       leader does not run CheckQuorum (thesis §6.2); woken, it starts a fresh CheckQuorum period.
+ *       leader does not run CheckQuorum (thesis §6.2); woken, it starts a fresh CheckQuorum period that counts
+ *       only answers heard after waking (the runtime wakes it when a quorum's processes go silent).
  *   <li>Every role change (§5.1) ends quiescence, and the node then ticks as any Raft node does.
  * </ul>
  */
@@ -80,8 +81,10 @@ final class Quiescence {
         }
         for (Map.Entry<NodeId, Progress> follower : node.followers.entrySet()) {
             Progress progress = follower.getValue();
+            // Heard from in this CheckQuorum period: a leader quiesces only with followers shown alive, so that one
+            // woken with its followers gone cannot quiesce again before CheckQuorum steps it down.
             if (progress.state() != Progress.State.REPLICATE || progress.matchIndex() != last
-                    || progress.commitSent() < last) {
+                    || progress.commitSent() < last || !progress.recentlyActive()) {
                 return false;
             }
         }
@@ -124,8 +127,13 @@ final class Quiescence {
         quiesced = false;
         idleTicks = 0;
         if (node.role == Role.LEADER) {
+            // A fresh CheckQuorum period (thesis §6.2), counting only answers heard after waking: a leader woken
+            // because its followers' processes went silent steps down an election timeout later if they stay so.
             node.electionElapsedTicks = 0;
             node.heartbeatElapsedTicks = 0;
+            for (Progress progress : node.followers.values()) {
+                progress.resetActive();
+            }
             node.replication.broadcastHeartbeat();
         } else {
             node.resetElectionTimer();

@@ -187,6 +187,17 @@ class QuiescenceTest {
     }
 
     @Test
+    void aWokenLeaderWhoseFollowersAreGoneStepsDownInsteadOfQuiescingAgain() {
+        TestCluster cluster = quiescedCluster();
+        RaftNode leader = cluster.node("n1");
+        cluster.isolate("n1");
+        // What the host does once it has not heard from a quorum's processes for an election timeout.
+        leader.wake();
+        cluster.tickUntil(c -> leader.role() != Role.LEADER, ELECTION_TIMEOUT + 1);
+        assertThat(leader.isQuiesced()).isFalse();
+    }
+
+    @Test
     void wakeOfAnAwakeNodeChangesNothing() {
         TestCluster cluster = ledByN1(OPTIONS);
         RaftNode follower = cluster.node("n2");

@@ -39,17 +39,39 @@ class MultiGroupQuiescenceTest {
         return multi.upProcesses().stream().allMatch(process -> multi.quiescedGroups(process) == GROUPS);
     }
 
-    @Test
-    void idleGroupsSendNothingAndTheGroupsOfACrashedLeaderProcessElectElsewhere() {
-        MultiGroupSimulation multi = simulation(11);
-        Simulation first = multi.group(1);
+    /** One write to every group, then every group quiesced. */
+    private static MultiGroupSimulation idleCluster(long seed) {
+        MultiGroupSimulation multi = simulation(seed);
         for (long group = 1; group <= GROUPS; group++) {
             Simulation sim = multi.group(group);
             NodeId leader = sim.awaitLeader(300);
             long index = Scenarios.proposeAccepted(sim, leader, put("g" + group + "-a"));
             sim.awaitAllApplied(index, 100);
         }
-        assertThat(first.runUntil(() -> everyGroupQuiesced(multi), 100)).as("every group quiesces").isTrue();
+        assertThat(multi.group(1).runUntil(() -> everyGroupQuiesced(multi), 100)).as("every group quiesces").isTrue();
+        return multi;
+    }
+
+    /** Every group elects a leader and takes a write, applied on every live replica. */
+    private static void everyGroupTakesAWrite(MultiGroupSimulation multi, String value, long bound) {
+        for (long group = 1; group <= GROUPS; group++) {
+            Simulation sim = multi.group(group);
+            NodeId leader = sim.awaitLeader(bound);
+            long index = Scenarios.proposeAccepted(sim, leader, put("g" + group + "-" + value));
+            sim.awaitAllApplied(index, 100);
+        }
+    }
+
+    /** The process leading the most groups. */
+    private static NodeId busiestLeader(MultiGroupSimulation multi) {
+        return multi.processIds().stream().max(Comparator.comparingLong(process -> ledBy(multi, process).size()))
+                .orElseThrow();
+    }
+
+    @Test
+    void idleGroupsSendNothingAndTheGroupsOfACrashedLeaderProcessElectElsewhere() {
+        MultiGroupSimulation multi = idleCluster(11);
+        Simulation first = multi.group(1);
 
         long raftBefore = raftMessagesSent(multi);
         long pingsBefore = multi.pingsSent();
@@ -61,8 +83,7 @@ class MultiGroupQuiescenceTest {
         assertThat(idlePings).isBetween(6 * (IDLE_WINDOW_TICKS - 1), 6 * (IDLE_WINDOW_TICKS + 1));
         assertThat(everyGroupQuiesced(multi)).isTrue();
 
-        NodeId victim = multi.processIds().stream().max(Comparator.comparingLong(process -> ledBy(multi, process)
-                .size())).orElseThrow();
+        NodeId victim = busiestLeader(multi);
         List<Long> orphaned = ledBy(multi, victim);
         assertThat(orphaned).isNotEmpty();
         long crashedAt = first.nowTicks();
@@ -78,16 +99,37 @@ class MultiGroupQuiescenceTest {
         }
         assertThat(multi.quiescedWakes()).as("groups the hosts woke").isGreaterThanOrEqualTo(2L * orphaned.size());
         long electedWithin = first.nowTicks() - crashedAt;
-        for (long group = 1; group <= GROUPS; group++) {
-            Simulation sim = multi.group(group);
-            NodeId leader = sim.awaitLeader(bound);
-            long index = Scenarios.proposeAccepted(sim, leader, put("g" + group + "-b"));
-            sim.awaitAllApplied(index, 100);
-        }
+        everyGroupTakesAWrite(multi, "b", bound);
         System.out.printf("caucus-sim quiescence: %d groups idle for %d ticks: %d Raft messages, %d pings; %s crashed"
                         + " leading %d groups, re-elected within %d ticks (bound %d), %d groups woken by hosts%n",
                 GROUPS, IDLE_WINDOW_TICKS, idleRaft, idlePings, victim, orphaned.size(), electedWithin, bound,
                 multi.quiescedWakes());
+    }
+
+    @Test
+    void aQuiescedLeaderCutOffFromItsGroupStepsDownAndTheOthersElect() {
+        MultiGroupSimulation multi = idleCluster(12);
+        Simulation first = multi.group(1);
+        NodeId isolated = busiestLeader(multi);
+        List<Long> orphaned = ledBy(multi, isolated);
+        assertThat(orphaned).isNotEmpty();
+        first.partitions().isolate(isolated);
+
+        // Its followers' hosts stop hearing its pings and wake them; its own host stops hearing theirs and wakes
+        // its quiesced leaders, whose CheckQuorum (thesis §6.2) then steps them down.
+        long bound = 6 * 2 * SimConfig.SIM_OPTIONS.electionTimeoutTicks();
+        boolean steppedDown = first.runUntil(() -> orphaned.stream().allMatch(group -> multi.group(group)
+                .status(isolated).role() != io.caucus.core.Role.LEADER), bound);
+        assertThat(steppedDown).as("the cut-off process leads none of its groups within " + bound + " ticks")
+                .isTrue();
+        for (long group : orphaned) {
+            assertThat(multi.group(group).awaitLeader(bound)).as("group " + group + "'s new leader")
+                    .isNotEqualTo(isolated);
+        }
+
+        first.partitions().heal();
+        everyGroupTakesAWrite(multi, "b", bound);
+        assertThat(first.runUntil(() -> everyGroupQuiesced(multi), bound)).as("quiesced again").isTrue();
     }
 
     /** The groups whose leader runs on {@code process}. */

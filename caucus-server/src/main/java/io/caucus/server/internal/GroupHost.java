@@ -10,7 +10,9 @@ import io.caucus.transport.SnapshotFrame;
 import io.caucus.transport.TransportMetrics;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import io.caucus.core.NodeStatus;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -283,10 +285,13 @@ public final class GroupHost implements AutoCloseable {
     }
 
     /**
-     * Every heartbeat interval of the groups: wakes each quiesced group whose leader is on a process silent for
-     * longer than the group's election timeout (the top of its randomized range, Raft paper §5.2). A quiesced
-     * follower counts no election ticks (RaftNode.isQuiesced), so without this a dead leader would never be
-     * replaced; woken, the replica times out and elects as Raft does (Pre-Vote and leader stickiness as always).
+     * Every heartbeat interval of the groups: wakes each quiesced follower whose leader is on a process silent for
+     * longer than the group's election timeout (the top of its randomized range, Raft paper §5.2), and each
+     * quiesced leader that has not heard from the processes of a quorum of its configuration for as long. A
+     * quiesced follower counts no election ticks (RaftNode.isQuiesced), so without this a dead leader would never
+     * be replaced; woken, the replica times out and elects as Raft does (Pre-Vote and leader stickiness as always).
+     * A quiesced leader runs no CheckQuorum (thesis §6.2); woken, it heartbeats, and steps down an election timeout
+     * later if a quorum still does not answer, instead of lingering as a leader cut off from its group.
      */
     private void checkLiveness() {
         if (closed) {
@@ -294,19 +299,35 @@ public final class GroupHost implements AutoCloseable {
         }
         long now = environment.clock().nanoTime();
         for (NodeRuntime runtime : runtimes) {
-            NodeSettings settings = runtime.settings();
-            long tickNanos = settings.tickInterval().toNanos();
-            NodeId leader = runtime.quiescedLeader().orElse(null);
-            if (leader == null || leader.equals(runtime.id())) {
+            NodeStatus status = runtime.quiescedStatus().orElse(null);
+            if (status == null || status.leader() == null) {
                 continue;
             }
-            long electionTimeoutNanos = 2L * settings.raftOptions().electionTimeoutTicks() * tickNanos;
-            long heard = Math.max(environment.liveness().lastHeardNanos(leader), startedNanos);
-            if (now - heard > electionTimeoutNanos && runtime.wakeQuiesced()) {
+            NodeSettings settings = runtime.settings();
+            long electionTimeoutNanos = 2L * settings.raftOptions().electionTimeoutTicks()
+                    * settings.tickInterval().toNanos();
+            boolean wake;
+            if (status.leader().equals(runtime.id())) {
+                Set<NodeId> heard = new HashSet<>();
+                heard.add(runtime.id());
+                for (NodeId voter : status.configuration().members()) {
+                    if (!silent(voter, now, electionTimeoutNanos)) {
+                        heard.add(voter);
+                    }
+                }
+                wake = !status.configuration().hasQuorum(heard);
+            } else {
+                wake = silent(status.leader(), now, electionTimeoutNanos);
+            }
+            if (wake && runtime.wakeQuiesced()) {
                 quiescedWakes++;
             }
         }
         scheduleLivenessCheck();
+    }
+
+    private boolean silent(NodeId process, long now, long forNanos) {
+        return now - Math.max(environment.liveness().lastHeardNanos(process), startedNanos) > forNanos;
     }
 
     /** Arms the next check, one heartbeat interval of the groups from now (the shortest, if they differ). */

@@ -476,8 +476,16 @@ public final class NodeRuntime implements CaucusNode {
      * thread published, as {@link #status()} does.
      */
     public Optional<NodeId> quiescedLeader() {
+        return quiescedStatus().map(NodeStatus::leader);
+    }
+
+    /**
+     * The status the node thread published with its latest turn if its group was quiesced then, else empty. Safe
+     * from any thread.
+     */
+    public Optional<NodeStatus> quiescedStatus() {
         NodeLoop.Published published = loop.published();
-        return published.quiesced() ? Optional.ofNullable(published.status().leader()) : Optional.empty();
+        return published.quiesced() ? Optional.of(published.status()) : Optional.empty();
     }
 
     /** The settings this replica runs with. */

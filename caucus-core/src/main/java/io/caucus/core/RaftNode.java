@@ -29,8 +29,9 @@ import java.util.random.RandomGenerator;
  * <p>This class holds the node's state, its role changes and the dispatch of messages by term (§5.1); the
  * rules live in one collaborator per concern, each a small file with the paper's section in its header:
  * {@link Election} (§5.2, §5.4.1, thesis §9.6), {@link Replication} (§5.3), {@link Commitment} (§5.4.2),
- * {@link SnapshotTransfer} (§7), {@link Membership} (§6, thesis §4 and §3.10) and {@link LinearizableReads}
- * (thesis §6.4). {@link Durability} holds back what must wait for the disk.
+ * {@link SnapshotTransfer} (§7), {@link Membership} (§6, thesis §4 and §3.10), {@link LinearizableReads}
+ * (thesis §6.4) and {@link Quiescence} (when an idle group stops ticking, after CockroachDB). {@link Durability}
+ * holds back what must wait for the disk.
  *
  * <p>Section numbers cite the extended Raft paper (§) and Ongaro's thesis (thesis §).
  */

@@ -8,8 +8,9 @@ import java.util.Map;
  * followers one last heartbeat flagged {@code quiesce} and stops heartbeating; a follower whose log matches it
  * stops counting election ticks. Neither ticks again until something wakes it: a proposal, a read, a membership
  * change or transfer, any message other than a quiesce heartbeat, or {@link RaftNode#wake()} from the runtime,
- * which calls it when the process hosting the leader has gone silent for an election timeout (the runtime's
- * process liveness takes over from the followers' election timers).
+ * which calls it on a follower when the process hosting its leader has gone silent for an election timeout, and on
+ * a leader that has heard from no quorum's processes for as long (the runtime's process liveness takes over from
+ * the election timers and CheckQuorum).
  *
  * <p>Invariants, which keep quiescence out of what Raft allows (it changes only when a node ticks):
  * <ul>

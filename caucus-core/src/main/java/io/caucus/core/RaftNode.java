@@ -375,7 +375,8 @@ public final class RaftNode {
     /**
      * Wakes a quiesced node from outside: a follower counts a fresh randomized election timeout and campaigns
      * if its leader stays silent (the runtime calls this when the leader's process has not been heard from for
-     * an election timeout); a leader heartbeats at once, which wakes its followers. Does nothing if not quiesced.
+     * an election timeout); a leader heartbeats at once, which wakes its followers, and steps down an election
+     * timeout later if a quorum does not answer (CheckQuorum, thesis §6.2). Does nothing if not quiesced.
      */
     public void wake() {
         quiescence.wake();

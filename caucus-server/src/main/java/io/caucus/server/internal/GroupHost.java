@@ -2,6 +2,7 @@ package io.caucus.server.internal;
 
 import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.NodeId;
+import io.caucus.core.NodeStatus;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.storage.Disk;
 import io.caucus.storage.multi.SharedWalOptions;
@@ -10,7 +11,6 @@ import io.caucus.transport.SnapshotFrame;
 import io.caucus.transport.TransportMetrics;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import io.caucus.core.NodeStatus;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -32,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * per group, each on a {@link NodeExecutor} drawn from a fixed set of node threads (about one per core, pinned by
  * group id) and on workers from a shared pool, never a thread per group. Each group's network comes from
  * {@link GroupNetworks}, which is told the group id.
+ *
+ * <p>Groups that quiesce (docs/multiraft.md, "Quiescence") count no election ticks; a timer of the host wakes them
+ * when the {@link ProcessLiveness} of the environment says their leader's process went silent, and wakes a
+ * quiesced leader that hears from no quorum's processes, which CheckQuorum then steps down.
  *
  * <p>Internal until the group-tagged transport exists (one connection per process pair, slice 4): a host's groups
  * can talk only over the networks given here (in-process, or the simulator's).
@@ -104,8 +108,9 @@ public final class GroupHost implements AutoCloseable {
      * @param random      draws each group's randomness (election timeouts)
      * @param background  whether groups hand their fsync to the WAL's sync worker (one fsync for all the groups of
      *                    a round) instead of waiting for it on the node thread
-     * @param liveness    when each other process was last heard from, on {@code clock}: quiesced groups whose
-     *                    leader's process has been silent for an election timeout are woken
+     * @param liveness    when each other process was last heard from, on {@code clock}: a quiesced follower whose
+     *                    leader's process has been silent for an election timeout is woken, and so is a quiesced
+     *                    leader that has heard from no quorum's processes for as long
      */
     public record Environment(RuntimeClock clock, GroupExecutors executors, GroupWorkers workers,
                               Worker.Factory hostWorkers, GroupNetworks networks, GroupStores stores,
@@ -143,7 +148,7 @@ public final class GroupHost implements AutoCloseable {
     private volatile boolean closed;
     /** Runs the liveness check of quiesced groups; its timer is re-armed after each check. */
     private final NodeExecutor hostExecutor;
-    private NodeExecutor.Timer livenessTimer;
+    private volatile NodeExecutor.Timer livenessTimer;
     private final long startedNanos;
     private volatile long quiescedWakes;
 
@@ -279,7 +284,10 @@ public final class GroupHost implements AutoCloseable {
         runtimes = List.copyOf(list);
     }
 
-    /** How many times the host woke a quiesced group because its leader's process went silent. */
+    /**
+     * How many times the host woke a quiesced replica: a follower whose leader's process went silent, or a leader
+     * that heard from no quorum's processes.
+     */
     public long quiescedWakes() {
         return quiescedWakes;
     }
@@ -310,9 +318,9 @@ public final class GroupHost implements AutoCloseable {
             if (status.leader().equals(runtime.id())) {
                 Set<NodeId> heard = new HashSet<>();
                 heard.add(runtime.id());
-                for (NodeId voter : status.configuration().members()) {
-                    if (!silent(voter, now, electionTimeoutNanos)) {
-                        heard.add(voter);
+                for (NodeId member : status.configuration().members()) {
+                    if (!silent(member, now, electionTimeoutNanos)) {
+                        heard.add(member);
                     }
                 }
                 wake = !status.configuration().hasQuorum(heard);

@@ -46,7 +46,9 @@ final class Election {
 
     /** True while this node heard from a live leader within the minimum election timeout (thesis §4.2.3). */
     boolean inLeaderLease() {
-        return node.leader != null && node.electionElapsedTicks < node.options.electionTimeoutTicks();
+        // A quiesced node's leader counts as alive: the runtime wakes it if the leader's process goes silent.
+        return node.leader != null
+                && (node.quiescence.quiesced() || node.electionElapsedTicks < node.options.electionTimeoutTicks());
     }
 
     void becomePreCandidate() {
@@ -63,6 +65,7 @@ final class Election {
     /** Votes for itself and asks every other voter; a lone voter wins at once. */
     private void start(Role electionRole, boolean leadershipTransfer) {
         node.reads.rejectAll(null); // a follower's forwarded reads: it no longer follows the leader it asked
+        node.quiescence.roleChanged();
         node.role = electionRole;
         node.leader = null;
         node.resetElectionTimer();

@@ -85,6 +85,16 @@ final class LinearizableReads {
         return !unsent.isEmpty();
     }
 
+    /** True if a follower waits for its leader's answer to a read it forwarded. */
+    boolean hasForwarded() {
+        return !forwarded.isEmpty();
+    }
+
+    /** True if this leader holds reads not yet confirmed. */
+    boolean hasPending() {
+        return rounds.hasPending();
+    }
+
     /**
      * Asks the leader about every read requested since the last call, in one request named by the first read's
      * id (request ids are unique on a node): one confirmation round then serves them all, as on the leader.

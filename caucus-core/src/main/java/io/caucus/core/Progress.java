@@ -34,6 +34,8 @@ final class Progress {
     /** In SNAPSHOT: the last index of the snapshot sent, and the ticks since it was sent. */
     private long pendingSnapshotIndex;
     private int snapshotElapsedTicks;
+    /** The highest commit index sent to this follower (capped as the message's receiver caps it). */
+    private long commitSent;
 
     Progress(long nextIndex, int maxInflightMessages, long maxInflightBytes) {
         this.nextIndex = nextIndex;
@@ -50,6 +52,15 @@ final class Progress {
 
     State state() {
         return state;
+    }
+
+    long commitSent() {
+        return commitSent;
+    }
+
+    /** A message told the follower that entries up to {@code commitIndex} are committed. */
+    void sentCommit(long commitIndex) {
+        commitSent = Math.max(commitSent, commitIndex);
     }
 
     boolean recentlyActive() {

@@ -29,8 +29,9 @@ import java.util.random.RandomGenerator;
  * <p>This class holds the node's state, its role changes and the dispatch of messages by term (§5.1); the
  * rules live in one collaborator per concern, each a small file with the paper's section in its header:
  * {@link Election} (§5.2, §5.4.1, thesis §9.6), {@link Replication} (§5.3), {@link Commitment} (§5.4.2),
- * {@link SnapshotTransfer} (§7), {@link Membership} (§6, thesis §4 and §3.10) and {@link LinearizableReads}
- * (thesis §6.4). {@link Durability} holds back what must wait for the disk.
+ * {@link SnapshotTransfer} (§7), {@link Membership} (§6, thesis §4 and §3.10), {@link LinearizableReads}
+ * (thesis §6.4) and {@link Quiescence} (when an idle group stops ticking, after CockroachDB). {@link Durability}
+ * holds back what must wait for the disk.
  *
  * <p>Section numbers cite the extended Raft paper (§) and Ongaro's thesis (thesis §).
  */
@@ -74,6 +75,7 @@ public final class RaftNode {
     final SnapshotTransfer snapshots;
     final Membership membership;
     final LinearizableReads reads;
+    final Quiescence quiescence;
 
     private RaftNode(NodeId id, ClusterConfiguration configuration, RaftOptions options, HardState hardState,
                      LogView durableLog, long appliedIndex, RandomGenerator random) {
@@ -93,6 +95,7 @@ public final class RaftNode {
         this.snapshots = new SnapshotTransfer(this);
         this.membership = new Membership(this);
         this.reads = new LinearizableReads(this);
+        this.quiescence = new Quiescence(this);
         resetElectionTimer();
     }
 
@@ -114,11 +117,16 @@ public final class RaftNode {
 
     // ---------------------------------------------------------------- inputs
 
-    /** Advances logical time by one tick. */
+    /** Advances logical time by one tick; does nothing while quiesced (see {@link #isQuiesced()}). */
     public void tick() {
+        if (quiescence.quiesced()) {
+            return;
+        }
         electionElapsedTicks++;
         if (role == Role.LEADER) {
-            replication.tick();
+            if (!quiescence.leaderTicked()) {
+                replication.tick();
+            }
         } else if (election.timedOut()) {
             election.becomePreCandidate();
         }
@@ -126,6 +134,7 @@ public final class RaftNode {
 
     /** Starts an election now, as if the election timeout had passed (tests and operators). */
     public void campaign() {
+        quiescence.activity();
         if (role != Role.LEADER && configuration.isVoter(id)) {
             election.becomePreCandidate();
         }
@@ -140,6 +149,9 @@ public final class RaftNode {
     public void step(RaftMessage message) {
         if (!message.to().equals(id)) {
             return;
+        }
+        if (!(message instanceof Heartbeat heartbeat && heartbeat.quiesce())) {
+            quiescence.wake(); // an awake leader's answers do not count as activity: they are what idle looks like
         }
         if (message instanceof RequestVoteResponse response && response.preVote()) {
             election.handlePreVoteResponse(response);
@@ -219,6 +231,7 @@ public final class RaftNode {
             commitment.leadershipLost();
             membership.leadershipLost();
         }
+        quiescence.roleChanged();
         reads.rejectAll(newLeader);
         if (newTerm > term) {
             term = newTerm;
@@ -230,6 +243,7 @@ public final class RaftNode {
     }
 
     void becomeLeader() {
+        quiescence.roleChanged();
         role = Role.LEADER;
         leader = id;
         electionElapsedTicks = 0;
@@ -298,6 +312,7 @@ public final class RaftNode {
      * nowhere; an accepted one takes effect only if its entry commits (see {@link ProposeResult.Accepted}).
      */
     public ProposeResult propose(List<byte[]> commands) {
+        quiescence.activity();
         return commitment.propose(commands);
     }
 
@@ -308,6 +323,7 @@ public final class RaftNode {
      * Once confirmed, a read of the state machine at or after the read index is linearizable.
      */
     public void readIndex(long requestId) {
+        quiescence.activity();
         reads.request(requestId);
     }
 
@@ -319,6 +335,7 @@ public final class RaftNode {
      */
     public ProposeResult proposeConfigurationChange(ConfigurationChange change) {
         Objects.requireNonNull(change, "change");
+        quiescence.activity();
         return membership.proposeChange(change);
     }
 
@@ -329,6 +346,7 @@ public final class RaftNode {
      */
     public ProposeResult transferLeadership(NodeId target) {
         Objects.requireNonNull(target, "target");
+        quiescence.activity();
         return membership.transferLeadership(target);
     }
 
@@ -341,6 +359,27 @@ public final class RaftNode {
      */
     public ClusterConfiguration configurationAt(long index) {
         return configurations.at(index);
+    }
+
+    /**
+     * True while this node's group is quiesced (see {@link Quiescence}, after CockroachDB's quiesced ranges): a
+     * leader with nothing in flight for {@link RaftOptions#quiesceAfterTicks()} ticks sent its followers a
+     * quiesce heartbeat and sends no more heartbeats; a follower whose log matched it counts no election ticks.
+     * {@link #tick()} does nothing meanwhile. Any proposal, read, membership change, transfer or message other
+     * than a quiesce heartbeat wakes the node, and so does {@link #wake()}.
+     */
+    public boolean isQuiesced() {
+        return quiescence.quiesced();
+    }
+
+    /**
+     * Wakes a quiesced node from outside: a follower counts a fresh randomized election timeout and campaigns
+     * if its leader stays silent (the runtime calls this when the leader's process has not been heard from for
+     * an election timeout); a leader heartbeats at once, which wakes its followers, and steps down an election
+     * timeout later if a quorum does not answer (CheckQuorum, thesis §6.2). Does nothing if not quiesced.
+     */
+    public void wake() {
+        quiescence.wake();
     }
 
     // ---------------------------------------------------------------- output and the runtime's reports

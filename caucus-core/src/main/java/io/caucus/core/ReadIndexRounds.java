@@ -54,6 +54,11 @@ final class ReadIndexRounds {
         return !waiting.isEmpty();
     }
 
+    /** True while a read waits for a round or a round waits for its quorum. */
+    boolean hasPending() {
+        return !waiting.isEmpty() || !rounds.isEmpty();
+    }
+
     /** The newest round started, which every heartbeat carries (0 if none yet). */
     long latestRound() {
         return lastRound;

@@ -74,6 +74,13 @@ final class Replication {
         node.followLeader(heartbeat.from());
         // The leader caps the commit index at what it knows we hold, so it is safe to adopt.
         log.commitTo(Math.min(heartbeat.commitIndex(), log.lastIndex()));
+        if (heartbeat.quiesce()) {
+            if (node.quiescence.followerAgrees(heartbeat)) {
+                return; // no answer: an answer would wake the leader
+            }
+            // A quiesced follower that no longer matches wakes, and its answer wakes the leader.
+            node.quiescence.wake();
+        }
         node.send(new HeartbeatResponse(node.id, heartbeat.from(), node.term, heartbeat.readRound()));
     }
 
@@ -127,6 +134,8 @@ final class Replication {
                     : List.of();
             node.send(new AppendEntries(node.id, to, node.term, prevIndex, log.term(prevIndex), entries,
                     log.committed()));
+            // §5.3: the follower commits no further than the last entry this message proves it holds.
+            progress.sentCommit(Math.min(log.committed(), prevIndex + entries.size()));
             if (entries.isEmpty()) {
                 progress.sentProbe();
                 return;
@@ -207,6 +216,7 @@ final class Replication {
         for (Map.Entry<NodeId, Progress> follower : node.followers.entrySet()) {
             long commit = Math.min(follower.getValue().matchIndex(), log.committed());
             node.send(new Heartbeat(node.id, follower.getKey(), node.term, commit, node.reads.latestRound()));
+            follower.getValue().sentCommit(commit);
         }
     }
 

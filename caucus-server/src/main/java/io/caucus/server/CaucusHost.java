@@ -48,7 +48,11 @@ import java.util.TreeSet;
  *
  * <p>A group's first voters are recorded at its first start on a process; later starts use the recorded ones
  * whatever the factory says then (until the group's first membership change they are the configuration in force).
- * Not yet: quiescence of idle groups (each group ticks and heartbeats). Thread-safe.
+ *
+ * <p>Idle groups quiesce (docs/multiraft.md, "Quiescence"): a group with nothing in flight for an election timeout
+ * sends nothing and counts no election ticks until it has traffic again, so thousands of idle groups cost close to
+ * nothing; processes ping each other on idle connections, and a process wakes the quiesced groups whose leader's
+ * process went silent, which then elect a new leader. Thread-safe.
  */
 public final class CaucusHost implements AutoCloseable {
 
@@ -131,8 +135,8 @@ public final class CaucusHost implements AutoCloseable {
 
     /** What the process's groups share, counted since it started: the log's fsyncs, the peer traffic. */
     public HostMetrics metrics() {
-        return new HostMetrics(host.groups().size(), host.log().fsyncs(), host.log().syncRounds(),
-                host.log().coalescedSyncs(), network.metrics());
+        return new HostMetrics(host.groups().size(), host.quiescedGroups(), host.quiescedWakes(), host.log().fsyncs(),
+                host.log().syncRounds(), host.log().coalescedSyncs(), network.metrics());
     }
 
     /** Stops every group, then the shared log and the data directory's lock, then the connections. */
@@ -160,7 +164,8 @@ public final class CaucusHost implements AutoCloseable {
         private Path dataDirectory;
         private GroupFactory groups;
         private Duration tickInterval = Duration.ofMillis(50);
-        private RaftOptions raftOptions = RaftOptions.DEFAULTS;
+        private RaftOptions raftOptions = RaftOptions.DEFAULTS.withQuiesceAfterTicks(
+                RaftOptions.DEFAULTS.electionTimeoutTicks());
         private Duration requestTimeout = Duration.ofSeconds(10);
         private int maxPendingRequests = 10_000;
         private int maxCommandBytes = 1 << 20;
@@ -217,7 +222,11 @@ public final class CaucusHost implements AutoCloseable {
             return this;
         }
 
-        /** As {@link CaucusNode.Builder#raftOptions}, for every group. */
+        /**
+         * As {@link CaucusNode.Builder#raftOptions}, for every group. The default is {@link RaftOptions#DEFAULTS}
+         * with {@code quiesceAfterTicks} at the election timeout (an idle group quiesces); 0 keeps every group
+         * ticking and heartbeating.
+         */
         public Builder raftOptions(RaftOptions options) {
             this.raftOptions = Objects.requireNonNull(options, "raftOptions");
             return this;
@@ -285,7 +294,7 @@ public final class CaucusHost implements AutoCloseable {
             network.start();
             try {
                 GroupHost host = GroupHost.open(RealDisk.INSTANCE, dataDirectory, hostOptions, network,
-                        group -> spec(group, listen));
+                        network::lastHeardNanos, group -> spec(group, listen));
                 return new CaucusHost(id, network, host);
             } catch (RuntimeException e) {
                 network.close();

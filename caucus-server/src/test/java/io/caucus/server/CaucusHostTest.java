@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.caucus.core.NodeId;
-import io.caucus.core.RaftOptions;
 import io.caucus.core.Role;
 import io.caucus.transport.TransportOptions;
 import java.net.InetSocketAddress;
@@ -61,7 +60,6 @@ class CaucusHostTest {
                 .peers(peers)
                 .dataDirectory(data.resolve(id.value()))
                 .tickInterval(Duration.ofMillis(20))
-                .raftOptions(RaftOptions.DEFAULTS)
                 .transportOptions(TransportOptions.defaults().withReconnectBackoff(10, 200))
                 .threads(2, 2)
                 .groups(group -> new CaucusHost.GroupDefinition(peers.keySet(),
@@ -136,6 +134,35 @@ class CaucusHostTest {
             assertThat(metrics.walSyncRounds()).as("one log for every group, synced").isPositive();
             assertThat(metrics.walFsyncs()).isGreaterThanOrEqualTo(metrics.walSyncRounds());
         }
+    }
+
+    @Test
+    void idleGroupsQuiesceAndThoseLedByAStoppedProcessAreWokenAndElectElsewhere() {
+        peers.keySet().forEach(this::start);
+        for (long group = 1; group <= GROUPS; group++) {
+            startEverywhere(group);
+        }
+        submitToEveryGroup("-a");
+
+        await().atMost(WAIT).until(() -> hosts.values().stream().allMatch(host -> host.metrics().quiesced() == GROUPS));
+        CaucusHost watched = hosts.get(NodeId.of("n2"));
+        long sent = watched.transportMetrics().messagesSent();
+        long pings = watched.transportMetrics().pingsSent();
+        await().atMost(WAIT).until(() -> watched.transportMetrics().pingsSent() >= pings + 20);
+        assertThat(watched.transportMetrics().messagesSent()).as("no Raft message while every group is quiet")
+                .isEqualTo(sent);
+
+        NodeId busiest = busiestLeader();
+        hosts.remove(busiest).close();
+        submitToEveryGroup("-b"); // the groups it led are woken by the silence of its process and elect elsewhere
+        assertThat(hosts.values().stream().mapToLong(host -> host.metrics().wakes()).sum()).isPositive();
+    }
+
+    /** The process that leads the most groups now. */
+    private NodeId busiestLeader() {
+        return hosts.entrySet().stream().max(java.util.Comparator.comparingLong(entry -> entry.getValue().groups()
+                .stream().filter(group -> entry.getValue().runningGroup(group).orElseThrow().status().role()
+                        == Role.LEADER).count())).orElseThrow().getKey();
     }
 
     @Test

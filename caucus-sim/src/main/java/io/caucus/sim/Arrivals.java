@@ -20,6 +20,7 @@ final class Arrivals implements SimNetwork.Receiver {
     public void deliver(SimNode target, RaftMessage message) {
         InboundHandler inbound = target.inbound();
         if (inbound != null) {
+            sim.delivered(message);
             inbound.onMessage(message);
         }
     }

@@ -25,10 +25,18 @@ public final class MultiGroupRun {
     public record Result(long seed, int processes, int groups, long events, long messages, long clientOperations,
                          long ok, long unknown, long faults, long processCrashes, long tornTailsRecovered,
                          long snapshotsTaken, long installSnapshots, long sharedWalFsyncs, long entriesCommitted,
-                         long undecided) {
+                         long undecided, long pings, long quiescedWakes, long replicaSamples,
+                         long quiescedReplicaSamples) {
     }
 
     public static final int PROCESSES = 3;
+    /**
+     * Ticks with nothing in flight after which a leader quiesces its group: on unless
+     * {@code -Dcaucus.sim.quiesce=false} (then 0, never), so that runs check quiescence and the hosts' wakes of
+     * quiesced groups under every fault.
+     */
+    public static final int QUIESCE_AFTER_TICKS = Boolean.parseBoolean(
+            System.getProperty("caucus.sim.quiesce", "true")) ? 3 : 0;
     private static final List<String> KEYS = List.of("x", "y", "z");
     private static final long LEADER_BOUND_TICKS = 300;
     private static final long LINEARIZABILITY_STEPS = 20_000_000;
@@ -38,8 +46,9 @@ public final class MultiGroupRun {
 
     /**
      * The configuration of seed {@code seed}: three processes, the core's tunables drawn from the seed as the
-     * single-group runs draw them, and in a quarter of the seeds snapshots every few entries, so that groups'
-     * snapshot stores, compaction on the shared WAL and InstallSnapshot between hosts are exercised.
+     * single-group runs draw them, quiescence after {@link #QUIESCE_AFTER_TICKS}, and in a quarter of the seeds
+     * snapshots every few entries, so that groups' snapshot stores, compaction on the shared WAL and InstallSnapshot
+     * between hosts are exercised.
      */
     public static SimConfig configOf(long seed) {
         SplittableRandom random = new SplittableRandom(seed ^ 0x6d756c74L);
@@ -50,7 +59,7 @@ public final class MultiGroupRun {
                 1 + random.nextInt(16),
                 1L << (10 + random.nextInt(10)),
                 1L << (9 + random.nextInt(10)),
-                64L << random.nextInt(8));
+                64L << random.nextInt(8)).withQuiesceAfterTicks(QUIESCE_AFTER_TICKS);
         SimConfig config = SimConfig.of(seed, PROCESSES).withOptions(options)
                 .withDisk(SimConfig.DiskModel.SHARED_WAL);
         return random.nextInt(4) == 0 ? config.withCompaction(3 + random.nextInt(40)) : config;
@@ -88,6 +97,11 @@ public final class MultiGroupRun {
                     ClientWorkload.ReadMode.READ_INDEX);
             clients.add(workload);
             workload.start();
+            // A quarter of the groups go idle part-way through the faults: they quiesce, and a crash or partition
+            // of their leader's process must be noticed by the hosts' process liveness (docs/multiraft.md).
+            if (random.nextInt(4) == 0) {
+                first.schedule(random.nextLong(faultTicks / 2 * config.tickMicros() + 1), workload::stop);
+            }
         }
         Nemesis nemesis = new Nemesis(first, 5, 60);
         nemesis.start();
@@ -137,6 +151,7 @@ public final class MultiGroupRun {
         }
         return new Result(config.seed(), PROCESSES, multi.groupCount(), first.eventsRun(), messages, operations, ok,
                 unknown, nemesis.faultsInjected(), multi.processCrashes(), multi.tornTailsRecovered(), snapshots,
-                installs, multi.sharedWalFsyncs(), committed, undecided);
+                installs, multi.sharedWalFsyncs(), committed, undecided, multi.pingsSent(), multi.quiescedWakes(),
+                multi.replicaSamples(), multi.quiescedReplicaSamples());
     }
 }

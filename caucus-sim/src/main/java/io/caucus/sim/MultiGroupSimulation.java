@@ -51,9 +51,20 @@ public final class MultiGroupSimulation {
         /** Replicas the host started in its current incarnation, waiting to be handed to their groups. */
         final Map<Long, KvReplica> starting = new HashMap<>();
         final Map<Long, HostedLogStore> stores = new HashMap<>();
+        /** Process liveness of the current incarnation: when each other process was last heard from (virtual µs). */
+        final Map<NodeId, Long> lastHeardMicros = new HashMap<>();
+        long startedMicros;
 
         Process(NodeId id) {
             this.id = id;
+        }
+
+        /**
+         * See {@link io.caucus.server.internal.ProcessLiveness}: a process never heard from counts as heard from when
+         * this host started.
+         */
+        long lastHeardNanos(NodeId other) {
+            return Math.max(lastHeardMicros.getOrDefault(other, startedMicros), startedMicros) * 1000;
         }
 
         boolean isUp() {
@@ -71,6 +82,15 @@ public final class MultiGroupSimulation {
     /** How long a sync round of a shared WAL waits before it forces (virtual µs, drawn per seed). */
     private final long fsyncMicros;
     private final boolean lyingSync;
+    /** Whether groups quiesce ({@code quiesceAfterTicks} > 0): then processes ping each other (process liveness). */
+    private final boolean quiescence;
+    private long pingsSent;
+    private long pingsDelivered;
+    /** At each process's pings: its replicas, and how many of them were quiesced (the host's count). */
+    private long replicaSamples;
+    private long quiescedReplicaSamples;
+    /** Wakes of quiesced groups by crashed hosts, counted up to their crash. */
+    private long quiescedWakes;
 
     /**
      * @param config the seed, the number of processes ({@link SimConfig#clusterSize()}), the core's tunables, the
@@ -93,6 +113,7 @@ public final class MultiGroupSimulation {
         }
         this.config = config;
         this.lyingSync = lyingSync;
+        this.quiescence = config.options().quiesceAfterTicks() > 0;
         this.fsyncMicros = 20 + new SplittableRandom(config.seed() ^ 0x6673796eL).nextInt(400);
         List<NodeId> ids = new ArrayList<>();
         for (int i = 1; i <= config.clusterSize(); i++) {
@@ -125,6 +146,14 @@ public final class MultiGroupSimulation {
             @Override
             public void setNetwork(NetworkProfile profile) {
                 groups.forEach(group -> group.setOwnNetwork(profile));
+            }
+
+            @Override
+            public void delivered(io.caucus.core.message.RaftMessage message) {
+                Process target = processes.get(message.to());
+                if (target != null && target.isUp()) {
+                    target.lastHeardMicros.put(message.from(), world.events().now());
+                }
             }
         };
         for (int group = 1; group <= groupCount; group++) {
@@ -191,6 +220,8 @@ public final class MultiGroupSimulation {
         int incarnation = process.incarnation;
         process.starting.clear();
         process.stores.clear();
+        process.lastHeardMicros.clear();
+        process.startedMicros = world.events().now();
         GroupHost.Environment environment = new GroupHost.Environment(() -> world.events().now() * 1000,
                 new Executors(process), group -> name -> SimEnvironment.worker(node(id, group),
                         node(id, group).nextIncarnation(), groupOf(group).runtimeTurns.events()),
@@ -199,7 +230,7 @@ public final class MultiGroupSimulation {
                         node(id, group).nextIncarnation(), groupOf(group).runtimeTurns.events(), settings, inbound),
                 (group, store) -> process.stores.computeIfAbsent(group, ignored -> new HostedLogStore(store,
                         node(id, group), groupOf(group).runtimeReports::onDurable, lyingSync)),
-                new SplittableRandom(world.random().nextLong()), true);
+                new SplittableRandom(world.random().nextLong()), true, process::lastHeardNanos);
         GroupHost host;
         try {
             host = GroupHost.open(process.disk, DATA, new GroupHost.Options(1, 1, WAL_OPTIONS, 2), environment,
@@ -228,6 +259,90 @@ public final class MultiGroupSimulation {
         }
         process.starting.clear();
         process.stores.clear();
+        if (quiescence) {
+            schedulePings(process, incarnation);
+        }
+    }
+
+    /**
+     * The process heartbeat the transport is to carry (docs/multiraft.md, "Quiescence"): once per heartbeat interval
+     * the process pings every other one, through the same faults as the groups' messages (partitions, loss, delays,
+     * crashes), and each ping delivered counts as hearing from its sender. Only while groups quiesce: otherwise
+     * nothing reads it, and leaving it out keeps the seeds' runs as they were.
+     */
+    private void schedulePings(Process process, int incarnation) {
+        long intervalMicros = config.options().heartbeatIntervalTicks() * config.tickMicros();
+        world.events().at(world.events().now() + intervalMicros, () -> {
+            if (process.incarnation != incarnation || !process.isUp()) {
+                return;
+            }
+            replicaSamples += groups.size();
+            quiescedReplicaSamples += process.host.quiescedGroups();
+            for (Process target : processes.values()) {
+                if (target != process) {
+                    ping(process.id, target);
+                }
+            }
+            schedulePings(process, incarnation);
+        });
+    }
+
+    private void ping(NodeId from, Process target) {
+        pingsSent++;
+        NetworkProfile profile = groups.get(0).network();
+        if (!target.isUp() || !world.connectivity().canSend(from, target.id)
+                || world.random().nextDouble() < profile.lossProbability()) {
+            return;
+        }
+        long delay = profile.minDelayMicros()
+                + world.random().nextLong(profile.maxDelayMicros() - profile.minDelayMicros() + 1);
+        if (world.random().nextDouble() < profile.reorderProbability()) {
+            delay += world.random().nextLong(10 * profile.maxDelayMicros());
+        }
+        int incarnation = target.incarnation;
+        world.events().at(world.events().now() + delay, () -> {
+            if (target.incarnation == incarnation && target.isUp() && world.connectivity().canSend(from, target.id)) {
+                pingsDelivered++;
+                target.lastHeardMicros.put(from, world.events().now());
+            }
+        });
+    }
+
+    /** Process pings sent and delivered over the run (zero unless groups quiesce). */
+    public long pingsSent() {
+        return pingsSent;
+    }
+
+    public long pingsDelivered() {
+        return pingsDelivered;
+    }
+
+    /** Of the replicas of live processes, sampled once per heartbeat interval, the fraction that was quiesced. */
+    public double quiescedFraction() {
+        return replicaSamples == 0 ? 0 : (double) quiescedReplicaSamples / replicaSamples;
+    }
+
+    long replicaSamples() {
+        return replicaSamples;
+    }
+
+    long quiescedReplicaSamples() {
+        return quiescedReplicaSamples;
+    }
+
+    /** How many of {@code process}'s groups are quiesced now (0 while it is down). */
+    public int quiescedGroups(NodeId process) {
+        Process host = processes.get(process);
+        return host.isUp() ? host.host.quiescedGroups() : 0;
+    }
+
+    /** Quiesced groups woken by their host because the leader's process went silent, over the run. */
+    public long quiescedWakes() {
+        long running = 0;
+        for (Process process : processes.values()) {
+            running += process.isUp() ? process.host.quiescedWakes() : 0;
+        }
+        return quiescedWakes + running;
     }
 
     /** Every group of the process crashes; the host is abandoned (closing would flush what a crash loses). */
@@ -237,6 +352,7 @@ public final class MultiGroupSimulation {
             throw new IllegalStateException(id + " is already down");
         }
         sharedWalFsyncs += process.host.log().fsyncs();
+        quiescedWakes += process.host.quiescedWakes();
         process.host = null;
         process.incarnation++;
         processCrashes++;
@@ -297,6 +413,53 @@ public final class MultiGroupSimulation {
 
         @Override
         public void shutdown() {
+        }
+
+        @Override
+        public NodeExecutor openHost() {
+            return new ProcessExecutor(process, process.incarnation);
+        }
+    }
+
+    /** The host's own timer (the liveness check of quiesced groups): events of the process's incarnation. */
+    private final class ProcessExecutor implements NodeExecutor {
+        private final Process process;
+        private final int incarnation;
+        private boolean running;
+
+        ProcessExecutor(Process process, int incarnation) {
+            this.process = process;
+            this.incarnation = incarnation;
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            schedule(task, 0);
+        }
+
+        @Override
+        public Timer schedule(Runnable task, long delayNanos) {
+            if (process.incarnation != incarnation) {
+                throw new java.util.concurrent.RejectedExecutionException(process.id + " has crashed");
+            }
+            boolean[] cancelled = new boolean[1];
+            world.events().at(world.events().now() + (delayNanos + 999) / 1000, () -> {
+                if (cancelled[0] || process.incarnation != incarnation) {
+                    return; // the process crashed: its timers died with it
+                }
+                running = true;
+                try {
+                    task.run();
+                } finally {
+                    running = false;
+                }
+            });
+            return () -> cancelled[0] = true;
+        }
+
+        @Override
+        public boolean inExecutor() {
+            return running;
         }
     }
 

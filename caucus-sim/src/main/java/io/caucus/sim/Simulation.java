@@ -65,6 +65,9 @@ public final class Simulation {
 
         /** The network profile of every group's network. */
         void setNetwork(NetworkProfile profile);
+
+        /** A message of this group reached its target's runtime: the target's process heard from the sender's. */
+        void delivered(RaftMessage message);
     }
 
     final SimConfig config;
@@ -299,6 +302,13 @@ public final class Simulation {
 
     public NetworkProfile network() {
         return network.profile();
+    }
+
+    /** A message reached its target's runtime (see {@link Arrivals}). */
+    void delivered(RaftMessage message) {
+        if (hosting != null) {
+            hosting.delivered(message);
+        }
     }
 
     /** Drops every message matching {@code rule} from now on (replacing any earlier rule). */

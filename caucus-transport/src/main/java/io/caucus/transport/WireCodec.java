@@ -95,7 +95,7 @@ public final class WireCodec {
                     .setConflictTerm(m.conflictTerm()).setConflictIndex(m.conflictIndex()));
             case Heartbeat m -> frame.setHeartbeat(Wire.Heartbeat.newBuilder()
                     .setFrom(m.from().value()).setTo(m.to().value()).setTerm(m.term())
-                    .setCommitIndex(m.commitIndex()).setReadRound(m.readRound()));
+                    .setCommitIndex(m.commitIndex()).setReadRound(m.readRound()).setQuiesce(m.quiesce()));
             case HeartbeatResponse m -> frame.setHeartbeatResponse(Wire.HeartbeatResponse.newBuilder()
                     .setFrom(m.from().value()).setTo(m.to().value()).setTerm(m.term())
                     .setReadRound(m.readRound()));
@@ -242,7 +242,7 @@ public final class WireCodec {
 
     private static Heartbeat heartbeat(Wire.Heartbeat m) {
         return new Heartbeat(nodeId("Heartbeat.from", m.getFrom()), nodeId("Heartbeat.to", m.getTo()),
-                m.getTerm(), m.getCommitIndex(), m.getReadRound());
+                m.getTerm(), m.getCommitIndex(), m.getReadRound(), m.getQuiesce());
     }
 
     private static HeartbeatResponse heartbeatResponse(Wire.HeartbeatResponse m) {

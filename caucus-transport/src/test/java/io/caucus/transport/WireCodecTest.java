@@ -7,6 +7,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.caucus.core.LogEntry;
 import io.caucus.core.NodeId;
 import io.caucus.core.message.AppendEntries;
+import io.caucus.core.message.Heartbeat;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.transport.proto.Wire;
 import java.util.List;
@@ -37,6 +38,16 @@ class WireCodecTest {
         AppendEntries emptyPayload = new AppendEntries(N1, N2, 3, 10, 2, List.of(LogEntry.command(3, 11, null)), 9);
         assertThat(roundTrip(probe)).isEqualTo(probe);
         assertThat(roundTrip(emptyPayload)).isEqualTo(emptyPayload);
+    }
+
+    @Test
+    void quiesceFlagRoundTripsAndAFrameWithoutItIsAnOrdinaryHeartbeat() throws Exception {
+        Heartbeat quiesce = new Heartbeat(N1, N2, 3, 10, 0, true);
+        assertThat(roundTrip(quiesce)).isEqualTo(quiesce);
+        // What a peer that predates the field sends.
+        Wire.Frame old = Wire.Frame.newBuilder().setHeartbeat(Wire.Heartbeat.newBuilder()
+                .setFrom("n1").setTo("n2").setTerm(3).setCommitIndex(10)).build();
+        assertThat(WireCodec.fromFrame(old)).contains(new Heartbeat(N1, N2, 3, 10, 0));
     }
 
     @Test

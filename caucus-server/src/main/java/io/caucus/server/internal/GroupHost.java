@@ -2,6 +2,7 @@ package io.caucus.server.internal;
 
 import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.NodeId;
+import io.caucus.core.NodeStatus;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.storage.Disk;
 import io.caucus.storage.multi.SharedWalOptions;
@@ -11,6 +12,7 @@ import io.caucus.transport.TransportMetrics;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -31,6 +33,10 @@ import org.slf4j.LoggerFactory;
  * group id) and on workers from a shared pool, never a thread per group. Each group's network comes from
  * {@link GroupNetworks}, which is told the group id.
  *
+ * <p>Groups that quiesce (docs/multiraft.md, "Quiescence") count no election ticks; a timer of the host wakes them
+ * when the {@link ProcessLiveness} of the environment says their leader's process went silent, and wakes a
+ * quiesced leader that hears from no quorum's processes, which CheckQuorum then steps down.
+ *
  * <p>Internal: the public {@link io.caucus.server.CaucusHost} runs one on {@link HostNetwork} (one connection per
  * process pair); tests and the simulator run it on in-process or simulated networks.
  *
@@ -40,6 +46,8 @@ import org.slf4j.LoggerFactory;
 public final class GroupHost implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(GroupHost.class);
+    /** How often the liveness check runs while no group is hosted (then it checks nothing). */
+    private static final long IDLE_CHECK_NANOS = 100_000_000;
 
     /** Where the host's groups take their turns: one executor per group, from a fixed set of threads. */
     public interface GroupExecutors {
@@ -51,6 +59,9 @@ public final class GroupHost implements AutoCloseable {
 
         /** The host closed: stop the threads. */
         void shutdown();
+
+        /** An executor for the host's own timer (the liveness check of quiesced groups), closed with the host. */
+        NodeExecutor openHost();
     }
 
     /** Opens a group's network to its peers' replicas of the same group, on the executor the host gives it. */
@@ -97,11 +108,15 @@ public final class GroupHost implements AutoCloseable {
      * @param random      draws each group's randomness (election timeouts)
      * @param background  whether groups hand their fsync to the WAL's sync worker (one fsync for all the groups of
      *                    a round) instead of waiting for it on the node thread
+     * @param liveness    when each other process was last heard from, on {@code clock}: a quiesced follower whose
+     *                    leader's process has been silent for an election timeout is woken, and so is a quiesced
+     *                    leader that has heard from no quorum's processes for as long
      */
     public record Environment(RuntimeClock clock, GroupExecutors executors, GroupWorkers workers,
                               Worker.Factory hostWorkers, GroupNetworks networks, GroupStores stores,
-                              RandomGenerator random, boolean background) {
+                              RandomGenerator random, boolean background, ProcessLiveness liveness) {
         public Environment {
+            Objects.requireNonNull(liveness, "liveness");
             Objects.requireNonNull(clock, "clock");
             Objects.requireNonNull(executors, "executors");
             Objects.requireNonNull(workers, "workers");
@@ -125,7 +140,17 @@ public final class GroupHost implements AutoCloseable {
     private final GroupSpecs specs;
     private final Runnable onClose;
     private final Map<Long, Hosted> running = new TreeMap<>();
-    private boolean closed;
+    /**
+     * The runtimes of {@link #running}, republished on each change: the liveness check reads it without the host's
+     * lock, which {@link #close} holds while it waits for groups to stop on the node threads the check runs on.
+     */
+    private volatile List<NodeRuntime> runtimes = List.of();
+    private volatile boolean closed;
+    /** Runs the liveness check of quiesced groups; its timer is re-armed after each check. */
+    private final NodeExecutor hostExecutor;
+    private volatile NodeExecutor.Timer livenessTimer;
+    private final long startedNanos;
+    private volatile long quiescedWakes;
 
     private record Hosted(NodeRuntime runtime, NodeExecutor executor) {
     }
@@ -135,6 +160,8 @@ public final class GroupHost implements AutoCloseable {
         this.environment = environment;
         this.specs = specs;
         this.onClose = onClose;
+        this.hostExecutor = environment.executors().openHost();
+        this.startedNanos = environment.clock().nanoTime();
     }
 
     /**
@@ -142,11 +169,11 @@ public final class GroupHost implements AutoCloseable {
      * worker threads and a WAL sync thread, the system clock; recovers and starts every group in the directory.
      */
     public static GroupHost open(Disk disk, Path dataDirectory, Options options, GroupNetworks networks,
-                                 GroupSpecs specs) {
+                                 ProcessLiveness liveness, GroupSpecs specs) {
         PooledExecutors executors = new PooledExecutors(options.nodeThreads(), "caucus-host-node");
         PooledWorkers workers = new PooledWorkers(options.workerThreads(), "caucus-host-worker");
         Environment environment = new Environment(RuntimeClock.SYSTEM, executors, group -> workers, Worker::thread,
-                networks, (group, store) -> store, new java.util.SplittableRandom(System.nanoTime()), true);
+                networks, (group, store) -> store, new java.util.SplittableRandom(System.nanoTime()), true, liveness);
         try {
             return open(disk, dataDirectory, options, environment, specs, workers::shutdown);
         } catch (RuntimeException e) {
@@ -176,6 +203,7 @@ public final class GroupHost implements AutoCloseable {
             host.close();
             throw e;
         }
+        host.scheduleLivenessCheck();
         LOG.info("host on {} started, {} groups recovered", dataDirectory, recovered.size());
         return host;
     }
@@ -228,6 +256,7 @@ public final class GroupHost implements AutoCloseable {
             throw e;
         }
         running.put(group, new Hosted(runtime, executor));
+        publishRuntimes();
         return runtime;
     }
 
@@ -240,10 +269,101 @@ public final class GroupHost implements AutoCloseable {
     public synchronized void removeGroup(long group) {
         checkOpen();
         Hosted hosted = running.remove(group);
+        publishRuntimes();
         if (hosted != null) {
             hosted.runtime().close();
         }
         log.removeGroup(group);
+    }
+
+    /** How many of the groups running here were quiesced as of their latest turn. */
+    public int quiescedGroups() {
+        int quiesced = 0;
+        for (NodeRuntime runtime : runtimes) {
+            quiesced += runtime.isQuiesced() ? 1 : 0;
+        }
+        return quiesced;
+    }
+
+    private void publishRuntimes() {
+        List<NodeRuntime> list = new ArrayList<>();
+        for (Hosted hosted : running.values()) {
+            list.add(hosted.runtime());
+        }
+        runtimes = List.copyOf(list);
+    }
+
+    /**
+     * How many times the host woke a quiesced replica: a follower whose leader's process went silent, or a leader
+     * that heard from no quorum's processes.
+     */
+    public long quiescedWakes() {
+        return quiescedWakes;
+    }
+
+    /**
+     * Every heartbeat interval of the groups: wakes each quiesced follower whose leader is on a process silent for
+     * longer than the group's election timeout (the top of its randomized range, Raft paper §5.2), and each
+     * quiesced leader that has not heard from the processes of a quorum of its configuration for as long. A
+     * quiesced follower counts no election ticks (RaftNode.isQuiesced), so without this a dead leader would never
+     * be replaced; woken, the replica times out and elects as Raft does (Pre-Vote and leader stickiness as always).
+     * A quiesced leader runs no CheckQuorum (thesis §6.2); woken, it heartbeats, and steps down an election timeout
+     * later if a quorum still does not answer, instead of lingering as a leader cut off from its group.
+     */
+    private void checkLiveness() {
+        if (closed) {
+            return;
+        }
+        long now = environment.clock().nanoTime();
+        for (NodeRuntime runtime : runtimes) {
+            NodeStatus status = runtime.quiescedStatus().orElse(null);
+            if (status == null || status.leader() == null) {
+                continue;
+            }
+            NodeSettings settings = runtime.settings();
+            long electionTimeoutNanos = 2L * settings.raftOptions().electionTimeoutTicks()
+                    * settings.tickInterval().toNanos();
+            boolean wake;
+            if (status.leader().equals(runtime.id())) {
+                Set<NodeId> heard = new HashSet<>();
+                heard.add(runtime.id());
+                for (NodeId member : status.configuration().members()) {
+                    if (!silent(member, now, electionTimeoutNanos)) {
+                        heard.add(member);
+                    }
+                }
+                wake = !status.configuration().hasQuorum(heard);
+            } else {
+                wake = silent(status.leader(), now, electionTimeoutNanos);
+            }
+            if (wake && runtime.wakeQuiesced()) {
+                quiescedWakes++;
+            }
+        }
+        scheduleLivenessCheck();
+    }
+
+    private boolean silent(NodeId process, long now, long forNanos) {
+        return now - Math.max(environment.liveness().lastHeardNanos(process), startedNanos) > forNanos;
+    }
+
+    /** Arms the next check, one heartbeat interval of the groups from now (the shortest, if they differ). */
+    private void scheduleLivenessCheck() {
+        long delayNanos = Long.MAX_VALUE;
+        for (NodeRuntime runtime : runtimes) {
+            NodeSettings settings = runtime.settings();
+            delayNanos = Math.min(delayNanos,
+                    settings.tickInterval().toNanos() * settings.raftOptions().heartbeatIntervalTicks());
+        }
+        if (closed) {
+            return;
+        }
+        try {
+            livenessTimer = hostExecutor.schedule(this::checkLiveness,
+                    delayNanos == Long.MAX_VALUE ? IDLE_CHECK_NANOS : delayNanos);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            livenessTimer = null; // the host's executor is shutting down with the host
+        }
     }
 
     /** The host's shared WAL: its fsync and coalescing counters. */
@@ -258,8 +378,12 @@ public final class GroupHost implements AutoCloseable {
             return;
         }
         closed = true;
+        if (livenessTimer != null) {
+            livenessTimer.cancel();
+        }
         List<Hosted> all = new ArrayList<>(running.values());
         running.clear();
+        publishRuntimes();
         for (Hosted hosted : all) {
             try {
                 hosted.runtime().close();

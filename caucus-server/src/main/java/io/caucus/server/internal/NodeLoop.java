@@ -107,7 +107,8 @@ final class NodeLoop {
     private volatile boolean lingering;
     private volatile boolean stopRequested;
 
-    private volatile NodeStatus status;
+    /** Published at the end of each turn, for other threads: one volatile, so its parts agree. */
+    private volatile Published published;
     // Counters for RuntimeMetrics, written by the node thread only.
     private volatile long turns;
     private volatile long logWrites;
@@ -160,7 +161,7 @@ final class NodeLoop {
         this.tickIntervalNanos = settings.tickInterval().toNanos();
         this.lingerNanos = settings.proposalLinger().toNanos();
         this.lingerQuietGapNanos = lingerNanos / LINGER_QUIET_GAP_DIVISOR;
-        this.status = raft.status();
+        publish();
         this.lastRole = raft.role();
         this.lastTerm = raft.term();
     }
@@ -230,9 +231,25 @@ final class NodeLoop {
                 snapshotsTaken, snapshotsInstalled);
     }
 
+    /**
+     * What the node thread publishes after each turn: the core's status, and whether its group is quiesced (then
+     * {@code status.leader()} is the leader it counts as alive, which the host watches: docs/multiraft.md).
+     */
+    record Published(NodeStatus status, boolean quiesced) {
+    }
+
+    private void publish() {
+        published = new Published(raft.status(), raft.isQuiesced());
+    }
+
     /** The status published at the end of the latest turn; safe from any thread. */
     NodeStatus status() {
-        return status;
+        return published.status();
+    }
+
+    /** The status and quiescence published at the end of the latest turn; safe from any thread. */
+    Published published() {
+        return published;
     }
 
     /** Starts taking turns: the first one now, then whenever an input arrives or the tick timer fires. */
@@ -342,7 +359,7 @@ final class NodeLoop {
     private void runTurn(List<Input> batch) {
         try {
             boolean stop = lifecycle.state() == Lifecycle.State.FAILED || turn(batch) || stopRequested;
-            status = raft.status();
+            publish();
             if (stop || lifecycle.state() == Lifecycle.State.FAILED) {
                 finish();
             } else if (raft.hasReady() || !inbox.isEmpty()) {
@@ -363,7 +380,7 @@ final class NodeLoop {
         if (ticker != null) {
             ticker.cancel();
         }
-        status = raft.status();
+        publish();
         failQueuedInputs();
         finished.complete(null);
     }

@@ -470,6 +470,44 @@ public final class NodeRuntime implements CaucusNode {
         return loop.status();
     }
 
+    /**
+     * The leader this replica counts as alive while its group is quiesced (see {@code RaftNode.isQuiesced()}), as
+     * of the node's latest turn; empty if the group is not quiesced. Safe from any thread: it reads what the node
+     * thread published, as {@link #status()} does.
+     */
+    public Optional<NodeId> quiescedLeader() {
+        return quiescedStatus().map(NodeStatus::leader);
+    }
+
+    /**
+     * The status the node thread published with its latest turn if its group was quiesced then, else empty. Safe
+     * from any thread.
+     */
+    public Optional<NodeStatus> quiescedStatus() {
+        NodeLoop.Published published = loop.published();
+        return published.quiesced() ? Optional.of(published.status()) : Optional.empty();
+    }
+
+    /** The settings this replica runs with. */
+    NodeSettings settings() {
+        return settings;
+    }
+
+    /** True if this replica's group was quiesced as of the node's latest turn; safe from any thread. */
+    public boolean isQuiesced() {
+        return loop.published().quiesced();
+    }
+
+    /**
+     * Wakes this replica if its group is quiesced (see {@code RaftNode.wake()}): queued to the node thread, which
+     * then takes its turn as usual. The host calls it when the leader's process has gone silent. Returns false if
+     * the inbox is full or the node stopped (the host asks again at its next check). Safe from any thread.
+     */
+    public boolean wakeQuiesced() {
+        return lifecycle.isRunning() && inbox.offer(new Input.Call(raft::wake, refused -> {
+        }));
+    }
+
     /** A read-only view of this node's core and applier, for a simulator's invariant checks (see NodeProbe). */
     public NodeProbe probe() {
         return new NodeProbe() {

@@ -34,6 +34,12 @@ final class PooledExecutors implements GroupHost.GroupExecutors {
         return new GroupExecutor(loops[(int) Math.floorMod(group, (long) loops.length)]);
     }
 
+    /** The host's timer shares the first node thread: its check is short and runs once per heartbeat interval. */
+    @Override
+    public NodeExecutor openHost() {
+        return new GroupExecutor(loops[0]);
+    }
+
     @Override
     public void close(NodeExecutor executor) {
         ((GroupExecutor) executor).closed = true;

@@ -59,6 +59,7 @@ class GroupHostTest {
         machines.put(id, new ConcurrentHashMap<>());
         GroupHost host = GroupHost.open(disks.get(id), DATA,
                 new GroupHost.Options(2, 2, SharedWalOptions.DEFAULTS.withSegmentBytes(64 * 1024), 2), network,
+                ProcessLiveness.everyoneHeardNow(RuntimeClock.SYSTEM), // groups here never quiesce
                 group -> new GroupHost.GroupSpec(settings(id, machines.get(id).computeIfAbsent(group,
                         ignored -> new RecordingStateMachine())), ClusterConfiguration.ofVoters(Set.copyOf(HOSTS))));
         hosts.put(id, host);
@@ -194,6 +195,7 @@ class GroupHostTest {
         start(HOSTS.get(0));
         assertThatThrownBy(() -> GroupHost.open(disks.get(HOSTS.get(0)), DATA,
                 new GroupHost.Options(1, 1, SharedWalOptions.DEFAULTS, 2), network,
+                ProcessLiveness.everyoneHeardNow(RuntimeClock.SYSTEM),
                 group -> {
                     throw new AssertionError("no group starts");
                 })).isInstanceOf(StorageFailedException.class);

@@ -119,6 +119,7 @@ public final class DurableLog implements LogView, AutoCloseable {
             SnapshotMetadata latest = snapshots.latest().orElse(SnapshotMetadata.empty(initialConfiguration));
             WalRecovery.Result recovered = new WalRecovery(disk, walDirectory, options, tails, removed).run(latest);
             DurableLog log = new DurableLog(disk, walDirectory, options, snapshots, recovered, lock);
+            snapshots.pinBase(log.snapshot); // the recovered log needs it (§7); newer ones may be retired first
             log.startSegment(true);
             return new Opened(log, log.hardState, log.snapshot, new RecoveryReport(tails, removed));
         } catch (IOException | RuntimeException e) {
@@ -210,6 +211,7 @@ public final class DurableLog implements LogView, AutoCloseable {
         }
         snapshot = covering;
         long issued = issueTicket(active, active.size);
+        snapshots.baseWritten(covering, issued); // its snapshot is kept from when the record is durable
         deleteCoveredSegments();
         return issued;
     }
@@ -461,7 +463,9 @@ public final class DurableLog implements LogView, AutoCloseable {
                 throw fail("cannot force " + target.segment().path, e);
             }
         }
-        return tracker.completed(plan);
+        long durable = tracker.completed(plan);
+        snapshots.durableThrough(durable);
+        return durable;
     }
 
     /** The highest ticket known durable. Any thread. */

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -27,7 +28,14 @@ import java.util.zip.CRC32C;
  *
  * A snapshot is written to {@code <name>.tmp}, forced, renamed into place and the directory forced, so a file
  * with the final name is always complete; temporary files found on open are deleted. On open the newest
- * snapshot is verified end to end and a bad one stops the node. The newest {@code retained} are kept.
+ * snapshot is verified end to end and a bad one stops the node. The newest {@code retained} are kept, and also the
+ * snapshot the log's durable base needs (below).
+ *
+ * <p>The durable base's snapshot is never retired: the log prefix it covers exists nowhere else (§7), so a crash
+ * that leaves the log compacted to it needs it to recover. The log tells the store which base it wrote with which
+ * ticket ({@link #baseWritten}) and which tickets are durable ({@link #durableThrough}); until a newer base is
+ * durable the older one stays, even if newer snapshots (a follower's own, or one received from the leader that the
+ * core then refused) outnumber {@code retained}. So the store holds at most {@code retained} + 1 snapshots.
  *
  * <p>A snapshot no longer kept is renamed {@code <name>.deleting} (directory forced), then deleted gradually, as
  * compacted log segments are ({@link GradualDeletion}: one unlink of a 12 MB snapshot held every other fsync on
@@ -52,6 +60,14 @@ public final class SnapshotStore {
     private final Path directory;
     private final int retained;
     private final List<SnapshotMetadata> snapshots = new ArrayList<>();
+    /** The base the log's durable records are compacted to (index 0: none); never retired. */
+    private SnapshotMetadata durableBase;
+    /** Bases the log wrote, oldest first, with the ticket that makes each durable. */
+    private final ArrayDeque<WrittenBase> basesWritten = new ArrayDeque<>();
+
+    private record WrittenBase(SnapshotMetadata base, long ticket) {
+    }
+
     /** How many data streams are open on each file; a file with one is never cut. */
     private final Map<Path, Integer> readers = new HashMap<>();
     private StorageFailedException failure;
@@ -82,6 +98,26 @@ public final class SnapshotStore {
             store.verifyData(store.snapshots.get(store.snapshots.size() - 1));
         }
         return store;
+    }
+
+    /**
+     * The log's durable records are compacted to {@code base} (a recovered log's base): its snapshot is never
+     * retired until a newer base is durable.
+     */
+    public synchronized void pinBase(SnapshotMetadata base) {
+        durableBase = base;
+    }
+
+    /** The log wrote a record compacting it to {@code base}; it is durable once {@code ticket} is. */
+    public synchronized void baseWritten(SnapshotMetadata base, long ticket) {
+        basesWritten.addLast(new WrittenBase(base, ticket));
+    }
+
+    /** Everything the log wrote up to {@code ticket} is durable: the newest base written by then is the durable one. */
+    public synchronized void durableThrough(long ticket) {
+        while (!basesWritten.isEmpty() && basesWritten.peekFirst().ticket() <= ticket) {
+            durableBase = basesWritten.removeFirst().base();
+        }
     }
 
     /** The newest complete snapshot. */
@@ -173,8 +209,13 @@ public final class SnapshotStore {
         snapshots.add(metadata);
         snapshots.sort(Comparator.comparingLong(SnapshotMetadata::lastIncludedIndex));
         List<Path> doomed = new ArrayList<>();
-        while (snapshots.size() > retained) {
-            Path oldest = path(snapshots.remove(0));
+        int next = 0;
+        while (snapshots.size() > retained && next < snapshots.size() - 1) { // the one just published stays
+            if (isDurableBase(snapshots.get(next))) {
+                next++; // kept beyond the count: the log needs it to recover (see the class comment)
+                continue;
+            }
+            Path oldest = path(snapshots.remove(next));
             try {
                 if (readers.containsKey(oldest)) {
                     disk.delete(oldest); // the reader keeps its data until it closes the file
@@ -195,6 +236,11 @@ public final class SnapshotStore {
             }
         }
         return doomed;
+    }
+
+    private boolean isDurableBase(SnapshotMetadata snapshot) {
+        return durableBase != null && durableBase.lastIncludedIndex() == snapshot.lastIncludedIndex()
+                && durableBase.lastIncludedTerm() == snapshot.lastIncludedTerm();
     }
 
     void deleteTemporary(Path temporary) throws IOException {

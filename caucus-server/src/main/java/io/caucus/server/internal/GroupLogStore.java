@@ -75,13 +75,18 @@ public final class GroupLogStore implements LogStore {
     public long write(Persist persist) {
         checkOpen();
         lastTicket = host.locked(() -> log.write(persist));
+        if (persist.snapshot() != null) {
+            snapshots.baseWritten(persist.snapshot(), lastTicket); // kept from when the base is durable (§7)
+        }
         return lastTicket;
     }
 
     @Override
     public long sync() {
         checkOpen();
-        return host.sync(lastTicket);
+        long durable = host.sync(lastTicket);
+        snapshots.durableThrough(durable);
+        return durable;
     }
 
     @Override
@@ -92,7 +97,10 @@ public final class GroupLogStore implements LogStore {
     @Override
     public void syncInBackground(long ticket, Runnable onDurable, Consumer<RuntimeException> onFailure) {
         checkOpen();
-        host.syncInBackground(ticket, onDurable, onFailure);
+        host.syncInBackground(ticket, () -> {
+            snapshots.durableThrough(ticket);
+            onDurable.run();
+        }, onFailure);
     }
 
     @Override

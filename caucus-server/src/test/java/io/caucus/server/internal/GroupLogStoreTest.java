@@ -298,6 +298,48 @@ class GroupLogStoreTest {
         assertThat(reopened.openGroup(8, CONFIGURATION, false).snapshotStore().latest()).isEmpty();
     }
 
+    private static SnapshotMetadata commitSnapshot(GroupLogStore store, long index) throws Exception {
+        SnapshotMetadata snapshot = new SnapshotMetadata(index, 1, CONFIGURATION);
+        try (SnapshotWriter writer = store.snapshotStore().begin(snapshot)) {
+            writer.write(new byte[] {(byte) index});
+            writer.commit();
+        }
+        return snapshot;
+    }
+
+    /**
+     * Simulator seed 1181 (multi-group, quiescence branch): a follower's durable base is 106; a snapshot received from
+     * the leader (125) lands in the store but the core refuses it; the follower's own snapshot (129) is committed and
+     * its base written, and the process crashes before that base is durable. The store keeps two, so without the
+     * pin 129 retired 106 and the group could not be recovered.
+     */
+    @Test
+    void theSnapshotOfTheDurableBaseOutlivesNewerOnesUntilTheirBaseIsDurable() throws Exception {
+        HostLog host = open();
+        GroupLogStore store = host.openGroup(3, CONFIGURATION, false);
+        store.write(persist(1, 1, 1, 140));
+        SnapshotMetadata durableBase = commitSnapshot(store, 106);
+        store.write(new Persist(2, null, List.of(), durableBase));
+        store.sync();
+        commitSnapshot(store, 125); // received, then refused by the core: never a base
+        SnapshotMetadata own = commitSnapshot(store, 129);
+        store.write(new Persist(3, null, List.of(), own)); // not synced
+        assertThat(store.snapshotStore().list()).as("106 kept, the older of the others retired")
+                .extracting(SnapshotMetadata::lastIncludedIndex).containsExactly(106L, 129L);
+
+        disk.crash(null);
+        HostLog reopened = open();
+        GroupLogStore recovered = reopened.openGroup(3, CONFIGURATION, false);
+        assertThat(recovered.log().snapshot()).isEqualTo(durableBase);
+        assertThat(recovered.log().lastIndex()).isEqualTo(140);
+
+        recovered.write(new Persist(4, null, List.of(), own));
+        recovered.sync(); // 129 is now the durable base: the next snapshot retires the older ones
+        commitSnapshot(recovered, 135);
+        assertThat(recovered.snapshotStore().list()).extracting(SnapshotMetadata::lastIncludedIndex)
+                .containsExactly(129L, 135L);
+    }
+
     @Test
     void aLogCompactedToASnapshotItsStoreLacksIsRefused() throws Exception {
         HostLog host = open();

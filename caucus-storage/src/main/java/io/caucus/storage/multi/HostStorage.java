@@ -162,12 +162,16 @@ public final class HostStorage implements AutoCloseable {
                     + " in " + snapshotDirectory(group), e);
         }
         GroupLog log = wal.group(group, bootstrap);
+        boolean firstOpen = !snapshotStores.containsKey(group);
         SnapshotStore snapshots = snapshotStore(group);
         SnapshotMetadata base = log.snapshot();
         if (base.lastIncludedIndex() > 0 && !snapshots.contains(base)) {
             throw new CorruptStorageException(snapshotDirectory(group), 0, "group " + group + "'s log was compacted"
                     + " through index " + base.lastIncludedIndex() + " (term " + base.lastIncludedTerm() + ") but its"
                     + " snapshot store holds " + snapshots.list() + ": the snapshot it was compacted to is missing");
+        }
+        if (firstOpen) {
+            snapshots.pinBase(base); // as recovered, durable: the log needs it (§7); newer ones may be retired first
         }
         return new Group(log, snapshots, bootstrap);
     }

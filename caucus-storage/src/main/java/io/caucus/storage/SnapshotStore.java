@@ -35,7 +35,9 @@ import java.util.zip.CRC32C;
  * that leaves the log compacted to it needs it to recover. The log tells the store which base it wrote with which
  * ticket ({@link #baseWritten}) and which tickets are durable ({@link #durableThrough}); until a newer base is
  * durable the older one stays, even if newer snapshots (a follower's own, or one received from the leader that the
- * core then refused) outnumber {@code retained}. So the store holds at most {@code retained} + 1 snapshots.
+ * core then refused) outnumber {@code retained}; nor is the snapshot of a base written and not yet durable, which
+ * becomes the durable one at the next sync. So the store holds at most {@code retained} + 1 snapshots, and a few
+ * more only while several bases wait for one sync.
  *
  * <p>A snapshot no longer kept is renamed {@code <name>.deleting} (directory forced), then deleted gradually, as
  * compacted log segments are ({@link GradualDeletion}: one unlink of a 12 MB snapshot held every other fsync on
@@ -211,7 +213,7 @@ public final class SnapshotStore {
         List<Path> doomed = new ArrayList<>();
         int next = 0;
         while (snapshots.size() > retained && next < snapshots.size() - 1) { // the one just published stays
-            if (isDurableBase(snapshots.get(next))) {
+            if (isBaseOfTheLog(snapshots.get(next))) {
                 next++; // kept beyond the count: the log needs it to recover (see the class comment)
                 continue;
             }
@@ -238,9 +240,22 @@ public final class SnapshotStore {
         return doomed;
     }
 
-    private boolean isDurableBase(SnapshotMetadata snapshot) {
-        return durableBase != null && durableBase.lastIncludedIndex() == snapshot.lastIncludedIndex()
-                && durableBase.lastIncludedTerm() == snapshot.lastIncludedTerm();
+    /** The durable base's snapshot, or one of a base written and not yet durable: the log needs each of them. */
+    private boolean isBaseOfTheLog(SnapshotMetadata snapshot) {
+        if (sameSnapshot(durableBase, snapshot)) {
+            return true;
+        }
+        for (WrittenBase written : basesWritten) {
+            if (sameSnapshot(written.base(), snapshot)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean sameSnapshot(SnapshotMetadata a, SnapshotMetadata b) {
+        return a != null && a.lastIncludedIndex() == b.lastIncludedIndex()
+                && a.lastIncludedTerm() == b.lastIncludedTerm();
     }
 
     void deleteTemporary(Path temporary) throws IOException {

@@ -340,6 +340,27 @@ class GroupLogStoreTest {
                 .containsExactly(129L, 135L);
     }
 
+    /** Simulator seed 1159: a base written and not yet durable must keep its snapshot, or it will lack it once durable. */
+    @Test
+    void aBaseWrittenAndNotYetDurableKeepsItsSnapshot() throws Exception {
+        HostLog host = open();
+        GroupLogStore store = host.openGroup(6, CONFIGURATION, false);
+        store.write(persist(1, 1, 1, 80));
+        SnapshotMetadata durableBase = commitSnapshot(store, 40);
+        store.write(new Persist(2, null, List.of(), durableBase));
+        store.sync();
+        SnapshotMetadata written = commitSnapshot(store, 48);
+        store.write(new Persist(3, null, List.of(), written)); // not synced yet
+        commitSnapshot(store, 55); // received from the leader and refused, say
+
+        assertThat(store.snapshotStore().list()).extracting(SnapshotMetadata::lastIncludedIndex)
+                .containsExactly(40L, 48L, 55L);
+        store.sync();
+        commitSnapshot(store, 60);
+        assertThat(store.snapshotStore().list()).as("48 is the durable base now; 40 and 55 go")
+                .extracting(SnapshotMetadata::lastIncludedIndex).containsExactly(48L, 60L);
+    }
+
     @Test
     void aLogCompactedToASnapshotItsStoreLacksIsRefused() throws Exception {
         HostLog host = open();

@@ -3,8 +3,11 @@
 # data directories) running 1 and then 16 Raft groups, each group on all three, with the same closed-loop writers:
 # with many groups, one fsync of the shared log covers the writes of many groups (docs/multiraft.md).
 #
+# With WRITERS=0 it measures idle groups instead (CPU, Raft messages per second, heap), with quiescence on, or off
+# with QUIESCE=false: WRITERS=0 GROUPS_LIST=1000 bench/multiraft/run.sh
+#
 # Tunables (environment): GROUPS_LIST="1 16" WRITERS=64 SECONDS=20 WARMUP_SECONDS=10 VALUE_BYTES=100 HEAP=2g
-#   DATA=bench/multiraft/target/data (removed before and after each run)
+#   QUIESCE=true DATA=bench/multiraft/target/data (removed before and after each run)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -15,6 +18,7 @@ SECONDS_MEASURED="${SECONDS:-20}"
 WARMUP_SECONDS="${WARMUP_SECONDS:-10}"
 VALUE_BYTES="${VALUE_BYTES:-100}"
 HEAP="${HEAP:-2g}"
+QUIESCE="${QUIESCE:-true}"
 DATA="${DATA:-$here/target/data}"
 source "$root/scripts/find-jdk.sh"
 jdk="$(find_jdk "multiraft bench")"
@@ -28,5 +32,5 @@ echo "multiraft bench: groups $GROUPS_LIST, $WRITERS writers, ${SECONDS_MEASURED
 for groups in $GROUPS_LIST; do
   rm -rf "$DATA"
   "$jdk/bin/java" -Xms"$HEAP" -Xmx"$HEAP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -jar "$jar" \
-    "$groups" "$WRITERS" "$SECONDS_MEASURED" "$WARMUP_SECONDS" "$VALUE_BYTES" "$DATA" 2> >(grep -v ' INFO ' >&2)
+    "$groups" "$WRITERS" "$SECONDS_MEASURED" "$WARMUP_SECONDS" "$VALUE_BYTES" "$DATA" "$QUIESCE" 2> >(grep -v ' INFO ' >&2)
 done

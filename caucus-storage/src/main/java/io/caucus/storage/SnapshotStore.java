@@ -29,15 +29,16 @@ import java.util.zip.CRC32C;
  * A snapshot is written to {@code <name>.tmp}, forced, renamed into place and the directory forced, so a file
  * with the final name is always complete; temporary files found on open are deleted. On open the newest
  * snapshot is verified end to end and a bad one stops the node. The newest {@code retained} are kept, and also the
- * snapshot the log's durable base needs (below).
+ * snapshots the log's bases need (below).
  *
  * <p>The durable base's snapshot is never retired: the log prefix it covers exists nowhere else (§7), so a crash
  * that leaves the log compacted to it needs it to recover. The log tells the store which base it wrote with which
  * ticket ({@link #baseWritten}) and which tickets are durable ({@link #durableThrough}); until a newer base is
  * durable the older one stays, even if newer snapshots (a follower's own, or one received from the leader that the
- * core then refused) outnumber {@code retained}; nor is the snapshot of a base written and not yet durable, which
- * becomes the durable one at the next sync. So the store holds at most {@code retained} + 1 snapshots, and a few
- * more only while several bases wait for one sync.
+ * core then refused) outnumber {@code retained}; so does the snapshot of a base written and not yet durable, which
+ * becomes the durable one at the next sync. The bases do not count against {@code retained}: the newest
+ * {@code retained} stay as well (a snapshot just received is one the node may be about to install), so the store
+ * holds the newest {@code retained} and the durable base's, and a few more only while bases wait for one sync.
  *
  * <p>A snapshot no longer kept is renamed {@code <name>.deleting} (directory forced), then deleted gradually, as
  * compacted log segments are ({@link GradualDeletion}: one unlink of a 12 MB snapshot held every other fsync on
@@ -211,13 +212,16 @@ public final class SnapshotStore {
         snapshots.add(metadata);
         snapshots.sort(Comparator.comparingLong(SnapshotMetadata::lastIncludedIndex));
         List<Path> doomed = new ArrayList<>();
-        int next = 0;
-        while (snapshots.size() > retained && next < snapshots.size() - 1) { // the one just published stays
-            if (isBaseOfTheLog(snapshots.get(next))) {
-                next++; // kept beyond the count: the log needs it to recover (see the class comment)
-                continue;
+        List<SnapshotMetadata> retired = new ArrayList<>();
+        // The newest `retained` stay, and so do the log's bases, which do not count against them.
+        for (SnapshotMetadata older : snapshots.subList(0, Math.max(0, snapshots.size() - retained))) {
+            if (!isBaseOfTheLog(older)) {
+                retired.add(older);
             }
-            Path oldest = path(snapshots.remove(next));
+        }
+        snapshots.removeAll(retired);
+        for (SnapshotMetadata gone : retired) {
+            Path oldest = path(gone);
             try {
                 if (readers.containsKey(oldest)) {
                     disk.delete(oldest); // the reader keeps its data until it closes the file

@@ -324,8 +324,8 @@ class GroupLogStoreTest {
         commitSnapshot(store, 125); // received, then refused by the core: never a base
         SnapshotMetadata own = commitSnapshot(store, 129);
         store.write(new Persist(3, null, List.of(), own)); // not synced
-        assertThat(store.snapshotStore().list()).as("106 kept, the older of the others retired")
-                .extracting(SnapshotMetadata::lastIncludedIndex).containsExactly(106L, 129L);
+        assertThat(store.snapshotStore().list()).as("106 kept beyond the newest two")
+                .extracting(SnapshotMetadata::lastIncludedIndex).containsExactly(106L, 125L, 129L);
 
         disk.crash(null);
         HostLog reopened = open();
@@ -357,8 +357,9 @@ class GroupLogStoreTest {
                 .containsExactly(40L, 48L, 55L);
         store.sync();
         commitSnapshot(store, 60);
-        assertThat(store.snapshotStore().list()).as("48 is the durable base now; 40 and 55 go")
-                .extracting(SnapshotMetadata::lastIncludedIndex).containsExactly(48L, 60L);
+        commitSnapshot(store, 65);
+        assertThat(store.snapshotStore().list()).as("48 is the durable base now, beside the newest two")
+                .extracting(SnapshotMetadata::lastIncludedIndex).containsExactly(48L, 60L, 65L);
     }
 
     @Test

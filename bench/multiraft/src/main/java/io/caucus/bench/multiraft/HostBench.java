@@ -1,6 +1,7 @@
 package io.caucus.bench.multiraft;
 
 import io.caucus.core.NodeId;
+import io.caucus.core.RaftOptions;
 import io.caucus.core.Role;
 import io.caucus.server.CaucusHost;
 import io.caucus.server.CaucusNode;
@@ -9,6 +10,7 @@ import io.caucus.server.StateMachine;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -34,7 +36,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * per second, latency percentiles, and the shared log's fsyncs per host: with many groups one fsync covers writes of
  * many groups (group commit across groups), which is what the shared WAL is for.
  *
- * <p>Usage: {@code HostBench GROUPS WRITERS SECONDS WARMUP_SECONDS VALUE_BYTES DATA_DIR}
+ * <p>With no writers it measures idle groups instead: the JVM's CPU per second and its heap after a collection, with
+ * quiescence on (the host's default) or off ({@code QUIESCE=false}).
+ *
+ * <p>Usage: {@code HostBench GROUPS WRITERS SECONDS WARMUP_SECONDS VALUE_BYTES DATA_DIR [QUIESCE]}
  */
 public final class HostBench {
 
@@ -71,10 +76,11 @@ public final class HostBench {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 6) {
-            System.err.println("usage: HostBench GROUPS WRITERS SECONDS WARMUP_SECONDS VALUE_BYTES DATA_DIR");
+        if (args.length != 6 && args.length != 7) {
+            System.err.println("usage: HostBench GROUPS WRITERS SECONDS WARMUP_SECONDS VALUE_BYTES DATA_DIR [QUIESCE]");
             System.exit(2);
         }
+        boolean quiesce = args.length < 7 || Boolean.parseBoolean(args[6]);
         int groups = Integer.parseInt(args[0]);
         int writers = Integer.parseInt(args[1]);
         int seconds = Integer.parseInt(args[2]);
@@ -89,16 +95,24 @@ public final class HostBench {
         List<CaucusHost> hosts = new ArrayList<>();
         try {
             for (NodeId id : peers.keySet()) {
-                hosts.add(CaucusHost.builder().id(id.value()).peers(peers).dataDirectory(data.resolve(id.value()))
-                        .groups(group -> new CaucusHost.GroupDefinition(peers.keySet(), new Counter()))
-                        .start());
+                CaucusHost.Builder builder = CaucusHost.builder().id(id.value()).peers(peers)
+                        .dataDirectory(data.resolve(id.value()))
+                        .groups(group -> new CaucusHost.GroupDefinition(peers.keySet(), new Counter()));
+                if (!quiesce) {
+                    builder.raftOptions(RaftOptions.DEFAULTS); // quiesceAfterTicks 0: every group keeps ticking
+                }
+                hosts.add(builder.start());
             }
             for (long group = 1; group <= groups; group++) {
                 for (CaucusHost host : hosts) {
                     host.group(group);
                 }
             }
-            run(hosts, groups, writers, seconds, warmup, valueBytes);
+            if (writers == 0) {
+                idle(hosts, groups, seconds, warmup, quiesce);
+            } else {
+                run(hosts, groups, writers, seconds, warmup, valueBytes);
+            }
         } finally {
             hosts.forEach(CaucusHost::close);
         }
@@ -150,6 +164,29 @@ public final class HostBench {
         stop.set(true);
         done.await(SUBMIT_TIMEOUT.toSeconds() * 2, TimeUnit.SECONDS);
         report(groups, writers, valueBytes, elapsed, latencies, counts, before, after, failures.get());
+    }
+
+    /** Every group elects a leader, then nothing is written: what do idle groups cost? */
+    private static void idle(List<CaucusHost> hosts, int groups, int seconds, int warmup, boolean quiesce)
+            throws InterruptedException {
+        for (long group = 1; group <= groups; group++) {
+            leader(hosts, group);
+        }
+        Thread.sleep(Duration.ofSeconds(warmup)); // a benchmark's settling time, not a test waiting for a condition
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        long cpuBefore = os.getProcessCpuTime();
+        long sentBefore = hosts.stream().mapToLong(host -> host.metrics().transport().messagesSent()).sum();
+        long start = System.nanoTime();
+        Thread.sleep(Duration.ofSeconds(seconds));
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        double cpu = (os.getProcessCpuTime() - cpuBefore) / 1e9;
+        long sent = hosts.stream().mapToLong(host -> host.metrics().transport().messagesSent()).sum() - sentBefore;
+        int quiesced = hosts.stream().mapToInt(host -> host.metrics().quiesced()).sum();
+        System.gc();
+        long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        System.out.printf("idle groups=%d (x3 replicas) quiesce=%s: CPU %.3f cores, %.0f Raft messages/s, "
+                        + "%d of %d replicas quiesced, heap after GC %.0f MB%n", groups, quiesce, cpu / elapsed,
+                sent / elapsed, quiesced, groups * hosts.size(), heap / 1e6);
     }
 
     /** The replica of {@code group} that leads, waiting while an election runs. */

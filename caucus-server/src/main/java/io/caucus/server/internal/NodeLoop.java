@@ -300,6 +300,9 @@ final class NodeLoop {
     }
 
     private void tickDue() {
+        if (raft.isQuiesced() && inbox.isEmpty() && pending.outstanding() == 0) {
+            return; // a quiesced node's tick changes nothing (Quiescence): no turn, so idle groups cost little
+        }
         tickDue = true;
         wake();
     }

@@ -20,8 +20,9 @@ import java.util.Map;
  *       on (§5.2, §5.6: safety must not depend on timing).
  *   <li>A leader quiesces only when every member of the configuration in force (voters and learners) has
  *       acknowledged its last entry and answered within the current CheckQuorum period, that entry is committed
- *       and every follower has been sent that commit index, and no proposal, read round, configuration change (joint or uncommitted), leadership transfer or snapshot
- *       is pending: a quiesced group has no work that a tick would advance.
+ *       and every follower has been sent that commit index, and no proposal, read round, configuration change
+ *       (joint or uncommitted), leadership transfer or snapshot is pending: a quiesced group has no work that a
+ *       tick would advance.
  *   <li>A follower quiesces only on a quiesce heartbeat of its current term from the leader it follows, when its
  *       last index, its commit index and the heartbeat's commit index are all equal and it has no read waiting
  *       on the leader. Otherwise it answers as for any heartbeat, and the answer wakes the leader.
@@ -118,8 +119,9 @@ final class Quiescence {
     }
 
     /**
-     * Wakes a quiesced node (a message other than a quiesce heartbeat arrived, or the runtime asked): a leader heartbeats at once (which wakes its followers) and starts a fresh
-     * CheckQuorum period; a follower counts a fresh randomized election timeout (§5.2).
+     * Wakes a quiesced node (a message other than a quiesce heartbeat arrived, or the runtime asked): a leader
+     * heartbeats at once (which wakes its followers) and starts a fresh CheckQuorum period; a follower counts a fresh
+     * randomized election timeout (§5.2).
      */
     void wake() {
         if (!quiesced) {

@@ -28,8 +28,8 @@ import java.util.zip.CRC32C;
  * <p>Slots need not all be assigned: an unassigned slot has no owner ({@link #groupOf} is empty), as in a Redis
  * cluster that is still being set up. A range's owner is a data group (id ≥ 1; the metadata group that holds the
  * map is not one) whose replicas are known: {@link #withReplicas} introduces a group, {@link #assign} then gives
- * it slots. Ranges are kept sorted and merged (adjacent ranges of one group are one range), so equal assignments are equal maps whatever
- * order the changes came in.
+ * it slots. Ranges are kept sorted and merged (adjacent ranges of one group are one range), so equal assignments are
+ * equal maps whatever order the changes came in.
  */
 public final class SlotMap {
 

@@ -300,11 +300,24 @@ final class NodeLoop {
     }
 
     private void tickDue() {
-        if (raft.isQuiesced() && inbox.isEmpty() && pending.outstanding() == 0) {
-            return; // a quiesced node's tick changes nothing (Quiescence): no turn, so idle groups cost little
-        }
         tickDue = true;
         wake();
+    }
+
+    /**
+     * A quiesced node's ticks change nothing (Quiescence), and with no request waiting there is nothing for a turn to
+     * time out: its tick timer stops until a turn finds it awake again (an input wakes it: a message, a request, the
+     * host's wake), so an idle group costs no timer task at all.
+     */
+    private void stopOrRestartTicker() {
+        if (raft.isQuiesced() && pending.outstanding() == 0) {
+            if (ticker != null) {
+                ticker.cancel();
+                ticker = null;
+            }
+        } else if (ticker == null) {
+            ticker = executor.scheduleWithFixedDelay(this::tickDue, tickIntervalNanos, tickIntervalNanos);
+        }
     }
 
     /** A requested turn: takes the inbox, or starts a linger if the batch begins with a proposal. */
@@ -365,7 +378,10 @@ final class NodeLoop {
             publish();
             if (stop || lifecycle.state() == Lifecycle.State.FAILED) {
                 finish();
-            } else if (raft.hasReady() || !inbox.isEmpty()) {
+                return;
+            }
+            stopOrRestartTicker();
+            if (raft.hasReady() || !inbox.isEmpty()) {
                 wake();
             }
         } catch (InterruptedException e) {

@@ -13,7 +13,8 @@ import java.util.Map;
  * Every command Caucus serves, by name: one table maps a name to its {@link CommandSpec} (arity, kind, keys,
  * handler). Each family of commands is one class ({@link StringCommands}, {@link KeyCommands},
  * {@link HashCommands}, {@link SetCommands}, {@link ListCommands}, {@link SortedSetCommands},
- * {@link ConnectionCommands}, {@link ScriptCommands}, {@link ClusterCommands}); a new command goes into its family's list.
+ * {@link ConnectionCommands}, {@link ScriptCommands}, {@link ClusterCommands}); a new command goes into its
+ * family's list.
  *
  * <p>A command with subcommands whose kinds differ (SCRIPT: LOAD is a write, EXISTS a read) or whose arities
  * differ (CLUSTER KEYSLOT) is a container: its subcommands have their own specs, named {@code SCRIPT|LOAD} as Redis

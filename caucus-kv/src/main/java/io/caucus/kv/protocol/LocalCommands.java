@@ -13,8 +13,8 @@ import java.util.function.Supplier;
 
 /**
  * The commands a node answers by itself, without the log or the leader: PING, ECHO, INFO, COMMAND, CONFIG GET,
- * CLIENT, SELECT, HELLO, QUIT, SCRIPT KILL, SCRIPT HELP and CLUSTER KEYSLOT. Enough for common clients to connect, probe and
- * introspect.
+ * CLIENT, SELECT, HELLO, QUIT, SCRIPT KILL, SCRIPT HELP and CLUSTER KEYSLOT. Enough for common clients to connect,
+ * probe and introspect.
  */
 final class LocalCommands {
 
@@ -28,7 +28,8 @@ final class LocalCommands {
         String name = Arguments.upper(argv.getFirst());
         List<byte[]> args = argv.subList(1, argv.size());
         return switch (name) {
-            case "PING", "ECHO", "SCRIPT", "CLUSTER" -> CommandTable.execute(new CommandContext(null, 0, 0, false), argv);
+            case "PING", "ECHO", "SCRIPT", "CLUSTER" ->
+                    CommandTable.execute(new CommandContext(null, 0, 0, false), argv);
             case "INFO" -> Reply.bulk(InfoText.render(args.isEmpty() ? "all"
                     : Arguments.text(args.getFirst()).toLowerCase(Locale.ROOT), status.get()));
             case "COMMAND" -> command(args);

@@ -46,6 +46,9 @@ import org.slf4j.LoggerFactory;
 public final class GroupHost implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(GroupHost.class);
+    /** Liveness checks between passes over every group: at most this many (see fullPassDue). */
+    private static final int FULL_PASS_EVERY = 10;
+
     /** How often the liveness check runs while no group is hosted (then it checks nothing). */
     private static final long IDLE_CHECK_NANOS = 100_000_000;
 
@@ -151,6 +154,14 @@ public final class GroupHost implements AutoCloseable {
     private volatile NodeExecutor.Timer livenessTimer;
     private final long startedNanos;
     private volatile long quiescedWakes;
+    /** Confined to the host executor: what the last pass over every group saw. */
+    private int checksSinceFullPass;
+    private Set<NodeId> processesSeen = Set.of();
+    private List<NodeRuntime> runtimesSeen = List.of();
+    private long shortestElectionTimeoutNanos = Long.MAX_VALUE;
+    /** The groups {@link #checkIntervalNanos} was computed for. */
+    private List<NodeRuntime> intervalOf;
+    private long checkIntervalNanos = Long.MAX_VALUE;
 
     private record Hosted(NodeRuntime runtime, NodeExecutor executor) {
     }
@@ -309,13 +320,35 @@ public final class GroupHost implements AutoCloseable {
      * be replaced; woken, the replica times out and elects as Raft does (Pre-Vote and leader stickiness as always).
      * A quiesced leader runs no CheckQuorum (thesis §6.2); woken, it heartbeats, and steps down an election timeout
      * later if a quorum still does not answer, instead of lingering as a leader cut off from its group.
+     *
+     * <p>Every wake needs a silent process, so a check first looks at the processes the groups named at the last
+     * pass over them, and passes over the groups only if one is silent, or every {@link #FULL_PASS_EVERY} checks,
+     * or when the groups changed: an idle host of thousands of groups does a few lookups per heartbeat interval.
      */
     private void checkLiveness() {
         if (closed) {
             return;
         }
         long now = environment.clock().nanoTime();
-        for (NodeRuntime runtime : runtimes) {
+        if (!fullPassDue() && !anySilent(processesSeen, now)) {
+            scheduleLivenessCheck(); // every wake needs a silent process: none of those the groups name is
+            return;
+        }
+        checksSinceFullPass = 0;
+        List<NodeRuntime> checked = runtimes;
+        Set<NodeId> seen = new HashSet<>();
+        long shortest = Long.MAX_VALUE;
+        for (NodeRuntime runtime : checked) {
+            seen.addAll(runtime.status().configuration().members());
+            seen.remove(runtime.id()); // this process: never heard from over the network, and never silent to itself
+            NodeSettings settings = runtime.settings();
+            shortest = Math.min(shortest, 2L * settings.raftOptions().electionTimeoutTicks()
+                    * settings.tickInterval().toNanos());
+        }
+        processesSeen = seen;
+        runtimesSeen = checked;
+        shortestElectionTimeoutNanos = shortest;
+        for (NodeRuntime runtime : checked) {
             NodeStatus status = runtime.quiescedStatus().orElse(null);
             if (status == null || status.leader() == null) {
                 continue;
@@ -343,18 +376,46 @@ public final class GroupHost implements AutoCloseable {
         scheduleLivenessCheck();
     }
 
+    /**
+     * A pass over every group is due at least every {@link #FULL_PASS_EVERY} checks and whenever the groups changed:
+     * between passes only the processes the groups named at the last pass are looked at, so a member new since then
+     * (a membership change) is seen at the latest one full-pass interval later.
+     */
+    private boolean fullPassDue() {
+        return ++checksSinceFullPass >= FULL_PASS_EVERY || runtimes != runtimesSeen;
+    }
+
+    /** Whether any of {@code processes} has been silent for the shortest election timeout of the groups here. */
+    private boolean anySilent(Set<NodeId> processes, long now) {
+        for (NodeId process : processes) {
+            if (silent(process, now, shortestElectionTimeoutNanos)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private boolean silent(NodeId process, long now, long forNanos) {
         return now - Math.max(environment.liveness().lastHeardNanos(process), startedNanos) > forNanos;
     }
 
-    /** Arms the next check, one heartbeat interval of the groups from now (the shortest, if they differ). */
+    /**
+     * Arms the next check, one heartbeat interval of the groups from now (the shortest, if they differ), computed
+     * again only when the groups changed.
+     */
     private void scheduleLivenessCheck() {
-        long delayNanos = Long.MAX_VALUE;
-        for (NodeRuntime runtime : runtimes) {
-            NodeSettings settings = runtime.settings();
-            delayNanos = Math.min(delayNanos,
-                    settings.tickInterval().toNanos() * settings.raftOptions().heartbeatIntervalTicks());
+        List<NodeRuntime> current = runtimes;
+        if (current != intervalOf) {
+            long shortest = Long.MAX_VALUE;
+            for (NodeRuntime runtime : current) {
+                NodeSettings settings = runtime.settings();
+                shortest = Math.min(shortest,
+                        settings.tickInterval().toNanos() * settings.raftOptions().heartbeatIntervalTicks());
+            }
+            checkIntervalNanos = shortest;
+            intervalOf = current;
         }
+        long delayNanos = checkIntervalNanos;
         if (closed) {
             return;
         }

@@ -1,5 +1,13 @@
 package io.caucus.core;
 
+import io.caucus.core.message.AppendEntries;
+import io.caucus.core.message.Heartbeat;
+import io.caucus.core.message.HeartbeatResponse;
+import io.caucus.core.message.InstallSnapshot;
+import io.caucus.core.message.InstallSnapshotResponse;
+import io.caucus.core.message.RaftMessage;
+import io.caucus.core.message.ReadIndexRequest;
+import io.caucus.core.message.ReadIndexResponse;
 import io.caucus.core.message.RequestVote;
 import io.caucus.core.message.RequestVoteResponse;
 import java.util.ArrayList;
@@ -12,8 +20,9 @@ import java.util.Set;
  * Elections: when a node campaigns, how it asks for and counts votes, and when it grants one. Raft paper §5.2
  * (leader election, one vote per term), §5.4.1 (the election restriction: only an up-to-date log wins), thesis
  * §9.6 (Pre-Vote: a round that changes no term first), §4.2.3 (leader stickiness, non-voters campaigning) and
- * §3.10 (a TimeoutNow election skips Pre-Vote and stickiness). The node's term, vote and role stay in
- * {@link RaftNode}; this holds only the votes of the round under way.
+ * §3.10 (a TimeoutNow election skips Pre-Vote and stickiness); and the answer to a message of an older term, so
+ * that a deposed leader or a lagging pre-candidate learns the current term (thesis §9.6). The node's term, vote and
+ * role stay in {@link RaftNode}; this holds only the votes of the round under way.
  */
 final class Election {
 
@@ -158,5 +167,25 @@ final class Election {
             }
         }
         return others;
+    }
+
+    /**
+     * A message from an older term. A deposed leader or a lagging pre-candidate is told the current term so it
+     * catches up; with Pre-Vote and CheckQuorum it might otherwise never hear of it (thesis §9.6).
+     */
+    void answerStaleMessage(RaftMessage message) {
+        switch (message) {
+            case AppendEntries append -> node.send(new HeartbeatResponse(node.id, append.from(), node.term, 0));
+            case Heartbeat heartbeat -> node.send(new HeartbeatResponse(node.id, heartbeat.from(), node.term, 0));
+            case InstallSnapshot install ->
+                    node.send(new InstallSnapshotResponse(node.id, install.from(), node.term, 0, false));
+            case RequestVote request when request.preVote() ->
+                    node.send(new RequestVoteResponse(node.id, request.from(), node.term, false, true));
+            case ReadIndexRequest request ->
+                    node.send(new ReadIndexResponse(node.id, request.from(), node.term, request.requestId(), false, 0));
+            default -> {
+                // Stale answers to our own old requests carry nothing we still need.
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.caucus.core;
 
 import io.caucus.core.message.Heartbeat;
+import io.caucus.core.message.RaftMessage;
 import java.util.Map;
 
 /**
@@ -110,6 +111,16 @@ final class Quiescence {
     }
 
     /**
+     * A message for this node arrived: anything but a quiesce heartbeat wakes it. An awake leader's answers do not
+     * count as activity (they are what idle looks like), so they do not restart its idle count.
+     */
+    void received(RaftMessage message) {
+        if (!(message instanceof Heartbeat heartbeat && heartbeat.quiesce())) {
+            wake();
+        }
+    }
+
+    /**
      * A request arrived (a proposal, a read, a membership change or transfer, an election asked for): the
      * leader's idle count starts again, and a quiesced node wakes.
      */
@@ -120,8 +131,9 @@ final class Quiescence {
 
     /**
      * Wakes a quiesced node (a message other than a quiesce heartbeat arrived, or the runtime asked): a leader
-     * heartbeats at once (which wakes its followers) and starts a fresh CheckQuorum period; a follower counts a fresh
-     * randomized election timeout (§5.2).
+     * heartbeats at once (which wakes its followers) and starts a fresh CheckQuorum period, stepping down an
+     * election timeout later if a quorum does not answer (thesis §6.2); a follower counts a fresh randomized
+     * election timeout (§5.2) and campaigns if its leader stays silent.
      */
     void wake() {
         if (!quiesced) {

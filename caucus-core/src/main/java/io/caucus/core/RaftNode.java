@@ -150,9 +150,7 @@ public final class RaftNode {
         if (!message.to().equals(id)) {
             return;
         }
-        if (!(message instanceof Heartbeat heartbeat && heartbeat.quiesce())) {
-            quiescence.wake(); // an awake leader's answers do not count as activity: they are what idle looks like
-        }
+        quiescence.received(message);
         if (message instanceof RequestVoteResponse response && response.preVote()) {
             election.handlePreVoteResponse(response);
             return;
@@ -162,7 +160,7 @@ public final class RaftNode {
                 return;
             }
         } else if (message.term() < term) {
-            answerStaleMessage(message);
+            election.answerStaleMessage(message);
             return;
         }
         switch (message) {
@@ -201,25 +199,6 @@ public final class RaftNode {
                 || message instanceof InstallSnapshot ? message.from() : null;
         becomeFollower(message.term(), newLeader);
         return true;
-    }
-
-    /**
-     * A message from an older term. A deposed leader or a lagging pre-candidate is told the current term so it
-     * catches up; with Pre-Vote and CheckQuorum it might otherwise never hear of it (thesis §9.6).
-     */
-    private void answerStaleMessage(RaftMessage message) {
-        switch (message) {
-            case AppendEntries append -> send(new HeartbeatResponse(id, append.from(), term, 0));
-            case Heartbeat heartbeat -> send(new HeartbeatResponse(id, heartbeat.from(), term, 0));
-            case InstallSnapshot install -> send(new InstallSnapshotResponse(id, install.from(), term, 0, false));
-            case RequestVote request when request.preVote() ->
-                    send(new RequestVoteResponse(id, request.from(), term, false, true));
-            case ReadIndexRequest request ->
-                    send(new ReadIndexResponse(id, request.from(), term, request.requestId(), false, 0));
-            default -> {
-                // Stale answers to our own old requests carry nothing we still need.
-            }
-        }
     }
 
     // ---------------------------------------------------------------- role changes (§5.1, §5.2)
@@ -361,22 +340,14 @@ public final class RaftNode {
         return configurations.at(index);
     }
 
-    /**
-     * True while this node's group is quiesced (see {@link Quiescence}, after CockroachDB's quiesced ranges): a
-     * leader with nothing in flight for {@link RaftOptions#quiesceAfterTicks()} ticks sent its followers a
-     * quiesce heartbeat and sends no more heartbeats; a follower whose log matched it counts no election ticks.
-     * {@link #tick()} does nothing meanwhile. Any proposal, read, membership change, transfer or message other
-     * than a quiesce heartbeat wakes the node, and so does {@link #wake()}.
-     */
+    /** True while this node's group is quiesced: idle, {@link #tick()} does nothing (see {@link Quiescence}). */
     public boolean isQuiesced() {
         return quiescence.quiesced();
     }
 
     /**
-     * Wakes a quiesced node from outside: a follower counts a fresh randomized election timeout and campaigns
-     * if its leader stays silent (the runtime calls this when the leader's process has not been heard from for
-     * an election timeout); a leader heartbeats at once, which wakes its followers, and steps down an election
-     * timeout later if a quorum does not answer (CheckQuorum, thesis §6.2). Does nothing if not quiesced.
+     * Wakes a quiesced node from outside, as the runtime does when the leader's process (for a follower) or a
+     * quorum's processes (for a leader) went silent; does nothing if not quiesced (see {@link Quiescence#wake}).
      */
     public void wake() {
         quiescence.wake();

@@ -317,14 +317,10 @@ public final class CaucusHost implements AutoCloseable {
             }
             NodeSettings settings = new NodeSettings(id, peers, clientAddresses, listen, definition.stateMachine(),
                     tickInterval, raftOptions, true, requestTimeout, maxPendingRequests, maxCommandBytes,
-                    MAX_INPUTS_PER_TURN, INBOX_CAPACITY, transportOptions, snapshotOptions,
+                    NodeSettings.MAX_INPUTS_PER_TURN, NodeSettings.INBOX_CAPACITY, transportOptions, snapshotOptions,
                     CaucusNode.Builder.DEFAULT_PROPOSAL_LINGER, RequestPreparer.NONE);
             return new GroupHost.GroupSpec(settings, bootstrap);
         }
-
-        /** As a one-group node's (NodeBuilder): inputs per turn, and the inbox above maxPendingRequests. */
-        private static final int MAX_INPUTS_PER_TURN = 1024;
-        private static final int INBOX_CAPACITY = 65_536;
 
         private static void require(boolean condition, String message) {
             if (!condition) {

@@ -25,10 +25,6 @@ import java.util.function.Function;
 /** The {@link CaucusNode.Builder} behind {@link CaucusNode#builder()}. */
 final class NodeBuilder implements CaucusNode.Builder {
 
-    /** Inputs the node thread takes per turn: proposals among them are batched into one propose call. */
-    private static final int MAX_INPUTS_PER_TURN = 1024;
-    /** Inputs waiting for the node thread; above maxPendingRequests so requests alone never fill it. */
-    private static final int INBOX_CAPACITY = 65_536;
 
     private NodeId id;
     private Map<NodeId, InetSocketAddress> peers;
@@ -180,8 +176,9 @@ final class NodeBuilder implements CaucusNode.Builder {
         require(maxCommandBytes <= storageOptions.maxEntryBytes(), "maxCommandBytes (" + maxCommandBytes
                 + ") must not exceed the storage's maxEntryBytes (" + storageOptions.maxEntryBytes() + ")");
         NodeSettings settings = new NodeSettings(id, peers, clientAddresses, listenAddress, stateMachine, tickInterval,
-                raftOptions, fsync, requestTimeout, maxPendingRequests, maxCommandBytes, MAX_INPUTS_PER_TURN,
-                INBOX_CAPACITY, transportOptions, snapshotOptions, proposalLinger, requestPreparer);
+                raftOptions, fsync, requestTimeout, maxPendingRequests, maxCommandBytes,
+                NodeSettings.MAX_INPUTS_PER_TURN, NodeSettings.INBOX_CAPACITY, transportOptions, snapshotOptions,
+                proposalLinger, requestPreparer);
         for (NodeId node : adminAddresses.keySet()) {
             require(peers.containsKey(node), "admin address given for " + node + ", which is not among the peers "
                     + peers.keySet());

@@ -31,6 +31,11 @@ public record NodeSettings(NodeId id, Map<NodeId, InetSocketAddress> peers,
                            TransportOptions transportOptions, SnapshotOptions snapshotOptions,
                            Duration proposalLinger, RequestPreparer requestPreparer) {
 
+    /** Inputs the node thread takes per turn: proposals among them are batched into one propose call. */
+    public static final int MAX_INPUTS_PER_TURN = 1024;
+    /** Inputs waiting for the node thread; above maxPendingRequests so requests alone never fill it. */
+    public static final int INBOX_CAPACITY = 65_536;
+
     /** Settings whose requests reach the core as submitted ({@link RequestPreparer#NONE}). */
     public NodeSettings(NodeId id, Map<NodeId, InetSocketAddress> peers, Map<NodeId, InetSocketAddress> clientAddresses,
                         InetSocketAddress listenAddress, StateMachine stateMachine, Duration tickInterval,

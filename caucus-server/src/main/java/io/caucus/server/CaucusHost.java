@@ -56,14 +56,24 @@ import java.util.TreeSet;
  */
 public final class CaucusHost implements AutoCloseable {
 
-    /** How to run a group: its first voters (processes of the cluster) and the state machine it replicates. */
-    public record GroupDefinition(Set<NodeId> voters, StateMachine stateMachine) {
+    /**
+     * How to run a group: its first voters (processes of the cluster), the state machine it replicates and what
+     * prepares each request as the group's node thread takes it in (see {@link CaucusNode.Builder#requestPreparer};
+     * one per group, since a preparer may keep state confined to its node's thread).
+     */
+    public record GroupDefinition(Set<NodeId> voters, StateMachine stateMachine, RequestPreparer requestPreparer) {
         public GroupDefinition {
             voters = Set.copyOf(voters);
             Objects.requireNonNull(stateMachine, "stateMachine");
+            Objects.requireNonNull(requestPreparer, "requestPreparer");
             if (voters.isEmpty()) {
                 throw new IllegalArgumentException("a group needs at least one voter");
             }
+        }
+
+        /** A group whose requests reach the state machine as submitted. */
+        public GroupDefinition(Set<NodeId> voters, StateMachine stateMachine) {
+            this(voters, stateMachine, RequestPreparer.NONE);
         }
     }
 
@@ -318,7 +328,7 @@ public final class CaucusHost implements AutoCloseable {
             NodeSettings settings = new NodeSettings(id, peers, clientAddresses, listen, definition.stateMachine(),
                     tickInterval, raftOptions, true, requestTimeout, maxPendingRequests, maxCommandBytes,
                     NodeSettings.MAX_INPUTS_PER_TURN, NodeSettings.INBOX_CAPACITY, transportOptions, snapshotOptions,
-                    CaucusNode.Builder.DEFAULT_PROPOSAL_LINGER, RequestPreparer.NONE);
+                    CaucusNode.Builder.DEFAULT_PROPOSAL_LINGER, definition.requestPreparer());
             return new GroupHost.GroupSpec(settings, bootstrap);
         }
 

@@ -12,11 +12,10 @@ import io.caucus.kv.cluster.LeaderForwarder;
 import io.caucus.kv.cluster.TimeStamper;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.server.HostPort;
-import io.caucus.kv.config.ClientLimits;
 import io.caucus.kv.config.NodeTls;
 import io.caucus.kv.protocol.Acl;
 import io.caucus.kv.protocol.KvMetrics;
-import io.caucus.kv.protocol.RespCodec;
+import io.caucus.kv.protocol.ClientPort;
 import io.caucus.kv.protocol.RespHandler;
 import io.caucus.kv.state.KvStateMachine;
 import io.caucus.kv.cluster.ExpirySweeper;
@@ -24,22 +23,10 @@ import io.caucus.kv.state.StateDigest;
 import io.caucus.server.CaucusNode;
 import io.caucus.transport.NettyIo;
 import io.caucus.transport.TransportOptions;
-import io.caucus.transport.tls.TlsSource;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.redis.ErrorRedisMessage;
-import io.netty.handler.codec.redis.RedisEncoder;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -48,7 +35,6 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -108,7 +94,9 @@ public final class KvServer implements AutoCloseable {
         KvBackend backend = new ClusterBackend(node, directory, forwarder, retries, tunables.requestTimeout());
         Channel bound = null;
         try {
-            bound = bindClientPort(self, backend, metrics, Acl.of(config.clientAuth()), config.clientLimits(), tls.client());
+            Acl acl = Acl.of(config.clientAuth());
+            bound = ClientPort.bind(acceptors, workers, self.client(), metrics, config.clientLimits(), tls.client(),
+                    () -> new RespHandler(backend, metrics, acl, config.clientLimits()));
             this.admin = new AdminHttpServer(self.http(), node::status, metrics,
                     new MembershipEndpoints(node, directory, tunables.requestTimeout(), tls.admin()),
                     new SnapshotEndpoint(node, SNAPSHOT_WAIT), digest, tls.admin(), config.adminGuard(),
@@ -172,84 +160,12 @@ public final class KvServer implements AutoCloseable {
     }
 
     /** A peer's name may resolve late (the transport looks it up at each dial); this node's own must, to listen. */
-    private static void requireOwnAddressesResolved(ClusterConfig.Node self) {
+    static void requireOwnAddressesResolved(ClusterConfig.Node self) {
         for (InetSocketAddress own : java.util.List.of(self.raft(), self.client(), self.http())) {
             if (own.isUnresolved()) {
                 throw new IllegalArgumentException("cannot start " + self.id() + ": its own address "
                         + HostPort.format(own) + " does not resolve (yet), so it cannot listen there");
             }
-        }
-    }
-
-    /**
-     * Binds the Redis port. Each connection: TLS (if configured), an idle timer (if configured), the decoder with the request limits, the
-     * reply encoder, the connection's handler; beyond maxClientConnections, a connection is answered Redis's
-     * {@code ERR max number of clients reached} and closed.
-     */
-    private Channel bindClientPort(ClusterConfig.Node self, KvBackend backend, KvMetrics metrics, Acl acl,
-                                   ClientLimits limits, TlsSource tls) {
-        AtomicInteger open = metrics.clientConnections();
-        try {
-            return new ServerBootstrap().group(acceptors, workers).channel(NettyIo.serverChannel(workers))
-                    .option(ChannelOption.SO_REUSEADDR, true)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel channel) {
-                            open.incrementAndGet();
-                            channel.closeFuture().addListener(closed -> open.decrementAndGet());
-                            if (tls != null) {
-                                // Each connection takes the current certificate; one already open keeps its own.
-                                channel.pipeline().addLast(tls.serverContext().newHandler(channel.alloc()),
-                                        new CountFailedHandshakes(metrics));
-                            }
-                            if (open.get() > limits.maxClientConnections()) {
-                                metrics.limitHit("connections");
-                                channel.pipeline().addLast(new RedisEncoder(), new RefuseConnection());
-                                return;
-                            }
-                            if (limits.clientIdleTimeoutMillis() > 0) {
-                                channel.pipeline().addLast(new IdleStateHandler(0, 0,
-                                        limits.clientIdleTimeoutMillis(), TimeUnit.MILLISECONDS));
-                            }
-                            RespCodec.addServerTo(channel.pipeline(), limits);
-                            channel.pipeline().addLast(new RespHandler(backend, metrics, acl, limits));
-                        }
-                    })
-                    .bind(self.client()).sync().channel();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while binding " + self.client(), e);
-        }
-    }
-
-    /** Answers a connection beyond maxClientConnections as redis-server does past maxclients, and closes it. */
-    private static final class RefuseConnection extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelActive(ChannelHandlerContext ctx) {
-            ctx.channel().config().setAutoRead(false);
-            ctx.writeAndFlush(new ErrorRedisMessage("ERR max number of clients reached"))
-                    .addListener(ChannelFutureListener.CLOSE);
-        }
-    }
-
-    /** Counts TLS handshakes that fail on the Redis port (plaintext clients, unknown CAs, missing certificates). */
-    private static final class CountFailedHandshakes extends ChannelInboundHandlerAdapter {
-        private final KvMetrics metrics;
-
-        CountFailedHandshakes(KvMetrics metrics) {
-            this.metrics = metrics;
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
-            if (event instanceof SslHandshakeCompletionEvent completion) {
-                if (!completion.isSuccess()) {
-                    metrics.limitHit("tls_handshake");
-                }
-                ctx.pipeline().remove(this);
-            }
-            ctx.fireUserEventTriggered(event);
         }
     }
 

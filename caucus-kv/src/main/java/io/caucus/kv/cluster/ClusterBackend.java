@@ -40,6 +40,8 @@ public final class ClusterBackend implements KvBackend {
     private static final long MAX_BACKOFF_MILLIS = 200;
 
     private final CaucusNode node;
+    /** The group {@link #node} is a replica of: 0 for a one-group cluster's node. */
+    private final long group;
     private final ClusterDirectory directory;
     private final LeaderForwarder forwarder;
     private final ScheduledExecutorService scheduler;
@@ -52,7 +54,14 @@ public final class ClusterBackend implements KvBackend {
 
     public ClusterBackend(CaucusNode node, ClusterDirectory directory, LeaderForwarder forwarder,
                           ScheduledExecutorService scheduler, Duration requestTimeout) {
+        this(node, 0, directory, forwarder, scheduler, requestTimeout);
+    }
+
+    /** For a replica of {@code group} in a sharded cluster: forwarded requests name their group. */
+    public ClusterBackend(CaucusNode node, long group, ClusterDirectory directory, LeaderForwarder forwarder,
+                          ScheduledExecutorService scheduler, Duration requestTimeout) {
         this.node = node;
+        this.group = group;
         this.directory = directory;
         this.forwarder = forwarder;
         this.scheduler = scheduler;
@@ -148,7 +157,7 @@ public final class ClusterBackend implements KvBackend {
                 return CompletableFuture.failedFuture(new NoLeaderException("the log gives no client address for "
                         + "leader " + leader + " and it is not in the cluster file"));
             }
-            return forwarder.forward(leader, leaderClient.get(), write, payload);
+            return forwarder.forward(leader, leaderClient.get(), group, write, payload);
         }
 
         /** An earlier write of the session is not applied yet: this one was refused, so it is safe to retry. */

@@ -70,10 +70,15 @@ public final class LeaderForwarder implements AutoCloseable {
         this.tls = tls;
     }
 
-    CompletableFuture<byte[]> forward(NodeId leader, InetSocketAddress address, boolean write, byte[] payload) {
+    /**
+     * Sends {@code payload} to {@code leader}'s client port for {@code group} (0: a one-group cluster's; a sharded
+     * cluster's group travels as a third argument, so one connection serves every group led there).
+     */
+    CompletableFuture<byte[]> forward(NodeId leader, InetSocketAddress address, long group, boolean write,
+                                      byte[] payload) {
         CompletableFuture<byte[]> answer = new CompletableFuture<>();
         Connection connection = connections.computeIfAbsent(address, a -> new Connection(leader, a));
-        connection.send(new Waiting(write, answer), payload);
+        connection.send(new Waiting(write, answer), group, payload);
         return answer;
     }
 
@@ -132,7 +137,7 @@ public final class LeaderForwarder implements AutoCloseable {
                     Replies.bulk(nodePassword))));
         }
 
-        void send(Waiting request, byte[] payload) {
+        void send(Waiting request, long group, byte[] payload) {
             channelFuture.addListener(connected -> {
                 if (!connected.isSuccess()) {
                     // Nothing was sent: certainly not applied.
@@ -141,11 +146,11 @@ public final class LeaderForwarder implements AutoCloseable {
                     return;
                 }
                 Channel channel = channelFuture.channel();
-                channel.eventLoop().execute(() -> enqueue(channel, request, payload));
+                channel.eventLoop().execute(() -> enqueue(channel, request, group, payload));
             });
         }
 
-        private void enqueue(Channel channel, Waiting request, byte[] payload) {
+        private void enqueue(Channel channel, Waiting request, long group, byte[] payload) {
             if (!channel.isActive()) {
                 request.answer().completeExceptionally(new NoLeaderException(
                         "connection to leader " + leader + " at " + address + " closed before sending"));
@@ -158,8 +163,11 @@ public final class LeaderForwarder implements AutoCloseable {
             }
             waiting.add(request);
             String name = request.write() ? RequestParser.FORWARD_WRITE : RequestParser.FORWARD_READ;
-            channel.writeAndFlush(new ArrayRedisMessage(List.of(
-                    Replies.bulk(name.getBytes(StandardCharsets.US_ASCII)), Replies.bulk(payload))));
+            List<RedisMessage> command = group == 0
+                    ? List.of(Replies.bulk(name.getBytes(StandardCharsets.US_ASCII)), Replies.bulk(payload))
+                    : List.of(Replies.bulk(name.getBytes(StandardCharsets.US_ASCII)), Replies.bulk(payload),
+                            Replies.bulk(Long.toString(group).getBytes(StandardCharsets.US_ASCII)));
+            channel.writeAndFlush(new ArrayRedisMessage(command));
         }
 
         void onReply(RedisMessage reply) {

@@ -7,10 +7,15 @@ import java.util.Map;
 
 /**
  * CLUSTER, the Redis Cluster introspection command: a container whose subcommands are answered by the node the
- * client is connected to. KEYSLOT only, for now (docs/multiraft.md, "Redis Cluster protocol"); any other
- * subcommand gets Redis's reply to an unknown one from {@link CommandTable#refusal}.
+ * client is connected to (docs/multiraft.md, "Redis Cluster protocol"). KEYSLOT is answered from the key alone; the
+ * views of the cluster (SLOTS, SHARDS, NODES, INFO, MYID) need the node's slot map and groups, so the RESP front end
+ * answers them from its router, and a one-group node answers them as redis-server does outside cluster mode. Any
+ * other subcommand gets Redis's reply to an unknown one from {@link CommandTable#refusal}.
  */
 public final class ClusterCommands {
+
+    /** The subcommands that describe the cluster, answered from the node's slot map and groups. */
+    public static final List<String> VIEWS = List.of("SLOTS", "SHARDS", "NODES", "INFO", "MYID");
 
     private ClusterCommands() {
     }
@@ -21,7 +26,13 @@ public final class ClusterCommands {
 
     public static Map<String, CommandSpec> subcommands() {
         // KEYSLOT's argument is not a key of the keyspace (Redis's COMMAND GETKEYS finds none): any node answers.
-        return Map.of("KEYSLOT", new CommandSpec("CLUSTER|KEYSLOT", 3, Kind.LOCAL, 0, 0, 0,
+        Map<String, CommandSpec> specs = new java.util.HashMap<>();
+        specs.put("KEYSLOT", new CommandSpec("CLUSTER|KEYSLOT", 3, Kind.LOCAL, 0, 0, 0,
                 (context, args) -> new Reply.Int(KeySlot.of(args.get(2)))));
+        for (String view : VIEWS) {
+            specs.put(view, new CommandSpec("CLUSTER|" + view, 2, Kind.LOCAL, 0, 0, 0,
+                    (context, args) -> Reply.error("This instance has cluster support disabled")));
+        }
+        return Map.copyOf(specs);
     }
 }

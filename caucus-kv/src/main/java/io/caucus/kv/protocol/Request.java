@@ -24,8 +24,11 @@ public sealed interface Request {
         }
     }
 
-    /** A command another node forwarded (internal: see {@link RespHandler}); executed here, never re-forwarded. */
-    record Forwarded(String name, boolean write, byte[] payload) implements Request {
+    /**
+     * A command another node forwarded (internal: see {@link RespHandler}); executed here, never re-forwarded.
+     * {@code group} is the Raft group it is for: 0 in a one-group cluster.
+     */
+    record Forwarded(String name, boolean write, byte[] payload, long group) implements Request {
     }
 
     /** Refused before doing anything (unknown command, wrong number of arguments): the reply is this error. */

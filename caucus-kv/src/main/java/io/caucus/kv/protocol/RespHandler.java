@@ -1,6 +1,7 @@
 package io.caucus.kv.protocol;
 
 import io.caucus.kv.cluster.KvBackend;
+import io.caucus.kv.cluster.KvRouter;
 import io.caucus.kv.command.Arguments;
 import io.caucus.kv.config.ClientLimits;
 import io.caucus.kv.command.ErrorCodes;
@@ -8,6 +9,7 @@ import io.caucus.kv.command.Reply;
 import io.caucus.kv.state.EntryCodec;
 import io.caucus.kv.state.KvEntry;
 import io.caucus.kv.state.KvQuery;
+import io.caucus.kv.slots.SlotCheck;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -16,6 +18,8 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Locale;
 import java.nio.charset.StandardCharsets;
@@ -33,11 +37,18 @@ import org.slf4j.LoggerFactory;
  * waits for the connection's earlier writes to finish and a write waits for its earlier reads, so a read
  * always sees the connection's own earlier writes and never a later one.
  *
- * <p>Sessions (thesis §6.3): the first write opens a session (a Register entry whose index becomes the
- * client id); every write then carries (client id, sequence), so the retries of the cluster backend apply
+ * <p>Sessions (thesis §6.3): the first write to a group opens a session there (a Register entry whose index becomes
+ * the client id); every write then carries (client id, sequence), so the retries of the cluster backend apply
  * at most once, and in sequence order. When a write fails for good (any failure, or a session refusal) its
  * number leaves a hole no later write of that session could pass, so the connection waits for its writes in
  * flight and opens a new session. Replies are written as they complete and flushed together (see flushSoon).
+ *
+ * <p>Routing ({@link KvRouter}): in a one-group cluster every command goes to the one group. In a sharded one, a
+ * command's keys must hash to one slot (else {@code CROSSSLOT}) and the command goes to the slot's group, with one
+ * session per group the connection writes to; a slot another node serves is answered {@code -MOVED}, as a Redis
+ * Cluster node answers, and a command inside MULTI that is refused so fails the transaction. A transaction's
+ * commands must share a slot (EXEC answers {@code CROSSSLOT} otherwise and runs none), and so must the keys it
+ * WATCHes and its commands' group.
  *
  * <p>Transactions: MULTI starts queueing (each command is checked for name and arity and answered QUEUED, or
  * refused and the transaction marked failed, as Redis does); EXEC sends the queue as one log entry with the
@@ -60,7 +71,7 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     /** Keys one connection may WATCH at once. */
     static final int MAX_WATCHED_KEYS = 10_000;
 
-    private final KvBackend backend;
+    private final KvRouter router;
     private final KvMetrics metrics;
     private final LocalCommands local;
     private final Acl acl;
@@ -70,14 +81,15 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     private int authFailures;
     /** This channel's decoder, told when the connection authenticates; null if the pipeline has none. */
     private RespCommandDecoder decoder;
-    private final ArrayDeque<Slot> notStarted = new ArrayDeque<>();
-    private final ArrayDeque<Slot> unanswered = new ArrayDeque<>();
+    private final ArrayDeque<Pending> notStarted = new ArrayDeque<>();
+    private final ArrayDeque<Pending> unanswered = new ArrayDeque<>();
     private ChannelHandlerContext context;
     private int runningWrites;
     private int runningReads;
-    private long clientId;
-    private boolean registering;
-    private long nextSequence = 1;
+    /** This connection's session in each group it has written to. */
+    private final Map<Long, Session> sessions = new HashMap<>();
+    /** Sessions being opened: reads wait for them, as for any write. */
+    private int registering;
     private boolean quitting;
     private boolean starting;
     /** A flush is queued on the connection's loop: every reply written before it runs goes out in one send. */
@@ -91,16 +103,24 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     /** A command was refused while queueing: EXEC will abort. */
     private boolean transactionFailed;
     private final List<KvEntry.Watch> watches = new ArrayList<>();
+    /** The slot outcome of the commands queued since MULTI (sharded clusters). */
+    private SlotCheck.Outcome queuedKeys = SlotCheck.KEYLESS;
+    /** The group whose applied index the watched keys were read at; -1 while none is watched. */
+    private long watchGroup = -1;
 
     /** A connection of an open port with the default limits. */
     public RespHandler(KvBackend backend, KvMetrics metrics) {
-        this(backend, metrics, Acl.open(), ClientLimits.DEFAULTS);
+        this(KvRouter.single(backend), metrics, Acl.open(), ClientLimits.DEFAULTS);
     }
 
     public RespHandler(KvBackend backend, KvMetrics metrics, Acl acl, ClientLimits limits) {
-        this.backend = backend;
+        this(KvRouter.single(backend), metrics, acl, limits);
+    }
+
+    public RespHandler(KvRouter router, KvMetrics metrics, Acl acl, ClientLimits limits) {
+        this.router = router;
         this.metrics = metrics;
-        this.local = new LocalCommands(backend::status);
+        this.local = new LocalCommands(router::status);
         this.acl = acl;
         this.limits = limits;
     }
@@ -109,14 +129,17 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     private enum Action { WRITE, READ, LOCAL, QUEUE, MULTI, EXEC, DISCARD, WATCH, UNWATCH, FORWARDED, INVALID }
 
     /** One command and, once known, its reply. */
-    private static final class Slot {
+    private static final class Pending {
         final Request request;
+        /** Where the command goes, once placed (commands that reach a group only). */
+        KvRouter.Serve serve;
+        boolean placed;
         final long arrivalNanos = System.nanoTime();
         RedisMessage reply;
         String errorCode;
         boolean closeAfter;
 
-        Slot(Request request) {
+        Pending(Request request) {
             this.request = request;
         }
     }
@@ -167,9 +190,9 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
             Request request = message instanceof RespCommandDecoder.Command command
                     ? RequestParser.parse(command.arguments())
                     : new Request.Invalid("UNKNOWN", Reply.error("Protocol error: expected an array of bulk strings"));
-            Slot slot = new Slot(request);
-            unanswered.add(slot);
-            notStarted.add(slot);
+            Pending pending = new Pending(request);
+            unanswered.add(pending);
+            notStarted.add(pending);
             if (unanswered.size() >= limits.maxPipelineCommands() && ctx.channel().config().isAutoRead()) {
                 metrics.limitHit("pipeline");
                 ctx.channel().config().setAutoRead(false);
@@ -243,8 +266,17 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
                     refuse(notStarted.poll(), refused);
                     continue;
                 }
-                Action action = actionFor(notStarted.peek().request);
-                if (!mayStart(action)) {
+                Pending head = notStarted.peek();
+                Action action = actionFor(head.request);
+                if (!head.placed) {
+                    head.placed = true;
+                    Reply.Error misplaced = place(head, action);
+                    if (misplaced != null) {
+                        refuseMisplaced(notStarted.poll(), action, misplaced);
+                        continue;
+                    }
+                }
+                if (!mayStart(action, head)) {
                     break;
                 }
                 start(notStarted.poll(), action);
@@ -273,17 +305,17 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** Answers a refused command as Redis does: inside MULTI it fails the transaction; a refused EXEC aborts it. */
-    private void refuse(Slot slot, Reply.Error error) {
-        if (slot.request instanceof Request.Command command && command.is("EXEC")) {
+    private void refuse(Pending pending, Reply.Error error) {
+        if (pending.request instanceof Request.Command command && command.is("EXEC")) {
             endTransaction();
-            answer(slot, new Reply.Error("EXECABORT", "Transaction discarded because of: " + error.code() + " "
+            answer(pending, new Reply.Error("EXECABORT", "Transaction discarded because of: " + error.code() + " "
                     + error.message()));
             return;
         }
         if (queued != null) {
             transactionFailed = true;
         }
-        answer(slot, error);
+        answer(pending, error);
     }
 
     private Action actionFor(Request request) {
@@ -305,124 +337,215 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         };
     }
 
-    private boolean mayStart(Action action) {
+    /**
+     * Decides which group serves {@code pending} (setting {@link Pending#serve}); returns why none here may (CROSSSLOT,
+     * MOVED, CLUSTERDOWN) instead. Commands that reach no group (local ones, those answered at once) get no group.
+     */
+    private Reply.Error place(Pending pending, Action action) {
+        if (!(pending.request instanceof Request.Command command)) {
+            return null;
+        }
+        SlotCheck.Outcome keys = switch (action) {
+            case WRITE, READ, QUEUE -> keysOf(command.spec(), command.argv());
+            case WATCH -> queued != null ? null : router.sharded()
+                    ? SlotCheck.slotOfKeys(command.argv().subList(1, command.argv().size())) : SlotCheck.KEYLESS;
+            case EXEC -> queued == null || transactionFailed ? null : queuedKeys;
+            default -> null;
+        };
+        if (keys == null || (action == Action.QUEUE && keys instanceof SlotCheck.Keyless
+                && command.spec().kind() == io.caucus.kv.command.CommandSpec.Kind.LOCAL)) {
+            return null; // a local command inside MULTI goes wherever the transaction goes
+        }
+        if (action == Action.EXEC && keys instanceof SlotCheck.Keyless && watchGroup >= 0) {
+            return placeIn(pending, watchGroup, command.name());
+        }
+        KvRouter.Route route = switch (keys) {
+            case SlotCheck.CrossSlot ignored -> new KvRouter.Refuse(SlotCheck.CROSSSLOT);
+            case SlotCheck.Single single -> router.route(single.slot());
+            case SlotCheck.Keyless ignored -> router.keyless(command.name());
+        };
+        if (route instanceof KvRouter.Refuse refuse) {
+            return refuse.error();
+        }
+        KvRouter.Serve serve = (KvRouter.Serve) route;
+        if ((action == Action.EXEC || action == Action.WATCH) && watchGroup >= 0 && serve.group() != watchGroup) {
+            // The watched keys' indexes are of another group's log: that group cannot compare them (departure:
+            // redis-server allows any slots of one node; docs/multiraft.md).
+            return SlotCheck.CROSSSLOT;
+        }
+        pending.serve = action == Action.QUEUE ? null : serve;
+        return null;
+    }
+
+    /** Places a keyless transaction in the group of the keys it watches. */
+    private Reply.Error placeIn(Pending pending, long group, String name) {
+        KvBackend backend = router.backend(group);
+        if (backend == null) {
+            return router.keyless(name) instanceof KvRouter.Refuse refuse ? refuse.error() : SlotCheck.CROSSSLOT;
+        }
+        pending.serve = new KvRouter.Serve(group, backend);
+        return null;
+    }
+
+    /** The slot of a command's keys; every command is keyless in a one-group cluster, where keys are not checked. */
+    private SlotCheck.Outcome keysOf(io.caucus.kv.command.CommandSpec spec, List<byte[]> argv) {
+        return router.sharded() ? SlotCheck.slotOf(spec, argv) : SlotCheck.KEYLESS;
+    }
+
+    /**
+     * Answers a command no group here may serve. Queued in MULTI, it fails the transaction (Redis flags it so on a
+     * MOVED or CROSSSLOT); at EXEC, the transaction ends unrun with that error, as redis-server answers CROSSSLOT.
+     */
+    private void refuseMisplaced(Pending pending, Action action, Reply.Error error) {
+        if (action == Action.EXEC) {
+            endTransaction();
+            answer(pending, error);
+        } else {
+            refuse(pending, error);
+        }
+    }
+
+    private boolean mayStart(Action action, Pending pending) {
         return switch (action) {
             case WRITE, EXEC -> {
                 if (action == Action.EXEC && (queued == null || transactionFailed)) {
                     yield true; // answered at once: EXEC without MULTI, or EXECABORT
                 }
+                Session session = session(pending.serve.group());
                 // A new session starts only once the previous session's writes are all answered.
-                if (runningReads == 0 && runningWrites == 0 && clientId == 0 && !registering) {
-                    register();
+                if (runningReads == 0 && runningWrites == 0 && session.clientId == 0 && !session.registering) {
+                    register(pending.serve, session);
                 }
-                yield runningReads == 0 && clientId != 0;
+                yield runningReads == 0 && session.clientId != 0;
             }
-            case READ, WATCH -> runningWrites == 0 && !registering;
+            case READ, WATCH -> runningWrites == 0 && registering == 0;
             default -> true;
         };
     }
 
-    private void start(Slot slot, Action action) {
+    private Session session(long group) {
+        return sessions.computeIfAbsent(group, ignored -> new Session());
+    }
+
+    /** The connection's client session in one group (thesis §6.3); client id 0 until it is open. */
+    private static final class Session {
+        long clientId;
+        boolean registering;
+        long nextSequence = 1;
+    }
+
+    private void start(Pending pending, Action action) {
         switch (action) {
-            case WRITE -> startWrite(slot, new KvEntry.Call(command(slot).argv()));
-            case READ -> startRead(slot, new KvQuery.Call(0, command(slot).argv()), false);
-            case LOCAL -> answerLocal(slot, command(slot));
-            case QUEUE -> queue(slot, command(slot));
+            case WRITE -> startWrite(pending, new KvEntry.Call(command(pending).argv()));
+            case READ -> startRead(pending, new KvQuery.Call(0, command(pending).argv()), false);
+            case LOCAL -> answerLocal(pending, command(pending));
+            case QUEUE -> queue(pending, command(pending));
             case MULTI -> {
                 if (queued != null) {
-                    answer(slot, Reply.error("MULTI calls can not be nested"));
+                    answer(pending, Reply.error("MULTI calls can not be nested"));
                 } else {
                     queued = new ArrayList<>();
                     transactionFailed = false;
-                    answer(slot, Reply.OK);
+                    answer(pending, Reply.OK);
                 }
             }
-            case EXEC -> exec(slot);
+            case EXEC -> exec(pending);
             case DISCARD -> {
                 if (queued == null) {
-                    answer(slot, Reply.error("DISCARD without MULTI"));
+                    answer(pending, Reply.error("DISCARD without MULTI"));
                 } else {
                     endTransaction();
-                    answer(slot, Reply.OK);
+                    answer(pending, Reply.OK);
                 }
             }
             case WATCH -> {
                 if (queued != null) {
-                    answer(slot, Reply.error("WATCH inside MULTI is not allowed"));
-                } else if (watches.size() + command(slot).argv().size() - 1 > MAX_WATCHED_KEYS) {
-                    answer(slot, Reply.error("too many WATCHed keys (at most " + MAX_WATCHED_KEYS + ")"));
+                    answer(pending, Reply.error("WATCH inside MULTI is not allowed"));
+                } else if (watches.size() + command(pending).argv().size() - 1 > MAX_WATCHED_KEYS) {
+                    answer(pending, Reply.error("too many WATCHed keys (at most " + MAX_WATCHED_KEYS + ")"));
                 } else {
-                    startRead(slot, new KvQuery.WatchIndex(0), true);
+                    startRead(pending, new KvQuery.WatchIndex(0), true);
                 }
             }
             case UNWATCH -> {
-                watches.clear();
-                answer(slot, Reply.OK);
+                unwatch();
+                answer(pending, Reply.OK);
             }
-            case FORWARDED -> startForwarded(slot, (Request.Forwarded) slot.request);
+            case FORWARDED -> startForwarded(pending, (Request.Forwarded) pending.request);
             case INVALID -> {
-                Reply.Error error = ((Request.Invalid) slot.request).error();
+                Reply.Error error = ((Request.Invalid) pending.request).error();
                 if (queued != null) {
                     transactionFailed = true; // Redis: an unknown command or a wrong arity fails the EXEC
                 }
-                answer(slot, error);
+                answer(pending, error);
             }
         }
     }
 
-    private static Request.Command command(Slot slot) {
-        return (Request.Command) slot.request;
+    private static Request.Command command(Pending pending) {
+        return (Request.Command) pending.request;
     }
 
-    private void queue(Slot slot, Request.Command command) {
+    private void queue(Pending pending, Request.Command command) {
         if (queued.size() >= MAX_QUEUED_COMMANDS) {
             transactionFailed = true;
-            answer(slot, Reply.error("too many commands in one transaction (at most " + MAX_QUEUED_COMMANDS + ")"));
+            answer(pending, Reply.error("too many commands in one transaction (at most " + MAX_QUEUED_COMMANDS + ")"));
             return;
         }
         queued.add(command.argv());
-        answer(slot, Reply.QUEUED);
+        queuedKeys = SlotCheck.combine(queuedKeys, keysOf(command.spec(), command.argv()));
+        answer(pending, Reply.QUEUED);
     }
 
-    private void exec(Slot slot) {
+    private void exec(Pending pending) {
         if (queued == null) {
-            answer(slot, Reply.error("EXEC without MULTI"));
+            answer(pending, Reply.error("EXEC without MULTI"));
             return;
         }
         if (transactionFailed) {
             endTransaction();
-            answer(slot, new Reply.Error("EXECABORT", "Transaction discarded because of previous errors."));
+            answer(pending, new Reply.Error("EXECABORT", "Transaction discarded because of previous errors."));
             return;
         }
         KvEntry.Exec exec = new KvEntry.Exec(watches, queued);
         endTransaction();
-        startWrite(slot, exec);
+        startWrite(pending, exec);
     }
 
     /** MULTI is over (EXEC or DISCARD): the queue goes, and so do the watched keys, as in Redis. */
     private void endTransaction() {
         queued = null;
         transactionFailed = false;
-        watches.clear();
+        queuedKeys = SlotCheck.KEYLESS;
+        unwatch();
     }
 
-    private void startWrite(Slot slot, KvEntry.Body body) {
-        byte[] command = EntryCodec.encode(new KvEntry.SessionCommand(0, clientId, nextSequence++, body));
+    private void unwatch() {
+        watches.clear();
+        watchGroup = -1;
+    }
+
+    private void startWrite(Pending pending, KvEntry.Body body) {
+        Session session = session(pending.serve.group());
+        byte[] command = EntryCodec.encode(new KvEntry.SessionCommand(0, session.clientId, session.nextSequence++,
+                body));
         runningWrites++;
-        backend.submit(command).whenComplete((result, failure) -> onLoop(() -> {
+        pending.serve.backend().submit(command).whenComplete((result, failure) -> onLoop(() -> {
             runningWrites--;
-            completeWithResult(slot, result, failure, true);
+            completeWithResult(pending, result, failure, true);
         }));
     }
 
-    private void register() {
-        registering = true;
-        backend.submit(EntryCodec.encode(new KvEntry.Register(0))).whenComplete((result, failure) -> onLoop(() -> {
-            registering = false;
+    private void register(KvRouter.Serve serve, Session session) {
+        session.registering = true;
+        registering++;
+        serve.backend().submit(EntryCodec.encode(new KvEntry.Register(0))).whenComplete((result, failure) -> onLoop(() -> {
+            session.registering = false;
+            registering--;
             Reply answer = failure == null ? EntryCodec.decodeReply(result) : Replies.failure(failure, true);
             if (answer instanceof Reply.Int id) {
-                clientId = id.value();
-                nextSequence = 1;
+                session.clientId = id.value();
+                session.nextSequence = 1;
                 startWhatCan();
             } else {
                 failHeadWrite(answer);
@@ -434,7 +557,7 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     private void failHeadWrite(Reply answer) {
         Reply.Error error = answer instanceof Reply.Error e ? e : Reply.error("unexpected session registration reply");
         String code = ErrorCodes.notApplied(error.code()) ? error.code() : ErrorCodes.NOLEADER;
-        Slot head = notStarted.poll(); // invariant: the head is the write that asked for the session
+        Pending head = notStarted.poll(); // invariant: the head is the write that asked for the session
         if (actionFor(head.request) == Action.EXEC) {
             endTransaction();
         }
@@ -442,36 +565,43 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
                 + "); the write was not applied"), code);
     }
 
-    private void startRead(Slot slot, KvQuery query, boolean watch) {
+    private void startRead(Pending pending, KvQuery query, boolean watch) {
         runningReads++;
-        backend.read(EntryCodec.encode(query)).whenComplete((result, failure) -> onLoop(() -> {
+        pending.serve.backend().read(EntryCodec.encode(query)).whenComplete((result, failure) -> onLoop(() -> {
             runningReads--;
             if (watch && failure == null && EntryCodec.decodeReply(result) instanceof Reply.Int index) {
-                for (byte[] key : command(slot).argv().subList(1, command(slot).argv().size())) {
+                watchGroup = pending.serve.group();
+                for (byte[] key : command(pending).argv().subList(1, command(pending).argv().size())) {
                     watches.add(new KvEntry.Watch(key, index.value()));
                 }
-                answer(slot, Reply.OK);
+                answer(pending, Reply.OK);
                 return;
             }
-            completeWithResult(slot, result, failure, false);
+            completeWithResult(pending, result, failure, false);
         }));
     }
 
-    private void startForwarded(Slot slot, Request.Forwarded forwarded) {
+    private void startForwarded(Pending pending, Request.Forwarded forwarded) {
         Reply.Error malformed = malformed(forwarded);
         if (malformed != null) {
             metrics.limitHit("malformed_forwarded");
-            complete(slot, Replies.of(malformed), malformed.code());
+            complete(pending, Replies.of(malformed), malformed.code());
+            return;
+        }
+        KvBackend backend = router.backend(forwarded.group());
+        if (backend == null) {
+            complete(pending, Replies.error(ErrorCodes.NOTLEADER, "group " + forwarded.group()
+                    + " has no replica on this node; not applied"), ErrorCodes.NOTLEADER);
             return;
         }
         CompletableFuture<byte[]> answer = forwarded.write()
                 ? backend.submitHere(forwarded.payload()) : backend.readHere(forwarded.payload());
         answer.whenComplete((result, failure) -> onLoop(() -> {
             if (failure == null) {
-                complete(slot, Replies.bulk(result), null);
+                complete(pending, Replies.bulk(result), null);
             } else {
                 Reply.Error error = Replies.failure(failure, forwarded.write());
-                complete(slot, Replies.of(error), error.code());
+                complete(pending, Replies.of(error), error.code());
             }
         }));
     }
@@ -495,7 +625,7 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void completeWithResult(Slot slot, byte[] result, Throwable failure, boolean write) {
+    private void completeWithResult(Pending pending, byte[] result, Throwable failure, boolean write) {
         Reply answer;
         try {
             answer = failure == null ? EntryCodec.decodeReply(result) : Replies.failure(failure, write);
@@ -506,16 +636,16 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
                 && ErrorCodes.isSessionRefusal(error.code());
         if (write && (failure != null || refusedBySession)) {
             // This write's sequence number is now a hole (or may be one) that later writes of the session
-            // could never pass: the connection's next write opens a new session.
-            clientId = 0;
+            // could never pass: the connection's next write to the group opens a new session.
+            session(pending.serve.group()).clientId = 0;
         }
-        answer(slot, answer);
+        answer(pending, answer);
     }
 
-    private void answerLocal(Slot slot, Request.Command command) {
+    private void answerLocal(Pending pending, Request.Command command) {
         if (command.is("QUIT")) {
             quitting = true;
-            slot.closeAfter = true;
+            pending.closeAfter = true;
         }
         List<byte[]> argv = command.argv();
         Reply reply;
@@ -525,6 +655,8 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
             reply = hello(argv.subList(1, argv.size()));
         } else if (command.is("ACL")) {
             reply = acl(argv);
+        } else if (command.spec().name().startsWith("CLUSTER|") && !command.spec().name().equals("CLUSTER|KEYSLOT")) {
+            reply = router.cluster(argv);
         } else {
             reply = local.answer(argv);
         }
@@ -532,9 +664,9 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
             // The last failure allowed: answer it, then close, so guessing costs a connection per few tries.
             metrics.limitHit("auth_failures");
             quitting = true;
-            slot.closeAfter = true;
+            pending.closeAfter = true;
         }
-        answer(slot, reply);
+        answer(pending, reply);
     }
 
     /** AUTH password (the default user) or AUTH user password, answered as Redis 7.0 answers them. */
@@ -631,13 +763,13 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         };
     }
 
-    private void answer(Slot slot, Reply reply) {
-        complete(slot, Replies.of(reply), reply instanceof Reply.Error error ? error.code() : null);
+    private void answer(Pending pending, Reply reply) {
+        complete(pending, Replies.of(reply), reply instanceof Reply.Error error ? error.code() : null);
     }
 
-    private void complete(Slot slot, RedisMessage reply, String errorCode) {
-        slot.reply = reply;
-        slot.errorCode = errorCode;
+    private void complete(Pending pending, RedisMessage reply, String errorCode) {
+        pending.reply = reply;
+        pending.errorCode = errorCode;
         writeAnsweredInOrder();
         startWhatCan();
     }
@@ -646,12 +778,12 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     private void writeAnsweredInOrder() {
         boolean wrote = false;
         while (!unanswered.isEmpty() && unanswered.peek().reply != null) {
-            Slot slot = unanswered.poll();
-            metrics.record(slot.request.name(), kind(slot.request), System.nanoTime() - slot.arrivalNanos,
-                    slot.errorCode);
-            context.write(slot.reply);
+            Pending pending = unanswered.poll();
+            metrics.record(pending.request.name(), kind(pending.request), System.nanoTime() - pending.arrivalNanos,
+                    pending.errorCode);
+            context.write(pending.reply);
             wrote = true;
-            if (slot.closeAfter) {
+            if (pending.closeAfter) {
                 context.flush();
                 context.close();
                 return;

@@ -225,7 +225,9 @@ class RespHandlerTest {
         assertThat(send(command("CLUSTER", "KEYSLOT", "{user1000}.following"))).isEqualTo(":3443\r\n");
         assertThat(send(command("CLUSTER", "KEYSLOT")))
                 .isEqualTo("-ERR wrong number of arguments for 'cluster|keyslot' command\r\n");
-        assertThat(send(command("CLUSTER", "NODES"))).isEqualTo("-ERR unknown subcommand 'NODES'. Try CLUSTER HELP.\r\n");
+        // A one-group node is no Redis Cluster: the views answer as redis-server does with cluster-enabled no.
+        assertThat(send(command("CLUSTER", "NODES"))).isEqualTo("-ERR This instance has cluster support disabled\r\n");
+        assertThat(send(command("CLUSTER", "FOO"))).isEqualTo("-ERR unknown subcommand 'FOO'. Try CLUSTER HELP.\r\n");
         assertThat(calls).isEmpty();
         // Queued inside MULTI and answered in EXEC's reply, as redis-server does.
         assertThat(send(command("MULTI") + command("CLUSTER", "KEYSLOT", "a") + command("EXEC")))

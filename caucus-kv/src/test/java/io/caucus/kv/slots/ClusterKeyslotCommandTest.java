@@ -34,7 +34,8 @@ class ClusterKeyslotCommandTest {
         assertThat(run("CLUSTER", "KEYSLOT", "a", "b"))
                 .isEqualTo(Reply.error("wrong number of arguments for 'cluster|keyslot' command"));
         assertThat(run("CLUSTER", "foo")).isEqualTo(Reply.error("unknown subcommand 'foo'. Try CLUSTER HELP."));
-        assertThat(run("CLUSTER", "SLOTS")).isEqualTo(Reply.error("unknown subcommand 'SLOTS'. Try CLUSTER HELP."));
+        assertThat(run("CLUSTER", "SLOTS", "x"))
+                .isEqualTo(Reply.error("wrong number of arguments for 'cluster|slots' command"));
     }
 
     @Test

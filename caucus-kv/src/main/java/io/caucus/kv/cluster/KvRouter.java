@@ -1,0 +1,79 @@
+package io.caucus.kv.cluster;
+
+import io.caucus.core.NodeStatus;
+import io.caucus.kv.command.Reply;
+import java.util.List;
+
+/**
+ * Where the RESP front end sends a command: to the one group of a one-group cluster, or, in a sharded cluster, to
+ * the group owning the hash slot of the command's keys, answering {@code -MOVED} when another node serves it
+ * (docs/multiraft.md, "Redis Cluster protocol").
+ */
+public interface KvRouter {
+
+    /** Where a command goes. */
+    sealed interface Route {
+    }
+
+    /** Served by {@code backend}, the group {@code group}'s replica here (0 in a one-group cluster). */
+    record Serve(long group, KvBackend backend) implements Route {
+    }
+
+    /** Not served here: the client gets {@code error} (MOVED, CLUSTERDOWN) and nothing was applied. */
+    record Refuse(Reply.Error error) implements Route {
+    }
+
+    /** True if clients are to speak Redis Cluster: keys are checked for one slot and routed by it. */
+    boolean sharded();
+
+    /** Where a command whose keys all hash to {@code slot} goes (sharded only). */
+    Route route(int slot);
+
+    /** Where a command that names no key goes (a one-group cluster: its group). */
+    Route keyless(String command);
+
+    /** The replica of {@code group} here, for a request another node forwarded; null if this node has none. */
+    KvBackend backend(long group);
+
+    /** This node's view, for INFO. */
+    NodeStatus status();
+
+    /** The answer to CLUSTER {@code argv[1]} (except KEYSLOT, which needs no cluster). */
+    Reply cluster(List<byte[]> argv);
+
+    /** Every command to {@code backend}: a one-group cluster, a plain Redis server to its clients. */
+    static KvRouter single(KvBackend backend) {
+        Serve serve = new Serve(0, backend);
+        return new KvRouter() {
+            @Override
+            public boolean sharded() {
+                return false;
+            }
+
+            @Override
+            public Route route(int slot) {
+                return serve;
+            }
+
+            @Override
+            public Route keyless(String command) {
+                return serve;
+            }
+
+            @Override
+            public KvBackend backend(long group) {
+                return group == 0 ? backend : null;
+            }
+
+            @Override
+            public NodeStatus status() {
+                return backend.status();
+            }
+
+            @Override
+            public Reply cluster(List<byte[]> argv) {
+                return Reply.error("This instance has cluster support disabled"); // redis-server's words
+            }
+        };
+    }
+}

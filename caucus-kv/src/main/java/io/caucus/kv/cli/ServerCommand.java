@@ -1,6 +1,8 @@
 package io.caucus.kv.cli;
 
 import io.caucus.kv.KvServer;
+import io.caucus.kv.ShardedKvServer;
+import io.caucus.kv.config.ConfigException;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ConfigLoader;
 import io.caucus.server.HostPort;
@@ -40,10 +42,23 @@ final class ServerCommand implements Callable<Integer> {
         ClusterConfig cluster = ConfigLoader.load(config);
         ClusterConfig.Node self = cluster.node(id);
         Path directory = data != null ? data : cluster.dataDirectoryOf(self.id());
-        KvServer server = KvServer.start(cluster, self.id(), directory, join);
+        AutoCloseable server;
+        if (cluster.sharding().enabled()) {
+            if (join) {
+                throw new ConfigException(config + " sets 'shards': a sharded cluster's membership is fixed by the file"
+                        + " for now, so --join does not apply (docs/multiraft.md)");
+            }
+            server = ShardedKvServer.start(cluster, self.id(), directory);
+        } else {
+            server = KvServer.start(cluster, self.id(), directory, join);
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
+            try {
+                server.close();
+            } catch (Exception e) {
+                LOG.warn("while stopping: {}", e.toString());
+            }
             stopped.countDown();
         }, "caucus-shutdown"));
         LOG.info("serving: redis on {}, admin http on {}, raft on {}, data in {}", HostPort.format(self.client()),

@@ -25,10 +25,11 @@ import io.caucus.kv.admin.AdminGuard;
  * @param adminOpenPaths paths of the admin port anyone may GET when it requires credentials
  * @param adminMaxBodyBytes the largest request body the admin port takes
  * @param maxPeerFrameBytes the largest frame the Raft port takes, refused at its length prefix
+ * @param sharding   one Raft group for the whole key space, or the hash slots spread over many (docs/multiraft.md)
  */
 public record ClusterConfig(Path source, List<Node> nodes, Tunables tunables, ClientLimits clientLimits,
                             ClientAuth clientAuth, TlsConfig tls, byte[] adminToken, Set<String> adminOpenPaths,
-                            int adminMaxBodyBytes, int maxPeerFrameBytes) {
+                            int adminMaxBodyBytes, int maxPeerFrameBytes, Sharding sharding) {
 
     public ClusterConfig {
         nodes = List.copyOf(nodes);
@@ -39,7 +40,24 @@ public record ClusterConfig(Path source, List<Node> nodes, Tunables tunables, Cl
     public ClusterConfig(Path source, List<Node> nodes, Tunables tunables) {
         this(source, nodes, tunables, ClientLimits.DEFAULTS, ClientAuth.OPEN, TlsConfig.NONE, null,
                 AdminGuard.DEFAULT_OPEN_PATHS, AdminGuard.DEFAULT_MAX_BODY_BYTES,
-                io.caucus.transport.TransportOptions.DEFAULT_MAX_FRAME_BYTES);
+                io.caucus.transport.TransportOptions.DEFAULT_MAX_FRAME_BYTES, Sharding.NONE);
+    }
+
+    /**
+     * How the key space is served. With {@code shards} 0, one Raft group on every node holds all of it (a plain Redis
+     * server to clients). With {@code shards} N, the 16,384 hash slots are split evenly among N data groups, each
+     * replicated on {@code replicas} nodes, and clients speak Redis Cluster to it (docs/multiraft.md).
+     */
+    public record Sharding(int shards, int replicas) {
+        public static final Sharding NONE = new Sharding(0, 0);
+        /** Data groups a cluster file may ask for: each runs on several nodes' threads, quiescing when idle. */
+        public static final int MAX_SHARDS = 4096;
+        /** Every node is a voter of the metadata group until its learners come (issue 23, slice 7). */
+        public static final int MAX_NODES = 7;
+
+        public boolean enabled() {
+            return shards > 0;
+        }
     }
 
     /** One server: its id and the three addresses it listens on. */

@@ -39,7 +39,7 @@ public final class ConfigLoader {
             "proposalLingerMicros", "clientIoThreads", "maxBulkBytes", "maxArrayElements", "maxRequestBytes",
             "maxPipelineCommands", "maxClientOutputBytes", "maxClientConnections", "clientIdleTimeoutMillis", "authTimeoutMillis",
             "maxAuthFailures", "users", "nodePasswordFile", "tls", "adminTokenFile", "adminOpenPaths",
-            "adminMaxBodyBytes", "maxPeerFrameBytes");
+            "adminMaxBodyBytes", "maxPeerFrameBytes", "shards", "shardReplicas");
     private static final Set<String> NODE_FIELDS = Set.of("id", "raft", "client", "http");
     private static final Set<String> TLS_FIELDS = Set.of("peer", "client", "admin");
     private static final Set<String> TLS_PORT_FIELDS = Set.of("ca", "cert", "key", "clientAuth");
@@ -100,7 +100,24 @@ public final class ConfigLoader {
                 (int) integer(where, top, "adminMaxBodyBytes", io.caucus.kv.admin.AdminGuard.DEFAULT_MAX_BODY_BYTES,
                         1024, 64 << 20),
                 (int) integer(where, top, "maxPeerFrameBytes", io.caucus.transport.TransportOptions.DEFAULT_MAX_FRAME_BYTES,
-                        4 << 20, 1 << 30));
+                        4 << 20, 1 << 30),
+                sharding(where, top, nodes.size()));
+    }
+
+    /** shards (0: one Raft group, the default) and shardReplicas (default 3, at most the number of nodes). */
+    private static ClusterConfig.Sharding sharding(String where, Map<?, ?> top, int nodes) {
+        int shards = (int) integer(where, top, "shards", 0, 0, ClusterConfig.Sharding.MAX_SHARDS);
+        if (shards > 0 && nodes > ClusterConfig.Sharding.MAX_NODES) {
+            throw new ConfigException(where + " field 'shards': a sharded cluster has at most "
+                    + ClusterConfig.Sharding.MAX_NODES + " nodes for now (every node is a voter of the metadata group"
+                    + " that holds the slot map), got " + nodes);
+        }
+        int replicas = (int) integer(where, top, "shardReplicas", Math.min(3, nodes), 1, nodes);
+        if (top.get("shardReplicas") != null && shards == 0) {
+            throw new ConfigException(where + " field 'shardReplicas': only meaningful with 'shards' (a sharded"
+                    + " cluster)");
+        }
+        return new ClusterConfig.Sharding(shards, replicas);
     }
 
     /**

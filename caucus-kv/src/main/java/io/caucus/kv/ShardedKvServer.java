@@ -1,0 +1,211 @@
+package io.caucus.kv;
+
+import io.caucus.core.NodeId;
+import io.caucus.kv.admin.AdminHttpServer;
+import io.caucus.kv.cluster.ClusterBackend;
+import io.caucus.kv.cluster.ClusterDirectory;
+import io.caucus.kv.cluster.ExpirySweeper;
+import io.caucus.kv.cluster.LeaderForwarder;
+import io.caucus.kv.cluster.TimeStamper;
+import io.caucus.kv.config.ClusterConfig;
+import io.caucus.kv.config.NodeTls;
+import io.caucus.kv.protocol.Acl;
+import io.caucus.kv.protocol.ClientPort;
+import io.caucus.kv.protocol.KvMetrics;
+import io.caucus.kv.protocol.RespHandler;
+import io.caucus.kv.shard.ShardLayout;
+import io.caucus.kv.shard.ShardRouter;
+import io.caucus.kv.shard.SlotMapStateMachine;
+import io.caucus.kv.slots.SlotMap;
+import io.caucus.kv.state.KvStateMachine;
+import io.caucus.server.CaucusHost;
+import io.caucus.server.CaucusNode;
+import io.caucus.transport.NettyIo;
+import io.caucus.transport.TransportOptions;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node of a sharded cluster ({@code shards: N} in the cluster file; docs/multiraft.md): a {@link CaucusHost}
+ * running the metadata group (the slot map, on every node) and the data groups the layout puts here (a
+ * {@link KvStateMachine} each), the Redis port speaking Redis Cluster (routing by slot, {@code -MOVED},
+ * {@code CROSSSLOT}, the CLUSTER views) and the admin port (status, health and metrics of the metadata group).
+ *
+ * <p>The first slot map is installed by whichever node first leads the metadata group, by compare-and-set on epoch 0,
+ * so every node installs the same map once ({@link ShardLayout#initialMap}); until then slots answer CLUSTERDOWN.
+ * Not yet in a sharded cluster: membership changes, snapshots on demand, backups, moving slots (issue 23, slice 7).
+ */
+public final class ShardedKvServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ShardedKvServer.class);
+    private static final long MAP_CHECK_MILLIS = 100;
+
+    private final CaucusHost host;
+    private final EventLoopGroup acceptors;
+    private final EventLoopGroup workers;
+    private final ScheduledExecutorService retries;
+    private final LeaderForwarder forwarder;
+    private final List<ExpirySweeper> sweepers = new ArrayList<>();
+    private final SlotMapStateMachine metadata;
+    private final ShardRouter router;
+    private final KvMetrics metrics = new KvMetrics();
+    private final ScheduledFuture<?> mapInstaller;
+    private final AtomicBoolean installing = new AtomicBoolean();
+    private volatile boolean mapSeen;
+    private Channel clientChannel;
+    private AdminHttpServer admin;
+
+    private ShardedKvServer(ClusterConfig config, ClusterConfig.Node self, CaucusHost host,
+                            SlotMapStateMachine metadata, Map<Long, KvStateMachine> machines, NodeTls tls) {
+        this.host = host;
+        this.metadata = metadata;
+        ClusterConfig.Tunables tunables = config.tunables();
+        ShardLayout layout = ShardLayout.of(config);
+        this.acceptors = NettyIo.newGroup(1, new DefaultThreadFactory("caucus-resp-accept", true));
+        this.workers = NettyIo.newGroup(Math.max(1, tunables.clientIoThreads()),
+                new DefaultThreadFactory("caucus-resp", true));
+        this.retries = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("caucus-kv-retries").factory());
+        this.forwarder = new LeaderForwarder(workers, config.clientAuth().nodePassword(), tls.client());
+        ClusterDirectory directory = new ClusterDirectory(config);
+        CaucusNode metadataNode = host.group(ShardLayout.METADATA_GROUP);
+        Map<Long, ShardRouter.Replica> replicas = new LinkedHashMap<>();
+        for (long group : layout.dataGroupsOn(self.id())) {
+            CaucusNode node = host.group(group);
+            replicas.put(group, new ShardRouter.Replica(node, new ClusterBackend(node, group, directory, forwarder,
+                    retries, tunables.requestTimeout())));
+            sweepers.add(new ExpirySweeper(node, machines.get(group)::nextExpiryMillis, System::currentTimeMillis,
+                    retries));
+        }
+        this.router = new ShardRouter(self.id(), metadata, metadataNode, replicas, config.clientAddresses());
+        SlotMap initial = layout.initialMap();
+        this.mapInstaller = retries.scheduleWithFixedDelay(() -> installFirstMap(metadataNode, initial),
+                MAP_CHECK_MILLIS, MAP_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Starts node {@code id} of the sharded cluster {@code config}, its data in {@code dataDirectory}.
+     *
+     * @throws UncheckedIOException if a port cannot be bound
+     */
+    public static ShardedKvServer start(ClusterConfig config, NodeId id, Path dataDirectory) {
+        if (!config.sharding().enabled()) {
+            throw new IllegalArgumentException(config.source() + " sets no 'shards': start a KvServer");
+        }
+        ClusterConfig.Node self = config.node(id);
+        KvServer.requireOwnAddressesResolved(self);
+        NodeTls tls = NodeTls.load(config, id);
+        ClusterConfig.Tunables tunables = config.tunables();
+        ShardLayout layout = ShardLayout.of(config);
+        SlotMapStateMachine metadata = new SlotMapStateMachine();
+        Map<Long, KvStateMachine> machines = new ConcurrentHashMap<>();
+        CaucusHost host = CaucusHost.builder()
+                .id(id.value())
+                .peers(config.raftAddresses())
+                .clientAddresses(config.clientAddresses())
+                .dataDirectory(dataDirectory)
+                .groups(group -> group == ShardLayout.METADATA_GROUP
+                        ? new CaucusHost.GroupDefinition(layout.firstVoters(group), metadata)
+                        : new CaucusHost.GroupDefinition(layout.firstVoters(group),
+                                machines.computeIfAbsent(group, g -> new KvStateMachine(tunables.maxSessions())),
+                                new TimeStamper(System::currentTimeMillis)))
+                .tickInterval(tunables.tickInterval())
+                .raftOptions(tunables.raftOptions().withQuiesceAfterTicks(tunables.electionTimeoutTicks()))
+                .requestTimeout(tunables.requestTimeout())
+                .snapshotOptions(tunables.snapshots())
+                .transportOptions(TransportOptions.defaults().withMaxFrameBytes(config.maxPeerFrameBytes())
+                        .withTls(tls.peer()))
+                .start();
+        ShardedKvServer server = null;
+        try {
+            server = new ShardedKvServer(config, self, host, metadata, machines, tls);
+            server.listen(config, self, tls);
+            return server;
+        } catch (IOException | RuntimeException e) {
+            if (server != null) {
+                server.close();
+            } else {
+                host.close();
+            }
+            throw new UncheckedIOException("cannot start " + id + ": " + e.getMessage(),
+                    e instanceof IOException io ? io : new IOException(e));
+        }
+    }
+
+    private void listen(ClusterConfig config, ClusterConfig.Node self, NodeTls tls) throws IOException {
+        Acl acl = Acl.of(config.clientAuth());
+        try {
+            clientChannel = ClientPort.bind(acceptors, workers, self.client(), metrics, config.clientLimits(),
+                    tls.client(), () -> new RespHandler(router, metrics, acl, config.clientLimits()));
+            admin = new AdminHttpServer(self.http(), router::status, metrics, null, null, () -> null, tls.admin(),
+                    config.adminGuard(), null);
+        } catch (Exception e) { // Netty rethrows a BindException undeclared
+            throw new IOException("cannot listen on " + self.client() + " (redis) or " + self.http() + " (http): "
+                    + e, e);
+        }
+    }
+
+    /** Proposes the layout's map while none is installed and this node leads the metadata group. */
+    private void installFirstMap(CaucusNode metadataNode, SlotMap initial) {
+        SlotMap current = metadata.current();
+        if (current.epoch() > 0) {
+            if (!mapSeen && !current.equals(initial) && current.epoch() == initial.epoch()) {
+                LOG.warn("the slot map in force ({} groups) is not the one this node's cluster file lays out ({} "
+                        + "groups): the map in force routes", current.groups().size(), initial.groups().size());
+            }
+            mapSeen = true;
+            return;
+        }
+        if (!metadataNode.id().equals(metadataNode.status().leader()) || !installing.compareAndSet(false, true)) {
+            return;
+        }
+        metadataNode.submit(SlotMapStateMachine.install(0, initial)).whenComplete((result, failure) -> {
+            installing.set(false);
+            if (failure == null && SlotMapStateMachine.installed(result)) {
+                LOG.info("installed the first slot map: {} data groups", initial.groups().size());
+            }
+        });
+    }
+
+    /** The slot map in force on this node. */
+    public SlotMap slotMap() {
+        return metadata.current();
+    }
+
+    public CaucusHost host() {
+        return host;
+    }
+
+    @Override
+    public void close() {
+        mapInstaller.cancel(false);
+        sweepers.forEach(ExpirySweeper::close);
+        if (clientChannel != null) {
+            clientChannel.close().awaitUninterruptibly();
+        }
+        if (admin != null) {
+            admin.close();
+        }
+        forwarder.close();
+        host.close();
+        retries.shutdownNow();
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+        acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+}

@@ -1,0 +1,149 @@
+package io.caucus.kv.shard;
+
+import io.caucus.core.NodeId;
+import io.caucus.core.NodeStatus;
+import io.caucus.kv.cluster.KvBackend;
+import io.caucus.kv.cluster.KvRouter;
+import io.caucus.kv.command.Arguments;
+import io.caucus.kv.command.Reply;
+import io.caucus.kv.slots.ClusterSnapshot;
+import io.caucus.kv.slots.ClusterViews;
+import io.caucus.kv.slots.SlotMap;
+import io.caucus.server.CaucusNode;
+import io.caucus.server.HostPort;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Routes a sharded node's commands by hash slot (docs/multiraft.md, "Redis Cluster protocol"): the slot map in force
+ * (the metadata group's, as applied here) names the slot's group; a group with a replica here whose leader is this
+ * node, or which has no leader yet (the backend waits for one), serves it here; otherwise the client is sent to the
+ * group's leader with {@code -MOVED slot host:port}, or, for a group this node does not replicate, to the first of its
+ * replicas, which redirects it on. Redis Cluster clients follow MOVED and refresh their map with CLUSTER SLOTS, whose
+ * masters are the same leaders.
+ *
+ * <p>While no map is installed yet (the cluster's first seconds), every slot answers {@code -CLUSTERDOWN Hash slot not
+ * served}, as a Redis Cluster node answers for a slot nobody owns.
+ */
+public final class ShardRouter implements KvRouter {
+
+    static final Reply.Error SLOT_NOT_SERVED = new Reply.Error("CLUSTERDOWN", "Hash slot not served");
+
+    /** A data group's replica on this node. */
+    public record Replica(CaucusNode node, KvBackend backend) {
+    }
+
+    private final NodeId self;
+    private final SlotMapStateMachine metadata;
+    private final CaucusNode metadataNode;
+    private final Map<Long, Replica> replicas;
+    private final Map<NodeId, InetSocketAddress> clientAddresses;
+
+    /**
+     * @param replicas        the data groups replicated here
+     * @param clientAddresses every node's Redis port as the cluster file gives it (a group's log may know better)
+     */
+    public ShardRouter(NodeId self, SlotMapStateMachine metadata, CaucusNode metadataNode, Map<Long, Replica> replicas,
+                       Map<NodeId, InetSocketAddress> clientAddresses) {
+        this.self = self;
+        this.metadata = metadata;
+        this.metadataNode = metadataNode;
+        this.replicas = Map.copyOf(replicas);
+        this.clientAddresses = Map.copyOf(clientAddresses);
+    }
+
+    @Override
+    public boolean sharded() {
+        return true;
+    }
+
+    @Override
+    public Route route(int slot) {
+        SlotMap map = metadata.current();
+        OptionalLong owner = map.groupOf(slot);
+        if (owner.isEmpty()) {
+            return new Refuse(SLOT_NOT_SERVED);
+        }
+        long group = owner.getAsLong();
+        Replica replica = replicas.get(group);
+        if (replica == null) {
+            return moved(slot, map.replicasOf(group).getFirst(), Optional.empty());
+        }
+        NodeId leader = replica.node().status().leader();
+        if (leader == null || leader.equals(self)) {
+            return new Serve(group, replica.backend());
+        }
+        return moved(slot, leader, replica.node().clientAddress(leader));
+    }
+
+    private Route moved(int slot, NodeId node, Optional<InetSocketAddress> fromLog) {
+        InetSocketAddress address = fromLog.orElse(clientAddresses.get(node));
+        if (address == null) {
+            return new Refuse(new Reply.Error("CLUSTERDOWN", "no client address known for node " + node
+                    + ", which serves slot " + slot));
+        }
+        return new Refuse(new Reply.Error("MOVED", slot + " " + HostPort.format(address)));
+    }
+
+    /**
+     * A transaction of local commands only (MULTI PING EXEC) runs in a group this node leads. Commands naming no key
+     * whose answer would span the whole key space (DBSIZE, KEYS, SCAN, FLUSHALL, RANDOMKEY, EVAL with no key) are
+     * not served yet in a sharded cluster: each group holds a part of the key space.
+     */
+    @Override
+    public Route keyless(String command) {
+        if (command.equals("EXEC")) {
+            for (Map.Entry<Long, Replica> replica : replicas.entrySet()) {
+                if (self.equals(replica.getValue().node().status().leader())) {
+                    return new Serve(replica.getKey(), replica.getValue().backend());
+                }
+            }
+            return new Refuse(new Reply.Error("CLUSTERDOWN", "this node leads no group to run the transaction in"));
+        }
+        return new Refuse(Reply.error("'" + command.toLowerCase(Locale.ROOT) + "' names no key, and a sharded"
+                + " cluster serves only commands whose keys hash to one slot (docs/multiraft.md)"));
+    }
+
+    @Override
+    public KvBackend backend(long group) {
+        Replica replica = replicas.get(group);
+        return replica == null ? null : replica.backend();
+    }
+
+    @Override
+    public NodeStatus status() {
+        return metadataNode.status();
+    }
+
+    @Override
+    public Reply cluster(List<byte[]> argv) {
+        ClusterSnapshot snapshot = snapshot();
+        return switch (Arguments.upper(argv.get(1))) {
+            case "SLOTS" -> ClusterViews.slots(snapshot);
+            case "SHARDS" -> ClusterViews.shards(snapshot);
+            case "NODES" -> ClusterViews.nodes(snapshot);
+            case "INFO" -> ClusterViews.info(snapshot);
+            case "MYID" -> ClusterViews.myId(snapshot);
+            default -> Reply.error("unknown subcommand '" + Arguments.text(argv.get(1)) + "'. Try CLUSTER HELP.");
+        };
+    }
+
+    /** The map in force and the leaders this node knows: those of the groups it replicates. */
+    ClusterSnapshot snapshot() {
+        Map<Long, NodeId> leaders = new HashMap<>();
+        Map<NodeId, InetSocketAddress> addresses = new HashMap<>(clientAddresses);
+        replicas.forEach((group, replica) -> {
+            NodeId leader = replica.node().status().leader();
+            if (leader != null) {
+                leaders.put(group, leader);
+                replica.node().clientAddress(leader).ifPresent(address -> addresses.put(leader, address));
+            }
+        });
+        return new ClusterSnapshot(self, metadata.current(), leaders, addresses);
+    }
+}

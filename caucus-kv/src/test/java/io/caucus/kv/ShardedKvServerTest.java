@@ -1,0 +1,181 @@
+package io.caucus.kv;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.caucus.core.NodeId;
+import io.caucus.kv.config.ClusterConfig;
+import io.caucus.kv.config.ConfigLoader;
+import io.caucus.kv.slots.KeySlot;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisCluster;
+import redis.clients.jedis.Transaction;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisMovedDataException;
+
+/** Three sharded servers (six data groups) in this JVM on real sockets and directories, driven by JedisCluster. */
+class ShardedKvServerTest {
+
+    @TempDir
+    Path directory;
+    private ClusterConfig config;
+    private final List<ShardedKvServer> servers = new ArrayList<>();
+
+    private void startCluster(int shards) throws IOException {
+        List<Integer> ports = LoopbackPorts.reserve(9);
+        StringBuilder yaml = new StringBuilder("nodes:\n");
+        for (int i = 0; i < 3; i++) {
+            yaml.append("  - {id: n").append(i + 1).append(", raft: 127.0.0.1:").append(ports.get(3 * i))
+                    .append(", client: 127.0.0.1:").append(ports.get(3 * i + 1)).append(", http: 127.0.0.1:")
+                    .append(ports.get(3 * i + 2)).append("}\n");
+        }
+        yaml.append("shards: ").append(shards).append("\ndataDirectory: ").append(directory.resolve("data"))
+                .append("\n");
+        Path file = directory.resolve("cluster.yaml");
+        Files.writeString(file, yaml);
+        config = ConfigLoader.load(file);
+        for (ClusterConfig.Node node : config.nodes()) {
+            servers.add(ShardedKvServer.start(config, node.id(), config.dataDirectoryOf(node.id())));
+        }
+        await("every slot served by a group with a leader").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100)).until(() -> clusterInfo(0).contains("cluster_state:ok"));
+    }
+
+    @AfterEach
+    void stop() {
+        servers.forEach(ShardedKvServer::close);
+    }
+
+    private Jedis jedis(int node) {
+        return new Jedis("127.0.0.1", config.nodes().get(node).client().getPort(), 10_000);
+    }
+
+    private String clusterInfo(int node) {
+        try (Jedis jedis = jedis(node)) {
+            return jedis.clusterInfo();
+        }
+    }
+
+    private JedisCluster cluster() {
+        Set<HostAndPort> seeds = new HashSet<>();
+        config.nodes().forEach(node -> seeds.add(new HostAndPort("127.0.0.1", node.client().getPort())));
+        return new JedisCluster(seeds, DefaultJedisClientConfig.builder().socketTimeoutMillis(10_000).build(), 10,
+                Duration.ofSeconds(30));
+    }
+
+    @Test
+    void jedisClusterWritesAndReadsKeysOfEverySlotRange() throws IOException {
+        startCluster(6);
+        try (JedisCluster cluster = cluster()) {
+            for (int i = 0; i < 600; i++) {
+                assertThat(cluster.set("key:" + i, "value:" + i)).isEqualTo("OK");
+            }
+            for (int i = 0; i < 600; i++) {
+                assertThat(cluster.get("key:" + i)).isEqualTo("value:" + i);
+            }
+            assertThat(cluster.incr("{user1}.visits")).isEqualTo(1);
+            assertThat(cluster.mset("{user1}.name", "ada", "{user1}.city", "london")).isEqualTo("OK");
+            assertThat(cluster.mget("{user1}.name", "{user1}.city")).containsExactly("ada", "london");
+        }
+        // The keys are spread: every data group holds some.
+        for (ShardedKvServer server : servers) {
+            assertThat(server.slotMap().groups()).hasSize(6);
+        }
+    }
+
+    @Test
+    void aNodeRedirectsASlotItDoesNotLeadAndRefusesKeysOfTwoSlots() throws IOException {
+        startCluster(6);
+        int moved = 0;
+        try (Jedis jedis = jedis(0)) {
+            for (int i = 0; i < 200; i++) {
+                String key = "k" + i;
+                try {
+                    jedis.set(key, "v");
+                } catch (JedisMovedDataException e) {
+                    moved++;
+                    assertThat(e.getSlot()).isEqualTo(KeySlot.of(key.getBytes(StandardCharsets.UTF_8)));
+                    int port = e.getTargetNode().getPort();
+                    assertThat(config.nodes().stream().map(n -> n.client().getPort())).contains(port);
+                    try (Jedis target = new Jedis("127.0.0.1", port, 10_000)) {
+                        assertThat(target.set(key, "v")).isEqualTo("OK");
+                    }
+                }
+            }
+            assertThatThrownBy(() -> jedis.mset("a", "1", "b", "2")).isInstanceOf(JedisDataException.class)
+                    .hasMessage("CROSSSLOT Keys in request don't hash to the same slot");
+            assertThatThrownBy(jedis::dbSize).hasMessageContaining("names no key");
+        }
+        assertThat(moved).as("six groups' leaders spread over three nodes").isPositive();
+    }
+
+    @Test
+    void aTransactionRunsInTheGroupOfItsSlot() throws IOException {
+        startCluster(3);
+        int port = movedTarget("{t}.a");
+        try (Jedis jedis = new Jedis("127.0.0.1", port, 10_000)) {
+            jedis.watch("{t}.a");
+            Transaction multi = jedis.multi();
+            multi.set("{t}.a", "1");
+            multi.incr("{t}.b");
+            assertThat(multi.exec()).containsExactly("OK", 1L);
+            assertThat(jedis.get("{t}.b")).isEqualTo("1");
+            // Two slots in one transaction: every command is queued, then EXEC runs none (redis-server's answer).
+            Transaction cross = jedis.multi();
+            cross.set("{t}.a", "2");
+            cross.set("{u}.a", "2");
+            assertThatThrownBy(cross::exec).hasMessageContaining("CROSSSLOT");
+            assertThat(jedis.get("{t}.a")).isEqualTo("1");
+        }
+    }
+
+    /** The client port of the node serving {@code key}'s slot, following one MOVED from node 0 if needed. */
+    private int movedTarget(String key) {
+        try (Jedis jedis = jedis(0)) {
+            jedis.get(key);
+            return config.nodes().get(0).client().getPort();
+        } catch (JedisMovedDataException e) {
+            return e.getTargetNode().getPort();
+        }
+    }
+
+    @Test
+    void theMapIsInstalledOnceAndSurvivesARestart() throws IOException {
+        startCluster(4);
+        var before = servers.getFirst().slotMap();
+        assertThat(before.epoch()).isEqualTo(1);
+        try (JedisCluster cluster = cluster()) {
+            cluster.set("survives", "yes");
+        }
+        servers.forEach(ShardedKvServer::close);
+        servers.clear();
+        for (ClusterConfig.Node node : config.nodes()) {
+            servers.add(ShardedKvServer.start(config, node.id(), config.dataDirectoryOf(node.id())));
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> clusterInfo(1).contains("cluster_state:ok"));
+        assertThat(servers.get(2).slotMap()).isEqualTo(before);
+        try (JedisCluster cluster = cluster()) {
+            assertThat(cluster.get("survives")).isEqualTo("yes");
+        }
+    }
+
+    @SuppressWarnings("unused")
+    private static NodeId id(String value) {
+        return NodeId.of(value);
+    }
+}

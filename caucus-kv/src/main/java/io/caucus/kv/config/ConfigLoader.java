@@ -117,7 +117,7 @@ public final class ConfigLoader {
             throw new ConfigException(where + " field 'shardReplicas': only meaningful with 'shards' (a sharded"
                     + " cluster)");
         }
-        return new ClusterConfig.Sharding(shards, replicas);
+        return shards == 0 ? ClusterConfig.Sharding.NONE : new ClusterConfig.Sharding(shards, replicas);
     }
 
     /**

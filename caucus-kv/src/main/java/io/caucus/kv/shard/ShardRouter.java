@@ -133,9 +133,19 @@ public final class ShardRouter implements KvRouter {
         };
     }
 
-    /** The map in force and the leaders this node knows: those of the groups it replicates. */
+    /**
+     * The map in force and where this node sends each group's clients: the leader of a group it replicates, as far
+     * as it knows one; the first replica of a group it does not replicate (as {@link #route} redirects), so that
+     * CLUSTER SLOTS and NODES agree with the MOVED answers.
+     */
     ClusterSnapshot snapshot() {
+        SlotMap map = metadata.current();
         Map<Long, NodeId> leaders = new HashMap<>();
+        for (long group : map.groups()) {
+            if (!replicas.containsKey(group)) {
+                leaders.put(group, map.replicasOf(group).getFirst());
+            }
+        }
         Map<NodeId, InetSocketAddress> addresses = new HashMap<>(clientAddresses);
         replicas.forEach((group, replica) -> {
             NodeId leader = replica.node().status().leader();
@@ -144,6 +154,6 @@ public final class ShardRouter implements KvRouter {
                 replica.node().clientAddress(leader).ifPresent(address -> addresses.put(leader, address));
             }
         });
-        return new ClusterSnapshot(self, metadata.current(), leaders, addresses);
+        return new ClusterSnapshot(self, map, leaders, addresses);
     }
 }

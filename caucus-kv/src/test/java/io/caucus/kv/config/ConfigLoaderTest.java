@@ -51,6 +51,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shardingIsOffByDefaultAndShardsSplitTheKeySpaceOverReplicasOfAtMostTheNodes() {
+        assertThat(ConfigLoader.parse(FILE, NODES).sharding()).isEqualTo(ClusterConfig.Sharding.NONE);
+        ClusterConfig.Sharding sharding = ConfigLoader.parse(FILE, NODES + "shards: 16\n").sharding();
+        assertThat(sharding.enabled()).isTrue();
+        assertThat(sharding).isEqualTo(new ClusterConfig.Sharding(16, 2)); // two nodes: two replicas each
+        assertThat(ConfigLoader.parse(FILE, NODES + "shards: 4\nshardReplicas: 1\n").sharding().replicas())
+                .isEqualTo(1);
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES + "shards: 4\nshardReplicas: 3\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'shardReplicas': must be between 1 and 2");
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES + "shardReplicas: 2\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("only meaningful with 'shards'");
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES + "shards: 5000\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'shards': must be between 0 and 4096");
+    }
+
+    @Test
     void readsEveryTunable() {
         ClusterConfig config = ConfigLoader.parse(FILE, NODES + """
                 tickIntervalMillis: 20

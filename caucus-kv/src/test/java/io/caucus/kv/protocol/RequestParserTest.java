@@ -44,6 +44,13 @@ class RequestParserTest {
         assertThat(parse(RequestParser.FORWARD_WRITE, "payload")).isInstanceOf(Request.Forwarded.class);
         assertThat(((Request.Forwarded) parse(RequestParser.FORWARD_READ, "x")).write()).isFalse();
         assertThat(parse(RequestParser.FORWARD_WRITE)).isInstanceOf(Request.Invalid.class);
+        assertThat(((Request.Forwarded) parse(RequestParser.FORWARD_WRITE, "payload")).group()).isZero();
+        // A sharded cluster's forwarded request names its group; anything but a group id (1 up) is refused.
+        assertThat(((Request.Forwarded) parse(RequestParser.FORWARD_WRITE, "payload", "7")).group()).isEqualTo(7);
+        for (String bad : new String[] {"0", "-1", "x", "99999999999999999999"}) {
+            assertThat(parse(RequestParser.FORWARD_READ, "payload", bad)).isInstanceOf(Request.Invalid.class);
+        }
+        assertThat(parse(RequestParser.FORWARD_WRITE, "payload", "7", "8")).isInstanceOf(Request.Invalid.class);
     }
 
     @ParameterizedTest

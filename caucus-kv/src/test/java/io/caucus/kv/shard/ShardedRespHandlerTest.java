@@ -1,0 +1,192 @@
+package io.caucus.kv.shard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.caucus.core.NodeId;
+import io.caucus.core.NodeStatus;
+import io.caucus.kv.FakeNode;
+import io.caucus.kv.cluster.KvBackend;
+import io.caucus.kv.config.ClientLimits;
+import io.caucus.kv.protocol.Acl;
+import io.caucus.kv.protocol.KvMetrics;
+import io.caucus.kv.protocol.RespCodec;
+import io.caucus.kv.protocol.RespHandler;
+import io.caucus.kv.slots.KeySlot;
+import io.caucus.kv.state.EntryCodec;
+import io.caucus.kv.state.KvEntry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The RESP front end of a sharded node over the real {@link ShardRouter} and slot map: node n1 replicates groups 2
+ * (slots 0..8191, led here) and 3 (slots 8192..16383, led by n2). Keys: "b" (3300) and "k2" (862) hash to group 2,
+ * "a" (15495) and "d" (11298) to group 3.
+ */
+class ShardedRespHandlerTest {
+
+    private static final NodeId N1 = NodeId.of("n1");
+    private static final NodeId N2 = NodeId.of("n2");
+    private static final NodeId N3 = NodeId.of("n3");
+
+    private final FakeNode group2 = new FakeNode("n1");
+    private final FakeNode group3 = new FakeNode("n1");
+    private final List<String> calls = new ArrayList<>();
+    private final EmbeddedChannel channel = new EmbeddedChannel();
+
+    ShardedRespHandlerTest() {
+        group3.leader = N2;
+        SlotMapStateMachine metadata = new SlotMapStateMachine();
+        metadata.apply(1, SlotMapStateMachine.install(0, ShardLayout.of(List.of(N1, N2, N3), 2, 3).initialMap()));
+        ShardRouter router = new ShardRouter(N1, metadata, new FakeNode("n1"), Map.of(
+                2L, new ShardRouter.Replica(group2, backend("g2", group2)),
+                3L, new ShardRouter.Replica(group3, backend("g3", group3))),
+                Map.of(N1, new InetSocketAddress("127.0.0.1", 7001), N2, new InetSocketAddress("127.0.0.1", 7002),
+                        N3, new InetSocketAddress("127.0.0.1", 7003)));
+        RespCodec.addServerTo(channel.pipeline());
+        channel.pipeline().addLast(new RespHandler(router, new KvMetrics(), Acl.open(), ClientLimits.DEFAULTS));
+    }
+
+    /** A group's replica that records what reaches it. */
+    private KvBackend backend(String name, FakeNode node) {
+        return new KvBackend() {
+            @Override
+            public CompletableFuture<byte[]> submit(byte[] command) {
+                calls.add(name + " " + switch (EntryCodec.decodeEntry(command)) {
+                    case KvEntry.Register ignored -> "register";
+                    case KvEntry.SessionCommand session -> "write of session " + session.clientId();
+                    case KvEntry.Sweep ignored -> "sweep";
+                });
+                return node.submit(command);
+            }
+
+            @Override
+            public CompletableFuture<byte[]> read(byte[] query) {
+                calls.add(name + " read");
+                return node.read(query);
+            }
+
+            @Override
+            public CompletableFuture<byte[]> submitHere(byte[] command) {
+                calls.add(name + " forwarded write");
+                return node.submit(command);
+            }
+
+            @Override
+            public CompletableFuture<byte[]> readHere(byte[] query) {
+                return node.read(query);
+            }
+
+            @Override
+            public NodeStatus status() {
+                return node.status();
+            }
+        };
+    }
+
+    private static String command(String... words) {
+        StringBuilder resp = new StringBuilder("*").append(words.length).append("\r\n");
+        for (String word : words) {
+            resp.append('$').append(word.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(word)
+                    .append("\r\n");
+        }
+        return resp.toString();
+    }
+
+    private String send(String raw) {
+        channel.writeInbound(Unpooled.copiedBuffer(raw, StandardCharsets.UTF_8));
+        channel.runPendingTasks();
+        StringBuilder out = new StringBuilder();
+        ByteBuf buffer;
+        while ((buffer = channel.readOutbound()) != null) {
+            out.append(buffer.toString(StandardCharsets.UTF_8));
+            buffer.release();
+        }
+        return out.toString();
+    }
+
+    @Test
+    void theKeysAreAsDocumented() {
+        assertThat(KeySlot.of("b".getBytes())).isEqualTo(3300);
+        assertThat(KeySlot.of("k2".getBytes())).isEqualTo(449);
+        assertThat(KeySlot.of("a".getBytes())).isEqualTo(15495);
+        assertThat(KeySlot.of("d".getBytes())).isEqualTo(11298);
+    }
+
+    @Test
+    void aSlotLedHereIsServedWithOneSessionAndASlotLedElsewhereIsRedirected() {
+        assertThat(send(command("SET", "b", "1") + command("SET", "k2", "2") + command("GET", "b")))
+                .isEqualTo("+OK\r\n+OK\r\n$1\r\n1\r\n");
+        assertThat(send(command("SET", "a", "1"))).isEqualTo("-MOVED 15495 127.0.0.1:7002\r\n");
+        assertThat(calls).containsExactly("g2 register", "g2 write of session 1", "g2 write of session 1",
+                "g2 read");
+    }
+
+    @Test
+    void eachGroupTheConnectionWritesToGetsASessionOfItsOwn() {
+        group3.leader = null; // electing: the command waits in the group's backend rather than being redirected
+        assertThat(send(command("SET", "b", "1") + command("SET", "a", "2") + command("SET", "d", "3")
+                + command("SET", "b", "4"))).isEqualTo("+OK\r\n+OK\r\n+OK\r\n+OK\r\n");
+        assertThat(calls).containsExactly("g2 register", "g2 write of session 1", "g3 register",
+                "g3 write of session 1", "g3 write of session 1", "g2 write of session 1");
+    }
+
+    @Test
+    void keysOfTwoSlotsAreRefusedAndNothingIsSent() {
+        assertThat(send(command("MSET", "b", "1", "k2", "2"))).isEqualTo(
+                "-CROSSSLOT Keys in request don't hash to the same slot\r\n");
+        // Queued one by one, two slots pass the queue; EXEC then runs none of them, as redis-server does.
+        assertThat(send(command("MULTI") + command("SET", "b", "1") + command("SET", "k2", "2")
+                + command("EXEC"))).isEqualTo("+OK\r\n+QUEUED\r\n+QUEUED\r\n"
+                + "-CROSSSLOT Keys in request don't hash to the same slot\r\n");
+        assertThat(calls).isEmpty();
+    }
+
+    @Test
+    void aRedirectInsideATransactionFailsIt() {
+        assertThat(send(command("MULTI") + command("SET", "b", "1") + command("SET", "a", "2") + command("EXEC")))
+                .isEqualTo("+OK\r\n+QUEUED\r\n-MOVED 15495 127.0.0.1:7002\r\n"
+                        + "-EXECABORT Transaction discarded because of previous errors.\r\n");
+        assertThat(calls).isEmpty();
+    }
+
+    @Test
+    void aTransactionRunsInItsSlotsGroupWithTheKeysItWatches() {
+        assertThat(send(command("WATCH", "b") + command("MULTI") + command("INCR", "b") + command("PING")
+                + command("EXEC"))).isEqualTo("+OK\r\n+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n:1\r\n+PONG\r\n");
+        assertThat(calls).containsExactly("g2 read", "g2 register", "g2 write of session 1");
+        // Watched keys of one group and a transaction of another: the group could not compare the watch's index.
+        group3.leader = N1;
+        calls.clear();
+        assertThat(send(command("WATCH", "b") + command("MULTI") + command("SET", "a", "1") + command("EXEC")))
+                .isEqualTo("+OK\r\n+OK\r\n+QUEUED\r\n-CROSSSLOT Keys in request don't hash to the same slot\r\n");
+        assertThat(calls).containsExactly("g2 read");
+    }
+
+    @Test
+    void aCommandNamingNoKeyIsRefusedButLocalOnesAreAnswered() {
+        assertThat(send(command("DBSIZE"))).startsWith("-ERR 'dbsize' names no key");
+        assertThat(send(command("PING"))).isEqualTo("+PONG\r\n");
+        assertThat(send(command("CLUSTER", "KEYSLOT", "a"))).isEqualTo(":15495\r\n");
+        assertThat(send(command("CLUSTER", "INFO"))).contains("cluster_state:ok");
+        assertThat(calls).isEmpty();
+    }
+
+    @Test
+    void aForwardedRequestReachesTheGroupItNames() {
+        byte[] register = EntryCodec.encode(new KvEntry.Register(0));
+        String payload = new String(register, StandardCharsets.ISO_8859_1);
+        channel.writeInbound(Unpooled.wrappedBuffer(("*3\r\n$13\r\nCAUCUS.SUBMIT\r\n$" + register.length + "\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1), register, "\r\n$1\r\n3\r\n".getBytes(StandardCharsets.US_ASCII)));
+        assertThat(send("")).startsWith("$"); // the session's id, for the forwarding node to hand on
+        assertThat(calls).containsExactly("g3 forwarded write");
+        assertThat(send(command("CAUCUS.SUBMIT", payload, "9"))).startsWith("-NOTLEADER group 9 has no replica");
+    }
+}

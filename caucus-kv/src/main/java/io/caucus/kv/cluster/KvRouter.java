@@ -19,6 +19,16 @@ public interface KvRouter {
     record Serve(long group, KvBackend backend) implements Route {
     }
 
+    /**
+     * Run in each of {@code groups} and the answers combined: a command naming no key whose answer covers a node's
+     * part of the key space (DBSIZE, KEYS, FLUSHALL), as a Redis Cluster master answers for its slots.
+     */
+    record Spread(List<Serve> groups) implements Route {
+        public Spread {
+            groups = List.copyOf(groups);
+        }
+    }
+
     /** Not served here: the client gets {@code error} (MOVED, CLUSTERDOWN) and nothing was applied. */
     record Refuse(Reply.Error error) implements Route {
     }

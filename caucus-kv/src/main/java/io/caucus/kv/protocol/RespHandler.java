@@ -3,6 +3,7 @@ package io.caucus.kv.protocol;
 import io.caucus.kv.cluster.KvBackend;
 import io.caucus.kv.cluster.KvRouter;
 import io.caucus.kv.command.Arguments;
+import io.caucus.kv.command.CommandSpec;
 import io.caucus.kv.config.ClientLimits;
 import io.caucus.kv.command.ErrorCodes;
 import io.caucus.kv.command.Reply;
@@ -13,6 +14,9 @@ import io.caucus.kv.slots.SlotCheck;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.redis.ArrayRedisMessage;
+import io.netty.handler.codec.redis.FullBulkStringRedisMessage;
+import io.netty.handler.codec.redis.IntegerRedisMessage;
 import io.netty.handler.codec.redis.RedisMessage;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -133,14 +137,23 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         final Request request;
         /** Where the command goes, once placed (commands that reach a group only). */
         KvRouter.Serve serve;
+        /** The groups to run the command in, when it names no key and covers the node's slots. */
+        List<KvRouter.Serve> spreadOver;
         boolean placed;
+        /** Set on a command run in several groups ({@link KvRouter.Spread}): its part in one group. */
+        final Spread spread;
         final long arrivalNanos = System.nanoTime();
         RedisMessage reply;
         String errorCode;
         boolean closeAfter;
 
         Pending(Request request) {
+            this(request, null);
+        }
+
+        Pending(Request request, Spread spread) {
             this.request = request;
+            this.spread = spread;
         }
     }
 
@@ -275,6 +288,10 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
                         refuseMisplaced(notStarted.poll(), action, misplaced);
                         continue;
                     }
+                    if (head.serve == null && head.spreadOver != null) {
+                        spread(notStarted.poll());
+                        continue;
+                    }
                 }
                 if (!mayStart(action, head)) {
                     break;
@@ -353,7 +370,7 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
             default -> null;
         };
         if (keys == null || (action == Action.QUEUE && keys instanceof SlotCheck.Keyless
-                && command.spec().kind() == io.caucus.kv.command.CommandSpec.Kind.LOCAL)) {
+                && command.spec().kind() == CommandSpec.Kind.LOCAL)) {
             return null; // a local command inside MULTI goes wherever the transaction goes
         }
         if (action == Action.EXEC && keys instanceof SlotCheck.Keyless && watchGroup >= 0) {
@@ -367,6 +384,14 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         if (route instanceof KvRouter.Refuse refuse) {
             return refuse.error();
         }
+        if (route instanceof KvRouter.Spread spread) {
+            if (action != Action.WRITE && action != Action.READ) {
+                return Reply.error("'" + command.name().toLowerCase(Locale.ROOT) + "' runs in every group this node"
+                        + " leads, so not inside a transaction in a sharded cluster");
+            }
+            pending.spreadOver = spread.groups();
+            return null;
+        }
         KvRouter.Serve serve = (KvRouter.Serve) route;
         if ((action == Action.EXEC || action == Action.WATCH) && watchGroup >= 0 && serve.group() != watchGroup) {
             // The watched keys' indexes are of another group's log: that group cannot compare them (departure:
@@ -375,6 +400,70 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         }
         pending.serve = action == Action.QUEUE ? null : serve;
         return null;
+    }
+
+    /**
+     * Runs a command in each group of {@link Pending#spreadOver}: one part per group, each started in turn like any
+     * command of the connection (sessions, ordering), in its place at the head of the queue; the command is
+     * answered when every part is, with the parts' answers combined (see {@link Spread}).
+     */
+    private void spread(Pending command) {
+        Spread spread = new Spread(command, command.spreadOver.size());
+        if (command.spreadOver.isEmpty()) {
+            complete(command, spread.combined(), null); // no group led here: no slot, as an empty master
+            return;
+        }
+        for (KvRouter.Serve group : command.spreadOver.reversed()) {
+            Pending part = new Pending(command.request, spread);
+            part.serve = group;
+            part.placed = true;
+            notStarted.addFirst(part);
+        }
+    }
+
+    /** The answers of a spread command's parts, combined once all are in. */
+    private static final class Spread {
+        final Pending command;
+        final List<RedisMessage> answers = new ArrayList<>();
+        final int parts;
+        int answered;
+        RedisMessage error;
+        String errorCode;
+
+        Spread(Pending command, int parts) {
+            this.command = command;
+            this.parts = parts;
+        }
+
+        /** Adds a part's answer; true once every part has answered. The first error is the command's answer. */
+        boolean add(RedisMessage answer, String code) {
+            answered++;
+            if (code == null) {
+                answers.add(answer);
+            } else if (error == null) {
+                error = answer;
+                errorCode = code;
+            }
+            return answered == parts;
+        }
+
+        /** DBSIZE adds, KEYS joins, RANDOMKEY takes the first key; FLUSHALL and FLUSHDB answer OK. */
+        RedisMessage combined() {
+            if (error != null) {
+                return error;
+            }
+            return switch (command.request.name()) {
+                case "DBSIZE" -> new IntegerRedisMessage(answers.stream()
+                        .mapToLong(answer -> ((IntegerRedisMessage) answer).value()).sum());
+                case "KEYS" -> new ArrayRedisMessage(answers.stream()
+                        .flatMap(answer -> ((ArrayRedisMessage) answer).children().stream())
+                        .toList());
+                case "RANDOMKEY" -> answers.stream().filter(answer -> answer
+                                != FullBulkStringRedisMessage.NULL_INSTANCE).findFirst()
+                        .orElse(FullBulkStringRedisMessage.NULL_INSTANCE);
+                default -> Replies.of(Reply.OK);
+            };
+        }
     }
 
     /** Places a keyless transaction in the group of the keys it watches. */
@@ -388,7 +477,7 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** The slot of a command's keys; every command is keyless in a one-group cluster, where keys are not checked. */
-    private SlotCheck.Outcome keysOf(io.caucus.kv.command.CommandSpec spec, List<byte[]> argv) {
+    private SlotCheck.Outcome keysOf(CommandSpec spec, List<byte[]> argv) {
         return router.sharded() ? SlotCheck.slotOf(spec, argv) : SlotCheck.KEYLESS;
     }
 
@@ -768,6 +857,15 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void complete(Pending pending, RedisMessage reply, String errorCode) {
+        if (pending.spread != null) {
+            Spread spread = pending.spread;
+            if (spread.add(reply, errorCode)) {
+                complete(spread.command, spread.combined(), spread.errorCode);
+            } else {
+                startWhatCan();
+            }
+            return;
+        }
         pending.reply = reply;
         pending.errorCode = errorCode;
         writeAnsweredInOrder();

@@ -12,12 +12,14 @@ import io.caucus.kv.slots.SlotMap;
 import io.caucus.server.CaucusNode;
 import io.caucus.server.HostPort;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * Routes a sharded node's commands by hash slot (docs/multiraft.md, "Redis Cluster protocol"): the slot map in force
@@ -32,6 +34,8 @@ import java.util.OptionalLong;
  */
 public final class ShardRouter implements KvRouter {
 
+    /** Keyless commands run in every group a node leads, their answers combined (see {@link #keyless}). */
+    static final Set<String> SPREAD = Set.of("DBSIZE", "KEYS", "RANDOMKEY", "FLUSHALL", "FLUSHDB");
     static final Reply.Error SLOT_NOT_SERVED = new Reply.Error("CLUSTERDOWN", "Hash slot not served");
 
     /** A data group's replica on this node. */
@@ -53,7 +57,7 @@ public final class ShardRouter implements KvRouter {
         this.self = self;
         this.metadata = metadata;
         this.metadataNode = metadataNode;
-        this.replicas = Map.copyOf(replicas);
+        this.replicas = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(replicas)); // by id
         this.clientAddresses = Map.copyOf(clientAddresses);
     }
 
@@ -91,22 +95,31 @@ public final class ShardRouter implements KvRouter {
     }
 
     /**
-     * A transaction of local commands only (MULTI PING EXEC) runs in a group this node leads. Commands naming no key
-     * whose answer would span the whole key space (DBSIZE, KEYS, SCAN, FLUSHALL, RANDOMKEY, EVAL with no key) are
-     * not served yet in a sharded cluster: each group holds a part of the key space.
+     * Commands naming no key. Those whose answer covers the key space (DBSIZE, KEYS, RANDOMKEY, FLUSHALL, FLUSHDB)
+     * run in every group this node leads, which are the slots CLUSTER NODES lists for it, so a client that sends
+     * them to every master (JedisCluster, Lettuce, {@code redis-cli --cluster call}) covers each group once. A
+     * transaction of local commands only (MULTI PING EXEC) runs in one group this node leads. The others (SCAN,
+     * EVAL with no key, ...) are refused: no single group's answer would be right.
      */
     @Override
     public Route keyless(String command) {
-        if (command.equals("EXEC")) {
-            for (Map.Entry<Long, Replica> replica : replicas.entrySet()) {
-                if (self.equals(replica.getValue().node().status().leader())) {
-                    return new Serve(replica.getKey(), replica.getValue().backend());
-                }
+        List<Serve> led = new ArrayList<>();
+        for (Map.Entry<Long, Replica> replica : replicas.entrySet()) {
+            if (self.equals(replica.getValue().node().status().leader())) {
+                led.add(new Serve(replica.getKey(), replica.getValue().backend()));
             }
-            return new Refuse(new Reply.Error("CLUSTERDOWN", "this node leads no group to run the transaction in"));
+        }
+        if (SPREAD.contains(command)) {
+            return new Spread(led);
+        }
+        if (command.equals("EXEC")) {
+            return led.isEmpty()
+                    ? new Refuse(new Reply.Error("CLUSTERDOWN", "this node leads no group to run the transaction in"))
+                    : led.getFirst();
         }
         return new Refuse(Reply.error("'" + command.toLowerCase(Locale.ROOT) + "' names no key, and a sharded"
-                + " cluster serves only commands whose keys hash to one slot (docs/multiraft.md)"));
+                + " cluster serves only commands whose keys hash to one slot, and DBSIZE, KEYS, RANDOMKEY, FLUSHALL"
+                + " and FLUSHDB for the slots of the groups a node leads (docs/multiraft.md)"));
     }
 
     @Override

@@ -171,8 +171,33 @@ class ShardedRespHandlerTest {
     }
 
     @Test
-    void aCommandNamingNoKeyIsRefusedButLocalOnesAreAnswered() {
-        assertThat(send(command("DBSIZE"))).startsWith("-ERR 'dbsize' names no key");
+    void aCommandNamingNoKeyCoversTheGroupsLedHereAsAMasterAnswersForItsSlots() {
+        group3.leader = N1;
+        assertThat(send(command("SET", "b", "1") + command("SET", "a", "2") + command("SET", "d", "3")))
+                .isEqualTo("+OK\r\n+OK\r\n+OK\r\n");
+        assertThat(send(command("DBSIZE"))).isEqualTo(":3\r\n");
+        assertThat(send(command("KEYS", "*"))).startsWith("*3\r\n");
+        group3.leader = N2; // group 3's slots are n2's now: n1 answers for group 2's only
+        calls.clear();
+        assertThat(send(command("DBSIZE") + command("KEYS", "*") + command("RANDOMKEY")))
+                .isEqualTo(":1\r\n*1\r\n$1\r\nb\r\n$1\r\nb\r\n");
+        assertThat(send(command("FLUSHALL"))).isEqualTo("+OK\r\n");
+        assertThat(calls).containsExactly("g2 read", "g2 read", "g2 read", "g2 write of session 1");
+        assertThat(send(command("DBSIZE"))).isEqualTo(":0\r\n");
+        group3.leader = N1;
+        assertThat(send(command("DBSIZE"))).as("group 3 was not flushed").isEqualTo(":2\r\n");
+        group3.leader = N2;
+        group2.leader = N3; // leading nothing: an empty master's answers
+        assertThat(send(command("DBSIZE") + command("KEYS", "*") + command("RANDOMKEY") + command("FLUSHDB")))
+                .isEqualTo(":0\r\n*0\r\n$-1\r\n+OK\r\n");
+    }
+
+    @Test
+    void keylessCommandsNoGroupCanAnswerAloneAreRefusedAndLocalOnesAnswered() {
+        assertThat(send(command("SCAN", "0"))).startsWith("-ERR 'scan' names no key");
+        assertThat(send(command("MULTI") + command("DBSIZE") + command("EXEC"))).startsWith("+OK\r\n-ERR 'dbsize'"
+                + " runs in every group this node leads").endsWith("-EXECABORT Transaction discarded because of"
+                + " previous errors.\r\n");
         assertThat(send(command("PING"))).isEqualTo("+PONG\r\n");
         assertThat(send(command("CLUSTER", "KEYSLOT", "a"))).isEqualTo(":15495\r\n");
         assertThat(send(command("CLUSTER", "INFO"))).contains("cluster_state:ok");

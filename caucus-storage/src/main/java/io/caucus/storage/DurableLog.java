@@ -98,6 +98,20 @@ public final class DurableLog implements LogView, AutoCloseable {
         }
     }
 
+    /** True if {@code directory} holds a one-group node's log: a segment of this log's naming in its wal. */
+    public static boolean holdsOneGroupData(Disk disk, Path directory) throws IOException {
+        Path wal = directory.resolve("wal");
+        if (!disk.exists(wal)) {
+            return false;
+        }
+        for (String name : disk.list(wal)) {
+            if (Segment.parseSequence(name) >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * Opens the store in {@code directory}, creating it if needed, and recovers it.
      *
@@ -112,6 +126,10 @@ public final class DurableLog implements LogView, AutoCloseable {
         Path walDirectory = directory.resolve("wal");
         java.io.Closeable lock = null;
         try {
+            if (io.caucus.storage.multi.HostStorage.holdsHostData(disk, directory)) {
+                throw new IllegalStateException(directory + " holds the data of a process hosting many Raft groups "
+                        + "(a sharded node's shared log), not of a one-group node: nothing was changed there");
+            }
             disk.createDirectories(walDirectory);
             lock = disk.lock(directory.resolve("LOCK"));
             SnapshotStore snapshots = SnapshotStore.open(disk, directory.resolve("snapshots"),

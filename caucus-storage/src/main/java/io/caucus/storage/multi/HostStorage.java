@@ -4,6 +4,7 @@ import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.SnapshotMetadata;
 import io.caucus.storage.CorruptStorageException;
 import io.caucus.storage.Disk;
+import io.caucus.storage.DurableLog;
 import io.caucus.storage.SnapshotStore;
 import io.caucus.storage.StorageFailedException;
 import java.io.Closeable;
@@ -61,6 +62,26 @@ public final class HostStorage implements AutoCloseable {
     }
 
     /**
+     * True if {@code directory} holds a multi-group host's data: its removed-groups record, or a segment of the
+     * shared WAL's naming.
+     */
+    public static boolean holdsHostData(Disk disk, Path directory) throws IOException {
+        if (disk.exists(directory.resolve(RemovedGroups.FILE_NAME))) {
+            return true;
+        }
+        Path wal = directory.resolve("wal");
+        if (!disk.exists(wal)) {
+            return false;
+        }
+        for (String name : disk.list(wal)) {
+            if (WalSegment.sequenceOf(name) >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Opens the data directory, creating it if needed, and recovers the shared WAL of every group.
      *
      * @param snapshotsRetained how many snapshots each group's store keeps (at least 1)
@@ -73,6 +94,10 @@ public final class HostStorage implements AutoCloseable {
         }
         Closeable lock = null;
         try {
+            if (DurableLog.holdsOneGroupData(disk, directory)) {
+                throw new IllegalStateException(directory + " holds the data of a one-group node (one Raft group's "
+                        + "log), not of a process hosting many groups: nothing was changed there");
+            }
             disk.createDirectories(directory);
             lock = disk.lock(directory.resolve("LOCK"));
             SharedWal wal = SharedWal.open(disk, directory.resolve("wal"), options);

@@ -181,6 +181,25 @@ class ShardedKvServerTest {
         }
     }
 
+    @Test
+    void aDataDirectoryOfTheOtherModeIsRefusedNamingTheMode() throws IOException {
+        startCluster(2);
+        try (JedisCluster cluster = cluster()) {
+            cluster.set("kept", "yes");
+        }
+        servers.forEach(ShardedKvServer::close);
+        servers.clear();
+        ClusterConfig.Node n1 = config.nodes().getFirst();
+        Path shardedData = config.dataDirectoryOf(n1.id());
+        ClusterConfig oneGroup = ConfigLoader.parse(directory.resolve("one.yaml"), Files.readString(
+                directory.resolve("cluster.yaml")).replace("shards: 2", ""));
+        assertThatThrownBy(() -> KvServer.start(oneGroup, n1.id(), shardedData)).hasMessageContaining("sharded");
+        Path oneGroupData = directory.resolve("one-group");
+        KvServer.start(oneGroup, n1.id(), oneGroupData).close();
+        assertThatThrownBy(() -> ShardedKvServer.start(config, n1.id(), oneGroupData))
+                .hasMessageContaining("one Raft group");
+    }
+
     @SuppressWarnings("unused")
     private static NodeId id(String value) {
         return NodeId.of(value);

@@ -41,15 +41,23 @@ final class DemoCommand implements Callable<Integer> {
             + " throwaway CA and certificates made in <dir>/tls on the first run.")
     boolean tls;
 
+    @Option(names = "--shards", defaultValue = "0", description = "Split the key space among this many Raft groups"
+            + " (a sharded cluster, spoken to as Redis Cluster: redis-cli -c); its data goes to demo-shards unless"
+            + " --dir says otherwise (default: one group).")
+    int shards;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
+        if (shards > 0 && !spec.commandLine().getParseResult().hasMatchedOption("--dir")) {
+            directory = Path.of("demo-shards"); // a one-group demo's data cannot become a sharded cluster's
+        }
         Files.createDirectories(directory);
         Path clusterFile = directory.resolve("cluster.yaml");
-        String yaml = clusterYaml(basePort, directory.resolve("data"));
+        String yaml = clusterYaml(basePort, directory.resolve("data"), shards);
         refuseOtherPortsForExistingData(clusterFile, yaml);
         if (tls) {
             DemoCertificates.ensure(directory.resolve(DemoCertificates.DIRECTORY), List.of("n1", "n2", "n3"));
@@ -89,10 +97,14 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    static String clusterYaml(int basePort, Path dataDirectory) {
+    static String clusterYaml(int basePort, Path dataDirectory, int shards) {
         // The node list comes last, so that a node can be added by appending its entry (docs/operations.md).
         StringBuilder yaml = new StringBuilder("# Written by `caucus demo`: three nodes on loopback.\n")
-                .append("dataDirectory: ").append(dataDirectory).append("\nnodes:\n");
+                .append("dataDirectory: ").append(dataDirectory).append('\n');
+        if (shards > 0) {
+            yaml.append("shards: ").append(shards).append('\n');
+        }
+        yaml.append("nodes:\n");
         for (int i = 0; i < 3; i++) {
             yaml.append("  - id: n").append(i + 1).append('\n')
                     .append("    raft: 127.0.0.1:").append(basePort + 700 + i).append('\n')
@@ -114,9 +126,17 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.printf("Watch the cluster in a browser: http://127.0.0.1:%d/%n",
                 cluster.nodes().getFirst().http().getPort());
-        out.println("Any node accepts any command (followers forward to the leader). Try:");
         int port = cluster.nodes().getFirst().client().getPort();
-        out.printf("  %s -p %d SET greeting hello && %s -p %d GET greeting%n", redisCli, port, redisCli, port + 1);
+        if (cluster.sharding().enabled()) {
+            out.println(cluster.sharding().shards() + " Raft groups share the key space; a node redirects (MOVED) to "
+                    + "the leader of a key's group. Try:");
+            out.printf("  %s -c -p %d SET greeting hello && %s -c -p %d GET greeting && %s -p %d CLUSTER SLOTS%n",
+                    redisCli, port, redisCli, port + 1, redisCli, port + 2);
+        } else {
+            out.println("Any node accepts any command (followers forward to the leader). Try:");
+            out.printf("  %s -p %d SET greeting hello && %s -p %d GET greeting%n", redisCli, port, redisCli,
+                    port + 1);
+        }
         out.println("Kill the leader (kill -9 <pid>, pids below) and watch another take over. Ctrl-C stops all.");
         out.flush();
     }

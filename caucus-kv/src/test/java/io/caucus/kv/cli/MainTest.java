@@ -35,14 +35,23 @@ class MainTest {
     @Test
     void anUnknownIdIsRefused(@TempDir Path directory) throws Exception {
         Path file = directory.resolve("cluster.yaml");
-        Files.writeString(file, DemoCommand.clusterYaml(20000, directory));
+        Files.writeString(file, DemoCommand.clusterYaml(20000, directory, 0));
         assertThat(run("server", "--config", file.toString(), "--id", "n7")).isEqualTo(2);
         assertThat(err.toString()).contains("no node with id 'n7'");
     }
 
     @Test
+    void aShardedServerRefusesToJoinAndTheDemosShardedFileSaysShards(@TempDir Path directory) throws Exception {
+        Path file = directory.resolve("cluster.yaml");
+        Files.writeString(file, DemoCommand.clusterYaml(20000, directory, 8));
+        assertThat(io.caucus.kv.config.ConfigLoader.load(file).sharding().shards()).isEqualTo(8);
+        assertThat(run("server", "--config", file.toString(), "--id", "n1", "--join")).isEqualTo(2);
+        assertThat(err.toString()).contains("sets 'shards'").contains("--join does not apply");
+    }
+
+    @Test
     void aDemoRunAgainOnItsDataWithOtherPortsIsRefused(@TempDir Path directory) throws Exception {
-        Files.writeString(directory.resolve("cluster.yaml"), DemoCommand.clusterYaml(20000, directory.resolve("data")));
+        Files.writeString(directory.resolve("cluster.yaml"), DemoCommand.clusterYaml(20000, directory.resolve("data"), 0));
         Files.createDirectories(directory.resolve("data").resolve("n1"));
         assertThat(run("demo", "--dir", directory.toString(), "--base-port", "20100")).isEqualTo(2);
         assertThat(err.toString()).contains("holds a demo cluster started with other ports")
@@ -54,7 +63,7 @@ class MainTest {
     @Test
     void statusPrintsARowPerNodeEvenWhenNoneAnswersAndExitsOne(@TempDir Path directory) throws Exception {
         Path file = directory.resolve("cluster.yaml");
-        Files.writeString(file, DemoCommand.clusterYaml(1, directory)); // ports 1-3: nothing listens there
+        Files.writeString(file, DemoCommand.clusterYaml(1, directory, 0)); // ports 1-3: nothing listens there
         assertThat(run("status", "--config", file.toString())).isEqualTo(1);
         assertThat(out.toString().lines()).hasSize(4);
         assertThat(out.toString()).contains("n1         unreachable").contains("127.0.0.1:3");

@@ -13,6 +13,7 @@ import io.caucus.kv.protocol.Acl;
 import io.caucus.kv.protocol.ClientPort;
 import io.caucus.kv.protocol.KvMetrics;
 import io.caucus.kv.protocol.RespHandler;
+import io.caucus.kv.shard.LeaderBalancer;
 import io.caucus.kv.shard.ShardLayout;
 import io.caucus.kv.shard.ShardRouter;
 import io.caucus.kv.shard.SlotMapStateMachine;
@@ -49,6 +50,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The first slot map is installed by whichever node first leads the metadata group, by compare-and-set on epoch 0,
  * so every node installs the same map once ({@link ShardLayout#initialMap}); until then slots answer CLUSTERDOWN.
+ * Each data group's leadership goes to its preferred replica when that one is up ({@link LeaderBalancer}), so the
+ * groups' leaders, and with them the writes, spread over the nodes.
  * Not yet in a sharded cluster: membership changes, snapshots on demand, backups, moving slots (issue 23, slice 7).
  */
 public final class ShardedKvServer implements AutoCloseable {
@@ -62,6 +65,7 @@ public final class ShardedKvServer implements AutoCloseable {
     private final ScheduledExecutorService retries;
     private final LeaderForwarder forwarder;
     private final List<ExpirySweeper> sweepers = new ArrayList<>();
+    private final LeaderBalancer balancer;
     private final SlotMapStateMachine metadata;
     private final ShardRouter router;
     private final KvMetrics metrics = new KvMetrics();
@@ -86,14 +90,17 @@ public final class ShardedKvServer implements AutoCloseable {
         ClusterDirectory directory = new ClusterDirectory(config);
         CaucusNode metadataNode = host.group(ShardLayout.METADATA_GROUP);
         Map<Long, ShardRouter.Replica> replicas = new LinkedHashMap<>();
+        Map<Long, CaucusNode> dataGroups = new LinkedHashMap<>();
         for (long group : layout.dataGroupsOn(self.id())) {
             CaucusNode node = host.group(group);
+            dataGroups.put(group, node);
             replicas.put(group, new ShardRouter.Replica(node, new ClusterBackend(node, group, directory, forwarder,
                     retries, tunables.requestTimeout())));
             sweepers.add(new ExpirySweeper(node, machines.get(group)::nextExpiryMillis, System::currentTimeMillis,
                     retries));
         }
         this.router = new ShardRouter(self.id(), metadata, metadataNode, replicas, config.clientAddresses());
+        this.balancer = new LeaderBalancer(self.id(), metadata::current, dataGroups, retries);
         SlotMap initial = layout.initialMap();
         this.mapInstaller = retries.scheduleWithFixedDelay(() -> installFirstMap(metadataNode, initial),
                 MAP_CHECK_MILLIS, MAP_CHECK_MILLIS, TimeUnit.MILLISECONDS);
@@ -195,6 +202,7 @@ public final class ShardedKvServer implements AutoCloseable {
     @Override
     public void close() {
         mapInstaller.cancel(false);
+        balancer.close();
         sweepers.forEach(ExpirySweeper::close);
         if (clientChannel != null) {
             clientChannel.close().awaitUninterruptibly();

@@ -8,6 +8,7 @@ import io.caucus.core.NodeId;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ConfigLoader;
 import io.caucus.kv.slots.KeySlot;
+import io.caucus.kv.slots.SlotMap;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,6 +55,26 @@ class ShardedKvServerTest {
         }
         await("every slot served by a group with a leader").atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(100)).until(() -> clusterInfo(0).contains("cluster_state:ok"));
+        awaitLeadersAtTheirPreferredReplicas();
+    }
+
+    /** Until every data group is led by the first of its replicas in the map: the balancer's goal, then stable. */
+    private void awaitLeadersAtTheirPreferredReplicas() {
+        await("every data group led by its preferred replica").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100)).until(() -> {
+                    SlotMap map = servers.getFirst().slotMap();
+                    for (long group : map.groups()) {
+                        NodeId preferred = map.replicasOf(group).getFirst();
+                        for (ShardedKvServer server : servers) {
+                            NodeId leader = server.host().runningGroup(group)
+                                    .map(node -> node.status().leader()).orElse(null);
+                            if (!preferred.equals(leader)) {
+                                return false;
+                            }
+                        }
+                    }
+                    return !map.groups().isEmpty();
+                });
     }
 
     @AfterEach
@@ -129,6 +150,11 @@ class ShardedKvServerTest {
             assertThatThrownBy(() -> jedis.scan("0")).hasMessageContaining("names no key");
         }
         assertThat(moved).as("six groups' leaders spread over three nodes").isPositive();
+        // The balancer gave each node two of the six groups: each answers DBSIZE for a third of the slots.
+        try (Jedis jedis = jedis(0)) {
+            assertThat(jedis.clusterNodes()).contains("myself,master").containsPattern("myself,master - 0 0 1 "
+                    + "connected \\d+-\\d+ \\d+-\\d+\n");
+        }
     }
 
     @Test
@@ -200,8 +226,4 @@ class ShardedKvServerTest {
                 .hasMessageContaining("one Raft group");
     }
 
-    @SuppressWarnings("unused")
-    private static NodeId id(String value) {
-        return NodeId.of(value);
-    }
 }

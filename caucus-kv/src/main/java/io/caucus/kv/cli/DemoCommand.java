@@ -124,20 +124,24 @@ final class DemoCommand implements Callable<Integer> {
             out.printf("  %s  %s -p %d    status: %s://127.0.0.1:%d/status%n", node.id(), redisCli,
                     node.client().getPort(), curl, node.http().getPort());
         }
-        out.printf("Watch the cluster in a browser: http://127.0.0.1:%d/%n",
-                cluster.nodes().getFirst().http().getPort());
+        if (!cluster.sharding().enabled()) { // the cluster view shows one group
+            out.printf("Watch the cluster in a browser: http://127.0.0.1:%d/%n",
+                    cluster.nodes().getFirst().http().getPort());
+        }
         int port = cluster.nodes().getFirst().client().getPort();
         if (cluster.sharding().enabled()) {
             out.println(cluster.sharding().shards() + " Raft groups share the key space; a node redirects (MOVED) to "
                     + "the leader of a key's group. Try:");
-            out.printf("  %s -c -p %d SET greeting hello && %s -c -p %d GET greeting && %s -p %d CLUSTER SLOTS%n",
+            out.printf("  %s -c -p %d SET greeting hello && %s -c -p %d GET greeting && %s -p %d CLUSTER NODES%n",
                     redisCli, port, redisCli, port + 1, redisCli, port + 2);
+            out.println("The line below follows the leader of the metadata group (the slot map); kill any node"
+                    + " (kill -9 <pid>) and CLUSTER NODES shows its groups' new leaders. Ctrl-C stops all.");
         } else {
             out.println("Any node accepts any command (followers forward to the leader). Try:");
             out.printf("  %s -p %d SET greeting hello && %s -p %d GET greeting%n", redisCli, port, redisCli,
                     port + 1);
+            out.println("Kill the leader (kill -9 <pid>, pids below) and watch another take over. Ctrl-C stops all.");
         }
-        out.println("Kill the leader (kill -9 <pid>, pids below) and watch another take over. Ctrl-C stops all.");
         out.flush();
     }
 

@@ -77,34 +77,19 @@ class RespHandlerTest {
     }
 
     private static String command(String... words) {
-        StringBuilder resp = new StringBuilder("*").append(words.length).append("\r\n");
-        for (String word : words) {
-            resp.append('$').append(word.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(word)
-                    .append("\r\n");
-        }
-        return resp.toString();
+        return RespTestChannel.command(words);
     }
 
     private String send(String raw) {
-        channel.writeInbound(Unpooled.copiedBuffer(raw, StandardCharsets.UTF_8));
-        channel.runPendingTasks();
-        return output();
+        return RespTestChannel.exchange(channel, raw.getBytes(StandardCharsets.UTF_8));
     }
 
     private String send(byte[] raw) {
-        channel.writeInbound(Unpooled.wrappedBuffer(raw));
-        channel.runPendingTasks();
-        return output();
+        return RespTestChannel.exchange(channel, raw);
     }
 
     private String output() {
-        StringBuilder out = new StringBuilder();
-        ByteBuf buffer;
-        while ((buffer = channel.readOutbound()) != null) {
-            out.append(buffer.toString(StandardCharsets.UTF_8));
-            buffer.release();
-        }
-        return out.toString();
+        return RespTestChannel.drain(channel);
     }
 
     /** Session writes fail with {@code failure}; session registrations still succeed. */

@@ -1,5 +1,6 @@
 package io.caucus.kv.shard;
 
+import static io.caucus.kv.protocol.RespTestChannel.command;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.caucus.core.NodeId;
@@ -11,10 +12,10 @@ import io.caucus.kv.protocol.Acl;
 import io.caucus.kv.protocol.KvMetrics;
 import io.caucus.kv.protocol.RespCodec;
 import io.caucus.kv.protocol.RespHandler;
+import io.caucus.kv.protocol.RespTestChannel;
 import io.caucus.kv.slots.KeySlot;
 import io.caucus.kv.state.EntryCodec;
 import io.caucus.kv.state.KvEntry;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.net.InetSocketAddress;
@@ -91,25 +92,8 @@ class ShardedRespHandlerTest {
         };
     }
 
-    private static String command(String... words) {
-        StringBuilder resp = new StringBuilder("*").append(words.length).append("\r\n");
-        for (String word : words) {
-            resp.append('$').append(word.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(word)
-                    .append("\r\n");
-        }
-        return resp.toString();
-    }
-
     private String send(String raw) {
-        channel.writeInbound(Unpooled.copiedBuffer(raw, StandardCharsets.UTF_8));
-        channel.runPendingTasks();
-        StringBuilder out = new StringBuilder();
-        ByteBuf buffer;
-        while ((buffer = channel.readOutbound()) != null) {
-            out.append(buffer.toString(StandardCharsets.UTF_8));
-            buffer.release();
-        }
-        return out.toString();
+        return RespTestChannel.exchange(channel, raw.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test

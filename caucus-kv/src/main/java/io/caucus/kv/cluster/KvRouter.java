@@ -39,6 +39,15 @@ public interface KvRouter {
     /** Where a command whose keys all hash to {@code slot} goes (sharded only). */
     Route route(int slot);
 
+    /**
+     * Where a read of {@code slot} goes on a connection that asked for replica reads (READONLY): a replica of the
+     * slot's group here serves it whatever its role, at a read index its leader confirms (thesis §6.4.1), so it is
+     * as linearizable as a read at the leader.
+     */
+    default Route routeRead(int slot) {
+        return route(slot);
+    }
+
     /** Where a command that names no key goes (a one-group cluster: its group). */
     Route keyless(String command);
 

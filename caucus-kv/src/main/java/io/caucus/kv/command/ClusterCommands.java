@@ -1,5 +1,6 @@
 package io.caucus.kv.command;
 
+import io.caucus.kv.command.CommandSpec.Handler;
 import io.caucus.kv.command.CommandSpec.Kind;
 import io.caucus.kv.slots.KeySlot;
 import java.util.List;
@@ -21,7 +22,11 @@ public final class ClusterCommands {
     }
 
     public static List<CommandSpec> commands() {
-        return List.of(new CommandSpec("CLUSTER", -2, Kind.LOCAL, 0, 0, 0, null)); // see subcommands()
+        // READONLY and READWRITE switch a connection's reads to replicas and back; answered by the RESP front end.
+        Handler noCluster = (context, args) -> Reply.error("This instance has cluster support disabled");
+        return List.of(new CommandSpec("CLUSTER", -2, Kind.LOCAL, 0, 0, 0, null), // see subcommands()
+                new CommandSpec("READONLY", 1, Kind.LOCAL, 0, 0, 0, noCluster),
+                new CommandSpec("READWRITE", 1, Kind.LOCAL, 0, 0, 0, noCluster));
     }
 
     public static Map<String, CommandSpec> subcommands() {

@@ -109,6 +109,8 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     private final List<KvEntry.Watch> watches = new ArrayList<>();
     /** The slot outcome of the commands queued since MULTI (sharded clusters). */
     private SlotCheck.Outcome queuedKeys = SlotCheck.KEYLESS;
+    /** READONLY: this connection's reads go to a replica here of the slot's group, whatever its role. */
+    private boolean replicaReads;
     /** The group whose applied index the watched keys were read at; -1 while none is watched. */
     private long watchGroup = -1;
 
@@ -378,7 +380,8 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         }
         KvRouter.Route route = switch (keys) {
             case SlotCheck.CrossSlot ignored -> new KvRouter.Refuse(SlotCheck.CROSSSLOT);
-            case SlotCheck.Single single -> router.route(single.slot());
+            case SlotCheck.Single single -> replicaReads && action == Action.READ
+                    ? router.routeRead(single.slot()) : router.route(single.slot());
             case SlotCheck.Keyless ignored -> router.keyless(command.name());
         };
         if (route instanceof KvRouter.Refuse refuse) {
@@ -746,6 +749,9 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
             reply = acl(argv);
         } else if (command.spec().name().startsWith("CLUSTER|") && !command.spec().name().equals("CLUSTER|KEYSLOT")) {
             reply = router.cluster(argv);
+        } else if ((command.is("READONLY") || command.is("READWRITE")) && router.sharded()) {
+            replicaReads = command.is("READONLY");
+            reply = Reply.OK;
         } else {
             reply = local.answer(argv);
         }

@@ -85,6 +85,13 @@ public final class ShardRouter implements KvRouter {
         return moved(slot, leader, replica.node().clientAddress(leader));
     }
 
+    @Override
+    public Route routeRead(int slot) {
+        OptionalLong owner = metadata.current().groupOf(slot);
+        Replica replica = owner.isPresent() ? replicas.get(owner.getAsLong()) : null;
+        return replica != null ? new Serve(owner.getAsLong(), replica.backend()) : route(slot);
+    }
+
     private Route moved(int slot, NodeId node, Optional<InetSocketAddress> fromLog) {
         InetSocketAddress address = fromLog.orElse(clientAddresses.get(node));
         if (address == null) {

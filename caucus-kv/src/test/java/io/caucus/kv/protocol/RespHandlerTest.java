@@ -213,6 +213,7 @@ class RespHandlerTest {
         // A one-group node is no Redis Cluster: the views answer as redis-server does with cluster-enabled no.
         assertThat(send(command("CLUSTER", "NODES"))).isEqualTo("-ERR This instance has cluster support disabled\r\n");
         assertThat(send(command("CLUSTER", "FOO"))).isEqualTo("-ERR unknown subcommand 'FOO'. Try CLUSTER HELP.\r\n");
+        assertThat(send(command("READONLY"))).isEqualTo("-ERR This instance has cluster support disabled\r\n");
         assertThat(calls).isEmpty();
         // Queued inside MULTI and answered in EXEC's reply, as redis-server does.
         assertThat(send(command("MULTI") + command("CLUSTER", "KEYSLOT", "a") + command("EXEC")))

@@ -189,6 +189,20 @@ class ShardedRespHandlerTest {
     }
 
     @Test
+    void afterReadonlyAReplicaHereServesReadsOfItsGroupWhateverItsRoleAndStillRedirectsWrites() {
+        group3.leader = N1;
+        assertThat(send(command("SET", "a", "1"))).isEqualTo("+OK\r\n");
+        group3.leader = N2;
+        assertThat(send(command("GET", "a"))).isEqualTo("-MOVED 15495 127.0.0.1:7002\r\n");
+        calls.clear();
+        assertThat(send(command("READONLY") + command("GET", "a") + command("SET", "a", "2")))
+                .isEqualTo("+OK\r\n$1\r\n1\r\n-MOVED 15495 127.0.0.1:7002\r\n");
+        assertThat(calls).containsExactly("g3 read"); // through the group's backend: a read index from its leader
+        assertThat(send(command("READWRITE") + command("GET", "a")))
+                .isEqualTo("+OK\r\n-MOVED 15495 127.0.0.1:7002\r\n");
+    }
+
+    @Test
     void aForwardedRequestReachesTheGroupItNames() {
         byte[] register = EntryCodec.encode(new KvEntry.Register(0));
         String payload = new String(register, StandardCharsets.ISO_8859_1);

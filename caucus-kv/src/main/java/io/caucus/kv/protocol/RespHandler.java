@@ -2,7 +2,6 @@ package io.caucus.kv.protocol;
 
 import io.caucus.kv.cluster.KvBackend;
 import io.caucus.kv.cluster.KvRouter;
-import io.caucus.kv.command.Arguments;
 import io.caucus.kv.command.CommandSpec;
 import io.caucus.kv.config.ClientLimits;
 import io.caucus.kv.command.ErrorCodes;
@@ -14,9 +13,6 @@ import io.caucus.kv.slots.SlotCheck;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.redis.ArrayRedisMessage;
-import io.netty.handler.codec.redis.FullBulkStringRedisMessage;
-import io.netty.handler.codec.redis.IntegerRedisMessage;
 import io.netty.handler.codec.redis.RedisMessage;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -26,7 +22,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.List;
 import java.util.Locale;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -59,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * WATCHed keys, applied all together or, if a watched key changed, not at all. WATCH is a linearizable read
  * of the applied index: a change to the key after that index fails the EXEC.
  *
- * <p>Users ({@link Acl}): with users configured, a connection runs as no one until AUTH (or HELLO AUTH) succeeds,
+ * <p>Users ({@link ConnectionUser}, {@link Acl}): with users configured, a connection runs as no one until AUTH (or HELLO AUTH) succeeds,
  * and everything but AUTH, HELLO and QUIT is answered NOAUTH; then each command is checked against the user's
  * permissions and key patterns when it reaches the head of the queue (so an AUTH earlier in a pipeline counts) and
  * refused with NOPERM, failing the transaction if one is being queued, as Redis does. Failed attempts are counted;
@@ -80,11 +75,7 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     private final LocalCommands local;
     private final Acl acl;
     private final ClientLimits limits;
-    /** Who this connection runs as; null until it authenticates (when users are configured). */
-    private Acl.Principal user;
-    private int authFailures;
-    /** This channel's decoder, told when the connection authenticates; null if the pipeline has none. */
-    private RespCommandDecoder decoder;
+    private final ConnectionUser user;
     private final ArrayDeque<Pending> notStarted = new ArrayDeque<>();
     private final ArrayDeque<Pending> unanswered = new ArrayDeque<>();
     private ChannelHandlerContext context;
@@ -128,6 +119,7 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         this.metrics = metrics;
         this.local = new LocalCommands(router::status);
         this.acl = acl;
+        this.user = new ConnectionUser(acl, metrics);
         this.limits = limits;
     }
 
@@ -142,8 +134,10 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         /** The groups to run the command in, when it names no key and covers the node's slots. */
         List<KvRouter.Serve> spreadOver;
         boolean placed;
-        /** Set on a command run in several groups ({@link KvRouter.Spread}): its part in one group. */
-        final Spread spread;
+        /** Set on a command's part in one group, when the command runs in several ({@link KvRouter.Spread}). */
+        final Pending whole;
+        /** The parts' answers, on a command run in several groups. */
+        SpreadAnswers answers;
         final long arrivalNanos = System.nanoTime();
         RedisMessage reply;
         String errorCode;
@@ -153,27 +147,23 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
             this(request, null);
         }
 
-        Pending(Request request, Spread spread) {
+        Pending(Request request, Pending whole) {
             this.request = request;
-            this.spread = spread;
+            this.whole = whole;
         }
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.context = ctx;
-        this.user = acl.initialUser();
-        this.decoder = ctx.pipeline().get(RespCommandDecoder.class);
-        if (decoder != null) {
-            decoder.authenticated(user != null);
-        }
+        user.attach(ctx.pipeline().get(RespCommandDecoder.class));
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        if (user == null && limits.authTimeoutMillis() > 0) {
+        if (!user.authenticated() && limits.authTimeoutMillis() > 0) {
             ctx.executor().schedule(() -> {
-                if (user == null && ctx.channel().isActive()) {
+                if (!user.authenticated() && ctx.channel().isActive()) {
                     metrics.limitHit("auth_timeout");
                     ctx.close();
                 }
@@ -186,7 +176,7 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         // Idle: nothing read or written for clientIdleTimeoutMillis. A connection waiting for a reply is not idle.
         // A follower's forwarding connection (the node user) is exempt: closing it could lose a command in flight.
-        boolean forwarder = acl.enabled() && user != null && user.mayForward();
+        boolean forwarder = user.isForwarder();
         if (event instanceof IdleStateEvent && unanswered.isEmpty() && !quitting && !forwarder) {
             metrics.limitHit("idle");
             quitting = true;
@@ -276,7 +266,7 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         starting = true;
         try {
             while (!notStarted.isEmpty() && context.channel().isWritable()) {
-                Reply.Error refused = refusal(notStarted.peek().request);
+                Reply.Error refused = user.refusal(notStarted.peek().request);
                 if (refused != null) {
                     refuse(notStarted.poll(), refused);
                     continue;
@@ -303,24 +293,6 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         } finally {
             starting = false;
         }
-    }
-
-    /** Why the connection's user may not run {@code request} now (NOAUTH, NOPERM), or null if it may. */
-    private Reply.Error refusal(Request request) {
-        if (user == null) {
-            boolean allowed = switch (request) {
-                case Request.Command command -> command.is("AUTH") || command.is("HELLO") || command.is("QUIT");
-                case Request.Invalid ignored -> true; // Redis answers an unknown command or a wrong arity first
-                case Request.Forwarded ignored -> false;
-            };
-            return allowed ? null : Acl.NOAUTH;
-        }
-        return switch (request) {
-            case Request.Command command -> Acl.refusal(user, command.spec(), command.argv());
-            case Request.Forwarded forwarded -> user.mayForward() ? null
-                    : Acl.noPermission(forwarded.name().toLowerCase(Locale.ROOT));
-            case Request.Invalid ignored -> null;
-        };
     }
 
     /** Answers a refused command as Redis does: inside MULTI it fails the transaction; a refused EXEC aborts it. */
@@ -408,64 +380,19 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     /**
      * Runs a command in each group of {@link Pending#spreadOver}: one part per group, each started in turn like any
      * command of the connection (sessions, ordering), in its place at the head of the queue; the command is
-     * answered when every part is, with the parts' answers combined (see {@link Spread}).
+     * answered when every part is, with the parts' answers combined ({@link SpreadAnswers}).
      */
     private void spread(Pending command) {
-        Spread spread = new Spread(command, command.spreadOver.size());
+        command.answers = new SpreadAnswers(command.request.name(), command.spreadOver.size());
         if (command.spreadOver.isEmpty()) {
-            complete(command, spread.combined(), null); // no group led here: no slot, as an empty master
+            complete(command, command.answers.combined(), null); // no group led here: no slot, as an empty master
             return;
         }
         for (KvRouter.Serve group : command.spreadOver.reversed()) {
-            Pending part = new Pending(command.request, spread);
+            Pending part = new Pending(command.request, command);
             part.serve = group;
             part.placed = true;
             notStarted.addFirst(part);
-        }
-    }
-
-    /** The answers of a spread command's parts, combined once all are in. */
-    private static final class Spread {
-        final Pending command;
-        final List<RedisMessage> answers = new ArrayList<>();
-        final int parts;
-        int answered;
-        RedisMessage error;
-        String errorCode;
-
-        Spread(Pending command, int parts) {
-            this.command = command;
-            this.parts = parts;
-        }
-
-        /** Adds a part's answer; true once every part has answered. The first error is the command's answer. */
-        boolean add(RedisMessage answer, String code) {
-            answered++;
-            if (code == null) {
-                answers.add(answer);
-            } else if (error == null) {
-                error = answer;
-                errorCode = code;
-            }
-            return answered == parts;
-        }
-
-        /** DBSIZE adds, KEYS joins, RANDOMKEY takes the first key; FLUSHALL and FLUSHDB answer OK. */
-        RedisMessage combined() {
-            if (error != null) {
-                return error;
-            }
-            return switch (command.request.name()) {
-                case "DBSIZE" -> new IntegerRedisMessage(answers.stream()
-                        .mapToLong(answer -> ((IntegerRedisMessage) answer).value()).sum());
-                case "KEYS" -> new ArrayRedisMessage(answers.stream()
-                        .flatMap(answer -> ((ArrayRedisMessage) answer).children().stream())
-                        .toList());
-                case "RANDOMKEY" -> answers.stream().filter(answer -> answer
-                                != FullBulkStringRedisMessage.NULL_INSTANCE).findFirst()
-                        .orElse(FullBulkStringRedisMessage.NULL_INSTANCE);
-                default -> Replies.of(Reply.OK);
-            };
         }
     }
 
@@ -742,11 +669,11 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         List<byte[]> argv = command.argv();
         Reply reply;
         if (command.is("AUTH")) {
-            reply = auth(argv);
+            reply = user.auth(argv);
         } else if (command.is("HELLO")) {
-            reply = hello(argv.subList(1, argv.size()));
+            reply = user.hello(argv.subList(1, argv.size()));
         } else if (command.is("ACL")) {
-            reply = acl(argv);
+            reply = user.acl(argv);
         } else if (command.spec().name().startsWith("CLUSTER|") && !command.spec().name().equals("CLUSTER|KEYSLOT")) {
             reply = router.cluster(argv);
         } else if ((command.is("READONLY") || command.is("READWRITE")) && router.sharded()) {
@@ -755,7 +682,7 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         } else {
             reply = local.answer(argv);
         }
-        if (authFailures >= limits.maxAuthFailures() && !quitting) {
+        if (user.failures() >= limits.maxAuthFailures() && !quitting) {
             // The last failure allowed: answer it, then close, so guessing costs a connection per few tries.
             metrics.limitHit("auth_failures");
             quitting = true;
@@ -764,109 +691,15 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         answer(pending, reply);
     }
 
-    /** AUTH password (the default user) or AUTH user password, answered as Redis 7.0 answers them. */
-    private Reply auth(List<byte[]> argv) {
-        if (argv.size() > 3) {
-            return Reply.error("syntax error");
-        }
-        if (argv.size() == 2 && !acl.enabled()) {
-            return Reply.error("AUTH <password> called without any password configured for the default user. "
-                    + "Are you sure your configuration is correct?");
-        }
-        String name = argv.size() == 3 ? new String(argv.get(1), StandardCharsets.UTF_8) : "default";
-        return attempt(name, argv.getLast()) ? Reply.OK : Acl.WRONGPASS;
-    }
-
-    /** Authenticates as {@code name}; a failure leaves the connection's user as it was and is counted. */
-    private boolean attempt(String name, byte[] password) {
-        Acl.Principal authenticated = acl.authenticate(name, password);
-        if (authenticated == null) {
-            authFailures++;
-            metrics.authFailure();
-            return false;
-        }
-        user = authenticated;
-        if (decoder != null) {
-            decoder.authenticated(true);
-        }
-        return true;
-    }
-
-    /** HELLO [protover [AUTH user password] [SETNAME name]], with Redis 7.0's checks in Redis's order. */
-    private Reply hello(List<byte[]> args) {
-        if (!args.isEmpty()) {
-            long version;
-            try {
-                version = Arguments.integer(args.getFirst());
-            } catch (RuntimeException e) {
-                return Reply.error("Protocol version is not an integer or out of range");
-            }
-            if (version != 2) {
-                return new Reply.Error("NOPROTO", "sorry, this protocol version is not supported");
-            }
-            byte[] name = null;
-            byte[] password = null;
-            for (int j = 1; j < args.size(); j++) {
-                int more = args.size() - 1 - j;
-                if (Arguments.is(args.get(j), "AUTH") && more >= 2) {
-                    name = args.get(j + 1);
-                    password = args.get(j + 2);
-                    j += 2;
-                } else if (Arguments.is(args.get(j), "SETNAME") && more >= 1) {
-                    j++; // accepted and ignored, as CLIENT SETNAME
-                } else {
-                    return Reply.error("Syntax error in HELLO option '" + Arguments.text(args.get(j)) + "'");
-                }
-            }
-            if (name != null && !attempt(new String(name, StandardCharsets.UTF_8), password)) {
-                return Acl.WRONGPASS;
-            }
-        }
-        if (user == null) {
-            return new Reply.Error("NOAUTH", "HELLO must be called with the client already authenticated, otherwise"
-                    + " the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the"
-                    + " RESP protocol version at the same time");
-        }
-        return LocalCommands.helloReply();
-    }
-
-    /** ACL WHOAMI, LIST, USERS, HELP; the subcommands that change users are refused (users come from the file). */
-    private Reply acl(List<byte[]> argv) {
-        String sub = Arguments.upper(argv.get(1));
-        return switch (sub) {
-            case "WHOAMI", "LIST", "USERS" -> {
-                if (argv.size() != 2) {
-                    yield Reply.error("wrong number of arguments for 'acl|" + sub.toLowerCase(Locale.ROOT)
-                            + "' command");
-                }
-                yield switch (sub) {
-                    case "WHOAMI" -> Reply.bulk(user.name());
-                    case "LIST" -> Reply.bulks(acl.list().stream().map(Arguments::bytes).toList());
-                    default -> Reply.bulks(acl.names().stream().map(Arguments::bytes).toList());
-                };
-            }
-            case "HELP" -> Reply.bulks(List.of(Arguments.bytes("ACL <subcommand> [<arg> [value] [opt] ...]. "
-                            + "Subcommands are:"), Arguments.bytes("WHOAMI"),
-                    Arguments.bytes("    Return the current connection username."), Arguments.bytes("LIST"),
-                    Arguments.bytes("    Show users in the cluster file's rules, as Redis ACL rules."),
-                    Arguments.bytes("USERS"), Arguments.bytes("    List all the registered usernames."),
-                    Arguments.bytes("HELP"), Arguments.bytes("    Print this help.")));
-            case "CAT", "DELUSER", "DRYRUN", "GENPASS", "GETUSER", "LOAD", "LOG", "SAVE", "SETUSER" ->
-                    Reply.error("ACL " + sub + " is not supported: users are defined in the cluster file"
-                            + " (see docs/security.md)");
-            default -> Reply.error("unknown subcommand '" + Arguments.text(argv.get(1)) + "'. Try ACL HELP.");
-        };
-    }
-
     private void answer(Pending pending, Reply reply) {
         complete(pending, Replies.of(reply), reply instanceof Reply.Error error ? error.code() : null);
     }
 
     private void complete(Pending pending, RedisMessage reply, String errorCode) {
-        if (pending.spread != null) {
-            Spread spread = pending.spread;
-            if (spread.add(reply, errorCode)) {
-                complete(spread.command, spread.combined(), spread.errorCode);
+        if (pending.whole != null) {
+            SpreadAnswers answers = pending.whole.answers;
+            if (answers.add(reply, errorCode)) {
+                complete(pending.whole, answers.combined(), answers.errorCode());
             } else {
                 startWhatCan();
             }

@@ -221,7 +221,7 @@ bench_run() { # bench_run CONFIG CLIENTS
 # ---------------------------------------------------------------- the table
 report() {
   {
-    echo "| configuration | clients | data-group leaders | writes/s | write p50 / p99 ms | server CPU µs/write | fsyncs/s per node | writes per fsync | reads/s | read p50 / p99 ms | server CPU µs/read | errors | load avg |"
+    echo "| configuration | clients | data-group leaders | writes/s | write p50 / p99 ms | server CPU µs/write | fsyncs/s per node | writes per fsync | reads/s | read p50 / p99 ms | server CPU µs/read | errors | load (1 min) at the end |"
     echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     awk -F'\t' '
       FILENAME ~ /fsyncs/ { fsyncs[$1] = $2 / $4 / $3; next }   # per node per second

@@ -14,7 +14,7 @@ import java.util.Map;
  * run    --system caucus|redis --endpoint HOST:PORT [--endpoint ...] --results FILE.tsv
  *        [--clients 50] [--keys 100000] [--value-bytes 100] [--warmup-seconds 10] [--write-seconds 20]
  *        [--read-seconds 20] [--pid PID ...] [--clock-ticks-per-second 100] [--threads FILE.tsv]
- *        [--slow-micros N] [--write-started FILE] [--tls-ca CA.pem]
+ *        [--slow-micros N] [--write-started FILE] [--tls-ca CA.pem] [--redis-cluster true]
  * report --results FILE.tsv --out FILE.md [--threads FILE.tsv] [--fsyncs FILE.tsv]
  * </pre>
  * {@code run} drives one system with closed-loop clients (each with one request outstanding, each on its own
@@ -25,7 +25,9 @@ import java.util.Map;
  * separates the JIT compiler's share from the server's own;
  * {@code --slow-micros} prints, per phase, when the requests slower than that were sent ({@link SlowRequests});
  * {@code --write-started} creates that file when the measured write phase starts (the script counts the
- * servers' fsyncs from then on); {@code --tls-ca} speaks TLS to the endpoints, trusting that CA (PEM).
+ * servers' fsyncs from then on); {@code --tls-ca} speaks TLS to the endpoints, trusting that CA (PEM);
+ * {@code --redis-cluster true} drives a Redis Cluster (a sharded Caucus) through JedisCluster, the endpoints being
+ * its seeds ({@link RedisClusterTarget}).
  * {@code report} turns every row collected (including the redis-benchmark rows and the etcd load generator's
  * rows the script adds) into one markdown table with the ratios of Caucus to every other system.
  * The peers' load generators call {@link #run(List, LoadTarget.Factory)} with their own clients.
@@ -41,8 +43,11 @@ public final class ClusterBench {
         }
         Options options = Options.parse(List.of(args).subList(1, args.length));
         switch (args[0]) {
-            case "run" -> run(options, endpoints -> new RedisProtocolTarget(endpoints,
-                    options.all("tls-ca").stream().map(Path::of).findFirst().orElse(null)));
+            case "run" -> run(options, endpoints -> Boolean.parseBoolean(options.all("redis-cluster").stream()
+                    .findFirst().orElse("false"))
+                    ? new RedisClusterTarget(endpoints, options.intValue("clients", 50))
+                    : new RedisProtocolTarget(endpoints,
+                            options.all("tls-ca").stream().map(Path::of).findFirst().orElse(null)));
             case "report" -> Report.write(Path.of(options.required("results")), Path.of(options.required("out")),
                     options.all("threads").stream().map(Path::of).findFirst(),
                     options.all("fsyncs").stream().map(Path::of).findFirst());

@@ -158,7 +158,7 @@ start_cluster() { # start_cluster CONFIG
 }
 
 single_leader=""
-ready() { # ready CONFIG: a leader (one group), or every node answering cluster_state:ok (sharded)
+ready() { # ready CONFIG: a leader (one group), or every node answering cluster_state:ok and the leaders spread
   local i
   if [[ "$1" == single ]]; then
     for i in 1 2 3; do
@@ -170,6 +170,11 @@ ready() { # ready CONFIG: a leader (one group), or every node answering cluster_
   for i in 1 2 3; do
     redis-cli -p "$(client_port $i)" CLUSTER INFO 2>/dev/null | grep -q 'cluster_state:ok' || return 1
   done
+  # and the leaders spread: each data group goes to its preferred replica (LeaderBalancer), round the nodes, within
+  # seconds of the elections; a run started before would measure the hand-overs.
+  layout "$1" | awk '{ min = 1e9; max = 0
+      for (i = 2; i <= NF; i++) { split($i, p, ":"); if (p[2] < min) min = p[2]; if (p[2] > max) max = p[2] }
+      exit (max - min <= 1) ? 0 : 1 }'
 }
 
 # layout CONFIG: where the data groups' leaders are, e.g. "leaders n1:1 n2:0 n3:15" (a sharded node leads the

@@ -161,7 +161,7 @@ public final class ShardedKvServer implements AutoCloseable {
             clientChannel = ClientPort.bind(acceptors, workers, self.client(), metrics, config.clientLimits(),
                     tls.client(), () -> new RespHandler(router, metrics, acl, config.clientLimits()));
             admin = new AdminHttpServer(self.http(), router::status, metrics, null, null, () -> null, tls.admin(),
-                    config.adminGuard(), null);
+                    config.adminGuard(), null, this::groupsView);
         } catch (Exception e) { // Netty rethrows a BindException undeclared
             throw new IOException("cannot listen on " + self.client() + " (redis) or " + self.http() + " (http): "
                     + e, e);
@@ -188,6 +188,38 @@ public final class ShardedKvServer implements AutoCloseable {
                 LOG.info("installed the first slot map: {} data groups", initial.groups().size());
             }
         });
+    }
+
+    /** {@code GET /groups}: every group this node runs, with its slots, replicas and this replica's view. */
+    record GroupsView(String node, long mapEpoch, List<GroupView> groups, HostView host) {
+    }
+
+    record GroupView(long id, List<String> slots, List<String> replicas, String role, long term, String leader,
+                     long commit, long applied) {
+    }
+
+    /** What the groups share: the host's fsyncs and sync rounds since it started, the groups quiesced now. */
+    record HostView(int groups, int quiesced, long walFsyncs, long walSyncRounds) {
+    }
+
+    private GroupsView groupsView() {
+        SlotMap map = metadata.current();
+        List<GroupView> groups = new ArrayList<>();
+        for (long group : host.groups()) {
+            host.runningGroup(group).ifPresent(node -> {
+                io.caucus.core.NodeStatus status = node.status();
+                List<String> replicas = group == ShardLayout.METADATA_GROUP
+                        ? status.configuration().voters().stream().map(NodeId::value).sorted().toList()
+                        : map.replicasOf(group).stream().map(NodeId::value).toList();
+                groups.add(new GroupView(group, map.rangesOf(group).stream().map(range -> range.start() + "-" + range.end()).toList(), replicas,
+                        status.role().name().toLowerCase(java.util.Locale.ROOT), status.term(),
+                        status.leader() == null ? null : status.leader().value(), status.commitIndex(),
+                        status.appliedIndex()));
+            });
+        }
+        io.caucus.server.HostMetrics shared = host.metrics();
+        return new GroupsView(host.id().value(), map.epoch(), groups, new HostView(shared.groups(),
+                shared.quiesced(), shared.walFsyncs(), shared.walSyncRounds()));
     }
 
     /** The slot map in force on this node. */

@@ -7,9 +7,14 @@ import static org.awaitility.Awaitility.await;
 import io.caucus.core.NodeId;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ConfigLoader;
+import io.caucus.kv.admin.AdminJson;
 import io.caucus.kv.slots.KeySlot;
 import io.caucus.kv.slots.SlotMap;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -124,6 +130,26 @@ class ShardedKvServerTest {
                     }
                     return keys == 603;
                 });
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theAdminPortListsEveryGroupOfTheNodeWithItsSlotsAndLeader() throws Exception {
+        startCluster(6);
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:" + config.nodes().get(1).http().getPort() + "/groups")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        Map<String, Object> view = AdminJson.parseObject(response.body());
+        assertThat(view).containsEntry("node", "n2").containsEntry("mapEpoch", 1);
+        List<Map<String, Object>> groups = (List<Map<String, Object>>) view.get("groups");
+        assertThat(groups).hasSize(7).first().satisfies(metadata -> assertThat(metadata).containsEntry("id", 1)
+                .containsEntry("slots", List.of()).containsEntry("replicas", List.of("n1", "n2", "n3")));
+        assertThat(groups.get(1)).containsEntry("id", 2).containsEntry("slots", List.of("0-2730"))
+                .containsEntry("replicas", List.of("n1", "n2", "n3")).containsEntry("leader", "n1")
+                .containsEntry("role", "follower");
+        assertThat(groups.get(2)).containsEntry("leader", "n2").containsEntry("role", "leader");
+        assertThat((Map<String, Object>) view.get("host")).containsEntry("groups", 7);
     }
 
     @Test

@@ -82,6 +82,17 @@ public final class AdminHttpServer implements AutoCloseable {
                            MembershipEndpoints membership, SnapshotEndpoint snapshot, Supplier<StateDigest> digest,
                            TlsSource tls, AdminGuard guard, ClusterView view)
             throws IOException {
+        this(address, status, metrics, membership, snapshot, digest, tls, guard, view, null);
+    }
+
+    /**
+     * As above, with {@code groups}, if not null, answering {@code GET /groups} with the JSON of what it supplies (a
+     * sharded node's groups: docs/operations.md).
+     */
+    public AdminHttpServer(InetSocketAddress address, Supplier<NodeStatus> status, KvMetrics metrics,
+                           MembershipEndpoints membership, SnapshotEndpoint snapshot, Supplier<StateDigest> digest,
+                           TlsSource tls, AdminGuard guard, ClusterView view, Supplier<Object> groups)
+            throws IOException {
         this.server = tls == null ? HttpServer.create(address, 64) : https(address, tls);
         this.executor = Executors.newFixedThreadPool(THREADS,
                 Thread.ofPlatform().daemon().name("caucus-admin-http-", 0).factory());
@@ -115,10 +126,14 @@ public final class AdminHttpServer implements AutoCloseable {
         if (view != null) {
             contexts.addAll(view.register(server));
         }
+        if (groups != null) {
+            contexts.add(server.createContext("/groups", exchange -> respond(exchange, 200, "application/json",
+                    AdminJson.write(groups.get()))));
+        }
         contexts.add(server.createContext("/", exchange -> {
             if (view == null || !view.servePage(exchange)) {
                 respond(exchange, 404, "application/json", AdminJson.write(Map.of("error", "not found; try /, "
-                        + "/status, /health, /metrics, /digest, /members, /leader/transfer, /snapshot, /backup or "
+                        + "/status, /health, /metrics, /digest, /groups, /members, /leader/transfer, /snapshot, /backup or "
                         + "/view/cluster")));
             }
         }));

@@ -30,6 +30,10 @@ public final class JsonLineLayout extends LayoutBase<ILoggingEvent> {
         fields.put("time", TIME.format(Instant.ofEpochMilli(event.getTimeStamp())));
         fields.put("level", event.getLevel().toString());
         fields.put("node", NodeConverter.nodeOf(event));
+        String group = NodeConverter.groupOf(event);
+        if (group != null) {
+            fields.put("group", group);
+        }
         fields.put("logger", event.getLoggerName());
         fields.put("thread", event.getThreadName());
         fields.put("message", event.getFormattedMessage());

@@ -183,7 +183,7 @@ public final class GroupHost implements AutoCloseable {
                                  ProcessLiveness liveness, GroupSpecs specs) {
         PooledExecutors executors = new PooledExecutors(options.nodeThreads(), "caucus-host-node");
         PooledWorkers workers = new PooledWorkers(options.workerThreads(), "caucus-host-worker");
-        Environment environment = new Environment(RuntimeClock.SYSTEM, executors, group -> workers, Worker::thread,
+        Environment environment = new Environment(RuntimeClock.SYSTEM, executors, workers::forGroup, Worker::thread,
                 networks, (group, store) -> store, new java.util.SplittableRandom(System.nanoTime()), true, liveness);
         try {
             return open(disk, dataDirectory, options, environment, specs, workers::shutdown);

@@ -1,5 +1,7 @@
 package io.caucus.server.internal;
 
+import org.slf4j.MDC;
+
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -13,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 final class PooledExecutors implements GroupHost.GroupExecutors {
 
     private static final ThreadLocal<GroupExecutor> RUNNING = new ThreadLocal<>();
+    /** The logging context's key for the group a line is about (caucus-kv's log layouts print it). */
+    static final String LOG_KEY = "group";
 
     private final ScheduledThreadPoolExecutor[] loops;
 
@@ -31,18 +35,26 @@ final class PooledExecutors implements GroupHost.GroupExecutors {
 
     @Override
     public NodeExecutor open(long group) {
-        return new GroupExecutor(loops[(int) Math.floorMod(group, (long) loops.length)]);
+        return new GroupExecutor(loops[(int) Math.floorMod(group, (long) loops.length)], Long.toString(group));
     }
 
     /** The host's timer shares the first node thread: its check is short and runs once per heartbeat interval. */
     @Override
     public NodeExecutor openHost() {
-        return new GroupExecutor(loops[0]);
+        return new GroupExecutor(loops[0], null);
     }
 
     @Override
     public void close(NodeExecutor executor) {
         ((GroupExecutor) executor).closed = true;
+    }
+
+    static void putOrRemove(String group) {
+        if (group == null) {
+            MDC.remove(LOG_KEY);
+        } else {
+            MDC.put(LOG_KEY, group);
+        }
     }
 
     @Override
@@ -52,13 +64,19 @@ final class PooledExecutors implements GroupHost.GroupExecutors {
         }
     }
 
-    /** One group's view of its loop: rejects tasks once the group is closed, and knows its own tasks. */
+    /**
+     * One group's view of its loop: rejects tasks once the group is closed, and knows its own tasks. Its tasks run
+     * with the group in the logging context ({@link #LOG_KEY}), so a line logged in a turn says which group it is of.
+     */
     private static final class GroupExecutor implements NodeExecutor {
         private final ScheduledThreadPoolExecutor loop;
+        /** The group's id for log lines; null for the host's own timer. */
+        private final String group;
         private volatile boolean closed;
 
-        GroupExecutor(ScheduledThreadPoolExecutor loop) {
+        GroupExecutor(ScheduledThreadPoolExecutor loop, String group) {
             this.loop = loop;
+            this.group = group;
         }
 
         @Override
@@ -101,10 +119,13 @@ final class PooledExecutors implements GroupHost.GroupExecutors {
                 }
                 GroupExecutor outer = RUNNING.get();
                 RUNNING.set(this);
+                String outerGroup = MDC.get(LOG_KEY);
+                putOrRemove(group);
                 try {
                     task.run();
                 } finally {
                     RUNNING.set(outer);
+                    putOrRemove(outerGroup);
                 }
             };
         }

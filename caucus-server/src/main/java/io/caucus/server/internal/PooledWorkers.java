@@ -37,7 +37,13 @@ final class PooledWorkers implements Worker.Factory {
 
     @Override
     public Worker start(String name) {
-        return new SerialWorker(name);
+        return new SerialWorker(name, null);
+    }
+
+    /** Workers of {@code group}: their tasks run with the group in the logging context, as its turns do. */
+    Worker.Factory forGroup(long group) {
+        String tag = Long.toString(group);
+        return name -> new SerialWorker(name, tag);
     }
 
     /** Stops the pool's threads; every worker must have been shut down and drained first. */
@@ -47,13 +53,15 @@ final class PooledWorkers implements Worker.Factory {
 
     private final class SerialWorker implements Worker {
         private final String name;
+        private final String group;
         private final Queue<Runnable> queue = new ConcurrentLinkedQueue<>();
         private final AtomicInteger queued = new AtomicInteger();
         private final AtomicBoolean scheduled = new AtomicBoolean();
         private volatile boolean shutdown;
 
-        SerialWorker(String name) {
+        SerialWorker(String name, String group) {
             this.name = name;
+            this.group = group;
         }
 
         @Override
@@ -75,6 +83,7 @@ final class PooledWorkers implements Worker.Factory {
 
         private void drain() {
             RUNNING.set(this);
+            PooledExecutors.putOrRemove(group);
             try {
                 for (int run = 0; run < TASKS_PER_RUN; run++) {
                     Runnable task = queue.poll();
@@ -90,6 +99,7 @@ final class PooledWorkers implements Worker.Factory {
                 }
             } finally {
                 RUNNING.remove();
+                PooledExecutors.putOrRemove(null);
                 scheduled.set(false);
                 synchronized (this) {
                     notifyAll();

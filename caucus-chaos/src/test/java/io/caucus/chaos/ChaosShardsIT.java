@@ -33,10 +33,13 @@ class ChaosShardsIT {
         return directory;
     }
 
-    /** 8 data groups on 3 nodes under kills and partitions: every check passes, and the work spans the groups. */
+    /**
+     * 8 data groups on 3 nodes under kills and partitions: every check passes, and the work spans the groups. The
+     * schedule depends on the seed alone: 801 draws a kill of one node, then a partition, both within 20 s.
+     */
     @Test
     void eightShardsUnderKillsAndPartitions() throws Exception {
-        long seed = Long.getLong("caucus.chaos.seed", 808);
+        long seed = Long.getLong("caucus.chaos.seed", 801);
         Path directory = freshDirectory("shards-seed" + seed);
         ChaosOptions options = ChaosOptions.defaults(3, Duration.ofSeconds(20),
                 Set.of(FaultKind.KILL, FaultKind.PARTITION), seed, directory).withShards(8);

@@ -10,6 +10,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
@@ -20,6 +21,7 @@ import redis.clients.jedis.Protocol;
 import redis.clients.jedis.commands.ProtocolCommand;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisMovedDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -37,6 +39,11 @@ import redis.clients.jedis.exceptions.JedisException;
  * A transaction is one operation: a failure before its EXEC is sent is FAILED (the queue lives on the
  * connection, which is then dropped); EXEC's reply or error is classified as any write's; a null array (a
  * WATCHed key changed) is FAILED.
+ *
+ * <p>In a sharded cluster a node answers {@code -MOVED slot host:port} for a slot whose group another node leads; the
+ * client then sends the operation once more, to that node (see {@link #send}), and records the outcome of that
+ * second attempt as above: a second MOVED, or CLUSTERDOWN, is an error code, so not applied. MOVED during MULTI is
+ * followed after DISCARD; during a WATCHed increment's transaction it is not (the WATCH lives on the connection).
  */
 final class ChaosClient implements Runnable {
 
@@ -46,6 +53,8 @@ final class ChaosClient implements Runnable {
     private final ChaosHistory history;
     private final List<String> nodes;
     private final Function<String, InetSocketAddress> addressOf;
+    /** The node listening at an address a {@code -MOVED} reply names, if any. */
+    private final Function<InetSocketAddress, Optional<String>> nodeAt;
     /** TLS to the client ports, or null for plaintext. */
     private final SSLContext tls;
     private final ChaosOptions options;
@@ -58,11 +67,13 @@ final class ChaosClient implements Runnable {
     private long sequence;
 
     ChaosClient(int id, ChaosHistory history, List<String> nodes, Function<String, InetSocketAddress> addressOf,
-                SSLContext tls, ChaosOptions options, BooleanSupplier stop) {
+                Function<InetSocketAddress, Optional<String>> nodeAt, SSLContext tls, ChaosOptions options,
+                BooleanSupplier stop) {
         this.id = id;
         this.history = history;
         this.nodes = List.copyOf(nodes);
         this.addressOf = addressOf;
+        this.nodeAt = nodeAt;
         this.tls = tls;
         this.options = options;
         this.random = new Random(options.seed() * 1_000_003L + id);
@@ -89,83 +100,130 @@ final class ChaosClient implements Runnable {
             pause(50); // the node is down or paused: the request was never sent, nothing to record
             return;
         }
+        Target target = new Target(node, jedis);
         int workload = random.nextInt(100);
         if (workload < 30) {
             String key = options.registerKeys().get(random.nextInt(options.registerKeys().size()));
             int dice = random.nextInt(10);
             String expected = lastSeen.get(key);
             if (dice < 4) {
-                get(jedis, node, key);
+                get(target, key);
             } else if (dice < 7 || expected == null) {
-                set(jedis, node, key);
+                set(target, key);
             } else {
-                cas(jedis, node, key, expected);
+                cas(target, key, expected);
             }
         } else if (workload < 50) {
             String key = options.appendKeys().get(random.nextInt(options.appendKeys().size()));
             if (random.nextInt(10) < 6) {
-                append(jedis, node, key);
+                append(target, key);
             } else {
-                get(jedis, node, key);
+                get(target, key);
             }
         } else if (workload < 65) {
             String key = options.counterKeys().get(random.nextInt(options.counterKeys().size()));
             int dice = random.nextInt(4);
             if (dice < 2) {
-                incr(jedis, node, key);
+                incr(target, key);
             } else if (dice < 3) {
-                readCounters(jedis, node, List.of(key), CounterOp.Kind.GET);
+                readCounters(target, List.of(key), CounterOp.Kind.GET);
             } else {
-                watchedIncr(jedis, node, key);
+                watchedIncr(target, key);
             }
         } else if (workload < 80) {
             if (random.nextBoolean()) {
-                transaction(jedis, node, CounterOp.Kind.INCR_BOTH, options.pairKeys(), 0,
+                transaction(target, CounterOp.Kind.INCR_BOTH, options.pairKeys(), 0,
                         List.of(command(Protocol.Command.INCR, options.pairKeys().get(0)),
                                 command(Protocol.Command.INCR, options.pairKeys().get(1))));
             } else {
-                readCounters(jedis, node, options.pairKeys(),
+                readCounters(target, options.pairKeys(),
                         random.nextBoolean() ? CounterOp.Kind.MGET : CounterOp.Kind.MULTI_GET);
             }
         } else {
             if (random.nextBoolean()) {
-                transfer(jedis, node);
+                transfer(target);
             } else {
-                readCounters(jedis, node, options.accountKeys(),
+                readCounters(target, options.accountKeys(),
                         random.nextBoolean() ? CounterOp.Kind.MGET : CounterOp.Kind.MULTI_GET);
             }
         }
     }
 
-    private void get(Jedis jedis, String node, String key) {
-        long op = history.invoke(id, node, OpKind.GET, key, null, null);
+    /** The node an attempt goes to and the connection it uses. */
+    record Target(String node, Jedis jedis) {
+    }
+
+    /**
+     * One attempt of an operation through one connection: sends its commands and records the outcome. A
+     * {@code -MOVED} reply it throws before recording anything, for {@link #send} to follow; any other failure it
+     * may record itself or throw for {@link #fail} to classify.
+     */
+    @FunctionalInterface
+    private interface Attempt {
+        void run(Target target);
+    }
+
+    /**
+     * Runs {@code attempt} on {@code target}; if the node answers {@code -MOVED slot host:port} (Redis Cluster: the
+     * slot's group is led elsewhere; the node did nothing), runs it once more on the node named there, through a new
+     * or cached connection, as a Redis Cluster client does. The last attempt's failure is classified as any other
+     * ({@link #fail}): a second MOVED, like CLUSTERDOWN and every error code but UNKNOWN and SESSIONEXPIRED, means not
+     * applied. So the operation's interval spans both attempts, and the first changed nothing.
+     */
+    private void send(long op, Target target, boolean write, Attempt attempt) {
         try {
-            String value = jedis.get(key);
+            attempt.run(target);
+        } catch (JedisMovedDataException moved) {
+            follow(op, moved, write, attempt);
+        } catch (JedisException e) {
+            fail(op, target.node(), e, write);
+        }
+    }
+
+    private void follow(long op, JedisMovedDataException moved, boolean write, Attempt attempt) {
+        HostAndPort named = moved.getTargetNode();
+        Optional<String> node = nodeAt.apply(new InetSocketAddress(named.getHost(), named.getPort()));
+        Jedis jedis = node.map(this::connect).orElse(null);
+        if (jedis == null) {
+            // The MOVED is the answer, and it means nothing was done; the node it names cannot be asked now.
+            history.failed(op, moved.getMessage() + (node.isEmpty() ? " (no node of this cluster listens there)"
+                    : " (" + node.get() + " cannot be reached)"));
+            return;
+        }
+        history.redirected(op, node.get());
+        Target next = new Target(node.get(), jedis);
+        try {
+            attempt.run(next);
+        } catch (JedisException e) {
+            fail(op, next.node(), e, write);
+        }
+    }
+
+    void get(Target target, String key) {
+        long op = history.invoke(id, target.node(), OpKind.GET, key, null, null);
+        // A read changes nothing: FAILED and UNKNOWN are equivalent for it; fail says what the client knows.
+        send(op, target, false, at -> {
+            String value = at.jedis().get(key);
             history.ok(op, value);
             lastSeen.put(key, value);
-        } catch (JedisException e) {
-            // A read changes nothing: FAILED and UNKNOWN are equivalent for it; say what the client knows.
-            fail(op, node, e, false);
-        }
+        });
     }
 
-    private void set(Jedis jedis, String node, String key) {
+    void set(Target target, String key) {
         String value = nextValue();
-        long op = history.invoke(id, node, OpKind.PUT, key, value, null);
-        try {
-            jedis.set(key, value);
+        long op = history.invoke(id, target.node(), OpKind.PUT, key, value, null);
+        send(op, target, true, at -> {
+            at.jedis().set(key, value);
             history.ok(op, null);
             lastSeen.put(key, value);
-        } catch (JedisException e) {
-            fail(op, node, e, true);
-        }
+        });
     }
 
-    private void cas(Jedis jedis, String node, String key, String expected) {
+    private void cas(Target target, String key, String expected) {
         String value = nextValue();
-        long op = history.invoke(id, node, OpKind.CAS, key, value, expected);
-        try {
-            Object reply = jedis.sendCommand(CAS, key.getBytes(StandardCharsets.UTF_8),
+        long op = history.invoke(id, target.node(), OpKind.CAS, key, value, expected);
+        send(op, target, true, at -> {
+            Object reply = at.jedis().sendCommand(CAS, key.getBytes(StandardCharsets.UTF_8),
                     expected.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8));
             boolean swapped = ((Long) reply) == 1L;
             history.ok(op, swapped ? Operation.SWAPPED : Operation.NOT_SWAPPED);
@@ -174,108 +232,129 @@ final class ChaosClient implements Runnable {
             } else {
                 lastSeen.remove(key);
             }
-        } catch (JedisException e) {
-            fail(op, node, e, true);
-        }
+        });
     }
 
-    private void append(Jedis jedis, String node, String key) {
+    private void append(Target target, String key) {
         String suffix = nextValue() + ";";
-        long op = history.invoke(id, node, OpKind.APPEND, key, suffix, null);
-        try {
-            jedis.append(key, suffix);
+        long op = history.invoke(id, target.node(), OpKind.APPEND, key, suffix, null);
+        send(op, target, true, at -> {
+            at.jedis().append(key, suffix);
             history.ok(op, null);
-        } catch (JedisException e) {
-            fail(op, node, e, true);
-        }
+        });
     }
 
-    private void incr(Jedis jedis, String node, String key) {
-        long op = history.invokeCounter(id, node, CounterOp.Kind.INCR, List.of(key), 0);
-        try {
-            Object reply = jedis.sendCommand(Protocol.Command.INCR, bytes(key));
+    private void incr(Target target, String key) {
+        long op = history.invokeCounter(id, target.node(), CounterOp.Kind.INCR, List.of(key), 0);
+        send(op, target, true, at -> {
+            Object reply = at.jedis().sendCommand(Protocol.Command.INCR, bytes(key));
             history.okCounter(op, Collections.singletonList(text(reply)));
-        } catch (JedisException e) {
-            fail(op, node, e, true);
-        }
+        });
     }
 
     /** {@code MULTI; DECRBY from n; INCRBY to n; EXEC} between two different accounts, n in 1..9. */
-    private void transfer(Jedis jedis, String node) {
+    void transfer(Target target) {
         List<String> accounts = options.accountKeys();
         int from = random.nextInt(accounts.size());
         int to = (from + 1 + random.nextInt(accounts.size() - 1)) % accounts.size();
         long amount = 1 + random.nextInt(9);
-        transaction(jedis, node, CounterOp.Kind.TRANSFER, List.of(accounts.get(from), accounts.get(to)), amount,
+        transaction(target, CounterOp.Kind.TRANSFER, List.of(accounts.get(from), accounts.get(to)), amount,
                 List.of(command(Protocol.Command.DECRBY, accounts.get(from), Long.toString(amount)),
                         command(Protocol.Command.INCRBY, accounts.get(to), Long.toString(amount))));
+    }
+
+    /** Where a WATCH took hold, and what the GET after it read. */
+    private static final class Watched {
+        Target at;
+        String value;
     }
 
     /**
      * {@code WATCH key; GET key} (recorded as a GET of the key), then {@code MULTI; SET key g+1; EXEC}: an
      * increment that only applies if nothing changed the key since the WATCH. A failure before the MULTI
-     * drops the connection, so no WATCH is left behind for a later transaction of this client.
+     * drops the connection, so no WATCH is left behind for a later transaction of this client. A MOVED answer to
+     * the WATCH or the GET is followed (UNWATCH first); one to the transaction is not, since the WATCH lives on its
+     * connection: it is recorded as any error code (not applied).
      */
-    private void watchedIncr(Jedis jedis, String node, String key) {
-        long read = history.invokeCounter(id, node, CounterOp.Kind.GET, List.of(key), 0);
-        String value;
-        try {
-            jedis.sendCommand(Protocol.Command.WATCH, bytes(key));
-            value = text(jedis.sendCommand(Protocol.Command.GET, bytes(key)));
-            history.okCounter(read, Collections.singletonList(value));
-        } catch (JedisException e) {
-            history.failed(read, String.valueOf(e.getMessage())); // a read: nothing to apply either way
-            dropConnection(node);
+    private void watchedIncr(Target target, String key) {
+        long read = history.invokeCounter(id, target.node(), CounterOp.Kind.GET, List.of(key), 0);
+        Watched watched = new Watched();
+        send(read, target, false, at -> {
+            try {
+                at.jedis().sendCommand(Protocol.Command.WATCH, bytes(key));
+                String value = text(at.jedis().sendCommand(Protocol.Command.GET, bytes(key)));
+                history.okCounter(read, Collections.singletonList(value));
+                watched.at = at;
+                watched.value = value;
+            } catch (JedisMovedDataException moved) {
+                reset(at, Protocol.Command.UNWATCH); // the GET may have been moved after the WATCH took hold
+                throw moved;
+            } catch (JedisException e) {
+                history.failed(read, String.valueOf(e.getMessage())); // a read: nothing to apply either way
+                dropConnection(at.node());
+            }
+        });
+        if (watched.at == null) {
             return;
         }
         long next;
         try {
-            next = (value == null ? 0 : Long.parseLong(value)) + 1;
+            next = (watched.value == null ? 0 : Long.parseLong(watched.value)) + 1;
         } catch (NumberFormatException e) {
-            dropConnection(node); // not a counter: the check reports the read; nothing else to do
+            dropConnection(watched.at.node()); // not a counter: the check reports the read; nothing else to do
             return;
         }
-        transaction(jedis, node, CounterOp.Kind.WATCHED_INCR, List.of(key), next,
-                List.of(command(Protocol.Command.SET, key, Long.toString(next))));
+        Target at = watched.at;
+        long op = history.invokeCounter(id, at.node(), CounterOp.Kind.WATCHED_INCR, List.of(key), next);
+        try {
+            runTransaction(op, at, CounterOp.Kind.WATCHED_INCR, List.of(key),
+                    List.of(command(Protocol.Command.SET, key, Long.toString(next))));
+        } catch (JedisException e) {
+            fail(op, at.node(), e, true);
+        }
     }
 
     /** A read of several counter keys at once: one GET, one MGET, or GETs in one MULTI. */
-    private void readCounters(Jedis jedis, String node, List<String> keys, CounterOp.Kind kind) {
+    private void readCounters(Target target, List<String> keys, CounterOp.Kind kind) {
         switch (kind) {
             case GET -> {
-                long op = history.invokeCounter(id, node, kind, keys, 0);
-                try {
-                    Object reply = jedis.sendCommand(Protocol.Command.GET, bytes(keys.get(0)));
+                long op = history.invokeCounter(id, target.node(), kind, keys, 0);
+                send(op, target, false, at -> {
+                    Object reply = at.jedis().sendCommand(Protocol.Command.GET, bytes(keys.get(0)));
                     history.okCounter(op, Collections.singletonList(text(reply)));
-                } catch (JedisException e) {
-                    fail(op, node, e, false);
-                }
+                });
             }
             case MGET -> {
-                long op = history.invokeCounter(id, node, kind, keys, 0);
-                try {
-                    Object reply = jedis.sendCommand(Protocol.Command.MGET,
+                long op = history.invokeCounter(id, target.node(), kind, keys, 0);
+                send(op, target, false, at -> {
+                    Object reply = at.jedis().sendCommand(Protocol.Command.MGET,
                             keys.stream().map(ChaosClient::bytes).toArray(byte[][]::new));
                     history.okCounter(op, elements(reply));
-                } catch (JedisException e) {
-                    fail(op, node, e, false);
-                }
+                });
             }
-            case MULTI_GET -> transaction(jedis, node, kind, keys, 0,
+            case MULTI_GET -> transaction(target, kind, keys, 0,
                     keys.stream().map(key -> command(Protocol.Command.GET, key)).toList());
             default -> throw new IllegalArgumentException(kind + " is not a read");
         }
     }
 
-    /**
-     * {@code MULTI}, the commands, {@code EXEC}, recorded as one operation. Until EXEC is sent nothing can
-     * apply (the queue lives on the connection), so a failure before it is FAILED and the connection is
-     * dropped (which discards the queue); EXEC's own failure is classified as any write's; a null array (a
-     * WATCHed key changed) means nothing applied.
-     */
-    private void transaction(Jedis jedis, String node, CounterOp.Kind kind, List<String> keys, long argument,
+    /** {@code MULTI}, the commands, {@code EXEC}, recorded as one operation, following a MOVED once. */
+    private void transaction(Target target, CounterOp.Kind kind, List<String> keys, long argument,
                              List<Queued> commands) {
-        long op = history.invokeCounter(id, node, kind, keys, argument);
+        long op = history.invokeCounter(id, target.node(), kind, keys, argument);
+        send(op, target, kind.isWrite(), at -> runTransaction(op, at, kind, keys, commands));
+    }
+
+    /**
+     * One attempt of {@code MULTI}, the commands, {@code EXEC}. Until EXEC is sent nothing can apply (the queue
+     * lives on the connection), so a failure before it is FAILED and the connection is dropped (which discards the
+     * queue), except a MOVED, after which DISCARD ends the transaction and the MOVED is thrown, as is EXEC's own
+     * failure, to be followed or classified as any write's; a null array (a WATCHed key changed) means nothing
+     * applied.
+     */
+    private void runTransaction(long op, Target target, CounterOp.Kind kind, List<String> keys,
+                                List<Queued> commands) {
+        Jedis jedis = target.jedis();
         boolean execSent = false;
         try {
             jedis.sendCommand(Protocol.Command.MULTI);
@@ -291,18 +370,31 @@ final class ChaosClient implements Runnable {
             List<String> elements = elements(reply);
             if (elements.size() != keys.size()) {
                 // Not the reply of this transaction: the connection is out of step; what applied is unknown.
-                dropConnection(node);
+                dropConnection(target.node());
                 failOrUnknown(op, kind.isWrite(), "EXEC answered " + elements.size() + " elements: " + elements);
                 return;
             }
             history.okCounter(op, elements);
+        } catch (JedisMovedDataException moved) {
+            if (!execSent) {
+                reset(target, Protocol.Command.DISCARD); // a command was refused: the queue is good for nothing
+            }
+            throw moved; // at EXEC the node ended the transaction unrun
         } catch (JedisException e) {
             if (execSent) {
-                fail(op, node, e, kind.isWrite());
-            } else {
-                dropConnection(node);
-                history.failed(op, "before EXEC was sent: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+                throw e;
             }
+            dropConnection(target.node());
+            history.failed(op, "before EXEC was sent: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
+    /** Sends DISCARD or UNWATCH so the connection carries no transaction state; drops it if that fails. */
+    private void reset(Target target, Protocol.Command command) {
+        try {
+            target.jedis().sendCommand(command);
+        } catch (JedisException e) {
+            dropConnection(target.node());
         }
     }
 

@@ -3,6 +3,9 @@ package io.caucus.chaos;
 import io.caucus.kv.admin.AdminJson;
 import io.caucus.kv.cli.ChildProcesses;
 import io.caucus.kv.cli.DemoCertificates;
+import io.caucus.kv.config.ConfigLoader;
+import io.caucus.kv.shard.ShardLayout;
+import io.caucus.kv.slots.SlotMap;
 import io.caucus.server.HostPort;
 import io.caucus.transport.tls.TlsContexts;
 import io.caucus.transport.tls.TlsFiles;
@@ -29,6 +32,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * A cluster of real {@code caucus server} processes on loopback whose peer traffic goes through a
@@ -120,6 +126,9 @@ final class ChaosCluster implements AutoCloseable {
                             : network.forwardingAddress(self, id))).append('\n')
                     .append("    http: ").append(HostPort.format(addresses.http())).append('\n');
         });
+        if (options.sharded()) {
+            yaml.append("shards: ").append(options.shards()).append('\n');
+        }
         return yaml.append("tickIntervalMillis: ").append(options.tickIntervalMillis()).append('\n')
                 .append("requestTimeoutMillis: ").append(options.requestTimeoutMillis()).append('\n')
                 .append("fsync: ").append(options.fsync()).append('\n')
@@ -137,6 +146,46 @@ final class ChaosCluster implements AutoCloseable {
 
     InetSocketAddress clientAddress(String id) {
         return nodes.get(id).client();
+    }
+
+    /**
+     * The node whose client port {@code address} leads to: its own, or a forwarding proxy of a link to it (the
+     * address other nodes know it by, and so the one their {@code -MOVED} replies name); empty for any other.
+     */
+    Optional<String> nodeReachedAt(InetSocketAddress address) {
+        for (Map.Entry<String, NodeAddresses> node : nodes.entrySet()) {
+            if (sameEndpoint(node.getValue().client(), address)) {
+                return Optional.of(node.getKey());
+            }
+        }
+        return network.forwardingTarget(address);
+    }
+
+    static boolean sameEndpoint(InetSocketAddress a, InetSocketAddress b) {
+        return a.getPort() == b.getPort() && (a.getHostString().equals(b.getHostString())
+                || a.getAddress() != null && a.getAddress().equals(b.getAddress()));
+    }
+
+    /**
+     * The slot map a sharded cluster starts with, as its nodes compute it from their cluster file ({@link
+     * ShardLayout#initialMap}); no slot moves in a sharded cluster yet, so it is the map in force all run long.
+     */
+    SlotMap initialSlotMap() {
+        return ShardLayout.of(ConfigLoader.load(configFile(nodes.keySet().iterator().next()))).initialMap();
+    }
+
+    /** Whether the node answers {@code CLUSTER INFO} with {@code cluster_state:ok} (every slot has a leader). */
+    boolean clusterOk(String id) {
+        if (!isLive(id)) {
+            return false;
+        }
+        InetSocketAddress address = clientAddress(id);
+        try (Jedis jedis = new Jedis(new HostAndPort(address.getHostString(), address.getPort()),
+                jedisConfig(tls).connectionTimeoutMillis(2000).socketTimeoutMillis(5000).build())) {
+            return jedis.clusterInfo().contains("cluster_state:ok");
+        } catch (JedisException e) {
+            return false; // not listening yet, or refusing: not ok
+        }
     }
 
     Path directory() {

@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
                 "then checks that what the clients saw was linearizable, no acknowledged write was lost,",
                 "appends applied once and in order, increments counted exactly, transactions (MULTI/EXEC)",
                 "never seen half applied, transfers accounted for, and the replicas converged. Writes",
-                "history.txt and report.txt into the run directory; exit code 0 if every check passed, 1 if not."})
+                "history.txt and report.txt into the run directory; exit code 0 if every check passed, 1 if not.",
+                "With --shards N the cluster is sharded (N data groups, Redis Cluster protocol); see docs/chaos.md."})
 final class ChaosCommand implements Callable<Integer> {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)?");
@@ -47,6 +48,12 @@ final class ChaosCommand implements Callable<Integer> {
             + " with a CA and certificates made for the run in <dir>/cluster/tls, as caucus demo --tls makes them.")
     boolean tls;
 
+    @Option(names = "--shards", defaultValue = "0", description = {"Data groups of a sharded cluster (shards: N in the"
+            + " cluster file; the clients speak Redis Cluster and follow MOVED), or 0 for one Raft group"
+            + " (default: ${DEFAULT-VALUE}).", "Every key then carries its family's {hashtag}; membership faults are"
+            + " refused (not supported in a sharded cluster yet), and the replicas' digests are not compared."})
+    int shards;
+
     @Option(names = "--dir", description = "Run directory (default: ./chaos-runs/<time>-seed<seed>).")
     Path directory;
 
@@ -56,7 +63,7 @@ final class ChaosCommand implements Callable<Integer> {
         Path runDirectory = directory != null ? directory : Path.of("chaos-runs",
                 LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-seed" + chosenSeed);
         ChaosOptions options = ChaosOptions.defaults(nodes, parseDuration(duration), FaultKind.parseList(faults),
-                chosenSeed, runDirectory).withClients(clients).withTls(tls);
+                chosenSeed, runDirectory).withClients(clients).withTls(tls).withShards(shards);
         ChaosResult result = ChaosRun.run(options, System.out);
         return result.passed() ? 0 : 1;
     }

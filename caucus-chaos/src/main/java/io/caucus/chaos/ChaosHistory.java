@@ -64,6 +64,14 @@ final class ChaosHistory {
         }
     }
 
+    /**
+     * The operation's node answered {@code -MOVED} and it was sent again to {@code node}: its history line names both,
+     * {@code n1>n3}.
+     */
+    void redirected(long index, String node) {
+        nodeOf.computeIfPresent(index, (ignored, first) -> first + ">" + node);
+    }
+
     /** A register or append operation was acknowledged, with its result (see {@link Operation}). */
     void ok(long index, String result) {
         complete(index, Outcome.OK, result, null);
@@ -139,8 +147,8 @@ final class ChaosHistory {
             counters = List.copyOf(counterOps);
         }
         try (Writer out = Files.newBufferedWriter(file)) {
-            out.write("# index node client kind key value [invoked..completed] (microseconds since start) outcome "
-                    + "result | error\n"
+            out.write("# index node (n1>n3: n1 answered MOVED, sent again to n3) client kind key value "
+                    + "[invoked..completed] (microseconds since start) outcome result | error\n"
                     + "# counters and transactions: index node client kind keys (TRANSFER from->to amount, "
                     + "WATCHED_INCR key :=value set) [invoked..completed] outcome [reply elements] | error\n");
             for (int i = 0; i < indexSlots.size(); i++) {

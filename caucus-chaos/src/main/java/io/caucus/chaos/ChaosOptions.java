@@ -1,5 +1,8 @@
 package io.caucus.chaos;
 
+import io.caucus.kv.config.ClusterConfig;
+import io.caucus.kv.slots.KeySlot;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -26,11 +29,26 @@ import java.util.Set;
  * @param runDirectory         where the cluster's data, logs, the history and the report go
  * @param tls                  TLS on every port of every node (certificates made for the run, as {@code caucus demo
  *                             --tls} makes them); the clients and the admin requests speak TLS too
+ * @param shards               0: one Raft group holds every key (a plain Redis server to clients); N: the cluster file
+ *                             says {@code shards: N}, the hash slots are split over N data groups and the clients
+ *                             follow {@code -MOVED} (docs/multiraft.md); every key then carries its family's hashtag
  */
 record ChaosOptions(int nodes, Duration duration, Set<FaultKind> faults, long seed, int clients,
                     List<String> registerKeys, List<String> appendKeys, List<String> counterKeys,
                     List<String> pairKeys, List<String> accountKeys, long tickIntervalMillis,
-                    long requestTimeoutMillis, boolean fsync, Path runDirectory, boolean tls) {
+                    long requestTimeoutMillis, boolean fsync, Path runDirectory, boolean tls, int shards) {
+
+    /**
+     * The keys of a sharded run: each family under one hashtag, so that its multi-key operations (MGET and MULTI of
+     * the pair or the accounts) name one slot, as Redis Cluster requires. The tags are chosen so that the five
+     * families land in as many different data groups as there are, up to five (checked for 1 to 32 shards against
+     * the layout the servers use by ShardedKeysTest), so that a run exercises several groups.
+     */
+    static final List<String> SHARDED_REGISTER_KEYS = List.of("r0{registers}", "r1{registers}", "r2{registers}");
+    static final List<String> SHARDED_APPEND_KEYS = List.of("a0{log}", "a1{log}");
+    static final List<String> SHARDED_COUNTER_KEYS = List.of("i0{counter}", "i1{counter}");
+    static final List<String> SHARDED_PAIR_KEYS = List.of("t0{pair}", "t1{pair}");
+    static final List<String> SHARDED_ACCOUNT_KEYS = List.of("b0{acct}", "b1{acct}", "b2{acct}");
 
     ChaosOptions {
         if (nodes != 3 && nodes != 5) {
@@ -45,6 +63,14 @@ record ChaosOptions(int nodes, Duration duration, Set<FaultKind> faults, long se
         if (clients < 1) {
             throw new IllegalArgumentException("--clients must be at least 1, got " + clients);
         }
+        if (shards < 0 || shards > ClusterConfig.Sharding.MAX_SHARDS) {
+            throw new IllegalArgumentException("--shards must be 0 (one Raft group) to "
+                    + ClusterConfig.Sharding.MAX_SHARDS + ", got " + shards);
+        }
+        if (shards > 0 && faults.contains(FaultKind.MEMBERSHIP)) {
+            throw new IllegalArgumentException("--faults membership cannot run with --shards: a sharded cluster does"
+                    + " not support membership changes yet (docs/multiraft.md); leave it out of --faults");
+        }
         faults = Set.copyOf(faults);
         registerKeys = List.copyOf(registerKeys);
         appendKeys = List.copyOf(appendKeys);
@@ -55,14 +81,36 @@ record ChaosOptions(int nodes, Duration duration, Set<FaultKind> faults, long se
             throw new IllegalArgumentException("two pair keys and at least two account keys are needed, got "
                     + pairKeys + " and " + accountKeys);
         }
-        List<String> all = new java.util.ArrayList<>(registerKeys);
-        all.addAll(appendKeys);
-        all.addAll(counterKeys);
-        all.addAll(pairKeys);
-        all.addAll(accountKeys);
+        List<String> all = concatenated(registerKeys, appendKeys, counterKeys, pairKeys, accountKeys);
         if (Set.copyOf(all).size() != all.size()) {
             throw new IllegalArgumentException("each key belongs to one workload, got " + all);
         }
+        if (shards > 0 && (slots(pairKeys).size() != 1 || slots(accountKeys).size() != 1)) {
+            throw new IllegalArgumentException("in a sharded cluster the pair's keys and the accounts' keys must each"
+                    + " hash to one slot (a shared {hashtag}), got " + pairKeys + " and " + accountKeys);
+        }
+    }
+
+    private static Set<Integer> slots(List<String> keys) {
+        return Set.copyOf(keys.stream().map(key -> KeySlot.of(key.getBytes(StandardCharsets.UTF_8))).toList());
+    }
+
+    boolean sharded() {
+        return shards > 0;
+    }
+
+    /** Every key, family by family: registers, appends, counters, the pair, the accounts. */
+    List<String> allKeys() {
+        return concatenated(registerKeys, appendKeys, counterKeys, pairKeys, accountKeys);
+    }
+
+    @SafeVarargs
+    private static List<String> concatenated(List<String>... families) {
+        List<String> all = new java.util.ArrayList<>();
+        for (List<String> family : families) {
+            all.addAll(family);
+        }
+        return all;
     }
 
     /** Keys read by MGET at the end, each group in one read: the counters one by one, the pair, the accounts. */
@@ -77,16 +125,29 @@ record ChaosOptions(int nodes, Duration duration, Set<FaultKind> faults, long se
     /** Defaults sized for a small shared machine: slow ticks so a loaded host does not cause elections. */
     static ChaosOptions defaults(int nodes, Duration duration, Set<FaultKind> faults, long seed, Path runDirectory) {
         return new ChaosOptions(nodes, duration, faults, seed, 4, List.of("r0", "r1", "r2"), List.of("a0", "a1"),
-                List.of("i0", "i1"), List.of("t0", "t1"), List.of("b0", "b1", "b2"), 100, 4000, true, runDirectory, false);
+                List.of("i0", "i1"), List.of("t0", "t1"), List.of("b0", "b1", "b2"), 100, 4000, true, runDirectory, false, 0);
     }
 
     ChaosOptions withClients(int clients) {
         return new ChaosOptions(nodes, duration, faults, seed, clients, registerKeys, appendKeys, counterKeys, pairKeys,
-                accountKeys, tickIntervalMillis, requestTimeoutMillis, fsync, runDirectory, tls);
+                accountKeys, tickIntervalMillis, requestTimeoutMillis, fsync, runDirectory, tls, shards);
     }
 
     ChaosOptions withTls(boolean on) {
         return new ChaosOptions(nodes, duration, faults, seed, clients, registerKeys, appendKeys, counterKeys, pairKeys,
-                accountKeys, tickIntervalMillis, requestTimeoutMillis, fsync, runDirectory, on);
+                accountKeys, tickIntervalMillis, requestTimeoutMillis, fsync, runDirectory, on, shards);
+    }
+
+    /** {@code shards} data groups (0: one group), with the sharded keys when sharded and the plain ones when not. */
+    ChaosOptions withShards(int count) {
+        if (count == 0) {
+            ChaosOptions plain = defaults(nodes, duration, faults, seed, runDirectory);
+            return new ChaosOptions(nodes, duration, faults, seed, clients, plain.registerKeys, plain.appendKeys,
+                    plain.counterKeys, plain.pairKeys, plain.accountKeys, tickIntervalMillis, requestTimeoutMillis,
+                    fsync, runDirectory, tls, 0);
+        }
+        return new ChaosOptions(nodes, duration, faults, seed, clients, SHARDED_REGISTER_KEYS, SHARDED_APPEND_KEYS,
+                SHARDED_COUNTER_KEYS, SHARDED_PAIR_KEYS, SHARDED_ACCOUNT_KEYS, tickIntervalMillis,
+                requestTimeoutMillis, fsync, runDirectory, tls, count);
     }
 }

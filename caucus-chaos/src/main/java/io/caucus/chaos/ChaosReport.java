@@ -1,5 +1,6 @@
 package io.caucus.chaos;
 
+import io.caucus.kv.shard.ShardLayout;
 import io.caucus.sim.linearizability.Operation;
 import io.caucus.sim.linearizability.Outcome;
 import java.util.List;
@@ -23,14 +24,25 @@ final class ChaosReport {
                 .append(options.counterKeys()).append(" (incr, get, watch/get/multi/set/exec), ")
                 .append(options.pairKeys()).append(" (multi/incr/incr/exec, mget, multi/get/get/exec), ")
                 .append(options.accountKeys()).append(" (transfers multi/decrby/incrby/exec, mget, multi/get.../exec)")
-                .append(", fsync ").append(options.fsync()).append('\n')
-                .append("reproduce the schedule: caucus chaos --nodes ").append(options.nodes())
+                .append(", fsync ").append(options.fsync()).append('\n');
+        if (options.sharded()) {
+            out.append(options.shards()).append(" shards (data groups ").append(ShardLayout.FIRST_DATA_GROUP)
+                    .append("..").append(ShardLayout.FIRST_DATA_GROUP + options.shards() - 1)
+                    .append("; the slot map is group 1's); the keys landed in groups ")
+                    .append(keysByGroup(result)).append('\n');
+        }
+        out.append("reproduce the schedule: caucus chaos --nodes ").append(options.nodes())
                 .append(" --duration ").append(options.duration().toSeconds()).append("s --faults ")
                 .append(String.join(",", options.faults().stream().map(FaultKind::label).sorted().toList()))
+                .append(options.sharded() ? " --shards " + options.shards() : "")
                 .append(" --seed ").append(options.seed())
                 .append(" (client timing is not reproducible; the history is the evidence)\n\n");
         out.append(result.summary()).append("\n\n");
         out.append("operations by kind: ").append(countByKind(result)).append("\n\n");
+        if (options.sharded()) {
+            out.append("acknowledged operations by data group: ").append(result.acknowledgedByGroup())
+                    .append("\n\n");
+        }
         appendWindows(out, result);
         if (!result.membershipChanges().isEmpty()) {
             out.append("\nmembership changes (admin requests; refused and unknown are not anomalies)\n");
@@ -53,6 +65,10 @@ final class ChaosReport {
                             .append("   <- ").append(windowOf(result, invokedAt)).append('\n');
                 }
             }
+        }
+        if (!result.notes().isEmpty()) {
+            out.append("\nleft out\n");
+            result.notes().forEach(note -> out.append("  ").append(note).append('\n'));
         }
         out.append("\nfinal values: ").append(result.finalValues()).append('\n');
         out.append("history: ").append(result.directory().resolve("history.txt")).append(" (one line per operation)\n");
@@ -107,6 +123,14 @@ final class ChaosReport {
         String kind = op.kind().name().toLowerCase(java.util.Locale.ROOT);
         return op.kind().isRead() ? kind + " " + String.join(",", op.keys().size() > 1 ? op.keys() : List.of("counter"))
                 : kind;
+    }
+
+    /** E.g. {@code {2=[b0{acct}, ...], 5=[...]}}: the keys of each data group, by group. */
+    private static Map<Long, List<String>> keysByGroup(ChaosResult result) {
+        Map<Long, List<String>> byGroup = new java.util.TreeMap<>();
+        result.groupOfKey().forEach((key, group) -> byGroup.computeIfAbsent(group, g -> new java.util.ArrayList<>())
+                .add(key));
+        return byGroup;
     }
 
     private static double seconds(long micros) {

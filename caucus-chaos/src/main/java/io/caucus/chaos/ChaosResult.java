@@ -7,11 +7,17 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
-/** What a chaos run did and found. */
+/**
+ * What a chaos run did and found.
+ *
+ * @param groupOfKey the data group each key's slot belongs to (sharded runs; empty otherwise)
+ * @param notes      what the run left out and why (say a check that cannot run against this cluster)
+ */
 record ChaosResult(ChaosOptions options, Path directory, List<Operation> operations,
                    List<CounterOp> counterOperations, List<FaultWindow> windows,
                    List<CheckOutcome> checks, Map<String, String> finalValues, long clientsStartedMicros,
-                   long clientsStoppedMicros, List<MembershipOperator.Change> membershipChanges) {
+                   long clientsStoppedMicros, List<MembershipOperator.Change> membershipChanges,
+                   Map<String, Long> groupOfKey, List<String> notes) {
 
     ChaosResult {
         operations = List.copyOf(operations);
@@ -19,6 +25,8 @@ record ChaosResult(ChaosOptions options, Path directory, List<Operation> operati
         windows = List.copyOf(windows);
         checks = List.copyOf(checks);
         membershipChanges = List.copyOf(membershipChanges);
+        groupOfKey = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(groupOfKey));
+        notes = List.copyOf(notes);
         finalValues = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(finalValues));
     }
 
@@ -94,6 +102,26 @@ record ChaosResult(ChaosOptions options, Path directory, List<Operation> operati
                 + ", whole-group reads " + groupReads;
     }
 
+    /**
+     * Acknowledged operations per data group (sharded runs), by group id: an operation's keys are all of one slot,
+     * so of one group.
+     */
+    Map<Long, Integer> acknowledgedByGroup() {
+        Map<Long, Integer> counts = new java.util.TreeMap<>();
+        operations.stream().filter(op -> op.outcome() == Outcome.OK)
+                .forEach(op -> count(counts, op.key()));
+        counterOperations.stream().filter(op -> op.outcome() == Outcome.OK)
+                .forEach(op -> count(counts, op.keys().get(0)));
+        return counts;
+    }
+
+    private void count(Map<Long, Integer> counts, String key) {
+        Long group = groupOfKey.get(key);
+        if (group != null) {
+            counts.merge(group, 1, Integer::sum);
+        }
+    }
+
     /** One line: verdict, operations, faults, what the counter checks saw, failed checks. */
     String summary() {
         Map<Outcome, Integer> outcomes = countByOutcome();
@@ -104,6 +132,10 @@ record ChaosResult(ChaosOptions options, Path directory, List<Operation> operati
                 .append(", unknown ").append(outcomes.get(Outcome.UNKNOWN)).append("), faults: kill ")
                 .append(faults.get(FaultKind.KILL)).append(", pause ").append(faults.get(FaultKind.PAUSE))
                 .append(", partition ").append(faults.get(FaultKind.PARTITION));
+        if (options.sharded()) {
+            out.append("; ").append(options.shards()).append(" shards, acknowledged operations by group ")
+                    .append(acknowledgedByGroup());
+        }
         if (options.faults().contains(FaultKind.MEMBERSHIP)) {
             Map<MembershipOperator.Result, Integer> changes = membershipByResult();
             out.append(", membership ").append(faults.get(FaultKind.MEMBERSHIP)).append(" (changes ok ")

@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -47,6 +48,13 @@ final class ProxyNetwork implements AutoCloseable {
     /** Where {@code from} dials {@code to}'s client port when forwarding. */
     InetSocketAddress forwardingAddress(String from, String to) {
         return forwarding.get(new Link(from, to)).address();
+    }
+
+    /** The node a forwarding proxy at {@code address} leads to, if one is there. */
+    Optional<String> forwardingTarget(InetSocketAddress address) {
+        return forwarding.entrySet().stream()
+                .filter(entry -> ChaosCluster.sameEndpoint(entry.getValue().address(), address))
+                .map(entry -> entry.getKey().to()).findFirst();
     }
 
     /** Cuts exactly {@code links} and heals every other link. */

@@ -38,7 +38,40 @@ class ChaosCommandTest {
         CommandLine commandLine = Main.commandLine();
         commandLine.setOut(new PrintWriter(out, true));
         assertThat(commandLine.execute("chaos", "--help")).isZero();
-        assertThat(out.toString()).contains("--duration").contains("--faults").contains("--seed");
+        assertThat(out.toString()).contains("--duration").contains("--faults").contains("--seed")
+                .contains("--shards").contains("follow MOVED");
+    }
+
+    @Test
+    void shardsTakeHashtaggedKeysAndZeroKeepsThePlainOnes() {
+        ChaosOptions plain = ChaosOptions.defaults(3, Duration.ofSeconds(1), EnumSet.of(FaultKind.KILL), 1,
+                java.nio.file.Path.of("x"));
+        ChaosOptions sharded = plain.withShards(16);
+        assertThat(sharded.shards()).isEqualTo(16);
+        assertThat(sharded.pairKeys()).containsExactly("t0{pair}", "t1{pair}");
+        assertThat(sharded.allKeys()).allMatch(key -> key.matches("[a-z][0-9]\\{[a-z]+}"));
+        assertThat(sharded.withShards(0).allKeys()).isEqualTo(plain.allKeys());
+        assertThat(plain.sharded()).isFalse();
+    }
+
+    @Test
+    void membershipFaultsAreRefusedInAShardedCluster() {
+        assertThatThrownBy(() -> ChaosOptions.defaults(3, Duration.ofSeconds(1),
+                EnumSet.of(FaultKind.KILL, FaultKind.MEMBERSHIP), 1, java.nio.file.Path.of("x")).withShards(8))
+                .hasMessageContaining("--faults membership cannot run with --shards")
+                .hasMessageContaining("not support membership changes yet");
+        assertThatThrownBy(() -> ChaosOptions.defaults(3, Duration.ofSeconds(1), EnumSet.of(FaultKind.KILL), 1,
+                java.nio.file.Path.of("x")).withShards(-1)).hasMessageContaining("--shards must be 0");
+    }
+
+    @Test
+    void theShardsOptionReachesTheRunOptions() {
+        CommandLine commandLine = Main.commandLine();
+        CommandLine.ParseResult parsed = commandLine.parseArgs("chaos", "--shards", "16", "--seed", "5");
+        ChaosCommand chaos = (ChaosCommand) parsed.subcommand().commandSpec().userObject();
+        assertThat(chaos.shards).isEqualTo(16);
+        assertThat(((ChaosCommand) Main.commandLine().parseArgs("chaos").subcommand().commandSpec().userObject())
+                .shards).isZero();
     }
 
     @Test

@@ -299,6 +299,11 @@ final class ChaosCluster implements AutoCloseable {
         return getJson(id, "/digest");
     }
 
+    /** A sharded node's {@code /digests}: each data group's replica there, by group, as {@link #digest} gives one. */
+    Optional<Map<String, Object>> groupDigests(String id) {
+        return getJson(id, "/digests");
+    }
+
     private Optional<Map<String, Object>> getJson(String id, String path) {
         if (!isLive(id)) {
             return Optional.empty();

@@ -51,7 +51,7 @@ final class ChaosCommand implements Callable<Integer> {
     @Option(names = "--shards", defaultValue = "0", description = {"Data groups of a sharded cluster (shards: N in the"
             + " cluster file; the clients speak Redis Cluster and follow MOVED), or 0 for one Raft group"
             + " (default: ${DEFAULT-VALUE}).", "Every key then carries its family's {hashtag}; membership faults are"
-            + " refused (not supported in a sharded cluster yet), and the replicas' digests are not compared."})
+            + " refused (not supported in a sharded cluster yet), and each data group's replicas' digests are compared."})
     int shards;
 
     @Option(names = "--dir", description = "Run directory (default: ./chaos-runs/<time>-seed<seed>).")

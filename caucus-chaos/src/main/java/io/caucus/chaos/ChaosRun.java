@@ -98,13 +98,7 @@ final class ChaosRun {
             if (configuration != null) {
                 checks.add(configuration);
             }
-            if (options.sharded()) {
-                // ShardedKvServer serves no /digest yet, so the replicas' data cannot be compared from outside.
-                notes.add("replicas converge: not checked: a sharded node's admin port serves no /digest yet (one per"
-                        + " data group would be needed), and only a group's leader answers reads");
-            } else {
-                checks.add(convergence(cluster));
-            }
+            checks.add(options.sharded() ? groupsConverge(cluster) : convergence(cluster));
             List<Operation> operations = history.operations();
             List<CounterOp> counterOperations = history.counterOperations();
             say("checking " + (operations.size() + counterOperations.size()) + " operations");
@@ -316,6 +310,45 @@ final class ChaosRun {
                         + last.values().iterator().next().get("sha256") + " ("
                         + last.values().iterator().next().get("keys") + " keys)")
                 : CheckOutcome.fail(name, "same applied index, different data: " + digests, List.of());
+    }
+
+    /**
+     * Every data group's replicas reach the same applied index with the same data digest (State Machine Safety,
+     * §5.4.3, group by group): a sharded node's {@code /digests} gives its replica of each group.
+     */
+    @SuppressWarnings("unchecked")
+    private CheckOutcome groupsConverge(ChaosCluster cluster) {
+        Map<String, Map<String, Object>> last = new LinkedHashMap<>();
+        Map<String, Map<String, Map<String, Object>>> byGroup = new java.util.TreeMap<>();
+        Optional<String> agreed = poll(Duration.ofSeconds(60), () -> {
+            last.clear();
+            byGroup.clear();
+            for (String id : cluster.ids()) {
+                cluster.groupDigests(id).ifPresent(digests -> last.put(id, digests));
+            }
+            if (last.size() < cluster.ids().size()) {
+                return null;
+            }
+            last.forEach((id, digests) -> digests.forEach((group, digest) -> byGroup
+                    .computeIfAbsent(group, g -> new LinkedHashMap<>()).put(id, (Map<String, Object>) digest)));
+            boolean sameApplied = byGroup.values().stream().allMatch(replicas -> replicas.values().stream()
+                    .map(d -> d.get("applied").toString()).distinct().count() == 1);
+            return sameApplied && !byGroup.isEmpty() ? "converged" : null;
+        });
+        String name = "replicas converge";
+        if (agreed.isEmpty()) {
+            return CheckOutcome.fail(name, "a group's replicas did not reach the same applied index within 60 s: "
+                    + byGroup, List.of());
+        }
+        List<String> diverged = byGroup.entrySet().stream().filter(group -> group.getValue().values().stream()
+                .map(d -> d.get("sha256")).distinct().count() != 1).map(group -> "group " + group.getKey() + " "
+                + group.getValue()).toList();
+        long keys = byGroup.values().stream().mapToLong(replicas -> ((Number) replicas.values().iterator().next()
+                .get("keys")).longValue()).sum();
+        return diverged.isEmpty()
+                ? CheckOutcome.pass(name, "the replicas of each of " + byGroup.size() + " data groups on "
+                        + last.size() + " nodes applied the same index with the same digest (" + keys + " keys)")
+                : CheckOutcome.fail(name, "same applied index, different data: " + diverged, List.of());
     }
 
     /** Polls {@code condition} (non-null means done) every 200 ms until the deadline. */

@@ -67,6 +67,8 @@ public final class ShardedKvServer implements AutoCloseable {
     private final List<ExpirySweeper> sweepers = new ArrayList<>();
     private final LeaderBalancer balancer;
     private final SlotMapStateMachine metadata;
+    /** The data groups' state machines here, by group. */
+    private final Map<Long, KvStateMachine> machines;
     private final ShardRouter router;
     private final KvMetrics metrics = new KvMetrics();
     private final ScheduledFuture<?> mapInstaller;
@@ -79,6 +81,7 @@ public final class ShardedKvServer implements AutoCloseable {
                             SlotMapStateMachine metadata, Map<Long, KvStateMachine> machines, NodeTls tls) {
         this.host = host;
         this.metadata = metadata;
+        this.machines = machines;
         ClusterConfig.Tunables tunables = config.tunables();
         ShardLayout layout = ShardLayout.of(config);
         this.acceptors = NettyIo.newGroup(1, new DefaultThreadFactory("caucus-resp-accept", true));
@@ -161,7 +164,7 @@ public final class ShardedKvServer implements AutoCloseable {
             clientChannel = ClientPort.bind(acceptors, workers, self.client(), metrics, config.clientLimits(),
                     tls.client(), () -> new RespHandler(router, metrics, acl, config.clientLimits()));
             admin = new AdminHttpServer(self.http(), router::status, metrics, null, null, () -> null, tls.admin(),
-                    config.adminGuard(), null, this::groupsView);
+                    config.adminGuard(), null, Map.of("/groups", this::groupsView, "/digests", this::digestsView));
         } catch (Exception e) { // Netty rethrows a BindException undeclared
             throw new IOException("cannot listen on " + self.client() + " (redis) or " + self.http() + " (http): "
                     + e, e);
@@ -220,6 +223,20 @@ public final class ShardedKvServer implements AutoCloseable {
         io.caucus.server.HostMetrics shared = host.metrics();
         return new GroupsView(host.id().value(), map.epoch(), groups, new HostView(shared.groups(),
                 shared.quiesced(), shared.walFsyncs(), shared.walSyncRounds()));
+    }
+
+    /**
+     * {@code GET /digests}: each data group's replica here, its applied index and a fingerprint of its data (as a
+     * one-group node's {@code /digest}), so that replicas of a group can be compared (the chaos tester does).
+     */
+    private Map<String, AdminHttpServer.Digest> digestsView() {
+        Map<String, AdminHttpServer.Digest> digests = new java.util.TreeMap<>();
+        machines.forEach((group, machine) -> {
+            io.caucus.kv.state.StateDigest digest = machine.digest();
+            digests.put(Long.toString(group), new AdminHttpServer.Digest(digest.appliedIndex(), digest.keys(),
+                    digest.sha256()));
+        });
+        return digests;
     }
 
     /** The slot map in force on this node. */

@@ -150,6 +150,23 @@ class ShardedKvServerTest {
                 .containsEntry("role", "follower");
         assertThat(groups.get(2)).containsEntry("leader", "n2").containsEntry("role", "leader");
         assertThat((Map<String, Object>) view.get("host")).containsEntry("groups", 7);
+
+        try (JedisCluster cluster = cluster()) {
+            cluster.set("digested", "yes");
+        }
+        // Each data group's replicas converge on one digest: what the chaos tester compares, group by group.
+        await("every data group's replicas at one applied index with one digest").atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100)).until(() -> {
+                    List<Map<String, Object>> perNode = new ArrayList<>();
+                    for (ClusterConfig.Node node : config.nodes()) {
+                        perNode.add(AdminJson.parseObject(HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + node.http().getPort() + "/digests")).build(),
+                                HttpResponse.BodyHandlers.ofString()).body()));
+                    }
+                    return perNode.getFirst().size() == 6 && perNode.stream().distinct().count() == 1
+                            && perNode.getFirst().values().stream().mapToLong(d -> ((Number) ((Map<String, Object>) d)
+                                    .get("keys")).longValue()).sum() == 1;
+                });
     }
 
     @Test

@@ -82,16 +82,16 @@ public final class AdminHttpServer implements AutoCloseable {
                            MembershipEndpoints membership, SnapshotEndpoint snapshot, Supplier<StateDigest> digest,
                            TlsSource tls, AdminGuard guard, ClusterView view)
             throws IOException {
-        this(address, status, metrics, membership, snapshot, digest, tls, guard, view, null);
+        this(address, status, metrics, membership, snapshot, digest, tls, guard, view, Map.of());
     }
 
     /**
-     * As above, with {@code groups}, if not null, answering {@code GET /groups} with the JSON of what it supplies (a
-     * sharded node's groups: docs/operations.md).
+     * As above, with each of {@code moreJson} answering {@code GET <path>} with the JSON of what it supplies (a sharded
+     * node's {@code /groups} and {@code /digests}: docs/operations.md).
      */
     public AdminHttpServer(InetSocketAddress address, Supplier<NodeStatus> status, KvMetrics metrics,
                            MembershipEndpoints membership, SnapshotEndpoint snapshot, Supplier<StateDigest> digest,
-                           TlsSource tls, AdminGuard guard, ClusterView view, Supplier<Object> groups)
+                           TlsSource tls, AdminGuard guard, ClusterView view, Map<String, Supplier<Object>> moreJson)
             throws IOException {
         this.server = tls == null ? HttpServer.create(address, 64) : https(address, tls);
         this.executor = Executors.newFixedThreadPool(THREADS,
@@ -126,14 +126,12 @@ public final class AdminHttpServer implements AutoCloseable {
         if (view != null) {
             contexts.addAll(view.register(server));
         }
-        if (groups != null) {
-            contexts.add(server.createContext("/groups", exchange -> respond(exchange, 200, "application/json",
-                    AdminJson.write(groups.get()))));
-        }
+        moreJson.forEach((path, json) -> contexts.add(server.createContext(path, exchange -> respond(exchange, 200,
+                "application/json", AdminJson.write(json.get())))));
         contexts.add(server.createContext("/", exchange -> {
             if (view == null || !view.servePage(exchange)) {
                 respond(exchange, 404, "application/json", AdminJson.write(Map.of("error", "not found; try /, "
-                        + "/status, /health, /metrics, /digest, /groups, /members, /leader/transfer, /snapshot, /backup or "
+                        + "/status, /health, /metrics, /digest, /groups, /digests, /members, /leader/transfer, /snapshot, /backup or "
                         + "/view/cluster")));
             }
         }));
@@ -186,7 +184,7 @@ public final class AdminHttpServer implements AutoCloseable {
     }
 
     /** The answer of {@code /digest}. */
-    record Digest(long applied, int keys, String sha256) {
+    public record Digest(long applied, int keys, String sha256) {
     }
 
     static String statusJson(NodeStatus status) {

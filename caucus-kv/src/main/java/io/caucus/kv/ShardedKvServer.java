@@ -64,7 +64,7 @@ public final class ShardedKvServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final ScheduledExecutorService retries;
     private final LeaderForwarder forwarder;
-    private final List<ExpirySweeper> sweepers = new ArrayList<>();
+    private final ExpirySweeper sweeper;
     private final LeaderBalancer balancer;
     private final SlotMapStateMachine metadata;
     /** The data groups' state machines here, by group. */
@@ -94,14 +94,15 @@ public final class ShardedKvServer implements AutoCloseable {
         CaucusNode metadataNode = host.group(ShardLayout.METADATA_GROUP);
         Map<Long, ShardRouter.Replica> replicas = new LinkedHashMap<>();
         Map<Long, CaucusNode> dataGroups = new LinkedHashMap<>();
+        List<ExpirySweeper.Target> expiring = new ArrayList<>();
         for (long group : layout.dataGroupsOn(self.id())) {
             CaucusNode node = host.group(group);
             dataGroups.put(group, node);
             replicas.put(group, new ShardRouter.Replica(node, new ClusterBackend(node, group, directory, forwarder,
                     retries, tunables.requestTimeout())));
-            sweepers.add(new ExpirySweeper(node, machines.get(group)::nextExpiryMillis, System::currentTimeMillis,
-                    retries));
+            expiring.add(new ExpirySweeper.Target(node, machines.get(group)::nextExpiryMillis));
         }
+        this.sweeper = new ExpirySweeper(expiring, System::currentTimeMillis, retries);
         this.router = new ShardRouter(self.id(), metadata, metadataNode, replicas, config.clientAddresses());
         this.balancer = new LeaderBalancer(self.id(), metadata::current, dataGroups, retries);
         SlotMap initial = layout.initialMap();
@@ -252,7 +253,7 @@ public final class ShardedKvServer implements AutoCloseable {
     public void close() {
         mapInstaller.cancel(false);
         balancer.close();
-        sweepers.forEach(ExpirySweeper::close);
+        sweeper.close();
         if (clientChannel != null) {
             clientChannel.close().awaitUninterruptibly();
         }

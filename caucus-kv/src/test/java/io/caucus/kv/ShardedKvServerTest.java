@@ -231,6 +231,27 @@ class ShardedKvServerTest {
     }
 
     @Test
+    void expiredKeysAreSweptFromEveryGroupByItsLeader() throws IOException {
+        startCluster(4);
+        try (JedisCluster cluster = cluster()) {
+            for (int i = 0; i < 40; i++) {
+                cluster.psetex("short:" + i, 200, "v");
+            }
+        }
+        // DBSIZE counts a key until a sweep entry deletes it, as redis-server's counts keys its expiry has not reached.
+        await("every group's expired keys swept").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    long keys = 0;
+                    for (int node = 0; node < 3; node++) {
+                        try (Jedis jedis = jedis(node)) {
+                            keys += jedis.dbSize();
+                        }
+                    }
+                    return keys == 0;
+                });
+    }
+
+    @Test
     void theMapIsInstalledOnceAndSurvivesARestart() throws IOException {
         startCluster(4);
         var before = servers.getFirst().slotMap();

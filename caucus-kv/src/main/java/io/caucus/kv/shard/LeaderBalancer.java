@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * log. Elections alone put most leaders on whichever node started first, and then one node takes all the writes.
  *
  * <p>A transfer refuses the group's proposals until it completes, so it is asked only of a replica that is up and
- * caught up, one at a time per node. A preferred replica that is down keeps nothing from being served: its groups
- * stay with whoever leads them until it is back.
+ * caught up, one at a time per node (the next as soon as one completes, else at the next check). A preferred
+ * replica that is down keeps nothing from being served: its groups stay with whoever leads them until it is back.
  */
 public final class LeaderBalancer implements AutoCloseable {
 
@@ -32,6 +32,7 @@ public final class LeaderBalancer implements AutoCloseable {
     private final Supplier<SlotMap> map;
     private final Map<Long, CaucusNode> groups;
     private final AtomicBoolean transferring = new AtomicBoolean();
+    private final ScheduledExecutorService scheduler;
     private final ScheduledFuture<?> task;
 
     public LeaderBalancer(NodeId self, Supplier<SlotMap> map, Map<Long, CaucusNode> groups,
@@ -39,6 +40,7 @@ public final class LeaderBalancer implements AutoCloseable {
         this.self = self;
         this.map = map;
         this.groups = Map.copyOf(groups);
+        this.scheduler = scheduler;
         this.task = scheduler.scheduleWithFixedDelay(this::balanceOne, CHECK_MILLIS, CHECK_MILLIS,
                 TimeUnit.MILLISECONDS);
     }
@@ -58,10 +60,23 @@ public final class LeaderBalancer implements AutoCloseable {
             NodeStatus status = node.status();
             if (self.equals(status.leader()) && !preferred.equals(self) && readyToLead(status, preferred)
                     && transferring.compareAndSet(false, true)) {
-                LOG.info("handing group {} to {}, its preferred leader", group.getKey(), preferred);
-                node.transferLeadership(preferred).whenComplete((done, failure) -> transferring.set(false));
+                LOG.debug("handing group {} to {}, its preferred leader", group.getKey(), preferred);
+                node.transferLeadership(preferred).whenComplete((done, failure) -> {
+                    transferring.set(false);
+                    if (failure == null) {
+                        next(); // the next group at once: a node may have a thousand to hand over
+                    }
+                });
                 return;
             }
+        }
+    }
+
+    private void next() {
+        try {
+            scheduler.execute(this::balanceOne);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing
         }
     }
 

@@ -299,6 +299,33 @@ final class ChaosCluster implements AutoCloseable {
         return getJson(id, "/digest");
     }
 
+    /** A sharded node's {@code /groups}: each group it runs, with its replicas and the leader it knows. */
+    Optional<Map<String, Object>> groups(String id) {
+        return getJson(id, "/groups");
+    }
+
+    /**
+     * True once every node sees each data group led by its preferred replica (the first in the slot map), where the
+     * leader balancer leaves it: until then leadership moves and a MOVED may name a node that no longer leads.
+     */
+    @SuppressWarnings("unchecked")
+    boolean leadersSettled() {
+        for (String id : ids()) {
+            Optional<Map<String, Object>> view = groups(id);
+            if (view.isEmpty()) {
+                return false;
+            }
+            for (Map<String, Object> group : (List<Map<String, Object>>) view.get().get("groups")) {
+                List<Object> replicas = (List<Object>) group.get("replicas");
+                boolean dataGroup = ((Number) group.get("id")).longValue() > 1;
+                if (dataGroup && !replicas.getFirst().equals(group.get("leader"))) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /** A sharded node's {@code /digests}: each data group's replica there, by group, as {@link #digest} gives one. */
     Optional<Map<String, Object>> groupDigests(String id) {
         return getJson(id, "/digests");

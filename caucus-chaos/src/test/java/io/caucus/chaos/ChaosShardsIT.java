@@ -78,7 +78,7 @@ class ChaosShardsIT {
         try (ChaosCluster cluster = new ChaosCluster(directory.resolve("cluster"), 3, options)) {
             cluster.startAll();
             Awaitility.await().atMost(ChaosRun.SETTLE).pollInterval(Duration.ofMillis(200))
-                    .until(() -> cluster.ids().stream().allMatch(cluster::clusterOk));
+                    .until(() -> cluster.ids().stream().allMatch(cluster::clusterOk) && cluster.leadersSettled());
             ChaosClient client = new ChaosClient(1, history, cluster.ids(), cluster::clientAddress,
                     cluster::nodeReachedAt, null, options, () -> true);
 

@@ -317,8 +317,7 @@ final class ChaosCluster implements AutoCloseable {
             }
             for (Map<String, Object> group : (List<Map<String, Object>>) view.get().get("groups")) {
                 List<Object> replicas = (List<Object>) group.get("replicas");
-                boolean dataGroup = ((Number) group.get("id")).longValue() > 1;
-                if (dataGroup && !replicas.getFirst().equals(group.get("leader"))) {
+                if (ShardLayout.isDataGroup(((Number) group.get("id")).longValue()) && !replicas.getFirst().equals(group.get("leader"))) {
                     return false;
                 }
             }

@@ -1,6 +1,7 @@
 package io.caucus.kv.cluster;
 
 import io.caucus.core.NodeStatus;
+import io.caucus.kv.command.ClusterCommands;
 import io.caucus.kv.command.Reply;
 import java.util.List;
 
@@ -91,7 +92,7 @@ public interface KvRouter {
 
             @Override
             public Reply cluster(List<byte[]> argv) {
-                return Reply.error("This instance has cluster support disabled"); // redis-server's words
+                return ClusterCommands.CLUSTER_DISABLED;
             }
         };
     }

@@ -18,15 +18,20 @@ public final class ClusterCommands {
     /** The subcommands that describe the cluster, answered from the node's slot map and groups. */
     public static final List<String> VIEWS = List.of("SLOTS", "SHARDS", "NODES", "INFO", "MYID");
 
+    /** redis-server's answer to the cluster commands when it runs without cluster support: a one-group node's. */
+    public static final Reply.Error CLUSTER_DISABLED = Reply.error("This instance has cluster support disabled");
+
+    /** The cluster commands' handler wherever no sharded front end answers them first. */
+    private static final Handler NO_CLUSTER = (context, args) -> CLUSTER_DISABLED;
+
     private ClusterCommands() {
     }
 
     public static List<CommandSpec> commands() {
         // READONLY and READWRITE switch a connection's reads to replicas and back; answered by the RESP front end.
-        Handler noCluster = (context, args) -> Reply.error("This instance has cluster support disabled");
         return List.of(new CommandSpec("CLUSTER", -2, Kind.LOCAL, 0, 0, 0, null), // see subcommands()
-                new CommandSpec("READONLY", 1, Kind.LOCAL, 0, 0, 0, noCluster),
-                new CommandSpec("READWRITE", 1, Kind.LOCAL, 0, 0, 0, noCluster));
+                new CommandSpec("READONLY", 1, Kind.LOCAL, 0, 0, 0, NO_CLUSTER),
+                new CommandSpec("READWRITE", 1, Kind.LOCAL, 0, 0, 0, NO_CLUSTER));
     }
 
     public static Map<String, CommandSpec> subcommands() {
@@ -35,8 +40,7 @@ public final class ClusterCommands {
         specs.put("KEYSLOT", new CommandSpec("CLUSTER|KEYSLOT", 3, Kind.LOCAL, 0, 0, 0,
                 (context, args) -> new Reply.Int(KeySlot.of(args.get(2)))));
         for (String view : VIEWS) {
-            specs.put(view, new CommandSpec("CLUSTER|" + view, 2, Kind.LOCAL, 0, 0, 0,
-                    (context, args) -> Reply.error("This instance has cluster support disabled")));
+            specs.put(view, new CommandSpec("CLUSTER|" + view, 2, Kind.LOCAL, 0, 0, 0, NO_CLUSTER));
         }
         return Map.copyOf(specs);
     }

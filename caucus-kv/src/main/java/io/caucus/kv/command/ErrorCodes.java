@@ -26,6 +26,18 @@ public final class ErrorCodes {
     public static final String OUTOFORDER = "OUTOFORDER";
     /** The connection's session was expired by the cluster; the write's outcome is unknown. Reconnect. */
     public static final String SESSIONEXPIRED = "SESSIONEXPIRED";
+    /**
+     * The key's slot is being moved between groups and the key is in transit (or a command's keys are split between
+     * the two groups): not applied. Redis Cluster's code; the node retries it until the request timeout.
+     */
+    public static final String TRYAGAIN = "TRYAGAIN";
+    /**
+     * A group's state machine sends the client to another group of a slot it is moving out ({@code "slot group"}):
+     * not applied. The node answers {@code -ASK slot host:port} with that group's leader; a client never sees it.
+     */
+    public static final String ASKGROUP = "ASKGROUP";
+    /** As {@link #ASKGROUP}, for a slot this group handed over for good: the node answers {@code -MOVED}. */
+    public static final String MOVEDGROUP = "MOVEDGROUP";
 
     private ErrorCodes() {
     }
@@ -35,7 +47,8 @@ public final class ErrorCodes {
      * no longer kept): its sequence number may now be a hole, so the connection opens a new session.
      */
     public static boolean isSessionRefusal(String code) {
-        return code.equals(SESSIONEXPIRED) || code.equals(OUTOFORDER) || code.equals(UNKNOWN);
+        return code.equals(SESSIONEXPIRED) || code.equals(OUTOFORDER) || code.equals(UNKNOWN)
+                || code.equals(TRYAGAIN);
     }
 
     /** True if a reply with this code guarantees that the write was not applied. */

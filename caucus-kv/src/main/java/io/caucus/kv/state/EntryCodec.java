@@ -16,10 +16,11 @@ import java.util.List;
  * version or tag, a truncated field and trailing bytes, so a format change is detected rather than misread.
  *
  * <pre>
- * entry   = 2 tag time:int64be (REGISTER | SESSION varint:client varint:sequence body | SWEEP varint:max)
+ * entry   = 2 tag time:int64be (REGISTER | SESSION varint:client varint:sequence body | SWEEP varint:max
+ *         | MOVE bytes:step)
  * body    = CALL argv | EXEC varint:n (bytes:key varint:index)^n varint:m argv^m
  * argv    = varint:n bytes^n
- * query   = 2 tag time:int64be (CALL argv | WATCH_INDEX)
+ * query   = 2 tag time:int64be (CALL argv | WATCH_INDEX | MOVE_SCAN varint:start varint:end varint:cursor varint:max)
  * reply   = 2 value
  * value   = STATUS bytes | ERROR bytes:code bytes:message | INT zigzag | BULK bytes | NIL
  *         | ARRAY varint:n value^n | NULL_ARRAY
@@ -38,10 +39,13 @@ public final class EntryCodec {
     private static final int REGISTER = 1;
     private static final int SESSION = 2;
     private static final int SWEEP = 3;
+    /** A slot move's step, its body in {@link MoveStep}'s own form. */
+    private static final int MOVE = 4;
 
     private static final int CALL = 1;
     private static final int EXEC = 2;
     private static final int WATCH_INDEX = 3;
+    private static final int MOVE_SCAN = 4;
 
     private static final int STATUS = 1;
     private static final int ERROR = 2;
@@ -76,6 +80,11 @@ public final class EntryCodec {
                 out.raw(SWEEP);
                 out.fixedLong(sweep.timeMillis());
                 out.varint(sweep.maxKeys());
+            }
+            case KvEntry.Move move -> {
+                out.raw(MOVE);
+                out.fixedLong(move.timeMillis());
+                out.bytes(MoveStep.encode(move.step()));
             }
         }
         return out.toByteArray();
@@ -132,6 +141,7 @@ public final class EntryCodec {
             case REGISTER -> new KvEntry.Register(time);
             case SESSION -> new KvEntry.SessionCommand(time, in.varint(), in.varint(), decodeBody(in));
             case SWEEP -> new KvEntry.Sweep(time, (int) Math.min(in.varint(), Integer.MAX_VALUE));
+            case MOVE -> new KvEntry.Move(time, MoveStep.decode(in.bytes()));
             default -> throw in.malformed("unknown entry tag " + tag);
         };
         in.end();
@@ -198,6 +208,14 @@ public final class EntryCodec {
                 out.raw(WATCH_INDEX);
                 out.fixedLong(watch.timeMillis());
             }
+            case KvQuery.MoveScan scan -> {
+                out.raw(MOVE_SCAN);
+                out.fixedLong(scan.timeMillis());
+                out.varint(scan.range().start());
+                out.varint(scan.range().end());
+                out.varint(scan.cursor());
+                out.varint(scan.maxKeys());
+            }
         }
         return out.toByteArray();
     }
@@ -221,6 +239,8 @@ public final class EntryCodec {
         KvQuery query = switch (tag) {
             case CALL -> new KvQuery.Call(time, in.list());
             case WATCH_INDEX -> new KvQuery.WatchIndex(time);
+            case MOVE_SCAN -> new KvQuery.MoveScan(time, new io.caucus.kv.slots.SlotRange(in.bounded(), in.bounded()),
+                    in.varint(), in.bounded());
             default -> throw in.malformed("unknown query tag " + tag);
         };
         in.end();
@@ -415,6 +435,11 @@ public final class EntryCodec {
         }
 
         /** A count or length: no larger than the bytes left, so a corrupt length cannot make us allocate. */
+        /** A varint read as an int, saturating, for fields whose own checks then refuse a too-large value. */
+        int bounded() {
+            return (int) Math.min(varint(), Integer.MAX_VALUE);
+        }
+
         int count() {
             long count = varint();
             if (count < 0 || count > data.length - position) {

@@ -32,6 +32,10 @@ public sealed interface KvEntry {
     record Sweep(long timeMillis, int maxKeys) implements KvEntry {
     }
 
+    /** A step of a slot move ({@link MoveStep}), proposed by the mover: no session, applied once per entry. */
+    record Move(long timeMillis, MoveStep step) implements KvEntry {
+    }
+
     /** What a session command does. */
     sealed interface Body {
     }

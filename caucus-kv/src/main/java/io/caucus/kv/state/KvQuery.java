@@ -20,4 +20,12 @@ public sealed interface KvQuery {
     /** WATCH: the index the state is at, after which a change to a watched key makes EXEC fail. */
     record WatchIndex(long timeMillis) implements KvQuery {
     }
+
+    /**
+     * The mover's read of a source group: up to {@code maxKeys} live keys of {@code range} from SCAN cursor
+     * {@code cursor}, answered as [next cursor, key batch ({@link KvSnapshotFormat#writeKeyBatch})]; cursor 0 when the
+     * whole table was walked.
+     */
+    record MoveScan(long timeMillis, io.caucus.kv.slots.SlotRange range, long cursor, int maxKeys) implements KvQuery {
+    }
 }

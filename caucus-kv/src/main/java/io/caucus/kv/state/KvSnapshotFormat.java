@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
 
@@ -41,7 +42,9 @@ public final class KvSnapshotFormat {
 
     static final int MAGIC = 0x434B5653;
     static final int END_MAGIC = 0x434B5645;
-    static final int VERSION = 3;
+    static final int VERSION = 4;
+    /** Before slot moves: no moves section after the keys. */
+    private static final int VERSION_3 = 3;
     private static final int VERSION_2 = 2;
     private static final int VERSION_1 = 1;
     /** Larger than any key or value the service accepts; a larger length means a damaged stream. */
@@ -64,14 +67,14 @@ public final class KvSnapshotFormat {
 
     /** What {@link #read} returns: the contents to swap in. */
     public record Contents(Header header, List<SessionEntry> sessions, Keyspace.WatchMemory watch,
-                           List<byte[]> scripts, Keyspace.KeyTable keys) {
+                           List<byte[]> scripts, Keyspace.KeyTable keys, SlotMoves.Saved moves) {
     }
 
     private KvSnapshotFormat() {
     }
 
     static void write(OutputStream target, Header header, List<SessionEntry> sessions, Keyspace.WatchMemory watch,
-                      List<byte[]> scripts, Dict<Object> keys) throws IOException {
+                      List<byte[]> scripts, Dict<Object> keys, SlotMoves.Saved moves) throws IOException {
         Encoder out = new Encoder(target);
         out.putInt(MAGIC);
         out.putInt(VERSION);
@@ -93,8 +96,15 @@ public final class KvSnapshotFormat {
         for (byte[] script : scripts) {
             out.putBytesOrNone(script);
         }
+        writeKeys(out, keys.entries());
+        writeMoves(out, moves);
+        out.putInt(END_MAGIC);
+        out.finish();
+    }
+
+    private static void writeKeys(Encoder out, List<? extends Dict.Entry<Object>> keys) throws IOException {
         out.putLong(keys.size());
-        for (Dict.Entry<Object> e : keys.entries()) {
+        for (Dict.Entry<Object> e : keys) {
             KeyEntry entry = (KeyEntry) e;
             out.putByte(typeOf(entry.value()));
             out.putBytesOrNone(entry.key());
@@ -102,8 +112,92 @@ public final class KvSnapshotFormat {
             out.putLong(entry.modifiedIndex());
             writeValue(out, entry.value());
         }
-        out.putInt(END_MAGIC);
-        out.finish();
+    }
+
+    /**
+     * A group's part in slot moves (version 4): {@code slots:i32 (slot:u16 state:u8 peer:i64)^slots}, the staged
+     * copies as keys are written, then the released and the promoted key names ({@code count:i32 bytes^count} each).
+     */
+    private static void writeMoves(Encoder out, SlotMoves.Saved moves) throws IOException {
+        out.putInt(moves.slots().size());
+        for (Map.Entry<Integer, SlotMoves.SlotState> slot : moves.slots().entrySet()) {
+            out.putShort(slot.getKey());
+            out.putByte(switch (slot.getValue()) {
+                case SlotMoves.Migrating ignored -> SlotMoves.MIGRATING;
+                case SlotMoves.Importing ignored -> SlotMoves.IMPORTING;
+                case SlotMoves.Gone ignored -> SlotMoves.GONE;
+            });
+            out.putLong(slot.getValue().peer());
+        }
+        writeKeys(out, moves.staged().entries());
+        for (SetValue names : List.of(moves.released(), moves.promoted())) {
+            out.putInt(names.size());
+            for (Dict.Entry<Boolean> name : names.entries()) {
+                out.putBytesOrNone(name.key());
+            }
+        }
+    }
+
+    private static SlotMoves.Saved readMoves(DataInputStream in) throws IOException {
+        int count = nonNegative(in.readInt(), "moving slot count");
+        Map<Integer, SlotMoves.SlotState> slots = new java.util.TreeMap<>();
+        for (int i = 0; i < count; i++) {
+            int slot = in.readUnsignedShort();
+            int state = in.readUnsignedByte();
+            long peer = in.readLong();
+            if (slot >= io.caucus.kv.slots.KeySlot.SLOTS || slots.containsKey(slot)) {
+                throw invalid("gives moving slot " + slot + " twice or out of range");
+            }
+            slots.put(slot, switch (state) {
+                case SlotMoves.MIGRATING -> new SlotMoves.Migrating(peer);
+                case SlotMoves.IMPORTING -> new SlotMoves.Importing(peer);
+                case SlotMoves.GONE -> new SlotMoves.Gone(peer);
+                default -> throw invalid("gives slot " + slot + " the unknown move state " + state);
+            });
+        }
+        Keyspace.KeyTable staged = readKeys(in);
+        List<SetValue> names = new ArrayList<>(2);
+        for (String what : List.of("released", "promoted")) {
+            int size = nonNegative(in.readInt(), what + " key count");
+            SetValue set = new SetValue();
+            for (int i = 0; i < size; i++) {
+                set.addMember(readBytes(in, what + " key " + i));
+            }
+            names.add(set);
+        }
+        return new SlotMoves.Saved(slots, staged, names.get(0), names.get(1));
+    }
+
+    /**
+     * Keys with their values, expiries and last-change indexes, as a snapshot holds them, with a CRC32C trailer: a
+     * slot move's batch from the source ({@link MoveStep.Stage}).
+     */
+    static byte[] writeKeyBatch(List<KeyEntry> keys) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try {
+            Encoder out = new Encoder(bytes);
+            writeKeys(out, keys);
+            out.finish();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // a byte array does not fail
+        }
+        return bytes.toByteArray();
+    }
+
+    /** The keys {@link #writeKeyBatch} wrote; an {@link IOException} naming the problem for anything else. */
+    static Keyspace.KeyTable readKeyBatch(byte[] batch) throws IOException {
+        CRC32C crc = new CRC32C();
+        DataInputStream in = new DataInputStream(new CheckedInputStream(new java.io.ByteArrayInputStream(batch), crc));
+        try {
+            Keyspace.KeyTable keys = readKeys(in);
+            int actual = (int) crc.getValue();
+            if (in.readInt() != actual || in.read() != -1) {
+                throw invalid("key batch fails its checksum or has bytes after it");
+            }
+            return keys;
+        } catch (EOFException e) {
+            throw invalid("key batch ends early (truncated)");
+        }
     }
 
     private static int typeOf(Object value) {
@@ -167,7 +261,7 @@ public final class KvSnapshotFormat {
                         + Integer.toHexString(magic) + ")");
             }
             int version = in.readInt();
-            if (version != VERSION && version != VERSION_2 && version != VERSION_1) {
+            if (version < VERSION_1 || version > VERSION) {
                 throw invalid("has format version " + version + "; this build reads versions 1 to " + VERSION);
             }
             long appliedIndex = in.readLong();
@@ -175,8 +269,9 @@ public final class KvSnapshotFormat {
             List<SessionEntry> sessions = readSessions(in);
             Keyspace.WatchMemory watch = version == VERSION_1
                     ? new Keyspace.WatchMemory(0, List.of()) : readWatchMemory(in);
-            List<byte[]> scripts = version < VERSION ? List.of() : readScripts(in);
+            List<byte[]> scripts = version < VERSION_3 ? List.of() : readScripts(in);
             Keyspace.KeyTable keys = version == VERSION_1 ? readVersion1Keys(in) : readKeys(in);
+            SlotMoves.Saved moves = version < VERSION ? SlotMoves.Saved.NONE : readMoves(in);
             if (in.readInt() != END_MAGIC) {
                 throw invalid("lacks its end marker after " + keys.size() + " keys");
             }
@@ -189,7 +284,7 @@ public final class KvSnapshotFormat {
             if (in.read() != -1) {
                 throw invalid("has bytes after its checksum");
             }
-            return new Contents(new Header(appliedIndex, timeMillis), sessions, watch, scripts, keys);
+            return new Contents(new Header(appliedIndex, timeMillis), sessions, watch, scripts, keys, moves);
         } catch (EOFException e) {
             throw invalid("ends early (truncated)");
         }
@@ -369,6 +464,11 @@ public final class KvSnapshotFormat {
         void putInt(int value) throws IOException {
             room(Integer.BYTES);
             buffer.putInt(value);
+        }
+
+        void putShort(int value) throws IOException {
+            room(Short.BYTES);
+            buffer.putShort((short) value);
         }
 
         void putLong(long value) throws IOException {

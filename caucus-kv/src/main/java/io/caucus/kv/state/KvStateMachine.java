@@ -5,6 +5,8 @@ import io.caucus.kv.command.CommandSpec;
 import io.caucus.kv.command.CommandTable;
 import io.caucus.kv.command.Reply;
 import io.caucus.kv.command.ErrorCodes;
+import io.caucus.kv.slots.CommandKeys;
+import io.caucus.kv.slots.KeySlot;
 import io.caucus.server.StateMachine;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,6 +33,7 @@ public final class KvStateMachine implements StateMachine {
     private final Keyspace keyspace = new Keyspace();
     private final ScriptCache scripts = new ScriptCache();
     private final SessionTable sessions;
+    private final SlotMoves moves = new SlotMoves();
     private long appliedIndex;
     /** The time of the last entry applied: entries run at max(their stamp, this). */
     private long timeMillis;
@@ -63,6 +66,7 @@ public final class KvStateMachine implements StateMachine {
             case KvEntry.SessionCommand sessionCommand -> applyInSession(index, sessionCommand);
             case KvEntry.Sweep sweep -> EntryCodec.encode(new Reply.Int(keyspace.sweep(timeMillis, sweep.maxKeys(),
                     index)));
+            case KvEntry.Move move -> EntryCodec.encode(moves.apply(move.step(), keyspace, timeMillis, index));
         };
     }
 
@@ -90,9 +94,33 @@ public final class KvStateMachine implements StateMachine {
                     + command.clientId() + " arrived before write " + (session.lastSequence() + 1)
                     + "; not applied");
         }
-        byte[] reply = EntryCodec.encode(execute(index, command.body()));
+        Reply.Error movedAway = moves.refusal(keysOf(command.body()), keyspace, timeMillis);
+        if (movedAway != null && movedAway.code().equals(ErrorCodes.TRYAGAIN)) {
+            return EntryCodec.encode(movedAway); // not applied, and the sequence not used: the node retries it
+        }
+        byte[] reply = EntryCodec.encode(movedAway != null ? movedAway : execute(index, command.body()));
         sessions.record(command.clientId(), command.sequence(), reply);
         return reply;
+    }
+
+    /** The keys a command (or a transaction's commands) names, for the slot move rules; none while no move runs. */
+    private List<byte[]> keysOf(KvEntry.Body body) {
+        if (moves.idle()) {
+            return List.of();
+        }
+        return switch (body) {
+            case KvEntry.Call call -> keysOf(call.argv());
+            case KvEntry.Exec exec -> {
+                List<byte[]> keys = new ArrayList<>();
+                exec.commands().forEach(argv -> keys.addAll(keysOf(argv)));
+                yield keys;
+            }
+        };
+    }
+
+    private static List<byte[]> keysOf(List<byte[]> argv) {
+        CommandSpec spec = CommandTable.resolve(argv);
+        return spec == null ? List.of() : CommandKeys.of(spec, argv);
     }
 
     private static byte[] refusal(String code, String message) {
@@ -143,13 +171,31 @@ public final class KvStateMachine implements StateMachine {
             case KvQuery.WatchIndex ignored -> new Reply.Int(appliedIndex);
             case KvQuery.Call call -> {
                 CommandSpec spec = CommandTable.resolve(call.argv());
+                Reply.Error movedAway = spec == null || moves.idle() ? null
+                        : moves.refusal(keysOf(call.argv()), keyspace, now);
                 yield spec != null && spec.isWrite()
                         ? Reply.error("'" + spec.name().toLowerCase(Locale.ROOT) + "' changes data: not a read")
+                        : movedAway != null ? movedAway
                         : CommandTable.execute(new CommandContext(keyspace, scripts, now, appliedIndex, false,
                                 appliedIndex ^ Long.rotateLeft(++reads, 32)), call.argv());
             }
+            case KvQuery.MoveScan scan -> moveScan(scan, now);
         };
         return EntryCodec.encode(reply);
+    }
+
+    /** Up to the scan's count of live keys of its range, from its cursor on: [next cursor, key batch]. */
+    private Reply moveScan(KvQuery.MoveScan scan, long now) {
+        List<KeyEntry> found = new ArrayList<>();
+        long cursor = scan.cursor();
+        do {
+            cursor = keyspace.scan(cursor, now, entry -> {
+                if (scan.range().contains(KeySlot.of(entry.key()))) {
+                    found.add(entry);
+                }
+            });
+        } while (cursor != 0 && found.size() < scan.maxKeys());
+        return new Reply.Array(List.of(new Reply.Int(cursor), new Reply.Bulk(KvSnapshotFormat.writeKeyBatch(found))));
     }
 
     /** The earliest time at which a key expires, for the leader's sweep ({@link Long#MAX_VALUE}: none). */
@@ -164,6 +210,7 @@ public final class KvStateMachine implements StateMachine {
                     + " but commands are applied up to " + this.appliedIndex);
         }
         Keyspace.Frozen frozen = keyspace.freeze();
+        SlotMoves.Saved movesNow = moves.save();
         List<KvSnapshotFormat.SessionEntry> sessionsNow = sessions.entries();
         List<byte[]> scriptsNow = scripts.bodies(); // bounded (ScriptCache.MAX_SCRIPTS); the bodies never change
         long timeNow = timeMillis;
@@ -171,7 +218,7 @@ public final class KvStateMachine implements StateMachine {
             @Override
             public void writeTo(OutputStream out) throws IOException {
                 KvSnapshotFormat.write(out, new KvSnapshotFormat.Header(appliedIndex, timeNow), sessionsNow,
-                        frozen.watch(), scriptsNow, frozen.keys());
+                        frozen.watch(), scriptsNow, frozen.keys(), movesNow);
             }
 
             @Override
@@ -194,6 +241,7 @@ public final class KvStateMachine implements StateMachine {
             keyspace.replace(contents.keys(), contents.watch());
             sessions.replace(contents.sessions());
             scripts.replace(contents.scripts());
+            moves.restore(contents.moves());
             appliedIndex = lastIncludedIndex;
             timeMillis = contents.header().timeMillis();
         }

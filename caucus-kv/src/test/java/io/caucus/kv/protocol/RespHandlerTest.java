@@ -63,6 +63,7 @@ class RespHandlerTest {
             case KvEntry.Register ignored -> "Register";
             case KvEntry.SessionCommand command -> command.body() instanceof KvEntry.Exec ? "Exec" : "SessionCommand";
             case KvEntry.Sweep ignored -> "Sweep";
+            case KvEntry.Move ignored -> "Move";
         };
     }
 

@@ -64,6 +64,7 @@ class ShardedRespHandlerTest {
                     case KvEntry.Register ignored -> "register";
                     case KvEntry.SessionCommand session -> "write of session " + session.clientId();
                     case KvEntry.Sweep ignored -> "sweep";
+                    case KvEntry.Move ignored -> "move";
                 });
                 return node.submit(command);
             }

@@ -1,0 +1,209 @@
+package io.caucus.kv.state;
+
+import io.caucus.kv.slots.SlotRange;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One step of moving a slot range from a source data group to a target data group, as an entry of one group's log
+ * (docs/multiraft.md, "Moving slots between groups"). The mover proposes them; clients never do. Every step is
+ * idempotent and safe to apply late (a step whose outcome was unknown may commit after the mover retried it), so a
+ * mover that crashes or loses its leadership can run the move again from the start.
+ *
+ * <p>In the source: {@link Migrate}, then {@link Release} per batch, then {@link Handover}. In the target:
+ * {@link Import}, then {@link Stage} and {@link Promote} per batch, then {@link Own}.
+ */
+public sealed interface MoveStep {
+
+    /** Source: the range's keys are moving to {@code target}; a key this group no longer holds is answered ASK. */
+    record Migrate(SlotRange range, long target) implements MoveStep {
+    }
+
+    /** Target: the range's keys are coming from {@code source}; serves those it holds or were never in the source. */
+    record Import(SlotRange range, long source) implements MoveStep {
+    }
+
+    /**
+     * Target: copies of source keys, kept apart and served to no one until {@link Promote}; {@code keys} is a key batch
+     * ({@link KvSnapshotFormat#writeKeyBatch}) whose entries carry the source's version (last changed index).
+     */
+    record Stage(long source, byte[] keys) implements MoveStep {
+    }
+
+    /**
+     * Source: deletes each key still at the version copied, remembering it as released (answered ASK from then on);
+     * the reply gives, per key, {@link #RELEASED}, {@link #KEPT} (changed since the copy: copied again later) or
+     * {@link #ABSENT} (deleted or expired since: the target drops its copy).
+     */
+    record Release(long target, List<KeyVersion> keys) implements MoveStep {
+        public Release {
+            keys = List.copyOf(keys);
+        }
+    }
+
+    /** Target: serves the staged copies of {@code released} from now on and drops those of {@code dropped}. */
+    record Promote(long source, List<byte[]> released, List<byte[]> dropped) implements MoveStep {
+        public Promote {
+            released = List.copyOf(released);
+            dropped = List.copyOf(dropped);
+        }
+    }
+
+    /**
+     * Source: the range is {@code target}'s; every command for it is answered MOVED from now on. Refused, changing
+     * nothing, while the source still holds a key of the range (the mover copies it first).
+     */
+    record Handover(SlotRange range, long target) implements MoveStep {
+    }
+
+    /** Target: the range is this group's; copies still staged for it are dropped (their keys were never released). */
+    record Own(SlotRange range, long source) implements MoveStep {
+    }
+
+    /** A key and the index of its last change in the source. */
+    record KeyVersion(byte[] key, long version) {
+    }
+
+    /** {@link Release}'s answers, per key. */
+    long RELEASED = 1;
+    long KEPT = 0;
+    long ABSENT = -1;
+    /** {@link Release}'s answer for a key whose slot is not migrating to the release's target here. */
+    long NOT_MIGRATING = -2;
+
+    byte MIGRATE = 1;
+    byte IMPORT = 2;
+    byte STAGE = 3;
+    byte RELEASE = 4;
+    byte PROMOTE = 5;
+    byte HANDOVER = 6;
+    byte OWN = 7;
+
+    /** The step's binary form (big-endian, within a {@link KvEntry.Move} entry). */
+    static byte[] encode(MoveStep step) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            switch (step) {
+                case Migrate migrate -> writeRange(out, MIGRATE, migrate.range(), migrate.target());
+                case Import in -> writeRange(out, IMPORT, in.range(), in.source());
+                case Handover handover -> writeRange(out, HANDOVER, handover.range(), handover.target());
+                case Own own -> writeRange(out, OWN, own.range(), own.source());
+                case Stage stage -> {
+                    out.writeByte(STAGE);
+                    out.writeLong(stage.source());
+                    writeBytes(out, stage.keys());
+                }
+                case Release release -> {
+                    out.writeByte(RELEASE);
+                    out.writeLong(release.target());
+                    out.writeInt(release.keys().size());
+                    for (KeyVersion key : release.keys()) {
+                        writeBytes(out, key.key());
+                        out.writeLong(key.version());
+                    }
+                }
+                case Promote promote -> {
+                    out.writeByte(PROMOTE);
+                    out.writeLong(promote.source());
+                    writeKeys(out, promote.released());
+                    writeKeys(out, promote.dropped());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a byte array does not fail
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * The step {@code data} encodes.
+     *
+     * @throws IllegalArgumentException naming what is wrong, for bytes that are not a step
+     */
+    static MoveStep decode(byte[] data) {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
+        try {
+            byte tag = in.readByte();
+            MoveStep step = switch (tag) {
+                case MIGRATE -> new Migrate(readRange(in), in.readLong());
+                case IMPORT -> new Import(readRange(in), in.readLong());
+                case HANDOVER -> new Handover(readRange(in), in.readLong());
+                case OWN -> new Own(readRange(in), in.readLong());
+                case STAGE -> new Stage(in.readLong(), readBytes(in, data.length));
+                case RELEASE -> {
+                    long target = in.readLong();
+                    int count = count(in, data.length);
+                    List<KeyVersion> keys = new ArrayList<>(count);
+                    for (int i = 0; i < count; i++) {
+                        keys.add(new KeyVersion(readBytes(in, data.length), in.readLong()));
+                    }
+                    yield new Release(target, keys);
+                }
+                case PROMOTE -> new Promote(in.readLong(), readKeys(in, data.length), readKeys(in, data.length));
+                default -> throw new IllegalArgumentException("unknown slot move step " + tag);
+            };
+            if (in.available() > 0) {
+                throw new IllegalArgumentException("slot move step has " + in.available() + " bytes after its end");
+            }
+            return step;
+        } catch (EOFException e) {
+            throw new IllegalArgumentException("slot move step ends inside a field");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void writeRange(DataOutputStream out, byte tag, SlotRange range, long group) throws IOException {
+        out.writeByte(tag);
+        out.writeShort(range.start());
+        out.writeShort(range.end());
+        out.writeLong(group);
+    }
+
+    private static SlotRange readRange(DataInputStream in) throws IOException {
+        return new SlotRange(in.readUnsignedShort(), in.readUnsignedShort());
+    }
+
+    private static void writeKeys(DataOutputStream out, List<byte[]> keys) throws IOException {
+        out.writeInt(keys.size());
+        for (byte[] key : keys) {
+            writeBytes(out, key);
+        }
+    }
+
+    private static List<byte[]> readKeys(DataInputStream in, int limit) throws IOException {
+        int count = count(in, limit);
+        List<byte[]> keys = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            keys.add(readBytes(in, limit));
+        }
+        return keys;
+    }
+
+    private static void writeBytes(DataOutputStream out, byte[] bytes) throws IOException {
+        out.writeInt(bytes.length);
+        out.write(bytes);
+    }
+
+    private static byte[] readBytes(DataInputStream in, int limit) throws IOException {
+        byte[] bytes = new byte[count(in, limit)];
+        in.readFully(bytes);
+        return bytes;
+    }
+
+    /** A count or length, refused if negative or larger than the whole input could hold. */
+    private static int count(DataInputStream in, int limit) throws IOException {
+        int count = in.readInt();
+        if (count < 0 || count > limit) {
+            throw new IllegalArgumentException("slot move step claims " + count + " items in " + limit + " bytes");
+        }
+        return count;
+    }
+}

@@ -1,0 +1,274 @@
+package io.caucus.kv.state;
+
+import io.caucus.kv.command.ErrorCodes;
+import io.caucus.kv.command.Reply;
+import io.caucus.kv.slots.KeySlot;
+import io.caucus.kv.slots.SlotRange;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A data group's part in slot moves (docs/multiraft.md, "Moving slots between groups"): which of its slots are
+ * migrating out, importing or gone, the copies staged for import, and the keys released or promoted by moves under
+ * way. Replicated: changed only by {@link MoveStep}s applied from the log, and checked on every command, so every
+ * replica accepts and refuses the same commands whatever map the node that routed them held.
+ *
+ * <p>A slot with no state here is served as the router sent it (the group owns it, as far as its log knows). The
+ * rules, per state of the slot of a command's keys:
+ * <ul>
+ *   <li><b>migrating</b> (source): served if this group holds every key; answered ASK (to the target) if it holds
+ *       none, since a key it does not hold is never created here again; TRYAGAIN if it holds some;</li>
+ *   <li><b>importing</b> (target): TRYAGAIN if a key's copy is staged (its release may have happened; the promote
+ *       will come), else served: routers send a command here only after the source answered ASK for it;</li>
+ *   <li><b>gone</b> (source after the hand-over): answered MOVED to the new owner.</li>
+ * </ul>
+ *
+ * <p>Owned by {@link KvStateMachine}'s apply path (under its lock).
+ */
+final class SlotMoves {
+
+    /** What a slot is doing here. */
+    sealed interface SlotState {
+        long peer();
+    }
+
+    record Migrating(long peer) implements SlotState {
+    }
+
+    record Importing(long peer) implements SlotState {
+    }
+
+    record Gone(long peer) implements SlotState {
+    }
+
+    static final byte MIGRATING = 1;
+    static final byte IMPORTING = 2;
+    static final byte GONE = 3;
+
+    private final Map<Integer, SlotState> slots = new TreeMap<>();
+    /** Copies staged by imports, served to no one until promoted: key → value, expiry, the source's version. */
+    private final Keyspace.KeyTable staged = new Keyspace.KeyTable();
+    /** Keys released by migrations under way (the source); forgotten when their slot is handed over. */
+    private final SetValue released = new SetValue();
+    /** Keys promoted by imports under way (the target); a late copy of one is never staged again. */
+    private final SetValue promoted = new SetValue();
+
+    boolean idle() {
+        return slots.isEmpty();
+    }
+
+    // ------------------------------------------------------------------ commands
+
+    /**
+     * Why a command touching {@code keys} (all of one slot, as the router checked) is not served here, or null if it
+     * is. The refusals change nothing: ASK and MOVED name a group ({@link ErrorCodes#ASKGROUP},
+     * {@link ErrorCodes#MOVEDGROUP}), which the node turns into the group leader's address.
+     */
+    Reply.Error refusal(List<byte[]> keys, Keyspace keyspace, long nowMillis) {
+        if (slots.isEmpty() || keys.isEmpty()) {
+            return null;
+        }
+        int slot = KeySlot.of(keys.getFirst());
+        return switch (slots.get(slot)) {
+            case null -> null;
+            case Gone gone -> redirect(ErrorCodes.MOVEDGROUP, slot, gone.peer());
+            case Migrating migrating -> {
+                int held = 0;
+                for (byte[] key : keys) {
+                    if (keyspace.lookup(key, nowMillis) != null) {
+                        held++;
+                    }
+                }
+                yield held == keys.size() ? null
+                        : held == 0 ? redirect(ErrorCodes.ASKGROUP, slot, migrating.peer())
+                        : tryAgain("Multiple keys request during rehashing of slot");
+            }
+            case Importing ignored -> {
+                for (byte[] key : keys) {
+                    if (staged.containsKey(key)) {
+                        yield tryAgain("key is being moved here; its copy is not yet served");
+                    }
+                }
+                yield null;
+            }
+        };
+    }
+
+    private static Reply.Error redirect(String code, int slot, long group) {
+        return new Reply.Error(code, slot + " " + group);
+    }
+
+    private static Reply.Error tryAgain(String why) {
+        return new Reply.Error(ErrorCodes.TRYAGAIN, why);
+    }
+
+    // ------------------------------------------------------------------ steps
+
+    /** Applies {@code step} at log {@code index} and time {@code nowMillis}; the reply goes to the mover. */
+    Reply apply(MoveStep step, Keyspace keyspace, long nowMillis, long index) {
+        return switch (step) {
+            case MoveStep.Migrate migrate -> mark(migrate.range(), new Migrating(migrate.target()));
+            case MoveStep.Import in -> mark(in.range(), new Importing(in.source()));
+            case MoveStep.Stage stage -> stage(stage, keyspace, nowMillis);
+            case MoveStep.Release release -> release(release, keyspace, nowMillis, index);
+            case MoveStep.Promote promote -> promote(promote, keyspace, nowMillis, index);
+            case MoveStep.Handover handover -> handOver(handover, keyspace, nowMillis);
+            case MoveStep.Own own -> own(own);
+        };
+    }
+
+    private Reply mark(SlotRange range, SlotState state) {
+        for (int slot = range.start(); slot <= range.end(); slot++) {
+            slots.put(slot, state);
+        }
+        return Reply.OK;
+    }
+
+    /** Stages the copies whose slot imports from the stage's source, unless the key is already served here. */
+    private Reply stage(MoveStep.Stage stage, Keyspace keyspace, long nowMillis) {
+        Keyspace.KeyTable copies;
+        try {
+            copies = KvSnapshotFormat.readKeyBatch(stage.keys());
+        } catch (java.io.IOException e) {
+            return Reply.error("unreadable key batch: " + e.getMessage());
+        }
+        long count = 0;
+        for (Dict.Entry<Object> e : copies.entries()) {
+            KeyEntry copy = (KeyEntry) e;
+            boolean importing = slots.get(KeySlot.of(copy.key())) instanceof Importing in
+                    && in.peer() == stage.source();
+            if (importing && keyspace.lookup(copy.key(), nowMillis) == null && !promoted.containsKey(copy.key())) {
+                staged.remove(copy.key());
+                staged.link(Keyspace.restoredEntry(copy.key(), copy.value(), copy.expireAtMillis(),
+                        copy.modifiedIndex()));
+                count++;
+            }
+        }
+        return new Reply.Int(count);
+    }
+
+    private Reply release(MoveStep.Release release, Keyspace keyspace, long nowMillis, long index) {
+        List<Reply> answers = new ArrayList<>(release.keys().size());
+        for (MoveStep.KeyVersion key : release.keys()) {
+            answers.add(new Reply.Int(releaseOne(key, release.target(), keyspace, nowMillis, index)));
+        }
+        return new Reply.Array(answers);
+    }
+
+    private long releaseOne(MoveStep.KeyVersion key, long target, Keyspace keyspace, long nowMillis, long index) {
+        if (!(slots.get(KeySlot.of(key.key())) instanceof Migrating migrating) || migrating.peer() != target) {
+            return MoveStep.NOT_MIGRATING;
+        }
+        if (released.containsKey(key.key())) {
+            return MoveStep.RELEASED; // a release applied twice (the mover retried it)
+        }
+        KeyEntry entry = keyspace.lookup(key.key(), nowMillis);
+        if (entry == null) {
+            return MoveStep.ABSENT;
+        }
+        if (entry.modifiedIndex() != key.version()) {
+            return MoveStep.KEPT;
+        }
+        keyspace.delete(key.key(), index);
+        released.addMember(key.key());
+        return MoveStep.RELEASED;
+    }
+
+    private Reply promote(MoveStep.Promote promote, Keyspace keyspace, long nowMillis, long index) {
+        long served = 0;
+        for (byte[] key : promote.released()) {
+            KeyEntry copy = (KeyEntry) staged.remove(key);
+            if (copy == null || !(slots.get(KeySlot.of(key)) instanceof Importing in) || in.peer() != promote.source()) {
+                continue; // promoted before (a retried step), or never staged
+            }
+            promoted.addMember(key);
+            if (copy.expiredAt(nowMillis) || keyspace.lookup(key, nowMillis) != null) {
+                continue; // expired on the way; or created here after an ASK, which is newer than any copy
+            }
+            keyspace.lookupForWrite(key, nowMillis, index); // deletes an expired leftover of the same name
+            KeyEntry live = keyspace.create(key, copy.value(), index);
+            if (copy.hasExpiry()) {
+                keyspace.setExpiry(live, copy.expireAtMillis(), index);
+            }
+            served++;
+        }
+        for (byte[] key : promote.dropped()) {
+            staged.remove(key);
+        }
+        return new Reply.Int(served);
+    }
+
+    /** Refused while a key of the range is still held here: handing it over would lose it. */
+    private Reply handOver(MoveStep.Handover handover, Keyspace keyspace, long nowMillis) {
+        SlotRange range = handover.range();
+        long[] held = {0};
+        keyspace.forEachLive(nowMillis, entry -> {
+            if (range.contains(KeySlot.of(entry.key()))) {
+                held[0]++;
+            }
+        });
+        if (held[0] > 0) {
+            return Reply.error("slots " + range + " still hold " + held[0] + " keys here; not handed over");
+        }
+        mark(range, new Gone(handover.target()));
+        forgetKeys(released, range);
+        return Reply.OK;
+    }
+
+    private Reply own(MoveStep.Own own) {
+        SlotRange range = own.range();
+        for (int slot = range.start(); slot <= range.end(); slot++) {
+            slots.remove(slot);
+        }
+        forgetKeys(staged, range);
+        forgetKeys(promoted, range);
+        return Reply.OK;
+    }
+
+    private static void forgetKeys(Dict<?> keys, SlotRange range) {
+        List<byte[]> inRange = new ArrayList<>();
+        keys.forEach(e -> {
+            if (range.contains(KeySlot.of(e.key()))) {
+                inRange.add(e.key());
+            }
+        });
+        inRange.forEach(keys::remove);
+    }
+
+    // ------------------------------------------------------------------ snapshots
+
+    /** A copy of the state for a snapshot (small: a move keeps a batch or so staged, and key names). */
+    Saved save() {
+        return new Saved(new TreeMap<>(slots), staged.copy(), released.copyOf(), promoted.copyOf());
+    }
+
+    void restore(Saved saved) {
+        slots.clear();
+        slots.putAll(saved.slots());
+        staged.clear();
+        saved.staged().forEach(e -> staged.link(Keyspace.restoredEntry(e.key(), e.value(),
+                ((KeyEntry) e).expireAtMillis(), ((KeyEntry) e).modifiedIndex())));
+        released.clear();
+        saved.released().forEach(e -> released.addMember(e.key()));
+        promoted.clear();
+        saved.promoted().forEach(e -> promoted.addMember(e.key()));
+    }
+
+    /** The state as a snapshot holds it. */
+    record Saved(Map<Integer, SlotState> slots, Dict<Object> staged, SetValue released, SetValue promoted) {
+        static final Saved NONE = new Saved(Map.of(), new Keyspace.KeyTable(), new SetValue(), new SetValue());
+    }
+
+    // ------------------------------------------------------------------ for the mover and checkers
+
+    /** The state of {@code slot} here, or null. */
+    SlotState stateOf(int slot) {
+        return slots.get(slot);
+    }
+
+    int stagedCount() {
+        return staged.size();
+    }
+}

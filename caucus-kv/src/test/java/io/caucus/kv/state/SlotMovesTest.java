@@ -1,0 +1,321 @@
+package io.caucus.kv.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.caucus.kv.command.ErrorCodes;
+import io.caucus.kv.command.Reply;
+import io.caucus.kv.slots.KeySlot;
+import io.caucus.kv.slots.SlotRange;
+import io.caucus.server.StateMachine;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A slot range moved between two groups' state machines step by step, as the mover drives it (docs/multiraft.md,
+ * "Moving slots between groups"): every key ends in exactly one group, with the writes made during the move, and
+ * commands are refused (ASK, TRYAGAIN, MOVED) exactly where serving them could lose or fork a key.
+ */
+class SlotMovesTest {
+
+    private static final long T0 = 1_700_000_000_000L;
+    private static final long SOURCE = 2;
+    private static final long TARGET = 3;
+    /** Keys with the hashtag {m} share one slot. */
+    private static final int SLOT = KeySlot.of(b("{m}"));
+    private static final SlotRange RANGE = SlotRange.single(SLOT);
+
+    /** One group's replica, applying entries in its own log order. */
+    private static final class Group {
+        final KvStateMachine machine = new KvStateMachine(100);
+        long index;
+        long client;
+        long sequence;
+
+        Group() {
+            client = ((Reply.Int) apply(new KvEntry.Register(T0))).value();
+        }
+
+        Reply apply(KvEntry entry) {
+            return EntryCodec.decodeReply(machine.apply(++index, EntryCodec.encode(entry)));
+        }
+
+        Reply step(MoveStep step) {
+            return apply(new KvEntry.Move(T0, step));
+        }
+
+        Reply write(String... args) {
+            return writeAs(++sequence, args);
+        }
+
+        Reply writeAs(long sequence, String... args) {
+            return apply(new KvEntry.SessionCommand(T0, client, sequence, new KvEntry.Call(argv(args))));
+        }
+
+        Reply read(String... args) {
+            return EntryCodec.decodeReply(machine.query(EntryCodec.encode(new KvQuery.Call(T0, argv(args)))));
+        }
+
+        /** Every live key of the range with its value and version, scanned as the mover scans. */
+        List<KeyEntry> scan(SlotRange range) throws IOException {
+            List<KeyEntry> keys = new ArrayList<>();
+            long cursor = 0;
+            do {
+                Reply.Array answer = (Reply.Array) EntryCodec.decodeReply(machine.query(EntryCodec.encode(
+                        new KvQuery.MoveScan(T0, range, cursor, 3))));
+                cursor = ((Reply.Int) answer.elements().get(0)).value();
+                byte[] batch = ((Reply.Bulk) answer.elements().get(1)).value();
+                KvSnapshotFormat.readKeyBatch(batch).forEach(e -> keys.add((KeyEntry) e));
+            } while (cursor != 0);
+            return keys;
+        }
+    }
+
+    private final Group source = new Group();
+    private final Group target = new Group();
+
+    private static byte[] b(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static List<byte[]> argv(String... args) {
+        return Arrays.stream(args).map(SlotMovesTest::b).toList();
+    }
+
+    private static String text(Reply reply) {
+        return reply instanceof Reply.Bulk bulk ? new String(bulk.value(), StandardCharsets.UTF_8) : null;
+    }
+
+    private static String code(Reply reply) {
+        return reply instanceof Reply.Error error ? error.code() : null;
+    }
+
+    private void start() {
+        assertThat(target.step(new MoveStep.Import(RANGE, SOURCE))).isEqualTo(Reply.OK);
+        assertThat(source.step(new MoveStep.Migrate(RANGE, TARGET))).isEqualTo(Reply.OK);
+    }
+
+    private void stage(List<KeyEntry> keys) {
+        target.step(new MoveStep.Stage(SOURCE, KvSnapshotFormat.writeKeyBatch(keys)));
+    }
+
+    private List<Long> release(List<KeyEntry> keys) {
+        Reply.Array answers = (Reply.Array) source.step(new MoveStep.Release(TARGET, keys.stream()
+                .map(k -> new MoveStep.KeyVersion(k.key(), k.modifiedIndex())).toList()));
+        return answers.elements().stream().map(r -> ((Reply.Int) r).value()).toList();
+    }
+
+    /** One pass of the mover: copy every key of the range, release what did not change, promote what was released. */
+    private void copyOnce() throws IOException {
+        List<KeyEntry> keys = source.scan(RANGE);
+        stage(keys);
+        List<Long> answers = release(keys);
+        List<byte[]> released = new ArrayList<>();
+        List<byte[]> dropped = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            if (answers.get(i) == MoveStep.RELEASED) {
+                released.add(keys.get(i).key());
+            } else if (answers.get(i) == MoveStep.ABSENT) {
+                dropped.add(keys.get(i).key());
+            }
+        }
+        target.step(new MoveStep.Promote(SOURCE, released, dropped));
+    }
+
+    private void finish() {
+        assertThat(source.step(new MoveStep.Handover(RANGE, TARGET))).isEqualTo(Reply.OK);
+        assertThat(target.step(new MoveStep.Own(RANGE, SOURCE))).isEqualTo(Reply.OK);
+    }
+
+    @Test
+    void everyKeyOfTheRangeMovesWithItsTypeAndExpiryAndTheOthersStay() throws IOException {
+        source.write("SET", "{m}s", "v");
+        source.write("HSET", "{m}h", "f", "1");
+        source.write("RPUSH", "{m}l", "a", "b");
+        source.write("SET", "{m}ttl", "x", "PX", "60000");
+        source.write("SET", "other", "stays");
+        start();
+        copyOnce();
+        finish();
+
+        assertThat(text(target.read("GET", "{m}s"))).isEqualTo("v");
+        assertThat(text(target.read("HGET", "{m}h", "f"))).isEqualTo("1");
+        assertThat(((Reply.Array) target.read("LRANGE", "{m}l", "0", "-1")).elements().stream().map(SlotMovesTest::text))
+                .containsExactly("a", "b");
+        assertThat(target.read("PTTL", "{m}ttl")).isEqualTo(new Reply.Int(60000));
+        assertThat(target.read("DBSIZE")).isEqualTo(new Reply.Int(4));
+        assertThat(source.read("DBSIZE")).isEqualTo(new Reply.Int(1));
+        assertThat(text(source.read("GET", "other"))).isEqualTo("stays");
+        Reply moved = source.read("GET", "{m}s");
+        assertThat(moved).isEqualTo(new Reply.Error(ErrorCodes.MOVEDGROUP, SLOT + " " + TARGET));
+        assertThat(source.write("SET", "{m}new", "1")).isEqualTo(moved);
+        assertThat(source.read("DBSIZE")).isEqualTo(new Reply.Int(1));
+    }
+
+    @Test
+    void theSourceServesKeysItHoldsAndSendsTheRestToTheTarget() {
+        source.write("SET", "{m}a", "1");
+        start();
+        assertThat(source.write("INCR", "{m}a")).isEqualTo(new Reply.Int(2));
+        Reply ask = source.write("SET", "{m}fresh", "1");
+        assertThat(ask).isEqualTo(new Reply.Error(ErrorCodes.ASKGROUP, SLOT + " " + TARGET));
+        assertThat(source.read("GET", "{m}fresh")).isEqualTo(ask);
+        assertThat(code(source.write("MSET", "{m}a", "1", "{m}fresh", "2"))).isEqualTo(ErrorCodes.TRYAGAIN);
+        assertThat(source.read("EXISTS", "{m}fresh")).isEqualTo(ask); // nothing was created
+        // The target takes a key the source never held (the client came with ASKING).
+        assertThat(target.write("SET", "{m}fresh", "t")).isEqualTo(Reply.OK);
+        assertThat(text(target.read("GET", "{m}fresh"))).isEqualTo("t");
+    }
+
+    @Test
+    void aKeyWrittenAfterItsCopyStaysInTheSourceAndIsCopiedAgain() throws IOException {
+        source.write("SET", "{m}k", "old");
+        start();
+        List<KeyEntry> copied = source.scan(RANGE);
+        stage(copied);
+        source.write("SET", "{m}k", "new");
+        assertThat(release(copied)).containsExactly(MoveStep.KEPT);
+        target.step(new MoveStep.Promote(SOURCE, List.of(), List.of()));
+        assertThat(text(source.read("GET", "{m}k"))).isEqualTo("new");
+        assertThat(code(target.read("GET", "{m}k"))).isEqualTo(ErrorCodes.TRYAGAIN); // its old copy is staged
+
+        copyOnce();
+        finish();
+        assertThat(text(target.read("GET", "{m}k"))).isEqualTo("new");
+    }
+
+    @Test
+    void aStagedKeyIsRetriedUntilPromotedAndTheRefusalDoesNotUseTheSequenceNumber() throws IOException {
+        source.write("SET", "{m}k", "1");
+        start();
+        List<KeyEntry> copied = source.scan(RANGE);
+        stage(copied);
+        assertThat(release(copied)).containsExactly(MoveStep.RELEASED);
+        assertThat(source.read("GET", "{m}k")).isEqualTo(new Reply.Error(ErrorCodes.ASKGROUP, SLOT + " " + TARGET));
+
+        long sequence = ++target.sequence;
+        assertThat(code(target.writeAs(sequence, "INCR", "{m}k"))).isEqualTo(ErrorCodes.TRYAGAIN);
+        target.step(new MoveStep.Promote(SOURCE, List.of(b("{m}k")), List.of()));
+        assertThat(target.writeAs(sequence, "INCR", "{m}k")).isEqualTo(new Reply.Int(2)); // the same write, now applied
+    }
+
+    @Test
+    void aKeyDeletedAfterItsCopyIsDroppedNotRevived() throws IOException {
+        source.write("SET", "{m}k", "1");
+        start();
+        List<KeyEntry> copied = source.scan(RANGE);
+        stage(copied);
+        source.write("DEL", "{m}k");
+        assertThat(release(copied)).containsExactly(MoveStep.ABSENT);
+        target.step(new MoveStep.Promote(SOURCE, List.of(), List.of(b("{m}k"))));
+        assertThat(target.read("GET", "{m}k")).isEqualTo(Reply.NIL);
+        finish();
+        assertThat(target.read("DBSIZE")).isEqualTo(new Reply.Int(0));
+    }
+
+    @Test
+    void retriedAndLateStepsChangeNothing() throws IOException {
+        source.write("SET", "{m}k", "1");
+        start();
+        start(); // the mover started again
+        List<KeyEntry> copied = source.scan(RANGE);
+        stage(copied);
+        assertThat(release(copied)).containsExactly(MoveStep.RELEASED);
+        assertThat(release(copied)).containsExactly(MoveStep.RELEASED); // retried: still released, not "absent"
+        MoveStep.Promote promote = new MoveStep.Promote(SOURCE, List.of(b("{m}k")), List.of());
+        target.step(promote);
+        assertThat(target.write("DEL", "{m}k")).isEqualTo(new Reply.Int(1));
+        stage(copied); // a copy proposed earlier, committed late
+        target.step(promote);
+        assertThat(target.read("GET", "{m}k")).isEqualTo(Reply.NIL);
+        assertThat(target.write("SET", "{m}k", "2")).isEqualTo(Reply.OK); // not staged: served
+    }
+
+    @Test
+    void theSourceRefusesToHandOverWhileItHoldsAKeyOfTheRange() throws IOException {
+        source.write("SET", "{m}k", "1");
+        start();
+        Reply refused = source.step(new MoveStep.Handover(RANGE, TARGET));
+        assertThat(code(refused)).isEqualTo(ErrorCodes.ERR);
+        assertThat(((Reply.Error) refused).message()).contains("still hold 1 keys");
+        assertThat(text(source.read("GET", "{m}k"))).isEqualTo("1");
+        copyOnce();
+        finish();
+        assertThat(text(target.read("GET", "{m}k"))).isEqualTo("1");
+    }
+
+    @Test
+    void aTransactionTouchingAKeyThatMovedIsSentOnWhole() {
+        source.write("SET", "{m}a", "1");
+        start();
+        Reply exec = source.apply(new KvEntry.SessionCommand(T0, source.client, ++source.sequence, new KvEntry.Exec(
+                List.of(), List.of(argv("INCR", "{m}a"), argv("SET", "{m}b", "1")))));
+        assertThat(code(exec)).isEqualTo(ErrorCodes.TRYAGAIN);
+        assertThat(text(source.read("GET", "{m}a"))).isEqualTo("1");
+    }
+
+    @Test
+    void aSnapshotTakenMidMoveRestoresTheMove() throws IOException {
+        source.write("SET", "{m}k", "1");
+        source.write("SET", "{m}j", "2");
+        start();
+        List<KeyEntry> copied = source.scan(RANGE);
+        stage(copied);
+        assertThat(release(copied.subList(0, 1))).containsExactly(MoveStep.RELEASED);
+        String releasedKey = new String(copied.getFirst().key(), StandardCharsets.UTF_8);
+
+        Group restoredSource = restoredCopyOf(source);
+        Group restoredTarget = restoredCopyOf(target);
+        assertThat(restoredSource.machine.wholeStateFingerprint()).isEqualTo(source.machine.wholeStateFingerprint());
+        assertThat(restoredSource.read("GET", releasedKey))
+                .isEqualTo(new Reply.Error(ErrorCodes.ASKGROUP, SLOT + " " + TARGET));
+        assertThat(code(restoredTarget.read("GET", releasedKey))).isEqualTo(ErrorCodes.TRYAGAIN);
+        assertThat(((Reply.Array) restoredSource.step(new MoveStep.Release(TARGET, List.of(new MoveStep.KeyVersion(
+                copied.getFirst().key(), copied.getFirst().modifiedIndex()))))).elements())
+                .containsExactly(new Reply.Int(MoveStep.RELEASED)); // the released set came along
+        restoredTarget.step(new MoveStep.Promote(SOURCE, List.of(copied.getFirst().key()), List.of()));
+        assertThat(restoredTarget.read("GET", releasedKey)).isInstanceOf(Reply.Bulk.class);
+    }
+
+    private static Group restoredCopyOf(Group group) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (StateMachine.Snapshot snapshot = group.machine.snapshot(group.index)) {
+            snapshot.writeTo(out);
+        }
+        Group copy = new Group();
+        copy.machine.restore(group.index, new ByteArrayInputStream(out.toByteArray()));
+        copy.index = group.index;
+        copy.client = group.client;
+        copy.sequence = group.sequence;
+        return copy;
+    }
+
+    @Test
+    void stepsRoundTripThroughTheLogAndDamagedOnesAreRefused() {
+        List<MoveStep> steps = List.of(new MoveStep.Migrate(RANGE, 7), new MoveStep.Import(SlotRange.of(0, 99), 2),
+                new MoveStep.Stage(2, KvSnapshotFormat.writeKeyBatch(List.of())),
+                new MoveStep.Release(3, List.of(new MoveStep.KeyVersion(b("k"), 42))),
+                new MoveStep.Promote(2, List.of(b("a")), List.of(b("b"))), new MoveStep.Handover(RANGE, 3),
+                new MoveStep.Own(RANGE, 2));
+        for (MoveStep step : steps) {
+            byte[] encoded = EntryCodec.encode(new KvEntry.Move(T0, step));
+            KvEntry.Move decoded = (KvEntry.Move) EntryCodec.decodeEntry(encoded);
+            assertThat(MoveStep.encode(decoded.step())).isEqualTo(MoveStep.encode(step));
+            for (int cut = 1; cut < encoded.length; cut++) {
+                byte[] shorter = Arrays.copyOf(encoded, cut);
+                assertThatThrownBy(() -> EntryCodec.decodeEntry(shorter))
+                        .isInstanceOf(EntryCodec.MalformedException.class);
+            }
+        }
+        assertThatThrownBy(() -> MoveStep.decode(new byte[] {99})).hasMessageContaining("unknown slot move step 99");
+        KvStateMachine machine = new KvStateMachine(10);
+        byte[] damaged = EntryCodec.encode(new KvEntry.Move(T0, new MoveStep.Stage(2, new byte[] {1, 2, 3})));
+        assertThat(code(EntryCodec.decodeReply(machine.apply(1, damaged)))).isEqualTo(ErrorCodes.ERR);
+    }
+}

@@ -2,6 +2,7 @@ package io.caucus.kv.slots;
 
 import io.caucus.core.NodeId;
 import io.caucus.kv.command.Reply;
+import io.caucus.kv.slots.SlotMap.Migration;
 import io.caucus.kv.slots.SlotMap.OwnedRange;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -124,6 +125,11 @@ public final class ClusterViews {
      * as Redis ends them: {@code <name> <host>:<port>@<cport> <flags> <master-name or -> 0 0 <epoch> connected
      * <slots...>}, slots as {@code start-end} or a lone {@code slot}, contiguous slots of one process as one
      * range. A group without a known leader has its slots on no line, as they are served nowhere.
+     *
+     * <p>The {@code myself} line ends, as redis-server's does, with a marker per slot migrating from a group this
+     * process leads ({@code [slot->-<target leader>]}) or into one ({@code [slot-<-<source leader>]}), by slot; a
+     * slot whose other group has no known leader gets none, since no node could be named. Redis marks only its own
+     * line: a node knows only its own open slots.
      */
     public static Reply nodes(ClusterSnapshot s) {
         StringBuilder text = new StringBuilder();
@@ -148,7 +154,39 @@ public final class ClusterViews {
                 line.append('-').append(range.end());
             }
         }
+        if (process.equals(s.self())) {
+            appendMigrationMarkers(s, line);
+        }
         return line.toString();
+    }
+
+    /**
+     * redis-server 7.0's open-slot markers (cluster.c, clusterGenNodeDescription): {@code [slot->-name]} for a slot
+     * this process migrates, else {@code [slot-<-name]} for one it imports. Migrations do not overlap and come by
+     * start, so the markers come by slot as Redis prints them.
+     */
+    private static void appendMigrationMarkers(ClusterSnapshot s, StringBuilder line) {
+        Optional<NodeId> self = Optional.of(s.self());
+        for (Migration migration : s.map().migrations()) {
+            String marker;
+            Optional<NodeId> other;
+            if (s.leaderOf(migration.source()).equals(self)) {
+                marker = "->-";
+                other = s.leaderOf(migration.target());
+            } else if (s.leaderOf(migration.target()).equals(self)) {
+                marker = "-<-";
+                other = s.leaderOf(migration.source());
+            } else {
+                continue;
+            }
+            if (other.isEmpty()) {
+                continue;
+            }
+            String name = nodeName(other.get());
+            for (int slot = migration.range().start(); slot <= migration.range().end(); slot++) {
+                line.append(" [").append(slot).append(marker).append(name).append(']');
+            }
+        }
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.SequencedMap;
 import java.util.Set;
@@ -30,11 +31,18 @@ import java.util.zip.CRC32C;
  * map is not one) whose replicas are known: {@link #withReplicas} introduces a group, {@link #assign} then gives
  * it slots. Ranges are kept sorted and merged (adjacent ranges of one group are one range), so equal assignments are
  * equal maps whatever order the changes came in.
+ *
+ * <p>A range may be <em>migrating</em> from the group owning it to another known group ({@link Migration}):
+ * {@link #startMigration} records it, {@link #finishMigration} gives its slots to the target and
+ * {@link #cancelMigration} drops it. The owner stays the source until the migration finishes; while it lasts, no
+ * change may take the range's slots from the source or remove either group (docs/multiraft.md, "Moving slots
+ * between groups").
  */
 public final class SlotMap {
 
     /** The map before any change: epoch 0, no groups, no slot assigned. */
-    public static final SlotMap EMPTY = new SlotMap(0, new int[0], new int[0], new long[0], new TreeMap<>());
+    public static final SlotMap EMPTY =
+            new SlotMap(0, new int[0], new int[0], new long[0], new TreeMap<>(), List.of());
 
     /** One range and its owner. */
     public record OwnedRange(SlotRange range, long group) {
@@ -43,10 +51,28 @@ public final class SlotMap {
         }
     }
 
+    /**
+     * Slots {@code range} moving from group {@code source}, which owns every one of them until the move finishes,
+     * to group {@code target}.
+     */
+    public record Migration(SlotRange range, long source, long target) {
+        public Migration {
+            Objects.requireNonNull(range, "range");
+        }
+
+        @Override
+        public String toString() {
+            return range + " from group " + source + " to group " + target;
+        }
+    }
+
     /** Replicas of one group, at most: far beyond any sensible Raft group, and one byte in the binary form. */
     public static final int MAX_REPLICAS = 255;
 
-    static final int FORMAT_VERSION = 1;
+    /** The version {@link #encode} writes; {@link #decode} also reads version 1, which had no migrations. */
+    static final int FORMAT_VERSION = 2;
+    private static final int FIRST_FORMAT_VERSION = 1;
+    private static final int FIRST_FORMAT_WITH_MIGRATIONS = 2;
     /** "CSLM": a slot map, not some other blob handed to {@link #decode} by mistake. */
     private static final int MAGIC = 0x43534C4D;
 
@@ -57,14 +83,20 @@ public final class SlotMap {
     private final long[] owners;
     private final SortedSet<Long> groups;
     private final Map<Long, List<NodeId>> replicas;
+    // Sorted by range start, no overlaps; migrationStarts[i] is migrations.get(i)'s start, for binary search.
+    private final List<Migration> migrations;
+    private final int[] migrationStarts;
 
-    private SlotMap(long epoch, int[] starts, int[] ends, long[] owners, TreeMap<Long, List<NodeId>> replicas) {
+    private SlotMap(long epoch, int[] starts, int[] ends, long[] owners, TreeMap<Long, List<NodeId>> replicas,
+                    List<Migration> migrations) {
         this.epoch = epoch;
         this.starts = starts;
         this.ends = ends;
         this.owners = owners;
         this.replicas = Collections.unmodifiableMap(replicas);
         this.groups = Collections.unmodifiableSortedSet(new TreeSet<>(replicas.keySet()));
+        this.migrations = List.copyOf(migrations);
+        this.migrationStarts = migrations.stream().mapToInt(m -> m.range().start()).toArray();
     }
 
     /** Increased by one by every change. */
@@ -112,6 +144,22 @@ public final class SlotMap {
         return replicas.getOrDefault(group, List.of());
     }
 
+    /** The migrations in progress, by range start; their ranges do not overlap. */
+    public List<Migration> migrations() {
+        return migrations;
+    }
+
+    /** The migration moving {@code slot} (0..16383), if one is. O(log migrations). */
+    public Optional<Migration> migrationOf(int slot) {
+        SlotRange.checkSlot(slot);
+        int i = Arrays.binarySearch(migrationStarts, slot);
+        if (i < 0) {
+            i = -i - 2; // the last migration starting before the slot
+        }
+        return i >= 0 && migrations.get(i).range().contains(slot) ? Optional.of(migrations.get(i))
+                : Optional.empty();
+    }
+
     /** How many of the 16,384 slots have an owner. */
     public int assigned() {
         int count = 0;
@@ -123,26 +171,71 @@ public final class SlotMap {
 
     /**
      * This map with {@code range} owned by {@code group}, epoch + 1. The group must be known and no slot of the
-     * range assigned (to any group, this one included): moving slots between groups is a separate, later step.
+     * range assigned (to any group, this one included) or migrating: slots change owner by a migration.
      */
     public SlotMap assign(SlotRange range, long group) {
+        refuseIfMigrating(range, "cannot be assigned");
         return toBuilder(epoch + 1).assign(range, group).build();
     }
 
-    /** This map with the slots of {@code range} unassigned (those that were), epoch + 1. */
+    /** This map with the slots of {@code range} unassigned (those that were), epoch + 1; none may be migrating. */
     public SlotMap unassign(SlotRange range) {
-        Builder builder = new Builder(epoch + 1);
-        replicas.forEach(builder::group);
-        for (int i = 0; i < starts.length; i++) {
-            // The parts of each range on either side of the removed one stay.
-            if (starts[i] < range.start()) {
-                builder.assign(new SlotRange(starts[i], Math.min(ends[i], range.start() - 1)), owners[i]);
-            }
-            if (ends[i] > range.end()) {
-                builder.assign(new SlotRange(Math.max(starts[i], range.end() + 1), ends[i]), owners[i]);
+        refuseIfMigrating(range, "cannot be unassigned");
+        return toBuilderWithout(epoch + 1, range).build();
+    }
+
+    private void refuseIfMigrating(SlotRange range, String refusal) {
+        for (Migration migration : migrations) {
+            if (migration.range().overlaps(range)) {
+                throw new IllegalArgumentException("slots " + range + " " + refusal + ": slots " + migration
+                        + " are migrating; finish or cancel that first");
             }
         }
+    }
+
+    /**
+     * This map with {@code range} migrating to group {@code target}, epoch + 1. One group, the source, must own
+     * every slot of the range, none of which may be migrating already; the target must be known and another group.
+     * The source keeps the slots until {@link #finishMigration}.
+     */
+    public SlotMap startMigration(SlotRange range, long target) {
+        OptionalLong source = groupOf(range.start());
+        if (source.isEmpty()) {
+            throw new IllegalArgumentException("slots " + range + " cannot migrate: slot " + range.start()
+                    + " is unassigned");
+        }
+        refuseIfMigrating(range, "cannot migrate");
+        Builder builder = toBuilder(epoch + 1);
+        builder.migrate(range, source.getAsLong(), target);
+        return builder.build(); // checks that the source owns all of the range and the target
+    }
+
+    /**
+     * This map with the migration of exactly {@code range} finished, epoch + 1: its slots are owned by its target,
+     * and the migration is no longer recorded.
+     */
+    public SlotMap finishMigration(SlotRange range) {
+        Migration finished = recordedMigration(range, "finish");
+        Builder builder = toBuilderWithout(epoch + 1, range);
+        builder.migrations.remove(finished);
+        return builder.assign(range, finished.target()).build();
+    }
+
+    /** This map without the migration of exactly {@code range}, epoch + 1: its source still owns its slots. */
+    public SlotMap cancelMigration(SlotRange range) {
+        Migration cancelled = recordedMigration(range, "cancel");
+        Builder builder = toBuilder(epoch + 1);
+        builder.migrations.remove(cancelled);
         return builder.build();
+    }
+
+    private Migration recordedMigration(SlotRange range, String change) {
+        Optional<Migration> migration = migrationOf(range.start());
+        if (migration.isPresent() && migration.get().range().equals(range)) {
+            return migration.get();
+        }
+        throw new IllegalArgumentException("cannot " + change + " a migration of slots " + range + ": none is "
+                + "recorded" + (migrations.isEmpty() ? "" : " (migrations: " + migrations + ")"));
     }
 
     /**
@@ -157,6 +250,12 @@ public final class SlotMap {
     public SlotMap withoutGroup(long group) {
         if (!replicas.containsKey(group)) {
             throw new IllegalArgumentException("group " + group + " is unknown");
+        }
+        for (Migration migration : migrations) {
+            if (migration.source() == group || migration.target() == group) {
+                throw new IllegalArgumentException("group " + group + " takes part in the migration of slots "
+                        + migration + ": finish or cancel it first");
+            }
         }
         if (!rangesOf(group).isEmpty()) {
             throw new IllegalArgumentException("group " + group + " still owns slots " + rangesOf(group)
@@ -173,6 +272,24 @@ public final class SlotMap {
         for (int i = 0; i < starts.length; i++) {
             builder.assign(new SlotRange(starts[i], ends[i]), owners[i]);
         }
+        builder.migrations.addAll(migrations);
+        return builder;
+    }
+
+    /** {@link #toBuilder}, but with the slots of {@code removed} unassigned. */
+    private Builder toBuilderWithout(long newEpoch, SlotRange removed) {
+        Builder builder = new Builder(newEpoch);
+        replicas.forEach(builder::group);
+        for (int i = 0; i < starts.length; i++) {
+            // The parts of each range on either side of the removed one stay.
+            if (starts[i] < removed.start()) {
+                builder.assign(new SlotRange(starts[i], Math.min(ends[i], removed.start() - 1)), owners[i]);
+            }
+            if (ends[i] > removed.end()) {
+                builder.assign(new SlotRange(Math.max(starts[i], removed.end() + 1), ends[i]), owners[i]);
+            }
+        }
+        builder.migrations.addAll(migrations);
         return builder;
     }
 
@@ -248,6 +365,7 @@ public final class SlotMap {
         private final long epoch;
         private final TreeMap<Long, List<NodeId>> groups = new TreeMap<>();
         private final List<OwnedRange> ranges = new ArrayList<>();
+        private final List<Migration> migrations = new ArrayList<>();
 
         private Builder(long epoch) {
             if (epoch < 0) {
@@ -283,6 +401,14 @@ public final class SlotMap {
             return this;
         }
 
+        /** Records {@code range} as migrating from {@code source}, which must own it all, to {@code target}. */
+        public Builder migrate(SlotRange range, long source, long target) {
+            checkGroupId(source);
+            checkGroupId(target);
+            migrations.add(new Migration(range, source, target));
+            return this;
+        }
+
         public SlotMap build() {
             List<OwnedRange> sorted = new ArrayList<>(ranges);
             sorted.sort((a, b) -> a.range().compareTo(b.range()));
@@ -313,7 +439,55 @@ public final class SlotMap {
                 ends[i] = merged.get(i).range().end();
                 owners[i] = merged.get(i).group();
             }
-            return new SlotMap(epoch, starts, ends, owners, new TreeMap<>(groups));
+            List<Migration> sortedMigrations = checkedMigrations(starts, ends, owners);
+            return new SlotMap(epoch, starts, ends, owners, new TreeMap<>(groups), sortedMigrations);
+        }
+
+        /** The migrations by start, each checked against the merged ranges and the one before it. */
+        private List<Migration> checkedMigrations(int[] starts, int[] ends, long[] owners) {
+            List<Migration> sorted = new ArrayList<>(migrations);
+            sorted.sort((a, b) -> a.range().compareTo(b.range()));
+            Migration previous = null;
+            for (Migration next : sorted) {
+                if (next.source() == next.target()) {
+                    throw new IllegalArgumentException("slots " + next.range() + " cannot migrate from group "
+                            + next.source() + " to itself");
+                }
+                if (!groups.containsKey(next.target())) {
+                    throw new IllegalArgumentException("slots " + next.range() + " cannot migrate to group "
+                            + next.target() + ", which is unknown: give its replicas first");
+                }
+                checkOwnedBySource(next, starts, ends, owners);
+                if (previous != null && previous.range().overlaps(next.range())) {
+                    throw new IllegalArgumentException("slots " + next + " overlap the migration of slots "
+                            + previous);
+                }
+                previous = next;
+            }
+            return sorted;
+        }
+
+        /** Refuses {@code migration} unless its source owns every slot of its range. */
+        private static void checkOwnedBySource(Migration migration, int[] starts, int[] ends, long[] owners) {
+            SlotRange range = migration.range();
+            int i = Arrays.binarySearch(starts, range.start());
+            if (i < 0) {
+                i = -i - 2; // the last range starting before the migration
+            }
+            // The merged ranges are sorted and disjoint: walk those covering the migration, from its start on.
+            int slot = range.start();
+            while (slot <= range.end()) {
+                if (i < 0 || i >= starts.length || slot < starts[i] || slot > ends[i]) {
+                    throw new IllegalArgumentException("slots " + range + " cannot migrate from group "
+                            + migration.source() + ": slot " + slot + " is unassigned");
+                }
+                if (owners[i] != migration.source()) {
+                    throw new IllegalArgumentException("slots " + range + " cannot migrate from group "
+                            + migration.source() + ": slot " + slot + " is owned by group " + owners[i]);
+                }
+                slot = ends[i] + 1;
+                i++;
+            }
         }
 
         private static void checkGroupId(long group) {
@@ -330,13 +504,18 @@ public final class SlotMap {
      * covers every byte before it, so a damaged copy is refused rather than read as another map.
      *
      * <pre>
-     * map     = magic:"CSLM" version:u8 epoch:i64 groups:i32 group^groups ranges:i32 range^ranges crc32c:i32
-     * group   = id:i64 replicas:u8 (length:u8 node-id:ascii)^replicas
-     * range   = start:u16 end:u16 group:i64
+     * map       = magic:"CSLM" version:u8 epoch:i64 groups:i32 group^groups ranges:i32 range^ranges
+     *             migrations:i32 migration^migrations crc32c:i32
+     * group     = id:i64 replicas:u8 (length:u8 node-id:ascii)^replicas
+     * range     = start:u16 end:u16 group:i64
+     * migration = start:u16 end:u16 source:i64 target:i64
      * </pre>
+     *
+     * <p>This writes version 2. Version 1, which {@link #decode} still reads, is the same without the migrations
+     * field: a map of a build before migrations, and so without any.
      */
     public byte[] encode() {
-        int size = 4 + 1 + 8 + 4 + 4 + 4 + starts.length * (2 + 2 + 8);
+        int size = 4 + 1 + 8 + 4 + 4 + starts.length * (2 + 2 + 8) + 4 + migrations.size() * (2 + 2 + 8 + 8) + 4;
         for (List<NodeId> nodes : replicas.values()) {
             size += 8 + 1;
             for (NodeId node : nodes) {
@@ -355,6 +534,11 @@ public final class SlotMap {
         out.putInt(starts.length);
         for (int i = 0; i < starts.length; i++) {
             out.putShort((short) starts[i]).putShort((short) ends[i]).putLong(owners[i]);
+        }
+        out.putInt(migrations.size());
+        for (Migration migration : migrations) {
+            out.putShort((short) migration.range().start()).putShort((short) migration.range().end())
+                    .putLong(migration.source()).putLong(migration.target());
         }
         CRC32C crc = new CRC32C();
         crc.update(out.array(), 0, out.position());
@@ -379,9 +563,9 @@ public final class SlotMap {
                     + "(CRC32C %08x stored, %08x computed)", bytes.length, stored, (int) crc.getValue()));
         }
         int version = in.get() & 0xFF;
-        if (version != FORMAT_VERSION) {
+        if (version < FIRST_FORMAT_VERSION || version > FORMAT_VERSION) {
             throw new CorruptSlotMapException("slot map format version " + version + " is not known (this build "
-                    + "reads version " + FORMAT_VERSION + ")");
+                    + "reads versions " + FIRST_FORMAT_VERSION + " to " + FORMAT_VERSION + ")");
         }
         ByteBuffer body = in.slice(in.position(), bytes.length - 4 - in.position());
         try {
@@ -404,8 +588,17 @@ public final class SlotMap {
                 int end = body.getShort() & 0xFFFF;
                 builder.assign(new SlotRange(start, end), body.getLong());
             }
+            if (version >= FIRST_FORMAT_WITH_MIGRATIONS) {
+                int migrationCount = count(body, 2 + 2 + 8 + 8, "migrations");
+                for (int m = 0; m < migrationCount; m++) {
+                    int start = body.getShort() & 0xFFFF;
+                    int end = body.getShort() & 0xFFFF;
+                    builder.migrate(new SlotRange(start, end), body.getLong(), body.getLong());
+                }
+            }
             if (body.hasRemaining()) {
-                throw new CorruptSlotMapException("slot map has " + body.remaining() + " bytes after its ranges");
+                throw new CorruptSlotMapException("slot map has " + body.remaining() + " bytes after its "
+                        + (version >= FIRST_FORMAT_WITH_MIGRATIONS ? "migrations" : "ranges"));
             }
             return builder.build();
         } catch (BufferUnderflowException e) {
@@ -429,12 +622,13 @@ public final class SlotMap {
     public boolean equals(Object other) {
         return other instanceof SlotMap map && epoch == map.epoch && Arrays.equals(starts, map.starts)
                 && Arrays.equals(ends, map.ends) && Arrays.equals(owners, map.owners)
-                && replicas.equals(map.replicas);
+                && replicas.equals(map.replicas) && migrations.equals(map.migrations);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(epoch, Arrays.hashCode(starts), Arrays.hashCode(ends), Arrays.hashCode(owners), replicas);
+        return Objects.hash(epoch, Arrays.hashCode(starts), Arrays.hashCode(ends), Arrays.hashCode(owners), replicas,
+                migrations);
     }
 
     @Override
@@ -445,6 +639,10 @@ public final class SlotMap {
             text.append(i == 0 ? "" : ", ").append(starts[i]).append("..").append(ends[i]).append("->")
                     .append(owners[i]);
         }
-        return text.append("]}").toString();
+        text.append(']');
+        if (!migrations.isEmpty()) {
+            text.append(", migrations=").append(migrations);
+        }
+        return text.append('}').toString();
     }
 }

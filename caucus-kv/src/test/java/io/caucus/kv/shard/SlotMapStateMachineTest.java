@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.caucus.core.NodeId;
 import io.caucus.kv.slots.SlotMap;
+import io.caucus.kv.slots.SlotMap.Migration;
 import io.caucus.kv.slots.SlotRange;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.List;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 
 class SlotMapStateMachineTest {
@@ -43,6 +46,40 @@ class SlotMapStateMachineTest {
         assertThat(SlotMapStateMachine.installed(machine.apply(4,
                 SlotMapStateMachine.install(moved.epoch(), first)))).isFalse();
         assertThat(machine.current()).isEqualTo(moved);
+    }
+
+    @Test
+    void migrationsAreInstalledAndKeptInSnapshots() throws IOException {
+        machine.apply(1, SlotMapStateMachine.install(0, first));
+        SlotMap migrating = first.startMigration(SlotRange.of(0, 9), 3); // data group 2 owns slot 0
+        assertThat(SlotMapStateMachine.installed(machine.apply(2, SlotMapStateMachine.install(1, migrating))))
+                .isTrue();
+        assertThat(machine.current().migrationOf(5)).hasValue(new Migration(SlotRange.of(0, 9), 2, 3));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        machine.snapshot(2).writeTo(out);
+        SlotMapStateMachine restored = new SlotMapStateMachine();
+        restored.restore(2, new ByteArrayInputStream(out.toByteArray()));
+        assertThat(restored.current()).isEqualTo(migrating);
+    }
+
+    @Test
+    void anInstallLoggedInTheFirstFormatIsStillApplied() {
+        // A log written before migrations holds maps of format version 1: the same bytes without the migrations
+        // field. Replaying it after an upgrade must install the same maps.
+        byte[] current = first.encode();
+        byte[] version1 = Arrays.copyOf(current, current.length - 4);
+        version1[4] = 1;
+        CRC32C crc = new CRC32C();
+        crc.update(version1, 0, version1.length - 4);
+        ByteBuffer.wrap(version1).putInt(version1.length - 4, (int) crc.getValue());
+        byte[] command = withMap(SlotMapStateMachine.install(0, first), version1);
+        assertThat(SlotMapStateMachine.installed(machine.apply(1, command))).isTrue();
+        assertThat(machine.current()).isEqualTo(first);
+    }
+
+    /** {@code install} with its map's bytes replaced by {@code map}. */
+    private static byte[] withMap(byte[] install, byte[] map) {
+        return ByteBuffer.allocate(1 + 8 + map.length).put(install, 0, 1 + 8).put(map).array();
     }
 
     @Test

@@ -118,6 +118,17 @@ class ClusterViewsClientParsersTest {
         }
     }
 
+    @Test
+    void lettuceSkipsMigrationMarkersInClusterNodes() {
+        ClusterSnapshot s = new ClusterSnapshot(N1, ClusterViewsTest.MIGRATING, Map.of(1L, N1, 2L, N2, 3L, N3),
+                ADDRESSES);
+        assertThat(ClusterViewsTest.text(ClusterViews.nodes(s))).contains("[10->-");
+        RedisClusterNode myself = lettuceNodes(s).getPartitions().stream()
+                .filter(node -> node.is(NodeFlag.MYSELF)).findFirst().orElseThrow();
+        assertThat(myself.getNodeId()).isEqualTo(ID1);
+        assertThat(myself.getSlots()).hasSize(5461).startsWith(0, 1, 2).endsWith(5460);
+    }
+
     private static List<ClusterSlotRange> lettuceSlots(ClusterSnapshot s) {
         return ClusterSlotsParser.parse((List<?>) RespWire.asLettuceReadsIt(
                 RespWire.asJedisReadsIt(ClusterViews.slots(s))));

@@ -148,6 +148,45 @@ class ClusterViewsTest {
                 + ID3 + " 127.0.0.1:7003@17003 master - 0 0 4 connected\n");
     }
 
+    /** {@link #THREE_BY_THREE} with slots 10 and 11 migrating from group 1 to 2, 10923 from group 3 to 1. */
+    static final SlotMap MIGRATING = THREE_BY_THREE.startMigration(SlotRange.of(10, 11), 2)
+            .startMigration(SlotRange.single(10923), 1);
+
+    @Test
+    void myselfsLineMarksEachSlotItsGroupsMigrateOrImportAsRedisDoes() {
+        Map<Long, NodeId> leaders = Map.of(1L, N1, 2L, N2, 3L, N3);
+        assertThat(text(ClusterViews.nodes(new ClusterSnapshot(N1, MIGRATING, leaders, ADDRESSES)))).isEqualTo(""
+                + ID1 + " 127.0.0.1:7001@17001 myself,master - 0 0 3 connected 0-5460 [10->-" + ID2 + "] [11->-"
+                + ID2 + "] [10923-<-" + ID3 + "]\n"
+                + ID2 + " 127.0.0.1:7002@17002 master - 0 0 3 connected 5461-10922\n"
+                + ID3 + " 127.0.0.1:7003@17003 master - 0 0 3 connected 10923-16383\n");
+        assertThat(text(ClusterViews.nodes(new ClusterSnapshot(N2, MIGRATING, leaders, ADDRESSES)))).isEqualTo(""
+                + ID1 + " 127.0.0.1:7001@17001 master - 0 0 3 connected 0-5460\n"
+                + ID2 + " 127.0.0.1:7002@17002 myself,master - 0 0 3 connected 5461-10922 [10-<-" + ID1 + "] [11-<-"
+                + ID1 + "]\n"
+                + ID3 + " 127.0.0.1:7003@17003 master - 0 0 3 connected 10923-16383\n");
+        assertThat(text(ClusterViews.nodes(new ClusterSnapshot(N3, MIGRATING, leaders, ADDRESSES))))
+                .contains(ID3 + " 127.0.0.1:7003@17003 myself,master - 0 0 3 connected 10923-16383 [10923->-" + ID1
+                        + "]\n");
+    }
+
+    @Test
+    void migrationMarkersNeedBothLeadersAndMyselfLeadingOne() {
+        // Group 2 has no known leader: n1 names no target for 10 and 11, and n2, leading nothing, marks nothing.
+        Map<Long, NodeId> leaders = Map.of(1L, N1, 3L, N3);
+        assertThat(text(ClusterViews.nodes(new ClusterSnapshot(N1, MIGRATING, leaders, ADDRESSES))))
+                .startsWith(ID1 + " 127.0.0.1:7001@17001 myself,master - 0 0 3 connected 0-5460 [10923-<-" + ID3
+                        + "]\n");
+        assertThat(text(ClusterViews.nodes(new ClusterSnapshot(N2, MIGRATING, leaders, ADDRESSES))))
+                .contains(ID2 + " 127.0.0.1:7002@17002 myself,slave " + ID1 + " 0 0 3 connected\n")
+                .doesNotContain("[");
+        // A process leading both groups of a migration marks it as migrating: Redis prefers that marker.
+        Map<Long, NodeId> oneLeader = Map.of(1L, N1, 2L, N1, 3L, N1);
+        assertThat(text(ClusterViews.nodes(new ClusterSnapshot(N1, MIGRATING, oneLeader, ADDRESSES))))
+                .startsWith(ID1 + " 127.0.0.1:7001@17001 myself,master - 0 0 3 connected 0-16383 [10->-" + ID1
+                        + "] [11->-" + ID1 + "] [10923->-" + ID1 + "]\n");
+    }
+
     @Test
     void busPortIsClientPortPlusTenThousandOrZeroBeyondTheLastPort() {
         assertThat(ClusterViews.busPort(6379)).isEqualTo(16379);

@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.caucus.core.NodeId;
+import io.caucus.kv.slots.SlotMap.Migration;
 import io.caucus.kv.slots.SlotMap.OwnedRange;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.SequencedMap;
 import java.util.zip.CRC32C;
@@ -21,6 +24,12 @@ class SlotMapTest {
     private static SlotMap twoGroups() {
         return SlotMap.EMPTY.withReplicas(1, ABC).withReplicas(2, List.of(NodeId.of("c"), NodeId.of("d")))
                 .assign(SlotRange.of(0, 99), 1).assign(SlotRange.of(200, 299), 2);
+    }
+
+    /** {@link #twoGroups} with a third group, slots 0..9 migrating to group 2 and 50..59 to group 3. */
+    private static SlotMap migrating() {
+        return twoGroups().withReplicas(3, List.of(NodeId.of("e"))).startMigration(SlotRange.of(50, 59), 3)
+                .startMigration(SlotRange.of(0, 9), 2);
     }
 
     @Test
@@ -111,6 +120,151 @@ class SlotMapTest {
         assertThatThrownBy(() -> SlotMap.builder(-1)).hasMessage("epoch -1 is negative");
     }
 
+    // ------------------------------------------------------------------ migrations
+
+    @Test
+    void migrationsAreListedByStartAndFoundBySlot() {
+        SlotMap map = migrating();
+        assertThat(map.epoch()).isEqualTo(twoGroups().epoch() + 3);
+        assertThat(map.migrations()).containsExactly(new Migration(SlotRange.of(0, 9), 1, 2),
+                new Migration(SlotRange.of(50, 59), 1, 3));
+        assertThat(map.migrationOf(0)).hasValue(new Migration(SlotRange.of(0, 9), 1, 2));
+        assertThat(map.migrationOf(9)).hasValue(new Migration(SlotRange.of(0, 9), 1, 2));
+        assertThat(map.migrationOf(10)).isEmpty();
+        assertThat(map.migrationOf(49)).isEmpty();
+        assertThat(map.migrationOf(55)).hasValue(new Migration(SlotRange.of(50, 59), 1, 3));
+        assertThat(map.migrationOf(60)).isEmpty();
+        assertThat(map.migrationOf(16383)).isEmpty();
+        assertThat(SlotMap.EMPTY.migrationOf(0)).isEqualTo(Optional.empty());
+        assertThatThrownBy(() -> map.migrationOf(16384)).hasMessage("slot 16384 is outside 0..16383");
+        // The source owns migrating slots until the migration finishes.
+        assertThat(map.groupOf(0)).hasValue(1);
+        assertThat(map.ranges()).isEqualTo(twoGroups().ranges());
+        assertThat(map).hasToString("SlotMap{epoch=7, groups={1=[a, b, c], 2=[c, d], 3=[e]}, "
+                + "ranges=[0..99->1, 200..299->2], migrations=[0..9 from group 1 to group 2, "
+                + "50..59 from group 1 to group 3]}");
+    }
+
+    @Test
+    void finishingAMigrationGivesItsSlotsToTheTarget() {
+        SlotMap map = twoGroups().assign(SlotRange.of(100, 199), 1).startMigration(SlotRange.of(150, 199), 2);
+        SlotMap finished = map.finishMigration(SlotRange.of(150, 199));
+        assertThat(finished.epoch()).isEqualTo(map.epoch() + 1);
+        assertThat(finished.migrations()).isEmpty();
+        assertThat(finished.migrationOf(150)).isEmpty();
+        // 150..199 joins group 2's 200..299 as one range.
+        assertThat(finished.ranges()).containsExactly(new OwnedRange(SlotRange.of(0, 149), 1),
+                new OwnedRange(SlotRange.of(150, 299), 2));
+        assertThat(finished).isEqualTo(SlotMap.builder(finished.epoch()).group(1, ABC)
+                .group(2, List.of(NodeId.of("c"), NodeId.of("d"))).assign(SlotRange.of(0, 149), 1)
+                .assign(SlotRange.of(150, 299), 2).build());
+
+        SlotMap other = migrating().finishMigration(SlotRange.of(50, 59));
+        assertThat(other.migrations()).containsExactly(new Migration(SlotRange.of(0, 9), 1, 2));
+        assertThat(other.groupOf(55)).hasValue(3);
+        assertThat(other.rangesOf(1)).containsExactly(SlotRange.of(0, 49), SlotRange.of(60, 99));
+    }
+
+    @Test
+    void cancellingAMigrationLeavesItsSlotsWithTheSource() {
+        SlotMap map = migrating();
+        SlotMap cancelled = map.cancelMigration(SlotRange.of(0, 9));
+        assertThat(cancelled.epoch()).isEqualTo(map.epoch() + 1);
+        assertThat(cancelled.migrations()).containsExactly(new Migration(SlotRange.of(50, 59), 1, 3));
+        assertThat(cancelled.ranges()).isEqualTo(map.ranges());
+        assertThat(cancelled.groupOf(0)).hasValue(1);
+        // Once cancelled, the slots can migrate again, elsewhere.
+        assertThat(cancelled.startMigration(SlotRange.of(0, 19), 3).migrationOf(15))
+                .hasValue(new Migration(SlotRange.of(0, 19), 1, 3));
+    }
+
+    @Test
+    void migrationsTakePartInEqualityAndHash() {
+        SlotMap.Builder plain = SlotMap.builder(5).group(1, ABC).group(2, ABC).assign(SlotRange.of(0, 99), 1);
+        SlotMap without = plain.build();
+        SlotMap with = plain.migrate(SlotRange.of(0, 9), 1, 2).build();
+        SlotMap againWith = SlotMap.builder(5).group(2, ABC).group(1, ABC).migrate(SlotRange.of(0, 9), 1, 2)
+                .assign(SlotRange.of(0, 99), 1).build();
+        assertThat(with).isNotEqualTo(without).isEqualTo(againWith).hasSameHashCodeAs(againWith);
+        assertThat(with).isNotEqualTo(SlotMap.builder(5).group(1, ABC).group(2, ABC)
+                .assign(SlotRange.of(0, 99), 1).migrate(SlotRange.of(0, 8), 1, 2).build());
+    }
+
+    @Test
+    void startingAMigrationIsRefusedWithWhatIsWrong() {
+        SlotMap map = migrating().assign(SlotRange.of(100, 109), 2);
+        assertThatThrownBy(() -> map.startMigration(SlotRange.of(110, 120), 2))
+                .hasMessage("slots 110..120 cannot migrate: slot 110 is unassigned");
+        assertThatThrownBy(() -> map.startMigration(SlotRange.of(290, 310), 1))
+                .hasMessage("slots 290..310 cannot migrate from group 2: slot 300 is unassigned");
+        assertThatThrownBy(() -> map.startMigration(SlotRange.of(90, 120), 3))
+                .hasMessage("slots 90..120 cannot migrate from group 1: slot 100 is owned by group 2");
+        assertThatThrownBy(() -> map.startMigration(SlotRange.of(5, 14), 3))
+                .hasMessage("slots 5..14 cannot migrate: slots 0..9 from group 1 to group 2 are migrating; finish or "
+                        + "cancel that first");
+        assertThatThrownBy(() -> map.startMigration(SlotRange.of(40, 50), 2))
+                .hasMessage("slots 40..50 cannot migrate: slots 50..59 from group 1 to group 3 are migrating; "
+                        + "finish or cancel that first");
+        assertThatThrownBy(() -> map.startMigration(SlotRange.of(10, 19), 9))
+                .hasMessage("slots 10..19 cannot migrate to group 9, which is unknown: give its replicas first");
+        assertThatThrownBy(() -> map.startMigration(SlotRange.of(10, 19), 1))
+                .hasMessage("slots 10..19 cannot migrate from group 1 to itself");
+        assertThatThrownBy(() -> map.startMigration(SlotRange.of(10, 19), 0))
+                .hasMessage("group 0 is not a data group (ids start at 1)");
+        // Slots owned by one group, in ranges next to each other, can migrate together.
+        assertThat(map.assign(SlotRange.of(110, 199), 2).startMigration(SlotRange.of(105, 250), 3).migrations())
+                .contains(new Migration(SlotRange.of(105, 250), 2, 3));
+    }
+
+    @Test
+    void finishingOrCancellingIsRefusedForAnythingButARecordedMigration() {
+        SlotMap map = migrating();
+        assertThatThrownBy(() -> map.finishMigration(SlotRange.of(0, 4)))
+                .hasMessage("cannot finish a migration of slots 0..4: none is recorded (migrations: "
+                        + "[0..9 from group 1 to group 2, 50..59 from group 1 to group 3])");
+        assertThatThrownBy(() -> map.cancelMigration(SlotRange.of(0, 59)))
+                .hasMessage("cannot cancel a migration of slots 0..59: none is recorded (migrations: "
+                        + "[0..9 from group 1 to group 2, 50..59 from group 1 to group 3])");
+        assertThatThrownBy(() -> twoGroups().finishMigration(SlotRange.of(0, 9)))
+                .hasMessage("cannot finish a migration of slots 0..9: none is recorded");
+        assertThatThrownBy(() -> twoGroups().cancelMigration(SlotRange.of(0, 9)))
+                .hasMessage("cannot cancel a migration of slots 0..9: none is recorded");
+    }
+
+    @Test
+    void noOtherChangeTouchesAMigrationsSlotsOrGroups() {
+        SlotMap map = migrating();
+        assertThatThrownBy(() -> map.unassign(SlotRange.of(5, 5)))
+                .hasMessage("slots 5..5 cannot be unassigned: slots 0..9 from group 1 to group 2 are migrating; "
+                        + "finish or cancel that first");
+        assertThatThrownBy(() -> map.unassign(SlotRange.all()))
+                .hasMessage("slots 0..16383 cannot be unassigned: slots 0..9 from group 1 to group 2 are "
+                        + "migrating; finish or cancel that first");
+        assertThatThrownBy(() -> map.assign(SlotRange.of(50, 50), 3))
+                .hasMessage("slots 50..50 cannot be assigned: slots 50..59 from group 1 to group 3 are migrating; "
+                        + "finish or cancel that first");
+        assertThatThrownBy(() -> map.withoutGroup(3))
+                .hasMessage("group 3 takes part in the migration of slots 50..59 from group 1 to group 3: finish "
+                        + "or cancel it first");
+        assertThatThrownBy(() -> map.withoutGroup(1))
+                .hasMessage("group 1 takes part in the migration of slots 0..9 from group 1 to group 2: finish "
+                        + "or cancel it first");
+        // Slots beside a migration, and the groups' replicas, still change.
+        assertThat(map.unassign(SlotRange.of(10, 49)).groupOf(10)).isEmpty();
+        assertThat(map.withReplicas(3, ABC).migrations()).isEqualTo(map.migrations());
+        assertThat(map.cancelMigration(SlotRange.of(50, 59)).withoutGroup(3).groups()).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void theBuilderRefusesMigrationsThatOverlap() {
+        SlotMap.Builder builder = SlotMap.builder(1).group(1, ABC).group(2, ABC).group(3, ABC)
+                .assign(SlotRange.of(0, 99), 1).migrate(SlotRange.of(0, 9), 1, 2).migrate(SlotRange.of(9, 19), 1, 3);
+        assertThatThrownBy(builder::build).hasMessage("slots 9..19 from group 1 to group 3 overlap the migration of "
+                + "slots 0..9 from group 1 to group 2");
+        assertThatThrownBy(() -> SlotMap.builder(1).migrate(SlotRange.of(0, 9), 1, -2))
+                .hasMessage("group -2 is not a data group (ids start at 1)");
+    }
+
     @Test
     void evenRangesAreTheOnesRedisCliCreates() {
         // As printed by `redis-cli --cluster create` with 3, 6 and 7 masters (SlotsRedisIT checks 3..10).
@@ -160,31 +314,62 @@ class SlotMapTest {
 
     // ------------------------------------------------------------------ codec
 
+    /**
+     * {@link #twoGroups} as the code of format version 1 (before migrations) encoded it: kept as bytes, so that a
+     * change to the reader cannot go unnoticed by a test that builds its input with the same change.
+     */
+    private static final byte[] TWO_GROUPS_VERSION_1 = HexFormat.of().parseHex("43534c4d01"
+            + "0000000000000004" + "00000002"
+            + "0000000000000001" + "03" + "0161" + "0162" + "0163"
+            + "0000000000000002" + "02" + "0163" + "0164"
+            + "00000002" + "0000" + "0063" + "0000000000000001" + "00c8" + "012b" + "0000000000000002"
+            + "953444cf");
+
     @Test
     void theBinaryFormRoundTrips() {
-        SlotMap map = twoGroups();
-        assertThat(SlotMap.decode(map.encode())).isEqualTo(map);
-        assertThat(SlotMap.decode(SlotMap.EMPTY.encode())).isEqualTo(SlotMap.EMPTY);
+        for (SlotMap map : List.of(twoGroups(), migrating(), SlotMap.EMPTY)) {
+            byte[] bytes = map.encode();
+            assertThat(bytes[4]).as("format version").isEqualTo((byte) 2);
+            assertThat(SlotMap.decode(bytes)).isEqualTo(map);
+        }
+        assertThat(SlotMap.decode(migrating().encode()).migrationOf(55))
+                .hasValue(new Migration(SlotRange.of(50, 59), 1, 3));
+    }
+
+    @Test
+    void version1IsStillRead() {
+        assertThat(SlotMap.decode(TWO_GROUPS_VERSION_1)).isEqualTo(twoGroups());
+        // Today's encoding of the same map is version 1's with the version byte and an empty migrations field.
+        byte[] version2 = twoGroups().encode();
+        assertThat(version2).hasSize(TWO_GROUPS_VERSION_1.length + 4);
+        assertThat(Arrays.copyOfRange(version2, 5, version2.length - 8))
+                .isEqualTo(Arrays.copyOfRange(TWO_GROUPS_VERSION_1, 5, TWO_GROUPS_VERSION_1.length - 4));
+        // A version 1 map has nothing after its ranges, not even an empty migrations field.
+        byte[] withCount = Arrays.copyOf(version2, version2.length);
+        withCount[4] = 1;
+        assertThatThrownBy(() -> SlotMap.decode(resum(withCount))).hasMessage("slot map has 4 bytes after its ranges");
     }
 
     @Test
     void everyFlippedBitIsDetected() {
-        byte[] good = twoGroups().encode();
-        for (int bit = 0; bit < good.length * 8; bit++) {
-            byte[] bad = good.clone();
-            bad[bit / 8] ^= (byte) (1 << (bit % 8));
-            assertThatThrownBy(() -> SlotMap.decode(bad)).as("bit %d", bit)
-                    .isInstanceOf(CorruptSlotMapException.class);
+        for (byte[] good : List.of(twoGroups().encode(), migrating().encode(), TWO_GROUPS_VERSION_1)) {
+            for (int bit = 0; bit < good.length * 8; bit++) {
+                byte[] bad = good.clone();
+                bad[bit / 8] ^= (byte) (1 << (bit % 8));
+                assertThatThrownBy(() -> SlotMap.decode(bad)).as("bit %d", bit)
+                        .isInstanceOf(CorruptSlotMapException.class);
+            }
         }
     }
 
     @Test
     void everyCutIsDetected() {
-        byte[] good = twoGroups().encode();
-        for (int length = 0; length < good.length; length++) {
-            byte[] cut = Arrays.copyOf(good, length);
-            assertThatThrownBy(() -> SlotMap.decode(cut)).as("%d bytes", length)
-                    .isInstanceOf(CorruptSlotMapException.class);
+        for (byte[] good : List.of(twoGroups().encode(), migrating().encode(), TWO_GROUPS_VERSION_1)) {
+            for (int length = 0; length < good.length; length++) {
+                byte[] cut = Arrays.copyOf(good, length);
+                assertThatThrownBy(() -> SlotMap.decode(cut)).as("%d bytes", length)
+                        .isInstanceOf(CorruptSlotMapException.class);
+            }
         }
     }
 
@@ -196,17 +381,23 @@ class SlotMapTest {
         assertThatThrownBy(() -> SlotMap.decode(resum(foreign)))
                 .hasMessage("not a slot map (its first 4 bytes are not \"CSLM\")");
         byte[] future = good.clone();
-        future[4] = 2;
+        future[4] = 3;
         assertThatThrownBy(() -> SlotMap.decode(resum(future)))
-                .hasMessage("slot map format version 2 is not known (this build reads version 1)");
+                .hasMessage("slot map format version 3 is not known (this build reads versions 1 to 2)");
+        byte[] none = good.clone();
+        none[4] = 0;
+        assertThatThrownBy(() -> SlotMap.decode(resum(none)))
+                .hasMessage("slot map format version 0 is not known (this build reads versions 1 to 2)");
         byte[] longer = Arrays.copyOf(good, good.length + 3);
         System.arraycopy(good, good.length - 4, longer, longer.length - 4, 4);
-        assertThatThrownBy(() -> SlotMap.decode(resum(longer))).hasMessage("slot map has 3 bytes after its ranges");
+        assertThatThrownBy(() -> SlotMap.decode(resum(longer)))
+                .hasMessage("slot map has 3 bytes after its migrations");
 
-        // The last range (200..299 -> 2) rewritten as 50..60 -> 2, inside group 1's 0..99.
+        // The last range (200..299 -> 2), before the empty migrations field, rewritten as 50..60 -> 2, inside
+        // group 1's 0..99.
         byte[] overlapping = good.clone();
-        ByteBuffer.wrap(overlapping).putShort(good.length - 4 - 12, (short) 50).putShort(good.length - 4 - 10,
-                (short) 60);
+        ByteBuffer.wrap(overlapping).putShort(good.length - 4 - 4 - 12, (short) 50)
+                .putShort(good.length - 4 - 4 - 10, (short) 60);
         assertThatThrownBy(() -> SlotMap.decode(resum(overlapping))).isInstanceOf(CorruptSlotMapException.class)
                 .hasMessage("slot map is not valid: slots 50..60 for group 2 overlap slots 0..99, owned by group 1");
 
@@ -216,9 +407,44 @@ class SlotMapTest {
                 .hasMessageStartingWith("slot map claims 2147483647 groups in its last ");
 
         byte[] badSlot = good.clone();
-        ByteBuffer.wrap(badSlot).putShort(good.length - 4 - 10, (short) 40000);
+        ByteBuffer.wrap(badSlot).putShort(good.length - 4 - 4 - 10, (short) 40000);
         assertThatThrownBy(() -> SlotMap.decode(resum(badSlot)))
                 .hasMessage("slot map is not valid: slot 40000 is outside 0..16383");
+    }
+
+    @Test
+    void wellChecksummedInvalidMigrationsAreRefusedWithTheirReason() {
+        byte[] good = migrating().encode();
+        int last = good.length - 4 - 20; // the last migration: 50..59 from group 1 to group 3
+        assertThat(ByteBuffer.wrap(good).getShort(last)).isEqualTo((short) 50);
+
+        byte[] unknownTarget = good.clone();
+        ByteBuffer.wrap(unknownTarget).putLong(last + 12, 9);
+        assertThatThrownBy(() -> SlotMap.decode(resum(unknownTarget))).isInstanceOf(CorruptSlotMapException.class)
+                .hasMessage("slot map is not valid: slots 50..59 cannot migrate to group 9, which is unknown: give "
+                        + "its replicas first");
+
+        byte[] notTheOwner = good.clone();
+        ByteBuffer.wrap(notTheOwner).putLong(last + 4, 2);
+        assertThatThrownBy(() -> SlotMap.decode(resum(notTheOwner)))
+                .hasMessage("slot map is not valid: slots 50..59 cannot migrate from group 2: slot 50 is owned by "
+                        + "group 1");
+
+        byte[] toItself = good.clone();
+        ByteBuffer.wrap(toItself).putLong(last + 12, 1);
+        assertThatThrownBy(() -> SlotMap.decode(resum(toItself)))
+                .hasMessage("slot map is not valid: slots 50..59 cannot migrate from group 1 to itself");
+
+        byte[] overlapping = good.clone();
+        ByteBuffer.wrap(overlapping).putShort(last, (short) 5);
+        assertThatThrownBy(() -> SlotMap.decode(resum(overlapping)))
+                .hasMessage("slot map is not valid: slots 5..59 from group 1 to group 3 overlap the migration of "
+                        + "slots 0..9 from group 1 to group 2");
+
+        byte[] hugeCount = good.clone();
+        ByteBuffer.wrap(hugeCount).putInt(last - 20 - 4, 3);
+        assertThatThrownBy(() -> SlotMap.decode(resum(hugeCount)))
+                .hasMessage("slot map claims 3 migrations in its last 40 bytes");
     }
 
     /** {@code bytes} with their CRC32C trailer recomputed, so only the content is wrong. */

@@ -16,6 +16,10 @@ import io.caucus.kv.protocol.RespHandler;
 import io.caucus.kv.shard.LeaderBalancer;
 import io.caucus.kv.shard.ShardLayout;
 import io.caucus.kv.shard.ShardRouter;
+import io.caucus.kv.shard.SlotMover;
+import io.caucus.kv.cluster.KvBackend;
+import io.caucus.kv.slots.SlotRange;
+import java.util.concurrent.CompletableFuture;
 import io.caucus.kv.shard.SlotMapStateMachine;
 import io.caucus.kv.slots.SlotMap;
 import io.caucus.kv.state.KvStateMachine;
@@ -52,7 +56,8 @@ import org.slf4j.LoggerFactory;
  * so every node installs the same map once ({@link ShardLayout#initialMap}); until then slots answer CLUSTERDOWN.
  * Each data group's leadership goes to its preferred replica when that one is up ({@link LeaderBalancer}), so the
  * groups' leaders, and with them the writes, spread over the nodes.
- * Not yet in a sharded cluster: membership changes, snapshots on demand, backups, moving slots (issue 23, slice 7).
+ * Slot ranges move between data groups online ({@link #startMove}, carried out by {@link SlotMover}).
+ * Not yet in a sharded cluster: membership changes, snapshots on demand, backups.
  */
 public final class ShardedKvServer implements AutoCloseable {
 
@@ -66,6 +71,8 @@ public final class ShardedKvServer implements AutoCloseable {
     private final LeaderForwarder forwarder;
     private final ExpirySweeper sweeper;
     private final LeaderBalancer balancer;
+    private final SlotMover mover;
+    private final CaucusNode metadataNode;
     private final SlotMapStateMachine metadata;
     /** The data groups' state machines here, by group. */
     private final Map<Long, KvStateMachine> machines;
@@ -91,7 +98,7 @@ public final class ShardedKvServer implements AutoCloseable {
                 Thread.ofPlatform().daemon().name("caucus-kv-retries").factory());
         this.forwarder = new LeaderForwarder(workers, config.clientAuth().nodePassword(), tls.client());
         ClusterDirectory directory = new ClusterDirectory(config);
-        CaucusNode metadataNode = host.group(ShardLayout.METADATA_GROUP);
+        this.metadataNode = host.group(ShardLayout.METADATA_GROUP);
         Map<Long, ShardRouter.Replica> replicas = new LinkedHashMap<>();
         Map<Long, CaucusNode> dataGroups = new LinkedHashMap<>();
         List<ExpirySweeper.Target> expiring = new ArrayList<>();
@@ -105,6 +112,9 @@ public final class ShardedKvServer implements AutoCloseable {
         this.sweeper = new ExpirySweeper(expiring, System::currentTimeMillis, retries);
         this.router = new ShardRouter(self.id(), metadata, metadataNode, replicas, config.clientAddresses());
         this.balancer = new LeaderBalancer(self.id(), metadata::current, dataGroups, retries);
+        Map<Long, KvBackend> backends = new LinkedHashMap<>();
+        replicas.forEach((group, replica) -> backends.put(group, replica.backend()));
+        this.mover = new SlotMover(metadata, metadataNode, backends, tunables.requestTimeout());
         SlotMap initial = layout.initialMap();
         this.mapInstaller = retries.scheduleWithFixedDelay(() -> installFirstMap(metadataNode, initial),
                 MAP_CHECK_MILLIS, MAP_CHECK_MILLIS, TimeUnit.MILLISECONDS);
@@ -240,6 +250,26 @@ public final class ShardedKvServer implements AutoCloseable {
         return digests;
     }
 
+    /**
+     * Starts moving {@code range} to data group {@code target}: records the migration in the slot map (by
+     * compare-and-set on its epoch), which the mover on the metadata group's leader then carries out
+     * ({@link SlotMover}). Completes with the map that records it; fails if this node does not lead the metadata
+     * group, or if the move is not possible (the range not owned by one group, already moving, an unknown target:
+     * {@link IllegalArgumentException} naming why).
+     */
+    public CompletableFuture<SlotMap> startMove(SlotRange range, long target) {
+        SlotMap current = metadata.current();
+        SlotMap next;
+        try {
+            next = current.startMigration(range, target);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return metadataNode.submit(SlotMapStateMachine.install(current.epoch(), next)).thenCompose(result ->
+                SlotMapStateMachine.installed(result) ? CompletableFuture.completedFuture(next)
+                        : startMove(range, target)); // the map changed meanwhile: check the move against the new one
+    }
+
     /** The slot map in force on this node. */
     public SlotMap slotMap() {
         return metadata.current();
@@ -253,6 +283,7 @@ public final class ShardedKvServer implements AutoCloseable {
     public void close() {
         mapInstaller.cancel(false);
         balancer.close();
+        mover.close();
         sweeper.close();
         if (clientChannel != null) {
             clientChannel.close().awaitUninterruptibly();

@@ -78,10 +78,15 @@ public final class ClusterBackend implements KvBackend {
         return new Attempts(false, query).start();
     }
 
-    private static boolean isOutOfOrder(byte[] result) {
+    /**
+     * True if the state machine refused the request for now, safe to retry: a write behind an earlier write of its
+     * session (OUTOFORDER), or a key in transit between two groups during a slot move (TRYAGAIN, writes and reads).
+     */
+    private static boolean refusedForNow(byte[] result, boolean write) {
         try {
             return EntryCodec.decodeReply(result) instanceof Reply.Error error
-                    && error.code().equals(ErrorCodes.OUTOFORDER);
+                    && ((write && error.code().equals(ErrorCodes.OUTOFORDER))
+                    || error.code().equals(ErrorCodes.TRYAGAIN));
         } catch (EntryCodec.MalformedException e) {
             return false; // handed to the client as is; RespHandler reports it
         }
@@ -133,8 +138,8 @@ public final class ClusterBackend implements KvBackend {
             result.whenComplete((value, failure) -> {
                 if (failure != null) {
                     onFailure(Replies.unwrap(failure));
-                } else if (write && isOutOfOrder(value)) {
-                    onOutOfOrder(value);
+                } else if (refusedForNow(value, write)) {
+                    onRefusedForNow(value);
                 } else {
                     answer.complete(value);
                 }
@@ -160,14 +165,14 @@ public final class ClusterBackend implements KvBackend {
             return forwarder.forward(leader, leaderClient.get(), group, write, payload);
         }
 
-        /** An earlier write of the session is not applied yet: this one was refused, so it is safe to retry. */
-        private void onOutOfOrder(byte[] refusal) {
+        /** Refused for now (OUTOFORDER, TRYAGAIN): nothing was applied, so it is safe to retry. */
+        private void onRefusedForNow(byte[] refusal) {
             if (retryLater()) {
                 return;
             }
             if (outcomeUncertain) {
                 answer.completeExceptionally(new OutcomeUnknownException(
-                        "an earlier attempt's outcome is unknown, then the write was refused as out of order"));
+                        "an earlier attempt's outcome is unknown, then the write was refused for now"));
             } else {
                 answer.complete(refusal);
             }

@@ -49,6 +49,22 @@ public interface KvRouter {
         return route(slot);
     }
 
+    /**
+     * Where a command of {@code slot} goes right after ASKING: to the group the slot is moving to, if it is moving,
+     * as Redis Cluster sends a client that got {@code -ASK} (docs/multiraft.md, "Moving slots between groups").
+     */
+    default Route routeAsking(int slot) {
+        return route(slot);
+    }
+
+    /**
+     * The client's answer for a group's refusal naming another group ({@code ASKGROUP} and {@code MOVEDGROUP}, from a
+     * slot move): {@code -ASK} or {@code -MOVED} with that group's leader; any other reply as it is.
+     */
+    default Reply.Error redirect(Reply.Error refusal) {
+        return refusal;
+    }
+
     /** Where a command that names no key goes (a one-group cluster: its group). */
     Route keyless(String command);
 

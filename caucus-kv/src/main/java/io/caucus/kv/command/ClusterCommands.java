@@ -31,7 +31,9 @@ public final class ClusterCommands {
         // READONLY and READWRITE switch a connection's reads to replicas and back; answered by the RESP front end.
         return List.of(new CommandSpec("CLUSTER", -2, Kind.LOCAL, 0, 0, 0, null), // see subcommands()
                 new CommandSpec("READONLY", 1, Kind.LOCAL, 0, 0, 0, NO_CLUSTER),
-                new CommandSpec("READWRITE", 1, Kind.LOCAL, 0, 0, 0, NO_CLUSTER));
+                new CommandSpec("READWRITE", 1, Kind.LOCAL, 0, 0, 0, NO_CLUSTER),
+                // The next command goes to the group its slot is moving to (after -ASK); answered by the front end.
+                new CommandSpec("ASKING", 1, Kind.LOCAL, 0, 0, 0, NO_CLUSTER));
     }
 
     public static Map<String, CommandSpec> subcommands() {

@@ -28,7 +28,7 @@ final class LocalCommands {
         String name = Arguments.upper(argv.getFirst());
         List<byte[]> args = argv.subList(1, argv.size());
         return switch (name) {
-            case "PING", "ECHO", "SCRIPT", "CLUSTER", "READONLY", "READWRITE" ->
+            case "PING", "ECHO", "SCRIPT", "CLUSTER", "READONLY", "READWRITE", "ASKING" ->
                     CommandTable.execute(new CommandContext(null, 0, 0, false), argv);
             case "INFO" -> Reply.bulk(InfoText.render(args.isEmpty() ? "all"
                     : Arguments.text(args.getFirst()).toLowerCase(Locale.ROOT), status.get()));

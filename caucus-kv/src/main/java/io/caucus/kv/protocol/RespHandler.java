@@ -102,6 +102,8 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     private SlotCheck.Outcome queuedKeys = SlotCheck.KEYLESS;
     /** READONLY: this connection's reads go to a replica here of the slot's group, whatever its role. */
     private boolean replicaReads;
+    /** ASKING: the next command (or transaction) goes to the group its slot is moving to. */
+    private boolean asking;
     /** The group whose applied index the watched keys were read at; -1 while none is watched. */
     private long watchGroup = -1;
 
@@ -336,6 +338,14 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         if (!(pending.request instanceof Request.Command command)) {
             return null;
         }
+        boolean askingNow = asking;
+        if (command.is("ASKING")) {
+            asking = router.sharded();
+            return null;
+        }
+        if (queued == null || action == Action.EXEC) {
+            asking = false; // as in Redis: one command, or the whole of a transaction
+        }
         SlotCheck.Outcome keys = switch (action) {
             case WRITE, READ, QUEUE -> keysOf(command.spec(), command.argv());
             case WATCH -> queued != null ? null : router.sharded()
@@ -352,8 +362,9 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         }
         KvRouter.Route route = switch (keys) {
             case SlotCheck.CrossSlot ignored -> new KvRouter.Refuse(SlotCheck.CROSSSLOT);
-            case SlotCheck.Single single -> replicaReads && action == Action.READ
-                    ? router.routeRead(single.slot()) : router.route(single.slot());
+            case SlotCheck.Single single -> askingNow ? router.routeAsking(single.slot())
+                    : replicaReads && action == Action.READ ? router.routeRead(single.slot())
+                    : router.route(single.slot());
             case SlotCheck.Keyless ignored -> router.keyless(command.name());
         };
         if (route instanceof KvRouter.Refuse refuse) {
@@ -651,6 +662,9 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         } catch (EntryCodec.MalformedException e) {
             answer = new Reply.Error(write ? ErrorCodes.UNKNOWN : ErrorCodes.ERR, "unreadable result: " + e);
         }
+        if (answer instanceof Reply.Error error) {
+            answer = router.redirect(error);
+        }
         boolean refusedBySession = failure == null && answer instanceof Reply.Error error
                 && ErrorCodes.isSessionRefusal(error.code());
         if (write && (failure != null || refusedBySession)) {
@@ -679,6 +693,9 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         } else if ((command.is("READONLY") || command.is("READWRITE")) && router.sharded()) {
             replicaReads = command.is("READONLY");
             reply = Reply.OK;
+        } else if (command.is("ASKING") && router.sharded()) {
+            reply = Reply.OK; // the flag was set when the command was placed, in the connection's order
+
         } else {
             reply = local.answer(argv);
         }

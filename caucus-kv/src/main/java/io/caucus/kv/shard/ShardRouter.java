@@ -5,6 +5,7 @@ import io.caucus.core.NodeStatus;
 import io.caucus.kv.cluster.KvBackend;
 import io.caucus.kv.cluster.KvRouter;
 import io.caucus.kv.command.Arguments;
+import io.caucus.kv.command.ErrorCodes;
 import io.caucus.kv.command.Reply;
 import io.caucus.kv.slots.ClusterSnapshot;
 import io.caucus.kv.slots.ClusterViews;
@@ -93,12 +94,76 @@ public final class ShardRouter implements KvRouter {
     }
 
     private Route moved(int slot, NodeId node, Optional<InetSocketAddress> fromLog) {
+        return new Refuse(redirect("MOVED", slot, node, fromLog));
+    }
+
+    private Reply.Error redirect(String code, int slot, NodeId node, Optional<InetSocketAddress> fromLog) {
         InetSocketAddress address = fromLog.orElse(clientAddresses.get(node));
         if (address == null) {
-            return new Refuse(new Reply.Error("CLUSTERDOWN", "no client address known for node " + node
-                    + ", which serves slot " + slot));
+            return new Reply.Error("CLUSTERDOWN", "no client address known for node " + node
+                    + ", which serves slot " + slot);
         }
-        return new Refuse(new Reply.Error("MOVED", slot + " " + HostPort.format(address)));
+        return new Reply.Error(code, slot + " " + HostPort.format(address));
+    }
+
+    /**
+     * After ASKING, a slot that is moving goes to the group it is moving to: served here if this node leads that group
+     * (or it has no leader yet), else sent on with {@code -ASK} to its leader. A slot not moving is routed as usual.
+     */
+    @Override
+    public Route routeAsking(int slot) {
+        Optional<SlotMap.Migration> migration = metadata.current().migrationOf(slot);
+        if (migration.isEmpty()) {
+            return route(slot);
+        }
+        long target = migration.get().target();
+        Replica replica = replicas.get(target);
+        NodeId leader = replica == null ? null : replica.node().status().leader();
+        if (replica != null && (leader == null || leader.equals(self))) {
+            return new Serve(target, replica.backend());
+        }
+        return new Refuse(sendTo(ErrorCodes.ASKGROUP, slot, target));
+    }
+
+    /**
+     * A group's refusal naming another group (docs/multiraft.md, "Moving slots between groups"): {@code ASKGROUP}
+     * becomes {@code -ASK slot host:port} of that group's leader; {@code MOVEDGROUP}, from a source that handed the
+     * slot over, becomes {@code -MOVED}, or {@code -ASK} while this node's map still records the move (until it
+     * learns the move is over, this node would send the client back to the source).
+     */
+    @Override
+    public Reply.Error redirect(Reply.Error refusal) {
+        if (!refusal.code().equals(ErrorCodes.ASKGROUP) && !refusal.code().equals(ErrorCodes.MOVEDGROUP)) {
+            return refusal;
+        }
+        String[] slotAndGroup = refusal.message().split(" ");
+        int slot;
+        long group;
+        try {
+            slot = Integer.parseInt(slotAndGroup[0]);
+            group = Long.parseLong(slotAndGroup[1]);
+        } catch (RuntimeException e) {
+            return new Reply.Error("ERR", "unreadable redirect from a group: " + refusal.line());
+        }
+        boolean moving = metadata.current().migrationOf(slot).isPresent();
+        return sendTo(refusal.code().equals(ErrorCodes.MOVEDGROUP) && !moving ? ErrorCodes.MOVEDGROUP : ErrorCodes.ASKGROUP,
+                slot, group);
+    }
+
+    /** {@code -ASK} or {@code -MOVED} for {@code slot} to {@code group}'s leader, or its first replica. */
+    private Reply.Error sendTo(String groupCode, int slot, long group) {
+        String code = groupCode.equals(ErrorCodes.ASKGROUP) ? "ASK" : "MOVED";
+        Replica replica = replicas.get(group);
+        NodeId leader = replica == null ? null : replica.node().status().leader();
+        if (leader != null) {
+            return redirect(code, slot, leader, replica.node().clientAddress(leader));
+        }
+        List<NodeId> nodes = metadata.current().replicasOf(group);
+        if (nodes.isEmpty()) {
+            return new Reply.Error("CLUSTERDOWN", "group " + group + ", which serves slot " + slot
+                    + ", is not in the slot map");
+        }
+        return redirect(code, slot, nodes.getFirst(), Optional.empty());
     }
 
     /**

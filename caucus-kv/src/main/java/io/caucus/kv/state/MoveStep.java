@@ -86,6 +86,23 @@ public sealed interface MoveStep {
     byte HANDOVER = 6;
     byte OWN = 7;
 
+    /**
+     * The keys of a batch the source's {@link KvQuery.MoveScan} answered, each with the version copied, for the
+     * {@link Release} that follows its {@link Stage}.
+     *
+     * @throws IllegalArgumentException if {@code batch} is not a key batch
+     */
+    static List<KeyVersion> versionsIn(byte[] batch) {
+        try {
+            List<KeyVersion> keys = new ArrayList<>();
+            KvSnapshotFormat.readKeyBatch(batch)
+                    .forEach(e -> keys.add(new KeyVersion(e.key(), ((KeyEntry) e).modifiedIndex())));
+            return keys;
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
     /** The step's binary form (big-endian, within a {@link KvEntry.Move} entry). */
     static byte[] encode(MoveStep step) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -14,6 +14,9 @@ import io.caucus.kv.protocol.RespCodec;
 import io.caucus.kv.protocol.RespHandler;
 import io.caucus.kv.protocol.RespTestChannel;
 import io.caucus.kv.slots.KeySlot;
+import io.caucus.kv.slots.SlotMap;
+import io.caucus.kv.slots.SlotRange;
+import io.caucus.kv.state.MoveStep;
 import io.caucus.kv.state.EntryCodec;
 import io.caucus.kv.state.KvEntry;
 import io.netty.buffer.Unpooled;
@@ -42,9 +45,10 @@ class ShardedRespHandlerTest {
     private final List<String> calls = new ArrayList<>();
     private final EmbeddedChannel channel = new EmbeddedChannel();
 
+    private final SlotMapStateMachine metadata = new SlotMapStateMachine();
+
     ShardedRespHandlerTest() {
         group3.leader = N2;
-        SlotMapStateMachine metadata = new SlotMapStateMachine();
         metadata.apply(1, SlotMapStateMachine.install(0, ShardLayout.of(List.of(N1, N2, N3), 2, 3).initialMap()));
         ShardRouter router = new ShardRouter(N1, metadata, new FakeNode("n1"), Map.of(
                 2L, new ShardRouter.Replica(group2, backend("g2", group2)),
@@ -212,5 +216,46 @@ class ShardedRespHandlerTest {
         assertThat(send("")).startsWith("$"); // the session's id, for the forwarding node to hand on
         assertThat(calls).containsExactly("g3 forwarded write");
         assertThat(send(command("CAUCUS.SUBMIT", payload, "9"))).startsWith("-NOTLEADER group 9 has no replica");
+    }
+
+    @Test
+    void aKeyTheSourceNoLongerHoldsIsAskedOfTheTargetWhichServesItAfterAsking() {
+        SlotMap map = metadata.current();
+        metadata.apply(2, SlotMapStateMachine.install(map.epoch(), map.startMigration(SlotRange.single(3300), 3)));
+        group2.submit(EntryCodec.encode(new KvEntry.Move(0, new MoveStep.Migrate(SlotRange.single(3300), 3))));
+        group3.submit(EntryCodec.encode(new KvEntry.Move(0, new MoveStep.Import(SlotRange.single(3300), 2))));
+
+        // "b" (slot 3300) is not in group 2: its answer names group 3, whose leader's address the client gets.
+        assertThat(send(command("GET", "b"))).isEqualTo("-ASK 3300 127.0.0.1:7002\r\n");
+        assertThat(send(command("ASKING") + command("SET", "b", "1"))).isEqualTo("+OK\r\n-ASK 3300 127.0.0.1:7002\r\n");
+        group3.leader = N1;
+        calls.clear();
+        assertThat(send(command("ASKING") + command("SET", "b", "1") + command("GET", "b")))
+                .isEqualTo("+OK\r\n+OK\r\n-ASK 3300 127.0.0.1:7001\r\n"); // ASKING holds for one command only
+        assertThat(calls).containsExactly("g3 register", "g3 write of session 2", "g2 read"); // the import was 1
+        assertThat(send(command("ASKING") + command("GET", "b"))).isEqualTo("+OK\r\n$1\r\n1\r\n");
+    }
+
+    @Test
+    void aSlotHandedOverIsMovedToItsNewGroupOnceTheMapSaysSo() {
+        SlotMap map = metadata.current();
+        SlotMap migrating = map.startMigration(SlotRange.single(3300), 3);
+        metadata.apply(2, SlotMapStateMachine.install(map.epoch(), migrating));
+        group2.submit(EntryCodec.encode(new KvEntry.Move(0, new MoveStep.Migrate(SlotRange.single(3300), 3))));
+        group2.submit(EntryCodec.encode(new KvEntry.Move(0, new MoveStep.Handover(SlotRange.single(3300), 3))));
+        // The map still records the move: ASK, so the target takes the client without its own map's say-so.
+        assertThat(send(command("SET", "b", "1"))).isEqualTo("-ASK 3300 127.0.0.1:7002\r\n");
+        metadata.apply(3, SlotMapStateMachine.install(migrating.epoch(),
+                migrating.finishMigration(SlotRange.single(3300))));
+        assertThat(send(command("SET", "b", "1"))).isEqualTo("-MOVED 3300 127.0.0.1:7002\r\n");
+    }
+
+    @Test
+    void askingIsRefusedWithoutClusterSupportAsRedisRefusesIt() {
+        EmbeddedChannel plain = new EmbeddedChannel();
+        RespCodec.addServerTo(plain.pipeline());
+        plain.pipeline().addLast(new RespHandler(backend("single", group2), new KvMetrics()));
+        assertThat(RespTestChannel.exchange(plain, command("ASKING").getBytes(StandardCharsets.UTF_8)))
+                .isEqualTo("-ERR This instance has cluster support disabled\r\n");
     }
 }

@@ -1,0 +1,222 @@
+package io.caucus.kv.shard;
+
+import io.caucus.kv.cluster.KvBackend;
+import io.caucus.kv.command.Reply;
+import io.caucus.kv.slots.SlotMap;
+import io.caucus.kv.state.EntryCodec;
+import io.caucus.kv.state.KvEntry;
+import io.caucus.kv.state.KvQuery;
+import io.caucus.kv.state.MoveStep;
+import io.caucus.server.CaucusNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries out the slot moves the map records (docs/multiraft.md, "Moving slots between groups"), on the node leading
+ * the metadata group: for each migration, the target's {@code Import} and the source's {@code Migrate}, then passes
+ * over the source's keys of the range (copy a batch: stage it in the target, release it in the source, promote it in
+ * the target) until the source hands the range over, then the target's {@code Own} and, last, the map's
+ * {@link SlotMap#finishMigration}. Every step is idempotent, so a mover that stops half-way (its node crashed or lost
+ * the metadata leadership) is simply replaced by the next leader's, which runs the move again from its start.
+ *
+ * <p>Needs a replica of both groups on its node, as the layout gives when every group is on every node; a move between
+ * groups with no common node is logged and left (moving a group's replicas comes later).
+ *
+ * <p>One thread of its own: a move is a sequence of blocking waits for the groups' commits.
+ */
+public final class SlotMover implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SlotMover.class);
+    static final long CHECK_MILLIS = 100;
+    /** Keys copied per batch: each batch is three entries (stage, release, promote) of a few hundred kilobytes. */
+    static final int BATCH_KEYS = 128;
+
+    private final SlotMapStateMachine metadata;
+    private final CaucusNode metadataNode;
+    private final Map<Long, KvBackend> groups;
+    private final Duration stepTimeout;
+    private final ScheduledExecutorService thread;
+    private volatile boolean closed;
+
+    /**
+     * @param groups      the data groups replicated here, each through a backend that reaches its leader
+     * @param stepTimeout how long one step may take (the request timeout: the backend retries within it)
+     */
+    public SlotMover(SlotMapStateMachine metadata, CaucusNode metadataNode, Map<Long, KvBackend> groups,
+                     Duration stepTimeout) {
+        this.metadata = metadata;
+        this.metadataNode = metadataNode;
+        this.groups = Map.copyOf(groups);
+        this.stepTimeout = stepTimeout.plusSeconds(1);
+        this.thread = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("caucus-slot-mover").factory());
+        thread.scheduleWithFixedDelay(this::moveAll, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private void moveAll() {
+        if (!metadataNode.id().equals(metadataNode.status().leader())) {
+            return;
+        }
+        for (SlotMap.Migration migration : metadata.current().migrations()) {
+            if (closed || !metadataNode.id().equals(metadataNode.status().leader())) {
+                return;
+            }
+            KvBackend source = groups.get(migration.source());
+            KvBackend target = groups.get(migration.target());
+            if (source == null || target == null) {
+                LOG.warn("slots {} cannot move from group {} to group {} on this node: it needs a replica of both",
+                        migration.range(), migration.source(), migration.target());
+                continue;
+            }
+            try {
+                move(migration, source, target);
+            } catch (MoveInterrupted e) {
+                LOG.info("moving slots {} from group {} to group {} stopped: {}", migration.range(),
+                        migration.source(), migration.target(), e.getMessage());
+            } catch (RuntimeException e) {
+                LOG.warn("moving slots {} from group {} to group {} failed, to be tried again: {}", migration.range(),
+                        migration.source(), migration.target(), e.toString());
+            }
+        }
+    }
+
+    private void move(SlotMap.Migration migration, KvBackend source, KvBackend target) {
+        long started = System.nanoTime();
+        LOG.info("moving slots {} from group {} to group {}", migration.range(), migration.source(),
+                migration.target());
+        require(step(target, new MoveStep.Import(migration.range(), migration.source())));
+        require(step(source, new MoveStep.Migrate(migration.range(), migration.target())));
+        long moved = 0;
+        int passes = 0;
+        while (true) {
+            checkStillWanted(migration);
+            moved += copyPass(migration, source, target);
+            passes++;
+            Reply handedOver = step(source, new MoveStep.Handover(migration.range(), migration.target()));
+            if (handedOver instanceof Reply.Status) {
+                break;
+            }
+            LOG.debug("slots {}: pass {} left keys behind ({}); another pass", migration.range(), passes, handedOver);
+        }
+        require(step(target, new MoveStep.Own(migration.range(), migration.source())));
+        finishInMap(migration);
+        LOG.info("moved slots {} from group {} to group {}: {} keys in {} passes, {} ms", migration.range(),
+                migration.source(), migration.target(), moved, passes,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    }
+
+    /** One walk over the source's keys of the range; returns how many were released to the target. */
+    private long copyPass(SlotMap.Migration migration, KvBackend source, KvBackend target) {
+        long released = 0;
+        long cursor = 0;
+        do {
+            checkStillWanted(migration);
+            Reply.Array answer = (Reply.Array) require(read(source,
+                    new KvQuery.MoveScan(0, migration.range(), cursor, BATCH_KEYS)));
+            cursor = ((Reply.Int) answer.elements().get(0)).value();
+            byte[] batch = ((Reply.Bulk) answer.elements().get(1)).value();
+            List<MoveStep.KeyVersion> keys = MoveStep.versionsIn(batch);
+            if (!keys.isEmpty()) {
+                released += copyBatch(migration, source, target, batch, keys);
+            }
+        } while (cursor != 0);
+        return released;
+    }
+
+    private long copyBatch(SlotMap.Migration migration, KvBackend source, KvBackend target, byte[] batch,
+                           List<MoveStep.KeyVersion> keys) {
+        require(step(target, new MoveStep.Stage(migration.source(), batch)));
+        Reply.Array answers = (Reply.Array) require(step(source, new MoveStep.Release(migration.target(), keys)));
+        List<byte[]> released = new ArrayList<>();
+        List<byte[]> dropped = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            long answer = ((Reply.Int) answers.elements().get(i)).value();
+            if (answer == MoveStep.RELEASED) {
+                released.add(keys.get(i).key());
+            } else if (answer == MoveStep.ABSENT) {
+                dropped.add(keys.get(i).key());
+            } else if (answer == MoveStep.NOT_MIGRATING) {
+                throw new MoveInterrupted("group " + migration.source() + " no longer migrates the range");
+            }
+        }
+        require(step(target, new MoveStep.Promote(migration.source(), released, dropped)));
+        return released.size();
+    }
+
+    /** Records the move as done: the range is the target's, by compare-and-set on the map's epoch. */
+    private void finishInMap(SlotMap.Migration migration) {
+        while (true) {
+            SlotMap current = checkStillWanted(migration);
+            byte[] result = await(metadataNode.submit(SlotMapStateMachine.install(current.epoch(),
+                    current.finishMigration(migration.range()))));
+            if (SlotMapStateMachine.installed(result)) {
+                return;
+            }
+        }
+    }
+
+    /** The map in force, if it still records {@code migration}; otherwise the move is over (cancelled or done). */
+    private SlotMap checkStillWanted(SlotMap.Migration migration) {
+        if (closed) {
+            throw new MoveInterrupted("the node is closing");
+        }
+        if (!metadataNode.id().equals(metadataNode.status().leader())) {
+            throw new MoveInterrupted("this node no longer leads the metadata group");
+        }
+        SlotMap current = metadata.current();
+        if (!current.migrations().contains(migration)) {
+            throw new MoveInterrupted("the map no longer records it");
+        }
+        return current;
+    }
+
+    private Reply step(KvBackend group, MoveStep step) {
+        return EntryCodec.decodeReply(await(group.submit(EntryCodec.encode(new KvEntry.Move(0, step)))));
+    }
+
+    private Reply read(KvBackend group, KvQuery query) {
+        return EntryCodec.decodeReply(await(group.read(EntryCodec.encode(query))));
+    }
+
+    private static Reply require(Reply reply) {
+        if (reply instanceof Reply.Error error) {
+            throw new IllegalStateException("a move step was refused: " + error.line());
+        }
+        return reply;
+    }
+
+    private byte[] await(java.util.concurrent.CompletableFuture<byte[]> result) {
+        try {
+            return result.get(stepTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MoveInterrupted("interrupted");
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause().toString(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("a move step took longer than " + stepTimeout);
+        }
+    }
+
+    /** The move stops here for a reason that is not a failure; whoever leads next picks it up. */
+    private static final class MoveInterrupted extends RuntimeException {
+        MoveInterrupted(String why) {
+            super(why, null, false, false);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        thread.shutdownNow();
+    }
+}

@@ -2,6 +2,7 @@ package io.caucus.kv;
 
 import io.caucus.core.NodeId;
 import io.caucus.kv.admin.AdminHttpServer;
+import io.caucus.kv.admin.SlotsEndpoint;
 import io.caucus.kv.cluster.ClusterBackend;
 import io.caucus.kv.cluster.ClusterDirectory;
 import io.caucus.kv.cluster.ExpirySweeper;
@@ -175,11 +176,43 @@ public final class ShardedKvServer implements AutoCloseable {
             clientChannel = ClientPort.bind(acceptors, workers, self.client(), metrics, config.clientLimits(),
                     tls.client(), () -> new RespHandler(router, metrics, acl, config.clientLimits()));
             admin = new AdminHttpServer(self.http(), router::status, metrics, null, null, () -> null, tls.admin(),
-                    config.adminGuard(), null, Map.of("/groups", this::groupsView, "/digests", this::digestsView));
+                    config.adminGuard(), null, Map.of("/groups", this::groupsView, "/digests", this::digestsView),
+                    new SlotsEndpoint(slotsAccess(config), config.tunables().requestTimeout()));
         } catch (Exception e) { // Netty rethrows a BindException undeclared
             throw new IOException("cannot listen on " + self.client() + " (redis) or " + self.http() + " (http): "
                     + e, e);
         }
+    }
+
+    /** What {@code /slots} needs: the map, the metadata leader, the nodes' admin addresses, starting a move. */
+    private SlotsEndpoint.Slots slotsAccess(ClusterConfig config) {
+        return new SlotsEndpoint.Slots() {
+            @Override
+            public SlotMap map() {
+                return metadata.current();
+            }
+
+            @Override
+            public NodeId metadataLeader() {
+                return metadataNode.status().leader();
+            }
+
+            @Override
+            public NodeId self() {
+                return metadataNode.id();
+            }
+
+            @Override
+            public java.util.Optional<java.net.InetSocketAddress> adminAddress(NodeId node) {
+                return config.nodes().stream().filter(n -> n.id().equals(node)).map(ClusterConfig.Node::http)
+                        .findFirst();
+            }
+
+            @Override
+            public CompletableFuture<SlotMap> startMove(SlotRange range, long target) {
+                return ShardedKvServer.this.startMove(range, target);
+            }
+        };
     }
 
     /** Proposes the layout's map while none is installed and this node leads the metadata group. */

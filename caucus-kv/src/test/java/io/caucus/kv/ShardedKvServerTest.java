@@ -242,10 +242,22 @@ class ShardedKvServerTest {
                 }));
             }
             await("writes under way").atMost(Duration.ofSeconds(30)).until(() -> writes.get() > 500);
-            ShardedKvServer metadataLeader = servers.stream()
-                    .filter(server -> server.host().id().equals(server.host().runningGroup(1).orElseThrow()
-                            .status().leader())).findFirst().orElseThrow();
-            metadataLeader.startMove(moving, 3).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            // Asked of a node that does not lead the metadata group, which names the one that does (421).
+            int follower = java.util.stream.IntStream.range(0, 3).filter(i -> !servers.get(i).host().id()
+                    .equals(servers.get(i).host().runningGroup(1).orElseThrow().status().leader())).findFirst()
+                    .orElseThrow();
+            String http = "127.0.0.1:" + config.nodes().get(follower).http().getPort();
+            java.io.StringWriter out = new java.io.StringWriter();
+            java.io.StringWriter err = new java.io.StringWriter();
+            assertThat(caucus(out, err, "slots", "move", "--slots", "0-99999", "--to", "3", "--http", http))
+                    .isEqualTo(1);
+            assertThat(err.toString()).contains("BAD_REQUEST");
+            assertThat(caucus(out, err, "slots", "move", "--slots", "0-999", "--to", "9", "--http", http))
+                    .isEqualTo(1);
+            assertThat(err.toString()).contains("REFUSED").contains("nothing was changed");
+            assertThat(caucus(out, err, "slots", "move", "--slots", "0-999", "--to", "3", "--http", http))
+                    .as(err.toString()).isEqualTo(0);
+            assertThat(out.toString()).contains("moved slots 0-999 to group 3").containsPattern("0-999 +3 ");
             await("slots 0-999 owned by group 3 on every node").atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(100)).until(() -> servers.stream().allMatch(server ->
                             server.slotMap().migrations().isEmpty()
@@ -279,6 +291,13 @@ class ShardedKvServerTest {
                     .filter(key -> moving.contains(KeySlot.of(key.getBytes(StandardCharsets.UTF_8)))).count();
             assertThat(inRange).isGreaterThan(keys / 2);
         }
+    }
+
+    private static int caucus(java.io.StringWriter out, java.io.StringWriter err, String... args) {
+        picocli.CommandLine commandLine = io.caucus.kv.cli.Main.commandLine();
+        commandLine.setOut(new java.io.PrintWriter(out, true));
+        commandLine.setErr(new java.io.PrintWriter(err, true));
+        return commandLine.execute(args);
     }
 
     @Test

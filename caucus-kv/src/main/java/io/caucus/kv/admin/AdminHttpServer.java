@@ -82,16 +82,17 @@ public final class AdminHttpServer implements AutoCloseable {
                            MembershipEndpoints membership, SnapshotEndpoint snapshot, Supplier<StateDigest> digest,
                            TlsSource tls, AdminGuard guard, ClusterView view)
             throws IOException {
-        this(address, status, metrics, membership, snapshot, digest, tls, guard, view, Map.of());
+        this(address, status, metrics, membership, snapshot, digest, tls, guard, view, Map.of(), null);
     }
 
     /**
      * As above, with each of {@code moreJson} answering {@code GET <path>} with the JSON of what it supplies (a sharded
-     * node's {@code /groups} and {@code /digests}: docs/operations.md).
+     * node's {@code /groups} and {@code /digests}: docs/operations.md), and {@code slots} serving {@code /slots}.
      */
     public AdminHttpServer(InetSocketAddress address, Supplier<NodeStatus> status, KvMetrics metrics,
                            MembershipEndpoints membership, SnapshotEndpoint snapshot, Supplier<StateDigest> digest,
-                           TlsSource tls, AdminGuard guard, ClusterView view, Map<String, Supplier<Object>> moreJson)
+                           TlsSource tls, AdminGuard guard, ClusterView view, Map<String, Supplier<Object>> moreJson,
+                           SlotsEndpoint slots)
             throws IOException {
         this.server = tls == null ? HttpServer.create(address, 64) : https(address, tls);
         this.executor = Executors.newFixedThreadPool(THREADS,
@@ -126,12 +127,15 @@ public final class AdminHttpServer implements AutoCloseable {
         if (view != null) {
             contexts.addAll(view.register(server));
         }
+        if (slots != null) {
+            contexts.addAll(slots.register(server));
+        }
         moreJson.forEach((path, json) -> contexts.add(server.createContext(path, exchange -> respond(exchange, 200,
                 "application/json", AdminJson.write(json.get())))));
         contexts.add(server.createContext("/", exchange -> {
             if (view == null || !view.servePage(exchange)) {
                 respond(exchange, 404, "application/json", AdminJson.write(Map.of("error", "not found; try /, "
-                        + "/status, /health, /metrics, /digest, /groups, /digests, /members, /leader/transfer, /snapshot, /backup or "
+                        + "/status, /health, /metrics, /digest, /groups, /digests, /slots, /members, /leader/transfer, /snapshot, /backup or "
                         + "/view/cluster")));
             }
         }));
@@ -214,6 +218,22 @@ public final class AdminHttpServer implements AutoCloseable {
 
     static String role(Role role) {
         return role.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The parameters of a raw (still percent-encoded) query string; a parameter without '=' is ignored. */
+    static Map<String, String> queryParameters(String raw) {
+        Map<String, String> parameters = new java.util.HashMap<>();
+        if (raw == null) {
+            return parameters;
+        }
+        for (String pair : raw.split("&")) {
+            int equals = pair.indexOf('=');
+            if (equals > 0) {
+                parameters.put(java.net.URLDecoder.decode(pair.substring(0, equals), StandardCharsets.UTF_8),
+                        java.net.URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
+            }
+        }
+        return parameters;
     }
 
     /** Sends {@code body} as the whole answer; the admin endpoints all answer through here. */

@@ -22,7 +22,6 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URLDecoder;
 import io.caucus.transport.tls.TlsSource;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
@@ -369,19 +368,7 @@ public final class MembershipEndpoints {
     }
 
     private static Map<String, String> query(Request request) {
-        Map<String, String> parameters = new HashMap<>();
-        String raw = request.uri().getRawQuery();
-        if (raw == null) {
-            return parameters;
-        }
-        for (String pair : raw.split("&")) {
-            int equals = pair.indexOf('=');
-            if (equals > 0) {
-                parameters.put(URLDecoder.decode(pair.substring(0, equals), StandardCharsets.UTF_8),
-                        URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
-            }
-        }
-        return parameters;
+        return AdminHttpServer.queryParameters(request.uri().getRawQuery());
     }
 
     /** The request body, bounded. */

@@ -1,0 +1,124 @@
+package io.caucus.kv.cli;
+
+import io.caucus.kv.admin.AdminClient;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.locks.LockSupport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code caucus slots}: a sharded cluster's slot map ({@code GET /slots}), and {@code caucus slots move}, which moves a
+ * range of hash slots to another data group online ({@code POST /slots/move}) and waits until the move is done.
+ */
+@Command(name = "slots", mixinStandardHelpOptions = true,
+        description = "A sharded cluster's slot map: which group serves which hash slots, and moves under way.",
+        subcommands = SlotsCommand.Move.class)
+final class SlotsCommand implements Callable<Integer> {
+
+    private static final String FORMAT = "%-13s %-7s %s%n";
+
+    @Mixin
+    AdminTarget target;
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        AdminClient.Reply reply = target.client().send("GET", "/slots", "");
+        if (!reply.ok()) {
+            return failed(spec, reply);
+        }
+        print(spec.commandLine().getOut(), reply.body());
+        return 0;
+    }
+
+    static void print(PrintWriter out, Map<String, Object> map) {
+        out.printf("slot map epoch %s%n", map.get("epoch"));
+        out.printf(FORMAT, "SLOTS", "GROUP", "REPLICAS");
+        Map<?, ?> groups = map.get("groups") instanceof Map<?, ?> g ? g : Map.of();
+        for (Object entry : list(map.get("ranges"))) {
+            if (entry instanceof Map<?, ?> range) {
+                Object group = range.get("group");
+                Object replicas = groups.get(String.valueOf(group));
+                out.printf(FORMAT, range.get("slots"), group, replicas instanceof List<?> nodes
+                        ? String.join(",", nodes.stream().map(String::valueOf).toList()) : "-");
+            }
+        }
+        for (Object entry : list(map.get("moves"))) {
+            if (entry instanceof Map<?, ?> move) {
+                out.printf("moving slots %s from group %s to group %s%n", move.get("slots"), move.get("from"),
+                        move.get("to"));
+            }
+        }
+        out.flush();
+    }
+
+    private static List<?> list(Object value) {
+        return value instanceof List<?> list ? list : List.of();
+    }
+
+    static int failed(CommandSpec spec, AdminClient.Reply reply) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("caucus: " + reply.error() + " (HTTP " + reply.status() + " from " + reply.from() + "): "
+                + reply.message());
+        err.flush();
+        return reply.error().equals("UNKNOWN") ? 3 : 1;
+    }
+
+    @Command(name = "move", mixinStandardHelpOptions = true,
+            description = "Move a range of hash slots to another data group, online: keys are copied in batches while "
+                    + "clients go on (-ASK during the move, -MOVED after); waits until the move is done.")
+    static final class Move implements Callable<Integer> {
+        @Option(names = "--slots", required = true, description = "The slots: A-B, or one slot.")
+        String slots;
+        @Option(names = "--to", required = true, description = "The data group to move them to (see 'caucus slots').")
+        long to;
+        @Option(names = "--no-wait", description = "Return once the move is recorded, not when it is done.")
+        boolean noWait;
+        @Option(names = "--wait-seconds", defaultValue = "600", description = "How long to wait for the move to end.")
+        long waitSeconds;
+        @Mixin
+        AdminTarget target;
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            AdminClient client = target.client();
+            AdminClient.Reply started = client.send("POST", "/slots/move?slots=" + slots + "&to=" + to, "");
+            if (!started.ok()) {
+                return failed(spec, started);
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            String range = String.valueOf(started.body().get("moving"));
+            out.printf("moving slots %s to group %d (slot map epoch %s)%n", range, to, started.body().get("epoch"));
+            out.flush();
+            return noWait ? 0 : awaitDone(client, range, out);
+        }
+
+        /** Polls {@code GET /slots} until the move is no longer listed, then prints the map. */
+        private int awaitDone(AdminClient client, String range, PrintWriter out) {
+            long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                AdminClient.Reply map = client.send("GET", "/slots", "");
+                if (map.ok() && list(map.body().get("moves")).stream()
+                        .noneMatch(move -> move instanceof Map<?, ?> m && range.equals(m.get("slots")))) {
+                    out.printf("moved slots %s to group %d%n", range, to);
+                    print(out, map.body());
+                    return 0;
+                }
+                LockSupport.parkNanos(200_000_000L); // an operator's poll, not a test's
+            }
+            spec.commandLine().getErr().printf("caucus: slots %s are still moving after %d s: see 'caucus slots'%n",
+                    range, waitSeconds);
+            spec.commandLine().getErr().flush();
+            return 2;
+        }
+    }
+}

@@ -21,7 +21,8 @@ import redis.clients.jedis.Protocol;
 import redis.clients.jedis.commands.ProtocolCommand;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
-import redis.clients.jedis.exceptions.JedisMovedDataException;
+import redis.clients.jedis.exceptions.JedisAskDataException;
+import redis.clients.jedis.exceptions.JedisRedirectionException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -42,7 +43,8 @@ import redis.clients.jedis.exceptions.JedisException;
  *
  * <p>In a sharded cluster a node answers {@code -MOVED slot host:port} for a slot whose group another node leads; the
  * client then sends the operation once more, to that node (see {@link #send}), and records the outcome of that
- * second attempt as above: a second MOVED, or CLUSTERDOWN, is an error code, so not applied. MOVED during MULTI is
+ * second attempt as above: a second MOVED, or CLUSTERDOWN, is an error code, so not applied. {@code -ASK} (a slot
+ * being moved, the key already in its new group) is followed the same way, with ASKING first. MOVED during MULTI is
  * followed after DISCARD; during a WATCHed increment's transaction it is not (the WATCH lives on the connection).
  */
 final class ChaosClient implements Runnable {
@@ -173,14 +175,14 @@ final class ChaosClient implements Runnable {
     private void send(long op, Target target, boolean write, Attempt attempt) {
         try {
             attempt.run(target);
-        } catch (JedisMovedDataException moved) {
+        } catch (JedisRedirectionException moved) {
             follow(op, moved, write, attempt);
         } catch (JedisException e) {
             fail(op, target.node(), e, write);
         }
     }
 
-    private void follow(long op, JedisMovedDataException moved, boolean write, Attempt attempt) {
+    private void follow(long op, JedisRedirectionException moved, boolean write, Attempt attempt) {
         HostAndPort named = moved.getTargetNode();
         Optional<String> node = nodeAt.apply(new InetSocketAddress(named.getHost(), named.getPort()));
         Jedis jedis = node.map(this::connect).orElse(null);
@@ -193,6 +195,11 @@ final class ChaosClient implements Runnable {
         history.redirected(op, node.get());
         Target next = new Target(node.get(), jedis);
         try {
+            if (moved instanceof JedisAskDataException) {
+                // -ASK: the slot is moving and the key is in its new group; ASKING sends the next command (or the
+                // transaction) there, as a Redis Cluster client does.
+                jedis.sendCommand(Protocol.Command.ASKING);
+            }
             attempt.run(next);
         } catch (JedisException e) {
             fail(op, next.node(), e, write);
@@ -286,7 +293,7 @@ final class ChaosClient implements Runnable {
                 history.okCounter(read, Collections.singletonList(value));
                 watched.at = at;
                 watched.value = value;
-            } catch (JedisMovedDataException moved) {
+            } catch (JedisRedirectionException moved) {
                 reset(at, Protocol.Command.UNWATCH); // the GET may have been moved after the WATCH took hold
                 throw moved;
             } catch (JedisException e) {
@@ -375,7 +382,7 @@ final class ChaosClient implements Runnable {
                 return;
             }
             history.okCounter(op, elements);
-        } catch (JedisMovedDataException moved) {
+        } catch (JedisRedirectionException moved) {
             if (!execSent) {
                 reset(target, Protocol.Command.DISCARD); // a command was refused: the queue is good for nothing
             }

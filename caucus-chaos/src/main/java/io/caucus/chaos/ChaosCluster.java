@@ -325,6 +325,11 @@ final class ChaosCluster implements AutoCloseable {
         return true;
     }
 
+    /** A sharded node's {@code /slots}: the slot map it holds, with the moves under way. */
+    Optional<Map<String, Object>> slots(String id) {
+        return getJson(id, "/slots");
+    }
+
     /** A sharded node's {@code /digests}: each data group's replica there, by group, as {@link #digest} gives one. */
     Optional<Map<String, Object>> groupDigests(String id) {
         return getJson(id, "/digests");

@@ -35,7 +35,8 @@ final class ChaosCommand implements Callable<Integer> {
     int nodes;
 
     @Option(names = "--faults", defaultValue = "kill,pause,partition",
-            description = "Fault kinds to draw from: kill, pause, partition, membership (default: ${DEFAULT-VALUE}).")
+            description = "Fault kinds to draw from: kill, pause, partition, membership, move (with --shards)"
+                    + " (default: ${DEFAULT-VALUE}).")
     String faults;
 
     @Option(names = "--seed", description = "Seed of the fault schedule and the clients' choices (default: random).")
@@ -63,7 +64,7 @@ final class ChaosCommand implements Callable<Integer> {
         Path runDirectory = directory != null ? directory : Path.of("chaos-runs",
                 LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-seed" + chosenSeed);
         ChaosOptions options = ChaosOptions.defaults(nodes, parseDuration(duration), FaultKind.parseList(faults),
-                chosenSeed, runDirectory).withClients(clients).withTls(tls).withShards(shards);
+                chosenSeed, runDirectory).withClients(clients).withTls(tls).withShards(shards).checkedForRun();
         ChaosResult result = ChaosRun.run(options, System.out);
         return result.passed() ? 0 : 1;
     }

@@ -58,7 +58,7 @@ record ChaosOptions(int nodes, Duration duration, Set<FaultKind> faults, long se
             throw new IllegalArgumentException("--duration must be positive, got " + duration);
         }
         if (faults.isEmpty()) {
-            throw new IllegalArgumentException("--faults must name at least one of kill, pause, partition, membership");
+            throw new IllegalArgumentException("--faults must name at least one of kill, pause, partition, membership, move");
         }
         if (clients < 1) {
             throw new IllegalArgumentException("--clients must be at least 1, got " + clients);
@@ -139,6 +139,17 @@ record ChaosOptions(int nodes, Duration duration, Set<FaultKind> faults, long se
     }
 
     /** {@code shards} data groups (0: one group), with the sharded keys when sharded and the plain ones when not. */
+    /**
+     * Checks what only the whole set of options can tell (they are built a setting at a time): moves need a sharded
+     * cluster of at least two data groups.
+     */
+    ChaosOptions checkedForRun() {
+        if (shards < 2 && faults.contains(FaultKind.MOVE)) {
+            throw new IllegalArgumentException("--faults move needs --shards 2 or more: slots move between data groups");
+        }
+        return this;
+    }
+
     ChaosOptions withShards(int count) {
         if (count == 0) {
             ChaosOptions plain = defaults(nodes, duration, faults, seed, runDirectory);

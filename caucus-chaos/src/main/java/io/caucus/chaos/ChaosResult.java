@@ -132,8 +132,12 @@ record ChaosResult(ChaosOptions options, Path directory, List<Operation> operati
                 .append(", unknown ").append(outcomes.get(Outcome.UNKNOWN)).append("), faults: kill ")
                 .append(faults.get(FaultKind.KILL)).append(", pause ").append(faults.get(FaultKind.PAUSE))
                 .append(", partition ").append(faults.get(FaultKind.PARTITION));
+        if (options.faults().contains(FaultKind.MOVE)) {
+            out.append(", slot move ").append(faults.get(FaultKind.MOVE));
+        }
         if (options.sharded()) {
-            out.append("; ").append(options.shards()).append(" shards, acknowledged operations by group ")
+            out.append("; ").append(options.shards()).append(" shards, acknowledged operations by group")
+                    .append(options.faults().contains(FaultKind.MOVE) ? " (the keys' first groups) " : " ")
                     .append(acknowledgedByGroup());
         }
         if (options.faults().contains(FaultKind.MEMBERSHIP)) {

@@ -49,7 +49,7 @@ final class ChaosRun {
 
     /** Runs and returns the result; the report is also in {@code options.runDirectory()/report.txt}. */
     static ChaosResult run(ChaosOptions options, PrintStream progress) throws IOException, InterruptedException {
-        return new ChaosRun(options, progress).run();
+        return new ChaosRun(options.checkedForRun(), progress).run();
     }
 
     private ChaosResult run() throws IOException, InterruptedException {
@@ -80,21 +80,27 @@ final class ChaosRun {
                 notes.add("membership faults are not drawn: a sharded cluster does not support membership changes yet"
                         + " (docs/multiraft.md), so --faults membership is refused with --shards");
             }
-            Nemesis nemesis = new Nemesis(cluster, history, random);
+            Nemesis nemesis = new Nemesis(cluster, history, random, options.allKeys());
             long clientsStartedMicros = history.nowMicros();
             runWorkloadUnderFaults(cluster, nemesis);
             long clientsStoppedMicros = history.nowMicros();
             nemesis.healEverything();
             CheckOutcome configuration = null;
+            List<CheckOutcome> checks0 = new ArrayList<>();
             if (options.faults().contains(FaultKind.MEMBERSHIP)) {
                 say("restoring every node as a voter");
                 configuration = configurationRestored(cluster, nemesis);
                 say(configuration.name() + ": " + configuration.detail());
             }
+            if (options.faults().contains(FaultKind.MOVE)) {
+                say("waiting for the slot moves to finish: " + nemesis.moves().size() + " asked for");
+                checks0.add(movesFinished(cluster, nemesis));
+                say(checks0.getLast().name() + ": " + checks0.getLast().detail());
+            }
             say("healed everything; waiting for a leader all nodes agree on");
             say("leader " + awaitAgreedLeader(cluster) + "; final reads");
             Map<String, String> finalValues = finalReads(cluster);
-            List<CheckOutcome> checks = new ArrayList<>();
+            List<CheckOutcome> checks = new ArrayList<>(checks0);
             if (configuration != null) {
                 checks.add(configuration);
             }
@@ -164,6 +170,7 @@ final class ChaosRun {
             case Fault.Partition partition -> 2 * electionMillis + random.nextInt(5000);
             // The change itself took its time under the partition; hold it a little longer.
             case Fault.Membership membership -> electionMillis + random.nextInt(3000);
+            case Fault.Move move -> electionMillis + random.nextInt(3000);
         };
     }
 
@@ -310,6 +317,31 @@ final class ChaosRun {
                         + last.values().iterator().next().get("sha256") + " ("
                         + last.values().iterator().next().get("keys") + " keys)")
                 : CheckOutcome.fail(name, "same applied index, different data: " + digests, List.of());
+    }
+
+    /** Every move recorded in the slot map is carried out: no node's map lists one any more, and they agree. */
+    @SuppressWarnings("unchecked")
+    private CheckOutcome movesFinished(ChaosCluster cluster, Nemesis nemesis) {
+        Map<String, Object> lastSeen = new LinkedHashMap<>();
+        Optional<String> done = poll(SETTLE, () -> {
+            lastSeen.clear();
+            for (String id : cluster.ids()) {
+                cluster.slots(id).ifPresent(map -> lastSeen.put(id, map));
+            }
+            boolean finished = lastSeen.size() == cluster.ids().size() && lastSeen.values().stream().allMatch(map ->
+                    ((List<Object>) ((Map<String, Object>) map).get("moves")).isEmpty());
+            boolean agreed = lastSeen.values().stream().map(map -> ((Map<String, Object>) map).get("epoch"))
+                    .distinct().count() == 1;
+            return finished && agreed ? "done" : null;
+        });
+        String name = "slot moves finish";
+        long recorded = nemesis.moves().stream().filter(move -> move.contains(": recorded")).count();
+        return done.isPresent()
+                ? CheckOutcome.pass(name, recorded + " of " + nemesis.moves().size() + " moves asked for were recorded"
+                        + " and carried out; every node holds slot map epoch "
+                        + ((Map<String, Object>) lastSeen.values().iterator().next()).get("epoch"))
+                : CheckOutcome.fail(name, "moves still listed after " + SETTLE.toSeconds() + " s: " + lastSeen,
+                        List.of());
     }
 
     /**

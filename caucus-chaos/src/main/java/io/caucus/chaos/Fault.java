@@ -51,6 +51,14 @@ sealed interface Fault {
         }
     }
 
+    /** Moves the slot of a random key of the workload to another data group, during {@code partition} if not null. */
+    record Move(PartitionShape partition) implements Fault {
+        @Override
+        public FaultKind kind() {
+            return FaultKind.MOVE;
+        }
+    }
+
     /** Draws the next fault from the enabled kinds, each kind and then each variant equally likely. */
     static Fault draw(Random random, Set<FaultKind> enabled, int clusterSize) {
         List<FaultKind> kinds = enabled.stream().sorted().toList();
@@ -61,6 +69,7 @@ sealed interface Fault {
             // Half the changes overlap a partition: the case Jepsen found the bugs in.
             case MEMBERSHIP -> new Membership(pick(random, Membership.Action.values()),
                     random.nextBoolean() ? pick(random, PartitionShape.usableWith(clusterSize)) : null);
+            case MOVE -> new Move(random.nextBoolean() ? pick(random, PartitionShape.usableWith(clusterSize)) : null);
         };
     }
 

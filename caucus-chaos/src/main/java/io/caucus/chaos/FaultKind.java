@@ -15,7 +15,10 @@ enum FaultKind {
     PARTITION,
     /** Membership changes through the admin endpoints (remove a voter or the leader, wipe it, rejoin it as a
      * learner, promote it; transfer leadership), often while a partition is in force. */
-    MEMBERSHIP;
+    MEMBERSHIP,
+    /** A sharded cluster's slot moved to another data group (POST /slots/move), half the time during a partition;
+     * the move goes on in the background while later faults strike. */
+    MOVE;
 
     /** Parses {@code kill,pause,partition} (any subset, any order); names a bad item and the valid ones. */
     static Set<FaultKind> parseList(String text) {
@@ -29,11 +32,11 @@ enum FaultKind {
                 kinds.add(valueOf(name.toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("unknown fault '" + name + "' in '" + text
-                        + "'; choose from kill, pause, partition, membership");
+                        + "'; choose from kill, pause, partition, membership, move");
             }
         }
         if (kinds.isEmpty()) {
-            throw new IllegalArgumentException("no fault named in '" + text + "'; choose from kill, pause, partition, membership");
+            throw new IllegalArgumentException("no fault named in '" + text + "'; choose from kill, pause, partition, membership, move");
         }
         return kinds;
     }

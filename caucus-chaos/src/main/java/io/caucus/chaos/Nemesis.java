@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import io.caucus.kv.slots.KeySlot;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
@@ -23,13 +25,17 @@ final class Nemesis {
     private final Random random;
     private final List<FaultWindow> windows = new ArrayList<>();
     private final MembershipOperator operator;
+    /** The workload's keys: a move takes the slot of one of them. */
+    private final List<String> keys;
+    private final List<String> moves = new ArrayList<>();
     private Active active;
     private long activeSinceMicros;
 
-    Nemesis(ChaosCluster cluster, ChaosHistory history, Random random) {
+    Nemesis(ChaosCluster cluster, ChaosHistory history, Random random, List<String> keys) {
         this.cluster = cluster;
         this.history = history;
         this.random = random;
+        this.keys = List.copyOf(keys);
         // Its own stream: how many requests a change takes depends on timing, the schedule must not.
         this.operator = new MembershipOperator(cluster, history, new Random(random.nextLong()));
     }
@@ -47,6 +53,7 @@ final class Nemesis {
             case Fault.Pause pause -> pause(pause.target(), nodes, leader);
             case Fault.Partition partition -> partition(partition.shape(), nodes, leader);
             case Fault.Membership membership -> membership(membership, nodes, leader);
+            case Fault.Move move -> move(move, nodes, leader);
         };
         return active.description();
     }
@@ -107,6 +114,74 @@ final class Nemesis {
         return new Active(FaultKind.MEMBERSHIP, "membership " + change + partition, List.of(), null);
     }
 
+    /**
+     * Cuts the partition (if any), then asks for the slot of a random key of the workload to move to another data
+     * group: {@code POST /slots/move} to each live node in turn until one records or refuses it (the metadata leader;
+     * another answers 421). The move goes on in the background, through this and later faults.
+     */
+    @SuppressWarnings("unchecked")
+    private Active move(Fault.Move fault, List<String> nodes, String leader) throws InterruptedException {
+        String partition = "";
+        if (fault.partition() != null) {
+            partition = " during " + partition(fault.partition(), nodes, leader).description();
+        }
+        String key = keys.get(random.nextInt(keys.size()));
+        int slot = KeySlot.of(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Optional<Map<String, Object>> map = nodes.stream().map(cluster::slots).flatMap(Optional::stream).findFirst();
+        String outcome;
+        if (map.isEmpty()) {
+            outcome = "no node answered GET /slots";
+        } else {
+            List<String> groups = new ArrayList<>(((Map<String, Object>) map.get().get("groups")).keySet());
+            String from = groupOf(map.get(), slot);
+            groups.remove(from);
+            String to = groups.get(random.nextInt(groups.size()));
+            outcome = "slot " + slot + " (" + key + ") group " + from + "->" + to + ": "
+                    + requestMove(shuffled(nodes), slot, to);
+        }
+        moves.add(outcome);
+        return new Active(FaultKind.MOVE, "move " + outcome + partition, List.of(), null);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String groupOf(Map<String, Object> map, int slot) {
+        for (Map<String, Object> range : (List<Map<String, Object>>) map.get("ranges")) {
+            String[] bounds = range.get("slots").toString().split("-");
+            if (Integer.parseInt(bounds[0]) <= slot && slot <= Integer.parseInt(bounds[1])) {
+                return range.get("group").toString();
+            }
+        }
+        return "none";
+    }
+
+    private String requestMove(List<String> nodes, int slot, String to) throws InterruptedException {
+        String last = "no node answered";
+        for (String id : nodes) {
+            if (!cluster.isLive(id) || cluster.isPaused(id)) {
+                continue;
+            }
+            try {
+                java.net.http.HttpResponse<String> answer = cluster.admin(id, "POST", "/slots/move?slots=" + slot
+                        + "&to=" + to, Duration.ofSeconds(10));
+                last = "HTTP " + answer.statusCode() + " from " + id;
+                if (answer.statusCode() == 200) {
+                    return "recorded (" + last + ")";
+                }
+                if (answer.statusCode() == 400) {
+                    return "refused (" + last + ": " + answer.body() + ")";
+                }
+            } catch (java.io.IOException e) {
+                last = id + ": " + e.getMessage();
+            }
+        }
+        return "not recorded (" + last + ")";
+    }
+
+    /** Every move asked for, with what came of the request. */
+    List<String> moves() {
+        return List.copyOf(moves);
+    }
+
     private String removeAndRejoin(String victim, String what) throws InterruptedException {
         int before = operator.changes().size();
         operator.removeAndRejoin(victim, Duration.ofSeconds(15));
@@ -138,7 +213,8 @@ final class Nemesis {
         if (active.paused() != null) {
             cluster.resume(active.paused());
         }
-        if (active.kind() == FaultKind.PARTITION || active.kind() == FaultKind.MEMBERSHIP) {
+        if (active.kind() == FaultKind.PARTITION || active.kind() == FaultKind.MEMBERSHIP
+                || active.kind() == FaultKind.MOVE) {
             cluster.network().healAll();
         }
         windows.add(new FaultWindow(windows.size() + 1, active.kind(), active.description(), activeSinceMicros,

@@ -25,7 +25,7 @@ class ChaosCommandTest {
 
     @Test
     void faultListsAreParsedAndBadNamesRefused() {
-        assertThat(FaultKind.parseList("kill,pause,partition,membership")).isEqualTo(EnumSet.allOf(FaultKind.class));
+        assertThat(FaultKind.parseList("kill,pause,partition,membership,move")).isEqualTo(EnumSet.allOf(FaultKind.class));
         assertThat(FaultKind.parseList("membership")).containsExactly(FaultKind.MEMBERSHIP);
         assertThat(FaultKind.parseList(" Pause ")).containsExactly(FaultKind.PAUSE);
         assertThatThrownBy(() -> FaultKind.parseList("kill,flood"))
@@ -62,6 +62,15 @@ class ChaosCommandTest {
                 .hasMessageContaining("not support membership changes yet");
         assertThatThrownBy(() -> ChaosOptions.defaults(3, Duration.ofSeconds(1), EnumSet.of(FaultKind.KILL), 1,
                 java.nio.file.Path.of("x")).withShards(-1)).hasMessageContaining("--shards must be 0");
+    }
+
+    @Test
+    void slotMovesNeedAShardedClusterOfTwoGroupsOrMore() {
+        ChaosOptions moves = ChaosOptions.defaults(3, Duration.ofSeconds(1), EnumSet.of(FaultKind.KILL, FaultKind.MOVE),
+                1, java.nio.file.Path.of("x"));
+        assertThatThrownBy(moves::checkedForRun).hasMessageContaining("--faults move needs --shards 2 or more");
+        assertThatThrownBy(moves.withShards(1)::checkedForRun).hasMessageContaining("--shards 2 or more");
+        assertThat(moves.withShards(4).checkedForRun().faults()).contains(FaultKind.MOVE);
     }
 
     @Test

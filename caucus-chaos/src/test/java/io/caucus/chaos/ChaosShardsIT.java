@@ -65,6 +65,24 @@ class ChaosShardsIT {
     }
 
     /**
+     * Slots of the workload's keys moved between groups while clients write and nodes are killed: every check passes,
+     * the moves finish (every node's map lists none) and no acknowledged operation is lost.
+     */
+    @Test
+    void slotsMoveBetweenGroupsUnderKillsAndPartitions() throws Exception {
+        long seed = Long.getLong("caucus.chaos.moveSeed", 802);
+        Path directory = freshDirectory("shards-moves-seed" + seed);
+        ChaosOptions options = ChaosOptions.defaults(3, Duration.ofSeconds(25),
+                Set.of(FaultKind.KILL, FaultKind.MOVE), seed, directory).withShards(4);
+        ChaosResult result = ChaosRun.run(options, System.out);
+        String report = Files.readString(directory.resolve("report.txt"));
+
+        assertThat(result.passed()).as("chaos run failed:%n%s", report).isTrue();
+        assertThat(result.faultsByKind().get(FaultKind.MOVE)).as("moves").isPositive();
+        assertThat(report).containsPattern("PASS\\s+slot moves finish: [1-9]\\d* of \\d+ moves asked for were recorded");
+    }
+
+    /**
      * A client sent to a node that does not lead the key's group gets MOVED and follows it: a SET, then a GET of it,
      * then a transfer (MULTI refused at its first command, DISCARDed, sent again), each acknowledged through the
      * node named, and the history names both nodes.

@@ -343,8 +343,8 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
             asking = router.sharded();
             return null;
         }
-        if (queued == null || action == Action.EXEC) {
-            asking = false; // as in Redis: one command, or the whole of a transaction
+        if ((queued == null && action != Action.MULTI) || action == Action.EXEC) {
+            asking = false; // as in Redis: one command, or a transaction from its MULTI to its EXEC
         }
         SlotCheck.Outcome keys = switch (action) {
             case WRITE, READ, QUEUE -> keysOf(command.spec(), command.argv());
@@ -695,7 +695,6 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
             reply = Reply.OK;
         } else if (command.is("ASKING") && router.sharded()) {
             reply = Reply.OK; // the flag was set when the command was placed, in the connection's order
-
         } else {
             reply = local.answer(argv);
         }

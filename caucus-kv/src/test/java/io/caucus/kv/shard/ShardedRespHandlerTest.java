@@ -234,6 +234,9 @@ class ShardedRespHandlerTest {
                 .isEqualTo("+OK\r\n+OK\r\n-ASK 3300 127.0.0.1:7001\r\n"); // ASKING holds for one command only
         assertThat(calls).containsExactly("g3 register", "g3 write of session 2", "g2 read"); // the import was 1
         assertThat(send(command("ASKING") + command("GET", "b"))).isEqualTo("+OK\r\n$1\r\n1\r\n");
+        // ASKING before MULTI holds for the whole transaction, as in redis-server.
+        assertThat(send(command("ASKING") + command("MULTI") + command("INCR", "b") + command("GET", "b")
+                + command("EXEC"))).isEqualTo("+OK\r\n+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n:2\r\n$1\r\n2\r\n");
     }
 
     @Test

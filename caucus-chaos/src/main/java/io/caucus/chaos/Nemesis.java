@@ -170,6 +170,9 @@ final class Nemesis {
                 if (answer.statusCode() == 400) {
                     return "refused (" + last + ": " + answer.body() + ")";
                 }
+                if (answer.statusCode() == 504) {
+                    return "outcome unknown (" + last + ")"; // may be recorded: never asked again elsewhere
+                }
             } catch (java.io.IOException e) {
                 last = id + ": " + e.getMessage();
             }

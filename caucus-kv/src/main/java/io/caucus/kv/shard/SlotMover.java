@@ -37,8 +37,11 @@ public final class SlotMover implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SlotMover.class);
     static final long CHECK_MILLIS = 100;
-    /** Keys copied per batch: each batch is three entries (stage, release, promote) of a few hundred kilobytes. */
-    static final int BATCH_KEYS = 128;
+    /**
+     * Keys copied per batch, at most: each batch is three entries (stage, release, promote); the source also stops a
+     * batch at about 512 KiB of data, so a batch of large values is fewer keys.
+     */
+    static final int BATCH_KEYS = 4096;
 
     private final SlotMapStateMachine metadata;
     private final CaucusNode metadataNode;

@@ -211,6 +211,43 @@ public final class KvSnapshotFormat {
         };
     }
 
+    /** The bytes {@link #writeKeys} writes for {@code entry}. */
+    static long encodedSize(KeyEntry entry) {
+        long size = 1 + 4 + entry.key().length + 8 + 8;
+        return size + switch (entry.value()) {
+            case byte[] string -> 4 + string.length;
+            case HashValue hash -> {
+                long bytes = 4;
+                for (Dict.Entry<byte[]> field : hash.entries()) {
+                    bytes += 8 + field.key().length + field.value().length;
+                }
+                yield bytes;
+            }
+            case SetValue set -> {
+                long bytes = 4;
+                for (Dict.Entry<Boolean> member : set.entries()) {
+                    bytes += 4 + member.key().length;
+                }
+                yield bytes;
+            }
+            case ListValue list -> {
+                long bytes = 4;
+                for (int i = 0; i < list.size(); i++) {
+                    bytes += 4 + list.get(i).length;
+                }
+                yield bytes;
+            }
+            case ZSetValue zset -> {
+                long bytes = 4;
+                for (ZSetValue.Node node : zset.ascending()) {
+                    bytes += 12 + node.member().length;
+                }
+                yield bytes;
+            }
+            default -> throw new IllegalStateException("unknown value type " + entry.value().getClass());
+        };
+    }
+
     private static void writeValue(Encoder out, Object value) throws IOException {
         switch (value) {
             case byte[] string -> out.putBytesOrNone(string);

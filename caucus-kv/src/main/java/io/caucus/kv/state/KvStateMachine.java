@@ -29,6 +29,8 @@ import java.util.Locale;
 public final class KvStateMachine implements StateMachine {
 
     public static final int DEFAULT_MAX_SESSIONS = 10_000;
+    /** A slot move's batch, at most about (see {@link KvQuery.MoveScan}): half the runtime's largest command. */
+    static final long MOVE_BATCH_BYTES = 512 << 10;
 
     private final Keyspace keyspace = new Keyspace();
     private final ScriptCache scripts = new ScriptCache();
@@ -184,17 +186,24 @@ public final class KvStateMachine implements StateMachine {
         return EntryCodec.encode(reply);
     }
 
-    /** Up to the scan's count of live keys of its range, from its cursor on: [next cursor, key batch]. */
+    /**
+     * Live keys of the scan's range from its cursor on, up to its count or {@link #MOVE_BATCH_BYTES} (whichever
+     * comes first; at least one SCAN step's worth): [next cursor, key batch]. The batch becomes one entry of the
+     * target's log, so it stays under the runtime's largest command (1 MiB); a single key larger than that cannot be
+     * moved yet.
+     */
     private Reply moveScan(KvQuery.MoveScan scan, long now) {
         List<KeyEntry> found = new ArrayList<>();
+        long[] bytes = {0};
         long cursor = scan.cursor();
         do {
             cursor = keyspace.scan(cursor, now, entry -> {
                 if (scan.range().contains(KeySlot.of(entry.key()))) {
                     found.add(entry);
+                    bytes[0] += KvSnapshotFormat.encodedSize(entry);
                 }
             });
-        } while (cursor != 0 && found.size() < scan.maxKeys());
+        } while (cursor != 0 && found.size() < scan.maxKeys() && bytes[0] < MOVE_BATCH_BYTES);
         return new Reply.Array(List.of(new Reply.Int(cursor), new Reply.Bulk(KvSnapshotFormat.writeKeyBatch(found))));
     }
 

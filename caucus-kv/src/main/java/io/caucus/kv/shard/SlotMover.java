@@ -42,6 +42,8 @@ public final class SlotMover implements AutoCloseable {
      * batch at about 512 KiB of data, so a batch of large values is fewer keys.
      */
     static final int BATCH_KEYS = 4096;
+    /** The data of one stage entry, at most about: well under the largest command a node takes or forwards (1 MiB). */
+    static final long STAGE_BYTES = 512 << 10;
 
     private final SlotMapStateMachine metadata;
     private final CaucusNode metadataNode;
@@ -137,7 +139,9 @@ public final class SlotMover implements AutoCloseable {
 
     private long copyBatch(SlotMap.Migration migration, KvBackend source, KvBackend target, byte[] batch,
                            List<MoveStep.KeyVersion> keys) {
-        require(step(target, new MoveStep.Stage(migration.source(), batch)));
+        for (byte[] part : MoveStep.split(batch, STAGE_BYTES)) {
+            require(step(target, new MoveStep.Stage(migration.source(), part)));
+        }
         Reply.Array answers = (Reply.Array) require(step(source, new MoveStep.Release(migration.target(), keys)));
         List<byte[]> released = new ArrayList<>();
         List<byte[]> dropped = new ArrayList<>();

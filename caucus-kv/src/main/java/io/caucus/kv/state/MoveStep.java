@@ -103,6 +103,36 @@ public sealed interface MoveStep {
         }
     }
 
+    /**
+     * {@code batch} cut into batches of at most about {@code maxBytes} each (a key larger than that alone), in order:
+     * a source's scan step can return more than asked (a SCAN step walks whole buckets of both tables while a
+     * snapshot is being written), and each {@link Stage} must stay one log entry under the largest command.
+     */
+    static List<byte[]> split(byte[] batch, long maxBytes) {
+        List<byte[]> parts = new ArrayList<>();
+        List<KeyEntry> part = new ArrayList<>();
+        long bytes = 0;
+        try {
+            for (Dict.Entry<Object> e : KvSnapshotFormat.readKeyBatch(batch).entries()) {
+                KeyEntry entry = (KeyEntry) e;
+                long size = KvSnapshotFormat.encodedSize(entry);
+                if (!part.isEmpty() && bytes + size > maxBytes) {
+                    parts.add(KvSnapshotFormat.writeKeyBatch(part));
+                    part = new ArrayList<>();
+                    bytes = 0;
+                }
+                part.add(entry);
+                bytes += size;
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        if (!part.isEmpty()) {
+            parts.add(KvSnapshotFormat.writeKeyBatch(part));
+        }
+        return parts;
+    }
+
     /** The step's binary form (big-endian, within a {@link KvEntry.Move} entry). */
     static byte[] encode(MoveStep step) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -308,6 +308,16 @@ class SlotMovesTest {
         assertThat(keys).isBetween(1, 5); // the table's buckets are walked whole, so a step may pass the budget a little
         assertThat(((Reply.Int) first.elements().get(0)).value()).isNotZero();
         assertThat(source.scan(RANGE)).hasSize(6);
+
+        List<KeyEntry> all = source.scan(RANGE);
+        List<byte[]> parts = MoveStep.split(KvSnapshotFormat.writeKeyBatch(all), 450_000);
+        assertThat(parts).hasSize(3); // two 200 KB values a part
+        long inParts = 0;
+        for (byte[] part : parts) {
+            assertThat(part.length).isLessThan(450_000);
+            inParts += KvSnapshotFormat.readKeyBatch(part).size();
+        }
+        assertThat(inParts).isEqualTo(6);
     }
 
     @Test

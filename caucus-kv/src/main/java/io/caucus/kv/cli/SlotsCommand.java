@@ -99,15 +99,20 @@ final class SlotsCommand implements Callable<Integer> {
             String range = String.valueOf(started.body().get("moving"));
             out.printf("moving slots %s to group %d (slot map epoch %s)%n", range, to, started.body().get("epoch"));
             out.flush();
-            return noWait ? 0 : awaitDone(client, range, out);
+            long recordedEpoch = ((Number) started.body().get("epoch")).longValue();
+            return noWait ? 0 : awaitDone(client, range, recordedEpoch, out);
         }
 
-        /** Polls {@code GET /slots} until the move is no longer listed, then prints the map. */
-        private int awaitDone(AdminClient client, String range, PrintWriter out) {
+        /**
+         * Polls {@code GET /slots} until a map newer than the one that recorded the move no longer lists it (a node
+         * that has not applied the recording map yet lists no move either), then prints the map.
+         */
+        private int awaitDone(AdminClient client, String range, long recordedEpoch, PrintWriter out) {
             long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
             while (System.nanoTime() < deadline) {
                 AdminClient.Reply map = client.send("GET", "/slots", "");
-                if (map.ok() && list(map.body().get("moves")).stream()
+                if (map.ok() && map.body().get("epoch") instanceof Number epoch && epoch.longValue() > recordedEpoch
+                        && list(map.body().get("moves")).stream()
                         .noneMatch(move -> move instanceof Map<?, ?> m && range.equals(m.get("slots")))) {
                     out.printf("moved slots %s to group %d%n", range, to);
                     print(out, map.body());

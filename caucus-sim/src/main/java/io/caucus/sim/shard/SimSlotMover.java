@@ -26,7 +26,8 @@ import java.util.function.Consumer;
  * (around a workload key, so that ranges hold keys) from its group to another in the {@link SimSlotMap}, and carries
  * it out exactly as the real mover does: the target's {@code Import}, the source's {@code Migrate}, passes of
  * {@code MoveScan} / {@code Stage} / {@code Release} / {@code Promote} over the source's keys until the source
- * accepts the {@code Handover}, the target's {@code Own}, then the map's {@code finishMigration}. Each step is a
+ * accepts the {@code Handover}, a {@code Promote} of every key its answer lists as released, the target's
+ * {@code Own}, then the map's {@code finishMigration}. Each step is a
  * {@link KvEntry.Move} submitted to the node the mover believes leads the group, through the node runtime's request
  * path as the service's backend submits it; a step refused by a node that does not lead is sent on to the leader it
  * names, and a step whose outcome is unknown (an error saying so, the node crashed, no answer in time) is proposed
@@ -237,13 +238,18 @@ public final class SimSlotMover implements NodeObserver {
 
     private void handOver(SlotMap.Migration migration) {
         step(migration.source(), new MoveStep.Handover(migration.range(), migration.target()), answer -> {
-            if (!(answer instanceof Reply.Status)) {
+            if (!(answer instanceof Reply.Array releasedKeys)) {
                 handoversRefused++; // a key was written during the pass: copy it too
                 pass(migration);
                 return;
             }
-            step(migration.target(), new MoveStep.Own(migration.range(), migration.source()),
-                    owned -> require(migration, owned, () -> finish(migration)));
+            // Every key released in this move, promoted again (skipped where done): a promote lost with an
+            // abandoned mover would otherwise leave its keys staged, and Own drops what is staged.
+            List<byte[]> released = releasedKeys.elements().stream().map(key -> ((Reply.Bulk) key).value()).toList();
+            step(migration.target(), new MoveStep.Promote(migration.source(), released, List.of()), promoted ->
+                    require(migration, promoted, () -> step(migration.target(),
+                            new MoveStep.Own(migration.range(), migration.source()),
+                            owned -> require(migration, owned, () -> finish(migration)))));
         });
     }
 

@@ -237,7 +237,11 @@ public final class RandomFaultRun {
 
     /** Every write a client was told is OK is in the committed log of every live node. */
     static boolean acknowledgedEverywhere(Simulation sim, ClientWorkload clients) {
-        List<ClientWorkload.AcknowledgedWrite> acked = clients.acknowledgedWrites();
+        return acknowledgedEverywhere(sim, clients.acknowledgedWrites());
+    }
+
+    /** Every write in {@code acked} is in the committed log of every live node of {@code sim}. */
+    static boolean acknowledgedEverywhere(Simulation sim, List<ClientWorkload.AcknowledgedWrite> acked) {
         for (NodeId id : sim.upNodes()) {
             NodeStatus status = sim.status(id);
             LogView log = sim.node(id).core().log();

@@ -107,7 +107,8 @@ public final class SlotMover implements AutoCloseable {
             moved += copyPass(migration, source, target);
             passes++;
             Reply handedOver = step(source, new MoveStep.Handover(migration.range(), migration.target()));
-            if (handedOver instanceof Reply.Status) {
+            if (handedOver instanceof Reply.Array releasedKeys) {
+                promoteReleased(migration, target, releasedKeys);
                 break;
             }
             LOG.debug("slots {}: pass {} left keys behind ({}); another pass", migration.range(), passes, handedOver);
@@ -157,6 +158,20 @@ public final class SlotMover implements AutoCloseable {
         }
         require(step(target, new MoveStep.Promote(migration.source(), released, dropped)));
         return released.size();
+    }
+
+    /**
+     * Promotes in the target every key the source released in this move, as its hand-over listed them: a release
+     * whose own promote was lost (a mover before this one stopped between the two, or the step timed out) left its
+     * keys staged, and the target's {@code Own} drops whatever is still staged. Keys promoted already are skipped.
+     */
+    private void promoteReleased(SlotMap.Migration migration, KvBackend target, Reply.Array releasedKeys) {
+        List<byte[]> keys = new ArrayList<>();
+        releasedKeys.elements().forEach(key -> keys.add(((Reply.Bulk) key).value()));
+        for (int from = 0; from < keys.size(); from += BATCH_KEYS) {
+            List<byte[]> batch = keys.subList(from, Math.min(keys.size(), from + BATCH_KEYS));
+            require(step(target, new MoveStep.Promote(migration.source(), batch, List.of())));
+        }
     }
 
     /** Records the move as done: the range is the target's, by compare-and-set on the map's epoch. */

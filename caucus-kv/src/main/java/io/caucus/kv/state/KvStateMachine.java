@@ -269,6 +269,19 @@ public final class KvStateMachine implements StateMachine {
         return StateDigest.ofWholeState(appliedIndex, timeMillis, keyspace, sessions.entries(), scripts.bodies());
     }
 
+    /**
+     * Whether {@code key} is live here at the time of the last entry applied, whatever the slot moves' rules would
+     * answer a client (for checkers: a key lives in one group).
+     */
+    public synchronized boolean holdsLiveKey(byte[] key) {
+        return keyspace.lookup(key, timeMillis) != null;
+    }
+
+    /** Copies staged by slot moves under way, served to no one yet (for checkers: none once no move runs). */
+    public synchronized int stagedMoveCopies() {
+        return moves.stagedCount();
+    }
+
     /** The number of cached scripts (for tests and metrics). */
     public synchronized int scriptCount() {
         return scripts.size();

@@ -58,7 +58,9 @@ public sealed interface MoveStep {
 
     /**
      * Source: the range is {@code target}'s; every command for it is answered MOVED from now on. Refused, changing
-     * nothing, while the source still holds a key of the range (the mover copies it first).
+     * nothing, while the source still holds a key of the range (the mover copies it first). Answers the keys this
+     * group released to the target (an array of bulk strings), which the mover promotes in the target before its
+     * {@link Own}: some may be staged there still, if the promote of their batch was lost with a mover.
      */
     record Handover(SlotRange range, long target) implements MoveStep {
     }

@@ -5,9 +5,12 @@ import io.caucus.kv.command.Reply;
 import io.caucus.kv.slots.KeySlot;
 import io.caucus.kv.slots.SlotRange;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.IntPredicate;
 
 /**
  * A data group's part in slot moves (docs/multiraft.md, "Moving slots between groups"): which of its slots are
@@ -50,7 +53,10 @@ final class SlotMoves {
     private final Map<Integer, SlotState> slots = new TreeMap<>();
     /** Copies staged by imports, served to no one until promoted: key → value, expiry, the source's version. */
     private final Keyspace.KeyTable staged = new Keyspace.KeyTable();
-    /** Keys released by migrations under way (the source); forgotten when their slot is handed over. */
+    /**
+     * Keys released by migrations (the source): listed by the hand-over, and forgotten when their slot next starts
+     * a move here (imported back, or migrating to another move).
+     */
     private final SetValue released = new SetValue();
     /** Keys promoted by imports under way (the target); a late copy of one is never staged again. */
     private final SetValue promoted = new SetValue();
@@ -109,14 +115,38 @@ final class SlotMoves {
     /** Applies {@code step} at log {@code index} and time {@code nowMillis}; the reply goes to the mover. */
     Reply apply(MoveStep step, Keyspace keyspace, long nowMillis, long index) {
         return switch (step) {
-            case MoveStep.Migrate migrate -> mark(migrate.range(), new Migrating(migrate.target()));
-            case MoveStep.Import in -> mark(in.range(), new Importing(in.source()));
+            case MoveStep.Migrate migrate -> migrate(migrate);
+            case MoveStep.Import in -> {
+                forgetKeys(released, in.range()); // released in a move out that is over: the slots come back
+                yield mark(in.range(), new Importing(in.source()));
+            }
             case MoveStep.Stage stage -> stage(stage, keyspace, nowMillis);
             case MoveStep.Release release -> release(release, keyspace, nowMillis, index);
             case MoveStep.Promote promote -> promote(promote, keyspace, nowMillis, index);
             case MoveStep.Handover handover -> handOver(handover, keyspace, nowMillis);
             case MoveStep.Own own -> own(own);
         };
+    }
+
+    /**
+     * Marks the range migrating. Keys released by an earlier move of one of its slots out of this group are
+     * forgotten when a new move starts, not when a mover runs this move again from its start (the slot migrates or
+     * is gone to the same target already): the hand-over's answer must still list them.
+     */
+    private Reply migrate(MoveStep.Migrate migrate) {
+        SlotRange range = migrate.range();
+        Set<Integer> fresh = new HashSet<>();
+        for (int slot = range.start(); slot <= range.end(); slot++) {
+            SlotState state = slots.get(slot);
+            boolean sameMove = (state instanceof Migrating || state instanceof Gone) && state.peer() == migrate.target();
+            if (!sameMove) {
+                fresh.add(slot);
+            }
+        }
+        if (!fresh.isEmpty()) {
+            forgetKeys(released, range, fresh::contains);
+        }
+        return mark(range, new Migrating(migrate.target()));
     }
 
     private Reply mark(SlotRange range, SlotState state) {
@@ -200,7 +230,14 @@ final class SlotMoves {
         return new Reply.Int(served);
     }
 
-    /** Refused while a key of the range is still held here: handing it over would lose it. */
+    /**
+     * Refused while a key of the range is still held here: handing it over would lose it. Answers every key this
+     * move released, for the mover to promote in the target before its {@code Own}: a release whose promote never
+     * came (the mover that proposed it crashed, or its step timed out) would otherwise leave the key staged in the
+     * target, which drops what is still staged when it owns the range. A hand-over applied again answers the same
+     * keys (they are kept until the slots move again), and a release applied after it changes nothing (the slots are
+     * gone), so the list is complete whenever the mover reads it.
+     */
     private Reply handOver(MoveStep.Handover handover, Keyspace keyspace, long nowMillis) {
         SlotRange range = handover.range();
         long[] held = {0};
@@ -213,8 +250,13 @@ final class SlotMoves {
             return Reply.error("slots " + range + " still hold " + held[0] + " keys here; not handed over");
         }
         mark(range, new Gone(handover.target()));
-        forgetKeys(released, range);
-        return Reply.OK;
+        List<Reply> releasedKeys = new ArrayList<>();
+        released.forEach(e -> {
+            if (range.contains(KeySlot.of(e.key()))) {
+                releasedKeys.add(new Reply.Bulk(e.key()));
+            }
+        });
+        return new Reply.Array(releasedKeys);
     }
 
     private Reply own(MoveStep.Own own) {
@@ -228,9 +270,14 @@ final class SlotMoves {
     }
 
     private static void forgetKeys(Dict<?> keys, SlotRange range) {
+        forgetKeys(keys, range, slot -> true);
+    }
+
+    private static void forgetKeys(Dict<?> keys, SlotRange range, IntPredicate slots) {
         List<byte[]> inRange = new ArrayList<>();
         keys.forEach(e -> {
-            if (range.contains(KeySlot.of(e.key()))) {
+            int slot = KeySlot.of(e.key());
+            if (range.contains(slot) && slots.test(slot)) {
                 inRange.add(e.key());
             }
         });

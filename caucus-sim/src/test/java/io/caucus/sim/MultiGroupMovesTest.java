@@ -1,0 +1,77 @@
+package io.caucus.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Slot moves under random faults (docs/simulator.md, "Slot moves"): 3 processes × {@code -Dcaucus.sim.moveGroups}
+ * groups (default 4), a simulated mover moving slot ranges between them and crashing mid-move, clients following
+ * ASK, MOVED and TRYAGAIN. {@code -Dcaucus.sim.moveSeeds=N} runs N seeds (default 4, for CI) from
+ * {@code -Dcaucus.sim.firstSeed} (default 1); {@code -Dcaucus.sim.seed=X} runs only seed X, reproducing a failure
+ * exactly; {@code -Dcaucus.sim.moveFaultTicks} sets each seed's length (default 600);
+ * {@code -Dcaucus.sim.staleMaps=true} has clients route by the map they last took, refreshed on MOVED.
+ */
+class MultiGroupMovesTest {
+
+    static final long FAULT_TICKS = Long.getLong("caucus.sim.moveFaultTicks", 600);
+    static final int GROUPS = Integer.getInteger("caucus.sim.moveGroups", 4);
+    static final boolean STALE_MAPS = Boolean.getBoolean("caucus.sim.staleMaps");
+
+    @Test
+    void keysStayLinearizableAndInOneGroupWhileSlotsMoveUnderFaults() {
+        String single = System.getProperty("caucus.sim.seed");
+        long first = single == null ? Long.getLong("caucus.sim.firstSeed", 1) : Long.parseLong(single.trim());
+        long count = single == null ? Long.getLong("caucus.sim.moveSeeds", 4) : 1;
+        long events = 0;
+        long operations = 0;
+        long ok = 0;
+        long failed = 0;
+        long unknown = 0;
+        long crashes = 0;
+        long started = 0;
+        long completed = 0;
+        long moverCrashes = 0;
+        long restarts = 0;
+        long released = 0;
+        long handoversRefused = 0;
+        long asked = 0;
+        long moved = 0;
+        long triedAgain = 0;
+        long undecided = 0;
+        for (long seed = first; seed < first + count; seed++) {
+            String reproduce = "-Dtest=MultiGroupMovesTest -Dcaucus.sim.seed=" + seed + " -Dcaucus.sim.moveGroups="
+                    + GROUPS + " -Dcaucus.sim.moveFaultTicks=" + FAULT_TICKS
+                    + (STALE_MAPS ? " -Dcaucus.sim.staleMaps=true" : "");
+            MultiGroupMovesRun.Result result = MultiGroupMovesRun.run(seed, FAULT_TICKS, GROUPS, STALE_MAPS,
+                    reproduce);
+            events += result.events();
+            operations += result.clientOperations();
+            ok += result.ok();
+            failed += result.failed();
+            unknown += result.unknown();
+            crashes += result.processCrashes();
+            started += result.moves().movesStarted();
+            completed += result.moves().movesCompleted();
+            moverCrashes += result.moves().moverCrashes();
+            restarts += result.moves().moveRestarts();
+            released += result.moves().keysReleased();
+            handoversRefused += result.moves().handoversRefused();
+            asked += result.redirections().asked();
+            moved += result.redirections().moved();
+            triedAgain += result.redirections().triedAgain();
+            undecided += result.undecided();
+        }
+        System.out.printf("caucus-sim slot moves: seeds=%d from %d processes=%d groups=%d simulatedEvents=%d"
+                        + " clientOpsChecked=%d (ok=%d failed=%d unknown=%d) processCrashes=%d movesStarted=%d"
+                        + " movesCompleted=%d moverCrashes=%d moveRestarts=%d keysReleased=%d handoversRefused=%d"
+                        + " asked=%d moved=%d triedAgain=%d linearizabilityUndecided=%d staleMaps=%b%n",
+                count, first, MultiGroupRun.PROCESSES, GROUPS, events, operations, ok, failed, unknown, crashes,
+                started, completed, moverCrashes, restarts, released, handoversRefused, asked, moved, triedAgain,
+                undecided, STALE_MAPS);
+        assertThat(completed).as("slot moves completed over all seeds").isPositive();
+        assertThat(released).as("keys released to another group over all seeds").isPositive();
+        assertThat(asked).as("operations sent on by ASK over all seeds").isPositive();
+        assertThat(ok).as("acknowledged client operations over all seeds").isPositive();
+    }
+}

@@ -42,7 +42,7 @@ public final class SlotMover implements AutoCloseable {
      * batch at about 512 KiB of data, so a batch of large values is fewer keys.
      */
     static final int BATCH_KEYS = 4096;
-    /** The data of one stage entry, at most about: well under the largest command a node takes or forwards (1 MiB). */
+    /** The data of one copied part (its stage, release and promote), at most about: well under a node's largest command (1 MiB). */
     static final long STAGE_BYTES = 512 << 10;
 
     private final SlotMapStateMachine metadata;
@@ -129,10 +129,10 @@ public final class SlotMover implements AutoCloseable {
             Reply.Array answer = (Reply.Array) require(read(source,
                     new KvQuery.MoveScan(0, migration.range(), cursor, BATCH_KEYS)));
             cursor = ((Reply.Int) answer.elements().get(0)).value();
-            byte[] batch = ((Reply.Bulk) answer.elements().get(1)).value();
-            List<MoveStep.KeyVersion> keys = MoveStep.versionsIn(batch);
-            if (!keys.isEmpty()) {
-                released += copyBatch(migration, source, target, batch, keys);
+            // A scan can answer more than asked (a SCAN step walks whole buckets of both tables while a snapshot is
+            // written): each part is copied on its own, so its stage, release and promote stay well under 1 MiB.
+            for (byte[] part : MoveStep.split(((Reply.Bulk) answer.elements().get(1)).value(), STAGE_BYTES)) {
+                released += copyBatch(migration, source, target, part, MoveStep.versionsIn(part));
             }
         } while (cursor != 0);
         return released;
@@ -140,9 +140,7 @@ public final class SlotMover implements AutoCloseable {
 
     private long copyBatch(SlotMap.Migration migration, KvBackend source, KvBackend target, byte[] batch,
                            List<MoveStep.KeyVersion> keys) {
-        for (byte[] part : MoveStep.split(batch, STAGE_BYTES)) {
-            require(step(target, new MoveStep.Stage(migration.source(), part)));
-        }
+        require(step(target, new MoveStep.Stage(migration.source(), batch)));
         Reply.Array answers = (Reply.Array) require(step(source, new MoveStep.Release(migration.target(), keys)));
         List<byte[]> released = new ArrayList<>();
         List<byte[]> dropped = new ArrayList<>();

@@ -42,7 +42,10 @@ public final class SlotMover implements AutoCloseable {
      * batch at about 512 KiB of data, so a batch of large values is fewer keys.
      */
     static final int BATCH_KEYS = 4096;
-    /** The data of one copied part (its stage, release and promote), at most about: well under a node's largest command (1 MiB). */
+    /**
+     * The data of one copied part (its stage, release and promote), at most about: well under a node's largest command
+     * (1 MiB).
+     */
     static final long STAGE_BYTES = 512 << 10;
 
     private final SlotMapStateMachine metadata;

@@ -53,6 +53,15 @@ final class AdminTarget {
                 : cluster().nodes().stream().map(ClusterConfig.Node::http).toList();
     }
 
+    /** Prints an admin request's error reply; returns the exit code (3 when the outcome is unknown, else 1). */
+    static int failed(picocli.CommandLine.Model.CommandSpec spec, AdminClient.Reply reply) {
+        java.io.PrintWriter err = spec.commandLine().getErr();
+        err.println("caucus: " + reply.error() + " (HTTP " + reply.status() + " from " + reply.from() + "): "
+                + reply.message());
+        err.flush();
+        return reply.error().equals("UNKNOWN") ? 3 : 1;
+    }
+
     Duration timeout() {
         ClusterConfig cluster = http == null ? cluster() : null;
         return timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds)

@@ -183,11 +183,7 @@ final class MemberCommand implements Runnable {
     /** Prints the membership of a 200 reply, or the error; returns the exit code. */
     static int print(CommandSpec spec, AdminClient.Reply reply) {
         if (!reply.ok()) {
-            PrintWriter err = spec.commandLine().getErr();
-            err.println("caucus: " + reply.error() + " (HTTP " + reply.status() + " from " + reply.from() + "): "
-                    + reply.message());
-            err.flush();
-            return reply.error().equals("UNKNOWN") ? 3 : 1;
+            return AdminTarget.failed(spec, reply);
         }
         PrintWriter out = spec.commandLine().getOut();
         Map<String, Object> body = reply.body();

@@ -32,7 +32,7 @@ final class SlotsCommand implements Callable<Integer> {
     public Integer call() {
         AdminClient.Reply reply = target.client().send("GET", "/slots", "");
         if (!reply.ok()) {
-            return failed(spec, reply);
+            return AdminTarget.failed(spec, reply);
         }
         print(spec.commandLine().getOut(), reply.body());
         return 0;
@@ -63,14 +63,6 @@ final class SlotsCommand implements Callable<Integer> {
         return value instanceof List<?> list ? list : List.of();
     }
 
-    static int failed(CommandSpec spec, AdminClient.Reply reply) {
-        PrintWriter err = spec.commandLine().getErr();
-        err.println("caucus: " + reply.error() + " (HTTP " + reply.status() + " from " + reply.from() + "): "
-                + reply.message());
-        err.flush();
-        return reply.error().equals("UNKNOWN") ? 3 : 1;
-    }
-
     @Command(name = "move", mixinStandardHelpOptions = true,
             description = "Move a range of hash slots to another data group, online: keys are copied in batches while "
                     + "clients go on (-ASK during the move, -MOVED after); waits until the move is done.")
@@ -93,7 +85,7 @@ final class SlotsCommand implements Callable<Integer> {
             AdminClient client = target.client();
             AdminClient.Reply started = client.send("POST", "/slots/move?slots=" + slots + "&to=" + to, "");
             if (!started.ok()) {
-                return failed(spec, started);
+                return AdminTarget.failed(spec, started);
             }
             PrintWriter out = spec.commandLine().getOut();
             String range = String.valueOf(started.body().get("moving"));

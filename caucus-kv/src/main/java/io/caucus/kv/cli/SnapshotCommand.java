@@ -42,9 +42,7 @@ final class SnapshotCommand implements Callable<Integer> {
                 out.printf("%s: snapshot at index %s, term %s%n", reply.body().get("node"), reply.body().get("index"),
                         reply.body().get("term"));
             } else {
-                err.println("caucus: " + reply.error() + " (HTTP " + reply.status() + " from " + reply.from() + "): "
-                        + reply.message());
-                exit = Math.max(exit, reply.error().equals("UNKNOWN") ? 3 : 1);
+                exit = Math.max(exit, AdminTarget.failed(spec, reply));
             }
         }
         out.flush();

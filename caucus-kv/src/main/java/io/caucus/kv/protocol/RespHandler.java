@@ -133,6 +133,8 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         final Request request;
         /** Where the command goes, once placed (commands that reach a group only). */
         KvRouter.Serve serve;
+        /** Sent after ASKING: a group importing its slot serves it (else it sends the client to the slot's owner). */
+        boolean asking;
         /** The groups to run the command in, when it names no key and covers the node's slots. */
         List<KvRouter.Serve> spreadOver;
         boolean placed;
@@ -385,6 +387,7 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
             return SlotCheck.CROSSSLOT;
         }
         pending.serve = action == Action.QUEUE ? null : serve;
+        pending.asking = askingNow;
         return null;
     }
 
@@ -467,7 +470,7 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     private void start(Pending pending, Action action) {
         switch (action) {
             case WRITE -> startWrite(pending, new KvEntry.Call(command(pending).argv()));
-            case READ -> startRead(pending, new KvQuery.Call(0, command(pending).argv()), false);
+            case READ -> startRead(pending, new KvQuery.Call(0, command(pending).argv(), pending.asking), false);
             case LOCAL -> answerLocal(pending, command(pending));
             case QUEUE -> queue(pending, command(pending));
             case MULTI -> {
@@ -558,7 +561,7 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     private void startWrite(Pending pending, KvEntry.Body body) {
         Session session = session(pending.serve.group());
         byte[] command = EntryCodec.encode(new KvEntry.SessionCommand(0, session.clientId, session.nextSequence++,
-                body));
+                body, pending.asking));
         runningWrites++;
         pending.serve.backend().submit(command).whenComplete((result, failure) -> onLoop(() -> {
             runningWrites--;

@@ -127,9 +127,12 @@ public final class ShardRouter implements KvRouter {
 
     /**
      * A group's refusal naming another group (docs/multiraft.md, "Moving slots between groups"): {@code ASKGROUP}
-     * becomes {@code -ASK slot host:port} of that group's leader; {@code MOVEDGROUP}, from a source that handed the
-     * slot over, becomes {@code -MOVED}, or {@code -ASK} while this node's map still records the move (until it
-     * learns the move is over, this node would send the client back to the source).
+     * becomes {@code -ASK slot host:port} of that group's leader. {@code MOVEDGROUP} becomes {@code -MOVED}, except
+     * one from a source that handed the slot over to the target this node's map still records the slot moving to:
+     * that becomes {@code -ASK} (until it learns the move is over, this node would send the client back to the
+     * source). A {@code MOVEDGROUP} naming the source, from a target that got a command without ASKING, stays
+     * {@code -MOVED}: an {@code -ASK} there would send the client's next command to the target with ASKING, past
+     * the source's check that it no longer holds the key.
      */
     @Override
     public Reply.Error redirect(Reply.Error refusal) {
@@ -145,9 +148,10 @@ public final class ShardRouter implements KvRouter {
         } catch (RuntimeException e) {
             return new Reply.Error("ERR", "unreadable redirect from a group: " + refusal.line());
         }
-        boolean moving = metadata.current().migrationOf(slot).isPresent();
-        return sendTo(refusal.code().equals(ErrorCodes.MOVEDGROUP) && !moving ? ErrorCodes.MOVEDGROUP : ErrorCodes.ASKGROUP,
-                slot, group);
+        boolean movingThere = metadata.current().migrationOf(slot)
+                .filter(migration -> migration.target() == group).isPresent();
+        return sendTo(refusal.code().equals(ErrorCodes.MOVEDGROUP) && !movingThere ? ErrorCodes.MOVEDGROUP
+                : ErrorCodes.ASKGROUP, slot, group);
     }
 
     /** {@code -ASK} or {@code -MOVED} for {@code slot} to {@code group}'s leader, or its first replica. */

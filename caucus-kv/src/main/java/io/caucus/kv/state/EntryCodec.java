@@ -16,11 +16,12 @@ import java.util.List;
  * version or tag, a truncated field and trailing bytes, so a format change is detected rather than misread.
  *
  * <pre>
- * entry   = 2 tag time:int64be (REGISTER | SESSION varint:client varint:sequence body | SWEEP varint:max
- *         | MOVE bytes:step)
+ * entry   = 2 tag time:int64be (REGISTER | (SESSION | ASKING_SESSION) varint:client varint:sequence body
+ *         | SWEEP varint:max | MOVE bytes:step)
  * body    = CALL argv | EXEC varint:n (bytes:key varint:index)^n varint:m argv^m
  * argv    = varint:n bytes^n
- * query   = 2 tag time:int64be (CALL argv | WATCH_INDEX | MOVE_SCAN varint:start varint:end varint:cursor varint:max)
+ * query   = 2 tag time:int64be ((CALL | ASKING_CALL) argv | WATCH_INDEX
+ *         | MOVE_SCAN varint:start varint:end varint:cursor varint:max)
  * reply   = 2 value
  * value   = STATUS bytes | ERROR bytes:code bytes:message | INT zigzag | BULK bytes | NIL
  *         | ARRAY varint:n value^n | NULL_ARRAY
@@ -41,11 +42,15 @@ public final class EntryCodec {
     private static final int SWEEP = 3;
     /** A slot move's step, its body in {@link MoveStep}'s own form. */
     private static final int MOVE = 4;
+    /** A session command sent after ASKING: as SESSION (a tag of its own, so logs written before it read as they did). */
+    private static final int ASKING_SESSION = 5;
 
     private static final int CALL = 1;
     private static final int EXEC = 2;
     private static final int WATCH_INDEX = 3;
     private static final int MOVE_SCAN = 4;
+    /** A read sent after ASKING: as CALL. */
+    private static final int ASKING_CALL = 5;
 
     private static final int STATUS = 1;
     private static final int ERROR = 2;
@@ -70,7 +75,7 @@ public final class EntryCodec {
                 out.fixedLong(register.timeMillis());
             }
             case KvEntry.SessionCommand command -> {
-                out.raw(SESSION);
+                out.raw(command.asking() ? ASKING_SESSION : SESSION);
                 out.fixedLong(command.timeMillis());
                 out.varint(command.clientId());
                 out.varint(command.sequence());
@@ -139,7 +144,8 @@ public final class EntryCodec {
         long time = in.fixedLong();
         KvEntry entry = switch (tag) {
             case REGISTER -> new KvEntry.Register(time);
-            case SESSION -> new KvEntry.SessionCommand(time, in.varint(), in.varint(), decodeBody(in));
+            case SESSION, ASKING_SESSION -> new KvEntry.SessionCommand(time, in.varint(), in.varint(), decodeBody(in),
+                    tag == ASKING_SESSION);
             case SWEEP -> new KvEntry.Sweep(time, (int) Math.min(in.varint(), Integer.MAX_VALUE));
             case MOVE -> new KvEntry.Move(time, MoveStep.decode(in.bytes()));
             default -> throw in.malformed("unknown entry tag " + tag);
@@ -200,7 +206,7 @@ public final class EntryCodec {
         out.raw(VERSION);
         switch (query) {
             case KvQuery.Call call -> {
-                out.raw(CALL);
+                out.raw(call.asking() ? ASKING_CALL : CALL);
                 out.fixedLong(call.timeMillis());
                 out.list(call.argv());
             }
@@ -237,7 +243,7 @@ public final class EntryCodec {
         int tag = in.raw();
         long time = in.fixedLong();
         KvQuery query = switch (tag) {
-            case CALL -> new KvQuery.Call(time, in.list());
+            case CALL, ASKING_CALL -> new KvQuery.Call(time, in.list(), tag == ASKING_CALL);
             case WATCH_INDEX -> new KvQuery.WatchIndex(time);
             case MOVE_SCAN -> new KvQuery.MoveScan(time, new io.caucus.kv.slots.SlotRange(in.bounded(), in.bounded()),
                     in.varint(), in.bounded());

@@ -18,13 +18,19 @@ public sealed interface KvEntry {
 
     /**
      * A command of session {@code clientId}, numbered {@code sequence}: 1, 2, ... per session, applied strictly
-     * in that order and at most once (thesis §6.3).
+     * in that order and at most once (thesis §6.3). {@code asking}: the client sent ASKING before it (Redis
+     * Cluster's answer to {@code -ASK}), so a group importing the command's slot serves it; without it, such a group
+     * sends the client to the slot's owner (docs/multiraft.md, "Moving slots between groups").
      */
-    record SessionCommand(long timeMillis, long clientId, long sequence, Body body) implements KvEntry {
+    record SessionCommand(long timeMillis, long clientId, long sequence, Body body, boolean asking) implements KvEntry {
         public SessionCommand {
             if (sequence < 1) {
                 throw new IllegalArgumentException("sequence numbers start at 1, got " + sequence);
             }
+        }
+
+        public SessionCommand(long timeMillis, long clientId, long sequence, Body body) {
+            this(timeMillis, clientId, sequence, body, false);
         }
     }
 

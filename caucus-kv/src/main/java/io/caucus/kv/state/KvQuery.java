@@ -10,10 +10,14 @@ public sealed interface KvQuery {
 
     long timeMillis();
 
-    /** A read-only command, as its RESP argument vector. */
-    record Call(long timeMillis, List<byte[]> argv) implements KvQuery {
+    /** A read-only command, as its RESP argument vector; {@code asking} as in {@link KvEntry.SessionCommand}. */
+    record Call(long timeMillis, List<byte[]> argv, boolean asking) implements KvQuery {
         public Call {
             argv = List.copyOf(argv);
+        }
+
+        public Call(long timeMillis, List<byte[]> argv) {
+            this(timeMillis, argv, false);
         }
     }
 

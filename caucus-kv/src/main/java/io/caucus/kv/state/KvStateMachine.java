@@ -96,7 +96,7 @@ public final class KvStateMachine implements StateMachine {
                     + command.clientId() + " arrived before write " + (session.lastSequence() + 1)
                     + "; not applied");
         }
-        Reply.Error movedAway = moves.refusal(keysOf(command.body()), keyspace, timeMillis);
+        Reply.Error movedAway = moves.refusal(keysOf(command.body()), command.asking(), keyspace, timeMillis);
         if (movedAway != null && movedAway.code().equals(ErrorCodes.TRYAGAIN)) {
             return EntryCodec.encode(movedAway); // not applied, and the sequence not used: the node retries it
         }
@@ -174,7 +174,7 @@ public final class KvStateMachine implements StateMachine {
             case KvQuery.Call call -> {
                 CommandSpec spec = CommandTable.resolve(call.argv());
                 Reply.Error movedAway = spec == null || moves.idle() ? null
-                        : moves.refusal(keysOf(call.argv()), keyspace, now);
+                        : moves.refusal(keysOf(call.argv()), call.asking(), keyspace, now);
                 yield spec != null && spec.isWrite()
                         ? Reply.error("'" + spec.name().toLowerCase(Locale.ROOT) + "' changes data: not a read")
                         : movedAway != null ? movedAway

@@ -23,8 +23,11 @@ import java.util.function.IntPredicate;
  * <ul>
  *   <li><b>migrating</b> (source): served if this group holds every key; answered ASK (to the target) if it holds
  *       none, since a key it does not hold is never created here again; TRYAGAIN if it holds some;</li>
- *   <li><b>importing</b> (target): TRYAGAIN if a key's copy is staged (its release may have happened; the promote
- *       will come), else served: routers send a command here only after the source answered ASK for it;</li>
+ *   <li><b>importing</b> (target): a command the client sent without ASKING is answered MOVED to the source, as
+ *       redis-server's importing node answers: only the source knows whether it still holds the key, and a router
+ *       whose map is behind (one move finished, another begun back into this group) sends commands here that no ASK
+ *       preceded. With ASKING (the source answered ASK, so it holds none of the keys and will not create them):
+ *       TRYAGAIN if a key's copy is staged (its release may have happened; the promote will come), else served;</li>
  *   <li><b>gone</b> (source after the hand-over): answered MOVED to the new owner.</li>
  * </ul>
  *
@@ -68,11 +71,11 @@ final class SlotMoves {
     // ------------------------------------------------------------------ commands
 
     /**
-     * Why a command touching {@code keys} (all of one slot, as the router checked) is not served here, or null if it
-     * is. The refusals change nothing: ASK and MOVED name a group ({@link ErrorCodes#ASKGROUP},
+     * Why a command touching {@code keys} (all of one slot, as the router checked), sent after ASKING or not, is not
+     * served here, or null if it is. The refusals change nothing: ASK and MOVED name a group ({@link ErrorCodes#ASKGROUP},
      * {@link ErrorCodes#MOVEDGROUP}), which the node turns into the group leader's address.
      */
-    Reply.Error refusal(List<byte[]> keys, Keyspace keyspace, long nowMillis) {
+    Reply.Error refusal(List<byte[]> keys, boolean asking, Keyspace keyspace, long nowMillis) {
         if (slots.isEmpty() || keys.isEmpty()) {
             return null;
         }
@@ -91,6 +94,7 @@ final class SlotMoves {
                         : held == 0 ? redirect(ErrorCodes.ASKGROUP, slot, migrating.peer())
                         : tryAgain("Multiple keys request during rehashing of slot");
             }
+            case Importing importing when !asking -> redirect(ErrorCodes.MOVEDGROUP, slot, importing.peer());
             case Importing ignored -> {
                 for (byte[] key : keys) {
                     if (staged.containsKey(key)) {

@@ -7,6 +7,8 @@ import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
 import io.caucus.kv.FakeNode;
 import io.caucus.kv.cluster.KvBackend;
+import io.caucus.kv.command.ErrorCodes;
+import io.caucus.kv.command.Reply;
 import io.caucus.kv.config.ClientLimits;
 import io.caucus.kv.protocol.Acl;
 import io.caucus.kv.protocol.KvMetrics;
@@ -46,11 +48,12 @@ class ShardedRespHandlerTest {
     private final EmbeddedChannel channel = new EmbeddedChannel();
 
     private final SlotMapStateMachine metadata = new SlotMapStateMachine();
+    private final ShardRouter router;
 
     ShardedRespHandlerTest() {
         group3.leader = N2;
         metadata.apply(1, SlotMapStateMachine.install(0, ShardLayout.of(List.of(N1, N2, N3), 2, 3).initialMap()));
-        ShardRouter router = new ShardRouter(N1, metadata, new FakeNode("n1"), Map.of(
+        router = new ShardRouter(N1, metadata, new FakeNode("n1"), Map.of(
                 2L, new ShardRouter.Replica(group2, backend("g2", group2)),
                 3L, new ShardRouter.Replica(group3, backend("g3", group3))),
                 Map.of(N1, new InetSocketAddress("127.0.0.1", 7001), N2, new InetSocketAddress("127.0.0.1", 7002),
@@ -237,6 +240,33 @@ class ShardedRespHandlerTest {
         // ASKING before MULTI holds for the whole transaction, as in redis-server.
         assertThat(send(command("ASKING") + command("MULTI") + command("INCR", "b") + command("GET", "b")
                 + command("EXEC"))).isEqualTo("+OK\r\n+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n:2\r\n$1\r\n2\r\n");
+    }
+
+    /**
+     * This node's map is two moves behind: slot 3300 went from group 2 to group 3, and is moving back into group 2,
+     * but the map here still gives it to group 2 and records no move. A command without ASKING reaches group 2, which
+     * sends it to the source, group 3 (only the source knows whether it still holds the key): {@code -MOVED}, never
+     * {@code -ASK}, or the client's next command would pass the source's check with ASKING.
+     */
+    @Test
+    void aTargetReachedByAStaleMapWithoutAskingSendsTheClientToTheSource() {
+        group2.submit(EntryCodec.encode(new KvEntry.Move(0, new MoveStep.Import(SlotRange.single(3300), 3))));
+        calls.clear();
+        assertThat(send(command("SET", "b", "1") + command("GET", "b")))
+                .isEqualTo("-MOVED 3300 127.0.0.1:7002\r\n-MOVED 3300 127.0.0.1:7002\r\n");
+        assertThat(calls).containsExactly("g2 register", "g2 write of session 2", "g2 read");
+        assertThat(send(command("ASKING") + command("SET", "b", "1") + command("ASKING") + command("GET", "b")))
+                .isEqualTo("+OK\r\n+OK\r\n+OK\r\n$1\r\n1\r\n"); // as the source's ASK sends it: served
+
+        // A map that records the move back (3 to 2) still answers MOVED for group 2's refusal naming group 3.
+        SlotMap map = metadata.current();
+        SlotMap movedOut = map.startMigration(SlotRange.single(3300), 3);
+        SlotMap movedBack = movedOut.finishMigration(SlotRange.single(3300)).startMigration(SlotRange.single(3300), 2);
+        metadata.apply(2, SlotMapStateMachine.install(map.epoch(), movedBack));
+        assertThat(router.redirect(new Reply.Error(ErrorCodes.MOVEDGROUP, "3300 3")).line())
+                .isEqualTo("MOVED 3300 127.0.0.1:7002");
+        assertThat(router.redirect(new Reply.Error(ErrorCodes.MOVEDGROUP, "3300 2")).line())
+                .isEqualTo("ASK 3300 127.0.0.1:7001"); // from a source that handed over to 2: ASK while the map moves
     }
 
     @Test

@@ -26,11 +26,29 @@ class EntryCodecTest {
                 new KvEntry.SessionCommand(5, 1, 1, new KvEntry.Exec(
                         List.of(new KvEntry.Watch(b("w"), 42)), List.of(argv("INCR", "n"), argv("GET", "n")))),
                 new KvEntry.SessionCommand(5, 1, 2, new KvEntry.Exec(List.of(), List.of())),
+                new KvEntry.SessionCommand(6, 1, 3, new KvEntry.Call(argv("GET", "k")), true),
                 new KvEntry.Sweep(1_700_000_000_000L, 1_000));
         for (KvEntry entry : entries) {
             byte[] encoded = EntryCodec.encode(entry);
             assertThat(EntryCodec.encode(EntryCodec.decodeEntry(encoded))).isEqualTo(encoded);
+            assertThat(EntryCodec.decodeEntry(encoded)).usingRecursiveComparison().isEqualTo(entry);
         }
+    }
+
+    @Test
+    void askingIsATagOfItsOwnSoEntriesWrittenBeforeItReadAsTheyDid() {
+        KvEntry.Call call = new KvEntry.Call(argv("SET", "k", "v"));
+        byte[] plain = EntryCodec.encode(new KvEntry.SessionCommand(0, 5, 7, call));
+        byte[] asking = EntryCodec.encode(new KvEntry.SessionCommand(0, 5, 7, call, true));
+        assertThat(plain[1]).isEqualTo((byte) 2); // SESSION, as every log written before ASKING holds it
+        assertThat(asking[1]).isEqualTo((byte) 5);
+        assertThat(Arrays.copyOfRange(asking, 2, asking.length)).isEqualTo(Arrays.copyOfRange(plain, 2, plain.length));
+        assertThat(((KvEntry.SessionCommand) EntryCodec.decodeEntry(plain)).asking()).isFalse();
+        assertThat(((KvEntry.SessionCommand) EntryCodec.decodeEntry(asking)).asking()).isTrue();
+        assertThat(((KvQuery.Call) EntryCodec.decodeQuery(EntryCodec.encode(new KvQuery.Call(0, argv("GET", "k"),
+                true)))).asking()).isTrue();
+        assertThat(((KvQuery.Call) EntryCodec.decodeQuery(EntryCodec.encode(new KvQuery.Call(0, argv("GET", "k")))))
+                .asking()).isFalse();
     }
 
     @Test
@@ -47,7 +65,8 @@ class EntryCodecTest {
 
     @Test
     void everyQueryAndReplyRoundTrips() {
-        for (KvQuery query : List.of(new KvQuery.Call(3, argv("MGET", "a", "b")), new KvQuery.WatchIndex(4))) {
+        for (KvQuery query : List.of(new KvQuery.Call(3, argv("MGET", "a", "b")), new KvQuery.Call(3, argv("GET", "a"),
+                true), new KvQuery.WatchIndex(4))) {
             byte[] encoded = EntryCodec.encode(query);
             assertThat(EntryCodec.encode(EntryCodec.decodeQuery(encoded))).isEqualTo(encoded);
         }

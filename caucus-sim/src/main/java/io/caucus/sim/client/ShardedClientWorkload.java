@@ -32,10 +32,11 @@ import java.util.Map;
  * {@link ClientWorkload} does for one group (the same operations, sessions, outcomes and history), but each operation
  * goes to the group its key's slot belongs to, and follows the groups' answers while slots move:
  * <ul>
- *   <li>{@code ASKGROUP slot group}: the same operation again at the named group, once (the node turns it into
- *       {@code -ASK}; the client's {@code ASKING} then routes it to the target);</li>
- *   <li>{@code MOVEDGROUP slot group}: the same operation again at the named group, and the client takes the map
- *       again (as a client refreshes its slots on {@code -MOVED});</li>
+ *   <li>{@code ASKGROUP slot group}: the same operation again at the named group, with ASKING (the node turns it
+ *       into {@code -ASK}; the client's {@code ASKING} then routes it to the target, which serves only commands that
+ *       come with it);</li>
+ *   <li>{@code MOVEDGROUP slot group}: the same operation again at the named group, without ASKING, and the client
+ *       takes the map again (as a client refreshes its slots on {@code -MOVED});</li>
  *   <li>{@code TRYAGAIN}: the same operation again at the same group a little later, with the same sequence number
  *       (not applied, the number unused: the node retries it so).</li>
  * </ul>
@@ -67,6 +68,8 @@ public final class ShardedClientWorkload implements NodeObserver {
         long sequenceGroup;
         /** The group an ASK or MOVED named, for the next attempt; 0 to route by the client's map. */
         long redirect;
+        /** The redirect was an ASK: the attempts at that group go with ASKING (a target serves only those). */
+        boolean asking;
         /** The group of the attempt under way. */
         long group;
         Phase phase = Phase.BETWEEN_ATTEMPTS;
@@ -329,8 +332,13 @@ public final class ShardedClientWorkload implements NodeObserver {
             op.sequenceGroup = op.group;
         }
         KvEntry entry = registering ? new KvEntry.Register(0)
-                : new KvEntry.SessionCommand(0, session.id, op.sequence, body(op));
+                : new KvEntry.SessionCommand(0, session.id, op.sequence, body(op), asking(op));
         submitThroughRuntime(client, op, node, registering, EntryCodec.encode(entry));
+    }
+
+    /** Whether this attempt goes with ASKING: it goes to the group an ASK named. */
+    private static boolean asking(Pending op) {
+        return op.asking && op.group == op.redirect;
     }
 
     private void submitThroughRuntime(Client client, Pending op, SimNode node, boolean registering, byte[] entry) {
@@ -359,7 +367,7 @@ public final class ShardedClientWorkload implements NodeObserver {
 
     private void readThroughRuntime(Client client, Pending op, SimNode node) {
         int attempt = ++op.attempt;
-        byte[] query = EntryCodec.encode(new KvQuery.Call(0, bytes(op.commands.get(0))));
+        byte[] query = EntryCodec.encode(new KvQuery.Call(0, bytes(op.commands.get(0)), asking(op)));
         node.runtime().read(query).whenComplete((result, error) -> {
             if (client.pending != op || op.attempt != attempt) {
                 return;
@@ -391,16 +399,22 @@ public final class ShardedClientWorkload implements NodeObserver {
                 retryLater(client, 1 + clock.random().nextLong(2 * clock.config().tickMicros()));
             }
             case ErrorCodes.ASKGROUP, ErrorCodes.MOVEDGROUP -> {
-                boolean ask = error.code().equals(ErrorCodes.ASKGROUP);
-                if (ask) {
+                // "slot group": the refusal used the write's sequence number (recorded in that session).
+                String[] slotAndGroup = error.message().split(" ");
+                int slot = Integer.parseInt(slotAndGroup[0]);
+                long group = Long.parseLong(slotAndGroup[1]);
+                // As ShardRouter.redirect: MOVED from a source that handed the slot over becomes an ASK while the
+                // (node's) map still records the move to that group.
+                boolean ask = error.code().equals(ErrorCodes.ASKGROUP) || client.map.migrationOf(slot)
+                        .filter(migration -> migration.target() == group).isPresent();
+                if (error.code().equals(ErrorCodes.ASKGROUP)) {
                     asked++;
                 } else {
                     moved++;
                     client.map = shards.current();
                 }
-                // "slot group": the refusal used the write's sequence number (recorded in that session).
-                String[] slotAndGroup = error.message().split(" ");
-                op.redirect = Long.parseLong(slotAndGroup[1]);
+                op.redirect = group;
+                op.asking = ask;
                 op.sequence = 0;
                 retryLater(client, 1);
             }

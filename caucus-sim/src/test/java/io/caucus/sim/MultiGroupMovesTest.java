@@ -47,6 +47,7 @@ class MultiGroupMovesTest {
         long started = 0;
         long completed = 0;
         long moverCrashes = 0;
+        long deposed = 0;
         long restarts = 0;
         long released = 0;
         long handoversRefused = 0;
@@ -69,6 +70,7 @@ class MultiGroupMovesTest {
             started += result.moves().movesStarted();
             completed += result.moves().movesCompleted();
             moverCrashes += result.moves().moverCrashes();
+            deposed += result.moves().moversDeposed();
             restarts += result.moves().moveRestarts();
             released += result.moves().keysReleased();
             handoversRefused += result.moves().handoversRefused();
@@ -79,10 +81,10 @@ class MultiGroupMovesTest {
         }
         System.out.printf("caucus-sim slot moves: seeds=%d from %d processes=%d groups=%d simulatedEvents=%d"
                         + " clientOpsChecked=%d (ok=%d failed=%d unknown=%d) processCrashes=%d movesStarted=%d"
-                        + " movesCompleted=%d moverCrashes=%d moveRestarts=%d keysReleased=%d handoversRefused=%d"
+                        + " movesCompleted=%d moverCrashes=%d (deposed, still running: %d) moveRestarts=%d keysReleased=%d handoversRefused=%d"
                         + " asked=%d moved=%d triedAgain=%d linearizabilityUndecided=%d staleMaps=%b%n",
                 count, first, MultiGroupRun.PROCESSES, GROUPS, events, operations, ok, failed, unknown, crashes,
-                started, completed, moverCrashes, restarts, released, handoversRefused, asked, moved, triedAgain,
+                started, completed, moverCrashes, deposed, restarts, released, handoversRefused, asked, moved, triedAgain,
                 undecided, staleMaps);
         assertThat(completed).as("slot moves completed over all seeds").isPositive();
         assertThat(released).as("keys released to another group over all seeds").isPositive();

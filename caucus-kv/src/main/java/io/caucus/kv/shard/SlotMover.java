@@ -1,5 +1,6 @@
 package io.caucus.kv.shard;
 
+import io.caucus.core.NodeStatus;
 import io.caucus.kv.cluster.KvBackend;
 import io.caucus.kv.command.Reply;
 import io.caucus.kv.slots.SlotMap;
@@ -26,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * over the source's keys of the range (copy a batch: stage it in the target, release it in the source, promote it in
  * the target) until the source hands the range over, then the target's {@code Own} and, last, the map's
  * {@link SlotMap#finishMigration}. Every step is idempotent, so a mover that stops half-way (its node crashed or lost
- * the metadata leadership) is simply replaced by the next leader's, which runs the move again from its start.
+ * the metadata leadership) is simply replaced by the next leader's, which runs the move again from its start; the
+ * steps carry the metadata term, so the groups fence off an older leader's mover still running.
  *
  * <p>Needs a replica of both groups on its node, as the layout gives when every group is on every node; a move between
  * groups with no common node is logged and left (moving a group's replicas comes later).
@@ -54,6 +56,12 @@ public final class SlotMover implements AutoCloseable {
     private final Duration stepTimeout;
     private final ScheduledExecutorService thread;
     private volatile boolean closed;
+    /**
+     * The metadata group's term this node leads in, as the moves under way started: every step carries it, and a
+     * group refuses the steps of a mover older than the newest it has seen, so a deposed leader's mover that has not
+     * noticed yet (paused, say) cannot interleave its steps with the next leader's. The mover's thread's own.
+     */
+    private long term;
 
     /**
      * @param groups      the data groups replicated here, each through a backend that reaches its leader
@@ -71,9 +79,11 @@ public final class SlotMover implements AutoCloseable {
     }
 
     private void moveAll() {
-        if (!metadataNode.id().equals(metadataNode.status().leader())) {
+        NodeStatus status = metadataNode.status();
+        if (!metadataNode.id().equals(status.leader())) {
             return;
         }
+        term = status.term();
         for (SlotMap.Migration migration : metadata.current().migrations()) {
             if (closed || !metadataNode.id().equals(metadataNode.status().leader())) {
                 return;
@@ -203,7 +213,7 @@ public final class SlotMover implements AutoCloseable {
     }
 
     private Reply step(KvBackend group, MoveStep step) {
-        return EntryCodec.decodeReply(await(group.submit(EntryCodec.encode(new KvEntry.Move(0, step)))));
+        return EntryCodec.decodeReply(await(group.submit(EntryCodec.encode(new KvEntry.Move(0, step, term)))));
     }
 
     private Reply read(KvBackend group, KvQuery query) {

@@ -17,7 +17,7 @@ import java.util.List;
  *
  * <pre>
  * entry   = 2 tag time:int64be (REGISTER | (SESSION | ASKING_SESSION) varint:client varint:sequence body
- *         | SWEEP varint:max | MOVE bytes:step)
+ *         | SWEEP varint:max | MOVE bytes:step | FENCED_MOVE varint:mover bytes:step)
  * body    = CALL argv | EXEC varint:n (bytes:key varint:index)^n varint:m argv^m
  * argv    = varint:n bytes^n
  * query   = 2 tag time:int64be ((CALL | ASKING_CALL) argv | WATCH_INDEX
@@ -44,6 +44,8 @@ public final class EntryCodec {
     private static final int MOVE = 4;
     /** A session command sent after ASKING: as SESSION (a tag of its own, so logs written before it read as they did). */
     private static final int ASKING_SESSION = 5;
+    /** A slot move's step with the term of the mover that proposed it (MOVE: a step written before, term 0). */
+    private static final int FENCED_MOVE = 6;
 
     private static final int CALL = 1;
     private static final int EXEC = 2;
@@ -87,8 +89,11 @@ public final class EntryCodec {
                 out.varint(sweep.maxKeys());
             }
             case KvEntry.Move move -> {
-                out.raw(MOVE);
+                out.raw(move.mover() == 0 ? MOVE : FENCED_MOVE);
                 out.fixedLong(move.timeMillis());
+                if (move.mover() != 0) {
+                    out.varint(move.mover());
+                }
                 out.bytes(MoveStep.encode(move.step()));
             }
         }
@@ -148,6 +153,10 @@ public final class EntryCodec {
                     tag == ASKING_SESSION);
             case SWEEP -> new KvEntry.Sweep(time, (int) Math.min(in.varint(), Integer.MAX_VALUE));
             case MOVE -> new KvEntry.Move(time, MoveStep.decode(in.bytes()));
+            case FENCED_MOVE -> {
+                long mover = in.varint();
+                yield new KvEntry.Move(time, MoveStep.decode(in.bytes()), mover);
+            }
             default -> throw in.malformed("unknown entry tag " + tag);
         };
         in.end();

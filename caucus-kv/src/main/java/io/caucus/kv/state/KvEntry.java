@@ -38,8 +38,16 @@ public sealed interface KvEntry {
     record Sweep(long timeMillis, int maxKeys) implements KvEntry {
     }
 
-    /** A step of a slot move ({@link MoveStep}), proposed by the mover: no session, applied once per entry. */
-    record Move(long timeMillis, MoveStep step) implements KvEntry {
+    /**
+     * A step of a slot move ({@link MoveStep}), proposed by the mover: no session, applied once per entry.
+     * {@code mover} fences movers off: the metadata group's term in which the mover that proposed it runs. A group
+     * refuses a step of a mover older than the newest it has seen, so a deposed leader's mover that has not noticed
+     * yet cannot interleave its steps with the next one's (0: an entry written before movers were fenced).
+     */
+    record Move(long timeMillis, MoveStep step, long mover) implements KvEntry {
+        public Move(long timeMillis, MoveStep step) {
+            this(timeMillis, step, 0);
+        }
     }
 
     /** What a session command does. */

@@ -14,10 +14,10 @@ import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
 
 /**
- * The key-value state machine's snapshot format, streamed (never held whole in memory). Version 3:
+ * The key-value state machine's snapshot format, streamed (never held whole in memory). Version 5:
  *
  * <pre>
- *   int  magic "CKVS", int version (3)
+ *   int  magic "CKVS", int version (5)
  *   long applied index the snapshot was taken at, long the state's time (ms)
  *   int  session count, then per session, least recently used first (so LRU order survives a restore):
  *        long client id, long last sequence, int result length (-1: none), result bytes
@@ -31,10 +31,12 @@ import java.util.zip.CheckedInputStream;
  *          hash:   int count, then (field, value) as length-prefixed bytes
  *          set, list: int count, then each element as length-prefixed bytes (a list in order)
  *          zset:   int count, then (member as length-prefixed bytes, double score) in score order
+ *   the group's part in slot moves (see writeMoves), long the newest mover's term (its fence)
  *   int  magic "CKVE", int CRC32C of every byte before it
  * </pre>
  *
- * Versions 2 (the same without the scripts: an empty script cache) and 1 (strings only, no time, no WATCH memory,
+ * Versions 4 (no fence: 0), 3 (no slot moves either), 2 (the same without the scripts: an empty script cache)
+ * and 1 (strings only, no time, no WATCH memory,
  * no scripts: per key int key length, key, int value length, value) are still read, so a node upgraded from them
  * restores its old snapshots.
  */
@@ -42,7 +44,9 @@ public final class KvSnapshotFormat {
 
     static final int MAGIC = 0x434B5653;
     static final int END_MAGIC = 0x434B5645;
-    static final int VERSION = 4;
+    static final int VERSION = 5;
+    /** Before movers were fenced: no fence after the moves section. */
+    private static final int VERSION_4 = 4;
     /** Before slot moves: no moves section after the keys. */
     private static final int VERSION_3 = 3;
     private static final int VERSION_2 = 2;
@@ -98,6 +102,7 @@ public final class KvSnapshotFormat {
         }
         writeKeys(out, keys.entries());
         writeMoves(out, moves);
+        out.putLong(moves.fence());
         out.putInt(END_MAGIC);
         out.finish();
     }
@@ -165,7 +170,7 @@ public final class KvSnapshotFormat {
             }
             names.add(set);
         }
-        return new SlotMoves.Saved(slots, staged, names.get(0), names.get(1));
+        return new SlotMoves.Saved(slots, staged, names.get(0), names.get(1), 0);
     }
 
     /**
@@ -308,7 +313,10 @@ public final class KvSnapshotFormat {
                     ? new Keyspace.WatchMemory(0, List.of()) : readWatchMemory(in);
             List<byte[]> scripts = version < VERSION_3 ? List.of() : readScripts(in);
             Keyspace.KeyTable keys = version == VERSION_1 ? readVersion1Keys(in) : readKeys(in);
-            SlotMoves.Saved moves = version < VERSION ? SlotMoves.Saved.NONE : readMoves(in);
+            SlotMoves.Saved moves = version < VERSION_4 ? SlotMoves.Saved.NONE : readMoves(in);
+            if (version > VERSION_4) {
+                moves = moves.fencedAt(in.readLong());
+            }
             if (in.readInt() != END_MAGIC) {
                 throw invalid("lacks its end marker after " + keys.size() + " keys");
             }

@@ -68,7 +68,8 @@ public final class KvStateMachine implements StateMachine {
             case KvEntry.SessionCommand sessionCommand -> applyInSession(index, sessionCommand);
             case KvEntry.Sweep sweep -> EntryCodec.encode(new Reply.Int(keyspace.sweep(timeMillis, sweep.maxKeys(),
                     index)));
-            case KvEntry.Move move -> EntryCodec.encode(moves.apply(move.step(), keyspace, timeMillis, index));
+            case KvEntry.Move move -> EntryCodec.encode(moves.apply(move.step(), move.mover(), keyspace, timeMillis,
+                    index));
         };
     }
 

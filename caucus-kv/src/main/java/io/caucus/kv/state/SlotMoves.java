@@ -63,6 +63,12 @@ final class SlotMoves {
     private final SetValue released = new SetValue();
     /** Keys promoted by imports under way (the target); a late copy of one is never staged again. */
     private final SetValue promoted = new SetValue();
+    /**
+     * The newest mover seen here (the metadata group's term it runs in): a step of an older one is refused. Two movers
+     * overlap when the metadata leadership changes and the deposed leader has not noticed yet (it was paused, say);
+     * interleaved, their steps could stage an old copy over the new one's, or start a finished move again.
+     */
+    private long fence;
 
     boolean idle() {
         return slots.isEmpty();
@@ -116,8 +122,17 @@ final class SlotMoves {
 
     // ------------------------------------------------------------------ steps
 
-    /** Applies {@code step} at log {@code index} and time {@code nowMillis}; the reply goes to the mover. */
-    Reply apply(MoveStep step, Keyspace keyspace, long nowMillis, long index) {
+    /**
+     * Applies {@code step}, proposed by the mover of term {@code mover}, at log {@code index} and time
+     * {@code nowMillis}; the reply goes to the mover. A step of a mover older than the newest seen here changes
+     * nothing and is refused.
+     */
+    Reply apply(MoveStep step, long mover, Keyspace keyspace, long nowMillis, long index) {
+        if (mover < fence) {
+            return Reply.error("a mover of metadata term " + mover + " is fenced off: one of term " + fence
+                    + " moves slots here now");
+        }
+        fence = mover;
         return switch (step) {
             case MoveStep.Migrate migrate -> migrate(migrate);
             case MoveStep.Import in -> {
@@ -160,7 +175,11 @@ final class SlotMoves {
         return Reply.OK;
     }
 
-    /** Stages the copies whose slot imports from the stage's source, unless the key is already served here. */
+    /**
+     * Stages the copies whose slot imports from the stage's source, unless the key is already served here, or a copy
+     * of a newer version (the source's last-changed index) is staged already: a copy committed late never replaces
+     * the one the source released.
+     */
     private Reply stage(MoveStep.Stage stage, Keyspace keyspace, long nowMillis) {
         Keyspace.KeyTable copies;
         try {
@@ -173,7 +192,10 @@ final class SlotMoves {
             KeyEntry copy = (KeyEntry) e;
             boolean importing = slots.get(KeySlot.of(copy.key())) instanceof Importing in
                     && in.peer() == stage.source();
-            if (importing && keyspace.lookup(copy.key(), nowMillis) == null && !promoted.containsKey(copy.key())) {
+            KeyEntry stagedBefore = (KeyEntry) staged.entry(copy.key());
+            boolean newer = stagedBefore == null || stagedBefore.modifiedIndex() <= copy.modifiedIndex();
+            if (importing && newer && keyspace.lookup(copy.key(), nowMillis) == null
+                    && !promoted.containsKey(copy.key())) {
                 staged.remove(copy.key());
                 staged.link(Keyspace.restoredEntry(copy.key(), copy.value(), copy.expireAtMillis(),
                         copy.modifiedIndex()));
@@ -292,7 +314,7 @@ final class SlotMoves {
 
     /** A copy of the state for a snapshot (small: a move keeps a batch or so staged, and key names). */
     Saved save() {
-        return new Saved(new TreeMap<>(slots), staged.copy(), released.copyOf(), promoted.copyOf());
+        return new Saved(new TreeMap<>(slots), staged.copy(), released.copyOf(), promoted.copyOf(), fence);
     }
 
     void restore(Saved saved) {
@@ -305,11 +327,17 @@ final class SlotMoves {
         saved.released().forEach(e -> released.addMember(e.key()));
         promoted.clear();
         saved.promoted().forEach(e -> promoted.addMember(e.key()));
+        fence = saved.fence();
     }
 
     /** The state as a snapshot holds it. */
-    record Saved(Map<Integer, SlotState> slots, Dict<Object> staged, SetValue released, SetValue promoted) {
-        static final Saved NONE = new Saved(Map.of(), new Keyspace.KeyTable(), new SetValue(), new SetValue());
+    record Saved(Map<Integer, SlotState> slots, Dict<Object> staged, SetValue released, SetValue promoted,
+                 long fence) {
+        static final Saved NONE = new Saved(Map.of(), new Keyspace.KeyTable(), new SetValue(), new SetValue(), 0);
+
+        Saved fencedAt(long mover) {
+            return new Saved(slots, staged, released, promoted, mover);
+        }
     }
 
     // ------------------------------------------------------------------ for the mover and checkers

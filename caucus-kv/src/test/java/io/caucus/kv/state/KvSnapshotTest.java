@@ -154,7 +154,7 @@ class KvSnapshotTest {
         byte[] good = source.snapshotBytes();
 
         byte[] flipped = good.clone();
-        flipped[good.length - 32] ^= 0x40; // inside the value bytes (before the empty moves section, 20 bytes)
+        flipped[good.length - 40] ^= 0x40; // inside the value bytes (before the empty moves section and the fence)
         assertThatThrownBy(() -> new Replica().machine.restore(source.index, new ByteArrayInputStream(flipped)))
                 .isInstanceOf(IOException.class).hasMessageContaining("checksum mismatch");
 

@@ -39,6 +39,8 @@ class SlotMovesTest {
         long sequence;
         /** Whether its clients' commands come with ASKING, as a client sent on by the source's ASK sends them. */
         boolean asking;
+        /** The metadata term of the mover whose steps {@link #step} applies. */
+        long moverTerm;
 
         Group(boolean asking) {
             this.asking = asking;
@@ -50,7 +52,12 @@ class SlotMovesTest {
         }
 
         Reply step(MoveStep step) {
-            return apply(new KvEntry.Move(T0, step));
+            return stepOf(moverTerm, step);
+        }
+
+        /** A step of the mover running in metadata term {@code term}. */
+        Reply stepOf(long term, MoveStep step) {
+            return apply(new KvEntry.Move(T0, step, term));
         }
 
         Reply write(String... args) {
@@ -405,6 +412,56 @@ class SlotMovesTest {
         assertThat(inParts).isEqualTo(6);
     }
 
+    /**
+     * Two movers overlap when the metadata leadership changes and the deposed leader has not noticed yet (paused right
+     * after it scanned, say). The old one copied {k@v1}; k changed to v2; the new one staged and released k@v2; the
+     * old one's stage of v1 then comes in before the new one's promote. Were it staged over v2, the promote would serve
+     * v1 and lose the write of v2.
+     */
+    @Test
+    void aDeposedLeadersMoverIsFencedOffAndALateCopyNeverReplacesANewerOne() throws IOException {
+        source.write("SET", "{m}k", "1");
+        target.stepOf(1, new MoveStep.Import(RANGE, SOURCE));
+        source.stepOf(1, new MoveStep.Migrate(RANGE, TARGET));
+        List<KeyEntry> oldCopy = source.scan(RANGE); // the old mover's scan; then its node pauses
+        source.write("SET", "{m}k", "2");
+
+        assertThat(target.stepOf(2, new MoveStep.Import(RANGE, SOURCE))).isEqualTo(Reply.OK); // the next leader's
+        assertThat(source.stepOf(2, new MoveStep.Migrate(RANGE, TARGET))).isEqualTo(Reply.OK);
+        List<KeyEntry> newCopy = source.scan(RANGE);
+        target.stepOf(2, new MoveStep.Stage(SOURCE, KvSnapshotFormat.writeKeyBatch(newCopy)));
+        Reply.Array released = (Reply.Array) source.stepOf(2, new MoveStep.Release(TARGET, List.of(
+                new MoveStep.KeyVersion(newCopy.getFirst().key(), newCopy.getFirst().modifiedIndex()))));
+        assertThat(released.elements()).containsExactly(new Reply.Int(MoveStep.RELEASED));
+
+        Reply fenced = target.stepOf(1, new MoveStep.Stage(SOURCE, KvSnapshotFormat.writeKeyBatch(oldCopy)));
+        assertThat(((Reply.Error) fenced).message()).contains("term 1 is fenced off", "term 2");
+        assertThat(code(source.stepOf(1, new MoveStep.Handover(RANGE, TARGET)))).isEqualTo(ErrorCodes.ERR);
+        // Unfenced (a step written before movers were fenced), the old copy is still never staged over the newer one.
+        assertThat(target.stepOf(2, new MoveStep.Stage(SOURCE, KvSnapshotFormat.writeKeyBatch(oldCopy))))
+                .isEqualTo(new Reply.Int(0));
+
+        target.stepOf(2, new MoveStep.Promote(SOURCE, List.of(b("{m}k")), List.of()));
+        assertThat(text(target.read("GET", "{m}k"))).isEqualTo("2");
+        // The fence survives a snapshot: a restored replica refuses the old mover alike.
+        assertThat(code(restoredCopyOf(target).stepOf(1, new MoveStep.Own(RANGE, SOURCE)))).isEqualTo(ErrorCodes.ERR);
+    }
+
+    /** A deposed leader's mover that still sees the move in its old map cannot start it again once it is finished. */
+    @Test
+    void aFencedMoverCannotStartAFinishedMoveAgain() throws IOException {
+        source.write("SET", "{m}k", "1");
+        source.moverTerm = 3;
+        target.moverTerm = 3;
+        start();
+        copyOnce();
+        finish();
+        assertThat(code(target.stepOf(2, new MoveStep.Import(RANGE, SOURCE)))).isEqualTo(ErrorCodes.ERR);
+        assertThat(code(source.stepOf(2, new MoveStep.Migrate(RANGE, TARGET)))).isEqualTo(ErrorCodes.ERR);
+        target.asking = false;
+        assertThat(text(target.read("GET", "{m}k"))).isEqualTo("1"); // still the owner, serving without ASKING
+    }
+
     @Test
     void stepsRoundTripThroughTheLogAndDamagedOnesAreRefused() {
         List<MoveStep> steps = List.of(new MoveStep.Migrate(RANGE, 7), new MoveStep.Import(SlotRange.of(0, 99), 2),
@@ -413,9 +470,12 @@ class SlotMovesTest {
                 new MoveStep.Promote(2, List.of(b("a")), List.of(b("b"))), new MoveStep.Handover(RANGE, 3),
                 new MoveStep.Own(RANGE, 2));
         for (MoveStep step : steps) {
-            byte[] encoded = EntryCodec.encode(new KvEntry.Move(T0, step));
+            byte[] encoded = EntryCodec.encode(new KvEntry.Move(T0, step, 300));
             KvEntry.Move decoded = (KvEntry.Move) EntryCodec.decodeEntry(encoded);
             assertThat(MoveStep.encode(decoded.step())).isEqualTo(MoveStep.encode(step));
+            assertThat(decoded.mover()).isEqualTo(300);
+            assertThat(((KvEntry.Move) EntryCodec.decodeEntry(EntryCodec.encode(new KvEntry.Move(T0, step)))).mover())
+                    .isZero(); // the form written before movers were fenced
             for (int cut = 1; cut < encoded.length; cut++) {
                 byte[] shorter = Arrays.copyOf(encoded, cut);
                 assertThatThrownBy(() -> EntryCodec.decodeEntry(shorter))

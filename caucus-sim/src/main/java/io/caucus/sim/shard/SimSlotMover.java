@@ -36,15 +36,19 @@ import java.util.function.Consumer;
  *
  * <p>The mover "crashes" at random times: the one running is abandoned mid-move (its answers are ignored; its
  * entries already proposed may still commit, late) and a new one runs the same move from its beginning, as the next
- * metadata leader's mover does.
+ * metadata leader's mover does, in the next metadata term. Half the time the old one is only deposed, as a leader
+ * paused past its lease is: it goes on with its steps beside the new one for a while, until its node notices (or a
+ * group refuses a step of it), and never finishes the move in the map. Every step carries its mover's term, which
+ * the groups use to fence off older movers.
  *
  * <p>Callbacks from the nodes never drive the cluster directly: every follow-up is a new event.
  */
 public final class SimSlotMover implements NodeObserver {
 
     /** What the mover did over a run. */
-    public record Totals(long movesStarted, long movesCompleted, long moverCrashes, long moveRestarts, long passes,
-                         long batches, long keysReleased, long handoversRefused, long stepsSent, long stepsResent) {
+    public record Totals(long movesStarted, long movesCompleted, long moverCrashes, long moversDeposed,
+                         long moveRestarts, long passes, long batches, long keysReleased, long handoversRefused,
+                         long stepsSent, long stepsResent) {
     }
 
     private final MultiGroupSimulation multi;
@@ -58,11 +62,15 @@ public final class SimSlotMover implements NodeObserver {
     private final long meanGapMicros;
     private final long meanCrashGapMicros;
     private final Map<Long, NodeId> believedLeaders = new HashMap<>();
-    /** The running mover's life; answers to an abandoned one's requests are ignored. */
-    private int life;
+    /** The metadata term of the newest mover: each crash starts the next one in a new term. */
+    private long term = 1;
+    /** The mover that leads now, or null. */
+    private Run active;
+    /** Movers still running: the active one and deposed ones that have not noticed yet. */
+    private final List<Run> running = new ArrayList<>();
     private SlotMap.Migration current;
-    private Request inFlight;
     private boolean winding;
+    private long moversDeposed;
     private long movesStarted;
     private long movesCompleted;
     private long moverCrashes;
@@ -74,9 +82,32 @@ public final class SimSlotMover implements NodeObserver {
     private long stepsSent;
     private long stepsResent;
 
+    /** One mover carrying out one migration from its start: its requests' answers count while it runs. */
+    private final class Run {
+        final long term;
+        final SlotMap.Migration migration;
+        boolean stopped;
+        /** A newer mover runs: this one goes on until it notices, and may not finish the move. */
+        boolean deposed;
+        /** A deposed mover's node is paused until then: it sends nothing, then goes on where it was. */
+        long pausedUntilMicros;
+        Request inFlight;
+
+        Run(long term, SlotMap.Migration migration) {
+            this.term = term;
+            this.migration = migration;
+        }
+
+        void stop() {
+            stopped = true;
+            inFlight = null;
+            running.remove(this);
+        }
+    }
+
     /** One step or scan until it is answered: resent as often as needed. */
     private final class Request {
-        final int life;
+        final Run run;
         final long group;
         final byte[] payload;
         final boolean read;
@@ -86,8 +117,8 @@ public final class SimSlotMover implements NodeObserver {
         SimNode node;
         boolean answered;
 
-        Request(long group, byte[] payload, boolean read, String what, Consumer<Reply> then) {
-            this.life = SimSlotMover.this.life;
+        Request(Run run, long group, byte[] payload, boolean read, String what, Consumer<Reply> then) {
+            this.run = run;
             this.group = group;
             this.payload = payload;
             this.read = read;
@@ -142,8 +173,8 @@ public final class SimSlotMover implements NodeObserver {
     }
 
     public Totals totals() {
-        return new Totals(movesStarted, movesCompleted, moverCrashes, moveRestarts, passes, batches, keysReleased,
-                handoversRefused, stepsSent, stepsResent);
+        return new Totals(movesStarted, movesCompleted, moverCrashes, moversDeposed, moveRestarts, passes, batches,
+                keysReleased, handoversRefused, stepsSent, stepsResent);
     }
 
     private long nextGap(long mean) {
@@ -175,46 +206,48 @@ public final class SimSlotMover implements NodeObserver {
         run(current);
     }
 
-    /** Runs {@code migration} from its start, as a newly started mover does. */
+    /** Runs {@code migration} from its start, as a newly started mover of the current term does. */
     private void run(SlotMap.Migration migration) {
-        life++;
-        inFlight = null;
-        step(migration.target(), new MoveStep.Import(migration.range(), migration.source()), imported ->
-                require(migration, imported, () ->
-                        step(migration.source(), new MoveStep.Migrate(migration.range(), migration.target()),
-                                migrating -> require(migration, migrating, () -> pass(migration)))));
+        Run run = new Run(term, migration);
+        active = run;
+        running.add(run);
+        step(run, migration.target(), new MoveStep.Import(migration.range(), migration.source()), imported ->
+                require(run, imported, () ->
+                        step(run, migration.source(), new MoveStep.Migrate(migration.range(), migration.target()),
+                                migrating -> require(run, migrating, () -> pass(run)))));
     }
 
-    private void pass(SlotMap.Migration migration) {
+    private void pass(Run run) {
         passes++;
-        scanFrom(migration, 0);
+        scanFrom(run, 0);
     }
 
-    private void scanFrom(SlotMap.Migration migration, long cursor) {
-        read(migration.source(), new KvQuery.MoveScan(0, migration.range(), cursor, batchKeys), answer -> {
+    private void scanFrom(Run run, long cursor) {
+        SlotMap.Migration migration = run.migration;
+        read(run, migration.source(), new KvQuery.MoveScan(0, migration.range(), cursor, batchKeys), answer -> {
             if (!(answer instanceof Reply.Array found)) {
-                restart(migration, "scan answered " + answer);
+                restart(run, "scan answered " + answer);
                 return;
             }
             long next = ((Reply.Int) found.elements().get(0)).value();
             byte[] batch = ((Reply.Bulk) found.elements().get(1)).value();
             List<MoveStep.KeyVersion> batchKeys = MoveStep.versionsIn(batch);
-            Runnable then = next != 0 ? () -> scanFrom(migration, next) : () -> handOver(migration);
+            Runnable then = next != 0 ? () -> scanFrom(run, next) : () -> handOver(run);
             if (batchKeys.isEmpty()) {
                 then.run();
             } else {
-                copyBatch(migration, batch, batchKeys, then);
+                copyBatch(run, batch, batchKeys, then);
             }
         });
     }
 
-    private void copyBatch(SlotMap.Migration migration, byte[] batch, List<MoveStep.KeyVersion> versions,
-                           Runnable then) {
+    private void copyBatch(Run run, byte[] batch, List<MoveStep.KeyVersion> versions, Runnable then) {
+        SlotMap.Migration migration = run.migration;
         batches++;
-        step(migration.target(), new MoveStep.Stage(migration.source(), batch), staged -> require(migration, staged,
-                () -> step(migration.source(), new MoveStep.Release(migration.target(), versions), answers -> {
+        step(run, migration.target(), new MoveStep.Stage(migration.source(), batch), staged -> require(run, staged,
+                () -> step(run, migration.source(), new MoveStep.Release(migration.target(), versions), answers -> {
                     if (!(answers instanceof Reply.Array perKey) || perKey.elements().size() != versions.size()) {
-                        restart(migration, "release answered " + answers);
+                        restart(run, "release answered " + answers);
                         return;
                     }
                     List<byte[]> released = new ArrayList<>();
@@ -226,59 +259,78 @@ public final class SimSlotMover implements NodeObserver {
                         } else if (answer == MoveStep.ABSENT) {
                             dropped.add(versions.get(i).key());
                         } else if (answer == MoveStep.NOT_MIGRATING) {
-                            restart(migration, "group " + migration.source() + " no longer migrates the range");
+                            restart(run, "group " + migration.source() + " no longer migrates the range");
                             return;
                         }
                     }
                     keysReleased += released.size();
-                    step(migration.target(), new MoveStep.Promote(migration.source(), released, dropped),
-                            promoted -> require(migration, promoted, then));
+                    step(run, migration.target(), new MoveStep.Promote(migration.source(), released, dropped),
+                            promoted -> require(run, promoted, then));
                 })));
     }
 
-    private void handOver(SlotMap.Migration migration) {
-        step(migration.source(), new MoveStep.Handover(migration.range(), migration.target()), answer -> {
+    private void handOver(Run run) {
+        SlotMap.Migration migration = run.migration;
+        step(run, migration.source(), new MoveStep.Handover(migration.range(), migration.target()), answer -> {
             if (!(answer instanceof Reply.Array releasedKeys)) {
+                if (answer instanceof Reply.Error error && error.message().contains("fenced")) {
+                    require(run, answer, () -> { });
+                    return;
+                }
                 handoversRefused++; // a key was written during the pass: copy it too
-                pass(migration);
+                pass(run);
                 return;
             }
             // Every key released in this move, promoted again (skipped where done): a promote lost with an
             // abandoned mover would otherwise leave its keys staged, and Own drops what is staged.
             List<byte[]> released = releasedKeys.elements().stream().map(key -> ((Reply.Bulk) key).value()).toList();
-            step(migration.target(), new MoveStep.Promote(migration.source(), released, List.of()), promoted ->
-                    require(migration, promoted, () -> step(migration.target(),
+            step(run, migration.target(), new MoveStep.Promote(migration.source(), released, List.of()), promoted ->
+                    require(run, promoted, () -> step(run, migration.target(),
                             new MoveStep.Own(migration.range(), migration.source()),
-                            owned -> require(migration, owned, () -> finish(migration)))));
+                            owned -> require(run, owned, () -> finish(run)))));
         });
     }
 
-    private void finish(SlotMap.Migration migration) {
+    private void finish(Run run) {
+        SlotMap.Migration migration = run.migration;
+        run.stop();
+        if (run.deposed) {
+            clock.note("mover", "move", "deposed mover of term " + run.term + " cannot finish " + migration
+                    + " in the map");
+            return; // its compare-and-set on the metadata group cannot commit: it no longer leads it
+        }
         map.finishMigration(migration.range());
         current = null;
-        inFlight = null;
+        active = null;
         movesCompleted++;
         clock.note("mover", "move", "done " + migration + " (map epoch " + map.current().epoch() + ")");
         clock.schedule(1 + nextGap(meanGapMicros), this::beginMove);
     }
 
     /** A step the group refused (an error reply): the real mover gives up and starts the move again later. */
-    private void require(SlotMap.Migration migration, Reply answer, Runnable then) {
+    private void require(Run run, Reply answer, Runnable then) {
         if (answer instanceof Reply.Error error) {
-            restart(migration, "a move step was refused: " + error.line());
+            restart(run, "a move step was refused: " + error.line());
             return;
         }
         then.run();
     }
 
-    private void restart(SlotMap.Migration migration, String why) {
+    /**
+     * Gives {@code run} up (whatever it still has in flight may commit, late); the move starts again after a pause,
+     * by the same leader's mover, unless this one was deposed: it stops for good.
+     */
+    private void restart(Run run, String why) {
+        run.stop();
+        if (run.deposed) {
+            clock.note("mover", "move", "deposed mover of term " + run.term + " stops: " + why);
+            return;
+        }
         moveRestarts++;
-        clock.note("mover", "move", "restart " + migration + ": " + why);
-        life++; // whatever is still in flight belongs to the attempt given up
-        inFlight = null;
+        clock.note("mover", "move", "restart " + run.migration + ": " + why);
         clock.schedule(2 * tickMicros, () -> {
-            if (current == migration) {
-                run(migration);
+            if (current == run.migration && active == run) {
+                run(run.migration);
             }
         });
     }
@@ -291,12 +343,26 @@ public final class SimSlotMover implements NodeObserver {
             if (current != null) {
                 moverCrashes++;
                 SlotMap.Migration migration = current;
-                clock.note("mover", "crash", "abandoned mid-move " + migration);
-                life++;
-                inFlight = null;
+                Run old = active;
+                active = null;
+                if (old != null && random.nextBoolean()) {
+                    moversDeposed++;
+                    old.deposed = true;
+                    // Its node paused (that is how it lost the lead), then resumes and acts on what it had read
+                    // before, until it notices that another leads.
+                    long pause = 1 + random.nextLong(60 * tickMicros);
+                    old.pausedUntilMicros = clock.nowMicros() + pause;
+                    clock.note("mover", "crash", "deposed mid-move " + migration + " (term " + old.term
+                            + "), paused for " + pause + " us, then running until its node notices");
+                    clock.schedule(pause + random.nextLong(15 * tickMicros), old::stop);
+                } else if (old != null) {
+                    clock.note("mover", "crash", "abandoned mid-move " + migration + " (term " + old.term + ")");
+                    old.stop();
+                }
+                term++;
                 // The next metadata leader's mover starts after an election's worth of time.
                 clock.schedule(1 + random.nextLong(20 * tickMicros), () -> {
-                    if (current == migration) {
+                    if (current == migration && active == null) {
                         run(migration);
                     }
                 });
@@ -307,8 +373,9 @@ public final class SimSlotMover implements NodeObserver {
 
     // ---------------------------------------------------------------- requests to the groups' leaders
 
-    private void step(long group, MoveStep step, Consumer<Reply> then) {
-        send(new Request(group, EntryCodec.encode(new KvEntry.Move(0, step)), false, describe(step), then));
+    private void step(Run run, long group, MoveStep step, Consumer<Reply> then) {
+        send(new Request(run, group, EntryCodec.encode(new KvEntry.Move(0, step, run.term)), false,
+                describe(step) + " (term " + run.term + ")", then));
     }
 
     /** A step as the trace shows it: its kind, and the keys a batch names. */
@@ -328,15 +395,20 @@ public final class SimSlotMover implements NodeObserver {
         return new String(key, java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    private void read(long group, KvQuery query, Consumer<Reply> then) {
-        send(new Request(group, EntryCodec.encode(query), true, "MoveScan of group " + group, then));
+    private void read(Run run, long group, KvQuery query, Consumer<Reply> then) {
+        send(new Request(run, group, EntryCodec.encode(query), true, "MoveScan of group " + group, then));
     }
 
     private void send(Request request) {
-        if (request.life != life || request.answered) {
+        if (request.run.stopped || request.answered) {
             return;
         }
-        inFlight = request;
+        long paused = request.run.pausedUntilMicros - clock.nowMicros();
+        if (paused > 0) {
+            clock.schedule(paused, () -> send(request));
+            return;
+        }
+        request.run.inFlight = request;
         Simulation sim = multi.group(request.group);
         NodeId target = believedLeaders.computeIfAbsent(request.group, g -> anyNode(sim));
         SimNode node = sim.node(target);
@@ -351,7 +423,7 @@ public final class SimSlotMover implements NodeObserver {
                 : node.runtime().submit(request.payload);
         clock.schedule(stepTimeoutMicros, () -> resend(request, attempt, null));
         answer.whenComplete((result, error) -> {
-            if (request.life != life || request.attempt != attempt || request.answered) {
+            if (request.run.stopped || request.attempt != attempt || request.answered) {
                 return;
             }
             if (error != null) {
@@ -362,7 +434,7 @@ public final class SimSlotMover implements NodeObserver {
             Reply reply = EntryCodec.decodeReply(result);
             clock.note("mover", "step", request.what + " at " + node + " -> " + reply);
             clock.schedule(1, () -> {
-                if (request.life == life) {
+                if (!request.run.stopped) {
                     request.then.accept(reply);
                 }
             });
@@ -374,7 +446,7 @@ public final class SimSlotMover implements NodeObserver {
      * the same step again, at the leader named or at another node. Idempotent steps make a duplicate harmless.
      */
     private void resend(Request request, int attempt, NodeId hint) {
-        if (request.life != life || request.attempt != attempt || request.answered) {
+        if (request.run.stopped || request.attempt != attempt || request.answered) {
             return;
         }
         request.attempt++; // this attempt's late answer and timeout no longer count
@@ -393,10 +465,12 @@ public final class SimSlotMover implements NodeObserver {
 
     @Override
     public void onCrashed(SimNode node) {
-        Request request = inFlight;
-        if (request != null && request.node == node && !request.answered) {
-            int attempt = request.attempt;
-            clock.schedule(1, () -> resend(request, attempt, null));
+        for (Run run : running) {
+            Request request = run.inFlight;
+            if (request != null && request.node == node && !request.answered) {
+                int attempt = request.attempt;
+                clock.schedule(1, () -> resend(request, attempt, null));
+            }
         }
     }
 }

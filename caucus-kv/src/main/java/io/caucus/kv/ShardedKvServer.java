@@ -20,6 +20,7 @@ import io.caucus.kv.shard.ShardRouter;
 import io.caucus.kv.shard.SlotMover;
 import io.caucus.kv.cluster.KvBackend;
 import io.caucus.kv.slots.SlotRange;
+import io.caucus.kv.slots.SlotRebalance;
 import java.util.concurrent.CompletableFuture;
 import io.caucus.kv.shard.SlotMapStateMachine;
 import io.caucus.kv.slots.SlotMap;
@@ -57,7 +58,8 @@ import org.slf4j.LoggerFactory;
  * so every node installs the same map once ({@link ShardLayout#initialMap}); until then slots answer CLUSTERDOWN.
  * Each data group's leadership goes to its preferred replica when that one is up ({@link LeaderBalancer}), so the
  * groups' leaders, and with them the writes, spread over the nodes.
- * Slot ranges move between data groups online ({@link #startMove}, carried out by {@link SlotMover}).
+ * Slot ranges move between data groups online ({@link #startMove}, or every move {@link #rebalance} plans, carried out
+ * by {@link SlotMover}).
  * Not yet in a sharded cluster: membership changes, snapshots on demand, backups.
  */
 public final class ShardedKvServer implements AutoCloseable {
@@ -212,6 +214,11 @@ public final class ShardedKvServer implements AutoCloseable {
             public CompletableFuture<SlotMap> startMove(SlotRange range, long target) {
                 return ShardedKvServer.this.startMove(range, target);
             }
+
+            @Override
+            public CompletableFuture<SlotRebalance.Plan> rebalance(double thresholdPercent, boolean dryRun) {
+                return dryRun ? planRebalance(thresholdPercent) : ShardedKvServer.this.rebalance(thresholdPercent);
+            }
         };
     }
 
@@ -301,6 +308,42 @@ public final class ShardedKvServer implements AutoCloseable {
         return metadataNode.submit(SlotMapStateMachine.install(current.epoch(), next)).thenCompose(result ->
                 SlotMapStateMachine.installed(result) ? CompletableFuture.completedFuture(next)
                         : startMove(range, target)); // the map changed meanwhile: check the move against the new one
+    }
+
+    /**
+     * Starts spreading the slots evenly over the data groups: plans the moves ({@link SlotRebalance}) against the map
+     * in force and records them all in one change (by compare-and-set on its epoch, planned again against a map that
+     * changed meanwhile), which the mover on the metadata group's leader then carries out one after the other
+     * ({@link SlotMover}). Completes with the plan and the map that records it (the map in force when no move is
+     * needed: nothing is recorded); fails if this node does not lead the metadata group, or with
+     * {@link IllegalArgumentException} if the map cannot be planned (a move under way, a bad threshold).
+     */
+    public CompletableFuture<SlotRebalance.Plan> rebalance(double thresholdPercent) {
+        SlotMap current = metadata.current();
+        List<SlotMap.Migration> moves;
+        try {
+            moves = SlotRebalance.plan(current, thresholdPercent);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (moves.isEmpty()) {
+            return CompletableFuture.completedFuture(new SlotRebalance.Plan(current, moves));
+        }
+        SlotMap next = current.startMigrations(moves);
+        return metadataNode.submit(SlotMapStateMachine.install(current.epoch(), next)).thenCompose(result ->
+                SlotMapStateMachine.installed(result) ? CompletableFuture.completedFuture(
+                        new SlotRebalance.Plan(next, moves)) : rebalance(thresholdPercent)); // plan the new map
+    }
+
+    /** What {@link #rebalance} would record now, against the map in force here; changes nothing. */
+    public CompletableFuture<SlotRebalance.Plan> planRebalance(double thresholdPercent) {
+        SlotMap current = metadata.current();
+        try {
+            return CompletableFuture.completedFuture(new SlotRebalance.Plan(current,
+                    SlotRebalance.plan(current, thresholdPercent)));
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** The slot map in force on this node. */

@@ -24,7 +24,12 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -215,38 +220,11 @@ class ShardedKvServerTest {
             }
         }
         int keys = names.size();
-        Map<String, java.util.concurrent.atomic.AtomicLong> acknowledged = new java.util.concurrent.ConcurrentHashMap<>();
-        Set<String> uncertain = java.util.concurrent.ConcurrentHashMap.newKeySet();
         try (JedisCluster cluster = cluster()) {
-            for (String name : names) {
-                cluster.set(name, "0");
-                acknowledged.put(name, new java.util.concurrent.atomic.AtomicLong());
-            }
-            java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
-            java.util.concurrent.atomic.AtomicLong writes = new java.util.concurrent.atomic.AtomicLong();
-            List<Thread> writers = new ArrayList<>();
-            for (int w = 0; w < 4; w++) {
-                int seed = w;
-                writers.add(Thread.ofPlatform().start(() -> {
-                    java.util.Random random = new java.util.Random(seed);
-                    while (writing.get()) {
-                        String key = names.get(random.nextInt(keys));
-                        try {
-                            cluster.incr(key);
-                            acknowledged.get(key).incrementAndGet();
-                            writes.incrementAndGet();
-                        } catch (RuntimeException e) {
-                            uncertain.add(key);
-                        }
-                    }
-                }));
-            }
-            await("writes under way").atMost(Duration.ofSeconds(30)).until(() -> writes.get() > 500);
+            Counters counters = new Counters(cluster, names, 4);
+            counters.awaitMoreWrites(500);
             // Asked of a node that does not lead the metadata group, which names the one that does (421).
-            int follower = java.util.stream.IntStream.range(0, 3).filter(i -> !servers.get(i).host().id()
-                    .equals(servers.get(i).host().runningGroup(1).orElseThrow().status().leader())).findFirst()
-                    .orElseThrow();
-            String http = "127.0.0.1:" + config.nodes().get(follower).http().getPort();
+            String http = metadataFollowerHttp();
             java.io.StringWriter out = new java.io.StringWriter();
             java.io.StringWriter err = new java.io.StringWriter();
             assertThat(caucus(out, err, "slots", "move", "--slots", "0-99999", "--to", "3", "--http", http))
@@ -264,8 +242,138 @@ class ShardedKvServerTest {
                                     && server.slotMap().groupOf(0).orElse(0) == 3
                                     && server.slotMap().groupOf(999).orElse(0) == 3
                                     && server.slotMap().groupOf(1000).orElse(0) == 2));
-            long atMove = writes.get();
-            await("writes after the move").atMost(Duration.ofSeconds(30)).until(() -> writes.get() > atMove + 500);
+            counters.awaitMoreWrites(500);
+            counters.stopAndCheck(cluster);
+        }
+        // The source kept no key of the range; each node answers KEYS for the one group it leads.
+        try (Jedis groupTwoLeader = jedis(0)) {
+            for (String key : groupTwoLeader.keys("*")) {
+                assertThat(moving.contains(KeySlot.of(key.getBytes(StandardCharsets.UTF_8)))).as(key).isFalse();
+            }
+        }
+        try (Jedis groupThreeLeader = jedis(1)) {
+            long inRange = groupThreeLeader.keys("*").stream()
+                    .filter(key -> moving.contains(KeySlot.of(key.getBytes(StandardCharsets.UTF_8)))).count();
+            assertThat(inRange).isGreaterThan(keys / 2);
+        }
+    }
+
+    @Test
+    void aRebalanceWhileJedisClusterWritesLeavesEachGroupItsShareAndLosesNoAcknowledgedWrite() throws Exception {
+        startCluster(3); // groups 2, 3, 4 owning 0-5460, 5461-10922, 10923-16383
+        // Unbalanced by hand before any key is written (so the moves end at once): group 3 takes 2,000 slots from
+        // each of the others, which the rebalance must give back in two moves recorded in one map.
+        ShardedKvServer metadataLeader = servers.stream().filter(server -> server.host().id()
+                .equals(server.host().runningGroup(1).orElseThrow().status().leader())).findFirst().orElseThrow();
+        metadataLeader.startMove(SlotRange.of(0, 1999), 3).get(10, TimeUnit.SECONDS);
+        metadataLeader.startMove(SlotRange.of(10923, 12922), 3).get(10, TimeUnit.SECONDS);
+        await("the manual moves done on every node").atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100)).until(() -> servers.stream().allMatch(server ->
+                        server.slotMap().migrations().isEmpty() && server.slotMap().rangesOf(3)
+                                .equals(List.of(SlotRange.of(0, 1999), SlotRange.of(5461, 12922)))));
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            names.add("k" + i);
+        }
+        try (JedisCluster cluster = cluster()) {
+            Counters counters = new Counters(cluster, names, 4);
+            counters.awaitMoreWrites(500);
+
+            java.io.StringWriter out = new java.io.StringWriter();
+            java.io.StringWriter err = new java.io.StringWriter();
+            assertThat(caucus(out, err, "rebalance", "--wait-seconds", "30", "--http", metadataFollowerHttp()))
+                    .as(err.toString()).isZero();
+
+            assertThat(out.toString()).contains("moving 4000 slots in 2 moves")
+                    .contains("slots 0-1999      from group 3 to group 2")
+                    .contains("slots 10923-12922 from group 3 to group 4").contains("(2 of 2)");
+            await("the rebalanced map on every node").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100)).until(() -> servers.stream().allMatch(server ->
+                            server.slotMap().migrations().isEmpty()
+                                    && server.slotMap().rangesOf(2).equals(List.of(SlotRange.of(0, 5460)))
+                                    && server.slotMap().rangesOf(3).equals(List.of(SlotRange.of(5461, 10922)))
+                                    && server.slotMap().rangesOf(4).equals(List.of(SlotRange.of(10923, 16383)))));
+            counters.awaitMoreWrites(500);
+            counters.stopAndCheck(cluster);
+        }
+        assertEachKeyOnlyInTheGroupOwningItsSlot(names.size());
+    }
+
+    /**
+     * Each node answers KEYS for the groups it leads; with each group led by its preferred replica, one node per
+     * group: every key is in the group that owns its slot, and in no other (the answers add up to every key once).
+     */
+    private void assertEachKeyOnlyInTheGroupOwningItsSlot(int keys) {
+        awaitLeadersAtTheirPreferredReplicas();
+        SlotMap map = servers.getFirst().slotMap();
+        int found = 0;
+        for (int node = 0; node < 3; node++) {
+            NodeId id = config.nodes().get(node).id();
+            List<Long> led = map.groups().stream().filter(group -> map.replicasOf(group).getFirst().equals(id))
+                    .toList();
+            try (Jedis jedis = jedis(node)) {
+                for (String key : jedis.keys("*")) {
+                    assertThat(map.groupOf(KeySlot.of(key.getBytes(StandardCharsets.UTF_8))).getAsLong())
+                            .as("the group owning %s, in one led by %s", key, id).isIn(led);
+                    found++;
+                }
+            }
+        }
+        assertThat(found).as("keys over every group").isEqualTo(keys);
+    }
+
+    /** The admin address of a node that does not lead the metadata group: it answers 421 naming the one that does. */
+    private String metadataFollowerHttp() {
+        int follower = java.util.stream.IntStream.range(0, 3).filter(i -> !servers.get(i).host().id()
+                .equals(servers.get(i).host().runningGroup(1).orElseThrow().status().leader())).findFirst()
+                .orElseThrow();
+        return "127.0.0.1:" + config.nodes().get(follower).http().getPort();
+    }
+
+    /**
+     * Writers incrementing counters through JedisCluster, each acknowledged increment counted: a counter must end at
+     * its count, or above it if an increment of it failed (it may have been applied).
+     */
+    private static final class Counters {
+        private final List<String> names;
+        private final Map<String, AtomicLong> acknowledged = new ConcurrentHashMap<>();
+        private final Set<String> uncertain = ConcurrentHashMap.newKeySet();
+        private final AtomicBoolean writing = new AtomicBoolean(true);
+        private final AtomicLong writes = new AtomicLong();
+        private final List<Thread> writers = new ArrayList<>();
+
+        /** Sets every counter to 0, then starts {@code threads} writers incrementing random ones. */
+        Counters(JedisCluster cluster, List<String> names, int threads) {
+            this.names = List.copyOf(names);
+            for (String name : names) {
+                cluster.set(name, "0");
+                acknowledged.put(name, new AtomicLong());
+            }
+            for (int w = 0; w < threads; w++) {
+                int seed = w;
+                writers.add(Thread.ofPlatform().start(() -> {
+                    Random random = new Random(seed);
+                    while (writing.get()) {
+                        String key = this.names.get(random.nextInt(this.names.size()));
+                        try {
+                            cluster.incr(key);
+                            acknowledged.get(key).incrementAndGet();
+                            writes.incrementAndGet();
+                        } catch (RuntimeException e) {
+                            uncertain.add(key);
+                        }
+                    }
+                }));
+            }
+        }
+
+        void awaitMoreWrites(int more) {
+            long before = writes.get();
+            await(more + " more writes").atMost(Duration.ofSeconds(30)).until(() -> writes.get() > before + more);
+        }
+
+        /** Stops the writers and reads every counter back. */
+        void stopAndCheck(JedisCluster cluster) throws InterruptedException {
             writing.set(false);
             for (Thread writer : writers) {
                 writer.join();
@@ -279,17 +387,6 @@ class ShardedKvServerTest {
                 }
             }
             assertThat(uncertain).as("writes that failed").hasSizeLessThan(10);
-        }
-        // The source kept no key of the range; each node answers KEYS for the one group it leads.
-        try (Jedis groupTwoLeader = jedis(0)) {
-            for (String key : groupTwoLeader.keys("*")) {
-                assertThat(moving.contains(KeySlot.of(key.getBytes(StandardCharsets.UTF_8)))).as(key).isFalse();
-            }
-        }
-        try (Jedis groupThreeLeader = jedis(1)) {
-            long inRange = groupThreeLeader.keys("*").stream()
-                    .filter(key -> moving.contains(KeySlot.of(key.getBytes(StandardCharsets.UTF_8)))).count();
-            assertThat(inRange).isGreaterThan(keys / 2);
         }
     }
 

@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.caucus.core.NodeId;
 import io.caucus.kv.slots.SlotMap;
 import io.caucus.kv.slots.SlotRange;
+import io.caucus.kv.slots.SlotRebalance;
 import io.caucus.server.NotLeaderException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -19,16 +20,21 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * A sharded node's slot map over HTTP (docs/operations.md): {@code GET /slots} (the map in force here: epoch, ranges
  * with their groups, groups with their replicas, moves under way) and {@code POST /slots/move?slots=A-B&to=G}, which
- * records a move of the range to group G in the map; the metadata group's leader then carries it out. Answered by the
- * metadata leader only (another node answers 421 naming it, which {@code caucus slots move} follows).
+ * records a move of the range to group G in the map; the metadata group's leader then carries it out.
+ * {@code POST /slots/rebalance?threshold=P[&dry-run=true]} records every move that spreads the slots evenly over the
+ * groups (or, in a dry run, only plans them). Both are answered by the metadata leader only (another node answers 421
+ * naming it, which {@code caucus slots move} and {@code caucus rebalance} follow).
  *
- * <p>Status codes: 200 recorded (the move goes on in the background; {@code GET /slots} shows it until done), 400 a bad
- * request or a move the map refuses (nothing changed; the message says why), 421 not the metadata leader (nothing
- * changed), 503 no metadata leader (nothing changed), 504 no answer in time (the move may have been recorded).
+ * <p>Status codes: 200 recorded (the moves go on in the background; {@code GET /slots} shows them until done), 400 a
+ * bad request or a change the map refuses (nothing changed; the message says why), 421 not the metadata leader
+ * (nothing changed), 503 no metadata leader (nothing changed), 504 no answer in time (the change may have been
+ * recorded).
  */
 public final class SlotsEndpoint {
 
@@ -44,6 +50,12 @@ public final class SlotsEndpoint {
         Optional<InetSocketAddress> adminAddress(NodeId node);
 
         CompletableFuture<SlotMap> startMove(SlotRange range, long target);
+
+        /**
+         * Plans the moves that spread the slots evenly ({@link SlotRebalance}) and records them, or with
+         * {@code dryRun} only plans them; completes with the plan and the map that records it (or the map planned).
+         */
+        CompletableFuture<SlotRebalance.Plan> rebalance(double thresholdPercent, boolean dryRun);
     }
 
     private final Slots slots;
@@ -56,6 +68,7 @@ public final class SlotsEndpoint {
 
     public List<HttpContext> register(HttpServer server) {
         return List.of(server.createContext("/slots/move", this::move),
+                server.createContext("/slots/rebalance", this::rebalance),
                 server.createContext("/slots", exchange -> respond(exchange, 200, AdminJson.write(mapJson(slots.map())))));
     }
 
@@ -73,13 +86,17 @@ public final class SlotsEndpoint {
             groups.put(Long.toString(group), map.replicasOf(group).stream().map(NodeId::value).toList());
         }
         json.put("groups", groups);
+        json.put("moves", movesJson(map.migrations()));
+        return json;
+    }
+
+    private static List<Map<String, Object>> movesJson(List<SlotMap.Migration> migrations) {
         List<Map<String, Object>> moves = new ArrayList<>();
-        for (SlotMap.Migration migration : map.migrations()) {
+        for (SlotMap.Migration migration : migrations) {
             moves.add(Map.of("slots", text(migration.range()), "from", migration.source(), "to",
                     migration.target()));
         }
-        json.put("moves", moves);
-        return json;
+        return moves;
     }
 
     private static String text(SlotRange range) {
@@ -101,6 +118,49 @@ public final class SlotsEndpoint {
             respond(exchange, 400, error("BAD_REQUEST", e.getMessage() + "; nothing was changed", null));
             return;
         }
+        answerOnTheLeader(exchange, "the move", () -> slots.startMove(range, target), recorded -> {
+            Map<String, Object> answer = mapJson(recorded);
+            answer.put("moving", text(range));
+            return answer;
+        });
+    }
+
+    /**
+     * {@code POST /slots/rebalance?threshold=P[&dry-run=true]}: the moves that spread the slots evenly, recorded
+     * (or, in a dry run, only planned against the map in force). The answer is the map that records them (the map in
+     * force, for a dry run or when no move is needed) with {@code planned}, the moves, and {@code recorded}.
+     */
+    private void rebalance(HttpExchange exchange) throws IOException {
+        if (!exchange.getRequestMethod().equals("POST")) {
+            respond(exchange, 405, error("METHOD", "POST /slots/rebalance?threshold=PERCENT[&dry-run=true]", null));
+            return;
+        }
+        Map<String, String> query = AdminHttpServer.queryParameters(exchange.getRequestURI().getRawQuery());
+        double threshold;
+        boolean dryRun;
+        try {
+            threshold = threshold(query.get("threshold"));
+            dryRun = flag(query.get("dry-run"), "dry-run");
+        } catch (IllegalArgumentException e) {
+            respond(exchange, 400, error("BAD_REQUEST", e.getMessage() + "; nothing was changed", null));
+            return;
+        }
+        answerOnTheLeader(exchange, "the rebalance", () -> slots.rebalance(threshold, dryRun), plan -> {
+            Map<String, Object> answer = mapJson(plan.map());
+            answer.put("threshold", threshold);
+            answer.put("planned", movesJson(plan.moves()));
+            answer.put("slotsMoved", plan.slotsMoved());
+            answer.put("recorded", !dryRun && !plan.moves().isEmpty());
+            return answer;
+        });
+    }
+
+    /**
+     * Runs {@code change} if this node leads the metadata group and answers 200 with its result as {@code answer}
+     * makes it; otherwise, or if it fails, the status saying whether anything may have changed (see the class).
+     */
+    private <T> void answerOnTheLeader(HttpExchange exchange, String what, Supplier<CompletableFuture<T>> change,
+                                       Function<T, Map<String, Object>> answer) throws IOException {
         NodeId leader = slots.metadataLeader();
         if (leader == null) {
             respond(exchange, 503, error("NOLEADER", "the metadata group has no leader; nothing was changed", null));
@@ -112,26 +172,52 @@ public final class SlotsEndpoint {
             return;
         }
         try {
-            SlotMap recorded = slots.startMove(range, target).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            Map<String, Object> answer = mapJson(recorded);
-            answer.put("moving", text(range));
-            respond(exchange, 200, AdminJson.write(answer));
+            T result = change.get().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            respond(exchange, 200, AdminJson.write(answer.apply(result)));
         } catch (ExecutionException e) {
             switch (e.getCause()) {
                 case IllegalArgumentException refused -> respond(exchange, 400, error("REFUSED",
                         refused.getMessage() + "; nothing was changed", null));
                 case NotLeaderException notLeader -> respond(exchange, 421, error("NOTLEADER",
                         "this node no longer leads the metadata group; nothing was changed", slots.metadataLeader()));
-                default -> respond(exchange, 504, error("UNKNOWN", "recording the move failed (" + e.getCause()
+                default -> respond(exchange, 504, error("UNKNOWN", "recording " + what + " failed (" + e.getCause()
                         + "); it may have been recorded: see GET /slots", null));
             }
         } catch (TimeoutException e) {
-            respond(exchange, 504, error("UNKNOWN", "no answer within " + timeout + "; the move may have been "
+            respond(exchange, 504, error("UNKNOWN", "no answer within " + timeout + "; " + what + " may have been "
                     + "recorded: see GET /slots", null));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            respond(exchange, 504, error("UNKNOWN", "interrupted; the move may have been recorded", null));
+            respond(exchange, 504, error("UNKNOWN", "interrupted; " + what + " may have been recorded", null));
         }
+    }
+
+    /** A percentage, 0 or more; {@link SlotRebalance#DEFAULT_THRESHOLD_PERCENT} if absent. */
+    static double threshold(String text) {
+        if (text == null || text.isBlank()) {
+            return SlotRebalance.DEFAULT_THRESHOLD_PERCENT;
+        }
+        try {
+            double percent = Double.parseDouble(text);
+            if (percent >= 0 && !Double.isInfinite(percent)) {
+                return percent;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException("'threshold' must be a percentage of 0 or more (e.g. 2 or 0.5), not '"
+                + text + "'");
+    }
+
+    /** {@code true} or {@code false}; false if absent. */
+    private static boolean flag(String text, String name) {
+        if (text == null || text.equals("false")) {
+            return false;
+        }
+        if (text.equals("true")) {
+            return true;
+        }
+        throw new IllegalArgumentException("'" + name + "' must be true or false, not '" + text + "'");
     }
 
     /** {@code A-B} or a single slot {@code A}. */

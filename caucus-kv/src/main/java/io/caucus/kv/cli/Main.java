@@ -17,7 +17,7 @@ import picocli.CommandLine.ScopeType;
         description = "Caucus: a replicated key-value store on Raft that speaks the Redis protocol.",
         subcommands = {ServerCommand.class, DemoCommand.class, StatusCommand.class, MemberCommand.class,
                 LeaderCommand.class, SnapshotCommand.class, BackupCommand.class, RestoreCommand.class,
-                RecoverCommand.class, TrainCommand.class, SlotsCommand.class})
+                RecoverCommand.class, TrainCommand.class, SlotsCommand.class, RebalanceCommand.class})
 public final class Main implements Runnable {
 
     /** The levels {@code --log-level} takes, named as Logback names them. */

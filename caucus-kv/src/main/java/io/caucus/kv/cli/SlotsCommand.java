@@ -2,8 +2,11 @@ package io.caucus.kv.cli;
 
 import io.caucus.kv.admin.AdminClient;
 import java.io.PrintWriter;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
@@ -59,6 +62,49 @@ final class SlotsCommand implements Callable<Integer> {
         out.flush();
     }
 
+    /**
+     * Polls {@code GET /slots} until a map newer than the one that recorded {@code moves} (their ranges, "A-B", with
+     * the group each goes to) lists none of them (a node that has not applied the recording map yet lists no move
+     * either), printing each as it ends, then the map. Returns the exit code: 0, or 2 if moves remain after
+     * {@code waitSeconds}.
+     */
+    static int awaitMoves(CommandSpec spec, AdminClient client, Map<String, ?> moves, long recordedEpoch,
+                          long waitSeconds) {
+        PrintWriter out = spec.commandLine().getOut();
+        Map<String, Object> pending = new LinkedHashMap<>(moves);
+        long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            AdminClient.Reply map = client.send("GET", "/slots", "");
+            if (map.ok() && map.body().get("epoch") instanceof Number epoch && epoch.longValue() > recordedEpoch) {
+                Set<Object> listed = new HashSet<>();
+                for (Object move : list(map.body().get("moves"))) {
+                    if (move instanceof Map<?, ?> m) {
+                        listed.add(m.get("slots"));
+                    }
+                }
+                pending.entrySet().removeIf(move -> {
+                    boolean done = !listed.contains(move.getKey());
+                    if (done) {
+                        int finished = moves.size() - pending.size() + 1;
+                        out.printf("moved slots %s to group %s%s%n", move.getKey(), move.getValue(), moves.size() == 1
+                                ? "" : " (" + finished + " of " + moves.size() + ")");
+                        out.flush();
+                    }
+                    return done;
+                });
+                if (pending.isEmpty()) {
+                    print(out, map.body());
+                    return 0;
+                }
+            }
+            LockSupport.parkNanos(200_000_000L); // an operator's poll, not a test's
+        }
+        spec.commandLine().getErr().printf("caucus: slots %s are still moving after %d s: see 'caucus slots'%n",
+                String.join(", ", pending.keySet()), waitSeconds);
+        spec.commandLine().getErr().flush();
+        return 2;
+    }
+
     private static List<?> list(Object value) {
         return value instanceof List<?> list ? list : List.of();
     }
@@ -92,30 +138,7 @@ final class SlotsCommand implements Callable<Integer> {
             out.printf("moving slots %s to group %d (slot map epoch %s)%n", range, to, started.body().get("epoch"));
             out.flush();
             long recordedEpoch = ((Number) started.body().get("epoch")).longValue();
-            return noWait ? 0 : awaitDone(client, range, recordedEpoch, out);
-        }
-
-        /**
-         * Polls {@code GET /slots} until a map newer than the one that recorded the move no longer lists it (a node
-         * that has not applied the recording map yet lists no move either), then prints the map.
-         */
-        private int awaitDone(AdminClient client, String range, long recordedEpoch, PrintWriter out) {
-            long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
-            while (System.nanoTime() < deadline) {
-                AdminClient.Reply map = client.send("GET", "/slots", "");
-                if (map.ok() && map.body().get("epoch") instanceof Number epoch && epoch.longValue() > recordedEpoch
-                        && list(map.body().get("moves")).stream()
-                        .noneMatch(move -> move instanceof Map<?, ?> m && range.equals(m.get("slots")))) {
-                    out.printf("moved slots %s to group %d%n", range, to);
-                    print(out, map.body());
-                    return 0;
-                }
-                LockSupport.parkNanos(200_000_000L); // an operator's poll, not a test's
-            }
-            spec.commandLine().getErr().printf("caucus: slots %s are still moving after %d s: see 'caucus slots'%n",
-                    range, waitSeconds);
-            spec.commandLine().getErr().flush();
-            return 2;
+            return noWait ? 0 : awaitMoves(spec, client, Map.of(range, to), recordedEpoch, waitSeconds);
         }
     }
 }

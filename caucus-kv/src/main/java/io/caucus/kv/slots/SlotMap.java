@@ -211,6 +211,24 @@ public final class SlotMap {
     }
 
     /**
+     * This map with every one of {@code moves} recorded as migrating, in one change (epoch + 1), so that a plan of
+     * several moves is recorded whole or not at all ({@link SlotRebalance}). Each is checked as
+     * {@link #startMigration} checks one, and their ranges must not overlap one another; its source must be the
+     * group owning the range.
+     */
+    public SlotMap startMigrations(List<Migration> moves) {
+        if (moves.isEmpty()) {
+            throw new IllegalArgumentException("no migration to start");
+        }
+        Builder builder = toBuilder(epoch + 1);
+        for (Migration move : moves) {
+            refuseIfMigrating(move.range(), "cannot migrate");
+            builder.migrate(move.range(), move.source(), move.target());
+        }
+        return builder.build(); // checks each source owns all of its range, each target, and overlaps
+    }
+
+    /**
      * This map with the migration of exactly {@code range} finished, epoch + 1: its slots are owned by its target,
      * and the migration is no longer recorded.
      */

@@ -128,6 +128,7 @@ public final class SlotMover implements AutoCloseable {
         }
         require(step(target, new MoveStep.Own(migration.range(), migration.source())));
         finishInMap(migration);
+        forgetReleased(migration, source);
         LOG.info("moved slots {} from group {} to group {}: {} keys in {} passes, {} ms", migration.range(),
                 migration.source(), migration.target(), moved, passes,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
@@ -182,6 +183,20 @@ public final class SlotMover implements AutoCloseable {
         for (int from = 0; from < keys.size(); from += BATCH_KEYS) {
             List<byte[]> batch = keys.subList(from, Math.min(keys.size(), from + BATCH_KEYS));
             require(step(target, new MoveStep.Promote(migration.source(), batch, List.of())));
+        }
+    }
+
+    /**
+     * Lets the source forget the names of the keys it released, once the map records the move as done: they were kept
+     * only so that a hand-over applied again lists them all. If this step is lost, the names stay until the slots move
+     * again (memory, not correctness).
+     */
+    private void forgetReleased(SlotMap.Migration migration, KvBackend source) {
+        try {
+            step(source, new MoveStep.Forget(migration.range(), migration.target()));
+        } catch (RuntimeException e) {
+            LOG.info("group {} keeps the names of the keys it moved out of slots {} until they move again: {}",
+                    migration.source(), migration.range(), e.getMessage());
         }
     }
 

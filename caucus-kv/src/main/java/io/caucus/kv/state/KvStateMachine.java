@@ -283,6 +283,11 @@ public final class KvStateMachine implements StateMachine {
         return moves.stagedCount();
     }
 
+    /** Names of keys this group released to moves and still keeps (for checkers: none once every move is forgotten). */
+    public synchronized int releasedMoveNames() {
+        return moves.releasedCount();
+    }
+
     /** The number of cached scripts (for tests and metrics). */
     public synchronized int scriptCount() {
         return scripts.size();

@@ -17,8 +17,9 @@ import java.util.List;
  * idempotent and safe to apply late (a step whose outcome was unknown may commit after the mover retried it), so a
  * mover that crashes or loses its leadership can run the move again from the start.
  *
- * <p>In the source: {@link Migrate}, then {@link Release} per batch, then {@link Handover}. In the target:
- * {@link Import}, then {@link Stage} and {@link Promote} per batch, then {@link Own}.
+ * <p>In the source: {@link Migrate}, then {@link Release} per batch, then {@link Handover}, and {@link Forget} once
+ * the map records the move as done. In the target: {@link Import}, then {@link Stage} and {@link Promote} per batch,
+ * then {@link Own}.
  */
 public sealed interface MoveStep {
 
@@ -69,6 +70,14 @@ public sealed interface MoveStep {
     record Own(SlotRange range, long source) implements MoveStep {
     }
 
+    /**
+     * Source, after the map records the move as done: forgets the names of the keys it released to {@code target}
+     * (kept so that a hand-over applied again lists them all), for slots of the range it has handed over to it.
+     * Changes nothing for a slot still migrating: its names are needed until the hand-over.
+     */
+    record Forget(SlotRange range, long target) implements MoveStep {
+    }
+
     /** A key and the index of its last change in the source. */
     record KeyVersion(byte[] key, long version) {
     }
@@ -87,6 +96,7 @@ public sealed interface MoveStep {
     byte PROMOTE = 5;
     byte HANDOVER = 6;
     byte OWN = 7;
+    byte FORGET = 8;
 
     /**
      * The keys of a batch the source's {@link KvQuery.MoveScan} answered, each with the version copied, for the
@@ -144,6 +154,7 @@ public sealed interface MoveStep {
                 case Import in -> writeRange(out, IMPORT, in.range(), in.source());
                 case Handover handover -> writeRange(out, HANDOVER, handover.range(), handover.target());
                 case Own own -> writeRange(out, OWN, own.range(), own.source());
+                case Forget forget -> writeRange(out, FORGET, forget.range(), forget.target());
                 case Stage stage -> {
                     out.writeByte(STAGE);
                     out.writeLong(stage.source());
@@ -185,6 +196,7 @@ public sealed interface MoveStep {
                 case IMPORT -> new Import(readRange(in), in.readLong());
                 case HANDOVER -> new Handover(readRange(in), in.readLong());
                 case OWN -> new Own(readRange(in), in.readLong());
+                case FORGET -> new Forget(readRange(in), in.readLong());
                 case STAGE -> new Stage(in.readLong(), readBytes(in, data.length));
                 case RELEASE -> {
                     long target = in.readLong();

@@ -15,8 +15,10 @@ import java.util.function.IntPredicate;
 /**
  * A data group's part in slot moves (docs/multiraft.md, "Moving slots between groups"): which of its slots are
  * migrating out, importing or gone, the copies staged for import, and the keys released or promoted by moves under
- * way. Replicated: changed only by {@link MoveStep}s applied from the log, and checked on every command, so every
- * replica accepts and refuses the same commands whatever map the node that routed them held.
+ * way (the source keeps the names it released until the mover's {@link MoveStep.Forget}, after the map records the
+ * move as done, or until the slots move again). Replicated: changed only by {@link MoveStep}s applied from the log,
+ * and checked on every command, so every replica accepts and refuses the same commands whatever map the node that
+ * routed them held.
  *
  * <p>A slot with no state here is served as the router sent it (the group owns it, as far as its log knows). The
  * rules, per state of the slot of a command's keys:
@@ -144,6 +146,7 @@ final class SlotMoves {
             case MoveStep.Promote promote -> promote(promote, keyspace, nowMillis, index);
             case MoveStep.Handover handover -> handOver(handover, keyspace, nowMillis);
             case MoveStep.Own own -> own(own);
+            case MoveStep.Forget forget -> forget(forget);
         };
     }
 
@@ -295,6 +298,14 @@ final class SlotMoves {
         return Reply.OK;
     }
 
+    /** Drops the released names of the range's slots handed over to the step's target; answers how many. */
+    private Reply forget(MoveStep.Forget forget) {
+        int before = released.size();
+        forgetKeys(released, forget.range(), slot -> slots.get(slot) instanceof Gone gone
+                && gone.peer() == forget.target());
+        return new Reply.Int(before - released.size());
+    }
+
     private static void forgetKeys(Dict<?> keys, SlotRange range) {
         forgetKeys(keys, range, slot -> true);
     }
@@ -349,5 +360,9 @@ final class SlotMoves {
 
     int stagedCount() {
         return staged.size();
+    }
+
+    int releasedCount() {
+        return released.size();
     }
 }

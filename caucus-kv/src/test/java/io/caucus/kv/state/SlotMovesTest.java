@@ -183,6 +183,28 @@ class SlotMovesTest {
         assertThat(target.machine.stagedMoveCopies()).isZero();
     }
 
+    /**
+     * The source keeps the names of the keys it released until the move is done in the map (a hand-over applied again
+     * must list them all), then the mover's Forget drops them: a gigabyte moved out would otherwise leave a million
+     * names in the source's memory and snapshots until the slots moved again.
+     */
+    @Test
+    void theSourceForgetsTheNamesItReleasedOnlyOnceItHandedTheSlotsOver() throws IOException {
+        source.write("SET", "{m}k", "1");
+        source.write("SET", "{m}j", "2");
+        start();
+        copyOnce();
+        assertThat(source.machine.releasedMoveNames()).isEqualTo(2);
+        assertThat(source.step(new MoveStep.Forget(RANGE, TARGET))).isEqualTo(new Reply.Int(0)); // still migrating
+        assertThat(source.step(new MoveStep.Forget(RANGE, 9))).isEqualTo(new Reply.Int(0)); // another target
+        finish();
+        assertThat(source.step(new MoveStep.Forget(RANGE, TARGET))).isEqualTo(new Reply.Int(2));
+        assertThat(source.machine.releasedMoveNames()).isZero();
+        assertThat(source.step(new MoveStep.Forget(RANGE, TARGET))).isEqualTo(new Reply.Int(0)); // applied again
+        assertThat(text(target.read("GET", "{m}k"))).isEqualTo("1");
+        assertThat(source.read("GET", "{m}k")).isEqualTo(new Reply.Error(ErrorCodes.MOVEDGROUP, SLOT + " " + TARGET));
+    }
+
     @Test
     void theHandOverListsOnlyTheKeysOfTheMoveUnderWay() throws IOException {
         source.write("SET", "{m}k", "1");
@@ -468,7 +490,7 @@ class SlotMovesTest {
                 new MoveStep.Stage(2, KvSnapshotFormat.writeKeyBatch(List.of())),
                 new MoveStep.Release(3, List.of(new MoveStep.KeyVersion(b("k"), 42))),
                 new MoveStep.Promote(2, List.of(b("a")), List.of(b("b"))), new MoveStep.Handover(RANGE, 3),
-                new MoveStep.Own(RANGE, 2));
+                new MoveStep.Own(RANGE, 2), new MoveStep.Forget(RANGE, 3));
         for (MoveStep step : steps) {
             byte[] encoded = EntryCodec.encode(new KvEntry.Move(T0, step, 300));
             KvEntry.Move decoded = (KvEntry.Move) EntryCodec.decodeEntry(encoded);

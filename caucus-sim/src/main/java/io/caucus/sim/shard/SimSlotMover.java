@@ -27,7 +27,7 @@ import java.util.function.Consumer;
  * it out exactly as the real mover does: the target's {@code Import}, the source's {@code Migrate}, passes of
  * {@code MoveScan} / {@code Stage} / {@code Release} / {@code Promote} over the source's keys until the source
  * accepts the {@code Handover}, a {@code Promote} of every key its answer lists as released, the target's
- * {@code Own}, then the map's {@code finishMigration}. Each step is a
+ * {@code Own}, then the map's {@code finishMigration} and the source's {@code Forget}. Each step is a
  * {@link KvEntry.Move} submitted to the node the mover believes leads the group, through the node runtime's request
  * path as the service's backend submits it; a step refused by a node that does not lead is sent on to the leader it
  * names, and a step whose outcome is unknown (an error saying so, the node crashed, no answer in time) is proposed
@@ -293,8 +293,8 @@ public final class SimSlotMover implements NodeObserver {
 
     private void finish(Run run) {
         SlotMap.Migration migration = run.migration;
-        run.stop();
         if (run.deposed) {
+            run.stop();
             clock.note("mover", "move", "deposed mover of term " + run.term + " cannot finish " + migration
                     + " in the map");
             return; // its compare-and-set on the metadata group cannot commit: it no longer leads it
@@ -302,6 +302,9 @@ public final class SimSlotMover implements NodeObserver {
         map.finishMigration(migration.range());
         current = null;
         active = null;
+        // As SlotMover: the source forgets the names it released, now that the map says the move is done.
+        step(run, migration.source(), new MoveStep.Forget(migration.range(), migration.target()),
+                forgotten -> run.stop());
         movesCompleted++;
         clock.note("mover", "move", "done " + migration + " (map epoch " + map.current().epoch() + ")");
         clock.schedule(1 + nextGap(meanGapMicros), this::beginMove);

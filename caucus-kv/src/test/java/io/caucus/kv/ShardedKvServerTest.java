@@ -258,6 +258,42 @@ class ShardedKvServerTest {
         }
     }
 
+    /**
+     * A hash of about 2.3 MB, grown by HSETs each well under the largest command a node takes (1 MiB), moves whole:
+     * its copy is staged in parts. Before parts, its one stage entry was refused as too large and the move started
+     * again for ever.
+     */
+    @Test
+    void aKeyLargerThanALogEntryMovesInParts() throws Exception {
+        startCluster(3); // groups 2, 3, 4 owning 0-5460, 5461-10922, 10923-16383
+        String key = "{large}hash";
+        int slot = KeySlot.of(key.getBytes(StandardCharsets.UTF_8));
+        Map<String, String> fields = new java.util.HashMap<>();
+        try (JedisCluster cluster = cluster()) {
+            for (int batch = 0; batch < 20; batch++) {
+                Map<String, String> part = new java.util.HashMap<>();
+                for (int i = 0; i < 500; i++) {
+                    int field = batch * 500 + i;
+                    part.put("field-" + field, field + "-" + "v".repeat(200));
+                }
+                cluster.hset(key, part);
+                fields.putAll(part);
+            }
+            long source = servers.getFirst().slotMap().groupOf(slot).orElseThrow();
+            long target = source == 2 ? 3 : 2;
+            ShardedKvServer metadataLeader = servers.stream().filter(server -> server.host().id()
+                    .equals(server.host().runningGroup(1).orElseThrow().status().leader())).findFirst().orElseThrow();
+            metadataLeader.startMove(SlotRange.single(slot), target).get(10, TimeUnit.SECONDS);
+            await("slot " + slot + " owned by group " + target + " on every node").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(100)).until(() -> servers.stream().allMatch(server ->
+                            server.slotMap().migrations().isEmpty()
+                                    && server.slotMap().groupOf(slot).orElse(0) == target));
+            assertThat(cluster.hlen(key)).isEqualTo(10_000);
+            assertThat(cluster.hgetAll(key)).isEqualTo(fields);
+        }
+        assertEachKeyOnlyInTheGroupOwningItsSlot(1);
+    }
+
     @Test
     void aRebalanceWhileJedisClusterWritesLeavesEachGroupItsShareAndLosesNoAcknowledgedWrite() throws Exception {
         startCluster(3); // groups 2, 3, 4 owning 0-5460, 5461-10922, 10923-16383

@@ -154,7 +154,14 @@ public final class SlotMover implements AutoCloseable {
 
     private long copyBatch(SlotMap.Migration migration, KvBackend source, KvBackend target, byte[] batch,
                            List<MoveStep.KeyVersion> keys) {
-        require(step(target, new MoveStep.Stage(migration.source(), batch)));
+        if (batch.length > STAGE_BYTES) { // one key (split cuts there), too large for one entry: copied in parts
+            for (MoveStep.StagePart part : MoveStep.parts(migration.source(), keys.getFirst(), batch,
+                    (int) STAGE_BYTES)) {
+                require(step(target, part));
+            }
+        } else {
+            require(step(target, new MoveStep.Stage(migration.source(), batch)));
+        }
         Reply.Array answers = (Reply.Array) require(step(source, new MoveStep.Release(migration.target(), keys)));
         List<byte[]> released = new ArrayList<>();
         List<byte[]> dropped = new ArrayList<>();

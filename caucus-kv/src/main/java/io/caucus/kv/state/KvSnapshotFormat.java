@@ -31,7 +31,8 @@ import java.util.zip.CheckedInputStream;
  *          hash:   int count, then (field, value) as length-prefixed bytes
  *          set, list: int count, then each element as length-prefixed bytes (a list in order)
  *          zset:   int count, then (member as length-prefixed bytes, double score) in score order
- *   the group's part in slot moves (see writeMoves), long the newest mover's term (its fence)
+ *   the group's part in slot moves (see writeMoves), long the newest mover's term (its fence), the copies of large
+ *        keys assembled from parts so far (see writePartialCopies)
  *   int  magic "CKVE", int CRC32C of every byte before it
  * </pre>
  *
@@ -103,6 +104,7 @@ public final class KvSnapshotFormat {
         writeKeys(out, keys.entries());
         writeMoves(out, moves);
         out.putLong(moves.fence());
+        writePartialCopies(out, moves.partials());
         out.putInt(END_MAGIC);
         out.finish();
     }
@@ -143,6 +145,43 @@ public final class KvSnapshotFormat {
         }
     }
 
+    /**
+     * Copies of large keys arriving in parts (version 5): {@code count:i32 (key:bytes source:i64 version:i64 total:i64
+     * bytes)^count}, in key order.
+     */
+    private static void writePartialCopies(Encoder out, java.util.SortedMap<java.nio.ByteBuffer,
+            SlotMoves.PartialCopy> partials) throws IOException {
+        out.putInt(partials.size());
+        for (Map.Entry<java.nio.ByteBuffer, SlotMoves.PartialCopy> partial : partials.entrySet()) {
+            SlotMoves.PartialCopy copy = partial.getValue();
+            out.putBytesOrNone(partial.getKey().array());
+            out.putLong(copy.source());
+            out.putLong(copy.version());
+            out.putLong(copy.total());
+            out.putBytesOrNone(copy.bytes().toByteArray());
+        }
+    }
+
+    private static java.util.SortedMap<java.nio.ByteBuffer, SlotMoves.PartialCopy> readPartialCopies(
+            DataInputStream in) throws IOException {
+        int count = nonNegative(in.readInt(), "partial copy count");
+        java.util.SortedMap<java.nio.ByteBuffer, SlotMoves.PartialCopy> partials = new java.util.TreeMap<>();
+        for (int i = 0; i < count; i++) {
+            byte[] key = readBytes(in, "partial copy key " + i);
+            long source = in.readLong();
+            long version = in.readLong();
+            long total = in.readLong();
+            byte[] bytes = readBytes(in, "partial copy " + i);
+            if (total < bytes.length || total > MoveStep.MAX_KEY_COPY_BYTES) {
+                throw invalid("gives a partial copy of " + bytes.length + " bytes out of " + total);
+            }
+            java.io.ByteArrayOutputStream filled = new java.io.ByteArrayOutputStream(bytes.length);
+            filled.writeBytes(bytes);
+            partials.put(java.nio.ByteBuffer.wrap(key), new SlotMoves.PartialCopy(source, version, total, filled));
+        }
+        return partials;
+    }
+
     private static SlotMoves.Saved readMoves(DataInputStream in) throws IOException {
         int count = nonNegative(in.readInt(), "moving slot count");
         Map<Integer, SlotMoves.SlotState> slots = new java.util.TreeMap<>();
@@ -170,7 +209,7 @@ public final class KvSnapshotFormat {
             }
             names.add(set);
         }
-        return new SlotMoves.Saved(slots, staged, names.get(0), names.get(1), 0);
+        return new SlotMoves.Saved(slots, staged, names.get(0), names.get(1), 0, new java.util.TreeMap<>());
     }
 
     /**
@@ -315,7 +354,7 @@ public final class KvSnapshotFormat {
             Keyspace.KeyTable keys = version == VERSION_1 ? readVersion1Keys(in) : readKeys(in);
             SlotMoves.Saved moves = version < VERSION_4 ? SlotMoves.Saved.NONE : readMoves(in);
             if (version > VERSION_4) {
-                moves = moves.fencedAt(in.readLong());
+                moves = moves.with(in.readLong(), readPartialCopies(in));
             }
             if (in.readInt() != END_MAGIC) {
                 throw invalid("lacks its end marker after " + keys.size() + " keys");

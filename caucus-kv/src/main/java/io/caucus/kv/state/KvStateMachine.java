@@ -189,9 +189,8 @@ public final class KvStateMachine implements StateMachine {
 
     /**
      * Live keys of the scan's range from its cursor on, up to its count or {@link #MOVE_BATCH_BYTES} (whichever
-     * comes first; at least one SCAN step's worth): [next cursor, key batch]. The batch becomes one entry of the
-     * target's log, so it stays under the runtime's largest command (1 MiB); a single key larger than that cannot be
-     * moved yet.
+     * comes first; at least one SCAN step's worth): [next cursor, key batch]. The mover stages the batch in entries
+     * well under the runtime's largest command (1 MiB), a key larger than that in parts ({@link MoveStep.StagePart}).
      */
     private Reply moveScan(KvQuery.MoveScan scan, long now) {
         List<KeyEntry> found = new ArrayList<>();
@@ -267,7 +266,8 @@ public final class KvStateMachine implements StateMachine {
      * that applied the same entries, however their tables were built. For checkers; O(state).
      */
     public synchronized String wholeStateFingerprint() {
-        return StateDigest.ofWholeState(appliedIndex, timeMillis, keyspace, sessions.entries(), scripts.bodies());
+        return StateDigest.ofWholeState(appliedIndex, timeMillis, keyspace, sessions.entries(), scripts.bodies(),
+                moves.save());
     }
 
     /**

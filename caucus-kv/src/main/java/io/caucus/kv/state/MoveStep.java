@@ -39,6 +39,26 @@ public sealed interface MoveStep {
     }
 
     /**
+     * Target: part of the copy of one key too large for one {@link Stage} (a key batch of that key alone,
+     * {@code total} bytes, cut in parts sent in order from offset 0): kept apart until the last part, which stages the
+     * key as a {@link Stage} of it would. A part that does not follow the ones applied is refused (the mover copies the
+     * key again from its start); a part applied again changes nothing. The copy's {@code version} is the key's in the
+     * source, as in {@link Release}.
+     */
+    record StagePart(long source, byte[] key, long version, long offset, long total, byte[] bytes) implements MoveStep {
+        public StagePart {
+            if (offset < 0 || bytes.length == 0 || offset + bytes.length > total || total > MAX_KEY_COPY_BYTES) {
+                throw new IllegalArgumentException("a part of " + bytes.length + " bytes at offset " + offset
+                        + " does not fit a copy of " + total + " bytes (at most " + MAX_KEY_COPY_BYTES + ")");
+            }
+        }
+
+        boolean last() {
+            return offset + bytes.length == total;
+        }
+    }
+
+    /**
      * Source: deletes each key still at the version copied, remembering it as released (answered ASK from then on);
      * the reply gives, per key, {@link #RELEASED}, {@link #KEPT} (changed since the copy: copied again later) or
      * {@link #ABSENT} (deleted or expired since: the target drops its copy).
@@ -97,6 +117,9 @@ public sealed interface MoveStep {
     byte HANDOVER = 6;
     byte OWN = 7;
     byte FORGET = 8;
+    byte STAGE_PART = 9;
+    /** The largest copy of one key a target assembles from parts: a Java array's reach. */
+    long MAX_KEY_COPY_BYTES = Integer.MAX_VALUE - 8;
 
     /**
      * The keys of a batch the source's {@link KvQuery.MoveScan} answered, each with the version copied, for the
@@ -113,6 +136,20 @@ public sealed interface MoveStep {
         } catch (IOException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * The parts of {@code oneKeyBatch} (a key batch of one key, at {@code version} in the source) for {@link StagePart}
+     * steps of at most {@code partBytes} bytes each.
+     */
+    static List<StagePart> parts(long source, KeyVersion key, byte[] oneKeyBatch, int partBytes) {
+        List<StagePart> parts = new ArrayList<>();
+        for (int offset = 0; offset < oneKeyBatch.length; offset += partBytes) {
+            byte[] bytes = java.util.Arrays.copyOfRange(oneKeyBatch, offset,
+                    Math.min(oneKeyBatch.length, offset + partBytes));
+            parts.add(new StagePart(source, key.key(), key.version(), offset, oneKeyBatch.length, bytes));
+        }
+        return parts;
     }
 
     /**
@@ -155,6 +192,15 @@ public sealed interface MoveStep {
                 case Handover handover -> writeRange(out, HANDOVER, handover.range(), handover.target());
                 case Own own -> writeRange(out, OWN, own.range(), own.source());
                 case Forget forget -> writeRange(out, FORGET, forget.range(), forget.target());
+                case StagePart part -> {
+                    out.writeByte(STAGE_PART);
+                    out.writeLong(part.source());
+                    writeBytes(out, part.key());
+                    out.writeLong(part.version());
+                    out.writeLong(part.offset());
+                    out.writeLong(part.total());
+                    writeBytes(out, part.bytes());
+                }
                 case Stage stage -> {
                     out.writeByte(STAGE);
                     out.writeLong(stage.source());
@@ -198,6 +244,8 @@ public sealed interface MoveStep {
                 case OWN -> new Own(readRange(in), in.readLong());
                 case FORGET -> new Forget(readRange(in), in.readLong());
                 case STAGE -> new Stage(in.readLong(), readBytes(in, data.length));
+                case STAGE_PART -> new StagePart(in.readLong(), readBytes(in, data.length), in.readLong(),
+                        in.readLong(), in.readLong(), readBytes(in, data.length));
                 case RELEASE -> {
                     long target = in.readLong();
                     int count = count(in, data.length);

@@ -71,6 +71,15 @@ final class SlotMoves {
      * interleaved, their steps could stage an old copy over the new one's, or start a finished move again.
      */
     private long fence;
+    /** Copies of keys too large for one stage, as their parts come in: key → the parts so far (see StagePart). */
+    private final TreeMap<java.nio.ByteBuffer, PartialCopy> partials = new TreeMap<>();
+
+    /** The parts of one key's copy applied so far. */
+    record PartialCopy(long source, long version, long total, java.io.ByteArrayOutputStream bytes) {
+        long filled() {
+            return bytes.size();
+        }
+    }
 
     boolean idle() {
         return slots.isEmpty();
@@ -141,7 +150,8 @@ final class SlotMoves {
                 forgetKeys(released, in.range()); // released in a move out that is over: the slots come back
                 yield mark(in.range(), new Importing(in.source()));
             }
-            case MoveStep.Stage stage -> stage(stage, keyspace, nowMillis);
+            case MoveStep.Stage stage -> stage(stage.source(), stage.keys(), keyspace, nowMillis);
+            case MoveStep.StagePart part -> stagePart(part, keyspace, nowMillis);
             case MoveStep.Release release -> release(release, keyspace, nowMillis, index);
             case MoveStep.Promote promote -> promote(promote, keyspace, nowMillis, index);
             case MoveStep.Handover handover -> handOver(handover, keyspace, nowMillis);
@@ -183,10 +193,10 @@ final class SlotMoves {
      * of a newer version (the source's last-changed index) is staged already: a copy committed late never replaces
      * the one the source released.
      */
-    private Reply stage(MoveStep.Stage stage, Keyspace keyspace, long nowMillis) {
+    private Reply stage(long source, byte[] batch, Keyspace keyspace, long nowMillis) {
         Keyspace.KeyTable copies;
         try {
-            copies = KvSnapshotFormat.readKeyBatch(stage.keys());
+            copies = KvSnapshotFormat.readKeyBatch(batch);
         } catch (java.io.IOException e) {
             return Reply.error("unreadable key batch: " + e.getMessage());
         }
@@ -194,7 +204,7 @@ final class SlotMoves {
         for (Dict.Entry<Object> e : copies.entries()) {
             KeyEntry copy = (KeyEntry) e;
             boolean importing = slots.get(KeySlot.of(copy.key())) instanceof Importing in
-                    && in.peer() == stage.source();
+                    && in.peer() == source;
             KeyEntry stagedBefore = (KeyEntry) staged.entry(copy.key());
             boolean newer = stagedBefore == null || stagedBefore.modifiedIndex() <= copy.modifiedIndex();
             if (importing && newer && keyspace.lookup(copy.key(), nowMillis) == null
@@ -206,6 +216,44 @@ final class SlotMoves {
             }
         }
         return new Reply.Int(count);
+    }
+
+    /**
+     * One part of a large key's copy: the first starts the copy (over any earlier one of the key), each next one must
+     * follow the parts applied (same version, at the offset they reach; one applied again changes nothing), and the
+     * last stages the assembled key as a {@link MoveStep.Stage} of it would. Answers the staged count on the last part,
+     * OK on the others; an error, changing nothing, for a part that does not follow (the mover copies the key again).
+     */
+    private Reply stagePart(MoveStep.StagePart part, Keyspace keyspace, long nowMillis) {
+        if (!(slots.get(KeySlot.of(part.key())) instanceof Importing in) || in.peer() != part.source()) {
+            return Reply.error("slot " + KeySlot.of(part.key()) + " is not importing from group " + part.source());
+        }
+        java.nio.ByteBuffer name = java.nio.ByteBuffer.wrap(part.key());
+        PartialCopy copy = partials.get(name);
+        if (part.offset() == 0) {
+            copy = new PartialCopy(part.source(), part.version(), part.total(),
+                    new java.io.ByteArrayOutputStream((int) Math.min(part.total(), 1 << 20)));
+            partials.put(name, copy);
+        } else if (copy == null && stagedOrPromoted(part.key(), part.version())) {
+            return new Reply.Int(0); // the last part applied before (a retried step): the copy is staged already
+        } else if (copy == null || copy.version() != part.version() || copy.total() != part.total()
+                || copy.filled() < part.offset()) {
+            return Reply.error("a part at offset " + part.offset() + " of a copy of version " + part.version()
+                    + " does not follow the parts applied here");
+        } else if (copy.filled() > part.offset()) {
+            return Reply.OK; // applied before (a retried step)
+        }
+        copy.bytes().writeBytes(part.bytes());
+        if (!part.last()) {
+            return Reply.OK;
+        }
+        partials.remove(name);
+        return stage(part.source(), copy.bytes().toByteArray(), keyspace, nowMillis);
+    }
+
+    private boolean stagedOrPromoted(byte[] key, long version) {
+        KeyEntry copy = (KeyEntry) staged.entry(key);
+        return (copy != null && copy.modifiedIndex() == version) || promoted.containsKey(key);
     }
 
     private Reply release(MoveStep.Release release, Keyspace keyspace, long nowMillis, long index) {
@@ -295,6 +343,7 @@ final class SlotMoves {
         }
         forgetKeys(staged, range);
         forgetKeys(promoted, range);
+        partials.keySet().removeIf(name -> range.contains(KeySlot.of(name.array())));
         return Reply.OK;
     }
 
@@ -325,7 +374,11 @@ final class SlotMoves {
 
     /** A copy of the state for a snapshot (small: a move keeps a batch or so staged, and key names). */
     Saved save() {
-        return new Saved(new TreeMap<>(slots), staged.copy(), released.copyOf(), promoted.copyOf(), fence);
+        TreeMap<java.nio.ByteBuffer, PartialCopy> partialsNow = new TreeMap<>();
+        partials.forEach((name, copy) -> partialsNow.put(name, new PartialCopy(copy.source(), copy.version(),
+                copy.total(), copyOf(copy.bytes()))));
+        return new Saved(new TreeMap<>(slots), staged.copy(), released.copyOf(), promoted.copyOf(), fence,
+                partialsNow);
     }
 
     void restore(Saved saved) {
@@ -339,15 +392,25 @@ final class SlotMoves {
         promoted.clear();
         saved.promoted().forEach(e -> promoted.addMember(e.key()));
         fence = saved.fence();
+        partials.clear();
+        partials.putAll(saved.partials());
+    }
+
+    private static java.io.ByteArrayOutputStream copyOf(java.io.ByteArrayOutputStream bytes) {
+        java.io.ByteArrayOutputStream copy = new java.io.ByteArrayOutputStream(bytes.size());
+        copy.writeBytes(bytes.toByteArray());
+        return copy;
     }
 
     /** The state as a snapshot holds it. */
     record Saved(Map<Integer, SlotState> slots, Dict<Object> staged, SetValue released, SetValue promoted,
-                 long fence) {
-        static final Saved NONE = new Saved(Map.of(), new Keyspace.KeyTable(), new SetValue(), new SetValue(), 0);
+                 long fence, java.util.SortedMap<java.nio.ByteBuffer, PartialCopy> partials) {
+        static final Saved NONE = new Saved(Map.of(), new Keyspace.KeyTable(), new SetValue(), new SetValue(), 0,
+                new TreeMap<>());
 
-        Saved fencedAt(long mover) {
-            return new Saved(slots, staged, released, promoted, mover);
+        /** As read from a snapshot's later sections: the newest mover seen, the large keys' copies in parts. */
+        Saved with(long mover, java.util.SortedMap<java.nio.ByteBuffer, PartialCopy> parts) {
+            return new Saved(slots, staged, released, promoted, mover, parts);
         }
     }
 

@@ -28,11 +28,13 @@ public record StateDigest(long appliedIndex, int keys, String sha256) {
      * A fingerprint of everything a replica holds at one applied index, canonical where tables may differ between
      * equal states (key and deletion order depend on a table's size and history; snapshot bytes do too): the keys
      * as above with each key's WATCH modification index, the time, the WATCH deletion memory sorted by key, the
-     * session table and the script cache in their (replicated) order of use. Not the applied index, which counts
-     * entries the state machine never sees (no-ops): compare it apart.
+     * session table and the script cache in their (replicated) order of use, and the group's part in slot moves
+     * (slot states, staged copies with their versions, released and promoted names sorted, the fence, copies in
+     * parts). Not the applied index, which counts entries the state machine never sees (no-ops): compare it apart.
      */
     static String ofWholeState(long appliedIndex, long timeMillis, Keyspace keyspace,
-                               List<KvSnapshotFormat.SessionEntry> sessions, List<byte[]> scripts) {
+                               List<KvSnapshotFormat.SessionEntry> sessions, List<byte[]> scripts,
+                               SlotMoves.Saved moves) {
         Hasher sha = new Hasher();
         sha.number(timeMillis);
         sha.bytes(of(appliedIndex, keyspace, sha).sha256().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
@@ -52,13 +54,43 @@ public record StateDigest(long appliedIndex, int keys, String sha256) {
         for (byte[] script : scripts) {
             sha.bytes(script);
         }
+        hashMoves(sha, moves);
         return HexFormat.of().formatHex(sha.digest.digest());
+    }
+
+    private static void hashMoves(Hasher sha, SlotMoves.Saved moves) {
+        moves.slots().forEach((slot, state) -> {
+            sha.number(slot);
+            sha.bytes(state.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        });
+        List<KeyEntry> staged = new ArrayList<>();
+        moves.staged().forEach(e -> staged.add((KeyEntry) e));
+        sha.bytes(digestOf(staged, sha).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        for (SetValue names : List.of(moves.released(), moves.promoted())) {
+            sha.number(names.size());
+            for (Dict.Entry<Boolean> name : sortedByKey(names)) {
+                sha.bytes(name.key());
+            }
+        }
+        sha.number(moves.fence());
+        moves.partials().forEach((name, copy) -> {
+            sha.bytes(name.array());
+            sha.number(copy.source());
+            sha.number(copy.version());
+            sha.number(copy.total());
+            sha.bytes(copy.bytes().toByteArray());
+        });
     }
 
     /** @param modifications where each key's modification index goes, or null to leave it out */
     private static StateDigest of(long appliedIndex, Keyspace keyspace, Hasher modifications) {
         List<KeyEntry> entries = new ArrayList<>();
         keyspace.forEachLive(Long.MIN_VALUE, entries::add); // at the dawn of time nothing has expired
+        return new StateDigest(appliedIndex, entries.size(), digestOf(entries, modifications));
+    }
+
+    /** The keys' digest, in key order; each key's modification index into {@code modifications} unless null. */
+    private static String digestOf(List<KeyEntry> entries, Hasher modifications) {
         entries.sort((a, b) -> Arrays.compareUnsigned(a.key(), b.key()));
         Hasher sha = new Hasher();
         for (KeyEntry entry : entries) {
@@ -102,7 +134,7 @@ public record StateDigest(long appliedIndex, int keys, String sha256) {
                 default -> throw new IllegalStateException("unknown value type " + entry.value().getClass());
             }
         }
-        return new StateDigest(appliedIndex, entries.size(), HexFormat.of().formatHex(sha.digest.digest()));
+        return HexFormat.of().formatHex(sha.digest.digest());
     }
 
     private static <V> List<Dict.Entry<V>> sortedByKey(Dict<V> dict) {

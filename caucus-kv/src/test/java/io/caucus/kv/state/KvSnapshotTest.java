@@ -154,7 +154,7 @@ class KvSnapshotTest {
         byte[] good = source.snapshotBytes();
 
         byte[] flipped = good.clone();
-        flipped[good.length - 40] ^= 0x40; // inside the value bytes (before the empty moves section and the fence)
+        flipped[good.length - 43] ^= 0x40; // inside the value bytes (before the empty moves section, the fence, no parts)
         assertThatThrownBy(() -> new Replica().machine.restore(source.index, new ByteArrayInputStream(flipped)))
                 .isInstanceOf(IOException.class).hasMessageContaining("checksum mismatch");
 

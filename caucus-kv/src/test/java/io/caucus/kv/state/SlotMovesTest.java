@@ -484,13 +484,72 @@ class SlotMovesTest {
         assertThat(text(target.read("GET", "{m}k"))).isEqualTo("1"); // still the owner, serving without ASKING
     }
 
+    /**
+     * A key whose copy is larger than one entry may carry (a hash grown by many HSETs) is staged in parts: without
+     * them, its stage was refused as too large and the move started again for ever.
+     */
+    @Test
+    void aKeyTooLargeForOneStageIsCopiedInPartsRetriedAndSnapshottedOnTheWay() throws IOException {
+        for (int i = 0; i < 200; i++) {
+            source.write("HSET", "{m}big", "field" + i, "value-" + i);
+        }
+        start();
+        KeyEntry big = source.scan(RANGE).getFirst();
+        byte[] batch = KvSnapshotFormat.writeKeyBatch(List.of(big));
+        MoveStep.KeyVersion version = new MoveStep.KeyVersion(big.key(), big.modifiedIndex());
+        List<MoveStep.StagePart> parts = MoveStep.parts(SOURCE, version, batch, 500);
+        assertThat(parts).hasSizeGreaterThan(4);
+
+        assertThat(target.step(parts.get(0))).isEqualTo(Reply.OK);
+        assertThat(target.step(parts.get(0))).isEqualTo(Reply.OK); // the first again: the copy starts again
+        assertThat(code(target.step(parts.get(2)))).isEqualTo(ErrorCodes.ERR); // a gap: refused
+        assertThat(target.step(parts.get(1))).isEqualTo(Reply.OK);
+        assertThat(target.step(parts.get(1))).isEqualTo(Reply.OK); // retried: changes nothing
+        Group restored = restoredCopyOf(target); // the parts so far travel in the snapshot
+        for (Group replica : List.of(target, restored)) {
+            for (MoveStep.StagePart part : parts.subList(2, parts.size() - 1)) {
+                assertThat(replica.step(part)).isEqualTo(Reply.OK);
+            }
+            assertThat(replica.step(parts.getLast())).isEqualTo(new Reply.Int(1));
+            assertThat(replica.step(parts.getLast())).isEqualTo(new Reply.Int(0)); // retried: staged already
+            assertThat(code(replica.read("HGET", "{m}big", "field7"))).isEqualTo(ErrorCodes.TRYAGAIN); // staged
+        }
+        assertThat(restored.machine.wholeStateFingerprint()).isEqualTo(target.machine.wholeStateFingerprint());
+
+        assertThat(release(List.of(big))).containsExactly(MoveStep.RELEASED);
+        target.step(new MoveStep.Promote(SOURCE, List.of(big.key()), List.of()));
+        finish();
+        target.asking = false;
+        assertThat(target.read("HLEN", "{m}big")).isEqualTo(new Reply.Int(200));
+        assertThat(text(target.read("HGET", "{m}big", "field199"))).isEqualTo("value-199");
+    }
+
+    /** Parts of a copy the mover abandoned are dropped when the target owns the range, and never staged. */
+    @Test
+    void theTargetDropsAnAbandonedCopyInPartsWhenItOwnsTheRange() throws IOException {
+        source.write("SET", "{m}k", "x".repeat(3000));
+        start();
+        KeyEntry key = source.scan(RANGE).getFirst();
+        List<MoveStep.StagePart> parts = MoveStep.parts(SOURCE, new MoveStep.KeyVersion(key.key(),
+                key.modifiedIndex()), KvSnapshotFormat.writeKeyBatch(List.of(key)), 1000);
+        target.step(parts.getFirst()); // the mover stops here; the client then deletes the key in the source
+        assertThat(source.write("DEL", "{m}k")).isEqualTo(new Reply.Int(1));
+        finish();
+        assertThat(code(target.step(parts.get(1)))).isEqualTo(ErrorCodes.ERR); // not importing: nothing assembled
+        assertThat(target.machine.wholeStateFingerprint()).isEqualTo(restoredCopyOf(target).machine
+                .wholeStateFingerprint());
+        target.asking = false;
+        assertThat(target.read("DBSIZE")).isEqualTo(new Reply.Int(0));
+    }
+
     @Test
     void stepsRoundTripThroughTheLogAndDamagedOnesAreRefused() {
         List<MoveStep> steps = List.of(new MoveStep.Migrate(RANGE, 7), new MoveStep.Import(SlotRange.of(0, 99), 2),
                 new MoveStep.Stage(2, KvSnapshotFormat.writeKeyBatch(List.of())),
                 new MoveStep.Release(3, List.of(new MoveStep.KeyVersion(b("k"), 42))),
                 new MoveStep.Promote(2, List.of(b("a")), List.of(b("b"))), new MoveStep.Handover(RANGE, 3),
-                new MoveStep.Own(RANGE, 2), new MoveStep.Forget(RANGE, 3));
+                new MoveStep.Own(RANGE, 2), new MoveStep.Forget(RANGE, 3),
+                new MoveStep.StagePart(2, b("k"), 42, 3, 10, new byte[] {1, 2}));
         for (MoveStep step : steps) {
             byte[] encoded = EntryCodec.encode(new KvEntry.Move(T0, step, 300));
             KvEntry.Move decoded = (KvEntry.Move) EntryCodec.decodeEntry(encoded);

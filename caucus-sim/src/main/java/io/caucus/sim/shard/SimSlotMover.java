@@ -47,8 +47,8 @@ public final class SimSlotMover implements NodeObserver {
 
     /** What the mover did over a run. */
     public record Totals(long movesStarted, long movesCompleted, long moverCrashes, long moversDeposed,
-                         long moveRestarts, long passes, long batches, long keysReleased, long handoversRefused,
-                         long stepsSent, long stepsResent) {
+                         long moveRestarts, long passes, long batches, long partsStaged, long keysReleased,
+                         long handoversRefused, long stepsSent, long stepsResent) {
     }
 
     private final MultiGroupSimulation multi;
@@ -57,6 +57,11 @@ public final class SimSlotMover implements NodeObserver {
     private final SimSlotMap map;
     private final List<String> keys;
     private final int batchKeys;
+    /**
+     * The most a stage entry carries, much less than SlotMover's 512 KiB so that the simulator's small keys exercise
+     * both paths: a scan's answer cut into parts, and a key larger than this copied in {@code StagePart}s.
+     */
+    static final int STAGE_BYTES = 48;
     private final long tickMicros;
     private final long stepTimeoutMicros;
     private final long meanGapMicros;
@@ -71,6 +76,7 @@ public final class SimSlotMover implements NodeObserver {
     private SlotMap.Migration current;
     private boolean winding;
     private long moversDeposed;
+    private long partsStaged;
     private long movesStarted;
     private long movesCompleted;
     private long moverCrashes;
@@ -174,7 +180,7 @@ public final class SimSlotMover implements NodeObserver {
 
     public Totals totals() {
         return new Totals(movesStarted, movesCompleted, moverCrashes, moversDeposed, moveRestarts, passes, batches,
-                keysReleased, handoversRefused, stepsSent, stepsResent);
+                partsStaged, keysReleased, handoversRefused, stepsSent, stepsResent);
     }
 
     private long nextGap(long mean) {
@@ -236,15 +242,46 @@ public final class SimSlotMover implements NodeObserver {
             if (batchKeys.isEmpty()) {
                 then.run();
             } else {
-                copyBatch(run, batch, batchKeys, then);
+                copyParts(run, MoveStep.split(batch, STAGE_BYTES), 0, then);
             }
         });
+    }
+
+    /** Copies the parts of a scan's answer one after another, as SlotMover does, then goes on with {@code then}. */
+    private void copyParts(Run run, List<byte[]> parts, int next, Runnable then) {
+        if (next == parts.size()) {
+            then.run();
+            return;
+        }
+        byte[] batch = parts.get(next);
+        copyBatch(run, batch, MoveStep.versionsIn(batch), () -> copyParts(run, parts, next + 1, then));
+    }
+
+    /** Stages {@code batch} in one step, or a key too large for one in parts, as SlotMover does. */
+    private void stage(Run run, byte[] batch, List<MoveStep.KeyVersion> versions, Runnable then) {
+        SlotMap.Migration migration = run.migration;
+        if (batch.length <= STAGE_BYTES) {
+            step(run, migration.target(), new MoveStep.Stage(migration.source(), batch),
+                    staged -> require(run, staged, then));
+            return;
+        }
+        stageParts(run, MoveStep.parts(migration.source(), versions.getFirst(), batch, STAGE_BYTES), 0, then);
+    }
+
+    private void stageParts(Run run, List<MoveStep.StagePart> parts, int next, Runnable then) {
+        if (next == parts.size()) {
+            then.run();
+            return;
+        }
+        partsStaged++;
+        step(run, run.migration.target(), parts.get(next),
+                staged -> require(run, staged, () -> stageParts(run, parts, next + 1, then)));
     }
 
     private void copyBatch(Run run, byte[] batch, List<MoveStep.KeyVersion> versions, Runnable then) {
         SlotMap.Migration migration = run.migration;
         batches++;
-        step(run, migration.target(), new MoveStep.Stage(migration.source(), batch), staged -> require(run, staged,
+        stage(run, batch, versions,
                 () -> step(run, migration.source(), new MoveStep.Release(migration.target(), versions), answers -> {
                     if (!(answers instanceof Reply.Array perKey) || perKey.elements().size() != versions.size()) {
                         restart(run, "release answered " + answers);
@@ -266,7 +303,7 @@ public final class SimSlotMover implements NodeObserver {
                     keysReleased += released.size();
                     step(run, migration.target(), new MoveStep.Promote(migration.source(), released, dropped),
                             promoted -> require(run, promoted, then));
-                })));
+                }));
     }
 
     private void handOver(Run run) {

@@ -2,15 +2,20 @@ package io.caucus.kv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.caucus.kv.cli.Main;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.sync.RedisAdvancedClusterCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -26,6 +33,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import picocli.CommandLine;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -121,8 +129,113 @@ class ShardedClusterProcessesIT {
         }
     }
 
+    /**
+     * A slot holding 20,000 keys moves to another group while Lettuce's cluster client increments counters in it and
+     * {@code redis-cli -c} reads and writes it: both follow {@code -ASK} with {@code ASKING} as they do against
+     * redis-server, and every acknowledged increment is there after the move.
+     */
     @Test
     @Order(3)
+    void aSlotMovedWhileLettuceAndRedisCliUseItLosesNoAcknowledgedWrite() throws Exception {
+        int slot = SlotHash.getSlot("{mv}");
+        List<RedisURI> seeds = List.of("n1", "n2", "n3").stream()
+                .map(id -> RedisURI.create("127.0.0.1", port(id))).toList();
+        RedisClusterClient client = RedisClusterClient.create(seeds);
+        Map<String, Integer> acknowledged = new ConcurrentHashMap<>();
+        Set<String> uncertain = ConcurrentHashMap.newKeySet();
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicReference<Cli> moved = new AtomicReference<>();
+        AtomicLong target = new AtomicLong();
+        try (StatefulRedisClusterConnection<String, String> connection = client.connect()) {
+            RedisAdvancedClusterCommands<String, String> redis = connection.sync();
+            for (int batch = 0; batch < 40; batch++) {
+                Map<String, String> fill = new HashMap<>();
+                for (int i = 0; i < 500; i++) {
+                    fill.put("{mv}fill:" + (batch * 500 + i), "x".repeat(100));
+                }
+                assertThat(redis.mset(fill)).isEqualTo("OK");
+            }
+            Thread writer = Thread.ofPlatform().name("lettuce-writer").start(() -> {
+                for (int i = 0; writing.get(); i++) {
+                    String key = "{mv}counter:" + (i % 100);
+                    try {
+                        redis.incr(key);
+                        acknowledged.merge(key, 1, Integer::sum);
+                    } catch (RuntimeException e) {
+                        uncertain.add(key); // outcome unknown: it may or may not have been applied
+                    }
+                }
+            });
+            cluster.poll(WRITES_DEADLINE, () -> acknowledged.values().stream().mapToInt(Integer::intValue).sum() >= 200
+                    ? true : null, "200 increments before the move");
+            Cli slots = cli("slots", "--http", "127.0.0.1:" + cluster.config.node("n1").http().getPort());
+            assertThat(slots.code()).as(slots.err()).isZero();
+            target.set(groupOf(slots.out(), slot) == 2 ? 3 : 2);
+            Thread mover = Thread.ofPlatform().name("caucus-slots-move").start(() -> moved.set(cli("slots", "move",
+                    "--slots", Integer.toString(slot), "--to", Long.toString(target.get()), "--wait-seconds", "120",
+                    "--http", "127.0.0.1:" + cluster.config.node("n2").http().getPort())));
+            // redis-cli -c during the move: old keys read back, new ones written and read, wherever they live now.
+            for (int i = 0; mover.isAlive() && i < 20; i++) {
+                assertThat(redisCli(port("n3"), "GET", "{mv}fill:" + (i * 997))).isEqualTo("x".repeat(100));
+                assertThat(redisCli(port("n1"), "SET", "{mv}cli:" + i, "c" + i)).isEqualTo("OK");
+            }
+            mover.join(TimeUnit.SECONDS.toMillis(150));
+            assertThat(moved.get().code()).as(moved.get().err()).isZero();
+            assertThat(moved.get().out()).contains("moved slots " + slot + "-" + slot + " to group " + target.get());
+            int atMove = acknowledged.values().stream().mapToInt(Integer::intValue).sum();
+            cluster.poll(WRITES_DEADLINE, () -> acknowledged.values().stream().mapToInt(Integer::intValue).sum()
+                    >= atMove + 200 ? true : null, "200 increments after the move");
+            writing.set(false);
+            writer.join(TimeUnit.SECONDS.toMillis(90));
+            for (Map.Entry<String, Integer> counter : acknowledged.entrySet()) {
+                long value = Long.parseLong(redis.get(counter.getKey()));
+                if (uncertain.contains(counter.getKey())) {
+                    assertThat(value).as(counter.getKey()).isGreaterThanOrEqualTo((long) counter.getValue());
+                } else {
+                    assertThat(value).as(counter.getKey()).isEqualTo((long) counter.getValue());
+                }
+            }
+            assertThat(redis.get("{mv}fill:19999")).isEqualTo("x".repeat(100));
+            assertThat(redisCli(port("n2"), "GET", "{mv}cli:0")).isEqualTo("c0");
+        } finally {
+            writing.set(false);
+            client.shutdown();
+        }
+        Cli after = cli("slots", "--http", "127.0.0.1:" + cluster.config.node("n3").http().getPort());
+        assertThat(groupOf(after.out(), slot)).isEqualTo(target.get());
+    }
+
+    /** The group {@code caucus slots} lists for {@code slot}. */
+    private static long groupOf(String slotsOutput, int slot) {
+        for (String line : slotsOutput.lines().toList()) {
+            String[] columns = line.trim().split(" +");
+            if (columns.length >= 2 && columns[0].matches("\\d+(-\\d+)?")) {
+                String[] range = columns[0].split("-");
+                int start = Integer.parseInt(range[0]);
+                int end = Integer.parseInt(range[range.length - 1]);
+                if (start <= slot && slot <= end) {
+                    return Long.parseLong(columns[1]);
+                }
+            }
+        }
+        throw new AssertionError("no group listed for slot " + slot + " in:\n" + slotsOutput);
+    }
+
+    private record Cli(int code, String out, String err) {
+    }
+
+    private Cli cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = Main.commandLine();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        int code = commandLine.execute(args);
+        return new Cli(code, out.toString(), err.toString());
+    }
+
+    @Test
+    @Order(4)
     void aProcessKilledWhileJedisClusterWritesLosesNoAcknowledgedWrite() throws Exception {
         Set<HostAndPort> seeds = new HashSet<>();
         for (String id : List.of("n1", "n2", "n3")) {

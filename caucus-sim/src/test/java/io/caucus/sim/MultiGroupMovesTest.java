@@ -37,7 +37,8 @@ class MultiGroupMovesTest {
 
     private static void runSeeds(String test, long defaultFirst, long defaultCount, boolean staleMaps) {
         String single = System.getProperty("caucus.sim.seed");
-        long first = single == null ? Long.getLong("caucus.sim.firstSeed", defaultFirst) : Long.parseLong(single.trim());
+        long first = single == null ? Long.getLong("caucus.sim.firstSeed", defaultFirst)
+                : Long.parseLong(single.trim());
         long count = single == null ? Long.getLong("caucus.sim.moveSeeds", defaultCount) : 1;
         long events = 0;
         long operations = 0;
@@ -84,7 +85,8 @@ class MultiGroupMovesTest {
         }
         System.out.printf("caucus-sim slot moves: seeds=%d from %d processes=%d groups=%d simulatedEvents=%d"
                         + " clientOpsChecked=%d (ok=%d failed=%d unknown=%d) processCrashes=%d movesStarted=%d"
-                        + " movesCompleted=%d moverCrashes=%d (deposed, still running: %d) moveRestarts=%d keysReleased=%d stagedInParts=%d handoversRefused=%d"
+                        + " movesCompleted=%d moverCrashes=%d (deposed, still running: %d) moveRestarts=%d"
+                        + " keysReleased=%d stagedInParts=%d handoversRefused=%d"
                         + " asked=%d moved=%d triedAgain=%d linearizabilityUndecided=%d staleMaps=%b%n",
                 count, first, MultiGroupRun.PROCESSES, GROUPS, events, operations, ok, failed, unknown, crashes,
                 started, completed, moverCrashes, deposed, restarts, released, parts, handoversRefused, asked, moved,

@@ -42,7 +42,7 @@ public final class EntryCodec {
     private static final int SWEEP = 3;
     /** A slot move's step, its body in {@link MoveStep}'s own form. */
     private static final int MOVE = 4;
-    /** A session command sent after ASKING: as SESSION (a tag of its own, so logs written before it read as they did). */
+    /** A session command sent after ASKING: as SESSION (a tag of its own: logs written before it read as they did). */
     private static final int ASKING_SESSION = 5;
     /** A slot move's step with the term of the mover that proposed it (MOVE: a step written before, term 0). */
     private static final int FENCED_MOVE = 6;

@@ -4,11 +4,14 @@ import io.caucus.kv.command.ErrorCodes;
 import io.caucus.kv.command.Reply;
 import io.caucus.kv.slots.KeySlot;
 import io.caucus.kv.slots.SlotRange;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.IntPredicate;
 
@@ -72,10 +75,10 @@ final class SlotMoves {
      */
     private long fence;
     /** Copies of keys too large for one stage, as their parts come in: key → the parts so far (see StagePart). */
-    private final TreeMap<java.nio.ByteBuffer, PartialCopy> partials = new TreeMap<>();
+    private final TreeMap<ByteBuffer, PartialCopy> partials = new TreeMap<>();
 
     /** The parts of one key's copy applied so far. */
-    record PartialCopy(long source, long version, long total, java.io.ByteArrayOutputStream bytes) {
+    record PartialCopy(long source, long version, long total, ByteArrayOutputStream bytes) {
         long filled() {
             return bytes.size();
         }
@@ -89,8 +92,9 @@ final class SlotMoves {
 
     /**
      * Why a command touching {@code keys} (all of one slot, as the router checked), sent after ASKING or not, is not
-     * served here, or null if it is. The refusals change nothing: ASK and MOVED name a group ({@link ErrorCodes#ASKGROUP},
-     * {@link ErrorCodes#MOVEDGROUP}), which the node turns into the group leader's address.
+     * served here, or null if it is. The refusals change nothing: ASK and MOVED name a group
+     * ({@link ErrorCodes#ASKGROUP}, {@link ErrorCodes#MOVEDGROUP}), which the node turns into the group leader's
+     * address.
      */
     Reply.Error refusal(List<byte[]> keys, boolean asking, Keyspace keyspace, long nowMillis) {
         if (slots.isEmpty() || keys.isEmpty()) {
@@ -228,11 +232,11 @@ final class SlotMoves {
         if (!(slots.get(KeySlot.of(part.key())) instanceof Importing in) || in.peer() != part.source()) {
             return Reply.error("slot " + KeySlot.of(part.key()) + " is not importing from group " + part.source());
         }
-        java.nio.ByteBuffer name = java.nio.ByteBuffer.wrap(part.key());
+        ByteBuffer name = ByteBuffer.wrap(part.key());
         PartialCopy copy = partials.get(name);
         if (part.offset() == 0) {
             copy = new PartialCopy(part.source(), part.version(), part.total(),
-                    new java.io.ByteArrayOutputStream((int) Math.min(part.total(), 1 << 20)));
+                    new ByteArrayOutputStream((int) Math.min(part.total(), 1 << 20)));
             partials.put(name, copy);
         } else if (copy == null && stagedOrPromoted(part.key(), part.version())) {
             return new Reply.Int(0); // the last part applied before (a retried step): the copy is staged already
@@ -374,7 +378,7 @@ final class SlotMoves {
 
     /** A copy of the state for a snapshot (small: a move keeps a batch or so staged, and key names). */
     Saved save() {
-        TreeMap<java.nio.ByteBuffer, PartialCopy> partialsNow = new TreeMap<>();
+        TreeMap<ByteBuffer, PartialCopy> partialsNow = new TreeMap<>();
         partials.forEach((name, copy) -> partialsNow.put(name, new PartialCopy(copy.source(), copy.version(),
                 copy.total(), copyOf(copy.bytes()))));
         return new Saved(new TreeMap<>(slots), staged.copy(), released.copyOf(), promoted.copyOf(), fence,
@@ -396,20 +400,20 @@ final class SlotMoves {
         partials.putAll(saved.partials());
     }
 
-    private static java.io.ByteArrayOutputStream copyOf(java.io.ByteArrayOutputStream bytes) {
-        java.io.ByteArrayOutputStream copy = new java.io.ByteArrayOutputStream(bytes.size());
+    private static ByteArrayOutputStream copyOf(ByteArrayOutputStream bytes) {
+        ByteArrayOutputStream copy = new ByteArrayOutputStream(bytes.size());
         copy.writeBytes(bytes.toByteArray());
         return copy;
     }
 
     /** The state as a snapshot holds it. */
     record Saved(Map<Integer, SlotState> slots, Dict<Object> staged, SetValue released, SetValue promoted,
-                 long fence, java.util.SortedMap<java.nio.ByteBuffer, PartialCopy> partials) {
+                 long fence, SortedMap<ByteBuffer, PartialCopy> partials) {
         static final Saved NONE = new Saved(Map.of(), new Keyspace.KeyTable(), new SetValue(), new SetValue(), 0,
                 new TreeMap<>());
 
         /** As read from a snapshot's later sections: the newest mover seen, the large keys' copies in parts. */
-        Saved with(long mover, java.util.SortedMap<java.nio.ByteBuffer, PartialCopy> parts) {
+        Saved with(long mover, SortedMap<ByteBuffer, PartialCopy> parts) {
             return new Saved(slots, staged, released, promoted, mover, parts);
         }
     }

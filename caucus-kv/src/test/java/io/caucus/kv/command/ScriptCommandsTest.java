@@ -467,17 +467,18 @@ class ScriptCommandsTest {
     @Test
     void aVersion2SnapshotWithoutScriptsIsStillRead() throws IOException {
         Replica source = new Replica(); // one session, never written: 20 bytes
-        byte[] v4 = source.snapshot();
+        byte[] v5 = source.snapshot();
         // header 24 bytes, sessions 4 + 20, WATCH memory 8 + 4: the script count (0) is at 60.
         int scriptCount = 24 + 4 + 20 + 8 + 4;
-        // Version 4 ends: keys, the slot moves section (empty: 4 + 8 + 4 + 4 bytes), the end marker, the checksum.
-        int movesSection = 4 + 8 + 4 + 4;
-        assertThat(ByteBuffer.wrap(v4, 4, 4).getInt()).isEqualTo(4);
-        assertThat(ByteBuffer.wrap(v4, scriptCount, 4).getInt()).isZero();
+        // Version 5 ends: keys, the slot moves section (empty: 4 + 8 + 4 + 4 bytes), the fence (8), the copies in
+        // parts (none: 4), the end marker, the checksum.
+        int movesSection = 4 + 8 + 4 + 4 + 8 + 4;
+        assertThat(ByteBuffer.wrap(v5, 4, 4).getInt()).isEqualTo(5);
+        assertThat(ByteBuffer.wrap(v5, scriptCount, 4).getInt()).isZero();
         ByteArrayOutputStream v2 = new ByteArrayOutputStream();
-        v2.write(v4, 0, scriptCount);
-        v2.write(v4, scriptCount + 4, v4.length - 8 - movesSection - scriptCount - 4); // the keys
-        v2.write(v4, v4.length - 8, 4); // the end marker
+        v2.write(v5, 0, scriptCount);
+        v2.write(v5, scriptCount + 4, v5.length - 8 - movesSection - scriptCount - 4); // the keys
+        v2.write(v5, v5.length - 8, 4); // the end marker
         byte[] body = v2.toByteArray();
         ByteBuffer.wrap(body, 4, 4).putInt(2);
         CRC32C crc = new CRC32C();

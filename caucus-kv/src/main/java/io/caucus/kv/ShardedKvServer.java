@@ -7,6 +7,7 @@ import io.caucus.kv.cluster.ClusterBackend;
 import io.caucus.kv.cluster.ClusterDirectory;
 import io.caucus.kv.cluster.ExpirySweeper;
 import io.caucus.kv.cluster.LeaderForwarder;
+import io.caucus.kv.cluster.RemoteGroupBackend;
 import io.caucus.kv.cluster.TimeStamper;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.NodeTls;
@@ -34,17 +35,21 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +77,7 @@ public final class ShardedKvServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final ScheduledExecutorService retries;
     private final LeaderForwarder forwarder;
+    private final Duration requestTimeout;
     private final ExpirySweeper sweeper;
     private final LeaderBalancer balancer;
     private final SlotMover mover;
@@ -80,6 +86,12 @@ public final class ShardedKvServer implements AutoCloseable {
     /** The data groups' state machines here, by group. */
     private final Map<Long, KvStateMachine> machines;
     private final ShardRouter router;
+    /** The data groups replicated here, each through its replica's backend. */
+    private final Map<Long, KvBackend> localBackends = new LinkedHashMap<>();
+    /** The data groups with no replica here that the mover has reached, each through a node that has one. */
+    private final Map<Long, KvBackend> remoteBackends = new ConcurrentHashMap<>();
+    /** A node's client port: the log's address first (it may have moved), then the cluster file's. */
+    private final Function<NodeId, Optional<InetSocketAddress>> clientAddresses;
     private final KvMetrics metrics = new KvMetrics();
     private final ScheduledFuture<?> mapInstaller;
     private final AtomicBoolean installing = new AtomicBoolean();
@@ -100,6 +112,7 @@ public final class ShardedKvServer implements AutoCloseable {
         this.retries = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("caucus-kv-retries").factory());
         this.forwarder = new LeaderForwarder(workers, config.clientAuth().nodePassword(), tls.client());
+        this.requestTimeout = tunables.requestTimeout();
         ClusterDirectory directory = new ClusterDirectory(config);
         this.metadataNode = host.group(ShardLayout.METADATA_GROUP);
         Map<Long, ShardRouter.Replica> replicas = new LinkedHashMap<>();
@@ -115,9 +128,10 @@ public final class ShardedKvServer implements AutoCloseable {
         this.sweeper = new ExpirySweeper(expiring, System::currentTimeMillis, retries);
         this.router = new ShardRouter(self.id(), metadata, metadataNode, replicas, config.clientAddresses());
         this.balancer = new LeaderBalancer(self.id(), metadata::current, dataGroups, retries);
-        Map<Long, KvBackend> backends = new LinkedHashMap<>();
-        replicas.forEach((group, replica) -> backends.put(group, replica.backend()));
-        this.mover = new SlotMover(metadata, metadataNode, backends, tunables.requestTimeout());
+        replicas.forEach((group, replica) -> localBackends.put(group, replica.backend()));
+        this.clientAddresses = node -> metadataNode.clientAddress(node)
+                .or(() -> directory.node(node).map(ClusterConfig.Node::client));
+        this.mover = new SlotMover(metadata, metadataNode, this::moverBackend, tunables.requestTimeout());
         SlotMap initial = layout.initialMap();
         this.mapInstaller = retries.scheduleWithFixedDelay(() -> installFirstMap(metadataNode, initial),
                 MAP_CHECK_MILLIS, MAP_CHECK_MILLIS, TimeUnit.MILLISECONDS);
@@ -220,6 +234,23 @@ public final class ShardedKvServer implements AutoCloseable {
                 return dryRun ? planRebalance(thresholdPercent) : ShardedKvServer.this.rebalance(thresholdPercent);
             }
         };
+    }
+
+    /**
+     * How the mover reaches {@code group}: through its replica here, else through the replicas the map in force lists
+     * (a group that appeared in the map after this node started too); null if the map lists none.
+     */
+    private KvBackend moverBackend(long group) {
+        KvBackend local = localBackends.get(group);
+        if (local != null) {
+            return local;
+        }
+        if (metadata.current().replicasOf(group).isEmpty()) {
+            return null;
+        }
+        return remoteBackends.computeIfAbsent(group, remote -> new RemoteGroupBackend(remote,
+                () -> metadata.current().replicasOf(remote), clientAddresses, forwarder, retries,
+                requestTimeout));
     }
 
     /** Proposes the layout's map while none is installed and this node leads the metadata group. */

@@ -41,7 +41,10 @@ import redis.clients.jedis.Transaction;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisMovedDataException;
 
-/** Three sharded servers (six data groups) in this JVM on real sockets and directories, driven by JedisCluster. */
+/**
+ * Sharded servers (three, or five whose groups are not all on every node) in this JVM on real sockets and directories,
+ * driven by JedisCluster.
+ */
 class ShardedKvServerTest {
 
     @TempDir
@@ -50,9 +53,14 @@ class ShardedKvServerTest {
     private final List<ShardedKvServer> servers = new ArrayList<>();
 
     private void startCluster(int shards) throws IOException {
-        List<Integer> ports = LoopbackPorts.reserve(9);
+        startCluster(3, shards);
+    }
+
+    /** {@code nodes} servers, each data group on three of them ({@code ShardLayout}). */
+    private void startCluster(int nodes, int shards) throws IOException {
+        List<Integer> ports = LoopbackPorts.reserve(3 * nodes);
         StringBuilder yaml = new StringBuilder("nodes:\n");
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < nodes; i++) {
             yaml.append("  - {id: n").append(i + 1).append(", raft: 127.0.0.1:").append(ports.get(3 * i))
                     .append(", client: 127.0.0.1:").append(ports.get(3 * i + 1)).append(", http: 127.0.0.1:")
                     .append(ports.get(3 * i + 2)).append("}\n");
@@ -70,7 +78,10 @@ class ShardedKvServerTest {
         awaitLeadersAtTheirPreferredReplicas();
     }
 
-    /** Until every data group is led by the first of its replicas in the map: the balancer's goal, then stable. */
+    /**
+     * Until every data group is led by the first of its replicas in the map, as each of its replicas sees it: the
+     * balancer's goal, then stable.
+     */
     private void awaitLeadersAtTheirPreferredReplicas() {
         await("every data group led by its preferred replica").atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(100)).until(() -> {
@@ -78,9 +89,8 @@ class ShardedKvServerTest {
                     for (long group : map.groups()) {
                         NodeId preferred = map.replicasOf(group).getFirst();
                         for (ShardedKvServer server : servers) {
-                            NodeId leader = server.host().runningGroup(group)
-                                    .map(node -> node.status().leader()).orElse(null);
-                            if (!preferred.equals(leader)) {
+                            var replica = server.host().runningGroup(group);
+                            if (replica.isPresent() && !preferred.equals(replica.get().status().leader())) {
                                 return false;
                             }
                         }
@@ -336,6 +346,88 @@ class ShardedKvServerTest {
     }
 
     /**
+     * With five nodes each group is on three, so the metadata leader lacks two groups: its mover reaches both through
+     * other nodes' client ports, for a move between them and then for the rebalance that undoes it.
+     */
+    @Test
+    void withFiveNodesSlotsMoveBetweenGroupsTheMetadataLeaderDoesNotReplicateWhileJedisClusterWrites()
+            throws Exception {
+        startCluster(5, 5); // groups 2..6, group i on the (i-2)th node and the two after it
+        ShardedKvServer metadataLeader = metadataLeader();
+        NodeId leaderId = metadataLeader.host().id();
+        SlotMap before = metadataLeader.slotMap();
+        List<Long> elsewhere = before.groups().stream()
+                .filter(group -> !before.replicasOf(group).contains(leaderId)).toList();
+        assertThat(elsewhere).as("the groups with no replica on %s", leaderId).hasSize(2);
+        long source = elsewhere.get(0);
+        long target = elsewhere.get(1);
+        int first = before.rangesOf(source).getFirst().start();
+        SlotRange moving = SlotRange.of(first, first + 999);
+        List<String> names = new ArrayList<>();
+        for (int i = 0; names.size() < 2000; i++) {
+            boolean inRange = moving.contains(KeySlot.of(("k" + i).getBytes(StandardCharsets.UTF_8)));
+            if (inRange || i % 16 == 0) {
+                names.add("k" + i);
+            }
+        }
+        try (JedisCluster cluster = cluster()) {
+            Counters counters = new Counters(cluster, names, 4);
+            counters.awaitMoreWrites(500);
+
+            metadataLeader.startMove(moving, target).get(10, TimeUnit.SECONDS);
+            await("slots " + moving + " owned by group " + target + " on every node").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100)).until(() -> servers.stream().allMatch(server ->
+                            server.slotMap().migrations().isEmpty()
+                                    && server.slotMap().groupOf(moving.start()).orElse(0) == target
+                                    && server.slotMap().groupOf(moving.end()).orElse(0) == target));
+            counters.awaitMoreWrites(500);
+            assertKeysOfTheRangeOnlyIn(moving, target);
+
+            java.io.StringWriter out = new java.io.StringWriter();
+            java.io.StringWriter err = new java.io.StringWriter();
+            assertThat(caucus(out, err, "rebalance", "--wait-seconds", "30", "--http", metadataFollowerHttp()))
+                    .as(err.toString()).isZero();
+            assertThat(out.toString()).contains("from group " + target + " to group " + source);
+            await("every group owning a fifth of the slots on every node").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100)).until(() -> servers.stream().allMatch(server ->
+                            server.slotMap().migrations().isEmpty() && server.slotMap().groups().stream()
+                                    .allMatch(group -> slotsOf(server.slotMap(), group) / 16384.0 * 5 > 0.99)));
+            counters.awaitMoreWrites(500);
+            counters.stopAndCheck(cluster);
+        }
+        assertEachKeyOnlyInTheGroupOwningItsSlot(names.size());
+    }
+
+    private ShardedKvServer metadataLeader() {
+        return servers.stream().filter(server -> server.host().id()
+                .equals(server.host().runningGroup(1).orElseThrow().status().leader())).findFirst().orElseThrow();
+    }
+
+    private static int slotsOf(SlotMap map, long group) {
+        return map.rangesOf(group).stream().mapToInt(SlotRange::size).sum();
+    }
+
+    /** The keys of {@code range} are in {@code group} only: every replica's KEYS of the others has none of them. */
+    private void assertKeysOfTheRangeOnlyIn(SlotRange range, long group) {
+        awaitLeadersAtTheirPreferredReplicas();
+        SlotMap map = servers.getFirst().slotMap();
+        long inRange = 0;
+        for (int node = 0; node < servers.size(); node++) {
+            NodeId id = config.nodes().get(node).id();
+            try (Jedis jedis = jedis(node)) {
+                for (String key : jedis.keys("*")) {
+                    if (range.contains(KeySlot.of(key.getBytes(StandardCharsets.UTF_8)))) {
+                        assertThat(map.replicasOf(group).getFirst()).as("the node leading the group holding %s", key)
+                                .isEqualTo(id);
+                        inRange++;
+                    }
+                }
+            }
+        }
+        assertThat(inRange).as("keys of the range in group %d", group).isPositive();
+    }
+
+    /**
      * Each node answers KEYS for the groups it leads; with each group led by its preferred replica, one node per
      * group: every key is in the group that owns its slot, and in no other (the answers add up to every key once).
      */
@@ -343,7 +435,7 @@ class ShardedKvServerTest {
         awaitLeadersAtTheirPreferredReplicas();
         SlotMap map = servers.getFirst().slotMap();
         int found = 0;
-        for (int node = 0; node < 3; node++) {
+        for (int node = 0; node < servers.size(); node++) {
             NodeId id = config.nodes().get(node).id();
             List<Long> led = map.groups().stream().filter(group -> map.replicasOf(group).getFirst().equals(id))
                     .toList();
@@ -360,7 +452,7 @@ class ShardedKvServerTest {
 
     /** The admin address of a node that does not lead the metadata group: it answers 421 naming the one that does. */
     private String metadataFollowerHttp() {
-        int follower = java.util.stream.IntStream.range(0, 3).filter(i -> !servers.get(i).host().id()
+        int follower = java.util.stream.IntStream.range(0, servers.size()).filter(i -> !servers.get(i).host().id()
                 .equals(servers.get(i).host().runningGroup(1).orElseThrow().status().leader())).findFirst()
                 .orElseThrow();
         return "127.0.0.1:" + config.nodes().get(follower).http().getPort();

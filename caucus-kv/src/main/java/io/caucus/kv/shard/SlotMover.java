@@ -12,12 +12,12 @@ import io.caucus.server.CaucusNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * the metadata leadership) is simply replaced by the next leader's, which runs the move again from its start; the
  * steps carry the metadata term, so the groups fence off an older leader's mover still running.
  *
- * <p>Needs a replica of both groups on its node, as the layout gives when every group is on every node; a move between
- * groups with no common node is logged and left (moving a group's replicas comes later).
+ * <p>Reaches each group through a backend: its replica here if the node has one, else a node that has one (with four
+ * nodes or more, the layout leaves some groups off each node); the encoded steps travel unchanged either way.
  *
  * <p>One thread of its own: a move is a sequence of blocking waits for the groups' commits.
  */
@@ -52,7 +52,7 @@ public final class SlotMover implements AutoCloseable {
 
     private final SlotMapStateMachine metadata;
     private final CaucusNode metadataNode;
-    private final Map<Long, KvBackend> groups;
+    private final LongFunction<KvBackend> groups;
     private final Duration stepTimeout;
     private final ScheduledExecutorService thread;
     private volatile boolean closed;
@@ -64,14 +64,15 @@ public final class SlotMover implements AutoCloseable {
     private long term;
 
     /**
-     * @param groups      the data groups replicated here, each through a backend that reaches its leader
+     * @param groups      a data group's backend, which reaches its leader (through its replica here, or another
+     *                    node's); null if the map in force lists no replica of the group
      * @param stepTimeout how long one step may take (the request timeout: the backend retries within it)
      */
-    public SlotMover(SlotMapStateMachine metadata, CaucusNode metadataNode, Map<Long, KvBackend> groups,
+    public SlotMover(SlotMapStateMachine metadata, CaucusNode metadataNode, LongFunction<KvBackend> groups,
                      Duration stepTimeout) {
         this.metadata = metadata;
         this.metadataNode = metadataNode;
-        this.groups = Map.copyOf(groups);
+        this.groups = groups;
         this.stepTimeout = stepTimeout.plusSeconds(1);
         this.thread = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("caucus-slot-mover").factory());
@@ -88,11 +89,12 @@ public final class SlotMover implements AutoCloseable {
             if (closed || !metadataNode.id().equals(metadataNode.status().leader())) {
                 return;
             }
-            KvBackend source = groups.get(migration.source());
-            KvBackend target = groups.get(migration.target());
+            KvBackend source = groups.apply(migration.source());
+            KvBackend target = groups.apply(migration.target());
             if (source == null || target == null) {
-                LOG.warn("slots {} cannot move from group {} to group {} on this node: it needs a replica of both",
-                        migration.range(), migration.source(), migration.target());
+                LOG.warn("slots {} cannot move from group {} to group {}: the slot map lists no replica of group {}",
+                        migration.range(), migration.source(), migration.target(),
+                        source == null ? migration.source() : migration.target());
                 continue;
             }
             try {

@@ -24,6 +24,7 @@ import io.caucus.kv.slots.SlotRange;
 import io.caucus.kv.slots.SlotRebalance;
 import java.util.concurrent.CompletableFuture;
 import io.caucus.kv.shard.SlotMapStateMachine;
+import io.caucus.kv.slots.MoveProgress;
 import io.caucus.kv.slots.SlotMap;
 import io.caucus.kv.state.KvStateMachine;
 import io.caucus.server.CaucusHost;
@@ -227,6 +228,11 @@ public final class ShardedKvServer implements AutoCloseable {
             @Override
             public CompletableFuture<SlotMap> startMove(SlotRange range, long target) {
                 return ShardedKvServer.this.startMove(range, target);
+            }
+
+            @Override
+            public Map<SlotRange, MoveProgress> moveProgress() {
+                return mover.progress();
             }
 
             @Override

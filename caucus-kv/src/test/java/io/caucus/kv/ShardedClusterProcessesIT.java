@@ -2,7 +2,6 @@ package io.caucus.kv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.caucus.kv.cli.Main;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
@@ -10,8 +9,6 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.sync.RedisAdvancedClusterCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,7 +30,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import picocli.CommandLine;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -144,7 +140,7 @@ class ShardedClusterProcessesIT {
         Map<String, Integer> acknowledged = new ConcurrentHashMap<>();
         Set<String> uncertain = ConcurrentHashMap.newKeySet();
         AtomicBoolean writing = new AtomicBoolean(true);
-        AtomicReference<Cli> moved = new AtomicReference<>();
+        AtomicReference<CaucusCommand> moved = new AtomicReference<>();
         AtomicLong target = new AtomicLong();
         try (StatefulRedisClusterConnection<String, String> connection = client.connect()) {
             RedisAdvancedClusterCommands<String, String> redis = connection.sync();
@@ -166,25 +162,25 @@ class ShardedClusterProcessesIT {
                     }
                 }
             });
-            cluster.poll(WRITES_DEADLINE, () -> acknowledged.values().stream().mapToInt(Integer::intValue).sum() >= 200
-                    ? true : null, "200 increments before the move");
-            Cli slots = cli("slots", "--http", "127.0.0.1:" + cluster.config.node("n1").http().getPort());
-            assertThat(slots.code()).as(slots.err()).isZero();
+            cluster.poll(WRITES_DEADLINE, () -> total(acknowledged) >= 200 ? true : null,
+                    "200 increments before the move");
+            CaucusCommand slots = CaucusCommand.run("slots", "--http", http("n1"));
+            assertThat(slots.exitCode()).as(slots.err()).isZero();
             target.set(groupOf(slots.out(), slot) == 2 ? 3 : 2);
-            Thread mover = Thread.ofPlatform().name("caucus-slots-move").start(() -> moved.set(cli("slots", "move",
-                    "--slots", Integer.toString(slot), "--to", Long.toString(target.get()), "--wait-seconds", "120",
-                    "--http", "127.0.0.1:" + cluster.config.node("n2").http().getPort())));
+            Thread mover = Thread.ofPlatform().name("caucus-slots-move").start(() -> moved.set(CaucusCommand.run(
+                    "slots", "move", "--slots", Integer.toString(slot), "--to", Long.toString(target.get()),
+                    "--wait-seconds", "120", "--http", http("n2"))));
             // redis-cli -c during the move: old keys read back, new ones written and read, wherever they live now.
             for (int i = 0; mover.isAlive() && i < 20; i++) {
                 assertThat(redisCli(port("n3"), "GET", "{mv}fill:" + (i * 997))).isEqualTo("x".repeat(100));
                 assertThat(redisCli(port("n1"), "SET", "{mv}cli:" + i, "c" + i)).isEqualTo("OK");
             }
             mover.join(TimeUnit.SECONDS.toMillis(150));
-            assertThat(moved.get().code()).as(moved.get().err()).isZero();
+            assertThat(moved.get().exitCode()).as(moved.get().err()).isZero();
             assertThat(moved.get().out()).contains("moved slots " + slot + "-" + slot + " to group " + target.get());
-            int atMove = acknowledged.values().stream().mapToInt(Integer::intValue).sum();
-            cluster.poll(WRITES_DEADLINE, () -> acknowledged.values().stream().mapToInt(Integer::intValue).sum()
-                    >= atMove + 200 ? true : null, "200 increments after the move");
+            int atMove = total(acknowledged);
+            cluster.poll(WRITES_DEADLINE, () -> total(acknowledged) >= atMove + 200 ? true : null,
+                    "200 increments after the move");
             writing.set(false);
             writer.join(TimeUnit.SECONDS.toMillis(90));
             for (Map.Entry<String, Integer> counter : acknowledged.entrySet()) {
@@ -201,8 +197,16 @@ class ShardedClusterProcessesIT {
             writing.set(false);
             client.shutdown();
         }
-        Cli after = cli("slots", "--http", "127.0.0.1:" + cluster.config.node("n3").http().getPort());
+        CaucusCommand after = CaucusCommand.run("slots", "--http", http("n3"));
         assertThat(groupOf(after.out(), slot)).isEqualTo(target.get());
+    }
+
+    private static int total(Map<String, Integer> increments) {
+        return increments.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    private String http(String id) {
+        return "127.0.0.1:" + cluster.config.node(id).http().getPort();
     }
 
     /** The group {@code caucus slots} lists for {@code slot}. */
@@ -219,19 +223,6 @@ class ShardedClusterProcessesIT {
             }
         }
         throw new AssertionError("no group listed for slot " + slot + " in:\n" + slotsOutput);
-    }
-
-    private record Cli(int code, String out, String err) {
-    }
-
-    private Cli cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine commandLine = Main.commandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        int code = commandLine.execute(args);
-        return new Cli(code, out.toString(), err.toString());
     }
 
     @Test

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.caucus.core.NodeId;
+import io.caucus.kv.slots.MoveProgress;
 import io.caucus.kv.slots.SlotMap;
 import io.caucus.kv.slots.SlotRange;
 import io.caucus.kv.slots.SlotRebalance;
@@ -51,6 +52,11 @@ public final class SlotsEndpoint {
 
         CompletableFuture<SlotMap> startMove(SlotRange range, long target);
 
+        /** How far the moves this node's mover runs have got (the metadata leader's; none elsewhere). */
+        default Map<SlotRange, MoveProgress> moveProgress() {
+            return Map.of();
+        }
+
         /**
          * Plans the moves that spread the slots evenly ({@link SlotRebalance}) and records them, or with
          * {@code dryRun} only plans them; completes with the plan and the map that records it (or the map planned).
@@ -69,11 +75,20 @@ public final class SlotsEndpoint {
     public List<HttpContext> register(HttpServer server) {
         return List.of(server.createContext("/slots/move", this::move),
                 server.createContext("/slots/rebalance", this::rebalance),
-                server.createContext("/slots", exchange -> respond(exchange, 200, AdminJson.write(mapJson(slots.map())))));
+                server.createContext("/slots", exchange -> respond(exchange, 200,
+                        AdminJson.write(mapJson(slots.map(), slots.moveProgress())))));
     }
 
     /** The JSON form of {@code map}: {@code GET /slots}'s answer. */
     static Map<String, Object> mapJson(SlotMap map) {
+        return mapJson(map, Map.of());
+    }
+
+    /**
+     * The map's JSON with, for each move this node's mover runs, its {@code progress}: passes, keys moved, bytes
+     * copied and seconds since its current attempt started.
+     */
+    static Map<String, Object> mapJson(SlotMap map, Map<SlotRange, MoveProgress> progress) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("epoch", map.epoch());
         List<Map<String, Object>> ranges = new ArrayList<>();
@@ -86,15 +101,25 @@ public final class SlotsEndpoint {
             groups.put(Long.toString(group), map.replicasOf(group).stream().map(NodeId::value).toList());
         }
         json.put("groups", groups);
-        json.put("moves", movesJson(map.migrations()));
+        json.put("moves", movesJson(map.migrations(), progress));
         return json;
     }
 
-    private static List<Map<String, Object>> movesJson(List<SlotMap.Migration> migrations) {
+    private static List<Map<String, Object>> movesJson(List<SlotMap.Migration> migrations,
+                                                       Map<SlotRange, MoveProgress> progress) {
         List<Map<String, Object>> moves = new ArrayList<>();
         for (SlotMap.Migration migration : migrations) {
-            moves.add(Map.of("slots", text(migration.range()), "from", migration.source(), "to",
-                    migration.target()));
+            Map<String, Object> move = new LinkedHashMap<>();
+            move.put("slots", text(migration.range()));
+            move.put("from", migration.source());
+            move.put("to", migration.target());
+            MoveProgress counted = progress.get(migration.range());
+            if (counted != null) {
+                move.put("progress", Map.of("passes", counted.passes(), "keysMoved", counted.keysMoved(),
+                        "bytesCopied", counted.bytesCopied(), "seconds",
+                        Math.max(0, System.currentTimeMillis() - counted.startedAtMillis()) / 1000));
+            }
+            moves.add(move);
         }
         return moves;
     }
@@ -148,7 +173,7 @@ public final class SlotsEndpoint {
         answerOnTheLeader(exchange, "the rebalance", () -> slots.rebalance(threshold, dryRun), plan -> {
             Map<String, Object> answer = mapJson(plan.map());
             answer.put("threshold", threshold);
-            answer.put("planned", movesJson(plan.moves()));
+            answer.put("planned", movesJson(plan.moves(), Map.of()));
             answer.put("slotsMoved", plan.slotsMoved());
             answer.put("recorded", !dryRun && !plan.moves().isEmpty());
             return answer;

@@ -3,7 +3,9 @@ package io.caucus.kv.shard;
 import io.caucus.core.NodeStatus;
 import io.caucus.kv.cluster.KvBackend;
 import io.caucus.kv.command.Reply;
+import io.caucus.kv.slots.MoveProgress;
 import io.caucus.kv.slots.SlotMap;
+import io.caucus.kv.slots.SlotRange;
 import io.caucus.kv.state.EntryCodec;
 import io.caucus.kv.state.KvEntry;
 import io.caucus.kv.state.KvQuery;
@@ -12,6 +14,8 @@ import io.caucus.server.CaucusNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -62,6 +66,8 @@ public final class SlotMover implements AutoCloseable {
      * noticed yet (paused, say) cannot interleave its steps with the next leader's. The mover's thread's own.
      */
     private long term;
+    /** The moves under way here and how far each has got: written by the mover's thread only, read by operators. */
+    private final Map<SlotRange, MoveProgress> progress = new ConcurrentHashMap<>();
 
     /**
      * @param groups      a data group's backend, which reaches its leader (through its replica here, or another
@@ -109,36 +115,56 @@ public final class SlotMover implements AutoCloseable {
         }
     }
 
+    /** How far each move under way here has got: replaced by the mover's thread as it goes, read by operators. */
+    public Map<SlotRange, MoveProgress> progress() {
+        return Map.copyOf(progress);
+    }
+
     private void move(SlotMap.Migration migration, KvBackend source, KvBackend target) {
         long started = System.nanoTime();
         LOG.info("moving slots {} from group {} to group {}", migration.range(), migration.source(),
                 migration.target());
-        require(step(target, new MoveStep.Import(migration.range(), migration.source())));
-        require(step(source, new MoveStep.Migrate(migration.range(), migration.target())));
-        long moved = 0;
-        int passes = 0;
-        while (true) {
-            checkStillWanted(migration);
-            moved += copyPass(migration, source, target);
-            passes++;
-            Reply handedOver = step(source, new MoveStep.Handover(migration.range(), migration.target()));
-            if (handedOver instanceof Reply.Array releasedKeys) {
-                promoteReleased(migration, target, releasedKeys);
-                break;
+        MoveProgress counted = new MoveProgress(migration.range(), 0, 0, 0, System.currentTimeMillis());
+        progress.put(migration.range(), counted);
+        try {
+            require(step(target, new MoveStep.Import(migration.range(), migration.source())));
+            require(step(source, new MoveStep.Migrate(migration.range(), migration.target())));
+            while (true) {
+                checkStillWanted(migration);
+                counted = copyPass(migration, source, target, passed(counted));
+                Reply handedOver = step(source, new MoveStep.Handover(migration.range(), migration.target()));
+                if (handedOver instanceof Reply.Array releasedKeys) {
+                    promoteReleased(migration, target, releasedKeys);
+                    break;
+                }
+                LOG.debug("slots {}: pass {} left keys behind ({}); another pass", migration.range(),
+                        counted.passes(), handedOver);
             }
-            LOG.debug("slots {}: pass {} left keys behind ({}); another pass", migration.range(), passes, handedOver);
+            require(step(target, new MoveStep.Own(migration.range(), migration.source())));
+            finishInMap(migration);
+            forgetReleased(migration, source);
+        } finally {
+            progress.remove(migration.range());
         }
-        require(step(target, new MoveStep.Own(migration.range(), migration.source())));
-        finishInMap(migration);
-        forgetReleased(migration, source);
         LOG.info("moved slots {} from group {} to group {}: {} keys in {} passes, {} ms", migration.range(),
-                migration.source(), migration.target(), moved, passes,
+                migration.source(), migration.target(), counted.keysMoved(), counted.passes(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     }
 
-    /** One walk over the source's keys of the range; returns how many were released to the target. */
-    private long copyPass(SlotMap.Migration migration, KvBackend source, KvBackend target) {
-        long released = 0;
+    private MoveProgress passed(MoveProgress counted) {
+        return publish(new MoveProgress(counted.range(), counted.passes() + 1, counted.keysMoved(),
+                counted.bytesCopied(), counted.startedAtMillis()));
+    }
+
+    private MoveProgress publish(MoveProgress counted) {
+        progress.put(counted.range(), counted);
+        return counted;
+    }
+
+    /** One walk over the source's keys of the range, counted on from {@code counted}. */
+    private MoveProgress copyPass(SlotMap.Migration migration, KvBackend source, KvBackend target,
+                                  MoveProgress counted) {
+        MoveProgress sofar = counted;
         long cursor = 0;
         do {
             checkStillWanted(migration);
@@ -148,10 +174,12 @@ public final class SlotMover implements AutoCloseable {
             // A scan can answer more than asked (a SCAN step walks whole buckets of both tables while a snapshot is
             // written): each part is copied on its own, so its stage, release and promote stay well under 1 MiB.
             for (byte[] part : MoveStep.split(((Reply.Bulk) answer.elements().get(1)).value(), STAGE_BYTES)) {
-                released += copyBatch(migration, source, target, part, MoveStep.versionsIn(part));
+                long released = copyBatch(migration, source, target, part, MoveStep.versionsIn(part));
+                sofar = publish(new MoveProgress(sofar.range(), sofar.passes(), sofar.keysMoved() + released,
+                        sofar.bytesCopied() + part.length, sofar.startedAtMillis()));
             }
         } while (cursor != 0);
-        return released;
+        return sofar;
     }
 
     private long copyBatch(SlotMap.Migration migration, KvBackend source, KvBackend target, byte[] batch,

@@ -8,6 +8,7 @@ import io.caucus.kv.LoopbackPorts;
 import io.caucus.kv.cli.Main;
 import io.caucus.kv.protocol.KvMetrics;
 import io.caucus.kv.shard.SlotMapStateMachine;
+import io.caucus.kv.slots.MoveProgress;
 import io.caucus.kv.slots.SlotMap;
 import io.caucus.kv.slots.SlotRange;
 import io.caucus.kv.slots.SlotRebalance;
@@ -51,6 +52,8 @@ class SlotsRebalanceEndpointTest {
     private volatile Supplier<CompletableFuture<SlotRebalance.Plan>> scriptedAnswer;
     /** If set, each read of the map first finishes its first move, as the mover would. */
     private volatile boolean moverRuns;
+    /** How far the leader's mover has got, as SlotMover reports it. */
+    private volatile Map<SlotRange, MoveProgress> progress = Map.of();
 
     SlotsRebalanceEndpointTest() throws IOException {
         install(unbalanced());
@@ -110,6 +113,11 @@ class SlotsRebalanceEndpointTest {
         @Override
         public CompletableFuture<SlotMap> startMove(SlotRange range, long target) {
             throw new AssertionError("not asked here");
+        }
+
+        @Override
+        public Map<SlotRange, MoveProgress> moveProgress() {
+            return self.equals(leader) ? progress : Map.of();
         }
 
         @Override
@@ -229,6 +237,25 @@ class SlotsRebalanceEndpointTest {
         assertThat(unknown.statusCode()).isEqualTo(504);
         assertThat(AdminJson.parseObject(unknown.body())).containsEntry("error", "UNKNOWN");
         assertThat(unknown.body()).contains("the rebalance may have been recorded: see GET /slots");
+    }
+
+    @Test
+    void theLeaderShowsHowFarEachMoveHasGotAndCaucusSlotsPrintsIt() throws Exception {
+        SlotRange moving = SlotRange.of(5462, 10922);
+        install(metadata.current().startMigration(moving, 3));
+        progress = Map.of(moving, new MoveProgress(moving, 2, 12_345, 12_400_000, System.currentTimeMillis() - 35_000));
+
+        HttpResponse<String> leaders = send("n1", "GET", "/slots");
+        assertThat(leaders.body()).contains("\"slots\":\"5462-10922\",\"from\":2,\"to\":3,\"progress\":{")
+                .contains("\"keysMoved\":12345").contains("\"bytesCopied\":12400000").contains("\"passes\":2");
+        assertThat(send("n2", "GET", "/slots").body()).contains("\"slots\":\"5462-10922\"")
+                .doesNotContain("progress"); // only the mover's node knows
+
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertThat(caucus(out, err, "slots", "--http", httpOf("n1"))).as(err.toString()).isZero();
+        assertThat(out.toString()).containsPattern("moving slots 5462-10922 from group 2 to group 3: 12,345 keys "
+                + "\\(11\\.8 MiB\\) moved in pass 2, 3[5-9] s\n");
     }
 
     @Test

@@ -123,7 +123,7 @@ public final class ShardedKvServer implements AutoCloseable {
             CaucusNode node = host.group(group);
             dataGroups.put(group, node);
             replicas.put(group, new ShardRouter.Replica(node, new ClusterBackend(node, group, directory, forwarder,
-                    retries, tunables.requestTimeout())));
+                    retries, tunables.requestTimeout()), machines.get(group)::handedOverTo));
             expiring.add(new ExpirySweeper.Target(node, machines.get(group)::nextExpiryMillis));
         }
         this.sweeper = new ExpirySweeper(expiring, System::currentTimeMillis, retries);

@@ -466,6 +466,8 @@ class ShardedKvServerTest {
         private final List<String> names;
         private final Map<String, AtomicLong> acknowledged = new ConcurrentHashMap<>();
         private final Set<String> uncertain = ConcurrentHashMap.newKeySet();
+        /** Why writes failed, for the failure message. */
+        private final Set<String> failures = ConcurrentHashMap.newKeySet();
         private final AtomicBoolean writing = new AtomicBoolean(true);
         private final AtomicLong writes = new AtomicLong();
         private final List<Thread> writers = new ArrayList<>();
@@ -489,6 +491,7 @@ class ShardedKvServerTest {
                             writes.incrementAndGet();
                         } catch (RuntimeException e) {
                             uncertain.add(key);
+                            failures.add(e.toString());
                         }
                     }
                 }));
@@ -514,7 +517,7 @@ class ShardedKvServerTest {
                     assertThat(value).as(key).isEqualTo(acknowledged.get(key).get());
                 }
             }
-            assertThat(uncertain).as("writes that failed").hasSizeLessThan(10);
+            assertThat(uncertain).as("writes that failed, with %s", failures).hasSizeLessThan(10);
         }
     }
 

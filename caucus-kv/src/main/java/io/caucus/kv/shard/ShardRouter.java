@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.IntFunction;
 
 /**
  * Routes a sharded node's commands by hash slot (docs/multiraft.md, "Redis Cluster protocol"): the slot map in force
@@ -39,8 +40,14 @@ public final class ShardRouter implements KvRouter {
     static final Set<String> SPREAD = Set.of("DBSIZE", "KEYS", "RANDOMKEY", "FLUSHALL", "FLUSHDB");
     static final Reply.Error SLOT_NOT_SERVED = new Reply.Error("CLUSTERDOWN", "Hash slot not served");
 
-    /** A data group's replica on this node. */
-    public record Replica(CaucusNode node, KvBackend backend) {
+    /**
+     * A data group's replica on this node; {@code handedOver} gives the group a slot was handed over to by a move, as
+     * this replica's log says (empty if none).
+     */
+    public record Replica(CaucusNode node, KvBackend backend, IntFunction<OptionalLong> handedOver) {
+        public Replica(CaucusNode node, KvBackend backend) {
+            this(node, backend, slot -> OptionalLong.empty());
+        }
     }
 
     private final NodeId self;
@@ -74,7 +81,16 @@ public final class ShardRouter implements KvRouter {
         if (owner.isEmpty()) {
             return new Refuse(SLOT_NOT_SERVED);
         }
-        long group = owner.getAsLong();
+        return routeTo(map, slot, owner.getAsLong(), true);
+    }
+
+    /**
+     * Served here if this node leads {@code group} (or it has no leader yet), else {@code -MOVED} to its leader;
+     * unless this node's replica of the group has handed the slot over to another group (a move ended that this
+     * node's map does not show yet): then routed as that group's, once. Without that, in the moment between two
+     * nodes applying a move's end, each would send the client to the other, and a client's redirections run out.
+     */
+    private Route routeTo(SlotMap map, int slot, long group, boolean mayFollowHandOver) {
         Replica replica = replicas.get(group);
         if (replica == null) {
             return moved(slot, map.replicasOf(group).getFirst(), Optional.empty());
@@ -82,6 +98,10 @@ public final class ShardRouter implements KvRouter {
         NodeId leader = replica.node().status().leader();
         if (leader == null || leader.equals(self)) {
             return new Serve(group, replica.backend());
+        }
+        OptionalLong newOwner = mayFollowHandOver ? replica.handedOver().apply(slot) : OptionalLong.empty();
+        if (newOwner.isPresent() && newOwner.getAsLong() != group) {
+            return routeTo(map, slot, newOwner.getAsLong(), false);
         }
         return moved(slot, leader, replica.node().clientAddress(leader));
     }

@@ -13,6 +13,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Locale;
 
 /**
@@ -276,6 +277,14 @@ public final class KvStateMachine implements StateMachine {
      */
     public synchronized boolean holdsLiveKey(byte[] key) {
         return keyspace.lookup(key, timeMillis) != null;
+    }
+
+    /**
+     * The group this replica's log has handed {@code slot} over to (a slot move's source after its hand-over), if any:
+     * a node whose slot map lags behind the move's end routes by it rather than send clients back to the old owner.
+     */
+    public synchronized OptionalLong handedOverTo(int slot) {
+        return moves.stateOf(slot) instanceof SlotMoves.Gone gone ? OptionalLong.of(gone.peer()) : OptionalLong.empty();
     }
 
     /** Copies staged by slot moves under way, served to no one yet (for checkers: none once no move runs). */

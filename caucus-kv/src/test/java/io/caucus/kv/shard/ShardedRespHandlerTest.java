@@ -54,8 +54,8 @@ class ShardedRespHandlerTest {
         group3.leader = N2;
         metadata.apply(1, SlotMapStateMachine.install(0, ShardLayout.of(List.of(N1, N2, N3), 2, 3).initialMap()));
         router = new ShardRouter(N1, metadata, new FakeNode("n1"), Map.of(
-                2L, new ShardRouter.Replica(group2, backend("g2", group2)),
-                3L, new ShardRouter.Replica(group3, backend("g3", group3))),
+                2L, new ShardRouter.Replica(group2, backend("g2", group2), group2.stateMachine::handedOverTo),
+                3L, new ShardRouter.Replica(group3, backend("g3", group3), group3.stateMachine::handedOverTo)),
                 Map.of(N1, new InetSocketAddress("127.0.0.1", 7001), N2, new InetSocketAddress("127.0.0.1", 7002),
                         N3, new InetSocketAddress("127.0.0.1", 7003)));
         RespCodec.addServerTo(channel.pipeline());
@@ -267,6 +267,23 @@ class ShardedRespHandlerTest {
                 .isEqualTo("MOVED 3300 127.0.0.1:7002");
         assertThat(router.redirect(new Reply.Error(ErrorCodes.MOVEDGROUP, "3300 2")).line())
                 .isEqualTo("ASK 3300 127.0.0.1:7001"); // from a source that handed over to 2: ASK while the map moves
+    }
+
+    /**
+     * This node's map still gives slot 3300 to group 2, led by n2; n2's map (applied first) gives it to group 3, led
+     * here. Answering MOVED to n2 would send the client back and forth until this node's map caught up, and a client's
+     * redirections run out: this node's replica of group 2 has handed the slot over, so it routes to group 3.
+     */
+    @Test
+    void aNodeWhoseMapLagsTheEndOfAMoveRoutesByItsReplicasHandOver() {
+        group2.submit(EntryCodec.encode(new KvEntry.Move(0, new MoveStep.Migrate(SlotRange.single(3300), 3))));
+        group2.submit(EntryCodec.encode(new KvEntry.Move(0, new MoveStep.Handover(SlotRange.single(3300), 3))));
+        group2.leader = N2;
+        group3.leader = N1;
+        calls.clear();
+        assertThat(send(command("SET", "b", "1") + command("GET", "b"))).isEqualTo("+OK\r\n$1\r\n1\r\n");
+        assertThat(calls).containsExactly("g3 register", "g3 write of session 1", "g3 read");
+        assertThat(send(command("GET", "c"))).isEqualTo("-MOVED 7365 127.0.0.1:7002\r\n"); // not handed over: as before
     }
 
     @Test

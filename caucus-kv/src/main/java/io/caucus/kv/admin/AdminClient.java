@@ -53,6 +53,17 @@ public final class AdminClient {
     }
 
     /**
+     * A client that asks {@code where} (a {@link Reply#from()}: the node that answered, a leader found by its 421)
+     * first and the others after it, for a command that goes on asking the node that took its change.
+     */
+    public AdminClient preferring(String where) {
+        InetSocketAddress first = HostPort.parse(where);
+        List<InetSocketAddress> ordered = new ArrayList<>(List.of(first));
+        nodes.stream().filter(node -> !HostPort.format(node).equals(where)).forEach(ordered::add);
+        return new AdminClient(ordered, timeout, connection);
+    }
+
+    /**
      * @param method    GET, POST or DELETE
      * @param pathQuery e.g. {@code /members/n4/promote} or {@code /leader/transfer?to=n2}
      * @param body      JSON, or empty

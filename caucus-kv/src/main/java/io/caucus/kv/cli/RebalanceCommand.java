@@ -57,7 +57,7 @@ final class RebalanceCommand implements Callable<Integer> {
             return 0;
         }
         long recordedEpoch = ((Number) planned.body().get("epoch")).longValue();
-        return SlotsCommand.awaitMoves(spec, client, moves, recordedEpoch, waitSeconds);
+        return SlotsCommand.awaitMoves(spec, client.preferring(planned.from()), moves, recordedEpoch, waitSeconds);
     }
 
     /** Prints the plan the node answered; returns its moves, each range ("A-B") with the group it goes to. */

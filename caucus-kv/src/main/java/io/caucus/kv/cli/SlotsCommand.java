@@ -64,21 +64,22 @@ final class SlotsCommand implements Callable<Integer> {
         out.flush();
     }
 
-    /**
-     * Polls {@code GET /slots} until a map newer than the one that recorded {@code moves} (their ranges, "A-B", with
-     * the group each goes to) lists none of them (a node that has not applied the recording map yet lists no move
-     * either), printing each as it ends, then the map. Returns the exit code: 0, or 2 if moves remain after
-     * {@code waitSeconds}.
-     */
     /** How often a wait prints how far the moves have got. */
     private static final long REPORT_NANOS = 10_000_000_000L;
 
+    /**
+     * Polls {@code GET /slots} until a map newer than the one that recorded {@code moves} (their ranges, "A-B", with
+     * the group each goes to) lists none of them (a node that has not applied the recording map yet lists no move
+     * either), printing each as it ends, then the map; and, when {@code client} asks the metadata leader first (the
+     * node that recorded the moves: only its mover knows), how far they have got, at once and every 10 s. Returns the
+     * exit code: 0, or 2 if moves remain after {@code waitSeconds}.
+     */
     static int awaitMoves(CommandSpec spec, AdminClient client, Map<String, ?> moves, long recordedEpoch,
                           long waitSeconds) {
         PrintWriter out = spec.commandLine().getOut();
         Map<String, Object> pending = new LinkedHashMap<>(moves);
         long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
-        long nextReport = System.nanoTime() + REPORT_NANOS;
+        long nextReport = System.nanoTime();
         while (System.nanoTime() < deadline) {
             AdminClient.Reply map = client.send("GET", "/slots", "");
             if (map.ok() && map.body().get("epoch") instanceof Number epoch && epoch.longValue() > recordedEpoch) {
@@ -170,7 +171,8 @@ final class SlotsCommand implements Callable<Integer> {
             out.printf("moving slots %s to group %d (slot map epoch %s)%n", range, to, started.body().get("epoch"));
             out.flush();
             long recordedEpoch = ((Number) started.body().get("epoch")).longValue();
-            return noWait ? 0 : awaitMoves(spec, client, Map.of(range, to), recordedEpoch, waitSeconds);
+            return noWait ? 0 : awaitMoves(spec, client.preferring(started.from()), Map.of(range, to), recordedEpoch,
+                    waitSeconds);
         }
     }
 }

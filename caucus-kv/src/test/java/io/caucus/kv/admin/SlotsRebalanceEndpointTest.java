@@ -258,6 +258,22 @@ class SlotsRebalanceEndpointTest {
                 + "\\(11\\.8 MiB\\) moved in pass 2, 3[5-9] s\n");
     }
 
+    /** Asked of a follower, the command waits on the leader that recorded the moves: only its mover knows progress. */
+    @Test
+    void theCommandWaitsOnTheLeaderAndPrintsHowFarTheMovesHaveGot() {
+        SlotRange second = SlotRange.of(10923, 16383);
+        progress = Map.of(second, new MoveProgress(second, 1, 4_096, 4_194_304, System.currentTimeMillis()));
+        moverRuns = true;
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+
+        assertThat(caucus(out, err, "rebalance", "--http", httpOf("n2"))).as(err.toString()).isZero();
+
+        assertThat(out.toString()).contains("moved slots 5462-10922 to group 3 (1 of 2)\n")
+                .containsPattern("  slots 10923-16383: 4,096 keys \\(4\\.0 MiB\\) moved in pass 1, \\d+ s\n")
+                .contains("moved slots 10923-16383 to group 4 (2 of 2)\n");
+    }
+
     @Test
     void theCommandFollowsTheLeaderPrintsThePlanAndWaitsUntilEveryMoveIsDone() {
         moverRuns = true;

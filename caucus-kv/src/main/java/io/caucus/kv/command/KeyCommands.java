@@ -343,6 +343,7 @@ public final class KeyCommands {
         }
         long value = absolute ? entry.expireAtMillis() : entry.expireAtMillis() - context.nowMillis();
         value = Math.max(0, value);
-        return new Reply.Int(millis ? value : (value + 500) / 1000);
+        // Rounded to the nearest second without (value + 500), which overflows for an expiry near Long.MAX_VALUE ms.
+        return new Reply.Int(millis ? value : value / 1000 + (value % 1000 >= 500 ? 1 : 0));
     }
 }

@@ -41,6 +41,12 @@ class StringAndKeyCommandsTest {
         run("SET", "k", "v", "PXAT", Long.toString(now + 1_000));
         assertThat(run("PEXPIRETIME", "k")).isEqualTo(":" + (now + 1_000));
         assertThat(run("EXPIRETIME", "k")).isEqualTo(":" + (now + 1_000 + 500) / 1_000);
+        // The farthest expiry: rounded to the nearest second as redis-server answers, not overflowed (found by
+        // RedisDifferentialIT, seed 907958389: PEXPIREAT k 9223372036854775807, then EXPIRETIME).
+        run("SET", "far", "v");
+        assertThat(run("PEXPIREAT", "far", Long.toString(Long.MAX_VALUE))).isEqualTo(":1");
+        assertThat(run("EXPIRETIME", "far")).isEqualTo(":9223372036854776");
+        assertThat(run("DEL", "far")).isEqualTo(":1");
         db.advanceMillis(999);
         assertThat(run("GET", "k")).isEqualTo("v");
         db.advanceMillis(1);

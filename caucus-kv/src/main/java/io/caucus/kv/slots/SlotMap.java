@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.SequencedMap;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -37,12 +38,20 @@ import java.util.zip.CRC32C;
  * {@link #cancelMigration} drops it. The owner stays the source until the migration finishes; while it lasts, no
  * change may take the range's slots from the source or remove either group (docs/multiraft.md, "Moving slots
  * between groups").
+ *
+ * <p>A group's replica may be <em>moving</em> from one node to another ({@link ReplicaMove}, at most one per group):
+ * {@link #startReplicaMove} records it, the group's leader adds the new node as a learner, promotes it and removes
+ * the old one, and {@link #finishReplicaMove} then puts the new node in the old one's place among the replicas and
+ * records the old one as <em>retired</em> from the group ({@link #retiredReplicasOf}): its replica is deleted and a
+ * group is never placed on a node it retired from, since a replica started there again would have forgotten the
+ * votes it gave (docs/multiraft.md, "Moving a group's replicas").
  */
 public final class SlotMap {
 
     /** The map before any change: epoch 0, no groups, no slot assigned. */
     public static final SlotMap EMPTY =
-            new SlotMap(0, new int[0], new int[0], new long[0], new TreeMap<>(), List.of());
+            new SlotMap(0, new int[0], new int[0], new long[0], new TreeMap<>(), List.of(), new TreeMap<>(),
+                    new TreeMap<>());
 
     /** One range and its owner. */
     public record OwnedRange(SlotRange range, long group) {
@@ -66,13 +75,31 @@ public final class SlotMap {
         }
     }
 
+    /** Group {@code group}'s replica moving from node {@code from}, one of its replicas, to node {@code to}. */
+    public record ReplicaMove(long group, NodeId from, NodeId to) {
+        public ReplicaMove {
+            Objects.requireNonNull(from, "from");
+            Objects.requireNonNull(to, "to");
+        }
+
+        @Override
+        public String toString() {
+            return "group " + group + "'s replica from " + from + " to " + to;
+        }
+    }
+
     /** Replicas of one group, at most: far beyond any sensible Raft group, and one byte in the binary form. */
     public static final int MAX_REPLICAS = 255;
 
-    /** The version {@link #encode} writes; {@link #decode} also reads version 1, which had no migrations. */
-    static final int FORMAT_VERSION = 2;
+    /**
+     * The newest version {@link #encode} writes, only for a map with replica moves or retired replicas (else version
+     * 2, which nodes of the build before replica moves read too); {@link #decode} also reads version 1, which had no
+     * migrations.
+     */
+    static final int FORMAT_VERSION = 3;
     private static final int FIRST_FORMAT_VERSION = 1;
     private static final int FIRST_FORMAT_WITH_MIGRATIONS = 2;
+    private static final int FIRST_FORMAT_WITH_REPLICA_MOVES = 3;
     /** "CSLM": a slot map, not some other blob handed to {@link #decode} by mistake. */
     private static final int MAGIC = 0x43534C4D;
 
@@ -86,9 +113,12 @@ public final class SlotMap {
     // Sorted by range start, no overlaps; migrationStarts[i] is migrations.get(i)'s start, for binary search.
     private final List<Migration> migrations;
     private final int[] migrationStarts;
+    private final SortedMap<Long, ReplicaMove> replicaMoves;
+    private final SortedMap<Long, SortedSet<NodeId>> retired;
 
     private SlotMap(long epoch, int[] starts, int[] ends, long[] owners, TreeMap<Long, List<NodeId>> replicas,
-                    List<Migration> migrations) {
+                    List<Migration> migrations, TreeMap<Long, ReplicaMove> replicaMoves,
+                    TreeMap<Long, SortedSet<NodeId>> retired) {
         this.epoch = epoch;
         this.starts = starts;
         this.ends = ends;
@@ -97,6 +127,11 @@ public final class SlotMap {
         this.groups = Collections.unmodifiableSortedSet(new TreeSet<>(replicas.keySet()));
         this.migrations = List.copyOf(migrations);
         this.migrationStarts = migrations.stream().mapToInt(m -> m.range().start()).toArray();
+        this.replicaMoves = Collections.unmodifiableSortedMap(replicaMoves);
+        TreeMap<Long, SortedSet<NodeId>> retiredCopy = new TreeMap<>();
+        retired.forEach((group, nodes) -> retiredCopy.put(group, Collections.unmodifiableSortedSet(
+                new TreeSet<>(nodes))));
+        this.retired = Collections.unmodifiableSortedMap(retiredCopy);
     }
 
     /** Increased by one by every change. */
@@ -158,6 +193,30 @@ public final class SlotMap {
         }
         return i >= 0 && migrations.get(i).range().contains(slot) ? Optional.of(migrations.get(i))
                 : Optional.empty();
+    }
+
+    /** The replica moves in progress, by group (at most one per group). */
+    public List<ReplicaMove> replicaMoves() {
+        return List.copyOf(replicaMoves.values());
+    }
+
+    /** The move of one of {@code group}'s replicas in progress, if one is. */
+    public Optional<ReplicaMove> replicaMoveOf(long group) {
+        return Optional.ofNullable(replicaMoves.get(group));
+    }
+
+    /** The nodes whose replica of {@code group} was moved away: the group is never placed on them again. */
+    public SortedSet<NodeId> retiredReplicasOf(long group) {
+        return retired.getOrDefault(group, Collections.emptySortedSet());
+    }
+
+    /**
+     * Whether {@code node} is to run a replica of {@code group}: one of its replicas, or the node one is moving to.
+     * A node retired from the group is not, even while the move that retired it is not yet recorded as finished.
+     */
+    public boolean placesReplicaOn(long group, NodeId node) {
+        ReplicaMove move = replicaMoves.get(group);
+        return replicasOf(group).contains(node) || (move != null && move.to().equals(node));
     }
 
     /** How many of the 16,384 slots have an owner. */
@@ -264,6 +323,44 @@ public final class SlotMap {
         return toBuilder(epoch + 1).group(group, nodes).build();
     }
 
+    /**
+     * This map with {@code group}'s replica on {@code from} moving to {@code to}, epoch + 1. The group must be known,
+     * {@code from} one of its replicas, {@code to} neither one of them nor retired from the group, and no other of
+     * its replicas moving. The replicas stay as they are until {@link #finishReplicaMove}.
+     */
+    public SlotMap startReplicaMove(long group, NodeId from, NodeId to) {
+        if (!replicas.containsKey(group)) {
+            throw new IllegalArgumentException("group " + group + " is unknown");
+        }
+        ReplicaMove moving = replicaMoves.get(group);
+        if (moving != null) {
+            throw new IllegalArgumentException("group " + group + " is moving a replica already (" + moving
+                    + "): wait for it to finish");
+        }
+        Builder builder = toBuilder(epoch + 1);
+        builder.moveReplica(group, from, to);
+        return builder.build(); // checks from, to and the retired nodes
+    }
+
+    /**
+     * This map with {@code group}'s replica move finished, epoch + 1: the node moved to takes the place of the node
+     * moved from among the replicas (so a preferred leader's replica stays preferred), which is retired from the
+     * group.
+     */
+    public SlotMap finishReplicaMove(long group) {
+        ReplicaMove move = replicaMoves.get(group);
+        if (move == null) {
+            throw new IllegalArgumentException("group " + group + " is moving no replica");
+        }
+        Builder builder = toBuilder(epoch + 1);
+        builder.replicaMoves.remove(group);
+        List<NodeId> next = new ArrayList<>(replicasOf(group));
+        next.set(next.indexOf(move.from()), move.to());
+        builder.group(group, next);
+        builder.retire(group, move.from());
+        return builder.build();
+    }
+
     /** This map without {@code group}, which must be known and own no slot, epoch + 1. */
     public SlotMap withoutGroup(long group) {
         if (!replicas.containsKey(group)) {
@@ -279,6 +376,10 @@ public final class SlotMap {
             throw new IllegalArgumentException("group " + group + " still owns slots " + rangesOf(group)
                     + ": unassign them first");
         }
+        if (replicaMoves.containsKey(group)) {
+            throw new IllegalArgumentException("group " + group + " is moving a replica (" + replicaMoves.get(group)
+                    + "): wait for it to finish first");
+        }
         Builder builder = toBuilder(epoch + 1);
         builder.groups.remove(group);
         return builder.build();
@@ -291,6 +392,8 @@ public final class SlotMap {
             builder.assign(new SlotRange(starts[i], ends[i]), owners[i]);
         }
         builder.migrations.addAll(migrations);
+        builder.replicaMoves.putAll(replicaMoves);
+        retired.forEach((group, nodes) -> nodes.forEach(node -> builder.retire(group, node)));
         return builder;
     }
 
@@ -308,6 +411,8 @@ public final class SlotMap {
             }
         }
         builder.migrations.addAll(migrations);
+        builder.replicaMoves.putAll(replicaMoves);
+        retired.forEach((group, nodes) -> nodes.forEach(node -> builder.retire(group, node)));
         return builder;
     }
 
@@ -384,6 +489,8 @@ public final class SlotMap {
         private final TreeMap<Long, List<NodeId>> groups = new TreeMap<>();
         private final List<OwnedRange> ranges = new ArrayList<>();
         private final List<Migration> migrations = new ArrayList<>();
+        private final TreeMap<Long, ReplicaMove> replicaMoves = new TreeMap<>();
+        private final TreeMap<Long, SortedSet<NodeId>> retired = new TreeMap<>();
 
         private Builder(long epoch) {
             if (epoch < 0) {
@@ -427,6 +534,25 @@ public final class SlotMap {
             return this;
         }
 
+        /** Records {@code group}'s replica on {@code from} as moving to {@code to} (one move per group). */
+        public Builder moveReplica(long group, NodeId from, NodeId to) {
+            checkGroupId(group);
+            ReplicaMove move = new ReplicaMove(group, from, to);
+            ReplicaMove earlier = replicaMoves.putIfAbsent(group, move);
+            if (earlier != null) {
+                throw new IllegalArgumentException("group " + group + " lists two replica moves: " + earlier
+                        + " and " + move);
+            }
+            return this;
+        }
+
+        /** Records that {@code node} held a replica of {@code group} once and must never hold one again. */
+        public Builder retire(long group, NodeId node) {
+            checkGroupId(group);
+            retired.computeIfAbsent(group, g -> new TreeSet<>()).add(Objects.requireNonNull(node, "node"));
+            return this;
+        }
+
         public SlotMap build() {
             List<OwnedRange> sorted = new ArrayList<>(ranges);
             sorted.sort((a, b) -> a.range().compareTo(b.range()));
@@ -458,7 +584,43 @@ public final class SlotMap {
                 owners[i] = merged.get(i).group();
             }
             List<Migration> sortedMigrations = checkedMigrations(starts, ends, owners);
-            return new SlotMap(epoch, starts, ends, owners, new TreeMap<>(groups), sortedMigrations);
+            checkReplicaMoves();
+            return new SlotMap(epoch, starts, ends, owners, new TreeMap<>(groups), sortedMigrations,
+                    new TreeMap<>(replicaMoves), new TreeMap<>(retired));
+        }
+
+        /**
+         * Refuses a replica move of an unknown group, from a node that is not its replica or to one that is or was,
+         * and a replica on a node retired from its group.
+         */
+        private void checkReplicaMoves() {
+            for (ReplicaMove move : replicaMoves.values()) {
+                List<NodeId> nodes = groups.get(move.group());
+                if (nodes == null) {
+                    throw new IllegalArgumentException("cannot move " + move + ": the group is unknown");
+                }
+                if (!nodes.contains(move.from())) {
+                    throw new IllegalArgumentException("cannot move " + move + ": " + move.from()
+                            + " is not one of its replicas " + nodes);
+                }
+                if (nodes.contains(move.to())) {
+                    throw new IllegalArgumentException("cannot move " + move + ": " + move.to()
+                            + " is one of its replicas already");
+                }
+                if (retired.getOrDefault(move.group(), Collections.emptySortedSet()).contains(move.to())) {
+                    throw new IllegalArgumentException("cannot move " + move + ": " + move.to() + " held a "
+                            + "replica of the group before, and a group never returns to a node it left (the "
+                            + "replica there would have forgotten the votes it gave)");
+                }
+            }
+            retired.forEach((group, nodes) -> {
+                for (NodeId node : groups.getOrDefault(group, List.of())) {
+                    if (nodes.contains(node)) {
+                        throw new IllegalArgumentException("group " + group + " lists replica " + node
+                                + ", which it retired");
+                    }
+                }
+            });
         }
 
         /** The migrations by start, each checked against the merged ranges and the one before it. */
@@ -527,26 +689,45 @@ public final class SlotMap {
      * group     = id:i64 replicas:u8 (length:u8 node-id:ascii)^replicas
      * range     = start:u16 end:u16 group:i64
      * migration = start:u16 end:u16 source:i64 target:i64
+     * (version 3 goes on, before the CRC, with
+     *             replica-moves:i32 (group:i64 from:node to:node)^replica-moves
+     *             retired:i32 (group:i64 nodes:i32 node^nodes)^retired)
+     * node      = length:u8 node-id:ascii
      * </pre>
      *
-     * <p>This writes version 2. Version 1, which {@link #decode} still reads, is the same without the migrations
-     * field: a map of a build before migrations, and so without any.
+     * <p>This writes version 3 for a map with replica moves or retired replicas, else version 2, which a build before
+     * replica moves reads as well: a cluster never moving replicas can have its nodes upgraded one at a time.
+     * Version 1, which {@link #decode} still reads, is version 2 without the migrations field: a map of a build before
+     * migrations, and so without any.
      */
     public byte[] encode() {
+        boolean withReplicaMoves = !replicaMoves.isEmpty() || !retired.isEmpty();
         int size = 4 + 1 + 8 + 4 + 4 + starts.length * (2 + 2 + 8) + 4 + migrations.size() * (2 + 2 + 8 + 8) + 4;
         for (List<NodeId> nodes : replicas.values()) {
             size += 8 + 1;
             for (NodeId node : nodes) {
-                size += 1 + node.value().length();
+                size += nodeBytes(node);
+            }
+        }
+        if (withReplicaMoves) {
+            size += 4 + 4;
+            for (ReplicaMove move : replicaMoves.values()) {
+                size += 8 + nodeBytes(move.from()) + nodeBytes(move.to());
+            }
+            for (SortedSet<NodeId> nodes : retired.values()) {
+                size += 8 + 4;
+                for (NodeId node : nodes) {
+                    size += nodeBytes(node);
+                }
             }
         }
         ByteBuffer out = ByteBuffer.allocate(size);
-        out.putInt(MAGIC).put((byte) FORMAT_VERSION).putLong(epoch).putInt(replicas.size());
+        out.putInt(MAGIC).put((byte) (withReplicaMoves ? FORMAT_VERSION : FIRST_FORMAT_WITH_MIGRATIONS))
+                .putLong(epoch).putInt(replicas.size());
         for (Map.Entry<Long, List<NodeId>> group : replicas.entrySet()) {
             out.putLong(group.getKey()).put((byte) group.getValue().size());
             for (NodeId node : group.getValue()) {
-                byte[] name = node.value().getBytes(StandardCharsets.US_ASCII); // NodeId allows ASCII only, ≤ 64
-                out.put((byte) name.length).put(name);
+                putNode(out, node);
             }
         }
         out.putInt(starts.length);
@@ -558,10 +739,38 @@ public final class SlotMap {
             out.putShort((short) migration.range().start()).putShort((short) migration.range().end())
                     .putLong(migration.source()).putLong(migration.target());
         }
+        if (withReplicaMoves) {
+            out.putInt(replicaMoves.size());
+            for (ReplicaMove move : replicaMoves.values()) {
+                out.putLong(move.group());
+                putNode(out, move.from());
+                putNode(out, move.to());
+            }
+            out.putInt(retired.size());
+            for (Map.Entry<Long, SortedSet<NodeId>> group : retired.entrySet()) {
+                out.putLong(group.getKey()).putInt(group.getValue().size());
+                group.getValue().forEach(node -> putNode(out, node));
+            }
+        }
         CRC32C crc = new CRC32C();
         crc.update(out.array(), 0, out.position());
         out.putInt((int) crc.getValue());
         return out.array();
+    }
+
+    private static int nodeBytes(NodeId node) {
+        return 1 + node.value().length(); // NodeId allows ASCII only, at most 64 characters
+    }
+
+    private static void putNode(ByteBuffer out, NodeId node) {
+        byte[] name = node.value().getBytes(StandardCharsets.US_ASCII);
+        out.put((byte) name.length).put(name);
+    }
+
+    private static NodeId getNode(ByteBuffer in) {
+        byte[] name = new byte[in.get() & 0xFF];
+        in.get(name);
+        return new NodeId(new String(name, StandardCharsets.US_ASCII));
     }
 
     /** The map {@link #encode} wrote; {@link CorruptSlotMapException} for anything else, never a different map. */
@@ -594,9 +803,7 @@ public final class SlotMap {
                 int replicaCount = body.get() & 0xFF;
                 List<NodeId> nodes = new ArrayList<>(replicaCount);
                 for (int r = 0; r < replicaCount; r++) {
-                    byte[] name = new byte[body.get() & 0xFF];
-                    body.get(name);
-                    nodes.add(new NodeId(new String(name, StandardCharsets.US_ASCII)));
+                    nodes.add(getNode(body));
                 }
                 builder.group(id, nodes);
             }
@@ -614,9 +821,24 @@ public final class SlotMap {
                     builder.migrate(new SlotRange(start, end), body.getLong(), body.getLong());
                 }
             }
+            if (version >= FIRST_FORMAT_WITH_REPLICA_MOVES) {
+                int moveCount = count(body, 8 + 1 + 1 + 1 + 1, "replica moves");
+                for (int m = 0; m < moveCount; m++) {
+                    builder.moveReplica(body.getLong(), getNode(body), getNode(body));
+                }
+                int retiredCount = count(body, 8 + 4, "groups with retired replicas");
+                for (int r = 0; r < retiredCount; r++) {
+                    long group = body.getLong();
+                    int nodeCount = count(body, 1 + 1, "retired replicas");
+                    for (int n = 0; n < nodeCount; n++) {
+                        builder.retire(group, getNode(body));
+                    }
+                }
+            }
             if (body.hasRemaining()) {
                 throw new CorruptSlotMapException("slot map has " + body.remaining() + " bytes after its "
-                        + (version >= FIRST_FORMAT_WITH_MIGRATIONS ? "migrations" : "ranges"));
+                        + (version >= FIRST_FORMAT_WITH_REPLICA_MOVES ? "retired replicas"
+                        : version >= FIRST_FORMAT_WITH_MIGRATIONS ? "migrations" : "ranges"));
             }
             return builder.build();
         } catch (BufferUnderflowException e) {
@@ -640,13 +862,14 @@ public final class SlotMap {
     public boolean equals(Object other) {
         return other instanceof SlotMap map && epoch == map.epoch && Arrays.equals(starts, map.starts)
                 && Arrays.equals(ends, map.ends) && Arrays.equals(owners, map.owners)
-                && replicas.equals(map.replicas) && migrations.equals(map.migrations);
+                && replicas.equals(map.replicas) && migrations.equals(map.migrations)
+                && replicaMoves.equals(map.replicaMoves) && retired.equals(map.retired);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(epoch, Arrays.hashCode(starts), Arrays.hashCode(ends), Arrays.hashCode(owners), replicas,
-                migrations);
+                migrations, replicaMoves, retired);
     }
 
     @Override
@@ -660,6 +883,12 @@ public final class SlotMap {
         text.append(']');
         if (!migrations.isEmpty()) {
             text.append(", migrations=").append(migrations);
+        }
+        if (!replicaMoves.isEmpty()) {
+            text.append(", replicaMoves=").append(replicaMoves.values());
+        }
+        if (!retired.isEmpty()) {
+            text.append(", retired=").append(retired);
         }
         return text.append('}').toString();
     }

@@ -325,6 +325,71 @@ class SlotMapTest {
             + "00000002" + "0000" + "0063" + "0000000000000001" + "00c8" + "012b" + "0000000000000002"
             + "953444cf");
 
+    /** {@link #migrating} with group 1 moving its replica from b to e, after group 2's moved from d to a. */
+    private static SlotMap movingReplica() {
+        return migrating().startReplicaMove(2, NodeId.of("d"), NodeId.of("a")).finishReplicaMove(2)
+                .startReplicaMove(1, NodeId.of("b"), NodeId.of("e"));
+    }
+
+    @Test
+    void aReplicaMoveRecordsBothNodesThenPutsTheNewOneInTheOldOnesPlaceForGood() {
+        SlotMap map = twoGroups();
+        SlotMap moving = map.startReplicaMove(1, NodeId.of("a"), NodeId.of("d"));
+        assertThat(moving.epoch()).isEqualTo(map.epoch() + 1);
+        assertThat(moving.replicasOf(1)).isEqualTo(ABC);
+        assertThat(moving.replicaMoveOf(1)).hasValue(new SlotMap.ReplicaMove(1, NodeId.of("a"), NodeId.of("d")));
+        assertThat(moving.replicaMoves()).hasSize(1);
+        assertThat(moving.placesReplicaOn(1, NodeId.of("a"))).isTrue();
+        assertThat(moving.placesReplicaOn(1, NodeId.of("d"))).isTrue();
+        assertThat(moving.placesReplicaOn(2, NodeId.of("a"))).isFalse();
+
+        SlotMap moved = moving.finishReplicaMove(1);
+        assertThat(moved.replicasOf(1)).as("the preferred replica's place kept")
+                .containsExactly(NodeId.of("d"), NodeId.of("b"), NodeId.of("c"));
+        assertThat(moved.replicaMoveOf(1)).isEmpty();
+        assertThat(moved.retiredReplicasOf(1)).containsExactly(NodeId.of("a"));
+        assertThat(moved.placesReplicaOn(1, NodeId.of("a"))).isFalse();
+        assertThat(moved.retiredReplicasOf(2)).isEmpty();
+        assertThat(moved).as("retired nodes take part in equality")
+                .isNotEqualTo(map.withReplicas(1, ABC).withReplicas(1, moved.replicasOf(1)));
+    }
+
+    @Test
+    void replicaMovesThatCannotBeAreRefusedWithWhatIsWrong() {
+        SlotMap map = twoGroups();
+        assertThatThrownBy(() -> map.startReplicaMove(9, NodeId.of("a"), NodeId.of("d")))
+                .hasMessage("group 9 is unknown");
+        assertThatThrownBy(() -> map.startReplicaMove(1, NodeId.of("d"), NodeId.of("e")))
+                .hasMessage("cannot move group 1's replica from d to e: d is not one of its replicas [a, b, c]");
+        assertThatThrownBy(() -> map.startReplicaMove(1, NodeId.of("a"), NodeId.of("b")))
+                .hasMessage("cannot move group 1's replica from a to b: b is one of its replicas already");
+        SlotMap moving = map.startReplicaMove(1, NodeId.of("a"), NodeId.of("d"));
+        assertThatThrownBy(() -> moving.startReplicaMove(1, NodeId.of("b"), NodeId.of("e")))
+                .hasMessageStartingWith("group 1 is moving a replica already");
+        assertThatThrownBy(() -> moving.unassign(SlotRange.of(0, 99)).withoutGroup(1))
+                .hasMessageContaining("is moving a replica");
+        assertThatThrownBy(() -> map.finishReplicaMove(1)).hasMessage("group 1 is moving no replica");
+        SlotMap moved = moving.finishReplicaMove(1);
+        assertThatThrownBy(() -> moved.startReplicaMove(1, NodeId.of("b"), NodeId.of("a")))
+                .hasMessageContaining("a held a replica of the group before");
+        assertThatThrownBy(() -> moved.withReplicas(1, ABC)).hasMessage("group 1 lists replica a, which it retired");
+        assertThat(moving.startReplicaMove(2, NodeId.of("d"), NodeId.of("a")).replicaMoves()).hasSize(2);
+    }
+
+    @Test
+    void aMapWithoutReplicaMovesIsWrittenAsVersion2ForNodesOfTheBuildBefore() {
+        assertThat(twoGroups().encode()[4]).isEqualTo((byte) 2);
+        byte[] withMoves = movingReplica().encode();
+        assertThat(withMoves[4]).isEqualTo((byte) 3);
+        SlotMap decoded = SlotMap.decode(withMoves);
+        assertThat(decoded).isEqualTo(movingReplica());
+        assertThat(decoded.replicaMoveOf(1)).hasValue(new SlotMap.ReplicaMove(1, NodeId.of("b"), NodeId.of("e")));
+        assertThat(decoded.retiredReplicasOf(2)).containsExactly(NodeId.of("d"));
+        assertThat(decoded.hashCode()).isEqualTo(movingReplica().hashCode());
+        // Finished moves leave only retired nodes, which still need version 3.
+        assertThat(movingReplica().finishReplicaMove(1).encode()[4]).isEqualTo((byte) 3);
+    }
+
     @Test
     void theBinaryFormRoundTrips() {
         for (SlotMap map : List.of(twoGroups(), migrating(), SlotMap.EMPTY)) {
@@ -352,7 +417,8 @@ class SlotMapTest {
 
     @Test
     void everyFlippedBitIsDetected() {
-        for (byte[] good : List.of(twoGroups().encode(), migrating().encode(), TWO_GROUPS_VERSION_1)) {
+        for (byte[] good : List.of(twoGroups().encode(), migrating().encode(), TWO_GROUPS_VERSION_1,
+                movingReplica().encode())) {
             for (int bit = 0; bit < good.length * 8; bit++) {
                 byte[] bad = good.clone();
                 bad[bit / 8] ^= (byte) (1 << (bit % 8));
@@ -364,7 +430,8 @@ class SlotMapTest {
 
     @Test
     void everyCutIsDetected() {
-        for (byte[] good : List.of(twoGroups().encode(), migrating().encode(), TWO_GROUPS_VERSION_1)) {
+        for (byte[] good : List.of(twoGroups().encode(), migrating().encode(), TWO_GROUPS_VERSION_1,
+                movingReplica().encode())) {
             for (int length = 0; length < good.length; length++) {
                 byte[] cut = Arrays.copyOf(good, length);
                 assertThatThrownBy(() -> SlotMap.decode(cut)).as("%d bytes", length)
@@ -381,13 +448,13 @@ class SlotMapTest {
         assertThatThrownBy(() -> SlotMap.decode(resum(foreign)))
                 .hasMessage("not a slot map (its first 4 bytes are not \"CSLM\")");
         byte[] future = good.clone();
-        future[4] = 3;
+        future[4] = 4;
         assertThatThrownBy(() -> SlotMap.decode(resum(future)))
-                .hasMessage("slot map format version 3 is not known (this build reads versions 1 to 2)");
+                .hasMessage("slot map format version 4 is not known (this build reads versions 1 to 3)");
         byte[] none = good.clone();
         none[4] = 0;
         assertThatThrownBy(() -> SlotMap.decode(resum(none)))
-                .hasMessage("slot map format version 0 is not known (this build reads versions 1 to 2)");
+                .hasMessage("slot map format version 0 is not known (this build reads versions 1 to 3)");
         byte[] longer = Arrays.copyOf(good, good.length + 3);
         System.arraycopy(good, good.length - 4, longer, longer.length - 4, 4);
         assertThatThrownBy(() -> SlotMap.decode(resum(longer)))

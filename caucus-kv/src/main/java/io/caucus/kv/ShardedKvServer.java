@@ -16,6 +16,7 @@ import io.caucus.kv.protocol.ClientPort;
 import io.caucus.kv.protocol.KvMetrics;
 import io.caucus.kv.protocol.RespHandler;
 import io.caucus.kv.shard.LeaderBalancer;
+import io.caucus.kv.shard.ReplicaMover;
 import io.caucus.kv.shard.ShardLayout;
 import io.caucus.kv.shard.ShardRouter;
 import io.caucus.kv.shard.SlotMover;
@@ -66,7 +67,9 @@ import org.slf4j.LoggerFactory;
  * groups' leaders, and with them the writes, spread over the nodes.
  * Slot ranges move between data groups online ({@link #startMove}, or every move {@link #rebalance} plans, carried out
  * by {@link SlotMover}).
- * Not yet in a sharded cluster: membership changes, snapshots on demand, backups.
+ * A group's replica moves from one node to another online ({@link #startReplicaMove}, carried out by
+ * {@link ReplicaMover}). Not yet in a sharded cluster: adding nodes to the cluster file online, snapshots on
+ * demand, backups.
  */
 public final class ShardedKvServer implements AutoCloseable {
 
@@ -82,13 +85,21 @@ public final class ShardedKvServer implements AutoCloseable {
     private final ExpirySweeper sweeper;
     private final LeaderBalancer balancer;
     private final SlotMover mover;
+    private final ReplicaMover replicaMover;
     private final CaucusNode metadataNode;
     private final SlotMapStateMachine metadata;
     /** The data groups' state machines here, by group. */
     private final Map<Long, KvStateMachine> machines;
     private final ShardRouter router;
+    private final NodeId self;
+    private final ClusterConfig config;
+    private final ClusterDirectory directory;
+    /** The metadata group, reached at its leader wherever that is: map changes from any node. */
+    private final KvBackend metadataBackend;
+    /** The data groups replicated here, by group; changed only by {@link #placeReplicas} (and at the start). */
+    private final Map<Long, CaucusNode> dataGroups = new java.util.concurrent.ConcurrentSkipListMap<>();
     /** The data groups replicated here, each through its replica's backend. */
-    private final Map<Long, KvBackend> localBackends = new LinkedHashMap<>();
+    private final Map<Long, KvBackend> localBackends = new ConcurrentHashMap<>();
     /** The data groups with no replica here that the mover has reached, each through a node that has one. */
     private final Map<Long, KvBackend> remoteBackends = new ConcurrentHashMap<>();
     /** A node's client port: the log's address first (it may have moved), then the cluster file's. */
@@ -105,6 +116,8 @@ public final class ShardedKvServer implements AutoCloseable {
         this.host = host;
         this.metadata = metadata;
         this.machines = machines;
+        this.self = self.id();
+        this.config = config;
         ClusterConfig.Tunables tunables = config.tunables();
         ShardLayout layout = ShardLayout.of(config);
         this.acceptors = NettyIo.newGroup(1, new DefaultThreadFactory("caucus-resp-accept", true));
@@ -114,28 +127,99 @@ public final class ShardedKvServer implements AutoCloseable {
                 Thread.ofPlatform().daemon().name("caucus-kv-retries").factory());
         this.forwarder = new LeaderForwarder(workers, config.clientAuth().nodePassword(), tls.client());
         this.requestTimeout = tunables.requestTimeout();
-        ClusterDirectory directory = new ClusterDirectory(config);
+        this.directory = new ClusterDirectory(config);
         this.metadataNode = host.group(ShardLayout.METADATA_GROUP);
-        Map<Long, ShardRouter.Replica> replicas = new LinkedHashMap<>();
-        Map<Long, CaucusNode> dataGroups = new LinkedHashMap<>();
-        List<ExpirySweeper.Target> expiring = new ArrayList<>();
-        for (long group : layout.dataGroupsOn(self.id())) {
-            CaucusNode node = host.group(group);
-            dataGroups.put(group, node);
-            replicas.put(group, new ShardRouter.Replica(node, new ClusterBackend(node, group, directory, forwarder,
-                    retries, tunables.requestTimeout()), machines.get(group)::handedOverTo));
-            expiring.add(new ExpirySweeper.Target(node, machines.get(group)::nextExpiryMillis));
+        this.metadataBackend = new ClusterBackend(metadataNode, ShardLayout.METADATA_GROUP, directory, forwarder,
+                retries, tunables.requestTimeout());
+        this.sweeper = new ExpirySweeper(List.of(), System::currentTimeMillis, retries);
+        this.router = new ShardRouter(self.id(), metadata, metadataNode, metadataBackend, Map.of(),
+                config.clientAddresses());
+        // The layout's groups here, and any this node took in by a replica move (recovered from the shared log),
+        // except those it was retired from.
+        java.util.SortedSet<Long> startGroups = new java.util.TreeSet<>(layout.dataGroupsOn(self.id()));
+        startGroups.addAll(host.groups());
+        startGroups.remove(ShardLayout.METADATA_GROUP);
+        for (long group : startGroups) {
+            if (!host.wasRemoved(group)) {
+                hostDataGroup(group);
+            }
         }
-        this.sweeper = new ExpirySweeper(expiring, System::currentTimeMillis, retries);
-        this.router = new ShardRouter(self.id(), metadata, metadataNode, replicas, config.clientAddresses());
         this.balancer = new LeaderBalancer(self.id(), metadata::current, dataGroups, retries);
-        replicas.forEach((group, replica) -> localBackends.put(group, replica.backend()));
         this.clientAddresses = node -> metadataNode.clientAddress(node)
                 .or(() -> directory.node(node).map(ClusterConfig.Node::client));
         this.mover = new SlotMover(metadata, metadataNode, this::moverBackend, tunables.requestTimeout());
+        this.replicaMover = new ReplicaMover(self.id(), metadata::current, metadataBackend, dataGroups::get,
+                this::addressesOf, retries);
         SlotMap initial = layout.initialMap();
-        this.mapInstaller = retries.scheduleWithFixedDelay(() -> installFirstMap(metadataNode, initial),
-                MAP_CHECK_MILLIS, MAP_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        this.mapInstaller = retries.scheduleWithFixedDelay(() -> {
+            installFirstMap(metadataNode, initial);
+            placeReplicas();
+        }, MAP_CHECK_MILLIS, MAP_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Starts this node's replica of {@code group} (recovered, or new: joining the group's members as the map lists
+     * them if the layout did not put it here) and routes, sweeps and balances it.
+     */
+    private synchronized void hostDataGroup(long group) {
+        if (dataGroups.containsKey(group)) {
+            return;
+        }
+        CaucusNode node = host.group(group);
+        KvStateMachine machine = machines.get(group);
+        ClusterBackend backend = new ClusterBackend(node, group, directory, forwarder, retries, requestTimeout);
+        router.addReplica(group, new ShardRouter.Replica(node, backend, machine::handedOverTo));
+        localBackends.put(group, backend);
+        remoteBackends.remove(group);
+        sweeper.add(new ExpirySweeper.Target(node, machine::nextExpiryMillis));
+        dataGroups.put(group, node);
+    }
+
+    /**
+     * Stops this node's replica of {@code group} and deletes it for good ({@link CaucusHost#removeGroup}): the map
+     * retired this node from the group, which it records only once the group's configuration without this node is
+     * committed (ReplicaMover), so the group needs nothing of this replica any more.
+     */
+    private synchronized void dropDataGroup(long group) {
+        CaucusNode node = dataGroups.remove(group);
+        if (node == null) {
+            return;
+        }
+        router.removeReplica(group);
+        localBackends.remove(group);
+        sweeper.remove(node);
+        host.removeGroup(group);
+        machines.remove(group);
+        LOG.info("deleted this node's replica of group {}: the slot map moved it to another node", group);
+    }
+
+    /**
+     * Follows the map's replica moves here: starts the replica of a group moving to this node (which then waits, a
+     * non-voter, for the group's leader to add it) and drops the replica of a group this node was retired from.
+     */
+    private void placeReplicas() {
+        SlotMap map = metadata.current();
+        if (map.epoch() == 0) {
+            return;
+        }
+        for (long group : map.groups()) {
+            try {
+                if (map.retiredReplicasOf(group).contains(self)) {
+                    dropDataGroup(group);
+                } else if (map.placesReplicaOn(group, self) && !dataGroups.containsKey(group)
+                        && !host.wasRemoved(group)) {
+                    LOG.info("starting a replica of group {}, moving here from {}", group,
+                            map.replicaMoveOf(group).map(move -> move.from().value()).orElse("?"));
+                    hostDataGroup(group);
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("cannot place this node's replica of group {}: {}", group, e.toString());
+            }
+        }
+    }
+
+    private Optional<io.caucus.server.NodeAddresses> addressesOf(NodeId node) {
+        return directory.node(node).map(n -> new io.caucus.server.NodeAddresses(n.raft(), n.client(), n.http()));
     }
 
     /**
@@ -161,7 +245,7 @@ public final class ShardedKvServer implements AutoCloseable {
                 .dataDirectory(dataDirectory)
                 .groups(group -> group == ShardLayout.METADATA_GROUP
                         ? new CaucusHost.GroupDefinition(layout.firstVoters(group), metadata)
-                        : new CaucusHost.GroupDefinition(layout.firstVoters(group),
+                        : new CaucusHost.GroupDefinition(firstVoters(layout, metadata.current(), id, group),
                                 machines.computeIfAbsent(group, g -> new KvStateMachine(tunables.maxSessions())),
                                 new TimeStamper(System::currentTimeMillis)))
                 .tickInterval(tunables.tickInterval())
@@ -185,6 +269,17 @@ public final class ShardedKvServer implements AutoCloseable {
             throw new UncheckedIOException("cannot start " + id + ": " + e.getMessage(),
                     e instanceof IOException io ? io : new IOException(e));
         }
+    }
+
+    /**
+     * The voters a new replica of {@code group} here starts from: the layout's, if it puts the group here (the
+     * cluster's first start); else the replicas the map lists, without this node, so that it joins as a non-voter
+     * that never campaigns until the group's leader adds it (Raft paper §6).
+     */
+    private static java.util.Set<NodeId> firstVoters(ShardLayout layout, SlotMap map, NodeId self, long group) {
+        java.util.Set<NodeId> laidOut = layout.firstVoters(group);
+        List<NodeId> listed = map.replicasOf(group);
+        return laidOut.contains(self) || listed.isEmpty() ? laidOut : java.util.Set.copyOf(listed);
     }
 
     private void listen(ClusterConfig config, ClusterConfig.Node self, NodeTls tls) throws IOException {
@@ -383,6 +478,25 @@ public final class ShardedKvServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts moving {@code group}'s replica on node {@code from} to node {@code to}, a node of the cluster file:
+     * records the move in the slot map (by compare-and-set on its epoch, at the metadata group's leader wherever it
+     * is), which the group's leader then carries out ({@link ReplicaMover}). Completes with the map that records it;
+     * fails with {@link IllegalArgumentException} naming why the move is not possible.
+     */
+    public CompletableFuture<SlotMap> startReplicaMove(long group, NodeId from, NodeId to) {
+        if (directory.node(to).isEmpty()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(to + " is not a node of the cluster"
+                    + " file " + config.source()));
+        }
+        return metadataBackend.read(new byte[0]).thenApply(SlotMap::decode).thenCompose(current -> {
+            SlotMap next = current.startReplicaMove(group, from, to);
+            return metadataBackend.submit(SlotMapStateMachine.install(current.epoch(), next)).thenCompose(result ->
+                    SlotMapStateMachine.installed(result) ? CompletableFuture.completedFuture(next)
+                            : startReplicaMove(group, from, to)); // the map changed meanwhile: check it again
+        });
+    }
+
     /** The slot map in force on this node. */
     public SlotMap slotMap() {
         return metadata.current();
@@ -397,6 +511,7 @@ public final class ShardedKvServer implements AutoCloseable {
         mapInstaller.cancel(false);
         balancer.close();
         mover.close();
+        replicaMover.close();
         sweeper.close();
         if (clientChannel != null) {
             clientChannel.close().awaitUninterruptibly();

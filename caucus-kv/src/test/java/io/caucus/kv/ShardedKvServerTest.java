@@ -398,6 +398,56 @@ class ShardedKvServerTest {
         assertEachKeyOnlyInTheGroupOwningItsSlot(names.size());
     }
 
+    @Test
+    void aGroupsLeadingReplicaMovesToAnotherNodeWhileJedisClusterWritesAndTheOldOneIsDeleted() throws Exception {
+        startCluster(4, 4); // groups 2..5, group i on the (i-2)th node and the two after it: group 2 on n1, n2, n3
+        NodeId n1 = NodeId.of("n1");
+        NodeId n4 = NodeId.of("n4");
+        assertThat(servers.getFirst().slotMap().replicasOf(2)).containsExactly(n1, NodeId.of("n2"), NodeId.of("n3"));
+        List<String> names = new ArrayList<>();
+        for (int i = 0; names.size() < 1000; i++) {
+            names.add("r" + i);
+        }
+        try (JedisCluster cluster = cluster()) {
+            Counters counters = new Counters(cluster, names, 4);
+            counters.awaitMoreWrites(500);
+
+            // Asked of a node that leads neither the metadata group nor group 2: the map change is forwarded.
+            SlotMap recorded = servers.get(2).startReplicaMove(2, n1, n4).get(10, TimeUnit.SECONDS);
+            assertThat(recorded.replicaMoveOf(2)).hasValue(new SlotMap.ReplicaMove(2, n1, n4));
+            await("group 2's replica moved from n1 to n4 on every node").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(100)).until(() -> servers.stream().allMatch(server ->
+                            server.slotMap().replicaMoves().isEmpty()
+                                    && server.slotMap().replicasOf(2).equals(List.of(n4, NodeId.of("n2"),
+                                    NodeId.of("n3")))));
+            await("n1's replica of group 2 deleted").atMost(Duration.ofSeconds(10))
+                    .until(() -> servers.getFirst().host().wasRemoved(2));
+            assertThat(servers.getFirst().host().groups()).doesNotContain(2L);
+            assertThat(servers.get(3).host().groups()).contains(2L);
+            assertThat(servers.get(3).host().runningGroup(2).orElseThrow().status().configuration().voters())
+                    .containsExactlyInAnyOrder(n4, NodeId.of("n2"), NodeId.of("n3"));
+            counters.awaitMoreWrites(500);
+
+            assertThatThrownBy(() -> servers.get(1).startReplicaMove(2, NodeId.of("n2"), n1).join())
+                    .hasMessageContaining("n1 held a replica of the group before");
+            assertThatThrownBy(() -> servers.get(1).startReplicaMove(2, NodeId.of("n2"), NodeId.of("n9")).join())
+                    .hasMessageContaining("n9 is not a node of the cluster file");
+            counters.stopAndCheck(cluster);
+        }
+        assertEachKeyOnlyInTheGroupOwningItsSlot(names.size());
+
+        servers.forEach(ShardedKvServer::close);
+        servers.clear();
+        for (ClusterConfig.Node node : config.nodes()) {
+            servers.add(ShardedKvServer.start(config, node.id(), config.dataDirectoryOf(node.id())));
+        }
+        await("the cluster back after a restart").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .until(() -> clusterInfo(3).contains("cluster_state:ok"));
+        assertThat(servers.getFirst().host().groups()).as("n1 never runs group 2 again").doesNotContain(2L);
+        assertThat(servers.get(3).host().groups()).as("n4 recovers its replica").contains(2L);
+        assertEachKeyOnlyInTheGroupOwningItsSlot(names.size());
+    }
+
     private ShardedKvServer metadataLeader() {
         return servers.stream().filter(server -> server.host().id()
                 .equals(server.host().runningGroup(1).orElseThrow().status().leader())).findFirst().orElseThrow();

@@ -129,6 +129,12 @@ public final class CaucusHost implements AutoCloseable {
         host.removeGroup(group);
     }
 
+    /** True if {@code group} was removed from this process ({@link #removeGroup}): {@link #group} refuses it. */
+    public boolean wasRemoved(long group) {
+        requireGroupId(group);
+        return host.wasRemoved(group);
+    }
+
     public NodeId id() {
         return id;
     }

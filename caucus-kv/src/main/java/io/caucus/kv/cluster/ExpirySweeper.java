@@ -30,7 +30,8 @@ public final class ExpirySweeper implements AutoCloseable {
     public record Target(CaucusNode node, LongSupplier nextExpiryMillis) {
     }
 
-    private final List<Swept> groups;
+    /** Changed as a sharded node starts and drops replicas ({@link #add}, {@link #remove}). */
+    private final List<Swept> groups = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final LongSupplier clock;
     private final ScheduledFuture<?> task;
 
@@ -40,10 +41,20 @@ public final class ExpirySweeper implements AutoCloseable {
     }
 
     public ExpirySweeper(List<Target> targets, LongSupplier clock, ScheduledExecutorService scheduler) {
-        this.groups = targets.stream().map(Swept::new).toList();
+        targets.forEach(this::add);
         this.clock = clock;
         this.task = scheduler.scheduleWithFixedDelay(this::sweepDue, INTERVAL_MILLIS, INTERVAL_MILLIS,
                 TimeUnit.MILLISECONDS);
+    }
+
+    /** Sweeps {@code target}'s group from now on. */
+    public void add(Target target) {
+        groups.add(new Swept(target));
+    }
+
+    /** Sweeps the group replicated by {@code node} no more. */
+    public void remove(CaucusNode node) {
+        groups.removeIf(group -> group.target.node() == node);
     }
 
     private void sweepDue() {

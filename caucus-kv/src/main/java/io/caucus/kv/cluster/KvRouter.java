@@ -71,6 +71,14 @@ public interface KvRouter {
     /** The replica of {@code group} here, for a request another node forwarded; null if this node has none. */
     KvBackend backend(long group);
 
+    /**
+     * Whether {@code group} replicates keys (entries and reads in {@code EntryCodec}'s form, checked before they are
+     * proposed), rather than the slot map.
+     */
+    default boolean holdsKeys(long group) {
+        return true;
+    }
+
     /** This node's view, for INFO. */
     NodeStatus status();
 

@@ -644,7 +644,10 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
      * client allowed the internal commands) hands it before proposing it, so that bytes no replica could apply never
      * enter the log, where every replica would have to skip them.
      */
-    private static Reply.Error malformed(Request.Forwarded forwarded) {
+    private Reply.Error malformed(Request.Forwarded forwarded) {
+        if (!router.holdsKeys(forwarded.group())) {
+            return null; // the slot map's changes and reads: its state machine refuses what it cannot read, alike
+        }
         try {
             if (forwarded.write()) {
                 EntryCodec.decodeEntry(forwarded.payload());

@@ -35,11 +35,12 @@ public final class LeaderBalancer implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final ScheduledFuture<?> task;
 
+    /** @param groups the data groups replicated here, read at each check (a sharded node changes it as it goes) */
     public LeaderBalancer(NodeId self, Supplier<SlotMap> map, Map<Long, CaucusNode> groups,
                           ScheduledExecutorService scheduler) {
         this.self = self;
         this.map = map;
-        this.groups = Map.copyOf(groups);
+        this.groups = groups;
         this.scheduler = scheduler;
         this.task = scheduler.scheduleWithFixedDelay(this::balanceOne, CHECK_MILLIS, CHECK_MILLIS,
                 TimeUnit.MILLISECONDS);
@@ -52,8 +53,8 @@ public final class LeaderBalancer implements AutoCloseable {
         }
         SlotMap current = map.get();
         for (Map.Entry<Long, CaucusNode> group : groups.entrySet()) {
-            if (!current.groups().contains(group.getKey())) {
-                continue;
+            if (!current.groups().contains(group.getKey()) || current.replicaMoveOf(group.getKey()).isPresent()) {
+                continue; // a moving replica's group changes members: a transfer would only delay that
             }
             NodeId preferred = current.replicasOf(group.getKey()).getFirst();
             CaucusNode node = group.getValue();

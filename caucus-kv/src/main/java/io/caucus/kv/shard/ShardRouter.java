@@ -53,20 +53,44 @@ public final class ShardRouter implements KvRouter {
     private final NodeId self;
     private final SlotMapStateMachine metadata;
     private final CaucusNode metadataNode;
-    private final Map<Long, Replica> replicas;
+    /** By group id; changed as the node starts and drops replicas ({@link #addReplica}, {@link #removeReplica}). */
+    private final Map<Long, Replica> replicas = new java.util.concurrent.ConcurrentSkipListMap<>();
     private final Map<NodeId, InetSocketAddress> clientAddresses;
+    /** The metadata group, for requests other nodes forward to its leader here; null if none are served. */
+    private final KvBackend metadataBackend;
 
     /**
-     * @param replicas        the data groups replicated here
+     * @param replicas        the data groups replicated here when the node starts
      * @param clientAddresses every node's Redis port as the cluster file gives it (a group's log may know better)
      */
     public ShardRouter(NodeId self, SlotMapStateMachine metadata, CaucusNode metadataNode, Map<Long, Replica> replicas,
                        Map<NodeId, InetSocketAddress> clientAddresses) {
+        this(self, metadata, metadataNode, null, replicas, clientAddresses);
+    }
+
+    /**
+     * @param metadataBackend the metadata group's replica here, which serves the map changes and reads other nodes
+     *                        forward to it ({@code CAUCUS.SUBMIT}/{@code CAUCUS.READ} naming group
+     *                        {@value ShardLayout#METADATA_GROUP})
+     */
+    public ShardRouter(NodeId self, SlotMapStateMachine metadata, CaucusNode metadataNode, KvBackend metadataBackend,
+                       Map<Long, Replica> replicas, Map<NodeId, InetSocketAddress> clientAddresses) {
         this.self = self;
         this.metadata = metadata;
         this.metadataNode = metadataNode;
-        this.replicas = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(replicas)); // by id
+        this.metadataBackend = metadataBackend;
+        this.replicas.putAll(replicas);
         this.clientAddresses = Map.copyOf(clientAddresses);
+    }
+
+    /** Routes {@code group}'s slots to its replica here from now on: the node started one. */
+    public void addReplica(long group, Replica replica) {
+        replicas.put(group, replica);
+    }
+
+    /** Routes {@code group}'s slots as a group with no replica here from now on: the node dropped its replica. */
+    public void removeReplica(long group) {
+        replicas.remove(group);
     }
 
     @Override
@@ -219,7 +243,15 @@ public final class ShardRouter implements KvRouter {
     }
 
     @Override
+    public boolean holdsKeys(long group) {
+        return group != ShardLayout.METADATA_GROUP;
+    }
+
+    @Override
     public KvBackend backend(long group) {
+        if (group == ShardLayout.METADATA_GROUP) {
+            return metadataBackend;
+        }
         Replica replica = replicas.get(group);
         return replica == null ? null : replica.backend();
     }

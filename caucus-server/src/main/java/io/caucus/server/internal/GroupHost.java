@@ -224,6 +224,11 @@ public final class GroupHost implements AutoCloseable {
         return new TreeSet<>(running.keySet());
     }
 
+    /** True if {@code group} was removed from this host: it never runs here again. */
+    public boolean wasRemoved(long group) {
+        return log.wasRemoved(group);
+    }
+
     /** The replica of {@code group} running here, if any. */
     public synchronized Optional<NodeRuntime> group(long group) {
         Hosted hosted = running.get(group);

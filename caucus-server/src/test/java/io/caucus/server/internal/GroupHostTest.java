@@ -178,6 +178,8 @@ class GroupHostTest {
         hosts.get(HOSTS.get(1)).removeGroup(2);
 
         assertThat(hosts.get(HOSTS.get(1)).groups()).containsExactly(1L);
+        assertThat(hosts.get(HOSTS.get(1)).wasRemoved(2)).isTrue();
+        assertThat(hosts.get(HOSTS.get(1)).wasRemoved(1)).isFalse();
         assertThatThrownBy(() -> removed.submit(new byte[] {1}).get(5, TimeUnit.SECONDS))
                 .hasRootCauseInstanceOf(io.caucus.server.ShutdownException.class);
         assertThatThrownBy(() -> hosts.get(HOSTS.get(1)).startGroup(2)).isInstanceOf(IllegalArgumentException.class)
@@ -185,6 +187,7 @@ class GroupHostTest {
         hosts.remove(HOSTS.get(1)).close();
         GroupHost restarted = start(HOSTS.get(1));
         assertThat(restarted.groups()).containsExactly(1L);
+        assertThat(restarted.wasRemoved(2)).as("durably").isTrue();
         assertThatThrownBy(() -> restarted.startGroup(2)).as("refused after a restart too")
                 .isInstanceOf(IllegalArgumentException.class);
         submit(2, "g2-b"); // the two other replicas are a majority of group 2

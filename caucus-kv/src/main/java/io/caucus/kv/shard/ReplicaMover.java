@@ -1,0 +1,193 @@
+package io.caucus.kv.shard;
+
+import io.caucus.core.ClusterConfiguration;
+import io.caucus.core.NodeId;
+import io.caucus.kv.cluster.KvBackend;
+import io.caucus.kv.slots.SlotMap;
+import io.caucus.kv.slots.SlotMap.ReplicaMove;
+import io.caucus.server.CaucusNode;
+import io.caucus.server.MembershipException;
+import io.caucus.server.NodeAddresses;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.function.LongFunction;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries out the replica moves the slot map records (docs/multiraft.md, "Moving a group's replicas"), on the node
+ * that leads the moving group: it adds the new node as a learner, promotes it once it has caught up, removes the old
+ * node (each a Raft membership change of the group, by joint consensus where voters change: Raft paper §6), then
+ * records the move as finished in the map, which retires the old node: it then deletes its replica.
+ *
+ * <p>Each step is chosen from the group's configuration as it is now and the map as read linearizably (ReadIndex on
+ * the metadata group, thesis §6.4) just before, so a new leader of the group goes on where the last one stopped, a
+ * step that was done is never done again, and a map that lags a finished move starts nothing. The old node is
+ * removed only once the new one votes, so the group never has fewer voters than the map lists. A learner the map
+ * places nowhere (added for a move that a stale map showed) is removed.
+ *
+ * <p>Threads: the checks run on the scheduler; one step at a time per node.
+ */
+public final class ReplicaMover implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicaMover.class);
+    static final long CHECK_MILLIS = 250;
+
+    private final NodeId self;
+    private final Supplier<SlotMap> appliedMap;
+    private final KvBackend metadata;
+    private final LongFunction<CaucusNode> localGroup;
+    private final Function<NodeId, Optional<NodeAddresses>> addresses;
+    private final ScheduledExecutorService scheduler;
+    private final AtomicBoolean stepping = new AtomicBoolean();
+    /** Groups stepped here whose moves may not be finished, or that may keep a stray learner: checked until not. */
+    private final java.util.Set<Long> stepped = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final ScheduledFuture<?> task;
+
+    /**
+     * @param appliedMap the map as applied here, which says whether there is anything to do
+     * @param metadata   the metadata group (forwarding to its leader), to read the map and record a finished move
+     * @param localGroup this node's replica of a data group, or null if it has none
+     * @param addresses  a node's addresses as the cluster file gives them
+     */
+    public ReplicaMover(NodeId self, Supplier<SlotMap> appliedMap, KvBackend metadata,
+                        LongFunction<CaucusNode> localGroup, Function<NodeId, Optional<NodeAddresses>> addresses,
+                        ScheduledExecutorService scheduler) {
+        this.self = self;
+        this.appliedMap = appliedMap;
+        this.metadata = metadata;
+        this.localGroup = localGroup;
+        this.addresses = addresses;
+        this.scheduler = scheduler;
+        this.task = scheduler.scheduleWithFixedDelay(this::check, CHECK_MILLIS, CHECK_MILLIS,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Takes the next step of one replica move of a group led here, or removes one stray learner. Only groups with a
+     * move in the applied map, and those this node stepped since, are looked at: a node of thousands of idle groups
+     * does nothing here.
+     */
+    void check() {
+        if (stepping.get()) {
+            return;
+        }
+        SlotMap applied = appliedMap.get();
+        java.util.SortedSet<Long> candidates = new java.util.TreeSet<>(stepped);
+        applied.replicaMoves().forEach(move -> candidates.add(move.group()));
+        for (long group : candidates) {
+            CaucusNode node = localGroup.apply(group);
+            if (node == null || !self.equals(node.status().leader())) {
+                stepped.remove(group); // its leader, elsewhere, looks after it
+                continue;
+            }
+            boolean moving = applied.replicaMoveOf(group).isPresent();
+            if (!moving && node.status().configuration().learners().isEmpty()) {
+                stepped.remove(group);
+                continue;
+            }
+            if (stepping.compareAndSet(false, true)) {
+                stepped.add(group);
+                step(group, node).whenComplete((progressed, failure) -> {
+                    stepping.set(false);
+                    if (failure != null) {
+                        LOG.info("moving a replica of group {}: {} (tried again in {} ms)", group,
+                                describe(failure), CHECK_MILLIS);
+                    } else if (progressed) {
+                        next();
+                    }
+                });
+                return;
+            }
+        }
+    }
+
+    /** The next step for {@code group}, led here; completes with whether it changed anything. */
+    private CompletableFuture<Boolean> step(long group, CaucusNode node) {
+        return metadata.read(new byte[0]).thenApply(SlotMap::decode).thenCompose(map -> {
+            ClusterConfiguration members = node.status().configuration();
+            if (members.isJoint()) {
+                return CompletableFuture.completedFuture(false); // a change is under way: it completes first
+            }
+            Optional<ReplicaMove> move = map.replicaMoveOf(group);
+            if (move.isEmpty()) {
+                return removeStrayLearner(map, group, node, members);
+            }
+            return stepOf(map, move.get(), node, members);
+        });
+    }
+
+    private CompletableFuture<Boolean> stepOf(SlotMap map, ReplicaMove move, CaucusNode node,
+                                              ClusterConfiguration members) {
+        if (!members.isMember(move.to())) {
+            Optional<NodeAddresses> to = addresses.apply(move.to());
+            if (to.isEmpty()) {
+                return CompletableFuture.failedFuture(new IllegalStateException(move.to()
+                        + " is not in this node's cluster file: its addresses are unknown"));
+            }
+            LOG.info("{}: adding {} as a learner", move, move.to());
+            return node.addLearner(move.to(), to.get()).thenApply(done -> true);
+        }
+        if (!members.isVoter(move.to())) {
+            return node.promote(move.to()).thenApply(done -> {
+                LOG.info("{}: {} caught up and votes", move, move.to());
+                return true;
+            });
+        }
+        if (members.isMember(move.from())) {
+            LOG.info("{}: removing {}", move, move.from());
+            return node.remove(move.from()).thenApply(done -> true);
+        }
+        SlotMap finished = map.finishReplicaMove(move.group());
+        return metadata.submit(SlotMapStateMachine.install(map.epoch(), finished)).thenApply(result -> {
+            boolean installed = SlotMapStateMachine.installed(result);
+            if (installed) {
+                LOG.info("{}: done; group {}'s replicas are {}", move, move.group(),
+                        finished.replicasOf(move.group()));
+            }
+            return installed;
+        });
+    }
+
+    private CompletableFuture<Boolean> removeStrayLearner(SlotMap map, long group, CaucusNode node,
+                                                          ClusterConfiguration members) {
+        for (NodeId learner : members.learners()) {
+            if (!map.placesReplicaOn(group, learner)) {
+                LOG.info("group {}: removing learner {}, which the slot map places nowhere", group, learner);
+                return node.remove(learner).thenApply(done -> true);
+            }
+        }
+        return CompletableFuture.completedFuture(false);
+    }
+
+    private void next() {
+        try {
+            scheduler.execute(this::check);
+        } catch (RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    private static String describe(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (cause instanceof MembershipException membership
+                && membership.reason() == MembershipException.Reason.LEARNER_BEHIND) {
+            return "the new replica is catching up";
+        }
+        return cause.toString();
+    }
+
+    @Override
+    public void close() {
+        task.cancel(false);
+    }
+}

@@ -137,6 +137,12 @@ public final class ReplicaMover implements AutoCloseable {
             return node.addLearner(move.to(), to.get()).thenApply(done -> true);
         }
         if (!members.isVoter(move.to())) {
+            if (!answering(node, move.to())) {
+                // The core refuses only a learner far behind; one that never answered may look close behind in a
+                // young group, and promoting a node that is down would leave the group a voter short.
+                LOG.debug("{}: waiting for {} to answer the leader before promoting it", move, move.to());
+                return CompletableFuture.completedFuture(false);
+            }
             return node.promote(move.to()).thenApply(done -> {
                 LOG.info("{}: {} caught up and votes", move, move.to());
                 return true;
@@ -155,6 +161,12 @@ public final class ReplicaMover implements AutoCloseable {
             }
             return installed;
         });
+    }
+
+    /** Whether {@code learner} answered the leader recently and holds part of the log. */
+    private static boolean answering(CaucusNode leader, NodeId learner) {
+        return leader.members().member(learner)
+                .map(member -> member.recentlyActive() && member.matchIndex() > 0).orElse(false);
     }
 
     private CompletableFuture<Boolean> removeStrayLearner(SlotMap map, long group, CaucusNode node,

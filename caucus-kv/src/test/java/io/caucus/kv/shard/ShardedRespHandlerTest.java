@@ -222,6 +222,60 @@ class ShardedRespHandlerTest {
     }
 
     @Test
+    void aMapChangeForwardedByAnotherNodeReachesTheMetadataGroupUnchecked() {
+        assertThat(send(command("CAUCUS.SUBMIT", "x", "1"))).as("a router serving no metadata requests")
+                .startsWith("-NOTLEADER group 1 has no replica");
+        KvBackend metadataBackend = new KvBackend() {
+            private long index = 1;
+
+            @Override
+            public CompletableFuture<byte[]> submit(byte[] command) {
+                return submitHere(command);
+            }
+
+            @Override
+            public CompletableFuture<byte[]> read(byte[] query) {
+                return readHere(query);
+            }
+
+            @Override
+            public CompletableFuture<byte[]> submitHere(byte[] command) {
+                calls.add("metadata forwarded write");
+                return CompletableFuture.completedFuture(metadata.apply(++index, command));
+            }
+
+            @Override
+            public CompletableFuture<byte[]> readHere(byte[] query) {
+                calls.add("metadata forwarded read");
+                return CompletableFuture.completedFuture(metadata.query(query));
+            }
+
+            @Override
+            public NodeStatus status() {
+                throw new UnsupportedOperationException();
+            }
+        };
+        ShardRouter withMetadata = new ShardRouter(N1, metadata, new FakeNode("n1"), metadataBackend, Map.of(),
+                Map.of());
+        EmbeddedChannel other = new EmbeddedChannel();
+        RespCodec.addServerTo(other.pipeline());
+        other.pipeline().addLast(new RespHandler(withMetadata, new KvMetrics(), Acl.open(), ClientLimits.DEFAULTS));
+        SlotMap map = metadata.current();
+        SlotMap next = map.startReplicaMove(2, N1, NodeId.of("n4"));
+        byte[] install = SlotMapStateMachine.install(map.epoch(), next);
+        other.writeInbound(Unpooled.wrappedBuffer(("*3\r\n$13\r\nCAUCUS.SUBMIT\r\n$" + install.length + "\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1), install, "\r\n$1\r\n1\r\n".getBytes(StandardCharsets.US_ASCII)));
+        assertThat(RespTestChannel.exchange(other, new byte[0])).as("installed: an empty result")
+                .isEqualTo("$0\r\n\r\n");
+        assertThat(metadata.current()).isEqualTo(next);
+        assertThat(RespTestChannel.exchange(other, command("CAUCUS.READ", "", "1").getBytes(StandardCharsets.UTF_8)))
+                .startsWith("$" + next.encode().length + "\r\n");
+        assertThat(calls).containsExactly("metadata forwarded write", "metadata forwarded read");
+        assertThat(RespTestChannel.exchange(other, command("CAUCUS.SUBMIT", "x", "2").getBytes(StandardCharsets.UTF_8)))
+                .as("a data group's entries are still checked").startsWith("-ERR malformed entry");
+    }
+
+    @Test
     void aKeyTheSourceNoLongerHoldsIsAskedOfTheTargetWhichServesItAfterAsking() {
         SlotMap map = metadata.current();
         metadata.apply(2, SlotMapStateMachine.install(map.epoch(), map.startMigration(SlotRange.single(3300), 3)));

@@ -147,6 +147,10 @@ record ChaosOptions(int nodes, Duration duration, Set<FaultKind> faults, long se
         if (shards < 2 && faults.contains(FaultKind.MOVE)) {
             throw new IllegalArgumentException("--faults move needs --shards 2 or more: slots move between data groups");
         }
+        if (faults.contains(FaultKind.REPLICA) && (shards < 1 || nodes < 4)) {
+            throw new IllegalArgumentException("--faults replica needs --shards and --nodes 4 or more: a data group's"
+                    + " replica moves to a node that has none (each group has three)");
+        }
         return this;
     }
 

@@ -135,6 +135,9 @@ record ChaosResult(ChaosOptions options, Path directory, List<Operation> operati
         if (options.faults().contains(FaultKind.MOVE)) {
             out.append(", slot move ").append(faults.get(FaultKind.MOVE));
         }
+        if (options.faults().contains(FaultKind.REPLICA)) {
+            out.append(", replica move ").append(faults.get(FaultKind.REPLICA));
+        }
         if (options.sharded()) {
             out.append("; ").append(options.shards()).append(" shards, acknowledged operations by group")
                     .append(options.faults().contains(FaultKind.MOVE) ? " (the keys' first groups) " : " ")

@@ -92,8 +92,8 @@ final class ChaosRun {
                 configuration = configurationRestored(cluster, nemesis);
                 say(configuration.name() + ": " + configuration.detail());
             }
-            if (options.faults().contains(FaultKind.MOVE)) {
-                say("waiting for the slot moves to finish: " + nemesis.moves().size() + " asked for");
+            if (options.faults().contains(FaultKind.MOVE) || options.faults().contains(FaultKind.REPLICA)) {
+                say("waiting for the slot and replica moves to finish: " + nemesis.moves().size() + " asked for");
                 checks0.add(movesFinished(cluster, nemesis));
                 say(checks0.getLast().name() + ": " + checks0.getLast().detail());
             }
@@ -171,6 +171,7 @@ final class ChaosRun {
             // The change itself took its time under the partition; hold it a little longer.
             case Fault.Membership membership -> electionMillis + random.nextInt(3000);
             case Fault.Move move -> electionMillis + random.nextInt(3000);
+            case Fault.ReplicaMove move -> electionMillis + random.nextInt(3000);
         };
     }
 
@@ -319,7 +320,10 @@ final class ChaosRun {
                 : CheckOutcome.fail(name, "same applied index, different data: " + digests, List.of());
     }
 
-    /** Every move recorded in the slot map is carried out: no node's map lists one any more, and they agree. */
+    /**
+     * Every move recorded in the slot map (of slots, and of replicas) is carried out: no node's map lists one any
+     * more, and they agree.
+     */
     @SuppressWarnings("unchecked")
     private CheckOutcome movesFinished(ChaosCluster cluster, Nemesis nemesis) {
         Map<String, Object> lastSeen = new LinkedHashMap<>();
@@ -329,12 +333,14 @@ final class ChaosRun {
                 cluster.slots(id).ifPresent(map -> lastSeen.put(id, map));
             }
             boolean finished = lastSeen.size() == cluster.ids().size() && lastSeen.values().stream().allMatch(map ->
-                    ((List<Object>) ((Map<String, Object>) map).get("moves")).isEmpty());
+                    ((List<Object>) ((Map<String, Object>) map).get("moves")).isEmpty()
+                            && ((List<Object>) ((Map<String, Object>) map).getOrDefault(Nemesis.REPLICA_MOVES_JSON,
+                            List.of())).isEmpty());
             boolean agreed = lastSeen.values().stream().map(map -> ((Map<String, Object>) map).get("epoch"))
                     .distinct().count() == 1;
             return finished && agreed ? "done" : null;
         });
-        String name = "slot moves finish";
+        String name = "slot and replica moves finish";
         long recorded = nemesis.moves().stream().filter(move -> move.contains(": recorded")).count();
         return done.isPresent()
                 ? CheckOutcome.pass(name, recorded + " of " + nemesis.moves().size() + " moves asked for were recorded"

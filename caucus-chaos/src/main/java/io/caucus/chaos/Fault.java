@@ -59,6 +59,16 @@ sealed interface Fault {
         }
     }
 
+    /**
+     * Moves one replica of a random data group to a node that has none, during {@code partition} if not null.
+     */
+    record ReplicaMove(PartitionShape partition) implements Fault {
+        @Override
+        public FaultKind kind() {
+            return FaultKind.REPLICA;
+        }
+    }
+
     /** Draws the next fault from the enabled kinds, each kind and then each variant equally likely. */
     static Fault draw(Random random, Set<FaultKind> enabled, int clusterSize) {
         List<FaultKind> kinds = enabled.stream().sorted().toList();
@@ -70,6 +80,8 @@ sealed interface Fault {
             case MEMBERSHIP -> new Membership(pick(random, Membership.Action.values()),
                     random.nextBoolean() ? pick(random, PartitionShape.usableWith(clusterSize)) : null);
             case MOVE -> new Move(random.nextBoolean() ? pick(random, PartitionShape.usableWith(clusterSize)) : null);
+            case REPLICA -> new ReplicaMove(random.nextBoolean()
+                    ? pick(random, PartitionShape.usableWith(clusterSize)) : null);
         };
     }
 

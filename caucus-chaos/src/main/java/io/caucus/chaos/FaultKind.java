@@ -18,7 +18,10 @@ enum FaultKind {
     MEMBERSHIP,
     /** A sharded cluster's slot moved to another data group (POST /slots/move), half the time during a partition;
      * the move goes on in the background while later faults strike. */
-    MOVE;
+    MOVE,
+    /** A sharded cluster's data group moving one of its replicas to a node that has none (POST
+     * /slots/replicas/move), half the time during a partition; it goes on in the background as a slot move does. */
+    REPLICA;
 
     /** Parses {@code kill,pause,partition} (any subset, any order); names a bad item and the valid ones. */
     static Set<FaultKind> parseList(String text) {
@@ -32,11 +35,12 @@ enum FaultKind {
                 kinds.add(valueOf(name.toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("unknown fault '" + name + "' in '" + text
-                        + "'; choose from kill, pause, partition, membership, move");
+                        + "'; choose from kill, pause, partition, membership, move, replica");
             }
         }
         if (kinds.isEmpty()) {
-            throw new IllegalArgumentException("no fault named in '" + text + "'; choose from kill, pause, partition, membership, move");
+            throw new IllegalArgumentException("no fault named in '" + text
+                    + "'; choose from kill, pause, partition, membership, move, replica");
         }
         return kinds;
     }

@@ -28,6 +28,9 @@ final class Nemesis {
     /** The workload's keys: a move takes the slot of one of them. */
     private final List<String> keys;
     private final List<String> moves = new ArrayList<>();
+    /** The keys of {@code GET /slots} listing the replica moves under way, and each group's retired nodes. */
+    static final String REPLICA_MOVES_JSON = "replicaMoves";
+    static final String RETIRED_JSON = "retired";
     private Active active;
     private long activeSinceMicros;
 
@@ -54,6 +57,7 @@ final class Nemesis {
             case Fault.Partition partition -> partition(partition.shape(), nodes, leader);
             case Fault.Membership membership -> membership(membership, nodes, leader);
             case Fault.Move move -> move(move, nodes, leader);
+            case Fault.ReplicaMove move -> moveReplica(move, nodes, leader);
         };
         return active.description();
     }
@@ -143,6 +147,43 @@ final class Nemesis {
         return new Active(FaultKind.MOVE, "move " + outcome + partition, List.of(), null);
     }
 
+    /**
+     * Cuts the partition (if any), then asks for one replica of a random data group to move to a node that has none
+     * and never had one: {@code POST /slots/replicas/move} to each live node in turn until one records or refuses it
+     * (any node records it: the change is forwarded to the metadata leader). It goes on in the background.
+     */
+    @SuppressWarnings("unchecked")
+    private Active moveReplica(Fault.ReplicaMove fault, List<String> nodes, String leader)
+            throws InterruptedException {
+        String partition = "";
+        if (fault.partition() != null) {
+            partition = " during " + partition(fault.partition(), nodes, leader).description();
+        }
+        Optional<Map<String, Object>> map = nodes.stream().map(cluster::slots).flatMap(Optional::stream).findFirst();
+        String outcome = "no node answered GET /slots";
+        if (map.isPresent()) {
+            Map<String, Object> groups = (Map<String, Object>) map.get().get("groups");
+            Map<String, Object> retired = (Map<String, Object>) map.get().getOrDefault(RETIRED_JSON, Map.of());
+            List<String> shuffledGroups = new ArrayList<>(groups.keySet());
+            java.util.Collections.shuffle(shuffledGroups, random);
+            outcome = "no group has a node to move to";
+            for (String group : shuffledGroups) {
+                List<String> replicas = (List<String>) groups.get(group);
+                List<String> targets = shuffled(nodes).stream().filter(id -> !replicas.contains(id)
+                        && !((List<String>) retired.getOrDefault(group, List.of())).contains(id)).toList();
+                if (!targets.isEmpty()) {
+                    String from = replicas.get(random.nextInt(replicas.size()));
+                    String to = targets.getFirst();
+                    outcome = "group " + group + "'s replica " + from + "->" + to + ": " + request(shuffled(nodes),
+                            "/slots/replicas/move?group=" + group + "&from=" + from + "&to=" + to);
+                    break;
+                }
+            }
+        }
+        moves.add(outcome);
+        return new Active(FaultKind.REPLICA, "replica move " + outcome + partition, List.of(), null);
+    }
+
     @SuppressWarnings("unchecked")
     private static String groupOf(Map<String, Object> map, int slot) {
         for (Map<String, Object> range : (List<Map<String, Object>>) map.get("ranges")) {
@@ -155,14 +196,18 @@ final class Nemesis {
     }
 
     private String requestMove(List<String> nodes, int slot, String to) throws InterruptedException {
+        return request(nodes, "/slots/move?slots=" + slot + "&to=" + to);
+    }
+
+    /** POSTs {@code path} to each live node in turn until one records (200), refuses (400) or may have (504). */
+    private String request(List<String> nodes, String path) throws InterruptedException {
         String last = "no node answered";
         for (String id : nodes) {
             if (!cluster.isLive(id) || cluster.isPaused(id)) {
                 continue;
             }
             try {
-                java.net.http.HttpResponse<String> answer = cluster.admin(id, "POST", "/slots/move?slots=" + slot
-                        + "&to=" + to, Duration.ofSeconds(10));
+                java.net.http.HttpResponse<String> answer = cluster.admin(id, "POST", path, Duration.ofSeconds(10));
                 last = "HTTP " + answer.statusCode() + " from " + id;
                 if (answer.statusCode() == 200) {
                     return "recorded (" + last + ")";
@@ -217,7 +262,7 @@ final class Nemesis {
             cluster.resume(active.paused());
         }
         if (active.kind() == FaultKind.PARTITION || active.kind() == FaultKind.MEMBERSHIP
-                || active.kind() == FaultKind.MOVE) {
+                || active.kind() == FaultKind.MOVE || active.kind() == FaultKind.REPLICA) {
             cluster.network().healAll();
         }
         windows.add(new FaultWindow(windows.size() + 1, active.kind(), active.description(), activeSinceMicros,

@@ -25,7 +25,8 @@ class ChaosCommandTest {
 
     @Test
     void faultListsAreParsedAndBadNamesRefused() {
-        assertThat(FaultKind.parseList("kill,pause,partition,membership,move")).isEqualTo(EnumSet.allOf(FaultKind.class));
+        assertThat(FaultKind.parseList("kill,pause,partition,membership,move,replica"))
+                .isEqualTo(EnumSet.allOf(FaultKind.class));
         assertThat(FaultKind.parseList("membership")).containsExactly(FaultKind.MEMBERSHIP);
         assertThat(FaultKind.parseList(" Pause ")).containsExactly(FaultKind.PAUSE);
         assertThatThrownBy(() -> FaultKind.parseList("kill,flood"))
@@ -71,6 +72,19 @@ class ChaosCommandTest {
         assertThatThrownBy(moves::checkedForRun).hasMessageContaining("--faults move needs --shards 2 or more");
         assertThatThrownBy(moves.withShards(1)::checkedForRun).hasMessageContaining("--shards 2 or more");
         assertThat(moves.withShards(4).checkedForRun().faults()).contains(FaultKind.MOVE);
+    }
+
+    @Test
+    void replicaMovesNeedAShardedClusterOfFourNodesOrMore() {
+        ChaosOptions three = ChaosOptions.defaults(3, Duration.ofSeconds(1),
+                EnumSet.of(FaultKind.KILL, FaultKind.REPLICA), 1, java.nio.file.Path.of("x"));
+        assertThatThrownBy(three::checkedForRun).hasMessageContaining("--faults replica needs --shards and --nodes 4");
+        assertThatThrownBy(three.withShards(8)::checkedForRun).hasMessageContaining("--nodes 4 or more");
+        ChaosOptions five = ChaosOptions.defaults(5, Duration.ofSeconds(1),
+                EnumSet.of(FaultKind.KILL, FaultKind.REPLICA), 1, java.nio.file.Path.of("x"));
+        assertThatThrownBy(five::checkedForRun).hasMessageContaining("--shards");
+        assertThat(five.withShards(8).checkedForRun().faults()).contains(FaultKind.REPLICA);
+        assertThat(FaultKind.parseList("kill,replica")).containsExactlyInAnyOrder(FaultKind.KILL, FaultKind.REPLICA);
     }
 
     @Test

@@ -30,6 +30,7 @@ import io.caucus.kv.slots.SlotMap;
 import io.caucus.kv.state.KvStateMachine;
 import io.caucus.server.CaucusHost;
 import io.caucus.server.CaucusNode;
+import io.caucus.server.NodeAddresses;
 import io.caucus.transport.NettyIo;
 import io.caucus.transport.TransportOptions;
 import io.netty.channel.Channel;
@@ -41,11 +42,14 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -97,7 +101,7 @@ public final class ShardedKvServer implements AutoCloseable {
     /** The metadata group, reached at its leader wherever that is: map changes from any node. */
     private final KvBackend metadataBackend;
     /** The data groups replicated here, by group; changed only by {@link #placeReplicas} (and at the start). */
-    private final Map<Long, CaucusNode> dataGroups = new java.util.concurrent.ConcurrentSkipListMap<>();
+    private final Map<Long, CaucusNode> dataGroups = new ConcurrentSkipListMap<>();
     /** The data groups replicated here, each through its replica's backend. */
     private final Map<Long, KvBackend> localBackends = new ConcurrentHashMap<>();
     /** The data groups with no replica here that the mover has reached, each through a node that has one. */
@@ -136,7 +140,7 @@ public final class ShardedKvServer implements AutoCloseable {
                 config.clientAddresses());
         // The layout's groups here, and any this node took in by a replica move (recovered from the shared log),
         // except those it was retired from.
-        java.util.SortedSet<Long> startGroups = new java.util.TreeSet<>(layout.dataGroupsOn(self.id()));
+        SortedSet<Long> startGroups = new TreeSet<>(layout.dataGroupsOn(self.id()));
         startGroups.addAll(host.groups());
         startGroups.remove(ShardLayout.METADATA_GROUP);
         for (long group : startGroups) {
@@ -218,8 +222,8 @@ public final class ShardedKvServer implements AutoCloseable {
         }
     }
 
-    private Optional<io.caucus.server.NodeAddresses> addressesOf(NodeId node) {
-        return directory.node(node).map(n -> new io.caucus.server.NodeAddresses(n.raft(), n.client(), n.http()));
+    private Optional<NodeAddresses> addressesOf(NodeId node) {
+        return directory.node(node).map(n -> new NodeAddresses(n.raft(), n.client(), n.http()));
     }
 
     /**
@@ -276,10 +280,10 @@ public final class ShardedKvServer implements AutoCloseable {
      * cluster's first start); else the replicas the map lists, without this node, so that it joins as a non-voter
      * that never campaigns until the group's leader adds it (Raft paper §6).
      */
-    private static java.util.Set<NodeId> firstVoters(ShardLayout layout, SlotMap map, NodeId self, long group) {
-        java.util.Set<NodeId> laidOut = layout.firstVoters(group);
+    private static Set<NodeId> firstVoters(ShardLayout layout, SlotMap map, NodeId self, long group) {
+        Set<NodeId> laidOut = layout.firstVoters(group);
         List<NodeId> listed = map.replicasOf(group);
-        return laidOut.contains(self) || listed.isEmpty() ? laidOut : java.util.Set.copyOf(listed);
+        return laidOut.contains(self) || listed.isEmpty() ? laidOut : Set.copyOf(listed);
     }
 
     private void listen(ClusterConfig config, ClusterConfig.Node self, NodeTls tls) throws IOException {

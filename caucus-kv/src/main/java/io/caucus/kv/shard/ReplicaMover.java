@@ -9,8 +9,12 @@ import io.caucus.server.CaucusNode;
 import io.caucus.server.MembershipException;
 import io.caucus.server.NodeAddresses;
 import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -49,7 +53,7 @@ public final class ReplicaMover implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final AtomicBoolean stepping = new AtomicBoolean();
     /** Groups stepped here whose moves may not be finished, or that may keep a stray learner: checked until not. */
-    private final java.util.Set<Long> stepped = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Long> stepped = ConcurrentHashMap.newKeySet();
     private final ScheduledFuture<?> task;
 
     /**
@@ -81,7 +85,7 @@ public final class ReplicaMover implements AutoCloseable {
             return;
         }
         SlotMap applied = appliedMap.get();
-        java.util.SortedSet<Long> candidates = new java.util.TreeSet<>(stepped);
+        SortedSet<Long> candidates = new TreeSet<>(stepped);
         applied.replicaMoves().forEach(move -> candidates.add(move.group()));
         for (long group : candidates) {
             CaucusNode node = localGroup.apply(group);

@@ -102,9 +102,11 @@ public final class ReplicaMover implements AutoCloseable {
                 stepped.add(group);
                 step(group, node).whenComplete((progressed, failure) -> {
                     stepping.set(false);
-                    if (failure != null) {
+                    if (failure != null && catchingUp(failure)) {
+                        LOG.debug("moving a replica of group {}: the new replica is catching up", group);
+                    } else if (failure != null) {
                         LOG.info("moving a replica of group {}: {} (tried again in {} ms)", group,
-                                describe(failure), CHECK_MILLIS);
+                                cause(failure), CHECK_MILLIS);
                     } else if (progressed) {
                         next();
                     }
@@ -192,14 +194,14 @@ public final class ReplicaMover implements AutoCloseable {
         }
     }
 
-    private static String describe(Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
-        if (cause instanceof MembershipException membership
-                && membership.reason() == MembershipException.Reason.LEARNER_BEHIND) {
-            return "the new replica is catching up";
-        }
-        return cause.toString();
+    private static Throwable cause(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    }
+
+    /** The core refused a promotion because the learner is still far behind: retried until it is not. */
+    private static boolean catchingUp(Throwable failure) {
+        return cause(failure) instanceof MembershipException membership
+                && membership.reason() == MembershipException.Reason.LEARNER_BEHIND;
     }
 
     @Override

@@ -484,6 +484,44 @@ class ShardedKvServerTest {
         }
     }
 
+    @Test
+    void aReplicaMoveGoesOnUnderTheGroupsNextLeaderWhenItsLeaderStopsMidway() throws Exception {
+        startCluster(4, 4); // group 2 on n1 (its leader), n2, n3
+        NodeId n1 = NodeId.of("n1");
+        NodeId n2 = NodeId.of("n2");
+        NodeId n4 = NodeId.of("n4");
+        try (JedisCluster cluster = cluster()) {
+            for (int i = 0; i < 200; i++) {
+                cluster.set("m" + i, "v" + i);
+            }
+        }
+        servers.get(3).startReplicaMove(2, n2, n4).get(10, TimeUnit.SECONDS);
+        CaucusNode firstLeader = servers.getFirst().host().runningGroup(2).orElseThrow();
+        await("n4 added to group 2").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
+                .until(() -> firstLeader.status().configuration().isMember(n4));
+        servers.getFirst().close();
+
+        List<ShardedKvServer> rest = servers.subList(1, 4);
+        await("the move finished by the nodes left").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100)).until(() -> rest.stream().allMatch(server ->
+                        server.slotMap().replicaMoves().isEmpty() && server.slotMap().replicasOf(2).contains(n4)));
+        await("n2's replica of group 2 deleted").atMost(Duration.ofSeconds(10))
+                .until(() -> servers.get(1).host().wasRemoved(2));
+        assertThat(servers.get(3).host().runningGroup(2).orElseThrow().status().configuration().voters())
+                .containsExactlyInAnyOrder(n1, NodeId.of("n3"), n4);
+
+        servers.set(0, ShardedKvServer.start(config, n1, config.dataDirectoryOf(n1)));
+        await("n1 back, with the map that finished the move").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100)).until(() -> servers.getFirst().slotMap().replicaMoves().isEmpty()
+                        && servers.getFirst().slotMap().replicasOf(2).contains(n4)
+                        && clusterInfo(0).contains("cluster_state:ok"));
+        try (JedisCluster cluster = cluster()) {
+            for (int i = 0; i < 200; i++) {
+                assertThat(cluster.get("m" + i)).isEqualTo("v" + i);
+            }
+        }
+    }
+
     private ShardedKvServer metadataLeader() {
         return servers.stream().filter(server -> server.host().id()
                 .equals(server.host().runningGroup(1).orElseThrow().status().leader())).findFirst().orElseThrow();

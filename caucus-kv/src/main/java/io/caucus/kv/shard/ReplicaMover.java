@@ -21,6 +21,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.LongFunction;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -116,48 +117,92 @@ public final class ReplicaMover implements AutoCloseable {
         }
     }
 
-    /** The next step for {@code group}, led here; completes with whether it changed anything. */
+    /** What a group's leader does next about its replicas, decided from the map and its configuration alone. */
+    sealed interface Step {
+        /** Add the node moved to as a learner. */
+        record AddLearner(ReplicaMove move) implements Step {
+        }
+
+        /** Make the learner moved to a voter. */
+        record Promote(ReplicaMove move) implements Step {
+        }
+
+        /** Remove {@code node}: the node moved from, or a learner the map places nowhere. */
+        record Remove(NodeId node) implements Step {
+        }
+
+        /** Record the move finished in the map. */
+        record Finish(ReplicaMove move) implements Step {
+        }
+
+        /** Nothing to do now: a change is under way, the learner does not answer yet, or all is done. */
+        record Wait() implements Step {
+        }
+    }
+
+    /**
+     * The next step for {@code group} given the map (read linearizably) and the group's configuration now:
+     * add the node moved to, promote it once it answers, remove the node moved from once the new one votes, then
+     * finish; with no move, remove a learner the map places nowhere. Each step's condition is false once it is done,
+     * so a step is never taken twice, and the voters the map lists (less the one leaving, once the new one votes)
+     * are never fewer than the replicas it lists.
+     */
+    static Step nextStep(SlotMap map, long group, ClusterConfiguration members, Predicate<NodeId> answering) {
+        if (members.isJoint()) {
+            return new Step.Wait(); // a change is under way: it completes first
+        }
+        Optional<ReplicaMove> moving = map.replicaMoveOf(group);
+        if (moving.isEmpty()) {
+            return members.learners().stream().filter(learner -> !map.placesReplicaOn(group, learner)).sorted()
+                    .findFirst().<Step>map(Step.Remove::new).orElse(new Step.Wait());
+        }
+        ReplicaMove move = moving.get();
+        if (!members.isMember(move.to())) {
+            return new Step.AddLearner(move);
+        }
+        if (!members.isVoter(move.to())) {
+            // The core refuses only a learner far behind; one that never answered may look close behind in a young
+            // group, and promoting a node that is down would leave the group a voter short.
+            return answering.test(move.to()) ? new Step.Promote(move) : new Step.Wait();
+        }
+        if (members.isMember(move.from())) {
+            return new Step.Remove(move.from());
+        }
+        return new Step.Finish(move);
+    }
+
+    /** The next step for {@code group}, led here, taken; completes with whether it changed anything. */
     private CompletableFuture<Boolean> step(long group, CaucusNode node) {
         return metadata.read(new byte[0]).thenApply(SlotMap::decode).thenCompose(map -> {
-            ClusterConfiguration members = node.status().configuration();
-            if (members.isJoint()) {
-                return CompletableFuture.completedFuture(false); // a change is under way: it completes first
-            }
-            Optional<ReplicaMove> move = map.replicaMoveOf(group);
-            if (move.isEmpty()) {
-                return removeStrayLearner(map, group, node, members);
-            }
-            return stepOf(map, move.get(), node, members);
+            Step step = nextStep(map, group, node.status().configuration(), learner -> answering(node, learner));
+            return switch (step) {
+                case Step.AddLearner add -> addLearner(add.move(), node);
+                case Step.Promote promote -> node.promote(promote.move().to()).thenApply(done -> {
+                    LOG.info("{}: {} caught up and votes", promote.move(), promote.move().to());
+                    return true;
+                });
+                case Step.Remove remove -> {
+                    LOG.info("group {}: removing {}{}", group, remove.node(), map.replicaMoveOf(group).isPresent()
+                            ? ", the node its replica moves from" : ", a learner the slot map places nowhere");
+                    yield node.remove(remove.node()).thenApply(done -> true);
+                }
+                case Step.Finish finish -> finish(map, finish.move());
+                case Step.Wait ignored -> CompletableFuture.completedFuture(false);
+            };
         });
     }
 
-    private CompletableFuture<Boolean> stepOf(SlotMap map, ReplicaMove move, CaucusNode node,
-                                              ClusterConfiguration members) {
-        if (!members.isMember(move.to())) {
-            Optional<NodeAddresses> to = addresses.apply(move.to());
-            if (to.isEmpty()) {
-                return CompletableFuture.failedFuture(new IllegalStateException(move.to()
-                        + " is not in this node's cluster file: its addresses are unknown"));
-            }
-            LOG.info("{}: adding {} as a learner", move, move.to());
-            return node.addLearner(move.to(), to.get()).thenApply(done -> true);
+    private CompletableFuture<Boolean> addLearner(ReplicaMove move, CaucusNode node) {
+        Optional<NodeAddresses> to = addresses.apply(move.to());
+        if (to.isEmpty()) {
+            return CompletableFuture.failedFuture(new IllegalStateException(move.to()
+                    + " is not in this node's cluster file: its addresses are unknown"));
         }
-        if (!members.isVoter(move.to())) {
-            if (!answering(node, move.to())) {
-                // The core refuses only a learner far behind; one that never answered may look close behind in a
-                // young group, and promoting a node that is down would leave the group a voter short.
-                LOG.debug("{}: waiting for {} to answer the leader before promoting it", move, move.to());
-                return CompletableFuture.completedFuture(false);
-            }
-            return node.promote(move.to()).thenApply(done -> {
-                LOG.info("{}: {} caught up and votes", move, move.to());
-                return true;
-            });
-        }
-        if (members.isMember(move.from())) {
-            LOG.info("{}: removing {}", move, move.from());
-            return node.remove(move.from()).thenApply(done -> true);
-        }
+        LOG.info("{}: adding {} as a learner", move, move.to());
+        return node.addLearner(move.to(), to.get()).thenApply(done -> true);
+    }
+
+    private CompletableFuture<Boolean> finish(SlotMap map, ReplicaMove move) {
         SlotMap finished = map.finishReplicaMove(move.group());
         return metadata.submit(SlotMapStateMachine.install(map.epoch(), finished)).thenApply(result -> {
             boolean installed = SlotMapStateMachine.installed(result);
@@ -173,17 +218,6 @@ public final class ReplicaMover implements AutoCloseable {
     private static boolean answering(CaucusNode leader, NodeId learner) {
         return leader.members().member(learner)
                 .map(member -> member.recentlyActive() && member.matchIndex() > 0).orElse(false);
-    }
-
-    private CompletableFuture<Boolean> removeStrayLearner(SlotMap map, long group, CaucusNode node,
-                                                          ClusterConfiguration members) {
-        for (NodeId learner : members.learners()) {
-            if (!map.placesReplicaOn(group, learner)) {
-                LOG.info("group {}: removing learner {}, which the slot map places nowhere", group, learner);
-                return node.remove(learner).thenApply(done -> true);
-            }
-        }
-        return CompletableFuture.completedFuture(false);
     }
 
     private void next() {

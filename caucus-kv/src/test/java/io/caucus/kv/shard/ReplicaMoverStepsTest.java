@@ -1,0 +1,173 @@
+package io.caucus.kv.shard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.caucus.core.ClusterConfiguration;
+import io.caucus.core.NodeId;
+import io.caucus.kv.shard.ReplicaMover.Step;
+import io.caucus.kv.slots.SlotMap;
+import io.caucus.kv.slots.SlotMap.ReplicaMove;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The replica mover's decisions ({@link ReplicaMover#nextStep}) against a model of one group's configuration and
+ * the slot map: steps taken, failed before they were proposed, or with their outcome unknown (applied or not), by
+ * whichever leader the group has, while an operator starts moves of random replicas to random nodes.
+ */
+class ReplicaMoverStepsTest {
+
+    private static final long GROUP = 7;
+    private static final List<NodeId> NODES = List.of(NodeId.of("a"), NodeId.of("b"), NodeId.of("c"), NodeId.of("d"),
+            NodeId.of("e"), NodeId.of("f"), NodeId.of("g"), NodeId.of("h"));
+
+    private static SlotMap mapOf(String... replicas) {
+        return SlotMap.EMPTY.withReplicas(GROUP, java.util.Arrays.stream(replicas).map(NodeId::of).toList());
+    }
+
+    private static ClusterConfiguration voters(String... ids) {
+        return ClusterConfiguration.ofVoters(ids);
+    }
+
+    @Test
+    void aMoveAddsPromotesRemovesThenFinishes() {
+        SlotMap map = mapOf("a", "b", "c").startReplicaMove(GROUP, NodeId.of("a"), NodeId.of("d"));
+        ReplicaMove move = map.replicaMoveOf(GROUP).orElseThrow();
+        ClusterConfiguration start = voters("a", "b", "c");
+        assertThat(ReplicaMover.nextStep(map, GROUP, start, node -> true)).isEqualTo(new Step.AddLearner(move));
+        ClusterConfiguration learning = new ClusterConfiguration(start.voters(), Set.of(), Set.of(NodeId.of("d")));
+        assertThat(ReplicaMover.nextStep(map, GROUP, learning, node -> false)).as("d does not answer yet")
+                .isEqualTo(new Step.Wait());
+        assertThat(ReplicaMover.nextStep(map, GROUP, learning, node -> true)).isEqualTo(new Step.Promote(move));
+        ClusterConfiguration joint = new ClusterConfiguration(Set.of(NodeId.of("a"), NodeId.of("b"), NodeId.of("c"),
+                NodeId.of("d")), start.voters(), Set.of());
+        assertThat(ReplicaMover.nextStep(map, GROUP, joint, node -> true)).as("C_old,new in force")
+                .isEqualTo(new Step.Wait());
+        assertThat(ReplicaMover.nextStep(map, GROUP, voters("a", "b", "c", "d"), node -> true))
+                .isEqualTo(new Step.Remove(NodeId.of("a")));
+        assertThat(ReplicaMover.nextStep(map, GROUP, voters("b", "c", "d"), node -> true))
+                .isEqualTo(new Step.Finish(move));
+        SlotMap finished = map.finishReplicaMove(GROUP);
+        assertThat(ReplicaMover.nextStep(finished, GROUP, voters("b", "c", "d"), node -> true))
+                .isEqualTo(new Step.Wait());
+    }
+
+    @Test
+    void aLearnerTheMapPlacesNowhereIsRemovedAndOneItPlacesIsKept() {
+        ClusterConfiguration withLearner = new ClusterConfiguration(voters("a", "b", "c").voters(), Set.of(),
+                Set.of(NodeId.of("e")));
+        assertThat(ReplicaMover.nextStep(mapOf("a", "b", "c"), GROUP, withLearner, node -> true))
+                .isEqualTo(new Step.Remove(NodeId.of("e")));
+        SlotMap movingToE = mapOf("a", "b", "c").startReplicaMove(GROUP, NodeId.of("b"), NodeId.of("e"));
+        assertThat(ReplicaMover.nextStep(movingToE, GROUP, withLearner, node -> true))
+                .isEqualTo(new Step.Promote(movingToE.replicaMoveOf(GROUP).orElseThrow()));
+    }
+
+    /** One group's members and the map, changed only as the steps and the operator change them. */
+    private static final class Model {
+        SlotMap map = mapOf("a", "b", "c");
+        Set<NodeId> voters = new TreeSet<>(map.replicasOf(GROUP));
+        Set<NodeId> learners = new TreeSet<>();
+        int movesStarted;
+        int movesFinished;
+
+        ClusterConfiguration configuration() {
+            return new ClusterConfiguration(voters, Set.of(), learners);
+        }
+
+        /** Applies {@code step} as the group (or the metadata group) would once it commits. */
+        void apply(Step step) {
+            switch (step) {
+                case Step.AddLearner add -> learners.add(add.move().to());
+                case Step.Promote promote -> {
+                    learners.remove(promote.move().to());
+                    voters.add(promote.move().to());
+                }
+                case Step.Remove remove -> {
+                    voters.remove(remove.node());
+                    learners.remove(remove.node());
+                }
+                case Step.Finish finish -> {
+                    map = map.finishReplicaMove(GROUP);
+                    movesFinished++;
+                }
+                case Step.Wait ignored -> {
+                }
+            }
+        }
+
+        /** Starts a move of a random replica to a random node that may take it, if none is under way. */
+        void startMove(Random random) {
+            if (map.replicaMoveOf(GROUP).isPresent()) {
+                return;
+            }
+            List<NodeId> replicas = map.replicasOf(GROUP);
+            List<NodeId> targets = new ArrayList<>(NODES);
+            targets.removeAll(replicas);
+            targets.removeAll(map.retiredReplicasOf(GROUP));
+            if (!targets.isEmpty()) {
+                map = map.startReplicaMove(GROUP, replicas.get(random.nextInt(replicas.size())),
+                        targets.get(random.nextInt(targets.size())));
+                movesStarted++;
+            }
+        }
+
+        void checkInvariants(String when) {
+            List<NodeId> replicas = map.replicasOf(GROUP);
+            assertThat(voters).as("%s: voters never fewer than the replicas the map lists", when)
+                    .hasSizeGreaterThanOrEqualTo(replicas.size());
+            for (NodeId voter : voters) {
+                assertThat(map.placesReplicaOn(GROUP, voter)).as("%s: voter %s placed by the map %s", when, voter, map)
+                        .isTrue();
+            }
+            for (NodeId retired : map.retiredReplicasOf(GROUP)) {
+                assertThat(voters).as("%s: a retired node votes", when).doesNotContain(retired);
+                assertThat(learners).as("%s: a retired node learns", when).doesNotContain(retired);
+            }
+            assertThat(voters).as("%s: every replica the map lists votes, but the one leaving", when)
+                    .containsAll(replicas.stream().filter(node -> map.replicaMoveOf(GROUP)
+                            .map(move -> !move.from().equals(node)).orElse(true)).toList());
+        }
+    }
+
+    /**
+     * Random runs: each round the operator may start a move, and the group's leader takes the next step; a step may
+     * fail (nothing happens), or end with its outcome unknown (it happened or not); the new node may not answer for
+     * a while. The invariants hold after every round, and once the operator stops and nothing fails, every move
+     * finishes with the group's voters exactly the replicas the map lists.
+     */
+    @Property(tries = 300)
+    void theGroupNeverHasFewerVotersThanItsReplicasAndEveryMoveFinishes(@ForAll long seed,
+                                                                      @ForAll @IntRange(min = 1, max = 200) int rounds) {
+        Random random = new Random(seed);
+        Model model = new Model();
+        for (int round = 0; round < rounds; round++) {
+            if (random.nextInt(4) == 0) {
+                model.startMove(random);
+            }
+            boolean answering = random.nextInt(3) != 0;
+            Step step = ReplicaMover.nextStep(model.map, GROUP, model.configuration(), node -> answering);
+            int fate = random.nextInt(6);
+            if (fate > 0 && !(fate == 1 && random.nextBoolean())) { // fails before it is proposed, or is lost
+                model.apply(step);
+            }
+            model.checkInvariants("seed " + seed + ", round " + round + " after " + step);
+        }
+        for (int round = 0; round < 10 && model.map.replicaMoveOf(GROUP).isPresent() || !model.learners.isEmpty();
+             round++) {
+            model.apply(ReplicaMover.nextStep(model.map, GROUP, model.configuration(), node -> true));
+            model.checkInvariants("seed " + seed + ", settling");
+        }
+        assertThat(model.map.replicaMoves()).as("seed %d: moves left", seed).isEmpty();
+        assertThat(model.voters).as("seed %d", seed).containsExactlyInAnyOrderElementsOf(model.map.replicasOf(GROUP));
+        assertThat(model.learners).as("seed %d", seed).isEmpty();
+        assertThat(model.movesFinished).isLessThanOrEqualTo(model.movesStarted);
+    }
+}

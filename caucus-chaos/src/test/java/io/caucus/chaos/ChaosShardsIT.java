@@ -79,7 +79,7 @@ class ChaosShardsIT {
 
         assertThat(result.passed()).as("chaos run failed:%n%s", report).isTrue();
         assertThat(result.faultsByKind().get(FaultKind.MOVE)).as("moves").isPositive();
-        assertThat(report).containsPattern("PASS\\s+slot moves finish: [1-9]\\d* of \\d+ moves asked for were recorded");
+        assertThat(report).containsPattern("PASS\\s+slot and replica moves finish: [1-9]\\d* of \\d+ moves asked for were recorded");
     }
 
     /**

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.caucus.core.NodeId;
 import io.caucus.kv.FakeNode;
 import io.caucus.kv.LoopbackPorts;
+import io.caucus.kv.cli.Main;
 import io.caucus.kv.protocol.KvMetrics;
 import io.caucus.kv.shard.SlotMapStateMachine;
 import io.caucus.kv.slots.SlotMap;
@@ -15,6 +16,8 @@ import io.caucus.server.NotLeaderException;
 import io.caucus.server.OutcomeUnknownException;
 import io.caucus.server.OverloadedException;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,16 +31,19 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /**
- * {@code POST /slots/replicas/move} and the replica moves and retired nodes {@code GET /slots} lists, on real admin
- * HTTP servers over one slot map kept in a real {@link SlotMapStateMachine}: n1 leads the metadata group, n2 follows
- * it and answers as well (the server forwards the map change itself). Checks each answer's status and code, and that
- * a refusal changes nothing.
+ * {@code POST /slots/replicas/move}, the replica moves and retired nodes {@code GET /slots} lists, and
+ * {@code caucus slots move-replica}, on real admin HTTP servers over one slot map kept in a real
+ * {@link SlotMapStateMachine}: n1 leads the metadata group, n2 follows it and answers as well (the server forwards
+ * the map change itself). Checks each answer's status and code, that a refusal changes nothing, and the command's
+ * output and exit codes.
  */
 class SlotsReplicaMoveEndpointTest {
 
@@ -52,6 +58,11 @@ class SlotsReplicaMoveEndpointTest {
     private final HttpClient http = HttpClient.newHttpClient();
     /** Answers the next replica moves instead of the map, if set. */
     private volatile Supplier<CompletableFuture<SlotMap>> scriptedAnswer;
+    /**
+     * Reads of the map left before the group's leader finishes the move listed, as ReplicaMover would (learner,
+     * promote, remove, then the map); negative: no leader moves anything.
+     */
+    private final AtomicInteger readsUntilMoved = new AtomicInteger(-1);
 
     SlotsReplicaMoveEndpointTest() throws IOException {
         install(SlotMap.EMPTY.withReplicas(2, FIRST_THREE).withReplicas(3, FIRST_THREE)
@@ -81,6 +92,11 @@ class SlotsReplicaMoveEndpointTest {
 
         @Override
         public SlotMap map() {
+            SlotMap current = metadata.current();
+            if (!current.replicaMoves().isEmpty() && readsUntilMoved.get() >= 0
+                    && readsUntilMoved.getAndDecrement() == 0) {
+                install(current.finishReplicaMove(current.replicaMoves().getFirst().group()));
+            }
             return metadata.current();
         }
 
@@ -135,6 +151,17 @@ class SlotsReplicaMoveEndpointTest {
 
     private HttpResponse<String> post(String node, String pathQuery) throws Exception {
         return send(node, "POST", pathQuery);
+    }
+
+    private static int caucus(StringWriter out, StringWriter err, String... args) {
+        CommandLine commandLine = Main.commandLine();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        return commandLine.execute(args);
+    }
+
+    private String httpOf(String node) {
+        return "127.0.0.1:" + addresses.get(NodeId.of(node)).getPort();
     }
 
     @Test
@@ -243,5 +270,77 @@ class SlotsReplicaMoveEndpointTest {
         HttpResponse<String> late = post("n2", move);
         assertThat(late.statusCode()).isEqualTo(504);
         assertThat(late.body()).contains("no answer within PT0.5S; the replica move may have been recorded");
+    }
+
+    @Test
+    void theCommandPrintsTheMoveRecordedThenDoneAndTheMap() {
+        readsUntilMoved.set(3);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+
+        int exit = caucus(out, err, "slots", "move-replica", "--group", "2", "--from", "n1", "--to", "n4", "--http",
+                httpOf("n2"));
+
+        assertThat(exit).as(err.toString()).isZero();
+        assertThat(out.toString()).startsWith("group 2: n1 -> n4 recorded (slot map epoch 5)\n")
+                .containsPattern("\ngroup 2: n1 -> n4 done in \\d+\\.\\d s\nslot map epoch 6\n")
+                .containsPattern("0-8191 +2 +n4,n2,n3\n").endsWith("group 2 left n1 for good\n");
+        assertThat(metadata.current().replicasOf(2)).containsExactly(N4, NodeId.of("n2"), NodeId.of("n3"));
+    }
+
+    @Test
+    void theListingShowsReplicaMovesUnderWayAndTheNodesGroupsLeft() {
+        install(metadata.current().startReplicaMove(3, N1, N4));
+        install(metadata.current().finishReplicaMove(3));
+        install(metadata.current().startReplicaMove(2, NodeId.of("n3"), NodeId.of("n5")));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+
+        assertThat(caucus(out, err, "slots", "--http", httpOf("n1"))).as(err.toString()).isZero();
+
+        assertThat(out.toString()).isEqualTo("""
+                slot map epoch 7
+                SLOTS         GROUP   REPLICAS
+                0-8191        2       n1,n2,n3
+                8192-16383    3       n4,n2,n3
+                moving group 2's replica from n3 to n5
+                group 3 left n1 for good
+                """);
+    }
+
+    @Test
+    void theCommandsNoWaitRefusalUnknownOutcomeTimeoutAndUsageExitCodes() {
+        StringWriter recorded = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertThat(caucus(recorded, err, "slots", "move-replica", "--group", "2", "--from", "n1", "--to", "n4",
+                "--no-wait", "--http", httpOf("n1"))).as(err.toString()).isZero();
+        assertThat(recorded.toString()).isEqualTo("group 2: n1 -> n4 recorded (slot map epoch 5)\n");
+
+        // Asked again while that move is under way: refused, with the reason, exit 1.
+        assertThat(caucus(new StringWriter(), err, "slots", "move-replica", "--group", "2", "--from", "n2", "--to",
+                "n5", "--http", httpOf("n2"))).isEqualTo(1);
+        assertThat(err.toString()).contains("caucus: REFUSED (HTTP 400 from " + httpOf("n2") + "): group 2 is "
+                + "moving a replica already");
+
+        StringWriter waiting = new StringWriter();
+        StringWriter stillMoving = new StringWriter();
+        scriptedAnswer = () -> CompletableFuture.completedFuture(metadata.current());
+        assertThat(caucus(waiting, stillMoving, "slots", "move-replica", "--group", "2", "--from", "n1", "--to", "n4",
+                "--wait-seconds", "1", "--http", httpOf("n2"))).isEqualTo(2);
+        assertThat(stillMoving.toString()).isEqualTo("caucus: group 2: n1 -> n4 is still moving after 1 s: see "
+                + "'caucus slots'\n");
+
+        StringWriter unknown = new StringWriter();
+        scriptedAnswer = () -> CompletableFuture.failedFuture(new OutcomeUnknownException("leadership lost"));
+        assertThat(caucus(new StringWriter(), unknown, "slots", "move-replica", "--group", "3", "--from", "n1",
+                "--to", "n4", "--http", httpOf("n2"))).isEqualTo(3);
+        assertThat(unknown.toString()).contains("caucus: UNKNOWN (HTTP 504 from ");
+
+        StringWriter usage = new StringWriter();
+        assertThat(caucus(new StringWriter(), usage, "slots", "move-replica", "--group", "2", "--from", "n 1", "--to",
+                "n4", "--http", httpOf("n1"))).isEqualTo(2);
+        assertThat(usage.toString()).contains("--from: node id may hold ASCII letters, digits, '-', '_' and '.' only");
+        assertThat(caucus(new StringWriter(), usage, "slots", "move-replica", "--group", "two", "--from", "n1",
+                "--to", "n4", "--http", httpOf("n1"))).isEqualTo(2);
     }
 }

@@ -300,7 +300,10 @@ public final class ShardedKvServer implements AutoCloseable {
         }
     }
 
-    /** What {@code /slots} needs: the map, the metadata leader, the nodes' admin addresses, starting a move. */
+    /**
+     * What {@code /slots} needs: the map, the metadata leader, the nodes' admin addresses, starting a move or a replica
+     * move.
+     */
     private SlotsEndpoint.Slots slotsAccess(ClusterConfig config) {
         return new SlotsEndpoint.Slots() {
             @Override
@@ -327,6 +330,11 @@ public final class ShardedKvServer implements AutoCloseable {
             @Override
             public CompletableFuture<SlotMap> startMove(SlotRange range, long target) {
                 return ShardedKvServer.this.startMove(range, target);
+            }
+
+            @Override
+            public CompletableFuture<SlotMap> startReplicaMove(long group, NodeId from, NodeId to) {
+                return ShardedKvServer.this.startReplicaMove(group, from, to);
             }
 
             @Override

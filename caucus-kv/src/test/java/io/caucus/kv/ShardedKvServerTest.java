@@ -413,9 +413,15 @@ class ShardedKvServerTest {
             Counters counters = new Counters(cluster, names, 4);
             counters.awaitMoreWrites(500);
 
-            // Asked of a node that leads neither the metadata group nor group 2: the map change is forwarded.
-            SlotMap recorded = servers.get(2).startReplicaMove(2, n1, n4).get(10, TimeUnit.SECONDS);
-            assertThat(recorded.replicaMoveOf(2)).hasValue(new SlotMap.ReplicaMove(2, n1, n4));
+            // Asked of a node that leads neither the metadata group nor group 2: the map change is forwarded, and
+            // `caucus slots move-replica` waits until that node's map shows the move done.
+            java.io.StringWriter out = new java.io.StringWriter();
+            java.io.StringWriter err = new java.io.StringWriter();
+            assertThat(caucus(out, err, "slots", "move-replica", "--group", "2", "--from", "n1", "--to", "n4",
+                    "--wait-seconds", "60", "--http", "127.0.0.1:" + config.nodes().get(2).http().getPort()))
+                    .as(err.toString()).isZero();
+            assertThat(out.toString()).contains("group 2: n1 -> n4 recorded (slot map epoch ")
+                    .contains("group 2: n1 -> n4 done in ").contains("group 2 left n1 for good\n");
             await("group 2's replica moved from n1 to n4 on every node").atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(100)).until(() -> servers.stream().allMatch(server ->
                             server.slotMap().replicaMoves().isEmpty()

@@ -4,10 +4,13 @@ import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.caucus.core.NodeId;
+import io.caucus.kv.protocol.Replies;
 import io.caucus.kv.slots.MoveProgress;
 import io.caucus.kv.slots.SlotMap;
 import io.caucus.kv.slots.SlotRange;
 import io.caucus.kv.slots.SlotRebalance;
+import io.caucus.server.CaucusException;
+import io.caucus.server.NoLeaderException;
 import io.caucus.server.NotLeaderException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -26,16 +29,19 @@ import java.util.function.Supplier;
 
 /**
  * A sharded node's slot map over HTTP (docs/operations.md): {@code GET /slots} (the map in force here: epoch, ranges
- * with their groups, groups with their replicas, moves under way) and {@code POST /slots/move?slots=A-B&to=G}, which
- * records a move of the range to group G in the map; the metadata group's leader then carries it out.
- * {@code POST /slots/rebalance?threshold=P[&dry-run=true]} records every move that spreads the slots evenly over the
- * groups (or, in a dry run, only plans them). Both are answered by the metadata leader only (another node answers 421
- * naming it, which {@code caucus slots move} and {@code caucus rebalance} follow).
+ * with their groups, groups with their replicas, moves under way, replica moves under way and the nodes each group
+ * retired from) and {@code POST /slots/move?slots=A-B&to=G}, which records a move of the range to group G in the map;
+ * the metadata group's leader then carries it out. {@code POST /slots/rebalance?threshold=P[&dry-run=true]} records
+ * every move that spreads the slots evenly over the groups (or, in a dry run, only plans them). Both are answered by
+ * the metadata leader only (another node answers 421 naming it, which {@code caucus slots move} and
+ * {@code caucus rebalance} follow). {@code POST /slots/replicas/move?group=G&from=NODE&to=NODE} records that group G's
+ * replica on one node moves to another, which the group's leader then carries out; any node answers it (the node
+ * forwards the map change to the metadata leader).
  *
  * <p>Status codes: 200 recorded (the moves go on in the background; {@code GET /slots} shows them until done), 400 a
  * bad request or a change the map refuses (nothing changed; the message says why), 421 not the metadata leader
- * (nothing changed), 503 no metadata leader (nothing changed), 504 no answer in time (the change may have been
- * recorded).
+ * (nothing changed), 503 not recorded (no metadata leader, or it could not take the change: nothing changed, ask
+ * again), 504 no answer in time or an outcome the node cannot know (the change may have been recorded).
  */
 public final class SlotsEndpoint {
 
@@ -51,6 +57,13 @@ public final class SlotsEndpoint {
         Optional<InetSocketAddress> adminAddress(NodeId node);
 
         CompletableFuture<SlotMap> startMove(SlotRange range, long target);
+
+        /**
+         * Records that {@code group}'s replica on {@code from} moves to {@code to}, at the metadata leader wherever it
+         * is; completes with the map that records it, or fails with {@link IllegalArgumentException} if the map
+         * refuses the move.
+         */
+        CompletableFuture<SlotMap> startReplicaMove(long group, NodeId from, NodeId to);
 
         /** How far the moves this node's mover runs have got (the metadata leader's; none elsewhere). */
         default Map<SlotRange, MoveProgress> moveProgress() {
@@ -75,6 +88,7 @@ public final class SlotsEndpoint {
     public List<HttpContext> register(HttpServer server) {
         return List.of(server.createContext("/slots/move", this::move),
                 server.createContext("/slots/rebalance", this::rebalance),
+                server.createContext("/slots/replicas/move", this::moveReplica),
                 server.createContext("/slots", exchange -> respond(exchange, 200,
                         AdminJson.write(mapJson(slots.map(), slots.moveProgress())))));
     }
@@ -102,6 +116,22 @@ public final class SlotsEndpoint {
         }
         json.put("groups", groups);
         json.put("moves", movesJson(map.migrations(), progress));
+        json.put("replicaMoves", map.replicaMoves().stream().map(SlotsEndpoint::replicaMoveJson).toList());
+        Map<String, Object> retired = new LinkedHashMap<>();
+        for (long group : map.groups()) {
+            if (!map.retiredReplicasOf(group).isEmpty()) {
+                retired.put(Long.toString(group), map.retiredReplicasOf(group).stream().map(NodeId::value).toList());
+            }
+        }
+        json.put("retired", retired);
+        return json;
+    }
+
+    private static Map<String, Object> replicaMoveJson(SlotMap.ReplicaMove move) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("group", move.group());
+        json.put("from", move.from().value());
+        json.put("to", move.to().value());
         return json;
     }
 
@@ -181,8 +211,36 @@ public final class SlotsEndpoint {
     }
 
     /**
-     * Runs {@code change} if this node leads the metadata group and answers 200 with its result as {@code answer}
-     * makes it; otherwise, or if it fails, the status saying whether anything may have changed (see the class).
+     * {@code POST /slots/replicas/move?group=G&from=NODE&to=NODE}: records that group G's replica on node {@code from}
+     * moves to node {@code to}. Any node answers: the server records the change at the metadata leader itself.
+     */
+    private void moveReplica(HttpExchange exchange) throws IOException {
+        if (!exchange.getRequestMethod().equals("POST")) {
+            respond(exchange, 405, error("METHOD", "POST /slots/replicas/move?group=G&from=NODE&to=NODE", null));
+            return;
+        }
+        Map<String, String> query = AdminHttpServer.queryParameters(exchange.getRequestURI().getRawQuery());
+        long group;
+        NodeId from;
+        NodeId to;
+        try {
+            group = group(query.get("group"));
+            from = node(query.get("from"), "from");
+            to = node(query.get("to"), "to");
+        } catch (IllegalArgumentException e) {
+            respond(exchange, 400, error("BAD_REQUEST", e.getMessage() + "; nothing was changed", null));
+            return;
+        }
+        answerWhenDone(exchange, "the replica move", slots.startReplicaMove(group, from, to), false, recorded -> {
+            Map<String, Object> answer = replicaMoveJson(new SlotMap.ReplicaMove(group, from, to));
+            answer.put("epoch", recorded.epoch());
+            return answer;
+        });
+    }
+
+    /**
+     * Runs {@code change} if this node leads the metadata group and answers as {@link #answerWhenDone} does;
+     * otherwise the status saying that nothing changed and, if known, who leads.
      */
     private <T> void answerOnTheLeader(HttpExchange exchange, String what, Supplier<CompletableFuture<T>> change,
                                        Function<T, Map<String, Object>> answer) throws IOException {
@@ -196,17 +254,33 @@ public final class SlotsEndpoint {
                     + "changed", leader));
             return;
         }
+        answerWhenDone(exchange, what, change.get(), true, answer);
+    }
+
+    /**
+     * Waits for {@code change} and answers 200 with its result as {@code answer} makes it, or the status saying
+     * whether anything may have changed (see the class). {@code onTheLeader}: the change was made on this node as
+     * the metadata leader, so losing that leadership meanwhile is a 421 naming the new leader; a change the server
+     * forwards itself reports a leader it could not reach as not recorded.
+     */
+    private <T> void answerWhenDone(HttpExchange exchange, String what, CompletableFuture<T> change,
+                                    boolean onTheLeader, Function<T, Map<String, Object>> answer) throws IOException {
         try {
-            T result = change.get().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            T result = change.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             respond(exchange, 200, AdminJson.write(answer.apply(result)));
         } catch (ExecutionException e) {
-            switch (e.getCause()) {
+            switch (Replies.unwrap(e)) {
                 case IllegalArgumentException refused -> respond(exchange, 400, error("REFUSED",
                         refused.getMessage() + "; nothing was changed", null));
-                case NotLeaderException notLeader -> respond(exchange, 421, error("NOTLEADER",
+                case NotLeaderException notLeader when onTheLeader -> respond(exchange, 421, error("NOTLEADER",
                         "this node no longer leads the metadata group; nothing was changed", slots.metadataLeader()));
-                default -> respond(exchange, 504, error("UNKNOWN", "recording " + what + " failed (" + e.getCause()
-                        + "); it may have been recorded: see GET /slots", null));
+                case NoLeaderException noLeader -> respond(exchange, 503, error("NOLEADER", "the metadata group has "
+                        + "no leader (" + noLeader.getMessage() + "); nothing was changed", null));
+                case CaucusException notApplied when notApplied.outcomeKnown() -> respond(exchange, 503,
+                        error("NOTAPPLIED", what + " was not recorded (" + notApplied + "); nothing was changed",
+                                null));
+                case Throwable other -> respond(exchange, 504, error("UNKNOWN", "recording " + what + " failed ("
+                        + other + "); it may have been recorded: see GET /slots", null));
             }
         } catch (TimeoutException e) {
             respond(exchange, 504, error("UNKNOWN", "no answer within " + timeout + "; " + what + " may have been "
@@ -214,6 +288,27 @@ public final class SlotsEndpoint {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             respond(exchange, 504, error("UNKNOWN", "interrupted; " + what + " may have been recorded", null));
+        }
+    }
+
+    /** A data group's id, as {@code GET /slots} lists them. */
+    private static long group(String text) {
+        String value = require(text, "group");
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'group' must be a data group's id (a number: see GET /slots), not '"
+                    + value + "'");
+        }
+    }
+
+    /** A node id of the cluster file. */
+    private static NodeId node(String text, String name) {
+        String value = require(text, name);
+        try {
+            return NodeId.of(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + name + "': " + e.getMessage());
         }
     }
 

@@ -1,5 +1,6 @@
 package io.caucus.kv.cli;
 
+import io.caucus.core.NodeId;
 import io.caucus.kv.admin.AdminClient;
 import java.io.PrintWriter;
 import java.util.HashSet;
@@ -15,15 +16,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code caucus slots}: a sharded cluster's slot map ({@code GET /slots}), and {@code caucus slots move}, which moves a
- * range of hash slots to another data group online ({@code POST /slots/move}) and waits until the move is done.
+ * {@code caucus slots}: a sharded cluster's slot map ({@code GET /slots}); {@code caucus slots move}, which moves a
+ * range of hash slots to another data group online ({@code POST /slots/move}) and waits until the move is done; and
+ * {@code caucus slots move-replica}, which moves a data group's replica from one node to another online
+ * ({@code POST /slots/replicas/move}) and waits until it is done.
  */
 @Command(name = "slots", mixinStandardHelpOptions = true,
         description = "A sharded cluster's slot map: which group serves which hash slots, and moves under way.",
-        subcommands = SlotsCommand.Move.class)
+        subcommands = {SlotsCommand.Move.class, SlotsCommand.MoveReplica.class})
 final class SlotsCommand implements Callable<Integer> {
 
     private static final String FORMAT = "%-13s %-7s %s%n";
@@ -60,6 +64,16 @@ final class SlotsCommand implements Callable<Integer> {
                 out.printf("moving slots %s from group %s to group %s%s%n", move.get("slots"), move.get("from"),
                         move.get("to"), progress(move).map(counted -> ": " + counted).orElse(""));
             }
+        }
+        for (Object entry : list(map.get("replicaMoves"))) {
+            if (entry instanceof Map<?, ?> move) {
+                out.printf("moving group %s's replica from %s to %s%n", move.get("group"), move.get("from"),
+                        move.get("to"));
+            }
+        }
+        if (map.get("retired") instanceof Map<?, ?> retired) {
+            retired.forEach((group, nodes) -> out.printf("group %s left %s for good%n", group,
+                    String.join(",", list(nodes).stream().map(String::valueOf).toList())));
         }
         out.flush();
     }
@@ -174,5 +188,105 @@ final class SlotsCommand implements Callable<Integer> {
             return noWait ? 0 : awaitMoves(spec, client.preferring(started.from()), Map.of(range, to), recordedEpoch,
                     waitSeconds);
         }
+    }
+
+    @Command(name = "move-replica", mixinStandardHelpOptions = true,
+            description = "Move a data group's replica from one node to another, online: the group's leader adds the "
+                    + "new node as a learner, promotes it once it has caught up and removes the old node, which then "
+                    + "deletes its replica; waits until the move is done. A group never returns to a node it left.")
+    static final class MoveReplica implements Callable<Integer> {
+        @Option(names = "--group", required = true, description = "The data group (see 'caucus slots').")
+        long group;
+        @Option(names = "--from", required = true, paramLabel = "NODE",
+                description = "The node whose replica of the group moves away.")
+        String from;
+        @Option(names = "--to", required = true, paramLabel = "NODE",
+                description = "The node of the cluster file that takes the replica.")
+        String to;
+        @Option(names = "--no-wait", description = "Return once the move is recorded, not when it is done.")
+        boolean noWait;
+        @Option(names = "--wait-seconds", defaultValue = "600", description = "How long to wait for the move to end.")
+        long waitSeconds;
+        @Mixin
+        AdminTarget target;
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            NodeId fromNode = nodeOption(from, "--from");
+            NodeId toNode = nodeOption(to, "--to");
+            AdminClient client = target.client();
+            AdminClient.Reply started = client.send("POST", "/slots/replicas/move?group=" + group + "&from="
+                    + fromNode + "&to=" + toNode, "");
+            if (!started.ok()) {
+                return AdminTarget.failed(spec, started);
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            String move = "group " + group + ": " + fromNode + " -> " + toNode;
+            out.printf("%s recorded (slot map epoch %s)%n", move, started.body().get("epoch"));
+            out.flush();
+            return noWait ? 0 : awaitReplicaMove(client.preferring(started.from()), move, toNode);
+        }
+
+        /** A node id as an option gives it; a usage error (exit 2) if it is not one. */
+        private NodeId nodeOption(String value, String option) {
+            try {
+                return NodeId.of(value);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), option + ": " + e.getMessage());
+            }
+        }
+
+        /**
+         * Polls {@code GET /slots} until it shows the move done ({@link SlotsCommand#replicaMoved}), printing how
+         * long it has waited every 10 s, then the map. Returns the exit code: 0, or 2 if the move is not done after
+         * {@code --wait-seconds}.
+         */
+        private int awaitReplicaMove(AdminClient client, String move, NodeId toNode) {
+            PrintWriter out = spec.commandLine().getOut();
+            long start = System.nanoTime();
+            long deadline = start + waitSeconds * 1_000_000_000L;
+            long nextReport = start + REPORT_NANOS;
+            while (System.nanoTime() < deadline) {
+                AdminClient.Reply map = client.send("GET", "/slots", "");
+                if (map.ok() && replicaMoved(map.body(), group, toNode)) {
+                    out.printf(Locale.ROOT, "%s done in %.1f s%n", move, (System.nanoTime() - start) / 1e9);
+                    print(out, map.body());
+                    return 0;
+                }
+                if (System.nanoTime() >= nextReport) {
+                    out.printf("%s still moving after %d s%n", move, (System.nanoTime() - start) / 1_000_000_000L);
+                    out.flush();
+                    nextReport += REPORT_NANOS;
+                }
+                LockSupport.parkNanos(200_000_000L); // an operator's poll, not a test's
+            }
+            spec.commandLine().getErr().printf("caucus: %s is still moving after %d s: see 'caucus slots'%n", move,
+                    waitSeconds);
+            spec.commandLine().getErr().flush();
+            return 2;
+        }
+    }
+
+    /**
+     * Whether the map ({@code GET /slots}) shows {@code group}'s replica move to {@code to} done: it lists no replica
+     * move of the group, and {@code to} is one of its replicas, or has left it already (a later move took it away).
+     * A node that has not applied the map recording the move yet shows neither, so its answer never counts as done.
+     */
+    static boolean replicaMoved(Map<String, Object> map, long group, NodeId to) {
+        for (Object entry : list(map.get("replicaMoves"))) {
+            if (entry instanceof Map<?, ?> move && move.get("group") instanceof Number moving
+                    && moving.longValue() == group) {
+                return false;
+            }
+        }
+        String key = Long.toString(group);
+        return nodesOf(map.get("groups"), key).contains(to.value()) || nodesOf(map.get("retired"), key)
+                .contains(to.value());
+    }
+
+    private static List<?> nodesOf(Object byGroup, String group) {
+        return byGroup instanceof Map<?, ?> nodes ? list(nodes.get(group)) : List.of();
     }
 }

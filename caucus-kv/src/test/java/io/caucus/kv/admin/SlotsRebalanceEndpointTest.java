@@ -116,6 +116,11 @@ class SlotsRebalanceEndpointTest {
         }
 
         @Override
+        public CompletableFuture<SlotMap> startReplicaMove(long group, NodeId from, NodeId to) {
+            throw new AssertionError("not asked here");
+        }
+
+        @Override
         public Map<SlotRange, MoveProgress> moveProgress() {
             return self.equals(leader) ? progress : Map.of();
         }

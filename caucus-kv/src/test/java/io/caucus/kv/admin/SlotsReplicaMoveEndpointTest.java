@@ -1,0 +1,346 @@
+package io.caucus.kv.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.caucus.core.NodeId;
+import io.caucus.kv.FakeNode;
+import io.caucus.kv.LoopbackPorts;
+import io.caucus.kv.cli.Main;
+import io.caucus.kv.protocol.KvMetrics;
+import io.caucus.kv.shard.SlotMapStateMachine;
+import io.caucus.kv.slots.SlotMap;
+import io.caucus.kv.slots.SlotRange;
+import io.caucus.kv.slots.SlotRebalance;
+import io.caucus.server.NoLeaderException;
+import io.caucus.server.NotLeaderException;
+import io.caucus.server.OutcomeUnknownException;
+import io.caucus.server.OverloadedException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * {@code POST /slots/replicas/move}, the replica moves and retired nodes {@code GET /slots} lists, and
+ * {@code caucus slots move-replica}, on real admin HTTP servers over one slot map kept in a real
+ * {@link SlotMapStateMachine}: n1 leads the metadata group, n2 follows it and answers as well (the server forwards
+ * the map change itself). Checks each answer's status and code, that a refusal changes nothing, and the command's
+ * output and exit codes.
+ */
+class SlotsReplicaMoveEndpointTest {
+
+    private static final NodeId N1 = NodeId.of("n1");
+    private static final NodeId N4 = NodeId.of("n4");
+    private static final List<NodeId> FIRST_THREE = List.of(N1, NodeId.of("n2"), NodeId.of("n3"));
+
+    private final SlotMapStateMachine metadata = new SlotMapStateMachine();
+    private final AtomicLong index = new AtomicLong();
+    private final List<AdminHttpServer> servers = new ArrayList<>();
+    private final Map<NodeId, InetSocketAddress> addresses = new HashMap<>();
+    private final HttpClient http = HttpClient.newHttpClient();
+    /** Answers the next replica moves instead of the map, if set. */
+    private volatile Supplier<CompletableFuture<SlotMap>> scriptedAnswer;
+    /**
+     * Reads of the map left before the group's leader finishes the move listed, as ReplicaMover would (learner,
+     * promote, remove, then the map); negative: no leader moves anything.
+     */
+    private final AtomicInteger readsUntilMoved = new AtomicInteger(-1);
+
+    SlotsReplicaMoveEndpointTest() throws IOException {
+        install(SlotMap.EMPTY.withReplicas(2, FIRST_THREE).withReplicas(3, FIRST_THREE)
+                .assign(SlotRange.of(0, 8191), 2).assign(SlotRange.of(8192, 16383), 3));
+        List<Integer> ports = LoopbackPorts.reserve(2);
+        for (String id : List.of("n1", "n2")) {
+            addresses.put(NodeId.of(id), new InetSocketAddress("127.0.0.1", ports.get(servers.size())));
+            servers.add(new AdminHttpServer(addresses.get(NodeId.of(id)), new FakeNode(id)::status, new KvMetrics(),
+                    null, null, () -> null, null, AdminGuard.OPEN, null, Map.of(),
+                    new SlotsEndpoint(new Slots(NodeId.of(id)), Duration.ofMillis(500))));
+        }
+    }
+
+    private void install(SlotMap next) {
+        byte[] result = metadata.apply(index.incrementAndGet(), SlotMapStateMachine.install(
+                metadata.current().epoch(), next));
+        assertThat(SlotMapStateMachine.installed(result)).isTrue();
+    }
+
+    /** The sharded node as the endpoint sees it: the map above, changed by compare-and-set as the server does. */
+    private final class Slots implements SlotsEndpoint.Slots {
+        private final NodeId self;
+
+        Slots(NodeId self) {
+            this.self = self;
+        }
+
+        @Override
+        public SlotMap map() {
+            SlotMap current = metadata.current();
+            if (!current.replicaMoves().isEmpty() && readsUntilMoved.get() >= 0
+                    && readsUntilMoved.getAndDecrement() == 0) {
+                install(current.finishReplicaMove(current.replicaMoves().getFirst().group()));
+            }
+            return metadata.current();
+        }
+
+        @Override
+        public NodeId metadataLeader() {
+            return N1;
+        }
+
+        @Override
+        public NodeId self() {
+            return self;
+        }
+
+        @Override
+        public Optional<InetSocketAddress> adminAddress(NodeId node) {
+            return Optional.ofNullable(addresses.get(node));
+        }
+
+        @Override
+        public CompletableFuture<SlotMap> startMove(SlotRange range, long target) {
+            throw new AssertionError("not asked here");
+        }
+
+        @Override
+        public CompletableFuture<SlotMap> startReplicaMove(long group, NodeId from, NodeId to) {
+            if (scriptedAnswer != null) {
+                return scriptedAnswer.get();
+            }
+            // As the server's: the map's refusal comes wrapped, thrown while composing on the map read.
+            return CompletableFuture.completedFuture(metadata.current()).thenApply(current -> {
+                install(current.startReplicaMove(group, from, to));
+                return metadata.current();
+            });
+        }
+
+        @Override
+        public CompletableFuture<SlotRebalance.Plan> rebalance(double thresholdPercent, boolean dryRun) {
+            throw new AssertionError("not asked here");
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        servers.forEach(AdminHttpServer::close);
+    }
+
+    private HttpResponse<String> send(String node, String method, String pathQuery) throws Exception {
+        InetSocketAddress address = addresses.get(NodeId.of(node));
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + pathQuery))
+                .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String node, String pathQuery) throws Exception {
+        return send(node, "POST", pathQuery);
+    }
+
+    private static int caucus(StringWriter out, StringWriter err, String... args) {
+        CommandLine commandLine = Main.commandLine();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        return commandLine.execute(args);
+    }
+
+    private String httpOf(String node) {
+        return "127.0.0.1:" + addresses.get(NodeId.of(node)).getPort();
+    }
+
+    @Test
+    void aNodeThatDoesNotLeadTheMetadataGroupRecordsTheMoveAndGetSlotsListsIt() throws Exception {
+        long before = metadata.current().epoch();
+
+        HttpResponse<String> answer = post("n2", "/slots/replicas/move?group=2&from=n1&to=n4");
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        assertThat(AdminJson.parseObject(answer.body())).isEqualTo(Map.of("group", 2, "from", "n1", "to", "n4",
+                "epoch", (int) before + 1));
+        assertThat(metadata.current().replicaMoveOf(2)).hasValue(new SlotMap.ReplicaMove(2, N1, N4));
+
+        Map<String, Object> listed = AdminJson.parseObject(send("n1", "GET", "/slots").body());
+        assertThat(listed).containsEntry("replicaMoves", List.of(Map.of("group", 2, "from", "n1", "to", "n4")))
+                .containsEntry("retired", Map.of()).containsEntry("moves", List.of());
+        assertThat(listed.get("groups")).as("the replicas change only when the move is done")
+                .isEqualTo(Map.of("2", List.of("n1", "n2", "n3"), "3", List.of("n1", "n2", "n3")));
+    }
+
+    @Test
+    void getSlotsListsTheNodesAGroupLeftInTheirGroup() throws Exception {
+        install(metadata.current().startReplicaMove(2, N1, N4));
+        install(metadata.current().finishReplicaMove(2));
+
+        Map<String, Object> listed = AdminJson.parseObject(send("n2", "GET", "/slots").body());
+
+        assertThat(listed).containsEntry("replicaMoves", List.of()).containsEntry("retired",
+                Map.of("2", List.of("n1")));
+        assertThat(listed.get("groups")).as("n4 in n1's place")
+                .isEqualTo(Map.of("2", List.of("n4", "n2", "n3"), "3", List.of("n1", "n2", "n3")));
+    }
+
+    @Test
+    void aMoveTheMapRefusesAnswers400WithTheReasonAndChangesNothing() throws Exception {
+        install(metadata.current().startReplicaMove(3, N1, N4));
+        install(metadata.current().finishReplicaMove(3));
+        install(metadata.current().startReplicaMove(2, N1, N4));
+        SlotMap before = metadata.current();
+
+        assertRefused(post("n2", "/slots/replicas/move?group=2&from=n2&to=n5"), "group 2 is moving a replica already");
+        assertRefused(post("n1", "/slots/replicas/move?group=3&from=n2&to=n3"), "n3 is one of its replicas already");
+        assertRefused(post("n1", "/slots/replicas/move?group=3&from=n2&to=n1"),
+                "n1 held a replica of the group before");
+        assertRefused(post("n1", "/slots/replicas/move?group=3&from=n5&to=n6"), "n5 is not one of its replicas");
+        assertRefused(post("n1", "/slots/replicas/move?group=9&from=n1&to=n4"), "group 9 is unknown");
+        assertThat(metadata.current()).isEqualTo(before);
+    }
+
+    private static void assertRefused(HttpResponse<String> answer, String reason) {
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(400);
+        assertThat(AdminJson.parseObject(answer.body())).containsEntry("error", "REFUSED");
+        assertThat(answer.body()).contains(reason).contains("nothing was changed");
+    }
+
+    @Test
+    void badRequestsAnswer400OrMethod405AndChangeNothing() throws Exception {
+        SlotMap before = metadata.current();
+
+        assertBadRequest(post("n1", "/slots/replicas/move?from=n1&to=n4"), "query parameter 'group' is missing");
+        assertBadRequest(post("n1", "/slots/replicas/move?group=two&from=n1&to=n4"),
+                "'group' must be a data group's id (a number: see GET /slots), not 'two'");
+        assertBadRequest(post("n1", "/slots/replicas/move?group=2&to=n4"), "query parameter 'from' is missing");
+        assertBadRequest(post("n1", "/slots/replicas/move?group=2&from=n1&to=n%2F4"),
+                "'to': node id may hold ASCII letters, digits, '-', '_' and '.' only: 'n/4'");
+        assertBadRequest(post("n1", "/slots/replicas/move?group=2&from=&to=n4"), "query parameter 'from' is missing");
+        HttpResponse<String> get = send("n1", "GET", "/slots/replicas/move?group=2&from=n1&to=n4");
+        assertThat(get.statusCode()).isEqualTo(405);
+        assertThat(get.body()).contains("POST /slots/replicas/move?group=G&from=NODE&to=NODE");
+        assertThat(metadata.current()).isEqualTo(before);
+    }
+
+    private static void assertBadRequest(HttpResponse<String> answer, String reason) {
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(400);
+        assertThat(AdminJson.parseObject(answer.body())).containsEntry("error", "BAD_REQUEST");
+        assertThat(answer.body()).contains(reason).contains("nothing was changed");
+    }
+
+    @Test
+    void aChangeNotAppliedAnswers503AndAnUnknownOutcome504() throws Exception {
+        String move = "/slots/replicas/move?group=2&from=n1&to=n4";
+        scriptedAnswer = () -> CompletableFuture.failedFuture(new CompletionException(
+                new NoLeaderException("no leader elected yet")));
+        HttpResponse<String> leaderless = post("n2", move);
+        assertThat(leaderless.statusCode()).isEqualTo(503);
+        assertThat(AdminJson.parseObject(leaderless.body())).containsEntry("error", "NOLEADER");
+        assertThat(leaderless.body()).contains("no leader elected yet").contains("nothing was changed");
+
+        // Forwarded by the server, a leader it kept missing is no reason to ask another node: not applied either.
+        scriptedAnswer = () -> CompletableFuture.failedFuture(new NotLeaderException(NodeId.of("n3")));
+        HttpResponse<String> missed = post("n2", move);
+        assertThat(missed.statusCode()).isEqualTo(503);
+        assertThat(AdminJson.parseObject(missed.body())).containsEntry("error", "NOTAPPLIED");
+        assertThat(missed.body()).contains("the replica move was not recorded").contains("nothing was changed");
+
+        scriptedAnswer = () -> CompletableFuture.failedFuture(new OverloadedException("too many requests waiting"));
+        assertThat(post("n1", move).statusCode()).isEqualTo(503);
+
+        scriptedAnswer = () -> CompletableFuture.failedFuture(new OutcomeUnknownException("leadership lost"));
+        HttpResponse<String> unknown = post("n2", move);
+        assertThat(unknown.statusCode()).isEqualTo(504);
+        assertThat(AdminJson.parseObject(unknown.body())).containsEntry("error", "UNKNOWN");
+        assertThat(unknown.body()).contains("leadership lost").contains("it may have been recorded: see GET /slots");
+
+        scriptedAnswer = CompletableFuture::new; // never completes
+        HttpResponse<String> late = post("n2", move);
+        assertThat(late.statusCode()).isEqualTo(504);
+        assertThat(late.body()).contains("no answer within PT0.5S; the replica move may have been recorded");
+    }
+
+    @Test
+    void theCommandPrintsTheMoveRecordedThenDoneAndTheMap() {
+        readsUntilMoved.set(3);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+
+        int exit = caucus(out, err, "slots", "move-replica", "--group", "2", "--from", "n1", "--to", "n4", "--http",
+                httpOf("n2"));
+
+        assertThat(exit).as(err.toString()).isZero();
+        assertThat(out.toString()).startsWith("group 2: n1 -> n4 recorded (slot map epoch 5)\n")
+                .containsPattern("\ngroup 2: n1 -> n4 done in \\d+\\.\\d s\nslot map epoch 6\n")
+                .containsPattern("0-8191 +2 +n4,n2,n3\n").endsWith("group 2 left n1 for good\n");
+        assertThat(metadata.current().replicasOf(2)).containsExactly(N4, NodeId.of("n2"), NodeId.of("n3"));
+    }
+
+    @Test
+    void theListingShowsReplicaMovesUnderWayAndTheNodesGroupsLeft() {
+        install(metadata.current().startReplicaMove(3, N1, N4));
+        install(metadata.current().finishReplicaMove(3));
+        install(metadata.current().startReplicaMove(2, NodeId.of("n3"), NodeId.of("n5")));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+
+        assertThat(caucus(out, err, "slots", "--http", httpOf("n1"))).as(err.toString()).isZero();
+
+        assertThat(out.toString()).isEqualTo("""
+                slot map epoch 7
+                SLOTS         GROUP   REPLICAS
+                0-8191        2       n1,n2,n3
+                8192-16383    3       n4,n2,n3
+                moving group 2's replica from n3 to n5
+                group 3 left n1 for good
+                """);
+    }
+
+    @Test
+    void theCommandsNoWaitRefusalUnknownOutcomeTimeoutAndUsageExitCodes() {
+        StringWriter recorded = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertThat(caucus(recorded, err, "slots", "move-replica", "--group", "2", "--from", "n1", "--to", "n4",
+                "--no-wait", "--http", httpOf("n1"))).as(err.toString()).isZero();
+        assertThat(recorded.toString()).isEqualTo("group 2: n1 -> n4 recorded (slot map epoch 5)\n");
+
+        // Asked again while that move is under way: refused, with the reason, exit 1.
+        assertThat(caucus(new StringWriter(), err, "slots", "move-replica", "--group", "2", "--from", "n2", "--to",
+                "n5", "--http", httpOf("n2"))).isEqualTo(1);
+        assertThat(err.toString()).contains("caucus: REFUSED (HTTP 400 from " + httpOf("n2") + "): group 2 is "
+                + "moving a replica already");
+
+        StringWriter waiting = new StringWriter();
+        StringWriter stillMoving = new StringWriter();
+        scriptedAnswer = () -> CompletableFuture.completedFuture(metadata.current());
+        assertThat(caucus(waiting, stillMoving, "slots", "move-replica", "--group", "2", "--from", "n1", "--to", "n4",
+                "--wait-seconds", "1", "--http", httpOf("n2"))).isEqualTo(2);
+        assertThat(stillMoving.toString()).isEqualTo("caucus: group 2: n1 -> n4 is still moving after 1 s: see "
+                + "'caucus slots'\n");
+
+        StringWriter unknown = new StringWriter();
+        scriptedAnswer = () -> CompletableFuture.failedFuture(new OutcomeUnknownException("leadership lost"));
+        assertThat(caucus(new StringWriter(), unknown, "slots", "move-replica", "--group", "3", "--from", "n1",
+                "--to", "n4", "--http", httpOf("n2"))).isEqualTo(3);
+        assertThat(unknown.toString()).contains("caucus: UNKNOWN (HTTP 504 from ");
+
+        StringWriter usage = new StringWriter();
+        assertThat(caucus(new StringWriter(), usage, "slots", "move-replica", "--group", "2", "--from", "n 1", "--to",
+                "n4", "--http", httpOf("n1"))).isEqualTo(2);
+        assertThat(usage.toString()).contains("--from: node id may hold ASCII letters, digits, '-', '_' and '.' only");
+        assertThat(caucus(new StringWriter(), usage, "slots", "move-replica", "--group", "two", "--from", "n1",
+                "--to", "n4", "--http", httpOf("n1"))).isEqualTo(2);
+    }
+}

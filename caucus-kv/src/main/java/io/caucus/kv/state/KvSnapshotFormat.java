@@ -129,11 +129,7 @@ public final class KvSnapshotFormat {
         out.putInt(moves.slots().size());
         for (Map.Entry<Integer, SlotMoves.SlotState> slot : moves.slots().entrySet()) {
             out.putShort(slot.getKey());
-            out.putByte(switch (slot.getValue()) {
-                case SlotMoves.Migrating ignored -> SlotMoves.MIGRATING;
-                case SlotMoves.Importing ignored -> SlotMoves.IMPORTING;
-                case SlotMoves.Gone ignored -> SlotMoves.GONE;
-            });
+            out.putByte(slot.getValue().code());
             out.putLong(slot.getValue().peer());
         }
         writeKeys(out, moves.staged().entries());

@@ -43,6 +43,15 @@ final class SlotMoves {
     /** What a slot is doing here. */
     sealed interface SlotState {
         long peer();
+
+        /** The state's code in snapshots and digests: {@link #MIGRATING}, {@link #IMPORTING} or {@link #GONE}. */
+        default byte code() {
+            return switch (this) {
+                case Migrating ignored -> MIGRATING;
+                case Importing ignored -> IMPORTING;
+                case Gone ignored -> GONE;
+            };
+        }
     }
 
     record Migrating(long peer) implements SlotState {

@@ -1,6 +1,7 @@
 package io.caucus.kv.state;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -37,7 +38,7 @@ public record StateDigest(long appliedIndex, int keys, String sha256) {
                                SlotMoves.Saved moves) {
         Hasher sha = new Hasher();
         sha.number(timeMillis);
-        sha.bytes(of(appliedIndex, keyspace, sha).sha256().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        sha.bytes(of(appliedIndex, keyspace, sha).sha256().getBytes(StandardCharsets.US_ASCII));
         Keyspace.WatchMemory watch = keyspace.watchMemory();
         sha.number(watch.forgottenBelowIndex());
         List<Dict.Entry<Long>> deletions = new ArrayList<>(watch.recentDeletions());
@@ -61,11 +62,12 @@ public record StateDigest(long appliedIndex, int keys, String sha256) {
     private static void hashMoves(Hasher sha, SlotMoves.Saved moves) {
         moves.slots().forEach((slot, state) -> {
             sha.number(slot);
-            sha.bytes(state.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            sha.number(state.code());
+            sha.number(state.peer());
         });
         List<KeyEntry> staged = new ArrayList<>();
         moves.staged().forEach(e -> staged.add((KeyEntry) e));
-        sha.bytes(digestOf(staged, sha).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        sha.bytes(digestOf(staged, sha).getBytes(StandardCharsets.US_ASCII));
         for (SetValue names : List.of(moves.released(), moves.promoted())) {
             sha.number(names.size());
             for (Dict.Entry<Boolean> name : sortedByKey(names)) {

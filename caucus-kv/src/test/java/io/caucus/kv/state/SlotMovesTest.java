@@ -375,6 +375,20 @@ class SlotMovesTest {
     }
 
     @Test
+    void theWholeStateFingerprintTellsASlotsStateAndPeerApart() {
+        Group migratingToTarget = new Group(false);
+        migratingToTarget.step(new MoveStep.Migrate(RANGE, TARGET));
+        Group migratingElsewhere = new Group(false);
+        migratingElsewhere.step(new MoveStep.Migrate(RANGE, 9));
+        Group importingFromTarget = new Group(false);
+        importingFromTarget.step(new MoveStep.Import(RANGE, TARGET));
+
+        // The replicas differ only in the slot's state, its peer, or having none (the applied index is not hashed).
+        assertThat(List.of(migratingToTarget, migratingElsewhere, importingFromTarget, new Group(false)))
+                .extracting(group -> group.machine.wholeStateFingerprint()).doesNotHaveDuplicates();
+    }
+
+    @Test
     void aSnapshotTakenMidMoveRestoresTheMove() throws IOException {
         source.write("SET", "{m}k", "1");
         source.write("SET", "{m}j", "2");

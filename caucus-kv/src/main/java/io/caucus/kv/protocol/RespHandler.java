@@ -17,7 +17,6 @@ import io.netty.handler.codec.redis.RedisMessage;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.List;
@@ -93,19 +92,12 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         flushQueued = false;
         context.flush();
     };
-    /** The commands queued since MULTI; null when not in a transaction. */
-    private List<List<byte[]>> queued;
-    /** A command was refused while queueing: EXEC will abort. */
-    private boolean transactionFailed;
-    private final List<KvEntry.Watch> watches = new ArrayList<>();
-    /** The slot outcome of the commands queued since MULTI (sharded clusters). */
-    private SlotCheck.Outcome queuedKeys = SlotCheck.KEYLESS;
+    /** MULTI/EXEC and WATCH. */
+    private final Transaction transaction = new Transaction();
     /** READONLY: this connection's reads go to a replica here of the slot's group, whatever its role. */
     private boolean replicaReads;
     /** ASKING: the next command (or transaction) goes to the group its slot is moving to. */
     private boolean asking;
-    /** The group whose applied index the watched keys were read at; -1 while none is watched. */
-    private long watchGroup = -1;
 
     /** A connection of an open port with the default limits. */
     public RespHandler(KvBackend backend, KvMetrics metrics) {
@@ -302,14 +294,12 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     /** Answers a refused command as Redis does: inside MULTI it fails the transaction; a refused EXEC aborts it. */
     private void refuse(Pending pending, Reply.Error error) {
         if (pending.request instanceof Request.Command command && command.is("EXEC")) {
-            endTransaction();
+            transaction.end();
             answer(pending, new Reply.Error("EXECABORT", "Transaction discarded because of: " + error.code() + " "
                     + error.message()));
             return;
         }
-        if (queued != null) {
-            transactionFailed = true;
-        }
+        transaction.failIfOpen();
         answer(pending, error);
     }
 
@@ -325,9 +315,9 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
                     case "WATCH" -> Action.WATCH;
                     default -> Action.UNWATCH;
                 };
-                case WRITE -> queued != null ? Action.QUEUE : Action.WRITE;
-                case READ -> queued != null ? Action.QUEUE : Action.READ;
-                case LOCAL -> queued != null && !command.is("QUIT") ? Action.QUEUE : Action.LOCAL;
+                case WRITE -> transaction.isOpen() ? Action.QUEUE : Action.WRITE;
+                case READ -> transaction.isOpen() ? Action.QUEUE : Action.READ;
+                case LOCAL -> transaction.isOpen() && !command.is("QUIT") ? Action.QUEUE : Action.LOCAL;
             };
         };
     }
@@ -345,20 +335,21 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
             asking = router.sharded();
             return null;
         }
-        if ((queued == null && action != Action.MULTI) || action == Action.EXEC) {
+        if ((!transaction.isOpen() && action != Action.MULTI) || action == Action.EXEC) {
             asking = false; // as in Redis: one command, or a transaction from its MULTI to its EXEC
         }
         SlotCheck.Outcome keys = switch (action) {
             case WRITE, READ, QUEUE -> keysOf(command.spec(), command.argv());
-            case WATCH -> queued != null ? null : router.sharded()
+            case WATCH -> transaction.isOpen() ? null : router.sharded()
                     ? SlotCheck.slotOfKeys(command.argv().subList(1, command.argv().size())) : SlotCheck.KEYLESS;
-            case EXEC -> queued == null || transactionFailed ? null : queuedKeys;
+            case EXEC -> !transaction.isOpen() || transaction.hasFailed() ? null : transaction.queuedKeys();
             default -> null;
         };
         if (keys == null || (action == Action.QUEUE && keys instanceof SlotCheck.Keyless
                 && command.spec().kind() == CommandSpec.Kind.LOCAL)) {
             return null; // a local command inside MULTI goes wherever the transaction goes
         }
+        long watchGroup = transaction.watchGroup();
         if (action == Action.EXEC && keys instanceof SlotCheck.Keyless && watchGroup >= 0) {
             return placeIn(pending, watchGroup, command.name());
         }
@@ -431,7 +422,7 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
      */
     private void refuseMisplaced(Pending pending, Action action, Reply.Error error) {
         if (action == Action.EXEC) {
-            endTransaction();
+            transaction.end();
             answer(pending, error);
         } else {
             refuse(pending, error);
@@ -441,7 +432,7 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     private boolean mayStart(Action action, Pending pending) {
         return switch (action) {
             case WRITE, EXEC -> {
-                if (action == Action.EXEC && (queued == null || transactionFailed)) {
+                if (action == Action.EXEC && (!transaction.isOpen() || transaction.hasFailed())) {
                     yield true; // answered at once: EXEC without MULTI, or EXECABORT
                 }
                 Session session = session(pending.serve.group());
@@ -474,42 +465,39 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
             case LOCAL -> answerLocal(pending, command(pending));
             case QUEUE -> queue(pending, command(pending));
             case MULTI -> {
-                if (queued != null) {
+                if (transaction.isOpen()) {
                     answer(pending, Reply.error("MULTI calls can not be nested"));
                 } else {
-                    queued = new ArrayList<>();
-                    transactionFailed = false;
+                    transaction.begin();
                     answer(pending, Reply.OK);
                 }
             }
             case EXEC -> exec(pending);
             case DISCARD -> {
-                if (queued == null) {
+                if (!transaction.isOpen()) {
                     answer(pending, Reply.error("DISCARD without MULTI"));
                 } else {
-                    endTransaction();
+                    transaction.end();
                     answer(pending, Reply.OK);
                 }
             }
             case WATCH -> {
-                if (queued != null) {
+                if (transaction.isOpen()) {
                     answer(pending, Reply.error("WATCH inside MULTI is not allowed"));
-                } else if (watches.size() + command(pending).argv().size() - 1 > MAX_WATCHED_KEYS) {
+                } else if (transaction.watchedKeys() + command(pending).argv().size() - 1 > MAX_WATCHED_KEYS) {
                     answer(pending, Reply.error("too many WATCHed keys (at most " + MAX_WATCHED_KEYS + ")"));
                 } else {
                     startRead(pending, new KvQuery.WatchIndex(0), true);
                 }
             }
             case UNWATCH -> {
-                unwatch();
+                transaction.unwatch();
                 answer(pending, Reply.OK);
             }
             case FORWARDED -> startForwarded(pending, (Request.Forwarded) pending.request);
             case INVALID -> {
                 Reply.Error error = ((Request.Invalid) pending.request).error();
-                if (queued != null) {
-                    transactionFailed = true; // Redis: an unknown command or a wrong arity fails the EXEC
-                }
+                transaction.failIfOpen(); // Redis: an unknown command or a wrong arity fails the EXEC
                 answer(pending, error);
             }
         }
@@ -520,42 +508,22 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void queue(Pending pending, Request.Command command) {
-        if (queued.size() >= MAX_QUEUED_COMMANDS) {
-            transactionFailed = true;
+        if (transaction.queue(command.argv(), keysOf(command.spec(), command.argv()), MAX_QUEUED_COMMANDS)) {
+            answer(pending, Reply.QUEUED);
+        } else {
             answer(pending, Reply.error("too many commands in one transaction (at most " + MAX_QUEUED_COMMANDS + ")"));
-            return;
         }
-        queued.add(command.argv());
-        queuedKeys = SlotCheck.combine(queuedKeys, keysOf(command.spec(), command.argv()));
-        answer(pending, Reply.QUEUED);
     }
 
     private void exec(Pending pending) {
-        if (queued == null) {
+        if (!transaction.isOpen()) {
             answer(pending, Reply.error("EXEC without MULTI"));
-            return;
-        }
-        if (transactionFailed) {
-            endTransaction();
+        } else if (transaction.hasFailed()) {
+            transaction.end();
             answer(pending, new Reply.Error("EXECABORT", "Transaction discarded because of previous errors."));
-            return;
+        } else {
+            startWrite(pending, transaction.exec());
         }
-        KvEntry.Exec exec = new KvEntry.Exec(watches, queued);
-        endTransaction();
-        startWrite(pending, exec);
-    }
-
-    /** MULTI is over (EXEC or DISCARD): the queue goes, and so do the watched keys, as in Redis. */
-    private void endTransaction() {
-        queued = null;
-        transactionFailed = false;
-        queuedKeys = SlotCheck.KEYLESS;
-        unwatch();
-    }
-
-    private void unwatch() {
-        watches.clear();
-        watchGroup = -1;
     }
 
     private void startWrite(Pending pending, KvEntry.Body body) {
@@ -592,7 +560,7 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         String code = ErrorCodes.notApplied(error.code()) ? error.code() : ErrorCodes.NOLEADER;
         Pending head = notStarted.poll(); // invariant: the head is the write that asked for the session
         if (actionFor(head.request) == Action.EXEC) {
-            endTransaction();
+            transaction.end();
         }
         complete(head, Replies.error(code, "could not open a client session (" + error.message()
                 + "); the write was not applied"), code);
@@ -603,10 +571,8 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         pending.serve.backend().read(EntryCodec.encode(query)).whenComplete((result, failure) -> onLoop(() -> {
             runningReads--;
             if (watch && failure == null && EntryCodec.decodeReply(result) instanceof Reply.Int index) {
-                watchGroup = pending.serve.group();
-                for (byte[] key : command(pending).argv().subList(1, command(pending).argv().size())) {
-                    watches.add(new KvEntry.Watch(key, index.value()));
-                }
+                List<byte[]> argv = command(pending).argv();
+                transaction.watched(pending.serve.group(), argv.subList(1, argv.size()), index.value());
                 answer(pending, Reply.OK);
                 return;
             }

@@ -37,7 +37,10 @@ import org.slf4j.LoggerFactory;
  * the metadata group, thesis §6.4) just before, so a new leader of the group goes on where the last one stopped, a
  * step that was done is never done again, and a map that lags a finished move starts nothing. The old node is
  * removed only once the new one votes, so the group never has fewer voters than the map lists. A learner the map
- * places nowhere (added for a move that a stale map showed) is removed.
+ * places nowhere (added for a move that a stale map showed) is removed. A cancelled move is undone: the new node is
+ * removed (learner or voter: the old one still votes) and the move abandoned in the map, which retires the new node;
+ * if the old node has left the group already, the move is finished instead, since undoing it would take a node back
+ * that may have deleted its replica.
  *
  * <p>Threads: the checks run on the scheduler; one step at a time per node.
  */
@@ -135,6 +138,10 @@ public final class ReplicaMover implements AutoCloseable {
         record Finish(ReplicaMove move) implements Step {
         }
 
+        /** Record the cancelled move abandoned in the map: the node moved to has left the group. */
+        record Abandon(ReplicaMove move) implements Step {
+        }
+
         /** Nothing to do now: a change is under way, the learner does not answer yet, or all is done. */
         record Wait() implements Step {
         }
@@ -157,6 +164,9 @@ public final class ReplicaMover implements AutoCloseable {
                     .findFirst().<Step>map(Step.Remove::new).orElse(new Step.Wait());
         }
         ReplicaMove move = moving.get();
+        if (move.cancelled()) {
+            return undo(move, members);
+        }
         if (!members.isMember(move.to())) {
             return new Step.AddLearner(move);
         }
@@ -171,6 +181,21 @@ public final class ReplicaMover implements AutoCloseable {
         return new Step.Finish(move);
     }
 
+    /**
+     * The next step of a cancelled move: remove the node moved to while the node moved from is still a member (the
+     * voters never fewer than the replicas the map lists), then abandon the move; too late once the node moved from
+     * has left, when only finishing the move keeps every replica the map lists a voter.
+     */
+    private static Step undo(ReplicaMove move, ClusterConfiguration members) {
+        if (!members.isMember(move.from())) {
+            return new Step.Finish(move);
+        }
+        if (members.isMember(move.to())) {
+            return new Step.Remove(move.to());
+        }
+        return new Step.Abandon(move);
+    }
+
     /** The next step for {@code group}, led here, taken; completes with whether it changed anything. */
     private CompletableFuture<Boolean> step(long group, CaucusNode node) {
         return metadata.read(new byte[0]).thenApply(SlotMap::decode).thenCompose(map -> {
@@ -182,11 +207,14 @@ public final class ReplicaMover implements AutoCloseable {
                     return true;
                 });
                 case Step.Remove remove -> {
-                    LOG.info("group {}: removing {}{}", group, remove.node(), map.replicaMoveOf(group).isPresent()
-                            ? ", the node its replica moves from" : ", a learner the slot map places nowhere");
+                    LOG.info("group {}: removing {}, {}", group, remove.node(), map.replicaMoveOf(group)
+                            .map(move -> move.from().equals(remove.node()) ? "the node its replica moves from"
+                                    : "the node of a cancelled move")
+                            .orElse("a learner the slot map places nowhere"));
                     yield node.remove(remove.node()).thenApply(done -> true);
                 }
                 case Step.Finish finish -> finish(map, finish.move());
+                case Step.Abandon abandon -> abandon(map, abandon.move());
                 case Step.Wait ignored -> CompletableFuture.completedFuture(false);
             };
         });
@@ -204,11 +232,22 @@ public final class ReplicaMover implements AutoCloseable {
 
     private CompletableFuture<Boolean> finish(SlotMap map, ReplicaMove move) {
         SlotMap finished = map.finishReplicaMove(move.group());
-        return metadata.submit(SlotMapStateMachine.install(map.epoch(), finished)).thenApply(result -> {
+        return install(map, finished, move + ": done; group " + move.group() + "'s replicas are "
+                + finished.replicasOf(move.group()));
+    }
+
+    private CompletableFuture<Boolean> abandon(SlotMap map, ReplicaMove move) {
+        SlotMap abandoned = map.abandonReplicaMove(move.group());
+        return install(map, abandoned, move + ": undone; group " + move.group() + "'s replicas stay "
+                + abandoned.replicasOf(move.group()));
+    }
+
+    /** Replaces {@code map} by {@code next} if the metadata group still holds it; completes with whether it did. */
+    private CompletableFuture<Boolean> install(SlotMap map, SlotMap next, String done) {
+        return metadata.submit(SlotMapStateMachine.install(map.epoch(), next)).thenApply(result -> {
             boolean installed = SlotMapStateMachine.installed(result);
             if (installed) {
-                LOG.info("{}: done; group {}'s replicas are {}", move, move.group(),
-                        finished.replicasOf(move.group()));
+                LOG.info(done);
             }
             return installed;
         });

@@ -44,7 +44,9 @@ import java.util.zip.CRC32C;
  * the old one, and {@link #finishReplicaMove} then puts the new node in the old one's place among the replicas and
  * records the old one as <em>retired</em> from the group ({@link #retiredReplicasOf}): its replica is deleted and a
  * group is never placed on a node it retired from, since a replica started there again would have forgotten the
- * votes it gave (docs/multiraft.md, "Moving a group's replicas").
+ * votes it gave (docs/multiraft.md, "Moving a group's replicas"). {@link #cancelReplicaMove} marks a move cancelled:
+ * the group's leader then takes the new node out of the group again, unless the old one has left already (the move
+ * then finishes), and {@link #abandonReplicaMove} drops the move and retires the new node instead.
  */
 public final class SlotMap {
 
@@ -75,16 +77,24 @@ public final class SlotMap {
         }
     }
 
-    /** Group {@code group}'s replica moving from node {@code from}, one of its replicas, to node {@code to}. */
-    public record ReplicaMove(long group, NodeId from, NodeId to) {
+    /**
+     * Group {@code group}'s replica moving from node {@code from}, one of its replicas, to node {@code to};
+     * {@code cancelled} once an operator asked for the move to be undone ({@link #cancelReplicaMove}).
+     */
+    public record ReplicaMove(long group, NodeId from, NodeId to, boolean cancelled) {
         public ReplicaMove {
             Objects.requireNonNull(from, "from");
             Objects.requireNonNull(to, "to");
         }
 
+        /** A move under way, not cancelled. */
+        public ReplicaMove(long group, NodeId from, NodeId to) {
+            this(group, from, to, false);
+        }
+
         @Override
         public String toString() {
-            return "group " + group + "'s replica from " + from + " to " + to;
+            return "group " + group + "'s replica from " + from + " to " + to + (cancelled ? " (cancelled)" : "");
         }
     }
 
@@ -92,14 +102,15 @@ public final class SlotMap {
     public static final int MAX_REPLICAS = 255;
 
     /**
-     * The newest version {@link #encode} writes, only for a map with replica moves or retired replicas (else version
-     * 2, which nodes of the build before replica moves read too); {@link #decode} also reads version 1, which had no
-     * migrations.
+     * The newest version {@link #encode} writes, only for a map with a cancelled replica move (else version 3 for a
+     * map with replica moves or retired replicas, else version 2, each read by the builds before); {@link #decode}
+     * also reads version 1, which had no migrations.
      */
-    static final int FORMAT_VERSION = 3;
+    static final int FORMAT_VERSION = 4;
     private static final int FIRST_FORMAT_VERSION = 1;
     private static final int FIRST_FORMAT_WITH_MIGRATIONS = 2;
     private static final int FIRST_FORMAT_WITH_REPLICA_MOVES = 3;
+    private static final int FIRST_FORMAT_WITH_CANCELLED_REPLICA_MOVES = 4;
     /** "CSLM": a slot map, not some other blob handed to {@link #decode} by mistake. */
     private static final int MAGIC = 0x43534C4D;
 
@@ -343,9 +354,44 @@ public final class SlotMap {
     }
 
     /**
+     * This map with {@code group}'s replica move marked cancelled, epoch + 1: the group's leader takes the node moved
+     * to out of the group and then {@link #abandonReplicaMove abandons} the move, or, if the node moved from has left
+     * the group already, {@link #finishReplicaMove finishes} it. Refused if the group moves no replica or its move is
+     * cancelled already.
+     */
+    public SlotMap cancelReplicaMove(long group) {
+        ReplicaMove move = replicaMoves.get(group);
+        if (move == null) {
+            throw new IllegalArgumentException("group " + group + " is moving no replica");
+        }
+        if (move.cancelled()) {
+            throw new IllegalArgumentException(move + " is being cancelled already");
+        }
+        Builder builder = toBuilder(epoch + 1);
+        builder.replicaMoves.put(group, new ReplicaMove(group, move.from(), move.to(), true));
+        return builder.build();
+    }
+
+    /**
+     * This map without {@code group}'s cancelled replica move, epoch + 1: the replicas stay as they were and the node
+     * moved to is retired from the group (its replica, a learner or a voter for a while, may have voted). The group's
+     * leader records it only once the node moved to has left the group's configuration.
+     */
+    public SlotMap abandonReplicaMove(long group) {
+        ReplicaMove move = replicaMoves.get(group);
+        if (move == null || !move.cancelled()) {
+            throw new IllegalArgumentException("group " + group + " has no cancelled replica move to abandon");
+        }
+        Builder builder = toBuilder(epoch + 1);
+        builder.replicaMoves.remove(group);
+        builder.retire(group, move.to());
+        return builder.build();
+    }
+
+    /**
      * This map with {@code group}'s replica move finished, epoch + 1: the node moved to takes the place of the node
      * moved from among the replicas (so a preferred leader's replica stays preferred), which is retired from the
-     * group.
+     * group. A cancelled move finishes too, when the cancel came after the node moved from had left.
      */
     public SlotMap finishReplicaMove(long group) {
         ReplicaMove move = replicaMoves.get(group);
@@ -546,6 +592,16 @@ public final class SlotMap {
             return this;
         }
 
+        /** Marks {@code group}'s replica move, recorded before, as cancelled. */
+        public Builder cancelReplicaMove(long group) {
+            ReplicaMove move = replicaMoves.get(group);
+            if (move == null) {
+                throw new IllegalArgumentException("group " + group + " has no replica move to cancel");
+            }
+            replicaMoves.put(group, new ReplicaMove(group, move.from(), move.to(), true));
+            return this;
+        }
+
         /** Records that {@code node} held a replica of {@code group} once and must never hold one again. */
         public Builder retire(long group, NodeId node) {
             checkGroupId(group);
@@ -691,17 +747,24 @@ public final class SlotMap {
      * migration = start:u16 end:u16 source:i64 target:i64
      * (version 3 goes on, before the CRC, with
      *             replica-moves:i32 (group:i64 from:node to:node)^replica-moves
-     *             retired:i32 (group:i64 nodes:i32 node^nodes)^retired)
+     *             retired:i32 (group:i64 nodes:i32 node^nodes)^retired
+     *  and version 4, after that, with
+     *             cancelled:i32 group:i64^cancelled)
      * node      = length:u8 node-id:ascii
      * </pre>
      *
-     * <p>This writes version 3 for a map with replica moves or retired replicas, else version 2, which a build before
-     * replica moves reads as well: a cluster never moving replicas can have its nodes upgraded one at a time.
+     * <p>This writes version 4 for a map with a cancelled replica move, version 3 for one with replica moves or
+     * retired replicas, else version 2, which a build before replica moves reads as well: a cluster never moving (or
+     * never cancelling) replicas can have its nodes upgraded one at a time.
      * Version 1, which {@link #decode} still reads, is version 2 without the migrations field: a map of a build before
      * migrations, and so without any.
      */
     public byte[] encode() {
+        List<Long> cancelled = replicaMoves.values().stream().filter(ReplicaMove::cancelled).map(ReplicaMove::group)
+                .toList();
         boolean withReplicaMoves = !replicaMoves.isEmpty() || !retired.isEmpty();
+        int version = !cancelled.isEmpty() ? FIRST_FORMAT_WITH_CANCELLED_REPLICA_MOVES
+                : withReplicaMoves ? FIRST_FORMAT_WITH_REPLICA_MOVES : FIRST_FORMAT_WITH_MIGRATIONS;
         int size = 4 + 1 + 8 + 4 + 4 + starts.length * (2 + 2 + 8) + 4 + migrations.size() * (2 + 2 + 8 + 8) + 4;
         for (List<NodeId> nodes : replicas.values()) {
             size += 8 + 1;
@@ -721,8 +784,11 @@ public final class SlotMap {
                 }
             }
         }
+        if (version >= FIRST_FORMAT_WITH_CANCELLED_REPLICA_MOVES) {
+            size += 4 + cancelled.size() * 8;
+        }
         ByteBuffer out = ByteBuffer.allocate(size);
-        out.putInt(MAGIC).put((byte) (withReplicaMoves ? FORMAT_VERSION : FIRST_FORMAT_WITH_MIGRATIONS))
+        out.putInt(MAGIC).put((byte) version)
                 .putLong(epoch).putInt(replicas.size());
         for (Map.Entry<Long, List<NodeId>> group : replicas.entrySet()) {
             out.putLong(group.getKey()).put((byte) group.getValue().size());
@@ -751,6 +817,10 @@ public final class SlotMap {
                 out.putLong(group.getKey()).putInt(group.getValue().size());
                 group.getValue().forEach(node -> putNode(out, node));
             }
+        }
+        if (version >= FIRST_FORMAT_WITH_CANCELLED_REPLICA_MOVES) {
+            out.putInt(cancelled.size());
+            cancelled.forEach(out::putLong);
         }
         CRC32C crc = new CRC32C();
         crc.update(out.array(), 0, out.position());
@@ -835,9 +905,16 @@ public final class SlotMap {
                     }
                 }
             }
+            if (version >= FIRST_FORMAT_WITH_CANCELLED_REPLICA_MOVES) {
+                int cancelledCount = count(body, 8, "cancelled replica moves");
+                for (int c = 0; c < cancelledCount; c++) {
+                    builder.cancelReplicaMove(body.getLong());
+                }
+            }
             if (body.hasRemaining()) {
                 throw new CorruptSlotMapException("slot map has " + body.remaining() + " bytes after its "
-                        + (version >= FIRST_FORMAT_WITH_REPLICA_MOVES ? "retired replicas"
+                        + (version >= FIRST_FORMAT_WITH_CANCELLED_REPLICA_MOVES ? "cancelled replica moves"
+                        : version >= FIRST_FORMAT_WITH_REPLICA_MOVES ? "retired replicas"
                         : version >= FIRST_FORMAT_WITH_MIGRATIONS ? "migrations" : "ranges"));
             }
             return builder.build();

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The replica mover's decisions ({@link ReplicaMover#nextStep}) against a model of one group's configuration and
  * the slot map: steps taken, failed before they were proposed, or with their outcome unknown (applied or not), by
- * whichever leader the group has, while an operator starts moves of random replicas to random nodes.
+ * whichever leader the group has, while an operator starts moves of random replicas to random nodes and cancels some.
  */
 class ReplicaMoverStepsTest {
 
@@ -70,6 +70,25 @@ class ReplicaMoverStepsTest {
                 .isEqualTo(new Step.Promote(movingToE.replicaMoveOf(GROUP).orElseThrow()));
     }
 
+    @Test
+    void aCancelledMoveTakesTheNewNodeOutAgainUnlessTheOldOneHasLeft() {
+        SlotMap map = mapOf("a", "b", "c").startReplicaMove(GROUP, NodeId.of("a"), NodeId.of("d"))
+                .cancelReplicaMove(GROUP);
+        ReplicaMove move = map.replicaMoveOf(GROUP).orElseThrow();
+        ClusterConfiguration learning = new ClusterConfiguration(voters("a", "b", "c").voters(), Set.of(),
+                Set.of(NodeId.of("d")));
+        assertThat(ReplicaMover.nextStep(map, GROUP, learning, node -> false)).as("a learner that never answered")
+                .isEqualTo(new Step.Remove(NodeId.of("d")));
+        assertThat(ReplicaMover.nextStep(map, GROUP, voters("a", "b", "c", "d"), node -> true)).as("promoted already")
+                .isEqualTo(new Step.Remove(NodeId.of("d")));
+        assertThat(ReplicaMover.nextStep(map, GROUP, voters("a", "b", "c"), node -> true))
+                .isEqualTo(new Step.Abandon(move));
+        assertThat(ReplicaMover.nextStep(map, GROUP, voters("b", "c", "d"), node -> true)).as("a left: too late")
+                .isEqualTo(new Step.Finish(move));
+        assertThat(ReplicaMover.nextStep(map.abandonReplicaMove(GROUP), GROUP, voters("a", "b", "c"), node -> true))
+                .isEqualTo(new Step.Wait());
+    }
+
     /** One group's members and the map, changed only as the steps and the operator change them. */
     private static final class Model {
         SlotMap map = mapOf("a", "b", "c");
@@ -77,6 +96,7 @@ class ReplicaMoverStepsTest {
         Set<NodeId> learners = new TreeSet<>();
         int movesStarted;
         int movesFinished;
+        int movesAbandoned;
 
         ClusterConfiguration configuration() {
             return new ClusterConfiguration(voters, Set.of(), learners);
@@ -97,6 +117,10 @@ class ReplicaMoverStepsTest {
                 case Step.Finish finish -> {
                     map = map.finishReplicaMove(GROUP);
                     movesFinished++;
+                }
+                case Step.Abandon abandon -> {
+                    map = map.abandonReplicaMove(GROUP);
+                    movesAbandoned++;
                 }
                 case Step.Wait ignored -> {
                 }
@@ -119,6 +143,13 @@ class ReplicaMoverStepsTest {
             }
         }
 
+        /** Cancels the move under way, if there is one not cancelled yet. */
+        void cancelMove() {
+            if (map.replicaMoveOf(GROUP).filter(move -> !move.cancelled()).isPresent()) {
+                map = map.cancelReplicaMove(GROUP);
+            }
+        }
+
         void checkInvariants(String when) {
             List<NodeId> replicas = map.replicasOf(GROUP);
             assertThat(voters).as("%s: voters never fewer than the replicas the map lists", when)
@@ -138,19 +169,22 @@ class ReplicaMoverStepsTest {
     }
 
     /**
-     * Random runs: each round the operator may start a move, and the group's leader takes the next step; a step may
-     * fail (nothing happens), or end with its outcome unknown (it happened or not); the new node may not answer for
-     * a while. The invariants hold after every round, and once the operator stops and nothing fails, every move
-     * finishes with the group's voters exactly the replicas the map lists.
+     * Random runs: each round the operator may start a move or cancel the one under way, and the group's leader takes
+     * the next step; a step may fail (nothing happens), or end with its outcome unknown (it happened or not); the new
+     * node may not answer for a while. The invariants hold after every round, and once the operator stops and nothing
+     * fails, every move finishes or is abandoned with the group's voters exactly the replicas the map lists.
      */
     @Property(tries = 300)
-    void theGroupNeverHasFewerVotersThanItsReplicasAndEveryMoveFinishes(@ForAll long seed,
+    void theGroupNeverHasFewerVotersThanItsReplicasAndEveryMoveEnds(@ForAll long seed,
                                                                       @ForAll @IntRange(min = 1, max = 200) int rounds) {
         Random random = new Random(seed);
         Model model = new Model();
         for (int round = 0; round < rounds; round++) {
             if (random.nextInt(4) == 0) {
                 model.startMove(random);
+            }
+            if (random.nextInt(12) == 0) {
+                model.cancelMove();
             }
             boolean answering = random.nextInt(3) != 0;
             Step step = ReplicaMover.nextStep(model.map, GROUP, model.configuration(), node -> answering);
@@ -168,6 +202,6 @@ class ReplicaMoverStepsTest {
         assertThat(model.map.replicaMoves()).as("seed %d: moves left", seed).isEmpty();
         assertThat(model.voters).as("seed %d", seed).containsExactlyInAnyOrderElementsOf(model.map.replicasOf(GROUP));
         assertThat(model.learners).as("seed %d", seed).isEmpty();
-        assertThat(model.movesFinished).isLessThanOrEqualTo(model.movesStarted);
+        assertThat(model.movesFinished + model.movesAbandoned).isLessThanOrEqualTo(model.movesStarted);
     }
 }

@@ -391,6 +391,47 @@ class SlotMapTest {
     }
 
     @Test
+    void aCancelledReplicaMoveIsAbandonedRetiringTheNewNodeOrFinishedAsAnyOther() {
+        SlotMap moving = twoGroups().startReplicaMove(1, NodeId.of("a"), NodeId.of("d"));
+        SlotMap cancelled = moving.cancelReplicaMove(1);
+        assertThat(cancelled.epoch()).isEqualTo(moving.epoch() + 1);
+        assertThat(cancelled.replicaMoveOf(1)).hasValue(new SlotMap.ReplicaMove(1, NodeId.of("a"), NodeId.of("d"),
+                true));
+        assertThat(cancelled).as("the same map at the same epoch but for the flag")
+                .isNotEqualTo(moving.withReplicas(2, moving.replicasOf(2)));
+        assertThat(cancelled.placesReplicaOn(1, NodeId.of("d"))).as("until it has left the group").isTrue();
+        assertThatThrownBy(() -> cancelled.cancelReplicaMove(1))
+                .hasMessage("group 1's replica from a to d (cancelled) is being cancelled already");
+        assertThatThrownBy(() -> twoGroups().cancelReplicaMove(1)).hasMessage("group 1 is moving no replica");
+        assertThatThrownBy(() -> moving.abandonReplicaMove(1))
+                .hasMessage("group 1 has no cancelled replica move to abandon");
+
+        SlotMap abandoned = cancelled.abandonReplicaMove(1);
+        assertThat(abandoned.replicaMoveOf(1)).isEmpty();
+        assertThat(abandoned.replicasOf(1)).isEqualTo(ABC);
+        assertThat(abandoned.retiredReplicasOf(1)).containsExactly(NodeId.of("d"));
+        assertThatThrownBy(() -> abandoned.startReplicaMove(1, NodeId.of("a"), NodeId.of("d")))
+                .hasMessageContaining("d held a replica of the group before");
+
+        SlotMap finished = cancelled.finishReplicaMove(1);
+        assertThat(finished.replicasOf(1)).containsExactly(NodeId.of("d"), NodeId.of("b"), NodeId.of("c"));
+        assertThat(finished.retiredReplicasOf(1)).containsExactly(NodeId.of("a"));
+    }
+
+    @Test
+    void aMapWithACancelledReplicaMoveIsWrittenAsVersion4AndOnlyThen() {
+        SlotMap cancelled = movingReplica().cancelReplicaMove(1);
+        byte[] bytes = cancelled.encode();
+        assertThat(bytes[4]).isEqualTo((byte) 4);
+        SlotMap decoded = SlotMap.decode(bytes);
+        assertThat(decoded).isEqualTo(cancelled);
+        assertThat(decoded.replicaMoveOf(1).orElseThrow().cancelled()).isTrue();
+        assertThat(decoded.replicaMoveOf(2)).isEmpty();
+        assertThat(cancelled.abandonReplicaMove(1).encode()[4]).as("retired nodes only").isEqualTo((byte) 3);
+        assertThat(SlotMap.decode(movingReplica().encode()).replicaMoveOf(1).orElseThrow().cancelled()).isFalse();
+    }
+
+    @Test
     void theBinaryFormRoundTrips() {
         for (SlotMap map : List.of(twoGroups(), migrating(), SlotMap.EMPTY)) {
             byte[] bytes = map.encode();
@@ -418,7 +459,7 @@ class SlotMapTest {
     @Test
     void everyFlippedBitIsDetected() {
         for (byte[] good : List.of(twoGroups().encode(), migrating().encode(), TWO_GROUPS_VERSION_1,
-                movingReplica().encode())) {
+                movingReplica().encode(), movingReplica().cancelReplicaMove(1).encode())) {
             for (int bit = 0; bit < good.length * 8; bit++) {
                 byte[] bad = good.clone();
                 bad[bit / 8] ^= (byte) (1 << (bit % 8));
@@ -431,7 +472,7 @@ class SlotMapTest {
     @Test
     void everyCutIsDetected() {
         for (byte[] good : List.of(twoGroups().encode(), migrating().encode(), TWO_GROUPS_VERSION_1,
-                movingReplica().encode())) {
+                movingReplica().encode(), movingReplica().cancelReplicaMove(1).encode())) {
             for (int length = 0; length < good.length; length++) {
                 byte[] cut = Arrays.copyOf(good, length);
                 assertThatThrownBy(() -> SlotMap.decode(cut)).as("%d bytes", length)
@@ -448,13 +489,13 @@ class SlotMapTest {
         assertThatThrownBy(() -> SlotMap.decode(resum(foreign)))
                 .hasMessage("not a slot map (its first 4 bytes are not \"CSLM\")");
         byte[] future = good.clone();
-        future[4] = 4;
+        future[4] = 5;
         assertThatThrownBy(() -> SlotMap.decode(resum(future)))
-                .hasMessage("slot map format version 4 is not known (this build reads versions 1 to 3)");
+                .hasMessage("slot map format version 5 is not known (this build reads versions 1 to 4)");
         byte[] none = good.clone();
         none[4] = 0;
         assertThatThrownBy(() -> SlotMap.decode(resum(none)))
-                .hasMessage("slot map format version 0 is not known (this build reads versions 1 to 3)");
+                .hasMessage("slot map format version 0 is not known (this build reads versions 1 to 4)");
         byte[] longer = Arrays.copyOf(good, good.length + 3);
         System.arraycopy(good, good.length - 4, longer, longer.length - 4, 4);
         assertThatThrownBy(() -> SlotMap.decode(resum(longer)))

@@ -56,6 +56,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,7 +73,7 @@ import org.slf4j.LoggerFactory;
  * Slot ranges move between data groups online ({@link #startMove}, or every move {@link #rebalance} plans, carried out
  * by {@link SlotMover}).
  * A group's replica moves from one node to another online ({@link #startReplicaMove}, carried out by
- * {@link ReplicaMover}). Not yet in a sharded cluster: adding nodes to the cluster file online, snapshots on
+ * {@link ReplicaMover}; {@link #cancelReplicaMove} undoes one). Not yet in a sharded cluster: adding nodes to the cluster file online, snapshots on
  * demand, backups.
  */
 public final class ShardedKvServer implements AutoCloseable {
@@ -338,6 +339,11 @@ public final class ShardedKvServer implements AutoCloseable {
             }
 
             @Override
+            public CompletableFuture<SlotMap> cancelReplicaMove(long group) {
+                return ShardedKvServer.this.cancelReplicaMove(group);
+            }
+
+            @Override
             public Map<SlotRange, MoveProgress> moveProgress() {
                 return mover.progress();
             }
@@ -501,11 +507,31 @@ public final class ShardedKvServer implements AutoCloseable {
             return CompletableFuture.failedFuture(new IllegalArgumentException(to + " is not a node of the cluster"
                     + " file " + config.source()));
         }
+        return changeMap(current -> current.startReplicaMove(group, from, to));
+    }
+
+    /**
+     * Cancels {@code group}'s replica move: marks it cancelled in the slot map, and the group's leader then takes the
+     * node moved to out of the group again and drops the move, retiring that node from the group; or finishes the
+     * move if the node moved from has left the group already ({@link ReplicaMover}). Completes with the map that
+     * records the cancel; fails with {@link IllegalArgumentException} if the group moves no replica or its move is
+     * being cancelled already.
+     */
+    public CompletableFuture<SlotMap> cancelReplicaMove(long group) {
+        return changeMap(current -> current.cancelReplicaMove(group));
+    }
+
+    /**
+     * Installs {@code change} of the map read linearizably at the metadata group's leader, by compare-and-set on its
+     * epoch; if the map changed in between, the change is made again on the newer one (and refused if it no longer
+     * may be). Completes with the map installed.
+     */
+    private CompletableFuture<SlotMap> changeMap(UnaryOperator<SlotMap> change) {
         return metadataBackend.read(new byte[0]).thenApply(SlotMap::decode).thenCompose(current -> {
-            SlotMap next = current.startReplicaMove(group, from, to);
+            SlotMap next = change.apply(current);
             return metadataBackend.submit(SlotMapStateMachine.install(current.epoch(), next)).thenCompose(result ->
                     SlotMapStateMachine.installed(result) ? CompletableFuture.completedFuture(next)
-                            : startReplicaMove(group, from, to)); // the map changed meanwhile: check it again
+                            : changeMap(change));
         });
     }
 

@@ -491,6 +491,48 @@ class ShardedKvServerTest {
     }
 
     @Test
+    void aCancelledReplicaMoveTakesTheNewNodeOutAgainAndRetiresItFromTheGroup() throws Exception {
+        startCluster(4, 4); // group 2 on n1, n2, n3
+        NodeId n4 = NodeId.of("n4");
+        List<NodeId> replicas = List.of(NodeId.of("n1"), NodeId.of("n2"), NodeId.of("n3"));
+        try (JedisCluster cluster = cluster()) {
+            for (int i = 0; i < 100; i++) {
+                cluster.set("c" + i, "v" + i);
+            }
+        }
+        servers.get(3).close(); // the move waits with n4 a learner that does not answer
+        servers.get(0).startReplicaMove(2, NodeId.of("n2"), n4).get(10, TimeUnit.SECONDS);
+        CaucusNode n1sReplica = servers.getFirst().host().runningGroup(2).orElseThrow();
+        await("n4 added to group 2 as a learner").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> n1sReplica.status().configuration().learners().contains(n4));
+
+        SlotMap cancelled = servers.get(1).cancelReplicaMove(2).get(10, TimeUnit.SECONDS);
+        assertThat(cancelled.replicaMoveOf(2).orElseThrow().cancelled()).isTrue();
+
+        List<ShardedKvServer> live = servers.subList(0, 3);
+        await("the move undone on every live node").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .until(() -> live.stream().allMatch(server -> server.slotMap().replicaMoves().isEmpty()
+                        && server.slotMap().retiredReplicasOf(2).contains(n4)));
+        assertThat(servers.getFirst().slotMap().replicasOf(2)).isEqualTo(replicas);
+        assertThat(n1sReplica.status().configuration().isMember(n4)).as("n4 out of group 2 before it is retired")
+                .isFalse();
+        assertThat(n1sReplica.status().configuration().voters()).containsExactlyInAnyOrderElementsOf(replicas);
+        assertThatThrownBy(() -> servers.getFirst().startReplicaMove(2, NodeId.of("n3"), n4).get(10, TimeUnit.SECONDS))
+                .hasRootCauseInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("a group never returns to a node it left");
+
+        servers.set(3, ShardedKvServer.start(config, n4, config.dataDirectoryOf(n4)));
+        await("n4 back with the map").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .until(() -> servers.get(3).slotMap().equals(servers.getFirst().slotMap()));
+        assertThat(servers.get(3).host().runningGroup(2)).as("n4 holds no replica of group 2").isEmpty();
+        try (JedisCluster cluster = cluster()) {
+            for (int i = 0; i < 100; i++) {
+                assertThat(cluster.get("c" + i)).isEqualTo("v" + i);
+            }
+        }
+    }
+
+    @Test
     void aReplicaMoveGoesOnUnderTheGroupsNextLeaderWhenItsLeaderStopsMidway() throws Exception {
         startCluster(4, 4); // group 2 on n1 (its leader), n2, n3
         NodeId n1 = NodeId.of("n1");

@@ -36,7 +36,9 @@ import java.util.function.Supplier;
  * the metadata leader only (another node answers 421 naming it, which {@code caucus slots move} and
  * {@code caucus rebalance} follow). {@code POST /slots/replicas/move?group=G&from=NODE&to=NODE} records that group G's
  * replica on one node moves to another, which the group's leader then carries out; any node answers it (the node
- * forwards the map change to the metadata leader).
+ * forwards the map change to the metadata leader); {@code POST /slots/replicas/cancel?group=G} records that group
+ * G's replica move is to be undone, which the group's leader then carries out (or finishes the move, if the old node
+ * has left the group already), answered by any node too.
  *
  * <p>Status codes: 200 recorded (the moves go on in the background; {@code GET /slots} shows them until done), 400 a
  * bad request or a change the map refuses (nothing changed; the message says why), 421 not the metadata leader
@@ -65,6 +67,12 @@ public final class SlotsEndpoint {
          */
         CompletableFuture<SlotMap> startReplicaMove(long group, NodeId from, NodeId to);
 
+        /**
+         * Records that {@code group}'s replica move is cancelled, at the metadata leader wherever it is; completes with
+         * the map that records it, or fails with {@link IllegalArgumentException} if there is no move to cancel.
+         */
+        CompletableFuture<SlotMap> cancelReplicaMove(long group);
+
         /** How far the moves this node's mover runs have got (the metadata leader's; none elsewhere). */
         default Map<SlotRange, MoveProgress> moveProgress() {
             return Map.of();
@@ -89,6 +97,7 @@ public final class SlotsEndpoint {
         return List.of(server.createContext("/slots/move", this::move),
                 server.createContext("/slots/rebalance", this::rebalance),
                 server.createContext("/slots/replicas/move", this::moveReplica),
+                server.createContext("/slots/replicas/cancel", this::cancelReplicaMove),
                 server.createContext("/slots", exchange -> respond(exchange, 200,
                         AdminJson.write(mapJson(slots.map(), slots.moveProgress())))));
     }
@@ -132,6 +141,7 @@ public final class SlotsEndpoint {
         json.put("group", move.group());
         json.put("from", move.from().value());
         json.put("to", move.to().value());
+        json.put("cancelled", move.cancelled());
         return json;
     }
 
@@ -236,6 +246,30 @@ public final class SlotsEndpoint {
             answer.put("epoch", recorded.epoch());
             return answer;
         });
+    }
+
+    /**
+     * {@code POST /slots/replicas/cancel?group=G}: records that group G's replica move is cancelled. Any node answers,
+     * as for {@link #moveReplica}.
+     */
+    private void cancelReplicaMove(HttpExchange exchange) throws IOException {
+        if (!exchange.getRequestMethod().equals("POST")) {
+            respond(exchange, 405, error("METHOD", "POST /slots/replicas/cancel?group=G", null));
+            return;
+        }
+        long group;
+        try {
+            group = group(AdminHttpServer.queryParameters(exchange.getRequestURI().getRawQuery()).get("group"));
+        } catch (IllegalArgumentException e) {
+            respond(exchange, 400, error("BAD_REQUEST", e.getMessage() + "; nothing was changed", null));
+            return;
+        }
+        answerWhenDone(exchange, "the cancel of the replica move", slots.cancelReplicaMove(group), false,
+                recorded -> {
+                    Map<String, Object> answer = replicaMoveJson(recorded.replicaMoveOf(group).orElseThrow());
+                    answer.put("epoch", recorded.epoch());
+                    return answer;
+                });
     }
 
     /**

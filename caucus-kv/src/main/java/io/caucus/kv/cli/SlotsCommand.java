@@ -21,13 +21,14 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code caucus slots}: a sharded cluster's slot map ({@code GET /slots}); {@code caucus slots move}, which moves a
- * range of hash slots to another data group online ({@code POST /slots/move}) and waits until the move is done; and
+ * range of hash slots to another data group online ({@code POST /slots/move}) and waits until the move is done;
  * {@code caucus slots move-replica}, which moves a data group's replica from one node to another online
- * ({@code POST /slots/replicas/move}) and waits until it is done.
+ * ({@code POST /slots/replicas/move}) and waits until it is done; and {@code caucus slots cancel-replica-move}, which
+ * undoes one ({@code POST /slots/replicas/cancel}).
  */
 @Command(name = "slots", mixinStandardHelpOptions = true,
         description = "A sharded cluster's slot map: which group serves which hash slots, and moves under way.",
-        subcommands = {SlotsCommand.Move.class, SlotsCommand.MoveReplica.class})
+        subcommands = {SlotsCommand.Move.class, SlotsCommand.MoveReplica.class, SlotsCommand.CancelReplicaMove.class})
 final class SlotsCommand implements Callable<Integer> {
 
     private static final String FORMAT = "%-13s %-7s %s%n";
@@ -67,8 +68,8 @@ final class SlotsCommand implements Callable<Integer> {
         }
         for (Object entry : list(map.get("replicaMoves"))) {
             if (entry instanceof Map<?, ?> move) {
-                out.printf("moving group %s's replica from %s to %s%n", move.get("group"), move.get("from"),
-                        move.get("to"));
+                out.printf("moving group %s's replica from %s to %s%s%n", move.get("group"), move.get("from"),
+                        move.get("to"), Boolean.TRUE.equals(move.get("cancelled")) ? " (cancelled: being undone)" : "");
             }
         }
         if (map.get("retired") instanceof Map<?, ?> retired) {
@@ -238,41 +239,98 @@ final class SlotsCommand implements Callable<Integer> {
             }
         }
 
-        /**
-         * Polls {@code GET /slots} until it shows the move done ({@link SlotsCommand#replicaMoved}), printing how
-         * long it has waited every 10 s, then the map. Returns the exit code: 0, or 2 if the move is not done after
-         * {@code --wait-seconds}.
-         */
         private int awaitReplicaMove(AdminClient client, String move, NodeId toNode) {
             PrintWriter out = spec.commandLine().getOut();
-            long start = System.nanoTime();
-            long deadline = start + waitSeconds * 1_000_000_000L;
-            long nextReport = start + REPORT_NANOS;
-            while (System.nanoTime() < deadline) {
-                AdminClient.Reply map = client.send("GET", "/slots", "");
-                if (map.ok() && replicaMoved(map.body(), group, toNode)) {
-                    out.printf(Locale.ROOT, "%s done in %.1f s%n", move, (System.nanoTime() - start) / 1e9);
-                    print(out, map.body());
-                    return 0;
-                }
-                if (System.nanoTime() >= nextReport) {
-                    out.printf("%s still moving after %d s%n", move, (System.nanoTime() - start) / 1_000_000_000L);
-                    out.flush();
-                    nextReport += REPORT_NANOS;
-                }
-                LockSupport.parkNanos(200_000_000L); // an operator's poll, not a test's
-            }
-            spec.commandLine().getErr().printf("caucus: %s is still moving after %d s: see 'caucus slots'%n", move,
-                    waitSeconds);
-            spec.commandLine().getErr().flush();
-            return 2;
+            Optional<Ended> ended = awaitReplicaMoveEnd(spec, client, group, toNode, move, waitSeconds);
+            ended.ifPresent(done -> {
+                out.printf(Locale.ROOT, "%s done in %.1f s%n", move, done.seconds());
+                print(out, done.map());
+            });
+            return ended.isPresent() ? 0 : 2;
         }
     }
 
+    @Command(name = "cancel-replica-move", mixinStandardHelpOptions = true,
+            description = "Cancel a data group's replica move: the group's leader takes the new node out of the group "
+                    + "again, which then deletes its replica and never holds the group again; if the old node has "
+                    + "left the group already, the move finishes instead. Waits until the move has ended either way.")
+    static final class CancelReplicaMove implements Callable<Integer> {
+        @Option(names = "--group", required = true, description = "The data group whose replica move to cancel.")
+        long group;
+        @Option(names = "--no-wait", description = "Return once the cancel is recorded, not when the move has ended.")
+        boolean noWait;
+        @Option(names = "--wait-seconds", defaultValue = "600", description = "How long to wait for the move to end.")
+        long waitSeconds;
+        @Mixin
+        AdminTarget target;
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            AdminClient client = target.client();
+            AdminClient.Reply cancelled = client.send("POST", "/slots/replicas/cancel?group=" + group, "");
+            if (!cancelled.ok()) {
+                return AdminTarget.failed(spec, cancelled);
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            NodeId to = NodeId.of(String.valueOf(cancelled.body().get("to")));
+            String move = "group " + group + ": " + cancelled.body().get("from") + " -> " + to;
+            out.printf("%s cancel recorded (slot map epoch %s)%n", move, cancelled.body().get("epoch"));
+            out.flush();
+            if (noWait) {
+                return 0;
+            }
+            Optional<Ended> ended = awaitReplicaMoveEnd(spec, client.preferring(cancelled.from()), group, to, move,
+                    waitSeconds);
+            ended.ifPresent(done -> {
+                boolean finished = nodesOf(done.map().get("groups"), Long.toString(group)).contains(to.value());
+                out.printf(Locale.ROOT, finished ? "%s finished in %.1f s: the old node had left the group, too late "
+                        + "to undo%n" : "%s undone in %.1f s%n", move, done.seconds());
+                print(out, done.map());
+            });
+            return ended.isPresent() ? 0 : 2;
+        }
+    }
+
+    /** A replica move seen ended: the map that shows it, and how long the wait took. */
+    record Ended(Map<String, Object> map, double seconds) {
+    }
+
     /**
-     * Whether the map ({@code GET /slots}) shows {@code group}'s replica move to {@code to} done: it lists no replica
-     * move of the group, and {@code to} is one of its replicas, or has left it already (a later move took it away).
-     * A node that has not applied the map recording the move yet shows neither, so its answer never counts as done.
+     * Polls {@code GET /slots} until it shows {@code group}'s move to {@code to} ended ({@link #replicaMoved}),
+     * printing how long it has waited every 10 s. Empty, with a message on stderr, if it has not ended after
+     * {@code waitSeconds}.
+     */
+    static Optional<Ended> awaitReplicaMoveEnd(CommandSpec spec, AdminClient client, long group, NodeId to,
+                                               String move, long waitSeconds) {
+        PrintWriter out = spec.commandLine().getOut();
+        long start = System.nanoTime();
+        long deadline = start + waitSeconds * 1_000_000_000L;
+        long nextReport = start + REPORT_NANOS;
+        while (System.nanoTime() < deadline) {
+            AdminClient.Reply map = client.send("GET", "/slots", "");
+            if (map.ok() && replicaMoved(map.body(), group, to)) {
+                return Optional.of(new Ended(map.body(), (System.nanoTime() - start) / 1e9));
+            }
+            if (System.nanoTime() >= nextReport) {
+                out.printf("%s still moving after %d s%n", move, (System.nanoTime() - start) / 1_000_000_000L);
+                out.flush();
+                nextReport += REPORT_NANOS;
+            }
+            LockSupport.parkNanos(200_000_000L); // an operator's poll, not a test's
+        }
+        spec.commandLine().getErr().printf("caucus: %s is still moving after %d s: see 'caucus slots'%n", move,
+                waitSeconds);
+        spec.commandLine().getErr().flush();
+        return Optional.empty();
+    }
+
+    /**
+     * Whether the map ({@code GET /slots}) shows {@code group}'s replica move to {@code to} ended: it lists no replica
+     * move of the group, and {@code to} is one of its replicas (the move finished), or has left it (a cancel undid the
+     * move, or a later move took the replica away). A node that has not applied the map recording the move yet shows
+     * neither, so its answer never counts as ended.
      */
     static boolean replicaMoved(Map<String, Object> map, long group, NodeId to) {
         for (Object entry : list(map.get("replicaMoves"))) {

@@ -121,6 +121,11 @@ class SlotsRebalanceEndpointTest {
         }
 
         @Override
+        public CompletableFuture<SlotMap> cancelReplicaMove(long group) {
+            throw new AssertionError("not asked here");
+        }
+
+        @Override
         public Map<SlotRange, MoveProgress> moveProgress() {
             return self.equals(leader) ? progress : Map.of();
         }

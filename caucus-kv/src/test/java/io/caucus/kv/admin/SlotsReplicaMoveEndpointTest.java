@@ -63,6 +63,8 @@ class SlotsReplicaMoveEndpointTest {
      * promote, remove, then the map); negative: no leader moves anything.
      */
     private final AtomicInteger readsUntilMoved = new AtomicInteger(-1);
+    /** Whether the group's leader finds a cancelled move too far gone to undo (the old node has left). */
+    private volatile boolean tooLateToUndo;
 
     SlotsReplicaMoveEndpointTest() throws IOException {
         install(SlotMap.EMPTY.withReplicas(2, FIRST_THREE).withReplicas(3, FIRST_THREE)
@@ -95,7 +97,9 @@ class SlotsReplicaMoveEndpointTest {
             SlotMap current = metadata.current();
             if (!current.replicaMoves().isEmpty() && readsUntilMoved.get() >= 0
                     && readsUntilMoved.getAndDecrement() == 0) {
-                install(current.finishReplicaMove(current.replicaMoves().getFirst().group()));
+                SlotMap.ReplicaMove move = current.replicaMoves().getFirst();
+                install(move.cancelled() && !tooLateToUndo ? current.abandonReplicaMove(move.group())
+                        : current.finishReplicaMove(move.group()));
             }
             return metadata.current();
         }
@@ -128,6 +132,17 @@ class SlotsReplicaMoveEndpointTest {
             // As the server's: the map's refusal comes wrapped, thrown while composing on the map read.
             return CompletableFuture.completedFuture(metadata.current()).thenApply(current -> {
                 install(current.startReplicaMove(group, from, to));
+                return metadata.current();
+            });
+        }
+
+        @Override
+        public CompletableFuture<SlotMap> cancelReplicaMove(long group) {
+            if (scriptedAnswer != null) {
+                return scriptedAnswer.get();
+            }
+            return CompletableFuture.completedFuture(metadata.current()).thenApply(current -> {
+                install(current.cancelReplicaMove(group));
                 return metadata.current();
             });
         }
@@ -172,11 +187,12 @@ class SlotsReplicaMoveEndpointTest {
 
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
         assertThat(AdminJson.parseObject(answer.body())).isEqualTo(Map.of("group", 2, "from", "n1", "to", "n4",
-                "epoch", (int) before + 1));
+                "cancelled", false, "epoch", (int) before + 1));
         assertThat(metadata.current().replicaMoveOf(2)).hasValue(new SlotMap.ReplicaMove(2, N1, N4));
 
         Map<String, Object> listed = AdminJson.parseObject(send("n1", "GET", "/slots").body());
-        assertThat(listed).containsEntry("replicaMoves", List.of(Map.of("group", 2, "from", "n1", "to", "n4")))
+        assertThat(listed).containsEntry("replicaMoves", List.of(Map.of("group", 2, "from", "n1", "to", "n4",
+                        "cancelled", false)))
                 .containsEntry("retired", Map.of()).containsEntry("moves", List.of());
         assertThat(listed.get("groups")).as("the replicas change only when the move is done")
                 .isEqualTo(Map.of("2", List.of("n1", "n2", "n3"), "3", List.of("n1", "n2", "n3")));
@@ -286,6 +302,63 @@ class SlotsReplicaMoveEndpointTest {
                 .containsPattern("\ngroup 2: n1 -> n4 done in \\d+\\.\\d s\nslot map epoch 6\n")
                 .containsPattern("0-8191 +2 +n4,n2,n3\n").endsWith("group 2 left n1 for good\n");
         assertThat(metadata.current().replicasOf(2)).containsExactly(N4, NodeId.of("n2"), NodeId.of("n3"));
+    }
+
+    @Test
+    void anyNodeRecordsACancelWhichGetSlotsListsAndWhatCannotBeCancelledIsRefused() throws Exception {
+        assertRefused(post("n2", "/slots/replicas/cancel?group=2"), "group 2 is moving no replica");
+        install(metadata.current().startReplicaMove(2, N1, N4));
+        long before = metadata.current().epoch();
+
+        HttpResponse<String> answer = post("n2", "/slots/replicas/cancel?group=2");
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        assertThat(AdminJson.parseObject(answer.body())).isEqualTo(Map.of("group", 2, "from", "n1", "to", "n4",
+                "cancelled", true, "epoch", (int) before + 1));
+        assertThat(AdminJson.parseObject(send("n1", "GET", "/slots").body())).containsEntry("replicaMoves",
+                List.of(Map.of("group", 2, "from", "n1", "to", "n4", "cancelled", true)));
+        SlotMap cancelled = metadata.current();
+        assertRefused(post("n1", "/slots/replicas/cancel?group=2"), "is being cancelled already");
+        assertBadRequest(post("n1", "/slots/replicas/cancel?group=two"), "'group' must be a data group's id");
+        assertBadRequest(post("n1", "/slots/replicas/cancel"), "query parameter 'group' is missing");
+        assertThat(send("n1", "GET", "/slots/replicas/cancel?group=2").statusCode()).isEqualTo(405);
+        assertThat(metadata.current()).isEqualTo(cancelled);
+
+        scriptedAnswer = () -> CompletableFuture.failedFuture(new OutcomeUnknownException("leadership lost"));
+        HttpResponse<String> unknown = post("n2", "/slots/replicas/cancel?group=3");
+        assertThat(unknown.statusCode()).isEqualTo(504);
+        assertThat(unknown.body()).contains("recording the cancel of the replica move failed");
+    }
+
+    @Test
+    void theCancelCommandWaitsUntilTheMoveIsUndoneOrFinishedIfTooLate() {
+        install(metadata.current().startReplicaMove(2, N1, N4));
+        readsUntilMoved.set(2);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+
+        assertThat(caucus(out, err, "slots", "cancel-replica-move", "--group", "2", "--http", httpOf("n2")))
+                .as(err.toString()).isZero();
+
+        assertThat(out.toString()).startsWith("group 2: n1 -> n4 cancel recorded (slot map epoch 6)\n")
+                .containsPattern("\ngroup 2: n1 -> n4 undone in \\d+\\.\\d s\nslot map epoch 7\n")
+                .containsPattern("0-8191 +2 +n1,n2,n3\n").endsWith("group 2 left n4 for good\n");
+
+        install(metadata.current().startReplicaMove(3, N1, N4));
+        tooLateToUndo = true;
+        readsUntilMoved.set(2);
+        StringWriter late = new StringWriter();
+        assertThat(caucus(late, err, "slots", "cancel-replica-move", "--group", "3", "--http", httpOf("n1")))
+                .as(err.toString()).isZero();
+        assertThat(late.toString()).contains("group 3: n1 -> n4 finished in ")
+                .contains(" s: the old node had left the group, too late to undo\n")
+                .containsPattern("8192-16383 +3 +n4,n2,n3\n");
+
+        StringWriter listing = new StringWriter();
+        install(metadata.current().startReplicaMove(3, NodeId.of("n2"), NodeId.of("n5")));
+        install(metadata.current().cancelReplicaMove(3));
+        assertThat(caucus(listing, err, "slots", "--http", httpOf("n1"))).isZero();
+        assertThat(listing.toString()).contains("moving group 3's replica from n2 to n5 (cancelled: being undone)\n");
     }
 
     @Test

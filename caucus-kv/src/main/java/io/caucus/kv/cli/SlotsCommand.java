@@ -79,6 +79,14 @@ final class SlotsCommand implements Callable<Integer> {
         out.flush();
     }
 
+    /** {@code --no-wait} and {@code --wait-seconds} of the subcommands that wait for a move to end. */
+    static final class WaitOptions {
+        @Option(names = "--no-wait", description = "Return once the change is recorded, not when the move has ended.")
+        boolean noWait;
+        @Option(names = "--wait-seconds", defaultValue = "600", description = "How long to wait for the move to end.")
+        long waitSeconds;
+    }
+
     /** How often a wait prints how far the moves have got. */
     private static final long REPORT_NANOS = 10_000_000_000L;
 
@@ -165,10 +173,8 @@ final class SlotsCommand implements Callable<Integer> {
         String slots;
         @Option(names = "--to", required = true, description = "The data group to move them to (see 'caucus slots').")
         long to;
-        @Option(names = "--no-wait", description = "Return once the move is recorded, not when it is done.")
-        boolean noWait;
-        @Option(names = "--wait-seconds", defaultValue = "600", description = "How long to wait for the move to end.")
-        long waitSeconds;
+        @Mixin
+        WaitOptions waiting;
         @Mixin
         AdminTarget target;
         @Spec
@@ -186,8 +192,8 @@ final class SlotsCommand implements Callable<Integer> {
             out.printf("moving slots %s to group %d (slot map epoch %s)%n", range, to, started.body().get("epoch"));
             out.flush();
             long recordedEpoch = ((Number) started.body().get("epoch")).longValue();
-            return noWait ? 0 : awaitMoves(spec, client.preferring(started.from()), Map.of(range, to), recordedEpoch,
-                    waitSeconds);
+            return waiting.noWait ? 0 : awaitMoves(spec, client.preferring(started.from()), Map.of(range, to),
+                    recordedEpoch, waiting.waitSeconds);
         }
     }
 
@@ -204,10 +210,8 @@ final class SlotsCommand implements Callable<Integer> {
         @Option(names = "--to", required = true, paramLabel = "NODE",
                 description = "The node of the cluster file that takes the replica.")
         String to;
-        @Option(names = "--no-wait", description = "Return once the move is recorded, not when it is done.")
-        boolean noWait;
-        @Option(names = "--wait-seconds", defaultValue = "600", description = "How long to wait for the move to end.")
-        long waitSeconds;
+        @Mixin
+        WaitOptions waiting;
         @Mixin
         AdminTarget target;
         @Spec
@@ -227,7 +231,7 @@ final class SlotsCommand implements Callable<Integer> {
             String move = "group " + group + ": " + fromNode + " -> " + toNode;
             out.printf("%s recorded (slot map epoch %s)%n", move, started.body().get("epoch"));
             out.flush();
-            return noWait ? 0 : awaitReplicaMove(client.preferring(started.from()), move, toNode);
+            return waiting.noWait ? 0 : awaitReplicaMove(client.preferring(started.from()), move, toNode);
         }
 
         /** A node id as an option gives it; a usage error (exit 2) if it is not one. */
@@ -241,7 +245,7 @@ final class SlotsCommand implements Callable<Integer> {
 
         private int awaitReplicaMove(AdminClient client, String move, NodeId toNode) {
             PrintWriter out = spec.commandLine().getOut();
-            Optional<Ended> ended = awaitReplicaMoveEnd(spec, client, group, toNode, move, waitSeconds);
+            Optional<Ended> ended = awaitReplicaMoveEnd(spec, client, group, toNode, move, waiting.waitSeconds);
             ended.ifPresent(done -> {
                 out.printf(Locale.ROOT, "%s done in %.1f s%n", move, done.seconds());
                 print(out, done.map());
@@ -257,10 +261,8 @@ final class SlotsCommand implements Callable<Integer> {
     static final class CancelReplicaMove implements Callable<Integer> {
         @Option(names = "--group", required = true, description = "The data group whose replica move to cancel.")
         long group;
-        @Option(names = "--no-wait", description = "Return once the cancel is recorded, not when the move has ended.")
-        boolean noWait;
-        @Option(names = "--wait-seconds", defaultValue = "600", description = "How long to wait for the move to end.")
-        long waitSeconds;
+        @Mixin
+        WaitOptions waiting;
         @Mixin
         AdminTarget target;
         @Spec
@@ -278,11 +280,11 @@ final class SlotsCommand implements Callable<Integer> {
             String move = "group " + group + ": " + cancelled.body().get("from") + " -> " + to;
             out.printf("%s cancel recorded (slot map epoch %s)%n", move, cancelled.body().get("epoch"));
             out.flush();
-            if (noWait) {
+            if (waiting.noWait) {
                 return 0;
             }
             Optional<Ended> ended = awaitReplicaMoveEnd(spec, client.preferring(cancelled.from()), group, to, move,
-                    waitSeconds);
+                    waiting.waitSeconds);
             ended.ifPresent(done -> {
                 boolean finished = nodesOf(done.map().get("groups"), Long.toString(group)).contains(to.value());
                 out.printf(Locale.ROOT, finished ? "%s finished in %.1f s: the old node had left the group, too late "

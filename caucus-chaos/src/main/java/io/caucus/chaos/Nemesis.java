@@ -150,7 +150,9 @@ final class Nemesis {
     /**
      * Cuts the partition (if any), then asks for one replica of a random data group to move to a node that has none
      * and never had one: {@code POST /slots/replicas/move} to each live node in turn until one records or refuses it
-     * (any node records it: the change is forwarded to the metadata leader). It goes on in the background.
+     * (any node records it: the change is forwarded to the metadata leader). A third of the moves recorded are
+     * cancelled at once (POST /slots/replicas/cancel), so that the group's leader undoes them wherever they got to,
+     * or finishes them if too far. It goes on in the background.
      */
     @SuppressWarnings("unchecked")
     private Active moveReplica(Fault.ReplicaMove fault, List<String> nodes, String leader)
@@ -176,6 +178,10 @@ final class Nemesis {
                     String to = targets.getFirst();
                     outcome = "group " + group + "'s replica " + from + "->" + to + ": " + request(shuffled(nodes),
                             "/slots/replicas/move?group=" + group + "&from=" + from + "&to=" + to);
+                    if (outcome.contains("recorded (") && random.nextInt(3) == 0) {
+                        outcome += ", then cancelled: " + request(shuffled(nodes), "/slots/replicas/cancel?group="
+                                + group);
+                    }
                     break;
                 }
             }

@@ -6,6 +6,7 @@ import io.caucus.kv.cluster.KvBackend;
 import io.caucus.kv.slots.SlotMap;
 import io.caucus.kv.slots.SlotMap.ReplicaMove;
 import io.caucus.server.CaucusNode;
+import io.caucus.server.Membership;
 import io.caucus.server.MembershipException;
 import io.caucus.server.NodeAddresses;
 import java.util.Optional;
@@ -117,8 +118,11 @@ public final class ReplicaMover implements AutoCloseable {
         }
     }
 
-    /** What a group's leader does next about its replicas, decided from the map and its configuration alone. */
-    sealed interface Step {
+    /**
+     * What a group's leader does next about its replicas, decided from the map and its configuration alone (public
+     * so that the simulator's mover takes the same decisions: docs/simulator.md, "Replica moves").
+     */
+    public sealed interface Step {
         /** Add the node moved to as a learner. */
         record AddLearner(ReplicaMove move) implements Step {
         }
@@ -147,7 +151,7 @@ public final class ReplicaMover implements AutoCloseable {
      * so a step is never taken twice, and the voters the map lists (less the one leaving, once the new one votes)
      * are never fewer than the replicas it lists.
      */
-    static Step nextStep(SlotMap map, long group, ClusterConfiguration members, Predicate<NodeId> answering) {
+    public static Step nextStep(SlotMap map, long group, ClusterConfiguration members, Predicate<NodeId> answering) {
         if (members.isJoint()) {
             return new Step.Wait(); // a change is under way: it completes first
         }
@@ -174,7 +178,8 @@ public final class ReplicaMover implements AutoCloseable {
     /** The next step for {@code group}, led here, taken; completes with whether it changed anything. */
     private CompletableFuture<Boolean> step(long group, CaucusNode node) {
         return metadata.read(new byte[0]).thenApply(SlotMap::decode).thenCompose(map -> {
-            Step step = nextStep(map, group, node.status().configuration(), learner -> answering(node, learner));
+            Step step = nextStep(map, group, node.status().configuration(),
+                    learner -> answering(node.members(), learner));
             return switch (step) {
                 case Step.AddLearner add -> addLearner(add.move(), node);
                 case Step.Promote promote -> node.promote(promote.move().to()).thenApply(done -> {
@@ -214,9 +219,12 @@ public final class ReplicaMover implements AutoCloseable {
         });
     }
 
-    /** Whether {@code learner} answered the leader recently and holds part of the log. */
-    private static boolean answering(CaucusNode leader, NodeId learner) {
-        return leader.members().member(learner)
+    /**
+     * Whether {@code learner} answered the leader recently and holds part of the log, as the leader's
+     * {@code members} show: what {@link #nextStep} is to be given.
+     */
+    public static boolean answering(Membership members, NodeId learner) {
+        return members.member(learner)
                 .map(member -> member.recentlyActive() && member.matchIndex() > 0).orElse(false);
     }
 

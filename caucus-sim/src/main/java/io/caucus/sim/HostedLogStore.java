@@ -89,6 +89,10 @@ final class HostedLogStore implements LogStore {
     }
 
     private void reportThrough(long ticket) {
+        if (node.isRetired()) {
+            unsynced.clear(); // the host removed the group: what its last syncs cover belongs to no replica any more
+            return;
+        }
         while (!unsynced.isEmpty() && unsynced.peekFirst().ticket() <= ticket) {
             Written written = unsynced.pollFirst();
             node.disk().synced(written.persist());

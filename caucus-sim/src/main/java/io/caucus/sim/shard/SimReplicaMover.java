@@ -1,8 +1,8 @@
 package io.caucus.sim.shard;
 
-import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.ConfigurationChange;
 import io.caucus.core.NodeId;
+import io.caucus.core.NodeStatus;
 import io.caucus.kv.shard.ReplicaMover;
 import io.caucus.kv.shard.ReplicaMover.Step;
 import io.caucus.kv.slots.SlotMap;
@@ -12,6 +12,7 @@ import io.caucus.sim.MultiGroupSimulation;
 import io.caucus.sim.SimNode;
 import io.caucus.sim.Simulation;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -160,6 +161,8 @@ public final class SimReplicaMover {
         int incarnation;
         /** Groups stepped here whose moves may not be finished, or that may keep a stray learner. */
         final SortedSet<Long> stepped = new TreeSet<>();
+        /** Per group led here: whether its configuration in force is committed. */
+        final Map<Long, ReplicaMover.CommitWatch> commits = new HashMap<>();
         /** The step under way (0: none), and when it was asked. */
         long stepping;
         long steppingSinceTicks;
@@ -176,6 +179,7 @@ public final class SimReplicaMover {
                 incarnation = now;
                 stepping = 0;
                 stepped.clear();
+                commits.clear();
             }
             if (stepping != 0) {
                 if (clock.nowTicks() - steppingSinceTicks < STEP_TIMEOUT_TICKS) {
@@ -191,11 +195,13 @@ public final class SimReplicaMover {
                 SimNode node = multi.group(group).node(self);
                 if (!node.isUp() || !self.equals(node.runtime().status().leader())) {
                     stepped.remove(group); // its leader, elsewhere, looks after it
+                    commits.remove(group);
                     continue;
                 }
                 boolean moving = applied.replicaMoveOf(group).isPresent();
                 if (!moving && node.runtime().status().configuration().learners().isEmpty()) {
                     stepped.remove(group);
+                    commits.remove(group);
                     continue;
                 }
                 stepped.add(group);
@@ -207,8 +213,10 @@ public final class SimReplicaMover {
         /** The production mover's step: decided by {@link ReplicaMover#nextStep} from the map read now. */
         private void step(long group, NodeRuntime leader) {
             SlotMap current = map.current();
-            ClusterConfiguration configuration = leader.status().configuration();
-            Step step = ReplicaMover.nextStep(current, group, configuration,
+            NodeStatus status = leader.status();
+            boolean committed = commits.computeIfAbsent(group, ignored -> new ReplicaMover.CommitWatch())
+                    .committed(status);
+            Step step = ReplicaMover.nextStep(current, group, status.configuration(), committed,
                     learner -> ReplicaMover.answering(leader.members(), learner));
             switch (step) {
                 case Step.AddLearner add -> ask(group, new ConfigurationChange.AddLearner(add.move().to(), null));

@@ -100,8 +100,8 @@ class ReplicaMoverStepsTest {
         assertThat(watch.committed(leader(3, 8, 10, withoutA))).as("appended at 10 at the latest").isFalse();
         assertThat(watch.committed(leader(3, 9, 14, withoutA))).isFalse();
         assertThat(watch.committed(leader(3, 10, 14, withoutA))).isTrue();
-        assertThat(watch.committed(leader(4, 12, 16, withoutA))).as("a new term: its log may have been cut and refilled")
-                .isFalse();
+        assertThat(watch.committed(leader(4, 12, 16, withoutA)))
+                .as("a new term: its log may have been cut and refilled").isFalse();
         assertThat(watch.committed(leader(4, 16, 18, withoutA))).isTrue();
         assertThat(watch.committed(leader(4, 17, 19, voters("b", "c", "d", "e")))).as("another configuration")
                 .isFalse();

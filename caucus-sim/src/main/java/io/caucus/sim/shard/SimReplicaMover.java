@@ -172,7 +172,7 @@ public final class SimReplicaMover {
             this.self = self;
         }
 
-        /** As {@code ReplicaMover.check}: one step of one group led here whose move is under way or that has a learner. */
+        /** As {@code ReplicaMover.check}: a step for one group led here that moves a replica or has a learner. */
         void look() {
             int now = multi.incarnation(self);
             if (now != incarnation) {

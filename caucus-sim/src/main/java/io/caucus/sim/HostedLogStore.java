@@ -1,5 +1,6 @@
 package io.caucus.sim;
 
+import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.HardState;
 import io.caucus.core.LogView;
 import io.caucus.core.Persist;
@@ -34,6 +35,11 @@ final class HostedLogStore implements LogStore {
         this.node = node;
         this.durable = durable;
         this.lying = lying;
+    }
+
+    /** The configuration the replica starts from: the one its store recorded at its first start on this host. */
+    ClusterConfiguration bootstrap() {
+        return store.bootstrap();
     }
 
     @Override
@@ -83,6 +89,10 @@ final class HostedLogStore implements LogStore {
     }
 
     private void reportThrough(long ticket) {
+        if (node.isRetired()) {
+            unsynced.clear(); // the host removed the group: what its last syncs cover belongs to no replica any more
+            return;
+        }
         while (!unsynced.isEmpty() && unsynced.peekFirst().ticket() <= ticket) {
             Written written = unsynced.pollFirst();
             node.disk().synced(written.persist());

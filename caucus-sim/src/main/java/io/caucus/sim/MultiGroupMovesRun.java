@@ -129,7 +129,7 @@ public final class MultiGroupMovesRun {
      * progress in any group, or after {@link #SETTLE_WINDOWS} windows (progress that never ends must not hide a liveness bug;
      * a follower far behind catches up slowly, by InstallSnapshot chunks or one entry per round trip).
      */
-    private static void awaitSettled(MultiGroupSimulation multi, ShardedClientWorkload clients) {
+    static void awaitSettled(MultiGroupSimulation multi, ShardedClientWorkload clients) {
         Simulation first = multi.group(1);
         BooleanSupplier settled = oncePerTick(first, () -> settled(multi, clients));
         long progress = commitProgress(multi);
@@ -182,7 +182,7 @@ public final class MultiGroupMovesRun {
     }
 
     /** The live replicas of a group that have applied as far as its leader hold the same state. */
-    private static void checkReplicasAgree(MultiGroupSimulation multi) {
+    static void checkReplicasAgree(MultiGroupSimulation multi) {
         for (long group = 1; group <= multi.groupCount(); group++) {
             Simulation sim = multi.group(group);
             KvReplica leader = leaderReplica(sim);
@@ -228,7 +228,7 @@ public final class MultiGroupMovesRun {
         }
     }
 
-    private static BooleanSupplier oncePerTick(Simulation sim, BooleanSupplier condition) {
+    static BooleanSupplier oncePerTick(Simulation sim, BooleanSupplier condition) {
         long[] checkedAt = {-1};
         boolean[] held = new boolean[1];
         return () -> {

@@ -51,6 +51,11 @@ public final class MultiGroupRun {
      * between hosts are exercised.
      */
     public static SimConfig configOf(long seed) {
+        return configOf(seed, PROCESSES);
+    }
+
+    /** As {@link #configOf(long)}, on {@code processes} processes. */
+    public static SimConfig configOf(long seed, int processes) {
         SplittableRandom random = new SplittableRandom(seed ^ 0x6d756c74L);
         int electionTimeoutTicks = 8 + random.nextInt(13);
         RaftOptions options = new RaftOptions(electionTimeoutTicks,
@@ -60,7 +65,7 @@ public final class MultiGroupRun {
                 1L << (10 + random.nextInt(10)),
                 1L << (9 + random.nextInt(10)),
                 64L << random.nextInt(8)).withQuiesceAfterTicks(QUIESCE_AFTER_TICKS);
-        SimConfig config = SimConfig.of(seed, PROCESSES).withOptions(options)
+        SimConfig config = SimConfig.of(seed, processes).withOptions(options)
                 .withDisk(SimConfig.DiskModel.SHARED_WAL);
         return random.nextInt(4) == 0 ? config.withCompaction(3 + random.nextInt(40)) : config;
     }

@@ -1,5 +1,6 @@
 package io.caucus.sim;
 
+import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.NodeId;
 import io.caucus.server.internal.GroupHost;
 import io.caucus.server.internal.NodeExecutor;
@@ -17,7 +18,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
 
@@ -34,8 +37,61 @@ import java.util.TreeSet;
  *
  * <p>Group 1's simulation is the one to script and to give a {@link Nemesis}: its crashes, restarts and network
  * changes go to the processes and to every group.
+ *
+ * <p>By default every group has a replica on every process. A {@link Placement} puts each group on some of them
+ * instead, and may move replicas: each process then follows it as a sharded node follows its slot map, starting the
+ * groups placed on it and removing for good those it was retired from (docs/simulator.md, "Replica moves").
  */
 public final class MultiGroupSimulation {
+
+    /** Which processes run a replica of which group. */
+    public interface Placement {
+        /** Every group on every process, for good. */
+        Placement EVERYWHERE = new Placement() {
+            @Override
+            public Set<NodeId> firstReplicas(long group) {
+                return null;
+            }
+
+            @Override
+            public boolean places(long group, NodeId process) {
+                return true;
+            }
+
+            @Override
+            public boolean retired(long group, NodeId process) {
+                return false;
+            }
+
+            @Override
+            public ClusterConfiguration bootstrap(long group, NodeId process) {
+                throw new IllegalStateException("every process starts every group from its first configuration");
+            }
+
+            @Override
+            public long followEveryTicks() {
+                return 0;
+            }
+        };
+
+        /** The voters {@code group} starts with (null: every process). */
+        Set<NodeId> firstReplicas(long group);
+
+        /** Whether {@code process} is to run a replica of {@code group} now. */
+        boolean places(long group, NodeId process);
+
+        /** Whether {@code process} was retired from {@code group}: it removes its replica, and never runs one again. */
+        boolean retired(long group, NodeId process);
+
+        /**
+         * The configuration a replica of {@code group} new on {@code process}, not one of its first replicas, starts
+         * from: the voters it joins, not itself, so that it waits as a non-voter for the group's leader to add it.
+         */
+        ClusterConfiguration bootstrap(long group, NodeId process);
+
+        /** How often, in ticks, each process compares the groups it runs with the placement; 0: never. */
+        long followEveryTicks();
+    }
 
     private static final Path DATA = Path.of("/host");
     /** Small segments, so that runs roll over, delete and rewrite segments of the shared WAL. */
@@ -48,6 +104,8 @@ public final class MultiGroupSimulation {
         final SimulatedDisk disk = new SimulatedDisk();
         GroupHost host;
         int incarnation;
+        /** The groups whose replica this process ever started: their part of the shared WAL is recovered. */
+        final Set<Long> everStarted = new TreeSet<>();
         /** Replicas the host started in its current incarnation, waiting to be handed to their groups. */
         final Map<Long, KvReplica> starting = new HashMap<>();
         final Map<Long, HostedLogStore> stores = new HashMap<>();
@@ -73,10 +131,14 @@ public final class MultiGroupSimulation {
     }
 
     private final SimConfig config;
+    private final Placement placement;
     private final Simulation.World world;
     private final List<Simulation> groups = new ArrayList<>();
     private final Map<NodeId, Process> processes = new LinkedHashMap<>();
     private long processCrashes;
+    /** Replicas started on a process the placement put them on after its start, and replicas removed for good. */
+    private long replicasJoined;
+    private long replicasRemoved;
     private long tornTailsRecovered;
     private long sharedWalFsyncs;
     /** How long a sync round of a shared WAL waits before it forces (virtual µs, drawn per seed). */
@@ -97,7 +159,12 @@ public final class MultiGroupSimulation {
      *               compaction threshold; its disk model must be {@link SimConfig.DiskModel#SHARED_WAL}
      */
     public MultiGroupSimulation(SimConfig config, int groupCount, String reproduceHint) {
-        this(config, groupCount, reproduceHint, false);
+        this(config, groupCount, reproduceHint, Placement.EVERYWHERE, false);
+    }
+
+    /** As above, the groups placed on the processes by {@code placement}. */
+    public MultiGroupSimulation(SimConfig config, int groupCount, String reproduceHint, Placement placement) {
+        this(config, groupCount, reproduceHint, placement, false);
     }
 
     /**
@@ -105,6 +172,11 @@ public final class MultiGroupSimulation {
      * sync, before the shared WAL forces them: a broken runtime, only for showing that the checks catch it.
      */
     MultiGroupSimulation(SimConfig config, int groupCount, String reproduceHint, boolean lyingSync) {
+        this(config, groupCount, reproduceHint, Placement.EVERYWHERE, lyingSync);
+    }
+
+    private MultiGroupSimulation(SimConfig config, int groupCount, String reproduceHint, Placement placement,
+                                 boolean lyingSync) {
         if (config.disk() != SimConfig.DiskModel.SHARED_WAL) {
             throw new IllegalArgumentException("a multi-group simulation runs on the shared WAL, not " + config.disk());
         }
@@ -112,6 +184,7 @@ public final class MultiGroupSimulation {
             throw new IllegalArgumentException("at least one group: " + groupCount);
         }
         this.config = config;
+        this.placement = placement;
         this.lyingSync = lyingSync;
         this.quiescence = config.options().quiesceAfterTicks() > 0;
         this.fsyncMicros = 20 + new SplittableRandom(config.seed() ^ 0x6673796eL).nextInt(400);
@@ -157,7 +230,7 @@ public final class MultiGroupSimulation {
             }
         };
         for (int group = 1; group <= groupCount; group++) {
-            Simulation sim = new Simulation(config, world, hosting);
+            Simulation sim = new Simulation(config, world, hosting, placement.firstReplicas(group));
             for (NodeId id : ids) {
                 sim.node(id).nameAsReplicaOf(group);
             }
@@ -238,11 +311,15 @@ public final class MultiGroupSimulation {
                         KvReplica replica = new KvReplica();
                         process.starting.put(group, replica);
                         Simulation sim = groupOf(group);
-                        return new GroupHost.GroupSpec(sim.settingsOf(id, replica), sim.clusterConfiguration);
+                        return new GroupHost.GroupSpec(sim.settingsOf(id, replica), sim.clusterConfiguration.isVoter(id)
+                                ? sim.clusterConfiguration : placement.bootstrap(group, id));
                     }, () -> {
                     });
+            // Those recovered run already; then those placed here (all of them but the ones removed before).
             for (long group = 1; group <= groups.size(); group++) {
-                host.startGroup(group);
+                if (placement.places(group, id) && !host.wasRemoved(group)) {
+                    host.startGroup(group);
+                }
             }
         } catch (SimulationFailure failure) {
             throw failure;
@@ -252,16 +329,80 @@ public final class MultiGroupSimulation {
         }
         process.host = host;
         world.trace().record(world.events().now(), id, "host", "incarnation " + incarnation + " opened, "
-                + groups.size() + " groups, recovery " + host.log().recovery());
-        for (long group = 1; group <= groups.size(); group++) {
-            NodeRuntime runtime = host.group(group).orElseThrow();
-            groupOf(group).adoptHosted(id, runtime, process.starting.get(group), process.stores.get(group));
+                + host.groups().size() + " groups, recovery " + host.log().recovery());
+        for (long group : host.groups()) {
+            adopt(process, group);
         }
-        process.starting.clear();
-        process.stores.clear();
         if (quiescence) {
             schedulePings(process, incarnation);
         }
+        if (placement.followEveryTicks() > 0) {
+            followPlacement(process); // a replica recovered after its process was retired from the group goes now
+            scheduleFollowing(process, incarnation);
+        }
+    }
+
+    /** Hands the replica of {@code group} the host just started to its group's simulation. */
+    private void adopt(Process process, long group) {
+        NodeRuntime runtime = process.host.group(group).orElseThrow();
+        HostedLogStore store = process.stores.remove(group);
+        groupOf(group).adoptHosted(process.id, runtime, process.starting.remove(group), store, store.bootstrap());
+        process.everStarted.add(group);
+    }
+
+    /**
+     * What a sharded node does on each look at its map (ShardedKvServer): removes the replica of a group the
+     * placement retired it from, and starts the replica of a group placed on it that it does not run and never
+     * removed (a group id is never reused on a host).
+     */
+    private void followPlacement(Process process) {
+        for (long group = 1; group <= groups.size(); group++) {
+            boolean running = process.host.group(group).isPresent();
+            if (running && placement.retired(group, process.id)) {
+                removeReplica(process, group);
+            } else if (!running && placement.places(group, process.id) && !process.host.wasRemoved(group)) {
+                try {
+                    process.host.startGroup(group);
+                } catch (SimulationFailure failure) {
+                    throw failure;
+                } catch (RuntimeException e) {
+                    groupOf(group).fail("Host start", process.id + " failed to start its replica of group " + group
+                            + ": " + e + SimulationFailure.stackTop(e));
+                }
+                world.trace().record(world.events().now(), process.id, "host", "started group " + group
+                        + ", placed here");
+                adopt(process, group);
+                replicasJoined++;
+            }
+        }
+    }
+
+    private void removeReplica(Process process, long group) {
+        world.trace().record(world.events().now(), process.id, "host", "removing group " + group
+                + ": retired from it");
+        groupOf(group).removeHosted(process.id, () -> process.host.removeGroup(group));
+        replicasRemoved++;
+    }
+
+    /** Replicas a process started because the placement put them on it while it was up (replica moves). */
+    public long replicasJoined() {
+        return replicasJoined;
+    }
+
+    /** Replicas a process removed for good because the placement retired it from their group. */
+    public long replicasRemoved() {
+        return replicasRemoved;
+    }
+
+    /** Each process looks at the placement every {@link Placement#followEveryTicks()} while it is up. */
+    private void scheduleFollowing(Process process, int incarnation) {
+        world.events().at(world.events().now() + placement.followEveryTicks() * config.tickMicros(), () -> {
+            if (process.incarnation != incarnation || !process.isUp()) {
+                return;
+            }
+            followPlacement(process);
+            scheduleFollowing(process, incarnation);
+        });
     }
 
     /**
@@ -376,9 +517,13 @@ public final class MultiGroupSimulation {
             if (storage.wal().recovery().droppedTailBytes() > 0) {
                 tornTailsRecovered++;
             }
-            for (long group = 1; group <= groups.size(); group++) {
-                GroupLog log = storage.group(group, groupOf(group).clusterConfiguration).log();
-                node(process.id, group).disk().hostedCrashed(RecoveredLog.of(log), log.hardState());
+            for (long group : process.everStarted) {
+                if (storage.wasRemoved(group)) {
+                    continue; // nothing of it is left
+                }
+                SimNode node = node(process.id, group);
+                GroupLog log = storage.group(group, node.bootstrap()).log();
+                node.disk().hostedCrashed(RecoveredLog.of(log), log.hardState());
             }
         } catch (SimulationFailure failure) {
             throw failure;
@@ -504,6 +649,48 @@ public final class MultiGroupSimulation {
         public boolean awaitTermination(Duration timeout) {
             return true;
         }
+    }
+
+    /** Each start of a process is an incarnation of it; a crash ends it (its events are dropped from then). */
+    public int incarnation(NodeId process) {
+        return processes.get(process).incarnation;
+    }
+
+    /**
+     * Whether the process, which must be up, keeps anything of {@code group}: runs its replica, or holds records
+     * of it in its shared WAL that it never removed.
+     */
+    public boolean holdsReplica(NodeId process, long group) {
+        GroupHost host = processes.get(process).host;
+        if (host == null) {
+            throw new IllegalStateException(process + " is down");
+        }
+        return host.group(group).isPresent() || (!host.wasRemoved(group) && host.log().groups().contains(group));
+    }
+
+    /** The processes as faults see them: a crash or restart is of a process; a leader is group 1's. */
+    Nemesis.Targets processTargets() {
+        return new Nemesis.Targets() {
+            @Override
+            public List<NodeId> nodeIds() {
+                return processIds();
+            }
+
+            @Override
+            public List<NodeId> upNodes() {
+                return upProcesses();
+            }
+
+            @Override
+            public boolean isUp(NodeId id) {
+                return MultiGroupSimulation.this.isUp(id);
+            }
+
+            @Override
+            public Optional<NodeId> leader() {
+                return group(1).leader();
+            }
+        };
     }
 
     /** The ids of the processes that are up. */

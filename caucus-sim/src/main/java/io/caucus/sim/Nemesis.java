@@ -13,7 +13,48 @@ import java.util.Random;
  */
 public final class Nemesis {
 
+    /**
+     * The nodes faults pick from: a simulation's own nodes, or in a multi-group run whose groups are not on every
+     * process, the processes ({@link MultiGroupSimulation#processes()}).
+     */
+    interface Targets {
+        /** Every node that may be crashed, restarted or partitioned, up or down. */
+        List<NodeId> nodeIds();
+
+        List<NodeId> upNodes();
+
+        boolean isUp(NodeId id);
+
+        /** The node a leader's crash or isolation picks, if any. */
+        Optional<NodeId> leader();
+
+        static Targets of(Simulation sim) {
+            return new Targets() {
+                @Override
+                public List<NodeId> nodeIds() {
+                    return sim.nodeIds();
+                }
+
+                @Override
+                public List<NodeId> upNodes() {
+                    return sim.upNodes();
+                }
+
+                @Override
+                public boolean isUp(NodeId id) {
+                    return sim.isUp(id);
+                }
+
+                @Override
+                public Optional<NodeId> leader() {
+                    return sim.leader();
+                }
+            };
+        }
+    }
+
     private final Simulation sim;
+    private final Targets targets;
     private final Random random;
     private final long minGapTicks;
     private final long maxGapTicks;
@@ -23,7 +64,13 @@ public final class Nemesis {
     private long faults;
 
     public Nemesis(Simulation sim, long minGapTicks, long maxGapTicks) {
+        this(sim, Targets.of(sim), minGapTicks, maxGapTicks);
+    }
+
+    /** Faults scheduled, traced and applied through {@code sim}, on the nodes {@code targets} lists. */
+    Nemesis(Simulation sim, Targets targets, long minGapTicks, long maxGapTicks) {
         this.sim = sim;
+        this.targets = targets;
         this.random = sim.random();
         this.minGapTicks = minGapTicks;
         this.maxGapTicks = maxGapTicks;
@@ -50,8 +97,8 @@ public final class Nemesis {
             sim.setNetwork(calm);
             calm = null;
         }
-        for (NodeId id : sim.nodeIds()) {
-            if (!sim.isUp(id)) {
+        for (NodeId id : targets.nodeIds()) {
+            if (!targets.isUp(id)) {
                 sim.restart(id);
             }
         }
@@ -78,7 +125,7 @@ public final class Nemesis {
         } else if (roll < 60) {
             crashThenMaybeRestart(pickUp());
         } else if (roll < 70) {
-            crashThenMaybeRestart(sim.leader());
+            crashThenMaybeRestart(targets.leader());
         } else if (roll < 85) {
             restartOneDown();
         } else if (roll < 92) {
@@ -109,7 +156,7 @@ public final class Nemesis {
         int shape = random.nextInt(7);
         switch (shape) {
             case 0 -> sim.partitions().isolate(nodes.get(0));
-            case 1 -> sim.partitions().isolate(sim.leader().orElse(nodes.get(0)));
+            case 1 -> sim.partitions().isolate(targets.leader().orElse(nodes.get(0)));
             case 2 -> {
                 int minority = 1 + random.nextInt(Math.max(1, (n - 1) / 2));
                 sim.partitions().partition(nodes.subList(0, minority), nodes.subList(minority, n));
@@ -121,7 +168,7 @@ public final class Nemesis {
                 }
             }
             case 4 -> {
-                NodeId leader = sim.leader().orElse(nodes.get(0));
+                NodeId leader = targets.leader().orElse(nodes.get(0));
                 for (NodeId other : nodes) {
                     if (!other.equals(leader)) {
                         sim.partitions().blockOneWay(leader, other); // the leader hears everyone, nobody hears it
@@ -137,7 +184,7 @@ public final class Nemesis {
     }
 
     private void crashThenMaybeRestart(Optional<NodeId> victim) {
-        if (victim.isEmpty() || !sim.isUp(victim.get())) {
+        if (victim.isEmpty() || !targets.isUp(victim.get())) {
             return;
         }
         NodeId id = victim.get();
@@ -150,7 +197,7 @@ public final class Nemesis {
     private void restartLater(NodeId id) {
         long delayTicks = 1 + random.nextLong(3L * sim.config().options().electionTimeoutTicks());
         sim.schedule(delayTicks * sim.config().tickMicros(), () -> {
-            if (!sim.isUp(id) && sim.nodeIds().contains(id)) { // a retired node stays down
+            if (!targets.isUp(id) && targets.nodeIds().contains(id)) { // a retired node stays down
                 sim.restart(id);
             }
         });
@@ -158,8 +205,8 @@ public final class Nemesis {
 
     private void restartOneDown() {
         List<NodeId> down = new ArrayList<>();
-        for (NodeId id : sim.nodeIds()) {
-            if (!sim.isUp(id)) {
+        for (NodeId id : targets.nodeIds()) {
+            if (!targets.isUp(id)) {
                 down.add(id);
             }
         }
@@ -169,8 +216,8 @@ public final class Nemesis {
     }
 
     private void crashMajority() {
-        List<NodeId> up = new ArrayList<>(sim.upNodes());
-        int majority = sim.nodeIds().size() / 2 + 1;
+        List<NodeId> up = new ArrayList<>(targets.upNodes());
+        int majority = targets.nodeIds().size() / 2 + 1;
         for (int i = 0; i < majority && !up.isEmpty(); i++) {
             NodeId victim = up.remove(random.nextInt(up.size()));
             sim.crash(victim);
@@ -179,21 +226,21 @@ public final class Nemesis {
     }
 
     private void restartWholeCluster() {
-        for (NodeId id : sim.upNodes()) {
+        for (NodeId id : targets.upNodes()) {
             sim.crash(id);
         }
-        for (NodeId id : sim.nodeIds()) {
+        for (NodeId id : targets.nodeIds()) {
             restartLater(id);
         }
     }
 
     private Optional<NodeId> pickUp() {
-        List<NodeId> up = sim.upNodes();
+        List<NodeId> up = targets.upNodes();
         return up.isEmpty() ? Optional.empty() : Optional.of(up.get(random.nextInt(up.size())));
     }
 
     private List<NodeId> shuffledNodes() {
-        List<NodeId> nodes = new ArrayList<>(sim.nodeIds());
+        List<NodeId> nodes = new ArrayList<>(targets.nodeIds());
         for (int i = nodes.size() - 1; i > 0; i--) {
             java.util.Collections.swap(nodes, i, random.nextInt(i + 1));
         }

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
 
@@ -148,10 +149,17 @@ final class NodeLifecycle {
                 .withTransferTimeout(Duration.ofNanos((20 + draw.nextInt(81)) * sim.config.tickMicros() * 1000));
     }
 
-    /** Every node of the bootstrap configuration, and the node itself: what a server's cluster file lists. */
-    private static Map<NodeId, InetSocketAddress> peerAddresses(SimNode node) {
+    /**
+     * Every node of the bootstrap configuration, and the node itself: what a server's cluster file lists; for a
+     * group's replica on a process, every process (the cluster file of a sharded cluster lists every node).
+     */
+    private Map<NodeId, InetSocketAddress> peerAddresses(SimNode node) {
         Map<NodeId, InetSocketAddress> peers = new LinkedHashMap<>();
-        for (NodeId member : new TreeSet<>(node.bootstrap().members())) {
+        Set<NodeId> listed = new TreeSet<>(node.bootstrap().members());
+        if (node.disk().hosted()) {
+            listed.addAll(sim.nodes.keySet());
+        }
+        for (NodeId member : listed) {
             peers.put(member, addressOf(member));
         }
         peers.put(node.id(), addressOf(node.id()));

@@ -53,6 +53,17 @@ final class RuntimeTurns {
         sim.checker.afterEvent(node);
     }
 
+    /** Runs {@code task} as if on {@code node}'s own thread (its executor and workers report being in it). */
+    void runAs(SimNode node, Runnable task) {
+        SimNode before = running;
+        running = node;
+        try {
+            task.run();
+        } finally {
+            running = before;
+        }
+    }
+
     private void traceRoleChange(SimNode node, NodeStatus before) {
         NodeStatus after = node.status();
         if (after.role() != before.role() || after.term() != before.term()) {

@@ -58,7 +58,10 @@ public final class SimDisk {
      */
     private final boolean hosted;
     private LogStore hostedStore;
-    /** Shared-WAL backing while the process is down: what its recovery found of this group. */
+    /**
+     * Shared-WAL backing while the process is down: what its recovery found of this group; before the process first
+     * runs the group, and after it removed it, an empty log.
+     */
     private LogView crashedView;
 
     private SimDisk(ClusterConfiguration configuration, SimulatedDisk simulatedDisk, Random crashRandom,
@@ -79,7 +82,9 @@ public final class SimDisk {
 
     /** A group replica's view of its process's shared WAL: see {@link SimConfig.DiskModel#SHARED_WAL}. */
     static SimDisk hosted(ClusterConfiguration configuration) {
-        return new SimDisk(configuration, null, null, true);
+        SimDisk disk = new SimDisk(configuration, null, null, true);
+        disk.crashedView = new InMemoryLog(configuration);
+        return disk;
     }
 
     /** The process started the group's replica on {@code store}, which recovered {@code recovered}. */
@@ -97,6 +102,13 @@ public final class SimDisk {
         hostedStore = null;
         crashedView = log;
         hardState = recovered;
+    }
+
+    /** The process removed the group for good (GROUP_REMOVED): nothing of it is left on the disk. */
+    void hostedRemoved() {
+        hostedStore = null;
+        crashedView = new InMemoryLog(configuration);
+        hardState = HardState.INITIAL;
     }
 
     /** Whether this disk is a group's view of a process's shared WAL. */
@@ -127,9 +139,6 @@ public final class SimDisk {
             return memoryLog;
         }
         if (hosted) {
-            if (hostedStore == null && crashedView == null) {
-                throw new IllegalStateException("the process holding this group's log has not started yet");
-            }
             return hostedStore != null ? hostedStore.log() : crashedView;
         }
         return runtimeStore != null ? runtimeStore.log() : durableLog;

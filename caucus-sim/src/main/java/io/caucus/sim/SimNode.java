@@ -21,8 +21,11 @@ public final class SimNode {
 
     private final NodeId id;
     private final SimDisk disk;
-    /** The configuration passed to every start: the initial cluster's, or for a joining node one without it. */
-    private final ClusterConfiguration bootstrap;
+    /**
+     * The configuration passed to every start: the initial cluster's, or for a joining node one without it; for a
+     * group's replica on a process, the one its store recorded at its first start there.
+     */
+    private ClusterConfiguration bootstrap;
     /** Removed from the simulation for good: down, never restarted, no longer among the node ids. */
     private boolean retired;
     private NodeRuntime runtime;
@@ -44,6 +47,11 @@ public final class SimNode {
 
     public ClusterConfiguration bootstrap() {
         return bootstrap;
+    }
+
+    /** A hosted replica starts from the configuration its store recorded, which the host chose at its first start. */
+    void startsFrom(ClusterConfiguration recorded) {
+        bootstrap = recorded;
     }
 
     public boolean isRetired() {

@@ -106,6 +106,14 @@ public final class Simulation {
      * (null: this simulation does, each node a process of its own).
      */
     Simulation(SimConfig config, World world, Hosting hosting) {
+        this(config, world, hosting, null);
+    }
+
+    /**
+     * As above, the group's first voters {@code voters} (null: every node); the others start, if ever, as
+     * non-voters that wait for a leader to add them.
+     */
+    Simulation(SimConfig config, World world, Hosting hosting, Set<NodeId> voters) {
         this.config = config;
         this.hosting = hosting;
         this.random = world == null ? new Random(config.seed()) : world.random();
@@ -120,7 +128,7 @@ public final class Simulation {
         for (int i = 1; i <= config.clusterSize(); i++) {
             ids.add(NodeId.of("n" + i));
         }
-        this.clusterConfiguration = ClusterConfiguration.ofVoters(ids);
+        this.clusterConfiguration = ClusterConfiguration.ofVoters(voters == null ? ids : voters);
         for (int i = 1; i <= config.clusterSize(); i++) {
             NodeId id = NodeId.of("n" + i);
             nodes.put(id, new SimNode(id, SimDisk.of(config.disk(), clusterConfiguration, random), clusterConfiguration));
@@ -368,12 +376,30 @@ public final class Simulation {
         lifecycle.crash(node(id));
     }
 
-    /** In a multi-group run: the process started this group's replica on {@code store}. */
+    /**
+     * In a multi-group run: the process started this group's replica on {@code store}, from {@code bootstrap} (the
+     * configuration the store recorded at the replica's first start there).
+     */
     void adoptHosted(NodeId id, NodeRuntime runtime, io.caucus.sim.kv.KvReplica replica,
-                     io.caucus.server.internal.LogStore store) {
+                     io.caucus.server.internal.LogStore store, ClusterConfiguration bootstrap) {
         SimNode node = node(id);
+        node.startsFrom(bootstrap);
         node.disk().hostedStarted(store, store.recoveredHardState());
         lifecycle.adopt(node, runtime, replica);
+    }
+
+    /**
+     * In a multi-group run: the process removes this group's replica for good ({@code removal}: the host's
+     * {@code removeGroup}, which stops the runtime and records the removal durably). It runs as an event of the
+     * replica, as a stop asked from the node's own thread, so the runtime's stop waits for none of its own turns
+     * or tasks (the simulation runs them, one at a time); then the replica's incarnation ends as in a crash, its
+     * pending events die with it, and it is retired: never started again, no longer among {@link #nodeIds()}.
+     */
+    void removeHosted(NodeId id, Runnable removal) {
+        SimNode node = node(id);
+        runtimeTurns.runAs(node, removal);
+        lifecycle.retire(node);
+        node.disk().hostedRemoved();
     }
 
     /** The settings a node's runtime starts with (the key-value state machine {@code replica}'s). */

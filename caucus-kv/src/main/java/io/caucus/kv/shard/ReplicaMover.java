@@ -2,12 +2,15 @@ package io.caucus.kv.shard;
 
 import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.NodeId;
+import io.caucus.core.NodeStatus;
 import io.caucus.kv.cluster.KvBackend;
 import io.caucus.kv.slots.SlotMap;
 import io.caucus.kv.slots.SlotMap.ReplicaMove;
 import io.caucus.server.CaucusNode;
+import io.caucus.server.Membership;
 import io.caucus.server.MembershipException;
 import io.caucus.server.NodeAddresses;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
@@ -36,11 +39,13 @@ import org.slf4j.LoggerFactory;
  * <p>Each step is chosen from the group's configuration as it is now and the map as read linearizably (ReadIndex on
  * the metadata group, thesis §6.4) just before, so a new leader of the group goes on where the last one stopped, a
  * step that was done is never done again, and a map that lags a finished move starts nothing. The old node is
- * removed only once the new one votes, so the group never has fewer voters than the map lists. A learner the map
- * places nowhere (added for a move that a stale map showed) is removed. A cancelled move is undone: the new node is
- * removed (learner or voter: the old one still votes) and the move abandoned in the map, which retires the new node;
- * if the old node has left the group already, the move is finished instead, since undoing it would take a node back
- * that may have deleted its replica.
+ * removed only once the new one votes, so the group never has fewer voters than the map lists, and the move is
+ * finished (the old node deleting its replica) only once the configuration without it is committed: a configuration
+ * is in force from the moment it is appended (Raft paper §6), and one a leader lost would still need the old node.
+ * A learner the map places nowhere (added for a move that a stale map showed) is removed. A cancelled move is undone:
+ * the new node is removed (learner or voter: the old one still votes) and, once that configuration is committed, the
+ * move abandoned in the map, which retires the new node; if the old node has left the group already, the move is
+ * finished instead, since undoing it would take a node back that may have deleted its replica.
  *
  * <p>Threads: the checks run on the scheduler; one step at a time per node.
  */
@@ -58,6 +63,8 @@ public final class ReplicaMover implements AutoCloseable {
     private final AtomicBoolean stepping = new AtomicBoolean();
     /** Groups stepped here whose moves may not be finished, or that may keep a stray learner: checked until not. */
     private final Set<Long> stepped = ConcurrentHashMap.newKeySet();
+    /** Per group led here: whether its configuration in force is committed. */
+    private final Map<Long, CommitWatch> commits = new ConcurrentHashMap<>();
     private final ScheduledFuture<?> task;
 
     /**
@@ -95,11 +102,13 @@ public final class ReplicaMover implements AutoCloseable {
             CaucusNode node = localGroup.apply(group);
             if (node == null || !self.equals(node.status().leader())) {
                 stepped.remove(group); // its leader, elsewhere, looks after it
+                commits.remove(group);
                 continue;
             }
             boolean moving = applied.replicaMoveOf(group).isPresent();
             if (!moving && node.status().configuration().learners().isEmpty()) {
                 stepped.remove(group);
+                commits.remove(group);
                 continue;
             }
             if (stepping.compareAndSet(false, true)) {
@@ -120,8 +129,11 @@ public final class ReplicaMover implements AutoCloseable {
         }
     }
 
-    /** What a group's leader does next about its replicas, decided from the map and its configuration alone. */
-    sealed interface Step {
+    /**
+     * What a group's leader does next about its replicas, decided from the map and its configuration alone (public
+     * so that the simulator's mover takes the same decisions: docs/simulator.md, "Replica moves").
+     */
+    public sealed interface Step {
         /** Add the node moved to as a learner. */
         record AddLearner(ReplicaMove move) implements Step {
         }
@@ -150,11 +162,15 @@ public final class ReplicaMover implements AutoCloseable {
     /**
      * The next step for {@code group} given the map (read linearizably) and the group's configuration now:
      * add the node moved to, promote it once it answers, remove the node moved from once the new one votes, then
-     * finish; with no move, remove a learner the map places nowhere. Each step's condition is false once it is done,
-     * so a step is never taken twice, and the voters the map lists (less the one leaving, once the new one votes)
-     * are never fewer than the replicas it lists.
+     * finish once that configuration is committed; with no move, remove a learner the map places nowhere. Each
+     * step's condition is false once it is done, so a step is never taken twice, and the voters the map lists (less
+     * the one leaving, once the new one votes) are never fewer than the replicas it lists.
+     *
+     * @param members   the configuration in force at the group's leader (its last one, committed or not)
+     * @param committed whether {@code members} is known committed ({@link CommitWatch})
      */
-    static Step nextStep(SlotMap map, long group, ClusterConfiguration members, Predicate<NodeId> answering) {
+    public static Step nextStep(SlotMap map, long group, ClusterConfiguration members, boolean committed,
+                                Predicate<NodeId> answering) {
         if (members.isJoint()) {
             return new Step.Wait(); // a change is under way: it completes first
         }
@@ -165,7 +181,7 @@ public final class ReplicaMover implements AutoCloseable {
         }
         ReplicaMove move = moving.get();
         if (move.cancelled()) {
-            return undo(move, members);
+            return undo(move, members, committed);
         }
         if (!members.isMember(move.to())) {
             return new Step.AddLearner(move);
@@ -178,28 +194,57 @@ public final class ReplicaMover implements AutoCloseable {
         if (members.isMember(move.from())) {
             return new Step.Remove(move.from());
         }
-        return new Step.Finish(move);
+        // Uncommitted, the configuration without the old node may yet be lost with this leader, and the group would
+        // need the old node's vote again: it keeps its replica until then.
+        return committed ? new Step.Finish(move) : new Step.Wait();
+    }
+
+    /**
+     * Whether the configuration in force at a group's leader is committed, told from the leader's status over time:
+     * the entry that put it in force is at or below the leader's last index when first seen in force in its term,
+     * and a leader's log only grows within its term, so once its commit index reaches that index the configuration
+     * is committed. (Seen again after changes in between, an equal configuration was committed before them, as one
+     * change waits for the last to commit.) Not thread-safe beyond one caller at a time: synchronized for that.
+     */
+    public static final class CommitWatch {
+        private long term = -1;
+        private ClusterConfiguration configuration;
+        private long inForceBy;
+
+        /** {@code leader}'s status now: whether its configuration in force is known committed. */
+        public synchronized boolean committed(NodeStatus leader) {
+            if (leader.term() != term || !leader.configuration().equals(configuration)) {
+                term = leader.term();
+                configuration = leader.configuration();
+                inForceBy = leader.lastIndex();
+            }
+            return leader.commitIndex() >= inForceBy;
+        }
     }
 
     /**
      * The next step of a cancelled move: remove the node moved to while the node moved from is still a member (the
-     * voters never fewer than the replicas the map lists), then abandon the move; too late once the node moved from
-     * has left, when only finishing the move keeps every replica the map lists a voter.
+     * voters never fewer than the replicas the map lists), then, once that configuration is committed, abandon the
+     * move (which retires the node moved to: it deletes its replica); too late once the node moved from has left,
+     * when only finishing the move keeps every replica the map lists a voter.
      */
-    private static Step undo(ReplicaMove move, ClusterConfiguration members) {
-        if (!members.isMember(move.from())) {
-            return new Step.Finish(move);
-        }
-        if (members.isMember(move.to())) {
+    private static Step undo(ReplicaMove move, ClusterConfiguration members, boolean committed) {
+        if (members.isMember(move.from()) && members.isMember(move.to())) {
             return new Step.Remove(move.to());
         }
-        return new Step.Abandon(move);
+        if (!committed) {
+            return new Step.Wait(); // a leader may yet lose it, and need the node that would be retired
+        }
+        return members.isMember(move.from()) ? new Step.Abandon(move) : new Step.Finish(move);
     }
 
     /** The next step for {@code group}, led here, taken; completes with whether it changed anything. */
     private CompletableFuture<Boolean> step(long group, CaucusNode node) {
         return metadata.read(new byte[0]).thenApply(SlotMap::decode).thenCompose(map -> {
-            Step step = nextStep(map, group, node.status().configuration(), learner -> answering(node, learner));
+            NodeStatus status = node.status();
+            boolean committed = commits.computeIfAbsent(group, ignored -> new CommitWatch()).committed(status);
+            Step step = nextStep(map, group, status.configuration(), committed,
+                    learner -> answering(node.members(), learner));
             return switch (step) {
                 case Step.AddLearner add -> addLearner(add.move(), node);
                 case Step.Promote promote -> node.promote(promote.move().to()).thenApply(done -> {
@@ -253,9 +298,12 @@ public final class ReplicaMover implements AutoCloseable {
         });
     }
 
-    /** Whether {@code learner} answered the leader recently and holds part of the log. */
-    private static boolean answering(CaucusNode leader, NodeId learner) {
-        return leader.members().member(learner)
+    /**
+     * Whether {@code learner} answered the leader recently and holds part of the log, as the leader's
+     * {@code members} show: what {@link #nextStep} is to be given.
+     */
+    public static boolean answering(Membership members, NodeId learner) {
+        return members.member(learner)
                 .map(member -> member.recentlyActive() && member.matchIndex() > 0).orElse(false);
     }
 

@@ -1,0 +1,104 @@
+package io.caucus.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Replica moves under random faults (docs/simulator.md, "Replica moves"): 5 processes, {@code
+ * -Dcaucus.sim.replicaGroups} groups (default 4) of three replicas each, every process's replica mover moving random
+ * replicas to processes that never held one, by the production mover's decisions, while clients use the groups.
+ * {@code -Dcaucus.sim.replicaSeeds=N} runs N seeds (default 4, for CI) from {@code -Dcaucus.sim.firstSeed} (default
+ * 1); {@code -Dcaucus.sim.seed=X} runs only seed X, reproducing a failure exactly; {@code
+ * -Dcaucus.sim.replicaFaultTicks} sets each seed's length (default 600). The second test runs seed 33, which a move
+ * finished on an uncommitted configuration fails (docs/simulator.md, "Replica moves").
+ */
+class MultiGroupReplicaMovesTest {
+
+    static final long FAULT_TICKS = Long.getLong("caucus.sim.replicaFaultTicks", 600);
+    static final int GROUPS = Integer.getInteger("caucus.sim.replicaGroups", 4);
+    static final boolean CANCELS = Boolean.parseBoolean(System.getProperty("caucus.sim.replicaCancels", "true"));
+
+    @Test
+    void groupsStayLinearizableAndPlacedByTheMapWhileReplicasMoveUnderFaults() {
+        String single = System.getProperty("caucus.sim.seed");
+        long first = single == null ? Long.getLong("caucus.sim.firstSeed", 1) : Long.parseLong(single.trim());
+        long count = single == null ? Long.getLong("caucus.sim.replicaSeeds", 4) : 1;
+        runSeeds("groupsStayLinearizableAndPlacedByTheMapWhileReplicasMoveUnderFaults", first, count, GROUPS,
+                FAULT_TICKS, CANCELS);
+    }
+
+    /**
+     * Group 3's leader, the replica leaving, appends the configuration without itself and its Remove goes unanswered;
+     * a mover that finished the move on that uncommitted configuration had the old replica deleted, and the group,
+     * left in C_old,new when the entry was lost, without a majority (ReplicaMover.CommitWatch).
+     */
+    @Test
+    void aMoveIsFinishedOnlyOnceTheGroupCommittedTheConfigurationWithoutTheOldReplica() {
+        runSeeds("aMoveIsFinishedOnlyOnceTheGroupCommittedTheConfigurationWithoutTheOldReplica", 33, 1, 4, 600,
+                false);
+    }
+
+    private static void runSeeds(String test, long first, long count, int groups, long faultTicks,
+                                 boolean cancels) {
+        long events = 0;
+        long operations = 0;
+        long ok = 0;
+        long failed = 0;
+        long unknown = 0;
+        long crashes = 0;
+        long started = 0;
+        long finished = 0;
+        long cancelled = 0;
+        long abandoned = 0;
+        long learners = 0;
+        long promotions = 0;
+        long removals = 0;
+        long refused = 0;
+        long timedOut = 0;
+        long joined = 0;
+        long removed = 0;
+        long configurationEntries = 0;
+        long undecided = 0;
+        for (long seed = first; seed < first + count; seed++) {
+            String reproduce = "-Dtest=MultiGroupReplicaMovesTest#" + test + " -Dcaucus.sim.seed=" + seed
+                    + " -Dcaucus.sim.replicaGroups=" + groups + " -Dcaucus.sim.replicaFaultTicks=" + faultTicks
+                    + " -Dcaucus.sim.replicaCancels=" + cancels;
+            MultiGroupReplicaMovesRun.Result result = MultiGroupReplicaMovesRun.run(seed, faultTicks, groups,
+                    cancels, reproduce);
+            events += result.events();
+            operations += result.clientOperations();
+            ok += result.ok();
+            failed += result.failed();
+            unknown += result.unknown();
+            crashes += result.processCrashes();
+            started += result.moves().movesStarted();
+            finished += result.moves().movesFinished();
+            cancelled += result.moves().movesCancelled();
+            abandoned += result.moves().movesAbandoned();
+            learners += result.moves().learnersAdded();
+            promotions += result.moves().promotions();
+            removals += result.moves().removals();
+            refused += result.moves().stepsRefused();
+            timedOut += result.moves().stepsTimedOut();
+            joined += result.replicasJoined();
+            removed += result.replicasRemoved();
+            configurationEntries += result.configurationEntries();
+            undecided += result.undecided();
+        }
+        System.out.printf("caucus-sim replica moves: seeds=%d from %d processes=%d groups=%d simulatedEvents=%d"
+                        + " clientOpsChecked=%d (ok=%d failed=%d unknown=%d) processCrashes=%d movesStarted=%d"
+                        + " movesFinished=%d movesCancelled=%d movesAbandoned=%d learnersAdded=%d promotions=%d removals=%d stepsRefused=%d"
+                        + " stepsTimedOut=%d replicasJoined=%d replicasRemoved=%d configurationEntries=%d"
+                        + " linearizabilityUndecided=%d%n",
+                count, first, MultiGroupReplicaMovesRun.PROCESSES, groups, events, operations, ok, failed, unknown,
+                crashes, started, finished, cancelled, abandoned, learners, promotions, removals, refused, timedOut, joined, removed,
+                configurationEntries, undecided);
+        assertThat(finished).as("replica moves finished over all seeds").isPositive();
+        if (cancels) {
+            assertThat(cancelled).as("replica moves cancelled over all seeds").isPositive();
+        }
+        assertThat(removed).as("replicas removed by the processes retired from their groups").isPositive();
+        assertThat(ok).as("acknowledged client operations over all seeds").isPositive();
+    }
+}

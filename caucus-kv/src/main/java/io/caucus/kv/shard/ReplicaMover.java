@@ -162,9 +162,10 @@ public final class ReplicaMover implements AutoCloseable {
     /**
      * The next step for {@code group} given the map (read linearizably) and the group's configuration now:
      * add the node moved to, promote it once it answers, remove the node moved from once the new one votes, then
-     * finish once that configuration is committed; with no move, remove a learner the map places nowhere. Each
-     * step's condition is false once it is done, so a step is never taken twice, and the voters the map lists (less
-     * the one leaving, once the new one votes) are never fewer than the replicas it lists.
+     * finish once that configuration is committed; a cancelled move is undone instead (see undo); with no move,
+     * remove a learner the map places nowhere. Each step's condition is false once it is done, so a step is never
+     * taken twice, and the voters the map lists (less the one leaving, once the new one votes) are never fewer than
+     * the replicas it lists.
      *
      * @param members   the configuration in force at the group's leader (its last one, committed or not)
      * @param committed whether {@code members} is known committed ({@link CommitWatch})

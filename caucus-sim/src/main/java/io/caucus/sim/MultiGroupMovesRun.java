@@ -71,8 +71,7 @@ public final class MultiGroupMovesRun {
         Simulation first = multi.group(1);
         SimConfig config = first.config();
         Random random = first.random();
-        NetworkProfile profile = new NetworkProfile(50, 200 + random.nextLong(2000),
-                random.nextDouble() * 0.08, random.nextDouble() * 0.05, random.nextDouble() * 0.08);
+        NetworkProfile profile = NetworkProfile.drawn(random);
         first.setNetwork(profile);
         SimSlotMap shards = new SimSlotMap(SlotMap.evenly(multi.groupCount(), multi.processIds()));
         List<String> keys = ShardedClientWorkload.keysOfTags(TAGS);

@@ -96,8 +96,7 @@ public final class MultiGroupReplicaMovesRun {
         Simulation first = multi.group(1);
         SimConfig config = first.config();
         Random random = first.random();
-        NetworkProfile profile = new NetworkProfile(50, 200 + random.nextLong(2000),
-                random.nextDouble() * 0.08, random.nextDouble() * 0.05, random.nextDouble() * 0.08);
+        NetworkProfile profile = NetworkProfile.drawn(random);
         first.setNetwork(profile);
         List<String> keys = ShardedClientWorkload.keysOfTags(TAGS);
         ShardedClientWorkload clients = new ShardedClientWorkload(multi, shards, 3 + random.nextInt(4), keys, 50,

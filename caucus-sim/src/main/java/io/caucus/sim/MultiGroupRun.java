@@ -93,8 +93,7 @@ public final class MultiGroupRun {
         Simulation first = multi.group(1);
         SimConfig config = first.config();
         Random random = first.random();
-        NetworkProfile profile = new NetworkProfile(50, 200 + random.nextLong(2000),
-                random.nextDouble() * 0.08, random.nextDouble() * 0.05, random.nextDouble() * 0.08);
+        NetworkProfile profile = NetworkProfile.drawn(random);
         first.setNetwork(profile);
         List<ClientWorkload> clients = new ArrayList<>();
         for (long group = 1; group <= multi.groupCount(); group++) {

@@ -1,5 +1,7 @@
 package io.caucus.sim;
 
+import java.util.random.RandomGenerator;
+
 /**
  * How the simulated network misbehaves, all in virtual microseconds and probabilities in [0, 1].
  *
@@ -15,6 +17,15 @@ public record NetworkProfile(long minDelayMicros, long maxDelayMicros, double lo
 
     /** No loss, no duplication, small delays: the network of the scripted scenarios. */
     public static final NetworkProfile RELIABLE = new NetworkProfile(100, 400, 0, 0, 0);
+
+    /**
+     * The random-fault runs' network, drawn per seed: delays of 50 µs to 0.25-2.2 ms, up to 8% loss, 5% duplication
+     * and 8% reordering. The draws are made in this order, so a seed's run does not change with where it is drawn.
+     */
+    public static NetworkProfile drawn(RandomGenerator random) {
+        return new NetworkProfile(50, 200 + random.nextLong(2000), random.nextDouble() * 0.08,
+                random.nextDouble() * 0.05, random.nextDouble() * 0.08);
+    }
 
     public NetworkProfile {
         if (minDelayMicros < 1 || maxDelayMicros < minDelayMicros) {

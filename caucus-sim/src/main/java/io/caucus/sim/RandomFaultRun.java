@@ -127,8 +127,7 @@ public final class RandomFaultRun {
         SimConfig config = sim.config();
         long seed = config.seed();
         Random random = sim.random();
-        NetworkProfile profile = new NetworkProfile(50, 200 + random.nextLong(2000),
-                random.nextDouble() * 0.08, random.nextDouble() * 0.05, random.nextDouble() * 0.08);
+        NetworkProfile profile = NetworkProfile.drawn(random);
         sim.setNetwork(profile);
         ClientWorkload clients = new ClientWorkload(sim, 2 + random.nextInt(4), KEYS, 50, readMode);
         Nemesis nemesis = new Nemesis(sim, 5, 60);

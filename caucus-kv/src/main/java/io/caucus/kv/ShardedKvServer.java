@@ -101,6 +101,8 @@ public final class ShardedKvServer implements AutoCloseable {
     private final ClusterDirectory directory;
     /** The metadata group, reached at its leader wherever that is: map changes from any node. */
     private final KvBackend metadataBackend;
+    /** The map epoch {@link #placeReplicas} carried out in full; only on the {@code retries} thread. */
+    private long placedEpoch = -1;
     /** The data groups replicated here, by group; changed only by {@link #placeReplicas} (and at the start). */
     private final Map<Long, CaucusNode> dataGroups = new ConcurrentSkipListMap<>();
     /** The data groups replicated here, each through its replica's backend. */
@@ -200,13 +202,16 @@ public final class ShardedKvServer implements AutoCloseable {
 
     /**
      * Follows the map's replica moves here: starts the replica of a group moving to this node (which then waits, a
-     * non-voter, for the group's leader to add it) and drops the replica of a group this node was retired from.
+     * non-voter, for the group's leader to add it) and drops the replica of a group this node was retired from. A map
+     * placed here in full needs nothing more until it changes, so a node of thousands of groups does not walk them all
+     * ten times a second; one whose placement failed somewhere is tried again.
      */
     private void placeReplicas() {
         SlotMap map = metadata.current();
-        if (map.epoch() == 0) {
+        if (map.epoch() == 0 || map.epoch() == placedEpoch) {
             return;
         }
+        boolean placed = true;
         for (long group : map.groups()) {
             try {
                 if (map.retiredReplicasOf(group).contains(self)) {
@@ -218,8 +223,12 @@ public final class ShardedKvServer implements AutoCloseable {
                     hostDataGroup(group);
                 }
             } catch (RuntimeException e) {
+                placed = false;
                 LOG.warn("cannot place this node's replica of group {}: {}", group, e.toString());
             }
+        }
+        if (placed) {
+            placedEpoch = map.epoch();
         }
     }
 

@@ -82,8 +82,18 @@ public final class HostLog implements AutoCloseable {
      * @param background whether the store's node waits for its fsync ({@code false}) or asks the sync worker
      */
     public GroupLogStore openGroup(long group, ClusterConfiguration proposedConfiguration, boolean background) {
+        return openGroup(group, proposedConfiguration, background, false);
+    }
+
+    /**
+     * As above; with {@code afterQueuedTurns} the store's node syncs on its own thread once the tasks queued there
+     * before have run ({@link GroupLogStore#syncsAfterQueuedTurns()}) instead of asking the sync worker.
+     */
+    public GroupLogStore openGroup(long group, ClusterConfiguration proposedConfiguration, boolean background,
+                                   boolean afterQueuedTurns) {
         HostStorage.Group opened = locked(() -> storage.group(group, proposedConfiguration));
-        return new GroupLogStore(this, opened.log(), opened.snapshots(), opened.bootstrap(), background);
+        return new GroupLogStore(this, opened.log(), opened.snapshots(), opened.bootstrap(), background,
+                afterQueuedTurns);
     }
 
     /**

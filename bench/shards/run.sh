@@ -8,7 +8,8 @@
 # uniformly over 100k keys, 100-byte values, a warm-up of writes, a SET phase, a GET phase. The sharded
 # configurations go through one JedisCluster (--redis-cluster true): each key goes to its slot's group leader, as
 # an application's would. Server CPU per operation is the 3 processes' user + system time from /proc over each
-# phase; fsyncs are the 3 processes' fsync and fdatasync calls counted by perf stat over the write phase less 1 s.
+# phase; fsyncs are the 3 processes' fsync and fdatasync calls counted by perf stat over the write phase less 1 s,
+# and so are their context switches (every thread hand-off that finds its thread asleep costs one or two).
 # Writes per fsync are per node: the write rate over one node's fsync rate (every node holds a replica of every
 # group, so each write is made durable once on each node). Prints one table and writes it to
 # bench/shards/target/results.md.
@@ -81,7 +82,7 @@ client_port() { echo $((BASE_PORT + 20 + $1)); }
 http_port() { echo $((BASE_PORT + 30 + $1)); }
 
 # ---------------------------------------------------------------- fsyncs during the write phase (perf stat)
-fsync_events="syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync"
+fsync_events="syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync,context-switches"
 check_perf() {
   local out
   out="$(perf stat -x, -e "$fsync_events" -- true 2>&1)" || die "perf stat cannot count syscalls here: $(echo "$out" | head -n 1)"
@@ -102,8 +103,8 @@ count_fsyncs() { # count_fsyncs RUN MARKER PIDS...
   after_write_starts "$run" "$marker" || return 0
   perf stat -x, -o "$out" -e "$fsync_events" -p "$(IFS=,; echo "$*")" -- sleep "$window" >/dev/null 2>&1 \
     || { echo "shards-bench: $run: perf stat failed; no fsync count" >&2; return 0; }
-  printf '%s\t%s\t%s\t%s\n' "$run" "$(awk -F, '/sys_enter_f/ {n += $1} END {print n + 0}' "$out")" "$window" "$#" \
-    >> "$fsyncs_tsv"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$run" "$(awk -F, '/sys_enter_f/ {n += $1} END {print n + 0}' "$out")" "$window" "$#" \
+    "$(awk -F, '/context-switches/ {n += $1} END {print n + 0}' "$out")" >> "$fsyncs_tsv"
 }
 
 # ---------------------------------------------------------------- async-profiler over the write phase
@@ -226,10 +227,10 @@ bench_run() { # bench_run CONFIG CLIENTS
 # ---------------------------------------------------------------- the table
 report() {
   {
-    echo "| configuration | clients | data-group leaders | writes/s | write p50 / p99 ms | server CPU µs/write | fsyncs/s per node | writes per fsync | reads/s | read p50 / p99 ms | server CPU µs/read | errors | load (1 min) at the end |"
-    echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| configuration | clients | data-group leaders | writes/s | write p50 / p99 ms | server CPU µs/write | context switches per write | fsyncs/s per node | writes per fsync | reads/s | read p50 / p99 ms | server CPU µs/read | errors | load (1 min) at the end |"
+    echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     awk -F'\t' '
-      FILENAME ~ /fsyncs/ { fsyncs[$1] = $2 / $4 / $3; next }   # per node per second
+      FILENAME ~ /fsyncs/ { fsyncs[$1] = $2 / $4 / $3; switches[$1] = $5 / $3; next }   # per node; all nodes, per second
       FILENAME ~ /layout/ { lay[$1] = $2; load[$1] = $3; next }
       $3 == "write" { order[++n] = $1; w[$1] = $7; wl[$1] = sprintf("%.2f / %.2f", $8 / 1000, $9 / 1000); wc[$1] = $10; err[$1] += $5 }
       $3 == "read"  { r[$1] = $7; rl[$1] = sprintf("%.2f / %.2f", $8 / 1000, $9 / 1000); rc[$1] = $10; err[$1] += $5 }
@@ -238,8 +239,9 @@ report() {
           run = order[i]; config = run; clients = run; sub(/-c[0-9]+$/, "", config); sub(/.*-c/, "", clients)
           f = (run in fsyncs) ? sprintf("%.0f", fsyncs[run]) : "n/a"
           wpf = (run in fsyncs && fsyncs[run] > 0) ? sprintf("%.1f", w[run] / fsyncs[run]) : "n/a"
-          printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d | %s |\n", config, clients, lay[run],
-            w[run], wl[run], wc[run], f, wpf, r[run], rl[run], rc[run], err[run], load[run]
+          cs = (run in switches && w[run] > 0) ? sprintf("%.1f", switches[run] / w[run]) : "n/a"
+          printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d | %s |\n", config, clients, lay[run],
+            w[run], wl[run], wc[run], cs, f, wpf, r[run], rl[run], rc[run], err[run], load[run]
         }
       }' "$fsyncs_tsv" "$layout_tsv" "$results_tsv"
     echo

@@ -80,6 +80,18 @@ final class HostedLogStore implements LogStore {
     }
 
     @Override
+    public long syncUnlessForcing(Runnable whenForceEnds) {
+        if (lying) {
+            return sync();
+        }
+        long durableTicket = store.syncUnlessForcing(whenForceEnds);
+        if (durableTicket != NOT_YET) {
+            reportThrough(durableTicket);
+        }
+        return durableTicket;
+    }
+
+    @Override
     public boolean syncsAfterQueuedTurns() {
         return store.syncsAfterQueuedTurns();
     }

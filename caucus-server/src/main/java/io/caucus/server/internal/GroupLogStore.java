@@ -99,6 +99,16 @@ public final class GroupLogStore implements LogStore {
     }
 
     @Override
+    public long syncUnlessForcing(Runnable whenForceEnds) {
+        checkOpen();
+        long durable = host.syncUnlessForcing(lastTicket, whenForceEnds);
+        if (durable != NOT_YET) {
+            snapshots.durableThrough(durable);
+        }
+        return durable;
+    }
+
+    @Override
     public boolean syncsInBackground() {
         return background;
     }

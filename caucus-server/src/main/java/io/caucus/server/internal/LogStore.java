@@ -50,6 +50,18 @@ public interface LogStore extends AutoCloseable {
         return false;
     }
 
+    /** What {@link #syncUnlessForcing} answers when another thread is forcing the storage. */
+    long NOT_YET = -1;
+
+    /**
+     * For a store that {@link #syncsAfterQueuedTurns()}: as {@link #sync()}, unless another thread is forcing the
+     * storage the store shares with others; then it answers {@link #NOT_YET} at once, and {@code whenForceEnds} runs
+     * (on that thread) once the force has ended, to hand the sync back to the node's thread, which asks again.
+     */
+    default long syncUnlessForcing(Runnable whenForceEnds) {
+        return sync();
+    }
+
     /**
      * Asks for {@code ticket} to become durable without waiting: {@code onDurable} runs once it is, on another
      * thread (or at once if it already is); {@code onFailure} if the store fails first. Only if

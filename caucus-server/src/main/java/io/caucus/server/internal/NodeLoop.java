@@ -669,19 +669,35 @@ final class NodeLoop {
         }
     }
 
+    /**
+     * The sync queued after the turns. If another node thread of the host is forcing the shared WAL, this one does
+     * not wait for it (its connections and other groups would wait too, and it would then force again right behind):
+     * the forcing thread queues this sync here again once its force ends, and the sync stays queued meanwhile.
+     */
     private void syncDue() {
-        syncQueued = false;
         long due = syncDueThrough;
         try {
             long started = System.nanoTime();
-            store.sync();
+            if (store.syncUnlessForcing(this::queueSyncDueAgain) == LogStore.NOT_YET) {
+                return;
+            }
             logSyncDurations.observeNanos(System.nanoTime() - started);
             logSyncs++;
             durableSequence.accumulateAndGet(due, Math::max);
         } catch (RuntimeException e) {
             backgroundSyncFailure = e; // the next turn fails the node, as a failed sync in a turn would
         }
+        syncQueued = false;
         wake();
+    }
+
+    /** Runs on the thread whose force held up {@link #syncDue}: hands it back to this node's thread. */
+    private void queueSyncDueAgain() {
+        try {
+            executor.execute(this::syncDue);
+        } catch (RejectedExecutionException e) {
+            // the executor is shut down: the node is stopping, and nothing it wrote is reported
+        }
     }
 
     // ---------------------------------------------------------------- snapshots

@@ -337,6 +337,25 @@ public final class SlotMap {
     }
 
     /**
+     * This map with every one of {@code moves} recorded, in one change (epoch + 1), so that a plan of several is
+     * recorded whole or not at all ({@link ReplicaRebalance}). Each is checked as {@link #startReplicaMove} checks
+     * one, and no two may move replicas of one group (a group moves one replica at a time).
+     */
+    public SlotMap startReplicaMoves(List<ReplicaMove> moves) {
+        if (moves.isEmpty()) {
+            throw new IllegalArgumentException("no replica move to start");
+        }
+        Builder builder = toBuilder(epoch + 1);
+        for (ReplicaMove move : moves) {
+            if (move.cancelled()) {
+                throw new IllegalArgumentException("cannot start " + move + ": it is marked cancelled");
+            }
+            builder.moveReplica(move.group(), move.from(), move.to()); // refuses a group moving a replica already
+        }
+        return builder.build(); // checks each group, from, to and the retired nodes
+    }
+
+    /**
      * This map with {@code group}'s replica move marked cancelled, epoch + 1: the group's leader takes the node moved
      * to out of the group and then {@link #abandonReplicaMove abandons} the move, or, if the node moved from has left
      * the group already, {@link #finishReplicaMove finishes} it. Refused if the group moves no replica or its move is

@@ -21,6 +21,7 @@ import io.caucus.kv.shard.ShardLayout;
 import io.caucus.kv.shard.ShardRouter;
 import io.caucus.kv.shard.SlotMover;
 import io.caucus.kv.cluster.KvBackend;
+import io.caucus.kv.slots.ReplicaRebalance;
 import io.caucus.kv.slots.SlotRange;
 import io.caucus.kv.slots.SlotRebalance;
 import java.util.concurrent.CompletableFuture;
@@ -73,7 +74,8 @@ import org.slf4j.LoggerFactory;
  * Slot ranges move between data groups online ({@link #startMove}, or every move {@link #rebalance} plans, carried out
  * by {@link SlotMover}).
  * A group's replica moves from one node to another online ({@link #startReplicaMove}, carried out by
- * {@link ReplicaMover}; {@link #cancelReplicaMove} undoes one). Not yet in a sharded cluster: adding nodes to the cluster file online, snapshots on
+ * {@link ReplicaMover}; {@link #cancelReplicaMove} undoes one), and {@link #rebalanceReplicas} spreads the replicas
+ * evenly over the nodes. Not yet in a sharded cluster: adding nodes to the cluster file online, snapshots on
  * demand, backups.
  */
 public final class ShardedKvServer implements AutoCloseable {
@@ -364,6 +366,11 @@ public final class ShardedKvServer implements AutoCloseable {
             }
 
             @Override
+            public CompletableFuture<ReplicaRebalance.Plan> rebalanceReplicas(boolean dryRun) {
+                return ShardedKvServer.this.rebalanceReplicas(dryRun);
+            }
+
+            @Override
             public CompletableFuture<SlotRebalance.Plan> rebalance(double thresholdPercent, boolean dryRun) {
                 return dryRun ? planRebalance(thresholdPercent) : ShardedKvServer.this.rebalance(thresholdPercent);
             }
@@ -534,6 +541,28 @@ public final class ShardedKvServer implements AutoCloseable {
      */
     public CompletableFuture<SlotMap> cancelReplicaMove(long group) {
         return changeMap(current -> current.cancelReplicaMove(group));
+    }
+
+    /**
+     * Starts spreading the data groups' replicas evenly over the nodes of the cluster file: plans one round of replica
+     * moves ({@link ReplicaRebalance}) against the map read linearizably at the metadata group's leader and records
+     * them all in one change (by compare-and-set on its epoch, planned again against a map that changed meanwhile);
+     * each group's leader then carries out its move ({@link ReplicaMover}). With {@code dryRun}, only plans. Any node
+     * answers. Completes with the plan and the map that records it (the map planned, for a dry run or when no move is
+     * needed); fails with {@link IllegalArgumentException} if a group has a replica on a node the file does not list.
+     */
+    public CompletableFuture<ReplicaRebalance.Plan> rebalanceReplicas(boolean dryRun) {
+        List<NodeId> nodes = config.nodes().stream().map(ClusterConfig.Node::id).toList();
+        return metadataBackend.read(new byte[0]).thenApply(SlotMap::decode).thenCompose(current -> {
+            ReplicaRebalance.Plan plan = ReplicaRebalance.plan(current, nodes);
+            if (dryRun || plan.moves().isEmpty()) {
+                return CompletableFuture.completedFuture(plan);
+            }
+            SlotMap next = current.startReplicaMoves(plan.moves());
+            return metadataBackend.submit(SlotMapStateMachine.install(current.epoch(), next)).thenCompose(result ->
+                    SlotMapStateMachine.installed(result) ? CompletableFuture.completedFuture(plan.recordedIn(next))
+                            : rebalanceReplicas(false)); // the map changed meanwhile: plan the new one
+        });
     }
 
     /**

@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.caucus.core.NodeId;
 import io.caucus.kv.protocol.Replies;
 import io.caucus.kv.slots.MoveProgress;
+import io.caucus.kv.slots.ReplicaRebalance;
 import io.caucus.kv.slots.SlotMap;
 import io.caucus.kv.slots.SlotRange;
 import io.caucus.kv.slots.SlotRebalance;
@@ -38,7 +39,8 @@ import java.util.function.Supplier;
  * replica on one node moves to another, which the group's leader then carries out; any node answers it (the node
  * forwards the map change to the metadata leader); {@code POST /slots/replicas/cancel?group=G} records that group
  * G's replica move is to be undone, which the group's leader then carries out (or finishes the move, if the old node
- * has left the group already), answered by any node too.
+ * has left the group already), answered by any node too; so is {@code POST /slots/replicas/rebalance[?dry-run=true]},
+ * which records one round of replica moves that spreads the data groups' replicas evenly over the nodes.
  *
  * <p>Status codes: 200 recorded (the moves go on in the background; {@code GET /slots} shows them until done), 400 a
  * bad request or a change the map refuses (nothing changed; the message says why), 421 not the metadata leader
@@ -73,6 +75,14 @@ public final class SlotsEndpoint {
          */
         CompletableFuture<SlotMap> cancelReplicaMove(long group);
 
+        /**
+         * Plans one round of replica moves that spread the data groups' replicas evenly over the cluster file's nodes
+         * ({@link ReplicaRebalance}) and records them at the metadata leader wherever it is, or with {@code dryRun}
+         * only plans them; completes with the plan and the map that records it (or the map planned), or fails with
+         * {@link IllegalArgumentException} if the map cannot be planned.
+         */
+        CompletableFuture<ReplicaRebalance.Plan> rebalanceReplicas(boolean dryRun);
+
         /** How far the moves this node's mover runs have got (the metadata leader's; none elsewhere). */
         default Map<SlotRange, MoveProgress> moveProgress() {
             return Map.of();
@@ -98,6 +108,7 @@ public final class SlotsEndpoint {
                 server.createContext("/slots/rebalance", this::rebalance),
                 server.createContext("/slots/replicas/move", this::moveReplica),
                 server.createContext("/slots/replicas/cancel", this::cancelReplicaMove),
+                server.createContext("/slots/replicas/rebalance", this::rebalanceReplicas),
                 server.createContext("/slots", exchange -> respond(exchange, 200,
                         AdminJson.write(mapJson(slots.map(), slots.moveProgress())))));
     }
@@ -270,6 +281,39 @@ public final class SlotsEndpoint {
                     answer.put("epoch", recorded.epoch());
                     return answer;
                 });
+    }
+
+    /**
+     * {@code POST /slots/replicas/rebalance[?dry-run=true]}: one round of replica moves that spreads the data groups'
+     * replicas evenly over the nodes, recorded (or, in a dry run, only planned). Any node answers, as for
+     * {@link #moveReplica}. The answer: the {@code epoch} of the map that records the moves (of the map planned, for a
+     * dry run or when no move is needed), {@code planned} (group, from, to), {@code recorded}, each node's
+     * {@code loads} (replicas held once the round is done) and whether they are {@code even}.
+     */
+    private void rebalanceReplicas(HttpExchange exchange) throws IOException {
+        if (!exchange.getRequestMethod().equals("POST")) {
+            respond(exchange, 405, error("METHOD", "POST /slots/replicas/rebalance[?dry-run=true]", null));
+            return;
+        }
+        boolean dryRun;
+        try {
+            dryRun = flag(AdminHttpServer.queryParameters(exchange.getRequestURI().getRawQuery()).get("dry-run"),
+                    "dry-run");
+        } catch (IllegalArgumentException e) {
+            respond(exchange, 400, error("BAD_REQUEST", e.getMessage() + "; nothing was changed", null));
+            return;
+        }
+        answerWhenDone(exchange, "the replica rebalance", slots.rebalanceReplicas(dryRun), false, plan -> {
+            Map<String, Object> answer = new LinkedHashMap<>();
+            answer.put("epoch", plan.map().epoch());
+            answer.put("planned", plan.moves().stream().map(SlotsEndpoint::replicaMoveJson).toList());
+            answer.put("recorded", !dryRun && !plan.moves().isEmpty());
+            Map<String, Object> loads = new LinkedHashMap<>();
+            plan.loads().forEach((node, load) -> loads.put(node.value(), load));
+            answer.put("loads", loads);
+            answer.put("even", plan.even());
+            return answer;
+        });
     }
 
     /**

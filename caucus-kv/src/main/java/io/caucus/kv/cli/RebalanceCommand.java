@@ -16,14 +16,21 @@ import picocli.CommandLine.Spec;
 /**
  * {@code caucus rebalance}: spreads a sharded cluster's hash slots evenly over its data groups, online
  * ({@code POST /slots/rebalance}), as {@code redis-cli --cluster rebalance} does for Redis Cluster; prints the moves
- * planned and waits until they are done.
+ * planned and waits until they are done. With {@code --replicas}, spreads the data groups' replicas evenly over the
+ * nodes instead ({@code POST /slots/replicas/rebalance}), round after round until no move helps. An option of this
+ * command rather than a command of its own: it is the same act (even out, print the plan, wait) on the other thing
+ * the map places, with the same {@code --dry-run}, {@code --no-wait} and {@code --wait-seconds}.
  */
 @Command(name = "rebalance", mixinStandardHelpOptions = true,
         description = "Spread the hash slots evenly over the data groups, online: plans the fewest moves that leave "
                 + "every group floor(S/G) or ceil(S/G) of the S assigned slots, records them, and waits until they "
-                + "are done. Refused while a move is under way.")
+                + "are done. Refused while a move is under way. With --replicas, spread the data groups' replicas "
+                + "evenly over the nodes of the cluster file instead (a node just added takes its share).")
 final class RebalanceCommand implements Callable<Integer> {
 
+    @Option(names = "--replicas", description = "Move data groups' replicas between nodes until every node holds "
+            + "floor(R/N) or ceil(R/N) of the R replicas (a group never returns to a node it left), instead of slots.")
+    boolean replicas;
     @Option(names = "--threshold", defaultValue = "2", paramLabel = "PERCENT",
             description = "Move nothing unless some group's slot count is more than this percentage of an even "
                     + "share away from it. Default: ${DEFAULT-VALUE}, as redis-cli's (and the admin endpoint's).")
@@ -41,6 +48,13 @@ final class RebalanceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (replicas) {
+            if (spec.commandLine().getParseResult().hasMatchedOption("--threshold")) {
+                throw new ParameterException(spec.commandLine(), "--threshold applies to slots only; --replicas "
+                        + "always evens the nodes out to within one replica of each other");
+            }
+            return new ReplicaRounds(spec, target.client(), dryRun, noWait, waitSeconds).run();
+        }
         if (!(threshold >= 0) || Double.isInfinite(threshold)) {
             throw new ParameterException(spec.commandLine(), "--threshold must be a percentage of 0 or more, not "
                     + threshold);

@@ -286,7 +286,7 @@ final class SlotsCommand implements Callable<Integer> {
             Optional<Ended> ended = awaitReplicaMoveEnd(spec, client.preferring(cancelled.from()), group, to, move,
                     waiting.waitSeconds);
             ended.ifPresent(done -> {
-                boolean finished = nodesOf(done.map().get("groups"), Long.toString(group)).contains(to.value());
+                boolean finished = replicasOf(done.map(), group).contains(to.value());
                 out.printf(Locale.ROOT, finished ? "%s finished in %.1f s: the old node had left the group, too late "
                         + "to undo%n" : "%s undone in %.1f s%n", move, done.seconds());
                 print(out, done.map());
@@ -344,6 +344,11 @@ final class SlotsCommand implements Callable<Integer> {
         String key = Long.toString(group);
         return nodesOf(map.get("groups"), key).contains(to.value()) || nodesOf(map.get("retired"), key)
                 .contains(to.value());
+    }
+
+    /** {@code group}'s replicas as {@code GET /slots} lists them. */
+    static List<?> replicasOf(Map<String, Object> map, long group) {
+        return nodesOf(map.get("groups"), Long.toString(group));
     }
 
     private static List<?> nodesOf(Object byGroup, String group) {

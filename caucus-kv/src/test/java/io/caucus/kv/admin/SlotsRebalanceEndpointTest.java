@@ -9,6 +9,7 @@ import io.caucus.kv.cli.Main;
 import io.caucus.kv.protocol.KvMetrics;
 import io.caucus.kv.shard.SlotMapStateMachine;
 import io.caucus.kv.slots.MoveProgress;
+import io.caucus.kv.slots.ReplicaRebalance;
 import io.caucus.kv.slots.SlotMap;
 import io.caucus.kv.slots.SlotRange;
 import io.caucus.kv.slots.SlotRebalance;
@@ -122,6 +123,11 @@ class SlotsRebalanceEndpointTest {
 
         @Override
         public CompletableFuture<SlotMap> cancelReplicaMove(long group) {
+            throw new AssertionError("not asked here");
+        }
+
+        @Override
+        public CompletableFuture<ReplicaRebalance.Plan> rebalanceReplicas(boolean dryRun) {
             throw new AssertionError("not asked here");
         }
 

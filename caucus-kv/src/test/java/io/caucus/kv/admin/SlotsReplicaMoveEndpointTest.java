@@ -8,6 +8,7 @@ import io.caucus.kv.LoopbackPorts;
 import io.caucus.kv.cli.Main;
 import io.caucus.kv.protocol.KvMetrics;
 import io.caucus.kv.shard.SlotMapStateMachine;
+import io.caucus.kv.slots.ReplicaRebalance;
 import io.caucus.kv.slots.SlotMap;
 import io.caucus.kv.slots.SlotRange;
 import io.caucus.kv.slots.SlotRebalance;
@@ -63,6 +64,10 @@ class SlotsReplicaMoveEndpointTest {
      * promote, remove, then the map); negative: no leader moves anything.
      */
     private final AtomicInteger readsUntilMoved = new AtomicInteger(-1);
+    /** Reads of the map after which the next moves recorded end, once the first ones have ended. */
+    private volatile int movesEndAfterReads = -1;
+    /** The cluster file's nodes, which a replica rebalance spreads the replicas over. */
+    private volatile List<NodeId> clusterFile = List.of(N1, NodeId.of("n2"), NodeId.of("n3"), N4);
     /** Whether the group's leader finds a cancelled move too far gone to undo (the old node has left). */
     private volatile boolean tooLateToUndo;
 
@@ -97,9 +102,13 @@ class SlotsReplicaMoveEndpointTest {
             SlotMap current = metadata.current();
             if (!current.replicaMoves().isEmpty() && readsUntilMoved.get() >= 0
                     && readsUntilMoved.getAndDecrement() == 0) {
-                SlotMap.ReplicaMove move = current.replicaMoves().getFirst();
-                install(move.cancelled() && !tooLateToUndo ? current.abandonReplicaMove(move.group())
-                        : current.finishReplicaMove(move.group()));
+                SlotMap ended = current;
+                for (SlotMap.ReplicaMove move : current.replicaMoves()) {
+                    ended = move.cancelled() && !tooLateToUndo ? ended.abandonReplicaMove(move.group())
+                            : ended.finishReplicaMove(move.group());
+                }
+                install(ended);
+                readsUntilMoved.set(movesEndAfterReads);
             }
             return metadata.current();
         }
@@ -144,6 +153,22 @@ class SlotsReplicaMoveEndpointTest {
             return CompletableFuture.completedFuture(metadata.current()).thenApply(current -> {
                 install(current.cancelReplicaMove(group));
                 return metadata.current();
+            });
+        }
+
+        @Override
+        public CompletableFuture<ReplicaRebalance.Plan> rebalanceReplicas(boolean dryRun) {
+            if (scriptedAnswer != null) {
+                return scriptedAnswer.get().thenApply(map -> ReplicaRebalance.plan(map, clusterFile));
+            }
+            // As the server's: plan against the map, record the round in one change unless a dry run.
+            return CompletableFuture.completedFuture(metadata.current()).thenApply(current -> {
+                ReplicaRebalance.Plan plan = ReplicaRebalance.plan(current, clusterFile);
+                if (dryRun || plan.moves().isEmpty()) {
+                    return plan;
+                }
+                install(current.startReplicaMoves(plan.moves()));
+                return plan.recordedIn(metadata.current());
             });
         }
 
@@ -415,5 +440,119 @@ class SlotsReplicaMoveEndpointTest {
         assertThat(usage.toString()).contains("--from: node id may hold ASCII letters, digits, '-', '_' and '.' only");
         assertThat(caucus(new StringWriter(), usage, "slots", "move-replica", "--group", "two", "--from", "n1",
                 "--to", "n4", "--http", httpOf("n1"))).isEqualTo(2);
+    }
+
+    @Test
+    void anyNodeRecordsAReplicaRebalanceAndADryRunOnlyPlansIt() throws Exception {
+        long before = metadata.current().epoch();
+
+        HttpResponse<String> dry = post("n2", "/slots/replicas/rebalance?dry-run=true");
+
+        assertThat(dry.statusCode()).as(dry.body()).isEqualTo(200);
+        Map<String, Object> planned = Map.of("group", 2, "from", "n1", "to", "n4", "cancelled", false);
+        assertThat(AdminJson.parseObject(dry.body())).isEqualTo(Map.of("epoch", (int) before, "planned",
+                List.of(planned), "recorded", false, "loads", Map.of("n1", 1, "n2", 2, "n3", 2, "n4", 1), "even", true));
+        assertThat(metadata.current().epoch()).as("a dry run changes nothing").isEqualTo(before);
+
+        HttpResponse<String> answer = post("n2", "/slots/replicas/rebalance");
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        assertThat(AdminJson.parseObject(answer.body())).containsEntry("epoch", (int) before + 1)
+                .containsEntry("planned", List.of(planned)).containsEntry("recorded", true);
+        assertThat(metadata.current().replicaMoves()).containsExactly(new SlotMap.ReplicaMove(2, N1, N4));
+
+        // Group 2 moving, group 3 may not go to n4 as well: n4 would hold two while n1 holds one.
+        HttpResponse<String> again = post("n1", "/slots/replicas/rebalance");
+        assertThat(AdminJson.parseObject(again.body())).containsEntry("planned", List.of())
+                .containsEntry("recorded", false).containsEntry("even", true);
+        assertThat(metadata.current().epoch()).isEqualTo(before + 1);
+    }
+
+    @Test
+    void aReplicaRebalanceAnswersTheStatusesOfAReplicaMove() throws Exception {
+        SlotMap before = metadata.current();
+        assertBadRequest(post("n1", "/slots/replicas/rebalance?dry-run=maybe"),
+                "'dry-run' must be true or false, not 'maybe'");
+        assertThat(send("n1", "GET", "/slots/replicas/rebalance").statusCode()).isEqualTo(405);
+
+        clusterFile = List.of(N1, NodeId.of("n2"));
+        assertRefused(post("n2", "/slots/replicas/rebalance"),
+                "group 2 has a replica on n3, which is not a node of the cluster file");
+        assertThat(metadata.current()).isEqualTo(before);
+
+        scriptedAnswer = () -> CompletableFuture.failedFuture(new CompletionException(
+                new NoLeaderException("no leader elected yet")));
+        assertThat(post("n2", "/slots/replicas/rebalance").statusCode()).isEqualTo(503);
+        scriptedAnswer = () -> CompletableFuture.failedFuture(new NotLeaderException(NodeId.of("n3")));
+        HttpResponse<String> missed = post("n2", "/slots/replicas/rebalance");
+        assertThat(missed.statusCode()).isEqualTo(503);
+        assertThat(missed.body()).contains("the replica rebalance was not recorded");
+        scriptedAnswer = () -> CompletableFuture.failedFuture(new OutcomeUnknownException("leadership lost"));
+        HttpResponse<String> unknown = post("n2", "/slots/replicas/rebalance");
+        assertThat(unknown.statusCode()).isEqualTo(504);
+        assertThat(unknown.body()).contains("recording the replica rebalance failed");
+    }
+
+    @Test
+    void theRebalanceCommandPrintsEachRoundAndWaitsForItsMovesUntilTheNodesAreEven() {
+        // Groups 2 and 3 on n1..n3, six nodes: one replica each. A round moves a group once, so n3's share waits
+        // for a second round, once group 2 has moved.
+        clusterFile = List.of(N1, NodeId.of("n2"), NodeId.of("n3"), N4, NodeId.of("n5"), NodeId.of("n6"));
+        readsUntilMoved.set(2);
+        movesEndAfterReads = 2;
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+
+        int exit = caucus(out, err, "rebalance", "--replicas", "--http", httpOf("n2"));
+
+        assertThat(exit).as(err.toString()).isZero();
+        assertThat(out.toString()).isEqualTo("""
+                moving 2 replicas (slot map epoch 5):
+                  group 2: n1 -> n4
+                  group 3: n2 -> n5
+                replicas per node once done: n1 1, n2 1, n3 2, n4 1, n5 1, n6 0 (not even yet: planned again once these are done)
+                group 2: n1 -> n4 done (1 of 2)
+                group 3: n2 -> n5 done (2 of 2)
+                round 2: moving 1 replica (slot map epoch 8):
+                  group 2: n3 -> n6
+                replicas per node once done: n1 1, n2 1, n3 1, n4 1, n5 1, n6 1
+                group 2: n3 -> n6 done (1 of 1)
+                no replica move needed: replicas per node n1 1, n2 1, n3 1, n4 1, n5 1, n6 1 (slot map epoch 9)
+                """);
+        assertThat(metadata.current().replicasOf(2)).containsExactly(N4, NodeId.of("n2"), NodeId.of("n6"));
+        assertThat(metadata.current().replicasOf(3)).containsExactly(N1, NodeId.of("n5"), NodeId.of("n3"));
+    }
+
+    @Test
+    void theRebalanceCommandsDryRunNoWaitTimeoutAndUsage() {
+        StringWriter dry = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertThat(caucus(dry, err, "rebalance", "--replicas", "--dry-run", "--http", httpOf("n1")))
+                .as(err.toString()).isZero();
+        assertThat(dry.toString()).isEqualTo("""
+                would move 1 replica (slot map epoch 4):
+                  group 2: n1 -> n4
+                replicas per node once done: n1 1, n2 2, n3 2, n4 1
+                """);
+        assertThat(metadata.current().replicaMoves()).isEmpty();
+
+        StringWriter recorded = new StringWriter();
+        assertThat(caucus(recorded, err, "rebalance", "--replicas", "--no-wait", "--http", httpOf("n2")))
+                .as(err.toString()).isZero();
+        assertThat(recorded.toString()).startsWith("moving 1 replica (slot map epoch 5):\n");
+        assertThat(metadata.current().replicaMoves()).hasSize(1);
+
+        install(metadata.current().withReplicas(4, List.of(N1, NodeId.of("n2"))));
+        StringWriter waiting = new StringWriter();
+        StringWriter stillMoving = new StringWriter();
+        assertThat(caucus(waiting, stillMoving, "rebalance", "--replicas", "--wait-seconds", "1", "--http",
+                httpOf("n2"))).isEqualTo(2);
+        assertThat(stillMoving.toString()).isEqualTo("caucus: group 3: n2 -> n4 still moving after 1 s: see "
+                + "'caucus slots'\n");
+
+        StringWriter usage = new StringWriter();
+        assertThat(caucus(new StringWriter(), usage, "rebalance", "--replicas", "--threshold", "5", "--http",
+                httpOf("n1"))).isEqualTo(2);
+        assertThat(usage.toString()).contains("--threshold applies to slots only");
     }
 }

@@ -118,12 +118,14 @@ public final class ShardedKvServer implements AutoCloseable {
     private final KvMetrics metrics = new KvMetrics();
     private final ScheduledFuture<?> mapInstaller;
     private final AtomicBoolean installing = new AtomicBoolean();
+    private final AtomicBoolean admitting = new AtomicBoolean();
     private volatile boolean mapSeen;
     private Channel clientChannel;
     private AdminHttpServer admin;
 
     private ShardedKvServer(ClusterConfig config, ClusterConfig.Node self, CaucusHost host,
-                            SlotMapStateMachine metadata, Map<Long, KvStateMachine> machines, NodeTls tls) {
+                            SlotMapStateMachine metadata, Map<Long, KvStateMachine> machines, NodeTls tls,
+                            boolean layOut) {
         this.host = host;
         this.metadata = metadata;
         this.machines = machines;
@@ -149,9 +151,9 @@ public final class ShardedKvServer implements AutoCloseable {
         this.sweeper = new ExpirySweeper(List.of(), System::currentTimeMillis, retries);
         this.router = new ShardRouter(self.id(), metadata, metadataNode, metadataBackend, Map.of(),
                 config.clientAddresses());
-        // The layout's groups here, and any this node took in by a replica move (recovered from the shared log),
-        // except those it was retired from.
-        SortedSet<Long> startGroups = new TreeSet<>(layout.dataGroupsOn(self.id()));
+        // The layout's groups here on the cluster's first start; the groups recovered from the shared log (those the
+        // node took in by a replica move too), except those it was retired from. The map places the rest.
+        SortedSet<Long> startGroups = new TreeSet<>(layOut ? layout.dataGroupsOn(self.id()) : List.of());
         startGroups.addAll(host.groups());
         startGroups.remove(ShardLayout.METADATA_GROUP);
         for (long group : startGroups) {
@@ -169,7 +171,40 @@ public final class ShardedKvServer implements AutoCloseable {
         this.mapInstaller = retries.scheduleWithFixedDelay(() -> {
             installFirstMap(metadataNode, initial);
             placeReplicas();
+            admitListedNodes();
         }, MAP_CHECK_MILLIS, MAP_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * On the metadata group's leader: adds a node of the cluster file that the metadata group lacks (one started
+     * with {@code --join} after the cluster, listed in this node's file too) as a learner of the metadata group, so
+     * that it follows the slot map and can take replicas ({@code caucus rebalance --replicas}). A learner, not a
+     * voter: the metadata group's voters are the nodes it started with (moving them is not built). One at a time,
+     * each once its configuration change is in force; one the group has already is left alone.
+     */
+    private void admitListedNodes() {
+        io.caucus.core.NodeStatus status = metadataNode.status();
+        if (!self.equals(status.leader()) || status.configuration().isJoint()
+                || !admitting.compareAndSet(false, true)) {
+            return;
+        }
+        Optional<ClusterConfig.Node> missing = config.nodes().stream()
+                .filter(node -> !status.configuration().isMember(node.id())).findFirst();
+        if (missing.isEmpty()) {
+            admitting.set(false);
+            return;
+        }
+        ClusterConfig.Node node = missing.get();
+        metadataNode.addLearner(node.id(), new NodeAddresses(node.raft(), node.client(), node.http()))
+                .whenComplete((done, failure) -> {
+                    admitting.set(false);
+                    if (failure == null) {
+                        LOG.info("{}, listed in the cluster file, joined the metadata group as a learner: it follows "
+                                + "the slot map from now on", node.id());
+                    } else {
+                        LOG.debug("cannot add {} to the metadata group yet: {}", node.id(), failure.toString());
+                    }
+                });
     }
 
     /**
@@ -245,11 +280,25 @@ public final class ShardedKvServer implements AutoCloseable {
     }
 
     /**
-     * Starts node {@code id} of the sharded cluster {@code config}, its data in {@code dataDirectory}.
+     * Starts node {@code id} of the sharded cluster {@code config}, its data in {@code dataDirectory}, one of the nodes
+     * the cluster starts with (or restarts).
      *
      * @throws UncheckedIOException if a port cannot be bound
      */
     public static ShardedKvServer start(ClusterConfig config, NodeId id, Path dataDirectory) {
+        return start(config, id, dataDirectory, false);
+    }
+
+    /**
+     * Starts node {@code id} of the sharded cluster {@code config}, its data in {@code dataDirectory}; with
+     * {@code join} (a node added to the file after the cluster started), a node with no data yet takes no part in
+     * the metadata group until its leader adds it as a learner ({@link #admitListedNodes}) and hosts only the replicas
+     * the map then moves to it. The cluster file's layout places data groups only on the first start of a node that
+     * does not join: a node with data follows its own records and the map, whatever the file lists now.
+     *
+     * @throws UncheckedIOException if a port cannot be bound
+     */
+    public static ShardedKvServer start(ClusterConfig config, NodeId id, Path dataDirectory, boolean join) {
         if (!config.sharding().enabled()) {
             throw new IllegalArgumentException(config.source() + " sets no 'shards': start a KvServer");
         }
@@ -260,14 +309,16 @@ public final class ShardedKvServer implements AutoCloseable {
         ShardLayout layout = ShardLayout.of(config);
         SlotMapStateMachine metadata = new SlotMapStateMachine();
         Map<Long, KvStateMachine> machines = new ConcurrentHashMap<>();
+        AtomicBoolean layOut = new AtomicBoolean(!join);
         CaucusHost host = CaucusHost.builder()
                 .id(id.value())
                 .peers(config.raftAddresses())
                 .clientAddresses(config.clientAddresses())
                 .dataDirectory(dataDirectory)
                 .groups(group -> group == ShardLayout.METADATA_GROUP
-                        ? new CaucusHost.GroupDefinition(layout.firstVoters(group), metadata)
-                        : new CaucusHost.GroupDefinition(firstVoters(layout, metadata.current(), id, group),
+                        ? new CaucusHost.GroupDefinition(metadataVoters(layout, id, join), metadata)
+                        : new CaucusHost.GroupDefinition(firstVoters(layout, layOut.get(), metadata.current(), id,
+                                group),
                                 machines.computeIfAbsent(group, g -> new KvStateMachine(tunables.maxSessions())),
                                 new TimeStamper(System::currentTimeMillis)))
                 .tickInterval(tunables.tickInterval())
@@ -277,9 +328,11 @@ public final class ShardedKvServer implements AutoCloseable {
                 .transportOptions(TransportOptions.defaults().withMaxFrameBytes(config.maxPeerFrameBytes())
                         .withTls(tls.peer()))
                 .start();
+        // A node with data started before: the layout placed its groups then, and the map places them now.
+        layOut.compareAndSet(true, host.groups().isEmpty());
         ShardedKvServer server = null;
         try {
-            server = new ShardedKvServer(config, self, host, metadata, machines, tls);
+            server = new ShardedKvServer(config, self, host, metadata, machines, tls, layOut.get());
             server.listen(config, self, tls);
             return server;
         } catch (IOException | RuntimeException e) {
@@ -294,14 +347,27 @@ public final class ShardedKvServer implements AutoCloseable {
     }
 
     /**
-     * The voters a new replica of {@code group} here starts from: the layout's, if it puts the group here (the
-     * cluster's first start); else the replicas the map lists, without this node, so that it joins as a non-voter
-     * that never campaigns until the group's leader adds it (Raft paper §6).
+     * The voters a new replica of {@code group} here starts from: the layout's, if it puts the group here on the
+     * cluster's first start ({@code layOut}); else the replicas the map lists, without this node, so that it joins as
+     * a non-voter that never campaigns until the group's leader adds it (Raft paper §6).
      */
-    private static Set<NodeId> firstVoters(ShardLayout layout, SlotMap map, NodeId self, long group) {
+    private static Set<NodeId> firstVoters(ShardLayout layout, boolean layOut, SlotMap map, NodeId self,
+                                           long group) {
         Set<NodeId> laidOut = layout.firstVoters(group);
         List<NodeId> listed = map.replicasOf(group);
-        return laidOut.contains(self) || listed.isEmpty() ? laidOut : Set.copyOf(listed);
+        return (layOut && laidOut.contains(self)) || listed.isEmpty() ? laidOut : Set.copyOf(listed);
+    }
+
+    /**
+     * The metadata group's first voters: every node of the file; for a node joining, every other one, so that it is
+     * a non-voter that never campaigns until the leader adds it (its configuration then comes with the leader's log).
+     */
+    private static Set<NodeId> metadataVoters(ShardLayout layout, NodeId self, boolean join) {
+        Set<NodeId> voters = new TreeSet<>(layout.firstVoters(ShardLayout.METADATA_GROUP));
+        if (join) {
+            voters.remove(self);
+        }
+        return voters;
     }
 
     private void listen(ClusterConfig config, ClusterConfig.Node self, NodeTls tls) throws IOException {
@@ -398,7 +464,8 @@ public final class ShardedKvServer implements AutoCloseable {
     private void installFirstMap(CaucusNode metadataNode, SlotMap initial) {
         SlotMap current = metadata.current();
         if (current.epoch() > 0) {
-            if (!mapSeen && !current.equals(initial) && current.epoch() == initial.epoch()) {
+            // The slots only: nodes added to the file since the first start lay the replicas out differently.
+            if (!mapSeen && !current.ranges().equals(initial.ranges()) && current.epoch() == initial.epoch()) {
                 LOG.warn("the slot map in force ({} groups) is not the one this node's cluster file lays out ({} "
                         + "groups): the map in force routes", current.groups().size(), initial.groups().size());
             }

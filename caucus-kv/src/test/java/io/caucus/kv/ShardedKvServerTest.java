@@ -59,7 +59,22 @@ class ShardedKvServerTest {
 
     /** {@code nodes} servers, each data group on three of them ({@code ShardLayout}). */
     private void startCluster(int nodes, int shards) throws IOException {
-        List<Integer> ports = LoopbackPorts.reserve(3 * nodes);
+        startCluster(LoopbackPorts.reserve(3 * nodes), nodes, shards);
+    }
+
+    /** The first {@code nodes} of the nodes {@code ports} (three each) can have, in the cluster file. */
+    private void startCluster(List<Integer> ports, int nodes, int shards) throws IOException {
+        config = clusterFile("cluster.yaml", ports, nodes, shards);
+        for (ClusterConfig.Node node : config.nodes()) {
+            servers.add(ShardedKvServer.start(config, node.id(), config.dataDirectoryOf(node.id())));
+        }
+        await("every slot served by a group with a leader").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100)).until(() -> clusterInfo(0).contains("cluster_state:ok"));
+        awaitLeadersAtTheirPreferredReplicas();
+    }
+
+    /** The cluster file {@code name}: nodes n1..n{@code nodes} at {@code ports} (three each), {@code shards}. */
+    private ClusterConfig clusterFile(String name, List<Integer> ports, int nodes, int shards) throws IOException {
         StringBuilder yaml = new StringBuilder("nodes:\n");
         for (int i = 0; i < nodes; i++) {
             yaml.append("  - {id: n").append(i + 1).append(", raft: 127.0.0.1:").append(ports.get(3 * i))
@@ -68,15 +83,9 @@ class ShardedKvServerTest {
         }
         yaml.append("shards: ").append(shards).append("\ndataDirectory: ").append(directory.resolve("data"))
                 .append("\n");
-        Path file = directory.resolve("cluster.yaml");
+        Path file = directory.resolve(name);
         Files.writeString(file, yaml);
-        config = ConfigLoader.load(file);
-        for (ClusterConfig.Node node : config.nodes()) {
-            servers.add(ShardedKvServer.start(config, node.id(), config.dataDirectoryOf(node.id())));
-        }
-        await("every slot served by a group with a leader").atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(100)).until(() -> clusterInfo(0).contains("cluster_state:ok"));
-        awaitLeadersAtTheirPreferredReplicas();
+        return ConfigLoader.load(file);
     }
 
     /**
@@ -568,6 +577,77 @@ class ShardedKvServerTest {
                 assertThat(cluster.get("m" + i)).isEqualTo("v" + i);
             }
         }
+    }
+
+    /**
+     * The walk-through of docs/operations.md, "Growing a sharded cluster": n4 listed in every node's file, n1..n3
+     * restarted one at a time to learn its addresses, n4 started with --join (the metadata leader adds it as a
+     * learner, so it follows the map), then the replicas rebalanced while JedisCluster writers increment counters.
+     */
+    @Test
+    void aNodeAddedToTheFileJoinsAndTakesItsShareOfReplicasWhileJedisClusterWrites() throws Exception {
+        List<Integer> ports = LoopbackPorts.reserve(3 * 4);
+        startCluster(ports, 3, 4); // groups 2..5 each on n1, n2, n3: four replicas a node
+        ClusterConfig grown = clusterFile("grown.yaml", ports, 4, 4);
+        for (int i = 0; i < 3; i++) {
+            servers.get(i).close();
+            NodeId id = grown.nodes().get(i).id();
+            servers.set(i, ShardedKvServer.start(grown, id, grown.dataDirectoryOf(id)));
+            await(id + " back with every slot served").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100)).until(() -> clusterInfo(0).contains("cluster_state:ok"));
+        }
+        config = grown;
+        NodeId n4 = NodeId.of("n4");
+        servers.add(ShardedKvServer.start(grown, n4, grown.dataDirectoryOf(n4), true));
+        await("n4 following the slot map as a learner of the metadata group").atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100)).until(() -> servers.get(3).slotMap()
+                        .equals(servers.getFirst().slotMap()) && servers.get(3).slotMap().epoch() > 0);
+        assertThat(servers.get(3).host().groups()).as("n4 joined: no data group of the layout")
+                .containsExactly(1L);
+        SlotMap before = servers.getFirst().slotMap();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            names.add("g" + i);
+        }
+        try (JedisCluster cluster = cluster()) {
+            Counters counters = new Counters(cluster, names, 4);
+            counters.awaitMoreWrites(500);
+
+            java.io.StringWriter out = new java.io.StringWriter();
+            java.io.StringWriter err = new java.io.StringWriter();
+            assertThat(caucus(out, err, "rebalance", "--replicas", "--wait-seconds", "60", "--http",
+                    "127.0.0.1:" + grown.nodes().get(1).http().getPort())).as(err.toString()).isZero();
+            assertThat(out.toString()).startsWith("moving 3 replicas (slot map epoch " + (before.epoch() + 1) + "):")
+                    .contains("replicas per node once done: n1 3, n2 3, n3 3, n4 3\n").contains("done (3 of 3)")
+                    .contains("no replica move needed: replicas per node n1 3, n2 3, n3 3, n4 3");
+            await("every node holding three replicas on every node's map").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100)).until(() -> servers.stream().allMatch(server ->
+                            server.slotMap().replicaMoves().isEmpty() && replicasPerNode(server.slotMap())
+                                    .equals(Map.of(NodeId.of("n1"), 3, NodeId.of("n2"), 3, NodeId.of("n3"), 3, n4,
+                                            3))));
+            counters.awaitMoreWrites(500);
+            counters.stopAndCheck(cluster);
+        }
+        SlotMap after = servers.getFirst().slotMap();
+        List<Long> onN4 = after.groups().stream().filter(group -> after.replicasOf(group).contains(n4)).toList();
+        await("n4 running its three groups, the others deleted where they left").atMost(Duration.ofSeconds(10))
+                .until(() -> servers.get(3).host().groups().containsAll(onN4) && servers.subList(0, 3).stream()
+                        .allMatch(server -> server.host().groups().size() == 4)); // three data groups + metadata
+        // n4 answers for the groups it leads (the preferred leaders follow the moves), without a redirection.
+        assertEachKeyOnlyInTheGroupOwningItsSlot(names.size());
+        List<Long> ledByN4 = onN4.stream().filter(group -> after.replicasOf(group).getFirst().equals(n4)).toList();
+        assertThat(ledByN4).as("groups n4 is the preferred leader of").isNotEmpty();
+        try (Jedis jedis = jedis(3)) {
+            String key = names.stream().filter(name -> ledByN4.contains(after.groupOf(KeySlot.of(
+                    name.getBytes(StandardCharsets.UTF_8))).getAsLong())).findFirst().orElseThrow();
+            assertThat(jedis.get(key)).as("%s read at n4", key).isNotNull();
+        }
+    }
+
+    private static Map<NodeId, Integer> replicasPerNode(SlotMap map) {
+        Map<NodeId, Integer> counts = new java.util.TreeMap<>();
+        map.groups().forEach(group -> map.replicasOf(group).forEach(node -> counts.merge(node, 1, Integer::sum)));
+        return counts;
     }
 
     private ShardedKvServer metadataLeader() {

@@ -2,7 +2,6 @@ package io.caucus.kv.cli;
 
 import io.caucus.kv.KvServer;
 import io.caucus.kv.ShardedKvServer;
-import io.caucus.kv.config.ConfigException;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ConfigLoader;
 import io.caucus.server.HostPort;
@@ -31,8 +30,9 @@ final class ServerCommand implements Callable<Integer> {
     Path data;
 
     @Option(names = "--join", description = "Join the running cluster: with no data yet, take no part until the "
-            + "leader adds this node ('caucus member add'). Needed for any node added after the cluster started, "
-            + "and for one whose data was wiped. Ignored once the node has data.")
+            + "leader adds this node ('caucus member add'; in a sharded cluster the metadata leader adds every node "
+            + "its cluster file lists, and 'caucus rebalance --replicas' gives it replicas). Needed for any node added "
+            + "after the cluster started, and for one whose data was wiped. Ignored once the node has data.")
     boolean join;
 
     @Override
@@ -44,11 +44,7 @@ final class ServerCommand implements Callable<Integer> {
         Path directory = data != null ? data : cluster.dataDirectoryOf(self.id());
         AutoCloseable server;
         if (cluster.sharding().enabled()) {
-            if (join) {
-                throw new ConfigException(config + " sets 'shards': a sharded cluster's membership is fixed by the file"
-                        + " for now, so --join does not apply (docs/multiraft.md)");
-            }
-            server = ShardedKvServer.start(cluster, self.id(), directory);
+            server = ShardedKvServer.start(cluster, self.id(), directory, join);
         } else {
             server = KvServer.start(cluster, self.id(), directory, join);
         }

@@ -144,8 +144,8 @@ public final class ReplicaRebalance {
 
     /**
      * A group {@code donor} may give {@code receiver}: one with no replica move under way or planned, not on the
-     * receiver, and never retired from it; by preference one the donor leads if it leads two or more groups more than the
-     * receiver, else one it does not lead; then the lowest id.
+     * receiver, and never retired from it; by preference one the donor leads if it leads two or more groups more than
+     * the receiver, else one it does not lead; then the lowest id.
      */
     private Optional<Long> groupToGive(NodeId donor, NodeId receiver) {
         boolean handOverLeadership = preferred.get(donor) - preferred.get(receiver) >= 2;

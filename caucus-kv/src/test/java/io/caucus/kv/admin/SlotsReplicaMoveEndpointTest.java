@@ -451,7 +451,8 @@ class SlotsReplicaMoveEndpointTest {
         assertThat(dry.statusCode()).as(dry.body()).isEqualTo(200);
         Map<String, Object> planned = Map.of("group", 2, "from", "n1", "to", "n4", "cancelled", false);
         assertThat(AdminJson.parseObject(dry.body())).isEqualTo(Map.of("epoch", (int) before, "planned",
-                List.of(planned), "recorded", false, "loads", Map.of("n1", 1, "n2", 2, "n3", 2, "n4", 1), "even", true));
+                List.of(planned), "recorded", false, "loads", Map.of("n1", 1, "n2", 2, "n3", 2, "n4", 1),
+                "even", true));
         assertThat(metadata.current().epoch()).as("a dry run changes nothing").isEqualTo(before);
 
         HttpResponse<String> answer = post("n2", "/slots/replicas/rebalance");
@@ -510,7 +511,8 @@ class SlotsReplicaMoveEndpointTest {
                 moving 2 replicas (slot map epoch 5):
                   group 2: n1 -> n4
                   group 3: n2 -> n5
-                replicas per node once done: n1 1, n2 1, n3 2, n4 1, n5 1, n6 0 (not even yet: planned again once these are done)
+                replicas per node once done: n1 1, n2 1, n3 2, n4 1, n5 1, n6 0 \
+                (not even yet: planned again once these are done)
                 group 2: n1 -> n4 done (1 of 2)
                 group 3: n2 -> n5 done (2 of 2)
                 round 2: moving 1 replica (slot map epoch 8):

@@ -41,12 +41,10 @@ class MainTest {
     }
 
     @Test
-    void aShardedServerRefusesToJoinAndTheDemosShardedFileSaysShards(@TempDir Path directory) throws Exception {
+    void theDemosShardedFileSaysShards(@TempDir Path directory) throws Exception {
         Path file = directory.resolve("cluster.yaml");
         Files.writeString(file, DemoCommand.clusterYaml(20000, directory, 8));
         assertThat(io.caucus.kv.config.ConfigLoader.load(file).sharding().shards()).isEqualTo(8);
-        assertThat(run("server", "--config", file.toString(), "--id", "n1", "--join")).isEqualTo(2);
-        assertThat(err.toString()).contains("sets 'shards'").contains("--join does not apply");
     }
 
     @Test

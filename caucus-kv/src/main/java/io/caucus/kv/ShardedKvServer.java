@@ -75,7 +75,8 @@ import org.slf4j.LoggerFactory;
  * by {@link SlotMover}).
  * A group's replica moves from one node to another online ({@link #startReplicaMove}, carried out by
  * {@link ReplicaMover}; {@link #cancelReplicaMove} undoes one), and {@link #rebalanceReplicas} spreads the replicas
- * evenly over the nodes. Not yet in a sharded cluster: adding nodes to the cluster file online, snapshots on
+ * evenly over the nodes (a node added to the file and started with {@code join} included). Not yet in a sharded
+ * cluster: adding nodes to the cluster file without restarting the others, snapshots on
  * demand, backups.
  */
 public final class ShardedKvServer implements AutoCloseable {

@@ -327,10 +327,7 @@ class ShardedKvServerTest {
                 .pollInterval(Duration.ofMillis(100)).until(() -> servers.stream().allMatch(server ->
                         server.slotMap().migrations().isEmpty() && server.slotMap().rangesOf(3)
                                 .equals(List.of(SlotRange.of(0, 1999), SlotRange.of(5461, 12922)))));
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < 3000; i++) {
-            names.add("k" + i);
-        }
+        List<String> names = keyNames("k", 3000);
         try (JedisCluster cluster = cluster()) {
             Counters counters = new Counters(cluster, names, 4);
             counters.awaitMoreWrites(500);
@@ -414,10 +411,7 @@ class ShardedKvServerTest {
         NodeId n1 = NodeId.of("n1");
         NodeId n4 = NodeId.of("n4");
         assertThat(servers.getFirst().slotMap().replicasOf(2)).containsExactly(n1, NodeId.of("n2"), NodeId.of("n3"));
-        List<String> names = new ArrayList<>();
-        for (int i = 0; names.size() < 1000; i++) {
-            names.add("r" + i);
-        }
+        List<String> names = keyNames("r", 1000);
         try (JedisCluster cluster = cluster()) {
             Counters counters = new Counters(cluster, names, 4);
             counters.awaitMoreWrites(500);
@@ -605,10 +599,7 @@ class ShardedKvServerTest {
         assertThat(servers.get(3).host().groups()).as("n4 joined: no data group of the layout")
                 .containsExactly(1L);
         SlotMap before = servers.getFirst().slotMap();
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < 1000; i++) {
-            names.add("g" + i);
-        }
+        List<String> names = keyNames("g", 1000);
         try (JedisCluster cluster = cluster()) {
             Counters counters = new Counters(cluster, names, 4);
             counters.awaitMoreWrites(500);
@@ -642,6 +633,11 @@ class ShardedKvServerTest {
                     name.getBytes(StandardCharsets.UTF_8))).getAsLong())).findFirst().orElseThrow();
             assertThat(jedis.get(key)).as("%s read at n4", key).isNotNull();
         }
+    }
+
+    /** {@code prefix}0 .. {@code prefix}{count - 1}. */
+    private static List<String> keyNames(String prefix, int count) {
+        return java.util.stream.IntStream.range(0, count).mapToObj(i -> prefix + i).toList();
     }
 
     private static Map<NodeId, Integer> replicasPerNode(SlotMap map) {

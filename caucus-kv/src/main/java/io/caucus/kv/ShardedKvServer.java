@@ -87,8 +87,6 @@ public final class ShardedKvServer implements AutoCloseable {
     private final CaucusHost host;
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
-    /** False when the Redis port is served on the host's loops, which the host stops. */
-    private final boolean ownWorkers;
     private final ScheduledExecutorService retries;
     private final LeaderForwarder forwarder;
     private final Duration requestTimeout;
@@ -135,12 +133,8 @@ public final class ShardedKvServer implements AutoCloseable {
         ClusterConfig.Tunables tunables = config.tunables();
         ShardLayout layout = ShardLayout.of(config);
         this.acceptors = NettyIo.newGroup(1, new DefaultThreadFactory("caucus-resp-accept", true));
-        // Served on the host's node threads, a command reaches a group pinned to its connection's loop without a
-        // thread hand-off (CaucusHost.executor()); a client I/O thread of its own only when asked for.
-        EventLoopGroup hostLoops = host.executor() instanceof EventLoopGroup loops ? loops : null;
-        this.ownWorkers = tunables.clientIoThreads() > 0 || hostLoops == null;
-        this.workers = ownWorkers ? NettyIo.newGroup(Math.max(1, tunables.clientIoThreads()),
-                new DefaultThreadFactory("caucus-resp", true)) : hostLoops;
+        this.workers = NettyIo.newGroup(Math.max(1, tunables.clientIoThreads()),
+                new DefaultThreadFactory("caucus-resp", true));
         this.retries = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("caucus-kv-retries").factory());
         this.forwarder = new LeaderForwarder(workers, config.clientAuth().nodePassword(), tls.client());
@@ -672,9 +666,7 @@ public final class ShardedKvServer implements AutoCloseable {
         forwarder.close();
         host.close();
         retries.shutdownNow();
-        if (ownWorkers) {
-            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
-        }
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
         acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
     }
 }

@@ -8,12 +8,8 @@ import io.caucus.server.internal.HostNetwork;
 import io.caucus.server.internal.NodeSettings;
 import io.caucus.server.internal.PeerAddresses;
 import io.caucus.storage.RealDisk;
-import io.caucus.transport.NettyIo;
 import io.caucus.transport.TransportMetrics;
 import io.caucus.transport.TransportOptions;
-import io.netty.channel.EventLoopGroup;
-import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,8 +19,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
-import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One process hosting many Raft groups (multi-Raft, docs/multiraft.md): each group replicates its own
@@ -89,19 +83,14 @@ public final class CaucusHost implements AutoCloseable {
         GroupDefinition define(long group);
     }
 
-    /** How long {@link #close} waits for the event loops to stop once the groups and connections are closed. */
-    private static final long LOOPS_SHUTDOWN_MILLIS = 5_000;
-
     private final NodeId id;
     private final HostNetwork network;
     private final GroupHost host;
-    private final EventLoopGroup loops;
 
-    private CaucusHost(NodeId id, HostNetwork network, GroupHost host, EventLoopGroup loops) {
+    private CaucusHost(NodeId id, HostNetwork network, GroupHost host) {
         this.id = id;
         this.network = network;
         this.host = host;
-        this.loops = loops;
     }
 
     public static Builder builder() {
@@ -166,46 +155,14 @@ public final class CaucusHost implements AutoCloseable {
                 host.log().syncRounds(), host.log().coalescedSyncs(), network.metrics());
     }
 
-    /**
-     * The host's node threads, which take the groups' turns and serve the peer connections: a request submitted from a
-     * task run on the thread of its group reaches the group without a thread hand-off. It is an {@code
-     * io.netty.channel.EventLoopGroup}, so a service that serves its own clients with Netty may register their
-     * channels on it (each connection's commands then reach the groups pinned to its loop directly, as on a
-     * one-group node: {@link CaucusNode#executor()}). Whatever runs there delays the turns of the groups on that
-     * thread: keep it short and never block. It stops when the host is closed.
-     */
-    public Executor executor() {
-        return loops;
-    }
-
-    /**
-     * Stops every group, then the shared log and the data directory's lock, then the connections and the threads.
-     * Call it from a thread of the caller's, not from a task on {@link #executor()}: the groups pinned to that loop
-     * could not take their last turn before the task returns (each is waited for a few seconds, then left), and the
-     * loops would be left to stop without being waited for.
-     */
+    /** Stops every group, then the shared log and the data directory's lock, then the connections. */
     @Override
     public void close() {
         try {
             host.close();
         } finally {
-            try {
-                network.close();
-            } finally {
-                stopLoops(loops);
-            }
+            network.close();
         }
-    }
-
-    /** Stops the loops; waits for them unless called from one of them (a loop cannot wait for its own end). */
-    private static void stopLoops(EventLoopGroup loops) {
-        var stopped = loops.shutdownGracefully(0, LOOPS_SHUTDOWN_MILLIS, TimeUnit.MILLISECONDS);
-        for (EventExecutor loop : loops) {
-            if (loop.inEventLoop()) {
-                return;
-            }
-        }
-        stopped.awaitUninterruptibly(LOOPS_SHUTDOWN_MILLIS);
     }
 
     private static void requireGroupId(long group) {
@@ -322,9 +279,8 @@ public final class CaucusHost implements AutoCloseable {
         }
 
         /**
-         * The threads the groups share: {@code nodeThreads} run the groups' turns (each group pinned to one), their
-         * fsyncs and the peer connections ({@link #executor()}), {@code workerThreads} apply commands and stream
-         * snapshots. Default: one node thread per core, and as many
+         * The threads the groups share: {@code nodeThreads} run the groups' turns (each group pinned to one),
+         * {@code workerThreads} apply commands and stream snapshots. Default: one node thread per core, and as many
          * workers (at least 2).
          */
         public Builder threads(int nodeThreads, int workerThreads) {
@@ -350,24 +306,14 @@ public final class CaucusHost implements AutoCloseable {
             require(dataDirectory != null, "dataDirectory is required");
             require(groups != null, "groups is required");
             InetSocketAddress listen = listenAddress != null ? listenAddress : peers.get(id);
-            // One set of threads for the groups' turns and the peer connections (and the embedder's clients, if it
-            // wants them there): a message that arrives on the loop its group is pinned to is taken in by the next
-            // turn with no thread hand-off, and what a turn sends on a connection of its loop is written at once.
-            EventLoopGroup loops = NettyIo.newGroup(hostOptions.nodeThreads(),
-                    new DefaultThreadFactory("caucus-host-node-" + id, true));
+            HostNetwork network = HostNetwork.create(id, listen, peers, transportOptions, tickInterval);
+            network.start();
             try {
-                HostNetwork network = HostNetwork.create(id, listen, peers, transportOptions, tickInterval, loops);
-                network.start();
-                try {
-                    GroupHost host = GroupHost.open(RealDisk.INSTANCE, dataDirectory, hostOptions, loops, network,
-                            network::lastHeardNanos, group -> spec(group, listen));
-                    return new CaucusHost(id, network, host, loops);
-                } catch (RuntimeException e) {
-                    network.close();
-                    throw e;
-                }
+                GroupHost host = GroupHost.open(RealDisk.INSTANCE, dataDirectory, hostOptions, network,
+                        network::lastHeardNanos, group -> spec(group, listen));
+                return new CaucusHost(id, network, host);
             } catch (RuntimeException e) {
-                stopLoops(loops);
+                network.close();
                 throw e;
             }
         }

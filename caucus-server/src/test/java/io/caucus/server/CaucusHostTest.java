@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import io.caucus.core.NodeId;
 import io.caucus.core.Role;
 import io.caucus.transport.TransportOptions;
-import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -135,34 +134,6 @@ class CaucusHostTest {
             assertThat(metrics.walSyncRounds()).as("one log for every group, synced").isPositive();
             assertThat(metrics.walFsyncs()).isGreaterThanOrEqualTo(metrics.walSyncRounds());
         }
-    }
-
-    @Test
-    void theGroupsTurnsSyncsAndPeerConnectionsShareTheHostsEventLoopsWhichStopWithTheHost() throws Exception {
-        peers.keySet().forEach(this::start);
-        for (long group = 1; group <= GROUPS; group++) {
-            startEverywhere(group);
-        }
-        submitToEveryGroup("-a");
-
-        // (awaited: another test's threads may still be ending)
-        await().atMost(WAIT).untilAsserted(() -> assertThat(liveThreadNames())
-                .as("no transport thread and no sync worker of their own besides the hosts' loops")
-                .noneMatch(name -> name.startsWith("caucus-host-transport-n") || name.startsWith("caucus-wal-sync-n")));
-        CaucusHost host = hosts.get(NodeId.of("n1"));
-        assertThat(host.metrics().walFsyncs()).isPositive();
-        assertThat(host.executor()).isInstanceOf(EventLoopGroup.class);
-        EventLoopGroup loops = (EventLoopGroup) host.executor();
-        assertThat(loops.submit(() -> Thread.currentThread().getName()).get()).startsWith("caucus-host-node-n1");
-
-        hosts.remove(NodeId.of("n1")).close();
-        assertThat(loops.isTerminated()).as("the host stops its loops once its groups and connections are closed")
-                .isTrue();
-        submitToEveryGroup("-b"); // the other two go on without it
-    }
-
-    private static List<String> liveThreadNames() {
-        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName).toList();
     }
 
     @Test

@@ -63,12 +63,6 @@ final class HostedLogStore implements LogStore {
 
     @Override
     public long sync() {
-        if (lying && store.syncsAfterQueuedTurns()) {
-            Written last = unsynced.peekLast();
-            long claimed = last == null ? 0 : last.ticket();
-            reportThrough(claimed); // and no force: a crash may lose what was reported durable
-            return claimed;
-        }
         long durableTicket = store.sync();
         reportThrough(durableTicket);
         return durableTicket;
@@ -77,23 +71,6 @@ final class HostedLogStore implements LogStore {
     @Override
     public boolean syncsInBackground() {
         return store.syncsInBackground();
-    }
-
-    @Override
-    public long syncUnlessForcing(Runnable whenForceEnds) {
-        if (lying) {
-            return sync();
-        }
-        long durableTicket = store.syncUnlessForcing(whenForceEnds);
-        if (durableTicket != NOT_YET) {
-            reportThrough(durableTicket);
-        }
-        return durableTicket;
-    }
-
-    @Override
-    public boolean syncsAfterQueuedTurns() {
-        return store.syncsAfterQueuedTurns();
     }
 
     @Override

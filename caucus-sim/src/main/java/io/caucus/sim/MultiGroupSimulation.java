@@ -143,11 +143,6 @@ public final class MultiGroupSimulation {
     private long sharedWalFsyncs;
     /** How long a sync round of a shared WAL waits before it forces (virtual µs, drawn per seed). */
     private final long fsyncMicros;
-    /**
-     * Whether each group syncs on its own executor after the turns queued there ({@code LogStore.syncsAfterQueuedTurns},
-     * what {@code CaucusHost} does) rather than on the host's sync worker: drawn per seed, so both paths run.
-     */
-    private final boolean syncAfterQueuedTurns;
     private final boolean lyingSync;
     /** Whether groups quiesce ({@code quiesceAfterTicks} > 0): then processes ping each other (process liveness). */
     private final boolean quiescence;
@@ -173,9 +168,8 @@ public final class MultiGroupSimulation {
     }
 
     /**
-     * As above; with {@code lyingSync} every group's store reports its writes durable before the shared WAL forces
-     * them (as soon as it asks the sync worker, or without a force at all when it syncs after the queued turns): a
-     * broken runtime, only for showing that the checks catch it.
+     * As above; with {@code lyingSync} every group's store reports its writes durable as soon as it asks for the
+     * sync, before the shared WAL forces them: a broken runtime, only for showing that the checks catch it.
      */
     MultiGroupSimulation(SimConfig config, int groupCount, String reproduceHint, boolean lyingSync) {
         this(config, groupCount, reproduceHint, Placement.EVERYWHERE, lyingSync);
@@ -193,9 +187,7 @@ public final class MultiGroupSimulation {
         this.placement = placement;
         this.lyingSync = lyingSync;
         this.quiescence = config.options().quiesceAfterTicks() > 0;
-        SplittableRandom hostRandom = new SplittableRandom(config.seed() ^ 0x6673796eL);
-        this.fsyncMicros = 20 + hostRandom.nextInt(400);
-        this.syncAfterQueuedTurns = hostRandom.nextBoolean();
+        this.fsyncMicros = 20 + new SplittableRandom(config.seed() ^ 0x6673796eL).nextInt(400);
         List<NodeId> ids = new ArrayList<>();
         for (int i = 1; i <= config.clusterSize(); i++) {
             ids.add(NodeId.of("n" + i));
@@ -311,8 +303,7 @@ public final class MultiGroupSimulation {
                         node(id, group).nextIncarnation(), groupOf(group).runtimeTurns.events(), settings, inbound),
                 (group, store) -> process.stores.computeIfAbsent(group, ignored -> new HostedLogStore(store,
                         node(id, group), groupOf(group).runtimeReports::onDurable, lyingSync)),
-                new SplittableRandom(world.random().nextLong()), true, process::lastHeardNanos,
-                syncAfterQueuedTurns);
+                new SplittableRandom(world.random().nextLong()), true, process::lastHeardNanos);
         GroupHost host;
         try {
             host = GroupHost.open(process.disk, DATA, new GroupHost.Options(1, 1, WAL_OPTIONS, 2), environment,
@@ -338,8 +329,7 @@ public final class MultiGroupSimulation {
         }
         process.host = host;
         world.trace().record(world.events().now(), id, "host", "incarnation " + incarnation + " opened, "
-                + host.groups().size() + " groups, recovery " + host.log().recovery() + ", syncs "
-                + (syncAfterQueuedTurns ? "after the queued turns" : "on the sync worker"));
+                + host.groups().size() + " groups, recovery " + host.log().recovery());
         for (long group : host.groups()) {
             adopt(process, group);
         }

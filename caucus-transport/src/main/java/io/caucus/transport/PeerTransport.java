@@ -55,8 +55,6 @@ public final class PeerTransport implements AutoCloseable {
     private final Counters counters = new Counters();
     private final RepeatFilter refusals = new RepeatFilter(RepeatFilter.DEFAULT_INTERVAL_NANOS);
     private final EventLoopGroup group;
-    /** False when the caller lent the event loops ({@link Builder#eventLoops}): it stops them, not {@link #close}. */
-    private final boolean ownsGroup;
     private final Map<NodeId, PeerLink> links = new ConcurrentHashMap<>();
     /** When each peer process was last heard from (System.nanoTime()): any frame on a connection it opened. */
     private final Map<NodeId, AtomicLong> lastHeard = new ConcurrentHashMap<>();
@@ -81,9 +79,7 @@ public final class PeerTransport implements AutoCloseable {
         this.resolver = builder.resolver;
         this.inbound = Objects.requireNonNull(builder.inbound, "inboundHandler is required");
         this.pingIntervalNanos = builder.pingIntervalNanos;
-        this.ownsGroup = builder.eventLoops == null;
-        this.group = ownsGroup ? NettyIo.newGroup(options.ioThreads(), new DefaultThreadFactory(builder.threadName, true))
-                : builder.eventLoops;
+        this.group = NettyIo.newGroup(options.ioThreads(), new DefaultThreadFactory(builder.threadName, true));
         this.accepted = new DefaultChannelGroup(eventLoop(), true);
         builder.peers.forEach((peer, address) -> links.put(peer, newLink(peer, address)));
     }
@@ -319,8 +315,8 @@ public final class PeerTransport implements AutoCloseable {
     }
 
     /**
-     * Closes every connection and stops the event loops (unless they were lent, {@link Builder#eventLoops}), waiting
-     * at most {@link TransportOptions#shutdownTimeoutMillis()}. Messages still queued are dropped and counted.
+     * Closes every connection and stops the event loops, waiting at most
+     * {@link TransportOptions#shutdownTimeoutMillis()}. Messages still queued are dropped and counted.
      * Idempotent. Called from the inbound handler (an event loop thread) it starts the shutdown without
      * waiting, since a loop cannot wait for its own end.
      */
@@ -353,9 +349,6 @@ public final class PeerTransport implements AutoCloseable {
     }
 
     private void shutdownGroup() {
-        if (!ownsGroup) {
-            return; // the loops are the caller's, with whatever else it runs on them
-        }
         for (EventExecutor loop : group) {
             if (loop.inEventLoop()) {
                 group.shutdownGracefully(0, options.shutdownTimeoutMillis(), TimeUnit.MILLISECONDS);
@@ -399,7 +392,6 @@ public final class PeerTransport implements AutoCloseable {
         private String threadName;
         private HostResolver resolver = HostResolver.SYSTEM;
         private long pingIntervalNanos;
-        private EventLoopGroup eventLoops;
 
         private Builder(NodeId self) {
             this.self = Objects.requireNonNull(self, "self");
@@ -409,17 +401,6 @@ public final class PeerTransport implements AutoCloseable {
         /** Names the event loop threads (a suffix numbers them); "caucus-transport-ID" by default. */
         public Builder threadName(String name) {
             this.threadName = Objects.requireNonNull(name, "threadName");
-            return this;
-        }
-
-        /**
-         * Runs the transport on the caller's event loops instead of loops of its own ({@link TransportOptions#ioThreads()}
-         * and {@link #threadName} then do not apply): a host that takes its groups' turns on the same loops sends and
-         * receives on the thread of the turn when the connection is served there. {@link #close()} leaves the loops
-         * running; the caller stops them after it.
-         */
-        public Builder eventLoops(EventLoopGroup loops) {
-            this.eventLoops = Objects.requireNonNull(loops, "eventLoops");
             return this;
         }
 

@@ -8,16 +8,11 @@ import io.caucus.core.NodeId;
 import io.caucus.core.message.Heartbeat;
 import io.caucus.core.message.RaftMessage;
 import io.caucus.transport.TransportFixture.Node;
-import io.netty.channel.EventLoopGroup;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -117,38 +112,6 @@ class PeerTransportTest {
             assertThat(b.metrics().droppedClosed()).isGreaterThanOrEqualTo(1);
         } finally {
             b.close();
-        }
-    }
-
-    @Test
-    void aTransportOnLentEventLoopsServesItsConnectionsThereAndLeavesThemRunningWhenClosed() throws Exception {
-        Node a = fixture.start("a", FAST);
-        EventLoopGroup lent = NettyIo.newGroup(2, new DefaultThreadFactory("lent-loop", true));
-        Queue<String> handlerThreads = new ConcurrentLinkedQueue<>();
-        try {
-            PeerTransport b = PeerTransport.builder(NodeId.of("b"))
-                    .listenAddress(new InetSocketAddress("127.0.0.1", 0))
-                    .peer(a.id(), a.address())
-                    .options(FAST)
-                    .eventLoops(lent)
-                    .inboundHandler(message -> handlerThreads.add(Thread.currentThread().getName()))
-                    .build();
-            try {
-                b.start();
-                a.transport().addPeer(b.self(), b.localAddress());
-                a.transport().send(Messages.heartbeat(a.id(), b.self(), 1));
-                b.send(Messages.heartbeat(b.self(), a.id(), 1));
-                await("b receives a's message", () -> !handlerThreads.isEmpty(), b::metrics);
-                await("a receives b's message", () -> a.received().size() == 1, b::metrics);
-                assertThat(handlerThreads).allMatch(name -> name.startsWith("lent-loop"));
-            } finally {
-                b.close();
-            }
-            assertThat(b.send(Messages.heartbeat(b.self(), a.id(), 2))).isFalse();
-            assertThat(lent.isShuttingDown()).as("the lender stops its loops, not the transport").isFalse();
-            assertThat(lent.submit(() -> "still running").get()).isEqualTo("still running");
-        } finally {
-            lent.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
         }
     }
 

@@ -9,7 +9,6 @@ import io.caucus.storage.multi.SharedWalOptions;
 import io.caucus.transport.InboundHandler;
 import io.caucus.transport.SnapshotFrame;
 import io.caucus.transport.TransportMetrics;
-import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -115,20 +114,10 @@ public final class GroupHost implements AutoCloseable {
      * @param liveness    when each other process was last heard from, on {@code clock}: a quiesced follower whose
      *                    leader's process has been silent for an election timeout is woken, and so is a quiesced
      *                    leader that has heard from no quorum's processes for as long
-     * @param afterQueuedTurns with {@code background}: each group syncs on its node thread once the turns queued
-     *                    there before have run, rather than on the sync worker ({@link LogStore#syncsAfterQueuedTurns})
      */
     public record Environment(RuntimeClock clock, GroupExecutors executors, GroupWorkers workers,
                               Worker.Factory hostWorkers, GroupNetworks networks, GroupStores stores,
-                              RandomGenerator random, boolean background, ProcessLiveness liveness,
-                              boolean afterQueuedTurns) {
-        /** An environment whose groups, if {@code background}, sync on the WAL's sync worker. */
-        public Environment(RuntimeClock clock, GroupExecutors executors, GroupWorkers workers,
-                           Worker.Factory hostWorkers, GroupNetworks networks, GroupStores stores,
-                           RandomGenerator random, boolean background, ProcessLiveness liveness) {
-            this(clock, executors, workers, hostWorkers, networks, stores, random, background, liveness, false);
-        }
-
+                              RandomGenerator random, boolean background, ProcessLiveness liveness) {
         public Environment {
             Objects.requireNonNull(liveness, "liveness");
             Objects.requireNonNull(clock, "clock");
@@ -192,27 +181,10 @@ public final class GroupHost implements AutoCloseable {
      */
     public static GroupHost open(Disk disk, Path dataDirectory, Options options, GroupNetworks networks,
                                  ProcessLiveness liveness, GroupSpecs specs) {
-        return open(disk, dataDirectory, options, new PooledExecutors(options.nodeThreads(), "caucus-host-node"),
-                networks, liveness, specs);
-    }
-
-    /**
-     * As above, the groups' turns on {@code nodeLoops} (one group pinned to each loop by its id) instead of node
-     * threads of the host's own: the event loops the caller also runs the peer transport on, and perhaps its
-     * clients' connections, so that what arrives for a group on its loop needs no thread hand-off. The caller stops
-     * the loops after {@link #close()}.
-     */
-    public static GroupHost open(Disk disk, Path dataDirectory, Options options, EventLoopGroup nodeLoops,
-                                 GroupNetworks networks, ProcessLiveness liveness, GroupSpecs specs) {
-        return open(disk, dataDirectory, options, PooledExecutors.onEventLoops(nodeLoops), networks, liveness, specs);
-    }
-
-    private static GroupHost open(Disk disk, Path dataDirectory, Options options, PooledExecutors executors,
-                                  GroupNetworks networks, ProcessLiveness liveness, GroupSpecs specs) {
+        PooledExecutors executors = new PooledExecutors(options.nodeThreads(), "caucus-host-node");
         PooledWorkers workers = new PooledWorkers(options.workerThreads(), "caucus-host-worker");
         Environment environment = new Environment(RuntimeClock.SYSTEM, executors, workers::forGroup, Worker::thread,
-                networks, (group, store) -> store, new java.util.SplittableRandom(System.nanoTime()), true, liveness,
-                true);
+                networks, (group, store) -> store, new java.util.SplittableRandom(System.nanoTime()), true, liveness);
         try {
             return open(disk, dataDirectory, options, environment, specs, workers::shutdown);
         } catch (RuntimeException e) {
@@ -280,8 +252,7 @@ public final class GroupHost implements AutoCloseable {
                     + " never reused: a replica started again under it would have forgotten its votes");
         }
         GroupSpec spec = specs.of(group);
-        GroupLogStore store = log.openGroup(group, spec.bootstrap(), environment.background(),
-                environment.afterQueuedTurns());
+        GroupLogStore store = log.openGroup(group, spec.bootstrap(), environment.background());
         if (!store.bootstrap().equals(spec.bootstrap())) {
             LOG.info("group {} starts from the configuration recorded at its first start here, {}; the one given now,"
                     + " {}, is ignored (change members with the membership calls)", group, store.bootstrap(),

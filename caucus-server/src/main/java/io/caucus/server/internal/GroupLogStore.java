@@ -19,9 +19,7 @@ import java.util.function.Consumer;
  * <p>Durability: {@link #sync()} is the host's coalescing sync (no fsync if another group's already covered this
  * store's writes). A store opened to sync in the background ({@link #syncsInBackground()}) lets its node hand the
  * wait to the host's sync worker, so that the node thread goes on to other groups' turns and one fsync covers
- * them all; one opened to sync after the queued turns ({@link #syncsAfterQueuedTurns()}) has its node call
- * {@link #sync()} on its own thread once the turns queued there have written, so that one fsync covers them with no
- * hand-off to another thread.
+ * them all.
  *
  * <p>Threading: as {@link LogStore}, the node thread; {@link #snapshotStore()} from any thread.
  */
@@ -31,7 +29,6 @@ public final class GroupLogStore implements LogStore {
     private final GroupLog log;
     private final SnapshotStore snapshots;
     private final boolean background;
-    private final boolean afterQueuedTurns;
     private final HardState recovered;
     private final ClusterConfiguration bootstrap;
     private final LogView view = new LockedView();
@@ -40,13 +37,7 @@ public final class GroupLogStore implements LogStore {
 
     GroupLogStore(HostLog host, GroupLog log, SnapshotStore snapshots, ClusterConfiguration bootstrap,
                   boolean background) {
-        this(host, log, snapshots, bootstrap, background, false);
-    }
-
-    GroupLogStore(HostLog host, GroupLog log, SnapshotStore snapshots, ClusterConfiguration bootstrap,
-                  boolean background, boolean afterQueuedTurns) {
         this.host = host;
-        this.afterQueuedTurns = background && afterQueuedTurns;
         this.bootstrap = bootstrap;
         this.log = log;
         this.snapshots = snapshots;
@@ -99,23 +90,8 @@ public final class GroupLogStore implements LogStore {
     }
 
     @Override
-    public long syncUnlessForcing(Runnable whenForceEnds) {
-        checkOpen();
-        long durable = host.syncUnlessForcing(lastTicket, whenForceEnds);
-        if (durable != NOT_YET) {
-            snapshots.durableThrough(durable);
-        }
-        return durable;
-    }
-
-    @Override
     public boolean syncsInBackground() {
         return background;
-    }
-
-    @Override
-    public boolean syncsAfterQueuedTurns() {
-        return afterQueuedTurns;
     }
 
     @Override

@@ -33,28 +33,19 @@ import java.util.function.Supplier;
  */
 public final class HostLog implements AutoCloseable {
 
-    /** What {@link #syncUnlessForcing} answers when another thread's force is under way. */
-    public static final long NOT_YET = -1;
-
     private record Request(long ticket, Runnable onDurable, Consumer<RuntimeException> onFailure) {
     }
 
     private final HostStorage storage;
     private final ReentrantLock lock = new ReentrantLock();
-    /**
-     * Guards {@link #forcing} and {@link #afterForce}: one thread forces the WAL at a time; a second {@link #sync}
-     * waits for it and then finds its ticket covered, a second {@link #syncUnlessForcing} leaves a callback.
-     */
-    private final Object forceMonitor = new Object();
-    private boolean forcing;
-    private final List<Runnable> afterForce = new ArrayList<>();
+    /** Held by whoever is syncing, so that a second sync waits and then finds its ticket covered. */
+    private final ReentrantLock syncLock = new ReentrantLock();
     private final Worker syncer;
     private final List<Request> requests = new ArrayList<>();
     private boolean roundQueued;
     private volatile long durableTicket;
     private final LongAdder syncRounds = new LongAdder();
     private final LongAdder coalescedSyncs = new LongAdder();
-    private final LongAdder deferredSyncs = new LongAdder();
     private volatile RuntimeException failure;
 
     private HostLog(HostStorage storage, Worker syncer) {
@@ -91,18 +82,8 @@ public final class HostLog implements AutoCloseable {
      * @param background whether the store's node waits for its fsync ({@code false}) or asks the sync worker
      */
     public GroupLogStore openGroup(long group, ClusterConfiguration proposedConfiguration, boolean background) {
-        return openGroup(group, proposedConfiguration, background, false);
-    }
-
-    /**
-     * As above; with {@code afterQueuedTurns} the store's node syncs on its own thread once the tasks queued there
-     * before have run ({@link GroupLogStore#syncsAfterQueuedTurns()}) instead of asking the sync worker.
-     */
-    public GroupLogStore openGroup(long group, ClusterConfiguration proposedConfiguration, boolean background,
-                                   boolean afterQueuedTurns) {
         HostStorage.Group opened = locked(() -> storage.group(group, proposedConfiguration));
-        return new GroupLogStore(this, opened.log(), opened.snapshots(), opened.bootstrap(), background,
-                afterQueuedTurns);
+        return new GroupLogStore(this, opened.log(), opened.snapshots(), opened.bootstrap(), background);
     }
 
     /**
@@ -120,60 +101,22 @@ public final class HostLog implements AutoCloseable {
 
     /**
      * Makes {@code ticket} durable, waiting: returns at once if a sync (of any group) already covered it,
-     * otherwise forces the WAL once for every write so far (after the force under way, if any, has ended).
+     * otherwise forces the WAL once for every write so far.
      *
      * @return the highest durable ticket
      * @throws StorageFailedException if the WAL failed (then it takes no more writes)
      */
     public long sync(long ticket) {
-        synchronized (forceMonitor) {
-            while (forcing) {
-                try {
-                    forceMonitor.wait();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new StorageFailedException("interrupted waiting for another thread's sync of the WAL", e);
-                }
-            }
-            if (durableTicket >= ticket) {
-                coalescedSyncs.increment(); // another group's fsync covered it
-                return durableTicket;
-            }
-            forcing = true;
+        if (durableTicket >= ticket) {
+            coalescedSyncs.increment();
+            return durableTicket;
         }
-        return forceAndRelease();
-    }
-
-    /**
-     * As {@link #sync}, except that a caller who finds another thread forcing the WAL does not wait for it: it gets
-     * {@link #NOT_YET} at once, and {@code whenForceEnds} runs on the forcing thread once that force has ended (or
-     * failed). Then the caller asks again: its ticket is covered by then, or its force covers everything written
-     * meanwhile. This is for node threads that also serve connections and other groups (docs/multiraft.md,
-     * "Runtime"): waiting for another thread's fsync would leave them unserved and then make a second fsync of its own
-     * right behind it; {@code whenForceEnds} must only hand work back to the caller's thread, never block.
-     *
-     * @return the highest durable ticket, or {@link #NOT_YET}
-     * @throws StorageFailedException if the WAL failed (then it takes no more writes)
-     */
-    public long syncUnlessForcing(long ticket, Runnable whenForceEnds) {
-        synchronized (forceMonitor) {
-            if (durableTicket >= ticket) {
-                coalescedSyncs.increment();
-                return durableTicket;
-            }
-            if (forcing) {
-                afterForce.add(whenForceEnds);
-                deferredSyncs.increment();
-                return NOT_YET;
-            }
-            forcing = true;
-        }
-        return forceAndRelease();
-    }
-
-    /** Forces the WAL; the caller set {@link #forcing}, which this clears, waking whoever waited for the force. */
-    private long forceAndRelease() {
+        syncLock.lock();
         try {
+            if (durableTicket >= ticket) {
+                coalescedSyncs.increment(); // another group's fsync, which this one waited for, covered it
+                return durableTicket;
+            }
             // The force runs outside the WAL's lock: other groups' node threads write meanwhile, and their writes
             // go to the next round.
             SharedWal.SyncPoint point = locked(() -> storage.wal().beginSync());
@@ -186,14 +129,7 @@ public final class HostLog implements AutoCloseable {
             failure = e;
             throw e;
         } finally {
-            List<Runnable> woken;
-            synchronized (forceMonitor) {
-                forcing = false;
-                forceMonitor.notifyAll();
-                woken = List.copyOf(afterForce);
-                afterForce.clear();
-            }
-            woken.forEach(Runnable::run);
+            syncLock.unlock();
         }
     }
 
@@ -258,11 +194,6 @@ public final class HostLog implements AutoCloseable {
     /** How many syncs forced the WAL: each covers every group's writes before it. */
     public long syncRounds() {
         return syncRounds.sum();
-    }
-
-    /** How many {@link #syncUnlessForcing} calls found another thread forcing and left it a callback. */
-    public long deferredSyncs() {
-        return deferredSyncs.sum();
     }
 
     /** How many requests for durability found their ticket covered by another's fsync. */

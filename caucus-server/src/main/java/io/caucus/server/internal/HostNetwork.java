@@ -8,7 +8,6 @@ import io.caucus.transport.SnapshotFrame;
 import io.caucus.transport.TransportMetrics;
 import io.caucus.transport.TransportOptions;
 import io.caucus.transport.WireProtocol;
-import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
@@ -56,22 +55,9 @@ public final class HostNetwork implements GroupHost.GroupNetworks, AutoCloseable
     public static HostNetwork create(NodeId self, InetSocketAddress listenAddress,
                                      Map<NodeId, InetSocketAddress> processes, TransportOptions options,
                                      Duration pingInterval) {
-        return create(PeerTransport.builder(self).threadName("caucus-host-transport-" + self), self, listenAddress,
-                processes, options, pingInterval);
-    }
-
-    /** As above, the connections served by {@code loops} (the host's node threads), which the caller stops. */
-    public static HostNetwork create(NodeId self, InetSocketAddress listenAddress,
-                                     Map<NodeId, InetSocketAddress> processes, TransportOptions options,
-                                     Duration pingInterval, EventLoopGroup loops) {
-        return create(PeerTransport.builder(self).eventLoops(loops), self, listenAddress, processes, options,
-                pingInterval);
-    }
-
-    private static HostNetwork create(PeerTransport.Builder builder, NodeId self, InetSocketAddress listenAddress,
-                                      Map<NodeId, InetSocketAddress> processes, TransportOptions options,
-                                      Duration pingInterval) {
-        builder.listenAddress(listenAddress)
+        PeerTransport.Builder builder = PeerTransport.builder(self)
+                .threadName("caucus-host-transport-" + self)
+                .listenAddress(listenAddress)
                 .peers(processes)
                 .options(options)
                 .processPings(pingInterval);

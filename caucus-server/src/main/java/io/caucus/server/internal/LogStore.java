@@ -41,28 +41,6 @@ public interface LogStore extends AutoCloseable {
     }
 
     /**
-     * Whether, of a store that {@link #syncsInBackground()}, the node calls {@link #sync()} itself, on its own
-     * thread, in a task queued after the turn that wrote (instead of {@link #syncInBackground}): the turns of other
-     * groups queued on the same thread before that task write first, so one fsync covers them all, and nothing
-     * crosses to another thread and back. The price: the thread waits for the fsync, as a one-group node's does.
-     */
-    default boolean syncsAfterQueuedTurns() {
-        return false;
-    }
-
-    /** What {@link #syncUnlessForcing} answers when another thread is forcing the storage. */
-    long NOT_YET = -1;
-
-    /**
-     * For a store that {@link #syncsAfterQueuedTurns()}: as {@link #sync()}, unless another thread is forcing the
-     * storage the store shares with others; then it answers {@link #NOT_YET} at once, and {@code whenForceEnds} runs
-     * (on that thread) once the force has ended, to hand the sync back to the node's thread, which asks again.
-     */
-    default long syncUnlessForcing(Runnable whenForceEnds) {
-        return sync();
-    }
-
-    /**
      * Asks for {@code ticket} to become durable without waiting: {@code onDurable} runs once it is, on another
      * thread (or at once if it already is); {@code onFailure} if the store fails first. Only if
      * {@link #syncsInBackground()}.

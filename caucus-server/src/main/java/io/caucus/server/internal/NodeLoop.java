@@ -132,9 +132,6 @@ final class NodeLoop {
     private final AtomicLong durableSequence = new AtomicLong();
     private volatile RuntimeException backgroundSyncFailure;
     private long reportedDurableSequence;
-    /** A sync after the queued turns is queued on this thread, for persists through {@link #syncDueThrough}. */
-    private boolean syncQueued;
-    private long syncDueThrough;
     /** The term this node leads, or 0 if it is not the leader. */
     private long leadingTerm;
     private Role lastRole;
@@ -622,10 +619,6 @@ final class NodeLoop {
     private void persist(Persist persist) {
         long ticket = store.write(persist);
         logWrites++;
-        if (settings.fsync() && store.syncsAfterQueuedTurns()) {
-            syncAfterQueuedTurns(persist.sequence());
-            return;
-        }
         if (settings.fsync() && store.syncsInBackground()) {
             // The store's sync worker makes it durable with other groups' writes; a later turn reports it (§10.2.1:
             // the messages that must wait for it wait in the core, the others are on their way already).
@@ -647,57 +640,6 @@ final class NodeLoop {
             logSyncs++;
         }
         raft.persisted(persist.sequence());
-    }
-
-    /**
-     * Makes the persist durable in a task queued behind the tasks already waiting on this thread: the turns of the
-     * other groups pinned here write first, so the store's coalescing sync forces the shared WAL once for all of
-     * them, and the groups it covered find their tickets durable without an fsync of their own. Until then the
-     * core holds what must wait for durability (§10.2.1), as with the sync worker, but nothing crosses to another
-     * thread: the next turn reports it, here.
-     */
-    private void syncAfterQueuedTurns(long sequence) {
-        syncDueThrough = Math.max(syncDueThrough, sequence);
-        if (syncQueued) {
-            return;
-        }
-        syncQueued = true;
-        try {
-            executor.execute(this::syncDue);
-        } catch (RejectedExecutionException e) {
-            syncQueued = false; // the executor is shut down: the node is stopping, and nothing it wrote is reported
-        }
-    }
-
-    /**
-     * The sync queued after the turns. If another node thread of the host is forcing the shared WAL, this one does
-     * not wait for it (its connections and other groups would wait too, and it would then force again right behind):
-     * the forcing thread queues this sync here again once its force ends, and the sync stays queued meanwhile.
-     */
-    private void syncDue() {
-        long due = syncDueThrough;
-        try {
-            long started = System.nanoTime();
-            if (store.syncUnlessForcing(this::queueSyncDueAgain) == LogStore.NOT_YET) {
-                return;
-            }
-            logSyncDurations.observeNanos(System.nanoTime() - started);
-            logSyncs++;
-            durableSequence.accumulateAndGet(due, Math::max);
-        } catch (RuntimeException e) {
-            backgroundSyncFailure = e; // the next turn fails the node, as a failed sync in a turn would
-        }
-        syncQueued = false;
-        wake();
-    }
-
-    /** Runs on the thread whose force held up {@link #syncDue}: hands it back to this node's thread. */
-    private void queueSyncDueAgain() {
-        try {
-            executor.execute(this::syncDue);
-        } catch (RejectedExecutionException e) {
-            // the executor is shut down: the node is stopping, and nothing it wrote is reported
-        }
     }
 
     // ---------------------------------------------------------------- snapshots

@@ -1,25 +1,16 @@
 package io.caucus.server.internal;
 
-import io.netty.channel.EventLoopGroup;
-import io.netty.util.concurrent.EventExecutor;
-import java.util.ArrayList;
-import java.util.List;
+import org.slf4j.MDC;
+
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.MDC;
 
 /**
  * A host's node threads: a fixed number of single-thread loops (about one per core), each group's turns and
  * timers pinned to one of them by group id, so that a replica's state stays on one thread and in one cache
  * (docs/multiraft.md, "Runtime"). A group's executor runs its tasks one at a time in order, as a node's own loop
  * does, interleaved with the other groups pinned to the same thread.
- *
- * <p>The loops are threads of their own, or a Netty event loop group lent by the caller: {@code CaucusHost}'s, whose
- * loops also serve the peer connections and may serve the embedder's clients, so that what arrives on a group's
- * loop reaches the group's turn with no thread hand-off, as on a one-group node (see {@link NodeLoop}). Lent loops
- * are their owner's to stop.
  */
 final class PooledExecutors implements GroupHost.GroupExecutors {
 
@@ -27,37 +18,19 @@ final class PooledExecutors implements GroupHost.GroupExecutors {
     /** The logging context's key for the group a line is about (caucus-kv's log layouts print it). */
     static final String LOG_KEY = "group";
 
-    private final ScheduledExecutorService[] loops;
-    /** False if the loops were lent ({@link #onEventLoops}): their owner stops them. */
-    private final boolean ownsLoops;
+    private final ScheduledThreadPoolExecutor[] loops;
 
     PooledExecutors(int threads, String name) {
         if (threads < 1) {
             throw new IllegalArgumentException("a host needs at least one node thread: " + threads);
         }
-        loops = new ScheduledExecutorService[threads];
+        loops = new ScheduledThreadPoolExecutor[threads];
         for (int i = 0; i < threads; i++) {
             String threadName = name + "-" + i;
-            ScheduledThreadPoolExecutor loop = new ScheduledThreadPoolExecutor(1,
+            loops[i] = new ScheduledThreadPoolExecutor(1,
                     runnable -> Thread.ofPlatform().daemon().name(threadName).unstarted(runnable));
-            loop.setRemoveOnCancelPolicy(true);
-            loops[i] = loop;
+            loops[i].setRemoveOnCancelPolicy(true);
         }
-        ownsLoops = true;
-    }
-
-    private PooledExecutors(ScheduledExecutorService[] loops) {
-        this.loops = loops;
-        this.ownsLoops = false;
-    }
-
-    /** Node threads that are the event loops of {@code group}, in its order; {@link #shutdown} leaves them running. */
-    static PooledExecutors onEventLoops(EventLoopGroup group) {
-        List<ScheduledExecutorService> loops = new ArrayList<>();
-        for (EventExecutor loop : group) {
-            loops.add(loop);
-        }
-        return new PooledExecutors(loops.toArray(ScheduledExecutorService[]::new));
     }
 
     @Override
@@ -86,10 +59,7 @@ final class PooledExecutors implements GroupHost.GroupExecutors {
 
     @Override
     public void shutdown() {
-        if (!ownsLoops) {
-            return;
-        }
-        for (ScheduledExecutorService loop : loops) {
+        for (ScheduledThreadPoolExecutor loop : loops) {
             loop.shutdownNow();
         }
     }
@@ -99,12 +69,12 @@ final class PooledExecutors implements GroupHost.GroupExecutors {
      * with the group in the logging context ({@link #LOG_KEY}), so a line logged in a turn says which group it is of.
      */
     private static final class GroupExecutor implements NodeExecutor {
-        private final ScheduledExecutorService loop;
+        private final ScheduledThreadPoolExecutor loop;
         /** The group's id for log lines; null for the host's own timer. */
         private final String group;
         private volatile boolean closed;
 
-        GroupExecutor(ScheduledExecutorService loop, String group) {
+        GroupExecutor(ScheduledThreadPoolExecutor loop, String group) {
             this.loop = loop;
             this.group = group;
         }

@@ -149,47 +149,6 @@ class GroupLogStoreTest {
         threads.shutdown();
     }
 
-    @Test
-    void aSyncThatFindsAnotherThreadForcingLeavesACallbackInsteadOfWaiting() throws Exception {
-        CountDownLatch forcing = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        HostLog host = HostLog.open(new BlockingForceDisk(disk, forcing, release), DATA,
-                SharedWalOptions.DEFAULTS.withSegmentBytes(1 << 20), 2, Worker::thread);
-        GroupLogStore one = host.openGroup(1, CONFIGURATION, true, true);
-        GroupLogStore two = host.openGroup(2, CONFIGURATION, true, true);
-        long first = one.write(persist(1, 1, 1, 1));
-        BlockingForceDisk.armed.set(true);
-        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
-        CompletableFuture<Long> sync = CompletableFuture.supplyAsync(one::sync, threads);
-        assertThat(forcing.await(30, TimeUnit.SECONDS)).as("the force started").isTrue();
-        long roundsBefore = host.syncRounds();
-
-        long second = two.write(persist(1, 1, 1, 2));
-        CountDownLatch forceEnded = new CountDownLatch(1);
-        // On a thread of its own with a deadline: if it waited for the force, the test fails instead of hanging.
-        long answer = CompletableFuture.supplyAsync(() -> two.syncUnlessForcing(forceEnded::countDown), threads)
-                .get(10, TimeUnit.SECONDS);
-        assertThat(answer).as("another thread is forcing: no wait, no answer yet").isEqualTo(LogStore.NOT_YET);
-        assertThat(forceEnded.getCount()).as("the callback waits for the force to end").isOne();
-        assertThat(host.deferredSyncs()).isOne();
-
-        release.countDown();
-        assertThat(sync.get(30, TimeUnit.SECONDS)).isGreaterThanOrEqualTo(first).isLessThan(second);
-        assertThat(forceEnded.await(30, TimeUnit.SECONDS)).as("the forcing thread ran the callback").isTrue();
-        assertThat(two.syncUnlessForcing(() -> {
-            throw new AssertionError("nothing is forcing now");
-        })).as("asked again, it forces what it wrote").isGreaterThanOrEqualTo(second);
-        assertThat(host.syncRounds() - roundsBefore).as("the first force, then the second").isEqualTo(2);
-
-        long before = host.syncRounds();
-        assertThat(one.syncUnlessForcing(() -> {
-            throw new AssertionError("covered: no callback");
-        })).as("covered by group 2's force").isGreaterThanOrEqualTo(first);
-        assertThat(host.syncRounds()).isEqualTo(before);
-        host.close();
-        threads.shutdown();
-    }
-
     /** A disk whose first force once armed waits for the test. */
     private static final class BlockingForceDisk implements io.caucus.storage.Disk {
         static final java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();

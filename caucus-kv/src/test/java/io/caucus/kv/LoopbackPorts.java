@@ -50,7 +50,9 @@ public final class LoopbackPorts {
     /** The low end of the kernel's ephemeral port range (Linux), or the IANA default where it cannot be read. */
     private static int firstEphemeralPort() {
         try {
-            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            // Line by line: Files.readString of this procfs file (size 0) returns only its first byte on JDK 25,
+            // which read as port 3 and sent every test here to the fallback, half inside the ephemeral range.
+            String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).getFirst().trim();
             int low = Integer.parseInt(range.split("\\s+")[0]);
             return low > FIRST_CHOSEN_PORT + 1_000 ? low : 49_152;
         } catch (IOException | RuntimeException unreadable) {

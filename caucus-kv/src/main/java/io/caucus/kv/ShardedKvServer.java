@@ -1,6 +1,7 @@
 package io.caucus.kv;
 
 import io.caucus.core.NodeId;
+import io.caucus.core.NodeStatus;
 import io.caucus.kv.admin.AdminHttpServer;
 import io.caucus.kv.admin.SlotsEndpoint;
 import io.caucus.kv.cluster.ClusterBackend;
@@ -178,7 +179,7 @@ public final class ShardedKvServer implements AutoCloseable {
      * each once its configuration change is in force; one the group has already is left alone.
      */
     private void admitListedNodes() {
-        io.caucus.core.NodeStatus status = metadataNode.status();
+        NodeStatus status = metadataNode.status();
         if (!self.equals(status.leader()) || status.configuration().isJoint()
                 || !admitting.compareAndSet(false, true)) {
             return;
@@ -495,7 +496,7 @@ public final class ShardedKvServer implements AutoCloseable {
         List<GroupView> groups = new ArrayList<>();
         for (long group : host.groups()) {
             host.runningGroup(group).ifPresent(node -> {
-                io.caucus.core.NodeStatus status = node.status();
+                NodeStatus status = node.status();
                 List<String> replicas = group == ShardLayout.METADATA_GROUP
                         ? status.configuration().voters().stream().map(NodeId::value).sorted().toList()
                         : map.replicasOf(group).stream().map(NodeId::value).toList();

@@ -38,6 +38,12 @@ import java.util.TreeMap;
  * (first replica) when it prefers to lead two or more groups more than the receiver, else one it does not lead: the
  * preferred place moves with the replica (LeaderBalancer follows it), so the groups' leaders spread too.
  *
+ * <p>A node removed from the cluster ({@link SlotMap#removeNode}) takes nothing and gives everything: each round first
+ * moves every replica it holds (one per group) to the least loaded node that can take it, then evens the rest; one
+ * that is not in the cluster file any more may still give its replicas. A replica no node can take (every other node
+ * holds the group or retired from it) stays, {@link Plan#stranded()}; {@link #groupsWithNowhereToGo} tells before a
+ * node is removed.
+ *
  * <p>The metadata group is not counted: it has a replica on every node of the cluster (a voter on the nodes it
  * started with, a learner on those added later), so it weighs the same on every node, and it cannot move.
  */
@@ -54,11 +60,22 @@ public final class ReplicaRebalance {
             loads = Collections.unmodifiableSortedMap(new TreeMap<>(loads));
         }
 
-        /** Whether every node ends this round holding floor(R/N) or ceil(R/N) replicas. */
+        /**
+         * Whether every node not removed ends this round holding floor(R/N) or ceil(R/N) replicas, and the removed
+         * ones none.
+         */
         public boolean even() {
-            int fewest = loads.values().stream().min(Integer::compare).orElse(0);
-            int most = loads.values().stream().max(Integer::compare).orElse(0);
-            return most - fewest <= 1;
+            List<Integer> kept = loads.entrySet().stream().filter(load -> !map.removedNodes().contains(load.getKey()))
+                    .map(Map.Entry::getValue).toList();
+            int fewest = kept.stream().min(Integer::compare).orElse(0);
+            int most = kept.stream().max(Integer::compare).orElse(0);
+            return most - fewest <= 1 && stranded() == 0;
+        }
+
+        /** The replicas removed nodes still hold once this round is done: more rounds move them, if they can. */
+        public int stranded() {
+            return loads.entrySet().stream().filter(load -> map.removedNodes().contains(load.getKey()))
+                    .mapToInt(Map.Entry::getValue).sum();
         }
 
         /** This plan, recorded in {@code recorded}. */
@@ -77,8 +94,10 @@ public final class ReplicaRebalance {
     private ReplicaRebalance(SlotMap map, Collection<NodeId> nodes) {
         this.map = map;
         for (NodeId node : nodes) {
-            loads.put(node, 0);
-            preferred.put(node, 0);
+            if (!map.removedNodes().contains(node)) {
+                loads.put(node, 0);
+                preferred.put(node, 0);
+            }
         }
         for (long group : map.groups()) {
             List<NodeId> replicas = new ArrayList<>(map.replicasOf(group));
@@ -87,7 +106,10 @@ public final class ReplicaRebalance {
                 replicas.set(replicas.indexOf(moving.get().from()), moving.get().to());
             }
             for (NodeId node : replicas) {
-                if (!loads.containsKey(node)) {
+                if (map.removedNodes().contains(node)) {
+                    loads.putIfAbsent(node, 0);
+                    preferred.putIfAbsent(node, 0);
+                } else if (!loads.containsKey(node)) {
                     throw new IllegalArgumentException("group " + group + " has a replica on " + node + ", which is "
                             + "not a node of the cluster file: list it there, or move the replica away by hand "
                             + "('caucus slots move-replica'), before rebalancing replicas");
@@ -119,14 +141,45 @@ public final class ReplicaRebalance {
     }
 
     /**
-     * A move from the most loaded node that can give to the least loaded one that can take, their loads two or more
-     * apart (so every move brings the spread closer to even); empty when no such move exists.
+     * The groups with a replica on {@code leaving} that no other node of {@code nodes} could take if it were removed:
+     * each other node holds the group, retired from it, or is removed itself. Empty when removing it loses nothing.
+     */
+    public static List<Long> groupsWithNowhereToGo(SlotMap map, Collection<NodeId> nodes, NodeId leaving) {
+        List<Long> stuck = new ArrayList<>();
+        for (long group : map.groups()) {
+            if (!map.placesReplicaOn(group, leaving)) {
+                continue;
+            }
+            boolean somewhere = nodes.stream().anyMatch(node -> !node.equals(leaving)
+                    && !map.removedNodes().contains(node) && !map.placesReplicaOn(group, node)
+                    && !map.retiredReplicasOf(group).contains(node));
+            if (!somewhere) {
+                stuck.add(group);
+            }
+        }
+        return stuck;
+    }
+
+    /**
+     * A move off a removed node, if one holds a replica some node can take; else a move from the most loaded node
+     * that can give to the least loaded one that can take, their loads two or more apart (so every move brings the
+     * spread closer to even); empty when no such move exists.
      */
     private Optional<ReplicaMove> nextMove() {
         // Ties by id: the loads are sorted by id, and the sorts stable.
         List<NodeId> receivers = new ArrayList<>(loads.keySet());
+        receivers.removeAll(map.removedNodes());
         receivers.sort(Comparator.comparing(loads::get));
-        List<NodeId> donors = new ArrayList<>(loads.keySet());
+        for (NodeId leaving : map.removedNodes()) {
+            for (NodeId receiver : receivers) {
+                Optional<Long> group = loads.getOrDefault(leaving, 0) == 0 ? Optional.empty()
+                        : groupToGive(leaving, receiver);
+                if (group.isPresent()) {
+                    return Optional.of(new ReplicaMove(group.get(), leaving, receiver));
+                }
+            }
+        }
+        List<NodeId> donors = new ArrayList<>(receivers);
         donors.sort(Comparator.comparing(loads::get, Comparator.reverseOrder()));
         for (NodeId donor : donors) {
             for (NodeId receiver : receivers) {

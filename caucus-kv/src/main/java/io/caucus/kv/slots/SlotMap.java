@@ -43,13 +43,18 @@ import java.util.TreeSet;
  * votes it gave (docs/multiraft.md, "Moving a group's replicas"). {@link #cancelReplicaMove} marks a move cancelled:
  * the group's leader then takes the new node out of the group again, unless the old one has left already (the move
  * then finishes), and {@link #abandonReplicaMove} drops the move and retires the new node instead.
+ *
+ * <p>A node may be <em>removed</em> from the cluster ({@link #removeNode}, for good): no replica moves to it any
+ * more, rebalancing moves its replicas to the other nodes ({@link ReplicaRebalance}), and once it holds none the
+ * metadata group's leader takes it out of the metadata group and never adds it back (docs/multiraft.md, "Removing a
+ * node").
  */
 public final class SlotMap {
 
     /** The map before any change: epoch 0, no groups, no slot assigned. */
     public static final SlotMap EMPTY =
             new SlotMap(0, new int[0], new int[0], new long[0], new TreeMap<>(), List.of(), new TreeMap<>(),
-                    new TreeMap<>());
+                    new TreeMap<>(), new TreeSet<>());
 
     /** One range and its owner. */
     public record OwnedRange(SlotRange range, long group) {
@@ -109,10 +114,11 @@ public final class SlotMap {
     private final int[] migrationStarts;
     private final SortedMap<Long, ReplicaMove> replicaMoves;
     private final SortedMap<Long, SortedSet<NodeId>> retired;
+    private final SortedSet<NodeId> removed;
 
     private SlotMap(long epoch, int[] starts, int[] ends, long[] owners, TreeMap<Long, List<NodeId>> replicas,
                     List<Migration> migrations, TreeMap<Long, ReplicaMove> replicaMoves,
-                    TreeMap<Long, SortedSet<NodeId>> retired) {
+                    TreeMap<Long, SortedSet<NodeId>> retired, TreeSet<NodeId> removed) {
         this.epoch = epoch;
         this.starts = starts;
         this.ends = ends;
@@ -126,6 +132,7 @@ public final class SlotMap {
         retired.forEach((group, nodes) -> retiredCopy.put(group, Collections.unmodifiableSortedSet(
                 new TreeSet<>(nodes))));
         this.retired = Collections.unmodifiableSortedMap(retiredCopy);
+        this.removed = Collections.unmodifiableSortedSet(new TreeSet<>(removed));
     }
 
     /** Increased by one by every change. */
@@ -202,6 +209,29 @@ public final class SlotMap {
     /** The nodes whose replica of {@code group} was moved away: the group is never placed on them again. */
     public SortedSet<NodeId> retiredReplicasOf(long group) {
         return retired.getOrDefault(group, Collections.emptySortedSet());
+    }
+
+    /** The nodes removed from the cluster, or being removed: none takes a replica again ({@link #removeNode}). */
+    public SortedSet<NodeId> removedNodes() {
+        return removed;
+    }
+
+    /**
+     * Whether removed {@code node} is done with: it holds no replica of any group and no replica move is to or from
+     * it, so the metadata group no longer needs it either.
+     */
+    public boolean holdsNothing(NodeId node) {
+        for (List<NodeId> nodes : replicas.values()) {
+            if (nodes.contains(node)) {
+                return false;
+            }
+        }
+        for (ReplicaMove move : replicaMoves.values()) {
+            if (move.from().equals(node) || move.to().equals(node)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -409,6 +439,28 @@ public final class SlotMap {
         return builder.build();
     }
 
+    /**
+     * This map with {@code node} removed from the cluster, epoch + 1, for good: it takes no replica from now on, and
+     * rebalancing moves away those it has ({@link ReplicaRebalance}). Refused while a replica move to it is under
+     * way and not cancelled (cancel it first) and for a node removed already.
+     */
+    public SlotMap removeNode(NodeId node) {
+        Objects.requireNonNull(node, "node");
+        if (removed.contains(node)) {
+            throw new IllegalArgumentException(node + " is removed from the cluster already");
+        }
+        for (ReplicaMove move : replicaMoves.values()) {
+            if (move.to().equals(node) && !move.cancelled()) {
+                throw new IllegalArgumentException("a replica of group " + move.group() + " is moving to " + node
+                        + " (" + move + "): let it finish or cancel it ('caucus slots cancel-replica-move "
+                        + move.group() + "') first");
+            }
+        }
+        Builder builder = toBuilder(epoch + 1);
+        builder.removeNode(node);
+        return builder.build();
+    }
+
     /** This map without {@code group}, which must be known and own no slot, epoch + 1. */
     public SlotMap withoutGroup(long group) {
         if (!replicas.containsKey(group)) {
@@ -442,6 +494,7 @@ public final class SlotMap {
         builder.migrations.addAll(migrations);
         builder.replicaMoves.putAll(replicaMoves);
         retired.forEach((group, nodes) -> nodes.forEach(node -> builder.retire(group, node)));
+        builder.removed.addAll(removed);
         return builder;
     }
 
@@ -461,6 +514,7 @@ public final class SlotMap {
         builder.migrations.addAll(migrations);
         builder.replicaMoves.putAll(replicaMoves);
         retired.forEach((group, nodes) -> nodes.forEach(node -> builder.retire(group, node)));
+        builder.removed.addAll(this.removed);
         return builder;
     }
 
@@ -539,6 +593,7 @@ public final class SlotMap {
         private final List<Migration> migrations = new ArrayList<>();
         private final TreeMap<Long, ReplicaMove> replicaMoves = new TreeMap<>();
         private final TreeMap<Long, SortedSet<NodeId>> retired = new TreeMap<>();
+        private final TreeSet<NodeId> removed = new TreeSet<>();
 
         private Builder(long epoch) {
             if (epoch < 0) {
@@ -611,6 +666,12 @@ public final class SlotMap {
             return this;
         }
 
+        /** Records {@code node} as removed from the cluster: no replica moves to it from now on. */
+        public Builder removeNode(NodeId node) {
+            removed.add(Objects.requireNonNull(node, "node"));
+            return this;
+        }
+
         public SlotMap build() {
             List<OwnedRange> sorted = new ArrayList<>(ranges);
             sorted.sort((a, b) -> a.range().compareTo(b.range()));
@@ -644,12 +705,12 @@ public final class SlotMap {
             List<Migration> sortedMigrations = checkedMigrations(starts, ends, owners);
             checkReplicaMoves();
             return new SlotMap(epoch, starts, ends, owners, new TreeMap<>(groups), sortedMigrations,
-                    new TreeMap<>(replicaMoves), new TreeMap<>(retired));
+                    new TreeMap<>(replicaMoves), new TreeMap<>(retired), new TreeSet<>(removed));
         }
 
         /**
          * Refuses a replica move of an unknown group, from a node that is not its replica or to one that is or was,
-         * and a replica on a node retired from its group.
+         * and a replica on a node retired from its group; a move not cancelled to a removed node.
          */
         private void checkReplicaMoves() {
             for (ReplicaMove move : replicaMoves.values()) {
@@ -664,6 +725,10 @@ public final class SlotMap {
                 if (nodes.contains(move.to())) {
                     throw new IllegalArgumentException("cannot move " + move + ": " + move.to()
                             + " is one of its replicas already");
+                }
+                if (removed.contains(move.to()) && !move.cancelled()) {
+                    throw new IllegalArgumentException("cannot move " + move + ": " + move.to() + " is removed "
+                            + "from the cluster");
                 }
                 if (retired.getOrDefault(move.group(), Collections.emptySortedSet()).contains(move.to())) {
                     throw new IllegalArgumentException("cannot move " + move + ": " + move.to() + " held a "
@@ -757,13 +822,14 @@ public final class SlotMap {
         return other instanceof SlotMap map && epoch == map.epoch && Arrays.equals(starts, map.starts)
                 && Arrays.equals(ends, map.ends) && Arrays.equals(owners, map.owners)
                 && replicas.equals(map.replicas) && migrations.equals(map.migrations)
-                && replicaMoves.equals(map.replicaMoves) && retired.equals(map.retired);
+                && replicaMoves.equals(map.replicaMoves) && retired.equals(map.retired)
+                && removed.equals(map.removed);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(epoch, Arrays.hashCode(starts), Arrays.hashCode(ends), Arrays.hashCode(owners), replicas,
-                migrations, replicaMoves, retired);
+                migrations, replicaMoves, retired, removed);
     }
 
     @Override
@@ -783,6 +849,9 @@ public final class SlotMap {
         }
         if (!retired.isEmpty()) {
             text.append(", retired=").append(retired);
+        }
+        if (!removed.isEmpty()) {
+            text.append(", removed=").append(removed);
         }
         return text.append('}').toString();
     }

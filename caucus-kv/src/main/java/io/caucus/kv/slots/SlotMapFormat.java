@@ -18,15 +18,16 @@ import java.util.zip.CRC32C;
 final class SlotMapFormat {
 
     /**
-     * The newest version {@link #encode} writes, only for a map with a cancelled replica move (else version 3 for a
-     * map with replica moves or retired replicas, else version 2, each read by the builds before); {@link #decode}
-     * also reads version 1, which had no migrations.
+     * The newest version {@link #encode} writes, only for a map with a removed node (else version 4 for a map with a
+     * cancelled replica move, version 3 for one with replica moves or retired replicas, else version 2, each read by
+     * the builds before); {@link #decode} also reads version 1, which had no migrations.
      */
-    static final int FORMAT_VERSION = 4;
+    static final int FORMAT_VERSION = 5;
     private static final int FIRST_FORMAT_VERSION = 1;
     private static final int FIRST_FORMAT_WITH_MIGRATIONS = 2;
     private static final int FIRST_FORMAT_WITH_REPLICA_MOVES = 3;
     private static final int FIRST_FORMAT_WITH_CANCELLED_REPLICA_MOVES = 4;
+    private static final int FIRST_FORMAT_WITH_REMOVED_NODES = 5;
     /** "CSLM": a slot map, not some other blob handed to {@link #decode} by mistake. */
     private static final int MAGIC = 0x43534C4D;
 
@@ -47,13 +48,16 @@ final class SlotMapFormat {
      *             replica-moves:i32 (group:i64 from:node to:node)^replica-moves
      *             retired:i32 (group:i64 nodes:i32 node^nodes)^retired
      *  and version 4, after that, with
-     *             cancelled:i32 group:i64^cancelled)
+     *             cancelled:i32 group:i64^cancelled
+     *  and version 5, after that, with
+     *             removed:i32 node^removed)
      * node      = length:u8 node-id:ascii
      * </pre>
      *
-     * <p>This writes version 4 for a map with a cancelled replica move, version 3 for one with replica moves or
-     * retired replicas, else version 2, which a build before replica moves reads as well: a cluster never moving (or
-     * never cancelling) replicas can have its nodes upgraded one at a time.
+     * <p>This writes version 5 for a map with a removed node, version 4 for one with a cancelled replica move,
+     * version 3 for one with replica moves or retired replicas, else version 2, which a build before replica moves
+     * reads as well: a cluster never moving (or never cancelling) replicas, or never removing a node, can have its
+     * nodes upgraded one at a time.
      * Version 1, which {@link #decode} still reads, is version 2 without the migrations field: a map of a build before
      * migrations, and so without any.
      */
@@ -64,9 +68,12 @@ final class SlotMapFormat {
         List<Migration> migrations = map.migrations();
         List<Long> cancelled = replicaMoves.stream().filter(ReplicaMove::cancelled).map(ReplicaMove::group)
                 .toList();
-        boolean withReplicaMoves = !replicaMoves.isEmpty() || !retired.isEmpty();
-        int version = !cancelled.isEmpty() ? FIRST_FORMAT_WITH_CANCELLED_REPLICA_MOVES
-                : withReplicaMoves ? FIRST_FORMAT_WITH_REPLICA_MOVES : FIRST_FORMAT_WITH_MIGRATIONS;
+        SortedSet<NodeId> removed = map.removedNodes();
+        int version = !removed.isEmpty() ? FIRST_FORMAT_WITH_REMOVED_NODES
+                : !cancelled.isEmpty() ? FIRST_FORMAT_WITH_CANCELLED_REPLICA_MOVES
+                : !replicaMoves.isEmpty() || !retired.isEmpty() ? FIRST_FORMAT_WITH_REPLICA_MOVES
+                : FIRST_FORMAT_WITH_MIGRATIONS;
+        boolean withReplicaMoves = version >= FIRST_FORMAT_WITH_REPLICA_MOVES;
         int size = 4 + 1 + 8 + 4 + 4 + ranges.size() * (2 + 2 + 8) + 4 + migrations.size() * (2 + 2 + 8 + 8) + 4;
         for (long group : map.groups()) {
             size += 8 + 1;
@@ -88,6 +95,12 @@ final class SlotMapFormat {
         }
         if (version >= FIRST_FORMAT_WITH_CANCELLED_REPLICA_MOVES) {
             size += 4 + cancelled.size() * 8;
+        }
+        if (version >= FIRST_FORMAT_WITH_REMOVED_NODES) {
+            size += 4;
+            for (NodeId node : removed) {
+                size += nodeBytes(node);
+            }
         }
         ByteBuffer out = ByteBuffer.allocate(size);
         out.putInt(MAGIC).put((byte) version)
@@ -124,6 +137,10 @@ final class SlotMapFormat {
         if (version >= FIRST_FORMAT_WITH_CANCELLED_REPLICA_MOVES) {
             out.putInt(cancelled.size());
             cancelled.forEach(out::putLong);
+        }
+        if (version >= FIRST_FORMAT_WITH_REMOVED_NODES) {
+            out.putInt(removed.size());
+            removed.forEach(node -> putNode(out, node));
         }
         CRC32C crc = new CRC32C();
         crc.update(out.array(), 0, out.position());
@@ -214,9 +231,16 @@ final class SlotMapFormat {
                     builder.cancelReplicaMove(body.getLong());
                 }
             }
+            if (version >= FIRST_FORMAT_WITH_REMOVED_NODES) {
+                int removedCount = count(body, 1 + 1, "removed nodes");
+                for (int r = 0; r < removedCount; r++) {
+                    builder.removeNode(getNode(body));
+                }
+            }
             if (body.hasRemaining()) {
                 throw new CorruptSlotMapException("slot map has " + body.remaining() + " bytes after its "
-                        + (version >= FIRST_FORMAT_WITH_CANCELLED_REPLICA_MOVES ? "cancelled replica moves"
+                        + (version >= FIRST_FORMAT_WITH_REMOVED_NODES ? "removed nodes"
+                        : version >= FIRST_FORMAT_WITH_CANCELLED_REPLICA_MOVES ? "cancelled replica moves"
                         : version >= FIRST_FORMAT_WITH_REPLICA_MOVES ? "retired replicas"
                         : version >= FIRST_FORMAT_WITH_MIGRATIONS ? "migrations" : "ranges"));
             }

@@ -145,6 +145,39 @@ class ReplicaRebalancePropertyTest {
         }
     }
 
+    @Property(tries = 500)
+    void roundsDrainARemovedNodeOfEveryReplicaSomeOtherNodeCanTakeAndMoveNoneToIt(@ForAll("cases") Case c,
+            @ForAll("nodeIndexes") int removedIndex) {
+        NodeId removed = c.nodes().get(removedIndex % c.nodes().size());
+        SlotMap map = finishEveryMove(c.map());
+        List<Long> nowhere = ReplicaRebalance.groupsWithNowhereToGo(map, c.nodes(), removed);
+        map = map.removeNode(removed);
+        int rounds = 0;
+        ReplicaRebalance.Plan plan = ReplicaRebalance.plan(map, c.nodes());
+        while (!plan.moves().isEmpty()) {
+            assertThat(plan.moves()).as("no move to a removed node").noneMatch(move -> move.to().equals(removed));
+            map = finishEveryMove(map.startReplicaMoves(plan.moves()));
+            plan = ReplicaRebalance.plan(map, c.nodes());
+            assertThat(++rounds).as("rounds").isLessThan(50);
+        }
+        SlotMap drained = map;
+        List<Long> left = drained.groups().stream().filter(group -> drained.replicasOf(group).contains(removed))
+                .toList();
+        Statistics.collect(nowhere.isEmpty() ? "drained" : "stranded");
+        Statistics.coverage(coverage -> coverage.check("drained").percentage(p -> p >= 30));
+        assertThat(left).as("the replicas left on %s", removed).isEqualTo(nowhere);
+        assertThat(plan.stranded()).isEqualTo(nowhere.size());
+        assertThat(drained.holdsNothing(removed)).isEqualTo(nowhere.isEmpty());
+        if (!c.constrained() && nowhere.isEmpty()) {
+            assertThat(plan.even()).as("even once no round is left: %s", plan.loads()).isTrue();
+        }
+    }
+
+    @Provide
+    Arbitrary<Integer> nodeIndexes() {
+        return Arbitraries.integers().between(0, 6);
+    }
+
     private static SlotMap finishEveryMove(SlotMap map) {
         for (ReplicaMove move : map.replicaMoves()) {
             map = move.cancelled() ? map.abandonReplicaMove(move.group()) : map.finishReplicaMove(move.group());

@@ -157,6 +157,94 @@ class ReplicaRebalanceTest {
         assertThatThrownBy(() -> map.startReplicaMoves(List.of())).hasMessageContaining("no replica move");
     }
 
+    @Test
+    void aRemovedNodeGivesEveryReplicaToTheLeastLoadedNodesThatCanTakeItAndTakesNone() {
+        // n4 took one replica of groups 2, 3 and 4 from n1, n2 and n3, which retired from them; n4 is removed.
+        SlotMap map = finishAll(applyAll(fourGroupsOnThreeNodes(),
+                ReplicaRebalance.plan(fourGroupsOnThreeNodes(), FOUR).moves())).removeNode(N4);
+        assertThat(ReplicaRebalance.groupsWithNowhereToGo(map, FOUR, N4)).as("a group never returns to a node it "
+                + "left: without a fifth node, n4's replicas have nowhere to go").containsExactly(2L, 3L, 4L);
+        List<NodeId> five = List.of(N1, N2, N3, N4, N5);
+
+        ReplicaRebalance.Plan plan = ReplicaRebalance.plan(map, five);
+
+        assertThat(plan.moves()).containsExactlyInAnyOrder(new ReplicaMove(2, N4, N5), new ReplicaMove(3, N4, N5),
+                new ReplicaMove(4, N4, N5));
+        assertThat(plan.loads()).isEqualTo(Map.of(N1, 3, N2, 3, N3, 3, N4, 0, N5, 3));
+        assertThat(plan.stranded()).isZero();
+        assertThat(plan.even()).isTrue();
+        SlotMap drained = finishAll(applyAll(map, plan.moves()));
+        assertThat(drained.holdsNothing(N4)).isTrue();
+        assertThat(ReplicaRebalance.plan(drained, five).moves()).as("nothing moves back to it").isEmpty();
+        assertThat(ReplicaRebalance.plan(drained, List.of(N1, N2, N3, N5)).loads())
+                .as("nor counts, once out of the file").isEqualTo(Map.of(N1, 3, N2, 3, N3, 3, N5, 3));
+    }
+
+    @Test
+    void aRemovedNodesReplicasGoToTheLeastLoadedFirst() {
+        // 6 groups of 3 on n1..n3 and n4 listed empty: removing n3 gives its 6 replicas to n4 first, then evens out.
+        SlotMap map = SlotMap.evenly(6, FIRST_THREE).removeNode(N3);
+
+        ReplicaRebalance.Plan plan = ReplicaRebalance.plan(map, FOUR);
+
+        assertThat(plan.moves()).hasSize(6).allMatch(move -> move.from().equals(N3) && move.to().equals(N4));
+        assertThat(plan.loads()).isEqualTo(Map.of(N1, 6, N2, 6, N3, 0, N4, 6));
+        assertThat(plan.even()).isTrue();
+    }
+
+    @Test
+    void aRemovedNodeLeftOutOfTheFileStillGivesItsReplicas() {
+        SlotMap map = fourGroupsOnThreeNodes().removeNode(N3);
+        List<NodeId> withoutN3 = List.of(N1, N2, N4);
+
+        ReplicaRebalance.Plan plan = ReplicaRebalance.plan(map, withoutN3);
+
+        assertThat(plan.moves()).containsExactlyInAnyOrder(new ReplicaMove(2, N3, N4), new ReplicaMove(3, N3, N4),
+                new ReplicaMove(4, N3, N4), new ReplicaMove(5, N3, N4));
+        assertThat(plan.loads()).isEqualTo(Map.of(N1, 4, N2, 4, N3, 0, N4, 4));
+        SlotMap done = finishAll(applyAll(map, plan.moves()));
+        assertThat(done.replicasOf(4).getFirst()).as("the preferred place moves with the replica").isEqualTo(N4);
+    }
+
+    @Test
+    void aReplicaNoNodeCanTakeStaysStrandedAndIsToldBeforeTheNodeIsRemoved() {
+        SlotMap map = fourGroupsOnThreeNodes();
+        assertThat(ReplicaRebalance.groupsWithNowhereToGo(map, FIRST_THREE, N3)).containsExactly(2L, 3L, 4L, 5L);
+        assertThat(ReplicaRebalance.groupsWithNowhereToGo(map, FOUR, N3)).isEmpty();
+        SlotMap n4Retired = map.startReplicaMove(2, N1, N4).cancelReplicaMove(2).abandonReplicaMove(2);
+        assertThat(ReplicaRebalance.groupsWithNowhereToGo(n4Retired, FOUR, N3))
+                .as("group 2 never returns to n4").containsExactly(2L);
+
+        ReplicaRebalance.Plan plan = ReplicaRebalance.plan(n4Retired.removeNode(N3), FOUR);
+
+        assertThat(plan.moves()).containsExactlyInAnyOrder(new ReplicaMove(3, N3, N4), new ReplicaMove(4, N3, N4),
+                new ReplicaMove(5, N3, N4));
+        assertThat(plan.stranded()).isEqualTo(1);
+        assertThat(plan.even()).isFalse();
+    }
+
+    @Test
+    void aGroupOnTwoRemovedNodesMovesOneReplicaPerRound() {
+        List<NodeId> five = List.of(N1, N2, N3, N4, N5);
+        SlotMap map = SlotMap.EMPTY.withReplicas(1, List.of(N1, N2, N3)).removeNode(N1).removeNode(N2);
+
+        ReplicaRebalance.Plan first = ReplicaRebalance.plan(map, five);
+        assertThat(first.moves()).containsExactly(new ReplicaMove(1, N1, N4));
+        assertThat(first.stranded()).isEqualTo(1);
+        ReplicaRebalance.Plan second = ReplicaRebalance.plan(finishAll(applyAll(map, first.moves())), five);
+        assertThat(second.moves()).containsExactly(new ReplicaMove(1, N2, N5));
+        assertThat(second.stranded()).isZero();
+    }
+
+    /** {@code map} with every replica move finished (or, if cancelled, abandoned). */
+    static SlotMap finishAll(SlotMap map) {
+        SlotMap done = map;
+        for (ReplicaMove move : map.replicaMoves()) {
+            done = move.cancelled() ? done.abandonReplicaMove(move.group()) : done.finishReplicaMove(move.group());
+        }
+        return done;
+    }
+
     /** {@code map} with {@code moves} recorded in one change. */
     static SlotMap applyAll(SlotMap map, List<ReplicaMove> moves) {
         return moves.isEmpty() ? map : map.startReplicaMoves(moves);

@@ -432,6 +432,62 @@ class SlotMapTest {
     }
 
     @Test
+    void aRemovedNodeTakesNoReplicaFromThenOnAndIsRemovedForGood() {
+        SlotMap map = twoGroups();
+        SlotMap removing = map.removeNode(NodeId.of("c"));
+        assertThat(removing.epoch()).isEqualTo(map.epoch() + 1);
+        assertThat(removing.removedNodes()).containsExactly(NodeId.of("c"));
+        assertThat(removing.replicasOf(1)).as("its replicas stay until they are moved").isEqualTo(ABC);
+        assertThat(removing.holdsNothing(NodeId.of("c"))).isFalse();
+        assertThatThrownBy(() -> removing.startReplicaMove(1, NodeId.of("a"), NodeId.of("c")))
+                .hasMessageContaining("c is one of its replicas already");
+        assertThatThrownBy(() -> removing.startReplicaMove(2, NodeId.of("d"), NodeId.of("c")))
+                .hasMessageContaining("c is one of its replicas already");
+        SlotMap removingD = removing.removeNode(NodeId.of("d"));
+        assertThatThrownBy(() -> removingD.startReplicaMove(1, NodeId.of("a"), NodeId.of("d")))
+                .hasMessage("cannot move group 1's replica from a to d: d is removed from the cluster");
+        assertThatThrownBy(() -> removing.removeNode(NodeId.of("c")))
+                .hasMessage("c is removed from the cluster already");
+
+        SlotMap moving = removing.startReplicaMove(1, NodeId.of("c"), NodeId.of("e"))
+                .startReplicaMove(2, NodeId.of("c"), NodeId.of("a"));
+        assertThat(moving.holdsNothing(NodeId.of("c"))).isFalse();
+        SlotMap moved = moving.finishReplicaMove(1).finishReplicaMove(2);
+        assertThat(moved.holdsNothing(NodeId.of("c"))).as("no replica, no move").isTrue();
+        assertThat(moved.holdsNothing(NodeId.of("e"))).isFalse();
+        assertThat(moved.removedNodes()).as("for good").containsExactly(NodeId.of("c"));
+    }
+
+    @Test
+    void aNodeCannotBeRemovedWhileAReplicaMovesToItUnlessTheMoveIsCancelled() {
+        SlotMap moving = twoGroups().startReplicaMove(1, NodeId.of("a"), NodeId.of("d"));
+        assertThatThrownBy(() -> moving.removeNode(NodeId.of("d")))
+                .hasMessage("a replica of group 1 is moving to d (group 1's replica from a to d): let it finish or "
+                        + "cancel it ('caucus slots cancel-replica-move 1') first");
+        SlotMap removed = moving.cancelReplicaMove(1).removeNode(NodeId.of("d"));
+        assertThat(removed.removedNodes()).containsExactly(NodeId.of("d"));
+        assertThat(removed.placesReplicaOn(1, NodeId.of("d"))).as("until the cancel takes it out").isTrue();
+        assertThat(removed.abandonReplicaMove(1).placesReplicaOn(1, NodeId.of("d"))).isFalse();
+        assertThat(moving.removeNode(NodeId.of("a")).replicaMoveOf(1)).as("a move away from it goes on")
+                .hasValue(new SlotMap.ReplicaMove(1, NodeId.of("a"), NodeId.of("d")));
+    }
+
+    @Test
+    void aMapWithARemovedNodeIsWrittenAsVersion5AndOnlyThen() {
+        for (SlotMap map : List.of(twoGroups().removeNode(NodeId.of("c")),
+                movingReplica().cancelReplicaMove(1).removeNode(NodeId.of("a")))) {
+            byte[] bytes = map.encode();
+            assertThat(bytes[4]).isEqualTo((byte) 5);
+            SlotMap decoded = SlotMap.decode(bytes);
+            assertThat(decoded).isEqualTo(map);
+            assertThat(decoded.removedNodes()).isEqualTo(map.removedNodes());
+            assertThat(decoded.replicaMoves()).isEqualTo(map.replicaMoves());
+            assertThat(decoded.hashCode()).isEqualTo(map.hashCode());
+        }
+        assertThat(twoGroups().removeNode(NodeId.of("c"))).isNotEqualTo(twoGroups().withReplicas(1, ABC));
+    }
+
+    @Test
     void theBinaryFormRoundTrips() {
         for (SlotMap map : List.of(twoGroups(), migrating(), SlotMap.EMPTY)) {
             byte[] bytes = map.encode();
@@ -459,7 +515,8 @@ class SlotMapTest {
     @Test
     void everyFlippedBitIsDetected() {
         for (byte[] good : List.of(twoGroups().encode(), migrating().encode(), TWO_GROUPS_VERSION_1,
-                movingReplica().encode(), movingReplica().cancelReplicaMove(1).encode())) {
+                movingReplica().encode(), movingReplica().cancelReplicaMove(1).encode(),
+                movingReplica().removeNode(NodeId.of("c")).encode(), twoGroups().removeNode(NodeId.of("z")).encode())) {
             for (int bit = 0; bit < good.length * 8; bit++) {
                 byte[] bad = good.clone();
                 bad[bit / 8] ^= (byte) (1 << (bit % 8));
@@ -472,7 +529,8 @@ class SlotMapTest {
     @Test
     void everyCutIsDetected() {
         for (byte[] good : List.of(twoGroups().encode(), migrating().encode(), TWO_GROUPS_VERSION_1,
-                movingReplica().encode(), movingReplica().cancelReplicaMove(1).encode())) {
+                movingReplica().encode(), movingReplica().cancelReplicaMove(1).encode(),
+                movingReplica().removeNode(NodeId.of("c")).encode(), twoGroups().removeNode(NodeId.of("z")).encode())) {
             for (int length = 0; length < good.length; length++) {
                 byte[] cut = Arrays.copyOf(good, length);
                 assertThatThrownBy(() -> SlotMap.decode(cut)).as("%d bytes", length)
@@ -489,13 +547,13 @@ class SlotMapTest {
         assertThatThrownBy(() -> SlotMap.decode(resum(foreign)))
                 .hasMessage("not a slot map (its first 4 bytes are not \"CSLM\")");
         byte[] future = good.clone();
-        future[4] = 5;
+        future[4] = 6;
         assertThatThrownBy(() -> SlotMap.decode(resum(future)))
-                .hasMessage("slot map format version 5 is not known (this build reads versions 1 to 4)");
+                .hasMessage("slot map format version 6 is not known (this build reads versions 1 to 5)");
         byte[] none = good.clone();
         none[4] = 0;
         assertThatThrownBy(() -> SlotMap.decode(resum(none)))
-                .hasMessage("slot map format version 0 is not known (this build reads versions 1 to 4)");
+                .hasMessage("slot map format version 0 is not known (this build reads versions 1 to 5)");
         byte[] longer = Arrays.copyOf(good, good.length + 3);
         System.arraycopy(good, good.length - 4, longer, longer.length - 4, 4);
         assertThatThrownBy(() -> SlotMap.decode(resum(longer)))

@@ -17,6 +17,7 @@ import io.caucus.kv.protocol.ClientPort;
 import io.caucus.kv.protocol.KvMetrics;
 import io.caucus.kv.protocol.RespHandler;
 import io.caucus.kv.shard.LeaderBalancer;
+import io.caucus.kv.shard.MetadataMembers;
 import io.caucus.kv.shard.ReplicaMover;
 import io.caucus.kv.shard.ShardLayout;
 import io.caucus.kv.shard.ShardRouter;
@@ -118,7 +119,8 @@ public final class ShardedKvServer implements AutoCloseable {
     private final KvMetrics metrics = new KvMetrics();
     private final ScheduledFuture<?> mapInstaller;
     private final AtomicBoolean installing = new AtomicBoolean();
-    private final AtomicBoolean admitting = new AtomicBoolean();
+    private final MetadataMembers metadataMembers;
+    private boolean removalLogged;
     private volatile boolean mapSeen;
     private Channel clientChannel;
     private AdminHttpServer admin;
@@ -163,44 +165,14 @@ public final class ShardedKvServer implements AutoCloseable {
         this.mover = new SlotMover(metadata, metadataNode, this::moverBackend, tunables.requestTimeout());
         this.replicaMover = new ReplicaMover(self.id(), metadata::current, metadataBackend, dataGroups::get,
                 this::addressesOf, retries);
+        this.metadataMembers = new MetadataMembers(self.id(), metadataNode, metadata::current,
+                config.nodes().stream().map(ClusterConfig.Node::id).toList(), this::addressesOf);
         SlotMap initial = layout.initialMap();
         this.mapInstaller = retries.scheduleWithFixedDelay(() -> {
             installFirstMap(metadataNode, initial);
             placeReplicas();
-            admitListedNodes();
+            metadataMembers.check();
         }, MAP_CHECK_MILLIS, MAP_CHECK_MILLIS, TimeUnit.MILLISECONDS);
-    }
-
-    /**
-     * On the metadata group's leader: adds a node of the cluster file that the metadata group lacks (one started
-     * with {@code --join} after the cluster, listed in this node's file too) as a learner of the metadata group, so
-     * that it follows the slot map and can take replicas ({@code caucus rebalance --replicas}). A learner, not a
-     * voter: the metadata group's voters are the nodes it started with (moving them is not built). One at a time,
-     * each once its configuration change is in force; one the group has already is left alone.
-     */
-    private void admitListedNodes() {
-        NodeStatus status = metadataNode.status();
-        if (!self.equals(status.leader()) || status.configuration().isJoint()
-                || !admitting.compareAndSet(false, true)) {
-            return;
-        }
-        Optional<ClusterConfig.Node> missing = config.nodes().stream()
-                .filter(node -> !status.configuration().isMember(node.id())).findFirst();
-        if (missing.isEmpty()) {
-            admitting.set(false);
-            return;
-        }
-        ClusterConfig.Node node = missing.get();
-        metadataNode.addLearner(node.id(), new NodeAddresses(node.raft(), node.client(), node.http()))
-                .whenComplete((done, failure) -> {
-                    admitting.set(false);
-                    if (failure == null) {
-                        LOG.info("{}, listed in the cluster file, joined the metadata group as a learner: it follows "
-                                + "the slot map from now on", node.id());
-                    } else {
-                        LOG.debug("cannot add {} to the metadata group yet: {}", node.id(), failure.toString());
-                    }
-                });
     }
 
     /**
@@ -269,6 +241,12 @@ public final class ShardedKvServer implements AutoCloseable {
         if (placed) {
             placedEpoch = map.epoch();
         }
+        if (map.removedNodes().contains(self) && map.holdsNothing(self) && !removalLogged) {
+            removalLogged = true;
+            LOG.info("this node is removed from the cluster and holds no replica any more: once it has left the "
+                    + "metadata group ('caucus slots' no longer lists it there) it can be stopped, and deleted from "
+                    + "every node's cluster file");
+        }
     }
 
     private Optional<NodeAddresses> addressesOf(NodeId node) {
@@ -288,7 +266,7 @@ public final class ShardedKvServer implements AutoCloseable {
     /**
      * Starts node {@code id} of the sharded cluster {@code config}, its data in {@code dataDirectory}; with
      * {@code join} (a node added to the file after the cluster started), a node with no data yet takes no part in
-     * the metadata group until its leader adds it as a learner ({@link #admitListedNodes}) and hosts only the replicas
+     * the metadata group until its leader adds it as a learner ({@link MetadataMembers}) and hosts only the replicas
      * the map then moves to it. The cluster file's layout places data groups only on the first start of a node that
      * does not join: a node with data follows its own records and the map, whatever the file lists now.
      *
@@ -430,6 +408,16 @@ public final class ShardedKvServer implements AutoCloseable {
             @Override
             public CompletableFuture<ReplicaRebalance.Plan> rebalanceReplicas(boolean dryRun) {
                 return ShardedKvServer.this.rebalanceReplicas(dryRun);
+            }
+
+            @Override
+            public CompletableFuture<ReplicaRebalance.Plan> removeNode(NodeId node, boolean dryRun) {
+                return ShardedKvServer.this.removeNode(node, dryRun);
+            }
+
+            @Override
+            public Set<NodeId> metadataMembers() {
+                return metadataNode.status().configuration().members();
             }
 
             @Override
@@ -625,6 +613,43 @@ public final class ShardedKvServer implements AutoCloseable {
             return metadataBackend.submit(SlotMapStateMachine.install(current.epoch(), next)).thenCompose(result ->
                     SlotMapStateMachine.installed(result) ? CompletableFuture.completedFuture(plan.recordedIn(next))
                             : rebalanceReplicas(false)); // the map changed meanwhile: plan the new one
+        });
+    }
+
+    /**
+     * Removes {@code node} from the cluster, for good: records it as removed in the slot map (by compare-and-set on its
+     * epoch, at the metadata group's leader wherever it is), from when on no replica moves to it, rebalancing moves its
+     * replicas to the other nodes ({@link #rebalanceReplicas}, round after round: {@code caucus slots remove-node}
+     * drives them), and, once it holds none, the metadata group's leader takes it out of the metadata group
+     * ({@link MetadataMembers}). It may be down: its groups' other replicas carry the moves. Completes with the first
+     * round's plan against the map that records the removal (nothing of it recorded yet), or for a dry run against
+     * the map as it would be; a node removed already is not recorded again. Fails with
+     * {@link IllegalArgumentException}, changing nothing, for a node the cluster does not know, and for one holding a
+     * replica of a group that no other node could take (each holds the group or left it): add a node first.
+     */
+    public CompletableFuture<ReplicaRebalance.Plan> removeNode(NodeId node, boolean dryRun) {
+        List<NodeId> nodes = config.nodes().stream().map(ClusterConfig.Node::id).toList();
+        return metadataBackend.read(new byte[0]).thenApply(SlotMap::decode).thenCompose(current -> {
+            boolean known = nodes.contains(node) || metadataNode.status().configuration().isMember(node)
+                    || !current.holdsNothing(node);
+            if (!known) {
+                throw new IllegalArgumentException(node + " is not a node of this cluster: neither its cluster file "
+                        + config.source() + " nor the metadata group lists it, and it holds no replica; nothing was "
+                        + "changed");
+            }
+            ReplicaRebalance.Plan plan = ReplicaRebalance.planRemoval(current, nodes, node);
+            SlotMap next = plan.map();
+            if (dryRun || next.epoch() == current.epoch()) {
+                return CompletableFuture.completedFuture(plan); // a dry run, or removed already
+            }
+            return metadataBackend.submit(SlotMapStateMachine.install(current.epoch(), next)).thenCompose(result -> {
+                if (!SlotMapStateMachine.installed(result)) {
+                    return removeNode(node, false); // the map changed meanwhile: check and record on the new one
+                }
+                LOG.info("{} is removed from the cluster: its replicas move to the other nodes, then it leaves the "
+                        + "metadata group", node);
+                return CompletableFuture.completedFuture(plan);
+            });
         });
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.NodeId;
 import io.caucus.server.CaucusNode;
 import io.caucus.kv.config.ClusterConfig;
@@ -633,6 +634,59 @@ class ShardedKvServerTest {
                     name.getBytes(StandardCharsets.UTF_8))).getAsLong())).findFirst().orElseThrow();
             assertThat(jedis.get(key)).as("%s read at n4", key).isNotNull();
         }
+    }
+
+    @Test
+    void aRemovedNodesReplicasMoveAwayWhileJedisClusterWritesThenItLeavesTheMetadataGroupAndCanStop()
+            throws Exception {
+        startCluster(4, 4); // groups 2..5: n1 holds 2 (n1, n2, n3), 4 (n3, n4, n1) and 5 (n4, n1, n2)
+        NodeId n1 = NodeId.of("n1");
+        List<String> names = keyNames("x", 1000);
+        try (JedisCluster cluster = cluster()) {
+            Counters counters = new Counters(cluster, names, 4);
+            counters.awaitMoreWrites(500);
+
+            java.io.StringWriter out = new java.io.StringWriter();
+            java.io.StringWriter err = new java.io.StringWriter();
+            assertThat(caucus(out, err, "slots", "remove-node", "n1", "--wait-seconds", "90", "--http",
+                    "127.0.0.1:" + config.nodes().get(1).http().getPort())).as(out + "\n" + err).isZero();
+            assertThat(out.toString()).contains("moving 3 replicas (slot map epoch ")
+                    .contains("replicas per node once done: n1 0, n2 4, n3 4, n4 4\n").contains("done (3 of 3)")
+                    .endsWith("n1 holds no replica and has left the metadata group: stop it, and delete it from "
+                            + "every node's cluster file\n");
+            await("every node's map with n1 removed and holding nothing").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100)).until(() -> servers.stream().skip(1).allMatch(server ->
+                            server.slotMap().removedNodes().contains(n1) && server.slotMap().holdsNothing(n1)
+                                    && replicasPerNode(server.slotMap()).equals(Map.of(NodeId.of("n2"), 4,
+                                    NodeId.of("n3"), 4, NodeId.of("n4"), 4))));
+            await("n1's replicas deleted").atMost(Duration.ofSeconds(10)).until(() -> List.of(2L, 4L, 5L).stream()
+                    .allMatch(servers.getFirst().host()::wasRemoved));
+            ClusterConfiguration metadataMembers = servers.get(1).host().runningGroup(1).orElseThrow().status()
+                    .configuration();
+            assertThat(metadataMembers.voters()).as("four voters, so n1 left without a learner promoted")
+                    .containsExactlyInAnyOrder(NodeId.of("n2"), NodeId.of("n3"), NodeId.of("n4"));
+            assertThat(metadataMembers.isMember(n1)).isFalse();
+
+            counters.awaitMoreWrites(500);
+            counters.stopAndCheck(cluster);
+        }
+        // Stopped with no writer running: a write in flight through n1 when it stops would have JedisCluster send it
+        // again elsewhere, and an INCR applied twice (at least once, as with redis-server).
+        servers.removeFirst().close();
+        try (JedisCluster cluster = cluster()) {
+            for (int i = 0; i < 200; i++) {
+                cluster.set("after" + i, "v" + i);
+            }
+            for (int i = 0; i < 200; i++) {
+                assertThat(cluster.get("after" + i)).isEqualTo("v" + i);
+            }
+        }
+        try (Jedis jedis = jedis(1)) {
+            assertThat(jedis.clusterNodes()).as("CLUSTER NODES without n1")
+                    .doesNotContain(":" + config.nodes().getFirst().client().getPort());
+        }
+        assertThatThrownBy(() -> servers.getFirst().startReplicaMove(3, NodeId.of("n2"), n1).join())
+                .hasMessageContaining("n1 is removed from the cluster");
     }
 
     /** {@code prefix}0 .. {@code prefix}{count - 1}. */

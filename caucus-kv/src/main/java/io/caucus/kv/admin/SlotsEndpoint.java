@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +41,10 @@ import java.util.function.Supplier;
  * forwards the map change to the metadata leader); {@code POST /slots/replicas/cancel?group=G} records that group
  * G's replica move is to be undone, which the group's leader then carries out (or finishes the move, if the old node
  * has left the group already), answered by any node too; so is {@code POST /slots/replicas/rebalance[?dry-run=true]},
- * which records one round of replica moves that spreads the data groups' replicas evenly over the nodes.
+ * which records one round of replica moves that spreads the data groups' replicas evenly over the nodes, and
+ * {@code POST /slots/nodes/remove?node=NODE[&dry-run=true]}, which records that a node is removed from the cluster
+ * (its replicas then move away round by round, as a replica rebalance moves them, and it leaves the metadata group
+ * once it holds none).
  *
  * <p>Status codes: 200 recorded (the moves go on in the background; {@code GET /slots} shows them until done), 400 a
  * bad request or a change the map refuses (nothing changed; the message says why), 421 not the metadata leader
@@ -83,6 +87,17 @@ public final class SlotsEndpoint {
          */
         CompletableFuture<ReplicaRebalance.Plan> rebalanceReplicas(boolean dryRun);
 
+        /**
+         * Records that {@code node} is removed from the cluster, at the metadata leader wherever it is, or with
+         * {@code dryRun} only checks that it can be; completes with the first round of replica moves that empties it
+         * (planned, not recorded), or fails with {@link IllegalArgumentException} if the node is unknown or a replica
+         * of it could go nowhere.
+         */
+        CompletableFuture<ReplicaRebalance.Plan> removeNode(NodeId node, boolean dryRun);
+
+        /** The metadata group's members (voters and learners) as this node knows them: asked of its leader. */
+        Set<NodeId> metadataMembers();
+
         /** How far the moves this node's mover runs have got (the metadata leader's; none elsewhere). */
         default Map<SlotRange, MoveProgress> moveProgress() {
             return Map.of();
@@ -109,8 +124,35 @@ public final class SlotsEndpoint {
                 server.createContext("/slots/replicas/move", this::moveReplica),
                 server.createContext("/slots/replicas/cancel", this::cancelReplicaMove),
                 server.createContext("/slots/replicas/rebalance", this::rebalanceReplicas),
+                server.createContext("/slots/nodes/remove", this::removeNode),
+                server.createContext("/slots/nodes", this::nodes),
                 server.createContext("/slots", exchange -> respond(exchange, 200,
                         AdminJson.write(mapJson(slots.map(), slots.moveProgress())))));
+    }
+
+    /**
+     * {@code GET /slots/nodes}: the metadata group's members as its leader has them ({@code metadataMembers}) and the
+     * nodes removed from the cluster ({@code removedNodes}); answered by the metadata leader only (421 naming it
+     * elsewhere), since a node taken out of the group may never hear that it was.
+     */
+    private void nodes(HttpExchange exchange) throws IOException {
+        if (!exchange.getRequestMethod().equals("GET")) {
+            respond(exchange, 405, error("METHOD", "GET /slots/nodes", null));
+            return;
+        }
+        NodeId leader = slots.metadataLeader();
+        if (leader == null) {
+            respond(exchange, 503, error("NOLEADER", "the metadata group has no leader", null));
+            return;
+        }
+        if (!leader.equals(slots.self())) {
+            respond(exchange, 421, error("NOTLEADER", "ask the metadata group's leader", leader));
+            return;
+        }
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("metadataMembers", slots.metadataMembers().stream().sorted().map(NodeId::value).toList());
+        json.put("removedNodes", slots.map().removedNodes().stream().map(NodeId::value).toList());
+        respond(exchange, 200, AdminJson.write(json));
     }
 
     /** The JSON form of {@code map}: {@code GET /slots}'s answer. */
@@ -144,6 +186,7 @@ public final class SlotsEndpoint {
             }
         }
         json.put("retired", retired);
+        json.put("removedNodes", map.removedNodes().stream().map(NodeId::value).toList());
         return json;
     }
 
@@ -303,15 +346,55 @@ public final class SlotsEndpoint {
             respond(exchange, 400, error("BAD_REQUEST", e.getMessage() + "; nothing was changed", null));
             return;
         }
-        answerWhenDone(exchange, "the replica rebalance", slots.rebalanceReplicas(dryRun), false, plan -> {
-            Map<String, Object> answer = new LinkedHashMap<>();
-            answer.put("epoch", plan.map().epoch());
-            answer.put("planned", plan.moves().stream().map(SlotsEndpoint::replicaMoveJson).toList());
-            answer.put("recorded", !dryRun && !plan.moves().isEmpty());
-            Map<String, Object> loads = new LinkedHashMap<>();
-            plan.loads().forEach((node, load) -> loads.put(node.value(), load));
-            answer.put("loads", loads);
-            answer.put("even", plan.even());
+        answerWhenDone(exchange, "the replica rebalance", slots.rebalanceReplicas(dryRun), false,
+                plan -> roundJson(plan, !dryRun && !plan.moves().isEmpty()));
+    }
+
+    /**
+     * A round of replica moves: the map's {@code epoch}, the moves {@code planned}, whether they are {@code recorded},
+     * each node's {@code loads} once they are done, whether the loads are then {@code even}, and how many replicas
+     * removed nodes still hold then ({@code stranded}).
+     */
+    private static Map<String, Object> roundJson(ReplicaRebalance.Plan plan, boolean recorded) {
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("epoch", plan.map().epoch());
+        answer.put("planned", plan.moves().stream().map(SlotsEndpoint::replicaMoveJson).toList());
+        answer.put("recorded", recorded);
+        Map<String, Object> loads = new LinkedHashMap<>();
+        plan.loads().forEach((node, load) -> loads.put(node.value(), load));
+        answer.put("loads", loads);
+        answer.put("even", plan.even());
+        answer.put("stranded", plan.stranded());
+        return answer;
+    }
+
+    /**
+     * {@code POST /slots/nodes/remove?node=NODE[&dry-run=true]}: records that the node is removed from the cluster (or,
+     * in a dry run, only checks that it can be; a node removed before is not recorded again). Any node answers, as
+     * for {@link #moveReplica}. The answer: the node {@code removing}, {@code dryRun}, and the first round of replica
+     * moves that empties it as {@link #rebalanceReplicas} gives one, planned but not recorded ({@code recorded}
+     * false): {@code POST /slots/replicas/rebalance} records it, round after round, as {@code caucus slots
+     * remove-node} does.
+     */
+    private void removeNode(HttpExchange exchange) throws IOException {
+        if (!exchange.getRequestMethod().equals("POST")) {
+            respond(exchange, 405, error("METHOD", "POST /slots/nodes/remove?node=NODE[&dry-run=true]", null));
+            return;
+        }
+        Map<String, String> query = AdminHttpServer.queryParameters(exchange.getRequestURI().getRawQuery());
+        NodeId node;
+        boolean dryRun;
+        try {
+            node = node(query.get("node"), "node");
+            dryRun = flag(query.get("dry-run"), "dry-run");
+        } catch (IllegalArgumentException e) {
+            respond(exchange, 400, error("BAD_REQUEST", e.getMessage() + "; nothing was changed", null));
+            return;
+        }
+        answerWhenDone(exchange, "the removal of " + node, slots.removeNode(node, dryRun), false, plan -> {
+            Map<String, Object> answer = roundJson(plan, false);
+            answer.put("removing", node.value());
+            answer.put("dryRun", dryRun);
             return answer;
         });
     }

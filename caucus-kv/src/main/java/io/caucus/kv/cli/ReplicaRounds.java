@@ -61,6 +61,11 @@ final class ReplicaRounds {
         }
     }
 
+    /** Prints a round planned elsewhere ({@code caucus slots remove-node --dry-run}'s). */
+    void show(Map<String, Object> answer) {
+        print(answer, 1);
+    }
+
     /** Prints the round the node answered; returns its moves. */
     private List<Planned> print(Map<String, Object> answer, int round) {
         List<Planned> planned = new ArrayList<>();

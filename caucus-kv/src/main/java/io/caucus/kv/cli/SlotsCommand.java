@@ -23,12 +23,13 @@ import picocli.CommandLine.Spec;
  * {@code caucus slots}: a sharded cluster's slot map ({@code GET /slots}); {@code caucus slots move}, which moves a
  * range of hash slots to another data group online ({@code POST /slots/move}) and waits until the move is done;
  * {@code caucus slots move-replica}, which moves a data group's replica from one node to another online
- * ({@code POST /slots/replicas/move}) and waits until it is done; and {@code caucus slots cancel-replica-move}, which
- * undoes one ({@code POST /slots/replicas/cancel}).
+ * ({@code POST /slots/replicas/move}) and waits until it is done; {@code caucus slots cancel-replica-move}, which
+ * undoes one ({@code POST /slots/replicas/cancel}); and {@code caucus slots remove-node} ({@link RemoveNodeCommand}).
  */
 @Command(name = "slots", mixinStandardHelpOptions = true,
         description = "A sharded cluster's slot map: which group serves which hash slots, and moves under way.",
-        subcommands = {SlotsCommand.Move.class, SlotsCommand.MoveReplica.class, SlotsCommand.CancelReplicaMove.class})
+        subcommands = {SlotsCommand.Move.class, SlotsCommand.MoveReplica.class, SlotsCommand.CancelReplicaMove.class,
+                RemoveNodeCommand.class})
 final class SlotsCommand implements Callable<Integer> {
 
     private static final String FORMAT = "%-13s %-7s %s%n";
@@ -75,6 +76,10 @@ final class SlotsCommand implements Callable<Integer> {
         if (map.get("retired") instanceof Map<?, ?> retired) {
             retired.forEach((group, nodes) -> out.printf("group %s left %s for good%n", group,
                     String.join(",", list(nodes).stream().map(String::valueOf).toList())));
+        }
+        if (!list(map.get("removedNodes")).isEmpty()) {
+            out.printf("removed from the cluster: %s%n", String.join(",", list(map.get("removedNodes")).stream()
+                    .map(String::valueOf).toList()));
         }
         out.flush();
     }
@@ -161,7 +166,7 @@ final class SlotsCommand implements Callable<Integer> {
         return value instanceof Number n ? n.longValue() : 0;
     }
 
-    private static List<?> list(Object value) {
+    static List<?> list(Object value) {
         return value instanceof List<?> list ? list : List.of();
     }
 

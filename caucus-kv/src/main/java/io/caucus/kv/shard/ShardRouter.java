@@ -277,7 +277,7 @@ public final class ShardRouter implements KvRouter {
     /**
      * The map in force and where this node sends each group's clients: the leader of a group it replicates, as far
      * as it knows one; the first replica of a group it does not replicate (as {@link #route} redirects), so that
-     * CLUSTER SLOTS and NODES agree with the MOVED answers.
+     * CLUSTER SLOTS and NODES agree with the MOVED answers. A removed node that holds nothing any more is left out.
      */
     ClusterSnapshot snapshot() {
         SlotMap map = metadata.current();
@@ -295,6 +295,9 @@ public final class ShardRouter implements KvRouter {
                 replica.node().clientAddress(leader).ifPresent(address -> addresses.put(leader, address));
             }
         });
+        // A node removed from the cluster serves no slot and soon runs no more: CLUSTER NODES leaves it out.
+        map.removedNodes().stream().filter(node -> !node.equals(self) && map.holdsNothing(node))
+                .forEach(addresses::remove);
         return new ClusterSnapshot(self, map, leaders, addresses);
     }
 }

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * Plans the replica moves that spread the data groups' replicas evenly over the nodes of the cluster file, for a node
@@ -138,6 +139,27 @@ public final class ReplicaRebalance {
             moves.add(next.get());
         }
         return new Plan(map, moves, planner.loads);
+    }
+
+    /**
+     * The first round of removing {@code leaving} from the cluster: planned against {@code map} with the node removed
+     * ({@link Plan#map()} records the removal; a node removed already is not removed again).
+     *
+     * @throws IllegalArgumentException if a replica on {@code leaving} could go to no other node of {@code nodes}
+     *                                  (add a node first), or as {@link SlotMap#removeNode} does
+     */
+    public static Plan planRemoval(SlotMap map, Collection<NodeId> nodes, NodeId leaving) {
+        if (map.removedNodes().contains(leaving)) {
+            return plan(map, nodes);
+        }
+        List<Long> stuck = groupsWithNowhereToGo(map, nodes, leaving);
+        if (!stuck.isEmpty()) {
+            throw new IllegalArgumentException("cannot remove " + leaving + ": no other node could take its replica"
+                    + (stuck.size() == 1 ? " of group " : "s of groups ") + stuck.stream().map(String::valueOf)
+                    .collect(Collectors.joining(", ")) + " (every other node of the cluster file holds the group, "
+                    + "left it, or is removed): add a node first");
+        }
+        return plan(map.removeNode(leaving), nodes);
     }
 
     /**

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -128,6 +129,16 @@ class SlotsRebalanceEndpointTest {
 
         @Override
         public CompletableFuture<ReplicaRebalance.Plan> rebalanceReplicas(boolean dryRun) {
+            throw new AssertionError("not asked here");
+        }
+
+        @Override
+        public CompletableFuture<ReplicaRebalance.Plan> removeNode(NodeId node, boolean dryRun) {
+            throw new AssertionError("not asked here");
+        }
+
+        @Override
+        public Set<NodeId> metadataMembers() {
             throw new AssertionError("not asked here");
         }
 

@@ -30,11 +30,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -170,6 +172,26 @@ class SlotsReplicaMoveEndpointTest {
                 install(current.startReplicaMoves(plan.moves()));
                 return plan.recordedIn(metadata.current());
             });
+        }
+
+        @Override
+        public CompletableFuture<ReplicaRebalance.Plan> removeNode(NodeId node, boolean dryRun) {
+            // As the server's: planned against the map read, recorded unless a dry run or removed already.
+            return CompletableFuture.completedFuture(metadata.current()).thenApply(current -> {
+                ReplicaRebalance.Plan plan = ReplicaRebalance.planRemoval(current, clusterFile, node);
+                if (!dryRun && plan.map().epoch() != current.epoch()) {
+                    install(plan.map());
+                }
+                return plan;
+            });
+        }
+
+        /** As the metadata leader keeps them: every node of the file, less a removed one once it holds nothing. */
+        @Override
+        public Set<NodeId> metadataMembers() {
+            SlotMap current = metadata.current();
+            return clusterFile.stream().filter(node -> !current.removedNodes().contains(node)
+                    || !current.holdsNothing(node)).collect(Collectors.toSet());
         }
 
         @Override
@@ -452,7 +474,7 @@ class SlotsReplicaMoveEndpointTest {
         Map<String, Object> planned = Map.of("group", 2, "from", "n1", "to", "n4", "cancelled", false);
         assertThat(AdminJson.parseObject(dry.body())).isEqualTo(Map.of("epoch", (int) before, "planned",
                 List.of(planned), "recorded", false, "loads", Map.of("n1", 1, "n2", 2, "n3", 2, "n4", 1),
-                "even", true));
+                "even", true, "stranded", 0));
         assertThat(metadata.current().epoch()).as("a dry run changes nothing").isEqualTo(before);
 
         HttpResponse<String> answer = post("n2", "/slots/replicas/rebalance");
@@ -556,5 +578,119 @@ class SlotsReplicaMoveEndpointTest {
         assertThat(caucus(new StringWriter(), usage, "rebalance", "--replicas", "--threshold", "5", "--http",
                 httpOf("n1"))).isEqualTo(2);
         assertThat(usage.toString()).contains("--threshold applies to slots only");
+    }
+
+    @Test
+    void anyNodeRecordsARemovalThatGetSlotsListsAndADryRunOnlyChecksIt() throws Exception {
+        long before = metadata.current().epoch();
+        Map<String, Object> firstRound = Map.of("planned", List.of(
+                        Map.of("group", 2, "from", "n3", "to", "n4", "cancelled", false),
+                        Map.of("group", 3, "from", "n3", "to", "n4", "cancelled", false)),
+                "loads", Map.of("n1", 2, "n2", 2, "n3", 0, "n4", 2), "even", true, "stranded", 0,
+                "recorded", false, "removing", "n3");
+
+        HttpResponse<String> dry = post("n2", "/slots/nodes/remove?node=n3&dry-run=true");
+
+        assertThat(dry.statusCode()).as(dry.body()).isEqualTo(200);
+        assertThat(AdminJson.parseObject(dry.body())).containsAllEntriesOf(firstRound).containsEntry("dryRun", true);
+        assertThat(metadata.current().epoch()).as("a dry run changes nothing").isEqualTo(before);
+
+        HttpResponse<String> answer = post("n2", "/slots/nodes/remove?node=n3");
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        assertThat(AdminJson.parseObject(answer.body())).containsAllEntriesOf(firstRound)
+                .containsEntry("epoch", (int) before + 1).containsEntry("dryRun", false);
+        assertThat(metadata.current().removedNodes()).containsExactly(NodeId.of("n3"));
+        assertThat(metadata.current().replicaMoves()).as("the rounds record the moves").isEmpty();
+        assertThat(AdminJson.parseObject(send("n1", "GET", "/slots").body()))
+                .containsEntry("removedNodes", List.of("n3"));
+
+        HttpResponse<String> again = post("n1", "/slots/nodes/remove?node=n3");
+        assertThat(again.statusCode()).as("removed already: nothing more to record").isEqualTo(200);
+        assertThat(metadata.current().epoch()).isEqualTo(before + 1);
+    }
+
+    @Test
+    void aRemovalThatWouldStrandAReplicaOrIsBadAnswers400AndChangesNothing() throws Exception {
+        SlotMap before = metadata.current();
+        clusterFile = FIRST_THREE;
+
+        assertRefused(post("n2", "/slots/nodes/remove?node=n3"), "cannot remove n3: no other node could take its "
+                + "replicas of groups 2, 3 (every other node of the cluster file holds the group, left it, or is "
+                + "removed): add a node first");
+        assertBadRequest(post("n1", "/slots/nodes/remove"), "query parameter 'node' is missing");
+        assertBadRequest(post("n1", "/slots/nodes/remove?node=n3&dry-run=maybe"),
+                "'dry-run' must be true or false, not 'maybe'");
+        assertThat(send("n1", "GET", "/slots/nodes/remove?node=n3").statusCode()).isEqualTo(405);
+        assertThat(metadata.current()).isEqualTo(before);
+    }
+
+    @Test
+    void theMetadataLeaderAloneAnswersWhoIsInTheMetadataGroup() throws Exception {
+        HttpResponse<String> follower = send("n2", "GET", "/slots/nodes");
+        assertThat(follower.statusCode()).isEqualTo(421);
+        assertThat(AdminJson.parseObject(follower.body())).containsEntry("leader", "n1");
+
+        HttpResponse<String> leader = send("n1", "GET", "/slots/nodes");
+        assertThat(leader.statusCode()).isEqualTo(200);
+        assertThat(AdminJson.parseObject(leader.body())).isEqualTo(Map.of(
+                "metadataMembers", List.of("n1", "n2", "n3", "n4"), "removedNodes", List.of()));
+    }
+
+    @Test
+    void theRemoveNodeCommandMovesEveryReplicaAwayThenWaitsUntilTheNodeLeavesTheMetadataGroup() {
+        readsUntilMoved.set(2);
+        movesEndAfterReads = 2;
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+
+        int exit = caucus(out, err, "slots", "remove-node", "n3", "--http", httpOf("n2"));
+
+        assertThat(exit).as(err.toString()).isZero();
+        assertThat(out.toString()).isEqualTo("""
+                n3 is removed from the cluster: its replicas move to the other nodes, then it leaves the metadata group
+                moving 2 replicas (slot map epoch 6):
+                  group 2: n3 -> n4
+                  group 3: n3 -> n4
+                replicas per node once done: n1 2, n2 2, n3 0, n4 2
+                group 2: n3 -> n4 done (1 of 2)
+                group 3: n3 -> n4 done (2 of 2)
+                no replica move needed: replicas per node n1 2, n2 2, n4 2 (slot map epoch 8)
+                n3 holds no replica and has left the metadata group: stop it, and delete it from every node's \
+                cluster file
+                """);
+        assertThat(metadata.current().holdsNothing(NodeId.of("n3"))).isTrue();
+        assertThat(metadata.current().retiredReplicasOf(2)).containsExactly(NodeId.of("n3"));
+
+        StringWriter again = new StringWriter();
+        assertThat(caucus(again, err, "slots", "remove-node", "n3", "--http", httpOf("n1"))).as(err.toString())
+                .isZero();
+        assertThat(again.toString()).as("run again, it finds the work done").endsWith("""
+                n3 holds no replica and has left the metadata group: stop it, and delete it from every node's \
+                cluster file
+                """);
+    }
+
+    @Test
+    void theRemoveNodeCommandsDryRunAndRefusal() {
+        StringWriter dry = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertThat(caucus(dry, err, "slots", "remove-node", "n2", "--dry-run", "--http", httpOf("n1")))
+                .as(err.toString()).isZero();
+        assertThat(dry.toString()).isEqualTo("""
+                n2 can be removed; the first round would be:
+                would move 2 replicas (slot map epoch 5):
+                  group 2: n2 -> n4
+                  group 3: n2 -> n4
+                replicas per node once done: n1 2, n2 0, n3 2, n4 2
+                """);
+        assertThat(metadata.current().removedNodes()).isEmpty();
+
+        clusterFile = FIRST_THREE;
+        StringWriter refused = new StringWriter();
+        assertThat(caucus(new StringWriter(), refused, "slots", "remove-node", "n2", "--http", httpOf("n1")))
+                .isEqualTo(1);
+        assertThat(refused.toString()).contains("cannot remove n2: no other node could take its replicas of groups "
+                + "2, 3");
     }
 }

@@ -1,4 +1,4 @@
-package io.caucus.kv;
+package io.caucus.core.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;

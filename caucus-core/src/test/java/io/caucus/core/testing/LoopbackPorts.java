@@ -1,4 +1,4 @@
-package io.caucus.kv;
+package io.caucus.core.testing;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -9,15 +9,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Free loopback ports for the nodes a test starts in other processes. */
+/**
+ * Free loopback ports for the nodes a test starts, in this JVM or in child processes. In caucus-core's test jar,
+ * though the core does no I/O, because that is the jar the other modules' tests already share.
+ */
 public final class LoopbackPorts {
 
     private LoopbackPorts() {
     }
 
     /**
-     * Loopback ports a child process can bind: free now, and drawn from below the kernel's ephemeral range. A port
-     * from the ephemeral range (what binding port 0 gives) is closed again before the child binds it, and in
+     * Loopback ports a node can bind: free now, and drawn from below the kernel's ephemeral range. A port
+     * from the ephemeral range (what binding port 0 gives) is closed again before the node binds it, and in
      * that window any outgoing connection on the machine may take it as its local port; below the range only
      * another test choosing at random can.
      */

@@ -3,6 +3,7 @@ package io.caucus.kv;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.caucus.core.testing.LoopbackPorts;
 import io.caucus.kv.cli.Main;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ConfigLoader;
@@ -10,8 +11,6 @@ import io.caucus.transport.tls.CertificateAuthority;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -52,35 +51,21 @@ class AdminSecurityTest {
     }
 
     private void start(String clientAuth) throws Exception {
-        int[] ports = new int[3];
-        ServerSocket[] sockets = new ServerSocket[3];
-        try {
-            for (int i = 0; i < 3; i++) {
-                sockets[i] = new ServerSocket();
-                sockets[i].bind(new InetSocketAddress("127.0.0.1", 0));
-                ports[i] = sockets[i].getLocalPort();
-            }
-        } finally {
-            for (ServerSocket socket : sockets) {
-                if (socket != null) {
-                    socket.close();
-                }
-            }
-        }
-        httpPort = ports[2];
+        List<Integer> ports = LoopbackPorts.reserve(3);
+        httpPort = ports.get(2);
         tls = new TlsFixture(directory, "admin test CA");
         tls.issue("n1");
         Files.writeString(directory.resolve("admin-token"), TOKEN + "\n");
         clusterFile = directory.resolve("cluster.yaml");
-        Files.writeString(clusterFile, "nodes:\n  - {id: n1, raft: 127.0.0.1:" + ports[0] + ", client: 127.0.0.1:"
-                + ports[1] + ", http: 127.0.0.1:" + ports[2] + "}\n" + "tls:\n  admin: " + tls.portYaml(clientAuth)
-                + "\nadminTokenFile: admin-token\n");
+        Files.writeString(clusterFile, "nodes:\n  - {id: n1, raft: 127.0.0.1:" + ports.get(0)
+                + ", client: 127.0.0.1:" + ports.get(1) + ", http: 127.0.0.1:" + ports.get(2) + "}\n"
+                + "tls:\n  admin: " + tls.portYaml(clientAuth) + "\nadminTokenFile: admin-token\n");
         ClusterConfig config = ConfigLoader.load(clusterFile);
         FakeNode node = new FakeNode("n1");
         server = new KvServer(config, config.node("n1"), node, node.stateMachine::digest,
                 node.stateMachine::nextExpiryMillis);
         toClose.add(server);
-        try (redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis("127.0.0.1", ports[1])) {
+        try (redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis("127.0.0.1", ports.get(1))) {
             jedis.set("k", "v"); // something to snapshot: the scripted node's snapshot is then at index 1
         }
     }

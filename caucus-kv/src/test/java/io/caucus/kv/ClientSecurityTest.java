@@ -5,12 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.caucus.core.testing.LoopbackPorts;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ConfigLoader;
 import io.caucus.kv.protocol.KvMetrics;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,30 +77,15 @@ class ClientSecurityTest {
 
     /** Starts a one-node server with {@code yaml} (top-level fields) added to its cluster file. */
     private void startCaucus(String yaml) throws IOException {
-        // All three sockets stay bound until the three ports are known, so the system cannot hand one out twice.
-        int[] ports = new int[3];
-        ServerSocket[] sockets = new ServerSocket[3];
-        try {
-            for (int i = 0; i < 3; i++) {
-                sockets[i] = new ServerSocket();
-                sockets[i].bind(new InetSocketAddress("127.0.0.1", 0));
-                ports[i] = sockets[i].getLocalPort();
-            }
-        } finally {
-            for (ServerSocket socket : sockets) {
-                if (socket != null) {
-                    socket.close();
-                }
-            }
-        }
+        List<Integer> ports = LoopbackPorts.reserve(3);
         ClusterConfig config = ConfigLoader.parse(Path.of("security-test.yaml"), "nodes:\n  - {id: n1, raft: 127.0.0.1:"
-                + ports[0] + ", client: 127.0.0.1:" + ports[1] + ", http: 127.0.0.1:" + ports[2] + "}\n" + yaml);
+                + ports.get(0) + ", client: 127.0.0.1:" + ports.get(1) + ", http: 127.0.0.1:" + ports.get(2) + "}\n" + yaml);
         FakeNode node = new FakeNode("n1");
         server = new KvServer(config, config.node("n1"), node, node.stateMachine::digest,
                 node.stateMachine::nextExpiryMillis);
         toClose.add(server);
         metrics = server.metrics();
-        port = ports[1];
+        port = ports.get(1);
     }
 
     private RedisServerProcess startRedis(String name, String... arguments) throws Exception {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.caucus.core.NodeId;
+import io.caucus.core.testing.LoopbackPorts;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ConfigException;
 import io.caucus.kv.config.ConfigLoader;

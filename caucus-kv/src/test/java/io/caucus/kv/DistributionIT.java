@@ -3,6 +3,7 @@ package io.caucus.kv;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.caucus.core.testing.LoopbackPorts;
 import io.caucus.kv.config.ConfigLoader;
 import java.io.IOException;
 import java.net.URI;

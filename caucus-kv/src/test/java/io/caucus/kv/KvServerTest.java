@@ -2,13 +2,13 @@ package io.caucus.kv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.caucus.core.testing.LoopbackPorts;
 import io.caucus.kv.admin.StatusClient;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ConfigLoader;
 import io.caucus.kv.state.KvStateMachine;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -39,15 +39,9 @@ class KvServerTest {
 
     /** A one-node cluster file on free loopback ports, with {@code tunables} (YAML lines) appended. */
     private static ClusterConfig configOnFreePorts(String tunables) throws IOException {
-        int[] ports = new int[3];
-        for (int i = 0; i < 3; i++) {
-            try (ServerSocket socket = new ServerSocket()) {
-                socket.bind(new InetSocketAddress("127.0.0.1", 0));
-                ports[i] = socket.getLocalPort();
-            }
-        }
-        return ConfigLoader.parse(Path.of("test.yaml"), "nodes:\n  - {id: n1, raft: 127.0.0.1:" + ports[0]
-                + ", client: 127.0.0.1:" + ports[1] + ", http: 127.0.0.1:" + ports[2] + "}\n" + tunables);
+        List<Integer> ports = LoopbackPorts.reserve(3);
+        return ConfigLoader.parse(Path.of("test.yaml"), "nodes:\n  - {id: n1, raft: 127.0.0.1:" + ports.get(0)
+                + ", client: 127.0.0.1:" + ports.get(1) + ", http: 127.0.0.1:" + ports.get(2) + "}\n" + tunables);
     }
 
     @AfterEach

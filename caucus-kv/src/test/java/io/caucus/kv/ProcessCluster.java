@@ -2,6 +2,7 @@ package io.caucus.kv;
 
 import static org.awaitility.Awaitility.await;
 
+import io.caucus.core.testing.LoopbackPorts;
 import io.caucus.kv.admin.StatusClient;
 import io.caucus.kv.cli.ChildProcesses;
 import io.caucus.kv.config.ClusterConfig;

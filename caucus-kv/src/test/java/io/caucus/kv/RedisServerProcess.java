@@ -2,10 +2,9 @@ package io.caucus.kv;
 
 import static org.awaitility.Awaitility.await;
 
+import io.caucus.core.testing.LoopbackPorts;
 import java.io.File;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,7 +48,7 @@ public final class RedisServerProcess implements AutoCloseable {
         Path log = directory.resolve(name + ".log");
         IOException last = null;
         for (int attempt = 0; attempt < 3; attempt++) { // the free port may be taken before redis binds it
-            int port = freePort();
+            int port = LoopbackPorts.reserve(1).getFirst();
             List<String> command = new ArrayList<>(List.of(executable, "--port", Integer.toString(port), "--bind",
                     "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory.toAbsolutePath().toString(),
                     "--daemonize", "no"));
@@ -138,13 +137,6 @@ public final class RedisServerProcess implements AutoCloseable {
             }
         }
         throw new IllegalStateException("no scripts/ensure-packages.sh in " + start + " or any directory above it");
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress("127.0.0.1", 0));
-            return socket.getLocalPort();
-        }
     }
 
     /** The loopback port it listens on. */

@@ -3,11 +3,10 @@ package io.caucus.kv;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.caucus.core.testing.LoopbackPorts;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ConfigLoader;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -30,15 +29,9 @@ class ScriptsOverRespTest {
     private final KvServer server;
 
     ScriptsOverRespTest() throws IOException {
-        int[] ports = new int[3];
-        for (int i = 0; i < 3; i++) {
-            try (ServerSocket socket = new ServerSocket()) {
-                socket.bind(new InetSocketAddress("127.0.0.1", 0));
-                ports[i] = socket.getLocalPort();
-            }
-        }
-        config = ConfigLoader.parse(Path.of("test.yaml"), "nodes:\n  - {id: n1, raft: 127.0.0.1:" + ports[0]
-                + ", client: 127.0.0.1:" + ports[1] + ", http: 127.0.0.1:" + ports[2] + "}\n");
+        List<Integer> ports = LoopbackPorts.reserve(3);
+        config = ConfigLoader.parse(Path.of("test.yaml"), "nodes:\n  - {id: n1, raft: 127.0.0.1:" + ports.get(0)
+                + ", client: 127.0.0.1:" + ports.get(1) + ", http: 127.0.0.1:" + ports.get(2) + "}\n");
         server = new KvServer(config, config.node("n1"), node, node.stateMachine::digest,
                 node.stateMachine::nextExpiryMillis);
     }

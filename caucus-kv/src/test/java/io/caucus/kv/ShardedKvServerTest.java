@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.NodeId;
+import io.caucus.core.testing.LoopbackPorts;
 import io.caucus.server.CaucusNode;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ConfigLoader;

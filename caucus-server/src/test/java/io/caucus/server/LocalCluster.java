@@ -6,11 +6,10 @@ import static org.awaitility.Awaitility.await;
 import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
 import io.caucus.core.Role;
+import io.caucus.core.testing.LoopbackPorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,10 +49,10 @@ public final class LocalCluster implements AutoCloseable {
         this.peers = Map.copyOf(addresses);
     }
 
-    /** A loopback address whose port was free a moment ago. */
+    /** A loopback address whose port was free a moment ago, from below the ephemeral range (LoopbackPorts). */
     public static InetSocketAddress freeLoopbackAddress() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return new InetSocketAddress(InetAddress.getLoopbackAddress(), socket.getLocalPort());
+        try {
+            return new InetSocketAddress("127.0.0.1", LoopbackPorts.reserve(1).getFirst());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

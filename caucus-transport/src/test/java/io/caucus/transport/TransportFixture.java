@@ -2,10 +2,10 @@ package io.caucus.transport;
 
 import io.caucus.core.NodeId;
 import io.caucus.core.message.RaftMessage;
+import io.caucus.core.testing.LoopbackPorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,11 +71,13 @@ final class TransportFixture implements AutoCloseable {
         }
     }
 
-    /** A loopback port that was free a moment ago, for a peer that will start later. */
+    /**
+     * A loopback port that was free a moment ago, for a peer that will start later: from below the ephemeral range
+     * (LoopbackPorts), where the connections the test opens meanwhile cannot take it.
+     */
     static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
+        try {
+            return LoopbackPorts.reserve(1).getFirst();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

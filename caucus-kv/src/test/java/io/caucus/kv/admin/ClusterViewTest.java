@@ -3,6 +3,7 @@ package io.caucus.kv.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.caucus.core.NodeId;
+import io.caucus.core.testing.LoopbackPorts;
 import io.caucus.kv.FakeNode;
 import io.caucus.kv.cluster.ClusterDirectory;
 import io.caucus.kv.config.ClusterConfig;
@@ -10,8 +11,6 @@ import io.caucus.kv.config.ConfigLoader;
 import io.caucus.server.HostPort;
 import io.caucus.kv.protocol.KvMetrics;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,15 +35,12 @@ class ClusterViewTest {
     private final HttpClient http = HttpClient.newHttpClient();
 
     ClusterViewTest() throws IOException {
-        List<ServerSocket> held = new ArrayList<>();
+        List<Integer> ports = LoopbackPorts.reserve(9);
         StringBuilder yaml = new StringBuilder("nodes:\n");
-        for (int i = 1; i <= 3; i++) {
-            yaml.append("  - {id: n").append(i).append(", raft: 127.0.0.1:").append(port(held))
-                    .append(", client: 127.0.0.1:").append(port(held)).append(", http: 127.0.0.1:")
-                    .append(port(held)).append("}\n");
-        }
-        for (ServerSocket socket : held) {
-            socket.close();
+        for (int i = 0; i < 3; i++) {
+            yaml.append("  - {id: n").append(i + 1).append(", raft: 127.0.0.1:").append(ports.get(3 * i))
+                    .append(", client: 127.0.0.1:").append(ports.get(3 * i + 1)).append(", http: 127.0.0.1:")
+                    .append(ports.get(3 * i + 2)).append("}\n");
         }
         config = ConfigLoader.parse(Path.of("test.yaml"), yaml.toString());
         n2.leader = NodeId.of("n1");
@@ -55,14 +51,6 @@ class ClusterViewTest {
                     () -> null, null, AdminGuard.OPEN, new ClusterView(node::status, metrics, node::adminAddress,
                     new ClusterDirectory(config), null)));
         }
-    }
-
-    /** A free loopback port, its socket held open until every port is chosen so none is handed out twice. */
-    private static int port(List<ServerSocket> held) throws IOException {
-        ServerSocket socket = new ServerSocket();
-        socket.bind(new InetSocketAddress("127.0.0.1", 0));
-        held.add(socket);
-        return socket.getLocalPort();
     }
 
     @AfterEach

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.caucus.core.ClusterConfiguration;
 import io.caucus.core.NodeId;
+import io.caucus.core.testing.LoopbackPorts;
 import io.caucus.kv.FakeNode;
 import io.caucus.kv.cli.Main;
 import io.caucus.kv.cluster.ClusterDirectory;
@@ -20,7 +21,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -50,11 +50,12 @@ class MembershipEndpointsTest {
     private final HttpClient http = HttpClient.newHttpClient();
 
     MembershipEndpointsTest() throws IOException {
+        List<Integer> ports = LoopbackPorts.reserve(9);
         StringBuilder yaml = new StringBuilder("nodes:\n");
-        for (int i = 1; i <= 3; i++) {
-            yaml.append("  - {id: n").append(i).append(", raft: 127.0.0.1:").append(freePort())
-                    .append(", client: 127.0.0.1:").append(freePort()).append(", http: 127.0.0.1:")
-                    .append(freePort()).append("}\n");
+        for (int i = 0; i < 3; i++) {
+            yaml.append("  - {id: n").append(i + 1).append(", raft: 127.0.0.1:").append(ports.get(3 * i))
+                    .append(", client: 127.0.0.1:").append(ports.get(3 * i + 1)).append(", http: 127.0.0.1:")
+                    .append(ports.get(3 * i + 2)).append("}\n");
         }
         config = ConfigLoader.parse(Path.of("test.yaml"), yaml.toString());
         n2.leader = NodeId.of("n1");
@@ -63,13 +64,6 @@ class MembershipEndpointsTest {
             servers.add(new AdminHttpServer(self.http(), node::status, new KvMetrics(),
                     new MembershipEndpoints(node, new ClusterDirectory(config), Duration.ofSeconds(2)), null,
                     () -> null, null, AdminGuard.OPEN, null));
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress("127.0.0.1", 0));
-            return socket.getLocalPort();
         }
     }
 

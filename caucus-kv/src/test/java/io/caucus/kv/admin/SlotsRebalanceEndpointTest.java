@@ -3,8 +3,8 @@ package io.caucus.kv.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.caucus.core.NodeId;
+import io.caucus.core.testing.LoopbackPorts;
 import io.caucus.kv.FakeNode;
-import io.caucus.kv.LoopbackPorts;
 import io.caucus.kv.cli.Main;
 import io.caucus.kv.protocol.KvMetrics;
 import io.caucus.kv.shard.SlotMapStateMachine;

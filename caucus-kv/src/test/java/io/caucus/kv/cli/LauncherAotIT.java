@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.caucus.kv.LoopbackPorts;
+import io.caucus.core.testing.LoopbackPorts;
 import io.caucus.kv.admin.StatusClient;
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -3,7 +3,7 @@ package io.caucus.kv.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.caucus.kv.LoopbackPorts;
+import io.caucus.core.testing.LoopbackPorts;
 import io.caucus.kv.admin.StatusClient;
 import java.io.IOException;
 import java.net.InetSocketAddress;

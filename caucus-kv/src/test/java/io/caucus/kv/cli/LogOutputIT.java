@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.caucus.kv.LoopbackPorts;
+import io.caucus.core.testing.LoopbackPorts;
 import io.caucus.kv.admin.StatusClient;
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -2,12 +2,14 @@ package io.caucus.kv.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.caucus.core.testing.LoopbackPorts;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -69,12 +71,11 @@ class MainTest {
 
     @Test
     void aPortInUseIsReportedWithoutAStackTrace(@TempDir Path directory) throws Exception {
-        try (ServerSocket taken = bound(); ServerSocket raft = bound(); ServerSocket http = bound()) {
+        try (ServerSocket taken = bound()) {
             int port = taken.getLocalPort();
-            int raftPort = raft.getLocalPort();
-            int httpPort = http.getLocalPort();
-            raft.close();
-            http.close();
+            List<Integer> free = LoopbackPorts.reserve(2);
+            int raftPort = free.get(0);
+            int httpPort = free.get(1);
             Path file = directory.resolve("cluster.yaml");
             Files.writeString(file, "nodes:\n  - {id: n1, raft: 127.0.0.1:" + raftPort + ", client: 127.0.0.1:"
                     + port + ", http: 127.0.0.1:" + httpPort + "}\n");

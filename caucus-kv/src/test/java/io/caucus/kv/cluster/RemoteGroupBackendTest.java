@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.caucus.core.NodeId;
-import io.caucus.kv.LoopbackPorts;
+import io.caucus.core.testing.LoopbackPorts;
 import io.caucus.kv.command.Reply;
 import io.caucus.kv.slots.SlotRange;
 import io.caucus.kv.state.EntryCodec;

@@ -1,4 +1,4 @@
-package io.caucus.kv;
+package io.caucus.core.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -7,6 +7,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -27,5 +28,15 @@ class LoopbackPortsTest {
 
         assertThat(ports).doesNotHaveDuplicates()
                 .allSatisfy(port -> assertThat(port).isBetween(10_000, firstEphemeral - 1));
+    }
+
+    @Test
+    void portsReservedOneAtATimeAreNeverTheSame() throws IOException {
+        List<Integer> ports = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            ports.add(LoopbackPorts.reserve(1).getFirst());
+        }
+
+        assertThat(ports).doesNotHaveDuplicates();
     }
 }

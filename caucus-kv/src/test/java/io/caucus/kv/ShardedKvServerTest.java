@@ -12,6 +12,7 @@ import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ConfigLoader;
 import io.caucus.kv.admin.AdminJson;
 import io.caucus.kv.slots.KeySlot;
+import io.caucus.kv.slots.ReplicaRebalance;
 import io.caucus.kv.slots.SlotMap;
 import io.caucus.kv.slots.SlotRange;
 import java.io.IOException;
@@ -582,24 +583,8 @@ class ShardedKvServerTest {
      */
     @Test
     void aNodeAddedToTheFileJoinsAndTakesItsShareOfReplicasWhileJedisClusterWrites() throws Exception {
-        List<Integer> ports = LoopbackPorts.reserve(3 * 4);
-        startCluster(ports, 3, 4); // groups 2..5 each on n1, n2, n3: four replicas a node
-        ClusterConfig grown = clusterFile("grown.yaml", ports, 4, 4);
-        for (int i = 0; i < 3; i++) {
-            servers.get(i).close();
-            NodeId id = grown.nodes().get(i).id();
-            servers.set(i, ShardedKvServer.start(grown, id, grown.dataDirectoryOf(id)));
-            await(id + " back with every slot served").atMost(Duration.ofSeconds(30))
-                    .pollInterval(Duration.ofMillis(100)).until(() -> clusterInfo(0).contains("cluster_state:ok"));
-        }
-        config = grown;
+        ClusterConfig grown = startThreeNodesThenJoinAFourth();
         NodeId n4 = NodeId.of("n4");
-        servers.add(ShardedKvServer.start(grown, n4, grown.dataDirectoryOf(n4), true));
-        await("n4 following the slot map as a learner of the metadata group").atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(100)).until(() -> servers.get(3).slotMap()
-                        .equals(servers.getFirst().slotMap()) && servers.get(3).slotMap().epoch() > 0);
-        assertThat(servers.get(3).host().groups()).as("n4 joined: no data group of the layout")
-                .containsExactly(1L);
         SlotMap before = servers.getFirst().slotMap();
         List<String> names = keyNames("g", 1000);
         try (JedisCluster cluster = cluster()) {
@@ -688,6 +673,77 @@ class ShardedKvServerTest {
         }
         assertThatThrownBy(() -> servers.getFirst().startReplicaMove(3, NodeId.of("n2"), n1).join())
                 .hasMessageContaining("n1 is removed from the cluster");
+    }
+
+    /**
+     * Three nodes with {@code shards: 4} (groups 2..5 each on n1, n2, n3), then n4 listed in every node's file (n1..n3
+     * restarted one at a time) and started with {@code --join}: a learner of the metadata group with no data group.
+     */
+    private ClusterConfig startThreeNodesThenJoinAFourth() throws IOException {
+        List<Integer> ports = LoopbackPorts.reserve(3 * 4);
+        startCluster(ports, 3, 4);
+        ClusterConfig grown = clusterFile("grown.yaml", ports, 4, 4);
+        for (int i = 0; i < 3; i++) {
+            servers.get(i).close();
+            NodeId id = grown.nodes().get(i).id();
+            servers.set(i, ShardedKvServer.start(grown, id, grown.dataDirectoryOf(id)));
+            await(id + " back with every slot served").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100)).until(() -> clusterInfo(0).contains("cluster_state:ok"));
+        }
+        config = grown;
+        NodeId n4 = NodeId.of("n4");
+        servers.add(ShardedKvServer.start(grown, n4, grown.dataDirectoryOf(n4), true));
+        await("n4 following the slot map as a learner of the metadata group").atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100)).until(() -> servers.get(3).slotMap()
+                        .equals(servers.getFirst().slotMap()) && servers.get(3).slotMap().epoch() > 0);
+        assertThat(servers.get(3).host().groups()).as("n4 joined: no data group of the layout")
+                .containsExactly(1L);
+        return grown;
+    }
+
+    @Test
+    void aRemovedVoterOfTheMetadataGroupIsReplacedByTheLearnerThatTookItsReplicas() throws Exception {
+        startThreeNodesThenJoinAFourth();
+        NodeId n1 = NodeId.of("n1");
+        NodeId n4 = NodeId.of("n4");
+        try (JedisCluster cluster = cluster()) {
+            for (int i = 0; i < 200; i++) {
+                cluster.set("k" + i, "v" + i);
+            }
+        }
+
+        servers.get(2).removeNode(n1, false).get(10, TimeUnit.SECONDS);
+        // The command's rounds, by hand: here one round moves n1's four replicas, each to n4, the only node without.
+        ReplicaRebalance.Plan round = servers.get(1).rebalanceReplicas(false).get(10, TimeUnit.SECONDS);
+        assertThat(round.moves()).hasSize(4).allMatch(move -> move.from().equals(n1) && move.to().equals(n4));
+
+        await("n1 out of the metadata group, n4 a voter in its place").atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(100)).until(() -> {
+                    ClusterConfiguration members = servers.get(1).host().runningGroup(1).orElseThrow().status()
+                            .configuration();
+                    return !members.isJoint() && members.voters().equals(Set.of(NodeId.of("n2"), NodeId.of("n3"),
+                            n4)) && members.learners().isEmpty();
+                });
+        assertThat(servers.get(1).slotMap().holdsNothing(n1)).isTrue();
+        servers.removeFirst().close();
+        try (JedisCluster cluster = cluster()) {
+            for (int i = 0; i < 200; i++) {
+                assertThat(cluster.get("k" + i)).isEqualTo("v" + i);
+            }
+            cluster.set("after", "n1 stopped");
+        }
+        // The metadata group elects and commits with n1 stopped for good: n2..n4 are its voters.
+        await("a metadata leader among n2..n4").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> servers.stream().anyMatch(server -> server.host().id()
+                        .equals(server.host().runningGroup(1).orElseThrow().status().leader())));
+        ShardedKvServer leader = metadataLeader();
+        SlotMap before = leader.slotMap();
+        long owner = before.groupOf(0).getAsLong();
+        long target = before.groups().stream().filter(group -> group != owner).findFirst().orElseThrow();
+        assertThat(leader.startMove(SlotRange.of(0, 0), target).get(10, TimeUnit.SECONDS).epoch())
+                .isGreaterThan(before.epoch());
+        await("slot 0 moved with n1 gone").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> servers.getFirst().slotMap().groupOf(0).getAsLong() == target);
     }
 
     /** {@code prefix}0 .. {@code prefix}{count - 1}. */

@@ -165,8 +165,8 @@ public final class ShardedKvServer implements AutoCloseable {
         this.mover = new SlotMover(metadata, metadataNode, this::moverBackend, tunables.requestTimeout());
         this.replicaMover = new ReplicaMover(self.id(), metadata::current, metadataBackend, dataGroups::get,
                 this::addressesOf, retries);
-        this.metadataMembers = new MetadataMembers(self.id(), metadataNode, metadata::current,
-                config.nodes().stream().map(ClusterConfig.Node::id).toList(), this::addressesOf);
+        this.metadataMembers = new MetadataMembers(self.id(), metadataNode, metadata::current, this::listedNodes,
+                this::addressesOf);
         SlotMap initial = layout.initialMap();
         this.mapInstaller = retries.scheduleWithFixedDelay(() -> {
             installFirstMap(metadataNode, initial);
@@ -247,6 +247,11 @@ public final class ShardedKvServer implements AutoCloseable {
                     + "metadata group ('caucus slots' no longer lists it there) it can be stopped, and deleted from "
                     + "every node's cluster file");
         }
+    }
+
+    /** The nodes of the cluster file as it is now: a node listed since this one started counts (no restart). */
+    private List<NodeId> listedNodes() {
+        return directory.nodes().stream().map(ClusterConfig.Node::id).toList();
     }
 
     private Optional<NodeAddresses> addressesOf(NodeId node) {
@@ -380,9 +385,8 @@ public final class ShardedKvServer implements AutoCloseable {
             }
 
             @Override
-            public java.util.Optional<java.net.InetSocketAddress> adminAddress(NodeId node) {
-                return config.nodes().stream().filter(n -> n.id().equals(node)).map(ClusterConfig.Node::http)
-                        .findFirst();
+            public Optional<InetSocketAddress> adminAddress(NodeId node) {
+                return metadataNode.adminAddress(node).or(() -> directory.node(node).map(ClusterConfig.Node::http));
             }
 
             @Override
@@ -603,7 +607,7 @@ public final class ShardedKvServer implements AutoCloseable {
      * needed); fails with {@link IllegalArgumentException} if a group has a replica on a node the file does not list.
      */
     public CompletableFuture<ReplicaRebalance.Plan> rebalanceReplicas(boolean dryRun) {
-        List<NodeId> nodes = config.nodes().stream().map(ClusterConfig.Node::id).toList();
+        List<NodeId> nodes = listedNodes();
         return metadataBackend.read(new byte[0]).thenApply(SlotMap::decode).thenCompose(current -> {
             ReplicaRebalance.Plan plan = ReplicaRebalance.plan(current, nodes);
             if (dryRun || plan.moves().isEmpty()) {
@@ -628,7 +632,7 @@ public final class ShardedKvServer implements AutoCloseable {
      * replica of a group that no other node could take (each holds the group or left it): add a node first.
      */
     public CompletableFuture<ReplicaRebalance.Plan> removeNode(NodeId node, boolean dryRun) {
-        List<NodeId> nodes = config.nodes().stream().map(ClusterConfig.Node::id).toList();
+        List<NodeId> nodes = listedNodes();
         return metadataBackend.read(new byte[0]).thenApply(SlotMap::decode).thenCompose(current -> {
             boolean known = nodes.contains(node) || metadataNode.status().configuration().isMember(node)
                     || !current.holdsNothing(node);

@@ -4,7 +4,10 @@ import io.caucus.core.NodeId;
 import io.caucus.kv.config.ClusterConfig;
 import io.caucus.kv.config.ConfigException;
 import io.caucus.kv.config.ConfigLoader;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -24,13 +27,29 @@ public final class ClusterDirectory {
 
     private volatile ClusterConfig config;
     private volatile long nextReloadNanos = System.nanoTime();
+    /** The file's modification time when it was last read (empty if unknown). */
+    private volatile Optional<FileTime> readModified;
+    /** The last reason the file could not be read again, logged once. */
+    private String lastRefusal;
 
     public ClusterDirectory(ClusterConfig config) {
         this.config = config;
+        this.readModified = modifiedTime();
     }
 
     public ClusterConfig current() {
         return config;
+    }
+
+    /**
+     * The nodes the file lists, read again if it changed since it was last read (at most once a second): a sharded
+     * node learns of a node added to its file without a restart (docs/operations.md, "Growing a sharded cluster").
+     */
+    public List<ClusterConfig.Node> nodes() {
+        if (changedOnDisk()) {
+            reloadIfDue();
+        }
+        return config.nodes();
     }
 
     /** The node's addresses: from the file as read last, else as it reads now (if a second has passed). */
@@ -49,10 +68,29 @@ public final class ClusterDirectory {
             return;
         }
         nextReloadNanos = now + RELOAD_INTERVAL_NANOS;
+        Optional<FileTime> modified = modifiedTime();
         try {
             config = ConfigLoader.load(config.source());
+            readModified = modified;
+            lastRefusal = null;
         } catch (ConfigException e) {
-            LOG.warn("cannot re-read the cluster file for a new node's address: {}", e.getMessage());
+            if (!e.getMessage().equals(lastRefusal)) { // once per fault, not once a second
+                LOG.warn("cannot re-read the cluster file for a new node's address: {}", e.getMessage());
+                lastRefusal = e.getMessage();
+            }
+        }
+    }
+
+    /** Whether the file's modification time is not the one it had when last read. */
+    private boolean changedOnDisk() {
+        return !modifiedTime().equals(readModified);
+    }
+
+    private Optional<FileTime> modifiedTime() {
+        try {
+            return Optional.of(Files.getLastModifiedTime(config.source()));
+        } catch (IOException e) {
+            return Optional.empty();
         }
     }
 

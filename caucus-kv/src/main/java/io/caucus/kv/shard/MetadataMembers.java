@@ -50,20 +50,20 @@ public final class MetadataMembers {
     private final NodeId self;
     private final CaucusNode metadataNode;
     private final Supplier<SlotMap> map;
-    private final List<NodeId> listed;
+    private final Supplier<List<NodeId>> listed;
     private final Function<NodeId, Optional<NodeAddresses>> addresses;
     private final AtomicBoolean changing = new AtomicBoolean();
 
     /**
-     * @param listed    the nodes of this node's cluster file
+     * @param listed    the nodes of this node's cluster file, as it lists them now (a node added to it joins)
      * @param addresses a listed node's addresses
      */
-    public MetadataMembers(NodeId self, CaucusNode metadataNode, Supplier<SlotMap> map, List<NodeId> listed,
-                           Function<NodeId, Optional<NodeAddresses>> addresses) {
+    public MetadataMembers(NodeId self, CaucusNode metadataNode, Supplier<SlotMap> map,
+                           Supplier<List<NodeId>> listed, Function<NodeId, Optional<NodeAddresses>> addresses) {
         this.self = self;
         this.metadataNode = metadataNode;
         this.map = map;
-        this.listed = List.copyOf(listed);
+        this.listed = listed;
         this.addresses = addresses;
     }
 
@@ -116,7 +116,7 @@ public final class MetadataMembers {
         if (!self.equals(status.leader()) || !changing.compareAndSet(false, true)) {
             return;
         }
-        Step step = nextStep(status.configuration(), map.get(), listed,
+        Step step = nextStep(status.configuration(), map.get(), listed.get(),
                 learner -> ReplicaMover.answering(metadataNode.members(), learner));
         CompletableFuture<String> done = switch (step) {
             case Step.Admit admit -> admit(admit.node());

@@ -83,6 +83,11 @@ public final class ShardRouter implements KvRouter {
         this.clientAddresses = Map.copyOf(clientAddresses);
     }
 
+    /** Where {@code node}'s clients go: as the cluster file gives it, else as the metadata group's log does. */
+    private Optional<InetSocketAddress> clientAddress(NodeId node) {
+        return Optional.ofNullable(clientAddresses.get(node)).or(() -> metadataNode.clientAddress(node));
+    }
+
     /** Routes {@code group}'s slots to its replica here from now on: the node started one. */
     public void addReplica(long group, Replica replica) {
         replicas.put(group, replica);
@@ -142,7 +147,7 @@ public final class ShardRouter implements KvRouter {
     }
 
     private Reply.Error redirect(String code, int slot, NodeId node, Optional<InetSocketAddress> fromLog) {
-        InetSocketAddress address = fromLog.orElse(clientAddresses.get(node));
+        InetSocketAddress address = fromLog.or(() -> clientAddress(node)).orElse(null);
         if (address == null) {
             return new Reply.Error("CLUSTERDOWN", "no client address known for node " + node
                     + ", which serves slot " + slot);
@@ -295,6 +300,14 @@ public final class ShardRouter implements KvRouter {
                 replica.node().clientAddress(leader).ifPresent(address -> addresses.put(leader, address));
             }
         });
+        // A node added since this one started is in no file it read: the metadata group's log has its addresses.
+        for (long group : map.groups()) {
+            for (NodeId node : map.replicasOf(group)) {
+                if (!addresses.containsKey(node)) {
+                    clientAddress(node).ifPresent(address -> addresses.put(node, address));
+                }
+            }
+        }
         // A node removed from the cluster serves no slot and soon runs no more: CLUSTER NODES leaves it out.
         map.removedNodes().stream().filter(node -> !node.equals(self) && map.holdsNothing(node))
                 .forEach(addresses::remove);

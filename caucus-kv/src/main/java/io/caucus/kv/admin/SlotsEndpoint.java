@@ -12,6 +12,7 @@ import io.caucus.kv.slots.SlotRange;
 import io.caucus.kv.slots.SlotRebalance;
 import io.caucus.server.CaucusException;
 import io.caucus.server.NoLeaderException;
+import io.caucus.server.HostPort;
 import io.caucus.server.NotLeaderException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -371,10 +372,11 @@ public final class SlotsEndpoint {
     /**
      * {@code POST /slots/nodes/remove?node=NODE[&dry-run=true]}: records that the node is removed from the cluster (or,
      * in a dry run, only checks that it can be; a node removed before is not recorded again). Any node answers, as
-     * for {@link #moveReplica}. The answer: the node {@code removing}, {@code dryRun}, and the first round of replica
-     * moves that empties it as {@link #rebalanceReplicas} gives one, planned but not recorded ({@code recorded}
-     * false): {@code POST /slots/replicas/rebalance} records it, round after round, as {@code caucus slots
-     * remove-node} does.
+     * for {@link #moveReplica}. The answer: the node {@code removing}, {@code dryRun}, {@code askHttp} (the admin
+     * address of another node to follow the removal at: the removed one leaves the metadata group), and the first
+     * round of replica moves that empties it as {@link #rebalanceReplicas} gives one, planned but not recorded
+     * ({@code recorded} false): {@code POST /slots/replicas/rebalance} records it, round after round, as
+     * {@code caucus slots remove-node} does.
      */
     private void removeNode(HttpExchange exchange) throws IOException {
         if (!exchange.getRequestMethod().equals("POST")) {
@@ -395,8 +397,22 @@ public final class SlotsEndpoint {
             Map<String, Object> answer = roundJson(plan, false);
             answer.put("removing", node.value());
             answer.put("dryRun", dryRun);
+            answer.put("askHttp", askInstead(node).map(HostPort::format).orElse(null));
             return answer;
         });
+    }
+
+    /**
+     * The admin address of a node to ask about {@code removed}'s removal from now on, other than it: it will leave the
+     * metadata group, and then knows nothing more. The metadata leader's, else any other member's.
+     */
+    private Optional<InetSocketAddress> askInstead(NodeId removed) {
+        NodeId leader = slots.metadataLeader();
+        if (leader != null && !leader.equals(removed)) {
+            return slots.adminAddress(leader);
+        }
+        return slots.metadataMembers().stream().filter(member -> !member.equals(removed)).sorted()
+                .map(slots::adminAddress).flatMap(Optional::stream).findFirst();
     }
 
     /**

@@ -57,7 +57,10 @@ final class RemoveNodeCommand implements Callable<Integer> {
         out.printf("%s is removed from the cluster: its replicas move to the other nodes, then it leaves the "
                 + "metadata group%n", node);
         out.flush();
-        AdminClient answering = client.preferring(removing.from());
+        // Not the removed node's own admin port, if that is what answered: once out of the metadata group it sees no
+        // more of the map.
+        AdminClient answering = client.preferring(removing.body().get("askHttp") instanceof String other ? other
+                : removing.from());
         int rounds = new ReplicaRounds(spec, answering, false, waiting.noWait, waiting.waitSeconds).run();
         if (rounds != 0 || waiting.noWait) {
             return rounds;

@@ -599,7 +599,10 @@ class SlotsReplicaMoveEndpointTest {
 
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
         assertThat(AdminJson.parseObject(answer.body())).containsAllEntriesOf(firstRound)
-                .containsEntry("epoch", (int) before + 1).containsEntry("dryRun", false);
+                .containsEntry("epoch", (int) before + 1).containsEntry("dryRun", false)
+                .as("the metadata leader, to follow the removal at").containsEntry("askHttp", httpOf("n1"));
+        assertThat(AdminJson.parseObject(post("n2", "/slots/nodes/remove?node=n1&dry-run=true").body()))
+                .as("not the metadata leader when it is the one removed").containsEntry("askHttp", httpOf("n2"));
         assertThat(metadata.current().removedNodes()).containsExactly(NodeId.of("n3"));
         assertThat(metadata.current().replicaMoves()).as("the rounds record the moves").isEmpty();
         assertThat(AdminJson.parseObject(send("n1", "GET", "/slots").body()))

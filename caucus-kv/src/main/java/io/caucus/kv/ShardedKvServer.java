@@ -244,7 +244,7 @@ public final class ShardedKvServer implements AutoCloseable {
         if (map.removedNodes().contains(self) && map.holdsNothing(self) && !removalLogged) {
             removalLogged = true;
             LOG.info("this node is removed from the cluster and holds no replica any more: once it has left the "
-                    + "metadata group ('caucus slots' no longer lists it there) it can be stopped, and deleted from "
+                    + "metadata group (as 'caucus slots remove-node' reports) it can be stopped, and deleted from "
                     + "every node's cluster file");
         }
     }
@@ -622,7 +622,7 @@ public final class ShardedKvServer implements AutoCloseable {
 
     /**
      * Removes {@code node} from the cluster, for good: records it as removed in the slot map (by compare-and-set on its
-     * epoch, at the metadata group's leader wherever it is), from when on no replica moves to it, rebalancing moves its
+     * epoch, at the metadata group's leader wherever it is), from then on no replica moves to it, rebalancing moves its
      * replicas to the other nodes ({@link #rebalanceReplicas}, round after round: {@code caucus slots remove-node}
      * drives them), and, once it holds none, the metadata group's leader takes it out of the metadata group
      * ({@link MetadataMembers}). It may be down: its groups' other replicas carry the moves. Completes with the first

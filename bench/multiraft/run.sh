@@ -6,7 +6,7 @@
 # With WRITERS=0 it measures idle groups instead (CPU, Raft messages per second, heap), with quiescence on, or off
 # with QUIESCE=false: WRITERS=0 GROUPS_LIST=1000 bench/multiraft/run.sh
 #
-# Tunables (environment): GROUPS_LIST="1 16" WRITERS=64 SECONDS=20 WARMUP_SECONDS=10 VALUE_BYTES=100 HEAP=2g
+# Tunables (environment): GROUPS_LIST="1 16" WRITERS=64 MEASURE_SECONDS=20 WARMUP_SECONDS=10 VALUE_BYTES=100 HEAP=2g
 #   QUIESCE=true DATA=bench/multiraft/target/data (removed before and after each run)
 set -euo pipefail
 
@@ -14,7 +14,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 GROUPS_LIST="${GROUPS_LIST:-1 16}"
 WRITERS="${WRITERS:-64}"
-SECONDS_MEASURED="${SECONDS:-20}"
+SECONDS_MEASURED="${MEASURE_SECONDS:-20}" # not SECONDS: bash counts that one itself from 0
 WARMUP_SECONDS="${WARMUP_SECONDS:-10}"
 VALUE_BYTES="${VALUE_BYTES:-100}"
 HEAP="${HEAP:-2g}"

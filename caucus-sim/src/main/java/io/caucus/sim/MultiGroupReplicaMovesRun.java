@@ -23,19 +23,21 @@ import java.util.SplittableRandom;
  * under the faults of {@link MultiGroupRun}, each group's replicas on three of them as a {@link SimSlotMap} places
  * them, each process running only the groups the map places on it (and removing for good those it retires it from),
  * a {@link SimReplicaMover} on every process moving random replicas to processes that never held one, by the
- * production mover's decisions, and {@link ShardedClientWorkload} clients on keys spread over the groups. After the
- * faults: a leader in every group, every move finished, each group's configuration the replicas the map lists,
- * every acknowledged write committed on every live replica of its group; then the checks: each process holds the
- * groups the map places on it and nothing of those it was retired from (also once the process left down restarts),
- * the live replicas of a group at the same index hold the same state, and the clients' history is linearizable per
- * key. Every group's Raft invariants are checked after each of its events throughout.
+ * production mover's decisions, and {@link ShardedClientWorkload} clients on keys spread over the groups; if asked
+ * to, the mover also removes a random process from the cluster and drains it round after round. After the faults: a
+ * leader in every group, every move finished, a removed process holding nothing, each group's configuration the
+ * replicas the map lists, every acknowledged write committed on every live replica of its group; then the checks:
+ * each process holds the groups the map places on it and nothing of those it was retired from (also once the process
+ * left down restarts), the live replicas of a group at the same index hold the same state, and the clients' history
+ * is linearizable per key. Every group's Raft invariants are checked after each of its events throughout.
  */
 public final class MultiGroupReplicaMovesRun {
 
     /** What one seed's run did, for totals. */
     public record Result(long seed, int groups, long events, long clientOperations, long ok, long failed,
                          long unknown, long faults, long processCrashes, SimReplicaMover.Totals moves,
-                         long replicasJoined, long replicasRemoved, long configurationEntries, long undecided) {
+                         long replicasJoined, long replicasRemoved, long configurationEntries, long undecided,
+                         long removedDrained) {
     }
 
     /** Five processes: with three replicas a group, each group may move twice (a process never takes one back). */
@@ -53,8 +55,10 @@ public final class MultiGroupReplicaMovesRun {
     /**
      * @param cancels whether a third of the random moves' times cancel a move under way instead (drawn apart: a run
      *                without cancels is event for event the run before cancels existed)
+     * @param removals whether a random process is removed from the cluster during the faults (drawn apart too)
      */
-    public static Result run(long seed, long faultTicks, int groups, boolean cancels, String reproduce) {
+    public static Result run(long seed, long faultTicks, int groups, boolean cancels, boolean removals,
+                             String reproduce) {
         SimConfig config = MultiGroupRun.configOf(seed, PROCESSES);
         // A failure shows the last events; -Dcaucus.sim.traceEvents=N shows more (a move's whole story, say).
         config = config.withTraceCapacity(Integer.getInteger("caucus.sim.traceEvents", config.traceCapacity()));
@@ -64,7 +68,8 @@ public final class MultiGroupReplicaMovesRun {
         MultiGroupSimulation multi = new MultiGroupSimulation(config, groups, reproduce,
                 shards.placement(followTicks));
         try {
-            return runPhases(multi, shards, faultTicks, followTicks, cancels ? new Random(seed ^ 0x63616e63L) : null);
+            return runPhases(multi, shards, faultTicks, followTicks, cancels ? new Random(seed ^ 0x63616e63L) : null,
+                    removals ? new Random(seed ^ 0x72656d76L) : null);
         } catch (SimulationFailure failure) {
             throw failure;
         } catch (RuntimeException e) {
@@ -92,7 +97,7 @@ public final class MultiGroupReplicaMovesRun {
     }
 
     private static Result runPhases(MultiGroupSimulation multi, SimSlotMap shards, long faultTicks,
-                                    long followTicks, Random cancels) {
+                                    long followTicks, Random cancels, Random removals) {
         Simulation first = multi.group(1);
         SimConfig config = first.config();
         Random random = first.random();
@@ -103,6 +108,11 @@ public final class MultiGroupReplicaMovesRun {
                 false);
         SimReplicaMover mover = new SimReplicaMover(multi, shards, 1 + random.nextInt(5), 30 + random.nextInt(90),
                 cancels);
+        if (removals != null) {
+            // In the first half: later, most processes hold a group that has moved twice already, which no other
+            // process could take, so most removals would be refused to the end.
+            mover.removeOneWithin(Math.max(1, faultTicks / 2), removals);
+        }
         clients.start();
         mover.start();
         Nemesis nemesis = new Nemesis(first, multi.processTargets(), 5, 60);
@@ -116,7 +126,7 @@ public final class MultiGroupReplicaMovesRun {
         // restarting for ever.
         first.setNetwork(new NetworkProfile(profile.minDelayMicros(), profile.maxDelayMicros(), 0,
                 profile.duplicateProbability(), profile.reorderProbability()));
-        NodeId leftDown = random.nextBoolean() ? leaveOneDown(multi, shards, random) : null;
+        NodeId leftDown = random.nextBoolean() ? leaveOneDown(multi, shards, mover, random) : null;
         first.note("-", "phase", "faults repaired" + (leftDown == null ? "" : ", " + leftDown + " left down")
                 + "; liveness required of every group and of the replica moves under way");
         long leaderBound = LEADER_BOUND_TICKS + 20L * config.options().electionTimeoutTicks();
@@ -130,6 +140,13 @@ public final class MultiGroupReplicaMovesRun {
             first.fail("Liveness: replica moves finished", "after " + MOVE_BOUND_TICKS + " ticks the map still moves "
                     + shards.current().replicaMoves() + "; " + configurations(multi) + "; "
                     + misplaced(multi, shards));
+        }
+        // Idle, the mover plans no further round: what the removed process still holds, it holds for good.
+        NodeId removed = mover.removedProcess().orElse(null);
+        if (removed != null && !shards.current().holdsNothing(removed)) {
+            first.fail("Liveness: removed process drained", removed + " was removed from the cluster but still holds "
+                    + "replicas of groups " + heldBy(shards.current(), removed) + ", and no round moves them ("
+                    + shards.current() + ")");
         }
         MultiGroupMovesRun.awaitSettled(multi, clients);
 
@@ -155,16 +172,22 @@ public final class MultiGroupReplicaMovesRun {
         return new Result(config.seed(), multi.groupCount(), first.eventsRun(), clients.history().size(),
                 clients.okCount(), clients.failedCount(), clients.unknownCount(), nemesis.faultsInjected(),
                 multi.processCrashes(), mover.totals(), multi.replicasJoined(), multi.replicasRemoved(),
-                configurationEntries, check.verdict() == Verdict.LINEARIZABLE ? 0 : 1);
+                configurationEntries, check.verdict() == Verdict.LINEARIZABLE ? 0 : 1,
+                removed != null && shards.current().holdsNothing(removed) ? 1 : 0);
     }
 
     /**
      * Crashes one process for the rest of the run: never the one a move under way goes to, which the move needs
-     * to finish (a group keeps a majority of its voters up whichever other process is down).
+     * to finish (a group keeps a majority of its voters up whichever other process is down). While the removal's
+     * rounds may go on, only the removed process: a later round may move a replica to any other, but never to it,
+     * and its moves away need it no more than any move needs the node it leaves.
      */
-    private static NodeId leaveOneDown(MultiGroupSimulation multi, SimSlotMap shards, Random random) {
+    private static NodeId leaveOneDown(MultiGroupSimulation multi, SimSlotMap shards, SimReplicaMover mover,
+                                       Random random) {
         List<NodeId> candidates = new ArrayList<>(multi.upProcesses());
         shards.current().replicaMoves().forEach(move -> candidates.remove(move.to()));
+        mover.removedProcess().filter(removed -> !mover.isIdle()).ifPresent(removed -> candidates.retainAll(
+                List.of(removed)));
         if (candidates.isEmpty()) {
             return null;
         }
@@ -220,6 +243,10 @@ public final class MultiGroupReplicaMovesRun {
             }
         }
         return null;
+    }
+
+    private static List<Long> heldBy(SlotMap map, NodeId process) {
+        return map.groups().stream().filter(group -> map.placesReplicaOn(group, process)).toList();
     }
 
     private static String configurations(MultiGroupSimulation multi) {

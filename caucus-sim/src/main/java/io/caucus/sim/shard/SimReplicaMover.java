@@ -5,6 +5,7 @@ import io.caucus.core.NodeId;
 import io.caucus.core.NodeStatus;
 import io.caucus.kv.shard.ReplicaMover;
 import io.caucus.kv.shard.ReplicaMover.Step;
+import io.caucus.kv.slots.ReplicaRebalance;
 import io.caucus.kv.slots.SlotMap;
 import io.caucus.kv.slots.SlotMap.ReplicaMove;
 import io.caucus.server.internal.NodeRuntime;
@@ -16,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.SortedSet;
 import java.util.TreeSet;
@@ -36,13 +38,22 @@ import java.util.TreeSet;
  * cancels a move under way instead (as {@code caucus slots cancel-replica-move} does), drawing that from a random of
  * its own so that a run without cancels is the run it was before they existed.
  *
+ * <p>If asked to, it also removes one random process from the cluster at a random time ({@link #removeOneWithin}), as
+ * {@code caucus slots remove-node} does: refused, and tried again later, while {@link ReplicaRebalance#planRemoval}
+ * refuses it. From then on, whenever no move is under way, it starts the next round of
+ * {@link ReplicaRebalance#plan} in one change, as {@code caucus slots remove-node} drives rounds, until a round
+ * plans nothing; random moves go on, never to a removed process. Neither a random move nor a cancel is made that
+ * would leave a replica of the removed process with nowhere to go (a careful operator's; the map would accept both,
+ * and the drain could then never end). Its draws come from a random of its own too.
+ *
  * <p>Callbacks from the nodes never drive the cluster directly: they only end the step under way.
  */
 public final class SimReplicaMover {
 
     /** What the movers did over a run. */
     public record Totals(long movesStarted, long movesFinished, long movesCancelled, long movesAbandoned,
-                         long learnersAdded, long promotions, long removals, long stepsRefused, long stepsTimedOut) {
+                         long learnersAdded, long promotions, long removals, long stepsRefused, long stepsTimedOut,
+                         long processesRemoved, long removalsRefused, long rounds, long roundMoves) {
     }
 
     static final long STEP_TIMEOUT_TICKS = 40;
@@ -56,6 +67,10 @@ public final class SimReplicaMover {
     private final Map<NodeId, ProcessMover> movers = new LinkedHashMap<>();
     /** Draws whether and which move to cancel; null: no cancels. */
     private final Random cancels;
+    /** Draws when and which process to remove; null: none is. */
+    private Random removalDraws;
+    /** The process removed from the cluster, once it is. */
+    private NodeId removed;
     private boolean starting;
     private long movesStarted;
     private long movesFinished;
@@ -66,6 +81,9 @@ public final class SimReplicaMover {
     private long removals;
     private long stepsRefused;
     private long stepsTimedOut;
+    private long removalsRefused;
+    private long rounds;
+    private long roundMoves;
 
     /**
      * @param checkTicks   how often each process's mover looks at the map (the production one every 250 ms)
@@ -96,19 +114,35 @@ public final class SimReplicaMover {
         scheduleNextMove();
     }
 
-    /** Starts no more moves; those under way go on until finished. */
+    /**
+     * Removes a random process from the cluster at a random time within {@code ticks} from now, while moves are
+     * started; call before {@link #start}.
+     *
+     * @param draws draws the time and the process, apart from the simulation's random
+     */
+    public void removeOneWithin(long ticks, Random draws) {
+        this.removalDraws = draws;
+        clock.schedule((1 + draws.nextLong(ticks)) * clock.config().tickMicros(), this::removeRandomProcess);
+    }
+
+    /** Starts no more moves nor removals; those under way, and the rounds a removal drives, go on until finished. */
     public void windDown() {
         starting = false;
     }
 
-    /** No move under way in the map. */
+    /** No move under way in the map, and none a round would start. */
     public boolean isIdle() {
-        return map.current().replicaMoves().isEmpty();
+        return map.current().replicaMoves().isEmpty() && nextRound().isEmpty();
+    }
+
+    /** The process removed from the cluster, if one is. */
+    public Optional<NodeId> removedProcess() {
+        return Optional.ofNullable(removed);
     }
 
     public Totals totals() {
         return new Totals(movesStarted, movesFinished, movesCancelled, movesAbandoned, learnersAdded, promotions,
-                removals, stepsRefused, stepsTimedOut);
+                removals, stepsRefused, stepsTimedOut, removed == null ? 0 : 1, removalsRefused, rounds, roundMoves);
     }
 
     private void scheduleLooks() {
@@ -117,6 +151,9 @@ public final class SimReplicaMover {
                 if (multi.isUp(mover.self)) {
                     mover.look();
                 }
+            }
+            if (removed != null) {
+                startRound();
             }
             scheduleLooks();
         });
@@ -136,8 +173,10 @@ public final class SimReplicaMover {
 
     /** Cancels a random move under way not cancelled yet; false if there is none. */
     private boolean cancelRandomMove() {
-        List<ReplicaMove> cancellable = map.current().replicaMoves().stream().filter(move -> !move.cancelled())
-                .toList();
+        SlotMap current = map.current();
+        List<ReplicaMove> cancellable = current.replicaMoves().stream().filter(move -> !move.cancelled()
+                && (removed == null || !strands(current.cancelReplicaMove(move.group())
+                .abandonReplicaMove(move.group()), move.group()))).toList();
         if (cancellable.isEmpty()) {
             return false;
         }
@@ -164,7 +203,8 @@ public final class SimReplicaMover {
         List<NodeId> replicas = current.replicasOf(group);
         List<NodeId> free = new ArrayList<>();
         for (NodeId process : multi.processIds()) {
-            if (!replicas.contains(process) && !current.retiredReplicasOf(group).contains(process)) {
+            if (!replicas.contains(process) && !current.retiredReplicasOf(group).contains(process)
+                    && !current.removedNodes().contains(process)) {
                 free.add(process);
             }
         }
@@ -173,9 +213,73 @@ public final class SimReplicaMover {
         }
         NodeId from = replicas.get(random.nextInt(replicas.size()));
         NodeId to = free.get(random.nextInt(free.size()));
+        if (removed != null && strands(current.startReplicaMove(group, from, to), group)) {
+            clock.note("-", "replica-move", "not started: group " + group + " from " + from + " to " + to
+                    + ", which would leave " + removed + "'s replica of it with nowhere to go");
+            return;
+        }
         map.startReplicaMove(group, from, to);
         movesStarted++;
         clock.note("-", "replica-move", "started: group " + group + " from " + from + " to " + to + " (map epoch "
+                + map.current().epoch() + ")");
+    }
+
+    /**
+     * Whether, in {@code next}, the removed process's replica of {@code group} could go to no other process. A move
+     * under way counts both its nodes as holding the group, so one map covers the move finished and abandoned alike.
+     */
+    private boolean strands(SlotMap next, long group) {
+        return ReplicaRebalance.groupsWithNowhereToGo(next, multi.processIds(), removed).contains(group);
+    }
+
+    /**
+     * As {@code caucus slots remove-node} (ShardedKvServer.removeNode): a random process, unless a replica of it
+     * could go nowhere or a move to it is under way ({@link ReplicaRebalance#planRemoval} refuses); then another
+     * try 10-59 ticks later, while moves are started.
+     */
+    private void removeRandomProcess() {
+        if (!starting) {
+            return;
+        }
+        List<NodeId> processes = multi.processIds();
+        NodeId process = processes.get(removalDraws.nextInt(processes.size()));
+        try {
+            ReplicaRebalance.planRemoval(map.current(), processes, process);
+        } catch (IllegalArgumentException refused) {
+            removalsRefused++;
+            clock.note("-", "replica-move", "removal of " + process + " refused: " + refused.getMessage());
+            clock.schedule((10 + removalDraws.nextInt(50)) * clock.config().tickMicros(), this::removeRandomProcess);
+            return;
+        }
+        map.removeNode(process);
+        removed = process;
+        clock.note("-", "replica-move", "removed from the cluster: " + process + " (map epoch "
+                + map.current().epoch() + ")");
+    }
+
+    /** The round of moves {@link #startRound} would start now: none before a removal or while a move is under way. */
+    private List<ReplicaMove> nextRound() {
+        SlotMap current = map.current();
+        if (removed == null || !current.replicaMoves().isEmpty()) {
+            return List.of();
+        }
+        return ReplicaRebalance.plan(current, multi.processIds()).moves();
+    }
+
+    /**
+     * As ShardedKvServer.rebalanceReplicas, which {@code caucus slots remove-node} asks round after round: the
+     * round planned against the map now, recorded in one change, once the moves before it are done.
+     */
+    private void startRound() {
+        List<ReplicaMove> round = nextRound();
+        if (round.isEmpty()) {
+            return;
+        }
+        map.startReplicaMoves(round);
+        rounds++;
+        roundMoves += round.size();
+        movesStarted += round.size();
+        clock.note("-", "replica-move", "round " + rounds + " started: " + round + " (map epoch "
                 + map.current().epoch() + ")");
     }
 

@@ -7,6 +7,7 @@ import io.caucus.kv.slots.SlotMap;
 import io.caucus.kv.slots.SlotRange;
 import io.caucus.sim.MultiGroupSimulation;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -59,6 +60,14 @@ public final class SimSlotMap {
 
     void abandonReplicaMove(long group) {
         current = current.abandonReplicaMove(group);
+    }
+
+    void startReplicaMoves(List<SlotMap.ReplicaMove> moves) {
+        current = current.startReplicaMoves(moves);
+    }
+
+    void removeNode(NodeId node) {
+        current = current.removeNode(node);
     }
 
     /**

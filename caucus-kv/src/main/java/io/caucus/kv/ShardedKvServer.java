@@ -584,7 +584,12 @@ public final class ShardedKvServer implements AutoCloseable {
             return CompletableFuture.failedFuture(new IllegalArgumentException(to + " is not a node of the cluster"
                     + " file " + config.source()));
         }
-        return changeMap(current -> current.startReplicaMove(group, from, to));
+        return changeMap(current -> {
+            SlotMap next = current.startReplicaMove(group, from, to);
+            ReplicaRebalance.refuseStranding(current, next.finishReplicaMove(group), listedNodes(), group,
+                    "moving " + from + "'s replica of group " + group + " to " + to);
+            return next;
+        });
     }
 
     /**
@@ -595,7 +600,12 @@ public final class ShardedKvServer implements AutoCloseable {
      * being cancelled already.
      */
     public CompletableFuture<SlotMap> cancelReplicaMove(long group) {
-        return changeMap(current -> current.cancelReplicaMove(group));
+        return changeMap(current -> {
+            SlotMap next = current.cancelReplicaMove(group);
+            ReplicaRebalance.refuseStranding(current.finishReplicaMove(group), next.abandonReplicaMove(group),
+                    listedNodes(), group, "cancelling group " + group + "'s replica move");
+            return next;
+        });
     }
 
     /**

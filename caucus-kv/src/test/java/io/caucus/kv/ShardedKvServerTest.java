@@ -721,6 +721,9 @@ class ShardedKvServerTest {
         }
 
         servers.get(2).removeNode(n1, false).get(10, TimeUnit.SECONDS);
+        assertThatThrownBy(() -> servers.get(1).startReplicaMove(2, NodeId.of("n2"), n4).join())
+                .as("n4 is the only node n1's replica of group 2 could go to")
+                .hasMessageContaining("would leave n1's replica of group 2 with nowhere to go");
         // The command's rounds, by hand: here one round moves n1's four replicas, each to n4, the only node without.
         ReplicaRebalance.Plan round = servers.get(1).rebalanceReplicas(false).get(10, TimeUnit.SECONDS);
         assertThat(round.moves()).hasSize(4).allMatch(move -> move.from().equals(n1) && move.to().equals(n4));

@@ -163,6 +163,30 @@ public final class ReplicaRebalance {
     }
 
     /**
+     * Refuses {@code change} to {@code group}'s replicas if, once it has taken effect ({@code done}: a move finished,
+     * or a cancelled one abandoned), a removed node would hold a replica of the group that no node can take, and would
+     * not without the change ({@code asPlanned}: the map as it would end without it). A move or a cancel retires a node
+     * from the group, and that node may have been the only one left to take the removed node's replica
+     * (docs/multiraft.md, "Removing a node").
+     *
+     * @throws IllegalArgumentException naming the removed node, if so
+     */
+    public static void refuseStranding(SlotMap asPlanned, SlotMap done, Collection<NodeId> nodes, long group,
+                                       String change) {
+        for (NodeId removed : done.removedNodes()) {
+            if (stranded(done, nodes, removed, group) && !stranded(asPlanned, nodes, removed, group)) {
+                throw new IllegalArgumentException(change + " would leave " + removed + "'s replica of group " + group
+                        + " with nowhere to go (" + removed + " is removed from the cluster, and every other node "
+                        + "would hold the group or have left it): let the move finish, or add a node first");
+            }
+        }
+    }
+
+    private static boolean stranded(SlotMap map, Collection<NodeId> nodes, NodeId removed, long group) {
+        return map.replicasOf(group).contains(removed) && groupsWithNowhereToGo(map, nodes, removed).contains(group);
+    }
+
+    /**
      * The groups with a replica on {@code leaving} that no other node of {@code nodes} could take if it were removed:
      * each other node holds the group, retired from it, or is removed itself. Empty when removing it loses nothing.
      */

@@ -236,6 +236,30 @@ class ReplicaRebalanceTest {
         assertThat(second.stranded()).isZero();
     }
 
+    @Test
+    void aMoveOrCancelThatWouldStrandARemovedNodesReplicaIsRefused() {
+        // Group 2 on n1, n2, n3 with n4 the one other node; n1 removed and its replica moving to n4.
+        SlotMap draining = fourGroupsOnThreeNodes().removeNode(N1).startReplicaMove(2, N1, N4);
+        SlotMap cancelled = draining.cancelReplicaMove(2);
+        assertThatThrownBy(() -> ReplicaRebalance.refuseStranding(draining.finishReplicaMove(2),
+                cancelled.abandonReplicaMove(2), FOUR, 2, "cancelling group 2's replica move"))
+                .hasMessage("cancelling group 2's replica move would leave n1's replica of group 2 with nowhere to go "
+                        + "(n1 is removed from the cluster, and every other node would hold the group or have left "
+                        + "it): let the move finish, or add a node first");
+        ReplicaRebalance.refuseStranding(draining.finishReplicaMove(2), cancelled.abandonReplicaMove(2),
+                List.of(N1, N2, N3, N4, N5), 2, "with n5 listed, n1's replica can still go there");
+
+        // Not yet drained: moving n2's replica to n4 would take n4, the only node n1's replica could go to.
+        SlotMap removed = fourGroupsOnThreeNodes().removeNode(N1);
+        SlotMap moving = removed.startReplicaMove(3, N2, N4);
+        assertThatThrownBy(() -> ReplicaRebalance.refuseStranding(removed, moving.finishReplicaMove(3), FOUR, 3,
+                "moving n2's replica of group 3 to n4")).hasMessageStartingWith("moving n2's replica of group 3 to "
+                + "n4 would leave n1's replica of group 3 with nowhere to go");
+        // A move of a group the removed node does not hold, or one that strands nothing new, goes on.
+        SlotMap other = SlotMap.EMPTY.withReplicas(2, List.of(N2, N3)).withReplicas(3, List.of(N1, N2)).removeNode(N1);
+        ReplicaRebalance.refuseStranding(other, other.startReplicaMove(2, N2, N4).finishReplicaMove(2), FOUR, 2, "");
+    }
+
     /** {@code map} with every replica move finished (or, if cancelled, abandoned). */
     static SlotMap finishAll(SlotMap map) {
         SlotMap done = map;

@@ -158,6 +158,8 @@ public final class GroupHost implements AutoCloseable {
     private int checksSinceFullPass;
     private Set<NodeId> processesSeen = Set.of();
     private List<NodeRuntime> runtimesSeen = List.of();
+    /** Each group's configuration at the last pass, in {@link #runtimesSeen}'s order. */
+    private ClusterConfiguration[] configurationsSeen = new ClusterConfiguration[0];
     private long shortestElectionTimeoutNanos = Long.MAX_VALUE;
     /** The groups {@link #checkIntervalNanos} was computed for. */
     private List<NodeRuntime> intervalOf;
@@ -341,18 +343,12 @@ public final class GroupHost implements AutoCloseable {
         }
         checksSinceFullPass = 0;
         List<NodeRuntime> checked = runtimes;
-        Set<NodeId> seen = new HashSet<>();
-        long shortest = Long.MAX_VALUE;
-        for (NodeRuntime runtime : checked) {
-            addMembers(runtime.status().configuration(), seen);
-            seen.remove(runtime.id()); // this process: never heard from over the network, and never silent to itself
-            NodeSettings settings = runtime.settings();
-            shortest = Math.min(shortest, 2L * settings.raftOptions().electionTimeoutTicks()
-                    * settings.tickInterval().toNanos());
+        refreshProcessesSeen(checked);
+        if (!anySilent(processesSeen, now)) {
+            // Nothing to wake: a follower wakes for a silent leader, a leader for silent members.
+            scheduleLivenessCheck();
+            return;
         }
-        processesSeen = seen;
-        runtimesSeen = checked;
-        shortestElectionTimeoutNanos = shortest;
         for (NodeRuntime runtime : checked) {
             NodeStatus status = runtime.quiescedStatus().orElse(null);
             if (status == null || status.leader() == null) {
@@ -384,9 +380,43 @@ public final class GroupHost implements AutoCloseable {
     }
 
     /**
+     * Sets {@link #processesSeen} to the processes {@code checked}'s configurations name (this one's own left out),
+     * and the shortest election timeout among them. Configurations seldom change, so when the groups are those of
+     * the last pass and each one's configuration is the one seen then, the last set stands: with ten thousand idle
+     * groups, gathering their members every pass was most of an idle host's CPU.
+     */
+    private void refreshProcessesSeen(List<NodeRuntime> checked) {
+        ClusterConfiguration[] configurations = new ClusterConfiguration[checked.size()];
+        boolean changed = checked != runtimesSeen;
+        for (int i = 0; i < configurations.length; i++) {
+            configurations[i] = checked.get(i).status().configuration();
+            if (!changed) { // then this is the list of the last pass, as long as the array seen then
+                changed = configurations[i] != configurationsSeen[i]
+                        && !configurations[i].equals(configurationsSeen[i]);
+            }
+        }
+        configurationsSeen = configurations;
+        if (!changed) {
+            return;
+        }
+        Set<NodeId> seen = new HashSet<>();
+        long shortest = Long.MAX_VALUE;
+        for (int i = 0; i < configurations.length; i++) {
+            NodeRuntime runtime = checked.get(i);
+            addMembers(configurations[i], seen);
+            seen.remove(runtime.id()); // this process: never heard from over the network, and never silent to itself
+            NodeSettings settings = runtime.settings();
+            shortest = Math.min(shortest, 2L * settings.raftOptions().electionTimeoutTicks()
+                    * settings.tickInterval().toNanos());
+        }
+        processesSeen = seen;
+        runtimesSeen = checked;
+        shortestElectionTimeoutNanos = shortest;
+    }
+
+    /**
      * Adds {@code configuration}'s members ({@link ClusterConfiguration#members}) to {@code into} without the sorted
-     * copy that makes: a full pass does this for every group here, and with ten thousand idle groups the copies were
-     * most of an idle host's CPU.
+     * copy that makes.
      */
     private static void addMembers(ClusterConfiguration configuration, Set<NodeId> into) {
         into.addAll(configuration.voters());

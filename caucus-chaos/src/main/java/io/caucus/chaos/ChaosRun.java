@@ -92,6 +92,7 @@ final class ChaosRun {
         long clientsStartedMicros = history.nowMicros();
         runWorkloadUnderFaults(cluster, nemesis);
         long clientsStoppedMicros = history.nowMicros();
+        stopRemovedNodeIfDone(nemesis);
         nemesis.healEverything();
         CheckOutcome configuration = null;
         List<CheckOutcome> checks0 = new ArrayList<>();
@@ -158,13 +159,14 @@ final class ChaosRun {
             sleepMillis(2000); // a fault-free start, so the history begins with a baseline
             while (System.nanoTime() < endNanos) {
                 Fault fault = Fault.next(random, options.faults(), options.nodes(), ++faults == removalOrdinal);
+                stopRemovedNodeIfDone(nemesis); // a drained removed node takes no part in the next fault
                 say("fault: " + nemesis.inject(fault));
                 sleepMillis(activeMillis(fault));
+                stopRemovedNodeIfDone(nemesis); // nor does the heal start it again if the fault killed it
                 nemesis.heal();
                 Optional<String> leader = poll(SETTLE, () -> cluster.leader().orElse(null));
                 say("healed; leader " + leader.orElse("none after " + SETTLE.toSeconds() + " s") + "; "
                         + history.size() + " operations so far");
-                nemesis.stopRemovedNodeIfDone().ifPresent(this::say);
                 sleepMillis(1000 + random.nextInt(2000)); // recovery under load before the next fault
             }
         } finally {
@@ -178,6 +180,10 @@ final class ChaosRun {
                 }
             }
         }
+    }
+
+    private void stopRemovedNodeIfDone(Nemesis nemesis) throws InterruptedException {
+        nemesis.stopRemovedNodeIfDone().ifPresent(this::say);
     }
 
     /** How long a fault stays in force: long enough for elections to happen under it. */

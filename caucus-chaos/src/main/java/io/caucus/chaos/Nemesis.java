@@ -259,7 +259,8 @@ final class Nemesis implements AutoCloseable {
 
     /**
      * Stops the removed node for good once it is drained and out of the metadata group; says so, or empty if it is
-     * not time. Called between faults, where nothing else starts or kills nodes.
+     * not time. Called by the thread that injects and heals faults, the only one that starts or kills nodes; a fault
+     * in force that killed or paused the node heals without it.
      */
     Optional<String> stopRemovedNodeIfDone() throws InterruptedException {
         if (removal == null || !removal.readyToStop()) {
@@ -351,7 +352,7 @@ final class Nemesis implements AutoCloseable {
             return;
         }
         long healedAt = history.nowMicros();
-        active.killed().forEach(cluster::start);
+        active.killed().stream().filter(id -> !cluster.isGone(id)).forEach(cluster::start);
         if (active.paused() != null) {
             cluster.resume(active.paused());
         }

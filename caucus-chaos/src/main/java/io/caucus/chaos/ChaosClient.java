@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -53,7 +54,8 @@ final class ChaosClient implements Runnable {
 
     private final int id;
     private final ChaosHistory history;
-    private final List<String> nodes;
+    /** The nodes to pick from, asked for each operation: a node removed from the cluster drops out. */
+    private final Supplier<List<String>> nodes;
     private final Function<String, InetSocketAddress> addressOf;
     /** The node listening at an address a {@code -MOVED} reply names, if any. */
     private final Function<InetSocketAddress, Optional<String>> nodeAt;
@@ -68,12 +70,12 @@ final class ChaosClient implements Runnable {
     private final Map<String, String> lastSeen = new HashMap<>();
     private long sequence;
 
-    ChaosClient(int id, ChaosHistory history, List<String> nodes, Function<String, InetSocketAddress> addressOf,
+    ChaosClient(int id, ChaosHistory history, Supplier<List<String>> nodes, Function<String, InetSocketAddress> addressOf,
                 Function<InetSocketAddress, Optional<String>> nodeAt, SSLContext tls, ChaosOptions options,
                 BooleanSupplier stop) {
         this.id = id;
         this.history = history;
-        this.nodes = List.copyOf(nodes);
+        this.nodes = nodes;
         this.addressOf = addressOf;
         this.nodeAt = nodeAt;
         this.tls = tls;
@@ -96,7 +98,8 @@ final class ChaosClient implements Runnable {
     }
 
     private void runOne() {
-        String node = nodes.get(random.nextInt(nodes.size()));
+        List<String> candidates = nodes.get();
+        String node = candidates.get(random.nextInt(candidates.size()));
         Jedis jedis = connect(node);
         if (jedis == null) {
             pause(50); // the node is down or paused: the request was never sent, nothing to record

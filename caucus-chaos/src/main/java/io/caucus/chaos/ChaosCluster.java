@@ -59,6 +59,8 @@ final class ChaosCluster implements AutoCloseable {
     private final ChildProcesses children = new ChildProcesses();
     private final Set<String> paused = ConcurrentHashMap.newKeySet();
     private final Set<String> joined = ConcurrentHashMap.newKeySet();
+    /** Nodes removed from the cluster and stopped for good: never started again, left out of {@link #ids}. */
+    private final Set<String> gone = ConcurrentHashMap.newKeySet();
     /** The clients' TLS (trusting the run's CA, presenting its client certificate), or null for plaintext. */
     private final SSLContext tls;
     private final HttpClient http;
@@ -136,8 +138,22 @@ final class ChaosCluster implements AutoCloseable {
                 .append(options.tls() ? DemoCertificates.TLS_YAML : "").toString();
     }
 
+    /** The nodes of the cluster, but for those stopped for good ({@link #stopForGood}). */
     List<String> ids() {
-        return List.copyOf(nodes.keySet());
+        return nodes.keySet().stream().filter(id -> !gone.contains(id)).toList();
+    }
+
+    /**
+     * SIGKILL, if it runs, and never start it again: a node removed from the cluster whose replicas have moved away
+     * (or that was removed while down). From then on {@link #ids} leaves it out, so no fault, client or check picks it.
+     */
+    void stopForGood(String id) throws InterruptedException {
+        gone.add(id);
+        kill(id);
+    }
+
+    boolean isGone(String id) {
+        return gone.contains(id);
     }
 
     ProxyNetwork network() {
@@ -201,6 +217,10 @@ final class ChaosCluster implements AutoCloseable {
      * killed before the leader sent it anything, it must not bootstrap itself as a voter of the file's nodes.
      */
     void start(String id) {
+        if (gone.contains(id)) {
+            throw new IllegalStateException(id + " was removed from the cluster and stopped for good: it never runs"
+                    + " again under its id");
+        }
         List<String> args = new ArrayList<>(List.of("server", "--config", configFile(id).toString(), "--id", id,
                 "--data", dataDirectory(id).toString()));
         if (joined.contains(id)) {

@@ -36,7 +36,8 @@ final class ChaosCommand implements Callable<Integer> {
 
     @Option(names = "--faults", defaultValue = "kill,pause,partition",
             description = "Fault kinds to draw from: kill, pause, partition, membership, move (with --shards),"
-                    + " replica (with --shards and --nodes 4 or more) (default: ${DEFAULT-VALUE}).")
+                    + " replica (with --shards and --nodes 4 or more), remove (once a run, with --shards and --nodes 5)"
+                    + " (default: ${DEFAULT-VALUE}).")
     String faults;
 
     @Option(names = "--seed", description = "Seed of the fault schedule and the clients' choices (default: random).")

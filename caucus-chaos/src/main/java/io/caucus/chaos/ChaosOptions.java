@@ -138,10 +138,9 @@ record ChaosOptions(int nodes, Duration duration, Set<FaultKind> faults, long se
                 accountKeys, tickIntervalMillis, requestTimeoutMillis, fsync, runDirectory, on, shards);
     }
 
-    /** {@code shards} data groups (0: one group), with the sharded keys when sharded and the plain ones when not. */
     /**
      * Checks what only the whole set of options can tell (they are built a setting at a time): moves need a sharded
-     * cluster of at least two data groups.
+     * cluster of at least two data groups, replica moves four nodes, a node removal five and another fault kind.
      */
     ChaosOptions checkedForRun() {
         if (shards < 2 && faults.contains(FaultKind.MOVE)) {
@@ -151,9 +150,19 @@ record ChaosOptions(int nodes, Duration duration, Set<FaultKind> faults, long se
             throw new IllegalArgumentException("--faults replica needs --shards and --nodes 4 or more: a data group's"
                     + " replica moves to a node that has none (each group has three)");
         }
+        if (faults.contains(FaultKind.REMOVE) && (shards < 1 || nodes < 5)) {
+            throw new IllegalArgumentException("--faults remove needs --shards and --nodes 5 or more: the removed"
+                    + " node's replicas move to the other nodes, which keep three replicas of each group and a metadata"
+                    + " group that survives a fault without it");
+        }
+        if (faults.equals(Set.of(FaultKind.REMOVE))) {
+            throw new IllegalArgumentException("--faults remove needs another kind beside it (kill, pause, partition,"
+                    + " move, replica): it strikes once a run, and the others strike around it");
+        }
         return this;
     }
 
+    /** {@code shards} data groups (0: one group), with the sharded keys when sharded and the plain ones when not. */
     ChaosOptions withShards(int count) {
         if (count == 0) {
             ChaosOptions plain = defaults(nodes, duration, faults, seed, runDirectory);

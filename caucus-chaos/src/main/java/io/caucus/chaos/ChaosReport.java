@@ -44,6 +44,9 @@ final class ChaosReport {
                     .append("\n\n");
         }
         appendWindows(out, result);
+        if (result.removal() != null) {
+            appendRemoval(out, result.removal());
+        }
         if (!result.membershipChanges().isEmpty()) {
             out.append("\nmembership changes (admin requests; refused and unknown are not anomalies)\n");
             result.membershipChanges().forEach(change -> out.append("  ").append(change).append('\n'));
@@ -89,6 +92,25 @@ final class ChaosReport {
                     counts(result, window.startMicros(), window.healedMicros()),
                     counts(result, window.healedMicros(), recoveryEnd)));
         }
+    }
+
+    private static void appendRemoval(StringBuilder out, NodeRemoval.Outcome removal) {
+        out.append("\nnode removal: ").append(removal.summary()).append('\n')
+                .append("  asked at ").append(NodeRemoval.Outcome.seconds(removal.requested())).append(": ")
+                .append(removal.request()).append('\n');
+        appendTime(out, "recorded", removal.recorded());
+        appendTime(out, "held no replica", removal.drained());
+        appendTime(out, "out of the metadata group", removal.left());
+        appendTime(out, "stopped for good", removal.stopped());
+        if (!removal.rounds().isEmpty()) {
+            out.append("  rebalance rounds (POST /slots/replicas/rebalance whenever no replica move was under way):\n");
+            removal.rounds().forEach(round -> out.append("    ").append(round).append('\n'));
+        }
+    }
+
+    private static void appendTime(StringBuilder out, String what, long micros) {
+        out.append("  ").append(what).append(": ").append(micros >= 0 ? "at " + NodeRemoval.Outcome.seconds(micros)
+                : "not seen").append('\n');
     }
 
     private static String counts(ChaosResult result, long fromMicros, long toMicros) {

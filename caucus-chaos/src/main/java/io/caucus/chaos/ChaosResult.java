@@ -12,12 +12,13 @@ import java.util.Map;
  *
  * @param groupOfKey the data group each key's slot belongs to (sharded runs; empty otherwise)
  * @param notes      what the run left out and why (say a check that cannot run against this cluster)
+ * @param removal    what came of the node removal ({@code --faults remove}), or null if none was asked for
  */
 record ChaosResult(ChaosOptions options, Path directory, List<Operation> operations,
                    List<CounterOp> counterOperations, List<FaultWindow> windows,
                    List<CheckOutcome> checks, Map<String, String> finalValues, long clientsStartedMicros,
                    long clientsStoppedMicros, List<MembershipOperator.Change> membershipChanges,
-                   Map<String, Long> groupOfKey, List<String> notes) {
+                   Map<String, Long> groupOfKey, List<String> notes, NodeRemoval.Outcome removal) {
 
     ChaosResult {
         operations = List.copyOf(operations);
@@ -137,6 +138,10 @@ record ChaosResult(ChaosOptions options, Path directory, List<Operation> operati
         }
         if (options.faults().contains(FaultKind.REPLICA)) {
             out.append(", replica move ").append(faults.get(FaultKind.REPLICA));
+        }
+        if (options.faults().contains(FaultKind.REMOVE)) {
+            out.append(", remove ").append(faults.get(FaultKind.REMOVE)).append("; removal: ")
+                    .append(removal == null ? "none (the run ended before its turn)" : removal.summary());
         }
         if (options.sharded()) {
             out.append("; ").append(options.shards()).append(" shards, acknowledged operations by group")

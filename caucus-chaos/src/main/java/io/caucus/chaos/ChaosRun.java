@@ -80,68 +80,89 @@ final class ChaosRun {
                 notes.add("membership faults are not drawn: a sharded cluster does not support membership changes yet"
                         + " (docs/multiraft.md), so --faults membership is refused with --shards");
             }
-            Nemesis nemesis = new Nemesis(cluster, history, random, options.allKeys());
-            long clientsStartedMicros = history.nowMicros();
-            runWorkloadUnderFaults(cluster, nemesis);
-            long clientsStoppedMicros = history.nowMicros();
-            nemesis.healEverything();
-            CheckOutcome configuration = null;
-            List<CheckOutcome> checks0 = new ArrayList<>();
-            if (options.faults().contains(FaultKind.MEMBERSHIP)) {
-                say("restoring every node as a voter");
-                configuration = configurationRestored(cluster, nemesis);
-                say(configuration.name() + ": " + configuration.detail());
+            try (Nemesis nemesis = new Nemesis(cluster, history, random, options.allKeys())) {
+                return checkedRun(directory, cluster, nemesis, groupOfKey, notes);
             }
-            if (options.faults().contains(FaultKind.MOVE) || options.faults().contains(FaultKind.REPLICA)) {
-                say("waiting for the slot and replica moves to finish: " + nemesis.moves().size() + " asked for");
-                checks0.add(movesFinished(cluster, nemesis));
-                say(checks0.getLast().name() + ": " + checks0.getLast().detail());
-            }
-            say("healed everything; waiting for a leader all nodes agree on");
-            say("leader " + awaitAgreedLeader(cluster) + "; final reads");
-            Map<String, String> finalValues = finalReads(cluster);
-            List<CheckOutcome> checks = new ArrayList<>(checks0);
-            if (configuration != null) {
-                checks.add(configuration);
-            }
-            checks.add(options.sharded() ? groupsConverge(cluster) : convergence(cluster));
-            List<Operation> operations = history.operations();
-            List<CounterOp> counterOperations = history.counterOperations();
-            say("checking " + (operations.size() + counterOperations.size()) + " operations");
-            checks.add(HistoryChecks.linearizability(operations));
-            checks.add(HistoryChecks.acknowledgedWritesPresent(operations, options.registerKeys(), finalValues));
-            checks.add(HistoryChecks.appendsOnceInOrder(operations, options.appendKeys(), finalValues));
-            List<String> counted = new ArrayList<>(options.counterKeys());
-            counted.addAll(options.pairKeys());
-            checks.add(CounterChecks.counters(counterOperations, counted, finalValues));
-            checks.add(CounterChecks.transactionsAtomic(counterOperations, options.pairKeys(), options.accountKeys(),
-                    finalValues));
-            checks.add(CounterChecks.transfersAccounted(counterOperations, options.accountKeys(), finalValues));
-            ChaosResult result = new ChaosResult(options, directory, operations, counterOperations,
-                    nemesis.windows(), checks, finalValues, clientsStartedMicros, clientsStoppedMicros,
-                    nemesis.membershipChanges(), groupOfKey, notes);
-            history.write(directory.resolve("history.txt"));
-            Files.writeString(directory.resolve("report.txt"), ChaosReport.render(result, history));
-            say(result.summary());
-            return result;
         }
+    }
+
+    /** Runs the clients under faults, heals, waits for what the faults set going, then reads, checks and reports. */
+    private ChaosResult checkedRun(Path directory, ChaosCluster cluster, Nemesis nemesis, Map<String, Long> groupOfKey,
+                                   List<String> notes) throws IOException, InterruptedException {
+        long clientsStartedMicros = history.nowMicros();
+        runWorkloadUnderFaults(cluster, nemesis);
+        long clientsStoppedMicros = history.nowMicros();
+        stopRemovedNodeIfDone(nemesis);
+        nemesis.healEverything();
+        CheckOutcome configuration = null;
+        List<CheckOutcome> checks0 = new ArrayList<>();
+        if (options.faults().contains(FaultKind.MEMBERSHIP)) {
+            say("restoring every node as a voter");
+            configuration = configurationRestored(cluster, nemesis);
+            say(configuration.name() + ": " + configuration.detail());
+        }
+        if (options.faults().contains(FaultKind.REMOVE)) {
+            removalFinished(cluster, nemesis, notes).ifPresent(check -> {
+                checks0.add(check);
+                say(check.name() + ": " + check.detail());
+            });
+        }
+        if (options.faults().contains(FaultKind.MOVE) || options.faults().contains(FaultKind.REPLICA)) {
+            say("waiting for the slot and replica moves to finish: " + nemesis.moves().size() + " asked for");
+            checks0.add(movesFinished(cluster, nemesis));
+            say(checks0.getLast().name() + ": " + checks0.getLast().detail());
+        }
+        say("healed everything; waiting for a leader all nodes agree on");
+        say("leader " + awaitAgreedLeader(cluster) + "; final reads");
+        Map<String, String> finalValues = finalReads(cluster);
+        List<CheckOutcome> checks = new ArrayList<>(checks0);
+        if (configuration != null) {
+            checks.add(configuration);
+        }
+        checks.add(options.sharded() ? groupsConverge(cluster) : convergence(cluster));
+        List<Operation> operations = history.operations();
+        List<CounterOp> counterOperations = history.counterOperations();
+        say("checking " + (operations.size() + counterOperations.size()) + " operations");
+        checks.add(HistoryChecks.linearizability(operations));
+        checks.add(HistoryChecks.acknowledgedWritesPresent(operations, options.registerKeys(), finalValues));
+        checks.add(HistoryChecks.appendsOnceInOrder(operations, options.appendKeys(), finalValues));
+        List<String> counted = new ArrayList<>(options.counterKeys());
+        counted.addAll(options.pairKeys());
+        checks.add(CounterChecks.counters(counterOperations, counted, finalValues));
+        checks.add(CounterChecks.transactionsAtomic(counterOperations, options.pairKeys(), options.accountKeys(),
+                finalValues));
+        checks.add(CounterChecks.transfersAccounted(counterOperations, options.accountKeys(), finalValues));
+        ChaosResult result = new ChaosResult(options, directory, operations, counterOperations,
+                nemesis.windows(), checks, finalValues, clientsStartedMicros, clientsStoppedMicros,
+                nemesis.membershipChanges(), groupOfKey, notes,
+                nemesis.removal().map(NodeRemoval::outcome).orElse(null));
+        history.write(directory.resolve("history.txt"));
+        Files.writeString(directory.resolve("report.txt"), ChaosReport.render(result, history));
+        say(result.summary());
+        return result;
     }
 
     private void runWorkloadUnderFaults(ChaosCluster cluster, Nemesis nemesis) throws InterruptedException {
         AtomicBoolean stop = new AtomicBoolean();
         List<Thread> clients = new ArrayList<>();
         for (int i = 0; i < options.clients(); i++) {
-            ChaosClient client = new ChaosClient(i + 1, history, cluster.ids(), cluster::clientAddress,
+            ChaosClient client = new ChaosClient(i + 1, history, cluster::ids, cluster::clientAddress,
                     cluster::nodeReachedAt, cluster.clientTls(), options, stop::get);
             clients.add(Thread.ofPlatform().daemon().name("chaos-client-" + (i + 1)).start(client));
         }
         try {
             long endNanos = System.nanoTime() + options.duration().toNanos();
+            // Drawn only when enabled, so that the schedules of runs without it stay what they were.
+            int removalOrdinal = options.faults().contains(FaultKind.REMOVE)
+                    ? Fault.removalOrdinal(random, options.duration()) : 0;
+            int faults = 0;
             sleepMillis(2000); // a fault-free start, so the history begins with a baseline
             while (System.nanoTime() < endNanos) {
-                Fault fault = Fault.draw(random, options.faults(), options.nodes());
+                Fault fault = Fault.next(random, options.faults(), options.nodes(), ++faults == removalOrdinal);
+                stopRemovedNodeIfDone(nemesis); // a drained removed node takes no part in the next fault
                 say("fault: " + nemesis.inject(fault));
                 sleepMillis(activeMillis(fault));
+                stopRemovedNodeIfDone(nemesis); // nor does the heal start it again if the fault killed it
                 nemesis.heal();
                 Optional<String> leader = poll(SETTLE, () -> cluster.leader().orElse(null));
                 say("healed; leader " + leader.orElse("none after " + SETTLE.toSeconds() + " s") + "; "
@@ -161,6 +182,10 @@ final class ChaosRun {
         }
     }
 
+    private void stopRemovedNodeIfDone(Nemesis nemesis) throws InterruptedException {
+        nemesis.stopRemovedNodeIfDone().ifPresent(this::say);
+    }
+
     /** How long a fault stays in force: long enough for elections to happen under it. */
     private long activeMillis(Fault fault) {
         long electionMillis = 20 * options.tickIntervalMillis(); // the longest randomized election timeout
@@ -172,6 +197,7 @@ final class ChaosRun {
             case Fault.Membership membership -> electionMillis + random.nextInt(3000);
             case Fault.Move move -> electionMillis + random.nextInt(3000);
             case Fault.ReplicaMove move -> electionMillis + random.nextInt(3000);
+            case Fault.Remove remove -> electionMillis + random.nextInt(3000);
         };
     }
 
@@ -318,6 +344,62 @@ final class ChaosRun {
                         + last.values().iterator().next().get("sha256") + " ("
                         + last.values().iterator().next().get("keys") + " keys)")
                 : CheckOutcome.fail(name, "same applied index, different data: " + digests, List.of());
+    }
+
+    /**
+     * The removed node (if a removal was recorded) holds no replica and has left the metadata group within SETTLE of
+     * the heal, while the removal's watcher goes on asking for rounds of replica moves; it is then stopped for good and
+     * the metadata group's leader must still leave it out. Empty, with a note, if no removal was recorded: refused (not
+     * an anomaly: say a replica of it had nowhere to go), not answered, or not due before the run ended.
+     */
+    private Optional<CheckOutcome> removalFinished(ChaosCluster cluster, Nemesis nemesis, List<String> notes)
+            throws InterruptedException {
+        String name = "removed node drained and out of the metadata group";
+        Optional<NodeRemoval> asked = nemesis.removal();
+        if (asked.isEmpty()) {
+            notes.add("no node was removed: the run ended before the removal's turn in the schedule");
+            return Optional.empty();
+        }
+        NodeRemoval removal = asked.get();
+        if (removal.refused()) {
+            notes.add("the removal of " + removal.node() + " was refused, so nothing was drained: "
+                    + removal.outcome().request());
+            return Optional.empty();
+        }
+        // An unknown outcome may still be recorded: the watcher sees it in a map if it was.
+        if (!removal.recorded() && poll(Duration.ofSeconds(30), () -> removal.recorded() ? true : null).isEmpty()) {
+            notes.add("the removal of " + removal.node() + " was not recorded (" + removal.outcome().request()
+                    + ", and no map lists it removed), so nothing was drained");
+            return Optional.empty();
+        }
+        say("waiting for removed node " + removal.node() + " to hold no replica and leave the metadata group");
+        boolean done = poll(SETTLE, () -> removal.drained() && removal.leftMetadataGroup() ? true : null).isPresent();
+        NodeRemoval.Outcome outcome = removal.outcome();
+        if (!done) {
+            removal.close();
+            return Optional.of(CheckOutcome.fail(name, removal.node() + (removal.drained()
+                    ? " holds no replica but the metadata group's leader still lists it among its members"
+                    : " still holds replicas") + " " + SETTLE.toSeconds() + " s after the heal; last seen: "
+                    + removal.lastSeen() + "; rebalance rounds: " + outcome.rounds(), List.of()));
+        }
+        if (!cluster.isGone(removal.node())) {
+            cluster.stopForGood(removal.node());
+            removal.stopped();
+        }
+        removal.close();
+        boolean out = poll(SETTLE, () -> removal.metadataMember().filter(member -> !member).orElse(null)).isPresent();
+        outcome = removal.outcome();
+        String timing = removal.node() + (outcome.killedFirst() ? " (killed first, down since)" : " (running)")
+                + " recorded removed at " + NodeRemoval.Outcome.seconds(outcome.recorded()) + ", held no replica "
+                + NodeRemoval.Outcome.seconds(outcome.drained() - outcome.recorded()) + " later, out of the metadata"
+                + " group at " + NodeRemoval.Outcome.seconds(outcome.left()) + ", stopped for good at "
+                + NodeRemoval.Outcome.seconds(outcome.stopped()) + "; " + outcome.rounds().size()
+                + (outcome.rounds().size() == 1 ? " rebalance round" : " rebalance rounds") + " asked";
+        if (!out) {
+            return Optional.of(CheckOutcome.fail(name, timing + "; but once it was stopped no metadata group's leader"
+                    + " answered GET /slots/nodes without it within " + SETTLE.toSeconds() + " s", List.of()));
+        }
+        return Optional.of(CheckOutcome.pass(name, timing + "; the metadata group's leader lists it no longer"));
     }
 
     /**

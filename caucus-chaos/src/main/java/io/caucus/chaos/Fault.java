@@ -69,9 +69,51 @@ sealed interface Fault {
         }
     }
 
-    /** Draws the next fault from the enabled kinds, each kind and then each variant equally likely. */
+    /**
+     * Removes a random node from the cluster for good ({@code POST /slots/nodes/remove}): a {@code RUNNING} one, or one
+     * killed just before ({@code DOWN}: an operator removing a dead machine), which then never runs again.
+     */
+    record Remove(Target target) implements Fault {
+        enum Target { RUNNING, DOWN }
+
+        @Override
+        public FaultKind kind() {
+            return FaultKind.REMOVE;
+        }
+    }
+
+    /**
+     * The next fault of the schedule: the node removal if it is due (once a run, see {@link #removalOrdinal}), else
+     * one drawn as {@link #draw} draws it.
+     */
+    static Fault next(Random random, Set<FaultKind> enabled, int clusterSize, boolean removalDue) {
+        if (removalDue) {
+            return new Remove(pick(random, Remove.Target.values()));
+        }
+        return draw(random, enabled, clusterSize);
+    }
+
+    /**
+     * Which fault of the schedule (1 for the first) is the node removal: a random one among those expected in the
+     * first half of {@code duration} (a fault and its recovery take about 10 s), but never the first, so that the
+     * cluster has run under faults before and its replicas drain while later faults strike. Counted in faults rather
+     * than seconds so that the seed alone decides it, as it decides the rest of the schedule.
+     */
+    static int removalOrdinal(Random random, java.time.Duration duration) {
+        long expected = Math.max(2, duration.toSeconds() / 10);
+        return 2 + random.nextInt((int) Math.min(Integer.MAX_VALUE, expected / 2));
+    }
+
+    /**
+     * Draws the next fault from the enabled kinds, each kind and then each variant equally likely; never the node
+     * removal, which the schedule places itself ({@link #next}).
+     */
     static Fault draw(Random random, Set<FaultKind> enabled, int clusterSize) {
-        List<FaultKind> kinds = enabled.stream().sorted().toList();
+        List<FaultKind> kinds = enabled.stream().filter(kind -> kind != FaultKind.REMOVE).sorted().toList();
+        if (kinds.isEmpty()) {
+            throw new IllegalArgumentException("no fault kind to draw from " + enabled + ": remove strikes once and "
+                    + "needs another kind beside it");
+        }
         return switch (kinds.get(random.nextInt(kinds.size()))) {
             case KILL -> new Kill(pick(random, Kill.Target.values()));
             case PAUSE -> new Pause(pick(random, Pause.Target.values()));
@@ -82,6 +124,7 @@ sealed interface Fault {
             case MOVE -> new Move(random.nextBoolean() ? pick(random, PartitionShape.usableWith(clusterSize)) : null);
             case REPLICA -> new ReplicaMove(random.nextBoolean()
                     ? pick(random, PartitionShape.usableWith(clusterSize)) : null);
+            case REMOVE -> throw new IllegalStateException("remove is filtered out above");
         };
     }
 

@@ -21,7 +21,11 @@ enum FaultKind {
     MOVE,
     /** A sharded cluster's data group moving one of its replicas to a node that has none (POST
      * /slots/replicas/move), half the time during a partition; it goes on in the background as a slot move does. */
-    REPLICA;
+    REPLICA,
+    /** A sharded cluster's node removed for good (POST /slots/nodes/remove), running or killed first, once a run at a
+     * random time; its replicas are then drained round by round while later faults strike, and it is stopped once it
+     * holds none and has left the metadata group. Scheduled, never drawn (see {@link Fault#next}). */
+    REMOVE;
 
     /** Parses {@code kill,pause,partition} (any subset, any order); names a bad item and the valid ones. */
     static Set<FaultKind> parseList(String text) {
@@ -35,12 +39,12 @@ enum FaultKind {
                 kinds.add(valueOf(name.toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("unknown fault '" + name + "' in '" + text
-                        + "'; choose from kill, pause, partition, membership, move, replica");
+                        + "'; choose from kill, pause, partition, membership, move, replica, remove");
             }
         }
         if (kinds.isEmpty()) {
             throw new IllegalArgumentException("no fault named in '" + text
-                    + "'; choose from kill, pause, partition, membership, move, replica");
+                    + "'; choose from kill, pause, partition, membership, move, replica, remove");
         }
         return kinds;
     }

@@ -14,7 +14,7 @@ import java.util.Set;
  * Injects faults into a {@link ChaosCluster} and heals them. Every fault is healed before the next one strikes,
  * so each operation belongs to at most one fault window.
  */
-final class Nemesis {
+final class Nemesis implements AutoCloseable {
 
     /** A fault in force: what it did and how to undo it. */
     private record Active(FaultKind kind, String description, List<String> killed, String paused) {
@@ -31,6 +31,12 @@ final class Nemesis {
     /** The keys of {@code GET /slots} listing the replica moves under way, and each group's retired nodes. */
     static final String REPLICA_MOVES_JSON = "replicaMoves";
     static final String RETIRED_JSON = "retired";
+    /** The key of {@code GET /slots} listing the nodes removed from the cluster. */
+    static final String REMOVED_NODES_JSON = "removedNodes";
+    /** How long a removal answered 503 (no metadata leader) is asked again. */
+    private static final Duration REMOVE_RETRY = Duration.ofSeconds(15);
+    /** The run's node removal, once asked for (at most one a run). */
+    private NodeRemoval removal;
     private Active active;
     private long activeSinceMicros;
 
@@ -58,6 +64,7 @@ final class Nemesis {
             case Fault.Membership membership -> membership(membership, nodes, leader);
             case Fault.Move move -> move(move, nodes, leader);
             case Fault.ReplicaMove move -> moveReplica(move, nodes, leader);
+            case Fault.Remove remove -> remove(remove, nodes);
         };
         return active.description();
     }
@@ -166,13 +173,18 @@ final class Nemesis {
         if (map.isPresent()) {
             Map<String, Object> groups = (Map<String, Object>) map.get().get("groups");
             Map<String, Object> retired = (Map<String, Object>) map.get().getOrDefault(RETIRED_JSON, Map.of());
+            List<String> removed = new ArrayList<>((List<String>) map.get().getOrDefault(REMOVED_NODES_JSON,
+                    List.of()));
+            if (removal != null && !removal.refused()) {
+                removed.add(removal.node()); // the map read may lag behind the removal, or it may still be unknown
+            }
             List<String> shuffledGroups = new ArrayList<>(groups.keySet());
             java.util.Collections.shuffle(shuffledGroups, random);
             outcome = "no group has a node to move to";
             for (String group : shuffledGroups) {
                 List<String> replicas = (List<String>) groups.get(group);
-                List<String> targets = shuffled(nodes).stream().filter(id -> !replicas.contains(id)
-                        && !((List<String>) retired.getOrDefault(group, List.of())).contains(id)).toList();
+                List<String> targets = replicaTargets(replicas,
+                        (List<String>) retired.getOrDefault(group, List.of()), removed, shuffled(nodes));
                 if (!targets.isEmpty()) {
                     String from = replicas.get(random.nextInt(replicas.size()));
                     String to = targets.getFirst();
@@ -188,6 +200,83 @@ final class Nemesis {
         }
         moves.add(outcome);
         return new Active(FaultKind.REPLICA, "replica move " + outcome + partition, List.of(), null);
+    }
+
+    /**
+     * The nodes a replica of a group with {@code replicas} may move to, in the order of {@code shuffledNodes}: those
+     * without one that the group never left and that are not removed from the cluster (the map refuses a move to a
+     * removed node). None while a removed node holds one of its replicas: that replica is the removal's to move, and
+     * moving another first could leave it nowhere to go (a group never returns to a node it left).
+     */
+    static List<String> replicaTargets(List<String> replicas, List<String> retired, List<String> removed,
+                                       List<String> shuffledNodes) {
+        if (replicas.stream().anyMatch(removed::contains)) {
+            return List.of();
+        }
+        return shuffledNodes.stream().filter(id -> !replicas.contains(id) && !retired.contains(id)
+                && !removed.contains(id)).toList();
+    }
+
+    /**
+     * Removes a random node from the cluster for good, killed first for a {@code DOWN} target: {@code POST
+     * /slots/nodes/remove?node=N} to each other live node in turn until one records or refuses it (any node records it,
+     * forwarding the change to the metadata leader), asked again for a while if none could (no metadata leader). A
+     * node killed first stays down once its removal is recorded; if it is not (refused, or the outcome unknown), the
+     * heal starts it again. From then on a {@link NodeRemoval} drains it in the background.
+     */
+    private Active remove(Fault.Remove fault, List<String> nodes) throws InterruptedException {
+        String victim = shuffled(nodes).getFirst();
+        boolean down = fault.target() == Fault.Remove.Target.DOWN;
+        Random own = new Random(random.nextLong()); // its requests depend on timing, the schedule must not
+        List<String> others = shuffled(nodes).stream().filter(id -> !id.equals(victim)).toList();
+        long requested = history.nowMicros();
+        if (down) {
+            cluster.kill(victim);
+        }
+        String path = "/slots/nodes/remove?node=" + victim;
+        String outcome = request(others, path);
+        long deadline = System.nanoTime() + REMOVE_RETRY.toNanos();
+        while (outcome.startsWith("not recorded") && System.nanoTime() < deadline) {
+            Thread.sleep(1000); // retry interval while no metadata leader answers, bounded by the deadline
+            outcome = request(others, path);
+        }
+        removal = new NodeRemoval(cluster, history, own, victim, down, outcome, requested);
+        List<String> killed = List.of();
+        if (down && removal.recorded()) {
+            cluster.stopForGood(victim);
+            removal.stopped();
+        } else if (down) {
+            killed = List.of(victim);
+        }
+        return new Active(FaultKind.REMOVE, "remove " + (down ? "killed " : "running ") + victim + ": " + outcome
+                + (down && removal.recorded() ? "; down for good" : ""), killed, null);
+    }
+
+    /** The run's node removal, if it was asked for. */
+    Optional<NodeRemoval> removal() {
+        return Optional.ofNullable(removal);
+    }
+
+    /**
+     * Stops the removed node for good once it is drained and out of the metadata group; says so, or empty if it is
+     * not time. Called by the thread that injects and heals faults, the only one that starts or kills nodes; a fault
+     * in force that killed or paused the node heals without it.
+     */
+    Optional<String> stopRemovedNodeIfDone() throws InterruptedException {
+        if (removal == null || !removal.readyToStop()) {
+            return Optional.empty();
+        }
+        cluster.stopForGood(removal.node());
+        removal.stopped();
+        return Optional.of("removed node " + removal.node() + " holds no replica and has left the metadata group:"
+                + " stopped for good");
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (removal != null) {
+            removal.close();
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -263,7 +352,7 @@ final class Nemesis {
             return;
         }
         long healedAt = history.nowMicros();
-        active.killed().forEach(cluster::start);
+        active.killed().stream().filter(id -> !cluster.isGone(id)).forEach(cluster::start);
         if (active.paused() != null) {
             cluster.resume(active.paused());
         }

@@ -25,7 +25,7 @@ class ChaosCommandTest {
 
     @Test
     void faultListsAreParsedAndBadNamesRefused() {
-        assertThat(FaultKind.parseList("kill,pause,partition,membership,move,replica"))
+        assertThat(FaultKind.parseList("kill,pause,partition,membership,move,replica,remove"))
                 .isEqualTo(EnumSet.allOf(FaultKind.class));
         assertThat(FaultKind.parseList("membership")).containsExactly(FaultKind.MEMBERSHIP);
         assertThat(FaultKind.parseList(" Pause ")).containsExactly(FaultKind.PAUSE);
@@ -85,6 +85,33 @@ class ChaosCommandTest {
         assertThatThrownBy(five::checkedForRun).hasMessageContaining("--shards");
         assertThat(five.withShards(8).checkedForRun().faults()).contains(FaultKind.REPLICA);
         assertThat(FaultKind.parseList("kill,replica")).containsExactlyInAnyOrder(FaultKind.KILL, FaultKind.REPLICA);
+    }
+
+    @Test
+    void aNodeRemovalNeedsAShardedClusterOfFiveNodesAndAnotherFault() {
+        ChaosOptions three = ChaosOptions.defaults(3, Duration.ofSeconds(1),
+                EnumSet.of(FaultKind.KILL, FaultKind.REMOVE), 1, java.nio.file.Path.of("x"));
+        assertThatThrownBy(three::checkedForRun).hasMessageContaining("--faults remove needs --shards and --nodes 5");
+        assertThatThrownBy(three.withShards(16)::checkedForRun).hasMessageContaining("--nodes 5 or more");
+        ChaosOptions five = ChaosOptions.defaults(5, Duration.ofSeconds(1),
+                EnumSet.of(FaultKind.KILL, FaultKind.REMOVE), 1, java.nio.file.Path.of("x"));
+        assertThatThrownBy(five::checkedForRun).hasMessageContaining("--shards");
+        assertThat(five.withShards(16).checkedForRun().faults()).contains(FaultKind.REMOVE);
+        assertThatThrownBy(ChaosOptions.defaults(5, Duration.ofSeconds(1), EnumSet.of(FaultKind.REMOVE), 1,
+                java.nio.file.Path.of("x")).withShards(16)::checkedForRun)
+                .hasMessageContaining("--faults remove needs another kind beside it");
+        assertThat(FaultKind.parseList("kill,remove")).containsExactlyInAnyOrder(FaultKind.KILL, FaultKind.REMOVE);
+        assertThatThrownBy(() -> FaultKind.parseList("kill,evict")).hasMessageContaining("replica, remove");
+    }
+
+    @Test
+    void theRemoveFaultIsRefusedOnTheCommandLineWithoutFiveNodes() {
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = Main.commandLine();
+        commandLine.setErr(new PrintWriter(err, true));
+        assertThat(commandLine.execute("chaos", "--shards", "16", "--faults", "kill,remove", "--duration", "1s"))
+                .isNotZero();
+        assertThat(err.toString()).contains("--faults remove needs --shards and --nodes 5");
     }
 
     @Test

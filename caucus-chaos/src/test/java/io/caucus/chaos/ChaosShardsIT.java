@@ -97,7 +97,7 @@ class ChaosShardsIT {
             cluster.startAll();
             Awaitility.await().atMost(ChaosRun.SETTLE).pollInterval(Duration.ofMillis(200))
                     .until(() -> cluster.ids().stream().allMatch(cluster::clusterOk) && cluster.leadersSettled());
-            ChaosClient client = new ChaosClient(1, history, cluster.ids(), cluster::clientAddress,
+            ChaosClient client = new ChaosClient(1, history, cluster::ids, cluster::clientAddress,
                     cluster::nodeReachedAt, null, options, () -> true);
 
             String register = options.registerKeys().getFirst();

@@ -50,7 +50,7 @@ final class ChaosCommand implements Callable<Integer> {
             + " with a CA and certificates made for the run in <dir>/cluster/tls, as caucus demo --tls makes them.")
     boolean tls;
 
-    @Option(names = "--shards", defaultValue = "0", description = {"Data groups of a sharded cluster (shards: N in the"
+    @Option(names = {"--shards", "--groups"}, defaultValue = "0", description = {"Data groups of a sharded cluster (shards: N in the"
             + " cluster file; the clients speak Redis Cluster and follow MOVED), or 0 for one Raft group"
             + " (default: ${DEFAULT-VALUE}).", "Every key then carries its family's {hashtag}; membership faults are"
             + " refused (not supported in a sharded cluster yet), and each data group's replicas' digests are compared."})

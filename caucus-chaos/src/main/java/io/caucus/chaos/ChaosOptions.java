@@ -58,7 +58,8 @@ record ChaosOptions(int nodes, Duration duration, Set<FaultKind> faults, long se
             throw new IllegalArgumentException("--duration must be positive, got " + duration);
         }
         if (faults.isEmpty()) {
-            throw new IllegalArgumentException("--faults must name at least one of kill, pause, partition, membership, move");
+            throw new IllegalArgumentException("--faults must name at least one of kill, pause, partition, membership, "
+                    + "move, replica, remove");
         }
         if (clients < 1) {
             throw new IllegalArgumentException("--clients must be at least 1, got " + clients);

@@ -40,7 +40,7 @@ class ChaosCommandTest {
         commandLine.setOut(new PrintWriter(out, true));
         assertThat(commandLine.execute("chaos", "--help")).isZero();
         assertThat(out.toString()).contains("--duration").contains("--faults").contains("--seed")
-                .contains("--shards").contains("follow MOVED");
+                .contains("--shards, --groups").contains("follow MOVED");
     }
 
     @Test

@@ -173,13 +173,18 @@ public final class ReplicaRebalance {
      */
     public static void refuseStranding(SlotMap asPlanned, SlotMap done, Collection<NodeId> nodes, long group,
                                        String change) {
-        for (NodeId removed : done.removedNodes()) {
-            if (stranded(done, nodes, removed, group) && !stranded(asPlanned, nodes, removed, group)) {
-                throw new IllegalArgumentException(change + " would leave " + removed + "'s replica of group " + group
-                        + " with nowhere to go (" + removed + " is removed from the cluster, and every other node "
-                        + "would hold the group or have left it): let the move finish, or add a node first");
-            }
+        Optional<NodeId> removed = strandedBy(asPlanned, done, nodes, group);
+        if (removed.isPresent()) {
+            throw new IllegalArgumentException(change + " would leave " + removed.get() + "'s replica of group " + group
+                    + " with nowhere to go (" + removed.get() + " is removed from the cluster, and every other node "
+                    + "would hold the group or have left it): let the move finish, or add a node first");
         }
+    }
+
+    /** The removed node {@link #refuseStranding} would name, if any. */
+    public static Optional<NodeId> strandedBy(SlotMap asPlanned, SlotMap done, Collection<NodeId> nodes, long group) {
+        return done.removedNodes().stream().filter(removed -> stranded(done, nodes, removed, group)
+                && !stranded(asPlanned, nodes, removed, group)).findFirst();
     }
 
     private static boolean stranded(SlotMap map, Collection<NodeId> nodes, NodeId removed, long group) {

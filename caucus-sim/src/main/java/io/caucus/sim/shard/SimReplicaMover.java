@@ -43,8 +43,9 @@ import java.util.TreeSet;
  * refuses it. From then on, whenever no move is under way, it starts the next round of
  * {@link ReplicaRebalance#plan} in one change, as {@code caucus slots remove-node} drives rounds, until a round
  * plans nothing; random moves go on, never to a removed process. Neither a random move nor a cancel is made that
- * would leave a replica of the removed process with nowhere to go (a careful operator's; the map would accept both,
- * and the drain could then never end). Its draws come from a random of its own too.
+ * would leave a replica of the removed process with nowhere to go, as ShardedKvServer refuses them
+ * ({@link ReplicaRebalance#strandedBy}: the map accepts both, and the drain could then never end). Its draws come
+ * from a random of its own too.
  *
  * <p>Callbacks from the nodes never drive the cluster directly: they only end the step under way.
  */
@@ -175,8 +176,9 @@ public final class SimReplicaMover {
     private boolean cancelRandomMove() {
         SlotMap current = map.current();
         List<ReplicaMove> cancellable = current.replicaMoves().stream().filter(move -> !move.cancelled()
-                && (removed == null || !strands(current.cancelReplicaMove(move.group())
-                .abandonReplicaMove(move.group()), move.group()))).toList();
+                && ReplicaRebalance.strandedBy(current.finishReplicaMove(move.group()),
+                        current.cancelReplicaMove(move.group()).abandonReplicaMove(move.group()),
+                        multi.processIds(), move.group()).isEmpty()).toList();
         if (cancellable.isEmpty()) {
             return false;
         }
@@ -213,7 +215,8 @@ public final class SimReplicaMover {
         }
         NodeId from = replicas.get(random.nextInt(replicas.size()));
         NodeId to = free.get(random.nextInt(free.size()));
-        if (removed != null && strands(current.startReplicaMove(group, from, to), group)) {
+        if (ReplicaRebalance.strandedBy(current, current.startReplicaMove(group, from, to).finishReplicaMove(group),
+                multi.processIds(), group).isPresent()) {
             clock.note("-", "replica-move", "not started: group " + group + " from " + from + " to " + to
                     + ", which would leave " + removed + "'s replica of it with nowhere to go");
             return;
@@ -222,14 +225,6 @@ public final class SimReplicaMover {
         movesStarted++;
         clock.note("-", "replica-move", "started: group " + group + " from " + from + " to " + to + " (map epoch "
                 + map.current().epoch() + ")");
-    }
-
-    /**
-     * Whether, in {@code next}, the removed process's replica of {@code group} could go to no other process. A move
-     * under way counts both its nodes as holding the group, so one map covers the move finished and abandoned alike.
-     */
-    private boolean strands(SlotMap next, long group) {
-        return ReplicaRebalance.groupsWithNowhereToGo(next, multi.processIds(), removed).contains(group);
     }
 
     /**

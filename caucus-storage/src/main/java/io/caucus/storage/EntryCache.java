@@ -6,8 +6,10 @@ import io.caucus.core.LogEntry;
  * The most recent entries, kept in memory up to a byte budget (counted as {@link LogEntry#sizeBytes()}):
  * a contiguous run ending at the log's last index, since followers and the apply loop mostly read near the
  * tail. Older entries are read back from disk. Owner thread only.
+ *
+ * <p>Public for the shared WAL's group logs ({@code io.caucus.storage.multi}); not an interface for embedders.
  */
-final class EntryCache {
+public final class EntryCache {
 
     private final long maxBytes;
     private LogEntry[] ring = new LogEntry[256];
@@ -16,12 +18,12 @@ final class EntryCache {
     private long firstIndex = 1;
     private long bytes;
 
-    EntryCache(long maxBytes) {
+    public EntryCache(long maxBytes) {
         this.maxBytes = maxBytes;
     }
 
     /** Adds the entry after the cached run (or starts a new run if it does not follow), then evicts the oldest. */
-    void append(LogEntry entry) {
+    public void append(LogEntry entry) {
         if (entry.sizeBytes() > maxBytes) {
             clear();
             firstIndex = entry.index() + 1;
@@ -45,14 +47,14 @@ final class EntryCache {
     }
 
     /** The cached entry at {@code index}, or null. */
-    LogEntry get(long index) {
+    public LogEntry get(long index) {
         if (index < firstIndex || index >= firstIndex + count) {
             return null;
         }
         return ring[(head + (int) (index - firstIndex)) % ring.length];
     }
 
-    void truncateFrom(long index) {
+    public void truncateFrom(long index) {
         while (count > 0 && firstIndex + count - 1 >= index) {
             int slot = (head + count - 1) % ring.length;
             bytes -= ring[slot].sizeBytes();
@@ -61,19 +63,19 @@ final class EntryCache {
         }
     }
 
-    void dropThrough(long index) {
+    public void dropThrough(long index) {
         while (count > 0 && firstIndex <= index) {
             evictOldest();
         }
     }
 
-    void clear() {
+    public void clear() {
         while (count > 0) {
             evictOldest();
         }
     }
 
-    long bytes() {
+    public long bytes() {
         return bytes;
     }
 

@@ -7,6 +7,7 @@ import io.caucus.core.LogView;
 import io.caucus.core.Persist;
 import io.caucus.core.SnapshotMetadata;
 import io.caucus.storage.CorruptStorageException;
+import io.caucus.storage.EntryCache;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +18,10 @@ import java.util.TreeMap;
  * One Raft group's log inside a {@link SharedWal}: the same contract as the single-group
  * {@link io.caucus.storage.DurableLog} ({@link #write(Persist)} returns a ticket, the shared {@link #sync()}
  * makes it durable), so a {@code RaftNode} runs on it unchanged. Its entries live in the shared segments; this
- * object holds where each one is, the group's snapshot base and hard state.
+ * object holds where each one is, the group's snapshot base and hard state, and the most recent entries themselves
+ * (an {@link EntryCache} within the WAL's {@link CacheBudget}), since a leader applies and replicates what it has
+ * just written, and a follower applies it: without them every entry was read back from the segment under the
+ * host's lock, one read per entry.
  *
  * <p>Threading: the thread that owns the {@link SharedWal} makes every call.
  */
@@ -36,6 +40,8 @@ public final class GroupLog implements LogView {
      * entry's segment.
      */
     private final TreeMap<Long, Integer> heldPerSegment = new TreeMap<>();
+    /** Invariant: every entry it holds is the entry {@link #entries} locates, index for index. */
+    private final EntryCache recent;
     private ClusterConfiguration initialConfiguration;
     private SnapshotMetadata base;
     private HardState hardState = HardState.INITIAL;
@@ -44,6 +50,7 @@ public final class GroupLog implements LogView {
     GroupLog(SharedWal wal, long group) {
         this.wal = wal;
         this.group = group;
+        this.recent = new EntryCache(wal.cacheBudget().maxBytes());
     }
 
     public long group() {
@@ -81,7 +88,13 @@ public final class GroupLog implements LogView {
             checkHardState(persist.hardState(), lastIndex);
             batch.add(GroupRecord.of(group, persist.hardState()));
         }
-        return wal.write(batch);
+        long ticket = wal.write(batch);
+        if (!persist.entries().isEmpty()) {
+            recent.truncateFrom(persist.entries().get(0).index());
+            persist.entries().forEach(recent::append);
+            cacheChanged();
+        }
+        return ticket;
     }
 
     /** Appends entries, first removing every held entry at or after the first one's index (Raft paper §5.3). */
@@ -158,8 +171,8 @@ public final class GroupLog implements LogView {
         }
         List<LogEntry> result = new ArrayList<>();
         long bytes = 0;
-        for (Location location : entries.subMap(fromIndex, toIndex).values()) {
-            LogEntry entry = wal.readEntry(group, location);
+        for (long index = fromIndex; index < toIndex; index++) {
+            LogEntry entry = entry(index);
             bytes += entry.sizeBytes();
             if (!result.isEmpty() && bytes > maxBytes) {
                 break;
@@ -167,6 +180,12 @@ public final class GroupLog implements LogView {
             result.add(entry);
         }
         return result;
+    }
+
+    /** A held entry, from memory if it is recent, else read back from its segment. */
+    private LogEntry entry(long index) {
+        LogEntry cached = recent.get(index);
+        return cached != null ? cached : wal.readEntry(group, entries.get(index));
     }
 
     @Override
@@ -182,6 +201,17 @@ public final class GroupLog implements LogView {
     void markRemoved() {
         removed = true;
         release(entries);
+        recent.clear();
+        wal.cacheBudget().forget(this);
+    }
+
+    /** The WAL's budget took this group's cache for more recently written groups. */
+    void dropCache() {
+        recent.clear();
+    }
+
+    private void cacheChanged() {
+        wal.cacheBudget().changed(this, recent.bytes());
     }
 
     /** The oldest segment holding an entry of this group, or Long.MAX_VALUE. */
@@ -191,9 +221,9 @@ public final class GroupLog implements LogView {
 
     /** Adds a copy of every entry held in {@code segment} to {@code into}, for rewriting. */
     void copiesOfEntriesIn(WalSegment segment, List<GroupRecord> into) {
-        for (Location location : entries.values()) {
-            if (location.segment() == segment) {
-                into.add(GroupRecord.copy(group, wal.readEntry(group, location)));
+        for (var held : entries.entrySet()) {
+            if (held.getValue().segment() == segment) {
+                into.add(GroupRecord.copy(group, entry(held.getKey())));
             }
         }
     }
@@ -233,14 +263,22 @@ public final class GroupLog implements LogView {
                     hold(record.index(), location);
                 }
             }
-            case TRUNCATE -> release(entries.tailMap(record.index(), true));
+            case TRUNCATE -> {
+                release(entries.tailMap(record.index(), true));
+                recent.truncateFrom(record.index());
+                cacheChanged();
+            }
             case HARD_STATE -> hardState = record.toHardState();
             case SNAPSHOT_BASE -> {
                 release(entries.headMap(record.index(), true));
+                recent.dropThrough(record.index());
+                cacheChanged();
                 base = record.toSnapshot();
             }
             case SNAPSHOT_RESET -> {
                 release(entries);
+                recent.clear();
+                cacheChanged();
                 base = record.toSnapshot();
             }
             case SEGMENT_HEADER, GROUP_REMOVED -> throw new IllegalStateException(record.type()

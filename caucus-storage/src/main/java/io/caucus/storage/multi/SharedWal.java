@@ -60,6 +60,7 @@ public final class SharedWal implements AutoCloseable {
     private final Preallocation preallocation;
     private final TreeMap<Long, WalSegment> segments = new TreeMap<>();
     private final TreeMap<Long, GroupLog> groups = new TreeMap<>();
+    private final CacheBudget cacheBudget;
     private WalSegment active;
     private long writtenTicket;
     private long durableTicket;
@@ -79,6 +80,7 @@ public final class SharedWal implements AutoCloseable {
         this.lock = lock;
         this.options = options;
         this.preallocation = new Preallocation(options.preallocateBytes());
+        this.cacheBudget = new CacheBudget(options.cacheBytes());
     }
 
     /** Opens the shared WAL with the {@linkplain SharedWalOptions#DEFAULTS default options} but the segment size. */
@@ -278,6 +280,10 @@ public final class SharedWal implements AutoCloseable {
             throw new IllegalArgumentException("group id " + group + " is negative");
         }
         return groups.computeIfAbsent(group, id -> new GroupLog(this, id));
+    }
+
+    CacheBudget cacheBudget() {
+        return cacheBudget;
     }
 
     Map<Long, GroupLog> groupLogs() {

@@ -33,7 +33,8 @@ class SharedWalCrashTest {
     void syncedStateSurvivesAFailureAtAnyPointAndACrash(long seed) {
         Random random = new Random(seed);
         SimulatedDisk disk = new SimulatedDisk();
-        SharedWalOptions options = new SharedWalOptions(512, (int) (seed % 3) * 4096, seed % 2 * 0.5);
+        SharedWalOptions options = new SharedWalOptions(512, (int) (seed % 3) * 4096, seed % 2 * 0.5,
+                (seed % 5) * 256); // no cache, or budgets small enough to evict
         SharedWal wal = SharedWal.open(disk, DIRECTORY, options);
         long[] syncedLast = new long[GROUPS];
         long[] written = new long[GROUPS];

@@ -52,7 +52,7 @@ class SharedWalRewriteTest {
     @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20})
     void aCrashInTheMiddleOfARewriteLosesNoEntry(long seed) {
         Random random = new Random(seed);
-        SharedWalOptions options = new SharedWalOptions(1024, (int) (seed % 2) * 128, 0.4);
+        SharedWalOptions options = new SharedWalOptions(1024, (int) (seed % 2) * 128, 0.4, (seed % 3) * 300);
         SharedWal wal = SharedWal.open(disk, DIRECTORY, options);
         // Stops right after the first sync that rewrote, or one sync later (the old segment then deleted).
         int syncsAfterRewrite = random.nextInt(2);

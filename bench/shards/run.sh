@@ -16,6 +16,7 @@
 #
 # Tunables (environment): CONFIGS="single shards1 shards16" CLIENTS_LIST="50 400" WARMUP_SECONDS=30
 #   WRITE_SECONDS=20 READ_SECONDS=20 KEYS=100000 VALUE_BYTES=100 BASE_PORT=16400 (ports BASE_PORT+11..+33)
+#   EXTRA_YAML: lines added to every configuration's cluster file (e.g. EXTRA_YAML="proposalLingerMicros: 0")
 #   PROFILE=1: async-profiler (bench/cluster/diag/async-profiler.sh) on all three nodes over each write phase,
 #   collapsed stacks in target/run/<config>-c<clients>/ap-nN.collapsed and a summary per node beside them
 # Missing Debian packages (redis-tools, linux-perf) are installed by scripts/ensure-packages.sh.
@@ -144,6 +145,7 @@ start_cluster() { # start_cluster CONFIG
       shards1) echo "shards: 1" ;;
       shards16) echo "shards: 16" ;;
     esac
+    if [[ -n "${EXTRA_YAML:-}" ]]; then echo -e "$EXTRA_YAML"; fi
   } > "$dir/cluster.yaml"
   for i in 1 2 3; do
     "$jdk/bin/java" -cp "$kv_jar:$root/caucus-kv/target/lib/*" io.caucus.kv.cli.Main server \

@@ -303,6 +303,7 @@ public final class ShardedKvServer implements AutoCloseable {
                 .tickInterval(tunables.tickInterval())
                 .raftOptions(tunables.raftOptions().withQuiesceAfterTicks(tunables.electionTimeoutTicks()))
                 .requestTimeout(tunables.requestTimeout())
+                .proposalLinger(tunables.proposalLinger())
                 .snapshotOptions(tunables.snapshots())
                 .transportOptions(TransportOptions.defaults().withMaxFrameBytes(config.maxPeerFrameBytes())
                         .withTls(tls.peer()))

@@ -187,6 +187,7 @@ public final class CaucusHost implements AutoCloseable {
         private int maxCommandBytes = 1 << 20;
         private TransportOptions transportOptions = TransportOptions.defaults();
         private SnapshotOptions snapshotOptions = SnapshotOptions.DEFAULTS;
+        private Duration proposalLinger = CaucusNode.Builder.DEFAULT_PROPOSAL_LINGER;
         private GroupHost.Options hostOptions = GroupHost.Options.defaults();
 
         private Builder() {
@@ -278,6 +279,12 @@ public final class CaucusHost implements AutoCloseable {
             return this;
         }
 
+        /** As {@link CaucusNode.Builder#proposalLinger}, for every group: each group's leader batches its own commands. */
+        public Builder proposalLinger(Duration linger) {
+            this.proposalLinger = Objects.requireNonNull(linger, "proposalLinger");
+            return this;
+        }
+
         /**
          * The threads the groups share: {@code nodeThreads} run the groups' turns (each group pinned to one),
          * {@code workerThreads} apply commands and stream snapshots. Default: one node thread per core, and as many
@@ -334,7 +341,7 @@ public final class CaucusHost implements AutoCloseable {
             NodeSettings settings = new NodeSettings(id, peers, clientAddresses, listen, definition.stateMachine(),
                     tickInterval, raftOptions, true, requestTimeout, maxPendingRequests, maxCommandBytes,
                     NodeSettings.MAX_INPUTS_PER_TURN, NodeSettings.INBOX_CAPACITY, transportOptions, snapshotOptions,
-                    CaucusNode.Builder.DEFAULT_PROPOSAL_LINGER, definition.requestPreparer());
+                    proposalLinger, definition.requestPreparer());
             return new GroupHost.GroupSpec(settings, bootstrap);
         }
 

@@ -76,11 +76,14 @@ public final class HostBench {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 6 && args.length != 7) {
-            System.err.println("usage: HostBench GROUPS WRITERS SECONDS WARMUP_SECONDS VALUE_BYTES DATA_DIR [QUIESCE]");
+        if (args.length < 6 || args.length > 8) {
+            System.err.println("usage: HostBench GROUPS WRITERS SECONDS WARMUP_SECONDS VALUE_BYTES DATA_DIR [QUIESCE"
+                    + " [LINGER_MICROS]]");
             System.exit(2);
         }
         boolean quiesce = args.length < 7 || Boolean.parseBoolean(args[6]);
+        Duration linger = args.length < 8 ? CaucusNode.Builder.DEFAULT_PROPOSAL_LINGER
+                : Duration.ofNanos(Long.parseLong(args[7]) * 1000);
         int groups = Integer.parseInt(args[0]);
         int writers = Integer.parseInt(args[1]);
         int seconds = Integer.parseInt(args[2]);
@@ -96,7 +99,7 @@ public final class HostBench {
         try {
             for (NodeId id : peers.keySet()) {
                 CaucusHost.Builder builder = CaucusHost.builder().id(id.value()).peers(peers)
-                        .dataDirectory(data.resolve(id.value()))
+                        .dataDirectory(data.resolve(id.value())).proposalLinger(linger)
                         .groups(group -> new CaucusHost.GroupDefinition(peers.keySet(), new Counter()));
                 if (!quiesce) {
                     builder.raftOptions(RaftOptions.DEFAULTS); // quiesceAfterTicks 0: every group keeps ticking
@@ -155,15 +158,18 @@ public final class HostBench {
         }
         Thread.sleep(Duration.ofSeconds(warmup)); // a benchmark's warm-up, not a test waiting for a condition
         List<HostMetrics> before = hosts.stream().map(CaucusHost::metrics).toList();
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        long cpuBefore = os.getProcessCpuTime();
         long start = System.nanoTime();
         measuring.set(true);
         Thread.sleep(Duration.ofSeconds(seconds));
         measuring.set(false);
         long elapsed = System.nanoTime() - start;
+        long cpuNanos = os.getProcessCpuTime() - cpuBefore;
         List<HostMetrics> after = hosts.stream().map(CaucusHost::metrics).toList();
         stop.set(true);
         done.await(SUBMIT_TIMEOUT.toSeconds() * 2, TimeUnit.SECONDS);
-        report(groups, writers, valueBytes, elapsed, latencies, counts, before, after, failures.get());
+        report(groups, writers, valueBytes, elapsed, cpuNanos, latencies, counts, before, after, failures.get());
     }
 
     /** Every group elects a leader, then nothing is written: what do idle groups cost? */
@@ -204,7 +210,8 @@ public final class HostBench {
         throw new IllegalStateException("group " + group + " elected no leader within " + SUBMIT_TIMEOUT);
     }
 
-    private static void report(int groups, int writers, int valueBytes, long elapsedNanos, long[][] latencies,
+    private static void report(int groups, int writers, int valueBytes, long elapsedNanos, long cpuNanos,
+                               long[][] latencies,
                                int[] counts, List<HostMetrics> before, List<HostMetrics> after, long failures) {
         int total = Arrays.stream(counts).sum();
         long[] all = new long[total];
@@ -223,9 +230,12 @@ public final class HostBench {
         }
         // Each write is made durable on all three hosts: writes per fsync counts one write once per host.
         double writesPerFsync = fsyncs == 0 ? 0 : 3.0 * total / fsyncs;
+        // The JVM's CPU: the three hosts and the writers together, on the same cores.
         System.out.printf("groups=%d writers=%d value=%dB: %.0f writes/s, p50 %.2f ms, p99 %.2f ms, "
-                        + "fsyncs/s per host %.0f, writes per fsync %.1f, sync rounds/s per host %.0f, failures %d%n",
+                        + "CPU %.1f us/write, fsyncs/s per host %.0f, writes per fsync %.1f, sync rounds/s per host"
+                        + " %.0f, failures %d%n",
                 groups, writers, valueBytes, perSecond, percentile(all, 0.50), percentile(all, 0.99),
+                total == 0 ? 0 : cpuNanos / 1e3 / total,
                 fsyncs / 3.0 / (elapsedNanos / 1e9), writesPerFsync, rounds / 3.0 / (elapsedNanos / 1e9), failures);
     }
 

@@ -6,6 +6,7 @@
 #   etcd       3 members; a Go load generator through clientv3, etcd's own client (bench/cluster/etcd-load)
 #   sofajraft  3 JVMs of a replicated map on SOFAJRaft; its load generator through SOFAJRaft's RPC client
 #   ratis      3 JVMs of a replicated map on Apache Ratis (gRPC); its load generator through Ratis's client
+#   ratis-netty the same on Ratis's Netty transport (servers and clients)
 #   redis      redis-server with appendfsync always; the Java load generator through Jedis
 # plus redis-benchmark on Caucus and redis-server as a second opinion. Server CPU per operation comes from
 # /proc of the server processes; writes per fsync from perf stat counting the servers' fsync and fdatasync
@@ -15,7 +16,7 @@
 # Tunables (environment): WARMUP_SECONDS=30 WRITE_SECONDS=20 READ_SECONDS=20 CLIENTS=50 KEYS=100000
 #   VALUE_BYTES=100 RB_REQUESTS=100000 (per redis-benchmark test) PROFILE=1 (JFR of the Caucus leader)
 #   BASE_PORT=16300 (ports BASE_PORT+11..BASE_PORT+56 on 127.0.0.1 are used)
-#   SYSTEMS="caucus etcd sofajraft ratis redis" (a subset runs only those; the ratios need caucus and the other)
+#   SYSTEMS="caucus etcd sofajraft ratis ratis-netty redis" (a subset runs only those; the ratios need caucus and the other)
 #   TLS=1 also runs caucus-tls right after caucus: the same cluster and load with TLS on the peer and client ports
 #   (certificates made by caucus demo --tls's code), so the table's caucus/caucus-tls row is TLS's cost
 # Missing Debian packages (etcd-server etcd-client redis-server redis-tools golang-go golang-etcd-server-dev)
@@ -43,7 +44,7 @@ VALUE_BYTES="${VALUE_BYTES:-100}"
 RB_REQUESTS="${RB_REQUESTS:-100000}"
 PROFILE="${PROFILE:-1}"
 BASE_PORT="${BASE_PORT:-16300}"
-SYSTEMS="${SYSTEMS:-caucus etcd sofajraft ratis redis}"
+SYSTEMS="${SYSTEMS:-caucus etcd sofajraft ratis ratis-netty redis}"
 TLS="${TLS:-0}"
 if [[ "$TLS" == 1 && " $SYSTEMS " == *" caucus "* && " $SYSTEMS " != *" caucus-tls "* ]]; then
   SYSTEMS="${SYSTEMS/caucus/caucus caucus-tls}"
@@ -83,7 +84,7 @@ selected() { [[ " $SYSTEMS " == *" $1 "* ]]; }
 build() {
   local bench_jar="$target/cluster-bench.jar" kv_jar modules="caucus-kv,bench/cluster" jars=("$target/cluster-bench.jar")
   selected sofajraft && { modules+=",bench/peers/sofajraft"; jars+=("$root/bench/peers/sofajraft/target/sofajraft-bench.jar"); }
-  selected ratis && { modules+=",bench/peers/ratis"; jars+=("$root/bench/peers/ratis/target/ratis-bench.jar"); }
+  { selected ratis || selected ratis-netty; } && { modules+=",bench/peers/ratis"; jars+=("$root/bench/peers/ratis/target/ratis-bench.jar"); }
   kv_jar="$(ls "$root"/caucus-kv/target/caucus-kv-*.jar 2>/dev/null | grep -v -- '-sources\|-tests' | head -n 1 || true)"
   local jar fresh=1
   for jar in "${jars[@]}"; do
@@ -267,8 +268,8 @@ start_etcd() {
 peer_pids=()
 peer_endpoints=()
 # The nodes elect their leader while starting; the load generator waits for it (its client finds the leader).
-start_peer() { # start_peer SYSTEM PORT_OFFSET: nodes on BASE_PORT+PORT_OFFSET+1..3
-  local system="$1" offset="$2" dir="$work/$1" i jar
+start_peer() { # start_peer SYSTEM PORT_OFFSET [LABEL]: nodes on BASE_PORT+PORT_OFFSET+1..3, files under LABEL
+  local system="$1" offset="$2" dir="$work/${3:-$1}" i jar
   jar="$root/bench/peers/$system/target/$system-bench.jar"
   peer_pids=(); peer_endpoints=()
   for i in 1 2 3; do peer_endpoints+=("127.0.0.1:$((BASE_PORT + offset + i))"); done
@@ -313,8 +314,8 @@ summarize_profile() { # hot methods (top frame), samples per thread, and samples
 # ---------------------------------------------------------------- the run
 for system in $SYSTEMS; do
   case "$system" in
-    caucus | caucus-tls | etcd | sofajraft | ratis | redis) ;;
-    *) die "SYSTEMS: unknown system '$system' (expected caucus, caucus-tls, etcd, sofajraft, ratis and/or redis)" ;;
+    caucus | caucus-tls | etcd | sofajraft | ratis | ratis-netty | redis) ;;
+    *) die "SYSTEMS: unknown system '$system' (expected caucus, caucus-tls, etcd, sofajraft, ratis, ratis-netty and/or redis)" ;;
   esac
 done
 "$root/scripts/ensure-packages.sh" etcd-server etcd-client redis-server redis-tools golang-go golang-etcd-server-dev
@@ -353,6 +354,12 @@ bench_sofajraft() {
 bench_ratis() {
   start_peer ratis 53
   peer_loadgen "$root/bench/peers/ratis/target/ratis-bench.jar" ratis "${peer_endpoints[*]}" "${peer_pids[@]}"
+}
+bench_ratis-netty() { # Ratis on its Netty transport, servers and clients (RatisBench reads RATIS_RPC)
+  export RATIS_RPC=netty
+  start_peer ratis 53 ratis-netty
+  peer_loadgen "$root/bench/peers/ratis/target/ratis-bench.jar" ratis-netty "${peer_endpoints[*]}" "${peer_pids[@]}"
+  unset RATIS_RPC
 }
 bench_redis() {
   start_redis

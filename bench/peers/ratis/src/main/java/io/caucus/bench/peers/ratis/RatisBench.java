@@ -7,7 +7,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.netty.NettyConfigKeys;
+import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -71,10 +74,15 @@ public final class RatisBench {
             fail("--id must be between 1 and the number of --peers, got " + id);
         }
         String own = addresses.get(id - 1);
-        RaftProperties properties = new RaftProperties();
+        RaftProperties properties = properties();
         RaftServerConfigKeys.setStorageDir(properties, List.of(Path.of(args.get(5)).toFile()));
         RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
-        GrpcConfigKeys.Server.setPort(properties, Integer.parseInt(own.substring(own.lastIndexOf(':') + 1)));
+        int port = Integer.parseInt(own.substring(own.lastIndexOf(':') + 1));
+        if (netty()) {
+            NettyConfigKeys.Server.setPort(properties, port);
+        } else {
+            GrpcConfigKeys.Server.setPort(properties, port);
+        }
         RaftGroup group = group(addresses);
         RaftServer server = RaftServer.newBuilder()
                 .setServerId(RaftPeerId.valueOf("n" + id))
@@ -86,6 +94,22 @@ public final class RatisBench {
         server.start();
         System.out.println("ratis node n" + id + " serving on " + own);
         new CountDownLatch(1).await(); // until the script stops the process
+    }
+
+    /** RATIS_RPC=netty runs servers and clients on Ratis's Netty transport; else gRPC, its default. */
+    static boolean netty() {
+        String rpc = System.getenv().getOrDefault("RATIS_RPC", "grpc");
+        if (!rpc.equals("grpc") && !rpc.equals("netty")) {
+            fail("RATIS_RPC must be grpc or netty, got " + rpc);
+        }
+        return rpc.equals("netty");
+    }
+
+    /** Ratis's defaults but the transport, the same for servers and clients. */
+    static RaftProperties properties() {
+        RaftProperties properties = new RaftProperties();
+        RaftConfigKeys.Rpc.setType(properties, netty() ? SupportedRpcType.NETTY : SupportedRpcType.GRPC);
+        return properties;
     }
 
     static void fail(String message) {

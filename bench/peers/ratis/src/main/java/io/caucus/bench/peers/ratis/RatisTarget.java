@@ -47,7 +47,7 @@ final class RatisTarget implements LoadTarget {
 
     @Override
     public Connection connect() {
-        RaftClient client = RaftClient.newBuilder().setProperties(new RaftProperties()).setRaftGroup(group).build();
+        RaftClient client = RaftClient.newBuilder().setProperties(RatisBench.properties()).setRaftGroup(group).build();
         return new Connection() {
             @Override
             public void write(byte[] key, byte[] value) throws IOException {

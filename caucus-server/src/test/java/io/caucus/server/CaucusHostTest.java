@@ -232,4 +232,16 @@ class CaucusHostTest {
         assertThatThrownBy(() -> new CaucusHost.GroupDefinition(Set.of(), new RecordingStateMachine()))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void theProposalLingerIsEveryGroupsSetting() {
+        CaucusHost host = CaucusHost.builder().id("n1").peers(peers).dataDirectory(data.resolve("n1"))
+                .proposalLinger(Duration.ofMillis(101))
+                .groups(group -> new CaucusHost.GroupDefinition(peers.keySet(), new RecordingStateMachine()))
+                .start();
+        hosts.put(NodeId.of("n1"), host);
+
+        assertThatThrownBy(() -> host.group(1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("proposalLinger must be between 0 and 100 ms");
+    }
 }

@@ -11,8 +11,11 @@ import io.caucus.core.LogEntry;
  */
 public final class EntryCache {
 
+    /** Starts small and doubles: a host of 10,000 groups holds as many caches, most with an entry or two. */
+    private static final int INITIAL_CAPACITY = 4;
+
     private final long maxBytes;
-    private LogEntry[] ring = new LogEntry[256];
+    private LogEntry[] ring = new LogEntry[INITIAL_CAPACITY];
     private int head;
     private int count;
     private long firstIndex = 1;
@@ -69,9 +72,14 @@ public final class EntryCache {
         }
     }
 
+    /** Empties the cache and gives back its array (a group the shared WAL's budget evicted may stay idle for long). */
     public void clear() {
         while (count > 0) {
             evictOldest();
+        }
+        if (ring.length > INITIAL_CAPACITY) {
+            ring = new LogEntry[INITIAL_CAPACITY];
+            head = 0;
         }
     }
 

@@ -27,8 +27,15 @@ final class CacheBudget {
         return maxBytes;
     }
 
-    /** Records that {@code log}'s cache now holds {@code cachedBytes}; evicts older groups' caches if over budget. */
+    /**
+     * Records that {@code log}'s cache now holds {@code cachedBytes}; evicts older groups' caches if over budget. Only
+     * groups holding something are tracked, so recovery and thousands of idle groups add nothing here.
+     */
     void changed(GroupLog log, long cachedBytes) {
+        if (cachedBytes == 0) {
+            forget(log);
+            return;
+        }
         Long before = held.put(log, cachedBytes);
         bytes += cachedBytes - (before == null ? 0 : before);
         Iterator<Map.Entry<GroupLog, Long>> oldestFirst = held.entrySet().iterator();

@@ -158,14 +158,13 @@ public final class HostBench {
         }
         Thread.sleep(Duration.ofSeconds(warmup)); // a benchmark's warm-up, not a test waiting for a condition
         List<HostMetrics> before = hosts.stream().map(CaucusHost::metrics).toList();
-        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        long cpuBefore = os.getProcessCpuTime();
+        long cpuBefore = processCpuNanos();
         long start = System.nanoTime();
         measuring.set(true);
         Thread.sleep(Duration.ofSeconds(seconds));
         measuring.set(false);
         long elapsed = System.nanoTime() - start;
-        long cpuNanos = os.getProcessCpuTime() - cpuBefore;
+        long cpuNanos = processCpuNanos() - cpuBefore;
         List<HostMetrics> after = hosts.stream().map(CaucusHost::metrics).toList();
         stop.set(true);
         done.await(SUBMIT_TIMEOUT.toSeconds() * 2, TimeUnit.SECONDS);
@@ -179,13 +178,12 @@ public final class HostBench {
             leader(hosts, group);
         }
         Thread.sleep(Duration.ofSeconds(warmup)); // a benchmark's settling time, not a test waiting for a condition
-        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        long cpuBefore = os.getProcessCpuTime();
+        long cpuBefore = processCpuNanos();
         long sentBefore = hosts.stream().mapToLong(host -> host.metrics().transport().messagesSent()).sum();
         long start = System.nanoTime();
         Thread.sleep(Duration.ofSeconds(seconds));
         double elapsed = (System.nanoTime() - start) / 1e9;
-        double cpu = (os.getProcessCpuTime() - cpuBefore) / 1e9;
+        double cpu = (processCpuNanos() - cpuBefore) / 1e9;
         long sent = hosts.stream().mapToLong(host -> host.metrics().transport().messagesSent()).sum() - sentBefore;
         int quiesced = hosts.stream().mapToInt(host -> host.metrics().quiesced()).sum();
         System.gc();
@@ -193,6 +191,12 @@ public final class HostBench {
         System.out.printf("idle groups=%d (x3 replicas) quiesce=%s: CPU %.3f cores, %.0f Raft messages/s, "
                         + "%d of %d replicas quiesced, heap after GC %.0f MB%n", groups, quiesce, cpu / elapsed,
                 sent / elapsed, quiesced, groups * hosts.size(), heap / 1e6);
+    }
+
+    /** CPU time of the whole JVM: the three hosts and, when writing, the writers. */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     /** The replica of {@code group} that leads, waiting while an election runs. */

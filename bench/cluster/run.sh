@@ -73,7 +73,9 @@ trap 'exit 130' INT TERM
 stop_all() { cleanup; }
 
 # ---------------------------------------------------------------- prerequisites
-source "$root/scripts/find-jdk.sh" # find_jdk
+source "$root/scripts/find-jdk.sh" # find_jdk, server_memory_flags
+# Every JVM server, Caucus's and the JVM peers', runs with the memory flags ./caucus gives its nodes.
+mapfile -t server_jvm_flags < <(server_memory_flags)
 
 newer_sources() { # prints a source file newer than $1, if any
   find "$root" \( -path "$root/.git" -o -name target \) -prune -o \( -name '*.java' -o -name pom.xml \) \
@@ -216,8 +218,8 @@ start_caucus() { # start_caucus [tls]: with tls, TLS on the peer and client port
     fi
   } > "$dir/cluster.yaml"
   for i in 1 2 3; do
-    "$jdk/bin/java" -cp "$kv_jar:$root/caucus-kv/target/lib/*" io.caucus.kv.cli.Main server --config "$dir/cluster.yaml" \
-      --id "n$i" > "$dir/n$i.log" 2>&1 &
+    "$jdk/bin/java" "${server_jvm_flags[@]}" -cp "$kv_jar:$root/caucus-kv/target/lib/*" io.caucus.kv.cli.Main server \
+      --config "$dir/cluster.yaml" --id "n$i" > "$dir/n$i.log" 2>&1 &
     started+=($!); caucus_pids+=($!)
   done
   caucus_leader=""
@@ -275,7 +277,7 @@ start_peer() { # start_peer SYSTEM PORT_OFFSET [LABEL]: nodes on BASE_PORT+PORT_
   for i in 1 2 3; do peer_endpoints+=("127.0.0.1:$((BASE_PORT + offset + i))"); done
   mkdir -p "$dir"
   for i in 1 2 3; do
-    "$jdk/bin/java" -jar "$jar" server --id "$i" --peers "$(IFS=,; echo "${peer_endpoints[*]}")" --dir "$dir/n$i" \
+    "$jdk/bin/java" "${server_jvm_flags[@]}" -jar "$jar" server --id "$i" --peers "$(IFS=,; echo "${peer_endpoints[*]}")" --dir "$dir/n$i" \
       > "$dir/n$i.log" 2>&1 &
     started+=($!); peer_pids+=($!)
   done

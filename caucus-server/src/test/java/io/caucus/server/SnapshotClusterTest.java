@@ -24,7 +24,10 @@ class SnapshotClusterTest {
 
     /** Snapshots every 40 entries, streamed in 1 KiB chunks so that a transfer takes several. */
     private LocalCluster cluster() {
-        SnapshotOptions snapshots = SnapshotOptions.DEFAULTS.withThresholds(40, 0).withChunking(1024, 2);
+        return cluster(SnapshotOptions.DEFAULTS.withThresholds(40, 0).withChunking(1024, 2));
+    }
+
+    private LocalCluster cluster(SnapshotOptions snapshots) {
         return new LocalCluster(3, (id, peers, machine) -> CaucusNode.builder()
                 .id(id.value())
                 .peers(peers)
@@ -112,6 +115,34 @@ class SnapshotClusterTest {
             written.add(command(1020));
             for (NodeId id : cluster.ids()) {
                 cluster.awaitApplied(id, written);
+            }
+        }
+    }
+
+    /**
+     * A {@link RecordingStateMachine}'s snapshot holds every command so far, so it outgrows any fixed threshold:
+     * with the log-to-snapshot ratio (thesis §5.1.2) each snapshot waits for the log to reach four times the last
+     * one, and 600 commands past a 40-entry threshold make two or three snapshots, not fourteen.
+     */
+    @Test
+    void aThresholdWaitsForTheLogToOutgrowTheLastSnapshotByTheRatio() throws Exception {
+        SnapshotOptions snapshots = SnapshotOptions.DEFAULTS.withThresholds(40, 0);
+        assertThat(snapshots.logToSnapshotRatio()).isEqualTo(4);
+        try (LocalCluster cluster = cluster(snapshots).startAll()) {
+            List<String> written = new ArrayList<>();
+            for (int i = 0; i < 600; i++) {
+                cluster.submitAtLeader(command(i));
+                written.add(command(i));
+            }
+            for (NodeId id : cluster.ids()) {
+                cluster.awaitApplied(id, written);
+            }
+            // The first snapshot comes at the threshold (there is none to outgrow yet), the second after about 250
+            // entries, the third after about 1,250: a node may still be writing the second.
+            for (NodeId id : cluster.ids()) {
+                await(id + " to take its first snapshots").atMost(LocalCluster.WAIT).pollInterval(LocalCluster.POLL)
+                        .until(() -> cluster.node(id).metrics().snapshotsTaken() >= 1);
+                assertThat(cluster.node(id).metrics().snapshotsTaken()).as(id.value()).isBetween(1L, 3L);
             }
         }
     }

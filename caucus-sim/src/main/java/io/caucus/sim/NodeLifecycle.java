@@ -139,14 +139,18 @@ final class NodeLifecycle {
     /**
      * The runtime's snapshot thresholds: every {@link SimConfig#compactEveryEntries} entries (the runtime staggers
      * each node's point by up to a quarter more; 0: only when asked), chunks of the least size so that a transfer
-     * takes several, a window of 1 to 4 chunks, and a transfer timeout of 20 to 100 ticks.
+     * takes several, a window of 1 to 4 chunks, a transfer timeout of 20 to 100 ticks, and a log-to-snapshot ratio of
+     * 0 (none) in half the seeds, 1 to 4 in the others.
      */
     private SnapshotOptions snapshotOptions() {
         long compactEveryEntries = sim.config.compactEveryEntries();
         SplittableRandom draw = new SplittableRandom(sim.config.seed() ^ 0x63686e6bL);
         return SnapshotOptions.DEFAULTS.withThresholds(compactEveryEntries, 0)
                 .withChunking(1024, 1 + draw.nextInt(4))
-                .withTransferTimeout(Duration.ofNanos((20 + draw.nextInt(81)) * sim.config.tickMicros() * 1000));
+                .withTransferTimeout(Duration.ofNanos((20 + draw.nextInt(81)) * sim.config.tickMicros() * 1000))
+                // Half the seeds snapshot at every threshold, the others only once the log outgrows the last
+                // snapshot (thesis §5.1.2), by a ratio from 1 to 4, so that snapshots come at uneven spacings.
+                .withLogToSnapshotRatio(draw.nextBoolean() ? 0 : 1 + draw.nextInt(4));
     }
 
     /**

@@ -128,6 +128,18 @@ public final class SnapshotStore {
         return snapshots.isEmpty() ? Optional.empty() : Optional.of(snapshots.get(snapshots.size() - 1));
     }
 
+    /**
+     * The size of a kept snapshot's file in bytes (its data and a few dozen bytes of header and trailer), or 0 if
+     * it is no longer kept or cannot be read: a size is a hint for when to snapshot next, never a reason to fail.
+     */
+    public long sizeBytes(SnapshotMetadata metadata) {
+        try (DiskFile file = disk.open(path(metadata))) {
+            return file.size();
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     /** Every snapshot kept, oldest first. */
     public synchronized List<SnapshotMetadata> list() {
         return List.copyOf(snapshots);

@@ -36,7 +36,7 @@ public final class ConfigLoader {
     private static final Set<String> TOP_FIELDS = Set.of("nodes", "tickIntervalMillis", "electionTimeoutTicks",
             "heartbeatIntervalTicks", "fsync", "dataDirectory", "requestTimeoutMillis", "maxSessions",
             "snapshotThresholdEntries", "snapshotThresholdBytes", "snapshotChunkBytes", "snapshotChunksInFlight",
-            "proposalLingerMicros", "clientIoThreads", "maxBulkBytes", "maxArrayElements", "maxRequestBytes",
+            "snapshotLogRatio", "proposalLingerMicros", "clientIoThreads", "maxBulkBytes", "maxArrayElements", "maxRequestBytes",
             "maxPipelineCommands", "maxClientOutputBytes", "maxClientConnections", "clientIdleTimeoutMillis", "authTimeoutMillis",
             "maxAuthFailures", "users", "nodePasswordFile", "tls", "adminTokenFile", "adminOpenPaths",
             "adminMaxBodyBytes", "maxPeerFrameBytes", "shards", "shardReplicas");
@@ -409,7 +409,10 @@ public final class ConfigLoader {
         return password.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Snapshot thresholds (0 turns one off) and chunking; see {@link io.caucus.server.SnapshotOptions}. */
+    /**
+     * Snapshot thresholds (0 turns one off), the log-to-snapshot ratio (0: none) and chunking; see
+     * {@link io.caucus.server.SnapshotOptions}.
+     */
     private static io.caucus.server.SnapshotOptions snapshotOptions(String where, Map<?, ?> top,
                                                                      io.caucus.server.SnapshotOptions defaults) {
         return defaults
@@ -417,7 +420,9 @@ public final class ConfigLoader {
                                 Long.MAX_VALUE),
                         integer(where, top, "snapshotThresholdBytes", defaults.thresholdBytes(), 0, Long.MAX_VALUE))
                 .withChunking((int) integer(where, top, "snapshotChunkBytes", defaults.chunkBytes(), 1024, 4 << 20),
-                        (int) integer(where, top, "snapshotChunksInFlight", defaults.maxChunksInFlight(), 1, 1024));
+                        (int) integer(where, top, "snapshotChunksInFlight", defaults.maxChunksInFlight(), 1, 1024))
+                .withLogToSnapshotRatio(integer(where, top, "snapshotLogRatio",
+                        (long) defaults.logToSnapshotRatio(), 0, 1000));
     }
 
     private static List<ClusterConfig.Node> nodes(Path file, Object value) {

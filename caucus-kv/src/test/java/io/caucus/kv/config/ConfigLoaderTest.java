@@ -80,12 +80,14 @@ class ConfigLoaderTest {
                 snapshotThresholdBytes: 0
                 snapshotChunkBytes: 65536
                 snapshotChunksInFlight: 8
+                snapshotLogRatio: 2
                 proposalLingerMicros: 0
                 clientIoThreads: 3
                 """);
         assertThat(config.tunables()).isEqualTo(new ClusterConfig.Tunables(20, 15, 3, false,
                 Path.of("/var/lib/caucus"), 2500, 50,
-                io.caucus.server.SnapshotOptions.DEFAULTS.withThresholds(5000, 0).withChunking(65536, 8), 0, 3));
+                io.caucus.server.SnapshotOptions.DEFAULTS.withThresholds(5000, 0).withChunking(65536, 8)
+                        .withLogToSnapshotRatio(2), 0, 3));
         assertThat(config.tunables().proposalLinger()).isZero();
         assertThat(config.tunables().raftOptions().electionTimeoutTicks()).isEqualTo(15);
     }
@@ -98,6 +100,10 @@ class ConfigLoaderTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("'snapshotChunkBytes'");
         assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES + "snapshotThresholdEntries: -1\n"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("'snapshotThresholdEntries'");
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, NODES + "snapshotLogRatio: -1\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'snapshotLogRatio'");
+        assertThat(ConfigLoader.parse(FILE, NODES + "snapshotLogRatio: 0\n").tunables().snapshots()
+                .logOutgrows(0, Long.MAX_VALUE)).isTrue();
     }
 
     @Test

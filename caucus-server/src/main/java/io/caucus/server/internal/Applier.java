@@ -97,6 +97,9 @@ final class Applier {
     // Apply thread only: the log since the latest snapshot (taken, started or restored), for the thresholds.
     private long snapshotBaseIndex;
     private long bytesSinceSnapshot;
+    /** The latest snapshot's index and size, looked up again only when a newer one appears. */
+    private long sizedSnapshotIndex = -1;
+    private long sizedSnapshotBytes;
     /** How far past its thresholds this node takes the next snapshot (SnapshotOptions.STAGGER), drawn per snapshot. */
     private double thresholdStretch;
     /** Draws the stretches; used on the applier only. */
@@ -297,7 +300,8 @@ final class Applier {
      */
     private void maybeSnapshot() {
         long applied = appliedIndex.get();
-        boolean due = snapshotOptions.isDue(applied - snapshotBaseIndex, bytesSinceSnapshot, thresholdStretch);
+        boolean due = snapshotOptions.isDue(applied - snapshotBaseIndex, bytesSinceSnapshot, thresholdStretch)
+                && snapshotOptions.logOutgrows(bytesSinceSnapshot, latestSnapshotBytes());
         if (taker == null || (!due && waitingForSnapshot.isEmpty()) || taker.busy()) {
             return;
         }
@@ -339,6 +343,19 @@ final class Applier {
         }
         taker.submit(applied, view, futures);
         countLogSince(applied);
+    }
+
+    /** The size of the newest snapshot kept (taken, received or restored), 0 if there is none. */
+    private long latestSnapshotBytes() {
+        SnapshotMetadata latest = taker == null ? null : taker.store().latest().orElse(null);
+        if (latest == null) {
+            return 0;
+        }
+        if (latest.lastIncludedIndex() != sizedSnapshotIndex) {
+            sizedSnapshotIndex = latest.lastIncludedIndex();
+            sizedSnapshotBytes = taker.store().sizeBytes(latest);
+        }
+        return sizedSnapshotBytes;
     }
 
     /** The thresholds count the log from {@code index} on, towards a newly drawn point past them. */

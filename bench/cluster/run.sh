@@ -14,7 +14,8 @@
 # Caucus to every other system and writes it to bench/cluster/target/results.md.
 #
 # Tunables (environment): WARMUP_SECONDS=30 WRITE_SECONDS=20 READ_SECONDS=20 CLIENTS=50 KEYS=100000
-#   VALUE_BYTES=100 RB_REQUESTS=100000 (per redis-benchmark test) PROFILE=1 (JFR of the Caucus leader)
+#   VALUE_BYTES=100 RB_REQUESTS=100000 (per unpipelined redis-benchmark test) RB_PIPELINED_REQUESTS=1000000 (per
+#   16-deep test: 100,000 pass in under a second, too short a window for a rate) PROFILE=1 (JFR of the Caucus leader)
 #   BASE_PORT=16300 (ports BASE_PORT+11..BASE_PORT+56 on 127.0.0.1 are used)
 #   SYSTEMS="caucus etcd sofajraft ratis ratis-netty redis" (a subset runs only those; the ratios need caucus and the other)
 #   TLS=1 also runs caucus-tls right after caucus: the same cluster and load with TLS on the peer and client ports
@@ -42,6 +43,7 @@ CLIENTS="${CLIENTS:-50}"
 KEYS="${KEYS:-100000}"
 VALUE_BYTES="${VALUE_BYTES:-100}"
 RB_REQUESTS="${RB_REQUESTS:-100000}"
+RB_PIPELINED_REQUESTS="${RB_PIPELINED_REQUESTS:-1000000}"
 PROFILE="${PROFILE:-1}"
 BASE_PORT="${BASE_PORT:-16300}"
 SYSTEMS="${SYSTEMS:-caucus etcd sofajraft ratis ratis-netty redis}"
@@ -174,18 +176,19 @@ peer_loadgen() { # peer_loadgen JAR SYSTEM "ENDPOINTS" PIDS...: a JVM peer's loa
 
 redis_benchmark() { # redis_benchmark SYSTEM PORT PIDS...: SET and GET, unpipelined and 16 deep
   local system="$1" port="$2"; shift 2
-  local depth test before after csv rps p50 p99 phase tls=()
+  local depth test before after csv rps p50 p99 phase requests tls=()
   [[ "$system" == caucus-tls ]] && tls=(--tls --cacert "$work/caucus-tls/tls/ca.pem")
   for depth in 1 16; do
+    (( depth == 1 )) && requests="$RB_REQUESTS" || requests="$RB_PIPELINED_REQUESTS"
     for test in set get; do
       before="$(cpu_ticks "$@")"
-      csv="$(redis-benchmark "${tls[@]}" -h 127.0.0.1 -p "$port" -c "$CLIENTS" -d "$VALUE_BYTES" -r "$KEYS" -n "$RB_REQUESTS" \
+      csv="$(redis-benchmark "${tls[@]}" -h 127.0.0.1 -p "$port" -c "$CLIENTS" -d "$VALUE_BYTES" -r "$KEYS" -n "$requests" \
         -P "$depth" -t "$test" --csv)"
       after="$(cpu_ticks "$@")"
       read -r rps p50 p99 < <(echo "$csv" | tr -d '"' | awk -F, 'NR==2 {print $2, $5 * 1000, $7 * 1000}')
       [[ "$test" == set ]] && phase=write || phase=read
       printf '%s\tredis-benchmark-P%s\t%s\t%s\t-\t-\t%.0f\t%.0f\t%.0f\t%.1f\n' "$system" "$depth" "$phase" \
-        "$RB_REQUESTS" "$rps" "$p50" "$p99" "$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="$RB_REQUESTS" 'BEGIN {print t * 1000000 / hz / n}')" \
+        "$requests" "$rps" "$p50" "$p99" "$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="$requests" 'BEGIN {print t * 1000000 / hz / n}')" \
         | tee -a "$results_tsv"
     done
   done

@@ -62,7 +62,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- prerequisites
-source "$root/scripts/find-jdk.sh" # find_jdk
+source "$root/scripts/find-jdk.sh" # find_jdk, server_memory_flags
+mapfile -t server_jvm_flags < <(server_memory_flags) # the nodes run with the memory flags ./caucus gives them
 
 newer_sources() { # prints a source file newer than $1, if any
   find "$root" \( -path "$root/.git" -o -name target \) -prune -o \( -name '*.java' -o -name pom.xml \) \
@@ -148,7 +149,7 @@ start_cluster() { # start_cluster CONFIG
     if [[ -n "${EXTRA_YAML:-}" ]]; then echo -e "$EXTRA_YAML"; fi
   } > "$dir/cluster.yaml"
   for i in 1 2 3; do
-    "$jdk/bin/java" -cp "$kv_jar:$root/caucus-kv/target/lib/*" io.caucus.kv.cli.Main server \
+    "$jdk/bin/java" "${server_jvm_flags[@]}" -cp "$kv_jar:$root/caucus-kv/target/lib/*" io.caucus.kv.cli.Main server \
       --config "$dir/cluster.yaml" --id "n$i" > "$dir/n$i.log" 2>&1 &
     started+=($!); pids+=($!)
   done

@@ -296,7 +296,7 @@ public final class CaucusHost implements AutoCloseable {
                         + nodeThreads + ", " + workerThreads);
             }
             this.hostOptions = new GroupHost.Options(nodeThreads, workerThreads, hostOptions.wal(),
-                    hostOptions.snapshotsRetained());
+                    hostOptions.snapshotsRetained(), hostOptions.syncGatherNanos());
             return this;
         }
 

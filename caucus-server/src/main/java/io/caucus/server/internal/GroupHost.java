@@ -130,11 +130,32 @@ public final class GroupHost implements AutoCloseable {
         }
     }
 
-    /** Options of the host's threads and storage. */
-    public record Options(int nodeThreads, int workerThreads, SharedWalOptions wal, int snapshotsRetained) {
+    /**
+     * Options of the host's threads and storage.
+     *
+     * @param syncGatherNanos how long the WAL's sync thread lets requests gather before a round while several groups
+     *                        are writing ({@link HostLog}); 0: never. The thread sleeps for it, so only a host on
+     *                        real threads has it: a simulator's, whose workers are its own events, passes 0
+     */
+    public record Options(int nodeThreads, int workerThreads, SharedWalOptions wal, int snapshotsRetained,
+                          long syncGatherNanos) {
+        /** The default gather: about a third of a log fsync on the benchmark host (docs/benchmarks.md). */
+        public static final long DEFAULT_SYNC_GATHER_NANOS = 200_000;
+
+        public Options {
+            if (syncGatherNanos < 0 || syncGatherNanos > 100_000_000) {
+                throw new IllegalArgumentException("syncGatherNanos must be 0 to 100 ms: " + syncGatherNanos);
+            }
+        }
+
+        /** Options without a sync gather (tests, and the simulator, whose sync thread is no thread). */
+        public Options(int nodeThreads, int workerThreads, SharedWalOptions wal, int snapshotsRetained) {
+            this(nodeThreads, workerThreads, wal, snapshotsRetained, 0);
+        }
+
         public static Options defaults() {
             int cores = Runtime.getRuntime().availableProcessors();
-            return new Options(cores, Math.max(2, cores), SharedWalOptions.DEFAULTS, 2);
+            return new Options(cores, Math.max(2, cores), SharedWalOptions.DEFAULTS, 2, DEFAULT_SYNC_GATHER_NANOS);
         }
     }
 
@@ -205,7 +226,7 @@ public final class GroupHost implements AutoCloseable {
     public static GroupHost open(Disk disk, Path dataDirectory, Options options, Environment environment,
                                  GroupSpecs specs, Runnable onClose) {
         HostLog log = HostLog.open(disk, dataDirectory, options.wal(), options.snapshotsRetained(),
-                environment.hostWorkers());
+                environment.hostWorkers(), options.syncGatherNanos());
         GroupHost host = new GroupHost(log, environment, specs, onClose);
         SortedSet<Long> recovered = log.groups();
         try {

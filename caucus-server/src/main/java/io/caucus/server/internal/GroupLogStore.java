@@ -97,7 +97,7 @@ public final class GroupLogStore implements LogStore {
     @Override
     public void syncInBackground(long ticket, Runnable onDurable, Consumer<RuntimeException> onFailure) {
         checkOpen();
-        host.syncInBackground(ticket, () -> {
+        host.syncInBackground(log.group(), ticket, () -> {
             snapshots.durableThrough(ticket);
             onDurable.run();
         }, onFailure);

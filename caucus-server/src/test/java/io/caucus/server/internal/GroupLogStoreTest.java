@@ -250,6 +250,47 @@ class GroupLogStoreTest {
         }
     }
 
+    /**
+     * The sync worker gathers requests before a round only while recent rounds served more than one group: one
+     * group writing is never held up, and gathering stops {@link HostLog#GATHER_ROUNDS} rounds after the last
+     * round that served a group other than the one before.
+     */
+    @Test
+    void theSyncWorkerGathersOnlyWhileSeveralGroupsAreWriting() {
+        HostLog host = HostLog.open(disk, DATA, SharedWalOptions.DEFAULTS.withSegmentBytes(1 << 20), 2,
+                name -> syncWorker, 1);
+        GroupLogStore one = host.openGroup(1, CONFIGURATION, true);
+        GroupLogStore two = host.openGroup(2, CONFIGURATION, true);
+        List<Long> durable = new ArrayList<>();
+        long index = 0;
+        for (int round = 0; round < 5; round++) {
+            index++;
+            one.syncInBackground(one.write(persist(index, 1, index, index)), () -> durable.add(1L), failure -> {
+            });
+            syncWorker.runAll();
+        }
+        assertThat(host.gatheredRounds()).as("one group alone").isZero();
+
+        index++;
+        one.syncInBackground(one.write(persist(index, 1, index, index)), () -> durable.add(1L), failure -> {
+        });
+        two.syncInBackground(two.write(persist(1, 1, 1, 1)), () -> durable.add(2L), failure -> {
+        });
+        syncWorker.runAll();
+        assertThat(host.gatheredRounds()).as("the round that found two groups did not wait for it").isZero();
+
+        for (int round = 0; round < HostLog.GATHER_ROUNDS + 3; round++) {
+            index++;
+            one.syncInBackground(one.write(persist(index, 1, index, index)), () -> durable.add(1L), failure -> {
+            });
+            syncWorker.runAll();
+        }
+        // The first round after it serves group 1 after group 2, a change of group too: GATHER_ROUNDS more gather.
+        assertThat(host.gatheredRounds()).as("the rounds after it, then no more")
+                .isEqualTo(HostLog.GATHER_ROUNDS + 1);
+        assertThat(durable).hasSize(5 + 2 + HostLog.GATHER_ROUNDS + 3);
+    }
+
     @Test
     void aFailedFsyncIsReportedToEveryWaitingGroupAndRefusesLaterWrites() {
         HostLog host = open();

@@ -4,7 +4,6 @@ import io.caucus.core.NodeId;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +11,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.SequencedMap;
-import java.util.Set;
 import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -116,7 +114,7 @@ public final class SlotMap {
     private final SortedMap<Long, SortedSet<NodeId>> retired;
     private final SortedSet<NodeId> removed;
 
-    private SlotMap(long epoch, int[] starts, int[] ends, long[] owners, TreeMap<Long, List<NodeId>> replicas,
+    SlotMap(long epoch, int[] starts, int[] ends, long[] owners, TreeMap<Long, List<NodeId>> replicas,
                     List<Migration> migrations, TreeMap<Long, ReplicaMove> replicaMoves,
                     TreeMap<Long, SortedSet<NodeId>> retired, TreeSet<NodeId> removed) {
         this.epoch = epoch;
@@ -288,7 +286,7 @@ public final class SlotMap {
                     + " is unassigned");
         }
         refuseIfMigrating(range, "cannot migrate");
-        Builder builder = toBuilder(epoch + 1);
+        SlotMapBuilder builder = toBuilder(epoch + 1);
         builder.migrate(range, source.getAsLong(), target);
         return builder.build(); // checks that the source owns all of the range and the target
     }
@@ -303,7 +301,7 @@ public final class SlotMap {
         if (moves.isEmpty()) {
             throw new IllegalArgumentException("no migration to start");
         }
-        Builder builder = toBuilder(epoch + 1);
+        SlotMapBuilder builder = toBuilder(epoch + 1);
         for (Migration move : moves) {
             refuseIfMigrating(move.range(), "cannot migrate");
             builder.migrate(move.range(), move.source(), move.target());
@@ -317,7 +315,7 @@ public final class SlotMap {
      */
     public SlotMap finishMigration(SlotRange range) {
         Migration finished = recordedMigration(range, "finish");
-        Builder builder = toBuilderWithout(epoch + 1, range);
+        SlotMapBuilder builder = toBuilderWithout(epoch + 1, range);
         builder.migrations.remove(finished);
         return builder.assign(range, finished.target()).build();
     }
@@ -325,7 +323,7 @@ public final class SlotMap {
     /** This map without the migration of exactly {@code range}, epoch + 1: its source still owns its slots. */
     public SlotMap cancelMigration(SlotRange range) {
         Migration cancelled = recordedMigration(range, "cancel");
-        Builder builder = toBuilder(epoch + 1);
+        SlotMapBuilder builder = toBuilder(epoch + 1);
         builder.migrations.remove(cancelled);
         return builder.build();
     }
@@ -361,7 +359,7 @@ public final class SlotMap {
             throw new IllegalArgumentException("group " + group + " is moving a replica already (" + moving
                     + "): wait for it to finish");
         }
-        Builder builder = toBuilder(epoch + 1);
+        SlotMapBuilder builder = toBuilder(epoch + 1);
         builder.moveReplica(group, from, to);
         return builder.build(); // checks from, to and the retired nodes
     }
@@ -375,7 +373,7 @@ public final class SlotMap {
         if (moves.isEmpty()) {
             throw new IllegalArgumentException("no replica move to start");
         }
-        Builder builder = toBuilder(epoch + 1);
+        SlotMapBuilder builder = toBuilder(epoch + 1);
         for (ReplicaMove move : moves) {
             if (move.cancelled()) {
                 throw new IllegalArgumentException("cannot start " + move + ": it is marked cancelled");
@@ -399,7 +397,7 @@ public final class SlotMap {
         if (move.cancelled()) {
             throw new IllegalArgumentException(move + " is being cancelled already");
         }
-        Builder builder = toBuilder(epoch + 1);
+        SlotMapBuilder builder = toBuilder(epoch + 1);
         builder.replicaMoves.put(group, new ReplicaMove(group, move.from(), move.to(), true));
         return builder.build();
     }
@@ -414,7 +412,7 @@ public final class SlotMap {
         if (move == null || !move.cancelled()) {
             throw new IllegalArgumentException("group " + group + " has no cancelled replica move to abandon");
         }
-        Builder builder = toBuilder(epoch + 1);
+        SlotMapBuilder builder = toBuilder(epoch + 1);
         builder.replicaMoves.remove(group);
         builder.retire(group, move.to());
         return builder.build();
@@ -430,7 +428,7 @@ public final class SlotMap {
         if (move == null) {
             throw new IllegalArgumentException("group " + group + " is moving no replica");
         }
-        Builder builder = toBuilder(epoch + 1);
+        SlotMapBuilder builder = toBuilder(epoch + 1);
         builder.replicaMoves.remove(group);
         List<NodeId> next = new ArrayList<>(replicasOf(group));
         next.set(next.indexOf(move.from()), move.to());
@@ -456,7 +454,7 @@ public final class SlotMap {
                         + move.group() + "') first");
             }
         }
-        Builder builder = toBuilder(epoch + 1);
+        SlotMapBuilder builder = toBuilder(epoch + 1);
         builder.removeNode(node);
         return builder.build();
     }
@@ -480,13 +478,13 @@ public final class SlotMap {
             throw new IllegalArgumentException("group " + group + " is moving a replica (" + replicaMoves.get(group)
                     + "): wait for it to finish first");
         }
-        Builder builder = toBuilder(epoch + 1);
+        SlotMapBuilder builder = toBuilder(epoch + 1);
         builder.groups.remove(group);
         return builder.build();
     }
 
-    private Builder toBuilder(long newEpoch) {
-        Builder builder = new Builder(newEpoch);
+    private SlotMapBuilder toBuilder(long newEpoch) {
+        SlotMapBuilder builder = new SlotMapBuilder(newEpoch);
         replicas.forEach(builder::group);
         for (int i = 0; i < starts.length; i++) {
             builder.assign(new SlotRange(starts[i], ends[i]), owners[i]);
@@ -499,8 +497,8 @@ public final class SlotMap {
     }
 
     /** {@link #toBuilder}, but with the slots of {@code removed} unassigned. */
-    private Builder toBuilderWithout(long newEpoch, SlotRange removed) {
-        Builder builder = new Builder(newEpoch);
+    private SlotMapBuilder toBuilderWithout(long newEpoch, SlotRange removed) {
+        SlotMapBuilder builder = new SlotMapBuilder(newEpoch);
         replicas.forEach(builder::group);
         for (int i = 0; i < starts.length; i++) {
             // The parts of each range on either side of the removed one stay.
@@ -518,8 +516,8 @@ public final class SlotMap {
         return builder;
     }
 
-    public static Builder builder(long epoch) {
-        return new Builder(epoch);
+    public static SlotMapBuilder builder(long epoch) {
+        return new SlotMapBuilder(epoch);
     }
 
     /**
@@ -568,7 +566,7 @@ public final class SlotMap {
      */
     public static SlotMap evenly(SequencedMap<Long, List<NodeId>> replicasByGroup) {
         List<SlotRange> ranges = evenRanges(replicasByGroup.size());
-        Builder builder = new Builder(1);
+        SlotMapBuilder builder = new SlotMapBuilder(1);
         int i = 0;
         for (Map.Entry<Long, List<NodeId>> group : replicasByGroup.entrySet()) {
             builder.group(group.getKey(), group.getValue()).assign(ranges.get(i++), group.getKey());
@@ -583,221 +581,6 @@ public final class SlotMap {
             byGroup.put(group, replicas);
         }
         return evenly(byGroup);
-    }
-
-    /** Collects groups and ranges; {@link #build} checks them all and says what is wrong. */
-    public static final class Builder {
-        private final long epoch;
-        private final TreeMap<Long, List<NodeId>> groups = new TreeMap<>();
-        private final List<OwnedRange> ranges = new ArrayList<>();
-        private final List<Migration> migrations = new ArrayList<>();
-        private final TreeMap<Long, ReplicaMove> replicaMoves = new TreeMap<>();
-        private final TreeMap<Long, SortedSet<NodeId>> retired = new TreeMap<>();
-        private final TreeSet<NodeId> removed = new TreeSet<>();
-
-        private Builder(long epoch) {
-            if (epoch < 0) {
-                throw new IllegalArgumentException("epoch " + epoch + " is negative");
-            }
-            this.epoch = epoch;
-        }
-
-        /** Sets {@code group}'s replicas (the metadata group, 0, is not one of the data groups a map lists). */
-        public Builder group(long group, List<NodeId> nodes) {
-            checkGroupId(group);
-            List<NodeId> copy = List.copyOf(nodes);
-            if (copy.isEmpty()) {
-                throw new IllegalArgumentException("group " + group + " needs at least one replica");
-            }
-            if (copy.size() > MAX_REPLICAS) {
-                throw new IllegalArgumentException("group " + group + " has " + copy.size() + " replicas; at most "
-                        + MAX_REPLICAS);
-            }
-            Set<NodeId> seen = new HashSet<>();
-            for (NodeId node : copy) {
-                if (!seen.add(node)) {
-                    throw new IllegalArgumentException("group " + group + " lists replica " + node + " twice");
-                }
-            }
-            groups.put(group, copy);
-            return this;
-        }
-
-        public Builder assign(SlotRange range, long group) {
-            checkGroupId(group);
-            ranges.add(new OwnedRange(range, group));
-            return this;
-        }
-
-        /** Records {@code range} as migrating from {@code source}, which must own it all, to {@code target}. */
-        public Builder migrate(SlotRange range, long source, long target) {
-            checkGroupId(source);
-            checkGroupId(target);
-            migrations.add(new Migration(range, source, target));
-            return this;
-        }
-
-        /** Records {@code group}'s replica on {@code from} as moving to {@code to} (one move per group). */
-        public Builder moveReplica(long group, NodeId from, NodeId to) {
-            checkGroupId(group);
-            ReplicaMove move = new ReplicaMove(group, from, to);
-            ReplicaMove earlier = replicaMoves.putIfAbsent(group, move);
-            if (earlier != null) {
-                throw new IllegalArgumentException("group " + group + " lists two replica moves: " + earlier
-                        + " and " + move);
-            }
-            return this;
-        }
-
-        /** Marks {@code group}'s replica move, recorded before, as cancelled. */
-        public Builder cancelReplicaMove(long group) {
-            ReplicaMove move = replicaMoves.get(group);
-            if (move == null) {
-                throw new IllegalArgumentException("group " + group + " has no replica move to cancel");
-            }
-            replicaMoves.put(group, new ReplicaMove(group, move.from(), move.to(), true));
-            return this;
-        }
-
-        /** Records that {@code node} held a replica of {@code group} once and must never hold one again. */
-        public Builder retire(long group, NodeId node) {
-            checkGroupId(group);
-            retired.computeIfAbsent(group, g -> new TreeSet<>()).add(Objects.requireNonNull(node, "node"));
-            return this;
-        }
-
-        /** Records {@code node} as removed from the cluster: no replica moves to it from now on. */
-        public Builder removeNode(NodeId node) {
-            removed.add(Objects.requireNonNull(node, "node"));
-            return this;
-        }
-
-        public SlotMap build() {
-            List<OwnedRange> sorted = new ArrayList<>(ranges);
-            sorted.sort((a, b) -> a.range().compareTo(b.range()));
-            List<OwnedRange> merged = new ArrayList<>();
-            for (OwnedRange next : sorted) {
-                if (!groups.containsKey(next.group())) {
-                    throw new IllegalArgumentException("slots " + next.range() + " are assigned to group "
-                            + next.group() + ", which is unknown: give its replicas first");
-                }
-                OwnedRange previous = merged.isEmpty() ? null : merged.getLast();
-                if (previous != null && previous.range().overlaps(next.range())) {
-                    throw new IllegalArgumentException("slots " + next.range() + " for group " + next.group()
-                            + " overlap slots " + previous.range() + ", owned by group " + previous.group());
-                }
-                if (previous != null && previous.group() == next.group()
-                        && previous.range().end() + 1 == next.range().start()) {
-                    merged.set(merged.size() - 1, new OwnedRange(
-                            new SlotRange(previous.range().start(), next.range().end()), next.group()));
-                } else {
-                    merged.add(next);
-                }
-            }
-            int[] starts = new int[merged.size()];
-            int[] ends = new int[merged.size()];
-            long[] owners = new long[merged.size()];
-            for (int i = 0; i < merged.size(); i++) {
-                starts[i] = merged.get(i).range().start();
-                ends[i] = merged.get(i).range().end();
-                owners[i] = merged.get(i).group();
-            }
-            List<Migration> sortedMigrations = checkedMigrations(starts, ends, owners);
-            checkReplicaMoves();
-            return new SlotMap(epoch, starts, ends, owners, new TreeMap<>(groups), sortedMigrations,
-                    new TreeMap<>(replicaMoves), new TreeMap<>(retired), new TreeSet<>(removed));
-        }
-
-        /**
-         * Refuses a replica move of an unknown group, from a node that is not its replica or to one that is or was,
-         * and a replica on a node retired from its group; a move not cancelled to a removed node.
-         */
-        private void checkReplicaMoves() {
-            for (ReplicaMove move : replicaMoves.values()) {
-                List<NodeId> nodes = groups.get(move.group());
-                if (nodes == null) {
-                    throw new IllegalArgumentException("cannot move " + move + ": the group is unknown");
-                }
-                if (!nodes.contains(move.from())) {
-                    throw new IllegalArgumentException("cannot move " + move + ": " + move.from()
-                            + " is not one of its replicas " + nodes);
-                }
-                if (nodes.contains(move.to())) {
-                    throw new IllegalArgumentException("cannot move " + move + ": " + move.to()
-                            + " is one of its replicas already");
-                }
-                if (removed.contains(move.to()) && !move.cancelled()) {
-                    throw new IllegalArgumentException("cannot move " + move + ": " + move.to() + " is removed "
-                            + "from the cluster");
-                }
-                if (retired.getOrDefault(move.group(), Collections.emptySortedSet()).contains(move.to())) {
-                    throw new IllegalArgumentException("cannot move " + move + ": " + move.to() + " held a "
-                            + "replica of the group before, and a group never returns to a node it left (the "
-                            + "replica there would have forgotten the votes it gave)");
-                }
-            }
-            retired.forEach((group, nodes) -> {
-                for (NodeId node : groups.getOrDefault(group, List.of())) {
-                    if (nodes.contains(node)) {
-                        throw new IllegalArgumentException("group " + group + " lists replica " + node
-                                + ", which it retired");
-                    }
-                }
-            });
-        }
-
-        /** The migrations by start, each checked against the merged ranges and the one before it. */
-        private List<Migration> checkedMigrations(int[] starts, int[] ends, long[] owners) {
-            List<Migration> sorted = new ArrayList<>(migrations);
-            sorted.sort((a, b) -> a.range().compareTo(b.range()));
-            Migration previous = null;
-            for (Migration next : sorted) {
-                if (next.source() == next.target()) {
-                    throw new IllegalArgumentException("slots " + next.range() + " cannot migrate from group "
-                            + next.source() + " to itself");
-                }
-                if (!groups.containsKey(next.target())) {
-                    throw new IllegalArgumentException("slots " + next.range() + " cannot migrate to group "
-                            + next.target() + ", which is unknown: give its replicas first");
-                }
-                checkOwnedBySource(next, starts, ends, owners);
-                if (previous != null && previous.range().overlaps(next.range())) {
-                    throw new IllegalArgumentException("slots " + next + " overlap the migration of slots "
-                            + previous);
-                }
-                previous = next;
-            }
-            return sorted;
-        }
-
-        /** Refuses {@code migration} unless its source owns every slot of its range. */
-        private static void checkOwnedBySource(Migration migration, int[] starts, int[] ends, long[] owners) {
-            SlotRange range = migration.range();
-            int i = Arrays.binarySearch(starts, range.start());
-            if (i < 0) {
-                i = -i - 2; // the last range starting before the migration
-            }
-            // The merged ranges are sorted and disjoint: walk those covering the migration, from its start on.
-            int slot = range.start();
-            while (slot <= range.end()) {
-                if (i < 0 || i >= starts.length || slot < starts[i] || slot > ends[i]) {
-                    throw new IllegalArgumentException("slots " + range + " cannot migrate from group "
-                            + migration.source() + ": slot " + slot + " is unassigned");
-                }
-                if (owners[i] != migration.source()) {
-                    throw new IllegalArgumentException("slots " + range + " cannot migrate from group "
-                            + migration.source() + ": slot " + slot + " is owned by group " + owners[i]);
-                }
-                slot = ends[i] + 1;
-                i++;
-            }
-        }
-
-        private static void checkGroupId(long group) {
-            if (group < 1) {
-                throw new IllegalArgumentException("group " + group + " is not a data group (ids start at 1)");
-            }
-        }
     }
 
     // ------------------------------------------------------------------ binary form

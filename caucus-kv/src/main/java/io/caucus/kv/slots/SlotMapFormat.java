@@ -186,7 +186,7 @@ final class SlotMapFormat {
         }
         ByteBuffer body = in.slice(in.position(), bytes.length - 4 - in.position());
         try {
-            SlotMap.Builder builder = SlotMap.builder(body.getLong());
+            SlotMapBuilder builder = SlotMap.builder(body.getLong());
             int groupCount = count(body, 8 + 1 + 1 + 1, "groups");
             for (int g = 0; g < groupCount; g++) {
                 long id = body.getLong();

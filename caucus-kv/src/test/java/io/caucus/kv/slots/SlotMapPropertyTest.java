@@ -186,7 +186,7 @@ class SlotMapPropertyTest {
 
     @Property(tries = 300)
     void aMapWithoutMigrationsReadsTheSameFromVersion1(@ForAll("maps") Built built) {
-        SlotMap.Builder builder = SlotMap.builder(built.map().epoch());
+        SlotMapBuilder builder = SlotMap.builder(built.map().epoch());
         built.map().groups().forEach(group -> builder.group(group, built.map().replicasOf(group)));
         built.map().ranges().forEach(owned -> builder.assign(owned.range(), owned.group()));
         SlotMap withoutMigrations = builder.build();

@@ -180,7 +180,7 @@ class SlotMapTest {
 
     @Test
     void migrationsTakePartInEqualityAndHash() {
-        SlotMap.Builder plain = SlotMap.builder(5).group(1, ABC).group(2, ABC).assign(SlotRange.of(0, 99), 1);
+        SlotMapBuilder plain = SlotMap.builder(5).group(1, ABC).group(2, ABC).assign(SlotRange.of(0, 99), 1);
         SlotMap without = plain.build();
         SlotMap with = plain.migrate(SlotRange.of(0, 9), 1, 2).build();
         SlotMap againWith = SlotMap.builder(5).group(2, ABC).group(1, ABC).migrate(SlotRange.of(0, 9), 1, 2)
@@ -257,7 +257,7 @@ class SlotMapTest {
 
     @Test
     void theBuilderRefusesMigrationsThatOverlap() {
-        SlotMap.Builder builder = SlotMap.builder(1).group(1, ABC).group(2, ABC).group(3, ABC)
+        SlotMapBuilder builder = SlotMap.builder(1).group(1, ABC).group(2, ABC).group(3, ABC)
                 .assign(SlotRange.of(0, 99), 1).migrate(SlotRange.of(0, 9), 1, 2).migrate(SlotRange.of(9, 19), 1, 3);
         assertThatThrownBy(builder::build).hasMessage("slots 9..19 from group 1 to group 3 overlap the migration of "
                 + "slots 0..9 from group 1 to group 2");

@@ -42,6 +42,9 @@ public final class FakeNode implements CaucusNode {
     /** The data of the last snapshot {@link #takeSnapshot()} took, written by the real state machine. */
     volatile byte[] lastSnapshotBytes;
 
+    /** When set, what every read answers instead of {@link #stateMachine}'s query (a node of another group). */
+    public volatile java.util.function.UnaryOperator<byte[]> readAnswer;
+
     public FakeNode(String id) {
         this.id = NodeId.of(id);
         this.leader = this.id;
@@ -101,7 +104,9 @@ public final class FakeNode implements CaucusNode {
         if (failure != null) {
             return CompletableFuture.failedFuture(failure.get());
         }
-        return CompletableFuture.completedFuture(stateMachine.query(stamper.query(query.clone())));
+        java.util.function.UnaryOperator<byte[]> answer = readAnswer;
+        return CompletableFuture.completedFuture(answer != null ? answer.apply(query.clone())
+                : stateMachine.query(stamper.query(query.clone())));
     }
 
     @Override

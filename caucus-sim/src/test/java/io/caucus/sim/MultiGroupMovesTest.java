@@ -35,6 +35,20 @@ class MultiGroupMovesTest {
         runSeeds("keysStayLinearizableWhenClientsRouteByStaleMaps", 2040, 8, true);
     }
 
+    /**
+     * In seed 9033 (4 groups, 600 ticks, stale maps) a client whose map was three moves behind sent a GET to the
+     * group that had handed the slot over in the first of them; its MOVED named that move's target, and the client's
+     * old map still recorded that move, so the MOVED was taken for an ASK. The target was by then importing the slot
+     * back from a third group that held the key, and with ASKING it answered the key as absent. A MOVED becomes an
+     * ASK only while the metadata group, read then, records the move from the group that answered.
+     */
+    @Test
+    void aMovedFromTheSourceOfAMoveThatIsOverIsNotTakenForAnAsk() {
+        MultiGroupMovesRun.Result result = MultiGroupMovesRun.run(9033, 600, 4, true,
+                "-Dtest=MultiGroupMovesTest#aMovedFromTheSourceOfAMoveThatIsOverIsNotTakenForAnAsk");
+        assertThat(result.moves().movesCompleted()).isPositive();
+    }
+
     private static void runSeeds(String test, long defaultFirst, long defaultCount, boolean staleMaps) {
         String single = System.getProperty("caucus.sim.seed");
         long first = single == null ? Long.getLong("caucus.sim.firstSeed", defaultFirst)

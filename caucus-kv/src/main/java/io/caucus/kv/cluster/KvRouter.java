@@ -4,6 +4,7 @@ import io.caucus.core.NodeStatus;
 import io.caucus.kv.command.ClusterCommands;
 import io.caucus.kv.command.Reply;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Where the RESP front end sends a command: to the one group of a one-group cluster, or, in a sharded cluster, to
@@ -60,9 +61,13 @@ public interface KvRouter {
     /**
      * The client's answer for a group's refusal naming another group ({@code ASKGROUP} and {@code MOVEDGROUP}, from a
      * slot move): {@code -ASK} or {@code -MOVED} with that group's leader; any other reply as it is.
+     *
+     * @param answeredBy the group that refused
+     * @return the answer; complete at once unless it depends on whether a move is still under way, which is then
+     *         confirmed first (it may complete on another thread)
      */
-    default Reply.Error redirect(Reply.Error refusal) {
-        return refusal;
+    default CompletableFuture<Reply.Error> redirect(Reply.Error refusal, long answeredBy) {
+        return CompletableFuture.completedFuture(refusal);
     }
 
     /** Where a command that names no key goes (a one-group cluster: its group). */

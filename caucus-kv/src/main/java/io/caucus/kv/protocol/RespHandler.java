@@ -634,9 +634,20 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         } catch (EntryCodec.MalformedException e) {
             answer = new Reply.Error(write ? ErrorCodes.UNKNOWN : ErrorCodes.ERR, "unreadable result: " + e);
         }
-        if (answer instanceof Reply.Error error) {
-            answer = router.redirect(error);
+        if (answer instanceof Reply.Error error
+                && (error.code().equals(ErrorCodes.ASKGROUP) || error.code().equals(ErrorCodes.MOVEDGROUP))) {
+            // Not applied: a refusal that names another group (a slot move). The redirect may have to confirm with
+            // the metadata group that a move is still under way, so it may complete later, on another thread.
+            router.redirect(error, pending.serve.group()).whenComplete((redirect, failed) -> onLoop(() ->
+                    finishWithAnswer(pending, redirect != null ? redirect
+                            : new Reply.Error(ErrorCodes.ERR, "cannot redirect: " + failed + "; not applied"),
+                            null, write)));
+            return;
         }
+        finishWithAnswer(pending, answer, failure, write);
+    }
+
+    private void finishWithAnswer(Pending pending, Reply answer, Throwable failure, boolean write) {
         boolean refusedBySession = failure == null && answer instanceof Reply.Error error
                 && ErrorCodes.isSessionRefusal(error.code());
         if (write && (failure != null || refusedBySession)) {

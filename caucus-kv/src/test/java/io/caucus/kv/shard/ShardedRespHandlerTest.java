@@ -48,12 +48,15 @@ class ShardedRespHandlerTest {
     private final EmbeddedChannel channel = new EmbeddedChannel();
 
     private final SlotMapStateMachine metadata = new SlotMapStateMachine();
+    /** The metadata group's replica here: its reads answer the map {@link #metadata} holds, unless a test says. */
+    private final FakeNode metadataNode = new FakeNode("n1");
     private final ShardRouter router;
 
     ShardedRespHandlerTest() {
         group3.leader = N2;
         metadata.apply(1, SlotMapStateMachine.install(0, ShardLayout.of(List.of(N1, N2, N3), 2, 3).initialMap()));
-        router = new ShardRouter(N1, metadata, new FakeNode("n1"), Map.of(
+        metadataNode.readAnswer = metadata::query;
+        router = new ShardRouter(N1, metadata, metadataNode, Map.of(
                 2L, new ShardRouter.Replica(group2, backend("g2", group2), group2.stateMachine::handedOverTo),
                 3L, new ShardRouter.Replica(group3, backend("g3", group3), group3.stateMachine::handedOverTo)),
                 Map.of(N1, new InetSocketAddress("127.0.0.1", 7001), N2, new InetSocketAddress("127.0.0.1", 7002),
@@ -317,10 +320,41 @@ class ShardedRespHandlerTest {
         SlotMap movedOut = map.startMigration(SlotRange.single(3300), 3);
         SlotMap movedBack = movedOut.finishMigration(SlotRange.single(3300)).startMigration(SlotRange.single(3300), 2);
         metadata.apply(2, SlotMapStateMachine.install(map.epoch(), movedBack));
-        assertThat(router.redirect(new Reply.Error(ErrorCodes.MOVEDGROUP, "3300 3")).line())
+        assertThat(router.redirect(new Reply.Error(ErrorCodes.MOVEDGROUP, "3300 3"), 2).join().line())
                 .isEqualTo("MOVED 3300 127.0.0.1:7002");
-        assertThat(router.redirect(new Reply.Error(ErrorCodes.MOVEDGROUP, "3300 2")).line())
-                .isEqualTo("ASK 3300 127.0.0.1:7001"); // from a source that handed over to 2: ASK while the map moves
+        int readsBefore = metadataNode.reads;
+        assertThat(router.redirect(new Reply.Error(ErrorCodes.MOVEDGROUP, "3300 2"), 3).join().line())
+                .isEqualTo("ASK 3300 127.0.0.1:7001"); // from the source that handed over to 2, while the move lasts
+        assertThat(metadataNode.reads).as("confirmed with the metadata group").isEqualTo(readsBefore + 1);
+        // The same answer from a group that is not the move's source (a map behind sent the command there): MOVED.
+        assertThat(router.redirect(new Reply.Error(ErrorCodes.MOVEDGROUP, "3300 2"), 1).join().line())
+                .isEqualTo("MOVED 3300 127.0.0.1:7001");
+    }
+
+    /**
+     * This node's map records slot 3300 moving from group 3 to group 2, but the metadata group has moved on: that
+     * move finished and the slot is moving out of group 2 again. Group 3's MOVED naming group 2 (it handed the slot
+     * over, a move ago) must stay MOVED: an ASK is only right while the move it speaks of lasts. (In the simulator's
+     * seed 9033, with a third group, the slot was moving back into the target from a group that still held the key,
+     * and the ASK had the target serve it as absent.)
+     */
+    @Test
+    void aMovedFromAnOldSourceStaysMovedOnceTheMetadataGroupSaysItsMoveIsOver() {
+        SlotMap map = metadata.current();
+        SlotMap moving = map.startMigration(SlotRange.single(3300), 3).finishMigration(SlotRange.single(3300))
+                .startMigration(SlotRange.single(3300), 2);
+        metadata.apply(2, SlotMapStateMachine.install(map.epoch(), moving));
+        SlotMap movedOn = moving.finishMigration(SlotRange.single(3300)).startMigration(SlotRange.single(3300), 3);
+        metadataNode.readAnswer = query -> movedOn.encode();
+
+        assertThat(router.redirect(new Reply.Error(ErrorCodes.MOVEDGROUP, "3300 2"), 3).join().line())
+                .isEqualTo("MOVED 3300 127.0.0.1:7001");
+        metadataNode.scriptedReadFailures.add(() -> new IllegalStateException("no leader"));
+        metadataNode.readAnswer = metadata::query;
+        assertThat(router.redirect(new Reply.Error(ErrorCodes.MOVEDGROUP, "3300 2"), 3).join().line())
+                .as("unconfirmed: MOVED, which is always safe").isEqualTo("MOVED 3300 127.0.0.1:7001");
+        assertThat(router.redirect(new Reply.Error(ErrorCodes.MOVEDGROUP, "3300 2"), 3).join().line())
+                .isEqualTo("ASK 3300 127.0.0.1:7001");
     }
 
     /**

@@ -36,7 +36,9 @@ import java.util.Map;
  *       into {@code -ASK}; the client's {@code ASKING} then routes it to the target, which serves only commands that
  *       come with it);</li>
  *   <li>{@code MOVEDGROUP slot group}: the same operation again at the named group, without ASKING, and the client
- *       takes the map again (as a client refreshes its slots on {@code -MOVED});</li>
+ *       takes the map again (as a client refreshes its slots on {@code -MOVED}); with ASKING if the group that
+ *       answered is handing the slot over to that group by the map in force (the node turns such a MOVED into
+ *       {@code -ASK} after reading the metadata group);</li>
  *   <li>{@code TRYAGAIN}: the same operation again at the same group a little later, with the same sequence number
  *       (not applied, the number unused: the node retries it so).</li>
  * </ul>
@@ -403,10 +405,13 @@ public final class ShardedClientWorkload implements NodeObserver {
                 String[] slotAndGroup = error.message().split(" ");
                 int slot = Integer.parseInt(slotAndGroup[0]);
                 long group = Long.parseLong(slotAndGroup[1]);
-                // As ShardRouter.redirect: MOVED from a source that handed the slot over becomes an ASK while the
-                // (node's) map still records the move to that group.
-                boolean ask = error.code().equals(ErrorCodes.ASKGROUP) || client.map.migrationOf(slot)
-                        .filter(migration -> migration.target() == group).isPresent();
+                // As ShardRouter.redirect: MOVED from a source that handed the slot over becomes an ASK while that
+                // move is under way, as the metadata group says now (the node reads it linearizably): never by the
+                // client's map, which may be moves behind (seed 9033).
+                long answeredBy = op.group;
+                boolean ask = error.code().equals(ErrorCodes.ASKGROUP) || shards.current().migrationOf(slot)
+                        .filter(migration -> migration.source() == answeredBy && migration.target() == group)
+                        .isPresent();
                 if (error.code().equals(ErrorCodes.ASKGROUP)) {
                     asked++;
                 } else {

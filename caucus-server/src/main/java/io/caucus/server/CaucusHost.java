@@ -152,7 +152,7 @@ public final class CaucusHost implements AutoCloseable {
     /** What the process's groups share, counted since it started: the log's fsyncs, the peer traffic. */
     public HostMetrics metrics() {
         return new HostMetrics(host.groups().size(), host.quiescedGroups(), host.quiescedWakes(), host.log().fsyncs(),
-                host.log().syncRounds(), host.log().coalescedSyncs(), network.metrics());
+                host.log().syncRounds(), host.log().coalescedSyncs(), host.log().gatheredRounds(), network.metrics());
     }
 
     /** Stops every group, then the shared log and the data directory's lock, then the connections. */
@@ -282,6 +282,21 @@ public final class CaucusHost implements AutoCloseable {
         /** As {@link CaucusNode.Builder#proposalLinger}, for every group: each group's leader batches its own commands. */
         public Builder proposalLinger(Duration linger) {
             this.proposalLinger = Objects.requireNonNull(linger, "proposalLinger");
+            return this;
+        }
+
+        /**
+         * How long the shared log's sync thread lets requests gather before a round while several groups are
+         * writing, so that their turns share one fsync; one group writing never waits. Default 200 µs (about a third
+         * of a log fsync on the benchmark host, docs/multiraft.md "Runtime"); {@code Duration.ZERO} turns it off.
+         */
+        public Builder syncGather(Duration gather) {
+            long nanos = Objects.requireNonNull(gather, "syncGather").toNanos();
+            if (nanos < 0 || nanos > 100_000_000) {
+                throw new IllegalArgumentException("syncGather must be between 0 and 100 ms: " + gather);
+            }
+            this.hostOptions = new GroupHost.Options(hostOptions.nodeThreads(), hostOptions.workerThreads(),
+                    hostOptions.wal(), hostOptions.snapshotsRetained(), nanos);
             return this;
         }
 

@@ -12,8 +12,10 @@ import io.caucus.transport.TransportMetrics;
  * @param walSyncRounds  syncs that forced the log, each making every group's writes before it durable: a busy
  *                       host's groups share them, so this grows far slower than the groups' writes
  * @param walCoalesced   requests for durability that found their writes already covered by another group's fsync
+ * @param walGathered    sync rounds that first let requests gather, as rounds do while several groups are writing
+ *                       ({@link CaucusHost.Builder#syncGather})
  * @param transport      the process's peer traffic, every group's together
  */
 public record HostMetrics(int groups, int quiesced, long wakes, long walFsyncs, long walSyncRounds, long walCoalesced,
-                          TransportMetrics transport) {
+                          long walGathered, TransportMetrics transport) {
 }

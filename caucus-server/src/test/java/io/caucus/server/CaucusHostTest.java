@@ -54,8 +54,12 @@ class CaucusHostTest {
     }
 
     private CaucusHost start(NodeId id) {
+        return start(id, builder -> builder);
+    }
+
+    private CaucusHost start(NodeId id, java.util.function.UnaryOperator<CaucusHost.Builder> settings) {
         machines.put(id, new ConcurrentHashMap<>());
-        CaucusHost host = CaucusHost.builder()
+        CaucusHost host = settings.apply(CaucusHost.builder())
                 .id(id.value())
                 .peers(peers)
                 .dataDirectory(data.resolve(id.value()))
@@ -230,6 +234,36 @@ class CaucusHostTest {
                 .groups(group -> new CaucusHost.GroupDefinition(peers.keySet(), new RecordingStateMachine()))
                 .start()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must name this process");
         assertThatThrownBy(() -> new CaucusHost.GroupDefinition(Set.of(), new RecordingStateMachine()))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /**
+     * Every process holds a replica of both groups, so each one's log syncs alternate between them and its sync
+     * thread gathers; with {@code syncGather(ZERO)} it never does, and the writes commit all the same.
+     */
+    @Test
+    void theSyncThreadGathersWhileSeveralGroupsWriteUnlessTurnedOff() {
+        start(NodeId.of("n1"), builder -> builder.syncGather(Duration.ZERO));
+        start(NodeId.of("n2"));
+        start(NodeId.of("n3"));
+        List<String> one = new ArrayList<>();
+        List<String> two = new ArrayList<>();
+        startEverywhere(1);
+        startEverywhere(2);
+        for (int i = 0; i < 10; i++) {
+            submit(1, "one-" + i);
+            one.add("one-" + i);
+            submit(2, "two-" + i);
+            two.add("two-" + i);
+        }
+        awaitApplied(1, one);
+        awaitApplied(2, two);
+
+        assertThat(hosts.get(NodeId.of("n1")).metrics().walGathered()).as("turned off").isZero();
+        for (String id : List.of("n2", "n3")) {
+            assertThat(hosts.get(NodeId.of(id)).metrics().walGathered()).as(id).isPositive();
+        }
+        assertThatThrownBy(() -> CaucusHost.builder().syncGather(Duration.ofMillis(101)))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 

@@ -7,7 +7,8 @@
 # with QUIESCE=false: WRITERS=0 GROUPS_LIST=1000 bench/multiraft/run.sh
 #
 # Tunables (environment): GROUPS_LIST="1 16" WRITERS=64 MEASURE_SECONDS=20 WARMUP_SECONDS=10 VALUE_BYTES=100 HEAP=2g
-#   QUIESCE=true LINGER_MICROS=500 DATA=bench/multiraft/target/data (removed before and after each run)
+#   QUIESCE=true LINGER_MICROS=500 GATHER_MICROS=200 DATA=bench/multiraft/target/data (removed before and after each
+#   run)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,6 +21,7 @@ VALUE_BYTES="${VALUE_BYTES:-100}"
 HEAP="${HEAP:-2g}"
 QUIESCE="${QUIESCE:-true}"
 LINGER_MICROS="${LINGER_MICROS:-500}" # each group leader's proposal linger (CaucusHost.Builder.proposalLinger)
+GATHER_MICROS="${GATHER_MICROS:-200}" # the shared log's sync gather while several groups write (.syncGather)
 DATA="${DATA:-$here/target/data}"
 source "$root/scripts/find-jdk.sh"
 jdk="$(find_jdk "multiraft bench")"
@@ -33,5 +35,5 @@ echo "multiraft bench: groups $GROUPS_LIST, $WRITERS writers, ${SECONDS_MEASURED
 for groups in $GROUPS_LIST; do
   rm -rf "$DATA"
   "$jdk/bin/java" -Xms"$HEAP" -Xmx"$HEAP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -jar "$jar" \
-    "$groups" "$WRITERS" "$SECONDS_MEASURED" "$WARMUP_SECONDS" "$VALUE_BYTES" "$DATA" "$QUIESCE" "$LINGER_MICROS" 2> >(grep -v ' INFO ' >&2)
+    "$groups" "$WRITERS" "$SECONDS_MEASURED" "$WARMUP_SECONDS" "$VALUE_BYTES" "$DATA" "$QUIESCE" "$LINGER_MICROS" "$GATHER_MICROS" 2> >(grep -v ' INFO ' >&2)
 done

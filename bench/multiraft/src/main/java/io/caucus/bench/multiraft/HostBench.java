@@ -76,14 +76,15 @@ public final class HostBench {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length < 6 || args.length > 8) {
+        if (args.length < 6 || args.length > 9) {
             System.err.println("usage: HostBench GROUPS WRITERS SECONDS WARMUP_SECONDS VALUE_BYTES DATA_DIR [QUIESCE"
-                    + " [LINGER_MICROS]]");
+                    + " [LINGER_MICROS [GATHER_MICROS]]]");
             System.exit(2);
         }
         boolean quiesce = args.length < 7 || Boolean.parseBoolean(args[6]);
         Duration linger = args.length < 8 ? CaucusNode.Builder.DEFAULT_PROPOSAL_LINGER
                 : Duration.ofNanos(Long.parseLong(args[7]) * 1000);
+        Duration gather = args.length < 9 ? null : Duration.ofNanos(Long.parseLong(args[8]) * 1000); // null: default
         int groups = Integer.parseInt(args[0]);
         int writers = Integer.parseInt(args[1]);
         int seconds = Integer.parseInt(args[2]);
@@ -103,6 +104,9 @@ public final class HostBench {
                         .groups(group -> new CaucusHost.GroupDefinition(peers.keySet(), new Counter()));
                 if (!quiesce) {
                     builder.raftOptions(RaftOptions.DEFAULTS); // quiesceAfterTicks 0: every group keeps ticking
+                }
+                if (gather != null) {
+                    builder.syncGather(gather);
                 }
                 hosts.add(builder.start());
             }

@@ -292,7 +292,7 @@ public final class CaucusHost implements AutoCloseable {
          */
         public Builder syncGather(Duration gather) {
             long nanos = Objects.requireNonNull(gather, "syncGather").toNanos();
-            if (nanos < 0 || nanos > 100_000_000) {
+            if (nanos < 0 || nanos > GroupHost.Options.MAX_SYNC_GATHER_NANOS) {
                 throw new IllegalArgumentException("syncGather must be between 0 and 100 ms: " + gather);
             }
             this.hostOptions = new GroupHost.Options(hostOptions.nodeThreads(), hostOptions.workerThreads(),

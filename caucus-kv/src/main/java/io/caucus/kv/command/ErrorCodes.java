@@ -51,6 +51,11 @@ public final class ErrorCodes {
                 || code.equals(TRYAGAIN);
     }
 
+    /** True if a group refused the command naming another group ({@link #ASKGROUP}, {@link #MOVEDGROUP}). */
+    public static boolean namesGroup(String code) {
+        return code.equals(ASKGROUP) || code.equals(MOVEDGROUP);
+    }
+
     /** True if a reply with this code guarantees that the write was not applied. */
     public static boolean notApplied(String code) {
         return !code.equals(UNKNOWN) && !code.equals(SESSIONEXPIRED);

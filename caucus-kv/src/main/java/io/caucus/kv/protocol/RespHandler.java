@@ -634,8 +634,7 @@ public final class RespHandler extends ChannelInboundHandlerAdapter {
         } catch (EntryCodec.MalformedException e) {
             answer = new Reply.Error(write ? ErrorCodes.UNKNOWN : ErrorCodes.ERR, "unreadable result: " + e);
         }
-        if (answer instanceof Reply.Error error
-                && (error.code().equals(ErrorCodes.ASKGROUP) || error.code().equals(ErrorCodes.MOVEDGROUP))) {
+        if (answer instanceof Reply.Error error && ErrorCodes.namesGroup(error.code())) {
             // Not applied: a refusal that names another group (a slot move). The redirect may have to confirm with
             // the metadata group that a move is still under way, so it may complete later, on another thread.
             router.redirect(error, pending.serve.group()).whenComplete((redirect, failed) -> onLoop(() ->

@@ -192,7 +192,7 @@ public final class ShardRouter implements KvRouter {
      */
     @Override
     public CompletableFuture<Reply.Error> redirect(Reply.Error refusal, long answeredBy) {
-        if (!refusal.code().equals(ErrorCodes.ASKGROUP) && !refusal.code().equals(ErrorCodes.MOVEDGROUP)) {
+        if (!ErrorCodes.namesGroup(refusal.code())) {
             return CompletableFuture.completedFuture(refusal);
         }
         String[] slotAndGroup = refusal.message().split(" ");
@@ -208,19 +208,21 @@ public final class ShardRouter implements KvRouter {
         if (refusal.code().equals(ErrorCodes.ASKGROUP)) {
             return CompletableFuture.completedFuture(sendTo(ErrorCodes.ASKGROUP, slot, group));
         }
-        if (!handingOver(metadata.current(), slot, answeredBy, group)) {
+        if (!metadata.current().isMoving(slot, answeredBy, group)) {
             return CompletableFuture.completedFuture(sendTo(ErrorCodes.MOVEDGROUP, slot, group));
         }
-        return metadataNode.read(new byte[0]).handle((encoded, failure) -> {
-            boolean stillUnderWay = failure == null && handingOver(SlotMap.decode(encoded), slot, answeredBy, group);
-            return sendTo(stillUnderWay ? ErrorCodes.ASKGROUP : ErrorCodes.MOVEDGROUP, slot, group);
-        });
+        return metadataNode.read(new byte[0]).handle((encoded, failure) ->
+                sendTo(failure == null && stillMoving(encoded, slot, answeredBy, group) ? ErrorCodes.ASKGROUP
+                        : ErrorCodes.MOVEDGROUP, slot, group));
     }
 
-    /** Whether {@code map} records {@code slot} moving from group {@code source} to group {@code target}. */
-    private static boolean handingOver(SlotMap map, int slot, long source, long target) {
-        return map.migrationOf(slot)
-                .filter(migration -> migration.source() == source && migration.target() == target).isPresent();
+    /** Whether the metadata group's map, as a read answered it, records the move; unreadable: no (MOVED is safe). */
+    private static boolean stillMoving(byte[] encodedMap, int slot, long source, long target) {
+        try {
+            return SlotMap.decode(encodedMap).isMoving(slot, source, target);
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** {@code -ASK} or {@code -MOVED} for {@code slot} to {@code group}'s leader, or its first replica. */

@@ -183,6 +183,16 @@ public final class SlotMap {
         return migrations;
     }
 
+    /**
+     * True if this map records {@code slot} moving from group {@code source} to group {@code target}: the one test by
+     * which a {@code MOVEDGROUP} from a source that handed the slot over becomes an ASK (ShardRouter, and the
+     * simulator's clients, which act as the node).
+     */
+    public boolean isMoving(int slot, long source, long target) {
+        return migrationOf(slot).filter(migration -> migration.source() == source && migration.target() == target)
+                .isPresent();
+    }
+
     /** The migration moving {@code slot} (0..16383), if one is. O(log migrations). */
     public Optional<Migration> migrationOf(int slot) {
         SlotRange.checkSlot(slot);

@@ -133,6 +133,10 @@ class SlotMapTest {
         assertThat(map.migrationOf(10)).isEmpty();
         assertThat(map.migrationOf(49)).isEmpty();
         assertThat(map.migrationOf(55)).hasValue(new Migration(SlotRange.of(50, 59), 1, 3));
+        assertThat(map.isMoving(55, 1, 3)).isTrue();
+        assertThat(map.isMoving(55, 2, 3)).as("another source").isFalse();
+        assertThat(map.isMoving(55, 1, 2)).as("another target").isFalse();
+        assertThat(map.isMoving(10, 1, 2)).as("not moving").isFalse();
         assertThat(map.migrationOf(60)).isEmpty();
         assertThat(map.migrationOf(16383)).isEmpty();
         assertThat(SlotMap.EMPTY.migrationOf(0)).isEqualTo(Optional.empty());

@@ -141,9 +141,11 @@ public final class GroupHost implements AutoCloseable {
                           long syncGatherNanos) {
         /** The default gather: about a third of a log fsync on the benchmark host (docs/benchmarks.md). */
         public static final long DEFAULT_SYNC_GATHER_NANOS = 200_000;
+        /** The longest gather: 100 ms. */
+        public static final long MAX_SYNC_GATHER_NANOS = 100_000_000;
 
         public Options {
-            if (syncGatherNanos < 0 || syncGatherNanos > 100_000_000) {
+            if (syncGatherNanos < 0 || syncGatherNanos > MAX_SYNC_GATHER_NANOS) {
                 throw new IllegalArgumentException("syncGatherNanos must be 0 to 100 ms: " + syncGatherNanos);
             }
         }

@@ -408,10 +408,8 @@ public final class ShardedClientWorkload implements NodeObserver {
                 // As ShardRouter.redirect: MOVED from a source that handed the slot over becomes an ASK while that
                 // move is under way, as the metadata group says now (the node reads it linearizably): never by the
                 // client's map, which may be moves behind (seed 9033).
-                long answeredBy = op.group;
-                boolean ask = error.code().equals(ErrorCodes.ASKGROUP) || shards.current().migrationOf(slot)
-                        .filter(migration -> migration.source() == answeredBy && migration.target() == group)
-                        .isPresent();
+                boolean ask = error.code().equals(ErrorCodes.ASKGROUP)
+                        || shards.current().isMoving(slot, op.group, group);
                 if (error.code().equals(ErrorCodes.ASKGROUP)) {
                     asked++;
                 } else {
